@@ -1,0 +1,51 @@
+# Revisit: `make run` starts the whole local stack with demo data, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test sweep reset bench site browser venv clean
+
+$(PY):
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+site:
+	@if [ -f admin_site/package.json ]; then \
+	  command -v npm >/dev/null || { echo "npm is needed to build the admin site"; \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; else exit 1; fi; }; \
+	  cd admin_site && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build; \
+	fi
+
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  echo "installing Chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+run: venv site
+	$(PY) -m chalicelib.local.run
+
+sweep: venv
+	$(PY) -m chalicelib.local.run --sweep-once
+
+reset:
+	rm -rf .local
+	@echo "local data removed; the next 'make run' seeds a fresh demo clinic"
+
+test: venv site browser
+	$(PY) -m pytest -q tests
+
+bench: venv
+	$(PY) bench/run_all.py
+
+clean: reset
+	rm -rf $(VENV) admin_site/node_modules admin_site/dist

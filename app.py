@@ -1,0 +1,38 @@
+"""Revisit's Chalice app: registers the routes, schedules and queue handler. No logic here."""
+
+import os
+
+from chalice import Chalice, CORSConfig, Rate
+
+from chalicelib.api import auth_routes, me, meta, staff
+
+app = Chalice(app_name="revisit")
+app.api.cors = CORSConfig(
+    allow_origin=os.environ.get("ALLOWED_ORIGIN", "*"),
+    allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+    max_age=600,
+)
+for blueprint in (auth_routes.bp, me.bp, staff.bp, meta.bp):
+    app.register_blueprint(blueprint)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep_lapses")
+def sweep_lapses(event):
+    from chalicelib.jobs.sweep import sweep_lapses as run
+
+    return run()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_kpis")
+def refresh_kpis(event):
+    from chalicelib.jobs.kpis import refresh_kpis as run
+
+    return run()
+
+
+@app.on_sqs_message(queue=os.environ.get("REMINDER_QUEUE_NAME", "revisit-reminders"), batch_size=10,
+                    name="send_reminders")
+def send_reminders(event):
+    from chalicelib.jobs.send_reminders import handle
+
+    return handle(event.to_dict(), event.context)

@@ -1,0 +1,1 @@
+"""Revisit: a patient-engagement CRM that raises clinics' revisit rates."""

@@ -1,0 +1,111 @@
+"""The patient's own routes (the WeChat mini-program): record, consent, check-ins, points, inbox."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api.models import CheckInBody, ConsentUpdate, ConsentWithdrawal, PatientRecord, RedeemBody, ShareBody
+from chalicelib.api.routing import PATIENT, route
+from chalicelib.auth import issue_patient_tokens
+from chalicelib.domain.clock import clock, iso
+from chalicelib.services import activity
+from chalicelib.services import patients as patient_service
+from chalicelib.store import recall, history
+
+bp = Blueprint(__name__)
+
+
+def _me(call):
+    return patient_service.own_patient(call.principal.clinic_id, call.principal.patient_id)
+
+
+@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=PatientRecord,
+       summary="Create the caller's own record (建档) with consent per purpose")
+def register(call):
+    item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)
+    tokens = issue_patient_tokens(call.principal.clinic_id, call.principal.openid_hash, item.patient_id)
+    return 201, {"patient": patient_service.profile_view(item, full_phone=True), **tokens}
+
+
+@route(bp, "/me", roles=PATIENT, summary="The caller's own profile")
+def me(call):
+    return {"patient": patient_service.profile_view(_me(call), full_phone=True)}
+
+
+@route(bp, "/me", methods=("DELETE",), roles=PATIENT, summary="Erase the caller's record and all its data")
+def erase(call):
+    removed = patient_service.erase(_me(call))
+    return {"erased": True, "items_removed": removed}
+
+
+@route(bp, "/me/export", roles=PATIENT, summary="Everything stored about the caller")
+def export(call):
+    return patient_service.export(_me(call))
+
+
+@route(bp, "/me/consents", roles=PATIENT, summary="The caller's consent per purpose")
+def consents(call):
+    return {"consents": patient_service.consents_view(_me(call))}
+
+
+@route(bp, "/me/consents", methods=("PUT",), roles=PATIENT, body=ConsentUpdate,
+       summary="Grant or withdraw consent per purpose")
+def update_consents(call):
+    return {"consents": patient_service.update_consents(_me(call), call.body.consents, call.body.consent_version)}
+
+
+@route(bp, "/me/consents/withdraw", methods=("POST",), roles=PATIENT, body=ConsentWithdrawal,
+       summary="Withdraw consent in one call (all purposes unless some are named)")
+def withdraw(call):
+    return {"consents": patient_service.withdraw(_me(call), call.body.purposes, call.body.consent_version)}
+
+
+@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body=CheckInBody, idempotent=True,
+       summary="Check in a reading or a task; the first per type per clinic day earns points")
+def check_in(call):
+    return 201, activity.check_in(call.principal, call.body, call.idem)
+
+
+@route(bp, "/me/checkins", roles=PATIENT, summary="The caller's check-ins, newest first")
+def checkins(call):
+    return {"items": history.checkins(call.principal.clinic_id, call.principal.patient_id)}
+
+
+@route(bp, "/me/visits", roles=PATIENT, summary="The caller's visits, newest first")
+def my_visits(call):
+    return {"items": history.visits(call.principal.clinic_id, call.principal.patient_id)}
+
+
+@route(bp, "/me/points", roles=PATIENT, summary="Balance and ledger")
+def my_points(call):
+    return activity.points_view(call.principal.clinic_id, _me(call))
+
+
+@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body=ShareBody, idempotent=True,
+       summary="Record a share of clinic content (earns the share rule's points once per share)")
+def share(call):
+    return 201, activity.share(call.principal, call.body.share_ref, call.idem)
+
+
+@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body=RedeemBody, idempotent=True,
+       summary="Redeem a reward; never overdraws, a retried request is answered once")
+def redeem(call):
+    return 201, activity.redeem(call.principal, call.body.reward_id, call.idem)
+
+
+@route(bp, "/me/inbox", roles=PATIENT, summary="The caller's in-app inbox, newest first")
+def inbox(call):
+    items = recall.inbox(call.principal.clinic_id, call.principal.patient_id)
+    return {"items": [inbox_row(m) for m in items], "unread": sum(1 for m in items if not m.read_at)}
+
+
+@route(bp, "/me/inbox/{message_id}/read", methods=("POST",), roles=PATIENT, summary="Mark an inbox message read")
+def mark_read(call):
+    item = recall.mark_read(call.principal.clinic_id, call.principal.patient_id, call.params["message_id"],
+                            iso(clock.now()))
+    return {"message": inbox_row(item)}
+
+
+def inbox_row(item) -> dict:
+    return {"message_id": item.message_id, "title": item.title, "body": item.body, "purpose": item.purpose,
+            "created_at": item.created_at, "read_at": item.read_at}

@@ -1,0 +1,77 @@
+"""Public meta routes: health and the OpenAPI document built from the route registry."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import PUBLIC, REGISTRY, route
+
+bp = Blueprint(__name__)
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}},
+}
+
+
+def openapi_document() -> dict:
+    paths: dict = {}
+    schemas: dict = {"Error": ERROR_SCHEMA}
+    for entry in REGISTRY:
+        operation: dict = {
+            "summary": entry["summary"],
+            "operationId": f"{entry['method']}_{entry['path'].strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+            "x-roles": list(entry["roles"]),
+            "responses": {
+                "200": {"description": "success"},
+                "400": {"description": "invalid input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "404": {"description": "not found"},
+                "409": {"description": "conflict"},
+            },
+        }
+        if PUBLIC not in entry["roles"]:
+            operation["security"] = [{"bearer": []}]
+            operation["responses"]["401"] = {"description": "missing or invalid token"}
+            operation["responses"]["403"] = {"description": "caller's role may not use this route"}
+        parameters = [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+                      for part in entry["path"].split("/") if part.startswith("{")]
+        if entry["query"] is not None:
+            for name, prop in entry["query"].model_json_schema().get("properties", {}).items():
+                parameters.append({"name": name, "in": "query", "required": False, "schema": prop})
+        if entry["idempotent"]:
+            parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                               "schema": {"type": "string", "maxLength": 100},
+                               "description": "A retried request with the same key returns the first answer."})
+        if parameters:
+            operation["parameters"] = parameters
+        if entry["body"] is not None:
+            model = entry["body"]
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in schema.pop("$defs", {}).items():
+                schemas[name] = sub
+            schemas[model.__name__] = schema
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
+        elif entry["content_types"] != ("application/json",):
+            operation["requestBody"] = {"required": True, "content": {
+                ct: {"schema": {"type": "string"}} for ct in entry["content_types"]}}
+        paths.setdefault(entry["path"], {})[entry["method"]] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Revisit API", "version": "1.0.0",
+                 "description": "Patient engagement for clinics. Each operation lists its allowed roles in x-roles."},
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": schemas,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+    }
+
+
+@route(bp, "/openapi.json", roles=PUBLIC, summary="This document")
+def openapi(call):
+    return openapi_document()
+
+
+@route(bp, "/health", roles=PUBLIC, summary="Liveness check")
+def health(call):
+    return {"ok": True}

@@ -1,0 +1,131 @@
+"""Request bodies and query strings: pydantic allow-lists (unknown fields are refused), so a
+client can never set balances, roles or clinic ids."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.domain.rules import CHECKIN_TYPES, DEPARTMENTS, PERSONAS, PURPOSES
+
+Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class WechatLogin(Strict):
+    clinic_id: str = Id
+    code: str = Field(min_length=1, max_length=128)
+
+
+class RefreshBody(Strict):
+    refresh_token: str = Field(min_length=10, max_length=4096)
+
+
+class StaffLogin(Strict):
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PatientRecord(Strict):
+    name: str = Field(min_length=1, max_length=40)
+    phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    sex: Literal["F", "M", "U"] | None = None
+    district: str | None = Field(default=None, max_length=40)
+    conditions: list[str] = Field(default_factory=list, max_length=10)
+    department: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
+    persona_tags: list[Literal[PERSONAS]] = Field(default_factory=list, max_length=3)  # type: ignore[valid-type]
+    consents: dict[str, bool] = Field(default_factory=dict)
+    consent_version: str = Field(default="v1", min_length=1, max_length=20)
+
+    @field_validator("consents")
+    @classmethod
+    def known_purposes(cls, value: dict[str, bool]) -> dict[str, bool]:
+        unknown = set(value) - set(PURPOSES)
+        if unknown:
+            raise ValueError(f"unknown consent purpose {sorted(unknown)[0]}")
+        return value
+
+
+class ConsentUpdate(Strict):
+    consents: dict[str, bool] = Field(min_length=1)
+    consent_version: str = Field(min_length=1, max_length=20)
+
+    @field_validator("consents")
+    @classmethod
+    def known_purposes(cls, value: dict[str, bool]) -> dict[str, bool]:
+        unknown = set(value) - set(PURPOSES)
+        if unknown:
+            raise ValueError(f"unknown consent purpose {sorted(unknown)[0]}")
+        return value
+
+
+class ConsentWithdrawal(Strict):
+    purposes: list[Literal[PURPOSES]] | None = None  # type: ignore[valid-type]
+    consent_version: str = Field(default="withdrawal", min_length=1, max_length=20)
+
+
+class CheckInBody(Strict):
+    type: Literal[CHECKIN_TYPES]  # type: ignore[valid-type]
+    value: float = Field(ge=0, le=1_000_000)
+    client_time: datetime
+
+    @field_validator("client_time")
+    @classmethod
+    def aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("client_time must carry a time zone offset")
+        return value
+
+
+class ShareBody(Strict):
+    share_ref: str = Field(min_length=1, max_length=128)
+
+
+class RedeemBody(Strict):
+    reward_id: str = Id
+
+
+class VisitBody(Strict):
+    visit_date: date
+    department: Literal[DEPARTMENTS]  # type: ignore[valid-type]
+    next_due_date: date | None = None
+
+
+class RemissionBody(Strict):
+    condition: str = Id
+    date: date
+
+
+class BookingBody(Strict):
+    date: date
+
+
+class RewardBody(Strict):
+    reward_id: str = Id
+    name: str = Field(min_length=1, max_length=60)
+    name_en: str | None = Field(default=None, max_length=60)
+    cost: int = Field(ge=1, le=1_000_000)
+    active: bool = True
+
+
+class EarningRulesBody(Strict):
+    revisit_on_time: int = Field(ge=0, le=10_000)
+    share: int = Field(ge=0, le=10_000)
+    referral_registered: int = Field(ge=0, le=10_000)
+    checkin: int = Field(ge=0, le=10_000)
+
+
+class Page(Strict):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2000)
+
+
+class LapsedQuery(Page):
+    condition: str = Id
+    days: int = Field(default=90, ge=0, le=3650)

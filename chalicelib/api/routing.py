@@ -1,0 +1,168 @@
+"""Declaring routes: each states its roles, request model and summary in one decorator.
+
+The decorator authenticates the caller, checks the role, parses the body and query with
+pydantic allow-lists, replays retried writes that carry an `Idempotency-Key`, maps typed
+errors to `{code, message, field}` and records the route for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.auth import Principal, authenticate
+from chalicelib.errors import AppError, BadRequest, Forbidden
+from chalicelib.observability import logger
+
+PUBLIC = "public"
+PATIENT = ("patient",)
+STAFF = ("staff", "admin")
+ADMIN = ("admin",)
+
+REGISTRY: list[dict] = []
+
+
+@dataclass
+class Idem:
+    """An Idempotency-Key in force for one call: the scope it is stored under and the request hash."""
+
+    key: str
+    scope: str
+    request_hash: str
+    recorded: bool = False
+
+
+@dataclass
+class Call:
+    principal: Principal | None
+    body: Any
+    query: Any
+    params: dict
+    idem: Idem | None
+    raw_body: bytes
+    headers: dict
+
+
+def _json_response(status: int, body: Any, headers: dict | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, default=str),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def error_response(err: AppError) -> Response:
+    return _json_response(err.status, err.body())
+
+
+def _validation_error(exc: ValidationError) -> BadRequest:
+    first = exc.errors()[0]
+    loc = ".".join(str(part) for part in first.get("loc", ()) if part != "__root__") or None
+    kind = first.get("type", "")
+    code = "unknown_field" if kind == "extra_forbidden" else "invalid_input"
+    return BadRequest(f"{loc or 'body'}: {first.get('msg', 'invalid')}", code=code, field=loc)
+
+
+def _parse_json(raw: bytes, model: type[BaseModel]) -> BaseModel:
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("body is not valid JSON", code="invalid_json") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object", code="invalid_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc) from exc
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    *,
+    methods: tuple[str, ...] = ("GET",),
+    roles: tuple[str, ...] | str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    idempotent: bool = False,
+    summary: str = "",
+    content_types: tuple[str, ...] = ("application/json",),
+    raw_body: bool = False,
+) -> Callable:
+    allowed = (roles,) if isinstance(roles, str) else tuple(roles)
+
+    def decorate(func: Callable) -> Callable:
+        for method in methods:
+            REGISTRY.append(
+                {
+                    "path": path,
+                    "method": method.lower(),
+                    "roles": allowed,
+                    "body": body,
+                    "query": query,
+                    "idempotent": idempotent,
+                    "summary": summary or (func.__doc__ or "").strip().split("\n")[0],
+                    "content_types": content_types,
+                    "raw_body": raw_body,
+                }
+            )
+
+        def handler(**params):
+            request = bp.current_request
+            headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+            logger.append_keys(correlation_id=headers.get("x-request-id") or uuid.uuid4().hex)
+            try:
+                principal = None
+                if PUBLIC not in allowed:
+                    principal = authenticate(headers.get("authorization"))
+                    if principal.role not in allowed:
+                        raise Forbidden("this caller may not use this route", code="wrong_role")
+                    logger.append_keys(clinic_id=principal.clinic_id)
+                raw = request.raw_body or b""
+                parsed_body = _parse_json(raw, body) if body is not None else None
+                parsed_query = None
+                if query is not None:
+                    try:
+                        parsed_query = query.model_validate(request.query_params or {})
+                    except ValidationError as exc:
+                        raise _validation_error(exc) from exc
+                idem = None
+                key = headers.get("idempotency-key")
+                if idempotent and key and principal is not None:
+                    if not (1 <= len(key) <= 100):
+                        raise BadRequest("Idempotency-Key must be 1-100 characters", code="invalid_idempotency_key")
+                    digest = hashlib.sha256(f"{request.method} {path} {json.dumps(params, sort_keys=True)}".encode() + raw).hexdigest()
+                    idem = Idem(key=key, scope=f"{request.method}:{path}", request_hash=digest)
+                    from chalicelib.store import idempotency
+
+                    replay = idempotency.lookup(principal, idem)
+                    if replay is not None:
+                        status, stored = replay
+                        return _json_response(status, stored, {"Idempotent-Replay": "true"})
+                call = Call(principal, parsed_body, parsed_query, params, idem, raw, headers)
+                result = func(call)
+                status, reply = (result if isinstance(result, tuple) else (200, result))
+                if idem is not None and not idem.recorded:
+                    from chalicelib.store import idempotency
+
+                    idempotency.record(principal, idem, status, reply)
+                return _json_response(status, reply)
+            except AppError as err:
+                if err.status >= 500:
+                    logger.warning("upstream failure", extra={"code": err.code})
+                return error_response(err)
+            finally:
+                logger.remove_keys(["clinic_id", "correlation_id"])
+
+        handler.__name__ = func.__name__
+        handler.__doc__ = func.__doc__
+        bp.route(path, methods=list(methods), content_types=list(content_types))(handler)
+        return func
+
+    return decorate

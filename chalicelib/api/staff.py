@@ -1,0 +1,151 @@
+"""Staff routes (admin site): clinic settings, patients, visits, segments, reminders, dashboard."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from chalice import Blueprint
+
+from chalicelib.api.models import (
+    BookingBody,
+    EarningRulesBody,
+    LapsedQuery,
+    Page,
+    PatientRecord,
+    RemissionBody,
+    RewardBody,
+    VisitBody,
+)
+from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
+from chalicelib.domain.clock import clock, local_date
+from chalicelib.domain.rules import DEFAULT_EARNING_RULES
+from chalicelib.errors import BadRequest
+from chalicelib.services import activity, visits
+from chalicelib.services import patients as patient_service
+from chalicelib.store import clinics, history, patients, recall, reports
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/clinic", roles=STAFF, summary="The caller's clinic: settings, conditions, earning rules")
+def clinic(call):
+    item = clinics.get(call.principal.clinic_id)
+    return {"clinic_id": call.principal.clinic_id, "name": item.name, "tz": item.tz,
+            "conditions": list(item.conditions), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})}}
+
+
+@route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body=EarningRulesBody,
+       summary="Set the clinic's points earning rules")
+def earning_rules(call):
+    clinics.set_earning_rules(call.principal.clinic_id, call.body.model_dump())
+    return {"earning_rules": call.body.model_dump()}
+
+
+@route(bp, "/patients", roles=STAFF, query=Page, summary="The clinic's patients, newest first, by cursor")
+def list_patients(call):
+    items, cursor = patients.list_page(call.principal.clinic_id, call.query.limit, call.query.cursor)
+    return {"items": [patient_service.list_row(p) for p in items], "next_cursor": cursor}
+
+
+@route(bp, "/patients", methods=("POST",), roles=STAFF, body=PatientRecord, idempotent=True,
+       summary="Register a patient at the desk (建档), with the consent the patient gave")
+def create_patient(call):
+    item = patient_service.register(call.principal.clinic_id, call.body)
+    return 201, {"patient": patient_service.profile_view(item, full_phone=False)}
+
+
+@route(bp, "/patients/{patient_id}", roles=STAFF, summary="One patient: profile, consent, visits, check-ins, points")
+def patient_detail(call):
+    clinic_id, patient_id = call.principal.clinic_id, call.params["patient_id"]
+    item = patients.get(clinic_id, patient_id)
+    return {
+        "patient": patient_service.profile_view(item, full_phone=False),
+        "consents": patient_service.consents_view(item),
+        "consent_log": history.consent_log(clinic_id, patient_id),
+        "visits": history.visits(clinic_id, patient_id),
+        "checkins": history.checkins(clinic_id, patient_id, limit=60),
+        "ledger": history.ledger(clinic_id, patient_id),
+    }
+
+
+@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body=VisitBody, idempotent=True,
+       summary="Record a visit; inside the requested revisit window it is on time and earns points")
+def record_visit(call):
+    b = call.body
+    return 201, visits.record_visit(call.principal.clinic_id, call.params["patient_id"], visit_date=b.visit_date,
+                                    department=b.department, next_due_date=b.next_due_date,
+                                    recorded_by=call.principal.username, principal=call.principal, idem=call.idem)
+
+
+@route(bp, "/visits/import", methods=("POST",), roles=STAFF, content_types=("text/csv", "text/plain"),
+       summary="Import visits from a hospital CSV export; bad rows are reported by line, good rows kept")
+def import_visits(call):
+    try:
+        text = call.raw_body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("the file must be UTF-8 text", code="invalid_encoding") from exc
+    return visits.import_csv(call.principal.clinic_id, text, call.principal.username)
+
+
+@route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body=RemissionBody,
+       summary="Record that a condition eased; plans its recall reminders")
+def remission(call):
+    return 201, visits.record_remission(call.principal.clinic_id, call.params["patient_id"], call.body.condition,
+                                        call.body.date)
+
+
+@route(bp, "/patients/{patient_id}/bookings", methods=("POST",), roles=STAFF, body=BookingBody,
+       summary="Record a booking; stops the recall reminders planned before it")
+def booking(call):
+    return 201, visits.record_booking(call.principal.clinic_id, call.params["patient_id"], call.body.date)
+
+
+@route(bp, "/segments/lapsed", roles=STAFF, query=LapsedQuery,
+       summary="Patients of a condition whose last visit is older than N days (index query, by cursor)")
+def lapsed(call):
+    q = call.query
+    clinic = clinics.get(call.principal.clinic_id)
+    if q.condition not in clinic.conditions:
+        raise BadRequest(f"unknown condition {q.condition!r}", code="unknown_condition", field="condition")
+    today = local_date(clock.now(), clinic.tz)
+    cutoff = (today - timedelta(days=q.days)).isoformat()
+    items, cursor = reports.lapsed_page(call.principal.clinic_id, q.condition, cutoff, q.limit, q.cursor)
+    rows = []
+    for item in items:
+        last = item.last_visit_date
+        days = (today - date.fromisoformat(last)).days if last else None
+        rows.append({"patient_id": item.patient_id, "name_masked": item.name_masked, "last_visit_date": last,
+                     "days_since": days})
+    return {"items": rows, "next_cursor": cursor, "cutoff": cutoff}
+
+
+@route(bp, "/reminders", roles=STAFF, query=Page, summary="The reminder log, newest first")
+def reminder_log(call):
+    items, cursor = recall.reminder_log(call.principal.clinic_id, call.query.limit, call.query.cursor)
+    return {"items": [{"patient_id": j.patient_id, "rule_id": j.rule_id, "condition": j.condition,
+                       "anchor_date": j.anchor_date, "due_at": j.due_at, "status": j.status,
+                       "processed_at": j.processed_at, "channel": j.channel} for j in items],
+            "next_cursor": cursor}
+
+
+@route(bp, "/dashboard", roles=STAFF, summary="Precomputed KPIs and chart data of the clinic")
+def dashboard(call):
+    clinic_id = call.principal.clinic_id
+    item = clinics.get(clinic_id)
+    kpi = reports.load_kpis(clinic_id)
+    return {"clinic": {"clinic_id": clinic_id, "name": item.name, "tz": item.tz},
+            "generated_at": kpi.generated_at if kpi else None,
+            "kpis": kpi.kpis if kpi else {}, "charts": kpi.charts if kpi else {}}
+
+
+@route(bp, "/rewards", roles=PATIENT + ("staff", "admin"), summary="The rewards catalogue")
+def rewards(call):
+    return {"items": activity.rewards(call.principal.clinic_id)}
+
+
+@route(bp, "/rewards", methods=("POST",), roles=ADMIN, body=RewardBody, summary="Add or change a reward")
+def put_reward(call):
+    b = call.body
+    item = clinics.put_reward(call.principal.clinic_id, b.reward_id, b.name, b.cost, b.name_en, b.active)
+    return 201, {"reward_id": item.reward_id, "name": item.name, "name_en": item.name_en, "cost": int(item.cost),
+                 "active": bool(item.active)}

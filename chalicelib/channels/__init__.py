@@ -1,0 +1,1 @@
+"""Message channels: one small interface, one adapter each."""

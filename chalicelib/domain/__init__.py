@@ -1,0 +1,1 @@
+"""Pure rules with no AWS: time, points, check-ins, recall, CSV parsing, masking."""

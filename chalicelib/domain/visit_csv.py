@@ -1,0 +1,83 @@
+"""Parsing a hospital system's visit export (CSV): good rows out, bad rows reported by line.
+
+Columns (header row required, order free): `patient_id` or `phone`, `visit_date`
+(YYYY-MM-DD), `department`, optional `next_due_date` (YYYY-MM-DD) and `external_id`
+(the hospital's own visit number; a row seen again with the same id is not imported twice).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    line: int
+    patient_id: str | None
+    phone: str | None
+    visit_date: date
+    department: str
+    next_due_date: date | None
+    external_id: str | None
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    code: str
+    message: str
+    field: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "code": self.code, "message": self.message, "field": self.field}
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text.strip())
+
+
+def parse_visits(text: str, departments: tuple[str, ...]) -> tuple[list[VisitRow], list[RowError]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    headers = {h.strip() for h in (reader.fieldnames or [])}
+    missing = {"visit_date", "department"} - headers
+    if missing or not ({"patient_id", "phone"} & headers):
+        need = sorted(missing) or ["patient_id or phone"]
+        raise ValueError(f"missing columns: {', '.join(need)}")
+    rows: list[VisitRow] = []
+    errors: list[RowError] = []
+    for index, raw in enumerate(reader):
+        line = index + 2  # the header is line 1
+        if index >= MAX_ROWS:
+            errors.append(RowError(line, "too_many_rows", f"at most {MAX_ROWS} rows per file"))
+            break
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
+        patient_id, phone = row.get("patient_id") or None, row.get("phone") or None
+        if not patient_id and not phone:
+            errors.append(RowError(line, "missing_patient", "patient_id or phone is required", "patient_id"))
+            continue
+        try:
+            visit_day = _day(row.get("visit_date", ""))
+        except ValueError:
+            errors.append(RowError(line, "invalid_date", "visit_date must be YYYY-MM-DD", "visit_date"))
+            continue
+        department = row.get("department", "")
+        if department not in departments:
+            errors.append(RowError(line, "unknown_department", f"unknown department {department!r}", "department"))
+            continue
+        due = None
+        if row.get("next_due_date"):
+            try:
+                due = _day(row["next_due_date"])
+            except ValueError:
+                errors.append(RowError(line, "invalid_date", "next_due_date must be YYYY-MM-DD", "next_due_date"))
+                continue
+            if due <= visit_day:
+                errors.append(RowError(line, "invalid_date", "next_due_date must follow visit_date", "next_due_date"))
+                continue
+        rows.append(VisitRow(line, patient_id, phone, visit_day, department, due, row.get("external_id") or None))
+    return rows, errors

@@ -1,0 +1,54 @@
+"""Typed errors and their one mapping to HTTP: every error reply is `{code, message, field}`."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+    def body(self) -> dict:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class BadRequest(AppError):
+    status = 400
+    code = "invalid_input"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class InsufficientPoints(Conflict):
+    code = "insufficient_points"
+
+
+class UpstreamError(AppError):
+    """A partner service (WeChat, Cognito) failed in a way the caller cannot fix."""
+
+    status = 502
+    code = "upstream_error"

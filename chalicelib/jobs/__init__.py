@@ -1,0 +1,1 @@
+"""Bodies of the scheduled and queue entry points."""

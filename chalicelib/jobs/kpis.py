@@ -1,0 +1,71 @@
+"""The KPI refresh (schedule): compute each clinic's dashboard figures into one item.
+
+The dashboard then reads one item instead of thousands. The refresh walks the clinic's
+patient list through its index (a Query, never a Scan) and the revisit-due dates of the
+last 90 days; its cost grows with the clinic, which is why it runs on a schedule, not per request.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.observability import logger
+from chalicelib.store import clinics, reports
+
+AGE_BUCKETS = ((0, 30, "0-30"), (31, 90, "31-90"), (91, 180, "91-180"), (181, 365, "181-365"), (366, None, ">365"))
+
+
+def age_bucket(days: int | None) -> str:
+    if days is None:
+        return "never"
+    for low, high, label in AGE_BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return label
+    return ">365"
+
+
+def revisit_rate(dues: list[dict], today: date, days: int) -> float | None:
+    start = (today - timedelta(days=days)).isoformat()
+    window = [d for d in dues if start <= d["due_date"] <= today.isoformat()]
+    if not window:
+        return None
+    met = sum(1 for d in window if d["status"] in ("on_time", "late"))
+    return round(met / len(window), 4)
+
+
+def compute(clinic_id: str) -> dict:
+    clinic = clinics.get(clinic_id)
+    today = local_date(clock.now(), clinic.tz)
+    totals = {"patients": 0, "checkins_today": 0, "points_issued": 0, "points_redeemed": 0, "reminders_sent": 0}
+    ages: dict[str, int] = {label: 0 for *_, label in AGE_BUCKETS}
+    ages["never"] = 0
+    conditions: dict[str, int] = {}
+    for row in reports.patient_rows(clinic_id):
+        totals["patients"] += 1
+        totals["points_issued"] += row["earned_total"]
+        totals["points_redeemed"] += row["redeemed_total"]
+        totals["reminders_sent"] += row["reminders_received"]
+        if row["last_checkin_date"] == today.isoformat():
+            totals["checkins_today"] += 1
+        days = (today - date.fromisoformat(row["last_visit_date"])).days if row["last_visit_date"] else None
+        ages[age_bucket(days)] += 1
+        for condition in row["conditions"]:
+            conditions[condition] = conditions.get(condition, 0) + 1
+    dues = reports.dues_between(clinic_id, (today - timedelta(days=90)).isoformat(), today.isoformat())
+    kpis = {**totals, "revisit_rate_30": revisit_rate(dues, today, 30), "revisit_rate_90": revisit_rate(dues, today, 90)}
+    charts = {
+        "last_visit_age": [{"bucket": label, "count": n} for label, n in ages.items()],
+        "conditions": [{"condition": c, "count": n} for c, n in sorted(conditions.items(), key=lambda kv: -kv[1])],
+    }
+    return {"kpis": kpis, "charts": charts}
+
+
+def refresh_kpis() -> dict:
+    done = {}
+    for clinic_id in clinics.all_clinic_ids():
+        figures = compute(clinic_id)
+        reports.save_kpis(clinic_id, iso(clock.now()), figures["kpis"], figures["charts"])
+        done[clinic_id] = figures["kpis"]["patients"]
+    logger.info("kpis refreshed", extra={"clinics": len(done)})
+    return done

@@ -1,0 +1,64 @@
+"""The lapse sweep (EventBridge schedule): lease due recall jobs and queue them for sending.
+
+It reads only the sparse due index, page by page, so its cost follows the number of due
+jobs, not the number of patients. A sweep that dies at any point is safe to run again: a
+job leased but never queued comes back when its lease ends, and the sender never writes a
+message twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.domain.clock import clock, iso
+from chalicelib.observability import count, logger
+from chalicelib.store import clinics, recall
+
+LEASE = timedelta(minutes=15)
+PAGE_SIZE = 100
+SQS_BATCH = 10
+
+
+def queue_url() -> str:
+    return client("sqs").get_queue_url(QueueName=settings().reminder_queue_name)["QueueUrl"]
+
+
+def _send(url: str, bodies: list[dict]) -> int:
+    failed = 0
+    for start in range(0, len(bodies), SQS_BATCH):
+        chunk = bodies[start:start + SQS_BATCH]
+        reply = client("sqs").send_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(chunk)],
+        )
+        # A failed entry keeps its lease and is queued again by a later sweep.
+        failed += len(reply.get("Failed", []))
+    return failed
+
+
+def sweep_lapses(page_size: int = PAGE_SIZE) -> dict:
+    now = clock.now()
+    now_iso, lease_until = iso(now), iso(now + LEASE)
+    url = queue_url()
+    totals = {"clinics": 0, "read": 0, "queued": 0, "failed": 0}
+    for clinic_id in clinics.all_clinic_ids():
+        totals["clinics"] += 1
+        start = None
+        while True:
+            items, start = recall.due_page(clinic_id, now_iso, start, page_size)
+            totals["read"] += len(items)
+            bodies = [
+                {"clinic_id": clinic_id, "pk": raw["pk"]["S"], "sk": raw["sk"]["S"]}
+                for raw in items if recall.lease(raw, lease_until)
+            ]
+            if bodies:
+                totals["failed"] += _send(url, bodies)
+                totals["queued"] += len(bodies)
+            if not start:
+                break
+    count("RemindersQueued", totals["queued"])
+    logger.info("lapse sweep done", extra=totals)
+    return totals

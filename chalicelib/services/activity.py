@@ -1,0 +1,103 @@
+"""Check-ins, earning points, the points view and redemptions."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from chalicelib.domain.clock import clock, iso
+from chalicelib.domain.rules import checkin_day, points_for
+from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
+from chalicelib.observability import count
+from chalicelib.store import clinics, history, patients, points
+from chalicelib.store.models import CheckInItem, RedemptionItem
+
+
+def check_in(principal, data, idem=None) -> dict:
+    clinic = clinics.get(principal.clinic_id)
+    now = clock.now()
+    try:
+        day = checkin_day(data.client_time, now, clinic.tz).isoformat()
+    except ValueError as exc:
+        raise BadRequest(str(exc), code="invalid_client_time", field="client_time") from exc
+    entry_id = points.ledger_entry_id_for_checkin(data.type, day)
+    patient, already = points.read_patient_and_entry(principal.clinic_id, principal.patient_id, entry_id)
+    if patient is None:
+        raise NotFound("patient not found", code="patient_not_found")
+    award = points_for(clinic.earning_rules, "checkin")
+    checkin_id = uuid.uuid4().hex[:16]
+    item = CheckInItem(
+        patient.pk, f"CHECKIN#{day}#{data.type}#{checkin_id}", checkin_id=checkin_id, type=data.type,
+        value=data.value, local_date=day, client_time=iso(data.client_time), received_at=iso(now),
+        counted=not already,
+    )
+
+    def reply(counted: bool) -> dict:
+        awarded = award if counted else 0
+        return {
+            "checkin": {"checkin_id": checkin_id, "type": data.type, "value": data.value, "local_date": day,
+                        "counted": counted},
+            "points_awarded": awarded,
+            "balance": int(patient.balance or 0) + awarded,
+        }
+
+    counted = points.write_checkin(patient, item, points=award, entry_id=entry_id, at=iso(now),
+                                   principal=principal, idem=idem, reply_for=reply)
+    count("CheckIns", type=data.type)
+    return reply(counted)
+
+
+def share(principal, share_ref: str, idem=None) -> dict:
+    """A share earns points once per share reference (the mini-program's share ticket)."""
+    clinic = clinics.get(principal.clinic_id)
+    patient = patients.get(principal.clinic_id, principal.patient_id)
+    award = points_for(clinic.earning_rules, "share")
+    entry_id = "share:" + hashlib.sha256(share_ref.encode()).hexdigest()[:24]
+    reply = {"points_awarded": award, "balance": int(patient.balance or 0) + award}
+    if not points.credit(patient, entry_id=entry_id, points=award, reason="share", at=iso(clock.now()),
+                         ref=None, principal=principal, idem=idem, reply=reply):
+        raise Conflict("this share was already rewarded", code="share_already_rewarded", field="share_ref")
+    return reply
+
+
+def points_view(clinic_id: str, patient) -> dict:
+    return {
+        "balance": int(patient.balance or 0),
+        "earned_total": int(patient.earned_total or 0),
+        "redeemed_total": int(patient.redeemed_total or 0),
+        "entries": history.ledger(clinic_id, patient.patient_id),
+    }
+
+
+def rewards(clinic_id: str) -> list[dict]:
+    return [
+        {"reward_id": r.reward_id, "name": r.name, "name_en": r.name_en, "cost": int(r.cost)}
+        for r in clinics.list_rewards(clinic_id) if r.active
+    ]
+
+
+def redeem(principal, reward_id: str, idem=None) -> dict:
+    reward = clinics.get_reward(principal.clinic_id, reward_id)
+    if not reward.active:
+        raise Conflict("this reward is not available", code="reward_inactive", field="reward_id")
+    patient = patients.get(principal.clinic_id, principal.patient_id)
+    # A retried request with the same key maps to the same redemption id, so even a retry that
+    # lost its stored answer cannot debit twice.
+    if idem is not None:
+        redemption_id = hashlib.sha256(f"{idem.scope}:{idem.key}".encode()).hexdigest()[:16]
+    else:
+        redemption_id = uuid.uuid4().hex[:16]
+    now = iso(clock.now())
+    item = RedemptionItem(patient.pk, f"REDEEM#{redemption_id}", redemption_id=redemption_id,
+                          reward_id=reward.reward_id, reward_name=reward.name, cost=int(reward.cost),
+                          status="issued", at=now)
+    reply = {
+        "redemption": {"redemption_id": redemption_id, "reward_id": reward.reward_id, "reward_name": reward.name,
+                       "cost": int(reward.cost), "status": "issued", "at": now},
+        "balance": int(patient.balance or 0) - int(reward.cost),
+    }
+    if int(patient.balance or 0) < int(reward.cost):
+        raise InsufficientPoints("not enough points for this reward", field="reward_id")
+    points.redeem(patient, item, at=now, principal=principal, idem=idem, reply=reply)
+    count("Redemptions")
+    return reply

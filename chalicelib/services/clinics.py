@@ -1,0 +1,33 @@
+"""Setting up a clinic (tenant): its data key, default rewards and recall rules."""
+
+from __future__ import annotations
+
+import re
+
+from chalicelib import crypto
+from chalicelib.domain.clock import clock, iso, zone
+from chalicelib.domain.rules import CONDITIONS, DEFAULT_RECALL_RULES
+from chalicelib.errors import BadRequest
+from chalicelib.store import clinics
+
+DEFAULT_REWARDS = (
+    ("teeth-cleaning", "洗牙一次", "Teeth cleaning", 100),
+    ("child-fluoride", "儿童涂氟一次", "Child fluoride treatment", 100),
+)
+
+
+def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditions: tuple[str, ...] = CONDITIONS):
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", clinic_id):
+        raise BadRequest("clinic id: 2-40 lower-case letters, digits and dashes", code="invalid_clinic_id")
+    try:
+        zone(tz)
+    except ValueError as exc:
+        raise BadRequest(str(exc), code="invalid_tz", field="tz") from exc
+    wrapped = crypto.new_wrapped_key(clinic_id)
+    item = clinics.create(clinic_id, name, tz, wrapped, list(conditions), iso(clock.now()))
+    for reward_id, label, label_en, cost in DEFAULT_REWARDS:
+        clinics.put_reward(clinic_id, reward_id, label, cost, label_en)
+    for rule in DEFAULT_RECALL_RULES:
+        if rule.condition in conditions:
+            clinics.put_recall_rule(clinic_id, rule)
+    return item

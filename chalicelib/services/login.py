@@ -1,0 +1,102 @@
+"""Logging in: patients through WeChat code2session, staff through the Cognito user pool.
+
+The WeChat session_key never leaves this module: it is neither stored, logged nor returned.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from chalicelib import crypto
+from chalicelib.auth import decode_refresh, issue_patient_tokens
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.errors import BadRequest, Unauthorized, UpstreamError
+from chalicelib.observability import logger
+from chalicelib.store import clinics, patients
+
+# WeChat error codes a client can cause (a bad or reused code) versus the platform's own.
+_CLIENT_CODES = {40029: "invalid_wechat_code", 40163: "wechat_code_used", 40226: "wechat_user_blocked"}
+
+
+def code2session(code: str) -> dict:
+    conf = settings()
+    query = urllib.parse.urlencode({"appid": conf.wechat_appid, "secret": conf.wechat_secret, "js_code": code,
+                                    "grant_type": "authorization_code"})
+    url = f"{conf.wechat_api_base.rstrip('/')}/sns/jscode2session?{query}"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            data = json.loads(reply.read().decode("utf-8"))
+    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+        raise UpstreamError("WeChat login is unavailable, try again", code="wechat_unavailable") from exc
+    errcode = int(data.get("errcode") or 0)
+    if errcode in _CLIENT_CODES:
+        raise Unauthorized("WeChat login code was rejected", code=_CLIENT_CODES[errcode], field="code")
+    if errcode or not data.get("openid"):
+        logger.warning("code2session failed", extra={"errcode": errcode})
+        raise UpstreamError("WeChat login failed, try again", code="wechat_error")
+    return {"openid": data["openid"], "unionid": data.get("unionid")}
+
+
+def wechat_login(clinic_id: str, code: str) -> dict:
+    clinics.get(clinic_id)  # 404 for an unknown clinic before calling WeChat
+    session = code2session(code)
+    openid_hash = crypto.keyed_hash("openid", clinic_id, session["openid"])
+    patient_id = patients.by_openid(clinic_id, openid_hash)
+    return issue_patient_tokens(clinic_id, openid_hash, patient_id)
+
+
+def refresh_patient(refresh_token: str) -> dict:
+    claims = decode_refresh(refresh_token)
+    # Re-resolve the record: a visitor who registered since gets a patient token, an erased one loses it.
+    patient_id = patients.by_openid(claims["tid"], claims["wx"]) if claims.get("wx") else None
+    return issue_patient_tokens(claims["tid"], claims["wx"], patient_id)
+
+
+def staff_login(username: str, password: str) -> dict:
+    conf = settings()
+    cognito = client("cognito-idp")
+    try:
+        reply = cognito.initiate_auth(
+            ClientId=conf.cognito_client_id, AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+    except cognito.exceptions.NotAuthorizedException as exc:
+        raise Unauthorized("wrong username or password", code="invalid_credentials") from exc
+    except cognito.exceptions.UserNotFoundException as exc:
+        raise Unauthorized("wrong username or password", code="invalid_credentials") from exc
+    result = reply.get("AuthenticationResult")
+    if not result:
+        raise BadRequest("this account must finish setup (challenge " + reply.get("ChallengeName", "?") + ")",
+                         code="challenge_required")
+    return _staff_reply(result, refresh_token=result.get("RefreshToken"))
+
+
+def staff_refresh(refresh_token: str) -> dict:
+    conf = settings()
+    cognito = client("cognito-idp")
+    try:
+        reply = cognito.initiate_auth(ClientId=conf.cognito_client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                      AuthParameters={"REFRESH_TOKEN": refresh_token})
+    except cognito.exceptions.NotAuthorizedException as exc:
+        raise Unauthorized("refresh token rejected", code="invalid_token") from exc
+    return _staff_reply(reply["AuthenticationResult"], refresh_token=None)
+
+
+def _staff_reply(result: dict, refresh_token: str | None) -> dict:
+    from chalicelib.auth import authenticate
+
+    principal = authenticate("Bearer " + result["IdToken"])
+    reply = {
+        "id_token": result["IdToken"],
+        "expires_in": result.get("ExpiresIn", 3600),
+        "clinic_id": principal.clinic_id,
+        "roles": list(principal.roles),
+        "username": principal.username,
+    }
+    if refresh_token:
+        reply["refresh_token"] = refresh_token
+    return reply

@@ -1,0 +1,166 @@
+"""Registering (建档), reading, consent, export and erasure of patients."""
+
+from __future__ import annotations
+
+import uuid
+
+from chalicelib import crypto
+from chalicelib.domain.clock import clock, iso
+from chalicelib.domain.privacy import mask_name, mask_phone, normalise_phone
+from chalicelib.domain.rules import PURPOSES
+from chalicelib.errors import BadRequest, NotFound
+from chalicelib.observability import count, logger
+from chalicelib.store import clinics, patients
+from chalicelib.store.models import PatientItem
+
+
+def clinic_key(clinic_id: str) -> bytes:
+    clinic = clinics.get(clinic_id)
+    return crypto.unwrap_key(clinic_id, clinic.wrapped_key)
+
+
+def consent_changes(requested: dict[str, bool], version: str, at: str) -> dict[str, dict]:
+    unknown = set(requested) - set(PURPOSES)
+    if unknown:
+        raise BadRequest(f"unknown consent purpose {sorted(unknown)[0]!r}", code="unknown_purpose", field="consents")
+    return {purpose: {"granted": bool(granted), "version": version, "at": at} for purpose, granted in requested.items()}
+
+
+def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id: str | None = None) -> PatientItem:
+    clinic = clinics.get(clinic_id)
+    unknown = [c for c in data.conditions if c not in clinic.conditions]
+    if unknown:
+        raise BadRequest(f"unknown condition {unknown[0]!r}", code="unknown_condition", field="conditions")
+    phone = normalise_phone(data.phone)
+    if not 6 <= len(phone) <= 15:
+        raise BadRequest("phone must have 6 to 15 digits", code="invalid_phone", field="phone")
+    key = clinic_key(clinic_id)
+    now = iso(clock.now())
+    patient_id = patient_id or uuid.uuid4().hex[:16]
+    consents = consent_changes(data.consents, data.consent_version, now)
+    item = patients.new_patient_item(
+        clinic_id, patient_id, created_at=now,
+        name_enc=crypto.encrypt(key, clinic_id, data.name),
+        phone_enc=crypto.encrypt(key, clinic_id, phone),
+        phone_hash=crypto.keyed_hash("phone", clinic_id, phone),
+        name_masked=mask_name(data.name),
+        openid_hash=openid_hash,
+        birth_year=data.birth_year, sex=data.sex, district=data.district,
+        conditions=sorted(set(data.conditions)), department=data.department,
+        persona_tags=sorted(set(data.persona_tags)), consents=consents,
+    )
+    patients.create(item, openid_hash, consents)
+    count("PatientsRegistered")
+    logger.info("patient registered", extra={"patient_id": patient_id})
+    return item
+
+
+def own_patient(clinic_id: str, patient_id: str) -> PatientItem:
+    return patients.get(clinic_id, patient_id)
+
+
+def decrypted(patient: PatientItem) -> dict:
+    key = clinic_key(patient.clinic_id)
+    return {
+        "name": crypto.decrypt(key, patient.clinic_id, patient.name_enc),
+        "phone": crypto.decrypt(key, patient.clinic_id, patient.phone_enc),
+    }
+
+
+def consents_view(patient: PatientItem) -> dict:
+    raw = patient.consents.as_dict() if hasattr(patient.consents, "as_dict") else dict(patient.consents or {})
+    return {purpose: raw.get(purpose) for purpose in PURPOSES}
+
+
+def has_consent(patient: PatientItem, purpose: str) -> bool:
+    state = consents_view(patient).get(purpose)
+    return bool(state and state.get("granted"))
+
+
+def profile_view(patient: PatientItem, *, full_phone: bool) -> dict:
+    clear = decrypted(patient)
+    return {
+        "patient_id": patient.patient_id,
+        "name": clear["name"],
+        "phone" if full_phone else "phone_masked": clear["phone"] if full_phone else mask_phone(clear["phone"]),
+        "birth_year": int(patient.birth_year) if patient.birth_year is not None else None,
+        "sex": patient.sex,
+        "district": patient.district,
+        "conditions": list(patient.conditions or []),
+        "department": patient.department,
+        "persona_tags": list(patient.persona_tags or []),
+        "balance": int(patient.balance or 0),
+        "earned_total": int(patient.earned_total or 0),
+        "created_at": patient.created_at,
+        "last_visit_date": patient.last_visit_date,
+        "revisit_due_date": patient.revisit_due_date,
+    }
+
+
+def list_row(patient: PatientItem) -> dict:
+    return {
+        "patient_id": patient.patient_id,
+        "name_masked": patient.name_masked,
+        "conditions": list(patient.conditions or []),
+        "department": patient.department,
+        "last_visit_date": patient.last_visit_date,
+        "balance": int(patient.balance or 0),
+        "created_at": patient.created_at,
+    }
+
+
+def update_consents(patient: PatientItem, requested: dict[str, bool], version: str) -> dict:
+    changes = consent_changes(requested, version, iso(clock.now()))
+    if changes:
+        patients.set_consents(patient, changes)
+    merged = consents_view(patient)
+    merged.update(changes)
+    return merged
+
+
+def withdraw(patient: PatientItem, purposes: list[str] | None, version: str) -> dict:
+    targets = purposes or list(PURPOSES)
+    return update_consents(patient, {p: False for p in targets}, version)
+
+
+def export(patient: PatientItem) -> dict:
+    """Everything stored about the patient, sensitive fields decrypted, internal keys dropped."""
+    items = patients.partition_items(patient.clinic_id, patient.patient_id)
+    groups: dict[str, list] = {}
+    for raw in items:
+        sk = raw["sk"]["S"]
+        kind = sk.split("#", 1)[0].lower()
+        if kind in ("profile", "idem"):
+            continue
+        record = {k: _plain(v) for k, v in raw.items()
+                  if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "due_pk", "due_sk", "name_masked")}
+        groups.setdefault(kind, []).append(record)
+    return {"profile": profile_view(patient, full_phone=True), "consents": consents_view(patient), "records": groups}
+
+
+def _plain(value: dict):
+    (kind, inner), = value.items()
+    if kind == "N":
+        return float(inner) if "." in inner else int(inner)
+    if kind == "M":
+        return {k: _plain(v) for k, v in inner.items()}
+    if kind == "L":
+        return [_plain(v) for v in inner]
+    if kind == "NULL":
+        return None
+    return inner
+
+
+def erase(patient: PatientItem) -> int:
+    removed = patients.erase(patient)
+    count("PatientsErased")
+    logger.info("patient erased", extra={"patient_id": patient.patient_id, "items": removed})
+    return removed
+
+
+def require_same_clinic(clinic_id: str, patient_id: str) -> PatientItem:
+    """Staff reach patients of their own clinic only: the key itself starts with the clinic."""
+    try:
+        return patients.get(clinic_id, patient_id)
+    except NotFound:
+        raise NotFound("patient not found", code="patient_not_found")

@@ -1,0 +1,135 @@
+"""Recording visits (by staff or from a hospital CSV export), bookings and remissions.
+
+A visit inside the window of a requested revisit date is an on-time revisit and earns the
+clinic's on-time points. A visit or booking stops the recall reminders planned before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date
+
+from chalicelib import crypto
+from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.domain.privacy import normalise_phone
+from chalicelib.domain.rules import DEPARTMENTS, is_on_time, points_for
+from chalicelib.domain.visit_csv import parse_visits
+from chalicelib.errors import AppError, BadRequest, NotFound
+from chalicelib.observability import count
+from chalicelib.store import clinics, history, patients, recall, visits
+from chalicelib.store.models import RecallJobItem, VisitItem
+
+
+def _met_due(pending, visit_day: date):
+    """The earliest pending revisit request this visit answers (not one far in the future)."""
+    from chalicelib.domain.rules import ON_TIME_WINDOW_DAYS
+
+    for due in sorted(pending, key=lambda d: d.due_date):
+        due_day = date.fromisoformat(due.due_date)
+        if (due_day - visit_day).days <= ON_TIME_WINDOW_DAYS:
+            return due, ("on_time" if is_on_time(visit_day, due_day) else "late")
+    return None, None
+
+
+def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str) -> list[RecallJobItem]:
+    return [job for job in recall.open_jobs(clinic_id, patient_id) if job.anchor_date <= until_day]
+
+
+def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, department: str,
+                 next_due_date: date | None, recorded_by: str | None, source: str = "staff",
+                 external_id: str | None = None, principal=None, idem=None) -> dict:
+    if department not in DEPARTMENTS:
+        raise BadRequest(f"unknown department {department!r}", code="unknown_department", field="department")
+    clinic = clinics.get(clinic_id)
+    today = local_date(clock.now(), clinic.tz)
+    if visit_date > today:
+        raise BadRequest("visit_date is in the future", code="invalid_date", field="visit_date")
+    if next_due_date is not None and next_due_date <= visit_date:
+        raise BadRequest("next_due_date must follow visit_date", code="invalid_date", field="next_due_date")
+    patient = patients.get(clinic_id, patient_id, consistent=True)
+    if external_id:
+        visit_id = "x" + hashlib.sha256(f"{source}:{external_id}".encode()).hexdigest()[:15]
+    elif idem is not None:
+        visit_id = "k" + hashlib.sha256(f"{idem.scope}:{idem.key}".encode()).hexdigest()[:15]
+    else:
+        visit_id = uuid.uuid4().hex[:16]
+    day = visit_date.isoformat()
+    met, status = _met_due(visits.pending_dues(clinic_id, patient_id), visit_date)
+    on_time = status == "on_time"
+    now = iso(clock.now())
+    visit = VisitItem(patient.pk, f"VISIT#{day}#{visit_id}", visit_id=visit_id, visit_date=day,
+                      department=department, next_due_date=next_due_date.isoformat() if next_due_date else None,
+                      on_time=on_time, source=source, recorded_by=recorded_by, recorded_at=now)
+    newer = patient.last_visit_date is None or day > patient.last_visit_date
+    change = visits.VisitWrite(
+        patient=patient, visit=visit, new_last_visit=day if newer else None,
+        new_revisit_due=visit.next_due_date if (visit.next_due_date and newer) else None,
+        met_due=met, met_status=status,
+        on_time_points=points_for(clinic.earning_rules, "revisit_on_time") if on_time else 0,
+        stop_jobs=_jobs_to_stop(clinic_id, patient_id, day), now_iso=now,
+    )
+    reply = {"visit": history.visit_row(visit), "points_awarded": change.on_time_points}
+    visits.write_visit(change, principal=principal, idem=idem, reply=reply)
+    count("VisitsRecorded", source=source)
+    return reply
+
+
+def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
+    """Import a visit export: good rows are recorded, bad rows come back with their line numbers."""
+    try:
+        rows, errors = parse_visits(text, DEPARTMENTS)
+    except ValueError as exc:
+        raise BadRequest(str(exc), code="invalid_csv") from exc
+    imported = duplicates = 0
+    problems = [e.as_dict() for e in errors]
+    for row in rows:
+        patient_id = row.patient_id
+        if not patient_id and row.phone:
+            phone_hash = crypto.keyed_hash("phone", clinic_id, normalise_phone(row.phone))
+            patient_id = patients.by_phone(clinic_id, phone_hash)
+        if not patient_id:
+            problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this phone",
+                             "field": "phone"})
+            continue
+        try:
+            record_visit(clinic_id, patient_id, visit_date=row.visit_date, department=row.department,
+                         next_due_date=row.next_due_date, recorded_by=recorded_by, source="import",
+                         external_id=row.external_id)
+            imported += 1
+        except AppError as err:
+            if err.code == "visit_exists":
+                duplicates += 1
+                continue
+            problems.append({"line": row.line, "code": err.code, "message": err.message, "field": err.field})
+    problems.sort(key=lambda p: p["line"])
+    return {"imported": imported, "duplicates": duplicates, "errors": problems}
+
+
+def record_remission(clinic_id: str, patient_id: str, condition: str, day: date) -> dict:
+    """Plan the recall reminders anchored on a remission of this condition."""
+    clinic = clinics.get(clinic_id)
+    patient = patients.get(clinic_id, patient_id)
+    if condition not in patient.conditions:
+        raise BadRequest("the patient has no such condition", code="unknown_condition", field="condition")
+    if day > local_date(clock.now(), clinic.tz):
+        raise BadRequest("date is in the future", code="invalid_date", field="date")
+    planned = []
+    for item in clinics.recall_rules(clinic_id):
+        if not item.active or item.condition != condition or item.anchor != "remission":
+            continue
+        rule = clinics.as_rule(item)
+        due_at = iso(rule.due_at(day, clinic.tz))
+        created = recall.plan(clinic_id, patient_id, rule.rule_id, condition, day.isoformat(), due_at)
+        planned.append({"rule_id": rule.rule_id, "due_at": due_at, "created": created})
+    if not planned:
+        raise NotFound("no active recall rule for this condition", code="no_recall_rule", field="condition")
+    return {"planned": planned}
+
+
+def record_booking(clinic_id: str, patient_id: str, day: date) -> dict:
+    """A booking stops the recall reminders planned before it (the patient is coming back)."""
+    patients.get(clinic_id, patient_id)
+    now = iso(clock.now())
+    stopped = recall.stop_jobs(clinic_id, _jobs_to_stop(clinic_id, patient_id, day.isoformat()), now)
+    return {"booking_date": day.isoformat(), "reminders_stopped": stopped}

@@ -1,0 +1,109 @@
+"""Clinics, their settings, rewards catalogue and recall rules."""
+
+from __future__ import annotations
+
+import time
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.domain.rules import RecallRule
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import keys
+from chalicelib.store.models import (
+    ClinicItem,
+    ClinicRegistryItem,
+    RecallRuleItem,
+    RewardItem,
+    bind,
+)
+
+_CACHE_SECONDS = 60
+_cache: dict[str, tuple[float, ClinicItem]] = {}
+
+
+def create(clinic_id: str, name: str, tz: str, wrapped_key: str, conditions: list[str], created_at: str) -> ClinicItem:
+    bind()
+    item = ClinicItem(keys.clinic_pk(clinic_id), "CLINIC", name=name, tz=tz, wrapped_key=wrapped_key,
+                      earning_rules={}, conditions=conditions, created_at=created_at)
+    try:
+        item.save(condition=ClinicItem.pk.does_not_exist())
+    except PutError as exc:
+        raise Conflict("clinic exists", code="clinic_exists") from exc
+    ClinicRegistryItem(keys.REGISTRY_PK, clinic_id, name=name).save()
+    return item
+
+
+def get(clinic_id: str, *, fresh: bool = False) -> ClinicItem:
+    """The clinic's settings, cached for a minute per container (they change rarely)."""
+    bind()
+    hit = _cache.get(clinic_id)
+    if hit and not fresh and time.monotonic() - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    try:
+        item = ClinicItem.get(keys.clinic_pk(clinic_id), "CLINIC")
+    except DoesNotExist as exc:
+        raise NotFound("clinic not found", code="clinic_not_found") from exc
+    _cache[clinic_id] = (time.monotonic(), item)
+    return item
+
+
+def forget_cache() -> None:
+    _cache.clear()
+
+
+def set_earning_rules(clinic_id: str, rules: dict[str, int]) -> ClinicItem:
+    item = get(clinic_id, fresh=True)
+    item.update(actions=[ClinicItem.earning_rules.set(rules)])
+    _cache.pop(clinic_id, None)
+    return item
+
+
+def all_clinic_ids() -> list[str]:
+    bind()
+    return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]
+
+
+def list_rewards(clinic_id: str) -> list[RewardItem]:
+    bind()
+    return list(RewardItem.query(keys.clinic_pk(clinic_id), RewardItem.sk.startswith("REWARD#")))
+
+
+def get_reward(clinic_id: str, reward_id: str) -> RewardItem:
+    bind()
+    try:
+        return RewardItem.get(keys.clinic_pk(clinic_id), f"REWARD#{reward_id}")
+    except DoesNotExist as exc:
+        raise NotFound("reward not found", code="reward_not_found", field="reward_id") from exc
+
+
+def put_reward(clinic_id: str, reward_id: str, name: str, cost: int, name_en: str | None = None,
+               active: bool = True) -> RewardItem:
+    bind()
+    item = RewardItem(keys.clinic_pk(clinic_id), f"REWARD#{reward_id}", reward_id=reward_id, name=name,
+                      name_en=name_en, cost=cost, active=active)
+    item.save()
+    return item
+
+
+def recall_rules(clinic_id: str) -> list[RecallRuleItem]:
+    bind()
+    return list(RecallRuleItem.query(keys.clinic_pk(clinic_id), RecallRuleItem.sk.startswith("RECALLRULE#")))
+
+
+def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool = True) -> RecallRuleItem:
+    bind()
+    item = RecallRuleItem(
+        keys.clinic_pk(clinic_id), f"RECALLRULE#{rule.rule_id}", rule_id=rule.rule_id, condition=rule.condition,
+        anchor=rule.anchor, offset_days=rule.offset_days, send_at=rule.send_at.strftime("%H:%M"),
+        template=rule.template, purpose=rule.purpose, active=active,
+    )
+    item.save()
+    return item
+
+
+def as_rule(item: RecallRuleItem) -> RecallRule:
+    from datetime import time as wall
+
+    hour, minute = (int(x) for x in item.send_at.split(":"))
+    return RecallRule(item.rule_id, item.condition, item.anchor, int(item.offset_days), wall(hour, minute),
+                      item.template, item.purpose)

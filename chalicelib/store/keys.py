@@ -1,0 +1,53 @@
+"""Key formats. Every partition key starts with the clinic id (the tenant)."""
+
+from __future__ import annotations
+
+REGISTRY_PK = "CLINICS"
+
+
+def clinic_pk(clinic_id: str) -> str:
+    return clinic_id
+
+
+def patient_pk(clinic_id: str, patient_id: str) -> str:
+    return f"{clinic_id}#P#{patient_id}"
+
+
+def staff_pk(clinic_id: str, subject: str) -> str:
+    return f"{clinic_id}#STAFF#{subject}"
+
+
+def phone_pk(clinic_id: str, phone_hash: str) -> str:
+    return f"{clinic_id}#PHONE#{phone_hash}"
+
+
+def openid_pk(clinic_id: str, openid_hash: str) -> str:
+    return f"{clinic_id}#WX#{openid_hash}"
+
+
+def patients_list_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#PATIENTS"
+
+
+def condition_list_pk(clinic_id: str, condition: str) -> str:
+    return f"{clinic_id}#COND#{condition}"
+
+
+def due_dates_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#DUEDATE"
+
+
+def reminder_log_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#REMLOG"
+
+
+def due_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#DUE"
+
+
+NEVER_VISITED = "0000-00-00"
+
+
+def last_visit_sort(last_visit_date: str | None, patient_id: str) -> str:
+    # Never-visited patients sort first, so "last visit older than N days" includes them.
+    return f"{last_visit_date or NEVER_VISITED}#{patient_id}"

@@ -1,0 +1,285 @@
+"""PynamoDB models over the one table. Key formats live in `keys`; see docs/access-patterns.md.
+
+Items of a patient share the partition `<clinic>#P#<patient>`, so a patient's page is one
+Query and a patient can never read another's items by construction.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+from chalicelib.store import schema
+
+
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.GSI1
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.DUE_INDEX
+        projection = KeysOnlyProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class Base(Model):
+    class Meta:
+        table_name = "revisit-local"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class ClinicRegistryItem(Base):
+    """pk=CLINICS sk=<clinic>: the small list the schedules walk over."""
+
+    name = UnicodeAttribute()
+
+
+class ClinicItem(Base):
+    """pk=<clinic> sk=CLINIC: settings and the clinic's wrapped data key."""
+
+    name = UnicodeAttribute()
+    tz = UnicodeAttribute()
+    wrapped_key = UnicodeAttribute()
+    earning_rules = JSONAttribute(default=dict)
+    conditions = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UnicodeAttribute()
+
+
+class ConsentState(MapAttribute):
+    granted = BooleanAttribute()
+    version = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class PatientItem(Base):
+    """pk=<clinic>#P#<patient> sk=PROFILE; in gsi1 under <clinic>#PATIENTS by creation time."""
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = Gsi1()
+    clinic_id = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    name_enc = UnicodeAttribute()
+    phone_enc = UnicodeAttribute()
+    phone_hash = UnicodeAttribute()
+    name_masked = UnicodeAttribute()
+    openid_hash = UnicodeAttribute(null=True)
+    birth_year = NumberAttribute(null=True)
+    sex = UnicodeAttribute(null=True)
+    district = UnicodeAttribute(null=True)
+    conditions = ListAttribute(of=UnicodeAttribute, default=list)
+    department = UnicodeAttribute(null=True)
+    persona_tags = ListAttribute(of=UnicodeAttribute, default=list)
+    consents = MapAttribute(default=dict)
+    balance = NumberAttribute(default=0)
+    earned_total = NumberAttribute(default=0)
+    redeemed_total = NumberAttribute(default=0)
+    visit_count = NumberAttribute(default=0)
+    last_visit_date = UnicodeAttribute(null=True)
+    revisit_due_date = UnicodeAttribute(null=True)
+    last_checkin_date = UnicodeAttribute(null=True)
+    reminders_received = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+
+
+class UniqueItem(Base):
+    """pk=<clinic>#PHONE#<hash> or <clinic>#WX#<hash>, sk=UNIQUE: one patient per phone/openid."""
+
+    patient_id = UnicodeAttribute()
+
+
+class ConditionItem(Base):
+    """pk=<patient partition> sk=COND#<condition>; gsi1 <clinic>#COND#<condition> / <last visit>#<patient>."""
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1 = Gsi1()
+    patient_id = UnicodeAttribute()
+    name_masked = UnicodeAttribute()
+    last_visit_date = UnicodeAttribute(null=True)
+
+
+class ConsentLogItem(Base):
+    """sk=CONSENTLOG#<time>#<purpose>: every grant and withdrawal, with its text version."""
+
+    purpose = UnicodeAttribute()
+    granted = BooleanAttribute()
+    version = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class VisitItem(Base):
+    """sk=VISIT#<date>#<visit id>."""
+
+    visit_id = UnicodeAttribute()
+    visit_date = UnicodeAttribute()
+    department = UnicodeAttribute()
+    next_due_date = UnicodeAttribute(null=True)
+    on_time = BooleanAttribute(default=False)
+    source = UnicodeAttribute(default="staff")
+    recorded_by = UnicodeAttribute(null=True)
+    recorded_at = UnicodeAttribute()
+
+
+class RevisitDueItem(Base):
+    """sk=DUE#<due date>: a requested revisit; gsi1 <clinic>#DUEDATE / <due date>#<patient> for KPIs."""
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1 = Gsi1()
+    due_date = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")  # pending | on_time | late
+    met_on = UnicodeAttribute(null=True)
+
+
+class CheckInItem(Base):
+    """sk=CHECKIN#<local date>#<type>#<check-in id>."""
+
+    checkin_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    value = NumberAttribute()
+    local_date = UnicodeAttribute()
+    client_time = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    counted = BooleanAttribute(default=False)
+
+
+class LedgerItem(Base):
+    """sk=LEDGER#<deterministic entry id>: the truth about points; never edited."""
+
+    entry_id = UnicodeAttribute()
+    points = NumberAttribute()
+    reason = UnicodeAttribute()
+    ref = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+    balance_after = NumberAttribute(null=True)
+
+
+class RewardItem(Base):
+    """pk=<clinic> sk=REWARD#<reward id>: the rewards catalogue."""
+
+    reward_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    cost = NumberAttribute()
+    active = BooleanAttribute(default=True)
+
+
+class RedemptionItem(Base):
+    """sk=REDEEM#<redemption id>."""
+
+    redemption_id = UnicodeAttribute()
+    reward_id = UnicodeAttribute()
+    reward_name = UnicodeAttribute()
+    cost = NumberAttribute()
+    status = UnicodeAttribute(default="issued")
+    at = UnicodeAttribute()
+
+
+class IdempotencyItem(Base):
+    """sk=IDEM#<route>#<key>: the first answer to a retried write, expiring after a day."""
+
+    status = NumberAttribute()
+    response = JSONAttribute()
+    request_hash = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class InboxItem(Base):
+    """sk=INBOX#<sortable message id>: the patient's in-app inbox."""
+
+    message_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    read_at = UnicodeAttribute(null=True)
+
+
+class RecallRuleItem(Base):
+    """pk=<clinic> sk=RECALLRULE#<rule id>."""
+
+    rule_id = UnicodeAttribute()
+    condition = UnicodeAttribute()
+    anchor = UnicodeAttribute()
+    offset_days = NumberAttribute()
+    send_at = UnicodeAttribute()
+    template = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+
+
+class RecallJobItem(Base):
+    """sk=RECALL#<rule>#<anchor date>: one planned reminder.
+
+    While pending it sits in the sparse due index (due_pk=<clinic>#DUE, due_sk=<due time>#<patient>#<rule>);
+    once processed it leaves that index and enters the reminder log (gsi1 <clinic>#REMLOG).
+    """
+
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    by_due = DueIndex()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = Gsi1()
+    patient_id = UnicodeAttribute()
+    rule_id = UnicodeAttribute()
+    condition = UnicodeAttribute()
+    anchor_date = UnicodeAttribute()
+    due_at = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")  # pending | queued | sent | skipped_no_consent | stopped
+    lease_until = UnicodeAttribute(null=True)
+    processed_at = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+
+
+class KpiItem(Base):
+    """pk=<clinic> sk=KPI#CURRENT: the dashboard's precomputed figures."""
+
+    generated_at = UnicodeAttribute()
+    kpis = JSONAttribute()
+    charts = JSONAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
+    VisitItem, RevisitDueItem, CheckInItem, LedgerItem, RewardItem, RedemptionItem,
+    IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
+)
+
+_bound: tuple | None = None
+
+
+def bind() -> None:
+    """Point every model at the configured table, region and endpoint (once per settings)."""
+    global _bound
+    conf = settings()
+    target = (conf.table_name, conf.region, conf.aws_endpoint)
+    if _bound == target:
+        return
+    for model in ALL_MODELS + (Base,):
+        model.Meta.table_name = conf.table_name
+        model.Meta.region = conf.region
+        model.Meta.host = conf.aws_endpoint
+        model._connection = None
+    _bound = target
+

@@ -1,0 +1,136 @@
+"""Patients: records, uniqueness of phone and WeChat openid, consent, listing, export and erasure."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import db, keys
+from chalicelib.store.models import (
+    ConditionItem,
+    ConsentLogItem,
+    PatientItem,
+    UniqueItem,
+    bind,
+)
+
+
+def new_patient_item(clinic_id: str, patient_id: str, *, created_at: str, **fields) -> PatientItem:
+    return PatientItem(
+        keys.patient_pk(clinic_id, patient_id), "PROFILE",
+        gsi1pk=keys.patients_list_pk(clinic_id), gsi1sk=f"{created_at}#{patient_id}",
+        clinic_id=clinic_id, patient_id=patient_id, created_at=created_at, **fields,
+    )
+
+
+def condition_items(patient: PatientItem) -> list[ConditionItem]:
+    return [
+        ConditionItem(
+            patient.pk, f"COND#{condition}",
+            gsi1pk=keys.condition_list_pk(patient.clinic_id, condition),
+            gsi1sk=keys.last_visit_sort(patient.last_visit_date, patient.patient_id),
+            patient_id=patient.patient_id, name_masked=patient.name_masked,
+            last_visit_date=patient.last_visit_date,
+        )
+        for condition in patient.conditions
+    ]
+
+
+def consent_log_items(patient_pk: str, changes: dict[str, dict]) -> list[ConsentLogItem]:
+    return [
+        ConsentLogItem(patient_pk, f"CONSENTLOG#{state['at']}#{purpose}", purpose=purpose,
+                       granted=state["granted"], version=state["version"], at=state["at"])
+        for purpose, state in changes.items()
+    ]
+
+
+def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict]) -> None:
+    """Write the record, its uniqueness claims, condition index entries and consent log in one transaction."""
+    clinic_id = patient.clinic_id
+    try:
+        with db.transaction() as txn:
+            txn.save(patient, condition=PatientItem.pk.does_not_exist())
+            txn.save(UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), "UNIQUE", patient_id=patient.patient_id),
+                     condition=UniqueItem.pk.does_not_exist())
+            if openid_hash:
+                txn.save(UniqueItem(keys.openid_pk(clinic_id, openid_hash), "UNIQUE", patient_id=patient.patient_id),
+                         condition=UniqueItem.pk.does_not_exist())
+            for item in condition_items(patient):
+                txn.save(item)
+            for item in consent_log_items(patient.pk, consents):
+                txn.save(item)
+    except TransactWriteError as exc:
+        codes = db.cancellation_codes(exc)
+        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            raise Conflict("a patient with this phone is already registered", code="phone_registered", field="phone") from exc
+        if openid_hash and len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+            raise Conflict("this WeChat account already has a record", code="already_registered") from exc
+        raise
+
+
+def get(clinic_id: str, patient_id: str, *, consistent: bool = False) -> PatientItem:
+    bind()
+    try:
+        return PatientItem.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", consistent_read=consistent)
+    except DoesNotExist as exc:
+        raise NotFound("patient not found", code="patient_not_found") from exc
+
+
+def patient_by_unique(pk: str) -> str | None:
+    bind()
+    try:
+        return UniqueItem.get(pk, "UNIQUE").patient_id
+    except DoesNotExist:
+        return None
+
+
+def by_openid(clinic_id: str, openid_hash: str) -> str | None:
+    return patient_by_unique(keys.openid_pk(clinic_id, openid_hash))
+
+
+def by_phone(clinic_id: str, phone_hash: str) -> str | None:
+    return patient_by_unique(keys.phone_pk(clinic_id, phone_hash))
+
+
+def list_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[PatientItem], str | None]:
+    bind()
+    scope = f"patients:{clinic_id}"
+    result = PatientItem.by_gsi1.query(
+        keys.patients_list_pk(clinic_id), scan_index_forward=False, limit=limit, page_size=limit,
+        last_evaluated_key=db.decode_cursor(cursor, scope),
+    )
+    items = list(result)
+    return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
+
+
+def set_consents(patient: PatientItem, changes: dict[str, dict]) -> None:
+    """Update the current consent map and append to the consent log, atomically."""
+    with db.transaction() as txn:
+        actions = [PatientItem.consents[purpose].set(state) for purpose, state in changes.items()]
+        txn.update(patient, actions=actions, condition=PatientItem.pk.exists())
+        for item in consent_log_items(patient.pk, changes):
+            txn.save(item)
+
+
+def partition_items(clinic_id: str, patient_id: str) -> list[dict]:
+    return db.query_partition(keys.patient_pk(clinic_id, patient_id), consistent=True)
+
+
+def erase(patient: PatientItem) -> int:
+    """Delete every item of the patient and the uniqueness claims pointing at it. Returns items deleted."""
+    raw = partition_items(patient.clinic_id, patient.patient_id)
+    conn = db.connection()
+    from chalicelib.config import settings
+
+    table = settings().table_name
+    targets = [(item["pk"]["S"], item["sk"]["S"]) for item in raw]
+    targets.append((keys.phone_pk(patient.clinic_id, patient.phone_hash), "UNIQUE"))
+    if patient.openid_hash:
+        targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), "UNIQUE"))
+    for start in range(0, len(targets), 25):
+        chunk = targets[start:start + 25]
+        pending = {table: [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in chunk]}
+        while pending:
+            reply = conn.client.batch_write_item(RequestItems=pending)
+            pending = reply.get("UnprocessedItems") or None
+    return len(targets)

@@ -1,0 +1,126 @@
+"""Check-ins, the points ledger, redemptions. Each write is one TransactWriteItems call.
+
+A balance changes only in the transaction that writes its ledger entry. Ledger entries have
+deterministic ids guarded by attribute_not_exists, so a retry never credits twice, and a
+debit carries `balance >= cost`, so the balance never goes below zero.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactGet
+
+from chalicelib.errors import Conflict, InsufficientPoints
+from chalicelib.store import db, idempotency, keys
+from chalicelib.store.models import (
+    CheckInItem,
+    LedgerItem,
+    PatientItem,
+    RedemptionItem,
+    bind,
+)
+
+
+def ledger_entry_id_for_checkin(checkin_type: str, day: str) -> str:
+    return f"checkin:{checkin_type}:{day}"
+
+
+def read_patient_and_entry(clinic_id: str, patient_id: str, entry_id: str) -> tuple[PatientItem | None, bool]:
+    """One TransactGetItems: the patient's profile and whether a ledger entry exists."""
+    bind()
+    pk = keys.patient_pk(clinic_id, patient_id)
+    with TransactGet(connection=db.connection()) as txn:
+        patient_future = txn.get(PatientItem, pk, "PROFILE")
+        entry_future = txn.get(LedgerItem, pk, f"LEDGER#{entry_id}")
+    patient = _resolved(patient_future)
+    return patient, _resolved(entry_future) is not None
+
+
+def _resolved(future):
+    try:
+        return future.get()
+    except Exception:  # pynamodb raises DoesNotExist-like errors for missing items
+        return None
+
+
+def ledger_item(pk: str, entry_id: str, points: int, reason: str, at: str, ref: str | None = None) -> LedgerItem:
+    return LedgerItem(pk, f"LEDGER#{entry_id}", entry_id=entry_id, points=points, reason=reason, at=at, ref=ref)
+
+
+def credit_actions(points: int, extra: list | None = None) -> list:
+    actions = [PatientItem.balance.add(points)]
+    if points > 0:
+        actions.append(PatientItem.earned_total.add(points))
+    return actions + list(extra or [])
+
+
+def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, entry_id: str, at: str,
+                  principal=None, idem=None, reply_for=None) -> bool:
+    """Record a check-in; credit points when it is the first of its type that day.
+
+    Returns whether it counted. Falls back to an uncounted record if a concurrent twin won.
+    """
+    if checkin.counted:
+        try:
+            with db.transaction() as txn:
+                txn.save(checkin)
+                if points:
+                    txn.save(ledger_item(patient.pk, entry_id, points, "checkin", at, checkin.checkin_id),
+                             condition=LedgerItem.sk.does_not_exist())
+                txn.update(patient, actions=credit_actions(points, [PatientItem.last_checkin_date.set(checkin.local_date)]),
+                           condition=PatientItem.pk.exists())
+                if idem is not None:
+                    idempotency.transact_put(txn, principal, idem, 201, reply_for(True))
+            return True
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" not in db.cancellation_codes(exc)[:2]:
+                raise
+            checkin.counted = False
+            if idem is not None:
+                idem.recorded = False
+    with db.transaction() as txn:
+        txn.save(checkin)
+        if idem is not None:
+            idempotency.transact_put(txn, principal, idem, 201, reply_for(False))
+    return False
+
+
+def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at: str, ref: str | None = None,
+           principal=None, idem=None, reply=None) -> bool:
+    """Credit points once per entry id. Returns False when that entry already exists."""
+    try:
+        with db.transaction() as txn:
+            txn.save(ledger_item(patient.pk, entry_id, points, reason, at, ref),
+                     condition=LedgerItem.sk.does_not_exist())
+            txn.update(patient, actions=credit_actions(points), condition=PatientItem.pk.exists())
+            if idem is not None:
+                idempotency.transact_put(txn, principal, idem, 201, reply)
+        return True
+    except TransactWriteError as exc:
+        if db.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+
+
+def redeem(patient: PatientItem, redemption: RedemptionItem, *, at: str, principal=None, idem=None, reply=None) -> None:
+    cost = int(redemption.cost)
+    entry_id = f"redeem:{redemption.redemption_id}"
+    try:
+        with db.transaction() as txn:
+            txn.update(
+                patient,
+                actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost)],
+                condition=PatientItem.balance >= cost,
+            )
+            txn.save(ledger_item(patient.pk, entry_id, -cost, "redemption", at, redemption.reward_id),
+                     condition=LedgerItem.sk.does_not_exist())
+            txn.save(redemption, condition=RedemptionItem.sk.does_not_exist())
+            if idem is not None:
+                idempotency.transact_put(txn, principal, idem, 201, reply)
+    except TransactWriteError as exc:
+        codes = db.cancellation_codes(exc)
+        if codes[:1] == ["ConditionalCheckFailed"]:
+            raise InsufficientPoints("not enough points for this reward", field="reward_id") from exc
+        if "ConditionalCheckFailed" in codes[1:3]:
+            raise Conflict("this redemption was already made", code="already_redeemed") from exc
+        raise

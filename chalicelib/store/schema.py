@@ -1,0 +1,56 @@
+"""The one table's physical shape: keys and indexes, shared by the local bootstrap,
+the CloudFormation template in infra/ and the PynamoDB models.
+
+Single-table design: every partition key starts with the clinic (tenant) id, except the
+small clinic registry the schedules iterate over. See docs/access-patterns.md.
+"""
+
+from __future__ import annotations
+
+GSI1 = "gsi1"  # overloaded: patient list, condition/last-visit, revisit-due dates, reminder log
+DUE_INDEX = "due"  # sparse: only items with something due carry due_pk/due_sk
+
+TABLE_KEYS = [("pk", "S"), ("sk", "S")]
+
+INDEXES = {
+    GSI1: {"keys": [("gsi1pk", "S"), ("gsi1sk", "S")], "projection": "ALL"},
+    DUE_INDEX: {"keys": [("due_pk", "S"), ("due_sk", "S")], "projection": "KEYS_ONLY"},
+}
+
+TTL_ATTRIBUTE = "expires_at"
+
+
+def attribute_definitions() -> list[dict]:
+    seen: dict[str, str] = dict(TABLE_KEYS)
+    for index in INDEXES.values():
+        seen.update(dict(index["keys"]))
+    return [{"AttributeName": name, "AttributeType": kind} for name, kind in seen.items()]
+
+
+def key_schema(keys: list[tuple[str, str]]) -> list[dict]:
+    return [
+        {"AttributeName": keys[0][0], "KeyType": "HASH"},
+        {"AttributeName": keys[1][0], "KeyType": "RANGE"},
+    ]
+
+
+def global_secondary_indexes() -> list[dict]:
+    return [
+        {
+            "IndexName": name,
+            "KeySchema": key_schema(index["keys"]),
+            "Projection": {"ProjectionType": index["projection"]},
+        }
+        for name, index in INDEXES.items()
+    ]
+
+
+def create_table_request(table_name: str) -> dict:
+    """Arguments for DynamoDB CreateTable (on-demand billing)."""
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": attribute_definitions(),
+        "KeySchema": key_schema(TABLE_KEYS),
+        "GlobalSecondaryIndexes": global_secondary_indexes(),
+        "BillingMode": "PAY_PER_REQUEST",
+    }

@@ -1,0 +1,102 @@
+"""Visits, bookings, requested revisit dates and what a visit changes, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.errors import Conflict
+from chalicelib.store import db, idempotency, keys
+from chalicelib.store.models import (
+    ConditionItem,
+    LedgerItem,
+    PatientItem,
+    RecallJobItem,
+    RevisitDueItem,
+    VisitItem,
+)
+from chalicelib.store.points import credit_actions, ledger_item
+
+
+@dataclass
+class VisitWrite:
+    """Everything a recorded visit changes; built by the visit service, written here at once."""
+
+    patient: PatientItem
+    visit: VisitItem
+    new_last_visit: str | None
+    new_revisit_due: str | None
+    met_due: RevisitDueItem | None = None
+    met_status: str | None = None
+    on_time_points: int = 0
+    stop_jobs: list[RecallJobItem] = field(default_factory=list)
+    now_iso: str = ""
+
+
+def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDueItem]:
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "DUE#", consistent=True)
+    items = [RevisitDueItem.from_raw_data(item) for item in raw]
+    return [item for item in items if item.status == "pending"]
+
+
+def due_item(clinic_id: str, patient_id: str, due_date: str) -> RevisitDueItem:
+    return RevisitDueItem(keys.patient_pk(clinic_id, patient_id), f"DUE#{due_date}",
+                          gsi1pk=keys.due_dates_pk(clinic_id), gsi1sk=f"{due_date}#{patient_id}",
+                          due_date=due_date, status="pending")
+
+
+def write_visit(change: VisitWrite, *, principal=None, idem=None, reply=None) -> None:
+    patient, visit = change.patient, change.visit
+    clinic_id, patient_id = patient.clinic_id, patient.patient_id
+    actions = [PatientItem.visit_count.add(1)]
+    if change.new_last_visit:
+        actions.append(PatientItem.last_visit_date.set(change.new_last_visit))
+    if change.new_revisit_due:
+        actions.append(PatientItem.revisit_due_date.set(change.new_revisit_due))
+    try:
+        with db.transaction() as txn:
+            txn.save(visit, condition=VisitItem.sk.does_not_exist())
+            if change.on_time_points:
+                actions = credit_actions(change.on_time_points, actions)
+                txn.save(ledger_item(patient.pk, f"revisit:{visit.visit_id}", change.on_time_points,
+                                     "revisit_on_time", change.now_iso, visit.visit_id),
+                         condition=LedgerItem.sk.does_not_exist())
+            txn.update(patient, actions=actions, condition=PatientItem.pk.exists())
+            if change.new_last_visit:
+                for condition in patient.conditions:
+                    probe = ConditionItem(patient.pk, f"COND#{condition}")
+                    txn.update(probe, actions=[
+                        ConditionItem.last_visit_date.set(change.new_last_visit),
+                        ConditionItem.gsi1sk.set(keys.last_visit_sort(change.new_last_visit, patient_id)),
+                    ])
+            if change.met_due is not None:
+                txn.update(change.met_due, actions=[RevisitDueItem.status.set(change.met_status),
+                                                    RevisitDueItem.met_on.set(visit.visit_date)],
+                           condition=RevisitDueItem.status == "pending")
+            if visit.next_due_date:
+                txn.save(due_item(clinic_id, patient_id, visit.next_due_date))
+            for job in change.stop_jobs:
+                txn.update(job, actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
+            if idem is not None:
+                idempotency.transact_put(txn, principal, idem, 201, reply)
+    except TransactWriteError as exc:
+        if db.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+            raise Conflict("this visit is already recorded", code="visit_exists") from exc
+        raise
+
+
+def stop_job_actions(status: str, at: str, clinic_id: str, patient_id: str, channel: str | None = None) -> list:
+    """Take a recall job out of the due index and into the reminder log."""
+    actions = [
+        RecallJobItem.due_pk.remove(),
+        RecallJobItem.due_sk.remove(),
+        RecallJobItem.lease_until.remove(),
+        RecallJobItem.status.set(status),
+        RecallJobItem.processed_at.set(at),
+        RecallJobItem.gsi1pk.set(keys.reminder_log_pk(clinic_id)),
+        RecallJobItem.gsi1sk.set(f"{at}#{patient_id}"),
+    ]
+    if channel:
+        actions.append(RecallJobItem.channel.set(channel))
+    return actions

@@ -1,0 +1,921 @@
+"""Render the CloudFormation documents in infra/ from the table schema.
+
+`resources.json` is the stack of long-lived resources (table, queues, key, secrets, site bucket,
+user pool); `chalice-merge.json` is merged into the template `chalice package` generates and wires
+the functions to that stack through its exports. Both are generated here, never edited by hand:
+
+    python infra/render.py           # rewrite both files
+    python infra/render.py --check   # exit 1 if a committed file differs from what would be written
+    python infra/render.py --print resources.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+INFRA = Path(__file__).resolve().parent
+ROOT = INFRA.parent
+SCHEMA_PATH = ROOT / "chalicelib" / "store" / "schema.py"
+
+# The SQS handler's Lambda timeout (lambda_timeout in .chalice/config.json). AWS asks for a
+# visibility timeout of at least six times the function timeout, so a batch that is retried while
+# Lambda throttles or scales does not become visible to a second poller mid-flight.
+REMINDER_HANDLER_TIMEOUT_S = 60
+REMINDER_VISIBILITY_TIMEOUT_S = 6 * REMINDER_HANDLER_TIMEOUT_S
+REMINDER_MAX_RECEIVE_COUNT = 5
+
+# Logical ids `chalice package` derives from app.py: `send_reminders` -> SendReminders, and its
+# @app.on_sqs_message source -> SendRemindersSqsEventSource. The merge template patches these.
+REMINDER_FUNCTION = "SendReminders"
+REMINDER_EVENT = "SendRemindersSqsEventSource"
+CHALICE_ROLE = "DefaultRole"
+
+WECHAT_API_BASE = "https://api.weixin.qq.com"
+
+# CloudFront managed policies (same ids in every account).
+CACHING_OPTIMIZED_POLICY = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+SECURITY_HEADERS_POLICY = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+
+CHINA_REGIONS = ["cn-north-1", "cn-northwest-1"]
+
+# Values the resources stack exports as "<stack name>-<key>" and the app stack imports.
+EXPORTS = (
+    "Stage",
+    "TableName",
+    "TableArn",
+    "ReminderQueueName",
+    "ReminderQueueUrl",
+    "ReminderQueueArn",
+    "DataKeyArn",
+    "UserPoolId",
+    "UserPoolClientId",
+    "SiteBucketName",
+    "SiteUrl",
+    "JwtSecretArn",
+    "HashSecretArn",
+    "WechatSecretArn",
+    "AlarmTopicArn",
+)
+
+# What the resources stack exports for the user pool where Cognito user pools do not exist
+# (the China partition); the app stack turns it into an empty setting there.
+NO_USER_POOL = "none"
+
+
+def load_schema():
+    """Load chalicelib/store/schema.py by path: it is pure Python, and loading it this way keeps
+    rendering independent of whatever the chalicelib packages import."""
+    spec = importlib.util.spec_from_file_location("revisit_table_schema", SCHEMA_PATH)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- small helpers for intrinsic functions ------------------------------------------------------
+
+
+def ref(name: str) -> dict:
+    return {"Ref": name}
+
+
+def sub(text: str, variables: dict | None = None) -> dict:
+    return {"Fn::Sub": [text, variables] if variables else text}
+
+
+def get_att(resource: str, attribute: str) -> dict:
+    return {"Fn::GetAtt": [resource, attribute]}
+
+
+def if_(condition: str, when_true, when_false) -> dict:
+    return {"Fn::If": [condition, when_true, when_false]}
+
+
+def no_value() -> dict:
+    return ref("AWS::NoValue")
+
+
+def not_empty(parameter: str) -> dict:
+    return {"Fn::Not": [{"Fn::Equals": [ref(parameter), ""]}]}
+
+
+def in_china_regions() -> dict:
+    """The China partition, spelled as its two regions rather than `AWS::Partition` so that
+    cfn-lint can tell which resources a region's stack creates and check their types exist."""
+    return {"Fn::Or": [{"Fn::Equals": [ref("AWS::Region"), region]} for region in CHINA_REGIONS]}
+
+
+def import_value(key: str) -> dict:
+    assert key in EXPORTS, key
+    return {"Fn::ImportValue": sub("${ResourcesStack}-" + key)}
+
+
+def tags(*pairs: tuple[str, object]) -> list[dict]:
+    return [{"Key": key, "Value": value} for key, value in pairs]
+
+
+def retained(resource: dict) -> dict:
+    """Data we cannot rebuild survives stack deletion and replacement."""
+    return {**resource, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+
+
+def disposable(resource: dict) -> dict:
+    """State that may go with the stack: in-flight reminders are re-sent by the next sweep, and
+    a new token key only signs everyone out."""
+    return {**resource, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+
+
+# -- the resources stack ------------------------------------------------------------------------
+
+
+def _parameters() -> dict:
+    return {
+        "Stage": {
+            "Type": "String",
+            "AllowedValues": ["dev", "prod"],
+            "Default": "dev",
+            "Description": "Deployment stage; prod turns on deletion protection.",
+        },
+        "TableName": {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^[a-zA-Z0-9_.-]{0,255}$",
+            "Description": "DynamoDB table name; empty means revisit-<Stage>.",
+        },
+        "ReminderQueueName": {
+            "Type": "String",
+            "Default": "revisit-reminders",
+            "AllowedPattern": "^[a-zA-Z0-9_-]{1,76}$",
+            "Description": "Reminder queue name (the dead-letter queue adds -dlq). Use a "
+            "per-stage name when two stages share an account and region.",
+        },
+        "KeyAliasName": {
+            "Type": "String",
+            "Default": "alias/revisit",
+            "AllowedPattern": "^alias/[a-zA-Z0-9/_-]+$",
+            "Description": "Alias of the KMS key for patient fields. Use a per-stage alias when "
+            "two stages share an account and region.",
+        },
+        "SiteDomainName": {
+            "Type": "String",
+            "Default": "",
+            "Description": "Custom host name of the admin site (for example admin.example.com). "
+            "Required in the China regions, where the default CloudFront domain cannot serve.",
+        },
+        "SiteCertificateArn": {
+            "Type": "String",
+            "Default": "",
+            "Description": "ACM certificate in us-east-1 for SiteDomainName (global regions only).",
+        },
+        "SiteOriginAccessIdentity": {
+            "Type": "String",
+            "Default": "",
+            "Description": "China regions only: id of the CloudFront origin access identity of the "
+            "distribution that serves the admin site; it is allowed to read the site bucket.",
+        },
+        "AlarmEmail": {
+            "Type": "String",
+            "Default": "",
+            "Description": "Optional e-mail address subscribed to the alarm topic.",
+        },
+    }
+
+
+def _conditions() -> dict:
+    outside_china = {"Fn::Not": [{"Condition": "IsChina"}]}
+    return {
+        "IsProd": {"Fn::Equals": [ref("Stage"), "prod"]},
+        "IsChina": in_china_regions(),
+        # Cognito user pools and CloudFront origin access control do not exist in the China
+        # partition; see docs/deploy.md.
+        "HasUserPool": outside_china,
+        "HasSiteDistribution": outside_china,
+        "HasTableName": not_empty("TableName"),
+        "HasSiteDomain": not_empty("SiteDomainName"),
+        "HasCustomSiteDomain": {
+            "Fn::And": [
+                {"Condition": "HasSiteDistribution"},
+                {"Condition": "HasSiteDomain"},
+                not_empty("SiteCertificateArn"),
+            ]
+        },
+        "GrantsChinaOriginAccessIdentity": {
+            "Fn::And": [{"Condition": "IsChina"}, not_empty("SiteOriginAccessIdentity")]
+        },
+        "HasAlarmEmail": not_empty("AlarmEmail"),
+    }
+
+
+def _rules() -> dict:
+    in_china = {"Fn::Contains": [CHINA_REGIONS, ref("AWS::Region")]}
+    return {
+        "ChinaNeedsSiteDomain": {
+            "RuleCondition": in_china,
+            "Assertions": [
+                {
+                    "Assert": not_empty("SiteDomainName"),
+                    "AssertDescription": "In the China regions the admin site needs an "
+                    "ICP-filed SiteDomainName.",
+                }
+            ],
+        },
+        "SiteDomainNeedsCertificate": {
+            "RuleCondition": {"Fn::And": [not_empty("SiteDomainName"), {"Fn::Not": [in_china]}]},
+            "Assertions": [
+                {
+                    "Assert": not_empty("SiteCertificateArn"),
+                    "AssertDescription": "SiteDomainName needs SiteCertificateArn (ACM, us-east-1).",
+                }
+            ],
+        },
+    }
+
+
+def _key() -> dict:
+    return {
+        "DataKey": retained(
+            {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "Description": sub(
+                        "Revisit ${Stage}: table encryption and patient field envelopes"
+                    ),
+                    "EnableKeyRotation": True,
+                    "KeySpec": "SYMMETRIC_DEFAULT",
+                    "KeyUsage": "ENCRYPT_DECRYPT",
+                    "PendingWindowInDays": 30,
+                    "KeyPolicy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AccountAdministersAndGrantsThroughIam",
+                                "Effect": "Allow",
+                                "Principal": {
+                                    "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+                                },
+                                "Action": "kms:*",
+                                "Resource": "*",
+                            }
+                        ],
+                    },
+                    "Tags": tags(("app", "revisit"), ("stage", ref("Stage"))),
+                },
+            }
+        ),
+        "DataKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": ref("KeyAliasName"), "TargetKeyId": ref("DataKey")},
+        },
+    }
+
+
+def _table(schema) -> dict:
+    request = schema.create_table_request("unused")
+    return {
+        "Table": retained(
+            {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "TableName": if_("HasTableName", ref("TableName"), sub("revisit-${Stage}")),
+                    "BillingMode": request["BillingMode"],
+                    "AttributeDefinitions": request["AttributeDefinitions"],
+                    "KeySchema": request["KeySchema"],
+                    "GlobalSecondaryIndexes": request["GlobalSecondaryIndexes"],
+                    "TimeToLiveSpecification": {
+                        "AttributeName": schema.TTL_ATTRIBUTE,
+                        "Enabled": True,
+                    },
+                    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                    "SSESpecification": {
+                        "SSEEnabled": True,
+                        "SSEType": "KMS",
+                        "KMSMasterKeyId": get_att("DataKey", "Arn"),
+                    },
+                    "DeletionProtectionEnabled": if_("IsProd", True, False),
+                    "Tags": tags(("app", "revisit"), ("stage", ref("Stage"))),
+                },
+            }
+        )
+    }
+
+
+def _queues() -> dict:
+    return {
+        "ReminderDeadLetterQueue": disposable(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": sub("${ReminderQueueName}-dlq"),
+                    "MessageRetentionPeriod": 14 * 86400,
+                    "SqsManagedSseEnabled": True,
+                },
+            }
+        ),
+        "ReminderQueue": disposable(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": ref("ReminderQueueName"),
+                    "VisibilityTimeout": REMINDER_VISIBILITY_TIMEOUT_S,
+                    "MessageRetentionPeriod": 4 * 86400,
+                    "SqsManagedSseEnabled": True,
+                    "RedrivePolicy": {
+                        "deadLetterTargetArn": get_att("ReminderDeadLetterQueue", "Arn"),
+                        "maxReceiveCount": REMINDER_MAX_RECEIVE_COUNT,
+                    },
+                },
+            }
+        ),
+    }
+
+
+def _alarms() -> dict:
+    topic = [ref("AlarmTopic")]
+    return {
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"DisplayName": sub("Revisit ${Stage} alarms")},
+        },
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {
+                "TopicArn": ref("AlarmTopic"),
+                "Protocol": "email",
+                "Endpoint": ref("AlarmEmail"),
+            },
+        },
+        "ReminderDeadLetterAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": "Reminders failed 5 times and were parked in the dead-letter "
+                "queue. Inspect them, fix the cause, then redrive (docs/deploy.md).",
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [
+                    {"Name": "QueueName", "Value": get_att("ReminderDeadLetterQueue", "QueueName")}
+                ],
+                "Statistic": "Maximum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 0,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": topic,
+                "OKActions": topic,
+            },
+        },
+        "ReminderBacklogAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": "The oldest reminder has waited more than an hour: the "
+                "sender is failing or throttled.",
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateAgeOfOldestMessage",
+                "Dimensions": [
+                    {"Name": "QueueName", "Value": get_att("ReminderQueue", "QueueName")}
+                ],
+                "Statistic": "Maximum",
+                "Period": 300,
+                "EvaluationPeriods": 3,
+                "Threshold": 3600,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": topic,
+                "OKActions": topic,
+            },
+        },
+    }
+
+
+def _secret(description: str, template: str, key: str) -> dict:
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        "Properties": {
+            "Description": description,
+            "GenerateSecretString": {
+                "SecretStringTemplate": template,
+                "GenerateStringKey": key,
+                "PasswordLength": 64,
+                "ExcludePunctuation": True,
+            },
+            "Tags": tags(("app", "revisit"), ("stage", ref("Stage"))),
+        },
+    }
+
+
+def _secrets() -> dict:
+    return {
+        "JwtSecret": disposable(
+            _secret("Revisit: signing key of the API's access and refresh tokens.", "{}", "value")
+        ),
+        # Keyed hashes of phone and ID numbers are the lookup keys in the table: a new value
+        # orphans every lookup, so this one outlives the stack.
+        "HashSecret": retained(
+            _secret(
+                "Revisit: key of the lookup hashes of phone and ID numbers. Never rotate.",
+                "{}",
+                "value",
+            )
+        ),
+        # The AppSecret can be fetched again from the WeChat console.
+        "WechatSecret": disposable(
+            _secret(
+                "Revisit: WeChat mini-program appid and AppSecret. Replace the placeholder.",
+                json.dumps({"appid": "wx-not-configured"}),
+                "secret",
+            )
+        ),
+    }
+
+
+def _site() -> dict:
+    bucket_objects = sub("${SiteBucket.Arn}/*")
+    return {
+        "SiteBucket": retained(
+            {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketEncryption": {
+                        "ServerSideEncryptionConfiguration": [
+                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                        ]
+                    },
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "LifecycleConfiguration": {
+                        "Rules": [
+                            {
+                                "Id": "ExpireReplacedAssets",
+                                "Status": "Enabled",
+                                "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                            }
+                        ]
+                    },
+                    "Tags": tags(("app", "revisit"), ("stage", ref("Stage"))),
+                },
+            }
+        ),
+        "SiteBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": ref("SiteBucket"),
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyPlainHttp",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [get_att("SiteBucket", "Arn"), bucket_objects],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        if_(
+                            "HasSiteDistribution",
+                            {
+                                "Sid": "CloudFrontReadsThroughOriginAccessControl",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                                "Action": "s3:GetObject",
+                                "Resource": bucket_objects,
+                                "Condition": {
+                                    "StringEquals": {
+                                        "AWS:SourceArn": sub(
+                                            "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
+                                            "distribution/${SiteDistribution}"
+                                        )
+                                    }
+                                },
+                            },
+                            no_value(),
+                        ),
+                        if_(
+                            "GrantsChinaOriginAccessIdentity",
+                            {
+                                "Sid": "ChinaCloudFrontReadsThroughOriginAccessIdentity",
+                                "Effect": "Allow",
+                                "Principal": {
+                                    "AWS": sub(
+                                        "arn:${AWS::Partition}:iam::cloudfront:user/"
+                                        "CloudFront Origin Access Identity ${SiteOriginAccessIdentity}"
+                                    )
+                                },
+                                "Action": "s3:GetObject",
+                                "Resource": bucket_objects,
+                            },
+                            no_value(),
+                        ),
+                    ],
+                },
+            },
+        },
+        "SiteOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Condition": "HasSiteDistribution",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": sub("${AWS::StackName}-site"),
+                    "Description": "Admin site: CloudFront signs its reads of the private bucket.",
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "SiteDistribution": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Condition": "HasSiteDistribution",
+            "Properties": {
+                "DistributionConfig": {
+                    "Enabled": True,
+                    "Comment": sub("Revisit ${Stage} admin site"),
+                    "DefaultRootObject": "index.html",
+                    "HttpVersion": "http2and3",
+                    "IPV6Enabled": True,
+                    "PriceClass": "PriceClass_All",
+                    "Aliases": if_("HasCustomSiteDomain", [ref("SiteDomainName")], no_value()),
+                    "ViewerCertificate": if_(
+                        "HasCustomSiteDomain",
+                        {
+                            "AcmCertificateArn": ref("SiteCertificateArn"),
+                            "SslSupportMethod": "sni-only",
+                            "MinimumProtocolVersion": "TLSv1.2_2021",
+                        },
+                        {"CloudFrontDefaultCertificate": True},
+                    ),
+                    "Origins": [
+                        {
+                            "Id": "site-bucket",
+                            "DomainName": get_att("SiteBucket", "RegionalDomainName"),
+                            "OriginAccessControlId": get_att("SiteOriginAccessControl", "Id"),
+                            "S3OriginConfig": {"OriginAccessIdentity": ""},
+                        }
+                    ],
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": "site-bucket",
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                        "AllowedMethods": ["GET", "HEAD"],
+                        "CachedMethods": ["GET", "HEAD"],
+                        "Compress": True,
+                        "CachePolicyId": CACHING_OPTIMIZED_POLICY,
+                        "ResponseHeadersPolicyId": SECURITY_HEADERS_POLICY,
+                    },
+                },
+                "Tags": tags(("app", "revisit"), ("stage", ref("Stage"))),
+            },
+        },
+    }
+
+
+def _user_pool() -> dict:
+    return {
+        "UserPool": retained(
+            {
+                "Type": "AWS::Cognito::UserPool",
+                "Condition": "HasUserPool",
+                "Properties": {
+                    "UserPoolName": sub("revisit-${Stage}"),
+                    "DeletionProtection": if_("IsProd", "ACTIVE", "INACTIVE"),
+                    # Staff accounts are created by clinic admins, never by sign-up.
+                    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+                    "UsernameConfiguration": {"CaseSensitive": False},
+                    "Policies": {
+                        "PasswordPolicy": {
+                            "MinimumLength": 12,
+                            "RequireLowercase": True,
+                            "RequireUppercase": True,
+                            "RequireNumbers": True,
+                            "RequireSymbols": True,
+                            "TemporaryPasswordValidityDays": 3,
+                        }
+                    },
+                    "AccountRecoverySetting": {
+                        "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+                    },
+                    "Schema": [
+                        {
+                            "Name": "email",
+                            "AttributeDataType": "String",
+                            "Mutable": True,
+                            "Required": False,
+                        },
+                        {
+                            # The tenant of a staff member. Mutable only through the admin API:
+                            # the app client below cannot write it.
+                            "Name": "clinic_id",
+                            "AttributeDataType": "String",
+                            "Mutable": True,
+                            "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
+                        },
+                    ],
+                    "UserPoolTags": {"app": "revisit", "stage": ref("Stage")},
+                },
+            }
+        ),
+        "UserPoolClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Condition": "HasUserPool",
+            "Properties": {
+                "UserPoolId": ref("UserPool"),
+                "ClientName": sub("revisit-admin-${Stage}"),
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "PreventUserExistenceErrors": "ENABLED",
+                "EnableTokenRevocation": True,
+                "AccessTokenValidity": 60,
+                "IdTokenValidity": 60,
+                "RefreshTokenValidity": 30,
+                "TokenValidityUnits": {
+                    "AccessToken": "minutes",
+                    "IdToken": "minutes",
+                    "RefreshToken": "days",
+                },
+                "ReadAttributes": ["email", "email_verified", "name", "custom:clinic_id"],
+                "WriteAttributes": ["email", "name"],
+            },
+        },
+        "AdminGroup": {
+            "Type": "AWS::Cognito::UserPoolGroup",
+            "Condition": "HasUserPool",
+            "Properties": {
+                "UserPoolId": ref("UserPool"),
+                "GroupName": "admin",
+                "Description": "Clinic administrators: settings, staff, rewards, campaigns.",
+                "Precedence": 0,
+            },
+        },
+        "StaffGroup": {
+            "Type": "AWS::Cognito::UserPoolGroup",
+            "Condition": "HasUserPool",
+            "Properties": {
+                "UserPoolId": ref("UserPool"),
+                "GroupName": "staff",
+                "Description": "Front-desk and clinical staff: patients, check-ins, redemptions.",
+                "Precedence": 10,
+            },
+        },
+    }
+
+
+def _outputs() -> dict:
+    site_url = if_(
+        "HasSiteDistribution",
+        if_(
+            "HasSiteDomain",
+            sub("https://${SiteDomainName}"),
+            sub("https://${SiteDistribution.DomainName}"),
+        ),
+        sub("https://${SiteDomainName}"),
+    )
+    values = {
+        "Stage": ("Deployment stage.", ref("Stage")),
+        "TableName": ("The single DynamoDB table.", ref("Table")),
+        "TableArn": ("ARN of the table (its indexes are <arn>/index/*).", get_att("Table", "Arn")),
+        "ReminderQueueName": ("Reminder queue name.", get_att("ReminderQueue", "QueueName")),
+        "ReminderQueueUrl": ("Reminder queue URL.", ref("ReminderQueue")),
+        "ReminderQueueArn": ("Reminder queue ARN.", get_att("ReminderQueue", "Arn")),
+        "DataKeyArn": (
+            "KMS key for the table and patient-field envelopes.",
+            get_att("DataKey", "Arn"),
+        ),
+        "UserPoolId": (
+            "Cognito user pool of clinic staff ('none' where user pools do not exist).",
+            if_("HasUserPool", ref("UserPool"), NO_USER_POOL),
+        ),
+        "UserPoolClientId": (
+            "App client of the admin site ('none' where user pools do not exist).",
+            if_("HasUserPool", ref("UserPoolClient"), NO_USER_POOL),
+        ),
+        "SiteBucketName": ("Bucket that holds admin_site/dist.", ref("SiteBucket")),
+        "SiteUrl": ("Address of the admin site (the API's allowed CORS origin).", site_url),
+        "JwtSecretArn": ("Secret: API token signing key.", ref("JwtSecret")),
+        "HashSecretArn": ("Secret: lookup hash key.", ref("HashSecret")),
+        "WechatSecretArn": ("Secret: WeChat appid and AppSecret.", ref("WechatSecret")),
+        "AlarmTopicArn": ("SNS topic the alarms notify.", ref("AlarmTopic")),
+    }
+    assert tuple(values) == EXPORTS
+    outputs = {
+        key: {
+            "Description": description,
+            "Value": value,
+            "Export": {"Name": sub("${AWS::StackName}-" + key)},
+        }
+        for key, (description, value) in values.items()
+    }
+    outputs["ReminderDeadLetterQueueUrl"] = {
+        "Description": "Dead-letter queue of the reminder queue.",
+        "Value": ref("ReminderDeadLetterQueue"),
+    }
+    outputs["DataKeyAlias"] = {
+        "Description": "Alias of the data key.",
+        "Value": ref("DataKeyAlias"),
+    }
+    outputs["SiteDistributionId"] = {
+        "Condition": "HasSiteDistribution",
+        "Description": "CloudFront distribution of the admin site (for invalidations).",
+        "Value": ref("SiteDistribution"),
+    }
+    return outputs
+
+
+def resources_template() -> dict:
+    schema = load_schema()
+    resources: dict = {}
+    for part in (_key(), _table(schema), _queues(), _alarms(), _secrets(), _site(), _user_pool()):
+        resources.update(part)
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Revisit: long-lived resources (table, reminder queue, KMS key, secrets, admin "
+        "site bucket, staff user pool). Generated by infra/render.py; do not edit.",
+        "Parameters": _parameters(),
+        "Rules": _rules(),
+        "Conditions": _conditions(),
+        "Resources": resources,
+        "Outputs": _outputs(),
+    }
+
+
+# -- the merge into `chalice package` output ----------------------------------------------------
+
+
+def _secret_value(export: str, key: str) -> dict:
+    """A Secrets Manager dynamic reference, resolved by CloudFormation at deploy time."""
+    return sub(
+        "{{resolve:secretsmanager:${Arn}:SecretString:" + key + "}}",
+        {"Arn": import_value(export)},
+    )
+
+
+def app_environment() -> dict:
+    """Environment of every function (chalicelib/config.py reads it)."""
+    return {
+        "REVISIT_STAGE": import_value("Stage"),
+        "REVISIT_TABLE": import_value("TableName"),
+        "REMINDER_QUEUE_NAME": import_value("ReminderQueueName"),
+        "REMINDER_QUEUE_URL": import_value("ReminderQueueUrl"),
+        "KMS_KEY_ID": import_value("DataKeyArn"),
+        "COGNITO_USER_POOL_ID": if_("HasUserPool", import_value("UserPoolId"), ""),
+        "COGNITO_CLIENT_ID": if_("HasUserPool", import_value("UserPoolClientId"), ""),
+        "ALLOWED_ORIGIN": import_value("SiteUrl"),
+        "JWT_SECRET": _secret_value("JwtSecretArn", "value"),
+        "HASH_SECRET": _secret_value("HashSecretArn", "value"),
+        "WECHAT_APPID": _secret_value("WechatSecretArn", "appid"),
+        "WECHAT_SECRET": _secret_value("WechatSecretArn", "secret"),
+        "WECHAT_API_BASE": WECHAT_API_BASE,
+        "POWERTOOLS_SERVICE_NAME": "revisit",
+        "POWERTOOLS_METRICS_NAMESPACE": "Revisit",
+    }
+
+
+def app_policy() -> dict:
+    table_arn = import_value("TableArn")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"),
+            },
+            {
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
+            },
+            {
+                # TransactWriteItems has no IAM action of its own: each Put/Update/Delete in it
+                # needs the item action and each ConditionCheck needs ConditionCheckItem.
+                "Sid": "Table",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:DescribeTable",
+                    "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                "Resource": [table_arn, sub("${TableArn}/index/*", {"TableArn": table_arn})],
+            },
+            {
+                "Sid": "ReminderQueue",
+                "Effect": "Allow",
+                "Action": [
+                    "sqs:SendMessage",
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                ],
+                "Resource": import_value("ReminderQueueArn"),
+            },
+            {
+                "Sid": "PatientFieldEnvelopes",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                "Resource": import_value("DataKeyArn"),
+            },
+        ],
+    }
+
+
+def chalice_merge_template() -> dict:
+    """Deep-merged by `chalice package --merge-template` (dicts merge key by key; lists and
+    scalars replace). So the role's policy list is replaced outright, and the queue of the SQS
+    event is replaced by giving its `Fn::Sub` a list value, which overwrites Chalice's string."""
+    return {
+        "Description": "Revisit API, schedules and reminder sender. Packaged by infra/package.sh.",
+        "Parameters": {
+            "ResourcesStack": {
+                "Type": "String",
+                "AllowedPattern": "^[A-Za-z][A-Za-z0-9-]*$",
+                "Description": "Name of the stack deployed from infra/resources.json.",
+            }
+        },
+        "Conditions": {"HasUserPool": {"Fn::Not": [in_china_regions()]}},
+        "Globals": {"Function": {"Environment": {"Variables": app_environment()}}},
+        "Resources": {
+            CHALICE_ROLE: {
+                "Properties": {
+                    "Policies": [{"PolicyName": "RevisitApp", "PolicyDocument": app_policy()}]
+                }
+            },
+            REMINDER_FUNCTION: {
+                "Properties": {
+                    "Events": {
+                        REMINDER_EVENT: {
+                            "Properties": {
+                                "Queue": sub(
+                                    "${QueueArn}", {"QueueArn": import_value("ReminderQueueArn")}
+                                ),
+                                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            }
+                        }
+                    }
+                }
+            },
+        },
+    }
+
+
+# -- files --------------------------------------------------------------------------------------
+
+DOCUMENTS = {
+    "resources.json": resources_template,
+    "chalice-merge.json": chalice_merge_template,
+}
+
+
+def serialise(document: dict) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def rendered() -> dict[str, str]:
+    return {name: serialise(build()) for name, build in DOCUMENTS.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a committed file is stale")
+    parser.add_argument(
+        "--print", dest="show", choices=sorted(DOCUMENTS), help="print one document"
+    )
+    args = parser.parse_args(argv)
+    documents = rendered()
+    if args.show:
+        sys.stdout.write(documents[args.show])
+        return 0
+    stale = [
+        name
+        for name, text in documents.items()
+        if not (INFRA / name).exists() or (INFRA / name).read_text() != text
+    ]
+    if args.check:
+        for name in stale:
+            print(f"infra/{name} is out of date: run python infra/render.py", file=sys.stderr)
+        return 1 if stale else 0
+    for name in stale:
+        (INFRA / name).write_text(documents[name])
+        print(f"wrote infra/{name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
