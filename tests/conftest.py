@@ -7,11 +7,9 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-MOTO_JWKS = Path(__import__("moto").__file__).parent / "cognitoidp" / "resources" / "jwks-public.json"
 
 BASE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -26,7 +24,6 @@ BASE_ENV = {
     "HASH_SECRET": "test-hash-secret-0123456789abcdef012345678",
     "WECHAT_APPID": "wx-test-app",
     "WECHAT_SECRET": "wx-test-secret",
-    "COGNITO_JWKS_URL": MOTO_JWKS.as_uri(),
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
@@ -44,6 +41,32 @@ def wechat():
     server.shutdown()
 
 
+@pytest.fixture(scope="session")
+def jwks_url():
+    """moto signs Cognito tokens with a fixed key; serve its public JWKS on loopback, as Cognito would."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from moto.utilities.utils import load_resource
+
+    payload = json.dumps(load_resource("cognitoidp/resources/jwks-public.json")).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
+    server.shutdown()
+
+
 @dataclass
 class World:
     pool_id: str
@@ -55,7 +78,7 @@ class World:
 
 
 @pytest.fixture
-def aws(monkeypatch, wechat):
+def aws(monkeypatch, wechat, jwks_url):
     from moto import mock_aws
 
     from chalicelib.local.state import reset_process_state
@@ -65,6 +88,7 @@ def aws(monkeypatch, wechat):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("COGNITO_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("WECHAT_API_BASE", wechat[1])
+    monkeypatch.setenv("COGNITO_JWKS_URL", jwks_url)
     reset_process_state()
     with mock_aws():
         from chalicelib.local import bootstrap

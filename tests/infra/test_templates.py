@@ -1,0 +1,277 @@
+"""The deployment templates: generated from the table schema, clean under cfn-lint in the global
+and China regions, and the packaged app wired to them (the reminder handler's SQS event reports
+partial batch failures, so one bad message is retried alone instead of with its whole batch).
+
+The packaging tests run infra/package.sh on this repository's app.py, so they need app.py to
+import and `chalice` + `cfn-lint` from requirements-dev.txt. The first run downloads Linux wheels
+for requirements.txt into .chalice/deployments/ (ignored by git); later runs reuse them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA = ROOT / "infra"
+LINT_REGIONS = ["ap-east-1", "us-east-1", "cn-north-1", "cn-northwest-1"]
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"infra_{name}", INFRA / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+render = _load("render")
+check_sam = _load("check_sam")
+
+
+def _committed(name: str) -> dict:
+    return json.loads((INFRA / name).read_text())
+
+
+def _cfn_lint(path: Path) -> subprocess.CompletedProcess:
+    """cfn-lint's exit code is a bit set: 2 errors, 4 warnings, 8 informational, 1 a crash."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; main()",
+            "--format",
+            "parseable",
+            "--regions",
+            *LINT_REGIONS,
+            "--",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def _lint_report(proc: subprocess.CompletedProcess) -> str:
+    return f"cfn-lint exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+
+
+def _imports(node) -> set[str]:
+    """Export names a document imports, as the suffix after `${ResourcesStack}-`."""
+    found = set()
+    if isinstance(node, dict):
+        if "Fn::ImportValue" in node:
+            name = node["Fn::ImportValue"]["Fn::Sub"]
+            assert name.startswith("${ResourcesStack}-"), name
+            found.add(name.removeprefix("${ResourcesStack}-"))
+        for value in node.values():
+            found |= _imports(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _imports(value)
+    return found
+
+
+# -- the generated documents --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(render.DOCUMENTS))
+def test_committed_document_is_what_render_generates(name):
+    committed = (INFRA / name).read_text()
+    assert committed == render.rendered()[name], (
+        f"infra/{name} differs from what infra/render.py generates: run `python infra/render.py`"
+    )
+
+
+def test_table_follows_the_store_schema():
+    schema = render.load_schema()
+    table = _committed("resources.json")["Resources"]["Table"]["Properties"]
+    request = schema.create_table_request("any")
+    assert table["KeySchema"] == request["KeySchema"]
+    assert table["AttributeDefinitions"] == request["AttributeDefinitions"]
+    assert table["GlobalSecondaryIndexes"] == schema.global_secondary_indexes()
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {
+        schema.GSI1,
+        schema.DUE_INDEX,
+    }
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {
+        "AttributeName": schema.TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+
+
+def test_reminder_queue_outlasts_its_handler_and_parks_poison_messages():
+    resources = _committed("resources.json")["Resources"]
+    queue = resources["ReminderQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * 60
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["ReminderDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    alarm = resources["ReminderDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReminderDeadLetterQueue", "QueueName"]}}
+    ]
+
+
+def test_user_pool_client_is_public_and_cannot_write_the_tenant():
+    resources = _committed("resources.json")["Resources"]
+    client = resources["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False
+    assert set(client["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    assert "custom:clinic_id" in client["ReadAttributes"]
+    assert "custom:clinic_id" not in client["WriteAttributes"]
+    groups = {
+        resource["Properties"]["GroupName"]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Cognito::UserPoolGroup"
+    }
+    assert groups == {"admin", "staff"}
+
+
+def test_app_imports_only_what_the_resources_stack_exports():
+    outputs = _committed("resources.json")["Outputs"]
+    exported = {
+        output["Export"]["Name"]["Fn::Sub"].removeprefix("${AWS::StackName}-")
+        for output in outputs.values()
+        if "Export" in output
+    }
+    imported = _imports(_committed("chalice-merge.json"))
+    assert imported <= exported, imported - exported
+
+
+@pytest.mark.parametrize("name", sorted(render.DOCUMENTS))
+def test_arns_name_the_partition_instead_of_assuming_it(name):
+    text = (INFRA / name).read_text()
+    assert not re.search(r"arn:aws(-cn)?:", text), "use ${AWS::Partition} in ARNs"
+
+
+def test_resources_template_lints_clean():
+    proc = _cfn_lint(INFRA / "resources.json")
+    assert proc.returncode == 0, _lint_report(proc)
+
+
+def test_check_sam_reports_a_renamed_reminder_handler():
+    template = {
+        "Resources": {
+            "DefaultRole": {"Type": "AWS::IAM::Role", "Properties": {}},
+            "DeliverReminders": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Timeout": 60,
+                    "Events": {"DeliverRemindersSqsEventSource": {"Type": "SQS", "Properties": {}}},
+                },
+            },
+            # What the blind merge leaves behind for the old name.
+            "SendReminders": {"Properties": {"Events": {}}},
+        }
+    }
+    problems = "\n".join(check_sam.problems(template))
+    assert "SendReminders has no Type" in problems
+    assert "DeliverReminders.DeliverRemindersSqsEventSource does not report" in problems
+
+
+# -- the packaged app ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory) -> Path:
+    outdir = tmp_path_factory.mktemp("package")
+    env = {**os.environ, "PYTHON": sys.executable}
+    env.pop("AWS_PROFILE", None)
+    proc = subprocess.run(
+        ["bash", str(INFRA / "package.sh"), "--stage", "dev", str(outdir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"infra/package.sh failed\n{proc.stdout}\n{proc.stderr}"
+    return outdir / "sam.json"
+
+
+def test_packaged_app_lints_without_errors(packaged):
+    proc = _cfn_lint(packaged)
+    assert proc.returncode & 3 == 0, _lint_report(proc)
+
+
+def test_reminder_handler_reports_partial_batch_failures(packaged):
+    template = json.loads(packaged.read_text())
+    function = template["Resources"][render.REMINDER_FUNCTION]
+    assert function["Type"] == "AWS::Serverless::Function"
+    event = function["Properties"]["Events"][render.REMINDER_EVENT]
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert _imports(event["Properties"]["Queue"]) == {"ReminderQueueArn"}
+    assert check_sam.problems(template) == []
+
+
+def test_queue_visibility_covers_six_handler_timeouts(packaged):
+    template = json.loads(packaged.read_text())
+    timeout = template["Resources"][render.REMINDER_FUNCTION]["Properties"]["Timeout"]
+    queue = _committed("resources.json")["Resources"]["ReminderQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_every_function_gets_the_stack_settings(packaged):
+    template = json.loads(packaged.read_text())
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert set(variables) == set(render.app_environment())
+    for required in (
+        "REVISIT_STAGE",
+        "REVISIT_TABLE",
+        "REMINDER_QUEUE_NAME",
+        "KMS_KEY_ID",
+        "COGNITO_USER_POOL_ID",
+        "COGNITO_CLIENT_ID",
+        "JWT_SECRET",
+        "HASH_SECRET",
+        "WECHAT_APPID",
+        "WECHAT_SECRET",
+        "WECHAT_API_BASE",
+        "ALLOWED_ORIGIN",
+    ):
+        assert required in variables
+    role = template["Resources"]["DefaultRole"]
+    assert role["Type"] == "AWS::IAM::Role"
+    actions = {
+        action
+        for policy in role["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in statement["Action"]
+    }
+    assert {
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+    } <= actions
+
+
+def test_schedules_and_api_are_packaged(packaged):
+    resources = json.loads(packaged.read_text())["Resources"]
+    schedules = {
+        name
+        for name, resource in resources.items()
+        if resource.get("Type") == "AWS::Serverless::Function"
+        for event in resource["Properties"].get("Events", {}).values()
+        if event["Type"] == "Schedule"
+    }
+    assert {"SweepLapses", "RefreshKpis"} <= schedules
+    assert resources["APIHandler"]["Type"] == "AWS::Serverless::Function"
