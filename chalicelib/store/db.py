@@ -44,28 +44,30 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
     return [getattr(r, "code", None) if r is not None else None for r in reasons]
 
 
+def query_raw(**params) -> dict:
+    """One Query call with the low-level client (items stay in DynamoDB's typed JSON)."""
+    return connection().client.query(TableName=settings().table_name, **params)
+
+
 def query_partition(pk: str, prefix: str | None = None, *, descending: bool = False, limit: int | None = None,
                     consistent: bool = False) -> list[dict]:
     """All raw items of one partition (optionally of one sort-key prefix), page by page."""
-    conn = connection()
+    params: dict = {
+        "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :prefix)" if prefix else ""),
+        "ExpressionAttributeValues": {":pk": {"S": pk}, **({":prefix": {"S": prefix}} if prefix else {})},
+        "ScanIndexForward": not descending,
+        "ConsistentRead": consistent,
+    }
     items: list[dict] = []
-    start = None
     while True:
-        kwargs = {"scan_index_forward": not descending, "consistent_read": consistent}
-        if prefix:
-            from pynamodb.attributes import UnicodeAttribute
-
-            sk = UnicodeAttribute(attr_name="sk")
-            kwargs["range_key_condition"] = sk.startswith(prefix)
         if limit:
-            kwargs["limit"] = limit - len(items)
-        if start:
-            kwargs["exclusive_start_key"] = start
-        page = conn.query(settings().table_name, pk, **kwargs)
+            params["Limit"] = limit - len(items)
+        page = query_raw(**params)
         items.extend(page.get("Items", []))
         start = page.get("LastEvaluatedKey")
         if not start or (limit and len(items) >= limit):
             return items
+        params["ExclusiveStartKey"] = start
 
 
 def _cursor_sig(payload: bytes) -> str:

@@ -119,7 +119,7 @@ class ConditionItem(Base):
 
 
 class ConsentLogItem(Base):
-    """sk=CONSENTLOG#<time>#<purpose>: every grant and withdrawal, with its text version."""
+    """sk=CONSENTLOG#<time>#<purpose>#<nonce>: every grant and withdrawal, with its text version."""
 
     purpose = UnicodeAttribute()
     granted = BooleanAttribute()

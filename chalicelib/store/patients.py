@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.errors import Conflict, NotFound
@@ -38,7 +40,7 @@ def condition_items(patient: PatientItem) -> list[ConditionItem]:
 
 def consent_log_items(patient_pk: str, changes: dict[str, dict]) -> list[ConsentLogItem]:
     return [
-        ConsentLogItem(patient_pk, f"CONSENTLOG#{state['at']}#{purpose}", purpose=purpose,
+        ConsentLogItem(patient_pk, f"CONSENTLOG#{state['at']}#{purpose}#{uuid.uuid4().hex[:8]}", purpose=purpose,
                        granted=state["granted"], version=state["version"], at=state["at"])
         for purpose, state in changes.items()
     ]

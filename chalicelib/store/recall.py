@@ -12,6 +12,7 @@ from __future__ import annotations
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from chalicelib.store import db, keys
+from chalicelib.store.schema import DUE_INDEX
 from chalicelib.store.models import InboxItem, PatientItem, RecallJobItem, bind
 from chalicelib.store.visits import stop_job_actions
 
@@ -48,17 +49,15 @@ def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJobItem]:
 
 def due_page(clinic_id: str, now_iso: str, start_key: dict | None, page_size: int) -> tuple[list[dict], dict | None]:
     """One page of keys of jobs due at or before now (the index projects keys only)."""
-    conn = db.connection()
-    from pynamodb.attributes import UnicodeAttribute
-
-    from chalicelib.config import settings
-    from chalicelib.store.schema import DUE_INDEX
-
-    due_sk = UnicodeAttribute(attr_name="due_sk")
-    kwargs = {"index_name": DUE_INDEX, "range_key_condition": due_sk <= now_iso + "~", "limit": page_size}
+    params = {
+        "IndexName": DUE_INDEX,
+        "KeyConditionExpression": "due_pk = :pk AND due_sk <= :now",
+        "ExpressionAttributeValues": {":pk": {"S": keys.due_pk(clinic_id)}, ":now": {"S": now_iso + "~"}},
+        "Limit": page_size,
+    }
     if start_key:
-        kwargs["exclusive_start_key"] = start_key
-    page = conn.query(settings().table_name, keys.due_pk(clinic_id), **kwargs)
+        params["ExclusiveStartKey"] = start_key
+    page = db.query_raw(**params)
     return page.get("Items", []), page.get("LastEvaluatedKey")
 
 
