@@ -33,15 +33,58 @@ def reset() -> None:
     _connection.cache_clear()
 
 
+class Cancelled(Exception):
+    """A write transaction was cancelled; `failed` maps each failing item's label to DynamoDB's reason."""
+
+    def __init__(self, failed: dict[str, str]):
+        super().__init__(f"transaction cancelled: {failed}")
+        self.failed = failed
+
+    def conditional(self, label: str) -> bool:
+        return self.failed.get(label) == "ConditionalCheckFailed"
+
+
+class _Labelled:
+    """Wraps PynamoDB's TransactWrite, remembering a label per item.
+
+    PynamoDB sends condition checks, deletes, puts and updates in that order, whatever the
+    order of the calls, so the labels are kept per kind and joined the same way.
+    """
+
+    def __init__(self, txn: TransactWrite):
+        self._txn = txn
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def save(self, model, condition=None, label: str = "put"):
+        self._txn.save(model, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(self, model, actions, condition=None, label: str = "update"):
+        self._txn.update(model, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def ordered(self) -> list[str]:
+        return self._labels["check"] + self._labels["delete"] + self._labels["put"] + self._labels["update"]
+
+
 @contextmanager
 def transaction():
-    with TransactWrite(connection=connection()) as txn:
-        yield txn
-
-
-def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return [getattr(r, "code", None) if r is not None else None for r in reasons]
+    """One TransactWriteItems call; raises `Cancelled` naming the items whose conditions failed."""
+    txn = TransactWrite(connection=connection())
+    labelled = _Labelled(txn)
+    try:
+        with txn:
+            yield labelled
+    except TransactWriteError as exc:
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        failed = {
+            label: reason.code
+            for label, reason in zip(labelled.ordered(), reasons)
+            if reason is not None and getattr(reason, "code", None) not in (None, "None")
+        }
+        if not failed:
+            raise
+        raise Cancelled(failed) from exc
 
 
 def query_raw(**params) -> dict:

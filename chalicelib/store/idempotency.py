@@ -58,5 +58,6 @@ def record(principal: Principal, idem, status: int, reply) -> None:
 
 def transact_put(transaction, principal: Principal, idem, status: int, reply) -> None:
     """Add the record to a write transaction; the transaction fails if the key was used meanwhile."""
-    transaction.save(_item(principal, idem, status, reply), condition=IdempotencyItem.sk.does_not_exist())
+    transaction.save(_item(principal, idem, status, reply), condition=IdempotencyItem.sk.does_not_exist(),
+                     label="idem")
     idem.recorded = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
@@ -53,20 +53,19 @@ def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, di
         with db.transaction() as txn:
             txn.save(patient, condition=PatientItem.pk.does_not_exist())
             txn.save(UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), "UNIQUE", patient_id=patient.patient_id),
-                     condition=UniqueItem.pk.does_not_exist())
+                     condition=UniqueItem.pk.does_not_exist(), label="phone")
             if openid_hash:
                 txn.save(UniqueItem(keys.openid_pk(clinic_id, openid_hash), "UNIQUE", patient_id=patient.patient_id),
-                         condition=UniqueItem.pk.does_not_exist())
+                         condition=UniqueItem.pk.does_not_exist(), label="openid")
             for item in condition_items(patient):
                 txn.save(item)
             for item in consent_log_items(patient.pk, consents):
                 txn.save(item)
-    except TransactWriteError as exc:
-        codes = db.cancellation_codes(exc)
-        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-            raise Conflict("a patient with this phone is already registered", code="phone_registered", field="phone") from exc
-        if openid_hash and len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+    except db.Cancelled as exc:
+        if exc.conditional("openid"):
             raise Conflict("this WeChat account already has a record", code="already_registered") from exc
+        if exc.conditional("phone"):
+            raise Conflict("a patient with this phone is already registered", code="phone_registered", field="phone") from exc
         raise
 
 

@@ -7,7 +7,6 @@ debit carries `balance >= cost`, so the balance never goes below zero.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactGet
 
 from chalicelib.errors import Conflict, InsufficientPoints
@@ -66,14 +65,14 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
                 txn.save(checkin)
                 if points:
                     txn.save(ledger_item(patient.pk, entry_id, points, "checkin", at, checkin.checkin_id),
-                             condition=LedgerItem.sk.does_not_exist())
+                             condition=LedgerItem.sk.does_not_exist(), label="ledger")
                 txn.update(patient, actions=credit_actions(points, [PatientItem.last_checkin_date.set(checkin.local_date)]),
                            condition=PatientItem.pk.exists())
                 if idem is not None:
                     idempotency.transact_put(txn, principal, idem, 201, reply_for(True))
             return True
-        except TransactWriteError as exc:
-            if "ConditionalCheckFailed" not in db.cancellation_codes(exc)[:2]:
+        except db.Cancelled as exc:
+            if not exc.conditional("ledger"):
                 raise
             checkin.counted = False
             if idem is not None:
@@ -91,13 +90,13 @@ def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at:
     try:
         with db.transaction() as txn:
             txn.save(ledger_item(patient.pk, entry_id, points, reason, at, ref),
-                     condition=LedgerItem.sk.does_not_exist())
+                     condition=LedgerItem.sk.does_not_exist(), label="ledger")
             txn.update(patient, actions=credit_actions(points), condition=PatientItem.pk.exists())
             if idem is not None:
                 idempotency.transact_put(txn, principal, idem, 201, reply)
         return True
-    except TransactWriteError as exc:
-        if db.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+    except db.Cancelled as exc:
+        if exc.conditional("ledger"):
             return False
         raise
 
@@ -111,16 +110,16 @@ def redeem(patient: PatientItem, redemption: RedemptionItem, *, at: str, princip
                 patient,
                 actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost)],
                 condition=PatientItem.balance >= cost,
+                label="balance",
             )
             txn.save(ledger_item(patient.pk, entry_id, -cost, "redemption", at, redemption.reward_id),
-                     condition=LedgerItem.sk.does_not_exist())
-            txn.save(redemption, condition=RedemptionItem.sk.does_not_exist())
+                     condition=LedgerItem.sk.does_not_exist(), label="ledger")
+            txn.save(redemption, condition=RedemptionItem.sk.does_not_exist(), label="redemption")
             if idem is not None:
                 idempotency.transact_put(txn, principal, idem, 201, reply)
-    except TransactWriteError as exc:
-        codes = db.cancellation_codes(exc)
-        if codes[:1] == ["ConditionalCheckFailed"]:
-            raise InsufficientPoints("not enough points for this reward", field="reward_id") from exc
-        if "ConditionalCheckFailed" in codes[1:3]:
+    except db.Cancelled as exc:
+        if exc.conditional("ledger") or exc.conditional("redemption") or exc.conditional("idem"):
             raise Conflict("this redemption was already made", code="already_redeemed") from exc
+        if exc.conditional("balance"):
+            raise InsufficientPoints("not enough points for this reward", field="reward_id") from exc
         raise

@@ -9,7 +9,7 @@ keeps a second delivery from writing twice.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.store import db, keys
 from chalicelib.store.schema import DUE_INDEX
@@ -98,13 +98,13 @@ def deliver_inbox(job: RecallJobItem, patient: PatientItem, message: InboxItem, 
     """Write the inbox message and close the job in one transaction. False if already delivered."""
     try:
         with db.transaction() as txn:
-            txn.save(message, condition=InboxItem.sk.does_not_exist())
+            txn.save(message, condition=InboxItem.sk.does_not_exist(), label="message")
             txn.update(job, actions=stop_job_actions("sent", at, clinic_id, job.patient_id, "inbox"),
-                       condition=RecallJobItem.due_pk.exists())
+                       condition=RecallJobItem.due_pk.exists(), label="job")
             txn.update(patient, actions=[PatientItem.reminders_received.add(1)], condition=PatientItem.pk.exists())
         return True
-    except TransactWriteError as exc:
-        if "ConditionalCheckFailed" in db.cancellation_codes(exc):
+    except db.Cancelled as exc:
+        if exc.conditional("message") or exc.conditional("job"):
             return False
         raise
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib.errors import Conflict
 from chalicelib.store import db, idempotency, keys
 from chalicelib.store.models import (
@@ -56,7 +54,7 @@ def write_visit(change: VisitWrite, *, principal=None, idem=None, reply=None) ->
         actions.append(PatientItem.revisit_due_date.set(change.new_revisit_due))
     try:
         with db.transaction() as txn:
-            txn.save(visit, condition=VisitItem.sk.does_not_exist())
+            txn.save(visit, condition=VisitItem.sk.does_not_exist(), label="visit")
             if change.on_time_points:
                 actions = credit_actions(change.on_time_points, actions)
                 txn.save(ledger_item(patient.pk, f"revisit:{visit.visit_id}", change.on_time_points,
@@ -73,16 +71,18 @@ def write_visit(change: VisitWrite, *, principal=None, idem=None, reply=None) ->
             if change.met_due is not None:
                 txn.update(change.met_due, actions=[RevisitDueItem.status.set(change.met_status),
                                                     RevisitDueItem.met_on.set(visit.visit_date)],
-                           condition=RevisitDueItem.status == "pending")
+                           condition=RevisitDueItem.status == "pending", label="due")
             if visit.next_due_date:
                 txn.save(due_item(clinic_id, patient_id, visit.next_due_date))
             for job in change.stop_jobs:
                 txn.update(job, actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
             if idem is not None:
                 idempotency.transact_put(txn, principal, idem, 201, reply)
-    except TransactWriteError as exc:
-        if db.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+    except db.Cancelled as exc:
+        if exc.conditional("visit"):
             raise Conflict("this visit is already recorded", code="visit_exists") from exc
+        if exc.conditional("due"):
+            raise Conflict("the patient's revisit request changed meanwhile, try again", code="concurrent_change") from exc
         raise
 
 

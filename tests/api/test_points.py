@@ -1,0 +1,136 @@
+"""Check-ins (clinic-local days), the ledger, shares, redemption and idempotency."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+
+def checkin(api, token, client_time, type_="glucose", value=6.2, key=None):
+    headers = {"Idempotency-Key": key} if key else None
+    return api.post("/me/checkins", {"type": type_, "value": value, "client_time": client_time}, token=token,
+                    headers=headers)
+
+
+def test_first_checkin_of_a_clinic_day_counts_once(api, new_patient):
+    token, _ = new_patient()
+    status, first = checkin(api, token, "2026-11-20T08:00:00+08:00")
+    assert status == 201 and first["checkin"]["counted"] and first["points_awarded"] == 1
+    status, second = checkin(api, token, "2026-11-20T09:30:00+08:00", value=7.0)
+    assert status == 201 and not second["checkin"]["counted"] and second["points_awarded"] == 0
+    status, steps = checkin(api, token, "2026-11-20T09:30:00+08:00", type_="steps", value=8000)
+    assert steps["checkin"]["counted"]  # another type counts on its own
+    status, points = api.get("/me/points", token=token)
+    assert points["balance"] == 2 and len(points["entries"]) == 2
+    status, history = api.get("/me/checkins", token=token)
+    assert len(history["items"]) == 3
+
+
+def test_clinic_midnight_decides_the_day_not_utc(api, new_patient, clock):
+    clock.set(datetime(2026, 11, 20, 16, 30, tzinfo=timezone.utc))  # 00:30 on the 21st in Shanghai
+    token, _ = new_patient()
+    # 23:50 Shanghai on the 20th is 15:50 UTC: same UTC day as the next reading, different clinic day
+    status, late = checkin(api, token, "2026-11-20T15:50:00Z")
+    status, early = checkin(api, token, "2026-11-20T16:10:00Z")
+    assert late["checkin"]["local_date"] == "2026-11-20" and early["checkin"]["local_date"] == "2026-11-21"
+    assert late["checkin"]["counted"] and early["checkin"]["counted"]
+
+
+def test_late_uploads_count_for_their_own_day_within_three_days(api, new_patient, clock):
+    token, _ = new_patient()
+    status, data = checkin(api, token, "2026-11-18T07:00:00+08:00")
+    assert status == 201 and data["checkin"]["local_date"] == "2026-11-18"
+    status, err = checkin(api, token, "2026-11-16T07:00:00+08:00")
+    assert status == 400 and err["code"] == "invalid_client_time"
+    status, err = checkin(api, token, "2026-11-20T12:00:00+08:00")  # two hours ahead of the clock
+    assert status == 400 and err["code"] == "invalid_client_time"
+    status, err = checkin(api, token, "2026-11-20T08:00:00")  # no zone
+    assert status == 400 and err["field"] == "client_time"
+    status, err = checkin(api, token, "2026-11-20T08:00:00+08:00", type_="weight")
+    assert status == 400 and err["field"] == "type"
+
+
+def test_idempotency_key_replays_the_first_answer(api, new_patient):
+    token, _ = new_patient()
+    status, first = checkin(api, token, "2026-11-20T08:00:00+08:00", key="k-1")
+    status2, again = checkin(api, token, "2026-11-20T08:00:00+08:00", key="k-1")
+    assert status == status2 == 201 and again == first
+    assert len(api.get("/me/checkins", token=token)[1]["items"]) == 1
+    status, err = checkin(api, token, "2026-11-20T08:05:00+08:00", value=9.9, key="k-1")
+    assert status == 409 and err["code"] == "idempotency_key_reused"
+
+
+
+
+def test_redemption_never_overdraws_and_is_idempotent(api, new_patient, staff_token):
+    token, pid = new_patient()
+    staff = staff_token()
+    status, rewards = api.get("/rewards", token=token)
+    cleaning = next(r for r in rewards["items"] if r["reward_id"] == "teeth-cleaning")
+    assert cleaning["cost"] == 100
+    status, err = api.post("/me/redemptions", {"reward_id": "teeth-cleaning"}, token=token)
+    assert status == 409 and err["code"] == "insufficient_points"
+    # earn 100: ten on-time revisits are +10 each
+    api.post(f"/patients/{pid}/visits", {"visit_date": "2025-01-05", "department": "dentistry",
+                                         "next_due_date": "2025-02-05"}, token=staff)
+    for month in range(2, 12):
+        status, visit = api.post(f"/patients/{pid}/visits", {
+            "visit_date": f"2025-{month:02d}-05", "department": "dentistry",
+            "next_due_date": f"2025-{month + 1:02d}-05"}, token=staff)
+        assert status == 201 and visit["points_awarded"] == 10, visit
+    assert api.get("/me/points", token=token)[1]["balance"] == 100
+    headers = {"Idempotency-Key": "redeem-1"}
+    status, first = api.post("/me/redemptions", {"reward_id": "teeth-cleaning"}, token=token, headers=headers)
+    assert status == 201 and first["balance"] == 0
+    status, again = api.post("/me/redemptions", {"reward_id": "teeth-cleaning"}, token=token, headers=headers)
+    assert status == 201 and again == first
+    status, err = api.post("/me/redemptions", {"reward_id": "teeth-cleaning"}, token=token,
+                           headers={"Idempotency-Key": "redeem-2"})
+    assert status == 409 and err["code"] == "insufficient_points"
+    points = api.get("/me/points", token=token)[1]
+    assert points["balance"] == 0 and points["redeemed_total"] == 100
+    assert sum(e["points"] for e in points["entries"]) == points["balance"]
+    status, err = api.post("/me/redemptions", {"reward_id": "no-such"}, token=token)
+    assert status == 404
+
+
+def test_store_refuses_an_overdraft_even_when_the_read_was_stale(api, new_patient, staff_token):
+    """Two desks reading the same balance: the conditional debit lets only one through."""
+    from chalicelib.errors import InsufficientPoints
+    from chalicelib.store import patients, points
+    from chalicelib.store.models import RedemptionItem
+
+    token, pid = new_patient()
+    patient = patients.get("demo-dental", pid)
+    points.credit(patient, entry_id="grant:1", points=100, reason="manual", at="2026-11-20T02:00:00Z")
+    stale = patients.get("demo-dental", pid)
+    for n, expect_ok in ((1, True), (2, False)):
+        item = RedemptionItem(stale.pk, f"REDEEM#r{n}", redemption_id=f"r{n}", reward_id="teeth-cleaning",
+                              reward_name="x", cost=100, at="2026-11-20T02:00:00Z")
+        if expect_ok:
+            points.redeem(stale, item, at="2026-11-20T02:00:00Z")
+        else:
+            with pytest.raises(InsufficientPoints):
+                points.redeem(stale, item, at="2026-11-20T02:00:00Z")
+    assert patients.get("demo-dental", pid).balance == 0
+
+
+def test_share_earns_once_per_share(api, new_patient):
+    token, _ = new_patient()
+    status, data = api.post("/me/shares", {"share_ref": "ticket-1"}, token=token)
+    assert status == 201 and data["points_awarded"] == 5
+    status, err = api.post("/me/shares", {"share_ref": "ticket-1"}, token=token)
+    assert status == 409 and err["code"] == "share_already_rewarded"
+    assert api.get("/me/points", token=token)[1]["balance"] == 5
+
+
+def test_admin_changes_earning_rules(api, new_patient, staff_token):
+    token, _ = new_patient()
+    rules = {"revisit_on_time": 20, "share": 7, "referral_registered": 15, "checkin": 0}
+    status, _ = api.put("/clinic/earning-rules", rules, token=staff_token(role="admin"))
+    assert status == 200
+    from chalicelib.store import clinics
+
+    clinics.forget_cache()
+    assert api.post("/me/shares", {"share_ref": "t"}, token=token)[1]["points_awarded"] == 7
+    status, err = api.put("/clinic/earning-rules", {**rules, "share": -1}, token=staff_token(role="admin"))
+    assert status == 400 and err["field"] == "share"
