@@ -26,6 +26,7 @@ BASE_ENV = {
     "WECHAT_SECRET": "wx-test-secret",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "ACCESS_TOKEN_TTL": "7200",
 }
 
 STAFF_PASSWORD = "Clinic-Pass-2026"
