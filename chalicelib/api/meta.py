@@ -75,3 +75,11 @@ def openapi(call):
 @route(bp, "/health", roles=PUBLIC, summary="Liveness check")
 def health(call):
     return {"ok": True}
+
+
+if __name__ == "__main__":
+    import json
+
+    import app  # noqa: F401  (registers every route)
+
+    print(json.dumps(openapi_document(), ensure_ascii=False, indent=2))

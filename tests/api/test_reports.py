@@ -1,0 +1,54 @@
+"""The dashboard's precomputed KPIs and the OpenAPI document."""
+
+from chalicelib.jobs.kpis import refresh_kpis
+
+
+def test_dashboard_reads_figures_computed_by_the_refresh(api, new_patient, staff_token):
+    staff = staff_token()
+    status, empty = api.get("/dashboard", token=staff)
+    assert status == 200 and empty["generated_at"] is None
+    t1, p1 = new_patient(name="k1", phone="13000000001")
+    t2, p2 = new_patient(name="k2", phone="13000000002", conditions=["eczema", "dental"])
+    # p1: due 2026-10-01, came on time; p2: due 2026-11-01, has not come back
+    api.post(f"/patients/{p1}/visits", {"visit_date": "2026-09-01", "department": "dermatology",
+                                        "next_due_date": "2026-10-01"}, token=staff)
+    api.post(f"/patients/{p1}/visits", {"visit_date": "2026-10-03", "department": "dermatology"}, token=staff)
+    api.post(f"/patients/{p2}/visits", {"visit_date": "2026-04-01", "department": "dermatology",
+                                        "next_due_date": "2026-11-01"}, token=staff)
+    api.post("/me/checkins", {"type": "steps", "value": 9000, "client_time": "2026-11-20T08:00:00+08:00"}, token=t1)
+    refresh_kpis()
+    status, data = api.get("/dashboard", token=staff)
+    kpis = data["kpis"]
+    assert kpis["patients"] == 2
+    assert kpis["revisit_rate_90"] == 0.5 and kpis["revisit_rate_30"] == 0.0
+    assert kpis["checkins_today"] == 1
+    assert kpis["points_issued"] == 11 and kpis["points_redeemed"] == 0
+    ages = {row["bucket"]: row["count"] for row in data["charts"]["last_visit_age"]}
+    assert ages["31-90"] == 1 and ages["181-365"] == 1
+    conditions = {row["condition"]: row["count"] for row in data["charts"]["conditions"]}
+    assert conditions == {"eczema": 2, "dental": 1}
+    # the other clinic's dashboard does not see these patients
+    assert api.get("/dashboard", token=staff_token("other-clinic"))[1]["kpis"]["patients"] == 0
+
+
+def test_openapi_lists_every_route_with_roles(api):
+    from app import app
+
+    status, doc = api.get("/openapi.json")
+    assert status == 200 and doc["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    served = {(path, method) for path, entry in app.routes.items() for method in entry if method != "OPTIONS"}
+    assert served and served <= documented, served - documented
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            assert op["x-roles"], path
+
+
+def test_committed_openapi_document_is_current(api):
+    import json
+    from pathlib import Path
+
+    from chalicelib.api.meta import openapi_document
+
+    committed = json.loads((Path(__file__).parents[2] / "docs" / "openapi.json").read_text())
+    assert committed == json.loads(json.dumps(openapi_document())), "run: python -m chalicelib.api.meta > docs/openapi.json"
