@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.models import CheckInBody, ConsentUpdate, ConsentWithdrawal, PatientRecord, RedeemBody, ShareBody
 from chalicelib.api.routing import PATIENT, route
-from chalicelib.auth import issue_patient_tokens
 from chalicelib.domain.clock import clock, iso
-from chalicelib.services import activity
-from chalicelib.services import patients as patient_service
-from chalicelib.store import recall, history
+from chalicelib.lazy import lazy
+
+auth = lazy("chalicelib.auth")
+activity = lazy("chalicelib.services.activity")
+patient_service = lazy("chalicelib.services.patients")
+recall = lazy("chalicelib.store.recall")
+history = lazy("chalicelib.store.history")
 
 bp = Blueprint(__name__)
 
@@ -19,11 +21,11 @@ def _me(call):
     return patient_service.own_patient(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=PatientRecord,
+@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body="PatientRecord",
        summary="Create the caller's own record (建档) with consent per purpose")
 def register(call):
     item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)
-    tokens = issue_patient_tokens(call.principal.clinic_id, call.principal.openid_hash, item.patient_id)
+    tokens = auth.issue_patient_tokens(call.principal.clinic_id, call.principal.openid_hash, item.patient_id)
     return 201, {"patient": patient_service.profile_view(item, full_phone=True), **tokens}
 
 
@@ -48,19 +50,19 @@ def consents(call):
     return {"consents": patient_service.consents_view(_me(call))}
 
 
-@route(bp, "/me/consents", methods=("PUT",), roles=PATIENT, body=ConsentUpdate,
+@route(bp, "/me/consents", methods=("PUT",), roles=PATIENT, body="ConsentUpdate",
        summary="Grant or withdraw consent per purpose")
 def update_consents(call):
     return {"consents": patient_service.update_consents(_me(call), call.body.consents, call.body.consent_version)}
 
 
-@route(bp, "/me/consents/withdraw", methods=("POST",), roles=PATIENT, body=ConsentWithdrawal,
+@route(bp, "/me/consents/withdraw", methods=("POST",), roles=PATIENT, body="ConsentWithdrawal",
        summary="Withdraw consent in one call (all purposes unless some are named)")
 def withdraw(call):
     return {"consents": patient_service.withdraw(_me(call), call.body.purposes, call.body.consent_version)}
 
 
-@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body=CheckInBody, idempotent=True,
+@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body="CheckInBody", idempotent=True,
        summary="Check in a reading or a task; the first per type per clinic day earns points")
 def check_in(call):
     return 201, activity.check_in(call.principal, call.body, call.idem)
@@ -81,13 +83,13 @@ def my_points(call):
     return activity.points_view(call.principal.clinic_id, _me(call))
 
 
-@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body=ShareBody, idempotent=True,
+@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body="ShareBody", idempotent=True,
        summary="Record a share of clinic content (earns the share rule's points once per share)")
 def share(call):
     return 201, activity.share(call.principal, call.body.share_ref, call.idem)
 
 
-@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body=RedeemBody, idempotent=True,
+@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body="RedeemBody", idempotent=True,
        summary="Redeem a reward; never overdraws, a retried request is answered once")
 def redeem(call):
     return 201, activity.redeem(call.principal, call.body.reward_id, call.idem)

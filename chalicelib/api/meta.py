@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import PUBLIC, REGISTRY, route
+from chalicelib.api.routing import PUBLIC, REGISTRY, model, route
 
 bp = Blueprint(__name__)
 
@@ -37,7 +37,7 @@ def openapi_document() -> dict:
         parameters = [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
                       for part in entry["path"].split("/") if part.startswith("{")]
         if entry["query"] is not None:
-            for name, prop in entry["query"].model_json_schema().get("properties", {}).items():
+            for name, prop in model(entry["query"]).model_json_schema().get("properties", {}).items():
                 parameters.append({"name": name, "in": "query", "required": False, "schema": prop})
         if entry["idempotent"]:
             parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
@@ -46,13 +46,12 @@ def openapi_document() -> dict:
         if parameters:
             operation["parameters"] = parameters
         if entry["body"] is not None:
-            model = entry["body"]
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema = model(entry["body"]).model_json_schema(ref_template="#/components/schemas/{model}")
             for name, sub in schema.pop("$defs", {}).items():
                 schemas[name] = sub
-            schemas[model.__name__] = schema
+            schemas[entry["body"]] = schema
             operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{entry['body']}"}}}}
         elif entry["content_types"] != ("application/json",):
             operation["requestBody"] = {"required": True, "content": {
                 ct: {"schema": {"type": "string"}} for ct in entry["content_types"]}}

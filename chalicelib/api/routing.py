@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
 
-from chalicelib.auth import Principal, authenticate
 from chalicelib.errors import AppError, BadRequest, Forbidden
+from chalicelib.lazy import lazy
 from chalicelib.observability import logger
+
+# Request models, auth (PyJWT) and pydantic load on the first request that needs them, so the
+# scheduled and queue functions, which import this app too, never load them.
+_models = lazy("chalicelib.api.models")
+_auth = lazy("chalicelib.auth")
+_idempotency = lazy("chalicelib.store.idempotency")
 
 PUBLIC = "public"
 PATIENT = ("patient",)
@@ -40,7 +45,7 @@ class Idem:
 
 @dataclass
 class Call:
-    principal: Principal | None
+    principal: Any
     body: Any
     query: Any
     params: dict
@@ -61,7 +66,12 @@ def error_response(err: AppError) -> Response:
     return _json_response(err.status, err.body())
 
 
-def _validation_error(exc: ValidationError) -> BadRequest:
+def model(name: str | None):
+    """The request model class called `name` in chalicelib.api.models."""
+    return getattr(_models, name) if name else None
+
+
+def _validation_error(exc) -> BadRequest:
     first = exc.errors()[0]
     loc = ".".join(str(part) for part in first.get("loc", ()) if part != "__root__") or None
     kind = first.get("type", "")
@@ -69,17 +79,23 @@ def _validation_error(exc: ValidationError) -> BadRequest:
     return BadRequest(f"{loc or 'body'}: {first.get('msg', 'invalid')}", code=code, field=loc)
 
 
-def _parse_json(raw: bytes, model: type[BaseModel]) -> BaseModel:
+def _validate(name: str, data: dict):
+    from pydantic import ValidationError
+
+    try:
+        return model(name).model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc) from exc
+
+
+def _parse_json(raw: bytes, name: str):
     try:
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("body is not valid JSON", code="invalid_json") from exc
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object", code="invalid_json")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise _validation_error(exc) from exc
+    return _validate(name, data)
 
 
 def route(
@@ -88,8 +104,8 @@ def route(
     *,
     methods: tuple[str, ...] = ("GET",),
     roles: tuple[str, ...] | str,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
+    body: str | None = None,
+    query: str | None = None,
     idempotent: bool = False,
     summary: str = "",
     content_types: tuple[str, ...] = ("application/json",),
@@ -120,18 +136,13 @@ def route(
             try:
                 principal = None
                 if PUBLIC not in allowed:
-                    principal = authenticate(headers.get("authorization"))
+                    principal = _auth.authenticate(headers.get("authorization"))
                     if principal.role not in allowed:
                         raise Forbidden("this caller may not use this route", code="wrong_role")
                     logger.append_keys(clinic_id=principal.clinic_id)
                 raw = request.raw_body or b""
                 parsed_body = _parse_json(raw, body) if body is not None else None
-                parsed_query = None
-                if query is not None:
-                    try:
-                        parsed_query = query.model_validate(request.query_params or {})
-                    except ValidationError as exc:
-                        raise _validation_error(exc) from exc
+                parsed_query = _validate(query, dict(request.query_params or {})) if query is not None else None
                 idem = None
                 key = headers.get("idempotency-key")
                 if idempotent and key and principal is not None:
@@ -139,9 +150,7 @@ def route(
                         raise BadRequest("Idempotency-Key must be 1-100 characters", code="invalid_idempotency_key")
                     digest = hashlib.sha256(f"{request.method} {path} {json.dumps(params, sort_keys=True)}".encode() + raw).hexdigest()
                     idem = Idem(key=key, scope=f"{request.method}:{path}", request_hash=digest)
-                    from chalicelib.store import idempotency
-
-                    replay = idempotency.lookup(principal, idem)
+                    replay = _idempotency.lookup(principal, idem)
                     if replay is not None:
                         status, stored = replay
                         return _json_response(status, stored, {"Idempotent-Replay": "true"})
@@ -149,9 +158,7 @@ def route(
                 result = func(call)
                 status, reply = (result if isinstance(result, tuple) else (200, result))
                 if idem is not None and not idem.recorded:
-                    from chalicelib.store import idempotency
-
-                    idempotency.record(principal, idem, status, reply)
+                    _idempotency.record(principal, idem, status, reply)
                 return _json_response(status, reply)
             except AppError as err:
                 if err.status >= 500:

@@ -6,23 +6,20 @@ from datetime import date, timedelta
 
 from chalice import Blueprint
 
-from chalicelib.api.models import (
-    BookingBody,
-    EarningRulesBody,
-    LapsedQuery,
-    Page,
-    PatientRecord,
-    RemissionBody,
-    RewardBody,
-    VisitBody,
-)
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
 from chalicelib.domain.clock import clock, local_date
 from chalicelib.domain.rules import DEFAULT_EARNING_RULES
 from chalicelib.errors import BadRequest
-from chalicelib.services import activity, visits
-from chalicelib.services import patients as patient_service
-from chalicelib.store import clinics, history, patients, recall, reports
+from chalicelib.lazy import lazy
+
+activity = lazy("chalicelib.services.activity")
+visits = lazy("chalicelib.services.visits")
+patient_service = lazy("chalicelib.services.patients")
+clinics = lazy("chalicelib.store.clinics")
+history = lazy("chalicelib.store.history")
+patients = lazy("chalicelib.store.patients")
+recall = lazy("chalicelib.store.recall")
+reports = lazy("chalicelib.store.reports")
 
 bp = Blueprint(__name__)
 
@@ -34,20 +31,20 @@ def clinic(call):
             "conditions": list(item.conditions), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})}}
 
 
-@route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body=EarningRulesBody,
+@route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body="EarningRulesBody",
        summary="Set the clinic's points earning rules")
 def earning_rules(call):
     clinics.set_earning_rules(call.principal.clinic_id, call.body.model_dump())
     return {"earning_rules": call.body.model_dump()}
 
 
-@route(bp, "/patients", roles=STAFF, query=Page, summary="The clinic's patients, newest first, by cursor")
+@route(bp, "/patients", roles=STAFF, query="Page", summary="The clinic's patients, newest first, by cursor")
 def list_patients(call):
     items, cursor = patients.list_page(call.principal.clinic_id, call.query.limit, call.query.cursor)
     return {"items": [patient_service.list_row(p) for p in items], "next_cursor": cursor}
 
 
-@route(bp, "/patients", methods=("POST",), roles=STAFF, body=PatientRecord, idempotent=True,
+@route(bp, "/patients", methods=("POST",), roles=STAFF, body="PatientRecord", idempotent=True,
        summary="Register a patient at the desk (建档), with the consent the patient gave")
 def create_patient(call):
     item = patient_service.register(call.principal.clinic_id, call.body)
@@ -68,7 +65,7 @@ def patient_detail(call):
     }
 
 
-@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body=VisitBody, idempotent=True,
+@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body="VisitBody", idempotent=True,
        summary="Record a visit; inside the requested revisit window it is on time and earns points")
 def record_visit(call):
     b = call.body
@@ -87,20 +84,20 @@ def import_visits(call):
     return visits.import_csv(call.principal.clinic_id, text, call.principal.username)
 
 
-@route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body=RemissionBody,
+@route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body="RemissionBody",
        summary="Record that a condition eased; plans its recall reminders")
 def remission(call):
     return 201, visits.record_remission(call.principal.clinic_id, call.params["patient_id"], call.body.condition,
                                         call.body.date)
 
 
-@route(bp, "/patients/{patient_id}/bookings", methods=("POST",), roles=STAFF, body=BookingBody,
+@route(bp, "/patients/{patient_id}/bookings", methods=("POST",), roles=STAFF, body="BookingBody",
        summary="Record a booking; stops the recall reminders planned before it")
 def booking(call):
     return 201, visits.record_booking(call.principal.clinic_id, call.params["patient_id"], call.body.date)
 
 
-@route(bp, "/segments/lapsed", roles=STAFF, query=LapsedQuery,
+@route(bp, "/segments/lapsed", roles=STAFF, query="LapsedQuery",
        summary="Patients of a condition whose last visit is older than N days (index query, by cursor)")
 def lapsed(call):
     q = call.query
@@ -119,7 +116,7 @@ def lapsed(call):
     return {"items": rows, "next_cursor": cursor, "cutoff": cutoff}
 
 
-@route(bp, "/reminders", roles=STAFF, query=Page, summary="The reminder log, newest first")
+@route(bp, "/reminders", roles=STAFF, query="Page", summary="The reminder log, newest first")
 def reminder_log(call):
     items, cursor = recall.reminder_log(call.principal.clinic_id, call.query.limit, call.query.cursor)
     return {"items": [{"patient_id": j.patient_id, "rule_id": j.rule_id, "condition": j.condition,
@@ -143,7 +140,7 @@ def rewards(call):
     return {"items": activity.rewards(call.principal.clinic_id)}
 
 
-@route(bp, "/rewards", methods=("POST",), roles=ADMIN, body=RewardBody, summary="Add or change a reward")
+@route(bp, "/rewards", methods=("POST",), roles=ADMIN, body="RewardBody", summary="Add or change a reward")
 def put_reward(call):
     b = call.body
     item = clinics.put_reward(call.principal.clinic_id, b.reward_id, b.name, b.cost, b.name_en, b.active)
