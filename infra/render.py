@@ -1,12 +1,14 @@
 """Render the CloudFormation documents in infra/ from the table schema.
 
 `resources.json` is the stack of long-lived resources (table, queues, key, secrets, site bucket,
-user pool); `chalice-merge.json` is merged into the template `chalice package` generates and wires
-the functions to that stack through its exports. Both are generated here, never edited by hand:
+user pool) and `resources-cn.json` its variant for the China regions; `chalice-merge.json` is
+merged into the template `chalice package` generates and wires the functions to that stack
+through its exports. All three are generated here, never edited by hand:
 
-    python infra/render.py           # rewrite both files
+    python infra/render.py           # rewrite the files that changed
     python infra/render.py --check   # exit 1 if a committed file differs from what would be written
     python infra/render.py --print resources.json
+    python infra/render.py --chalice-config ap-east-1   # the config package.sh packages with
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ INFRA = Path(__file__).resolve().parent
 ROOT = INFRA.parent
 SCHEMA_PATH = ROOT / "chalicelib" / "store" / "schema.py"
 
-# The SQS handler's Lambda timeout (lambda_timeout in .chalice/config.json). AWS asks for a
+# The SQS handler's Lambda timeout (lambda_timeout in chalice_config below). AWS asks for a
 # visibility timeout of at least six times the function timeout, so a batch that is retried while
 # Lambda throttles or scales does not become visible to a second poller mid-flight.
 REMINDER_HANDLER_TIMEOUT_S = 60
@@ -104,8 +106,8 @@ def not_empty(parameter: str) -> dict:
 
 
 def in_china_regions() -> dict:
-    """The China partition, spelled as its two regions rather than `AWS::Partition` so that
-    cfn-lint can tell which resources a region's stack creates and check their types exist."""
+    """The China partition, spelled as its two regions rather than `AWS::Partition`, which
+    cfn-lint can evaluate per region."""
     return {"Fn::Or": [{"Fn::Equals": [ref("AWS::Region"), region]} for region in CHINA_REGIONS]}
 
 
@@ -132,8 +134,8 @@ def disposable(resource: dict) -> dict:
 # -- the resources stack ------------------------------------------------------------------------
 
 
-def _parameters() -> dict:
-    return {
+def _parameters(china: bool) -> dict:
+    parameters = {
         "Stage": {
             "Type": "String",
             "AllowedValues": ["dev", "prod"],
@@ -160,71 +162,62 @@ def _parameters() -> dict:
             "Description": "Alias of the KMS key for patient fields. Use a per-stage alias when "
             "two stages share an account and region.",
         },
-        "SiteDomainName": {
-            "Type": "String",
-            "Default": "",
-            "Description": "Custom host name of the admin site (for example admin.example.com). "
-            "Required in the China regions, where the default CloudFront domain cannot serve.",
-        },
-        "SiteCertificateArn": {
-            "Type": "String",
-            "Default": "",
-            "Description": "ACM certificate in us-east-1 for SiteDomainName (global regions only).",
-        },
-        "SiteOriginAccessIdentity": {
-            "Type": "String",
-            "Default": "",
-            "Description": "China regions only: id of the CloudFront origin access identity of the "
-            "distribution that serves the admin site; it is allowed to read the site bucket.",
-        },
-        "AlarmEmail": {
-            "Type": "String",
-            "Default": "",
-            "Description": "Optional e-mail address subscribed to the alarm topic.",
-        },
     }
+    if china:
+        parameters["SiteDomainName"] = {
+            "Type": "String",
+            "MinLength": 1,
+            "Description": "ICP-filed host name of the admin site (for example "
+            "admin.example.com.cn): the default CloudFront domain cannot serve in China.",
+        }
+        parameters["SiteOriginAccessIdentity"] = {
+            "Type": "String",
+            "Default": "",
+            "Description": "Id of the CloudFront origin access identity of the distribution that "
+            "serves the admin site (created by hand, see docs/deploy.md); it may read the bucket.",
+        }
+    else:
+        parameters["SiteDomainName"] = {
+            "Type": "String",
+            "Default": "",
+            "Description": "Optional host name of the admin site (for example admin.example.com); "
+            "empty serves it at the distribution's own domain.",
+        }
+        parameters["SiteCertificateArn"] = {
+            "Type": "String",
+            "Default": "",
+            "Description": "ACM certificate in us-east-1 for SiteDomainName.",
+        }
+    parameters["AlarmEmail"] = {
+        "Type": "String",
+        "Default": "",
+        "Description": "Optional e-mail address subscribed to the alarm topic.",
+    }
+    return parameters
 
 
-def _conditions() -> dict:
-    outside_china = {"Fn::Not": [{"Condition": "IsChina"}]}
-    return {
+def _conditions(china: bool) -> dict:
+    conditions = {
         "IsProd": {"Fn::Equals": [ref("Stage"), "prod"]},
-        "IsChina": in_china_regions(),
-        # Cognito user pools and CloudFront origin access control do not exist in the China
-        # partition; see docs/deploy.md.
-        "HasUserPool": outside_china,
-        "HasSiteDistribution": outside_china,
         "HasTableName": not_empty("TableName"),
-        "HasSiteDomain": not_empty("SiteDomainName"),
-        "HasCustomSiteDomain": {
-            "Fn::And": [
-                {"Condition": "HasSiteDistribution"},
-                {"Condition": "HasSiteDomain"},
-                not_empty("SiteCertificateArn"),
-            ]
-        },
-        "GrantsChinaOriginAccessIdentity": {
-            "Fn::And": [{"Condition": "IsChina"}, not_empty("SiteOriginAccessIdentity")]
-        },
         "HasAlarmEmail": not_empty("AlarmEmail"),
     }
+    if china:
+        conditions["GrantsOriginAccessIdentity"] = not_empty("SiteOriginAccessIdentity")
+    else:
+        conditions["HasSiteDomain"] = not_empty("SiteDomainName")
+        conditions["HasCustomSiteDomain"] = {
+            "Fn::And": [{"Condition": "HasSiteDomain"}, not_empty("SiteCertificateArn")]
+        }
+    return conditions
 
 
-def _rules() -> dict:
-    in_china = {"Fn::Contains": [CHINA_REGIONS, ref("AWS::Region")]}
+def _rules(china: bool) -> dict:
+    if china:
+        return {}
     return {
-        "ChinaNeedsSiteDomain": {
-            "RuleCondition": in_china,
-            "Assertions": [
-                {
-                    "Assert": not_empty("SiteDomainName"),
-                    "AssertDescription": "In the China regions the admin site needs an "
-                    "ICP-filed SiteDomainName.",
-                }
-            ],
-        },
         "SiteDomainNeedsCertificate": {
-            "RuleCondition": {"Fn::And": [not_empty("SiteDomainName"), {"Fn::Not": [in_china]}]},
+            "RuleCondition": not_empty("SiteDomainName"),
             "Assertions": [
                 {
                     "Assert": not_empty("SiteCertificateArn"),
@@ -433,9 +426,44 @@ def _secrets() -> dict:
     }
 
 
-def _site() -> dict:
+def _site(china: bool) -> dict:
     bucket_objects = sub("${SiteBucket.Arn}/*")
-    return {
+    if china:
+        # No origin access control in the China partition: the distribution, made by hand, reads
+        # through a legacy origin access identity.
+        reader = if_(
+            "GrantsOriginAccessIdentity",
+            {
+                "Sid": "CloudFrontReadsThroughOriginAccessIdentity",
+                "Effect": "Allow",
+                "Principal": {
+                    "AWS": sub(
+                        "arn:${AWS::Partition}:iam::cloudfront:user/"
+                        "CloudFront Origin Access Identity ${SiteOriginAccessIdentity}"
+                    )
+                },
+                "Action": "s3:GetObject",
+                "Resource": bucket_objects,
+            },
+            no_value(),
+        )
+    else:
+        reader = {
+            "Sid": "CloudFrontReadsThroughOriginAccessControl",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": bucket_objects,
+            "Condition": {
+                "StringEquals": {
+                    "AWS:SourceArn": sub(
+                        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
+                        "distribution/${SiteDistribution}"
+                    )
+                }
+            },
+        }
+    resources = {
         "SiteBucket": retained(
             {
                 "Type": "AWS::S3::Bucket",
@@ -481,48 +509,17 @@ def _site() -> dict:
                             "Resource": [get_att("SiteBucket", "Arn"), bucket_objects],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                         },
-                        if_(
-                            "HasSiteDistribution",
-                            {
-                                "Sid": "CloudFrontReadsThroughOriginAccessControl",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "cloudfront.amazonaws.com"},
-                                "Action": "s3:GetObject",
-                                "Resource": bucket_objects,
-                                "Condition": {
-                                    "StringEquals": {
-                                        "AWS:SourceArn": sub(
-                                            "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
-                                            "distribution/${SiteDistribution}"
-                                        )
-                                    }
-                                },
-                            },
-                            no_value(),
-                        ),
-                        if_(
-                            "GrantsChinaOriginAccessIdentity",
-                            {
-                                "Sid": "ChinaCloudFrontReadsThroughOriginAccessIdentity",
-                                "Effect": "Allow",
-                                "Principal": {
-                                    "AWS": sub(
-                                        "arn:${AWS::Partition}:iam::cloudfront:user/"
-                                        "CloudFront Origin Access Identity ${SiteOriginAccessIdentity}"
-                                    )
-                                },
-                                "Action": "s3:GetObject",
-                                "Resource": bucket_objects,
-                            },
-                            no_value(),
-                        ),
+                        reader,
                     ],
                 },
             },
         },
+    }
+    if china:
+        return resources
+    resources |= {
         "SiteOriginAccessControl": {
             "Type": "AWS::CloudFront::OriginAccessControl",
-            "Condition": "HasSiteDistribution",
             "Properties": {
                 "OriginAccessControlConfig": {
                     "Name": sub("${AWS::StackName}-site"),
@@ -535,7 +532,6 @@ def _site() -> dict:
         },
         "SiteDistribution": {
             "Type": "AWS::CloudFront::Distribution",
-            "Condition": "HasSiteDistribution",
             "Properties": {
                 "DistributionConfig": {
                     "Enabled": True,
@@ -576,14 +572,16 @@ def _site() -> dict:
             },
         },
     }
+    return resources
 
 
-def _user_pool() -> dict:
+def _user_pool(china: bool) -> dict:
+    if china:
+        return {}  # Cognito user pools are not offered in the China partition.
     return {
         "UserPool": retained(
             {
                 "Type": "AWS::Cognito::UserPool",
-                "Condition": "HasUserPool",
                 "Properties": {
                     "UserPoolName": sub("revisit-${Stage}"),
                     "DeletionProtection": if_("IsProd", "ACTIVE", "INACTIVE"),
@@ -625,7 +623,6 @@ def _user_pool() -> dict:
         ),
         "UserPoolClient": {
             "Type": "AWS::Cognito::UserPoolClient",
-            "Condition": "HasUserPool",
             "Properties": {
                 "UserPoolId": ref("UserPool"),
                 "ClientName": sub("revisit-admin-${Stage}"),
@@ -647,7 +644,6 @@ def _user_pool() -> dict:
         },
         "AdminGroup": {
             "Type": "AWS::Cognito::UserPoolGroup",
-            "Condition": "HasUserPool",
             "Properties": {
                 "UserPoolId": ref("UserPool"),
                 "GroupName": "admin",
@@ -657,7 +653,6 @@ def _user_pool() -> dict:
         },
         "StaffGroup": {
             "Type": "AWS::Cognito::UserPoolGroup",
-            "Condition": "HasUserPool",
             "Properties": {
                 "UserPoolId": ref("UserPool"),
                 "GroupName": "staff",
@@ -668,16 +663,17 @@ def _user_pool() -> dict:
     }
 
 
-def _outputs() -> dict:
-    site_url = if_(
-        "HasSiteDistribution",
-        if_(
+def _outputs(china: bool) -> dict:
+    if china:
+        site_url = sub("https://${SiteDomainName}")
+        pool, client = NO_USER_POOL, NO_USER_POOL
+    else:
+        site_url = if_(
             "HasSiteDomain",
             sub("https://${SiteDomainName}"),
             sub("https://${SiteDistribution.DomainName}"),
-        ),
-        sub("https://${SiteDomainName}"),
-    )
+        )
+        pool, client = ref("UserPool"), ref("UserPoolClient")
     values = {
         "Stage": ("Deployment stage.", ref("Stage")),
         "TableName": ("The single DynamoDB table.", ref("Table")),
@@ -691,11 +687,11 @@ def _outputs() -> dict:
         ),
         "UserPoolId": (
             "Cognito user pool of clinic staff ('none' where user pools do not exist).",
-            if_("HasUserPool", ref("UserPool"), NO_USER_POOL),
+            pool,
         ),
         "UserPoolClientId": (
             "App client of the admin site ('none' where user pools do not exist).",
-            if_("HasUserPool", ref("UserPoolClient"), NO_USER_POOL),
+            client,
         ),
         "SiteBucketName": ("Bucket that holds admin_site/dist.", ref("SiteBucket")),
         "SiteUrl": ("Address of the admin site (the API's allowed CORS origin).", site_url),
@@ -721,29 +717,53 @@ def _outputs() -> dict:
         "Description": "Alias of the data key.",
         "Value": ref("DataKeyAlias"),
     }
-    outputs["SiteDistributionId"] = {
-        "Condition": "HasSiteDistribution",
-        "Description": "CloudFront distribution of the admin site (for invalidations).",
-        "Value": ref("SiteDistribution"),
-    }
+    if not china:
+        outputs["SiteDistributionId"] = {
+            "Description": "CloudFront distribution of the admin site (for invalidations).",
+            "Value": ref("SiteDistribution"),
+        }
     return outputs
 
 
-def resources_template() -> dict:
+def resources_template(china: bool = False) -> dict:
+    """The long-lived resources. The China partition gets its own template rather than
+    conditions: CloudFormation rejects a template that names a resource type the region lacks
+    (Cognito user pools, CloudFront origin access control) even when a condition skips it."""
     schema = load_schema()
+    parts = (
+        _key(),
+        _table(schema),
+        _queues(),
+        _alarms(),
+        _secrets(),
+        _site(china),
+        _user_pool(china),
+    )
     resources: dict = {}
-    for part in (_key(), _table(schema), _queues(), _alarms(), _secrets(), _site(), _user_pool()):
+    for part in parts:
         resources.update(part)
-    return {
+    if china:
+        description = (
+            "Revisit, China regions: long-lived resources (table, reminder queue, KMS key, secrets, "
+            "admin site bucket). Generated by infra/render.py; do not edit."
+        )
+    else:
+        description = (
+            "Revisit: long-lived resources (table, reminder queue, KMS key, secrets, admin site "
+            "bucket and distribution, staff user pool). Generated by infra/render.py; do not edit."
+        )
+    template = {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "Revisit: long-lived resources (table, reminder queue, KMS key, secrets, admin "
-        "site bucket, staff user pool). Generated by infra/render.py; do not edit.",
-        "Parameters": _parameters(),
-        "Rules": _rules(),
-        "Conditions": _conditions(),
+        "Description": description,
+        "Parameters": _parameters(china),
+        "Rules": _rules(china),
+        "Conditions": _conditions(china),
         "Resources": resources,
-        "Outputs": _outputs(),
+        "Outputs": _outputs(china),
     }
+    if not template["Rules"]:
+        del template["Rules"]
+    return template
 
 
 # -- the merge into `chalice package` output ----------------------------------------------------
@@ -773,6 +793,9 @@ def app_environment() -> dict:
         "WECHAT_APPID": _secret_value("WechatSecretArn", "appid"),
         "WECHAT_SECRET": _secret_value("WechatSecretArn", "secret"),
         "WECHAT_API_BASE": WECHAT_API_BASE,
+        # Changing it changes every function, which makes CloudFormation resolve the secret
+        # references again (it does not notice a new secret value by itself).
+        "REVISIT_SECRETS_REVISION": ref("SecretsRevision"),
         "POWERTOOLS_SERVICE_NAME": "revisit",
         "POWERTOOLS_METRICS_NAMESPACE": "Revisit",
     }
@@ -847,7 +870,12 @@ def chalice_merge_template() -> dict:
                 "Type": "String",
                 "AllowedPattern": "^[A-Za-z][A-Za-z0-9-]*$",
                 "Description": "Name of the stack deployed from infra/resources.json.",
-            }
+            },
+            "SecretsRevision": {
+                "Type": "String",
+                "Default": "1",
+                "Description": "Bump after changing a secret so the functions pick up its value.",
+            },
         },
         "Conditions": {"HasUserPool": {"Fn::Not": [in_china_regions()]}},
         "Globals": {"Function": {"Environment": {"Variables": app_environment()}}},
@@ -856,6 +884,11 @@ def chalice_merge_template() -> dict:
                 "Properties": {
                     "Policies": [{"PolicyName": "RevisitApp", "PolicyDocument": app_policy()}]
                 }
+            },
+            # Chalice 1.34 names the API function APIHandler but points its log group at
+            # ${ApiHandler}, a resource that does not exist; name the real one.
+            "ApiHandlerLogGroup": {
+                "Properties": {"LogGroupName": sub("/aws/lambda/${APIHandler}")}
             },
             REMINDER_FUNCTION: {
                 "Properties": {
@@ -875,10 +908,38 @@ def chalice_merge_template() -> dict:
     }
 
 
+# -- the Chalice project configuration used for packaging --------------------------------------
+
+
+def chalice_config(region: str) -> dict:
+    """.chalice/config.json for `chalice package`. Deployment settings live here, next to the
+    queue whose visibility timeout depends on them; package.sh writes this into a staged copy of
+    the project, so a .chalice/config.json in the work tree (if any) only serves local use."""
+    # API Gateway has no edge-optimised endpoints in the China regions.
+    endpoint_type = "REGIONAL" if region in CHINA_REGIONS else "EDGE"
+    stage = {
+        "api_gateway_stage": "api",
+        "lambda_memory_size": 512,
+        "lambda_timeout": REMINDER_HANDLER_TIMEOUT_S,
+        # API Gateway gives up on an integration after 29 s; the API function need not outlive it.
+        "lambda_functions": {"api_handler": {"lambda_timeout": 29}},
+    }
+    return {
+        "version": "2.0",
+        "app_name": "revisit",
+        "api_gateway_endpoint_type": endpoint_type,
+        "stages": {
+            "dev": {**stage, "log_retention_in_days": 30},
+            "prod": {**stage, "log_retention_in_days": 365},
+        },
+    }
+
+
 # -- files --------------------------------------------------------------------------------------
 
 DOCUMENTS = {
     "resources.json": resources_template,
+    "resources-cn.json": lambda: resources_template(china=True),
     "chalice-merge.json": chalice_merge_template,
 }
 
@@ -897,7 +958,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--print", dest="show", choices=sorted(DOCUMENTS), help="print one document"
     )
+    parser.add_argument(
+        "--chalice-config", metavar="REGION", help="print .chalice/config.json for packaging"
+    )
     args = parser.parse_args(argv)
+    if args.chalice_config:
+        sys.stdout.write(serialise(chalice_config(args.chalice_config)))
+        return 0
     documents = rendered()
     if args.show:
         sys.stdout.write(documents[args.show])

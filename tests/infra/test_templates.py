@@ -4,7 +4,7 @@ partial batch failures, so one bad message is retried alone instead of with its 
 
 The packaging tests run infra/package.sh on this repository's app.py, so they need app.py to
 import and `chalice` + `cfn-lint` from requirements-dev.txt. The first run downloads Linux wheels
-for requirements.txt into .chalice/deployments/ (ignored by git); later runs reuse them.
+for requirements.txt into build/chalice-deployments/ (ignored by git); later runs reuse them.
 """
 
 from __future__ import annotations
