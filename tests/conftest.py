@@ -169,11 +169,11 @@ def api(clinics):
         yield Api(client)
 
 
-_code_counter = iter(range(1, 10**9))
-
-
 def wx_code(name: str) -> str:
-    return f"wx-{name}.{next(_code_counter)}"
+    """A fresh wx.login code for the WeChat user `name` (codes work once, as on WeChat)."""
+    import uuid
+
+    return f"wx-{name}.{uuid.uuid4().hex[:8]}"
 
 
 def patient_record(**overrides) -> dict:
