@@ -4,7 +4,6 @@ two clinics with staff, the fake WeChat server, and a chalice.test client."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 

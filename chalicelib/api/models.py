@@ -4,13 +4,23 @@ client can never set balances, roles or clinic ids."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.rules import CHECKIN_TYPES, DEPARTMENTS, PERSONAS, PURPOSES
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+def _known_purposes(value: dict[str, bool]) -> dict[str, bool]:
+    unknown = set(value) - set(PURPOSES)
+    if unknown:
+        raise ValueError(f"unknown consent purpose {sorted(unknown)[0]}")
+    return value
+
+
+Consents = Annotated[dict[str, bool], AfterValidator(_known_purposes)]
 
 
 class Strict(BaseModel):
@@ -40,29 +50,13 @@ class PatientRecord(Strict):
     conditions: list[str] = Field(default_factory=list, max_length=10)
     department: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
     persona_tags: list[Literal[PERSONAS]] = Field(default_factory=list, max_length=3)  # type: ignore[valid-type]
-    consents: dict[str, bool] = Field(default_factory=dict)
+    consents: Consents = Field(default_factory=dict)
     consent_version: str = Field(default="v1", min_length=1, max_length=20)
-
-    @field_validator("consents")
-    @classmethod
-    def known_purposes(cls, value: dict[str, bool]) -> dict[str, bool]:
-        unknown = set(value) - set(PURPOSES)
-        if unknown:
-            raise ValueError(f"unknown consent purpose {sorted(unknown)[0]}")
-        return value
 
 
 class ConsentUpdate(Strict):
-    consents: dict[str, bool] = Field(min_length=1)
+    consents: Consents = Field(min_length=1)
     consent_version: str = Field(min_length=1, max_length=20)
-
-    @field_validator("consents")
-    @classmethod
-    def known_purposes(cls, value: dict[str, bool]) -> dict[str, bool]:
-        unknown = set(value) - set(PURPOSES)
-        if unknown:
-            raise ValueError(f"unknown consent purpose {sorted(unknown)[0]}")
-        return value
 
 
 class ConsentWithdrawal(Strict):

@@ -77,10 +77,13 @@ def rewards(clinic_id: str) -> list[dict]:
 
 
 def redeem(principal, reward_id: str, idem=None) -> dict:
-    reward = clinics.get_reward(principal.clinic_id, reward_id)
+    patient, reward = points.read_patient_and_reward(principal.clinic_id, principal.patient_id, reward_id)
+    if patient is None:
+        raise NotFound("patient not found", code="patient_not_found")
+    if reward is None:
+        raise NotFound("reward not found", code="reward_not_found", field="reward_id")
     if not reward.active:
         raise Conflict("this reward is not available", code="reward_inactive", field="reward_id")
-    patient = patients.get(principal.clinic_id, principal.patient_id)
     # A retried request with the same key maps to the same redemption id, so even a retry that
     # lost its stored answer cannot debit twice.
     if idem is not None:

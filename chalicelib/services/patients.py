@@ -8,7 +8,7 @@ from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso
 from chalicelib.domain.privacy import mask_name, mask_phone, normalise_phone
 from chalicelib.domain.rules import PURPOSES
-from chalicelib.errors import BadRequest, NotFound
+from chalicelib.errors import BadRequest
 from chalicelib.observability import count, logger
 from chalicelib.store import clinics, patients
 from chalicelib.store.models import PatientItem
@@ -156,11 +156,3 @@ def erase(patient: PatientItem) -> int:
     count("PatientsErased")
     logger.info("patient erased", extra={"patient_id": patient.patient_id, "items": removed})
     return removed
-
-
-def require_same_clinic(clinic_id: str, patient_id: str) -> PatientItem:
-    """Staff reach patients of their own clinic only: the key itself starts with the clinic."""
-    try:
-        return patients.get(clinic_id, patient_id)
-    except NotFound:
-        raise NotFound("patient not found", code="patient_not_found")

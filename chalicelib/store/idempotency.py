@@ -7,9 +7,12 @@ at all. Other writes record their answer after success (`record`). Records expir
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.auth import Principal
+if TYPE_CHECKING:  # the jobs import this module; they need no token code
+    from chalicelib.auth import Principal
 from chalicelib.domain.clock import clock
 from chalicelib.errors import Conflict
 from chalicelib.store import keys
@@ -18,13 +21,13 @@ from chalicelib.store.models import IdempotencyItem, bind
 TTL_SECONDS = 24 * 3600
 
 
-def partition(principal: Principal) -> str:
+def partition(principal: "Principal") -> str:
     if principal.patient_id:
         return keys.patient_pk(principal.clinic_id, principal.patient_id)
     return keys.staff_pk(principal.clinic_id, principal.subject)
 
 
-def _item(principal: Principal, idem, status: int | None = None, reply=None) -> IdempotencyItem:
+def _item(principal: "Principal", idem, status: int | None = None, reply=None) -> IdempotencyItem:
     return IdempotencyItem(
         partition(principal),
         f"IDEM#{idem.scope}#{idem.key}",
@@ -35,7 +38,7 @@ def _item(principal: Principal, idem, status: int | None = None, reply=None) -> 
     )
 
 
-def lookup(principal: Principal, idem) -> tuple[int, dict] | None:
+def lookup(principal: "Principal", idem) -> tuple[int, dict] | None:
     bind()
     try:
         item = IdempotencyItem.get(partition(principal), f"IDEM#{idem.scope}#{idem.key}", consistent_read=True)
@@ -48,7 +51,7 @@ def lookup(principal: Principal, idem) -> tuple[int, dict] | None:
     return int(item.status), item.response
 
 
-def record(principal: Principal, idem, status: int, reply) -> None:
+def record(principal: "Principal", idem, status: int, reply) -> None:
     bind()
     try:
         _item(principal, idem, status, reply).save(condition=IdempotencyItem.sk.does_not_exist())
@@ -56,7 +59,7 @@ def record(principal: Principal, idem, status: int, reply) -> None:
         pass  # a concurrent twin recorded first; its answer stands
 
 
-def transact_put(transaction, principal: Principal, idem, status: int, reply) -> None:
+def transact_put(transaction, principal: "Principal", idem, status: int, reply) -> None:
     """Add the record to a write transaction; the transaction fails if the key was used meanwhile."""
     transaction.save(_item(principal, idem, status, reply), condition=IdempotencyItem.sk.does_not_exist(),
                      label="idem")

@@ -35,6 +35,17 @@ def read_patient_and_entry(clinic_id: str, patient_id: str, entry_id: str) -> tu
     return patient, _resolved(entry_future) is not None
 
 
+def read_patient_and_reward(clinic_id: str, patient_id: str, reward_id: str):
+    """One TransactGetItems: the patient's profile and a reward of the clinic's catalogue."""
+    from chalicelib.store.models import RewardItem
+
+    bind()
+    with TransactGet(connection=db.connection()) as txn:
+        patient_future = txn.get(PatientItem, keys.patient_pk(clinic_id, patient_id), "PROFILE")
+        reward_future = txn.get(RewardItem, keys.clinic_pk(clinic_id), f"REWARD#{reward_id}")
+    return _resolved(patient_future), _resolved(reward_future)
+
+
 def _resolved(future):
     try:
         return future.get()

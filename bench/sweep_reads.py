@@ -1,0 +1,232 @@
+"""Items the lapse sweep reads against the number of recall jobs due, at 2,000 and 20,000 patients.
+
+The due set is the same at both sizes (DUE jobs); only the patients around it grow. Most of
+those patients have a recall job due in the future, one already sent (out of the due index,
+in the reminder log) or none. If the sweep reads only the sparse due index, its items read
+stay at about the number due whatever the clinic's size.
+
+Registering 20,000 patients through the services in moto would take far too long, so one
+patient is registered and one recall job planned through the services, and the rest are
+written with BatchWriteItem from the same PynamoDB models and key helpers the store uses.
+The benchmark checks the written items have exactly the attributes of the service-made ones.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import timedelta
+
+from _world import CLINIC_ID, DynamoRecorder, create_clinic, figure, moto_account, register_patient
+
+SIZES = (2_000, 20_000)
+DUE = 200
+RULE_ID = "eczema-remission-30"
+
+
+def _shape(raw: dict) -> dict[str, str]:
+    return {name: next(iter(value)) for name, value in raw.items()}
+
+
+def _raw(pk: str, sk: str) -> dict:
+    from chalicelib.config import settings
+    from chalicelib.store import db
+
+    return db.connection().client.get_item(
+        TableName=settings().table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)["Item"]
+
+
+def seed(patients: int, due: int) -> tuple[set[tuple[str, str]], dict[str, int]]:
+    """One clinic with `patients` patients and `due` recall jobs due now. Returns the due jobs' keys."""
+    from chalicelib import crypto
+    from chalicelib.domain.clock import clock, iso, local_date
+    from chalicelib.domain.privacy import mask_name
+    from chalicelib.services import visits as visit_service
+    from chalicelib.services.patients import clinic_key, consent_changes
+    from chalicelib.store import clinics, keys, patients as patient_store, recall
+    from chalicelib.store.models import ConditionItem, PatientItem, RecallJobItem
+    from chalicelib.store.visits import stop_job_actions
+
+    create_clinic()
+    clinic = clinics.get(CLINIC_ID)
+    rule = next(clinics.as_rule(item) for item in clinics.recall_rules(CLINIC_ID) if item.rule_id == RULE_ID)
+    today = local_date(clock.now(), clinic.tz)
+    now = iso(clock.now())
+
+    # The references, made through the services: a patient whose job is due now, and one whose
+    # job was sent yesterday (closed with the store's own actions, as the sender closes it).
+    references = []
+    for n, kind in enumerate(("due", "sent")):
+        _, ref_id = register_patient(openid=f"obench-ref-{n}", phone=f"1390000000{n}")
+        anchor = today - timedelta(days=rule.offset_days + 5)
+        visit_service.record_remission(CLINIC_ID, ref_id, "eczema", anchor)
+        job = recall.get_job(keys.patient_pk(CLINIC_ID, ref_id), recall.job_sk(RULE_ID, anchor.isoformat()))
+        if kind == "sent":
+            sent_at = iso(clock.now() - timedelta(days=1))
+            job.update(actions=stop_job_actions("sent", sent_at, CLINIC_ID, ref_id, "inbox"))
+        references.append((kind, ref_id, job))
+    due_keys = {(job.pk, job.sk) for kind, _, job in references if kind == "due"}
+    district = patient_store.get(CLINIC_ID, references[0][1]).district
+
+    key = clinic_key(CLINIC_ID)
+    mix = {"due": 1, "future": 0, "sent": 1, "none": 0}
+    probes: dict[str, tuple[str, str]] = {}
+    patient_batch, condition_batch, job_batch = (
+        PatientItem.batch_write(), ConditionItem.batch_write(), RecallJobItem.batch_write())
+    for n in range(len(references), patients):
+        patient_id = f"b{n:015x}"
+        name, phone = f"患者{n}", f"139{n:08d}"
+        item = patient_store.new_patient_item(
+            CLINIC_ID, patient_id, created_at=now,
+            name_enc=crypto.encrypt(key, CLINIC_ID, name), phone_enc=crypto.encrypt(key, CLINIC_ID, phone),
+            phone_hash=crypto.keyed_hash("phone", CLINIC_ID, phone), name_masked=mask_name(name),
+            openid_hash=crypto.keyed_hash("openid", CLINIC_ID, f"obench-{n}"),
+            birth_year=1950 + n % 60, sex="FM"[n % 2], district=district, conditions=["eczema"],
+            department="dermatology", persona_tags=["anxious"],
+            consents=consent_changes({"service": True, "marketing": False, "analytics": True}, "v1", now),
+        )
+        patient_batch.save(item)
+        probes.setdefault("patient", (item.pk, item.sk))
+        for condition in patient_store.condition_items(item):
+            condition_batch.save(condition)
+        if n <= due:  # the seeded due jobs and the reference's make `due`
+            kind, anchor = "due", today - timedelta(days=rule.offset_days + 1 + n % 7)
+        else:
+            kind = ("future", "sent", "none")[n % 3]
+            anchor = today - timedelta(days=n % rule.offset_days)
+        mix[kind] += 1
+        if kind == "none":
+            continue
+        due_at = iso(rule.due_at(anchor, clinic.tz))
+        job = RecallJobItem(
+            keys.patient_pk(CLINIC_ID, patient_id), recall.job_sk(RULE_ID, anchor.isoformat()),
+            due_pk=keys.due_pk(CLINIC_ID), due_sk=recall.due_sort(due_at, patient_id, RULE_ID),
+            patient_id=patient_id, rule_id=RULE_ID, condition="eczema", anchor_date=anchor.isoformat(),
+            due_at=due_at, status="pending",
+        )
+        if kind == "sent":
+            # What stop_job_actions leaves behind: out of the due index, into the reminder log.
+            sent_at = iso(clock.now() - timedelta(days=1 + n % 20))
+            job.due_pk = job.due_sk = None
+            job.status, job.processed_at, job.channel = "sent", sent_at, "inbox"
+            job.gsi1pk, job.gsi1sk = keys.reminder_log_pk(CLINIC_ID), f"{sent_at}#{patient_id}"
+        elif kind == "due":
+            due_keys.add((job.pk, job.sk))
+        probes.setdefault(kind, (job.pk, job.sk))
+        job_batch.save(job)
+    for batch in (patient_batch, condition_batch, job_batch):
+        batch.commit()
+
+    # Written items must carry exactly the attributes (and types) of the service-made ones.
+    made = {"patient": (keys.patient_pk(CLINIC_ID, references[0][1]), "PROFILE")}
+    made.update({kind: (job.pk, job.sk) for kind, _, job in references})
+    for kind, made_key in made.items():
+        if kind in probes and _shape(_raw(*made_key)) != _shape(_raw(*probes[kind])):
+            raise SystemExit(f"a seeded {kind} item differs from the service-made one: "
+                             f"{_shape(_raw(*made_key))} vs {_shape(_raw(*probes[kind]))}")
+    return due_keys, mix
+
+
+def queued_messages() -> set[tuple[str, str]]:
+    import json
+
+    from chalicelib.aws import client
+    from chalicelib.jobs.sweep import queue_url
+
+    sqs, url, seen = client("sqs"), queue_url(), set()
+    while True:
+        reply = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600)
+        messages = reply.get("Messages", [])
+        if not messages:
+            return seen
+        for message in messages:
+            body = json.loads(message["Body"])
+            seen.add((body["pk"], body["sk"]))
+
+
+def run(patients: int, recorder: DynamoRecorder, first: int, items_read: dict[int, int]) -> list[str]:
+    from chalicelib.jobs.sweep import sweep_lapses
+
+    problems = []
+    with moto_account():
+        started = time.perf_counter()
+        due_keys, mix = seed(patients, DUE)
+        seeded = time.perf_counter() - started
+        with recorder.recording() as calls:
+            totals = sweep_lapses()
+        reads = [c for c in calls if c.is_read]
+        items = sum(c.items_read() for c in reads)
+        scans = [c for c in reads if c.operation == "Scan"]
+        queued = queued_messages()
+        with recorder.recording() as again_calls:
+            again = sweep_lapses()
+        again_items = sum(c.items_read() for c in again_calls if c.is_read)
+        from chalicelib.aws import client
+        from chalicelib.config import settings
+
+        table_items = client("dynamodb").describe_table(TableName=settings().table_name)["Table"]["ItemCount"]
+    items_read[patients] = items
+    writes = [c for c in calls if c.is_write]
+
+    figure(f"sweep-read-ratio-{patients}", f"{items / len(due_keys):.3f}",
+           "<= 1.05" if patients == first else f"<= 1.05, same as at {first}")
+    figure(f"sweep-items-read-{patients}", items,
+           note=f"{len(due_keys)} due; " + ", ".join(
+               f"{n} {scope}" for scope, n in _by_scope(reads).items()))
+    figure(f"sweep-read-calls-{patients}", len(reads))
+    figure(f"sweep-table-items-{patients}", table_items, note="every item in the table when the sweep ran")
+    figure(f"sweep-write-calls-{patients}", len(writes), note=", ".join(
+        f"{n} {what}" for what, n in _count(c.describe() for c in writes).items()) or "none")
+    figure(f"sweep-queued-{patients}", totals["queued"], f"{len(due_keys)}, every due job")
+    figure(f"sweep-rerun-queued-{patients}", again["queued"], "0")
+    figure(f"sweep-rerun-items-read-{patients}", again_items,
+           note="a second sweep right after: the queued jobs are leased, nothing is due")
+    figure(f"sweep-patients-{patients}", patients, note=(
+        f"{mix['due']} with a job due, {mix['future']} with one due later, {mix['sent']} with one already sent, "
+        f"{mix['none']} without; seeded in {seeded:.1f} s"))
+    if scans:
+        problems.append(f"{patients}: the sweep scanned the table ({len(scans)} Scan calls)")
+    if totals["queued"] != len(due_keys) or queued != due_keys:
+        missing, extra = due_keys - queued, queued - due_keys
+        problems.append(f"{patients}: queued {totals['queued']} of {len(due_keys)} due; {len(missing)} due jobs "
+                        f"missing from the queue, {len(extra)} queued that were not due")
+    if totals["failed"]:
+        problems.append(f"{patients}: {totals['failed']} messages failed to queue")
+    if again["queued"]:
+        problems.append(f"{patients}: a second sweep queued {again['queued']} jobs again")
+    return problems
+
+
+def _count(labels) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for label in labels:
+        counted[label] = counted.get(label, 0) + 1
+    return counted
+
+
+def _by_scope(reads) -> dict[str, int]:
+    scopes: dict[str, int] = {}
+    for call in reads:
+        scope = call.describe()
+        scopes[scope] = scopes.get(scope, 0) + call.items_read()
+    return scopes
+
+
+def main() -> int:
+    recorder = DynamoRecorder().install()
+    problems: list[str] = []
+    sizes = tuple(int(arg) for arg in sys.argv[1:]) or SIZES
+    items_read: dict[int, int] = {}
+    for patients in sizes:
+        problems += run(patients, recorder, sizes[0], items_read)
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        figure(f"sweep-read-growth-{small}-to-{large}", f"{items_read[large] / items_read[small]:.3f}", "<= 1.05",
+               note=f"items read at {large:,} patients over items read at {small:,}, same number due")
+    for problem in problems:
+        print(f"sweep-problem: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

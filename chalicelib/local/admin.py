@@ -1,0 +1,126 @@
+"""Operator commands for a deployed stage: set up a clinic (tenant) and its staff accounts.
+
+    python -m chalicelib.local.admin create-clinic --id demo-dental --name 齿护口腔门诊部 --tz Asia/Shanghai
+    python -m chalicelib.local.admin create-staff --clinic demo-dental --username admin@demo-dental --role admin
+
+Settings come from the environment, as for the functions themselves (REVISIT_TABLE, KMS_KEY_ID,
+COGNITO_USER_POOL_ID, AWS_DEFAULT_REGION ... see chalicelib/config.py). With --local they come
+from the running local stack (.local/state/env.json) instead, and staff accounts are remembered
+so that they survive a restart of the local stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+
+from chalicelib.domain.rules import CONDITIONS
+
+
+def _use_local_stack() -> None:
+    from chalicelib.local.run import Layout, read_json, use_settings
+
+    document = read_json(Layout.from_env().env_file)
+    if not document:
+        raise SystemExit("no local stack found: start one with `make run`")
+    use_settings(document["env"])
+
+
+def _remember_local_staff(account: dict) -> None:
+    from chalicelib.local.run import Layout, read_json, write_private
+
+    layout = Layout.from_env()
+    staff = [s for s in read_json(layout.staff_file, []) if s["username"] != account["username"]]
+    write_private(layout.staff_file, staff + [account])
+
+
+def create_clinic(args) -> dict:
+    from chalicelib.services.clinics import create_clinic as create
+
+    conditions = tuple(c.strip() for c in args.conditions.split(",") if c.strip()) if args.conditions else CONDITIONS
+    unknown = sorted(set(conditions) - set(CONDITIONS))
+    if unknown:
+        raise SystemExit(f"unknown conditions: {', '.join(unknown)} (known: {', '.join(CONDITIONS)})")
+    item = create(args.id, args.name, args.tz, conditions)
+    return {"clinic_id": args.id, "name": item.name, "tz": item.tz, "conditions": list(item.conditions)}
+
+
+def _password(args) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif args.password:
+        password = args.password
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise SystemExit("the passwords differ")
+    if not password:
+        raise SystemExit("a password is required")
+    return password
+
+
+def create_staff(args) -> dict:
+    from chalicelib.config import settings
+    from chalicelib.local import bootstrap
+    from chalicelib.store import clinics
+
+    pool_id = settings().cognito_user_pool_id
+    if not pool_id:
+        raise SystemExit("COGNITO_USER_POOL_ID is not set")
+    clinics.get(args.clinic)  # the clinic must exist before anyone works for it
+    password = _password(args)
+    bootstrap.create_staff_user(pool_id, args.username, password, args.clinic, args.role)
+    if args.local:
+        _remember_local_staff({"username": args.username, "password": password, "clinic_id": args.clinic,
+                               "role": args.role})
+    return {"username": args.username, "clinic_id": args.clinic, "role": args.role, "user_pool_id": pool_id}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.admin", description=__doc__.splitlines()[0])
+    parser.add_argument("--local", action="store_true", help="act on the running local stack")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    clinic = commands.add_parser("create-clinic", help="create a clinic with its data key, rewards and recall rules")
+    clinic.add_argument("--id", required=True, help="2-40 lower-case letters, digits and dashes")
+    clinic.add_argument("--name", required=True)
+    clinic.add_argument("--tz", default="Asia/Shanghai", help="IANA time zone (default Asia/Shanghai)")
+    clinic.add_argument("--conditions", help=f"comma-separated subset of {','.join(CONDITIONS)} (default all)")
+    clinic.set_defaults(func=create_clinic)
+
+    staff = commands.add_parser("create-staff", help="create a staff account in the user pool")
+    staff.add_argument("--clinic", required=True)
+    staff.add_argument("--username", required=True)
+    staff.add_argument("--role", choices=("admin", "staff"), default="staff")
+    secret = staff.add_mutually_exclusive_group()
+    secret.add_argument("--password", help="avoid on shared machines: it lands in the shell history")
+    secret.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    staff.set_defaults(func=create_staff)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.local:
+        _use_local_stack()
+    from chalicelib.errors import AppError
+
+    try:
+        result = args.func(args)
+    except AppError as err:
+        print(f"{err.code}: {err.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # boto errors: missing credentials, unknown pool, existing user ...
+        if os.environ.get("REVISIT_DEBUG"):
+            raise
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

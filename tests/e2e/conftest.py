@@ -1,0 +1,207 @@
+"""The real local stack for end-to-end tests: `python -m chalicelib.local.run` in a subprocess with
+free ports, its own data directory and a small demo seed, exactly as `make run` starts it.
+
+`local_stack` (session scope) yields a running stack with demo data in which one sweep and queue
+drain has already run, so reminders have been sent. `start_stack` starts further stacks (the
+restart test uses its own). Stopping checks that every process the runner started has ended.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 180
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def http_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as reply:
+            return reply.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie no longer runs
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+@dataclass
+class LocalStack:
+    """A running local stack; the attribute names are what the e2e tests (API and browser) use."""
+
+    api_url: str
+    site_url: str
+    admin_username: str
+    admin_password: str
+    staff_username: str
+    staff_password: str
+    other_clinic_admin_username: str
+    other_clinic_admin_password: str
+    env: dict
+    local_dir: Path
+    moto_url: str
+    process: subprocess.Popen
+    child_pids: dict[str, int]
+    patient_logins: list[dict] = field(default_factory=list)
+    demo: dict = field(default_factory=dict)
+    log: Path | None = None
+
+    def command_env(self) -> dict:
+        return {**os.environ, "REVISIT_LOCAL_DIR": str(self.local_dir)}
+
+    def sweep_once(self) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "chalicelib.local.run", "--sweep-once"], cwd=ROOT,
+                              env=self.command_env(), capture_output=True, text=True, timeout=120)
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log or not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, timeout: float = 60) -> None:
+        """SIGTERM the runner, as a service manager would; it must stop everything it started."""
+        problems = []
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                problems.append(f"the runner did not stop within {timeout:.0f}s")
+        elif self.process.returncode != 0:
+            problems.append(f"the runner had already exited with {self.process.returncode}")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(p) or _group_alive(p) for p in self.child_pids.values()):
+            time.sleep(0.1)
+        left = {name: pid for name, pid in self.child_pids.items() if _alive(pid) or _group_alive(pid)}
+        if left:
+            problems.append(f"processes still running after the runner stopped: {left}")
+        for pgid in [self.process.pid, *left.values()]:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.process.poll() is None:
+            self.process.wait(10)
+        if problems:
+            raise AssertionError("; ".join(problems) + "\n" + self.log_tail())
+
+
+def start_stack(local_dir: Path, patients: int = 60, extra_env: dict | None = None,
+                timeout: float = START_TIMEOUT) -> LocalStack:
+    local_dir.mkdir(parents=True, exist_ok=True)
+    api, site, moto, wechat = free_ports(4)
+    env = {
+        **os.environ,
+        "REVISIT_LOCAL_DIR": str(local_dir),
+        "API_PORT": str(api), "SITE_PORT": str(site), "MOTO_PORT": str(moto), "WECHAT_PORT": str(wechat),
+        "SWEEP_PERIOD": "5", "KPI_PERIOD": "30", "SNAPSHOT_PERIOD": "600",
+        **(extra_env or {}),
+    }
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "COGNITO_ENDPOINT_URL", "REVISIT_TABLE", "REVISIT_STAGE"):
+        env.pop(name, None)
+    log = local_dir / "runner.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "chalicelib.local.run", "--patients", str(patients)],
+                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    api_url, site_url = f"http://127.0.0.1:{api}", f"http://127.0.0.1:{site}"
+    state = local_dir / "state"
+    deadline = time.monotonic() + timeout
+    while True:
+        document = _read(state / "env.json")
+        if (document and document.get("runner_pid") == process.pid and http_status(api_url + "/health") == 200
+                and http_status(site_url + "/") == 200):
+            break
+        if process.poll() is not None or time.monotonic() > deadline:
+            text = log.read_text(errors="replace")
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            for pid in (_read(state / "pids.json") or {}).values():
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            raise RuntimeError(f"the local stack did not start (exit {process.poll()}):\n{text[-4000:]}")
+        time.sleep(0.25)
+    pids = {name: pid for name, pid in (_read(state / "pids.json") or {}).items() if name != "runner"}
+    staff = {s["username"]: s for s in _read(state / "staff.json") or []}
+    demo = _read(state / "demo.json") or {}
+    return LocalStack(
+        api_url=api_url, site_url=site_url,
+        admin_username="admin@demo-dental", admin_password=staff["admin@demo-dental"]["password"],
+        staff_username="staff@demo-dental", staff_password=staff["staff@demo-dental"]["password"],
+        other_clinic_admin_username="admin@north-derm",
+        other_clinic_admin_password=staff["admin@north-derm"]["password"],
+        env=document["env"], local_dir=local_dir, moto_url=document["moto_url"], process=process,
+        child_pids=pids, patient_logins=demo.get("patient_logins", []), demo=demo, log=log,
+    )
+
+
+def _read(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory):
+    stack = start_stack(tmp_path_factory.mktemp("local-stack"), patients=60)
+    try:
+        swept = stack.sweep_once()
+        assert swept.returncode == 0, swept.stdout + swept.stderr
+    except BaseException:
+        stack.stop()
+        raise
+    yield stack
+    stack.stop()

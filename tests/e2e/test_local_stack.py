@@ -1,0 +1,159 @@
+"""The local stack end to end: the mini-program client against the real API, tenant isolation,
+the schedules, encryption at rest, and data surviving a restart."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime
+
+from tests.e2e.conftest import ROOT, start_stack
+
+CLIENT = ROOT / "scripts" / "miniprogram_client.py"
+
+
+def call(base: str, method: str, path: str, body=None, token: str | None = None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, json.loads(reply.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+def staff_token(stack, username: str, password: str) -> str:
+    status, data = call(stack.api_url, "POST", "/auth/staff/login", {"username": username, "password": password})
+    assert status == 200, data
+    return data["id_token"]
+
+
+def run_client(stack, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(CLIENT), stack.api_url, *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_mini_program_client_runs_every_step(local_stack):
+    rich = run_client(local_stack, "--name", "dd0000", "--require-redemption", "--json")
+    assert rich.returncode == 0, rich.stdout + rich.stderr
+    assert "replayed (Idempotent-Replay: true)" in rich.stdout
+    summary = json.loads(rich.stdout.strip().splitlines()[-1])
+    assert summary["registered"] is False and summary["redemption"]
+
+    reminded = run_client(local_stack, "--name", "dd0001", "--require-inbox")
+    assert reminded.returncode == 0, reminded.stdout + reminded.stderr
+    assert "湿疹" in reminded.stdout and "marked read" in reminded.stdout
+
+    newcomer = run_client(local_stack, "--name", f"e2e-{uuid.uuid4().hex[:8]}", "--json")
+    assert newcomer.returncode == 0, newcomer.stdout + newcomer.stderr
+    assert json.loads(newcomer.stdout.strip().splitlines()[-1])["registered"] is True
+
+
+def test_the_client_fails_loudly_on_an_unexpected_reply(local_stack):
+    refused = run_client(local_stack, "--clinic", "no-such-clinic")
+    assert refused.returncode != 0 and "FAILED" in refused.stderr
+
+
+def test_seeded_demo_has_history_checkins_and_sent_reminders(local_stack):
+    token = staff_token(local_stack, local_stack.staff_username, local_stack.staff_password)
+    status, dashboard = call(local_stack.api_url, "GET", "/dashboard", token=token)
+    assert status == 200 and dashboard["kpis"]["patients"] >= 60
+    status, eczema = call(local_stack.api_url, "GET", "/segments/lapsed?condition=eczema&days=0&limit=100",
+                          token=token)
+    assert status == 200 and eczema["items"]
+    diabetic = local_stack.patient_logins[0]["patient_id"]
+    status, detail = call(local_stack.api_url, "GET", f"/patients/{diabetic}", token=token)
+    assert status == 200 and detail["visits"] and detail["checkins"] and detail["ledger"]
+    status, log = call(local_stack.api_url, "GET", "/reminders?limit=50", token=token)
+    assert status == 200 and any(item["status"] == "sent" for item in log["items"])
+
+
+def test_staff_of_one_clinic_cannot_read_another_clinics_patient(local_stack):
+    own = staff_token(local_stack, local_stack.admin_username, local_stack.admin_password)
+    other = staff_token(local_stack, local_stack.other_clinic_admin_username,
+                        local_stack.other_clinic_admin_password)
+    status, page = call(local_stack.api_url, "GET", "/patients?limit=5", token=own)
+    assert status == 200 and page["items"]
+    patient_id = page["items"][0]["patient_id"]
+    assert call(local_stack.api_url, "GET", f"/patients/{patient_id}", token=own)[0] == 200
+    status, refused = call(local_stack.api_url, "GET", f"/patients/{patient_id}", token=other)
+    assert status in (403, 404), refused
+    status, theirs = call(local_stack.api_url, "GET", "/patients?limit=100", token=other)
+    assert status == 200 and patient_id not in {p["patient_id"] for p in theirs["items"]}
+
+
+def test_sweep_once_fires_the_schedules_on_the_running_stack(local_stack):
+    swept = local_stack.sweep_once()
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    assert "sweep: 2 clinics" in swept.stdout
+    assert "queue:" in swept.stdout and "kpis: demo-dental" in swept.stdout
+
+
+def test_a_raw_table_dump_holds_no_names_or_phones(local_stack):
+    import boto3
+
+    from chalicelib.local import seed
+
+    env = local_stack.env
+    dynamodb = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_DEFAULT_REGION"],
+                            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    items, params = [], {"TableName": env["REVISIT_TABLE"]}
+    while True:
+        page = dynamodb.scan(**params)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            break
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    dump = json.dumps(items, ensure_ascii=False)
+
+    demo = local_stack.demo
+    now = datetime.fromisoformat(demo["now"].replace("Z", "+00:00"))
+    plans = (seed.Planner(seed.DEMO_DENTAL, now, demo["seed"]).plans(demo["patients"])
+             + seed.Planner(seed.NORTH_DERM, now, demo["seed"]).plans(demo["north_patients"]))
+    profiles = [i for i in items if i["sk"]["S"] == "PROFILE"]
+    assert {p.patient_id for p in plans} <= {i["patient_id"]["S"] for i in profiles}
+    assert all("name_enc" in i and "phone_enc" in i for i in profiles)
+    leaked = [p.name for p in plans if p.name in dump] + [p.phone for p in plans if p.phone in dump]
+    assert not leaked
+
+
+def test_data_survives_a_restart(tmp_path):
+    """Stop and start with the same data directory: a patient registered through the API is
+    still there, and its encrypted fields decrypt under the new moto's KMS key."""
+    stack = start_stack(tmp_path / "restart", patients=8)
+    name = f"restart-{uuid.uuid4().hex[:6]}"
+    try:
+        status, login = call(stack.api_url, "POST", "/auth/wechat/login",
+                             {"clinic_id": "demo-dental", "code": f"wx-{name}.1"})
+        assert status == 200 and login["registered"] is False
+        record = {"name": "重启测试", "phone": "19900001234", "conditions": ["eczema"], "department": "dermatology",
+                  "consents": {"service": True}}
+        status, registered = call(stack.api_url, "POST", "/me/register", record, token=login["access_token"])
+        assert status == 201, registered
+        patient_id = registered["patient"]["patient_id"]
+        pool_before = stack.env["COGNITO_USER_POOL_ID"]
+    finally:
+        stack.stop()
+    assert (tmp_path / "restart" / "state" / "table.json.gz").exists()
+
+    again = start_stack(tmp_path / "restart", patients=8)
+    try:
+        assert "restored" in again.log.read_text()
+        assert again.env["COGNITO_USER_POOL_ID"] != pool_before
+        status, login = call(again.api_url, "POST", "/auth/wechat/login",
+                             {"clinic_id": "demo-dental", "code": f"wx-{name}.2"})
+        assert status == 200 and login["registered"] is True and login["patient_id"] == patient_id
+        status, me = call(again.api_url, "GET", "/me", token=login["access_token"])
+        assert status == 200, me
+        assert me["patient"]["name"] == "重启测试" and me["patient"]["phone"] == "19900001234"
+        staff_token(again, again.admin_username, again.admin_password)  # staff accounts are back too
+    finally:
+        again.stop()

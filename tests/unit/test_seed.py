@@ -1,0 +1,257 @@
+"""The demo data generator: deterministic, shaped like the scenarios, and (with moto) writing the
+same items in bulk as the services write one call at a time."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.domain.clock import local_date
+from chalicelib.domain.rules import CHECKIN_MAX_LATE, DEFAULT_RECALL_RULES
+from chalicelib.local import seed
+
+NOW = datetime(2026, 11, 20, 4, 30, tzinfo=timezone.utc)  # 12:30 in Shanghai, 10:30 in Urumqi
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return seed.Planner(seed.DEMO_DENTAL, NOW).plans(3000)
+
+
+def test_same_seed_same_plans_other_seed_other_plans():
+    first = seed.Planner(seed.DEMO_DENTAL, NOW, seed=7).plans(150)
+    again = seed.Planner(seed.DEMO_DENTAL, NOW, seed=7).plans(150)
+    other = seed.Planner(seed.DEMO_DENTAL, NOW, seed=8).plans(150)
+    assert first == again
+    assert [p.name for p in first] != [p.name for p in other]
+    assert [p.patient_id for p in first] != [p.patient_id for p in other]
+
+
+def test_a_larger_demo_starts_with_the_same_patients():
+    small = seed.Planner(seed.DEMO_DENTAL, NOW).plans(40)
+    large = seed.Planner(seed.DEMO_DENTAL, NOW).plans(400)
+    assert small == large[:40]
+
+
+def test_names_phones_and_ids_look_real_and_are_unique(plans):
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", p.name) for p in plans)
+    assert all(re.fullmatch(r"1[3-9]\d{9}", p.phone) for p in plans)
+    assert not any(p.phone.startswith("199") for p in plans), "199 is left to scripts/miniprogram_client.py"
+    assert len({p.phone for p in plans}) == len(plans)
+    assert len({p.patient_id for p in plans}) == len(plans)
+    assert len({p.name for p in plans}) > len(plans) * 0.6
+    surnames = Counter(p.name[0] for p in plans)
+    assert surnames.most_common(1)[0][0] in "王李张"
+
+
+def test_conditions_departments_and_personas(plans):
+    primary = Counter(p.conditions[0] for p in plans)
+    for condition, weight in seed.DEMO_DENTAL.condition_weights:
+        assert abs(primary[condition] / len(plans) - weight) < 0.04, condition
+    assert all(p.department == seed.DEPARTMENT_OF[p.conditions[0]] for p in plans)
+    assert 0.08 < sum(len(p.conditions) > 1 for p in plans) / len(plans) < 0.2
+    postpartum = [p for p in plans if p.conditions[0] == "postpartum"]
+    assert all(p.sex == "F" and len(p.persona_tags) == 1 for p in postpartum)
+    personas = Counter(p.persona_tags[0] for p in postpartum)
+    assert set(personas) == {"anxious", "knowledge_seeking", "social"}
+    diabetics = [p for p in plans if p.conditions[0] == "diabetes"]
+    assert sum(p.birth_year for p in diabetics) / len(diabetics) < 1970
+    assert {p.district for p in plans} <= set(seed.SHANGHAI_DISTRICTS)
+
+
+def test_consent_most_grant_service_fewer_marketing(plans):
+    share = {purpose: sum(p.consents[purpose] for p in plans) / len(plans) for purpose in ("service", "marketing",
+                                                                                         "analytics")}
+    assert share["service"] > 0.9
+    assert 0.25 < share["marketing"] < 0.45
+    assert share["marketing"] < share["analytics"] < share["service"]
+    withdrawals = [p for p in plans if p.withdraw_marketing_at]
+    assert withdrawals and all(p.consents["marketing"] for p in withdrawals)
+
+
+def test_visit_histories_span_eighteen_months_with_a_silent_share(plans):
+    today = local_date(NOW, "Asia/Shanghai")
+    for plan in plans:
+        days = [v.day for v in plan.visits]
+        assert days == sorted(days) and days, plan.index
+        assert today - timedelta(days=seed.HISTORY_DAYS + 60) <= days[0] < today
+        assert all(v.next_due > v.day for v in plan.visits)
+        assert plan.created_at <= min(e.at for e in plan.events)
+        assert all(e.at < NOW for e in plan.events)
+    age = [(today - p.last_visit).days for p in plans]
+    silent = sum(a > seed.SILENT_DAYS for a in age) / len(age)
+    assert 0.25 < silent < 0.45
+    assert sum(a <= 30 for a in age) / len(age) > 0.05
+    on_time = [p for p in plans if p.behaviour == "on_time" and len(p.visits) > 1]
+    assert on_time and sum(len(p.visits) for p in on_time) / len(on_time) > 2.5
+
+
+def test_eczema_remissions_fall_due_around_the_first_sweep(plans):
+    today = local_date(NOW, "Asia/Shanghai")
+    rule = DEFAULT_RECALL_RULES[0]
+    eczema = [p for p in plans if "eczema" in p.conditions]
+    remitted = [p for p in eczema if p.remission]
+    assert 0.15 < len(remitted) / len(eczema) < 0.4
+    assert all(25 <= (today - p.remission).days <= 35 for p in remitted)
+    assert all(p.last_visit < p.remission for p in remitted), "a visit since would stop the reminder"
+    due_now = [p for p in remitted if rule.due_at(p.remission, p.tz) <= NOW]
+    later = [p for p in remitted if rule.due_at(p.remission, p.tz) > NOW]
+    assert len(due_now) > 30 and later
+    stopped = Counter(p.after_remission[0] for p in remitted if p.after_remission)
+    assert stopped["booking"] and stopped["visit"]
+    assert all(p.remission < p.after_remission[1] <= today for p in remitted if p.after_remission)
+
+
+def test_checkins_come_from_mini_program_users_within_the_late_window(plans):
+    glucose = [e for p in plans for e in p.events if e.kind == "checkin" and e.type == "glucose"]
+    steps = [e for p in plans for e in p.events if e.kind == "checkin" and e.type == "steps"]
+    assert len(glucose) > 3000 and steps
+    assert all(4.0 <= e.value <= 11.0 for e in glucose)
+    assert all(1000 <= e.value <= 15000 for e in steps)
+    assert all(timedelta(0) <= e.at - e.client_time <= CHECKIN_MAX_LATE for e in glucose + steps)
+    for plan in plans:
+        kinds = {e.kind for e in plan.events}
+        if kinds & {"checkin", "share"}:
+            assert plan.wechat, "only mini-program users check in or share"
+        if any(e.type == "glucose" for e in plan.events):
+            assert "diabetes" in plan.conditions
+
+
+def test_showcase_patients_and_the_second_clinic():
+    demo = seed.Planner(seed.DEMO_DENTAL, NOW).plans(4)
+    assert [p.wechat for p in demo] == ["dd0000", "dd0001", "dd0002", "dd0003"]
+    assert all(p.note for p in demo)
+    assert sum(e.kind == "checkin" for e in demo[0].events) > 150
+    assert (local_date(NOW, "Asia/Shanghai") - demo[1].remission).days == 31
+    assert demo[2].persona_tags == ["anxious"]
+    assert (local_date(NOW, "Asia/Shanghai") - demo[3].last_visit).days > seed.SILENT_DAYS
+
+    north = seed.Planner(seed.NORTH_DERM, NOW).plans(seed.north_patients(3000))
+    assert len(north) == 36 and seed.north_patients(60) == 12
+    assert {c for p in north for c in p.conditions} <= {"eczema", "health_check"}
+    assert {p.district for p in north} <= set(seed.URUMQI_DISTRICTS)
+    assert all(p.tz == "Asia/Urumqi" for p in north)
+    # Visits happen in Urumqi's working hours, whatever the UTC date says.
+    hours = {e.at.astimezone(timezone(timedelta(hours=6))).hour for p in north for e in p.visits}
+    assert min(hours) >= 9 and max(hours) <= 18
+    assert north[0].remission is not None and not set(p.phone for p in north) & set(p.phone for p in demo)
+
+
+# -- with moto: the bulk items equal what the services write ------------------------------------------------
+
+
+def _dump(clinic_id: str, plan) -> dict:
+    from chalicelib import crypto
+    from chalicelib.services.patients import clinic_key
+    from chalicelib.store import db, keys, patients
+
+    key = clinic_key(clinic_id)
+    profile = patients.get(clinic_id, plan.patient_id, consistent=True)
+    raw = db.query_partition(keys.patient_pk(clinic_id, plan.patient_id), consistent=True)
+    uniques = [keys.phone_pk(clinic_id, profile.phone_hash)]
+    if profile.openid_hash:
+        uniques.append(keys.openid_pk(clinic_id, profile.openid_hash))
+    conn = db.connection()
+    for pk in uniques:
+        raw.append(conn.client.get_item(TableName=db.settings().table_name, Key={"pk": {"S": pk}, "sk": {"S": "UNIQUE"}},
+                                        ConsistentRead=True)["Item"])
+    items = {}
+    for item in raw:
+        item = dict(item)
+        sk = item["sk"]["S"]
+        if sk.startswith("CONSENTLOG#"):
+            sk = sk.rsplit("#", 1)[0]  # a random suffix keeps two changes in one second apart
+        if sk.startswith("CHECKIN#"):
+            sk = sk.rsplit("#", 1)[0]  # check-in ids are random in the service
+            item.pop("checkin_id")
+        if sk.startswith("LEDGER#checkin:"):
+            item.pop("ref")
+        for name in ("name_enc", "phone_enc"):
+            if name in item:
+                item[name] = {"clear": crypto.decrypt(key, clinic_id, item[name]["S"])}
+        item["sk"] = {"S": sk}
+        assert (item["pk"]["S"], sk) not in items
+        items[(item["pk"]["S"], sk)] = item
+    return items
+
+
+def test_bulk_history_writes_what_the_services_write(aws):
+    from chalicelib.domain.clock import clock
+    from chalicelib.local.snapshot import put_items
+    from chalicelib.services.clinics import create_clinic
+    from chalicelib.services.patients import clinic_key
+    from chalicelib.store import patients
+
+    clock.set(NOW - timedelta(days=600))
+    create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai")
+    clock.release()
+    planner = seed.Planner(seed.DEMO_DENTAL, NOW)
+    plans = planner.plans(150)
+    chosen = [plans[1], plans[2]]  # eczema and postpartum showcases
+    chosen += [p for p in plans[4:] if 5 < sum(e.type == "glucose" for e in p.events) < 30][:1]
+    chosen += [p for p in plans[4:] if len(p.visits) > 2 and any(e.kind == "share" for e in p.events)][:1]
+    chosen += [p for p in plans[4:] if any(e.type == "steps" for e in p.events)][:1]
+    assert len(chosen) == 5
+    key = clinic_key("demo-dental")
+    for plan in chosen:
+        seed.apply_history(plan)
+        by_services = _dump("demo-dental", plan)
+        patients.erase(patients.get("demo-dental", plan.patient_id))
+        items, final = seed.history_items(plan, key)
+        put_items([item.serialize() for item in items])
+        in_bulk = _dump("demo-dental", plan)
+        assert in_bulk.keys() == by_services.keys(), plan.index
+        for item_key, item in by_services.items():
+            assert in_bulk[item_key] == item, item_key
+        assert int(final.balance) == int(patients.get("demo-dental", plan.patient_id).balance)
+
+
+def test_seeding_runs_the_flows_through_the_services(aws):
+    from chalicelib.store import clinics, recall, reports
+
+    # live=0: the whole history in bulk (the test above compares it with the services), the
+    # follow-ups (remissions, bookings, redemptions, consent withdrawals) through the services.
+    demo = seed.run(patients=24, pool_id=aws.pool_id, now=NOW, live=0, out=lambda *a, **k: None)
+    assert demo["counts"]["demo-dental"]["patients"] == 24
+    assert demo["counts"]["north-derm"]["patients"] == seed.north_patients(24)
+    assert sorted(clinics.all_clinic_ids()) == ["demo-dental", "north-derm"]
+    assert clinics.get("north-derm").tz == "Asia/Urumqi"
+    rows = list(reports.patient_rows("demo-dental"))
+    assert len(rows) == 24 and sum(r["last_visit_date"] is not None for r in rows) == 24
+    codes = [login["code"] for login in demo["patient_logins"]]
+    assert codes[:2] == ["wx-dd0000", "wx-dd0001"] and "wx-nd0000" in codes
+    # The day-30 reminder of the showcase eczema patient waits in the due index.
+    showcase = demo["patient_logins"][1]["patient_id"]
+    assert [job.status for job in recall.open_jobs("demo-dental", showcase)] == ["pending"]
+    assert {s["username"] for s in demo["staff"]} == {"admin@demo-dental", "staff@demo-dental",
+                                                     "admin@north-derm", "staff@north-derm"}
+
+
+def test_a_snapshot_restores_into_a_fresh_moto(aws, tmp_path):
+    """Ciphertexts written before the restart decrypt after it, under a new KMS key."""
+    from moto import mock_aws
+
+    from chalicelib.local import bootstrap, snapshot
+    from chalicelib.local.state import reset_process_state
+    from chalicelib.services.patients import decrypted
+    from chalicelib.store import patients
+
+    seed.run(patients=6, now=NOW, live=0, out=lambda *a, **k: None)
+    plan = seed.Planner(seed.DEMO_DENTAL, NOW).plans(6)[5]
+    snapshot.prepare()
+    taken = snapshot.take(tmp_path)
+    assert taken["clinics"] == 2 and (tmp_path / "local.key").stat().st_mode & 0o777 == 0o600
+    assert plan.name.encode() not in (tmp_path / snapshot.SNAPSHOT_FILE).read_bytes()
+
+    with mock_aws():  # a new, empty moto: new KMS key material
+        reset_process_state()
+        bootstrap.create_table()
+        bootstrap.create_key()
+        restored = snapshot.restore(tmp_path)
+        assert restored["items"] == taken["items"]
+        clear = decrypted(patients.get("demo-dental", plan.patient_id))
+        assert clear == {"name": plan.name, "phone": plan.phone}
+    reset_process_state()
