@@ -1,0 +1,83 @@
+// Labels in Chinese (default) and English; the choice is kept in localStorage.
+const TEXT = {
+  zh: {
+    appName: "Revisit 复诊管理", signIn: "登录", username: "用户名", password: "密码", signOut: "退出",
+    dashboard: "数据概览", patients: "患者", segments: "人群查询", reminders: "提醒记录",
+    kpiPatients: "患者总数", kpiRevisit30: "30天复诊率", kpiRevisit90: "90天复诊率", kpiCheckins: "今日打卡",
+    kpiIssued: "已发积分", kpiRedeemed: "已兑积分", kpiReminders: "已发提醒", generatedAt: "数据更新于",
+    notComputed: "数据尚未生成，等待下一次统计任务。",
+    chartLastVisit: "距上次就诊天数", chartConditions: "病种分布", patientCount: "患者数",
+    name: "姓名", conditions: "病种", department: "科室", lastVisit: "上次就诊", balance: "积分", created: "建档时间",
+    next: "下一页", prev: "上一页", page: "第 {n} 页", back: "返回",
+    profile: "基本信息", phone: "电话", birthYear: "出生年份", sex: "性别", district: "区域", personas: "画像标签",
+    earned: "累计获得", consent: "授权同意", purpose: "用途", granted: "状态", version: "版本", at: "时间",
+    service: "服务消息", marketing: "营销消息", analytics: "数据分析", yes: "已同意", no: "未同意/已撤回",
+    visits: "就诊记录", visitDate: "就诊日期", nextDue: "建议复诊日", onTime: "按时复诊",
+    checkins: "打卡记录", type: "类型", value: "数值", day: "日期", counted: "计入积分",
+    ledger: "积分流水", points: "积分", reason: "原因",
+    condition: "病种", days: "未就诊超过(天)", search: "查询", daysSince: "已间隔天数", never: "从未就诊",
+    cutoff: "截止日期", noRows: "没有符合条件的记录",
+    rule: "规则", anchorDate: "锚定日期", dueAt: "计划发送", status: "状态", processedAt: "处理时间", channel: "渠道",
+    sent: "已发送", skipped_no_consent: "未授权未发送", stopped: "已停止(已就诊/预约)", pending: "待发送", queued: "发送中",
+    language: "English", loading: "加载中…", loginFailed: "登录失败", sexF: "女", sexM: "男", sexU: "未知",
+    eczema: "湿疹", diabetes: "糖尿病", postpartum: "产后", dental: "口腔", health_check: "体检", hypertension: "高血压",
+    glucose: "血糖", steps: "步数", task: "任务",
+    checkin: "打卡", share: "分享", redemption: "兑换", revisit_on_time: "按时复诊", manual: "人工调整",
+  },
+  en: {
+    appName: "Revisit", signIn: "Sign in", username: "Username", password: "Password", signOut: "Sign out",
+    dashboard: "Dashboard", patients: "Patients", segments: "Segments", reminders: "Reminder log",
+    kpiPatients: "Patients", kpiRevisit30: "Revisit rate (30 d)", kpiRevisit90: "Revisit rate (90 d)",
+    kpiCheckins: "Check-ins today", kpiIssued: "Points issued", kpiRedeemed: "Points redeemed",
+    kpiReminders: "Reminders sent", generatedAt: "Figures as of", notComputed: "Figures not computed yet; they appear after the next KPI run.",
+    chartLastVisit: "Days since last visit", chartConditions: "Patients by condition", patientCount: "Patients",
+    name: "Name", conditions: "Conditions", department: "Department", lastVisit: "Last visit", balance: "Points",
+    created: "Registered", next: "Next", prev: "Previous", page: "Page {n}", back: "Back",
+    profile: "Profile", phone: "Phone", birthYear: "Birth year", sex: "Sex", district: "District", personas: "Personas",
+    earned: "Earned in total", consent: "Consent", purpose: "Purpose", granted: "State", version: "Version", at: "Time",
+    service: "Service messages", marketing: "Marketing", analytics: "Data analysis", yes: "Granted", no: "Not granted / withdrawn",
+    visits: "Visits", visitDate: "Visit date", nextDue: "Revisit due", onTime: "On time",
+    checkins: "Check-ins", type: "Type", value: "Value", day: "Day", counted: "Earned points",
+    ledger: "Points ledger", points: "Points", reason: "Reason",
+    condition: "Condition", days: "No visit for more than (days)", search: "Search", daysSince: "Days since",
+    never: "Never visited", cutoff: "Cut-off", noRows: "No matching records",
+    rule: "Rule", anchorDate: "Anchor date", dueAt: "Due", status: "Status", processedAt: "Processed", channel: "Channel",
+    sent: "Sent", skipped_no_consent: "Skipped (no consent)", stopped: "Stopped (visited/booked)", pending: "Pending", queued: "Sending",
+    language: "中文", loading: "Loading…", loginFailed: "Sign-in failed", sexF: "F", sexM: "M", sexU: "Unknown",
+    eczema: "Eczema", diabetes: "Diabetes", postpartum: "Postpartum", dental: "Dental", health_check: "Health check",
+    hypertension: "Hypertension", glucose: "Glucose", steps: "Steps", task: "Task",
+    checkin: "Check-in", share: "Share", redemption: "Redemption", revisit_on_time: "On-time revisit", manual: "Manual",
+  },
+};
+
+export function getLang() {
+  return localStorage.getItem("revisit.lang") === "en" ? "en" : "zh";
+}
+
+export function setLang(lang) {
+  localStorage.setItem("revisit.lang", lang);
+  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+}
+
+export function t(key, vars = {}) {
+  const text = TEXT[getLang()][key] ?? TEXT.zh[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+export function locale() {
+  return getLang() === "en" ? "en-US" : "zh-CN";
+}
+
+export function fmtNumber(value) {
+  return value == null ? "—" : new Intl.NumberFormat(locale()).format(value);
+}
+
+export function fmtPercent(value) {
+  return value == null ? "—" : new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(value);
+}
+
+export function fmtDateTime(iso, tz) {
+  if (!iso) return "—";
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone: tz || "Asia/Shanghai" })
+    .format(new Date(iso));
+}

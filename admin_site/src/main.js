@@ -1,0 +1,306 @@
+// The admin site: sign-in, dashboard with charts, patients, a patient's page, segments, reminder log.
+import { h, render } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import htm from "htm";
+import {
+  ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController, Legend, LinearScale, Tooltip,
+} from "chart.js";
+import { ApiError, get, session, signIn, signOut } from "./api.js";
+import { fmtDateTime, fmtNumber, fmtPercent, getLang, setLang, t } from "./i18n.js";
+
+Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, Tooltip);
+const html = htm.bind(h);
+
+function useRoute() {
+  const [hash, setHash] = useState(window.location.hash || "#/dashboard");
+  useEffect(() => {
+    const onChange = () => setHash(window.location.hash || "#/dashboard");
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return hash.replace(/^#/, "");
+}
+
+function useApi(path) {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
+  useEffect(() => {
+    let live = true;
+    setState({ data: null, error: null, loading: true });
+    get(path)
+      .then((data) => live && setState({ data, error: null, loading: false }))
+      .catch((error) => live && setState({ data: null, error, loading: false }));
+    return () => { live = false; };
+  }, [path]);
+  return state;
+}
+
+function Status({ state }) {
+  if (state.loading) return html`<p class="muted">${t("loading")}</p>`;
+  if (state.error) return html`<p class="error" data-testid="error">${state.error.message}</p>`;
+  return null;
+}
+
+function LangSwitch({ onChange }) {
+  const toggle = () => { setLang(getLang() === "en" ? "zh" : "en"); onChange(); };
+  return html`<button class="ghost" data-testid="lang-switch" onClick=${toggle}>${t("language")}</button>`;
+}
+
+function Login({ onLang }) {
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(form.get("username"), form.get("password"));
+      window.location.hash = "#/dashboard";
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : t("loginFailed"));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<form class="login" onSubmit=${submit}>
+    <h1>${t("appName")}</h1>
+    <label for="u">${t("username")}</label>
+    <input id="u" name="username" autocomplete="username" required data-testid="login-username" />
+    <label for="p">${t("password")}</label>
+    <input id="p" name="password" type="password" autocomplete="current-password" required data-testid="login-password" />
+    ${error && html`<p class="error" data-testid="login-error">${error}</p>`}
+    <button type="submit" disabled=${busy} data-testid="login-submit">${t("signIn")}</button>
+    <div class="lang"><${LangSwitch} onChange=${onLang} /></div>
+  </form>`;
+}
+
+function Shell({ route, onLang, children }) {
+  const clinic = useApi("/clinic");
+  const link = (to, key) => html`<a href=${"#" + to} data-testid=${"nav-" + key}
+      class=${route.startsWith(to) ? "active" : ""}>${t(key)}</a>`;
+  const out = () => { signOut(); window.location.hash = "#/login"; };
+  return html`<div>
+    <header class="topbar">
+      <span class="brand">${t("appName")}</span>
+      <span class="clinic" data-testid="clinic-name">${clinic.data ? clinic.data.name : ""}</span>
+      <span class="spacer"></span>
+      <span class="muted">${(session() || {}).username || ""}</span>
+      <${LangSwitch} onChange=${onLang} />
+      <button class="ghost" data-testid="signout" onClick=${out}>${t("signOut")}</button>
+    </header>
+    <div class="layout">
+      <nav class="side">
+        ${link("/dashboard", "dashboard")}${link("/patients", "patients")}${link("/segments", "segments")}${link("/reminders", "reminders")}
+      </nav>
+      <main>${children}</main>
+    </div>
+  </div>`;
+}
+
+function ChartBox({ testid, config }) {
+  const canvas = useRef(null);
+  useEffect(() => {
+    const chart = new Chart(canvas.current, config);
+    return () => chart.destroy();
+  }, [JSON.stringify(config.data), getLang()]);
+  return html`<canvas ref=${canvas} data-testid=${testid} height="220"></canvas>`;
+}
+
+function Dashboard() {
+  const state = useApi("/dashboard");
+  if (!state.data) return html`<h1>${t("dashboard")}</h1><${Status} state=${state} />`;
+  const { kpis, charts, generated_at: at, clinic } = state.data;
+  const cards = [
+    ["kpi-patients", "kpiPatients", fmtNumber(kpis.patients)],
+    ["kpi-revisit-30", "kpiRevisit30", fmtPercent(kpis.revisit_rate_30)],
+    ["kpi-revisit-90", "kpiRevisit90", fmtPercent(kpis.revisit_rate_90)],
+    ["kpi-checkins-today", "kpiCheckins", fmtNumber(kpis.checkins_today)],
+    ["kpi-points-issued", "kpiIssued", fmtNumber(kpis.points_issued)],
+    ["kpi-points-redeemed", "kpiRedeemed", fmtNumber(kpis.points_redeemed)],
+    ["kpi-reminders-sent", "kpiReminders", fmtNumber(kpis.reminders_sent)],
+  ];
+  const ages = (charts.last_visit_age || []).map((row) => ({ ...row, label: row.bucket === "never" ? t("never") : row.bucket }));
+  const conditions = charts.conditions || [];
+  const palette = ["#0f766e", "#2563eb", "#d97706", "#db2777", "#7c3aed", "#65a30d", "#64748b"];
+  return html`<div>
+    <h1>${t("dashboard")}</h1>
+    ${at ? html`<p class="muted">${t("generatedAt")} ${fmtDateTime(at, clinic.tz)}</p>`
+         : html`<p class="muted" data-testid="kpi-missing">${t("notComputed")}</p>`}
+    <div class="cards">${cards.map(([id, label, value]) => html`<div class="card">
+      <div class="label">${t(label)}</div><div class="value" data-testid=${id}>${value}</div></div>`)}</div>
+    <div class="charts">
+      <div class="panel"><h2>${t("chartLastVisit")}</h2>
+        <${ChartBox} testid="chart-last-visit" config=${{
+          type: "bar",
+          data: { labels: ages.map((r) => r.label), datasets: [{ label: t("patientCount"), data: ages.map((r) => r.count), backgroundColor: "#0f766e" }] },
+          options: { plugins: { legend: { display: false } }, animation: false },
+        }} /></div>
+      <div class="panel"><h2>${t("chartConditions")}</h2>
+        <${ChartBox} testid="chart-conditions" config=${{
+          type: "doughnut",
+          data: { labels: conditions.map((r) => t(r.condition)), datasets: [{ data: conditions.map((r) => r.count), backgroundColor: palette }] },
+          options: { animation: false },
+        }} /></div>
+    </div>
+  </div>`;
+}
+
+function usePager() {
+  const [stack, setStack] = useState([null]);
+  const cursor = stack[stack.length - 1];
+  return {
+    cursor,
+    page: stack.length,
+    next: (c) => setStack([...stack, c]),
+    prev: () => setStack(stack.slice(0, -1)),
+    reset: () => setStack([null]),
+  };
+}
+
+function Pager({ pager, nextCursor }) {
+  return html`<div class="pager">
+    <button class="ghost" disabled=${pager.page <= 1} data-testid="page-prev" onClick=${pager.prev}>${t("prev")}</button>
+    <span class="muted" data-testid="page-number">${t("page", { n: pager.page })}</span>
+    <button class="ghost" disabled=${!nextCursor} data-testid="page-next" onClick=${() => pager.next(nextCursor)}>${t("next")}</button>
+  </div>`;
+}
+
+const qs = (params) => Object.entries(params).filter(([, v]) => v != null && v !== "")
+  .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+
+function Patients() {
+  const pager = usePager();
+  const state = useApi(`/patients?${qs({ limit: 20, cursor: pager.cursor })}`);
+  return html`<div>
+    <h1>${t("patients")}</h1>
+    <${Status} state=${state} />
+    ${state.data && html`<table data-testid="patients-table">
+      <thead><tr><th>${t("name")}</th><th>${t("conditions")}</th><th>${t("department")}</th>
+        <th>${t("lastVisit")}</th><th>${t("balance")}</th><th>${t("created")}</th></tr></thead>
+      <tbody>${state.data.items.map((p) => html`<tr class="clickable" data-testid="patient-row"
+          onClick=${() => { window.location.hash = `#/patients/${p.patient_id}`; }}>
+        <td>${p.name_masked}</td><td>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</td>
+        <td>${p.department || "—"}</td><td>${p.last_visit_date || t("never")}</td>
+        <td>${fmtNumber(p.balance)}</td><td>${fmtDateTime(p.created_at)}</td></tr>`)}</tbody>
+    </table>
+    <${Pager} pager=${pager} nextCursor=${state.data.next_cursor} />`}
+  </div>`;
+}
+
+function Patient({ id }) {
+  const state = useApi(`/patients/${encodeURIComponent(id)}`);
+  if (!state.data) return html`<${Status} state=${state} />`;
+  const { patient: p, consents, visits, checkins, ledger } = state.data;
+  const sex = { F: t("sexF"), M: t("sexM"), U: t("sexU") }[p.sex] || "—";
+  return html`<div>
+    <p><a href="#/patients">← ${t("back")}</a></p>
+    <h1 data-testid="patient-name">${p.name}</h1>
+    <div class="grid2">
+      <div class="panel"><h2>${t("profile")}</h2><dl class="profile">
+        <dt>${t("phone")}</dt><dd data-testid="patient-phone">${p.phone_masked}</dd>
+        <dt>${t("birthYear")}</dt><dd>${p.birth_year || "—"}</dd>
+        <dt>${t("sex")}</dt><dd>${sex}</dd>
+        <dt>${t("district")}</dt><dd>${p.district || "—"}</dd>
+        <dt>${t("conditions")}</dt><dd>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</dd>
+        <dt>${t("personas")}</dt><dd>${p.persona_tags.join(", ") || "—"}</dd>
+        <dt>${t("balance")}</dt><dd data-testid="patient-balance">${fmtNumber(p.balance)}</dd>
+        <dt>${t("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
+      </dl></div>
+      <div class="panel"><h2>${t("consent")}</h2>
+        <table><thead><tr><th>${t("purpose")}</th><th>${t("granted")}</th><th>${t("version")}</th><th>${t("at")}</th></tr></thead>
+        <tbody>${Object.entries(consents).map(([purpose, c]) => html`<tr data-testid=${"consent-" + purpose}>
+          <td>${t(purpose)}</td><td class=${c && c.granted ? "ok" : "no"}>${c && c.granted ? t("yes") : t("no")}</td>
+          <td>${c ? c.version : "—"}</td><td>${c ? fmtDateTime(c.at) : "—"}</td></tr>`)}</tbody></table>
+      </div>
+    </div>
+    <h2>${t("visits")}</h2>
+    <table data-testid="visits-table"><thead><tr><th>${t("visitDate")}</th><th>${t("department")}</th><th>${t("nextDue")}</th><th>${t("onTime")}</th></tr></thead>
+      <tbody>${visits.map((v) => html`<tr data-testid="visit-row"><td>${v.visit_date}</td><td>${v.department}</td>
+        <td>${v.next_due_date || "—"}</td><td>${v.on_time ? "✓" : ""}</td></tr>`)}</tbody></table>
+    <h2>${t("checkins")}</h2>
+    <table><thead><tr><th>${t("day")}</th><th>${t("type")}</th><th>${t("value")}</th><th>${t("counted")}</th></tr></thead>
+      <tbody>${checkins.map((c) => html`<tr><td>${c.local_date}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}</td>
+        <td>${c.counted ? "✓" : ""}</td></tr>`)}</tbody></table>
+    <h2>${t("ledger")}</h2>
+    <table><thead><tr><th>${t("at")}</th><th>${t("reason")}</th><th>${t("points")}</th></tr></thead>
+      <tbody>${ledger.map((e) => html`<tr><td>${fmtDateTime(e.at)}</td><td>${t(e.reason)}</td>
+        <td class=${e.points < 0 ? "no" : "ok"}>${e.points > 0 ? "+" : ""}${e.points}</td></tr>`)}</tbody></table>
+  </div>`;
+}
+
+function Segments() {
+  const clinic = useApi("/clinic");
+  const [query, setQuery] = useState(null);
+  const pager = usePager();
+  const submit = (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    pager.reset();
+    setQuery({ condition: form.get("condition"), days: form.get("days") });
+  };
+  return html`<div>
+    <h1>${t("segments")}</h1>
+    <form class="form-row" onSubmit=${submit}>
+      <label>${t("condition")}
+        <select name="condition" data-testid="segment-condition">
+          ${(clinic.data ? clinic.data.conditions : []).map((c) => html`<option value=${c}>${t(c)}</option>`)}
+        </select></label>
+      <label>${t("days")}<input name="days" type="number" min="0" value="90" data-testid="segment-days" /></label>
+      <button type="submit" data-testid="segment-submit">${t("search")}</button>
+    </form>
+    ${query && html`<${SegmentResult} query=${query} pager=${pager} />`}
+  </div>`;
+}
+
+function SegmentResult({ query, pager }) {
+  const state = useApi(`/segments/lapsed?${qs({ ...query, limit: 50, cursor: pager.cursor })}`);
+  if (!state.data) return html`<${Status} state=${state} />`;
+  return html`<div>
+    <p class="muted">${t("cutoff")}: ${state.data.cutoff}</p>
+    ${state.data.items.length === 0 ? html`<p class="muted" data-testid="segment-empty">${t("noRows")}</p>` : html`
+    <table data-testid="segment-table"><thead><tr><th>${t("name")}</th><th>${t("lastVisit")}</th><th>${t("daysSince")}</th></tr></thead>
+      <tbody>${state.data.items.map((r) => html`<tr class="clickable" data-testid="segment-row"
+          onClick=${() => { window.location.hash = `#/patients/${r.patient_id}`; }}>
+        <td>${r.name_masked}</td><td>${r.last_visit_date || t("never")}</td><td>${r.days_since ?? "—"}</td></tr>`)}</tbody>
+    </table>`}
+    <${Pager} pager=${pager} nextCursor=${state.data.next_cursor} />
+  </div>`;
+}
+
+function Reminders() {
+  const pager = usePager();
+  const state = useApi(`/reminders?${qs({ limit: 50, cursor: pager.cursor })}`);
+  return html`<div>
+    <h1>${t("reminders")}</h1>
+    <${Status} state=${state} />
+    ${state.data && html`<table data-testid="reminders-table">
+      <thead><tr><th>${t("rule")}</th><th>${t("condition")}</th><th>${t("anchorDate")}</th><th>${t("dueAt")}</th>
+        <th>${t("status")}</th><th>${t("processedAt")}</th><th>${t("channel")}</th></tr></thead>
+      <tbody>${state.data.items.map((r) => html`<tr data-testid="reminder-row">
+        <td>${r.rule_id}</td><td>${t(r.condition)}</td><td>${r.anchor_date}</td><td>${fmtDateTime(r.due_at)}</td>
+        <td data-testid="reminder-status">${t(r.status)}</td><td>${fmtDateTime(r.processed_at)}</td><td>${r.channel || "—"}</td></tr>`)}</tbody>
+    </table>
+    <${Pager} pager=${pager} nextCursor=${state.data.next_cursor} />`}
+  </div>`;
+}
+
+function App() {
+  const route = useRoute();
+  const [, setTick] = useState(0);
+  const relabel = () => setTick((n) => n + 1);
+  if (!session() || route === "/login") {
+    if (route !== "/login") window.location.hash = "#/login";
+    return html`<${Login} onLang=${relabel} />`;
+  }
+  let page;
+  const patient = route.match(/^\/patients\/([^/]+)$/);
+  if (patient) page = html`<${Patient} id=${decodeURIComponent(patient[1])} key=${patient[1]} />`;
+  else if (route.startsWith("/patients")) page = html`<${Patients} />`;
+  else if (route.startsWith("/segments")) page = html`<${Segments} />`;
+  else if (route.startsWith("/reminders")) page = html`<${Reminders} />`;
+  else page = html`<${Dashboard} />`;
+  return html`<${Shell} route=${route} onLang=${relabel}>${page}<//>`;
+}
+
+setLang(getLang());
+render(html`<${App} />`, document.getElementById("app"));
