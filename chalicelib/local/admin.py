@@ -21,11 +21,11 @@ from chalicelib.domain.rules import CONDITIONS
 
 
 def _use_local_stack() -> None:
-    from chalicelib.local.run import Layout, read_json, use_settings
+    from chalicelib.local.run import Layout, port_open, read_json, use_settings
 
     document = read_json(Layout.from_env().env_file)
-    if not document:
-        raise SystemExit("no local stack found: start one with `make run`")
+    if not document or not port_open(int(document["ports"]["MOTO_PORT"])):
+        raise SystemExit("no local stack is running: start one with `make run`")
     use_settings(document["env"])
 
 
@@ -72,7 +72,21 @@ def create_staff(args) -> dict:
         raise SystemExit("COGNITO_USER_POOL_ID is not set")
     clinics.get(args.clinic)  # the clinic must exist before anyone works for it
     password = _password(args)
-    bootstrap.create_staff_user(pool_id, args.username, password, args.clinic, args.role)
+    from chalicelib.aws import client
+
+    cognito = client("cognito-idp")
+    try:
+        bootstrap.create_staff_user(pool_id, args.username, password, args.clinic, args.role)
+    except cognito.exceptions.UsernameExistsException:
+        raise
+    except Exception:
+        # The user is created before its password is set: do not leave a half-made account behind
+        # (a rejected password would otherwise block the retry with UsernameExistsException).
+        try:
+            cognito.admin_delete_user(UserPoolId=pool_id, Username=args.username)
+        except cognito.exceptions.UserNotFoundException:
+            pass
+        raise
     if args.local:
         _remember_local_staff({"username": args.username, "password": password, "clinic_id": args.clinic,
                                "role": args.role})

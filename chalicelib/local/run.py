@@ -57,7 +57,7 @@ class Layout:
     root: Path
 
     @classmethod
-    def from_env(cls) -> "Layout":
+    def from_env(cls) -> Layout:
         return cls(Path(os.environ.get("REVISIT_LOCAL_DIR") or ROOT / ".local").resolve())
 
     @property
@@ -193,6 +193,7 @@ def speed_up_moto() -> None:
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.models.table_export import TableExport
     from moto.dynamodb.models.utilities import bytesize
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
@@ -314,6 +315,14 @@ def speed_up_moto() -> None:
             return dispatch(self, environ, start_response)
 
     DomainDispatcherApplication.__call__ = one_at_a_time
+    # A table export runs in a thread of its own; it must not read items while a request writes them.
+    backup = TableExport._backup_to_s3_file
+
+    def locked_backup(self, s3_backend):
+        with lock:
+            return backup(self, s3_backend)
+
+    TableExport._backup_to_s3_file = locked_backup
 
 
 def serve_moto(host: str, port: int) -> None:
@@ -321,9 +330,12 @@ def serve_moto(host: str, port: int) -> None:
 
     speed_up_moto()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    from moto.server import main
+    from moto import server
 
-    main(["-H", host, "-p", str(port)])
+    # moto's state is memory the runner has already saved: on SIGTERM leave at once instead of
+    # spending seconds freeing tens of thousands of items at interpreter exit.
+    server.signal_handler = lambda signum, frame: os._exit(0)
+    server.main(["-H", host, "-p", str(port)])
 
 
 # -- child processes --------------------------------------------------------------------------------
@@ -374,13 +386,47 @@ def _wait_group_gone(pgid: int, timeout: float) -> None:
 
 def spawn(name: str, command: list[str], env: dict[str, str], layout: Layout) -> Child:
     log = layout.logs / f"{name}.log"
-    handle = open(log, "ab")
-    handle.write(f"\n--- {datetime.now().isoformat(timespec='seconds')} {' '.join(command)}\n".encode())
-    handle.flush()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
-    handle.close()
+    with open(log, "ab") as handle:  # the child keeps its own copy of the descriptor
+        handle.write(f"\n--- {datetime.now().isoformat(timespec='seconds')} {' '.join(command)}\n".encode())
+        handle.flush()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
     return Child(name, process, log)
+
+
+CHILD_MARKERS = {"moto": "--serve-moto", "api": "chalice"}
+
+
+def reap_leftovers(pids: dict[str, int]) -> None:
+    """Stop children a killed runner (SIGKILL, a crash) left behind, if they are still ours."""
+    for name, pid in pids.items():
+        marker = CHILD_MARKERS.get(name)
+        if not marker or not pid_alive(pid):
+            continue
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in command and "local" in command:
+            print(f"stopping {name} (pid {pid}) left over from an earlier run", flush=True)
+            Child(name, _Adopted(pid), Path(os.devnull)).stop(timeout=5)
+
+
+class _Adopted:
+    """The bits of Popen that Child.stop needs, for a process this runner did not start."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while pid_alive(self.pid):
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.05)
+
+    def poll(self) -> None:
+        return None
 
 
 def pid_alive(pid: int) -> bool:
@@ -472,11 +518,11 @@ def site_server(dist: Path, api_url: str, port: int) -> ThreadingHTTPServer:
                 self.path = "/index.html"  # client-side routes fall back to the app shell
             return False
 
-        def do_GET(self):  # noqa: N802 (http.server's naming)
+        def do_GET(self):
             if not self._route(head=False):
                 super().do_GET()
 
-        def do_HEAD(self):  # noqa: N802
+        def do_HEAD(self):
             if not self._route(head=True):
                 super().do_HEAD()
 
@@ -565,9 +611,11 @@ class Stack:
         from chalicelib.local import fake_wechat
 
         self.layout.ensure()
-        running = (read_json(self.layout.pids_file, {}) or {}).get("runner")
+        previous = read_json(self.layout.pids_file, {}) or {}
+        running = previous.get("runner")
         if running and running != os.getpid() and pid_alive(running):
             raise SystemExit(f"a local stack (pid {running}) already runs from {self.layout.root}")
+        reap_leftovers(previous)
         busy = [f"{name}={port}" for name, port in self.ports.items() if port_open(port)]
         if busy:
             raise SystemExit(f"ports already in use: {', '.join(busy)} (another stack running? set the "
@@ -610,7 +658,11 @@ class Stack:
         self.ready = True
 
         write_private(self.layout.env_file, self._env_document(pool_id, client_id))
-        write_site_config(self.urls["api"])
+        if not os.environ.get("REVISIT_LOCAL_DIR"):
+            # The developer's stack points the built site at its API; stacks with a data directory
+            # of their own (the e2e tests) leave the checkout alone: their site server answers
+            # /config.js itself.
+            write_site_config(self.urls["api"])
 
         command = chalice_command() + ["local", "--stage", "local", "--host", "127.0.0.1",
                                        "--port", str(self.ports["API_PORT"])]
@@ -783,7 +835,8 @@ def sweep_once() -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.run",
+                                     description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--sweep-once", action="store_true",
                         help="fire the sweep, drain the reminder queue and refresh KPIs once on a running stack")
     parser.add_argument("--patients", type=int, default=None,
@@ -791,9 +844,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-seed", action="store_true", help="start empty (no clinics, staff or patients)")
     parser.add_argument("--reload", action="store_true",
                         help="restart the API when code changes (chalice's stat() watcher; costs CPU)")
-    parser.add_argument("--sweep-period", type=float, default=float(os.environ.get("SWEEP_PERIOD", 60)))
-    parser.add_argument("--kpi-period", type=float, default=float(os.environ.get("KPI_PERIOD", 300)))
-    parser.add_argument("--snapshot-period", type=float, default=float(os.environ.get("SNAPSHOT_PERIOD", 300)))
+    parser.add_argument("--sweep-period", type=float, default=float(os.environ.get("SWEEP_PERIOD", "60")),
+                        help="seconds between sweeps + queue drains (SWEEP_PERIOD, default 60)")
+    parser.add_argument("--kpi-period", type=float, default=float(os.environ.get("KPI_PERIOD", "300")),
+                        help="seconds between KPI refreshes (KPI_PERIOD, default 300)")
+    parser.add_argument("--snapshot-period", type=float, default=float(os.environ.get("SNAPSHOT_PERIOD", "300")),
+                        help="seconds between snapshots of the data (SNAPSHOT_PERIOD, default 300)")
     parser.add_argument("--serve-moto", type=int, metavar="PORT", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

@@ -99,7 +99,7 @@ class LocalStack:
 
     def sweep_once(self) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "chalicelib.local.run", "--sweep-once"], cwd=ROOT,
-                              env=self.command_env(), capture_output=True, text=True, timeout=120)
+                              env=self.command_env(), capture_output=True, text=True, timeout=120, check=False)
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log or not self.log.exists():
