@@ -44,7 +44,7 @@ def _env(name: str, default: str | None = None) -> str:
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     stage = _env("REVISIT_STAGE", "local")
-    region = _env("AWS_DEFAULT_REGION", "cn-north-1" if stage == "prod-cn" else "ap-east-1")
+    region = _env("AWS_DEFAULT_REGION", "ap-east-1")
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     return Settings(
         stage=stage,
