@@ -49,9 +49,10 @@ def openapi_document() -> dict:
             schema = model(entry["body"]).model_json_schema(ref_template="#/components/schemas/{model}")
             for name, sub in schema.pop("$defs", {}).items():
                 schemas[name] = sub
-            schemas[entry["body"]] = schema
+            schema_name = entry["body"].rpartition(":")[2]
+            schemas[schema_name] = schema
             operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{entry['body']}"}}}}
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}
         elif entry["content_types"] != ("application/json",):
             operation["requestBody"] = {"required": True, "content": {
                 ct: {"schema": {"type": "string"}} for ct in entry["content_types"]}}

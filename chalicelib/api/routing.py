@@ -67,8 +67,15 @@ def error_response(err: AppError) -> Response:
 
 
 def model(name: str | None):
-    """The request model class called `name` in chalicelib.api.models."""
-    return getattr(_models, name) if name else None
+    """The request model called `name`: a class in chalicelib.api.models, or `module:Class`."""
+    if not name:
+        return None
+    if ":" in name:
+        import importlib
+
+        module, _, cls = name.partition(":")
+        return getattr(importlib.import_module(module), cls)
+    return getattr(_models, name)
 
 
 def _validation_error(exc) -> BadRequest:
