@@ -9,6 +9,7 @@ from chalicelib.domain.clock import clock, iso
 from chalicelib.domain.rules import checkin_day, points_for
 from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
 from chalicelib.observability import count
+from chalicelib.services import progress
 from chalicelib.store import clinics, history, patients, points
 from chalicelib.store.models import CheckInItem, RedemptionItem
 
@@ -32,16 +33,26 @@ def check_in(principal, data, idem=None) -> dict:
         counted=not already,
     )
 
+    effects = []
+    if item.counted and progress.EVALUATORS:
+        context = progress.CheckInContext(clinic, patient, item, now,
+                                          progress.read_progress(principal.clinic_id, principal.patient_id))
+        effects = progress.evaluate(context)
+
     def reply(counted: bool) -> dict:
-        awarded = award if counted else 0
-        return {
+        awarded = award + sum(e.points for e in effects) if counted else 0
+        answer = {
             "checkin": {"checkin_id": checkin_id, "type": data.type, "value": data.value, "local_date": day,
                         "counted": counted},
             "points_awarded": awarded,
             "balance": int(patient.balance or 0) + awarded,
         }
+        for effect in effects if counted else ():
+            for key, value in effect.reply.items():
+                answer.setdefault(key, []).append(value)
+        return answer
 
-    counted = points.write_checkin(patient, item, points=award, entry_id=entry_id, at=iso(now),
+    counted = points.write_checkin(patient, item, points=award, entry_id=entry_id, at=iso(now), effects=effects,
                                    principal=principal, idem=idem, reply_for=reply)
     count("CheckIns", type=data.type)
     return reply(counted)

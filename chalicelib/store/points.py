@@ -64,21 +64,34 @@ def credit_actions(points: int, extra: list | None = None) -> list:
     return actions + list(extra or [])
 
 
-def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, entry_id: str, at: str,
-                  principal=None, idem=None, reply_for=None) -> bool:
-    """Record a check-in; credit points when it is the first of its type that day.
+def add_effect(txn, effect) -> None:
+    """Put or update one item an evaluator asked for (chalicelib.services.progress.Effect)."""
+    if effect.actions is None:
+        txn.save(effect.item, condition=effect.condition, label=effect.label)
+    else:
+        txn.update(effect.item, actions=effect.actions, condition=effect.condition, label=effect.label)
 
-    Returns whether it counted. Falls back to an uncounted record if a concurrent twin won.
+
+def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, entry_id: str, at: str,
+                  effects=(), principal=None, idem=None, reply_for=None) -> bool:
+    """Record a check-in in one transaction; credit points when it is the first of its type that day.
+
+    `effects` (streaks, tasks, badges) join the same transaction and their points join the one
+    update of the patient item. Returns whether it counted. A check-in that loses a race with a
+    same-day twin is written again without points or effects.
     """
     if checkin.counted:
+        credit = points + sum(e.points for e in effects)
         try:
             with db.transaction() as txn:
                 txn.save(checkin)
                 if points:
                     txn.save(ledger_item(patient.pk, entry_id, points, "checkin", at, checkin.checkin_id),
                              condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                txn.update(patient, actions=credit_actions(points, [PatientItem.last_checkin_date.set(checkin.local_date)]),
+                txn.update(patient, actions=credit_actions(credit, [PatientItem.last_checkin_date.set(checkin.local_date)]),
                            condition=PatientItem.pk.exists())
+                for effect in effects:
+                    add_effect(txn, effect)
                 if idem is not None:
                     idempotency.transact_put(txn, principal, idem, 201, reply_for(True))
             return True

@@ -1,0 +1,54 @@
+"""What a check-in moves forward besides points: streak challenges, exam tasks, badges.
+
+A check-in stays one read of the patient's progress items and one TransactWriteItems call:
+each evaluator looks at the check-in and the patient's progress items (sort keys starting
+`PROG#`, read in one Query with the check-in's other reads) and returns `Effect`s, which the
+check-in adds to its own transaction. Points an effect awards are merged into the check-in's
+single update of the patient item (a transaction may touch an item only once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from chalicelib.store import progress as progress_store
+
+
+@dataclass
+class Effect:
+    """One write to add to the check-in's transaction."""
+
+    item: Any  # a PynamoDB model instance
+    label: str
+    actions: list | None = None  # None: put the item; otherwise: update it with these actions
+    condition: Any = None
+    points: int = 0  # points this effect credits (its ledger entry is another Effect)
+    reply: dict = field(default_factory=dict)  # merged into the check-in's answer
+
+
+@dataclass
+class CheckInContext:
+    clinic: Any  # ClinicItem
+    patient: Any  # PatientItem
+    checkin: Any  # CheckInItem, counted or not
+    now: datetime
+    progress: list[dict]  # raw items of the patient whose sort key starts with PROG#
+
+
+Evaluator = Callable[[CheckInContext], list[Effect]]
+
+# Evaluators run in this order; each module adds itself here when it is written.
+EVALUATORS: list[Evaluator] = []
+
+
+def read_progress(clinic_id: str, patient_id: str) -> list[dict]:
+    return progress_store.items(clinic_id, patient_id)
+
+
+def evaluate(context: CheckInContext) -> list[Effect]:
+    effects: list[Effect] = []
+    for evaluator in EVALUATORS:
+        effects.extend(evaluator(context))
+    return effects
