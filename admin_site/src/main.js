@@ -7,6 +7,7 @@ import {
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut } from "./api.js";
 import { fmtDateTime, fmtNumber, fmtPercent, getLang, setLang, t } from "./i18n.js";
+import { EXTRA_PAGES } from "./pages/index.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, Tooltip);
 const html = htm.bind(h);
@@ -91,6 +92,8 @@ function Shell({ route, onLang, children }) {
     <div class="layout">
       <nav class="side">
         ${link("/dashboard", "dashboard")}${link("/patients", "patients")}${link("/segments", "segments")}${link("/reminders", "reminders")}
+        ${EXTRA_PAGES.map((p) => html`<a href=${"#" + p.path} data-testid=${"nav-" + p.key}
+            class=${route.startsWith(p.path) ? "active" : ""}>${p.label[getLang()]}</a>`)}
       </nav>
       <main>${children}</main>
     </div>
@@ -298,6 +301,10 @@ function App() {
   else if (route.startsWith("/patients")) page = html`<${Patients} />`;
   else if (route.startsWith("/segments")) page = html`<${Segments} />`;
   else if (route.startsWith("/reminders")) page = html`<${Reminders} />`;
+  else if (EXTRA_PAGES.some((p) => route.startsWith(p.path))) {
+    const extra = EXTRA_PAGES.find((p) => route.startsWith(p.path));
+    page = html`<${extra.component} route=${route} />`;
+  }
   else page = html`<${Dashboard} />`;
   return html`<${Shell} route=${route} onLang=${relabel}>${page}<//>`;
 }

@@ -39,8 +39,15 @@ class CheckInContext:
 
 Evaluator = Callable[[CheckInContext], list[Effect]]
 
-# Evaluators run in this order; each module adds itself here when it is written.
-EVALUATORS: list[Evaluator] = []
+# Evaluators run in this order, named "module:function" and imported on first use.
+EVALUATORS: list[str] = []
+
+
+def _resolve(name: str) -> Evaluator:
+    import importlib
+
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def read_progress(clinic_id: str, patient_id: str) -> list[dict]:
@@ -49,6 +56,6 @@ def read_progress(clinic_id: str, patient_id: str) -> list[dict]:
 
 def evaluate(context: CheckInContext) -> list[Effect]:
     effects: list[Effect] = []
-    for evaluator in EVALUATORS:
-        effects.extend(evaluator(context))
+    for name in EVALUATORS:
+        effects.extend(_resolve(name)(context))
     return effects
