@@ -106,6 +106,8 @@ class RewardBody(Strict):
     name_en: str | None = Field(default=None, max_length=60)
     cost: int = Field(ge=1, le=1_000_000)
     active: bool = True
+    stock: int | None = Field(default=None, ge=0, le=1_000_000)
+    per_patient_limit: int | None = Field(default=None, ge=1, le=1000)
 
 
 class EarningRulesBody(Strict):

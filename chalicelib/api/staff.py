@@ -143,6 +143,6 @@ def rewards(call):
 @route(bp, "/rewards", methods=("POST",), roles=ADMIN, body="RewardBody", summary="Add or change a reward")
 def put_reward(call):
     b = call.body
-    item = clinics.put_reward(call.principal.clinic_id, b.reward_id, b.name, b.cost, b.name_en, b.active)
-    return 201, {"reward_id": item.reward_id, "name": item.name, "name_en": item.name_en, "cost": int(item.cost),
-                 "active": bool(item.active)}
+    item = clinics.put_reward(call.principal.clinic_id, b.reward_id, b.name, b.cost, b.name_en, b.active,
+                              b.stock, b.per_patient_limit)
+    return 201, activity.reward_row(item)

@@ -81,10 +81,14 @@ def points_view(clinic_id: str, patient) -> dict:
 
 
 def rewards(clinic_id: str) -> list[dict]:
-    return [
-        {"reward_id": r.reward_id, "name": r.name, "name_en": r.name_en, "cost": int(r.cost)}
-        for r in clinics.list_rewards(clinic_id) if r.active
-    ]
+    return [reward_row(r) for r in clinics.list_rewards(clinic_id) if r.active]
+
+
+def reward_row(reward) -> dict:
+    return {"reward_id": reward.reward_id, "name": reward.name, "name_en": reward.name_en, "cost": int(reward.cost),
+            "active": bool(reward.active),
+            "stock": int(reward.stock) if reward.stock is not None else None,
+            "per_patient_limit": int(reward.per_patient_limit) if reward.per_patient_limit is not None else None}
 
 
 def redeem(principal, reward_id: str, idem=None) -> dict:
@@ -112,6 +116,8 @@ def redeem(principal, reward_id: str, idem=None) -> dict:
     }
     if int(patient.balance or 0) < int(reward.cost):
         raise InsufficientPoints("not enough points for this reward", field="reward_id")
-    points.redeem(patient, item, at=now, principal=principal, idem=idem, reply=reply)
+    if reward.stock is not None and int(reward.stock) <= 0:
+        raise Conflict("this reward is out of stock", code="out_of_stock", field="reward_id")
+    points.redeem(patient, item, reward=reward, at=now, principal=principal, idem=idem, reply=reply)
     count("Redemptions")
     return reply

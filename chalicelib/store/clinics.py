@@ -77,10 +77,10 @@ def get_reward(clinic_id: str, reward_id: str) -> RewardItem:
 
 
 def put_reward(clinic_id: str, reward_id: str, name: str, cost: int, name_en: str | None = None,
-               active: bool = True) -> RewardItem:
+               active: bool = True, stock: int | None = None, per_patient_limit: int | None = None) -> RewardItem:
     bind()
     item = RewardItem(keys.clinic_pk(clinic_id), f"REWARD#{reward_id}", reward_id=reward_id, name=name,
-                      name_en=name_en, cost=cost, active=active)
+                      name_en=name_en, cost=cost, active=active, stock=stock, per_patient_limit=per_patient_limit)
     item.save()
     return item
 

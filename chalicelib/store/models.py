@@ -182,6 +182,14 @@ class RewardItem(Base):
     name_en = UnicodeAttribute(null=True)
     cost = NumberAttribute()
     active = BooleanAttribute(default=True)
+    stock = NumberAttribute(null=True)  # None: no stock kept (unlimited)
+    per_patient_limit = NumberAttribute(null=True)  # None: no limit per patient
+
+
+class RewardUseItem(Base):
+    """sk=RLIMIT#<reward id>: how many of a limited reward the patient has redeemed."""
+
+    count = NumberAttribute(default=0)
 
 
 class RedemptionItem(Base):
@@ -262,7 +270,7 @@ class KpiItem(Base):
 
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
-    VisitItem, RevisitDueItem, CheckInItem, LedgerItem, RewardItem, RedemptionItem,
+    VisitItem, RevisitDueItem, CheckInItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
     IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
 )
 

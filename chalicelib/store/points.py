@@ -125,25 +125,61 @@ def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at:
         raise
 
 
-def redeem(patient: PatientItem, redemption: RedemptionItem, *, at: str, principal=None, idem=None, reply=None) -> None:
+REDEEM_ATTEMPTS = 5
+
+
+def redeem(patient: PatientItem, redemption: RedemptionItem, *, reward=None, at: str, principal=None, idem=None,
+           reply=None) -> None:
+    """Debit the balance, write the ledger entry and the redemption, and take one of the reward's
+    stock and of the patient's allowance when the reward keeps them, all in one transaction.
+
+    Many patients racing for the last units of a reward conflict on the reward item; DynamoDB
+    cancels all but one, and those are tried again (with jitter) until the stock says no.
+    """
+    import random
+    import time
+
+    from chalicelib.store.models import RewardItem, RewardUseItem
+
     cost = int(redemption.cost)
     entry_id = f"redeem:{redemption.redemption_id}"
-    try:
-        with db.transaction() as txn:
-            txn.update(
-                patient,
-                actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost)],
-                condition=PatientItem.balance >= cost,
-                label="balance",
-            )
-            txn.save(ledger_item(patient.pk, entry_id, -cost, "redemption", at, redemption.reward_id),
-                     condition=LedgerItem.sk.does_not_exist(), label="ledger")
-            txn.save(redemption, condition=RedemptionItem.sk.does_not_exist(), label="redemption")
+    for attempt in range(REDEEM_ATTEMPTS):
+        try:
+            with db.transaction() as txn:
+                txn.update(
+                    patient,
+                    actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost)],
+                    condition=PatientItem.balance >= cost,
+                    label="balance",
+                )
+                txn.save(ledger_item(patient.pk, entry_id, -cost, "redemption", at, redemption.reward_id),
+                         condition=LedgerItem.sk.does_not_exist(), label="ledger")
+                txn.save(redemption, condition=RedemptionItem.sk.does_not_exist(), label="redemption")
+                if reward is not None and reward.stock is not None:
+                    txn.update(reward, actions=[RewardItem.stock.add(-1)], condition=RewardItem.stock > 0,
+                               label="stock")
+                if reward is not None and reward.per_patient_limit is not None:
+                    use = RewardUseItem(patient.pk, f"RLIMIT#{reward.reward_id}")
+                    txn.update(use, actions=[RewardUseItem.count.add(1)],
+                               condition=RewardUseItem.count.does_not_exist()
+                               | (RewardUseItem.count < int(reward.per_patient_limit)),
+                               label="allowance")
+                if idem is not None:
+                    idempotency.transact_put(txn, principal, idem, 201, reply)
+            return
+        except db.Cancelled as exc:
+            if exc.conditional("ledger") or exc.conditional("redemption") or exc.conditional("idem"):
+                raise Conflict("this redemption was already made", code="already_redeemed") from exc
+            if exc.conditional("stock"):
+                raise Conflict("this reward is out of stock", code="out_of_stock", field="reward_id") from exc
+            if exc.conditional("allowance"):
+                raise Conflict("the patient has redeemed this reward as often as allowed",
+                               code="reward_limit_reached", field="reward_id") from exc
+            if exc.conditional("balance"):
+                raise InsufficientPoints("not enough points for this reward", field="reward_id") from exc
+            if "TransactionConflict" not in exc.failed.values():
+                raise
             if idem is not None:
-                idempotency.transact_put(txn, principal, idem, 201, reply)
-    except db.Cancelled as exc:
-        if exc.conditional("ledger") or exc.conditional("redemption") or exc.conditional("idem"):
-            raise Conflict("this redemption was already made", code="already_redeemed") from exc
-        if exc.conditional("balance"):
-            raise InsufficientPoints("not enough points for this reward", field="reward_id") from exc
-        raise
+                idem.recorded = False
+            time.sleep(random.uniform(0.01, 0.05) * (2 ** attempt))
+    raise Conflict("the reward is in high demand, try again", code="try_again", field="reward_id")
