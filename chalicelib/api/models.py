@@ -117,6 +117,23 @@ class EarningRulesBody(Strict):
     checkin: int = Field(ge=0, le=10_000)
 
 
+class AdjustmentBody(Strict):
+    points: int = Field(ge=-100_000, le=100_000)
+    reason: str = Field(min_length=1, max_length=200)
+
+    @field_validator("points")
+    @classmethod
+    def not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("points must not be zero")
+        return value
+
+
+class ReversalBody(Strict):
+    entry_id: str = Field(min_length=1, max_length=120)
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class Page(Strict):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2000)

@@ -97,6 +97,26 @@ def booking(call):
     return 201, visits.record_booking(call.principal.clinic_id, call.params["patient_id"], call.body.date)
 
 
+@route(bp, "/patients/{patient_id}/points", roles=STAFF, summary="A patient's balance, tier and ledger")
+def patient_points(call):
+    patient = patients.get(call.principal.clinic_id, call.params["patient_id"])
+    return activity.points_view(call.principal.clinic_id, patient)
+
+
+@route(bp, "/patients/{patient_id}/points/adjustments", methods=("POST",), roles=STAFF, body="AdjustmentBody",
+       idempotent=True, summary="A manual points adjustment: a new ledger entry with a reason and the staff id")
+def adjust_points(call):
+    return 201, activity.adjust(call.principal, call.params["patient_id"], call.body.points, call.body.reason,
+                                call.idem)
+
+
+@route(bp, "/patients/{patient_id}/points/reversals", methods=("POST",), roles=STAFF, body="ReversalBody",
+       idempotent=True, summary="Reverse one ledger entry with an opposite entry (once per entry)")
+def reverse_points(call):
+    return 201, activity.reverse(call.principal, call.params["patient_id"], call.body.entry_id, call.body.reason,
+                                 call.idem)
+
+
 @route(bp, "/segments/lapsed", roles=STAFF, query="LapsedQuery",
        summary="Patients of a condition whose last visit is older than N days (index query, by cursor)")
 def lapsed(call):

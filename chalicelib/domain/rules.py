@@ -87,6 +87,17 @@ DEFAULT_RECALL_RULES = (
 )
 
 
+DEFAULT_TIERS = (("gold", 1000), ("silver", 300), ("bronze", 0))
+
+
+def tier_for(earned_total: int, tiers=DEFAULT_TIERS) -> str:
+    """A patient's tier follows the points earned in total, never the spendable balance."""
+    for name, floor in tiers:
+        if earned_total >= floor:
+            return name
+    return tiers[-1][0]
+
+
 def nickname(name: str, sex: str | None) -> str:
     """How a message addresses a patient: surname plus a courtesy title."""
     if not name:

@@ -6,12 +6,12 @@ import hashlib
 import uuid
 
 from chalicelib.domain.clock import clock, iso
-from chalicelib.domain.rules import checkin_day, points_for
+from chalicelib.domain.rules import checkin_day, points_for, tier_for
 from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
 from chalicelib.observability import count
 from chalicelib.services import progress
 from chalicelib.store import clinics, history, patients, points
-from chalicelib.store.models import CheckInItem, RedemptionItem
+from chalicelib.store.models import CheckInItem, LedgerItem, RedemptionItem
 
 
 def check_in(principal, data, idem=None) -> dict:
@@ -75,6 +75,7 @@ def points_view(clinic_id: str, patient) -> dict:
     return {
         "balance": int(patient.balance or 0),
         "earned_total": int(patient.earned_total or 0),
+        "tier": tier_for(int(patient.earned_total or 0)),
         "redeemed_total": int(patient.redeemed_total or 0),
         "entries": history.ledger(clinic_id, patient.patient_id),
     }
@@ -121,3 +122,37 @@ def redeem(principal, reward_id: str, idem=None) -> dict:
     points.redeem(patient, item, reward=reward, at=now, principal=principal, idem=idem, reply=reply)
     count("Redemptions")
     return reply
+
+
+def _staff_entry(principal, patient, entry_id: str, amount: int, reason: str, note: str, ref: str | None,
+                 idem) -> dict:
+    now = iso(clock.now())
+    entry = LedgerItem(patient.pk, f"LEDGER#{entry_id}", entry_id=entry_id, points=amount, reason=reason, at=now,
+                       ref=ref, note=note, staff=principal.username or principal.subject)
+    reply = {"entry": {"entry_id": entry_id, "at": now, "points": amount, "reason": reason, "note": note,
+                       "staff": entry.staff},
+             "balance": int(patient.balance or 0) + amount}
+    points.post_entry(patient, entry, principal=principal, idem=idem, reply=reply)
+    count("PointsAdjusted")
+    return reply
+
+
+def adjust(principal, patient_id: str, amount: int, note: str, idem=None) -> dict:
+    """A manual adjustment by staff: a new ledger entry with the reason and who made it, never an edit."""
+    patient = patients.get(principal.clinic_id, patient_id)
+    key = (hashlib.sha256(f"{idem.scope}:{idem.key}".encode()).hexdigest()[:16] if idem is not None
+           else uuid.uuid4().hex[:16])
+    return _staff_entry(principal, patient, f"adjust:{key}", amount, "adjustment", note, None, idem)
+
+
+def reverse(principal, patient_id: str, entry_id: str, note: str, idem=None) -> dict:
+    """Undo one ledger entry with an opposite entry (once per entry)."""
+    patient = patients.get(principal.clinic_id, patient_id)
+    original = points.get_entry(principal.clinic_id, patient_id, entry_id)
+    if original is None:
+        raise NotFound("ledger entry not found", code="entry_not_found", field="entry_id")
+    if original.reason == "reversal":
+        raise BadRequest("a reversal cannot be reversed; make an adjustment", code="not_reversible",
+                         field="entry_id")
+    return _staff_entry(principal, patient, f"reverse:{entry_id}", -int(original.points), "reversal", note,
+                        entry_id, idem)

@@ -29,7 +29,8 @@ def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict]:
 def ledger(clinic_id: str, patient_id: str) -> list[dict]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "LEDGER#")
     entries = sorted((LedgerItem.from_raw_data(item) for item in raw), key=lambda e: e.at, reverse=True)
-    return [{"entry_id": e.entry_id, "at": e.at, "points": int(e.points), "reason": e.reason} for e in entries]
+    return [{"entry_id": e.entry_id, "at": e.at, "points": int(e.points), "reason": e.reason,
+             **({"note": e.note} if e.note else {}), **({"staff": e.staff} if e.staff else {})} for e in entries]
 
 
 def consent_log(clinic_id: str, patient_id: str) -> list[dict]:

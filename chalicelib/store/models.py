@@ -171,7 +171,8 @@ class LedgerItem(Base):
     reason = UnicodeAttribute()
     ref = UnicodeAttribute(null=True)
     at = UnicodeAttribute()
-    balance_after = NumberAttribute(null=True)
+    note = UnicodeAttribute(null=True)  # staff's reason for an adjustment or reversal
+    staff = UnicodeAttribute(null=True)  # who made it
 
 
 class RewardItem(Base):

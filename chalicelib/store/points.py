@@ -125,6 +125,36 @@ def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at:
         raise
 
 
+def post_entry(patient: PatientItem, entry: LedgerItem, *, principal=None, idem=None, reply=None) -> None:
+    """Write a staff adjustment or reversal: the entry once, and the balance with it.
+
+    A debit carries `balance >= points`, so staff cannot push a balance below zero either.
+    """
+    amount = int(entry.points)
+    actions = credit_actions(amount) if amount > 0 else [PatientItem.balance.add(amount)]
+    condition = PatientItem.pk.exists() if amount > 0 else PatientItem.balance >= -amount
+    try:
+        with db.transaction() as txn:
+            txn.save(entry, condition=LedgerItem.sk.does_not_exist(), label="ledger")
+            txn.update(patient, actions=actions, condition=condition, label="balance")
+            if idem is not None:
+                idempotency.transact_put(txn, principal, idem, 201, reply)
+    except db.Cancelled as exc:
+        if exc.conditional("ledger") or exc.conditional("idem"):
+            raise Conflict("this entry was already made", code="entry_exists") from exc
+        if exc.conditional("balance"):
+            raise InsufficientPoints("the balance is too small for this debit", field="points") from exc
+        raise
+
+
+def get_entry(clinic_id: str, patient_id: str, entry_id: str) -> LedgerItem | None:
+    bind()
+    try:
+        return LedgerItem.get(keys.patient_pk(clinic_id, patient_id), f"LEDGER#{entry_id}", consistent_read=True)
+    except LedgerItem.DoesNotExist:
+        return None
+
+
 REDEEM_ATTEMPTS = 5
 
 

@@ -134,3 +134,50 @@ def test_admin_changes_earning_rules(api, new_patient, staff_token):
     assert api.post("/me/shares", {"share_ref": "t"}, token=token)[1]["points_awarded"] == 7
     status, err = api.put("/clinic/earning-rules", {**rules, "share": -1}, token=staff_token(role="admin"))
     assert status == 400 and err["field"] == "share"
+
+
+def test_staff_adjustments_and_reversals_are_new_entries(api, new_patient, staff_token):
+    token, pid = new_patient()
+    staff = staff_token("demo-dental", "staff")
+    status, share = api.post("/me/shares", {"share_ref": "t-1"}, token=token)
+    status, adjusted = api.post(f"/patients/{pid}/points/adjustments", {"points": 20, "reason": "补录线下活动"},
+                                token=staff, headers={"Idempotency-Key": "adj-1"})
+    assert status == 201 and adjusted["balance"] == 25 and adjusted["entry"]["staff"] == "staff@demo-dental"
+    again = api.post(f"/patients/{pid}/points/adjustments", {"points": 20, "reason": "补录线下活动"},
+                     token=staff, headers={"Idempotency-Key": "adj-1"})
+    assert again == (201, adjusted)
+    share_entry = next(e for e in api.get("/me/points", token=token)[1]["entries"] if e["reason"] == "share")
+    status, reversed_ = api.post(f"/patients/{pid}/points/reversals",
+                                 {"entry_id": share_entry["entry_id"], "reason": "重复分享"}, token=staff)
+    assert status == 201 and reversed_["entry"]["points"] == -5
+    status, err = api.post(f"/patients/{pid}/points/reversals",
+                           {"entry_id": share_entry["entry_id"], "reason": "again"}, token=staff)
+    assert status == 409 and err["code"] == "entry_exists"
+    status, err = api.post(f"/patients/{pid}/points/adjustments", {"points": -100, "reason": "x"}, token=staff)
+    assert status == 409 and err["code"] == "insufficient_points"
+    status, err = api.post(f"/patients/{pid}/points/adjustments", {"points": 0, "reason": "x"}, token=staff)
+    assert status == 400 and err["field"] == "points"
+    status, err = api.post(f"/patients/{pid}/points/reversals", {"entry_id": "nope", "reason": "x"}, token=staff)
+    assert status == 404
+    view = api.get(f"/patients/{pid}/points", token=staff)[1]
+    assert view["balance"] == 20 and sum(e["points"] for e in view["entries"]) == 20
+    notes = {e["reason"]: e.get("note") for e in view["entries"]}
+    assert notes["adjustment"] == "补录线下活动" and notes["reversal"] == "重复分享"
+    # entries are never edited: the original share entry is still there
+    assert any(e["entry_id"] == share_entry["entry_id"] and e["points"] == 5 for e in view["entries"])
+    # another clinic's staff cannot adjust
+    status, _ = api.post(f"/patients/{pid}/points/adjustments", {"points": 5, "reason": "x"},
+                         token=staff_token("other-clinic"))
+    assert status == 404
+
+
+def test_tier_follows_points_earned_not_balance(api, new_patient, staff_token):
+    from chalicelib.domain.rules import tier_for
+
+    assert tier_for(0) == "bronze" and tier_for(300) == "silver" and tier_for(1000) == "gold"
+    token, pid = new_patient()
+    staff = staff_token()
+    api.post(f"/patients/{pid}/points/adjustments", {"points": 350, "reason": "活动"}, token=staff)
+    api.post(f"/patients/{pid}/points/adjustments", {"points": -340, "reason": "兑换线下礼品"}, token=staff)
+    view = api.get("/me/points", token=token)[1]
+    assert view["balance"] == 10 and view["tier"] == "silver"
