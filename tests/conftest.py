@@ -199,7 +199,10 @@ def staff_token(api):
 def new_patient(api):
     """Log in through (fake) WeChat and register; returns (token, patient_id)."""
 
-    def register(clinic_id: str = "demo-dental", name: str = "alice", **overrides) -> tuple[str, str]:
+    def register(clinic_id: str = "demo-dental", name: str = "alice", full_name: str | None = None,
+                 **overrides) -> tuple[str, str]:
+        if full_name:
+            overrides["name"] = full_name
         status, login = api.post("/auth/wechat/login", {"clinic_id": clinic_id, "code": wx_code(name)})
         assert status == 200, login
         assert login["registered"] is False

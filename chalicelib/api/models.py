@@ -134,6 +134,15 @@ class ReversalBody(Strict):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class BoardQuery(Strict):
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class Visibility(Strict):
+    visible: bool
+
+
 class Page(Strict):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2000)

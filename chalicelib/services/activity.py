@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from chalicelib.domain.clock import clock, iso
+from chalicelib.domain.clock import clock, iso, local_date
 from chalicelib.domain.rules import checkin_day, points_for, tier_for
 from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
 from chalicelib.observability import count
 from chalicelib.services import progress
 from chalicelib.store import clinics, history, patients, points
+from chalicelib.store import earning as payouts
 from chalicelib.store.models import CheckInItem, LedgerItem, RedemptionItem
 
 
@@ -22,7 +23,10 @@ def check_in(principal, data, idem=None) -> dict:
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_client_time", field="client_time") from exc
     entry_id = points.ledger_entry_id_for_checkin(data.type, day)
-    patient, already = points.read_patient_and_entry(principal.clinic_id, principal.patient_id, entry_id)
+    today = local_date(now, clinic.tz)
+    _, board_sk = payouts.board_key(principal.clinic_id, principal.patient_id, today)
+    patient, already, board = points.read_patient_and_mark(principal.clinic_id, principal.patient_id,
+                                                           points.day_mark_sk(data.type, day), board_sk)
     if patient is None:
         raise NotFound("patient not found", code="patient_not_found")
     award = points_for(clinic.earning_rules, "checkin")
@@ -39,34 +43,46 @@ def check_in(principal, data, idem=None) -> dict:
                                           progress.read_progress(principal.clinic_id, principal.patient_id))
         effects = progress.evaluate(context)
 
-    def reply(counted: bool) -> dict:
-        awarded = award + sum(e.points for e in effects) if counted else 0
+    def reply(counted: bool, paid: int, limited: str | None) -> dict:
+        awarded = paid + sum(e.points for e in effects) if counted else 0
         answer = {
             "checkin": {"checkin_id": checkin_id, "type": data.type, "value": data.value, "local_date": day,
                         "counted": counted},
             "points_awarded": awarded,
             "balance": int(patient.balance or 0) + awarded,
         }
+        if limited:
+            answer["limit_reached"] = limited
         for effect in effects if counted else ():
             for key, value in effect.reply.items():
                 answer.setdefault(key, []).append(value)
         return answer
 
-    counted = points.write_checkin(patient, item, points=award, entry_id=entry_id, at=iso(now), effects=effects,
-                                   principal=principal, idem=idem, reply_for=reply)
+    earning = payouts.plan(clinic, patient, "checkin", award, today, board,
+                           board_points=award + sum(e.points for e in effects))
+    counted, paid, limited = points.write_checkin(patient, item, points=award, entry_id=entry_id, at=iso(now),
+                                                  effects=effects, earning=earning, principal=principal, idem=idem,
+                                                  reply_for=reply)
     count("CheckIns", type=data.type)
-    return reply(counted)
+    return reply(counted, paid, limited)
 
 
 def share(principal, share_ref: str, idem=None) -> dict:
     """A share earns points once per share reference (the mini-program's share ticket)."""
     clinic = clinics.get(principal.clinic_id)
+    now = clock.now()
+    today = local_date(now, clinic.tz)
+    board_pk, board_sk = payouts.board_key(principal.clinic_id, principal.patient_id, today)
     patient = patients.get(principal.clinic_id, principal.patient_id)
     award = points_for(clinic.earning_rules, "share")
     entry_id = "share:" + hashlib.sha256(share_ref.encode()).hexdigest()[:24]
     reply = {"points_awarded": award, "balance": int(patient.balance or 0) + award}
-    if not points.credit(patient, entry_id=entry_id, points=award, reason="share", at=iso(clock.now()),
-                         ref=None, principal=principal, idem=idem, reply=reply):
+    earning = payouts.plan(clinic, patient, "share", award, today, points.read_board(board_pk, board_sk))
+    paid, limited = points.credit(patient, entry_id=entry_id, points=award, reason="share", at=iso(now),
+                                  earning=earning, principal=principal, idem=idem, reply=reply)
+    if limited:
+        return {"points_awarded": 0, "balance": int(patient.balance or 0), "limit_reached": limited}
+    if not paid:
         raise Conflict("this share was already rewarded", code="share_already_rewarded", field="share_ref")
     return reply
 

@@ -69,6 +69,12 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
         on_time_points=points_for(clinic.earning_rules, "revisit_on_time") if on_time else 0,
         stop_jobs=_jobs_to_stop(clinic_id, patient_id, day), now_iso=now,
     )
+    if change.on_time_points:
+        from chalicelib.store import earning as payouts
+        from chalicelib.store.points import read_board
+
+        board = read_board(*payouts.board_key(clinic_id, patient_id, today))
+        change.earning = payouts.plan(clinic, patient, "revisit_on_time", change.on_time_points, today, board)
     reply = {"visit": history.visit_row(visit), "points_awarded": change.on_time_points}
     visits.write_visit(change, principal=principal, idem=idem, reply=reply)
     count("VisitsRecorded", source=source)

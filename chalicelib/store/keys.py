@@ -41,6 +41,14 @@ def reminder_log_pk(clinic_id: str) -> str:
     return f"{clinic_id}#REMLOG"
 
 
+def board_pk(clinic_id: str, month: str, shard: int) -> str:
+    return f"{clinic_id}#LB#{month}#{shard}"
+
+
+def voucher_code_pk(clinic_id: str, code: str) -> str:
+    return f"{clinic_id}#VCODE#{code}"
+
+
 def due_pk(clinic_id: str) -> str:
     return f"{clinic_id}#DUE"
 

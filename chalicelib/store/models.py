@@ -60,6 +60,7 @@ class ClinicItem(Base):
     tz = UnicodeAttribute()
     wrapped_key = UnicodeAttribute()
     earning_rules = JSONAttribute(default=dict)
+    earning_limits = JSONAttribute(null=True)  # {rule: {day|week|month: max}}; None: the defaults
     conditions = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UnicodeAttribute()
 
@@ -98,6 +99,7 @@ class PatientItem(Base):
     revisit_due_date = UnicodeAttribute(null=True)
     last_checkin_date = UnicodeAttribute(null=True)
     reminders_received = NumberAttribute(default=0)
+    board_hidden = BooleanAttribute(default=False)  # the patient chose not to appear on leaderboards
     created_at = UnicodeAttribute()
 
 
@@ -163,6 +165,12 @@ class CheckInItem(Base):
     counted = BooleanAttribute(default=False)
 
 
+class DayMarkItem(Base):
+    """sk=DAYMARK#<type>#<local date>: the first check-in of a type on a clinic day (the one that counts)."""
+
+    checkin_id = UnicodeAttribute()
+
+
 class LedgerItem(Base):
     """sk=LEDGER#<deterministic entry id>: the truth about points; never edited."""
 
@@ -191,6 +199,29 @@ class RewardUseItem(Base):
     """sk=RLIMIT#<reward id>: how many of a limited reward the patient has redeemed."""
 
     count = NumberAttribute(default=0)
+
+
+class LimitCounterItem(Base):
+    """sk=LIMIT#<rule>#<period key>: how often a rule paid out in a clinic-local day, week or month."""
+
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)
+
+
+class BoardEntryItem(Base):
+    """sk=LB#<yyyy-mm>: the patient's points earned in a clinic month.
+
+    In gsi1 under <clinic>#LB#<month>#<shard> / <zero-padded score>#<patient> unless the patient
+    chose not to appear; the shard spreads a busy clinic's board writes over several partitions.
+    """
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = Gsi1()
+    patient_id = UnicodeAttribute()
+    month = UnicodeAttribute()
+    score = NumberAttribute(default=0)
+    name_masked = UnicodeAttribute()
 
 
 class RedemptionItem(Base):
@@ -269,10 +300,72 @@ class KpiItem(Base):
     charts = JSONAttribute()
 
 
+class ChallengeItem(Base):
+    """pk=<clinic> sk=CHALLENGE#<challenge id>: a streak challenge staff defined (terms as in domain.challenges)."""
+
+    challenge_id = UnicodeAttribute()
+    terms = JSONAttribute()
+    active = BooleanAttribute(default=True)
+    participants = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class EnrolmentItem(Base):
+    """sk=PROG#CH#<challenge id>: a patient's enrolment, with the terms they joined under and the streak state.
+
+    `days` are the counted days not yet part of a rewarded streak (domain.streaks.Progress);
+    `version` guards every update, so two evaluations of the same state cannot both write.
+    """
+
+    challenge_id = UnicodeAttribute()
+    terms = JSONAttribute()
+    joined_at = UnicodeAttribute()
+    joined_on = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+    days = ListAttribute(of=UnicodeAttribute, default=list)
+    closed_until = UnicodeAttribute(null=True)
+    closed_gap = UnicodeAttribute(null=True)
+    completed = NumberAttribute(default=0)
+    best = NumberAttribute(default=0)
+    last_day = UnicodeAttribute(null=True)  # the latest counted day
+    streak_start = UnicodeAttribute(null=True)  # of the latest open run
+    streak_length = NumberAttribute(default=0)
+    grace_used = NumberAttribute(default=0)
+    rewards = JSONAttribute(default=list)  # one entry per completed streak, newest last (at most 50 kept)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class VoucherItem(Base):
+    """sk=VOUCHER#<voucher id>: a voucher issued to the patient; redeemed once at the desk."""
+
+    voucher_id = UnicodeAttribute()
+    code = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    source = UnicodeAttribute()  # challenge:<challenge id>:<streak start>
+    issued_at = UnicodeAttribute()
+    valid_until = UnicodeAttribute()  # last valid clinic-local day
+    expires_at = UnicodeAttribute()  # UTC ISO 8601; compared as text in the redemption condition
+    status = UnicodeAttribute(default="issued")  # issued | redeemed
+    redeemed_at = UnicodeAttribute(null=True)
+    redeemed_by = UnicodeAttribute(null=True)
+
+
+class VoucherCodeItem(Base):
+    """pk=<clinic>#VCODE#<code> sk=VOUCHER: finds a voucher by its code at the clinic's desk."""
+
+    patient_id = UnicodeAttribute()
+    voucher_id = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
-    VisitItem, RevisitDueItem, CheckInItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
+    VisitItem, RevisitDueItem, CheckInItem, DayMarkItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
+    LimitCounterItem, BoardEntryItem,
     IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
+    ChallengeItem, EnrolmentItem, VoucherItem, VoucherCodeItem,
 )
 
 _bound: tuple | None = None

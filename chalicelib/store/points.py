@@ -13,6 +13,7 @@ from chalicelib.errors import Conflict, InsufficientPoints
 from chalicelib.store import db, idempotency, keys
 from chalicelib.store.models import (
     CheckInItem,
+    DayMarkItem,
     LedgerItem,
     PatientItem,
     RedemptionItem,
@@ -24,15 +25,32 @@ def ledger_entry_id_for_checkin(checkin_type: str, day: str) -> str:
     return f"checkin:{checkin_type}:{day}"
 
 
-def read_patient_and_entry(clinic_id: str, patient_id: str, entry_id: str) -> tuple[PatientItem | None, bool]:
-    """One TransactGetItems: the patient's profile and whether a ledger entry exists."""
+def day_mark_sk(checkin_type: str, day: str) -> str:
+    return f"DAYMARK#{checkin_type}#{day}"
+
+
+def read_patient_and_mark(clinic_id: str, patient_id: str, mark_sk: str, board_sk: str | None = None):
+    """One TransactGetItems: the profile, whether the day's first check-in exists, and the month's board entry."""
+    from chalicelib.store.models import BoardEntryItem, DayMarkItem
+
     bind()
     pk = keys.patient_pk(clinic_id, patient_id)
     with TransactGet(connection=db.connection()) as txn:
         patient_future = txn.get(PatientItem, pk, "PROFILE")
-        entry_future = txn.get(LedgerItem, pk, f"LEDGER#{entry_id}")
-    patient = _resolved(patient_future)
-    return patient, _resolved(entry_future) is not None
+        entry_future = txn.get(DayMarkItem, pk, mark_sk)
+        board_future = txn.get(BoardEntryItem, pk, board_sk) if board_sk else None
+    board = _resolved(board_future) if board_future is not None else None
+    return _resolved(patient_future), _resolved(entry_future) is not None, board
+
+
+def read_board(pk: str, sk: str):
+    from chalicelib.store.models import BoardEntryItem
+
+    bind()
+    try:
+        return BoardEntryItem.get(pk, sk, consistent_read=True)
+    except BoardEntryItem.DoesNotExist:
+        return None
 
 
 def read_patient_and_reward(clinic_id: str, patient_id: str, reward_id: str):
@@ -72,57 +90,104 @@ def add_effect(txn, effect) -> None:
         txn.update(effect.item, actions=effect.actions, condition=effect.condition, label=effect.label)
 
 
+PAYOUT_ATTEMPTS = 4
+
+
 def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, entry_id: str, at: str,
-                  effects=(), principal=None, idem=None, reply_for=None) -> bool:
-    """Record a check-in in one transaction; credit points when it is the first of its type that day.
+                  effects=(), earning=None, principal=None, idem=None, reply_for=None) -> tuple[bool, int, str | None]:
+    """Record a check-in in one transaction; pay the check-in rule when it is the first of its type that day.
 
     `effects` (streaks, tasks, badges) join the same transaction and their points join the one
-    update of the patient item. Returns whether it counted. A check-in that loses a race with a
-    same-day twin is written again without points or effects.
+    update of the patient item; `earning` adds the rule's period counters and the board entry.
+    Returns (counted, points paid by the rule, the period whose limit stopped the payout). A
+    check-in that loses a race with a same-day twin is written again without points or effects.
     """
+    from chalicelib.store import earning as payouts
+
+    limited = None
     if checkin.counted:
-        credit = points + sum(e.points for e in effects)
-        try:
-            with db.transaction() as txn:
-                txn.save(checkin)
-                if points:
-                    txn.save(ledger_item(patient.pk, entry_id, points, "checkin", at, checkin.checkin_id),
-                             condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                txn.update(patient, actions=credit_actions(credit, [PatientItem.last_checkin_date.set(checkin.local_date)]),
-                           condition=PatientItem.pk.exists())
-                for effect in effects:
-                    add_effect(txn, effect)
+        pay = points
+        for _ in range(PAYOUT_ATTEMPTS):
+            if earning is not None:
+                earning.points = pay
+            credit = pay + sum(e.points for e in effects)
+            try:
+                with db.transaction() as txn:
+                    txn.save(checkin)
+                    txn.save(DayMarkItem(patient.pk, day_mark_sk(checkin.type, checkin.local_date),
+                                         checkin_id=checkin.checkin_id),
+                             condition=DayMarkItem.sk.does_not_exist(), label="first")
+                    if pay:
+                        txn.save(ledger_item(patient.pk, entry_id, pay, "checkin", at, checkin.checkin_id),
+                                 condition=LedgerItem.sk.does_not_exist(), label="ledger")
+                    txn.update(patient,
+                               actions=credit_actions(credit, [PatientItem.last_checkin_date.set(checkin.local_date)]),
+                               condition=PatientItem.pk.exists())
+                    for effect in effects:
+                        add_effect(txn, effect)
+                    if earning is not None:
+                        payouts.add(txn, patient, earning)
+                    if idem is not None:
+                        idempotency.transact_put(txn, principal, idem, 201, reply_for(True, pay, limited))
+                return True, pay, limited
+            except db.Cancelled as exc:
+                if exc.conditional("first") or exc.conditional("ledger"):
+                    break
+                period = payouts.limit_reached(exc)
+                if period and pay:
+                    pay, limited = 0, period
+                    earning.limits = {}
+                elif exc.conditional("board") and earning is not None:
+                    earning.board = read_board(*payouts.board_key(patient.clinic_id, patient.patient_id, earning.day))
+                else:
+                    raise
                 if idem is not None:
-                    idempotency.transact_put(txn, principal, idem, 201, reply_for(True))
-            return True
-        except db.Cancelled as exc:
-            if not exc.conditional("ledger"):
-                raise
-            checkin.counted = False
-            if idem is not None:
-                idem.recorded = False
+                    idem.recorded = False
+        else:
+            raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
+        checkin.counted = False
+        if idem is not None:
+            idem.recorded = False
     with db.transaction() as txn:
         txn.save(checkin)
         if idem is not None:
-            idempotency.transact_put(txn, principal, idem, 201, reply_for(False))
-    return False
+            idempotency.transact_put(txn, principal, idem, 201, reply_for(False, 0, None))
+    return False, 0, None
 
 
 def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at: str, ref: str | None = None,
-           principal=None, idem=None, reply=None) -> bool:
-    """Credit points once per entry id. Returns False when that entry already exists."""
-    try:
-        with db.transaction() as txn:
-            txn.save(ledger_item(patient.pk, entry_id, points, reason, at, ref),
-                     condition=LedgerItem.sk.does_not_exist(), label="ledger")
-            txn.update(patient, actions=credit_actions(points), condition=PatientItem.pk.exists())
-            if idem is not None:
-                idempotency.transact_put(txn, principal, idem, 201, reply)
-        return True
-    except db.Cancelled as exc:
-        if exc.conditional("ledger"):
-            return False
-        raise
+           earning=None, principal=None, idem=None, reply=None) -> tuple[bool, str | None]:
+    """Pay points once per entry id, with the rule's counters and board entry when `earning` is given.
+
+    Returns (paid, the period whose limit refused it). (False, None): that entry already exists.
+    `reply` may be a function of (points paid, limited period) giving the stored answer.
+    """
+    from chalicelib.store import earning as payouts
+
+    for _ in range(PAYOUT_ATTEMPTS):
+        try:
+            with db.transaction() as txn:
+                txn.save(ledger_item(patient.pk, entry_id, points, reason, at, ref),
+                         condition=LedgerItem.sk.does_not_exist(), label="ledger")
+                txn.update(patient, actions=credit_actions(points), condition=PatientItem.pk.exists())
+                if earning is not None:
+                    payouts.add(txn, patient, earning)
+                if idem is not None:
+                    idempotency.transact_put(txn, principal, idem, 201, reply(points, None) if callable(reply) else reply)
+            return True, None
+        except db.Cancelled as exc:
+            if exc.conditional("ledger"):
+                return False, None
+            period = payouts.limit_reached(exc) if earning is not None else None
+            if period:
+                return False, period
+            if exc.conditional("board") and earning is not None:
+                earning.board = read_board(*payouts.board_key(patient.clinic_id, patient.patient_id, earning.day))
+                if idem is not None:
+                    idem.recorded = False
+                continue
+            raise
+    raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
 def post_entry(patient: PatientItem, entry: LedgerItem, *, principal=None, idem=None, reply=None) -> None:

@@ -30,6 +30,7 @@ class VisitWrite:
     on_time_points: int = 0
     stop_jobs: list[RecallJobItem] = field(default_factory=list)
     now_iso: str = ""
+    earning: object = None  # chalicelib.store.earning.Earning of the on-time points, if any
 
 
 def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDueItem]:
@@ -76,9 +77,15 @@ def write_visit(change: VisitWrite, *, principal=None, idem=None, reply=None) ->
                 txn.save(due_item(clinic_id, patient_id, visit.next_due_date))
             for job in change.stop_jobs:
                 txn.update(job, actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
+            if change.earning is not None:
+                from chalicelib.store import earning as payouts
+
+                payouts.add(txn, patient, change.earning)
             if idem is not None:
                 idempotency.transact_put(txn, principal, idem, 201, reply)
     except db.Cancelled as exc:
+        if exc.conditional("board") or any(label.startswith("limit:") for label in exc.failed):
+            raise Conflict("the patient's points changed meanwhile, try again", code="try_again") from exc
         if exc.conditional("visit"):
             raise Conflict("this visit is already recorded", code="visit_exists") from exc
         if exc.conditional("due"):

@@ -1,0 +1,63 @@
+"""Rules around earning points: limits per rule and period, and the monthly leaderboard's keys.
+
+Pure functions; periods are clinic-local (day, ISO week, calendar month).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+# No farming points by sharing a hundred times: shares earn at most this often (per clinic
+# setting `earning_limits`, which replaces these per rule).
+DEFAULT_LIMITS: dict[str, dict[str, int]] = {"share": {"day": 3, "week": 10, "month": 20}}
+PERIODS = ("day", "week", "month")
+LEADERBOARD_SHARDS = 4
+# Rules whose points rank on the monthly board: behaviour, never clinical values or staff grants.
+BOARD_RULES = ("checkin", "share", "revisit_on_time", "referral_registered", "challenge")
+
+
+def limits_for(settings: dict | None, rule: str) -> dict[str, int]:
+    configured = (settings or {}).get(rule)
+    chosen = DEFAULT_LIMITS.get(rule, {}) if configured is None else configured
+    return {period: int(maximum) for period, maximum in chosen.items() if period in PERIODS}
+
+
+def period_key(period: str, day: date) -> str:
+    if period == "day":
+        return "D" + day.isoformat()
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"W{year}-{week:02d}"
+    return "M" + day.strftime("%Y-%m")
+
+
+def period_end(period: str, day: date) -> date:
+    """The last day of the period containing `day` (counters can expire after it)."""
+    if period == "day":
+        return day
+    if period == "week":
+        return day + timedelta(days=6 - day.weekday())
+    first_next = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first_next - timedelta(days=1)
+
+
+def month_key(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def shard_of(patient_id: str, shards: int = LEADERBOARD_SHARDS) -> int:
+    """A stable shard per patient, so one patient's monthly score lives in one board partition."""
+    return int(hashlib.sha256(patient_id.encode()).hexdigest()[:8], 16) % shards
+
+
+def score_sort(score: int, patient_id: str) -> str:
+    """Sort key of a board entry: higher scores sort later (queries read it backwards)."""
+    return f"{score:010d}#{patient_id}"
+
+
+def merge_top(pages: list[list[dict]], limit: int) -> list[dict]:
+    """The top `limit` entries over the shards' own top lists (each already sorted by score)."""
+    entries = [entry for page in pages for entry in page]
+    entries.sort(key=lambda e: (-e["score"], e["patient_id"]))
+    return entries[:limit]

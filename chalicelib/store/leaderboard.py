@@ -1,0 +1,69 @@
+"""Reading the monthly star board: each shard's top entries through gsi1, merged."""
+
+from __future__ import annotations
+
+from chalicelib.domain import earning as rules
+from chalicelib.store import db, keys
+from chalicelib.store.models import BoardEntryItem, PatientItem, bind
+from chalicelib.store.schema import GSI1
+
+
+def _row(raw: dict) -> dict:
+    return {"patient_id": raw["patient_id"]["S"], "score": int(raw["score"]["N"]),
+            "name_masked": raw.get("name_masked", {}).get("S", "")}
+
+
+def top(clinic_id: str, month: str, limit: int) -> list[dict]:
+    """The board's top `limit`: one Query per shard (each its own top `limit`), merged."""
+    pages = []
+    for shard in range(rules.LEADERBOARD_SHARDS):
+        reply = db.query_raw(
+            IndexName=GSI1, KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.board_pk(clinic_id, month, shard)}},
+            ScanIndexForward=False, Limit=limit,
+        )
+        pages.append([_row(item) for item in reply.get("Items", [])])
+    return rules.merge_top(pages, limit)
+
+
+def entry(clinic_id: str, patient_id: str, month: str) -> BoardEntryItem | None:
+    bind()
+    try:
+        return BoardEntryItem.get(keys.patient_pk(clinic_id, patient_id), f"LB#{month}", consistent_read=True)
+    except BoardEntryItem.DoesNotExist:
+        return None
+
+
+def rank(clinic_id: str, month: str, item: BoardEntryItem) -> int:
+    """1 + how many visible entries score higher (ties share the better rank): one count per shard."""
+    higher = 0
+    floor = rules.score_sort(int(item.score) + 1, "")
+    for shard in range(rules.LEADERBOARD_SHARDS):
+        params = {
+            "IndexName": GSI1, "Select": "COUNT",
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk >= :floor",
+            "ExpressionAttributeValues": {":pk": {"S": keys.board_pk(clinic_id, month, shard)},
+                                          ":floor": {"S": floor}},
+        }
+        while True:
+            reply = db.query_raw(**params)
+            higher += reply.get("Count", 0)
+            if "LastEvaluatedKey" not in reply:
+                break
+            params["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
+    return higher + 1
+
+
+def set_visible(patient: PatientItem, visible: bool, month: str) -> None:
+    """Show or hide the patient on boards: the profile flag and this month's entry, in one transaction."""
+    current = entry(patient.clinic_id, patient.patient_id, month)
+    with db.transaction() as txn:
+        txn.update(patient, actions=[PatientItem.board_hidden.set(not visible)], condition=PatientItem.pk.exists())
+        if current is not None:
+            if visible:
+                shard = rules.shard_of(patient.patient_id)
+                actions = [BoardEntryItem.gsi1pk.set(keys.board_pk(patient.clinic_id, month, shard)),
+                           BoardEntryItem.gsi1sk.set(rules.score_sort(int(current.score), patient.patient_id))]
+            else:
+                actions = [BoardEntryItem.gsi1pk.remove(), BoardEntryItem.gsi1sk.remove()]
+            txn.update(current, actions=actions, condition=BoardEntryItem.score == int(current.score), label="board")
