@@ -4,7 +4,7 @@ import os
 
 from chalice import Chalice, CORSConfig, Rate
 
-from chalicelib.api import auth_routes, challenges, leaderboard, me, meta, staff
+from chalicelib.api import auth_routes, leaderboard, me, meta, staff
 
 app = Chalice(app_name="revisit")
 app.api.cors = CORSConfig(
@@ -12,7 +12,7 @@ app.api.cors = CORSConfig(
     allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
     max_age=600,
 )
-for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, meta.bp):
+for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 
@@ -26,6 +26,13 @@ def sweep_lapses(event):
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_kpis")
 def refresh_kpis(event):
     from chalicelib.jobs.kpis import refresh_kpis as run
+
+    return run()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="expire_points")
+def expire_points(event):
+    from chalicelib.jobs.expiry import expire_points as run
 
     return run()
 

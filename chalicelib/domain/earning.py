@@ -61,3 +61,27 @@ def merge_top(pages: list[list[dict]], limit: int) -> list[dict]:
     entries = [entry for page in pages for entry in page]
     entries.sort(key=lambda e: (-e["score"], e["patient_id"]))
     return entries[:limit]
+
+
+DEFAULT_EXPIRY_MONTHS = 12
+
+
+def expires_on(earned: date, months: int = DEFAULT_EXPIRY_MONTHS) -> date:
+    """Points earned in a clinic month expire at the end of the month `months` later."""
+    index = earned.year * 12 + earned.month - 1 + months
+    first = date(index // 12, index % 12 + 1, 1)
+    return period_end("month", first)
+
+
+def plan_spending(lots: list[tuple[str, int]], amount: int) -> list[tuple[str, int]]:
+    """Which lots a debit takes from: the earliest-expiring first. `lots` are (expires_on, remaining)."""
+    taken = []
+    left = amount
+    for expires, remaining in sorted(lots):
+        if left <= 0:
+            break
+        take = min(remaining, left)
+        if take > 0:
+            taken.append((expires, take))
+            left -= take
+    return taken

@@ -575,8 +575,11 @@ def sweep_and_drain() -> dict:
 
 
 def refresh_kpis() -> dict:
+    """The slower schedules: KPIs, and points expiry (hourly in AWS; cheap, it reads only due lots)."""
+    from chalicelib.jobs.expiry import expire_points
     from chalicelib.jobs.kpis import refresh_kpis as run
 
+    expire_points()
     return run()
 
 

@@ -12,6 +12,7 @@ from chalicelib.observability import count
 from chalicelib.services import progress
 from chalicelib.store import clinics, history, patients, points
 from chalicelib.store import earning as payouts
+from chalicelib.store import lots
 from chalicelib.store.models import CheckInItem, LedgerItem, RedemptionItem
 
 
@@ -60,6 +61,7 @@ def check_in(principal, data, idem=None) -> dict:
 
     earning = payouts.plan(clinic, patient, "checkin", award, today, board,
                            board_points=award + sum(e.points for e in effects))
+    earning.extra_credit = sum(e.points for e in effects)
     counted, paid, limited = points.write_checkin(patient, item, points=award, entry_id=entry_id, at=iso(now),
                                                   effects=effects, earning=earning, principal=principal, idem=idem,
                                                   reply_for=reply)
@@ -88,7 +90,10 @@ def share(principal, share_ref: str, idem=None) -> dict:
 
 
 def points_view(clinic_id: str, patient) -> dict:
+    expiring = [{"expires_on": expires, "points": remaining}
+                for expires, remaining in lots.open_lots(clinic_id, patient.patient_id)]
     return {
+        "expiring": expiring,
         "balance": int(patient.balance or 0),
         "earned_total": int(patient.earned_total or 0),
         "tier": tier_for(int(patient.earned_total or 0)),
@@ -148,7 +153,9 @@ def _staff_entry(principal, patient, entry_id: str, amount: int, reason: str, no
     reply = {"entry": {"entry_id": entry_id, "at": now, "points": amount, "reason": reason, "note": note,
                        "staff": entry.staff},
              "balance": int(patient.balance or 0) + amount}
-    points.post_entry(patient, entry, principal=principal, idem=idem, reply=reply)
+    clinic = clinics.get(principal.clinic_id)
+    points.post_entry(patient, entry, earned_on=local_date(clock.now(), clinic.tz),
+                      expiry_months=lots.term_months(clinic), principal=principal, idem=idem, reply=reply)
     count("PointsAdjusted")
     return reply
 

@@ -27,6 +27,8 @@ class Earning:
     limits: dict[str, int] = field(default_factory=dict)
     board: BoardEntryItem | None = None  # the month's entry as read (None: none yet)
     board_points: int | None = None  # points that rank on the board (default: `points` if the rule ranks)
+    extra_credit: int = 0  # points credited beside the rule's in the same transaction (challenge rewards)
+    expiry_months: int = 12
 
     @property
     def ranked_points(self) -> int:
@@ -41,9 +43,11 @@ def board_key(clinic_id: str, patient_id: str, day: date) -> tuple[str, str]:
 
 def plan(clinic, patient: PatientItem, rule: str, points: int, day: date, board: BoardEntryItem | None,
          board_points: int | None = None) -> Earning:
+    from chalicelib.store.lots import term_months
+
     return Earning(rule=rule, points=points, day=day, tz=clinic.tz,
                    limits=rules.limits_for(clinic.earning_limits, rule) if points else {},
-                   board=board, board_points=board_points)
+                   board=board, board_points=board_points, expiry_months=term_months(clinic))
 
 
 def _expiry(day: date, tz: str) -> int:
@@ -52,7 +56,10 @@ def _expiry(day: date, tz: str) -> int:
 
 
 def add(txn, patient: PatientItem, plan: Earning) -> None:
-    """Add the counters and the board entry of one payout to a write transaction."""
+    """Add the counters, the points lot and the board entry of one payout to a write transaction."""
+    from chalicelib.store import lots
+
+    lots.add_credit(txn, patient, plan.points + plan.extra_credit, plan.day, plan.expiry_months)
     for period, maximum in plan.limits.items():
         counter = LimitCounterItem(patient.pk, f"LIMIT#{plan.rule}#{rules.period_key(period, plan.day)}")
         txn.update(counter,

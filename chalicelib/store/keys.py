@@ -49,6 +49,10 @@ def voucher_code_pk(clinic_id: str, code: str) -> str:
     return f"{clinic_id}#VCODE#{code}"
 
 
+def lot_expiry_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#LOTEXP"
+
+
 def due_pk(clinic_id: str) -> str:
     return f"{clinic_id}#DUE"
 

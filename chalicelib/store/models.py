@@ -61,6 +61,7 @@ class ClinicItem(Base):
     wrapped_key = UnicodeAttribute()
     earning_rules = JSONAttribute(default=dict)
     earning_limits = JSONAttribute(null=True)  # {rule: {day|week|month: max}}; None: the defaults
+    points_expiry_months = NumberAttribute(null=True)  # None: the default term
     conditions = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UnicodeAttribute()
 
@@ -199,6 +200,21 @@ class RewardUseItem(Base):
     """sk=RLIMIT#<reward id>: how many of a limited reward the patient has redeemed."""
 
     count = NumberAttribute(default=0)
+
+
+class PointsLotItem(Base):
+    """sk=LOT#<expires on>: points earned in one clinic month, expiring together.
+
+    While points remain it sits in gsi1 under <clinic>#LOTEXP / <expires on>#<patient>, where the
+    expiry job finds what is due; spending takes from the earliest-expiring lot first.
+    """
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = Gsi1()
+    patient_id = UnicodeAttribute()
+    expires_on = UnicodeAttribute()
+    remaining = NumberAttribute(default=0)
 
 
 class LimitCounterItem(Base):
@@ -363,7 +379,7 @@ class VoucherCodeItem(Base):
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
     VisitItem, RevisitDueItem, CheckInItem, DayMarkItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
-    LimitCounterItem, BoardEntryItem,
+    LimitCounterItem, BoardEntryItem, PointsLotItem,
     IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
     ChallengeItem, EnrolmentItem, VoucherItem, VoucherCodeItem,
 )

@@ -190,26 +190,40 @@ def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at:
     raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
-def post_entry(patient: PatientItem, entry: LedgerItem, *, principal=None, idem=None, reply=None) -> None:
-    """Write a staff adjustment or reversal: the entry once, and the balance with it.
+def post_entry(patient: PatientItem, entry: LedgerItem, *, earned_on, expiry_months: int, principal=None,
+               idem=None, reply=None) -> None:
+    """Write a staff adjustment or reversal: the entry once, and the balance and lots with it.
 
     A debit carries `balance >= points`, so staff cannot push a balance below zero either.
     """
+    from chalicelib.store import lots as points_lots
+
     amount = int(entry.points)
     actions = credit_actions(amount) if amount > 0 else [PatientItem.balance.add(amount)]
     condition = PatientItem.pk.exists() if amount > 0 else PatientItem.balance >= -amount
-    try:
-        with db.transaction() as txn:
-            txn.save(entry, condition=LedgerItem.sk.does_not_exist(), label="ledger")
-            txn.update(patient, actions=actions, condition=condition, label="balance")
+    for _ in range(PAYOUT_ATTEMPTS):
+        try:
+            with db.transaction() as txn:
+                txn.save(entry, condition=LedgerItem.sk.does_not_exist(), label="ledger")
+                txn.update(patient, actions=actions, condition=condition, label="balance")
+                if amount > 0:
+                    points_lots.add_credit(txn, patient, amount, earned_on, expiry_months)
+                else:
+                    open_lots = points_lots.open_lots(patient.clinic_id, patient.patient_id)
+                    points_lots.add_debit(txn, patient, open_lots, -amount)
+                if idem is not None:
+                    idempotency.transact_put(txn, principal, idem, 201, reply)
+            return
+        except db.Cancelled as exc:
+            if exc.conditional("ledger") or exc.conditional("idem"):
+                raise Conflict("this entry was already made", code="entry_exists") from exc
+            if exc.conditional("balance"):
+                raise InsufficientPoints("the balance is too small for this debit", field="points") from exc
+            if not points_lots.lots_changed(exc):
+                raise
             if idem is not None:
-                idempotency.transact_put(txn, principal, idem, 201, reply)
-    except db.Cancelled as exc:
-        if exc.conditional("ledger") or exc.conditional("idem"):
-            raise Conflict("this entry was already made", code="entry_exists") from exc
-        if exc.conditional("balance"):
-            raise InsufficientPoints("the balance is too small for this debit", field="points") from exc
-        raise
+                idem.recorded = False
+    raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
 def get_entry(clinic_id: str, patient_id: str, entry_id: str) -> LedgerItem | None:
@@ -234,13 +248,16 @@ def redeem(patient: PatientItem, redemption: RedemptionItem, *, reward=None, at:
     import random
     import time
 
+    from chalicelib.store import lots as points_lots
     from chalicelib.store.models import RewardItem, RewardUseItem
 
     cost = int(redemption.cost)
     entry_id = f"redeem:{redemption.redemption_id}"
     for attempt in range(REDEEM_ATTEMPTS):
+        open_lots = points_lots.open_lots(patient.clinic_id, patient.patient_id)
         try:
             with db.transaction() as txn:
+                points_lots.add_debit(txn, patient, open_lots, cost)
                 txn.update(
                     patient,
                     actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost)],
@@ -272,7 +289,7 @@ def redeem(patient: PatientItem, redemption: RedemptionItem, *, reward=None, at:
                                code="reward_limit_reached", field="reward_id") from exc
             if exc.conditional("balance"):
                 raise InsufficientPoints("not enough points for this reward", field="reward_id") from exc
-            if "TransactionConflict" not in exc.failed.values():
+            if "TransactionConflict" not in exc.failed.values() and not points_lots.lots_changed(exc):
                 raise
             if idem is not None:
                 idem.recorded = False

@@ -2,13 +2,7 @@
 
 from datetime import datetime, timezone
 
-from tests.conftest import wx_code
-
-
-def relogin(api, name: str, clinic_id: str = "demo-dental") -> str:
-    status, data = api.post("/auth/wechat/login", {"clinic_id": clinic_id, "code": wx_code(name)})
-    assert data["registered"], data
-    return data["access_token"]
+from tests.test_helpers import relogin
 
 
 def share(api, token, ref):

@@ -1,0 +1,86 @@
+"""Points lots: what a patient earned per clinic month, so points expire and the earliest go first.
+
+A credit adds to the lot of its expiry date inside the credit's own transaction; a debit takes
+from the earliest-expiring lots inside the debit's transaction, each conditional on the amount
+it read. Balances from before lots existed have no lot: a debit takes what lots there are and the
+rest from that untracked part (the balance condition still forbids going below zero).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from chalicelib.domain import earning as rules
+from chalicelib.store import db, keys
+from chalicelib.store.models import LedgerItem, PatientItem, PointsLotItem, bind
+
+
+def term_months(clinic) -> int:
+    return int(clinic.points_expiry_months or rules.DEFAULT_EXPIRY_MONTHS)
+
+
+def add_credit(txn, patient: PatientItem, amount: int, earned: date, months: int) -> None:
+    if amount <= 0:
+        return
+    expires = rules.expires_on(earned, months).isoformat()
+    lot = PointsLotItem(patient.pk, f"LOT#{expires}")
+    txn.update(lot, actions=[
+        PointsLotItem.remaining.add(amount), PointsLotItem.expires_on.set(expires),
+        PointsLotItem.patient_id.set(patient.patient_id),
+        PointsLotItem.gsi1pk.set(keys.lot_expiry_pk(patient.clinic_id)),
+        PointsLotItem.gsi1sk.set(f"{expires}#{patient.patient_id}"),
+    ], label="lot")
+
+
+def open_lots(clinic_id: str, patient_id: str) -> list[tuple[str, int]]:
+    """(expires_on, remaining) of the patient's lots with points left, earliest first."""
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "LOT#", consistent=True)
+    lots = [(item["expires_on"]["S"], int(item["remaining"]["N"])) for item in raw]
+    return [lot for lot in lots if lot[1] > 0]
+
+
+def add_debit(txn, patient: PatientItem, lots: list[tuple[str, int]], amount: int) -> None:
+    """Take `amount` from the earliest-expiring lots, each update conditional on what was read."""
+    remaining = dict(lots)
+    for expires, take in rules.plan_spending(lots, amount):
+        lot = PointsLotItem(patient.pk, f"LOT#{expires}")
+        actions = [PointsLotItem.remaining.add(-take)]
+        if take == remaining[expires]:
+            actions += [PointsLotItem.gsi1pk.remove(), PointsLotItem.gsi1sk.remove()]
+        txn.update(lot, actions=actions, condition=PointsLotItem.remaining == remaining[expires],
+                   label=f"lot:{expires}")
+
+
+def lots_changed(exc) -> bool:
+    return any(label.startswith("lot:") for label in exc.failed)
+
+
+def due_lots(clinic_id: str, today: date) -> list[PointsLotItem]:
+    """Lots whose expiry day is before today, through gsi1 (only lots with points left are there)."""
+    bind()
+    return list(PointsLotItem.by_gsi1.query(keys.lot_expiry_pk(clinic_id), PointsLotItem.gsi1sk < today.isoformat(),
+                                            page_size=200))
+
+
+def expire(lot: PointsLotItem, clinic_id: str, at: str) -> int:
+    """Expire what is left of one lot: a ledger entry, the balance, the lot, in one transaction."""
+    from chalicelib.store.points import ledger_item
+
+    amount = int(lot.remaining)
+    if amount <= 0:
+        return 0
+    patient = PatientItem(lot.pk, "PROFILE")
+    try:
+        with db.transaction() as txn:
+            txn.update(lot, actions=[PointsLotItem.remaining.set(0), PointsLotItem.gsi1pk.remove(),
+                                     PointsLotItem.gsi1sk.remove()],
+                       condition=PointsLotItem.remaining == amount, label="lot")
+            txn.save(ledger_item(lot.pk, f"expire:{lot.expires_on}", -amount, "expiry", at, lot.expires_on),
+                     condition=LedgerItem.sk.does_not_exist(), label="ledger")
+            txn.update(patient, actions=[PatientItem.balance.add(-amount)], condition=PatientItem.balance >= amount,
+                       label="balance")
+    except db.Cancelled as exc:
+        if exc.conditional("lot") or exc.conditional("ledger"):
+            return 0  # spent or expired meanwhile; the next run sees the lot as it is now
+        raise
+    return amount
