@@ -126,6 +126,7 @@ _SK_KINDS = {
     "REDEEM": "redemption", "REWARD": "reward", "CLINIC": "clinic", "UNIQUE": "uniqueness claim",
     "RECALL": "recall job", "RECALLRULE": "recall rule", "COND": "condition entry", "CONSENTLOG": "consent log",
     "VISIT": "visit", "DUE": "revisit due", "INBOX": "inbox message", "KPI": "KPI",
+    "PROG": "progress", "VOUCHER": "voucher", "VCODE": "voucher code", "CHALLENGE": "challenge",
 }
 
 

@@ -17,6 +17,14 @@ from _world import (CLINIC_ID, DynamoRecorder, create_clinic, figure, moto_accou
 REWARD_ID = "bench-sticker"
 
 
+def enrol(patient_id: str) -> None:
+    """Join the clinic's default glucose challenge through the service, as the mini-program would."""
+    from chalicelib.auth import Principal
+    from chalicelib.services.challenges import join
+
+    join(Principal("patient", CLINIC_ID, patient_id, patient_id=patient_id), "glucose-guard-365")
+
+
 def main() -> int:
     recorder = DynamoRecorder().install()
     problems: list[str] = []
@@ -30,7 +38,10 @@ def main() -> int:
         create_clinic()
         # A one-point reward, so that the points earned by the check-ins below can pay for it.
         clinics.put_reward(CLINIC_ID, REWARD_ID, "护理小贴纸", 1, "Care sticker")
-        token, patient_id = register_patient()
+        # The patient is enrolled in the clinic's glucose streak challenge (S2), so every check-in
+        # below also evaluates a streak; their writes must still be one transaction.
+        token, patient_id = register_patient(conditions=["eczema", "diabetes"])
+        enrol(patient_id)
         session = {"token": token}
 
         from app import app
@@ -108,6 +119,33 @@ def main() -> int:
                 figure(f"{name}-items-read", sum(c.items_read() for c in reads))
                 if not calls:
                     problems.append(f"{name}: the hook saw no DynamoDB call at all")
+
+            # A second enrolled patient checks in glucose six clinic days in a row; the seventh
+            # check-in completes the streak and issues the voucher in the same one transaction.
+            streak_token, streak_patient = register_patient(openid="obench-2", phone="13800002222",
+                                                            conditions=["diabetes"])
+            enrol(streak_patient)
+            session["token"] = streak_token
+            for day in range(7):
+                if day:
+                    clock.advance(days=1)
+                    session["token"] = issue_patient_tokens(CLINIC_ID, openid_hash_for(CLINIC_ID, "obench-2"),
+                                                            streak_patient)["access_token"]
+                if day < 6:
+                    status, _, reply = post("/me/checkins", checkin_body(), None)
+                    if status != 201 or reply.get("vouchers"):
+                        problems.append(f"checkin-with-streak: day {day + 1} answered {status}: {reply}")
+                    continue
+                with recorder.recording() as calls:
+                    status, _, reply = post("/me/checkins", checkin_body(), None)
+                if status != 201 or len(reply.get("vouchers", [])) != 1:
+                    problems.append(f"checkin-with-streak: the seventh day issued no voucher: {status} {reply}")
+                writes = [c for c in calls if c.is_write]
+                reads = [c for c in calls if c.is_read]
+                figure("checkin-with-streak-write-calls", len(writes), "1")
+                figure("checkin-with-streak-written-items", sum(len(c.what()) for c in writes),
+                       note="; ".join(c.describe() for c in writes))
+                figure("checkin-with-streak-read-calls", len(reads), note=", ".join(c.describe() for c in reads))
     for problem in problems:
         print(f"write-calls-problem: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -35,8 +35,8 @@ export function signOut() {
   sessionStorage.removeItem(KEY);
 }
 
-async function send(method, path, body, token) {
-  const headers = { "Content-Type": "application/json" };
+async function send(method, path, body, token, extraHeaders) {
+  const headers = { "Content-Type": "application/json", ...(extraHeaders || {}) };
   if (token) headers.Authorization = `Bearer ${token}`;
   const reply = await fetch(base() + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
   let data = null;
@@ -53,15 +53,18 @@ export async function signIn(username, password) {
   return save(await send("POST", "/auth/staff/login", { username, password }));
 }
 
+// A page fires several requests at once; near expiry they share one refresh call.
+let refreshing = null;
+
 async function freshToken() {
   const current = session();
   if (!current) return null;
   if (current.refreshToken && current.expiresAt - Date.now() < 120000) {
-    try {
-      return save(await send("POST", "/auth/staff/refresh", { refresh_token: current.refreshToken }), current).idToken;
-    } catch {
-      return current.idToken;
-    }
+    refreshing = refreshing || send("POST", "/auth/staff/refresh", { refresh_token: current.refreshToken })
+      .then((data) => (session() ? save(data, current).idToken : null))
+      .catch(() => current.idToken)
+      .finally(() => { refreshing = null; });
+    return refreshing;
   }
   return current.idToken;
 }
@@ -77,3 +80,19 @@ export async function get(path) {
     throw err;
   }
 }
+
+// Writes: like `get`, with an optional header map (an Idempotency-Key, for example).
+async function write(method, path, body, headers) {
+  try {
+    return await send(method, path, body, await freshToken(), headers);
+  } catch (err) {
+    if (err.status === 401) {
+      signOut();
+      window.location.hash = "#/login";
+    }
+    throw err;
+  }
+}
+
+export const post = (path, body, headers) => write("POST", path, body, headers);
+export const put = (path, body, headers) => write("PUT", path, body, headers);

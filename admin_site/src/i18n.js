@@ -23,6 +23,10 @@ const TEXT = {
     eczema: "湿疹", diabetes: "糖尿病", postpartum: "产后", dental: "口腔", health_check: "体检", hypertension: "高血压",
     glucose: "血糖", steps: "步数", task: "任务",
     checkin: "打卡", share: "分享", redemption: "兑换", revisit_on_time: "按时复诊", manual: "人工调整",
+    adjustment: "人工调整", reversal: "冲正", expiry: "积分过期", referral_registered: "推荐新患者", challenge: "挑战奖励",
+    dermatology: "皮肤科", endocrinology: "内分泌科", obstetrics: "产科", dentistry: "口腔科", general: "全科",
+    inbox: "站内信", wechat: "微信订阅消息", sms: "短信",
+    daysAxis: "天", patient: "患者",
   },
   en: {
     appName: "Revisit", signIn: "Sign in", username: "Username", password: "Password", signOut: "Sign out",
@@ -47,6 +51,10 @@ const TEXT = {
     eczema: "Eczema", diabetes: "Diabetes", postpartum: "Postpartum", dental: "Dental", health_check: "Health check",
     hypertension: "Hypertension", glucose: "Glucose", steps: "Steps", task: "Task",
     checkin: "Check-in", share: "Share", redemption: "Redemption", revisit_on_time: "On-time revisit", manual: "Manual",
+    adjustment: "Adjustment", reversal: "Reversal", expiry: "Points expired", referral_registered: "Referral", challenge: "Challenge reward",
+    dermatology: "Dermatology", endocrinology: "Endocrinology", obstetrics: "Obstetrics", dentistry: "Dentistry", general: "General practice",
+    inbox: "In-app inbox", wechat: "WeChat message", sms: "SMS",
+    daysAxis: "days", patient: "Patient",
   },
 };
 
@@ -57,6 +65,7 @@ export function getLang() {
 export function setLang(lang) {
   localStorage.setItem("revisit.lang", lang);
   document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  document.title = TEXT[lang === "en" ? "en" : "zh"].appName;
 }
 
 export function t(key, vars = {}) {
@@ -66,6 +75,14 @@ export function t(key, vars = {}) {
 
 export function locale() {
   return getLang() === "en" ? "en-US" : "zh-CN";
+}
+
+// Times are shown in the clinic's zone, not the browser's: staff abroad or on a laptop set to UTC
+// must see the same day the clinic does. The shell sets it once /clinic has answered.
+let clinicZone = "Asia/Shanghai";
+
+export function setClinicZone(tz) {
+  if (tz) clinicZone = tz;
 }
 
 export function fmtNumber(value) {
@@ -78,6 +95,17 @@ export function fmtPercent(value) {
 
 export function fmtDateTime(iso, tz) {
   if (!iso) return "—";
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone: tz || "Asia/Shanghai" })
-    .format(new Date(iso));
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone: tz || clinicZone })
+    .format(at);
+}
+
+// A calendar day ("2026-03-01", already in the clinic's zone): formatted as that same day anywhere.
+export function fmtDate(day) {
+  if (!day) return "—";
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return day;
+  const at = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(at);
 }

@@ -6,7 +6,7 @@ import {
   ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController, Legend, LinearScale, Tooltip,
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut } from "./api.js";
-import { fmtDateTime, fmtNumber, fmtPercent, getLang, setLang, t } from "./i18n.js";
+import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
 import { EXTRA_PAGES } from "./pages/index.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, Tooltip);
@@ -20,6 +20,52 @@ function useRoute() {
     return () => window.removeEventListener("hashchange", onChange);
   }, []);
   return hash.replace(/^#/, "");
+}
+
+// The last page asked for, so that signing in again after a 401 (or opening a link while signed
+// out) lands there rather than on the dashboard.
+let wantedRoute = null;
+
+// Page state that should survive a visit to a patient and back (list pages, the last segment
+// query), keyed "<page>" or "<page>:<what>". The side nav starts a page afresh; the browser's back
+// button and a patient's back link return to it as it was. It belongs to one user: sign-out, or
+// someone else signing in, clears it.
+const memory = new Map();
+let memoryOwner = null;
+
+function forget() {
+  memory.clear();
+  wantedRoute = null;
+}
+
+function forgetPage(page) {
+  for (const key of [...memory.keys()]) if (key === page || key.startsWith(page + ":")) memory.delete(key);
+}
+
+// The clinic (name, zone, conditions) is read once per signed-in user and shared by every page.
+let clinicCache = { key: null, promise: null };
+
+function loadClinic() {
+  const who = session() || {};
+  const key = `${who.clinicId}/${who.username}`;
+  if (clinicCache.key !== key) {
+    const promise = get("/clinic").then((clinic) => { setClinicZone(clinic.tz); return clinic; });
+    promise.catch(() => { if (clinicCache.promise === promise) clinicCache = { key: null, promise: null }; });
+    clinicCache = { key, promise };
+  }
+  return clinicCache.promise;
+}
+
+function useClinic() {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
+  useEffect(() => {
+    let live = true;
+    loadClinic()
+      .then((data) => live && setState({ data, error: null, loading: false }))
+      .catch((error) => live && setState({ data: null, error, loading: false }));
+    return () => { live = false; };
+  }, []);
+  return state;
 }
 
 function useApi(path) {
@@ -55,8 +101,13 @@ function Login({ onLang }) {
     setBusy(true);
     setError(null);
     try {
-      await signIn(form.get("username"), form.get("password"));
-      window.location.hash = "#/dashboard";
+      const who = await signIn(form.get("username"), form.get("password"));
+      const owner = `${who.clinicId}/${who.username}`;
+      if (memoryOwner !== null && memoryOwner !== owner) forget();
+      memoryOwner = owner;
+      const next = wantedRoute || "/dashboard";
+      wantedRoute = null;
+      window.location.hash = "#" + next;
     } catch (err) {
       setError(err instanceof ApiError ? err.message : t("loginFailed"));
     } finally {
@@ -76,10 +127,10 @@ function Login({ onLang }) {
 }
 
 function Shell({ route, onLang, children }) {
-  const clinic = useApi("/clinic");
-  const link = (to, key) => html`<a href=${"#" + to} data-testid=${"nav-" + key}
+  const clinic = useClinic();
+  const link = (to, key) => html`<a href=${"#" + to} data-testid=${"nav-" + key} onClick=${() => forgetPage(key)}
       class=${route.startsWith(to) ? "active" : ""}>${t(key)}</a>`;
-  const out = () => { signOut(); window.location.hash = "#/login"; };
+  const out = () => { signOut(); forget(); window.location.hash = "#/login"; };
   return html`<div>
     <header class="topbar">
       <span class="brand">${t("appName")}</span>
@@ -95,7 +146,7 @@ function Shell({ route, onLang, children }) {
         ${EXTRA_PAGES.map((p) => html`<a href=${"#" + p.path} data-testid=${"nav-" + p.key}
             class=${route.startsWith(p.path) ? "active" : ""}>${p.label[getLang()]}</a>`)}
       </nav>
-      <main>${children}</main>
+      <main>${clinic.loading ? html`<${Status} state=${clinic} />` : children}</main>
     </div>
   </div>`;
 }
@@ -136,7 +187,10 @@ function Dashboard() {
         <${ChartBox} testid="chart-last-visit" config=${{
           type: "bar",
           data: { labels: ages.map((r) => r.label), datasets: [{ label: t("patientCount"), data: ages.map((r) => r.count), backgroundColor: "#0f766e" }] },
-          options: { plugins: { legend: { display: false } }, animation: false },
+          options: {
+            plugins: { legend: { display: false } }, animation: false,
+            scales: { x: { title: { display: true, text: t("daysAxis") } }, y: { beginAtZero: true, ticks: { precision: 0 } } },
+          },
         }} /></div>
       <div class="panel"><h2>${t("chartConditions")}</h2>
         <${ChartBox} testid="chart-conditions" config=${{
@@ -148,15 +202,17 @@ function Dashboard() {
   </div>`;
 }
 
-function usePager() {
-  const [stack, setStack] = useState([null]);
-  const cursor = stack[stack.length - 1];
+// Cursor paging: the API only knows "next", so the cursors already used are kept as a stack for
+// "previous". The stack is remembered under `name`, so coming back from a patient keeps the page.
+function usePager(name) {
+  const [stack, setStack] = useState(() => memory.get(name) || [null]);
+  const keep = (value) => { memory.set(name, value); setStack(value); };
   return {
-    cursor,
+    cursor: stack[stack.length - 1],
     page: stack.length,
-    next: (c) => setStack([...stack, c]),
-    prev: () => setStack(stack.slice(0, -1)),
-    reset: () => setStack([null]),
+    next: (c) => keep([...stack, c]),
+    prev: () => keep(stack.slice(0, -1)),
+    reset: () => keep([null]),
   };
 }
 
@@ -172,7 +228,7 @@ const qs = (params) => Object.entries(params).filter(([, v]) => v != null && v !
   .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
 
 function Patients() {
-  const pager = usePager();
+  const pager = usePager("patients");
   const state = useApi(`/patients?${qs({ limit: 20, cursor: pager.cursor })}`);
   return html`<div>
     <h1>${t("patients")}</h1>
@@ -180,10 +236,10 @@ function Patients() {
     ${state.data && html`<table data-testid="patients-table">
       <thead><tr><th>${t("name")}</th><th>${t("conditions")}</th><th>${t("department")}</th>
         <th>${t("lastVisit")}</th><th>${t("balance")}</th><th>${t("created")}</th></tr></thead>
-      <tbody>${state.data.items.map((p) => html`<tr class="clickable" data-testid="patient-row"
+      <tbody>${state.data.items.map((p) => html`<tr class="clickable" data-testid="patient-row" data-id=${p.patient_id}
           onClick=${() => { window.location.hash = `#/patients/${p.patient_id}`; }}>
         <td>${p.name_masked}</td><td>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</td>
-        <td>${p.department || "—"}</td><td>${p.last_visit_date || t("never")}</td>
+        <td>${p.department ? t(p.department) : "—"}</td><td>${p.last_visit_date ? fmtDate(p.last_visit_date) : t("never")}</td>
         <td>${fmtNumber(p.balance)}</td><td>${fmtDateTime(p.created_at)}</td></tr>`)}</tbody>
     </table>
     <${Pager} pager=${pager} nextCursor=${state.data.next_cursor} />`}
@@ -196,7 +252,7 @@ function Patient({ id }) {
   const { patient: p, consents, visits, checkins, ledger } = state.data;
   const sex = { F: t("sexF"), M: t("sexM"), U: t("sexU") }[p.sex] || "—";
   return html`<div>
-    <p><a href="#/patients">← ${t("back")}</a></p>
+    <p><a href="#/patients" data-testid="patient-back">← ${t("back")}</a></p>
     <h1 data-testid="patient-name">${p.name}</h1>
     <div class="grid2">
       <div class="panel"><h2>${t("profile")}</h2><dl class="profile">
@@ -205,7 +261,9 @@ function Patient({ id }) {
         <dt>${t("sex")}</dt><dd>${sex}</dd>
         <dt>${t("district")}</dt><dd>${p.district || "—"}</dd>
         <dt>${t("conditions")}</dt><dd>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</dd>
-        <dt>${t("personas")}</dt><dd>${p.persona_tags.join(", ") || "—"}</dd>
+        <dt>${t("department")}</dt><dd>${p.department ? t(p.department) : "—"}</dd>
+        <dt>${t("lastVisit")}</dt><dd data-testid="patient-last-visit">${p.last_visit_date ? fmtDate(p.last_visit_date) : t("never")}</dd>
+        <dt>${t("personas")}</dt><dd>${(p.persona_tags || []).join(", ") || "—"}</dd>
         <dt>${t("balance")}</dt><dd data-testid="patient-balance">${fmtNumber(p.balance)}</dd>
         <dt>${t("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
       </dl></div>
@@ -218,38 +276,42 @@ function Patient({ id }) {
     </div>
     <h2>${t("visits")}</h2>
     <table data-testid="visits-table"><thead><tr><th>${t("visitDate")}</th><th>${t("department")}</th><th>${t("nextDue")}</th><th>${t("onTime")}</th></tr></thead>
-      <tbody>${visits.map((v) => html`<tr data-testid="visit-row"><td>${v.visit_date}</td><td>${v.department}</td>
-        <td>${v.next_due_date || "—"}</td><td>${v.on_time ? "✓" : ""}</td></tr>`)}</tbody></table>
+      <tbody>${visits.map((v) => html`<tr data-testid="visit-row"><td>${fmtDate(v.visit_date)}</td><td>${t(v.department)}</td>
+        <td>${fmtDate(v.next_due_date)}</td><td>${v.on_time ? "✓" : ""}</td></tr>`)}</tbody></table>
     <h2>${t("checkins")}</h2>
     <table><thead><tr><th>${t("day")}</th><th>${t("type")}</th><th>${t("value")}</th><th>${t("counted")}</th></tr></thead>
-      <tbody>${checkins.map((c) => html`<tr><td>${c.local_date}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}</td>
+      <tbody>${checkins.map((c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}</td>
         <td>${c.counted ? "✓" : ""}</td></tr>`)}</tbody></table>
     <h2>${t("ledger")}</h2>
     <table><thead><tr><th>${t("at")}</th><th>${t("reason")}</th><th>${t("points")}</th></tr></thead>
-      <tbody>${ledger.map((e) => html`<tr><td>${fmtDateTime(e.at)}</td><td>${t(e.reason)}</td>
+      <tbody>${ledger.map((e) => html`<tr data-testid="ledger-row"><td>${fmtDateTime(e.at)}</td><td>${t(e.reason)}</td>
         <td class=${e.points < 0 ? "no" : "ok"}>${e.points > 0 ? "+" : ""}${e.points}</td></tr>`)}</tbody></table>
   </div>`;
 }
 
 function Segments() {
-  const clinic = useApi("/clinic");
-  const [query, setQuery] = useState(null);
-  const pager = usePager();
+  const clinic = useClinic();
+  const [query, setQuery] = useState(() => memory.get("segments:query") || null);
+  const pager = usePager("segments");
+  const conditions = clinic.data ? clinic.data.conditions : [];
   const submit = (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
+    const next = { condition: form.get("condition"), days: form.get("days") };
+    memory.set("segments:query", next);
     pager.reset();
-    setQuery({ condition: form.get("condition"), days: form.get("days") });
+    setQuery(next);
   };
   return html`<div>
     <h1>${t("segments")}</h1>
     <form class="form-row" onSubmit=${submit}>
       <label>${t("condition")}
-        <select name="condition" data-testid="segment-condition">
-          ${(clinic.data ? clinic.data.conditions : []).map((c) => html`<option value=${c}>${t(c)}</option>`)}
+        <select name="condition" data-testid="segment-condition" required>
+          ${conditions.map((c) => html`<option value=${c} selected=${query && query.condition === c}>${t(c)}</option>`)}
         </select></label>
-      <label>${t("days")}<input name="days" type="number" min="0" value="90" data-testid="segment-days" /></label>
-      <button type="submit" data-testid="segment-submit">${t("search")}</button>
+      <label>${t("days")}<input name="days" type="number" min="0" max="3650" step="1" required
+        value=${query ? query.days : "90"} data-testid="segment-days" /></label>
+      <button type="submit" disabled=${!conditions.length} data-testid="segment-submit">${t("search")}</button>
     </form>
     ${query && html`<${SegmentResult} query=${query} pager=${pager} />`}
   </div>`;
@@ -259,29 +321,32 @@ function SegmentResult({ query, pager }) {
   const state = useApi(`/segments/lapsed?${qs({ ...query, limit: 50, cursor: pager.cursor })}`);
   if (!state.data) return html`<${Status} state=${state} />`;
   return html`<div>
-    <p class="muted">${t("cutoff")}: ${state.data.cutoff}</p>
+    ${state.data.cutoff && html`<p class="muted" data-testid="segment-cutoff">${t("cutoff")}: ${fmtDate(state.data.cutoff)}</p>`}
     ${state.data.items.length === 0 ? html`<p class="muted" data-testid="segment-empty">${t("noRows")}</p>` : html`
     <table data-testid="segment-table"><thead><tr><th>${t("name")}</th><th>${t("lastVisit")}</th><th>${t("daysSince")}</th></tr></thead>
-      <tbody>${state.data.items.map((r) => html`<tr class="clickable" data-testid="segment-row"
+      <tbody>${state.data.items.map((r) => html`<tr class="clickable" data-testid="segment-row" data-id=${r.patient_id}
           onClick=${() => { window.location.hash = `#/patients/${r.patient_id}`; }}>
-        <td>${r.name_masked}</td><td>${r.last_visit_date || t("never")}</td><td>${r.days_since ?? "—"}</td></tr>`)}</tbody>
+        <td>${r.name_masked}</td><td>${r.last_visit_date ? fmtDate(r.last_visit_date) : t("never")}</td>
+        <td>${r.days_since == null ? "—" : fmtNumber(r.days_since)}</td></tr>`)}</tbody>
     </table>`}
     <${Pager} pager=${pager} nextCursor=${state.data.next_cursor} />
   </div>`;
 }
 
 function Reminders() {
-  const pager = usePager();
+  const pager = usePager("reminders");
   const state = useApi(`/reminders?${qs({ limit: 50, cursor: pager.cursor })}`);
   return html`<div>
     <h1>${t("reminders")}</h1>
     <${Status} state=${state} />
     ${state.data && html`<table data-testid="reminders-table">
-      <thead><tr><th>${t("rule")}</th><th>${t("condition")}</th><th>${t("anchorDate")}</th><th>${t("dueAt")}</th>
+      <thead><tr><th>${t("patient")}</th><th>${t("rule")}</th><th>${t("condition")}</th><th>${t("anchorDate")}</th><th>${t("dueAt")}</th>
         <th>${t("status")}</th><th>${t("processedAt")}</th><th>${t("channel")}</th></tr></thead>
       <tbody>${state.data.items.map((r) => html`<tr data-testid="reminder-row">
-        <td>${r.rule_id}</td><td>${t(r.condition)}</td><td>${r.anchor_date}</td><td>${fmtDateTime(r.due_at)}</td>
-        <td data-testid="reminder-status">${t(r.status)}</td><td>${fmtDateTime(r.processed_at)}</td><td>${r.channel || "—"}</td></tr>`)}</tbody>
+        <td><a href=${"#/patients/" + encodeURIComponent(r.patient_id)} class="mono"
+          data-testid="reminder-patient">${r.name_masked || r.patient_id}</a></td>
+        <td>${r.rule_id}</td><td>${t(r.condition)}</td><td>${fmtDate(r.anchor_date)}</td><td>${fmtDateTime(r.due_at)}</td>
+        <td data-testid="reminder-status">${t(r.status)}</td><td>${fmtDateTime(r.processed_at)}</td><td>${r.channel ? t(r.channel) : "—"}</td></tr>`)}</tbody>
     </table>
     <${Pager} pager=${pager} nextCursor=${state.data.next_cursor} />`}
   </div>`;
@@ -291,6 +356,7 @@ function App() {
   const route = useRoute();
   const [, setTick] = useState(0);
   const relabel = () => setTick((n) => n + 1);
+  if (route !== "/login") wantedRoute = route;
   if (!session() || route === "/login") {
     if (route !== "/login") window.location.hash = "#/login";
     return html`<${Login} onLang=${relabel} />`;

@@ -111,3 +111,17 @@ def mark_read(call):
 def inbox_row(item) -> dict:
     return {"message_id": item.message_id, "title": item.title, "body": item.body, "purpose": item.purpose,
             "created_at": item.created_at, "read_at": item.read_at}
+
+
+@route(bp, "/me/referral", roles=PATIENT, summary="The caller's invite code and mini-program share path")
+def referral(call):
+    from chalicelib.store import referrals
+
+    patient = _me(call)
+    code = referrals.ensure_code(patient)
+    path = f"pages/register/index?clinic={call.principal.clinic_id}&invite={code}"
+    from chalicelib.domain.rules import points_for
+    from chalicelib.store import clinics
+
+    reward = points_for(clinics.get(call.principal.clinic_id).earning_rules, "referral_registered")
+    return {"invite_code": code, "share_path": path, "reward_points": reward}

@@ -52,6 +52,7 @@ class PatientRecord(Strict):
     persona_tags: list[Literal[PERSONAS]] = Field(default_factory=list, max_length=3)  # type: ignore[valid-type]
     consents: Consents = Field(default_factory=dict)
     consent_version: str = Field(default="v1", min_length=1, max_length=20)
+    invite_code: str | None = Field(default=None, min_length=4, max_length=16, pattern=r"^[A-Za-z0-9]+$")
 
 
 class ConsentUpdate(Strict):

@@ -41,7 +41,12 @@ def compute(clinic_id: str) -> dict:
     ages: dict[str, int] = {label: 0 for *_, label in AGE_BUCKETS}
     ages["never"] = 0
     conditions: dict[str, int] = {}
+    new_since = (today - timedelta(days=90)).isoformat()
+    new_patients = referred = 0
     for row in reports.patient_rows(clinic_id):
+        if row["created_at"] and row["created_at"][:10] >= new_since:
+            new_patients += 1
+            referred += 1 if row["referred_by"] else 0
         totals["patients"] += 1
         totals["points_issued"] += row["earned_total"]
         totals["points_redeemed"] += row["redeemed_total"]
@@ -53,7 +58,9 @@ def compute(clinic_id: str) -> dict:
         for condition in row["conditions"]:
             conditions[condition] = conditions.get(condition, 0) + 1
     dues = reports.dues_between(clinic_id, (today - timedelta(days=90)).isoformat(), today.isoformat())
-    kpis = {**totals, "revisit_rate_30": revisit_rate(dues, today, 30), "revisit_rate_90": revisit_rate(dues, today, 90)}
+    kpis = {**totals, "revisit_rate_30": revisit_rate(dues, today, 30), "revisit_rate_90": revisit_rate(dues, today, 90),
+            "new_patients_90": new_patients,
+            "referral_share_90": round(referred / new_patients, 4) if new_patients else None}
     charts = {
         "last_visit_age": [{"bucket": label, "count": n} for label, n in ages.items()],
         "conditions": [{"condition": c, "count": n} for c, n in sorted(conditions.items(), key=lambda kv: -kv[1])],

@@ -398,8 +398,19 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     from chalicelib.services.visits import _met_due
     from chalicelib.store import keys
     from chalicelib.store import patients as store
-    from chalicelib.store.models import CheckInItem, UniqueItem, VisitItem
-    from chalicelib.store.points import ledger_entry_id_for_checkin, ledger_item
+    from chalicelib.domain import earning as payout_rules
+    from chalicelib.domain.clock import local_date
+    from chalicelib.store.earning import _expiry as counter_expiry
+    from chalicelib.store.models import (
+        BoardEntryItem,
+        CheckInItem,
+        DayMarkItem,
+        LimitCounterItem,
+        PointsLotItem,
+        UniqueItem,
+        VisitItem,
+    )
+    from chalicelib.store.points import day_mark_sk, ledger_entry_id_for_checkin, ledger_item
     from chalicelib.store.visits import due_item
 
     clinic_id, patient_id = plan.clinic_id, plan.patient_id
@@ -426,11 +437,35 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     dues: dict[str, object] = {}
     ledger: set[str] = set()
 
-    def credit(points: int) -> None:
+    lots: dict[str, int] = {}
+    board: dict[str, int] = {}
+    counters: dict[str, tuple[int, int]] = {}  # sort key -> (count, expires_at)
+
+    def credit(points: int, rule: str | None = None, moment: datetime | None = None) -> None:
+        """Balance, lot and board as the payout's transaction leaves them (see store.earning)."""
         nonlocal balance, earned
         balance += points
         if points > 0:
             earned += points
+        if points > 0 and moment is not None:
+            day = local_date(moment, plan.tz)
+            expires = payout_rules.expires_on(day, payout_rules.DEFAULT_EXPIRY_MONTHS).isoformat()
+            lots[expires] = lots.get(expires, 0) + points
+            if rule in payout_rules.BOARD_RULES:
+                month = payout_rules.month_key(day)
+                board[month] = board.get(month, 0) + points
+
+    def within_limits(rule: str, moment: datetime) -> bool:
+        """Count one payout against the rule's default limits; False (and nothing counted) when one is full."""
+        day = local_date(moment, plan.tz)
+        limits = payout_rules.limits_for(None, rule)
+        keys_ = {period: f"LIMIT#{rule}#{payout_rules.period_key(period, day)}" for period in limits}
+        if any(counters.get(sk, (0, 0))[0] >= limits[period] for period, sk in keys_.items()):
+            return False
+        for period, sk in keys_.items():
+            counters[sk] = (counters.get(sk, (0, 0))[0] + 1,
+                            counter_expiry(payout_rules.period_end(period, day), plan.tz))
+        return True
 
     for event in sorted(plan.events, key=lambda e: e.at):
         at = iso(event.at)
@@ -452,7 +487,7 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
                 if points:
                     items.append(ledger_item(patient.pk, f"revisit:{visit_id}", points, "revisit_on_time", at,
                                              visit_id))
-                    credit(points)
+                    credit(points, "revisit_on_time", event.at)
             if met is not None:
                 met.status, met.met_on = status, day
             if next_due:
@@ -466,22 +501,36 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
                                      type=event.type, value=event.value, local_date=day,
                                      client_time=iso(event.client_time), received_at=at, counted=counted))
             if counted:
+                items.append(DayMarkItem(patient.pk, day_mark_sk(event.type, day), checkin_id=checkin_id))
                 points = points_for(rules, "checkin")
                 if points:
                     items.append(ledger_item(patient.pk, entry_id, points, "checkin", at, checkin_id))
-                    ledger.add(entry_id)
-                credit(points)
+                    credit(points, "checkin", event.at)
+                ledger.add(entry_id)
                 last_checkin = day
         elif event.kind == "share":
             entry_id = "share:" + hashlib.sha256(event.share_ref.encode()).hexdigest()[:24]
             if entry_id in ledger:
                 continue
             points = points_for(rules, "share")
+            if not within_limits("share", event.at):
+                continue
             items.append(ledger_item(patient.pk, entry_id, points, "share", at, None))
             ledger.add(entry_id)
-            credit(points)
+            credit(points, "share", event.at)
 
     items += list(dues.values())
+    for expires, remaining in lots.items():
+        items.append(PointsLotItem(patient.pk, f"LOT#{expires}", patient_id=patient_id, expires_on=expires,
+                                   remaining=remaining, gsi1pk=keys.lot_expiry_pk(clinic_id),
+                                   gsi1sk=f"{expires}#{patient_id}"))
+    shard = payout_rules.shard_of(patient_id)
+    for month, score in board.items():
+        items.append(BoardEntryItem(patient.pk, f"LB#{month}", patient_id=patient_id, month=month, score=score,
+                                    name_masked=patient.name_masked, gsi1pk=keys.board_pk(clinic_id, month, shard),
+                                    gsi1sk=payout_rules.score_sort(score, patient_id)))
+    for sk, (count, expires_at) in counters.items():
+        items.append(LimitCounterItem(patient.pk, sk, count=count, expires_at=expires_at))
     patient.visit_count, patient.balance, patient.earned_total = visit_count, balance, earned
     patient.last_visit_date, patient.revisit_due_date, patient.last_checkin_date = last_visit, revisit_due, last_checkin
     items += store.condition_items(patient)

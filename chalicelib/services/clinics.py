@@ -8,11 +8,13 @@ from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso, zone
 from chalicelib.domain.rules import CONDITIONS, DEFAULT_RECALL_RULES
 from chalicelib.errors import BadRequest
+from chalicelib.services import challenges
 from chalicelib.store import clinics
 
 DEFAULT_REWARDS = (
     ("teeth-cleaning", "洗牙一次", "Teeth cleaning", 100),
     ("child-fluoride", "儿童涂氟一次", "Child fluoride treatment", 100),
+    ("family-cleaning-card", "家庭洁牙卡（邀请家人同享）", "Family cleaning card (share with family)", 300),
 )
 
 
@@ -30,4 +32,5 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
     for rule in DEFAULT_RECALL_RULES:
         if rule.condition in conditions:
             clinics.put_recall_rule(clinic_id, rule)
+    challenges.create_defaults(clinic_id, conditions, tz)
     return item

@@ -49,10 +49,36 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
         conditions=sorted(set(data.conditions)), department=data.department,
         persona_tags=sorted(set(data.persona_tags)), consents=consents,
     )
-    patients.create(item, openid_hash, consents)
+    referral = _referral(clinic, item, getattr(data, "invite_code", None), now)
+    item.referred_by = referral.referrer.patient_id if referral else None
+    patients.create(item, openid_hash, consents, referral)
     count("PatientsRegistered")
     logger.info("patient registered", extra={"patient_id": patient_id})
     return item
+
+
+def _referral(clinic, new_patient: PatientItem, code: str | None, now: str):
+    """The referrer's reward for a registration with an invite code (None without a code)."""
+    if not code:
+        return None
+    from chalicelib.domain.clock import local_date
+    from chalicelib.domain.rules import points_for
+    from chalicelib.store import earning as payouts
+    from chalicelib.store import referrals
+    from chalicelib.store.points import read_board
+
+    referrer_id = referrals.owner_of(new_patient.clinic_id, code)
+    if referrer_id is None:
+        raise BadRequest("unknown invite code", code="unknown_invite_code", field="invite_code")
+    referrer = patients.get(new_patient.clinic_id, referrer_id, consistent=True)
+    if referrer.phone_hash == new_patient.phone_hash or (
+            new_patient.openid_hash and referrer.openid_hash == new_patient.openid_hash):
+        raise BadRequest("a patient cannot refer themselves", code="self_referral", field="invite_code")
+    amount = points_for(clinic.earning_rules, "referral_registered")
+    today = local_date(clock.now(), clinic.tz)
+    board = read_board(*payouts.board_key(new_patient.clinic_id, referrer_id, today))
+    earning = payouts.plan(clinic, referrer, "referral_registered", amount, today, board)
+    return referrals.Referral(referrer=referrer, points=amount, at=now, earning=earning)
 
 
 def own_patient(clinic_id: str, patient_id: str) -> PatientItem:

@@ -40,7 +40,7 @@ class CheckInContext:
 Evaluator = Callable[[CheckInContext], list[Effect]]
 
 # Evaluators run in this order, named "module:function" and imported on first use.
-EVALUATORS: list[str] = []
+EVALUATORS: list[str] = ["chalicelib.services.challenges:on_checkin"]
 
 
 def _resolve(name: str) -> Evaluator:

@@ -25,6 +25,14 @@ def openid_pk(clinic_id: str, openid_hash: str) -> str:
     return f"{clinic_id}#WX#{openid_hash}"
 
 
+def invite_pk(clinic_id: str, code: str) -> str:
+    return f"{clinic_id}#INVITE#{code}"
+
+
+def referred_phone_pk(clinic_id: str, phone_hash: str) -> str:
+    return f"{clinic_id}#REFPHONE#{phone_hash}"
+
+
 def patients_list_pk(clinic_id: str) -> str:
     return f"{clinic_id}#PATIENTS"
 

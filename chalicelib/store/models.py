@@ -101,6 +101,8 @@ class PatientItem(Base):
     last_checkin_date = UnicodeAttribute(null=True)
     reminders_received = NumberAttribute(default=0)
     board_hidden = BooleanAttribute(default=False)  # the patient chose not to appear on leaderboards
+    invite_code = UnicodeAttribute(null=True)  # the patient's own code for inviting others
+    referred_by = UnicodeAttribute(null=True)  # the patient whose code brought this one
     created_at = UnicodeAttribute()
 
 
@@ -370,7 +372,7 @@ class VoucherItem(Base):
 
 
 class VoucherCodeItem(Base):
-    """pk=<clinic>#VCODE#<code> sk=VOUCHER: finds a voucher by its code at the clinic's desk."""
+    """pk=<clinic>#VCODE#<code> sk=VCODE: finds a voucher by its code at the clinic's desk."""
 
     patient_id = UnicodeAttribute()
     voucher_id = UnicodeAttribute()

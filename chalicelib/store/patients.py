@@ -46,11 +46,19 @@ def consent_log_items(patient_pk: str, changes: dict[str, dict]) -> list[Consent
     ]
 
 
-def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict]) -> None:
-    """Write the record, its uniqueness claims, condition index entries and consent log in one transaction."""
+def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict], referral=None) -> None:
+    """Write the record, its uniqueness claims, condition index entries and consent log in one transaction.
+
+    With `referral` (chalicelib.store.referrals.Referral) the referrer's reward joins the same
+    transaction; a phone that was referred before earns nobody a second reward.
+    """
     clinic_id = patient.clinic_id
     try:
         with db.transaction() as txn:
+            if referral is not None:
+                from chalicelib.store import referrals
+
+                referrals.add_reward(txn, patient, referral)
             txn.save(patient, condition=PatientItem.pk.does_not_exist())
             txn.save(UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), "UNIQUE", patient_id=patient.patient_id),
                      condition=UniqueItem.pk.does_not_exist(), label="phone")
@@ -62,6 +70,10 @@ def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, di
             for item in consent_log_items(patient.pk, consents):
                 txn.save(item)
     except db.Cancelled as exc:
+        if referral is not None and (exc.conditional("referred_phone") or exc.conditional("referral")
+                                     or exc.conditional("board") or exc.conditional("referrer")):
+            patient.referred_by = None
+            return create(patient, openid_hash, consents, None)  # registered, but this phone earns no reward
         if exc.conditional("openid"):
             raise Conflict("this WeChat account already has a record", code="already_registered") from exc
         if exc.conditional("phone"):
@@ -125,6 +137,11 @@ def erase(patient: PatientItem) -> int:
 
     table = settings().table_name
     targets = [(item["pk"]["S"], item["sk"]["S"]) for item in raw]
+    # a voucher's code entry lives under the clinic, outside the patient's partition
+    from chalicelib.store.challenges import CODE_SK, VOUCHER
+
+    targets += [(keys.voucher_code_pk(patient.clinic_id, item["code"]["S"]), CODE_SK) for item in raw
+                if item["sk"]["S"].startswith(VOUCHER) and "code" in item]
     targets.append((keys.phone_pk(patient.clinic_id, patient.phone_hash), "UNIQUE"))
     if patient.openid_hash:
         targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), "UNIQUE"))

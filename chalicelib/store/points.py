@@ -139,6 +139,9 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
                     earning.limits = {}
                 elif exc.conditional("board") and earning is not None:
                     earning.board = read_board(*payouts.board_key(patient.clinic_id, patient.patient_id, earning.day))
+                elif any(e.label in exc.failed for e in effects):
+                    # a twin check-in moved the same streak or task first: this one's view is stale
+                    raise Conflict("this check-in raced another one, send it again", code="try_again") from exc
                 else:
                     raise
                 if idem is not None:

@@ -10,7 +10,7 @@ from chalicelib.store import db, keys
 from chalicelib.store.models import ConditionItem, KpiItem, PatientItem, RevisitDueItem, bind
 
 _ROW_ATTRIBUTES = ("patient_id", "conditions", "last_visit_date", "last_checkin_date", "earned_total",
-                   "redeemed_total", "reminders_received")
+                   "redeemed_total", "reminders_received", "created_at", "referred_by")
 
 
 def patient_rows(clinic_id: str) -> Iterator[dict]:
@@ -25,6 +25,8 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
             "earned_total": int(item.earned_total or 0),
             "redeemed_total": int(item.redeemed_total or 0),
             "reminders_received": int(item.reminders_received or 0),
+            "created_at": item.created_at,
+            "referred_by": item.referred_by,
         }
 
 

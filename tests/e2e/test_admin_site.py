@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
@@ -32,56 +34,100 @@ def page(browser):
     context.close()
 
 
-def sign_in(page, stack, username=None, password=None):
-    page.goto(stack.site_url + "/#/login")
+def sign_in(page, stack, username=None, password=None, goto=True):
+    if goto:
+        page.goto(stack.site_url + "/#/login")
     page.get_by_test_id("login-username").fill(username or stack.admin_username)
     page.get_by_test_id("login-password").fill(password or stack.admin_password)
     page.get_by_test_id("login-submit").click()
 
 
+def number(text: str) -> int:
+    """A figure as the zh-CN or en page shows it ("1,269")."""
+    return int(re.sub(r"[^\d-]", "", text))
+
+
 def test_walk_through(page, local_stack, tmp_path):
-    expect = playwright_api.expect
     # a wrong password shows the API's message and stays on the sign-in page
     sign_in(page, local_stack, password="Wrong-password-1")
     expect(page.get_by_test_id("login-error")).to_be_visible()
+    assert page.get_by_test_id("login-error").inner_text().strip()
     assert "#/login" in page.url
+    expect(page.get_by_test_id("login-password")).to_be_visible()
 
-    sign_in(page, local_stack)
+    sign_in(page, local_stack, goto=False)
+    expect(page).to_have_url(re.compile(r"#/dashboard$"))
+    expect(page.get_by_test_id("clinic-name")).not_to_be_empty()
     expect(page.get_by_test_id("kpi-patients")).not_to_have_text("—")
-    patients = int(page.get_by_test_id("kpi-patients").inner_text().replace(",", ""))
-    assert patients >= 60
+    assert number(page.get_by_test_id("kpi-patients").inner_text()) >= 60
+    expect(page.get_by_test_id("kpi-revisit-30")).to_have_text(re.compile(r"^(\d+(\.\d)?%|—)$"))
     assert page.get_by_test_id("nav-dashboard").inner_text() == "数据概览"
     canvas = page.get_by_test_id("chart-last-visit")
     expect(canvas).to_be_visible()
     box = canvas.bounding_box()
     assert box["width"] > 100 and box["height"] > 50
-    # the chart really drew something: some canvas pixels are not transparent
+    # the chart really drew bars: many canvas pixels are painted in the bar colour
     painted = page.evaluate("""() => {
         const c = document.querySelector('[data-testid=chart-last-visit]');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
+        let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 15 && d[i+1] === 118 && d[i+2] === 110) n++;
+        return n; }""")
     assert painted > 500
     # a picture for a person to look at: REVISIT_SCREENSHOT_DIR keeps it beyond the test run
     shots = Path(os.environ.get("REVISIT_SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+    assert (shots / "dashboard.png").stat().st_size > 10_000
 
-    # English and back
+    # English, kept across a reload, and back to Chinese
     page.get_by_test_id("lang-switch").click()
     expect(page.get_by_test_id("nav-dashboard")).to_have_text("Dashboard")
+    expect(page.get_by_test_id("signout")).to_have_text("Sign out")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.reload()
+    expect(page.get_by_test_id("nav-patients")).to_have_text("Patients")
     page.get_by_test_id("lang-switch").click()
     expect(page.get_by_test_id("nav-dashboard")).to_have_text("数据概览")
+    expect(page.get_by_test_id("signout")).to_have_text("退出")
 
-    # patient list, next page, a patient's page
+    # patient list: next page, previous page, next again
     page.get_by_test_id("nav-patients").click()
-    expect(page.get_by_test_id("patient-row")).to_have_count(20)
-    first_page = page.get_by_test_id("patient-row").first.inner_text()
+    rows = page.get_by_test_id("patient-row")
+    expect(rows).to_have_count(20)
+    first_page = rows.first.get_attribute("data-id")
     page.get_by_test_id("page-next").click()
     expect(page.get_by_test_id("page-number")).to_contain_text("2")
-    expect(page.get_by_test_id("patient-row").first).not_to_have_text(first_page)
-    page.get_by_test_id("patient-row").first.click()
+    expect(rows.first).not_to_have_attribute("data-id", first_page)
+    second_page = rows.first.get_attribute("data-id")
+    assert first_page not in rows.evaluate_all("rs => rs.map(r => r.dataset.id)")
+    page.get_by_test_id("page-prev").click()
+    expect(page.get_by_test_id("page-number")).to_contain_text("1")
+    expect(rows.first).to_have_attribute("data-id", first_page)
+    page.get_by_test_id("page-next").click()
+    expect(rows.first).to_have_attribute("data-id", second_page)
+
+    # a patient who has been seen: profile, consent per purpose, visits
+    seen = rows.filter(has_not_text="从未就诊").first
+    patient_id = seen.get_attribute("data-id")
+    seen.click()
+    expect(page).to_have_url(re.compile(r"#/patients/" + re.escape(patient_id) + "$"))
     expect(page.get_by_test_id("patient-name")).not_to_be_empty()
-    expect(page.get_by_test_id("consent-service")).to_be_visible()
+    assert "*" not in page.get_by_test_id("patient-name").inner_text()  # the full name, on this page only
     assert "****" in page.get_by_test_id("patient-phone").inner_text()
+    expect(page.get_by_test_id("consent-service")).to_be_visible()
+    expect(page.get_by_test_id("consent-marketing")).to_be_visible()
+    expect(page.get_by_test_id("consent-service")).to_contain_text(re.compile("已同意|未同意"))
+    expect(page.get_by_test_id("visit-row").first).to_be_visible()
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page.get_by_test_id("visit-row").first.inner_text())
+    # back to the list: still on the second page
+    page.get_by_test_id("patient-back").click()
+    expect(page.get_by_test_id("page-number")).to_contain_text("2")
+    expect(rows.first).to_have_attribute("data-id", second_page)
+    # the side nav starts the list afresh
+    page.get_by_test_id("nav-dashboard").click()
+    page.get_by_test_id("nav-patients").click()
+    expect(page.get_by_test_id("page-number")).to_contain_text("1")
+    expect(rows.first).to_have_attribute("data-id", first_page)
 
     # segment query: eczema patients without a visit for 90 days
     page.get_by_test_id("nav-segments").click()
@@ -89,13 +135,39 @@ def test_walk_through(page, local_stack, tmp_path):
     page.get_by_test_id("segment-days").fill("90")
     page.get_by_test_id("segment-submit").click()
     expect(page.get_by_test_id("segment-row").first).to_be_visible()
+    for row in page.get_by_test_id("segment-row").all():
+        days_since = row.locator("td").nth(2).inner_text()
+        assert days_since == "—" or number(days_since) >= 90, row.inner_text()
+    # a lapsed patient's page, and the browser's back button returns to the same result
+    lapsed = page.get_by_test_id("segment-row").first.get_attribute("data-id")
+    page.get_by_test_id("segment-row").first.click()
+    expect(page).to_have_url(re.compile(r"#/patients/" + re.escape(lapsed) + "$"))
+    expect(page.get_by_test_id("patient-name")).not_to_be_empty()
+    page.go_back()
+    expect(page.get_by_test_id("segment-row").first).to_have_attribute("data-id", lapsed)
+    expect(page.get_by_test_id("segment-condition")).to_have_value("eczema")
+    expect(page.get_by_test_id("segment-days")).to_have_value("90")
 
     # the reminder log shows the reminders the schedule sent
     page.get_by_test_id("nav-reminders").click()
+    expect(page.get_by_test_id("reminders-table")).to_be_visible()
     expect(page.get_by_test_id("reminder-row").first).to_be_visible()
+    statuses = page.get_by_test_id("reminder-status").all_inner_texts()
+    assert "已发送" in statuses, statuses
+    # each entry leads to its patient
+    reminded = page.get_by_test_id("reminder-patient").first.get_attribute("href")
+    assert reminded.startswith("#/patients/")
+    page.get_by_test_id("reminder-patient").first.click()
+    expect(page).to_have_url(re.compile(re.escape(reminded) + "$"))
+    expect(page.get_by_test_id("patient-name")).not_to_be_empty()
+    expect(page.get_by_test_id("consent-service")).to_contain_text("已同意")  # it was sent: service consent
 
+    # sign-out forgets the session: the dashboard asks for a sign-in again
     page.get_by_test_id("signout").click()
     expect(page.get_by_test_id("login-submit")).to_be_visible()
+    page.goto(local_stack.site_url + "/#/dashboard")
+    expect(page.get_by_test_id("login-submit")).to_be_visible()
+    assert "#/login" in page.url
 
 
 def test_an_invalid_session_returns_to_sign_in(page, local_stack):
@@ -103,15 +175,31 @@ def test_an_invalid_session_returns_to_sign_in(page, local_stack):
     page.evaluate("""() => sessionStorage.setItem('revisit.session', JSON.stringify(
         {idToken: 'garbage', expiresAt: Date.now() + 3600000, clinicId: 'demo-dental'}))""")
     page.goto(local_stack.site_url + "/#/patients")
-    expect = playwright_api.expect
     expect(page.get_by_test_id("login-submit")).to_be_visible()
     assert "#/login" in page.url
+    assert page.evaluate("sessionStorage.getItem('revisit.session')") is None
+    # signing in again lands where the person was going
+    sign_in(page, local_stack, goto=False)
+    expect(page).to_have_url(re.compile(r"#/patients$"))
+    expect(page.get_by_test_id("patient-row").first).to_be_visible()
+
+
+def test_staff_sign_in_sees_the_clinic(page, local_stack):
+    sign_in(page, local_stack, local_stack.staff_username, local_stack.staff_password)
+    expect(page.get_by_test_id("kpi-patients")).not_to_have_text("—")
+    page.get_by_test_id("nav-reminders").click()
+    expect(page.get_by_test_id("reminders-table")).to_be_visible()
 
 
 def test_staff_of_another_clinic_sees_only_their_clinic(page, local_stack):
-    sign_in(page, local_stack, local_stack.other_clinic_admin_username, local_stack.other_clinic_admin_password)
-    expect = playwright_api.expect
+    sign_in(page, local_stack)
     expect(page.get_by_test_id("clinic-name")).not_to_be_empty()
-    assert "齿护" not in page.get_by_test_id("clinic-name").inner_text()
+    demo_clinic = page.get_by_test_id("clinic-name").inner_text()
+    page.get_by_test_id("signout").click()
+
+    sign_in(page, local_stack, local_stack.other_clinic_admin_username, local_stack.other_clinic_admin_password,
+            goto=False)
+    expect(page.get_by_test_id("clinic-name")).not_to_be_empty()
+    assert page.get_by_test_id("clinic-name").inner_text() != demo_clinic
     page.get_by_test_id("nav-patients").click()
     expect(page.get_by_test_id("patients-table")).to_be_visible()

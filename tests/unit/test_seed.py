@@ -169,6 +169,8 @@ def _dump(clinic_id: str, plan) -> dict:
             item.pop("checkin_id")
         if sk.startswith("LEDGER#checkin:"):
             item.pop("ref")
+        if sk.startswith("DAYMARK#"):
+            item.pop("checkin_id")  # names the random check-in id too
         for name in ("name_enc", "phone_enc"):
             if name in item:
                 item[name] = {"clear": crypto.decrypt(key, clinic_id, item[name]["S"])}

@@ -1,0 +1,79 @@
+"""Invite codes and referral rewards (the dental chain's family card scenario, S9).
+
+Each patient may ask for an invite code (a lookup item under the clinic maps it back). A new
+patient who registers with it earns the referrer the clinic's `referral_registered` points, once,
+in the registration's own transaction: the ledger entry id is derived from the new patient, and
+a marker per referred phone (a keyed hash) keeps a phone from being referred twice, even after
+the first record was erased.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.store import db, keys
+from chalicelib.store.models import LedgerItem, PatientItem, UniqueItem, bind
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+
+
+@dataclass
+class Referral:
+    referrer: PatientItem
+    points: int
+    at: str
+    earning: object  # chalicelib.store.earning.Earning for the referrer
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(8))
+
+
+def ensure_code(patient: PatientItem) -> str:
+    """The patient's invite code, created on first request (a lookup item claims it under the clinic)."""
+    if patient.invite_code:
+        return patient.invite_code
+    for _ in range(5):
+        code = new_code()
+        try:
+            with db.transaction() as txn:
+                txn.save(UniqueItem(keys.invite_pk(patient.clinic_id, code), "UNIQUE", patient_id=patient.patient_id),
+                         condition=UniqueItem.pk.does_not_exist(), label="code")
+                txn.update(patient, actions=[PatientItem.invite_code.set(code)],
+                           condition=PatientItem.invite_code.does_not_exist(), label="patient")
+            return code
+        except db.Cancelled as exc:
+            if exc.conditional("patient"):
+                bind()
+                return PatientItem.get(patient.pk, "PROFILE", consistent_read=True).invite_code
+            if not exc.conditional("code"):
+                raise
+    raise RuntimeError("could not find a free invite code")
+
+
+def owner_of(clinic_id: str, code: str) -> str | None:
+    bind()
+    try:
+        return UniqueItem.get(keys.invite_pk(clinic_id, code.strip().upper()), "UNIQUE").patient_id
+    except DoesNotExist:
+        return None
+
+
+def add_reward(txn, new_patient: PatientItem, referral: Referral) -> None:
+    from chalicelib.store import earning as payouts
+    from chalicelib.store.points import credit_actions, ledger_item
+
+    referrer = referral.referrer
+    txn.save(UniqueItem(keys.referred_phone_pk(new_patient.clinic_id, new_patient.phone_hash), "REFERRED",
+                        patient_id=referrer.patient_id),
+             condition=UniqueItem.pk.does_not_exist(), label="referred_phone")
+    txn.save(ledger_item(referrer.pk, f"referral:{new_patient.patient_id}", referral.points, "referral_registered",
+                         referral.at, new_patient.patient_id),
+             condition=LedgerItem.sk.does_not_exist(), label="referral")
+    txn.update(referrer, actions=credit_actions(referral.points), condition=PatientItem.pk.exists(), label="referrer")
+    payouts.add(txn, referrer, referral.earning)
+
+
