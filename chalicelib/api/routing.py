@@ -53,6 +53,13 @@ class Call:
     raw_body: bytes
     headers: dict
 
+    def text(self) -> str:
+        """The body as UTF-8 text (an uploaded CSV file)."""
+        try:
+            return self.raw_body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest("the file must be UTF-8 text", code="invalid_encoding") from exc
+
 
 def _json_response(status: int, body: Any, headers: dict | None = None) -> Response:
     return Response(

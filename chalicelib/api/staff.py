@@ -77,11 +77,7 @@ def record_visit(call):
 @route(bp, "/visits/import", methods=("POST",), roles=STAFF, content_types=("text/csv", "text/plain"),
        summary="Import visits from a hospital CSV export; bad rows are reported by line, good rows kept")
 def import_visits(call):
-    try:
-        text = call.raw_body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequest("the file must be UTF-8 text", code="invalid_encoding") from exc
-    return visits.import_csv(call.principal.clinic_id, text, call.principal.username)
+    return visits.import_csv(call.principal.clinic_id, call.text(), call.principal.username)
 
 
 @route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body="RemissionBody",

@@ -41,25 +41,35 @@ def _day(text: str) -> date:
     return date.fromisoformat(text.strip())
 
 
-def parse_visits(text: str, departments: tuple[str, ...]) -> tuple[list[VisitRow], list[RowError]]:
+def patient_rows(text: str, required: set[str], errors: list[RowError]):
+    """(line, row) for each data row naming a patient (`patient_id` or `phone`), cells stripped.
+
+    Rows without a patient and rows past MAX_ROWS are reported into `errors`; a file without
+    the required columns raises ValueError.
+    """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     headers = {h.strip() for h in (reader.fieldnames or [])}
-    missing = {"visit_date", "department"} - headers
+    missing = required - headers
     if missing or not ({"patient_id", "phone"} & headers):
         need = sorted(missing) or ["patient_id or phone"]
         raise ValueError(f"missing columns: {', '.join(need)}")
-    rows: list[VisitRow] = []
-    errors: list[RowError] = []
     for index, raw in enumerate(reader):
         line = index + 2  # the header is line 1
         if index >= MAX_ROWS:
             errors.append(RowError(line, "too_many_rows", f"at most {MAX_ROWS} rows per file"))
             break
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
-        patient_id, phone = row.get("patient_id") or None, row.get("phone") or None
-        if not patient_id and not phone:
+        if not row.get("patient_id") and not row.get("phone"):
             errors.append(RowError(line, "missing_patient", "patient_id or phone is required", "patient_id"))
             continue
+        yield line, row
+
+
+def parse_visits(text: str, departments: tuple[str, ...]) -> tuple[list[VisitRow], list[RowError]]:
+    rows: list[VisitRow] = []
+    errors: list[RowError] = []
+    for line, row in patient_rows(text, {"visit_date", "department"}, errors):
+        patient_id, phone = row.get("patient_id") or None, row.get("phone") or None
         try:
             visit_day = _day(row.get("visit_date", ""))
         except ValueError:

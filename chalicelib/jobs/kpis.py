@@ -34,6 +34,31 @@ def revisit_rate(dues: list[dict], today: date, days: int) -> float | None:
     return round(met / len(window), 4)
 
 
+RECHECK_DUE_DAYS = 365  # an annual check-up is due a year after the last one
+RECHECK_GRACE_DAYS = 90  # and counts as kept up to three months late
+
+
+def recheck_rate(exam_days: list[list[str]], today: date) -> float | None:
+    """Share of patients whose annual re-check fell due in the last three months and who came.
+
+    The cohort: patients with an exam 12 to 15 months ago (their re-check is due or overdue now,
+    the grace ended at most today); kept: another exam 10 to 15 months after that one.
+    """
+    first = (today - timedelta(days=RECHECK_DUE_DAYS + RECHECK_GRACE_DAYS)).isoformat()
+    last = (today - timedelta(days=RECHECK_DUE_DAYS)).isoformat()
+    due = kept = 0
+    for days in exam_days:
+        anchors = sorted(d for d in days if first <= d <= last)
+        if not anchors:
+            continue
+        due += 1
+        anchor = date.fromisoformat(anchors[0])
+        early = (anchor + timedelta(days=300)).isoformat()
+        late = (anchor + timedelta(days=RECHECK_DUE_DAYS + RECHECK_GRACE_DAYS)).isoformat()
+        kept += any(early <= d <= late for d in days)
+    return round(kept / due, 4) if due else None
+
+
 def compute(clinic_id: str) -> dict:
     clinic = clinics.get(clinic_id)
     today = local_date(clock.now(), clinic.tz)
@@ -43,7 +68,10 @@ def compute(clinic_id: str) -> dict:
     conditions: dict[str, int] = {}
     new_since = (today - timedelta(days=90)).isoformat()
     new_patients = referred = 0
+    exam_days: list[list[str]] = []
     for row in reports.patient_rows(clinic_id):
+        if row["exam_days"]:
+            exam_days.append(row["exam_days"])
         if row["created_at"] and row["created_at"][:10] >= new_since:
             new_patients += 1
             referred += 1 if row["referred_by"] else 0
@@ -60,7 +88,8 @@ def compute(clinic_id: str) -> dict:
     dues = reports.dues_between(clinic_id, (today - timedelta(days=90)).isoformat(), today.isoformat())
     kpis = {**totals, "revisit_rate_30": revisit_rate(dues, today, 30), "revisit_rate_90": revisit_rate(dues, today, 90),
             "new_patients_90": new_patients,
-            "referral_share_90": round(referred / new_patients, 4) if new_patients else None}
+            "referral_share_90": round(referred / new_patients, 4) if new_patients else None,
+            "annual_recheck_rate": recheck_rate(exam_days, today)}
     charts = {
         "last_visit_age": [{"bucket": label, "count": n} for label, n in ages.items()],
         "conditions": [{"condition": c, "count": n} for c, n in sorted(conditions.items(), key=lambda kv: -kv[1])],

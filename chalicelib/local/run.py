@@ -45,8 +45,9 @@ PER_RUN_SETTINGS = (
 )
 
 
-class Stop(Exception):
-    """SIGTERM, handled like Ctrl-C."""
+class Stop(BaseException):
+    """SIGTERM, handled like Ctrl-C. A BaseException, like KeyboardInterrupt, so that no
+    `except Exception` in a job (or a library it calls) can swallow the request to stop."""
 
 
 # -- where things live ----------------------------------------------------------------------------

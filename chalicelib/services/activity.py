@@ -39,7 +39,7 @@ def check_in(principal, data, idem=None) -> dict:
     )
 
     effects = []
-    if item.counted and progress.EVALUATORS:
+    if progress.EVALUATORS:
         context = progress.CheckInContext(clinic, patient, item, now,
                                           progress.read_progress(principal.clinic_id, principal.patient_id))
         effects = progress.evaluate(context)
@@ -54,7 +54,9 @@ def check_in(principal, data, idem=None) -> dict:
         }
         if limited:
             answer["limit_reached"] = limited
-        for effect in effects if counted else ():
+        for effect in effects:
+            if not (counted or effect.on_repeat):
+                continue
             for key, value in effect.reply.items():
                 answer.setdefault(key, []).append(value)
         return answer

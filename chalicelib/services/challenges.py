@@ -235,6 +235,8 @@ def on_checkin(context) -> list:
     from chalicelib.services.progress import Effect
 
     checkin = context.checkin
+    if not checkin.counted:
+        return []  # a streak counts days: the day's first check-in of the type already moved it
     day = date.fromisoformat(checkin.local_date)
     tz = context.clinic.tz
     today = local_date(context.now, tz)

@@ -1,4 +1,4 @@
-"""Setting up a clinic (tenant): its data key, default rewards and recall rules."""
+"""Setting up a clinic (tenant): its data key, default rewards, recall rules, challenges and task rules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso, zone
 from chalicelib.domain.rules import CONDITIONS, DEFAULT_RECALL_RULES
 from chalicelib.errors import BadRequest
-from chalicelib.services import challenges
+from chalicelib.services import challenges, tasks
 from chalicelib.store import clinics
 
 DEFAULT_REWARDS = (
@@ -33,4 +33,5 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
         if rule.condition in conditions:
             clinics.put_recall_rule(clinic_id, rule)
     challenges.create_defaults(clinic_id, conditions, tz)
+    tasks.create_defaults(clinic_id)
     return item

@@ -26,13 +26,16 @@ class Effect:
     condition: Any = None
     points: int = 0  # points this effect credits (its ledger entry is another Effect)
     reply: dict = field(default_factory=dict)  # merged into the check-in's answer
+    # also written when the check-in is not the day's first of its type (a task counting the
+    # day's best steps); such effects never carry points
+    on_repeat: bool = False
 
 
 @dataclass
 class CheckInContext:
     clinic: Any  # ClinicItem
     patient: Any  # PatientItem
-    checkin: Any  # CheckInItem, counted or not
+    checkin: Any  # CheckInItem; `counted` says whether it is the day's first of its type
     now: datetime
     progress: list[dict]  # raw items of the patient whose sort key starts with PROG#
 
@@ -40,7 +43,7 @@ class CheckInContext:
 Evaluator = Callable[[CheckInContext], list[Effect]]
 
 # Evaluators run in this order, named "module:function" and imported on first use.
-EVALUATORS: list[str] = ["chalicelib.services.challenges:on_checkin"]
+EVALUATORS: list[str] = ["chalicelib.services.challenges:on_checkin", "chalicelib.services.tasks:on_checkin"]
 
 
 def _resolve(name: str) -> Evaluator:

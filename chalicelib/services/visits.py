@@ -81,6 +81,18 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
     return reply
 
 
+def patient_of_row(clinic_id: str, row, problems: list[dict]) -> str | None:
+    """The patient an import row names by id or by phone; a phone nobody has is reported into `problems`."""
+    if row.patient_id:
+        return row.patient_id
+    phone_hash = crypto.keyed_hash("phone", clinic_id, normalise_phone(row.phone or ""))
+    patient_id = patients.by_phone(clinic_id, phone_hash)
+    if not patient_id:
+        problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this phone",
+                         "field": "phone"})
+    return patient_id
+
+
 def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
     """Import a visit export: good rows are recorded, bad rows come back with their line numbers."""
     try:
@@ -90,13 +102,8 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
     imported = duplicates = 0
     problems = [e.as_dict() for e in errors]
     for row in rows:
-        patient_id = row.patient_id
-        if not patient_id and row.phone:
-            phone_hash = crypto.keyed_hash("phone", clinic_id, normalise_phone(row.phone))
-            patient_id = patients.by_phone(clinic_id, phone_hash)
+        patient_id = patient_of_row(clinic_id, row, problems)
         if not patient_id:
-            problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this phone",
-                             "field": "phone"})
             continue
         try:
             record_visit(clinic_id, patient_id, visit_date=row.visit_date, department=row.department,

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
+from chalicelib.store.db import Write
 from chalicelib.store.models import (
     ChallengeItem,
     EnrolmentItem,
@@ -35,16 +34,6 @@ VOUCHER = "VOUCHER#"
 CODE_SK = "VCODE"
 JOIN_ATTEMPTS = 5
 REWARDS_KEPT = 50
-
-
-@dataclass
-class Write:
-    """One item for another operation's transaction: put it (actions None) or update it."""
-
-    item: Any
-    label: str
-    actions: list | None = None
-    condition: Any = None
 
 
 # --- challenges -------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import json
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -44,6 +46,16 @@ class Cancelled(Exception):
         return self.failed.get(label) == "ConditionalCheckFailed"
 
 
+@dataclass
+class Write:
+    """One item for another operation's transaction: put it (actions None) or update it."""
+
+    item: Any
+    label: str
+    actions: list | None = None
+    condition: Any = None
+
+
 class _Labelled:
     """Wraps PynamoDB's TransactWrite, remembering a label per item.
 
@@ -62,6 +74,10 @@ class _Labelled:
     def update(self, model, actions, condition=None, label: str = "update"):
         self._txn.update(model, actions=actions, condition=condition)
         self._labels["update"].append(label)
+
+    def check(self, model_cls, hash_key, range_key, condition, label: str = "check"):
+        self._txn.condition_check(model_cls, hash_key, range_key=range_key, condition=condition)
+        self._labels["check"].append(label)
 
     def ordered(self) -> list[str]:
         return self._labels["check"] + self._labels["delete"] + self._labels["put"] + self._labels["update"]

@@ -62,6 +62,7 @@ class ClinicItem(Base):
     earning_rules = JSONAttribute(default=dict)
     earning_limits = JSONAttribute(null=True)  # {rule: {day|week|month: max}}; None: the defaults
     points_expiry_months = NumberAttribute(null=True)  # None: the default term
+    perks = JSONAttribute(null=True)  # [{perk_id, name, name_en, badges_required}]; None: the defaults
     conditions = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UnicodeAttribute()
 
@@ -101,6 +102,7 @@ class PatientItem(Base):
     last_checkin_date = UnicodeAttribute(null=True)
     reminders_received = NumberAttribute(default=0)
     board_hidden = BooleanAttribute(default=False)  # the patient chose not to appear on leaderboards
+    exam_days = ListAttribute(of=UnicodeAttribute, null=True)  # days of the patient's exams, for the re-check KPI
     invite_code = UnicodeAttribute(null=True)  # the patient's own code for inviting others
     referred_by = UnicodeAttribute(null=True)  # the patient whose code brought this one
     created_at = UnicodeAttribute()
@@ -378,12 +380,65 @@ class VoucherCodeItem(Base):
     voucher_id = UnicodeAttribute()
 
 
+class TaskRuleItem(Base):
+    """pk=<clinic> sk=TASKRULE#<flag>: the tasks an exam with this abnormal flag assigns."""
+
+    flag = UnicodeAttribute()
+    tasks = JSONAttribute(default=list)  # [domain.tasks.TaskTerms.as_dict()]
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+
+
+class ExamItem(Base):
+    """sk=EXAM#<exam id>: an exam result as its abnormal flags only (the values stay in the clinic's system)."""
+
+    exam_id = UnicodeAttribute()
+    taken_on = UnicodeAttribute()
+    flags = ListAttribute(of=UnicodeAttribute, default=list)
+    recorded_at = UnicodeAttribute()
+    recorded_by = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="staff")  # staff | import
+    tasks = ListAttribute(of=UnicodeAttribute, default=list)  # ids of the tasks it assigned
+
+
+class TaskItem(Base):
+    """sk=PROG#TASK#<task id>: a task assigned from an exam, with the terms copied and its marks.
+
+    Read by the check-in's one Query of PROG#; `version` guards every update.
+    """
+
+    task_id = UnicodeAttribute()
+    task_key = UnicodeAttribute()
+    flag = UnicodeAttribute()
+    exam_id = UnicodeAttribute()
+    terms = JSONAttribute()
+    assigned_on = UnicodeAttribute()
+    due_on = UnicodeAttribute()
+    marks = ListAttribute(of=UnicodeAttribute, default=list)  # counted clinic-local days / session days
+    completed_on = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(null=True)
+    confirmed_by = ListAttribute(of=UnicodeAttribute, default=list)  # staff, one per session, in order
+
+
+class BadgeItem(Base):
+    """sk=BADGE#<task id>: an e-badge a completed task awarded (written once)."""
+
+    badge_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    task_id = UnicodeAttribute()
+    task_key = UnicodeAttribute()
+    earned_on = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
     VisitItem, RevisitDueItem, CheckInItem, DayMarkItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
     LimitCounterItem, BoardEntryItem, PointsLotItem,
     IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
     ChallengeItem, EnrolmentItem, VoucherItem, VoucherCodeItem,
+    TaskRuleItem, ExamItem, TaskItem, BadgeItem,
 )
 
 _bound: tuple | None = None

@@ -151,10 +151,18 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
         checkin.counted = False
         if idem is not None:
             idem.recorded = False
-    with db.transaction() as txn:
-        txn.save(checkin)
-        if idem is not None:
-            idempotency.transact_put(txn, principal, idem, 201, reply_for(False, 0, None))
+    repeat = [e for e in effects if e.on_repeat]
+    try:
+        with db.transaction() as txn:
+            txn.save(checkin)
+            for effect in repeat:
+                add_effect(txn, effect)
+            if idem is not None:
+                idempotency.transact_put(txn, principal, idem, 201, reply_for(False, 0, None))
+    except db.Cancelled as exc:
+        if any(e.label in exc.failed for e in repeat):
+            raise Conflict("this check-in raced another one, send it again", code="try_again") from exc
+        raise
     return False, 0, None
 
 

@@ -10,7 +10,7 @@ from chalicelib.store import db, keys
 from chalicelib.store.models import ConditionItem, KpiItem, PatientItem, RevisitDueItem, bind
 
 _ROW_ATTRIBUTES = ("patient_id", "conditions", "last_visit_date", "last_checkin_date", "earned_total",
-                   "redeemed_total", "reminders_received", "created_at", "referred_by")
+                   "redeemed_total", "reminders_received", "created_at", "referred_by", "exam_days")
 
 
 def patient_rows(clinic_id: str) -> Iterator[dict]:
@@ -27,6 +27,7 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
             "reminders_received": int(item.reminders_received or 0),
             "created_at": item.created_at,
             "referred_by": item.referred_by,
+            "exam_days": list(item.exam_days or []),
         }
 
 
