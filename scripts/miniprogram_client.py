@@ -5,7 +5,8 @@
 
 Logs in with a wx.login-style code (`wx-<name>.<n>`: the local fake WeChat maps it to the
 openid `o<name>` and accepts each code once), registers with consent if this WeChat user has no
-record yet, checks in a glucose reading, reads the points, shares an article, redeems the cheapest
+record yet, checks in a glucose reading, reads the points, the challenges, vouchers, tasks, badges,
+perks, the monthly board and the invite code, shares an article, redeems the cheapest
 affordable reward with an Idempotency-Key and sends the same request again to show the replay,
 then reads the inbox and marks a message read. Exits non-zero on any unexpected reply.
 Standard library only, so it runs with any Python 3.9+.
@@ -108,6 +109,7 @@ def run(base: str, clinic: str, name: str, tz_offset_hours: int = 8, require_red
 
     _, points, _ = api.call("GET", "/me/points")
     step(f"points: balance {points['balance']}, earned {points['earned_total']}, {len(points['entries'])} ledger entries")
+    engagement(api, checkin, summary)
 
     share_ref = f"article-{datetime.now(zone):%Y%m%d}-{uuid.uuid4().hex[:6]}"
     _, shared, _ = api.call("POST", "/me/shares", {"share_ref": share_ref}, expect=(201,),
@@ -158,6 +160,36 @@ def run(base: str, clinic: str, name: str, tz_offset_hours: int = 8, require_red
         raise UnexpectedReply("an unread inbox message was required but there is none")
     summary["balance"] = balance if not affordable else after["balance"]
     return summary
+
+
+def engagement(api: Api, checkin: dict, summary: dict) -> None:
+    """The engagement screens: challenges and streaks, vouchers, tasks and badges, perks, the board, invites."""
+    for streak in checkin.get("challenges", []):
+        step(f"  challenge {streak['name']}: {streak['current_streak']}/{streak['days']} days in a row")
+    _, challenges, _ = api.call("GET", "/me/challenges")
+    for c in challenges["items"]:
+        progress = c["progress"]
+        state = (f"joined, streak {progress['current_streak']}/{c['days']}, {progress['streaks_completed']} completed"
+                 if c["joined"] else "open to join")
+        step(f"challenge {c['name']}: {state}")
+    _, vouchers, _ = api.call("GET", "/me/vouchers")
+    for v in vouchers["items"][:3]:
+        step(f"voucher {v['name']} {v['code']}: {v['status']} (valid until {v['valid_until']})")
+    _, tasks, _ = api.call("GET", "/me/tasks")
+    for t in tasks["tasks"]:
+        step(f"task {t['name']}: {t['progress']}/{t['target']} · {t['status']} · due {t['due_on']}")
+    badges = ", ".join(b["name"] for b in tasks["badges"]) or "none yet"
+    perks = ", ".join(f"{p['name']} ({'unlocked' if p['unlocked'] else str(p['badges_required']) + ' badges'})"
+                      for p in tasks["perks"])
+    step(f"badges: {badges}; perks: {perks}")
+    _, board, _ = api.call("GET", "/leaderboard")
+    mine = board.get("me") or {}
+    step(f"star of the month {board['month']}: {len(board['items'])} on the board, my score {mine.get('score', 0)}, "
+         f"rank {mine.get('rank') or '-'}")
+    _, invite, _ = api.call("GET", "/me/referral")
+    step(f"invite code {invite['invite_code']} (+{invite['reward_points']} when a friend registers): "
+         f"{invite['share_path']}")
+    summary.update(tasks=len(tasks["tasks"]), badges=len(tasks["badges"]), invite_code=invite["invite_code"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,7 +53,9 @@ def test_the_mini_program_client_runs_every_step(local_stack):
 
     newcomer = run_client(local_stack, "--name", f"e2e-{uuid.uuid4().hex[:8]}", "--json")
     assert newcomer.returncode == 0, newcomer.stdout + newcomer.stderr
-    assert json.loads(newcomer.stdout.strip().splitlines()[-1])["registered"] is True
+    fresh = json.loads(newcomer.stdout.strip().splitlines()[-1])
+    assert fresh["registered"] is True and fresh["tasks"] == 0 and len(fresh["invite_code"]) == 8
+    assert "invite code " + fresh["invite_code"] in newcomer.stdout and "star of the month" in newcomer.stdout
 
 
 def test_the_client_fails_loudly_on_an_unexpected_reply(local_stack):
