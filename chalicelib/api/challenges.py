@@ -5,12 +5,10 @@ The request models live in this file. They are built on first use (module `__get
 importing the app for a scheduled or queue function never loads pydantic.
 """
 
-from functools import lru_cache
-
 from chalice import Blueprint
 
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
-from chalicelib.lazy import lazy
+from chalicelib.lazy import lazy, models_on_first_use
 
 service = lazy("chalicelib.services.challenges")
 
@@ -64,14 +62,6 @@ def redeem_voucher(call):
     return {"voucher": service.redeem_voucher(call.principal, call.params["code"])}
 
 
-def __getattr__(name: str):
-    models = _models() if not name.startswith("_") else {}
-    if name in models:
-        return models[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@lru_cache(maxsize=1)
 def _models() -> dict:
     from datetime import date
     from typing import Annotated, Literal, Optional, Union
@@ -122,3 +112,6 @@ def _models() -> dict:
 
     return {"VoucherReward": VoucherReward, "PointsReward": PointsReward, "ChallengeTerms": ChallengeTerms,
             "ChallengeBody": ChallengeBody}
+
+
+__getattr__ = models_on_first_use(__name__, _models)

@@ -4,12 +4,10 @@ rules and perks, patients follow their tasks, and the booking side reads a patie
 The request models live in this file and are built on first use (module `__getattr__`).
 """
 
-from functools import lru_cache
-
 from chalice import Blueprint
 
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
-from chalicelib.lazy import lazy
+from chalicelib.lazy import lazy, models_on_first_use
 
 service = lazy("chalicelib.services.tasks")
 
@@ -78,14 +76,6 @@ def my_perks(call):
     return service.perks_view(call.principal.clinic_id, call.principal.patient_id)
 
 
-def __getattr__(name: str):
-    models = _models() if not name.startswith("_") else {}
-    if name in models:
-        return models[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@lru_cache(maxsize=1)
 def _models() -> dict:
     from datetime import date
     from typing import Literal, Optional
@@ -139,3 +129,6 @@ def _models() -> dict:
 
     return {"BadgeBody": BadgeBody, "TaskBody": TaskBody, "TaskRuleBody": TaskRuleBody, "PerkBody": PerkBody,
             "PerksBody": PerksBody, "ExamBody": ExamBody, "ConfirmBody": ConfirmBody}
+
+
+__getattr__ = models_on_first_use(__name__, _models)

@@ -257,7 +257,7 @@ def confirm(principal, patient_id: str, task_id: str, session_on: date | None) -
         if done:
             writes.append(store.badge_write(task, state.terms.badge.as_dict(), today.isoformat()))
         try:
-            store.apply(writes)
+            db.apply(writes)
         except db.Cancelled as exc:
             if exc.conditional(f"task:{task_id}"):
                 continue  # another desk confirmed meanwhile: read again

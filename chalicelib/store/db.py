@@ -79,6 +79,13 @@ class _Labelled:
         self._txn.condition_check(model_cls, hash_key, range_key=range_key, condition=condition)
         self._labels["check"].append(label)
 
+    def add(self, write) -> None:
+        """Put or update one `Write` (or anything with its fields, such as a check-in's Effect)."""
+        if write.actions is None:
+            self.save(write.item, condition=write.condition, label=write.label)
+        else:
+            self.update(write.item, actions=write.actions, condition=write.condition, label=write.label)
+
     def ordered(self) -> list[str]:
         return self._labels["check"] + self._labels["delete"] + self._labels["put"] + self._labels["update"]
 
@@ -153,3 +160,10 @@ def decode_cursor(cursor: str | None, scope: str) -> dict | None:
     if not hmac.compare_digest(sig, _cursor_sig(payload)) or data.get("s") != scope:
         raise BadRequest("cursor is not valid for this query", code="invalid_cursor", field="cursor")
     return data["k"]
+
+
+def apply(writes) -> None:
+    """Write these `Write`s in one transaction (raises `Cancelled`)."""
+    with transaction() as txn:
+        for write in writes:
+            txn.add(write)

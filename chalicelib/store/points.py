@@ -82,14 +82,6 @@ def credit_actions(points: int, extra: list | None = None) -> list:
     return actions + list(extra or [])
 
 
-def add_effect(txn, effect) -> None:
-    """Put or update one item an evaluator asked for (chalicelib.services.progress.Effect)."""
-    if effect.actions is None:
-        txn.save(effect.item, condition=effect.condition, label=effect.label)
-    else:
-        txn.update(effect.item, actions=effect.actions, condition=effect.condition, label=effect.label)
-
-
 PAYOUT_ATTEMPTS = 4
 
 
@@ -124,7 +116,7 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
                                actions=credit_actions(credit, [PatientItem.last_checkin_date.set(checkin.local_date)]),
                                condition=PatientItem.pk.exists())
                     for effect in effects:
-                        add_effect(txn, effect)
+                        txn.add(effect)
                     if earning is not None:
                         payouts.add(txn, patient, earning)
                     if idem is not None:
@@ -156,7 +148,7 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
         with db.transaction() as txn:
             txn.save(checkin)
             for effect in repeat:
-                add_effect(txn, effect)
+                txn.add(effect)
             if idem is not None:
                 idempotency.transact_put(txn, principal, idem, 201, reply_for(False, 0, None))
     except db.Cancelled as exc:

@@ -125,13 +125,3 @@ def badge_write(task: TaskItem, badge: dict, earned_on: str) -> Write:
     item = BadgeItem(task.pk, BADGE + task.task_id, badge_id=badge["badge_id"], name=badge["name"],
                      name_en=badge.get("name_en"), task_id=task.task_id, task_key=task.task_key, earned_on=earned_on)
     return Write(item, f"badge:{task.task_id}", condition=BadgeItem.sk.does_not_exist())
-
-
-def apply(writes: list[Write]) -> None:
-    """Write a staff confirmation's task update and badge in one transaction (raises db.Cancelled)."""
-    with db.transaction() as txn:
-        for write in writes:
-            if write.actions is None:
-                txn.save(write.item, condition=write.condition, label=write.label)
-            else:
-                txn.update(write.item, actions=write.actions, condition=write.condition, label=write.label)

@@ -346,19 +346,11 @@ def test_two_evaluations_of_the_same_state_cannot_both_reward(api, patient, cloc
         context = progress.CheckInContext(clinics.get("demo-dental"), profile, checkin, clock.now(), state)
         return challenges.on_checkin(context)
 
-    def apply(effects):
-        with db.transaction() as txn:
-            for e in effects:
-                if e.actions is None:
-                    txn.save(e.item, condition=e.condition, label=e.label)
-                else:
-                    txn.update(e.item, actions=e.actions, condition=e.condition, label=e.label)
-
     first, second = evaluate(), evaluate()
     assert len(first) == 3 and {e.label.split(":")[0] for e in first} == {"progress", "voucher", "vcode"}
-    apply(first)
+    db.apply(first)
     with pytest.raises(db.Cancelled) as refused:
-        apply(second)
+        db.apply(second)
     assert refused.value.conditional(f"progress:{GUARD}")
     assert len(tang.get("/me/vouchers")[1]["items"]) == 1
 

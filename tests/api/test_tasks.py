@@ -254,7 +254,6 @@ def test_clinic_midnight_in_urumqi_decides_the_task_days(aws, api, new_patient, 
 def test_two_evaluations_of_the_same_task_state_cannot_both_count(api, patient, staff_token, clock):
     from chalicelib.services import progress, tasks
     from chalicelib.store import clinics, db, patients
-    from chalicelib.store import tasks as task_store
     from chalicelib.store.models import CheckInItem
 
     staff = staff_token("demo-dental", "staff")
@@ -272,9 +271,9 @@ def test_two_evaluations_of_the_same_task_state_cannot_both_count(api, patient, 
 
     first, second = evaluate(), evaluate()
     assert [e.label.split(":")[0] for e in first] == ["task"]
-    task_store.apply(first)
+    db.apply(first)
     with pytest.raises(db.Cancelled) as refused:
-        task_store.apply(second)
+        db.apply(second)
     assert refused.value.conditional(first[0].label)
     assert task_by_key(zhou.get("/me/tasks")[1]["tasks"], "walk-8000")["progress"] == 1
 
