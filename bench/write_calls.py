@@ -25,6 +25,19 @@ def enrol(patient_id: str) -> None:
     join(Principal("patient", CLINIC_ID, patient_id, patient_id=patient_id), "glucose-guard-365")
 
 
+def record_exam(patient_id: str) -> None:
+    """Staff record a high-glucose exam (S4), which assigns the glucose-logging task."""
+    from datetime import timedelta
+
+    from chalicelib.domain.clock import clock
+    from chalicelib.services.tasks import record_exam as record
+
+    _, result = record(CLINIC_ID, patient_id, taken_on=(clock.now() - timedelta(days=1)).date(),
+                       flags=["high_glucose"], exam_id=None, recorded_by="bench")
+    if not any(t["task_key"] == "glucose-log-14" for t in result["tasks"]):
+        raise SystemExit(f"the exam assigned no glucose-logging task: {result}")
+
+
 def main() -> int:
     recorder = DynamoRecorder().install()
     problems: list[str] = []
@@ -146,6 +159,39 @@ def main() -> int:
                 figure("checkin-with-streak-written-items", sum(len(c.what()) for c in writes),
                        note="; ".join(c.describe() for c in writes))
                 figure("checkin-with-streak-read-calls", len(reads), note=", ".join(c.describe() for c in reads))
+
+            # A third patient, diabetic and with a high-glucose exam: enrolled in the glucose
+            # challenge and assigned "log glucose on 14 days within 21". Their fourteenth daily
+            # check-in completes the second 7-day streak (a voucher), the task and its badge:
+            # everything in the one transaction of the check-in.
+            task_token, task_patient = register_patient(openid="obench-3", phone="13800003333",
+                                                        conditions=["diabetes"])
+            enrol(task_patient)
+            record_exam(task_patient)
+            session["token"] = task_token
+            for day in range(14):
+                if day:
+                    clock.advance(days=1)
+                    session["token"] = issue_patient_tokens(CLINIC_ID, openid_hash_for(CLINIC_ID, "obench-3"),
+                                                            task_patient)["access_token"]
+                if day < 13:
+                    status, _, reply = post("/me/checkins", checkin_body(), None)
+                    if status != 201 or reply.get("badges"):
+                        problems.append(f"checkin-with-task: day {day + 1} answered {status}: {reply}")
+                    continue
+                with recorder.recording() as calls:
+                    status, _, reply = post("/me/checkins", checkin_body(), None)
+                done = [t for t in reply.get("tasks", []) if t.get("completed_now")]
+                if status != 201 or len(reply.get("vouchers", [])) != 1 or len(reply.get("badges", [])) != 1 \
+                        or len(done) != 1:
+                    problems.append(f"checkin-with-task: day 14 did not complete streak, task and badge: {reply}")
+                writes = [c for c in calls if c.is_write]
+                reads = [c for c in calls if c.is_read]
+                figure("checkin-with-streak-task-badge-write-calls", len(writes), "1")
+                figure("checkin-with-streak-task-badge-written-items", sum(len(c.what()) for c in writes),
+                       note="; ".join(c.describe() for c in writes))
+                figure("checkin-with-streak-task-badge-read-calls", len(reads),
+                       note=", ".join(c.describe() for c in reads))
     for problem in problems:
         print(f"write-calls-problem: {problem}", file=sys.stderr)
     return 1 if problems else 0
