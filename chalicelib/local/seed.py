@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 
 from chalicelib.domain.clock import UTC, clock, iso, local_date, local_moment
 from chalicelib.domain.rules import CONDITIONS
+from chalicelib.errors import AppError
 
 DEFAULT_SEED = 20261122
 CONSENT_VERSION = "v1"
@@ -31,6 +32,11 @@ VISIT_SOURCE = "import"
 HISTORY_DAYS = 540  # about 18 months
 SILENT_DAYS = 180
 LIVE_PATIENTS = 60  # per clinic, written entirely through the services
+CHALLENGE_LAUNCH_DAYS = 120  # the clinic launched its default challenges this many days ago
+ENGAGEMENT_KINDS = ("join", "exam", "confirm", "hide", "adjust")
+EXAM_FLAG_RATES = (("high_bmi", 0.45), ("high_bp", 0.3), ("high_glucose", 0.15), ("high_lipids", 0.25))
+RECHECK_SHARE = 0.78  # S4: annual re-check rate of the health-check centre (vs about 45% in the industry)
+REFERRED_SHARE = 0.35  # S9: of new patients, how many came with a friend's invite code
 PROGRESS_EVERY = 250
 
 # -- what a clinic's patients look like ------------------------------------------------------------
@@ -112,7 +118,7 @@ def north_patients(patients: int) -> int:
 @dataclass(frozen=True)
 class Event:
     at: datetime  # when it reached the clinic (UTC): the clock while the service runs
-    kind: str  # visit | checkin | share
+    kind: str  # visit | checkin | share, and through the services only: join | exam | confirm | hide | adjust
     day: date | None = None
     department: str | None = None
     next_due: date | None = None
@@ -121,6 +127,8 @@ class Event:
     value: float | None = None
     client_time: datetime | None = None
     share_ref: str | None = None
+    flags: tuple[str, ...] = ()  # exam
+    task_key: str | None = None  # confirm: the staff task a session counts for, of the exam on `day`
 
 
 @dataclass
@@ -147,6 +155,12 @@ class PatientPlan:
     withdraw_marketing_at: datetime | None = None
     redeem_draw: float = 1.0  # redeems once if the balance allows and this is below REDEEM_SHARE
     note: str | None = None  # showcase patients: what the demo shows with them
+    referrer_index: int | None = None  # registered with this earlier patient's invite code (S9)
+
+    @property
+    def engaged(self) -> bool:
+        """Challenges, exams, referrals ...: written through the services, never in bulk."""
+        return self.referrer_index is not None or any(e.kind in ENGAGEMENT_KINDS for e in self.events)
 
     @property
     def visits(self) -> list[Event]:
@@ -224,13 +238,15 @@ def _requested(condition: str, nth_visit: int) -> int:
 class Planner:
     """Deterministic plans for one clinic, relative to `now` (the moment the demo is seeded)."""
 
-    def __init__(self, spec: ClinicSpec, now: datetime, seed: int = DEFAULT_SEED):
+    def __init__(self, spec: ClinicSpec, now: datetime, seed: int = DEFAULT_SEED, engaged: int = LIVE_PATIENTS):
         self.spec = spec
+        self.engaged = engaged  # the first this many patients join challenges, have exams ... (S2-S4)
         self.now = now
         self.today = local_date(now, spec.tz)
         self.seed = seed
         self.rng = random.Random(f"{seed}:{spec.clinic_id}")
         self.phones: set[str] = set()
+        self.created: dict[int, datetime] = {}
 
     def plans(self, count: int) -> list[PatientPlan]:
         return [self.patient(index) for index in range(count)]
@@ -302,6 +318,15 @@ class Planner:
             withdraw = self.now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
             withdraw = max(withdraw, created_at + timedelta(minutes=1))
         redeem_draw = 1.0 if showcase else rng.random()
+        # Engagement draws from a generator of its own, so the plans above stay as they were.
+        engage = random.Random(f"{self.seed}:{spec.clinic_id}:engagement:{index}")
+        referrer = None
+        if index < self.engaged:
+            events = self._engagement(engage, index, conditions, first, created_at, events, bool(wechat))
+        elif behaviour == "new" and engage.random() < REFERRED_SHARE:
+            earlier = [i for i, at in self.created.items() if at < created_at - timedelta(days=1)]
+            referrer = engage.choice(earlier) if earlier else None
+        self.created[index] = created_at
 
         return PatientPlan(
             clinic_id=spec.clinic_id, tz=spec.tz, index=index,
@@ -311,8 +336,81 @@ class Planner:
             conditions=conditions, department=DEPARTMENT_OF[primary], persona_tags=personas, consents=consents,
             created_at=created_at, behaviour=behaviour, wechat=wechat, events=events, remission=remission,
             after_remission=after, withdraw_marketing_at=withdraw, redeem_draw=redeem_draw,
-            note=showcase.get("note"),
+            note=showcase.get("note"), referrer_index=referrer,
         )
+
+    def _engagement(self, rng: random.Random, index: int, conditions: list[str], first: date, created_at: datetime,
+                    events: list[Event], mini_program: bool) -> list[Event]:
+        """S2, S3 and S4 for a patient written through the services: joining the glucose challenge
+        before the readings, yearly exams with their task lists, steps after the exam, staff
+        sessions, a board opt-out, a staff adjustment."""
+        spec, today = self.spec, self.today
+        extra: list[Event] = []
+        after = created_at + timedelta(minutes=5)
+        glucose = [e for e in events if e.kind == "checkin" and e.type == "glucose"]
+        launch = today - timedelta(days=CHALLENGE_LAUNCH_DAYS)
+        if "diabetes" in conditions and "diabetes" in spec.conditions and glucose and (
+                index in SHOWCASES.get(spec.clinic_id, {}) or rng.random() < 0.8):
+            counted = [e for e in glucose if local_date(e.client_time, spec.tz) >= launch]
+            if counted:
+                day = max(local_date(counted[0].client_time, spec.tz) - timedelta(days=1), launch)
+                extra.append(Event(at=max(local_moment(day, time(6, 0), spec.tz), after), kind="join"))
+        if "health_check" in conditions and "health_check" in spec.conditions and rng.random() < 0.9:
+            events, exams = self._exams(rng, first, events, mini_program)
+            extra += exams
+        if rng.random() < 0.06:
+            extra.append(Event(at=max(self.now - timedelta(days=rng.randint(1, 20)), after), kind="hide"))
+        if rng.random() < 0.05:
+            extra.append(Event(at=max(self.now - timedelta(days=rng.randint(1, 40)), after), kind="adjust",
+                               value=float(rng.choice((10, 20, 30)))))
+        return sorted(events + extra, key=lambda e: e.at)
+
+    def _exams(self, rng: random.Random, first: date, events: list[Event], mini_program: bool):
+        """A check-up 12 to 15 months ago and, for most, the yearly re-check, with tasks and progress."""
+        from chalicelib.domain.tasks import DEFAULT_RULES, STAFF
+
+        spec, today = self.spec, self.today
+        exams: list[Event] = []
+        anchor = today - timedelta(days=rng.randint(365, 455))
+        if anchor > first:
+            exams.append(self._exam(rng, anchor))
+        if rng.random() >= RECHECK_SHARE:
+            return events, exams
+        if rng.random() < 0.6:  # many came back in the last two months: their task lists are running
+            recheck = today - timedelta(days=rng.randint(3, 60))
+        else:
+            recheck = min(anchor + timedelta(days=rng.randint(330, 400)), today - timedelta(days=2))
+        if recheck <= first:
+            return events, exams
+        exam = self._exam(rng, recheck)
+        exams.append(exam)
+        keys_seen = set()
+        for flag in exam.flags:
+            for task in DEFAULT_RULES[flag]:
+                if task.task_key in keys_seen or task.kind != STAFF:
+                    continue
+                keys_seen.add(task.task_key)
+                for n in range(task.target):
+                    day = recheck + timedelta(days=7 * (n + 1) + rng.randint(0, 3))
+                    if day < today and rng.random() < 0.8:
+                        exams.append(Event(at=local_moment(day, time(15, rng.randint(0, 59)), spec.tz),
+                                           kind="confirm", day=recheck, task_key=task.task_key))
+        if mini_program and (today - recheck).days <= 45:
+            # after the re-check the patient walks more, and the phone uploads the day's steps
+            events = [e for e in events if e.type != "steps"]
+            for back in range((today - recheck).days - 1, 0, -1):
+                if rng.random() < 0.85:
+                    day = today - timedelta(days=back)
+                    taken = _moment(day, spec.tz, rng, 20 * 60, 22 * 60 + 30)
+                    events.append(Event(at=taken + timedelta(minutes=rng.randint(0, 20), seconds=rng.randint(1, 59)),
+                                        kind="checkin", type="steps", value=float(rng.randrange(6500, 14000)),
+                                        client_time=taken))
+        return events, exams
+
+    def _exam(self, rng: random.Random, day: date) -> Event:
+        flags = tuple(flag for flag, rate in EXAM_FLAG_RATES if rng.random() < rate)
+        return Event(at=local_moment(day, time(16, rng.randint(0, 59)), self.spec.tz), kind="exam", day=day,
+                     flags=flags)
 
     def _checkins(self, rng: random.Random, conditions: list[str], first: date, showcase: dict) -> list[Event]:
         plans = []
@@ -391,6 +489,8 @@ def openid_hash_for(plan: PatientPlan) -> str | None:
 def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = None):
     """The items registering the patient and recording its visits, check-ins and shares leave in
     the table, built as the services build them. Returns (items, final patient item)."""
+    if plan.engaged:
+        raise ValueError(f"plan {plan.index} has engagement events or a referrer: write it through the services")
     from chalicelib import crypto
     from chalicelib.domain.privacy import mask_name, normalise_phone
     from chalicelib.domain.rules import checkin_day, points_for
@@ -547,23 +647,27 @@ def principal_for(plan: PatientPlan, openid_hash: str | None):
                      openid_hash=openid_hash, roles=("patient",))
 
 
-def apply_history(plan: PatientPlan) -> None:
-    """Register the patient and replay its visits, check-ins and shares through the services,
-    with the clock set to each moment."""
+def apply_history(plan: PatientPlan, referrer: str | None = None) -> None:
+    """Register the patient (with the invite code of `referrer`, a patient id, if any) and replay its
+    visits, check-ins, shares and engagement through the services, with the clock set to each moment."""
     from chalicelib.api.models import CheckInBody, PatientRecord
     from chalicelib.services import activity, patients, visits
 
     openid_hash = openid_hash_for(plan)
-    record = PatientRecord(name=plan.name, phone=plan.phone, birth_year=plan.birth_year, sex=plan.sex,
-                           district=plan.district, conditions=plan.conditions, department=plan.department,
-                           persona_tags=plan.persona_tags, consents=plan.consents, consent_version=CONSENT_VERSION)
     principal = principal_for(plan, openid_hash)
     try:
         clock.set(plan.created_at)
+        invite = invite_code_of(plan.clinic_id, referrer) if referrer else None
+        record = PatientRecord(name=plan.name, phone=plan.phone, birth_year=plan.birth_year, sex=plan.sex,
+                               district=plan.district, conditions=plan.conditions, department=plan.department,
+                               persona_tags=plan.persona_tags, consents=plan.consents, consent_version=CONSENT_VERSION,
+                               invite_code=invite)
         patients.register(plan.clinic_id, record, openid_hash=openid_hash, patient_id=plan.patient_id)
         for event in sorted(plan.events, key=lambda e: e.at):
             clock.set(event.at)
-            if event.kind == "visit":
+            if event.kind in ENGAGEMENT_KINDS:
+                apply_engagement(plan, event, principal)
+            elif event.kind == "visit":
                 visits.record_visit(plan.clinic_id, plan.patient_id, visit_date=event.day,
                                     department=event.department, next_due_date=event.next_due,
                                     recorded_by=RECORDED_BY, source=VISIT_SOURCE, external_id=event.external_id)
@@ -574,6 +678,43 @@ def apply_history(plan: PatientPlan) -> None:
                 activity.share(principal, event.share_ref)
     finally:
         clock.release()
+
+
+def invite_code_of(clinic_id: str, patient_id: str) -> str:
+    from chalicelib.store import patients, referrals
+
+    return referrals.ensure_code(patients.get(clinic_id, patient_id))
+
+
+STAFF_USERNAME = "seed-staff"
+
+
+def apply_engagement(plan: PatientPlan, event: Event, principal) -> None:
+    """One engagement event through the service a patient or the desk would call."""
+    from chalicelib.auth import Principal
+    from chalicelib.services import activity, challenges, tasks
+    from chalicelib.services.tasks import _task_id
+    from chalicelib.store import leaderboard, patients
+
+    staff = Principal(role="staff", clinic_id=plan.clinic_id, subject=STAFF_USERNAME, username=STAFF_USERNAME,
+                      roles=("staff",))
+    if event.kind == "join":
+        challenges.join(principal, "glucose-guard-365")
+    elif event.kind == "exam":
+        tasks.record_exam(plan.clinic_id, plan.patient_id, taken_on=event.day, flags=event.flags, exam_id=None,
+                          recorded_by=STAFF_USERNAME, source="import")
+    elif event.kind == "confirm":
+        task_id = _task_id(plan.clinic_id, plan.patient_id, event.day.isoformat(), event.task_key)
+        try:
+            tasks.confirm(staff, plan.patient_id, task_id, None)
+        except AppError as err:
+            if err.code not in ("task_not_found", "task_closed"):  # not assigned (a task still running) or done
+                raise
+    elif event.kind == "hide":
+        month = local_date(event.at, plan.tz).strftime("%Y-%m")
+        leaderboard.set_visible(patients.get(plan.clinic_id, plan.patient_id), False, month)
+    elif event.kind == "adjust":
+        activity.adjust(staff, plan.patient_id, int(event.value), "活动积分补发 (event points make-up)")
 
 
 def apply_follow_ups(plan: PatientPlan, now: datetime, balance: int, rewards: list[tuple[str, int]],
@@ -650,6 +791,19 @@ class Progress:
                      flush=True)
 
 
+def relaunch_challenges(spec: ClinicSpec, now: datetime) -> None:
+    """The demo clinic started on Revisit 18 months ago but launched its default challenges
+    CHALLENGE_LAUNCH_DAYS ago, so they are open today (they run for a year)."""
+    from chalicelib.domain.challenges import DEFAULT_CHALLENGES
+    from chalicelib.store import challenges
+
+    start = local_date(now, spec.tz) - timedelta(days=CHALLENGE_LAUNCH_DAYS)
+    for default in DEFAULT_CHALLENGES:
+        if default.condition in spec.conditions:
+            challenges.edit_challenge(spec.clinic_id, default.challenge_id, default.terms(start).as_dict(), True,
+                                      iso(now))
+
+
 def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT_SEED, live: int = LIVE_PATIENTS,
                 out=print) -> tuple[list[PatientPlan], dict[str, int]]:
     """Create the clinic and its patients; returns the plans and what was written."""
@@ -667,15 +821,21 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     clinic = clinics.get(spec.clinic_id, fresh=True)
     key = clinic_key(spec.clinic_id)
     rewards = sorted((r["reward_id"], r["cost"]) for r in activity.rewards(spec.clinic_id))
-    plans = Planner(spec, now, seed).plans(count)
+    plans = Planner(spec, now, seed, engaged=live).plans(count)
     totals = {"patients": 0, "live": 0, "items": 0}
     balances: dict[str, int] = {}
     pending: list[dict] = []
     progress = Progress(spec.clinic_id, count, out)
+    relaunch_challenges(spec, now)
     for plan in plans:
-        if plan.index < live:
-            apply_history(plan)
+        if plan.index < live or plan.engaged:
+            if pending:  # a referrer written in bulk must be in the table before its invite code is used
+                totals["items"] += put_items(pending)
+                pending = []
+            referrer = plans[plan.referrer_index].patient_id if plan.referrer_index is not None else None
+            apply_history(plan, referrer)
             totals["live"] += 1
+            totals["referred"] = totals.get("referred", 0) + (referrer is not None)
         else:
             items, patient = history_items(plan, key, clinic.earning_rules)
             pending += [item.serialize() for item in items]

@@ -193,9 +193,10 @@ def test_bulk_history_writes_what_the_services_write(aws):
     planner = seed.Planner(seed.DEMO_DENTAL, NOW)
     plans = planner.plans(150)
     chosen = [plans[1], plans[2]]  # eczema and postpartum showcases
-    chosen += [p for p in plans[4:] if 5 < sum(e.type == "glucose" for e in p.events) < 30][:1]
-    chosen += [p for p in plans[4:] if len(p.visits) > 2 and any(e.kind == "share" for e in p.events)][:1]
-    chosen += [p for p in plans[4:] if any(e.type == "steps" for e in p.events)][:1]
+    bulk = [p for p in plans[4:] if not p.engaged]  # engagement is written through the services only
+    chosen += [p for p in bulk if 5 < sum(e.type == "glucose" for e in p.events) < 30][:1]
+    chosen += [p for p in bulk if len(p.visits) > 2 and any(e.kind == "share" for e in p.events)][:1]
+    chosen += [p for p in bulk if any(e.type == "steps" for e in p.events)][:1]
     assert len(chosen) == 5
     key = clinic_key("demo-dental")
     for plan in chosen:
@@ -257,3 +258,59 @@ def test_a_snapshot_restores_into_a_fresh_moto(aws, tmp_path):
         clear = decrypted(patients.get("demo-dental", plan.patient_id))
         assert clear == {"name": plan.name, "phone": plan.phone}
     reset_process_state()
+
+
+def test_the_first_patients_of_the_demo_join_challenges_have_exams_and_some_new_ones_were_referred():
+    plans = seed.Planner(seed.DEMO_DENTAL, NOW).plans(600)
+    live = plans[:seed.LIVE_PATIENTS]
+    launch = local_date(NOW, "Asia/Shanghai") - timedelta(days=seed.CHALLENGE_LAUNCH_DAYS)
+    joined = [p for p in live if any(e.kind == "join" for e in p.events)]
+    assert plans[0] in joined and len(joined) >= 3
+    for plan in joined:
+        join = next(e for e in plan.events if e.kind == "join")
+        counted = [e for e in plan.events if e.type == "glucose" and local_date(e.client_time, "Asia/Shanghai") >= launch]
+        assert join.at > plan.created_at and join.at < counted[0].at
+    examined = [p for p in live if any(e.kind == "exam" for e in p.events)]
+    assert examined and all("health_check" in p.conditions for p in examined)
+    assert any(e.kind == "confirm" for p in examined for e in p.events)
+    referred = [p for p in plans if p.referrer_index is not None]
+    assert referred and all(p.behaviour == "new" and plans[p.referrer_index].created_at < p.created_at
+                            for p in referred)
+    assert not any(p.engaged for p in plans[seed.LIVE_PATIENTS:] if p.referrer_index is None)
+
+
+def test_engagement_is_written_through_the_services(aws):
+    from chalicelib.domain.clock import clock
+    from chalicelib.local.snapshot import put_items
+    from chalicelib.services import tasks
+    from chalicelib.services.clinics import create_clinic
+    from chalicelib.services.patients import clinic_key
+    from chalicelib.store import challenges, history
+
+    clock.set(NOW - timedelta(days=600))
+    create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai")
+    clock.release()
+    seed.relaunch_challenges(seed.DEMO_DENTAL, NOW)
+    plans = seed.Planner(seed.DEMO_DENTAL, NOW).plans(600)
+    live = plans[4:seed.LIVE_PATIENTS]
+    joiner = min((p for p in live if any(e.kind == "join" for e in p.events)),
+                 key=lambda p: sum(e.kind == "checkin" for e in p.events))
+    walker = next(p for p in live if any(e.kind == "exam" and e.flags and (NOW.date() - e.day).days <= 90
+                                         for e in p.events)
+                  and any(e.type == "steps" or e.kind == "confirm" for e in p.events))
+    referred = next(p for p in plans if p.referrer_index is not None)
+    referrer = plans[referred.referrer_index]
+    if referrer.engaged:
+        seed.apply_history(referrer)
+    else:
+        put_items([item.serialize() for item in seed.history_items(referrer, clinic_key("demo-dental"))[0]])
+    for plan in (joiner, walker):
+        seed.apply_history(plan)
+    seed.apply_history(referred, referrer.patient_id)
+
+    (enrolment,) = challenges.enrolments("demo-dental", joiner.patient_id)
+    assert enrolment.challenge_id == "glucose-guard-365" and (enrolment.days or enrolment.completed)
+    view = tasks.overview("demo-dental", walker.patient_id)
+    assert view["exams"] and view["tasks"] and sum(t["progress"] for t in view["tasks"]) > 0
+    entries = history.ledger("demo-dental", referrer.patient_id)
+    assert any(e["entry_id"] == f"referral:{referred.patient_id}" and e["points"] == 15 for e in entries)
