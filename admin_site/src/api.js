@@ -36,9 +36,11 @@ export function signOut() {
 }
 
 async function send(method, path, body, token, extraHeaders) {
-  const headers = { "Content-Type": "application/json", ...(extraHeaders || {}) };
+  const text = typeof body === "string";  // an uploaded file (CSV), sent as it is
+  const headers = { "Content-Type": text ? "text/csv" : "application/json", ...(extraHeaders || {}) };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const reply = await fetch(base() + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const payload = text ? body : body ? JSON.stringify(body) : undefined;
+  const reply = await fetch(base() + path, { method, headers, body: payload });
   let data = null;
   try {
     data = await reply.json();
@@ -96,3 +98,4 @@ async function write(method, path, body, headers) {
 
 export const post = (path, body, headers) => write("POST", path, body, headers);
 export const put = (path, body, headers) => write("PUT", path, body, headers);
+export const postCsv = (path, text) => write("POST", path, String(text));

@@ -7,7 +7,7 @@ import {
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
-import { EXTRA_PAGES } from "./pages/index.js";
+import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, Tooltip);
 const html = htm.bind(h);
@@ -172,6 +172,9 @@ function Dashboard() {
     ["kpi-points-issued", "kpiIssued", fmtNumber(kpis.points_issued)],
     ["kpi-points-redeemed", "kpiRedeemed", fmtNumber(kpis.points_redeemed)],
     ["kpi-reminders-sent", "kpiReminders", fmtNumber(kpis.reminders_sent)],
+    ["kpi-new-patients", "kpiNewPatients", fmtNumber(kpis.new_patients_90)],
+    ["kpi-referral-share", "kpiReferralShare", fmtPercent(kpis.referral_share_90)],
+    ["kpi-recheck-rate", "kpiRecheck", fmtPercent(kpis.annual_recheck_rate)],
   ];
   const ages = (charts.last_visit_age || []).map((row) => ({ ...row, label: row.bucket === "never" ? t("never") : row.bucket }));
   const conditions = charts.conditions || [];
@@ -286,6 +289,7 @@ function Patient({ id }) {
     <table><thead><tr><th>${t("at")}</th><th>${t("reason")}</th><th>${t("points")}</th></tr></thead>
       <tbody>${ledger.map((e) => html`<tr data-testid="ledger-row"><td>${fmtDateTime(e.at)}</td><td>${t(e.reason)}</td>
         <td class=${e.points < 0 ? "no" : "ok"}>${e.points > 0 ? "+" : ""}${e.points}</td></tr>`)}</tbody></table>
+    ${PATIENT_SECTIONS.map((Section) => html`<${Section} id=${id} />`)}
   </div>`;
 }
 

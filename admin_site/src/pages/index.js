@@ -1,7 +1,11 @@
 // Pages beyond the core ones: each module exports {key, path, label: {zh, en}, component}.
 // The component receives the current route; it may use html, useApi-style calls from ../api.js.
+// PATIENT_SECTIONS are shown on a patient's page below the core sections, each given {id}.
 import challenges from "./challenges.js";
+import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
+
+export { PATIENT_SECTIONS } from "./patient_sections.js";
 
 export const EXTRA_PAGES = [
-  challenges,
+  challenges, tasksPage, rewardsPage, boardPage,
 ];

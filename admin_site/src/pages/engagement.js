@@ -1,0 +1,253 @@
+// Engagement pages: exam task rules, perks and exam import; the monthly star board; the rewards
+// catalogue. Admins change rules, perks and rewards; staff read them and import exams.
+import { useState } from "preact/hooks";
+import { post, postCsv, put } from "../api.js";
+import { fmtNumber } from "../i18n.js";
+import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js";
+
+const L = labels({
+  zh: {
+    tasksTitle: "体检任务与徽章", rules: "任务规则", flag: "异常指标", tasks: "任务", noTasks: "无任务",
+    high_bmi: "BMI 偏高", high_bp: "血压偏高", high_glucose: "血糖偏高", high_lipids: "血脂偏高", high_uric_acid: "尿酸偏高",
+    checkin: "打卡完成", staff: "医护确认", kind: "完成方式", target: "目标", within: "期限(天)", badge: "徽章",
+    taskKey: "任务编号", name: "名称", nameEn: "英文名称", checkinType: "打卡类型", minValue: "最低数值(仅步数)",
+    badgeId: "徽章编号", badgeName: "徽章名称", addTask: "添加/替换任务", remove: "移除", saved: "已保存",
+    steps: "步数", glucose: "血糖", task: "任务", daysN: "{n} 天", sessionsN: "{n} 次",
+    perks: "权益", perk: "权益", badgesRequired: "所需徽章数", savePerks: "保存权益", perkId: "权益编号",
+    importTitle: "导入体检结果", importHelp: "CSV 表头：patient_id 或 phone, taken_on, flags（多个用 ; 分隔）, exam_id（可选）",
+    importBtn: "导入", imported: "新增体检 {exams} 条，重复 {duplicates} 条，分配任务 {tasks} 个",
+    line: "行", code: "错误", message: "说明",
+    boardTitle: "月度之星", month: "月份", rank: "名次", patient: "患者", score: "当月获得积分",
+    boardNote: "只按行为（打卡、复诊、分享等获得的积分）排名，从不按血糖、体重、血压等临床数值排名；患者可选择不上榜。",
+    empty: "暂无数据", rewardsTitle: "积分兑换", rewardId: "编号", cost: "所需积分", stock: "库存",
+    perPatient: "每人限兑", unlimited: "不限", active: "上架", saveReward: "保存奖励", yes: "是", no: "否",
+    clinical_threshold: "最低数值只能用于步数：任务奖励行为，不奖励临床数值",
+    task_impossible: "期限短于目标，任务无法完成", duplicate_task_key: "任务编号重复", duplicate_perk: "权益编号重复",
+    wrong_role: "只有管理员可以修改", invalid_csv: "CSV 缺少必要的列", unknown_flag: "未知的异常指标",
+    invalid_input: "输入有误", patient_not_found: "找不到该患者", missing_patient: "缺少患者", invalid_date: "日期格式不对",
+  },
+  en: {
+    tasksTitle: "Exam tasks & badges", rules: "Task rules", flag: "Abnormal flag", tasks: "Tasks", noTasks: "No tasks",
+    high_bmi: "High BMI", high_bp: "High blood pressure", high_glucose: "High glucose", high_lipids: "High lipids",
+    high_uric_acid: "High uric acid", checkin: "Check-ins", staff: "Staff-confirmed", kind: "Done by",
+    target: "Target", within: "Within (days)", badge: "Badge", taskKey: "Task key", name: "Name", nameEn: "English name",
+    checkinType: "Check-in type", minValue: "Minimum value (steps only)", badgeId: "Badge ID", badgeName: "Badge name",
+    addTask: "Add / replace task", remove: "Remove", saved: "Saved", steps: "Steps", glucose: "Glucose", task: "Task",
+    daysN: "{n} days", sessionsN: "{n} sessions", perks: "Perks", perk: "Perk", badgesRequired: "Badges required",
+    savePerks: "Save perks", perkId: "Perk ID", importTitle: "Import exam results",
+    importHelp: "CSV header: patient_id or phone, taken_on, flags (separated by ;), exam_id (optional)",
+    importBtn: "Import", imported: "{exams} exams recorded, {duplicates} seen before, {tasks} tasks assigned",
+    line: "Line", code: "Error", message: "Detail", boardTitle: "Star of the month", month: "Month", rank: "Rank",
+    patient: "Patient", score: "Points earned this month",
+    boardNote: "Ranked on behaviour only (points from check-ins, revisits, shares ...), never on glucose, weight or blood pressure; patients may opt out.",
+    empty: "Nothing yet", rewardsTitle: "Rewards", rewardId: "ID", cost: "Cost", stock: "Stock",
+    perPatient: "Per patient", unlimited: "No limit", active: "Active", saveReward: "Save reward", yes: "Yes", no: "No",
+    clinical_threshold: "A minimum value is for steps only: tasks reward behaviour, not clinical values",
+    task_impossible: "The window is shorter than the target", duplicate_task_key: "Duplicate task key",
+    duplicate_perk: "Duplicate perk ID", wrong_role: "Only admins may change this", invalid_csv: "The CSV lacks required columns",
+    unknown_flag: "Unknown flag", invalid_input: "Invalid input", patient_not_found: "No such patient",
+    missing_patient: "No patient", invalid_date: "Not a date",
+  },
+});
+
+export const flagLabel = (flag) => L(flag);
+
+function taskSummary(task) {
+  const how = task.kind === "staff" ? L("sessionsN", { n: task.target })
+    : `${L(task.checkin_type)}${task.min_value != null ? " ≥ " + fmtNumber(task.min_value) : ""} · ${L("daysN", { n: task.target })}`;
+  return `${how} / ${L("daysN", { n: task.within_days })}`;
+}
+
+const blankTask = { flag: "high_bmi", task_key: "", name: "", name_en: "", kind: "checkin", checkin_type: "steps",
+  min_value: "", target: 14, within_days: 21, badge_id: "", badge_name: "" };
+
+function RuleEditor({ rules, save, action }) {
+  const [form, setForm] = useState(blankTask);
+  const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
+  const submit = (event) => {
+    event.preventDefault();
+    const task = {
+      task_key: form.task_key, name: form.name, name_en: form.name_en || null, kind: form.kind,
+      target: Number(form.target), within_days: Number(form.within_days),
+      badge: { badge_id: form.badge_id, name: form.badge_name },
+      ...(form.kind === "checkin" ? { checkin_type: form.checkin_type,
+        min_value: form.min_value === "" ? null : Number(form.min_value) } : {}),
+    };
+    const current = (rules.find((r) => r.flag === form.flag) || { tasks: [] }).tasks.filter((t) => t.task_key !== task.task_key);
+    save(form.flag, [...current, task]);
+  };
+  return html`<form class="panel" onSubmit=${submit} data-testid="rule-form">
+    <div class="form-row">
+      <label>${L("flag")}<select value=${form.flag} onChange=${set("flag")} data-testid="rule-flag">
+        ${rules.map((r) => html`<option value=${r.flag}>${L(r.flag)}</option>`)}</select></label>
+      <label>${L("taskKey")}<input required pattern="[A-Za-z0-9_-]+" value=${form.task_key} onInput=${set("task_key")} data-testid="rule-task-key" /></label>
+      <label>${L("name")}<input required value=${form.name} onInput=${set("name")} data-testid="rule-name" /></label>
+      <label>${L("nameEn")}<input value=${form.name_en} onInput=${set("name_en")} /></label>
+    </div>
+    <div class="form-row">
+      <label>${L("kind")}<select value=${form.kind} onChange=${set("kind")} data-testid="rule-kind">
+        <option value="checkin">${L("checkin")}</option><option value="staff">${L("staff")}</option></select></label>
+      ${form.kind === "checkin" && html`
+        <label>${L("checkinType")}<select value=${form.checkin_type} onChange=${set("checkin_type")} data-testid="rule-type">
+          ${["steps", "glucose", "task"].map((c) => html`<option value=${c}>${L(c)}</option>`)}</select></label>
+        <label>${L("minValue")}<input type="number" min="0" value=${form.min_value} onInput=${set("min_value")} data-testid="rule-min" /></label>`}
+      <label>${L("target")}<input type="number" min="1" required value=${form.target} onInput=${set("target")} data-testid="rule-target" /></label>
+      <label>${L("within")}<input type="number" min="1" required value=${form.within_days} onInput=${set("within_days")} data-testid="rule-within" /></label>
+      <label>${L("badgeId")}<input required pattern="[A-Za-z0-9_-]+" value=${form.badge_id} onInput=${set("badge_id")} data-testid="rule-badge-id" /></label>
+      <label>${L("badgeName")}<input required value=${form.badge_name} onInput=${set("badge_name")} data-testid="rule-badge-name" /></label>
+    </div>
+    <button type="submit" disabled=${action.busy} data-testid="rule-save">${L("addTask")}</button>
+  </form>`;
+}
+
+function PerksEditor({ perks, onSaved }) {
+  const [rows, setRows] = useState(perks.map((p) => ({ ...p })));
+  const [state, run] = useAction(L);
+  const change = (i, key) => (e) => setRows(rows.map((r, j) => (j === i ? { ...r, [key]: e.target.value } : r)));
+  const submit = async (event) => {
+    event.preventDefault();
+    const body = { perks: rows.map((r) => ({ perk_id: r.perk_id, name: r.name, name_en: r.name_en || null,
+      badges_required: Number(r.badges_required) })) };
+    if (await run(() => put("/perks", body), L("saved"))) onSaved();
+  };
+  return html`<form onSubmit=${submit} data-testid="perks-form">
+    ${rows.map((r, i) => html`<div class="form-row">
+      <label>${L("perkId")}<input required value=${r.perk_id} onInput=${change(i, "perk_id")} /></label>
+      <label>${L("name")}<input required value=${r.name} onInput=${change(i, "name")} /></label>
+      <label>${L("badgesRequired")}<input type="number" min="1" max="100" required value=${r.badges_required}
+        onInput=${change(i, "badges_required")} data-testid="perk-badges" /></label></div>`)}
+    <button type="submit" disabled=${state.busy} data-testid="perks-save">${L("savePerks")}</button>
+    ${state.error && html`<p class="error" data-testid="perks-error">${state.error}</p>`}
+    ${state.done && html`<p class="ok" data-testid="perks-saved">${state.done}</p>`}
+  </form>`;
+}
+
+function ExamImport() {
+  const [text, setText] = useState("patient_id,taken_on,flags,exam_id\n");
+  const [result, setResult] = useState(null);
+  const [state, run] = useAction(L);
+  const submit = async (event) => {
+    event.preventDefault();
+    setResult(await run(() => postCsv("/exams/import", text)));
+  };
+  const readFile = (e) => {
+    const file = e.target.files[0];
+    if (file) file.text().then(setText);
+  };
+  return html`<form class="panel" onSubmit=${submit} data-testid="exam-import">
+    <p class="muted">${L("importHelp")}</p>
+    <input type="file" accept=".csv,text/csv" onChange=${readFile} />
+    <textarea rows="6" style="width: 100%" value=${text} onInput=${(e) => setText(e.target.value)} data-testid="exam-csv"></textarea>
+    <button type="submit" disabled=${state.busy} data-testid="exam-import-btn">${L("importBtn")}</button>
+    ${state.error && html`<p class="error" data-testid="exam-import-error">${state.error}</p>`}
+    ${result && html`<p class="ok" data-testid="exam-import-result">${L("imported", { exams: result.exams,
+      duplicates: result.duplicates, tasks: result.tasks_assigned })}</p>
+      ${result.errors.length > 0 && html`<table data-testid="exam-import-errors"><thead><tr><th>${L("line")}</th>
+        <th>${L("code")}</th><th>${L("message")}</th></tr></thead>
+        <tbody>${result.errors.map((e) => html`<tr data-testid="exam-import-error-row"><td>${e.line}</td>
+          <td>${L(e.code)}</td><td>${e.message}</td></tr>`)}</tbody></table>`}`}
+  </form>`;
+}
+
+function TasksPage() {
+  const [reload, setReload] = useState(0);
+  const state = useGet("/task-rules", reload);
+  const [action, run] = useAction(L);
+  const admin = isAdmin();
+  const save = async (flag, tasks) => {
+    if (await run(() => put(`/task-rules/${flag}`, { tasks }), L("saved"))) setReload((n) => n + 1);
+  };
+  if (!state.data) return html`<h1>${L("tasksTitle")}</h1>${state.error && html`<p class="error">${L.error(state.error)}</p>`}`;
+  const { rules, perks } = state.data;
+  return html`<div>
+    <h1>${L("tasksTitle")}</h1>
+    <h2>${L("rules")}</h2>
+    <table data-testid="rules-table"><thead><tr><th>${L("flag")}</th><th>${L("tasks")}</th><th>${L("kind")}</th>
+      <th>${L("target")}</th><th>${L("badge")}</th>${admin && html`<th></th>`}</tr></thead>
+      <tbody>${rules.flatMap((r) => (r.tasks.length ? r.tasks : [null]).map((task, i) => html`<tr data-testid="rule-row"
+          data-flag=${r.flag} data-task=${task ? task.task_key : ""}>
+        <td>${i === 0 ? L(r.flag) : ""}</td>
+        <td>${task ? localName(task) : html`<span class="muted">${L("noTasks")}</span>`}</td>
+        <td>${task ? L(task.kind) : ""}</td><td>${task ? taskSummary(task) : ""}</td>
+        <td>${task ? localName(task.badge) : ""}</td>
+        ${admin && html`<td>${task && html`<button class="ghost" data-testid="rule-remove"
+          onClick=${() => save(r.flag, r.tasks.filter((x) => x.task_key !== task.task_key))}>${L("remove")}</button>`}</td>`}
+      </tr>`))}</tbody></table>
+    ${action.error && html`<p class="error" data-testid="rule-error">${action.error}</p>`}
+    ${action.done && html`<p class="ok" data-testid="rule-saved">${action.done}</p>`}
+    ${admin && html`<${RuleEditor} rules=${rules} save=${save} action=${action} />`}
+    <h2>${L("perks")}</h2>
+    <table data-testid="perks-table"><thead><tr><th>${L("perk")}</th><th>${L("badgesRequired")}</th></tr></thead>
+      <tbody>${perks.map((p) => html`<tr data-testid="perk-row"><td>${localName(p)}</td><td>${p.badges_required}</td></tr>`)}</tbody></table>
+    ${admin && html`<${PerksEditor} key=${"perks-" + reload} perks=${perks} onSaved=${() => setReload((n) => n + 1)} />`}
+    <h2>${L("importTitle")}</h2>
+    <${ExamImport} />
+  </div>`;
+}
+
+function currentMonth() {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+}
+
+function BoardPage() {
+  const [month, setMonth] = useState(currentMonth());
+  const state = useGet(`/leaderboard?limit=20&month=${encodeURIComponent(month)}`);
+  return html`<div>
+    <h1>${L("boardTitle")}</h1>
+    <p class="muted">${L("boardNote")}</p>
+    <label>${L("month")} <input type="month" value=${month} onChange=${(e) => e.target.value && setMonth(e.target.value)}
+      data-testid="board-month" /></label>
+    ${state.error && html`<p class="error" data-testid="board-error">${L.error(state.error)}</p>`}
+    ${state.data && (state.data.items.length === 0 ? html`<p class="muted" data-testid="board-empty">${L("empty")}</p>` : html`
+      <table data-testid="board-table"><thead><tr><th>${L("rank")}</th><th>${L("patient")}</th><th>${L("score")}</th></tr></thead>
+        <tbody>${state.data.items.map((e) => html`<tr data-testid="board-row"><td>${e.rank}</td><td>${e.name_masked}</td>
+          <td>${fmtNumber(e.score)}</td></tr>`)}</tbody></table>`)}
+  </div>`;
+}
+
+const blankReward = { reward_id: "", name: "", name_en: "", cost: 100, stock: "", per_patient_limit: "", active: true };
+
+function RewardsPage() {
+  const [reload, setReload] = useState(0);
+  const [form, setForm] = useState(blankReward);
+  const state = useGet("/rewards", reload);
+  const [action, run] = useAction(L);
+  const set = (key) => (e) => setForm({ ...form, [key]: e.target.type === "checkbox" ? e.target.checked : e.target.value });
+  const num = (v) => (v === "" || v == null ? null : Number(v));
+  const submit = async (event) => {
+    event.preventDefault();
+    const body = { reward_id: form.reward_id, name: form.name, name_en: form.name_en || null, cost: Number(form.cost),
+      stock: num(form.stock), per_patient_limit: num(form.per_patient_limit), active: form.active };
+    if (await run(() => post("/rewards", body), L("saved"))) setReload((n) => n + 1);
+  };
+  return html`<div>
+    <h1>${L("rewardsTitle")}</h1>
+    ${state.data && html`<table data-testid="rewards-table"><thead><tr><th>${L("rewardId")}</th><th>${L("name")}</th>
+      <th>${L("cost")}</th><th>${L("stock")}</th><th>${L("perPatient")}</th></tr></thead>
+      <tbody>${state.data.items.map((r) => html`<tr data-testid="reward-row" data-id=${r.reward_id} class="clickable"
+          onClick=${() => setForm({ ...blankReward, ...r, name_en: r.name_en || "", stock: r.stock ?? "",
+            per_patient_limit: r.per_patient_limit ?? "" })}>
+        <td class="mono">${r.reward_id}</td><td>${localName(r)}</td><td>${fmtNumber(r.cost)}</td>
+        <td data-testid="reward-stock">${r.stock == null ? L("unlimited") : fmtNumber(r.stock)}</td>
+        <td>${r.per_patient_limit == null ? L("unlimited") : r.per_patient_limit}</td></tr>`)}</tbody></table>`}
+    ${isAdmin() && html`<form class="panel" onSubmit=${submit} data-testid="reward-form">
+      <div class="form-row">
+        <label>${L("rewardId")}<input required pattern="[A-Za-z0-9_-]+" value=${form.reward_id} onInput=${set("reward_id")} data-testid="reward-id" /></label>
+        <label>${L("name")}<input required value=${form.name} onInput=${set("name")} data-testid="reward-name" /></label>
+        <label>${L("nameEn")}<input value=${form.name_en} onInput=${set("name_en")} /></label>
+        <label>${L("cost")}<input type="number" min="1" required value=${form.cost} onInput=${set("cost")} data-testid="reward-cost" /></label>
+        <label>${L("stock")}<input type="number" min="0" value=${form.stock} onInput=${set("stock")} placeholder=${L("unlimited")} data-testid="reward-stock-input" /></label>
+        <label>${L("perPatient")}<input type="number" min="1" value=${form.per_patient_limit} onInput=${set("per_patient_limit")} placeholder=${L("unlimited")} /></label>
+        <label>${L("active")}<input type="checkbox" checked=${form.active} onChange=${set("active")} /></label>
+      </div>
+      <button type="submit" disabled=${action.busy} data-testid="reward-save">${L("saveReward")}</button>
+      ${action.error && html`<p class="error" data-testid="reward-error">${action.error}</p>`}
+      ${action.done && html`<p class="ok" data-testid="reward-saved">${action.done}</p>`}
+    </form>`}
+  </div>`;
+}
+
+export const tasksPage = { key: "tasks", path: "/tasks", label: { zh: "体检任务", en: "Exam tasks" }, component: TasksPage };
+export const boardPage = { key: "board", path: "/board", label: { zh: "月度之星", en: "Star of the month" }, component: BoardPage };
+export const rewardsPage = { key: "rewards", path: "/rewards", label: { zh: "积分兑换", en: "Rewards" }, component: RewardsPage };
