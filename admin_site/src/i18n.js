@@ -27,7 +27,7 @@ const TEXT = {
     adjustment: "人工调整", reversal: "冲正", expiry: "积分过期", referral_registered: "推荐新患者", challenge: "挑战奖励",
     dermatology: "皮肤科", endocrinology: "内分泌科", obstetrics: "产科", dentistry: "口腔科", general: "全科",
     inbox: "站内信", wechat: "微信订阅消息", sms: "短信",
-    daysAxis: "天", patient: "患者",
+    daysAxis: "天", patient: "患者", inviteCode: "邀请码", referredBy: "推荐人", referredCount: "成功推荐",
   },
   en: {
     appName: "Revisit", signIn: "Sign in", username: "Username", password: "Password", signOut: "Sign out",
@@ -56,7 +56,7 @@ const TEXT = {
     adjustment: "Adjustment", reversal: "Reversal", expiry: "Points expired", referral_registered: "Referral", challenge: "Challenge reward",
     dermatology: "Dermatology", endocrinology: "Endocrinology", obstetrics: "Obstetrics", dentistry: "Dentistry", general: "General practice",
     inbox: "In-app inbox", wechat: "WeChat message", sms: "SMS",
-    daysAxis: "days", patient: "Patient",
+    daysAxis: "days", patient: "Patient", inviteCode: "Invite code", referredBy: "Referred by", referredCount: "Friends referred",
   },
 };
 

@@ -252,7 +252,7 @@ function Patients() {
 function Patient({ id }) {
   const state = useApi(`/patients/${encodeURIComponent(id)}`);
   if (!state.data) return html`<${Status} state=${state} />`;
-  const { patient: p, consents, visits, checkins, ledger } = state.data;
+  const { patient: p, consents, visits, checkins, ledger, referral } = state.data;
   const sex = { F: t("sexF"), M: t("sexM"), U: t("sexU") }[p.sex] || "—";
   return html`<div>
     <p><a href="#/patients" data-testid="patient-back">← ${t("back")}</a></p>
@@ -269,6 +269,10 @@ function Patient({ id }) {
         <dt>${t("personas")}</dt><dd>${(p.persona_tags || []).join(", ") || "—"}</dd>
         <dt>${t("balance")}</dt><dd data-testid="patient-balance">${fmtNumber(p.balance)}</dd>
         <dt>${t("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
+        ${referral && html`<dt>${t("inviteCode")}</dt><dd class="mono" data-testid="patient-invite">${referral.invite_code || "—"}</dd>
+        <dt>${t("referredBy")}</dt><dd data-testid="patient-referred-by">${referral.referred_by
+          ? html`<a href=${"#/patients/" + encodeURIComponent(referral.referred_by)}>${referral.referred_by}</a>` : "—"}</dd>
+        <dt>${t("referredCount")}</dt><dd data-testid="patient-referred">${fmtNumber(referral.referred)}</dd>`}
       </dl></div>
       <div class="panel"><h2>${t("consent")}</h2>
         <table><thead><tr><th>${t("purpose")}</th><th>${t("granted")}</th><th>${t("version")}</th><th>${t("at")}</th></tr></thead>

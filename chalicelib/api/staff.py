@@ -51,17 +51,20 @@ def create_patient(call):
     return 201, {"patient": patient_service.profile_view(item, full_phone=False)}
 
 
-@route(bp, "/patients/{patient_id}", roles=STAFF, summary="One patient: profile, consent, visits, check-ins, points")
+@route(bp, "/patients/{patient_id}", roles=STAFF, summary="One patient: profile, consent, visits, check-ins, points, who referred them and how many they referred")
 def patient_detail(call):
     clinic_id, patient_id = call.principal.clinic_id, call.params["patient_id"]
     item = patients.get(clinic_id, patient_id)
+    ledger = history.ledger(clinic_id, patient_id)
     return {
         "patient": patient_service.profile_view(item, full_phone=False),
         "consents": patient_service.consents_view(item),
         "consent_log": history.consent_log(clinic_id, patient_id),
         "visits": history.visits(clinic_id, patient_id),
         "checkins": history.checkins(clinic_id, patient_id, limit=60),
-        "ledger": history.ledger(clinic_id, patient_id),
+        "ledger": ledger,
+        "referral": {"invite_code": item.invite_code, "referred_by": item.referred_by,
+                     "referred": sum(1 for e in ledger if e["reason"] == "referral_registered")},
     }
 
 

@@ -23,7 +23,9 @@ def test_a_referred_friend_registering_earns_the_referrer_fifteen_once(api, new_
     assert api.get("/leaderboard", token=token)[1]["me"]["score"] == 15
     # the friend's record says who referred them (staff view)
     detail = api.get(f"/patients/{friend['patient']['patient_id']}", token=staff_token())[1]
-    assert detail["patient"]["patient_id"] == friend["patient"]["patient_id"]
+    assert detail["referral"] == {"invite_code": None, "referred_by": pid, "referred": 0}
+    referrer = api.get(f"/patients/{pid}", token=staff_token())[1]["referral"]
+    assert referrer == {"invite_code": mine["invite_code"], "referred_by": None, "referred": 1}
     # the same phone cannot be referred again, even after the friend's record was erased
     api.delete("/me", token=friend["access_token"])
     status, again = register_with(api, "friend-again", "13600000001", mine["invite_code"])

@@ -20,13 +20,16 @@ def _api(stack, method, path, token=None):
         return json.loads(reply.read())
 
 
-def _first_patient(stack) -> str:
+def _staff_token(stack) -> str:
     body = json.dumps({"username": stack.staff_username, "password": stack.staff_password}).encode()
     request = urllib.request.Request(stack.api_url + "/auth/staff/login", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as reply:
-        token = json.loads(reply.read())["id_token"]
-    return _api(stack, "GET", "/patients?limit=1", token)["items"][0]["patient_id"]
+        return json.loads(reply.read())["id_token"]
+
+
+def _first_patient(stack) -> str:
+    return _api(stack, "GET", "/patients?limit=1", _staff_token(stack))["items"][0]["patient_id"]
 
 
 def test_task_rules_perks_and_exam_import(page, local_stack):  # noqa: F811
@@ -79,6 +82,9 @@ def test_a_patients_exam_tasks_sessions_and_points(page, local_stack):  # noqa: 
     page.goto(f"{local_stack.site_url}/#/patients/{patient_id}")
     section = page.get_by_test_id("tasks-section")
     expect(section).to_be_visible()
+    detail = _api(local_stack, "GET", f"/patients/{patient_id}", _staff_token(local_stack))["referral"]
+    expect(page.get_by_test_id("patient-referred")).to_have_text(str(detail["referred"]))
+    expect(page.get_by_test_id("patient-referred-by")).to_have_text(detail["referred_by"] or "—")
     today = page.evaluate("() => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)")
     page.get_by_test_id("exam-date").fill(today)
     page.get_by_test_id("exam-flag-high_bp").check()
