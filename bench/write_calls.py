@@ -133,65 +133,52 @@ def main() -> int:
                 if not calls:
                     problems.append(f"{name}: the hook saw no DynamoDB call at all")
 
-            # A second enrolled patient checks in glucose six clinic days in a row; the seventh
-            # check-in completes the streak and issues the voucher in the same one transaction.
-            streak_token, streak_patient = register_patient(openid="obench-2", phone="13800002222",
-                                                            conditions=["diabetes"])
-            enrol(streak_patient)
-            session["token"] = streak_token
-            for day in range(7):
-                if day:
-                    clock.advance(days=1)
-                    session["token"] = issue_patient_tokens(CLINIC_ID, openid_hash_for(CLINIC_ID, "obench-2"),
-                                                            streak_patient)["access_token"]
-                if day < 6:
-                    status, _, reply = post("/me/checkins", checkin_body(), None)
-                    if status != 201 or reply.get("vouchers"):
-                        problems.append(f"checkin-with-streak: day {day + 1} answered {status}: {reply}")
-                    continue
-                with recorder.recording() as calls:
-                    status, _, reply = post("/me/checkins", checkin_body(), None)
-                if status != 201 or len(reply.get("vouchers", [])) != 1:
-                    problems.append(f"checkin-with-streak: the seventh day issued no voucher: {status} {reply}")
-                writes = [c for c in calls if c.is_write]
-                reads = [c for c in calls if c.is_read]
-                figure("checkin-with-streak-write-calls", len(writes), "1")
-                figure("checkin-with-streak-written-items", sum(len(c.what()) for c in writes),
-                       note="; ".join(c.describe() for c in writes))
-                figure("checkin-with-streak-read-calls", len(reads), note=", ".join(c.describe() for c in reads))
+            def daily_run(name: str, openid: str, phone: str, days: int, exam: bool, done) -> None:
+                """An enrolled diabetic patient (with a high-glucose exam if `exam`) checks in glucose
+                once a clinic day; only the last day's check-in is measured, and `done(reply)` says
+                whether it did what it should (None) or what went wrong."""
+                token, patient_id = register_patient(openid=openid, phone=phone, conditions=["diabetes"])
+                enrol(patient_id)
+                if exam:
+                    record_exam(patient_id)
+                session["token"] = token
+                for day in range(days):
+                    if day:
+                        clock.advance(days=1)
+                        session["token"] = issue_patient_tokens(CLINIC_ID, openid_hash_for(CLINIC_ID, openid),
+                                                                patient_id)["access_token"]
+                    if day < days - 1:
+                        status, _, reply = post("/me/checkins", checkin_body(), None)
+                        if status != 201 or reply.get("badges") or (days == 7 and reply.get("vouchers")):
+                            problems.append(f"{name}: day {day + 1} answered {status}: {reply}")
+                        continue
+                    with recorder.recording() as calls:
+                        status, _, reply = post("/me/checkins", checkin_body(), None)
+                    problem = done(reply) if status == 201 else f"status {status}: {reply}"
+                    if problem:
+                        problems.append(f"{name}: day {days}: {problem}")
+                    writes = [c for c in calls if c.is_write]
+                    reads = [c for c in calls if c.is_read]
+                    figure(f"{name}-write-calls", len(writes), "1")
+                    figure(f"{name}-written-items", sum(len(c.what()) for c in writes),
+                           note="; ".join(c.describe() for c in writes))
+                    figure(f"{name}-read-calls", len(reads), note=", ".join(c.describe() for c in reads))
 
-            # A third patient, diabetic and with a high-glucose exam: enrolled in the glucose
-            # challenge and assigned "log glucose on 14 days within 21". Their fourteenth daily
-            # check-in completes the second 7-day streak (a voucher), the task and its badge:
-            # everything in the one transaction of the check-in.
-            task_token, task_patient = register_patient(openid="obench-3", phone="13800003333",
-                                                        conditions=["diabetes"])
-            enrol(task_patient)
-            record_exam(task_patient)
-            session["token"] = task_token
-            for day in range(14):
-                if day:
-                    clock.advance(days=1)
-                    session["token"] = issue_patient_tokens(CLINIC_ID, openid_hash_for(CLINIC_ID, "obench-3"),
-                                                            task_patient)["access_token"]
-                if day < 13:
-                    status, _, reply = post("/me/checkins", checkin_body(), None)
-                    if status != 201 or reply.get("badges"):
-                        problems.append(f"checkin-with-task: day {day + 1} answered {status}: {reply}")
-                    continue
-                with recorder.recording() as calls:
-                    status, _, reply = post("/me/checkins", checkin_body(), None)
+            # A second enrolled patient: the seventh daily check-in completes the streak and issues
+            # the voucher in the same one transaction.
+            daily_run("checkin-with-streak", "obench-2", "13800002222", 7, False,
+                      lambda r: None if len(r.get("vouchers", [])) == 1 else f"no voucher: {r}")
+
+            # A third, also with a high-glucose exam (task "log glucose on 14 days within 21"): the
+            # fourteenth daily check-in completes the second 7-day streak (a voucher), the task and
+            # its badge, everything in the one transaction of the check-in.
+            def streak_task_badge(reply):
                 done = [t for t in reply.get("tasks", []) if t.get("completed_now")]
-                if status != 201 or len(reply.get("vouchers", [])) != 1 or len(reply.get("badges", [])) != 1 \
-                        or len(done) != 1:
-                    problems.append(f"checkin-with-task: day 14 did not complete streak, task and badge: {reply}")
-                writes = [c for c in calls if c.is_write]
-                reads = [c for c in calls if c.is_read]
-                figure("checkin-with-streak-task-badge-write-calls", len(writes), "1")
-                figure("checkin-with-streak-task-badge-written-items", sum(len(c.what()) for c in writes),
-                       note="; ".join(c.describe() for c in writes))
-                figure("checkin-with-streak-task-badge-read-calls", len(reads),
-                       note=", ".join(c.describe() for c in reads))
+                if len(reply.get("vouchers", [])) == 1 and len(reply.get("badges", [])) == 1 and len(done) == 1:
+                    return None
+                return f"did not complete streak, task and badge: {reply}"
+
+            daily_run("checkin-with-streak-task-badge", "obench-3", "13800003333", 14, True, streak_task_badge)
     for problem in problems:
         print(f"write-calls-problem: {problem}", file=sys.stderr)
     return 1 if problems else 0
