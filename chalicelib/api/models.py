@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.domain.rules import CHECKIN_TYPES, DEPARTMENTS, PERSONAS, PURPOSES
+from chalicelib.domain.rules import CHECKIN_TYPES, DEFAULT_EARNING_RULES, DEPARTMENTS, PERSONAS, PURPOSES
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -116,6 +116,24 @@ class EarningRulesBody(Strict):
     share: int = Field(ge=0, le=10_000)
     referral_registered: int = Field(ge=0, le=10_000)
     checkin: int = Field(ge=0, le=10_000)
+
+
+class PeriodLimits(Strict):
+    """The most times a rule pays in a clinic-local day, ISO week and month; leave one out for no limit."""
+
+    day: int | None = Field(default=None, ge=1, le=1000)
+    week: int | None = Field(default=None, ge=1, le=1000)
+    month: int | None = Field(default=None, ge=1, le=1000)
+
+
+class EarningLimitsBody(Strict):
+    """Limits per earning rule; a rule left out keeps the default, `{}` removes its limits."""
+
+    limits: dict[Literal[tuple(DEFAULT_EARNING_RULES)], PeriodLimits]  # type: ignore[valid-type]
+
+
+class PointsExpiryBody(Strict):
+    months: int = Field(ge=1, le=120, description="points expire at the end of this many clinic months")
 
 
 class AdjustmentBody(Strict):

@@ -17,6 +17,7 @@ visits = lazy("chalicelib.services.visits")
 patient_service = lazy("chalicelib.services.patients")
 clinics = lazy("chalicelib.store.clinics")
 history = lazy("chalicelib.store.history")
+lots = lazy("chalicelib.store.lots")
 patients = lazy("chalicelib.store.patients")
 recall = lazy("chalicelib.store.recall")
 reports = lazy("chalicelib.store.reports")
@@ -28,7 +29,14 @@ bp = Blueprint(__name__)
 def clinic(call):
     item = clinics.get(call.principal.clinic_id)
     return {"clinic_id": call.principal.clinic_id, "name": item.name, "tz": item.tz,
-            "conditions": list(item.conditions), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})}}
+            "conditions": list(item.conditions), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
+            "earning_limits": _limits(item), "points_expiry_months": lots.term_months(item)}
+
+
+def _limits(item) -> dict:
+    from chalicelib.domain.earning import effective_limits
+
+    return effective_limits(item.earning_limits, DEFAULT_EARNING_RULES)
 
 
 @route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body="EarningRulesBody",
@@ -36,6 +44,30 @@ def clinic(call):
 def earning_rules(call):
     clinics.set_earning_rules(call.principal.clinic_id, call.body.model_dump())
     return {"earning_rules": call.body.model_dump()}
+
+
+@route(bp, "/clinic/earning-limits", methods=("PUT",), roles=ADMIN, body="EarningLimitsBody",
+       summary="Set how often each earning rule may pay per clinic-local day, week and month")
+def earning_limits(call):
+    from chalicelib.domain.earning import limits_in_order
+
+    item = clinics.get(call.principal.clinic_id, fresh=True)
+    settings = dict(item.earning_limits or {})
+    for rule, periods in call.body.limits.items():
+        chosen = periods.model_dump(exclude_none=True)
+        if not limits_in_order(chosen):
+            raise BadRequest(f"{rule}: a day's limit cannot exceed the week's, nor the week's the month's",
+                             code="limits_out_of_order", field=f"limits.{rule}")
+        settings[rule] = chosen
+    clinics.set_earning_limits(call.principal.clinic_id, settings)
+    return {"earning_limits": _limits(clinics.get(call.principal.clinic_id, fresh=True))}
+
+
+@route(bp, "/clinic/points-expiry", methods=("PUT",), roles=ADMIN, body="PointsExpiryBody",
+       summary="Set the clinic's points term; it applies to points earned from now on")
+def points_expiry(call):
+    clinics.set_points_expiry(call.principal.clinic_id, call.body.months)
+    return {"points_expiry_months": call.body.months}
 
 
 @route(bp, "/patients", roles=STAFF, query="Page", summary="The clinic's patients, newest first, by cursor")

@@ -23,6 +23,17 @@ def limits_for(settings: dict | None, rule: str) -> dict[str, int]:
     return {period: int(maximum) for period, maximum in chosen.items() if period in PERIODS}
 
 
+def effective_limits(settings: dict | None, rules) -> dict[str, dict[str, int]]:
+    """Every earning rule's limits per period as they apply ({} for a rule without limits)."""
+    return {rule: limits_for(settings, rule) for rule in rules}
+
+
+def limits_in_order(limits: dict[str, int]) -> bool:
+    """A day's limit no larger than the week's, the week's no larger than the month's (where set)."""
+    values = [limits[p] for p in PERIODS if limits.get(p) is not None]
+    return values == sorted(values)
+
+
 def period_key(period: str, day: date) -> str:
     if period == "day":
         return "D" + day.isoformat()

@@ -58,6 +58,16 @@ def set_earning_rules(clinic_id: str, rules: dict[str, int]) -> ClinicItem:
     return item
 
 
+def set_earning_limits(clinic_id: str, limits: dict[str, dict[str, int]]) -> None:
+    get(clinic_id, fresh=True).update(actions=[ClinicItem.earning_limits.set(limits)])
+    _cache.pop(clinic_id, None)
+
+
+def set_points_expiry(clinic_id: str, months: int) -> None:
+    get(clinic_id, fresh=True).update(actions=[ClinicItem.points_expiry_months.set(months)])
+    _cache.pop(clinic_id, None)
+
+
 def all_clinic_ids() -> list[str]:
     bind()
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]

@@ -181,3 +181,35 @@ def test_tier_follows_points_earned_not_balance(api, new_patient, staff_token):
     api.post(f"/patients/{pid}/points/adjustments", {"points": -340, "reason": "兑换线下礼品"}, token=staff)
     view = api.get("/me/points", token=token)[1]
     assert view["balance"] == 10 and view["tier"] == "silver"
+
+
+def test_admins_set_earning_limits_and_the_points_term(api, new_patient, staff_token, clock):
+    admin, staff = staff_token("demo-dental", "admin"), staff_token("demo-dental", "staff")
+    clinic = api.get("/clinic", token=staff)[1]
+    assert clinic["earning_limits"]["share"] == {"day": 3, "week": 10, "month": 20}
+    assert clinic["earning_limits"]["checkin"] == {} and clinic["points_expiry_months"] == 12
+
+    status, err = api.put("/clinic/earning-limits", {"limits": {"share": {"day": 1}}}, token=staff)
+    assert status == 403
+    status, err = api.put("/clinic/earning-limits", {"limits": {"share": {"day": 5, "week": 4}}}, token=admin)
+    assert status == 400 and err["code"] == "limits_out_of_order"
+    status, err = api.put("/clinic/earning-limits", {"limits": {"likes": {"day": 5}}}, token=admin)
+    assert status == 400 and err["code"] == "invalid_input"
+    status, set_ = api.put("/clinic/earning-limits", {"limits": {"share": {"day": 1}}}, token=admin)
+    assert status == 200 and set_["earning_limits"]["share"] == {"day": 1}
+
+    token, _ = new_patient()
+    assert api.post("/me/shares", {"share_ref": "a-1"}, token=token)[1]["points_awarded"] == 5
+    status, second = api.post("/me/shares", {"share_ref": "a-2"}, token=token)
+    assert status == 201 and second["points_awarded"] == 0 and second["limit_reached"] == "day"
+
+    status, term = api.put("/clinic/points-expiry", {"months": 6}, token=admin)
+    assert status == 200 and term == {"points_expiry_months": 6}
+    assert api.put("/clinic/points-expiry", {"months": 0}, token=admin)[0] == 400
+    assert api.put("/clinic/points-expiry", {"months": 6}, token=staff)[0] == 403
+    expiring = api.get("/me/points", token=token)[1]["expiring"]
+    assert expiring == [{"expires_on": "2027-11-30", "points": 5}]  # earned under the 12-month term
+    clock.advance(days=1)
+    token, _ = new_patient(name="later", phone="13900000099")
+    api.post("/me/shares", {"share_ref": "b-1"}, token=token)
+    assert api.get("/me/points", token=token)[1]["expiring"] == [{"expires_on": "2027-05-31", "points": 5}]

@@ -19,7 +19,10 @@ const L = labels({
     line: "行", code: "错误", message: "说明",
     boardTitle: "月度之星", month: "月份", rank: "名次", patient: "患者", score: "当月获得积分",
     boardNote: "只按行为（打卡、复诊、分享等获得的积分）排名，从不按血糖、体重、血压等临床数值排名；患者可选择不上榜。",
-    empty: "暂无数据", rewardsTitle: "积分兑换", rewardId: "编号", cost: "所需积分", stock: "库存",
+    empty: "暂无数据", rewardsTitle: "积分规则与兑换", earning: "积分规则", rule: "规则", perEvent: "每次积分",
+    perDay: "每天最多", perWeek: "每周最多", perMonth: "每月最多", term: "积分有效期(月)", saveLimits: "保存上限",
+    saveTerm: "保存有效期", termNote: "新有效期只影响此后获得的积分。", limits_out_of_order: "每天上限不能大于每周，每周不能大于每月",
+    checkin_rule: "打卡", share_rule: "分享", revisit_on_time_rule: "按时复诊", referral_registered_rule: "推荐新患者", rewardId: "编号", cost: "所需积分", stock: "库存",
     perPatient: "每人限兑", unlimited: "不限", active: "上架", saveReward: "保存奖励", yes: "是", no: "否",
     clinical_threshold: "最低数值只能用于步数：任务奖励行为，不奖励临床数值",
     task_impossible: "期限短于目标，任务无法完成", duplicate_task_key: "任务编号重复", duplicate_perk: "权益编号重复",
@@ -40,7 +43,12 @@ const L = labels({
     line: "Line", code: "Error", message: "Detail", boardTitle: "Star of the month", month: "Month", rank: "Rank",
     patient: "Patient", score: "Points earned this month",
     boardNote: "Ranked on behaviour only (points from check-ins, revisits, shares ...), never on glucose, weight or blood pressure; patients may opt out.",
-    empty: "Nothing yet", rewardsTitle: "Rewards", rewardId: "ID", cost: "Cost", stock: "Stock",
+    empty: "Nothing yet", rewardsTitle: "Points rules & rewards", earning: "Earning rules", rule: "Rule",
+    perEvent: "Points each", perDay: "Max a day", perWeek: "Max a week", perMonth: "Max a month",
+    term: "Points term (months)", saveLimits: "Save limits", saveTerm: "Save term",
+    termNote: "A new term applies to points earned from now on.",
+    limits_out_of_order: "A day's limit cannot exceed the week's, nor the week's the month's",
+    checkin_rule: "Check-in", share_rule: "Share", revisit_on_time_rule: "On-time revisit", referral_registered_rule: "Referral", rewardId: "ID", cost: "Cost", stock: "Stock",
     perPatient: "Per patient", unlimited: "No limit", active: "Active", saveReward: "Save reward", yes: "Yes", no: "No",
     clinical_threshold: "A minimum value is for steps only: tasks reward behaviour, not clinical values",
     task_impossible: "The window is shorter than the target", duplicate_task_key: "Duplicate task key",
@@ -208,6 +216,53 @@ function BoardPage() {
 
 const blankReward = { reward_id: "", name: "", name_en: "", cost: 100, stock: "", per_patient_limit: "", active: true };
 
+function PointsSettings() {
+  const [reload, setReload] = useState(0);
+  const state = useGet("/clinic", reload);
+  const [edits, setEdits] = useState({});
+  const [term, setTerm] = useState("");
+  const [action, run] = useAction(L);
+  if (!state.data) return null;
+  const { earning_rules: rules, earning_limits: limits, points_expiry_months: months } = state.data;
+  const value = (rule, period) => (edits[rule] && period in edits[rule] ? edits[rule][period] : (limits[rule] || {})[period] ?? "");
+  const edit = (rule, period) => (e) => setEdits({ ...edits, [rule]: { ...(limits[rule] || {}), ...(edits[rule] || {}), [period]: e.target.value } });
+  const saveLimits = async (event) => {
+    event.preventDefault();
+    const body = { limits: Object.fromEntries(Object.entries(edits).map(([rule, periods]) => [rule,
+      Object.fromEntries(Object.entries(periods).filter(([, v]) => v !== "" && v != null).map(([p, v]) => [p, Number(v)]))])) };
+    if (await run(() => put("/clinic/earning-limits", body), L("saved"))) { setEdits({}); setReload((n) => n + 1); }
+  };
+  const saveTerm = async (event) => {
+    event.preventDefault();
+    if (await run(() => put("/clinic/points-expiry", { months: Number(term) }), L("saved"))) setReload((n) => n + 1);
+  };
+  const admin = isAdmin();
+  return html`<div class="panel" data-testid="points-settings">
+    <h2>${L("earning")}</h2>
+    <form onSubmit=${saveLimits}>
+      <table data-testid="limits-table"><thead><tr><th>${L("rule")}</th><th>${L("perEvent")}</th><th>${L("perDay")}</th>
+        <th>${L("perWeek")}</th><th>${L("perMonth")}</th></tr></thead>
+        <tbody>${Object.keys(rules).map((rule) => html`<tr data-testid="limit-row" data-rule=${rule}>
+          <td>${L(rule + "_rule")}</td><td>${rules[rule]}</td>
+          ${["day", "week", "month"].map((period) => html`<td>${admin
+            ? html`<input type="number" min="1" style="width: 6em" value=${value(rule, period)} placeholder=${L("unlimited")}
+                onInput=${edit(rule, period)} data-testid=${`limit-${rule}-${period}`} />`
+            : html`<span data-testid=${`limit-${rule}-${period}`}>${value(rule, period) || L("unlimited")}</span>`}</td>`)}
+        </tr>`)}</tbody></table>
+      ${admin && html`<button type="submit" disabled=${action.busy} data-testid="limits-save">${L("saveLimits")}</button>`}
+    </form>
+    <form class="form-row" onSubmit=${saveTerm}>
+      <label>${L("term")} <strong data-testid="points-term">${months}</strong>
+        ${admin && html`<input type="number" min="1" max="120" required value=${term} onInput=${(e) => setTerm(e.target.value)}
+          data-testid="term-input" />`}</label>
+      ${admin && html`<button type="submit" disabled=${action.busy} data-testid="term-save">${L("saveTerm")}</button>`}
+      <span class="muted">${L("termNote")}</span>
+    </form>
+    ${action.error && html`<p class="error" data-testid="settings-error">${action.error}</p>`}
+    ${action.done && html`<p class="ok" data-testid="settings-saved">${action.done}</p>`}
+  </div>`;
+}
+
 function RewardsPage() {
   const [reload, setReload] = useState(0);
   const [form, setForm] = useState(blankReward);
@@ -223,6 +278,7 @@ function RewardsPage() {
   };
   return html`<div>
     <h1>${L("rewardsTitle")}</h1>
+    <${PointsSettings} />
     ${state.data && html`<table data-testid="rewards-table"><thead><tr><th>${L("rewardId")}</th><th>${L("name")}</th>
       <th>${L("cost")}</th><th>${L("stock")}</th><th>${L("perPatient")}</th></tr></thead>
       <tbody>${state.data.items.map((r) => html`<tr data-testid="reward-row" data-id=${r.reward_id} class="clickable"
@@ -250,4 +306,4 @@ function RewardsPage() {
 
 export const tasksPage = { key: "tasks", path: "/tasks", label: { zh: "体检任务", en: "Exam tasks" }, component: TasksPage };
 export const boardPage = { key: "board", path: "/board", label: { zh: "月度之星", en: "Star of the month" }, component: BoardPage };
-export const rewardsPage = { key: "rewards", path: "/rewards", label: { zh: "积分兑换", en: "Rewards" }, component: RewardsPage };
+export const rewardsPage = { key: "rewards", path: "/rewards", label: { zh: "积分规则与兑换", en: "Points & rewards" }, component: RewardsPage };
