@@ -87,6 +87,14 @@ export function setClinicZone(tz) {
   if (tz) clinicZone = tz;
 }
 
+// Today in the clinic's zone as "YYYY-MM-DD": the default and latest day of date pickers.
+export function clinicToday() {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: clinicZone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(new Date());
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
 export function fmtNumber(value) {
   return value == null ? "—" : new Intl.NumberFormat(locale()).format(value);
 }

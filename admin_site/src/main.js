@@ -68,16 +68,20 @@ function useClinic() {
   return state;
 }
 
-function useApi(path) {
+// GET `path`; a change of `reload` reads the same path again and keeps what is shown meanwhile.
+function useApi(path, reload = 0) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
+  const shown = useRef(path);
   useEffect(() => {
     let live = true;
-    setState({ data: null, error: null, loading: true });
+    const again = shown.current === path;
+    shown.current = path;
+    setState((s) => (again && s.data ? { ...s, loading: true } : { data: null, error: null, loading: true }));
     get(path)
       .then((data) => live && setState({ data, error: null, loading: false }))
       .catch((error) => live && setState({ data: null, error, loading: false }));
     return () => { live = false; };
-  }, [path]);
+  }, [path, reload]);
   return state;
 }
 
@@ -250,9 +254,10 @@ function Patients() {
 }
 
 function Patient({ id }) {
-  const state = useApi(`/patients/${encodeURIComponent(id)}`);
+  const [reload, setReload] = useState(0);
+  const state = useApi(`/patients/${encodeURIComponent(id)}`, reload);
   if (!state.data) return html`<${Status} state=${state} />`;
-  const { patient: p, consents, visits, checkins, ledger, referral } = state.data;
+  const { patient: p, consents, visits, checkins, referral } = state.data;
   const sex = { F: t("sexF"), M: t("sexM"), U: t("sexU") }[p.sex] || "—";
   return html`<div>
     <p><a href="#/patients" data-testid="patient-back">← ${t("back")}</a></p>
@@ -289,11 +294,7 @@ function Patient({ id }) {
     <table><thead><tr><th>${t("day")}</th><th>${t("type")}</th><th>${t("value")}</th><th>${t("counted")}</th></tr></thead>
       <tbody>${checkins.map((c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}</td>
         <td>${c.counted ? "✓" : ""}</td></tr>`)}</tbody></table>
-    <h2>${t("ledger")}</h2>
-    <table><thead><tr><th>${t("at")}</th><th>${t("reason")}</th><th>${t("points")}</th></tr></thead>
-      <tbody>${ledger.map((e) => html`<tr data-testid="ledger-row"><td>${fmtDateTime(e.at)}</td><td>${t(e.reason)}</td>
-        <td class=${e.points < 0 ? "no" : "ok"}>${e.points > 0 ? "+" : ""}${e.points}</td></tr>`)}</tbody></table>
-    ${PATIENT_SECTIONS.map((Section) => html`<${Section} id=${id} />`)}
+    ${PATIENT_SECTIONS.map((Section) => html`<${Section} id=${id} onChange=${() => setReload((n) => n + 1)} />`)}
   </div>`;
 }
 

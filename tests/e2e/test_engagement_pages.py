@@ -1,5 +1,6 @@
 """The engagement pages in headless Chromium: exam task rules and perks, exam import, a patient's
-exam, tasks, staff sessions and points, the monthly board, the rewards catalogue, the new KPIs."""
+exam, tasks, staff sessions and points, the monthly board, the rewards catalogue, the new KPIs, and
+what staff (not admins) see of them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pytest
 from tests.e2e.test_admin_site import browser, number, page, sign_in  # noqa: F401  (fixtures)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+TIERS = {"bronze": "铜牌", "silver": "银牌", "gold": "金牌"}
 
 
 def _api(stack, method, path, token=None):
@@ -35,12 +39,24 @@ def _first_patient(stack) -> str:
 def test_task_rules_perks_and_exam_import(page, local_stack):  # noqa: F811
     expect = playwright_api.expect
     sign_in(page, local_stack)
-    expect(page.get_by_test_id("kpi-referral-share")).to_be_visible()
+    # the new KPI cards show the figures GET /dashboard answers
+    kpis = _api(local_stack, "GET", "/dashboard", _staff_token(local_stack))["kpis"]
+    expect(page.get_by_test_id("kpi-new-patients")).not_to_have_text("—")
+    assert number(page.get_by_test_id("kpi-new-patients").inner_text()) == kpis["new_patients_90"]
+    share = page.get_by_test_id("kpi-referral-share").inner_text()
+    if kpis["referral_share_90"] is None:
+        assert share == "—"
+    else:
+        assert abs(float(share.rstrip("%")) - kpis["referral_share_90"] * 100) < 0.051, share
     expect(page.get_by_test_id("kpi-recheck-rate")).to_be_visible()
     page.get_by_test_id("nav-tasks").click()
     walk = page.locator("[data-testid=rule-row][data-flag=high_bmi][data-task=walk-8000]")
     expect(walk).to_contain_text("8,000")
     expect(walk).to_contain_text("健步达人")
+    page.get_by_test_id("lang-switch").click()
+    expect(walk).to_contain_text("High BMI")
+    page.get_by_test_id("lang-switch").click()
+    expect(walk).to_contain_text("BMI 偏高")
 
     # a threshold on glucose is refused in the page's words; a valid task is added, then removed
     page.get_by_test_id("rule-flag").select_option("high_glucose")
@@ -61,9 +77,14 @@ def test_task_rules_perks_and_exam_import(page, local_stack):  # noqa: F811
     added.get_by_test_id("rule-remove").click()
     expect(added).to_have_count(0)
 
-    page.get_by_test_id("perk-badges").fill("4")
+    perk = page.get_by_test_id("perk-row").first
+    perk_id = perk.get_attribute("data-id")
+    page.locator(f"[data-testid=perk-edit][data-id={perk_id}] [data-testid=perk-badges]").fill("4")
     page.get_by_test_id("perks-save").click()
-    expect(page.get_by_test_id("perk-row")).to_contain_text("4")
+    expect(page.get_by_test_id("perks-saved")).to_be_visible()
+    expect(perk.get_by_test_id("perk-required")).to_have_text("4")
+    perks = _api(local_stack, "GET", "/task-rules", _staff_token(local_stack))["perks"]
+    assert [p["badges_required"] for p in perks if p["perk_id"] == perk_id] == [4]
 
     patient_id = _first_patient(local_stack)
     page.get_by_test_id("exam-csv").fill("patient_id,taken_on,flags,exam_id\n"
@@ -71,6 +92,8 @@ def test_task_rules_perks_and_exam_import(page, local_stack):  # noqa: F811
                                          "nobody,2026-01-05,high_bmi,E2E-2\n")
     page.get_by_test_id("exam-import-btn").click()
     expect(page.get_by_test_id("exam-import-result")).to_contain_text("新增体检 1 条")
+    expect(page.get_by_test_id("exam-import-error-row")).to_have_count(1)
+    expect(page.get_by_test_id("exam-import-error-row")).to_contain_text("3")  # the CSV's line
     expect(page.get_by_test_id("exam-import-error-row")).to_contain_text("找不到该患者")
 
 
@@ -82,6 +105,9 @@ def test_a_patients_exam_tasks_sessions_and_points(page, local_stack):  # noqa: 
     page.goto(f"{local_stack.site_url}/#/patients/{patient_id}")
     section = page.get_by_test_id("tasks-section")
     expect(section).to_be_visible()
+    points = _api(local_stack, "GET", f"/patients/{patient_id}/points", _staff_token(local_stack))
+    expect(page.get_by_test_id("points-tier")).to_have_text(TIERS[points["tier"]])
+    expect(page.get_by_test_id("points-earned")).to_have_text(f"{points['earned_total']:,}")
     detail = _api(local_stack, "GET", f"/patients/{patient_id}", _staff_token(local_stack))["referral"]
     expect(page.get_by_test_id("patient-referred")).to_have_text(str(detail["referred"]))
     expect(page.get_by_test_id("patient-referred-by")).to_have_text(detail["referred_by"] or "—")
@@ -103,9 +129,13 @@ def test_a_patients_exam_tasks_sessions_and_points(page, local_stack):  # noqa: 
     page.get_by_test_id("adjust-reason").fill("活动补发")
     page.get_by_test_id("adjust-submit").click()
     expect(page.get_by_test_id("points-balance")).to_have_text(f"{balance + 20:,}")
-    entry = page.locator("[data-testid=points-entry]").filter(has_text="活动补发").first
+    expect(page.get_by_test_id("patient-balance")).to_have_text(f"{balance + 20:,}")  # the profile follows
+    entry_id = page.locator("[data-testid=points-entry]").filter(has_text="活动补发").first.get_attribute("data-id")
+    entry = page.locator(f"[data-testid=points-entry][data-id='{entry_id}']")
     entry.get_by_test_id("reverse-entry").click()
     expect(page.get_by_test_id("points-balance")).to_have_text(f"{balance:,}")
+    expect(entry.get_by_test_id("entry-reversed")).to_be_visible()  # reversed once: no second button
+    expect(entry.get_by_test_id("reverse-entry")).to_have_count(0)
     # a debit larger than the balance is refused: the balance never goes negative
     page.get_by_test_id("adjust-points").fill(str(-(balance + 1000)))
     page.get_by_test_id("adjust-submit").click()
@@ -118,7 +148,12 @@ def test_the_board_and_the_rewards_catalogue(page, local_stack):  # noqa: F811
     expect(page.get_by_test_id("kpi-patients")).to_be_visible()
     page.get_by_test_id("nav-board").click()
     expect(page.get_by_test_id("board-row").first).to_be_visible()
-    scores = [number(t) for t in page.locator("[data-testid=board-row] td:nth-child(3)").all_inner_texts()]
+    board = _api(local_stack, "GET", "/leaderboard?limit=20", _staff_token(local_stack))
+    expect(page.get_by_test_id("board-table")).to_have_attribute("data-month", board["month"])
+    names = page.get_by_test_id("board-name").all_inner_texts()
+    scores = [number(t) for t in page.get_by_test_id("board-score").all_inner_texts()]
+    assert names == [e["name_masked"] for e in board["items"]] and all("*" in n for n in names), names
+    assert scores == [e["score"] for e in board["items"]]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
     page.get_by_test_id("board-month").fill("2020-01")
     expect(page.get_by_test_id("board-empty")).to_be_visible()
@@ -148,5 +183,31 @@ def test_the_board_and_the_rewards_catalogue(page, local_stack):  # noqa: F811
     page.get_by_test_id("reward-name").fill("牙线一盒")
     page.get_by_test_id("reward-cost").fill("30")
     page.get_by_test_id("reward-stock-input").fill("5")
+    page.get_by_test_id("reward-limit-input").fill("2")
     page.get_by_test_id("reward-save").click()
-    expect(page.locator("[data-testid=reward-row][data-id=e2e-floss] [data-testid=reward-stock]")).to_have_text("5")
+    floss = page.locator("[data-testid=reward-row][data-id=e2e-floss]")
+    expect(floss.get_by_test_id("reward-stock")).to_have_text("5")
+    expect(floss.get_by_test_id("reward-limit")).to_have_text("2")
+
+    # staff read the catalogue and the rules but get no admin forms; the exam import stays theirs
+    page.get_by_test_id("signout").click()
+    sign_in(page, local_stack, local_stack.staff_username, local_stack.staff_password)
+    page.get_by_test_id("nav-rewards").click()
+    expect(floss.get_by_test_id("reward-stock")).to_have_text("5")
+    expect(page.get_by_test_id("reward-form")).to_have_count(0)
+    expect(page.get_by_test_id("limits-save")).to_have_count(0)
+    page.get_by_test_id("nav-tasks").click()
+    expect(page.get_by_test_id("rule-row").first).to_be_visible()
+    expect(page.get_by_test_id("rule-form")).to_have_count(0)
+    expect(page.get_by_test_id("perks-form")).to_have_count(0)
+    expect(page.get_by_test_id("exam-import")).to_be_visible()
+    # a session that claims the admin role still gets the API's 403, shown with its code
+    page.evaluate("""() => { const s = JSON.parse(sessionStorage.getItem('revisit.session'));
+        s.roles = ['admin']; sessionStorage.setItem('revisit.session', JSON.stringify(s)); }""")
+    page.goto(local_stack.site_url + "/#/rewards")
+    page.reload()
+    page.get_by_test_id("reward-id").fill("e2e-staff")
+    page.get_by_test_id("reward-name").fill("不该保存")
+    page.get_by_test_id("reward-save").click()
+    expect(page.get_by_test_id("reward-error")).to_have_text("只有管理员可以修改 (403 wrong_role)")
+    expect(page.locator("[data-testid=reward-row][data-id=e2e-staff]")).to_have_count(0)

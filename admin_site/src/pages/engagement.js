@@ -2,7 +2,7 @@
 // catalogue. Admins change rules, perks and rewards; staff read them and import exams.
 import { useState } from "preact/hooks";
 import { post, postCsv, put } from "../api.js";
-import { fmtNumber } from "../i18n.js";
+import { clinicToday, fmtNumber } from "../i18n.js";
 import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js";
 
 const L = labels({
@@ -28,6 +28,10 @@ const L = labels({
     task_impossible: "期限短于目标，任务无法完成", duplicate_task_key: "任务编号重复", duplicate_perk: "权益编号重复",
     wrong_role: "只有管理员可以修改", invalid_csv: "CSV 缺少必要的列", unknown_flag: "未知的异常指标",
     invalid_input: "输入有误", patient_not_found: "找不到该患者", missing_patient: "缺少患者", invalid_date: "日期格式不对",
+    invalid_exam_id: "体检编号格式不对", too_many_rows: "超过单个文件的行数上限", invalid_encoding: "文件须为 UTF-8 编码",
+    invalid_month: "不能查看将来的月份", forbidden: "没有权限", badgeNameEn: "徽章英文名称", addPerk: "添加一项",
+    perkNameEn: "英文名称", adminsOnly: "只有管理员可以修改，当前账号只能查看。", editHint: "点击一行可载入到下方表单修改。",
+    top: "显示前", newTask: "新任务", catalogue: "兑换目录",
   },
   en: {
     tasksTitle: "Exam tasks & badges", rules: "Task rules", flag: "Abnormal flag", tasks: "Tasks", noTasks: "No tasks",
@@ -55,6 +59,11 @@ const L = labels({
     duplicate_perk: "Duplicate perk ID", wrong_role: "Only admins may change this", invalid_csv: "The CSV lacks required columns",
     unknown_flag: "Unknown flag", invalid_input: "Invalid input", patient_not_found: "No such patient",
     missing_patient: "No patient", invalid_date: "Not a date",
+    invalid_exam_id: "Malformed exam ID", too_many_rows: "Too many rows for one file", invalid_encoding: "The file must be UTF-8",
+    invalid_month: "A future month has no board yet", forbidden: "Not allowed", badgeNameEn: "Badge English name",
+    addPerk: "Add a perk", perkNameEn: "English name", adminsOnly: "Only admins may change this; this account can only read it.",
+    editHint: "Click a row to load it into the form below.", top: "Show top", newTask: "New task",
+    catalogue: "Rewards catalogue",
   },
 });
 
@@ -67,30 +76,38 @@ function taskSummary(task) {
 }
 
 const blankTask = { flag: "high_bmi", task_key: "", name: "", name_en: "", kind: "checkin", checkin_type: "steps",
-  min_value: "", target: 14, within_days: 21, badge_id: "", badge_name: "" };
+  min_value: "", target: 14, within_days: 21, badge_id: "", badge_name: "", badge_name_en: "" };
 
-function RuleEditor({ rules, save, action }) {
-  const [form, setForm] = useState(blankTask);
+// The form for a task as the editor holds it (strings), from a task of the API.
+const taskForm = (flag, task) => ({ ...blankTask, flag, task_key: task.task_key, name: task.name, name_en: task.name_en || "",
+  kind: task.kind, checkin_type: task.checkin_type || "steps", min_value: task.min_value ?? "", target: task.target,
+  within_days: task.within_days, badge_id: task.badge.badge_id, badge_name: task.badge.name,
+  badge_name_en: task.badge.name_en || "" });
+
+// Adds a task to a flag's rule, or replaces the task with the same key; the whole rule is sent.
+function RuleEditor({ rules, initial, save, action }) {
+  const [form, setForm] = useState(initial || { ...blankTask, flag: rules.length ? rules[0].flag : blankTask.flag });
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
   const submit = (event) => {
     event.preventDefault();
     const task = {
-      task_key: form.task_key, name: form.name, name_en: form.name_en || null, kind: form.kind,
+      task_key: form.task_key.trim(), name: form.name.trim(), name_en: form.name_en.trim() || null, kind: form.kind,
       target: Number(form.target), within_days: Number(form.within_days),
-      badge: { badge_id: form.badge_id, name: form.badge_name },
+      badge: { badge_id: form.badge_id.trim(), name: form.badge_name.trim(), name_en: form.badge_name_en.trim() || null },
       ...(form.kind === "checkin" ? { checkin_type: form.checkin_type,
         min_value: form.min_value === "" ? null : Number(form.min_value) } : {}),
     };
-    const current = (rules.find((r) => r.flag === form.flag) || { tasks: [] }).tasks.filter((t) => t.task_key !== task.task_key);
-    save(form.flag, [...current, task]);
+    const current = (rules.find((r) => r.flag === form.flag) || { tasks: [] }).tasks;
+    const replaced = current.some((x) => x.task_key === task.task_key);
+    save(form.flag, replaced ? current.map((x) => (x.task_key === task.task_key ? task : x)) : [...current, task]);
   };
   return html`<form class="panel" onSubmit=${submit} data-testid="rule-form">
     <div class="form-row">
       <label>${L("flag")}<select value=${form.flag} onChange=${set("flag")} data-testid="rule-flag">
         ${rules.map((r) => html`<option value=${r.flag}>${L(r.flag)}</option>`)}</select></label>
-      <label>${L("taskKey")}<input required pattern="[A-Za-z0-9_-]+" value=${form.task_key} onInput=${set("task_key")} data-testid="rule-task-key" /></label>
-      <label>${L("name")}<input required value=${form.name} onInput=${set("name")} data-testid="rule-name" /></label>
-      <label>${L("nameEn")}<input value=${form.name_en} onInput=${set("name_en")} /></label>
+      <label>${L("taskKey")}<input required pattern="[A-Za-z0-9_\\-]+" value=${form.task_key} onInput=${set("task_key")} data-testid="rule-task-key" /></label>
+      <label>${L("name")}<input required maxlength="60" value=${form.name} onInput=${set("name")} data-testid="rule-name" /></label>
+      <label>${L("nameEn")}<input maxlength="60" value=${form.name_en} onInput=${set("name_en")} data-testid="rule-name-en" /></label>
     </div>
     <div class="form-row">
       <label>${L("kind")}<select value=${form.kind} onChange=${set("kind")} data-testid="rule-kind">
@@ -101,30 +118,40 @@ function RuleEditor({ rules, save, action }) {
         <label>${L("minValue")}<input type="number" min="0" value=${form.min_value} onInput=${set("min_value")} data-testid="rule-min" /></label>`}
       <label>${L("target")}<input type="number" min="1" required value=${form.target} onInput=${set("target")} data-testid="rule-target" /></label>
       <label>${L("within")}<input type="number" min="1" required value=${form.within_days} onInput=${set("within_days")} data-testid="rule-within" /></label>
-      <label>${L("badgeId")}<input required pattern="[A-Za-z0-9_-]+" value=${form.badge_id} onInput=${set("badge_id")} data-testid="rule-badge-id" /></label>
-      <label>${L("badgeName")}<input required value=${form.badge_name} onInput=${set("badge_name")} data-testid="rule-badge-name" /></label>
+      <label>${L("badgeId")}<input required pattern="[A-Za-z0-9_\\-]+" value=${form.badge_id} onInput=${set("badge_id")} data-testid="rule-badge-id" /></label>
+      <label>${L("badgeName")}<input required maxlength="60" value=${form.badge_name} onInput=${set("badge_name")} data-testid="rule-badge-name" /></label>
+      <label>${L("badgeNameEn")}<input maxlength="60" value=${form.badge_name_en} onInput=${set("badge_name_en")} /></label>
     </div>
     <button type="submit" disabled=${action.busy} data-testid="rule-save">${L("addTask")}</button>
+    <button type="button" class="ghost" onClick=${() => setForm({ ...blankTask, flag: form.flag })}>${L("newTask")}</button>
   </form>`;
 }
 
-function PerksEditor({ perks, onSaved }) {
-  const [rows, setRows] = useState(perks.map((p) => ({ ...p })));
-  const [state, run] = useAction(L);
+// `action` belongs to the page: the editor starts afresh from the saved perks, the message stays.
+function PerksEditor({ perks, action: state, run, onSaved }) {
+  const [rows, setRows] = useState(perks.map((p) => ({ ...p, name_en: p.name_en || "" })));
   const change = (i, key) => (e) => setRows(rows.map((r, j) => (j === i ? { ...r, [key]: e.target.value } : r)));
   const submit = async (event) => {
     event.preventDefault();
-    const body = { perks: rows.map((r) => ({ perk_id: r.perk_id, name: r.name, name_en: r.name_en || null,
+    const body = { perks: rows.map((r) => ({ perk_id: r.perk_id.trim(), name: r.name.trim(), name_en: r.name_en.trim() || null,
       badges_required: Number(r.badges_required) })) };
     if (await run(() => put("/perks", body), L("saved"))) onSaved();
   };
-  return html`<form onSubmit=${submit} data-testid="perks-form">
-    ${rows.map((r, i) => html`<div class="form-row">
-      <label>${L("perkId")}<input required value=${r.perk_id} onInput=${change(i, "perk_id")} /></label>
-      <label>${L("name")}<input required value=${r.name} onInput=${change(i, "name")} /></label>
+  return html`<form class="panel" onSubmit=${submit} data-testid="perks-form">
+    ${rows.map((r, i) => html`<div class="form-row" data-testid="perk-edit" data-id=${r.perk_id}>
+      <label>${L("perkId")}<input required pattern="[A-Za-z0-9_\\-]+" value=${r.perk_id} onInput=${change(i, "perk_id")}
+        data-testid="perk-id" /></label>
+      <label>${L("name")}<input required maxlength="60" value=${r.name} onInput=${change(i, "name")} data-testid="perk-name" /></label>
+      <label>${L("perkNameEn")}<input maxlength="60" value=${r.name_en} onInput=${change(i, "name_en")} /></label>
       <label>${L("badgesRequired")}<input type="number" min="1" max="100" required value=${r.badges_required}
-        onInput=${change(i, "badges_required")} data-testid="perk-badges" /></label></div>`)}
-    <button type="submit" disabled=${state.busy} data-testid="perks-save">${L("savePerks")}</button>
+        onInput=${change(i, "badges_required")} data-testid="perk-badges" /></label>
+      <button type="button" class="ghost" onClick=${() => setRows(rows.filter((_, j) => j !== i))}
+        data-testid="perk-remove">${L("remove")}</button></div>`)}
+    <div class="form-row">
+      ${rows.length < 10 && html`<button type="button" class="ghost" data-testid="perk-add"
+        onClick=${() => setRows([...rows, { perk_id: "", name: "", name_en: "", badges_required: 1 }])}>${L("addPerk")}</button>`}
+      <button type="submit" disabled=${state.busy} data-testid="perks-save">${L("savePerks")}</button>
+    </div>
     ${state.error && html`<p class="error" data-testid="perks-error">${state.error}</p>`}
     ${state.done && html`<p class="ok" data-testid="perks-saved">${state.done}</p>`}
   </form>`;
@@ -159,58 +186,68 @@ function ExamImport() {
 
 function TasksPage() {
   const [reload, setReload] = useState(0);
+  const [picked, setPicked] = useState(null);
   const state = useGet("/task-rules", reload);
   const [action, run] = useAction(L);
+  const [perksAction, runPerks] = useAction(L);
   const admin = isAdmin();
   const save = async (flag, tasks) => {
-    if (await run(() => put(`/task-rules/${flag}`, { tasks }), L("saved"))) setReload((n) => n + 1);
+    if (await run(() => put(`/task-rules/${encodeURIComponent(flag)}`, { tasks }), L("saved"))) setReload((n) => n + 1);
   };
-  if (!state.data) return html`<h1>${L("tasksTitle")}</h1>${state.error && html`<p class="error">${L.error(state.error)}</p>`}`;
+  if (!state.data) return html`<h1>${L("tasksTitle")}</h1>${state.error && html`<p class="error" data-testid="error">${L.error(state.error)}</p>`}`;
   const { rules, perks } = state.data;
   return html`<div>
     <h1>${L("tasksTitle")}</h1>
     <h2>${L("rules")}</h2>
+    <p class="muted">${admin ? L("editHint") : L("adminsOnly")}</p>
     <table data-testid="rules-table"><thead><tr><th>${L("flag")}</th><th>${L("tasks")}</th><th>${L("kind")}</th>
       <th>${L("target")}</th><th>${L("badge")}</th>${admin && html`<th></th>`}</tr></thead>
       <tbody>${rules.flatMap((r) => (r.tasks.length ? r.tasks : [null]).map((task, i) => html`<tr data-testid="rule-row"
-          data-flag=${r.flag} data-task=${task ? task.task_key : ""}>
+          data-flag=${r.flag} data-task=${task ? task.task_key : ""} class=${admin && task ? "clickable" : ""}
+          onClick=${() => admin && task && setPicked(taskForm(r.flag, task))}>
         <td>${i === 0 ? L(r.flag) : ""}</td>
         <td>${task ? localName(task) : html`<span class="muted">${L("noTasks")}</span>`}</td>
         <td>${task ? L(task.kind) : ""}</td><td>${task ? taskSummary(task) : ""}</td>
         <td>${task ? localName(task.badge) : ""}</td>
-        ${admin && html`<td>${task && html`<button class="ghost" data-testid="rule-remove"
-          onClick=${() => save(r.flag, r.tasks.filter((x) => x.task_key !== task.task_key))}>${L("remove")}</button>`}</td>`}
+        ${admin && html`<td>${task && html`<button class="ghost" data-testid="rule-remove" disabled=${action.busy}
+          onClick=${(e) => { e.stopPropagation(); save(r.flag, r.tasks.filter((x) => x.task_key !== task.task_key)); }}>
+          ${L("remove")}</button>`}</td>`}
       </tr>`))}</tbody></table>
     ${action.error && html`<p class="error" data-testid="rule-error">${action.error}</p>`}
     ${action.done && html`<p class="ok" data-testid="rule-saved">${action.done}</p>`}
-    ${admin && html`<${RuleEditor} rules=${rules} save=${save} action=${action} />`}
+    ${admin && html`<${RuleEditor} key=${picked ? `${picked.flag}/${picked.task_key}` : "new"} initial=${picked}
+      rules=${rules} save=${save} action=${action} />`}
     <h2>${L("perks")}</h2>
     <table data-testid="perks-table"><thead><tr><th>${L("perk")}</th><th>${L("badgesRequired")}</th></tr></thead>
-      <tbody>${perks.map((p) => html`<tr data-testid="perk-row"><td>${localName(p)}</td><td>${p.badges_required}</td></tr>`)}</tbody></table>
-    ${admin && html`<${PerksEditor} key=${"perks-" + reload} perks=${perks} onSaved=${() => setReload((n) => n + 1)} />`}
+      <tbody>${perks.map((p) => html`<tr data-testid="perk-row" data-id=${p.perk_id}><td>${localName(p)}</td>
+        <td data-testid="perk-required">${p.badges_required}</td></tr>`)}</tbody></table>
+    ${admin && html`<${PerksEditor} key=${"perks-" + reload} perks=${perks} action=${perksAction} run=${runPerks} onSaved=${() => setReload((n) => n + 1)} />`}
     <h2>${L("importTitle")}</h2>
     <${ExamImport} />
   </div>`;
 }
 
-function currentMonth() {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
-}
-
+// The month picker starts at the clinic's current month (the API refuses a later one).
 function BoardPage() {
-  const [month, setMonth] = useState(currentMonth());
-  const state = useGet(`/leaderboard?limit=20&month=${encodeURIComponent(month)}`);
+  const latest = clinicToday().slice(0, 7);
+  const [month, setMonth] = useState(latest);
+  const [limit, setLimit] = useState(20);
+  const state = useGet(`/leaderboard?limit=${limit}&month=${encodeURIComponent(month)}`);
   return html`<div>
     <h1>${L("boardTitle")}</h1>
     <p class="muted">${L("boardNote")}</p>
-    <label>${L("month")} <input type="month" value=${month} onChange=${(e) => e.target.value && setMonth(e.target.value)}
-      data-testid="board-month" /></label>
+    <div class="form-row">
+      <label>${L("month")}<input type="month" max=${latest} value=${month}
+        onChange=${(e) => e.target.value && setMonth(e.target.value)} data-testid="board-month" /></label>
+      <label>${L("top")}<select value=${limit} onChange=${(e) => setLimit(Number(e.target.value))} data-testid="board-limit">
+        ${[10, 20, 50].map((n) => html`<option value=${n}>${n}</option>`)}</select></label>
+    </div>
     ${state.error && html`<p class="error" data-testid="board-error">${L.error(state.error)}</p>`}
     ${state.data && (state.data.items.length === 0 ? html`<p class="muted" data-testid="board-empty">${L("empty")}</p>` : html`
-      <table data-testid="board-table"><thead><tr><th>${L("rank")}</th><th>${L("patient")}</th><th>${L("score")}</th></tr></thead>
-        <tbody>${state.data.items.map((e) => html`<tr data-testid="board-row"><td>${e.rank}</td><td>${e.name_masked}</td>
-          <td>${fmtNumber(e.score)}</td></tr>`)}</tbody></table>`)}
+      <table data-testid="board-table" data-month=${state.data.month}><thead><tr><th>${L("rank")}</th><th>${L("patient")}</th>
+        <th>${L("score")}</th></tr></thead>
+        <tbody>${state.data.items.map((e) => html`<tr data-testid="board-row"><td>${e.rank}</td>
+          <td data-testid="board-name">${e.name_masked}</td><td data-testid="board-score">${fmtNumber(e.score)}</td></tr>`)}</tbody></table>`)}
   </div>`;
 }
 
@@ -272,29 +309,33 @@ function RewardsPage() {
   const num = (v) => (v === "" || v == null ? null : Number(v));
   const submit = async (event) => {
     event.preventDefault();
-    const body = { reward_id: form.reward_id, name: form.name, name_en: form.name_en || null, cost: Number(form.cost),
+    const body = { reward_id: form.reward_id.trim(), name: form.name.trim(), name_en: form.name_en.trim() || null, cost: Number(form.cost),
       stock: num(form.stock), per_patient_limit: num(form.per_patient_limit), active: form.active };
     if (await run(() => post("/rewards", body), L("saved"))) setReload((n) => n + 1);
   };
+  const admin = isAdmin();
   return html`<div>
     <h1>${L("rewardsTitle")}</h1>
     <${PointsSettings} />
+    <h2>${L("catalogue")}</h2>
+    <p class="muted">${admin ? L("editHint") : L("adminsOnly")}</p>
+    ${state.error && html`<p class="error" data-testid="error">${L.error(state.error)}</p>`}
     ${state.data && html`<table data-testid="rewards-table"><thead><tr><th>${L("rewardId")}</th><th>${L("name")}</th>
       <th>${L("cost")}</th><th>${L("stock")}</th><th>${L("perPatient")}</th></tr></thead>
-      <tbody>${state.data.items.map((r) => html`<tr data-testid="reward-row" data-id=${r.reward_id} class="clickable"
-          onClick=${() => setForm({ ...blankReward, ...r, name_en: r.name_en || "", stock: r.stock ?? "",
+      <tbody>${state.data.items.map((r) => html`<tr data-testid="reward-row" data-id=${r.reward_id} class=${admin ? "clickable" : ""}
+          onClick=${() => admin && setForm({ ...blankReward, ...r, name_en: r.name_en || "", stock: r.stock ?? "",
             per_patient_limit: r.per_patient_limit ?? "" })}>
         <td class="mono">${r.reward_id}</td><td>${localName(r)}</td><td>${fmtNumber(r.cost)}</td>
         <td data-testid="reward-stock">${r.stock == null ? L("unlimited") : fmtNumber(r.stock)}</td>
-        <td>${r.per_patient_limit == null ? L("unlimited") : r.per_patient_limit}</td></tr>`)}</tbody></table>`}
-    ${isAdmin() && html`<form class="panel" onSubmit=${submit} data-testid="reward-form">
+        <td data-testid="reward-limit">${r.per_patient_limit == null ? L("unlimited") : r.per_patient_limit}</td></tr>`)}</tbody></table>`}
+    ${admin && html`<form class="panel" onSubmit=${submit} data-testid="reward-form">
       <div class="form-row">
-        <label>${L("rewardId")}<input required pattern="[A-Za-z0-9_-]+" value=${form.reward_id} onInput=${set("reward_id")} data-testid="reward-id" /></label>
-        <label>${L("name")}<input required value=${form.name} onInput=${set("name")} data-testid="reward-name" /></label>
-        <label>${L("nameEn")}<input value=${form.name_en} onInput=${set("name_en")} /></label>
+        <label>${L("rewardId")}<input required pattern="[A-Za-z0-9_\\-]+" maxlength="64" value=${form.reward_id} onInput=${set("reward_id")} data-testid="reward-id" /></label>
+        <label>${L("name")}<input required maxlength="60" value=${form.name} onInput=${set("name")} data-testid="reward-name" /></label>
+        <label>${L("nameEn")}<input maxlength="60" value=${form.name_en} onInput=${set("name_en")} /></label>
         <label>${L("cost")}<input type="number" min="1" required value=${form.cost} onInput=${set("cost")} data-testid="reward-cost" /></label>
         <label>${L("stock")}<input type="number" min="0" value=${form.stock} onInput=${set("stock")} placeholder=${L("unlimited")} data-testid="reward-stock-input" /></label>
-        <label>${L("perPatient")}<input type="number" min="1" value=${form.per_patient_limit} onInput=${set("per_patient_limit")} placeholder=${L("unlimited")} /></label>
+        <label>${L("perPatient")}<input type="number" min="1" value=${form.per_patient_limit} onInput=${set("per_patient_limit")} placeholder=${L("unlimited")} data-testid="reward-limit-input" /></label>
         <label>${L("active")}<input type="checkbox" checked=${form.active} onChange=${set("active")} /></label>
       </div>
       <button type="submit" disabled=${action.busy} data-testid="reward-save">${L("saveReward")}</button>

@@ -2,9 +2,9 @@
 // badges and perks (record an exam, confirm a staff session).
 import { useState } from "preact/hooks";
 import { post } from "../api.js";
-import { fmtDate, fmtDateTime, fmtNumber, t } from "../i18n.js";
+import { clinicToday, fmtDate, fmtDateTime, fmtNumber, getLang, t } from "../i18n.js";
 import { flagLabel } from "./engagement.js";
-import { html, labels, localName, newKey, useAction, useGet } from "./shared.js";
+import { html, labels, localName, useAction, useGet, useWriteKey } from "./shared.js";
 
 const L = labels({
   zh: {
@@ -19,6 +19,10 @@ const L = labels({
     insufficient_points: "积分不足，不能扣成负数", not_reversible: "冲正记录不能再冲正", entry_not_found: "找不到该流水",
     task_closed: "该任务已完成或已过期", task_not_confirmable: "该任务由患者打卡完成", session_outside_window: "不在任务期限内",
     invalid_date: "日期不对（不能是将来）", invalid_input: "输入有误", try_again: "请重试",
+    entry_exists: "这条流水已冲正过", task_not_found: "找不到该任务", patient_not_found: "找不到该患者",
+    unknown_flag: "未知的异常指标", sessionOn: "治疗日期", examId: "体检编号(可选，默认按日期)", flag: "异常指标",
+    seenBefore: "该体检已录入过，未重复分配任务", byStaff: "医护确认", byCheckin: "{type}打卡",
+    bronze: "铜牌", silver: "银牌", gold: "金牌", tierNote: "按累计获得积分定级：银牌 300，金牌 1,000",
   },
   en: {
     points: "Points", balance: "Balance", earned: "Earned (sets the tier)", tier: "Tier", redeemed: "Redeemed",
@@ -34,43 +38,56 @@ const L = labels({
     task_closed: "This task is done or expired", task_not_confirmable: "This task is done by the patient's check-ins",
     session_outside_window: "Outside the task's window", invalid_date: "Not a valid date (not in the future)",
     invalid_input: "Invalid input", try_again: "Try again",
+    entry_exists: "This entry was already reversed", task_not_found: "No such task", patient_not_found: "No such patient",
+    unknown_flag: "Unknown flag", sessionOn: "Session day", examId: "Exam ID (optional, the day by default)",
+    flag: "Flag", seenBefore: "This exam was recorded before; no tasks assigned again", byStaff: "Confirmed by staff",
+    byCheckin: "{type} check-ins",
+    bronze: "Bronze", silver: "Silver", gold: "Gold", tierNote: "Set by points earned in total: silver 300, gold 1,000",
   },
 });
 
-function PointsSection({ id }) {
+// Each section is given the patient's id and `onChange`, which it calls after a write so the rest
+// of the patient's page (the balance in the profile) is read again.
+function PointsSection({ id, onChange }) {
   const [reload, setReload] = useState(0);
-  const state = useGet(`/patients/${encodeURIComponent(id)}/points`, reload);
+  const base = `/patients/${encodeURIComponent(id)}/points`;
+  const state = useGet(base, reload);
   const [action, run] = useAction(L);
   const [amount, setAmount] = useState("");
   const [reason, setReason] = useState("");
-  const base = `/patients/${encodeURIComponent(id)}/points`;
+  const adjustKeyed = useWriteKey("adjust");
+  const reverseKeyed = useWriteKey("reverse");
+  const changed = () => { setReload((n) => n + 1); onChange(); };
   const adjust = async (event) => {
     event.preventDefault();
-    const done = await run(() => post(`${base}/adjustments`, { points: Number(amount), reason },
-      { "Idempotency-Key": newKey("adjust") }), L("adjusted"));
-    if (done) { setAmount(""); setReload((n) => n + 1); }
+    const body = { points: Number(amount), reason: reason.trim() };
+    if (!body.reason) return;
+    const done = await run(() => adjustKeyed(body, (headers) => post(`${base}/adjustments`, body, headers)), L("adjusted"));
+    if (done) { setAmount(""); changed(); }
   };
   const reverse = async (entry) => {
-    const why = reason || L("reverse");
-    if (await run(() => post(`${base}/reversals`, { entry_id: entry.entry_id, reason: why },
-      { "Idempotency-Key": newKey("reverse") }), L("reversed"))) setReload((n) => n + 1);
+    const body = { entry_id: entry.entry_id, reason: reason.trim() || L("reverse") };
+    const done = await run(() => reverseKeyed(body, (headers) => post(`${base}/reversals`, body, headers)), L("reversed"));
+    if (done) changed();
   };
-  if (!state.data) return null;
+  if (!state.data) return state.error ? html`<p class="error" data-testid="points-error">${L.error(state.error)}</p>` : null;
   const p = state.data;
   const reversedIds = new Set(p.entries.filter((e) => e.reason === "reversal").map((e) => e.entry_id.replace(/^reverse:/, "")));
-  return html`<div class="panel" data-testid="points-section">
+  return html`<div class="panel section" data-testid="points-section">
     <h2>${L("points")}</h2>
     <dl class="profile">
       <dt>${L("balance")}</dt><dd data-testid="points-balance">${fmtNumber(p.balance)}</dd>
-      <dt>${L("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
-      <dt>${L("tier")}</dt><dd data-testid="points-tier">${p.tier}</dd>
+      <dt>${L("earned")}</dt><dd data-testid="points-earned">${fmtNumber(p.earned_total)}</dd>
+      <dt>${L("tier")}</dt><dd data-testid="points-tier" data-tier=${p.tier} title=${L("tierNote")}>${L(p.tier)}</dd>
       <dt>${L("redeemed")}</dt><dd>${fmtNumber(p.redeemed_total)}</dd>
       <dt>${L("expiring")}</dt><dd>${p.expiring.length ? p.expiring.map((l) => html`<div>${L("expiresOn",
         { n: fmtNumber(l.points), date: fmtDate(l.expires_on) })}</div>`) : L("none")}</dd>
     </dl>
     <form class="form-row" onSubmit=${adjust}>
-      <label>${L("amount")}<input type="number" required value=${amount} onInput=${(e) => setAmount(e.target.value)} data-testid="adjust-points" /></label>
-      <label>${L("reason")}<input required value=${reason} onInput=${(e) => setReason(e.target.value)} data-testid="adjust-reason" /></label>
+      <label>${L("amount")}<input type="number" required step="1" min="-100000" max="100000" value=${amount}
+        onInput=${(e) => setAmount(e.target.value)} data-testid="adjust-points" /></label>
+      <label>${L("reason")}<input required maxlength="200" value=${reason} onInput=${(e) => setReason(e.target.value)}
+        data-testid="adjust-reason" /></label>
       <button type="submit" disabled=${action.busy} data-testid="adjust-submit">${L("apply")}</button>
     </form>
     ${action.error && html`<p class="error" data-testid="points-error">${action.error}</p>`}
@@ -81,30 +98,43 @@ function PointsSection({ id }) {
         <td>${fmtDateTime(e.at)}</td><td>${t(e.reason)}</td>
         <td class=${e.points < 0 ? "no" : "ok"}>${e.points > 0 ? "+" : ""}${e.points}</td>
         <td>${e.note ? `${e.note}${e.staff ? " · " + e.staff : ""}` : ""}</td>
-        <td>${e.reason !== "reversal" && e.reason !== "expiry" && !reversedIds.has(e.entry_id) && html`<button class="ghost"
+        <td>${reversedIds.has(e.entry_id) ? html`<span class="muted" data-testid="entry-reversed">${L("reversed")}</span>`
+          : e.reason !== "reversal" && e.reason !== "expiry" && html`<button class="ghost"
           disabled=${action.busy} onClick=${() => reverse(e)} data-testid="reverse-entry">${L("reverse")}</button>`}</td>
       </tr>`)}</tbody></table>
   </div>`;
 }
 
-function ExamForm({ id, flags, onRecorded }) {
-  const [day, setDay] = useState("");
+function ExamForm({ id, flags, known, onRecorded }) {
+  const [day, setDay] = useState(clinicToday);
+  const [examId, setExamId] = useState("");
   const [chosen, setChosen] = useState([]);
   const [action, run] = useAction(L);
+  const keyed = useWriteKey("exam");
   const toggle = (flag) => setChosen(chosen.includes(flag) ? chosen.filter((f) => f !== flag) : [...chosen, flag]);
   const submit = async (event) => {
     event.preventDefault();
-    const result = await run(() => post(`/patients/${encodeURIComponent(id)}/exams`, { taken_on: day, flags: chosen },
-      { "Idempotency-Key": newKey("exam") }));
-    if (result) { onRecorded(result.tasks.length); setChosen([]); }
+    const body = { taken_on: day, flags: chosen, ...(examId.trim() ? { exam_id: examId.trim() } : {}) };
+    const result = await run(() => keyed(body, (headers) => post(`/patients/${encodeURIComponent(id)}/exams`, body, headers)));
+    if (result) {
+      // the API answers an exam it already has (same id, by default the day) with that exam, unchanged
+      onRecorded(known.has(result.exam.exam_id) ? L("seenBefore") : L("recorded", { n: result.tasks.length }));
+      setChosen([]);
+      setExamId("");
+    }
   };
   return html`<form onSubmit=${submit} data-testid="exam-form">
     <div class="form-row">
-      <label>${L("takenOn")}<input type="date" required value=${day} onInput=${(e) => setDay(e.target.value)} data-testid="exam-date" /></label>
+      <label>${L("takenOn")}<input type="date" required max=${clinicToday()} value=${day}
+        onInput=${(e) => setDay(e.target.value)} data-testid="exam-date" /></label>
+      <label>${L("examId")}<input pattern="[A-Za-z0-9_.\\-]+" maxlength="64" value=${examId}
+        onInput=${(e) => setExamId(e.target.value)} data-testid="exam-id" /></label>
+    </div>
+    <fieldset class="form-row flags"><legend>${L("flags")}</legend>
       ${flags.map((flag) => html`<label class="check"><input type="checkbox" checked=${chosen.includes(flag)}
         onChange=${() => toggle(flag)} data-testid=${"exam-flag-" + flag} />${flagLabel(flag)}</label>`)}
-      <button type="submit" disabled=${action.busy} data-testid="exam-submit">${L("record")}</button>
-    </div>
+    </fieldset>
+    <button type="submit" disabled=${action.busy} data-testid="exam-submit">${L("record")}</button>
     ${action.error && html`<p class="error" data-testid="exam-error">${action.error}</p>`}
   </form>`;
 }
@@ -112,43 +142,56 @@ function ExamForm({ id, flags, onRecorded }) {
 function TasksSection({ id }) {
   const [reload, setReload] = useState(0);
   const [note, setNote] = useState(null);
-  const state = useGet(`/patients/${encodeURIComponent(id)}/tasks`, reload);
+  const [sessionOn, setSessionOn] = useState(clinicToday);
+  const path = `/patients/${encodeURIComponent(id)}/tasks`;
+  const state = useGet(path, reload);
   const rules = useGet("/task-rules");
   const [action, run] = useAction(L);
+  const keyed = useWriteKey("confirm");
   const confirm = async (task) => {
-    const done = await run(() => post(`/patients/${encodeURIComponent(id)}/tasks/${task.task_id}/confirm`, {},
-      { "Idempotency-Key": newKey("confirm") }), L("confirmed"));
+    const body = { session_on: sessionOn };
+    const done = await run(() => keyed({ task: task.task_id, ...body },
+      (headers) => post(`${path}/${encodeURIComponent(task.task_id)}/confirm`, body, headers)), L("confirmed"));
     if (done) setReload((n) => n + 1);
   };
-  if (!state.data) return null;
+  if (!state.data) return state.error ? html`<p class="error" data-testid="task-error">${L.error(state.error)}</p>` : null;
   const { exams, tasks, badges, perks } = state.data;
-  return html`<div class="panel" data-testid="tasks-section">
+  const staffTasks = tasks.some((task) => task.kind === "staff" && task.status === "active");
+  return html`<div class="panel section" data-testid="tasks-section">
     <h2>${L("tasksTitle")}</h2>
     <h3>${L("recordExam")}</h3>
-    ${rules.data && html`<${ExamForm} id=${id} flags=${rules.data.flags}
-      onRecorded=${(n) => { setNote(L("recorded", { n })); setReload((r) => r + 1); }} />`}
+    ${rules.data && html`<${ExamForm} id=${id} flags=${rules.data.flags} known=${new Set(exams.map((e) => e.exam_id))}
+      onRecorded=${(text) => { setNote(text); setReload((r) => r + 1); }} />`}
+    ${rules.error && html`<p class="error">${L.error(rules.error)}</p>`}
     ${note && html`<p class="ok" data-testid="exam-recorded">${note}</p>`}
     <h3>${L("exams")}</h3>
     ${exams.length === 0 ? html`<p class="muted">${L("none")}</p>` : html`<ul data-testid="exam-list">${exams.map((e) => html`
-      <li data-testid="exam-row">${fmtDate(e.taken_on)}: ${e.flags.length ? e.flags.map(flagLabel).join("、") : L("normal")}</li>`)}</ul>`}
+      <li data-testid="exam-row" data-id=${e.exam_id}>${fmtDate(e.taken_on)}: ${e.flags.length
+        ? e.flags.map(flagLabel).join(getLang() === "en" ? ", " : "、") : L("normal")}</li>`)}</ul>`}
     <h3>${L("tasks")}</h3>
+    ${staffTasks && html`<div class="form-row"><label>${L("sessionOn")}<input type="date" required max=${clinicToday()}
+      value=${sessionOn} onInput=${(e) => setSessionOn(e.target.value)} data-testid="session-date" /></label></div>`}
     ${action.error && html`<p class="error" data-testid="task-error">${action.error}</p>`}
     ${tasks.length === 0 ? html`<p class="muted">${L("none")}</p>` : html`<table data-testid="task-table">
-      <thead><tr><th>${L("tasks")}</th><th>${L("progress")}</th><th>${L("due")}</th><th>${L("status")}</th><th></th></tr></thead>
-      <tbody>${tasks.map((task) => html`<tr data-testid="task-row" data-key=${task.task_key}>
-        <td>${localName(task)}</td>
-        <td><progress max=${task.target} value=${task.progress}></progress>
+      <thead><tr><th>${L("tasks")}</th><th>${L("flag")}</th><th>${L("progress")}</th><th>${L("due")}</th>
+        <th>${L("status")}</th><th></th></tr></thead>
+      <tbody>${tasks.map((task) => html`<tr data-testid="task-row" data-key=${task.task_key} data-status=${task.status}>
+        <td>${localName(task)}<div class="muted">${task.kind === "staff" ? L("byStaff") : L("byCheckin", { type: t(task.checkin_type || "checkin") })}</div></td>
+        <td>${flagLabel(task.flag)}</td>
+        <td><progress max=${task.target} value=${Math.min(task.progress, task.target)}></progress>
           <span data-testid="task-progress">${task.progress}/${task.target}</span></td>
-        <td>${fmtDate(task.due_on)}</td><td data-testid="task-status">${L(task.status)}</td>
+        <td>${fmtDate(task.due_on)}</td>
+        <td data-testid="task-status" class=${task.status === "completed" ? "ok" : task.status === "expired" ? "no" : ""}>
+          ${L(task.status)}${task.completed_on ? " · " + fmtDate(task.completed_on) : ""}</td>
         <td>${task.kind === "staff" && task.status === "active" && html`<button class="ghost" disabled=${action.busy}
           onClick=${() => confirm(task)} data-testid="task-confirm">${L("confirm")}</button>`}</td>
       </tr>`)}</tbody></table>`}
     <h3>${L("badges")}</h3>
-    <p data-testid="badge-list">${badges.length ? badges.map((b) => html`<span class="tag" data-testid="badge">🏅 ${localName(b)}</span>`) : L("none")}</p>
+    <p data-testid="badge-list">${badges.length ? badges.map((b) => html`<span class="tag" data-testid="badge"
+      title=${fmtDate(b.earned_on)}>🏅 ${localName(b)}</span>`) : L("none")}</p>
     <h3>${L("perks")}</h3>
-    <ul>${perks.map((p) => html`<li data-testid="perk" data-unlocked=${String(p.unlocked)}>${localName(p)}:
-      ${p.unlocked ? html`<span class="ok">${L("unlocked")}</span>`
-        : L("locked", { n: p.badges_required - badges.length })}</li>`)}</ul>
+    <ul>${perks.map((p) => html`<li data-testid="perk" data-unlocked=${String(p.unlocked)}>${localName(p)}${" · "}${p.unlocked ? html`<span class="ok">${L("unlocked")}</span>`
+        : L("locked", { n: Math.max(p.badges_required - badges.length, 0) })}</li>`)}</ul>
   </div>`;
 }
 

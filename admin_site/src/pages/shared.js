@@ -1,8 +1,8 @@
 // Helpers shared by the engagement pages: labels of their own, API state, error text, roles.
 import { h } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
-import { get, session } from "../api.js";
+import { ApiError, get, session } from "../api.js";
 import { getLang } from "../i18n.js";
 
 export const html = htm.bind(h);
@@ -13,8 +13,12 @@ export function labels(table) {
     const text = table[getLang()][key] ?? table.zh[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
   };
-  // An API error: its code's label when the table has one, else the API's own message.
-  L.error = (err) => (err && err.code && table.zh[err.code] ? L(err.code) : (err && err.message) || String(err));
+  // An API error: its code's label when the table has one, else the API's own message. A refusal for
+  // the role (403) also names its status and code, which is what an admin asked for help needs.
+  L.error = (err) => {
+    const text = err && err.code && table.zh[err.code] ? L(err.code) : (err && err.message) || String(err);
+    return err && err.status === 403 && err.code ? `${text} (403 ${err.code})` : text;
+  };
   return L;
 }
 
@@ -53,3 +57,23 @@ export function useAction(L) {
 }
 
 export const newKey = (what) => `${what}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+// Idempotency-Keys for one form's writes. A request without a definite answer (the network dropped
+// it, or a gateway gave up with a 5xx) may still have been applied, so pressing the button again for
+// the same request sends the same key and the API applies it once. A definite answer, success or
+// refusal, or a different request starts a new key.
+export function useWriteKey(what) {
+  const pending = useRef(null);
+  return async (request, send) => {
+    const scope = JSON.stringify(request);
+    if (!pending.current || pending.current.scope !== scope) pending.current = { scope, key: newKey(what) };
+    try {
+      const result = await send({ "Idempotency-Key": pending.current.key });
+      pending.current = null;
+      return result;
+    } catch (err) {
+      if (err instanceof ApiError && err.status < 500) pending.current = null;
+      throw err;
+    }
+  };
+}
