@@ -3,13 +3,15 @@ import { h, render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import {
-  ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController, Legend, LinearScale, Tooltip,
+  ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController, Legend, LinearScale, LineController,
+  LineElement, PointElement, Tooltip,
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 
-Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, Tooltip);
+Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController,
+  LineElement, PointElement, Tooltip);
 const html = htm.bind(h);
 
 function useRoute() {
@@ -179,7 +181,15 @@ function Dashboard() {
     ["kpi-new-patients", "kpiNewPatients", fmtNumber(kpis.new_patients_90)],
     ["kpi-referral-share", "kpiReferralShare", fmtPercent(kpis.referral_share_90)],
     ["kpi-recheck-rate", "kpiRecheck", fmtPercent(kpis.annual_recheck_rate)],
+    ["kpi-silent-share", "kpiSilentShare", fmtPercent(kpis.silent_share)],
+    ["kpi-reminder-conversion", "kpiReminderConversion", fmtPercent(kpis.reminder_conversion_90)],
   ];
+  const pct = (v) => (v == null ? null : Math.round(v * 1000) / 10);
+  const percentAxis = { beginAtZero: true, max: 100, ticks: { callback: (v) => `${v}%` } };
+  const weeklyRevisit = charts.weekly_revisit || [];
+  const weeklyReminders = charts.weekly_reminders || [];
+  const departments = charts.revisit_by_department || [];
+  const daily = charts.daily || [];
   const ages = (charts.last_visit_age || []).map((row) => ({ ...row, label: row.bucket === "never" ? t("never") : row.bucket }));
   const conditions = charts.conditions || [];
   const palette = ["#0f766e", "#2563eb", "#d97706", "#db2777", "#7c3aed", "#65a30d", "#64748b"];
@@ -204,6 +214,41 @@ function Dashboard() {
           type: "doughnut",
           data: { labels: conditions.map((r) => t(r.condition)), datasets: [{ data: conditions.map((r) => r.count), backgroundColor: palette }] },
           options: { animation: false },
+        }} /></div>
+      <div class="panel"><h2>${t("chartWeeklyRevisit")}</h2>
+        <${ChartBox} testid="chart-weekly-revisit" config=${{
+          type: "line",
+          data: { labels: weeklyRevisit.map((w) => fmtDate(w.week)), datasets: [
+            { label: t("revisitRate"), data: weeklyRevisit.map((w) => pct(w.rate)), borderColor: "#0f766e", spanGaps: true },
+          ] },
+          options: { animation: false, plugins: { legend: { display: false } }, scales: { y: percentAxis } },
+        }} /></div>
+      <div class="panel"><h2>${t("chartDepartments")}</h2>
+        <${ChartBox} testid="chart-departments" config=${{
+          type: "bar",
+          data: { labels: departments.map((r) => t(r.group)), datasets: [
+            { label: t("revisitRate"), data: departments.map((r) => pct(r.rate)), backgroundColor: "#2563eb" },
+          ] },
+          options: { animation: false, plugins: { legend: { display: false } }, scales: { y: percentAxis } },
+        }} /></div>
+      <div class="panel"><h2>${t("chartWeeklyReminders")}</h2>
+        <${ChartBox} testid="chart-weekly-reminders" config=${{
+          type: "bar",
+          data: { labels: weeklyReminders.map((w) => fmtDate(w.week)), datasets: [
+            { label: t("remindersSent"), data: weeklyReminders.map((w) => w.count), backgroundColor: "#94a3b8" },
+            { label: t("remindersConverted"), data: weeklyReminders.map((w) => w.hits), backgroundColor: "#d97706" },
+          ] },
+          options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+        }} /></div>
+      <div class="panel"><h2>${t("chartDaily")}</h2>
+        <${ChartBox} testid="chart-daily" config=${{
+          type: "line",
+          data: { labels: daily.map((d) => fmtDate(d.day)), datasets: [
+            { label: t("kpiSilentShare"), data: daily.map((d) => pct(d.silent_share)), borderColor: "#64748b" },
+            { label: t("kpiRevisit30"), data: daily.map((d) => pct(d.revisit_rate_30)), borderColor: "#0f766e" },
+            { label: t("kpiReminderConversion"), data: daily.map((d) => pct(d.reminder_conversion_90)), borderColor: "#d97706" },
+          ] },
+          options: { animation: false, scales: { y: percentAxis } },
         }} /></div>
     </div>
   </div>`;

@@ -7,9 +7,10 @@ last 90 days; its cost grows with the clinic, which is why it runs on a schedule
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
-from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.domain import kpis as figures_of
+from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
 from chalicelib.observability import logger
 from chalicelib.store import clinics, reports
 
@@ -59,6 +60,35 @@ def recheck_rate(exam_days: list[list[str]], today: date) -> float | None:
     return round(kept / due, 4) if due else None
 
 
+DAILY_DAYS = 90  # the daily headline series the dashboard charts
+HEADLINE = ("patients", "revisit_rate_30", "silent_share", "reminder_conversion_90", "checkins_today")
+
+
+def _reminder_outcomes(clinic_id: str, tz: str, today: date, last_visits: dict[str, str | None]) -> list[dict]:
+    """Reminders sent in the last 26 weeks, each with its clinic-local send day and whether it converted.
+
+    Most are decided by the patient's last visit alone (before the send: no; inside the window:
+    yes); only a patient whose last visit is after the window needs one Query of their visits.
+    """
+    first = figures_of.weeks(today)[0]
+    first_iso = iso(local_moment(first, time(0, 0), tz))
+    outcomes = []
+    for entry in reports.reminders_between(clinic_id, first_iso, iso(clock.now())):
+        if entry["status"] != "sent" or not entry["processed_at"]:
+            continue
+        sent_day = local_date(parse_iso(entry["processed_at"]), tz).isoformat()
+        last = last_visits.get(entry["patient_id"])
+        window_end = (date.fromisoformat(sent_day) + timedelta(days=figures_of.CONVERSION_DAYS)).isoformat()
+        if not last or last < sent_day:
+            hit = False
+        elif last <= window_end:
+            hit = True
+        else:
+            hit = figures_of.converted(sent_day, reports.visit_days_since(clinic_id, entry["patient_id"], sent_day))
+        outcomes.append({"day": sent_day, "converted": hit, "rule_id": entry["rule_id"]})
+    return outcomes
+
+
 def compute(clinic_id: str) -> dict:
     clinic = clinics.get(clinic_id)
     today = local_date(clock.now(), clinic.tz)
@@ -67,9 +97,15 @@ def compute(clinic_id: str) -> dict:
     ages["never"] = 0
     conditions: dict[str, int] = {}
     new_since = (today - timedelta(days=90)).isoformat()
-    new_patients = referred = 0
+    new_patients = referred = silent = 0
     exam_days: list[list[str]] = []
+    by_patient: dict[str, dict] = {}
+    joined: list[tuple[str, bool]] = []
     for row in reports.patient_rows(clinic_id):
+        by_patient[row["patient_id"]] = {"department": row["department"], "cohort": (row["created_at"] or "")[:7],
+                                         "last_visit_date": row["last_visit_date"]}
+        joined.append(((row["created_at"] or "")[:10], bool(row["referred_by"])))
+        silent += figures_of.is_silent(row, today)
         if row["exam_days"]:
             exam_days.append(row["exam_days"])
         if row["created_at"] and row["created_at"][:10] >= new_since:
@@ -85,14 +121,30 @@ def compute(clinic_id: str) -> dict:
         ages[age_bucket(days)] += 1
         for condition in row["conditions"]:
             conditions[condition] = conditions.get(condition, 0) + 1
-    dues = reports.dues_between(clinic_id, (today - timedelta(days=90)).isoformat(), today.isoformat())
+    series_start = figures_of.weeks(today)[0]
+    all_dues = reports.dues_between(clinic_id, series_start.isoformat(), today.isoformat())
+    first_90 = (today - timedelta(days=90)).isoformat()
+    dues = [d for d in all_dues if d["due_date"] >= first_90]
+    reminders = _reminder_outcomes(clinic_id, clinic.tz, today,
+                                   {pid: p["last_visit_date"] for pid, p in by_patient.items()})
+    recent = [r for r in reminders if r["day"] >= first_90]
     kpis = {**totals, "revisit_rate_30": revisit_rate(dues, today, 30), "revisit_rate_90": revisit_rate(dues, today, 90),
             "new_patients_90": new_patients,
             "referral_share_90": round(referred / new_patients, 4) if new_patients else None,
-            "annual_recheck_rate": recheck_rate(exam_days, today)}
+            "annual_recheck_rate": recheck_rate(exam_days, today),
+            "silent_share": figures_of.share(silent, totals["patients"]), "silent_patients": silent,
+            "reminders_sent_90": len(recent),
+            "reminder_conversion_90": figures_of.share(sum(r["converted"] for r in recent), len(recent))}
+    known = lambda due: by_patient.get(due["patient_id"], {})  # noqa: E731
     charts = {
         "last_visit_age": [{"bucket": label, "count": n} for label, n in ages.items()],
         "conditions": [{"condition": c, "count": n} for c, n in sorted(conditions.items(), key=lambda kv: -kv[1])],
+        "revisit_by_department": figures_of.revisit_rate_by(dues, lambda d: [known(d).get("department")]),
+        "revisit_by_cohort": sorted(figures_of.revisit_rate_by(dues, lambda d: [known(d).get("cohort") or None]),
+                                    key=lambda row: row["group"]),
+        "weekly_revisit": figures_of.weekly(((d["due_date"], d["status"] in figures_of.MET) for d in all_dues), today),
+        "weekly_reminders": figures_of.weekly(((r["day"], r["converted"]) for r in reminders), today),
+        "weekly_new_patients": figures_of.weekly(joined, today),
     }
     return {"kpis": kpis, "charts": charts}
 
@@ -101,7 +153,11 @@ def refresh_kpis() -> dict:
     done = {}
     for clinic_id in clinics.all_clinic_ids():
         figures = compute(clinic_id)
-        reports.save_kpis(clinic_id, iso(clock.now()), figures["kpis"], figures["charts"])
+        now = clock.now()
+        today = local_date(now, clinics.get(clinic_id).tz)
+        reports.save_day(clinic_id, today.isoformat(), iso(now), {k: figures["kpis"].get(k) for k in HEADLINE})
+        figures["charts"]["daily"] = reports.days_since(clinic_id, (today - timedelta(days=DAILY_DAYS - 1)).isoformat())
+        reports.save_kpis(clinic_id, iso(now), figures["kpis"], figures["charts"])
         done[clinic_id] = figures["kpis"]["patients"]
     logger.info("kpis refreshed", extra={"clinics": len(done)})
     return done

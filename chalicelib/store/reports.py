@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import db, keys
-from chalicelib.store.models import ConditionItem, KpiItem, PatientItem, RevisitDueItem, bind
+from chalicelib.store.models import ConditionItem, KpiItem, PatientItem, RecallJobItem, RevisitDueItem, bind
 
-_ROW_ATTRIBUTES = ("patient_id", "conditions", "last_visit_date", "last_checkin_date", "earned_total",
+_ROW_ATTRIBUTES = ("patient_id", "conditions", "department", "last_visit_date", "last_checkin_date", "earned_total",
                    "redeemed_total", "reminders_received", "created_at", "referred_by", "exam_days")
 
 
@@ -20,6 +20,7 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
         yield {
             "patient_id": item.patient_id,
             "conditions": list(item.conditions or []),
+            "department": item.department,
             "last_visit_date": item.last_visit_date,
             "last_checkin_date": item.last_checkin_date,
             "earned_total": int(item.earned_total or 0),
@@ -34,7 +35,7 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
 def dues_between(clinic_id: str, first_day: str, last_day: str) -> list[dict]:
     bind()
     return [
-        {"due_date": item.due_date, "status": item.status}
+        {"due_date": item.due_date, "status": item.status, "patient_id": item.gsi1sk.split("#", 1)[1]}
         for item in RevisitDueItem.by_gsi1.query(
             keys.due_dates_pk(clinic_id), RevisitDueItem.gsi1sk.between(first_day, last_day + "~"), page_size=500)
     ]
@@ -51,6 +52,45 @@ def lapsed_page(clinic_id: str, condition: str, before_day: str, limit: int,
     )
     items = list(result)
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
+
+
+def reminders_between(clinic_id: str, first_iso: str, last_iso: str) -> list[dict]:
+    """Entries of the reminder log processed between two UTC times (sent, stopped or skipped)."""
+    bind()
+    return [
+        {"patient_id": item.patient_id, "rule_id": item.rule_id, "status": item.status,
+         "processed_at": item.processed_at}
+        for item in RecallJobItem.by_gsi1.query(
+            keys.reminder_log_pk(clinic_id), RecallJobItem.gsi1sk.between(first_iso, last_iso + "~"), page_size=500)
+    ]
+
+
+def visit_days_since(clinic_id: str, patient_id: str, first_day: str) -> list[str]:
+    """The days of a patient's visits on or after a day (one Query of the patient's VISIT# items)."""
+    raw = db.query_raw(
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+        ExpressionAttributeValues={":pk": {"S": keys.patient_pk(clinic_id, patient_id)},
+                                   ":lo": {"S": f"VISIT#{first_day}"}, ":hi": {"S": "VISIT#~"}},
+        ProjectionExpression="visit_date",
+    )
+    return [item["visit_date"]["S"] for item in raw.get("Items", [])]
+
+
+def save_day(clinic_id: str, day: str, generated_at: str, figures: dict) -> None:
+    """The headline figures of one clinic-local day (rewritten by each refresh of that day)."""
+    bind()
+    KpiItem(keys.clinic_pk(clinic_id), f"KPI#DAY#{day}", generated_at=generated_at, kpis=figures, charts={}).save()
+
+
+def days_since(clinic_id: str, first_day: str) -> list[dict]:
+    """The daily headline figures from a day on, oldest first (one Query, at most a few months)."""
+    raw = db.query_raw(
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+        ExpressionAttributeValues={":pk": {"S": keys.clinic_pk(clinic_id)},
+                                   ":lo": {"S": f"KPI#DAY#{first_day}"}, ":hi": {"S": "KPI#DAY#~"}},
+    )
+    return [{"day": KpiItem.from_raw_data(item).sk[len("KPI#DAY#"):], **KpiItem.from_raw_data(item).kpis}
+            for item in raw.get("Items", [])]
 
 
 def save_kpis(clinic_id: str, generated_at: str, kpis: dict, charts: dict) -> None:

@@ -73,6 +73,17 @@ def test_walk_through(page, local_stack, tmp_path):
         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 15 && d[i+1] === 118 && d[i+2] === 110) n++;
         return n; }""")
     assert painted > 500
+    # the KPIs of silence and reminders, and the department bars drawn in their colour (#2563eb)
+    expect(page.get_by_test_id("kpi-silent-share")).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+    expect(page.get_by_test_id("kpi-reminder-conversion")).to_have_text(re.compile(r"^(\d+(\.\d)?%|—)$"))
+    for chart in ("chart-weekly-revisit", "chart-weekly-reminders", "chart-daily"):
+        expect(page.get_by_test_id(chart)).to_be_visible()
+    blue = page.evaluate("""() => {
+        const c = document.querySelector('[data-testid=chart-departments]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 37 && d[i+1] === 99 && d[i+2] === 235) n++;
+        return n; }""")
+    assert blue > 200
     # a picture for a person to look at: REVISIT_SCREENSHOT_DIR keeps it beyond the test run
     shots = Path(os.environ.get("REVISIT_SCREENSHOT_DIR") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,88 @@
+"""The KPI refresh in depth: revisit rate per department and cohort, silent share, reminder
+conversion and the weekly and daily series the dashboard charts."""
+
+from datetime import timedelta
+
+from chalicelib.jobs import send_reminders
+from chalicelib.jobs.kpis import refresh_kpis
+from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.local.sqs_pump import drain
+
+
+def visit(api, staff, pid, day, department="dermatology", due=None):
+    body = {"visit_date": day, "department": department, **({"next_due_date": due} if due else {})}
+    status, data = api.post(f"/patients/{pid}/visits", body, token=staff)
+    assert status == 201, data
+
+
+def test_revisit_rates_by_department_and_cohort_and_the_silent_share(api, new_patient, staff_token, clock):
+    # (the dues lie 19 and 50 days back, inside the 90-day window)
+    staff = staff_token()
+    _, derm = new_patient(name="d1", phone="13000000011", department="dermatology")
+    _, dent = new_patient(name="d2", phone="13000000012", department="dentistry", conditions=["dental"])
+    _, quiet = new_patient(name="d3", phone="13000000013", department="dentistry", conditions=["dental"])
+    visit(api, staff, derm, "2026-09-01", due="2026-10-01")
+    visit(api, staff, derm, "2026-10-02")  # answered on time
+    visit(api, staff, dent, "2026-08-01", "dentistry", due="2026-11-01")  # not answered
+    refresh_kpis()
+    data = api.get("/dashboard", token=staff)[1]
+    by_department = {row["group"]: row for row in data["charts"]["revisit_by_department"]}
+    assert by_department["dermatology"]["rate"] == 1.0 and by_department["dentistry"]["rate"] == 0.0
+    assert by_department["dentistry"]["due"] == 1
+    cohorts = data["charts"]["revisit_by_cohort"]
+    assert [(c["group"], c["due"], c["met"]) for c in cohorts] == [("2026-11", 2, 1)]
+    # all three registered today, which counts as a touch: nobody is silent yet
+    assert data["kpis"]["silent_patients"] == 0 and data["kpis"]["silent_share"] == 0.0
+    clock.advance(days=90)  # 90 days after registration, 139 after derm's last visit: not yet
+    refresh_kpis()
+    assert api.get("/dashboard", token=staff)[1]["kpis"]["silent_patients"] == 0
+    clock.advance(days=1)
+    visit(api, staff, quiet, "2027-02-18", "dentistry")  # quiet comes back on day 91
+    refresh_kpis()
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    assert kpis["silent_patients"] == 2 and kpis["silent_share"] == round(2 / 3, 4)
+    weekly = data["charts"]["weekly_revisit"]
+    assert len(weekly) == 26 and sum(w["count"] for w in weekly) == 2 and sum(w["hits"] for w in weekly) == 1
+    # the other clinic sees none of it
+    other = api.get("/dashboard", token=staff_token("other-clinic"))[1]
+    assert other["charts"]["revisit_by_department"] == [] and other["kpis"]["silent_patients"] == 0
+
+
+def test_reminder_conversion_counts_a_visit_within_thirty_days_of_the_message(api, new_patient, staff_token, clock):
+    staff = staff_token()
+    people = [new_patient(name=f"r{i}", phone=f"1390000002{i}", consents={"service": True})[1] for i in range(3)]
+    for pid in people:
+        assert api.post(f"/patients/{pid}/remissions", {"condition": "eczema", "date": "2026-10-21"},
+                        token=staff)[0] == 201
+    sweep_lapses()
+    drain(queue_url(), send_reminders.handle)  # all three messages sent on 2026-11-20
+    visit(api, staff, people[0], "2026-11-20")  # same day: converted
+    clock.advance(days=45)
+    visit(api, staff, people[1], "2027-01-04")  # day 45: too late
+    refresh_kpis()
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    assert kpis["reminders_sent_90"] == 3 and kpis["reminder_conversion_90"] == round(1 / 3, 4)
+    # a patient whose last visit lies beyond the window but who also came inside it converts too
+    visit(api, staff, people[2], "2026-12-01")
+    visit(api, staff, people[2], "2027-01-04")
+    refresh_kpis()
+    data = api.get("/dashboard", token=staff)[1]
+    assert data["kpis"]["reminder_conversion_90"] == round(2 / 3, 4)
+    week = next(w for w in data["charts"]["weekly_reminders"] if w["week"] == "2026-11-16")
+    assert week == {"week": "2026-11-16", "count": 3, "hits": 2, "rate": round(2 / 3, 4)}
+
+
+def test_each_refresh_keeps_the_days_headline_figures_for_the_daily_chart(api, new_patient, staff_token, clock):
+    staff = staff_token()
+    new_patient(name="s1", phone="13000000031")
+    refresh_kpis()
+    clock.advance(days=1)
+    new_patient(name="s2", phone="13000000032")
+    refresh_kpis()
+    refresh_kpis()  # a second refresh on the same day rewrites that day
+    daily = api.get("/dashboard", token=staff)[1]["charts"]["daily"]
+    assert [(d["day"], d["patients"]) for d in daily] == [("2026-11-20", 1), ("2026-11-21", 2)]
+    clock.advance(days=120)
+    refresh_kpis()
+    daily = api.get("/dashboard", token=staff)[1]["charts"]["daily"]
+    assert [d["day"] for d in daily] == ["2027-03-21"]  # older days fall out of the 90-day chart
