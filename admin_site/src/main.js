@@ -190,6 +190,7 @@ function Dashboard() {
   const weeklyReminders = charts.weekly_reminders || [];
   const departments = charts.revisit_by_department || [];
   const daily = charts.daily || [];
+  const challengeRows = (charts.challenge_revisit_180 || []).filter((r) => r.joined.due + r.not_joined.due > 0);
   const ages = (charts.last_visit_age || []).map((row) => ({ ...row, label: row.bucket === "never" ? t("never") : row.bucket }));
   const conditions = charts.conditions || [];
   const palette = ["#0f766e", "#2563eb", "#d97706", "#db2777", "#7c3aed", "#65a30d", "#64748b"];
@@ -251,6 +252,14 @@ function Dashboard() {
           options: { animation: false, scales: { y: percentAxis } },
         }} /></div>
     </div>
+    ${challengeRows.length > 0 && html`<div class="panel"><h2>${t("challengeRevisit")}</h2>
+      <table data-testid="challenge-revisit"><thead><tr><th>${t("challenge")}</th><th>${t("joinedRate")}</th>
+        <th>${t("notJoinedRate")}</th></tr></thead>
+        <tbody>${challengeRows.map((r) => html`<tr data-testid="challenge-revisit-row">
+          <td>${getLang() === "en" && r.name_en ? r.name_en : r.name || r.challenge_id}</td>
+          <td>${fmtPercent(r.joined.rate)} <span class="muted">(${fmtNumber(r.joined.patients)})</span></td>
+          <td>${fmtPercent(r.not_joined.rate)} <span class="muted">(${fmtNumber(r.not_joined.patients)})</span></td>
+        </tr>`)}</tbody></table></div>`}
   </div>`;
 }
 

@@ -78,3 +78,24 @@ def weekly(items: Iterable[tuple[str, bool]], today: date, count: int = SERIES_W
         bucket[0] += 1
         bucket[1] += bool(hit)
     return [{"week": week, "count": n, "hits": hits, "rate": share(hits, n)} for week, (n, hits) in tally.items()]
+
+
+def joined_versus_not(dues: Iterable[dict], patients: dict[str, dict], challenge_id: str,
+                      conditions: Iterable[str]) -> dict:
+    """Revisit rate of a challenge's participants against the eligible patients who did not join (S2).
+
+    `patients` maps a patient id to its `conditions` and `joined_challenges`; eligible means one
+    of the challenge's conditions (everyone when it names none).
+    """
+    wanted = set(conditions or ())
+    groups = {"joined": [0, 0, set()], "not_joined": [0, 0, set()]}
+    for due in dues:
+        patient = patients.get(due["patient_id"])
+        if patient is None or (wanted and not wanted & set(patient.get("conditions") or ())):
+            continue
+        tally = groups["joined" if challenge_id in (patient.get("joined_challenges") or ()) else "not_joined"]
+        tally[0] += due["status"] in MET
+        tally[1] += 1
+        tally[2].add(due["patient_id"])
+    return {name: {"patients": len(ids), "due": whole, "met": met, "rate": share(met, whole)}
+            for name, (met, whole, ids) in groups.items()}

@@ -89,6 +89,20 @@ def _reminder_outcomes(clinic_id: str, tz: str, today: date, last_visits: dict[s
     return outcomes
 
 
+def _challenge_figures(clinic_id: str, dues: list[dict], by_patient: dict[str, dict], today: date) -> list[dict]:
+    """Six-month revisit rate of each challenge's participants against eligible patients who did not join."""
+    from chalicelib.store import challenges
+
+    first = (today - timedelta(days=180)).isoformat()
+    recent = [d for d in dues if d["due_date"] >= first]
+    rows = []
+    for item in challenges.list_challenges(clinic_id):
+        terms = item.terms or {}
+        rows.append({"challenge_id": item.challenge_id, "name": terms.get("name"), "name_en": terms.get("name_en"),
+                     **figures_of.joined_versus_not(recent, by_patient, item.challenge_id, terms.get("conditions"))})
+    return rows
+
+
 def compute(clinic_id: str) -> dict:
     clinic = clinics.get(clinic_id)
     today = local_date(clock.now(), clinic.tz)
@@ -103,7 +117,8 @@ def compute(clinic_id: str) -> dict:
     joined: list[tuple[str, bool]] = []
     for row in reports.patient_rows(clinic_id):
         by_patient[row["patient_id"]] = {"department": row["department"], "cohort": (row["created_at"] or "")[:7],
-                                         "last_visit_date": row["last_visit_date"]}
+                                         "last_visit_date": row["last_visit_date"], "conditions": row["conditions"],
+                                         "joined_challenges": row["joined_challenges"]}
         joined.append(((row["created_at"] or "")[:10], bool(row["referred_by"])))
         silent += figures_of.is_silent(row, today)
         if row["exam_days"]:
@@ -145,6 +160,7 @@ def compute(clinic_id: str) -> dict:
         "weekly_revisit": figures_of.weekly(((d["due_date"], d["status"] in figures_of.MET) for d in all_dues), today),
         "weekly_reminders": figures_of.weekly(((r["day"], r["converted"]) for r in reminders), today),
         "weekly_new_patients": figures_of.weekly(joined, today),
+        "challenge_revisit_180": _challenge_figures(clinic_id, all_dues, by_patient, today),
     }
     return {"kpis": kpis, "charts": charts}
 

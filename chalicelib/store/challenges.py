@@ -115,12 +115,15 @@ def join(clinic_id: str, patient_id: str, challenge_id: str, terms: dict, joined
                               version=0, days=[], completed=0, best=0, streak_length=0, grace_used=0, rewards=[],
                               updated_at=joined_at)
     challenge = ChallengeItem(keys.clinic_pk(clinic_id), CHALLENGE + challenge_id)
+    profile = PatientItem(keys.patient_pk(clinic_id, patient_id), "PROFILE")
     for attempt in range(JOIN_ATTEMPTS):
         try:
             with db.transaction() as txn:
                 txn.save(enrolment, condition=EnrolmentItem.sk.does_not_exist(), label="enrolment")
                 txn.update(challenge, actions=[ChallengeItem.participants.add(1)],
                            condition=ChallengeItem.sk.exists(), label="challenge")
+                txn.update(profile, actions=[PatientItem.joined_challenges.add({challenge_id})],
+                           condition=PatientItem.pk.exists(), label="profile")
             return enrolment, True
         except db.Cancelled as exc:
             if exc.conditional("enrolment"):

@@ -13,6 +13,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -105,6 +106,7 @@ class PatientItem(Base):
     exam_days = ListAttribute(of=UnicodeAttribute, null=True)  # days of the patient's exams, for the re-check KPI
     invite_code = UnicodeAttribute(null=True)  # the patient's own code for inviting others
     referred_by = UnicodeAttribute(null=True)  # the patient whose code brought this one
+    joined_challenges = UnicodeSetAttribute(null=True)  # challenge ids the patient joined, for the joined/not KPI
     created_at = UnicodeAttribute()
 
 

@@ -10,7 +10,8 @@ from chalicelib.store import db, keys
 from chalicelib.store.models import ConditionItem, KpiItem, PatientItem, RecallJobItem, RevisitDueItem, bind
 
 _ROW_ATTRIBUTES = ("patient_id", "conditions", "department", "last_visit_date", "last_checkin_date", "earned_total",
-                   "redeemed_total", "reminders_received", "created_at", "referred_by", "exam_days")
+                   "redeemed_total", "reminders_received", "created_at", "referred_by", "exam_days",
+                   "joined_challenges")
 
 
 def patient_rows(clinic_id: str) -> Iterator[dict]:
@@ -29,6 +30,7 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
             "created_at": item.created_at,
             "referred_by": item.referred_by,
             "exam_days": list(item.exam_days or []),
+            "joined_challenges": sorted(item.joined_challenges or ()),
         }
 
 

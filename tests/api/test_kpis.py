@@ -86,3 +86,20 @@ def test_each_refresh_keeps_the_days_headline_figures_for_the_daily_chart(api, n
     refresh_kpis()
     daily = api.get("/dashboard", token=staff)[1]["charts"]["daily"]
     assert [d["day"] for d in daily] == ["2027-03-21"]  # older days fall out of the 90-day chart
+
+
+def test_s2_six_month_revisit_rate_of_challenge_participants_against_the_rest(api, new_patient, staff_token):
+    staff = staff_token()
+    joined, _ = new_patient(name="j1", phone="13000000041", conditions=["diabetes"], department="endocrinology")
+    pid_joined = api.get("/me", token=joined)[1]["patient"]["patient_id"]
+    _, pid_not = new_patient(name="j2", phone="13000000042", conditions=["diabetes"], department="endocrinology")
+    challenge = next(c for c in api.get("/me/challenges", token=joined)[1]["items"])["challenge_id"]
+    assert api.post(f"/me/challenges/{challenge}/join", token=joined)[0] == 201
+    for pid in (pid_joined, pid_not):
+        visit(api, staff, pid, "2026-08-01", "endocrinology", due="2026-10-01")
+    visit(api, staff, pid_joined, "2026-10-01", "endocrinology")
+    refresh_kpis()
+    rows = api.get("/dashboard", token=staff)[1]["charts"]["challenge_revisit_180"]
+    row = next(r for r in rows if r["challenge_id"] == challenge)
+    assert row["joined"] == {"patients": 1, "due": 1, "met": 1, "rate": 1.0}
+    assert row["not_joined"] == {"patients": 1, "due": 1, "met": 0, "rate": 0.0}

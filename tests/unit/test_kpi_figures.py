@@ -45,3 +45,17 @@ def test_weekly_series_buckets_by_iso_week_oldest_first():
         {"week": "2026-11-09", "count": 0, "hits": 0, "rate": None},
         {"week": "2026-11-16", "count": 2, "hits": 1, "rate": 0.5},
     ]
+
+
+def test_joined_versus_not_compares_eligible_patients_only():
+    patients = {"a": {"conditions": ["diabetes"], "joined_challenges": ["guard"]},
+                "b": {"conditions": ["diabetes"], "joined_challenges": []},
+                "c": {"conditions": ["dental"], "joined_challenges": []}}
+    dues = [{"patient_id": "a", "status": "on_time"}, {"patient_id": "a", "status": "pending"},
+            {"patient_id": "b", "status": "pending"}, {"patient_id": "c", "status": "on_time"},
+            {"patient_id": "gone", "status": "on_time"}]
+    result = kpis.joined_versus_not(dues, patients, "guard", ["diabetes"])
+    assert result == {"joined": {"patients": 1, "due": 2, "met": 1, "rate": 0.5},
+                      "not_joined": {"patients": 1, "due": 1, "met": 0, "rate": 0.0}}
+    # a challenge open to everyone counts the dental patient among those who did not join
+    assert kpis.joined_versus_not(dues, patients, "guard", [])["not_joined"]["due"] == 2
