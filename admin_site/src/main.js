@@ -253,7 +253,7 @@ function Dashboard() {
         }} /></div>
     </div>
     ${challengeRows.length > 0 && html`<div class="panel"><h2>${t("challengeRevisit")}</h2>
-      <table data-testid="challenge-revisit"><thead><tr><th>${t("challenge")}</th><th>${t("joinedRate")}</th>
+      <table data-testid="challenge-revisit"><thead><tr><th>${t("challengeName")}</th><th>${t("joinedRate")}</th>
         <th>${t("notJoinedRate")}</th></tr></thead>
         <tbody>${challengeRows.map((r) => html`<tr data-testid="challenge-revisit-row">
           <td>${getLang() === "en" && r.name_en ? r.name_en : r.name || r.challenge_id}</td>
