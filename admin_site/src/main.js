@@ -219,7 +219,7 @@ function Dashboard() {
       <div class="panel"><h2>${t("chartWeeklyRevisit")}</h2>
         <${ChartBox} testid="chart-weekly-revisit" config=${{
           type: "line",
-          data: { labels: weeklyRevisit.map((w) => fmtDate(w.week)), datasets: [
+          data: { labels: weeklyRevisit.map((w) => w.week.slice(5)), datasets: [
             { label: t("revisitRate"), data: weeklyRevisit.map((w) => pct(w.rate)), borderColor: "#0f766e", spanGaps: true },
           ] },
           options: { animation: false, plugins: { legend: { display: false } }, scales: { y: percentAxis } },
@@ -235,7 +235,7 @@ function Dashboard() {
       <div class="panel"><h2>${t("chartWeeklyReminders")}</h2>
         <${ChartBox} testid="chart-weekly-reminders" config=${{
           type: "bar",
-          data: { labels: weeklyReminders.map((w) => fmtDate(w.week)), datasets: [
+          data: { labels: weeklyReminders.map((w) => w.week.slice(5)), datasets: [
             { label: t("remindersSent"), data: weeklyReminders.map((w) => w.count), backgroundColor: "#94a3b8" },
             { label: t("remindersConverted"), data: weeklyReminders.map((w) => w.hits), backgroundColor: "#d97706" },
           ] },
@@ -244,7 +244,7 @@ function Dashboard() {
       <div class="panel"><h2>${t("chartDaily")}</h2>
         <${ChartBox} testid="chart-daily" config=${{
           type: "line",
-          data: { labels: daily.map((d) => fmtDate(d.day)), datasets: [
+          data: { labels: daily.map((d) => d.day.slice(5)), datasets: [
             { label: t("kpiSilentShare"), data: daily.map((d) => pct(d.silent_share)), borderColor: "#64748b" },
             { label: t("kpiRevisit30"), data: daily.map((d) => pct(d.revisit_rate_30)), borderColor: "#0f766e" },
             { label: t("kpiReminderConversion"), data: daily.map((d) => pct(d.reminder_conversion_90)), borderColor: "#d97706" },
