@@ -183,6 +183,7 @@ function Dashboard() {
     ["kpi-recheck-rate", "kpiRecheck", fmtPercent(kpis.annual_recheck_rate)],
     ["kpi-silent-share", "kpiSilentShare", fmtPercent(kpis.silent_share)],
     ["kpi-reminder-conversion", "kpiReminderConversion", fmtPercent(kpis.reminder_conversion_90)],
+    ["kpi-postpartum-checkup", "kpiPostpartum", fmtPercent(kpis.postpartum_checkup_rate)],
   ];
   const pct = (v) => (v == null ? null : Math.round(v * 1000) / 10);
   const percentAxis = { beginAtZero: true, max: 100, ticks: { callback: (v) => `${v}%` } };

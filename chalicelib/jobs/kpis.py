@@ -151,10 +151,13 @@ def compute(clinic_id: str) -> dict:
             "reminders_sent_90": len(recent),
             "reminder_conversion_90": figures_of.share(sum(r["converted"] for r in recent), len(recent))}
     known = lambda due: by_patient.get(due["patient_id"], {})  # noqa: E731
+    postpartum = [d for d in dues if "postpartum" in (known(d).get("conditions") or [])]
+    kpis["postpartum_checkup_rate"] = revisit_rate(postpartum, today, 90)
     charts = {
         "last_visit_age": [{"bucket": label, "count": n} for label, n in ages.items()],
         "conditions": [{"condition": c, "count": n} for c, n in sorted(conditions.items(), key=lambda kv: -kv[1])],
         "revisit_by_department": figures_of.revisit_rate_by(dues, lambda d: [known(d).get("department")]),
+        "revisit_by_condition": figures_of.revisit_rate_by(dues, lambda d: known(d).get("conditions") or []),
         "revisit_by_cohort": sorted(figures_of.revisit_rate_by(dues, lambda d: [known(d).get("cohort") or None]),
                                     key=lambda row: row["group"]),
         "weekly_revisit": figures_of.weekly(((d["due_date"], d["status"] in figures_of.MET) for d in all_dues), today),

@@ -29,6 +29,9 @@ def test_revisit_rates_by_department_and_cohort_and_the_silent_share(api, new_pa
     by_department = {row["group"]: row for row in data["charts"]["revisit_by_department"]}
     assert by_department["dermatology"]["rate"] == 1.0 and by_department["dentistry"]["rate"] == 0.0
     assert by_department["dentistry"]["due"] == 1
+    by_condition = {row["group"]: row["rate"] for row in data["charts"]["revisit_by_condition"]}
+    assert by_condition == {"eczema": 1.0, "dental": 0.0}
+    assert data["kpis"]["postpartum_checkup_rate"] is None  # no postpartum patient here
     cohorts = data["charts"]["revisit_by_cohort"]
     assert [(c["group"], c["due"], c["met"]) for c in cohorts] == [("2026-11", 2, 1)]
     # all three registered today, which counts as a touch: nobody is silent yet
@@ -103,3 +106,15 @@ def test_s2_six_month_revisit_rate_of_challenge_participants_against_the_rest(ap
     row = next(r for r in rows if r["challenge_id"] == challenge)
     assert row["joined"] == {"patients": 1, "due": 1, "met": 1, "rate": 1.0}
     assert row["not_joined"] == {"patients": 1, "due": 1, "met": 0, "rate": 0.0}
+
+
+def test_s1_postpartum_check_up_rate_is_the_revisit_rate_of_postpartum_patients(api, new_patient, staff_token):
+    staff = staff_token()
+    mothers = [new_patient(name=f"m{i}", phone=f"1300000005{i}", conditions=["postpartum"],
+                           department="obstetrics")[1] for i in range(4)]
+    for i, pid in enumerate(mothers):  # delivered in September; the day-42 check fell due in October
+        visit(api, staff, pid, "2026-09-01", "obstetrics", due="2026-10-13")
+        if i < 3:
+            visit(api, staff, pid, "2026-10-14", "obstetrics")
+    refresh_kpis()
+    assert api.get("/dashboard", token=staff)[1]["kpis"]["postpartum_checkup_rate"] == 0.75
