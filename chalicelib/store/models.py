@@ -432,6 +432,61 @@ class BadgeItem(Base):
     earned_on = UnicodeAttribute()
 
 
+class ExperimentItem(Base):
+    """pk=<clinic> sk=EXPERIMENT#<experiment id>: an A/B experiment on a target's messages (domain.experiments)."""
+
+    experiment_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    target_kind = UnicodeAttribute()  # recall_rule (later: a segment's content path)
+    target_id = UnicodeAttribute()
+    arms = JSONAttribute(default=list)  # [ArmTerms.as_dict()]
+    holdout_share = NumberAttribute(default=0)
+    window_days = NumberAttribute()
+    alpha = NumberAttribute()
+    sample_size_per_arm = NumberAttribute()
+    status = UnicodeAttribute(default="draft")  # draft | running | stopped | promoted
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    stopped_at = UnicodeAttribute(null=True)
+    promoted_arm = UnicodeAttribute(null=True)
+
+
+class ExperimentRunItem(Base):
+    """pk=<clinic> sk=EXPRUN#<target kind>#<target id>: the one running experiment on a target.
+
+    Carries a copy of the split (arms, holdout share), so the sender finds the arm of a patient
+    with one GetItem. An experiment starts only while the marker names none, and ending it clears the name.
+    """
+
+    experiment_id = UnicodeAttribute(null=True)  # None: no experiment runs on the target
+    arms = JSONAttribute(null=True)
+    holdout_share = NumberAttribute(null=True)
+    window_days = NumberAttribute(null=True)
+
+
+class ExposureItem(Base):
+    """sk=EXPO#<experiment id>: a patient sent (or held out from) an experiment's message, once.
+
+    In gsi1 under <clinic>#EXPO#<experiment> / <arm>#<patient>, where the results are counted.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1 = Gsi1()
+    experiment_id = UnicodeAttribute()
+    arm_id = UnicodeAttribute()
+    holdout = BooleanAttribute(default=False)
+    patient_id = UnicodeAttribute()
+    sent_at = UnicodeAttribute()  # UTC; for the holdout, when the message would have been sent
+    sent_day = UnicodeAttribute()  # clinic-local day of sent_at
+    window_ends = UnicodeAttribute()  # last clinic-local day a visit converts
+    message_ref = UnicodeAttribute(null=True)
+    incentive_points = NumberAttribute(default=0)
+    converted_on = UnicodeAttribute(null=True)  # the converting visit's day
+    converted_visit = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
     VisitItem, RevisitDueItem, CheckInItem, DayMarkItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
@@ -439,6 +494,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
     ChallengeItem, EnrolmentItem, VoucherItem, VoucherCodeItem,
     TaskRuleItem, ExamItem, TaskItem, BadgeItem,
+    ExperimentItem, ExperimentRunItem, ExposureItem,
 )
 
 _bound: tuple | None = None
