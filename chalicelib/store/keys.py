@@ -75,3 +75,7 @@ def last_visit_sort(last_visit_date: str | None, patient_id: str) -> str:
 
 def exposures_pk(clinic_id: str, experiment_id: str) -> str:
     return f"{clinic_id}#EXPO#{experiment_id}"
+
+
+def package_end_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#PKGEND"

@@ -487,6 +487,44 @@ class ExposureItem(Base):
     converted_visit = UnicodeAttribute(null=True)
 
 
+class PackageTypeItem(Base):
+    """pk=<clinic> sk=PKGDEF#<package id>: a member package the clinic sells (its catalogue)."""
+
+    package_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    term_months = NumberAttribute()
+    renewal_window_days = NumberAttribute()
+    active = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute()
+
+
+class PackageItem(Base):
+    """sk=PKG#<start day>#<sale id>: a package sold to the patient, with its term copied.
+
+    In gsi1 under <clinic>#PKGEND / <end day>#<patient>#<sale>, where the renewal rate (and a KPI
+    job) finds the packages that ended in a period.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1 = Gsi1()
+    sale_id = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    package_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    term_months = NumberAttribute()
+    renewal_window_days = NumberAttribute()
+    start_date = UnicodeAttribute()
+    end_date = UnicodeAttribute()  # last day covered
+    sold_at = UnicodeAttribute()
+    sold_by = UnicodeAttribute(null=True)
+    renewal_of = UnicodeAttribute(null=True)  # sale id of the package this one renews
+    renewed_by = UnicodeAttribute(null=True)  # sale id of the package that renewed this one
+    renewed_on = UnicodeAttribute(null=True)  # start day of that renewal
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
     VisitItem, RevisitDueItem, CheckInItem, DayMarkItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
@@ -495,6 +533,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ChallengeItem, EnrolmentItem, VoucherItem, VoucherCodeItem,
     TaskRuleItem, ExamItem, TaskItem, BadgeItem,
     ExperimentItem, ExperimentRunItem, ExposureItem,
+    PackageTypeItem, PackageItem,
 )
 
 _bound: tuple | None = None
