@@ -34,4 +34,8 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
             clinics.put_recall_rule(clinic_id, rule)
     challenges.create_defaults(clinic_id, conditions, tz)
     tasks.create_defaults(clinic_id)
+    if "postpartum" in conditions:
+        from chalicelib.services import packages
+
+        packages.create_defaults(clinic_id)
     return item

@@ -77,6 +77,9 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
         change.earning = payouts.plan(clinic, patient, "revisit_on_time", change.on_time_points, today, board)
     reply = {"visit": history.visit_row(visit), "points_awarded": change.on_time_points}
     visits.write_visit(change, principal=principal, idem=idem, reply=reply)
+    from chalicelib.services import experiments
+
+    experiments.on_visit(clinic, patient, day, visit_id)
     count("VisitsRecorded", source=source)
     return reply
 

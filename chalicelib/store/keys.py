@@ -71,3 +71,11 @@ NEVER_VISITED = "0000-00-00"
 def last_visit_sort(last_visit_date: str | None, patient_id: str) -> str:
     # Never-visited patients sort first, so "last visit older than N days" includes them.
     return f"{last_visit_date or NEVER_VISITED}#{patient_id}"
+
+
+def exposures_pk(clinic_id: str, experiment_id: str) -> str:
+    return f"{clinic_id}#EXPO#{experiment_id}"
+
+
+def package_end_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#PKGEND"

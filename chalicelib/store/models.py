@@ -434,6 +434,99 @@ class BadgeItem(Base):
     earned_on = UnicodeAttribute()
 
 
+class ExperimentItem(Base):
+    """pk=<clinic> sk=EXPERIMENT#<experiment id>: an A/B experiment on a target's messages (domain.experiments)."""
+
+    experiment_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    target_kind = UnicodeAttribute()  # recall_rule (later: a segment's content path)
+    target_id = UnicodeAttribute()
+    arms = JSONAttribute(default=list)  # [ArmTerms.as_dict()]
+    holdout_share = NumberAttribute(default=0)
+    window_days = NumberAttribute()
+    alpha = NumberAttribute()
+    sample_size_per_arm = NumberAttribute()
+    status = UnicodeAttribute(default="draft")  # draft | running | stopped | promoted
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    stopped_at = UnicodeAttribute(null=True)
+    promoted_arm = UnicodeAttribute(null=True)
+
+
+class ExperimentRunItem(Base):
+    """pk=<clinic> sk=EXPRUN#<target kind>#<target id>: the one running experiment on a target.
+
+    Carries a copy of the split (arms, holdout share), so the sender finds the arm of a patient
+    with one GetItem. An experiment starts only while the marker names none, and ending it clears the name.
+    """
+
+    experiment_id = UnicodeAttribute(null=True)  # None: no experiment runs on the target
+    arms = JSONAttribute(null=True)
+    holdout_share = NumberAttribute(null=True)
+    window_days = NumberAttribute(null=True)
+
+
+class ExposureItem(Base):
+    """sk=EXPO#<experiment id>: a patient sent (or held out from) an experiment's message, once.
+
+    In gsi1 under <clinic>#EXPO#<experiment> / <arm>#<patient>, where the results are counted.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1 = Gsi1()
+    experiment_id = UnicodeAttribute()
+    arm_id = UnicodeAttribute()
+    holdout = BooleanAttribute(default=False)
+    patient_id = UnicodeAttribute()
+    sent_at = UnicodeAttribute()  # UTC; for the holdout, when the message would have been sent
+    sent_day = UnicodeAttribute()  # clinic-local day of sent_at
+    window_ends = UnicodeAttribute()  # last clinic-local day a visit converts
+    message_ref = UnicodeAttribute(null=True)
+    incentive_points = NumberAttribute(default=0)
+    converted_on = UnicodeAttribute(null=True)  # the converting visit's day
+    converted_visit = UnicodeAttribute(null=True)
+
+
+class PackageTypeItem(Base):
+    """pk=<clinic> sk=PKGDEF#<package id>: a member package the clinic sells (its catalogue)."""
+
+    package_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    term_months = NumberAttribute()
+    renewal_window_days = NumberAttribute()
+    active = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute()
+
+
+class PackageItem(Base):
+    """sk=PKG#<start day>#<sale id>: a package sold to the patient, with its term copied.
+
+    In gsi1 under <clinic>#PKGEND / <end day>#<patient>#<sale>, where the renewal rate (and a KPI
+    job) finds the packages that ended in a period.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1 = Gsi1()
+    sale_id = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    package_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    term_months = NumberAttribute()
+    renewal_window_days = NumberAttribute()
+    start_date = UnicodeAttribute()
+    end_date = UnicodeAttribute()  # last day covered
+    sold_at = UnicodeAttribute()
+    sold_by = UnicodeAttribute(null=True)
+    renewal_of = UnicodeAttribute(null=True)  # sale id of the package this one renews
+    renewed_by = UnicodeAttribute(null=True)  # sale id of the package that renewed this one
+    renewed_on = UnicodeAttribute(null=True)  # start day of that renewal
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
     VisitItem, RevisitDueItem, CheckInItem, DayMarkItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
@@ -441,6 +534,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
     ChallengeItem, EnrolmentItem, VoucherItem, VoucherCodeItem,
     TaskRuleItem, ExamItem, TaskItem, BadgeItem,
+    ExperimentItem, ExperimentRunItem, ExposureItem,
+    PackageTypeItem, PackageItem,
 )
 
 _bound: tuple | None = None

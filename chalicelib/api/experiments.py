@@ -1,0 +1,113 @@
+"""A/B experiments on reminders: admins define, start, stop and promote; staff read them and their results.
+
+The request models live in this file and are built on first use (module `__getattr__`).
+"""
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import ADMIN, STAFF, route
+from chalicelib.lazy import lazy, models_on_first_use
+
+service = lazy("chalicelib.services.experiments")
+
+bp = Blueprint(__name__)
+MODELS = "chalicelib.api.experiments:"
+
+
+@route(bp, "/experiments", roles=STAFF, summary="The clinic's experiments, newest first")
+def list_experiments(call):
+    return service.list_view(call.principal.clinic_id)
+
+
+@route(bp, "/experiments", methods=("POST",), roles=ADMIN, body=MODELS + "ExperimentBody", idempotent=True,
+       summary="Define an experiment on a recall rule: 2-4 arms (wording, send time, incentive), a holdout")
+def create_experiment(call):
+    return 201, service.create(call.principal, call.body)
+
+
+@route(bp, "/experiments/sample-size", roles=STAFF, query=MODELS + "SampleSizeQuery",
+       summary="Exposures per arm needed to detect an uplift over a baseline rate")
+def sample_size(call):
+    return service.sample_size(call.query)
+
+
+@route(bp, "/experiments/{experiment_id}", roles=STAFF, summary="One experiment's definition and state")
+def get_experiment(call):
+    return service.view(call.principal.clinic_id, call.params["experiment_id"])
+
+
+@route(bp, "/experiments/{experiment_id}/results", roles=STAFF,
+       summary="Per arm: exposures, conversions, rate, uplift against the holdout with CI and p-value")
+def experiment_results(call):
+    return service.results(call.principal.clinic_id, call.params["experiment_id"])
+
+
+@route(bp, "/experiments/{experiment_id}/start", methods=("POST",), roles=ADMIN,
+       summary="Start a draft experiment (one running experiment per target)")
+def start_experiment(call):
+    return service.start(call.principal, call.params["experiment_id"])
+
+
+@route(bp, "/experiments/{experiment_id}/stop", methods=("POST",), roles=ADMIN,
+       summary="Stop sending the arms; exposures made keep being measured")
+def stop_experiment(call):
+    return service.stop(call.principal, call.params["experiment_id"])
+
+
+@route(bp, "/experiments/{experiment_id}/promote", methods=("POST",), roles=ADMIN, body=MODELS + "PromoteBody",
+       summary="Make an arm's template and send time the rule's own; ends the experiment")
+def promote_experiment(call):
+    return service.promote(call.principal, call.params["experiment_id"], call.body.arm_id)
+
+
+def _models() -> dict:
+    from typing import Literal, Optional
+
+    from pydantic import Field
+
+    from chalicelib.api.models import Id, Strict
+    from chalicelib.domain import experiments as ab
+
+    HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+    class ArmBody(Strict):
+        """One arm; fields left out keep the target rule's own."""
+
+        arm_id: str = Id
+        weight: float = Field(default=1.0, gt=0, le=1000)
+        template: Optional[str] = Field(default=None, min_length=1, max_length=500,
+                                        description="placeholders: {nickname}, {clinic}, {incentive}")
+        send_at: Optional[str] = Field(default=None, pattern=HHMM, description="clinic-local HH:MM")
+        incentive_text: Optional[str] = Field(default=None, min_length=1, max_length=60)
+        incentive_points: int = Field(default=0, ge=0, le=1000, description="credited on conversion")
+
+    class ExperimentBody(Strict):
+        experiment_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+        name: str = Field(min_length=1, max_length=80)
+        target_kind: Literal[ab.TARGET_KINDS]  # type: ignore[valid-type]
+        target_id: str = Id
+        arms: list[ArmBody] = Field(max_length=10)
+        holdout_share: float = Field(default=0.1, description="0 to 0.5 of the patients get no message")
+        window_days: int = Field(default=14, ge=1, le=90, description="a visit within N days converts")
+        alpha: float = Field(default=0.05, gt=0, le=0.2)
+        sample_size_per_arm: Optional[int] = Field(default=None, ge=10, le=1_000_000)
+        baseline_rate: Optional[float] = Field(default=None, gt=0, lt=1)
+        min_uplift: Optional[float] = Field(default=None, gt=0, lt=1)
+        power: float = Field(default=0.8, ge=0.5, le=0.99)
+
+    class PromoteBody(Strict):
+        arm_id: str = Id
+
+    class SampleSizeQuery(Strict):
+        baseline_rate: float = Field(gt=0, lt=1)
+        min_uplift: float = Field(gt=0, lt=1)
+        alpha: float = Field(default=0.05, gt=0, le=0.2)
+        power: float = Field(default=0.8, ge=0.5, le=0.99)
+        arms: int = Field(default=2, ge=ab.MIN_ARMS, le=ab.MAX_ARMS)
+        holdout_share: float = Field(default=0.1, ge=0, le=ab.MAX_HOLDOUT_SHARE)
+
+    return {"ArmBody": ArmBody, "ExperimentBody": ExperimentBody, "PromoteBody": PromoteBody,
+            "SampleSizeQuery": SampleSizeQuery}
+
+
+__getattr__ = models_on_first_use(__name__, _models)
