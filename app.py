@@ -4,7 +4,7 @@ import os
 
 from chalice import Chalice, CORSConfig, Rate
 
-from chalicelib.api import auth_routes, challenges, leaderboard, me, meta, staff, tasks
+from chalicelib.api import auth_routes, challenges, leaderboard, me, meta, risk, staff, tasks
 
 app = Chalice(app_name="revisit")
 app.api.cors = CORSConfig(
@@ -12,7 +12,7 @@ app.api.cors = CORSConfig(
     allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
     max_age=600,
 )
-for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, meta.bp):
+for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, risk.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 
@@ -43,3 +43,10 @@ def send_reminders(event):
     from chalicelib.jobs.send_reminders import handle
 
     return handle(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS), name="train_risk_models")
+def train_risk_models(event):
+    from chalicelib.jobs.risk import train_risk_models as run
+
+    return run()

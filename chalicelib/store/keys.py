@@ -71,3 +71,16 @@ NEVER_VISITED = "0000-00-00"
 def last_visit_sort(last_visit_date: str | None, patient_id: str) -> str:
     # Never-visited patients sort first, so "last visit older than N days" includes them.
     return f"{last_visit_date or NEVER_VISITED}#{patient_id}"
+
+
+def risk_list_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#RISK"
+
+
+def risk_sort(score: float, patient_id: str) -> str:
+    # Inverted and zero-padded, so an ascending Query lists the highest risk first.
+    return f"{1_000_000 - round(score * 1_000_000):07d}#{patient_id}"
+
+
+def followup_due_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#FOLLOWUP"
