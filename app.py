@@ -4,7 +4,7 @@ import os
 
 from chalice import Chalice, CORSConfig, Rate
 
-from chalicelib.api import auth_routes, challenges, experiments, leaderboard, me, meta, packages, staff, tasks
+from chalicelib.api import auth_routes, challenges, experiments, leaderboard, me, meta, packages, risk, staff, tasks
 
 app = Chalice(app_name="revisit")
 app.api.cors = CORSConfig(
@@ -13,7 +13,7 @@ app.api.cors = CORSConfig(
     max_age=600,
 )
 for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, experiments.bp, packages.bp,
-                  meta.bp):
+                  risk.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 
@@ -44,3 +44,10 @@ def send_reminders(event):
     from chalicelib.jobs.send_reminders import handle
 
     return handle(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS), name="train_risk_models")
+def train_risk_models(event):
+    from chalicelib.jobs.risk import train_risk_models as run
+
+    return run()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-ORDER = ("import_time", "write_calls", "sweep_reads", "ab_power")  # quickest first; the rest follow by name
+ORDER = ("import_time", "write_calls", "sweep_reads", "ab_power", "risk_auc")  # quickest first; the rest by name
 TIMEOUT_SECONDS = 600
 
 FIGURE = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+): (?P<value>\S+)(?: \((?P<note>.*)\))?$")

@@ -117,6 +117,9 @@ def join(principal, challenge_id: str) -> tuple[bool, dict]:
                                     iso(now), today.isoformat())
     if created:
         count("ChallengeJoins")
+        from chalicelib.services.followups import start_for_challenge
+
+        start_for_challenge(principal.clinic_id, principal.patient_id, challenge_id, terms.checkin_type, today)
     return created, enrolment_view(enrolment, today)
 
 

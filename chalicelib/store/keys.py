@@ -79,3 +79,14 @@ def exposures_pk(clinic_id: str, experiment_id: str) -> str:
 
 def package_end_pk(clinic_id: str) -> str:
     return f"{clinic_id}#PKGEND"
+def risk_list_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#RISK"
+
+
+def risk_sort(score: float, patient_id: str) -> str:
+    # Inverted and zero-padded, so an ascending Query lists the highest risk first.
+    return f"{1_000_000 - round(score * 1_000_000):07d}#{patient_id}"
+
+
+def followup_due_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#FOLLOWUP"

@@ -472,6 +472,21 @@ class ExposureItem(Base):
 
     In gsi1 under <clinic>#EXPO#<experiment> / <arm>#<patient>, where the results are counted.
     """
+class ProfileRiskFields(Base):
+    """The risk and follow-up attributes of a patient profile (sk=PROFILE), for reading and updating them alone.
+
+    Only ever read with `attributes_to_get` or updated; never saved, which would replace the profile.
+    """
+
+    risk_score = NumberAttribute(null=True)  # 0..1, probability of no visit in the next six months
+    risk_factors = JSONAttribute(null=True)  # top three features with direction, in staff's words
+    risk_model_version = NumberAttribute(null=True)
+    risk_scored_at = UnicodeAttribute(null=True)
+    followup_flag = UnicodeAttribute(null=True)  # wrong_number: staff should check the phone
+
+
+class RiskEntryItem(Base):
+    """sk=RISK: a scored patient in gsi1 under <clinic>#RISK / <inverted zero-padded score>#<patient>."""
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
@@ -525,6 +540,88 @@ class PackageItem(Base):
     renewal_of = UnicodeAttribute(null=True)  # sale id of the package this one renews
     renewed_by = UnicodeAttribute(null=True)  # sale id of the package that renewed this one
     renewed_on = UnicodeAttribute(null=True)  # start day of that renewal
+    patient_id = UnicodeAttribute()
+    name_masked = UnicodeAttribute(null=True)
+    conditions = ListAttribute(of=UnicodeAttribute, default=list)
+    risk_score = NumberAttribute()
+    risk_factors = JSONAttribute(default=list)
+    risk_model_version = NumberAttribute()
+    scored_at = UnicodeAttribute()
+
+
+class RiskModelItem(Base):
+    """pk=<clinic> sk=RISKMODEL#<zero-padded version>: one trained lapse model (the last few are kept)."""
+
+    version = NumberAttribute()
+    trained_at = UnicodeAttribute()
+    model = JSONAttribute()  # domain.risk.Model.as_dict()
+    auc = NumberAttribute(null=True)  # on the hold-out patients
+    baseline_auc = NumberAttribute(null=True)  # days since the last visit alone, same hold-out
+    counts = JSONAttribute()  # examples, lapsed, train, holdout
+    cutoffs = ListAttribute(of=UnicodeAttribute, default=list)
+    horizon_days = NumberAttribute()
+
+
+class RiskRunItem(Base):
+    """pk=<clinic> sk=RISKRUN: the last training run: trained, or why no model, and what it scored."""
+
+    at = UnicodeAttribute()
+    status = UnicodeAttribute()  # trained | no_model
+    reason = UnicodeAttribute(null=True)  # too_few_examples | one_class
+    counts = JSONAttribute(default=dict)
+    model_version = NumberAttribute(null=True)
+    scored = NumberAttribute(default=0)
+
+
+class DropoutItem(Base):
+    """pk=<clinic> sk=DROPOUT: return curves per condition from the visit history, with drop-out days."""
+
+    computed_at = UnicodeAttribute()
+    conditions = JSONAttribute()
+
+
+class FollowUpPlanItem(Base):
+    """sk=FOLLOWUP: a patient's staff follow-up plan; while active it sits in the sparse due index
+    (due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>)."""
+
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    by_due = DueIndex()
+    patient_id = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")  # active | paused | ended
+    cadence_days = NumberAttribute(default=7)
+    next_due = UnicodeAttribute(null=True)  # clinic-local day
+    source = UnicodeAttribute()  # staff | challenge:<challenge id>
+    started_on = UnicodeAttribute()
+    started_by = UnicodeAttribute(null=True)
+    calls = NumberAttribute(default=0)
+    last_outcome = UnicodeAttribute(null=True)
+    last_outcome_on = UnicodeAttribute(null=True)
+    paused_reason = UnicodeAttribute(null=True)
+    ended_on = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute()
+
+
+class FollowUpOutcomeItem(Base):
+    """sk=FUOUT#<time>#<outcome id>: one follow-up call's outcome, who made it and when."""
+
+    outcome_id = UnicodeAttribute()
+    outcome = UnicodeAttribute()  # reached | booked | declined | wrong_number
+    day = UnicodeAttribute()  # clinic-local
+    at = UnicodeAttribute()
+    staff = UnicodeAttribute(null=True)
+    note_enc = UnicodeAttribute(null=True)  # encrypted with the clinic's data key
+    booking_date = UnicodeAttribute(null=True)
+
+
+class FollowUpStatItem(Base):
+    """pk=<clinic> sk=FUSTAT#<clinic-local day>: follow-up outcomes of the day, added to as they are recorded."""
+
+    reached = NumberAttribute(default=0)
+    booked = NumberAttribute(default=0)
+    declined = NumberAttribute(default=0)
+    wrong_number = NumberAttribute(default=0)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (
@@ -536,6 +633,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     TaskRuleItem, ExamItem, TaskItem, BadgeItem,
     ExperimentItem, ExperimentRunItem, ExposureItem,
     PackageTypeItem, PackageItem,
+    ProfileRiskFields, RiskEntryItem, RiskModelItem, RiskRunItem, DropoutItem, FollowUpPlanItem, FollowUpOutcomeItem, FollowUpStatItem,
 )
 
 _bound: tuple | None = None

@@ -4,10 +4,12 @@
 import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
 import experiments from "./experiments.js";
+import risk from "./risk.js";
 
 export { PATIENT_SECTIONS } from "./patient_sections.js";
 
 export const EXTRA_PAGES = [
   challenges, tasksPage, rewardsPage, boardPage,
   experiments,
+  risk,
 ];

@@ -1,0 +1,194 @@
+"""Staff follow-up plans (S2's weekly call by a health manager): start, the day's worklist, outcomes, end.
+
+A plan carries its next due day in the sparse due index; the worklist reads only what is due
+today or overdue, then those patients' profiles and plans in one BatchGetItem per page, and
+shows them highest risk first. Outcomes move the next due day by the plan's cadence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date, timedelta
+
+from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.errors import BadRequest, Conflict, NotFound
+from chalicelib.observability import count, logger
+from chalicelib.store import clinics, keys, patients
+from chalicelib.store import followups as store
+from chalicelib.store.models import FollowUpOutcomeItem, FollowUpPlanItem
+
+DEFAULT_CADENCE_DAYS = 7
+GLUCOSE = "glucose"
+
+
+def _today(clinic_id: str) -> date:
+    return local_date(clock.now(), clinics.get(clinic_id).tz)
+
+
+def plan_view(plan: FollowUpPlanItem | None) -> dict | None:
+    if plan is None:
+        return None
+    return {"patient_id": plan.patient_id, "status": plan.status, "cadence_days": int(plan.cadence_days),
+            "next_due": plan.next_due if plan.status == "active" else None, "source": plan.source,
+            "started_on": plan.started_on, "started_by": plan.started_by, "calls": int(plan.calls or 0),
+            "last_outcome": plan.last_outcome, "last_outcome_on": plan.last_outcome_on,
+            "paused_reason": plan.paused_reason, "ended_on": plan.ended_on}
+
+
+def start(principal, patient_id: str, cadence_days: int | None, first_due: date | None) -> tuple[bool, dict]:
+    """Put the patient on a plan (or restart a paused or ended one). Returns (created, plan)."""
+    clinic_id = principal.clinic_id
+    patients.get(clinic_id, patient_id)
+    today = _today(clinic_id)
+    first = first_due or today
+    if first < today:
+        raise BadRequest("first_due cannot be in the past", code="invalid_date", field="first_due")
+    cadence = cadence_days or DEFAULT_CADENCE_DAYS
+    by, at = principal.username or principal.subject, iso(clock.now())
+    plan = store.get_plan(clinic_id, patient_id)
+    if plan is None:
+        created = store.create_plan(clinic_id, patient_id, cadence_days=cadence, first_due=first.isoformat(),
+                                    source="staff", started_by=by, at=at)
+        if created is None:
+            raise Conflict("the plan changed meanwhile, try again", code="try_again")
+        count("FollowUpPlansStarted", source="staff")
+        return True, plan_view(created)
+    store.restart_plan(plan, clinic_id=clinic_id, cadence_days=cadence, first_due=first.isoformat(), by=by, at=at)
+    return False, plan_view(store.get_plan(clinic_id, patient_id))
+
+
+def start_for_challenge(clinic_id: str, patient_id: str, challenge_id: str, checkin_type: str, today: date) -> bool:
+    """A patient who joins a glucose challenge (S2) gets a weekly plan, first call a week on; an
+    existing plan (a staff decision) is left as it is. Returns True if a plan was created."""
+    if checkin_type != GLUCOSE:
+        return False
+    first = (today + timedelta(days=DEFAULT_CADENCE_DAYS)).isoformat()
+    created = store.create_plan(clinic_id, patient_id, cadence_days=DEFAULT_CADENCE_DAYS, first_due=first,
+                                source=f"challenge:{challenge_id}", started_by=None, at=iso(clock.now()))
+    if created is not None:
+        count("FollowUpPlansStarted", source="challenge")
+    return created is not None
+
+
+def _plan_or_404(clinic_id: str, patient_id: str) -> FollowUpPlanItem:
+    plan = store.get_plan(clinic_id, patient_id)
+    if plan is None:
+        patients.get(clinic_id, patient_id)  # a patient of another clinic, or none, is not found
+        raise NotFound("the patient has no follow-up plan", code="no_followup_plan")
+    return plan
+
+
+def detail(clinic_id: str, patient_id: str) -> dict:
+    plan = _plan_or_404(clinic_id, patient_id)
+    return {"plan": plan_view(plan), "outcomes": [outcome_view(o) for o in store.outcomes(clinic_id, patient_id)]}
+
+
+def outcome_view(item: FollowUpOutcomeItem) -> dict:
+    return {"outcome_id": item.outcome_id, "outcome": item.outcome, "day": item.day, "at": item.at,
+            "staff": item.staff, "has_note": bool(item.note_enc), "booking_date": item.booking_date}
+
+
+def record(principal, patient_id: str, outcome: str, note: str | None, booking_date: date | None,
+           idem=None) -> dict:
+    """Record a call's outcome. booked also records the booking (stopping recall reminders);
+    wrong_number pauses the plan and flags the patient."""
+    clinic_id = principal.clinic_id
+    plan = _plan_or_404(clinic_id, patient_id)
+    if plan.status != "active":
+        raise Conflict(f"the plan is {plan.status}; restart it first", code="plan_not_active")
+    if outcome not in store.OUTCOMES:
+        raise BadRequest(f"unknown outcome {outcome!r}", code="unknown_outcome", field="outcome")
+    today = _today(clinic_id)
+    if outcome == "booked":
+        if booking_date is None:
+            raise BadRequest("a booked outcome needs booking_date", code="booking_date_required", field="booking_date")
+        if booking_date < today:
+            raise BadRequest("booking_date is in the past", code="invalid_date", field="booking_date")
+    elif booking_date is not None:
+        raise BadRequest("booking_date goes only with a booked outcome", code="unexpected_field", field="booking_date")
+    now = iso(clock.now())
+    outcome_id = (hashlib.sha256(f"{idem.scope}:{idem.key}".encode()).hexdigest()[:16] if idem is not None
+                  else uuid.uuid4().hex[:16])
+    note_enc = None
+    if note:
+        from chalicelib import crypto
+        from chalicelib.services.patients import clinic_key
+
+        note_enc = crypto.encrypt(clinic_key(clinic_id), clinic_id, note)
+    item = FollowUpOutcomeItem(keys.patient_pk(clinic_id, patient_id), f"{store.OUTCOME}{now}#{outcome_id}",
+                               outcome_id=outcome_id, outcome=outcome, day=today.isoformat(), at=now,
+                               staff=principal.username or principal.subject, note_enc=note_enc,
+                               booking_date=booking_date.isoformat() if booking_date else None)
+    booking = None
+    if outcome == "booked":
+        from chalicelib.services.visits import record_booking
+
+        # before the outcome: stopping reminders is safe to repeat if the outcome write then fails
+        booking = record_booking(clinic_id, patient_id, booking_date)
+    paused = outcome == "wrong_number"
+    next_due = None if paused else (today + timedelta(days=int(plan.cadence_days))).isoformat()
+    reply = {"outcome": outcome_view(item), "next_due": next_due, "plan_status": "paused" if paused else "active",
+             "booking": booking}
+    store.record_outcome(store.OutcomeWrite(plan=plan, clinic_id=clinic_id, outcome=item, next_due=next_due,
+                                            flag_patient=paused), principal=principal, idem=idem, reply=reply)
+    count("FollowUpOutcomes", outcome=outcome)
+    logger.info("follow-up outcome", extra={"patient_id": patient_id, "outcome": outcome})
+    return reply
+
+
+def end(principal, patient_id: str) -> dict:
+    clinic_id = principal.clinic_id
+    plan = _plan_or_404(clinic_id, patient_id)
+    if plan.status == "ended":
+        return {"plan": plan_view(plan)}
+    store.end_plan(plan, _today(clinic_id).isoformat(), iso(clock.now()))
+    return {"plan": plan_view(store.get_plan(clinic_id, patient_id))}
+
+
+def _risk_order(row: dict):
+    score = row["risk_score"]
+    return (score is None, -(score or 0.0), row["next_due"] or "", row["patient_id"])
+
+
+def worklist(clinic_id: str, limit: int, cursor: str | None) -> dict:
+    """Plans due today or overdue: one due-index Query and one BatchGetItem per page, highest risk first."""
+    from chalicelib.store.risk import plain
+
+    today = _today(clinic_id)
+    due, next_cursor = store.due_page(clinic_id, today.isoformat(), limit, cursor)
+    wanted = [(k["pk"]["S"], sk) for k in due for sk in ("PROFILE", store.PLAN_SK)]
+    found = store.batch_get(wanted)
+    rows = []
+    for k in due:
+        pk = k["pk"]["S"]
+        profile, plan = found.get((pk, "PROFILE")), found.get((pk, store.PLAN_SK))
+        if profile is None or plan is None:
+            continue  # erased between the two reads
+        p, f = plain(profile), plain(plan)
+        overdue = (today - date.fromisoformat(f["next_due"])).days if f.get("next_due") else 0
+        rows.append({"patient_id": p["patient_id"], "name_masked": p.get("name_masked"),
+                     "conditions": p.get("conditions") or [], "last_visit_date": p.get("last_visit_date"),
+                     "risk_score": p.get("risk_score"), "risk_factors": p.get("risk_factors") or [],
+                     "followup_flag": p.get("followup_flag"), "next_due": f.get("next_due"), "days_overdue": overdue,
+                     "cadence_days": int(f.get("cadence_days") or DEFAULT_CADENCE_DAYS), "source": f.get("source"),
+                     "last_outcome": f.get("last_outcome"), "last_outcome_on": f.get("last_outcome_on"),
+                     "calls": int(f.get("calls") or 0)})
+    rows.sort(key=_risk_order)
+    return {"day": today.isoformat(), "items": rows, "next_cursor": next_cursor}
+
+
+def totals(clinic_id: str, first: date | None, last: date | None) -> dict:
+    today = _today(clinic_id)
+    last = last or today
+    first = first or (last - timedelta(days=29))
+    if first > last:
+        raise BadRequest("from must not be after to", code="invalid_period", field="from")
+    if (last - first).days > 366:
+        raise BadRequest("a period is at most 367 days", code="period_too_long", field="to")
+    days = store.totals_between(clinic_id, first.isoformat(), last.isoformat())
+    summed = {name: sum(d[name] for d in days) for name in store.OUTCOMES}
+    calls = sum(summed.values())
+    return {"from": first.isoformat(), "to": last.isoformat(), "totals": summed, "calls": calls,
+            "reach_rate": round((summed["reached"] + summed["booked"]) / calls, 4) if calls else None,
+            "booking_rate": round(summed["booked"] / calls, 4) if calls else None, "days": days}

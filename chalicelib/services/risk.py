@@ -1,0 +1,170 @@
+"""Training a clinic's lapse-risk model from its own history, scoring its patients, and the staff views.
+
+The training run (daily job) reads the clinic's patient list on gsi1 and each patient's partition,
+trains (chalicelib.domain.risk), stores the model version, the drop-out curves and the run, then
+writes each patient's score where it changed. See docs/risk.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from chalicelib.domain import risk as rules
+from chalicelib.domain.clock import clock, iso, local_date, parse_iso
+from chalicelib.observability import logger
+from chalicelib.store import clinics
+from chalicelib.store import risk as store
+
+
+def _local(moment: str | None, tz: str) -> date | None:
+    if not moment:
+        return None
+    try:
+        return local_date(parse_iso(moment), tz)
+    except ValueError:
+        return None
+
+
+def history_of(row: dict, items: list[dict], tz: str) -> rules.History:
+    """A patient's History (clinic-local days) from their list row and their own items."""
+    registered = _local(row.get("created_at"), tz) or local_date(clock.now(), tz)
+    h = rules.History(patient_id=row["patient_id"], registered=registered,
+                      conditions=tuple(row.get("conditions") or ()), district=row.get("district"))
+    for item in items:
+        sk = item.get("sk", "")
+        kind = sk.split("#", 1)[0]
+        if kind == "VISIT" and item.get("visit_date"):
+            due = item.get("next_due_date")
+            h.visits.append((date.fromisoformat(item["visit_date"]), date.fromisoformat(due) if due else None))
+        elif kind == "CHECKIN" and item.get("local_date"):
+            h.checkins.append(date.fromisoformat(item["local_date"]))
+        elif kind == "LEDGER" and str(item.get("entry_id", "")).startswith("share:"):
+            day = _local(item.get("at"), tz)
+            if day:
+                h.shares.append(day)
+        elif kind == "INBOX" and item.get("read_at"):
+            day = _local(item["read_at"], tz)
+            if day:
+                h.inbox_reads.append(day)
+        elif kind == "FUOUT" and item.get("day") and item.get("outcome"):
+            h.calls.append((date.fromisoformat(item["day"]), item["outcome"]))
+    return h
+
+
+def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | None, new_score: float) -> None:
+    """Called after a patient's new score is written.
+
+    Segment membership re-evaluation belongs here: the segments module's function that
+    re-evaluates one patient (rules on `risk_score`) is called with (clinic_id, patient_id).
+    """
+    return None
+
+
+def _counts(result: rules.Training) -> dict:
+    return {"examples": result.examples, "lapsed": result.lapsed, "train": result.train_examples,
+            "holdout": result.holdout_examples}
+
+
+def train_clinic(clinic_id: str) -> dict:
+    """One clinic's run: train (or say why not), store the model and curves, score every patient."""
+    clinic = clinics.get(clinic_id)
+    now = clock.now()
+    at, today = iso(now), local_date(now, clinic.tz)
+    rows = list(store.patient_rows(clinic_id))
+    histories = [history_of(row, store.history_items(clinic_id, row["patient_id"]), clinic.tz) for row in rows]
+    store.save_dropout(clinic_id, at, rules.dropout_curves(histories, today))
+    result = rules.train(histories, today)
+    if result.model is None:
+        store.save_run(clinic_id, at=at, status="no_model", reason=result.reason, counts=_counts(result),
+                       model_version=None, scored=0)
+        logger.info("risk model not trained", extra={"reason": result.reason, "examples": result.examples})
+        return {"status": "no_model", "reason": result.reason, "examples": result.examples}
+    saved = store.save_model(clinic_id, trained_at=at, model=result.model.as_dict(),
+                             auc=round(result.auc, 4) if result.auc is not None else None,
+                             baseline_auc=round(result.baseline_auc, 4) if result.baseline_auc is not None else None,
+                             counts=_counts(result), cutoffs=result.cutoffs, horizon_days=rules.HORIZON_DAYS)
+    version = int(saved.version)
+    scored = 0
+    for row, h in zip(rows, histories):
+        scored += score_patient(clinic_id, row, h, result.model, result.space, version, today, at)
+    store.save_run(clinic_id, at=at, status="trained", reason=None, counts=_counts(result), model_version=version,
+                   scored=scored)
+    logger.info("risk model trained", extra={"version": version, "examples": result.examples, "auc": result.auc})
+    return {"status": "trained", "model_version": version, "examples": result.examples, "auc": saved.auc,
+            "scored": scored}
+
+
+def score_patient(clinic_id: str, row: dict, h: rules.History, model: rules.Model, space: rules.FeatureSpace,
+                  version: int, today: date, at: str) -> int:
+    """Write the patient's score as of today when it, its factors or the model changed. Returns 1 if written."""
+    x = space.row(h, today)
+    score = round(model.score(x), 4)
+    factors = rules.top_factors(model, x)
+    old = row.get("risk_score")
+    if (old is not None and round(float(old), 4) == score and row.get("risk_model_version") == version
+            and row.get("risk_factors") == factors):
+        return 0
+    store.write_score(clinic_id, row["patient_id"], score=score, factors=factors, version=version, at=at,
+                      name_masked=row.get("name_masked"), conditions=list(row.get("conditions") or []))
+    on_risk_score_changed(clinic_id, row["patient_id"], float(old) if old is not None else None, score)
+    return 1
+
+
+# -- staff views ----------------------------------------------------------------------------------
+
+
+def model_view(clinic_id: str) -> dict:
+    item = store.current_model(clinic_id)
+    run = store.last_run(clinic_id)
+    last = None if run is None else {"at": run.at, "status": run.status, "reason": run.reason,
+                                     "counts": dict(run.counts or {}), "scored": int(run.scored or 0)}
+    if item is None:
+        return {"model": None, "last_run": last,
+                "message": _reason_text(run.reason if run else "not_trained_yet")}
+    model = rules.Model.from_dict(item.model)
+    return {
+        "model": {"version": int(item.version), "trained_at": item.trained_at, "auc": item.auc,
+                  "baseline_auc": item.baseline_auc, "counts": dict(item.counts or {}),
+                  "horizon_days": int(item.horizon_days), "cutoffs": list(item.cutoffs or []),
+                  "label": f"no visit within {int(item.horizon_days)} days after the cut-off",
+                  "intercept": round(model.intercept, 4), "coefficients": rules.coefficient_rows(model)},
+        "versions": [{"version": int(v.version), "trained_at": v.trained_at, "auc": v.auc}
+                     for v in store.model_versions(clinic_id)],
+        "last_run": last,
+    }
+
+
+def _reason_text(reason: str | None) -> str:
+    return {
+        "too_few_examples": f"not enough history to train: fewer than {rules.MIN_EXAMPLES} patient examples",
+        "one_class": "not enough history to train: the examples are nearly all lapsed or all returned",
+        "not_trained_yet": "the risk model has not been trained yet (it trains daily)",
+    }.get(reason or "not_trained_yet", reason or "")
+
+
+def at_risk(clinic_id: str, limit: int, cursor: str | None) -> dict:
+    rows, next_cursor = store.risk_page(clinic_id, limit, cursor)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+def patient_risk(clinic_id: str, patient_id: str) -> dict:
+    fields = store.profile_fields(clinic_id, patient_id)
+    return {"patient_id": patient_id,
+            "risk_score": float(fields.risk_score) if fields.risk_score is not None else None,
+            "risk_factors": list(fields.risk_factors or []),
+            "risk_model_version": int(fields.risk_model_version) if fields.risk_model_version is not None else None,
+            "scored_at": fields.risk_scored_at, "followup_flag": fields.followup_flag}
+
+
+def dropout_view(clinic_id: str) -> dict:
+    item = store.load_dropout(clinic_id)
+    if item is None:
+        return {"computed_at": None, "conditions": {}, "rule": _rule()}
+    return {"computed_at": item.computed_at, "conditions": item.conditions, "rule": _rule()}
+
+
+def _rule() -> dict:
+    return {"dropout_share": rules.DROPOUT_SHARE, "recall_fraction": round(rules.RECALL_FRACTION, 4),
+            "curve_days": rules.CURVE_DAYS,
+            "text": "drop-out day: the day by which 90% of the returns seen within 400 days have happened; "
+                    "suggested recall day: two thirds of the drop-out day"}

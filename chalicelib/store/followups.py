@@ -1,0 +1,181 @@
+"""Follow-up plans, call outcomes and their daily counters.
+
+- plan: pk=<clinic>#P#<patient> sk=FOLLOWUP; while active in the sparse due index under
+  due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>
+- outcome: pk=<clinic>#P#<patient> sk=FUOUT#<time>#<outcome id> (written once)
+- counter: pk=<clinic> sk=FUSTAT#<clinic-local day>, one number per outcome
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from chalicelib.config import settings
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import db, idempotency, keys
+from chalicelib.store.models import (
+    FollowUpOutcomeItem,
+    FollowUpPlanItem,
+    FollowUpStatItem,
+    ProfileRiskFields,
+    bind,
+)
+from chalicelib.store.schema import DUE_INDEX
+
+PLAN_SK = "FOLLOWUP"
+OUTCOME = "FUOUT#"
+STAT = "FUSTAT#"
+OUTCOMES = ("reached", "booked", "declined", "wrong_number")
+
+
+def due_sort(day: str, patient_id: str) -> str:
+    return f"{day}#{patient_id}"
+
+
+def get_plan(clinic_id: str, patient_id: str, *, consistent: bool = True) -> FollowUpPlanItem | None:
+    bind()
+    try:
+        return FollowUpPlanItem.get(keys.patient_pk(clinic_id, patient_id), PLAN_SK, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def create_plan(clinic_id: str, patient_id: str, *, cadence_days: int, first_due: str, source: str,
+                started_by: str | None, at: str) -> FollowUpPlanItem | None:
+    """A new active plan, written only if the patient has none (None when one exists)."""
+    bind()
+    item = FollowUpPlanItem(keys.patient_pk(clinic_id, patient_id), PLAN_SK,
+                            due_pk=keys.followup_due_pk(clinic_id), due_sk=due_sort(first_due, patient_id),
+                            patient_id=patient_id, status="active", cadence_days=cadence_days, next_due=first_due,
+                            source=source, started_on=first_due, started_by=started_by, calls=0, version=0,
+                            updated_at=at)
+    try:
+        item.save(condition=FollowUpPlanItem.sk.does_not_exist())
+        return item
+    except PutError:
+        return None
+
+
+def restart_plan(plan: FollowUpPlanItem, *, clinic_id: str, cadence_days: int, first_due: str,
+                 by: str | None, at: str) -> None:
+    """Put a paused or ended plan (or an active one with a new cadence) back in the due index."""
+    try:
+        plan.update(actions=[
+            FollowUpPlanItem.status.set("active"), FollowUpPlanItem.cadence_days.set(cadence_days),
+            FollowUpPlanItem.next_due.set(first_due), FollowUpPlanItem.due_pk.set(keys.followup_due_pk(clinic_id)),
+            FollowUpPlanItem.due_sk.set(due_sort(first_due, plan.patient_id)),
+            FollowUpPlanItem.paused_reason.remove(), FollowUpPlanItem.ended_on.remove(),
+            FollowUpPlanItem.started_by.set(by), FollowUpPlanItem.version.add(1), FollowUpPlanItem.updated_at.set(at),
+        ], condition=FollowUpPlanItem.version == plan.version)
+    except UpdateError as exc:
+        raise Conflict("the plan changed meanwhile, try again", code="try_again") from exc
+    bind()
+    ProfileRiskFields(plan.pk, "PROFILE").update(actions=[ProfileRiskFields.followup_flag.remove()],
+                                                 condition=ProfileRiskFields.pk.exists())
+
+
+def end_plan(plan: FollowUpPlanItem, day: str, at: str) -> None:
+    try:
+        plan.update(actions=[
+            FollowUpPlanItem.status.set("ended"), FollowUpPlanItem.ended_on.set(day),
+            FollowUpPlanItem.due_pk.remove(), FollowUpPlanItem.due_sk.remove(), FollowUpPlanItem.version.add(1),
+            FollowUpPlanItem.updated_at.set(at),
+        ], condition=FollowUpPlanItem.version == plan.version)
+    except UpdateError as exc:
+        raise Conflict("the plan changed meanwhile, try again", code="try_again") from exc
+
+
+@dataclass
+class OutcomeWrite:
+    """One call's outcome and what it changes: the plan's next due day (or a pause), the day's counter."""
+
+    plan: FollowUpPlanItem
+    clinic_id: str
+    outcome: FollowUpOutcomeItem
+    next_due: str | None  # None: the plan pauses (wrong number)
+    flag_patient: bool = False
+
+
+def record_outcome(change: OutcomeWrite, *, principal=None, idem=None, reply=None) -> None:
+    plan, clinic_id = change.plan, change.clinic_id
+    actions = [FollowUpPlanItem.calls.add(1), FollowUpPlanItem.last_outcome.set(change.outcome.outcome),
+               FollowUpPlanItem.last_outcome_on.set(change.outcome.day), FollowUpPlanItem.version.add(1),
+               FollowUpPlanItem.updated_at.set(change.outcome.at)]
+    if change.next_due is None:
+        actions += [FollowUpPlanItem.status.set("paused"), FollowUpPlanItem.paused_reason.set(change.outcome.outcome),
+                    FollowUpPlanItem.due_pk.remove(), FollowUpPlanItem.due_sk.remove()]
+    else:
+        actions += [FollowUpPlanItem.next_due.set(change.next_due),
+                    FollowUpPlanItem.due_sk.set(due_sort(change.next_due, plan.patient_id))]
+    counter = FollowUpStatItem(keys.clinic_pk(clinic_id), STAT + change.outcome.day)
+    try:
+        with db.transaction() as txn:
+            txn.save(change.outcome, condition=FollowUpOutcomeItem.sk.does_not_exist(), label="outcome")
+            txn.update(plan, actions=actions,
+                       condition=(FollowUpPlanItem.version == plan.version) & (FollowUpPlanItem.status == "active"),
+                       label="plan")
+            txn.update(counter, actions=[getattr(FollowUpStatItem, change.outcome.outcome).add(1)], label="counter")
+            if change.flag_patient:
+                txn.update(ProfileRiskFields(plan.pk, "PROFILE"),
+                           actions=[ProfileRiskFields.followup_flag.set("wrong_number")],
+                           condition=ProfileRiskFields.pk.exists(), label="profile")
+            if idem is not None:
+                idempotency.transact_put(txn, principal, idem, 201, reply)
+    except db.Cancelled as exc:
+        if exc.conditional("plan"):
+            raise Conflict("the plan changed meanwhile (another call was recorded), reload it",
+                           code="plan_changed") from exc
+        if exc.conditional("profile"):
+            raise NotFound("patient not found", code="patient_not_found") from exc
+        raise
+
+
+def outcomes(clinic_id: str, patient_id: str, limit: int = 20) -> list[FollowUpOutcomeItem]:
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), OUTCOME, descending=True, limit=limit)
+    return [FollowUpOutcomeItem.from_raw_data(item) for item in raw]
+
+
+def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """Keys of plans due today or earlier, oldest due first (the index holds keys only)."""
+    scope = f"followups:{clinic_id}:{today}"
+    params: dict = {
+        "IndexName": DUE_INDEX,
+        "KeyConditionExpression": "due_pk = :pk AND due_sk <= :today",
+        "ExpressionAttributeValues": {":pk": {"S": keys.followup_due_pk(clinic_id)}, ":today": {"S": today + "#~"}},
+        "Limit": limit,
+    }
+    start = db.decode_cursor(cursor, scope)
+    if start:
+        params["ExclusiveStartKey"] = start
+    page = db.query_raw(**params)
+    items = page.get("Items", [])
+    last = page.get("LastEvaluatedKey") if len(items) == limit else None
+    return items, db.encode_cursor(last, scope)
+
+
+def batch_get(item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    """Raw items by (pk, sk), 100 keys per BatchGetItem, unprocessed keys retried."""
+    conn = db.connection()
+    table = settings().table_name
+    found: dict[tuple[str, str], dict] = {}
+    for start in range(0, len(item_keys), 100):
+        chunk = item_keys[start:start + 100]
+        pending = {table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]}}
+        while pending:
+            reply = conn.client.batch_get_item(RequestItems=pending)
+            for item in reply.get("Responses", {}).get(table, []):
+                found[(item["pk"]["S"], item["sk"]["S"])] = item
+            pending = reply.get("UnprocessedKeys") or None
+    return found
+
+
+def totals_between(clinic_id: str, first_day: str, last_day: str) -> list[dict]:
+    """The daily outcome counters of the clinic between two clinic-local days (for KPIs and reports)."""
+    bind()
+    rows = []
+    for item in FollowUpStatItem.query(keys.clinic_pk(clinic_id),
+                                       FollowUpStatItem.sk.between(STAT + first_day, STAT + last_day)):
+        rows.append({"day": item.sk[len(STAT):], **{name: int(getattr(item, name) or 0) for name in OUTCOMES}})
+    return rows

@@ -1,0 +1,214 @@
+"""Risk model storage: the clinic's patient walk and history reads for training, model versions,
+the last run, drop-out curves, and the scores on profiles with the at-risk list (gsi1 <clinic>#RISK).
+
+- model: pk=<clinic> sk=RISKMODEL#<000001>; the last KEEP_VERSIONS are kept
+- run: pk=<clinic> sk=RISKRUN; drop-out curves: pk=<clinic> sk=DROPOUT
+- score: on the profile (risk_score, risk_factors, risk_model_version) and the entry
+  pk=<clinic>#P#<patient> sk=RISK in gsi1 <clinic>#RISK / <inverted score>#<patient>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.config import settings
+from chalicelib.errors import NotFound
+from chalicelib.store import db, keys
+from chalicelib.store.models import (
+    DropoutItem,
+    ProfileRiskFields,
+    RiskEntryItem,
+    RiskModelItem,
+    RiskRunItem,
+    bind,
+)
+from chalicelib.store.schema import GSI1
+
+MODEL = "RISKMODEL#"
+RUN_SK = "RISKRUN"
+DROPOUT_SK = "DROPOUT"
+ENTRY_SK = "RISK"
+KEEP_VERSIONS = 3
+
+_ROW_FIELDS = ("patient_id", "conditions", "district", "created_at", "name_masked", "risk_score",
+               "risk_model_version", "risk_factors")
+# what the training reads of a patient's own items; the sort key says what each item is
+_HISTORY_FIELDS = ("sk", "visit_date", "next_due_date", "local_date", "entry_id", "at", "read_at", "outcome", "day")
+
+
+def _names(fields) -> tuple[str, dict]:
+    aliases = {f"#f{i}": name for i, name in enumerate(fields)}
+    return ", ".join(aliases), aliases
+
+
+def _plain(value: dict):
+    kind, raw = next(iter(value.items()))
+    if kind == "S":
+        return raw
+    if kind == "N":
+        return float(raw)
+    if kind == "L":
+        return [_plain(v) for v in raw]
+    if kind == "BOOL":
+        return raw
+    if kind == "NULL":
+        return None
+    return raw
+
+
+def plain(item: dict) -> dict:
+    """A raw DynamoDB item as plain values (strings, floats, lists)."""
+    return {name: _plain(value) for name, value in item.items()}
+
+
+def patient_rows(clinic_id: str) -> Iterator[dict]:
+    """The clinic's patients from its list on gsi1 (a Query, page by page), with their current score."""
+    projection, aliases = _names(_ROW_FIELDS)
+    params: dict = {"IndexName": GSI1, "KeyConditionExpression": "gsi1pk = :pk",
+                    "ExpressionAttributeValues": {":pk": {"S": keys.patients_list_pk(clinic_id)}},
+                    "ProjectionExpression": projection, "ExpressionAttributeNames": aliases, "Limit": 500}
+    while True:
+        page = db.query_raw(**params)
+        for item in page.get("Items", []):
+            yield plain(item)
+        if not page.get("LastEvaluatedKey"):
+            return
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def history_items(clinic_id: str, patient_id: str) -> list[dict]:
+    """The patient's own items (one partition Query), only the attributes the features use."""
+    projection, aliases = _names(_HISTORY_FIELDS)
+    params: dict = {"KeyConditionExpression": "pk = :pk",
+                    "ExpressionAttributeValues": {":pk": {"S": keys.patient_pk(clinic_id, patient_id)}},
+                    "ProjectionExpression": projection, "ExpressionAttributeNames": aliases}
+    items: list[dict] = []
+    while True:
+        page = db.query_raw(**params)
+        items.extend(plain(item) for item in page.get("Items", []))
+        if not page.get("LastEvaluatedKey"):
+            return items
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+# -- models, runs, curves ---------------------------------------------------------------------------
+
+
+def model_sk(version: int) -> str:
+    return f"{MODEL}{version:06d}"
+
+
+def _versions(clinic_id: str, limit: int | None = None) -> list[RiskModelItem]:
+    bind()
+    return list(RiskModelItem.query(keys.clinic_pk(clinic_id), RiskModelItem.sk.startswith(MODEL),
+                                    scan_index_forward=False, limit=limit))
+
+
+def current_model(clinic_id: str) -> RiskModelItem | None:
+    found = _versions(clinic_id, limit=1)
+    return found[0] if found else None
+
+
+def model_versions(clinic_id: str) -> list[RiskModelItem]:
+    return _versions(clinic_id)
+
+
+def save_model(clinic_id: str, *, trained_at: str, model: dict, auc, baseline_auc, counts: dict, cutoffs: list[str],
+               horizon_days: int) -> RiskModelItem:
+    """Store a new version (the latest + 1, written once) and drop versions beyond the last KEEP_VERSIONS."""
+    bind()
+    for _ in range(3):
+        latest = current_model(clinic_id)
+        version = int(latest.version) + 1 if latest else 1
+        item = RiskModelItem(keys.clinic_pk(clinic_id), model_sk(version), version=version, trained_at=trained_at,
+                             model=model, auc=auc, baseline_auc=baseline_auc, counts=counts, cutoffs=cutoffs,
+                             horizon_days=horizon_days)
+        try:
+            item.save(condition=RiskModelItem.sk.does_not_exist())
+            break
+        except PutError:
+            continue  # another run took this version number meanwhile
+    else:
+        raise RuntimeError("could not allocate a model version")
+    for old in _versions(clinic_id)[KEEP_VERSIONS:]:
+        old.delete()
+    return item
+
+
+def save_run(clinic_id: str, *, at: str, status: str, reason: str | None, counts: dict, model_version: int | None,
+             scored: int) -> None:
+    bind()
+    RiskRunItem(keys.clinic_pk(clinic_id), RUN_SK, at=at, status=status, reason=reason, counts=counts,
+                model_version=model_version, scored=scored).save()
+
+
+def last_run(clinic_id: str) -> RiskRunItem | None:
+    bind()
+    try:
+        return RiskRunItem.get(keys.clinic_pk(clinic_id), RUN_SK)
+    except DoesNotExist:
+        return None
+
+
+def save_dropout(clinic_id: str, computed_at: str, conditions: dict) -> None:
+    bind()
+    DropoutItem(keys.clinic_pk(clinic_id), DROPOUT_SK, computed_at=computed_at, conditions=conditions).save()
+
+
+def load_dropout(clinic_id: str) -> DropoutItem | None:
+    bind()
+    try:
+        return DropoutItem.get(keys.clinic_pk(clinic_id), DROPOUT_SK)
+    except DoesNotExist:
+        return None
+
+
+# -- scores ---------------------------------------------------------------------------------------
+
+
+def write_score(clinic_id: str, patient_id: str, *, score: float, factors: list[dict], version: int, at: str,
+                name_masked: str | None, conditions: list[str]) -> None:
+    """The profile's score and the at-risk list entry, in one transaction (the entry moves with the score)."""
+    bind()
+    pk = keys.patient_pk(clinic_id, patient_id)
+    entry = RiskEntryItem(pk, ENTRY_SK, gsi1pk=keys.risk_list_pk(clinic_id), gsi1sk=keys.risk_sort(score, patient_id),
+                          patient_id=patient_id, name_masked=name_masked, conditions=conditions, risk_score=score,
+                          risk_factors=factors, risk_model_version=version, scored_at=at)
+    try:
+        with db.transaction() as txn:
+            txn.update(ProfileRiskFields(pk, "PROFILE"), actions=[
+                ProfileRiskFields.risk_score.set(score), ProfileRiskFields.risk_factors.set(factors),
+                ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at),
+            ], condition=ProfileRiskFields.pk.exists(), label="profile")
+            txn.save(entry, label="entry")
+    except db.Cancelled as exc:
+        if exc.conditional("profile"):
+            return  # erased meanwhile: nothing to score
+        raise
+
+
+def profile_fields(clinic_id: str, patient_id: str) -> ProfileRiskFields:
+    bind()
+    try:
+        return ProfileRiskFields.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", attributes_to_get=[
+            "pk", "sk", "risk_score", "risk_factors", "risk_model_version", "risk_scored_at", "followup_flag"])
+    except DoesNotExist as exc:
+        raise NotFound("patient not found", code="patient_not_found") from exc
+
+
+def risk_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """The clinic's scored patients, highest risk first, by signed cursor."""
+    bind()
+    scope = f"risk:{clinic_id}"
+    result = RiskEntryItem.by_gsi1.query(keys.risk_list_pk(clinic_id), limit=limit, page_size=limit,
+                                         last_evaluated_key=db.decode_cursor(cursor, scope))
+    rows = [{"patient_id": e.patient_id, "name_masked": e.name_masked, "conditions": list(e.conditions or []),
+             "risk_score": float(e.risk_score), "risk_factors": list(e.risk_factors or []),
+             "risk_model_version": int(e.risk_model_version), "scored_at": e.scored_at} for e in result]
+    return rows, db.encode_cursor(result.last_evaluated_key if len(rows) == limit else None, scope)
+
+
+def table_name() -> str:
+    return settings().table_name

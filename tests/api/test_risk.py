@@ -1,0 +1,222 @@
+"""Follow-up plans, the day's worklist and outcomes; the daily risk training, the at-risk list,
+a patient's score and the drop-out curves, through the API on moto."""
+
+from datetime import date, time, timedelta
+
+import pytest
+
+from chalicelib.domain.clock import local_moment
+
+TODAY = "2026-11-20"  # the tests' clock, in Shanghai
+
+
+def start(api, staff, pid, body=None, **kw):
+    return api.post(f"/patients/{pid}/followup", body or {}, token=staff, **kw)
+
+
+def outcome(api, staff, pid, body, key=None):
+    headers = {"Idempotency-Key": key} if key else None
+    return api.post(f"/patients/{pid}/followup/outcomes", body, token=staff, headers=headers)
+
+
+def due_ids(api, staff):
+    status, data = api.get("/followups/due", token=staff)
+    assert status == 200, data
+    return [row["patient_id"] for row in data["items"]]
+
+
+def test_weekly_plan_outcomes_move_the_due_day_and_count(api, new_patient, staff_token, clock):
+    staff = staff_token("demo-dental", "staff")
+    _, pid = new_patient(name="fu1", phone="13900000001")
+    assert api.get(f"/patients/{pid}/followup", token=staff)[1]["code"] == "no_followup_plan"
+    status, data = start(api, staff, pid)
+    assert status == 201 and data["plan"]["cadence_days"] == 7 and data["plan"]["next_due"] == TODAY
+    assert data["plan"]["source"] == "staff" and data["plan"]["started_by"] == "staff@demo-dental"
+    assert due_ids(api, staff) == [pid]
+
+    status, first = outcome(api, staff, pid, {"outcome": "reached", "note": "血糖控制不错"}, key="call-1")
+    assert status == 201 and first["next_due"] == "2026-11-27" and first["outcome"]["has_note"]
+    status, again = outcome(api, staff, pid, {"outcome": "reached", "note": "血糖控制不错"}, key="call-1")
+    assert status == 201 and again == first  # a retried call records nothing twice
+    assert due_ids(api, staff) == []
+    detail = api.get(f"/patients/{pid}/followup", token=staff)[1]
+    assert detail["plan"]["calls"] == 1 and len(detail["outcomes"]) == 1
+    assert detail["outcomes"][0]["staff"] == "staff@demo-dental" and "note" not in detail["outcomes"][0]
+
+    from chalicelib.store.models import FollowUpOutcomeItem
+
+    stored = next(iter(FollowUpOutcomeItem.query(f"demo-dental#P#{pid}", FollowUpOutcomeItem.sk.startswith("FUOUT#"))))
+    assert stored.note_enc and "血糖" not in stored.note_enc  # the note is encrypted at rest
+
+    clock.advance(days=8)  # a day overdue
+    status, work = api.get("/followups/due", token=staff)
+    assert [r["patient_id"] for r in work["items"]] == [pid] and work["items"][0]["days_overdue"] == 1
+    status, err = outcome(api, staff, pid, {"outcome": "booked"})
+    assert status == 400 and err["code"] == "booking_date_required"
+    status, err = outcome(api, staff, pid, {"outcome": "reached", "booking_date": "2026-12-01"})
+    assert status == 400 and err["code"] == "unexpected_field"
+    status, err = outcome(api, staff, pid, {"outcome": "maybe"})
+    assert status == 400 and err["field"] == "outcome"
+    status, booked = outcome(api, staff, pid, {"outcome": "booked", "booking_date": "2026-12-01"})
+    assert status == 201 and booked["booking"]["booking_date"] == "2026-12-01"
+    assert booked["next_due"] == "2026-12-05"
+
+    clock.advance(days=7)
+    status, wrong = outcome(api, staff, pid, {"outcome": "wrong_number"})
+    assert status == 201 and wrong["plan_status"] == "paused" and wrong["next_due"] is None
+    assert api.get(f"/patients/{pid}/risk", token=staff)[1]["followup_flag"] == "wrong_number"
+    clock.advance(days=14)
+    assert due_ids(api, staff) == []  # paused: out of the due index
+    status, err = outcome(api, staff, pid, {"outcome": "reached"})
+    assert status == 409 and err["code"] == "plan_not_active"
+    status, restarted = start(api, staff, pid, {"cadence_days": 14})
+    assert status == 200 and restarted["plan"]["status"] == "active" and restarted["plan"]["cadence_days"] == 14
+    assert api.get(f"/patients/{pid}/risk", token=staff)[1]["followup_flag"] is None
+    assert due_ids(api, staff) == [pid]
+    status, ended = api.post(f"/patients/{pid}/followup/end", token=staff)
+    assert status == 200 and ended["plan"]["status"] == "ended" and ended["plan"]["next_due"] is None
+    assert due_ids(api, staff) == []
+
+    status, totals = api.get("/followups/outcomes?from=2026-11-01&to=2026-12-31", token=staff)
+    assert status == 200 and totals["totals"] == {"reached": 1, "booked": 1, "declined": 0, "wrong_number": 1}
+    assert totals["calls"] == 3 and totals["reach_rate"] == pytest.approx(2 / 3, abs=1e-4)
+    assert [d["day"] for d in totals["days"]] == ["2026-11-20", "2026-11-28", "2026-12-05"]
+    status, err = api.get("/followups/outcomes?from=2026-12-31&to=2026-11-01", token=staff)
+    assert status == 400 and err["code"] == "invalid_period"
+    status, err = api.get("/followups/outcomes?since=2026-12-01", token=staff)
+    assert status == 400 and err["code"] == "unknown_field"
+
+
+def test_worklist_orders_by_risk_and_stays_in_the_clinic(api, new_patient, staff_token, clock):
+    from chalicelib.store import risk as store
+
+    staff, other = staff_token("demo-dental", "staff"), staff_token("other-clinic", "staff")
+    pids = [new_patient(name=f"w{i}", phone=f"1390000010{i}")[1] for i in range(3)]
+    for pid in pids:
+        assert start(api, staff, pid)[0] == 201
+    store.write_score("demo-dental", pids[0], score=0.2, factors=[], version=1, at="2026-11-20T00:00:00Z",
+                      name_masked="张*", conditions=["eczema"])
+    store.write_score("demo-dental", pids[2], score=0.9, factors=[], version=1, at="2026-11-20T00:00:00Z",
+                      name_masked="张*", conditions=["eczema"])
+    assert due_ids(api, staff) == [pids[2], pids[0], pids[1]]  # no score last
+    status, page = api.get("/followups/due?limit=2", token=staff)
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    status, rest = api.get(f"/followups/due?limit=2&cursor={page['next_cursor']}", token=staff)
+    assert {r["patient_id"] for r in page["items"] + rest["items"]} == set(pids)
+    status, err = api.get(f"/followups/due?cursor={page['next_cursor']}", token=other)
+    assert status == 400 and err["code"] == "invalid_cursor"
+
+    # another clinic's staff see none of it and touch nothing
+    assert due_ids(api, other) == []
+    for method, path, body in (("GET", f"/patients/{pids[0]}/followup", None),
+                               ("POST", f"/patients/{pids[0]}/followup", {}),
+                               ("POST", f"/patients/{pids[0]}/followup/outcomes", {"outcome": "reached"}),
+                               ("POST", f"/patients/{pids[0]}/followup/end", None),
+                               ("GET", f"/patients/{pids[0]}/risk", None)):
+        status, err = api.call(method, path, body, token=other)
+        assert status == 404 and err["code"] == "patient_not_found", (path, err)
+    assert api.get("/risk/patients", token=other)[1]["items"] == []
+    # a patient token is refused on these routes
+    token, _ = new_patient(name="w-self", phone="13900000199")
+    for path in ("/followups/due", "/risk/patients", f"/patients/{pids[0]}/risk", "/risk/model"):
+        status, err = api.get(path, token=token)
+        assert status == 403 and err["code"] == "wrong_role"
+    status, err = outcome(api, token, pids[0], {"outcome": "reached"})
+    assert status == 403
+
+
+def test_joining_the_glucose_challenge_starts_a_weekly_plan(api, new_patient, staff_token, clock):
+    staff = staff_token("demo-dental", "staff")
+    token, pid = new_patient(name="gl", phone="13900000301", conditions=["diabetes"], department="endocrinology")
+    status, _ = api.post("/me/challenges/glucose-guard-365/join", token=token)
+    assert status == 201
+    plan = api.get(f"/patients/{pid}/followup", token=staff)[1]["plan"]
+    assert plan["source"] == "challenge:glucose-guard-365" and plan["cadence_days"] == 7
+    assert plan["next_due"] == "2026-11-27"
+    assert due_ids(api, staff) == []
+    clock.advance(days=7)
+    assert due_ids(api, staff) == [pid]
+
+
+def _history(clinic_id, n, rng):
+    """Registered patients with visits: the loyal come back every one to three months, the others stop.
+
+    Patients register through the service; their older visits are written in one batch as the
+    items the visit service writes (the training reads only the visit items and the profile).
+    """
+    from chalicelib.api.models import PatientRecord
+    from chalicelib.domain.clock import clock
+    from chalicelib.services import patients
+    from chalicelib.store import keys
+    from chalicelib.store.models import VisitItem
+
+    today = date(2026, 11, 20)
+    ids = []
+    with VisitItem.batch_write() as batch:
+        for i in range(n):
+            loyal = i % 2 == 0
+            first = today - timedelta(days=rng.randint(330, 520))
+            clock.set(local_moment(first, time(9, 0), "Asia/Shanghai"))
+            condition = "eczema" if i % 3 else "dental"
+            item = patients.register(clinic_id, PatientRecord(
+                name=f"患者{i}", phone=f"1360000{i:04d}", conditions=[condition],
+                district="静安区" if i % 4 else "徐汇区", consents={"service": True}))
+            day = first
+            while day < today:
+                due = (day + timedelta(days=60)).isoformat()
+                batch.save(VisitItem(keys.patient_pk(clinic_id, item.patient_id), f"VISIT#{day}#v{i}-{day}",
+                                     visit_id=f"v{i}-{day}", visit_date=day.isoformat(), department="general",
+                                     next_due_date=due, source="import", recorded_at=f"{day}T02:00:00Z"))
+                if not loyal and rng.random() < 0.6:
+                    break
+                day += timedelta(days=rng.randint(25, 90) if loyal else rng.randint(60, 120))
+            ids.append(item.patient_id)
+    return ids
+
+
+def test_daily_training_scores_lists_and_explains(api, staff_token, clock):
+    import random
+
+    from chalicelib.jobs.risk import train_risk_models
+
+    staff = staff_token("demo-dental", "staff")
+    status, before = api.get("/risk/model", token=staff)
+    assert status == 200 and before["model"] is None and "not been trained" in before["message"]
+    ids = _history("demo-dental", 60, random.Random(5))
+    clock.set(local_moment(date(2026, 11, 20), time(3, 0), "Asia/Shanghai"))
+    done = train_risk_models()
+    assert done["demo-dental"]["status"] == "trained" and done["demo-dental"]["scored"] == 60
+    assert done["other-clinic"] == {"status": "no_model", "reason": "too_few_examples", "examples": 0}
+
+    status, card = api.get("/risk/model", token=staff)
+    model = card["model"]
+    assert model["version"] == 1 and model["counts"]["examples"] >= 50 and model["horizon_days"] == 180
+    assert model["auc"] is not None and model["auc"] > 0.6
+    assert {"feature", "label_zh", "label_en", "coefficient", "direction"} <= set(model["coefficients"][0])
+    assert card["last_run"]["status"] == "trained" and card["last_run"]["scored"] == 60
+    status, none = api.get("/risk/model", token=staff_token("other-clinic", "staff"))
+    assert none["model"] is None and "not enough history" in none["message"]
+
+    status, listed = api.get("/risk/patients?limit=30", token=staff)
+    scores = [r["risk_score"] for r in listed["items"]]
+    assert len(scores) == 30 and scores == sorted(scores, reverse=True) and listed["next_cursor"]
+    top = listed["items"][0]
+    assert 0 <= top["risk_score"] <= 1 and 1 <= len(top["risk_factors"]) <= 3
+    status, mine = api.get(f"/patients/{top['patient_id']}/risk", token=staff)
+    assert mine["risk_score"] == top["risk_score"] and mine["risk_model_version"] == 1
+    assert mine["risk_factors"] == top["risk_factors"]
+
+    # the next day's run keeps both versions and rewrites only changed scores
+    clock.advance(days=1)
+    second = train_risk_models()["demo-dental"]
+    assert second["model_version"] == 2
+    versions = api.get("/risk/model", token=staff)[1]["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
+    assert api.get(f"/patients/{ids[0]}/risk", token=staff)[1]["risk_model_version"] == 2
+
+    status, curves = api.get("/risk/dropout", token=staff)
+    eczema = curves["conditions"]["eczema"]
+    assert status == 200 and eczema["intervals"] > 0 and len(eczema["curve"]) == 401
+    assert eczema["curve"] == sorted(eczema["curve"])
+    if eczema["dropout_day"] is not None:
+        assert eczema["suggested_recall_day"] == round(eczema["dropout_day"] * 2 / 3)
