@@ -472,21 +472,6 @@ class ExposureItem(Base):
 
     In gsi1 under <clinic>#EXPO#<experiment> / <arm>#<patient>, where the results are counted.
     """
-class ProfileRiskFields(Base):
-    """The risk and follow-up attributes of a patient profile (sk=PROFILE), for reading and updating them alone.
-
-    Only ever read with `attributes_to_get` or updated; never saved, which would replace the profile.
-    """
-
-    risk_score = NumberAttribute(null=True)  # 0..1, probability of no visit in the next six months
-    risk_factors = JSONAttribute(null=True)  # top three features with direction, in staff's words
-    risk_model_version = NumberAttribute(null=True)
-    risk_scored_at = UnicodeAttribute(null=True)
-    followup_flag = UnicodeAttribute(null=True)  # wrong_number: staff should check the phone
-
-
-class RiskEntryItem(Base):
-    """sk=RISK: a scored patient in gsi1 under <clinic>#RISK / <inverted zero-padded score>#<patient>."""
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
@@ -540,6 +525,27 @@ class PackageItem(Base):
     renewal_of = UnicodeAttribute(null=True)  # sale id of the package this one renews
     renewed_by = UnicodeAttribute(null=True)  # sale id of the package that renewed this one
     renewed_on = UnicodeAttribute(null=True)  # start day of that renewal
+
+
+class ProfileRiskFields(Base):
+    """The risk and follow-up attributes of a patient profile (sk=PROFILE), for reading and updating them alone.
+
+    Only ever read with `attributes_to_get` or updated; never saved, which would replace the profile.
+    """
+
+    risk_score = NumberAttribute(null=True)  # 0..1, probability of no visit in the next six months
+    risk_factors = JSONAttribute(null=True)  # top three features with direction, in staff's words
+    risk_model_version = NumberAttribute(null=True)
+    risk_scored_at = UnicodeAttribute(null=True)
+    followup_flag = UnicodeAttribute(null=True)  # wrong_number: staff should check the phone
+
+
+class RiskEntryItem(Base):
+    """sk=RISK: a scored patient in gsi1 under <clinic>#RISK / <inverted zero-padded score>#<patient>."""
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1 = Gsi1()
     patient_id = UnicodeAttribute()
     name_masked = UnicodeAttribute(null=True)
     conditions = ListAttribute(of=UnicodeAttribute, default=list)
