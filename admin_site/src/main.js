@@ -184,6 +184,9 @@ function Dashboard() {
     ["kpi-silent-share", "kpiSilentShare", fmtPercent(kpis.silent_share)],
     ["kpi-reminder-conversion", "kpiReminderConversion", fmtPercent(kpis.reminder_conversion_90)],
     ["kpi-postpartum-checkup", "kpiPostpartum", fmtPercent(kpis.postpartum_checkup_rate)],
+    ["kpi-package-renewal", "kpiRenewal", fmtPercent(kpis.package_renewal_rate_12m)],
+    ["kpi-followup-calls", "kpiCalls", fmtNumber(kpis.followup_calls_30)],
+    ["kpi-followup-reach", "kpiReach", fmtPercent(kpis.followup_reach_rate_30)],
   ];
   const pct = (v) => (v == null ? null : Math.round(v * 1000) / 10);
   const percentAxis = { beginAtZero: true, max: 100, ticks: { callback: (v) => `${v}%` } };

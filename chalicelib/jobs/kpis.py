@@ -103,6 +103,23 @@ def _challenge_figures(clinic_id: str, dues: list[dict], by_patient: dict[str, d
     return rows
 
 
+def _package_and_call_figures(clinic_id: str, today: date) -> dict:
+    """S8: the renewal rate of member packages that ended in the last 12 months; S2/S6: the
+    follow-up calls of the last 30 days and the share of them that reached the patient or booked."""
+    from chalicelib.services import packages
+    from chalicelib.store import followups
+
+    renewals = packages.renewal_rate(clinic_id, today - timedelta(days=365), today)
+    calls = followups.totals_between(clinic_id, (today - timedelta(days=29)).isoformat(), today.isoformat())
+    outcomes = {name: sum(row[name] for row in calls) for name in followups.OUTCOMES}
+    made = sum(outcomes.values())
+    rate = renewals["rate"]
+    return {"package_renewal_rate_12m": None if rate is None else round(rate, 4), "packages_ended_12m": renewals["ended"],
+            "followup_calls_30": made, "followup_outcomes_30": outcomes,
+            "followup_reach_rate_30": figures_of.share(outcomes["reached"] + outcomes["booked"], made),
+            "followup_booked_rate_30": figures_of.share(outcomes["booked"], made)}
+
+
 def compute(clinic_id: str) -> dict:
     clinic = clinics.get(clinic_id)
     today = local_date(clock.now(), clinic.tz)
@@ -150,6 +167,7 @@ def compute(clinic_id: str) -> dict:
             "silent_share": figures_of.share(silent, totals["patients"]), "silent_patients": silent,
             "reminders_sent_90": len(recent),
             "reminder_conversion_90": figures_of.share(sum(r["converted"] for r in recent), len(recent))}
+    kpis.update(_package_and_call_figures(clinic_id, today))
     known = lambda due: by_patient.get(due["patient_id"], {})  # noqa: E731
     postpartum = [d for d in dues if "postpartum" in (known(d).get("conditions") or [])]
     kpis["postpartum_checkup_rate"] = revisit_rate(postpartum, today, 90)

@@ -118,3 +118,26 @@ def test_s1_postpartum_check_up_rate_is_the_revisit_rate_of_postpartum_patients(
             visit(api, staff, pid, "2026-10-14", "obstetrics")
     refresh_kpis()
     assert api.get("/dashboard", token=staff)[1]["kpis"]["postpartum_checkup_rate"] == 0.75
+
+
+def test_s8_package_renewal_rate_and_follow_up_call_figures(api, new_patient, staff_token):
+    staff = staff_token()
+    mothers = [new_patient(name=f"p{i}", phone=f"1300000006{i}", conditions=["postpartum"],
+                           department="obstetrics")[1] for i in range(3)]
+    for pid in mothers:  # three packs that ended on 2026-09-30
+        assert api.post(f"/patients/{pid}/packages", {"package_id": "maternity-pack", "start_date": "2025-10-01"},
+                        token=staff)[0] == 201
+    api.post(f"/patients/{mothers[0]}/packages", {"package_id": "maternity-pack", "start_date": "2026-10-01"},
+             token=staff)
+    api.post(f"/patients/{mothers[1]}/packages", {"package_id": "maternity-pack", "start_date": "2026-10-10"},
+             token=staff)
+    for pid, result in ((mothers[0], "reached"), (mothers[1], "booked"), (mothers[2], "wrong_number")):
+        assert api.post(f"/patients/{pid}/followup", {}, token=staff)[0] == 201
+        body = {"outcome": result, **({"booking_date": "2026-11-25"} if result == "booked" else {})}
+        assert api.post(f"/patients/{pid}/followup/outcomes", body, token=staff)[0] == 201
+    refresh_kpis()
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    assert kpis["packages_ended_12m"] == 3 and kpis["package_renewal_rate_12m"] == round(2 / 3, 4)
+    assert kpis["followup_calls_30"] == 3
+    assert kpis["followup_outcomes_30"] == {"reached": 1, "booked": 1, "declined": 0, "wrong_number": 1}
+    assert kpis["followup_reach_rate_30"] == round(2 / 3, 4) and kpis["followup_booked_rate_30"] == round(1 / 3, 4)
