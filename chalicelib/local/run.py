@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -575,11 +575,32 @@ def sweep_and_drain() -> dict:
     return {"sweep": swept, "queue": drained}
 
 
+RISK_PERIOD = timedelta(days=1)
+
+
+def train_when_due() -> list[str]:
+    """The daily risk training, for each clinic whose last run is a day old or missing (the first
+    slow tick after the demo seed trains every clinic at once)."""
+    from chalicelib.domain.clock import clock, parse_iso
+    from chalicelib.services.risk import train_clinic
+    from chalicelib.store import clinics, risk
+
+    trained = []
+    for clinic_id in clinics.all_clinic_ids():
+        last = risk.last_run(clinic_id)
+        if last is None or clock.now() - parse_iso(last.at) >= RISK_PERIOD:
+            train_clinic(clinic_id)
+            trained.append(clinic_id)
+    return trained
+
+
 def refresh_kpis() -> dict:
-    """The slower schedules: KPIs, and points expiry (hourly in AWS; cheap, it reads only due lots)."""
+    """The slower schedules: risk training when a day has passed, KPIs, and points expiry (hourly
+    in AWS; cheap, it reads only due lots)."""
     from chalicelib.jobs.expiry import expire_points
     from chalicelib.jobs.kpis import refresh_kpis as run
 
+    train_when_due()
     expire_points()
     return run()
 
