@@ -4,7 +4,7 @@ import os
 
 from chalice import Chalice, CORSConfig, Rate
 
-from chalicelib.api import auth_routes, challenges, leaderboard, me, meta, staff, tasks
+from chalicelib.api import auth_routes, challenges, delivery, leaderboard, me, meta, staff, tasks
 
 app = Chalice(app_name="revisit")
 app.api.cors = CORSConfig(
@@ -12,7 +12,8 @@ app.api.cors = CORSConfig(
     allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
     max_age=600,
 )
-for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, meta.bp):
+for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, meta.bp,
+                  delivery.bp):
     app.register_blueprint(blueprint)
 
 
