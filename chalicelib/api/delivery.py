@@ -88,7 +88,7 @@ def subscribe(call):
 
 
 def _models() -> dict:
-    from datetime import date
+    import datetime as dt
     from typing import Annotated, Literal, Optional
 
     from pydantic import Field
@@ -119,7 +119,7 @@ def _models() -> dict:
 
     class AnchorBody(Strict):
         anchor: str = Field(min_length=1, max_length=40)
-        date: date
+        date: dt.date
         condition: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
         department: Optional[str] = Field(default=None, max_length=40)
         context: Optional[AnchorContext] = None
