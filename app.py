@@ -4,7 +4,8 @@ import os
 
 from chalice import Chalice, CORSConfig, Rate
 
-from chalicelib.api import auth_routes, challenges, experiments, leaderboard, me, meta, packages, risk, staff, tasks
+from chalicelib.api import (auth_routes, challenges, delivery, experiments, leaderboard, me, meta, packages, risk,
+                            staff, tasks)
 
 app = Chalice(app_name="revisit")
 app.api.cors = CORSConfig(
@@ -13,7 +14,7 @@ app.api.cors = CORSConfig(
     max_age=600,
 )
 for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, experiments.bp, packages.bp,
-                  risk.bp, meta.bp):
+                  risk.bp, delivery.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 

@@ -172,7 +172,10 @@ def reminder_log(call):
     items, cursor = recall.reminder_log(call.principal.clinic_id, call.query.limit, call.query.cursor)
     return {"items": [{"patient_id": j.patient_id, "rule_id": j.rule_id, "condition": j.condition,
                        "anchor_date": j.anchor_date, "due_at": j.due_at, "status": j.status,
-                       "processed_at": j.processed_at, "channel": j.channel} for j in items],
+                       "processed_at": j.processed_at, "channel": j.channel, "kind": j.kind, "purpose": j.purpose,
+                       "offset_days": int(j.offset_days) if j.offset_days is not None else None,
+                       "error_code": j.error_code, "stop_reason": j.stop_reason,
+                       "deliveries": j.deliveries or []} for j in items],
             "next_cursor": cursor}
 
 

@@ -55,21 +55,42 @@ def points_for(rules: dict[str, int], event: str) -> int:
     return int(merged.get(event, 0))
 
 
+ANCHORS = ("remission", "visit", "surgery", "delivery", "package_end")
+STOP_EVENTS = ("booked", "visited")
+MESSAGE_PURPOSES = ("service", "marketing")
+TEMPLATE_VARIABLES = ("nickname", "clinic", "doctor", "slot")
+MAX_OFFSET_DAYS = 730
+MAX_OFFSETS = 6
+
+
 @dataclass(frozen=True)
 class RecallRule:
     """Send a message `offset_days` after the anchor event of a condition, unless the patient
-    visited or booked since. Default: eczema, 30 days after remission (drop-out is ~day 45)."""
+    visited or booked since. Default: eczema, 30 days after remission (drop-out is ~day 45).
+
+    A rule names a condition or a department, and may fire at several offsets (`offsets`,
+    e.g. (30, 60)); `offset_days` is the first of them. `stop_on` says which later events
+    (a booking, a visit) stop its jobs.
+    """
 
     rule_id: str
-    condition: str
+    condition: str | None
     anchor: str
     offset_days: int
     send_at: time
     template: str
     purpose: str = "service"
+    department: str | None = None
+    offsets: tuple[int, ...] = ()
+    stop_on: tuple[str, ...] = STOP_EVENTS
+    active: bool = True
 
-    def due_at(self, anchor_day: date, tz: str) -> datetime:
-        return local_moment(anchor_day + timedelta(days=self.offset_days), self.send_at, tz)
+    def all_offsets(self) -> tuple[int, ...]:
+        return tuple(self.offsets) or (self.offset_days,)
+
+    def due_at(self, anchor_day: date, tz: str, offset: int | None = None) -> datetime:
+        days = self.offset_days if offset is None else offset
+        return local_moment(anchor_day + timedelta(days=days), self.send_at, tz)
 
 
 DEFAULT_RECALL_RULES = (
@@ -83,8 +104,98 @@ DEFAULT_RECALL_RULES = (
             "{nickname}您好：湿疹缓解一个月后进入复发高发期，春季尤其常见。"
             "建议您本周回{clinic}复查，我们为您开通了绿色通道。"
         ),
+        offsets=(30,),
     ),
 )
+
+
+class RuleError(ValueError):
+    """A recall rule that cannot be kept, with a stable code and the field at fault."""
+
+    def __init__(self, message: str, code: str, field: str):
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+def template_variables(template: str) -> list[str]:
+    """The {names} a template uses; RuleError if its braces are malformed."""
+    from string import Formatter
+
+    try:
+        parsed = list(Formatter().parse(template))
+    except ValueError as exc:
+        raise RuleError(f"template: {exc}", "invalid_template", "template") from exc
+    names = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name or spec or conversion or not name.isidentifier():
+            raise RuleError("template placeholders are plain names such as {nickname}", "invalid_template",
+                            "template")
+        names.append(name)
+    return names
+
+
+def parse_wall_time(text: str, field: str = "send_at") -> time:
+    """'HH:MM' (24 h) as a time; RuleError otherwise."""
+    parts = text.split(":") if isinstance(text, str) else []
+    if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts):
+        raise RuleError(f"{field} must be HH:MM", "invalid_time", field)
+    hour, minute = int(parts[0]), int(parts[1])
+    if hour > 23 or minute > 59:
+        raise RuleError(f"{field} must be HH:MM", "invalid_time", field)
+    return time(hour, minute)
+
+
+def validate_rule(rule: RecallRule, conditions, departments=DEPARTMENTS) -> RecallRule:
+    """The rule as kept (offsets sorted), or RuleError naming the first problem."""
+    if bool(rule.condition) == bool(rule.department):
+        raise RuleError("name either a condition or a department", "condition_or_department", "condition")
+    if rule.condition and rule.condition not in conditions:
+        raise RuleError(f"unknown condition {rule.condition!r}", "unknown_condition", "condition")
+    if rule.department and rule.department not in departments:
+        raise RuleError(f"unknown department {rule.department!r}", "unknown_department", "department")
+    if rule.anchor not in ANCHORS:
+        raise RuleError(f"unknown anchor {rule.anchor!r}", "unknown_anchor", "anchor")
+    offsets = rule.all_offsets() if rule.offsets else ()
+    if not offsets:
+        raise RuleError("give at least one offset in days", "empty_offsets", "offsets")
+    if len(offsets) > MAX_OFFSETS:
+        raise RuleError(f"at most {MAX_OFFSETS} offsets", "too_many_offsets", "offsets")
+    if any(not isinstance(o, int) or o < 1 or o > MAX_OFFSET_DAYS for o in offsets):
+        raise RuleError(f"offsets are whole days from 1 to {MAX_OFFSET_DAYS}", "offset_out_of_range", "offsets")
+    if len(set(offsets)) != len(offsets):
+        raise RuleError("an offset appears twice", "duplicate_offset", "offsets")
+    if rule.purpose not in MESSAGE_PURPOSES:
+        raise RuleError(f"unknown purpose {rule.purpose!r}", "unknown_purpose", "purpose")
+    unknown_stops = [s for s in rule.stop_on if s not in STOP_EVENTS]
+    if unknown_stops:
+        raise RuleError(f"unknown stop condition {unknown_stops[0]!r}", "unknown_stop_condition", "stop_on")
+    if not rule.template.strip():
+        raise RuleError("the template is empty", "empty_template", "template")
+    unknown = [name for name in template_variables(rule.template) if name not in TEMPLATE_VARIABLES]
+    if unknown:
+        raise RuleError(f"unknown template variable {{{unknown[0]}}}; use {', '.join(TEMPLATE_VARIABLES)}",
+                        "unknown_template_variable", "template")
+    ordered = tuple(sorted(offsets))
+    from dataclasses import replace
+
+    return replace(rule, offsets=ordered, offset_days=ordered[0], stop_on=tuple(dict.fromkeys(rule.stop_on)))
+
+
+def rule_matches(rule: RecallRule, anchor: str, *, condition: str | None, department: str | None,
+                 patient_conditions=(), patient_department: str | None = None) -> bool:
+    """Whether an anchor event of a patient plans jobs of this rule.
+
+    A named condition or department must be the rule's; when the event names none, the
+    patient's own conditions and department are used.
+    """
+    if not rule.active or rule.anchor != anchor:
+        return False
+    if rule.condition:
+        return rule.condition == condition if condition else rule.condition in (patient_conditions or ())
+    return rule.department == department if department else rule.department == patient_department
 
 
 DEFAULT_TIERS = (("gold", 1000), ("silver", 300), ("bronze", 0))

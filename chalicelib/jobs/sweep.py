@@ -1,4 +1,5 @@
-"""The lapse sweep (EventBridge schedule): lease due recall jobs and queue them for sending.
+"""The lapse sweep (EventBridge schedule): lease due outbound jobs (recall reminders and other
+kinds) and queue them for sending.
 
 It reads only the sparse due index, page by page, so its cost follows the number of due
 jobs, not the number of patients. A sweep that dies at any point is safe to run again: a

@@ -13,4 +13,9 @@ def reset_process_state() -> None:
     models._bound = None
     crypto.forget_keys()
     clinics.forget_cache()
+    from chalicelib.store import channels
+    from chalicelib.channels import wechat
+
+    channels.forget_cache()
+    wechat.forget_token()
     auth._jwks_client.cache_clear()

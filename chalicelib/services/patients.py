@@ -136,9 +136,15 @@ def list_row(patient: PatientItem) -> dict:
 
 
 def update_consents(patient: PatientItem, requested: dict[str, bool], version: str) -> dict:
-    changes = consent_changes(requested, version, iso(clock.now()))
+    now = iso(clock.now())
+    changes = consent_changes(requested, version, now)
     if changes:
         patients.set_consents(patient, changes)
+    withdrawn = [purpose for purpose, state in changes.items() if not state["granted"]]
+    if withdrawn:  # a withdrawal stops the journeys in progress, not only the next send
+        from chalicelib.services.outbound import stop_for_purpose
+
+        stop_for_purpose(patient.clinic_id, patient.patient_id, withdrawn, now)
     merged = consents_view(patient)
     merged.update(changes)
     return merged

@@ -32,8 +32,10 @@ def _met_due(pending, visit_day: date):
     return None, None
 
 
-def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str) -> list[RecallJobItem]:
-    return [job for job in recall.open_jobs(clinic_id, patient_id) if job.anchor_date <= until_day]
+def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = "visited") -> list[RecallJobItem]:
+    from chalicelib.services.recall import jobs_to_stop
+
+    return jobs_to_stop(clinic_id, patient_id, until_day, event)
 
 
 def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, department: str,
@@ -77,6 +79,10 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
         change.earning = payouts.plan(clinic, patient, "revisit_on_time", change.on_time_points, today, board)
     reply = {"visit": history.visit_row(visit), "points_awarded": change.on_time_points}
     visits.write_visit(change, principal=principal, idem=idem, reply=reply)
+    if newer:  # a visit is an anchor: plan the rules anchored on visits (the stale ones are skipped)
+        from chalicelib.services.recall import plan_for_anchor
+
+        plan_for_anchor(clinic_id, patient_id, "visit", visit_date, department=department, patient=patient)
     from chalicelib.services import experiments
 
     experiments.on_visit(clinic, patient, day, visit_id)
@@ -124,20 +130,15 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
 
 def record_remission(clinic_id: str, patient_id: str, condition: str, day: date) -> dict:
     """Plan the recall reminders anchored on a remission of this condition."""
+    from chalicelib.services.recall import plan_for_anchor
+
     clinic = clinics.get(clinic_id)
     patient = patients.get(clinic_id, patient_id)
     if condition not in patient.conditions:
         raise BadRequest("the patient has no such condition", code="unknown_condition", field="condition")
     if day > local_date(clock.now(), clinic.tz):
         raise BadRequest("date is in the future", code="invalid_date", field="date")
-    planned = []
-    for item in clinics.recall_rules(clinic_id):
-        if not item.active or item.condition != condition or item.anchor != "remission":
-            continue
-        rule = clinics.as_rule(item)
-        due_at = iso(rule.due_at(day, clinic.tz))
-        created = recall.plan(clinic_id, patient_id, rule.rule_id, condition, day.isoformat(), due_at)
-        planned.append({"rule_id": rule.rule_id, "due_at": due_at, "created": created})
+    planned = plan_for_anchor(clinic_id, patient_id, "remission", day, condition=condition, patient=patient)
     if not planned:
         raise NotFound("no active recall rule for this condition", code="no_recall_rule", field="condition")
     return {"planned": planned}
@@ -147,5 +148,6 @@ def record_booking(clinic_id: str, patient_id: str, day: date) -> dict:
     """A booking stops the recall reminders planned before it (the patient is coming back)."""
     patients.get(clinic_id, patient_id)
     now = iso(clock.now())
-    stopped = recall.stop_jobs(clinic_id, _jobs_to_stop(clinic_id, patient_id, day.isoformat()), now)
+    stopped = recall.stop_jobs(clinic_id, _jobs_to_stop(clinic_id, patient_id, day.isoformat(), "booked"), now,
+                               reason="booked")
     return {"booking_date": day.isoformat(), "reminders_stopped": stopped}

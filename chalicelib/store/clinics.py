@@ -100,20 +100,41 @@ def recall_rules(clinic_id: str) -> list[RecallRuleItem]:
     return list(RecallRuleItem.query(keys.clinic_pk(clinic_id), RecallRuleItem.sk.startswith("RECALLRULE#")))
 
 
-def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool = True) -> RecallRuleItem:
+def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool | None = None,
+                    updated_at: str | None = None) -> RecallRuleItem:
     bind()
+    offsets = list(rule.all_offsets())
     item = RecallRuleItem(
         keys.clinic_pk(clinic_id), f"RECALLRULE#{rule.rule_id}", rule_id=rule.rule_id, condition=rule.condition,
-        anchor=rule.anchor, offset_days=rule.offset_days, send_at=rule.send_at.strftime("%H:%M"),
-        template=rule.template, purpose=rule.purpose, active=active,
+        department=rule.department, anchor=rule.anchor, offset_days=offsets[0], offsets=offsets,
+        send_at=rule.send_at.strftime("%H:%M"), template=rule.template, purpose=rule.purpose,
+        stop_on=list(rule.stop_on), active=rule.active if active is None else active, updated_at=updated_at,
     )
     item.save()
     return item
 
 
+def delete_recall_rule(clinic_id: str, rule_id: str) -> bool:
+    """Delete a rule; False if there was none."""
+    from pynamodb.exceptions import DeleteError
+
+    bind()
+    try:
+        RecallRuleItem(keys.clinic_pk(clinic_id), f"RECALLRULE#{rule_id}").delete(
+            condition=RecallRuleItem.pk.exists())
+        return True
+    except DeleteError:
+        return False
+
+
 def as_rule(item: RecallRuleItem) -> RecallRule:
     from datetime import time as wall
 
+    from chalicelib.domain.rules import STOP_EVENTS
+
     hour, minute = (int(x) for x in item.send_at.split(":"))
-    return RecallRule(item.rule_id, item.condition, item.anchor, int(item.offset_days), wall(hour, minute),
-                      item.template, item.purpose)
+    offsets = tuple(int(o) for o in (item.offsets or [item.offset_days]))
+    return RecallRule(item.rule_id, item.condition, item.anchor, offsets[0], wall(hour, minute),
+                      item.template, item.purpose, department=item.department, offsets=offsets,
+                      stop_on=tuple(item.stop_on) if item.stop_on is not None else STOP_EVENTS,
+                      active=bool(item.active))

@@ -278,23 +278,28 @@ class InboxItem(Base):
 
 
 class RecallRuleItem(Base):
-    """pk=<clinic> sk=RECALLRULE#<rule id>."""
+    """pk=<clinic> sk=RECALLRULE#<rule id>: a condition's or a department's recall rule."""
 
     rule_id = UnicodeAttribute()
-    condition = UnicodeAttribute()
+    condition = UnicodeAttribute(null=True)
+    department = UnicodeAttribute(null=True)
     anchor = UnicodeAttribute()
-    offset_days = NumberAttribute()
+    offset_days = NumberAttribute()  # the first of `offsets`
+    offsets = ListAttribute(of=NumberAttribute, null=True)  # None: [offset_days]
     send_at = UnicodeAttribute()
     template = UnicodeAttribute()
     purpose = UnicodeAttribute()
+    stop_on = ListAttribute(of=UnicodeAttribute, null=True)  # None: booked and visited
     active = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute(null=True)
 
 
 class RecallJobItem(Base):
-    """sk=RECALL#<rule>#<anchor date>: one planned reminder.
+    """sk=OUT#<kind>#<source>#<anchor date>#<offset>: one planned outbound message (a recall reminder, ...).
 
-    While pending it sits in the sparse due index (due_pk=<clinic>#DUE, due_sk=<due time>#<patient>#<rule>);
+    While pending it sits in the sparse due index (due_pk=<clinic>#DUE, due_sk=<due time>#<patient>#<kind>:<source>);
     once processed it leaves that index and enters the reminder log (gsi1 <clinic>#REMLOG).
+    `due_at` is the planned time and never moves; quiet hours and caps move `due_sk` only.
     """
 
     due_pk = UnicodeAttribute(null=True)
@@ -304,14 +309,26 @@ class RecallJobItem(Base):
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = Gsi1()
     patient_id = UnicodeAttribute()
-    rule_id = UnicodeAttribute()
-    condition = UnicodeAttribute()
+    rule_id = UnicodeAttribute()  # the source (a recall rule's id for recall jobs)
+    condition = UnicodeAttribute(null=True)
     anchor_date = UnicodeAttribute()
     due_at = UnicodeAttribute()
-    status = UnicodeAttribute(default="pending")  # pending | queued | sent | skipped_no_consent | stopped
+    status = UnicodeAttribute(default="pending")  # pending | queued | deferred | sent | skipped_no_consent | stopped | capped | failed
     lease_until = UnicodeAttribute(null=True)
     processed_at = UnicodeAttribute(null=True)
     channel = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(default="recall")
+    purpose = UnicodeAttribute(default="service")
+    anchor = UnicodeAttribute(null=True)
+    offset_days = NumberAttribute(null=True)
+    context = JSONAttribute(null=True)  # what the composer needs besides the source (doctor, package ...)
+    stop_on = ListAttribute(of=UnicodeAttribute, null=True)  # events that stop the job: booked, visited
+    deferred_until = UnicodeAttribute(null=True)  # the last time quiet hours or a cap moved it
+    counted_week = UnicodeAttribute(null=True)  # the ISO week whose cap counter this message took
+    inflight = UnicodeAttribute(null=True)  # an external channel called and not yet answered
+    deliveries = JSONAttribute(null=True)  # [{channel, status, error_code, at}] in the order tried
+    error_code = UnicodeAttribute(null=True)
+    stop_reason = UnicodeAttribute(null=True)
 
 
 class KpiItem(Base):
@@ -628,6 +645,35 @@ class FollowUpStatItem(Base):
     booked = NumberAttribute(default=0)
     declined = NumberAttribute(default=0)
     wrong_number = NumberAttribute(default=0)
+class DeliverySettingsItem(Base):
+    """pk=<clinic> sk=DELIVERY: quiet hours, caps, opening times, WeChat templates (domain.delivery)."""
+
+    settings = JSONAttribute(default=dict)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class ChannelPrefItem(Base):
+    """sk=CH#PREF: the patient's preferred channel and their WeChat openid (encrypted), once known."""
+
+    preferred = UnicodeAttribute(null=True)
+    openid_enc = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class WechatQuotaItem(Base):
+    """sk=CH#WXQ#<template>: one-time subscribe messages the patient accepted and we have not sent yet."""
+
+    template_id = UnicodeAttribute()
+    count = NumberAttribute(default=0)
+    refused_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class CapCounterItem(Base):
+    """sk=CAP#<purpose>#<ISO week>: messages of a purpose the patient got in a clinic-local week."""
+
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (
@@ -640,6 +686,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ExperimentItem, ExperimentRunItem, ExposureItem,
     PackageTypeItem, PackageItem,
     ProfileRiskFields, RiskEntryItem, RiskModelItem, RiskRunItem, DropoutItem, FollowUpPlanItem, FollowUpOutcomeItem, FollowUpStatItem,
+    DeliverySettingsItem, ChannelPrefItem, WechatQuotaItem, CapCounterItem,
 )
 
 _bound: tuple | None = None

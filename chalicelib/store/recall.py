@@ -1,39 +1,59 @@
-"""Recall jobs in the sparse due index, the reminder log and the in-app inbox.
+"""Outbound jobs (recall reminders and other kinds) in the sparse due index, their delivery
+writes, the reminder log and the in-app inbox.
 
 A job is pending while it carries due_pk/due_sk. The sweep leases a due job by moving its
 due_sk to the end of a lease (conditional on the due_sk it read), then queues it; the sender
-delivers it and removes it from the index in the same transaction as the inbox message. A job
-whose sender died reappears when its lease ends, and the inbox message's deterministic key
-keeps a second delivery from writing twice.
+delivers it and removes it from the index in the same transaction that records the delivery
+(the inbox message, the cap counter, the patient's counter). A job whose sender died
+reappears when its lease ends; the inbox message's deterministic key and the job's own
+conditions keep a second delivery from writing twice. See docs/delivery.md.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.store import db, keys
+from chalicelib.store.models import (
+    CapCounterItem,
+    InboxItem,
+    PatientItem,
+    RecallJobItem,
+    WechatQuotaItem,
+    bind,
+)
 from chalicelib.store.schema import DUE_INDEX
-from chalicelib.store.models import InboxItem, PatientItem, RecallJobItem, bind
 from chalicelib.store.visits import stop_job_actions
 
-
-def job_sk(rule_id: str, anchor_date: str) -> str:
-    return f"RECALL#{rule_id}#{anchor_date}"
+JOB_PREFIX = "OUT#"
 
 
-def due_sort(due_at: str, patient_id: str, rule_id: str) -> str:
-    return f"{due_at}#{patient_id}#{rule_id}"
+def job_sk(kind: str, source_id: str, anchor_date: str, offset_days: int) -> str:
+    return f"{JOB_PREFIX}{kind}#{source_id}#{anchor_date}#{int(offset_days)}"
 
 
-def plan(clinic_id: str, patient_id: str, rule_id: str, condition: str, anchor_date: str, due_at: str) -> bool:
-    """Create a pending job once per (patient, rule, anchor). Returns False if it already existed."""
-    bind()
-    job = RecallJobItem(
-        keys.patient_pk(clinic_id, patient_id), job_sk(rule_id, anchor_date),
-        due_pk=keys.due_pk(clinic_id), due_sk=due_sort(due_at, patient_id, rule_id),
-        patient_id=patient_id, rule_id=rule_id, condition=condition, anchor_date=anchor_date,
-        due_at=due_at, status="pending",
+def due_sort(due_at: str, patient_id: str, ref: str) -> str:
+    return f"{due_at}#{patient_id}#{ref}"
+
+
+def job_item(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anchor_date: str, offset_days: int,
+             due_at: str, purpose: str, anchor: str | None = None, condition: str | None = None,
+             context: dict | None = None, stop_on: list[str] | None = None) -> RecallJobItem:
+    """A pending job as the planner writes it (the benchmark seeds the same shape)."""
+    return RecallJobItem(
+        keys.patient_pk(clinic_id, patient_id), job_sk(kind, source_id, anchor_date, offset_days),
+        due_pk=keys.due_pk(clinic_id), due_sk=due_sort(due_at, patient_id, f"{kind}:{source_id}"),
+        patient_id=patient_id, rule_id=source_id, condition=condition, anchor_date=anchor_date, due_at=due_at,
+        status="pending", kind=kind, purpose=purpose, anchor=anchor, offset_days=int(offset_days),
+        context=context or None, stop_on=list(stop_on) if stop_on is not None else None,
     )
+
+
+def plan(job: RecallJobItem) -> bool:
+    """Create a pending job once (its key is deterministic). Returns False if it already existed."""
+    bind()
     try:
         job.save(condition=RecallJobItem.sk.does_not_exist())
         return True
@@ -42,7 +62,7 @@ def plan(clinic_id: str, patient_id: str, rule_id: str, condition: str, anchor_d
 
 
 def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJobItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "RECALL#", consistent=True)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), JOB_PREFIX, consistent=True)
     jobs = [RecallJobItem.from_raw_data(item) for item in raw]
     return [job for job in jobs if job.due_pk]
 
@@ -64,11 +84,11 @@ def due_page(clinic_id: str, now_iso: str, start_key: dict | None, page_size: in
 def lease(raw_key: dict, lease_until: str) -> bool:
     """Move a due job's due time to the end of its lease, only if nobody moved it meanwhile."""
     pk, sk, current = raw_key["pk"]["S"], raw_key["sk"]["S"], raw_key["due_sk"]["S"]
-    patient_id, rule_id = current.split("#")[1:3]
+    rest = current.split("#", 1)[1]
     job = RecallJobItem(pk, sk)
     try:
         job.update(
-            actions=[RecallJobItem.due_sk.set(due_sort(lease_until, patient_id, rule_id)),
+            actions=[RecallJobItem.due_sk.set(f"{lease_until}#{rest}"),
                      RecallJobItem.status.set("queued"), RecallJobItem.lease_until.set(lease_until)],
             condition=(RecallJobItem.due_sk == current),
         )
@@ -85,27 +105,143 @@ def get_job(pk: str, sk: str) -> RecallJobItem | None:
         return None
 
 
-def close_job(job: RecallJobItem, status: str, at: str, clinic_id: str) -> None:
-    """Finish a job without a message (no consent, already visited)."""
+def _extras(deliveries=None, error_code=None, stop_reason=None) -> list:
+    actions = []
+    if deliveries is not None:
+        actions.append(RecallJobItem.deliveries.set(deliveries))
+    if error_code:
+        actions.append(RecallJobItem.error_code.set(error_code))
+    if stop_reason:
+        actions.append(RecallJobItem.stop_reason.set(stop_reason))
+    return actions
+
+
+def close_job(job: RecallJobItem, status: str, at: str, clinic_id: str, *, stop_reason: str | None = None,
+              error_code: str | None = None, deliveries: list | None = None) -> bool:
+    """Finish a job without a message (no consent, already visited, capped). False if already closed."""
     try:
-        job.update(actions=stop_job_actions(status, at, clinic_id, job.patient_id),
+        job.update(actions=stop_job_actions(status, at, clinic_id, job.patient_id)
+                   + [RecallJobItem.inflight.remove()] + _extras(deliveries, error_code, stop_reason),
                    condition=RecallJobItem.due_pk.exists())
+        return True
     except UpdateError:
-        pass  # already closed by a twin delivery
+        return False  # already closed by a twin delivery
 
 
-def deliver_inbox(job: RecallJobItem, patient: PatientItem, message: InboxItem, at: str, clinic_id: str) -> bool:
-    """Write the inbox message and close the job in one transaction. False if already delivered."""
+def defer(job: RecallJobItem, until: str, at: str, reason: str) -> bool:
+    """Move an open job's due time on (quiet hours, a full cap): it stays in the due index."""
+    try:
+        job.update(actions=[RecallJobItem.due_sk.set(f"{until}#{job.due_sk.split('#', 1)[1]}"),
+                            RecallJobItem.status.set("deferred"), RecallJobItem.deferred_until.set(until),
+                            RecallJobItem.stop_reason.set(reason), RecallJobItem.lease_until.remove()],
+                   condition=RecallJobItem.due_pk.exists())
+        return True
+    except UpdateError:
+        return False
+
+
+@dataclass(frozen=True)
+class Cap:
+    """The frequency cap counter one message takes: at most `limit` per purpose and week."""
+
+    pk: str
+    sk: str
+    week: str
+    limit: int
+    expires_at: int
+
+
+def cap_for(clinic_id: str, patient_id: str, purpose: str, week: str, limit: int, expires_at: int) -> Cap:
+    return Cap(keys.patient_pk(clinic_id, patient_id), f"CAP#{purpose}#{week}", week, limit, expires_at)
+
+
+def _take_cap(txn, cap: Cap) -> None:
+    counter = CapCounterItem(cap.pk, cap.sk)
+    txn.update(counter, actions=[CapCounterItem.count.add(1), CapCounterItem.expires_at.set(cap.expires_at)],
+               condition=CapCounterItem.count.does_not_exist() | (CapCounterItem.count < cap.limit), label="cap")
+
+
+def _job_guard(job: RecallJobItem, cap: Cap | None):
+    condition = RecallJobItem.due_pk.exists()
+    if cap is not None:
+        condition &= RecallJobItem.counted_week.does_not_exist()
+    return condition
+
+
+def quota_key(clinic_id: str, patient_id: str, template_id: str) -> tuple[str, str]:
+    return keys.patient_pk(clinic_id, patient_id), f"CH#WXQ#{template_id}"
+
+
+def begin_external(job: RecallJobItem, channel: str, cap: Cap | None, quota: tuple[str, str] | None) -> str:
+    """Before calling WeChat or SMS: take the cap (if not yet taken), spend a WeChat quota
+    (count > 0) and mark the job in flight, in one transaction.
+
+    Returns "ok", "capped", "no_quota" or "gone" (closed or taken by a twin delivery).
+    """
+    actions = [RecallJobItem.inflight.set(channel)]
+    if cap is not None:
+        actions.append(RecallJobItem.counted_week.set(cap.week))
     try:
         with db.transaction() as txn:
-            txn.save(message, condition=InboxItem.sk.does_not_exist(), label="message")
-            txn.update(job, actions=stop_job_actions("sent", at, clinic_id, job.patient_id, "inbox"),
-                       condition=RecallJobItem.due_pk.exists(), label="job")
+            txn.update(job, actions=actions, condition=_job_guard(job, cap) & RecallJobItem.inflight.does_not_exist(),
+                       label="job")
+            if cap is not None:
+                _take_cap(txn, cap)
+            if quota is not None:
+                txn.update(WechatQuotaItem(*quota), actions=[WechatQuotaItem.count.add(-1)],
+                           condition=WechatQuotaItem.count > 0, label="quota")
+    except db.Cancelled as exc:
+        if exc.conditional("job"):
+            return "gone"
+        if exc.conditional("cap"):
+            return "capped"
+        if exc.conditional("quota"):
+            return "no_quota"
+        raise
+    job.inflight = channel
+    if cap is not None:
+        job.counted_week = cap.week
+    return "ok"
+
+
+def end_external(job: RecallJobItem, deliveries: list, refused_quota: tuple[str, str] | None, at: str) -> None:
+    """An external channel failed or refused: record it and clear the in-flight mark (and, when
+    WeChat said the user refused, the quota, so it is not tried again)."""
+    with db.transaction() as txn:
+        txn.update(job, actions=[RecallJobItem.inflight.remove(), RecallJobItem.deliveries.set(deliveries)],
+                   condition=RecallJobItem.due_pk.exists(), label="job")
+        if refused_quota is not None:
+            txn.update(WechatQuotaItem(*refused_quota), actions=[WechatQuotaItem.count.set(0),
+                                                                 WechatQuotaItem.refused_at.set(at)])
+    job.inflight = None
+    job.deliveries = deliveries
+
+
+def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries: list, at: str, clinic_id: str,
+           message: InboxItem | None = None, cap: Cap | None = None, error_code: str | None = None) -> str:
+    """Record a delivered message and close the job in one transaction: the inbox message (for the
+    inbox channel), the cap counter (if not taken before), the patient's counter.
+
+    Returns "ok", "capped" or "gone" (a twin delivery finished it first).
+    """
+    actions = stop_job_actions("sent", at, clinic_id, job.patient_id, channel) + [RecallJobItem.inflight.remove()]
+    actions += _extras(deliveries, error_code)
+    if cap is not None:
+        actions.append(RecallJobItem.counted_week.set(cap.week))
+    try:
+        with db.transaction() as txn:
+            if message is not None:
+                txn.save(message, condition=InboxItem.sk.does_not_exist(), label="message")
+            txn.update(job, actions=actions, condition=_job_guard(job, cap), label="job")
+            if cap is not None:
+                _take_cap(txn, cap)
             txn.update(patient, actions=[PatientItem.reminders_received.add(1)], condition=PatientItem.pk.exists())
-        return True
+        return "ok"
     except db.Cancelled as exc:
         if exc.conditional("message") or exc.conditional("job"):
-            return False
+            return "gone"
+        if exc.conditional("cap"):
+            return "capped"
         raise
 
 
@@ -136,7 +272,5 @@ def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[R
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
 
 
-def stop_jobs(clinic_id: str, jobs: list[RecallJobItem], at: str) -> int:
-    for job in jobs:
-        close_job(job, "stopped", at, clinic_id)
-    return len(jobs)
+def stop_jobs(clinic_id: str, jobs: list[RecallJobItem], at: str, reason: str | None = None) -> int:
+    return sum(1 for job in jobs if close_job(job, "stopped", at, clinic_id, stop_reason=reason))

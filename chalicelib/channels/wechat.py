@@ -1,0 +1,81 @@
+"""WeChat subscribe messages (订阅消息): one accepted opt-in allows one send of its template.
+
+The quota is spent by the sender before this is called (store.recall.begin_external). Error
+43101 means the user refused or has no quota left: it is never retried. The access token is
+kept per container until shortly before it expires.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from chalicelib.config import settings
+from chalicelib.domain.delivery import Message, Outcome
+
+name = "wechat"
+external = True
+REFUSED = 43101
+_TOKEN_ERRORS = {40001, 42001, 40014}
+_token: dict = {}
+
+
+def forget_token() -> None:
+    _token.clear()
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as reply:
+        return json.loads(reply.read().decode("utf-8"))
+
+
+def _post(url: str, body: dict) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as reply:
+        return json.loads(reply.read().decode("utf-8"))
+
+
+def access_token(force: bool = False) -> str:
+    if not force and _token.get("value") and _token["until"] > time.monotonic():
+        return _token["value"]
+    conf = settings()
+    query = urllib.parse.urlencode({"grant_type": "client_credential", "appid": conf.wechat_appid,
+                                    "secret": conf.wechat_secret})
+    data = _get(f"{conf.wechat_api_base.rstrip('/')}/cgi-bin/token?{query}")
+    if not data.get("access_token"):
+        raise RuntimeError(f"WeChat token refused ({data.get('errcode')})")
+    _token.update(value=data["access_token"], until=time.monotonic() + int(data.get("expires_in", 7200)) - 300)
+    return _token["value"]
+
+
+def reachable(target, message: Message) -> bool:
+    return bool(message.template_id and target.quotas.get(message.template_id, 0) > 0 and target.openid())
+
+
+def payload(openid: str, message: Message) -> dict:
+    data = {"thing1": {"value": message.title[:20]}, "thing2": {"value": message.body[:20]}}
+    data.update({k: {"value": str(v)[:20]} for k, v in message.data.items()})
+    return {"touser": openid, "template_id": message.template_id, "page": message.link, "data": data}
+
+
+def send(target, message: Message) -> Outcome:
+    base = settings().wechat_api_base.rstrip("/")
+    body = payload(target.openid(), message)
+    try:
+        for attempt in range(2):
+            token = access_token(force=attempt > 0)
+            reply = _post(f"{base}/cgi-bin/message/subscribe/send?access_token={urllib.parse.quote(token)}", body)
+            code = int(reply.get("errcode") or 0)
+            if code not in _TOKEN_ERRORS:
+                break
+    except (urllib.error.URLError, TimeoutError, ValueError, RuntimeError):
+        return Outcome("failed", "unreachable")
+    if code == 0:
+        return Outcome("sent")
+    if code == REFUSED:
+        return Outcome("refused", str(code))
+    return Outcome("failed", str(code))

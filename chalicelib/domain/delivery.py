@@ -1,0 +1,168 @@
+"""Delivery rules shared by every kind of outbound message: quiet hours, frequency caps per
+clinic-local ISO week, channel order and the suggested slot. Pure; times are passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from chalicelib.domain.clock import local_moment, zone
+
+CHANNELS = ("wechat", "inbox", "sms")
+DEFAULT_ORDER = ("wechat", "inbox")  # SMS is used only when the patient chose it
+DEFAULT_QUIET = (time(21, 0), time(8, 0))
+DEFAULT_CAPS = {"marketing": 2, "service": 5}  # messages per patient, purpose and clinic-local ISO week
+MAX_CAP = 50
+CAP_MAX_DELAY_DAYS = 14  # a capped message later than this after its planned time is dropped as `capped`
+STALE_PLAN_DAYS = 7  # an offset whose send time passed longer ago than this is not planned
+OPEN_DAYS = (0, 1, 2, 3, 4, 5)  # Monday..Saturday
+OPEN_AT = time(9, 0)
+SLOT_LEAD_DAYS = 2
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """A clinic's delivery settings; anything left out keeps the default."""
+
+    quiet_start: time = DEFAULT_QUIET[0]
+    quiet_end: time = DEFAULT_QUIET[1]
+    caps: dict = field(default_factory=lambda: dict(DEFAULT_CAPS))
+    open_days: tuple[int, ...] = OPEN_DAYS
+    open_at: time = OPEN_AT
+    wechat_templates: dict = field(default_factory=dict)  # kind -> WeChat subscribe template id
+
+    def cap(self, purpose: str) -> int:
+        return int(self.caps.get(purpose, DEFAULT_CAPS.get(purpose, DEFAULT_CAPS["service"])))
+
+    def as_dict(self) -> dict:
+        return {
+            "quiet_hours": {"start": self.quiet_start.strftime("%H:%M"), "end": self.quiet_end.strftime("%H:%M")},
+            "caps": {**DEFAULT_CAPS, **self.caps},
+            "opening": {"days": list(self.open_days), "at": self.open_at.strftime("%H:%M")},
+            "wechat_templates": dict(self.wechat_templates),
+        }
+
+
+def settings_from(raw: dict | None) -> DeliverySettings:
+    """Settings from what the clinic stored (the shape of `as_dict`), defaults for the rest."""
+    raw = raw or {}
+
+    def wall(text, default):
+        if not text:
+            return default
+        hour, minute = (int(x) for x in text.split(":"))
+        return time(hour, minute)
+
+    quiet, opening = raw.get("quiet_hours") or {}, raw.get("opening") or {}
+    return DeliverySettings(
+        quiet_start=wall(quiet.get("start"), DEFAULT_QUIET[0]), quiet_end=wall(quiet.get("end"), DEFAULT_QUIET[1]),
+        caps={**DEFAULT_CAPS, **(raw.get("caps") or {})},
+        open_days=tuple(opening.get("days") or OPEN_DAYS), open_at=wall(opening.get("at"), OPEN_AT),
+        wechat_templates=dict(raw.get("wechat_templates") or {}),
+    )
+
+
+def in_quiet_hours(moment: datetime, tz: str, start: time, end: time) -> bool:
+    """Whether a moment falls in [start, end) clinic time; the window may cross midnight."""
+    if start == end:
+        return False
+    local = moment.astimezone(zone(tz)).time().replace(tzinfo=None)
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def next_allowed(moment: datetime, tz: str, start: time, end: time) -> datetime:
+    """The moment itself outside quiet hours, else the end of the quiet window it falls in."""
+    if not in_quiet_hours(moment, tz, start, end):
+        return moment
+    local = moment.astimezone(zone(tz))
+    day = local.date()
+    if start > end and local.time().replace(tzinfo=None) >= start:
+        day += timedelta(days=1)  # in the evening part: the window ends tomorrow morning
+    return local_moment(day, end, tz)
+
+
+def week_key(moment: datetime, tz: str) -> str:
+    """The clinic-local ISO week of a moment, e.g. 2026-W47."""
+    year, week, _ = moment.astimezone(zone(tz)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def next_week_start(moment: datetime, tz: str) -> datetime:
+    """Monday 00:00 clinic time after the ISO week of this moment."""
+    local = moment.astimezone(zone(tz)).date()
+    monday = local - timedelta(days=local.weekday()) + timedelta(days=7)
+    return local_moment(monday, time(0, 0), tz)
+
+
+def cap_deferral(now: datetime, planned: datetime, tz: str, settings: DeliverySettings) -> datetime | None:
+    """When a capped message may try again (the next week, outside quiet hours), or None once that
+    would be more than CAP_MAX_DELAY_DAYS after its planned time (the message is then dropped)."""
+    again = next_allowed(next_week_start(now, tz), tz, settings.quiet_start, settings.quiet_end)
+    if again - planned > timedelta(days=CAP_MAX_DELAY_DAYS):
+        return None
+    return again
+
+
+def channel_order(preferred: str | None) -> list[str]:
+    """Channels to try in order: the patient's choice first, then WeChat, then the inbox.
+
+    SMS is tried only when the patient chose it; the inbox always works, so it is the last resort.
+    """
+    order = list(DEFAULT_ORDER)
+    if preferred in CHANNELS:
+        order = [preferred] + [c for c in order if c != preferred]
+    return order
+
+
+def suggested_slot(send_moment: datetime, tz: str, open_days=OPEN_DAYS, open_at: time = OPEN_AT) -> datetime:
+    """The first opening of the clinic at least SLOT_LEAD_DAYS days after the message's day."""
+    day = send_moment.astimezone(zone(tz)).date() + timedelta(days=SLOT_LEAD_DAYS)
+    days = tuple(open_days) or OPEN_DAYS
+    for _ in range(7):
+        if day.weekday() in days:
+            break
+        day += timedelta(days=1)
+    return local_moment(day, open_at, tz)
+
+
+def slot_text(slot: datetime, tz: str) -> str:
+    """How a message states the slot: 11月23日（周一）09:00."""
+    local = slot.astimezone(zone(tz))
+    return f"{local.month}月{local.day}日（周{WEEKDAYS_ZH[local.weekday()]}）{local:%H:%M}"
+
+
+def local_day(moment: datetime, tz: str) -> date:
+    return moment.astimezone(zone(tz)).date()
+
+
+DEFAULT_WECHAT_TEMPLATES = {"recall": "revisit-recall"}  # kind -> subscribe template id, until a clinic sets its own
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a composer makes of a job: the text, the WeChat template and the mini-program page."""
+
+    title: str
+    body: str
+    template_id: str | None = None
+    link: str = "pages/inbox/index"
+    data: dict = field(default_factory=dict)  # extra WeChat template fields, e.g. {"time3": "11月23日 09:00"}
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A composer's answer when the job should not be sent at all (rule gone, patient visited ...)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one channel did with a message: sent, failed or refused, with the channel's error code."""
+
+    status: str
+    error_code: str | None = None

@@ -1,0 +1,196 @@
+"""Outbound messages of every kind: planning a job, and delivering a due one under the common
+rules (consent, quiet hours, frequency caps, channel choice, delivery status).
+
+A kind plugs in with one composer, `compose(ctx) -> Message | Stop`, registered in COMPOSERS
+by dotted path (loaded on first use). See docs/delivery.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from chalicelib.domain import delivery as rules
+from chalicelib.domain.clock import clock, iso, parse_iso
+from chalicelib.domain.delivery import Message, Stop
+from chalicelib.errors import NotFound
+from chalicelib.observability import logger
+from chalicelib.store import channels as channel_store
+from chalicelib.store import clinics, patients, recall
+from chalicelib.store.models import ClinicItem, PatientItem, RecallJobItem
+
+COMPOSERS: dict[str, str] = {
+    "recall": "chalicelib.services.recall:compose",
+}
+
+
+def register(kind: str, path: str) -> None:
+    """Add a kind: `path` is "module:function" of its composer."""
+    COMPOSERS[kind] = path
+
+
+def composer(kind: str):
+    module, _, name = COMPOSERS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@dataclass
+class ComposeContext:
+    """What a composer gets: the job, the patient, the clinic, its delivery settings and now."""
+
+    clinic_id: str
+    clinic: ClinicItem
+    patient: PatientItem
+    job: RecallJobItem
+    settings: rules.DeliverySettings
+    now: object  # datetime
+
+    def template_id(self, kind: str | None = None) -> str | None:
+        kind = kind or self.job.kind
+        return self.settings.wechat_templates.get(kind) or rules.DEFAULT_WECHAT_TEMPLATES.get(kind)
+
+
+def plan(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anchor_date: str, offset_days: int,
+         due_at: str, purpose: str, context: dict | None = None, anchor: str | None = None,
+         condition: str | None = None, stop_on=None) -> bool:
+    """Plan one message once: the job id is (patient, kind, source, anchor date, offset).
+
+    Returns False if that job exists already. `stop_on` lists the events that stop it
+    ("booked", "visited"; none by default for kinds other than recall).
+    """
+    if kind not in COMPOSERS:
+        raise ValueError(f"no composer for kind {kind!r}")
+    job = recall.job_item(clinic_id, patient_id, kind=kind, source_id=source_id, anchor_date=anchor_date,
+                          offset_days=offset_days, due_at=due_at, purpose=purpose, anchor=anchor,
+                          condition=condition, context=context, stop_on=list(stop_on) if stop_on is not None else [])
+    return recall.plan(job)
+
+
+def stop_for_purpose(clinic_id: str, patient_id: str, purposes, at: str) -> int:
+    """Close every open job of these purposes (a withdrawn consent stops the journeys in progress)."""
+    wanted = set(purposes)
+    jobs = [job for job in recall.open_jobs(clinic_id, patient_id) if (job.purpose or "service") in wanted]
+    return recall.stop_jobs(clinic_id, jobs, at, reason="consent_withdrawn")
+
+
+def settings_of(clinic_id: str) -> rules.DeliverySettings:
+    return rules.settings_from(channel_store.delivery_settings(clinic_id))
+
+
+def _target(clinic_id: str, patient: PatientItem, state) -> object:
+    from chalicelib.channels import Target
+    from chalicelib.services.patients import clinic_key, decrypted
+
+    def openid():
+        if not state.openid_enc:
+            return None
+        from chalicelib import crypto
+
+        return crypto.decrypt(clinic_key(clinic_id), clinic_id, state.openid_enc)
+
+    return Target(clinic_id, patient.patient_id, phone=lambda: decrypted(patient)["phone"], openid=openid,
+                  quotas=dict(state.quotas))
+
+
+def deliver(clinic_id: str, pk: str, sk: str) -> str:
+    """Deliver one queued job; returns what happened (sent, deferred, capped, stopped, already_done ...)."""
+    from chalicelib.services.patients import has_consent
+
+    job = recall.get_job(pk, sk)
+    if job is None or not job.due_pk:
+        return "already_done"
+    now_moment = clock.now()
+    now = iso(now_moment)
+    try:
+        patient = patients.get(clinic_id, job.patient_id, consistent=True)
+    except NotFound:
+        return "patient_gone"
+    deliveries = list(job.deliveries or [])
+    if job.inflight:
+        # A sender died after calling WeChat or SMS and before recording the answer. Neither has an
+        # idempotency key, so sending again could duplicate: the message counts as sent, unconfirmed.
+        deliveries.append({"channel": job.inflight, "status": "sent", "error_code": "unconfirmed", "at": now})
+        done = recall.finish(job, patient, channel=job.inflight, deliveries=deliveries, at=now, clinic_id=clinic_id,
+                             error_code="unconfirmed")
+        return "sent" if done == "ok" else "already_done"
+    clinic = clinics.get(clinic_id)
+    settings = settings_of(clinic_id)
+    ctx = ComposeContext(clinic_id, clinic, patient, job, settings, now_moment)
+    composed = composer(job.kind or "recall")(ctx)
+    if isinstance(composed, Stop):
+        recall.close_job(job, "stopped", now, clinic_id, stop_reason=composed.reason)
+        return "stopped"
+    if not has_consent(patient, job.purpose or "service"):
+        recall.close_job(job, "skipped_no_consent", now, clinic_id)
+        return "skipped_no_consent"
+    if rules.in_quiet_hours(now_moment, clinic.tz, settings.quiet_start, settings.quiet_end):
+        until = rules.next_allowed(now_moment, clinic.tz, settings.quiet_start, settings.quiet_end)
+        recall.defer(job, iso(until), now, "quiet_hours")
+        return "deferred"
+    return _send(ctx, composed, deliveries, now)
+
+
+def _cap(ctx: ComposeContext) -> recall.Cap | None:
+    if ctx.job.counted_week:
+        return None  # this message took its place in a week's count already
+    purpose = ctx.job.purpose or "service"
+    week = rules.week_key(ctx.now, ctx.clinic.tz)
+    expires = int((rules.next_week_start(ctx.now, ctx.clinic.tz) + timedelta(days=8)).timestamp())
+    return recall.cap_for(ctx.clinic_id, ctx.patient.patient_id, purpose, week, ctx.settings.cap(purpose), expires)
+
+
+def _capped(ctx: ComposeContext, now: str) -> str:
+    until = rules.cap_deferral(ctx.now, parse_iso(ctx.job.due_at), ctx.clinic.tz, ctx.settings)
+    if until is None:
+        recall.close_job(ctx.job, "capped", now, ctx.clinic_id, stop_reason="frequency_cap")
+        return "capped"
+    recall.defer(ctx.job, iso(until), now, "frequency_cap")
+    return "deferred_cap"
+
+
+def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str) -> str:
+    from chalicelib import channels
+    from chalicelib.channels import inbox
+
+    job, patient, clinic_id = ctx.job, ctx.patient, ctx.clinic_id
+    state = channel_store.state(clinic_id, patient.patient_id)
+    target = _target(clinic_id, patient, state)
+    tried = {d["channel"] for d in deliveries}
+    for name in rules.channel_order(state.preferred):
+        if name in tried:
+            continue
+        channel = channels.get(name)
+        if not channel.reachable(target, message):
+            continue
+        cap = _cap(ctx)
+        if not channel.external:
+            deliveries.append({"channel": name, "status": "sent", "error_code": None, "at": now})
+            done = recall.finish(job, patient, channel=name, deliveries=deliveries, at=now, clinic_id=clinic_id,
+                                 message=inbox.item(patient.pk, job, message, job.purpose or "service", now), cap=cap)
+            return _finished(ctx, done, now)
+        quota = recall.quota_key(clinic_id, patient.patient_id, message.template_id) if name == "wechat" else None
+        begun = recall.begin_external(job, name, cap, quota)
+        if begun == "capped":
+            return _capped(ctx, now)
+        if begun == "gone":
+            return "already_done"
+        if begun == "no_quota":
+            continue
+        outcome = channel.send(target, message)
+        deliveries.append({"channel": name, "status": outcome.status, "error_code": outcome.error_code, "at": now})
+        logger.info("channel answered", extra={"clinic_id": clinic_id, "patient_id": patient.patient_id,
+                                               "channel": name, "status": outcome.status,
+                                               "error_code": outcome.error_code})
+        if outcome.status == "sent":
+            return _finished(ctx, recall.finish(job, patient, channel=name, deliveries=deliveries, at=now,
+                                                clinic_id=clinic_id), now)
+        recall.end_external(job, deliveries, quota if outcome.status == "refused" else None, now)
+    recall.close_job(job, "failed", now, clinic_id, error_code="no_channel", deliveries=deliveries)
+    return "failed"
+
+
+def _finished(ctx: ComposeContext, done: str, now: str) -> str:
+    if done == "capped":
+        return _capped(ctx, now)
+    return "sent" if done == "ok" else "already_done"

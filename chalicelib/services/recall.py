@@ -1,0 +1,184 @@
+"""Recall rules (S5): admins keep them, anchor events plan their jobs, and the recall composer
+turns a due job into the patient's message or a reason to stop."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from chalicelib.domain import delivery
+from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.domain.delivery import Message, Stop
+from chalicelib.domain.rules import (
+    ANCHORS,
+    DEPARTMENTS,
+    STOP_EVENTS,
+    TEMPLATE_VARIABLES,
+    RecallRule,
+    RuleError,
+    nickname,
+    parse_wall_time,
+    render_template,
+    rule_matches,
+    validate_rule,
+)
+from chalicelib.errors import BadRequest, NotFound
+from chalicelib.store import clinics, patients, recall
+
+KIND = "recall"
+DEFAULT_DOCTOR = "您的医生"
+
+
+def rule_row(item) -> dict:
+    rule = clinics.as_rule(item)
+    return {"rule_id": rule.rule_id, "condition": rule.condition, "department": rule.department,
+            "anchor": rule.anchor, "offsets": list(rule.all_offsets()), "send_at": rule.send_at.strftime("%H:%M"),
+            "template": rule.template, "purpose": rule.purpose, "stop_on": list(rule.stop_on),
+            "active": rule.active, "updated_at": item.updated_at}
+
+
+def rules_view(clinic_id: str) -> dict:
+    clinic = clinics.get(clinic_id)
+    items = sorted(clinics.recall_rules(clinic_id), key=lambda i: i.rule_id)
+    return {"items": [rule_row(i) for i in items],
+            "options": {"anchors": list(ANCHORS), "conditions": list(clinic.conditions),
+                        "departments": list(DEPARTMENTS), "variables": list(TEMPLATE_VARIABLES),
+                        "stop_on": list(STOP_EVENTS), "purposes": ["service", "marketing"]}}
+
+
+def put_rule(clinic_id: str, rule_id: str, body) -> dict:
+    """Create or replace a rule. Jobs planned already keep their time; at send they use the rule as it is."""
+    clinic = clinics.get(clinic_id)
+    try:
+        send_at = parse_wall_time(body.send_at)
+        rule = RecallRule(rule_id=rule_id, condition=body.condition, anchor=body.anchor,
+                          offset_days=body.offsets[0] if body.offsets else 0, send_at=send_at,
+                          template=body.template, purpose=body.purpose, department=body.department,
+                          offsets=tuple(body.offsets), stop_on=tuple(body.stop_on), active=body.active)
+        rule = validate_rule(rule, clinic.conditions)
+    except RuleError as err:
+        raise BadRequest(str(err), code=err.code, field=err.field) from err
+    item = clinics.put_recall_rule(clinic_id, rule, updated_at=iso(clock.now()))
+    return {"rule": rule_row(item)}
+
+
+def delete_rule(clinic_id: str, rule_id: str) -> dict:
+    """Delete a rule; its open jobs are stopped when they come due (the composer finds no rule)."""
+    if not clinics.delete_recall_rule(clinic_id, rule_id):
+        raise NotFound("no such recall rule", code="rule_not_found", field="rule_id")
+    return {"deleted": rule_id}
+
+
+def set_active(clinic_id: str, rule_id: str, active: bool) -> dict:
+    item = _rule_item(clinic_id, rule_id)
+    if item is None:
+        raise NotFound("no such recall rule", code="rule_not_found", field="rule_id")
+    rule = clinics.as_rule(item)
+    return {"rule": rule_row(clinics.put_recall_rule(clinic_id, rule, active=active, updated_at=iso(clock.now())))}
+
+
+def _rule_item(clinic_id: str, rule_id: str):
+    from pynamodb.exceptions import DoesNotExist
+
+    from chalicelib.store import keys
+    from chalicelib.store.models import RecallRuleItem, bind
+
+    bind()
+    try:
+        return RecallRuleItem.get(keys.clinic_pk(clinic_id), f"RECALLRULE#{rule_id}")
+    except DoesNotExist:
+        return None
+
+
+def plan_for_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, condition: str | None = None,
+                    department: str | None = None, context: dict | None = None, patient=None) -> list[dict]:
+    """Plan one job per matching active rule and offset of this anchor event, once each.
+
+    The job id is (patient, rule, anchor date, offset), so recording the same event again plans
+    nothing new. An offset whose send time passed more than domain.delivery.STALE_PLAN_DAYS ago
+    is not planned (an old visit imported late does not fire a reminder at once).
+    `context` may carry `doctor`, `package` ...; the template sees `doctor`.
+    """
+    if anchor not in ANCHORS:
+        raise BadRequest(f"unknown anchor {anchor!r}", code="unknown_anchor", field="anchor")
+    clinic = clinics.get(clinic_id)
+    patient = patient or patients.get(clinic_id, patient_id)
+    now = clock.now()
+    stale_before = now - timedelta(days=delivery.STALE_PLAN_DAYS)
+    planned = []
+    for item in clinics.recall_rules(clinic_id):
+        rule = clinics.as_rule(item)
+        if not rule_matches(rule, anchor, condition=condition, department=department,
+                            patient_conditions=patient.conditions, patient_department=patient.department):
+            continue
+        for offset in rule.all_offsets():
+            due = rule.due_at(day, clinic.tz, offset)
+            row = {"rule_id": rule.rule_id, "offset_days": offset, "due_at": iso(due)}
+            if due < stale_before:
+                planned.append({**row, "created": False, "skipped": "past"})
+                continue
+            from chalicelib.services import outbound
+
+            created = outbound.plan(clinic_id, patient_id, kind=KIND, source_id=rule.rule_id,
+                                    anchor_date=day.isoformat(), offset_days=offset, due_at=iso(due),
+                                    purpose=rule.purpose, context=context, anchor=anchor,
+                                    condition=rule.condition, stop_on=rule.stop_on)
+            planned.append({**row, "created": created})
+    return planned
+
+
+def record_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, condition: str | None,
+                  department: str | None, context: dict | None) -> dict:
+    """Staff record an anchor event (surgery, delivery date, package end, remission)."""
+    if anchor == "visit":
+        raise BadRequest("record a visit through POST /patients/{id}/visits", code="use_visit_route", field="anchor")
+    clinic = clinics.get(clinic_id)
+    patient = patients.get(clinic_id, patient_id)
+    if condition and condition not in patient.conditions:
+        raise BadRequest("the patient has no such condition", code="unknown_condition", field="condition")
+    if department and department not in DEPARTMENTS:
+        raise BadRequest(f"unknown department {department!r}", code="unknown_department", field="department")
+    if anchor != "package_end" and day > local_date(clock.now(), clinic.tz):
+        # a package's end is known ahead; the other events are recorded once they happened
+        raise BadRequest("date is in the future", code="invalid_date", field="date")
+    planned = plan_for_anchor(clinic_id, patient_id, anchor, day, condition=condition, department=department,
+                              context=context, patient=patient)
+    return {"anchor": anchor, "date": day.isoformat(), "planned": planned}
+
+
+def jobs_to_stop(clinic_id: str, patient_id: str, day: str, event: str) -> list:
+    """Open jobs anchored on or before `day` whose rule says this event (booked, visited) stops them.
+
+    The jobs a visit anchor planned on that same day are the visit's own, so that visit keeps them.
+    """
+    stopping = []
+    for job in recall.open_jobs(clinic_id, patient_id):
+        stop_on = job.stop_on if job.stop_on is not None else STOP_EVENTS
+        if event not in stop_on or job.anchor_date > day:
+            continue
+        if event == "visited" and job.anchor == "visit" and job.anchor_date == day:
+            continue
+        stopping.append(job)
+    return stopping
+
+
+def compose(ctx) -> Message | Stop:
+    """The recall composer: the rule's template for this patient, or why not to send."""
+    job, patient = ctx.job, ctx.patient
+    item = _rule_item(ctx.clinic_id, job.rule_id)
+    if item is None or not item.active:
+        return Stop("rule_inactive")
+    rule = clinics.as_rule(item)
+    if "visited" in (job.stop_on if job.stop_on is not None else rule.stop_on) and patient.last_visit_date:
+        after = patient.last_visit_date > job.anchor_date if job.anchor == "visit" else \
+            patient.last_visit_date >= job.anchor_date
+        if after:
+            return Stop("visited")
+    from chalicelib.services.patients import decrypted
+
+    context = dict(job.context or {})
+    slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
+    slot_text = delivery.slot_text(slot, ctx.clinic.tz)
+    text = render_template(rule.template, nickname=nickname(decrypted(patient)["name"], patient.sex),
+                           clinic=ctx.clinic.name, doctor=context.get("doctor") or DEFAULT_DOCTOR, slot=slot_text)
+    return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
+                   link="pages/inbox/index", data={"time3": slot_text})

@@ -1,0 +1,86 @@
+"""A clinic's delivery settings and a patient's channel state: preferred channel, WeChat openid
+(encrypted) and one-time subscribe quotas per template."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from chalicelib.store import db, keys
+from chalicelib.store.models import ChannelPrefItem, DeliverySettingsItem, WechatQuotaItem, bind
+
+_CACHE_SECONDS = 60
+_cache: dict[str, tuple[float, dict]] = {}
+PREF_SK = "CH#PREF"
+QUOTA_PREFIX = "CH#WXQ#"
+MAX_QUOTA = 50  # accepted one-time subscriptions kept per template
+
+
+def delivery_settings(clinic_id: str, *, fresh: bool = False) -> dict:
+    """The stored settings (the shape of domain.delivery.DeliverySettings.as_dict), cached a minute."""
+    bind()
+    hit = _cache.get(clinic_id)
+    if hit and not fresh and time.monotonic() - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    # through the shared connection: the sender makes no extra client for a rarely changed item
+    from chalicelib.config import settings as conf
+
+    reply = db.connection().client.get_item(TableName=conf().table_name, Key={
+        "pk": {"S": keys.clinic_pk(clinic_id)}, "sk": {"S": "DELIVERY"}})
+    raw = DeliverySettingsItem.from_raw_data(reply["Item"]).settings or {} if reply.get("Item") else {}
+    _cache[clinic_id] = (time.monotonic(), raw)
+    return raw
+
+
+def put_delivery_settings(clinic_id: str, settings: dict, at: str) -> None:
+    bind()
+    DeliverySettingsItem(keys.clinic_pk(clinic_id), "DELIVERY", settings=settings, updated_at=at).save()
+    _cache.pop(clinic_id, None)
+
+
+def forget_cache() -> None:
+    _cache.clear()
+
+
+@dataclass
+class ChannelState:
+    preferred: str | None = None
+    openid_enc: str | None = None
+    quotas: dict[str, int] = field(default_factory=dict)
+
+
+def state(clinic_id: str, patient_id: str) -> ChannelState:
+    """The patient's preference and quotas: one Query of the patient's `CH#` items."""
+    found = ChannelState()
+    for raw in db.query_partition(keys.patient_pk(clinic_id, patient_id), "CH#", consistent=True):
+        sk = raw["sk"]["S"]
+        if sk == PREF_SK:
+            item = ChannelPrefItem.from_raw_data(raw)
+            found.preferred, found.openid_enc = item.preferred, item.openid_enc
+        elif sk.startswith(QUOTA_PREFIX):
+            item = WechatQuotaItem.from_raw_data(raw)
+            found.quotas[item.template_id] = int(item.count or 0)
+    return found
+
+
+def set_preferred(clinic_id: str, patient_id: str, preferred: str | None, at: str) -> None:
+    bind()
+    item = ChannelPrefItem(keys.patient_pk(clinic_id, patient_id), PREF_SK)
+    actions = [ChannelPrefItem.updated_at.set(at)]
+    actions.append(ChannelPrefItem.preferred.set(preferred) if preferred else ChannelPrefItem.preferred.remove())
+    item.update(actions=actions)
+
+
+def add_quota(clinic_id: str, patient_id: str, template_id: str, openid_enc: str, at: str) -> int:
+    """Record one accepted subscription (and the openid it came with); returns the quota after it."""
+    pk = keys.patient_pk(clinic_id, patient_id)
+    quota = WechatQuotaItem(pk, QUOTA_PREFIX + template_id)
+    with db.transaction() as txn:
+        txn.update(ChannelPrefItem(pk, PREF_SK), actions=[ChannelPrefItem.openid_enc.set(openid_enc),
+                                                          ChannelPrefItem.updated_at.set(at)])
+        txn.update(quota, actions=[WechatQuotaItem.template_id.set(template_id), WechatQuotaItem.count.add(1),
+                                   WechatQuotaItem.updated_at.set(at)],
+                   condition=WechatQuotaItem.count.does_not_exist() | (WechatQuotaItem.count < MAX_QUOTA),
+                   label="quota")
+    bind()
+    return int(WechatQuotaItem.get(pk, QUOTA_PREFIX + template_id, consistent_read=True).count)
