@@ -4,7 +4,7 @@ import os
 
 from chalice import Chalice, CORSConfig, Rate
 
-from chalicelib.api import auth_routes, challenges, leaderboard, me, meta, staff, tasks
+from chalicelib.api import auth_routes, challenges, leaderboard, me, meta, segments, staff, tasks
 
 app = Chalice(app_name="revisit")
 app.api.cors = CORSConfig(
@@ -12,7 +12,7 @@ app.api.cors = CORSConfig(
     allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
     max_age=600,
 )
-for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, meta.bp):
+for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, segments.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 
@@ -43,3 +43,17 @@ def send_reminders(event):
     from chalicelib.jobs.send_reminders import handle
 
     return handle(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_segments")
+def refresh_segments(event):
+    from chalicelib.jobs.segments import refresh_segments as run
+
+    return run()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="build_segments")
+def build_segments(event):
+    from chalicelib.jobs.segments import build_segments as run
+
+    return run()

@@ -13,4 +13,7 @@ def reset_process_state() -> None:
     models._bound = None
     crypto.forget_keys()
     clinics.forget_cache()
+    from chalicelib.store import segments
+
+    segments.forget_cache()
     auth._jwks_client.cache_clear()

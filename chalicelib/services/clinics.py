@@ -34,4 +34,7 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
             clinics.put_recall_rule(clinic_id, rule)
     challenges.create_defaults(clinic_id, conditions, tz)
     tasks.create_defaults(clinic_id)
+    from chalicelib.services import segments
+
+    segments.create_defaults(clinic_id, conditions)
     return item

@@ -77,6 +77,13 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
         change.earning = payouts.plan(clinic, patient, "revisit_on_time", change.on_time_points, today, board)
     reply = {"visit": history.visit_row(visit), "points_awarded": change.on_time_points}
     visits.write_visit(change, principal=principal, idem=idem, reply=reply)
+    from datetime import time as wall
+
+    from chalicelib.domain.clock import local_moment
+    from chalicelib.services import segments
+
+    # the visit is an interaction on its own day (an imported old visit does not make anyone recent)
+    segments.record_event(clinic_id, patient_id, min(clock.now(), local_moment(visit_date, wall(12), clinic.tz)))
     count("VisitsRecorded", source=source)
     return reply
 

@@ -71,3 +71,15 @@ NEVER_VISITED = "0000-00-00"
 def last_visit_sort(last_visit_date: str | None, patient_id: str) -> str:
     # Never-visited patients sort first, so "last visit older than N days" includes them.
     return f"{last_visit_date or NEVER_VISITED}#{patient_id}"
+
+
+def segment_members_pk(clinic_id: str, segment_id: str) -> str:
+    return f"{clinic_id}#SEG#{segment_id}"
+
+
+def segment_due_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#SEGDUE"
+
+
+def segment_build_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#SEGBUILD"
