@@ -440,6 +440,28 @@ def create_defaults(clinic_id: str, conditions, *, has_patients: bool = False) -
     return made
 
 
+def rebuild(clinic_id: str, *, wait: bool = True) -> list[str]:
+    """Put every live segment of the clinic back to building (for patients written in bulk, such as
+    the demo seed, which never passed through the events). `wait=False` lets the build start at
+    once, for a single process that knows no other container holds the definitions."""
+    now = clock.now()
+    after = now + timedelta(seconds=store.CACHE_SECONDS if wait else 0)
+    started = []
+    for item in store.definitions(clinic_id, fresh=True):
+        if item.status not in LIVE:
+            continue
+        read_version = int(item.version)
+        item.version, item.status = read_version + 1, "building"
+        item.build_cursor, item.processed, item.build_members = None, 0, 0
+        item.build_started_at = item.built_at = None
+        item.total_estimate = _estimate(clinic_id)
+        item.updated_at = iso(now)
+        store.build_due(item, clinic_id, iso(after))
+        store.replace(item, read_version)
+        started.append(item.segment_id)
+    return started
+
+
 def parse_flip_patient(raw_key: dict) -> str:
     return raw_key["due_sk"]["S"].rsplit("#", 1)[1]
 

@@ -181,7 +181,9 @@ def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at:
             with db.transaction() as txn:
                 txn.save(ledger_item(patient.pk, entry_id, points, reason, at, ref),
                          condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                txn.update(patient, actions=credit_actions(points), condition=PatientItem.pk.exists())
+                # a credit is the patient's own act (a share): it counts as an interaction for segments
+                txn.update(patient, actions=credit_actions(points, [PatientItem.last_interaction_at.set(at)]),
+                           condition=PatientItem.pk.exists())
                 if earning is not None:
                     payouts.add(txn, patient, earning)
                 if idem is not None:
@@ -272,7 +274,8 @@ def redeem(patient: PatientItem, redemption: RedemptionItem, *, reward=None, at:
                 points_lots.add_debit(txn, patient, open_lots, cost)
                 txn.update(
                     patient,
-                    actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost)],
+                    actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost),
+                             PatientItem.last_interaction_at.set(at)],
                     condition=PatientItem.balance >= cost,
                     label="balance",
                 )

@@ -192,6 +192,7 @@ def test_resumable_build_killed_midway_gives_the_exact_membership(api, staff_tok
     for n in range(7):
         tags = ["social"] if n % 2 == 0 else ["anxious"]
         ids[register("demo-dental", n, persona_tags=tags, district="朝阳" if n < 5 else "海淀")] = (tags, n)
+        clock.advance(seconds=1)  # the patient list is in registration order: pages of two are (0, 1), (2, 3) ...
     expected = {pid for pid, (tags, n) in ids.items() if tags == ["social"] and n < 5}
     body = {"segment_id": "social-chaoyang", "name": "朝阳社交型",
             "rule": {"all": [{"field": "persona", "in": ["social"]}, {"field": "district", "in": ["朝阳"]}]}}
@@ -200,24 +201,24 @@ def test_resumable_build_killed_midway_gives_the_exact_membership(api, staff_tok
     real = store.write_change
     calls = {"n": 0}
 
-    def dies_on_the_third_write(*args, **kwargs):
+    def dies_on_the_second_write(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:  # a page holds two patients: this is after the first page at least
+        if calls["n"] == 2:  # patient 2, in the second page
             raise RuntimeError("killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "write_change", dies_on_the_third_write)
+    monkeypatch.setattr(store, "write_change", dies_on_the_second_write)
     clock.advance(seconds=61)
     with pytest.raises(RuntimeError):
         jobs.build_segments(page_size=2)
     status, seg = api.get("/segments/social-chaoyang", token=admin)
     progress = seg["segment"]["build"]
-    assert seg["segment"]["status"] == "building" and 0 < progress["processed"] < 7
+    assert seg["segment"]["status"] == "building" and progress["processed"] == 2 and progress["members_so_far"] == 1
     monkeypatch.setattr(store, "write_change", real)
 
     jobs.build_segments(page_size=2, max_pages=1)  # one more page, then stop as if out of time
     mid = api.get("/segments/social-chaoyang", token=admin)[1]["segment"]
-    assert mid["status"] == "building" and mid["build"]["processed"] > progress["processed"]
+    assert mid["status"] == "building" and mid["build"]["processed"] == 4 and mid["build"]["members_so_far"] == 2
     jobs.build_segments(page_size=2)
     done = api.get("/segments/social-chaoyang", token=admin)[1]["segment"]
     assert done["status"] == "ready" and done["build"]["processed"] == 7

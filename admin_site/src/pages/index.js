@@ -3,9 +3,11 @@
 // PATIENT_SECTIONS are shown on a patient's page below the core sections, each given {id}.
 import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
+import segments from "./segments.js";
 
 export { PATIENT_SECTIONS } from "./patient_sections.js";
 
 export const EXTRA_PAGES = [
   challenges, tasksPage, rewardsPage, boardPage,
+  segments,
 ];
