@@ -5,7 +5,7 @@ import os
 from chalice import Chalice, CORSConfig, Rate
 
 from chalicelib.api import (auth_routes, challenges, delivery, experiments, leaderboard, me, meta, packages, risk,
-                            staff, tasks)
+                            segments, staff, tasks)
 
 app = Chalice(app_name="revisit")
 app.api.cors = CORSConfig(
@@ -14,7 +14,7 @@ app.api.cors = CORSConfig(
     max_age=600,
 )
 for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, experiments.bp, packages.bp,
-                  risk.bp, delivery.bp, meta.bp):
+                  risk.bp, delivery.bp, segments.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 
@@ -50,5 +50,19 @@ def send_reminders(event):
 @app.schedule(Rate(1, unit=Rate.DAYS), name="train_risk_models")
 def train_risk_models(event):
     from chalicelib.jobs.risk import train_risk_models as run
+
+    return run()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_segments")
+def refresh_segments(event):
+    from chalicelib.jobs.segments import refresh_segments as run
+
+    return run()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="build_segments")
+def build_segments(event):
+    from chalicelib.jobs.segments import build_segments as run
 
     return run()

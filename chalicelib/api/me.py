@@ -105,6 +105,9 @@ def inbox(call):
 def mark_read(call):
     item = recall.mark_read(call.principal.clinic_id, call.principal.patient_id, call.params["message_id"],
                             iso(clock.now()))
+    from chalicelib.services import segments
+
+    segments.record_event(call.principal.clinic_id, call.principal.patient_id)  # reading counts as an interaction
     return {"message": inbox_row(item)}
 
 

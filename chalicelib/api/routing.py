@@ -170,6 +170,8 @@ def route(
                         return _json_response(status, stored, {"Idempotent-Replay": "true"})
                 call = Call(principal, parsed_body, parsed_query, params, idem, raw, headers)
                 result = func(call)
+                if isinstance(result, Response):  # a file (CSV export), sent as it is
+                    return result
                 status, reply = (result if isinstance(result, tuple) else (200, result))
                 if idem is not None and not idem.recorded:
                     _idempotency.record(principal, idem, status, reply)

@@ -853,7 +853,17 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
             balance = int(patients.get(spec.clinic_id, plan.patient_id).balance or 0)
         for name, n in apply_follow_ups(plan, now, balance, rewards, rng).items():
             totals[name] = totals.get(name, 0) + n
+    totals["segment_pages"] = build_segments(spec.clinic_id)
     return plans, totals
+
+
+def build_segments(clinic_id: str) -> int:
+    """Patients written in bulk never passed through the events: build the clinic's segments once."""
+    from chalicelib.jobs.segments import build_segments as run
+    from chalicelib.services.segments import rebuild
+
+    rebuild(clinic_id, wait=False)
+    return run()["pages"]
 
 
 def run(patients: int = 3000, pool_id: str | None = None, seed: int = DEFAULT_SEED, now: datetime | None = None,

@@ -18,4 +18,7 @@ def reset_process_state() -> None:
 
     channels.forget_cache()
     wechat.forget_token()
+    from chalicelib.store import segments
+
+    segments.forget_cache()
     auth._jwks_client.cache_clear()

@@ -9,7 +9,7 @@ from chalicelib.domain.clock import clock, iso, local_date
 from chalicelib.domain.rules import checkin_day, points_for, tier_for
 from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
 from chalicelib.observability import count
-from chalicelib.services import progress
+from chalicelib.services import progress, segments
 from chalicelib.store import clinics, history, patients, points
 from chalicelib.store import earning as payouts
 from chalicelib.store import lots
@@ -64,9 +64,12 @@ def check_in(principal, data, idem=None) -> dict:
     earning = payouts.plan(clinic, patient, "checkin", award, today, board,
                            board_points=award + sum(e.points for e in effects))
     earning.extra_credit = sum(e.points for e in effects)
+    membership = segments.for_checkin(clinic, patient, item, now)
     counted, paid, limited = points.write_checkin(patient, item, points=award, entry_id=entry_id, at=iso(now),
                                                   effects=effects, earning=earning, principal=principal, idem=idem,
-                                                  reply_for=reply)
+                                                  reply_for=reply, membership=membership)
+    if counted:
+        membership.committed()
     count("CheckIns", type=data.type)
     return reply(counted, paid, limited)
 
@@ -84,6 +87,7 @@ def share(principal, share_ref: str, idem=None) -> dict:
     earning = payouts.plan(clinic, patient, "share", award, today, points.read_board(board_pk, board_sk))
     paid, limited = points.credit(patient, entry_id=entry_id, points=award, reason="share", at=iso(now),
                                   earning=earning, principal=principal, idem=idem, reply=reply)
+    segments.record_event(principal.clinic_id, principal.patient_id, now)
     if limited:
         return {"points_awarded": 0, "balance": int(patient.balance or 0), "limit_reached": limited}
     if not paid:
@@ -143,6 +147,7 @@ def redeem(principal, reward_id: str, idem=None) -> dict:
     if reward.stock is not None and int(reward.stock) <= 0:
         raise Conflict("this reward is out of stock", code="out_of_stock", field="reward_id")
     points.redeem(patient, item, reward=reward, at=now, principal=principal, idem=idem, reply=reply)
+    segments.record_event(principal.clinic_id, principal.patient_id)
     count("Redemptions")
     return reply
 

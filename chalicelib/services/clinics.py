@@ -38,4 +38,7 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
         from chalicelib.services import packages
 
         packages.create_defaults(clinic_id)
+    from chalicelib.services import segments
+
+    segments.create_defaults(clinic_id, conditions)
     return item

@@ -51,7 +51,11 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     )
     referral = _referral(clinic, item, getattr(data, "invite_code", None), now)
     item.referred_by = referral.referrer.patient_id if referral else None
-    patients.create(item, openid_hash, consents, referral)
+    from chalicelib.services import segments
+
+    memberships = segments.prepare_registration(clinic, item, clock.now())
+    patients.create(item, openid_hash, consents, referral, memberships)
+    segments.registered(clinic, item, clock.now())
     count("PatientsRegistered")
     logger.info("patient registered", extra={"patient_id": patient_id})
     return item
@@ -140,6 +144,9 @@ def update_consents(patient: PatientItem, requested: dict[str, bool], version: s
     changes = consent_changes(requested, version, now)
     if changes:
         patients.set_consents(patient, changes)
+        from chalicelib.services import segments
+
+        segments.reevaluate(patient.clinic_id, patient.patient_id)  # a consent rule may change its answer
     withdrawn = [purpose for purpose, state in changes.items() if not state["granted"]]
     if withdrawn:  # a withdrawal stops the journeys in progress, not only the next send
         from chalicelib.services.outbound import stop_for_purpose

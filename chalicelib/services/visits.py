@@ -86,6 +86,13 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
     from chalicelib.services import experiments
 
     experiments.on_visit(clinic, patient, day, visit_id)
+    from datetime import time as wall
+
+    from chalicelib.domain.clock import local_moment
+    from chalicelib.services import segments
+
+    # the visit is an interaction on its own day (an imported old visit does not make anyone recent)
+    segments.record_event(clinic_id, patient_id, min(clock.now(), local_moment(visit_date, wall(12), clinic.tz)))
     count("VisitsRecorded", source=source)
     return reply
 

@@ -75,6 +75,10 @@ class _Labelled:
         self._txn.update(model, actions=actions, condition=condition)
         self._labels["update"].append(label)
 
+    def delete(self, model, condition=None, label: str = "delete"):
+        self._txn.delete(model, condition=condition)
+        self._labels["delete"].append(label)
+
     def check(self, model_cls, hash_key, range_key, condition, label: str = "check"):
         self._txn.condition_check(model_cls, hash_key, range_key=range_key, condition=condition)
         self._labels["check"].append(label)

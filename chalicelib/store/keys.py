@@ -79,6 +79,8 @@ def exposures_pk(clinic_id: str, experiment_id: str) -> str:
 
 def package_end_pk(clinic_id: str) -> str:
     return f"{clinic_id}#PKGEND"
+
+
 def risk_list_pk(clinic_id: str) -> str:
     return f"{clinic_id}#RISK"
 
@@ -90,3 +92,15 @@ def risk_sort(score: float, patient_id: str) -> str:
 
 def followup_due_pk(clinic_id: str) -> str:
     return f"{clinic_id}#FOLLOWUP"
+
+
+def segment_members_pk(clinic_id: str, segment_id: str) -> str:
+    return f"{clinic_id}#SEG#{segment_id}"
+
+
+def segment_due_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#SEGDUE"
+
+
+def segment_build_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#SEGBUILD"

@@ -107,6 +107,18 @@ class PatientItem(Base):
     invite_code = UnicodeAttribute(null=True)  # the patient's own code for inviting others
     referred_by = UnicodeAttribute(null=True)  # the patient whose code brought this one
     joined_challenges = UnicodeSetAttribute(null=True)  # challenge ids the patient joined, for the joined/not KPI
+    # segments (docs/segments.md): facts kept for the rules, and the patient's memberships
+    last_interaction_at = UnicodeAttribute(null=True)  # check-in, share, redemption, inbox read, visit, registration
+    checkin_days = ListAttribute(of=UnicodeAttribute, null=True)  # distinct clinic-local days of the last 60
+    segments = UnicodeSetAttribute(null=True)  # ids of the segments the patient is in
+    seg_version = NumberAttribute(null=True)  # guards membership writes made from a read of this profile
+    seg_flip_at = UnicodeAttribute(null=True)  # when a time-relative segment next changes its answer
+    # risk (docs/risk.md): written by the daily scoring with ProfileRiskFields, read here by segments
+    risk_score = NumberAttribute(null=True)
+    risk_factors = JSONAttribute(null=True)
+    risk_model_version = NumberAttribute(null=True)
+    risk_scored_at = UnicodeAttribute(null=True)
+    followup_flag = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
 
@@ -674,6 +686,62 @@ class CapCounterItem(Base):
 
     count = NumberAttribute(default=0)
     expires_at = NumberAttribute(null=True)
+class SegmentItem(Base):
+    """pk=<clinic> sk=SEGMENT#<segment>: a segment's rule, content path and first-build progress.
+
+    While its first build (or a rebuild after an edit, or the clean-up after a delete) is open it
+    sits in the due index under <clinic>#SEGBUILD / <build after>#<segment>.
+    """
+
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    by_due = DueIndex()
+    segment_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    rule = JSONAttribute()
+    content_path = JSONAttribute(null=True)  # {cadence_days, steps: [...]}
+    status = UnicodeAttribute(default="ready")  # building | ready | deleting
+    version = NumberAttribute(default=1)  # the rule's version; a build belongs to one
+    build_cursor = JSONAttribute(null=True)  # the patient list's LastEvaluatedKey after the last page done
+    processed = NumberAttribute(default=0)
+    build_members = NumberAttribute(default=0)  # members among the patients processed
+    total_estimate = NumberAttribute(null=True)
+    build_after = UnicodeAttribute(null=True)
+    build_started_at = UnicodeAttribute(null=True)
+    built_at = UnicodeAttribute(null=True)
+    is_default = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+
+
+class SegmentMemberItem(Base):
+    """sk=SEG#<segment>: the patient is in the segment; gsi1 <clinic>#SEG#<segment> / <joined at>#<patient>."""
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1 = Gsi1()
+    patient_id = UnicodeAttribute()
+    segment_id = UnicodeAttribute()
+    name_masked = UnicodeAttribute()
+    joined_at = UnicodeAttribute()
+    joined_on = UnicodeAttribute()  # clinic-local day, the anchor of the segment's content path
+
+
+class SegmentFlipItem(Base):
+    """sk=SEGFLIP: when one of the patient's time-relative segments changes its answer next.
+
+    In the due index under <clinic>#SEGDUE / <flip time>#<patient>; the segment job re-evaluates
+    only patients found there.
+    """
+
+    due_pk = UnicodeAttribute()
+    due_sk = UnicodeAttribute()
+    by_due = DueIndex()
+    patient_id = UnicodeAttribute()
+    flip_at = UnicodeAttribute()
 
 
 ALL_MODELS: tuple[type[Model], ...] = (
@@ -687,6 +755,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     PackageTypeItem, PackageItem,
     ProfileRiskFields, RiskEntryItem, RiskModelItem, RiskRunItem, DropoutItem, FollowUpPlanItem, FollowUpOutcomeItem, FollowUpStatItem,
     DeliverySettingsItem, ChannelPrefItem, WechatQuotaItem, CapCounterItem,
+    SegmentItem, SegmentMemberItem, SegmentFlipItem,
 )
 
 _bound: tuple | None = None

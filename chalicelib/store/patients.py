@@ -46,11 +46,13 @@ def consent_log_items(patient_pk: str, changes: dict[str, dict]) -> list[Consent
     ]
 
 
-def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict], referral=None) -> None:
+def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict], referral=None,
+           extra=()) -> None:
     """Write the record, its uniqueness claims, condition index entries and consent log in one transaction.
 
     With `referral` (chalicelib.store.referrals.Referral) the referrer's reward joins the same
-    transaction; a phone that was referred before earns nobody a second reward.
+    transaction; a phone that was referred before earns nobody a second reward. `extra` are more
+    writes for the same transaction (the segment memberships, chalicelib.store.segments).
     """
     clinic_id = patient.clinic_id
     try:
@@ -69,11 +71,15 @@ def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, di
                 txn.save(item)
             for item in consent_log_items(patient.pk, consents):
                 txn.save(item)
+            if extra:
+                from chalicelib.store.segments import add_to
+
+                add_to(txn, extra)
     except db.Cancelled as exc:
         if referral is not None and (exc.conditional("referred_phone") or exc.conditional("referral")
                                      or exc.conditional("board") or exc.conditional("referrer")):
             patient.referred_by = None
-            return create(patient, openid_hash, consents, None)  # registered, but this phone earns no reward
+            return create(patient, openid_hash, consents, None, extra)  # registered, but this phone earns no reward
         if exc.conditional("openid"):
             raise Conflict("this WeChat account already has a record", code="already_registered") from exc
         if exc.conditional("phone"):

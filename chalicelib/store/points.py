@@ -86,13 +86,16 @@ PAYOUT_ATTEMPTS = 4
 
 
 def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, entry_id: str, at: str,
-                  effects=(), earning=None, principal=None, idem=None, reply_for=None) -> tuple[bool, int, str | None]:
+                  effects=(), earning=None, principal=None, idem=None, reply_for=None,
+                  membership=None) -> tuple[bool, int, str | None]:
     """Record a check-in in one transaction; pay the check-in rule when it is the first of its type that day.
 
     `effects` (streaks, tasks, badges) join the same transaction and their points join the one
     update of the patient item; `earning` adds the rule's period counters and the board entry.
     Returns (counted, points paid by the rule, the period whose limit stopped the payout). A
     check-in that loses a race with a same-day twin is written again without points or effects.
+    `membership` (chalicelib.services.segments.CheckinMembership) gives, for the points credited,
+    the segment attributes joined into the one profile update and the member items to write with it.
     """
     from chalicelib.store import earning as payouts
 
@@ -103,6 +106,7 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
             if earning is not None:
                 earning.points = pay
             credit = pay + sum(e.points for e in effects)
+            segment_actions, segment_writes = membership(credit) if membership is not None else ([], [])
             try:
                 with db.transaction() as txn:
                     txn.save(checkin)
@@ -113,8 +117,13 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
                         txn.save(ledger_item(patient.pk, entry_id, pay, "checkin", at, checkin.checkin_id),
                                  condition=LedgerItem.sk.does_not_exist(), label="ledger")
                     txn.update(patient,
-                               actions=credit_actions(credit, [PatientItem.last_checkin_date.set(checkin.local_date)]),
+                               actions=credit_actions(credit, [PatientItem.last_checkin_date.set(checkin.local_date)]
+                                                      + segment_actions),
                                condition=PatientItem.pk.exists())
+                    if segment_writes:
+                        from chalicelib.store.segments import add_to
+
+                        add_to(txn, segment_writes)
                     for effect in effects:
                         txn.add(effect)
                     if earning is not None:
@@ -172,7 +181,9 @@ def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at:
             with db.transaction() as txn:
                 txn.save(ledger_item(patient.pk, entry_id, points, reason, at, ref),
                          condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                txn.update(patient, actions=credit_actions(points), condition=PatientItem.pk.exists())
+                # a credit is the patient's own act (a share): it counts as an interaction for segments
+                txn.update(patient, actions=credit_actions(points, [PatientItem.last_interaction_at.set(at)]),
+                           condition=PatientItem.pk.exists())
                 if earning is not None:
                     payouts.add(txn, patient, earning)
                 if idem is not None:
@@ -263,7 +274,8 @@ def redeem(patient: PatientItem, redemption: RedemptionItem, *, reward=None, at:
                 points_lots.add_debit(txn, patient, open_lots, cost)
                 txn.update(
                     patient,
-                    actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost)],
+                    actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost),
+                             PatientItem.last_interaction_at.set(at)],
                     condition=PatientItem.balance >= cost,
                     label="balance",
                 )

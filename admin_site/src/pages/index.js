@@ -5,6 +5,7 @@ import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
 import experiments from "./experiments.js";
 import risk from "./risk.js";
+import segments from "./segments.js";
 
 export { PATIENT_SECTIONS } from "./patient_sections.js";
 
@@ -12,4 +13,5 @@ export const EXTRA_PAGES = [
   challenges, tasksPage, rewardsPage, boardPage,
   experiments,
   risk,
+  segments,
 ];

@@ -1,0 +1,86 @@
+"""A new clinic's default segments: silent for over 180 days (S3 reactivation) and the three
+postpartum personas (S1), each persona with its own content path."""
+
+from __future__ import annotations
+
+POSTPARTUM = {"field": "condition", "in": ["postpartum"]}
+
+
+def _persona(tag: str) -> dict:
+    return {"all": [POSTPARTUM, {"field": "persona", "in": [tag]}]}
+
+
+DEFAULT_SEGMENTS: list[dict] = [
+    {
+        "segment_id": "silent-180",
+        "name": "沉默超过180天",
+        "name_en": "Silent for over 180 days",
+        "description": "半年以上没有任何互动（打卡、分享、兑换、阅读消息、就诊）的患者，用于唤醒活动",
+        "rule": {"field": "silent_days", "gt": 180},
+    },
+    {
+        "segment_id": "postpartum-anxious",
+        "condition": "postpartum",
+        "name": "产后·焦虑型",
+        "name_en": "Postpartum: anxious",
+        "description": "心理咨询师的音频指导，加一对一咨询通道",
+        "rule": _persona("anxious"),
+        "content_path": {
+            "cadence_days": 7, "purpose": "service", "send_at": "20:00",
+            "steps": [
+                {"kind": "audio", "title": "{nickname}，产后情绪放松练习（一）", "health": True,
+                 "body": "心理咨询师录制的10分钟呼吸放松指导，睡前听效果更好。",
+                 "url": "https://content.revisit.example/postpartum/relax-1.mp3"},
+                {"kind": "link", "title": "一对一心理咨询通道", "health": True,
+                 "body": "如果情绪持续低落，可以预约心理咨询师一对一沟通，{clinic}为您保密。",
+                 "url": "https://content.revisit.example/postpartum/consult"},
+                {"kind": "audio", "title": "产后情绪放松练习（二）：应对夜醒", "health": True,
+                 "body": "宝宝夜醒频繁时的自我安抚方法。",
+                 "url": "https://content.revisit.example/postpartum/relax-2.mp3"},
+            ],
+        },
+    },
+    {
+        "segment_id": "postpartum-knowledge",
+        "condition": "postpartum",
+        "name": "产后·求知型",
+        "name_en": "Postpartum: knowledge-seeking",
+        "description": "每周一节喂养与疫苗课程",
+        "rule": _persona("knowledge_seeking"),
+        "content_path": {
+            "cadence_days": 7, "purpose": "service", "send_at": "10:00",
+            "steps": [
+                {"kind": "link", "title": "第1课：母乳喂养的正确姿势", "health": True,
+                 "body": "图文讲解四种常用哺乳姿势和含乳要点。",
+                 "url": "https://content.revisit.example/course/feeding-1"},
+                {"kind": "link", "title": "第2课：新生儿疫苗接种时间表", "health": True,
+                 "body": "出生到一岁的国家免疫规划疫苗及接种前后注意事项。",
+                 "url": "https://content.revisit.example/course/vaccines-1"},
+                {"kind": "link", "title": "第3课：辅食添加从何时开始", "health": True,
+                 "body": "六个月前后的喂养过渡与过敏观察。",
+                 "url": "https://content.revisit.example/course/feeding-2"},
+                {"kind": "text", "title": "第4课：疫苗接种后的常见反应", "health": True,
+                 "body": "发热、红肿的观察和处理，什么情况需要就医。"},
+            ],
+        },
+    },
+    {
+        "segment_id": "postpartum-social",
+        "condition": "postpartum",
+        "name": "产后·社交型",
+        "name_en": "Postpartum: social",
+        "description": "妈妈群活动邀请",
+        "rule": _persona("social"),
+        "content_path": {
+            "cadence_days": 14, "purpose": "marketing", "send_at": "10:00",
+            "steps": [
+                {"kind": "link", "title": "邀请您加入{clinic}新手妈妈群", "health": False,
+                 "body": "和同月龄宝宝的妈妈们交流经验，群里每周有护士答疑。",
+                 "url": "https://content.revisit.example/community/join"},
+                {"kind": "link", "title": "周末亲子抚触活动报名", "health": False,
+                 "body": "本月亲子抚触线下小组活动开放报名，名额有限。",
+                 "url": "https://content.revisit.example/community/events"},
+            ],
+        },
+    },
+]

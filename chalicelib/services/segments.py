@@ -1,0 +1,470 @@
+"""Segments kept up to date one patient at a time: every event re-evaluates that patient against
+the clinic's segments and writes only what changed; the flip index catches rules that change
+with time; a new or edited segment is built once by a resumable job (chalicelib.jobs.segments).
+
+Integration points for other parts: `reevaluate(clinic_id, patient)` after any change of a
+profile fact (risk score, follow-up outcome), `record_event(...)` for a patient interaction, and
+`plan_first_step(...)` where a join hands a content path to the outbound planner.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import datetime, time, timedelta
+
+from chalicelib.domain import segments as rules
+from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
+from chalicelib.errors import BadRequest, Conflict
+from chalicelib.observability import logger
+from chalicelib.store import clinics
+from chalicelib.store import segments as store
+from chalicelib.store.models import PatientItem, SegmentItem
+
+LIVE = ("building", "ready")
+RESERVED_IDS = ("lapsed",)  # /segments/lapsed is the older condition-based list
+ATTEMPTS = 4
+
+FACT_ATTRIBUTES = ("conditions", "department", "persona_tags", "district", "consents", "birth_year",
+                   "last_visit_date", "last_checkin_date", "last_interaction_at", "created_at", "checkin_days",
+                   "balance", "earned_total", "risk_score")
+
+
+# --- evaluating one patient ----------------------------------------------------------------------
+
+
+def profile_facts(patient: PatientItem, **overrides) -> dict:
+    """The profile's attributes a rule may look at, as a plain mapping (risk_score may be absent)."""
+    facts = {name: getattr(patient, name, None) for name in FACT_ATTRIBUTES}
+    consents = facts.get("consents")
+    if consents is not None and hasattr(consents, "as_dict"):
+        facts["consents"] = consents.as_dict()
+    facts.update(overrides)
+    return facts
+
+
+def flip_time(day, tz: str) -> str:
+    """A flip happens at the start of the clinic-local day."""
+    return iso(local_moment(day, time(0), tz))
+
+
+def decide(patient: PatientItem, definitions: list[SegmentItem], now: datetime, tz: str,
+           facts: dict | None = None) -> store.Change:
+    """What the patient's memberships and next flip should be now, compared with the profile."""
+    known = rules.facts_from_profile(facts if facts is not None else profile_facts(patient), tz)
+    today = local_date(now, tz)
+    current = set(patient.segments or ())
+    wanted: set[str] = set()
+    flips = []
+    for segment in definitions:
+        if segment.status not in LIVE:
+            continue
+        try:
+            inside = rules.matches(segment.rule, known, today)
+            flip = rules.next_flip(segment.rule, known, today) if rules.is_time_relative(segment.rule) else None
+        except (KeyError, TypeError, ValueError):
+            logger.warning("segment rule not readable", extra={"segment_id": segment.segment_id})
+            if segment.segment_id in current:
+                wanted.add(segment.segment_id)
+            continue
+        if inside:
+            wanted.add(segment.segment_id)
+        if flip is not None:
+            flips.append(flip)
+    flip_at = flip_time(min(flips), tz) if flips else None
+    return store.Change(joins=sorted(wanted - current), leaves=sorted(current - wanted), flip_at=flip_at,
+                        flip_changed=flip_at != patient.seg_flip_at)
+
+
+def memberships_after(patient: PatientItem, change: store.Change) -> set[str]:
+    return (set(patient.segments or ()) | set(change.joins)) - set(change.leaves)
+
+
+def _later(current: str | None, moment: datetime) -> str:
+    candidate = iso(moment)
+    return candidate if not current or candidate > current else current
+
+
+def reevaluate(clinic_id: str, patient, *, interaction_at: datetime | None = None,
+               extra: dict | None = None) -> set[str] | None:
+    """Re-evaluate one patient against the clinic's segments and write only what changed.
+
+    `patient` is a patient id or a PatientItem just read (a stale one is read again). With
+    `interaction_at` the patient's last interaction moves to that time (if later). `extra` sets
+    other profile attributes in the same write ({attribute name: value}, e.g. persona_tags).
+    One consistent read of the profile (none when an item is passed) and at most one
+    TransactWriteItems. Returns the patient's segment ids after it, None if there is no such patient.
+    """
+    clinic = clinics.get(clinic_id)
+    now = clock.now()
+    item = patient if isinstance(patient, PatientItem) else store.patient(clinic_id, patient)
+    for _ in range(ATTEMPTS):
+        if item is None:
+            return None
+        overrides, actions = {}, []
+        if interaction_at is not None:
+            later = _later(item.last_interaction_at, interaction_at)
+            if later != item.last_interaction_at:
+                overrides["last_interaction_at"] = later
+                actions.append(PatientItem.last_interaction_at.set(later))
+        for name, value in (extra or {}).items():
+            overrides[name] = value
+            attribute = getattr(PatientItem, name)
+            actions.append(attribute.set(value) if value not in (None, []) else attribute.remove())
+        change = decide(item, store.definitions(clinic_id), now, clinic.tz, profile_facts(item, **overrides))
+        change.extra_actions = actions
+        if change.empty:
+            return set(item.segments or ())
+        if store.write_change(item, change, iso(now), local_date(now, clinic.tz).isoformat()):
+            joined(clinic_id, item.patient_id, change.joins, local_date(now, clinic.tz))
+            return memberships_after(item, change)
+        item = store.patient(clinic_id, item.patient_id)
+    raise Conflict("the patient changed meanwhile, try again", code="try_again")
+
+
+def record_event(clinic_id: str, patient_id: str, at: datetime | None = None) -> set[str] | None:
+    """A patient interaction (share, redemption, inbox read, visit): one small write after the event."""
+    return reevaluate(clinic_id, patient_id, interaction_at=at or clock.now())
+
+
+class CheckinMembership:
+    """The check-in's share of segment work, computed once its points are known.
+
+    Called by the check-in's write with the points it credits; returns the profile update
+    actions (joined into the check-in's one update of the profile) and the items to write in the
+    same transaction. No read beyond the check-in's own; no write call of its own.
+    """
+
+    def __init__(self, clinic, patient: PatientItem, checkin, now: datetime):
+        self.clinic, self.patient, self.checkin, self.now = clinic, patient, checkin, now
+        self.change: store.Change | None = None
+
+    def __call__(self, credit: int) -> tuple[list, list]:
+        patient, tz = self.patient, self.clinic.tz
+        today = local_date(self.now, tz)
+        days = rules.recent_checkin_days(patient.checkin_days or [], self.checkin.local_date, today)
+        at = _later(patient.last_interaction_at, self.now)
+        facts = profile_facts(patient, checkin_days=days, last_interaction_at=at,
+                              last_checkin_date=self.checkin.local_date,
+                              balance=int(patient.balance or 0) + credit,
+                              earned_total=int(patient.earned_total or 0) + max(credit, 0))
+        change = decide(patient, store.definitions(patient.clinic_id), self.now, tz, facts)
+        change.extra_actions = [PatientItem.checkin_days.set(days), PatientItem.last_interaction_at.set(at)]
+        self.change = change
+        return (store.profile_actions(change, set(patient.segments or ())),
+                store.member_writes(patient, change, iso(self.now), today.isoformat()))
+
+    def committed(self) -> None:
+        if self.change is not None:
+            joined(self.patient.clinic_id, self.patient.patient_id, self.change.joins,
+                   local_date(self.now, self.clinic.tz))
+
+
+def for_checkin(clinic, patient: PatientItem, checkin, now: datetime) -> CheckinMembership:
+    return CheckinMembership(clinic, patient, checkin, now)
+
+
+def prepare_registration(clinic, patient: PatientItem, now: datetime) -> list:
+    """Set a new profile's memberships before it is written; returns the items for its transaction."""
+    patient.last_interaction_at = iso(now)
+    change = decide(patient, store.definitions(patient.clinic_id), now, clinic.tz)
+    patient.segments = set(change.joins) or None
+    patient.seg_flip_at = change.flip_at
+    patient.seg_version = 1
+    return store.member_writes(patient, change, iso(now), local_date(now, clinic.tz).isoformat())
+
+
+def registered(clinic, patient: PatientItem, now: datetime) -> None:
+    joined(patient.clinic_id, patient.patient_id, sorted(patient.segments or ()), local_date(now, clinic.tz))
+
+
+# --- content paths ------------------------------------------------------------------------------
+
+
+def joined(clinic_id: str, patient_id: str, segment_ids: list[str], joined_on) -> list[dict]:
+    """After a join is written: plan the first step of each joined segment's content path."""
+    if not segment_ids:
+        return []
+    by_id = {s.segment_id: s for s in store.definitions(clinic_id)}
+    planned = []
+    for segment_id in segment_ids:
+        segment = by_id.get(segment_id)
+        if segment is not None and segment.content_path and segment.content_path.get("steps"):
+            planned.append(plan_first_step(clinic_id, segment, patient_id, joined_on))
+    return planned
+
+
+def plan_first_step(clinic_id: str, segment: SegmentItem, patient_id: str, joined_on) -> dict:
+    """The hook where joining a segment plans the first step of its content path.
+
+    The generic delivery (sweep -> SQS -> sender, with caps, quiet hours and channels) owns the
+    sending. Once its planner is merged, this calls
+    `outbound.plan(clinic_id, patient_id, kind="content", source_id=segment.segment_id,
+    anchor_date=joined_on, offset_days=<step 0 offset>, due_at=<that day at the path's send time>,
+    purpose=<the path's purpose>, context={"segment_id": ..., "step": 0})`, and the sender turns a
+    due step into a message with `compose_step(clinic, segment, step_index, patient)`, then plans
+    the step after it (see `next_step_after`). Until then it returns what it would plan.
+    """
+    path = segment.content_path or {}
+    schedule = rules.step_schedule(joined_on, int(path.get("cadence_days", 7)), path.get("steps", []))
+    index, day = schedule[0]
+    tz = clinics.get(clinic_id).tz
+    return {"clinic_id": clinic_id, "patient_id": patient_id, "kind": "content", "source_id": segment.segment_id,
+            "anchor_date": joined_on.isoformat(), "offset_days": (day - joined_on).days,
+            "due_at": iso(local_moment(day, _send_time(path), tz)), "purpose": path.get("purpose", "service"),
+            "context": {"segment_id": segment.segment_id, "step": index}}
+
+
+def next_step_after(segment: SegmentItem, step_index: int, joined_on) -> tuple[int, object] | None:
+    """(index, clinic-local day) of the step that follows `step_index`, None after the last one."""
+    path = segment.content_path or {}
+    schedule = rules.step_schedule(joined_on, int(path.get("cadence_days", 7)), path.get("steps", []))
+    return schedule[step_index + 1] if step_index + 1 < len(schedule) else None
+
+
+def _send_time(path: dict) -> time:
+    hour, minute = (int(x) for x in str(path.get("send_at", "10:00")).split(":"))
+    return time(hour, minute)
+
+
+def compose_step(clinic, segment: SegmentItem, step_index: int, patient: PatientItem) -> dict:
+    """The message of one step for one patient: {title, body, link, purpose}.
+
+    Health items always carry the notice "仅供参考，不构成医疗诊断", whatever the author wrote.
+    `{nickname}` and `{clinic}` in a title or body are filled in.
+    """
+    from chalicelib.domain.rules import nickname, render_template
+    from chalicelib.services.patients import decrypted
+
+    path = segment.content_path or {}
+    steps = path.get("steps") or []
+    if not 0 <= step_index < len(steps):
+        raise BadRequest("no such step", code="unknown_step", field="step_index")
+    step = steps[step_index]
+    values = {"nickname": nickname(decrypted(patient)["name"], patient.sex), "clinic": clinic.name}
+    body = rules.with_notice(render_template(step.get("body") or "", **values), bool(step.get("health")))
+    return {"title": render_template(step["title"], **values), "body": body, "link": step.get("url"),
+            "kind": step["kind"], "purpose": path.get("purpose", "service")}
+
+
+def validate_content_path(path: dict | None) -> dict | None:
+    if not path:
+        return None
+    try:
+        rules.step_offsets(path.get("steps", []), int(path.get("cadence_days", 7)))
+    except ValueError as exc:
+        raise BadRequest(str(exc), code="invalid_content_path", field="content_path.steps") from exc
+    for i, step in enumerate(path.get("steps", [])):
+        if step["kind"] in ("link", "audio") and not step.get("url"):
+            raise BadRequest(f"a {step['kind']} step needs a url", code="missing_url",
+                             field=f"content_path.steps.{i}.url")
+    return path
+
+
+# --- defining segments (admins) -----------------------------------------------------------------
+
+
+def _rule(clinic, rule: dict) -> dict:
+    try:
+        return rules.validate(rule, conditions=clinic.conditions)
+    except rules.RuleError as exc:
+        raise BadRequest(str(exc), code=exc.code, field="rule" + (f".{exc.path}" if exc.path else "")) from exc
+
+
+def _estimate(clinic_id: str) -> int | None:
+    from chalicelib.store import reports
+
+    kpi = reports.load_kpis(clinic_id)
+    return int(kpi.kpis.get("patients", 0)) if kpi and kpi.kpis else None
+
+
+def create(principal, body) -> dict:
+    clinic_id = principal.clinic_id
+    clinic = clinics.get(clinic_id)
+    segment_id = body.segment_id or secrets.token_hex(5)
+    if segment_id in RESERVED_IDS:
+        raise BadRequest("this id is reserved", code="reserved_id", field="segment_id")
+    now = clock.now()
+    item = store.new_item(clinic_id, segment_id, name=body.name, name_en=body.name_en, description=body.description,
+                          rule=_rule(clinic, body.rule), content_path=validate_content_path(_path(body)),
+                          status="building", version=1, processed=0, build_members=0,
+                          total_estimate=_estimate(clinic_id), created_at=iso(now), updated_at=iso(now),
+                          updated_by=principal.username or principal.subject)
+    # Containers keep the definitions for a minute; the build starts once every container sees the
+    # new segment, so an event elsewhere cannot miss it behind the build's back.
+    store.build_due(item, clinic_id, iso(now + timedelta(seconds=store.CACHE_SECONDS)))
+    store.create(item)
+    return view(item)
+
+
+def _path(body) -> dict | None:
+    path = getattr(body, "content_path", None)
+    return path.model_dump() if path is not None else None
+
+
+def edit(principal, segment_id: str, body) -> dict:
+    """New name, rule or content path; a changed rule rebuilds the membership (status building)."""
+    clinic_id = principal.clinic_id
+    clinic = clinics.get(clinic_id)
+    item = store.get(clinic_id, segment_id, consistent=True)
+    read_version = int(item.version)
+    now = clock.now()
+    rule = _rule(clinic, body.rule)
+    item.name, item.name_en, item.description = body.name, body.name_en, body.description
+    item.content_path = validate_content_path(_path(body))
+    item.updated_at, item.updated_by = iso(now), principal.username or principal.subject
+    if rule != item.rule:
+        item.rule = rule
+        item.version = read_version + 1
+        item.status = "building"
+        item.build_cursor, item.processed, item.build_members = None, 0, 0
+        item.build_started_at = item.built_at = None
+        item.total_estimate = _estimate(clinic_id)
+        store.build_due(item, clinic_id, iso(now + timedelta(seconds=store.CACHE_SECONDS)))
+    store.replace(item, read_version)
+    return view(item)
+
+
+def delete(principal, segment_id: str) -> dict:
+    """The segment disappears at once; a job takes its member items away."""
+    item = store.get(principal.clinic_id, segment_id, consistent=True)
+    now = clock.now()
+    store.mark_deleting(item, iso(now + timedelta(seconds=store.CACHE_SECONDS)), iso(now))
+    return {"segment_id": segment_id, "deleted": True}
+
+
+def view(item: SegmentItem, members: int | None = None) -> dict:
+    building = item.status == "building"
+    return {
+        "segment_id": item.segment_id, "name": item.name, "name_en": item.name_en, "description": item.description,
+        "rule": item.rule, "content_path": item.content_path, "status": item.status, "version": int(item.version),
+        "is_default": bool(item.is_default), "time_relative": rules.is_time_relative(item.rule),
+        "members": members if members is not None else (int(item.build_members or 0) if building else None),
+        "build": {"processed": int(item.processed or 0), "members_so_far": int(item.build_members or 0),
+                  "total_estimate": int(item.total_estimate) if item.total_estimate is not None else None,
+                  "started_at": item.build_started_at, "built_at": item.built_at,
+                  "starts_after": item.build_after if building else None},
+        "updated_at": item.updated_at, "updated_by": item.updated_by,
+    }
+
+
+def list_view(clinic_id: str) -> list[dict]:
+    """The clinic's segments with member counts (a COUNT query of each segment's index partition)."""
+    items = [s for s in store.definitions(clinic_id, fresh=True) if s.status in LIVE]
+    return [view(s, store.count_members(clinic_id, s.segment_id)) for s in sorted(items, key=lambda s: s.created_at)]
+
+
+def detail(clinic_id: str, segment_id: str) -> dict:
+    item = store.get(clinic_id, segment_id)
+    return view(item, store.count_members(clinic_id, segment_id))
+
+
+def member_row(item) -> dict:
+    return {"patient_id": item.patient_id, "name_masked": item.name_masked, "joined_on": item.joined_on}
+
+
+def members(clinic_id: str, segment_id: str, limit: int, cursor: str | None) -> dict:
+    store.get(clinic_id, segment_id)
+    items, next_cursor = store.members_page(clinic_id, segment_id, limit, cursor)
+    return {"items": [member_row(m) for m in items], "next_cursor": next_cursor}
+
+
+def export_csv(clinic_id: str, segment_id: str) -> str:
+    """The members as CSV for Excel (UTF-8 with a byte order mark): id, masked name, day joined."""
+    segment = store.get(clinic_id, segment_id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["patient_id", "name_masked", "joined_on", "segment"])
+    for item in store.all_members(clinic_id, segment_id):
+        writer.writerow([item.patient_id, item.name_masked, item.joined_on, segment.name])
+    return "\ufeff" + out.getvalue()
+
+
+def set_attributes(principal, patient_id: str, body) -> dict:
+    """Staff edit a patient's persona tags, district or department; memberships follow in the same write."""
+    from chalicelib.store import patients
+
+    changes = body.model_dump(exclude_unset=True)
+    if "persona_tags" in changes:
+        changes["persona_tags"] = sorted(set(changes["persona_tags"] or []))
+    item = patients.get(principal.clinic_id, patient_id, consistent=True)
+    after = reevaluate(principal.clinic_id, item, extra=changes)
+    return {"patient_id": patient_id, "segments": sorted(after or ()), **changes}
+
+
+def patient_segments(clinic_id: str, patient_id: str) -> dict:
+    item = store.patient(clinic_id, patient_id)
+    if item is None:
+        from chalicelib.errors import NotFound
+
+        raise NotFound("patient not found", code="patient_not_found")
+    names = {s.segment_id: s.name for s in store.definitions(clinic_id)}
+    return {"patient_id": patient_id,
+            "segments": [{"segment_id": s, "name": names.get(s)} for s in sorted(item.segments or ()) if s in names],
+            "last_interaction_at": item.last_interaction_at, "next_change_at": item.seg_flip_at}
+
+
+# --- defaults -------------------------------------------------------------------------------------
+
+
+def default_segments(conditions) -> list[dict]:
+    from chalicelib.domain.segment_defaults import DEFAULT_SEGMENTS
+
+    return [d for d in DEFAULT_SEGMENTS if not d.get("condition") or d["condition"] in conditions]
+
+
+def create_defaults(clinic_id: str, conditions, *, has_patients: bool = False) -> list[str]:
+    """The defaults of a new clinic: silent > 180 days (S3) and the three postpartum personas (S1).
+
+    A new clinic has no patients, so they start ready; for a clinic that has patients already
+    (`has_patients`), they are built by the build job like any new segment.
+    """
+    now = clock.now()
+    made = []
+    for default in default_segments(conditions):
+        item = store.new_item(clinic_id, default["segment_id"], name=default["name"], name_en=default["name_en"],
+                              description=default.get("description"), rule=default["rule"],
+                              content_path=default.get("content_path"), status="ready", version=1, is_default=True,
+                              created_at=iso(now), updated_at=iso(now), updated_by="defaults")
+        if has_patients:
+            item.status = "building"
+            store.build_due(item, clinic_id, iso(now + timedelta(seconds=store.CACHE_SECONDS)))
+        else:
+            item.built_at = iso(now)
+        try:
+            store.create(item)
+            made.append(default["segment_id"])
+        except Conflict:
+            continue
+    return made
+
+
+def rebuild(clinic_id: str, *, wait: bool = True) -> list[str]:
+    """Put every live segment of the clinic back to building (for patients written in bulk, such as
+    the demo seed, which never passed through the events). `wait=False` lets the build start at
+    once, for a single process that knows no other container holds the definitions."""
+    now = clock.now()
+    after = now + timedelta(seconds=store.CACHE_SECONDS if wait else 0)
+    started = []
+    for item in store.definitions(clinic_id, fresh=True):
+        if item.status not in LIVE:
+            continue
+        read_version = int(item.version)
+        item.version, item.status = read_version + 1, "building"
+        item.build_cursor, item.processed, item.build_members = None, 0, 0
+        item.build_started_at = item.built_at = None
+        item.total_estimate = _estimate(clinic_id)
+        item.updated_at = iso(now)
+        store.build_due(item, clinic_id, iso(after))
+        store.replace(item, read_version)
+        started.append(item.segment_id)
+    return started
+
+
+def parse_flip_patient(raw_key: dict) -> str:
+    return raw_key["due_sk"]["S"].rsplit("#", 1)[1]
+
+
+def due(raw_key: dict, now: datetime) -> bool:
+    return parse_iso(raw_key["due_sk"]["S"].rsplit("#", 1)[0]) <= now

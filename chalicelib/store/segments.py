@@ -1,0 +1,319 @@
+"""Segments: definitions (cached per container), member items, the flip index and build progress.
+
+A membership is two things written together: the segment id in the profile's `segments` set
+(so evaluating a patient needs no other read) and a member item in the patient's partition,
+listed under gsi1 `<clinic>#SEG#<segment>` for counts, pages and exports.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import db, keys
+from chalicelib.store.models import PatientItem, SegmentFlipItem, SegmentItem, SegmentMemberItem, bind
+from chalicelib.store.schema import DUE_INDEX, GSI1
+
+PREFIX = "SEGMENT#"
+MEMBER_PREFIX = "SEG#"
+FLIP_SK = "SEGFLIP"
+CACHE_SECONDS = 60  # as the clinic settings; a build waits this long before it walks the patients
+
+_cache: dict[str, tuple[float, list[SegmentItem]]] = {}
+
+
+def forget_cache(clinic_id: str | None = None) -> None:
+    if clinic_id is None:
+        _cache.clear()
+    else:
+        _cache.pop(clinic_id, None)
+
+
+def definitions(clinic_id: str, *, fresh: bool = False) -> list[SegmentItem]:
+    """The clinic's segments, cached for a minute per container (one Query when the cache is cold)."""
+    bind()
+    hit = _cache.get(clinic_id)
+    if hit and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    items = list(SegmentItem.query(keys.clinic_pk(clinic_id), SegmentItem.sk.startswith(PREFIX)))
+    _cache[clinic_id] = (time.monotonic(), items)
+    return items
+
+
+def get(clinic_id: str, segment_id: str, *, consistent: bool = False) -> SegmentItem:
+    bind()
+    try:
+        item = SegmentItem.get(keys.clinic_pk(clinic_id), PREFIX + segment_id, consistent_read=consistent)
+    except DoesNotExist as exc:
+        raise NotFound("segment not found", code="segment_not_found") from exc
+    if item.status == "deleting":
+        raise NotFound("segment not found", code="segment_not_found")
+    return item
+
+
+def new_item(clinic_id: str, segment_id: str, **fields) -> SegmentItem:
+    return SegmentItem(keys.clinic_pk(clinic_id), PREFIX + segment_id, segment_id=segment_id, **fields)
+
+
+def build_due(item: SegmentItem, clinic_id: str, after: str) -> None:
+    """Put a segment in the build index: its build starts once `after` has passed."""
+    item.build_after = after
+    item.due_pk = keys.segment_build_pk(clinic_id)
+    item.due_sk = f"{after}#{item.segment_id}"
+
+
+def create(item: SegmentItem) -> None:
+    bind()
+    try:
+        item.save(condition=SegmentItem.sk.does_not_exist())
+    except PutError as exc:
+        raise Conflict("a segment with this id exists", code="segment_exists", field="segment_id") from exc
+    forget_cache(item.pk)
+
+
+def replace(item: SegmentItem, read_version: int) -> None:
+    """Save an edited segment, only if nobody changed it since it was read."""
+    bind()
+    try:
+        item.save(condition=(SegmentItem.version == read_version) & (SegmentItem.status != "deleting"))
+    except PutError as exc:
+        raise Conflict("the segment changed meanwhile, reload it", code="concurrent_change") from exc
+    forget_cache(item.pk)
+
+
+def mark_deleting(item: SegmentItem, after: str, at: str) -> None:
+    bind()
+    item.status = "deleting"
+    build_due(item, item.pk, after)
+    item.build_cursor = None
+    item.processed = 0
+    item.updated_at = at
+    item.save(condition=SegmentItem.sk.exists())
+    forget_cache(item.pk)
+
+
+def remove(item: SegmentItem) -> None:
+    bind()
+    item.delete()
+    forget_cache(item.pk)
+
+
+# --- membership writes ----------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """What one evaluation changes for one patient; empty when nothing does."""
+
+    joins: list[str] = field(default_factory=list)
+    leaves: list[str] = field(default_factory=list)
+    flip_at: str | None = None
+    flip_changed: bool = False
+    extra_actions: list = field(default_factory=list)  # other profile attributes set with it
+
+    @property
+    def empty(self) -> bool:
+        return not (self.joins or self.leaves or self.flip_changed or self.extra_actions)
+
+
+def profile_actions(change: Change, current: set[str]) -> list:
+    """The profile's update: joins added to and leaves taken from its `segments` set.
+
+    One update expression cannot both add to and delete from a set, so a change with both sets
+    the whole new set.
+    """
+    actions = list(change.extra_actions)
+    if change.joins and change.leaves:
+        after = (set(current) | set(change.joins)) - set(change.leaves)
+        actions.append(PatientItem.segments.set(after) if after else PatientItem.segments.remove())
+    elif change.joins:
+        actions.append(PatientItem.segments.add(set(change.joins)))
+    elif change.leaves:
+        actions.append(PatientItem.segments.delete(set(change.leaves)))
+    if change.flip_changed:
+        actions.append(PatientItem.seg_flip_at.set(change.flip_at) if change.flip_at
+                       else PatientItem.seg_flip_at.remove())
+    if actions:
+        actions.append(PatientItem.seg_version.add(1))
+    return actions
+
+
+def member_writes(patient: PatientItem, change: Change, joined_at: str, joined_on: str) -> list[db.Write]:
+    """The items besides the profile: member items joined or left, and the flip index entry."""
+    writes = []
+    for segment_id in change.joins:
+        item = SegmentMemberItem(patient.pk, MEMBER_PREFIX + segment_id,
+                                 gsi1pk=keys.segment_members_pk(patient.clinic_id, segment_id),
+                                 gsi1sk=f"{joined_at}#{patient.patient_id}", patient_id=patient.patient_id,
+                                 segment_id=segment_id, name_masked=patient.name_masked, joined_at=joined_at,
+                                 joined_on=joined_on)
+        writes.append(db.Write(item, f"seg:join:{segment_id}"))
+    for segment_id in change.leaves:
+        writes.append(Delete(SegmentMemberItem(patient.pk, MEMBER_PREFIX + segment_id), f"seg:leave:{segment_id}"))
+    if change.flip_changed:
+        if change.flip_at:
+            flip = SegmentFlipItem(patient.pk, FLIP_SK, due_pk=keys.segment_due_pk(patient.clinic_id),
+                                   due_sk=f"{change.flip_at}#{patient.patient_id}", patient_id=patient.patient_id,
+                                   flip_at=change.flip_at)
+            writes.append(db.Write(flip, "seg:flip"))
+        else:
+            writes.append(Delete(SegmentFlipItem(patient.pk, FLIP_SK), "seg:flip"))
+    return writes
+
+
+@dataclass
+class Delete:
+    """A delete for a transaction (db.Write puts or updates)."""
+
+    item: object
+    label: str
+
+
+def add_to(txn, writes) -> None:
+    for write in writes:
+        if isinstance(write, Delete):
+            txn.delete(write.item, label=write.label)
+        else:
+            txn.add(write)
+
+
+def write_change(patient: PatientItem, change: Change, joined_at: str, joined_on: str) -> bool:
+    """One transaction: the profile (guarded by the `seg_version` it was read with) and the items.
+
+    Returns False when the profile's memberships changed since it was read (evaluate it again).
+    """
+    read_version = patient.seg_version
+    guard = (PatientItem.seg_version.does_not_exist() if read_version is None
+             else PatientItem.seg_version == read_version)
+    try:
+        with db.transaction() as txn:
+            txn.update(patient, actions=profile_actions(change, set(patient.segments or ())), condition=PatientItem.pk.exists() & guard,
+                       label="profile")
+            add_to(txn, member_writes(patient, change, joined_at, joined_on))
+        return True
+    except db.Cancelled as exc:
+        if exc.conditional("profile"):
+            return False
+        raise
+
+
+# --- reads ------------------------------------------------------------------------------------------
+
+
+def patient(clinic_id: str, patient_id: str) -> PatientItem | None:
+    bind()
+    try:
+        return PatientItem.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def members_page(clinic_id: str, segment_id: str, limit: int, cursor: str | None):
+    """Members newest first, one page by a signed cursor."""
+    bind()
+    scope = f"segment:{clinic_id}:{segment_id}"
+    result = SegmentMemberItem.by_gsi1.query(keys.segment_members_pk(clinic_id, segment_id), scan_index_forward=False,
+                                             limit=limit, page_size=limit,
+                                             last_evaluated_key=db.decode_cursor(cursor, scope))
+    items = list(result)
+    return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
+
+
+def all_members(clinic_id: str, segment_id: str, page_size: int = 500):
+    bind()
+    yield from SegmentMemberItem.by_gsi1.query(keys.segment_members_pk(clinic_id, segment_id), page_size=page_size)
+
+
+def count_members(clinic_id: str, segment_id: str) -> int:
+    """Select=COUNT over the segment's index partition (pages of up to 1 MB)."""
+    params = {"IndexName": GSI1, "KeyConditionExpression": "gsi1pk = :pk", "Select": "COUNT",
+              "ExpressionAttributeValues": {":pk": {"S": keys.segment_members_pk(clinic_id, segment_id)}}}
+    total = 0
+    while True:
+        page = db.query_raw(**params)
+        total += int(page.get("Count", 0))
+        if not page.get("LastEvaluatedKey"):
+            return total
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def patients_page(clinic_id: str, start_key: dict | None, page_size: int):
+    """One page of the clinic's patient list (gsi1 projects the whole profile), oldest first."""
+    bind()
+    result = PatientItem.by_gsi1.query(keys.patients_list_pk(clinic_id), limit=page_size, page_size=page_size,
+                                       last_evaluated_key=start_key)
+    items = list(result)
+    return items, (result.last_evaluated_key if len(items) == page_size else None)
+
+
+def _due_page(due_pk: str, until: str, start_key: dict | None, page_size: int):
+    params = {"IndexName": DUE_INDEX, "KeyConditionExpression": "due_pk = :pk AND due_sk <= :now",
+              "ExpressionAttributeValues": {":pk": {"S": due_pk}, ":now": {"S": until + "~"}}, "Limit": page_size}
+    if start_key:
+        params["ExclusiveStartKey"] = start_key
+    page = db.query_raw(**params)
+    return page.get("Items", []), page.get("LastEvaluatedKey")
+
+
+def due_flips_page(clinic_id: str, now_iso: str, start_key: dict | None, page_size: int):
+    """Keys of flip entries due by now (the due index holds keys only)."""
+    return _due_page(keys.segment_due_pk(clinic_id), now_iso, start_key, page_size)
+
+
+def due_builds(clinic_id: str, now_iso: str) -> list[str]:
+    """Ids of segments whose build (or clean-up) may run now."""
+    items, start = _due_page(keys.segment_build_pk(clinic_id), now_iso, None, 100)
+    ids = [raw["sk"]["S"][len(PREFIX):] for raw in items]
+    while start:
+        more, start = _due_page(keys.segment_build_pk(clinic_id), now_iso, start, 100)
+        ids += [raw["sk"]["S"][len(PREFIX):] for raw in more]
+    return ids
+
+
+def save_progress(item: SegmentItem, *, cursor: dict | None, processed: int, members: int, done: bool,
+                  at: str) -> bool:
+    """Record a finished page of a build, only if the segment is still at the version being built."""
+    actions = [SegmentItem.build_cursor.set(cursor) if cursor else SegmentItem.build_cursor.remove(),
+               SegmentItem.processed.set(processed), SegmentItem.build_members.set(members),
+               SegmentItem.updated_at.set(at)]
+    if done:
+        actions += [SegmentItem.status.set("ready"), SegmentItem.built_at.set(at), SegmentItem.due_pk.remove(),
+                    SegmentItem.due_sk.remove()]
+        if item.total_estimate is None or int(item.total_estimate) < processed:
+            actions.append(SegmentItem.total_estimate.set(processed))
+    try:
+        item.update(actions=actions, condition=(SegmentItem.version == int(item.version))
+                    & (SegmentItem.status == item.status))
+    except UpdateError:
+        return False
+    if done:
+        forget_cache(item.pk)
+    return True
+
+
+def start_build(item: SegmentItem, at: str, estimate: int | None) -> bool:
+    try:
+        item.update(actions=[SegmentItem.build_started_at.set(at), SegmentItem.total_estimate.set(estimate)
+                             if estimate is not None else SegmentItem.total_estimate.remove()],
+                    condition=SegmentItem.version == int(item.version))
+        return True
+    except UpdateError:
+        return False
+
+
+def remove_member(clinic_id: str, patient_id: str, segment_id: str) -> None:
+    """Take one membership away (the clean-up of a deleted segment)."""
+    pk = keys.patient_pk(clinic_id, patient_id)
+    try:
+        with db.transaction() as txn:
+            txn.update(PatientItem(pk, "PROFILE"), actions=[PatientItem.segments.delete({segment_id}),
+                                                            PatientItem.seg_version.add(1)],
+                       condition=PatientItem.pk.exists(), label="profile")
+            txn.delete(SegmentMemberItem(pk, MEMBER_PREFIX + segment_id), label="member")
+    except db.Cancelled as exc:
+        if not exc.conditional("profile"):
+            raise
+        SegmentMemberItem(pk, MEMBER_PREFIX + segment_id).delete()  # the profile is gone (erased)
