@@ -184,6 +184,7 @@ function Dashboard() {
     ["kpi-silent-share", "kpiSilentShare", fmtPercent(kpis.silent_share)],
     ["kpi-reminder-conversion", "kpiReminderConversion", fmtPercent(kpis.reminder_conversion_90)],
     ["kpi-postpartum-checkup", "kpiPostpartum", fmtPercent(kpis.postpartum_checkup_rate)],
+    ["kpi-silent-reactivation", "kpiReactivation", fmtPercent(kpis.silent_reactivation_rate_90)],
     ["kpi-package-renewal", "kpiRenewal", fmtPercent(kpis.package_renewal_rate_12m)],
     ["kpi-followup-calls", "kpiCalls", fmtNumber(kpis.followup_calls_30)],
     ["kpi-followup-reach", "kpiReach", fmtPercent(kpis.followup_reach_rate_30)],
@@ -195,6 +196,7 @@ function Dashboard() {
   const departments = charts.revisit_by_department || [];
   const daily = charts.daily || [];
   const challengeRows = (charts.challenge_revisit_180 || []).filter((r) => r.joined.due + r.not_joined.due > 0);
+  const sources = charts.conversion_by_source || [];
   const ages = (charts.last_visit_age || []).map((row) => ({ ...row, label: row.bucket === "never" ? t("never") : row.bucket }));
   const conditions = charts.conditions || [];
   const palette = ["#0f766e", "#2563eb", "#d97706", "#db2777", "#7c3aed", "#65a30d", "#64748b"];
@@ -264,6 +266,12 @@ function Dashboard() {
           <td>${fmtPercent(r.joined.rate)} <span class="muted">(${fmtNumber(r.joined.patients)})</span></td>
           <td>${fmtPercent(r.not_joined.rate)} <span class="muted">(${fmtNumber(r.not_joined.patients)})</span></td>
         </tr>`)}</tbody></table></div>`}
+    ${sources.length > 0 && html`<div class="panel"><h2>${t("conversionBySource")}</h2>
+      <table data-testid="conversion-by-source"><thead><tr><th>${t("messageSource")}</th><th>${t("remindersSent")}</th>
+        <th>${t("remindersConverted")}</th><th>${t("kpiReminderConversion")}</th></tr></thead>
+        <tbody>${sources.map((r) => html`<tr data-testid="conversion-row"><td class="mono">${r.source}</td>
+          <td>${fmtNumber(r.sent)}</td><td>${fmtNumber(r.converted)}</td><td>${fmtPercent(r.rate)}</td></tr>`)}</tbody>
+      </table></div>`}
   </div>`;
 }
 

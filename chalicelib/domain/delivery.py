@@ -151,13 +151,19 @@ class Message:
     template_id: str | None = None
     link: str = "pages/inbox/index"
     data: dict = field(default_factory=dict)  # extra WeChat template fields, e.g. {"time3": "11月23日 09:00"}
+    experiment: tuple[str, str] | None = None  # (experiment, arm) the message belongs to, for its exposure
 
 
 @dataclass(frozen=True)
 class Stop:
-    """A composer's answer when the job should not be sent at all (rule gone, patient visited ...)."""
+    """A composer's answer when the job should not be sent at all (rule gone, patient visited ...).
+
+    `holdout` is the one stop that still counts: an experiment's holdout patient, recorded as
+    exposed at the moment the message would have gone.
+    """
 
     reason: str
+    experiment: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

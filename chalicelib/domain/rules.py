@@ -58,8 +58,12 @@ def points_for(rules: dict[str, int], event: str) -> int:
 ANCHORS = ("remission", "visit", "surgery", "delivery", "package_end")
 STOP_EVENTS = ("booked", "visited")
 MESSAGE_PURPOSES = ("service", "marketing")
-TEMPLATE_VARIABLES = ("nickname", "clinic", "doctor", "slot")
+TEMPLATE_VARIABLES = ("nickname", "clinic", "doctor", "slot", "package")
 MAX_OFFSET_DAYS = 730
+# Anchors whose day is known ahead (a package's end, an expected delivery date) may also fire
+# before it: offsets from -MAX_LEAD_DAYS to -1 (and the day itself).
+LEAD_ANCHORS = ("package_end", "delivery")
+MAX_LEAD_DAYS = 365
 MAX_OFFSETS = 6
 
 
@@ -105,6 +109,21 @@ DEFAULT_RECALL_RULES = (
             "建议您本周回{clinic}复查，我们为您开通了绿色通道。"
         ),
         offsets=(30,),
+    ),
+    # S8: a member package's renewal, 30 and 7 days before it ends; a renewal recorded meanwhile
+    # stops the rest (the recall composer checks the package).
+    RecallRule(
+        rule_id="package-renewal",
+        condition="postpartum",
+        anchor="package_end",
+        offset_days=-30,
+        send_at=time(10, 0),
+        template=(
+            "{nickname}您好：您在{clinic}的{package}即将到期。续约后产后随访、母婴课程和优先预约不中断，"
+            "到前台或回复本消息即可办理。"
+        ),
+        offsets=(-30, -7),
+        stop_on=(),
     ),
 )
 
@@ -163,8 +182,10 @@ def validate_rule(rule: RecallRule, conditions, departments=DEPARTMENTS) -> Reca
         raise RuleError("give at least one offset in days", "empty_offsets", "offsets")
     if len(offsets) > MAX_OFFSETS:
         raise RuleError(f"at most {MAX_OFFSETS} offsets", "too_many_offsets", "offsets")
-    if any(not isinstance(o, int) or o < 1 or o > MAX_OFFSET_DAYS for o in offsets):
-        raise RuleError(f"offsets are whole days from 1 to {MAX_OFFSET_DAYS}", "offset_out_of_range", "offsets")
+    lowest = -MAX_LEAD_DAYS if rule.anchor in LEAD_ANCHORS else 1
+    if any(not isinstance(o, int) or o < lowest or o > MAX_OFFSET_DAYS for o in offsets):
+        raise RuleError(f"offsets are whole days from {lowest} to {MAX_OFFSET_DAYS} for this anchor",
+                        "offset_out_of_range", "offsets")
     if len(set(offsets)) != len(offsets):
         raise RuleError("an offset appears twice", "duplicate_offset", "offsets")
     if rule.purpose not in MESSAGE_PURPOSES:

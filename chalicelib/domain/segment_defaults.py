@@ -17,6 +17,16 @@ DEFAULT_SEGMENTS: list[dict] = [
         "name_en": "Silent for over 180 days",
         "description": "半年以上没有任何互动（打卡、分享、兑换、阅读消息、就诊）的患者，用于唤醒活动",
         "rule": {"field": "silent_days", "gt": 180},
+        # S3: the reactivation campaign, a marketing message on joining and a reminder two weeks later
+        "content_path": {
+            "cadence_days": 14, "purpose": "marketing", "send_at": "10:00",
+            "steps": [
+                {"kind": "text", "title": "{nickname}，好久不见", "health": False,
+                 "body": "{clinic}想念您了：本月回来做一次口腔检查，积分翻倍，还可预约您熟悉的医生。"},
+                {"kind": "link", "title": "您的检查名额还为您保留", "health": False,
+                 "body": "在小程序里选一个方便的时间，到诊即送积分。", "url": "pages/booking/index"},
+            ],
+        },
     },
     {
         "segment_id": "postpartum-anxious",

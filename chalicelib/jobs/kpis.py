@@ -85,7 +85,7 @@ def _reminder_outcomes(clinic_id: str, tz: str, today: date, last_visits: dict[s
             hit = True
         else:
             hit = figures_of.converted(sent_day, reports.visit_days_since(clinic_id, entry["patient_id"], sent_day))
-        outcomes.append({"day": sent_day, "converted": hit, "rule_id": entry["rule_id"]})
+        outcomes.append({"day": sent_day, "converted": hit, "rule_id": entry["rule_id"], "kind": entry["kind"]})
     return outcomes
 
 
@@ -168,6 +168,12 @@ def compute(clinic_id: str) -> dict:
             "reminders_sent_90": len(recent),
             "reminder_conversion_90": figures_of.share(sum(r["converted"] for r in recent), len(recent))}
     kpis.update(_package_and_call_figures(clinic_id, today))
+    by_source = figures_of.revisit_rate_by(
+        ({"status": "on_time" if r["converted"] else "pending", "source": f"{r['kind']}:{r['rule_id']}"} for r in recent),
+        lambda r: [r["source"]])
+    # S3: of the silent patients the reactivation campaign reached, the share who came back
+    reactivation = next((row for row in by_source if row["group"] == "content:silent-180"), None)
+    kpis["silent_reactivation_rate_90"] = reactivation["rate"] if reactivation else None
     known = lambda due: by_patient.get(due["patient_id"], {})  # noqa: E731
     postpartum = [d for d in dues if "postpartum" in (known(d).get("conditions") or [])]
     kpis["postpartum_checkup_rate"] = revisit_rate(postpartum, today, 90)
@@ -182,6 +188,8 @@ def compute(clinic_id: str) -> dict:
         "weekly_reminders": figures_of.weekly(((r["day"], r["converted"]) for r in reminders), today),
         "weekly_new_patients": figures_of.weekly(joined, today),
         "challenge_revisit_180": _challenge_figures(clinic_id, all_dues, by_patient, today),
+        "conversion_by_source": [{"source": row["group"], "sent": row["due"], "converted": row["met"],
+                                  "rate": row["rate"]} for row in by_source],
     }
     return {"kpis": kpis, "charts": charts}
 

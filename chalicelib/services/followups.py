@@ -134,6 +134,10 @@ def record(principal, patient_id: str, outcome: str, note: str | None, booking_d
                                             flag_patient=paused), principal=principal, idem=idem, reply=reply)
     count("FollowUpOutcomes", outcome=outcome)
     logger.info("follow-up outcome", extra={"patient_id": patient_id, "outcome": outcome})
+    if outcome in ("reached", "booked"):  # a call that reached the patient is an interaction (silence ends)
+        from chalicelib.services import segments
+
+        segments.record_event(clinic_id, patient_id, clock.now())
     return reply
 
 

@@ -22,6 +22,7 @@ from chalicelib.store.models import ClinicItem, PatientItem, RecallJobItem
 
 COMPOSERS: dict[str, str] = {
     "recall": "chalicelib.services.recall:compose",
+    "content": "chalicelib.services.segments:compose_content",
 }
 
 
@@ -118,7 +119,8 @@ def deliver(clinic_id: str, pk: str, sk: str) -> str:
     settings = settings_of(clinic_id)
     ctx = ComposeContext(clinic_id, clinic, patient, job, settings, now_moment)
     composed = composer(job.kind or "recall")(ctx)
-    if isinstance(composed, Stop):
+    held_out = isinstance(composed, Stop) and composed.reason == HOLDOUT
+    if isinstance(composed, Stop) and not held_out:
         recall.close_job(job, "stopped", now, clinic_id, stop_reason=composed.reason)
         return "stopped"
     if not has_consent(patient, job.purpose or "service"):
@@ -128,7 +130,35 @@ def deliver(clinic_id: str, pk: str, sk: str) -> str:
         until = rules.next_allowed(now_moment, clinic.tz, settings.quiet_start, settings.quiet_end)
         recall.defer(job, iso(until), now, "quiet_hours")
         return "deferred"
-    return _send(ctx, composed, deliveries, now)
+    if held_out:
+        # measured like the arms: only a patient the message would have reached, at that moment
+        _expose(clinic_id, composed.experiment, patient.patient_id, now, job.sk)
+        recall.close_job(job, "held_out", now, clinic_id, stop_reason=HOLDOUT)
+        return "held_out"
+    outcome = _send(ctx, composed, deliveries, now)
+    if outcome == "sent" and composed.experiment:
+        _expose(clinic_id, composed.experiment, patient.patient_id, now, job.sk)
+    return outcome
+
+
+HOLDOUT = "holdout"
+
+
+def _expose(clinic_id: str, experiment: tuple[str, str] | None, patient_id: str, at: str, ref: str) -> None:
+    """Record the experiment exposure of a sent (or held-out) message; once per experiment and patient.
+
+    It follows the send, so a sender that dies in between loses this one exposure (logged), never
+    the message; the job is closed either way, so it is never sent twice for it.
+    """
+    if not experiment:
+        return
+    from chalicelib.errors import AppError
+    from chalicelib.services import experiments
+
+    try:
+        experiments.record_exposure(clinic_id, experiment[0], experiment[1], patient_id, at, message_ref=ref)
+    except AppError as err:
+        logger.warning("exposure not recorded", extra={"clinic_id": clinic_id, "code": err.code})
 
 
 def _cap(ctx: ComposeContext) -> recall.Cap | None:

@@ -102,16 +102,16 @@ def record_sale(principal, patient_id: str, body, idem=None) -> dict:
 
 
 def plan_renewal_reminders(clinic_id: str, patient_id: str, package) -> list:
-    """Where a recorded package plans its renewal reminders, anchored on its end day.
+    """A recorded package plans its renewal reminders: the recall rules anchored on `package_end`
+    (the default fires 30 and 7 days before the end). A renewal recorded later marks this package
+    `renewed_by`, and the recall composer then stops its remaining reminders."""
+    from datetime import date
 
-    The recall planner that understands the `package_end` anchor is built separately; once it
-    exists, this calls
-    `plan_for_anchor(clinic_id, patient_id, "package_end", date.fromisoformat(package.end_date),
-    context={"package": package.name, "package_id": package.package_id, "sale_id": package.sale_id})`
-    and returns what it planned. A renewal recorded later is a new package with its own end, and
-    the old package's `renewed_by` tells the planner its reminders are no longer wanted.
-    """
-    return []
+    from chalicelib.services.recall import plan_for_anchor
+
+    return plan_for_anchor(clinic_id, patient_id, "package_end", date.fromisoformat(package.end_date),
+                           context={"package": package.name, "package_id": package.package_id,
+                                    "sale_id": package.sale_id})
 
 
 def patient_packages(clinic_id: str, patient_id: str) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from chalicelib.domain import delivery
-from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.domain.clock import clock, iso, local_date, local_moment
 from chalicelib.domain.delivery import Message, Stop
 from chalicelib.domain.rules import (
     ANCHORS,
@@ -89,6 +89,14 @@ def _rule_item(clinic_id: str, rule_id: str):
         return None
 
 
+def _send_time_for(clinic_id: str, rule: RecallRule, patient_id: str):
+    """The rule's send time, or the send time of the patient's arm when an experiment varies it."""
+    from chalicelib.services import experiments
+
+    arm = experiments.arm_for(clinic_id, "recall_rule", rule.rule_id, patient_id)
+    return parse_wall_time(arm.send_at) if arm and arm.send_at else rule.send_at
+
+
 def plan_for_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, condition: str | None = None,
                     department: str | None = None, context: dict | None = None, patient=None) -> list[dict]:
     """Plan one job per matching active rule and offset of this anchor event, once each.
@@ -110,8 +118,9 @@ def plan_for_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, 
         if not rule_matches(rule, anchor, condition=condition, department=department,
                             patient_conditions=patient.conditions, patient_department=patient.department):
             continue
+        send_at = _send_time_for(clinic_id, rule, patient_id)
         for offset in rule.all_offsets():
-            due = rule.due_at(day, clinic.tz, offset)
+            due = local_moment(day + timedelta(days=offset), send_at, clinic.tz)
             row = {"rule_id": rule.rule_id, "offset_days": offset, "due_at": iso(due)}
             if due < stale_before:
                 planned.append({**row, "created": False, "skipped": "past"})
@@ -161,8 +170,23 @@ def jobs_to_stop(clinic_id: str, patient_id: str, day: str, event: str) -> list:
     return stopping
 
 
+def _renewed(clinic_id: str, patient_id: str, context: dict) -> bool:
+    """A package-end reminder's package was renewed meanwhile (its renewal names it)."""
+    sale_id = context.get("sale_id")
+    if not sale_id:
+        return False
+    from chalicelib.store import packages
+
+    return any(p.sale_id == sale_id and p.renewed_by for p in packages.packages(clinic_id, patient_id))
+
+
 def compose(ctx) -> Message | Stop:
-    """The recall composer: the rule's template for this patient, or why not to send."""
+    """The recall composer: the rule's template for this patient, or why not to send.
+
+    A running experiment on the rule decides the patient's wording (and incentive) by their arm,
+    or holds the message back for the holdout (`Stop("holdout")` carrying the arm, which the
+    sender records as an exposure once consent and quiet hours allow the send).
+    """
     job, patient = ctx.job, ctx.patient
     item = _rule_item(ctx.clinic_id, job.rule_id)
     if item is None or not item.active:
@@ -173,12 +197,21 @@ def compose(ctx) -> Message | Stop:
             patient.last_visit_date >= job.anchor_date
         if after:
             return Stop("visited")
+    context = dict(job.context or {})
+    if job.anchor == "package_end" and _renewed(ctx.clinic_id, patient.patient_id, context):
+        return Stop("renewed")
+    from chalicelib.services import experiments
     from chalicelib.services.patients import decrypted
 
-    context = dict(job.context or {})
+    arm = experiments.arm_for(ctx.clinic_id, "recall_rule", rule.rule_id, patient.patient_id)
+    experiment = (arm.experiment_id, arm.arm_id) if arm else None
+    if arm and arm.holdout:
+        return Stop("holdout", experiment=experiment)
     slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
     slot_text = delivery.slot_text(slot, ctx.clinic.tz)
-    text = render_template(rule.template, nickname=nickname(decrypted(patient)["name"], patient.sex),
-                           clinic=ctx.clinic.name, doctor=context.get("doctor") or DEFAULT_DOCTOR, slot=slot_text)
+    template = arm.template if arm and arm.template else rule.template
+    text = render_template(template, nickname=nickname(decrypted(patient)["name"], patient.sex),
+                           clinic=ctx.clinic.name, doctor=context.get("doctor") or DEFAULT_DOCTOR, slot=slot_text,
+                           package=context.get("package") or "", incentive=(arm.incentive_text or "") if arm else "")
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
-                   link="pages/inbox/index", data={"time3": slot_text})
+                   link="pages/inbox/index", data={"time3": slot_text}, experiment=experiment)

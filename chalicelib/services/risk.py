@@ -52,12 +52,11 @@ def history_of(row: dict, items: list[dict], tz: str) -> rules.History:
 
 
 def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | None, new_score: float) -> None:
-    """Called after a patient's new score is written.
+    """Called after a patient's new score is written: segments with a rule on the risk score
+    re-evaluate the patient at once (one read, and one write only when a membership changes)."""
+    from chalicelib.services import segments
 
-    Segment membership re-evaluation belongs here: the segments module's function that
-    re-evaluates one patient (rules on `risk_score`) is called with (clinic_id, patient_id).
-    """
-    return None
+    segments.reevaluate(clinic_id, patient_id)
 
 
 def _counts(result: rules.Training) -> dict:

@@ -196,24 +196,56 @@ def joined(clinic_id: str, patient_id: str, segment_ids: list[str], joined_on) -
 
 
 def plan_first_step(clinic_id: str, segment: SegmentItem, patient_id: str, joined_on) -> dict:
-    """The hook where joining a segment plans the first step of its content path.
+    """Joining a segment with a content path plans its first step as an outbound job.
 
-    The generic delivery (sweep -> SQS -> sender, with caps, quiet hours and channels) owns the
-    sending. Once its planner is merged, this calls
-    `outbound.plan(clinic_id, patient_id, kind="content", source_id=segment.segment_id,
-    anchor_date=joined_on, offset_days=<step 0 offset>, due_at=<that day at the path's send time>,
-    purpose=<the path's purpose>, context={"segment_id": ..., "step": 0})`, and the sender turns a
-    due step into a message with `compose_step(clinic, segment, step_index, patient)`, then plans
-    the step after it (see `next_step_after`). Until then it returns what it would plan.
+    The job is (patient, "content", segment, join day, step offset), so a repeated join event
+    plans nothing twice; the sweep, consent, quiet hours, caps and channels are the common ones
+    of chalicelib.services.outbound, and `compose_content` turns the due step into the message.
     """
     path = segment.content_path or {}
     schedule = rules.step_schedule(joined_on, int(path.get("cadence_days", 7)), path.get("steps", []))
     index, day = schedule[0]
+    return _plan_step(clinic_id, segment, patient_id, joined_on, index, day)
+
+
+def _plan_step(clinic_id: str, segment: SegmentItem, patient_id: str, joined_on, index: int, day) -> dict:
+    from chalicelib.services import outbound
+
+    path = segment.content_path or {}
     tz = clinics.get(clinic_id).tz
-    return {"clinic_id": clinic_id, "patient_id": patient_id, "kind": "content", "source_id": segment.segment_id,
-            "anchor_date": joined_on.isoformat(), "offset_days": (day - joined_on).days,
-            "due_at": iso(local_moment(day, _send_time(path), tz)), "purpose": path.get("purpose", "service"),
-            "context": {"segment_id": segment.segment_id, "step": index}}
+    plan = {"kind": CONTENT_KIND, "source_id": segment.segment_id, "anchor_date": joined_on.isoformat(),
+            "offset_days": (day - joined_on).days, "due_at": iso(local_moment(day, _send_time(path), tz)),
+            "purpose": path.get("purpose", "service"), "context": {"segment_id": segment.segment_id, "step": index}}
+    created = outbound.plan(clinic_id, patient_id, anchor="segment_join", stop_on=(), **plan)
+    return {"clinic_id": clinic_id, "patient_id": patient_id, **plan, "created": created}
+
+
+CONTENT_KIND = "content"
+
+
+def compose_content(ctx):
+    """The outbound composer of a content-path step: the step's message for this patient, or a
+    stop when the patient left the segment or the segment or its step is gone. Composing a step
+    also plans the next one (planning is idempotent, so a retried step plans nothing twice)."""
+    from datetime import date
+
+    from chalicelib.domain.delivery import Message, Stop
+
+    job, patient = ctx.job, ctx.patient
+    segment = next((s for s in store.definitions(ctx.clinic_id) if s.segment_id == job.rule_id), None)
+    steps = ((segment.content_path or {}).get("steps") or []) if segment is not None else []
+    index = int((job.context or {}).get("step", 0))
+    if segment is None or segment.status == "deleting" or index >= len(steps):
+        return Stop("content_gone")
+    if segment.segment_id not in set(patient.segments or ()):
+        return Stop("left_segment")
+    joined_on = date.fromisoformat(job.anchor_date)
+    following = next_step_after(segment, index, joined_on)
+    if following is not None:
+        _plan_step(ctx.clinic_id, segment, patient.patient_id, joined_on, *following)
+    message = compose_step(ctx.clinic, segment, index, patient)
+    return Message(title=message["title"], body=message["body"], template_id=ctx.template_id(CONTENT_KIND),
+                   link=message["link"] or "pages/inbox/index")
 
 
 def next_step_after(segment: SegmentItem, step_index: int, joined_on) -> tuple[int, object] | None:

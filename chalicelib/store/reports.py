@@ -60,8 +60,8 @@ def reminders_between(clinic_id: str, first_iso: str, last_iso: str) -> list[dic
     """Entries of the reminder log processed between two UTC times (sent, stopped or skipped)."""
     bind()
     return [
-        {"patient_id": item.patient_id, "rule_id": item.rule_id, "status": item.status,
-         "processed_at": item.processed_at}
+        {"patient_id": item.patient_id, "rule_id": item.rule_id, "kind": item.kind or "recall",
+         "status": item.status, "processed_at": item.processed_at}
         for item in RecallJobItem.by_gsi1.query(
             keys.reminder_log_pk(clinic_id), RecallJobItem.gsi1sk.between(first_iso, last_iso + "~"), page_size=500)
     ]

@@ -48,7 +48,10 @@ def log_rows(api, staff):
 def test_rule_routes_validation_and_callers(api, staff_token, new_patient):
     admin, staff = staff_token(), staff_token(role="staff")
     status, listed = api.get("/recall-rules", token=staff)
-    assert status == 200 and [r["rule_id"] for r in listed["items"]] == ["eczema-remission-30"]
+    # the clinic has every condition, so both defaults: eczema (S5) and the package renewal (S8)
+    assert status == 200 and [r["rule_id"] for r in listed["items"]] == ["eczema-remission-30", "package-renewal"]
+    renewal = listed["items"][1]
+    assert (renewal["anchor"], renewal["offsets"], renewal["stop_on"]) == ("package_end", [-30, -7], [])
     default = listed["items"][0]
     assert (default["anchor"], default["offsets"], default["send_at"], default["stop_on"]) == (
         "remission", [30], "10:00", ["booked", "visited"])

@@ -7,6 +7,7 @@ from chalicelib.jobs import send_reminders
 from chalicelib.jobs.kpis import refresh_kpis
 from chalicelib.jobs.sweep import queue_url, sweep_lapses
 from chalicelib.local.sqs_pump import drain
+from tests.conftest import patient_record
 
 
 def visit(api, staff, pid, day, department="dermatology", due=None):
@@ -141,3 +142,27 @@ def test_s8_package_renewal_rate_and_follow_up_call_figures(api, new_patient, st
     assert kpis["followup_calls_30"] == 3
     assert kpis["followup_outcomes_30"] == {"reached": 1, "booked": 1, "declined": 0, "wrong_number": 1}
     assert kpis["followup_reach_rate_30"] == round(2 / 3, 4) and kpis["followup_booked_rate_30"] == round(1 / 3, 4)
+
+
+def test_s3_reactivation_of_silent_patients_and_conversion_per_message_source(api, staff_token, clock):
+    from chalicelib.jobs import segments as segment_jobs
+
+    staff = staff_token(role="staff")
+    sleepers = []
+    for n in range(2):
+        status, data = api.post("/patients", patient_record(phone=f"1360000{n:04d}", name=f"沉默{n}",
+                                                            conditions=["dental"], department="dentistry",
+                                                            persona_tags=[],
+                                                            consents={"service": True, "marketing": True}),
+                                token=staff)
+        sleepers.append(data["patient"]["patient_id"])
+    clock.advance(days=182)  # silent for over 180 days: the flip job moves them into silent-180
+    segment_jobs.refresh_segments()
+    sweep_lapses()
+    drain(queue_url(), send_reminders.handle)  # the reactivation message of the S3 campaign
+    visit(api, staff_token(), sleepers[0], (clock.now() + timedelta(hours=8)).date().isoformat(), "dentistry")
+    refresh_kpis()
+    data = api.get("/dashboard", token=staff)[1]
+    sources = {row["source"]: row for row in data["charts"]["conversion_by_source"]}
+    assert sources["content:silent-180"]["sent"] == 2 and sources["content:silent-180"]["converted"] == 1
+    assert data["kpis"]["silent_reactivation_rate_90"] == 0.5
