@@ -850,6 +850,13 @@ def app_policy() -> dict:
                 "Resource": import_value("ReminderQueueArn"),
             },
             {
+                # SMS reminders publish to a phone number, which has no ARN to name
+                "Sid": "SmsReminders",
+                "Effect": "Allow",
+                "Action": ["sns:Publish"],
+                "Resource": "*",
+            },
+            {
                 "Sid": "PatientFieldEnvelopes",
                 "Effect": "Allow",
                 "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
@@ -922,7 +929,13 @@ def chalice_config(region: str) -> dict:
         "lambda_memory_size": 512,
         "lambda_timeout": REMINDER_HANDLER_TIMEOUT_S,
         # API Gateway gives up on an integration after 29 s; the API function need not outlive it.
-        "lambda_functions": {"api_handler": {"lambda_timeout": 29}},
+        "lambda_functions": {
+            "api_handler": {"lambda_timeout": 29},
+            # the jobs that walk a clinic: a segment build stops itself after 4 minutes and resumes
+            "build_segments": {"lambda_timeout": 300},
+            "refresh_kpis": {"lambda_timeout": 300},
+            "train_risk_models": {"lambda_timeout": 900, "lambda_memory_size": 1024},
+        },
     }
     return {
         "version": "2.0",
