@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 HOLDOUT = "holdout"
 MIN_ARMS, MAX_ARMS = 2, 4
 MAX_HOLDOUT_SHARE = 0.5
-TARGET_KINDS = ("recall_rule",)  # later: "segment_path" (a segment's content path)
+TARGET_KINDS = ("recall_rule", "content_path")  # a recall rule, or a segment's content path
 TEMPLATE_FIELDS = ("nickname", "clinic", "incentive")
 STATUSES = ("draft", "running", "stopped", "promoted")
 

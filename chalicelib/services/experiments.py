@@ -171,9 +171,19 @@ def _arms_from_body(body) -> list[ab.ArmTerms]:
             for a in body.arms]
 
 
+TARGET_KINDS = ab.TARGET_KINDS
+
+
 def _check_target(clinic_id: str, target_kind: str, target_id: str):
-    if target_kind != "recall_rule":
+    if target_kind not in TARGET_KINDS:
         raise BadRequest(f"unknown target kind {target_kind!r}", code="unknown_target_kind", field="target_kind")
+    if target_kind == "content_path":
+        from chalicelib.store import segments
+
+        segment = next((s for s in segments.definitions(clinic_id, fresh=True) if s.segment_id == target_id), None)
+        if segment is None or not (segment.content_path or {}).get("steps"):
+            raise NotFound("no segment with a content path", code="content_path_not_found", field="target_id")
+        return segment
     rule = next((r for r in clinics.recall_rules(clinic_id) if r.rule_id == target_id), None)
     if rule is None:
         raise NotFound("no such recall rule", code="recall_rule_not_found", field="target_id")
@@ -259,7 +269,9 @@ def promote(principal, experiment_id: str, arm_id: str) -> dict:
     from chalicelib.store.models import RecallRuleItem
 
     changes, changed = [], {}
-    if arm.template is not None:
+    if item.target_kind == "content_path":
+        changes, changed = _path_changes(principal.clinic_id, item.target_id, arm)
+    elif arm.template is not None:
         # The rule's own messages carry no incentive slot, so the arm's text is written in.
         changed["template"] = arm.template.replace("{incentive}", arm.incentive_text or "")
         changes.append(RecallRuleItem.template.set(changed["template"]))
@@ -268,6 +280,24 @@ def promote(principal, experiment_id: str, arm_id: str) -> dict:
         changes.append(RecallRuleItem.send_at.set(arm.send_at))
     store.finish(item, "promoted", iso(clock.now()), promoted_arm=arm_id, rule_changes=changes)
     return {**view(principal.clinic_id, experiment_id), "rule_changes": changed}
+
+
+def _path_changes(clinic_id: str, segment_id: str, arm: ab.ArmTerms) -> tuple[list, dict]:
+    """A promoted arm on a content path: its template becomes the first step's text, its send
+    time the path's (the incentive, which belongs to the experiment, is written into the text)."""
+    from chalicelib.store import segments
+    from chalicelib.store.models import SegmentItem
+
+    segment = segments.get(clinic_id, segment_id, consistent=True)
+    path = dict(segment.content_path or {})
+    steps = [dict(step) for step in path.get("steps") or []]
+    changed = {}
+    if arm.template is not None and steps:
+        steps[0]["body"] = changed["first_step_body"] = arm.template.replace("{incentive}", arm.incentive_text or "")
+    if arm.send_at is not None:
+        path["send_at"] = changed["send_at"] = arm.send_at
+    path["steps"] = steps
+    return ([SegmentItem.content_path.set(path)] if changed else []), changed
 
 
 def results(clinic_id: str, experiment_id: str) -> dict:

@@ -211,10 +211,14 @@ def plan_first_step(clinic_id: str, segment: SegmentItem, patient_id: str, joine
 def _plan_step(clinic_id: str, segment: SegmentItem, patient_id: str, joined_on, index: int, day) -> dict:
     from chalicelib.services import outbound
 
+    from chalicelib.services import experiments
+
     path = segment.content_path or {}
     tz = clinics.get(clinic_id).tz
+    arm = experiments.arm_for(clinic_id, "content_path", segment.segment_id, patient_id)
+    send_at = _send_time({"send_at": arm.send_at}) if arm and arm.send_at else _send_time(path)
     plan = {"kind": CONTENT_KIND, "source_id": segment.segment_id, "anchor_date": joined_on.isoformat(),
-            "offset_days": (day - joined_on).days, "due_at": iso(local_moment(day, _send_time(path), tz)),
+            "offset_days": (day - joined_on).days, "due_at": iso(local_moment(day, send_at, tz)),
             "purpose": path.get("purpose", "service"), "context": {"segment_id": segment.segment_id, "step": index}}
     created = outbound.plan(clinic_id, patient_id, anchor="segment_join", stop_on=(), **plan)
     return {"clinic_id": clinic_id, "patient_id": patient_id, **plan, "created": created}
@@ -243,9 +247,19 @@ def compose_content(ctx):
     following = next_step_after(segment, index, joined_on)
     if following is not None:
         _plan_step(ctx.clinic_id, segment, patient.patient_id, joined_on, *following)
-    message = compose_step(ctx.clinic, segment, index, patient)
+    from chalicelib.services import experiments
+
+    # An experiment on the path: the arm's text replaces the first step's, its incentive is added
+    # to every step, and the holdout receives no step (its exposure is recorded once).
+    arm = experiments.arm_for(ctx.clinic_id, "content_path", segment.segment_id, patient.patient_id)
+    experiment = (arm.experiment_id, arm.arm_id) if arm else None
+    if arm and arm.holdout:
+        return Stop("holdout", experiment=experiment)
+    message = compose_step(ctx.clinic, segment, index, patient,
+                           first_body=arm.template if arm and arm.template and index == 0 else None,
+                           incentive=arm.incentive_text if arm else None)
     return Message(title=message["title"], body=message["body"], template_id=ctx.template_id(CONTENT_KIND),
-                   link=message["link"] or "pages/inbox/index")
+                   link=message["link"] or "pages/inbox/index", experiment=experiment)
 
 
 def next_step_after(segment: SegmentItem, step_index: int, joined_on) -> tuple[int, object] | None:
@@ -260,7 +274,8 @@ def _send_time(path: dict) -> time:
     return time(hour, minute)
 
 
-def compose_step(clinic, segment: SegmentItem, step_index: int, patient: PatientItem) -> dict:
+def compose_step(clinic, segment: SegmentItem, step_index: int, patient: PatientItem, *,
+                 first_body: str | None = None, incentive: str | None = None) -> dict:
     """The message of one step for one patient: {title, body, link, purpose}.
 
     Health items always carry the notice "仅供参考，不构成医疗诊断", whatever the author wrote.
@@ -274,8 +289,12 @@ def compose_step(clinic, segment: SegmentItem, step_index: int, patient: Patient
     if not 0 <= step_index < len(steps):
         raise BadRequest("no such step", code="unknown_step", field="step_index")
     step = steps[step_index]
-    values = {"nickname": nickname(decrypted(patient)["name"], patient.sex), "clinic": clinic.name}
-    body = rules.with_notice(render_template(step.get("body") or "", **values), bool(step.get("health")))
+    values = {"nickname": nickname(decrypted(patient)["name"], patient.sex), "clinic": clinic.name,
+              "incentive": incentive or ""}
+    text = render_template(first_body if first_body is not None else (step.get("body") or ""), **values)
+    if incentive and "{incentive}" not in (first_body or ""):
+        text = f"{text}{incentive}。" if text else incentive
+    body = rules.with_notice(text, bool(step.get("health")))
     return {"title": render_template(step["title"], **values), "body": body, "link": step.get("url"),
             "kind": step["kind"], "purpose": path.get("purpose", "service")}
 

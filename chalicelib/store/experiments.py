@@ -96,7 +96,8 @@ def start(item: ExperimentItem, at: str) -> None:
 def finish(item: ExperimentItem, status: str, at: str, promoted_arm: str | None = None,
            rule_changes: list | None = None) -> None:
     """Stop or promote: the experiment changes status, its target is released (if it still holds
-    it) and, on promotion, the target rule takes the arm's terms, all in one transaction."""
+    it) and, on promotion, the target (a recall rule or a segment's content path) takes the arm's
+    terms, all in one transaction."""
     actions = [ExperimentItem.status.set(status), ExperimentItem.stopped_at.set(item.stopped_at or at)]
     if promoted_arm:
         actions.append(ExperimentItem.promoted_arm.set(promoted_arm))
@@ -110,14 +111,19 @@ def finish(item: ExperimentItem, status: str, at: str, promoted_arm: str | None 
                                             ExperimentRunItem.holdout_share.remove(),
                                             ExperimentRunItem.window_days.remove()],
                            condition=ExperimentRunItem.experiment_id == item.experiment_id, label="target")
-            if rule_changes:
+            if rule_changes and item.target_kind == "content_path":
+                from chalicelib.store.models import SegmentItem
+
+                segment = SegmentItem(item.pk, f"SEGMENT#{item.target_id}")
+                txn.update(segment, actions=rule_changes, condition=SegmentItem.sk.exists(), label="rule")
+            elif rule_changes:
                 rule = RecallRuleItem(item.pk, f"RECALLRULE#{item.target_id}")
                 txn.update(rule, actions=rule_changes, condition=RecallRuleItem.sk.exists(), label="rule")
     except db.Cancelled as exc:
         if exc.conditional("experiment") or exc.conditional("target"):
             raise Conflict("the experiment's state changed meanwhile", code="invalid_state") from exc
         if exc.conditional("rule"):
-            raise NotFound("the target recall rule is gone", code="recall_rule_not_found") from exc
+            raise NotFound("the experiment's target is gone", code="target_not_found") from exc
         raise
 
 

@@ -144,3 +144,44 @@ def test_offsets_before_the_anchor_only_for_anchors_known_ahead(api, staff_token
     assert status == 400 and err["code"] == "offset_out_of_range" and err["field"] == "offsets"
     status, err = api.put("/recall-rules/pack-14", {**body, "offsets": [-400]}, token=admin)
     assert status == 400 and err["code"] == "offset_out_of_range"
+
+
+def test_an_experiment_on_a_content_path_varies_its_first_step_and_is_promoted_onto_the_path(
+        api, staff_token, clock):
+    admin, staff = staff_token(), staff_token(role="staff")
+    path = "postpartum-knowledge"
+    body = {"name": "求知型课程开场", "target_kind": "content_path", "target_id": path, "holdout_share": 0.0,
+            "window_days": 14, "sample_size_per_arm": 50,
+            "arms": [{"arm_id": "short", "template": "{nickname}，本周课程已上线，{incentive}",
+                      "incentive_text": "看完到诊送10积分"}, {"arm_id": "plain"}]}
+    assert api.post("/experiments", {**body, "target_id": "no-such"}, token=admin)[1]["code"] == \
+        "content_path_not_found"
+    exp = api.post("/experiments", body, token=admin)[1]["experiment"]["experiment_id"]
+    assert api.post(f"/experiments/{exp}/start", token=admin)[0] == 200
+    mothers = {}
+    for n in range(8):
+        status, data = api.post("/patients", patient_record(phone=f"1350000{n:04d}", name=f"求知{n}",
+                                                            conditions=["postpartum"], department="obstetrics",
+                                                            persona_tags=["knowledge_seeking"],
+                                                            consents={"service": True}), token=staff)
+        mothers[data["patient"]["patient_id"]] = ab.assign(exp, data["patient"]["patient_id"],
+                                                           [ab.ArmTerms("short", 1.0), ab.ArmTerms("plain", 1.0)],
+                                                           0.0)
+    assert set(mothers.values()) == {"short", "plain"}
+    run_schedule()
+    from chalicelib.store import recall
+
+    for pid, arm in mothers.items():
+        first = recall.inbox("demo-dental", pid)[0].body
+        if arm == "short":
+            assert "，本周课程已上线，看完到诊送10积分" in first and "哺乳姿势" not in first
+        else:
+            assert "图文讲解四种常用哺乳姿势" in first
+        assert first.endswith(NOTICE)
+    results = api.get(f"/experiments/{exp}/results", token=staff)[1]
+    assert sum(g["exposures"] + g.get("pending", 0) for g in results["groups"]) == len(mothers)
+    status, promoted = api.post(f"/experiments/{exp}/promote", {"arm_id": "short"}, token=admin)
+    assert status == 200 and promoted["rule_changes"]["first_step_body"] == "{nickname}，本周课程已上线，看完到诊送10积分"
+    segment = api.get(f"/segments/{path}", token=staff)[1]
+    steps = (segment.get("segment") or segment)["content_path"]["steps"]
+    assert steps[0]["body"] == "{nickname}，本周课程已上线，看完到诊送10积分"
