@@ -112,7 +112,7 @@ function ExperimentForm({ rules, onSaved }) {
     <h3>${L("arms")}</h3>
     <p class="muted">${L("templateHint")}</p>
     ${f.arms.map((a, i) => html`<div class="form-row" data-testid="experiment-arm">
-      <label>${L("arm")}<input value=${a.arm_id} onInput=${setArm(i, "arm_id")} required pattern="[A-Za-z0-9_-]+" /></label>
+      <label>${L("arm")}<input value=${a.arm_id} onInput=${setArm(i, "arm_id")} required pattern="[A-Za-z0-9_\\-]+" /></label>
       <label>${L("weight")}<input type="number" step="0.1" min="0.1" value=${a.weight} onInput=${setArm(i, "weight")} /></label>
       <label>${L("template")}<input value=${a.template} onInput=${setArm(i, "template")} maxlength="500" /></label>
       <label>${L("sendAt")}<input type="time" value=${a.send_at} onInput=${setArm(i, "send_at")} /></label>

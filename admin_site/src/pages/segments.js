@@ -178,7 +178,7 @@ function SegmentForm({ initial, onSaved, onCancel }) {
   return html`<form class="panel" onSubmit=${submit} data-testid="seg-form">
     <h2>${editing ? L("edit") : L("create")}</h2>
     <div class="form-row">
-      <label>${L("id")}<input value=${f.segment_id} disabled=${editing} pattern="[a-z0-9][a-z0-9-]+" placeholder=${L("idHint")}
+      <label>${L("id")}<input value=${f.segment_id} disabled=${editing} pattern="[a-z0-9][a-z0-9\\-]+" placeholder=${L("idHint")}
         onInput=${(e) => setF({ ...f, segment_id: e.target.value })} data-testid="seg-id" /></label>
       <label>${L("name")}<input value=${f.name} required maxlength="40"
         onInput=${(e) => setF({ ...f, name: e.target.value })} data-testid="seg-name" /></label>
