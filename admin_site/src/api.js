@@ -98,4 +98,5 @@ async function write(method, path, body, headers) {
 
 export const post = (path, body, headers) => write("POST", path, body, headers);
 export const put = (path, body, headers) => write("PUT", path, body, headers);
+export const del = (path, headers) => write("DELETE", path, null, headers);
 export const postCsv = (path, text) => write("POST", path, String(text));

@@ -35,6 +35,11 @@ const TEXT = {
     dermatology: "皮肤科", endocrinology: "内分泌科", obstetrics: "产科", dentistry: "口腔科", general: "全科",
     inbox: "站内信", wechat: "微信订阅消息", sms: "短信",
     daysAxis: "天", patient: "患者", inviteCode: "邀请码", referredBy: "推荐人", referredCount: "成功推荐",
+    kind: "类型", kind_recall: "召回提醒", kind_content_path: "内容推送", offsetN: "第 {n} 天",
+    deferred: "已顺延", capped: "超出每周上限", failed: "发送失败", refused: "用户未订阅",
+    reason_quiet_hours: "免打扰时段", reason_frequency_cap: "每周上限", reason_consent_withdrawn: "已撤回授权",
+    reason_visited: "已就诊", reason_booked: "已预约", reason_rule_inactive: "规则已停用",
+    code_no_channel: "没有可用渠道", code_unconfirmed: "发送结果未确认", code_43101: "用户拒收或无订阅次数",
   },
   en: {
     appName: "Revisit", signIn: "Sign in", username: "Username", password: "Password", signOut: "Sign out",
@@ -73,6 +78,11 @@ const TEXT = {
     dermatology: "Dermatology", endocrinology: "Endocrinology", obstetrics: "Obstetrics", dentistry: "Dentistry", general: "General practice",
     inbox: "In-app inbox", wechat: "WeChat message", sms: "SMS",
     daysAxis: "days", patient: "Patient", inviteCode: "Invite code", referredBy: "Referred by", referredCount: "Friends referred",
+    kind: "Kind", kind_recall: "Recall", kind_content_path: "Content", offsetN: "day {n}",
+    deferred: "Deferred", capped: "Over the weekly cap", failed: "Failed", refused: "Not subscribed",
+    reason_quiet_hours: "quiet hours", reason_frequency_cap: "weekly cap", reason_consent_withdrawn: "consent withdrawn",
+    reason_visited: "visited", reason_booked: "booked", reason_rule_inactive: "rule inactive",
+    code_no_channel: "no channel left", code_unconfirmed: "result unconfirmed", code_43101: "refused or no quota",
   },
 };
 

@@ -408,6 +408,12 @@ function SegmentResult({ query, pager }) {
   </div>`;
 }
 
+// A code's label under `prefix` ("reason_" + "quiet_hours"); an unknown code is shown as it is.
+function coded(prefix, code) {
+  const text = t(prefix + code);
+  return text === prefix + code ? code : text;
+}
+
 function Reminders() {
   const pager = usePager("reminders");
   const state = useApi(`/reminders?${qs({ limit: 50, cursor: pager.cursor })}`);
@@ -415,13 +421,19 @@ function Reminders() {
     <h1>${t("reminders")}</h1>
     <${Status} state=${state} />
     ${state.data && html`<table data-testid="reminders-table">
-      <thead><tr><th>${t("patient")}</th><th>${t("rule")}</th><th>${t("condition")}</th><th>${t("anchorDate")}</th><th>${t("dueAt")}</th>
-        <th>${t("status")}</th><th>${t("processedAt")}</th><th>${t("channel")}</th></tr></thead>
+      <thead><tr><th>${t("patient")}</th><th>${t("kind")}</th><th>${t("rule")}</th><th>${t("condition")}</th><th>${t("anchorDate")}</th>
+        <th>${t("dueAt")}</th><th>${t("purpose")}</th><th>${t("status")}</th><th>${t("processedAt")}</th><th>${t("channel")}</th></tr></thead>
       <tbody>${state.data.items.map((r) => html`<tr data-testid="reminder-row">
         <td><a href=${"#/patients/" + encodeURIComponent(r.patient_id)} class="mono"
           data-testid="reminder-patient">${r.name_masked || r.patient_id}</a></td>
-        <td>${r.rule_id}</td><td>${t(r.condition)}</td><td>${fmtDate(r.anchor_date)}</td><td>${fmtDateTime(r.due_at)}</td>
-        <td data-testid="reminder-status">${t(r.status)}</td><td>${fmtDateTime(r.processed_at)}</td><td>${r.channel ? t(r.channel) : "—"}</td></tr>`)}</tbody>
+        <td data-testid="reminder-kind">${r.kind ? coded("kind_", r.kind) : "—"}</td>
+        <td>${r.rule_id}${r.offset_days != null && html`<br /><span class="muted">${t("offsetN", { n: fmtNumber(r.offset_days) })}</span>`}</td>
+        <td>${r.condition ? t(r.condition) : "—"}</td><td>${fmtDate(r.anchor_date)}</td><td>${fmtDateTime(r.due_at)}</td>
+        <td data-testid="reminder-purpose">${r.purpose ? t(r.purpose) : "—"}</td>
+        <td><span data-testid="reminder-status">${t(r.status)}</span>
+          ${(r.stop_reason || r.error_code) && html`<br /><span class="muted" data-testid="reminder-reason">${
+            [r.stop_reason && coded("reason_", r.stop_reason), r.error_code && coded("code_", r.error_code)].filter(Boolean).join(" · ")}</span>`}</td>
+        <td>${fmtDateTime(r.processed_at)}</td><td data-testid="reminder-channel">${r.channel ? t(r.channel) : "—"}</td></tr>`)}</tbody>
     </table>
     <${Pager} pager=${pager} nextCursor=${state.data.next_cursor} />`}
   </div>`;

@@ -8,6 +8,7 @@ shows them highest risk first. Outcomes move the next due day by the plan's cade
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import date, timedelta
 
@@ -171,9 +172,12 @@ def worklist(clinic_id: str, limit: int, cursor: str | None) -> dict:
             continue  # erased between the two reads
         p, f = plain(profile), plain(plan)
         overdue = (today - date.fromisoformat(f["next_due"])).days if f.get("next_due") else 0
+        factors = p.get("risk_factors") or []
+        if isinstance(factors, str):  # a JSONAttribute: the raw item holds it as JSON text
+            factors = json.loads(factors)
         rows.append({"patient_id": p["patient_id"], "name_masked": p.get("name_masked"),
                      "conditions": p.get("conditions") or [], "last_visit_date": p.get("last_visit_date"),
-                     "risk_score": p.get("risk_score"), "risk_factors": p.get("risk_factors") or [],
+                     "risk_score": p.get("risk_score"), "risk_factors": factors,
                      "followup_flag": p.get("followup_flag"), "next_due": f.get("next_due"), "days_overdue": overdue,
                      "cadence_days": int(f.get("cadence_days") or DEFAULT_CADENCE_DAYS), "source": f.get("source"),
                      "last_outcome": f.get("last_outcome"), "last_outcome_on": f.get("last_outcome_on"),

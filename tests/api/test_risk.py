@@ -96,9 +96,12 @@ def test_worklist_orders_by_risk_and_stays_in_the_clinic(api, new_patient, staff
         assert start(api, staff, pid)[0] == 201
     store.write_score("demo-dental", pids[0], score=0.2, factors=[], version=1, at="2026-11-20T00:00:00Z",
                       name_masked="张*", conditions=["eczema"])
-    store.write_score("demo-dental", pids[2], score=0.9, factors=[], version=1, at="2026-11-20T00:00:00Z",
+    factor = {"feature": "days_since_visit", "label_zh": "距上次就诊天数", "label_en": "Days since last visit",
+              "value": 200.0, "direction": "raises"}
+    store.write_score("demo-dental", pids[2], score=0.9, factors=[factor], version=1, at="2026-11-20T00:00:00Z",
                       name_masked="张*", conditions=["eczema"])
     assert due_ids(api, staff) == [pids[2], pids[0], pids[1]]  # no score last
+    assert api.get("/followups/due", token=staff)[1]["items"][0]["risk_factors"] == [factor]  # a list, not JSON text
     status, page = api.get("/followups/due?limit=2", token=staff)
     assert len(page["items"]) == 2 and page["next_cursor"]
     status, rest = api.get(f"/followups/due?limit=2&cursor={page['next_cursor']}", token=staff)

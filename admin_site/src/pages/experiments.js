@@ -3,7 +3,7 @@
 // and the start, stop and promote buttons.
 import { useState } from "preact/hooks";
 import { post } from "../api.js";
-import { fmtNumber } from "../i18n.js";
+import { fmtNumber, fmtPercent, locale, t } from "../i18n.js";
 import { html, isAdmin, labels, useAction, useGet, useWriteKey } from "./shared.js";
 
 const L = labels({
@@ -23,6 +23,11 @@ const L = labels({
     invalid_template: "文案占位符不正确", recall_rule_not_found: "没有这个提醒规则",
     sample_size_required: "请填写样本量，或基线与最小提升", invalid_state: "实验状态已变化",
     cannot_promote_holdout: "对照组不能推广", promotedTo: "规则已采用：",
+    invalid_send_at: "发送时间格式须为 HH:MM", invalid_weight: "权重须大于 0", invalid_plan: "样本量参数不合理",
+    experiment_not_found: "没有这个实验", experiment_exists: "实验已存在", arm_not_found: "没有这个组",
+    unknown_target_kind: "未知的实验对象", wrong_role: "只有管理员可以修改", invalid_input: "输入有误",
+    unknown_field: "有多余的字段", invalid_idempotency_key: "请求编号有误", adminsOnly: "只有管理员可以新建和操作实验，当前账号只能查看。",
+    noRules: "诊所还没有召回规则", saved: "已保存为草稿", started: "已开始", stoppedMsg: "已停止", promotedMsg: "已推广",
   },
   en: {
     title: "A/B experiments", list: "Experiments", create: "New experiment", name: "Name", target: "Recall rule",
@@ -42,13 +47,23 @@ const L = labels({
     invalid_template: "Wrong placeholder in the wording", recall_rule_not_found: "No such recall rule",
     sample_size_required: "Give a sample size, or a baseline and minimum uplift",
     invalid_state: "The experiment's state changed", cannot_promote_holdout: "The holdout cannot be promoted",
-    promotedTo: "The rule now uses: ",
+    promotedTo: "The rule now uses: ", invalid_send_at: "Send time is HH:MM", invalid_weight: "Weights must be above 0",
+    invalid_plan: "The sample size inputs do not work", experiment_not_found: "No such experiment",
+    experiment_exists: "The experiment exists", arm_not_found: "No such arm", unknown_target_kind: "Unknown target",
+    wrong_role: "Only admins may change this", invalid_input: "Invalid input", unknown_field: "Unexpected field",
+    invalid_idempotency_key: "Malformed request key",
+    adminsOnly: "Only admins define and run experiments; this account can only read them.",
+    noRules: "The clinic has no recall rules yet", saved: "Saved as a draft", started: "Started", stoppedMsg: "Stopped",
+    promotedMsg: "Promoted",
   },
 });
 
-const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
-const pts = (x) => (x === null || x === undefined ? "—" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`);
-const pval = (x) => (x === null || x === undefined ? "—" : x < 0.001 ? "<0.001" : x.toFixed(3));
+const pct = (x) => fmtPercent(x);
+// Differences of rates in percentage points, signed: "+4.2".
+const pts = (x) => (x === null || x === undefined ? "—"
+  : new Intl.NumberFormat(locale(), { signDisplay: "exceptZero", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(x * 100));
+const pval = (x) => (x === null || x === undefined ? "—" : x < 0.001 ? "<" + new Intl.NumberFormat(locale()).format(0.001)
+  : new Intl.NumberFormat(locale(), { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(x));
 
 const blankArm = (n) => ({ arm_id: `arm${n}`, weight: 1, template: "", send_at: "", incentive_text: "", incentive_points: 0 });
 
@@ -64,8 +79,8 @@ function bodyFrom(f) {
            window_days: Number(f.window_days), alpha: Number(f.alpha), ...size };
 }
 
-function ExperimentForm({ onSaved }) {
-  const [f, setF] = useState({ name: "", target_id: "eczema-remission-30", holdout_share: 0.1, window_days: 14,
+function ExperimentForm({ rules, onSaved }) {
+  const [f, setF] = useState({ name: "", target_id: rules.length ? rules[0].rule_id : "", holdout_share: 0.1, window_days: 14,
                                alpha: 0.05, sample_size: "", baseline: 0.2, min_uplift: 0.1,
                                arms: [blankArm(1), blankArm(2)] });
   const [state, run] = useAction(L);
@@ -75,14 +90,15 @@ function ExperimentForm({ onSaved }) {
   const submit = async (event) => {
     event.preventDefault();
     const body = bodyFrom(f);
-    const reply = await run(() => withKey(body, (headers) => post("/experiments", body, headers)));
+    const reply = await run(() => withKey(body, (headers) => post("/experiments", body, headers)), L("saved"));
     if (reply) onSaved(reply.experiment);
   };
   return html`<form class="panel" onSubmit=${submit} data-testid="experiment-form">
     <h2>${L("create")}</h2>
     <div class="form-row">
       <label>${L("name")}<input value=${f.name} onInput=${set("name")} required maxlength="80" data-testid="experiment-name" /></label>
-      <label>${L("target")}<input value=${f.target_id} onInput=${set("target_id")} required data-testid="experiment-target" /></label>
+      <label>${L("target")}<select value=${f.target_id} onChange=${set("target_id")} required data-testid="experiment-target">
+        ${rules.map((r) => html`<option value=${r.rule_id}>${r.rule_id} · ${t(r.condition || r.department)}</option>`)}</select></label>
       <label>${L("holdoutShare")}<input type="number" step="0.01" min="0" max="0.5" value=${f.holdout_share} onInput=${set("holdout_share")} /></label>
       <label>${L("window")}<input type="number" min="1" max="90" value=${f.window_days} onInput=${set("window_days")} /></label>
       <label>${L("alpha")}<input type="number" step="0.01" min="0.01" max="0.2" value=${f.alpha} onInput=${set("alpha")} /></label>
@@ -96,7 +112,7 @@ function ExperimentForm({ onSaved }) {
     <h3>${L("arms")}</h3>
     <p class="muted">${L("templateHint")}</p>
     ${f.arms.map((a, i) => html`<div class="form-row" data-testid="experiment-arm">
-      <label>${L("arm")}<input value=${a.arm_id} onInput=${setArm(i, "arm_id")} required pattern="[A-Za-z0-9_-]+" /></label>
+      <label>${L("arm")}<input value=${a.arm_id} onInput=${setArm(i, "arm_id")} required pattern="[A-Za-z0-9_\\-]+" /></label>
       <label>${L("weight")}<input type="number" step="0.1" min="0.1" value=${a.weight} onInput=${setArm(i, "weight")} /></label>
       <label>${L("template")}<input value=${a.template} onInput=${setArm(i, "template")} maxlength="500" /></label>
       <label>${L("sendAt")}<input type="time" value=${a.send_at} onInput=${setArm(i, "send_at")} /></label>
@@ -112,7 +128,7 @@ function ExperimentForm({ onSaved }) {
   </form>`;
 }
 
-function Results({ experiment, onChanged }) {
+function Results({ experiment, onChanged, onDone }) {
   const [reload, setReload] = useState(0);
   const res = useGet(`/experiments/${encodeURIComponent(experiment.experiment_id)}/results`, reload);
   const [state, run] = useAction(L);
@@ -121,11 +137,12 @@ function Results({ experiment, onChanged }) {
     const reply = await run(() => post(`/experiments/${encodeURIComponent(experiment.experiment_id)}/${path}`, body || {}));
     if (reply) {
       setChanged(reply.rule_changes || null);
+      onDone(path);
       setReload((n) => n + 1);
       onChanged();
     }
   };
-  if (res.error) return html`<p class="error">${L.error(res.error)}</p>`;
+  if (res.error) return html`<p class="error" data-testid="experiment-results-error">${L.error(res.error)}</p>`;
   if (!res.data) return null;
   const d = res.data;
   const status = d.experiment.status;
@@ -153,32 +170,42 @@ function Results({ experiment, onChanged }) {
       ${status === "running" && html`<button class="ghost" disabled=${state.busy} onClick=${() => act("stop")} data-testid="experiment-stop">${L("stop")}</button>`}
     </div>`}
     ${changed && html`<p class="ok">${L("promotedTo")}${Object.entries(changed).map(([k, v]) => `${k} = ${v}`).join("; ")}</p>`}
-    ${state.error && html`<p class="error">${state.error}</p>`}
+    ${state.error && html`<p class="error" data-testid="experiment-action-error">${state.error}</p>`}
   </div>`;
 }
 
 function ExperimentsPage() {
   const [reload, setReload] = useState(0);
   const [chosen, setChosen] = useState(null);
+  const [message, setMessage] = useState(null);
   const list = useGet("/experiments", reload);
+  const rules = useGet("/recall-rules");
   const items = list.data ? list.data.items : [];
+  const admin = isAdmin();
+  const said = { start: "started", stop: "stoppedMsg", promote: "promotedMsg" };
   return html`<div>
     <h1>${L("title")}</h1>
     <h2>${L("list")}</h2>
-    ${list.error && html`<p class="error">${L.error(list.error)}</p>`}
+    ${list.error && html`<p class="error" data-testid="error">${L.error(list.error)}</p>`}
+    ${!admin && html`<p class="muted">${L("adminsOnly")}</p>`}
+    ${message && html`<p class="ok" data-testid="experiment-saved">${message}</p>`}
     ${list.data && !items.length && html`<p class="muted" data-testid="experiments-empty">${L("noExperiments")}</p>`}
     ${items.length > 0 && html`<table data-testid="experiments-table">
       <thead><tr><th>${L("name")}</th><th>${L("target")}</th><th>${L("arms")}</th><th>${L("holdoutShare")}</th>
         <th>${L("window")}</th><th>${L("status")}</th><th></th></tr></thead>
-      <tbody>${items.map((e) => html`<tr data-testid="experiment-row" data-id=${e.experiment_id}>
-        <td>${e.name}</td><td>${e.target_id}</td><td>${e.arms.map((a) => a.arm_id).join(", ")}</td>
+      <tbody>${items.map((e) => html`<tr data-testid="experiment-row" data-id=${e.experiment_id} data-status=${e.status}>
+        <td>${e.name}</td><td class="mono">${e.target_id}</td><td>${e.arms.map((a) => a.arm_id).join(", ")}</td>
         <td>${pct(e.holdout_share)}</td><td>${e.window_days}</td>
-        <td>${L(e.status)}${e.promoted_arm ? ` (${e.promoted_arm})` : ""}</td>
-        <td><button class="ghost" onClick=${() => setChosen(e)}>${L("select")}</button></td>
+        <td data-testid="experiment-status">${L(e.status)}${e.promoted_arm ? ` (${e.promoted_arm})` : ""}</td>
+        <td><button class="ghost" onClick=${() => setChosen(e)} data-testid="experiment-open">${L("select")}</button></td>
       </tr>`)}</tbody>
     </table>`}
-    ${chosen && html`<${Results} key=${chosen.experiment_id + reload} experiment=${chosen} onChanged=${() => setReload((n) => n + 1)} />`}
-    ${isAdmin() && html`<${ExperimentForm} key=${"form-" + reload} onSaved=${(e) => { setChosen(e); setReload((n) => n + 1); }} />`}
+    ${chosen && html`<${Results} key=${chosen.experiment_id + reload} experiment=${chosen}
+      onChanged=${() => setReload((n) => n + 1)} onDone=${(what) => setMessage(L(said[what]))} />`}
+    ${admin && rules.data && (rules.data.items.length
+      ? html`<${ExperimentForm} key=${"form-" + reload} rules=${rules.data.items}
+          onSaved=${(e) => { setMessage(L("saved")); setChosen(e); setReload((n) => n + 1); }} />`
+      : html`<p class="muted">${L("noRules")}</p>`)}
   </div>`;
 }
 

@@ -4,6 +4,7 @@
 import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
 import experiments from "./experiments.js";
+import recall from "./recall.js";
 import risk from "./risk.js";
 import segments from "./segments.js";
 
@@ -14,4 +15,5 @@ export const EXTRA_PAGES = [
   experiments,
   risk,
   segments,
+  recall,
 ];

@@ -5,7 +5,7 @@ import {
   CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
 } from "chart.js";
 import { post } from "../api.js";
-import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang } from "../i18n.js";
+import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, locale, t } from "../i18n.js";
 import { html, labels, useAction, useGet, useWriteKey } from "./shared.js";
 
 Chart.register(CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
@@ -21,7 +21,13 @@ const L = labels({
     dropoutNote: "就诊后第 d 天已回诊的患者比例", dropoutDay: "流失日", recallDay: "建议召回日", dayN: "第 {n} 天",
     noCurves: "还没有计算流失曲线", more: "下一页", flag: "号码有误",
     plan_changed: "该随访刚被别人记录，请刷新", plan_not_active: "随访计划已暂停或结束",
-    booking_date_required: "请填写预约日期",
+    booking_date_required: "请填写预约日期", invalid_date: "日期不能早于今天", try_again: "随访计划刚被更新，请重试",
+    no_followup_plan: "该患者没有随访计划", patient_not_found: "找不到该患者", unknown_outcome: "未知的结果",
+    unexpected_field: "只有“已预约”需要填写日期", wrong_role: "没有权限", invalid_input: "输入有误",
+    too_few_examples: "历史数据不足，样本少于 50 个", one_class: "历史数据不足，几乎全部流失或全部回诊",
+    not_trained_yet: "模型尚未训练（每天训练一次）", lastRun: "上次训练", recorded: "已记录：{name} {outcome}",
+    prev: "上一页", notEnough: "样本不足，不计算流失日", daysAxis: "就诊后天数", back: "已回诊比例", weight: "系数", effect: "作用",
+    label: "模型预测的是：截点后 {n} 天内没有就诊",
   },
   en: {
     title: "Follow-ups & risk", worklist: "Today's calls", noCalls: "No follow-up calls due today", patient: "Patient",
@@ -35,13 +41,27 @@ const L = labels({
     dropoutDay: "Drop-out day", recallDay: "Suggested recall day", dayN: "day {n}", noCurves: "No curves computed yet",
     more: "Next page", flag: "Wrong number on file",
     plan_changed: "Someone just recorded this call; reload", plan_not_active: "The plan is paused or ended",
-    booking_date_required: "Enter the booking date",
+    booking_date_required: "Enter the booking date", invalid_date: "The date cannot be in the past",
+    try_again: "The plan just changed; try again", no_followup_plan: "The patient has no follow-up plan",
+    patient_not_found: "No such patient", unknown_outcome: "Unknown outcome",
+    unexpected_field: "Only a booking takes a date", wrong_role: "Not allowed", invalid_input: "Invalid input",
+    too_few_examples: "Not enough history: fewer than 50 examples",
+    one_class: "Not enough history: nearly all lapsed or all returned",
+    not_trained_yet: "Not trained yet (it trains daily)", lastRun: "Last run", recorded: "Recorded: {name} {outcome}",
+    prev: "Previous page", notEnough: "Too few intervals for a drop-out day", daysAxis: "days after a visit",
+    back: "share back", weight: "coefficient", effect: "Effect", label: "The model predicts: no visit within {n} days after the cut-off",
   },
 });
 
 const label = (item) => (getLang() === "en" ? item.label_en : item.label_zh);
-const factorText = (factors) => (factors || []).map((f) => `${label(f)} ${f.direction === "raises" ? "↑" : "↓"}`).join("；");
+const factorText = (factors) => (Array.isArray(factors) ? factors : [])
+  .map((f) => `${label(f)} ${f.direction === "raises" ? "↑" : "↓"}`).join("；");
 const score = (value) => (value == null ? L("none") : fmtPercent(value));
+const decimal = (value, digits = 3) => (value == null ? "—"
+  : new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(value));
+const conditionList = (codes) => (codes || []).map((c) => html`<span class="tag">${t(c)}</span>`);
+const loading = (state) => (state.error ? html`<p class="error" data-testid="error">${L.error(state.error)}</p>`
+  : html`<p class="muted">${t("loading")}</p>`);
 
 function CallRow({ row, onDone }) {
   const [state, run] = useAction(L);
@@ -49,65 +69,92 @@ function CallRow({ row, onDone }) {
   const withKey = useWriteKey("followup");
   const record = (outcome) => {
     const body = outcome === "booked" ? { outcome, booking_date: booking || undefined } : { outcome };
-    run(() => withKey(body, (headers) => post(`/patients/${row.patient_id}/followup/outcomes`, body, headers)))
-      .then((r) => r && onDone());
+    run(() => withKey(body, (headers) => post(`/patients/${encodeURIComponent(row.patient_id)}/followup/outcomes`, body, headers)))
+      .then((r) => r && onDone(row, outcome));
   };
-  return html`<tr data-testid=${"call-" + row.patient_id}>
-    <td><a href=${"#/patients/" + row.patient_id}>${row.name_masked}</a>${row.followup_flag && html` <span class="warn">${L("flag")}</span>`}</td>
-    <td>${(row.conditions || []).join(", ")}</td>
+  return html`<tr data-testid="call-row" data-id=${row.patient_id}>
+    <td class="nowrap"><a href=${"#/patients/" + encodeURIComponent(row.patient_id)}>${row.name_masked}</a>
+      ${row.followup_flag && html` <span class="tag warn">${L("flag")}</span>`}</td>
+    <td>${conditionList(row.conditions)}</td>
     <td>${score(row.risk_score)}</td>
-    <td>${factorText(row.risk_factors)}</td>
-    <td>${fmtDate(row.next_due)}${row.days_overdue > 0 ? " · " + L("overdue", { n: row.days_overdue }) : ""}</td>
+    <td class="wrap">${factorText(row.risk_factors) || "—"}</td>
+    <td class="nowrap">${fmtDate(row.next_due)}${row.days_overdue > 0 ? html`<br /><span class="muted">${L("overdue", { n: fmtNumber(row.days_overdue) })}</span>` : ""}</td>
     <td>${row.last_outcome ? L(row.last_outcome) : "—"}</td>
-    <td>
-      ${["reached", "declined", "wrong_number"].map((o) => html`<button disabled=${state.busy} onClick=${() => record(o)}>${L(o)}</button> `)}
-      <input type="date" value=${booking} onInput=${(e) => setBooking(e.target.value)} aria-label=${L("bookingDate")} />
-      <button disabled=${state.busy} onClick=${() => record("booked")}>${L("booked")}</button>
-      ${state.error && html`<div class="error">${state.error}</div>`}
+    <td class="actions">
+      ${["reached", "declined", "wrong_number"].map((o) => html`<button class="ghost small" disabled=${state.busy}
+        onClick=${() => record(o)} data-testid=${"call-" + o}>${L(o)}</button> `)}
+      <span class="booking"><input type="date" value=${booking} onInput=${(e) => setBooking(e.target.value)}
+        aria-label=${L("bookingDate")} title=${L("bookingDate")} data-testid="call-booking-date" />
+      <button class="small" disabled=${state.busy} onClick=${() => record("booked")} data-testid="call-booked">${L("booked")}</button></span>
+      ${state.error && html`<div class="error" data-testid="call-error">${state.error}</div>`}
     </td>
   </tr>`;
 }
 
 function Worklist() {
   const [reload, setReload] = useState(0);
+  const [done, setDone] = useState(null);
   const state = useGet("/followups/due", reload);
-  if (!state.data) return html`<p>${state.error ? L.error(state.error) : "…"}</p>`;
-  if (!state.data.items.length) return html`<p data-testid="no-calls">${L("noCalls")}</p>`;
-  return html`<table data-testid="worklist"><thead><tr>
+  if (!state.data) return loading(state);
+  const onDone = (row, outcome) => { setDone(L("recorded", { name: row.name_masked, outcome: L(outcome) })); setReload((n) => n + 1); };
+  return html`<div>
+    ${done && html`<p class="ok" data-testid="call-recorded">${done}</p>`}
+    ${!state.data.items.length ? html`<p class="muted" data-testid="no-calls">${L("noCalls")}</p>` : html`
+    <table data-testid="worklist"><thead><tr>
       <th>${L("patient")}</th><th>${L("conditions")}</th><th>${L("risk")}</th><th>${L("factors")}</th>
       <th>${L("due")}</th><th>${L("last")}</th><th>${L("actions")}</th></tr></thead>
-    <tbody>${state.data.items.map((row) => html`<${CallRow} key=${row.patient_id} row=${row} onDone=${() => setReload((n) => n + 1)} />`)}</tbody>
-  </table>`;
+    <tbody>${state.data.items.map((row) => html`<${CallRow} key=${row.patient_id} row=${row} onDone=${onDone} />`)}</tbody>
+    </table>`}
+  </div>`;
 }
 
 function AtRisk() {
-  const [cursor, setCursor] = useState("");
+  const [cursors, setCursors] = useState([""]);
+  const cursor = cursors[cursors.length - 1];
   const state = useGet("/risk/patients?limit=20" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
-  if (!state.data) return html`<p>${state.error ? L.error(state.error) : "…"}</p>`;
+  if (!state.data) return loading(state);
+  if (!state.data.items.length) return html`<p class="muted" data-testid="at-risk-empty">${L("none")}</p>`;
   return html`<div><table data-testid="at-risk"><thead><tr>
       <th>${L("patient")}</th><th>${L("conditions")}</th><th>${L("risk")}</th><th>${L("factors")}</th></tr></thead>
-    <tbody>${state.data.items.map((r) => html`<tr>
-      <td><a href=${"#/patients/" + r.patient_id}>${r.name_masked}</a></td><td>${r.conditions.join(", ")}</td>
-      <td>${score(r.risk_score)}</td><td>${factorText(r.risk_factors)}</td></tr>`)}</tbody></table>
-    ${state.data.next_cursor && html`<button onClick=${() => setCursor(state.data.next_cursor)}>${L("more")}</button>`}
+    <tbody>${state.data.items.map((r) => html`<tr data-testid="at-risk-row" data-id=${r.patient_id}>
+      <td><a href=${"#/patients/" + encodeURIComponent(r.patient_id)}>${r.name_masked}</a></td><td>${conditionList(r.conditions)}</td>
+      <td data-testid="at-risk-score">${score(r.risk_score)}</td><td class="wrap">${factorText(r.risk_factors)}</td></tr>`)}</tbody></table>
+    <div class="pager">
+      <button class="ghost" disabled=${cursors.length <= 1} onClick=${() => setCursors(cursors.slice(0, -1))}
+        data-testid="at-risk-prev">${L("prev")}</button>
+      <button class="ghost" disabled=${!state.data.next_cursor} onClick=${() => setCursors([...cursors, state.data.next_cursor])}
+        data-testid="at-risk-more">${L("more")}</button>
+    </div>
   </div>`;
 }
 
 function ModelCard() {
   const state = useGet("/risk/model");
-  if (!state.data) return html`<p>${state.error ? L.error(state.error) : "…"}</p>`;
+  if (!state.data) return loading(state);
   const m = state.data.model;
-  if (!m) return html`<p data-testid="no-model">${L("noModel")}: ${state.data.message}</p>`;
-  return html`<div data-testid="model-card">
-    <p>${L("version")} ${m.version} · ${L("trainedAt")} ${fmtDateTime(m.trained_at)} · ${L("auc")} ${m.auc ?? "—"}
-      · ${L("baseline")} ${m.baseline_auc ?? "—"} · ${L("examples")} ${fmtNumber(m.counts.examples)}</p>
-    <details><summary>${L("coefficients")}</summary><ul>
-      ${m.coefficients.map((c) => html`<li>${label(c)}: ${L(c.direction)} (${c.coefficient})</li>`)}
-    </ul></details>
+  const run = state.data.last_run;
+  if (!m) {
+    const reason = (run && run.reason) || "not_trained_yet";
+    return html`<p class="muted" data-testid="no-model" data-reason=${reason}>${L("noModel")}: ${L(reason)}
+      ${run && html` · ${L("lastRun")} ${fmtDateTime(run.at)}`}</p>`;
+  }
+  return html`<div class="panel" data-testid="model-card">
+    <div class="cards">
+      <div class="card"><div class="label">${L("version")}</div><div class="value" data-testid="model-version">${m.version}</div></div>
+      <div class="card"><div class="label">${L("auc")}</div><div class="value" data-testid="model-auc">${decimal(m.auc)}</div></div>
+      <div class="card"><div class="label">${L("baseline")}</div><div class="value">${decimal(m.baseline_auc)}</div></div>
+      <div class="card"><div class="label">${L("examples")}</div><div class="value">${fmtNumber(m.counts.examples)}</div></div>
+    </div>
+    <p class="muted">${L("trainedAt")} ${fmtDateTime(m.trained_at)} · ${L("label", { n: fmtNumber(m.horizon_days) })}</p>
+    <details><summary>${L("coefficients")}</summary>
+      <table><thead><tr><th>${L("factors")}</th><th>${L("effect")}</th><th>${L("weight")}</th></tr></thead>
+        <tbody>${m.coefficients.map((c) => html`<tr><td>${label(c)}</td><td>${L(c.direction)}</td>
+          <td>${decimal(c.coefficient)}</td></tr>`)}</tbody></table>
+    </details>
   </div>`;
 }
 
-const COLOURS = ["#2f6fdf", "#d9534f", "#5cb85c", "#f0ad4e", "#7952b3", "#17a2b8"];
+const COLOURS = ["#0f766e", "#2563eb", "#d97706", "#db2777", "#7c3aed", "#65a30d", "#64748b"];
 
 function Curves() {
   const state = useGet("/risk/dropout");
@@ -119,20 +166,29 @@ function Curves() {
     const chart = new Chart(canvas.current, {
       type: "line",
       data: { labels: days, datasets: conditions.map(([name, c], i) => ({
-        label: name, data: c.curve, borderColor: COLOURS[i % COLOURS.length], pointRadius: 0, borderWidth: 2 })) },
-      options: { scales: { y: { min: 0, max: 1 } }, plugins: { legend: { position: "bottom" } } },
+        label: t(name), data: c.curve, borderColor: COLOURS[i % COLOURS.length], pointRadius: 0, borderWidth: 2 })) },
+      options: {
+        animation: false, maintainAspectRatio: false,
+        scales: {
+          x: { title: { display: true, text: L("daysAxis") }, ticks: { maxTicksLimit: 14 } },
+          y: { min: 0, max: 1, title: { display: true, text: L("back") }, ticks: { callback: (v) => fmtPercent(v) } },
+        },
+        plugins: { legend: { position: "bottom" },
+          tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmtPercent(ctx.parsed.y)}` } } },
+      },
     });
     return () => chart.destroy();
   }, [state.data, getLang()]);
-  if (!state.data) return html`<p>${state.error ? L.error(state.error) : "…"}</p>`;
-  if (!conditions.length) return html`<p>${L("noCurves")}</p>`;
-  return html`<div>
-    <p>${L("dropoutNote")}</p>
-    <canvas ref=${canvas} data-testid="dropout-chart" height="220"></canvas>
-    <table><thead><tr><th>${L("conditions")}</th><th>${L("dropoutDay")}</th><th>${L("recallDay")}</th></tr></thead>
-      <tbody>${conditions.map(([name, c]) => html`<tr><td>${name}</td>
-        <td>${c.dropout_day == null ? "—" : L("dayN", { n: c.dropout_day })}</td>
-        <td>${c.suggested_recall_day == null ? "—" : L("dayN", { n: c.suggested_recall_day })}</td></tr>`)}</tbody></table>
+  if (!state.data) return loading(state);
+  if (!conditions.length) return html`<p class="muted" data-testid="no-curves">${L("noCurves")}</p>`;
+  return html`<div class="panel">
+    <p class="muted">${L("dropoutNote")}</p>
+    <div class="chart-box"><canvas ref=${canvas} data-testid="dropout-chart"></canvas></div>
+    <table data-testid="dropout-table"><thead><tr><th>${L("conditions")}</th><th>${L("dropoutDay")}</th><th>${L("recallDay")}</th></tr></thead>
+      <tbody>${conditions.map(([name, c]) => html`<tr data-testid="dropout-row" data-condition=${name}><td>${t(name)}</td>
+        <td>${c.dropout_day == null ? html`<span class="muted">${c.enough_data === false ? L("notEnough") : "—"}</span>`
+          : L("dayN", { n: fmtNumber(c.dropout_day) })}</td>
+        <td>${c.suggested_recall_day == null ? "—" : L("dayN", { n: fmtNumber(c.suggested_recall_day) })}</td></tr>`)}</tbody></table>
   </div>`;
 }
 

@@ -1,13 +1,13 @@
 // Segments: the clinic's segments with member counts and build progress, members page by page, a
 // CSV export, and for admins a rule builder (conditions combined with all / any).
-import { useState } from "preact/hooks";
-import { post, put, session } from "../api.js";
-import { fmtNumber, getLang } from "../i18n.js";
+import { useEffect, useState } from "preact/hooks";
+import { del, post, put, session } from "../api.js";
+import { fmtDate, fmtNumber, getLang, t } from "../i18n.js";
 import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js";
 
 const L = labels({
   zh: {
-    title: "人群", list: "人群列表", name: "名称", nameEn: "英文名称", rule: "规则", members: "人数", status: "状态",
+    title: "人群与画像", list: "人群列表", name: "名称", nameEn: "英文名称", rule: "规则", members: "人数", status: "状态",
     building: "计算中", ready: "已就绪", progress: "已处理 {done} / 约 {total}", timeRule: "随时间变化",
     view: "查看成员", export: "导出 CSV", create: "新建人群", edit: "修改规则", del: "删除", save: "保存",
     cancel: "取消", confirmDelete: "确定删除这个人群？", saved: "已保存，正在计算成员", none: "还没有人群",
@@ -20,10 +20,15 @@ const L = labels({
     in: "属于", not_in: "不属于", gt: "大于", gte: "至少", lt: "小于", lte: "至多",
     rule_too_deep: "条件组最多嵌套 3 层", rule_too_large: "条件太多", unknown_value: "有未知的取值",
     invalid_range: "范围为空", invalid_bounds: "条件不完整", checkin_window: "打卡天数范围为 1–60",
+    anxious: "焦虑型", knowledge_seeking: "求知型", social: "社交型",
     segment_exists: "编号已存在", reserved_id: "这个编号不能用", segment_not_found: "没有这个人群",
+    deleting: "删除中", empty_group: "条件组不能为空", unknown_rule_field: "未知的条件", invalid_input: "输入有误",
+    unknown_field: "有多余的字段", wrong_role: "只有管理员可以修改", invalid_content_path: "内容路径有误",
+    try_again: "人群正在更新，请稍后再试", idHint: "小写字母、数字和 -，留空自动生成",
+    adminsOnly: "只有管理员可以修改，当前账号只能查看。", valuesHint: "病种、科室、用途用代码填写，如 eczema, postpartum",
   },
   en: {
-    title: "Segments", list: "Segments", name: "Name", nameEn: "English name", rule: "Rule", members: "Members",
+    title: "Segments & personas", list: "Segments", name: "Name", nameEn: "English name", rule: "Rule", members: "Members",
     status: "Status", building: "Building", ready: "Ready", progress: "{done} of about {total} processed",
     timeRule: "changes with time", view: "Members", export: "Export CSV", create: "New segment",
     edit: "Edit rule", del: "Delete", save: "Save", cancel: "Cancel", confirmDelete: "Delete this segment?",
@@ -38,7 +43,12 @@ const L = labels({
     lt: "less than", lte: "at most", rule_too_deep: "Groups nest at most 3 deep", rule_too_large: "Too many conditions",
     unknown_value: "Unknown value", invalid_range: "Empty range", invalid_bounds: "Incomplete condition",
     checkin_window: "Check-in days: 1 to 60", segment_exists: "This ID is taken", reserved_id: "This ID is reserved",
-    segment_not_found: "No such segment",
+    segment_not_found: "No such segment", deleting: "Deleting", empty_group: "A group needs a condition",
+    unknown_rule_field: "Unknown condition", invalid_input: "Invalid input", unknown_field: "Unexpected field",
+    wrong_role: "Only admins may change this", invalid_content_path: "The content path is invalid",
+    try_again: "The segment is being updated; try again shortly", idHint: "lower-case letters, digits and -; empty makes one",
+    adminsOnly: "Only admins may change this; this account can only read it.",
+    valuesHint: "Conditions, departments and purposes by their codes, e.g. eczema, postpartum",
   },
 });
 
@@ -75,7 +85,8 @@ function ruleText(rule) {
     return "(" + rule[kind].map(ruleText).join(joiner) + ")";
   }
   const name = L(rule.field) + (rule.days ? `[${rule.days}]` : "");
-  if (rule.in || rule.not_in) return `${name} ${L(rule.in ? "in" : "not_in")} ${(rule.in || rule.not_in).join("、")}`;
+  const value = (v) => (rule.field === "persona" ? L(v) : ["condition", "department", "consent"].includes(rule.field) ? t(v) : v);
+  if (rule.in || rule.not_in) return `${name} ${L(rule.in ? "in" : "not_in")} ${(rule.in || rule.not_in).map(value).join("、")}`;
   return name + " " + BOUNDS.filter((b) => rule[b] !== undefined).map((b) => `${L(b)} ${rule[b]}`).join(", ");
 }
 
@@ -108,13 +119,14 @@ function Leaf({ node, onChange, onRemove }) {
     onChange(next);
   };
   const isSet = SET_FIELDS.includes(node.field);
-  return html`<div class="form-row" data-testid="rule-leaf">
-    <select value=${node.field} onChange=${set("field")} data-testid="rule-field">
+  return html`<div class="form-row" data-testid="seg-rule-leaf">
+    <select value=${node.field} onChange=${set("field")} data-testid="seg-rule-field">
       ${[...SET_FIELDS, ...NUMBER_FIELDS].map((f) => html`<option value=${f}>${L(f)}</option>`)}</select>
     ${node.field === "checkins" && html`<label>${L("days")}<input type="number" min="1" max="60" value=${node.days} onInput=${set("days")} /></label>`}
-    <select value=${node.op} onChange=${set("op")} data-testid="rule-op">
+    <select value=${node.op} onChange=${set("op")} data-testid="seg-rule-op">
       ${(isSet ? ["in", "not_in"] : BOUNDS).map((o) => html`<option value=${o}>${L(o)}</option>`)}</select>
-    <input value=${node.value} onInput=${set("value")} placeholder=${isSet ? L("values") : ""} data-testid="rule-value" />
+    <input value=${node.value} onInput=${set("value")} placeholder=${isSet ? L("values") : ""}
+      title=${isSet ? L("valuesHint") : ""} data-testid="seg-rule-value" />
     ${!isSet && html`<select value=${node.op2 || ""} onChange=${set("op2")}><option value="">—</option>
       ${BOUNDS.map((o) => html`<option value=${o}>${L(o)}</option>`)}</select>
       ${node.op2 && html`<input value=${node.value2 || ""} onInput=${set("value2")} />`}`}
@@ -125,10 +137,10 @@ function Leaf({ node, onChange, onRemove }) {
 function Group({ node, depth, onChange, onRemove }) {
   const update = (i) => (child) => onChange({ ...node, items: node.items.map((c, j) => (j === i ? child : c)) });
   const drop = (i) => () => onChange({ ...node, items: node.items.filter((_, j) => j !== i) });
-  return html`<div class="panel" style="margin-left: ${depth * 12}px" data-testid="rule-group">
+  return html`<div class="panel" style="margin-left: ${depth * 12}px" data-testid="seg-rule-group">
     <div class="form-row">
       <span>${L("combine")}</span>
-      <select value=${node.kind} onChange=${(e) => onChange({ ...node, kind: e.target.value })} data-testid="rule-kind">
+      <select value=${node.kind} onChange=${(e) => onChange({ ...node, kind: e.target.value })} data-testid="seg-rule-kind">
         <option value="all">${L("all")}</option><option value="any">${L("any")}</option></select>
       ${onRemove && html`<button type="button" class="ghost" onClick=${onRemove}>${L("remove")}</button>`}
     </div>
@@ -137,7 +149,7 @@ function Group({ node, depth, onChange, onRemove }) {
       : html`<${Leaf} node=${child} onChange=${update(i)} onRemove=${node.items.length > 1 ? drop(i) : null} />`))}
     <div class="form-row">
       <button type="button" class="ghost" onClick=${() => onChange({ ...node, items: [...node.items, blankLeaf()] })}
-        data-testid="rule-add">${L("addCondition")}</button>
+        data-testid="seg-rule-add">${L("addCondition")}</button>
       ${depth < 2 && html`<button type="button" class="ghost"
         onClick=${() => onChange({ ...node, items: [...node.items, { kind: "any", items: [blankLeaf()] }] })}>${L("addGroup")}</button>`}
     </div>
@@ -163,20 +175,20 @@ function SegmentForm({ initial, onSaved, onCancel }) {
       : post("/segments", { ...body, ...(f.segment_id ? { segment_id: f.segment_id } : {}) })));
     if (reply) onSaved(reply.segment);
   };
-  return html`<form class="panel" onSubmit=${submit} data-testid="segment-form">
+  return html`<form class="panel" onSubmit=${submit} data-testid="seg-form">
     <h2>${editing ? L("edit") : L("create")}</h2>
     <div class="form-row">
-      <label>${L("id")}<input value=${f.segment_id} disabled=${editing} pattern="[a-z0-9][a-z0-9-]+"
-        onInput=${(e) => setF({ ...f, segment_id: e.target.value })} data-testid="segment-id" /></label>
+      <label>${L("id")}<input value=${f.segment_id} disabled=${editing} pattern="[a-z0-9][a-z0-9\\-]+" placeholder=${L("idHint")}
+        onInput=${(e) => setF({ ...f, segment_id: e.target.value })} data-testid="seg-id" /></label>
       <label>${L("name")}<input value=${f.name} required maxlength="40"
-        onInput=${(e) => setF({ ...f, name: e.target.value })} data-testid="segment-name" /></label>
+        onInput=${(e) => setF({ ...f, name: e.target.value })} data-testid="seg-name" /></label>
       <label>${L("nameEn")}<input value=${f.name_en} maxlength="60"
         onInput=${(e) => setF({ ...f, name_en: e.target.value })} /></label>
     </div>
     <${Group} node=${f.tree} depth=${0} onChange=${(tree) => setF({ ...f, tree })} />
-    ${state.error && html`<p class="error" data-testid="segment-error">${state.error}</p>`}
+    ${state.error && html`<p class="error" data-testid="seg-error">${state.error}</p>`}
     <div class="form-row">
-      <button type="submit" disabled=${state.busy} data-testid="segment-submit">${L("save")}</button>
+      <button type="submit" disabled=${state.busy} data-testid="seg-save">${L("save")}</button>
       ${onCancel && html`<button type="button" class="ghost" onClick=${onCancel}>${L("cancel")}</button>`}
     </div>
   </form>`;
@@ -188,14 +200,14 @@ function Members({ segment }) {
   const path = `/segments/${encodeURIComponent(segment.segment_id)}/members?limit=20` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
   const state = useGet(path);
   if (state.error) return html`<p class="error">${L.error(state.error)}</p>`;
-  if (!state.data) return html`<p class="muted">…</p>`;
-  return html`<div data-testid="segment-members">
+  if (!state.data) return html`<p class="muted">${t("loading")}</p>`;
+  return html`<div data-testid="seg-members">
     ${state.data.items.length ? html`<table><thead><tr><th>${L("patient")}</th><th>${L("joined")}</th></tr></thead>
-      <tbody>${state.data.items.map((m) => html`<tr data-testid="member-row">
-        <td><a href=${"#/patients/" + m.patient_id}>${m.name_masked}</a></td><td>${m.joined_on}</td></tr>`)}</tbody></table>`
+      <tbody>${state.data.items.map((m) => html`<tr data-testid="seg-member-row">
+        <td><a href=${"#/patients/" + m.patient_id}>${m.name_masked}</a></td><td>${fmtDate(m.joined_on)}</td></tr>`)}</tbody></table>`
       : html`<p class="muted">${L("noMembers")}</p>`}
     ${state.data.next_cursor && html`<button class="ghost" onClick=${() => setPages([...pages, state.data.next_cursor])}
-      data-testid="members-more">${L("more")}</button>`}
+      data-testid="seg-members-more">${L("more")}</button>`}
   </div>`;
 }
 
@@ -210,7 +222,7 @@ function SegmentsPage() {
   const remove = async (segment) => {
     if (!window.confirm(L("confirmDelete"))) return;
     try {
-      await authorised("DELETE", `/segments/${encodeURIComponent(segment.segment_id)}`);
+      await del(`/segments/${encodeURIComponent(segment.segment_id)}`);
       setOpen(null);
       setReload((n) => n + 1);
     } catch (err) {
@@ -219,29 +231,37 @@ function SegmentsPage() {
   };
   const onSaved = () => { setSaved(true); setEditing(null); setReload((n) => n + 1); };
   const items = state.data ? state.data.items : [];
+  // While a segment builds (or is being deleted) its count moves: read the list again every 10 s.
+  const moving = items.some((s) => s.status !== "ready");
+  useEffect(() => {
+    if (!moving) return undefined;
+    const timer = setTimeout(() => setReload((n) => n + 1), 10000);
+    return () => clearTimeout(timer);
+  }, [moving, reload, state.data]);
   return html`<div>
     <h1>${L("title")}</h1>
     ${state.error && html`<p class="error" data-testid="error">${L.error(state.error)}</p>`}
-    ${error && html`<p class="error">${error}</p>`}
+    ${error && html`<p class="error" data-testid="seg-row-error">${error}</p>`}
+    ${!admin && html`<p class="muted">${L("adminsOnly")}</p>`}
     ${state.data && !items.length && html`<p class="muted">${L("none")}</p>`}
-    ${items.length > 0 && html`<table data-testid="segments-table">
-      <thead><tr><th>${L("name")}</th><th>${L("rule")}</th><th>${L("members")}</th><th>${L("status")}</th><th></th></tr></thead>
-      <tbody>${items.map((s) => html`<tr data-testid="segment-row" data-id=${s.segment_id}>
+    ${items.length > 0 && html`<table data-testid="seg-table">
+      <thead><tr><th>${L("name")}</th><th>${L("rule")}</th><th class="nowrap">${L("members")}</th><th class="nowrap">${L("status")}</th><th></th></tr></thead>
+      <tbody>${items.map((s) => html`<tr data-testid="seg-row" data-id=${s.segment_id} data-status=${s.status}>
         <td>${localName(s)}${s.content_path && html` <span class="tag">${L("contentPath", { n: s.content_path.steps.length })}</span>`}</td>
         <td><code>${ruleText(s.rule)}</code>${s.time_relative && html` <span class="muted">${L("timeRule")}</span>`}</td>
-        <td data-testid="segment-members-count">${s.members === null ? "—" : fmtNumber(s.members)}</td>
-        <td class=${s.status === "ready" ? "ok" : "muted"}>${L(s.status)}
-          ${s.status === "building" && html`<br /><span class="muted" data-testid="segment-progress">${L("progress", {
+        <td data-testid="seg-members-count">${s.members === null ? "—" : fmtNumber(s.members)}</td>
+        <td class=${"nowrap " + (s.status === "ready" ? "ok" : "muted")}>${L(s.status)}
+          ${s.status === "building" && html`<br /><span class="muted" data-testid="seg-progress">${L("progress", {
             done: fmtNumber(s.build.processed), total: s.build.total_estimate === null ? "?" : fmtNumber(s.build.total_estimate) })}</span>`}</td>
-        <td>
-          <button class="ghost" onClick=${() => setOpen(open === s.segment_id ? null : s.segment_id)} data-testid="segment-view">${L("view")}</button>
-          <button class="ghost" onClick=${() => downloadCsv(s).catch((err) => setError(L.error(err)))} data-testid="segment-export">${L("export")}</button>
-          ${admin && html`<button class="ghost" onClick=${() => { setSaved(false); setEditing(s); }}>${L("edit")}</button>
-            <button class="ghost" onClick=${() => remove(s)} data-testid="segment-delete">${L("del")}</button>`}
+        <td class="actions">
+          <button class="ghost small" onClick=${() => setOpen(open === s.segment_id ? null : s.segment_id)} data-testid="seg-view">${L("view")}</button>
+          <button class="ghost small" onClick=${() => downloadCsv(s).catch((err) => setError(L.error(err)))} data-testid="seg-export">${L("export")}</button>
+          ${admin && html`<button class="ghost small" onClick=${() => { setSaved(false); setEditing(s); }} data-testid="seg-edit">${L("edit")}</button>
+            <button class="ghost small" onClick=${() => remove(s)} data-testid="seg-delete">${L("del")}</button>`}
         </td></tr>`)}</tbody></table>`}
     ${open && html`<${Members} key=${open} segment=${items.find((s) => s.segment_id === open) || { segment_id: open }} />`}
     ${admin && html`<div style="margin-top: 16px">
-      ${saved && html`<p class="ok" data-testid="segment-saved">${L("saved")}</p>`}
+      ${saved && html`<p class="ok" data-testid="seg-saved">${L("saved")}</p>`}
       <${SegmentForm} key=${editing ? "edit-" + editing.segment_id : "new-" + reload} initial=${editing}
         onSaved=${onSaved} onCancel=${editing ? () => setEditing(null) : null} />
     </div>`}
@@ -249,9 +269,9 @@ function SegmentsPage() {
 }
 
 export const page = {
-  key: "segments",
-  path: "/segments",
-  label: { zh: "人群", en: "Segments" },
+  key: "groups",
+  path: "/groups",
+  label: { zh: "人群与画像", en: "Segments & personas" },
   component: SegmentsPage,
 };
 

@@ -11,7 +11,8 @@ export const html = htm.bind(h);
 export function labels(table) {
   const L = (key, vars = {}) => {
     const text = table[getLang()][key] ?? table.zh[key] ?? key;
-    return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+    // A placeholder with no value given stays as written, so a label may show "{nickname}" itself.
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name] ?? "") : whole));
   };
   // An API error: its code's label when the table has one, else the API's own message. A refusal for
   // the role (403) also names its status and code, which is what an admin asked for help needs.

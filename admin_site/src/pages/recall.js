@@ -1,0 +1,285 @@
+// Recall rules and delivery settings: the clinic's rules (admins create, edit, switch on/off and
+// delete them; staff read them) and its quiet hours, weekly caps and opening times.
+import { useState } from "preact/hooks";
+import { del, put } from "../api.js";
+import { fmtDateTime, fmtNumber, t } from "../i18n.js";
+import { html, isAdmin, labels, useAction, useGet } from "./shared.js";
+
+const L = labels({
+  zh: {
+    title: "召回规则与发送设置", rules: "召回规则", ruleId: "规则编号", scope: "适用", byCondition: "按病种",
+    byDepartment: "按科室", anchor: "起算事件", offsets: "发送时间点(起算后第 N 天)", offsetsShort: "发送日", offsetsHint: "多个用逗号分隔，如 30, 60",
+    sendAt: "发送时刻", purpose: "用途", stopOn: "停止条件", active: "启用", template: "文案", updated: "更新时间",
+    on: "启用中", off: "已停用", activate: "启用", deactivate: "停用", remove: "删除", save: "保存规则", newRule: "新规则",
+    saved: "已保存", removed: "已删除", confirmRemove: "删除这条规则？已计划的提醒到期时将停止发送。",
+    editHint: "点击一行可载入到下方表单修改；编号相同即替换原规则。", adminsOnly: "只有管理员可以修改，当前账号只能查看。",
+    none: "还没有召回规则", dayN: "第 {n} 天", variables: "文案可用变量",
+    var_nickname: "{nickname}：姓氏加称呼，如“张女士”（发送时生成）",
+    var_clinic: "{clinic}：诊所名称",
+    var_doctor: "{doctor}：起算事件记录的医生，未记录时为“您的医生”",
+    var_slot: "{slot}：建议就诊时间，发送日两天后的第一个开诊日的开诊时间，如“11月23日（周一）09:00”；只是建议，不是预约",
+    remission: "病情缓解", visit: "就诊", surgery: "手术", delivery: "分娩", package_end: "服务包到期",
+    booked: "已预约", visited: "已就诊", service: "服务消息", marketing: "营销消息",
+    delivery_: "发送设置", quietHours: "免打扰时段", quietStart: "开始", quietEnd: "结束",
+    quietNote: "免打扰时段内到期的消息顺延到时段结束后发送。", caps: "每位患者每周上限", capsNote: "按用途分别计数；超出的消息顺延到下周。",
+    opening: "开诊日与开诊时间", openAt: "开诊时间", saveSettings: "保存发送设置", defaults: "默认",
+    days: "一,二,三,四,五,六,日", templates: "微信订阅消息模板", channelOrder: "发送渠道顺序",
+    wechat: "微信订阅消息", inbox: "站内信", sms: "短信", offsets_format: "发送时间点须为整数天数，用逗号分隔",
+    no_open_day: "至少选择一个开诊日",
+    condition_or_department: "请在病种和科室中选择一项", unknown_condition: "诊所没有这个病种", unknown_department: "未知的科室",
+    unknown_anchor: "未知的起算事件", empty_offsets: "至少填写一个发送时间点", too_many_offsets: "发送时间点最多 6 个",
+    offset_out_of_range: "发送时间点须在 1 至 730 天之间", duplicate_offset: "发送时间点重复",
+    invalid_time: "时间格式须为 HH:MM", invalid_template: "文案中的占位符写法不对", empty_template: "文案不能为空",
+    unknown_template_variable: "文案中有未知变量，只能用 {nickname} {clinic} {doctor} {slot}",
+    unknown_stop_condition: "未知的停止条件", unknown_purpose: "未知的用途", invalid_rule_id: "规则编号只能用字母、数字、- 和 _（最多 64 个）",
+    rule_not_found: "没有这条规则", wrong_role: "只有管理员可以修改", invalid_input: "输入有误", unknown_field: "有多余的字段",
+    unknown_kind: "未知的消息类型", invalid_template_id: "模板编号须为 1–128 个字符",
+  },
+  en: {
+    title: "Recall rules & delivery", rules: "Recall rules", ruleId: "Rule ID", scope: "Applies to",
+    byCondition: "Condition", byDepartment: "Department", anchor: "Counted from",
+    offsets: "Send on day (after the anchor)", offsetsShort: "Send on", offsetsHint: "Comma separated, e.g. 30, 60", sendAt: "Send time",
+    purpose: "Purpose", stopOn: "Stops on", active: "Active", template: "Wording", updated: "Updated", on: "Active",
+    off: "Inactive", activate: "Activate", deactivate: "Deactivate", remove: "Delete", save: "Save rule",
+    newRule: "New rule", saved: "Saved", removed: "Deleted",
+    confirmRemove: "Delete this rule? Reminders already planned stop when they come due.",
+    editHint: "Click a row to load it into the form below; the same ID replaces the rule.",
+    adminsOnly: "Only admins may change this; this account can only read it.", none: "No recall rules yet",
+    dayN: "day {n}", variables: "Variables for the wording",
+    var_nickname: "{nickname}: surname and courtesy title, e.g. 张女士 (made at send time)",
+    var_clinic: "{clinic}: the clinic's name",
+    var_doctor: "{doctor}: the doctor recorded with the anchor event, else 您的医生 (your doctor)",
+    var_slot: "{slot}: a suggested visit time, the first opening at least two days after sending, e.g. 11月23日（周一）09:00; a suggestion, not a booking",
+    remission: "Remission", visit: "Visit", surgery: "Surgery", delivery: "Delivery", package_end: "Package end",
+    booked: "Booked", visited: "Visited", service: "Service", marketing: "Marketing",
+    delivery_: "Delivery settings", quietHours: "Quiet hours", quietStart: "From", quietEnd: "Until",
+    quietNote: "A message due in quiet hours goes out when they end.", caps: "Weekly cap per patient",
+    capsNote: "Counted per purpose; a message over the cap waits for the next week.", opening: "Opening days and time",
+    openAt: "Opens at", saveSettings: "Save delivery settings", defaults: "Default",
+    days: "Mon,Tue,Wed,Thu,Fri,Sat,Sun", templates: "WeChat subscribe templates", channelOrder: "Channel order",
+    wechat: "WeChat message", inbox: "In-app inbox", sms: "SMS",
+    offsets_format: "Days to send on are whole numbers, comma separated", no_open_day: "Choose at least one opening day",
+    condition_or_department: "Choose either a condition or a department", unknown_condition: "The clinic has no such condition",
+    unknown_department: "Unknown department", unknown_anchor: "Unknown anchor event", empty_offsets: "Give at least one day to send on",
+    too_many_offsets: "At most 6 days to send on", offset_out_of_range: "Days to send on run from 1 to 730",
+    duplicate_offset: "A day to send on appears twice", invalid_time: "Times are HH:MM",
+    invalid_template: "A placeholder in the wording is malformed", empty_template: "The wording is empty",
+    unknown_template_variable: "Unknown variable in the wording; use {nickname} {clinic} {doctor} {slot}",
+    unknown_stop_condition: "Unknown stop condition", unknown_purpose: "Unknown purpose",
+    invalid_rule_id: "Rule IDs are letters, digits, - and _ (at most 64)", rule_not_found: "No such rule",
+    wrong_role: "Only admins may change this", invalid_input: "Invalid input", unknown_field: "Unexpected field",
+    unknown_kind: "Unknown kind of message", invalid_template_id: "A template ID is 1-128 characters",
+  },
+});
+
+const dayNames = () => L("days").split(",");
+
+const blankRule = { rule_id: "", scope: "condition", condition: "", department: "", anchor: "remission", offsets: "30",
+  send_at: "10:00", purpose: "service", stop_on: ["booked", "visited"], active: true, template: "" };
+
+const ruleForm = (r) => ({ ...blankRule, ...r, scope: r.department ? "department" : "condition",
+  condition: r.condition || "", department: r.department || "", offsets: r.offsets.join(", ") });
+
+// "30, 60" (also with Chinese commas or spaces) as whole days; null when a part is not a number.
+function parseOffsets(text) {
+  const parts = text.split(/[,，、\s]+/).filter(Boolean);
+  const days = parts.map(Number);
+  return days.every((d) => Number.isInteger(d)) ? days : null;
+}
+
+// `state`/`run` belong to the section, so the saved message outlives the form's remount.
+function RuleEditor({ options, initial, onSaved, state, run }) {
+  const [form, setForm] = useState(() => initial || { ...blankRule, condition: options.conditions[0] || "",
+    department: options.departments[0] || "" });
+  const [local, setLocal] = useState(null);
+  const set = (key) => (e) => setForm({ ...form, [key]: e.target.type === "checkbox" ? e.target.checked : e.target.value });
+  const toggleStop = (event) => (e) => setForm({ ...form,
+    stop_on: e.target.checked ? [...form.stop_on, event] : form.stop_on.filter((s) => s !== event) });
+  const submit = async (event) => {
+    event.preventDefault();
+    const offsets = parseOffsets(form.offsets);
+    if (!offsets) { setLocal(L("offsets_format")); return; }
+    setLocal(null);
+    const body = { anchor: form.anchor, offsets, send_at: form.send_at, template: form.template, purpose: form.purpose,
+      stop_on: options.stop_on.filter((s) => form.stop_on.includes(s)), active: form.active,
+      ...(form.scope === "department" ? { department: form.department } : { condition: form.condition }) };
+    const id = form.rule_id.trim();
+    const reply = await run(() => put(`/recall-rules/${encodeURIComponent(id)}`, body), L("saved"));
+    if (reply) onSaved(reply.rule);
+  };
+  return html`<form class="panel section" onSubmit=${submit} data-testid="recall-form">
+    <div class="form-row">
+      <label>${L("ruleId")}<input required maxlength="64" pattern="[A-Za-z0-9_\\-]+" value=${form.rule_id}
+        onInput=${set("rule_id")} data-testid="recall-id" /></label>
+      <label>${L("scope")}<select value=${form.scope} onChange=${set("scope")} data-testid="recall-scope">
+        <option value="condition">${L("byCondition")}</option><option value="department">${L("byDepartment")}</option></select></label>
+      ${form.scope === "condition"
+        ? html`<label>${L("byCondition")}<select value=${form.condition} onChange=${set("condition")} data-testid="recall-condition">
+            ${options.conditions.map((c) => html`<option value=${c}>${t(c)}</option>`)}</select></label>`
+        : html`<label>${L("byDepartment")}<select value=${form.department} onChange=${set("department")} data-testid="recall-department">
+            ${options.departments.map((d) => html`<option value=${d}>${t(d)}</option>`)}</select></label>`}
+      <label>${L("anchor")}<select value=${form.anchor} onChange=${set("anchor")} data-testid="recall-anchor">
+        ${options.anchors.map((a) => html`<option value=${a}>${L(a)}</option>`)}</select></label>
+      <label>${L("offsets")}<input required value=${form.offsets} onInput=${set("offsets")} placeholder=${L("offsetsHint")}
+        title=${L("offsetsHint")} data-testid="recall-offsets" /></label>
+      <label>${L("sendAt")}<input type="time" required value=${form.send_at} onInput=${set("send_at")} data-testid="recall-send-at" /></label>
+      <label>${L("purpose")}<select value=${form.purpose} onChange=${set("purpose")} data-testid="recall-purpose">
+        ${options.purposes.map((p) => html`<option value=${p}>${L(p)}</option>`)}</select></label>
+    </div>
+    <div class="form-row">
+      ${options.stop_on.map((s) => html`<label class="check"><input type="checkbox" checked=${form.stop_on.includes(s)}
+        onChange=${toggleStop(s)} data-testid=${"recall-stop-" + s} />${L("stopOn")}: ${L(s)}</label>`)}
+      <label class="check"><input type="checkbox" checked=${form.active} onChange=${set("active")}
+        data-testid="recall-active-input" />${L("active")}</label>
+    </div>
+    <label class="block">${L("template")}
+      <textarea rows="3" required maxlength="500" value=${form.template} onInput=${set("template")}
+        data-testid="recall-template"></textarea></label>
+    <details class="hint" open><summary>${L("variables")}</summary><ul data-testid="recall-variables">
+      ${options.variables.map((v) => html`<li>${L("var_" + v)}</li>`)}</ul></details>
+    <div class="form-row">
+      <button type="submit" disabled=${state.busy} data-testid="recall-save">${L("save")}</button>
+      <button type="button" class="ghost" onClick=${() => { setLocal(null); setForm({ ...blankRule,
+        condition: options.conditions[0] || "", department: options.departments[0] || "" }); }}>${L("newRule")}</button>
+    </div>
+    ${(local || state.error) && html`<p class="error" data-testid="recall-error">${local || state.error}</p>`}
+    ${state.done && html`<p class="ok" data-testid="recall-saved">${state.done}</p>`}
+  </form>`;
+}
+
+function RulesSection() {
+  const [reload, setReload] = useState(0);
+  const [picked, setPicked] = useState(null);
+  const [picks, setPicks] = useState(0);
+  const [action, run] = useAction(L);
+  const [saving, runSave] = useAction(L);
+  const state = useGet("/recall-rules", reload);
+  const admin = isAdmin();
+  if (!state.data) {
+    return html`${state.error ? html`<p class="error" data-testid="error">${L.error(state.error)}</p>`
+      : html`<p class="muted">${t("loading")}</p>`}`;
+  }
+  const { items, options } = state.data;
+  const again = () => setReload((n) => n + 1);
+  const toggle = async (rule) => {
+    if (await run(() => put(`/recall-rules/${encodeURIComponent(rule.rule_id)}/active`, { active: !rule.active }), L("saved"))) again();
+  };
+  const remove = async (rule) => {
+    if (!window.confirm(L("confirmRemove"))) return;
+    if (await run(() => del(`/recall-rules/${encodeURIComponent(rule.rule_id)}`), L("removed"))) {
+      if (picked && picked.rule_id === rule.rule_id) setPicked(null);
+      again();
+    }
+  };
+  return html`<div>
+    <p class="muted">${admin ? L("editHint") : L("adminsOnly")}</p>
+    ${items.length === 0 ? html`<p class="muted" data-testid="recall-empty">${L("none")}</p>` : html`
+    <table data-testid="recall-table"><thead><tr class="nowrap-row"><th>${L("ruleId")}</th><th>${L("scope")}</th><th>${L("anchor")}</th>
+      <th>${L("offsetsShort")}</th><th>${L("sendAt")}</th><th>${L("purpose")}</th><th>${L("stopOn")}</th><th>${L("active")}</th>
+      <th>${L("template")}</th>${admin && html`<th></th>`}</tr></thead>
+      <tbody>${items.map((r) => html`<tr data-testid="recall-row" data-id=${r.rule_id} data-active=${String(r.active)}
+          class=${admin ? "clickable" : ""} onClick=${() => { if (admin) { setPicked(ruleForm(r)); setPicks((n) => n + 1); } }}>
+        <td class="mono">${r.rule_id}</td>
+        <td>${r.department ? `${L("byDepartment")}: ${t(r.department)}` : t(r.condition)}</td>
+        <td>${L(r.anchor)}</td>
+        <td data-testid="recall-offsets-cell">${r.offsets.map((n) => L("dayN", { n: fmtNumber(n) })).join("、")}</td>
+        <td>${r.send_at}</td><td>${L(r.purpose)}</td>
+        <td>${r.stop_on.length ? r.stop_on.map((s) => L(s)).join("、") : "—"}</td>
+        <td class=${r.active ? "ok" : "muted"} data-testid="recall-active">${r.active ? L("on") : L("off")}</td>
+        <td class="wrap" title=${`${L("updated")} ${fmtDateTime(r.updated_at)}`}>${r.template}</td>
+        ${admin && html`<td class="actions" onClick=${(e) => e.stopPropagation()}>
+          <button class="ghost" disabled=${action.busy} onClick=${() => toggle(r)} data-testid="recall-toggle">
+            ${r.active ? L("deactivate") : L("activate")}</button>
+          <button class="ghost" disabled=${action.busy} onClick=${() => remove(r)} data-testid="recall-delete">${L("remove")}</button>
+        </td>`}
+      </tr>`)}</tbody></table>`}
+    ${action.error && html`<p class="error" data-testid="recall-row-error">${action.error}</p>`}
+    ${action.done && html`<p class="ok" data-testid="recall-row-done">${action.done}</p>`}
+    ${admin && html`<${RuleEditor} key=${(picked ? "edit-" + picked.rule_id : "new") + "-" + picks}
+      options=${options} initial=${picked} state=${saving} run=${runSave}
+      onSaved=${(rule) => { setPicked(ruleForm(rule)); again(); }} />`}
+  </div>`;
+}
+
+const settingsForm = (d) => ({ quiet_start: d.quiet_hours.start, quiet_end: d.quiet_hours.end,
+  marketing: d.caps.marketing, service: d.caps.service, days: d.opening.days, at: d.opening.at });
+
+function DeliverySettings() {
+  const [reload, setReload] = useState(0);
+  const [saved, setSaved] = useState(null);
+  const [action, run] = useAction(L);
+  const state = useGet("/clinic/delivery");
+  if (!state.data) {
+    return state.error ? html`<p class="error" data-testid="delivery-error">${L.error(state.error)}</p>` : null;
+  }
+  // The settings are cached a minute per API container, so a read right after a save may be stale:
+  // the save's own reply (read fresh by the container that wrote) is what the form shows next.
+  return html`<${DeliveryForm} key=${"delivery-" + reload} data=${saved || state.data} state=${action} run=${run}
+    onSaved=${(reply) => { setSaved(reply); setReload((n) => n + 1); }} />`;
+}
+
+// Starts from the settings as read, or as the last save answered.
+function DeliveryForm({ data, onSaved, state, run }) {
+  const [form, setForm] = useState(() => settingsForm(data));
+  const [local, setLocal] = useState(null);
+  const admin = isAdmin();
+  const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
+  const toggleDay = (day) => (e) => setForm({ ...form,
+    days: e.target.checked ? [...form.days, day].sort() : form.days.filter((d) => d !== day) });
+  const submit = async (event) => {
+    event.preventDefault();
+    if (!form.days.length) { setLocal(L("no_open_day")); return; }
+    setLocal(null);
+    const body = { quiet_hours: { start: form.quiet_start, end: form.quiet_end },
+      caps: { marketing: Number(form.marketing), service: Number(form.service) },
+      opening: { days: form.days, at: form.at } };
+    const reply = await run(() => put("/clinic/delivery", body), L("saved"));
+    if (reply) onSaved(reply);
+  };
+  const d = data.defaults;
+  const names = dayNames();
+  const shown = (value) => html`<strong>${value}</strong>`;
+  return html`<form class="panel" onSubmit=${submit} data-testid="delivery-form">
+    <h3>${L("quietHours")}</h3>
+    <div class="form-row">
+      ${admin ? html`
+        <label>${L("quietStart")}<input type="time" required value=${form.quiet_start} onInput=${set("quiet_start")} data-testid="quiet-start" /></label>
+        <label>${L("quietEnd")}<input type="time" required value=${form.quiet_end} onInput=${set("quiet_end")} data-testid="quiet-end" /></label>`
+      : html`<span data-testid="quiet-hours">${shown(`${data.quiet_hours.start} – ${data.quiet_hours.end}`)}</span>`}
+      <span class="muted">${L("quietNote")} ${L("defaults")} ${d.quiet_hours.start} – ${d.quiet_hours.end}</span>
+    </div>
+    <h3>${L("caps")}</h3>
+    <div class="form-row">
+      ${["marketing", "service"].map((p) => (admin
+        ? html`<label>${L(p)}<input type="number" min="0" max="50" required value=${form[p]} onInput=${set(p)}
+            data-testid=${"cap-" + p} /></label>`
+        : html`<span>${L(p)} ${shown(html`<span data-testid=${"cap-" + p}>${fmtNumber(data.caps[p])}</span>`)}</span>`))}
+      <span class="muted">${L("capsNote")} ${L("defaults")} ${L("marketing")} ${fmtNumber(d.caps.marketing)} · ${L("service")} ${fmtNumber(d.caps.service)}</span>
+    </div>
+    <h3>${L("opening")}</h3>
+    <div class="form-row" data-testid="opening-days">
+      ${names.map((name, day) => html`<label class="check"><input type="checkbox" disabled=${!admin}
+        checked=${form.days.includes(day)} onChange=${toggleDay(day)} data-testid=${"open-day-" + day} />${name}</label>`)}
+      ${admin ? html`<label>${L("openAt")}<input type="time" required value=${form.at} onInput=${set("at")} data-testid="open-at" /></label>`
+        : html`<span>${L("openAt")} ${shown(html`<span data-testid="open-at">${data.opening.at}</span>`)}</span>`}
+    </div>
+    <p class="muted">${L("channelOrder")}: ${data.channel_order.map((c) => L(c)).join(" → ")}
+      ${Object.keys(data.wechat_templates || {}).length > 0 && html` · ${L("templates")}:
+        ${Object.entries(data.wechat_templates).map(([kind, id]) => `${kind} = ${id}`).join("; ")}`}</p>
+    ${admin && html`<button type="submit" disabled=${state.busy} data-testid="delivery-save">${L("saveSettings")}</button>`}
+    ${(local || state.error) && html`<p class="error" data-testid="delivery-error">${local || state.error}</p>`}
+    ${state.done && html`<p class="ok" data-testid="delivery-saved">${state.done}</p>`}
+  </form>`;
+}
+
+function RecallPage() {
+  return html`<div>
+    <h1>${L("title")}</h1>
+    <h2>${L("rules")}</h2>
+    <${RulesSection} />
+    <h2>${L("delivery_")}</h2>
+    <${DeliverySettings} />
+  </div>`;
+}
+
+export default { key: "recall", path: "/recall", label: { zh: "召回规则", en: "Recall rules" }, component: RecallPage };
