@@ -128,7 +128,7 @@ function ChallengeForm({ conditions, initial, editing, onSaved, onCancel }) {
     ${editing && html`<p class="muted">${L("editNote")}</p>`}
     <div class="form-row">
       <label>${L("id")}<input value=${f.challenge_id} onInput=${set("challenge_id")} disabled=${editing}
-        pattern="[A-Za-z0-9_-]+" maxlength="64" data-testid="challenge-id" /></label>
+        pattern="[A-Za-z0-9_\\-]+" maxlength="64" data-testid="challenge-id" /></label>
       <label>${L("name")}<input value=${f.name} onInput=${set("name")} required maxlength="60" data-testid="challenge-name" /></label>
       <label>${L("nameEn")}<input value=${f.name_en} onInput=${set("name_en")} maxlength="60" data-testid="challenge-name-en" /></label>
       <label>${L("type")}<select value=${f.checkin_type} onChange=${set("checkin_type")} data-testid="challenge-type">
@@ -142,7 +142,7 @@ function ChallengeForm({ conditions, initial, editing, onSaved, onCancel }) {
         <option value="voucher">${L("voucher")}</option><option value="points">${L("points")}</option></select></label>
       ${f.reward_type === "points" ? html`
         <label>${L("points")}<input type="number" min="1" value=${f.points} onInput=${set("points")} required data-testid="challenge-points" /></label>` : html`
-        <label>${L("voucherKind")}<input value=${f.voucher_kind} onInput=${set("voucher_kind")} required pattern="[A-Za-z0-9_-]+" data-testid="challenge-voucher-kind" /></label>
+        <label>${L("voucherKind")}<input value=${f.voucher_kind} onInput=${set("voucher_kind")} required pattern="[A-Za-z0-9_\\-]+" data-testid="challenge-voucher-kind" /></label>
         <label>${L("voucherName")}<input value=${f.voucher_name} onInput=${set("voucher_name")} required data-testid="challenge-voucher-name" /></label>
         <label>${L("nameEn")}<input value=${f.voucher_name_en} onInput=${set("voucher_name_en")} data-testid="challenge-voucher-name-en" /></label>
         <label>${L("validDays")}<input type="number" min="1" value=${f.valid_days} onInput=${set("valid_days")} required data-testid="challenge-valid-days" /></label>`}
