@@ -575,6 +575,23 @@ def sweep_and_drain() -> dict:
     return {"sweep": swept, "queue": drained}
 
 
+def demo_quiet_hours(window: str | None) -> None:
+    """DEMO_QUIET_HOURS=HH:MM-HH:MM sets the seeded clinics' quiet hours (equal ends: none). The
+    browser tests start their stacks with none, so their reminders go out at any hour of the day;
+    a developer's `make run` keeps the default 21:00-08:00."""
+    if not window:
+        return
+    from chalicelib.domain.clock import clock, iso
+    from chalicelib.domain.rules import parse_wall_time
+    from chalicelib.store import channels, clinics
+
+    start, _, end = window.partition("-")
+    quiet = {"start": parse_wall_time(start).strftime("%H:%M"), "end": parse_wall_time(end).strftime("%H:%M")}
+    for clinic_id in clinics.all_clinic_ids():
+        stored = dict(channels.delivery_settings(clinic_id, fresh=True))
+        channels.put_delivery_settings(clinic_id, {**stored, "quiet_hours": quiet}, iso(clock.now()))
+
+
 RISK_PERIOD = timedelta(days=1)
 
 
@@ -675,6 +692,7 @@ class Stack:
         elif not self.args.no_seed:
             patients = DEFAULT_PATIENTS if self.args.patients is None else self.args.patients
             demo = seed.run(patients=patients, pool_id=pool_id)
+            demo_quiet_hours(os.environ.get("DEMO_QUIET_HOURS"))
             staff = demo.pop("staff")
             write_private(self.layout.staff_file, staff)
             write_private(self.layout.demo_file, demo)

@@ -143,6 +143,8 @@ def start_stack(local_dir: Path, patients: int = 60, extra_env: dict | None = No
         "REVISIT_LOCAL_DIR": str(local_dir),
         "API_PORT": str(api), "SITE_PORT": str(site), "MOTO_PORT": str(moto), "WECHAT_PORT": str(wechat),
         "SWEEP_PERIOD": "5", "KPI_PERIOD": "30", "SNAPSHOT_PERIOD": "600",
+        # no quiet hours in the demo clinics: the tests' reminders must go out whatever the hour
+        "DEMO_QUIET_HOURS": "00:00-00:00",
         **(extra_env or {}),
     }
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "COGNITO_ENDPOINT_URL", "REVISIT_TABLE", "REVISIT_STAGE"):
