@@ -171,8 +171,9 @@ def _dump(clinic_id: str, plan) -> dict:
             item.pop("ref")
         if sk.startswith("DAYMARK#"):
             item.pop("checkin_id")  # names the random check-in id too
-        if sk.startswith("SEG"):
-            continue  # segment memberships of bulk-written patients come from the seed's build afterwards
+        if sk.startswith("SEG") or sk.startswith("OUT#content#"):
+            continue  # segment memberships (and their content-path steps) of bulk-written patients come from
+            # the seed's build afterwards
         for name in ("segments", "seg_version", "seg_flip_at", "last_interaction_at", "checkin_days"):
             item.pop(name, None)
         for name in ("name_enc", "phone_enc"):
