@@ -87,8 +87,12 @@ def test_recall_rules_and_delivery_settings(admin, local_stack, shots):
     eczema.get_by_test_id("recall-toggle").click()
     expect(eczema).to_have_attribute("data-active", "true")
 
-    # delivery settings: the defaults, a cap changed and saved, then put back
-    expect(page.get_by_test_id("quiet-start")).to_have_value("21:00")
+    # delivery settings as stored (the test stacks seed no quiet hours: DEMO_QUIET_HOURS), a cap
+    # changed and saved, then put back
+    stored = _api(local_stack, "GET", "/clinic/delivery", _token(local_stack))
+    assert stored["quiet_hours"] == {"start": "00:00", "end": "00:00"}
+    expect(page.get_by_test_id("quiet-start")).to_have_value(stored["quiet_hours"]["start"])
+    expect(page.get_by_test_id("quiet-end")).to_have_value(stored["quiet_hours"]["end"])
     expect(page.get_by_test_id("cap-marketing")).to_have_value("2")
     page.get_by_test_id("cap-marketing").fill("3")
     page.get_by_test_id("open-day-6").check()
