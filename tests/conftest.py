@@ -93,7 +93,7 @@ def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
     patch.delenv("COGNITO_ENDPOINT_URL", raising=False)
     patch.setenv("WECHAT_API_BASE", wechat[1])
     patch.setenv("COGNITO_JWKS_URL", jwks_url)
-    reset_process_state()
+    reset_process_state(keep_connections=True)
     try:
         with mock_aws():
             from chalicelib.local import bootstrap
@@ -104,10 +104,10 @@ def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
             pool_id, client_id = bootstrap.create_user_pool()
             patch.setenv("COGNITO_USER_POOL_ID", pool_id)
             patch.setenv("COGNITO_CLIENT_ID", client_id)
-            reset_process_state()
+            reset_process_state(keep_connections=True)
             yield World(pool_id, client_id, wechat[0])
     finally:
-        reset_process_state()
+        reset_process_state(keep_connections=True)
 
 
 def seed_clinics(world: World) -> None:
