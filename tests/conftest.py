@@ -1,9 +1,11 @@
 """Shared fixtures: an in-process moto account with the table, queues, key and user pool,
-two clinics with staff, the fake WeChat server, and a chalice.test client."""
+two clinics with staff, the fake WeChat server, and a chalice.test client. Each test gets its
+own (`api`); the per-route tests share one per module (`shared_world`)."""
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -77,31 +79,52 @@ class World:
         self._codes = 0
 
 
-@pytest.fixture
-def aws(monkeypatch, wechat, jwks_url):
+@contextmanager
+def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
+    """The test environment on `patch` and a fresh moto account with the table, queues, key and
+    user pool; the process caches are forgotten on the way in and out."""
     from moto import mock_aws
 
     from chalicelib.local.state import reset_process_state
 
     for key, value in BASE_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("COGNITO_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("WECHAT_API_BASE", wechat[1])
-    monkeypatch.setenv("COGNITO_JWKS_URL", jwks_url)
-    reset_process_state()
-    with mock_aws():
-        from chalicelib.local import bootstrap
+        patch.setenv(key, value)
+    patch.delenv("AWS_ENDPOINT_URL", raising=False)
+    patch.delenv("COGNITO_ENDPOINT_URL", raising=False)
+    patch.setenv("WECHAT_API_BASE", wechat[1])
+    patch.setenv("COGNITO_JWKS_URL", jwks_url)
+    reset_process_state(keep_connections=True)
+    try:
+        with mock_aws():
+            from chalicelib.local import bootstrap
 
-        bootstrap.create_table()
-        bootstrap.create_queues()
-        bootstrap.create_key()
-        pool_id, client_id = bootstrap.create_user_pool()
-        monkeypatch.setenv("COGNITO_USER_POOL_ID", pool_id)
-        monkeypatch.setenv("COGNITO_CLIENT_ID", client_id)
-        reset_process_state()
-        yield World(pool_id, client_id, wechat[0])
-    reset_process_state()
+            bootstrap.create_table()
+            bootstrap.create_queues()
+            bootstrap.create_key()
+            pool_id, client_id = bootstrap.create_user_pool()
+            patch.setenv("COGNITO_USER_POOL_ID", pool_id)
+            patch.setenv("COGNITO_CLIENT_ID", client_id)
+            reset_process_state(keep_connections=True)
+            yield World(pool_id, client_id, wechat[0])
+    finally:
+        reset_process_state(keep_connections=True)
+
+
+def seed_clinics(world: World) -> None:
+    """Two clinics, each with an admin and a staff member (call with the clock set)."""
+    from chalicelib.local import bootstrap
+    from chalicelib.services.clinics import create_clinic
+
+    for clinic_id, name in (("demo-dental", "齿护口腔"), ("other-clinic", "别家诊所")):
+        create_clinic(clinic_id, name)
+        bootstrap.create_staff_user(world.pool_id, f"admin@{clinic_id}", STAFF_PASSWORD, clinic_id, "admin")
+        bootstrap.create_staff_user(world.pool_id, f"staff@{clinic_id}", STAFF_PASSWORD, clinic_id, "staff")
+
+
+@pytest.fixture
+def aws(monkeypatch, wechat, jwks_url):
+    with moto_account(monkeypatch, wechat, jwks_url) as world:
+        yield world
 
 
 @pytest.fixture
@@ -116,13 +139,7 @@ def clock():
 @pytest.fixture
 def clinics(aws, clock):
     """Two clinics, each with an admin and a staff member."""
-    from chalicelib.local import bootstrap
-    from chalicelib.services.clinics import create_clinic
-
-    for clinic_id, name in (("demo-dental", "齿护口腔"), ("other-clinic", "别家诊所")):
-        create_clinic(clinic_id, name)
-        bootstrap.create_staff_user(aws.pool_id, f"admin@{clinic_id}", STAFF_PASSWORD, clinic_id, "admin")
-        bootstrap.create_staff_user(aws.pool_id, f"staff@{clinic_id}", STAFF_PASSWORD, clinic_id, "staff")
+    seed_clinics(aws)
     return aws
 
 
@@ -185,12 +202,35 @@ def patient_record(**overrides) -> dict:
     return record
 
 
+def staff_login(api: Api, clinic_id: str = "demo-dental", role: str = "admin") -> str:
+    status, data = api.post("/auth/staff/login", {"username": f"{role}@{clinic_id}", "password": STAFF_PASSWORD})
+    assert status == 200, data
+    return data["id_token"]
+
+
+def register_patient(api: Api, clinic_id: str = "demo-dental", name: str = "alice", full_name: str | None = None,
+                     **overrides) -> tuple[str, str]:
+    """Log in through (fake) WeChat and register; returns (token, patient_id)."""
+    if full_name:
+        overrides["name"] = full_name
+    status, login = api.post("/auth/wechat/login", {"clinic_id": clinic_id, "code": wx_code(name)})
+    assert status == 200, login
+    assert login["registered"] is False
+    status, data = api.post("/me/register", patient_record(**overrides), token=login["access_token"])
+    assert status == 201, data
+    return data["access_token"], data["patient"]["patient_id"]
+
+
+def visitor_login(api: Api, clinic_id: str = "demo-dental", name: str = "visitor") -> str:
+    status, login = api.post("/auth/wechat/login", {"clinic_id": clinic_id, "code": wx_code(name)})
+    assert status == 200, login
+    return login["access_token"]
+
+
 @pytest.fixture
 def staff_token(api):
     def login(clinic_id: str = "demo-dental", role: str = "admin") -> str:
-        status, data = api.post("/auth/staff/login", {"username": f"{role}@{clinic_id}", "password": STAFF_PASSWORD})
-        assert status == 200, data
-        return data["id_token"]
+        return staff_login(api, clinic_id, role)
 
     return login
 
@@ -201,13 +241,69 @@ def new_patient(api):
 
     def register(clinic_id: str = "demo-dental", name: str = "alice", full_name: str | None = None,
                  **overrides) -> tuple[str, str]:
-        if full_name:
-            overrides["name"] = full_name
-        status, login = api.post("/auth/wechat/login", {"clinic_id": clinic_id, "code": wx_code(name)})
-        assert status == 200, login
-        assert login["registered"] is False
-        status, data = api.post("/me/register", patient_record(**overrides), token=login["access_token"])
-        assert status == 201, data
-        return data["access_token"], data["patient"]["patient_id"]
+        return register_patient(api, clinic_id, name, full_name, **overrides)
 
     return register
+
+
+class SharedWorld:
+    """One world for a whole module: the per-route tests need callers on every route, not a
+    clean account per case. Staff logins are made once; patients and visitors on demand.
+
+    moto keeps one account per process, so a module using it holds no tests on `aws`."""
+
+    def __init__(self, api: Api, world: World):
+        self.api = api
+        self.world = world
+        self._staff: dict[tuple[str, str], str] = {}
+        self._names = 0
+
+    def staff(self, clinic_id: str = "demo-dental", role: str = "admin") -> str:
+        if (clinic_id, role) not in self._staff:
+            self._staff[clinic_id, role] = staff_login(self.api, clinic_id, role)
+        return self._staff[clinic_id, role]
+
+    def patient(self, prefix: str = "patient", clinic_id: str = "demo-dental") -> str:
+        """A newly registered patient's access token (names and phones are unique in the world)."""
+        self._names += 1
+        token, _ = register_patient(self.api, clinic_id, name=f"{prefix}-{self._names}",
+                                    phone=f"139{self._names:08d}")
+        return token
+
+    def visitor(self, prefix: str = "visitor", clinic_id: str = "demo-dental") -> str:
+        """A new WeChat user's visitor token."""
+        self._names += 1
+        return visitor_login(self.api, clinic_id, name=f"{prefix}-{self._names}")
+
+
+@pytest.fixture(scope="module")
+def shared_world(wechat, jwks_url):
+    """A module-wide account with the two clinics and a chalice.test client. Use it with
+    `shared_clock`: patient tokens are issued and checked against the test clock."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.domain.clock import clock as the_clock
+
+    with pytest.MonkeyPatch.context() as patch, moto_account(patch, wechat, jwks_url) as world:
+        the_clock.set(T0)
+        try:
+            seed_clinics(world)
+        finally:
+            the_clock.release()
+        with Client(app) as client:
+            yield SharedWorld(Api(client), world)
+
+
+@pytest.fixture
+def shared_clock(shared_world):
+    """The clock at T0 for one case of a shared world, released after it, so no case sees
+    the time (or settings) another left behind."""
+    from chalicelib.config import reset_settings
+    from chalicelib.domain.clock import clock as the_clock
+
+    reset_settings()
+    the_clock.set(T0)
+    yield the_clock
+    the_clock.release()
+    reset_settings()
