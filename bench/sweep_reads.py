@@ -72,20 +72,24 @@ def seed(patients: int, due: int) -> tuple[set[tuple[str, str]], dict[str, int]]
                                                "at": sent_at}]), RecallJobItem.counted_week.set("2026-W46")])
         references.append((kind, ref_id, job))
     due_keys = {(job.pk, job.sk) for kind, _, job in references if kind == "due"}
-    district = patient_store.get(CLINIC_ID, references[0][1]).district
+    reference = patient_store.get(CLINIC_ID, references[0][1])
+    district = reference.district
+    # the segment state a registration writes (no segment yet, the silent rule's flip ahead)
+    segment_state = {"last_interaction_at": reference.last_interaction_at, "seg_version": reference.seg_version,
+                     "seg_flip_at": reference.seg_flip_at}
 
     key = clinic_key(CLINIC_ID)
     mix = {"due": 1, "future": 0, "sent": 1, "none": 0}
     probes: dict[str, tuple[str, str]] = {}
     with _BulkWriter(direct=patients > FULL_SEED_UP_TO) as writer:
         _write_patients(writer, references, patients, due, now, key, district, rule, clinic, today, mix, probes,
-                        due_keys)
+                        due_keys, segment_state)
     _check_shapes(references, probes)
     return due_keys, mix
 
 
 def _write_patients(writer, references, patients, due, now, key, district, rule, clinic, today, mix, probes,
-                    due_keys) -> None:
+                    due_keys, segment_state) -> None:
     from chalicelib import crypto
     from chalicelib.domain.clock import clock, iso
     from chalicelib.domain.privacy import mask_name
@@ -104,6 +108,8 @@ def _write_patients(writer, references, patients, due, now, key, district, rule,
             department="dermatology", persona_tags=["anxious"],
             consents=consent_changes({"service": True, "marketing": False, "analytics": True}, "v1", now),
         )
+        for name, value in segment_state.items():
+            setattr(item, name, value)
         writer.put(item)
         probes.setdefault("patient", (item.pk, item.sk))
         if patients <= FULL_SEED_UP_TO:
