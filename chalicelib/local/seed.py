@@ -18,7 +18,7 @@ import hashlib
 import random
 import secrets
 import time as timer
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from chalicelib.domain.clock import UTC, clock, iso, local_date, local_moment
@@ -33,11 +33,17 @@ HISTORY_DAYS = 540  # about 18 months
 SILENT_DAYS = 180
 LIVE_PATIENTS = 60  # per clinic, written entirely through the services
 CHALLENGE_LAUNCH_DAYS = 120  # the clinic launched its default challenges this many days ago
-ENGAGEMENT_KINDS = ("join", "exam", "confirm", "hide", "adjust")
+ENGAGEMENT_KINDS = ("join", "exam", "confirm", "hide", "adjust", "followup", "call")
 EXAM_FLAG_RATES = (("high_bmi", 0.45), ("high_bp", 0.3), ("high_glucose", 0.15), ("high_lipids", 0.25))
 RECHECK_SHARE = 0.78  # S4: annual re-check rate of the health-check centre (vs about 45% in the industry)
 REFERRED_SHARE = 0.35  # S9: of new patients, how many came with a friend's invite code
 PROGRESS_EVERY = 250
+# S2: the health manager's weekly calls of the last four weeks, with outcomes in these shares
+# (a call shortly before a visit is more often booked).
+CALL_WEEKS = 4
+CALL_OUTCOMES = (("reached", 0.55), ("booked", 0.15), ("declined", 0.22), ("wrong_number", 0.08))
+STAFF_PLAN_SHARE = 0.4  # live diabetic or hypertensive patients who did not join get a plan from staff
+JOINER_ON_TIME = 0.9  # after joining, the share of revisits within a week of the requested day
 
 # -- what a clinic's patients look like ------------------------------------------------------------
 
@@ -57,6 +63,8 @@ SECOND_CONDITION = {"diabetes": ("hypertension", "dental"), "hypertension": ("di
                     "health_check": ("hypertension", "dental"), "dental": ("health_check",),
                     "eczema": ("dental",), "postpartum": ("dental",)}
 BEHAVIOURS = (("on_time", 0.42), ("late", 0.24), ("silent", 0.29), ("new", 0.05))
+# S2: diabetic patients left to themselves keep about half their revisit dates (the article's 53%).
+BEHAVIOURS_OF = {"diabetes": (("on_time", 0.12), ("late", 0.28), ("silent", 0.55), ("new", 0.05))}
 PERSONA_WEIGHTS = (("anxious", 0.3), ("knowledge_seeking", 0.45), ("social", 0.25))
 CONSENT_RATES = {"service": 0.95, "marketing": 0.35, "analytics": 0.7}
 WECHAT_SHARE = 0.55
@@ -118,7 +126,8 @@ def north_patients(patients: int) -> int:
 @dataclass(frozen=True)
 class Event:
     at: datetime  # when it reached the clinic (UTC): the clock while the service runs
-    kind: str  # visit | checkin | share, and through the services only: join | exam | confirm | hide | adjust
+    kind: str  # visit | checkin | share; through the services only: join | exam | confirm | hide | adjust |
+    #            followup (staff start a plan, first call on `day`) | call (outcome in `type`, booking on `day`)
     day: date | None = None
     department: str | None = None
     next_due: date | None = None
@@ -270,7 +279,7 @@ class Planner:
             personas = [_weighted(rng, PERSONA_WEIGHTS)]
         consents = {purpose: rng.random() < rate for purpose, rate in CONSENT_RATES.items()}
         consents.update(showcase.get("consents", {}))
-        behaviour = showcase.get("behaviour") or _weighted(rng, BEHAVIOURS)
+        behaviour = showcase.get("behaviour") or _weighted(rng, BEHAVIOURS_OF.get(primary, BEHAVIOURS))
         wechat = f"{spec.code_prefix}{index:04d}" if (showcase or rng.random() < WECHAT_SHARE) else None
 
         remission = None
@@ -349,12 +358,25 @@ class Planner:
         after = created_at + timedelta(minutes=5)
         glucose = [e for e in events if e.kind == "checkin" and e.type == "glucose"]
         launch = today - timedelta(days=CHALLENGE_LAUNCH_DAYS)
+        joined = None
         if "diabetes" in conditions and "diabetes" in spec.conditions and glucose and (
                 index in SHOWCASES.get(spec.clinic_id, {}) or rng.random() < 0.8):
             counted = [e for e in glucose if local_date(e.client_time, spec.tz) >= launch]
             if counted:
                 day = max(local_date(counted[0].client_time, spec.tz) - timedelta(days=1), launch)
-                extra.append(Event(at=max(local_moment(day, time(6, 0), spec.tz), after), kind="join"))
+                joined = Event(at=max(local_moment(day, time(6, 0), spec.tz), after), kind="join")
+                extra.append(joined)
+        if joined is not None:
+            # S2: weekly calls from a week after joining, and the patient comes back on time since
+            events = self._visits_after_join(rng, index, conditions[0], events, joined.at)
+            extra += self._calls(rng, local_date(joined.at, spec.tz) + timedelta(days=7), events)
+        elif {"diabetes", "hypertension"} & set(conditions) and rng.random() < STAFF_PLAN_SHARE:
+            start = today - timedelta(days=rng.randint(7 * CALL_WEEKS + 1, 7 * CALL_WEEKS + 14))
+            at = max(local_moment(start, time(9, rng.randint(0, 59)), spec.tz), after)
+            start = local_date(at, spec.tz)
+            if start < today - timedelta(days=7):
+                extra.append(Event(at=at, kind="followup", day=start))
+                extra += self._calls(rng, start, events)
         if "health_check" in conditions and "health_check" in spec.conditions and rng.random() < 0.9:
             events, exams = self._exams(rng, first, events, mini_program)
             extra += exams
@@ -364,6 +386,59 @@ class Planner:
             extra.append(Event(at=max(self.now - timedelta(days=rng.randint(1, 40)), after), kind="adjust",
                                value=float(rng.choice((10, 20, 30)))))
         return sorted(events + extra, key=lambda e: e.at)
+
+    def _visits_after_join(self, rng: random.Random, index: int, primary: str, events: list[Event],
+                           joined_at: datetime) -> list[Event]:
+        """Visits after the join replaced by on-time revisits: the first soon after the first call
+        when the patient was overdue, the next ones within a week of the requested day."""
+        tz, yesterday = self.spec.tz, self.today - timedelta(days=1)
+        before = [e for e in events if e.kind != "visit" or e.at < joined_at]
+        kept = [e for e in before if e.kind == "visit"]
+        join_day = local_date(joined_at, tz)
+        due = kept[-1].next_due if kept else join_day
+        day = due + timedelta(days=rng.randint(-5, 6)) if due > join_day + timedelta(days=10) else \
+            join_day + timedelta(days=rng.randint(8, 20))
+        n = len(kept)
+        while day <= yesterday:
+            if kept and day <= kept[-1].day:
+                day = kept[-1].day + timedelta(days=1)
+            visit = Event(at=_moment(day, tz, rng, 9 * 60 + 5, 18 * 60), kind="visit", day=day,
+                          department=DEPARTMENT_OF[primary], next_due=day + timedelta(days=_requested(primary, n + 1)),
+                          external_id=f"{self.spec.clinic_id}-{index}-{n}")
+            if visit.at <= joined_at:
+                visit = replace(visit, at=joined_at + timedelta(hours=3))
+            before.append(visit)
+            kept.append(visit)
+            n += 1
+            late = rng.random() >= JOINER_ON_TIME
+            day = visit.next_due + timedelta(days=rng.randint(10, 25) if late else rng.randint(-5, 6))
+        return sorted(before, key=lambda e: e.at)
+
+    def _calls(self, rng: random.Random, first_call: date, events: list[Event]) -> list[Event]:
+        """The weekly calls of the last CALL_WEEKS weeks (none before `first_call`). The last one
+        was a week before the plan's next due day: today for many (today's calls are still to
+        make), a few days ago for some, later this week for the rest."""
+        tz, today = self.spec.tz, self.today
+        draw = rng.random()
+        next_due = today - timedelta(days=rng.randint(1, 3)) if draw < 0.2 else \
+            today if draw < 0.6 else today + timedelta(days=rng.randint(1, 6))
+        last = next_due - timedelta(days=7)
+        days = [last] + [last - timedelta(days=7 * k + rng.randint(-1, 1)) for k in range(1, CALL_WEEKS)]
+        days = sorted(d for d in days if first_call <= d < today)
+        visits = sorted(e.day for e in events if e.kind == "visit")
+        calls = []
+        for n, day in enumerate(days):
+            outcome = _weighted(rng, CALL_OUTCOMES)
+            coming = next((v for v in visits if day < v <= day + timedelta(days=14)), None)
+            if outcome == "wrong_number" and n < len(days) - 1:
+                outcome = "declined"  # a wrong number pauses the plan: no call after it
+            if coming is not None and outcome == "reached" and rng.random() < 0.5:
+                outcome = "booked"
+            booking = None
+            if outcome == "booked":  # the visit that followed, or a day the patient may or may not keep
+                booking = coming or day + timedelta(days=rng.randint(2, 10))
+            calls.append(Event(at=_moment(day, tz, rng, 10 * 60, 17 * 60), kind="call", type=outcome, day=booking))
+        return calls
 
     def _exams(self, rng: random.Random, first: date, events: list[Event], mini_program: bool):
         """A check-up 12 to 15 months ago and, for most, the yearly re-check, with tasks and progress."""
@@ -692,7 +767,7 @@ STAFF_USERNAME = "seed-staff"
 def apply_engagement(plan: PatientPlan, event: Event, principal) -> None:
     """One engagement event through the service a patient or the desk would call."""
     from chalicelib.auth import Principal
-    from chalicelib.services import activity, challenges, tasks
+    from chalicelib.services import activity, challenges, followups, tasks
     from chalicelib.services.tasks import _task_id
     from chalicelib.store import leaderboard, patients
 
@@ -715,6 +790,10 @@ def apply_engagement(plan: PatientPlan, event: Event, principal) -> None:
         leaderboard.set_visible(patients.get(plan.clinic_id, plan.patient_id), False, month)
     elif event.kind == "adjust":
         activity.adjust(staff, plan.patient_id, int(event.value), "活动积分补发 (event points make-up)")
+    elif event.kind == "followup":
+        followups.start(staff, plan.patient_id, None, event.day)
+    elif event.kind == "call":
+        followups.record(staff, plan.patient_id, event.type, None, event.day)
 
 
 def apply_follow_ups(plan: PatientPlan, now: datetime, balance: int, rewards: list[tuple[str, int]],

@@ -195,7 +195,7 @@ def test_bulk_history_writes_what_the_services_write(aws):
     create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai")
     clock.release()
     planner = seed.Planner(seed.DEMO_DENTAL, NOW)
-    plans = planner.plans(150)
+    plans = planner.plans(300)
     chosen = [plans[1], plans[2]]  # eczema and postpartum showcases
     bulk = [p for p in plans[4:] if not p.engaged]  # engagement is written through the services only
     chosen += [p for p in bulk if 5 < sum(e.type == "glucose" for e in p.events) < 30][:1]
