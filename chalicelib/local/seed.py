@@ -1,13 +1,19 @@
 """Demo data for the local stack: clinic demo-dental (齿护口腔门诊部, Shanghai time) with a few
 thousand patients and clinic north-derm (Urumqi time) with a few dozen, each patient with up to
 18 months of visits, check-ins, shares, points and consent, and eczema remissions whose day-30
-reminders fall due at the first sweep.
+reminders fall due at the first sweep. The scenarios in demo-dental: persona segments with members
+(S1); glucose-guard participants on weekly follow-up plans with four weeks of calls, coming back
+far more often than diabetic patients who did not join (S2); a stopped A/B experiment on the eczema
+reminder with exposures and conversions, and a running one (S5); a history the risk model learns
+from (S6); maternity packs sold at the first obstetrics visit, 68% renewed, with a renewal reminder
+rule on the package end (S8).
 
 Generating is pure and deterministic (random.Random(seed), relative to one moment), so tests check
 it without AWS. Writing goes through the real services for every flow the demo shows (clinic set-up,
-registration, visits, check-ins, shares, consent changes, remissions, bookings, redemptions). For
-the bulk of older history it writes the very items those services write, built with the store's own
-constructors and sent with BatchWriteItem; tests/unit/test_seed.py checks the two paths agree.
+registration, visits, check-ins, shares, consent changes, remissions, bookings, redemptions,
+follow-up calls, package sales, experiments). For the bulk of older history it writes the very
+items those services write, built with the store's own constructors and sent with BatchWriteItem;
+tests/unit/test_seed.py checks the two paths agree.
 
     python -m chalicelib.local.seed --patients 500   # into whatever the environment points at
 """
