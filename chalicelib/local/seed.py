@@ -47,7 +47,7 @@ PROGRESS_EVERY = 250
 # S2: the health manager's weekly calls of the last four weeks, with outcomes in these shares
 # (a call shortly before a visit is more often booked).
 CALL_WEEKS = 4
-CALL_OUTCOMES = (("reached", 0.55), ("booked", 0.15), ("declined", 0.22), ("wrong_number", 0.08))
+CALL_OUTCOMES = (("reached", 0.57), ("booked", 0.15), ("declined", 0.23), ("wrong_number", 0.05))
 STAFF_PLAN_SHARE = 0.4  # live diabetic or hypertensive patients who did not join get a plan from staff
 JOINER_ON_TIME = 0.9
 PACKAGE_SHARE = 0.7  # S8: postpartum patients who bought the maternity pack at their first visit
@@ -480,17 +480,17 @@ class Planner:
         days = sorted(d for d in days if first_call <= d < today)
         visits = sorted(e.day for e in events if e.kind == "visit")
         calls = []
-        for n, day in enumerate(days):
+        for day in days:
             outcome = _weighted(rng, CALL_OUTCOMES)
             coming = next((v for v in visits if day < v <= day + timedelta(days=14)), None)
-            if outcome == "wrong_number" and n < len(days) - 1:
-                outcome = "declined"  # a wrong number pauses the plan: no call after it
             if coming is not None and outcome == "reached" and rng.random() < 0.5:
                 outcome = "booked"
             booking = None
             if outcome == "booked":  # the visit that followed, or a day the patient may or may not keep
                 booking = coming or day + timedelta(days=rng.randint(2, 10))
             calls.append(Event(at=_moment(day, tz, rng, 10 * 60, 17 * 60), kind="call", type=outcome, day=booking))
+            if outcome == "wrong_number":
+                break  # the plan is paused: no call after it
         return calls
 
     def _exams(self, rng: random.Random, first: date, events: list[Event], mini_program: bool):
