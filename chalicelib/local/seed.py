@@ -1,13 +1,19 @@
 """Demo data for the local stack: clinic demo-dental (齿护口腔门诊部, Shanghai time) with a few
 thousand patients and clinic north-derm (Urumqi time) with a few dozen, each patient with up to
 18 months of visits, check-ins, shares, points and consent, and eczema remissions whose day-30
-reminders fall due at the first sweep.
+reminders fall due at the first sweep. The scenarios in demo-dental: persona segments with members
+(S1); glucose-guard participants on weekly follow-up plans with four weeks of calls, coming back
+far more often than diabetic patients who did not join (S2); a stopped A/B experiment on the eczema
+reminder with exposures and conversions, and a running one (S5); a history the risk model learns
+from (S6); maternity packs sold at the first obstetrics visit, 68% renewed, with a renewal reminder
+rule on the package end (S8).
 
 Generating is pure and deterministic (random.Random(seed), relative to one moment), so tests check
 it without AWS. Writing goes through the real services for every flow the demo shows (clinic set-up,
-registration, visits, check-ins, shares, consent changes, remissions, bookings, redemptions). For
-the bulk of older history it writes the very items those services write, built with the store's own
-constructors and sent with BatchWriteItem; tests/unit/test_seed.py checks the two paths agree.
+registration, visits, check-ins, shares, consent changes, remissions, bookings, redemptions,
+follow-up calls, package sales, experiments). For the bulk of older history it writes the very
+items those services write, built with the store's own constructors and sent with BatchWriteItem;
+tests/unit/test_seed.py checks the two paths agree.
 
     python -m chalicelib.local.seed --patients 500   # into whatever the environment points at
 """
@@ -18,7 +24,7 @@ import hashlib
 import random
 import secrets
 import time as timer
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from chalicelib.domain.clock import UTC, clock, iso, local_date, local_moment
@@ -33,11 +39,20 @@ HISTORY_DAYS = 540  # about 18 months
 SILENT_DAYS = 180
 LIVE_PATIENTS = 60  # per clinic, written entirely through the services
 CHALLENGE_LAUNCH_DAYS = 120  # the clinic launched its default challenges this many days ago
-ENGAGEMENT_KINDS = ("join", "exam", "confirm", "hide", "adjust")
+ENGAGEMENT_KINDS = ("join", "exam", "confirm", "hide", "adjust", "followup", "call")
 EXAM_FLAG_RATES = (("high_bmi", 0.45), ("high_bp", 0.3), ("high_glucose", 0.15), ("high_lipids", 0.25))
 RECHECK_SHARE = 0.78  # S4: annual re-check rate of the health-check centre (vs about 45% in the industry)
 REFERRED_SHARE = 0.35  # S9: of new patients, how many came with a friend's invite code
 PROGRESS_EVERY = 250
+# S2: the health manager's weekly calls of the last four weeks, with outcomes in these shares
+# (a call shortly before a visit is more often booked).
+CALL_WEEKS = 4
+CALL_OUTCOMES = (("reached", 0.57), ("booked", 0.15), ("declined", 0.23), ("wrong_number", 0.05))
+STAFF_PLAN_SHARE = 0.4  # live diabetic or hypertensive patients who did not join get a plan from staff
+JOINER_ON_TIME = 0.9
+PACKAGE_SHARE = 0.7  # S8: postpartum patients who bought the maternity pack at their first visit
+RENEWAL_SHARE = 0.68  # of the packs whose renewal window has closed, the share renewed
+PACKAGE_PATIENTS = 1200  # packs are recorded (through the services) for postpartum patients among the first N  # after joining, the share of revisits within a week of the requested day
 
 # -- what a clinic's patients look like ------------------------------------------------------------
 
@@ -57,6 +72,8 @@ SECOND_CONDITION = {"diabetes": ("hypertension", "dental"), "hypertension": ("di
                     "health_check": ("hypertension", "dental"), "dental": ("health_check",),
                     "eczema": ("dental",), "postpartum": ("dental",)}
 BEHAVIOURS = (("on_time", 0.42), ("late", 0.24), ("silent", 0.29), ("new", 0.05))
+# S2: diabetic patients left to themselves keep about half their revisit dates (the article's 53%).
+BEHAVIOURS_OF = {"diabetes": (("on_time", 0.12), ("late", 0.28), ("silent", 0.55), ("new", 0.05))}
 PERSONA_WEIGHTS = (("anxious", 0.3), ("knowledge_seeking", 0.45), ("social", 0.25))
 CONSENT_RATES = {"service": 0.95, "marketing": 0.35, "analytics": 0.7}
 WECHAT_SHARE = 0.55
@@ -118,7 +135,8 @@ def north_patients(patients: int) -> int:
 @dataclass(frozen=True)
 class Event:
     at: datetime  # when it reached the clinic (UTC): the clock while the service runs
-    kind: str  # visit | checkin | share, and through the services only: join | exam | confirm | hide | adjust
+    kind: str  # visit | checkin | share; through the services only: join | exam | confirm | hide | adjust |
+    #            followup (staff start a plan, first call on `day`) | call (outcome in `type`, booking on `day`)
     day: date | None = None
     department: str | None = None
     next_due: date | None = None
@@ -129,6 +147,16 @@ class Event:
     share_ref: str | None = None
     flags: tuple[str, ...] = ()  # exam
     task_key: str | None = None  # confirm: the staff task a session counts for, of the exam on `day`
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A member package sold (S8): recorded with the clock at `at`, covering from `start`."""
+
+    at: datetime
+    start: date
+    sale_ref: str
+    package_id: str = "maternity-pack"
 
 
 @dataclass
@@ -156,6 +184,7 @@ class PatientPlan:
     redeem_draw: float = 1.0  # redeems once if the balance allows and this is below REDEEM_SHARE
     note: str | None = None  # showcase patients: what the demo shows with them
     referrer_index: int | None = None  # registered with this earlier patient's invite code (S9)
+    packages: list[Sale] = field(default_factory=list)  # S8, recorded through the services after the history
 
     @property
     def engaged(self) -> bool:
@@ -247,6 +276,7 @@ class Planner:
         self.rng = random.Random(f"{seed}:{spec.clinic_id}")
         self.phones: set[str] = set()
         self.created: dict[int, datetime] = {}
+        self.decided_packs = 0  # packages whose renewal window closed, so far: spreads the renewals evenly
 
     def plans(self, count: int) -> list[PatientPlan]:
         return [self.patient(index) for index in range(count)]
@@ -270,7 +300,7 @@ class Planner:
             personas = [_weighted(rng, PERSONA_WEIGHTS)]
         consents = {purpose: rng.random() < rate for purpose, rate in CONSENT_RATES.items()}
         consents.update(showcase.get("consents", {}))
-        behaviour = showcase.get("behaviour") or _weighted(rng, BEHAVIOURS)
+        behaviour = showcase.get("behaviour") or _weighted(rng, BEHAVIOURS_OF.get(primary, BEHAVIOURS))
         wechat = f"{spec.code_prefix}{index:04d}" if (showcase or rng.random() < WECHAT_SHARE) else None
 
         remission = None
@@ -327,6 +357,7 @@ class Planner:
             earlier = [i for i, at in self.created.items() if at < created_at - timedelta(days=1)]
             referrer = engage.choice(earlier) if earlier else None
         self.created[index] = created_at
+        sales = self._packages(index, days, conditions) if "postpartum" in conditions else []
 
         return PatientPlan(
             clinic_id=spec.clinic_id, tz=spec.tz, index=index,
@@ -336,8 +367,39 @@ class Planner:
             conditions=conditions, department=DEPARTMENT_OF[primary], persona_tags=personas, consents=consents,
             created_at=created_at, behaviour=behaviour, wechat=wechat, events=events, remission=remission,
             after_remission=after, withdraw_marketing_at=withdraw, redeem_draw=redeem_draw,
-            note=showcase.get("note"), referrer_index=referrer,
+            note=showcase.get("note"), referrer_index=referrer, packages=sales,
         )
+
+    def _packages(self, index: int, visit_days: list[date], conditions: list[str]) -> list[Sale]:
+        """S8: the maternity pack sold at the first obstetrics visit, and renewed (a new pack starting
+        within the window around the end) by RENEWAL_SHARE of the packs whose window has closed;
+        of those still inside it, some renewed early. Draws from a generator of its own."""
+        from chalicelib.domain.packages import DEFAULT_PACKAGE_TYPES, end_date
+
+        if "postpartum" not in self.spec.conditions:
+            return []
+        rng = random.Random(f"{self.seed}:{self.spec.clinic_id}:packages:{index}")
+        if rng.random() >= PACKAGE_SHARE:
+            return []
+        kind = DEFAULT_PACKAGE_TYPES[0]
+        tz, today = self.spec.tz, self.today
+        start = visit_days[0]
+        sold = _moment(start, tz, rng, 11 * 60, 17 * 60)
+        sales = [Sale(sold, start, f"MP{index:05d}-1", kind["package_id"])]
+        end = end_date(start, kind["term_months"])
+        window = kind["renewal_window_days"]
+        renewal = end + timedelta(days=1 + rng.randint(-20, 20))
+        if end + timedelta(days=1 + window) < today:  # decided: renewed or lapsed
+            before = self.decided_packs
+            self.decided_packs += 1
+            renews = int(self.decided_packs * RENEWAL_SHARE) > int(before * RENEWAL_SHARE)
+        else:  # still inside the window (or running): only an early renewal has happened yet
+            renews = renewal < today and rng.random() < RENEWAL_SHARE
+        if renews:
+            at = _moment(renewal, tz, rng, 11 * 60, 17 * 60)
+            sales.append(Sale(min(at, self.now - timedelta(minutes=5)), renewal, f"MP{index:05d}-2",
+                              kind["package_id"]))
+        return sales
 
     def _engagement(self, rng: random.Random, index: int, conditions: list[str], first: date, created_at: datetime,
                     events: list[Event], mini_program: bool) -> list[Event]:
@@ -349,12 +411,25 @@ class Planner:
         after = created_at + timedelta(minutes=5)
         glucose = [e for e in events if e.kind == "checkin" and e.type == "glucose"]
         launch = today - timedelta(days=CHALLENGE_LAUNCH_DAYS)
+        joined = None
         if "diabetes" in conditions and "diabetes" in spec.conditions and glucose and (
                 index in SHOWCASES.get(spec.clinic_id, {}) or rng.random() < 0.8):
             counted = [e for e in glucose if local_date(e.client_time, spec.tz) >= launch]
             if counted:
                 day = max(local_date(counted[0].client_time, spec.tz) - timedelta(days=1), launch)
-                extra.append(Event(at=max(local_moment(day, time(6, 0), spec.tz), after), kind="join"))
+                joined = Event(at=max(local_moment(day, time(6, 0), spec.tz), after), kind="join")
+                extra.append(joined)
+        if joined is not None:
+            # S2: weekly calls from a week after joining, and the patient comes back on time since
+            events = self._visits_after_join(rng, index, conditions[0], events, joined.at)
+            extra += self._calls(rng, local_date(joined.at, spec.tz) + timedelta(days=7), events)
+        elif {"diabetes", "hypertension"} & set(conditions) and rng.random() < STAFF_PLAN_SHARE:
+            start = today - timedelta(days=rng.randint(7 * CALL_WEEKS + 1, 7 * CALL_WEEKS + 14))
+            at = max(local_moment(start, time(9, rng.randint(0, 59)), spec.tz), after)
+            start = local_date(at, spec.tz)
+            if start < today - timedelta(days=7):
+                extra.append(Event(at=at, kind="followup", day=start))
+                extra += self._calls(rng, start, events)
         if "health_check" in conditions and "health_check" in spec.conditions and rng.random() < 0.9:
             events, exams = self._exams(rng, first, events, mini_program)
             extra += exams
@@ -364,6 +439,59 @@ class Planner:
             extra.append(Event(at=max(self.now - timedelta(days=rng.randint(1, 40)), after), kind="adjust",
                                value=float(rng.choice((10, 20, 30)))))
         return sorted(events + extra, key=lambda e: e.at)
+
+    def _visits_after_join(self, rng: random.Random, index: int, primary: str, events: list[Event],
+                           joined_at: datetime) -> list[Event]:
+        """Visits after the join replaced by on-time revisits: the first soon after the first call
+        when the patient was overdue, the next ones within a week of the requested day."""
+        tz, yesterday = self.spec.tz, self.today - timedelta(days=1)
+        before = [e for e in events if e.kind != "visit" or e.at < joined_at]
+        kept = [e for e in before if e.kind == "visit"]
+        join_day = local_date(joined_at, tz)
+        due = kept[-1].next_due if kept else join_day
+        day = due + timedelta(days=rng.randint(-5, 6)) if due > join_day + timedelta(days=10) else \
+            join_day + timedelta(days=rng.randint(8, 20))
+        n = len(kept)
+        while day <= yesterday:
+            if kept and day <= kept[-1].day:
+                day = kept[-1].day + timedelta(days=1)
+            visit = Event(at=_moment(day, tz, rng, 9 * 60 + 5, 18 * 60), kind="visit", day=day,
+                          department=DEPARTMENT_OF[primary], next_due=day + timedelta(days=_requested(primary, n + 1)),
+                          external_id=f"{self.spec.clinic_id}-{index}-{n}")
+            if visit.at <= joined_at:
+                visit = replace(visit, at=joined_at + timedelta(hours=3))
+            before.append(visit)
+            kept.append(visit)
+            n += 1
+            late = rng.random() >= JOINER_ON_TIME
+            day = visit.next_due + timedelta(days=rng.randint(10, 25) if late else rng.randint(-5, 6))
+        return sorted(before, key=lambda e: e.at)
+
+    def _calls(self, rng: random.Random, first_call: date, events: list[Event]) -> list[Event]:
+        """The weekly calls of the last CALL_WEEKS weeks (none before `first_call`). The last one
+        was a week before the plan's next due day: today for many (today's calls are still to
+        make), a few days ago for some, later this week for the rest."""
+        tz, today = self.spec.tz, self.today
+        draw = rng.random()
+        next_due = today - timedelta(days=rng.randint(1, 3)) if draw < 0.2 else \
+            today if draw < 0.6 else today + timedelta(days=rng.randint(1, 6))
+        last = next_due - timedelta(days=7)
+        days = [last] + [last - timedelta(days=7 * k + rng.randint(-1, 1)) for k in range(1, CALL_WEEKS)]
+        days = sorted(d for d in days if first_call <= d < today)
+        visits = sorted(e.day for e in events if e.kind == "visit")
+        calls = []
+        for day in days:
+            outcome = _weighted(rng, CALL_OUTCOMES)
+            coming = next((v for v in visits if day < v <= day + timedelta(days=14)), None)
+            if coming is not None and outcome == "reached" and rng.random() < 0.5:
+                outcome = "booked"
+            booking = None
+            if outcome == "booked":  # the visit that followed, or a day the patient may or may not keep
+                booking = coming or day + timedelta(days=rng.randint(2, 10))
+            calls.append(Event(at=_moment(day, tz, rng, 10 * 60, 17 * 60), kind="call", type=outcome, day=booking))
+            if outcome == "wrong_number":
+                break  # the plan is paused: no call after it
+        return calls
 
     def _exams(self, rng: random.Random, first: date, events: list[Event], mini_program: bool):
         """A check-up 12 to 15 months ago and, for most, the yearly re-check, with tasks and progress."""
@@ -687,17 +815,16 @@ def invite_code_of(clinic_id: str, patient_id: str) -> str:
 
 
 STAFF_USERNAME = "seed-staff"
+ADMIN_USERNAME = "seed-admin"
 
 
 def apply_engagement(plan: PatientPlan, event: Event, principal) -> None:
     """One engagement event through the service a patient or the desk would call."""
-    from chalicelib.auth import Principal
-    from chalicelib.services import activity, challenges, tasks
+    from chalicelib.services import activity, challenges, followups, tasks
     from chalicelib.services.tasks import _task_id
     from chalicelib.store import leaderboard, patients
 
-    staff = Principal(role="staff", clinic_id=plan.clinic_id, subject=STAFF_USERNAME, username=STAFF_USERNAME,
-                      roles=("staff",))
+    staff = _staff(plan.clinic_id)
     if event.kind == "join":
         challenges.join(principal, "glucose-guard-365")
     elif event.kind == "exam":
@@ -715,6 +842,10 @@ def apply_engagement(plan: PatientPlan, event: Event, principal) -> None:
         leaderboard.set_visible(patients.get(plan.clinic_id, plan.patient_id), False, month)
     elif event.kind == "adjust":
         activity.adjust(staff, plan.patient_id, int(event.value), "活动积分补发 (event points make-up)")
+    elif event.kind == "followup":
+        followups.start(staff, plan.patient_id, None, event.day)
+    elif event.kind == "call":
+        followups.record(staff, plan.patient_id, event.type, None, event.day)
 
 
 def apply_follow_ups(plan: PatientPlan, now: datetime, balance: int, rewards: list[tuple[str, int]],
@@ -754,6 +885,194 @@ def apply_follow_ups(plan: PatientPlan, now: datetime, balance: int, rewards: li
     finally:
         clock.release()
     return done
+
+
+RENEWAL_RULE_ID = "maternity-pack-renewal"
+# Offsets count whole days after the anchor (1 to 730; nothing before it), so the renewal reminder
+# is anchored on the package's last day and goes out the day after and again 20 days after,
+# both inside the 30-day renewal window.
+RENEWAL_RULE = {
+    "condition": "postpartum", "anchor": "package_end", "offsets": [1, 20], "send_at": "10:30",
+    "purpose": "marketing", "stop_on": [],
+    "template": "{nickname}您好：您在{clinic}的孕产全程服务包已到期。到期后30天内续订，产后复查、喂养与疫苗咨询等服务不中断；"
+                "如需续订，可于{slot}来院办理。",
+}
+
+
+def create_renewal_rule(clinic_id: str) -> None:
+    """S8: the renewal reminder of the maternity pack, as an admin would add it."""
+    from chalicelib.api.delivery import RecallRuleBody
+    from chalicelib.services import recall
+
+    recall.put_rule(clinic_id, RENEWAL_RULE_ID, RecallRuleBody(**RENEWAL_RULE))
+
+
+def apply_packages(plan: PatientPlan, now: datetime) -> dict[str, int]:
+    """Record the plan's package sales through the services with the clock at each sale, then plan
+    the renewal reminders of a package still not renewed (services.packages.plan_renewal_reminders
+    plans nothing yet; a reminder already more than a week past is skipped by the planner)."""
+    from chalicelib.api.packages import SaleBody
+    from chalicelib.services import packages, recall
+
+    done = {"packages": 0, "renewals": 0, "renewal_reminders": 0}
+    staff = _staff(plan.clinic_id)
+    sold = []
+    try:
+        for sale in plan.packages:
+            clock.set(sale.at)
+            reply = packages.record_sale(staff, plan.patient_id, SaleBody(package_id=sale.package_id,
+                                                                          start_date=sale.start,
+                                                                          sale_ref=sale.sale_ref))
+            sold.append(reply["package"])
+            done["packages"] += 1
+            done["renewals"] += reply["package"]["renewal_of"] is not None
+        clock.set(now)
+        renewed = {p["renewal_of"] for p in sold if p["renewal_of"]}
+        for package in sold:
+            if package["sale_id"] in renewed:
+                continue
+            planned = recall.plan_for_anchor(plan.clinic_id, plan.patient_id, "package_end",
+                                             date.fromisoformat(package["end_date"]),
+                                             context={"package": package["name"], "package_id": package["package_id"],
+                                                      "sale_id": package["sale_id"]})
+            done["renewal_reminders"] += sum(1 for p in planned if p.get("created"))
+    finally:
+        clock.release()
+    return done
+
+
+# -- S5: A/B experiments on the day-30 eczema reminder -----------------------------------------------------
+
+# One that ran and stopped (send time), with exposures and conversions, so results have figures;
+# one running now (wording), so the next reminders fall into its arms.
+PAST_EXPERIMENT = {
+    "experiment_id": "eczema-day30-send-time", "name": "湿疹30天提醒 · 上午或晚上发送 (send time)",
+    "target_kind": "recall_rule", "target_id": "eczema-remission-30",
+    "arms": [{"arm_id": "morning"}, {"arm_id": "evening", "send_at": "19:30"}],
+    "holdout_share": 0.1, "window_days": 14, "sample_size_per_arm": 100,
+}
+PAST_RUN_DAYS = (110, 55)  # it started this many days ago and stopped this many days ago
+PAST_CONVERSION = {"holdout": 0.22, "morning": 0.29, "evening": 0.26}  # revisit within the window
+PAST_EXPOSURES = 320
+CURRENT_EXPERIMENT = {
+    "experiment_id": "eczema-day30-wording", "name": "湿疹30天提醒 · 措辞 (wording)",
+    "target_kind": "recall_rule", "target_id": "eczema-remission-30",
+    "arms": [{"arm_id": "green-channel"},
+             {"arm_id": "relapse-season",
+              "template": "{nickname}您好：不少湿疹患者在症状缓解后一个半月左右复发。{clinic}本周为您保留了复查名额，"
+                          "早复查、早调整用药，可以少受一次罪。"}],
+    "holdout_share": 0.1, "window_days": 14, "baseline_rate": 0.25, "min_uplift": 0.1,
+}
+EXPERIMENT_SEND_AT = "10:00"  # the eczema rule's own send time, for an arm that keeps it
+
+
+@dataclass(frozen=True)
+class Exposure:
+    patient_id: str
+    arm_id: str
+    sent_at: datetime
+    visit: tuple[datetime, date, str] | None = None  # (when, day, visit id) of the visit that converts it
+
+
+def past_exposures(plans: list[PatientPlan], now: datetime, seed: int = DEFAULT_SEED) -> list[Exposure]:
+    """Who the stopped experiment reached and when, and which of their own visits converted them:
+    eczema patients, each group converting at about its PAST_CONVERSION share. A converted
+    exposure is sent 1 to 13 days before one of the patient's visits; one that did not convert,
+    on a day with no visit in the window after it. Pure and deterministic."""
+    from chalicelib.domain import experiments as ab
+
+    if not plans:
+        return []
+    tz = plans[0].tz
+    today = local_date(now, tz)
+    started, stopped = (today - timedelta(days=d) for d in PAST_RUN_DAYS)
+    window = PAST_EXPERIMENT["window_days"]
+    arms = [ab.ArmTerms(arm_id=a["arm_id"], weight=1.0, send_at=a.get("send_at")) for a in PAST_EXPERIMENT["arms"]]
+    send_at = {a.arm_id: a.send_at or EXPERIMENT_SEND_AT for a in arms}
+    send_at[ab.HOLDOUT] = EXPERIMENT_SEND_AT
+    rng = random.Random(f"{seed}:{plans[0].clinic_id}:past-experiment")
+    tally = {group: [0, 0] for group in send_at}  # converted, exposed
+    out = []
+    for plan in plans:
+        if len(out) >= PAST_EXPOSURES:
+            break
+        if "eczema" not in plan.conditions or plan.remission:
+            continue
+        arm = ab.assign(PAST_EXPERIMENT["experiment_id"], plan.patient_id, arms, PAST_EXPERIMENT["holdout_share"])
+        visits = [v for v in plan.visits if v.at < now]
+        if not visits:
+            continue
+        earliest = max(started, visits[0].day + timedelta(days=1))  # a reminder follows a visit
+        converting = [v for v in visits if earliest + timedelta(days=1) <= v.day <= stopped + timedelta(days=13)]
+        quiet = [earliest + timedelta(days=n) for n in range((stopped - earliest).days + 1)]
+        quiet = [d for d in quiet if not any(d <= v.day <= d + timedelta(days=window) for v in visits)]
+        converted, exposed = tally[arm]
+        hour, minute = map(int, send_at[arm].split(":"))
+        if converting and converted < PAST_CONVERSION[arm] * (exposed + 1):
+            visit = rng.choice(converting)
+            day = max(visit.day - timedelta(days=rng.randint(1, 13)), earliest)
+            day = min(day, stopped, visit.day - timedelta(days=1))
+            if day < earliest:
+                continue
+            link = (visit.at, visit.day, visit_id_for(VISIT_SOURCE, visit.external_id))
+            out.append(Exposure(plan.patient_id, arm, local_moment(day, time(hour, minute), tz), link))
+            tally[arm][0] += 1
+        elif quiet:
+            out.append(Exposure(plan.patient_id, arm, local_moment(rng.choice(quiet), time(hour, minute), tz)))
+        else:
+            continue
+        tally[arm][1] += 1
+    return sorted(out, key=lambda e: e.sent_at)
+
+
+def seed_experiments(clinic_id: str, plans: list[PatientPlan], now: datetime) -> dict[str, int]:
+    """The stopped experiment (created, started, exposures, the visits' conversions, stopped, with
+    the clock at each step) and the running one, through services.experiments."""
+    from chalicelib.api.experiments import ExperimentBody
+    from chalicelib.auth import Principal
+    from chalicelib.services import experiments
+    from chalicelib.store import clinics, patients
+
+    admin = Principal(role="admin", clinic_id=clinic_id, subject=ADMIN_USERNAME, username=ADMIN_USERNAME,
+                      roles=("admin",))
+    tz = clinics.get(clinic_id).tz
+    today = local_date(now, tz)
+    started, stopped = (local_moment(today - timedelta(days=d), time(9, 0), tz) for d in PAST_RUN_DAYS)
+    exposures = past_exposures(plans, now)
+    done = {"exposures": 0, "conversions": 0}
+    past_id = PAST_EXPERIMENT["experiment_id"]
+    try:
+        clock.set(started - timedelta(days=2))
+        experiments.create(admin, ExperimentBody(**PAST_EXPERIMENT))
+        clock.set(started)
+        experiments.start(admin, past_id)
+        for exposure in exposures:
+            clock.set(exposure.sent_at)
+            done["exposures"] += experiments.record_exposure(clinic_id, past_id, exposure.arm_id, exposure.patient_id,
+                                                             iso(exposure.sent_at))
+        clinic = clinics.get(clinic_id)
+        for exposure in sorted((e for e in exposures if e.visit), key=lambda e: e.visit[0]):
+            at, day, visit_id = exposure.visit
+            # the hook record_visit runs after a visit, for a visit written before its exposure was
+            clock.set(at)
+            done["conversions"] += experiments.on_visit(clinic, patients.get(clinic_id, exposure.patient_id),
+                                                        day.isoformat(), visit_id)
+        clock.set(stopped)
+        experiments.stop(admin, past_id)
+        clock.set(now - timedelta(days=1))
+        experiments.create(admin, ExperimentBody(**CURRENT_EXPERIMENT))
+        clock.set(now - timedelta(hours=20))
+        experiments.start(admin, CURRENT_EXPERIMENT["experiment_id"])
+    finally:
+        clock.release()
+    return done
+
+
+def _staff(clinic_id: str):
+    from chalicelib.auth import Principal
+
+    return Principal(role="staff", clinic_id=clinic_id, subject=STAFF_USERNAME, username=STAFF_USERNAME,
+                     roles=("staff",))
 
 
 # -- the whole demo -------------------------------------------------------------------------------------------
@@ -816,6 +1135,8 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     clock.set(now - timedelta(days=HISTORY_DAYS + 30))
     try:
         create_clinic(spec.clinic_id, spec.name, spec.tz, spec.conditions)
+        if "postpartum" in spec.conditions:
+            create_renewal_rule(spec.clinic_id)
     finally:
         clock.release()
     clinic = clinics.get(spec.clinic_id, fresh=True)
@@ -853,6 +1174,11 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
             balance = int(patients.get(spec.clinic_id, plan.patient_id).balance or 0)
         for name, n in apply_follow_ups(plan, now, balance, rewards, rng).items():
             totals[name] = totals.get(name, 0) + n
+        if plan.packages and plan.index < PACKAGE_PATIENTS:
+            for name, n in apply_packages(plan, now).items():
+                totals[name] = totals.get(name, 0) + n
+    if spec.clinic_id == DEMO_DENTAL.clinic_id:
+        totals.update(seed_experiments(spec.clinic_id, plans, now))
     totals["segment_pages"] = build_segments(spec.clinic_id)
     return plans, totals
 

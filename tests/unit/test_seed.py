@@ -196,7 +196,7 @@ def test_bulk_history_writes_what_the_services_write(aws):
     create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai")
     clock.release()
     planner = seed.Planner(seed.DEMO_DENTAL, NOW)
-    plans = planner.plans(150)
+    plans = planner.plans(300)
     chosen = [plans[1], plans[2]]  # eczema and postpartum showcases
     bulk = [p for p in plans[4:] if not p.engaged]  # engagement is written through the services only
     chosen += [p for p in bulk if 5 < sum(e.type == "glucose" for e in p.events) < 30][:1]
@@ -236,6 +236,21 @@ def test_seeding_runs_the_flows_through_the_services(aws):
     assert [job.status for job in recall.open_jobs("demo-dental", showcase)] == ["pending"]
     assert {s["username"] for s in demo["staff"]} == {"admin@demo-dental", "staff@demo-dental",
                                                      "admin@north-derm", "staff@north-derm"}
+    # S5, S8: the experiments, packages and the renewal rule, through the services.
+    from chalicelib.services import experiments, packages
+
+    plans = seed.Planner(seed.DEMO_DENTAL, NOW, engaged=0).plans(24)
+    counts = demo["counts"]["demo-dental"]
+    assert counts["packages"] == sum(len(p.packages) for p in plans) > 0
+    assert counts["exposures"] == len(seed.past_exposures(plans, NOW)) > 0
+    assert counts["conversions"] == sum(e.visit is not None for e in seed.past_exposures(plans, NOW))
+    assert seed.RENEWAL_RULE_ID in {r.rule_id for r in clinics.recall_rules("demo-dental")}
+    assert seed.RENEWAL_RULE_ID not in {r.rule_id for r in clinics.recall_rules("north-derm")}
+    states = {e["experiment_id"]: e["status"] for e in experiments.list_view("demo-dental")["items"]}
+    assert states == {"eczema-day30-send-time": "stopped", "eczema-day30-wording": "running"}
+    buyer = next(p for p in plans if p.packages)
+    sold = packages.patient_packages("demo-dental", buyer.patient_id)["items"]
+    assert sorted(s["start_date"] for s in sold) == sorted(s.start.isoformat() for s in buyer.packages)
 
 
 def test_a_snapshot_restores_into_a_fresh_moto(aws, tmp_path):
@@ -319,3 +334,163 @@ def test_engagement_is_written_through_the_services(aws):
     assert view["exams"] and view["tasks"] and sum(t["progress"] for t in view["tasks"]) > 0
     entries = history.ledger("demo-dental", referrer.patient_id)
     assert any(e["entry_id"] == f"referral:{referred.patient_id}" and e["points"] == 15 for e in entries)
+
+
+# -- S2, S5, S6, S8 in the plans (pure) -------------------------------------------------------------------
+
+
+def _dues(plan):
+    """The plan's requested revisit days and whether a visit answered each, as record_visit decides."""
+    from chalicelib.domain.rules import ON_TIME_WINDOW_DAYS
+
+    pending, dues = [], []
+    for visit in sorted(plan.visits, key=lambda e: e.day):
+        met = next((d for d in sorted(pending) if (d - visit.day).days <= ON_TIME_WINDOW_DAYS), None)
+        if met is not None:
+            pending.remove(met)
+            dues.append((met, True))
+        pending.append(visit.next_due)
+    return dues + [(d, False) for d in pending]
+
+
+def test_challenge_participants_revisit_more_often_than_eligible_patients_who_did_not_join(plans):
+    from chalicelib.domain.kpis import joined_versus_not
+
+    today = local_date(NOW, "Asia/Shanghai")
+    rows, patients = [], {}
+    for plan in plans:
+        joined = any(e.kind == "join" for e in plan.events)
+        patients[plan.patient_id] = {"conditions": plan.conditions,
+                                     "joined_challenges": ["glucose-guard-365"] if joined else []}
+        rows += [{"patient_id": plan.patient_id, "due_date": d.isoformat(), "status": "on_time" if met else "pending"}
+                 for d, met in _dues(plan) if today - timedelta(days=180) <= d <= today]
+    figures = joined_versus_not(rows, patients, "glucose-guard-365", ["diabetes"])
+    assert figures["joined"]["patients"] >= 4 and figures["joined"]["rate"] >= 0.8
+    assert 0.45 <= figures["not_joined"]["rate"] <= 0.62  # S2's 53%
+    assert figures["joined"]["rate"] - figures["not_joined"]["rate"] > 0.25
+
+
+def test_follow_up_plans_have_weekly_calls_of_the_last_four_weeks(plans):
+    today = local_date(NOW, "Asia/Shanghai")
+    live = plans[:seed.LIVE_PATIENTS]
+    with_plan = [p for p in live if any(e.kind in ("join", "followup") for e in p.events)]
+    assert len(with_plan) >= 6 and any(e.kind == "followup" for p in with_plan for e in p.events)
+    outcomes, due = Counter(), 0
+    for plan in with_plan:
+        start = next(e for e in plan.events if e.kind in ("join", "followup"))
+        calls = [e for e in plan.events if e.kind == "call"]
+        assert calls and all(e.at > start.at and e.at < NOW for e in calls)
+        days = [local_date(e.at, "Asia/Shanghai") for e in calls]
+        assert days == sorted(days) and len(set(days)) == len(days)
+        assert today - timedelta(days=7 * seed.CALL_WEEKS + 2) <= days[0]
+        assert all(e.type != "wrong_number" for e in calls[:-1]), "a wrong number pauses the plan"
+        for call, day in zip(calls, days):
+            assert (call.day is not None) == (call.type == "booked")
+            assert call.day is None or call.day > day
+        outcomes.update(e.type for e in calls)
+        due += calls[-1].type != "wrong_number" and days[-1] + timedelta(days=7) <= today
+    assert outcomes["reached"] > outcomes["declined"] > 0 and outcomes["booked"]
+    assert due >= 2, "the worklist has calls due today"
+    assert not any(e.kind in ("call", "followup") for p in plans[seed.LIVE_PATIENTS:] for e in p.events)
+
+
+def test_joiners_come_back_on_time_after_joining(plans):
+    joiners = [p for p in plans[:seed.LIVE_PATIENTS] if any(e.kind == "join" for e in p.events)]
+    for plan in joiners:
+        join = next(e for e in plan.events if e.kind == "join")
+        visits = plan.visits
+        assert [v.external_id for v in visits] == [f"demo-dental-{plan.index}-{n}" for n in range(len(visits))]
+        after = [v for v in visits if v.at > join.at]
+        assert after, plan.index
+        for previous, visit in zip(visits, visits[1:]):
+            if visit.at > join.at and previous.at > join.at:
+                assert (visit.day - previous.next_due).days <= 25
+
+
+def test_maternity_packs_are_sold_at_the_first_visit_and_about_two_thirds_renewed(plans):
+    from chalicelib.domain.packages import end_date, renews
+
+    today = local_date(NOW, "Asia/Shanghai")
+    buyers = [p for p in plans if p.packages]
+    postpartum = [p for p in plans if "postpartum" in p.conditions]
+    assert all("postpartum" in p.conditions for p in buyers)
+    assert 0.6 < len(buyers) / len(postpartum) < 0.8
+    refs = [s.sale_ref for p in buyers for s in p.packages]
+    assert len(refs) == len(set(refs))
+    decided = renewed = 0
+    for plan in buyers:
+        first, *more = plan.packages
+        assert first.start == plan.visits[0].day and local_date(first.at, "Asia/Shanghai") == first.start
+        assert today - timedelta(days=seed.HISTORY_DAYS + 60) <= first.start
+        end = end_date(first.start, 12)
+        assert len(more) <= 1 and all(s.at < NOW and s.start <= today and renews(end, s.start, 30) for s in more)
+        if end + timedelta(days=31) < today:
+            decided += 1
+            renewed += bool(more)
+    assert decided > 30 and abs(renewed / decided - seed.RENEWAL_SHARE) < 0.03
+
+
+def test_the_renewal_reminder_rule_is_valid_and_anchored_on_the_package_end():
+    from chalicelib.api.delivery import RecallRuleBody
+    from chalicelib.domain.rules import CONDITIONS, RecallRule, parse_wall_time, validate_rule
+
+    body = RecallRuleBody(**seed.RENEWAL_RULE)
+    rule = validate_rule(RecallRule(rule_id=seed.RENEWAL_RULE_ID, condition=body.condition, anchor=body.anchor,
+                                    offset_days=body.offsets[0], send_at=parse_wall_time(body.send_at),
+                                    template=body.template, purpose=body.purpose, offsets=tuple(body.offsets),
+                                    stop_on=tuple(body.stop_on)), CONDITIONS)
+    assert rule.anchor == "package_end" and rule.all_offsets() == (1, 20) and rule.purpose == "marketing"
+    assert max(rule.all_offsets()) < 30, "inside the pack's 30-day renewal window"
+
+
+def test_the_stopped_experiment_has_exposures_converting_by_group(plans):
+    from chalicelib.domain import experiments as ab
+
+    exposures = seed.past_exposures(plans, NOW)
+    assert exposures == seed.past_exposures(plans, NOW)
+    assert len(exposures) == seed.PAST_EXPOSURES and len({e.patient_id for e in exposures}) == len(exposures)
+    by_id = {p.patient_id: p for p in plans}
+    today = local_date(NOW, "Asia/Shanghai")
+    started, stopped = (today - timedelta(days=d) for d in seed.PAST_RUN_DAYS)
+    arms = [ab.ArmTerms(arm_id=a["arm_id"], weight=1.0) for a in seed.PAST_EXPERIMENT["arms"]]
+    groups = {}
+    for exposure in exposures:
+        plan = by_id[exposure.patient_id]
+        assert "eczema" in plan.conditions and plan.created_at < exposure.sent_at
+        assert exposure.arm_id == ab.assign(seed.PAST_EXPERIMENT["experiment_id"], plan.patient_id, arms, 0.1)
+        sent = local_date(exposure.sent_at, "Asia/Shanghai")
+        assert started <= sent <= stopped
+        in_window = [v for v in plan.visits if sent <= v.day <= sent + timedelta(days=14)]
+        if exposure.visit:
+            at, day, visit_id = exposure.visit
+            assert sent < day <= sent + timedelta(days=14)
+            assert visit_id in {seed.visit_id_for(seed.VISIT_SOURCE, v.external_id) for v in in_window}
+        else:
+            assert not in_window
+        tally = groups.setdefault(exposure.arm_id, [0, 0])
+        tally[0] += exposure.visit is not None
+        tally[1] += 1
+    assert set(groups) == {"holdout", "morning", "evening"} and groups["holdout"][1] >= 15
+    for group, (converted, exposed) in groups.items():
+        assert abs(converted / exposed - seed.PAST_CONVERSION[group]) < 0.05, group
+
+
+def test_the_demo_history_trains_a_risk_model_better_than_recency(plans):
+    from chalicelib.domain import risk
+
+    tz = "Asia/Shanghai"
+    histories = []
+    for plan in plans[:1500]:
+        h = risk.History(plan.patient_id, local_date(plan.created_at, tz), tuple(plan.conditions), plan.district)
+        for e in plan.events:
+            if e.kind == "visit":
+                h.visits.append((e.day, e.next_due))
+            elif e.kind == "checkin":
+                h.checkins.append(local_date(e.client_time, tz))
+            elif e.kind == "share":
+                h.shares.append(local_date(e.at, tz))
+        histories.append(h)
+    trained = risk.train(histories, local_date(NOW, tz))
+    assert trained.model is not None and trained.auc > 0.7 and trained.auc > trained.baseline_auc + 0.1
+    curves = risk.dropout_curves(histories, local_date(NOW, tz))
+    assert curves["eczema"]["dropout_day"] and curves["dental"]["dropout_day"]
