@@ -887,55 +887,24 @@ def apply_follow_ups(plan: PatientPlan, now: datetime, balance: int, rewards: li
     return done
 
 
-RENEWAL_RULE_ID = "maternity-pack-renewal"
-# Offsets count whole days after the anchor (1 to 730; nothing before it), so the renewal reminder
-# is anchored on the package's last day and goes out the day after and again 20 days after,
-# both inside the 30-day renewal window.
-RENEWAL_RULE = {
-    "condition": "postpartum", "anchor": "package_end", "offsets": [1, 20], "send_at": "10:30",
-    "purpose": "marketing", "stop_on": [],
-    "template": "{nickname}您好：您在{clinic}的孕产全程服务包已到期。到期后30天内续订，产后复查、喂养与疫苗咨询等服务不中断；"
-                "如需续订，可于{slot}来院办理。",
-}
-
-
-def create_renewal_rule(clinic_id: str) -> None:
-    """S8: the renewal reminder of the maternity pack, as an admin would add it."""
-    from chalicelib.api.delivery import RecallRuleBody
-    from chalicelib.services import recall
-
-    recall.put_rule(clinic_id, RENEWAL_RULE_ID, RecallRuleBody(**RENEWAL_RULE))
-
-
 def apply_packages(plan: PatientPlan, now: datetime) -> dict[str, int]:
-    """Record the plan's package sales through the services with the clock at each sale, then plan
-    the renewal reminders of a package still not renewed (services.packages.plan_renewal_reminders
-    plans nothing yet; a reminder already more than a week past is skipped by the planner)."""
+    """Record the plan's package sales through the services with the clock at each sale; each sale
+    plans its renewal reminders through the clinic's `package_end` rule (the default fires 30 and
+    7 days before the end; a reminder already more than a week past is skipped by the planner, and
+    one of a package renewed meanwhile stops when it falls due)."""
     from chalicelib.api.packages import SaleBody
-    from chalicelib.services import packages, recall
+    from chalicelib.services import packages
 
-    done = {"packages": 0, "renewals": 0, "renewal_reminders": 0}
+    done = {"packages": 0, "renewals": 0}
     staff = _staff(plan.clinic_id)
-    sold = []
     try:
         for sale in plan.packages:
             clock.set(sale.at)
             reply = packages.record_sale(staff, plan.patient_id, SaleBody(package_id=sale.package_id,
                                                                           start_date=sale.start,
                                                                           sale_ref=sale.sale_ref))
-            sold.append(reply["package"])
             done["packages"] += 1
             done["renewals"] += reply["package"]["renewal_of"] is not None
-        clock.set(now)
-        renewed = {p["renewal_of"] for p in sold if p["renewal_of"]}
-        for package in sold:
-            if package["sale_id"] in renewed:
-                continue
-            planned = recall.plan_for_anchor(plan.clinic_id, plan.patient_id, "package_end",
-                                             date.fromisoformat(package["end_date"]),
-                                             context={"package": package["name"], "package_id": package["package_id"],
-                                                      "sale_id": package["sale_id"]})
-            done["renewal_reminders"] += sum(1 for p in planned if p.get("created"))
     finally:
         clock.release()
     return done
@@ -1135,8 +1104,6 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     clock.set(now - timedelta(days=HISTORY_DAYS + 30))
     try:
         create_clinic(spec.clinic_id, spec.name, spec.tz, spec.conditions)
-        if "postpartum" in spec.conditions:
-            create_renewal_rule(spec.clinic_id)
     finally:
         clock.release()
     clinic = clinics.get(spec.clinic_id, fresh=True)

@@ -244,8 +244,8 @@ def test_seeding_runs_the_flows_through_the_services(aws):
     assert counts["packages"] == sum(len(p.packages) for p in plans) > 0
     assert counts["exposures"] == len(seed.past_exposures(plans, NOW)) > 0
     assert counts["conversions"] == sum(e.visit is not None for e in seed.past_exposures(plans, NOW))
-    assert seed.RENEWAL_RULE_ID in {r.rule_id for r in clinics.recall_rules("demo-dental")}
-    assert seed.RENEWAL_RULE_ID not in {r.rule_id for r in clinics.recall_rules("north-derm")}
+    assert "package-renewal" in {r.rule_id for r in clinics.recall_rules("demo-dental")}  # the S8 default
+    assert "package-renewal" not in {r.rule_id for r in clinics.recall_rules("north-derm")}
     states = {e["experiment_id"]: e["status"] for e in experiments.list_view("demo-dental")["items"]}
     assert states == {"eczema-day30-send-time": "stopped", "eczema-day30-wording": "running"}
     buyer = next(p for p in plans if p.packages)
@@ -428,19 +428,6 @@ def test_maternity_packs_are_sold_at_the_first_visit_and_about_two_thirds_renewe
             decided += 1
             renewed += bool(more)
     assert decided > 30 and abs(renewed / decided - seed.RENEWAL_SHARE) < 0.03
-
-
-def test_the_renewal_reminder_rule_is_valid_and_anchored_on_the_package_end():
-    from chalicelib.api.delivery import RecallRuleBody
-    from chalicelib.domain.rules import CONDITIONS, RecallRule, parse_wall_time, validate_rule
-
-    body = RecallRuleBody(**seed.RENEWAL_RULE)
-    rule = validate_rule(RecallRule(rule_id=seed.RENEWAL_RULE_ID, condition=body.condition, anchor=body.anchor,
-                                    offset_days=body.offsets[0], send_at=parse_wall_time(body.send_at),
-                                    template=body.template, purpose=body.purpose, offsets=tuple(body.offsets),
-                                    stop_on=tuple(body.stop_on)), CONDITIONS)
-    assert rule.anchor == "package_end" and rule.all_offsets() == (1, 20) and rule.purpose == "marketing"
-    assert max(rule.all_offsets()) < 30, "inside the pack's 30-day renewal window"
 
 
 def test_the_stopped_experiment_has_exposures_converting_by_group(plans):
