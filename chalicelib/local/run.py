@@ -568,8 +568,12 @@ def drain_queue() -> dict[str, int]:
 
 
 def sweep_and_drain() -> dict:
+    """The minute schedules: segment builds (a new segment's first build, resumed page by page),
+    then the lapse sweep and the reminder queue."""
+    from chalicelib.jobs.segments import build_segments
     from chalicelib.jobs.sweep import sweep_lapses
 
+    build_segments()
     swept = sweep_lapses()
     drained = drain_queue()
     return {"sweep": swept, "queue": drained}
@@ -616,8 +620,10 @@ def refresh_kpis() -> dict:
     in AWS; cheap, it reads only due lots)."""
     from chalicelib.jobs.expiry import expire_points
     from chalicelib.jobs.kpis import refresh_kpis as run
+    from chalicelib.jobs.segments import refresh_segments
 
     train_when_due()
+    refresh_segments()  # every 15 minutes in AWS: the memberships whose time rule flips
     expire_points()
     return run()
 
