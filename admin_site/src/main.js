@@ -194,6 +194,7 @@ function Dashboard() {
   const weeklyRevisit = charts.weekly_revisit || [];
   const weeklyReminders = charts.weekly_reminders || [];
   const departments = charts.revisit_by_department || [];
+  const segmentRates = charts.revisit_by_segment || [];
   const daily = charts.daily || [];
   const challengeRows = (charts.challenge_revisit_180 || []).filter((r) => r.joined.due + r.not_joined.due > 0);
   const sources = charts.conversion_by_source || [];
@@ -237,6 +238,14 @@ function Dashboard() {
             { label: t("revisitRate"), data: departments.map((r) => pct(r.rate)), backgroundColor: "#2563eb" },
           ] },
           options: { animation: false, plugins: { legend: { display: false } }, scales: { y: percentAxis } },
+        }} /></div>
+      <div class="panel"><h2>${t("chartSegments")}</h2>
+        <${ChartBox} testid="chart-segments" config=${{
+          type: "bar",
+          data: { labels: segmentRates.map((r) => (getLang() === "en" && r.name_en ? r.name_en : r.name)), datasets: [
+            { label: t("revisitRate"), data: segmentRates.map((r) => pct(r.rate)), backgroundColor: "#7c3aed" },
+          ] },
+          options: { animation: false, indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: percentAxis } },
         }} /></div>
       <div class="panel"><h2>${t("chartWeeklyReminders")}</h2>
         <${ChartBox} testid="chart-weekly-reminders" config=${{

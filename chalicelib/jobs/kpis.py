@@ -103,6 +103,15 @@ def _challenge_figures(clinic_id: str, dues: list[dict], by_patient: dict[str, d
     return rows
 
 
+def _with_segment_names(clinic_id: str, rows: list[dict]) -> list[dict]:
+    """Revisit rate rows per segment (the patient's memberships now), with the segments' names."""
+    from chalicelib.store import segments
+
+    names = {s.segment_id: (s.name, s.name_en) for s in segments.definitions(clinic_id)}
+    return [{**row, "name": names.get(row["group"], (row["group"], None))[0],
+             "name_en": names.get(row["group"], (None, None))[1]} for row in rows if row["group"] in names]
+
+
 def _package_and_call_figures(clinic_id: str, today: date) -> dict:
     """S8: the renewal rate of member packages that ended in the last 12 months; S2/S6: the
     follow-up calls of the last 30 days and the share of them that reached the patient or booked."""
@@ -135,7 +144,8 @@ def compute(clinic_id: str) -> dict:
     for row in reports.patient_rows(clinic_id):
         by_patient[row["patient_id"]] = {"department": row["department"], "cohort": (row["created_at"] or "")[:7],
                                          "last_visit_date": row["last_visit_date"], "conditions": row["conditions"],
-                                         "joined_challenges": row["joined_challenges"]}
+                                         "joined_challenges": row["joined_challenges"],
+                                         "segments": row["segments"]}
         joined.append(((row["created_at"] or "")[:10], bool(row["referred_by"])))
         silent += figures_of.is_silent(row, today)
         if row["exam_days"]:
@@ -182,6 +192,8 @@ def compute(clinic_id: str) -> dict:
         "conditions": [{"condition": c, "count": n} for c, n in sorted(conditions.items(), key=lambda kv: -kv[1])],
         "revisit_by_department": figures_of.revisit_rate_by(dues, lambda d: [known(d).get("department")]),
         "revisit_by_condition": figures_of.revisit_rate_by(dues, lambda d: known(d).get("conditions") or []),
+        "revisit_by_segment": _with_segment_names(
+            clinic_id, figures_of.revisit_rate_by(dues, lambda d: known(d).get("segments") or [])),
         "revisit_by_cohort": sorted(figures_of.revisit_rate_by(dues, lambda d: [known(d).get("cohort") or None]),
                                     key=lambda row: row["group"]),
         "weekly_revisit": figures_of.weekly(((d["due_date"], d["status"] in figures_of.MET) for d in all_dues), today),

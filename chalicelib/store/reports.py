@@ -11,7 +11,7 @@ from chalicelib.store.models import ConditionItem, KpiItem, PatientItem, RecallJ
 
 _ROW_ATTRIBUTES = ("patient_id", "conditions", "department", "last_visit_date", "last_checkin_date", "earned_total",
                    "redeemed_total", "reminders_received", "created_at", "referred_by", "exam_days",
-                   "joined_challenges")
+                   "joined_challenges", "segments", "last_interaction_at")
 
 
 def patient_rows(clinic_id: str) -> Iterator[dict]:
@@ -31,6 +31,8 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
             "referred_by": item.referred_by,
             "exam_days": list(item.exam_days or []),
             "joined_challenges": sorted(item.joined_challenges or ()),
+            "segments": sorted(item.segments or ()),
+            "last_interaction_at": item.last_interaction_at,
         }
 
 

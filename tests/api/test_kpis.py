@@ -166,3 +166,19 @@ def test_s3_reactivation_of_silent_patients_and_conversion_per_message_source(ap
     sources = {row["source"]: row for row in data["charts"]["conversion_by_source"]}
     assert sources["content:silent-180"]["sent"] == 2 and sources["content:silent-180"]["converted"] == 1
     assert data["kpis"]["silent_reactivation_rate_90"] == 0.5
+
+
+def test_revisit_rate_per_segment_follows_the_patients_memberships(api, new_patient, staff_token):
+    staff = staff_token()
+    _, anxious = new_patient(name="g1", phone="13000000071", conditions=["postpartum"], department="obstetrics",
+                             persona_tags=["anxious"])
+    _, social = new_patient(name="g2", phone="13000000072", conditions=["postpartum"], department="obstetrics",
+                            persona_tags=["social"])
+    for pid in (anxious, social):
+        visit(api, staff, pid, "2026-09-01", "obstetrics", due="2026-10-13")
+    visit(api, staff, anxious, "2026-10-14", "obstetrics")
+    refresh_kpis()
+    rows = {r["group"]: r for r in api.get("/dashboard", token=staff)[1]["charts"]["revisit_by_segment"]}
+    assert rows["postpartum-anxious"]["rate"] == 1.0 and rows["postpartum-anxious"]["name"] == "产后·焦虑型"
+    assert rows["postpartum-social"]["rate"] == 0.0 and rows["postpartum-social"]["due"] == 1
+    assert "postpartum-knowledge" not in rows
