@@ -4,6 +4,7 @@
 import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
 import experiments from "./experiments.js";
+import packages from "./packages.js";
 import recall from "./recall.js";
 import risk from "./risk.js";
 import segments from "./segments.js";
@@ -16,4 +17,5 @@ export const EXTRA_PAGES = [
   risk,
   segments,
   recall,
+  packages,
 ];

@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { post } from "../api.js";
 import { clinicToday, fmtDate, fmtDateTime, fmtNumber, getLang, t } from "../i18n.js";
 import { flagLabel } from "./engagement.js";
+import { PackagesSection } from "./packages.js";
 import { html, labels, localName, useAction, useGet, useWriteKey } from "./shared.js";
 
 const L = labels({
@@ -195,4 +196,4 @@ function TasksSection({ id }) {
   </div>`;
 }
 
-export const PATIENT_SECTIONS = [PointsSection, TasksSection];
+export const PATIENT_SECTIONS = [PointsSection, TasksSection, PackagesSection];
