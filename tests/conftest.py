@@ -307,3 +307,21 @@ def shared_clock(shared_world):
     yield the_clock
     the_clock.release()
     reset_settings()
+
+
+@pytest.fixture
+def one_request_at_a_time(monkeypatch):
+    """In-process moto is not thread-safe; DynamoDB applies each request atomically. Serialise the
+    requests (not the service code), so threads still race between their reads and their writes."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.__call__
+
+    def locked(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", locked)

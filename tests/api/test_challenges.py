@@ -279,7 +279,8 @@ def test_an_expired_voucher_is_refused_at_the_desk(api, patient, staff_token, cl
     assert tang.get("/me/vouchers")[1]["items"][0]["status"] == "expired"
 
 
-def test_two_desks_redeeming_the_same_voucher_at_once_exactly_one_succeeds(api, patient, staff_token, clock):
+def test_two_desks_redeeming_the_same_voucher_at_once_exactly_one_succeeds(api, patient, staff_token, clock,
+                                                                         one_request_at_a_time):
     from chalicelib.auth import Principal
     from chalicelib.errors import Conflict
     from chalicelib.services import challenges

@@ -1,28 +1,9 @@
 """Rewards with stock and per-patient limits: never more than the stock, never over the allowance."""
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
-
-import pytest
 
 from chalicelib.auth import Principal
 from chalicelib.errors import AppError
-
-
-@pytest.fixture
-def one_request_at_a_time(monkeypatch):
-    """In-process moto is not thread-safe; DynamoDB applies each request atomically. Serialise the
-    requests (not the service code), so threads still race between their reads and their writes."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    original = BotocoreStubber.__call__
-
-    def locked(self, *args, **kwargs):
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(BotocoreStubber, "__call__", locked)
 
 
 def _patients_with_points(count: int, points: int) -> list[Principal]:
