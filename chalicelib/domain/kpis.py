@@ -18,8 +18,10 @@ def share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def revisit_rate_by(dues: Iterable[dict], group_of: Callable[[dict], Iterable[str]]) -> list[dict]:
-    """Revisit rate per group: of the requested revisit dates in `dues`, the share a visit answered.
+def revisit_rate_by(dues: Iterable[dict], group_of: Callable[[dict], Iterable[str]],
+                    hit: Callable[[dict], bool] = lambda due: due["status"] in MET) -> list[dict]:
+    """Revisit rate per group: of the requested revisit dates in `dues`, the share a visit answered
+    (or, with `hit`, the share of any items that `hit` counts, e.g. reminders that converted).
 
     `group_of(due)` names the groups a due counts in (a patient may sit in several segments).
     Rows come sorted by the number of dues, largest first.
@@ -31,7 +33,7 @@ def revisit_rate_by(dues: Iterable[dict], group_of: Callable[[dict], Iterable[st
                 continue
             tally = counts.setdefault(group, [0, 0])
             tally[1] += 1
-            tally[0] += due["status"] in MET
+            tally[0] += bool(hit(due))
     rows = [{"group": group, "due": whole, "met": met, "rate": share(met, whole)}
             for group, (met, whole) in counts.items()]
     return sorted(rows, key=lambda row: (-row["due"], row["group"]))

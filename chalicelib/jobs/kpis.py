@@ -73,6 +73,7 @@ def _reminder_outcomes(clinic_id: str, tz: str, today: date, last_visits: dict[s
     first = figures_of.weeks(today)[0]
     first_iso = iso(local_moment(first, time(0, 0), tz))
     outcomes = []
+    visit_days: dict[str, list[str]] = {}  # per patient, from the first send day that needed them
     for entry in reports.reminders_between(clinic_id, first_iso, iso(clock.now())):
         if entry["status"] != "sent" or not entry["processed_at"]:
             continue
@@ -84,7 +85,10 @@ def _reminder_outcomes(clinic_id: str, tz: str, today: date, last_visits: dict[s
         elif last <= window_end:
             hit = True
         else:
-            hit = figures_of.converted(sent_day, reports.visit_days_since(clinic_id, entry["patient_id"], sent_day))
+            # the log is in time order, so the first Query of a patient covers their later sends too
+            if entry["patient_id"] not in visit_days:
+                visit_days[entry["patient_id"]] = reports.visit_days_since(clinic_id, entry["patient_id"], sent_day)
+            hit = figures_of.converted(sent_day, visit_days[entry["patient_id"]])
         outcomes.append({"day": sent_day, "converted": hit, "rule_id": entry["rule_id"], "kind": entry["kind"]})
     return outcomes
 
@@ -178,9 +182,8 @@ def compute(clinic_id: str) -> dict:
             "reminders_sent_90": len(recent),
             "reminder_conversion_90": figures_of.share(sum(r["converted"] for r in recent), len(recent))}
     kpis.update(_package_and_call_figures(clinic_id, today))
-    by_source = figures_of.revisit_rate_by(
-        ({"status": "on_time" if r["converted"] else "pending", "source": f"{r['kind']}:{r['rule_id']}"} for r in recent),
-        lambda r: [r["source"]])
+    by_source = figures_of.revisit_rate_by(recent, lambda r: [f"{r['kind']}:{r['rule_id']}"],
+                                           hit=lambda r: r["converted"])
     # S3: of the silent patients the reactivation campaign reached, the share who came back
     reactivation = next((row for row in by_source if row["group"] == "content:silent-180"), None)
     kpis["silent_reactivation_rate_90"] = reactivation["rate"] if reactivation else None

@@ -10,7 +10,7 @@ from chalicelib.domain.privacy import mask_name, mask_phone, normalise_phone
 from chalicelib.domain.rules import PURPOSES
 from chalicelib.errors import BadRequest
 from chalicelib.observability import count, logger
-from chalicelib.store import clinics, patients
+from chalicelib.store import clinics, db, patients
 from chalicelib.store.models import PatientItem
 
 
@@ -171,23 +171,10 @@ def export(patient: PatientItem) -> dict:
         kind = sk.split("#", 1)[0].lower()
         if kind in ("profile", "idem"):
             continue
-        record = {k: _plain(v) for k, v in raw.items()
+        record = {k: db.plain_value(v) for k, v in raw.items()
                   if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "due_pk", "due_sk", "name_masked")}
         groups.setdefault(kind, []).append(record)
     return {"profile": profile_view(patient, full_phone=True), "consents": consents_view(patient), "records": groups}
-
-
-def _plain(value: dict):
-    (kind, inner), = value.items()
-    if kind == "N":
-        return float(inner) if "." in inner else int(inner)
-    if kind == "M":
-        return {k: _plain(v) for k, v in inner.items()}
-    if kind == "L":
-        return [_plain(v) for v in inner]
-    if kind == "NULL":
-        return None
-    return inner
 
 
 def erase(patient: PatientItem) -> int:

@@ -140,6 +140,26 @@ def query_partition(pk: str, prefix: str | None = None, *, descending: bool = Fa
         params["ExclusiveStartKey"] = start
 
 
+def plain_value(value: dict):
+    """One attribute of a raw item (DynamoDB's typed JSON) as a plain value: whole numbers as
+    int, other numbers as float, maps and lists taken apart, NULL as None, the rest as it is."""
+    (kind, inner), = value.items()
+    if kind == "N":
+        return float(inner) if "." in inner or "e" in inner.lower() else int(inner)
+    if kind == "M":
+        return {k: plain_value(v) for k, v in inner.items()}
+    if kind == "L":
+        return [plain_value(v) for v in inner]
+    if kind == "NULL":
+        return None
+    return inner
+
+
+def plain_item(item: dict) -> dict:
+    """A raw item as plain values (see plain_value)."""
+    return {name: plain_value(value) for name, value in item.items()}
+
+
 def _cursor_sig(payload: bytes) -> str:
     return hmac.new(settings().hash_secret.encode(), payload, hashlib.sha256).hexdigest()[:32]
 

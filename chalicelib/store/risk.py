@@ -43,24 +43,9 @@ def _names(fields) -> tuple[str, dict]:
     return ", ".join(aliases), aliases
 
 
-def _plain(value: dict):
-    kind, raw = next(iter(value.items()))
-    if kind == "S":
-        return raw
-    if kind == "N":
-        return float(raw)
-    if kind == "L":
-        return [_plain(v) for v in raw]
-    if kind == "BOOL":
-        return raw
-    if kind == "NULL":
-        return None
-    return raw
-
-
 def plain(item: dict) -> dict:
-    """A raw DynamoDB item as plain values (strings, floats, lists)."""
-    return {name: _plain(value) for name, value in item.items()}
+    """A raw DynamoDB item as plain values (strings, numbers, lists)."""
+    return db.plain_item(item)
 
 
 def patient_rows(clinic_id: str) -> Iterator[dict]:
