@@ -214,10 +214,7 @@ def moto_account():
         with mock_aws():
             from chalicelib.local import bootstrap
 
-            bootstrap.create_table()
-            bootstrap.create_queues()
-            bootstrap.create_key()
-            pool_id, client_id = bootstrap.create_user_pool()
+            pool_id, client_id = bootstrap.create_all()
             os.environ["COGNITO_USER_POOL_ID"] = pool_id
             os.environ["COGNITO_CLIENT_ID"] = client_id
             reset_process_state()

@@ -98,10 +98,7 @@ def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
         with mock_aws():
             from chalicelib.local import bootstrap
 
-            bootstrap.create_table()
-            bootstrap.create_queues()
-            bootstrap.create_key()
-            pool_id, client_id = bootstrap.create_user_pool()
+            pool_id, client_id = bootstrap.create_all()
             patch.setenv("COGNITO_USER_POOL_ID", pool_id)
             patch.setenv("COGNITO_CLIENT_ID", client_id)
             reset_process_state(keep_connections=True)

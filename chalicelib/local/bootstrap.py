@@ -66,6 +66,14 @@ def create_user_pool(name: str = "revisit-staff") -> tuple[str, str]:
     return pool_id, client_id
 
 
+def create_all() -> tuple[str, str]:
+    """The table, queues, data key and user pool of a fresh account; returns the pool and client ids."""
+    create_table()
+    create_queues()
+    create_key()
+    return create_user_pool()
+
+
 def create_staff_user(pool_id: str, username: str, password: str, clinic_id: str, role: str) -> None:
     if role not in STAFF_GROUPS:
         raise ValueError(f"role must be one of {STAFF_GROUPS}")
