@@ -2,17 +2,19 @@
 
 import os
 
-from chalice import Chalice, CORSConfig, Rate
+from chalice import CORSConfig, Rate
 
 from chalicelib.api import (auth_routes, challenges, delivery, experiments, leaderboard, me, meta, packages, risk,
                             segments, staff, tasks)
+from chalicelib.api.routing import App, error_shape
 
-app = Chalice(app_name="revisit")
+app = App(app_name="revisit")
 app.api.cors = CORSConfig(
     allow_origin=os.environ.get("ALLOWED_ORIGIN", "*"),
     allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
     max_age=600,
 )
+app.register_middleware(error_shape, "http")
 for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, experiments.bp, packages.bp,
                   risk.bp, delivery.bp, segments.bp, meta.bp):
     app.register_blueprint(blueprint)

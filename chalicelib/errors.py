@@ -7,12 +7,15 @@ class AppError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 status: int | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
         if code:
             self.code = code
+        if status:
+            self.status = status
 
     def body(self) -> dict:
         return {"code": self.code, "message": self.message, "field": self.field}
@@ -45,6 +48,22 @@ class Conflict(AppError):
 
 class InsufficientPoints(Conflict):
     code = "insufficient_points"
+
+
+class RequestInProgress(Conflict):
+    """A request with the same Idempotency-Key is being handled (or has just been answered)."""
+
+    code = "request_in_progress"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    code = "body_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class UpstreamError(AppError):

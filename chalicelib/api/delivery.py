@@ -103,7 +103,9 @@ def _models() -> dict:
         condition: Optional[str] = Field(default=None, max_length=40)
         department: Optional[str] = Field(default=None, max_length=40)
         anchor: str = Field(min_length=1, max_length=40)
-        offsets: list[int] = Field(max_length=MAX_OFFSETS * 2, description="days after the anchor")
+        # the domain checks each offset against the anchor (MAX_OFFSET_DAYS, MAX_LEAD_DAYS) with its own code
+        offsets: list[Annotated[int, Field(ge=-10_000, le=10_000)]] = Field(max_length=MAX_OFFSETS * 2,
+                                                                             description="days after the anchor")
         send_at: str = Wall
         template: str = Field(max_length=500, description="variables: {nickname} {clinic} {doctor} {slot}")
         purpose: Literal["service", "marketing"] = "service"

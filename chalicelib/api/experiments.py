@@ -65,8 +65,14 @@ def _models() -> dict:
 
     from pydantic import Field
 
-    from chalicelib.api.models import Id, Strict
+    from chalicelib.api.models import Id, Strict, real
     from chalicelib.domain import experiments as ab
+
+    Weight = real(2, 0.01, 1000)
+    Share = real(6, 0, 1)  # the domain refuses a holdout over MAX_HOLDOUT_SHARE with its own code
+    Alpha = real(3, 0.001, 0.2)
+    Power = real(2, 0.5, 0.99)
+    Rate = real(3, ab.RATE_STEP, 1 - ab.RATE_STEP)
 
     HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
@@ -74,7 +80,7 @@ def _models() -> dict:
         """One arm; fields left out keep the target rule's own."""
 
         arm_id: str = Id
-        weight: float = Field(default=1.0, gt=0, le=1000)
+        weight: Weight = 1.0
         template: Optional[str] = Field(default=None, min_length=1, max_length=500,
                                         description="placeholders: {nickname}, {clinic}, {incentive}")
         send_at: Optional[str] = Field(default=None, pattern=HHMM, description="clinic-local HH:MM")
@@ -87,24 +93,24 @@ def _models() -> dict:
         target_kind: Literal[ab.TARGET_KINDS]  # type: ignore[valid-type]
         target_id: str = Id
         arms: list[ArmBody] = Field(max_length=10)
-        holdout_share: float = Field(default=0.1, description="0 to 0.5 of the patients get no message")
+        holdout_share: Share = Field(default=0.1, description="0 to 0.5 of the patients get no message")
         window_days: int = Field(default=14, ge=1, le=90, description="a visit within N days converts")
-        alpha: float = Field(default=0.05, gt=0, le=0.2)
+        alpha: Alpha = 0.05
         sample_size_per_arm: Optional[int] = Field(default=None, ge=10, le=1_000_000)
-        baseline_rate: Optional[float] = Field(default=None, gt=0, lt=1)
-        min_uplift: Optional[float] = Field(default=None, gt=0, lt=1)
-        power: float = Field(default=0.8, ge=0.5, le=0.99)
+        baseline_rate: Optional[Rate] = None
+        min_uplift: Optional[Rate] = None
+        power: Power = 0.8
 
     class PromoteBody(Strict):
         arm_id: str = Id
 
     class SampleSizeQuery(Strict):
-        baseline_rate: float = Field(gt=0, lt=1)
-        min_uplift: float = Field(gt=0, lt=1)
-        alpha: float = Field(default=0.05, gt=0, le=0.2)
-        power: float = Field(default=0.8, ge=0.5, le=0.99)
+        baseline_rate: Rate
+        min_uplift: Rate
+        alpha: Alpha = 0.05
+        power: Power = 0.8
         arms: int = Field(default=2, ge=ab.MIN_ARMS, le=ab.MAX_ARMS)
-        holdout_share: float = Field(default=0.1, ge=0, le=ab.MAX_HOLDOUT_SHARE)
+        holdout_share: real(6, 0, ab.MAX_HOLDOUT_SHARE) = 0.1
 
     return {"ArmBody": ArmBody, "ExperimentBody": ExperimentBody, "PromoteBody": PromoteBody,
             "SampleSizeQuery": SampleSizeQuery}

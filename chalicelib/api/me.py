@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import PATIENT, route
+from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
 
@@ -62,7 +62,7 @@ def withdraw(call):
     return {"consents": patient_service.withdraw(_me(call), call.body.purposes, call.body.consent_version)}
 
 
-@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body="CheckInBody", idempotent=True,
+@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body="CheckInBody", idempotent=IN_TRANSACTION,
        summary="Check in a reading or a task; the first per type per clinic day earns points")
 def check_in(call):
     return 201, activity.check_in(call.principal, call.body, call.idem)
@@ -83,13 +83,13 @@ def my_points(call):
     return activity.points_view(call.principal.clinic_id, _me(call))
 
 
-@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body="ShareBody", idempotent=True,
+@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body="ShareBody", idempotent=IN_TRANSACTION,
        summary="Record a share of clinic content (earns the share rule's points once per share)")
 def share(call):
     return 201, activity.share(call.principal, call.body.share_ref, call.idem)
 
 
-@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body="RedeemBody", idempotent=True,
+@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body="RedeemBody", idempotent=IN_TRANSACTION,
        summary="Redeem a reward; never overdraws, a retried request is answered once")
 def redeem(call):
     return 201, activity.redeem(call.principal, call.body.reward_id, call.idem)

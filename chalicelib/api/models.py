@@ -8,9 +8,36 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.domain.rules import CHECKIN_TYPES, DEFAULT_EARNING_RULES, DEPARTMENTS, PERSONAS, PURPOSES
+from chalicelib.domain.rules import (CHECKIN_TYPES, DEFAULT_EARNING_RULES, DEPARTMENTS, GLUCOSE_UNITS, PERSONAS,
+                                     PURPOSES, reading_in_range)
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class Rounded:
+    """Rounds a number to `places` decimals once its bounds are checked.
+
+    Every fractional number a client sends is declared with `real()`: bounded, finite and
+    rounded, so what is stored is a value the domain means (a rate in steps of 0.001, not
+    5e-324) and one DynamoDB can hold (its numbers stop at 1e-130 and 38 digits).
+    """
+
+    def __init__(self, places: int):
+        self.places = places
+
+    def __call__(self, value: float) -> float:
+        return round(value, self.places)
+
+
+def real(places: int, ge: float, le: float):
+    """A float from `ge` to `le`, rounded to `places` decimals. The bounds are multiples of
+    10**-places, so a rounded value stays within them."""
+    step = 10 ** -places
+    for bound in (ge, le):
+        if abs(round(bound / step) * step - bound) > step / 1000:
+            raise ValueError(f"bound {bound} is not a multiple of {step}")
+    return Annotated[float, Field(ge=ge, le=le, allow_inf_nan=False, json_schema_extra={"x-decimals": places}),
+                     AfterValidator(Rounded(places))]
 
 
 def _known_purposes(value: dict[str, bool]) -> dict[str, bool]:
@@ -66,9 +93,22 @@ class ConsentWithdrawal(Strict):
 
 
 class CheckInBody(Strict):
+    """A reading. Each type has its unit and plausible range (domain.rules.READINGS): glucose in
+    mmol/L (mg/dL is accepted and converted), steps and task completions in whole numbers."""
+
     type: Literal[CHECKIN_TYPES]  # type: ignore[valid-type]
-    value: float = Field(ge=0, le=1_000_000)
+    unit: Literal[GLUCOSE_UNITS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="glucose only: mmol/L (the default) or mg/dL")
+    value: real(2, 0, 100_000)
     client_time: datetime
+
+    @field_validator("value")
+    @classmethod
+    def plausible(cls, value: float, info) -> float:
+        kind = info.data.get("type")
+        if kind is None:
+            return value
+        return reading_in_range(kind, value, info.data.get("unit"))
 
     @field_validator("client_time")
     @classmethod

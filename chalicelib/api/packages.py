@@ -6,7 +6,7 @@ The request models live in this file and are built on first use (module `__getat
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
 from chalicelib.lazy import lazy, models_on_first_use
 
 service = lazy("chalicelib.services.packages")
@@ -27,7 +27,7 @@ def put_package_type(call):
 
 
 @route(bp, "/patients/{patient_id}/packages", methods=("POST",), roles=STAFF, body=MODELS + "SaleBody",
-       idempotent=True, summary="Record a package sold to a patient; one of the same kind near an old one's end renews it")
+       idempotent=IN_TRANSACTION, summary="Record a package sold to a patient; one of the same kind near an old one's end renews it")
 def record_sale(call):
     return 201, service.record_sale(call.principal, call.params["patient_id"], call.body, call.idem)
 

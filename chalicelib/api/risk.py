@@ -5,7 +5,7 @@ their outcomes. Request models live here and are built on first use.
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import STAFF, route
+from chalicelib.api.routing import IN_TRANSACTION, STAFF, route
 from chalicelib.lazy import lazy, models_on_first_use
 
 risk = lazy("chalicelib.services.risk")
@@ -52,7 +52,7 @@ def followup_detail(call):
 
 
 @route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=STAFF,
-       body=MODELS + "FollowUpOutcome", idempotent=True,
+       body=MODELS + "FollowUpOutcome", idempotent=IN_TRANSACTION,
        summary="Record a follow-up call: reached, booked (records the booking), declined, wrong_number (pauses)")
 def record_outcome(call):
     b = call.body

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, Chalice, Response
 
-from chalicelib.errors import AppError, BadRequest, Forbidden
+from chalicelib.errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, RequestInProgress
 from chalicelib.lazy import lazy
 from chalicelib.observability import logger
 
@@ -26,11 +27,32 @@ _auth = lazy("chalicelib.auth")
 _idempotency = lazy("chalicelib.store.idempotency")
 
 PUBLIC = "public"
+# `idempotent=IN_TRANSACTION`: the route's service stores the answer inside its own single write
+# transaction (store.idempotency.transact_put); `idempotent=True`: the key is claimed before the
+# route runs and the answer stored after it. See store/idempotency.py.
+IN_TRANSACTION = "in_transaction"
 PATIENT = ("patient",)
 STAFF = ("staff", "admin")
 ADMIN = ("admin",)
 
 REGISTRY: list[dict] = []
+
+
+class App(Chalice):
+    """Chalice with the current request kept per thread.
+
+    Lambda runs one request per process, but `chalice local` serves each request on its own
+    thread, and Chalice keeps the request in one attribute of the app: two requests at once
+    would hand a route the other's headers and body. Kept per thread, each sees its own.
+    """
+
+    @property
+    def current_request(self):
+        return getattr(self.__dict__.setdefault("_requests", threading.local()), "request", None)
+
+    @current_request.setter
+    def current_request(self, request) -> None:
+        self.__dict__.setdefault("_requests", threading.local()).request = request
 
 
 @dataclass
@@ -41,6 +63,7 @@ class Idem:
     scope: str
     request_hash: str
     recorded: bool = False
+    claimed: bool = False
 
 
 @dataclass
@@ -73,6 +96,25 @@ def error_response(err: AppError) -> Response:
     return _json_response(err.status, err.body())
 
 
+def _snake(name: str) -> str:
+    """`UnsupportedMediaType` -> `unsupported_media_type`; `MethodNotAllowedError` -> `method_not_allowed`."""
+    name = name.removesuffix("Error")
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def error_shape(request, get_response) -> Response:
+    """HTTP middleware: refusals that Chalice makes itself before or around a route (a wrong
+    Content-Type, a method the path does not take, an unexpected failure) come back in our
+    `{code, message, field}` shape too, instead of Chalice's `{Code, Message}`."""
+    response = get_response(request)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        response.body = json.dumps({"code": _snake(str(body["Code"])), "message": str(body["Message"]),
+                                    "field": None}, ensure_ascii=False)
+        response.headers = {**response.headers, "Content-Type": "application/json; charset=utf-8"}
+    return response
+
+
 def model(name: str | None):
     """The request model called `name`: a class in chalicelib.api.models, or `module:Class`."""
     if not name:
@@ -83,6 +125,25 @@ def model(name: str | None):
         module, _, cls = name.partition(":")
         return getattr(importlib.import_module(module), cls)
     return getattr(_models, name)
+
+
+def _replay(stored: tuple[int, Any]) -> Response:
+    status, reply = stored
+    return _json_response(status, reply, {"Idempotent-Replay": "true"})
+
+
+def _settled(principal, idem: Idem | None) -> Response | None:
+    """The answer for a request whose key a twin took: the twin's stored answer once it has
+    answered (a replay), the refusal of a key reused for another request, else None."""
+    if idem is None:
+        return None
+    try:
+        stored = _idempotency.lookup(principal, idem)
+    except RequestInProgress:
+        return None
+    except AppError as err:
+        return error_response(err)
+    return _replay(stored) if stored is not None else None
 
 
 def _validation_error(exc) -> BadRequest:
@@ -102,13 +163,44 @@ def _validate(name: str, data: dict):
         raise _validation_error(exc) from exc
 
 
+# The largest JSON body any route needs (a segment with its content path) is a few kilobytes;
+# files (CSV imports of up to 5,000 rows) are bigger. Nothing reads past these bounds.
+MAX_JSON_BYTES = 256 * 1024
+MAX_FILE_BYTES = 4 * 1024 * 1024
+# The deepest body a route takes (a segment rule tree) is under ten levels.
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether containers nest more than `limit` deep (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 def _parse_json(raw: bytes, name: str):
+    if len(raw) > MAX_JSON_BYTES:
+        raise PayloadTooLarge(f"the body is larger than {MAX_JSON_BYTES // 1024} KiB", code="body_too_large")
     try:
         data = json.loads(raw or b"{}")
+    except RecursionError as exc:  # deeper than the parser's own stack allows
+        raise BadRequest(f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="body_too_deep") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("body is not valid JSON", code="invalid_json") from exc
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object", code="invalid_json")
+    if _too_deep(data):
+        raise BadRequest(f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="body_too_deep")
     return _validate(name, data)
 
 
@@ -120,7 +212,7 @@ def route(
     roles: tuple[str, ...] | str,
     body: str | None = None,
     query: str | None = None,
-    idempotent: bool = False,
+    idempotent: bool | str = False,
     summary: str = "",
     content_types: tuple[str, ...] = ("application/json",),
     raw_body: bool = False,
@@ -147,17 +239,18 @@ def route(
             request = bp.current_request
             headers = {k.lower(): v for k, v in (request.headers or {}).items()}
             logger.append_keys(correlation_id=headers.get("x-request-id") or uuid.uuid4().hex)
+            principal = idem = None
             try:
-                principal = None
                 if PUBLIC not in allowed:
                     principal = _auth.authenticate(headers.get("authorization"))
                     if principal.role not in allowed:
                         raise Forbidden("this caller may not use this route", code="wrong_role")
                     logger.append_keys(clinic_id=principal.clinic_id)
                 raw = request.raw_body or b""
+                if len(raw) > MAX_FILE_BYTES:
+                    raise PayloadTooLarge(f"the body is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
                 parsed_body = _parse_json(raw, body) if body is not None else None
                 parsed_query = _validate(query, dict(request.query_params or {})) if query is not None else None
-                idem = None
                 key = headers.get("idempotency-key")
                 if idempotent and key and principal is not None:
                     if not (1 <= len(key) <= 100):
@@ -166,8 +259,9 @@ def route(
                     idem = Idem(key=key, scope=f"{request.method}:{path}", request_hash=digest)
                     replay = _idempotency.lookup(principal, idem)
                     if replay is not None:
-                        status, stored = replay
-                        return _json_response(status, stored, {"Idempotent-Replay": "true"})
+                        return _replay(replay)
+                    if idempotent is not IN_TRANSACTION:
+                        _idempotency.claim(principal, idem)
                 call = Call(principal, parsed_body, parsed_query, params, idem, raw, headers)
                 result = func(call)
                 if isinstance(result, Response):  # a file (CSV export), sent as it is
@@ -176,10 +270,31 @@ def route(
                 if idem is not None and not idem.recorded:
                     _idempotency.record(principal, idem, status, reply)
                 return _json_response(status, reply)
+            except RequestInProgress as err:
+                # A twin with the same key got there first: answer as it did, once it has answered.
+                return _settled(principal, idem) or error_response(err)
             except AppError as err:
+                if idem is not None and idem.claimed and not idem.recorded:
+                    _idempotency.release(principal, idem)
+                elif idem is not None and err.status == 409:
+                    # a conflict with the effect of a twin that has answered (a service that read
+                    # the twin's write before trying its own): the client gets the twin's answer
+                    settled = _settled(principal, idem)
+                    if settled is not None:
+                        return settled
                 if err.status >= 500:
                     logger.warning("upstream failure", extra={"code": err.code})
                 return error_response(err)
+            except Exception as exc:
+                if idem is not None and idem.claimed and not idem.recorded:
+                    _idempotency.release(principal, idem)
+                if getattr(exc, "retryable", False):
+                    # a transaction lost to a concurrent one on the same items: nothing was written
+                    return error_response(Conflict("another change to the same record came first, try again",
+                                                   code="try_again"))
+                logger.exception("unexpected failure")
+                return error_response(AppError("the request failed on the server, try again later",
+                                               code="internal_error", status=500))
             finally:
                 logger.remove_keys(["clinic_id", "correlation_id"])
 

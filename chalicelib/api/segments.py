@@ -76,7 +76,10 @@ def _models() -> dict:
 
     from pydantic import Discriminator, Field, Tag
 
-    from chalicelib.api.models import Strict
+    from chalicelib.api.models import Strict, real
+
+    # the domain checks each field's own range (NUMBER_LIMITS) with a path-coded error
+    Bound = real(3, -10_000_000, 10_000_000)
     from chalicelib.domain import segments as rules
     from chalicelib.domain.rules import DEPARTMENTS, PERSONAS
 
@@ -97,10 +100,10 @@ def _models() -> dict:
 
         field: Literal[rules.NUMBER_FIELDS]  # type: ignore[valid-type]
         days: Optional[int] = Field(default=None, ge=1, le=rules.MAX_CHECKIN_WINDOW)
-        gt: Optional[float] = None
-        gte: Optional[float] = None
-        lt: Optional[float] = None
-        lte: Optional[float] = None
+        gt: Optional[Bound] = None
+        gte: Optional[Bound] = None
+        lt: Optional[Bound] = None
+        lte: Optional[Bound] = None
 
     def kind(value) -> str:
         if isinstance(value, dict):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
 from chalicelib.domain.clock import clock, local_date
 from chalicelib.domain.rules import DEFAULT_EARNING_RULES
 from chalicelib.errors import BadRequest
@@ -100,7 +100,7 @@ def patient_detail(call):
     }
 
 
-@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body="VisitBody", idempotent=True,
+@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body="VisitBody", idempotent=IN_TRANSACTION,
        summary="Record a visit; inside the requested revisit window it is on time and earns points")
 def record_visit(call):
     b = call.body
@@ -135,14 +135,14 @@ def patient_points(call):
 
 
 @route(bp, "/patients/{patient_id}/points/adjustments", methods=("POST",), roles=STAFF, body="AdjustmentBody",
-       idempotent=True, summary="A manual points adjustment: a new ledger entry with a reason and the staff id")
+       idempotent=IN_TRANSACTION, summary="A manual points adjustment: a new ledger entry with a reason and the staff id")
 def adjust_points(call):
     return 201, activity.adjust(call.principal, call.params["patient_id"], call.body.points, call.body.reason,
                                 call.idem)
 
 
 @route(bp, "/patients/{patient_id}/points/reversals", methods=("POST",), roles=STAFF, body="ReversalBody",
-       idempotent=True, summary="Reverse one ledger entry with an opposite entry (once per entry)")
+       idempotent=IN_TRANSACTION, summary="Reverse one ledger entry with an opposite entry (once per entry)")
 def reverse_points(call):
     return 201, activity.reverse(call.principal, call.params["patient_id"], call.body.entry_id, call.body.reason,
                                  call.idem)

@@ -82,7 +82,9 @@ def _models() -> dict:
 
     from pydantic import Field
 
-    from chalicelib.api.models import Id, Strict
+    from chalicelib.api.models import Id, Strict, real
+
+    Threshold = real(1, 0, 1_000_000)
     from chalicelib.domain import tasks as rules
     from chalicelib.domain.rules import CHECKIN_TYPES
 
@@ -104,7 +106,7 @@ def _models() -> dict:
         target: int = Field(ge=1, le=rules.MAX_TARGET, description="days (check-in) or sessions (staff) to do")
         within_days: int = Field(ge=1, le=rules.MAX_WINDOW, description="days from assignment to the due day")
         checkin_type: Optional[Literal[CHECKIN_TYPES]] = None  # type: ignore[valid-type]
-        min_value: Optional[float] = Field(default=None, ge=0, le=1_000_000)
+        min_value: Optional[Threshold] = None
         badge: BadgeBody
 
     class TaskRuleBody(Strict):

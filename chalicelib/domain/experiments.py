@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 HOLDOUT = "holdout"
 MIN_ARMS, MAX_ARMS = 2, 4
 MAX_HOLDOUT_SHARE = 0.5
+# Rates are planned in steps of 0.1 percentage point; no clinic can run a test needing more
+# exposures than this per group, so a plan beyond it is refused rather than computed.
+RATE_STEP = 0.001
+MAX_SAMPLE_PER_ARM = 10_000_000
 TARGET_KINDS = ("recall_rule", "content_path")  # a recall rule, or a segment's content path
 TEMPLATE_FIELDS = ("nickname", "clinic", "incentive")
 STATUSES = ("draft", "running", "stopped", "promoted")
@@ -194,6 +198,8 @@ def sample_size_per_arm(baseline: float, uplift: float, alpha: float = 0.05, pow
     p0, p1 = baseline, baseline + uplift
     if not (0 < p0 < 1 and 0 < p1 < 1) or uplift == 0:
         raise ValueError("baseline and baseline + uplift must be rates in (0, 1), uplift not 0")
+    if min(p0, 1 - p0, p1, 1 - p1, abs(uplift)) < RATE_STEP - 1e-12:
+        raise ValueError(f"rates and the uplift are planned in steps of {RATE_STEP:g} at least")
     if not (0 < alpha < 1 and 0 < power < 1 and comparisons >= 1 and reference_ratio > 0):
         raise ValueError("alpha and power in (0, 1), comparisons >= 1, reference_ratio > 0")
     r = reference_ratio
@@ -204,6 +210,9 @@ def sample_size_per_arm(baseline: float, uplift: float, alpha: float = 0.05, pow
     root = z_a * math.sqrt(p_bar * (1 - p_bar) * (1 + 1 / r)) + z_b * math.sqrt(p1 * (1 - p1) + p0 * (1 - p0) / r)
     n = (root / d) ** 2
     corrected = n / 4 * (1 + math.sqrt(1 + 2 * (r + 1) / (r * n * d))) ** 2
+    if corrected > MAX_SAMPLE_PER_ARM:
+        raise ValueError(f"this uplift needs more than {MAX_SAMPLE_PER_ARM:,} patients per group; "
+                         "plan for a larger uplift")
     return math.ceil(corrected - 1e-9)
 
 

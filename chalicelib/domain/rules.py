@@ -19,6 +19,49 @@ DEFAULT_EARNING_RULES: dict[str, int] = {
 }
 
 CHECKIN_TYPES = ("glucose", "steps", "task")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a check-in of one type holds: its unit, plausible range and precision."""
+
+    unit: str
+    low: float
+    high: float
+    places: int  # 0: whole numbers only
+
+
+READINGS = {
+    # what a home meter can show (LO/HI are outside), in tenths of mmol/L
+    "glucose": Reading("mmol/L", 1.0, 50.0, 1),
+    # one day's steps as WeRun reports them
+    "steps": Reading("steps", 0, 100_000, 0),
+    # sessions of a task done at once
+    "task": Reading("times", 1, 100, 0),
+}
+GLUCOSE_UNITS = ("mmol/L", "mg/dL")
+MG_DL_PER_MMOL_L = 18.0
+
+
+def reading_in_range(checkin_type: str, value: float, unit: str | None = None) -> float:
+    """The reading in its type's own unit and precision, or ValueError saying what is accepted.
+
+    Glucose may come in mg/dL (converted); steps and task counts must be whole numbers.
+    """
+    reading = READINGS[checkin_type]
+    if unit is not None and checkin_type != "glucose":
+        raise ValueError(f"a {checkin_type} check-in takes no unit")
+    if unit == "mg/dL":
+        low, high = reading.low * MG_DL_PER_MMOL_L, reading.high * MG_DL_PER_MMOL_L
+        if not low <= value <= high:
+            raise ValueError(f"glucose must be from {low:g} to {high:g} mg/dL")
+        value = value / MG_DL_PER_MMOL_L
+    elif reading.places == 0 and value != int(value):
+        raise ValueError(f"{checkin_type} must be a whole number")
+    canonical = round(value, reading.places) if reading.places else float(int(value))
+    if not reading.low <= canonical <= reading.high:
+        raise ValueError(f"{checkin_type} must be from {reading.low:g} to {reading.high:g} {reading.unit}")
+    return canonical
 PURPOSES = ("service", "marketing", "analytics")
 CONDITIONS = ("eczema", "diabetes", "postpartum", "dental", "health_check", "hypertension")
 DEPARTMENTS = ("dermatology", "endocrinology", "obstetrics", "dentistry", "health_check", "general")

@@ -41,20 +41,46 @@ def _day(text: str) -> date:
     return date.fromisoformat(text.strip())
 
 
+class CsvFileError(ValueError):
+    """The file as a whole cannot be read as CSV; `line` is where reading stopped."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
+
+
+def _records(reader):
+    """The reader's rows; a row the csv module cannot read ends the file as a CsvFileError."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CsvFileError(str(exc), getattr(reader, "reader", reader).line_num or 1) from exc
+
+
 def patient_rows(text: str, required: set[str], errors: list[RowError]):
     """(line, row) for each data row naming a patient (`patient_id` or `phone`), cells stripped.
 
-    Rows without a patient and rows past MAX_ROWS are reported into `errors`; a file without
-    the required columns raises ValueError.
+    Line ends may be LF, CRLF or a bare CR (spreadsheets on a Mac save CR alone). Rows without
+    a patient and rows past MAX_ROWS are reported into `errors`; a file without the required
+    columns, or one the csv module cannot read (a cell over its size limit), raises ValueError
+    (CsvFileError with the line).
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    headers = {h.strip() for h in (reader.fieldnames or [])}
+    # newline=None reads every kind of line end as one, as the csv module asks of its input
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=None))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise CsvFileError(str(exc), 1) from exc
+    headers = {h.strip() for h in (fieldnames or [])}
     missing = required - headers
     if missing or not ({"patient_id", "phone"} & headers):
         need = sorted(missing) or ["patient_id or phone"]
         raise ValueError(f"missing columns: {', '.join(need)}")
-    for index, raw in enumerate(reader):
-        line = index + 2  # the header is line 1
+    for index, raw in enumerate(_records(reader)):
+        line = reader.line_num  # the file's line where this row ends (the header is line 1)
         if index >= MAX_ROWS:
             errors.append(RowError(line, "too_many_rows", f"at most {MAX_ROWS} rows per file"))
             break

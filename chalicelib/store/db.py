@@ -16,7 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, RequestInProgress
 from chalicelib.store.models import bind
 
 
@@ -44,6 +44,12 @@ class Cancelled(Exception):
 
     def conditional(self, label: str) -> bool:
         return self.failed.get(label) == "ConditionalCheckFailed"
+
+    @property
+    def retryable(self) -> bool:
+        """Cancelled only because concurrent transactions touched the same items: nothing was
+        written and the same call may succeed again."""
+        return bool(self.failed) and set(self.failed.values()) <= {"TransactionConflict", "ThrottlingError"}
 
 
 @dataclass
@@ -94,9 +100,18 @@ class _Labelled:
         return self._labels["check"] + self._labels["delete"] + self._labels["put"] + self._labels["update"]
 
 
+# The label of a stored answer to an Idempotency-Key (store.idempotency.transact_put).
+IDEMPOTENCY_LABEL = "idem"
+
+
 @contextmanager
 def transaction():
-    """One TransactWriteItems call; raises `Cancelled` naming the items whose conditions failed."""
+    """One TransactWriteItems call; raises `Cancelled` naming the items whose conditions failed.
+
+    When the item that fails is the stored answer of an Idempotency-Key, a twin of this request
+    has committed (or is committing) first, whatever else failed with it: that raises
+    `RequestInProgress`, and the route answers with the twin's stored reply.
+    """
     txn = TransactWrite(connection=connection())
     labelled = _Labelled(txn)
     try:
@@ -111,6 +126,9 @@ def transaction():
         }
         if not failed:
             raise
+        if IDEMPOTENCY_LABEL in failed:
+            raise RequestInProgress("a request with this Idempotency-Key is being handled",
+                                    code="request_in_progress") from exc
         raise Cancelled(failed) from exc
 
 
@@ -173,15 +191,22 @@ def encode_cursor(last_key: dict | None, scope: str) -> str | None:
 
 
 def decode_cursor(cursor: str | None, scope: str) -> dict | None:
+    """The last key a signed cursor carries. The signature is checked before anything in the
+    cursor is parsed, so a crafted cursor never reaches the JSON parser."""
     if not cursor:
         return None
+    invalid = BadRequest("cursor is not valid", code="invalid_cursor", field="cursor")
+    body, dot, sig = cursor.rpartition(".")
+    if not dot:
+        raise invalid
     try:
-        body, sig = cursor.rsplit(".", 1)
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        data = json.loads(payload)
     except (ValueError, TypeError) as exc:
-        raise BadRequest("cursor is not valid", code="invalid_cursor", field="cursor") from exc
-    if not hmac.compare_digest(sig, _cursor_sig(payload)) or data.get("s") != scope:
+        raise invalid from exc
+    if not sig.isascii() or not hmac.compare_digest(sig, _cursor_sig(payload)):
+        raise invalid
+    data = json.loads(payload)
+    if not isinstance(data, dict) or data.get("s") != scope or not isinstance(data.get("k"), dict):
         raise BadRequest("cursor is not valid for this query", code="invalid_cursor", field="cursor")
     return data["k"]
 

@@ -1,24 +1,33 @@
 """Stored first answers of writes sent with an Idempotency-Key.
 
-Writes that are one transaction (check-in, redemption, visit) put the record inside that
-same TransactWriteItems (`transact_put`), so the answer and the effect land together or not
-at all. Other writes record their answer after success (`record`). Records expire after a day.
+Two ways, chosen by the route:
+- Writes that are one transaction (check-in, redemption, visit) put the record inside that same
+  TransactWriteItems (`transact_put`), so the answer and the effect land together or not at all.
+  A twin that runs at the same time fails on the record's condition and is answered with the
+  record (store.db raises RequestInProgress; the route replays what is stored).
+- Other writes claim the key first (`claim`: a conditional put of a record with no answer that
+  holds for CLAIM_SECONDS), run, then store their answer over the claim (`record`), or give
+  the claim back when they fail (`release`). A twin that arrives while the claim holds gets
+  409 `request_in_progress`; one that arrives after gets the stored answer.
+Records expire after a day.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 if TYPE_CHECKING:  # the jobs import this module; they need no token code
     from chalicelib.auth import Principal
 from chalicelib.domain.clock import clock
-from chalicelib.errors import Conflict
-from chalicelib.store import keys
+from chalicelib.errors import Conflict, RequestInProgress
+from chalicelib.store import db, keys
 from chalicelib.store.models import IdempotencyItem, bind
 
 TTL_SECONDS = 24 * 3600
+# Longer than the API function may run (29 s): a claim left by a request that died frees itself.
+CLAIM_SECONDS = 60
 
 
 def partition(principal: "Principal") -> str:
@@ -27,40 +36,102 @@ def partition(principal: "Principal") -> str:
     return keys.staff_pk(principal.clinic_id, principal.subject)
 
 
+def _sort_key(idem) -> str:
+    return f"IDEM#{idem.scope}#{idem.key}"
+
+
+def _now() -> int:
+    return int(clock.now().timestamp())
+
+
 def _item(principal: "Principal", idem, status: int | None = None, reply=None) -> IdempotencyItem:
     return IdempotencyItem(
         partition(principal),
-        f"IDEM#{idem.scope}#{idem.key}",
+        _sort_key(idem),
         status=status or 200,
         response=reply if reply is not None else {},
         request_hash=idem.request_hash,
-        expires_at=int(clock.now().timestamp()) + TTL_SECONDS,
+        expires_at=_now() + TTL_SECONDS,
     )
 
 
+def _in_progress(item: IdempotencyItem) -> bool:
+    return item.claimed_until is not None and item.claimed_until >= _now()
+
+
 def lookup(principal: "Principal", idem) -> tuple[int, dict] | None:
+    """The stored answer for this key, None if there is none (or only an abandoned claim).
+
+    Raises Conflict when the key was used for another request, RequestInProgress while a twin
+    holds the claim.
+    """
     bind()
     try:
-        item = IdempotencyItem.get(partition(principal), f"IDEM#{idem.scope}#{idem.key}", consistent_read=True)
+        item = IdempotencyItem.get(partition(principal), _sort_key(idem), consistent_read=True)
     except DoesNotExist:
         return None
     if item.expires_at < clock.now().timestamp():
         return None
     if item.request_hash != idem.request_hash:
         raise Conflict("this Idempotency-Key was used for a different request", code="idempotency_key_reused")
+    if item.claimed_until is not None:
+        if _in_progress(item):
+            raise RequestInProgress("a request with this Idempotency-Key is being handled, try again shortly")
+        return None
     return int(item.status), item.response
 
 
+def claim(principal: "Principal", idem) -> None:
+    """Take the key for this request, or raise RequestInProgress if a twin has it (or answered)."""
+    bind()
+    item = _item(principal, idem)
+    item.claimed_until = _now() + CLAIM_SECONDS
+    free = IdempotencyItem.sk.does_not_exist() | (IdempotencyItem.claimed_until < _now()) | (
+        IdempotencyItem.expires_at < _now())
+    try:
+        item.save(condition=free)
+    except PutError as exc:
+        if not _conditional(exc):
+            raise
+        raise RequestInProgress("a request with this Idempotency-Key is being handled, try again shortly") from exc
+    idem.claimed = True
+
+
 def record(principal: "Principal", idem, status: int, reply) -> None:
+    """Store the answer (over this request's claim, if it made one)."""
+    bind()
+    condition = IdempotencyItem.sk.does_not_exist()
+    if getattr(idem, "claimed", False):
+        condition = condition | (IdempotencyItem.claimed_until.exists()
+                                 & (IdempotencyItem.request_hash == idem.request_hash))
+    try:
+        _item(principal, idem, status, reply).save(condition=condition)
+    except PutError as exc:
+        if not _conditional(exc):
+            raise
+        # a concurrent twin recorded first; its answer stands
+
+
+def release(principal: "Principal", idem) -> None:
+    """Give back this request's claim after it failed, so a corrected retry may run."""
     bind()
     try:
-        _item(principal, idem, status, reply).save(condition=IdempotencyItem.sk.does_not_exist())
-    except PutError:
-        pass  # a concurrent twin recorded first; its answer stands
+        IdempotencyItem(partition(principal), _sort_key(idem)).delete(
+            condition=IdempotencyItem.claimed_until.exists() & (IdempotencyItem.request_hash == idem.request_hash))
+    except DeleteError as exc:
+        if not _conditional(exc):
+            raise
 
 
 def transact_put(transaction, principal: "Principal", idem, status: int, reply) -> None:
     """Add the record to a write transaction; the transaction fails if the key was used meanwhile."""
+    if getattr(idem, "claimed", False):
+        raise RuntimeError("this route claims its key before running; its service must not record in a transaction")
     transaction.save(_item(principal, idem, status, reply), condition=IdempotencyItem.sk.does_not_exist(),
-                     label="idem")
+                     label=db.IDEMPOTENCY_LABEL)
     idem.recorded = True
+
+
+def _conditional(exc) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"

@@ -270,12 +270,16 @@ class RedemptionItem(Base):
 
 
 class IdempotencyItem(Base):
-    """sk=IDEM#<route>#<key>: the first answer to a retried write, expiring after a day."""
+    """sk=IDEM#<route>#<key>: the first answer to a retried write, expiring after a day.
+
+    While the first request runs, a claimed key has `claimed_until` (epoch seconds) and no answer.
+    """
 
     status = NumberAttribute()
     response = JSONAttribute()
     request_hash = UnicodeAttribute()
     expires_at = NumberAttribute()
+    claimed_until = NumberAttribute(null=True)
 
 
 class InboxItem(Base):

@@ -1,0 +1,220 @@
+"""The same Idempotency-Key sent ten times at once, on every route that takes one.
+
+A retried client gets the first answer (a replay) or 409 `request_in_progress`, never a 5xx,
+and the effect happens once. DynamoDB applies each request atomically; in-process moto is not
+thread-safe, so requests (not the service code) are serialised and the threads still race
+between their reads and their writes.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from tests.conftest import T0, patient_record
+from tests.test_helpers import registered_routes
+
+TWINS = 10
+
+
+@dataclass
+class Case:
+    """One route's request, made ready by `prepare(world) -> (token, path, body)`, and how to count its effect."""
+
+    prepare: Callable
+    effect: Callable  # (world, token, path) -> a number that the request raises by one, once
+
+
+def _patient(world, prefix):
+    token = world.patient(prefix)
+    status, me = world.api.get("/me", token=token)
+    assert status == 200, me
+    return token, me["patient"]["patient_id"]
+
+
+def _ledger_size(world, pid):
+    return len(world.api.get(f"/patients/{pid}/points", token=world.staff())[1]["entries"])
+
+
+def _checkin(world):
+    token, pid = _patient(world, "race-checkin")
+    world.context["pid"] = pid
+    return token, "/me/checkins", {"type": "glucose", "value": 6.1, "client_time": T0.isoformat()}
+
+
+def _share(world):
+    token, pid = _patient(world, "race-share")
+    world.context["pid"] = pid
+    return token, "/me/shares", {"share_ref": "ticket-1"}
+
+
+def _grant(world, pid, points):
+    status, data = world.api.post(f"/patients/{pid}/points/adjustments", {"points": points, "reason": "race"},
+                                  token=world.staff())
+    assert status == 201, data
+
+
+def _redemption(world):
+    token, pid = _patient(world, "race-redeem")
+    world.context["pid"] = pid
+    _grant(world, pid, 250)
+    return token, "/me/redemptions", {"reward_id": "teeth-cleaning"}
+
+
+def _staff_patient(world, prefix):
+    token, pid = _patient(world, prefix)
+    world.context["pid"] = pid
+    return pid
+
+
+def _adjustment(world):
+    pid = _staff_patient(world, "race-adjust")
+    return world.staff(), f"/patients/{pid}/points/adjustments", {"points": 7, "reason": "补发"}
+
+
+def _reversal(world):
+    pid = _staff_patient(world, "race-reverse")
+    _grant(world, pid, 9)
+    entries = world.api.get(f"/patients/{pid}/points", token=world.staff())[1]["entries"]
+    return world.staff(), f"/patients/{pid}/points/reversals", {"entry_id": entries[0]["entry_id"], "reason": "错记"}
+
+
+def _visit(world):
+    pid = _staff_patient(world, "race-visit")
+    return world.staff(), f"/patients/{pid}/visits", {"visit_date": "2026-11-19", "department": "dermatology"}
+
+
+def _registration(world):
+    world.context["phone"] = f"1370000{len(world.context):04d}"
+    return world.staff(), "/patients", patient_record(name="并发建档", phone=world.context["phone"])
+
+
+def _sale(world):
+    pid = _staff_patient(world, "race-sale")
+    return world.staff(), f"/patients/{pid}/packages", {"package_id": "maternity-pack", "start_date": "2026-11-01"}
+
+
+def _followup(world):
+    pid = _staff_patient(world, "race-followup")
+    return world.staff(), f"/patients/{pid}/followup", {"cadence_days": 7}
+
+
+def _outcome(world):
+    pid = _staff_patient(world, "race-outcome")
+    status, data = world.api.post(f"/patients/{pid}/followup", {}, token=world.staff())
+    assert status in (200, 201), data
+    return world.staff(), f"/patients/{pid}/followup/outcomes", {"outcome": "reached", "note": "已联系"}
+
+
+def _exam(world):
+    pid = _staff_patient(world, "race-exam")
+    return world.staff(), f"/patients/{pid}/exams", {"taken_on": "2026-11-18", "flags": ["high_bmi"]}
+
+
+def _confirm(world):
+    pid = _staff_patient(world, "race-confirm")
+    status, exam = world.api.post(f"/patients/{pid}/exams", {"taken_on": "2026-11-18", "flags": ["high_bp"]},
+                                  token=world.staff())
+    assert status == 201, exam
+    task = next(t for t in exam["tasks"] if t["kind"] == "staff")
+    world.context["task_id"] = task["task_id"]
+    return world.staff(), f"/patients/{pid}/tasks/{task['task_id']}/confirm", {}
+
+
+def _experiment(world):
+    world.context["experiments"] = len(world.api.get("/experiments", token=world.staff())[1]["items"])
+    return world.staff(), "/experiments", {"name": "并发实验", "target_kind": "recall_rule",
+                                           "target_id": "package-renewal", "arms": [{"arm_id": "a"}, {"arm_id": "b"}],
+                                           "sample_size_per_arm": 50}
+
+
+def _voucher(world):
+    from chalicelib.store import db
+    from chalicelib.store.challenges import voucher_writes
+
+    pid = _staff_patient(world, "race-voucher")
+    voucher = {"voucher_id": "v-race", "code": "RACE2345", "kind": "glucose_test", "name": "免费血糖检测",
+               "name_en": None, "source": "challenge:x:2026-11-01", "issued_at": T0.isoformat(),
+               "valid_until": "2026-12-31", "expires_at": "2027-01-01T00:00:00Z"}
+    db.apply(voucher_writes("demo-dental", pid, voucher, "race"))
+    return world.staff(), "/vouchers/RACE2345/redeem", None
+
+
+def _visits_of(world):
+    return len(world.api.get(f"/patients/{world.context['pid']}", token=world.staff())[1]["visits"])
+
+
+def _patient_count(world):
+    count, cursor = 0, None
+    while True:
+        status, page = world.api.get("/patients?limit=100" + (f"&cursor={cursor}" if cursor else ""),
+                                     token=world.staff())
+        assert status == 200, page
+        count += len(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return count
+
+
+CASES = {
+    "/me/checkins": Case(_checkin, lambda w: _ledger_size(w, w.context["pid"])),
+    "/me/shares": Case(_share, lambda w: _ledger_size(w, w.context["pid"])),
+    "/me/redemptions": Case(_redemption, lambda w: _ledger_size(w, w.context["pid"])),
+    "/patients/{patient_id}/points/adjustments": Case(_adjustment, lambda w: _ledger_size(w, w.context["pid"])),
+    "/patients/{patient_id}/points/reversals": Case(_reversal, lambda w: _ledger_size(w, w.context["pid"])),
+    "/patients/{patient_id}/visits": Case(_visit, _visits_of),
+    "/patients": Case(_registration, _patient_count),
+    "/patients/{patient_id}/packages": Case(_sale, lambda w: len(w.api.get(
+        f"/patients/{w.context['pid']}/packages", token=w.staff())[1]["items"])),
+    "/patients/{patient_id}/followup": Case(_followup, lambda w: int(w.api.get(
+        f"/patients/{w.context['pid']}/followup", token=w.staff())[0] == 200)),
+    "/patients/{patient_id}/followup/outcomes": Case(_outcome, lambda w: len(w.api.get(
+        f"/patients/{w.context['pid']}/followup", token=w.staff())[1]["outcomes"])),
+    "/patients/{patient_id}/exams": Case(_exam, lambda w: len(w.api.get(
+        f"/patients/{w.context['pid']}/tasks", token=w.staff())[1]["exams"])),
+    "/patients/{patient_id}/tasks/{task_id}/confirm": Case(_confirm, lambda w: next(
+        t["progress"] for t in w.api.get(f"/patients/{w.context['pid']}/tasks", token=w.staff())[1]["tasks"]
+        if t["task_id"] == w.context["task_id"])),
+    "/experiments": Case(_experiment, lambda w: len(w.api.get("/experiments", token=w.staff())[1]["items"])
+                         - w.context["experiments"]),
+    "/vouchers/{code}/redeem": Case(_voucher, lambda w: int(
+        w.api.get("/vouchers/RACE2345", token=w.staff())[1]["voucher"]["status"] == "redeemed")),
+}
+
+
+def test_every_route_taking_an_idempotency_key_is_raced_here():
+    keyed = {r["path"] for r in registered_routes() if r["idempotent"]}
+    assert keyed == set(CASES), keyed ^ set(CASES)
+
+
+@pytest.mark.parametrize("path", sorted(CASES))
+def test_ten_twins_with_one_key_give_one_effect_and_the_first_answer(shared_world, shared_clock,
+                                                                     one_request_at_a_time, path):
+    world = shared_world
+    world.context = {}
+    case = CASES[path]
+    token, concrete, body = case.prepare(world)
+    before = case.effect(world)
+    headers = {"Idempotency-Key": f"race-{path}"}
+
+    def send(_):
+        return world.api.call("POST", concrete, body, token=token, headers=headers)
+
+    with ThreadPoolExecutor(max_workers=TWINS) as pool:
+        answers = list(pool.map(send, range(TWINS)))
+    statuses = [status for status, _ in answers]
+    assert all(status < 500 for status in statuses), answers
+    done = [(status, data) for status, data in answers if status < 300]
+    assert done, answers
+    assert all(answer == done[0] for answer in done), answers
+    others = [data for status, data in answers if status >= 300]
+    assert all(status == 409 and data["code"] == "request_in_progress" for status, data in answers if status >= 300), \
+        others
+    assert case.effect(world) == before + 1, (path, answers)
+    # once settled, the same key answers with the first answer, marked as a replay
+    status, again = world.api.call("POST", concrete, body, token=token, headers=headers)
+    assert (status, again) == done[0]
+    assert case.effect(world) == before + 1
