@@ -15,7 +15,12 @@ ERROR_SCHEMA = {
 }
 
 
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
 def openapi_document() -> dict:
+    """OpenAPI 3.1: request schemas are pydantic's JSON Schema (draft 2020-12), as 3.1 takes them."""
     paths: dict = {}
     schemas: dict = {"Error": ERROR_SCHEMA}
     for entry in REGISTRY:
@@ -25,15 +30,19 @@ def openapi_document() -> dict:
             "x-roles": list(entry["roles"]),
             "responses": {
                 "200": {"description": "success"},
-                "400": {"description": "invalid input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "404": {"description": "not found"},
-                "409": {"description": "conflict"},
+                "400": _error("invalid input"),
+                "404": _error("not found"),
+                "409": _error("conflict (with `request_in_progress`: a request with this Idempotency-Key is "
+                              "being handled; send it again shortly)"),
             },
         }
+        if entry["method"] in ("post", "put", "patch"):
+            operation["responses"]["413"] = _error("the body is over the size bound")
+            operation["responses"]["415"] = _error("a Content-Type the route does not take")
         if PUBLIC not in entry["roles"]:
             operation["security"] = [{"bearer": []}]
-            operation["responses"]["401"] = {"description": "missing or invalid token"}
-            operation["responses"]["403"] = {"description": "caller's role may not use this route"}
+            operation["responses"]["401"] = _error("missing, invalid or revoked token")
+            operation["responses"]["403"] = _error("caller's role may not use this route")
         parameters = [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
                       for part in entry["path"].split("/") if part.startswith("{")]
         if entry["query"] is not None:
@@ -58,7 +67,7 @@ def openapi_document() -> dict:
                 ct: {"schema": {"type": "string"}} for ct in entry["content_types"]}}
         paths.setdefault(entry["path"], {})[entry["method"]] = operation
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "Revisit API", "version": "1.0.0",
                  "description": "Patient engagement for clinics. Each operation lists its allowed roles in x-roles."},
         "paths": dict(sorted(paths.items())),
