@@ -866,6 +866,41 @@ def app_policy() -> dict:
     }
 
 
+# Refusals API Gateway makes itself (no route, a body over its limit, throttling, its own
+# failures) answer in the app's error shape `{code, message, field}`. The app has no
+# gateway-level authoriser, so MISSING_AUTHENTICATION_TOKEN means "no such route".
+GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "route_not_found"),
+    "REQUEST_TOO_LARGE": ("413", "body_too_large"),
+    "THROTTLED": ("429", "throttled"),
+    "DEFAULT_4XX": (None, "gateway_refused"),
+    "DEFAULT_5XX": (None, "gateway_error"),
+}
+
+
+def gateway_response_template(code: str) -> str:
+    """The mapping template of one gateway response: `messageString` is already a JSON string."""
+    return '{"code": "' + code + '", "message": $context.error.messageString, "field": null}'
+
+
+def gateway_responses() -> dict:
+    resources = {}
+    for response_type, (status, code) in GATEWAY_RESPONSES.items():
+        name = "ErrorShape" + "".join(part.title() for part in response_type.split("_"))
+        properties = {
+            "RestApiId": {"Ref": "RestAPI"},
+            "ResponseType": response_type,
+            "ResponseTemplates": {"application/json": gateway_response_template(code)},
+            # the admin site reads refusals from another origin
+            "ResponseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin":
+                                   {"Fn::Sub": ["'${Origin}'", {"Origin": import_value("SiteUrl")}]}},
+        }
+        if status:
+            properties["StatusCode"] = status
+        resources[name] = {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": properties}
+    return resources
+
+
 def chalice_merge_template() -> dict:
     """Deep-merged by `chalice package --merge-template` (dicts merge key by key; lists and
     scalars replace). So the role's policy list is replaced outright, and the queue of the SQS
@@ -897,6 +932,7 @@ def chalice_merge_template() -> dict:
             "ApiHandlerLogGroup": {
                 "Properties": {"LogGroupName": sub("/aws/lambda/${APIHandler}")}
             },
+            **gateway_responses(),
             REMINDER_FUNCTION: {
                 "Properties": {
                     "Events": {

@@ -302,3 +302,21 @@ def test_china_package_uses_a_regional_api(tmp_path):
     assert template["Resources"]["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
     proc = _cfn_lint(sam, CHINA_REGIONS)
     assert proc.returncode & 3 == 0, _lint_report(proc)
+
+
+def test_gateway_refusals_answer_in_the_app_error_shape(packaged):
+    """API Gateway's own refusals (no such route, body too large, throttling) use gateway
+    responses whose templates render to the app's `{code, message, field}`."""
+    resources = json.loads(packaged.read_text())["Resources"]
+    assert resources["RestAPI"]["Type"] == "AWS::Serverless::Api"
+    responses = {r["Properties"]["ResponseType"]: r["Properties"] for r in resources.values()
+                 if r.get("Type") == "AWS::ApiGateway::GatewayResponse"}
+    assert {"MISSING_AUTHENTICATION_TOKEN", "REQUEST_TOO_LARGE", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    for response_type, properties in responses.items():
+        assert properties["RestApiId"] == {"Ref": "RestAPI"}
+        template = properties["ResponseTemplates"]["application/json"]
+        # API Gateway substitutes messageString as a quoted JSON string
+        rendered = json.loads(template.replace("$context.error.messageString", json.dumps('Missing "token"')))
+        assert set(rendered) == {"code", "message", "field"} and rendered["message"] == 'Missing "token"'
+        assert rendered["code"] == render.GATEWAY_RESPONSES[response_type][1]
