@@ -30,13 +30,19 @@ class Principal:
     openid_hash: str | None = None
     username: str | None = None
     roles: tuple[str, ...] = field(default_factory=tuple)
+    family: str | None = None  # a patient's or visitor's login session (services.sessions)
+    token_version: int = 0  # must equal the patient record's token version
+    issued_at: int = 0
 
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
 
-def issue_patient_tokens(clinic_id: str, openid_hash: str, patient_id: str | None) -> dict:
+def issue_patient_tokens(clinic_id: str, openid_hash: str, patient_id: str | None, *, family: str | None = None,
+                         jti: str | None = None, token_version: int = 0) -> dict:
+    """An access and a refresh token. `family` and `jti` come from the session the refresh token
+    belongs to (services.sessions), `token_version` from the patient's record."""
     conf = settings()
     now = int(clock.now().timestamp())
     role = "patient" if patient_id else "visitor"
@@ -47,12 +53,15 @@ def issue_patient_tokens(clinic_id: str, openid_hash: str, patient_id: str | Non
         "role": role,
         "wx": openid_hash,
         "iat": now,
+        "tv": int(token_version),
     }
+    if family:
+        claims["fam"] = family
     access = jwt.encode(
         {**claims, "typ": "access", "exp": now + conf.access_token_ttl}, conf.jwt_secret, algorithm="HS256"
     )
     refresh = jwt.encode(
-        {**claims, "typ": "refresh", "exp": now + conf.refresh_token_ttl, "jti": uuid.uuid4().hex},
+        {**claims, "typ": "refresh", "exp": now + conf.refresh_token_ttl, "jti": jti or uuid.uuid4().hex},
         conf.jwt_secret,
         algorithm="HS256",
     )
@@ -132,6 +141,7 @@ def _decode_staff(token: str) -> Principal:
         subject=claims["sub"],
         username=claims.get("cognito:username"),
         roles=groups,
+        issued_at=int(claims.get("iat") or 0),
     )
 
 
@@ -156,4 +166,7 @@ def authenticate(authorization: str | None) -> Principal:
         patient_id=claims["sub"] if role == "patient" else None,
         openid_hash=claims.get("wx"),
         roles=(role,),
+        family=claims.get("fam"),
+        token_version=int(claims.get("tv") or 0),
+        issued_at=int(claims["iat"]),
     )

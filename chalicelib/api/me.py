@@ -8,7 +8,7 @@ from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
 
-auth = lazy("chalicelib.auth")
+sessions = lazy("chalicelib.services.sessions")
 activity = lazy("chalicelib.services.activity")
 patient_service = lazy("chalicelib.services.patients")
 recall = lazy("chalicelib.store.recall")
@@ -25,7 +25,7 @@ def _me(call):
        summary="Create the caller's own record (建档) with consent per purpose")
 def register(call):
     item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)
-    tokens = auth.issue_patient_tokens(call.principal.clinic_id, call.principal.openid_hash, item.patient_id)
+    tokens = sessions.after_registration(call.principal, item.patient_id)
     return 201, {"patient": patient_service.profile_view(item, full_phone=True), **tokens}
 
 
@@ -63,6 +63,7 @@ def withdraw(call):
 
 
 @route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body="CheckInBody", idempotent=IN_TRANSACTION,
+       session_checked_by_service=True,
        summary="Check in a reading or a task; the first per type per clinic day earns points")
 def check_in(call):
     return 201, activity.check_in(call.principal, call.body, call.idem)
@@ -90,6 +91,7 @@ def share(call):
 
 
 @route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body="RedeemBody", idempotent=IN_TRANSACTION,
+       session_checked_by_service=True,
        summary="Redeem a reward; never overdraws, a retried request is answered once")
 def redeem(call):
     return 201, activity.redeem(call.principal, call.body.reward_id, call.idem)

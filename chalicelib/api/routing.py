@@ -25,6 +25,7 @@ from chalicelib.observability import logger
 _models = lazy("chalicelib.api.models")
 _auth = lazy("chalicelib.auth")
 _idempotency = lazy("chalicelib.store.idempotency")
+_sessions = lazy("chalicelib.services.sessions")
 
 PUBLIC = "public"
 # `idempotent=IN_TRANSACTION`: the route's service stores the answer inside its own single write
@@ -216,7 +217,10 @@ def route(
     summary: str = "",
     content_types: tuple[str, ...] = ("application/json",),
     raw_body: bool = False,
+    session_checked_by_service: bool = False,
 ) -> Callable:
+    """`session_checked_by_service`: the service reads the patient's profile anyway and checks
+    the session on that read (services.sessions.check_profile), saving the route's own read."""
     allowed = (roles,) if isinstance(roles, str) else tuple(roles)
 
     def decorate(func: Callable) -> Callable:
@@ -232,6 +236,7 @@ def route(
                     "summary": summary or (func.__doc__ or "").strip().split("\n")[0],
                     "content_types": content_types,
                     "raw_body": raw_body,
+                    "session_checked_by_service": session_checked_by_service,
                 }
             )
 
@@ -245,6 +250,8 @@ def route(
                     principal = _auth.authenticate(headers.get("authorization"))
                     if principal.role not in allowed:
                         raise Forbidden("this caller may not use this route", code="wrong_role")
+                    if not (session_checked_by_service and principal.role == "patient"):
+                        _sessions.require_live(principal)
                     logger.append_keys(clinic_id=principal.clinic_id)
                 raw = request.raw_body or b""
                 if len(raw) > MAX_FILE_BYTES:

@@ -2,6 +2,8 @@
 
     python -m chalicelib.local.admin create-clinic --id demo-dental --name 齿护口腔门诊部 --tz Asia/Shanghai
     python -m chalicelib.local.admin create-staff --clinic demo-dental --username admin@demo-dental --role admin
+    python -m chalicelib.local.admin disable-staff --clinic demo-dental --username staff@demo-dental
+    python -m chalicelib.local.admin set-role --clinic demo-dental --username staff@demo-dental --role admin
 
 Settings come from the environment, as for the functions themselves (REVISIT_TABLE, KMS_KEY_ID,
 COGNITO_USER_POOL_ID, AWS_DEFAULT_REGION ... see chalicelib/config.py). With --local they come
@@ -93,6 +95,24 @@ def create_staff(args) -> dict:
     return {"username": args.username, "clinic_id": args.clinic, "role": args.role, "user_pool_id": pool_id}
 
 
+def disable_staff(args) -> dict:
+    from chalicelib.services import staff_accounts
+
+    return staff_accounts.disable(args.clinic, args.username, by="operator")
+
+
+def enable_staff(args) -> dict:
+    from chalicelib.services import staff_accounts
+
+    return staff_accounts.enable(args.clinic, args.username, by="operator")
+
+
+def set_staff_role(args) -> dict:
+    from chalicelib.services import staff_accounts
+
+    return staff_accounts.set_role(args.clinic, args.username, args.role, by="operator")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.local.admin", description=__doc__.splitlines()[0])
     parser.add_argument("--local", action="store_true", help="act on the running local stack")
@@ -113,6 +133,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     secret.add_argument("--password", help="avoid on shared machines: it lands in the shell history")
     secret.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     staff.set_defaults(func=create_staff)
+
+    for name, func, text in (("disable-staff", disable_staff, "disable an account; its tokens stop at once"),
+                             ("enable-staff", enable_staff, "enable a disabled account again")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--clinic", required=True)
+        command.add_argument("--username", required=True)
+        command.set_defaults(func=func)
+    role = commands.add_parser("set-role", help="give an account another role; its current tokens stop at once")
+    role.add_argument("--clinic", required=True)
+    role.add_argument("--username", required=True)
+    role.add_argument("--role", choices=("admin", "staff"), required=True)
+    role.set_defaults(func=set_staff_role)
     return parser.parse_args(argv)
 
 

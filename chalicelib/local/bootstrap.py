@@ -75,12 +75,9 @@ def create_all() -> tuple[str, str]:
 
 
 def create_staff_user(pool_id: str, username: str, password: str, clinic_id: str, role: str) -> None:
+    """A staff account in the pool `pool_id` and its record (services.staff_accounts)."""
     if role not in STAFF_GROUPS:
         raise ValueError(f"role must be one of {STAFF_GROUPS}")
-    cognito = client("cognito-idp")
-    cognito.admin_create_user(
-        UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "custom:clinic_id", "Value": clinic_id}],
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=role)
+    from chalicelib.services import staff_accounts
+
+    staff_accounts.create(username, password, clinic_id, role, pool_id=pool_id)

@@ -9,7 +9,7 @@ from chalicelib.domain.clock import clock, iso, local_date
 from chalicelib.domain.rules import checkin_day, points_for, tier_for
 from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
 from chalicelib.observability import count
-from chalicelib.services import progress, segments
+from chalicelib.services import progress, segments, sessions
 from chalicelib.store import clinics, history, patients, points
 from chalicelib.store import earning as payouts
 from chalicelib.store import lots
@@ -28,8 +28,7 @@ def check_in(principal, data, idem=None) -> dict:
     _, board_sk = payouts.board_key(principal.clinic_id, principal.patient_id, today)
     patient, already, board = points.read_patient_and_mark(principal.clinic_id, principal.patient_id,
                                                            points.day_mark_sk(data.type, day), board_sk)
-    if patient is None:
-        raise NotFound("patient not found", code="patient_not_found")
+    sessions.check_profile(principal, patient)  # the route leaves the session check to this read
     award = points_for(clinic.earning_rules, "checkin")
     checkin_id = uuid.uuid4().hex[:16]
     item = CheckInItem(
@@ -121,8 +120,7 @@ def reward_row(reward) -> dict:
 
 def redeem(principal, reward_id: str, idem=None) -> dict:
     patient, reward = points.read_patient_and_reward(principal.clinic_id, principal.patient_id, reward_id)
-    if patient is None:
-        raise NotFound("patient not found", code="patient_not_found")
+    sessions.check_profile(principal, patient)  # the route leaves the session check to this read
     if reward is None:
         raise NotFound("reward not found", code="reward_not_found", field="reward_id")
     if not reward.active:

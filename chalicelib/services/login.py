@@ -11,11 +11,11 @@ import urllib.parse
 import urllib.request
 
 from chalicelib import crypto
-from chalicelib.auth import decode_refresh, issue_patient_tokens
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.errors import BadRequest, Unauthorized, UpstreamError
 from chalicelib.observability import logger
+from chalicelib.services import sessions
 from chalicelib.store import clinics, patients
 
 # WeChat error codes a client can cause (a bad or reused code) versus the platform's own.
@@ -46,14 +46,11 @@ def wechat_login(clinic_id: str, code: str) -> dict:
     session = code2session(code)
     openid_hash = crypto.keyed_hash("openid", clinic_id, session["openid"])
     patient_id = patients.by_openid(clinic_id, openid_hash)
-    return issue_patient_tokens(clinic_id, openid_hash, patient_id)
+    return sessions.open_session(clinic_id, openid_hash, patient_id)
 
 
 def refresh_patient(refresh_token: str) -> dict:
-    claims = decode_refresh(refresh_token)
-    # Re-resolve the record: a visitor who registered since gets a patient token, an erased one loses it.
-    patient_id = patients.by_openid(claims["tid"], claims["wx"]) if claims.get("wx") else None
-    return issue_patient_tokens(claims["tid"], claims["wx"], patient_id)
+    return sessions.refresh(refresh_token)
 
 
 def staff_login(username: str, password: str) -> dict:
@@ -90,6 +87,7 @@ def _staff_reply(result: dict, refresh_token: str | None) -> dict:
     from chalicelib.auth import authenticate
 
     principal = authenticate("Bearer " + result["IdToken"])
+    sessions.require_live(principal)  # a disabled account or a changed role gets no token
     reply = {
         "id_token": result["IdToken"],
         "expires_in": result.get("ExpiresIn", 3600),

@@ -64,11 +64,13 @@ def state(clinic_id: str, patient_id: str) -> ChannelState:
 
 
 def set_preferred(clinic_id: str, patient_id: str, preferred: str | None, at: str) -> None:
-    bind()
-    item = ChannelPrefItem(keys.patient_pk(clinic_id, patient_id), PREF_SK)
+    """Write the preference, only while the patient's record exists (never into an erased partition)."""
+    pk = keys.patient_pk(clinic_id, patient_id)
     actions = [ChannelPrefItem.updated_at.set(at)]
     actions.append(ChannelPrefItem.preferred.set(preferred) if preferred else ChannelPrefItem.preferred.remove())
-    item.update(actions=actions)
+    with db.transaction() as txn:
+        db.require_profile(txn, pk)
+        txn.update(ChannelPrefItem(pk, PREF_SK), actions=actions)
 
 
 def add_quota(clinic_id: str, patient_id: str, template_id: str, openid_enc: str, at: str) -> int:
@@ -76,6 +78,7 @@ def add_quota(clinic_id: str, patient_id: str, template_id: str, openid_enc: str
     pk = keys.patient_pk(clinic_id, patient_id)
     quota = WechatQuotaItem(pk, QUOTA_PREFIX + template_id)
     with db.transaction() as txn:
+        db.require_profile(txn, pk)
         txn.update(ChannelPrefItem(pk, PREF_SK), actions=[ChannelPrefItem.openid_enc.set(openid_enc),
                                                           ChannelPrefItem.updated_at.set(at)])
         txn.update(quota, actions=[WechatQuotaItem.template_id.set(template_id), WechatQuotaItem.count.add(1),

@@ -16,7 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
-from chalicelib.errors import BadRequest, RequestInProgress
+from chalicelib.errors import BadRequest, NotFound, RequestInProgress
 from chalicelib.store.models import bind
 
 
@@ -102,6 +102,8 @@ class _Labelled:
 
 # The label of a stored answer to an Idempotency-Key (store.idempotency.transact_put).
 IDEMPOTENCY_LABEL = "idem"
+# The label of the check that the patient's record exists (`require_profile`).
+PROFILE_LABEL = "profile-exists"
 
 
 @contextmanager
@@ -129,7 +131,17 @@ def transaction():
         if IDEMPOTENCY_LABEL in failed:
             raise RequestInProgress("a request with this Idempotency-Key is being handled",
                                     code="request_in_progress") from exc
+        if failed.get(PROFILE_LABEL) == "ConditionalCheckFailed":
+            raise NotFound("this patient record no longer exists", code="patient_not_found") from exc
         raise Cancelled(failed) from exc
+
+
+def require_profile(txn, patient_pk: str) -> None:
+    """Join a check that the patient's record exists to a transaction: a write racing the
+    patient's erasure fails instead of leaving an item in the erased partition."""
+    from chalicelib.store.models import PatientItem
+
+    txn.check(PatientItem, patient_pk, "PROFILE", PatientItem.pk.exists(), label=PROFILE_LABEL)
 
 
 def query_raw(**params) -> dict:

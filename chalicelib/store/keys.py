@@ -17,6 +17,11 @@ def staff_pk(clinic_id: str, subject: str) -> str:
     return f"{clinic_id}#STAFF#{subject}"
 
 
+def session_pk(clinic_id: str, family: str) -> str:
+    """A patient's or visitor's login session: the family of refresh tokens it hands out."""
+    return f"{clinic_id}#SESSION#{family}"
+
+
 def phone_pk(clinic_id: str, phone_hash: str) -> str:
     return f"{clinic_id}#PHONE#{phone_hash}"
 

@@ -119,6 +119,8 @@ class PatientItem(Base):
     risk_model_version = NumberAttribute(null=True)
     risk_scored_at = UnicodeAttribute(null=True)
     followup_flag = UnicodeAttribute(null=True)
+    # tokens carry the version they were issued under; raising it ends every session at once
+    token_version = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
 
 
@@ -280,6 +282,38 @@ class IdempotencyItem(Base):
     request_hash = UnicodeAttribute()
     expires_at = NumberAttribute()
     claimed_until = NumberAttribute(null=True)
+
+
+class SessionItem(Base):
+    """pk=<clinic>#SESSION#<family> sk=SESSION: one WeChat login and the refresh tokens it hands out.
+
+    Only the newest refresh token (`jti`) may be exchanged; presenting an older one revokes the
+    family. The item expires with its last refresh token.
+    """
+
+    openid_hash = UnicodeAttribute()
+    jti = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+    revoked_reason = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    rotated_at = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+class StaffAccountItem(Base):
+    """pk=<clinic>#STAFF#<sub> sk=ACCOUNT: a staff account as the app knows it.
+
+    The identity provider signs the tokens; this record says whether they still count: a
+    disabled account or a token issued before `tokens_valid_after` (a role change, a sign-out
+    everywhere) is refused, and the token's role must be the account's role.
+    """
+
+    username = UnicodeAttribute()
+    role = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")  # active | disabled
+    tokens_valid_after = NumberAttribute(default=0)  # epoch seconds
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
 
 
 class InboxItem(Base):

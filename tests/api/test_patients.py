@@ -96,7 +96,8 @@ def test_erasure_removes_everything_and_frees_phone_and_wechat(api, new_patient,
     token, pid = new_patient(name="leaver", phone="13600000009")
     status, data = api.delete("/me", token=token)
     assert status == 200 and data["erased"] is True and data["items_removed"] > 3
-    assert api.get("/me", token=token)[0] == 404
+    status, err = api.get("/me", token=token)
+    assert status == 401 and err["code"] == "session_revoked"
     assert api.get(f"/patients/{pid}", token=staff_token())[0] == 404
     assert pid not in _raw_dump()
     status, login = api.post("/auth/wechat/login", {"clinic_id": "demo-dental", "code": wx_code("leaver")})

@@ -1,0 +1,102 @@
+"""Staff accounts: created, disabled, enabled and given a role in the identity provider (the
+Cognito user pool) and in the account record that every staff request is checked against
+(services.sessions.check_staff). Disabling or changing a role ends the account's tokens at once,
+although the identity provider's own tokens live on until they expire.
+"""
+
+from __future__ import annotations
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.domain.clock import clock, iso
+from chalicelib.errors import BadRequest, NotFound
+from chalicelib.observability import logger
+from chalicelib.store import sessions as store
+
+ROLES = ("admin", "staff")
+
+
+def _pool() -> str:
+    pool_id = settings().cognito_user_pool_id
+    if not pool_id:
+        raise BadRequest("no user pool is configured", code="no_user_pool")
+    return pool_id
+
+
+def _user(username: str) -> dict:
+    cognito = client("cognito-idp")
+    try:
+        user = cognito.admin_get_user(UserPoolId=_pool(), Username=username)
+    except cognito.exceptions.UserNotFoundException as exc:
+        raise NotFound("no such staff account", code="account_not_found", field="username") from exc
+    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    return {"sub": attributes["sub"], "clinic_id": attributes.get("custom:clinic_id")}
+
+
+def _now() -> int:
+    return int(clock.now().timestamp())
+
+
+def create(username: str, password: str, clinic_id: str, role: str, by: str | None = None,
+           pool_id: str | None = None) -> dict:
+    """A new account in the user pool (clinic attribute, group, permanent password) and its record."""
+    if role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}", code="invalid_role", field="role")
+    pool_id = pool_id or _pool()
+    cognito = client("cognito-idp")
+    created = cognito.admin_create_user(
+        UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "custom:clinic_id", "Value": clinic_id}],
+    )
+    sub = next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=role)
+    store.put_staff_account(clinic_id, sub, username=username, role=role, status="active", tokens_valid_after=0,
+                            at=iso(clock.now()), by=by)
+    return {"username": username, "clinic_id": clinic_id, "role": role, "status": "active"}
+
+
+def _account(clinic_id: str, username: str):
+    user = _user(username)
+    if user["clinic_id"] != clinic_id:
+        raise NotFound("no such staff account in this clinic", code="account_not_found", field="username")
+    account = store.staff_account(clinic_id, user["sub"])
+    if account is None:
+        raise NotFound("this account has no record in the clinic", code="account_not_found", field="username")
+    return user["sub"], account
+
+
+def disable(clinic_id: str, username: str, by: str | None = None) -> dict:
+    """No sign-in, no refresh, and every token already handed out refused from now on."""
+    sub, account = _account(clinic_id, username)
+    cognito = client("cognito-idp")
+    cognito.admin_disable_user(UserPoolId=_pool(), Username=username)
+    cognito.admin_user_global_sign_out(UserPoolId=_pool(), Username=username)
+    store.put_staff_account(clinic_id, sub, username=username, role=account.role, status="disabled",
+                            tokens_valid_after=_now(), at=iso(clock.now()), by=by)
+    logger.info("staff account disabled", extra={"staff": sub})
+    return {"username": username, "clinic_id": clinic_id, "role": account.role, "status": "disabled"}
+
+
+def enable(clinic_id: str, username: str, by: str | None = None) -> dict:
+    sub, account = _account(clinic_id, username)
+    client("cognito-idp").admin_enable_user(UserPoolId=_pool(), Username=username)
+    store.put_staff_account(clinic_id, sub, username=username, role=account.role, status="active",
+                            tokens_valid_after=int(account.tokens_valid_after or 0), at=iso(clock.now()), by=by)
+    return {"username": username, "clinic_id": clinic_id, "role": account.role, "status": "active"}
+
+
+def set_role(clinic_id: str, username: str, role: str, by: str | None = None) -> dict:
+    """Move the account to another role; its tokens of the old role stop counting at once."""
+    if role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}", code="invalid_role", field="role")
+    sub, account = _account(clinic_id, username)
+    cognito = client("cognito-idp")
+    for old in ROLES:
+        if old != role:
+            cognito.admin_remove_user_from_group(UserPoolId=_pool(), Username=username, GroupName=old)
+    cognito.admin_add_user_to_group(UserPoolId=_pool(), Username=username, GroupName=role)
+    store.put_staff_account(clinic_id, sub, username=username, role=role, status=account.status,
+                            tokens_valid_after=_now(), at=iso(clock.now()), by=by)
+    logger.info("staff role changed", extra={"staff": sub, "role": role})
+    return {"username": username, "clinic_id": clinic_id, "role": role, "status": account.status}

@@ -1,0 +1,96 @@
+"""Sessions: patients' refresh-token families, the token version on a patient's profile, and
+staff accounts as the app knows them. Every read here is strongly consistent: a revocation
+counts from the request after it.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.store import keys
+from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, bind
+
+SESSION_SK = "SESSION"
+ACCOUNT_SK = "ACCOUNT"
+
+
+# --- patients and visitors --------------------------------------------------------------------
+
+def start(clinic_id: str, family: str, openid_hash: str, jti: str, at: str, expires_at: int) -> None:
+    bind()
+    SessionItem(keys.session_pk(clinic_id, family), SESSION_SK, openid_hash=openid_hash, jti=jti, created_at=at,
+                expires_at=expires_at).save(condition=SessionItem.pk.does_not_exist())
+
+
+def get(clinic_id: str, family: str) -> SessionItem | None:
+    bind()
+    try:
+        return SessionItem.get(keys.session_pk(clinic_id, family), SESSION_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def rotate(session: SessionItem, presented: str, new_jti: str, at: str, expires_at: int) -> bool:
+    """Make `new_jti` the only refresh token of the family, if `presented` still is; False if
+    another exchange of the same token came first (the family is then a reused one)."""
+    try:
+        session.update(actions=[SessionItem.jti.set(new_jti), SessionItem.rotated_at.set(at),
+                                SessionItem.expires_at.set(expires_at)],
+                       condition=(SessionItem.jti == presented) & SessionItem.revoked_at.does_not_exist())
+        return True
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def revoke(clinic_id: str, family: str, at: str, reason: str) -> None:
+    bind()
+    try:
+        SessionItem(keys.session_pk(clinic_id, family), SESSION_SK).update(
+            actions=[SessionItem.revoked_at.set(at), SessionItem.revoked_reason.set(reason)],
+            condition=SessionItem.pk.exists() & SessionItem.revoked_at.does_not_exist())
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise
+
+
+def token_version(clinic_id: str, patient_id: str) -> int | None:
+    """The version a patient's tokens must carry; None when the patient has no record (erased)."""
+    bind()
+    try:
+        item = PatientItem.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", consistent_read=True,
+                               attributes_to_get=["pk", "token_version"])
+    except DoesNotExist:
+        return None
+    return int(item.token_version or 0)
+
+
+def raise_token_version(clinic_id: str, patient_id: str) -> None:
+    """End every session of the patient at once (their tokens carry the old version)."""
+    bind()
+    try:
+        PatientItem(keys.patient_pk(clinic_id, patient_id), "PROFILE").update(
+            actions=[PatientItem.token_version.add(1)], condition=PatientItem.pk.exists())
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+def staff_account(clinic_id: str, subject: str) -> StaffAccountItem | None:
+    bind()
+    try:
+        return StaffAccountItem.get(keys.staff_pk(clinic_id, subject), ACCOUNT_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def put_staff_account(clinic_id: str, subject: str, *, username: str, role: str, status: str,
+                      tokens_valid_after: int, at: str, by: str | None) -> StaffAccountItem:
+    bind()
+    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), ACCOUNT_SK, username=username, role=role,
+                            status=status, tokens_valid_after=tokens_valid_after, updated_at=at, updated_by=by)
+    item.save()
+    return item
