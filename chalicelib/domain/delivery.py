@@ -4,7 +4,7 @@ clinic-local ISO week, channel order and the suggested slot. Pure; times are pas
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from chalicelib.domain.clock import local_moment, zone
@@ -142,9 +142,27 @@ def local_day(moment: datetime, tz: str) -> date:
 DEFAULT_WECHAT_TEMPLATES = {"recall": "revisit-recall"}  # kind -> subscribe template id, until a clinic sets its own
 
 
+# A message is stored with this placeholder where the patient's nickname goes (张女士): the name
+# is filled in when the patient reads the message, or when WeChat or SMS carries it, never stored.
+NICKNAME = "{nickname}"
+
+
+def personalise(text: str, nickname: str) -> str:
+    """A stored message text with the patient's nickname in place of the placeholder."""
+    return text.replace(NICKNAME, nickname) if NICKNAME in text else text
+
+
+def needs_nickname(*texts: str | None) -> bool:
+    return any(text and NICKNAME in text for text in texts)
+
+
 @dataclass(frozen=True)
 class Message:
-    """What a composer makes of a job: the text, the WeChat template and the mini-program page."""
+    """What a composer makes of a job: the text, the WeChat template and the mini-program page.
+
+    Title, body and data keep the NICKNAME placeholder; `personal(nickname)` is the text as it
+    reaches the patient.
+    """
 
     title: str
     body: str
@@ -152,6 +170,10 @@ class Message:
     link: str = "pages/inbox/index"
     data: dict = field(default_factory=dict)  # extra WeChat template fields, e.g. {"time3": "11月23日 09:00"}
     experiment: tuple[str, str] | None = None  # (experiment, arm) the message belongs to, for its exposure
+
+    def personal(self, nickname: str) -> "Message":
+        return replace(self, title=personalise(self.title, nickname), body=personalise(self.body, nickname),
+                       data={k: personalise(str(v), nickname) for k, v in self.data.items()})
 
 
 @dataclass(frozen=True)

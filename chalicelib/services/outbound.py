@@ -90,8 +90,21 @@ def _target(clinic_id: str, patient: PatientItem, state) -> object:
 
         return crypto.decrypt(clinic_key(clinic_id), clinic_id, state.openid_enc)
 
+    def nickname():
+        from chalicelib.domain.rules import nickname as of
+
+        return of(decrypted(patient)["name"], patient.sex)
+
     return Target(clinic_id, patient.patient_id, phone=lambda: decrypted(patient)["phone"], openid=openid,
-                  quotas=dict(state.quotas))
+                  quotas=dict(state.quotas), nickname=nickname)
+
+
+def _personal(message: Message, target) -> Message:
+    """The text as it reaches the patient through WeChat or SMS: the name is decrypted only then.
+    The inbox keeps the placeholder; the patient's read fills it in (services.inbox)."""
+    if not rules.needs_nickname(message.title, message.body, *(str(v) for v in message.data.values())):
+        return message
+    return message.personal(target.nickname())
 
 
 def deliver(clinic_id: str, pk: str, sk: str) -> str:
@@ -207,7 +220,7 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str) -> 
             return "already_done"
         if begun == "no_quota":
             continue
-        outcome = channel.send(target, message)
+        outcome = channel.send(target, _personal(message, target))
         deliveries.append({"channel": name, "status": outcome.status, "error_code": outcome.error_code, "at": now})
         logger.info("channel answered", extra={"clinic_id": clinic_id, "patient_id": patient.patient_id,
                                                "channel": name, "status": outcome.status,

@@ -15,7 +15,6 @@ from chalicelib.domain.rules import (
     TEMPLATE_VARIABLES,
     RecallRule,
     RuleError,
-    nickname,
     parse_wall_time,
     render_template,
     rule_matches,
@@ -201,7 +200,6 @@ def compose(ctx) -> Message | Stop:
     if job.anchor == "package_end" and _renewed(ctx.clinic_id, patient.patient_id, context):
         return Stop("renewed")
     from chalicelib.services import experiments
-    from chalicelib.services.patients import decrypted
 
     arm = experiments.arm_for(ctx.clinic_id, "recall_rule", rule.rule_id, patient.patient_id)
     experiment = (arm.experiment_id, arm.arm_id) if arm else None
@@ -210,8 +208,8 @@ def compose(ctx) -> Message | Stop:
     slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
     slot_text = delivery.slot_text(slot, ctx.clinic.tz)
     template = arm.template if arm and arm.template else rule.template
-    text = render_template(template, nickname=nickname(decrypted(patient)["name"], patient.sex),
-                           clinic=ctx.clinic.name, doctor=context.get("doctor") or DEFAULT_DOCTOR, slot=slot_text,
-                           package=context.get("package") or "", incentive=(arm.incentive_text or "") if arm else "")
+    # the nickname stays a placeholder: the stored message holds no name (see domain.delivery.NICKNAME)
+    text = render_template(template, nickname=delivery.NICKNAME, clinic=ctx.clinic.name,
+                           doctor=context.get("doctor") or DEFAULT_DOCTOR, slot=slot_text, package=context.get("package") or "", incentive=(arm.incentive_text or "") if arm else "")
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
                    link="pages/inbox/index", data={"time3": slot_text}, experiment=experiment)
