@@ -1,4 +1,5 @@
-"""Recall rules, anchor events, delivery settings (quiet hours, caps) and the patient's channels.
+"""Recall rules, anchor events, delivery settings (quiet hours, caps, relevance windows) and the
+patient's channels.
 
 The request models live in this file and are built on first use (module `__getattr__`).
 """
@@ -58,13 +59,15 @@ def record_anchor(call):
                                      condition=b.condition, department=b.department, context=context)
 
 
-@route(bp, "/clinic/delivery", roles=STAFF, summary="Quiet hours, frequency caps, opening times and WeChat templates")
+@route(bp, "/clinic/delivery", roles=STAFF,
+       summary="Quiet hours, frequency caps, relevance windows, opening times and WeChat templates")
 def delivery_settings(call):
     return channels.delivery_view(call.principal.clinic_id)
 
 
 @route(bp, "/clinic/delivery", methods=("PUT",), roles=ADMIN, body=MODELS + "DeliveryBody",
-       summary="Change quiet hours, weekly caps per purpose, opening times or WeChat templates")
+       summary="Change quiet hours, weekly caps per purpose, the daily cap, relevance windows per kind, opening "
+               "times or WeChat templates")
 def put_delivery(call):
     return channels.put_delivery(call.principal.clinic_id, call.body)
 
@@ -94,7 +97,7 @@ def _models() -> dict:
     from pydantic import Field
 
     from chalicelib.api.models import Strict
-    from chalicelib.domain.delivery import CHANNELS, MAX_CAP
+    from chalicelib.domain.delivery import CHANNELS, MAX_CAP, MAX_DAILY_CAP, MAX_RELEVANCE_DAYS
     from chalicelib.domain.rules import MAX_OFFSETS
 
     Wall = Field(min_length=1, max_length=5, description="HH:MM, clinic time")
@@ -138,9 +141,16 @@ def _models() -> dict:
         days: list[Annotated[int, Field(ge=0, le=6)]] = Field(min_length=1, max_length=7, description="0 = Monday ... 6 = Sunday")
         at: str = Wall
 
+    RelevanceDays = Annotated[int, Field(ge=1, le=MAX_RELEVANCE_DAYS)]
+
     class DeliveryBody(Strict):
         quiet_hours: Optional[QuietHours] = None
         caps: Optional[Caps] = None
+        daily_cap: Optional[int] = Field(default=None, ge=1, le=MAX_DAILY_CAP,
+                                         description="messages per patient and clinic-local day, every purpose")
+        relevance_days: Optional[dict[str, RelevanceDays]] = Field(
+            default=None, max_length=10,
+            description="kind of message -> days after its planned time it may still be sent (else stale)")
         opening: Optional[Opening] = None
         wechat_templates: Optional[dict[str, str]] = Field(default=None, max_length=10,
                                                            description="kind of message -> template id")

@@ -11,7 +11,7 @@ from chalicelib.lazy import lazy
 sessions = lazy("chalicelib.services.sessions")
 activity = lazy("chalicelib.services.activity")
 patient_service = lazy("chalicelib.services.patients")
-recall = lazy("chalicelib.store.recall")
+inbox_service = lazy("chalicelib.services.inbox")
 history = lazy("chalicelib.store.history")
 
 bp = Blueprint(__name__)
@@ -99,23 +99,17 @@ def redeem(call):
 
 @route(bp, "/me/inbox", roles=PATIENT, summary="The caller's in-app inbox, newest first")
 def inbox(call):
-    items = recall.inbox(call.principal.clinic_id, call.principal.patient_id)
-    return {"items": [inbox_row(m) for m in items], "unread": sum(1 for m in items if not m.read_at)}
+    return inbox_service.view(call.principal.clinic_id, call.principal.patient_id)
 
 
 @route(bp, "/me/inbox/{message_id}/read", methods=("POST",), roles=PATIENT, summary="Mark an inbox message read")
 def mark_read(call):
-    item = recall.mark_read(call.principal.clinic_id, call.principal.patient_id, call.params["message_id"],
-                            iso(clock.now()))
+    message = inbox_service.mark_read(call.principal.clinic_id, call.principal.patient_id, call.params["message_id"],
+                                      iso(clock.now()))
     from chalicelib.services import segments
 
     segments.record_event(call.principal.clinic_id, call.principal.patient_id)  # reading counts as an interaction
-    return {"message": inbox_row(item)}
-
-
-def inbox_row(item) -> dict:
-    return {"message_id": item.message_id, "title": item.title, "body": item.body, "purpose": item.purpose,
-            "created_at": item.created_at, "read_at": item.read_at}
+    return {"message": message}
 
 
 @route(bp, "/me/referral", roles=PATIENT, summary="The caller's invite code and mini-program share path")

@@ -22,6 +22,7 @@ class Target:
     phone: Callable[[], str | None]
     openid: Callable[[], str | None]
     quotas: dict[str, int] = field(default_factory=dict)
+    nickname: Callable[[], str] = lambda: ""  # 张女士, from the decrypted name: for the channels that carry text
 
 
 class Channel(Protocol):

@@ -1,10 +1,11 @@
 """Delivery rules shared by every kind of outbound message: quiet hours, frequency caps per
-clinic-local ISO week, channel order and the suggested slot. Pure; times are passed in.
+clinic-local ISO week and per day, how long a message stays worth sending, channel order and the
+suggested slot. Pure; times are passed in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from chalicelib.domain.clock import local_moment, zone
@@ -14,7 +15,13 @@ DEFAULT_ORDER = ("wechat", "inbox")  # SMS is used only when the patient chose i
 DEFAULT_QUIET = (time(21, 0), time(8, 0))
 DEFAULT_CAPS = {"marketing": 2, "service": 5}  # messages per patient, purpose and clinic-local ISO week
 MAX_CAP = 50
-CAP_MAX_DELAY_DAYS = 14  # a capped message later than this after its planned time is dropped as `capped`
+DEFAULT_DAILY_CAP = 2  # messages per patient and clinic-local day, every purpose together
+MAX_DAILY_CAP = 20
+# How many days after its planned time a message of a kind is still worth sending; later it is
+# closed as `stale`. A recall is also bounded by its anchor's window (recall_window).
+DEFAULT_RELEVANCE_DAYS = {"recall": 30, "content": 3}
+OTHER_KIND_RELEVANCE_DAYS = 3  # a kind without its own setting
+MAX_RELEVANCE_DAYS = 365
 STALE_PLAN_DAYS = 7  # an offset whose send time passed longer ago than this is not planned
 OPEN_DAYS = (0, 1, 2, 3, 4, 5)  # Monday..Saturday
 OPEN_AT = time(9, 0)
@@ -32,14 +39,22 @@ class DeliverySettings:
     open_days: tuple[int, ...] = OPEN_DAYS
     open_at: time = OPEN_AT
     wechat_templates: dict = field(default_factory=dict)  # kind -> WeChat subscribe template id
+    daily_cap: int = DEFAULT_DAILY_CAP
+    relevance_days: dict = field(default_factory=lambda: dict(DEFAULT_RELEVANCE_DAYS))  # kind -> days
 
     def cap(self, purpose: str) -> int:
         return int(self.caps.get(purpose, DEFAULT_CAPS.get(purpose, DEFAULT_CAPS["service"])))
+
+    def relevance(self, kind: str) -> timedelta:
+        days = self.relevance_days.get(kind, DEFAULT_RELEVANCE_DAYS.get(kind, OTHER_KIND_RELEVANCE_DAYS))
+        return timedelta(days=int(days))
 
     def as_dict(self) -> dict:
         return {
             "quiet_hours": {"start": self.quiet_start.strftime("%H:%M"), "end": self.quiet_end.strftime("%H:%M")},
             "caps": {**DEFAULT_CAPS, **self.caps},
+            "daily_cap": int(self.daily_cap),
+            "relevance_days": {**DEFAULT_RELEVANCE_DAYS, **{k: int(v) for k, v in self.relevance_days.items()}},
             "opening": {"days": list(self.open_days), "at": self.open_at.strftime("%H:%M")},
             "wechat_templates": dict(self.wechat_templates),
         }
@@ -61,6 +76,8 @@ def settings_from(raw: dict | None) -> DeliverySettings:
         caps={**DEFAULT_CAPS, **(raw.get("caps") or {})},
         open_days=tuple(opening.get("days") or OPEN_DAYS), open_at=wall(opening.get("at"), OPEN_AT),
         wechat_templates=dict(raw.get("wechat_templates") or {}),
+        daily_cap=int(raw.get("daily_cap") or DEFAULT_DAILY_CAP),
+        relevance_days={**DEFAULT_RELEVANCE_DAYS, **{k: int(v) for k, v in (raw.get("relevance_days") or {}).items()}},
     )
 
 
@@ -98,13 +115,54 @@ def next_week_start(moment: datetime, tz: str) -> datetime:
     return local_moment(monday, time(0, 0), tz)
 
 
-def cap_deferral(now: datetime, planned: datetime, tz: str, settings: DeliverySettings) -> datetime | None:
-    """When a capped message may try again (the next week, outside quiet hours), or None once that
-    would be more than CAP_MAX_DELAY_DAYS after its planned time (the message is then dropped)."""
-    again = next_allowed(next_week_start(now, tz), tz, settings.quiet_start, settings.quiet_end)
-    if again - planned > timedelta(days=CAP_MAX_DELAY_DAYS):
-        return None
-    return again
+def day_key(moment: datetime, tz: str) -> str:
+    """The clinic-local day of a moment, e.g. 2026-11-20 (the daily cap's counter)."""
+    return moment.astimezone(zone(tz)).date().isoformat()
+
+
+def next_day_start(moment: datetime, tz: str) -> datetime:
+    """00:00 clinic time on the day after this moment's."""
+    return local_moment(moment.astimezone(zone(tz)).date() + timedelta(days=1), time(0, 0), tz)
+
+
+def cap_deferral(now: datetime, deadline: datetime, tz: str, settings: DeliverySettings, *,
+                 daily: bool = False) -> datetime | None:
+    """When a capped message may try again: the next week (a weekly cap) or the next day (the daily
+    cap), outside quiet hours; None when that is past the message's deadline (it is then dropped)."""
+    start = next_day_start(now, tz) if daily else next_week_start(now, tz)
+    again = next_allowed(start, tz, settings.quiet_start, settings.quiet_end)
+    return None if again > deadline else again
+
+
+@dataclass(frozen=True)
+class Window:
+    """Until when a message is worth sending, and why not after (the job's `stop_reason`)."""
+
+    until: datetime
+    reason: str
+
+
+def relevance_deadline(planned: datetime, kind: str, settings: DeliverySettings,
+                       window: Window | None = None) -> Window:
+    """The moment after which a message is stale: its kind's relevance days after its planned
+    time (`too_late`), or earlier when its own window (a recall's anchor window) ends first."""
+    late = Window(planned + settings.relevance(kind), "too_late")
+    return window if window is not None and window.until < late.until else late
+
+
+def recall_window(planned: datetime, offset: int, offsets, anchor_day: date, tz: str) -> Window | None:
+    """A recall's anchor window: it ends when the next offset of the same rule and anchor is due
+    (that message replaces this one: `superseded`), and, for a reminder before the anchor day
+    (offset <= 0, e.g. a package's end), when that day is over (`anchor_passed`)."""
+    ends = []
+    later = sorted(o for o in offsets if o > offset)
+    if later:
+        local = planned.astimezone(zone(tz))
+        ends.append(Window(local_moment(local.date() + timedelta(days=later[0] - offset),
+                                        local.time().replace(tzinfo=None), tz), "superseded"))
+    if offset <= 0:
+        ends.append(Window(local_moment(anchor_day + timedelta(days=1), time(0, 0), tz), "anchor_passed"))
+    return min(ends, key=lambda w: w.until) if ends else None
 
 
 def channel_order(preferred: str | None) -> list[str]:
@@ -142,9 +200,27 @@ def local_day(moment: datetime, tz: str) -> date:
 DEFAULT_WECHAT_TEMPLATES = {"recall": "revisit-recall"}  # kind -> subscribe template id, until a clinic sets its own
 
 
+# A message is stored with this placeholder where the patient's nickname goes (张女士): the name
+# is filled in when the patient reads the message, or when WeChat or SMS carries it, never stored.
+NICKNAME = "{nickname}"
+
+
+def personalise(text: str, nickname: str) -> str:
+    """A stored message text with the patient's nickname in place of the placeholder."""
+    return text.replace(NICKNAME, nickname) if NICKNAME in text else text
+
+
+def needs_nickname(*texts: str | None) -> bool:
+    return any(text and NICKNAME in text for text in texts)
+
+
 @dataclass(frozen=True)
 class Message:
-    """What a composer makes of a job: the text, the WeChat template and the mini-program page."""
+    """What a composer makes of a job: the text, the WeChat template and the mini-program page.
+
+    Title, body and data keep the NICKNAME placeholder; `personal(nickname)` is the text as it
+    reaches the patient.
+    """
 
     title: str
     body: str
@@ -152,6 +228,11 @@ class Message:
     link: str = "pages/inbox/index"
     data: dict = field(default_factory=dict)  # extra WeChat template fields, e.g. {"time3": "11月23日 09:00"}
     experiment: tuple[str, str] | None = None  # (experiment, arm) the message belongs to, for its exposure
+    window: Window | None = None  # the kind's own end of relevance (a recall's anchor window), if any
+
+    def personal(self, nickname: str) -> "Message":
+        return replace(self, title=personalise(self.title, nickname), body=personalise(self.body, nickname),
+                       data={k: personalise(str(v), nickname) for k, v in self.data.items()})
 
 
 @dataclass(frozen=True)
@@ -164,6 +245,7 @@ class Stop:
 
     reason: str
     experiment: tuple[str, str] | None = None
+    window: Window | None = None  # as Message.window: a holdout past it is stale, not exposed
 
 
 @dataclass(frozen=True)

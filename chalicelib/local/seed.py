@@ -1,8 +1,9 @@
 """Demo data for the local stack: clinic demo-dental (齿护口腔门诊部, Shanghai time) with a few
 thousand patients and clinic north-derm (Urumqi time) with a few dozen, each patient with up to
 18 months of visits, check-ins, shares, points and consent, and eczema remissions whose day-30
-reminders fall due at the first sweep. The scenarios in demo-dental: persona segments with members
-(S1); glucose-guard participants on weekly follow-up plans with four weeks of calls, coming back
+reminders fall due at the first sweep (what fell due long before, such as the content steps of
+mothers who joined months ago, is closed as stale then). The scenarios in demo-dental: persona
+segments with members (S1); glucose-guard participants on weekly follow-up plans with four weeks of calls, coming back
 far more often than diabetic patients who did not join (S2); a stopped A/B experiment on the eczema
 reminder with exposures and conversions, and a running one (S5); a history the risk model learns
 from (S6); maternity packs sold at the first obstetrics visit, 68% renewed, with a renewal reminder
@@ -890,8 +891,9 @@ def apply_follow_ups(plan: PatientPlan, now: datetime, balance: int, rewards: li
 def apply_packages(plan: PatientPlan, now: datetime) -> dict[str, int]:
     """Record the plan's package sales through the services with the clock at each sale; each sale
     plans its renewal reminders through the clinic's `package_end` rule (the default fires 30 and
-    7 days before the end; a reminder already more than a week past is skipped by the planner, and
-    one of a package renewed meanwhile stops when it falls due)."""
+    7 days before the end; a reminder already more than a week past is skipped by the planner, one
+    of a package renewed meanwhile stops when it falls due, and one whose package ended before the
+    first sweep is closed as stale then, not sent)."""
     from chalicelib.api.packages import SaleBody
     from chalicelib.services import packages
 

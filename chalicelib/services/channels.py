@@ -55,7 +55,7 @@ def delivery_view(clinic_id: str) -> dict:
     settings = delivery.settings_from(store.delivery_settings(clinic_id))
     return {**settings.as_dict(), "defaults": delivery.DeliverySettings().as_dict(),
             "wechat_templates": known_templates(clinic_id),
-            "channel_order": list(delivery.DEFAULT_ORDER), "cap_max_delay_days": delivery.CAP_MAX_DELAY_DAYS}
+            "channel_order": list(delivery.DEFAULT_ORDER)}
 
 
 def put_delivery(clinic_id: str, body) -> dict:
@@ -73,9 +73,16 @@ def put_delivery(clinic_id: str, body) -> dict:
         raise BadRequest(str(err), code=err.code, field=err.field) from err
     if body.caps is not None:
         stored["caps"] = {**(stored.get("caps") or {}), **body.caps.model_dump(exclude_none=True)}
-    if body.wechat_templates is not None:
-        from chalicelib.services.outbound import COMPOSERS
+    if body.daily_cap is not None:
+        stored["daily_cap"] = body.daily_cap
+    from chalicelib.services.outbound import COMPOSERS
 
+    if body.relevance_days is not None:
+        unknown = sorted(set(body.relevance_days) - set(COMPOSERS))
+        if unknown:
+            raise BadRequest(f"unknown kind of message {unknown[0]!r}", code="unknown_kind", field="relevance_days")
+        stored["relevance_days"] = {**(stored.get("relevance_days") or {}), **body.relevance_days}
+    if body.wechat_templates is not None:
         for kind, template_id in body.wechat_templates.items():
             if kind not in COMPOSERS:
                 raise BadRequest(f"unknown kind of message {kind!r}", code="unknown_kind", field="wechat_templates")

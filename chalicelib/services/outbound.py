@@ -1,5 +1,5 @@
 """Outbound messages of every kind: planning a job, and delivering a due one under the common
-rules (consent, quiet hours, frequency caps, channel choice, delivery status).
+rules (relevance, consent, quiet hours, frequency caps, channel choice, delivery status).
 
 A kind plugs in with one composer, `compose(ctx) -> Message | Stop`, registered in COMPOSERS
 by dotted path (loaded on first use). See docs/delivery.md.
@@ -90,12 +90,25 @@ def _target(clinic_id: str, patient: PatientItem, state) -> object:
 
         return crypto.decrypt(clinic_key(clinic_id), clinic_id, state.openid_enc)
 
+    def nickname():
+        from chalicelib.domain.rules import nickname as of
+
+        return of(decrypted(patient)["name"], patient.sex)
+
     return Target(clinic_id, patient.patient_id, phone=lambda: decrypted(patient)["phone"], openid=openid,
-                  quotas=dict(state.quotas))
+                  quotas=dict(state.quotas), nickname=nickname)
+
+
+def _personal(message: Message, target) -> Message:
+    """The text as it reaches the patient through WeChat or SMS: the name is decrypted only then.
+    The inbox keeps the placeholder; the patient's read fills it in (services.inbox)."""
+    if not rules.needs_nickname(message.title, message.body, *(str(v) for v in message.data.values())):
+        return message
+    return message.personal(target.nickname())
 
 
 def deliver(clinic_id: str, pk: str, sk: str) -> str:
-    """Deliver one queued job; returns what happened (sent, deferred, capped, stopped, already_done ...)."""
+    """Deliver one queued job; returns what happened (sent, deferred, capped, stale, stopped, already_done ...)."""
     from chalicelib.services.patients import has_consent
 
     job = recall.get_job(pk, sk)
@@ -123,6 +136,11 @@ def deliver(clinic_id: str, pk: str, sk: str) -> str:
     if isinstance(composed, Stop) and not held_out:
         recall.close_job(job, "stopped", now, clinic_id, stop_reason=composed.reason)
         return "stopped"
+    # Judged after composing, so a content step closed as stale still plans the step after it.
+    deadline = _deadline(ctx, composed)
+    if now_moment > deadline.until:
+        recall.close_job(job, "stale", now, clinic_id, stop_reason=deadline.reason)
+        return "stale"
     if not has_consent(patient, job.purpose or "service"):
         recall.close_job(job, "skipped_no_consent", now, clinic_id)
         return "skipped_no_consent"
@@ -135,7 +153,7 @@ def deliver(clinic_id: str, pk: str, sk: str) -> str:
         _expose(clinic_id, composed.experiment, patient.patient_id, now, job.sk)
         recall.close_job(job, "held_out", now, clinic_id, stop_reason=HOLDOUT)
         return "held_out"
-    outcome = _send(ctx, composed, deliveries, now)
+    outcome = _send(ctx, composed, deliveries, now, deadline)
     if outcome == "sent" and composed.experiment:
         _expose(clinic_id, composed.experiment, patient.patient_id, now, job.sk)
     return outcome
@@ -161,25 +179,41 @@ def _expose(clinic_id: str, experiment: tuple[str, str] | None, patient_id: str,
         logger.warning("exposure not recorded", extra={"clinic_id": clinic_id, "code": err.code})
 
 
-def _cap(ctx: ComposeContext) -> recall.Cap | None:
+def _deadline(ctx: ComposeContext, composed: Message | Stop) -> rules.Window:
+    """After this moment the message is stale: its kind's relevance days after the planned time,
+    or the end of the window the composer gave (a recall's anchor window), whichever comes first."""
+    return rules.relevance_deadline(parse_iso(ctx.job.due_at), ctx.job.kind or "recall", ctx.settings,
+                                    composed.window)
+
+
+def _caps(ctx: ComposeContext) -> recall.Caps | None:
+    """The weekly (per purpose) and daily (every purpose) counters this message takes, in the
+    transaction that sends it; None once it took its place in the counts (a fallback channel)."""
     if ctx.job.counted_week:
-        return None  # this message took its place in a week's count already
-    purpose = ctx.job.purpose or "service"
-    week = rules.week_key(ctx.now, ctx.clinic.tz)
-    expires = int((rules.next_week_start(ctx.now, ctx.clinic.tz) + timedelta(days=8)).timestamp())
-    return recall.cap_for(ctx.clinic_id, ctx.patient.patient_id, purpose, week, ctx.settings.cap(purpose), expires)
+        return None
+    purpose, tz = ctx.job.purpose or "service", ctx.clinic.tz
+    week_expires = int((rules.next_week_start(ctx.now, tz) + timedelta(days=8)).timestamp())
+    day_expires = int((rules.next_day_start(ctx.now, tz) + timedelta(days=2)).timestamp())
+    return recall.caps_for(ctx.clinic_id, ctx.patient.patient_id, purpose=purpose,
+                           week=rules.week_key(ctx.now, tz), week_limit=ctx.settings.cap(purpose),
+                           week_expires=week_expires, day=rules.day_key(ctx.now, tz),
+                           day_limit=ctx.settings.daily_cap, day_expires=day_expires)
 
 
-def _capped(ctx: ComposeContext, now: str) -> str:
-    until = rules.cap_deferral(ctx.now, parse_iso(ctx.job.due_at), ctx.clinic.tz, ctx.settings)
+def _capped(ctx: ComposeContext, now: str, deadline: rules.Window, refused: str) -> str:
+    """A cap refused the message: it waits for the next week (weekly cap) or the next day (daily
+    cap), or is dropped as `capped` when that would be past its deadline."""
+    daily = refused == "day_capped"
+    reason = "daily_cap" if daily else "frequency_cap"
+    until = rules.cap_deferral(ctx.now, deadline.until, ctx.clinic.tz, ctx.settings, daily=daily)
     if until is None:
-        recall.close_job(ctx.job, "capped", now, ctx.clinic_id, stop_reason="frequency_cap")
+        recall.close_job(ctx.job, "capped", now, ctx.clinic_id, stop_reason=reason)
         return "capped"
-    recall.defer(ctx.job, iso(until), now, "frequency_cap")
+    recall.defer(ctx.job, iso(until), now, reason)
     return "deferred_cap"
 
 
-def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str) -> str:
+def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, deadline: rules.Window) -> str:
     from chalicelib import channels
     from chalicelib.channels import inbox
 
@@ -193,34 +227,35 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str) -> 
         channel = channels.get(name)
         if not channel.reachable(target, message):
             continue
-        cap = _cap(ctx)
+        caps = _caps(ctx)
         if not channel.external:
             deliveries.append({"channel": name, "status": "sent", "error_code": None, "at": now})
             done = recall.finish(job, patient, channel=name, deliveries=deliveries, at=now, clinic_id=clinic_id,
-                                 message=inbox.item(patient.pk, job, message, job.purpose or "service", now), cap=cap)
-            return _finished(ctx, done, now)
+                                 message=inbox.item(patient.pk, job, message, job.purpose or "service", now),
+                                 caps=caps)
+            return _finished(ctx, done, now, deadline)
         quota = recall.quota_key(clinic_id, patient.patient_id, message.template_id) if name == "wechat" else None
-        begun = recall.begin_external(job, name, cap, quota)
-        if begun == "capped":
-            return _capped(ctx, now)
+        begun = recall.begin_external(job, name, caps, quota)
+        if begun in ("capped", "day_capped"):
+            return _capped(ctx, now, deadline, begun)
         if begun == "gone":
             return "already_done"
         if begun == "no_quota":
             continue
-        outcome = channel.send(target, message)
+        outcome = channel.send(target, _personal(message, target))
         deliveries.append({"channel": name, "status": outcome.status, "error_code": outcome.error_code, "at": now})
         logger.info("channel answered", extra={"clinic_id": clinic_id, "patient_id": patient.patient_id,
                                                "channel": name, "status": outcome.status,
                                                "error_code": outcome.error_code})
         if outcome.status == "sent":
             return _finished(ctx, recall.finish(job, patient, channel=name, deliveries=deliveries, at=now,
-                                                clinic_id=clinic_id), now)
+                                                clinic_id=clinic_id), now, deadline)
         recall.end_external(job, deliveries, quota if outcome.status == "refused" else None, now)
     recall.close_job(job, "failed", now, clinic_id, error_code="no_channel", deliveries=deliveries)
     return "failed"
 
 
-def _finished(ctx: ComposeContext, done: str, now: str) -> str:
-    if done == "capped":
-        return _capped(ctx, now)
+def _finished(ctx: ComposeContext, done: str, now: str, deadline: rules.Window) -> str:
+    if done in ("capped", "day_capped"):
+        return _capped(ctx, now, deadline, done)
     return "sent" if done == "ok" else "already_done"

@@ -15,7 +15,6 @@ from chalicelib.domain.rules import (
     TEMPLATE_VARIABLES,
     RecallRule,
     RuleError,
-    nickname,
     parse_wall_time,
     render_template,
     rule_matches,
@@ -201,17 +200,30 @@ def compose(ctx) -> Message | Stop:
     if job.anchor == "package_end" and _renewed(ctx.clinic_id, patient.patient_id, context):
         return Stop("renewed")
     from chalicelib.services import experiments
-    from chalicelib.services.patients import decrypted
 
+    window = anchor_window(job, rule, ctx.clinic.tz)
     arm = experiments.arm_for(ctx.clinic_id, "recall_rule", rule.rule_id, patient.patient_id)
     experiment = (arm.experiment_id, arm.arm_id) if arm else None
     if arm and arm.holdout:
-        return Stop("holdout", experiment=experiment)
+        return Stop("holdout", experiment=experiment, window=window)
     slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
     slot_text = delivery.slot_text(slot, ctx.clinic.tz)
     template = arm.template if arm and arm.template else rule.template
-    text = render_template(template, nickname=nickname(decrypted(patient)["name"], patient.sex),
-                           clinic=ctx.clinic.name, doctor=context.get("doctor") or DEFAULT_DOCTOR, slot=slot_text,
-                           package=context.get("package") or "", incentive=(arm.incentive_text or "") if arm else "")
+    # the nickname stays a placeholder: the stored message holds no name (see domain.delivery.NICKNAME)
+    text = render_template(template, nickname=delivery.NICKNAME, clinic=ctx.clinic.name,
+                           doctor=context.get("doctor") or DEFAULT_DOCTOR, slot=slot_text,
+                           package=context.get("package") or "",
+                           incentive=(arm.incentive_text or "") if arm else "")
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
-                   link="pages/inbox/index", data={"time3": slot_text}, experiment=experiment)
+                   link="pages/inbox/index", data={"time3": slot_text}, experiment=experiment, window=window)
+
+
+def anchor_window(job, rule: RecallRule, tz: str) -> delivery.Window | None:
+    """The end of the job's anchor window under the rule as it is now (the next offset's time, or
+    the end of the anchor day for a reminder before it); the sender closes the job as stale after it."""
+    if job.offset_days is None or not job.anchor_date:
+        return None
+    from chalicelib.domain.clock import parse_iso
+
+    return delivery.recall_window(parse_iso(job.due_at), int(job.offset_days), rule.all_offsets(),
+                                  date.fromisoformat(job.anchor_date), tz)

@@ -255,7 +255,7 @@ def compose_content(ctx):
     experiment = (arm.experiment_id, arm.arm_id) if arm else None
     if arm and arm.holdout:
         return Stop("holdout", experiment=experiment)
-    message = compose_step(ctx.clinic, segment, index, patient,
+    message = compose_step(ctx.clinic, segment, index,
                            first_body=arm.template if arm and arm.template and index == 0 else None,
                            incentive=arm.incentive_text if arm else None)
     return Message(title=message["title"], body=message["body"], template_id=ctx.template_id(CONTENT_KIND),
@@ -274,23 +274,23 @@ def _send_time(path: dict) -> time:
     return time(hour, minute)
 
 
-def compose_step(clinic, segment: SegmentItem, step_index: int, patient: PatientItem, *,
-                 first_body: str | None = None, incentive: str | None = None) -> dict:
-    """The message of one step for one patient: {title, body, link, purpose}.
+def compose_step(clinic, segment: SegmentItem, step_index: int, *, first_body: str | None = None,
+                 incentive: str | None = None) -> dict:
+    """The message of one step: {title, body, link, purpose}.
 
     Health items always carry the notice "仅供参考，不构成医疗诊断", whatever the author wrote.
-    `{nickname}` and `{clinic}` in a title or body are filled in.
+    `{clinic}` in a title or body is filled in; `{nickname}` stays a placeholder, filled in when
+    the patient reads the message or a channel carries it (the stored text holds no name).
     """
-    from chalicelib.domain.rules import nickname, render_template
-    from chalicelib.services.patients import decrypted
+    from chalicelib.domain.delivery import NICKNAME
+    from chalicelib.domain.rules import render_template
 
     path = segment.content_path or {}
     steps = path.get("steps") or []
     if not 0 <= step_index < len(steps):
         raise BadRequest("no such step", code="unknown_step", field="step_index")
     step = steps[step_index]
-    values = {"nickname": nickname(decrypted(patient)["name"], patient.sex), "clinic": clinic.name,
-              "incentive": incentive or ""}
+    values = {"nickname": NICKNAME, "clinic": clinic.name, "incentive": incentive or ""}
     text = render_template(first_body if first_body is not None else (step.get("body") or ""), **values)
     if incentive and "{incentive}" not in (first_body or ""):
         text = f"{text}{incentive}。" if text else incentive

@@ -363,7 +363,8 @@ class RecallJobItem(Base):
     condition = UnicodeAttribute(null=True)
     anchor_date = UnicodeAttribute()
     due_at = UnicodeAttribute()
-    status = UnicodeAttribute(default="pending")  # pending | queued | deferred | sent | skipped_no_consent | stopped | capped | failed
+    # pending | queued | deferred | sent | skipped_no_consent | stopped | stale | capped | held_out | failed
+    status = UnicodeAttribute(default="pending")
     lease_until = UnicodeAttribute(null=True)
     processed_at = UnicodeAttribute(null=True)
     channel = UnicodeAttribute(null=True)
@@ -374,7 +375,7 @@ class RecallJobItem(Base):
     context = JSONAttribute(null=True)  # what the composer needs besides the source (doctor, package ...)
     stop_on = ListAttribute(of=UnicodeAttribute, null=True)  # events that stop the job: booked, visited
     deferred_until = UnicodeAttribute(null=True)  # the last time quiet hours or a cap moved it
-    counted_week = UnicodeAttribute(null=True)  # the ISO week whose cap counter this message took
+    counted_week = UnicodeAttribute(null=True)  # the ISO week whose cap counters (weekly and daily) this message took
     inflight = UnicodeAttribute(null=True)  # an external channel called and not yet answered
     deliveries = JSONAttribute(null=True)  # [{channel, status, error_code, at}] in the order tried
     error_code = UnicodeAttribute(null=True)

@@ -4,7 +4,7 @@ writes, the reminder log and the in-app inbox.
 A job is pending while it carries due_pk/due_sk. The sweep leases a due job by moving its
 due_sk to the end of a lease (conditional on the due_sk it read), then queues it; the sender
 delivers it and removes it from the index in the same transaction that records the delivery
-(the inbox message, the cap counter, the patient's counter). A job whose sender died
+(the inbox message, the weekly and daily cap counters, the patient's counter). A job whose sender died
 reappears when its lease ends; the inbox message's deterministic key and the job's own
 conditions keep a second delivery from writing twice. See docs/delivery.md.
 """
@@ -142,28 +142,54 @@ def defer(job: RecallJobItem, until: str, at: str, reason: str) -> bool:
 
 @dataclass(frozen=True)
 class Cap:
-    """The frequency cap counter one message takes: at most `limit` per purpose and week."""
+    """One frequency cap counter a message takes: at most `limit` per period."""
 
-    pk: str
     sk: str
-    week: str
     limit: int
     expires_at: int
+    label: str  # which cap refused, when one does: WEEK_CAP or DAY_CAP
 
 
-def cap_for(clinic_id: str, patient_id: str, purpose: str, week: str, limit: int, expires_at: int) -> Cap:
-    return Cap(keys.patient_pk(clinic_id, patient_id), f"CAP#{purpose}#{week}", week, limit, expires_at)
+WEEK_CAP, DAY_CAP = "cap", "day_cap"
 
 
-def _take_cap(txn, cap: Cap) -> None:
-    counter = CapCounterItem(cap.pk, cap.sk)
-    txn.update(counter, actions=[CapCounterItem.count.add(1), CapCounterItem.expires_at.set(cap.expires_at)],
-               condition=CapCounterItem.count.does_not_exist() | (CapCounterItem.count < cap.limit), label="cap")
+@dataclass(frozen=True)
+class Caps:
+    """The counters a message takes in the transaction that sends it: its purpose's weekly cap
+    (`CAP#<purpose>#<ISO week>`) and the daily cap over every purpose (`CAP#day#<date>`)."""
+
+    pk: str
+    week: str  # recorded on the job as `counted_week`: it took its place in the counts
+    counters: tuple[Cap, ...]
 
 
-def _job_guard(job: RecallJobItem, cap: Cap | None):
+def caps_for(clinic_id: str, patient_id: str, *, purpose: str, week: str, week_limit: int, week_expires: int,
+             day: str, day_limit: int, day_expires: int) -> Caps:
+    return Caps(keys.patient_pk(clinic_id, patient_id), week, (
+        Cap(f"CAP#{purpose}#{week}", week_limit, week_expires, WEEK_CAP),
+        Cap(f"CAP#day#{day}", day_limit, day_expires, DAY_CAP)))
+
+
+def _take_caps(txn, caps: Caps) -> None:
+    for cap in caps.counters:
+        counter = CapCounterItem(caps.pk, cap.sk)
+        txn.update(counter, actions=[CapCounterItem.count.add(1), CapCounterItem.expires_at.set(cap.expires_at)],
+                   condition=CapCounterItem.count.does_not_exist() | (CapCounterItem.count < cap.limit),
+                   label=cap.label)
+
+
+def _refused_by(exc: db.Cancelled) -> str | None:
+    """"capped" (a weekly cap: wait for next week) before "day_capped" (the daily cap: tomorrow)."""
+    if exc.conditional(WEEK_CAP):
+        return "capped"
+    if exc.conditional(DAY_CAP):
+        return "day_capped"
+    return None
+
+
+def _job_guard(job: RecallJobItem, caps: Caps | None):
     condition = RecallJobItem.due_pk.exists()
-    if cap is not None:
+    if caps is not None:
         condition &= RecallJobItem.counted_week.does_not_exist()
     return condition
 
@@ -172,35 +198,36 @@ def quota_key(clinic_id: str, patient_id: str, template_id: str) -> tuple[str, s
     return keys.patient_pk(clinic_id, patient_id), f"CH#WXQ#{template_id}"
 
 
-def begin_external(job: RecallJobItem, channel: str, cap: Cap | None, quota: tuple[str, str] | None) -> str:
-    """Before calling WeChat or SMS: take the cap (if not yet taken), spend a WeChat quota
+def begin_external(job: RecallJobItem, channel: str, caps: Caps | None, quota: tuple[str, str] | None) -> str:
+    """Before calling WeChat or SMS: take the caps (if not yet taken), spend a WeChat quota
     (count > 0) and mark the job in flight, in one transaction.
 
-    Returns "ok", "capped", "no_quota" or "gone" (closed or taken by a twin delivery).
+    Returns "ok", "capped" (weekly), "day_capped", "no_quota" or "gone" (closed or taken by a twin).
     """
     actions = [RecallJobItem.inflight.set(channel)]
-    if cap is not None:
-        actions.append(RecallJobItem.counted_week.set(cap.week))
+    if caps is not None:
+        actions.append(RecallJobItem.counted_week.set(caps.week))
     try:
         with db.transaction() as txn:
-            txn.update(job, actions=actions, condition=_job_guard(job, cap) & RecallJobItem.inflight.does_not_exist(),
+            txn.update(job, actions=actions, condition=_job_guard(job, caps) & RecallJobItem.inflight.does_not_exist(),
                        label="job")
-            if cap is not None:
-                _take_cap(txn, cap)
+            if caps is not None:
+                _take_caps(txn, caps)
             if quota is not None:
                 txn.update(WechatQuotaItem(*quota), actions=[WechatQuotaItem.count.add(-1)],
                            condition=WechatQuotaItem.count > 0, label="quota")
     except db.Cancelled as exc:
         if exc.conditional("job"):
             return "gone"
-        if exc.conditional("cap"):
-            return "capped"
+        refused = _refused_by(exc)
+        if refused:
+            return refused
         if exc.conditional("quota"):
             return "no_quota"
         raise
     job.inflight = channel
-    if cap is not None:
-        job.counted_week = cap.week
+    if caps is not None:
+        job.counted_week = caps.week
     return "ok"
 
 
@@ -218,30 +245,31 @@ def end_external(job: RecallJobItem, deliveries: list, refused_quota: tuple[str,
 
 
 def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries: list, at: str, clinic_id: str,
-           message: InboxItem | None = None, cap: Cap | None = None, error_code: str | None = None) -> str:
+           message: InboxItem | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
     """Record a delivered message and close the job in one transaction: the inbox message (for the
-    inbox channel), the cap counter (if not taken before), the patient's counter.
+    inbox channel), the cap counters (if not taken before), the patient's counter.
 
-    Returns "ok", "capped" or "gone" (a twin delivery finished it first).
+    Returns "ok", "capped" (weekly), "day_capped" or "gone" (a twin delivery finished it first).
     """
     actions = stop_job_actions("sent", at, clinic_id, job.patient_id, channel) + [RecallJobItem.inflight.remove()]
     actions += _extras(deliveries, error_code)
-    if cap is not None:
-        actions.append(RecallJobItem.counted_week.set(cap.week))
+    if caps is not None:
+        actions.append(RecallJobItem.counted_week.set(caps.week))
     try:
         with db.transaction() as txn:
             if message is not None:
                 txn.save(message, condition=InboxItem.sk.does_not_exist(), label="message")
-            txn.update(job, actions=actions, condition=_job_guard(job, cap), label="job")
-            if cap is not None:
-                _take_cap(txn, cap)
+            txn.update(job, actions=actions, condition=_job_guard(job, caps), label="job")
+            if caps is not None:
+                _take_caps(txn, caps)
             txn.update(patient, actions=[PatientItem.reminders_received.add(1)], condition=PatientItem.pk.exists())
         return "ok"
     except db.Cancelled as exc:
         if exc.conditional("message") or exc.conditional("job"):
             return "gone"
-        if exc.conditional("cap"):
-            return "capped"
+        refused = _refused_by(exc)
+        if refused:
+            return refused
         raise
 
 

@@ -185,6 +185,7 @@ def test_wechat_quota_once_then_inbox_and_refusal_never_retried(api, staff_token
     wechat_sends = fake.sent[sent_before:]
     assert [m["touser"] for m in wechat_sends] == ["owxfan"]  # the one opt-in allowed one send
     assert wechat_sends[0]["template_id"] == "revisit-recall" and wechat_sends[0]["page"] == "pages/inbox/index"
+    assert wechat_sends[0]["data"]["thing2"]["value"].startswith("张女士")  # the name filled in for WeChat
     channels = sorted(job_of(pid, "recall", "eczema-surgery", j.anchor_date, 30).channel for j in (first, second))
     assert channels == ["inbox", "wechat"]
     assert len(api.get("/me/inbox", token=token)[1]["items"]) == 1
@@ -228,6 +229,8 @@ def test_caps_quiet_hours_and_withdrawal(api, staff_token, new_patient, clock):
     from chalicelib.domain.clock import iso
 
     admin = staff_token()
+    # the weekly caps alone: the daily cap (2 across purposes, tests/api/test_delivery_relevance.py) out of the way
+    assert api.put("/clinic/delivery", {"daily_cap": 10}, token=admin)[0] == 200
     api.put("/recall-rules/promo", rule_body(purpose="marketing", template="{nickname}：春季护肤讲座"), token=admin)
     api.put("/recall-rules/eczema-surgery", rule_body(), token=admin)
     token, pid = new_patient(name="capped", consents={"service": True, "marketing": True})
@@ -269,8 +272,9 @@ def test_caps_quiet_hours_and_withdrawal(api, staff_token, new_patient, clock):
     clock.set(T0 + timedelta(days=3, hours=23))  # 09:00
     run_schedule()
     assert job_of(pid, "recall", "eczema-surgery", late.anchor_date, 30).status == "sent"
-    # the service cap of 1 is used up this week; a job capped until too late is dropped as `capped`
-    stale = plan_now(pid, "eczema-surgery", anchor_date="2026-10-06", due=T0 - timedelta(days=10))
+    # the service cap of 1 is used up this week; a job capped until past its relevance window (a recall:
+    # 30 days after its planned time) is dropped as `capped`
+    stale = plan_now(pid, "eczema-surgery", anchor_date="2026-10-06", due=T0 - timedelta(days=25))
     run_schedule()
     dropped = job_of(pid, "recall", "eczema-surgery", stale.anchor_date, 30)
     assert (dropped.status, dropped.stop_reason) == ("capped", "frequency_cap")

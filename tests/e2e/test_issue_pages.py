@@ -94,19 +94,38 @@ def test_recall_rules_and_delivery_settings(admin, local_stack, shots):
     expect(page.get_by_test_id("quiet-start")).to_have_value(stored["quiet_hours"]["start"])
     expect(page.get_by_test_id("quiet-end")).to_have_value(stored["quiet_hours"]["end"])
     expect(page.get_by_test_id("cap-marketing")).to_have_value("2")
+    expect(page.get_by_test_id("daily-cap")).to_have_value("2")
+    expect(page.get_by_test_id("relevance-content")).to_have_value("3")
+    expect(page.get_by_test_id("relevance-recall")).to_have_value("30")
+    expect(page.get_by_test_id("relevance-note")).to_contain_text("已过时效")
+    # a daily cap or a number of days out of range is held by the form itself, before any request
+    page.get_by_test_id("daily-cap").fill("0")
+    page.get_by_test_id("relevance-content").fill("400")
+    page.get_by_test_id("delivery-save").click()
+    assert page.get_by_test_id("daily-cap").evaluate("el => el.validity.rangeUnderflow")
+    assert page.get_by_test_id("relevance-content").evaluate("el => el.validity.rangeOverflow")
+    expect(page.get_by_test_id("delivery-saved")).to_have_count(0)
+    assert _api(local_stack, "GET", "/clinic/delivery", _token(local_stack))["daily_cap"] == 2
     page.get_by_test_id("cap-marketing").fill("3")
+    page.get_by_test_id("daily-cap").fill("3")
+    page.get_by_test_id("relevance-content").fill("5")
     page.get_by_test_id("open-day-6").check()
     page.get_by_test_id("delivery-save").click()
     expect(page.get_by_test_id("delivery-saved")).to_be_visible()
     settings = _api(local_stack, "GET", "/clinic/delivery", _token(local_stack))
     assert settings["caps"]["marketing"] == 3 and settings["opening"]["days"] == [0, 1, 2, 3, 4, 5, 6]
+    assert settings["daily_cap"] == 3 and settings["relevance_days"] == {"recall": 30, "content": 5}
     expect(page.get_by_test_id("cap-marketing")).to_have_value("3")
     page.screenshot(path=str(shots / "recall.png"), full_page=True)
     page.get_by_test_id("cap-marketing").fill("2")
+    page.get_by_test_id("daily-cap").fill("2")
+    page.get_by_test_id("relevance-content").fill("3")
     page.get_by_test_id("open-day-6").uncheck()
     page.get_by_test_id("delivery-save").click()
     expect(page.get_by_test_id("delivery-saved")).to_be_visible()
-    assert _api(local_stack, "GET", "/clinic/delivery", _token(local_stack))["caps"]["marketing"] == 2
+    settings = _api(local_stack, "GET", "/clinic/delivery", _token(local_stack))
+    assert settings["caps"]["marketing"] == 2 and settings["daily_cap"] == 2
+    assert settings["relevance_days"]["content"] == 3
 
     # the same page in English
     page.get_by_test_id("lang-switch").click()
@@ -231,6 +250,8 @@ def test_staff_read_the_pages_without_admin_forms(admin, local_stack):
     page.get_by_test_id("nav-recall").click()
     expect(page.locator(ECZEMA)).to_contain_text("第 30 天")
     expect(page.get_by_test_id("cap-marketing")).to_have_text("2")
+    expect(page.get_by_test_id("daily-cap")).to_have_text("2")
+    expect(page.get_by_test_id("relevance-content")).to_have_text("3")
     for admin_only in ("recall-form", "recall-toggle", "recall-delete", "delivery-save", "quiet-start"):
         expect(page.get_by_test_id(admin_only)).to_have_count(0)
     page.get_by_test_id("nav-groups").click()

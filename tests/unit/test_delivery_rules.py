@@ -61,19 +61,48 @@ def test_weeks_and_cap_deferral():
     assert delivery.week_key(at(date(2026, 11, 23), 0, 0), SH) == "2026-W48"
     assert delivery.next_week_start(sunday_night, SH) == at(date(2026, 11, 23), 0, 0)
     settings = delivery.DeliverySettings()
-    planned = at(date(2026, 11, 20), 10, 0)
+    planned = at(date(2026, 11, 20), 10, 0)  # a Friday
+    deadline = delivery.relevance_deadline(planned, "recall", settings).until
     # next week, at the end of the quiet night
-    assert delivery.cap_deferral(planned, planned, SH, settings) == at(date(2026, 11, 23), 8, 0)
-    # no later than CAP_MAX_DELAY_DAYS after the planned time: dropped
-    late = planned + timedelta(days=delivery.CAP_MAX_DELAY_DAYS)
-    assert delivery.cap_deferral(late, planned, SH, settings) is None
-    assert settings.cap("marketing") == 2 and settings.cap("service") == 5
+    assert delivery.cap_deferral(planned, deadline, SH, settings) == at(date(2026, 11, 23), 8, 0)
+    # the daily cap: tomorrow, at the end of the quiet night
+    assert delivery.cap_deferral(planned, deadline, SH, settings, daily=True) == at(date(2026, 11, 21), 8, 0)
+    assert delivery.day_key(at(date(2026, 11, 20), 23, 59), SH) == "2026-11-20"
+    assert delivery.next_day_start(at(date(2026, 11, 20), 23, 59), SH) == at(date(2026, 11, 21), 0, 0)
+    # not past the message's deadline: dropped instead
+    assert delivery.cap_deferral(planned, at(date(2026, 11, 23), 7, 59), SH, settings) is None
+    assert delivery.cap_deferral(planned, at(date(2026, 11, 21), 8, 0), SH, settings, daily=True) is not None
+    assert settings.cap("marketing") == 2 and settings.cap("service") == 5 and settings.daily_cap == 2
+
+
+def test_relevance_deadlines():
+    settings = delivery.DeliverySettings()
+    planned = at(date(2026, 11, 20), 10, 0)
+    content = delivery.relevance_deadline(planned, "content", settings)
+    assert (content.until, content.reason) == (planned + timedelta(days=3), "too_late")
+    assert delivery.relevance_deadline(planned, "recall", settings).until == planned + timedelta(days=30)
+    assert delivery.relevance_deadline(planned, "survey", settings).until == planned + timedelta(days=3)
+    longer = delivery.settings_from({"relevance_days": {"content": 10}})
+    assert delivery.relevance_deadline(planned, "content", longer).until == planned + timedelta(days=10)
+    # a recall's anchor window: the next offset replaces it; a reminder before the day ends with the day
+    window = delivery.recall_window(planned, 30, (30, 60), date(2026, 10, 21), SH)
+    assert (window.until, window.reason) == (at(date(2026, 12, 20), 10, 0), "superseded")
+    assert delivery.recall_window(planned, 60, (30, 60), date(2026, 9, 21), SH) is None
+    assert delivery.relevance_deadline(planned, "recall", settings, window).until == planned + timedelta(days=30)
+    close = delivery.recall_window(planned, 10, (10, 20), date(2026, 11, 10), SH)
+    assert delivery.relevance_deadline(planned, "recall", settings, close) == close
+    before = delivery.recall_window(planned, -7, (-30, -7), date(2026, 11, 27), SH)
+    assert (before.until, before.reason) == (at(date(2026, 11, 28), 0, 0), "anchor_passed")
+    earlier = delivery.recall_window(planned, -30, (-30, -7), date(2026, 12, 20), SH)
+    assert (earlier.until, earlier.reason) == (at(date(2026, 12, 13), 10, 0), "superseded")
 
 
 def test_settings_round_trip_and_defaults():
-    settings = delivery.settings_from({"quiet_hours": {"start": "22:30", "end": "07:00"}, "caps": {"marketing": 1}})
+    settings = delivery.settings_from({"quiet_hours": {"start": "22:30", "end": "07:00"}, "caps": {"marketing": 1},
+                                       "daily_cap": 3, "relevance_days": {"content": 5}})
     assert (settings.quiet_start, settings.quiet_end) == (time(22, 30), time(7))
-    assert settings.cap("marketing") == 1 and settings.cap("service") == 5
+    assert settings.cap("marketing") == 1 and settings.cap("service") == 5 and settings.daily_cap == 3
+    assert settings.relevance_days == {"recall": 30, "content": 5}
     assert delivery.settings_from(settings.as_dict()) == settings
     assert delivery.settings_from(None) == delivery.DeliverySettings()
 

@@ -253,6 +253,63 @@ def test_seeding_runs_the_flows_through_the_services(aws):
     assert sorted(s["start_date"] for s in sold) == sorted(s.start.isoformat() for s in buyer.packages)
 
 
+def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):
+    """The demo's first start: what fell due while nobody swept (the content steps of a mother who
+    joined her persona path months ago, the renewal reminders of a pack that ended) is closed as
+    stale; nobody gets more than the daily cap that day; the due day-30 eczema reminder goes out."""
+    import random
+
+    from chalicelib.domain import delivery
+    from chalicelib.domain.clock import clock, parse_iso
+    from chalicelib.jobs import send_reminders
+    from chalicelib.jobs.sweep import queue_url, sweep_lapses
+    from chalicelib.local.sqs_pump import drain
+    from chalicelib.services.clinics import create_clinic
+    from chalicelib.store import keys, recall
+    from chalicelib.store.models import RecallJobItem
+
+    clock.set(NOW - timedelta(days=600))
+    create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai", seed.DEMO_DENTAL.conditions)
+    clock.release()
+    plans = seed.Planner(seed.DEMO_DENTAL, NOW).plans(200)
+    mother = plans[2]  # the showcase anxious mother, registered (and joined her path) long ago
+    eczema = plans[1]  # the showcase eczema patient, remission 31 days ago
+    # a pack that ended months ago, not renewed: its renewal reminders fell due long before the first sweep
+    buyer = next(p for p in plans[4:]
+                 if len(p.packages) == 1 and p.packages[0].start + timedelta(days=400) < NOW.date())
+    rng = random.Random(1)
+    for plan in (mother, eczema, buyer):
+        seed.apply_history(plan)
+        seed.apply_follow_ups(plan, NOW, 0, [], rng)
+        seed.apply_packages(plan, NOW)
+    clock.set(NOW)
+    try:
+        for _ in range(8):  # the runner sweeps every minute; the stale steps of a path go one a sweep
+            if sweep_lapses()["queued"] == 0:
+                break
+            drain(queue_url(), send_reminders.handle)
+        else:
+            raise AssertionError("the sweeps kept finding work")
+    finally:
+        clock.release()
+    settings = delivery.DeliverySettings()
+    statuses = Counter()
+    for plan in (mother, eczema, buyer):
+        jobs = list(RecallJobItem.query(keys.patient_pk("demo-dental", plan.patient_id),
+                                        RecallJobItem.sk.startswith("OUT#")))
+        inbox = recall.inbox("demo-dental", plan.patient_id)
+        today = [m for m in inbox if m.created_at[:10] == NOW.date().isoformat()]
+        assert len(today) <= settings.daily_cap, plan.index
+        for job in jobs:
+            statuses[job.kind, job.status, job.stop_reason] += 1
+            if job.status == "sent":
+                late = parse_iso(job.processed_at) - parse_iso(job.due_at)
+                assert late <= settings.relevance(job.kind), (job.sk, late)
+    assert statuses["content", "stale", "too_late"] >= 3, statuses  # every step of her path, long past
+    assert statuses["recall", "stale", "anchor_passed"] >= 1, statuses  # a renewal reminder after the pack ended
+    assert [m.title for m in recall.inbox("demo-dental", eczema.patient_id)] == ["齿护口腔门诊部"]
+
+
 def test_a_snapshot_restores_into_a_fresh_moto(aws, tmp_path):
     """Ciphertexts written before the restart decrypt after it, under a new KMS key."""
     from moto import mock_aws

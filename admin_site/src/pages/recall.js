@@ -1,5 +1,6 @@
 // Recall rules and delivery settings: the clinic's rules (admins create, edit, switch on/off and
-// delete them; staff read them) and its quiet hours, weekly caps and opening times.
+// delete them; staff read them) and its quiet hours, weekly and daily caps, how many days a
+// message of each kind may still go out late, and opening times.
 import { useState } from "preact/hooks";
 import { del, put } from "../api.js";
 import { fmtDateTime, fmtNumber, t } from "../i18n.js";
@@ -14,7 +15,7 @@ const L = labels({
     saved: "已保存", removed: "已删除", confirmRemove: "删除这条规则？已计划的提醒到期时将停止发送。",
     editHint: "点击一行可载入到下方表单修改；编号相同即替换原规则。", adminsOnly: "只有管理员可以修改，当前账号只能查看。",
     none: "还没有召回规则", dayN: "第 {n} 天", variables: "文案可用变量",
-    var_nickname: "{nickname}：姓氏加称呼，如“张女士”（发送时生成）",
+    var_nickname: "{nickname}：姓氏加称呼，如“张女士”（患者阅读或微信、短信发送时填入，不保存姓名）",
     var_clinic: "{clinic}：诊所名称",
     var_doctor: "{doctor}：起算事件记录的医生，未记录时为“您的医生”",
     var_slot: "{slot}：建议就诊时间，发送日两天后的第一个开诊日的开诊时间，如“11月23日（周一）09:00”；只是建议，不是预约",
@@ -22,6 +23,9 @@ const L = labels({
     booked: "已预约", visited: "已就诊", service: "服务消息", marketing: "营销消息",
     delivery_: "发送设置", quietHours: "免打扰时段", quietStart: "开始", quietEnd: "结束",
     quietNote: "免打扰时段内到期的消息顺延到时段结束后发送。", caps: "每位患者每周上限", capsNote: "按用途分别计数；超出的消息顺延到下周。",
+    dailyCap: "每位患者每日上限", dailyCapLabel: "所有用途合计", dailyCapNote: "超出的消息顺延到次日。",
+    relevance: "消息有效天数", relevanceNote: "晚于计划时间超过这些天数的消息不再发送，记为“已过时效”；召回提醒在下一条提醒到期或起算日已过后也不再发送。",
+    kind_recall: "召回提醒", kind_content: "内容推送", daysUnit: "天",
     opening: "开诊日与开诊时间", openAt: "开诊时间", saveSettings: "保存发送设置", defaults: "默认",
     days: "一,二,三,四,五,六,日", templates: "微信订阅消息模板", channelOrder: "发送渠道顺序",
     wechat: "微信订阅消息", inbox: "站内信", sms: "短信", offsets_format: "发送时间点须为整数天数，用逗号分隔",
@@ -46,7 +50,7 @@ const L = labels({
     editHint: "Click a row to load it into the form below; the same ID replaces the rule.",
     adminsOnly: "Only admins may change this; this account can only read it.", none: "No recall rules yet",
     dayN: "day {n}", variables: "Variables for the wording",
-    var_nickname: "{nickname}: surname and courtesy title, e.g. 张女士 (made at send time)",
+    var_nickname: "{nickname}: surname and courtesy title, e.g. 张女士 (filled in when read or sent by WeChat or SMS; the name is not stored)",
     var_clinic: "{clinic}: the clinic's name",
     var_doctor: "{doctor}: the doctor recorded with the anchor event, else 您的医生 (your doctor)",
     var_slot: "{slot}: a suggested visit time, the first opening at least two days after sending, e.g. 11月23日（周一）09:00; a suggestion, not a booking",
@@ -55,6 +59,10 @@ const L = labels({
     delivery_: "Delivery settings", quietHours: "Quiet hours", quietStart: "From", quietEnd: "Until",
     quietNote: "A message due in quiet hours goes out when they end.", caps: "Weekly cap per patient",
     capsNote: "Counted per purpose; a message over the cap waits for the next week.", opening: "Opening days and time",
+    dailyCap: "Daily cap per patient", dailyCapLabel: "All purposes together", dailyCapNote: "A message over it waits for the next day.",
+    relevance: "Days a message stays worth sending",
+    relevanceNote: "A message later than this after its planned time is not sent (closed as too late); a recall also ends when the next reminder is due or the anchor day has passed.",
+    kind_recall: "Recall", kind_content: "Content", daysUnit: "days",
     openAt: "Opens at", saveSettings: "Save delivery settings", defaults: "Default",
     days: "Mon,Tue,Wed,Thu,Fri,Sat,Sun", templates: "WeChat subscribe templates", channelOrder: "Channel order",
     wechat: "WeChat message", inbox: "In-app inbox", sms: "SMS",
@@ -202,7 +210,8 @@ function RulesSection() {
 }
 
 const settingsForm = (d) => ({ quiet_start: d.quiet_hours.start, quiet_end: d.quiet_hours.end,
-  marketing: d.caps.marketing, service: d.caps.service, days: d.opening.days, at: d.opening.at });
+  marketing: d.caps.marketing, service: d.caps.service, daily_cap: d.daily_cap, relevance: { ...d.relevance_days },
+  days: d.opening.days, at: d.opening.at });
 
 function DeliverySettings() {
   const [reload, setReload] = useState(0);
@@ -224,14 +233,17 @@ function DeliveryForm({ data, onSaved, state, run }) {
   const [local, setLocal] = useState(null);
   const admin = isAdmin();
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
+  const setRelevance = (kind) => (e) => setForm({ ...form, relevance: { ...form.relevance, [kind]: e.target.value } });
   const toggleDay = (day) => (e) => setForm({ ...form,
     days: e.target.checked ? [...form.days, day].sort() : form.days.filter((d) => d !== day) });
   const submit = async (event) => {
     event.preventDefault();
     if (!form.days.length) { setLocal(L("no_open_day")); return; }
+    const kinds = Object.keys(form.relevance);
     setLocal(null);
     const body = { quiet_hours: { start: form.quiet_start, end: form.quiet_end },
-      caps: { marketing: Number(form.marketing), service: Number(form.service) },
+      caps: { marketing: Number(form.marketing), service: Number(form.service) }, daily_cap: Number(form.daily_cap),
+      relevance_days: Object.fromEntries(kinds.map((k) => [k, Number(form.relevance[k])])),
       opening: { days: form.days, at: form.at } };
     const reply = await run(() => put("/clinic/delivery", body), L("saved"));
     if (reply) onSaved(reply);
@@ -255,6 +267,23 @@ function DeliveryForm({ data, onSaved, state, run }) {
             data-testid=${"cap-" + p} /></label>`
         : html`<span>${L(p)} ${shown(html`<span data-testid=${"cap-" + p}>${fmtNumber(data.caps[p])}</span>`)}</span>`))}
       <span class="muted">${L("capsNote")} ${L("defaults")} ${L("marketing")} ${fmtNumber(d.caps.marketing)} · ${L("service")} ${fmtNumber(d.caps.service)}</span>
+    </div>
+    <h3>${L("dailyCap")}</h3>
+    <div class="form-row">
+      ${admin
+        ? html`<label>${L("dailyCapLabel")}<input type="number" min="1" max="20" required value=${form.daily_cap}
+            onInput=${set("daily_cap")} data-testid="daily-cap" /></label>`
+        : html`<span>${L("dailyCapLabel")} ${shown(html`<span data-testid="daily-cap">${fmtNumber(data.daily_cap)}</span>`)}</span>`}
+      <span class="muted">${L("dailyCapNote")} ${L("defaults")} ${fmtNumber(d.daily_cap)}</span>
+    </div>
+    <h3>${L("relevance")}</h3>
+    <div class="form-row">
+      ${Object.keys(data.relevance_days).map((k) => (admin
+        ? html`<label>${L("kind_" + k)} (${L("daysUnit")})<input type="number" min="1" max="365" required
+            value=${form.relevance[k]} onInput=${setRelevance(k)} data-testid=${"relevance-" + k} /></label>`
+        : html`<span>${L("kind_" + k)} ${shown(html`<span data-testid=${"relevance-" + k}>${fmtNumber(data.relevance_days[k])}</span>`)} ${L("daysUnit")}</span>`))}
+      <span class="muted" data-testid="relevance-note">${L("relevanceNote")} ${L("defaults")} ${
+        Object.entries(d.relevance_days).map(([k, n]) => `${L("kind_" + k)} ${fmtNumber(n)} ${L("daysUnit")}`).join(" · ")}</span>
     </div>
     <h3>${L("opening")}</h3>
     <div class="form-row" data-testid="opening-days">
