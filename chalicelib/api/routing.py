@@ -248,10 +248,11 @@ def route(
             try:
                 if PUBLIC not in allowed:
                     principal = _auth.authenticate(headers.get("authorization"))
-                    if principal.role not in allowed:
-                        raise Forbidden("this caller may not use this route", code="wrong_role")
+                    # an ended session is refused before anything else, whatever the route
                     if not (session_checked_by_service and principal.role == "patient"):
                         _sessions.require_live(principal)
+                    if principal.role not in allowed:
+                        raise Forbidden("this caller may not use this route", code="wrong_role")
                     logger.append_keys(clinic_id=principal.clinic_id)
                 raw = request.raw_body or b""
                 if len(raw) > MAX_FILE_BYTES:

@@ -142,7 +142,10 @@ def erase(patient: PatientItem) -> int:
     from chalicelib.config import settings
 
     table = settings().table_name
-    targets = [(item["pk"]["S"], item["sk"]["S"]) for item in raw]
+    # The record goes first, on its own: from then on every token of the patient is refused and
+    # every write that requires the record fails, while the rest is being deleted.
+    conn.client.delete_item(TableName=table, Key={"pk": {"S": patient.pk}, "sk": {"S": "PROFILE"}})
+    targets = [(item["pk"]["S"], item["sk"]["S"]) for item in raw if item["sk"]["S"] != "PROFILE"]
     # a voucher's code entry lives under the clinic, outside the patient's partition
     from chalicelib.store.challenges import CODE_SK, VOUCHER
 
@@ -157,4 +160,4 @@ def erase(patient: PatientItem) -> int:
         while pending:
             reply = conn.client.batch_write_item(RequestItems=pending)
             pending = reply.get("UnprocessedItems") or None
-    return len(targets)
+    return len(targets) + 1

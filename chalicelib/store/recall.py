@@ -287,7 +287,14 @@ def mark_read(clinic_id: str, patient_id: str, message_id: str, at: str) -> Inbo
 
         raise NotFound("message not found", code="message_not_found")
     if not item.read_at:
-        item.update(actions=[InboxItem.read_at.set(at)])
+        try:  # only while the message exists: never recreate one the patient's erasure removed
+            item.update(actions=[InboxItem.read_at.set(at)], condition=InboxItem.sk.exists())
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+            from chalicelib.errors import NotFound
+
+            raise NotFound("message not found", code="message_not_found") from exc
     return item
 
 
