@@ -632,10 +632,13 @@ ONE_FACTOR = {"days_to_due": "days_overdue"}
 
 
 def top_factors(model: Model, x: list[float], count: int = 3) -> list[dict]:
-    """The features that move this patient's risk most, with their direction, in staff's words."""
+    """The features that move this patient's risk most, with their direction, in staff's words.
+    A condition or district the patient does not have is no reason to give staff about them."""
     values = dict(zip(model.features, x))
     pushes: dict[str, float] = {}
     for name, push in model.contributions(x):
+        if ":" in name and not values[name]:
+            continue
         pushes[ONE_FACTOR.get(name, name)] = pushes.get(ONE_FACTOR.get(name, name), 0.0) + push
     out = []
     for name, push in sorted(pushes.items(), key=lambda p: (-abs(p[1]), p[0]))[:count]:

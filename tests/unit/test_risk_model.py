@@ -159,6 +159,23 @@ def test_top_factors_name_the_direction_in_words():
     assert abs(rows[0]["coefficient"]) >= abs(rows[-1]["coefficient"]) and rows[0]["label_en"]
 
 
+def test_a_condition_the_patient_does_not_have_is_not_one_of_their_factors():
+    """Eczema patients lapse far more often; that is no reason to give staff about a dental patient."""
+    rng = random.Random(17)
+    rows, labels = [], []
+    for _ in range(1000):
+        eczema = rng.random() < 0.5
+        overdue = rng.uniform(0, 100)
+        rows.append([overdue, 1.0 if eczema else 0.0, 0.0 if eczema else 1.0])
+        labels.append(1 if rng.random() < 1 / (1 + math.exp(-(-1 + overdue / 50 + (2.5 if eczema else -2.5)))) else 0)
+    model = risk.fit(rows, labels, ["days_overdue", "condition:eczema", "condition:dental"])
+    dental = risk.top_factors(model, [50.0, 0.0, 1.0])
+    assert [f["feature"] for f in dental] == ["condition:dental", "days_overdue"]
+    assert dental[0]["direction"] == "lowers" and dental[0]["label_zh"] == "病种：口腔"
+    eczema = risk.top_factors(model, [50.0, 1.0, 0.0])
+    assert eczema[0]["feature"] == "condition:eczema" and eczema[0]["direction"] == "raises"
+
+
 def _lapsing_clinic(n: int, seed: int):
     """A clinic whose patients each have a hidden loyalty: it sets the chance of coming back after
     a visit (a patient who does not come back is gone) and how often they check in meanwhile."""
