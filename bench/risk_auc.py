@@ -141,7 +141,8 @@ def end_to_end() -> None:
         assert [r["risk_score"] for r in listed] == sorted((r["risk_score"] for r in listed), reverse=True)
         assert all(0 < r["risk_score"] < 1 for r in listed)
         figure("risk-e2e-model-version", done["model_version"],
-               note=f"{E2E_PATIENTS} patients, {done['examples']} examples, hold-out auc {done['auc']}")
+               note=f"{E2E_PATIENTS} patients, {done['examples']} examples, "
+                    f"auc on its evaluation patients {done['auc']}")
         figure("risk-e2e-scored", done["scored"], note=f"job took {seconds:.1f} s in moto")
 
 

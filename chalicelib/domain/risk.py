@@ -65,6 +65,13 @@ BASE_FEATURES: dict[str, Feature] = {
                                   "The more follow-up calls declined or to a wrong number in the last 180 days",
                                   RAISES),
 }
+# Columns of models stored before the calibrated model, so their cards still read in words.
+RETIRED_FEATURES: dict[str, Feature] = {
+    "days_since_visit": Feature("距上次就诊天数", "days since the last visit", "距上次就诊越久",
+                                "The longer since the last visit"),
+    "best_streak_90": Feature("近90天最长连续打卡", "longest check-in streak in the last 90 days",
+                              "近90天连续打卡越长", "The longer the check-in streak in the last 90 days"),
+}
 CONDITION_NAMES = {
     "eczema": ("湿疹", "eczema"), "diabetes": ("糖尿病", "diabetes"), "postpartum": ("产后", "postpartum"),
     "dental": ("口腔", "dental"), "health_check": ("体检", "health check"), "hypertension": ("高血压", "hypertension"),
@@ -170,8 +177,8 @@ class FeatureSpace:
 
 def describe(name: str) -> tuple[str, str]:
     """(zh, en) words for a feature name."""
-    if name in BASE_FEATURES:
-        f = BASE_FEATURES[name]
+    f = BASE_FEATURES.get(name) or RETIRED_FEATURES.get(name)
+    if f:
         return f.zh, f.en
     kind, _, value = name.partition(":")
     if kind == "condition":
@@ -185,8 +192,8 @@ def describe(name: str) -> tuple[str, str]:
 def effect_text(name: str, direction: str) -> tuple[str, str]:
     """(zh, en) sentence a manager reads for a column's effect, e.g. 超过约定复诊日越久，流失风险越高."""
     up = direction == RAISES
-    if name in BASE_FEATURES:
-        f = BASE_FEATURES[name]
+    f = BASE_FEATURES.get(name) or RETIRED_FEATURES.get(name)
+    if f:
         return (f"{f.more_zh}，流失风险越{'高' if up else '低'}",
                 f"{f.more_en}, the {'higher' if up else 'lower'} the risk of lapsing")
     kind, _, value = name.partition(":")
@@ -350,8 +357,9 @@ class Model:
 def fit(rows: list[list[float]], labels: list[int], features: list[str], l2: float = L2,
         max_iterations: int = 25, tolerance: float = 1e-7, leave_out: frozenset[int] = frozenset(),
         root: bool = False) -> Model:
-    """Logistic regression on standardised columns (the values' square roots with `root`) by Newton's method; the intercept is not penalised. Columns in `leave_out` keep a
-    coefficient of 0."""
+    """Logistic regression by Newton's method on standardised columns (the values' square roots with
+    `root`, each held to its training range); the intercept is not penalised. Columns in
+    `leave_out` keep a coefficient of 0."""
     n, d = len(rows), len(features)
     lower = [min(r[j] for r in rows) for j in range(d)]
     upper = [max(r[j] for r in rows) for j in range(d)]
@@ -421,8 +429,8 @@ def fit_sensible(rows: list[list[float]], labels: list[int], features: list[str]
 
 def platt(log_odds: list[float], labels: list[int], max_iterations: int = 50) -> tuple[float, float]:
     """Platt scaling: (slope, offset) so that sigmoid(slope * s + offset) is calibrated on these
-    held-out examples. Targets are Platt's (n+1)/(n+2) and 1/(n+2), not 1 and 0, so a handful of
-    examples can never make a probability of exactly 0 or 1. A slope below 0 (the scores rank the
+    held-out examples. Targets are Platt's (n+1)/(n+2) for the n lapsed and 1/(m+2) for the m not
+    lapsed, not 1 and 0, so a handful of examples never pull the fit to a certainty. A slope below 0 (the scores rank the
     held-out patients backwards) is set to 0: every patient then gets the held-out lapse rate."""
     positives = sum(labels)
     negatives = len(labels) - positives

@@ -276,6 +276,18 @@ def test_a_factor_whose_fitted_sign_defies_common_sense_is_left_out():
     assert risk.Model.from_dict(model.as_dict()).dropped == ["visits_365"]
 
 
+def test_a_model_stored_before_calibration_still_scores_and_reads_in_words():
+    stored = {"features": ["visits_365", "days_since_visit", "days_overdue", "best_streak_90"],
+              "means": [1.5, 90.0, 15.0, 0.1], "scales": [1.2, 80.0, 45.0, 0.3],
+              "coefficients": [-0.3, -0.55, 1.6, -0.04], "intercept": 0.1}
+    model = risk.Model.from_dict(stored)
+    assert model.slope == 1.0 and model.lower is None and not model.root
+    assert model.score([1.5, 90.0, 15.0, 0.1]) == pytest.approx(1 / (1 + math.exp(-0.1)))
+    rows = {r["feature"]: r for r in risk.coefficient_rows(model)}
+    assert rows["days_since_visit"]["label_zh"] == "距上次就诊天数"
+    assert rows["best_streak_90"]["effect_zh"] == "近90天连续打卡越长，流失风险越低"
+
+
 def test_return_curve_honours_censoring():
     # two returned on day 10; two censored on day 5 (still out there); one returned on day 20
     curve = risk.return_curve([(10, True), (10, True), (5, False), (5, False), (20, True)], max_days=30)
