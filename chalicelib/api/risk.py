@@ -16,7 +16,8 @@ MODELS = "chalicelib.api.risk:"
 
 
 @route(bp, "/risk/model", roles=STAFF,
-       summary="The clinic's current lapse-risk model: version, AUC, coefficients by feature; or why there is none")
+       summary="The clinic's current lapse-risk model: version, horizon, base rate, AUC against recency alone, "
+               "Brier score, calibration by decile, each factor's effect in words; or why there is none")
 def risk_model(call):
     return risk.model_view(call.principal.clinic_id)
 
@@ -27,7 +28,8 @@ def at_risk(call):
     return risk.at_risk(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/patients/{patient_id}/risk", roles=STAFF, summary="A patient's lapse-risk score and its top three factors")
+@route(bp, "/patients/{patient_id}/risk", roles=STAFF,
+       summary="A patient's lapse-risk score and its top three factors, or why there is no score")
 def patient_risk(call):
     return risk.patient_risk(call.principal.clinic_id, call.params["patient_id"])
 

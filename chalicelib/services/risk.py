@@ -51,17 +51,18 @@ def history_of(row: dict, items: list[dict], tz: str) -> rules.History:
     return h
 
 
-def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | None, new_score: float) -> None:
-    """Called after a patient's new score is written: segments with a rule on the risk score
-    re-evaluate the patient at once (one read, and one write only when a membership changes)."""
+def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | None, new_score: float | None) -> None:
+    """Called after a patient's new score is written (None: no score, the patient is not expected
+    back within the horizon): segments with a rule on the risk score re-evaluate the patient at
+    once (one read, and one write only when a membership changes)."""
     from chalicelib.services import segments
 
     segments.reevaluate(clinic_id, patient_id)
 
 
 def _counts(result: rules.Training) -> dict:
-    return {"examples": result.examples, "lapsed": result.lapsed, "train": result.train_examples,
-            "holdout": result.holdout_examples}
+    return {"examples": result.examples, "lapsed": result.lapsed, "fit": result.fit_examples,
+            "calibrate": result.calibrate_examples, "evaluate": result.evaluate_examples}
 
 
 def train_clinic(clinic_id: str) -> dict:
@@ -78,34 +79,46 @@ def train_clinic(clinic_id: str) -> dict:
                        model_version=None, scored=0)
         logger.info("risk model not trained", extra={"reason": result.reason, "examples": result.examples})
         return {"status": "no_model", "reason": result.reason, "examples": result.examples}
+    evaluation = result.evaluation.as_dict() if result.evaluation else None
     saved = store.save_model(clinic_id, trained_at=at, model=result.model.as_dict(),
-                             auc=round(result.auc, 4) if result.auc is not None else None,
-                             baseline_auc=round(result.baseline_auc, 4) if result.baseline_auc is not None else None,
-                             counts=_counts(result), cutoffs=result.cutoffs, horizon_days=rules.HORIZON_DAYS)
+                             auc=evaluation["auc"] if evaluation else None,
+                             baseline_auc=evaluation["baseline_auc"] if evaluation else None,
+                             counts=_counts(result), cutoffs=result.cutoffs, horizon_days=rules.HORIZON_DAYS,
+                             evaluation=evaluation)
     version = int(saved.version)
     scored = 0
     for row, h in zip(rows, histories):
         scored += score_patient(clinic_id, row, h, result.model, result.space, version, today, at)
     store.save_run(clinic_id, at=at, status="trained", reason=None, counts=_counts(result), model_version=version,
                    scored=scored)
-    logger.info("risk model trained", extra={"version": version, "examples": result.examples, "auc": result.auc})
+    logger.info("risk model trained", extra={"version": version, "examples": result.examples, "auc": result.auc,
+                                             "brier": evaluation["brier"] if evaluation else None})
     return {"status": "trained", "model_version": version, "examples": result.examples, "auc": saved.auc,
             "scored": scored}
 
 
 def score_patient(clinic_id: str, row: dict, h: rules.History, model: rules.Model, space: rules.FeatureSpace,
                   version: int, today: date, at: str) -> int:
-    """Write the patient's score as of today when it, its factors or the model changed. Returns 1 if written."""
+    """Write the patient's score as of today when it, its factors or the model changed; a patient not
+    expected back within the horizon gets no score (and leaves the at-risk list). Returns 1 if written."""
+    old = row.get("risk_score")
+    old_score = float(old) if old is not None else None
+    if not rules.due_within(h, today):
+        if old is None and row.get("risk_model_version") == version:
+            return 0
+        store.clear_score(clinic_id, row["patient_id"], version=version, at=at)
+        if old_score is not None:
+            on_risk_score_changed(clinic_id, row["patient_id"], old_score, None)
+        return 1
     x = space.row(h, today)
     score = round(model.score(x), 4)
     factors = rules.top_factors(model, x)
-    old = row.get("risk_score")
     if (old is not None and round(float(old), 4) == score and row.get("risk_model_version") == version
             and row.get("risk_factors") == factors):
         return 0
     store.write_score(clinic_id, row["patient_id"], score=score, factors=factors, version=version, at=at,
                       name_masked=row.get("name_masked"), conditions=list(row.get("conditions") or []))
-    on_risk_score_changed(clinic_id, row["patient_id"], float(old) if old is not None else None, score)
+    on_risk_score_changed(clinic_id, row["patient_id"], old_score, score)
     return 1
 
 
@@ -121,11 +134,20 @@ def model_view(clinic_id: str) -> dict:
         return {"model": None, "last_run": last,
                 "message": _reason_text(run.reason if run else "not_trained_yet")}
     model = rules.Model.from_dict(item.model)
+    evaluation = dict(item.evaluation or {})
+    horizon = int(item.horizon_days)
     return {
         "model": {"version": int(item.version), "trained_at": item.trained_at, "auc": item.auc,
                   "baseline_auc": item.baseline_auc, "counts": dict(item.counts or {}),
-                  "horizon_days": int(item.horizon_days), "cutoffs": list(item.cutoffs or []),
-                  "label": f"no visit within {int(item.horizon_days)} days after the cut-off",
+                  "horizon_days": horizon, "cutoffs": list(item.cutoffs or []),
+                  "label": f"no visit within {horizon} days after the cut-off, among patients expected back "
+                           f"before those {horizon} days end",
+                  "calibration_method": "platt" if item.evaluation else None,
+                  "evaluated_examples": evaluation.get("examples"), "base_rate": evaluation.get("base_rate"),
+                  "brier": evaluation.get("brier"), "base_rate_brier": evaluation.get("base_rate_brier"),
+                  "calibration": list(evaluation.get("calibration") or []),
+                  "calibration_max_gap": evaluation.get("max_gap"),
+                  "top_decile_lift": evaluation.get("top_decile_lift"),
                   "intercept": round(model.intercept, 4), "coefficients": rules.coefficient_rows(model)},
         "versions": [{"version": int(v.version), "trained_at": v.trained_at, "auc": v.auc}
                      for v in store.model_versions(clinic_id)],
@@ -148,11 +170,12 @@ def at_risk(clinic_id: str, limit: int, cursor: str | None) -> dict:
 
 def patient_risk(clinic_id: str, patient_id: str) -> dict:
     fields = store.profile_fields(clinic_id, patient_id)
+    version = int(fields.risk_model_version) if fields.risk_model_version is not None else None
+    status = "scored" if fields.risk_score is not None else ("not_due" if version is not None else "not_scored")
     return {"patient_id": patient_id,
             "risk_score": float(fields.risk_score) if fields.risk_score is not None else None,
-            "risk_factors": list(fields.risk_factors or []),
-            "risk_model_version": int(fields.risk_model_version) if fields.risk_model_version is not None else None,
-            "scored_at": fields.risk_scored_at, "followup_flag": fields.followup_flag}
+            "risk_status": status, "risk_factors": list(fields.risk_factors or []),
+            "risk_model_version": version, "scored_at": fields.risk_scored_at, "followup_flag": fields.followup_flag}
 
 
 def dropout_view(clinic_id: str) -> dict:

@@ -601,7 +601,8 @@ class ProfileRiskFields(Base):
     Only ever read with `attributes_to_get` or updated; never saved, which would replace the profile.
     """
 
-    risk_score = NumberAttribute(null=True)  # 0..1, probability of no visit in the next six months
+    risk_score = NumberAttribute(null=True)  # 0..1, probability of no visit in the next six months; absent
+    #                                           while the revisit date lies beyond them (see risk_model_version)
     risk_factors = JSONAttribute(null=True)  # top three features with direction, in staff's words
     risk_model_version = NumberAttribute(null=True)
     risk_scored_at = UnicodeAttribute(null=True)
@@ -631,9 +632,10 @@ class RiskModelItem(Base):
     model = JSONAttribute()  # domain.risk.Model.as_dict()
     auc = NumberAttribute(null=True)  # on the hold-out patients
     baseline_auc = NumberAttribute(null=True)  # days since the last visit alone, same hold-out
-    counts = JSONAttribute()  # examples, lapsed, train, holdout
+    counts = JSONAttribute()  # examples, lapsed, fit, calibrate, evaluate
     cutoffs = ListAttribute(of=UnicodeAttribute, default=list)
     horizon_days = NumberAttribute()
+    evaluation = JSONAttribute(null=True)  # domain.risk.Evaluation.as_dict(): Brier, base rate, deciles
 
 
 class RiskRunItem(Base):

@@ -4,7 +4,8 @@ the last run, drop-out curves, and the scores on profiles with the at-risk list 
 - model: pk=<clinic> sk=RISKMODEL#<000001>; the last KEEP_VERSIONS are kept
 - run: pk=<clinic> sk=RISKRUN; drop-out curves: pk=<clinic> sk=DROPOUT
 - score: on the profile (risk_score, risk_factors, risk_model_version) and the entry
-  pk=<clinic>#P#<patient> sk=RISK in gsi1 <clinic>#RISK / <inverted score>#<patient>
+  pk=<clinic>#P#<patient> sk=RISK in gsi1 <clinic>#RISK / <inverted score>#<patient>; a patient not
+  expected back within the horizon has the version but no score, and no entry
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def model_versions(clinic_id: str) -> list[RiskModelItem]:
 
 
 def save_model(clinic_id: str, *, trained_at: str, model: dict, auc, baseline_auc, counts: dict, cutoffs: list[str],
-               horizon_days: int) -> RiskModelItem:
+               horizon_days: int, evaluation: dict | None = None) -> RiskModelItem:
     """Store a new version (the latest + 1, written once) and drop versions beyond the last KEEP_VERSIONS."""
     bind()
     for _ in range(3):
@@ -109,7 +110,7 @@ def save_model(clinic_id: str, *, trained_at: str, model: dict, auc, baseline_au
         version = int(latest.version) + 1 if latest else 1
         item = RiskModelItem(keys.clinic_pk(clinic_id), model_sk(version), version=version, trained_at=trained_at,
                              model=model, auc=auc, baseline_auc=baseline_auc, counts=counts, cutoffs=cutoffs,
-                             horizon_days=horizon_days)
+                             horizon_days=horizon_days, evaluation=evaluation)
         try:
             item.save(condition=RiskModelItem.sk.does_not_exist())
             break
@@ -171,6 +172,24 @@ def write_score(clinic_id: str, patient_id: str, *, score: float, factors: list[
     except db.Cancelled as exc:
         if exc.conditional("profile"):
             return  # erased meanwhile: nothing to score
+        raise
+
+
+def clear_score(clinic_id: str, patient_id: str, *, version: int, at: str) -> None:
+    """No score under this model version (the patient is not expected back within the horizon):
+    the profile keeps the version and time but no score or factors, and leaves the at-risk list."""
+    bind()
+    pk = keys.patient_pk(clinic_id, patient_id)
+    try:
+        with db.transaction() as txn:
+            txn.update(ProfileRiskFields(pk, "PROFILE"), actions=[
+                ProfileRiskFields.risk_score.remove(), ProfileRiskFields.risk_factors.remove(),
+                ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at),
+            ], condition=ProfileRiskFields.pk.exists(), label="profile")
+            txn.delete(RiskEntryItem(pk, ENTRY_SK), label="entry")
+    except db.Cancelled as exc:
+        if exc.conditional("profile"):
+            return  # erased meanwhile: nothing to clear
         raise
 
 

@@ -197,25 +197,57 @@ def test_daily_training_scores_lists_and_explains(api, staff_token, clock):
     assert model["auc"] is not None and model["auc"] > 0.6
     assert {"feature", "label_zh", "label_en", "coefficient", "direction"} <= set(model["coefficients"][0])
     assert card["last_run"]["status"] == "trained" and card["last_run"]["scored"] == 60
+    # a card a manager can read: how often patients lapse, how far the scores are off, by decile
+    counts = model["counts"]
+    assert counts["fit"] + counts["calibrate"] + counts["evaluate"] == counts["examples"]
+    assert model["evaluated_examples"] == counts["evaluate"] and 0 < model["base_rate"] < 1
+    assert 0 <= model["brier"] < model["base_rate_brier"]
+    deciles = model["calibration"]
+    assert deciles and sum(d["count"] for d in deciles) == counts["evaluate"]
+    assert all(set(d) == {"decile", "count", "predicted", "observed"} and 0 < d["predicted"] < 1 for d in deciles)
+    assert model["calibration_max_gap"] == pytest.approx(max(abs(d["predicted"] - d["observed"]) for d in deciles),
+                                                         abs=1e-3)
+    factors = {c["feature"]: c for c in model["coefficients"]}
+    assert factors["days_overdue"]["direction"] == "raises"
+    assert factors["days_overdue"]["effect_zh"] == "超过约定复诊日越久，流失风险越高"
+    assert all(c["effect_zh"] and c["effect_en"] for c in model["coefficients"])
     status, none = api.get("/risk/model", token=staff_token("other-clinic", "staff"))
     assert none["model"] is None and "not enough history" in none["message"]
 
     status, listed = api.get("/risk/patients?limit=30", token=staff)
     scores = [r["risk_score"] for r in listed["items"]]
     assert len(scores) == 30 and scores == sorted(scores, reverse=True) and listed["next_cursor"]
+    assert all(0 < s < 1 for s in scores)  # probabilities, never a certainty
+    rest = api.get(f"/risk/patients?limit=30&cursor={listed['next_cursor']}", token=staff)[1]["items"]
+    assert len(set(scores + [r["risk_score"] for r in rest])) > 5  # a spread, not a wall of one value
     top = listed["items"][0]
-    assert 0 <= top["risk_score"] <= 1 and 1 <= len(top["risk_factors"]) <= 3
+    assert 1 <= len(top["risk_factors"]) <= 3
     status, mine = api.get(f"/patients/{top['patient_id']}/risk", token=staff)
     assert mine["risk_score"] == top["risk_score"] and mine["risk_model_version"] == 1
     assert mine["risk_factors"] == top["risk_factors"]
 
+    # asked back in a year at today's visit: not expected within the six months, so no score and off the list
+    status, _ = api.post(f"/patients/{ids[0]}/visits", {"visit_date": "2026-11-20", "department": "general",
+                                                          "next_due_date": "2027-11-20"}, token=staff)
+    assert status == 201
     # the next day's run keeps both versions and rewrites only changed scores
     clock.advance(days=1)
     second = train_risk_models()["demo-dental"]
     assert second["model_version"] == 2
     versions = api.get("/risk/model", token=staff)[1]["versions"]
     assert [v["version"] for v in versions] == [2, 1]
-    assert api.get(f"/patients/{ids[0]}/risk", token=staff)[1]["risk_model_version"] == 2
+    yearly = api.get(f"/patients/{ids[0]}/risk", token=staff)[1]
+    assert yearly["risk_model_version"] == 2 and yearly["risk_score"] is None and yearly["risk_status"] == "not_due"
+    assert yearly["risk_factors"] == []
+    assert api.get(f"/patients/{ids[1]}/risk", token=staff)[1]["risk_status"] == "scored"
+    listed = []
+    page = api.get("/risk/patients?limit=50", token=staff)[1]
+    while True:
+        listed += [r["patient_id"] for r in page["items"]]
+        if not page["next_cursor"]:
+            break
+        page = api.get(f"/risk/patients?limit=50&cursor={page['next_cursor']}", token=staff)[1]
+    assert ids[0] not in listed and len(listed) == 59
 
     status, curves = api.get("/risk/dropout", token=staff)
     eczema = curves["conditions"]["eczema"]

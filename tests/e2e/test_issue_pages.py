@@ -201,14 +201,31 @@ def test_followups_and_risk(admin, local_stack, shots):
 
     model = _api(local_stack, "GET", "/risk/model", token)
     if model["model"]:
-        expect(page.get_by_test_id("model-version")).to_have_text(str(model["model"]["version"]))
+        m = model["model"]
+        card = page.get_by_test_id("model-card")
+        expect(page.get_by_test_id("model-version")).to_have_text(str(m["version"]))
         expect(page.get_by_test_id("model-auc")).not_to_have_text("—")
+        # the card says what a score means, how often patients lapse, how far off the scores are
+        expect(page.get_by_test_id("model-label")).to_contain_text("天内不来就诊的可能")
+        expect(page.get_by_test_id("model-base-rate")).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+        expect(page.get_by_test_id("model-brier")).not_to_have_text("—")
+        expect(page.get_by_test_id("calibration-row")).to_have_count(len(m["calibration"]))
+        # each factor in a sentence, in Chinese, never a raw feature code
+        used = [c for c in m["coefficients"] if c["used"]]
+        expect(page.get_by_test_id("model-factor")).to_have_count(len(used))
+        if any(c["feature"] == "days_overdue" for c in used):
+            expect(page.locator("[data-testid=model-factor][data-feature=days_overdue]")).to_have_text(
+                "超过约定复诊日越久，流失风险越高")
+        text = card.inner_text()
+        assert not re.search(r"days_|checkin_|visits_365|condition:|district:|raises|lowers", text), text
     else:
         expect(page.get_by_test_id("no-model")).to_contain_text("暂无模型")
     scored = _api(local_stack, "GET", "/risk/patients?limit=20", token)["items"]
     if scored:
         expect(page.get_by_test_id("at-risk-row")).to_have_count(len(scored))
-        assert page.get_by_test_id("at-risk-score").first.inner_text().endswith("%")
+        shown = page.get_by_test_id("at-risk-score").all_inner_texts()
+        assert all(t.endswith("%") and t != "100%" for t in shown), shown
+        assert all(0 < r["risk_score"] < 1 for r in scored)
     curves = _api(local_stack, "GET", "/risk/dropout", token)["conditions"]
     if curves:
         expect(page.get_by_test_id("dropout-row")).to_have_count(len(curves))

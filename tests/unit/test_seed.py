@@ -534,7 +534,20 @@ def test_the_demo_history_trains_a_risk_model_better_than_recency(plans):
             elif e.kind == "share":
                 h.shares.append(local_date(e.at, tz))
         histories.append(h)
-    trained = risk.train(histories, local_date(NOW, tz))
+    today = local_date(NOW, tz)
+    trained = risk.train(histories, today)
     assert trained.model is not None and trained.auc > 0.7 and trained.auc > trained.baseline_auc + 0.1
+    # factors that read right to a manager: the longer since the last visit or past the revisit date,
+    # the higher the risk (days since the last visit used to come out as lowering it)
+    card = {row["feature"]: row for row in risk.coefficient_rows(trained.model)}
+    recency = [card[name]["direction"] for name in ("days_since_visit", "days_overdue") if name in card]
+    assert recency and all(direction == "raises" for direction in recency), recency
+    assert all(row["direction"] == risk.expected_direction(name) for name, row in card.items()
+               if row["used"] and risk.expected_direction(name))
+    # probabilities, never 100%, with a spread at the top of the at-risk list
+    scores = sorted((round(trained.model.score(trained.space.row(h, today)), 4) for h in histories
+                     if risk.due_within(h, today)), reverse=True)
+    assert 0 < scores[-1] and scores[0] < 1 and len(set(scores[:50])) > 5
+    assert trained.evaluation.brier < trained.evaluation.base_rate_brier
     curves = risk.dropout_curves(histories, local_date(NOW, tz))
     assert curves["eczema"]["dropout_day"] and curves["dental"]["dropout_day"]

@@ -27,7 +27,14 @@ const L = labels({
     too_few_examples: "历史数据不足，样本少于 50 个", one_class: "历史数据不足，几乎全部流失或全部回诊",
     not_trained_yet: "模型尚未训练（每天训练一次）", lastRun: "上次训练", recorded: "已记录：{name} {outcome}",
     prev: "上一页", notEnough: "样本不足，不计算流失日", daysAxis: "就诊后天数", back: "已回诊比例", weight: "系数", effect: "作用",
-    label: "模型预测的是：截点后 {n} 天内没有就诊",
+    label: "风险分是概率：约定复诊日在 {n} 天内（或已过）的患者，接下来 {n} 天内不来就诊的可能",
+    notDueNote: "约定复诊日在 {n} 天以后的患者暂不评分，也不在高风险列表里",
+    baseRate: "平均流失率", brier: "Brier 分数（越低越好）", brierRef: "只按平均流失率猜：{x}",
+    baselineRef: "只看距上次就诊天数：{x}", evaluated: "以上数字来自 {n} 个没有参与训练和校准的样本",
+    calibration: "按预测分十组：预测与实际", calDecile: "组（预测从低到高）", calCount: "样本数",
+    calPredicted: "预测流失率（平均）", calObserved: "实际流失率", calGap: "预测与实际最大相差 {x}",
+    factorsTitle: "各因素怎样影响流失风险", unused: "本次未使用的因素", numbers: "系数明细（每个标准差的对数几率）",
+    oddsRatio: "几率比",
   },
   en: {
     title: "Follow-ups & risk", worklist: "Today's calls", noCalls: "No follow-up calls due today", patient: "Patient",
@@ -49,7 +56,15 @@ const L = labels({
     one_class: "Not enough history: nearly all lapsed or all returned",
     not_trained_yet: "Not trained yet (it trains daily)", lastRun: "Last run", recorded: "Recorded: {name} {outcome}",
     prev: "Previous page", notEnough: "Too few intervals for a drop-out day", daysAxis: "days after a visit",
-    back: "share back", weight: "coefficient", effect: "Effect", label: "The model predicts: no visit within {n} days after the cut-off",
+    back: "share back", weight: "coefficient", effect: "Effect",
+    label: "A score is a probability: of a patient due back within {n} days (or already overdue), the chance of no visit in the next {n} days",
+    notDueNote: "Patients asked back more than {n} days from now are not scored and not listed",
+    baseRate: "Lapse rate", brier: "Brier score (lower is better)", brierRef: "guessing the lapse rate for all: {x}",
+    baselineRef: "days since the last visit alone: {x}", evaluated: "Figures from {n} examples used neither to train nor to calibrate",
+    calibration: "Predicted against observed, in ten groups by score", calDecile: "Group (lowest score first)",
+    calCount: "Examples", calPredicted: "Predicted lapse rate (mean)", calObserved: "Observed lapse rate",
+    calGap: "Largest gap between predicted and observed: {x}", factorsTitle: "How each factor moves the risk",
+    unused: "Factors not used this time", numbers: "Coefficients (log-odds per standard deviation)", oddsRatio: "odds ratio",
   },
 });
 
@@ -128,6 +143,21 @@ function AtRisk() {
   </div>`;
 }
 
+const effect = (row) => (getLang() === "en" ? row.effect_en : row.effect_zh);
+
+function Calibration({ m }) {
+  if (!m.calibration || !m.calibration.length) return null;
+  return html`<div>
+    <h3>${L("calibration")}</h3>
+    <table data-testid="calibration-table"><thead><tr><th>${L("calDecile")}</th><th>${L("calCount")}</th>
+      <th>${L("calPredicted")}</th><th>${L("calObserved")}</th></tr></thead>
+      <tbody>${m.calibration.map((d) => html`<tr data-testid="calibration-row" data-decile=${d.decile}>
+        <td>${fmtNumber(d.decile)}</td><td>${fmtNumber(d.count)}</td><td>${fmtPercent(d.predicted)}</td>
+        <td>${fmtPercent(d.observed)}</td></tr>`)}</tbody></table>
+    <p class="muted" data-testid="calibration-gap">${L("calGap", { x: fmtPercent(m.calibration_max_gap) })}</p>
+  </div>`;
+}
+
 function ModelCard() {
   const state = useGet("/risk/model");
   if (!state.data) return loading(state);
@@ -138,18 +168,31 @@ function ModelCard() {
     return html`<p class="muted" data-testid="no-model" data-reason=${reason}>${L("noModel")}: ${L(reason)}
       ${run && html` · ${L("lastRun")} ${fmtDateTime(run.at)}`}</p>`;
   }
+  const used = m.coefficients.filter((c) => c.used !== false);
+  const unused = m.coefficients.filter((c) => c.used === false);
   return html`<div class="panel" data-testid="model-card">
+    <p data-testid="model-label">${L("label", { n: fmtNumber(m.horizon_days) })}</p>
     <div class="cards">
       <div class="card"><div class="label">${L("version")}</div><div class="value" data-testid="model-version">${m.version}</div></div>
-      <div class="card"><div class="label">${L("auc")}</div><div class="value" data-testid="model-auc">${decimal(m.auc)}</div></div>
-      <div class="card"><div class="label">${L("baseline")}</div><div class="value">${decimal(m.baseline_auc)}</div></div>
+      <div class="card"><div class="label">${L("baseRate")}</div><div class="value" data-testid="model-base-rate">${fmtPercent(m.base_rate)}</div></div>
+      <div class="card"><div class="label">${L("auc")}</div><div class="value" data-testid="model-auc">${decimal(m.auc)}</div>
+        <div class="muted">${L("baselineRef", { x: decimal(m.baseline_auc) })}</div></div>
+      <div class="card"><div class="label">${L("brier")}</div><div class="value" data-testid="model-brier">${decimal(m.brier)}</div>
+        <div class="muted">${L("brierRef", { x: decimal(m.base_rate_brier) })}</div></div>
       <div class="card"><div class="label">${L("examples")}</div><div class="value">${fmtNumber(m.counts.examples)}</div></div>
     </div>
-    <p class="muted">${L("trainedAt")} ${fmtDateTime(m.trained_at)} · ${L("label", { n: fmtNumber(m.horizon_days) })}</p>
-    <details><summary>${L("coefficients")}</summary>
-      <table><thead><tr><th>${L("factors")}</th><th>${L("effect")}</th><th>${L("weight")}</th></tr></thead>
-        <tbody>${m.coefficients.map((c) => html`<tr><td>${label(c)}</td><td>${L(c.direction)}</td>
-          <td>${decimal(c.coefficient)}</td></tr>`)}</tbody></table>
+    <p class="muted">${L("trainedAt")} ${fmtDateTime(m.trained_at)} · ${L("notDueNote", { n: fmtNumber(m.horizon_days) })}
+      ${m.evaluated_examples != null && html` · ${L("evaluated", { n: fmtNumber(m.evaluated_examples) })}`}</p>
+    <${Calibration} m=${m} />
+    <h3>${L("factorsTitle")}</h3>
+    <ul data-testid="model-factors">${used.map((c) => html`<li data-testid="model-factor" data-feature=${c.feature}
+      data-direction=${c.direction}>${effect(c) || `${label(c)}: ${L(c.direction)}`}</li>`)}</ul>
+    ${unused.length > 0 && html`<details><summary>${L("unused")}</summary><ul>${unused.map((c) => html`<li
+      data-testid="model-factor-unused" data-feature=${c.feature}>${label(c)} — ${effect(c)}</li>`)}</ul></details>`}
+    <details><summary>${L("numbers")}</summary>
+      <table><thead><tr><th>${L("factors")}</th><th>${L("effect")}</th><th>${L("weight")}</th><th>${L("oddsRatio")}</th></tr></thead>
+        <tbody>${used.map((c) => html`<tr><td>${label(c)}</td><td>${L(c.direction)}</td>
+          <td>${decimal(c.coefficient)}</td><td>${decimal(c.odds_ratio_per_sd)}</td></tr>`)}</tbody></table>
     </details>
   </div>`;
 }
