@@ -113,6 +113,12 @@ def set_staff_role(args) -> dict:
     return staff_accounts.set_role(args.clinic, args.username, args.role, by="operator")
 
 
+def record_staff(args) -> dict:
+    from chalicelib.services import staff_accounts
+
+    return {"clinic_id": args.clinic, "recorded": staff_accounts.record_existing(args.clinic, by="operator")}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.local.admin", description=__doc__.splitlines()[0])
     parser.add_argument("--local", action="store_true", help="act on the running local stack")
@@ -145,6 +151,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     role.add_argument("--username", required=True)
     role.add_argument("--role", choices=("admin", "staff"), required=True)
     role.set_defaults(func=set_staff_role)
+    adopt = commands.add_parser("record-staff", help="write the app's record of the clinic's existing accounts "
+                                                     "(a stage deployed before account records)")
+    adopt.add_argument("--clinic", required=True)
+    adopt.set_defaults(func=record_staff)
     return parser.parse_args(argv)
 
 

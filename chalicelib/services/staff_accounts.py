@@ -100,3 +100,26 @@ def set_role(clinic_id: str, username: str, role: str, by: str | None = None) ->
                             tokens_valid_after=_now(), at=iso(clock.now()), by=by)
     logger.info("staff role changed", extra={"staff": sub, "role": role})
     return {"username": username, "clinic_id": clinic_id, "role": role, "status": account.status}
+
+
+def record_existing(clinic_id: str, by: str | None = None) -> list[dict]:
+    """Write the record of every account of the clinic in the user pool that has none yet (the
+    accounts of a stage deployed before records existed), with its role and status."""
+    cognito = client("cognito-idp")
+    pool_id = _pool()
+    recorded = []
+    for page in cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
+        for user in page["Users"]:
+            attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+            if attributes.get("custom:clinic_id") != clinic_id or store.staff_account(clinic_id, attributes["sub"]):
+                continue
+            groups = {g["GroupName"] for g in cognito.admin_list_groups_for_user(
+                UserPoolId=pool_id, Username=user["Username"])["Groups"]}
+            role = "admin" if "admin" in groups else "staff" if "staff" in groups else None
+            if role is None:
+                continue  # not staff of any role: its tokens are refused anyway
+            status = "active" if user.get("Enabled", True) else "disabled"
+            store.put_staff_account(clinic_id, attributes["sub"], username=user["Username"], role=role, status=status,
+                                    tokens_valid_after=0, at=iso(clock.now()), by=by)
+            recorded.append({"username": user["Username"], "role": role, "status": status})
+    return recorded

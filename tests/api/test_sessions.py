@@ -137,3 +137,35 @@ def test_erasure_stops_a_queued_reminder_from_writing(api, new_patient, staff_to
     from chalicelib.store.keys import patient_pk
 
     assert db.query_partition(patient_pk("demo-dental", pid)) == []
+
+
+def test_operators_record_accounts_made_before_records_and_manage_them(api, capsys):
+    """`record-staff` adopts accounts an older stage made in the pool alone; `disable-staff`,
+    `enable-staff` and `set-role` act on them from the command line."""
+    import json
+
+    from chalicelib.aws import client
+    from chalicelib.config import settings
+    from chalicelib.local import admin
+
+    cognito = client("cognito-idp")
+    pool = settings().cognito_user_pool_id
+    cognito.admin_create_user(UserPoolId=pool, Username="old@demo-dental", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "custom:clinic_id", "Value": "demo-dental"}])
+    cognito.admin_set_user_password(UserPoolId=pool, Username="old@demo-dental", Password=STAFF_PASSWORD,
+                                    Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username="old@demo-dental", GroupName="staff")
+    assert _staff_login(api, "old@demo-dental")[1]["code"] == "account_unknown"
+
+    assert admin.main(["record-staff", "--clinic", "demo-dental"]) == 0
+    recorded = json.loads(capsys.readouterr().out)["recorded"]
+    assert recorded == [{"username": "old@demo-dental", "role": "staff", "status": "active"}]
+    token = _staff_login(api, "old@demo-dental")[1]["id_token"]
+    assert api.get("/patients", token=token)[0] == 200
+
+    assert admin.main(["disable-staff", "--clinic", "demo-dental", "--username", "old@demo-dental"]) == 0
+    assert api.get("/patients", token=token)[1]["code"] == "account_disabled"
+    assert admin.main(["enable-staff", "--clinic", "demo-dental", "--username", "old@demo-dental"]) == 0
+    assert _staff_login(api, "old@demo-dental")[0] == 200
+    assert admin.main(["disable-staff", "--clinic", "other-clinic", "--username", "old@demo-dental"]) == 1
+    assert "account_not_found" in capsys.readouterr().err
