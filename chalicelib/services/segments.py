@@ -439,6 +439,7 @@ def view(item: SegmentItem, members: int | None = None) -> dict:
         "segment_id": item.segment_id, "name": item.name, "name_en": item.name_en, "description": item.description,
         "rule": item.rule, "content_path": item.content_path, "status": item.status, "version": int(item.version),
         "is_default": bool(item.is_default), "time_relative": rules.is_time_relative(item.rule),
+        "follows_setting": follows_setting(item),
         "members": members if members is not None else (int(item.build_members or 0) if building else None),
         "build": {"processed": int(item.processed or 0), "members_so_far": int(item.build_members or 0),
                   "total_estimate": int(item.total_estimate) if item.total_estimate is not None else None,
