@@ -101,3 +101,8 @@ def test_only_an_admin_sets_it_and_the_silent_segment_rule_follows_only_the_sett
     assert api.delete("/segments/silent-180", token=admin)[0] == 200
     status, body = api.put("/clinic/silent-days", {"days": 200}, token=admin)
     assert status == 200 and body == {"silent_days": 200, "segment": None}
+    # and defaults made for the clinic later take it too
+    from chalicelib.services.segments import default_segments
+
+    made = next(d for d in default_segments(["dental"], 200) if d["segment_id"] == "silent-180")
+    assert made["rule"] == {"field": "silent_days", "gt": 200} and made["name"] == "沉默超过200天"
