@@ -9,6 +9,7 @@ import {
 import { ApiError, get, session, signIn, signOut } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
+import { localName } from "./pages/shared.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController,
   LineElement, PointElement, Tooltip);
@@ -166,57 +167,116 @@ function ChartBox({ testid, config }) {
   return html`<canvas ref=${canvas} data-testid=${testid} height="220"></canvas>`;
 }
 
+// The dashboard's cards: [testid, label, kind, figure, unit]. A rate shows its counts under it
+// ("x / y", from kpis.basis) and what is still inside its observation window ("统计中"); every
+// card says what it counts in a line under it (and in full as its tooltip).
+const CARDS = [
+  ["kpi-patients", "kpiPatients", "count", "patients"],
+  ["kpi-revisit-30", "kpiRevisit30", "rate", "revisit_rate_30", "unitRequests"],
+  ["kpi-revisit-90", "kpiRevisit90", "rate", "revisit_rate_90", "unitRequests"],
+  ["kpi-checkins-today", "kpiCheckins", "count", "checkins_today", "unitPatients"],
+  ["kpi-points-issued", "kpiIssued", "count", "points_issued"],
+  ["kpi-points-redeemed", "kpiRedeemed", "count", "points_redeemed"],
+  ["kpi-reminders-sent", "kpiReminders", "count", "reminders_sent"],
+  ["kpi-new-patients", "kpiNewPatients", "count", "new_patients_90", "unitPatients"],
+  ["kpi-referral-share", "kpiReferralShare", "rate", "referral_share_90", "unitPatients"],
+  ["kpi-recheck-rate", "kpiRecheck", "rate", "annual_recheck_rate", "unitPatients"],
+  ["kpi-silent-share", "kpiSilentShare", "rate", "silent_share", "unitPatients"],
+  ["kpi-reminder-conversion", "kpiReminderConversion", "rate", "reminder_conversion_90", "unitMessages"],
+  ["kpi-postpartum-checkup", "kpiPostpartum", "rate", "postpartum_checkup_rate", "unitRequests"],
+  ["kpi-silent-reactivation", "kpiReactivation", "rate", "silent_reactivation_rate_90", "unitMessages"],
+  ["kpi-package-renewal", "kpiRenewal", "rate", "package_renewal_rate_12m", "unitPackages"],
+  ["kpi-followup-calls", "kpiCalls", "count", "followup_calls_30"],
+  ["kpi-followup-reach", "kpiReach", "rate", "followup_reach_rate_30", "unitCalls"],
+];
+
+// What a count card is out of (the rates take theirs from kpis.basis).
+function countBasis(key, kpis) {
+  if (key === "checkins_today" || key === "new_patients_90") return { hits: kpis[key], decided: kpis.patients };
+  return null;
+}
+
+function Card({ id, label, kind, figure, unit, kpis, silentDays }) {
+  const basis = kind === "rate" ? (kpis.basis || {})[figure] : countBasis(figure, kpis);
+  const pending = basis ? basis.pending || 0 : 0;
+  const counting = kind === "rate" && kpis[figure] == null && pending > 0;
+  const value = kind === "rate" ? (counting ? t("counting") : fmtPercent(kpis[figure])) : fmtNumber(kpis[figure]);
+  const vars = { n: fmtNumber(silentDays), sent90: fmtNumber(kpis.reminders_sent_90),
+    issued: fmtNumber(kpis.points_issued) };
+  const what = t("what_" + figure, vars);
+  const extra = figure === "reminders_sent" ? t("sent90", vars) : figure === "points_redeemed" && kpis.points_issued
+    ? t("ofIssued", { pct: fmtPercent(kpis.points_redeemed / kpis.points_issued) }) : null;
+  return html`<div class="card" title=${what} data-testid=${id + "-card"}>
+    <div class="label">${t(label)}</div>
+    <div class=${"value" + (counting ? " counting" : "")} data-testid=${id}>${value}</div>
+    ${basis && basis.decided != null && html`<div class="basis" data-testid=${id + "-basis"}>${
+      t("outOf", { x: fmtNumber(basis.hits), y: fmtNumber(basis.decided), unit: unit ? t(unit) : "" })}${
+      pending > 0 ? html` · <span class="pending" data-testid=${id + "-pending"}>${t("pendingN", { n: fmtNumber(pending), unit: t(unit) })}</span>` : ""}</div>`}
+    ${extra && html`<div class="basis">${extra}</div>`}
+    <div class="what">${what}</div>
+  </div>`;
+}
+
+// A weekly line whose last weeks are still inside their window: solid where every item of the
+// week is decided, dashed where part is still pending, no point where nothing is decided yet.
+function windowedLine(rows, label, color) {
+  return {
+    label, data: rows.map((w) => (w.decided > 0 ? pct(w.rate) : null)), borderColor: color, backgroundColor: color,
+    spanGaps: true, // over weeks without any item; the open weeks at the end stay without a point
+    pointStyle: rows.map((w) => (w.pending > 0 ? "rectRot" : "circle")),
+    segment: { borderDash: (ctx) => (rows[ctx.p1DataIndex] && rows[ctx.p1DataIndex].pending > 0 ? [6, 4] : undefined) },
+  };
+}
+
+const pct = (v) => (v == null ? null : Math.round(v * 1000) / 10);
+
 function Dashboard() {
   const state = useApi("/dashboard");
   if (!state.data) return html`<h1>${t("dashboard")}</h1><${Status} state=${state} />`;
   const { kpis, charts, generated_at: at, clinic } = state.data;
-  const cards = [
-    ["kpi-patients", "kpiPatients", fmtNumber(kpis.patients)],
-    ["kpi-revisit-30", "kpiRevisit30", fmtPercent(kpis.revisit_rate_30)],
-    ["kpi-revisit-90", "kpiRevisit90", fmtPercent(kpis.revisit_rate_90)],
-    ["kpi-checkins-today", "kpiCheckins", fmtNumber(kpis.checkins_today)],
-    ["kpi-points-issued", "kpiIssued", fmtNumber(kpis.points_issued)],
-    ["kpi-points-redeemed", "kpiRedeemed", fmtNumber(kpis.points_redeemed)],
-    ["kpi-reminders-sent", "kpiReminders", fmtNumber(kpis.reminders_sent)],
-    ["kpi-new-patients", "kpiNewPatients", fmtNumber(kpis.new_patients_90)],
-    ["kpi-referral-share", "kpiReferralShare", fmtPercent(kpis.referral_share_90)],
-    ["kpi-recheck-rate", "kpiRecheck", fmtPercent(kpis.annual_recheck_rate)],
-    ["kpi-silent-share", "kpiSilentShare", fmtPercent(kpis.silent_share)],
-    ["kpi-reminder-conversion", "kpiReminderConversion", fmtPercent(kpis.reminder_conversion_90)],
-    ["kpi-postpartum-checkup", "kpiPostpartum", fmtPercent(kpis.postpartum_checkup_rate)],
-    ["kpi-silent-reactivation", "kpiReactivation", fmtPercent(kpis.silent_reactivation_rate_90)],
-    ["kpi-package-renewal", "kpiRenewal", fmtPercent(kpis.package_renewal_rate_12m)],
-    ["kpi-followup-calls", "kpiCalls", fmtNumber(kpis.followup_calls_30)],
-    ["kpi-followup-reach", "kpiReach", fmtPercent(kpis.followup_reach_rate_30)],
-  ];
-  const pct = (v) => (v == null ? null : Math.round(v * 1000) / 10);
+  const silentDays = kpis.silent_days || clinic.silent_days;
   const percentAxis = { beginAtZero: true, max: 100, ticks: { callback: (v) => `${v}%` } };
   const weeklyRevisit = charts.weekly_revisit || [];
   const weeklyReminders = charts.weekly_reminders || [];
   const departments = charts.revisit_by_department || [];
   const segmentRates = charts.revisit_by_segment || [];
   const daily = charts.daily || [];
-  const challengeRows = (charts.challenge_revisit_180 || []).filter((r) => r.joined.due + r.not_joined.due > 0);
+  const challengeRows = (charts.challenge_revisit_180 || []).filter((r) => r.joined.decided + r.not_joined.decided
+    + r.joined.pending + r.not_joined.pending > 0);
   const sources = charts.conversion_by_source || [];
-  const ages = (charts.last_visit_age || []).map((row) => ({ ...row, label: row.bucket === "never" ? t("never") : row.bucket }));
+  const silence = charts.silence || [];
+  const silentCount = silence.filter((r) => r.silent).reduce((n, r) => n + r.count, 0);
+  const openWeeks = weeklyRevisit.filter((w) => w.pending > 0);
+  const openReminders = weeklyReminders.reduce((n, w) => n + (w.pending || 0), 0);
   const conditions = charts.conditions || [];
   const palette = ["#0f766e", "#2563eb", "#d97706", "#db2777", "#7c3aed", "#65a30d", "#64748b"];
+  const rateTooltip = (rows) => ({ callbacks: { afterLabel: (ctx) => {
+    const r = rows[ctx.dataIndex];
+    return r ? t("outOf", { x: fmtNumber(r.hits), y: fmtNumber(r.decided), unit: "" })
+      + (r.pending ? " · " + t("pendingN", { n: fmtNumber(r.pending), unit: "" }) : "") : "";
+  } } });
+  const sourceName = (r) => (r.kind === "content" ? `${t("kind_content_path")} · ${r.name ? localName(r) : r.source_id}`
+    : `${t("kind_recall")} · ${t("rule_" + r.source_id) === "rule_" + r.source_id ? r.source_id : t("rule_" + r.source_id)}`);
   return html`<div>
     <h1>${t("dashboard")}</h1>
-    ${at ? html`<p class="muted">${t("generatedAt")} ${fmtDateTime(at, clinic.tz)}</p>`
+    ${at ? html`<p class="muted">${t("generatedAt")} ${fmtDateTime(at, clinic.tz)} · ${t("windowNote")}</p>`
          : html`<p class="muted" data-testid="kpi-missing">${t("notComputed")}</p>`}
-    <div class="cards">${cards.map(([id, label, value]) => html`<div class="card">
-      <div class="label">${t(label)}</div><div class="value" data-testid=${id}>${value}</div></div>`)}</div>
+    ${at && clinic.silent_days !== kpis.silent_days && kpis.silent_days != null && html`<p class="muted" data-testid="silent-changed">${
+      t("silentChanged", { n: fmtNumber(clinic.silent_days) })}</p>`}
+    <div class="cards">${CARDS.map(([id, label, kind, figure, unit]) => html`<${Card} id=${id} label=${label}
+      kind=${kind} figure=${figure} unit=${unit} kpis=${kpis} silentDays=${silentDays} />`)}</div>
     <div class="charts">
-      <div class="panel"><h2>${t("chartLastVisit")}</h2>
-        <${ChartBox} testid="chart-last-visit" config=${{
+      <div class="panel"><h2>${t("chartSilence", { n: fmtNumber(silentDays) })}</h2>
+        <${ChartBox} testid="chart-silence" config=${{
           type: "bar",
-          data: { labels: ages.map((r) => r.label), datasets: [{ label: t("patientCount"), data: ages.map((r) => r.count), backgroundColor: "#0f766e" }] },
+          data: { labels: silence.map((r) => r.bucket), datasets: [{ label: t("patientCount"), data: silence.map((r) => r.count),
+            backgroundColor: silence.map((r) => (r.silent ? "#64748b" : "#0f766e")) }] },
           options: {
             plugins: { legend: { display: false } }, animation: false,
-            scales: { x: { title: { display: true, text: t("daysAxis") } }, y: { beginAtZero: true, ticks: { precision: 0 } } },
+            scales: { x: { title: { display: true, text: t("silenceAxis") } }, y: { beginAtZero: true, ticks: { precision: 0 } } },
           },
-        }} /></div>
+        }} />
+        <p class="note" data-testid="silence-note">${t("silenceNote", { n: fmtNumber(silentDays), count: fmtNumber(silentCount) })}</p></div>
       <div class="panel"><h2>${t("chartConditions")}</h2>
         <${ChartBox} testid="chart-conditions" config=${{
           type: "doughnut",
@@ -226,36 +286,42 @@ function Dashboard() {
       <div class="panel"><h2>${t("chartWeeklyRevisit")}</h2>
         <${ChartBox} testid="chart-weekly-revisit" config=${{
           type: "line",
-          data: { labels: weeklyRevisit.map((w) => w.week.slice(5)), datasets: [
-            { label: t("revisitRate"), data: weeklyRevisit.map((w) => pct(w.rate)), borderColor: "#0f766e", spanGaps: true },
-          ] },
-          options: { animation: false, plugins: { legend: { display: false } }, scales: { y: percentAxis } },
-        }} /></div>
+          data: { labels: weeklyRevisit.map((w) => w.week.slice(5)), datasets: [windowedLine(weeklyRevisit, t("revisitRate"), "#0f766e")] },
+          options: { animation: false, plugins: { legend: { display: false }, tooltip: rateTooltip(weeklyRevisit) },
+            scales: { y: percentAxis, x: { ticks: { color: (ctx) => (weeklyRevisit[ctx.index] && weeklyRevisit[ctx.index].pending > 0
+              ? "#b45309" : "#6b7280") } } } },
+        }} />
+        ${openWeeks.length > 0 && html`<p class="note" data-testid="weekly-revisit-pending">${t("weeklyPending", {
+          weeks: openWeeks.length, n: fmtNumber(openWeeks.reduce((n, w) => n + w.pending, 0)) })}</p>`}</div>
       <div class="panel"><h2>${t("chartDepartments")}</h2>
         <${ChartBox} testid="chart-departments" config=${{
           type: "bar",
           data: { labels: departments.map((r) => t(r.group)), datasets: [
             { label: t("revisitRate"), data: departments.map((r) => pct(r.rate)), backgroundColor: "#2563eb" },
           ] },
-          options: { animation: false, plugins: { legend: { display: false } }, scales: { y: percentAxis } },
+          options: { animation: false, plugins: { legend: { display: false }, tooltip: rateTooltip(departments) },
+            scales: { y: percentAxis } },
         }} /></div>
       <div class="panel"><h2>${t("chartSegments")}</h2>
         <${ChartBox} testid="chart-segments" config=${{
           type: "bar",
-          data: { labels: segmentRates.map((r) => (getLang() === "en" && r.name_en ? r.name_en : r.name)), datasets: [
+          data: { labels: segmentRates.map((r) => localName(r)), datasets: [
             { label: t("revisitRate"), data: segmentRates.map((r) => pct(r.rate)), backgroundColor: "#7c3aed" },
           ] },
-          options: { animation: false, indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: percentAxis } },
+          options: { animation: false, indexAxis: "y", plugins: { legend: { display: false }, tooltip: rateTooltip(segmentRates) },
+            scales: { x: percentAxis } },
         }} /></div>
       <div class="panel"><h2>${t("chartWeeklyReminders")}</h2>
         <${ChartBox} testid="chart-weekly-reminders" config=${{
           type: "bar",
           data: { labels: weeklyReminders.map((w) => w.week.slice(5)), datasets: [
-            { label: t("remindersSent"), data: weeklyReminders.map((w) => w.count), backgroundColor: "#94a3b8" },
-            { label: t("remindersConverted"), data: weeklyReminders.map((w) => w.hits), backgroundColor: "#d97706" },
+            { label: t("remindersDecided"), data: weeklyReminders.map((w) => w.decided), backgroundColor: "#94a3b8", stack: "sent" },
+            { label: t("remindersPending"), data: weeklyReminders.map((w) => w.pending), backgroundColor: "#e2e8f0", stack: "sent" },
+            { label: t("remindersConverted"), data: weeklyReminders.map((w) => w.hits), backgroundColor: "#d97706", stack: "hit" },
           ] },
-          options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
-        }} /></div>
+          options: { animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
+        }} />
+        ${openReminders > 0 && html`<p class="note" data-testid="weekly-reminders-pending">${t("remindersPendingNote", { n: fmtNumber(openReminders) })}</p>`}</div>
       <div class="panel"><h2>${t("chartDaily")}</h2>
         <${ChartBox} testid="chart-daily" config=${{
           type: "line",
@@ -268,18 +334,24 @@ function Dashboard() {
         }} /></div>
     </div>
     ${challengeRows.length > 0 && html`<div class="panel"><h2>${t("challengeRevisit")}</h2>
+      <p class="note">${t("challengeNote")}</p>
       <table data-testid="challenge-revisit"><thead><tr><th>${t("challengeName")}</th><th>${t("joinedRate")}</th>
         <th>${t("notJoinedRate")}</th></tr></thead>
         <tbody>${challengeRows.map((r) => html`<tr data-testid="challenge-revisit-row">
           <td>${getLang() === "en" && r.name_en ? r.name_en : r.name || r.challenge_id}</td>
-          <td>${fmtPercent(r.joined.rate)} <span class="muted">(${fmtNumber(r.joined.patients)})</span></td>
-          <td>${fmtPercent(r.not_joined.rate)} <span class="muted">(${fmtNumber(r.not_joined.patients)})</span></td>
+          ${[r.joined, r.not_joined].map((g) => html`<td>${g.rate == null && g.pending ? t("counting") : fmtPercent(g.rate)}
+            <span class="muted">(${t("outOf", { x: fmtNumber(g.hits), y: fmtNumber(g.decided), unit: t("unitRequests") })}${
+              g.pending ? " · " + t("pendingN", { n: fmtNumber(g.pending), unit: "" }) : ""}; ${t("patientsN", { n: fmtNumber(g.patients) })})</span></td>`)}
         </tr>`)}</tbody></table></div>`}
     ${sources.length > 0 && html`<div class="panel"><h2>${t("conversionBySource")}</h2>
+      <p class="note">${t("conversionNote")}</p>
       <table data-testid="conversion-by-source"><thead><tr><th>${t("messageSource")}</th><th>${t("remindersSent")}</th>
-        <th>${t("remindersConverted")}</th><th>${t("kpiReminderConversion")}</th></tr></thead>
-        <tbody>${sources.map((r) => html`<tr data-testid="conversion-row"><td class="mono">${r.source}</td>
-          <td>${fmtNumber(r.sent)}</td><td>${fmtNumber(r.converted)}</td><td>${fmtPercent(r.rate)}</td></tr>`)}</tbody>
+        <th>${t("remindersDecided")}</th><th>${t("remindersConverted")}</th><th>${t("kpiReminderConversion")}</th>
+        <th>${t("remindersPending")}</th></tr></thead>
+        <tbody>${sources.map((r) => html`<tr data-testid="conversion-row"><td>${sourceName(r)}</td>
+          <td>${fmtNumber(r.decided + r.pending)}</td><td>${fmtNumber(r.decided)}</td><td>${fmtNumber(r.hits)}</td>
+          <td>${r.rate == null && r.pending ? t("counting") : fmtPercent(r.rate)}</td>
+          <td>${fmtNumber(r.pending)}</td></tr>`)}</tbody>
       </table></div>`}
   </div>`;
 }

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.domain.kpis import SILENT_DAYS_MAX, SILENT_DAYS_MIN
 from chalicelib.domain.rules import (CHECKIN_TYPES, DEFAULT_EARNING_RULES, DEPARTMENTS, GLUCOSE_UNITS, PERSONAS,
                                      PURPOSES, reading_in_range)
 
@@ -174,6 +175,11 @@ class EarningLimitsBody(Strict):
 
 class PointsExpiryBody(Strict):
     months: int = Field(ge=1, le=120, description="points expire at the end of this many clinic months")
+
+
+class SilentDaysBody(Strict):
+    days: int = Field(strict=True, ge=SILENT_DAYS_MIN, le=SILENT_DAYS_MAX,
+                      description="a patient with no interaction of any kind for more than this many days is silent")
 
 
 class AdjustmentBody(Strict):

@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
 from chalicelib.domain.clock import clock, local_date
+from chalicelib.domain.kpis import silent_days_of
 from chalicelib.domain.rules import DEFAULT_EARNING_RULES
 from chalicelib.errors import BadRequest
 from chalicelib.lazy import lazy
@@ -30,7 +31,8 @@ def clinic(call):
     item = clinics.get(call.principal.clinic_id)
     return {"clinic_id": call.principal.clinic_id, "name": item.name, "tz": item.tz,
             "conditions": list(item.conditions), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
-            "earning_limits": _limits(item), "points_expiry_months": lots.term_months(item)}
+            "earning_limits": _limits(item), "points_expiry_months": lots.term_months(item),
+            "silent_days": silent_days_of(item.silent_days)}
 
 
 def _limits(item) -> dict:
@@ -68,6 +70,15 @@ def earning_limits(call):
 def points_expiry(call):
     clinics.set_points_expiry(call.principal.clinic_id, call.body.months)
     return {"points_expiry_months": call.body.months}
+
+
+@route(bp, "/clinic/silent-days", methods=("PUT",), roles=ADMIN, body="SilentDaysBody",
+       summary="Set after how many days without any interaction a patient is silent (dashboard and the silent segment)")
+def silent_days(call):
+    from chalicelib.services.clinics import set_silent_days
+
+    return set_silent_days(call.principal.clinic_id, call.body.days,
+                           call.principal.username or call.principal.subject)
 
 
 @route(bp, "/patients", roles=STAFF, query="Page", summary="The clinic's patients, newest first, by cursor")
@@ -184,7 +195,8 @@ def dashboard(call):
     clinic_id = call.principal.clinic_id
     item = clinics.get(clinic_id)
     kpi = reports.load_kpis(clinic_id)
-    return {"clinic": {"clinic_id": clinic_id, "name": item.name, "tz": item.tz},
+    return {"clinic": {"clinic_id": clinic_id, "name": item.name, "tz": item.tz,
+                       "silent_days": silent_days_of(item.silent_days)},
             "generated_at": kpi.generated_at if kpi else None,
             "kpis": kpi.kpis if kpi else {}, "charts": kpi.charts if kpi else {}}
 

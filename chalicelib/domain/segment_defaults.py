@@ -1,22 +1,37 @@
-"""A new clinic's default segments: silent for over 180 days (S3 reactivation) and the three
-postpartum personas (S1), each persona with its own content path."""
+"""A new clinic's default segments: the silent patients (S3 reactivation) and the three
+postpartum personas (S1), each persona with its own content path.
+
+The silent segment's rule and name follow the clinic's silent days (chalicelib.domain.kpis): the
+dashboard's silent figures and this segment count the same patients. Its id keeps the "180" it
+was born with, as ids are stable keys (memberships, planned messages, message sources).
+"""
 
 from __future__ import annotations
 
+from chalicelib.domain.kpis import DEFAULT_SILENT_DAYS, silent_rule
+
 POSTPARTUM = {"field": "condition", "in": ["postpartum"]}
+SILENT_SEGMENT_ID = "silent-180"
 
 
 def _persona(tag: str) -> dict:
     return {"all": [POSTPARTUM, {"field": "persona", "in": [tag]}]}
 
 
+def silent_texts(days: int) -> dict:
+    """The silent segment's rule, name and description for a clinic's silent days."""
+    return {
+        "rule": silent_rule(days),
+        "name": f"沉默超过{days}天",
+        "name_en": f"Silent for over {days} days",
+        "description": f"超过{days}天没有任何互动（打卡、分享、兑换、阅读消息、就诊）的患者，用于唤醒活动",
+    }
+
+
 DEFAULT_SEGMENTS: list[dict] = [
     {
-        "segment_id": "silent-180",
-        "name": "沉默超过180天",
-        "name_en": "Silent for over 180 days",
-        "description": "半年以上没有任何互动（打卡、分享、兑换、阅读消息、就诊）的患者，用于唤醒活动",
-        "rule": {"field": "silent_days", "gt": 180},
+        "segment_id": SILENT_SEGMENT_ID,
+        **silent_texts(DEFAULT_SILENT_DAYS),
         # S3: the reactivation campaign, a marketing message on joining and a reminder two weeks later
         "content_path": {
             "cadence_days": 14, "purpose": "marketing", "send_at": "10:00",

@@ -86,19 +86,25 @@ def _granted(consents) -> frozenset[str]:
     return frozenset(granted)
 
 
-def facts_from_profile(profile: Mapping, tz: str) -> Facts:
-    """Facts from a profile's attributes (a plain mapping). Times are UTC ISO, days clinic-local.
+def last_interaction_day(profile: Mapping, tz: str) -> date | None:
+    """The clinic-local day of the patient's last interaction of any kind (check-in, share,
+    redemption, inbox read, visit, registration): what `silent_days` counts from.
 
     A profile written before interactions were tracked counts its latest known touch (creation,
     visit, check-in) as its last interaction.
     """
-    created = _local_day(profile.get("created_at"), tz)
-    last_visit = _day(profile.get("last_visit_date"))
-    last_checkin = _day(profile.get("last_checkin_date"))
     interaction = _local_day(profile.get("last_interaction_at"), tz)
     if interaction is None:
-        known = [d for d in (created, last_visit, last_checkin) if d]
+        known = [d for d in (_local_day(profile.get("created_at"), tz), _day(profile.get("last_visit_date")),
+                             _day(profile.get("last_checkin_date"))) if d]
         interaction = max(known) if known else None
+    return interaction
+
+
+def facts_from_profile(profile: Mapping, tz: str) -> Facts:
+    """Facts from a profile's attributes (a plain mapping). Times are UTC ISO, days clinic-local."""
+    last_visit = _day(profile.get("last_visit_date"))
+    interaction = last_interaction_day(profile, tz)
     risk = profile.get("risk_score")
     days = tuple(sorted({d for d in (_day(x) for x in profile.get("checkin_days") or ()) if d}))
     return Facts(

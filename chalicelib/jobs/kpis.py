@@ -1,8 +1,10 @@
 """The KPI refresh (schedule): compute each clinic's dashboard figures into one item.
 
 The dashboard then reads one item instead of thousands. The refresh walks the clinic's
-patient list through its index (a Query, never a Scan) and the revisit-due dates of the
-last 90 days; its cost grows with the clinic, which is why it runs on a schedule, not per request.
+patient list through its index (a Query, never a Scan), the revisit-due dates and the reminder
+log of the last 26 weeks; its cost grows with the clinic, which is why it runs on a schedule,
+not per request. What each figure means is defined in chalicelib.domain.kpis (pure functions a
+stream-fed aggregate can reuse); this job only gathers their inputs.
 """
 
 from __future__ import annotations
@@ -11,57 +13,14 @@ from datetime import date, time, timedelta
 
 from chalicelib.domain import kpis as figures_of
 from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
+from chalicelib.domain.segment_defaults import SILENT_SEGMENT_ID
 from chalicelib.observability import logger
 from chalicelib.store import clinics, reports
 
-AGE_BUCKETS = ((0, 30, "0-30"), (31, 90, "31-90"), (91, 180, "91-180"), (181, 365, "181-365"), (366, None, ">365"))
-
-
-def age_bucket(days: int | None) -> str:
-    if days is None:
-        return "never"
-    for low, high, label in AGE_BUCKETS:
-        if days >= low and (high is None or days <= high):
-            return label
-    return ">365"
-
-
-def revisit_rate(dues: list[dict], today: date, days: int) -> float | None:
-    start = (today - timedelta(days=days)).isoformat()
-    window = [d for d in dues if start <= d["due_date"] <= today.isoformat()]
-    if not window:
-        return None
-    met = sum(1 for d in window if d["status"] in ("on_time", "late"))
-    return round(met / len(window), 4)
-
-
-RECHECK_DUE_DAYS = 365  # an annual check-up is due a year after the last one
-RECHECK_GRACE_DAYS = 90  # and counts as kept up to three months late
-
-
-def recheck_rate(exam_days: list[list[str]], today: date) -> float | None:
-    """Share of patients whose annual re-check fell due in the last three months and who came.
-
-    The cohort: patients with an exam 12 to 15 months ago (their re-check is due or overdue now,
-    the grace ended at most today); kept: another exam 10 to 15 months after that one.
-    """
-    first = (today - timedelta(days=RECHECK_DUE_DAYS + RECHECK_GRACE_DAYS)).isoformat()
-    last = (today - timedelta(days=RECHECK_DUE_DAYS)).isoformat()
-    due = kept = 0
-    for days in exam_days:
-        anchors = sorted(d for d in days if first <= d <= last)
-        if not anchors:
-            continue
-        due += 1
-        anchor = date.fromisoformat(anchors[0])
-        early = (anchor + timedelta(days=300)).isoformat()
-        late = (anchor + timedelta(days=RECHECK_DUE_DAYS + RECHECK_GRACE_DAYS)).isoformat()
-        kept += any(early <= d <= late for d in days)
-    return round(kept / due, 4) if due else None
-
-
 DAILY_DAYS = 90  # the daily headline series the dashboard charts
-HEADLINE = ("patients", "revisit_rate_30", "silent_share", "reminder_conversion_90", "checkins_today")
+HEADLINE = ("patients", "revisit_rate_30", "silent_share", "silent_patients", "silent_days", "reminder_conversion_90",
+            "checkins_today")
+CHALLENGE_DAYS = 180  # S2: the six-month revisit rate
 
 
 def _reminder_outcomes(clinic_id: str, tz: str, today: date, last_visits: dict[str, str | None]) -> list[dict]:
@@ -94,31 +53,45 @@ def _reminder_outcomes(clinic_id: str, tz: str, today: date, last_visits: dict[s
 
 
 def _challenge_figures(clinic_id: str, dues: list[dict], by_patient: dict[str, dict], today: date) -> list[dict]:
-    """Six-month revisit rate of each challenge's participants against eligible patients who did not join."""
+    """Six-month revisit rate of each challenge's participants against eligible patients who did
+    not join, over the revisits requested since the challenge started."""
     from chalicelib.store import challenges
 
-    first = (today - timedelta(days=180)).isoformat()
+    first = figures_of.period_start(today, CHALLENGE_DAYS, figures_of.REVISIT_WINDOW_DAYS)
     recent = [d for d in dues if d["due_date"] >= first]
     rows = []
     for item in challenges.list_challenges(clinic_id):
         terms = item.terms or {}
         rows.append({"challenge_id": item.challenge_id, "name": terms.get("name"), "name_en": terms.get("name_en"),
-                     **figures_of.joined_versus_not(recent, by_patient, item.challenge_id, terms.get("conditions"))})
+                     **figures_of.joined_versus_not(recent, by_patient, item.challenge_id, terms.get("conditions"),
+                                                    today, since=terms.get("start_date"))})
     return rows
 
 
-def _with_segment_names(clinic_id: str, rows: list[dict]) -> list[dict]:
-    """Revisit rate rows per segment (the patient's memberships now), with the segments' names."""
+def _segment_names(clinic_id: str) -> dict[str, tuple[str, str | None]]:
     from chalicelib.store import segments
 
-    names = {s.segment_id: (s.name, s.name_en) for s in segments.definitions(clinic_id)}
-    return [{**row, "name": names.get(row["group"], (row["group"], None))[0],
-             "name_en": names.get(row["group"], (None, None))[1]} for row in rows if row["group"] in names]
+    return {s.segment_id: (s.name, s.name_en) for s in segments.definitions(clinic_id)}
 
 
-def _package_and_call_figures(clinic_id: str, today: date) -> dict:
+def _with_segment_names(names: dict, rows: list[dict]) -> list[dict]:
+    """Revisit rate rows per segment (the patient's memberships now), with the segments' names."""
+    return [{**row, "name": names[row["group"]][0], "name_en": names[row["group"]][1]}
+            for row in rows if row["group"] in names]
+
+
+def _source_row(row: dict, names: dict) -> dict:
+    """A message source (`recall:<rule>`, `content:<segment>`) with what the dashboard names it by."""
+    kind, _, source_id = row["group"].partition(":")
+    name, name_en = names.get(source_id, (None, None)) if kind == "content" else (None, None)
+    return {"source": row["group"], "kind": kind, "source_id": source_id, "name": name, "name_en": name_en,
+            **{k: v for k, v in row.items() if k != "group"}}
+
+
+def _package_and_call_figures(clinic_id: str, today: date) -> tuple[dict, dict]:
     """S8: the renewal rate of member packages that ended in the last 12 months; S2/S6: the
-    follow-up calls of the last 30 days and the share of them that reached the patient or booked."""
+    follow-up calls of the last 30 days and the share of them that reached the patient or booked.
+    Returns the figures and the counts each rate is computed from."""
     from chalicelib.services import packages
     from chalicelib.store import followups
 
@@ -126,22 +99,35 @@ def _package_and_call_figures(clinic_id: str, today: date) -> dict:
     calls = followups.totals_between(clinic_id, (today - timedelta(days=29)).isoformat(), today.isoformat())
     outcomes = {name: sum(row[name] for row in calls) for name in followups.OUTCOMES}
     made = sum(outcomes.values())
+    reached = outcomes["reached"] + outcomes["booked"]
     rate = renewals["rate"]
-    return {"package_renewal_rate_12m": None if rate is None else round(rate, 4), "packages_ended_12m": renewals["ended"],
-            "followup_calls_30": made, "followup_outcomes_30": outcomes,
-            "followup_reach_rate_30": figures_of.share(outcomes["reached"] + outcomes["booked"], made),
-            "followup_booked_rate_30": figures_of.share(outcomes["booked"], made)}
+    figures = {"package_renewal_rate_12m": None if rate is None else round(rate, 4),
+               "packages_ended_12m": renewals["ended"], "followup_calls_30": made, "followup_outcomes_30": outcomes,
+               "followup_reach_rate_30": figures_of.share(reached, made),
+               "followup_booked_rate_30": figures_of.share(outcomes["booked"], made)}
+    basis = {"package_renewal_rate_12m": {"hits": renewals["renewed"], "decided": renewals["renewed"] + renewals["lapsed"],
+                                          "pending": renewals["pending"]},
+             "followup_reach_rate_30": {"hits": reached, "decided": made, "pending": 0},
+             "followup_booked_rate_30": {"hits": outcomes["booked"], "decided": made, "pending": 0}}
+    return figures, basis
+
+
+def _counts(tally: dict) -> dict:
+    return {"hits": tally["hits"], "decided": tally["decided"], "pending": tally["pending"]}
 
 
 def compute(clinic_id: str) -> dict:
+    """The clinic's figures now. Every rate comes with `basis[name]`: the counts it is computed
+    from (hits of decided, and pending for windowed rates), so the dashboard shows "x / y"."""
     clinic = clinics.get(clinic_id)
-    today = local_date(clock.now(), clinic.tz)
+    tz = clinic.tz
+    today = local_date(clock.now(), tz)
+    silent_days = figures_of.silent_days_of(clinic.silent_days)
     totals = {"patients": 0, "checkins_today": 0, "points_issued": 0, "points_redeemed": 0, "reminders_sent": 0}
-    ages: dict[str, int] = {label: 0 for *_, label in AGE_BUCKETS}
-    ages["never"] = 0
     conditions: dict[str, int] = {}
     new_since = (today - timedelta(days=90)).isoformat()
     new_patients = referred = silent = 0
+    quiet: list[int | None] = []
     exam_days: list[list[str]] = []
     by_patient: dict[str, dict] = {}
     joined: list[tuple[str, bool]] = []
@@ -151,7 +137,9 @@ def compute(clinic_id: str) -> dict:
                                          "joined_challenges": row["joined_challenges"],
                                          "segments": row["segments"]}
         joined.append(((row["created_at"] or "")[:10], bool(row["referred_by"])))
-        silent += figures_of.is_silent(row, today)
+        days_quiet = figures_of.days_silent(row, today, tz)
+        quiet.append(days_quiet)
+        silent += figures_of.is_silent(days_quiet, silent_days)
         if row["exam_days"]:
             exam_days.append(row["exam_days"])
         if row["created_at"] and row["created_at"][:10] >= new_since:
@@ -163,48 +151,62 @@ def compute(clinic_id: str) -> dict:
         totals["reminders_sent"] += row["reminders_received"]
         if row["last_checkin_date"] == today.isoformat():
             totals["checkins_today"] += 1
-        days = (today - date.fromisoformat(row["last_visit_date"])).days if row["last_visit_date"] else None
-        ages[age_bucket(days)] += 1
         for condition in row["conditions"]:
             conditions[condition] = conditions.get(condition, 0) + 1
-    series_start = figures_of.weeks(today)[0]
-    all_dues = reports.dues_between(clinic_id, series_start.isoformat(), today.isoformat())
-    first_90 = (today - timedelta(days=90)).isoformat()
+    window = figures_of.REVISIT_WINDOW_DAYS
+    series_start = figures_of.weeks(today)[0].isoformat()
+    all_dues = reports.dues_between(clinic_id, min(series_start, figures_of.period_start(today, CHALLENGE_DAYS, window)),
+                                    today.isoformat())
+    first_90 = figures_of.period_start(today, 90, window)
     dues = [d for d in all_dues if d["due_date"] >= first_90]
-    reminders = _reminder_outcomes(clinic_id, clinic.tz, today,
-                                   {pid: p["last_visit_date"] for pid, p in by_patient.items()})
-    recent = [r for r in reminders if r["day"] >= first_90]
-    kpis = {**totals, "revisit_rate_30": revisit_rate(dues, today, 30), "revisit_rate_90": revisit_rate(dues, today, 90),
-            "new_patients_90": new_patients,
-            "referral_share_90": round(referred / new_patients, 4) if new_patients else None,
-            "annual_recheck_rate": recheck_rate(exam_days, today),
-            "silent_share": figures_of.share(silent, totals["patients"]), "silent_patients": silent,
-            "reminders_sent_90": len(recent),
-            "reminder_conversion_90": figures_of.share(sum(r["converted"] for r in recent), len(recent))}
-    kpis.update(_package_and_call_figures(clinic_id, today))
-    by_source = figures_of.revisit_rate_by(recent, lambda r: [f"{r['kind']}:{r['rule_id']}"],
-                                           hit=lambda r: r["converted"])
-    # S3: of the silent patients the reactivation campaign reached, the share who came back
-    reactivation = next((row for row in by_source if row["group"] == "content:silent-180"), None)
-    kpis["silent_reactivation_rate_90"] = reactivation["rate"] if reactivation else None
+    reminders = _reminder_outcomes(clinic_id, tz, today, {pid: p["last_visit_date"] for pid, p in by_patient.items()})
+    recent = [r for r in reminders if r["day"] >= figures_of.period_start(today, 90, figures_of.CONVERSION_DAYS)]
     known = lambda due: by_patient.get(due["patient_id"], {})  # noqa: E731
-    postpartum = [d for d in dues if "postpartum" in (known(d).get("conditions") or [])]
-    kpis["postpartum_checkup_rate"] = revisit_rate(postpartum, today, 90)
+    tallies = {
+        "revisit_rate_30": figures_of.revisits(all_dues, today, 30),
+        "revisit_rate_90": figures_of.revisits(all_dues, today, 90),
+        "postpartum_checkup_rate": figures_of.revisits(
+            [d for d in all_dues if "postpartum" in (known(d).get("conditions") or [])], today, 90),
+        "annual_recheck_rate": figures_of.recheck(exam_days, today),
+        "reminder_conversion_90": figures_of.windowed(((r["day"], r["converted"]) for r in recent), today,
+                                                      figures_of.CONVERSION_DAYS),
+    }
+    names = _segment_names(clinic_id)
+    by_source = [_source_row(row, names) for row in figures_of.rate_by(
+        recent, lambda r: [f"{r['kind']}:{r['rule_id']}"], day_of=lambda r: r["day"], hit=lambda r: r["converted"],
+        today=today, window=figures_of.CONVERSION_DAYS)]
+    # S3: of the silent patients the reactivation campaign reached, the share who came back
+    reactivation = next((row for row in by_source if row["source"] == f"content:{SILENT_SEGMENT_ID}"), None)
+    tallies["silent_reactivation_rate_90"] = reactivation or figures_of.windowed((), today, None)
+    kpis = {**totals, **{name: tally["rate"] for name, tally in tallies.items()},
+            "new_patients_90": new_patients, "referral_share_90": figures_of.share(referred, new_patients),
+            "silent_days": silent_days, "silent_patients": silent,
+            "silent_share": figures_of.share(silent, totals["patients"]),
+            "reminders_sent_90": sum(1 for r in reminders if r["day"] >= (today - timedelta(days=90)).isoformat())}
+    basis = {name: _counts(tally) for name, tally in tallies.items()}
+    basis["referral_share_90"] = {"hits": referred, "decided": new_patients, "pending": 0}
+    basis["silent_share"] = {"hits": silent, "decided": totals["patients"], "pending": 0}
+    packages_and_calls, more = _package_and_call_figures(clinic_id, today)
+    kpis.update(packages_and_calls)
+    basis.update(more)
+    kpis["basis"] = basis
+    revisit_of = dict(day_of=lambda d: d["due_date"], hit=figures_of.kept, today=today, window=window)
     charts = {
-        "last_visit_age": [{"bucket": label, "count": n} for label, n in ages.items()],
+        "silence": figures_of.silence_histogram(quiet, silent_days),
         "conditions": [{"condition": c, "count": n} for c, n in sorted(conditions.items(), key=lambda kv: -kv[1])],
-        "revisit_by_department": figures_of.revisit_rate_by(dues, lambda d: [known(d).get("department")]),
-        "revisit_by_condition": figures_of.revisit_rate_by(dues, lambda d: known(d).get("conditions") or []),
+        "revisit_by_department": figures_of.rate_by(dues, lambda d: [known(d).get("department")], **revisit_of),
+        "revisit_by_condition": figures_of.rate_by(dues, lambda d: known(d).get("conditions") or [], **revisit_of),
         "revisit_by_segment": _with_segment_names(
-            clinic_id, figures_of.revisit_rate_by(dues, lambda d: known(d).get("segments") or [])),
-        "revisit_by_cohort": sorted(figures_of.revisit_rate_by(dues, lambda d: [known(d).get("cohort") or None]),
+            names, figures_of.rate_by(dues, lambda d: known(d).get("segments") or [], **revisit_of)),
+        "revisit_by_cohort": sorted(figures_of.rate_by(dues, lambda d: [known(d).get("cohort") or None], **revisit_of),
                                     key=lambda row: row["group"]),
-        "weekly_revisit": figures_of.weekly(((d["due_date"], d["status"] in figures_of.MET) for d in all_dues), today),
-        "weekly_reminders": figures_of.weekly(((r["day"], r["converted"]) for r in reminders), today),
+        "weekly_revisit": figures_of.weekly(((d["due_date"], figures_of.kept(d)) for d in all_dues), today,
+                                            window=window),
+        "weekly_reminders": figures_of.weekly(((r["day"], r["converted"]) for r in reminders), today,
+                                              window=figures_of.CONVERSION_DAYS),
         "weekly_new_patients": figures_of.weekly(joined, today),
         "challenge_revisit_180": _challenge_figures(clinic_id, all_dues, by_patient, today),
-        "conversion_by_source": [{"source": row["group"], "sent": row["due"], "converted": row["met"],
-                                  "rate": row["rate"]} for row in by_source],
+        "conversion_by_source": by_source,
     }
     return {"kpis": kpis, "charts": charts}
 

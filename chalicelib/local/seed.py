@@ -39,7 +39,7 @@ VISIT_SOURCE = "import"
 HISTORY_DAYS = 540  # about 18 months
 SILENT_DAYS = 180
 LIVE_PATIENTS = 60  # per clinic, written entirely through the services
-CHALLENGE_LAUNCH_DAYS = 120  # the clinic launched its default challenges this many days ago
+CHALLENGE_LAUNCH_DAYS = 210  # the clinic launched its default challenges this many days ago
 ENGAGEMENT_KINDS = ("join", "exam", "confirm", "hide", "adjust", "followup", "call")
 EXAM_FLAG_RATES = (("high_bmi", 0.45), ("high_bp", 0.3), ("high_glucose", 0.15), ("high_lipids", 0.25))
 RECHECK_SHARE = 0.78  # S4: annual re-check rate of the health-check centre (vs about 45% in the industry)
@@ -251,8 +251,8 @@ def _visit_days(rng: random.Random, condition: str, behaviour: str, first: date,
                 nxt = due + timedelta(days=rng.randint(-4, 6))
         elif behaviour == "on_time":
             nxt = due + timedelta(days=rng.randint(-5, 6) if rng.random() < 0.85 else rng.randint(12, 40))
-        else:  # late, or silent before going quiet
-            nxt = due + timedelta(days=rng.randint(10, 75))
+        else:  # late (mostly within the 30 days the revisit rate allows), or silent before going quiet
+            nxt = due + timedelta(days=rng.randint(10, 40))
         if nxt > limit or (behaviour == "silent" and rng.random() < 0.35):
             break
         days.append(nxt)
@@ -332,7 +332,7 @@ class Planner:
                                 next_due=day + timedelta(days=_requested(primary, n + 1)),
                                 external_id=f"{spec.clinic_id}-{index}-{n}"))
         if wechat:
-            events += self._checkins(rng, conditions, first, showcase)
+            events += self._checkins(rng, conditions, first, showcase, engaged=index < self.engaged)
             events += self._shares(rng, index, first)
         events.sort(key=lambda e: e.at)
 
@@ -495,20 +495,28 @@ class Planner:
         return calls
 
     def _exams(self, rng: random.Random, first: date, events: list[Event], mini_program: bool):
-        """A check-up 12 to 15 months ago and, for most, the yearly re-check, with tasks and progress."""
+        """A check-up 12 to 18 months ago (the re-check due in the last six months: decided for
+        some, inside its grace for others) and, for most, the yearly re-check within its window,
+        with tasks and progress."""
+        from chalicelib.domain.kpis import RECHECK_DUE_DAYS, RECHECK_EARLY_DAYS, RECHECK_GRACE_DAYS
         from chalicelib.domain.tasks import DEFAULT_RULES, STAFF
 
         spec, today = self.spec, self.today
         exams: list[Event] = []
-        anchor = today - timedelta(days=rng.randint(365, 455))
+        # half due in the last three months (grace running), half due three to six months ago (decided)
+        oldest = RECHECK_DUE_DAYS + RECHECK_GRACE_DAYS * (2 if rng.random() < 0.5 else 1)
+        anchor = today - timedelta(days=rng.randint(oldest - RECHECK_GRACE_DAYS, oldest))
         if anchor > first:
             exams.append(self._exam(rng, anchor))
         if rng.random() >= RECHECK_SHARE:
             return events, exams
-        if rng.random() < 0.6:  # many came back in the last two months: their task lists are running
-            recheck = today - timedelta(days=rng.randint(3, 60))
+        earliest = anchor + timedelta(days=RECHECK_EARLY_DAYS)
+        latest = min(anchor + timedelta(days=RECHECK_DUE_DAYS + RECHECK_GRACE_DAYS), today - timedelta(days=2))
+        recent = max(earliest, today - timedelta(days=60))
+        if rng.random() < 0.6 and recent <= latest:  # many came back in the last two months: task lists running
+            recheck = recent + timedelta(days=rng.randint(0, (latest - recent).days))
         else:
-            recheck = min(anchor + timedelta(days=rng.randint(330, 400)), today - timedelta(days=2))
+            recheck = min(anchor + timedelta(days=rng.randint(330, 400)), latest)
         if recheck <= first:
             return events, exams
         exam = self._exam(rng, recheck)
@@ -541,10 +549,12 @@ class Planner:
         return Event(at=local_moment(day, time(16, rng.randint(0, 59)), self.spec.tz), kind="exam", day=day,
                      flags=flags)
 
-    def _checkins(self, rng: random.Random, conditions: list[str], first: date, showcase: dict) -> list[Event]:
+    def _checkins(self, rng: random.Random, conditions: list[str], first: date, showcase: dict,
+                  engaged: bool = False) -> list[Event]:
         plans = []
         if "diabetes" in conditions and (showcase.get("checkin_days") or rng.random() < 0.65):
-            plans.append(("glucose", showcase.get("checkin_days") or rng.randint(10, 120),
+            # an engaged patient may have been uploading since before the S2 challenge began
+            plans.append(("glucose", showcase.get("checkin_days") or rng.randint(10, 240 if engaged else 120),
                           showcase.get("checkin_rate") or rng.uniform(0.55, 0.95), (7 * 60, 9 * 60 + 30)))
         if "health_check" in conditions and rng.random() < 0.45:
             plans.append(("steps", rng.randint(14, 40), rng.uniform(0.5, 0.9), (20 * 60, 22 * 60 + 30)))

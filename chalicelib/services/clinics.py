@@ -42,3 +42,22 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
 
     segments.create_defaults(clinic_id, conditions)
     return item
+
+
+def set_silent_days(clinic_id: str, days: int, by: str) -> dict:
+    """The clinic's one definition of a silent patient: more than `days` days without any
+    interaction. The dashboard's silent figures use it from the next KPI refresh; the default
+    silent segment takes it now and rebuilds its membership.
+
+    The segment is changed first: if the setting's write then fails, a retry finds the segment
+    already following and only writes the setting.
+    """
+    from chalicelib.domain.kpis import SILENT_DAYS_MAX, SILENT_DAYS_MIN, valid_silent_days
+    from chalicelib.services import segments
+
+    if not valid_silent_days(days):
+        raise BadRequest(f"days: a whole number from {SILENT_DAYS_MIN} to {SILENT_DAYS_MAX}",
+                         code="invalid_silent_days", field="days")
+    segment = segments.follow_silent_days(clinic_id, days, by)
+    clinics.set_silent_days(clinic_id, days)
+    return {"silent_days": days, "segment": segment}

@@ -354,6 +354,24 @@ def _path(body) -> dict | None:
     return path.model_dump() if path is not None else None
 
 
+def _start_build(item: SegmentItem, clinic_id: str, read_version: int, after: datetime) -> None:
+    """Put a segment back to building under a new version: the build job walks the patient list
+    page by page from `after` on and writes each patient's memberships and next flip afresh."""
+    item.version = read_version + 1
+    item.status = "building"
+    item.build_cursor, item.processed, item.build_members = None, 0, 0
+    item.build_started_at = item.built_at = None
+    item.total_estimate = _estimate(clinic_id)
+    store.build_due(item, clinic_id, iso(after))
+
+
+def follows_setting(item: SegmentItem) -> bool:
+    """The default silent segment: its rule is the clinic's silent days, set through that setting."""
+    from chalicelib.domain.segment_defaults import SILENT_SEGMENT_ID
+
+    return bool(item.is_default) and item.segment_id == SILENT_SEGMENT_ID
+
+
 def edit(principal, segment_id: str, body) -> dict:
     """New name, rule or content path; a changed rule rebuilds the membership (status building)."""
     clinic_id = principal.clinic_id
@@ -362,17 +380,47 @@ def edit(principal, segment_id: str, body) -> dict:
     read_version = int(item.version)
     now = clock.now()
     rule = _rule(clinic, body.rule)
+    if rule != item.rule and follows_setting(item):
+        raise BadRequest("this segment's rule follows the clinic's silent days; change that setting instead",
+                         code="rule_follows_setting", field="rule")
     item.name, item.name_en, item.description = body.name, body.name_en, body.description
     item.content_path = validate_content_path(_path(body))
     item.updated_at, item.updated_by = iso(now), principal.username or principal.subject
     if rule != item.rule:
         item.rule = rule
-        item.version = read_version + 1
-        item.status = "building"
-        item.build_cursor, item.processed, item.build_members = None, 0, 0
-        item.build_started_at = item.built_at = None
-        item.total_estimate = _estimate(clinic_id)
-        store.build_due(item, clinic_id, iso(now + timedelta(seconds=store.CACHE_SECONDS)))
+        _start_build(item, clinic_id, read_version, now + timedelta(seconds=store.CACHE_SECONDS))
+    store.replace(item, read_version)
+    return view(item)
+
+
+def follow_silent_days(clinic_id: str, days: int, by: str) -> dict | None:
+    """The default silent segment takes the clinic's new silent days: its rule, and its name and
+    description while they are still the default ones. A changed rule rebuilds the membership
+    with the build job, as an edit does (joins plan the reactivation campaign, leaves stop it).
+    None when the clinic has no such segment (deleted)."""
+    from chalicelib.domain.kpis import silent_threshold
+    from chalicelib.domain.segment_defaults import SILENT_SEGMENT_ID, silent_texts
+    from chalicelib.errors import NotFound
+
+    try:
+        item = store.get(clinic_id, SILENT_SEGMENT_ID, consistent=True)
+    except NotFound:
+        return None
+    if item.status not in LIVE or not follows_setting(item):
+        return None
+    wanted = silent_texts(days)
+    if item.rule == wanted["rule"]:
+        return view(item)
+    read_version = int(item.version)
+    old = silent_threshold(item.rule)
+    before = silent_texts(old) if old is not None else {}
+    for name in ("name", "name_en", "description"):
+        if getattr(item, name) in (None, before.get(name)):
+            setattr(item, name, wanted[name])
+    now = clock.now()
+    item.rule = wanted["rule"]
+    item.updated_at, item.updated_by = iso(now), by
+    _start_build(item, clinic_id, read_version, now + timedelta(seconds=store.CACHE_SECONDS))
     store.replace(item, read_version)
     return view(item)
 
@@ -391,6 +439,7 @@ def view(item: SegmentItem, members: int | None = None) -> dict:
         "segment_id": item.segment_id, "name": item.name, "name_en": item.name_en, "description": item.description,
         "rule": item.rule, "content_path": item.content_path, "status": item.status, "version": int(item.version),
         "is_default": bool(item.is_default), "time_relative": rules.is_time_relative(item.rule),
+        "follows_setting": follows_setting(item),
         "members": members if members is not None else (int(item.build_members or 0) if building else None),
         "build": {"processed": int(item.processed or 0), "members_so_far": int(item.build_members or 0),
                   "total_estimate": int(item.total_estimate) if item.total_estimate is not None else None,
@@ -459,21 +508,25 @@ def patient_segments(clinic_id: str, patient_id: str) -> dict:
 # --- defaults -------------------------------------------------------------------------------------
 
 
-def default_segments(conditions) -> list[dict]:
-    from chalicelib.domain.segment_defaults import DEFAULT_SEGMENTS
+def default_segments(conditions, silent_days: int | None = None) -> list[dict]:
+    """The defaults for a clinic with these conditions; the silent one for its silent days."""
+    from chalicelib.domain.kpis import silent_days_of
+    from chalicelib.domain.segment_defaults import DEFAULT_SEGMENTS, SILENT_SEGMENT_ID, silent_texts
 
-    return [d for d in DEFAULT_SEGMENTS if not d.get("condition") or d["condition"] in conditions]
+    chosen = [d for d in DEFAULT_SEGMENTS if not d.get("condition") or d["condition"] in conditions]
+    return [{**d, **silent_texts(silent_days_of(silent_days))} if d["segment_id"] == SILENT_SEGMENT_ID else d
+            for d in chosen]
 
 
 def create_defaults(clinic_id: str, conditions, *, has_patients: bool = False) -> list[str]:
-    """The defaults of a new clinic: silent > 180 days (S3) and the three postpartum personas (S1).
+    """The defaults of a new clinic: the silent patients (S3) and the three postpartum personas (S1).
 
     A new clinic has no patients, so they start ready; for a clinic that has patients already
     (`has_patients`), they are built by the build job like any new segment.
     """
     now = clock.now()
     made = []
-    for default in default_segments(conditions):
+    for default in default_segments(conditions, clinics.get(clinic_id).silent_days):
         item = store.new_item(clinic_id, default["segment_id"], name=default["name"], name_en=default["name_en"],
                               description=default.get("description"), rule=default["rule"],
                               content_path=default.get("content_path"), status="ready", version=1, is_default=True,
@@ -502,12 +555,8 @@ def rebuild(clinic_id: str, *, wait: bool = True) -> list[str]:
         if item.status not in LIVE:
             continue
         read_version = int(item.version)
-        item.version, item.status = read_version + 1, "building"
-        item.build_cursor, item.processed, item.build_members = None, 0, 0
-        item.build_started_at = item.built_at = None
-        item.total_estimate = _estimate(clinic_id)
         item.updated_at = iso(now)
-        store.build_due(item, clinic_id, iso(after))
+        _start_build(item, clinic_id, read_version, after)
         store.replace(item, read_version)
         started.append(item.segment_id)
     return started

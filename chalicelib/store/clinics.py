@@ -68,6 +68,12 @@ def set_points_expiry(clinic_id: str, months: int) -> None:
     _cache.pop(clinic_id, None)
 
 
+def set_silent_days(clinic_id: str, days: int) -> None:
+    """After how many days without any interaction a patient counts as silent (KPIs, the default segment)."""
+    get(clinic_id, fresh=True).update(actions=[ClinicItem.silent_days.set(days)])
+    _cache.pop(clinic_id, None)
+
+
 def all_clinic_ids() -> list[str]:
     bind()
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]

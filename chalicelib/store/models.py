@@ -64,6 +64,7 @@ class ClinicItem(Base):
     earning_limits = JSONAttribute(null=True)  # {rule: {day|week|month: max}}; None: the defaults
     points_expiry_months = NumberAttribute(null=True)  # None: the default term
     perks = JSONAttribute(null=True)  # [{perk_id, name, name_en, badges_required}]; None: the defaults
+    silent_days = NumberAttribute(null=True)  # silent after this many days without interaction; None: the default
     conditions = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UnicodeAttribute()
 

@@ -39,7 +39,8 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
 def dues_between(clinic_id: str, first_day: str, last_day: str) -> list[dict]:
     bind()
     return [
-        {"due_date": item.due_date, "status": item.status, "patient_id": item.gsi1sk.split("#", 1)[1]}
+        {"due_date": item.due_date, "status": item.status, "met_on": item.met_on,
+         "patient_id": item.gsi1sk.split("#", 1)[1]}
         for item in RevisitDueItem.by_gsi1.query(
             keys.due_dates_pk(clinic_id), RevisitDueItem.gsi1sk.between(first_day, last_day + "~"), page_size=500)
     ]

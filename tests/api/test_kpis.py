@@ -17,42 +17,59 @@ def visit(api, staff, pid, day, department="dermatology", due=None):
 
 
 def test_revisit_rates_by_department_and_cohort_and_the_silent_share(api, new_patient, staff_token, clock):
-    # (the dues lie 19 and 50 days back, inside the 90-day window)
     staff = staff_token()
     _, derm = new_patient(name="d1", phone="13000000011", department="dermatology")
     _, dent = new_patient(name="d2", phone="13000000012", department="dentistry", conditions=["dental"])
     _, quiet = new_patient(name="d3", phone="13000000013", department="dentistry", conditions=["dental"])
     visit(api, staff, derm, "2026-09-01", due="2026-10-01")
-    visit(api, staff, derm, "2026-10-02")  # answered on time
-    visit(api, staff, dent, "2026-08-01", "dentistry", due="2026-11-01")  # not answered
+    visit(api, staff, derm, "2026-10-02")  # answered on time; its 30 days closed on 2026-10-31
+    visit(api, staff, dent, "2026-08-01", "dentistry", due="2026-11-01")  # 19 days ago: still open
     refresh_kpis()
     data = api.get("/dashboard", token=staff)[1]
     by_department = {row["group"]: row for row in data["charts"]["revisit_by_department"]}
-    assert by_department["dermatology"]["rate"] == 1.0 and by_department["dentistry"]["rate"] == 0.0
-    assert by_department["dentistry"]["due"] == 1
+    assert by_department["dermatology"]["rate"] == 1.0
+    # the open request is pending, not a 0% department
+    assert by_department["dentistry"] == {"group": "dentistry", "decided": 0, "hits": 0, "rate": None, "pending": 1,
+                                          "pending_hits": 0}
     by_condition = {row["group"]: row["rate"] for row in data["charts"]["revisit_by_condition"]}
-    assert by_condition == {"eczema": 1.0, "dental": 0.0}
+    assert by_condition == {"eczema": 1.0, "dental": None}
     assert data["kpis"]["postpartum_checkup_rate"] is None  # no postpartum patient here
     cohorts = data["charts"]["revisit_by_cohort"]
-    assert [(c["group"], c["due"], c["met"]) for c in cohorts] == [("2026-11", 2, 1)]
-    # all three registered today, which counts as a touch: nobody is silent yet
-    assert data["kpis"]["silent_patients"] == 0 and data["kpis"]["silent_share"] == 0.0
-    clock.advance(days=90)  # 90 days after registration, 139 after derm's last visit: not yet
+    assert [(c["group"], c["decided"], c["hits"], c["pending"]) for c in cohorts] == [("2026-11", 1, 1, 1)]
+    assert data["kpis"]["revisit_rate_30"] == 1.0
+    assert data["kpis"]["basis"]["revisit_rate_30"] == {"hits": 1, "decided": 1, "pending": 1}
+    weekly = data["charts"]["weekly_revisit"]
+    assert len(weekly) == 26 and sum(w["count"] for w in weekly) == 2 and sum(w["hits"] for w in weekly) == 1
+    open_week = next(w for w in weekly if w["week"] == "2026-10-26")  # the week of 2026-11-01
+    assert open_week["rate"] is None and open_week["pending"] == 1
+
+    # once its 30 days are over without a visit, the request counts as missed
+    clock.advance(days=11)  # 2026-12-01, day 30 after the request: still open
+    refresh_kpis()
+    assert api.get("/dashboard", token=staff)[1]["kpis"]["basis"]["revisit_rate_90"]["pending"] == 1
+    clock.advance(days=1)
+    refresh_kpis()
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    assert kpis["revisit_rate_90"] == 0.5 and kpis["basis"]["revisit_rate_90"] == {"hits": 1, "decided": 2, "pending": 0}
+    # the 30-day figure holds what was decided in the last 30 days: only the missed request
+    assert kpis["revisit_rate_30"] == 0.0 and kpis["basis"]["revisit_rate_30"] == {"hits": 0, "decided": 1, "pending": 0}
+
+    # all three registered at the start, which counts as a touch: nobody is silent yet
+    assert kpis["silent_patients"] == 0 and kpis["silent_share"] == 0.0 and kpis["silent_days"] == 180
+    clock.advance(days=168)  # 180 days after registration: not yet
     refresh_kpis()
     assert api.get("/dashboard", token=staff)[1]["kpis"]["silent_patients"] == 0
     clock.advance(days=1)
-    visit(api, staff, quiet, "2027-02-18", "dentistry")  # quiet comes back on day 91
+    visit(api, staff, quiet, "2027-05-19", "dentistry")  # quiet comes back on day 181
     refresh_kpis()
     kpis = api.get("/dashboard", token=staff)[1]["kpis"]
     assert kpis["silent_patients"] == 2 and kpis["silent_share"] == round(2 / 3, 4)
-    weekly = data["charts"]["weekly_revisit"]
-    assert len(weekly) == 26 and sum(w["count"] for w in weekly) == 2 and sum(w["hits"] for w in weekly) == 1
     # the other clinic sees none of it
     other = api.get("/dashboard", token=staff_token("other-clinic"))[1]
     assert other["charts"]["revisit_by_department"] == [] and other["kpis"]["silent_patients"] == 0
 
 
-def test_reminder_conversion_counts_a_visit_within_thirty_days_of_the_message(api, new_patient, staff_token, clock):
+def test_a_reminder_is_pending_for_thirty_days_then_converted_or_not(api, new_patient, staff_token, clock):
     staff = staff_token()
     people = [new_patient(name=f"r{i}", phone=f"1390000002{i}", consents={"service": True})[1] for i in range(3)]
     for pid in people:
@@ -61,7 +78,23 @@ def test_reminder_conversion_counts_a_visit_within_thirty_days_of_the_message(ap
     sweep_lapses()
     drain(queue_url(), send_reminders.handle)  # all three messages sent on 2026-11-20
     visit(api, staff, people[0], "2026-11-20")  # same day: converted
-    clock.advance(days=45)
+    refresh_kpis()
+    data = api.get("/dashboard", token=staff)[1]
+    # sent today: pending, not a 0% (nor a 33%) conversion
+    assert data["kpis"]["reminders_sent_90"] == 3 and data["kpis"]["reminder_conversion_90"] is None
+    assert data["kpis"]["basis"]["reminder_conversion_90"] == {"hits": 0, "decided": 0, "pending": 3}
+    week = next(w for w in data["charts"]["weekly_reminders"] if w["week"] == "2026-11-16")
+    assert week == {"week": "2026-11-16", "count": 3, "decided": 0, "hits": 0, "rate": None, "pending": 3,
+                    "pending_hits": 1}
+    clock.advance(days=30)  # day 30 is still inside the window
+    refresh_kpis()
+    assert api.get("/dashboard", token=staff)[1]["kpis"]["reminder_conversion_90"] is None
+    clock.advance(days=1)  # 31 days after: the two without a visit count as not converted
+    refresh_kpis()
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    assert kpis["reminder_conversion_90"] == round(1 / 3, 4)
+    assert kpis["basis"]["reminder_conversion_90"] == {"hits": 1, "decided": 3, "pending": 0}
+    clock.advance(days=14)
     visit(api, staff, people[1], "2027-01-04")  # day 45: too late
     refresh_kpis()
     kpis = api.get("/dashboard", token=staff)[1]["kpis"]
@@ -73,7 +106,8 @@ def test_reminder_conversion_counts_a_visit_within_thirty_days_of_the_message(ap
     data = api.get("/dashboard", token=staff)[1]
     assert data["kpis"]["reminder_conversion_90"] == round(2 / 3, 4)
     week = next(w for w in data["charts"]["weekly_reminders"] if w["week"] == "2026-11-16")
-    assert week == {"week": "2026-11-16", "count": 3, "hits": 2, "rate": round(2 / 3, 4)}
+    assert week == {"week": "2026-11-16", "count": 3, "decided": 3, "hits": 2, "rate": round(2 / 3, 4), "pending": 0,
+                    "pending_hits": 0}
 
 
 def test_each_refresh_keeps_the_days_headline_figures_for_the_daily_chart(api, new_patient, staff_token, clock):
@@ -92,21 +126,31 @@ def test_each_refresh_keeps_the_days_headline_figures_for_the_daily_chart(api, n
     assert [d["day"] for d in daily] == ["2027-03-21"]  # older days fall out of the 90-day chart
 
 
-def test_s2_six_month_revisit_rate_of_challenge_participants_against_the_rest(api, new_patient, staff_token):
+def test_s2_six_month_revisit_rate_of_challenge_participants_against_the_rest(api, new_patient, staff_token,
+                                                                             clock):
     staff = staff_token()
     joined, _ = new_patient(name="j1", phone="13000000041", conditions=["diabetes"], department="endocrinology")
     pid_joined = api.get("/me", token=joined)[1]["patient"]["patient_id"]
     _, pid_not = new_patient(name="j2", phone="13000000042", conditions=["diabetes"], department="endocrinology")
     challenge = next(c for c in api.get("/me/challenges", token=joined)[1]["items"])["challenge_id"]
     assert api.post(f"/me/challenges/{challenge}/join", token=joined)[0] == 201
+    # a revisit requested before the challenge began (it starts today, with the clinic) owes it nothing
+    visit(api, staff, pid_not, "2026-08-01", "endocrinology", due="2026-10-01")
     for pid in (pid_joined, pid_not):
-        visit(api, staff, pid, "2026-08-01", "endocrinology", due="2026-10-01")
-    visit(api, staff, pid_joined, "2026-10-01", "endocrinology")
+        visit(api, staff, pid, "2026-11-20", "endocrinology", due="2026-12-20")
+    clock.advance(days=30)
+    visit(api, staff, pid_joined, "2026-12-20", "endocrinology")
     refresh_kpis()
-    rows = api.get("/dashboard", token=staff)[1]["charts"]["challenge_revisit_180"]
-    row = next(r for r in rows if r["challenge_id"] == challenge)
-    assert row["joined"] == {"patients": 1, "due": 1, "met": 1, "rate": 1.0}
-    assert row["not_joined"] == {"patients": 1, "due": 1, "met": 0, "rate": 0.0}
+    row = next(r for r in api.get("/dashboard", token=staff)[1]["charts"]["challenge_revisit_180"]
+               if r["challenge_id"] == challenge)
+    assert row["joined"] == {"patients": 1, "decided": 0, "hits": 0, "rate": None, "pending": 1, "pending_hits": 1}
+    assert row["not_joined"] == {"patients": 1, "decided": 0, "hits": 0, "rate": None, "pending": 1, "pending_hits": 0}
+    clock.advance(days=31)
+    refresh_kpis()
+    row = next(r for r in api.get("/dashboard", token=staff)[1]["charts"]["challenge_revisit_180"]
+               if r["challenge_id"] == challenge)
+    assert row["joined"] == {"patients": 1, "decided": 1, "hits": 1, "rate": 1.0, "pending": 0, "pending_hits": 0}
+    assert row["not_joined"] == {"patients": 1, "decided": 1, "hits": 0, "rate": 0.0, "pending": 0, "pending_hits": 0}
 
 
 def test_s1_postpartum_check_up_rate_is_the_revisit_rate_of_postpartum_patients(api, new_patient, staff_token):
@@ -164,8 +208,17 @@ def test_s3_reactivation_of_silent_patients_and_conversion_per_message_source(ap
     refresh_kpis()
     data = api.get("/dashboard", token=staff)[1]
     sources = {row["source"]: row for row in data["charts"]["conversion_by_source"]}
-    assert sources["content:silent-180"]["sent"] == 2 and sources["content:silent-180"]["converted"] == 1
+    # the campaign went out today: both pending (one already back), no rate yet
+    assert (sources["content:silent-180"]["pending"], sources["content:silent-180"]["pending_hits"]) == (2, 1)
+    assert sources["content:silent-180"]["name"] == "沉默超过180天"
+    assert data["kpis"]["silent_reactivation_rate_90"] is None
+    clock.advance(days=31)
+    refresh_kpis()
+    data = api.get("/dashboard", token=staff)[1]
+    row = next(r for r in data["charts"]["conversion_by_source"] if r["source"] == "content:silent-180")
+    assert (row["decided"], row["hits"], row["rate"], row["pending"]) == (2, 1, 0.5, 0)
     assert data["kpis"]["silent_reactivation_rate_90"] == 0.5
+    assert data["kpis"]["basis"]["silent_reactivation_rate_90"] == {"hits": 1, "decided": 2, "pending": 0}
 
 
 def test_revisit_rate_per_segment_follows_the_patients_memberships(api, new_patient, staff_token):
@@ -180,5 +233,5 @@ def test_revisit_rate_per_segment_follows_the_patients_memberships(api, new_pati
     refresh_kpis()
     rows = {r["group"]: r for r in api.get("/dashboard", token=staff)[1]["charts"]["revisit_by_segment"]}
     assert rows["postpartum-anxious"]["rate"] == 1.0 and rows["postpartum-anxious"]["name"] == "产后·焦虑型"
-    assert rows["postpartum-social"]["rate"] == 0.0 and rows["postpartum-social"]["due"] == 1
+    assert rows["postpartum-social"]["rate"] == 0.0 and rows["postpartum-social"]["decided"] == 1
     assert "postpartum-knowledge" not in rows

@@ -20,11 +20,14 @@ def test_dashboard_reads_figures_computed_by_the_refresh(api, new_patient, staff
     status, data = api.get("/dashboard", token=staff)
     kpis = data["kpis"]
     assert kpis["patients"] == 2
-    assert kpis["revisit_rate_90"] == 0.5 and kpis["revisit_rate_30"] == 0.0
+    # p2's request of 2026-11-01 is 19 days old: still inside its 30 days, pending rather than missed
+    assert kpis["revisit_rate_90"] == 1.0 and kpis["revisit_rate_30"] == 1.0
+    assert kpis["basis"]["revisit_rate_30"] == {"hits": 1, "decided": 1, "pending": 1}
     assert kpis["checkins_today"] == 1
     assert kpis["points_issued"] == 11 and kpis["points_redeemed"] == 0
-    ages = {row["bucket"]: row["count"] for row in data["charts"]["last_visit_age"]}
-    assert ages["31-90"] == 1 and ages["181-365"] == 1
+    # both registered today: no silence yet, whatever their last visit
+    silence = {row["bucket"]: row["count"] for row in data["charts"]["silence"]}
+    assert silence["0-30"] == 2 and sum(silence.values()) == 2
     conditions = {row["condition"]: row["count"] for row in data["charts"]["conditions"]}
     assert conditions == {"eczema": 2, "dental": 1}
     # the other clinic's dashboard does not see these patients

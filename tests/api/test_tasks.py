@@ -305,7 +305,7 @@ def test_staff_see_only_their_clinics_patients_and_admins_alone_set_rules(api, p
     assert status == 403
 
 
-def test_the_annual_recheck_rate_counts_patients_back_for_their_yearly_exam(api, patient, staff_token):
+def test_the_annual_recheck_rate_counts_patients_back_for_their_yearly_exam(api, patient, staff_token, clock):
     from chalicelib.jobs.kpis import refresh_kpis
 
     staff = staff_token("demo-dental", "staff")
@@ -314,4 +314,12 @@ def test_the_annual_recheck_rate_counts_patients_back_for_their_yearly_exam(api,
         status, result = api.post(f"/patients/{pid}/exams", {"taken_on": day, "flags": []}, token=staff)
         assert status == 201 and result["tasks"] == []
     refresh_kpis()
-    assert api.get("/dashboard", token=staff)[1]["kpis"]["annual_recheck_rate"] == 0.5
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    # both re-checks fell due in the last three months and their grace still runs: pending, not 50%
+    assert kpis["annual_recheck_rate"] is None
+    assert kpis["basis"]["annual_recheck_rate"] == {"hits": 0, "decided": 0, "pending": 2}
+    clock.advance(days=41)  # 2026-12-31: the grace of 2026-10-01 ended yesterday
+    refresh_kpis()
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    assert kpis["annual_recheck_rate"] == 0.5
+    assert kpis["basis"]["annual_recheck_rate"] == {"hits": 1, "decided": 2, "pending": 0}

@@ -60,22 +60,44 @@ def test_walk_through(page, local_stack, tmp_path):
     expect(page.get_by_test_id("clinic-name")).not_to_be_empty()
     expect(page.get_by_test_id("kpi-patients")).not_to_have_text("—")
     assert number(page.get_by_test_id("kpi-patients").inner_text()) >= 60
-    expect(page.get_by_test_id("kpi-revisit-30")).to_have_text(re.compile(r"^(\d+(\.\d)?%|—)$"))
+    rate = re.compile(r"^(\d+(\.\d)?%|—|统计中)$")  # a rate, no data, or a window still open
+    expect(page.get_by_test_id("kpi-revisit-30")).to_have_text(rate)
     assert page.get_by_test_id("nav-dashboard").inner_text() == "数据概览"
-    canvas = page.get_by_test_id("chart-last-visit")
+    canvas = page.get_by_test_id("chart-silence")
     expect(canvas).to_be_visible()
     box = canvas.bounding_box()
     assert box["width"] > 100 and box["height"] > 50
     # the chart really drew bars: many canvas pixels are painted in the bar colour
     painted = page.evaluate("""() => {
-        const c = document.querySelector('[data-testid=chart-last-visit]');
+        const c = document.querySelector('[data-testid=chart-silence]');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 15 && d[i+1] === 118 && d[i+2] === 110) n++;
         return n; }""")
     assert painted > 500
     # the KPIs of silence and reminders, and the department bars drawn in their colour (#2563eb)
     expect(page.get_by_test_id("kpi-silent-share")).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
-    expect(page.get_by_test_id("kpi-reminder-conversion")).to_have_text(re.compile(r"^(\d+(\.\d)?%|—)$"))
+    expect(page.get_by_test_id("kpi-reminder-conversion")).to_have_text(rate)
+    # every rate card shows what it is out of, and what is still inside its window; every card says
+    # what it counts, in Chinese
+    dashboard = _dashboard(local_stack)
+    kpis = dashboard["kpis"]
+    silent_basis = page.get_by_test_id("kpi-silent-share-basis").inner_text()
+    assert silent_basis == f"{kpis['silent_patients']:,} / {kpis['patients']:,} 人", silent_basis
+    conversion = kpis["basis"]["reminder_conversion_90"]
+    card = page.get_by_test_id("kpi-reminder-conversion-card")
+    expect(card).to_contain_text(f"{conversion['hits']:,} / {conversion['decided']:,} 条")
+    if conversion["pending"]:
+        expect(page.get_by_test_id("kpi-reminder-conversion-pending")).to_have_text(f"统计中 {conversion['pending']:,} 条")
+    if kpis["reminder_conversion_90"] is None and conversion["pending"]:
+        expect(page.get_by_test_id("kpi-reminder-conversion")).to_have_text("统计中")
+    recheck = kpis["basis"]["annual_recheck_rate"]
+    expect(page.get_by_test_id("kpi-recheck-rate-basis")).to_contain_text(f"{recheck['hits']:,} / {recheck['decided']:,} 人")
+    expect(page.get_by_test_id("kpi-silent-share-card")).to_contain_text(f"超过 {kpis['silent_days']} 天没有任何互动")
+    for what in page.locator(".card .what").all_inner_texts():
+        assert re.search(r"[\u4e00-\u9fff]", what) and not re.search(r"[A-Za-z_]{4,}", what), what
+    expect(page.get_by_test_id("silence-note")).to_contain_text(f"共 {kpis['silent_patients']:,} 人")
+    if any(w["pending"] for w in dashboard["charts"]["weekly_revisit"]):
+        expect(page.get_by_test_id("weekly-revisit-pending")).to_contain_text("统计中")
     for chart in ("chart-weekly-revisit", "chart-weekly-reminders", "chart-daily"):
         expect(page.get_by_test_id(chart)).to_be_visible()
     blue = page.evaluate("""() => {
@@ -179,6 +201,59 @@ def test_walk_through(page, local_stack, tmp_path):
     page.goto(local_stack.site_url + "/#/dashboard")
     expect(page.get_by_test_id("login-submit")).to_be_visible()
     assert "#/login" in page.url
+
+
+def _call(stack, method: str, path: str, body: dict | None = None, admin: bool = False) -> dict:
+    """One API call as the demo clinic's staff (or admin), outside the browser."""
+    import json
+    import urllib.request
+
+    def send(url, data, headers):
+        request = urllib.request.Request(url, data=json.dumps(data).encode() if data is not None else None,
+                                         method="POST" if url.endswith("/login") else method, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return json.loads(reply.read())
+
+    who = (stack.admin_username, stack.admin_password) if admin else (stack.staff_username, stack.staff_password)
+    token = send(stack.api_url + "/auth/staff/login", {"username": who[0], "password": who[1]},
+                 {"Content-Type": "application/json"})["id_token"]
+    return send(stack.api_url + path, body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+
+
+def _dashboard(stack) -> dict:
+    return _call(stack, "GET", "/dashboard")
+
+
+def test_the_clinics_silent_days_drive_the_silent_segment_and_the_dashboard(page, local_stack):
+    sign_in(page, local_stack)
+    page.get_by_test_id("nav-groups").click()
+    setting = page.get_by_test_id("silent-setting")
+    expect(setting.get_by_test_id("silent-days")).to_have_text("180")
+    silent = page.locator("[data-testid=seg-row][data-id=silent-180]")
+    expect(silent.get_by_test_id("seg-follows-setting")).to_have_text("跟随上方的沉默天数")
+    expect(silent.get_by_test_id("seg-edit")).to_have_count(0)  # its rule is the setting's
+    try:
+        setting.get_by_test_id("silent-days-input").fill("20")  # below the range: the browser holds it back
+        setting.get_by_test_id("silent-days-save").click()
+        expect(setting.get_by_test_id("silent-days")).to_have_text("180")
+        setting.get_by_test_id("silent-days-input").fill("120")
+        setting.get_by_test_id("silent-days-save").click()
+        expect(setting.get_by_test_id("silent-days-saved")).to_contain_text("120 天")
+        expect(setting.get_by_test_id("silent-days")).to_have_text("120")
+        expect(silent).to_contain_text("沉默超过120天")
+        expect(silent).to_contain_text("沉默天数 大于 120")
+        swept = local_stack.sweep_once()  # the KPI refresh the schedule would run
+        assert swept.returncode == 0, swept.stdout + swept.stderr
+        page.get_by_test_id("nav-dashboard").click()
+        kpis = _dashboard(local_stack)["kpis"]
+        assert kpis["silent_days"] == 120
+        expect(page.get_by_test_id("kpi-silent-share-card")).to_contain_text("超过 120 天没有任何互动")
+        expect(page.get_by_test_id("kpi-silent-share-basis")).to_have_text(
+            f"{kpis['silent_patients']:,} / {kpis['patients']:,} 人")
+        expect(page.get_by_test_id("silence-note")).to_contain_text("超过 120 天")
+    finally:  # the other browser tests expect the default
+        _call(local_stack, "PUT", "/clinic/silent-days", {"days": 180}, admin=True)
+        local_stack.sweep_once()
 
 
 def test_an_invalid_session_returns_to_sign_in(page, local_stack):

@@ -26,6 +26,12 @@ const L = labels({
     unknown_field: "有多余的字段", wrong_role: "只有管理员可以修改", invalid_content_path: "内容路径有误",
     try_again: "人群正在更新，请稍后再试", idHint: "小写字母、数字和 -，留空自动生成",
     adminsOnly: "只有管理员可以修改，当前账号只能查看。", valuesHint: "病种、科室、用途用代码填写，如 eczema, postpartum",
+    silentTitle: "沉默患者的定义", silentDays: "沉默天数", daysUnit: "天", newDays: "新的天数",
+    silentRule: "超过 {n} 天没有任何互动（就诊、打卡、分享、兑换、阅读消息；建档也算一次互动）的患者为沉默患者。",
+    silentUse: "数据概览的沉默患者占比、沉默天数分布和下方“沉默”人群都按这个天数计算。",
+    silentHint: "30–730 天。修改后沉默人群会重新计算成员，新进入的患者会收到该人群的唤醒消息；数据概览在下次统计（约15分钟内）后更新。",
+    silentSaved: "已保存：沉默人群正在按 {n} 天重新计算", followsSetting: "跟随上方的沉默天数",
+    rule_follows_setting: "这个人群的规则跟随诊所的沉默天数，请在上方修改", invalid_silent_days: "沉默天数须为 30–730 的整数",
   },
   en: {
     title: "Segments & personas", list: "Segments", name: "Name", nameEn: "English name", rule: "Rule", members: "Members",
@@ -49,6 +55,13 @@ const L = labels({
     try_again: "The segment is being updated; try again shortly", idHint: "lower-case letters, digits and -; empty makes one",
     adminsOnly: "Only admins may change this; this account can only read it.",
     valuesHint: "Conditions, departments and purposes by their codes, e.g. eczema, postpartum",
+    silentTitle: "What counts as silent", silentDays: "Silent days", daysUnit: "days", newDays: "New number of days",
+    silentRule: "A patient with no interaction of any kind (visit, check-in, share, redemption, message read; registering counts too) for more than {n} days is silent.",
+    silentUse: "The dashboard's silent share and silence chart and the silent segment below all use these days.",
+    silentHint: "30 to 730 days. After a change the silent segment recomputes its members, and patients who join it get its reactivation messages; the dashboard follows after the next refresh (within about 15 minutes).",
+    silentSaved: "Saved: the silent segment is being recomputed for {n} days", followsSetting: "follows the silent days above",
+    rule_follows_setting: "This segment's rule follows the clinic's silent days; change them above",
+    invalid_silent_days: "Silent days: a whole number from 30 to 730",
   },
 });
 
@@ -211,6 +224,35 @@ function Members({ segment }) {
   </div>`;
 }
 
+// The clinic's one definition of silence: the dashboard and the default silent segment read it.
+function SilentSetting({ onSaved }) {
+  const [reload, setReload] = useState(0);
+  const state = useGet("/clinic", reload);
+  const [days, setDays] = useState("");
+  const [savedDays, setSavedDays] = useState(null);
+  const [action, run] = useAction(L);
+  if (!state.data) return null;
+  const current = state.data.silent_days;
+  const save = async (event) => {
+    event.preventDefault();
+    const reply = await run(() => put("/clinic/silent-days", { days: Number(days) }));
+    if (reply) { setDays(""); setSavedDays(reply.silent_days); setReload((n) => n + 1); onSaved(reply.silent_days); }
+  };
+  return html`<form class="panel" onSubmit=${save} data-testid="silent-setting">
+    <h2>${L("silentTitle")}</h2>
+    <p>${L("silentRule", { n: fmtNumber(current) })} ${L("silentUse")}</p>
+    <div class="form-row">
+      <span>${L("silentDays")}：<strong data-testid="silent-days">${fmtNumber(current)}</strong> ${L("daysUnit")}</span>
+      ${isAdmin() && html`<input type="number" min="30" max="730" step="1" required value=${days} placeholder=${L("newDays")}
+        aria-label=${L("newDays")} onInput=${(e) => setDays(e.target.value)} data-testid="silent-days-input" />`}
+      ${isAdmin() && html`<button type="submit" disabled=${action.busy} data-testid="silent-days-save">${L("save")}</button>`}
+    </div>
+    <p class="muted">${L("silentHint")}</p>
+    ${action.error && html`<p class="error" data-testid="silent-days-error">${action.error}</p>`}
+    ${action.done && html`<p class="ok" data-testid="silent-days-saved">${L("silentSaved", { n: fmtNumber(savedDays) })}</p>`}
+  </form>`;
+}
+
 function SegmentsPage() {
   const [reload, setReload] = useState(0);
   const [open, setOpen] = useState(null);
@@ -243,12 +285,14 @@ function SegmentsPage() {
     ${state.error && html`<p class="error" data-testid="error">${L.error(state.error)}</p>`}
     ${error && html`<p class="error" data-testid="seg-row-error">${error}</p>`}
     ${!admin && html`<p class="muted">${L("adminsOnly")}</p>`}
+    <${SilentSetting} onSaved=${() => { setEditing(null); setReload((n) => n + 1); }} />
     ${state.data && !items.length && html`<p class="muted">${L("none")}</p>`}
     ${items.length > 0 && html`<table data-testid="seg-table">
       <thead><tr><th>${L("name")}</th><th>${L("rule")}</th><th class="nowrap">${L("members")}</th><th class="nowrap">${L("status")}</th><th></th></tr></thead>
       <tbody>${items.map((s) => html`<tr data-testid="seg-row" data-id=${s.segment_id} data-status=${s.status}>
         <td>${localName(s)}${s.content_path && html` <span class="tag">${L("contentPath", { n: s.content_path.steps.length })}</span>`}</td>
-        <td><code>${ruleText(s.rule)}</code>${s.time_relative && html` <span class="muted">${L("timeRule")}</span>`}</td>
+        <td><code>${ruleText(s.rule)}</code>${s.time_relative && html` <span class="muted">${L("timeRule")}</span>`}
+          ${s.follows_setting && html`<br /><span class="muted" data-testid="seg-follows-setting">${L("followsSetting")}</span>`}</td>
         <td data-testid="seg-members-count">${s.members === null ? "—" : fmtNumber(s.members)}</td>
         <td class=${"nowrap " + (s.status === "ready" ? "ok" : "muted")}>${L(s.status)}
           ${s.status === "building" && html`<br /><span class="muted" data-testid="seg-progress">${L("progress", {
@@ -256,7 +300,8 @@ function SegmentsPage() {
         <td class="actions">
           <button class="ghost small" onClick=${() => setOpen(open === s.segment_id ? null : s.segment_id)} data-testid="seg-view">${L("view")}</button>
           <button class="ghost small" onClick=${() => downloadCsv(s).catch((err) => setError(L.error(err)))} data-testid="seg-export">${L("export")}</button>
-          ${admin && html`<button class="ghost small" onClick=${() => { setSaved(false); setEditing(s); }} data-testid="seg-edit">${L("edit")}</button>
+          ${admin && html`${!s.follows_setting && html`<button class="ghost small" onClick=${() => { setSaved(false); setEditing(s); }}
+              data-testid="seg-edit">${L("edit")}</button>`}
             <button class="ghost small" onClick=${() => remove(s)} data-testid="seg-delete">${L("del")}</button>`}
         </td></tr>`)}</tbody></table>`}
     ${open && html`<${Members} key=${open} segment=${items.find((s) => s.segment_id === open) || { segment_id: open }} />`}
