@@ -12,7 +12,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(PY) requirements.txt requirements-dev.txt
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade 'pip<26.3'  # chalice 1.34 asks for pip below 26.3
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 

@@ -35,6 +35,22 @@ export function signOut() {
   sessionStorage.removeItem(KEY);
 }
 
+// Why the last session ended (an account disabled, a role changed, a sign-in revoked): the API's
+// code, shown once on the sign-in page.
+const REASON = "revisit.signedOutBecause";
+
+export function takeSignOutReason() {
+  const code = sessionStorage.getItem(REASON);
+  sessionStorage.removeItem(REASON);
+  return code;
+}
+
+function endSession(err) {
+  signOut();
+  if (err.code) sessionStorage.setItem(REASON, err.code);
+  window.location.hash = "#/login";
+}
+
 async function send(method, path, body, token, extraHeaders) {
   const text = typeof body === "string";  // an uploaded file (CSV), sent as it is
   const headers = { "Content-Type": text ? "text/csv" : "application/json", ...(extraHeaders || {}) };
@@ -75,10 +91,7 @@ export async function get(path) {
   try {
     return await send("GET", path, null, await freshToken());
   } catch (err) {
-    if (err.status === 401) {
-      signOut();
-      window.location.hash = "#/login";
-    }
+    if (err.status === 401) endSession(err);
     throw err;
   }
 }
@@ -88,10 +101,7 @@ async function write(method, path, body, headers) {
   try {
     return await send(method, path, body, await freshToken(), headers);
   } catch (err) {
-    if (err.status === 401) {
-      signOut();
-      window.location.hash = "#/login";
-    }
+    if (err.status === 401) endSession(err);
     throw err;
   }
 }

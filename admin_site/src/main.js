@@ -6,7 +6,7 @@ import {
   ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController, Legend, LinearScale, LineController,
   LineElement, PointElement, Tooltip,
 } from "chart.js";
-import { ApiError, get, session, signIn, signOut } from "./api.js";
+import { ApiError, get, session, signIn, signOut, takeSignOutReason } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 import { localName } from "./pages/shared.js";
@@ -99,8 +99,17 @@ function LangSwitch({ onChange }) {
   return html`<button class="ghost" data-testid="lang-switch" onClick=${toggle}>${t("language")}</button>`;
 }
 
+// Sign-in refusals and ended sessions in the staff member's words; other codes fall back to the
+// generic failure, never to the API's English message.
+const AUTH_CODES = ["invalid_credentials", "account_disabled", "account_unknown", "session_revoked", "role_changed",
+  "token_expired", "challenge_required"];
+const authMessage = (code) => (AUTH_CODES.includes(code) ? t("auth_" + code) : t("loginFailed"));
+
 function Login({ onLang }) {
-  const [error, setError] = useState(null);
+  const [error, setError] = useState(() => {
+    const reason = takeSignOutReason();
+    return reason ? authMessage(reason) : null;
+  });
   const [busy, setBusy] = useState(false);
   const submit = async (event) => {
     event.preventDefault();
@@ -116,7 +125,7 @@ function Login({ onLang }) {
       wantedRoute = null;
       window.location.hash = "#" + next;
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : t("loginFailed"));
+      setError(err instanceof ApiError ? authMessage(err.code) : t("loginFailed"));
     } finally {
       setBusy(false);
     }
