@@ -45,7 +45,7 @@ def create_challenge(clinic_id: str, challenge_id: str, terms: dict, active: boo
     try:
         item.save(condition=ChallengeItem.sk.does_not_exist())
     except PutError as exc:
-        if _conditional(exc):
+        if db.condition_failed(exc):
             raise Conflict("a challenge with this id exists", code="challenge_exists", field="challenge_id") from exc
         raise
     return item
@@ -60,7 +60,7 @@ def edit_challenge(clinic_id: str, challenge_id: str, terms: dict, active: bool,
                              ChallengeItem.updated_at.set(at)],
                     condition=ChallengeItem.sk.exists())
     except UpdateError as exc:
-        if _conditional(exc):
+        if db.condition_failed(exc):
             raise NotFound("challenge not found", code="challenge_not_found") from exc
         raise
     return item
@@ -227,7 +227,7 @@ def redeem(clinic_id: str, patient_id: str, voucher_id: str, *, now: str, by: st
                              *([VoucherItem.redeemed_by.set(by)] if by else [])],
                     condition=(VoucherItem.status == "issued") & (VoucherItem.expires_at > now))
     except UpdateError as exc:
-        if _conditional(exc):
+        if db.condition_failed(exc):
             return None
         raise
     return item
@@ -238,9 +238,3 @@ def _resolved(future):
         return future.get()
     except Exception:  # a missing item
         return None
-
-
-def _conditional(exc) -> bool:
-    cause = getattr(exc, "cause_response_code", None) or getattr(getattr(exc, "cause", None), "response", {}).get(
-        "Error", {}).get("Code")
-    return cause == "ConditionalCheckFailedException"

@@ -223,6 +223,26 @@ def decode_cursor(cursor: str | None, scope: str) -> dict | None:
     return data["k"]
 
 
+def condition_failed(exc) -> bool:
+    """Whether a PynamoDB write error is DynamoDB refusing the write's condition."""
+    cause = getattr(exc, "cause_response_code", None) or getattr(getattr(exc, "cause", None), "response", {}).get(
+        "Error", {}).get("Code")
+    return cause == "ConditionalCheckFailedException"
+
+
+@contextmanager
+def unless_condition_fails():
+    """Run one conditional write whose refused condition means "nothing to do" (already done,
+    already gone); any other failure is raised."""
+    from pynamodb.exceptions import PynamoDBException
+
+    try:
+        yield
+    except PynamoDBException as exc:
+        if not condition_failed(exc):
+            raise
+
+
 def apply(writes) -> None:
     """Write these `Write`s in one transaction (raises `Cancelled`)."""
     with transaction() as txn:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 if TYPE_CHECKING:  # the jobs import this module; they need no token code
     from chalicelib.auth import Principal
@@ -91,7 +91,7 @@ def claim(principal: "Principal", idem) -> None:
     try:
         item.save(condition=free)
     except PutError as exc:
-        if not _conditional(exc):
+        if not db.condition_failed(exc):
             raise
         raise RequestInProgress("a request with this Idempotency-Key is being handled, try again shortly") from exc
     idem.claimed = True
@@ -104,23 +104,16 @@ def record(principal: "Principal", idem, status: int, reply) -> None:
     if getattr(idem, "claimed", False):
         condition = condition | (IdempotencyItem.claimed_until.exists()
                                  & (IdempotencyItem.request_hash == idem.request_hash))
-    try:
+    with db.unless_condition_fails():  # refused: a concurrent twin recorded first, and its answer stands
         _item(principal, idem, status, reply).save(condition=condition)
-    except PutError as exc:
-        if not _conditional(exc):
-            raise
-        # a concurrent twin recorded first; its answer stands
 
 
 def release(principal: "Principal", idem) -> None:
     """Give back this request's claim after it failed, so a corrected retry may run."""
     bind()
-    try:
+    with db.unless_condition_fails():  # refused: the claim expired and another request holds the key
         IdempotencyItem(partition(principal), _sort_key(idem)).delete(
             condition=IdempotencyItem.claimed_until.exists() & (IdempotencyItem.request_hash == idem.request_hash))
-    except DeleteError as exc:
-        if not _conditional(exc):
-            raise
 
 
 def transact_put(transaction, principal: "Principal", idem, status: int, reply) -> None:
@@ -130,8 +123,3 @@ def transact_put(transaction, principal: "Principal", idem, status: int, reply) 
     transaction.save(_item(principal, idem, status, reply), condition=IdempotencyItem.sk.does_not_exist(),
                      label=db.IDEMPOTENCY_LABEL)
     idem.recorded = True
-
-
-def _conditional(exc) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"

@@ -290,7 +290,7 @@ def mark_read(clinic_id: str, patient_id: str, message_id: str, at: str) -> Inbo
         try:  # only while the message exists: never recreate one the patient's erasure removed
             item.update(actions=[InboxItem.read_at.set(at)], condition=InboxItem.sk.exists())
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not db.condition_failed(exc):
                 raise
             from chalicelib.errors import NotFound
 

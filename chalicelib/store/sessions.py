@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.store import keys
+from chalicelib.store import db, keys
 from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, bind
 
 SESSION_SK = "SESSION"
@@ -39,20 +39,17 @@ def rotate(session: SessionItem, presented: str, new_jti: str, at: str, expires_
                        condition=(SessionItem.jti == presented) & SessionItem.revoked_at.does_not_exist())
         return True
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if db.condition_failed(exc):
             return False
         raise
 
 
 def revoke(clinic_id: str, family: str, at: str, reason: str) -> None:
     bind()
-    try:
+    with db.unless_condition_fails():  # refused: revoked already, or expired
         SessionItem(keys.session_pk(clinic_id, family), SESSION_SK).update(
             actions=[SessionItem.revoked_at.set(at), SessionItem.revoked_reason.set(reason)],
             condition=SessionItem.pk.exists() & SessionItem.revoked_at.does_not_exist())
-    except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
 
 
 def token_version(clinic_id: str, patient_id: str) -> int | None:
@@ -69,12 +66,9 @@ def token_version(clinic_id: str, patient_id: str) -> int | None:
 def raise_token_version(clinic_id: str, patient_id: str) -> None:
     """End every session of the patient at once (their tokens carry the old version)."""
     bind()
-    try:
+    with db.unless_condition_fails():  # refused: the record is gone, and its tokens with it
         PatientItem(keys.patient_pk(clinic_id, patient_id), "PROFILE").update(
             actions=[PatientItem.token_version.add(1)], condition=PatientItem.pk.exists())
-    except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
 
 
 # --- staff ------------------------------------------------------------------------------------

@@ -4,46 +4,33 @@ for an erased patient afterwards."""
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD, patient_record, wx_code
+from tests.conftest import STAFF_PASSWORD, patient_record
+from tests.test_helpers import pool_user, refresh, staff_sign_in, wechat_login
 
-
-
-def _login(api, name):
-    status, login = api.post("/auth/wechat/login", {"clinic_id": "demo-dental", "code": wx_code(name)})
-    assert status == 200, login
-    return login
-
-
-def _refresh(api, token):
-    return api.post("/auth/refresh", {"refresh_token": token})
-
-
-def _staff_login(api, username):
-    return api.post("/auth/staff/login", {"username": username, "password": STAFF_PASSWORD})
 
 
 def test_refresh_tokens_rotate_and_a_reused_one_ends_the_sign_in(api, new_patient, clock):
     new_patient(name="rotor", phone="13700000001")
-    phone_a = _login(api, "rotor")
-    phone_b = _login(api, "rotor")  # the same patient signed in on a second device
-    status, second = _refresh(api, phone_a["refresh_token"])
+    phone_a = wechat_login(api, "rotor")
+    phone_b = wechat_login(api, "rotor")  # the same patient signed in on a second device
+    status, second = refresh(api, phone_a["refresh_token"])
     assert status == 200 and second["registered"], second
     assert second["refresh_token"] != phone_a["refresh_token"]
     assert api.get("/me", token=second["access_token"])[0] == 200
-    status, third = _refresh(api, second["refresh_token"])
+    status, third = refresh(api, second["refresh_token"])
     assert status == 200
 
     # the first refresh token again: a copy is in other hands
-    status, err = _refresh(api, phone_a["refresh_token"])
+    status, err = refresh(api, phone_a["refresh_token"])
     assert status == 401 and err["code"] == "refresh_token_reused"
     # the whole family is revoked, and its access tokens stop at once
-    status, err = _refresh(api, third["refresh_token"])
+    status, err = refresh(api, third["refresh_token"])
     assert status == 401 and err["code"] == "session_revoked"
     status, err = api.get("/me", token=third["access_token"])
     assert status == 401 and err["code"] == "session_revoked"
     # the other device's sign-in goes on: its access token ends too, its refresh token does not
     assert api.get("/me", token=phone_b["access_token"])[0] == 401
-    status, renewed = _refresh(api, phone_b["refresh_token"])
+    status, renewed = refresh(api, phone_b["refresh_token"])
     assert status == 200 and api.get("/me", token=renewed["access_token"])[0] == 200
 
 
@@ -51,21 +38,21 @@ def test_two_exchanges_of_one_refresh_token_at_once_count_as_reuse(api, new_pati
     from concurrent.futures import ThreadPoolExecutor
 
     new_patient(name="twins", phone="13700000002")
-    login = _login(api, "twins")
+    login = wechat_login(api, "twins")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        answers = list(pool.map(lambda _: _refresh(api, login["refresh_token"]), range(4)))
+        answers = list(pool.map(lambda _: refresh(api, login["refresh_token"]), range(4)))
     statuses = sorted(status for status, _ in answers)
     assert statuses[0] == 200 and statuses[1:] == [401, 401, 401], answers
     assert {data["code"] for status, data in answers if status == 401} <= {"refresh_token_reused", "session_revoked"}
 
 
 def test_a_visitors_sign_in_ends_when_they_register(api):
-    login = _login(api, "newcomer")
+    login = wechat_login(api, "newcomer")
     status, registered = api.post("/me/register", patient_record(phone="13700000003"), token=login["access_token"])
     assert status == 201
-    status, err = _refresh(api, login["refresh_token"])
+    status, err = refresh(api, login["refresh_token"])
     assert status == 401 and err["code"] == "session_revoked"
-    status, renewed = _refresh(api, registered["refresh_token"])
+    status, renewed = refresh(api, registered["refresh_token"])
     assert status == 200 and renewed["registered"] and renewed["patient_id"] == registered["patient"]["patient_id"]
 
 
@@ -74,7 +61,7 @@ def test_a_refresh_token_from_before_sessions_must_log_in_again(api, new_patient
 
     _, pid = new_patient(name="legacy", phone="13700000004")
     old = issue_patient_tokens("demo-dental", "x" * 64, pid)  # no session family
-    status, err = _refresh(api, old["refresh_token"])
+    status, err = refresh(api, old["refresh_token"])
     assert status == 401 and err["code"] == "session_revoked"
 
 
@@ -85,7 +72,7 @@ def test_a_role_change_ends_the_old_roles_tokens(api, clock):
 
     bootstrap.create_staff_user(settings().cognito_user_pool_id, "climber@demo-dental", STAFF_PASSWORD,
                                 "demo-dental", "admin")
-    old = _staff_login(api, "climber@demo-dental")[1]["id_token"]
+    old = staff_sign_in(api, "climber@demo-dental")[1]["id_token"]
     assert api.put("/clinic/earning-rules", {"revisit_on_time": 10, "share": 5, "referral_registered": 15,
                                             "checkin": 1}, token=old)[0] == 200
     clock.advance(seconds=2)
@@ -95,7 +82,7 @@ def test_a_role_change_ends_the_old_roles_tokens(api, clock):
     # whichever check answers first, the old token is refused
     assert status == 401 and err["code"] in ("session_revoked", "role_changed")
     clock.advance(seconds=2)
-    status, login = _staff_login(api, "climber@demo-dental")
+    status, login = staff_sign_in(api, "climber@demo-dental")
     assert status == 200 and login["roles"] == ["staff"], login
     assert api.get("/patients", token=login["id_token"])[0] == 200
     status, err = api.put("/clinic/earning-rules", {"revisit_on_time": 10, "share": 5, "referral_registered": 15,
@@ -104,17 +91,8 @@ def test_a_role_change_ends_the_old_roles_tokens(api, clock):
 
 
 def test_a_staff_token_without_an_account_record_is_refused(api):
-    from chalicelib.aws import client
-    from chalicelib.config import settings
-
-    cognito = client("cognito-idp")
-    pool = settings().cognito_user_pool_id
-    cognito.admin_create_user(UserPoolId=pool, Username="ghost@demo-dental", MessageAction="SUPPRESS",
-                              UserAttributes=[{"Name": "custom:clinic_id", "Value": "demo-dental"}])
-    cognito.admin_set_user_password(UserPoolId=pool, Username="ghost@demo-dental", Password=STAFF_PASSWORD,
-                                    Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username="ghost@demo-dental", GroupName="admin")
-    status, err = _staff_login(api, "ghost@demo-dental")
+    pool_user("ghost@demo-dental", "demo-dental", "admin")
+    status, err = staff_sign_in(api, "ghost@demo-dental")
     assert status == 401 and err["code"] == "account_unknown"
 
 
@@ -144,28 +122,20 @@ def test_operators_record_accounts_made_before_records_and_manage_them(api, caps
     `enable-staff` and `set-role` act on them from the command line."""
     import json
 
-    from chalicelib.aws import client
-    from chalicelib.config import settings
     from chalicelib.local import admin
 
-    cognito = client("cognito-idp")
-    pool = settings().cognito_user_pool_id
-    cognito.admin_create_user(UserPoolId=pool, Username="old@demo-dental", MessageAction="SUPPRESS",
-                              UserAttributes=[{"Name": "custom:clinic_id", "Value": "demo-dental"}])
-    cognito.admin_set_user_password(UserPoolId=pool, Username="old@demo-dental", Password=STAFF_PASSWORD,
-                                    Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username="old@demo-dental", GroupName="staff")
-    assert _staff_login(api, "old@demo-dental")[1]["code"] == "account_unknown"
+    pool_user("old@demo-dental", "demo-dental", "staff")
+    assert staff_sign_in(api, "old@demo-dental")[1]["code"] == "account_unknown"
 
     assert admin.main(["record-staff", "--clinic", "demo-dental"]) == 0
     recorded = json.loads(capsys.readouterr().out)["recorded"]
     assert recorded == [{"username": "old@demo-dental", "role": "staff", "status": "active"}]
-    token = _staff_login(api, "old@demo-dental")[1]["id_token"]
+    token = staff_sign_in(api, "old@demo-dental")[1]["id_token"]
     assert api.get("/patients", token=token)[0] == 200
 
     assert admin.main(["disable-staff", "--clinic", "demo-dental", "--username", "old@demo-dental"]) == 0
     assert api.get("/patients", token=token)[1]["code"] == "account_disabled"
     assert admin.main(["enable-staff", "--clinic", "demo-dental", "--username", "old@demo-dental"]) == 0
-    assert _staff_login(api, "old@demo-dental")[0] == 200
+    assert staff_sign_in(api, "old@demo-dental")[0] == 200
     assert admin.main(["disable-staff", "--clinic", "other-clinic", "--username", "old@demo-dental"]) == 1
     assert "account_not_found" in capsys.readouterr().err

@@ -4,25 +4,11 @@ for the erased patient afterwards. One world for the module (see tests/conftest.
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD, T0, patient_record, wx_code
-from tests.test_helpers import concrete, registered_routes
+from tests.conftest import STAFF_PASSWORD, T0, patient_record
+from tests.test_helpers import concrete, refresh, registered_routes, staff_sign_in, wechat_login
 
 PATIENT_ROUTES = [r for r in registered_routes() if "patient" in r["roles"]]
 STAFF_ROUTES = [r for r in registered_routes() if set(r["roles"]) & {"staff", "admin"}]
-
-
-def _login(api, name):
-    status, login = api.post("/auth/wechat/login", {"clinic_id": "demo-dental", "code": wx_code(name)})
-    assert status == 200, login
-    return login
-
-
-def _refresh(api, token):
-    return api.post("/auth/refresh", {"refresh_token": token})
-
-
-def _staff_login(api, username):
-    return api.post("/auth/staff/login", {"username": username, "password": STAFF_PASSWORD})
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +18,7 @@ def erased(shared_world):
 
     clock.set(T0)
     api = shared_world.api
-    login = _login(api, "erased")
+    login = wechat_login(api, "erased")
     status, data = api.post("/me/register", patient_record(phone="13700000005"), token=login["access_token"])
     token, pid = data["access_token"], data["patient"]["patient_id"]
     api.post("/me/checkins", {"type": "glucose", "value": 6.0, "client_time": T0.isoformat()}, token=token)
@@ -62,7 +48,7 @@ def test_an_erased_patients_token_is_refused_on_every_route(shared_world, shared
 
 
 def test_an_erased_patient_cannot_refresh_into_a_record(shared_world, shared_clock, erased):
-    status, renewed = _refresh(shared_world.api, erased["refresh"])
+    status, renewed = refresh(shared_world.api, erased["refresh"])
     # the sign-in was the patient's: it goes on as a visitor's, who may register anew
     assert status == 200 and not renewed["registered"] and renewed["patient_id"] is None
     assert shared_world.api.get("/me", token=renewed["access_token"])[0] == 403
@@ -82,10 +68,6 @@ def test_writes_racing_an_erasure_leave_nothing_behind(shared_world, shared_cloc
     assert _partition(erased["patient_id"]) == []
 
 
-def _staff_login(api, username):
-    return api.post("/auth/staff/login", {"username": username, "password": STAFF_PASSWORD})
-
-
 @pytest.fixture(scope="module")
 def disabled(shared_world):
     """A clerk's token, kept, and the clerk's account disabled afterwards."""
@@ -95,7 +77,7 @@ def disabled(shared_world):
     api = shared_world.api
     bootstrap.create_staff_user(shared_world.world.pool_id, "leaver@demo-dental", STAFF_PASSWORD, "demo-dental",
                                 "staff")
-    status, login = _staff_login(api, "leaver@demo-dental")
+    status, login = staff_sign_in(api, "leaver@demo-dental")
     assert status == 200, login
     assert api.get("/patients", token=login["id_token"])[0] == 200
     staff_accounts.disable("demo-dental", "leaver@demo-dental")
@@ -109,9 +91,9 @@ def test_a_disabled_accounts_token_is_refused_on_every_route(shared_world, share
     assert status == 401 and err["code"] in ("account_disabled", "session_revoked"), (status, err)
 
 
-def test_a_disabled_account_can_neither_sign_in_nor_refresh(shared_world, shared_clock, disabled):
+def test_a_disabled_account_can_neither_sign_in_norrefresh(shared_world, shared_clock, disabled):
     api = shared_world.api
-    status, err = _staff_login(api, "leaver@demo-dental")
+    status, err = staff_sign_in(api, "leaver@demo-dental")
     assert status == 401, err
     status, err = api.post("/auth/staff/refresh", {"refresh_token": disabled["refresh_token"]})
     assert status == 401, err
