@@ -616,16 +616,18 @@ def train_when_due() -> list[str]:
 
 
 def refresh_kpis() -> dict:
-    """The slower schedules: risk training when a day has passed, KPIs, and points expiry (hourly
-    in AWS; cheap, it reads only due lots)."""
+    """The slower schedules: KPIs, points expiry (hourly in AWS; cheap, it reads only due lots)
+    and risk training when a day has passed. The KPIs come first, so a first start shows a
+    filled dashboard before the first training (minutes on a demo clinic) is done."""
     from chalicelib.jobs.expiry import expire_points
     from chalicelib.jobs.kpis import refresh_kpis as run
     from chalicelib.jobs.segments import refresh_segments
 
-    train_when_due()
     refresh_segments()  # every 15 minutes in AWS: the memberships whose time rule flips
     expire_points()
-    return run()
+    figures = run()
+    train_when_due()
+    return figures
 
 
 def describe_tick(result: dict) -> str:
