@@ -615,10 +615,10 @@ def train_when_due() -> list[str]:
     return trained
 
 
-def refresh_kpis() -> dict:
+def refresh_kpis(train: bool = True) -> dict:
     """The slower schedules: KPIs, points expiry (hourly in AWS; cheap, it reads only due lots)
-    and risk training when a day has passed. The KPIs come first, so a first start shows a
-    filled dashboard before the first training (minutes on a demo clinic) is done."""
+    and, unless `train` is False, risk training when a day has passed (the runner's loop trains
+    after the sweep instead, so a first start's dashboard and reminders come before it)."""
     from chalicelib.jobs.expiry import expire_points
     from chalicelib.jobs.kpis import refresh_kpis as run
     from chalicelib.jobs.segments import refresh_segments
@@ -626,7 +626,8 @@ def refresh_kpis() -> dict:
     refresh_segments()  # every 15 minutes in AWS: the memberships whose time rule flips
     expire_points()
     figures = run()
-    train_when_due()
+    if train:
+        train_when_due()
     return figures
 
 
@@ -783,13 +784,18 @@ class Stack:
                     raise SystemExit(f"{child.name} stopped unexpectedly (exit {child.process.returncode}); "
                                      f"see {child.log}")
             now = time.monotonic()
+            # KPIs first (a first start's dashboard fills within a minute), then the sweep, then
+            # the risk training that the KPI tick leaves (minutes on a first start)
+            training_due = now >= next_kpi
+            if training_due:
+                next_kpi = now + self.args.kpi_period
+                self._tick("kpis", lambda: refresh_kpis(train=False), quiet_unless=lambda r: False, describe=str)
             if now >= next_sweep:
                 next_sweep = now + self.args.sweep_period
                 self._tick("sweep", sweep_and_drain, quiet_unless=lambda r: r["sweep"]["queued"] or
                            r["queue"]["received"], describe=describe_tick)
-            if now >= next_kpi:
-                next_kpi = now + self.args.kpi_period
-                self._tick("kpis", refresh_kpis, quiet_unless=lambda r: False, describe=str)
+            if training_due:
+                self._tick("training", train_when_due, quiet_unless=lambda r: r, describe=lambda r: f"trained {r}")
             if now >= next_snapshot:
                 next_snapshot = now + self.args.snapshot_period
                 from chalicelib.local import snapshot
