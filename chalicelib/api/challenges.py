@@ -5,12 +5,19 @@ The request models live in this file. They are built on first use (module `__get
 importing the app for a scheduled or queue function never loads pydantic.
 """
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
 from chalicelib.lazy import lazy, models_on_first_use
 
-service = lazy("chalicelib.services.challenges")
+# The services each route calls, as type checkers and import analysis see them; at run time
+# each module loads on first use, so a function's cold start pays only for what it runs.
+if TYPE_CHECKING:
+    from chalicelib.services import challenges as service
+else:
+    service = lazy("chalicelib.services.challenges")
 
 bp = Blueprint(__name__)
 MODELS = "chalicelib.api.challenges:"

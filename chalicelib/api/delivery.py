@@ -4,13 +4,21 @@ patient's channels.
 The request models live in this file and are built on first use (module `__getattr__`).
 """
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
 from chalicelib.lazy import lazy, models_on_first_use
 
-recall = lazy("chalicelib.services.recall")
-channels = lazy("chalicelib.services.channels")
+# The services each route calls, as type checkers and import analysis see them; at run time
+# each module loads on first use, so a function's cold start pays only for what it runs.
+if TYPE_CHECKING:
+    from chalicelib.services import recall
+    from chalicelib.services import channels
+else:
+    recall = lazy("chalicelib.services.recall")
+    channels = lazy("chalicelib.services.channels")
 
 bp = Blueprint(__name__)
 MODELS = "chalicelib.api.delivery:"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
 
-sessions = lazy("chalicelib.services.sessions")
-activity = lazy("chalicelib.services.activity")
-patient_service = lazy("chalicelib.services.patients")
-inbox_service = lazy("chalicelib.services.inbox")
-history = lazy("chalicelib.store.history")
+if TYPE_CHECKING:
+    from chalicelib.services import activity, segments, sessions
+    from chalicelib.services import inbox as inbox_service
+    from chalicelib.services import patients as patient_service
+else:
+    sessions = lazy("chalicelib.services.sessions")
+    activity = lazy("chalicelib.services.activity")
+    patient_service = lazy("chalicelib.services.patients")
+    inbox_service = lazy("chalicelib.services.inbox")
+    segments = lazy("chalicelib.services.segments")
 
 bp = Blueprint(__name__)
 
@@ -71,12 +78,12 @@ def check_in(call):
 
 @route(bp, "/me/checkins", roles=PATIENT, summary="The caller's check-ins, newest first")
 def checkins(call):
-    return {"items": history.checkins(call.principal.clinic_id, call.principal.patient_id)}
+    return {"items": patient_service.checkins(call.principal.clinic_id, call.principal.patient_id)}
 
 
 @route(bp, "/me/visits", roles=PATIENT, summary="The caller's visits, newest first")
 def my_visits(call):
-    return {"items": history.visits(call.principal.clinic_id, call.principal.patient_id)}
+    return {"items": patient_service.visits(call.principal.clinic_id, call.principal.patient_id)}
 
 
 @route(bp, "/me/points", roles=PATIENT, summary="Balance and ledger")
@@ -106,21 +113,10 @@ def inbox(call):
 def mark_read(call):
     message = inbox_service.mark_read(call.principal.clinic_id, call.principal.patient_id, call.params["message_id"],
                                       iso(clock.now()))
-    from chalicelib.services import segments
-
     segments.record_event(call.principal.clinic_id, call.principal.patient_id)  # reading counts as an interaction
     return {"message": message}
 
 
 @route(bp, "/me/referral", roles=PATIENT, summary="The caller's invite code and mini-program share path")
 def referral(call):
-    from chalicelib.store import referrals
-
-    patient = _me(call)
-    code = referrals.ensure_code(patient)
-    path = f"pages/register/index?clinic={call.principal.clinic_id}&invite={code}"
-    from chalicelib.domain.rules import points_for
-    from chalicelib.store import clinics
-
-    reward = points_for(clinics.get(call.principal.clinic_id).earning_rules, "referral_registered")
-    return {"invite_code": code, "share_path": path, "reward_points": reward}
+    return patient_service.referral(_me(call))

@@ -3,13 +3,21 @@ list, a patient's score, drop-out curves per condition, follow-up plans, the day
 their outcomes. Request models live here and are built on first use.
 """
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.api.routing import IN_TRANSACTION, STAFF, route
 from chalicelib.lazy import lazy, models_on_first_use
 
-risk = lazy("chalicelib.services.risk")
-followups = lazy("chalicelib.services.followups")
+# The services each route calls, as type checkers and import analysis see them; at run time
+# each module loads on first use, so a function's cold start pays only for what it runs.
+if TYPE_CHECKING:
+    from chalicelib.services import risk
+    from chalicelib.services import followups
+else:
+    risk = lazy("chalicelib.services.risk")
+    followups = lazy("chalicelib.services.followups")
 
 bp = Blueprint(__name__)
 MODELS = "chalicelib.api.risk:"

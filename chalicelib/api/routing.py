@@ -12,7 +12,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from chalice import Blueprint, Chalice, Response
 
@@ -21,11 +21,18 @@ from chalicelib.lazy import lazy
 from chalicelib.observability import logger
 
 # Request models, auth (PyJWT) and pydantic load on the first request that needs them, so the
-# scheduled and queue functions, which import this app too, never load them.
-_models = lazy("chalicelib.api.models")
-_auth = lazy("chalicelib.auth")
-_idempotency = lazy("chalicelib.store.idempotency")
-_sessions = lazy("chalicelib.services.sessions")
+# scheduled and queue functions, which import this app too, never load them. The imports below
+# are what type checkers and import analysis see.
+if TYPE_CHECKING:
+    from chalicelib import auth as _auth
+    from chalicelib.api import models as _models
+    from chalicelib.services import idempotency as _idempotency
+    from chalicelib.services import sessions as _sessions
+else:
+    _models = lazy("chalicelib.api.models")
+    _auth = lazy("chalicelib.auth")
+    _idempotency = lazy("chalicelib.services.idempotency")
+    _sessions = lazy("chalicelib.services.sessions")
 
 PUBLIC = "public"
 # `idempotent=IN_TRANSACTION`: the route's service stores the answer inside its own single write

@@ -4,12 +4,19 @@ and edit the patient attributes the rules look at. See docs/segments.md.
 The request models live in this file and are built on first use (module `__getattr__`).
 """
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint, Response
 
 from chalicelib.api.routing import ADMIN, STAFF, route
 from chalicelib.lazy import lazy, models_on_first_use
 
-service = lazy("chalicelib.services.segments")
+# The services each route calls, as type checkers and import analysis see them; at run time
+# each module loads on first use, so a function's cold start pays only for what it runs.
+if TYPE_CHECKING:
+    from chalicelib.services import segments as service
+else:
+    service = lazy("chalicelib.services.segments")
 
 bp = Blueprint(__name__)
 MODELS = "chalicelib.api.segments:"

@@ -1,4 +1,5 @@
-"""Setting up a clinic (tenant): its data key, default rewards, recall rules, challenges and task rules."""
+"""A clinic (tenant): setting it up (data key, default rewards, recall rules, challenges and task
+rules), its settings as staff see and change them, and its dashboard."""
 
 from __future__ import annotations
 
@@ -61,3 +62,69 @@ def set_silent_days(clinic_id: str, days: int, by: str) -> dict:
     segment = segments.follow_silent_days(clinic_id, days, by)
     clinics.set_silent_days(clinic_id, days)
     return {"silent_days": days, "segment": segment}
+
+
+def settings_view(clinic_id: str) -> dict:
+    """The caller's clinic: name, zone, conditions, earning rules and limits, points term, silent days."""
+    from chalicelib.domain.kpis import silent_days_of
+    from chalicelib.domain.rules import DEFAULT_EARNING_RULES
+    from chalicelib.store import lots
+
+    item = clinics.get(clinic_id)
+    return {"clinic_id": clinic_id, "name": item.name, "tz": item.tz,
+            "conditions": list(item.conditions), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
+            "earning_limits": _limits(item), "points_expiry_months": lots.term_months(item),
+            "silent_days": silent_days_of(item.silent_days)}
+
+
+def _limits(item) -> dict:
+    from chalicelib.domain.earning import effective_limits
+    from chalicelib.domain.rules import DEFAULT_EARNING_RULES
+
+    return effective_limits(item.earning_limits, DEFAULT_EARNING_RULES)
+
+
+def set_earning_rules(clinic_id: str, rules: dict) -> dict:
+    clinics.set_earning_rules(clinic_id, rules)
+    return {"earning_rules": rules}
+
+
+def set_earning_limits(clinic_id: str, limits: dict[str, dict]) -> dict:
+    """Change the limits of the rules given (`{rule: {day, week, month}}`); the others keep theirs."""
+    from chalicelib.domain.earning import limits_in_order
+
+    item = clinics.get(clinic_id, fresh=True)
+    settings = dict(item.earning_limits or {})
+    for rule, chosen in limits.items():
+        if not limits_in_order(chosen):
+            raise BadRequest(f"{rule}: a day's limit cannot exceed the week's, nor the week's the month's",
+                             code="limits_out_of_order", field=f"limits.{rule}")
+        settings[rule] = chosen
+    clinics.set_earning_limits(clinic_id, settings)
+    return {"earning_limits": _limits(clinics.get(clinic_id, fresh=True))}
+
+
+def set_points_expiry(clinic_id: str, months: int) -> dict:
+    clinics.set_points_expiry(clinic_id, months)
+    return {"points_expiry_months": months}
+
+
+def put_reward(clinic_id: str, body) -> dict:
+    from chalicelib.services.activity import reward_row
+
+    item = clinics.put_reward(clinic_id, body.reward_id, body.name, body.cost, body.name_en, body.active, body.stock,
+                              body.per_patient_limit)
+    return reward_row(item)
+
+
+def dashboard(clinic_id: str) -> dict:
+    """The precomputed KPIs and chart data (written by jobs.kpis), never computed on a request."""
+    from chalicelib.domain.kpis import silent_days_of
+    from chalicelib.store import reports
+
+    item = clinics.get(clinic_id)
+    kpi = reports.load_kpis(clinic_id)
+    return {"clinic": {"clinic_id": clinic_id, "name": item.name, "tz": item.tz,
+                       "silent_days": silent_days_of(item.silent_days)},
+            "generated_at": kpi.generated_at if kpi else None,
+            "kpis": kpi.kpis if kpi else {}, "charts": kpi.charts if kpi else {}}

@@ -114,7 +114,10 @@ def plan_renewal_reminders(clinic_id: str, patient_id: str, package) -> list:
                                     "sale_id": package.sale_id})
 
 
-def patient_packages(clinic_id: str, patient_id: str) -> dict:
+def patient_packages(clinic_id: str, patient_id: str, known: bool = True) -> dict:
+    """A patient's packages, newest first; `known=False` (an id from staff) checks the patient exists."""
+    if not known:
+        patients.get(clinic_id, patient_id)
     items = sorted(store.packages(clinic_id, patient_id), key=lambda p: p.start_date, reverse=True)
     clinic = clinics.get(clinic_id)
     today = local_date(clock.now(), clinic.tz).isoformat()

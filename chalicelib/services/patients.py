@@ -182,3 +182,73 @@ def erase(patient: PatientItem) -> int:
     count("PatientsErased")
     logger.info("patient erased", extra={"patient_id": patient.patient_id, "items": removed})
     return removed
+
+
+def list_page(clinic_id: str, limit: int, cursor: str | None) -> dict:
+    """The clinic's patients, newest first, one page by cursor."""
+    items, next_cursor = patients.list_page(clinic_id, limit, cursor)
+    return {"items": [list_row(p) for p in items], "next_cursor": next_cursor}
+
+
+def staff_detail(clinic_id: str, patient_id: str) -> dict:
+    """One patient for the desk: profile (phone masked), consent and its log, visits, the last 60
+    check-ins, the ledger, who referred them and how many they referred."""
+    from chalicelib.store import history
+
+    item = patients.get(clinic_id, patient_id)
+    ledger = history.ledger(clinic_id, patient_id)
+    return {
+        "patient": profile_view(item, full_phone=False),
+        "consents": consents_view(item),
+        "consent_log": history.consent_log(clinic_id, patient_id),
+        "visits": history.visits(clinic_id, patient_id),
+        "checkins": history.checkins(clinic_id, patient_id, limit=60),
+        "ledger": ledger,
+        "referral": {"invite_code": item.invite_code, "referred_by": item.referred_by,
+                     "referred": sum(1 for e in ledger if e["reason"] == "referral_registered")},
+    }
+
+
+def checkins(clinic_id: str, patient_id: str) -> list[dict]:
+    from chalicelib.store import history
+
+    return history.checkins(clinic_id, patient_id)
+
+
+def visits(clinic_id: str, patient_id: str) -> list[dict]:
+    from chalicelib.store import history
+
+    return history.visits(clinic_id, patient_id)
+
+
+def referral(patient: PatientItem) -> dict:
+    """The patient's invite code (made on first ask), the mini-program share path and what a
+    registered friend earns them."""
+    from chalicelib.domain.rules import points_for
+    from chalicelib.store import referrals
+
+    code = referrals.ensure_code(patient)
+    path = f"pages/register/index?clinic={patient.clinic_id}&invite={code}"
+    reward = points_for(clinics.get(patient.clinic_id).earning_rules, "referral_registered")
+    return {"invite_code": code, "share_path": path, "reward_points": reward}
+
+
+def lapsed(clinic_id: str, condition: str, days: int, limit: int, cursor: str | None) -> dict:
+    """Patients of a condition whose last visit is older than `days` clinic days (index query)."""
+    from datetime import date, timedelta
+
+    from chalicelib.domain.clock import local_date
+    from chalicelib.store import reports
+
+    clinic = clinics.get(clinic_id)
+    if condition not in clinic.conditions:
+        raise BadRequest(f"unknown condition {condition!r}", code="unknown_condition", field="condition")
+    today = local_date(clock.now(), clinic.tz)
+    cutoff = (today - timedelta(days=days)).isoformat()
+    items, next_cursor = reports.lapsed_page(clinic_id, condition, cutoff, limit, cursor)
+    rows = []
+    for item in items:
+        last = item.last_visit_date
+        rows.append({"patient_id": item.patient_id, "name_masked": item.name_masked, "last_visit_date": last,
+                     "days_since": (today - date.fromisoformat(last)).days if last else None})
+    return {"items": rows, "next_cursor": next_cursor, "cutoff": cutoff}

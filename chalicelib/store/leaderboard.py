@@ -34,6 +34,11 @@ def entry(clinic_id: str, patient_id: str, month: str) -> BoardEntryItem | None:
         return None
 
 
+def is_listed(item: BoardEntryItem) -> bool:
+    """Whether the entry is on the board (in the index) or hidden by the patient's choice."""
+    return bool(item.gsi1pk)
+
+
 def rank(clinic_id: str, month: str, item: BoardEntryItem) -> int:
     """1 + how many visible entries score higher (ties share the better rank): one count per shard."""
     higher = 0
