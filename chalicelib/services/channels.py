@@ -33,7 +33,7 @@ def subscribe(clinic_id: str, patient_id: str, template_id: str, code: str) -> d
     with a fresh wx.login code: the code proves the WeChat account is the patient's own and gives
     the openid the message is sent to (kept encrypted)."""
     from chalicelib.services.login import code2session
-    from chalicelib.services.patients import clinic_key
+    from chalicelib.services.patient_fields import clinic_key
 
     if template_id not in known_templates(clinic_id).values():
         raise BadRequest("unknown subscribe template", code="unknown_template", field="template_id")

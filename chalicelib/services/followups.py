@@ -114,7 +114,7 @@ def record(principal, patient_id: str, outcome: str, note: str | None, booking_d
     note_enc = None
     if note:
         from chalicelib import crypto
-        from chalicelib.services.patients import clinic_key
+        from chalicelib.services.patient_fields import clinic_key
 
         note_enc = crypto.encrypt(clinic_key(clinic_id), clinic_id, note)
     item = FollowUpOutcomeItem(keys.patient_pk(clinic_id, patient_id), f"{store.OUTCOME}{now}#{outcome_id}",

@@ -21,7 +21,7 @@ class _Nickname:
     def __call__(self) -> str:
         if self._value is None:
             from chalicelib.domain.rules import nickname
-            from chalicelib.services.patients import decrypted
+            from chalicelib.services.patient_fields import decrypted
             from chalicelib.store import patients
 
             patient = patients.get(self.clinic_id, self.patient_id)

@@ -81,7 +81,7 @@ def settings_of(clinic_id: str) -> rules.DeliverySettings:
 
 def _target(clinic_id: str, patient: PatientItem, state) -> object:
     from chalicelib.channels import Target
-    from chalicelib.services.patients import clinic_key, decrypted
+    from chalicelib.services.patient_fields import clinic_key, decrypted
 
     def openid():
         if not state.openid_enc:
@@ -109,7 +109,7 @@ def _personal(message: Message, target) -> Message:
 
 def deliver(clinic_id: str, pk: str, sk: str) -> str:
     """Deliver one queued job; returns what happened (sent, deferred, capped, stale, stopped, already_done ...)."""
-    from chalicelib.services.patients import has_consent
+    from chalicelib.services.patient_fields import has_consent
 
     job = recall.get_job(pk, sk)
     if job is None or not job.due_pk:

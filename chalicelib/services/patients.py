@@ -10,13 +10,9 @@ from chalicelib.domain.privacy import mask_name, mask_phone, normalise_phone
 from chalicelib.domain.rules import PURPOSES
 from chalicelib.errors import BadRequest
 from chalicelib.observability import count, logger
+from chalicelib.services.patient_fields import clinic_key, consents_view, decrypted
 from chalicelib.store import clinics, db, patients
 from chalicelib.store.models import PatientItem
-
-
-def clinic_key(clinic_id: str) -> bytes:
-    clinic = clinics.get(clinic_id)
-    return crypto.unwrap_key(clinic_id, clinic.wrapped_key)
 
 
 def consent_changes(requested: dict[str, bool], version: str, at: str) -> dict[str, dict]:
@@ -87,24 +83,6 @@ def _referral(clinic, new_patient: PatientItem, code: str | None, now: str):
 
 def own_patient(clinic_id: str, patient_id: str) -> PatientItem:
     return patients.get(clinic_id, patient_id)
-
-
-def decrypted(patient: PatientItem) -> dict:
-    key = clinic_key(patient.clinic_id)
-    return {
-        "name": crypto.decrypt(key, patient.clinic_id, patient.name_enc),
-        "phone": crypto.decrypt(key, patient.clinic_id, patient.phone_enc),
-    }
-
-
-def consents_view(patient: PatientItem) -> dict:
-    raw = patient.consents.as_dict() if hasattr(patient.consents, "as_dict") else dict(patient.consents or {})
-    return {purpose: raw.get(purpose) for purpose in PURPOSES}
-
-
-def has_consent(patient: PatientItem, purpose: str) -> bool:
-    state = consents_view(patient).get(purpose)
-    return bool(state and state.get("granted"))
 
 
 def profile_view(patient: PatientItem, *, full_phone: bool) -> dict:

@@ -20,7 +20,7 @@ from chalicelib.store.models import (
     RecallRuleItem,
     bind,
 )
-from chalicelib.store.points import credit_actions, ledger_item
+from chalicelib.store.ledger import credit_actions, ledger_item
 
 EXPERIMENT = "EXPERIMENT#"
 RUN = "EXPRUN#"

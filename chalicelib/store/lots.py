@@ -64,7 +64,7 @@ def due_lots(clinic_id: str, today: date) -> list[PointsLotItem]:
 
 def expire(lot: PointsLotItem, clinic_id: str, at: str) -> int:
     """Expire what is left of one lot: a ledger entry, the balance, the lot, in one transaction."""
-    from chalicelib.store.points import ledger_item
+    from chalicelib.store.ledger import ledger_item
 
     amount = int(lot.remaining)
     if amount <= 0:

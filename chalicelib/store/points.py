@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactGet
 
 from chalicelib.errors import Conflict, InsufficientPoints
 from chalicelib.store import db, idempotency, keys
+from chalicelib.store.ledger import credit_actions, ledger_item
 from chalicelib.store.models import (
     CheckInItem,
     DayMarkItem,
@@ -69,17 +70,6 @@ def _resolved(future):
         return future.get()
     except Exception:  # pynamodb raises DoesNotExist-like errors for missing items
         return None
-
-
-def ledger_item(pk: str, entry_id: str, points: int, reason: str, at: str, ref: str | None = None) -> LedgerItem:
-    return LedgerItem(pk, f"LEDGER#{entry_id}", entry_id=entry_id, points=points, reason=reason, at=at, ref=ref)
-
-
-def credit_actions(points: int, extra: list | None = None) -> list:
-    actions = [PatientItem.balance.add(points)]
-    if points > 0:
-        actions.append(PatientItem.earned_total.add(points))
-    return actions + list(extra or [])
 
 
 PAYOUT_ATTEMPTS = 4

@@ -64,7 +64,7 @@ def owner_of(clinic_id: str, code: str) -> str | None:
 
 def add_reward(txn, new_patient: PatientItem, referral: Referral) -> None:
     from chalicelib.store import earning as payouts
-    from chalicelib.store.points import credit_actions, ledger_item
+    from chalicelib.store.ledger import credit_actions, ledger_item
 
     referrer = referral.referrer
     txn.save(UniqueItem(keys.referred_phone_pk(new_patient.clinic_id, new_patient.phone_hash), "REFERRED",

@@ -14,7 +14,7 @@ from chalicelib.store.models import (
     RevisitDueItem,
     VisitItem,
 )
-from chalicelib.store.points import credit_actions, ledger_item
+from chalicelib.store.ledger import credit_actions, ledger_item
 
 
 @dataclass

@@ -219,7 +219,10 @@ def test_daily_training_scores_lists_and_explains(api, staff_token, clock):
     assert len(scores) == 30 and scores == sorted(scores, reverse=True) and listed["next_cursor"]
     assert all(0 < s < 1 for s in scores)  # probabilities, never a certainty
     rest = api.get(f"/risk/patients?limit=30&cursor={listed['next_cursor']}", token=staff)[1]["items"]
-    assert len(set(scores + [r["risk_score"] for r in rest])) > 5  # a spread, not a wall of one value
+    # a spread, not a wall of one value: the loyal half low, the lapsed half high (patient ids are
+    # random, so the split into fit, calibrate and evaluate, and with it the exact values, vary)
+    everyone = scores + [r["risk_score"] for r in rest]
+    assert len(set(everyone)) >= 3 and min(everyone) < 0.5 < max(everyone)
     top = listed["items"][0]
     assert 1 <= len(top["risk_factors"]) <= 3
     status, mine = api.get(f"/patients/{top['patient_id']}/risk", token=staff)

@@ -57,3 +57,19 @@ def test_every_deferred_import_is_mirrored_for_the_tools():
             if mirrored.get(name) != module:
                 problems.append(f"{where}: {name} = lazy({module!r}) but TYPE_CHECKING imports {mirrored.get(name)!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_no_import_cycles_inside_services_or_store():
+    """Counting the imports made inside functions too: a cycle hidden that way still ties two
+    modules together."""
+    import itertools
+
+    import grimp
+
+    graph = grimp.build_graph("chalicelib", cache_dir=None)
+    cycles = []
+    for package in ("chalicelib.services", "chalicelib.store", "chalicelib.domain"):
+        modules = sorted(m for m in graph.modules if m.startswith(package + "."))
+        cycles += [(a, b) for a, b in itertools.combinations(modules, 2)
+                   if graph.chain_exists(importer=a, imported=b) and graph.chain_exists(importer=b, imported=a)]
+    assert not cycles, cycles

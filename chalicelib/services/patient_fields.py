@@ -1,0 +1,32 @@
+"""A patient's personal fields in clear (decrypted with the clinic's data key) and consent per
+purpose: what the patient services and the delivery of messages both need, kept below them."""
+
+from __future__ import annotations
+
+from chalicelib import crypto
+from chalicelib.domain.rules import PURPOSES
+from chalicelib.store import clinics
+from chalicelib.store.models import PatientItem
+
+
+def clinic_key(clinic_id: str) -> bytes:
+    clinic = clinics.get(clinic_id)
+    return crypto.unwrap_key(clinic_id, clinic.wrapped_key)
+
+
+def decrypted(patient: PatientItem) -> dict:
+    key = clinic_key(patient.clinic_id)
+    return {
+        "name": crypto.decrypt(key, patient.clinic_id, patient.name_enc),
+        "phone": crypto.decrypt(key, patient.clinic_id, patient.phone_enc),
+    }
+
+
+def consents_view(patient: PatientItem) -> dict:
+    raw = patient.consents.as_dict() if hasattr(patient.consents, "as_dict") else dict(patient.consents or {})
+    return {purpose: raw.get(purpose) for purpose in PURPOSES}
+
+
+def has_consent(patient: PatientItem, purpose: str) -> bool:
+    state = consents_view(patient).get(purpose)
+    return bool(state and state.get("granted"))
