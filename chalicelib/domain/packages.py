@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 MAX_TERM_MONTHS = 60
 DEFAULT_WINDOW_DAYS = 30
@@ -54,7 +55,7 @@ class RenewalRate:
     pending: int  # window still open, not renewed yet
     rate: float | None  # renewed / (renewed + lapsed): decided packages only
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"ended": self.ended, "renewed": self.renewed, "lapsed": self.lapsed, "pending": self.pending,
                 "rate": self.rate}
 
