@@ -40,7 +40,7 @@ def share(part: int, whole: int) -> float | None:
 # --- silence --------------------------------------------------------------------------------------
 
 
-def silent_days_of(setting: int | None) -> int:
+def silent_days_of(setting: float | None) -> int:
     """The clinic's silent days: its setting, or the default when it has none."""
     return int(setting) if setting is not None else DEFAULT_SILENT_DAYS
 

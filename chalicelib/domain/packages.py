@@ -6,13 +6,21 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 MAX_TERM_MONTHS = 60
 DEFAULT_WINDOW_DAYS = 30
 
 # The seed's pack: pregnancy to the end of the postpartum year.
-DEFAULT_PACKAGE_TYPES = (
+class PackageTypeTerms(TypedDict):
+    package_id: str
+    name: str
+    name_en: str
+    term_months: int
+    renewal_window_days: int
+
+
+DEFAULT_PACKAGE_TYPES: tuple[PackageTypeTerms, ...] = (
     {"package_id": "maternity-pack", "name": "孕产全程服务包", "name_en": "Pregnancy-to-postpartum service pack",
      "term_months": 12, "renewal_window_days": DEFAULT_WINDOW_DAYS},
 )

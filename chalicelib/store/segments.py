@@ -303,7 +303,7 @@ def save_progress(item: SegmentItem, *, cursor: dict[str, Any] | None, processed
     return True
 
 
-def start_build(item: SegmentItem, at: str, estimate: int | None) -> bool:
+def start_build(item: SegmentItem, at: str, estimate: float | None) -> bool:
     try:
         item.update(actions=[SegmentItem.build_started_at.set(at), SegmentItem.total_estimate.set(estimate)
                              if estimate is not None else SegmentItem.total_estimate.remove()],
