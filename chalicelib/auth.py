@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import jwt
 
@@ -40,7 +41,7 @@ class Principal:
 
 
 def issue_patient_tokens(clinic_id: str, openid_hash: str, patient_id: str | None, *, family: str | None = None,
-                         jti: str | None = None, token_version: int = 0) -> dict:
+                         jti: str | None = None, token_version: int = 0) -> dict[str, Any]:
     """An access and a refresh token. `family` and `jti` come from the session the refresh token
     belongs to (services.sessions), `token_version` from the patient's record."""
     conf = settings()
@@ -74,7 +75,7 @@ def issue_patient_tokens(clinic_id: str, openid_hash: str, patient_id: str | Non
     }
 
 
-def _decode_own(token: str, typ: str) -> dict:
+def _decode_own(token: str, typ: str) -> dict[str, Any]:
     try:
         # Expiry is checked against the injectable clock below, not the system time.
         claims = jwt.decode(
@@ -93,7 +94,7 @@ def _decode_own(token: str, typ: str) -> dict:
     return claims
 
 
-def decode_refresh(token: str) -> dict:
+def decode_refresh(token: str) -> dict[str, Any]:
     return _decode_own(token, "refresh")
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=None)
-def client(service: str):
+def client(service: str) -> Any:  # boto3 ships no type hints: its clients are untyped
     import boto3
     from botocore.config import Config
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AppError(Exception):
     status = 400
@@ -17,7 +19,7 @@ class AppError(Exception):
         if status:
             self.status = status
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "field": self.field}
 
 

@@ -7,8 +7,10 @@ check-in evaluates them without reading the challenge again, and a patient keeps
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from chalicelib.domain.streaks import StreakRule
 
@@ -28,7 +30,7 @@ class Reward:
     voucher_name_en: str | None = None
     valid_days: int | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.type == POINTS:
             if not self.points or self.points < 1:
                 raise ValueError("a points reward needs points >= 1")
@@ -38,13 +40,14 @@ class Reward:
         else:
             raise ValueError(f"unknown reward type {self.type!r}")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Reward":
-        return cls(**{k: data.get(k) for k in ("type", "points", "voucher_kind", "voucher_name", "voucher_name_en",
-                                                 "valid_days")})
+    def from_dict(cls, data: dict[str, Any]) -> "Reward":
+        fields: dict[str, Any] = {k: data.get(k) for k in ("type", "points", "voucher_kind", "voucher_name",
+                                                           "voucher_name_en", "valid_days")}
+        return cls(**fields)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Terms:
     conditions: tuple[str, ...] = ()  # empty: everyone may join
     name_en: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not 1 <= self.days <= MAX_DAYS:
             raise ValueError(f"days is 1 to {MAX_DAYS}")
         if self.end_date < self.start_date:
@@ -73,7 +76,7 @@ class Terms:
     def rule(self) -> StreakRule:
         return StreakRule(self.days, self.grace)
 
-    def eligible(self, patient_conditions) -> bool:
+    def eligible(self, patient_conditions: Iterable[str] | None) -> bool:
         """Everyone, or a patient with one of the challenge's conditions.
 
         A stand-in for segments: when the segment engine lands, `conditions` becomes a segment id.
@@ -88,14 +91,14 @@ class Terms:
         """Whether a check-in of this day may count: inside the challenge dates and not before joining."""
         return max(self.start_date, joined_on) <= day <= self.end_date
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"challenge_id": self.challenge_id, "name": self.name, "name_en": self.name_en,
                 "checkin_type": self.checkin_type, "days": self.days, "grace": self.grace,
                 "reward": self.reward.as_dict(), "start_date": self.start_date.isoformat(),
                 "end_date": self.end_date.isoformat(), "conditions": list(self.conditions)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Terms":
+    def from_dict(cls, data: dict[str, Any]) -> "Terms":
         return cls(challenge_id=data["challenge_id"], name=data["name"], name_en=data.get("name_en"),
                    checkin_type=data["checkin_type"], days=int(data["days"]), grace=int(data.get("grace") or 0),
                    reward=Reward.from_dict(data["reward"]), start_date=date.fromisoformat(data["start_date"]),

@@ -22,7 +22,7 @@ class Clock:
             raise ValueError("clock times are timezone-aware")
         self._fixed = moment.astimezone(UTC)
 
-    def advance(self, **delta) -> None:
+    def advance(self, **delta: float) -> None:
         self._fixed = self.now() + timedelta(**delta)
 
     def release(self) -> None:

@@ -5,8 +5,10 @@ suggested slot. Pure; times are passed in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from chalicelib.domain.clock import local_moment, zone
 
@@ -35,12 +37,12 @@ class DeliverySettings:
 
     quiet_start: time = DEFAULT_QUIET[0]
     quiet_end: time = DEFAULT_QUIET[1]
-    caps: dict = field(default_factory=lambda: dict(DEFAULT_CAPS))
+    caps: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPS))
     open_days: tuple[int, ...] = OPEN_DAYS
     open_at: time = OPEN_AT
-    wechat_templates: dict = field(default_factory=dict)  # kind -> WeChat subscribe template id
+    wechat_templates: dict[str, str] = field(default_factory=dict)  # kind -> WeChat subscribe template id
     daily_cap: int = DEFAULT_DAILY_CAP
-    relevance_days: dict = field(default_factory=lambda: dict(DEFAULT_RELEVANCE_DAYS))  # kind -> days
+    relevance_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RELEVANCE_DAYS))  # kind -> days
 
     def cap(self, purpose: str) -> int:
         return int(self.caps.get(purpose, DEFAULT_CAPS.get(purpose, DEFAULT_CAPS["service"])))
@@ -49,7 +51,7 @@ class DeliverySettings:
         days = self.relevance_days.get(kind, DEFAULT_RELEVANCE_DAYS.get(kind, OTHER_KIND_RELEVANCE_DAYS))
         return timedelta(days=int(days))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "quiet_hours": {"start": self.quiet_start.strftime("%H:%M"), "end": self.quiet_end.strftime("%H:%M")},
             "caps": {**DEFAULT_CAPS, **self.caps},
@@ -60,11 +62,11 @@ class DeliverySettings:
         }
 
 
-def settings_from(raw: dict | None) -> DeliverySettings:
+def settings_from(raw: dict[str, Any] | None) -> DeliverySettings:
     """Settings from what the clinic stored (the shape of `as_dict`), defaults for the rest."""
     raw = raw or {}
 
-    def wall(text, default):
+    def wall(text: str | None, default: time) -> time:
         if not text:
             return default
         hour, minute = (int(x) for x in text.split(":"))
@@ -150,7 +152,7 @@ def relevance_deadline(planned: datetime, kind: str, settings: DeliverySettings,
     return window if window is not None and window.until < late.until else late
 
 
-def recall_window(planned: datetime, offset: int, offsets, anchor_day: date, tz: str) -> Window | None:
+def recall_window(planned: datetime, offset: int, offsets: Iterable[int], anchor_day: date, tz: str) -> Window | None:
     """A recall's anchor window: it ends when the next offset of the same rule and anchor is due
     (that message replaces this one: `superseded`), and, for a reminder before the anchor day
     (offset <= 0, e.g. a package's end), when that day is over (`anchor_passed`)."""
@@ -176,7 +178,8 @@ def channel_order(preferred: str | None) -> list[str]:
     return order
 
 
-def suggested_slot(send_moment: datetime, tz: str, open_days=OPEN_DAYS, open_at: time = OPEN_AT) -> datetime:
+def suggested_slot(send_moment: datetime, tz: str, open_days: Iterable[int] = OPEN_DAYS,
+                   open_at: time = OPEN_AT) -> datetime:
     """The first opening of the clinic at least SLOT_LEAD_DAYS days after the message's day."""
     day = send_moment.astimezone(zone(tz)).date() + timedelta(days=SLOT_LEAD_DAYS)
     days = tuple(open_days) or OPEN_DAYS
@@ -226,7 +229,8 @@ class Message:
     body: str
     template_id: str | None = None
     link: str = "pages/inbox/index"
-    data: dict = field(default_factory=dict)  # extra WeChat template fields, e.g. {"time3": "11月23日 09:00"}
+    # extra WeChat template fields, e.g. {"time3": "11月23日 09:00"}
+    data: dict[str, str] = field(default_factory=dict)
     experiment: tuple[str, str] | None = None  # (experiment, arm) the message belongs to, for its exposure
     window: Window | None = None  # the kind's own end of relevance (a recall's anchor window), if any
 

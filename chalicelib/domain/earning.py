@@ -6,7 +6,9 @@ Pure functions; periods are clinic-local (day, ISO week, calendar month).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 # No farming points by sharing a hundred times: shares earn at most this often (per clinic
 # setting `earning_limits`, which replaces these per rule).
@@ -17,13 +19,13 @@ LEADERBOARD_SHARDS = 4
 BOARD_RULES = ("checkin", "share", "revisit_on_time", "referral_registered", "challenge")
 
 
-def limits_for(settings: dict | None, rule: str) -> dict[str, int]:
+def limits_for(settings: dict[str, Any] | None, rule: str) -> dict[str, int]:
     configured = (settings or {}).get(rule)
     chosen = DEFAULT_LIMITS.get(rule, {}) if configured is None else configured
     return {period: int(maximum) for period, maximum in chosen.items() if period in PERIODS}
 
 
-def effective_limits(settings: dict | None, rules) -> dict[str, dict[str, int]]:
+def effective_limits(settings: dict[str, Any] | None, rules: Iterable[str]) -> dict[str, dict[str, int]]:
     """Every earning rule's limits per period as they apply ({} for a rule without limits)."""
     return {rule: limits_for(settings, rule) for rule in rules}
 
@@ -67,7 +69,7 @@ def score_sort(score: int, patient_id: str) -> str:
     return f"{score:010d}#{patient_id}"
 
 
-def merge_top(pages: list[list[dict]], limit: int) -> list[dict]:
+def merge_top(pages: list[list[dict[str, Any]]], limit: int) -> list[dict[str, Any]]:
     """The top `limit` entries over the shards' own top lists (each already sorted by score)."""
     entries = [entry for page in pages for entry in page]
     entries.sort(key=lambda e: (-e["score"], e["patient_id"]))

@@ -10,6 +10,7 @@ import hashlib
 import math
 import string
 from dataclasses import dataclass, field
+from typing import Any
 
 HOLDOUT = "holdout"
 MIN_ARMS, MAX_ARMS = 2, 4
@@ -36,12 +37,12 @@ class ArmTerms:
     incentive_text: str | None = None
     incentive_points: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"arm_id": self.arm_id, "weight": self.weight, "template": self.template, "send_at": self.send_at,
                 "incentive_text": self.incentive_text, "incentive_points": self.incentive_points}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ArmTerms":
+    def from_dict(cls, data: dict[str, Any]) -> "ArmTerms":
         return cls(arm_id=data["arm_id"], weight=float(data["weight"]), template=data.get("template"),
                    send_at=data.get("send_at"), incentive_text=data.get("incentive_text"),
                    incentive_points=int(data.get("incentive_points") or 0))
@@ -232,7 +233,7 @@ class GroupCounts:
 class Analysis:
     reference: str
     alpha: float
-    rows: list[dict] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     winner: str | None = None
     reached: bool = False
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
 from chalicelib.domain.segments import last_interaction_day
 
@@ -39,28 +40,28 @@ def share(part: int, whole: int) -> float | None:
 # --- silence --------------------------------------------------------------------------------------
 
 
-def silent_days_of(setting: int | None) -> int:
+def silent_days_of(setting: float | None) -> int:
     """The clinic's silent days: its setting, or the default when it has none."""
     return int(setting) if setting is not None else DEFAULT_SILENT_DAYS
 
 
-def valid_silent_days(days) -> bool:
+def valid_silent_days(days: object) -> bool:
     return isinstance(days, int) and not isinstance(days, bool) and SILENT_DAYS_MIN <= days <= SILENT_DAYS_MAX
 
 
-def silent_rule(days: int) -> dict:
+def silent_rule(days: int) -> dict[str, Any]:
     """The segment rule that holds exactly the patients `is_silent` counts."""
     return {"field": "silent_days", "gt": days}
 
 
-def silent_threshold(rule) -> int | None:
+def silent_threshold(rule: object) -> int | None:
     """The days of a rule that is exactly `silent_rule(days)`, else None."""
     if isinstance(rule, Mapping) and set(rule) == {"field", "gt"} and rule["field"] == "silent_days":
         return int(rule["gt"]) if float(rule["gt"]).is_integer() else None
     return None
 
 
-def days_silent(profile: Mapping, today: date, tz: str) -> int | None:
+def days_silent(profile: Mapping[str, Any], today: date, tz: str) -> int | None:
     """Days since the patient's last interaction of any kind (None when nothing is known)."""
     last = last_interaction_day(profile, tz)
     return (today - last).days if last is not None else None
@@ -78,7 +79,8 @@ def silence_buckets(threshold: int) -> list[tuple[int, int | None]]:
     """Day ranges (low, high; None: open) for the silence chart, split at the clinic's threshold,
     so that the buckets beyond it hold exactly the silent patients."""
     edges = sorted(set(SILENCE_EDGES) | {threshold})
-    buckets, low = [], 0
+    buckets: list[tuple[int, int | None]] = []
+    low = 0
     for edge in edges:
         buckets.append((low, edge))
         low = edge + 1
@@ -86,7 +88,7 @@ def silence_buckets(threshold: int) -> list[tuple[int, int | None]]:
     return buckets
 
 
-def silence_histogram(quiet_days: Iterable[int | None], threshold: int) -> list[dict]:
+def silence_histogram(quiet_days: Iterable[int | None], threshold: int) -> list[dict[str, Any]]:
     """Patients per silence range; `silent` marks the ranges beyond the threshold."""
     buckets = silence_buckets(threshold)
     counts = [0] * len(buckets)
@@ -133,12 +135,12 @@ class Tally:
             self.pending += 1
             self.pending_hits += bool(hit)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"decided": self.decided, "hits": self.hits, "rate": share(self.hits, self.decided),
                 "pending": self.pending, "pending_hits": self.pending_hits}
 
 
-def windowed(items: Iterable[tuple[str, bool]], today: date, window: int | None) -> dict:
+def windowed(items: Iterable[tuple[str, bool]], today: date, window: int | None) -> dict[str, Any]:
     """One rate over (event day, hit) items: decided ones in the rate, open ones pending."""
     tally = Tally()
     for day, hit in items:
@@ -146,8 +148,11 @@ def windowed(items: Iterable[tuple[str, bool]], today: date, window: int | None)
     return tally.as_dict()
 
 
-def rate_by(items: Iterable, group_of: Callable[[object], Iterable[str | None]], *, day_of: Callable[[object], str],
-            hit: Callable[[object], bool], today: date, window: int | None) -> list[dict]:
+Item = TypeVar("Item")
+
+
+def rate_by(items: Iterable[Item], group_of: Callable[[Item], Iterable[str | None]], *, day_of: Callable[[Item], str],
+            hit: Callable[[Item], bool], today: date, window: int | None) -> list[dict[str, Any]]:
     """A windowed rate per group (an item may count in several groups, e.g. segments).
 
     Rows come sorted by the number of decided items, largest first.
@@ -162,7 +167,7 @@ def rate_by(items: Iterable, group_of: Callable[[object], Iterable[str | None]],
     return sorted(rows, key=lambda row: (-row["decided"], -row["pending"], row["group"]))
 
 
-def kept(due: Mapping, window: int = REVISIT_WINDOW_DAYS) -> bool:
+def kept(due: Mapping[str, Any], window: int = REVISIT_WINDOW_DAYS) -> bool:
     """A requested revisit is kept when a visit answered it (on time, or late by at most `window`
     days). A visit later than that still marks it late but no longer keeps it for the rate."""
     if due["status"] not in MET:
@@ -171,7 +176,7 @@ def kept(due: Mapping, window: int = REVISIT_WINDOW_DAYS) -> bool:
     return met_on is None or met_on <= (date.fromisoformat(due["due_date"]) + timedelta(days=window)).isoformat()
 
 
-def revisits(dues: Iterable[Mapping], today: date, period_days: int) -> dict:
+def revisits(dues: Iterable[Mapping[str, Any]], today: date, period_days: int) -> dict[str, Any]:
     """The revisit rate of the requested revisit dates decided in the last `period_days` days."""
     first = period_start(today, period_days, REVISIT_WINDOW_DAYS)
     return windowed(((d["due_date"], kept(d)) for d in dues if first <= d["due_date"] <= today.isoformat()),
@@ -184,7 +189,7 @@ def converted(sent_day: str, visit_days: Iterable[str], days: int = CONVERSION_D
     return any(sent_day <= day <= last for day in visit_days)
 
 
-def recheck(exam_days: Iterable[list[str]], today: date, period_days: int = 90) -> dict:
+def recheck(exam_days: Iterable[list[str]], today: date, period_days: int = 90) -> dict[str, Any]:
     """Annual re-check (S4): a check-up is due again a year later and kept by another one from
     month ten up to three months after the due day. Decided: the patients whose grace ended in
     the last `period_days` days; pending: those due whose grace still runs."""
@@ -216,7 +221,7 @@ def weeks(today: date, count: int = SERIES_WEEKS) -> list[date]:
 
 
 def weekly(items: Iterable[tuple[str, bool]], today: date, count: int = SERIES_WEEKS,
-           window: int | None = None) -> list[dict]:
+           window: int | None = None) -> list[dict[str, Any]]:
     """Per week of the event day: how many items fell in it (`count`), and the windowed rate of
     those decided by today; a week whose items are still inside their window has `pending` > 0
     (and no rate at all while none is decided)."""
@@ -233,8 +238,8 @@ def weekly(items: Iterable[tuple[str, bool]], today: date, count: int = SERIES_W
 # --- S2: challenge participants -------------------------------------------------------------------
 
 
-def joined_versus_not(dues: Iterable[dict], patients: dict[str, dict], challenge_id: str,
-                      conditions: Iterable[str], today: date, since: str | None = None) -> dict:
+def joined_versus_not(dues: Iterable[dict[str, Any]], patients: dict[str, dict[str, Any]], challenge_id: str,
+                      conditions: Iterable[str] | None, today: date, since: str | None = None) -> dict[str, Any]:
     """Revisit rate of a challenge's participants against the eligible patients who did not join (S2).
 
     `patients` maps a patient id to its `conditions` and `joined_challenges`; eligible means one
@@ -242,7 +247,7 @@ def joined_versus_not(dues: Iterable[dict], patients: dict[str, dict], challenge
     start), only the revisits requested from then on count: earlier ones owe nothing to it.
     """
     wanted = set(conditions or ())
-    groups = {"joined": (Tally(), set()), "not_joined": (Tally(), set())}
+    groups: dict[str, tuple[Tally, set[str]]] = {"joined": (Tally(), set()), "not_joined": (Tally(), set())}
     for due in dues:
         patient = patients.get(due["patient_id"])
         if patient is None or (wanted and not wanted & set(patient.get("conditions") or ())):

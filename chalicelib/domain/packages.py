@@ -6,12 +6,21 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, TypedDict
 
 MAX_TERM_MONTHS = 60
 DEFAULT_WINDOW_DAYS = 30
 
 # The seed's pack: pregnancy to the end of the postpartum year.
-DEFAULT_PACKAGE_TYPES = (
+class PackageTypeTerms(TypedDict):
+    package_id: str
+    name: str
+    name_en: str
+    term_months: int
+    renewal_window_days: int
+
+
+DEFAULT_PACKAGE_TYPES: tuple[PackageTypeTerms, ...] = (
     {"package_id": "maternity-pack", "name": "孕产全程服务包", "name_en": "Pregnancy-to-postpartum service pack",
      "term_months": 12, "renewal_window_days": DEFAULT_WINDOW_DAYS},
 )
@@ -54,7 +63,7 @@ class RenewalRate:
     pending: int  # window still open, not renewed yet
     rate: float | None  # renewed / (renewed + lapsed): decided packages only
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"ended": self.ended, "renewed": self.renewed, "lapsed": self.lapsed, "pending": self.pending,
                 "rate": self.rate}
 

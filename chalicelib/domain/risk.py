@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 HORIZON_DAYS = 180  # lapsed = no visit within six months after the cut-off (S2's six-month revisit rate)
 CUTOFF_STEP_DAYS = 60
@@ -96,7 +98,7 @@ class History:
 # -- features -------------------------------------------------------------------------------------
 
 
-def _within(days, as_of: date, span: int) -> list[date]:
+def _within(days: Iterable[date], as_of: date, span: int) -> list[date]:
     start = as_of - timedelta(days=span)
     return [d for d in days if start <= d < as_of]
 
@@ -337,19 +339,22 @@ class Model:
                  for name, c, v in zip(self.features, self.coefficients, self.standardise(x))]
         return sorted(parts, key=lambda p: (-abs(p[1]), p[0]))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"features": self.features, "means": self.means, "scales": self.scales,
                 "coefficients": self.coefficients, "intercept": self.intercept, "lower": self.lower,
                 "upper": self.upper, "root": self.root, "slope": self.slope, "offset": self.offset,
                 "floor": self.floor, "ceiling": self.ceiling, "dropped": self.dropped}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Model":
-        def floats(key):
-            return [float(v) for v in data[key]] if data.get(key) is not None else None
+    def from_dict(cls, data: dict[str, Any]) -> "Model":
+        def floats(key: str) -> list[float]:
+            return [float(v) for v in data[key]]
+
+        def some_floats(key: str) -> list[float] | None:
+            return floats(key) if data.get(key) is not None else None
 
         return cls([str(f) for f in data["features"]], floats("means"), floats("scales"), floats("coefficients"),
-                   float(data["intercept"]), floats("lower"), floats("upper"), bool(data.get("root", False)),
+                   float(data["intercept"]), some_floats("lower"), some_floats("upper"), bool(data.get("root", False)),
                    float(data.get("slope", 1.0)), float(data.get("offset", 0.0)), float(data.get("floor", 0.0)),
                    float(data.get("ceiling", 1.0)), [str(f) for f in data.get("dropped") or []])
 
@@ -518,7 +523,7 @@ def brier(probabilities: list[float], labels: list[int]) -> float:
     return sum((p - y) ** 2 for p, y in zip(probabilities, labels)) / len(labels)
 
 
-def calibration_table(probabilities: list[float], labels: list[int], groups: int = DECILES) -> list[dict]:
+def calibration_table(probabilities: list[float], labels: list[int], groups: int = DECILES) -> list[dict[str, Any]]:
     """Examples sorted by predicted probability and cut into `groups` of (nearly) equal size, lowest
     first: each with its count, mean predicted probability and observed lapse rate."""
     order = sorted(range(len(labels)), key=lambda i: (probabilities[i], i))
@@ -545,12 +550,14 @@ class Evaluation:
     baseline_auc: float | None  # days since the last visit alone
     brier: float
     base_rate_brier: float  # predicting the training lapse rate for everyone
-    calibration: list[dict]
+    calibration: list[dict[str, Any]]
     max_gap: float  # largest |predicted - observed| over the deciles
     top_decile_lift: float | None  # lapse rate of the highest decile over the base rate
 
-    def as_dict(self, digits: int = 4) -> dict:
-        r = (lambda v: None if v is None else round(v, digits))
+    def as_dict(self, digits: int = 4) -> dict[str, Any]:
+        def r(v: float | None) -> float | None:
+            return None if v is None else round(v, digits)
+
         return {"examples": self.examples, "lapsed": self.lapsed, "base_rate": r(self.base_rate),
                 "auc": r(self.auc), "baseline_auc": r(self.baseline_auc), "brier": r(self.brier),
                 "base_rate_brier": r(self.base_rate_brier), "max_gap": r(self.max_gap),
@@ -639,7 +646,7 @@ def train(histories: list[History], today: date, l2: float = L2) -> Training:
 ONE_FACTOR = {"days_to_due": "days_overdue"}
 
 
-def top_factors(model: Model, x: list[float], count: int = 3) -> list[dict]:
+def top_factors(model: Model, x: list[float], count: int = 3) -> list[dict[str, Any]]:
     """The features that move this patient's risk most, with their direction, in staff's words.
     A condition or district the patient does not have is no reason to give staff about them."""
     values = dict(zip(model.features, x))
@@ -659,7 +666,7 @@ def top_factors(model: Model, x: list[float], count: int = 3) -> list[dict]:
     return out
 
 
-def coefficient_rows(model: Model) -> list[dict]:
+def coefficient_rows(model: Model) -> list[dict[str, Any]]:
     """The model by feature, largest effect first: calibrated log-odds per standard deviation, the
     direction and a sentence on it; columns left out say so instead."""
     rows = []
@@ -738,7 +745,7 @@ def recall_offset(day: int | None, fraction: float = RECALL_FRACTION) -> int | N
     return max(1, round(day * fraction)) if day else None
 
 
-def dropout_curves(histories: list[History], today: date, max_days: int = CURVE_DAYS) -> dict[str, dict]:
+def dropout_curves(histories: list[History], today: date, max_days: int = CURVE_DAYS) -> dict[str, dict[str, Any]]:
     """Per condition: the return curve, the drop-out day and the suggested recall offset."""
     gaps: dict[str, list[tuple[int, bool]]] = {}
     patients: dict[str, int] = {}

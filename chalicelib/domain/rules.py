@@ -6,8 +6,10 @@ scenario (S5). Everything here is pure and takes explicit times.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from chalicelib.domain.clock import local_date, local_moment
 
@@ -210,7 +212,8 @@ def parse_wall_time(text: str, field: str = "send_at") -> time:
     return time(hour, minute)
 
 
-def validate_rule(rule: RecallRule, conditions, departments=DEPARTMENTS) -> RecallRule:
+def validate_rule(rule: RecallRule, conditions: Collection[str],
+                  departments: Collection[str] = DEPARTMENTS) -> RecallRule:
     """The rule as kept (offsets sorted), or RuleError naming the first problem."""
     if bool(rule.condition) == bool(rule.department):
         raise RuleError("name either a condition or a department", "condition_or_department", "condition")
@@ -249,7 +252,7 @@ def validate_rule(rule: RecallRule, conditions, departments=DEPARTMENTS) -> Reca
 
 
 def rule_matches(rule: RecallRule, anchor: str, *, condition: str | None, department: str | None,
-                 patient_conditions=(), patient_department: str | None = None) -> bool:
+                 patient_conditions: Iterable[str] | None = (), patient_department: str | None = None) -> bool:
     """Whether an anchor event of a patient plans jobs of this rule.
 
     A named condition or department must be the rule's; when the event names none, the
@@ -265,7 +268,7 @@ def rule_matches(rule: RecallRule, anchor: str, *, condition: str | None, depart
 DEFAULT_TIERS = (("gold", 1000), ("silver", 300), ("bronze", 0))
 
 
-def tier_for(earned_total: int, tiers=DEFAULT_TIERS) -> str:
+def tier_for(earned_total: int, tiers: Sequence[tuple[str, int]] = DEFAULT_TIERS) -> str:
     """A patient's tier follows the points earned in total, never the spendable balance."""
     for name, floor in tiers:
         if earned_total >= floor:
@@ -282,8 +285,8 @@ def nickname(name: str, sex: str | None) -> str:
 
 
 def render_template(template: str, **values: str) -> str:
-    class _Missing(dict):
-        def __missing__(self, key):
+    class _Missing(dict[str, str]):
+        def __missing__(self, key: str) -> str:
             return ""
 
     return template.format_map(_Missing(values))

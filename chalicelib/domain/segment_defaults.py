@@ -8,17 +8,19 @@ was born with, as ids are stable keys (memberships, planned messages, message so
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.domain.kpis import DEFAULT_SILENT_DAYS, silent_rule
 
 POSTPARTUM = {"field": "condition", "in": ["postpartum"]}
 SILENT_SEGMENT_ID = "silent-180"
 
 
-def _persona(tag: str) -> dict:
+def _persona(tag: str) -> dict[str, Any]:
     return {"all": [POSTPARTUM, {"field": "persona", "in": [tag]}]}
 
 
-def silent_texts(days: int) -> dict:
+def silent_texts(days: int) -> dict[str, Any]:
     """The silent segment's rule, name and description for a clinic's silent days."""
     return {
         "rule": silent_rule(days),
@@ -28,7 +30,7 @@ def silent_texts(days: int) -> dict:
     }
 
 
-DEFAULT_SEGMENTS: list[dict] = [
+DEFAULT_SEGMENTS: list[dict[str, Any]] = [
     {
         "segment_id": SILENT_SEGMENT_ID,
         **silent_texts(DEFAULT_SILENT_DAYS),

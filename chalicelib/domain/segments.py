@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from chalicelib.domain.clock import local_date, parse_iso
 from chalicelib.domain.rules import DEPARTMENTS, PERSONAS, PURPOSES
@@ -77,7 +78,7 @@ def _local_day(moment: str | None, tz: str) -> date | None:
         return None
 
 
-def _granted(consents) -> frozenset[str]:
+def _granted(consents: Mapping[str, Any] | None) -> frozenset[str]:
     granted = set()
     for purpose, state in dict(consents or {}).items():
         value = state.get("granted") if isinstance(state, Mapping) else getattr(state, "granted", None)
@@ -86,7 +87,7 @@ def _granted(consents) -> frozenset[str]:
     return frozenset(granted)
 
 
-def last_interaction_day(profile: Mapping, tz: str) -> date | None:
+def last_interaction_day(profile: Mapping[str, Any], tz: str) -> date | None:
     """The clinic-local day of the patient's last interaction of any kind (check-in, share,
     redemption, inbox read, visit, registration): what `silent_days` counts from.
 
@@ -101,7 +102,7 @@ def last_interaction_day(profile: Mapping, tz: str) -> date | None:
     return interaction
 
 
-def facts_from_profile(profile: Mapping, tz: str) -> Facts:
+def facts_from_profile(profile: Mapping[str, Any], tz: str) -> Facts:
     """Facts from a profile's attributes (a plain mapping). Times are UTC ISO, days clinic-local."""
     last_visit = _day(profile.get("last_visit_date"))
     interaction = last_interaction_day(profile, tz)
@@ -136,7 +137,7 @@ def recent_checkin_days(days: Iterable[str], new_day: str | None, today: date,
 # --- validation -------------------------------------------------------------------------------
 
 
-def validate(rule, *, conditions: Iterable[str] | None = None) -> dict:
+def validate(rule: object, *, conditions: Iterable[str] | None = None) -> dict[str, Any]:
     """Check a rule tree and return it normalised (values sorted, duplicates dropped).
 
     Raises RuleError with a stable code: rule_not_object, rule_too_deep, rule_too_large,
@@ -149,11 +150,11 @@ def validate(rule, *, conditions: Iterable[str] | None = None) -> dict:
     return result
 
 
-def _join(path: str, part) -> str:
+def _join(path: str, part: object) -> str:
     return f"{path}.{part}" if path else str(part)
 
 
-def _validate(node, depth: int, path: str, known: dict, count: list) -> dict:
+def _validate(node: object, depth: int, path: str, known: dict[str, Any], count: list[int]) -> dict[str, Any]:
     if not isinstance(node, Mapping):
         raise RuleError("a rule is an object", "rule_not_object", path)
     groups = [g for g in GROUPS if g in node]
@@ -181,7 +182,7 @@ def _validate(node, depth: int, path: str, known: dict, count: list) -> dict:
     raise RuleError(f"unknown rule field {name!r}", "unknown_rule_field", _join(path, "field"))
 
 
-def _validate_set(node: Mapping, name: str, path: str, known: dict) -> dict:
+def _validate_set(node: Mapping[str, Any], name: str, path: str, known: dict[str, Any]) -> dict[str, Any]:
     extra = set(node) - {"field", "in", "not_in"}
     ops = [op for op in ("in", "not_in") if op in node]
     if extra or len(ops) != 1:
@@ -199,12 +200,12 @@ def _validate_set(node: Mapping, name: str, path: str, known: dict) -> dict:
     return {"field": name, op: sorted(set(values))}
 
 
-def _validate_number(node: Mapping, name: str, path: str) -> dict:
+def _validate_number(node: Mapping[str, Any], name: str, path: str) -> dict[str, Any]:
     allowed_keys = {"field", *BOUNDS} | ({"days"} if name == "checkins" else set())
     extra = sorted(set(node) - allowed_keys)
     if extra:
         raise RuleError(f"{name}: unexpected {extra[0]!r}", "invalid_bounds", _join(path, extra[0]))
-    out: dict = {"field": name}
+    out: dict[str, Any] = {"field": name}
     if name == "checkins":
         days = node.get("days")
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_CHECKIN_WINDOW:
@@ -232,7 +233,7 @@ def _validate_number(node: Mapping, name: str, path: str) -> dict:
     return out
 
 
-def fields_of(rule: Mapping) -> set[str]:
+def fields_of(rule: Mapping[str, Any]) -> set[str]:
     """The fields a rule looks at."""
     for kind in GROUPS:
         if kind in rule:
@@ -240,7 +241,7 @@ def fields_of(rule: Mapping) -> set[str]:
     return {rule["field"]}
 
 
-def is_time_relative(rule: Mapping) -> bool:
+def is_time_relative(rule: Mapping[str, Any]) -> bool:
     return bool(fields_of(rule) & set(TIME_FIELDS))
 
 
@@ -263,7 +264,7 @@ def _checkins_within(facts: Facts, window: int, day: date) -> int:
     return sum(1 for d in facts.checkin_days if first < d <= day)
 
 
-def value_of(leaf: Mapping, facts: Facts, day: date) -> float | None:
+def value_of(leaf: Mapping[str, Any], facts: Facts, day: date) -> float | None:
     """The number a numeric leaf compares on `day`; None when the patient has no such value."""
     name = leaf["field"]
     if name == "age":
@@ -283,12 +284,12 @@ def value_of(leaf: Mapping, facts: Facts, day: date) -> float | None:
     raise ValueError(f"unknown rule field {name!r}")
 
 
-def _within(leaf: Mapping, value: float) -> bool:
+def _within(leaf: Mapping[str, Any], value: float) -> bool:
     return (("gt" not in leaf or value > leaf["gt"]) and ("gte" not in leaf or value >= leaf["gte"])
             and ("lt" not in leaf or value < leaf["lt"]) and ("lte" not in leaf or value <= leaf["lte"]))
 
 
-def _leaf_matches(leaf: Mapping, facts: Facts, day: date) -> bool:
+def _leaf_matches(leaf: Mapping[str, Any], facts: Facts, day: date) -> bool:
     name = leaf["field"]
     if name in SET_FIELDS:
         have = _set_values(name, facts)
@@ -299,7 +300,7 @@ def _leaf_matches(leaf: Mapping, facts: Facts, day: date) -> bool:
     return value is not None and _within(leaf, value)
 
 
-def matches(rule: Mapping, facts: Facts, today: date) -> bool:
+def matches(rule: Mapping[str, Any], facts: Facts, today: date) -> bool:
     """Whether a patient with these facts is in the segment on the clinic-local day `today`."""
     if "all" in rule:
         return all(matches(child, facts, today) for child in rule["all"])
@@ -308,7 +309,7 @@ def matches(rule: Mapping, facts: Facts, today: date) -> bool:
     return _leaf_matches(rule, facts, today)
 
 
-def _crossings(value: float, leaf: Mapping) -> list[int]:
+def _crossings(value: float, leaf: Mapping[str, Any]) -> list[int]:
     """For a value that grows by whole steps, the later values at which one of the leaf's bounds flips."""
     found = []
     for op in BOUNDS:
@@ -322,7 +323,7 @@ def _crossings(value: float, leaf: Mapping) -> list[int]:
     return found
 
 
-def _leaf_candidates(leaf: Mapping, facts: Facts, today: date) -> list[date]:
+def _leaf_candidates(leaf: Mapping[str, Any], facts: Facts, today: date) -> list[date]:
     name = leaf.get("field")
     if name not in TIME_FIELDS:
         return []
@@ -334,12 +335,14 @@ def _leaf_candidates(leaf: Mapping, facts: Facts, today: date) -> list[date]:
     if value is None:
         return []
     if name == "age":
+        if facts.birth_year is None:  # no age without it (value_of gave None already)
+            return []
         return [date(facts.birth_year + target, 1, 1) for target in _crossings(value, leaf)
                 if 1 <= facts.birth_year + target <= 9999]
     return [today + timedelta(days=int(target - value)) for target in _crossings(value, leaf)]
 
 
-def _leaves(rule: Mapping) -> Iterable[Mapping]:
+def _leaves(rule: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
     for kind in GROUPS:
         if kind in rule:
             for child in rule[kind]:
@@ -348,7 +351,7 @@ def _leaves(rule: Mapping) -> Iterable[Mapping]:
     yield rule
 
 
-def next_flip(rule: Mapping, facts: Facts, today: date) -> date | None:
+def next_flip(rule: Mapping[str, Any], facts: Facts, today: date) -> date | None:
     """The first clinic-local day after `today` on which `matches` answers otherwise, if no new
     event comes; None when the answer never changes by time alone.
 
@@ -372,10 +375,10 @@ MAX_STEPS = 30
 MAX_CADENCE_DAYS = 90
 
 
-def step_offsets(steps: list[Mapping], cadence_days: int) -> list[int]:
+def step_offsets(steps: list[Mapping[str, Any]], cadence_days: int) -> list[int]:
     """Days after joining on which each step is due: step i on i * cadence, unless it names its own
     `offset_days` (which must not come before the previous step)."""
-    offsets = []
+    offsets: list[int] = []
     for i, step in enumerate(steps):
         own = step.get("offset_days")
         offset = int(own) if own is not None else i * cadence_days
@@ -385,7 +388,8 @@ def step_offsets(steps: list[Mapping], cadence_days: int) -> list[int]:
     return offsets
 
 
-def due_step(joined_on: date, cadence_days: int, steps: list[Mapping], today: date) -> tuple[int | None, date | None]:
+def due_step(joined_on: date, cadence_days: int, steps: list[Mapping[str, Any]],
+             today: date) -> tuple[int | None, date | None]:
     """(index of the latest step due by `today`, day the next step falls due); (None, first day) before the first."""
     if not steps:
         return None, None
@@ -400,7 +404,7 @@ def due_step(joined_on: date, cadence_days: int, steps: list[Mapping], today: da
     return current, upcoming
 
 
-def step_schedule(joined_on: date, cadence_days: int, steps: list[Mapping]) -> list[tuple[int, date]]:
+def step_schedule(joined_on: date, cadence_days: int, steps: list[Mapping[str, Any]]) -> list[tuple[int, date]]:
     """Every step's index with the clinic-local day it falls due."""
     return [(i, joined_on + timedelta(days=offset)) for i, offset in enumerate(step_offsets(steps, cadence_days))]
 

@@ -22,6 +22,7 @@ Days that can no longer be reached by any late reading are pruned, so the list s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -36,7 +37,7 @@ class StreakRule:
     length: int  # counted days that complete a streak
     grace: int = 0  # missed days one streak may step over
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.length < 1:
             raise ValueError("a streak needs at least one day")
         if not 0 <= self.grace <= MAX_GRACE:
@@ -84,7 +85,7 @@ class Outcome:
         return self.status == COUNTED
 
 
-def runs(days, rule: StreakRule) -> tuple[list[Streak], list[Streak]]:
+def runs(days: Iterable[date], rule: StreakRule) -> tuple[list[Streak], list[Streak]]:
     """Walk counted days in order: (completed streaks, runs left open), each in day order.
 
     A run continues over a gap of missed days while its grace lasts; otherwise the next day

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 FLAGS = ("high_bmi", "high_bp", "high_glucose", "high_lipids", "high_uric_acid")
 CHECKIN = "checkin"
@@ -46,7 +47,7 @@ class Badge:
     name: str
     name_en: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"badge_id": self.badge_id, "name": self.name, "name_en": self.name_en}
 
 
@@ -69,7 +70,7 @@ class TaskTerms:
     min_value: float | None = None
     name_en: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise TermsError(f"kind is one of {', '.join(KINDS)}")
         if not 1 <= self.target <= MAX_TARGET:
@@ -96,13 +97,13 @@ class TaskTerms:
             return False
         return self.min_value is None or (value is not None and value >= self.min_value)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"task_key": self.task_key, "name": self.name, "name_en": self.name_en, "kind": self.kind,
                 "target": self.target, "within_days": self.within_days, "checkin_type": self.checkin_type,
                 "min_value": self.min_value, "badge": self.badge.as_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TaskTerms":
+    def from_dict(cls, data: dict[str, Any]) -> "TaskTerms":
         badge = data["badge"]
         min_value = data.get("min_value")
         return cls(task_key=data["task_key"], name=data["name"], name_en=data.get("name_en"), kind=data["kind"],
@@ -119,16 +120,16 @@ class Perk:
     badges_required: int
     name_en: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not 1 <= self.badges_required <= 100:
             raise TermsError("badges_required is 1 to 100", code="invalid_perk")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"perk_id": self.perk_id, "name": self.name, "name_en": self.name_en,
                 "badges_required": self.badges_required}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Perk":
+    def from_dict(cls, data: dict[str, Any]) -> "Perk":
         return cls(data["perk_id"], data["name"], int(data["badges_required"]), data.get("name_en"))
 
 
@@ -166,7 +167,7 @@ class TaskState:
         return False
 
 
-def unlocked(perks: list[Perk], badge_count: int) -> list[dict]:
+def unlocked(perks: list[Perk], badge_count: int) -> list[dict[str, Any]]:
     return [{**perk.as_dict(), "unlocked": badge_count >= perk.badges_required} for perk in perks]
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 MAX_ROWS = 5000
 
@@ -33,7 +35,7 @@ class RowError:
     message: str
     field: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "code": self.code, "message": self.message, "field": self.field}
 
 
@@ -49,7 +51,7 @@ class CsvFileError(ValueError):
         self.line = line
 
 
-def _records(reader):
+def _records(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, str | Any]]:
     """The reader's rows; a row the csv module cannot read ends the file as a CsvFileError."""
     while True:
         try:
@@ -60,7 +62,7 @@ def _records(reader):
             raise CsvFileError(str(exc), getattr(reader, "reader", reader).line_num or 1) from exc
 
 
-def patient_rows(text: str, required: set[str], errors: list[RowError]):
+def patient_rows(text: str, required: set[str], errors: list[RowError]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) for each data row naming a patient (`patient_id` or `phone`), cells stripped.
 
     Line ends may be LF, CRLF or a bare CR (spreadsheets on a Mac save CR alone). Rows without

@@ -9,7 +9,9 @@ stream-fed aggregate can reuse); this job only gathers their inputs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, time, timedelta
+from typing import Any
 
 from chalicelib.domain import kpis as figures_of
 from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
@@ -190,15 +192,18 @@ def compute(clinic_id: str) -> dict:
     kpis.update(packages_and_calls)
     basis.update(more)
     kpis["basis"] = basis
-    revisit_of = dict(day_of=lambda d: d["due_date"], hit=figures_of.kept, today=today, window=window)
+
+    def revisit_by(group_of: Callable[[dict[str, Any]], Iterable[str | None]]) -> list[dict[str, Any]]:
+        return figures_of.rate_by(dues, group_of, day_of=lambda d: d["due_date"], hit=figures_of.kept, today=today,
+                                  window=window)
+
     charts = {
         "silence": figures_of.silence_histogram(quiet, silent_days),
         "conditions": [{"condition": c, "count": n} for c, n in sorted(conditions.items(), key=lambda kv: -kv[1])],
-        "revisit_by_department": figures_of.rate_by(dues, lambda d: [known(d).get("department")], **revisit_of),
-        "revisit_by_condition": figures_of.rate_by(dues, lambda d: known(d).get("conditions") or [], **revisit_of),
-        "revisit_by_segment": _with_segment_names(
-            names, figures_of.rate_by(dues, lambda d: known(d).get("segments") or [], **revisit_of)),
-        "revisit_by_cohort": sorted(figures_of.rate_by(dues, lambda d: [known(d).get("cohort") or None], **revisit_of),
+        "revisit_by_department": revisit_by(lambda d: [known(d).get("department")]),
+        "revisit_by_condition": revisit_by(lambda d: known(d).get("conditions") or []),
+        "revisit_by_segment": _with_segment_names(names, revisit_by(lambda d: known(d).get("segments") or [])),
+        "revisit_by_cohort": sorted(revisit_by(lambda d: [known(d).get("cohort") or None]),
                                     key=lambda row: row["group"]),
         "weekly_revisit": figures_of.weekly(((d["due_date"], figures_of.kept(d)) for d in all_dues), today,
                                             window=window),

@@ -8,11 +8,15 @@ them to the dead-letter queue after the configured receives.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.observability import count, logger
+
+if TYPE_CHECKING:  # types only
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -32,5 +36,5 @@ def _record_handler(record: SQSRecord) -> None:
     logger.info("reminder processed", extra={"clinic_id": body["clinic_id"], "outcome": outcome})
 
 
-def handle(event: dict, context=None) -> dict:
+def handle(event: dict, context=None) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=_record_handler, processor=processor, context=context)

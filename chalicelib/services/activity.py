@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Any
 
 from chalicelib.domain.clock import clock, iso, local_date
 from chalicelib.domain.rules import checkin_day, points_for, tier_for
@@ -28,7 +29,7 @@ def check_in(principal, data, idem=None) -> dict:
     _, board_sk = payouts.board_key(principal.clinic_id, principal.patient_id, today)
     patient, already, board = points.read_patient_and_mark(principal.clinic_id, principal.patient_id,
                                                            points.day_mark_sk(data.type, day), board_sk)
-    sessions.check_profile(principal, patient)  # the route leaves the session check to this read
+    patient = sessions.check_profile(principal, patient)  # the route leaves the session check to this read
     award = points_for(clinic.earning_rules, "checkin")
     checkin_id = uuid.uuid4().hex[:16]
     item = CheckInItem(
@@ -45,7 +46,7 @@ def check_in(principal, data, idem=None) -> dict:
 
     def reply(counted: bool, paid: int, limited: str | None) -> dict:
         awarded = paid + sum(e.points for e in effects) if counted else 0
-        answer = {
+        answer: dict[str, Any] = {
             "checkin": {"checkin_id": checkin_id, "type": data.type, "value": data.value, "local_date": day,
                         "counted": counted},
             "points_awarded": awarded,
@@ -120,7 +121,7 @@ def reward_row(reward) -> dict:
 
 def redeem(principal, reward_id: str, idem=None) -> dict:
     patient, reward = points.read_patient_and_reward(principal.clinic_id, principal.patient_id, reward_id)
-    sessions.check_profile(principal, patient)  # the route leaves the session check to this read
+    patient = sessions.check_profile(principal, patient)  # the route leaves the session check to this read
     if reward is None:
         raise NotFound("reward not found", code="reward_not_found", field="reward_id")
     if not reward.active:

@@ -289,13 +289,15 @@ def _reward_effects(Effect, terms: Terms, streak, clinic_id: str, patient_id: st
              "earned_on": today.isoformat(), "type": terms.reward.type}
     reward = terms.reward
     if reward.type == POINTS:
-        write = store.ledger_write(clinic_id, patient_id, key, int(reward.points), at, terms.challenge_id)
-        earned.append({**entry, "points": int(reward.points)})
-        return [Effect(write.item, write.label, write.actions, write.condition, points=int(reward.points),
-                       reply={"rewards": {"challenge_id": terms.challenge_id, "points": int(reward.points)}})]
+        points = int(reward.points or 0)  # a points reward has points >= 1 (Reward checks it)
+        write = store.ledger_write(clinic_id, patient_id, key, points, at, terms.challenge_id)
+        earned.append({**entry, "points": points})
+        return [Effect(write.item, write.label, write.actions, write.condition, points=points,
+                       reply={"rewards": {"challenge_id": terms.challenge_id, "points": points}})]
     voucher_id = hashlib.sha256(f"{clinic_id}:{patient_id}:{key}".encode()).hexdigest()[:16]
     code = vouchers.new_code(secrets.randbelow)
-    valid_until, expires_at = vouchers.validity(today, int(reward.valid_days), tz)
+    valid_days = int(reward.valid_days or 0)  # a voucher reward has valid_days >= 1 (Reward checks it)
+    valid_until, expires_at = vouchers.validity(today, valid_days, tz)
     voucher = {"voucher_id": voucher_id, "code": code, "kind": reward.voucher_kind, "name": reward.voucher_name,
                "name_en": reward.voucher_name_en, "source": key, "issued_at": at,
                "valid_until": valid_until.isoformat(), "expires_at": iso(expires_at)}

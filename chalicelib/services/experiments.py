@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import experiments as ab
 from chalicelib.domain.clock import clock, iso, local_date, parse_iso
@@ -16,6 +17,9 @@ from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.observability import count, logger
 from chalicelib.store import clinics
 from chalicelib.store import experiments as store
+
+if TYPE_CHECKING:  # types only
+    from pynamodb.expressions.update import Action
 
 INCENTIVE_RULE = "experiment_incentive"
 
@@ -268,7 +272,8 @@ def promote(principal, experiment_id: str, arm_id: str) -> dict:
         raise NotFound("no such arm in this experiment", code="arm_not_found", field="arm_id")
     from chalicelib.store.models import RecallRuleItem
 
-    changes, changed = [], {}
+    changes: list[Action] = []
+    changed: dict[str, Any] = {}
     if item.target_kind == "content_path":
         changes, changed = _path_changes(principal.clinic_id, item.target_id, arm)
     elif arm.template is not None:
@@ -282,7 +287,7 @@ def promote(principal, experiment_id: str, arm_id: str) -> dict:
     return {**view(principal.clinic_id, experiment_id), "rule_changes": changed}
 
 
-def _path_changes(clinic_id: str, segment_id: str, arm: ab.ArmTerms) -> tuple[list, dict]:
+def _path_changes(clinic_id: str, segment_id: str, arm: ab.ArmTerms) -> tuple[list[Action], dict[str, Any]]:
     """A promoted arm on a content path: its template becomes the first step's text, its send
     time the path's (the incentive, which belongs to the experiment, is written into the text)."""
     from chalicelib.store import segments

@@ -37,7 +37,7 @@ def plan_view(plan: FollowUpPlanItem | None) -> dict | None:
             "paused_reason": plan.paused_reason, "ended_on": plan.ended_on}
 
 
-def start(principal, patient_id: str, cadence_days: int | None, first_due: date | None) -> tuple[bool, dict]:
+def start(principal, patient_id: str, cadence_days: int | None, first_due: date | None) -> tuple[bool, dict | None]:
     """Put the patient on a plan (or restart a paused or ended one). Returns (created, plan)."""
     clinic_id = principal.clinic_id
     patients.get(clinic_id, patient_id)
@@ -122,7 +122,7 @@ def record(principal, patient_id: str, outcome: str, note: str | None, booking_d
                                staff=principal.username or principal.subject, note_enc=note_enc,
                                booking_date=booking_date.isoformat() if booking_date else None)
     booking = None
-    if outcome == "booked":
+    if outcome == "booked" and booking_date is not None:  # checked above: a booked outcome has its date
         from chalicelib.services.visits import record_booking
 
         # before the outcome: stopping reminders is safe to repeat if the outcome write then fails

@@ -16,7 +16,8 @@ class _Nickname:
     """The caller's nickname (张女士), read and decrypted on first use only."""
 
     def __init__(self, clinic_id: str, patient_id: str):
-        self.clinic_id, self.patient_id, self._value = clinic_id, patient_id, None
+        self.clinic_id, self.patient_id = clinic_id, patient_id
+        self._value: str | None = None
 
     def __call__(self) -> str:
         if self._value is None:

@@ -3,6 +3,8 @@ masked, a patient's own rank, and the choice to stay off it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.domain.clock import clock, local_date
 from chalicelib.errors import BadRequest
 from chalicelib.store import clinics, patients
@@ -22,14 +24,14 @@ def board(clinic_id: str, month: str | None, limit: int, patient_id: str | None 
     """The month's top `limit`; for a patient, their own score, visibility and rank as well."""
     month = month_of(clinic_id, month)
     entries = boards.top(clinic_id, month, limit)
-    answer = {"month": month, "items": [{"rank": i + 1, "name_masked": e["name_masked"], "score": e["score"],
+    answer: dict[str, Any] = {"month": month, "items": [{"rank": i + 1, "name_masked": e["name_masked"], "score": e["score"],
                                          **({"me": True} if e["patient_id"] == patient_id else {})}
                                         for i, e in enumerate(entries)]}
     if patient_id:
         mine = boards.entry(clinic_id, patient_id, month)
         listed = mine is not None and boards.is_listed(mine)
         answer["me"] = {"score": int(mine.score) if mine else 0, "visible": mine is None or listed,
-                        "rank": boards.rank(clinic_id, month, mine) if listed else None}
+                        "rank": boards.rank(clinic_id, month, mine) if mine is not None and listed else None}
     return answer
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from chalicelib.domain import delivery as rules
 from chalicelib.domain.clock import clock, iso, parse_iso
@@ -19,6 +20,9 @@ from chalicelib.observability import logger
 from chalicelib.store import channels as channel_store
 from chalicelib.store import clinics, patients, recall
 from chalicelib.store.models import ClinicItem, PatientItem, RecallJobItem
+
+if TYPE_CHECKING:  # types only
+    from chalicelib.channels import Target
 
 COMPOSERS: dict[str, str] = {
     "recall": "chalicelib.services.recall:compose",
@@ -45,7 +49,7 @@ class ComposeContext:
     patient: PatientItem
     job: RecallJobItem
     settings: rules.DeliverySettings
-    now: object  # datetime
+    now: datetime
 
     def template_id(self, kind: str | None = None) -> str | None:
         kind = kind or self.job.kind
@@ -79,7 +83,7 @@ def settings_of(clinic_id: str) -> rules.DeliverySettings:
     return rules.settings_from(channel_store.delivery_settings(clinic_id))
 
 
-def _target(clinic_id: str, patient: PatientItem, state) -> object:
+def _target(clinic_id: str, patient: PatientItem, state: channel_store.ChannelState) -> Target:
     from chalicelib.channels import Target
     from chalicelib.services.patient_fields import clinic_key, decrypted
 
@@ -234,7 +238,9 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, dea
                                  message=inbox.item(patient.pk, job, message, job.purpose or "service", now),
                                  caps=caps)
             return _finished(ctx, done, now, deadline)
-        quota = recall.quota_key(clinic_id, patient.patient_id, message.template_id) if name == "wechat" else None
+        # WeChat is reachable only with a template (channels.wechat.reachable)
+        quota = (recall.quota_key(clinic_id, patient.patient_id, message.template_id)
+                 if name == "wechat" and message.template_id else None)
         begun = recall.begin_external(job, name, caps, quota)
         if begun in ("capped", "day_capped"):
             return _capped(ctx, now, deadline, begun)

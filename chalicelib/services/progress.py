@@ -9,9 +9,14 @@ single update of the patient item (a transaction may touch an item only once).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from chalicelib.store import progress as progress_store
 
@@ -20,12 +25,12 @@ from chalicelib.store import progress as progress_store
 class Effect:
     """One write to add to the check-in's transaction."""
 
-    item: Any  # a PynamoDB model instance
+    item: Model
     label: str
-    actions: list | None = None  # None: put the item; otherwise: update it with these actions
-    condition: Any = None
+    actions: Sequence[Action] | None = None  # None: put the item; otherwise: update it with these actions
+    condition: Condition | None = None
     points: int = 0  # points this effect credits (its ledger entry is another Effect)
-    reply: dict = field(default_factory=dict)  # merged into the check-in's answer
+    reply: dict[str, Any] = field(default_factory=dict)  # merged into the check-in's answer
     # also written when the check-in is not the day's first of its type (a task counting the
     # day's best steps); such effects never carry points
     on_repeat: bool = False

@@ -13,6 +13,7 @@ import csv
 import io
 import secrets
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import segments as rules
 from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
@@ -21,6 +22,9 @@ from chalicelib.observability import logger
 from chalicelib.store import clinics
 from chalicelib.store import segments as store
 from chalicelib.store.models import PatientItem, SegmentItem
+
+if TYPE_CHECKING:  # types only
+    from pynamodb.expressions.update import Action
 
 LIVE = ("building", "ready")
 RESERVED_IDS = ("lapsed",)  # /segments/lapsed is the older condition-based list
@@ -102,7 +106,8 @@ def reevaluate(clinic_id: str, patient, *, interaction_at: datetime | None = Non
     for _ in range(ATTEMPTS):
         if item is None:
             return None
-        overrides, actions = {}, []
+        overrides: dict[str, Any] = {}
+        actions: list[Action] = []
         if interaction_at is not None:
             later = _later(item.last_interaction_at, interaction_at)
             if later != item.last_interaction_at:
@@ -508,7 +513,7 @@ def patient_segments(clinic_id: str, patient_id: str) -> dict:
 # --- defaults -------------------------------------------------------------------------------------
 
 
-def default_segments(conditions, silent_days: int | None = None) -> list[dict]:
+def default_segments(conditions, silent_days: float | None = None) -> list[dict]:
     """The defaults for a clinic with these conditions; the silent one for its silent days."""
     from chalicelib.domain.kpis import silent_days_of
     from chalicelib.domain.segment_defaults import DEFAULT_SEGMENTS, SILENT_SEGMENT_ID, silent_texts

@@ -14,6 +14,7 @@ another role means the token no longer counts. See docs/architecture.md, "Sessio
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, TypeVar
 
 from chalicelib import auth
 from chalicelib.config import settings
@@ -22,6 +23,9 @@ from chalicelib.errors import Unauthorized
 from chalicelib.observability import logger
 from chalicelib.store import patients
 from chalicelib.store import sessions as store
+
+if TYPE_CHECKING:  # types only
+    from chalicelib.store.models import PatientItem
 
 
 def _revoked(message: str = "this sign-in has ended; log in again") -> Unauthorized:
@@ -91,15 +95,20 @@ def require_live(principal) -> None:
         check_staff(principal, store.staff_account(principal.clinic_id, principal.subject))
 
 
-def check_profile(principal, version_or_profile) -> None:
+_Profile = TypeVar("_Profile", "PatientItem", int)
+
+
+def check_profile(principal: auth.Principal, version_or_profile: _Profile | None) -> _Profile:
     """For routes that read the patient's profile anyway (a check-in): the same check on that
-    read. Takes the profile item or its token version; None means the record is gone."""
+    read. Takes the profile item or its token version; None means the record is gone. Returns
+    what it was given, known to be there."""
     if version_or_profile is None:
         raise _revoked("this patient record no longer exists")
     version = version_or_profile if isinstance(version_or_profile, int) else int(
         version_or_profile.token_version or 0)
     if principal.token_version != version:
         raise _revoked()
+    return version_or_profile
 
 
 def check_staff(principal, account) -> None:

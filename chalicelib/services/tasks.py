@@ -131,6 +131,7 @@ def record_exam(clinic_id: str, patient_id: str, *, taken_on: date, flags, exam_
                     source=source, tasks=[t.task_id for t in assigned])
     if not store.record_exam(exam, assigned):
         existing = store.exam_exists(clinic_id, patient_id, exam_id)
+        assert existing is not None, "the exam that refused this write exists"
         return False, _exam_result(clinic_id, patient_id, existing, today)
     count("ExamsRecorded", source=source)
     if assigned:
@@ -265,6 +266,7 @@ def confirm(principal, patient_id: str, task_id: str, session_on: date | None) -
         if done:
             count("BadgesAwarded", source="staff")
         updated = store.get_task(clinic_id, patient_id, task_id)
+        assert updated is not None, "the task was just written"
         return {**task_view(updated, today), "badge_awarded": done}
     raise Conflict("the task changed meanwhile, try again", code="try_again")
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import random
 import time
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.models import Model
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
@@ -28,6 +30,11 @@ from chalicelib.store.models import (
     bind,
 )
 
+if TYPE_CHECKING:  # types only
+    from pynamodb.models import _ModelFuture
+
+_M = TypeVar("_M", bound=Model)
+
 CHALLENGE = "CHALLENGE#"
 ENROLMENT = "PROG#CH#"
 VOUCHER = "VOUCHER#"
@@ -38,7 +45,7 @@ REWARDS_KEPT = 50
 
 # --- challenges -------------------------------------------------------------------------------
 
-def create_challenge(clinic_id: str, challenge_id: str, terms: dict, active: bool, at: str) -> ChallengeItem:
+def create_challenge(clinic_id: str, challenge_id: str, terms: dict[str, Any], active: bool, at: str) -> ChallengeItem:
     bind()
     item = ChallengeItem(keys.clinic_pk(clinic_id), CHALLENGE + challenge_id, challenge_id=challenge_id, terms=terms,
                          active=active, participants=0, created_at=at, updated_at=at)
@@ -51,7 +58,7 @@ def create_challenge(clinic_id: str, challenge_id: str, terms: dict, active: boo
     return item
 
 
-def edit_challenge(clinic_id: str, challenge_id: str, terms: dict, active: bool, at: str) -> ChallengeItem:
+def edit_challenge(clinic_id: str, challenge_id: str, terms: dict[str, Any], active: bool, at: str) -> ChallengeItem:
     """Replace the terms; the participant count and running enrolments are left as they are."""
     bind()
     item = ChallengeItem(keys.clinic_pk(clinic_id), CHALLENGE + challenge_id)
@@ -81,11 +88,12 @@ def list_challenges(clinic_id: str) -> list[ChallengeItem]:
 
 # --- enrolments -------------------------------------------------------------------------------
 
-def is_enrolment(raw: dict) -> bool:
-    return raw.get("sk", {}).get("S", "").startswith(ENROLMENT)
+def is_enrolment(raw: dict[str, Any]) -> bool:
+    sk: str = raw.get("sk", {}).get("S", "")
+    return sk.startswith(ENROLMENT)
 
 
-def enrolment_from_raw(raw: dict) -> EnrolmentItem:
+def enrolment_from_raw(raw: dict[str, Any]) -> EnrolmentItem:
     return EnrolmentItem.from_raw_data(raw)
 
 
@@ -103,7 +111,7 @@ def get_enrolment(clinic_id: str, patient_id: str, challenge_id: str) -> Enrolme
         return None
 
 
-def join(clinic_id: str, patient_id: str, challenge_id: str, terms: dict, joined_at: str,
+def join(clinic_id: str, patient_id: str, challenge_id: str, terms: dict[str, Any], joined_at: str,
          joined_on: str) -> tuple[EnrolmentItem, bool]:
     """Enrol once: (enrolment, True) when this call enrolled, (the existing one, False) when already enrolled.
 
@@ -141,7 +149,7 @@ def join(clinic_id: str, patient_id: str, challenge_id: str, terms: dict, joined
 def progress_write(enrolment: EnrolmentItem, *, days: list[str], closed_until: str | None, closed_gap: str | None,
                    completed: int,
                    best: int, last_day: str | None, streak_start: str | None, streak_length: int, grace_used: int,
-                   new_rewards: list[dict], at: str) -> Write:
+                   new_rewards: list[dict[str, Any]], at: str) -> Write:
     """The enrolment's new streak state, written only if nobody changed it since it was read."""
     read_version = int(enrolment.version or 0)
     rewards = (list(enrolment.rewards or []) + new_rewards)[-REWARDS_KEPT:]
@@ -164,7 +172,7 @@ def progress_write(enrolment: EnrolmentItem, *, days: list[str], closed_until: s
 
 # --- vouchers ---------------------------------------------------------------------------------
 
-def voucher_writes(clinic_id: str, patient_id: str, voucher: dict, label: str) -> list[Write]:
+def voucher_writes(clinic_id: str, patient_id: str, voucher: dict[str, Any], label: str) -> list[Write]:
     """A new voucher and its code entry; each written only if absent (one voucher per streak)."""
     item = VoucherItem(keys.patient_pk(clinic_id, patient_id), VOUCHER + voucher["voucher_id"], status="issued",
                        **voucher)
@@ -194,7 +202,8 @@ def find_code(clinic_id: str, code: str) -> VoucherCodeItem | None:
         return None
 
 
-def voucher_and_patient(clinic_id: str, patient_id: str, voucher_id: str, *, consistent: bool = False):
+def voucher_and_patient(clinic_id: str, patient_id: str, voucher_id: str, *, consistent: bool = False
+                        ) -> tuple[VoucherItem | None, PatientItem | None]:
     """The voucher and its patient's profile (for the masked name), in one TransactGetItems."""
     from pynamodb.transactions import TransactGet
 
@@ -233,7 +242,7 @@ def redeem(clinic_id: str, patient_id: str, voucher_id: str, *, now: str, by: st
     return item
 
 
-def _resolved(future):
+def _resolved(future: _ModelFuture[_M]) -> _M | None:
     try:
         return future.get()
     except Exception:  # a missing item

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from chalicelib.store import db, keys
 from chalicelib.store.models import ChannelPrefItem, DeliverySettingsItem, WechatQuotaItem, bind
 
 _CACHE_SECONDS = 60
-_cache: dict[str, tuple[float, dict]] = {}
+_cache: dict[str, tuple[float, dict[str, Any]]] = {}
 PREF_SK = "CH#PREF"
 QUOTA_PREFIX = "CH#WXQ#"
 MAX_QUOTA = 50  # accepted one-time subscriptions kept per template
 
 
-def delivery_settings(clinic_id: str, *, fresh: bool = False) -> dict:
+def delivery_settings(clinic_id: str, *, fresh: bool = False) -> dict[str, Any]:
     """The stored settings (the shape of domain.delivery.DeliverySettings.as_dict), cached a minute."""
     bind()
     hit = _cache.get(clinic_id)
@@ -32,7 +33,7 @@ def delivery_settings(clinic_id: str, *, fresh: bool = False) -> dict:
     return raw
 
 
-def put_delivery_settings(clinic_id: str, settings: dict, at: str) -> None:
+def put_delivery_settings(clinic_id: str, settings: dict[str, Any], at: str) -> None:
     bind()
     DeliverySettingsItem(keys.clinic_pk(clinic_id), "DELIVERY", settings=settings, updated_at=at).save()
     _cache.pop(clinic_id, None)
@@ -55,11 +56,11 @@ def state(clinic_id: str, patient_id: str) -> ChannelState:
     for raw in db.query_partition(keys.patient_pk(clinic_id, patient_id), "CH#", consistent=True):
         sk = raw["sk"]["S"]
         if sk == PREF_SK:
-            item = ChannelPrefItem.from_raw_data(raw)
-            found.preferred, found.openid_enc = item.preferred, item.openid_enc
+            pref = ChannelPrefItem.from_raw_data(raw)
+            found.preferred, found.openid_enc = pref.preferred, pref.openid_enc
         elif sk.startswith(QUOTA_PREFIX):
-            item = WechatQuotaItem.from_raw_data(raw)
-            found.quotas[item.template_id] = int(item.count or 0)
+            quota = WechatQuotaItem.from_raw_data(raw)
+            found.quotas[quota.template_id] = int(quota.count or 0)
     return found
 
 

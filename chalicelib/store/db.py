@@ -6,13 +6,17 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
@@ -52,17 +56,30 @@ class Cancelled(Exception):
         return bool(self.failed) and set(self.failed.values()) <= {"TransactionConflict", "ThrottlingError"}
 
 
+class Writable(Protocol):
+    """What `Transaction.add` puts or updates: a `Write`, or anything with its fields (a check-in's Effect)."""
+
+    @property
+    def item(self) -> Model: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def actions(self) -> Sequence[Action] | None: ...
+    @property
+    def condition(self) -> Condition | None: ...
+
+
 @dataclass
 class Write:
     """One item for another operation's transaction: put it (actions None) or update it."""
 
-    item: Any
+    item: Model
     label: str
-    actions: list | None = None
-    condition: Any = None
+    actions: Sequence[Action] | None = None
+    condition: Condition | None = None
 
 
-class _Labelled:
+class Transaction:
     """Wraps PynamoDB's TransactWrite, remembering a label per item.
 
     PynamoDB sends condition checks, deletes, puts and updates in that order, whatever the
@@ -73,23 +90,25 @@ class _Labelled:
         self._txn = txn
         self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
 
-    def save(self, model, condition=None, label: str = "put"):
+    def save(self, model: Model, condition: Condition | None = None, label: str = "put") -> None:
         self._txn.save(model, condition=condition)
         self._labels["put"].append(label)
 
-    def update(self, model, actions, condition=None, label: str = "update"):
-        self._txn.update(model, actions=actions, condition=condition)
+    def update(self, model: Model, actions: Sequence[Action], condition: Condition | None = None,
+               label: str = "update") -> None:
+        self._txn.update(model, actions=list(actions), condition=condition)
         self._labels["update"].append(label)
 
-    def delete(self, model, condition=None, label: str = "delete"):
+    def delete(self, model: Model, condition: Condition | None = None, label: str = "delete") -> None:
         self._txn.delete(model, condition=condition)
         self._labels["delete"].append(label)
 
-    def check(self, model_cls, hash_key, range_key, condition, label: str = "check"):
+    def check(self, model_cls: type[Model], hash_key: str, range_key: str | None, condition: Condition,
+              label: str = "check") -> None:
         self._txn.condition_check(model_cls, hash_key, range_key=range_key, condition=condition)
         self._labels["check"].append(label)
 
-    def add(self, write) -> None:
+    def add(self, write: Writable) -> None:
         """Put or update one `Write` (or anything with its fields, such as a check-in's Effect)."""
         if write.actions is None:
             self.save(write.item, condition=write.condition, label=write.label)
@@ -107,7 +126,7 @@ PROFILE_LABEL = "profile-exists"
 
 
 @contextmanager
-def transaction():
+def transaction() -> Iterator[Transaction]:
     """One TransactWriteItems call; raises `Cancelled` naming the items whose conditions failed.
 
     When the item that fails is the stored answer of an Idempotency-Key, a twin of this request
@@ -115,7 +134,7 @@ def transaction():
     `RequestInProgress`, and the route answers with the twin's stored reply.
     """
     txn = TransactWrite(connection=connection())
-    labelled = _Labelled(txn)
+    labelled = Transaction(txn)
     try:
         with txn:
             yield labelled
@@ -136,7 +155,7 @@ def transaction():
         raise Cancelled(failed) from exc
 
 
-def require_profile(txn, patient_pk: str) -> None:
+def require_profile(txn: Transaction, patient_pk: str) -> None:
     """Join a check that the patient's record exists to a transaction: a write racing the
     patient's erasure fails instead of leaving an item in the erased partition."""
     from chalicelib.store.models import PatientItem
@@ -144,21 +163,22 @@ def require_profile(txn, patient_pk: str) -> None:
     txn.check(PatientItem, patient_pk, "PROFILE", PatientItem.pk.exists(), label=PROFILE_LABEL)
 
 
-def query_raw(**params) -> dict:
+def query_raw(**params: Any) -> dict[str, Any]:
     """One Query call with the low-level client (items stay in DynamoDB's typed JSON)."""
-    return connection().client.query(TableName=settings().table_name, **params)
+    reply: dict[str, Any] = connection().client.query(TableName=settings().table_name, **params)
+    return reply
 
 
 def query_partition(pk: str, prefix: str | None = None, *, descending: bool = False, limit: int | None = None,
-                    consistent: bool = False) -> list[dict]:
+                    consistent: bool = False) -> list[dict[str, Any]]:
     """All raw items of one partition (optionally of one sort-key prefix), page by page."""
-    params: dict = {
+    params: dict[str, Any] = {
         "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :prefix)" if prefix else ""),
         "ExpressionAttributeValues": {":pk": {"S": pk}, **({":prefix": {"S": prefix}} if prefix else {})},
         "ScanIndexForward": not descending,
         "ConsistentRead": consistent,
     }
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     while True:
         if limit:
             params["Limit"] = limit - len(items)
@@ -170,7 +190,7 @@ def query_partition(pk: str, prefix: str | None = None, *, descending: bool = Fa
         params["ExclusiveStartKey"] = start
 
 
-def plain_value(value: dict):
+def plain_value(value: dict[str, Any]) -> Any:
     """One attribute of a raw item (DynamoDB's typed JSON) as a plain value: whole numbers as
     int, other numbers as float, maps and lists taken apart, NULL as None, the rest as it is."""
     (kind, inner), = value.items()
@@ -185,7 +205,7 @@ def plain_value(value: dict):
     return inner
 
 
-def plain_item(item: dict) -> dict:
+def plain_item(item: dict[str, Any]) -> dict[str, Any]:
     """A raw item as plain values (see plain_value)."""
     return {name: plain_value(value) for name, value in item.items()}
 
@@ -194,7 +214,7 @@ def _cursor_sig(payload: bytes) -> str:
     return hmac.new(settings().hash_secret.encode(), payload, hashlib.sha256).hexdigest()[:32]
 
 
-def encode_cursor(last_key: dict | None, scope: str) -> str | None:
+def encode_cursor(last_key: dict[str, Any] | None, scope: str) -> str | None:
     """An opaque, signed page cursor bound to one query scope (clinic + query)."""
     if not last_key:
         return None
@@ -202,7 +222,7 @@ def encode_cursor(last_key: dict | None, scope: str) -> str | None:
     return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _cursor_sig(payload)
 
 
-def decode_cursor(cursor: str | None, scope: str) -> dict | None:
+def decode_cursor(cursor: str | None, scope: str) -> dict[str, Any] | None:
     """The last key a signed cursor carries. The signature is checked before anything in the
     cursor is parsed, so a crafted cursor never reaches the JSON parser."""
     if not cursor:
@@ -220,18 +240,19 @@ def decode_cursor(cursor: str | None, scope: str) -> dict | None:
     data = json.loads(payload)
     if not isinstance(data, dict) or data.get("s") != scope or not isinstance(data.get("k"), dict):
         raise BadRequest("cursor is not valid for this query", code="invalid_cursor", field="cursor")
-    return data["k"]
+    last_key: dict[str, Any] = data["k"]
+    return last_key
 
 
-def condition_failed(exc) -> bool:
+def condition_failed(exc: BaseException) -> bool:
     """Whether a PynamoDB write error is DynamoDB refusing the write's condition."""
-    cause = getattr(exc, "cause_response_code", None) or getattr(getattr(exc, "cause", None), "response", {}).get(
-        "Error", {}).get("Code")
+    cause: str | None = getattr(exc, "cause_response_code", None) or getattr(
+        getattr(exc, "cause", None), "response", {}).get("Error", {}).get("Code")
     return cause == "ConditionalCheckFailedException"
 
 
 @contextmanager
-def unless_condition_fails():
+def unless_condition_fails() -> Iterator[None]:
     """Run one conditional write whose refused condition means "nothing to do" (already done,
     already gone); any other failure is raised."""
     from pynamodb.exceptions import PynamoDBException
@@ -243,7 +264,7 @@ def unless_condition_fails():
             raise
 
 
-def apply(writes) -> None:
+def apply(writes: Iterable[Writable]) -> None:
     """Write these `Write`s in one transaction (raises `Cancelled`)."""
     with transaction() as txn:
         for write in writes:

@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 
 from chalicelib.domain import earning as rules
 from chalicelib.domain.clock import zone
-from chalicelib.store import keys
-from chalicelib.store.models import BoardEntryItem, LimitCounterItem, PatientItem
+from chalicelib.store import db, keys
+from chalicelib.store.models import BoardEntryItem, ClinicItem, LimitCounterItem, PatientItem
 
 
 @dataclass
@@ -41,7 +41,7 @@ def board_key(clinic_id: str, patient_id: str, day: date) -> tuple[str, str]:
     return keys.patient_pk(clinic_id, patient_id), f"LB#{rules.month_key(day)}"
 
 
-def plan(clinic, patient: PatientItem, rule: str, points: int, day: date, board: BoardEntryItem | None,
+def plan(clinic: ClinicItem, patient: PatientItem, rule: str, points: int, day: date, board: BoardEntryItem | None,
          board_points: int | None = None) -> Earning:
     from chalicelib.store.lots import term_months
 
@@ -55,7 +55,7 @@ def _expiry(day: date, tz: str) -> int:
     return int(end.timestamp())
 
 
-def add(txn, patient: PatientItem, plan: Earning) -> None:
+def add(txn: db.Transaction, patient: PatientItem, plan: Earning) -> None:
     """Add the counters, the points lot and the board entry of one payout to a write transaction."""
     from chalicelib.store import lots
 
@@ -87,7 +87,7 @@ def add(txn, patient: PatientItem, plan: Earning) -> None:
     txn.update(entry, actions=actions, condition=condition, label="board")
 
 
-def limit_reached(exc) -> str | None:
+def limit_reached(exc: db.Cancelled) -> str | None:
     """The period whose limit refused a payout, from a cancelled transaction, if any."""
     for period in rules.PERIODS:
         if exc.conditional(f"limit:{period}"):

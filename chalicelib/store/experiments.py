@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.update import Action
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
@@ -21,6 +24,9 @@ from chalicelib.store.models import (
     bind,
 )
 from chalicelib.store.ledger import credit_actions, ledger_item
+
+if TYPE_CHECKING:  # types only
+    from chalicelib.store.earning import Earning
 
 EXPERIMENT = "EXPERIMENT#"
 RUN = "EXPRUN#"
@@ -47,7 +53,7 @@ def create(item: ExperimentItem) -> ExperimentItem:
     return item
 
 
-def new_item(clinic_id: str, experiment_id: str, **fields) -> ExperimentItem:
+def new_item(clinic_id: str, experiment_id: str, **fields: Any) -> ExperimentItem:
     return ExperimentItem(keys.clinic_pk(clinic_id), EXPERIMENT + experiment_id, experiment_id=experiment_id,
                           **fields)
 
@@ -94,7 +100,7 @@ def start(item: ExperimentItem, at: str) -> None:
 
 
 def finish(item: ExperimentItem, status: str, at: str, promoted_arm: str | None = None,
-           rule_changes: list | None = None) -> None:
+           rule_changes: list[Action] | None = None) -> None:
     """Stop or promote: the experiment changes status, its target is released (if it still holds
     it) and, on promotion, the target (a recall rule or a segment's content path) takes the arm's
     terms, all in one transaction."""
@@ -141,7 +147,7 @@ def put_exposure(exposure: ExposureItem) -> bool:
         raise
 
 
-def exposure_item(clinic_id: str, patient_id: str, experiment_id: str, arm_id: str, **fields) -> ExposureItem:
+def exposure_item(clinic_id: str, patient_id: str, experiment_id: str, arm_id: str, **fields: Any) -> ExposureItem:
     return ExposureItem(keys.patient_pk(clinic_id, patient_id), EXPOSURE + experiment_id,
                         gsi1pk=keys.exposures_pk(clinic_id, experiment_id), gsi1sk=f"{arm_id}#{patient_id}",
                         experiment_id=experiment_id, arm_id=arm_id, patient_id=patient_id, **fields)
@@ -161,7 +167,7 @@ def exposures(clinic_id: str, experiment_id: str) -> list[ExposureItem]:
 
 
 def convert(exposure: ExposureItem, patient: PatientItem, visit_day: str, visit_id: str, at: str,
-            earning=None) -> bool:
+            earning: Earning | None = None) -> bool:
     """Mark an exposure converted by a visit and pay its arm's bonus (if any), in one transaction.
 
     The exposure's `converted_on` must be absent and the ledger entry id is fixed per experiment

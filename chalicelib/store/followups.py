@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
@@ -23,6 +24,9 @@ from chalicelib.store.models import (
     bind,
 )
 from chalicelib.store.schema import DUE_INDEX
+if TYPE_CHECKING:  # types only
+    from chalicelib.auth import Principal
+
 
 PLAN_SK = "FOLLOWUP"
 OUTCOME = "FUOUT#"
@@ -67,7 +71,9 @@ def restart_plan(plan: FollowUpPlanItem, *, clinic_id: str, cadence_days: int, f
             FollowUpPlanItem.next_due.set(first_due), FollowUpPlanItem.due_pk.set(keys.followup_due_pk(clinic_id)),
             FollowUpPlanItem.due_sk.set(due_sort(first_due, plan.patient_id)),
             FollowUpPlanItem.paused_reason.remove(), FollowUpPlanItem.ended_on.remove(),
-            FollowUpPlanItem.started_by.set(by), FollowUpPlanItem.version.add(1), FollowUpPlanItem.updated_at.set(at),
+            # a nullable attribute: PynamoDB types set() without None (None is stored as NULL)
+            FollowUpPlanItem.started_by.set(by),  # type: ignore[arg-type]
+            FollowUpPlanItem.version.add(1), FollowUpPlanItem.updated_at.set(at),
         ], condition=FollowUpPlanItem.version == plan.version)
     except UpdateError as exc:
         raise Conflict("the plan changed meanwhile, try again", code="try_again") from exc
@@ -98,7 +104,9 @@ class OutcomeWrite:
     flag_patient: bool = False
 
 
-def record_outcome(change: OutcomeWrite, *, principal=None, idem=None, reply=None) -> None:
+def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
+                   idem: idempotency.IdempotencyKey | None = None,
+                   reply: dict[str, Any] | None = None) -> None:
     plan, clinic_id = change.plan, change.clinic_id
     actions = [FollowUpPlanItem.calls.add(1), FollowUpPlanItem.last_outcome.set(change.outcome.outcome),
                FollowUpPlanItem.last_outcome_on.set(change.outcome.day), FollowUpPlanItem.version.add(1),
@@ -137,10 +145,10 @@ def outcomes(clinic_id: str, patient_id: str, limit: int = 20) -> list[FollowUpO
     return [FollowUpOutcomeItem.from_raw_data(item) for item in raw]
 
 
-def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Keys of plans due today or earlier, oldest due first (the index holds keys only)."""
     scope = f"followups:{clinic_id}:{today}"
-    params: dict = {
+    params: dict[str, Any] = {
         "IndexName": DUE_INDEX,
         "KeyConditionExpression": "due_pk = :pk AND due_sk <= :today",
         "ExpressionAttributeValues": {":pk": {"S": keys.followup_due_pk(clinic_id)}, ":today": {"S": today + "#~"}},
@@ -155,14 +163,14 @@ def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tupl
     return items, db.encode_cursor(last, scope)
 
 
-def batch_get(item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+def batch_get(item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
     """Raw items by (pk, sk), 100 keys per BatchGetItem, unprocessed keys retried."""
     conn = db.connection()
     table = settings().table_name
-    found: dict[tuple[str, str], dict] = {}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
     for start in range(0, len(item_keys), 100):
         chunk = item_keys[start:start + 100]
-        pending = {table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]}}
+        pending: dict[str, Any] | None = {table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]}}
         while pending:
             reply = conn.client.batch_get_item(RequestItems=pending)
             for item in reply.get("Responses", {}).get(table, []):
@@ -171,7 +179,7 @@ def batch_get(item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
     return found
 
 
-def totals_between(clinic_id: str, first_day: str, last_day: str) -> list[dict]:
+def totals_between(clinic_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
     """The daily outcome counters of the clinic between two clinic-local days (for KPIs and reports)."""
     bind()
     rows = []

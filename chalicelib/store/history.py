@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.store import db, keys
 from chalicelib.store.models import CheckInItem, ConsentLogItem, LedgerItem, VisitItem
 
 
-def visits(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict]:
+def visits(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "VISIT#", descending=True, limit=limit)
     return [visit_row(VisitItem.from_raw_data(item)) for item in raw]
 
 
-def visit_row(visit: VisitItem) -> dict:
+def visit_row(visit: VisitItem) -> dict[str, Any]:
     return {"visit_id": visit.visit_id, "visit_date": visit.visit_date, "department": visit.department,
             "next_due_date": visit.next_due_date, "on_time": bool(visit.on_time), "source": visit.source}
 
 
-def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict]:
+def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "CHECKIN#", descending=True, limit=limit)
     rows = []
     for item in raw:
@@ -26,14 +28,14 @@ def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict]:
     return rows
 
 
-def ledger(clinic_id: str, patient_id: str) -> list[dict]:
+def ledger(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "LEDGER#")
     entries = sorted((LedgerItem.from_raw_data(item) for item in raw), key=lambda e: e.at, reverse=True)
     return [{"entry_id": e.entry_id, "at": e.at, "points": int(e.points), "reason": e.reason,
              **({"note": e.note} if e.note else {}), **({"staff": e.staff} if e.staff else {})} for e in entries]
 
 
-def consent_log(clinic_id: str, patient_id: str) -> list[dict]:
+def consent_log(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "CONSENTLOG#", descending=True)
     return [{"purpose": c.purpose, "granted": bool(c.granted), "version": c.version, "at": c.at}
             for c in (ConsentLogItem.from_raw_data(item) for item in raw)]

@@ -14,7 +14,7 @@ Records expire after a day.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -30,13 +30,27 @@ TTL_SECONDS = 24 * 3600
 CLAIM_SECONDS = 60
 
 
+class IdempotencyKey(Protocol):
+    """An Idempotency-Key in force for one call (the route's `Idem`): the scope it is stored
+    under, the hash of the request, and whether this call claimed it or recorded its answer."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def request_hash(self) -> str: ...
+    claimed: bool
+    recorded: bool
+
+
 def partition(principal: "Principal") -> str:
     if principal.patient_id:
         return keys.patient_pk(principal.clinic_id, principal.patient_id)
     return keys.staff_pk(principal.clinic_id, principal.subject)
 
 
-def _sort_key(idem) -> str:
+def _sort_key(idem: IdempotencyKey) -> str:
     return f"IDEM#{idem.scope}#{idem.key}"
 
 
@@ -44,7 +58,8 @@ def _now() -> int:
     return int(clock.now().timestamp())
 
 
-def _item(principal: "Principal", idem, status: int | None = None, reply=None) -> IdempotencyItem:
+def _item(principal: "Principal", idem: IdempotencyKey, status: int | None = None,
+          reply: dict[str, Any] | None = None) -> IdempotencyItem:
     return IdempotencyItem(
         partition(principal),
         _sort_key(idem),
@@ -59,7 +74,7 @@ def _in_progress(item: IdempotencyItem) -> bool:
     return item.claimed_until is not None and item.claimed_until >= _now()
 
 
-def lookup(principal: "Principal", idem) -> tuple[int, dict] | None:
+def lookup(principal: "Principal", idem: IdempotencyKey) -> tuple[int, dict[str, Any]] | None:
     """The stored answer for this key, None if there is none (or only an abandoned claim).
 
     Raises Conflict when the key was used for another request, RequestInProgress while a twin
@@ -81,7 +96,7 @@ def lookup(principal: "Principal", idem) -> tuple[int, dict] | None:
     return int(item.status), item.response
 
 
-def claim(principal: "Principal", idem) -> None:
+def claim(principal: "Principal", idem: IdempotencyKey) -> None:
     """Take the key for this request, or raise RequestInProgress if a twin has it (or answered)."""
     bind()
     item = _item(principal, idem)
@@ -97,7 +112,7 @@ def claim(principal: "Principal", idem) -> None:
     idem.claimed = True
 
 
-def record(principal: "Principal", idem, status: int, reply) -> None:
+def record(principal: "Principal", idem: IdempotencyKey, status: int, reply: dict[str, Any] | None) -> None:
     """Store the answer (over this request's claim, if it made one)."""
     bind()
     condition = IdempotencyItem.sk.does_not_exist()
@@ -108,7 +123,7 @@ def record(principal: "Principal", idem, status: int, reply) -> None:
         _item(principal, idem, status, reply).save(condition=condition)
 
 
-def release(principal: "Principal", idem) -> None:
+def release(principal: "Principal", idem: IdempotencyKey) -> None:
     """Give back this request's claim after it failed, so a corrected retry may run."""
     bind()
     with db.unless_condition_fails():  # refused: the claim expired and another request holds the key
@@ -116,8 +131,13 @@ def release(principal: "Principal", idem) -> None:
             condition=IdempotencyItem.claimed_until.exists() & (IdempotencyItem.request_hash == idem.request_hash))
 
 
-def transact_put(transaction, principal: "Principal", idem, status: int, reply) -> None:
-    """Add the record to a write transaction; the transaction fails if the key was used meanwhile."""
+def transact_put(transaction: db.Transaction, principal: "Principal | None", idem: IdempotencyKey, status: int,
+                 reply: dict[str, Any] | None) -> None:
+    """Add the record to a write transaction; the transaction fails if the key was used meanwhile.
+
+    The writes that take an optional key take the caller with it; a key without one is a bug."""
+    if principal is None:
+        raise TypeError("an Idempotency-Key is stored under its caller")
     if getattr(idem, "claimed", False):
         raise RuntimeError("this route claims its key before running; its service must not record in a transaction")
     transaction.save(_item(principal, idem, status, reply), condition=IdempotencyItem.sk.does_not_exist(),

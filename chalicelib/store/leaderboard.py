@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.domain import earning as rules
 from chalicelib.store import db, keys
 from chalicelib.store.models import BoardEntryItem, PatientItem, bind
 from chalicelib.store.schema import GSI1
 
 
-def _row(raw: dict) -> dict:
+def _row(raw: dict[str, Any]) -> dict[str, Any]:
     return {"patient_id": raw["patient_id"]["S"], "score": int(raw["score"]["N"]),
             "name_masked": raw.get("name_masked", {}).get("S", "")}
 
 
-def top(clinic_id: str, month: str, limit: int) -> list[dict]:
+def top(clinic_id: str, month: str, limit: int) -> list[dict[str, Any]]:
     """The board's top `limit`: one Query per shard (each its own top `limit`), merged."""
     pages = []
     for shard in range(rules.LEADERBOARD_SHARDS):

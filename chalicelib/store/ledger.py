@@ -4,6 +4,10 @@ one transaction. The ledger's rules are at the top of store/points.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pynamodb.expressions.update import Action
+
 from chalicelib.store.models import LedgerItem, PatientItem
 
 
@@ -12,9 +16,9 @@ def ledger_item(pk: str, entry_id: str, points: int, reason: str, at: str, ref: 
     return LedgerItem(pk, f"LEDGER#{entry_id}", entry_id=entry_id, points=points, reason=reason, at=at, ref=ref)
 
 
-def credit_actions(points: int, extra: list | None = None) -> list:
+def credit_actions(points: int, extra: Sequence[Action] | None = None) -> list[Action]:
     """The patient item's update for `points` (earned_total counts credits only), plus `extra`."""
-    actions = [PatientItem.balance.add(points)]
+    actions: list[Action] = [PatientItem.balance.add(points)]
     if points > 0:
         actions.append(PatientItem.earned_total.add(points))
     return actions + list(extra or [])

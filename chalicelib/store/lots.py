@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from pynamodb.expressions.update import Action
+
 from chalicelib.domain import earning as rules
 from chalicelib.store import db, keys
-from chalicelib.store.models import LedgerItem, PatientItem, PointsLotItem, bind
+from chalicelib.store.models import ClinicItem, LedgerItem, PatientItem, PointsLotItem, bind
 
 
-def term_months(clinic) -> int:
+def term_months(clinic: ClinicItem) -> int:
     return int(clinic.points_expiry_months or rules.DEFAULT_EXPIRY_MONTHS)
 
 
-def add_credit(txn, patient: PatientItem, amount: int, earned: date, months: int) -> None:
+def add_credit(txn: db.Transaction, patient: PatientItem, amount: int, earned: date, months: int) -> None:
     if amount <= 0:
         return
     expires = rules.expires_on(earned, months).isoformat()
@@ -39,19 +41,19 @@ def open_lots(clinic_id: str, patient_id: str) -> list[tuple[str, int]]:
     return [lot for lot in lots if lot[1] > 0]
 
 
-def add_debit(txn, patient: PatientItem, lots: list[tuple[str, int]], amount: int) -> None:
+def add_debit(txn: db.Transaction, patient: PatientItem, lots: list[tuple[str, int]], amount: int) -> None:
     """Take `amount` from the earliest-expiring lots, each update conditional on what was read."""
     remaining = dict(lots)
     for expires, take in rules.plan_spending(lots, amount):
         lot = PointsLotItem(patient.pk, f"LOT#{expires}")
-        actions = [PointsLotItem.remaining.add(-take)]
+        actions: list[Action] = [PointsLotItem.remaining.add(-take)]
         if take == remaining[expires]:
             actions += [PointsLotItem.gsi1pk.remove(), PointsLotItem.gsi1sk.remove()]
         txn.update(lot, actions=actions, condition=PointsLotItem.remaining == remaining[expires],
                    label=f"lot:{expires}")
 
 
-def lots_changed(exc) -> bool:
+def lots_changed(exc: db.Cancelled) -> bool:
     return any(label.startswith("lot:") for label in exc.failed)
 
 

@@ -6,6 +6,8 @@ Query and a patient can never read another's items by construction.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar, cast
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -21,8 +23,21 @@ from pynamodb.models import Model
 from chalicelib.config import settings
 from chalicelib.store import schema
 
+_M = TypeVar("_M", bound=Model)
 
-class Gsi1(GlobalSecondaryIndex):
+
+def _strings(**options: Any) -> ListAttribute[str]:
+    """A list of strings. PynamoDB types `ListAttribute(of=UnicodeAttribute)` as a list of the
+    attribute class, not of the values it holds (pynamodb#1246), hence the cast."""
+    return cast("ListAttribute[str]", ListAttribute(of=UnicodeAttribute, **options))
+
+
+def _numbers(**options: Any) -> ListAttribute[float]:
+    """A list of numbers (as `_strings`)."""
+    return cast("ListAttribute[float]", ListAttribute(of=NumberAttribute, **options))
+
+
+class Gsi1(GlobalSecondaryIndex[_M]):
     class Meta:
         index_name = schema.GSI1
         projection = AllProjection()
@@ -31,7 +46,7 @@ class Gsi1(GlobalSecondaryIndex):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-class DueIndex(GlobalSecondaryIndex):
+class DueIndex(GlobalSecondaryIndex[_M]):
     class Meta:
         index_name = schema.DUE_INDEX
         projection = KeysOnlyProjection()
@@ -65,11 +80,11 @@ class ClinicItem(Base):
     points_expiry_months = NumberAttribute(null=True)  # None: the default term
     perks = JSONAttribute(null=True)  # [{perk_id, name, name_en, badges_required}]; None: the defaults
     silent_days = NumberAttribute(null=True)  # silent after this many days without interaction; None: the default
-    conditions = ListAttribute(of=UnicodeAttribute, default=list)
+    conditions = _strings(default=list)
     created_at = UnicodeAttribute()
 
 
-class ConsentState(MapAttribute):
+class ConsentState(MapAttribute[str, Any]):
     granted = BooleanAttribute()
     version = UnicodeAttribute()
     at = UnicodeAttribute()
@@ -80,7 +95,7 @@ class PatientItem(Base):
 
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[PatientItem] = Gsi1()
     clinic_id = UnicodeAttribute()
     patient_id = UnicodeAttribute()
     name_enc = UnicodeAttribute()
@@ -91,10 +106,10 @@ class PatientItem(Base):
     birth_year = NumberAttribute(null=True)
     sex = UnicodeAttribute(null=True)
     district = UnicodeAttribute(null=True)
-    conditions = ListAttribute(of=UnicodeAttribute, default=list)
+    conditions = _strings(default=list)
     department = UnicodeAttribute(null=True)
-    persona_tags = ListAttribute(of=UnicodeAttribute, default=list)
-    consents = MapAttribute(default=dict)
+    persona_tags = _strings(default=list)
+    consents: MapAttribute[str, Any] = MapAttribute(default=dict)
     balance = NumberAttribute(default=0)
     earned_total = NumberAttribute(default=0)
     redeemed_total = NumberAttribute(default=0)
@@ -104,13 +119,13 @@ class PatientItem(Base):
     last_checkin_date = UnicodeAttribute(null=True)
     reminders_received = NumberAttribute(default=0)
     board_hidden = BooleanAttribute(default=False)  # the patient chose not to appear on leaderboards
-    exam_days = ListAttribute(of=UnicodeAttribute, null=True)  # days of the patient's exams, for the re-check KPI
+    exam_days = _strings(null=True)  # days of the patient's exams, for the re-check KPI
     invite_code = UnicodeAttribute(null=True)  # the patient's own code for inviting others
     referred_by = UnicodeAttribute(null=True)  # the patient whose code brought this one
     joined_challenges = UnicodeSetAttribute(null=True)  # challenge ids the patient joined, for the joined/not KPI
     # segments (docs/segments.md): facts kept for the rules, and the patient's memberships
     last_interaction_at = UnicodeAttribute(null=True)  # check-in, share, redemption, inbox read, visit, registration
-    checkin_days = ListAttribute(of=UnicodeAttribute, null=True)  # distinct clinic-local days of the last 60
+    checkin_days = _strings(null=True)  # distinct clinic-local days of the last 60
     segments = UnicodeSetAttribute(null=True)  # ids of the segments the patient is in
     seg_version = NumberAttribute(null=True)  # guards membership writes made from a read of this profile
     seg_flip_at = UnicodeAttribute(null=True)  # when a time-relative segment next changes its answer
@@ -136,7 +151,7 @@ class ConditionItem(Base):
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[ConditionItem] = Gsi1()
     patient_id = UnicodeAttribute()
     name_masked = UnicodeAttribute()
     last_visit_date = UnicodeAttribute(null=True)
@@ -169,7 +184,7 @@ class RevisitDueItem(Base):
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[RevisitDueItem] = Gsi1()
     due_date = UnicodeAttribute()
     status = UnicodeAttribute(default="pending")  # pending | on_time | late
     met_on = UnicodeAttribute(null=True)
@@ -220,7 +235,8 @@ class RewardItem(Base):
 class RewardUseItem(Base):
     """sk=RLIMIT#<reward id>: how many of a limited reward the patient has redeemed."""
 
-    count = NumberAttribute(default=0)
+    # shadows the classmethod Model.count(), never called on this item (the dev seed sets `count`)
+    count = NumberAttribute(default=0)  # type: ignore[assignment]
 
 
 class PointsLotItem(Base):
@@ -232,7 +248,7 @@ class PointsLotItem(Base):
 
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[PointsLotItem] = Gsi1()
     patient_id = UnicodeAttribute()
     expires_on = UnicodeAttribute()
     remaining = NumberAttribute(default=0)
@@ -241,7 +257,8 @@ class PointsLotItem(Base):
 class LimitCounterItem(Base):
     """sk=LIMIT#<rule>#<period key>: how often a rule paid out in a clinic-local day, week or month."""
 
-    count = NumberAttribute(default=0)
+    # shadows the classmethod Model.count(), never called on this item (the dev seed sets `count`)
+    count = NumberAttribute(default=0)  # type: ignore[assignment]
     expires_at = NumberAttribute(null=True)
 
 
@@ -254,7 +271,7 @@ class BoardEntryItem(Base):
 
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[BoardEntryItem] = Gsi1()
     patient_id = UnicodeAttribute()
     month = UnicodeAttribute()
     score = NumberAttribute(default=0)
@@ -336,11 +353,11 @@ class RecallRuleItem(Base):
     department = UnicodeAttribute(null=True)
     anchor = UnicodeAttribute()
     offset_days = NumberAttribute()  # the first of `offsets`
-    offsets = ListAttribute(of=NumberAttribute, null=True)  # None: [offset_days]
+    offsets = _numbers(null=True)  # None: [offset_days]
     send_at = UnicodeAttribute()
     template = UnicodeAttribute()
     purpose = UnicodeAttribute()
-    stop_on = ListAttribute(of=UnicodeAttribute, null=True)  # None: booked and visited
+    stop_on = _strings(null=True)  # None: booked and visited
     active = BooleanAttribute(default=True)
     updated_at = UnicodeAttribute(null=True)
 
@@ -355,10 +372,10 @@ class RecallJobItem(Base):
 
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
-    by_due = DueIndex()
+    by_due: DueIndex[RecallJobItem] = DueIndex()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[RecallJobItem] = Gsi1()
     patient_id = UnicodeAttribute()
     rule_id = UnicodeAttribute()  # the source (a recall rule's id for recall jobs)
     condition = UnicodeAttribute(null=True)
@@ -374,7 +391,7 @@ class RecallJobItem(Base):
     anchor = UnicodeAttribute(null=True)
     offset_days = NumberAttribute(null=True)
     context = JSONAttribute(null=True)  # what the composer needs besides the source (doctor, package ...)
-    stop_on = ListAttribute(of=UnicodeAttribute, null=True)  # events that stop the job: booked, visited
+    stop_on = _strings(null=True)  # events that stop the job: booked, visited
     deferred_until = UnicodeAttribute(null=True)  # the last time quiet hours or a cap moved it
     counted_week = UnicodeAttribute(null=True)  # the ISO week whose cap counters (weekly and daily) this message took
     inflight = UnicodeAttribute(null=True)  # an external channel called and not yet answered
@@ -414,7 +431,7 @@ class EnrolmentItem(Base):
     joined_at = UnicodeAttribute()
     joined_on = UnicodeAttribute()
     version = NumberAttribute(default=0)
-    days = ListAttribute(of=UnicodeAttribute, default=list)
+    days = _strings(default=list)
     closed_until = UnicodeAttribute(null=True)
     closed_gap = UnicodeAttribute(null=True)
     completed = NumberAttribute(default=0)
@@ -465,11 +482,11 @@ class ExamItem(Base):
 
     exam_id = UnicodeAttribute()
     taken_on = UnicodeAttribute()
-    flags = ListAttribute(of=UnicodeAttribute, default=list)
+    flags = _strings(default=list)
     recorded_at = UnicodeAttribute()
     recorded_by = UnicodeAttribute(null=True)
     source = UnicodeAttribute(default="staff")  # staff | import
-    tasks = ListAttribute(of=UnicodeAttribute, default=list)  # ids of the tasks it assigned
+    tasks = _strings(default=list)  # ids of the tasks it assigned
 
 
 class TaskItem(Base):
@@ -485,11 +502,11 @@ class TaskItem(Base):
     terms = JSONAttribute()
     assigned_on = UnicodeAttribute()
     due_on = UnicodeAttribute()
-    marks = ListAttribute(of=UnicodeAttribute, default=list)  # counted clinic-local days / session days
+    marks = _strings(default=list)  # counted clinic-local days / session days
     completed_on = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
     updated_at = UnicodeAttribute(null=True)
-    confirmed_by = ListAttribute(of=UnicodeAttribute, default=list)  # staff, one per session, in order
+    confirmed_by = _strings(default=list)  # staff, one per session, in order
 
 
 class BadgeItem(Base):
@@ -544,7 +561,7 @@ class ExposureItem(Base):
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[ExposureItem] = Gsi1()
     experiment_id = UnicodeAttribute()
     arm_id = UnicodeAttribute()
     holdout = BooleanAttribute(default=False)
@@ -579,7 +596,7 @@ class PackageItem(Base):
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[PackageItem] = Gsi1()
     sale_id = UnicodeAttribute()
     patient_id = UnicodeAttribute()
     package_id = UnicodeAttribute()
@@ -615,10 +632,10 @@ class RiskEntryItem(Base):
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[RiskEntryItem] = Gsi1()
     patient_id = UnicodeAttribute()
     name_masked = UnicodeAttribute(null=True)
-    conditions = ListAttribute(of=UnicodeAttribute, default=list)
+    conditions = _strings(default=list)
     risk_score = NumberAttribute()
     risk_factors = JSONAttribute(default=list)
     risk_model_version = NumberAttribute()
@@ -634,7 +651,7 @@ class RiskModelItem(Base):
     auc = NumberAttribute(null=True)  # on the hold-out patients
     baseline_auc = NumberAttribute(null=True)  # days since the last visit alone, same hold-out
     counts = JSONAttribute()  # examples, lapsed, fit, calibrate, evaluate
-    cutoffs = ListAttribute(of=UnicodeAttribute, default=list)
+    cutoffs = _strings(default=list)
     horizon_days = NumberAttribute()
     evaluation = JSONAttribute(null=True)  # domain.risk.Evaluation.as_dict(): Brier, base rate, deciles
 
@@ -663,7 +680,7 @@ class FollowUpPlanItem(Base):
 
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
-    by_due = DueIndex()
+    by_due: DueIndex[FollowUpPlanItem] = DueIndex()
     patient_id = UnicodeAttribute()
     status = UnicodeAttribute(default="active")  # active | paused | ended
     cadence_days = NumberAttribute(default=7)
@@ -718,7 +735,8 @@ class WechatQuotaItem(Base):
     """sk=CH#WXQ#<template>: one-time subscribe messages the patient accepted and we have not sent yet."""
 
     template_id = UnicodeAttribute()
-    count = NumberAttribute(default=0)
+    # shadows the classmethod Model.count(), never called on this item (the dev seed sets `count`)
+    count = NumberAttribute(default=0)  # type: ignore[assignment]
     refused_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
 
@@ -726,7 +744,8 @@ class WechatQuotaItem(Base):
 class CapCounterItem(Base):
     """sk=CAP#<purpose>#<ISO week>: messages of a purpose the patient got in a clinic-local week."""
 
-    count = NumberAttribute(default=0)
+    # shadows the classmethod Model.count(), never called on this item (the dev seed sets `count`)
+    count = NumberAttribute(default=0)  # type: ignore[assignment]
     expires_at = NumberAttribute(null=True)
 class SegmentItem(Base):
     """pk=<clinic> sk=SEGMENT#<segment>: a segment's rule, content path and first-build progress.
@@ -737,7 +756,7 @@ class SegmentItem(Base):
 
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
-    by_due = DueIndex()
+    by_due: DueIndex[SegmentItem] = DueIndex()
     segment_id = UnicodeAttribute()
     name = UnicodeAttribute()
     name_en = UnicodeAttribute(null=True)
@@ -764,7 +783,7 @@ class SegmentMemberItem(Base):
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
-    by_gsi1 = Gsi1()
+    by_gsi1: Gsi1[SegmentMemberItem] = Gsi1()
     patient_id = UnicodeAttribute()
     segment_id = UnicodeAttribute()
     name_masked = UnicodeAttribute()
@@ -781,7 +800,7 @@ class SegmentFlipItem(Base):
 
     due_pk = UnicodeAttribute()
     due_sk = UnicodeAttribute()
-    by_due = DueIndex()
+    by_due: DueIndex[SegmentFlipItem] = DueIndex()
     patient_id = UnicodeAttribute()
     flip_at = UnicodeAttribute()
 
@@ -800,7 +819,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SegmentItem, SegmentMemberItem, SegmentFlipItem,
 )
 
-_bound: tuple | None = None
+_bound: tuple[str, str, str | None] | None = None
 
 
 def bind() -> None:

@@ -6,11 +6,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, idempotency, keys
 from chalicelib.store.models import PackageItem, PackageTypeItem, bind
+if TYPE_CHECKING:  # types only
+    from chalicelib.auth import Principal
+
 
 TYPE = "PKGDEF#"
 PACKAGE = "PKG#"
@@ -22,7 +27,7 @@ def put_type(item: PackageTypeItem) -> PackageTypeItem:
     return item
 
 
-def type_item(clinic_id: str, package_id: str, **fields) -> PackageTypeItem:
+def type_item(clinic_id: str, package_id: str, **fields: Any) -> PackageTypeItem:
     return PackageTypeItem(keys.clinic_pk(clinic_id), TYPE + package_id, package_id=package_id, **fields)
 
 
@@ -41,7 +46,7 @@ def get_type(clinic_id: str, package_id: str) -> PackageTypeItem:
 
 
 def package_item(clinic_id: str, patient_id: str, sale_id: str, start_date: str, end_date: str,
-                 **fields) -> PackageItem:
+                 **fields: Any) -> PackageItem:
     return PackageItem(keys.patient_pk(clinic_id, patient_id), f"{PACKAGE}{start_date}#{sale_id}",
                        gsi1pk=keys.package_end_pk(clinic_id), gsi1sk=f"{end_date}#{patient_id}#{sale_id}",
                        sale_id=sale_id, patient_id=patient_id, start_date=start_date, end_date=end_date, **fields)
@@ -52,7 +57,8 @@ def packages(clinic_id: str, patient_id: str, consistent: bool = False) -> list[
     return [PackageItem.from_raw_data(item) for item in raw]
 
 
-def record(package: PackageItem, renews: PackageItem | None, *, principal=None, idem=None, reply=None) -> None:
+def record(package: PackageItem, renews: PackageItem | None, *, principal: Principal | None = None,
+           idem: idempotency.IdempotencyKey | None = None, reply: dict[str, Any] | None = None) -> None:
     """Write a sold package and, when it renews an older one, mark that one renewed, in one
     transaction. The sale is written once (`attribute_not_exists`), and a package is renewed at
     most once (`renewed_by` absent)."""

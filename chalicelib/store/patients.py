@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -16,8 +18,12 @@ from chalicelib.store.models import (
     bind,
 )
 
+if TYPE_CHECKING:  # types only
+    from chalicelib.store.referrals import Referral
+    from chalicelib.store.segments import Delete
 
-def new_patient_item(clinic_id: str, patient_id: str, *, created_at: str, **fields) -> PatientItem:
+
+def new_patient_item(clinic_id: str, patient_id: str, *, created_at: str, **fields: Any) -> PatientItem:
     return PatientItem(
         keys.patient_pk(clinic_id, patient_id), "PROFILE",
         gsi1pk=keys.patients_list_pk(clinic_id), gsi1sk=f"{created_at}#{patient_id}",
@@ -38,7 +44,7 @@ def condition_items(patient: PatientItem) -> list[ConditionItem]:
     ]
 
 
-def consent_log_items(patient_pk: str, changes: dict[str, dict]) -> list[ConsentLogItem]:
+def consent_log_items(patient_pk: str, changes: dict[str, dict[str, Any]]) -> list[ConsentLogItem]:
     return [
         ConsentLogItem(patient_pk, f"CONSENTLOG#{state['at']}#{purpose}#{uuid.uuid4().hex[:8]}", purpose=purpose,
                        granted=state["granted"], version=state["version"], at=state["at"])
@@ -46,8 +52,8 @@ def consent_log_items(patient_pk: str, changes: dict[str, dict]) -> list[Consent
     ]
 
 
-def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict], referral=None,
-           extra=()) -> None:
+def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict[str, Any]],
+           referral: Referral | None = None, extra: Sequence[db.Write | Delete] = ()) -> None:
     """Write the record, its uniqueness claims, condition index entries and consent log in one transaction.
 
     With `referral` (chalicelib.store.referrals.Referral) the referrer's reward joins the same
@@ -69,8 +75,8 @@ def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, di
                          condition=UniqueItem.pk.does_not_exist(), label="openid")
             for item in condition_items(patient):
                 txn.save(item)
-            for item in consent_log_items(patient.pk, consents):
-                txn.save(item)
+            for entry in consent_log_items(patient.pk, consents):
+                txn.save(entry)
             if extra:
                 from chalicelib.store.segments import add_to
 
@@ -122,7 +128,7 @@ def list_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[Pati
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
 
 
-def set_consents(patient: PatientItem, changes: dict[str, dict]) -> None:
+def set_consents(patient: PatientItem, changes: dict[str, dict[str, Any]]) -> None:
     """Update the current consent map and append to the consent log, atomically."""
     with db.transaction() as txn:
         actions = [PatientItem.consents[purpose].set(state) for purpose, state in changes.items()]
@@ -131,7 +137,7 @@ def set_consents(patient: PatientItem, changes: dict[str, dict]) -> None:
             txn.save(item)
 
 
-def partition_items(clinic_id: str, patient_id: str) -> list[dict]:
+def partition_items(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
     return db.query_partition(keys.patient_pk(clinic_id, patient_id), consistent=True)
 
 
@@ -156,7 +162,8 @@ def erase(patient: PatientItem) -> int:
         targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), "UNIQUE"))
     for start in range(0, len(targets), 25):
         chunk = targets[start:start + 25]
-        pending = {table: [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in chunk]}
+        pending: dict[str, Any] | None = {
+            table: [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in chunk]}
         while pending:
             reply = conn.client.batch_write_item(RequestItems=pending)
             pending = reply.get("UnprocessedItems") or None

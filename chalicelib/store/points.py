@@ -7,6 +7,12 @@ debit carries `balance >= cost`, so the balance never goes below zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
 from chalicelib.errors import Conflict, InsufficientPoints
@@ -21,6 +27,29 @@ from chalicelib.store.models import (
     bind,
 )
 
+if TYPE_CHECKING:  # types only
+    from pynamodb.models import _ModelFuture
+
+    from chalicelib.auth import Principal
+    from chalicelib.store.earning import Earning
+    from chalicelib.store.models import BoardEntryItem, RewardItem
+    from chalicelib.store.segments import Delete
+
+_M = TypeVar("_M", bound=Model)
+
+
+class CheckinEffect(db.Writable, Protocol):
+    """A write joined to a check-in's transaction (services.progress.Effect)."""
+
+    @property
+    def points(self) -> int: ...
+    @property
+    def on_repeat(self) -> bool: ...
+
+
+# Given the points a check-in credits: the profile's segment actions and the member writes.
+Membership = Callable[[int], "tuple[list[Action], list[db.Write | Delete]]"]
+
 
 def ledger_entry_id_for_checkin(checkin_type: str, day: str) -> str:
     return f"checkin:{checkin_type}:{day}"
@@ -30,7 +59,8 @@ def day_mark_sk(checkin_type: str, day: str) -> str:
     return f"DAYMARK#{checkin_type}#{day}"
 
 
-def read_patient_and_mark(clinic_id: str, patient_id: str, mark_sk: str, board_sk: str | None = None):
+def read_patient_and_mark(clinic_id: str, patient_id: str, mark_sk: str, board_sk: str | None = None
+                          ) -> tuple[PatientItem | None, bool, BoardEntryItem | None]:
     """One TransactGetItems: the profile, whether the day's first check-in exists, and the month's board entry."""
     from chalicelib.store.models import BoardEntryItem, DayMarkItem
 
@@ -44,7 +74,7 @@ def read_patient_and_mark(clinic_id: str, patient_id: str, mark_sk: str, board_s
     return _resolved(patient_future), _resolved(entry_future) is not None, board
 
 
-def read_board(pk: str, sk: str):
+def read_board(pk: str, sk: str) -> BoardEntryItem | None:
     from chalicelib.store.models import BoardEntryItem
 
     bind()
@@ -54,7 +84,8 @@ def read_board(pk: str, sk: str):
         return None
 
 
-def read_patient_and_reward(clinic_id: str, patient_id: str, reward_id: str):
+def read_patient_and_reward(clinic_id: str, patient_id: str, reward_id: str
+                            ) -> tuple[PatientItem | None, RewardItem | None]:
     """One TransactGetItems: the patient's profile and a reward of the clinic's catalogue."""
     from chalicelib.store.models import RewardItem
 
@@ -65,7 +96,7 @@ def read_patient_and_reward(clinic_id: str, patient_id: str, reward_id: str):
     return _resolved(patient_future), _resolved(reward_future)
 
 
-def _resolved(future):
+def _resolved(future: _ModelFuture[_M]) -> _M | None:
     try:
         return future.get()
     except Exception:  # pynamodb raises DoesNotExist-like errors for missing items
@@ -76,8 +107,11 @@ PAYOUT_ATTEMPTS = 4
 
 
 def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, entry_id: str, at: str,
-                  effects=(), earning=None, principal=None, idem=None, reply_for=None,
-                  membership=None) -> tuple[bool, int, str | None]:
+                  effects: Sequence[CheckinEffect] = (), earning: Earning | None = None,
+                  principal: Principal | None = None,
+                  idem: idempotency.IdempotencyKey | None = None,
+                  reply_for: Callable[[bool, int, str | None], dict[str, Any]] | None = None,
+                  membership: Membership | None = None) -> tuple[bool, int, str | None]:
     """Record a check-in in one transaction; pay the check-in rule when it is the first of its type that day.
 
     `effects` (streaks, tasks, badges) join the same transaction and their points join the one
@@ -89,7 +123,7 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
     """
     from chalicelib.store import earning as payouts
 
-    limited = None
+    limited: str | None = None
     if checkin.counted:
         pay = points
         for _ in range(PAYOUT_ATTEMPTS):
@@ -119,13 +153,14 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
                     if earning is not None:
                         payouts.add(txn, patient, earning)
                     if idem is not None:
-                        idempotency.transact_put(txn, principal, idem, 201, reply_for(True, pay, limited))
+                        idempotency.transact_put(txn, principal, idem, 201,
+                                                 reply_for(True, pay, limited) if reply_for else None)
                 return True, pay, limited
             except db.Cancelled as exc:
                 if exc.conditional("first") or exc.conditional("ledger"):
                     break
-                period = payouts.limit_reached(exc)
-                if period and pay:
+                period = payouts.limit_reached(exc) if earning is not None else None
+                if period and pay and earning is not None:
                     pay, limited = 0, period
                     earning.limits = {}
                 elif exc.conditional("board") and earning is not None:
@@ -149,7 +184,7 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
             for effect in repeat:
                 txn.add(effect)
             if idem is not None:
-                idempotency.transact_put(txn, principal, idem, 201, reply_for(False, 0, None))
+                idempotency.transact_put(txn, principal, idem, 201, reply_for(False, 0, None) if reply_for else None)
     except db.Cancelled as exc:
         if any(e.label in exc.failed for e in repeat):
             raise Conflict("this check-in raced another one, send it again", code="try_again") from exc
@@ -158,7 +193,10 @@ def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, en
 
 
 def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at: str, ref: str | None = None,
-           earning=None, principal=None, idem=None, reply=None) -> tuple[bool, str | None]:
+           earning: Earning | None = None, principal: Principal | None = None,
+           idem: idempotency.IdempotencyKey | None = None,
+           reply: dict[str, Any] | Callable[[int, str | None], dict[str, Any]] | None = None,
+           ) -> tuple[bool, str | None]:
     """Pay points once per entry id, with the rule's counters and board entry when `earning` is given.
 
     Returns (paid, the period whose limit refused it). (False, None): that entry already exists.
@@ -194,8 +232,9 @@ def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at:
     raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
-def post_entry(patient: PatientItem, entry: LedgerItem, *, earned_on, expiry_months: int, principal=None,
-               idem=None, reply=None) -> None:
+def post_entry(patient: PatientItem, entry: LedgerItem, *, earned_on: date, expiry_months: int,
+               principal: Principal | None = None, idem: idempotency.IdempotencyKey | None = None, reply: dict[str,
+               Any] | None = None) -> None:
     """Write a staff adjustment or reversal: the entry once, and the balance and lots with it.
 
     A debit carries `balance >= points`, so staff cannot push a balance below zero either.
@@ -241,8 +280,9 @@ def get_entry(clinic_id: str, patient_id: str, entry_id: str) -> LedgerItem | No
 REDEEM_ATTEMPTS = 5
 
 
-def redeem(patient: PatientItem, redemption: RedemptionItem, *, reward=None, at: str, principal=None, idem=None,
-           reply=None) -> None:
+def redeem(patient: PatientItem, redemption: RedemptionItem, *, reward: RewardItem | None = None, at: str,
+           principal: Principal | None = None, idem: idempotency.IdempotencyKey | None = None, reply: dict[str,
+           Any] | None = None) -> None:
     """Debit the balance, write the ledger entry and the redemption, and take one of the reward's
     stock and of the patient's allowance when the reward keeps them, all in one transaction.
 

@@ -12,8 +12,11 @@ conditions keep a second delivery from writing twice. See docs/delivery.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.store import db, keys
 from chalicelib.store.models import (
@@ -40,7 +43,7 @@ def due_sort(due_at: str, patient_id: str, ref: str) -> str:
 
 def job_item(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anchor_date: str, offset_days: int,
              due_at: str, purpose: str, anchor: str | None = None, condition: str | None = None,
-             context: dict | None = None, stop_on: list[str] | None = None) -> RecallJobItem:
+             context: dict[str, Any] | None = None, stop_on: list[str] | None = None) -> RecallJobItem:
     """A pending job as the planner writes it (the benchmark seeds the same shape)."""
     return RecallJobItem(
         keys.patient_pk(clinic_id, patient_id), job_sk(kind, source_id, anchor_date, offset_days),
@@ -67,7 +70,8 @@ def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJobItem]:
     return [job for job in jobs if job.due_pk]
 
 
-def due_page(clinic_id: str, now_iso: str, start_key: dict | None, page_size: int) -> tuple[list[dict], dict | None]:
+def due_page(clinic_id: str, now_iso: str, start_key: dict[str, Any] | None,
+             page_size: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """One page of keys of jobs due at or before now (the index projects keys only)."""
     params = {
         "IndexName": DUE_INDEX,
@@ -81,7 +85,7 @@ def due_page(clinic_id: str, now_iso: str, start_key: dict | None, page_size: in
     return page.get("Items", []), page.get("LastEvaluatedKey")
 
 
-def lease(raw_key: dict, lease_until: str) -> bool:
+def lease(raw_key: dict[str, Any], lease_until: str) -> bool:
     """Move a due job's due time to the end of its lease, only if nobody moved it meanwhile."""
     pk, sk, current = raw_key["pk"]["S"], raw_key["sk"]["S"], raw_key["due_sk"]["S"]
     rest = current.split("#", 1)[1]
@@ -105,8 +109,9 @@ def get_job(pk: str, sk: str) -> RecallJobItem | None:
         return None
 
 
-def _extras(deliveries=None, error_code=None, stop_reason=None) -> list:
-    actions = []
+def _extras(deliveries: list[dict[str, Any]] | None = None, error_code: str | None = None,
+            stop_reason: str | None = None) -> list[Action]:
+    actions: list[Action] = []
     if deliveries is not None:
         actions.append(RecallJobItem.deliveries.set(deliveries))
     if error_code:
@@ -117,7 +122,7 @@ def _extras(deliveries=None, error_code=None, stop_reason=None) -> list:
 
 
 def close_job(job: RecallJobItem, status: str, at: str, clinic_id: str, *, stop_reason: str | None = None,
-              error_code: str | None = None, deliveries: list | None = None) -> bool:
+              error_code: str | None = None, deliveries: list[dict[str, Any]] | None = None) -> bool:
     """Finish a job without a message (no consent, already visited, capped). False if already closed."""
     try:
         job.update(actions=stop_job_actions(status, at, clinic_id, job.patient_id)
@@ -170,7 +175,7 @@ def caps_for(clinic_id: str, patient_id: str, *, purpose: str, week: str, week_l
         Cap(f"CAP#day#{day}", day_limit, day_expires, DAY_CAP)))
 
 
-def _take_caps(txn, caps: Caps) -> None:
+def _take_caps(txn: db.Transaction, caps: Caps) -> None:
     for cap in caps.counters:
         counter = CapCounterItem(caps.pk, cap.sk)
         txn.update(counter, actions=[CapCounterItem.count.add(1), CapCounterItem.expires_at.set(cap.expires_at)],
@@ -187,7 +192,7 @@ def _refused_by(exc: db.Cancelled) -> str | None:
     return None
 
 
-def _job_guard(job: RecallJobItem, caps: Caps | None):
+def _job_guard(job: RecallJobItem, caps: Caps | None) -> Condition:
     condition = RecallJobItem.due_pk.exists()
     if caps is not None:
         condition &= RecallJobItem.counted_week.does_not_exist()
@@ -231,7 +236,8 @@ def begin_external(job: RecallJobItem, channel: str, caps: Caps | None, quota: t
     return "ok"
 
 
-def end_external(job: RecallJobItem, deliveries: list, refused_quota: tuple[str, str] | None, at: str) -> None:
+def end_external(job: RecallJobItem, deliveries: list[dict[str, Any]], refused_quota: tuple[str, str] | None,
+                 at: str) -> None:
     """An external channel failed or refused: record it and clear the in-flight mark (and, when
     WeChat said the user refused, the quota, so it is not tried again)."""
     with db.transaction() as txn:
@@ -244,7 +250,8 @@ def end_external(job: RecallJobItem, deliveries: list, refused_quota: tuple[str,
     job.deliveries = deliveries
 
 
-def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries: list, at: str, clinic_id: str,
+def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries: list[dict[str, Any]], at: str,
+           clinic_id: str,
            message: InboxItem | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
     """Record a delivered message and close the job in one transaction: the inbox message (for the
     inbox channel), the cap counters (if not taken before), the patient's counter.

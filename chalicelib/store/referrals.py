@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import db, keys
 from chalicelib.store.models import LedgerItem, PatientItem, UniqueItem, bind
+
+if TYPE_CHECKING:  # types only
+    from chalicelib.store.earning import Earning
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 
@@ -25,7 +29,7 @@ class Referral:
     referrer: PatientItem
     points: int
     at: str
-    earning: object  # chalicelib.store.earning.Earning for the referrer
+    earning: Earning  # the referrer's counters and board entry
 
 
 def new_code() -> str:
@@ -62,7 +66,7 @@ def owner_of(clinic_id: str, code: str) -> str | None:
         return None
 
 
-def add_reward(txn, new_patient: PatientItem, referral: Referral) -> None:
+def add_reward(txn: db.Transaction, new_patient: PatientItem, referral: Referral) -> None:
     from chalicelib.store import earning as payouts
     from chalicelib.store.ledger import credit_actions, ledger_item
 

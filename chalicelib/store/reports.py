@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -14,7 +15,7 @@ _ROW_ATTRIBUTES = ("patient_id", "conditions", "department", "last_visit_date", 
                    "joined_challenges", "segments", "last_interaction_at")
 
 
-def patient_rows(clinic_id: str) -> Iterator[dict]:
+def patient_rows(clinic_id: str) -> Iterator[dict[str, Any]]:
     bind()
     for item in PatientItem.by_gsi1.query(keys.patients_list_pk(clinic_id), page_size=500,
                                           attributes_to_get=list(_ROW_ATTRIBUTES)):
@@ -36,7 +37,7 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
         }
 
 
-def dues_between(clinic_id: str, first_day: str, last_day: str) -> list[dict]:
+def dues_between(clinic_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
     bind()
     return [
         {"due_date": item.due_date, "status": item.status, "met_on": item.met_on,
@@ -59,7 +60,7 @@ def lapsed_page(clinic_id: str, condition: str, before_day: str, limit: int,
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
 
 
-def reminders_between(clinic_id: str, first_iso: str, last_iso: str) -> list[dict]:
+def reminders_between(clinic_id: str, first_iso: str, last_iso: str) -> list[dict[str, Any]]:
     """Entries of the reminder log processed between two UTC times (sent, stopped or skipped)."""
     bind()
     return [
@@ -81,13 +82,13 @@ def visit_days_since(clinic_id: str, patient_id: str, first_day: str) -> list[st
     return [item["visit_date"]["S"] for item in raw.get("Items", [])]
 
 
-def save_day(clinic_id: str, day: str, generated_at: str, figures: dict) -> None:
+def save_day(clinic_id: str, day: str, generated_at: str, figures: dict[str, Any]) -> None:
     """The headline figures of one clinic-local day (rewritten by each refresh of that day)."""
     bind()
     KpiItem(keys.clinic_pk(clinic_id), f"KPI#DAY#{day}", generated_at=generated_at, kpis=figures, charts={}).save()
 
 
-def days_since(clinic_id: str, first_day: str) -> list[dict]:
+def days_since(clinic_id: str, first_day: str) -> list[dict[str, Any]]:
     """The daily headline figures from a day on, oldest first (one Query, at most a few months)."""
     raw = db.query_raw(
         KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
@@ -98,7 +99,7 @@ def days_since(clinic_id: str, first_day: str) -> list[dict]:
             for item in raw.get("Items", [])]
 
 
-def save_kpis(clinic_id: str, generated_at: str, kpis: dict, charts: dict) -> None:
+def save_kpis(clinic_id: str, generated_at: str, kpis: dict[str, Any], charts: dict[str, Any]) -> None:
     bind()
     KpiItem(keys.clinic_pk(clinic_id), "KPI#CURRENT", generated_at=generated_at, kpis=kpis, charts=charts).save()
 

@@ -10,7 +10,8 @@ the last run, drop-out curves, and the scores on profiles with the at-risk list 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -39,22 +40,22 @@ _ROW_FIELDS = ("patient_id", "conditions", "district", "created_at", "name_maske
 _HISTORY_FIELDS = ("sk", "visit_date", "next_due_date", "local_date", "entry_id", "at", "read_at", "outcome", "day")
 
 
-def _names(fields) -> tuple[str, dict]:
+def _names(fields: Iterable[str]) -> tuple[str, dict[str, str]]:
     aliases = {f"#f{i}": name for i, name in enumerate(fields)}
     return ", ".join(aliases), aliases
 
 
-def plain(item: dict) -> dict:
+def plain(item: dict[str, Any]) -> dict[str, Any]:
     """A raw DynamoDB item as plain values (strings, numbers, lists)."""
     return db.plain_item(item)
 
 
-def patient_rows(clinic_id: str) -> Iterator[dict]:
+def patient_rows(clinic_id: str) -> Iterator[dict[str, Any]]:
     """The clinic's patients from its list on gsi1 (a Query, page by page), with their current score."""
     projection, aliases = _names(_ROW_FIELDS)
-    params: dict = {"IndexName": GSI1, "KeyConditionExpression": "gsi1pk = :pk",
-                    "ExpressionAttributeValues": {":pk": {"S": keys.patients_list_pk(clinic_id)}},
-                    "ProjectionExpression": projection, "ExpressionAttributeNames": aliases, "Limit": 500}
+    params: dict[str, Any] = {"IndexName": GSI1, "KeyConditionExpression": "gsi1pk = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": keys.patients_list_pk(clinic_id)}},
+                              "ProjectionExpression": projection, "ExpressionAttributeNames": aliases, "Limit": 500}
     while True:
         page = db.query_raw(**params)
         for item in page.get("Items", []):
@@ -64,13 +65,13 @@ def patient_rows(clinic_id: str) -> Iterator[dict]:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def history_items(clinic_id: str, patient_id: str) -> list[dict]:
+def history_items(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
     """The patient's own items (one partition Query), only the attributes the features use."""
     projection, aliases = _names(_HISTORY_FIELDS)
-    params: dict = {"KeyConditionExpression": "pk = :pk",
-                    "ExpressionAttributeValues": {":pk": {"S": keys.patient_pk(clinic_id, patient_id)}},
-                    "ProjectionExpression": projection, "ExpressionAttributeNames": aliases}
-    items: list[dict] = []
+    params: dict[str, Any] = {"KeyConditionExpression": "pk = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": keys.patient_pk(clinic_id, patient_id)}},
+                              "ProjectionExpression": projection, "ExpressionAttributeNames": aliases}
+    items: list[dict[str, Any]] = []
     while True:
         page = db.query_raw(**params)
         items.extend(plain(item) for item in page.get("Items", []))
@@ -101,8 +102,9 @@ def model_versions(clinic_id: str) -> list[RiskModelItem]:
     return _versions(clinic_id)
 
 
-def save_model(clinic_id: str, *, trained_at: str, model: dict, auc, baseline_auc, counts: dict, cutoffs: list[str],
-               horizon_days: int, evaluation: dict | None = None) -> RiskModelItem:
+def save_model(clinic_id: str, *, trained_at: str, model: dict[str, Any], auc: float | None,
+               baseline_auc: float | None, counts: dict[str, Any], cutoffs: list[str],
+               horizon_days: int, evaluation: dict[str, Any] | None = None) -> RiskModelItem:
     """Store a new version (the latest + 1, written once) and drop versions beyond the last KEEP_VERSIONS."""
     bind()
     for _ in range(3):
@@ -123,7 +125,8 @@ def save_model(clinic_id: str, *, trained_at: str, model: dict, auc, baseline_au
     return item
 
 
-def save_run(clinic_id: str, *, at: str, status: str, reason: str | None, counts: dict, model_version: int | None,
+def save_run(clinic_id: str, *, at: str, status: str, reason: str | None, counts: dict[str, Any],
+             model_version: int | None,
              scored: int) -> None:
     bind()
     RiskRunItem(keys.clinic_pk(clinic_id), RUN_SK, at=at, status=status, reason=reason, counts=counts,
@@ -138,7 +141,7 @@ def last_run(clinic_id: str) -> RiskRunItem | None:
         return None
 
 
-def save_dropout(clinic_id: str, computed_at: str, conditions: dict) -> None:
+def save_dropout(clinic_id: str, computed_at: str, conditions: dict[str, Any]) -> None:
     bind()
     DropoutItem(keys.clinic_pk(clinic_id), DROPOUT_SK, computed_at=computed_at, conditions=conditions).save()
 
@@ -154,7 +157,7 @@ def load_dropout(clinic_id: str) -> DropoutItem | None:
 # -- scores ---------------------------------------------------------------------------------------
 
 
-def write_score(clinic_id: str, patient_id: str, *, score: float, factors: list[dict], version: int, at: str,
+def write_score(clinic_id: str, patient_id: str, *, score: float, factors: list[dict[str, Any]], version: int, at: str,
                 name_masked: str | None, conditions: list[str]) -> None:
     """The profile's score and the at-risk list entry, in one transaction (the entry moves with the score)."""
     bind()
@@ -202,7 +205,7 @@ def profile_fields(clinic_id: str, patient_id: str) -> ProfileRiskFields:
         raise NotFound("patient not found", code="patient_not_found") from exc
 
 
-def risk_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def risk_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """The clinic's scored patients, highest risk first, by signed cursor."""
     bind()
     scope = f"risk:{clinic_id}"

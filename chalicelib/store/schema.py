@@ -7,12 +7,21 @@ small clinic registry the schedules iterate over. See docs/access-patterns.md.
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
+
 GSI1 = "gsi1"  # overloaded: patient list, condition/last-visit, revisit-due dates, reminder log
 DUE_INDEX = "due"  # sparse: only items with something due carry due_pk/due_sk
 
 TABLE_KEYS = [("pk", "S"), ("sk", "S")]
 
-INDEXES = {
+
+class IndexShape(TypedDict):
+    keys: list[tuple[str, str]]  # (attribute, type) of the hash key, then of the range key
+    projection: str
+
+
+INDEXES: dict[str, IndexShape] = {
     GSI1: {"keys": [("gsi1pk", "S"), ("gsi1sk", "S")], "projection": "ALL"},
     DUE_INDEX: {"keys": [("due_pk", "S"), ("due_sk", "S")], "projection": "KEYS_ONLY"},
 }
@@ -20,21 +29,21 @@ INDEXES = {
 TTL_ATTRIBUTE = "expires_at"
 
 
-def attribute_definitions() -> list[dict]:
+def attribute_definitions() -> list[dict[str, Any]]:
     seen: dict[str, str] = dict(TABLE_KEYS)
     for index in INDEXES.values():
         seen.update(dict(index["keys"]))
     return [{"AttributeName": name, "AttributeType": kind} for name, kind in seen.items()]
 
 
-def key_schema(keys: list[tuple[str, str]]) -> list[dict]:
+def key_schema(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [
         {"AttributeName": keys[0][0], "KeyType": "HASH"},
         {"AttributeName": keys[1][0], "KeyType": "RANGE"},
     ]
 
 
-def global_secondary_indexes() -> list[dict]:
+def global_secondary_indexes() -> list[dict[str, Any]]:
     return [
         {
             "IndexName": name,
@@ -45,7 +54,7 @@ def global_secondary_indexes() -> list[dict]:
     ]
 
 
-def create_table_request(table_name: str) -> dict:
+def create_table_request(table_name: str) -> dict[str, Any]:
     """Arguments for DynamoDB CreateTable (on-demand billing)."""
     return {
         "TableName": table_name,

@@ -8,9 +8,13 @@ listed under gsi1 `<clinic>#SEG#<segment>` for counts, pages and exports.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
@@ -54,7 +58,7 @@ def get(clinic_id: str, segment_id: str, *, consistent: bool = False) -> Segment
     return item
 
 
-def new_item(clinic_id: str, segment_id: str, **fields) -> SegmentItem:
+def new_item(clinic_id: str, segment_id: str, **fields: Any) -> SegmentItem:
     return SegmentItem(keys.clinic_pk(clinic_id), PREFIX + segment_id, segment_id=segment_id, **fields)
 
 
@@ -112,14 +116,14 @@ class Change:
     leaves: list[str] = field(default_factory=list)
     flip_at: str | None = None
     flip_changed: bool = False
-    extra_actions: list = field(default_factory=list)  # other profile attributes set with it
+    extra_actions: list[Action] = field(default_factory=list)  # other profile attributes set with it
 
     @property
     def empty(self) -> bool:
         return not (self.joins or self.leaves or self.flip_changed or self.extra_actions)
 
 
-def profile_actions(change: Change, current: set[str]) -> list:
+def profile_actions(change: Change, current: set[str]) -> list[Action]:
     """The profile's update: joins added to and leaves taken from its `segments` set.
 
     One update expression cannot both add to and delete from a set, so a change with both sets
@@ -141,9 +145,9 @@ def profile_actions(change: Change, current: set[str]) -> list:
     return actions
 
 
-def member_writes(patient: PatientItem, change: Change, joined_at: str, joined_on: str) -> list[db.Write]:
+def member_writes(patient: PatientItem, change: Change, joined_at: str, joined_on: str) -> list[db.Write | Delete]:
     """The items besides the profile: member items joined or left, and the flip index entry."""
-    writes = []
+    writes: list[db.Write | Delete] = []
     for segment_id in change.joins:
         item = SegmentMemberItem(patient.pk, MEMBER_PREFIX + segment_id,
                                  gsi1pk=keys.segment_members_pk(patient.clinic_id, segment_id),
@@ -168,11 +172,11 @@ def member_writes(patient: PatientItem, change: Change, joined_at: str, joined_o
 class Delete:
     """A delete for a transaction (db.Write puts or updates)."""
 
-    item: object
+    item: Model
     label: str
 
 
-def add_to(txn, writes) -> None:
+def add_to(txn: db.Transaction, writes: Iterable[db.Write | Delete]) -> None:
     for write in writes:
         if isinstance(write, Delete):
             txn.delete(write.item, label=write.label)
@@ -211,7 +215,8 @@ def patient(clinic_id: str, patient_id: str) -> PatientItem | None:
         return None
 
 
-def members_page(clinic_id: str, segment_id: str, limit: int, cursor: str | None):
+def members_page(clinic_id: str, segment_id: str, limit: int,
+                 cursor: str | None) -> tuple[list[SegmentMemberItem], str | None]:
     """Members newest first, one page by a signed cursor."""
     bind()
     scope = f"segment:{clinic_id}:{segment_id}"
@@ -222,7 +227,7 @@ def members_page(clinic_id: str, segment_id: str, limit: int, cursor: str | None
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
 
 
-def all_members(clinic_id: str, segment_id: str, page_size: int = 500):
+def all_members(clinic_id: str, segment_id: str, page_size: int = 500) -> Iterator[SegmentMemberItem]:
     bind()
     yield from SegmentMemberItem.by_gsi1.query(keys.segment_members_pk(clinic_id, segment_id), page_size=page_size)
 
@@ -240,7 +245,8 @@ def count_members(clinic_id: str, segment_id: str) -> int:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def patients_page(clinic_id: str, start_key: dict | None, page_size: int):
+def patients_page(clinic_id: str, start_key: dict[str, Any] | None,
+                  page_size: int) -> tuple[list[PatientItem], dict[str, Any] | None]:
     """One page of the clinic's patient list (gsi1 projects the whole profile), oldest first."""
     bind()
     result = PatientItem.by_gsi1.query(keys.patients_list_pk(clinic_id), limit=page_size, page_size=page_size,
@@ -249,16 +255,19 @@ def patients_page(clinic_id: str, start_key: dict | None, page_size: int):
     return items, (result.last_evaluated_key if len(items) == page_size else None)
 
 
-def _due_page(due_pk: str, until: str, start_key: dict | None, page_size: int):
-    params = {"IndexName": DUE_INDEX, "KeyConditionExpression": "due_pk = :pk AND due_sk <= :now",
-              "ExpressionAttributeValues": {":pk": {"S": due_pk}, ":now": {"S": until + "~"}}, "Limit": page_size}
+def _due_page(due_pk: str, until: str, start_key: dict[str, Any] | None,
+              page_size: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    params: dict[str, Any] = {"IndexName": DUE_INDEX, "KeyConditionExpression": "due_pk = :pk AND due_sk <= :now",
+                              "ExpressionAttributeValues": {":pk": {"S": due_pk}, ":now": {"S": until + "~"}},
+                              "Limit": page_size}
     if start_key:
         params["ExclusiveStartKey"] = start_key
     page = db.query_raw(**params)
     return page.get("Items", []), page.get("LastEvaluatedKey")
 
 
-def due_flips_page(clinic_id: str, now_iso: str, start_key: dict | None, page_size: int):
+def due_flips_page(clinic_id: str, now_iso: str, start_key: dict[str, Any] | None,
+                   page_size: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Keys of flip entries due by now (the due index holds keys only)."""
     return _due_page(keys.segment_due_pk(clinic_id), now_iso, start_key, page_size)
 
@@ -273,12 +282,12 @@ def due_builds(clinic_id: str, now_iso: str) -> list[str]:
     return ids
 
 
-def save_progress(item: SegmentItem, *, cursor: dict | None, processed: int, members: int, done: bool,
+def save_progress(item: SegmentItem, *, cursor: dict[str, Any] | None, processed: int, members: int, done: bool,
                   at: str) -> bool:
     """Record a finished page of a build, only if the segment is still at the version being built."""
-    actions = [SegmentItem.build_cursor.set(cursor) if cursor else SegmentItem.build_cursor.remove(),
-               SegmentItem.processed.set(processed), SegmentItem.build_members.set(members),
-               SegmentItem.updated_at.set(at)]
+    actions: list[Action] = [SegmentItem.build_cursor.set(cursor) if cursor else SegmentItem.build_cursor.remove(),
+                  SegmentItem.processed.set(processed), SegmentItem.build_members.set(members),
+                  SegmentItem.updated_at.set(at)]
     if done:
         actions += [SegmentItem.status.set("ready"), SegmentItem.built_at.set(at), SegmentItem.due_pk.remove(),
                     SegmentItem.due_sk.remove()]
@@ -294,7 +303,7 @@ def save_progress(item: SegmentItem, *, cursor: dict | None, processed: int, mem
     return True
 
 
-def start_build(item: SegmentItem, at: str, estimate: int | None) -> bool:
+def start_build(item: SegmentItem, at: str, estimate: float | None) -> bool:
     try:
         item.update(actions=[SegmentItem.build_started_at.set(at), SegmentItem.total_estimate.set(estimate)
                              if estimate is not None else SegmentItem.total_estimate.remove()],

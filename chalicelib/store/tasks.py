@@ -11,6 +11,8 @@ a staff confirmation writes the same two items in a transaction of its own.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import db, keys
@@ -25,14 +27,14 @@ BADGE = "BADGE#"
 
 # --- rules and perks (clinic) -----------------------------------------------------------------
 
-def put_rule(clinic_id: str, flag: str, tasks: list[dict], at: str, by: str | None = None) -> TaskRuleItem:
+def put_rule(clinic_id: str, flag: str, tasks: list[dict[str, Any]], at: str, by: str | None = None) -> TaskRuleItem:
     bind()
     item = TaskRuleItem(keys.clinic_pk(clinic_id), RULE + flag, flag=flag, tasks=tasks, updated_at=at, updated_by=by)
     item.save()
     return item
 
 
-def rules(clinic_id: str) -> dict[str, list[dict]]:
+def rules(clinic_id: str) -> dict[str, list[dict[str, Any]]]:
     bind()
     return {item.flag: list(item.tasks or [])
             for item in TaskRuleItem.query(keys.clinic_pk(clinic_id), TaskRuleItem.sk.startswith(RULE))}
@@ -43,7 +45,7 @@ def rule_items(clinic_id: str) -> list[TaskRuleItem]:
     return list(TaskRuleItem.query(keys.clinic_pk(clinic_id), TaskRuleItem.sk.startswith(RULE)))
 
 
-def set_perks(clinic_id: str, perks: list[dict]) -> None:
+def set_perks(clinic_id: str, perks: list[dict[str, Any]]) -> None:
     bind()
     ClinicItem(keys.clinic_pk(clinic_id), "CLINIC").update(actions=[ClinicItem.perks.set(perks)],
                                                            condition=ClinicItem.pk.exists())
@@ -94,11 +96,12 @@ def get_task(clinic_id: str, patient_id: str, task_id: str) -> TaskItem | None:
         return None
 
 
-def is_task(raw: dict) -> bool:
-    return raw.get("sk", {}).get("S", "").startswith(TASK)
+def is_task(raw: dict[str, Any]) -> bool:
+    sk: str = raw.get("sk", {}).get("S", "")
+    return sk.startswith(TASK)
 
 
-def task_from_raw(raw: dict) -> TaskItem:
+def task_from_raw(raw: dict[str, Any]) -> TaskItem:
     return TaskItem.from_raw_data(raw)
 
 
@@ -121,7 +124,7 @@ def task_write(task: TaskItem, *, marks: list[str], completed_on: str | None, at
     return Write(TaskItem(task.pk, task.sk), f"task:{task.task_id}", actions, TaskItem.version == read_version)
 
 
-def badge_write(task: TaskItem, badge: dict, earned_on: str) -> Write:
+def badge_write(task: TaskItem, badge: dict[str, Any], earned_on: str) -> Write:
     item = BadgeItem(task.pk, BADGE + task.task_id, badge_id=badge["badge_id"], name=badge["name"],
                      name_en=badge.get("name_en"), task_id=task.task_id, task_key=task.task_key, earned_on=earned_on)
     return Write(item, f"badge:{task.task_id}", condition=BadgeItem.sk.does_not_exist())

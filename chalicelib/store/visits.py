@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.expressions.update import Action
 
 from chalicelib.errors import Conflict
 from chalicelib.store import db, idempotency, keys
@@ -15,6 +18,10 @@ from chalicelib.store.models import (
     VisitItem,
 )
 from chalicelib.store.ledger import credit_actions, ledger_item
+
+if TYPE_CHECKING:  # types only
+    from chalicelib.auth import Principal
+    from chalicelib.store.earning import Earning
 
 
 @dataclass
@@ -30,7 +37,7 @@ class VisitWrite:
     on_time_points: int = 0
     stop_jobs: list[RecallJobItem] = field(default_factory=list)
     now_iso: str = ""
-    earning: object = None  # chalicelib.store.earning.Earning of the on-time points, if any
+    earning: Earning | None = None  # the on-time points' counters and board entry, if any
 
 
 def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDueItem]:
@@ -45,10 +52,12 @@ def due_item(clinic_id: str, patient_id: str, due_date: str) -> RevisitDueItem:
                           due_date=due_date, status="pending")
 
 
-def write_visit(change: VisitWrite, *, principal=None, idem=None, reply=None) -> None:
+def write_visit(change: VisitWrite, *, principal: Principal | None = None,
+                idem: idempotency.IdempotencyKey | None = None,
+                reply: dict[str, Any] | None = None) -> None:
     patient, visit = change.patient, change.visit
     clinic_id, patient_id = patient.clinic_id, patient.patient_id
-    actions = [PatientItem.visit_count.add(1)]
+    actions: list[Action] = [PatientItem.visit_count.add(1)]
     if change.new_last_visit:
         actions.append(PatientItem.last_visit_date.set(change.new_last_visit))
     if change.new_revisit_due:
@@ -69,7 +78,7 @@ def write_visit(change: VisitWrite, *, principal=None, idem=None, reply=None) ->
                         ConditionItem.last_visit_date.set(change.new_last_visit),
                         ConditionItem.gsi1sk.set(keys.last_visit_sort(change.new_last_visit, patient_id)),
                     ])
-            if change.met_due is not None:
+            if change.met_due is not None and change.met_status is not None:  # set together
                 txn.update(change.met_due, actions=[RevisitDueItem.status.set(change.met_status),
                                                     RevisitDueItem.met_on.set(visit.visit_date)],
                            condition=RevisitDueItem.status == "pending", label="due")
@@ -93,9 +102,10 @@ def write_visit(change: VisitWrite, *, principal=None, idem=None, reply=None) ->
         raise
 
 
-def stop_job_actions(status: str, at: str, clinic_id: str, patient_id: str, channel: str | None = None) -> list:
+def stop_job_actions(status: str, at: str, clinic_id: str, patient_id: str,
+                     channel: str | None = None) -> list[Action]:
     """Take a recall job out of the due index and into the reminder log."""
-    actions = [
+    actions: list[Action] = [
         RecallJobItem.due_pk.remove(),
         RecallJobItem.due_sk.remove(),
         RecallJobItem.lease_until.remove(),
