@@ -32,10 +32,10 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null; }
 
 run: venv site
-	$(PY) -m chalicelib.local.run
+	$(PY) -m devstack.run
 
 sweep: venv
-	$(PY) -m chalicelib.local.run --sweep-once
+	$(PY) -m devstack.run --sweep-once
 
 reset:
 	rm -rf .local

@@ -206,13 +206,13 @@ def moto_account():
     from moto import mock_aws
 
     from chalicelib.domain.clock import clock
-    from chalicelib.local.state import reset_process_state
+    from devstack.state import reset_process_state
 
     reset_process_state()
     clock.set(T0)
     try:
         with mock_aws():
-            from chalicelib.local import bootstrap
+            from devstack import bootstrap
 
             pool_id, client_id = bootstrap.create_all()
             os.environ["COGNITO_USER_POOL_ID"] = pool_id

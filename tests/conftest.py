@@ -36,7 +36,7 @@ T0 = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
 
 @pytest.fixture(scope="session")
 def wechat():
-    from chalicelib.local.fake_wechat import serve
+    from devstack.fake_wechat import serve
 
     fake, server = serve(BASE_ENV["WECHAT_APPID"], BASE_ENV["WECHAT_SECRET"])
     yield fake, f"http://127.0.0.1:{server.server_port}"
@@ -85,7 +85,7 @@ def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
     user pool; the process caches are forgotten on the way in and out."""
     from moto import mock_aws
 
-    from chalicelib.local.state import reset_process_state
+    from devstack.state import reset_process_state
 
     for key, value in BASE_ENV.items():
         patch.setenv(key, value)
@@ -96,7 +96,7 @@ def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
     reset_process_state(keep_connections=True)
     try:
         with mock_aws():
-            from chalicelib.local import bootstrap
+            from devstack import bootstrap
 
             pool_id, client_id = bootstrap.create_all()
             patch.setenv("COGNITO_USER_POOL_ID", pool_id)
@@ -109,7 +109,7 @@ def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
 
 def seed_clinics(world: World) -> None:
     """Two clinics, each with an admin and a staff member (call with the clock set)."""
-    from chalicelib.local import bootstrap
+    from devstack import bootstrap
     from chalicelib.services.clinics import create_clinic
 
     for clinic_id, name in (("demo-dental", "齿护口腔"), ("other-clinic", "别家诊所")):

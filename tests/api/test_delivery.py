@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.jobs import send_reminders
 from chalicelib.jobs.sweep import queue_url, sweep_lapses
-from chalicelib.local.sqs_pump import drain
+from devstack.sqs_pump import drain
 from tests.conftest import T0, wx_code
 
 TEMPLATE = "{nickname}您好，{doctor}提醒您术后复查，{clinic}为您预留了{slot}。"

@@ -16,7 +16,7 @@ from botocore.client import BaseClient
 from chalicelib.channels import wechat
 from chalicelib.jobs import send_reminders
 from chalicelib.jobs.sweep import queue_url, sweep_lapses
-from chalicelib.local.sqs_pump import drain
+from devstack.sqs_pump import drain
 from tests.conftest import T0, wx_code
 
 # a lost answer matters only for calls with an effect; a read's lost answer is the next call's kill

@@ -5,7 +5,7 @@ import json
 
 from chalicelib.jobs import send_reminders
 from chalicelib.jobs.sweep import queue_url, sweep_lapses
-from chalicelib.local.sqs_pump import drain
+from devstack.sqs_pump import drain
 
 FULL_NAME, SURNAME, GIVEN = "秦守仁", "秦", "守仁"
 PHONE = "13957246810"

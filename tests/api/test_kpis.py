@@ -6,7 +6,7 @@ from datetime import timedelta
 from chalicelib.jobs import send_reminders
 from chalicelib.jobs.kpis import refresh_kpis
 from chalicelib.jobs.sweep import queue_url, sweep_lapses
-from chalicelib.local.sqs_pump import drain
+from devstack.sqs_pump import drain
 from tests.conftest import patient_record
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.jobs import send_reminders
 from chalicelib.jobs.sweep import queue_url, sweep_lapses
-from chalicelib.local.sqs_pump import drain
+from devstack.sqs_pump import drain
 
 
 def run_schedule():

@@ -66,7 +66,7 @@ def test_a_refresh_token_from_before_sessions_must_log_in_again(api, new_patient
 
 
 def test_a_role_change_ends_the_old_roles_tokens(api, clock):
-    from chalicelib.local import bootstrap
+    from devstack import bootstrap
     from chalicelib.services import staff_accounts
     from chalicelib.config import settings
 
@@ -100,7 +100,7 @@ def test_erasure_stops_a_queued_reminder_from_writing(api, new_patient, staff_to
     """A reminder job already on the queue when the patient is erased writes nothing for them."""
     from chalicelib.jobs import send_reminders
     from chalicelib.jobs.sweep import queue_url, sweep_lapses
-    from chalicelib.local.sqs_pump import drain
+    from devstack.sqs_pump import drain
 
     token, pid = new_patient(name="quitter", phone="13700000006")
     staff = staff_token("demo-dental", "staff")
@@ -122,7 +122,7 @@ def test_operators_record_accounts_made_before_records_and_manage_them(api, caps
     `enable-staff` and `set-role` act on them from the command line."""
     import json
 
-    from chalicelib.local import admin
+    from ops import admin
 
     pool_user("old@demo-dental", "demo-dental", "staff")
     assert staff_sign_in(api, "old@demo-dental")[1]["code"] == "account_unknown"

@@ -71,7 +71,7 @@ def test_writes_racing_an_erasure_leave_nothing_behind(shared_world, shared_cloc
 @pytest.fixture(scope="module")
 def disabled(shared_world):
     """A clerk's token, kept, and the clerk's account disabled afterwards."""
-    from chalicelib.local import bootstrap
+    from devstack import bootstrap
     from chalicelib.services import staff_accounts
 
     api = shared_world.api

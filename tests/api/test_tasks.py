@@ -223,7 +223,7 @@ def test_exam_csv_import_reports_bad_rows_and_assigns_each_task_once(api, patien
 def test_clinic_midnight_in_urumqi_decides_the_task_days(aws, api, new_patient, staff_token, clock):
     from chalicelib.services.clinics import create_clinic
 
-    from chalicelib.local import bootstrap
+    from devstack import bootstrap
 
     create_clinic("kashgar-health", "喀什健康体检中心", tz="Asia/Urumqi", conditions=("health_check",))
     bootstrap.create_staff_user(aws.pool_id, "staff@kashgar-health", STAFF_PASSWORD, "kashgar-health", "staff")

@@ -1,4 +1,4 @@
-"""The real local stack for end-to-end tests: `python -m chalicelib.local.run` in a subprocess with
+"""The real local stack for end-to-end tests: `python -m devstack.run` in a subprocess with
 free ports, its own data directory and a small demo seed, exactly as `make run` starts it.
 
 `local_stack` (session scope) yields a running stack with demo data in which one sweep and queue
@@ -98,7 +98,7 @@ class LocalStack:
         return {**os.environ, "REVISIT_LOCAL_DIR": str(self.local_dir)}
 
     def sweep_once(self) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "chalicelib.local.run", "--sweep-once"], cwd=ROOT,
+        return subprocess.run([sys.executable, "-m", "devstack.run", "--sweep-once"], cwd=ROOT,
                               env=self.command_env(), capture_output=True, text=True, timeout=120, check=False)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -151,7 +151,7 @@ def start_stack(local_dir: Path, patients: int = 60, extra_env: dict | None = No
         env.pop(name, None)
     log = local_dir / "runner.log"
     with open(log, "ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", "chalicelib.local.run", "--patients", str(patients)],
+        process = subprocess.Popen([sys.executable, "-m", "devstack.run", "--patients", str(patients)],
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     api_url, site_url = f"http://127.0.0.1:{api}", f"http://127.0.0.1:{site}"

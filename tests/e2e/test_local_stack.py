@@ -101,7 +101,7 @@ def test_sweep_once_fires_the_schedules_on_the_running_stack(local_stack):
 def test_a_raw_table_dump_holds_no_names_or_phones(local_stack):
     import boto3
 
-    from chalicelib.local import seed
+    from devstack.seed import spec, planner
 
     env = local_stack.env
     dynamodb = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_DEFAULT_REGION"],
@@ -118,8 +118,8 @@ def test_a_raw_table_dump_holds_no_names_or_phones(local_stack):
 
     demo = local_stack.demo
     now = datetime.fromisoformat(demo["now"])
-    plans = (seed.Planner(seed.DEMO_DENTAL, now, demo["seed"]).plans(demo["patients"])
-             + seed.Planner(seed.NORTH_DERM, now, demo["seed"]).plans(demo["north_patients"]))
+    plans = (planner.Planner(spec.DEMO_DENTAL, now, demo["seed"]).plans(demo["patients"])
+             + planner.Planner(spec.NORTH_DERM, now, demo["seed"]).plans(demo["north_patients"]))
     profiles = [i for i in items if i["sk"]["S"] == "PROFILE"]
     assert {p.patient_id for p in plans} <= {i["patient_id"]["S"] for i in profiles}
     assert all("name_enc" in i and "phone_enc" in i for i in profiles)

@@ -17,7 +17,7 @@ PASSWORD = "Leaver-Pass-2026"
 
 
 def admin_cli(stack, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "chalicelib.local.admin", "--local", *args], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "ops.admin", "--local", *args], cwd=ROOT,
                           env=stack.command_env(), input=stdin, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc

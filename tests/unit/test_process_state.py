@@ -7,7 +7,7 @@ from tests.conftest import BASE_ENV
 
 def test_clients_are_kept_only_for_the_settings_they_were_made_for(monkeypatch):
     from chalicelib import aws, crypto
-    from chalicelib.local.state import reset_process_state
+    from devstack.state import reset_process_state
 
     for key, value in BASE_ENV.items():
         monkeypatch.setenv(key, value)

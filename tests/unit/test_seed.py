@@ -11,28 +11,28 @@ import pytest
 
 from chalicelib.domain.clock import local_date
 from chalicelib.domain.rules import CHECKIN_MAX_LATE, DEFAULT_RECALL_RULES
-from chalicelib.local import seed
+from devstack.seed import bulk, demo, ids, planner, service_path, spec
 
 NOW = datetime(2026, 11, 20, 4, 30, tzinfo=timezone.utc)  # 12:30 in Shanghai, 10:30 in Urumqi
 
 
 @pytest.fixture(scope="module")
 def plans():
-    return seed.Planner(seed.DEMO_DENTAL, NOW).plans(3000)
+    return planner.Planner(spec.DEMO_DENTAL, NOW).plans(3000)
 
 
 def test_same_seed_same_plans_other_seed_other_plans():
-    first = seed.Planner(seed.DEMO_DENTAL, NOW, seed=7).plans(150)
-    again = seed.Planner(seed.DEMO_DENTAL, NOW, seed=7).plans(150)
-    other = seed.Planner(seed.DEMO_DENTAL, NOW, seed=8).plans(150)
+    first = planner.Planner(spec.DEMO_DENTAL, NOW, seed=7).plans(150)
+    again = planner.Planner(spec.DEMO_DENTAL, NOW, seed=7).plans(150)
+    other = planner.Planner(spec.DEMO_DENTAL, NOW, seed=8).plans(150)
     assert first == again
     assert [p.name for p in first] != [p.name for p in other]
     assert [p.patient_id for p in first] != [p.patient_id for p in other]
 
 
 def test_a_larger_demo_starts_with_the_same_patients():
-    small = seed.Planner(seed.DEMO_DENTAL, NOW).plans(40)
-    large = seed.Planner(seed.DEMO_DENTAL, NOW).plans(400)
+    small = planner.Planner(spec.DEMO_DENTAL, NOW).plans(40)
+    large = planner.Planner(spec.DEMO_DENTAL, NOW).plans(400)
     assert small == large[:40]
 
 
@@ -49,9 +49,9 @@ def test_names_phones_and_ids_look_real_and_are_unique(plans):
 
 def test_conditions_departments_and_personas(plans):
     primary = Counter(p.conditions[0] for p in plans)
-    for condition, weight in seed.DEMO_DENTAL.condition_weights:
+    for condition, weight in spec.DEMO_DENTAL.condition_weights:
         assert abs(primary[condition] / len(plans) - weight) < 0.04, condition
-    assert all(p.department == seed.DEPARTMENT_OF[p.conditions[0]] for p in plans)
+    assert all(p.department == spec.DEPARTMENT_OF[p.conditions[0]] for p in plans)
     assert 0.08 < sum(len(p.conditions) > 1 for p in plans) / len(plans) < 0.2
     postpartum = [p for p in plans if p.conditions[0] == "postpartum"]
     assert all(p.sex == "F" and len(p.persona_tags) == 1 for p in postpartum)
@@ -59,7 +59,7 @@ def test_conditions_departments_and_personas(plans):
     assert set(personas) == {"anxious", "knowledge_seeking", "social"}
     diabetics = [p for p in plans if p.conditions[0] == "diabetes"]
     assert sum(p.birth_year for p in diabetics) / len(diabetics) < 1970
-    assert {p.district for p in plans} <= set(seed.SHANGHAI_DISTRICTS)
+    assert {p.district for p in plans} <= set(spec.SHANGHAI_DISTRICTS)
 
 
 def test_consent_most_grant_service_fewer_marketing(plans):
@@ -77,12 +77,12 @@ def test_visit_histories_span_eighteen_months_with_a_silent_share(plans):
     for plan in plans:
         days = [v.day for v in plan.visits]
         assert days == sorted(days) and days, plan.index
-        assert today - timedelta(days=seed.HISTORY_DAYS + 60) <= days[0] < today
+        assert today - timedelta(days=spec.HISTORY_DAYS + 60) <= days[0] < today
         assert all(v.next_due > v.day for v in plan.visits)
         assert plan.created_at <= min(e.at for e in plan.events)
         assert all(e.at < NOW for e in plan.events)
     age = [(today - p.last_visit).days for p in plans]
-    silent = sum(a > seed.SILENT_DAYS for a in age) / len(age)
+    silent = sum(a > spec.SILENT_DAYS for a in age) / len(age)
     assert 0.25 < silent < 0.45
     assert sum(a <= 30 for a in age) / len(age) > 0.05
     on_time = [p for p in plans if p.behaviour == "on_time" and len(p.visits) > 1]
@@ -121,23 +121,23 @@ def test_checkins_come_from_mini_program_users_within_the_late_window(plans):
 
 
 def test_showcase_patients_and_the_second_clinic():
-    demo = seed.Planner(seed.DEMO_DENTAL, NOW).plans(4)
-    assert [p.wechat for p in demo] == ["dd0000", "dd0001", "dd0002", "dd0003"]
-    assert all(p.note for p in demo)
-    assert sum(e.kind == "checkin" for e in demo[0].events) > 150
-    assert (local_date(NOW, "Asia/Shanghai") - demo[1].remission).days == 31
-    assert demo[2].persona_tags == ["anxious"]
-    assert (local_date(NOW, "Asia/Shanghai") - demo[3].last_visit).days > seed.SILENT_DAYS
+    shown = planner.Planner(spec.DEMO_DENTAL, NOW).plans(4)
+    assert [p.wechat for p in shown] == ["dd0000", "dd0001", "dd0002", "dd0003"]
+    assert all(p.note for p in shown)
+    assert sum(e.kind == "checkin" for e in shown[0].events) > 150
+    assert (local_date(NOW, "Asia/Shanghai") - shown[1].remission).days == 31
+    assert shown[2].persona_tags == ["anxious"]
+    assert (local_date(NOW, "Asia/Shanghai") - shown[3].last_visit).days > spec.SILENT_DAYS
 
-    north = seed.Planner(seed.NORTH_DERM, NOW).plans(seed.north_patients(3000))
-    assert len(north) == 36 and seed.north_patients(60) == 12
+    north = planner.Planner(spec.NORTH_DERM, NOW).plans(spec.north_patients(3000))
+    assert len(north) == 36 and spec.north_patients(60) == 12
     assert {c for p in north for c in p.conditions} <= {"eczema", "health_check"}
-    assert {p.district for p in north} <= set(seed.URUMQI_DISTRICTS)
+    assert {p.district for p in north} <= set(spec.URUMQI_DISTRICTS)
     assert all(p.tz == "Asia/Urumqi" for p in north)
     # Visits happen in Urumqi's working hours, whatever the UTC date says.
     hours = {e.at.astimezone(timezone(timedelta(hours=6))).hour for p in north for e in p.visits}
     assert min(hours) >= 9 and max(hours) <= 18
-    assert north[0].remission is not None and not {p.phone for p in north} & {p.phone for p in demo}
+    assert north[0].remission is not None and not {p.phone for p in north} & {p.phone for p in shown}
 
 
 # -- with moto: the bulk items equal what the services write ------------------------------------------------
@@ -187,7 +187,7 @@ def _dump(clinic_id: str, plan) -> dict:
 
 def test_bulk_history_writes_what_the_services_write(aws):
     from chalicelib.domain.clock import clock
-    from chalicelib.local.snapshot import put_items
+    from devstack.snapshot import put_items
     from chalicelib.services.clinics import create_clinic
     from chalicelib.services.patients import clinic_key
     from chalicelib.store import patients
@@ -195,20 +195,19 @@ def test_bulk_history_writes_what_the_services_write(aws):
     clock.set(NOW - timedelta(days=600))
     create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai")
     clock.release()
-    planner = seed.Planner(seed.DEMO_DENTAL, NOW)
-    plans = planner.plans(300)
+    plans = planner.Planner(spec.DEMO_DENTAL, NOW).plans(300)
     chosen = [plans[1], plans[2]]  # eczema and postpartum showcases
-    bulk = [p for p in plans[4:] if not p.engaged]  # engagement is written through the services only
-    chosen += [p for p in bulk if 5 < sum(e.type == "glucose" for e in p.events) < 30][:1]
-    chosen += [p for p in bulk if len(p.visits) > 2 and any(e.kind == "share" for e in p.events)][:1]
-    chosen += [p for p in bulk if any(e.type == "steps" for e in p.events)][:1]
+    in_bulk_only = [p for p in plans[4:] if not p.engaged]  # engagement is written through the services only
+    chosen += [p for p in in_bulk_only if 5 < sum(e.type == "glucose" for e in p.events) < 30][:1]
+    chosen += [p for p in in_bulk_only if len(p.visits) > 2 and any(e.kind == "share" for e in p.events)][:1]
+    chosen += [p for p in in_bulk_only if any(e.type == "steps" for e in p.events)][:1]
     assert len(chosen) == 5
     key = clinic_key("demo-dental")
     for plan in chosen:
-        seed.apply_history(plan)
+        service_path.apply_history(plan)
         by_services = _dump("demo-dental", plan)
         patients.erase(patients.get("demo-dental", plan.patient_id))
-        items, final = seed.history_items(plan, key)
+        items, final = bulk.history_items(plan, key)
         put_items([item.serialize() for item in items])
         in_bulk = _dump("demo-dental", plan)
         assert in_bulk.keys() == by_services.keys(), plan.index
@@ -222,28 +221,28 @@ def test_seeding_runs_the_flows_through_the_services(aws):
 
     # live=0: the whole history in bulk (the test above compares it with the services), the
     # follow-ups (remissions, bookings, redemptions, consent withdrawals) through the services.
-    demo = seed.run(patients=24, pool_id=aws.pool_id, now=NOW, live=0, out=lambda *a, **k: None)
-    assert demo["counts"]["demo-dental"]["patients"] == 24
-    assert demo["counts"]["north-derm"]["patients"] == seed.north_patients(24)
+    seeded = demo.run(patients=24, pool_id=aws.pool_id, now=NOW, live=0, out=lambda *a, **k: None)
+    assert seeded["counts"]["demo-dental"]["patients"] == 24
+    assert seeded["counts"]["north-derm"]["patients"] == spec.north_patients(24)
     assert sorted(clinics.all_clinic_ids()) == ["demo-dental", "north-derm"]
     assert clinics.get("north-derm").tz == "Asia/Urumqi"
     rows = list(reports.patient_rows("demo-dental"))
     assert len(rows) == 24 and sum(r["last_visit_date"] is not None for r in rows) == 24
-    codes = [login["code"] for login in demo["patient_logins"]]
+    codes = [login["code"] for login in seeded["patient_logins"]]
     assert codes[:2] == ["wx-dd0000", "wx-dd0001"] and "wx-nd0000" in codes
     # The day-30 reminder of the showcase eczema patient waits in the due index.
-    showcase = demo["patient_logins"][1]["patient_id"]
+    showcase = seeded["patient_logins"][1]["patient_id"]
     assert [job.status for job in recall.open_jobs("demo-dental", showcase)] == ["pending"]
-    assert {s["username"] for s in demo["staff"]} == {"admin@demo-dental", "staff@demo-dental",
+    assert {s["username"] for s in seeded["staff"]} == {"admin@demo-dental", "staff@demo-dental",
                                                      "admin@north-derm", "staff@north-derm"}
     # S5, S8: the experiments, packages and the renewal rule, through the services.
     from chalicelib.services import experiments, packages
 
-    plans = seed.Planner(seed.DEMO_DENTAL, NOW, engaged=0).plans(24)
-    counts = demo["counts"]["demo-dental"]
+    plans = planner.Planner(spec.DEMO_DENTAL, NOW, engaged=0).plans(24)
+    counts = seeded["counts"]["demo-dental"]
     assert counts["packages"] == sum(len(p.packages) for p in plans) > 0
-    assert counts["exposures"] == len(seed.past_exposures(plans, NOW)) > 0
-    assert counts["conversions"] == sum(e.visit is not None for e in seed.past_exposures(plans, NOW))
+    assert counts["exposures"] == len(planner.past_exposures(plans, NOW)) > 0
+    assert counts["conversions"] == sum(e.visit is not None for e in planner.past_exposures(plans, NOW))
     assert "package-renewal" in {r.rule_id for r in clinics.recall_rules("demo-dental")}  # the S8 default
     assert "package-renewal" not in {r.rule_id for r in clinics.recall_rules("north-derm")}
     states = {e["experiment_id"]: e["status"] for e in experiments.list_view("demo-dental")["items"]}
@@ -263,15 +262,15 @@ def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):
     from chalicelib.domain.clock import clock, parse_iso
     from chalicelib.jobs import send_reminders
     from chalicelib.jobs.sweep import queue_url, sweep_lapses
-    from chalicelib.local.sqs_pump import drain
+    from devstack.sqs_pump import drain
     from chalicelib.services.clinics import create_clinic
     from chalicelib.store import keys, recall
     from chalicelib.store.models import RecallJobItem
 
     clock.set(NOW - timedelta(days=600))
-    create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai", seed.DEMO_DENTAL.conditions)
+    create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai", spec.DEMO_DENTAL.conditions)
     clock.release()
-    plans = seed.Planner(seed.DEMO_DENTAL, NOW).plans(200)
+    plans = planner.Planner(spec.DEMO_DENTAL, NOW).plans(200)
     mother = plans[2]  # the showcase anxious mother, registered (and joined her path) long ago
     eczema = plans[1]  # the showcase eczema patient, remission 31 days ago
     # a pack that ended months ago, not renewed: its renewal reminders fell due long before the first sweep
@@ -279,9 +278,9 @@ def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):
                  if len(p.packages) == 1 and p.packages[0].start + timedelta(days=400) < NOW.date())
     rng = random.Random(1)
     for plan in (mother, eczema, buyer):
-        seed.apply_history(plan)
-        seed.apply_follow_ups(plan, NOW, 0, [], rng)
-        seed.apply_packages(plan, NOW)
+        service_path.apply_history(plan)
+        service_path.apply_follow_ups(plan, NOW, 0, [], rng)
+        service_path.apply_packages(plan, NOW)
     clock.set(NOW)
     try:
         for _ in range(8):  # the runner sweeps every minute; the stale steps of a path go one a sweep
@@ -314,13 +313,13 @@ def test_a_snapshot_restores_into_a_fresh_moto(aws, tmp_path):
     """Ciphertexts written before the restart decrypt after it, under a new KMS key."""
     from moto import mock_aws
 
-    from chalicelib.local import bootstrap, snapshot
-    from chalicelib.local.state import reset_process_state
+    from devstack import bootstrap, snapshot
+    from devstack.state import reset_process_state
     from chalicelib.services.patients import decrypted
     from chalicelib.store import patients
 
-    seed.run(patients=6, now=NOW, live=0, out=lambda *a, **k: None)
-    plan = seed.Planner(seed.DEMO_DENTAL, NOW).plans(6)[5]
+    demo.run(patients=6, now=NOW, live=0, out=lambda *a, **k: None)
+    plan = planner.Planner(spec.DEMO_DENTAL, NOW).plans(6)[5]
     snapshot.prepare()
     taken = snapshot.take(tmp_path)
     assert taken["clinics"] == 2 and (tmp_path / "local.key").stat().st_mode & 0o777 == 0o600
@@ -338,9 +337,9 @@ def test_a_snapshot_restores_into_a_fresh_moto(aws, tmp_path):
 
 
 def test_the_first_patients_of_the_demo_join_challenges_have_exams_and_some_new_ones_were_referred():
-    plans = seed.Planner(seed.DEMO_DENTAL, NOW).plans(600)
-    live = plans[:seed.LIVE_PATIENTS]
-    launch = local_date(NOW, "Asia/Shanghai") - timedelta(days=seed.CHALLENGE_LAUNCH_DAYS)
+    plans = planner.Planner(spec.DEMO_DENTAL, NOW).plans(600)
+    live = plans[:spec.LIVE_PATIENTS]
+    launch = local_date(NOW, "Asia/Shanghai") - timedelta(days=spec.CHALLENGE_LAUNCH_DAYS)
     joined = [p for p in live if any(e.kind == "join" for e in p.events)]
     assert plans[0] in joined and len(joined) >= 3
     for plan in joined:
@@ -353,12 +352,12 @@ def test_the_first_patients_of_the_demo_join_challenges_have_exams_and_some_new_
     referred = [p for p in plans if p.referrer_index is not None]
     assert referred and all(p.behaviour == "new" and plans[p.referrer_index].created_at < p.created_at
                             for p in referred)
-    assert not any(p.engaged for p in plans[seed.LIVE_PATIENTS:] if p.referrer_index is None)
+    assert not any(p.engaged for p in plans[spec.LIVE_PATIENTS:] if p.referrer_index is None)
 
 
 def test_engagement_is_written_through_the_services(aws):
     from chalicelib.domain.clock import clock
-    from chalicelib.local.snapshot import put_items
+    from devstack.snapshot import put_items
     from chalicelib.services import tasks
     from chalicelib.services.clinics import create_clinic
     from chalicelib.services.patients import clinic_key
@@ -367,9 +366,9 @@ def test_engagement_is_written_through_the_services(aws):
     clock.set(NOW - timedelta(days=600))
     create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai")
     clock.release()
-    seed.relaunch_challenges(seed.DEMO_DENTAL, NOW)
-    plans = seed.Planner(seed.DEMO_DENTAL, NOW).plans(600)
-    live = plans[4:seed.LIVE_PATIENTS]
+    service_path.relaunch_challenges(spec.DEMO_DENTAL, NOW)
+    plans = planner.Planner(spec.DEMO_DENTAL, NOW).plans(600)
+    live = plans[4:spec.LIVE_PATIENTS]
     joiner = min((p for p in live if any(e.kind == "join" for e in p.events)),
                  key=lambda p: sum(e.kind == "checkin" for e in p.events))
     walker = next(p for p in live if any(e.kind == "exam" and e.flags and (NOW.date() - e.day).days <= 90
@@ -378,12 +377,12 @@ def test_engagement_is_written_through_the_services(aws):
     referred = next(p for p in plans if p.referrer_index is not None)
     referrer = plans[referred.referrer_index]
     if referrer.engaged:
-        seed.apply_history(referrer)
+        service_path.apply_history(referrer)
     else:
-        put_items([item.serialize() for item in seed.history_items(referrer, clinic_key("demo-dental"))[0]])
+        put_items([item.serialize() for item in bulk.history_items(referrer, clinic_key("demo-dental"))[0]])
     for plan in (joiner, walker):
-        seed.apply_history(plan)
-    seed.apply_history(referred, referrer.patient_id)
+        service_path.apply_history(plan)
+    service_path.apply_history(referred, referrer.patient_id)
 
     (enrolment,) = challenges.enrolments("demo-dental", joiner.patient_id)
     assert enrolment.challenge_id == "glucose-guard-365" and (enrolment.days or enrolment.completed)
@@ -423,7 +422,7 @@ def test_challenge_participants_revisit_more_often_than_eligible_patients_who_di
         rows += [{"patient_id": plan.patient_id, "due_date": d.isoformat(), "status": "late" if met else "pending",
                   "met_on": met.isoformat() if met else None}
                  for d, met in _dues(plan) if first <= d.isoformat() <= today.isoformat()]
-    launch = (today - timedelta(days=seed.CHALLENGE_LAUNCH_DAYS)).isoformat()
+    launch = (today - timedelta(days=spec.CHALLENGE_LAUNCH_DAYS)).isoformat()
     figures = joined_versus_not(rows, patients, "glucose-guard-365", ["diabetes"], today, since=launch)
     assert figures["joined"]["patients"] >= 4 and figures["joined"]["rate"] >= 0.8
     assert 0.45 <= figures["not_joined"]["rate"] <= 0.62  # S2's 53%
@@ -432,7 +431,7 @@ def test_challenge_participants_revisit_more_often_than_eligible_patients_who_di
 
 def test_follow_up_plans_have_weekly_calls_of_the_last_four_weeks(plans):
     today = local_date(NOW, "Asia/Shanghai")
-    live = plans[:seed.LIVE_PATIENTS]
+    live = plans[:spec.LIVE_PATIENTS]
     with_plan = [p for p in live if any(e.kind in ("join", "followup") for e in p.events)]
     assert len(with_plan) >= 6 and any(e.kind == "followup" for p in with_plan for e in p.events)
     outcomes, due = Counter(), 0
@@ -442,7 +441,7 @@ def test_follow_up_plans_have_weekly_calls_of_the_last_four_weeks(plans):
         assert calls and all(e.at > start.at and e.at < NOW for e in calls)
         days = [local_date(e.at, "Asia/Shanghai") for e in calls]
         assert days == sorted(days) and len(set(days)) == len(days)
-        assert today - timedelta(days=7 * seed.CALL_WEEKS + 2) <= days[0]
+        assert today - timedelta(days=7 * spec.CALL_WEEKS + 2) <= days[0]
         assert all(e.type != "wrong_number" for e in calls[:-1]), "a wrong number pauses the plan"
         for call, day in zip(calls, days):
             assert (call.day is not None) == (call.type == "booked")
@@ -451,11 +450,11 @@ def test_follow_up_plans_have_weekly_calls_of_the_last_four_weeks(plans):
         due += calls[-1].type != "wrong_number" and days[-1] + timedelta(days=7) <= today
     assert outcomes["reached"] > outcomes["declined"] > 0 and outcomes["booked"]
     assert due >= 2, "the worklist has calls due today"
-    assert not any(e.kind in ("call", "followup") for p in plans[seed.LIVE_PATIENTS:] for e in p.events)
+    assert not any(e.kind in ("call", "followup") for p in plans[spec.LIVE_PATIENTS:] for e in p.events)
 
 
 def test_joiners_come_back_on_time_after_joining(plans):
-    joiners = [p for p in plans[:seed.LIVE_PATIENTS] if any(e.kind == "join" for e in p.events)]
+    joiners = [p for p in plans[:spec.LIVE_PATIENTS] if any(e.kind == "join" for e in p.events)]
     for plan in joiners:
         join = next(e for e in plan.events if e.kind == "join")
         visits = plan.visits
@@ -481,37 +480,37 @@ def test_maternity_packs_are_sold_at_the_first_visit_and_about_two_thirds_renewe
     for plan in buyers:
         first, *more = plan.packages
         assert first.start == plan.visits[0].day and local_date(first.at, "Asia/Shanghai") == first.start
-        assert today - timedelta(days=seed.HISTORY_DAYS + 60) <= first.start
+        assert today - timedelta(days=spec.HISTORY_DAYS + 60) <= first.start
         end = end_date(first.start, 12)
         assert len(more) <= 1 and all(s.at < NOW and s.start <= today and renews(end, s.start, 30) for s in more)
         if end + timedelta(days=31) < today:
             decided += 1
             renewed += bool(more)
-    assert decided > 30 and abs(renewed / decided - seed.RENEWAL_SHARE) < 0.03
+    assert decided > 30 and abs(renewed / decided - spec.RENEWAL_SHARE) < 0.03
 
 
 def test_the_stopped_experiment_has_exposures_converting_by_group(plans):
     from chalicelib.domain import experiments as ab
 
-    exposures = seed.past_exposures(plans, NOW)
-    assert exposures == seed.past_exposures(plans, NOW)
-    assert len(exposures) == seed.PAST_EXPOSURES and len({e.patient_id for e in exposures}) == len(exposures)
+    exposures = planner.past_exposures(plans, NOW)
+    assert exposures == planner.past_exposures(plans, NOW)
+    assert len(exposures) == spec.PAST_EXPOSURES and len({e.patient_id for e in exposures}) == len(exposures)
     by_id = {p.patient_id: p for p in plans}
     today = local_date(NOW, "Asia/Shanghai")
-    started, stopped = (today - timedelta(days=d) for d in seed.PAST_RUN_DAYS)
-    arms = [ab.ArmTerms(arm_id=a["arm_id"], weight=1.0) for a in seed.PAST_EXPERIMENT["arms"]]
+    started, stopped = (today - timedelta(days=d) for d in spec.PAST_RUN_DAYS)
+    arms = [ab.ArmTerms(arm_id=a["arm_id"], weight=1.0) for a in spec.PAST_EXPERIMENT["arms"]]
     groups = {}
     for exposure in exposures:
         plan = by_id[exposure.patient_id]
         assert "eczema" in plan.conditions and plan.created_at < exposure.sent_at
-        assert exposure.arm_id == ab.assign(seed.PAST_EXPERIMENT["experiment_id"], plan.patient_id, arms, 0.1)
+        assert exposure.arm_id == ab.assign(spec.PAST_EXPERIMENT["experiment_id"], plan.patient_id, arms, 0.1)
         sent = local_date(exposure.sent_at, "Asia/Shanghai")
         assert started <= sent <= stopped
         in_window = [v for v in plan.visits if sent <= v.day <= sent + timedelta(days=14)]
         if exposure.visit:
             at, day, visit_id = exposure.visit
             assert sent < day <= sent + timedelta(days=14)
-            assert visit_id in {seed.visit_id_for(seed.VISIT_SOURCE, v.external_id) for v in in_window}
+            assert visit_id in {ids.visit_id_for(spec.VISIT_SOURCE, v.external_id) for v in in_window}
         else:
             assert not in_window
         tally = groups.setdefault(exposure.arm_id, [0, 0])
@@ -519,7 +518,7 @@ def test_the_stopped_experiment_has_exposures_converting_by_group(plans):
         tally[1] += 1
     assert set(groups) == {"holdout", "morning", "evening"} and groups["holdout"][1] >= 15
     for group, (converted, exposed) in groups.items():
-        assert abs(converted / exposed - seed.PAST_CONVERSION[group]) < 0.05, group
+        assert abs(converted / exposed - spec.PAST_CONVERSION[group]) < 0.05, group
 
 
 def test_the_demo_history_trains_a_risk_model_better_than_recency(plans):

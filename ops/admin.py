@@ -1,14 +1,17 @@
 """Operator commands for a deployed stage: set up a clinic (tenant) and its staff accounts.
 
-    python -m chalicelib.local.admin create-clinic --id demo-dental --name 齿护口腔门诊部 --tz Asia/Shanghai
-    python -m chalicelib.local.admin create-staff --clinic demo-dental --username admin@demo-dental --role admin
-    python -m chalicelib.local.admin disable-staff --clinic demo-dental --username staff@demo-dental
-    python -m chalicelib.local.admin set-role --clinic demo-dental --username staff@demo-dental --role admin
+    python -m ops.admin create-clinic --id demo-dental --name 齿护口腔门诊部 --tz Asia/Shanghai
+    python -m ops.admin create-staff --clinic demo-dental --username admin@demo-dental --role admin
+    python -m ops.admin disable-staff --clinic demo-dental --username staff@demo-dental
+    python -m ops.admin set-role --clinic demo-dental --username staff@demo-dental --role admin
 
 Settings come from the environment, as for the functions themselves (REVISIT_TABLE, KMS_KEY_ID,
 COGNITO_USER_POOL_ID, AWS_DEFAULT_REGION ... see chalicelib/config.py). With --local they come
 from the running local stack (.local/state/env.json) instead, and staff accounts are remembered
 so that they survive a restart of the local stack.
+
+A tool for operators run from a checkout, like devstack/: it is not part of the Lambda bundle,
+and only --local reaches into the development stack.
 """
 
 from __future__ import annotations
@@ -23,16 +26,13 @@ from chalicelib.domain.rules import CONDITIONS
 
 
 def _use_local_stack() -> None:
-    from chalicelib.local.run import Layout, port_open, read_json, use_settings
+    from devstack.environment import use_running_stack
 
-    document = read_json(Layout.from_env().env_file)
-    if not document or not port_open(int(document["ports"]["MOTO_PORT"])):
-        raise SystemExit("no local stack is running: start one with `make run`")
-    use_settings(document["env"])
+    use_running_stack()
 
 
 def _remember_local_staff(account: dict) -> None:
-    from chalicelib.local.run import Layout, read_json, write_private
+    from devstack.layout import Layout, read_json, write_private
 
     layout = Layout.from_env()
     staff = [s for s in read_json(layout.staff_file, []) if s["username"] != account["username"]]
@@ -66,7 +66,7 @@ def _password(args) -> str:
 
 def create_staff(args) -> dict:
     from chalicelib.config import settings
-    from chalicelib.local import bootstrap
+    from chalicelib.services import staff_accounts
     from chalicelib.store import clinics
 
     pool_id = settings().cognito_user_pool_id
@@ -78,7 +78,7 @@ def create_staff(args) -> dict:
 
     cognito = client("cognito-idp")
     try:
-        bootstrap.create_staff_user(pool_id, args.username, password, args.clinic, args.role)
+        staff_accounts.create(args.username, password, args.clinic, args.role, pool_id=pool_id)
     except cognito.exceptions.UsernameExistsException:
         raise
     except Exception:
@@ -120,7 +120,7 @@ def record_staff(args) -> dict:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.admin", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m ops.admin", description=__doc__.splitlines()[0])
     parser.add_argument("--local", action="store_true", help="act on the running local stack")
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -1,1 +1,0 @@
-"""The local stack: moto server, fake WeChat, bootstrap, demo data and the schedule runner."""

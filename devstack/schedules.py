@@ -1,0 +1,78 @@
+"""The schedules of the local stack: the functions EventBridge and the SQS event source mapping
+call in AWS, called by the runner on timers and by `make sweep` once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+def drain_queue() -> dict[str, int]:
+    """Pass the reminder queue to the sender as Lambda's SQS event source mapping would
+    (devstack/sqs_pump.py): only records not reported in batchItemFailures are deleted."""
+    from chalicelib.jobs.send_reminders import handle
+    from chalicelib.jobs.sweep import queue_url
+    from devstack.sqs_pump import drain
+
+    def invoke(event: dict) -> dict:
+        try:
+            return handle(event)
+        except Exception as exc:  # an invocation error: Lambda keeps the whole batch on the queue
+            print(f"  reminder batch failed: {type(exc).__name__}: {exc}", flush=True)
+            return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
+
+    totals = drain(queue_url(), invoke)
+    return {"received": totals["received"], "processed": totals["received"] - totals["failed"],
+            "failed": totals["failed"]}
+
+
+def sweep_and_drain() -> dict:
+    """The minute schedules: segment builds (a new segment's first build, resumed page by page),
+    then the lapse sweep and the reminder queue."""
+    from chalicelib.jobs.segments import build_segments
+    from chalicelib.jobs.sweep import sweep_lapses
+
+    build_segments()
+    swept = sweep_lapses()
+    drained = drain_queue()
+    return {"sweep": swept, "queue": drained}
+
+
+RISK_PERIOD = timedelta(days=1)
+
+
+def train_when_due() -> list[str]:
+    """The daily risk training, for each clinic whose last run is a day old or missing (the first
+    slow tick after the demo seed trains every clinic at once)."""
+    from chalicelib.domain.clock import clock, parse_iso
+    from chalicelib.services.risk import train_clinic
+    from chalicelib.store import clinics, risk
+
+    trained = []
+    for clinic_id in clinics.all_clinic_ids():
+        last = risk.last_run(clinic_id)
+        if last is None or clock.now() - parse_iso(last.at) >= RISK_PERIOD:
+            train_clinic(clinic_id)
+            trained.append(clinic_id)
+    return trained
+
+
+def refresh_kpis(train: bool = True) -> dict:
+    """The slower schedules: KPIs, points expiry (hourly in AWS; cheap, it reads only due lots)
+    and, unless `train` is False, risk training when a day has passed (the runner's loop trains
+    after the sweep instead, so a first start's dashboard and reminders come before it)."""
+    from chalicelib.jobs.expiry import expire_points
+    from chalicelib.jobs.kpis import refresh_kpis as run
+    from chalicelib.jobs.segments import refresh_segments
+
+    refresh_segments()  # every 15 minutes in AWS: the memberships whose time rule flips
+    expire_points()
+    figures = run()
+    if train:
+        train_when_due()
+    return figures
+
+
+def describe_tick(result: dict) -> str:
+    swept, drained = result["sweep"], result["queue"]
+    return (f"sweep: {swept['read']} due, {swept['queued']} queued; queue: {drained['processed']} delivered, "
+            f"{drained['failed']} failed")

@@ -1,0 +1,189 @@
+"""The whole demo: both clinics seeded, each patient written through the services or in bulk,
+then the follow-ups, packages, experiments and segment builds, and the staff accounts.
+
+demo-dental (齿护口腔门诊部, Shanghai time) gets a few thousand patients and north-derm (Urumqi
+time) a few dozen, each with up to 18 months of visits, check-ins, shares, points and consent,
+and eczema remissions whose day-30 reminders fall due at the first sweep (what fell due long
+before, such as the content steps of mothers who joined months ago, is closed as stale then).
+The scenarios in demo-dental: persona segments with members (S1); glucose-guard participants on
+weekly follow-up plans with four weeks of calls, coming back far more often than diabetic
+patients who did not join (S2); a stopped A/B experiment on the eczema reminder with exposures
+and conversions, and a running one (S5); a history the risk model learns from (S6); maternity
+packs sold at the first obstetrics visit, 68% renewed, with a renewal reminder rule on the
+package end (S8).
+
+The first LIVE_PATIENTS of each clinic, and every patient with engagement or a referrer, go
+through the services (service_path.py); the older history of the others is built as items
+(bulk.py) and sent with BatchWriteItem.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time as timer
+from datetime import datetime, timedelta
+
+from chalicelib.domain.clock import UTC, clock, iso
+from devstack.seed.bulk import history_items
+from devstack.seed.planner import PatientPlan, Planner
+from devstack.seed.service_path import (
+    apply_follow_ups,
+    apply_history,
+    apply_packages,
+    relaunch_challenges,
+    seed_experiments,
+)
+from devstack.seed.spec import (
+    DEFAULT_SEED,
+    DEMO_DENTAL,
+    HISTORY_DAYS,
+    LIVE_PATIENTS,
+    NORTH_DERM,
+    PACKAGE_PATIENTS,
+    ClinicSpec,
+    north_patients,
+)
+
+PROGRESS_EVERY = 250
+
+
+def staff_password() -> str:
+    """A password the user pool's policy accepts (10+, upper, lower, digit), new for each install."""
+    return f"Rv-{secrets.token_hex(4)}-{secrets.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}{secrets.randbelow(10)}"
+
+
+def create_staff_accounts(pool_id: str, accounts: list[dict]) -> None:
+    from devstack import bootstrap
+
+    for account in accounts:
+        bootstrap.create_staff_user(pool_id, account["username"], account["password"], account["clinic_id"],
+                                    account["role"])
+
+
+def demo_staff() -> list[dict]:
+    return [{"username": f"{role}@{spec.clinic_id}", "password": staff_password(), "clinic_id": spec.clinic_id,
+             "role": role} for spec in (DEMO_DENTAL, NORTH_DERM) for role in ("admin", "staff")]
+
+
+class Progress:
+    def __init__(self, label: str, total: int, out=print):
+        self.label, self.total, self.out = label, total, out
+        self.started = timer.monotonic()
+        self.done = 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.done % PROGRESS_EVERY == 0 or self.done == self.total:
+            seconds = timer.monotonic() - self.started
+            self.out(f"  {self.label}: {self.done}/{self.total} patients, {self.done / max(seconds, 1e-6):.0f}/s",
+                     flush=True)
+
+
+def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT_SEED, live: int = LIVE_PATIENTS,
+                out=print) -> tuple[list[PatientPlan], dict[str, int]]:
+    """Create the clinic and its patients; returns the plans and what was written."""
+    from devstack.snapshot import put_items
+    from chalicelib.services import activity
+    from chalicelib.services.clinics import create_clinic
+    from chalicelib.services.patients import clinic_key
+    from chalicelib.store import clinics, patients
+
+    clock.set(now - timedelta(days=HISTORY_DAYS + 30))
+    try:
+        create_clinic(spec.clinic_id, spec.name, spec.tz, spec.conditions)
+    finally:
+        clock.release()
+    clinic = clinics.get(spec.clinic_id, fresh=True)
+    key = clinic_key(spec.clinic_id)
+    rewards = sorted((r["reward_id"], r["cost"]) for r in activity.rewards(spec.clinic_id))
+    plans = Planner(spec, now, seed, engaged=live).plans(count)
+    totals = {"patients": 0, "live": 0, "items": 0}
+    balances: dict[str, int] = {}
+    pending: list[dict] = []
+    progress = Progress(spec.clinic_id, count, out)
+    relaunch_challenges(spec, now)
+    for plan in plans:
+        if plan.index < live or plan.engaged:
+            if pending:  # a referrer written in bulk must be in the table before its invite code is used
+                totals["items"] += put_items(pending)
+                pending = []
+            referrer = plans[plan.referrer_index].patient_id if plan.referrer_index is not None else None
+            apply_history(plan, referrer)
+            totals["live"] += 1
+            totals["referred"] = totals.get("referred", 0) + (referrer is not None)
+        else:
+            items, patient = history_items(plan, key, clinic.earning_rules)
+            pending += [item.serialize() for item in items]
+            balances[plan.patient_id] = int(patient.balance)
+            if len(pending) >= 500:
+                totals["items"] += put_items(pending)
+                pending = []
+        totals["patients"] += 1
+        progress.step()
+    totals["items"] += put_items(pending)
+    rng = random.Random(f"{seed}:{spec.clinic_id}:follow-ups")
+    for plan in plans:
+        balance = balances.get(plan.patient_id)
+        if balance is None:
+            balance = int(patients.get(spec.clinic_id, plan.patient_id).balance or 0)
+        for name, n in apply_follow_ups(plan, now, balance, rewards, rng).items():
+            totals[name] = totals.get(name, 0) + n
+        if plan.packages and plan.index < PACKAGE_PATIENTS:
+            for name, n in apply_packages(plan, now).items():
+                totals[name] = totals.get(name, 0) + n
+    if spec.clinic_id == DEMO_DENTAL.clinic_id:
+        totals.update(seed_experiments(spec.clinic_id, plans, now))
+    totals["segment_pages"] = build_segments(spec.clinic_id)
+    return plans, totals
+
+
+def build_segments(clinic_id: str) -> int:
+    """Patients written in bulk never passed through the events: build the clinic's segments once."""
+    from chalicelib.jobs.segments import build_segments as run
+    from chalicelib.services.segments import rebuild
+
+    rebuild(clinic_id, wait=False)
+    return run()["pages"]
+
+
+def run(patients: int = 3000, pool_id: str | None = None, seed: int = DEFAULT_SEED, now: datetime | None = None,
+        live: int = LIVE_PATIENTS, out=print) -> dict:
+    """Seed both clinics (and their staff accounts when a user pool is given). Returns what the
+    runner prints and keeps: staff logins, patient login codes, counts."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    started = timer.monotonic()
+    out(f"seeding demo data: {patients} patients at {DEMO_DENTAL.clinic_id}, "
+        f"{north_patients(patients)} at {NORTH_DERM.clinic_id} ...", flush=True)
+    counts, logins = {}, []
+    for spec, count in ((DEMO_DENTAL, patients), (NORTH_DERM, north_patients(patients))):
+        plans, totals = seed_clinic(spec, count, now, seed, live, out)
+        counts[spec.clinic_id] = totals
+        logins += [{"code": f"wx-{p.wechat}", "clinic_id": spec.clinic_id, "patient_id": p.patient_id,
+                    "note": p.note} for p in plans if p.note and p.wechat]
+    staff = demo_staff() if pool_id else []
+    if pool_id:
+        create_staff_accounts(pool_id, staff)
+    seconds = timer.monotonic() - started
+    total = sum(c["patients"] for c in counts.values())
+    out(f"seeded {total} patients in {seconds:.1f}s ({total / max(seconds, 1e-6):.0f}/s): "
+        + "; ".join(f"{cid} {', '.join(f'{k} {v}' for k, v in c.items())}" for cid, c in counts.items()),
+        flush=True)
+    return {"seed": seed, "now": iso(now), "patients": patients, "north_patients": north_patients(patients),
+            "counts": counts, "patient_logins": logins, "staff": staff, "seconds": round(seconds, 1)}
+
+
+def set_quiet_hours(window: str | None) -> None:
+    """DEMO_QUIET_HOURS=HH:MM-HH:MM sets the seeded clinics' quiet hours (equal ends: none). The
+    browser tests start their stacks with none, so their reminders go out at any hour of the day;
+    a developer's `make run` keeps the default 21:00-08:00."""
+    if not window:
+        return
+    from chalicelib.domain.rules import parse_wall_time
+    from chalicelib.store import channels, clinics
+
+    start, _, end = window.partition("-")
+    quiet = {"start": parse_wall_time(start).strftime("%H:%M"), "end": parse_wall_time(end).strftime("%H:%M")}
+    for clinic_id in clinics.all_clinic_ids():
+        stored = dict(channels.delivery_settings(clinic_id, fresh=True))
+        channels.put_delivery_settings(clinic_id, {**stored, "quiet_hours": quiet}, iso(clock.now()))
