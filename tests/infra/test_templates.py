@@ -1,6 +1,7 @@
 """The deployment templates: generated from the table schema, clean under cfn-lint in the global
 and China regions, and the packaged app wired to them (the reminder handler's SQS event reports
 partial batch failures, so one bad message is retried alone instead of with its whole batch).
+The Lambda bundle holds the product only: no moto, development stack or operator tools.
 
 The packaging tests run infra/package.sh on this repository's app.py, so they need app.py to
 import and `chalice` + `cfn-lint` from requirements-dev.txt. The first run downloads Linux wheels
@@ -15,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -220,6 +222,29 @@ def _package(outdir: Path, *options: str) -> Path:
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory) -> Path:
     return _package(tmp_path_factory.mktemp("package"), "--stage", "dev", "--region", "ap-east-1")
+
+
+# What runs from a checkout and never on Lambda: moto is a development requirement, the
+# development stack (runner, moto patches, snapshot, fake provider servers, demo seed) and the
+# operator's command line are tools for people, not for the functions.
+NOT_IN_BUNDLE = {
+    "moto": re.compile(r"^moto[-_/]|^moto$"),
+    "the development stack": re.compile(r"^devstack/"),
+    "the operator CLI": re.compile(r"^ops/"),
+    "the former local stack package": re.compile(r"^chalicelib/local/"),
+    "the demo seed": re.compile(r"(^|/)seed(/|\.py$)"),
+    "a fake provider server": re.compile(r"(^|/)fake_[^/]*\.py$"),
+    "the moto patches": re.compile(r"(^|/)moto_patches\.py$"),
+}
+
+
+def test_the_bundle_holds_the_app_and_no_development_tools(packaged):
+    with zipfile.ZipFile(packaged.parent / "deployment.zip") as bundle:
+        names = bundle.namelist()
+    # what Lambda runs is there, so an empty or unreadable listing cannot pass
+    assert {"app.py", "chalicelib/__init__.py", "chalicelib/store/db.py", "pynamodb/__init__.py"} <= set(names)
+    found = {label: sorted(n for n in names if pattern.search(n)) for label, pattern in NOT_IN_BUNDLE.items()}
+    assert not {label: hits for label, hits in found.items() if hits}
 
 
 def test_packaged_app_lints_without_errors(packaged):
