@@ -95,23 +95,23 @@ class Stack:
         use_settings(self.settings)
 
         from devstack import snapshot
-        from devstack.seed import demo as seed
+        from devstack.seed import demo
 
         staff = read_json(self.layout.staff_file, [])
         if snapshot.exists(self.layout.state):
             restored = snapshot.restore(self.layout.state)
-            seed.create_staff_accounts(pool_id, staff)
+            demo.create_staff_accounts(pool_id, staff)
             print(f"restored {restored['items']} items of {restored['clinics']} clinics from "
                   f"{snapshot.path(self.layout.state)} in {restored['seconds']:.1f}s", flush=True)
             if self.args.patients is not None:
                 print("  (--patients is ignored while saved data exists; `make reset` starts clean)", flush=True)
         elif not self.args.no_seed:
             patients = DEFAULT_PATIENTS if self.args.patients is None else self.args.patients
-            demo = seed.run(patients=patients, pool_id=pool_id)
-            seed.set_quiet_hours(os.environ.get("DEMO_QUIET_HOURS"))
-            staff = demo.pop("staff")
+            seeded = demo.run(patients=patients, pool_id=pool_id)
+            demo.set_quiet_hours(os.environ.get("DEMO_QUIET_HOURS"))
+            staff = seeded.pop("staff")
             write_private(self.layout.staff_file, staff)
-            write_private(self.layout.demo_file, demo)
+            write_private(self.layout.demo_file, seeded)
             taken = snapshot.take(self.layout.state)
             print(f"saved a snapshot ({taken['items']} items) in {taken['seconds']:.1f}s", flush=True)
         self.ready = True

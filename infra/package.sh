@@ -45,7 +45,9 @@ export AWS_DEFAULT_REGION="$region"
 # The merge template must be what render.py makes of the current table schema.
 "$python" "$infra/render.py" --check
 
-# Package a staged copy: only the code Lambda runs, plus the deployment config from render.py.
+# Package a staged copy: only the code Lambda runs (app.py, chalicelib/, vendor/; never the
+# development stack in devstack/ or the operator CLI in ops/), plus the deployment config from
+# render.py. tests/infra/test_templates.py lists the bundle to check.
 # Dependency wheels are cached across runs in build/chalice-deployments (ignored by git).
 work="$(mktemp -d "${TMPDIR:-/tmp}/revisit-package.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
