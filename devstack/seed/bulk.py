@@ -38,7 +38,8 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
         UniqueItem,
         VisitItem,
     )
-    from chalicelib.store.points import day_mark_sk, ledger_entry_id_for_checkin, ledger_item
+    from chalicelib.store.ledger import ledger_item
+    from chalicelib.store.points import day_mark_sk, ledger_entry_id_for_checkin
     from chalicelib.store.visits import due_item
 
     clinic_id, patient_id = plan.clinic_id, plan.patient_id
