@@ -70,6 +70,10 @@ def due_pk(clinic_id: str) -> str:
     return f"{clinic_id}#DUE"
 
 
+# Sort keys of the clinic's records: patients, consents, visits, revisit dues, recall, segments,
+# experiments, follow-ups, sessions, staff, packages, risk, clinic settings.
+
+
 NEVER_VISITED = "0000-00-00"
 
 
@@ -109,3 +113,7 @@ def segment_due_pk(clinic_id: str) -> str:
 
 def segment_build_pk(clinic_id: str) -> str:
     return f"{clinic_id}#SEGBUILD"
+
+
+# Sort keys of a patient's activity: check-ins, day marks, ledger, lots, rewards, redemptions,
+# limits, board entries, challenges, vouchers, tasks, exams, badges, inbox, idempotency.
