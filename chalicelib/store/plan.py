@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -101,13 +101,13 @@ def profile_exists(clinic_id: str, patient_id: str) -> Step:
                  db.PROFILE_LABEL)
 
 
-def of_writes(writes: Iterable[db.Writable]) -> list[Step]:
-    """Steps for the `db.Write`s (puts, updates) and deletes (anything without `actions`) that
-    other store modules still hand out."""
+def of_writes(writes: Iterable[Any]) -> list[Step]:
+    """Steps for the `db.Write`s (puts, updates) and deletes (a `store.segments.Delete`: an item
+    and a label, no `actions`) that other store modules still hand out."""
     steps: list[Step] = []
     for write in writes:
         item = write.item
-        if not isinstance(item, Base):
+        if not isinstance(item, Base) or not isinstance(write.label, str):
             raise TypeError(f"{type(item).__name__} is not an item of the table")
         actions = getattr(write, "actions", None)
         condition = getattr(write, "condition", None)
@@ -181,6 +181,21 @@ class Plan:
         return None
 
 
+def apply_to(txn: db.Transaction, steps: Iterable[Step]) -> None:
+    """Add steps to a transaction opened the older way (`db.transaction`), for the writes that are
+    not plans yet; the caller merges updates of one item itself."""
+    for step in steps:
+        if step.kind == "put":
+            txn.save(step.item, condition=step.condition, label=step.label)
+        elif step.kind == "update":
+            txn.update(step.item, actions=step.actions, condition=step.condition, label=step.label)
+        elif step.kind == "delete":
+            txn.delete(step.item, condition=step.condition, label=step.label)
+        else:
+            assert step.condition is not None, "a check carries a condition"
+            txn.check(type(step.item), str(step.item.pk), str(step.item.sk), step.condition, label=step.label)
+
+
 def execute(plan: Plan) -> None:
     """Write the plan in one TransactWriteItems call; a refusal raises the error its label means."""
     steps = plan.merged()
@@ -188,17 +203,7 @@ def execute(plan: Plan) -> None:
         return
     try:
         with db.transaction() as txn:
-            for step in steps:
-                if step.kind == "put":
-                    txn.save(step.item, condition=step.condition, label=step.label)
-                elif step.kind == "update":
-                    txn.update(step.item, actions=step.actions, condition=step.condition, label=step.label)
-                elif step.kind == "delete":
-                    txn.delete(step.item, condition=step.condition, label=step.label)
-                else:
-                    assert step.condition is not None, "a check carries a condition"
-                    txn.check(type(step.item), str(step.item.pk), str(step.item.sk), step.condition,
-                              label=step.label)
+            apply_to(txn, steps)
     except db.Cancelled as exc:
         error = plan.error_for(exc)
         if error is not None:

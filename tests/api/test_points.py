@@ -96,21 +96,23 @@ def test_redemption_never_overdraws_and_is_idempotent(api, new_patient, staff_to
 def test_store_refuses_an_overdraft_even_when_the_read_was_stale(api, new_patient, staff_token):
     """Two desks reading the same balance: the conditional debit lets only one through."""
     from chalicelib.errors import InsufficientPoints
+    from chalicelib.services.activity import take_reward
     from chalicelib.store import patients, points
-    from chalicelib.store.models import RedemptionItem
 
     token, pid = new_patient()
     patient = patients.get("demo-dental", pid)
     points.credit(patient, entry_id="grant:1", points=100, reason="manual", at="2026-11-20T02:00:00Z")
     stale = patients.get("demo-dental", pid)
+    reward = points.Reward(reward_id="teeth-cleaning", name="x", name_en=None, cost=100, active=True, stock=None,
+                           per_patient_limit=None)
     for n, expect_ok in ((1, True), (2, False)):
-        item = RedemptionItem(stale.pk, f"REDEEM#r{n}", redemption_id=f"r{n}", reward_id="teeth-cleaning",
-                              reward_name="x", cost=100, at="2026-11-20T02:00:00Z")
+        redemption = points.Redemption(redemption_id=f"r{n}", reward_id="teeth-cleaning", reward_name="x", cost=100,
+                                       at="2026-11-20T02:00:00Z")
         if expect_ok:
-            points.redeem(stale, item, at="2026-11-20T02:00:00Z")
+            take_reward(stale, reward, redemption)
         else:
             with pytest.raises(InsufficientPoints):
-                points.redeem(stale, item, at="2026-11-20T02:00:00Z")
+                take_reward(stale, reward, redemption)
     assert patients.get("demo-dental", pid).balance == 0
 
 
