@@ -13,7 +13,7 @@ from chalicelib.domain.rules import checkin_day, points_for, tier_for
 from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
 from chalicelib.observability import count
 from chalicelib.services import progress, segments, sessions
-from chalicelib.store import clinics, history, idempotency, patients, points
+from chalicelib.store import clinics, history, idempotency, ledger, patients, points
 from chalicelib.store import earning as payouts
 from chalicelib.store import lots
 from chalicelib.store import plan as plans
@@ -115,23 +115,43 @@ def check_in(principal, data, idem=None) -> dict:
 
 
 def share(principal, share_ref: str, idem=None) -> dict:
-    """A share earns points once per share reference (the mini-program's share ticket)."""
+    """A share earns points once per share reference (the mini-program's share ticket): the
+    entry, the profile, the rule's lot, counters and board entry, as one plan."""
     clinic = clinics.get(principal.clinic_id)
     now = clock.now()
     today = local_date(now, clinic.tz)
     patient = patients.get(principal.clinic_id, principal.patient_id)
     award = points_for(clinic.earning_rules, "share")
-    entry_id = "share:" + hashlib.sha256(share_ref.encode()).hexdigest()[:24]
+    entry = LedgerEntry(entry_id="share:" + hashlib.sha256(share_ref.encode()).hexdigest()[:24], points=award,
+                        reason="share", at=iso(now))
     reply = {"points_awarded": award, "balance": int(patient.balance or 0) + award}
-    earning = payouts.plan(clinic, patient, "share", award, today, payouts.board_entry(principal.clinic_id, principal.patient_id, today))
-    paid, limited = points.credit(patient, entry_id=entry_id, points=award, reason="share", at=iso(now),
-                                  earning=earning, principal=principal, idem=idem, reply=reply)
-    segments.record_event(principal.clinic_id, principal.patient_id, now)
-    if limited:
-        return {"points_awarded": 0, "balance": int(patient.balance or 0), "limit_reached": limited}
-    if not paid:
-        raise Conflict("this share was already rewarded", code="share_already_rewarded", field="share_ref")
-    return reply
+    earning = payouts.plan(clinic, patient, "share", award, today,
+                           payouts.board_entry(principal.clinic_id, principal.patient_id, today))
+    rewarded = Conflict("this share was already rewarded", code="share_already_rewarded", field="share_ref")
+    for _ in range(points.PAYOUT_ATTEMPTS):
+        plan = plans.Plan()
+        plan.add(ledger.entry_put(principal.clinic_id, principal.patient_id, entry), refused=rewarded)
+        # a share is the patient's own act: it counts as an interaction for segments
+        plan.add(points.profile_credit(patient, award, interaction_at=entry.at))
+        plan.add(payouts.steps(patient, earning))
+        if idem is not None:
+            idempotency.record_in(plan, principal, idem, 201, reply)
+        try:
+            plans.execute(plan)
+        except payouts.BoardMoved:
+            earning.board = payouts.board_entry(principal.clinic_id, principal.patient_id, today)
+            continue
+        except payouts.LimitReached as refused:
+            segments.record_event(principal.clinic_id, principal.patient_id, now)
+            return {"points_awarded": 0, "balance": int(patient.balance or 0), "limit_reached": refused.period}
+        except Conflict as refused:
+            if refused is not rewarded:
+                raise
+            segments.record_event(principal.clinic_id, principal.patient_id, now)
+            raise
+        segments.record_event(principal.clinic_id, principal.patient_id, now)
+        return reply
+    raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
 def points_view(clinic_id: str, patient) -> dict:

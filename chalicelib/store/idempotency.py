@@ -52,7 +52,7 @@ def partition(principal: "Principal") -> str:
 
 
 def _sort_key(idem: IdempotencyKey) -> str:
-    return f"IDEM#{idem.scope}#{idem.key}"
+    return keys.idempotency_sk(idem.scope, idem.key)
 
 
 def _now() -> int:
