@@ -4,15 +4,28 @@ A service that writes several items at once (a check-in with its streak, task, b
 lot, board and membership items; a redemption; a registration with its referral) does not open
 a transaction itself and never sees a key, a model or a condition. It asks the store module of
 each kind for the `Step`s of its change, puts them in a `Plan`, says which refusals mean which
-domain error, and hands the plan to `execute`:
+domain error, and hands the plan to `execute` (see chalicelib/services/activity.py `take_reward`):
 
-    from chalicelib.store import plan as plans, points
+    from chalicelib.store import idempotency, lots, points
+    from chalicelib.store import plan as plans
 
     plan = plans.Plan()
-    plan.add(points.redemption_put(redemption))            # label points.NOT_REDEEMED_YET
-    plan.add(points.debit(patient_ref, cost, at))          # label points.BALANCE_COVERS
-    plan.refuse(points.BALANCE_COVERS, InsufficientPoints("not enough points", field="reward_id"))
-    plans.execute(plan)                                    # one TransactWriteItems call
+    plan.add(points.redemption_steps(patient, redemption),      # the entry and the redemption, once
+             refused=Conflict("this redemption was already made", code="already_redeemed"))
+    plan.add(points.reward_steps(patient, reward))              # labels points.IN_STOCK, ALLOWANCE_LEFT
+    plan.refuse(points.IN_STOCK, Conflict("this reward is out of stock", code="out_of_stock"))
+    plan.add(points.debit(patient, cost, at),                   # label points.BALANCE_COVERS
+             refused=InsufficientPoints("not enough points for this reward"))
+    plan.add(lots.debit_steps(patient, open_lots, cost))        # default refusal lots.LotsChanged
+    idempotency.record_in(plan, principal, idem, 201, reply)    # the stored answer joins the plan
+    plans.execute(plan)                                         # one TransactWriteItems call
+
+A store module offers steps for its kind of item as functions that build the item and return
+`put(item, label, condition, refused)`, `update(item, actions, label, condition, refused)`,
+`delete(item, label, condition)` or `check(item, condition, label, refused)`; the label
+constants live next to them. `profile_exists(clinic, patient)` joins the check that the
+patient's record still exists; `of_writes` turns the `db.Write`s and deletes other modules
+still hand out into steps.
 
 Each step's `label` says what its condition means ("balance covers the price", "first check-in
 of this type today"); the label constants live in the store module that builds the step. When
