@@ -228,7 +228,7 @@ def take_reward(patient, reward: points.Reward, redemption: points.Redemption, *
         plan.refuse(points.IN_STOCK, Conflict("this reward is out of stock", code="out_of_stock", field="reward_id"))
         plan.refuse(points.ALLOWANCE_LEFT, Conflict("the patient has redeemed this reward as often as allowed",
                                                     code="reward_limit_reached", field="reward_id"))
-        plan.add(points.debit(patient, redemption.cost, redemption.at),
+        plan.add(points.debit(patient, redemption.cost, redeemed_at=redemption.at),
                  refused=InsufficientPoints("not enough points for this reward", field="reward_id"))
         plan.add(lots.debit_steps(patient, lots.open_lots(patient.clinic_id, patient.patient_id), redemption.cost))
         if idem is not None:
@@ -254,10 +254,29 @@ def _staff_entry(principal, patient, entry_id: str, amount: int, reason: str, no
                        "staff": entry.staff},
              "balance": int(patient.balance or 0) + amount}
     clinic = clinics.get(principal.clinic_id)
-    points.post_entry(patient, entry, earned_on=local_date(clock.now(), clinic.tz),
-                      expiry_months=lots.term_months(clinic), principal=principal, idem=idem, reply=reply)
-    count("PointsAdjusted")
-    return reply
+    earned_on = local_date(clock.now(), clinic.tz)
+    # The entry once, and the balance and lots with it; a debit carries `balance >= points`, so
+    # staff cannot push a balance below zero either.
+    for _ in range(points.PAYOUT_ATTEMPTS):
+        plan = plans.Plan()
+        plan.add(ledger.entry_put(patient.clinic_id, patient.patient_id, entry),
+                 refused=Conflict("this entry was already made", code="entry_exists"))
+        if amount > 0:
+            plan.add(points.profile_credit(patient, amount))
+            plan.add(lots.credit_steps(patient, amount, earned_on, lots.term_months(clinic)))
+        else:
+            plan.add(points.debit(patient, -amount),
+                     refused=InsufficientPoints("the balance is too small for this debit", field="points"))
+            plan.add(lots.debit_steps(patient, lots.open_lots(patient.clinic_id, patient.patient_id), -amount))
+        if idem is not None:
+            idempotency.record_in(plan, principal, idem, 201, reply)
+        try:
+            plans.execute(plan)
+        except lots.LotsChanged:
+            continue
+        count("PointsAdjusted")
+        return reply
+    raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
 def adjust(principal, patient_id: str, amount: int, note: str, idem=None) -> dict:

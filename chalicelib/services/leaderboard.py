@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.clock import clock, local_date
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, Conflict
 from chalicelib.store import clinics, patients
 from chalicelib.store import leaderboard as boards
+from chalicelib.store import plan as plans
 
 
 def month_of(clinic_id: str, month: str | None) -> str:
@@ -35,7 +36,19 @@ def board(clinic_id: str, month: str | None, limit: int, patient_id: str | None 
     return answer
 
 
+ATTEMPTS = 3
+
+
 def set_visibility(clinic_id: str, patient_id: str, visible: bool) -> dict:
+    """The profile's choice and this month's entry, in one plan; a payout moving the entry
+    meanwhile makes it read the entry again."""
     patient = patients.get(clinic_id, patient_id)
-    boards.set_visible(patient, visible, month_of(clinic_id, None))
-    return {"visible": visible}
+    month = month_of(clinic_id, None)
+    for _ in range(ATTEMPTS):
+        current = boards.entry(clinic_id, patient_id, month)
+        try:
+            plans.execute(plans.Plan().add(boards.visibility_steps(patient, visible, month, current)))
+        except boards.EntryMoved:
+            continue
+        return {"visible": visible}
+    raise Conflict("the board changed meanwhile, try again", code="try_again")

@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.domain import earning as rules
 from chalicelib.store import db, keys
 from chalicelib.store.models import BoardEntryItem, PatientItem, bind
+from chalicelib.store.plan import Step, update
 from chalicelib.store.schema import GSI1
 
 
@@ -83,17 +84,22 @@ def rank(clinic_id: str, month: str, item: BoardEntry) -> int:
     return higher + 1
 
 
-def set_visible(patient: PatientItem, visible: bool, month: str) -> None:
-    """Show or hide the patient on boards: the profile flag and this month's entry, in one transaction."""
-    current = entry(patient.clinic_id, patient.patient_id, month)
-    with db.transaction() as txn:
-        txn.update(patient, actions=[PatientItem.board_hidden.set(not visible)], condition=PatientItem.pk.exists())
-        if current is not None:
-            if visible:
-                shard = rules.shard_of(patient.patient_id)
-                actions = [BoardEntryItem.gsi1pk.set(keys.board_pk(patient.clinic_id, month, shard)),
-                           BoardEntryItem.gsi1sk.set(rules.score_sort(current.score, patient.patient_id))]
-            else:
-                actions = [BoardEntryItem.gsi1pk.remove(), BoardEntryItem.gsi1sk.remove()]
-            txn.update(BoardEntryItem(patient.pk, keys.board_entry_sk(month)), actions=actions,
-                       condition=BoardEntryItem.score == current.score, label="board")
+class EntryMoved(Exception):
+    """A payout changed the board entry since it was read: read it again."""
+
+
+def visibility_steps(patient: PatientItem, visible: bool, month: str, current: BoardEntry | None) -> list[Step]:
+    """Show or hide the patient on boards: the profile flag and this month's entry as read
+    (refused with `EntryMoved` when a payout moved it meanwhile)."""
+    steps = [update(PatientItem(patient.pk, keys.PROFILE_SK), [PatientItem.board_hidden.set(not visible)], "profile",
+                    PatientItem.pk.exists())]
+    if current is not None:
+        if visible:
+            shard = rules.shard_of(patient.patient_id)
+            actions = [BoardEntryItem.gsi1pk.set(keys.board_pk(patient.clinic_id, month, shard)),
+                       BoardEntryItem.gsi1sk.set(rules.score_sort(current.score, patient.patient_id))]
+        else:
+            actions = [BoardEntryItem.gsi1pk.remove(), BoardEntryItem.gsi1sk.remove()]
+        steps.append(update(BoardEntryItem(patient.pk, keys.board_entry_sk(month)), actions, "board",
+                            BoardEntryItem.score == current.score, EntryMoved()))
+    return steps

@@ -14,7 +14,7 @@ domain error, and hands the plan to `execute` (see chalicelib/services/activity.
              refused=Conflict("this redemption was already made", code="already_redeemed"))
     plan.add(points.reward_steps(patient, reward))              # labels points.IN_STOCK, ALLOWANCE_LEFT
     plan.refuse(points.IN_STOCK, Conflict("this reward is out of stock", code="out_of_stock"))
-    plan.add(points.debit(patient, cost, at),                   # label points.BALANCE_COVERS
+    plan.add(points.debit(patient, cost, redeemed_at=at),      # label points.BALANCE_COVERS
              refused=InsufficientPoints("not enough points for this reward"))
     plan.add(lots.debit_steps(patient, open_lots, cost))        # default refusal lots.LotsChanged
     idempotency.record_in(plan, principal, idem, 201, reply)    # the stored answer joins the plan

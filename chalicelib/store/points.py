@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
-from chalicelib.errors import Conflict, InsufficientPoints
+from chalicelib.errors import Conflict
 from chalicelib.store import db, idempotency, keys
 from chalicelib.store import plan as plans
 from chalicelib.store.earning import board_entry
@@ -212,12 +213,13 @@ def profile_credit(patient: PatientItem, points: int, *, last_checkin_date: str 
 
 # --- the steps of a redemption ----------------------------------------------------------------
 
-def debit(patient: PatientItem, cost: int, at: str) -> plans.Step:
-    """Take `cost` from the balance, only if the balance covers it (BALANCE_COVERS)."""
-    return plans.update(PatientItem(patient.pk, keys.PROFILE_SK),
-                        [PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost),
-                         PatientItem.last_interaction_at.set(at)],
-                        BALANCE_COVERS, PatientItem.balance >= cost)
+def debit(patient: PatientItem, cost: int, *, redeemed_at: str | None = None) -> plans.Step:
+    """Take `cost` from the balance, only if the balance covers it (BALANCE_COVERS). A redemption
+    (`redeemed_at`) counts in the redeemed total and as the patient's interaction."""
+    actions: list[Action] = [PatientItem.balance.add(-cost)]
+    if redeemed_at is not None:
+        actions += [PatientItem.redeemed_total.add(cost), PatientItem.last_interaction_at.set(redeemed_at)]
+    return plans.update(PatientItem(patient.pk, keys.PROFILE_SK), actions, BALANCE_COVERS, PatientItem.balance >= cost)
 
 
 def redemption_steps(patient: PatientItem, redemption: Redemption) -> list[plans.Step]:
@@ -282,37 +284,4 @@ def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at:
             if exc.conditional(ENTRY_NEW):
                 return False, None
             raise
-    raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
-
-
-def post_entry(patient: PatientItem, entry: LedgerEntry, *, earned_on: date, expiry_months: int,
-               principal: Principal | None = None, idem: idempotency.IdempotencyKey | None = None, reply: dict[str,
-               Any] | None = None) -> None:
-    """Write a staff adjustment or reversal: the entry once, and the balance and lots with it.
-
-    A debit carries `balance >= points`, so staff cannot push a balance below zero either.
-    """
-    from chalicelib.store import lots as points_lots
-
-    amount = entry.points
-    for _ in range(PAYOUT_ATTEMPTS):
-        plan = plans.Plan()
-        plan.add(entry_put(patient.clinic_id, patient.patient_id, entry),
-                 refused=Conflict("this entry was already made", code="entry_exists"))
-        if amount > 0:
-            plan.add(profile_credit(patient, amount))
-            plan.add(points_lots.credit_steps(patient, amount, earned_on, expiry_months))
-        else:
-            plan.add(plans.update(PatientItem(patient.pk, keys.PROFILE_SK), [PatientItem.balance.add(amount)],
-                                  BALANCE_COVERS, PatientItem.balance >= -amount),
-                     refused=InsufficientPoints("the balance is too small for this debit", field="points"))
-            plan.add(points_lots.debit_steps(patient, points_lots.open_lots(patient.clinic_id, patient.patient_id),
-                                             -amount))
-        if idem is not None:
-            idempotency.record_in(plan, principal, idem, 201, reply)
-        try:
-            plans.execute(plan)
-            return
-        except points_lots.LotsChanged:
-            continue
     raise Conflict("the patient's points changed meanwhile, try again", code="try_again")

@@ -86,9 +86,8 @@ def invite_code_of(clinic_id: str, patient_id: str) -> str:
 
 def apply_engagement(plan: PatientPlan, event: Event, principal) -> None:
     """One engagement event through the service a patient or the desk would call."""
-    from chalicelib.services import activity, challenges, followups, tasks
+    from chalicelib.services import activity, challenges, followups, leaderboard, tasks
     from chalicelib.services.tasks import _task_id
-    from chalicelib.store import leaderboard, patients
 
     staff = _staff(plan.clinic_id)
     if event.kind == "join":
@@ -104,8 +103,7 @@ def apply_engagement(plan: PatientPlan, event: Event, principal) -> None:
             if err.code not in ("task_not_found", "task_closed"):  # not assigned (a task still running) or done
                 raise
     elif event.kind == "hide":
-        month = local_date(event.at, plan.tz).strftime("%Y-%m")
-        leaderboard.set_visible(patients.get(plan.clinic_id, plan.patient_id), False, month)
+        leaderboard.set_visibility(plan.clinic_id, plan.patient_id, False)  # the month of the clock, event.at
     elif event.kind == "adjust":
         activity.adjust(staff, plan.patient_id, int(event.value), "活动积分补发 (event points make-up)")
     elif event.kind == "followup":
