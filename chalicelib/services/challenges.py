@@ -19,6 +19,7 @@ from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.observability import count, logger
 from chalicelib.store import challenges as store
 from chalicelib.store import clinics
+from chalicelib.store import plan as plans
 
 # --- defining challenges (staff) --------------------------------------------------------------
 
@@ -113,14 +114,39 @@ def join(principal, challenge_id: str) -> tuple[bool, dict]:
     patient = own_patient(principal.clinic_id, principal.patient_id)
     if not terms.eligible(patient.conditions):
         raise Forbidden("this challenge is for patients with other conditions", code="not_eligible")
-    enrolment, created = store.join(principal.clinic_id, principal.patient_id, challenge_id, terms.as_dict(),
-                                    iso(now), today.isoformat())
+    enrolment, created = _enrol(principal.clinic_id, principal.patient_id,
+                                store.new_enrolment(challenge_id, terms.as_dict(), iso(now), today.isoformat()))
     if created:
         count("ChallengeJoins")
         from chalicelib.services.followups import start_for_challenge
 
         start_for_challenge(principal.clinic_id, principal.patient_id, challenge_id, terms.checkin_type, today)
     return created, enrolment_view(enrolment, today)
+
+
+JOIN_ATTEMPTS = 5
+
+
+def _enrol(clinic_id: str, patient_id: str, enrolment) -> tuple:
+    """(enrolment, True) when this call enrolled, (the existing one, False) when already enrolled.
+
+    Patients joining at the same moment conflict on the challenge item; those are tried again."""
+    import random
+    import time
+
+    for attempt in range(JOIN_ATTEMPTS):
+        try:
+            plans.execute(plans.Plan().add(store.join_steps(clinic_id, patient_id, enrolment)))
+            return enrolment, True
+        except store.AlreadyEnrolled:
+            existing = store.get_enrolment(clinic_id, patient_id, enrolment.challenge_id)
+            if existing is not None:
+                return existing, False
+        except plans.Cancelled as exc:
+            if "TransactionConflict" not in exc.failed.values():
+                raise
+        time.sleep(random.uniform(0.01, 0.05) * (2 ** attempt))
+    raise Conflict("many patients are joining, try again", code="try_again")
 
 
 def _patient_terms(terms: Terms) -> dict:

@@ -1,6 +1,6 @@
 """Exam task lists, badges and perks (S4): rules, exams, the check-in evaluator, staff confirmations.
 
-Recording an exam assigns the tasks its flags' rules name, in one transaction with the exam.
+Recording an exam assigns the tasks its flags' rules name, in one plan with the exam.
 `on_checkin` is a check-in evaluator (chalicelib.services.progress): it reads the patient's
 tasks from the check-in's one read of their progress and returns the task update (guarded by
 the version it read) and, for a task it completes, the badge, all joining the check-in's one
@@ -128,7 +128,9 @@ def record_exam(clinic_id: str, patient_id: str, *, taken_on: date, flags, exam_
                     updated_at=iso(now)))
     exam = Exam(exam_id=exam_id, taken_on=taken_on.isoformat(), flags=flags, recorded_at=iso(now),
                 recorded_by=recorded_by, source=source, tasks=[t.task_id for t in assigned])
-    if not store.record_exam(clinic_id, patient_id, exam, assigned):
+    try:
+        plans.execute(plans.Plan().add(store.exam_steps(clinic_id, patient_id, exam, assigned)))
+    except store.ExamRecorded:
         existing = store.exam_exists(clinic_id, patient_id, exam_id)
         assert existing is not None, "the exam that refused this write exists"
         return False, _exam_result(clinic_id, patient_id, existing, today)

@@ -10,8 +10,6 @@ steps (store/plan.py) for the check-in to add to its own plan; this module only 
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -41,7 +39,6 @@ CHALLENGE = keys.CHALLENGE_PREFIX
 ENROLMENT = keys.ENROLMENT_PREFIX
 VOUCHER = keys.VOUCHER_PREFIX
 CODE_SK = keys.VOUCHER_CODE_SK
-JOIN_ATTEMPTS = 5
 REWARDS_KEPT = 50
 
 
@@ -200,42 +197,35 @@ def get_enrolment(clinic_id: str, patient_id: str, challenge_id: str) -> Enrolme
     return _enrolment(item)
 
 
-def join(clinic_id: str, patient_id: str, challenge_id: str, terms: dict[str, Any], joined_at: str,
-         joined_on: str) -> tuple[Enrolment, bool]:
-    """Enrol once: (enrolment, True) when this call enrolled, (the existing one, False) when already enrolled.
+class AlreadyEnrolled(plans.Refused):
+    """The patient joined this challenge before."""
 
-    The enrolment and the challenge's participant count change in one transaction. Patients
-    joining at the same moment conflict on the challenge item; those are tried again.
-    """
-    enrolment = Enrolment(challenge_id=challenge_id, terms=terms, joined_at=joined_at, joined_on=joined_on,
-                          updated_at=joined_at)
-    item = EnrolmentItem(keys.patient_pk(clinic_id, patient_id), keys.enrolment_sk(challenge_id),
-                         challenge_id=challenge_id, terms=terms, joined_at=joined_at, joined_on=joined_on,
-                         version=0, days=[], completed=0, best=0, streak_length=0, grace_used=0, rewards=[],
-                         updated_at=joined_at)
-    plan = plans.Plan()
-    enrolled = plans.Refused("enrolment", "the patient is enrolled already")
-    plan.add(plans.put(item, "enrolment", EnrolmentItem.sk.does_not_exist(), enrolled))
-    plan.add(plans.update(ChallengeItem(keys.clinic_pk(clinic_id), keys.challenge_sk(challenge_id)),
-                          [ChallengeItem.participants.add(1)], "challenge", ChallengeItem.sk.exists()),
-             refused=NotFound("challenge not found", code="challenge_not_found"))
-    plan.add(plans.update(PatientItem(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK),
-                          [PatientItem.joined_challenges.add({challenge_id})], "profile", PatientItem.pk.exists()))
-    for attempt in range(JOIN_ATTEMPTS):
-        try:
-            plans.execute(plan)
-            return enrolment, True
-        except plans.Refused as refused:
-            if refused is not enrolled:
-                raise
-            existing = get_enrolment(clinic_id, patient_id, challenge_id)
-            if existing is not None:
-                return existing, False
-        except db.Cancelled as exc:
-            if "TransactionConflict" not in exc.failed.values():
-                raise
-        time.sleep(random.uniform(0.01, 0.05) * (2 ** attempt))
-    raise Conflict("many patients are joining, try again", code="try_again")
+    def __init__(self) -> None:
+        super().__init__("enrolment", "the patient is enrolled already")
+
+
+def new_enrolment(challenge_id: str, terms: dict[str, Any], joined_at: str, joined_on: str) -> Enrolment:
+    return Enrolment(challenge_id=challenge_id, terms=terms, joined_at=joined_at, joined_on=joined_on,
+                     updated_at=joined_at)
+
+
+def join_steps(clinic_id: str, patient_id: str, enrolment: Enrolment) -> list[plans.Step]:
+    """Enrol once (refused with `AlreadyEnrolled`), count the participant on the challenge (refused
+    with `challenge_not_found` when it is gone) and note the join on the profile.
+
+    Patients joining at the same moment conflict on the challenge item (a retryable cancellation)."""
+    item = EnrolmentItem(keys.patient_pk(clinic_id, patient_id), keys.enrolment_sk(enrolment.challenge_id),
+                         challenge_id=enrolment.challenge_id, terms=enrolment.terms, joined_at=enrolment.joined_at,
+                         joined_on=enrolment.joined_on, version=0, days=[], completed=0, best=0, streak_length=0,
+                         grace_used=0, rewards=[], updated_at=enrolment.updated_at)
+    return [
+        plans.put(item, "enrolment", EnrolmentItem.sk.does_not_exist(), AlreadyEnrolled()),
+        plans.update(ChallengeItem(keys.clinic_pk(clinic_id), keys.challenge_sk(enrolment.challenge_id)),
+                     [ChallengeItem.participants.add(1)], "challenge", ChallengeItem.sk.exists(),
+                     NotFound("challenge not found", code="challenge_not_found")),
+        plans.update(PatientItem(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK),
+                     [PatientItem.joined_challenges.add({enrolment.challenge_id})], "profile", PatientItem.pk.exists()),
+    ]
 
 
 def progress_step(clinic_id: str, patient_id: str, enrolment: Enrolment, *, days: list[str],

@@ -140,30 +140,30 @@ def exam_exists(clinic_id: str, patient_id: str, exam_id: str) -> Exam | None:
         return None
 
 
-def record_exam(clinic_id: str, patient_id: str, exam: Exam, tasks: list[Task]) -> bool:
-    """The exam and the tasks it assigns, all or nothing; False when the exam was recorded before."""
+class ExamRecorded(plans.Refused):
+    """The exam was recorded before (its id is taken): recording it again changes nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("exam", "this exam was recorded before")
+
+
+def exam_steps(clinic_id: str, patient_id: str, exam: Exam, tasks: list[Task]) -> list[plans.Step]:
+    """The exam (refused with `ExamRecorded` when recorded before), the tasks it assigns, each
+    once, and the exam's day on the profile (for the re-check figures)."""
     pk = keys.patient_pk(clinic_id, patient_id)
-    recorded = plans.Refused("exam", "this exam was recorded before")
-    plan = plans.Plan()
-    plan.add(plans.put(ExamItem(pk, keys.exam_sk(exam.exam_id), exam_id=exam.exam_id, taken_on=exam.taken_on,
+    steps = [plans.put(ExamItem(pk, keys.exam_sk(exam.exam_id), exam_id=exam.exam_id, taken_on=exam.taken_on,
                                 flags=exam.flags, recorded_at=exam.recorded_at, recorded_by=exam.recorded_by,
                                 source=exam.source, tasks=exam.tasks),
-                       "exam", ExamItem.sk.does_not_exist(), recorded))
+                       "exam", ExamItem.sk.does_not_exist(), ExamRecorded())]
     for task in tasks:
         item = TaskItem(pk, keys.task_sk(task.task_id), task_id=task.task_id, task_key=task.task_key, flag=task.flag,
                         exam_id=task.exam_id, terms=task.terms, assigned_on=task.assigned_on, due_on=task.due_on,
                         marks=task.marks, version=task.version, updated_at=task.updated_at)
-        plan.add(plans.put(item, f"task:{task.task_id}", TaskItem.sk.does_not_exist()))
-    plan.add(plans.update(PatientItem(pk, keys.PROFILE_SK),
-                          [PatientItem.exam_days.set((PatientItem.exam_days | []).append([exam.taken_on]))],
-                          "patient", PatientItem.pk.exists()))
-    try:
-        plans.execute(plan)
-    except plans.Refused as refused:
-        if refused is recorded:
-            return False
-        raise
-    return True
+        steps.append(plans.put(item, f"task:{task.task_id}", TaskItem.sk.does_not_exist()))
+    steps.append(plans.update(PatientItem(pk, keys.PROFILE_SK),
+                              [PatientItem.exam_days.set((PatientItem.exam_days | []).append([exam.taken_on]))],
+                              "patient", PatientItem.pk.exists()))
+    return steps
 
 
 def exams(clinic_id: str, patient_id: str) -> list[Exam]:
