@@ -45,6 +45,9 @@ class MotoChanged(RuntimeError):
 
 _undo: list[tuple[object, str, object]] = []  # (owner, attribute, original value), in the order applied
 _narrow = threading.local()  # the narrowed item list a Query or Scan in progress reads instead of all items
+# Held by every request the server handles (and by a table export's thread): moto's backends are
+# not thread-safe. devstack/moto_server.py takes it too for the work it does outside moto's app.
+REQUEST_LOCK = threading.RLock()
 
 
 def applied() -> bool:
@@ -290,7 +293,7 @@ def _patch_item_building(Item, DynamoType, bytesize) -> None:
 
 
 def _patch_one_request_at_a_time(DomainDispatcherApplication, TableExport) -> None:
-    lock = threading.Lock()
+    lock = REQUEST_LOCK
     dispatch = DomainDispatcherApplication.__call__
     backup = TableExport._backup_to_s3_file
 
