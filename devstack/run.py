@@ -143,7 +143,8 @@ class Stack:
             progress.say(f"demo built: {seeded['patients'] + seeded['north_patients']} patients, "
                          f"{restored['items']} items (seed {timings.get('seed')}s, first sweep "
                          f"{timings.get('sweep')}s, risk training {timings.get('training')}s, KPIs "
-                         f"{timings.get('kpis')}s); loaded into moto in {restored['seconds']:.1f}s")
+                         f"{timings.get('kpis')}s; {timings.get('cpu_total')} CPU seconds in all); loaded into "
+                         f"moto in {restored['seconds']:.1f}s")
         self.ready = True
 
         write_private(self.layout.env_file, self._env_document(pool_id, client_id))
