@@ -4,6 +4,7 @@ the schedules, encryption at rest, and data surviving a restart."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -230,8 +231,12 @@ def test_stopping_during_the_first_start_stops_the_demo_builder_and_the_next_sta
         assert not [name for name, pid in children.items() if _alive(pid)]
         assert not (local / "state" / "table.json.gz").exists()
     finally:
-        if process.poll() is None:
-            process.kill()
+        for pid in [process.pid, *(_read(local / "state" / "pids.json") or {}).values()]:
+            try:  # whatever a failed check left running
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        process.wait(10)
     again = start_stack(local, patients=8)
     try:
         said = again.log.read_text()
