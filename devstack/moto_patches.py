@@ -18,6 +18,10 @@ What they change, and why (with ~60k items each of these cost seconds per reques
   below the limit; near the limit moto's own check decides.
 - The server's requests run one at a time, and so does a table export's thread: moto's backends
   are not thread-safe (and CPU-bound, so nothing is lost).
+- The reply to an item operation (GetItem, Query, TransactWriteItems ...) is written with
+  json.dumps instead of moto's model-driven serializer, which walks the response shape value by
+  value (a third of a check-in's time in moto). DynamoDB's JSON protocol is the result as it
+  stands: binary values go out in base64, members without a value are left out.
 
 The patches wrap moto's methods instead of copying them, read the arguments they need by name
 (bound against moto's own signatures, whatever the caller passes by position), and apply()
@@ -45,6 +49,9 @@ class MotoChanged(RuntimeError):
 
 _undo: list[tuple[object, str, object]] = []  # (owner, attribute, original value), in the order applied
 _narrow = threading.local()  # the narrowed item list a Query or Scan in progress reads instead of all items
+# Held by every request the server handles (and by a table export's thread): moto's backends are
+# not thread-safe. devstack/moto_server.py takes it too for the work it does outside moto's app.
+REQUEST_LOCK = threading.RLock()
 
 
 def applied() -> bool:
@@ -62,12 +69,17 @@ def apply() -> None:
     from moto.dynamodb.models.utilities import bytesize
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+    from moto.dynamodb.responses import DynamoResult
+
     _check(backend_module, Table, Item, LimitedSizeDict, TableExport, DomainDispatcherApplication)
+    if not hasattr(DynamoResult, "execute_result"):
+        raise MotoChanged("moto.dynamodb.responses.DynamoResult.execute_result is gone")
     try:
         _patch_transactions(backend_module, Table, DynamoType)
         _patch_reads(Table, DynamoType)
         _patch_item_building(Item, DynamoType, bytesize)
         _patch_one_request_at_a_time(DomainDispatcherApplication, TableExport)
+        _patch_item_replies(DynamoResult)
     except BaseException:
         remove()
         raise
@@ -204,7 +216,7 @@ def _patch_reads(Table, DynamoType) -> None:
         hash_key = bound.arguments["hash_key"]
         if index_name and len(conditions) == 1:
             name, wanted = conditions[0]
-            _narrow.to = (self, lambda: _items_where(self, name, wanted))
+            _narrow.to = (self, lambda: _items_where(self, name, wanted, _index_range_key(self, index_name)))
         elif not index_name and hash_key is not None and self.range_key_attr:
             _narrow.to = (self, lambda: list(self.items.get(hash_key, {}).values()))
         try:
@@ -243,15 +255,39 @@ def _patch_reads(Table, DynamoType) -> None:
     _replace(Table, "all_items", narrowed_items)
 
 
-def _items_where(table, name: str, wanted) -> list:
-    """The items whose attribute `name` equals `wanted` (moto's own equality), in moto's order."""
-    def matches(item) -> bool:
-        value = item.attrs.get(name)
-        return value is not None and value == wanted
+def _index_range_key(table, index_name: str) -> str | None:
+    for index in table.all_indexes():
+        if index.name == index_name:
+            return next((key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"), None)
+    return None
+
+
+def _items_where(table, name: str, wanted, order_by: str | None = None) -> list:
+    """The items whose attribute `name` equals `wanted` (moto's own equality), in moto's order, or for
+    string keys in the order of the index's range key, so that moto's own sort of them is a
+    single pass. String values are compared as strings, which is what moto's equality does for
+    them, without converting each value first."""
+    if wanted.type == "S":
+        text = wanted.value
+
+        def matches(item) -> bool:
+            value = item.attrs.get(name)
+            return value is not None and value.type == "S" and value.value == text
+    else:
+        def matches(item) -> bool:
+            value = item.attrs.get(name)
+            return value is not None and value == wanted
 
     if not table.range_key_attr:
         return sorted(filter(matches, table.items.values()), key=lambda item: item.hash_key)
     found = [item for partition in table.items.values() for item in partition.values() if matches(item)]
+    if table.hash_key_type == "S" and table.range_key_type == "S":
+        def by_range(item):
+            value = item.attrs.get(order_by) if order_by else None
+            text = value.value if value is not None and value.type == "S" else ""
+            return text, item.hash_key.value, item.range_key.value
+
+        return sorted(found, key=by_range)
     return sorted(found, key=lambda item: (item.hash_key, item.range_key))
 
 
@@ -290,7 +326,7 @@ def _patch_item_building(Item, DynamoType, bytesize) -> None:
 
 
 def _patch_one_request_at_a_time(DomainDispatcherApplication, TableExport) -> None:
-    lock = threading.Lock()
+    lock = REQUEST_LOCK
     dispatch = DomainDispatcherApplication.__call__
     backup = TableExport._backup_to_s3_file
 
@@ -305,3 +341,42 @@ def _patch_one_request_at_a_time(DomainDispatcherApplication, TableExport) -> No
 
     _replace(DomainDispatcherApplication, "__call__", one_at_a_time)
     _replace(TableExport, "_backup_to_s3_file", locked_backup)
+
+
+# -- replies to item operations: the result as JSON ----------------------------------------------------------
+
+ITEM_OPERATIONS = frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+                             "BatchWriteItem", "TransactGetItems", "TransactWriteItems"})
+
+
+def _without_empty(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_empty(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    import base64
+    from datetime import datetime
+
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"{type(value).__name__} in a DynamoDB reply")
+
+
+def _patch_item_replies(DynamoResult) -> None:
+    import json
+
+    serialize = DynamoResult.execute_result
+
+    def execute_result(self, context):
+        if context.operation_model.name not in ITEM_OPERATIONS:
+            return serialize(self, context)
+        body = json.dumps(_without_empty(self.result), default=_json_value, separators=(",", ":"))
+        return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+    _replace(DynamoResult, "execute_result", execute_result)

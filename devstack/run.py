@@ -29,6 +29,7 @@ from devstack.environment import (
     use_settings,
 )
 from devstack.layout import ROOT, Layout, read_json, write_private
+from devstack.progress import Progress
 from devstack.schedules import describe_tick, refresh_kpis, sweep_and_drain, train_when_due
 from devstack.site import site_server, write_site_config
 from devstack.supervisor import (
@@ -54,6 +55,8 @@ class Stack:
     servers: list = field(default_factory=list)
     started: bool = False
     ready: bool = False
+    first_jobs_done: bool = False  # the demo builder already swept, trained and refreshed the KPIs
+    progress: Progress | None = None
 
     def __post_init__(self):
         self.ports = ports()
@@ -65,7 +68,10 @@ class Stack:
         }
 
     def start(self) -> None:
-        from devstack import fake_wechat
+        """Start every process; on a first start the demo is built by a worker process meanwhile
+        (devstack/seed/offline.py) and loaded into moto when it is done; later starts load the
+        snapshot. Ready (the banner) when the data is in and the API answers."""
+        from devstack import fake_wechat, snapshot
 
         self.layout.ensure()
         previous = read_json(self.layout.pids_file, {}) or {}
@@ -77,43 +83,68 @@ class Stack:
         if busy:
             raise SystemExit(f"ports already in use: {', '.join(busy)} (another stack running? set the "
                              "*_PORT variables to move this one)")
-        started = time.monotonic()
+        progress = self.progress = Progress().start()
         self.started = True
         _, wechat = fake_wechat.serve(WECHAT_APPID, WECHAT_SECRET, port=self.ports["WECHAT_PORT"])
         self.servers.append(wechat)
 
+        restoring = snapshot.exists(self.layout.state)
+        seeding = not restoring and not self.args.no_seed
+        progress.update("starting moto" + (" and the demo builder" if seeding else ""))
         moto = spawn("moto", [sys.executable, "-m", "devstack.moto_server", "--port", str(self.ports["MOTO_PORT"])],
                      child_env({}), self.layout)
         self.children.append(moto)
+        seed = None
+        if seeding:
+            from devstack.seed import demo
+
+            # The staff logins are made now, so that data saved by the builder always has them.
+            write_private(self.layout.staff_file, demo.demo_staff())
+            seed = self._start_seed()
         self._write_pids()
         wait_until(lambda: port_open(self.ports["MOTO_PORT"]), "moto", moto)
 
-        settings = app_env(self.urls, self.layout)
-        use_settings(settings)
+        progress.update("creating the table, queues, key and user pool")
+        use_settings(app_env(self.urls, self.layout))
         pool_id, client_id = self._bootstrap()
         self.settings = app_env(self.urls, self.layout, pool_id, client_id)
         use_settings(self.settings)
 
-        from devstack import snapshot
+        # The API starts while the data is built or loaded; the stack is ready when both are done.
+        command = chalice_command() + ["local", "--stage", "local", "--host", "127.0.0.1",
+                                       "--port", str(self.ports["API_PORT"])]
+        if not self.args.reload:
+            command.append("--no-autoreload")
+        api = spawn("api", command, child_env(self.settings, POWERTOOLS_LOG_LEVEL="INFO"), self.layout)
+        self.children.append(api)
+        self._write_pids()
+
         from devstack.seed import demo
 
         staff = read_json(self.layout.staff_file, [])
-        if snapshot.exists(self.layout.state):
-            restored = snapshot.restore(self.layout.state)
+        if restoring:
+            progress.update("loading the saved data into moto")
+            restored = snapshot.restore_into_server(self.layout.state, self.urls["moto"])
+            progress.update("creating the staff accounts in the new user pool")
             demo.create_staff_accounts(pool_id, staff)
-            print(f"restored {restored['items']} items of {restored['clinics']} clinics from "
-                  f"{snapshot.path(self.layout.state)} in {restored['seconds']:.1f}s", flush=True)
+            progress.say(f"restored {restored['items']} items of {restored['clinics']} clinics from "
+                         f"{snapshot.path(self.layout.state)} in {restored['seconds']:.1f}s")
             if self.args.patients is not None:
-                print("  (--patients is ignored while saved data exists; `make reset` starts clean)", flush=True)
-        elif not self.args.no_seed:
-            patients = DEFAULT_PATIENTS if self.args.patients is None else self.args.patients
-            seeded = demo.run(patients=patients, pool_id=pool_id)
-            demo.set_quiet_hours(os.environ.get("DEMO_QUIET_HOURS"))
-            staff = seeded.pop("staff")
-            write_private(self.layout.staff_file, staff)
-            write_private(self.layout.demo_file, seeded)
-            taken = snapshot.take(self.layout.state)
-            print(f"saved a snapshot ({taken['items']} items) in {taken['seconds']:.1f}s", flush=True)
+                progress.say("(--patients is ignored while saved data exists; `make reset` starts clean)")
+        elif seed is not None:
+            built = self._wait_for_seed(seed)
+            progress.update("loading the demo data into moto")
+            restored = snapshot.restore_into_server(self.layout.state, self.urls["moto"])
+            progress.update("creating the staff accounts")
+            demo.create_staff_accounts(pool_id, staff)
+            seeded = built["seeded"]
+            self.first_jobs_done = True
+            timings = built.get("timings", {})
+            progress.say(f"demo built: {seeded['patients'] + seeded['north_patients']} patients, "
+                         f"{restored['items']} items (seed {timings.get('seed')}s, first sweep "
+                         f"{timings.get('sweep')}s, risk training {timings.get('training')}s, KPIs "
+                         f"{timings.get('kpis')}s; {timings.get('cpu_total')} CPU seconds in all); loaded into "
+                         f"moto in {restored['seconds']:.1f}s")
         self.ready = True
 
         write_private(self.layout.env_file, self._env_document(pool_id, client_id))
@@ -122,17 +153,58 @@ class Stack:
             # of their own (the e2e tests) leave the checkout alone: their site server answers
             # /config.js itself.
             write_site_config(self.urls["api"])
-
-        command = chalice_command() + ["local", "--stage", "local", "--host", "127.0.0.1",
-                                       "--port", str(self.ports["API_PORT"])]
-        if not self.args.reload:
-            command.append("--no-autoreload")
-        api = spawn("api", command, child_env(self.settings, POWERTOOLS_LOG_LEVEL="INFO"), self.layout)
-        self.children.append(api)
-        self._write_pids()
         self.servers.append(site_server(ROOT / "admin_site" / "dist", self.urls["api"], self.ports["SITE_PORT"]))
+        progress.update("waiting for the API to answer")
         wait_until(lambda: http_ok(self.urls["api"] + "/health"), "the API (chalice local)", api, timeout=90)
-        self.banner(staff, time.monotonic() - started)
+        progress.stop()
+        self.banner(staff, time.monotonic() - progress.started)
+
+    def _start_seed(self) -> Child:
+        """The worker that builds the demo in a moto of its own (devstack/seed/offline.py)."""
+        patients = DEFAULT_PATIENTS if self.args.patients is None else self.args.patients
+        env = child_env(app_env(self.urls, self.layout), POWERTOOLS_LOG_LEVEL="WARNING")
+        env.pop("AWS_ENDPOINT_URL", None)  # its own in-process moto
+        return self._add(spawn("seed", [sys.executable, "-m", "devstack.seed.offline", "--state",
+                                        str(self.layout.state), "--patients", str(patients)],
+                               env, self.layout, pipe=True))
+
+    def _add(self, child: Child) -> Child:
+        self.children.append(child)
+        return child
+
+    def _wait_for_seed(self, seed: Child) -> dict:
+        """Relay the worker's progress until it is done; its result."""
+        import json
+        import threading
+
+        result: dict = {}
+
+        def read() -> None:
+            assert seed.process.stdout is not None
+            for line in seed.process.stdout:
+                kind, _, rest = line.rstrip("\n").partition("\t")
+                if kind == "progress":
+                    what, done, total, unit = (rest.split("\t") + ["", "", ""])[:4]
+                    self.progress.update(what, int(done) if done else None, int(total) if total else None, unit)
+                elif kind == "done":
+                    result.update(json.loads(rest))
+                elif line.strip():
+                    self.progress.say(line.rstrip())
+
+        reader = threading.Thread(target=read, name="seed-output", daemon=True)
+        reader.start()
+        while seed.process.poll() is None:
+            time.sleep(0.1)
+            for child in self.children:
+                if child is not seed and not child.alive():
+                    raise SystemExit(f"{child.name} stopped unexpectedly (exit {child.process.returncode}); "
+                                     f"see {child.log}")
+        reader.join(5)
+        self.children.remove(seed)
+        self._write_pids()
+        if seed.process.returncode != 0 or not result:
+            raise SystemExit(f"building the demo failed (exit {seed.process.returncode}); see {seed.log}")
+        return result
 
     def _bootstrap(self) -> tuple[str, str]:
         from devstack import bootstrap, snapshot
@@ -184,6 +256,8 @@ class Stack:
     def loop(self) -> None:
         now = time.monotonic()
         next_sweep, next_kpi = now, now
+        if self.first_jobs_done:  # the demo builder ran them a moment ago
+            next_sweep, next_kpi = now + self.args.sweep_period, now + self.args.kpi_period
         next_snapshot = now + self.args.snapshot_period
         while True:
             for child in self.children:
@@ -226,11 +300,14 @@ class Stack:
     def shutdown(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
+        if self.progress is not None:
+            self.progress.stop()
         if not self.started:
             return
         print("\nstopping the local stack ...", flush=True)
-        api = [c for c in self.children if c.name == "api"]
-        for child in api:
+        # Everything but moto first (the demo builder, the API), then the snapshot while moto
+        # still runs, then moto.
+        for child in [c for c in self.children if c.name != "moto"]:
             child.stop()
         moto = [c for c in self.children if c.name == "moto"]
         if self.ready and moto and moto[0].alive():
@@ -246,10 +323,11 @@ class Stack:
         for server in self.servers:
             server.shutdown()
             server.server_close()
-        try:
-            self.layout.pids_file.unlink()
-        except FileNotFoundError:
-            pass
+        for leftover in (self.layout.pids_file, self.layout.state / "table.json.gz.tmp"):
+            try:
+                leftover.unlink()
+            except FileNotFoundError:
+                pass
         print("stopped", flush=True)
 
 

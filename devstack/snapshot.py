@@ -19,6 +19,7 @@ import gzip
 import json
 import os
 import time
+import urllib.error
 import uuid
 from pathlib import Path
 
@@ -167,12 +168,13 @@ def _is_clinic(item: dict) -> bool:
     return item.get("sk", {}).get("S") == "CLINIC" and "wrapped_key" in item
 
 
-def take(state_dir: Path) -> dict:
-    """Write the table and the sealed data keys to state_dir/table.json.gz (atomically)."""
+def take(state_dir: Path, items: list[dict] | None = None) -> dict:
+    """Write the table (`items` if given, else read from the endpoint) and the sealed data keys to
+    state_dir/table.json.gz (atomically)."""
     started = time.monotonic()
     state_dir = Path(state_dir)
     key = local_key(state_dir)
-    items = read_items()
+    items = read_items() if items is None else items
     kms = client("kms")
     data_keys = {}
     for item in filter(_is_clinic, items):
@@ -185,7 +187,7 @@ def take(state_dir: Path) -> dict:
     target = path(state_dir)
     tmp = target.with_name(target.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=5) as handle:
+    with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as handle:
         handle.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     os.replace(tmp, target)
     return {"items": len(items), "clinics": len(data_keys), "seconds": time.monotonic() - started}
@@ -227,3 +229,54 @@ def restore(state_dir: Path) -> dict:
         if crypto.unwrap_key(clinic_id, clinics.get(clinic_id, fresh=True).wrapped_key) != plain:
             raise RuntimeError(f"clinic {clinic_id}: the restored data key does not unwrap")
     return {"items": len(items), "clinics": len(plain_keys), "seconds": time.monotonic() - started}
+
+
+def _rewrap_keys(state_dir: Path, data_keys: dict[str, str]) -> int:
+    """Wrap each clinic's data key (sealed in the snapshot) with the current KMS key, write it on the
+    clinic's item, and check that it unwraps."""
+    from chalicelib import crypto
+    from chalicelib.store import clinics
+
+    key = local_key(state_dir)
+    kms, dynamodb = client("kms"), client("dynamodb")
+    plain_keys = {}
+    for clinic_id, sealed in data_keys.items():
+        plain_keys[clinic_id] = unseal(key, clinic_id, sealed)
+        blob = kms.encrypt(KeyId=settings().kms_key_id, Plaintext=plain_keys[clinic_id],
+                           EncryptionContext={"clinic": clinic_id})["CiphertextBlob"]
+        dynamodb.update_item(TableName=settings().table_name, Key={"pk": {"S": clinic_id}, "sk": {"S": "CLINIC"}},
+                             UpdateExpression="SET wrapped_key = :w", ConditionExpression="attribute_exists(pk)",
+                             ExpressionAttributeValues={":w": {"S": base64.b64encode(blob).decode()}})
+    crypto.forget_keys()
+    clinics.forget_cache()
+    for clinic_id, plain in plain_keys.items():
+        if crypto.unwrap_key(clinic_id, clinics.get(clinic_id, fresh=True).wrapped_key) != plain:
+            raise RuntimeError(f"clinic {clinic_id}: the restored data key does not unwrap")
+    return len(plain_keys)
+
+
+def restore_into_server(state_dir: Path, moto_url: str) -> dict:
+    """Restore through the local moto server's load route (devstack/moto_server.py): the server reads
+    the snapshot file and puts its items into the (fresh, empty) table itself, then each clinic's
+    data key is wrapped again with the server's new KMS key. Seconds where BatchWriteItem takes
+    half a minute."""
+    import urllib.request
+
+    from devstack.moto_server import LOAD_PATH
+
+    started = time.monotonic()
+    state_dir = Path(state_dir)
+    request = urllib.request.Request(
+        moto_url.rstrip("/") + LOAD_PATH, method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"path": str(path(state_dir).resolve()), "table": settings().table_name,
+                         "region": settings().region}).encode())
+    try:
+        with urllib.request.urlopen(request, timeout=600) as reply:
+            document = json.loads(reply.read())
+    except urllib.error.HTTPError as err:
+        raise RuntimeError(f"moto could not load {path(state_dir)}: {err.read().decode(errors='replace')}") from None
+    if document.get("format") != FORMAT:
+        raise ValueError(f"unknown snapshot format {document.get('format')!r}; `make reset` starts clean")
+    clinics = _rewrap_keys(state_dir, document.get("data_keys") or {})
+    return {"items": document["loaded"], "clinics": clinics, "seconds": time.monotonic() - started,
+            "load_seconds": document.get("load_seconds")}

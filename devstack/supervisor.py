@@ -66,18 +66,21 @@ def _wait_group_gone(pgid: int, timeout: float) -> None:
         pass
 
 
-def spawn(name: str, command: list[str], env: dict[str, str], layout: Layout) -> Child:
+def spawn(name: str, command: list[str], env: dict[str, str], layout: Layout, pipe: bool = False) -> Child:
+    """Start a child in a process group of its own, its output in .local/logs/<name>.log (with
+    `pipe`, only its stderr: its stdout is a pipe the runner reads)."""
     log = layout.logs / f"{name}.log"
     with open(log, "ab") as handle:  # the child keeps its own copy of the descriptor
         handle.write(f"\n--- {datetime.now().isoformat(timespec='seconds')} {' '.join(command)}\n".encode())
         handle.flush()
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE if pipe else handle,
+                                   stderr=handle if pipe else subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True, text=pipe or None)
     return Child(name, process, log)
 
 
 # What a child's command line holds, to tell it from an unrelated process that got its pid since.
-CHILD_MARKERS = {"moto": ("devstack.moto_server",), "api": ("chalice", "local")}
+CHILD_MARKERS = {"moto": ("devstack.moto_server",), "api": ("chalice", "local"), "seed": ("devstack.seed.offline",)}
 
 
 def reap_leftovers(pids: dict[str, int]) -> None:

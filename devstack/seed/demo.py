@@ -45,8 +45,6 @@ from devstack.seed.spec import (
     north_patients,
 )
 
-PROGRESS_EVERY = 250
-
 
 def staff_password() -> str:
     """A password the user pool's policy accepts (10+, upper, lower, digit), new for each install."""
@@ -66,24 +64,17 @@ def demo_staff() -> list[dict]:
              "role": role} for spec in (DEMO_DENTAL, NORTH_DERM) for role in ("admin", "staff")]
 
 
-class Progress:
-    def __init__(self, label: str, total: int, out=print):
-        self.label, self.total, self.out = label, total, out
-        self.started = timer.monotonic()
-        self.done = 0
-
-    def step(self) -> None:
-        self.done += 1
-        if self.done % PROGRESS_EVERY == 0 or self.done == self.total:
-            seconds = timer.monotonic() - self.started
-            self.out(f"  {self.label}: {self.done}/{self.total} patients, {self.done / max(seconds, 1e-6):.0f}/s",
-                     flush=True)
+def _quiet_report(what: str, done: int | None = None, total: int | None = None, unit: str = "") -> None:
+    pass
 
 
 def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT_SEED, live: int = LIVE_PATIENTS,
-                out=print) -> tuple[list[PatientPlan], dict[str, int]]:
-    """Create the clinic and its patients; returns the plans and what was written."""
-    from devstack.snapshot import put_items
+                report=_quiet_report, put_items=None) -> tuple[list[PatientPlan], dict[str, int]]:
+    """Create the clinic and its patients; returns the plans and what was written. `report(what,
+    done, total, unit)` hears of each step and patient; `put_items` writes the bulk items
+    (DynamoDB JSON; BatchWriteItem by default)."""
+    if put_items is None:
+        from devstack.snapshot import put_items
     from chalicelib.services import activity
     from chalicelib.services.clinics import create_clinic
     from chalicelib.services.patients import clinic_key
@@ -101,7 +92,8 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     totals = {"patients": 0, "live": 0, "items": 0}
     balances: dict[str, int] = {}
     pending: list[dict] = []
-    progress = Progress(spec.clinic_id, count, out)
+    label = f"seeding {spec.clinic_id}"
+    report(label, 0, count, "patients")
     relaunch_challenges(spec, now)
     for plan in plans:
         if plan.index < live or plan.engaged:
@@ -120,10 +112,12 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
                 totals["items"] += put_items(pending)
                 pending = []
         totals["patients"] += 1
-        progress.step()
+        report(label, totals["patients"], count, "patients")
     totals["items"] += put_items(pending)
     rng = random.Random(f"{seed}:{spec.clinic_id}:follow-ups")
-    for plan in plans:
+    label = f"seeding {spec.clinic_id}: recent consents, remissions, bookings, redemptions, packages"
+    for done, plan in enumerate(plans, 1):
+        report(label, done, count, "patients")
         balance = balances.get(plan.patient_id)
         if balance is None:
             balance = int(patients.get(spec.clinic_id, plan.patient_id).balance or 0)
@@ -133,31 +127,48 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
             for name, n in apply_packages(plan, now).items():
                 totals[name] = totals.get(name, 0) + n
     if spec.clinic_id == DEMO_DENTAL.clinic_id:
+        report(f"seeding {spec.clinic_id}: the A/B experiments")
         totals.update(seed_experiments(spec.clinic_id, plans, now))
+    report(f"seeding {spec.clinic_id}: building the segments")
     totals["segment_pages"] = build_segments(spec.clinic_id)
     return plans, totals
 
 
 def build_segments(clinic_id: str) -> int:
-    """Patients written in bulk never passed through the events: build the clinic's segments once."""
-    from chalicelib.jobs.segments import build_segments as run
-    from chalicelib.services.segments import rebuild
+    """Patients written in bulk never passed through the events: build the clinic's segments once.
 
-    rebuild(clinic_id, wait=False)
+    A build's walk evaluates every live segment for each patient it reads (the build job says so:
+    it repairs anything stale on the way), so one build, of the first live segment, writes every
+    membership of every segment; building each segment in turn walked the clinic as many times
+    for no change. Member counts are COUNT queries of each segment's members, not build figures."""
+    from chalicelib.domain.clock import clock, iso
+    from chalicelib.jobs.segments import build_segments as run
+    from chalicelib.services import segments as service
+    from chalicelib.store import segments as store
+
+    live = [item for item in store.definitions(clinic_id, fresh=True) if item.status in service.LIVE]
+    if not live:
+        return 0
+    item = min(live, key=lambda s: s.created_at)
+    read_version = int(item.version)
+    item.updated_at = iso(clock.now())
+    service._start_build(item, clinic_id, read_version, clock.now())
+    store.replace(item, read_version)
     return run()["pages"]
 
 
 def run(patients: int = 3000, pool_id: str | None = None, seed: int = DEFAULT_SEED, now: datetime | None = None,
-        live: int = LIVE_PATIENTS, out=print) -> dict:
+        live: int = LIVE_PATIENTS, out=print, report=_quiet_report, put_items=None) -> dict:
     """Seed both clinics (and their staff accounts when a user pool is given). Returns what the
-    runner prints and keeps: staff logins, patient login codes, counts."""
+    runner prints and keeps: staff logins, patient login codes, counts. `report` and `put_items`
+    as for seed_clinic."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     started = timer.monotonic()
     out(f"seeding demo data: {patients} patients at {DEMO_DENTAL.clinic_id}, "
         f"{north_patients(patients)} at {NORTH_DERM.clinic_id} ...", flush=True)
     counts, logins = {}, []
     for spec, count in ((DEMO_DENTAL, patients), (NORTH_DERM, north_patients(patients))):
-        plans, totals = seed_clinic(spec, count, now, seed, live, out)
+        plans, totals = seed_clinic(spec, count, now, seed, live, report, put_items)
         counts[spec.clinic_id] = totals
         logins += [{"code": f"wx-{p.wechat}", "clinic_id": spec.clinic_id, "patient_id": p.patient_id,
                     "note": p.note} for p in plans if p.note and p.wechat]

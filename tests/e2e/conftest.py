@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 180
+START_TIMEOUT = 300  # a first start on a shared two-core machine
 
 
 def free_ports(count: int) -> list[int]:
@@ -93,6 +94,7 @@ class LocalStack:
     patient_logins: list[dict] = field(default_factory=list)
     demo: dict = field(default_factory=dict)
     log: Path | None = None
+    lines: list[tuple[float, str]] = field(default_factory=list)  # (seconds since the start, line)
 
     def command_env(self) -> dict:
         return {**os.environ, "REVISIT_LOCAL_DIR": str(self.local_dir)}
@@ -106,11 +108,12 @@ class LocalStack:
             return ""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
-    def stop(self, timeout: float = 60) -> None:
-        """SIGTERM the runner, as a service manager would; it must stop everything it started."""
+    def stop(self, timeout: float = 60, sig: int = signal.SIGTERM) -> None:
+        """SIGTERM the runner, as a service manager would (or SIGINT, as Ctrl-C does); it must stop
+        everything it started."""
         problems = []
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(sig)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -134,8 +137,8 @@ class LocalStack:
             raise AssertionError("; ".join(problems) + "\n" + self.log_tail())
 
 
-def start_stack(local_dir: Path, patients: int = 60, extra_env: dict | None = None,
-                timeout: float = START_TIMEOUT) -> LocalStack:
+def stack_env(local_dir: Path, extra_env: dict | None = None) -> dict:
+    """The environment of a stack in `local_dir` with free ports."""
     local_dir.mkdir(parents=True, exist_ok=True)
     api, site, moto, wechat = free_ports(4)
     env = {
@@ -149,11 +152,15 @@ def start_stack(local_dir: Path, patients: int = 60, extra_env: dict | None = No
     }
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "COGNITO_ENDPOINT_URL", "REVISIT_TABLE", "REVISIT_STAGE"):
         env.pop(name, None)
+    return env
+
+
+def start_stack(local_dir: Path, patients: int = 60, extra_env: dict | None = None,
+                timeout: float = START_TIMEOUT) -> LocalStack:
+    env = stack_env(local_dir, extra_env)
+    api, site = env["API_PORT"], env["SITE_PORT"]
     log = local_dir / "runner.log"
-    with open(log, "ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", "devstack.run", "--patients", str(patients)],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    process, lines = launch(env, patients, log)
     api_url, site_url = f"http://127.0.0.1:{api}", f"http://127.0.0.1:{site}"
     state = local_dir / "state"
     deadline = time.monotonic() + timeout
@@ -185,8 +192,33 @@ def start_stack(local_dir: Path, patients: int = 60, extra_env: dict | None = No
         other_clinic_admin_username="admin@north-derm",
         other_clinic_admin_password=staff["admin@north-derm"]["password"],
         env=document["env"], local_dir=local_dir, moto_url=document["moto_url"], process=process,
-        child_pids=pids, patient_logins=demo.get("patient_logins", []), demo=demo, log=log,
+        child_pids=pids, patient_logins=demo.get("patient_logins", []), demo=demo, log=log, lines=lines,
     )
+
+
+def launch(env: dict, patients: int, log: Path) -> tuple[subprocess.Popen, list[tuple[float, str]]]:
+    """`python -m devstack.run` with its output copied into `log` and timed; does not wait."""
+    lines: list[tuple[float, str]] = []
+    process = subprocess.Popen([sys.executable, "-u", "-m", "devstack.run", "--patients", str(patients)],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    _copy_output(process, log, lines)
+    return process, lines
+
+
+def _copy_output(process: subprocess.Popen, log: Path, lines: list[tuple[float, str]]) -> None:
+    """The runner's output into `log`, each line also kept with the seconds since the start at which
+    it arrived (the progress test reads the gaps)."""
+    started = time.monotonic()
+
+    def copy() -> None:
+        with open(log, "ab") as out:
+            for raw in process.stdout:
+                out.write(raw)
+                out.flush()
+                lines.append((time.monotonic() - started, raw.decode(errors="replace").rstrip("\n")))
+
+    threading.Thread(target=copy, name="runner-output", daemon=True).start()
 
 
 def _read(path: Path):

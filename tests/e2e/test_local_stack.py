@@ -4,14 +4,17 @@ the schedules, encryption at rest, and data surviving a restart."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
 from datetime import datetime
 
-from tests.e2e.conftest import ROOT, start_stack
+from tests.e2e.conftest import ROOT, _alive, _read, launch, stack_env, start_stack
 
 CLIENT = ROOT / "scripts" / "miniprogram_client.py"
 
@@ -157,5 +160,86 @@ def test_data_survives_a_restart(tmp_path):
         assert status == 200, me
         assert me["patient"]["name"] == "重启测试" and me["patient"]["phone"] == "19900001234"
         staff_token(again, again.admin_username, again.admin_password)  # staff accounts are back too
+    finally:
+        again.stop()
+
+
+def test_the_first_start_says_what_it_does_at_least_every_five_seconds(local_stack):
+    """A newcomer's first start is never silent for long: each step, with counts, until the stack is up."""
+    up = next(at for at, line in local_stack.lines if "local stack is up" in line)
+    moments = [0.0] + [at for at, _ in local_stack.lines if at <= up]
+    gaps = [(round(b - a, 1), line) for (a, b), (_, line) in zip(zip(moments, moments[1:]), local_stack.lines)]
+    assert max(gap for gap, _ in gaps) <= 5, max(gaps)
+    said = "\n".join(line for at, line in local_stack.lines if at <= up)
+    assert "seeding demo-dental: " in said and "/60 patients" in said
+    for step in ("first sweep", "training the risk model", "KPIs", "loading the demo data"):
+        assert step in said, step
+
+
+def _register(stack, name: str) -> str:
+    status, login = call(stack.api_url, "POST", "/auth/wechat/login", {"clinic_id": "demo-dental", "code": f"wx-{name}.1"})
+    assert status == 200 and login["registered"] is False
+    record = {"name": "中断测试", "phone": "19900004321", "conditions": ["dental"], "department": "dentistry",
+              "consents": {"service": True}}
+    status, registered = call(stack.api_url, "POST", "/me/register", record, token=login["access_token"])
+    assert status == 201, registered
+    return registered["patient"]["patient_id"]
+
+
+def test_ctrl_c_stops_every_child_and_keeps_the_data(tmp_path):
+    """SIGINT (Ctrl-C) after the start: moto and the API are gone when the runner is, the snapshot is
+    written, and the next start finds the patient registered before it."""
+    stack = start_stack(tmp_path / "ctrl-c", patients=8)
+    try:
+        name = f"ctrl-c-{uuid.uuid4().hex[:6]}"
+        patient_id = _register(stack, name)
+    finally:
+        stack.stop(sig=signal.SIGINT)  # fails if a child outlives the runner
+    assert set(stack.child_pids) == {"moto", "api"}  # the demo builder was done and gone before ready
+    assert (tmp_path / "ctrl-c" / "state" / "table.json.gz").exists()
+
+    again = start_stack(tmp_path / "ctrl-c", patients=8)
+    try:
+        assert "restored" in again.log.read_text()
+        status, login = call(again.api_url, "POST", "/auth/wechat/login",
+                             {"clinic_id": "demo-dental", "code": f"wx-{name}.2"})
+        assert status == 200 and login["registered"] is True and login["patient_id"] == patient_id
+    finally:
+        again.stop()
+
+
+def test_stopping_during_the_first_start_stops_the_demo_builder_and_the_next_start_seeds_again(tmp_path):
+    """SIGTERM while the demo is being built: every child (the builder, moto, the API) stops with
+    the runner, nothing half-built is kept, and the next start builds the demo again."""
+    local = tmp_path / "early"
+    env = stack_env(local)
+    process, lines = launch(env, 30, local / "runner.log")
+    try:
+        deadline = time.monotonic() + 120
+        pids: dict = {}
+        while time.monotonic() < deadline and not ("seed" in pids and "api" in pids):
+            pids = _read(local / "state" / "pids.json") or {}
+            assert process.poll() is None, "\n".join(line for _, line in lines)
+            time.sleep(0.2)
+        assert {"seed", "moto", "api"} <= set(pids), pids
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+        deadline = time.monotonic() + 10
+        children = {name: pid for name, pid in pids.items() if name != "runner"}
+        while time.monotonic() < deadline and any(_alive(pid) for pid in children.values()):
+            time.sleep(0.1)
+        assert not [name for name, pid in children.items() if _alive(pid)]
+        assert not (local / "state" / "table.json.gz").exists()
+    finally:
+        for pid in [process.pid, *(_read(local / "state" / "pids.json") or {}).values()]:
+            try:  # whatever a failed check left running
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        process.wait(10)
+    again = start_stack(local, patients=8)
+    try:
+        said = again.log.read_text()
+        assert "seeding demo-dental" in said and again.demo["patients"] == 8
     finally:
         again.stop()
