@@ -19,7 +19,6 @@ from chalicelib.errors import NotFound
 from chalicelib.observability import logger
 from chalicelib.store import channels as channel_store
 from chalicelib.store import clinics, patients, recall
-from chalicelib.store.models import ClinicItem, PatientItem, RecallJobItem
 
 if TYPE_CHECKING:  # types only
     from chalicelib.channels import Target
@@ -45,9 +44,9 @@ class ComposeContext:
     """What a composer gets: the job, the patient, the clinic, its delivery settings and now."""
 
     clinic_id: str
-    clinic: ClinicItem
-    patient: PatientItem
-    job: RecallJobItem
+    clinic: clinics.Clinic
+    patient: patients.Patient
+    job: recall.RecallJob
     settings: rules.DeliverySettings
     now: datetime
 
@@ -83,7 +82,7 @@ def settings_of(clinic_id: str) -> rules.DeliverySettings:
     return rules.settings_from(channel_store.delivery_settings(clinic_id))
 
 
-def _target(clinic_id: str, patient: PatientItem, state: channel_store.ChannelState) -> Target:
+def _target(clinic_id: str, patient: patients.Patient, state: channel_store.ChannelState) -> Target:
     from chalicelib.channels import Target
     from chalicelib.services.patient_fields import clinic_key, decrypted
 
@@ -111,11 +110,13 @@ def _personal(message: Message, target) -> Message:
     return message.personal(target.nickname())
 
 
-def deliver(clinic_id: str, pk: str, sk: str) -> str:
-    """Deliver one queued job; returns what happened (sent, deferred, capped, stale, stopped, already_done ...)."""
+def deliver(message: dict) -> str:
+    """Deliver the job a queue message names (store.recall.DueJob.message); returns what happened
+    (sent, deferred, capped, stale, stopped, already_done ...)."""
     from chalicelib.services.patient_fields import has_consent
 
-    job = recall.get_job(pk, sk)
+    clinic_id = message["clinic_id"]
+    job = recall.queued_job(message)
     if job is None or not job.due_pk:
         return "already_done"
     now_moment = clock.now()

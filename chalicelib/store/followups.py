@@ -28,20 +28,14 @@ if TYPE_CHECKING:  # types only
     from chalicelib.auth import Principal
 
 
-PLAN_SK = "FOLLOWUP"
-OUTCOME = "FUOUT#"
-STAT = "FUSTAT#"
 OUTCOMES = ("reached", "booked", "declined", "wrong_number")
 
-
-def due_sort(day: str, patient_id: str) -> str:
-    return f"{day}#{patient_id}"
 
 
 def get_plan(clinic_id: str, patient_id: str, *, consistent: bool = True) -> FollowUpPlanItem | None:
     bind()
     try:
-        return FollowUpPlanItem.get(keys.patient_pk(clinic_id, patient_id), PLAN_SK, consistent_read=consistent)
+        return FollowUpPlanItem.get(keys.patient_pk(clinic_id, patient_id), keys.FOLLOWUP_SK, consistent_read=consistent)
     except DoesNotExist:
         return None
 
@@ -50,8 +44,8 @@ def create_plan(clinic_id: str, patient_id: str, *, cadence_days: int, first_due
                 started_by: str | None, at: str) -> FollowUpPlanItem | None:
     """A new active plan, written only if the patient has none (None when one exists)."""
     bind()
-    item = FollowUpPlanItem(keys.patient_pk(clinic_id, patient_id), PLAN_SK,
-                            due_pk=keys.followup_due_pk(clinic_id), due_sk=due_sort(first_due, patient_id),
+    item = FollowUpPlanItem(keys.patient_pk(clinic_id, patient_id), keys.FOLLOWUP_SK,
+                            due_pk=keys.followup_due_pk(clinic_id), due_sk=keys.followup_due_sort(first_due, patient_id),
                             patient_id=patient_id, status="active", cadence_days=cadence_days, next_due=first_due,
                             source=source, started_on=first_due, started_by=started_by, calls=0, version=0,
                             updated_at=at)
@@ -69,7 +63,7 @@ def restart_plan(plan: FollowUpPlanItem, *, clinic_id: str, cadence_days: int, f
         plan.update(actions=[
             FollowUpPlanItem.status.set("active"), FollowUpPlanItem.cadence_days.set(cadence_days),
             FollowUpPlanItem.next_due.set(first_due), FollowUpPlanItem.due_pk.set(keys.followup_due_pk(clinic_id)),
-            FollowUpPlanItem.due_sk.set(due_sort(first_due, plan.patient_id)),
+            FollowUpPlanItem.due_sk.set(keys.followup_due_sort(first_due, plan.patient_id)),
             FollowUpPlanItem.paused_reason.remove(), FollowUpPlanItem.ended_on.remove(),
             # a nullable attribute: PynamoDB types set() without None (None is stored as NULL)
             FollowUpPlanItem.started_by.set(by),  # type: ignore[arg-type]
@@ -78,7 +72,7 @@ def restart_plan(plan: FollowUpPlanItem, *, clinic_id: str, cadence_days: int, f
     except UpdateError as exc:
         raise Conflict("the plan changed meanwhile, try again", code="try_again") from exc
     bind()
-    ProfileRiskFields(plan.pk, "PROFILE").update(actions=[ProfileRiskFields.followup_flag.remove()],
+    ProfileRiskFields(plan.pk, keys.PROFILE_SK).update(actions=[ProfileRiskFields.followup_flag.remove()],
                                                  condition=ProfileRiskFields.pk.exists())
 
 
@@ -116,8 +110,8 @@ def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
                     FollowUpPlanItem.due_pk.remove(), FollowUpPlanItem.due_sk.remove()]
     else:
         actions += [FollowUpPlanItem.next_due.set(change.next_due),
-                    FollowUpPlanItem.due_sk.set(due_sort(change.next_due, plan.patient_id))]
-    counter = FollowUpStatItem(keys.clinic_pk(clinic_id), STAT + change.outcome.day)
+                    FollowUpPlanItem.due_sk.set(keys.followup_due_sort(change.next_due, plan.patient_id))]
+    counter = FollowUpStatItem(keys.clinic_pk(clinic_id), keys.followup_stat_sk(change.outcome.day))
     try:
         with db.transaction() as txn:
             txn.save(change.outcome, condition=FollowUpOutcomeItem.sk.does_not_exist(), label="outcome")
@@ -126,7 +120,7 @@ def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
                        label="plan")
             txn.update(counter, actions=[getattr(FollowUpStatItem, change.outcome.outcome).add(1)], label="counter")
             if change.flag_patient:
-                txn.update(ProfileRiskFields(plan.pk, "PROFILE"),
+                txn.update(ProfileRiskFields(plan.pk, keys.PROFILE_SK),
                            actions=[ProfileRiskFields.followup_flag.set("wrong_number")],
                            condition=ProfileRiskFields.pk.exists(), label="profile")
             if idem is not None:
@@ -140,8 +134,20 @@ def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
         raise
 
 
+FollowUpPlan = FollowUpPlanItem
+FollowUpOutcome = FollowUpOutcomeItem
+
+
+def new_outcome(clinic_id: str, patient_id: str, *, outcome_id: str, outcome: str, day: str, at: str,
+                staff: str | None, note_enc: str | None, booking_date: str | None) -> FollowUpOutcomeItem:
+    """A call's outcome as the follow-up service records it (written by record_outcome)."""
+    return FollowUpOutcomeItem(keys.patient_pk(clinic_id, patient_id), keys.followup_outcome_sk(at, outcome_id),
+                               outcome_id=outcome_id, outcome=outcome, day=day, at=at, staff=staff,
+                               note_enc=note_enc, booking_date=booking_date)
+
+
 def outcomes(clinic_id: str, patient_id: str, limit: int = 20) -> list[FollowUpOutcomeItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), OUTCOME, descending=True, limit=limit)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.FOLLOWUP_OUTCOME, descending=True, limit=limit)
     return [FollowUpOutcomeItem.from_raw_data(item) for item in raw]
 
 
@@ -161,6 +167,35 @@ def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tupl
     items = page.get("Items", [])
     last = page.get("LastEvaluatedKey") if len(items) == limit else None
     return items, db.encode_cursor(last, scope)
+
+
+@dataclass(frozen=True)
+class DuePlan:
+    """A worklist entry: the patient's profile and their follow-up plan, as plain values."""
+
+    profile: dict[str, Any]
+    plan: dict[str, Any]
+
+
+def due_plans(clinic_id: str, today: str, limit: int,
+              cursor: str | None) -> tuple[list[DuePlan], str | None]:
+    """Plans due today or earlier, oldest due first, with each patient's profile: one due-index
+    Query and one BatchGetItem per page. A patient erased between the two reads is left out."""
+    import json
+
+    due, next_cursor = due_page(clinic_id, today, limit, cursor)
+    pks = [k["pk"]["S"] for k in due]
+    found = batch_get([(pk, sk) for pk in pks for sk in (keys.PROFILE_SK, keys.FOLLOWUP_SK)])
+    plans = []
+    for pk in pks:
+        profile, plan = found.get((pk, keys.PROFILE_SK)), found.get((pk, keys.FOLLOWUP_SK))
+        if profile is None or plan is None:
+            continue
+        p = db.plain_item(profile)
+        if isinstance(p.get("risk_factors"), str):  # a JSONAttribute: the raw item holds it as JSON text
+            p["risk_factors"] = json.loads(p["risk_factors"])
+        plans.append(DuePlan(profile=p, plan=db.plain_item(plan)))
+    return plans, next_cursor
 
 
 def batch_get(item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -184,6 +219,6 @@ def totals_between(clinic_id: str, first_day: str, last_day: str) -> list[dict[s
     bind()
     rows = []
     for item in FollowUpStatItem.query(keys.clinic_pk(clinic_id),
-                                       FollowUpStatItem.sk.between(STAT + first_day, STAT + last_day)):
-        rows.append({"day": item.sk[len(STAT):], **{name: int(getattr(item, name) or 0) for name in OUTCOMES}})
+                                       FollowUpStatItem.sk.between(keys.followup_stat_sk(first_day), keys.followup_stat_sk(last_day))):
+        rows.append({"day": item.sk[len(keys.FOLLOWUP_STAT):], **{name: int(getattr(item, name) or 0) for name in OUTCOMES}})
     return rows

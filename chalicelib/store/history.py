@@ -9,7 +9,7 @@ from chalicelib.store.models import CheckInItem, ConsentLogItem, LedgerItem, Vis
 
 
 def visits(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "VISIT#", descending=True, limit=limit)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.VISIT, descending=True, limit=limit)
     return [visit_row(VisitItem.from_raw_data(item)) for item in raw]
 
 
@@ -36,6 +36,6 @@ def ledger(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
 
 
 def consent_log(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "CONSENTLOG#", descending=True)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.CONSENT_LOG, descending=True)
     return [{"purpose": c.purpose, "granted": bool(c.granted), "version": c.version, "at": c.at}
             for c in (ConsentLogItem.from_raw_data(item) for item in raw)]

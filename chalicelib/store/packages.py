@@ -17,8 +17,6 @@ if TYPE_CHECKING:  # types only
     from chalicelib.auth import Principal
 
 
-TYPE = "PKGDEF#"
-PACKAGE = "PKG#"
 
 
 def put_type(item: PackageTypeItem) -> PackageTypeItem:
@@ -28,18 +26,18 @@ def put_type(item: PackageTypeItem) -> PackageTypeItem:
 
 
 def type_item(clinic_id: str, package_id: str, **fields: Any) -> PackageTypeItem:
-    return PackageTypeItem(keys.clinic_pk(clinic_id), TYPE + package_id, package_id=package_id, **fields)
+    return PackageTypeItem(keys.clinic_pk(clinic_id), keys.package_type_sk(package_id), package_id=package_id, **fields)
 
 
 def types(clinic_id: str) -> list[PackageTypeItem]:
     bind()
-    return list(PackageTypeItem.query(keys.clinic_pk(clinic_id), PackageTypeItem.sk.startswith(TYPE)))
+    return list(PackageTypeItem.query(keys.clinic_pk(clinic_id), PackageTypeItem.sk.startswith(keys.PACKAGE_TYPE)))
 
 
 def get_type(clinic_id: str, package_id: str) -> PackageTypeItem:
     bind()
     try:
-        return PackageTypeItem.get(keys.clinic_pk(clinic_id), TYPE + package_id)
+        return PackageTypeItem.get(keys.clinic_pk(clinic_id), keys.package_type_sk(package_id))
     except DoesNotExist as exc:
         raise NotFound("no such package in the catalogue", code="package_type_not_found",
                        field="package_id") from exc
@@ -47,13 +45,13 @@ def get_type(clinic_id: str, package_id: str) -> PackageTypeItem:
 
 def package_item(clinic_id: str, patient_id: str, sale_id: str, start_date: str, end_date: str,
                  **fields: Any) -> PackageItem:
-    return PackageItem(keys.patient_pk(clinic_id, patient_id), f"{PACKAGE}{start_date}#{sale_id}",
-                       gsi1pk=keys.package_end_pk(clinic_id), gsi1sk=f"{end_date}#{patient_id}#{sale_id}",
+    return PackageItem(keys.patient_pk(clinic_id, patient_id), keys.package_sk(start_date, sale_id),
+                       gsi1pk=keys.package_end_pk(clinic_id), gsi1sk=keys.package_end_sort(end_date, patient_id, sale_id),
                        sale_id=sale_id, patient_id=patient_id, start_date=start_date, end_date=end_date, **fields)
 
 
 def packages(clinic_id: str, patient_id: str, consistent: bool = False) -> list[PackageItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), PACKAGE, consistent=consistent)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.PACKAGE, consistent=consistent)
     return [PackageItem.from_raw_data(item) for item in raw]
 
 

@@ -44,7 +44,7 @@ def ensure_code(patient: PatientItem) -> str:
         code = new_code()
         try:
             with db.transaction() as txn:
-                txn.save(UniqueItem(keys.invite_pk(patient.clinic_id, code), "UNIQUE", patient_id=patient.patient_id),
+                txn.save(UniqueItem(keys.invite_pk(patient.clinic_id, code), keys.UNIQUE_SK, patient_id=patient.patient_id),
                          condition=UniqueItem.pk.does_not_exist(), label="code")
                 txn.update(patient, actions=[PatientItem.invite_code.set(code)],
                            condition=PatientItem.invite_code.does_not_exist(), label="patient")
@@ -52,7 +52,7 @@ def ensure_code(patient: PatientItem) -> str:
         except db.Cancelled as exc:
             if exc.conditional("patient"):
                 bind()
-                return PatientItem.get(patient.pk, "PROFILE", consistent_read=True).invite_code
+                return PatientItem.get(patient.pk, keys.PROFILE_SK, consistent_read=True).invite_code
             if not exc.conditional("code"):
                 raise
     raise RuntimeError("could not find a free invite code")
@@ -61,7 +61,7 @@ def ensure_code(patient: PatientItem) -> str:
 def owner_of(clinic_id: str, code: str) -> str | None:
     bind()
     try:
-        return UniqueItem.get(keys.invite_pk(clinic_id, code.strip().upper()), "UNIQUE").patient_id
+        return UniqueItem.get(keys.invite_pk(clinic_id, code.strip().upper()), keys.UNIQUE_SK).patient_id
     except DoesNotExist:
         return None
 
@@ -71,7 +71,7 @@ def add_reward(txn: db.Transaction, new_patient: PatientItem, referral: Referral
     from chalicelib.store.ledger import credit_actions, ledger_item
 
     referrer = referral.referrer
-    txn.save(UniqueItem(keys.referred_phone_pk(new_patient.clinic_id, new_patient.phone_hash), "REFERRED",
+    txn.save(UniqueItem(keys.referred_phone_pk(new_patient.clinic_id, new_patient.phone_hash), keys.REFERRED_SK,
                         patient_id=referrer.patient_id),
              condition=UniqueItem.pk.does_not_exist(), label="referred_phone")
     txn.save(ledger_item(referrer.pk, f"referral:{new_patient.patient_id}", referral.points, "referral_registered",

@@ -10,22 +10,19 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib.store import db, keys
 from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, bind
 
-SESSION_SK = "SESSION"
-ACCOUNT_SK = "ACCOUNT"
-
 
 # --- patients and visitors --------------------------------------------------------------------
 
 def start(clinic_id: str, family: str, openid_hash: str, jti: str, at: str, expires_at: int) -> None:
     bind()
-    SessionItem(keys.session_pk(clinic_id, family), SESSION_SK, openid_hash=openid_hash, jti=jti, created_at=at,
+    SessionItem(keys.session_pk(clinic_id, family), keys.SESSION_SK, openid_hash=openid_hash, jti=jti, created_at=at,
                 expires_at=expires_at).save(condition=SessionItem.pk.does_not_exist())
 
 
 def get(clinic_id: str, family: str) -> SessionItem | None:
     bind()
     try:
-        return SessionItem.get(keys.session_pk(clinic_id, family), SESSION_SK, consistent_read=True)
+        return SessionItem.get(keys.session_pk(clinic_id, family), keys.SESSION_SK, consistent_read=True)
     except DoesNotExist:
         return None
 
@@ -47,7 +44,7 @@ def rotate(session: SessionItem, presented: str, new_jti: str, at: str, expires_
 def revoke(clinic_id: str, family: str, at: str, reason: str) -> None:
     bind()
     with db.unless_condition_fails():  # refused: revoked already, or expired
-        SessionItem(keys.session_pk(clinic_id, family), SESSION_SK).update(
+        SessionItem(keys.session_pk(clinic_id, family), keys.SESSION_SK).update(
             actions=[SessionItem.revoked_at.set(at), SessionItem.revoked_reason.set(reason)],
             condition=SessionItem.pk.exists() & SessionItem.revoked_at.does_not_exist())
 
@@ -56,7 +53,7 @@ def token_version(clinic_id: str, patient_id: str) -> int | None:
     """The version a patient's tokens must carry; None when the patient has no record (erased)."""
     bind()
     try:
-        item = PatientItem.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", consistent_read=True,
+        item = PatientItem.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, consistent_read=True,
                                attributes_to_get=["pk", "token_version"])
     except DoesNotExist:
         return None
@@ -67,7 +64,7 @@ def raise_token_version(clinic_id: str, patient_id: str) -> None:
     """End every session of the patient at once (their tokens carry the old version)."""
     bind()
     with db.unless_condition_fails():  # refused: the record is gone, and its tokens with it
-        PatientItem(keys.patient_pk(clinic_id, patient_id), "PROFILE").update(
+        PatientItem(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK).update(
             actions=[PatientItem.token_version.add(1)], condition=PatientItem.pk.exists())
 
 
@@ -76,7 +73,7 @@ def raise_token_version(clinic_id: str, patient_id: str) -> None:
 def staff_account(clinic_id: str, subject: str) -> StaffAccountItem | None:
     bind()
     try:
-        return StaffAccountItem.get(keys.staff_pk(clinic_id, subject), ACCOUNT_SK, consistent_read=True)
+        return StaffAccountItem.get(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, consistent_read=True)
     except DoesNotExist:
         return None
 
@@ -84,7 +81,7 @@ def staff_account(clinic_id: str, subject: str) -> StaffAccountItem | None:
 def put_staff_account(clinic_id: str, subject: str, *, username: str, role: str, status: str,
                       tokens_valid_after: int, at: str, by: str | None) -> StaffAccountItem:
     bind()
-    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), ACCOUNT_SK, username=username, role=role,
+    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, username=username, role=role,
                             status=status, tokens_valid_after=tokens_valid_after, updated_at=at, updated_by=by)
     item.save()
     return item

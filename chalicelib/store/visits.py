@@ -24,6 +24,19 @@ if TYPE_CHECKING:  # types only
     from chalicelib.store.earning import Earning
 
 
+Visit = VisitItem  # a recorded visit
+RevisitDue = RevisitDueItem  # a requested revisit date and whether a visit met it
+
+
+def new_visit(clinic_id: str, patient_id: str, *, visit_id: str, visit_date: str, department: str,
+              next_due_date: str | None, on_time: bool, source: str, recorded_by: str | None,
+              recorded_at: str) -> VisitItem:
+    """A visit as the visit service records it (written by write_visit)."""
+    return VisitItem(keys.patient_pk(clinic_id, patient_id), keys.visit_sk(visit_date, visit_id), visit_id=visit_id,
+                     visit_date=visit_date, department=department, next_due_date=next_due_date, on_time=on_time,
+                     source=source, recorded_by=recorded_by, recorded_at=recorded_at)
+
+
 @dataclass
 class VisitWrite:
     """Everything a recorded visit changes; built by the visit service, written here at once."""
@@ -41,14 +54,14 @@ class VisitWrite:
 
 
 def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDueItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "DUE#", consistent=True)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.REVISIT_DUE, consistent=True)
     items = [RevisitDueItem.from_raw_data(item) for item in raw]
     return [item for item in items if item.status == "pending"]
 
 
 def due_item(clinic_id: str, patient_id: str, due_date: str) -> RevisitDueItem:
-    return RevisitDueItem(keys.patient_pk(clinic_id, patient_id), f"DUE#{due_date}",
-                          gsi1pk=keys.due_dates_pk(clinic_id), gsi1sk=f"{due_date}#{patient_id}",
+    return RevisitDueItem(keys.patient_pk(clinic_id, patient_id), keys.revisit_due_sk(due_date),
+                          gsi1pk=keys.due_dates_pk(clinic_id), gsi1sk=keys.due_date_sort(due_date, patient_id),
                           due_date=due_date, status="pending")
 
 
@@ -73,7 +86,7 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
             txn.update(patient, actions=actions, condition=PatientItem.pk.exists())
             if change.new_last_visit:
                 for condition in patient.conditions:
-                    probe = ConditionItem(patient.pk, f"COND#{condition}")
+                    probe = ConditionItem(patient.pk, keys.condition_sk(condition))
                     txn.update(probe, actions=[
                         ConditionItem.last_visit_date.set(change.new_last_visit),
                         ConditionItem.gsi1sk.set(keys.last_visit_sort(change.new_last_visit, patient_id)),
@@ -112,7 +125,7 @@ def stop_job_actions(status: str, at: str, clinic_id: str, patient_id: str,
         RecallJobItem.status.set(status),
         RecallJobItem.processed_at.set(at),
         RecallJobItem.gsi1pk.set(keys.reminder_log_pk(clinic_id)),
-        RecallJobItem.gsi1sk.set(f"{at}#{patient_id}"),
+        RecallJobItem.gsi1sk.set(keys.reminder_log_sort(at, patient_id)),
     ]
     if channel:
         actions.append(RecallJobItem.channel.set(channel))
