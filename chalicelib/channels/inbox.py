@@ -6,14 +6,17 @@ job delivered twice writes one message; the job leaves the due index in the same
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.domain.delivery import Message, Outcome
-from chalicelib.store.models import InboxItem, RecallJobItem
+from chalicelib.store import inbox as store
 
 NAME = name = "inbox"
 external = False
 
 
-def message_id(job: RecallJobItem) -> str:
+def message_id(job: Any) -> str:
+    """The message's id from the outbound job (store.recall) it delivers."""
     kind = job.kind or "recall"
     offset = int(job.offset_days) if job.offset_days is not None else 0
     return f"{job.due_at}-{kind}-{job.rule_id}-{job.anchor_date}-{offset}"
@@ -27,7 +30,13 @@ def send(target, message: Message) -> Outcome:  # the sender writes the item in 
     raise NotImplementedError("the inbox is written by store.recall.finish")
 
 
-def item(patient_pk: str, job: RecallJobItem, message: Message, purpose: str, at: str) -> InboxItem:
-    mid = message_id(job)
-    return InboxItem(patient_pk, f"INBOX#{mid}", message_id=mid, title=message.title, body=message.body,
-                     purpose=purpose, created_at=at)
+def inbox_message(job: Any, message: Message, purpose: str, at: str) -> store.InboxMessage:
+    """The inbox message that delivers `message` for this job."""
+    return store.InboxMessage(message_id=message_id(job), title=message.title, body=message.body, purpose=purpose,
+                              created_at=at)
+
+
+def item(patient_pk: str, job: Any, message: Message, purpose: str, at: str) -> Any:
+    """The stored message for the sender's closing transaction (store.recall.finish still takes
+    the stored form; the record is `inbox_message`)."""
+    return store.stored_in(patient_pk, inbox_message(job, message, purpose, at))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 import uuid
 from typing import Any
 
@@ -11,13 +13,19 @@ from chalicelib.domain.rules import checkin_day, points_for, tier_for
 from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
 from chalicelib.observability import count
 from chalicelib.services import progress, segments, sessions
-from chalicelib.store import clinics, history, patients, points
+from chalicelib.store import clinics, history, idempotency, ledger, patients, points
 from chalicelib.store import earning as payouts
 from chalicelib.store import lots
-from chalicelib.store.models import CheckInItem, LedgerItem, RedemptionItem
+from chalicelib.store import plan as plans
+from chalicelib.store.ledger import LedgerEntry
+
+
+TRY_AGAIN = "this check-in raced another one, send it again"
 
 
 def check_in(principal, data, idem=None) -> dict:
+    """Record a check-in; the day's first of its type pays the check-in rule and moves streaks
+    and tasks. One read call and one write call: the check-in is one plan (store/plan.py)."""
     clinic = clinics.get(principal.clinic_id)
     now = clock.now()
     try:
@@ -26,21 +34,17 @@ def check_in(principal, data, idem=None) -> dict:
         raise BadRequest(str(exc), code="invalid_client_time", field="client_time") from exc
     entry_id = points.ledger_entry_id_for_checkin(data.type, day)
     today = local_date(now, clinic.tz)
-    _, board_sk = payouts.board_key(principal.clinic_id, principal.patient_id, today)
-    patient, already, board = points.read_patient_and_mark(principal.clinic_id, principal.patient_id,
-                                                           points.day_mark_sk(data.type, day), board_sk)
+    patient, already, board = points.read_checkin_state(principal.clinic_id, principal.patient_id, data.type, day,
+                                                        today)
     patient = sessions.check_profile(principal, patient)  # the route leaves the session check to this read
     award = points_for(clinic.earning_rules, "checkin")
     checkin_id = uuid.uuid4().hex[:16]
-    item = CheckInItem(
-        patient.pk, f"CHECKIN#{day}#{data.type}#{checkin_id}", checkin_id=checkin_id, type=data.type,
-        value=data.value, local_date=day, client_time=iso(data.client_time), received_at=iso(now),
-        counted=not already,
-    )
+    checkin = points.CheckIn(checkin_id=checkin_id, type=data.type, value=data.value, local_date=day,
+                             client_time=iso(data.client_time), received_at=iso(now), counted=not already)
 
     effects = []
     if progress.EVALUATORS:
-        context = progress.CheckInContext(clinic, patient, item, now,
+        context = progress.CheckInContext(clinic, patient, checkin, now,
                                           progress.read_progress(principal.clinic_id, principal.patient_id))
         effects = progress.evaluate(context)
 
@@ -61,38 +65,93 @@ def check_in(principal, data, idem=None) -> dict:
                 answer.setdefault(key, []).append(value)
         return answer
 
-    earning = payouts.plan(clinic, patient, "checkin", award, today, board,
-                           board_points=award + sum(e.points for e in effects))
-    earning.extra_credit = sum(e.points for e in effects)
-    membership = segments.for_checkin(clinic, patient, item, now)
-    counted, paid, limited = points.write_checkin(patient, item, points=award, entry_id=entry_id, at=iso(now),
-                                                  effects=effects, earning=earning, principal=principal, idem=idem,
-                                                  reply_for=reply, membership=membership)
-    if counted:
-        membership.committed()
+    extra = sum(e.points for e in effects)
+    earning = payouts.plan(clinic, patient, "checkin", award, today, board, board_points=award + extra)
+    earning.extra_credit = extra
+    pay, limited = award, None
+    for _ in range(points.PAYOUT_ATTEMPTS):
+        if not checkin.counted:
+            break
+        earning.points = pay
+        # the memberships depend on the credit: asked again whenever the credit changes
+        membership = segments.for_checkin(clinic, patient, checkin, now, pay + extra)
+        plan = plans.Plan()
+        plan.add(points.counted_checkin_steps(patient, checkin, entry_id=entry_id, paid=pay, credit=pay + extra,
+                                              at=iso(now)))
+        plan.add(payouts.steps(patient, earning))
+        for effect in effects:
+            # a twin check-in moved the same streak or task first: this one's view is stale
+            plan.add(effect.step, refused=Conflict(TRY_AGAIN, code="try_again"))
+        plan.add(membership.steps)
+        if idem is not None:
+            idempotency.record_in(plan, principal, idem, 201, reply(True, pay, limited))
+        try:
+            plans.execute(plan)
+        except points.AlreadyCounted:
+            checkin.counted = False
+        except payouts.LimitReached as refused:
+            if not pay:
+                raise
+            pay, limited = 0, refused.period
+            earning.limits = {}
+        except payouts.BoardMoved:
+            earning.board = payouts.board_entry(principal.clinic_id, principal.patient_id, today)
+        else:
+            membership.committed()
+            count("CheckIns", type=data.type)
+            return reply(True, pay, limited)
+    else:
+        raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
+    # not the day's first of its type: the check-in alone, with the effects that count every one
+    plan = plans.Plan().add(points.checkin_put(patient, checkin))
+    for effect in effects:
+        if effect.on_repeat:
+            plan.add(effect.step, refused=Conflict(TRY_AGAIN, code="try_again"))
+    if idem is not None:
+        idempotency.record_in(plan, principal, idem, 201, reply(False, 0, None))
+    plans.execute(plan)
     count("CheckIns", type=data.type)
-    return reply(counted, paid, limited)
+    return reply(False, 0, None)
 
 
 def share(principal, share_ref: str, idem=None) -> dict:
-    """A share earns points once per share reference (the mini-program's share ticket)."""
+    """A share earns points once per share reference (the mini-program's share ticket): the
+    entry, the profile, the rule's lot, counters and board entry, as one plan."""
     clinic = clinics.get(principal.clinic_id)
     now = clock.now()
     today = local_date(now, clinic.tz)
-    board_pk, board_sk = payouts.board_key(principal.clinic_id, principal.patient_id, today)
     patient = patients.get(principal.clinic_id, principal.patient_id)
     award = points_for(clinic.earning_rules, "share")
-    entry_id = "share:" + hashlib.sha256(share_ref.encode()).hexdigest()[:24]
+    entry = LedgerEntry(entry_id="share:" + hashlib.sha256(share_ref.encode()).hexdigest()[:24], points=award,
+                        reason="share", at=iso(now))
     reply = {"points_awarded": award, "balance": int(patient.balance or 0) + award}
-    earning = payouts.plan(clinic, patient, "share", award, today, points.read_board(board_pk, board_sk))
-    paid, limited = points.credit(patient, entry_id=entry_id, points=award, reason="share", at=iso(now),
-                                  earning=earning, principal=principal, idem=idem, reply=reply)
-    segments.record_event(principal.clinic_id, principal.patient_id, now)
-    if limited:
-        return {"points_awarded": 0, "balance": int(patient.balance or 0), "limit_reached": limited}
-    if not paid:
-        raise Conflict("this share was already rewarded", code="share_already_rewarded", field="share_ref")
-    return reply
+    earning = payouts.plan(clinic, patient, "share", award, today,
+                           payouts.board_entry(principal.clinic_id, principal.patient_id, today))
+    rewarded = Conflict("this share was already rewarded", code="share_already_rewarded", field="share_ref")
+    for _ in range(points.PAYOUT_ATTEMPTS):
+        plan = plans.Plan()
+        plan.add(ledger.entry_put(principal.clinic_id, principal.patient_id, entry), refused=rewarded)
+        # a share is the patient's own act: it counts as an interaction for segments
+        plan.add(points.profile_credit(patient, award, interaction_at=entry.at))
+        plan.add(payouts.steps(patient, earning))
+        if idem is not None:
+            idempotency.record_in(plan, principal, idem, 201, reply)
+        try:
+            plans.execute(plan)
+        except payouts.BoardMoved:
+            earning.board = payouts.board_entry(principal.clinic_id, principal.patient_id, today)
+            continue
+        except payouts.LimitReached as refused:
+            segments.record_event(principal.clinic_id, principal.patient_id, now)
+            return {"points_awarded": 0, "balance": int(patient.balance or 0), "limit_reached": refused.period}
+        except Conflict as refused:
+            if refused is not rewarded:
+                raise
+            segments.record_event(principal.clinic_id, principal.patient_id, now)
+            raise
+        segments.record_event(principal.clinic_id, principal.patient_id, now)
+        return reply
+    raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
 def points_view(clinic_id: str, patient) -> dict:
@@ -119,6 +178,9 @@ def reward_row(reward) -> dict:
             "per_patient_limit": int(reward.per_patient_limit) if reward.per_patient_limit is not None else None}
 
 
+REDEEM_ATTEMPTS = 5
+
+
 def redeem(principal, reward_id: str, idem=None) -> dict:
     patient, reward = points.read_patient_and_reward(principal.clinic_id, principal.patient_id, reward_id)
     patient = sessions.check_profile(principal, patient)  # the route leaves the session check to this read
@@ -133,29 +195,61 @@ def redeem(principal, reward_id: str, idem=None) -> dict:
     else:
         redemption_id = uuid.uuid4().hex[:16]
     now = iso(clock.now())
-    item = RedemptionItem(patient.pk, f"REDEEM#{redemption_id}", redemption_id=redemption_id,
-                          reward_id=reward.reward_id, reward_name=reward.name, cost=int(reward.cost),
-                          status="issued", at=now)
+    redemption = points.Redemption(redemption_id=redemption_id, reward_id=reward.reward_id, reward_name=reward.name,
+                                   cost=reward.cost, at=now)
     reply = {
         "redemption": {"redemption_id": redemption_id, "reward_id": reward.reward_id, "reward_name": reward.name,
-                       "cost": int(reward.cost), "status": "issued", "at": now},
-        "balance": int(patient.balance or 0) - int(reward.cost),
+                       "cost": reward.cost, "status": "issued", "at": now},
+        "balance": int(patient.balance or 0) - reward.cost,
     }
-    if int(patient.balance or 0) < int(reward.cost):
+    if int(patient.balance or 0) < reward.cost:
         raise InsufficientPoints("not enough points for this reward", field="reward_id")
-    if reward.stock is not None and int(reward.stock) <= 0:
+    if reward.stock is not None and reward.stock <= 0:
         raise Conflict("this reward is out of stock", code="out_of_stock", field="reward_id")
-    points.redeem(patient, item, reward=reward, at=now, principal=principal, idem=idem, reply=reply)
+    take_reward(patient, reward, redemption, principal=principal, idem=idem, reply=reply)
     segments.record_event(principal.clinic_id, principal.patient_id)
     count("Redemptions")
     return reply
 
 
+def take_reward(patient, reward: points.Reward, redemption: points.Redemption, *, principal=None, idem=None,
+                reply: dict | None = None) -> None:
+    """The redemption's plan: the debit of the balance and of the earliest lots, its ledger entry,
+    the redemption, one of the reward's stock and of the patient's allowance; one transaction.
+
+    Many patients racing for the last units of a reward conflict on the reward item; DynamoDB
+    cancels all but one, and those are tried again (with jitter) until the stock says no.
+    """
+    already = Conflict("this redemption was already made", code="already_redeemed")
+    for attempt in range(REDEEM_ATTEMPTS):
+        plan = plans.Plan()
+        plan.add(points.redemption_steps(patient, redemption), refused=already)
+        plan.add(points.reward_steps(patient, reward))
+        plan.refuse(points.IN_STOCK, Conflict("this reward is out of stock", code="out_of_stock", field="reward_id"))
+        plan.refuse(points.ALLOWANCE_LEFT, Conflict("the patient has redeemed this reward as often as allowed",
+                                                    code="reward_limit_reached", field="reward_id"))
+        plan.add(points.debit(patient, redemption.cost, redemption.at),
+                 refused=InsufficientPoints("not enough points for this reward", field="reward_id"))
+        plan.add(lots.debit_steps(patient, lots.open_lots(patient.clinic_id, patient.patient_id), redemption.cost))
+        if idem is not None:
+            idempotency.record_in(plan, principal, idem, 201, reply)
+        try:
+            plans.execute(plan)
+            return
+        except lots.LotsChanged:
+            pass
+        except plans.Cancelled as exc:
+            if "TransactionConflict" not in exc.failed.values():
+                raise
+        time.sleep(random.uniform(0.01, 0.05) * (2 ** attempt))
+    raise Conflict("the reward is in high demand, try again", code="try_again", field="reward_id")
+
+
 def _staff_entry(principal, patient, entry_id: str, amount: int, reason: str, note: str, ref: str | None,
                  idem) -> dict:
     now = iso(clock.now())
-    entry = LedgerItem(patient.pk, f"LEDGER#{entry_id}", entry_id=entry_id, points=amount, reason=reason, at=now,
-                       ref=ref, note=note, staff=principal.username or principal.subject)
+    entry = LedgerEntry(entry_id=entry_id, points=amount, reason=reason, at=now, ref=ref, note=note,
+                        staff=principal.username or principal.subject)
     reply = {"entry": {"entry_id": entry_id, "at": now, "points": amount, "reason": reason, "note": note,
                        "staff": entry.staff},
              "balance": int(patient.balance or 0) + amount}

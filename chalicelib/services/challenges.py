@@ -1,8 +1,8 @@
 """Streak challenges and vouchers: define, join, evaluate inside the check-in, redeem at the desk.
 
 `on_checkin` is a check-in evaluator (chalicelib.services.progress): it reads the patient's
-enrolments from the check-in's one Query of `PROG#` items and returns the writes that join the
-check-in's one transaction: the enrolment's new state (guarded by the version it read), and
+enrolments from the check-in's one read of their progress and returns the steps that join the
+check-in's one plan: the enrolment's new state (guarded by the version it read), and
 for a completed streak its voucher and code entry, or its ledger entry and points.
 """
 
@@ -246,10 +246,7 @@ def on_checkin(context) -> list:
     clinic_id, patient_id = context.patient.clinic_id, context.patient.patient_id
     at = iso(context.now)
     effects: list[Effect] = []
-    for raw in context.progress:
-        if not store.is_enrolment(raw):
-            continue
-        enrolment = store.enrolment_from_raw(raw)
+    for enrolment in context.progress.enrolments:
         try:
             terms = Terms.from_dict(enrolment.terms)
         except (KeyError, TypeError, ValueError):
@@ -267,8 +264,8 @@ def on_checkin(context) -> list:
         open_runs = streaks.runs(state.days, terms.rule)[1]
         latest = open_runs[-1] if open_runs else None
         last_day = max(filter(None, (enrolment.last_day, day.isoformat())))
-        write = store.progress_write(
-            enrolment, days=[d.isoformat() for d in state.days],
+        step = store.progress_step(
+            clinic_id, patient_id, enrolment, days=[d.isoformat() for d in state.days],
             closed_until=state.closed_until.isoformat() if state.closed_until else None,
             closed_gap=state.closed_gap.isoformat() if state.closed_gap else None,
             completed=state.completed, best=state.best, last_day=last_day,
@@ -277,7 +274,7 @@ def on_checkin(context) -> list:
         alive = streaks.current(state, terms.rule, today)
         reply = {"challenge_id": terms.challenge_id, "name": terms.name, "current_streak": alive.count if alive else 0,
                  "days": terms.days, "streaks_completed": state.completed, "completed_now": len(outcome.completed)}
-        effects.append(Effect(write.item, write.label, write.actions, write.condition, reply={"challenges": reply}))
+        effects.append(Effect(step, reply={"challenges": reply}))
         effects.extend(rewards)
     return effects
 
@@ -290,21 +287,21 @@ def _reward_effects(Effect, terms: Terms, streak, clinic_id: str, patient_id: st
     reward = terms.reward
     if reward.type == POINTS:
         points = int(reward.points or 0)  # a points reward has points >= 1 (Reward checks it)
-        write = store.ledger_write(clinic_id, patient_id, key, points, at, terms.challenge_id)
+        step = store.reward_entry_step(clinic_id, patient_id, key, points, at, terms.challenge_id)
         earned.append({**entry, "points": points})
-        return [Effect(write.item, write.label, write.actions, write.condition, points=points,
-                       reply={"rewards": {"challenge_id": terms.challenge_id, "points": points}})]
+        return [Effect(step, points=points, reply={"rewards": {"challenge_id": terms.challenge_id, "points": points}})]
     voucher_id = hashlib.sha256(f"{clinic_id}:{patient_id}:{key}".encode()).hexdigest()[:16]
     code = vouchers.new_code(secrets.randbelow)
     valid_days = int(reward.valid_days or 0)  # a voucher reward has valid_days >= 1 (Reward checks it)
     valid_until, expires_at = vouchers.validity(today, valid_days, tz)
-    voucher = {"voucher_id": voucher_id, "code": code, "kind": reward.voucher_kind, "name": reward.voucher_name,
-               "name_en": reward.voucher_name_en, "source": key, "issued_at": at,
-               "valid_until": valid_until.isoformat(), "expires_at": iso(expires_at)}
+    # a voucher reward names its kind and name (Reward checks it)
+    voucher = store.Voucher(voucher_id=voucher_id, code=code, kind=reward.voucher_kind or "",
+                            name=reward.voucher_name or "",
+                            name_en=reward.voucher_name_en, source=key, issued_at=at,
+                            valid_until=valid_until.isoformat(), expires_at=iso(expires_at))
     earned.append({**entry, "voucher_id": voucher_id, "code": vouchers.display(code)})
     shown = {"voucher_id": voucher_id, "code": vouchers.display(code), "kind": reward.voucher_kind,
              "name": reward.voucher_name, "name_en": reward.voucher_name_en, "valid_until": valid_until.isoformat(),
              "challenge_id": terms.challenge_id}
-    writes = store.voucher_writes(clinic_id, patient_id, voucher, terms.challenge_id)
-    return [Effect(w.item, w.label, w.actions, w.condition, reply={"vouchers": shown} if i == 0 else {})
-            for i, w in enumerate(writes)]
+    steps = store.voucher_steps(clinic_id, patient_id, voucher, terms.challenge_id)
+    return [Effect(step, reply={"vouchers": shown} if i == 0 else {}) for i, step in enumerate(steps)]

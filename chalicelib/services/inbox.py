@@ -8,8 +8,8 @@ and only when a message on the page has the placeholder.
 from __future__ import annotations
 
 from chalicelib.domain.delivery import needs_nickname, personalise
-from chalicelib.store import recall
-from chalicelib.store.models import InboxItem
+from chalicelib.store import inbox as store
+from chalicelib.store.inbox import InboxMessage
 
 
 class _Nickname:
@@ -30,7 +30,7 @@ class _Nickname:
         return self._value
 
 
-def row(item: InboxItem, name) -> dict:
+def row(item: InboxMessage, name) -> dict:
     title, body = item.title, item.body
     if needs_nickname(title, body):
         title, body = personalise(title, name()), personalise(body, name())
@@ -40,11 +40,11 @@ def row(item: InboxItem, name) -> dict:
 
 def view(clinic_id: str, patient_id: str) -> dict:
     """The caller's inbox, newest first, as they read it."""
-    items = recall.inbox(clinic_id, patient_id)
+    items = store.messages(clinic_id, patient_id)
     name = _Nickname(clinic_id, patient_id)
     return {"items": [row(m, name) for m in items], "unread": sum(1 for m in items if not m.read_at)}
 
 
 def mark_read(clinic_id: str, patient_id: str, message_id: str, at: str) -> dict:
-    item = recall.mark_read(clinic_id, patient_id, message_id, at)
+    item = store.mark_read(clinic_id, patient_id, message_id, at)
     return row(item, _Nickname(clinic_id, patient_id))

@@ -1,48 +1,47 @@
 """What a check-in moves forward besides points: streak challenges, exam tasks, badges.
 
 A check-in stays one read of the patient's progress items and one TransactWriteItems call:
-each evaluator looks at the check-in and the patient's progress items (sort keys starting
-`PROG#`, read in one Query with the check-in's other reads) and returns `Effect`s, which the
-check-in adds to its own transaction. Points an effect awards are merged into the check-in's
-single update of the patient item (a transaction may touch an item only once).
+each evaluator looks at the check-in and the patient's progress (enrolments and tasks, read in
+one Query with the check-in's other reads) and returns `Effect`s, whose plan steps the check-in
+adds to its own plan. Points an effect awards are credited by the check-in's one update of the
+patient's profile (the plan merges updates of one item).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from pynamodb.expressions.condition import Condition
-from pynamodb.expressions.update import Action
-from pynamodb.models import Model
-
+from chalicelib.store import plan as plans
 from chalicelib.store import progress as progress_store
+from chalicelib.store.points import CheckIn
+from chalicelib.store.progress import Progress
 
 
 @dataclass
 class Effect:
-    """One write to add to the check-in's transaction."""
+    """One step to add to the check-in's plan, with what it pays and what it adds to the answer."""
 
-    item: Model
-    label: str
-    actions: Sequence[Action] | None = None  # None: put the item; otherwise: update it with these actions
-    condition: Condition | None = None
+    step: plans.Step
     points: int = 0  # points this effect credits (its ledger entry is another Effect)
     reply: dict[str, Any] = field(default_factory=dict)  # merged into the check-in's answer
     # also written when the check-in is not the day's first of its type (a task counting the
     # day's best steps); such effects never carry points
     on_repeat: bool = False
 
+    @property
+    def label(self) -> str:
+        return self.step.label
+
 
 @dataclass
 class CheckInContext:
-    clinic: Any  # ClinicItem
-    patient: Any  # PatientItem
-    checkin: Any  # CheckInItem; `counted` says whether it is the day's first of its type
+    clinic: Any  # the clinic's settings (store.clinics)
+    patient: Any  # the patient's profile (store.patients)
+    checkin: CheckIn  # `counted` says whether it is the day's first of its type
     now: datetime
-    progress: list[dict]  # raw items of the patient whose sort key starts with PROG#
+    progress: Progress  # the patient's enrolments and tasks as read
 
 
 Evaluator = Callable[[CheckInContext], list[Effect]]
@@ -58,8 +57,8 @@ def _resolve(name: str) -> Evaluator:
     return getattr(importlib.import_module(module), function)
 
 
-def read_progress(clinic_id: str, patient_id: str) -> list[dict]:
-    return progress_store.items(clinic_id, patient_id)
+def read_progress(clinic_id: str, patient_id: str) -> Progress:
+    return progress_store.read(clinic_id, patient_id)
 
 
 def evaluate(context: CheckInContext) -> list[Effect]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -127,41 +128,43 @@ def record_event(clinic_id: str, patient_id: str, at: datetime | None = None) ->
     return reevaluate(clinic_id, patient_id, interaction_at=at or clock.now())
 
 
+@dataclass
 class CheckinMembership:
-    """The check-in's share of segment work, computed once its points are known.
+    """The check-in's share of segment work for the points it credits, as data for its plan.
 
-    Called by the check-in's write with the points it credits; returns the profile update
-    actions (joined into the check-in's one update of the profile) and the items to write in the
-    same transaction. No read beyond the check-in's own; no write call of its own.
+    `steps` are the profile's new facts and memberships (merged by the plan into the check-in's
+    one update of the profile) and the member and flip items; no read beyond the check-in's own,
+    no write call of its own. A check-in whose credit changes (a limit reached) asks again.
     """
 
-    def __init__(self, clinic, patient: PatientItem, checkin, now: datetime):
-        self.clinic, self.patient, self.checkin, self.now = clinic, patient, checkin, now
-        self.change: store.Change | None = None
-
-    def __call__(self, credit: int) -> tuple[list, list]:
-        patient, tz = self.patient, self.clinic.tz
-        today = local_date(self.now, tz)
-        days = rules.recent_checkin_days(patient.checkin_days or [], self.checkin.local_date, today)
-        at = _later(patient.last_interaction_at, self.now)
-        facts = profile_facts(patient, checkin_days=days, last_interaction_at=at,
-                              last_checkin_date=self.checkin.local_date,
-                              balance=int(patient.balance or 0) + credit,
-                              earned_total=int(patient.earned_total or 0) + max(credit, 0))
-        change = decide(patient, store.definitions(patient.clinic_id), self.now, tz, facts)
-        change.extra_actions = [PatientItem.checkin_days.set(days), PatientItem.last_interaction_at.set(at)]
-        self.change = change
-        return (store.profile_actions(change, set(patient.segments or ())),
-                store.member_writes(patient, change, iso(self.now), today.isoformat()))
+    steps: list
+    joins: list[str]
+    clinic_id: str
+    patient_id: str
+    joined_on: object  # the clinic-local day
 
     def committed(self) -> None:
-        if self.change is not None:
-            joined(self.patient.clinic_id, self.patient.patient_id, self.change.joins,
-                   local_date(self.now, self.clinic.tz))
+        """After the check-in's plan committed: plan the content paths of the segments joined."""
+        joined(self.clinic_id, self.patient_id, self.joins, self.joined_on)
 
 
-def for_checkin(clinic, patient: PatientItem, checkin, now: datetime) -> CheckinMembership:
-    return CheckinMembership(clinic, patient, checkin, now)
+def for_checkin(clinic, patient: PatientItem, checkin, now: datetime, credit: int) -> CheckinMembership:
+    """The memberships a check-in crediting `credit` points leads to, as plan steps."""
+    from chalicelib.store import plan as plans
+
+    tz = clinic.tz
+    today = local_date(now, tz)
+    days = rules.recent_checkin_days(patient.checkin_days or [], checkin.local_date, today)
+    at = _later(patient.last_interaction_at, now)
+    facts = profile_facts(patient, checkin_days=days, last_interaction_at=at,
+                          last_checkin_date=checkin.local_date,
+                          balance=int(patient.balance or 0) + credit,
+                          earned_total=int(patient.earned_total or 0) + max(credit, 0))
+    change = decide(patient, store.definitions(patient.clinic_id), now, tz, facts)
+    change.extra_actions = [PatientItem.checkin_days.set(days), PatientItem.last_interaction_at.set(at)]
+    steps = [plans.update(patient, store.profile_actions(change, set(patient.segments or ())), "segments"),
+             *plans.of_writes(store.member_writes(patient, change, iso(now), today.isoformat()))]
+    return CheckinMembership(steps, list(change.joins), patient.clinic_id, patient.patient_id, today)
 
 
 def prepare_registration(clinic, patient: Patient, now: datetime) -> list:

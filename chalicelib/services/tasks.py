@@ -2,9 +2,9 @@
 
 Recording an exam assigns the tasks its flags' rules name, in one transaction with the exam.
 `on_checkin` is a check-in evaluator (chalicelib.services.progress): it reads the patient's
-tasks from the check-in's one Query of `PROG#` items and returns the task update (guarded by
+tasks from the check-in's one read of their progress and returns the task update (guarded by
 the version it read) and, for a task it completes, the badge, all joining the check-in's one
-transaction. Perks are computed from the badge count when read, so a changed threshold
+plan. Perks are computed from the badge count when read, so a changed threshold
 applies to everyone at once.
 """
 
@@ -19,9 +19,10 @@ from chalicelib.domain.exam_csv import parse_exams
 from chalicelib.domain.tasks import TaskState, TaskTerms, TermsError
 from chalicelib.errors import AppError, BadRequest, Conflict, NotFound
 from chalicelib.observability import count, logger
-from chalicelib.store import clinics, db, keys, patients
+from chalicelib.store import clinics, patients
+from chalicelib.store import plan as plans
 from chalicelib.store import tasks as store
-from chalicelib.store.models import ExamItem, TaskItem
+from chalicelib.store.tasks import Exam, Task
 
 CONFIRM_ATTEMPTS = 3
 
@@ -110,7 +111,7 @@ def record_exam(clinic_id: str, patient_id: str, *, taken_on: date, flags, exam_
     if existing is not None:
         return False, _exam_result(clinic_id, patient_id, existing, today)
     start = rules.assign_on(taken_on, today)
-    assigned: list[TaskItem] = []
+    assigned: list[Task] = []
     if start is not None:
         busy = {t.task_key for t in store.tasks(clinic_id, patient_id) if _state(t).status(today) == rules.ACTIVE}
         flag_rules = store.rules(clinic_id)
@@ -121,15 +122,13 @@ def record_exam(clinic_id: str, patient_id: str, *, taken_on: date, flags, exam_
                     continue  # the same task is already running: one at a time
                 busy.add(terms.task_key)
                 task_id = _task_id(clinic_id, patient_id, exam_id, terms.task_key)
-                assigned.append(TaskItem(
-                    keys.patient_pk(clinic_id, patient_id), store.TASK + task_id, task_id=task_id,
-                    task_key=terms.task_key, flag=flag, exam_id=exam_id, terms=terms.as_dict(),
+                assigned.append(Task(
+                    task_id=task_id, task_key=terms.task_key, flag=flag, exam_id=exam_id, terms=terms.as_dict(),
                     assigned_on=start.isoformat(), due_on=terms.due_on(start).isoformat(), marks=[], version=0,
                     updated_at=iso(now)))
-    exam = ExamItem(keys.patient_pk(clinic_id, patient_id), store.EXAM + exam_id, exam_id=exam_id,
-                    taken_on=taken_on.isoformat(), flags=flags, recorded_at=iso(now), recorded_by=recorded_by,
-                    source=source, tasks=[t.task_id for t in assigned])
-    if not store.record_exam(exam, assigned):
+    exam = Exam(exam_id=exam_id, taken_on=taken_on.isoformat(), flags=flags, recorded_at=iso(now),
+                recorded_by=recorded_by, source=source, tasks=[t.task_id for t in assigned])
+    if not store.record_exam(clinic_id, patient_id, exam, assigned):
         existing = store.exam_exists(clinic_id, patient_id, exam_id)
         assert existing is not None, "the exam that refused this write exists"
         return False, _exam_result(clinic_id, patient_id, existing, today)
@@ -140,13 +139,13 @@ def record_exam(clinic_id: str, patient_id: str, *, taken_on: date, flags, exam_
     return True, {"exam": exam_view(exam), "tasks": [task_view(t, today) for t in assigned]}
 
 
-def _exam_result(clinic_id: str, patient_id: str, exam: ExamItem, today: date) -> dict:
+def _exam_result(clinic_id: str, patient_id: str, exam: Exam, today: date) -> dict:
     mine = set(exam.tasks or [])
     tasks = [t for t in store.tasks(clinic_id, patient_id) if t.task_id in mine]
     return {"exam": exam_view(exam), "tasks": [task_view(t, today) for t in tasks]}
 
 
-def exam_view(exam: ExamItem) -> dict:
+def exam_view(exam: Exam) -> dict:
     return {"exam_id": exam.exam_id, "taken_on": exam.taken_on, "flags": list(exam.flags or []),
             "recorded_at": exam.recorded_at, "recorded_by": exam.recorded_by, "source": exam.source,
             "tasks": list(exam.tasks or [])}
@@ -183,12 +182,12 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _state(task: TaskItem) -> TaskState:
+def _state(task: Task) -> TaskState:
     return TaskState(TaskTerms.from_dict(task.terms), date.fromisoformat(task.assigned_on), list(task.marks or []),
                      date.fromisoformat(task.completed_on) if task.completed_on else None)
 
 
-def task_view(task: TaskItem, today: date) -> dict:
+def task_view(task: Task, today: date) -> dict:
     state = _state(task)
     terms = state.terms
     status = state.status(today)
@@ -253,14 +252,16 @@ def confirm(principal, patient_id: str, task_id: str, session_on: date | None) -
             raise BadRequest(f"sessions count from {task.assigned_on} to {state.due_on.isoformat()}",
                              code="session_outside_window", field="session_on")
         done = state.mark(day)
-        writes = [store.task_write(task, marks=state.marks, completed_on=day.isoformat() if done else None,
-                                   at=iso(clock.now()), confirmed_by=by)]
+        moved = plans.Refused(store.task_label(task), "the task changed since it was read")
+        plan = plans.Plan().add(store.task_step(clinic_id, patient_id, task, marks=state.marks,
+                                                completed_on=day.isoformat() if done else None, at=iso(clock.now()),
+                                                confirmed_by=by), refused=moved)
         if done:
-            writes.append(store.badge_write(task, state.terms.badge.as_dict(), today.isoformat()))
+            plan.add(store.badge_step(clinic_id, patient_id, task, state.terms.badge.as_dict(), today.isoformat()))
         try:
-            db.apply(writes)
-        except db.Cancelled as exc:
-            if exc.conditional(f"task:{task_id}"):
+            plans.execute(plan)
+        except plans.Refused as refused:
+            if refused is moved:
                 continue  # another desk confirmed meanwhile: read again
             raise
         if done:
@@ -281,11 +282,9 @@ def on_checkin(context) -> list:
     day = date.fromisoformat(checkin.local_date)
     today = local_date(context.now, context.clinic.tz)
     at = iso(context.now)
+    clinic_id, patient_id = context.patient.clinic_id, context.patient.patient_id
     effects: list[Effect] = []
-    for raw in context.progress:
-        if not store.is_task(raw):
-            continue
-        task = store.task_from_raw(raw)
+    for task in context.progress.tasks:
         try:
             state = _state(task)
         except (KeyError, TypeError, ValueError):
@@ -294,13 +293,13 @@ def on_checkin(context) -> list:
         if not state.terms.qualifies(checkin.type, checkin.value) or not state.accepts(day):
             continue
         done = state.mark(day)
-        write = store.task_write(task, marks=state.marks, completed_on=day.isoformat() if done else None, at=at)
+        step = store.task_step(clinic_id, patient_id, task, marks=state.marks,
+                               completed_on=day.isoformat() if done else None, at=at)
         reply = {"task_id": task.task_id, "name": state.terms.name, "progress": len(state.marks),
                  "target": state.terms.target, "completed_now": done}
-        effects.append(Effect(write.item, write.label, write.actions, write.condition, on_repeat=True,
-                              reply={"tasks": reply}))
+        effects.append(Effect(step, on_repeat=True, reply={"tasks": reply}))
         if done:
-            badge = store.badge_write(task, state.terms.badge.as_dict(), today.isoformat())
-            effects.append(Effect(badge.item, badge.label, None, badge.condition, on_repeat=True,
+            badge = store.badge_step(clinic_id, patient_id, task, state.terms.badge.as_dict(), today.isoformat())
+            effects.append(Effect(badge, on_repeat=True,
                                   reply={"badges": {**state.terms.badge.as_dict(), "task_id": task.task_id}}))
     return effects

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -16,6 +17,9 @@ from chalicelib.store.models import (
     RewardItem,
     bind,
 )
+
+if TYPE_CHECKING:  # types only; the catalogue's record lives with the redemptions
+    from chalicelib.store.points import Reward
 
 Clinic = ClinicItem  # a clinic's settings, as services see them
 
@@ -81,26 +85,33 @@ def all_clinic_ids() -> list[str]:
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]
 
 
-def list_rewards(clinic_id: str) -> list[RewardItem]:
+def list_rewards(clinic_id: str) -> list[Reward]:
+    from chalicelib.store.points import reward_of
+
     bind()
-    return list(RewardItem.query(keys.clinic_pk(clinic_id), RewardItem.sk.startswith("REWARD#")))
+    return [reward_of(item) for item in
+            RewardItem.query(keys.clinic_pk(clinic_id), RewardItem.sk.startswith(keys.REWARD_PREFIX))]
 
 
-def get_reward(clinic_id: str, reward_id: str) -> RewardItem:
+def get_reward(clinic_id: str, reward_id: str) -> Reward:
+    from chalicelib.store.points import reward_of
+
     bind()
     try:
-        return RewardItem.get(keys.clinic_pk(clinic_id), f"REWARD#{reward_id}")
+        return reward_of(RewardItem.get(keys.clinic_pk(clinic_id), keys.reward_sk(reward_id)))
     except DoesNotExist as exc:
         raise NotFound("reward not found", code="reward_not_found", field="reward_id") from exc
 
 
 def put_reward(clinic_id: str, reward_id: str, name: str, cost: int, name_en: str | None = None,
-               active: bool = True, stock: int | None = None, per_patient_limit: int | None = None) -> RewardItem:
+               active: bool = True, stock: int | None = None, per_patient_limit: int | None = None) -> Reward:
+    from chalicelib.store.points import reward_of
+
     bind()
-    item = RewardItem(keys.clinic_pk(clinic_id), f"REWARD#{reward_id}", reward_id=reward_id, name=name,
+    item = RewardItem(keys.clinic_pk(clinic_id), keys.reward_sk(reward_id), reward_id=reward_id, name=name,
                       name_en=name_en, cost=cost, active=active, stock=stock, per_patient_limit=per_patient_limit)
     item.save()
-    return item
+    return reward_of(item)
 
 
 def recall_rules(clinic_id: str) -> list[RecallRuleItem]:

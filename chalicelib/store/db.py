@@ -57,7 +57,10 @@ class Cancelled(Exception):
 
 
 class Writable(Protocol):
-    """What `Transaction.add` puts or updates: a `Write`, or anything with its fields (a check-in's Effect)."""
+    """What `Transaction.add` puts or updates: a `Write`, or anything with its fields.
+
+    Multi-item use cases are write plans now (store/plan.py); `Write` remains for the writes
+    that are not plans yet."""
 
     @property
     def item(self) -> Model: ...
@@ -109,7 +112,7 @@ class Transaction:
         self._labels["check"].append(label)
 
     def add(self, write: Writable) -> None:
-        """Put or update one `Write` (or anything with its fields, such as a check-in's Effect)."""
+        """Put or update one `Write` (or anything with its fields)."""
         if write.actions is None:
             self.save(write.item, condition=write.condition, label=write.label)
         else:

@@ -19,7 +19,8 @@ def visit_row(visit: VisitItem) -> dict[str, Any]:
 
 
 def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "CHECKIN#", descending=True, limit=limit)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.CHECKIN_PREFIX, descending=True,
+                              limit=limit)
     rows = []
     for item in raw:
         c = CheckInItem.from_raw_data(item)
@@ -29,7 +30,7 @@ def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str
 
 
 def ledger(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "LEDGER#")
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.LEDGER_PREFIX)
     entries = sorted((LedgerItem.from_raw_data(item) for item in raw), key=lambda e: e.at, reverse=True)
     return [{"entry_id": e.entry_id, "at": e.at, "points": int(e.points), "reason": e.reason,
              **({"note": e.note} if e.note else {}), **({"staff": e.staff} if e.staff else {})} for e in entries]

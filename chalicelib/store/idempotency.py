@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the jobs import this module; they need no token code
 from chalicelib.domain.clock import clock
 from chalicelib.errors import Conflict, RequestInProgress
 from chalicelib.store import db, keys
+from chalicelib.store import plan as plans
 from chalicelib.store.models import IdempotencyItem, bind
 
 TTL_SECONDS = 24 * 3600
@@ -51,7 +52,7 @@ def partition(principal: "Principal") -> str:
 
 
 def _sort_key(idem: IdempotencyKey) -> str:
-    return f"IDEM#{idem.scope}#{idem.key}"
+    return keys.idempotency_sk(idem.scope, idem.key)
 
 
 def _now() -> int:
@@ -143,3 +144,21 @@ def transact_put(transaction: db.Transaction, principal: "Principal | None", ide
     transaction.save(_item(principal, idem, status, reply), condition=IdempotencyItem.sk.does_not_exist(),
                      label=db.IDEMPOTENCY_LABEL)
     idem.recorded = True
+
+
+def record_in(plan: plans.Plan, principal: "Principal | None", idem: IdempotencyKey, status: int,
+              reply: dict[str, Any] | None) -> None:
+    """Add the record of this answer to a write plan (as `transact_put` does to a transaction):
+    the answer and the effect land together or not at all, and a twin fails with
+    RequestInProgress. The key counts as recorded once the plan has committed."""
+    if principal is None:
+        raise TypeError("an Idempotency-Key is stored under its caller")
+    if getattr(idem, "claimed", False):
+        raise RuntimeError("this route claims its key before running; its service must not record in a transaction")
+    plan.add(plans.put(_item(principal, idem, status, reply), db.IDEMPOTENCY_LABEL,
+                       IdempotencyItem.sk.does_not_exist()))
+
+    def recorded() -> None:
+        idem.recorded = True
+
+    plan.on_commit(recorded)

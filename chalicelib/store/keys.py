@@ -121,8 +121,7 @@ def followup_stat_sk(day: str) -> str:
     return f"{FOLLOWUP_STAT}{day}"
 
 
-# A patient's partition (`patient_pk`).
-PROFILE_SK = "PROFILE"
+# A patient's partition (`patient_pk`); the profile's sort key, PROFILE_SK, is with the activity's below.
 CONDITION = "COND#"
 CONSENT_LOG = "CONSENTLOG#"
 VISIT = "VISIT#"
@@ -297,3 +296,102 @@ def segment_build_pk(clinic_id: str) -> str:
 
 # Sort keys of a patient's activity: check-ins, day marks, ledger, lots, rewards, redemptions,
 # limits, board entries, challenges, vouchers, tasks, exams, badges, inbox, idempotency.
+
+PROFILE_SK = "PROFILE"  # the patient's record in their partition (read and credited by the activity writes)
+CHECKIN_PREFIX = "CHECKIN#"
+DAY_MARK_PREFIX = "DAYMARK#"
+LEDGER_PREFIX = "LEDGER#"
+LOT_PREFIX = "LOT#"
+REWARD_PREFIX = "REWARD#"
+REWARD_USE_PREFIX = "RLIMIT#"
+REDEMPTION_PREFIX = "REDEEM#"
+LIMIT_PREFIX = "LIMIT#"
+BOARD_ENTRY_PREFIX = "LB#"
+CHALLENGE_PREFIX = "CHALLENGE#"
+PROGRESS_PREFIX = "PROG#"  # what a check-in moves forward: enrolments and tasks, read in one Query
+ENROLMENT_PREFIX = PROGRESS_PREFIX + "CH#"
+TASK_PREFIX = PROGRESS_PREFIX + "TASK#"
+VOUCHER_PREFIX = "VOUCHER#"
+VOUCHER_CODE_SK = "VCODE"
+TASK_RULE_PREFIX = "TASKRULE#"
+EXAM_PREFIX = "EXAM#"
+BADGE_PREFIX = "BADGE#"
+INBOX_PREFIX = "INBOX#"
+IDEMPOTENCY_PREFIX = "IDEM#"
+
+
+def checkin_sk(local_date: str, checkin_type: str, checkin_id: str) -> str:
+    return f"{CHECKIN_PREFIX}{local_date}#{checkin_type}#{checkin_id}"
+
+
+def day_mark_sk(checkin_type: str, local_date: str) -> str:
+    """The first check-in of a type on a clinic day (the one that counts)."""
+    return f"{DAY_MARK_PREFIX}{checkin_type}#{local_date}"
+
+
+def ledger_sk(entry_id: str) -> str:
+    return LEDGER_PREFIX + entry_id
+
+
+def lot_sk(expires_on: str) -> str:
+    return LOT_PREFIX + expires_on
+
+
+def lot_expiry_sort(expires_on: str, patient_id: str) -> str:
+    return f"{expires_on}#{patient_id}"
+
+
+def reward_sk(reward_id: str) -> str:
+    return REWARD_PREFIX + reward_id
+
+
+def reward_use_sk(reward_id: str) -> str:
+    return REWARD_USE_PREFIX + reward_id
+
+
+def redemption_sk(redemption_id: str) -> str:
+    return REDEMPTION_PREFIX + redemption_id
+
+
+def limit_sk(rule: str, period_key: str) -> str:
+    return f"{LIMIT_PREFIX}{rule}#{period_key}"
+
+
+def board_entry_sk(month: str) -> str:
+    return BOARD_ENTRY_PREFIX + month
+
+
+def challenge_sk(challenge_id: str) -> str:
+    return CHALLENGE_PREFIX + challenge_id
+
+
+def enrolment_sk(challenge_id: str) -> str:
+    return ENROLMENT_PREFIX + challenge_id
+
+
+def voucher_sk(voucher_id: str) -> str:
+    return VOUCHER_PREFIX + voucher_id
+
+
+def task_rule_sk(flag: str) -> str:
+    return TASK_RULE_PREFIX + flag
+
+
+def exam_sk(exam_id: str) -> str:
+    return EXAM_PREFIX + exam_id
+
+
+def task_sk(task_id: str) -> str:
+    return TASK_PREFIX + task_id
+
+
+def badge_sk(task_id: str) -> str:
+    return BADGE_PREFIX + task_id
+
+
+def inbox_sk(message_id: str) -> str:
+    return INBOX_PREFIX + message_id
+
+
+def idempotency_sk(scope: str, key: str) -> str:
+    return f"{IDEMPOTENCY_PREFIX}{scope}#{key}"

@@ -1,13 +1,32 @@
-"""Reading the monthly star board: each shard's top entries through gsi1, merged."""
+"""The monthly star board: a patient's entry per clinic month (`LB#<month>`), listed in gsi1
+under a shard of the clinic's board unless the patient chose to stay off it; the board read
+is each shard's top entries through gsi1, merged."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import earning as rules
 from chalicelib.store import db, keys
 from chalicelib.store.models import BoardEntryItem, PatientItem, bind
 from chalicelib.store.schema import GSI1
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """A patient's points earned in one clinic month, and whether they show on the board."""
+
+    patient_id: str
+    month: str
+    score: int
+    name_masked: str
+    listed: bool
+
+
+def entry_of(item: BoardEntryItem) -> BoardEntry:
+    return BoardEntry(patient_id=item.patient_id, month=item.month, score=int(item.score or 0),
+                      name_masked=item.name_masked, listed=bool(item.gsi1pk))
 
 
 def _row(raw: dict[str, Any]) -> dict[str, Any]:
@@ -28,20 +47,23 @@ def top(clinic_id: str, month: str, limit: int) -> list[dict[str, Any]]:
     return rules.merge_top(pages, limit)
 
 
-def entry(clinic_id: str, patient_id: str, month: str) -> BoardEntryItem | None:
+def entry(clinic_id: str, patient_id: str, month: str) -> BoardEntry | None:
+    """The patient's entry of a month (consistent read), None before they earned anything in it."""
     bind()
     try:
-        return BoardEntryItem.get(keys.patient_pk(clinic_id, patient_id), f"LB#{month}", consistent_read=True)
+        item = BoardEntryItem.get(keys.patient_pk(clinic_id, patient_id), keys.board_entry_sk(month),
+                                  consistent_read=True)
     except BoardEntryItem.DoesNotExist:
         return None
+    return entry_of(item)
 
 
-def is_listed(item: BoardEntryItem) -> bool:
+def is_listed(item: BoardEntry) -> bool:
     """Whether the entry is on the board (in the index) or hidden by the patient's choice."""
-    return bool(item.gsi1pk)
+    return item.listed
 
 
-def rank(clinic_id: str, month: str, item: BoardEntryItem) -> int:
+def rank(clinic_id: str, month: str, item: BoardEntry) -> int:
     """1 + how many visible entries score higher (ties share the better rank): one count per shard."""
     higher = 0
     floor = rules.score_sort(int(item.score) + 1, "")
@@ -70,7 +92,8 @@ def set_visible(patient: PatientItem, visible: bool, month: str) -> None:
             if visible:
                 shard = rules.shard_of(patient.patient_id)
                 actions = [BoardEntryItem.gsi1pk.set(keys.board_pk(patient.clinic_id, month, shard)),
-                           BoardEntryItem.gsi1sk.set(rules.score_sort(int(current.score), patient.patient_id))]
+                           BoardEntryItem.gsi1sk.set(rules.score_sort(current.score, patient.patient_id))]
             else:
                 actions = [BoardEntryItem.gsi1pk.remove(), BoardEntryItem.gsi1sk.remove()]
-            txn.update(current, actions=actions, condition=BoardEntryItem.score == int(current.score), label="board")
+            txn.update(BoardEntryItem(patient.pk, keys.board_entry_sk(month)), actions=actions,
+                       condition=BoardEntryItem.score == current.score, label="board")

@@ -9,52 +9,84 @@ rest from that untracked part (the balance condition still forbids going below z
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain import earning as rules
 from chalicelib.store import db, keys
+from chalicelib.store import plan as plans
 from chalicelib.store.models import ClinicItem, LedgerItem, PatientItem, PointsLotItem, bind
+
+# What a debit's lot step means: the lot still holds what was read.
+LOT_AS_READ = "lot"  # "lot:<expires on>": the lot still holds what was read
+LOT_CREDIT = "lot"  # a credit adds to the lot unconditionally
+
+
+class PointsLot(NamedTuple):
+    """Points of one patient that expire together, with what is left of them."""
+
+    expires_on: str
+    remaining: int
+
+
+class LotsChanged(plans.Refused):
+    """A lot moved since it was read (another debit or the expiry job): read the lots again."""
+
+    def __init__(self) -> None:
+        super().__init__(LOT_AS_READ, "the patient's points lots changed meanwhile")
 
 
 def term_months(clinic: ClinicItem) -> int:
     return int(clinic.points_expiry_months or rules.DEFAULT_EXPIRY_MONTHS)
 
 
-def add_credit(txn: db.Transaction, patient: PatientItem, amount: int, earned: date, months: int) -> None:
+def credit_steps(patient: PatientItem, amount: int, earned: date, months: int) -> list[plans.Step]:
+    """Add `amount` to the lot that expires `months` after `earned` (none for nothing credited)."""
     if amount <= 0:
-        return
+        return []
     expires = rules.expires_on(earned, months).isoformat()
-    lot = PointsLotItem(patient.pk, f"LOT#{expires}")
-    txn.update(lot, actions=[
+    lot = PointsLotItem(patient.pk, keys.lot_sk(expires))
+    return [plans.update(lot, [
         PointsLotItem.remaining.add(amount), PointsLotItem.expires_on.set(expires),
         PointsLotItem.patient_id.set(patient.patient_id),
         PointsLotItem.gsi1pk.set(keys.lot_expiry_pk(patient.clinic_id)),
-        PointsLotItem.gsi1sk.set(f"{expires}#{patient.patient_id}"),
-    ], label="lot")
+        PointsLotItem.gsi1sk.set(keys.lot_expiry_sort(expires, patient.patient_id)),
+    ], LOT_CREDIT)]
 
 
-def open_lots(clinic_id: str, patient_id: str) -> list[tuple[str, int]]:
-    """(expires_on, remaining) of the patient's lots with points left, earliest first."""
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "LOT#", consistent=True)
-    lots = [(item["expires_on"]["S"], int(item["remaining"]["N"])) for item in raw]
-    return [lot for lot in lots if lot[1] > 0]
+def add_credit(txn: db.Transaction, patient: PatientItem, amount: int, earned: date, months: int) -> None:
+    plans.apply_to(txn, credit_steps(patient, amount, earned, months))
 
 
-def add_debit(txn: db.Transaction, patient: PatientItem, lots: list[tuple[str, int]], amount: int) -> None:
-    """Take `amount` from the earliest-expiring lots, each update conditional on what was read."""
-    remaining = dict(lots)
-    for expires, take in rules.plan_spending(lots, amount):
-        lot = PointsLotItem(patient.pk, f"LOT#{expires}")
+def open_lots(clinic_id: str, patient_id: str) -> list[PointsLot]:
+    """The patient's lots with points left, earliest first."""
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.LOT_PREFIX, consistent=True)
+    lots = [PointsLot(item["expires_on"]["S"], int(item["remaining"]["N"])) for item in raw]
+    return [lot for lot in lots if lot.remaining > 0]
+
+
+def debit_steps(patient: PatientItem, lots: list[PointsLot], amount: int) -> list[plans.Step]:
+    """Take `amount` from the earliest-expiring lots, each update conditional on what was read
+    (refused: `LotsChanged`)."""
+    remaining = {lot.expires_on: lot.remaining for lot in lots}
+    steps: list[plans.Step] = []
+    for expires, take in rules.plan_spending([(lot.expires_on, lot.remaining) for lot in lots], amount):
+        lot = PointsLotItem(patient.pk, keys.lot_sk(expires))
         actions: list[Action] = [PointsLotItem.remaining.add(-take)]
         if take == remaining[expires]:
             actions += [PointsLotItem.gsi1pk.remove(), PointsLotItem.gsi1sk.remove()]
-        txn.update(lot, actions=actions, condition=PointsLotItem.remaining == remaining[expires],
-                   label=f"lot:{expires}")
+        steps.append(plans.update(lot, actions, f"{LOT_AS_READ}:{expires}",
+                                  PointsLotItem.remaining == remaining[expires], LotsChanged()))
+    return steps
+
+
+def add_debit(txn: db.Transaction, patient: PatientItem, lots: list[PointsLot], amount: int) -> None:
+    plans.apply_to(txn, debit_steps(patient, lots, amount))
 
 
 def lots_changed(exc: db.Cancelled) -> bool:
-    return any(label.startswith("lot:") for label in exc.failed)
+    return any(label.startswith(LOT_AS_READ + ":") for label in exc.failed)
 
 
 def due_lots(clinic_id: str, today: date) -> list[PointsLotItem]:
@@ -71,7 +103,7 @@ def expire(lot: PointsLotItem, clinic_id: str, at: str) -> int:
     amount = int(lot.remaining)
     if amount <= 0:
         return 0
-    patient = PatientItem(lot.pk, "PROFILE")
+    patient = PatientItem(lot.pk, keys.PROFILE_SK)
     try:
         with db.transaction() as txn:
             txn.update(lot, actions=[PointsLotItem.remaining.set(0), PointsLotItem.gsi1pk.remove(),
@@ -79,8 +111,8 @@ def expire(lot: PointsLotItem, clinic_id: str, at: str) -> int:
                        condition=PointsLotItem.remaining == amount, label="lot")
             txn.save(ledger_item(lot.pk, f"expire:{lot.expires_on}", -amount, "expiry", at, lot.expires_on),
                      condition=LedgerItem.sk.does_not_exist(), label="ledger")
-            txn.update(patient, actions=[PatientItem.balance.add(-amount)], condition=PatientItem.balance >= amount,
-                       label="balance")
+            txn.update(patient, actions=[PatientItem.balance.add(-amount)],
+                       condition=PatientItem.balance >= amount, label="balance")
     except db.Cancelled as exc:
         if exc.conditional("lot") or exc.conditional("ledger"):
             return 0  # spent or expired meanwhile; the next run sees the lot as it is now

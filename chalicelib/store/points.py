@@ -1,29 +1,36 @@
-"""Check-ins, the points ledger, redemptions. Each write is one TransactWriteItems call.
+"""Check-ins, the points ledger, rewards and redemptions: their records and the steps of their plans.
 
 A balance changes only in the transaction that writes its ledger entry. Ledger entries have
 deterministic ids guarded by attribute_not_exists, so a retry never credits twice, and a
-debit carries `balance >= cost`, so the balance never goes below zero.
+debit carries `balance >= cost`, so the balance never goes below zero. The services assemble
+a check-in or a redemption as a plan (store/plan.py) from the steps below; each is one
+TransactWriteItems call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
 from chalicelib.errors import Conflict, InsufficientPoints
 from chalicelib.store import db, idempotency, keys
-from chalicelib.store.ledger import credit_actions, ledger_item
+from chalicelib.store import plan as plans
+from chalicelib.store.earning import board_entry
+from chalicelib.store.leaderboard import BoardEntry, entry_of
+from chalicelib.store.ledger import ENTRY_NEW, LedgerEntry, credit_actions, entry_of as ledger_entry_of, entry_put
 from chalicelib.store.models import (
+    BoardEntryItem,
     CheckInItem,
     DayMarkItem,
     LedgerItem,
     PatientItem,
     RedemptionItem,
+    RewardItem,
+    RewardUseItem,
     bind,
 )
 
@@ -32,23 +39,69 @@ if TYPE_CHECKING:  # types only
 
     from chalicelib.auth import Principal
     from chalicelib.store.earning import Earning
-    from chalicelib.store.models import BoardEntryItem, RewardItem
-    from chalicelib.store.segments import Delete
 
 _M = TypeVar("_M", bound=Model)
 
+# What the conditions of the check-in's and the redemption's steps mean.
+FIRST_TODAY = "first"  # the first check-in of this type on this clinic day
+CHECKIN_ENTRY_NEW = "ledger"  # the day's check-in payout was not made yet
+PROFILE_EXISTS = db.PROFILE_LABEL  # the patient's record exists (refused: patient_not_found)
+BALANCE_COVERS = "balance"  # the balance covers the price
+NOT_REDEEMED_YET = "redemption"  # this redemption was not made yet
+IN_STOCK = "stock"  # the reward is still in stock
+ALLOWANCE_LEFT = "allowance"  # the patient may still redeem this reward
 
-class CheckinEffect(db.Writable, Protocol):
-    """A write joined to a check-in's transaction (services.progress.Effect)."""
 
-    @property
-    def points(self) -> int: ...
-    @property
-    def on_repeat(self) -> bool: ...
+@dataclass
+class CheckIn:
+    """A patient's check-in (a glucose reading, a brushing, a walk); `counted` when it is the first
+    of its type that clinic day, the one that pays and moves streaks."""
+
+    checkin_id: str
+    type: str
+    value: float
+    local_date: str
+    client_time: str
+    received_at: str
+    counted: bool
 
 
-# Given the points a check-in credits: the profile's segment actions and the member writes.
-Membership = Callable[[int], "tuple[list[Action], list[db.Write | Delete]]"]
+@dataclass(frozen=True)
+class Reward:
+    """A reward of the clinic's catalogue."""
+
+    reward_id: str
+    name: str
+    name_en: str | None
+    cost: int
+    active: bool
+    stock: int | None  # None: no stock kept (unlimited)
+    per_patient_limit: int | None  # None: no limit per patient
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """A reward a patient took with their points."""
+
+    redemption_id: str
+    reward_id: str
+    reward_name: str
+    cost: int
+    at: str
+    status: str = "issued"
+
+
+class AlreadyCounted(plans.Refused):
+    """A same-day twin check-in of the type counted first: this one pays nothing and moves nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(FIRST_TODAY, "another check-in of this type counted today")
+
+
+def reward_of(item: RewardItem) -> Reward:
+    return Reward(reward_id=item.reward_id, name=item.name, name_en=item.name_en, cost=int(item.cost),
+                  active=bool(item.active), stock=int(item.stock) if item.stock is not None else None,
+                  per_patient_limit=int(item.per_patient_limit) if item.per_patient_limit is not None else None)
 
 
 def ledger_entry_id_for_checkin(checkin_type: str, day: str) -> str:
@@ -56,44 +109,50 @@ def ledger_entry_id_for_checkin(checkin_type: str, day: str) -> str:
 
 
 def day_mark_sk(checkin_type: str, day: str) -> str:
-    return f"DAYMARK#{checkin_type}#{day}"
+    return keys.day_mark_sk(checkin_type, day)
 
 
-def read_patient_and_mark(clinic_id: str, patient_id: str, mark_sk: str, board_sk: str | None = None
-                          ) -> tuple[PatientItem | None, bool, BoardEntryItem | None]:
-    """One TransactGetItems: the profile, whether the day's first check-in exists, and the month's board entry."""
-    from chalicelib.store.models import BoardEntryItem, DayMarkItem
+# --- reads ------------------------------------------------------------------------------------
 
+def read_checkin_state(clinic_id: str, patient_id: str, checkin_type: str, day: str, today: date
+                       ) -> tuple[PatientItem | None, bool, BoardEntry | None]:
+    """One TransactGetItems: the profile, whether the day's first check-in of the type exists,
+    and the board entry of today's month."""
     bind()
     pk = keys.patient_pk(clinic_id, patient_id)
+    _, board_sk = _board_key(clinic_id, patient_id, today)
     with TransactGet(connection=db.connection()) as txn:
-        patient_future = txn.get(PatientItem, pk, "PROFILE")
-        entry_future = txn.get(DayMarkItem, pk, mark_sk)
-        board_future = txn.get(BoardEntryItem, pk, board_sk) if board_sk else None
-    board = _resolved(board_future) if board_future is not None else None
-    return _resolved(patient_future), _resolved(entry_future) is not None, board
+        patient_future = txn.get(PatientItem, pk, keys.PROFILE_SK)
+        mark_future = txn.get(DayMarkItem, pk, keys.day_mark_sk(checkin_type, day))
+        board_future = txn.get(BoardEntryItem, pk, board_sk)
+    board = _resolved(board_future)
+    return _resolved(patient_future), _resolved(mark_future) is not None, entry_of(board) if board else None
 
 
-def read_board(pk: str, sk: str) -> BoardEntryItem | None:
-    from chalicelib.store.models import BoardEntryItem
+def _board_key(clinic_id: str, patient_id: str, day: date) -> tuple[str, str]:
+    from chalicelib.store.earning import board_key
 
+    return board_key(clinic_id, patient_id, day)
+
+
+def read_board(pk: str, sk: str) -> BoardEntry | None:
+    """A board entry by its key (the payouts that are not plans yet read it this way)."""
     bind()
     try:
-        return BoardEntryItem.get(pk, sk, consistent_read=True)
+        return entry_of(BoardEntryItem.get(pk, sk, consistent_read=True))
     except BoardEntryItem.DoesNotExist:
         return None
 
 
 def read_patient_and_reward(clinic_id: str, patient_id: str, reward_id: str
-                            ) -> tuple[PatientItem | None, RewardItem | None]:
+                            ) -> tuple[PatientItem | None, Reward | None]:
     """One TransactGetItems: the patient's profile and a reward of the clinic's catalogue."""
-    from chalicelib.store.models import RewardItem
-
     bind()
     with TransactGet(connection=db.connection()) as txn:
-        patient_future = txn.get(PatientItem, keys.patient_pk(clinic_id, patient_id), "PROFILE")
-        reward_future = txn.get(RewardItem, keys.clinic_pk(clinic_id), f"REWARD#{reward_id}")
-    return _resolved(patient_future), _resolved(reward_future)
+        patient_future = txn.get(PatientItem, keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK)
+        reward_future = txn.get(RewardItem, keys.clinic_pk(clinic_id), keys.reward_sk(reward_id))
+    reward = _resolved(reward_future)
+    return _resolved(patient_future), reward_of(reward) if reward is not None else None
 
 
 def _resolved(future: _ModelFuture[_M]) -> _M | None:
@@ -103,136 +162,130 @@ def _resolved(future: _ModelFuture[_M]) -> _M | None:
         return None
 
 
-PAYOUT_ATTEMPTS = 4
-
-
-def write_checkin(patient: PatientItem, checkin: CheckInItem, *, points: int, entry_id: str, at: str,
-                  effects: Sequence[CheckinEffect] = (), earning: Earning | None = None,
-                  principal: Principal | None = None,
-                  idem: idempotency.IdempotencyKey | None = None,
-                  reply_for: Callable[[bool, int, str | None], dict[str, Any]] | None = None,
-                  membership: Membership | None = None) -> tuple[bool, int, str | None]:
-    """Record a check-in in one transaction; pay the check-in rule when it is the first of its type that day.
-
-    `effects` (streaks, tasks, badges) join the same transaction and their points join the one
-    update of the patient item; `earning` adds the rule's period counters and the board entry.
-    Returns (counted, points paid by the rule, the period whose limit stopped the payout). A
-    check-in that loses a race with a same-day twin is written again without points or effects.
-    `membership` (chalicelib.services.segments.CheckinMembership) gives, for the points credited,
-    the segment attributes joined into the one profile update and the member items to write with it.
-    """
-    from chalicelib.store import earning as payouts
-
-    limited: str | None = None
-    if checkin.counted:
-        pay = points
-        for _ in range(PAYOUT_ATTEMPTS):
-            if earning is not None:
-                earning.points = pay
-            credit = pay + sum(e.points for e in effects)
-            segment_actions, segment_writes = membership(credit) if membership is not None else ([], [])
-            try:
-                with db.transaction() as txn:
-                    txn.save(checkin)
-                    txn.save(DayMarkItem(patient.pk, day_mark_sk(checkin.type, checkin.local_date),
-                                         checkin_id=checkin.checkin_id),
-                             condition=DayMarkItem.sk.does_not_exist(), label="first")
-                    if pay:
-                        txn.save(ledger_item(patient.pk, entry_id, pay, "checkin", at, checkin.checkin_id),
-                                 condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                    txn.update(patient,
-                               actions=credit_actions(credit, [PatientItem.last_checkin_date.set(checkin.local_date)]
-                                                      + segment_actions),
-                               condition=PatientItem.pk.exists())
-                    if segment_writes:
-                        from chalicelib.store.segments import add_to
-
-                        add_to(txn, segment_writes)
-                    for effect in effects:
-                        txn.add(effect)
-                    if earning is not None:
-                        payouts.add(txn, patient, earning)
-                    if idem is not None:
-                        idempotency.transact_put(txn, principal, idem, 201,
-                                                 reply_for(True, pay, limited) if reply_for else None)
-                return True, pay, limited
-            except db.Cancelled as exc:
-                if exc.conditional("first") or exc.conditional("ledger"):
-                    break
-                period = payouts.limit_reached(exc) if earning is not None else None
-                if period and pay and earning is not None:
-                    pay, limited = 0, period
-                    earning.limits = {}
-                elif exc.conditional("board") and earning is not None:
-                    earning.board = read_board(*payouts.board_key(patient.clinic_id, patient.patient_id, earning.day))
-                elif any(e.label in exc.failed for e in effects):
-                    # a twin check-in moved the same streak or task first: this one's view is stale
-                    raise Conflict("this check-in raced another one, send it again", code="try_again") from exc
-                else:
-                    raise
-                if idem is not None:
-                    idem.recorded = False
-        else:
-            raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
-        checkin.counted = False
-        if idem is not None:
-            idem.recorded = False
-    repeat = [e for e in effects if e.on_repeat]
+def get_entry(clinic_id: str, patient_id: str, entry_id: str) -> LedgerEntry | None:
+    bind()
     try:
-        with db.transaction() as txn:
-            txn.save(checkin)
-            for effect in repeat:
-                txn.add(effect)
-            if idem is not None:
-                idempotency.transact_put(txn, principal, idem, 201, reply_for(False, 0, None) if reply_for else None)
-    except db.Cancelled as exc:
-        if any(e.label in exc.failed for e in repeat):
-            raise Conflict("this check-in raced another one, send it again", code="try_again") from exc
-        raise
-    return False, 0, None
+        item = LedgerItem.get(keys.patient_pk(clinic_id, patient_id), keys.ledger_sk(entry_id), consistent_read=True)
+    except LedgerItem.DoesNotExist:
+        return None
+    return ledger_entry_of(item)
+
+
+# --- the steps of a check-in ------------------------------------------------------------------
+
+def checkin_put(patient: PatientItem, checkin: CheckIn) -> plans.Step:
+    item = CheckInItem(patient.pk, keys.checkin_sk(checkin.local_date, checkin.type, checkin.checkin_id),
+                       checkin_id=checkin.checkin_id, type=checkin.type, value=checkin.value,
+                       local_date=checkin.local_date, client_time=checkin.client_time,
+                       received_at=checkin.received_at, counted=checkin.counted)
+    return plans.put(item, "checkin")
+
+
+def counted_checkin_steps(patient: PatientItem, checkin: CheckIn, *, entry_id: str, paid: int, credit: int,
+                          at: str) -> list[plans.Step]:
+    """The day's first check-in of its type: the check-in, the day mark (FIRST_TODAY), the rule's
+    ledger entry when it pays, and the profile credited with everything the plan pays (`credit`).
+    A twin that counted first refuses it with `AlreadyCounted`."""
+    steps = [checkin_put(patient, checkin),
+             plans.put(DayMarkItem(patient.pk, keys.day_mark_sk(checkin.type, checkin.local_date),
+                                   checkin_id=checkin.checkin_id),
+                       FIRST_TODAY, DayMarkItem.sk.does_not_exist(), AlreadyCounted())]
+    if paid:
+        steps.append(entry_put(patient.clinic_id, patient.patient_id,
+                               LedgerEntry(entry_id, paid, "checkin", at, checkin.checkin_id),
+                               CHECKIN_ENTRY_NEW, AlreadyCounted()))
+    steps.append(profile_credit(patient, credit, last_checkin_date=checkin.local_date))
+    return steps
+
+
+def profile_credit(patient: PatientItem, points: int, *, last_checkin_date: str | None = None,
+                   interaction_at: str | None = None) -> plans.Step:
+    """The profile's balance (and earned total) moved by `points`, if the record still exists."""
+    extra = []
+    if last_checkin_date is not None:
+        extra.append(PatientItem.last_checkin_date.set(last_checkin_date))
+    if interaction_at is not None:
+        extra.append(PatientItem.last_interaction_at.set(interaction_at))
+    return plans.update(PatientItem(patient.pk, keys.PROFILE_SK), credit_actions(points, extra), PROFILE_EXISTS,
+                        PatientItem.pk.exists())
+
+
+# --- the steps of a redemption ----------------------------------------------------------------
+
+def debit(patient: PatientItem, cost: int, at: str) -> plans.Step:
+    """Take `cost` from the balance, only if the balance covers it (BALANCE_COVERS)."""
+    return plans.update(PatientItem(patient.pk, keys.PROFILE_SK),
+                        [PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost),
+                         PatientItem.last_interaction_at.set(at)],
+                        BALANCE_COVERS, PatientItem.balance >= cost)
+
+
+def redemption_steps(patient: PatientItem, redemption: Redemption) -> list[plans.Step]:
+    """The redemption and its ledger entry, each written once (NOT_REDEEMED_YET, ENTRY_NEW)."""
+    item = RedemptionItem(patient.pk, keys.redemption_sk(redemption.redemption_id),
+                          redemption_id=redemption.redemption_id, reward_id=redemption.reward_id,
+                          reward_name=redemption.reward_name, cost=redemption.cost, status=redemption.status,
+                          at=redemption.at)
+    entry = LedgerEntry(f"redeem:{redemption.redemption_id}", -redemption.cost, "redemption", redemption.at,
+                        redemption.reward_id)
+    return [entry_put(patient.clinic_id, patient.patient_id, entry, ENTRY_NEW),
+            plans.put(item, NOT_REDEEMED_YET, RedemptionItem.sk.does_not_exist())]
+
+
+def reward_steps(patient: PatientItem, reward: Reward) -> list[plans.Step]:
+    """One of the reward's stock (IN_STOCK) and of the patient's allowance (ALLOWANCE_LEFT), when kept."""
+    steps = []
+    if reward.stock is not None:
+        steps.append(plans.update(RewardItem(keys.clinic_pk(patient.clinic_id), keys.reward_sk(reward.reward_id)),
+                                  [RewardItem.stock.add(-1)], IN_STOCK, RewardItem.stock > 0))
+    if reward.per_patient_limit is not None:
+        use = RewardUseItem(patient.pk, keys.reward_use_sk(reward.reward_id))
+        steps.append(plans.update(use, [RewardUseItem.count.add(1)], ALLOWANCE_LEFT,
+                                  RewardUseItem.count.does_not_exist()
+                                  | (RewardUseItem.count < reward.per_patient_limit)))
+    return steps
+
+
+# --- single payouts and staff entries ---------------------------------------------------------
+
+PAYOUT_ATTEMPTS = 4
 
 
 def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at: str, ref: str | None = None,
            earning: Earning | None = None, principal: Principal | None = None,
-           idem: idempotency.IdempotencyKey | None = None,
-           reply: dict[str, Any] | Callable[[int, str | None], dict[str, Any]] | None = None,
+           idem: idempotency.IdempotencyKey | None = None, reply: dict[str, Any] | None = None,
            ) -> tuple[bool, str | None]:
     """Pay points once per entry id, with the rule's counters and board entry when `earning` is given.
 
     Returns (paid, the period whose limit refused it). (False, None): that entry already exists.
-    `reply` may be a function of (points paid, limited period) giving the stored answer.
     """
     from chalicelib.store import earning as payouts
 
     for _ in range(PAYOUT_ATTEMPTS):
+        plan = plans.Plan()
+        plan.add(entry_put(patient.clinic_id, patient.patient_id, LedgerEntry(entry_id, points, reason, at, ref)))
+        # a credit is the patient's own act (a share): it counts as an interaction for segments
+        plan.add(profile_credit(patient, points, interaction_at=at))
+        if earning is not None:
+            plan.add(payouts.steps(patient, earning))
+        if idem is not None:
+            idempotency.record_in(plan, principal, idem, 201, reply)
         try:
-            with db.transaction() as txn:
-                txn.save(ledger_item(patient.pk, entry_id, points, reason, at, ref),
-                         condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                # a credit is the patient's own act (a share): it counts as an interaction for segments
-                txn.update(patient, actions=credit_actions(points, [PatientItem.last_interaction_at.set(at)]),
-                           condition=PatientItem.pk.exists())
-                if earning is not None:
-                    payouts.add(txn, patient, earning)
-                if idem is not None:
-                    idempotency.transact_put(txn, principal, idem, 201, reply(points, None) if callable(reply) else reply)
+            plans.execute(plan)
             return True, None
+        except payouts.LimitReached as refused:
+            return False, refused.period
+        except payouts.BoardMoved:
+            assert earning is not None
+            earning.board = board_entry(patient.clinic_id, patient.patient_id, earning.day)
         except db.Cancelled as exc:
-            if exc.conditional("ledger"):
+            if exc.conditional(ENTRY_NEW):
                 return False, None
-            period = payouts.limit_reached(exc) if earning is not None else None
-            if period:
-                return False, period
-            if exc.conditional("board") and earning is not None:
-                earning.board = read_board(*payouts.board_key(patient.clinic_id, patient.patient_id, earning.day))
-                if idem is not None:
-                    idem.recorded = False
-                continue
             raise
     raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
-def post_entry(patient: PatientItem, entry: LedgerItem, *, earned_on: date, expiry_months: int,
+def post_entry(patient: PatientItem, entry: LedgerEntry, *, earned_on: date, expiry_months: int,
                principal: Principal | None = None, idem: idempotency.IdempotencyKey | None = None, reply: dict[str,
                Any] | None = None) -> None:
     """Write a staff adjustment or reversal: the entry once, and the balance and lots with it.
@@ -241,102 +294,25 @@ def post_entry(patient: PatientItem, entry: LedgerItem, *, earned_on: date, expi
     """
     from chalicelib.store import lots as points_lots
 
-    amount = int(entry.points)
-    actions = credit_actions(amount) if amount > 0 else [PatientItem.balance.add(amount)]
-    condition = PatientItem.pk.exists() if amount > 0 else PatientItem.balance >= -amount
+    amount = entry.points
     for _ in range(PAYOUT_ATTEMPTS):
+        plan = plans.Plan()
+        plan.add(entry_put(patient.clinic_id, patient.patient_id, entry),
+                 refused=Conflict("this entry was already made", code="entry_exists"))
+        if amount > 0:
+            plan.add(profile_credit(patient, amount))
+            plan.add(points_lots.credit_steps(patient, amount, earned_on, expiry_months))
+        else:
+            plan.add(plans.update(PatientItem(patient.pk, keys.PROFILE_SK), [PatientItem.balance.add(amount)],
+                                  BALANCE_COVERS, PatientItem.balance >= -amount),
+                     refused=InsufficientPoints("the balance is too small for this debit", field="points"))
+            plan.add(points_lots.debit_steps(patient, points_lots.open_lots(patient.clinic_id, patient.patient_id),
+                                             -amount))
+        if idem is not None:
+            idempotency.record_in(plan, principal, idem, 201, reply)
         try:
-            with db.transaction() as txn:
-                txn.save(entry, condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                txn.update(patient, actions=actions, condition=condition, label="balance")
-                if amount > 0:
-                    points_lots.add_credit(txn, patient, amount, earned_on, expiry_months)
-                else:
-                    open_lots = points_lots.open_lots(patient.clinic_id, patient.patient_id)
-                    points_lots.add_debit(txn, patient, open_lots, -amount)
-                if idem is not None:
-                    idempotency.transact_put(txn, principal, idem, 201, reply)
+            plans.execute(plan)
             return
-        except db.Cancelled as exc:
-            if exc.conditional("ledger") or exc.conditional("idem"):
-                raise Conflict("this entry was already made", code="entry_exists") from exc
-            if exc.conditional("balance"):
-                raise InsufficientPoints("the balance is too small for this debit", field="points") from exc
-            if not points_lots.lots_changed(exc):
-                raise
-            if idem is not None:
-                idem.recorded = False
+        except points_lots.LotsChanged:
+            continue
     raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
-
-
-def get_entry(clinic_id: str, patient_id: str, entry_id: str) -> LedgerItem | None:
-    bind()
-    try:
-        return LedgerItem.get(keys.patient_pk(clinic_id, patient_id), f"LEDGER#{entry_id}", consistent_read=True)
-    except LedgerItem.DoesNotExist:
-        return None
-
-
-REDEEM_ATTEMPTS = 5
-
-
-def redeem(patient: PatientItem, redemption: RedemptionItem, *, reward: RewardItem | None = None, at: str,
-           principal: Principal | None = None, idem: idempotency.IdempotencyKey | None = None, reply: dict[str,
-           Any] | None = None) -> None:
-    """Debit the balance, write the ledger entry and the redemption, and take one of the reward's
-    stock and of the patient's allowance when the reward keeps them, all in one transaction.
-
-    Many patients racing for the last units of a reward conflict on the reward item; DynamoDB
-    cancels all but one, and those are tried again (with jitter) until the stock says no.
-    """
-    import random
-    import time
-
-    from chalicelib.store import lots as points_lots
-    from chalicelib.store.models import RewardItem, RewardUseItem
-
-    cost = int(redemption.cost)
-    entry_id = f"redeem:{redemption.redemption_id}"
-    for attempt in range(REDEEM_ATTEMPTS):
-        open_lots = points_lots.open_lots(patient.clinic_id, patient.patient_id)
-        try:
-            with db.transaction() as txn:
-                points_lots.add_debit(txn, patient, open_lots, cost)
-                txn.update(
-                    patient,
-                    actions=[PatientItem.balance.add(-cost), PatientItem.redeemed_total.add(cost),
-                             PatientItem.last_interaction_at.set(at)],
-                    condition=PatientItem.balance >= cost,
-                    label="balance",
-                )
-                txn.save(ledger_item(patient.pk, entry_id, -cost, "redemption", at, redemption.reward_id),
-                         condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                txn.save(redemption, condition=RedemptionItem.sk.does_not_exist(), label="redemption")
-                if reward is not None and reward.stock is not None:
-                    txn.update(reward, actions=[RewardItem.stock.add(-1)], condition=RewardItem.stock > 0,
-                               label="stock")
-                if reward is not None and reward.per_patient_limit is not None:
-                    use = RewardUseItem(patient.pk, f"RLIMIT#{reward.reward_id}")
-                    txn.update(use, actions=[RewardUseItem.count.add(1)],
-                               condition=RewardUseItem.count.does_not_exist()
-                               | (RewardUseItem.count < int(reward.per_patient_limit)),
-                               label="allowance")
-                if idem is not None:
-                    idempotency.transact_put(txn, principal, idem, 201, reply)
-            return
-        except db.Cancelled as exc:
-            if exc.conditional("ledger") or exc.conditional("redemption") or exc.conditional("idem"):
-                raise Conflict("this redemption was already made", code="already_redeemed") from exc
-            if exc.conditional("stock"):
-                raise Conflict("this reward is out of stock", code="out_of_stock", field="reward_id") from exc
-            if exc.conditional("allowance"):
-                raise Conflict("the patient has redeemed this reward as often as allowed",
-                               code="reward_limit_reached", field="reward_id") from exc
-            if exc.conditional("balance"):
-                raise InsufficientPoints("not enough points for this reward", field="reward_id") from exc
-            if "TransactionConflict" not in exc.failed.values() and not points_lots.lots_changed(exc):
-                raise
-            if idem is not None:
-                idem.recorded = False
-            time.sleep(random.uniform(0.01, 0.05) * (2 ** attempt))
-    raise Conflict("the reward is in high demand, try again", code="try_again", field="reward_id")

@@ -296,14 +296,14 @@ def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries
 
 
 def inbox(clinic_id: str, patient_id: str) -> list[InboxItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "INBOX#", descending=True, limit=200)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.INBOX_PREFIX, descending=True, limit=200)
     return [InboxItem.from_raw_data(item) for item in raw]
 
 
 def mark_read(clinic_id: str, patient_id: str, message_id: str, at: str) -> InboxItem:
     bind()
     try:
-        item = InboxItem.get(keys.patient_pk(clinic_id, patient_id), f"INBOX#{message_id}")
+        item = InboxItem.get(keys.patient_pk(clinic_id, patient_id), keys.inbox_sk(message_id))
     except DoesNotExist:
         from chalicelib.errors import NotFound
 

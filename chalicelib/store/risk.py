@@ -73,9 +73,6 @@ class ActivityHistory:
     calls: list[tuple[str, str]] = field(default_factory=list)  # (day, follow-up outcome)
 
 
-# The activity's items (check-ins, ledger entries, inbox messages) by their sort key's first part.
-_CHECKIN, _LEDGER, _INBOX = "CHECKIN", "LEDGER", "INBOX"
-
 
 def activity_history(clinic_id: str, patient_id: str) -> ActivityHistory:
     """The patient's visits, check-ins, shares, inbox reads and follow-up calls: one partition
@@ -85,11 +82,11 @@ def activity_history(clinic_id: str, patient_id: str) -> ActivityHistory:
         sk = item.get("sk", "")
         if sk.startswith(keys.VISIT) and item.get("visit_date"):
             found.visits.append((item["visit_date"], item.get("next_due_date") or None))
-        elif sk.split("#", 1)[0] == _CHECKIN and item.get("local_date"):
+        elif sk.startswith(keys.CHECKIN_PREFIX) and item.get("local_date"):
             found.checkin_days.append(item["local_date"])
-        elif sk.split("#", 1)[0] == _LEDGER and str(item.get("entry_id", "")).startswith("share:") and item.get("at"):
+        elif sk.startswith(keys.LEDGER_PREFIX) and str(item.get("entry_id", "")).startswith("share:") and item.get("at"):
             found.share_times.append(item["at"])
-        elif sk.split("#", 1)[0] == _INBOX and item.get("read_at"):
+        elif sk.startswith(keys.INBOX_PREFIX) and item.get("read_at"):
             found.inbox_read_times.append(item["read_at"])
         elif sk.startswith(keys.FOLLOWUP_OUTCOME) and item.get("day") and item.get("outcome"):
             found.calls.append((item["day"], item["outcome"]))

@@ -329,8 +329,8 @@ def test_a_retried_redemption_with_its_key_answers_the_first_time_again(api, pat
 def test_two_evaluations_of_the_same_state_cannot_both_reward(api, patient, clock):
     """Two check-ins evaluated against the same read of the enrolment: the second write is refused."""
     from chalicelib.services import challenges, progress
-    from chalicelib.store import clinics, db, patients
-    from chalicelib.store.models import CheckInItem
+    from chalicelib.store import clinics, patients, points
+    from chalicelib.store import plan as plans
 
     tang = patient()
     tang.post(f"/me/challenges/{GUARD}/join")
@@ -342,16 +342,16 @@ def test_two_evaluations_of_the_same_state_cannot_both_reward(api, patient, cloc
     day = clock.now().astimezone(timezone(timedelta(hours=8))).date().isoformat()
 
     def evaluate():
-        checkin = CheckInItem(profile.pk, f"CHECKIN#{day}#glucose#x", checkin_id="x", type="glucose", value=6.0,
-                              local_date=day, client_time="", received_at="", counted=True)
+        checkin = points.CheckIn(checkin_id="x", type="glucose", value=6.0, local_date=day, client_time="",
+                                  received_at="", counted=True)
         context = progress.CheckInContext(clinics.get("demo-dental"), profile, checkin, clock.now(), state)
         return challenges.on_checkin(context)
 
     first, second = evaluate(), evaluate()
     assert len(first) == 3 and {e.label.split(":")[0] for e in first} == {"progress", "voucher", "vcode"}
-    db.apply(first)
-    with pytest.raises(db.Cancelled) as refused:
-        db.apply(second)
+    plans.execute(plans.Plan().add(e.step for e in first))
+    with pytest.raises(plans.Cancelled) as refused:
+        plans.execute(plans.Plan().add(e.step for e in second))
     assert refused.value.conditional(f"progress:{GUARD}")
     assert len(tang.get("/me/vouchers")[1]["items"]) == 1
 

@@ -132,14 +132,14 @@ def _experiment(world):
 
 
 def _voucher(world):
-    from chalicelib.store import db
-    from chalicelib.store.challenges import voucher_writes
+    from chalicelib.store import plan as plans
+    from chalicelib.store.challenges import Voucher, voucher_steps
 
     pid = _staff_patient(world, "race-voucher")
-    voucher = {"voucher_id": "v-race", "code": "RACE2345", "kind": "glucose_test", "name": "免费血糖检测",
-               "name_en": None, "source": "challenge:x:2026-11-01", "issued_at": T0.isoformat(),
-               "valid_until": "2026-12-31", "expires_at": "2027-01-01T00:00:00Z"}
-    db.apply(voucher_writes("demo-dental", pid, voucher, "race"))
+    voucher = Voucher(voucher_id="v-race", code="RACE2345", kind="glucose_test", name="免费血糖检测", name_en=None,
+                      source="challenge:x:2026-11-01", issued_at=T0.isoformat(), valid_until="2026-12-31",
+                      expires_at="2027-01-01T00:00:00Z")
+    plans.execute(plans.Plan().add(voucher_steps("demo-dental", pid, voucher, "race")))
     return world.staff(), "/vouchers/RACE2345/redeem", None
 
 

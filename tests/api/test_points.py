@@ -96,21 +96,23 @@ def test_redemption_never_overdraws_and_is_idempotent(api, new_patient, staff_to
 def test_store_refuses_an_overdraft_even_when_the_read_was_stale(api, new_patient, staff_token):
     """Two desks reading the same balance: the conditional debit lets only one through."""
     from chalicelib.errors import InsufficientPoints
+    from chalicelib.services.activity import take_reward
     from chalicelib.store import patients, points
-    from chalicelib.store.models import RedemptionItem
 
     token, pid = new_patient()
     patient = patients.get("demo-dental", pid)
     points.credit(patient, entry_id="grant:1", points=100, reason="manual", at="2026-11-20T02:00:00Z")
     stale = patients.get("demo-dental", pid)
+    reward = points.Reward(reward_id="teeth-cleaning", name="x", name_en=None, cost=100, active=True, stock=None,
+                           per_patient_limit=None)
     for n, expect_ok in ((1, True), (2, False)):
-        item = RedemptionItem(stale.pk, f"REDEEM#r{n}", redemption_id=f"r{n}", reward_id="teeth-cleaning",
-                              reward_name="x", cost=100, at="2026-11-20T02:00:00Z")
+        redemption = points.Redemption(redemption_id=f"r{n}", reward_id="teeth-cleaning", reward_name="x", cost=100,
+                                       at="2026-11-20T02:00:00Z")
         if expect_ok:
-            points.redeem(stale, item, at="2026-11-20T02:00:00Z")
+            take_reward(stale, reward, redemption)
         else:
             with pytest.raises(InsufficientPoints):
-                points.redeem(stale, item, at="2026-11-20T02:00:00Z")
+                take_reward(stale, reward, redemption)
     assert patients.get("demo-dental", pid).balance == 0
 
 
@@ -213,3 +215,31 @@ def test_admins_set_earning_limits_and_the_points_term(api, new_patient, staff_t
     token, _ = new_patient(name="later", phone="13900000099")
     api.post("/me/shares", {"share_ref": "b-1"}, token=token)
     assert api.get("/me/points", token=token)[1]["expiring"] == [{"expires_on": "2027-05-31", "points": 5}]
+
+
+def test_a_checkin_stopped_by_its_limit_joins_segments_for_what_it_paid(api, new_patient, staff_token, clock):
+    """The check-in's segment memberships depend on the points it credits: when the rule's limit
+    refuses the payout, the check-in is planned again paying nothing, and its memberships with it."""
+    from chalicelib.domain.clock import iso
+
+    admin = staff_token("demo-dental", "admin")
+    assert api.put("/clinic/earning-limits", {"limits": {"checkin": {"day": 1}}}, token=admin)[0] == 200
+    status, _ = api.post("/segments", {"segment_id": "two-points", "name": "两分以上",
+                                       "rule": {"field": "points_balance", "gte": 2}}, token=admin)
+    assert status == 201
+    clock.advance(seconds=61)  # past the definitions' cache window
+    token, pid = new_patient()
+    first = api.post("/me/checkins", {"type": "glucose", "value": 5.5, "client_time": iso(clock.now())}, token=token)[1]
+    assert first["points_awarded"] == 1 and first["balance"] == 1
+    second = api.post("/me/checkins", {"type": "steps", "value": 9000, "client_time": iso(clock.now())}, token=token)
+    assert second[0] == 201 and second[1]["points_awarded"] == 0 and second[1]["limit_reached"] == "day"
+    assert second[1]["checkin"]["counted"] and second[1]["balance"] == 1
+    segments = api.get(f"/patients/{pid}/segments", token=admin)[1]["segments"]
+    assert "two-points" not in {s["segment_id"] for s in segments}
+    assert api.get("/me/points", token=token)[1]["balance"] == 1
+    third = api.post("/me/shares", {"share_ref": "ticket-x"}, token=token)[1]
+    assert third["points_awarded"] == 5
+    clock.advance(days=1)
+    api.post("/me/checkins", {"type": "glucose", "value": 5.5, "client_time": iso(clock.now())}, token=token)
+    segments = api.get(f"/patients/{pid}/segments", token=admin)[1]["segments"]
+    assert "two-points" in {s["segment_id"] for s in segments}

@@ -253,8 +253,8 @@ def test_clinic_midnight_in_urumqi_decides_the_task_days(aws, api, new_patient, 
 
 def test_two_evaluations_of_the_same_task_state_cannot_both_count(api, patient, staff_token, clock):
     from chalicelib.services import progress, tasks
-    from chalicelib.store import clinics, db, patients
-    from chalicelib.store.models import CheckInItem
+    from chalicelib.store import clinics, patients, points
+    from chalicelib.store import plan as plans
 
     staff = staff_token("demo-dental", "staff")
     zhou = patient()
@@ -264,16 +264,16 @@ def test_two_evaluations_of_the_same_task_state_cannot_both_count(api, patient, 
     day = today(clock).isoformat()
 
     def evaluate():
-        checkin = CheckInItem(profile.pk, f"CHECKIN#{day}#steps#x", checkin_id="x", type="steps", value=9000.0,
-                              local_date=day, client_time="", received_at="", counted=True)
+        checkin = points.CheckIn(checkin_id="x", type="steps", value=9000.0, local_date=day, client_time="",
+                                  received_at="", counted=True)
         return tasks.on_checkin(progress.CheckInContext(clinics.get("demo-dental"), profile, checkin, clock.now(),
                                                         state))
 
     first, second = evaluate(), evaluate()
     assert [e.label.split(":")[0] for e in first] == ["task"]
-    db.apply(first)
-    with pytest.raises(db.Cancelled) as refused:
-        db.apply(second)
+    plans.execute(plans.Plan().add(e.step for e in first))
+    with pytest.raises(plans.Cancelled) as refused:
+        plans.execute(plans.Plan().add(e.step for e in second))
     assert refused.value.conditional(first[0].label)
     assert task_by_key(zhou.get("/me/tasks")[1]["tasks"], "walk-8000")["progress"] == 1
 
