@@ -13,6 +13,7 @@ from chalicelib.observability import count, logger
 from chalicelib.services.patient_fields import clinic_key, consents_view, decrypted
 from chalicelib.store import clinics, patients
 from chalicelib.store.patients import Patient
+from chalicelib.store.referrals import RewardRefused
 
 
 def consent_changes(requested: dict[str, bool], version: str, at: str) -> dict[str, dict]:
@@ -50,11 +51,30 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     from chalicelib.services import segments
 
     memberships = segments.prepare_registration(clinic, item, clock.now())
-    patients.create(item, openid_hash, consents, referral, memberships)
+    try:
+        _write_registration(item, openid_hash, consents, referral, memberships)
+    except RewardRefused:
+        item.referred_by = None  # registered, but this referral earns no reward (the phone was referred before ...)
+        _write_registration(item, openid_hash, consents, None, memberships)
     segments.registered(clinic, item, clock.now())
     count("PatientsRegistered")
     logger.info("patient registered", extra={"patient_id": patient_id})
     return item
+
+
+def _write_registration(item: Patient, openid_hash: str | None, consents: dict, referral, memberships: list) -> None:
+    """The registration as one plan, one TransactWriteItems: the record and its claims, the segment
+    memberships and, with an invite code, the referrer's reward. A taken WeChat account or phone
+    raises its Conflict; a reward that cannot be paid raises RewardRefused."""
+    from chalicelib.store import plan as plans
+    from chalicelib.store import referrals
+
+    plan = plans.Plan()
+    plan.add(patients.registration_steps(item, openid_hash, consents))
+    plan.add(plans.of_writes(memberships))
+    if referral is not None:
+        plan.add(referrals.reward_steps(item, referral), refused=RewardRefused())
+    plans.execute(plan)
 
 
 def _referral(clinic, new_patient: Patient, code: str | None, now: str):

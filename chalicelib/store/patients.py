@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
+from chalicelib.store import plan as plans
 from chalicelib.store.models import (
     ConditionItem,
     ConsentLogItem,
@@ -20,9 +20,10 @@ from chalicelib.store.models import (
 
 Patient = PatientItem  # a patient's record (profile, consents, memberships), as services see it
 
-if TYPE_CHECKING:  # types only
-    from chalicelib.store.referrals import Referral
-    from chalicelib.store.segments import Delete
+# What the conditions of a registration's steps mean.
+PROFILE_NEW = "profile"  # no record with this patient id yet
+OPENID_FREE = "openid"  # the WeChat account has no record yet
+PHONE_FREE = "phone"  # no patient of the clinic has this phone yet
 
 
 def new_patient_item(clinic_id: str, patient_id: str, *, created_at: str, **fields: Any) -> PatientItem:
@@ -54,45 +55,26 @@ def consent_log_items(patient_pk: str, changes: dict[str, dict[str, Any]]) -> li
     ]
 
 
-def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict[str, Any]],
-           referral: Referral | None = None, extra: Sequence[db.Write | Delete] = ()) -> None:
-    """Write the record, its uniqueness claims, condition index entries and consent log in one transaction.
-
-    With `referral` (chalicelib.store.referrals.Referral) the referrer's reward joins the same
-    transaction; a phone that was referred before earns nobody a second reward. `extra` are more
-    writes for the same transaction (the segment memberships, chalicelib.store.segments).
-    """
+def registration_steps(patient: PatientItem, openid_hash: str | None,
+                       consents: dict[str, dict[str, Any]]) -> list[plans.Step]:
+    """A new patient's items as plan steps: the record, its uniqueness claims (WeChat account
+    first, then phone: a refusal of either has one meaning, attached to the step), the condition
+    index entries and the consent log. The referrer's reward (chalicelib.store.referrals) and the
+    segment memberships (chalicelib.store.segments) join the same plan."""
     clinic_id = patient.clinic_id
-    try:
-        with db.transaction() as txn:
-            if referral is not None:
-                from chalicelib.store import referrals
-
-                referrals.add_reward(txn, patient, referral)
-            txn.save(patient, condition=PatientItem.pk.does_not_exist())
-            txn.save(UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), keys.UNIQUE_SK, patient_id=patient.patient_id),
-                     condition=UniqueItem.pk.does_not_exist(), label="phone")
-            if openid_hash:
-                txn.save(UniqueItem(keys.openid_pk(clinic_id, openid_hash), keys.UNIQUE_SK, patient_id=patient.patient_id),
-                         condition=UniqueItem.pk.does_not_exist(), label="openid")
-            for item in condition_items(patient):
-                txn.save(item)
-            for entry in consent_log_items(patient.pk, consents):
-                txn.save(entry)
-            if extra:
-                from chalicelib.store.segments import add_to
-
-                add_to(txn, extra)
-    except db.Cancelled as exc:
-        if referral is not None and (exc.conditional("referred_phone") or exc.conditional("referral")
-                                     or exc.conditional("board") or exc.conditional("referrer")):
-            patient.referred_by = None
-            return create(patient, openid_hash, consents, None, extra)  # registered, but this phone earns no reward
-        if exc.conditional("openid"):
-            raise Conflict("this WeChat account already has a record", code="already_registered") from exc
-        if exc.conditional("phone"):
-            raise Conflict("a patient with this phone is already registered", code="phone_registered", field="phone") from exc
-        raise
+    steps = [plans.put(patient, PROFILE_NEW, PatientItem.pk.does_not_exist())]
+    if openid_hash:
+        steps.append(plans.put(
+            UniqueItem(keys.openid_pk(clinic_id, openid_hash), keys.UNIQUE_SK, patient_id=patient.patient_id),
+            OPENID_FREE, UniqueItem.pk.does_not_exist(),
+            Conflict("this WeChat account already has a record", code="already_registered")))
+    steps.append(plans.put(
+        UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), keys.UNIQUE_SK, patient_id=patient.patient_id),
+        PHONE_FREE, UniqueItem.pk.does_not_exist(),
+        Conflict("a patient with this phone is already registered", code="phone_registered", field="phone")))
+    steps += [plans.put(item, f"condition:{item.sk}") for item in condition_items(patient)]
+    steps += [plans.put(entry, f"consent:{entry.purpose}") for entry in consent_log_items(patient.pk, consents)]
+    return steps
 
 
 def get(clinic_id: str, patient_id: str, *, consistent: bool = False) -> PatientItem:
