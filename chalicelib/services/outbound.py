@@ -117,7 +117,7 @@ def deliver(message: dict) -> str:
 
     clinic_id = message["clinic_id"]
     job = recall.queued_job(message)
-    if job is None or not job.due_pk:
+    if job is None or not recall.is_open(job):
         return "already_done"
     now_moment = clock.now()
     now = iso(now_moment)
@@ -155,12 +155,12 @@ def deliver(message: dict) -> str:
         return "deferred"
     if held_out:
         # measured like the arms: only a patient the message would have reached, at that moment
-        _expose(clinic_id, composed.experiment, patient.patient_id, now, job.sk)
+        _expose(clinic_id, composed.experiment, patient.patient_id, now, recall.job_ref(job))
         recall.close_job(job, "held_out", now, clinic_id, stop_reason=HOLDOUT)
         return "held_out"
     outcome = _send(ctx, composed, deliveries, now, deadline)
     if outcome == "sent" and composed.experiment:
-        _expose(clinic_id, composed.experiment, patient.patient_id, now, job.sk)
+        _expose(clinic_id, composed.experiment, patient.patient_id, now, recall.job_ref(job))
     return outcome
 
 
@@ -236,7 +236,7 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, dea
         if not channel.external:
             deliveries.append({"channel": name, "status": "sent", "error_code": None, "at": now})
             done = recall.finish(job, patient, channel=name, deliveries=deliveries, at=now, clinic_id=clinic_id,
-                                 message=inbox.item(patient.pk, job, message, job.purpose or "service", now),
+                                 message=inbox.inbox_message(job, message, job.purpose or "service", now),
                                  caps=caps)
             return _finished(ctx, done, now, deadline)
         # WeChat is reachable only with a template (channels.wechat.reachable)

@@ -19,6 +19,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.store import db, keys
+from chalicelib.store.inbox import InboxMessage, stored_in
 from chalicelib.store.models import (
     CapCounterItem,
     InboxItem,
@@ -109,6 +110,16 @@ def lease(due: DueJob, lease_until: str) -> bool:
         return True
     except UpdateError:
         return False
+
+
+def is_open(job: RecallJobItem) -> bool:
+    """Whether the job still waits to be delivered (it is in the due index)."""
+    return bool(job.due_pk)
+
+
+def job_ref(job: RecallJobItem) -> str:
+    """The job's name within the patient's record (an exposure keeps it as the message it stands for)."""
+    return str(job.sk)
 
 
 def queued_job(message: dict[str, Any]) -> RecallJobItem | None:
@@ -267,7 +278,7 @@ def end_external(job: RecallJobItem, deliveries: list[dict[str, Any]], refused_q
 
 def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries: list[dict[str, Any]], at: str,
            clinic_id: str,
-           message: InboxItem | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
+           message: InboxMessage | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
     """Record a delivered message and close the job in one transaction: the inbox message (for the
     inbox channel), the cap counters (if not taken before), the patient's counter.
 
@@ -280,7 +291,7 @@ def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries
     try:
         with db.transaction() as txn:
             if message is not None:
-                txn.save(message, condition=InboxItem.sk.does_not_exist(), label="message")
+                txn.save(stored_in(patient.pk, message), condition=InboxItem.sk.does_not_exist(), label="message")
             txn.update(job, actions=actions, condition=_job_guard(job, caps), label="job")
             if caps is not None:
                 _take_caps(txn, caps)

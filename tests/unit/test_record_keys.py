@@ -32,6 +32,7 @@ FORBIDDEN_MODULES = ("chalicelib.store.models", "pynamodb")
 # Every sort-key constant keys.py defines, and the shape of a prefix: upper-case words before a '#'.
 KEY_CONSTANTS = {value for name, value in vars(keys).items() if name.isupper() and isinstance(value, str)}
 KEY_CONSTANTS |= {value.split("#", 1)[0] for value in KEY_CONSTANTS}  # "VISIT" of "VISIT#": a kind read off a key
+KEY_ATTRIBUTES = ("pk", "sk", "due_pk", "due_sk", "gsi1pk", "gsi1sk")
 PREFIX = re.compile(r"^[A-Z][A-Z_]*#|#[A-Z][A-Z_]*#")
 
 
@@ -52,9 +53,15 @@ def _strings(tree: ast.AST) -> list[str]:
 
 def _raw_reads(tree: ast.AST) -> list[str]:
     """Subscripts that read a raw item's typed value (`["S"]`, `["N"]`) or its keys (`["pk"]`, `["sk"]` ...)."""
-    raw = {"S", "N", "L", "M", "pk", "sk", "due_pk", "due_sk", "gsi1pk", "gsi1sk"}
+    raw = {"S", "N", "L", "M", *KEY_ATTRIBUTES}
     return [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Subscript)
             and isinstance(node.slice, ast.Constant) and node.slice.value in raw]
+
+
+def _key_attributes(tree: ast.AST) -> list[str]:
+    """A record's key read as an attribute (`patient.pk`, `job.sk`): keys stay in store/."""
+    return [ast.unparse(node) for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr in KEY_ATTRIBUTES]
 
 
 @pytest.mark.parametrize("path", CONVERTED)
@@ -67,11 +74,13 @@ def test_no_models_pynamodb_key_prefixes_or_raw_items(path):
     assert not prefixes, f"{path} holds key prefixes {prefixes}: build keys in chalicelib/store/keys.py"
     raw = _raw_reads(tree)
     assert not raw, f"{path} reads raw items {raw}: the store hands out records"
+    key_reads = _key_attributes(tree)
+    assert not key_reads, f"{path} reads keys of records {key_reads}: ask the store module of the kind"
 
 
 def test_the_check_catches_what_it_looks_for():
     sample = ast.parse('from chalicelib.store.models import VisitItem\nsk = f"VISIT#{day}"\nraw["sk"]["S"]\n'
-                       'import pynamodb.exceptions\nPROFILE = "PROFILE"\nkind == "FUOUT"\n')
+                       'import pynamodb.exceptions\nPROFILE = "PROFILE"\nkind == "FUOUT"\nref(job.sk)\n')
     assert "chalicelib.store.models" in _imports(sample) and "pynamodb.exceptions" in _imports(sample)
     assert sorted(s for s in _strings(sample) if s in KEY_CONSTANTS or PREFIX.search(s)) == ["FUOUT", "PROFILE", "VISIT#"]
-    assert len(_raw_reads(sample)) == 2
+    assert len(_raw_reads(sample)) == 2 and _key_attributes(sample) == ["job.sk"]
