@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.store import db, keys
 from chalicelib.store.models import CheckInItem, ConsentLogItem, LedgerItem, VisitItem
+from chalicelib.store.visits import Visit
 
 
 def visits(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:
@@ -13,7 +14,7 @@ def visits(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, 
     return [visit_row(VisitItem.from_raw_data(item)) for item in raw]
 
 
-def visit_row(visit: VisitItem) -> dict[str, Any]:
+def visit_row(visit: Visit | VisitItem) -> dict[str, Any]:
     return {"visit_id": visit.visit_id, "visit_date": visit.visit_date, "department": visit.department,
             "next_due_date": visit.next_due_date, "on_time": bool(visit.on_time), "source": visit.source}
 

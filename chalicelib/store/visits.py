@@ -24,17 +24,45 @@ if TYPE_CHECKING:  # types only
     from chalicelib.store.earning import Earning
 
 
-Visit = VisitItem  # a recorded visit
-RevisitDue = RevisitDueItem  # a requested revisit date and whether a visit met it
+@dataclass(frozen=True)
+class Visit:
+    """A recorded visit (by staff or from a hospital export) and the revisit date it asked for."""
+
+    clinic_id: str
+    patient_id: str
+    visit_id: str
+    visit_date: str
+    department: str
+    next_due_date: str | None
+    on_time: bool
+    source: str
+    recorded_by: str | None
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class RevisitDue:
+    """A requested revisit date: pending until a visit meets it (on time or late)."""
+
+    clinic_id: str
+    patient_id: str
+    due_date: str
+    status: str  # pending | on_time | late
 
 
 def new_visit(clinic_id: str, patient_id: str, *, visit_id: str, visit_date: str, department: str,
               next_due_date: str | None, on_time: bool, source: str, recorded_by: str | None,
-              recorded_at: str) -> VisitItem:
+              recorded_at: str) -> Visit:
     """A visit as the visit service records it (written by write_visit)."""
-    return VisitItem(keys.patient_pk(clinic_id, patient_id), keys.visit_sk(visit_date, visit_id), visit_id=visit_id,
-                     visit_date=visit_date, department=department, next_due_date=next_due_date, on_time=on_time,
-                     source=source, recorded_by=recorded_by, recorded_at=recorded_at)
+    return Visit(clinic_id, patient_id, visit_id, visit_date, department, next_due_date, on_time, source,
+                 recorded_by, recorded_at)
+
+
+def _visit_item(visit: Visit) -> VisitItem:
+    return VisitItem(keys.patient_pk(visit.clinic_id, visit.patient_id), keys.visit_sk(visit.visit_date, visit.visit_id),
+                     visit_id=visit.visit_id, visit_date=visit.visit_date, department=visit.department,
+                     next_due_date=visit.next_due_date, on_time=visit.on_time, source=visit.source,
+                     recorded_by=visit.recorded_by, recorded_at=visit.recorded_at)
 
 
 @dataclass
@@ -42,10 +70,10 @@ class VisitWrite:
     """Everything a recorded visit changes; built by the visit service, written here at once."""
 
     patient: PatientItem
-    visit: VisitItem
+    visit: Visit
     new_last_visit: str | None
     new_revisit_due: str | None
-    met_due: RevisitDueItem | None = None
+    met_due: RevisitDue | None = None
     met_status: str | None = None
     on_time_points: int = 0
     stop_jobs: list[RecallJobItem] = field(default_factory=list)
@@ -53,10 +81,10 @@ class VisitWrite:
     earning: Earning | None = None  # the on-time points' counters and board entry, if any
 
 
-def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDueItem]:
+def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDue]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.REVISIT_DUE, consistent=True)
     items = [RevisitDueItem.from_raw_data(item) for item in raw]
-    return [item for item in items if item.status == "pending"]
+    return [RevisitDue(clinic_id, patient_id, item.due_date, item.status) for item in items if item.status == "pending"]
 
 
 def due_item(clinic_id: str, patient_id: str, due_date: str) -> RevisitDueItem:
@@ -77,7 +105,7 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
         actions.append(PatientItem.revisit_due_date.set(change.new_revisit_due))
     try:
         with db.transaction() as txn:
-            txn.save(visit, condition=VisitItem.sk.does_not_exist(), label="visit")
+            txn.save(_visit_item(visit), condition=VisitItem.sk.does_not_exist(), label="visit")
             if change.on_time_points:
                 actions = credit_actions(change.on_time_points, actions)
                 txn.save(ledger_item(patient.pk, f"revisit:{visit.visit_id}", change.on_time_points,
@@ -92,8 +120,9 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
                         ConditionItem.gsi1sk.set(keys.last_visit_sort(change.new_last_visit, patient_id)),
                     ])
             if change.met_due is not None and change.met_status is not None:  # set together
-                txn.update(change.met_due, actions=[RevisitDueItem.status.set(change.met_status),
-                                                    RevisitDueItem.met_on.set(visit.visit_date)],
+                met = RevisitDueItem(patient.pk, keys.revisit_due_sk(change.met_due.due_date))
+                txn.update(met, actions=[RevisitDueItem.status.set(change.met_status),
+                                         RevisitDueItem.met_on.set(visit.visit_date)],
                            condition=RevisitDueItem.status == "pending", label="due")
             if visit.next_due_date:
                 txn.save(due_item(clinic_id, patient_id, visit.next_due_date))
