@@ -15,7 +15,6 @@ from chalicelib.observability import count, logger
 from chalicelib.services import segments as service
 from chalicelib.store import clinics
 from chalicelib.store import segments as store
-from chalicelib.store.models import SegmentItem
 
 PAGE_SIZE = 100
 BUILD_SECONDS = 240  # a run stops after this and the next minute's run resumes from the cursor
@@ -29,10 +28,10 @@ def refresh_segments(page_size: int = PAGE_SIZE) -> dict:
         totals["clinics"] += 1
         start = None
         while True:
-            items, start = store.due_flips_page(clinic_id, iso(now), start, page_size)
-            for raw in items:
+            patient_ids, start = store.due_flips_page(clinic_id, iso(now), start, page_size)
+            for patient_id in patient_ids:
                 totals["due"] += 1
-                service.reevaluate(clinic_id, service.parse_flip_patient(raw))
+                service.reevaluate(clinic_id, patient_id)
             if not start:
                 break
     count("SegmentFlipsEvaluated", totals["due"])
@@ -48,7 +47,7 @@ def build_segments(page_size: int = PAGE_SIZE, max_pages: int | None = None,
     totals = {"segments": 0, "pages": 0, "ready": 0, "removed": 0}
     for clinic_id in clinics.all_clinic_ids():
         for segment_id in store.due_builds(clinic_id, iso(now)):
-            item = _segment(clinic_id, segment_id)
+            item = store.for_build(clinic_id, segment_id)
             if item is None:
                 continue
             totals["segments"] += 1
@@ -66,20 +65,7 @@ def build_segments(page_size: int = PAGE_SIZE, max_pages: int | None = None,
     return totals
 
 
-def _segment(clinic_id: str, segment_id: str) -> SegmentItem | None:
-    from pynamodb.exceptions import DoesNotExist
-
-    from chalicelib.store import keys
-    from chalicelib.store.models import bind
-
-    bind()
-    try:
-        return SegmentItem.get(keys.clinic_pk(clinic_id), store.PREFIX + segment_id, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def build(clinic_id: str, item: SegmentItem, *, page_size: int = PAGE_SIZE, max_pages: int | None = None,
+def build(clinic_id: str, item: store.Segment, *, page_size: int = PAGE_SIZE, max_pages: int | None = None,
           deadline: float | None = None) -> tuple[int, bool]:
     """Walk the clinic's patients from the saved cursor; after each page save the cursor and counts.
 
@@ -124,7 +110,7 @@ def build(clinic_id: str, item: SegmentItem, *, page_size: int = PAGE_SIZE, max_
             return pages, False
 
 
-def _clean_up(clinic_id: str, item: SegmentItem) -> int:
+def _clean_up(clinic_id: str, item: store.Segment) -> int:
     """Take a deleted segment's member items away, then the segment itself."""
     removed = 0
     for member in list(store.all_members(clinic_id, item.segment_id)):

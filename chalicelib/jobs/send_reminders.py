@@ -21,16 +21,17 @@ if TYPE_CHECKING:  # types only
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def deliver(clinic_id: str, pk: str, sk: str) -> str:
-    """Deliver one job; returns what happened (sent, deferred, capped, stopped, skipped_no_consent ...)."""
+def deliver(message: dict) -> str:
+    """Deliver the job a queue message names; returns what happened (sent, deferred, capped,
+    stopped, skipped_no_consent ...)."""
     from chalicelib.services.outbound import deliver as run
 
-    return run(clinic_id, pk, sk)
+    return run(message)
 
 
 def _record_handler(record: SQSRecord) -> None:
     body = json.loads(record.body)
-    outcome = deliver(body["clinic_id"], body["pk"], body["sk"])
+    outcome = deliver(body)
     if outcome == "sent":
         count("RemindersSent")
     logger.info("reminder processed", extra={"clinic_id": body["clinic_id"], "outcome": outcome})

@@ -49,12 +49,9 @@ def sweep_lapses(page_size: int = PAGE_SIZE) -> dict:
         totals["clinics"] += 1
         start = None
         while True:
-            items, start = recall.due_page(clinic_id, now_iso, start, page_size)
-            totals["read"] += len(items)
-            bodies = [
-                {"clinic_id": clinic_id, "pk": raw["pk"]["S"], "sk": raw["sk"]["S"]}
-                for raw in items if recall.lease(raw, lease_until)
-            ]
+            jobs, start = recall.due_jobs(clinic_id, now_iso, start, page_size)
+            totals["read"] += len(jobs)
+            bodies = [job.message() for job in jobs if recall.lease(job, lease_until)]
             if bodies:
                 totals["failed"] += _send(url, bodies)
                 totals["queued"] += len(bodies)

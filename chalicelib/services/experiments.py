@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib.domain import experiments as ab
 from chalicelib.domain.clock import clock, iso, local_date, parse_iso
@@ -17,9 +17,6 @@ from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.observability import count, logger
 from chalicelib.store import clinics
 from chalicelib.store import experiments as store
-
-if TYPE_CHECKING:  # types only
-    from pynamodb.expressions.update import Action
 
 INCENTIVE_RULE = "experiment_incentive"
 
@@ -270,28 +267,24 @@ def promote(principal, experiment_id: str, arm_id: str) -> dict:
     arm = next((a for a in _terms(item.arms) if a.arm_id == arm_id), None)
     if arm is None:
         raise NotFound("no such arm in this experiment", code="arm_not_found", field="arm_id")
-    from chalicelib.store.models import RecallRuleItem
-
-    changes: list[Action] = []
+    changes: dict[str, Any] = {}
     changed: dict[str, Any] = {}
     if item.target_kind == "content_path":
         changes, changed = _path_changes(principal.clinic_id, item.target_id, arm)
-    elif arm.template is not None:
-        # The rule's own messages carry no incentive slot, so the arm's text is written in.
-        changed["template"] = arm.template.replace("{incentive}", arm.incentive_text or "")
-        changes.append(RecallRuleItem.template.set(changed["template"]))
-    if arm.send_at is not None:
-        changed["send_at"] = arm.send_at
-        changes.append(RecallRuleItem.send_at.set(arm.send_at))
-    store.finish(item, "promoted", iso(clock.now()), promoted_arm=arm_id, rule_changes=changes)
+    else:
+        if arm.template is not None:
+            # The rule's own messages carry no incentive slot, so the arm's text is written in.
+            changed["template"] = changes["template"] = arm.template.replace("{incentive}", arm.incentive_text or "")
+        if arm.send_at is not None:
+            changed["send_at"] = changes["send_at"] = arm.send_at
+    store.finish(item, "promoted", iso(clock.now()), promoted_arm=arm_id, target_changes=changes)
     return {**view(principal.clinic_id, experiment_id), "rule_changes": changed}
 
 
-def _path_changes(clinic_id: str, segment_id: str, arm: ab.ArmTerms) -> tuple[list[Action], dict[str, Any]]:
+def _path_changes(clinic_id: str, segment_id: str, arm: ab.ArmTerms) -> tuple[dict[str, Any], dict[str, Any]]:
     """A promoted arm on a content path: its template becomes the first step's text, its send
     time the path's (the incentive, which belongs to the experiment, is written into the text)."""
     from chalicelib.store import segments
-    from chalicelib.store.models import SegmentItem
 
     segment = segments.get(clinic_id, segment_id, consistent=True)
     path = dict(segment.content_path or {})
@@ -302,7 +295,7 @@ def _path_changes(clinic_id: str, segment_id: str, arm: ab.ArmTerms) -> tuple[li
     if arm.send_at is not None:
         path["send_at"] = changed["send_at"] = arm.send_at
     path["steps"] = steps
-    return ([SegmentItem.content_path.set(path)] if changed else []), changed
+    return ({"content_path": path} if changed else {}), changed
 
 
 def results(clinic_id: str, experiment_id: str) -> dict:

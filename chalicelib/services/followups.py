@@ -8,16 +8,14 @@ shows them highest risk first. Outcomes move the next due day by the plan's cade
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from datetime import date, timedelta
 
 from chalicelib.domain.clock import clock, iso, local_date
 from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.observability import count, logger
-from chalicelib.store import clinics, keys, patients
+from chalicelib.store import clinics, patients
 from chalicelib.store import followups as store
-from chalicelib.store.models import FollowUpOutcomeItem, FollowUpPlanItem
 
 DEFAULT_CADENCE_DAYS = 7
 GLUCOSE = "glucose"
@@ -27,7 +25,7 @@ def _today(clinic_id: str) -> date:
     return local_date(clock.now(), clinics.get(clinic_id).tz)
 
 
-def plan_view(plan: FollowUpPlanItem | None) -> dict | None:
+def plan_view(plan: store.FollowUpPlan | None) -> dict | None:
     if plan is None:
         return None
     return {"patient_id": plan.patient_id, "status": plan.status, "cadence_days": int(plan.cadence_days),
@@ -72,7 +70,7 @@ def start_for_challenge(clinic_id: str, patient_id: str, challenge_id: str, chec
     return created is not None
 
 
-def _plan_or_404(clinic_id: str, patient_id: str) -> FollowUpPlanItem:
+def _plan_or_404(clinic_id: str, patient_id: str) -> store.FollowUpPlan:
     plan = store.get_plan(clinic_id, patient_id)
     if plan is None:
         patients.get(clinic_id, patient_id)  # a patient of another clinic, or none, is not found
@@ -85,7 +83,7 @@ def detail(clinic_id: str, patient_id: str) -> dict:
     return {"plan": plan_view(plan), "outcomes": [outcome_view(o) for o in store.outcomes(clinic_id, patient_id)]}
 
 
-def outcome_view(item: FollowUpOutcomeItem) -> dict:
+def outcome_view(item: store.FollowUpOutcome) -> dict:
     return {"outcome_id": item.outcome_id, "outcome": item.outcome, "day": item.day, "at": item.at,
             "staff": item.staff, "has_note": bool(item.note_enc), "booking_date": item.booking_date}
 
@@ -117,10 +115,9 @@ def record(principal, patient_id: str, outcome: str, note: str | None, booking_d
         from chalicelib.services.patient_fields import clinic_key
 
         note_enc = crypto.encrypt(clinic_key(clinic_id), clinic_id, note)
-    item = FollowUpOutcomeItem(keys.patient_pk(clinic_id, patient_id), f"{store.OUTCOME}{now}#{outcome_id}",
-                               outcome_id=outcome_id, outcome=outcome, day=today.isoformat(), at=now,
-                               staff=principal.username or principal.subject, note_enc=note_enc,
-                               booking_date=booking_date.isoformat() if booking_date else None)
+    item = store.new_outcome(clinic_id, patient_id, outcome_id=outcome_id, outcome=outcome, day=today.isoformat(),
+                             at=now, staff=principal.username or principal.subject, note_enc=note_enc,
+                             booking_date=booking_date.isoformat() if booking_date else None)
     booking = None
     if outcome == "booked" and booking_date is not None:  # checked above: a booked outcome has its date
         from chalicelib.services.visits import record_booking
@@ -158,23 +155,13 @@ def _risk_order(row: dict):
 
 def worklist(clinic_id: str, limit: int, cursor: str | None) -> dict:
     """Plans due today or overdue: one due-index Query and one BatchGetItem per page, highest risk first."""
-    from chalicelib.store.risk import plain
-
     today = _today(clinic_id)
-    due, next_cursor = store.due_page(clinic_id, today.isoformat(), limit, cursor)
-    wanted = [(k["pk"]["S"], sk) for k in due for sk in ("PROFILE", store.PLAN_SK)]
-    found = store.batch_get(wanted)
+    due, next_cursor = store.due_plans(clinic_id, today.isoformat(), limit, cursor)
     rows = []
-    for k in due:
-        pk = k["pk"]["S"]
-        profile, plan = found.get((pk, "PROFILE")), found.get((pk, store.PLAN_SK))
-        if profile is None or plan is None:
-            continue  # erased between the two reads
-        p, f = plain(profile), plain(plan)
+    for entry in due:
+        p, f = entry.profile, entry.plan
         overdue = (today - date.fromisoformat(f["next_due"])).days if f.get("next_due") else 0
         factors = p.get("risk_factors") or []
-        if isinstance(factors, str):  # a JSONAttribute: the raw item holds it as JSON text
-            factors = json.loads(factors)
         rows.append({"patient_id": p["patient_id"], "name_masked": p.get("name_masked"),
                      "conditions": p.get("conditions") or [], "last_visit_date": p.get("last_visit_date"),
                      "risk_score": p.get("risk_score"), "risk_factors": factors,

@@ -19,7 +19,6 @@ from chalicelib.errors import NotFound
 from chalicelib.observability import logger
 from chalicelib.store import channels as channel_store
 from chalicelib.store import clinics, patients, recall
-from chalicelib.store.models import ClinicItem, PatientItem, RecallJobItem
 
 if TYPE_CHECKING:  # types only
     from chalicelib.channels import Target
@@ -45,9 +44,9 @@ class ComposeContext:
     """What a composer gets: the job, the patient, the clinic, its delivery settings and now."""
 
     clinic_id: str
-    clinic: ClinicItem
-    patient: PatientItem
-    job: RecallJobItem
+    clinic: clinics.Clinic
+    patient: patients.Patient
+    job: recall.RecallJob
     settings: rules.DeliverySettings
     now: datetime
 
@@ -83,7 +82,7 @@ def settings_of(clinic_id: str) -> rules.DeliverySettings:
     return rules.settings_from(channel_store.delivery_settings(clinic_id))
 
 
-def _target(clinic_id: str, patient: PatientItem, state: channel_store.ChannelState) -> Target:
+def _target(clinic_id: str, patient: patients.Patient, state: channel_store.ChannelState) -> Target:
     from chalicelib.channels import Target
     from chalicelib.services.patient_fields import clinic_key, decrypted
 
@@ -111,12 +110,14 @@ def _personal(message: Message, target) -> Message:
     return message.personal(target.nickname())
 
 
-def deliver(clinic_id: str, pk: str, sk: str) -> str:
-    """Deliver one queued job; returns what happened (sent, deferred, capped, stale, stopped, already_done ...)."""
+def deliver(message: dict) -> str:
+    """Deliver the job a queue message names (store.recall.DueJob.message); returns what happened
+    (sent, deferred, capped, stale, stopped, already_done ...)."""
     from chalicelib.services.patient_fields import has_consent
 
-    job = recall.get_job(pk, sk)
-    if job is None or not job.due_pk:
+    clinic_id = message["clinic_id"]
+    job = recall.queued_job(message)
+    if job is None or not recall.is_open(job):
         return "already_done"
     now_moment = clock.now()
     now = iso(now_moment)
@@ -154,12 +155,12 @@ def deliver(clinic_id: str, pk: str, sk: str) -> str:
         return "deferred"
     if held_out:
         # measured like the arms: only a patient the message would have reached, at that moment
-        _expose(clinic_id, composed.experiment, patient.patient_id, now, job.sk)
+        _expose(clinic_id, composed.experiment, patient.patient_id, now, recall.job_ref(job))
         recall.close_job(job, "held_out", now, clinic_id, stop_reason=HOLDOUT)
         return "held_out"
     outcome = _send(ctx, composed, deliveries, now, deadline)
     if outcome == "sent" and composed.experiment:
-        _expose(clinic_id, composed.experiment, patient.patient_id, now, job.sk)
+        _expose(clinic_id, composed.experiment, patient.patient_id, now, recall.job_ref(job))
     return outcome
 
 
@@ -235,7 +236,7 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, dea
         if not channel.external:
             deliveries.append({"channel": name, "status": "sent", "error_code": None, "at": now})
             done = recall.finish(job, patient, channel=name, deliveries=deliveries, at=now, clinic_id=clinic_id,
-                                 message=inbox.item(patient.pk, job, message, job.purpose or "service", now),
+                                 message=inbox.inbox_message(job, message, job.purpose or "service", now),
                                  caps=caps)
             return _finished(ctx, done, now, deadline)
         # WeChat is reachable only with a template (channels.wechat.reachable)

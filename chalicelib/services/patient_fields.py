@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib import crypto
 from chalicelib.domain.rules import PURPOSES
 from chalicelib.store import clinics
-from chalicelib.store.models import PatientItem
+from chalicelib.store.patients import Patient
 
 
 def clinic_key(clinic_id: str) -> bytes:
@@ -14,7 +14,7 @@ def clinic_key(clinic_id: str) -> bytes:
     return crypto.unwrap_key(clinic_id, clinic.wrapped_key)
 
 
-def decrypted(patient: PatientItem) -> dict:
+def decrypted(patient: Patient) -> dict:
     key = clinic_key(patient.clinic_id)
     return {
         "name": crypto.decrypt(key, patient.clinic_id, patient.name_enc),
@@ -22,11 +22,11 @@ def decrypted(patient: PatientItem) -> dict:
     }
 
 
-def consents_view(patient: PatientItem) -> dict:
+def consents_view(patient: Patient) -> dict:
     raw = patient.consents.as_dict() if hasattr(patient.consents, "as_dict") else dict(patient.consents or {})
     return {purpose: raw.get(purpose) for purpose in PURPOSES}
 
 
-def has_consent(patient: PatientItem, purpose: str) -> bool:
+def has_consent(patient: Patient, purpose: str) -> bool:
     state = consents_view(patient).get(purpose)
     return bool(state and state.get("granted"))

@@ -11,8 +11,9 @@ from chalicelib.domain.rules import PURPOSES
 from chalicelib.errors import BadRequest
 from chalicelib.observability import count, logger
 from chalicelib.services.patient_fields import clinic_key, consents_view, decrypted
-from chalicelib.store import clinics, db, patients
-from chalicelib.store.models import PatientItem
+from chalicelib.store import clinics, patients
+from chalicelib.store.patients import Patient
+from chalicelib.store.referrals import RewardRefused
 
 
 def consent_changes(requested: dict[str, bool], version: str, at: str) -> dict[str, dict]:
@@ -22,7 +23,7 @@ def consent_changes(requested: dict[str, bool], version: str, at: str) -> dict[s
     return {purpose: {"granted": bool(granted), "version": version, "at": at} for purpose, granted in requested.items()}
 
 
-def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id: str | None = None) -> PatientItem:
+def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id: str | None = None) -> Patient:
     clinic = clinics.get(clinic_id)
     unknown = [c for c in data.conditions if c not in clinic.conditions]
     if unknown:
@@ -50,14 +51,33 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     from chalicelib.services import segments
 
     memberships = segments.prepare_registration(clinic, item, clock.now())
-    patients.create(item, openid_hash, consents, referral, memberships)
+    try:
+        _write_registration(item, openid_hash, consents, referral, memberships)
+    except RewardRefused:
+        item.referred_by = None  # registered, but this referral earns no reward (the phone was referred before ...)
+        _write_registration(item, openid_hash, consents, None, memberships)
     segments.registered(clinic, item, clock.now())
     count("PatientsRegistered")
     logger.info("patient registered", extra={"patient_id": patient_id})
     return item
 
 
-def _referral(clinic, new_patient: PatientItem, code: str | None, now: str):
+def _write_registration(item: Patient, openid_hash: str | None, consents: dict, referral, memberships: list) -> None:
+    """The registration as one plan, one TransactWriteItems: the record and its claims, the segment
+    memberships and, with an invite code, the referrer's reward. A taken WeChat account or phone
+    raises its Conflict; a reward that cannot be paid raises RewardRefused."""
+    from chalicelib.store import plan as plans
+    from chalicelib.store import referrals
+
+    plan = plans.Plan()
+    plan.add(patients.registration_steps(item, openid_hash, consents))
+    plan.add(plans.of_writes(memberships))
+    if referral is not None:
+        plan.add(referrals.reward_steps(item, referral), refused=RewardRefused())
+    plans.execute(plan)
+
+
+def _referral(clinic, new_patient: Patient, code: str | None, now: str):
     """The referrer's reward for a registration with an invite code (None without a code)."""
     if not code:
         return None
@@ -81,11 +101,11 @@ def _referral(clinic, new_patient: PatientItem, code: str | None, now: str):
     return referrals.Referral(referrer=referrer, points=amount, at=now, earning=earning)
 
 
-def own_patient(clinic_id: str, patient_id: str) -> PatientItem:
+def own_patient(clinic_id: str, patient_id: str) -> Patient:
     return patients.get(clinic_id, patient_id)
 
 
-def profile_view(patient: PatientItem, *, full_phone: bool) -> dict:
+def profile_view(patient: Patient, *, full_phone: bool) -> dict:
     clear = decrypted(patient)
     return {
         "patient_id": patient.patient_id,
@@ -105,7 +125,7 @@ def profile_view(patient: PatientItem, *, full_phone: bool) -> dict:
     }
 
 
-def list_row(patient: PatientItem) -> dict:
+def list_row(patient: Patient) -> dict:
     return {
         "patient_id": patient.patient_id,
         "name_masked": patient.name_masked,
@@ -117,7 +137,7 @@ def list_row(patient: PatientItem) -> dict:
     }
 
 
-def update_consents(patient: PatientItem, requested: dict[str, bool], version: str) -> dict:
+def update_consents(patient: Patient, requested: dict[str, bool], version: str) -> dict:
     now = iso(clock.now())
     changes = consent_changes(requested, version, now)
     if changes:
@@ -135,27 +155,18 @@ def update_consents(patient: PatientItem, requested: dict[str, bool], version: s
     return merged
 
 
-def withdraw(patient: PatientItem, purposes: list[str] | None, version: str) -> dict:
+def withdraw(patient: Patient, purposes: list[str] | None, version: str) -> dict:
     targets = purposes or list(PURPOSES)
     return update_consents(patient, {p: False for p in targets}, version)
 
 
-def export(patient: PatientItem) -> dict:
+def export(patient: Patient) -> dict:
     """Everything stored about the patient, sensitive fields decrypted, internal keys dropped."""
-    items = patients.partition_items(patient.clinic_id, patient.patient_id)
-    groups: dict[str, list] = {}
-    for raw in items:
-        sk = raw["sk"]["S"]
-        kind = sk.split("#", 1)[0].lower()
-        if kind in ("profile", "idem"):
-            continue
-        record = {k: db.plain_value(v) for k, v in raw.items()
-                  if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "due_pk", "due_sk", "name_masked")}
-        groups.setdefault(kind, []).append(record)
+    groups = patients.export_records(patient.clinic_id, patient.patient_id)
     return {"profile": profile_view(patient, full_phone=True), "consents": consents_view(patient), "records": groups}
 
 
-def erase(patient: PatientItem) -> int:
+def erase(patient: Patient) -> int:
     removed = patients.erase(patient)
     count("PatientsErased")
     logger.info("patient erased", extra={"patient_id": patient.patient_id, "items": removed})
@@ -199,7 +210,7 @@ def visits(clinic_id: str, patient_id: str) -> list[dict]:
     return history.visits(clinic_id, patient_id)
 
 
-def referral(patient: PatientItem) -> dict:
+def referral(patient: Patient) -> dict:
     """The patient's invite code (made on first ask), the mini-program share path and what a
     registered friend earns them."""
     from chalicelib.domain.rules import points_for

@@ -76,16 +76,7 @@ def set_active(clinic_id: str, rule_id: str, active: bool) -> dict:
 
 
 def _rule_item(clinic_id: str, rule_id: str):
-    from pynamodb.exceptions import DoesNotExist
-
-    from chalicelib.store import keys
-    from chalicelib.store.models import RecallRuleItem, bind
-
-    bind()
-    try:
-        return RecallRuleItem.get(keys.clinic_pk(clinic_id), f"RECALLRULE#{rule_id}")
-    except DoesNotExist:
-        return None
+    return clinics.recall_rule(clinic_id, rule_id)
 
 
 def _send_time_for(clinic_id: str, rule: RecallRule, patient_id: str):

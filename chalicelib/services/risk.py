@@ -25,29 +25,17 @@ def _local(moment: str | None, tz: str) -> date | None:
         return None
 
 
-def history_of(row: dict, items: list[dict], tz: str) -> rules.History:
-    """A patient's History (clinic-local days) from their list row and their own items."""
+def history_of(row: dict, activity: store.ActivityHistory, tz: str) -> rules.History:
+    """A patient's History (clinic-local days) from their list row and their stored activity."""
     registered = _local(row.get("created_at"), tz) or local_date(clock.now(), tz)
     h = rules.History(patient_id=row["patient_id"], registered=registered,
                       conditions=tuple(row.get("conditions") or ()), district=row.get("district"))
-    for item in items:
-        sk = item.get("sk", "")
-        kind = sk.split("#", 1)[0]
-        if kind == "VISIT" and item.get("visit_date"):
-            due = item.get("next_due_date")
-            h.visits.append((date.fromisoformat(item["visit_date"]), date.fromisoformat(due) if due else None))
-        elif kind == "CHECKIN" and item.get("local_date"):
-            h.checkins.append(date.fromisoformat(item["local_date"]))
-        elif kind == "LEDGER" and str(item.get("entry_id", "")).startswith("share:"):
-            day = _local(item.get("at"), tz)
-            if day:
-                h.shares.append(day)
-        elif kind == "INBOX" and item.get("read_at"):
-            day = _local(item["read_at"], tz)
-            if day:
-                h.inbox_reads.append(day)
-        elif kind == "FUOUT" and item.get("day") and item.get("outcome"):
-            h.calls.append((date.fromisoformat(item["day"]), item["outcome"]))
+    h.visits.extend((date.fromisoformat(day), date.fromisoformat(due) if due else None)
+                    for day, due in activity.visits)
+    h.checkins.extend(date.fromisoformat(day) for day in activity.checkin_days)
+    h.shares.extend(day for day in (_local(at, tz) for at in activity.share_times) if day)
+    h.inbox_reads.extend(day for day in (_local(at, tz) for at in activity.inbox_read_times) if day)
+    h.calls.extend((date.fromisoformat(day), outcome) for day, outcome in activity.calls)
     return h
 
 
@@ -71,7 +59,7 @@ def train_clinic(clinic_id: str) -> dict:
     now = clock.now()
     at, today = iso(now), local_date(now, clinic.tz)
     rows = list(store.patient_rows(clinic_id))
-    histories = [history_of(row, store.history_items(clinic_id, row["patient_id"]), clinic.tz) for row in rows]
+    histories = [history_of(row, store.activity_history(clinic_id, row["patient_id"]), clinic.tz) for row in rows]
     store.save_dropout(clinic_id, at, rules.dropout_curves(histories, today))
     result = rules.train(histories, today)
     if result.model is None:

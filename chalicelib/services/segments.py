@@ -14,18 +14,17 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib.domain import segments as rules
-from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
+from chalicelib.domain.clock import clock, iso, local_date, local_moment
 from chalicelib.errors import BadRequest, Conflict
 from chalicelib.observability import logger
 from chalicelib.store import clinics
 from chalicelib.store import segments as store
-from chalicelib.store.models import PatientItem, SegmentItem
-
-if TYPE_CHECKING:  # types only
-    from pynamodb.expressions.update import Action
+from chalicelib.store.models import PatientItem  # CheckinMembership's profile actions (the check-in's hand-off)
+from chalicelib.store.patients import Patient
+from chalicelib.store.segments import Segment
 
 LIVE = ("building", "ready")
 RESERVED_IDS = ("lapsed",)  # /segments/lapsed is the older condition-based list
@@ -39,7 +38,7 @@ FACT_ATTRIBUTES = ("conditions", "department", "persona_tags", "district", "cons
 # --- evaluating one patient ----------------------------------------------------------------------
 
 
-def profile_facts(patient: PatientItem, **overrides) -> dict:
+def profile_facts(patient: Patient, **overrides) -> dict:
     """The profile's attributes a rule may look at, as a plain mapping (risk_score may be absent)."""
     facts = {name: getattr(patient, name, None) for name in FACT_ATTRIBUTES}
     consents = facts.get("consents")
@@ -54,7 +53,7 @@ def flip_time(day, tz: str) -> str:
     return iso(local_moment(day, time(0), tz))
 
 
-def decide(patient: PatientItem, definitions: list[SegmentItem], now: datetime, tz: str,
+def decide(patient: Patient, definitions: list[Segment], now: datetime, tz: str,
            facts: dict | None = None) -> store.Change:
     """What the patient's memberships and next flip should be now, compared with the profile."""
     known = rules.facts_from_profile(facts if facts is not None else profile_facts(patient), tz)
@@ -82,7 +81,7 @@ def decide(patient: PatientItem, definitions: list[SegmentItem], now: datetime, 
                         flip_changed=flip_at != patient.seg_flip_at)
 
 
-def memberships_after(patient: PatientItem, change: store.Change) -> set[str]:
+def memberships_after(patient: Patient, change: store.Change) -> set[str]:
     return (set(patient.segments or ()) | set(change.joins)) - set(change.leaves)
 
 
@@ -95,7 +94,7 @@ def reevaluate(clinic_id: str, patient, *, interaction_at: datetime | None = Non
                extra: dict | None = None) -> set[str] | None:
     """Re-evaluate one patient against the clinic's segments and write only what changed.
 
-    `patient` is a patient id or a PatientItem just read (a stale one is read again). With
+    `patient` is a patient id or a Patient just read (a stale one is read again). With
     `interaction_at` the patient's last interaction moves to that time (if later). `extra` sets
     other profile attributes in the same write ({attribute name: value}, e.g. persona_tags).
     One consistent read of the profile (none when an item is passed) and at most one
@@ -103,23 +102,18 @@ def reevaluate(clinic_id: str, patient, *, interaction_at: datetime | None = Non
     """
     clinic = clinics.get(clinic_id)
     now = clock.now()
-    item = patient if isinstance(patient, PatientItem) else store.patient(clinic_id, patient)
+    item = patient if isinstance(patient, Patient) else store.patient(clinic_id, patient)
     for _ in range(ATTEMPTS):
         if item is None:
             return None
         overrides: dict[str, Any] = {}
-        actions: list[Action] = []
         if interaction_at is not None:
             later = _later(item.last_interaction_at, interaction_at)
             if later != item.last_interaction_at:
                 overrides["last_interaction_at"] = later
-                actions.append(PatientItem.last_interaction_at.set(later))
-        for name, value in (extra or {}).items():
-            overrides[name] = value
-            attribute = getattr(PatientItem, name)
-            actions.append(attribute.set(value) if value not in (None, []) else attribute.remove())
+        overrides.update(extra or {})
         change = decide(item, store.definitions(clinic_id), now, clinic.tz, profile_facts(item, **overrides))
-        change.extra_actions = actions
+        change.profile_sets = overrides
         if change.empty:
             return set(item.segments or ())
         if store.write_change(item, change, iso(now), local_date(now, clinic.tz).isoformat()):
@@ -173,7 +167,7 @@ def for_checkin(clinic, patient: PatientItem, checkin, now: datetime, credit: in
     return CheckinMembership(steps, list(change.joins), patient.clinic_id, patient.patient_id, today)
 
 
-def prepare_registration(clinic, patient: PatientItem, now: datetime) -> list:
+def prepare_registration(clinic, patient: Patient, now: datetime) -> list:
     """Set a new profile's memberships before it is written; returns the items for its transaction."""
     patient.last_interaction_at = iso(now)
     change = decide(patient, store.definitions(patient.clinic_id), now, clinic.tz)
@@ -183,7 +177,7 @@ def prepare_registration(clinic, patient: PatientItem, now: datetime) -> list:
     return store.member_writes(patient, change, iso(now), local_date(now, clinic.tz).isoformat())
 
 
-def registered(clinic, patient: PatientItem, now: datetime) -> None:
+def registered(clinic, patient: Patient, now: datetime) -> None:
     joined(patient.clinic_id, patient.patient_id, sorted(patient.segments or ()), local_date(now, clinic.tz))
 
 
@@ -203,7 +197,7 @@ def joined(clinic_id: str, patient_id: str, segment_ids: list[str], joined_on) -
     return planned
 
 
-def plan_first_step(clinic_id: str, segment: SegmentItem, patient_id: str, joined_on) -> dict:
+def plan_first_step(clinic_id: str, segment: Segment, patient_id: str, joined_on) -> dict:
     """Joining a segment with a content path plans its first step as an outbound job.
 
     The job is (patient, "content", segment, join day, step offset), so a repeated join event
@@ -216,7 +210,7 @@ def plan_first_step(clinic_id: str, segment: SegmentItem, patient_id: str, joine
     return _plan_step(clinic_id, segment, patient_id, joined_on, index, day)
 
 
-def _plan_step(clinic_id: str, segment: SegmentItem, patient_id: str, joined_on, index: int, day) -> dict:
+def _plan_step(clinic_id: str, segment: Segment, patient_id: str, joined_on, index: int, day) -> dict:
     from chalicelib.services import outbound
 
     from chalicelib.services import experiments
@@ -270,7 +264,7 @@ def compose_content(ctx):
                    link=message["link"] or "pages/inbox/index", experiment=experiment)
 
 
-def next_step_after(segment: SegmentItem, step_index: int, joined_on) -> tuple[int, object] | None:
+def next_step_after(segment: Segment, step_index: int, joined_on) -> tuple[int, object] | None:
     """(index, clinic-local day) of the step that follows `step_index`, None after the last one."""
     path = segment.content_path or {}
     schedule = rules.step_schedule(joined_on, int(path.get("cadence_days", 7)), path.get("steps", []))
@@ -282,7 +276,7 @@ def _send_time(path: dict) -> time:
     return time(hour, minute)
 
 
-def compose_step(clinic, segment: SegmentItem, step_index: int, *, first_body: str | None = None,
+def compose_step(clinic, segment: Segment, step_index: int, *, first_body: str | None = None,
                  incentive: str | None = None) -> dict:
     """The message of one step: {title, body, link, purpose}.
 
@@ -362,7 +356,7 @@ def _path(body) -> dict | None:
     return path.model_dump() if path is not None else None
 
 
-def _start_build(item: SegmentItem, clinic_id: str, read_version: int, after: datetime) -> None:
+def _start_build(item: Segment, clinic_id: str, read_version: int, after: datetime) -> None:
     """Put a segment back to building under a new version: the build job walks the patient list
     page by page from `after` on and writes each patient's memberships and next flip afresh."""
     item.version = read_version + 1
@@ -373,7 +367,7 @@ def _start_build(item: SegmentItem, clinic_id: str, read_version: int, after: da
     store.build_due(item, clinic_id, iso(after))
 
 
-def follows_setting(item: SegmentItem) -> bool:
+def follows_setting(item: Segment) -> bool:
     """The default silent segment: its rule is the clinic's silent days, set through that setting."""
     from chalicelib.domain.segment_defaults import SILENT_SEGMENT_ID
 
@@ -441,7 +435,7 @@ def delete(principal, segment_id: str) -> dict:
     return {"segment_id": segment_id, "deleted": True}
 
 
-def view(item: SegmentItem, members: int | None = None) -> dict:
+def view(item: Segment, members: int | None = None) -> dict:
     building = item.status == "building"
     return {
         "segment_id": item.segment_id, "name": item.name, "name_en": item.name_en, "description": item.description,
@@ -569,10 +563,3 @@ def rebuild(clinic_id: str, *, wait: bool = True) -> list[str]:
         started.append(item.segment_id)
     return started
 
-
-def parse_flip_patient(raw_key: dict) -> str:
-    return raw_key["due_sk"]["S"].rsplit("#", 1)[1]
-
-
-def due(raw_key: dict, now: datetime) -> bool:
-    return parse_iso(raw_key["due_sk"]["S"].rsplit("#", 1)[0]) <= now

@@ -25,7 +25,7 @@ from chalicelib.store import patients
 from chalicelib.store import sessions as store
 
 if TYPE_CHECKING:  # types only
-    from chalicelib.store.models import PatientItem
+    from chalicelib.store.patients import Patient
 
 
 def _revoked(message: str = "this sign-in has ended; log in again") -> Unauthorized:
@@ -95,7 +95,7 @@ def require_live(principal) -> None:
         check_staff(principal, store.staff_account(principal.clinic_id, principal.subject))
 
 
-_Profile = TypeVar("_Profile", "PatientItem", int)
+_Profile = TypeVar("_Profile", "Patient", int)
 
 
 def check_profile(principal: auth.Principal, version_or_profile: _Profile | None) -> _Profile:

@@ -18,7 +18,6 @@ from chalicelib.domain.visit_csv import parse_visits
 from chalicelib.errors import AppError, BadRequest, NotFound
 from chalicelib.observability import count
 from chalicelib.store import clinics, history, patients, recall, visits
-from chalicelib.store.models import RecallJobItem, VisitItem
 
 
 def _met_due(pending, visit_day: date):
@@ -32,7 +31,7 @@ def _met_due(pending, visit_day: date):
     return None, None
 
 
-def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = "visited") -> list[RecallJobItem]:
+def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = "visited") -> list[recall.RecallJob]:
     from chalicelib.services.recall import jobs_to_stop
 
     return jobs_to_stop(clinic_id, patient_id, until_day, event)
@@ -60,9 +59,9 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
     met, status = _met_due(visits.pending_dues(clinic_id, patient_id), visit_date)
     on_time = status == "on_time"
     now = iso(clock.now())
-    visit = VisitItem(patient.pk, f"VISIT#{day}#{visit_id}", visit_id=visit_id, visit_date=day,
-                      department=department, next_due_date=next_due_date.isoformat() if next_due_date else None,
-                      on_time=on_time, source=source, recorded_by=recorded_by, recorded_at=now)
+    visit = visits.new_visit(clinic_id, patient_id, visit_id=visit_id, visit_date=day, department=department,
+                             next_due_date=next_due_date.isoformat() if next_due_date else None,
+                             on_time=on_time, source=source, recorded_by=recorded_by, recorded_at=now)
     newer = patient.last_visit_date is None or day > patient.last_visit_date
     change = visits.VisitWrite(
         patient=patient, visit=visit, new_last_visit=day if newer else None,

@@ -12,8 +12,6 @@ from chalicelib.store.models import ChannelPrefItem, DeliverySettingsItem, Wecha
 
 _CACHE_SECONDS = 60
 _cache: dict[str, tuple[float, dict[str, Any]]] = {}
-PREF_SK = "CH#PREF"
-QUOTA_PREFIX = "CH#WXQ#"
 MAX_QUOTA = 50  # accepted one-time subscriptions kept per template
 
 
@@ -27,7 +25,7 @@ def delivery_settings(clinic_id: str, *, fresh: bool = False) -> dict[str, Any]:
     from chalicelib.config import settings as conf
 
     reply = db.connection().client.get_item(TableName=conf().table_name, Key={
-        "pk": {"S": keys.clinic_pk(clinic_id)}, "sk": {"S": "DELIVERY"}})
+        "pk": {"S": keys.clinic_pk(clinic_id)}, "sk": {"S": keys.DELIVERY_SK}})
     raw = DeliverySettingsItem.from_raw_data(reply["Item"]).settings or {} if reply.get("Item") else {}
     _cache[clinic_id] = (time.monotonic(), raw)
     return raw
@@ -35,7 +33,7 @@ def delivery_settings(clinic_id: str, *, fresh: bool = False) -> dict[str, Any]:
 
 def put_delivery_settings(clinic_id: str, settings: dict[str, Any], at: str) -> None:
     bind()
-    DeliverySettingsItem(keys.clinic_pk(clinic_id), "DELIVERY", settings=settings, updated_at=at).save()
+    DeliverySettingsItem(keys.clinic_pk(clinic_id), keys.DELIVERY_SK, settings=settings, updated_at=at).save()
     _cache.pop(clinic_id, None)
 
 
@@ -53,12 +51,12 @@ class ChannelState:
 def state(clinic_id: str, patient_id: str) -> ChannelState:
     """The patient's preference and quotas: one Query of the patient's `CH#` items."""
     found = ChannelState()
-    for raw in db.query_partition(keys.patient_pk(clinic_id, patient_id), "CH#", consistent=True):
+    for raw in db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.CHANNEL, consistent=True):
         sk = raw["sk"]["S"]
-        if sk == PREF_SK:
+        if sk == keys.CHANNEL_PREF_SK:
             pref = ChannelPrefItem.from_raw_data(raw)
             found.preferred, found.openid_enc = pref.preferred, pref.openid_enc
-        elif sk.startswith(QUOTA_PREFIX):
+        elif sk.startswith(keys.WECHAT_QUOTA):
             quota = WechatQuotaItem.from_raw_data(raw)
             found.quotas[quota.template_id] = int(quota.count or 0)
     return found
@@ -71,20 +69,20 @@ def set_preferred(clinic_id: str, patient_id: str, preferred: str | None, at: st
     actions.append(ChannelPrefItem.preferred.set(preferred) if preferred else ChannelPrefItem.preferred.remove())
     with db.transaction() as txn:
         db.require_profile(txn, pk)
-        txn.update(ChannelPrefItem(pk, PREF_SK), actions=actions)
+        txn.update(ChannelPrefItem(pk, keys.CHANNEL_PREF_SK), actions=actions)
 
 
 def add_quota(clinic_id: str, patient_id: str, template_id: str, openid_enc: str, at: str) -> int:
     """Record one accepted subscription (and the openid it came with); returns the quota after it."""
     pk = keys.patient_pk(clinic_id, patient_id)
-    quota = WechatQuotaItem(pk, QUOTA_PREFIX + template_id)
+    quota = WechatQuotaItem(pk, keys.wechat_quota_sk(template_id))
     with db.transaction() as txn:
         db.require_profile(txn, pk)
-        txn.update(ChannelPrefItem(pk, PREF_SK), actions=[ChannelPrefItem.openid_enc.set(openid_enc),
+        txn.update(ChannelPrefItem(pk, keys.CHANNEL_PREF_SK), actions=[ChannelPrefItem.openid_enc.set(openid_enc),
                                                           ChannelPrefItem.updated_at.set(at)])
         txn.update(quota, actions=[WechatQuotaItem.template_id.set(template_id), WechatQuotaItem.count.add(1),
                                    WechatQuotaItem.updated_at.set(at)],
                    condition=WechatQuotaItem.count.does_not_exist() | (WechatQuotaItem.count < MAX_QUOTA),
                    label="quota")
     bind()
-    return int(WechatQuotaItem.get(pk, QUOTA_PREFIX + template_id, consistent_read=True).count)
+    return int(WechatQuotaItem.get(pk, keys.wechat_quota_sk(template_id), consistent_read=True).count)

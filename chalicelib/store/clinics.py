@@ -21,13 +21,15 @@ from chalicelib.store.models import (
 if TYPE_CHECKING:  # types only; the catalogue's record lives with the redemptions
     from chalicelib.store.points import Reward
 
+Clinic = ClinicItem  # a clinic's settings, as services see them
+
 _CACHE_SECONDS = 60
 _cache: dict[str, tuple[float, ClinicItem]] = {}
 
 
 def create(clinic_id: str, name: str, tz: str, wrapped_key: str, conditions: list[str], created_at: str) -> ClinicItem:
     bind()
-    item = ClinicItem(keys.clinic_pk(clinic_id), "CLINIC", name=name, tz=tz, wrapped_key=wrapped_key,
+    item = ClinicItem(keys.clinic_pk(clinic_id), keys.CLINIC_SK, name=name, tz=tz, wrapped_key=wrapped_key,
                       earning_rules={}, conditions=conditions, created_at=created_at)
     try:
         item.save(condition=ClinicItem.pk.does_not_exist())
@@ -44,7 +46,7 @@ def get(clinic_id: str, *, fresh: bool = False) -> ClinicItem:
     if hit and not fresh and time.monotonic() - hit[0] < _CACHE_SECONDS:
         return hit[1]
     try:
-        item = ClinicItem.get(keys.clinic_pk(clinic_id), "CLINIC")
+        item = ClinicItem.get(keys.clinic_pk(clinic_id), keys.CLINIC_SK)
     except DoesNotExist as exc:
         raise NotFound("clinic not found", code="clinic_not_found") from exc
     _cache[clinic_id] = (time.monotonic(), item)
@@ -114,7 +116,7 @@ def put_reward(clinic_id: str, reward_id: str, name: str, cost: int, name_en: st
 
 def recall_rules(clinic_id: str) -> list[RecallRuleItem]:
     bind()
-    return list(RecallRuleItem.query(keys.clinic_pk(clinic_id), RecallRuleItem.sk.startswith("RECALLRULE#")))
+    return list(RecallRuleItem.query(keys.clinic_pk(clinic_id), RecallRuleItem.sk.startswith(keys.RECALL_RULE)))
 
 
 def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool | None = None,
@@ -122,7 +124,7 @@ def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool | None = None
     bind()
     offsets = list(rule.all_offsets())
     item = RecallRuleItem(
-        keys.clinic_pk(clinic_id), f"RECALLRULE#{rule.rule_id}", rule_id=rule.rule_id, condition=rule.condition,
+        keys.clinic_pk(clinic_id), keys.recall_rule_sk(rule.rule_id), rule_id=rule.rule_id, condition=rule.condition,
         department=rule.department, anchor=rule.anchor, offset_days=offsets[0], offsets=offsets,
         send_at=rule.send_at.strftime("%H:%M"), template=rule.template, purpose=rule.purpose,
         stop_on=list(rule.stop_on), active=rule.active if active is None else active, updated_at=updated_at,
@@ -131,13 +133,21 @@ def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool | None = None
     return item
 
 
+def recall_rule(clinic_id: str, rule_id: str) -> RecallRuleItem | None:
+    bind()
+    try:
+        return RecallRuleItem.get(keys.clinic_pk(clinic_id), keys.recall_rule_sk(rule_id))
+    except DoesNotExist:
+        return None
+
+
 def delete_recall_rule(clinic_id: str, rule_id: str) -> bool:
     """Delete a rule; False if there was none."""
     from pynamodb.exceptions import DeleteError
 
     bind()
     try:
-        RecallRuleItem(keys.clinic_pk(clinic_id), f"RECALLRULE#{rule_id}").delete(
+        RecallRuleItem(keys.clinic_pk(clinic_id), keys.recall_rule_sk(rule_id)).delete(
             condition=RecallRuleItem.pk.exists())
         return True
     except DeleteError:

@@ -28,13 +28,6 @@ from chalicelib.store.ledger import credit_actions, ledger_item
 if TYPE_CHECKING:  # types only
     from chalicelib.store.earning import Earning
 
-EXPERIMENT = "EXPERIMENT#"
-RUN = "EXPRUN#"
-EXPOSURE = "EXPO#"
-
-
-def run_sk(target_kind: str, target_id: str) -> str:
-    return f"{RUN}{target_kind}#{target_id}"
 
 
 def incentive_entry_id(experiment_id: str) -> str:
@@ -54,28 +47,28 @@ def create(item: ExperimentItem) -> ExperimentItem:
 
 
 def new_item(clinic_id: str, experiment_id: str, **fields: Any) -> ExperimentItem:
-    return ExperimentItem(keys.clinic_pk(clinic_id), EXPERIMENT + experiment_id, experiment_id=experiment_id,
+    return ExperimentItem(keys.clinic_pk(clinic_id), keys.experiment_sk(experiment_id), experiment_id=experiment_id,
                           **fields)
 
 
 def get(clinic_id: str, experiment_id: str, consistent: bool = False) -> ExperimentItem:
     bind()
     try:
-        return ExperimentItem.get(keys.clinic_pk(clinic_id), EXPERIMENT + experiment_id, consistent_read=consistent)
+        return ExperimentItem.get(keys.clinic_pk(clinic_id), keys.experiment_sk(experiment_id), consistent_read=consistent)
     except DoesNotExist as exc:
         raise NotFound("experiment not found", code="experiment_not_found") from exc
 
 
 def list_all(clinic_id: str) -> list[ExperimentItem]:
     bind()
-    return list(ExperimentItem.query(keys.clinic_pk(clinic_id), ExperimentItem.sk.startswith(EXPERIMENT)))
+    return list(ExperimentItem.query(keys.clinic_pk(clinic_id), ExperimentItem.sk.startswith(keys.EXPERIMENT)))
 
 
 def running_on(clinic_id: str, target_kind: str, target_id: str) -> ExperimentRunItem | None:
     """The marker of the experiment running on a target, or None (one GetItem)."""
     bind()
     try:
-        marker = ExperimentRunItem.get(keys.clinic_pk(clinic_id), run_sk(target_kind, target_id))
+        marker = ExperimentRunItem.get(keys.clinic_pk(clinic_id), keys.experiment_run_sk(target_kind, target_id))
     except DoesNotExist:
         return None
     return marker if marker.experiment_id else None
@@ -83,7 +76,7 @@ def running_on(clinic_id: str, target_kind: str, target_id: str) -> ExperimentRu
 
 def start(item: ExperimentItem, at: str) -> None:
     """Mark the experiment running and claim its target, in one transaction."""
-    marker = ExperimentRunItem(item.pk, run_sk(item.target_kind, item.target_id), experiment_id=item.experiment_id,
+    marker = ExperimentRunItem(item.pk, keys.experiment_run_sk(item.target_kind, item.target_id), experiment_id=item.experiment_id,
                                arms=item.arms, holdout_share=item.holdout_share, window_days=item.window_days)
     try:
         with db.transaction() as txn:
@@ -100,10 +93,11 @@ def start(item: ExperimentItem, at: str) -> None:
 
 
 def finish(item: ExperimentItem, status: str, at: str, promoted_arm: str | None = None,
-           rule_changes: list[Action] | None = None) -> None:
+           target_changes: dict[str, Any] | None = None) -> None:
     """Stop or promote: the experiment changes status, its target is released (if it still holds
     it) and, on promotion, the target (a recall rule or a segment's content path) takes the arm's
-    terms, all in one transaction."""
+    terms, all in one transaction. `target_changes` are the target's new attribute values
+    (`template`, `send_at` of a rule; `content_path` of a segment)."""
     actions = [ExperimentItem.status.set(status), ExperimentItem.stopped_at.set(item.stopped_at or at)]
     if promoted_arm:
         actions.append(ExperimentItem.promoted_arm.set(promoted_arm))
@@ -112,19 +106,22 @@ def finish(item: ExperimentItem, status: str, at: str, promoted_arm: str | None 
         with db.transaction() as txn:
             txn.update(item, actions=actions, condition=ExperimentItem.status.is_in(*allowed), label="experiment")
             if item.status == "running":
-                marker = ExperimentRunItem(item.pk, run_sk(item.target_kind, item.target_id))
+                marker = ExperimentRunItem(item.pk, keys.experiment_run_sk(item.target_kind, item.target_id))
                 txn.update(marker, actions=[ExperimentRunItem.experiment_id.remove(), ExperimentRunItem.arms.remove(),
                                             ExperimentRunItem.holdout_share.remove(),
                                             ExperimentRunItem.window_days.remove()],
                            condition=ExperimentRunItem.experiment_id == item.experiment_id, label="target")
-            if rule_changes and item.target_kind == "content_path":
+            if target_changes and item.target_kind == "content_path":
                 from chalicelib.store.models import SegmentItem
 
-                segment = SegmentItem(item.pk, f"SEGMENT#{item.target_id}")
-                txn.update(segment, actions=rule_changes, condition=SegmentItem.sk.exists(), label="rule")
-            elif rule_changes:
-                rule = RecallRuleItem(item.pk, f"RECALLRULE#{item.target_id}")
-                txn.update(rule, actions=rule_changes, condition=RecallRuleItem.sk.exists(), label="rule")
+                segment = SegmentItem(item.pk, keys.segment_sk(item.target_id))
+                txn.update(segment, actions=[SegmentItem.content_path.set(target_changes["content_path"])],
+                           condition=SegmentItem.sk.exists(), label="rule")
+            elif target_changes:
+                rule = RecallRuleItem(item.pk, keys.recall_rule_sk(item.target_id))
+                rule_actions = [getattr(RecallRuleItem, name).set(value) for name, value in target_changes.items()
+                                if name in ("template", "send_at")]
+                txn.update(rule, actions=rule_actions, condition=RecallRuleItem.sk.exists(), label="rule")
     except db.Cancelled as exc:
         if exc.conditional("experiment") or exc.conditional("target"):
             raise Conflict("the experiment's state changed meanwhile", code="invalid_state") from exc
@@ -148,14 +145,14 @@ def put_exposure(exposure: ExposureItem) -> bool:
 
 
 def exposure_item(clinic_id: str, patient_id: str, experiment_id: str, arm_id: str, **fields: Any) -> ExposureItem:
-    return ExposureItem(keys.patient_pk(clinic_id, patient_id), EXPOSURE + experiment_id,
-                        gsi1pk=keys.exposures_pk(clinic_id, experiment_id), gsi1sk=f"{arm_id}#{patient_id}",
+    return ExposureItem(keys.patient_pk(clinic_id, patient_id), keys.exposure_sk(experiment_id),
+                        gsi1pk=keys.exposures_pk(clinic_id, experiment_id), gsi1sk=keys.exposure_sort(arm_id, patient_id),
                         experiment_id=experiment_id, arm_id=arm_id, patient_id=patient_id, **fields)
 
 
 def open_exposures(clinic_id: str, patient_id: str) -> list[ExposureItem]:
     """The patient's exposures not yet converted (consistent: an exposure just written counts)."""
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), EXPOSURE, consistent=True)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.EXPOSURE, consistent=True)
     items = [ExposureItem.from_raw_data(item) for item in raw]
     return [item for item in items if not item.converted_on]
 
@@ -184,7 +181,7 @@ def convert(exposure: ExposureItem, patient: PatientItem, visit_day: str, visit_
                 txn.save(ledger_item(patient.pk, incentive_entry_id(exposure.experiment_id), points,
                                      "experiment_incentive", at, exposure.experiment_id),
                          condition=LedgerItem.sk.does_not_exist(), label="ledger")
-                txn.update(PatientItem(patient.pk, "PROFILE"), actions=credit_actions(points),
+                txn.update(PatientItem(patient.pk, keys.PROFILE_SK), actions=credit_actions(points),
                            condition=PatientItem.pk.exists(), label="patient")
                 if earning is not None:
                     from chalicelib.store import earning as payouts

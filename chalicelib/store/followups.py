@@ -28,48 +28,100 @@ if TYPE_CHECKING:  # types only
     from chalicelib.auth import Principal
 
 
-PLAN_SK = "FOLLOWUP"
-OUTCOME = "FUOUT#"
-STAT = "FUSTAT#"
 OUTCOMES = ("reached", "booked", "declined", "wrong_number")
 
 
-def due_sort(day: str, patient_id: str) -> str:
-    return f"{day}#{patient_id}"
+@dataclass(frozen=True)
+class FollowUpPlan:
+    """A patient's follow-up plan: active (due on `next_due`), paused or ended."""
+
+    clinic_id: str
+    patient_id: str
+    status: str  # active | paused | ended
+    cadence_days: int
+    next_due: str | None  # clinic-local day
+    source: str  # staff | challenge:<challenge id>
+    started_on: str
+    started_by: str | None
+    calls: int
+    last_outcome: str | None
+    last_outcome_on: str | None
+    paused_reason: str | None
+    ended_on: str | None
+    version: int  # every change is conditional on the version read
 
 
-def get_plan(clinic_id: str, patient_id: str, *, consistent: bool = True) -> FollowUpPlanItem | None:
+@dataclass(frozen=True)
+class FollowUpOutcome:
+    """One follow-up call's outcome, who made it and when (the note stays encrypted)."""
+
+    clinic_id: str
+    patient_id: str
+    outcome_id: str
+    outcome: str  # one of OUTCOMES
+    day: str  # clinic-local
+    at: str
+    staff: str | None
+    note_enc: str | None
+    booking_date: str | None
+
+
+def _plan_of(clinic_id: str, item: FollowUpPlanItem) -> FollowUpPlan:
+    return FollowUpPlan(clinic_id, item.patient_id, item.status, int(item.cadence_days), item.next_due, item.source,
+                        item.started_on, item.started_by, int(item.calls or 0), item.last_outcome,
+                        item.last_outcome_on, item.paused_reason, item.ended_on, int(item.version or 0))
+
+
+def _plan_item(plan: FollowUpPlan) -> FollowUpPlanItem:
+    return FollowUpPlanItem(keys.patient_pk(plan.clinic_id, plan.patient_id), keys.FOLLOWUP_SK)
+
+
+def _profile(plan: FollowUpPlan) -> ProfileRiskFields:
+    return ProfileRiskFields(keys.patient_pk(plan.clinic_id, plan.patient_id), keys.PROFILE_SK)
+
+
+def _outcome_item(outcome: FollowUpOutcome) -> FollowUpOutcomeItem:
+    return FollowUpOutcomeItem(keys.patient_pk(outcome.clinic_id, outcome.patient_id),
+                               keys.followup_outcome_sk(outcome.at, outcome.outcome_id),
+                               outcome_id=outcome.outcome_id, outcome=outcome.outcome, day=outcome.day, at=outcome.at,
+                               staff=outcome.staff, note_enc=outcome.note_enc, booking_date=outcome.booking_date)
+
+
+
+def get_plan(clinic_id: str, patient_id: str, *, consistent: bool = True) -> FollowUpPlan | None:
     bind()
     try:
-        return FollowUpPlanItem.get(keys.patient_pk(clinic_id, patient_id), PLAN_SK, consistent_read=consistent)
+        item = FollowUpPlanItem.get(keys.patient_pk(clinic_id, patient_id), keys.FOLLOWUP_SK, consistent_read=consistent)
     except DoesNotExist:
         return None
+    return _plan_of(clinic_id, item)
 
 
 def create_plan(clinic_id: str, patient_id: str, *, cadence_days: int, first_due: str, source: str,
-                started_by: str | None, at: str) -> FollowUpPlanItem | None:
+                started_by: str | None, at: str) -> FollowUpPlan | None:
     """A new active plan, written only if the patient has none (None when one exists)."""
     bind()
-    item = FollowUpPlanItem(keys.patient_pk(clinic_id, patient_id), PLAN_SK,
-                            due_pk=keys.followup_due_pk(clinic_id), due_sk=due_sort(first_due, patient_id),
+    item = FollowUpPlanItem(keys.patient_pk(clinic_id, patient_id), keys.FOLLOWUP_SK,
+                            due_pk=keys.followup_due_pk(clinic_id), due_sk=keys.followup_due_sort(first_due, patient_id),
                             patient_id=patient_id, status="active", cadence_days=cadence_days, next_due=first_due,
                             source=source, started_on=first_due, started_by=started_by, calls=0, version=0,
                             updated_at=at)
     try:
         item.save(condition=FollowUpPlanItem.sk.does_not_exist())
-        return item
+        return _plan_of(clinic_id, item)
     except PutError:
         return None
 
 
-def restart_plan(plan: FollowUpPlanItem, *, clinic_id: str, cadence_days: int, first_due: str,
+def restart_plan(plan: FollowUpPlan, *, clinic_id: str, cadence_days: int, first_due: str,
                  by: str | None, at: str) -> None:
     """Put a paused or ended plan (or an active one with a new cadence) back in the due index."""
+    bind()
     try:
-        plan.update(actions=[
+        _plan_item(plan).update(actions=[
             FollowUpPlanItem.status.set("active"), FollowUpPlanItem.cadence_days.set(cadence_days),
             FollowUpPlanItem.next_due.set(first_due), FollowUpPlanItem.due_pk.set(keys.followup_due_pk(clinic_id)),
-            FollowUpPlanItem.due_sk.set(due_sort(first_due, plan.patient_id)),
+            FollowUpPlanItem.due_sk.set(keys.followup_due_sort(first_due, plan.patient_id)),
             FollowUpPlanItem.paused_reason.remove(), FollowUpPlanItem.ended_on.remove(),
             # a nullable attribute: PynamoDB types set() without None (None is stored as NULL)
             FollowUpPlanItem.started_by.set(by),  # type: ignore[arg-type]
@@ -77,14 +129,14 @@ def restart_plan(plan: FollowUpPlanItem, *, clinic_id: str, cadence_days: int, f
         ], condition=FollowUpPlanItem.version == plan.version)
     except UpdateError as exc:
         raise Conflict("the plan changed meanwhile, try again", code="try_again") from exc
-    bind()
-    ProfileRiskFields(plan.pk, "PROFILE").update(actions=[ProfileRiskFields.followup_flag.remove()],
+    _profile(plan).update(actions=[ProfileRiskFields.followup_flag.remove()],
                                                  condition=ProfileRiskFields.pk.exists())
 
 
-def end_plan(plan: FollowUpPlanItem, day: str, at: str) -> None:
+def end_plan(plan: FollowUpPlan, day: str, at: str) -> None:
+    bind()
     try:
-        plan.update(actions=[
+        _plan_item(plan).update(actions=[
             FollowUpPlanItem.status.set("ended"), FollowUpPlanItem.ended_on.set(day),
             FollowUpPlanItem.due_pk.remove(), FollowUpPlanItem.due_sk.remove(), FollowUpPlanItem.version.add(1),
             FollowUpPlanItem.updated_at.set(at),
@@ -97,9 +149,9 @@ def end_plan(plan: FollowUpPlanItem, day: str, at: str) -> None:
 class OutcomeWrite:
     """One call's outcome and what it changes: the plan's next due day (or a pause), the day's counter."""
 
-    plan: FollowUpPlanItem
+    plan: FollowUpPlan
     clinic_id: str
-    outcome: FollowUpOutcomeItem
+    outcome: FollowUpOutcome
     next_due: str | None  # None: the plan pauses (wrong number)
     flag_patient: bool = False
 
@@ -116,17 +168,17 @@ def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
                     FollowUpPlanItem.due_pk.remove(), FollowUpPlanItem.due_sk.remove()]
     else:
         actions += [FollowUpPlanItem.next_due.set(change.next_due),
-                    FollowUpPlanItem.due_sk.set(due_sort(change.next_due, plan.patient_id))]
-    counter = FollowUpStatItem(keys.clinic_pk(clinic_id), STAT + change.outcome.day)
+                    FollowUpPlanItem.due_sk.set(keys.followup_due_sort(change.next_due, plan.patient_id))]
+    counter = FollowUpStatItem(keys.clinic_pk(clinic_id), keys.followup_stat_sk(change.outcome.day))
     try:
         with db.transaction() as txn:
-            txn.save(change.outcome, condition=FollowUpOutcomeItem.sk.does_not_exist(), label="outcome")
-            txn.update(plan, actions=actions,
+            txn.save(_outcome_item(change.outcome), condition=FollowUpOutcomeItem.sk.does_not_exist(), label="outcome")
+            txn.update(_plan_item(plan), actions=actions,
                        condition=(FollowUpPlanItem.version == plan.version) & (FollowUpPlanItem.status == "active"),
                        label="plan")
             txn.update(counter, actions=[getattr(FollowUpStatItem, change.outcome.outcome).add(1)], label="counter")
             if change.flag_patient:
-                txn.update(ProfileRiskFields(plan.pk, "PROFILE"),
+                txn.update(_profile(plan),
                            actions=[ProfileRiskFields.followup_flag.set("wrong_number")],
                            condition=ProfileRiskFields.pk.exists(), label="profile")
             if idem is not None:
@@ -140,9 +192,16 @@ def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
         raise
 
 
-def outcomes(clinic_id: str, patient_id: str, limit: int = 20) -> list[FollowUpOutcomeItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), OUTCOME, descending=True, limit=limit)
-    return [FollowUpOutcomeItem.from_raw_data(item) for item in raw]
+def new_outcome(clinic_id: str, patient_id: str, *, outcome_id: str, outcome: str, day: str, at: str,
+                staff: str | None, note_enc: str | None, booking_date: str | None) -> FollowUpOutcome:
+    """A call's outcome as the follow-up service records it (written by record_outcome)."""
+    return FollowUpOutcome(clinic_id, patient_id, outcome_id, outcome, day, at, staff, note_enc, booking_date)
+
+
+def outcomes(clinic_id: str, patient_id: str, limit: int = 20) -> list[FollowUpOutcome]:
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.FOLLOWUP_OUTCOME, descending=True, limit=limit)
+    return [FollowUpOutcome(clinic_id, patient_id, o.outcome_id, o.outcome, o.day, o.at, o.staff, o.note_enc,
+                            o.booking_date) for o in (FollowUpOutcomeItem.from_raw_data(item) for item in raw)]
 
 
 def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -161,6 +220,35 @@ def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tupl
     items = page.get("Items", [])
     last = page.get("LastEvaluatedKey") if len(items) == limit else None
     return items, db.encode_cursor(last, scope)
+
+
+@dataclass(frozen=True)
+class DuePlan:
+    """A worklist entry: the patient's profile and their follow-up plan, as plain values."""
+
+    profile: dict[str, Any]
+    plan: dict[str, Any]
+
+
+def due_plans(clinic_id: str, today: str, limit: int,
+              cursor: str | None) -> tuple[list[DuePlan], str | None]:
+    """Plans due today or earlier, oldest due first, with each patient's profile: one due-index
+    Query and one BatchGetItem per page. A patient erased between the two reads is left out."""
+    import json
+
+    due, next_cursor = due_page(clinic_id, today, limit, cursor)
+    pks = [k["pk"]["S"] for k in due]
+    found = batch_get([(pk, sk) for pk in pks for sk in (keys.PROFILE_SK, keys.FOLLOWUP_SK)])
+    plans = []
+    for pk in pks:
+        profile, plan = found.get((pk, keys.PROFILE_SK)), found.get((pk, keys.FOLLOWUP_SK))
+        if profile is None or plan is None:
+            continue
+        p = db.plain_item(profile)
+        if isinstance(p.get("risk_factors"), str):  # a JSONAttribute: the raw item holds it as JSON text
+            p["risk_factors"] = json.loads(p["risk_factors"])
+        plans.append(DuePlan(profile=p, plan=db.plain_item(plan)))
+    return plans, next_cursor
 
 
 def batch_get(item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -184,6 +272,6 @@ def totals_between(clinic_id: str, first_day: str, last_day: str) -> list[dict[s
     bind()
     rows = []
     for item in FollowUpStatItem.query(keys.clinic_pk(clinic_id),
-                                       FollowUpStatItem.sk.between(STAT + first_day, STAT + last_day)):
-        rows.append({"day": item.sk[len(STAT):], **{name: int(getattr(item, name) or 0) for name in OUTCOMES}})
+                                       FollowUpStatItem.sk.between(keys.followup_stat_sk(first_day), keys.followup_stat_sk(last_day))):
+        rows.append({"day": item.sk[len(keys.FOLLOWUP_STAT):], **{name: int(getattr(item, name) or 0) for name in OUTCOMES}})
     return rows

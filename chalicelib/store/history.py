@@ -6,14 +6,15 @@ from typing import Any
 
 from chalicelib.store import db, keys
 from chalicelib.store.models import CheckInItem, ConsentLogItem, LedgerItem, VisitItem
+from chalicelib.store.visits import Visit
 
 
 def visits(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "VISIT#", descending=True, limit=limit)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.VISIT, descending=True, limit=limit)
     return [visit_row(VisitItem.from_raw_data(item)) for item in raw]
 
 
-def visit_row(visit: VisitItem) -> dict[str, Any]:
+def visit_row(visit: Visit | VisitItem) -> dict[str, Any]:
     return {"visit_id": visit.visit_id, "visit_date": visit.visit_date, "department": visit.department,
             "next_due_date": visit.next_due_date, "on_time": bool(visit.on_time), "source": visit.source}
 
@@ -37,6 +38,6 @@ def ledger(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
 
 
 def consent_log(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "CONSENTLOG#", descending=True)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.CONSENT_LOG, descending=True)
     return [{"purpose": c.purpose, "granted": bool(c.granted), "version": c.version, "at": c.at}
             for c in (ConsentLogItem.from_raw_data(item) for item in raw)]

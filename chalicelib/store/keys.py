@@ -73,6 +73,185 @@ def due_pk(clinic_id: str) -> str:
 # Sort keys of the clinic's records: patients, consents, visits, revisit dues, recall, segments,
 # experiments, follow-ups, sessions, staff, packages, risk, clinic settings.
 
+# The clinic's own partition (`clinic_pk`).
+CLINIC_SK = "CLINIC"
+DELIVERY_SK = "DELIVERY"  # delivery settings: quiet hours, caps, relevance, WeChat templates
+KPI_CURRENT_SK = "KPI#CURRENT"
+KPI_DAY = "KPI#DAY#"
+RECALL_RULE = "RECALLRULE#"
+SEGMENT = "SEGMENT#"
+EXPERIMENT = "EXPERIMENT#"
+EXPERIMENT_RUN = "EXPRUN#"
+PACKAGE_TYPE = "PKGDEF#"
+RISK_MODEL = "RISKMODEL#"
+RISK_RUN_SK = "RISKRUN"
+DROPOUT_SK = "DROPOUT"
+FOLLOWUP_STAT = "FUSTAT#"
+
+
+def kpi_day_sk(day: str) -> str:
+    return f"{KPI_DAY}{day}"
+
+
+def recall_rule_sk(rule_id: str) -> str:
+    return f"{RECALL_RULE}{rule_id}"
+
+
+def segment_sk(segment_id: str) -> str:
+    return f"{SEGMENT}{segment_id}"
+
+
+def experiment_sk(experiment_id: str) -> str:
+    return f"{EXPERIMENT}{experiment_id}"
+
+
+def experiment_run_sk(target_kind: str, target_id: str) -> str:
+    return f"{EXPERIMENT_RUN}{target_kind}#{target_id}"
+
+
+def package_type_sk(package_id: str) -> str:
+    return f"{PACKAGE_TYPE}{package_id}"
+
+
+def risk_model_sk(version: int) -> str:
+    return f"{RISK_MODEL}{version:06d}"
+
+
+def followup_stat_sk(day: str) -> str:
+    return f"{FOLLOWUP_STAT}{day}"
+
+
+# A patient's partition (`patient_pk`); the profile's sort key, PROFILE_SK, is with the activity's below.
+CONDITION = "COND#"
+CONSENT_LOG = "CONSENTLOG#"
+VISIT = "VISIT#"
+REVISIT_DUE = "DUE#"
+OUTBOUND_JOB = "OUT#"
+CAP = "CAP#"
+CHANNEL = "CH#"
+CHANNEL_PREF_SK = "CH#PREF"
+WECHAT_QUOTA = "CH#WXQ#"
+SEGMENT_MEMBER = "SEG#"
+SEGMENT_FLIP_SK = "SEGFLIP"
+EXPOSURE = "EXPO#"
+PACKAGE = "PKG#"
+RISK_ENTRY_SK = "RISK"
+FOLLOWUP_SK = "FOLLOWUP"
+FOLLOWUP_OUTCOME = "FUOUT#"
+
+
+def condition_sk(condition: str) -> str:
+    return f"{CONDITION}{condition}"
+
+
+def consent_log_sk(at: str, purpose: str, nonce: str) -> str:
+    return f"{CONSENT_LOG}{at}#{purpose}#{nonce}"
+
+
+def visit_sk(visit_date: str, visit_id: str) -> str:
+    return f"{VISIT}{visit_date}#{visit_id}"
+
+
+def revisit_due_sk(due_date: str) -> str:
+    return f"{REVISIT_DUE}{due_date}"
+
+
+def outbound_job_sk(kind: str, source_id: str, anchor_date: str, offset_days: int) -> str:
+    return f"{OUTBOUND_JOB}{kind}#{source_id}#{anchor_date}#{int(offset_days)}"
+
+
+def week_cap_sk(purpose: str, iso_week: str) -> str:
+    return f"{CAP}{purpose}#{iso_week}"
+
+
+def day_cap_sk(day: str) -> str:
+    return f"{CAP}day#{day}"
+
+
+def wechat_quota_sk(template_id: str) -> str:
+    return f"{WECHAT_QUOTA}{template_id}"
+
+
+def segment_member_sk(segment_id: str) -> str:
+    return f"{SEGMENT_MEMBER}{segment_id}"
+
+
+def exposure_sk(experiment_id: str) -> str:
+    return f"{EXPOSURE}{experiment_id}"
+
+
+def package_sk(start_day: str, sale_id: str) -> str:
+    return f"{PACKAGE}{start_day}#{sale_id}"
+
+
+def followup_outcome_sk(at: str, outcome_id: str) -> str:
+    return f"{FOLLOWUP_OUTCOME}{at}#{outcome_id}"
+
+
+# Other partitions: uniqueness claims (phone, openid, invite), sessions, staff accounts.
+UNIQUE_SK = "UNIQUE"
+REFERRED_SK = "REFERRED"  # a referred phone: it has earned its referrer a reward once
+SESSION_SK = "SESSION"
+ACCOUNT_SK = "ACCOUNT"
+
+
+# Index sort keys (gsi1sk, due_sk) of these records.
+def patients_list_sort(created_at: str, patient_id: str) -> str:
+    return f"{created_at}#{patient_id}"
+
+
+def due_date_sort(due_date: str, patient_id: str) -> str:
+    return f"{due_date}#{patient_id}"
+
+
+def reminder_log_sort(processed_at: str, patient_id: str) -> str:
+    return f"{processed_at}#{patient_id}"
+
+
+def outbound_due_sort(due_at: str, patient_id: str, ref: str) -> str:
+    """An outbound job's place in the due index: its due time first, so a Query up to now finds it."""
+    return f"{due_at}#{patient_id}#{ref}"
+
+
+def moved_due_sort(due_sort: str, new_time: str) -> str:
+    """The same due entry at another time (a lease or a deferral)."""
+    return f"{new_time}#{due_sort.split('#', 1)[1]}"
+
+
+def due_sort_time(due_sort: str) -> str:
+    return due_sort.split("#", 1)[0]
+
+
+def due_sort_last(due_sort: str) -> str:
+    """The last part of a due sort key (the patient, or the segment of a build)."""
+    return due_sort.rsplit("#", 1)[1]
+
+
+def due_sort_of(at: str, ref: str) -> str:
+    """A time-ordered sort key (a segment's build, a patient's next flip): `<time>#<id>`."""
+    return f"{at}#{ref}"
+
+
+def followup_due_sort(day: str, patient_id: str) -> str:
+    return f"{day}#{patient_id}"
+
+
+def segment_join_sort(joined_at: str, patient_id: str) -> str:
+    return f"{joined_at}#{patient_id}"
+
+
+def exposure_sort(arm: str, patient_id: str) -> str:
+    return f"{arm}#{patient_id}"
+
+
+def package_end_sort(end_day: str, patient_id: str, sale_id: str) -> str:
+    return f"{end_day}#{patient_id}#{sale_id}"
+
+
+def patient_of(pk: str) -> str:
+    """The patient id of a patient's partition key."""
+    return pk.rsplit("#P#", 1)[1]
+
 
 NEVER_VISITED = "0000-00-00"
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
+from chalicelib.store import plan as plans
 from chalicelib.store.models import (
     ConditionItem,
     ConsentLogItem,
@@ -18,15 +18,18 @@ from chalicelib.store.models import (
     bind,
 )
 
-if TYPE_CHECKING:  # types only
-    from chalicelib.store.referrals import Referral
-    from chalicelib.store.segments import Delete
+Patient = PatientItem  # a patient's record (profile, consents, memberships), as services see it
+
+# What the conditions of a registration's steps mean.
+PROFILE_NEW = "profile"  # no record with this patient id yet
+OPENID_FREE = "openid"  # the WeChat account has no record yet
+PHONE_FREE = "phone"  # no patient of the clinic has this phone yet
 
 
 def new_patient_item(clinic_id: str, patient_id: str, *, created_at: str, **fields: Any) -> PatientItem:
     return PatientItem(
-        keys.patient_pk(clinic_id, patient_id), "PROFILE",
-        gsi1pk=keys.patients_list_pk(clinic_id), gsi1sk=f"{created_at}#{patient_id}",
+        keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK,
+        gsi1pk=keys.patients_list_pk(clinic_id), gsi1sk=keys.patients_list_sort(created_at, patient_id),
         clinic_id=clinic_id, patient_id=patient_id, created_at=created_at, **fields,
     )
 
@@ -34,7 +37,7 @@ def new_patient_item(clinic_id: str, patient_id: str, *, created_at: str, **fiel
 def condition_items(patient: PatientItem) -> list[ConditionItem]:
     return [
         ConditionItem(
-            patient.pk, f"COND#{condition}",
+            patient.pk, keys.condition_sk(condition),
             gsi1pk=keys.condition_list_pk(patient.clinic_id, condition),
             gsi1sk=keys.last_visit_sort(patient.last_visit_date, patient.patient_id),
             patient_id=patient.patient_id, name_masked=patient.name_masked,
@@ -46,57 +49,38 @@ def condition_items(patient: PatientItem) -> list[ConditionItem]:
 
 def consent_log_items(patient_pk: str, changes: dict[str, dict[str, Any]]) -> list[ConsentLogItem]:
     return [
-        ConsentLogItem(patient_pk, f"CONSENTLOG#{state['at']}#{purpose}#{uuid.uuid4().hex[:8]}", purpose=purpose,
+        ConsentLogItem(patient_pk, keys.consent_log_sk(state["at"], purpose, uuid.uuid4().hex[:8]), purpose=purpose,
                        granted=state["granted"], version=state["version"], at=state["at"])
         for purpose, state in changes.items()
     ]
 
 
-def create(patient: PatientItem, openid_hash: str | None, consents: dict[str, dict[str, Any]],
-           referral: Referral | None = None, extra: Sequence[db.Write | Delete] = ()) -> None:
-    """Write the record, its uniqueness claims, condition index entries and consent log in one transaction.
-
-    With `referral` (chalicelib.store.referrals.Referral) the referrer's reward joins the same
-    transaction; a phone that was referred before earns nobody a second reward. `extra` are more
-    writes for the same transaction (the segment memberships, chalicelib.store.segments).
-    """
+def registration_steps(patient: PatientItem, openid_hash: str | None,
+                       consents: dict[str, dict[str, Any]]) -> list[plans.Step]:
+    """A new patient's items as plan steps: the record, its uniqueness claims (WeChat account
+    first, then phone: a refusal of either has one meaning, attached to the step), the condition
+    index entries and the consent log. The referrer's reward (chalicelib.store.referrals) and the
+    segment memberships (chalicelib.store.segments) join the same plan."""
     clinic_id = patient.clinic_id
-    try:
-        with db.transaction() as txn:
-            if referral is not None:
-                from chalicelib.store import referrals
-
-                referrals.add_reward(txn, patient, referral)
-            txn.save(patient, condition=PatientItem.pk.does_not_exist())
-            txn.save(UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), "UNIQUE", patient_id=patient.patient_id),
-                     condition=UniqueItem.pk.does_not_exist(), label="phone")
-            if openid_hash:
-                txn.save(UniqueItem(keys.openid_pk(clinic_id, openid_hash), "UNIQUE", patient_id=patient.patient_id),
-                         condition=UniqueItem.pk.does_not_exist(), label="openid")
-            for item in condition_items(patient):
-                txn.save(item)
-            for entry in consent_log_items(patient.pk, consents):
-                txn.save(entry)
-            if extra:
-                from chalicelib.store.segments import add_to
-
-                add_to(txn, extra)
-    except db.Cancelled as exc:
-        if referral is not None and (exc.conditional("referred_phone") or exc.conditional("referral")
-                                     or exc.conditional("board") or exc.conditional("referrer")):
-            patient.referred_by = None
-            return create(patient, openid_hash, consents, None, extra)  # registered, but this phone earns no reward
-        if exc.conditional("openid"):
-            raise Conflict("this WeChat account already has a record", code="already_registered") from exc
-        if exc.conditional("phone"):
-            raise Conflict("a patient with this phone is already registered", code="phone_registered", field="phone") from exc
-        raise
+    steps = [plans.put(patient, PROFILE_NEW, PatientItem.pk.does_not_exist())]
+    if openid_hash:
+        steps.append(plans.put(
+            UniqueItem(keys.openid_pk(clinic_id, openid_hash), keys.UNIQUE_SK, patient_id=patient.patient_id),
+            OPENID_FREE, UniqueItem.pk.does_not_exist(),
+            Conflict("this WeChat account already has a record", code="already_registered")))
+    steps.append(plans.put(
+        UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), keys.UNIQUE_SK, patient_id=patient.patient_id),
+        PHONE_FREE, UniqueItem.pk.does_not_exist(),
+        Conflict("a patient with this phone is already registered", code="phone_registered", field="phone")))
+    steps += [plans.put(item, f"condition:{item.sk}") for item in condition_items(patient)]
+    steps += [plans.put(entry, f"consent:{entry.purpose}") for entry in consent_log_items(patient.pk, consents)]
+    return steps
 
 
 def get(clinic_id: str, patient_id: str, *, consistent: bool = False) -> PatientItem:
     bind()
     try:
-        return PatientItem.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", consistent_read=consistent)
+        return PatientItem.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, consistent_read=consistent)
     except DoesNotExist as exc:
         raise NotFound("patient not found", code="patient_not_found") from exc
 
@@ -104,7 +88,7 @@ def get(clinic_id: str, patient_id: str, *, consistent: bool = False) -> Patient
 def patient_by_unique(pk: str) -> str | None:
     bind()
     try:
-        return UniqueItem.get(pk, "UNIQUE").patient_id
+        return UniqueItem.get(pk, keys.UNIQUE_SK).patient_id
     except DoesNotExist:
         return None
 
@@ -141,6 +125,23 @@ def partition_items(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
     return db.query_partition(keys.patient_pk(clinic_id, patient_id), consistent=True)
 
 
+_INDEX_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk", "due_pk", "due_sk")
+_NOT_EXPORTED = (keys.PROFILE_SK.lower(), "idem")  # the profile is exported on its own; replays are not data
+
+
+def export_records(clinic_id: str, patient_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every item of the patient's partition but the profile, as plain values grouped by what it
+    is (`visit`, `checkin`, `ledger`, `consentlog` ...), keys and index attributes dropped."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for raw in partition_items(clinic_id, patient_id):
+        kind = raw["sk"]["S"].split("#", 1)[0].lower()
+        if kind in _NOT_EXPORTED:
+            continue
+        record = {k: db.plain_value(v) for k, v in raw.items() if k not in _INDEX_ATTRIBUTES and k != "name_masked"}
+        groups.setdefault(kind, []).append(record)
+    return groups
+
+
 def erase(patient: PatientItem) -> int:
     """Delete every item of the patient and the uniqueness claims pointing at it. Returns items deleted."""
     raw = partition_items(patient.clinic_id, patient.patient_id)
@@ -150,16 +151,16 @@ def erase(patient: PatientItem) -> int:
     table = settings().table_name
     # The record goes first, on its own: from then on every token of the patient is refused and
     # every write that requires the record fails, while the rest is being deleted.
-    conn.client.delete_item(TableName=table, Key={"pk": {"S": patient.pk}, "sk": {"S": "PROFILE"}})
-    targets = [(item["pk"]["S"], item["sk"]["S"]) for item in raw if item["sk"]["S"] != "PROFILE"]
+    conn.client.delete_item(TableName=table, Key={"pk": {"S": patient.pk}, "sk": {"S": keys.PROFILE_SK}})
+    targets = [(item["pk"]["S"], item["sk"]["S"]) for item in raw if item["sk"]["S"] != keys.PROFILE_SK]
     # a voucher's code entry lives under the clinic, outside the patient's partition
     from chalicelib.store.challenges import CODE_SK, VOUCHER
 
     targets += [(keys.voucher_code_pk(patient.clinic_id, item["code"]["S"]), CODE_SK) for item in raw
                 if item["sk"]["S"].startswith(VOUCHER) and "code" in item]
-    targets.append((keys.phone_pk(patient.clinic_id, patient.phone_hash), "UNIQUE"))
+    targets.append((keys.phone_pk(patient.clinic_id, patient.phone_hash), keys.UNIQUE_SK))
     if patient.openid_hash:
-        targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), "UNIQUE"))
+        targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), keys.UNIQUE_SK))
     for start in range(0, len(targets), 25):
         chunk = targets[start:start + 25]
         pending: dict[str, Any] | None = {

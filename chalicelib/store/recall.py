@@ -19,6 +19,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.store import db, keys
+from chalicelib.store.inbox import InboxMessage, stored_in
 from chalicelib.store.models import (
     CapCounterItem,
     InboxItem,
@@ -30,15 +31,23 @@ from chalicelib.store.models import (
 from chalicelib.store.schema import DUE_INDEX
 from chalicelib.store.visits import stop_job_actions
 
-JOB_PREFIX = "OUT#"
+RecallJob = RecallJobItem  # an outbound job (a recall reminder or another kind), as services see it
+job_sk = keys.outbound_job_sk
 
 
-def job_sk(kind: str, source_id: str, anchor_date: str, offset_days: int) -> str:
-    return f"{JOB_PREFIX}{kind}#{source_id}#{anchor_date}#{int(offset_days)}"
+@dataclass(frozen=True)
+class DueJob:
+    """A due outbound job as the sweep finds it in the due index and the queue carries it."""
 
+    clinic_id: str
+    patient_id: str
+    job_id: str
+    due_sort: str  # its place in the due index when read: the lease is conditional on it
 
-def due_sort(due_at: str, patient_id: str, ref: str) -> str:
-    return f"{due_at}#{patient_id}#{ref}"
+    def message(self) -> dict[str, str]:
+        """The queue message naming the job (the sender reads the job again by it)."""
+        return {"clinic_id": self.clinic_id, "pk": keys.patient_pk(self.clinic_id, self.patient_id),
+                "sk": self.job_id}
 
 
 def job_item(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anchor_date: str, offset_days: int,
@@ -47,7 +56,7 @@ def job_item(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anch
     """A pending job as the planner writes it (the benchmark seeds the same shape)."""
     return RecallJobItem(
         keys.patient_pk(clinic_id, patient_id), job_sk(kind, source_id, anchor_date, offset_days),
-        due_pk=keys.due_pk(clinic_id), due_sk=due_sort(due_at, patient_id, f"{kind}:{source_id}"),
+        due_pk=keys.due_pk(clinic_id), due_sk=keys.outbound_due_sort(due_at, patient_id, f"{kind}:{source_id}"),
         patient_id=patient_id, rule_id=source_id, condition=condition, anchor_date=anchor_date, due_at=due_at,
         status="pending", kind=kind, purpose=purpose, anchor=anchor, offset_days=int(offset_days),
         context=context or None, stop_on=list(stop_on) if stop_on is not None else None,
@@ -65,14 +74,15 @@ def plan(job: RecallJobItem) -> bool:
 
 
 def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJobItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), JOB_PREFIX, consistent=True)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.OUTBOUND_JOB, consistent=True)
     jobs = [RecallJobItem.from_raw_data(item) for item in raw]
     return [job for job in jobs if job.due_pk]
 
 
-def due_page(clinic_id: str, now_iso: str, start_key: dict[str, Any] | None,
-             page_size: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """One page of keys of jobs due at or before now (the index projects keys only)."""
+def due_jobs(clinic_id: str, now_iso: str, start_key: dict[str, Any] | None,
+             page_size: int) -> tuple[list[DueJob], dict[str, Any] | None]:
+    """One page of the jobs due at or before now (the index projects keys only); the second
+    value is where the next page starts (None after the last)."""
     params = {
         "IndexName": DUE_INDEX,
         "KeyConditionExpression": "due_pk = :pk AND due_sk <= :now",
@@ -82,23 +92,39 @@ def due_page(clinic_id: str, now_iso: str, start_key: dict[str, Any] | None,
     if start_key:
         params["ExclusiveStartKey"] = start_key
     page = db.query_raw(**params)
-    return page.get("Items", []), page.get("LastEvaluatedKey")
+    jobs = [DueJob(clinic_id, keys.patient_of(raw["pk"]["S"]), raw["sk"]["S"], raw["due_sk"]["S"])
+            for raw in page.get("Items", [])]
+    return jobs, page.get("LastEvaluatedKey")
 
 
-def lease(raw_key: dict[str, Any], lease_until: str) -> bool:
+def lease(due: DueJob, lease_until: str) -> bool:
     """Move a due job's due time to the end of its lease, only if nobody moved it meanwhile."""
-    pk, sk, current = raw_key["pk"]["S"], raw_key["sk"]["S"], raw_key["due_sk"]["S"]
-    rest = current.split("#", 1)[1]
-    job = RecallJobItem(pk, sk)
+    current = due.due_sort
+    job = RecallJobItem(keys.patient_pk(due.clinic_id, due.patient_id), due.job_id)
     try:
         job.update(
-            actions=[RecallJobItem.due_sk.set(f"{lease_until}#{rest}"),
+            actions=[RecallJobItem.due_sk.set(keys.moved_due_sort(current, lease_until)),
                      RecallJobItem.status.set("queued"), RecallJobItem.lease_until.set(lease_until)],
             condition=(RecallJobItem.due_sk == current),
         )
         return True
     except UpdateError:
         return False
+
+
+def is_open(job: RecallJobItem) -> bool:
+    """Whether the job still waits to be delivered (it is in the due index)."""
+    return bool(job.due_pk)
+
+
+def job_ref(job: RecallJobItem) -> str:
+    """The job's name within the patient's record (an exposure keeps it as the message it stands for)."""
+    return str(job.sk)
+
+
+def queued_job(message: dict[str, Any]) -> RecallJobItem | None:
+    """The job a queue message (DueJob.message) names, read consistently; None when it is gone."""
+    return get_job(message["pk"], message["sk"])
 
 
 def get_job(pk: str, sk: str) -> RecallJobItem | None:
@@ -136,7 +162,7 @@ def close_job(job: RecallJobItem, status: str, at: str, clinic_id: str, *, stop_
 def defer(job: RecallJobItem, until: str, at: str, reason: str) -> bool:
     """Move an open job's due time on (quiet hours, a full cap): it stays in the due index."""
     try:
-        job.update(actions=[RecallJobItem.due_sk.set(f"{until}#{job.due_sk.split('#', 1)[1]}"),
+        job.update(actions=[RecallJobItem.due_sk.set(keys.moved_due_sort(job.due_sk, until)),
                             RecallJobItem.status.set("deferred"), RecallJobItem.deferred_until.set(until),
                             RecallJobItem.stop_reason.set(reason), RecallJobItem.lease_until.remove()],
                    condition=RecallJobItem.due_pk.exists())
@@ -171,8 +197,8 @@ class Caps:
 def caps_for(clinic_id: str, patient_id: str, *, purpose: str, week: str, week_limit: int, week_expires: int,
              day: str, day_limit: int, day_expires: int) -> Caps:
     return Caps(keys.patient_pk(clinic_id, patient_id), week, (
-        Cap(f"CAP#{purpose}#{week}", week_limit, week_expires, WEEK_CAP),
-        Cap(f"CAP#day#{day}", day_limit, day_expires, DAY_CAP)))
+        Cap(keys.week_cap_sk(purpose, week), week_limit, week_expires, WEEK_CAP),
+        Cap(keys.day_cap_sk(day), day_limit, day_expires, DAY_CAP)))
 
 
 def _take_caps(txn: db.Transaction, caps: Caps) -> None:
@@ -200,7 +226,7 @@ def _job_guard(job: RecallJobItem, caps: Caps | None) -> Condition:
 
 
 def quota_key(clinic_id: str, patient_id: str, template_id: str) -> tuple[str, str]:
-    return keys.patient_pk(clinic_id, patient_id), f"CH#WXQ#{template_id}"
+    return keys.patient_pk(clinic_id, patient_id), keys.wechat_quota_sk(template_id)
 
 
 def begin_external(job: RecallJobItem, channel: str, caps: Caps | None, quota: tuple[str, str] | None) -> str:
@@ -252,7 +278,7 @@ def end_external(job: RecallJobItem, deliveries: list[dict[str, Any]], refused_q
 
 def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries: list[dict[str, Any]], at: str,
            clinic_id: str,
-           message: InboxItem | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
+           message: InboxMessage | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
     """Record a delivered message and close the job in one transaction: the inbox message (for the
     inbox channel), the cap counters (if not taken before), the patient's counter.
 
@@ -265,7 +291,7 @@ def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries
     try:
         with db.transaction() as txn:
             if message is not None:
-                txn.save(message, condition=InboxItem.sk.does_not_exist(), label="message")
+                txn.save(stored_in(patient.pk, message), condition=InboxItem.sk.does_not_exist(), label="message")
             txn.update(job, actions=actions, condition=_job_guard(job, caps), label="job")
             if caps is not None:
                 _take_caps(txn, caps)
@@ -281,14 +307,14 @@ def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries
 
 
 def inbox(clinic_id: str, patient_id: str) -> list[InboxItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "INBOX#", descending=True, limit=200)
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.INBOX_PREFIX, descending=True, limit=200)
     return [InboxItem.from_raw_data(item) for item in raw]
 
 
 def mark_read(clinic_id: str, patient_id: str, message_id: str, at: str) -> InboxItem:
     bind()
     try:
-        item = InboxItem.get(keys.patient_pk(clinic_id, patient_id), f"INBOX#{message_id}")
+        item = InboxItem.get(keys.patient_pk(clinic_id, patient_id), keys.inbox_sk(message_id))
     except DoesNotExist:
         from chalicelib.errors import NotFound
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import db, keys
+from chalicelib.store import plan as plans
 from chalicelib.store.models import LedgerItem, PatientItem, UniqueItem, bind
 
 if TYPE_CHECKING:  # types only
@@ -44,7 +45,7 @@ def ensure_code(patient: PatientItem) -> str:
         code = new_code()
         try:
             with db.transaction() as txn:
-                txn.save(UniqueItem(keys.invite_pk(patient.clinic_id, code), "UNIQUE", patient_id=patient.patient_id),
+                txn.save(UniqueItem(keys.invite_pk(patient.clinic_id, code), keys.UNIQUE_SK, patient_id=patient.patient_id),
                          condition=UniqueItem.pk.does_not_exist(), label="code")
                 txn.update(patient, actions=[PatientItem.invite_code.set(code)],
                            condition=PatientItem.invite_code.does_not_exist(), label="patient")
@@ -52,7 +53,7 @@ def ensure_code(patient: PatientItem) -> str:
         except db.Cancelled as exc:
             if exc.conditional("patient"):
                 bind()
-                return PatientItem.get(patient.pk, "PROFILE", consistent_read=True).invite_code
+                return PatientItem.get(patient.pk, keys.PROFILE_SK, consistent_read=True).invite_code
             if not exc.conditional("code"):
                 raise
     raise RuntimeError("could not find a free invite code")
@@ -61,23 +62,37 @@ def ensure_code(patient: PatientItem) -> str:
 def owner_of(clinic_id: str, code: str) -> str | None:
     bind()
     try:
-        return UniqueItem.get(keys.invite_pk(clinic_id, code.strip().upper()), "UNIQUE").patient_id
+        return UniqueItem.get(keys.invite_pk(clinic_id, code.strip().upper()), keys.UNIQUE_SK).patient_id
     except DoesNotExist:
         return None
 
 
-def add_reward(txn: db.Transaction, new_patient: PatientItem, referral: Referral) -> None:
+REFERRED_PHONE_NEW = "referred_phone"  # the phone has not earned anybody a referral reward yet
+REWARD_NEW = "referral"  # the referrer's ledger entry for this new patient is not written yet
+REFERRER_EXISTS = "referrer"  # the referrer's record still exists
+
+
+class RewardRefused(plans.Refused):
+    """The referrer's reward cannot be paid with this registration: the phone was referred before,
+    the reward was paid, the referrer is gone, or their counters or board entry moved."""
+
+    def __init__(self) -> None:
+        super().__init__(REWARD_NEW, "the referral earns no reward")
+
+
+def reward_steps(new_patient: PatientItem, referral: Referral) -> list[plans.Step]:
+    """The referrer's reward as plan steps: the referred-phone marker, the ledger entry, the
+    referrer's balance and the payout's counters, lot and board entry. A registration plan maps
+    every refusal among them to RewardRefused (the service then registers without the reward)."""
     from chalicelib.store import earning as payouts
     from chalicelib.store.ledger import credit_actions, ledger_item
 
     referrer = referral.referrer
-    txn.save(UniqueItem(keys.referred_phone_pk(new_patient.clinic_id, new_patient.phone_hash), "REFERRED",
-                        patient_id=referrer.patient_id),
-             condition=UniqueItem.pk.does_not_exist(), label="referred_phone")
-    txn.save(ledger_item(referrer.pk, f"referral:{new_patient.patient_id}", referral.points, "referral_registered",
-                         referral.at, new_patient.patient_id),
-             condition=LedgerItem.sk.does_not_exist(), label="referral")
-    txn.update(referrer, actions=credit_actions(referral.points), condition=PatientItem.pk.exists(), label="referrer")
-    payouts.add(txn, referrer, referral.earning)
-
-
+    marker = UniqueItem(keys.referred_phone_pk(new_patient.clinic_id, new_patient.phone_hash), keys.REFERRED_SK,
+                        patient_id=referrer.patient_id)
+    entry = ledger_item(referrer.pk, f"referral:{new_patient.patient_id}", referral.points, "referral_registered",
+                        referral.at, new_patient.patient_id)
+    return [plans.put(marker, REFERRED_PHONE_NEW, UniqueItem.pk.does_not_exist()),
+            plans.put(entry, REWARD_NEW, LedgerItem.sk.does_not_exist()),
+            plans.update(referrer, credit_actions(referral.points), REFERRER_EXISTS, PatientItem.pk.exists()),
+            *payouts.steps(referrer, referral.earning)]

@@ -76,7 +76,7 @@ def visit_days_since(clinic_id: str, patient_id: str, first_day: str) -> list[st
     raw = db.query_raw(
         KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
         ExpressionAttributeValues={":pk": {"S": keys.patient_pk(clinic_id, patient_id)},
-                                   ":lo": {"S": f"VISIT#{first_day}"}, ":hi": {"S": "VISIT#~"}},
+                                   ":lo": {"S": keys.VISIT + first_day}, ":hi": {"S": keys.VISIT + "~"}},
         ProjectionExpression="visit_date",
     )
     return [item["visit_date"]["S"] for item in raw.get("Items", [])]
@@ -85,7 +85,7 @@ def visit_days_since(clinic_id: str, patient_id: str, first_day: str) -> list[st
 def save_day(clinic_id: str, day: str, generated_at: str, figures: dict[str, Any]) -> None:
     """The headline figures of one clinic-local day (rewritten by each refresh of that day)."""
     bind()
-    KpiItem(keys.clinic_pk(clinic_id), f"KPI#DAY#{day}", generated_at=generated_at, kpis=figures, charts={}).save()
+    KpiItem(keys.clinic_pk(clinic_id), keys.kpi_day_sk(day), generated_at=generated_at, kpis=figures, charts={}).save()
 
 
 def days_since(clinic_id: str, first_day: str) -> list[dict[str, Any]]:
@@ -93,20 +93,20 @@ def days_since(clinic_id: str, first_day: str) -> list[dict[str, Any]]:
     raw = db.query_raw(
         KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
         ExpressionAttributeValues={":pk": {"S": keys.clinic_pk(clinic_id)},
-                                   ":lo": {"S": f"KPI#DAY#{first_day}"}, ":hi": {"S": "KPI#DAY#~"}},
+                                   ":lo": {"S": keys.kpi_day_sk(first_day)}, ":hi": {"S": keys.kpi_day_sk("~")}},
     )
-    return [{"day": KpiItem.from_raw_data(item).sk[len("KPI#DAY#"):], **KpiItem.from_raw_data(item).kpis}
+    return [{"day": KpiItem.from_raw_data(item).sk[len(keys.KPI_DAY):], **KpiItem.from_raw_data(item).kpis}
             for item in raw.get("Items", [])]
 
 
 def save_kpis(clinic_id: str, generated_at: str, kpis: dict[str, Any], charts: dict[str, Any]) -> None:
     bind()
-    KpiItem(keys.clinic_pk(clinic_id), "KPI#CURRENT", generated_at=generated_at, kpis=kpis, charts=charts).save()
+    KpiItem(keys.clinic_pk(clinic_id), keys.KPI_CURRENT_SK, generated_at=generated_at, kpis=kpis, charts=charts).save()
 
 
 def load_kpis(clinic_id: str) -> KpiItem | None:
     bind()
     try:
-        return KpiItem.get(keys.clinic_pk(clinic_id), "KPI#CURRENT")
+        return KpiItem.get(keys.clinic_pk(clinic_id), keys.KPI_CURRENT_SK)
     except DoesNotExist:
         return None

@@ -11,6 +11,7 @@ the last run, drop-out curves, and the scores on profiles with the at-risk list 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -28,10 +29,6 @@ from chalicelib.store.models import (
 )
 from chalicelib.store.schema import GSI1
 
-MODEL = "RISKMODEL#"
-RUN_SK = "RISKRUN"
-DROPOUT_SK = "DROPOUT"
-ENTRY_SK = "RISK"
 KEEP_VERSIONS = 3
 
 _ROW_FIELDS = ("patient_id", "conditions", "district", "created_at", "name_masked", "risk_score",
@@ -65,6 +62,37 @@ def patient_rows(clinic_id: str) -> Iterator[dict[str, Any]]:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+@dataclass
+class ActivityHistory:
+    """What the model learns from in a patient's own items, in stored form (UTC times, clinic days)."""
+
+    visits: list[tuple[str, str | None]] = field(default_factory=list)  # (visit day, requested revisit day)
+    checkin_days: list[str] = field(default_factory=list)
+    share_times: list[str] = field(default_factory=list)  # when a share earned points
+    inbox_read_times: list[str] = field(default_factory=list)
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (day, follow-up outcome)
+
+
+
+def activity_history(clinic_id: str, patient_id: str) -> ActivityHistory:
+    """The patient's visits, check-ins, shares, inbox reads and follow-up calls: one partition
+    Query of the attributes the features use, each item sorted by what its key says it is."""
+    found = ActivityHistory()
+    for item in history_items(clinic_id, patient_id):
+        sk = item.get("sk", "")
+        if sk.startswith(keys.VISIT) and item.get("visit_date"):
+            found.visits.append((item["visit_date"], item.get("next_due_date") or None))
+        elif sk.startswith(keys.CHECKIN_PREFIX) and item.get("local_date"):
+            found.checkin_days.append(item["local_date"])
+        elif sk.startswith(keys.LEDGER_PREFIX) and str(item.get("entry_id", "")).startswith("share:") and item.get("at"):
+            found.share_times.append(item["at"])
+        elif sk.startswith(keys.INBOX_PREFIX) and item.get("read_at"):
+            found.inbox_read_times.append(item["read_at"])
+        elif sk.startswith(keys.FOLLOWUP_OUTCOME) and item.get("day") and item.get("outcome"):
+            found.calls.append((item["day"], item["outcome"]))
+    return found
+
+
 def history_items(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
     """The patient's own items (one partition Query), only the attributes the features use."""
     projection, aliases = _names(_HISTORY_FIELDS)
@@ -83,13 +111,9 @@ def history_items(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
 # -- models, runs, curves ---------------------------------------------------------------------------
 
 
-def model_sk(version: int) -> str:
-    return f"{MODEL}{version:06d}"
-
-
 def _versions(clinic_id: str, limit: int | None = None) -> list[RiskModelItem]:
     bind()
-    return list(RiskModelItem.query(keys.clinic_pk(clinic_id), RiskModelItem.sk.startswith(MODEL),
+    return list(RiskModelItem.query(keys.clinic_pk(clinic_id), RiskModelItem.sk.startswith(keys.RISK_MODEL),
                                     scan_index_forward=False, limit=limit))
 
 
@@ -110,7 +134,7 @@ def save_model(clinic_id: str, *, trained_at: str, model: dict[str, Any], auc: f
     for _ in range(3):
         latest = current_model(clinic_id)
         version = int(latest.version) + 1 if latest else 1
-        item = RiskModelItem(keys.clinic_pk(clinic_id), model_sk(version), version=version, trained_at=trained_at,
+        item = RiskModelItem(keys.clinic_pk(clinic_id), keys.risk_model_sk(version), version=version, trained_at=trained_at,
                              model=model, auc=auc, baseline_auc=baseline_auc, counts=counts, cutoffs=cutoffs,
                              horizon_days=horizon_days, evaluation=evaluation)
         try:
@@ -129,27 +153,27 @@ def save_run(clinic_id: str, *, at: str, status: str, reason: str | None, counts
              model_version: int | None,
              scored: int) -> None:
     bind()
-    RiskRunItem(keys.clinic_pk(clinic_id), RUN_SK, at=at, status=status, reason=reason, counts=counts,
+    RiskRunItem(keys.clinic_pk(clinic_id), keys.RISK_RUN_SK, at=at, status=status, reason=reason, counts=counts,
                 model_version=model_version, scored=scored).save()
 
 
 def last_run(clinic_id: str) -> RiskRunItem | None:
     bind()
     try:
-        return RiskRunItem.get(keys.clinic_pk(clinic_id), RUN_SK)
+        return RiskRunItem.get(keys.clinic_pk(clinic_id), keys.RISK_RUN_SK)
     except DoesNotExist:
         return None
 
 
 def save_dropout(clinic_id: str, computed_at: str, conditions: dict[str, Any]) -> None:
     bind()
-    DropoutItem(keys.clinic_pk(clinic_id), DROPOUT_SK, computed_at=computed_at, conditions=conditions).save()
+    DropoutItem(keys.clinic_pk(clinic_id), keys.DROPOUT_SK, computed_at=computed_at, conditions=conditions).save()
 
 
 def load_dropout(clinic_id: str) -> DropoutItem | None:
     bind()
     try:
-        return DropoutItem.get(keys.clinic_pk(clinic_id), DROPOUT_SK)
+        return DropoutItem.get(keys.clinic_pk(clinic_id), keys.DROPOUT_SK)
     except DoesNotExist:
         return None
 
@@ -162,12 +186,12 @@ def write_score(clinic_id: str, patient_id: str, *, score: float, factors: list[
     """The profile's score and the at-risk list entry, in one transaction (the entry moves with the score)."""
     bind()
     pk = keys.patient_pk(clinic_id, patient_id)
-    entry = RiskEntryItem(pk, ENTRY_SK, gsi1pk=keys.risk_list_pk(clinic_id), gsi1sk=keys.risk_sort(score, patient_id),
+    entry = RiskEntryItem(pk, keys.RISK_ENTRY_SK, gsi1pk=keys.risk_list_pk(clinic_id), gsi1sk=keys.risk_sort(score, patient_id),
                           patient_id=patient_id, name_masked=name_masked, conditions=conditions, risk_score=score,
                           risk_factors=factors, risk_model_version=version, scored_at=at)
     try:
         with db.transaction() as txn:
-            txn.update(ProfileRiskFields(pk, "PROFILE"), actions=[
+            txn.update(ProfileRiskFields(pk, keys.PROFILE_SK), actions=[
                 ProfileRiskFields.risk_score.set(score), ProfileRiskFields.risk_factors.set(factors),
                 ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at),
             ], condition=ProfileRiskFields.pk.exists(), label="profile")
@@ -185,11 +209,11 @@ def clear_score(clinic_id: str, patient_id: str, *, version: int, at: str) -> No
     pk = keys.patient_pk(clinic_id, patient_id)
     try:
         with db.transaction() as txn:
-            txn.update(ProfileRiskFields(pk, "PROFILE"), actions=[
+            txn.update(ProfileRiskFields(pk, keys.PROFILE_SK), actions=[
                 ProfileRiskFields.risk_score.remove(), ProfileRiskFields.risk_factors.remove(),
                 ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at),
             ], condition=ProfileRiskFields.pk.exists(), label="profile")
-            txn.delete(RiskEntryItem(pk, ENTRY_SK), label="entry")
+            txn.delete(RiskEntryItem(pk, keys.RISK_ENTRY_SK), label="entry")
     except db.Cancelled as exc:
         if exc.conditional("profile"):
             return  # erased meanwhile: nothing to clear
@@ -199,7 +223,7 @@ def clear_score(clinic_id: str, patient_id: str, *, version: int, at: str) -> No
 def profile_fields(clinic_id: str, patient_id: str) -> ProfileRiskFields:
     bind()
     try:
-        return ProfileRiskFields.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", attributes_to_get=[
+        return ProfileRiskFields.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, attributes_to_get=[
             "pk", "sk", "risk_score", "risk_factors", "risk_model_version", "risk_scored_at", "followup_flag"])
     except DoesNotExist as exc:
         raise NotFound("patient not found", code="patient_not_found") from exc

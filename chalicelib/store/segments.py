@@ -21,9 +21,8 @@ from chalicelib.store import db, keys
 from chalicelib.store.models import PatientItem, SegmentFlipItem, SegmentItem, SegmentMemberItem, bind
 from chalicelib.store.schema import DUE_INDEX, GSI1
 
-PREFIX = "SEGMENT#"
-MEMBER_PREFIX = "SEG#"
-FLIP_SK = "SEGFLIP"
+Segment = SegmentItem  # a segment's definition, content path and build state
+SegmentMember = SegmentMemberItem  # one patient's membership, listed under the segment
 CACHE_SECONDS = 60  # as the clinic settings; a build waits this long before it walks the patients
 
 _cache: dict[str, tuple[float, list[SegmentItem]]] = {}
@@ -42,15 +41,25 @@ def definitions(clinic_id: str, *, fresh: bool = False) -> list[SegmentItem]:
     hit = _cache.get(clinic_id)
     if hit and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    items = list(SegmentItem.query(keys.clinic_pk(clinic_id), SegmentItem.sk.startswith(PREFIX)))
+    items = list(SegmentItem.query(keys.clinic_pk(clinic_id), SegmentItem.sk.startswith(keys.SEGMENT)))
     _cache[clinic_id] = (time.monotonic(), items)
     return items
+
+
+def for_build(clinic_id: str, segment_id: str) -> SegmentItem | None:
+    """A segment in the build index, whatever its status (a deleting one is cleaned up), read
+    consistently; None when it is gone."""
+    bind()
+    try:
+        return SegmentItem.get(keys.clinic_pk(clinic_id), keys.segment_sk(segment_id), consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def get(clinic_id: str, segment_id: str, *, consistent: bool = False) -> SegmentItem:
     bind()
     try:
-        item = SegmentItem.get(keys.clinic_pk(clinic_id), PREFIX + segment_id, consistent_read=consistent)
+        item = SegmentItem.get(keys.clinic_pk(clinic_id), keys.segment_sk(segment_id), consistent_read=consistent)
     except DoesNotExist as exc:
         raise NotFound("segment not found", code="segment_not_found") from exc
     if item.status == "deleting":
@@ -59,14 +68,14 @@ def get(clinic_id: str, segment_id: str, *, consistent: bool = False) -> Segment
 
 
 def new_item(clinic_id: str, segment_id: str, **fields: Any) -> SegmentItem:
-    return SegmentItem(keys.clinic_pk(clinic_id), PREFIX + segment_id, segment_id=segment_id, **fields)
+    return SegmentItem(keys.clinic_pk(clinic_id), keys.segment_sk(segment_id), segment_id=segment_id, **fields)
 
 
 def build_due(item: SegmentItem, clinic_id: str, after: str) -> None:
     """Put a segment in the build index: its build starts once `after` has passed."""
     item.build_after = after
     item.due_pk = keys.segment_build_pk(clinic_id)
-    item.due_sk = f"{after}#{item.segment_id}"
+    item.due_sk = keys.due_sort_of(after, item.segment_id)
 
 
 def create(item: SegmentItem) -> None:
@@ -117,10 +126,12 @@ class Change:
     flip_at: str | None = None
     flip_changed: bool = False
     extra_actions: list[Action] = field(default_factory=list)  # other profile attributes set with it
+    # other profile attributes set with it, by name; None or [] removes one
+    profile_sets: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.joins or self.leaves or self.flip_changed or self.extra_actions)
+        return not (self.joins or self.leaves or self.flip_changed or self.extra_actions or self.profile_sets)
 
 
 def profile_actions(change: Change, current: set[str]) -> list[Action]:
@@ -130,6 +141,9 @@ def profile_actions(change: Change, current: set[str]) -> list[Action]:
     the whole new set.
     """
     actions = list(change.extra_actions)
+    for name, value in change.profile_sets.items():
+        attribute = getattr(PatientItem, name)
+        actions.append(attribute.set(value) if value not in (None, []) else attribute.remove())
     if change.joins and change.leaves:
         after = (set(current) | set(change.joins)) - set(change.leaves)
         actions.append(PatientItem.segments.set(after) if after else PatientItem.segments.remove())
@@ -149,22 +163,22 @@ def member_writes(patient: PatientItem, change: Change, joined_at: str, joined_o
     """The items besides the profile: member items joined or left, and the flip index entry."""
     writes: list[db.Write | Delete] = []
     for segment_id in change.joins:
-        item = SegmentMemberItem(patient.pk, MEMBER_PREFIX + segment_id,
+        item = SegmentMemberItem(patient.pk, keys.segment_member_sk(segment_id),
                                  gsi1pk=keys.segment_members_pk(patient.clinic_id, segment_id),
-                                 gsi1sk=f"{joined_at}#{patient.patient_id}", patient_id=patient.patient_id,
+                                 gsi1sk=keys.segment_join_sort(joined_at, patient.patient_id), patient_id=patient.patient_id,
                                  segment_id=segment_id, name_masked=patient.name_masked, joined_at=joined_at,
                                  joined_on=joined_on)
         writes.append(db.Write(item, f"seg:join:{segment_id}"))
     for segment_id in change.leaves:
-        writes.append(Delete(SegmentMemberItem(patient.pk, MEMBER_PREFIX + segment_id), f"seg:leave:{segment_id}"))
+        writes.append(Delete(SegmentMemberItem(patient.pk, keys.segment_member_sk(segment_id)), f"seg:leave:{segment_id}"))
     if change.flip_changed:
         if change.flip_at:
-            flip = SegmentFlipItem(patient.pk, FLIP_SK, due_pk=keys.segment_due_pk(patient.clinic_id),
-                                   due_sk=f"{change.flip_at}#{patient.patient_id}", patient_id=patient.patient_id,
+            flip = SegmentFlipItem(patient.pk, keys.SEGMENT_FLIP_SK, due_pk=keys.segment_due_pk(patient.clinic_id),
+                                   due_sk=keys.due_sort_of(change.flip_at, patient.patient_id), patient_id=patient.patient_id,
                                    flip_at=change.flip_at)
             writes.append(db.Write(flip, "seg:flip"))
         else:
-            writes.append(Delete(SegmentFlipItem(patient.pk, FLIP_SK), "seg:flip"))
+            writes.append(Delete(SegmentFlipItem(patient.pk, keys.SEGMENT_FLIP_SK), "seg:flip"))
     return writes
 
 
@@ -210,7 +224,7 @@ def write_change(patient: PatientItem, change: Change, joined_at: str, joined_on
 def patient(clinic_id: str, patient_id: str) -> PatientItem | None:
     bind()
     try:
-        return PatientItem.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", consistent_read=True)
+        return PatientItem.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, consistent_read=True)
     except DoesNotExist:
         return None
 
@@ -267,18 +281,20 @@ def _due_page(due_pk: str, until: str, start_key: dict[str, Any] | None,
 
 
 def due_flips_page(clinic_id: str, now_iso: str, start_key: dict[str, Any] | None,
-                   page_size: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Keys of flip entries due by now (the due index holds keys only)."""
-    return _due_page(keys.segment_due_pk(clinic_id), now_iso, start_key, page_size)
+                   page_size: int) -> tuple[list[str], dict[str, Any] | None]:
+    """The patients whose next flip is due by now (the due index holds keys only), and where the
+    next page starts (None after the last)."""
+    items, start = _due_page(keys.segment_due_pk(clinic_id), now_iso, start_key, page_size)
+    return [keys.due_sort_last(raw["due_sk"]["S"]) for raw in items], start
 
 
 def due_builds(clinic_id: str, now_iso: str) -> list[str]:
     """Ids of segments whose build (or clean-up) may run now."""
     items, start = _due_page(keys.segment_build_pk(clinic_id), now_iso, None, 100)
-    ids = [raw["sk"]["S"][len(PREFIX):] for raw in items]
+    ids = [raw["sk"]["S"][len(keys.SEGMENT):] for raw in items]
     while start:
         more, start = _due_page(keys.segment_build_pk(clinic_id), now_iso, start, 100)
-        ids += [raw["sk"]["S"][len(PREFIX):] for raw in more]
+        ids += [raw["sk"]["S"][len(keys.SEGMENT):] for raw in more]
     return ids
 
 
@@ -318,11 +334,11 @@ def remove_member(clinic_id: str, patient_id: str, segment_id: str) -> None:
     pk = keys.patient_pk(clinic_id, patient_id)
     try:
         with db.transaction() as txn:
-            txn.update(PatientItem(pk, "PROFILE"), actions=[PatientItem.segments.delete({segment_id}),
+            txn.update(PatientItem(pk, keys.PROFILE_SK), actions=[PatientItem.segments.delete({segment_id}),
                                                             PatientItem.seg_version.add(1)],
                        condition=PatientItem.pk.exists(), label="profile")
-            txn.delete(SegmentMemberItem(pk, MEMBER_PREFIX + segment_id), label="member")
+            txn.delete(SegmentMemberItem(pk, keys.segment_member_sk(segment_id)), label="member")
     except db.Cancelled as exc:
         if not exc.conditional("profile"):
             raise
-        SegmentMemberItem(pk, MEMBER_PREFIX + segment_id).delete()  # the profile is gone (erased)
+        SegmentMemberItem(pk, keys.segment_member_sk(segment_id)).delete()  # the profile is gone (erased)

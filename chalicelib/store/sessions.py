@@ -5,38 +5,63 @@ counts from the request after it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import db, keys
 from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, bind
 
-SESSION_SK = "SESSION"
-ACCOUNT_SK = "ACCOUNT"
+
+@dataclass(frozen=True)
+class Session:
+    """One WeChat login: the family of refresh tokens it hands out, of which only `jti` counts."""
+
+    clinic_id: str
+    family: str
+    openid_hash: str
+    jti: str
+    revoked_at: str | None
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """A staff member as the app knows them: whether their tokens still count."""
+
+    clinic_id: str
+    subject: str
+    username: str
+    role: str
+    status: str  # active | disabled
+    tokens_valid_after: int  # epoch seconds: a token issued at or before it is refused
 
 
 # --- patients and visitors --------------------------------------------------------------------
 
 def start(clinic_id: str, family: str, openid_hash: str, jti: str, at: str, expires_at: int) -> None:
     bind()
-    SessionItem(keys.session_pk(clinic_id, family), SESSION_SK, openid_hash=openid_hash, jti=jti, created_at=at,
+    SessionItem(keys.session_pk(clinic_id, family), keys.SESSION_SK, openid_hash=openid_hash, jti=jti, created_at=at,
                 expires_at=expires_at).save(condition=SessionItem.pk.does_not_exist())
 
 
-def get(clinic_id: str, family: str) -> SessionItem | None:
+def get(clinic_id: str, family: str) -> Session | None:
     bind()
     try:
-        return SessionItem.get(keys.session_pk(clinic_id, family), SESSION_SK, consistent_read=True)
+        item = SessionItem.get(keys.session_pk(clinic_id, family), keys.SESSION_SK, consistent_read=True)
     except DoesNotExist:
         return None
+    return Session(clinic_id, family, item.openid_hash, item.jti, item.revoked_at)
 
 
-def rotate(session: SessionItem, presented: str, new_jti: str, at: str, expires_at: int) -> bool:
+def rotate(session: Session, presented: str, new_jti: str, at: str, expires_at: int) -> bool:
     """Make `new_jti` the only refresh token of the family, if `presented` still is; False if
     another exchange of the same token came first (the family is then a reused one)."""
+    bind()
     try:
-        session.update(actions=[SessionItem.jti.set(new_jti), SessionItem.rotated_at.set(at),
-                                SessionItem.expires_at.set(expires_at)],
-                       condition=(SessionItem.jti == presented) & SessionItem.revoked_at.does_not_exist())
+        SessionItem(keys.session_pk(session.clinic_id, session.family), keys.SESSION_SK).update(
+            actions=[SessionItem.jti.set(new_jti), SessionItem.rotated_at.set(at),
+                     SessionItem.expires_at.set(expires_at)],
+            condition=(SessionItem.jti == presented) & SessionItem.revoked_at.does_not_exist())
         return True
     except UpdateError as exc:
         if db.condition_failed(exc):
@@ -47,7 +72,7 @@ def rotate(session: SessionItem, presented: str, new_jti: str, at: str, expires_
 def revoke(clinic_id: str, family: str, at: str, reason: str) -> None:
     bind()
     with db.unless_condition_fails():  # refused: revoked already, or expired
-        SessionItem(keys.session_pk(clinic_id, family), SESSION_SK).update(
+        SessionItem(keys.session_pk(clinic_id, family), keys.SESSION_SK).update(
             actions=[SessionItem.revoked_at.set(at), SessionItem.revoked_reason.set(reason)],
             condition=SessionItem.pk.exists() & SessionItem.revoked_at.does_not_exist())
 
@@ -56,7 +81,7 @@ def token_version(clinic_id: str, patient_id: str) -> int | None:
     """The version a patient's tokens must carry; None when the patient has no record (erased)."""
     bind()
     try:
-        item = PatientItem.get(keys.patient_pk(clinic_id, patient_id), "PROFILE", consistent_read=True,
+        item = PatientItem.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, consistent_read=True,
                                attributes_to_get=["pk", "token_version"])
     except DoesNotExist:
         return None
@@ -67,24 +92,26 @@ def raise_token_version(clinic_id: str, patient_id: str) -> None:
     """End every session of the patient at once (their tokens carry the old version)."""
     bind()
     with db.unless_condition_fails():  # refused: the record is gone, and its tokens with it
-        PatientItem(keys.patient_pk(clinic_id, patient_id), "PROFILE").update(
+        PatientItem(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK).update(
             actions=[PatientItem.token_version.add(1)], condition=PatientItem.pk.exists())
 
 
 # --- staff ------------------------------------------------------------------------------------
 
-def staff_account(clinic_id: str, subject: str) -> StaffAccountItem | None:
+def staff_account(clinic_id: str, subject: str) -> StaffAccount | None:
     bind()
     try:
-        return StaffAccountItem.get(keys.staff_pk(clinic_id, subject), ACCOUNT_SK, consistent_read=True)
+        item = StaffAccountItem.get(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, consistent_read=True)
     except DoesNotExist:
         return None
+    return StaffAccount(clinic_id, subject, item.username, item.role, item.status or "active",
+                        int(item.tokens_valid_after or 0))
 
 
 def put_staff_account(clinic_id: str, subject: str, *, username: str, role: str, status: str,
-                      tokens_valid_after: int, at: str, by: str | None) -> StaffAccountItem:
+                      tokens_valid_after: int, at: str, by: str | None) -> StaffAccount:
     bind()
-    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), ACCOUNT_SK, username=username, role=role,
+    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, username=username, role=role,
                             status=status, tokens_valid_after=tokens_valid_after, updated_at=at, updated_by=by)
     item.save()
-    return item
+    return StaffAccount(clinic_id, subject, username, role, status, tokens_valid_after)

@@ -24,15 +24,56 @@ if TYPE_CHECKING:  # types only
     from chalicelib.store.earning import Earning
 
 
+@dataclass(frozen=True)
+class Visit:
+    """A recorded visit (by staff or from a hospital export) and the revisit date it asked for."""
+
+    clinic_id: str
+    patient_id: str
+    visit_id: str
+    visit_date: str
+    department: str
+    next_due_date: str | None
+    on_time: bool
+    source: str
+    recorded_by: str | None
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class RevisitDue:
+    """A requested revisit date: pending until a visit meets it (on time or late)."""
+
+    clinic_id: str
+    patient_id: str
+    due_date: str
+    status: str  # pending | on_time | late
+
+
+def new_visit(clinic_id: str, patient_id: str, *, visit_id: str, visit_date: str, department: str,
+              next_due_date: str | None, on_time: bool, source: str, recorded_by: str | None,
+              recorded_at: str) -> Visit:
+    """A visit as the visit service records it (written by write_visit)."""
+    return Visit(clinic_id, patient_id, visit_id, visit_date, department, next_due_date, on_time, source,
+                 recorded_by, recorded_at)
+
+
+def _visit_item(visit: Visit) -> VisitItem:
+    return VisitItem(keys.patient_pk(visit.clinic_id, visit.patient_id), keys.visit_sk(visit.visit_date, visit.visit_id),
+                     visit_id=visit.visit_id, visit_date=visit.visit_date, department=visit.department,
+                     next_due_date=visit.next_due_date, on_time=visit.on_time, source=visit.source,
+                     recorded_by=visit.recorded_by, recorded_at=visit.recorded_at)
+
+
 @dataclass
 class VisitWrite:
     """Everything a recorded visit changes; built by the visit service, written here at once."""
 
     patient: PatientItem
-    visit: VisitItem
+    visit: Visit
     new_last_visit: str | None
     new_revisit_due: str | None
-    met_due: RevisitDueItem | None = None
+    met_due: RevisitDue | None = None
     met_status: str | None = None
     on_time_points: int = 0
     stop_jobs: list[RecallJobItem] = field(default_factory=list)
@@ -40,15 +81,15 @@ class VisitWrite:
     earning: Earning | None = None  # the on-time points' counters and board entry, if any
 
 
-def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDueItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), "DUE#", consistent=True)
+def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDue]:
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.REVISIT_DUE, consistent=True)
     items = [RevisitDueItem.from_raw_data(item) for item in raw]
-    return [item for item in items if item.status == "pending"]
+    return [RevisitDue(clinic_id, patient_id, item.due_date, item.status) for item in items if item.status == "pending"]
 
 
 def due_item(clinic_id: str, patient_id: str, due_date: str) -> RevisitDueItem:
-    return RevisitDueItem(keys.patient_pk(clinic_id, patient_id), f"DUE#{due_date}",
-                          gsi1pk=keys.due_dates_pk(clinic_id), gsi1sk=f"{due_date}#{patient_id}",
+    return RevisitDueItem(keys.patient_pk(clinic_id, patient_id), keys.revisit_due_sk(due_date),
+                          gsi1pk=keys.due_dates_pk(clinic_id), gsi1sk=keys.due_date_sort(due_date, patient_id),
                           due_date=due_date, status="pending")
 
 
@@ -64,7 +105,7 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
         actions.append(PatientItem.revisit_due_date.set(change.new_revisit_due))
     try:
         with db.transaction() as txn:
-            txn.save(visit, condition=VisitItem.sk.does_not_exist(), label="visit")
+            txn.save(_visit_item(visit), condition=VisitItem.sk.does_not_exist(), label="visit")
             if change.on_time_points:
                 actions = credit_actions(change.on_time_points, actions)
                 txn.save(ledger_item(patient.pk, f"revisit:{visit.visit_id}", change.on_time_points,
@@ -73,14 +114,15 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
             txn.update(patient, actions=actions, condition=PatientItem.pk.exists())
             if change.new_last_visit:
                 for condition in patient.conditions:
-                    probe = ConditionItem(patient.pk, f"COND#{condition}")
+                    probe = ConditionItem(patient.pk, keys.condition_sk(condition))
                     txn.update(probe, actions=[
                         ConditionItem.last_visit_date.set(change.new_last_visit),
                         ConditionItem.gsi1sk.set(keys.last_visit_sort(change.new_last_visit, patient_id)),
                     ])
             if change.met_due is not None and change.met_status is not None:  # set together
-                txn.update(change.met_due, actions=[RevisitDueItem.status.set(change.met_status),
-                                                    RevisitDueItem.met_on.set(visit.visit_date)],
+                met = RevisitDueItem(patient.pk, keys.revisit_due_sk(change.met_due.due_date))
+                txn.update(met, actions=[RevisitDueItem.status.set(change.met_status),
+                                         RevisitDueItem.met_on.set(visit.visit_date)],
                            condition=RevisitDueItem.status == "pending", label="due")
             if visit.next_due_date:
                 txn.save(due_item(clinic_id, patient_id, visit.next_due_date))
@@ -112,7 +154,7 @@ def stop_job_actions(status: str, at: str, clinic_id: str, patient_id: str,
         RecallJobItem.status.set(status),
         RecallJobItem.processed_at.set(at),
         RecallJobItem.gsi1pk.set(keys.reminder_log_pk(clinic_id)),
-        RecallJobItem.gsi1sk.set(f"{at}#{patient_id}"),
+        RecallJobItem.gsi1sk.set(keys.reminder_log_sort(at, patient_id)),
     ]
     if channel:
         actions.append(RecallJobItem.channel.set(channel))

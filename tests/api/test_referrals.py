@@ -60,3 +60,20 @@ def test_family_cleaning_card_is_in_the_catalogue(api, new_patient):
     token, _ = new_patient()
     rewards = {r["reward_id"]: r for r in api.get("/rewards", token=token)[1]["items"]}
     assert "family-cleaning-card" in rewards and rewards["family-cleaning-card"]["cost"] == 300
+
+
+def test_a_referral_beyond_the_rules_limit_registers_the_friend_without_a_reward(api, new_patient, staff_token):
+    # The reward's limit counter refuses inside the registration's transaction: the registration
+    # is written again without the reward, never refused.
+    admin = staff_token()
+    assert api.put("/clinic/earning-limits", {"limits": {"referral_registered": {"day": 1}}}, token=admin)[0] == 200
+    token, pid = new_patient(name="referrer")
+    code = api.get("/me/referral", token=token)[1]["invite_code"]
+    assert register_with(api, "first-friend", "13600000011", code)[0] == 201
+    status, second = register_with(api, "second-friend", "13600000012", code)
+    assert status == 201, second
+    points = api.get("/me/points", token=token)[1]
+    assert points["balance"] == 15 and [e["reason"] for e in points["entries"]] == ["referral_registered"]
+    detail = api.get(f"/patients/{second['patient']['patient_id']}", token=staff_token())[1]
+    assert detail["referral"]["referred_by"] is None
+    assert api.get(f"/patients/{pid}", token=staff_token())[1]["referral"]["referred"] == 1
