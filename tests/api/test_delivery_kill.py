@@ -88,6 +88,12 @@ def test_killed_at_every_call_sends_each_job_once(api, staff_token, new_patient,
         killer.step("wechat", "after")
         return reply
 
+    # The settings caches expire on the wall clock; a round slowed by a busy machine would then
+    # read them again and shift every later call, so here they hold for the whole test.
+    from chalicelib.store import channels as channels_store, clinics as clinics_store, segments as segments_store
+    for module, name in ((channels_store, "_CACHE_SECONDS"), (clinics_store, "_CACHE_SECONDS"),
+                         (segments_store, "CACHE_SECONDS")):
+        monkeypatch.setattr(module, name, 10**9)
     monkeypatch.setattr(BaseClient, "_make_api_call", api_call)
     monkeypatch.setattr(wechat, "_post", post)
     patients = {"inbox": inbox_pid, "wechat": wx_pid, "sms": sms_pid}
