@@ -1,16 +1,20 @@
 """Streak challenges and vouchers: staff define challenges and redeem vouchers at the desk;
-patients join challenges, follow their streaks and see their vouchers.
+patients join challenges, follow their streaks and see their vouchers."""
 
-The request models live in this file. They are built on first use (module `__getattr__`), so
-importing the app for a scheduled or queue function never loads pydantic.
-"""
+from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Literal, Optional, Union
 
 from chalice import Blueprint
+from pydantic import Field, model_validator
 
+from chalicelib.api.models import Id, Strict
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
-from chalicelib.lazy import lazy, models_on_first_use
+from chalicelib.domain.challenges import MAX_DAYS
+from chalicelib.domain.rules import CHECKIN_TYPES
+from chalicelib.domain.streaks import MAX_GRACE
+from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
 # each module loads on first use, so a function's cold start pays only for what it runs.
@@ -20,7 +24,44 @@ else:
     service = lazy("chalicelib.services.challenges")
 
 bp = Blueprint(__name__)
-MODELS = "chalicelib.api.challenges:"
+
+
+class VoucherReward(Strict):
+    """A voucher of a named kind, valid `valid_days` clinic days counting the day it is earned."""
+
+    type: Literal["voucher"]
+    voucher_kind: str = Id
+    voucher_name: str = Field(min_length=1, max_length=60)
+    voucher_name_en: Optional[str] = Field(default=None, max_length=60)
+    valid_days: int = Field(ge=1, le=3650)
+
+class PointsReward(Strict):
+    """Points, credited through a ledger entry in the check-in's transaction."""
+
+    type: Literal["points"]
+    points: int = Field(ge=1, le=100_000)
+
+class ChallengeTerms(Strict):
+    name: str = Field(min_length=1, max_length=60)
+    name_en: Optional[str] = Field(default=None, max_length=60)
+    checkin_type: Literal[CHECKIN_TYPES]  # type: ignore[valid-type]
+    days: int = Field(ge=1, le=MAX_DAYS, description="counted days in a row that complete a streak")
+    grace: int = Field(default=0, ge=0, le=MAX_GRACE, description="missed days one streak may step over")
+    reward: Annotated[Union[VoucherReward, PointsReward], Field(discriminator="type")]
+    start_date: date
+    end_date: date
+    conditions: list[str] = Field(default_factory=list, max_length=10,
+                                  description="who may join: patients with one of these; empty: everyone")
+    active: bool = True
+
+    @model_validator(mode="after")
+    def dates_in_order(self):
+        if self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+class ChallengeBody(ChallengeTerms):
+    challenge_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 @route(bp, "/challenges", roles=STAFF, summary="The clinic's streak challenges, with how many patients joined")
@@ -28,13 +69,13 @@ def list_challenges(call):
     return {"items": service.staff_list(call.principal.clinic_id)}
 
 
-@route(bp, "/challenges", methods=("POST",), roles=ADMIN, body=MODELS + "ChallengeBody",
+@route(bp, "/challenges", methods=("POST",), roles=ADMIN, body=ChallengeBody,
        summary="Define a streak challenge: check-in type, N days in a row, grace, reward, dates, who may join")
 def create_challenge(call):
     return 201, {"challenge": service.create(call.principal.clinic_id, call.body)}
 
 
-@route(bp, "/challenges/{challenge_id}", methods=("PUT",), roles=ADMIN, body=MODELS + "ChallengeTerms",
+@route(bp, "/challenges/{challenge_id}", methods=("PUT",), roles=ADMIN, body=ChallengeTerms,
        summary="Change a challenge; patients already enrolled keep the terms they joined under")
 def edit_challenge(call):
     return {"challenge": service.edit(call.principal.clinic_id, call.params["challenge_id"], call.body)}
@@ -68,57 +109,3 @@ def lookup_voucher(call):
 def redeem_voucher(call):
     return {"voucher": service.redeem_voucher(call.principal, call.params["code"])}
 
-
-def _models() -> dict:
-    from datetime import date
-    from typing import Annotated, Literal, Optional, Union
-
-    from pydantic import Field, model_validator
-
-    from chalicelib.api.models import Id, Strict
-    from chalicelib.domain.challenges import MAX_DAYS
-    from chalicelib.domain.rules import CHECKIN_TYPES
-    from chalicelib.domain.streaks import MAX_GRACE
-
-    class VoucherReward(Strict):
-        """A voucher of a named kind, valid `valid_days` clinic days counting the day it is earned."""
-
-        type: Literal["voucher"]
-        voucher_kind: str = Id
-        voucher_name: str = Field(min_length=1, max_length=60)
-        voucher_name_en: Optional[str] = Field(default=None, max_length=60)
-        valid_days: int = Field(ge=1, le=3650)
-
-    class PointsReward(Strict):
-        """Points, credited through a ledger entry in the check-in's transaction."""
-
-        type: Literal["points"]
-        points: int = Field(ge=1, le=100_000)
-
-    class ChallengeTerms(Strict):
-        name: str = Field(min_length=1, max_length=60)
-        name_en: Optional[str] = Field(default=None, max_length=60)
-        checkin_type: Literal[CHECKIN_TYPES]  # type: ignore[valid-type]
-        days: int = Field(ge=1, le=MAX_DAYS, description="counted days in a row that complete a streak")
-        grace: int = Field(default=0, ge=0, le=MAX_GRACE, description="missed days one streak may step over")
-        reward: Annotated[Union[VoucherReward, PointsReward], Field(discriminator="type")]
-        start_date: date
-        end_date: date
-        conditions: list[str] = Field(default_factory=list, max_length=10,
-                                      description="who may join: patients with one of these; empty: everyone")
-        active: bool = True
-
-        @model_validator(mode="after")
-        def dates_in_order(self):
-            if self.end_date < self.start_date:
-                raise ValueError("end_date is before start_date")
-            return self
-
-    class ChallengeBody(ChallengeTerms):
-        challenge_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-
-    return {"VoucherReward": VoucherReward, "PointsReward": PointsReward, "ChallengeTerms": ChallengeTerms,
-            "ChallengeBody": ChallengeBody}
-
-
-__getattr__ = models_on_first_use(__name__, _models)

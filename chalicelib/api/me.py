@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
+from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, PatientRecord, RedeemBody,
+                                   ShareBody)
 from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
@@ -28,7 +30,7 @@ def _me(call):
     return patient_service.own_patient(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body="PatientRecord",
+@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=PatientRecord,
        summary="Create the caller's own record (建档) with consent per purpose")
 def register(call):
     item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)
@@ -57,19 +59,19 @@ def consents(call):
     return {"consents": patient_service.consents_view(_me(call))}
 
 
-@route(bp, "/me/consents", methods=("PUT",), roles=PATIENT, body="ConsentUpdate",
+@route(bp, "/me/consents", methods=("PUT",), roles=PATIENT, body=ConsentUpdate,
        summary="Grant or withdraw consent per purpose")
 def update_consents(call):
     return {"consents": patient_service.update_consents(_me(call), call.body.consents, call.body.consent_version)}
 
 
-@route(bp, "/me/consents/withdraw", methods=("POST",), roles=PATIENT, body="ConsentWithdrawal",
+@route(bp, "/me/consents/withdraw", methods=("POST",), roles=PATIENT, body=ConsentWithdrawal,
        summary="Withdraw consent in one call (all purposes unless some are named)")
 def withdraw(call):
     return {"consents": patient_service.withdraw(_me(call), call.body.purposes, call.body.consent_version)}
 
 
-@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body="CheckInBody", idempotent=IN_TRANSACTION,
+@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body=CheckInBody, idempotent=IN_TRANSACTION,
        session_checked_by_service=True,
        summary="Check in a reading or a task; the first per type per clinic day earns points")
 def check_in(call):
@@ -91,13 +93,13 @@ def my_points(call):
     return activity.points_view(call.principal.clinic_id, _me(call))
 
 
-@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body="ShareBody", idempotent=IN_TRANSACTION,
+@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body=ShareBody, idempotent=IN_TRANSACTION,
        summary="Record a share of clinic content (earns the share rule's points once per share)")
 def share(call):
     return 201, activity.share(call.principal, call.body.share_ref, call.idem)
 
 
-@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body="RedeemBody", idempotent=IN_TRANSACTION,
+@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body=RedeemBody, idempotent=IN_TRANSACTION,
        session_checked_by_service=True,
        summary="Redeem a reward; never overdraws, a retried request is answered once")
 def redeem(call):

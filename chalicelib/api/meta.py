@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import PUBLIC, REGISTRY, model, route
+from chalicelib.api.routing import PUBLIC, REGISTRY, route
 
 bp = Blueprint(__name__)
 
@@ -46,7 +46,7 @@ def openapi_document() -> dict:
         parameters = [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
                       for part in entry["path"].split("/") if part.startswith("{")]
         if entry["query"] is not None:
-            for name, prop in model(entry["query"]).model_json_schema().get("properties", {}).items():
+            for name, prop in entry["query"].model_json_schema().get("properties", {}).items():
                 parameters.append({"name": name, "in": "query", "required": False, "schema": prop})
         if entry["idempotent"]:
             parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
@@ -55,10 +55,10 @@ def openapi_document() -> dict:
         if parameters:
             operation["parameters"] = parameters
         if entry["body"] is not None:
-            schema = model(entry["body"]).model_json_schema(ref_template="#/components/schemas/{model}")
+            schema = entry["body"].model_json_schema(ref_template="#/components/schemas/{model}")
             for name, sub in schema.pop("$defs", {}).items():
                 schemas[name] = sub
-            schema_name = entry["body"].rpartition(":")[2]
+            schema_name = entry["body"].__name__
             schemas[schema_name] = schema
             operation["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}

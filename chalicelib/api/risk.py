@@ -1,14 +1,18 @@
 """Staff routes for the lapse-risk model and the follow-up worklist: the model card, the at-risk
 list, a patient's score, drop-out curves per condition, follow-up plans, the day's calls and
-their outcomes. Request models live here and are built on first use.
-"""
+their outcomes."""
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Literal, Optional
 
 from chalice import Blueprint
+from pydantic import ConfigDict, Field
 
+from chalicelib.api.models import Page, Strict
 from chalicelib.api.routing import IN_TRANSACTION, STAFF, route
-from chalicelib.lazy import lazy, models_on_first_use
+from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
 # each module loads on first use, so a function's cold start pays only for what it runs.
@@ -20,7 +24,34 @@ else:
     followups = lazy("chalicelib.services.followups")
 
 bp = Blueprint(__name__)
-MODELS = "chalicelib.api.risk:"
+
+
+class RiskPage(Page):
+    pass
+
+
+class WorklistPage(Strict):
+    # 50 plans = 100 keys: the page's profiles and plans come in one BatchGetItem
+    limit: int = Field(default=50, ge=1, le=50)
+    cursor: Optional[str] = Field(default=None, max_length=2000)
+
+
+class OutcomePeriod(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: Optional[date] = Field(default=None, alias="from")
+    to: Optional[date] = None
+
+
+class FollowUpStart(Strict):
+    cadence_days: Optional[int] = Field(default=None, ge=1, le=90, description="days between calls; default 7")
+    first_due: Optional[date] = Field(default=None, description="the first call's day; default today")
+
+
+class FollowUpOutcome(Strict):
+    outcome: Literal["reached", "booked", "declined", "wrong_number"]
+    note: Optional[str] = Field(default=None, max_length=500, description="stored encrypted")
+    booking_date: Optional[date] = Field(default=None, description="with booked: the day booked")
 
 
 @route(bp, "/risk/model", roles=STAFF,
@@ -30,7 +61,7 @@ def risk_model(call):
     return risk.model_view(call.principal.clinic_id)
 
 
-@route(bp, "/risk/patients", roles=STAFF, query=MODELS + "RiskPage",
+@route(bp, "/risk/patients", roles=STAFF, query=RiskPage,
        summary="Patients by lapse risk, highest first, with their top factors, by cursor")
 def at_risk(call):
     return risk.at_risk(call.principal.clinic_id, call.query.limit, call.query.cursor)
@@ -48,7 +79,7 @@ def dropout(call):
     return risk.dropout_view(call.principal.clinic_id)
 
 
-@route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=STAFF, body=MODELS + "FollowUpStart",
+@route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=STAFF, body=FollowUpStart,
        idempotent=True, summary="Put a patient on a follow-up plan (weekly by default), or restart a paused one")
 def start_followup(call):
     created, plan = followups.start(call.principal, call.params["patient_id"], call.body.cadence_days,
@@ -62,7 +93,7 @@ def followup_detail(call):
 
 
 @route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=STAFF,
-       body=MODELS + "FollowUpOutcome", idempotent=IN_TRANSACTION,
+       body=FollowUpOutcome, idempotent=IN_TRANSACTION,
        summary="Record a follow-up call: reached, booked (records the booking), declined, wrong_number (pauses)")
 def record_outcome(call):
     b = call.body
@@ -76,51 +107,14 @@ def end_followup(call):
     return followups.end(call.principal, call.params["patient_id"])
 
 
-@route(bp, "/followups/due", roles=STAFF, query=MODELS + "WorklistPage",
+@route(bp, "/followups/due", roles=STAFF, query=WorklistPage,
        summary="Today's follow-up calls: due or overdue plans, highest risk first within a page")
 def worklist(call):
     return followups.worklist(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/followups/outcomes", roles=STAFF, query=MODELS + "OutcomePeriod",
+@route(bp, "/followups/outcomes", roles=STAFF, query=OutcomePeriod,
        summary="Follow-up outcome totals over a period of clinic-local days (default: the last 30)")
 def outcome_totals(call):
     return followups.totals(call.principal.clinic_id, call.query.from_, call.query.to)
 
-
-def _models() -> dict:
-    from datetime import date
-    from typing import Literal, Optional
-
-    from pydantic import ConfigDict, Field
-
-    from chalicelib.api.models import Page, Strict
-
-    class RiskPage(Page):
-        pass
-
-    class WorklistPage(Strict):
-        # 50 plans = 100 keys: the page's profiles and plans come in one BatchGetItem
-        limit: int = Field(default=50, ge=1, le=50)
-        cursor: Optional[str] = Field(default=None, max_length=2000)
-
-    class OutcomePeriod(Strict):
-        model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-        from_: Optional[date] = Field(default=None, alias="from")
-        to: Optional[date] = None
-
-    class FollowUpStart(Strict):
-        cadence_days: Optional[int] = Field(default=None, ge=1, le=90, description="days between calls; default 7")
-        first_due: Optional[date] = Field(default=None, description="the first call's day; default today")
-
-    class FollowUpOutcome(Strict):
-        outcome: Literal["reached", "booked", "declined", "wrong_number"]
-        note: Optional[str] = Field(default=None, max_length=500, description="stored encrypted")
-        booking_date: Optional[date] = Field(default=None, description="with booked: the day booked")
-
-    return {"RiskPage": RiskPage, "WorklistPage": WorklistPage, "OutcomePeriod": OutcomePeriod,
-            "FollowUpStart": FollowUpStart, "FollowUpOutcome": FollowUpOutcome}
-
-
-__getattr__ = models_on_first_use(__name__, _models)

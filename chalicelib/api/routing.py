@@ -15,21 +15,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from chalice import Blueprint, Chalice, Response
+from pydantic import BaseModel, ValidationError
 
 from chalicelib.errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, RequestInProgress
 from chalicelib.lazy import lazy
 from chalicelib.observability import logger
 
-# Request models, auth (PyJWT) and pydantic load on the first request that needs them, so the
-# scheduled and queue functions, which import this app too, never load them. The imports below
-# are what type checkers and import analysis see.
+# Auth (PyJWT) and the services load on the first request that needs them, so the scheduled and
+# queue functions, which import this app too, never load them. The imports below are what type
+# checkers and import analysis see. The request and response models are classes declared at module
+# level (pydantic is loaded with the app), but their validators and schemas are built on first use
+# (`defer_build`, chalicelib/api/models.py).
 if TYPE_CHECKING:
     from chalicelib import auth as _auth
-    from chalicelib.api import models as _models
     from chalicelib.services import idempotency as _idempotency
     from chalicelib.services import sessions as _sessions
 else:
-    _models = lazy("chalicelib.api.models")
     _auth = lazy("chalicelib.auth")
     _idempotency = lazy("chalicelib.services.idempotency")
     _sessions = lazy("chalicelib.services.sessions")
@@ -123,18 +124,6 @@ def error_shape(request, get_response) -> Response:
     return response
 
 
-def model(name: str | None):
-    """The request model called `name`: a class in chalicelib.api.models, or `module:Class`."""
-    if not name:
-        return None
-    if ":" in name:
-        import importlib
-
-        module, _, cls = name.partition(":")
-        return getattr(importlib.import_module(module), cls)
-    return getattr(_models, name)
-
-
 def _replay(stored: tuple[int, Any]) -> Response:
     status, reply = stored
     return _json_response(status, reply, {"Idempotent-Replay": "true"})
@@ -162,11 +151,9 @@ def _validation_error(exc) -> BadRequest:
     return BadRequest(f"{loc or 'body'}: {first.get('msg', 'invalid')}", code=code, field=loc)
 
 
-def _validate(name: str, data: dict):
-    from pydantic import ValidationError
-
+def _validate(model: type[BaseModel], data: dict):
     try:
-        return model(name).model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(exc) from exc
 
@@ -196,7 +183,7 @@ def _too_deep(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-def _parse_json(raw: bytes, name: str):
+def _parse_json(raw: bytes, model: type[BaseModel]):
     if len(raw) > MAX_JSON_BYTES:
         raise PayloadTooLarge(f"the body is larger than {MAX_JSON_BYTES // 1024} KiB", code="body_too_large")
     try:
@@ -209,7 +196,7 @@ def _parse_json(raw: bytes, name: str):
         raise BadRequest("body must be a JSON object", code="invalid_json")
     if _too_deep(data):
         raise BadRequest(f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="body_too_deep")
-    return _validate(name, data)
+    return _validate(model, data)
 
 
 def route(
@@ -218,8 +205,8 @@ def route(
     *,
     methods: tuple[str, ...] = ("GET",),
     roles: tuple[str, ...] | str,
-    body: str | None = None,
-    query: str | None = None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
     idempotent: bool | str = False,
     summary: str = "",
     content_types: tuple[str, ...] = ("application/json",),

@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
+from chalicelib.api.models import (AdjustmentBody, BookingBody, EarningLimitsBody, EarningRulesBody, LapsedQuery, Page,
+                                   PatientRecord, PointsExpiryBody, RemissionBody, ReversalBody, RewardBody,
+                                   SilentDaysBody, VisitBody)
 from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
 from chalicelib.lazy import lazy
 
@@ -27,38 +30,38 @@ def clinic(call):
     return clinics.settings_view(call.principal.clinic_id)
 
 
-@route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body="EarningRulesBody",
+@route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body=EarningRulesBody,
        summary="Set the clinic's points earning rules")
 def earning_rules(call):
     return clinics.set_earning_rules(call.principal.clinic_id, call.body.model_dump())
 
 
-@route(bp, "/clinic/earning-limits", methods=("PUT",), roles=ADMIN, body="EarningLimitsBody",
+@route(bp, "/clinic/earning-limits", methods=("PUT",), roles=ADMIN, body=EarningLimitsBody,
        summary="Set how often each earning rule may pay per clinic-local day, week and month")
 def earning_limits(call):
     return clinics.set_earning_limits(call.principal.clinic_id, {
         rule: periods.model_dump(exclude_none=True) for rule, periods in call.body.limits.items()})
 
 
-@route(bp, "/clinic/points-expiry", methods=("PUT",), roles=ADMIN, body="PointsExpiryBody",
+@route(bp, "/clinic/points-expiry", methods=("PUT",), roles=ADMIN, body=PointsExpiryBody,
        summary="Set the clinic's points term; it applies to points earned from now on")
 def points_expiry(call):
     return clinics.set_points_expiry(call.principal.clinic_id, call.body.months)
 
 
-@route(bp, "/clinic/silent-days", methods=("PUT",), roles=ADMIN, body="SilentDaysBody",
+@route(bp, "/clinic/silent-days", methods=("PUT",), roles=ADMIN, body=SilentDaysBody,
        summary="Set after how many days without any interaction a patient is silent (dashboard and the silent segment)")
 def silent_days(call):
     return clinics.set_silent_days(call.principal.clinic_id, call.body.days,
                            call.principal.username or call.principal.subject)
 
 
-@route(bp, "/patients", roles=STAFF, query="Page", summary="The clinic's patients, newest first, by cursor")
+@route(bp, "/patients", roles=STAFF, query=Page, summary="The clinic's patients, newest first, by cursor")
 def list_patients(call):
     return patient_service.list_page(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/patients", methods=("POST",), roles=STAFF, body="PatientRecord", idempotent=True,
+@route(bp, "/patients", methods=("POST",), roles=STAFF, body=PatientRecord, idempotent=True,
        summary="Register a patient at the desk (建档), with the consent the patient gave")
 def create_patient(call):
     item = patient_service.register(call.principal.clinic_id, call.body)
@@ -70,7 +73,7 @@ def patient_detail(call):
     return patient_service.staff_detail(call.principal.clinic_id, call.params["patient_id"])
 
 
-@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body="VisitBody", idempotent=IN_TRANSACTION,
+@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body=VisitBody, idempotent=IN_TRANSACTION,
        summary="Record a visit; inside the requested revisit window it is on time and earns points")
 def record_visit(call):
     b = call.body
@@ -85,14 +88,14 @@ def import_visits(call):
     return visits.import_csv(call.principal.clinic_id, call.text(), call.principal.username)
 
 
-@route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body="RemissionBody",
+@route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body=RemissionBody,
        summary="Record that a condition eased; plans its recall reminders")
 def remission(call):
     return 201, visits.record_remission(call.principal.clinic_id, call.params["patient_id"], call.body.condition,
                                         call.body.date)
 
 
-@route(bp, "/patients/{patient_id}/bookings", methods=("POST",), roles=STAFF, body="BookingBody",
+@route(bp, "/patients/{patient_id}/bookings", methods=("POST",), roles=STAFF, body=BookingBody,
        summary="Record a booking; stops the recall reminders planned before it")
 def booking(call):
     return 201, visits.record_booking(call.principal.clinic_id, call.params["patient_id"], call.body.date)
@@ -104,28 +107,28 @@ def patient_points(call):
     return activity.points_view(call.principal.clinic_id, patient)
 
 
-@route(bp, "/patients/{patient_id}/points/adjustments", methods=("POST",), roles=STAFF, body="AdjustmentBody",
+@route(bp, "/patients/{patient_id}/points/adjustments", methods=("POST",), roles=STAFF, body=AdjustmentBody,
        idempotent=IN_TRANSACTION, summary="A manual points adjustment: a new ledger entry with a reason and the staff id")
 def adjust_points(call):
     return 201, activity.adjust(call.principal, call.params["patient_id"], call.body.points, call.body.reason,
                                 call.idem)
 
 
-@route(bp, "/patients/{patient_id}/points/reversals", methods=("POST",), roles=STAFF, body="ReversalBody",
+@route(bp, "/patients/{patient_id}/points/reversals", methods=("POST",), roles=STAFF, body=ReversalBody,
        idempotent=IN_TRANSACTION, summary="Reverse one ledger entry with an opposite entry (once per entry)")
 def reverse_points(call):
     return 201, activity.reverse(call.principal, call.params["patient_id"], call.body.entry_id, call.body.reason,
                                  call.idem)
 
 
-@route(bp, "/segments/lapsed", roles=STAFF, query="LapsedQuery",
+@route(bp, "/segments/lapsed", roles=STAFF, query=LapsedQuery,
        summary="Patients of a condition whose last visit is older than N days (index query, by cursor)")
 def lapsed(call):
     q = call.query
     return patient_service.lapsed(call.principal.clinic_id, q.condition, q.days, q.limit, q.cursor)
 
 
-@route(bp, "/reminders", roles=STAFF, query="Page", summary="The reminder log, newest first")
+@route(bp, "/reminders", roles=STAFF, query=Page, summary="The reminder log, newest first")
 def reminder_log(call):
     return outbound.reminder_log(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
@@ -140,6 +143,6 @@ def rewards(call):
     return {"items": activity.rewards(call.principal.clinic_id)}
 
 
-@route(bp, "/rewards", methods=("POST",), roles=ADMIN, body="RewardBody", summary="Add or change a reward")
+@route(bp, "/rewards", methods=("POST",), roles=ADMIN, body=RewardBody, summary="Add or change a reward")
 def put_reward(call):
     return 201, clinics.put_reward(call.principal.clinic_id, call.body)
