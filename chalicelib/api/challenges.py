@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional, Union
 from chalice import Blueprint
 from pydantic import Field, model_validator
 
+from chalicelib.api import replies
 from chalicelib.api.models import Id, Strict
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
 from chalicelib.domain.challenges import MAX_DAYS
@@ -64,47 +65,58 @@ class ChallengeBody(ChallengeTerms):
     challenge_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-@route(bp, "/challenges", roles=STAFF, summary="The clinic's streak challenges, with how many patients joined")
+@route(bp, "/challenges", roles=STAFF,
+       reply=replies.ListChallengesReply,
+       summary="The clinic's streak challenges, with how many patients joined")
 def list_challenges(call):
     return {"items": service.staff_list(call.principal.clinic_id)}
 
 
 @route(bp, "/challenges", methods=("POST",), roles=ADMIN, body=ChallengeBody,
+       reply=replies.CreateChallengeReply, status=201, errors=("challenge_exists", "unknown_condition"),
        summary="Define a streak challenge: check-in type, N days in a row, grace, reward, dates, who may join")
 def create_challenge(call):
     return 201, {"challenge": service.create(call.principal.clinic_id, call.body)}
 
 
 @route(bp, "/challenges/{challenge_id}", methods=("PUT",), roles=ADMIN, body=ChallengeTerms,
+       reply=replies.CreateChallengeReply, errors=("unknown_condition",),
        summary="Change a challenge; patients already enrolled keep the terms they joined under")
 def edit_challenge(call):
     return {"challenge": service.edit(call.principal.clinic_id, call.params["challenge_id"], call.body)}
 
 
 @route(bp, "/me/challenges", roles=PATIENT,
+       reply=replies.MyChallengesReply,
        summary="Open challenges the caller may join and the caller's own, with streak progress and rewards")
 def my_challenges(call):
     return {"items": service.my_challenges(call.principal)}
 
 
 @route(bp, "/me/challenges/{challenge_id}/join", methods=("POST",), roles=PATIENT,
+       reply=replies.JoinReply, status=(201, 200), errors=("challenge_closed", "not_eligible"),
        summary="Join a challenge (joining again answers the same enrolment)")
 def join(call):
     created, view = service.join(call.principal, call.params["challenge_id"])
     return (201 if created else 200), {"challenge": view}
 
 
-@route(bp, "/me/vouchers", roles=PATIENT, summary="The caller's vouchers, newest first, with code and validity")
+@route(bp, "/me/vouchers", roles=PATIENT,
+       reply=replies.MyVouchersReply,
+       summary="The caller's vouchers, newest first, with code and validity")
 def my_vouchers(call):
     return {"items": service.my_vouchers(call.principal)}
 
 
-@route(bp, "/vouchers/{code}", roles=STAFF, summary="Find a voucher of the clinic by its code (at the desk)")
+@route(bp, "/vouchers/{code}", roles=STAFF,
+       reply=replies.LookupVoucherReply, errors=("invalid_voucher_code",),
+       summary="Find a voucher of the clinic by its code (at the desk)")
 def lookup_voucher(call):
     return {"voucher": service.lookup_voucher(call.principal.clinic_id, call.params["code"])}
 
 
 @route(bp, "/vouchers/{code}/redeem", methods=("POST",), roles=STAFF, idempotent=True,
+       reply=replies.RedeemVoucherReply, errors=("invalid_voucher_code", "voucher_expired", "voucher_redeemed"),
        summary="Redeem a voucher once; redeemed or expired vouchers answer 409")
 def redeem_voucher(call):
     return {"voucher": service.redeem_voucher(call.principal, call.params["code"])}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 from chalice import Blueprint
 from pydantic import Field
 
+from chalicelib.api import replies
 from chalicelib.api.models import Strict
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
 from chalicelib.domain.delivery import CHANNELS, MAX_CAP, MAX_DAILY_CAP, MAX_RELEVANCE_DAYS
@@ -112,30 +113,42 @@ def _rule_id(call) -> str:
     return rule_id
 
 
-@route(bp, "/recall-rules", roles=STAFF, summary="The clinic's recall rules and the choices a rule may use")
+@route(bp, "/recall-rules", roles=STAFF,
+       reply=replies.ListRulesReply,
+       summary="The clinic's recall rules and the choices a rule may use")
 def list_rules(call):
     return recall.rules_view(call.principal.clinic_id)
 
 
 @route(bp, "/recall-rules/{rule_id}", methods=("PUT",), roles=ADMIN, body=RecallRuleBody,
+       reply=replies.PutRuleReply,
+       errors=("condition_or_department", "duplicate_offset", "empty_offsets", "empty_template", "invalid_rule_id",
+               "invalid_template", "invalid_time", "offset_out_of_range", "too_many_offsets", "unknown_anchor",
+               "unknown_condition", "unknown_department", "unknown_purpose", "unknown_stop_condition",
+               "unknown_template_variable"),
        summary="Create or replace a recall rule (condition or department, anchor, offsets, time, template)")
 def put_rule(call):
     return recall.put_rule(call.principal.clinic_id, _rule_id(call), call.body)
 
 
 @route(bp, "/recall-rules/{rule_id}/active", methods=("PUT",), roles=ADMIN, body=ActiveBody,
+       reply=replies.SetActiveReply,
+       errors=("invalid_rule_id", "rule_not_found"),
        summary="Activate or deactivate a recall rule; jobs of an inactive rule are stopped when due")
 def set_active(call):
     return recall.set_active(call.principal.clinic_id, _rule_id(call), call.body.active)
 
 
 @route(bp, "/recall-rules/{rule_id}", methods=("DELETE",), roles=ADMIN,
+       reply=replies.DeleteRuleReply, errors=("invalid_rule_id", "rule_not_found"),
        summary="Delete a recall rule; its open jobs are stopped when due")
 def delete_rule(call):
     return recall.delete_rule(call.principal.clinic_id, _rule_id(call))
 
 
 @route(bp, "/patients/{patient_id}/anchors", methods=("POST",), roles=STAFF, body=AnchorBody,
+       reply=replies.RecordAnchorReply, status=201,
+       errors=("invalid_date", "unknown_anchor", "unknown_condition", "unknown_department", "use_visit_route"),
        summary="Record an anchor event (surgery, delivery date, package end, remission); plans its recall jobs")
 def record_anchor(call):
     b = call.body
@@ -145,30 +158,36 @@ def record_anchor(call):
 
 
 @route(bp, "/clinic/delivery", roles=STAFF,
+       reply=replies.DeliverySettingsReply,
        summary="Quiet hours, frequency caps, relevance windows, opening times and WeChat templates")
 def delivery_settings(call):
     return channels.delivery_view(call.principal.clinic_id)
 
 
 @route(bp, "/clinic/delivery", methods=("PUT",), roles=ADMIN, body=DeliveryBody,
+       reply=replies.DeliverySettingsReply, errors=("invalid_time", "unknown_kind"),
        summary="Change quiet hours, weekly caps per purpose, the daily cap, relevance windows per kind, opening "
                "times or WeChat templates")
 def put_delivery(call):
     return channels.put_delivery(call.principal.clinic_id, call.body)
 
 
-@route(bp, "/me/channels", roles=PATIENT, summary="The caller's preferred channel and WeChat subscribe quotas")
+@route(bp, "/me/channels", roles=PATIENT,
+       reply=replies.MyChannelsReply,
+       summary="The caller's preferred channel and WeChat subscribe quotas")
 def my_channels(call):
     return channels.view(call.principal.clinic_id, call.principal.patient_id)
 
 
 @route(bp, "/me/channels", methods=("PUT",), roles=PATIENT, body=PreferenceBody,
+       reply=replies.SetChannelReply,
        summary="Choose the preferred channel (wechat, inbox, sms) or none for the default order")
 def set_channel(call):
     return channels.set_preferred(call.principal.clinic_id, call.principal.patient_id, call.body.preferred)
 
 
 @route(bp, "/me/subscriptions", methods=("POST",), roles=PATIENT, body=SubscriptionBody,
+       reply=replies.SubscribeReply, status=201, errors=("unknown_template", "wechat_account_mismatch"),
        summary="Report an accepted WeChat subscribe opt-in (allows one message of that template)")
 def subscribe(call):
     b = call.body

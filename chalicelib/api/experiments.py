@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 from chalice import Blueprint
 from pydantic import Field
 
+from chalicelib.api import replies
 from chalicelib.api.models import Id, Strict, real
 from chalicelib.api.routing import ADMIN, STAFF, route
 from chalicelib.domain import experiments as ab
@@ -72,47 +73,60 @@ class SampleSizeQuery(Strict):
     holdout_share: real(6, 0, ab.MAX_HOLDOUT_SHARE) = 0.1
 
 
-@route(bp, "/experiments", roles=STAFF, summary="The clinic's experiments, newest first")
+@route(bp, "/experiments", roles=STAFF,
+       reply=replies.ListExperimentsReply,
+       summary="The clinic's experiments, newest first")
 def list_experiments(call):
     return service.list_view(call.principal.clinic_id)
 
 
 @route(bp, "/experiments", methods=("POST",), roles=ADMIN, body=ExperimentBody, idempotent=True,
+       reply=replies.CreateExperimentReply, status=201,
+       errors=("content_path_not_found", "duplicate_arm", "invalid_arm_count", "invalid_holdout_share",
+               "invalid_incentive", "invalid_send_at", "invalid_template", "invalid_weight", "recall_rule_not_found",
+               "sample_size_required"),
        summary="Define an experiment on a recall rule: 2-4 arms (wording, send time, incentive), a holdout")
 def create_experiment(call):
     return 201, service.create(call.principal, call.body)
 
 
 @route(bp, "/experiments/sample-size", roles=STAFF, query=SampleSizeQuery,
+       reply=replies.SampleSizeReply, errors=("invalid_plan",),
        summary="Exposures per arm needed to detect an uplift over a baseline rate")
 def sample_size(call):
     return service.sample_size(call.query)
 
 
-@route(bp, "/experiments/{experiment_id}", roles=STAFF, summary="One experiment's definition and state")
+@route(bp, "/experiments/{experiment_id}", roles=STAFF,
+       reply=replies.CreateExperimentReply,
+       summary="One experiment's definition and state")
 def get_experiment(call):
     return service.view(call.principal.clinic_id, call.params["experiment_id"])
 
 
 @route(bp, "/experiments/{experiment_id}/results", roles=STAFF,
+       reply=replies.ExperimentResultsReply,
        summary="Per arm: exposures, conversions, rate, uplift against the holdout with CI and p-value")
 def experiment_results(call):
     return service.results(call.principal.clinic_id, call.params["experiment_id"])
 
 
 @route(bp, "/experiments/{experiment_id}/start", methods=("POST",), roles=ADMIN,
+       reply=replies.StartExperimentReply, errors=("invalid_state", "target_busy"),
        summary="Start a draft experiment (one running experiment per target)")
 def start_experiment(call):
     return service.start(call.principal, call.params["experiment_id"])
 
 
 @route(bp, "/experiments/{experiment_id}/stop", methods=("POST",), roles=ADMIN,
+       reply=replies.StopExperimentReply, errors=("invalid_state",),
        summary="Stop sending the arms; exposures made keep being measured")
 def stop_experiment(call):
     return service.stop(call.principal, call.params["experiment_id"])
 
 
 @route(bp, "/experiments/{experiment_id}/promote", methods=("POST",), roles=ADMIN, body=PromoteBody,
+       reply=replies.PromoteExperimentReply, errors=("arm_not_found", "cannot_promote_holdout", "invalid_state"),
        summary="Make an arm's template and send time the rule's own; ends the experiment")
 def promote_experiment(call):
     return service.promote(call.principal, call.params["experiment_id"], call.body.arm_id)

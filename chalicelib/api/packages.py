@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 from chalice import Blueprint
 from pydantic import Field
 
+from chalicelib.api import replies
 from chalicelib.api.models import Id, Strict
 from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
 from chalicelib.domain.packages import DEFAULT_WINDOW_DAYS, MAX_TERM_MONTHS
@@ -45,34 +46,45 @@ class RenewalQuery(Strict):
     last_day: date = Field(alias="to")
 
 
-@route(bp, "/package-types", roles=STAFF, summary="The clinic's catalogue of member packages")
+@route(bp, "/package-types", roles=STAFF,
+       reply=replies.PackageTypesReply,
+       summary="The clinic's catalogue of member packages")
 def package_types(call):
     return service.catalogue(call.principal.clinic_id)
 
 
 @route(bp, "/package-types/{package_id}", methods=("PUT",), roles=ADMIN, body=PackageTypeBody,
+       reply=replies.PutPackageTypeReply,
        summary="Add or change a package of the catalogue (name, term, renewal window)")
 def put_package_type(call):
     return service.put_type(call.principal.clinic_id, call.params["package_id"], call.body)
 
 
 @route(bp, "/patients/{patient_id}/packages", methods=("POST",), roles=STAFF, body=SaleBody,
-       idempotent=IN_TRANSACTION, summary="Record a package sold to a patient; one of the same kind near an old one's end renews it")
+       idempotent=IN_TRANSACTION,
+       reply=replies.RecordSaleReply, status=201,
+       errors=("package_exists", "package_type_inactive", "package_type_not_found"),
+       summary="Record a package sold to a patient; one of the same kind near an old one's end renews it")
 def record_sale(call):
     return 201, service.record_sale(call.principal, call.params["patient_id"], call.body, call.idem)
 
 
-@route(bp, "/patients/{patient_id}/packages", roles=STAFF, summary="A patient's packages, newest first")
+@route(bp, "/patients/{patient_id}/packages", roles=STAFF,
+       reply=replies.MyPackagesReply,
+       summary="A patient's packages, newest first")
 def patient_packages(call):
     return service.patient_packages(call.principal.clinic_id, call.params["patient_id"], known=False)
 
 
-@route(bp, "/me/packages", roles=PATIENT, summary="The caller's packages, with their terms and end dates")
+@route(bp, "/me/packages", roles=PATIENT,
+       reply=replies.MyPackagesReply,
+       summary="The caller's packages, with their terms and end dates")
 def my_packages(call):
     return service.patient_packages(call.principal.clinic_id, call.principal.patient_id)
 
 
 @route(bp, "/packages/renewals", roles=STAFF, query=RenewalQuery,
+       reply=replies.RenewalsReply, errors=("invalid_period",),
        summary="Renewal rate of the packages that ended in a period, overall and per package")
 def renewals(call):
     return service.renewal_rate(call.principal.clinic_id, call.query.first_day, call.query.last_day)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
+from chalicelib.api import replies
 from chalicelib.api.models import Page, Strict
 from chalicelib.api.routing import IN_TRANSACTION, STAFF, route
 from chalicelib.lazy import lazy
@@ -55,6 +56,7 @@ class FollowUpOutcome(Strict):
 
 
 @route(bp, "/risk/model", roles=STAFF,
+       reply=replies.RiskModelReply,
        summary="The clinic's current lapse-risk model: version, horizon, base rate, AUC against recency alone, "
                "Brier score, calibration by decile, each factor's effect in words; or why there is none")
 def risk_model(call):
@@ -62,38 +64,46 @@ def risk_model(call):
 
 
 @route(bp, "/risk/patients", roles=STAFF, query=RiskPage,
-       summary="Patients by lapse risk, highest first, with their top factors, by cursor")
+       reply=replies.AtRiskReply, summary="Patients by lapse risk, highest first, with their top factors, by cursor")
 def at_risk(call):
     return risk.at_risk(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
 @route(bp, "/patients/{patient_id}/risk", roles=STAFF,
+       reply=replies.PatientRiskReply,
        summary="A patient's lapse-risk score and its top three factors, or why there is no score")
 def patient_risk(call):
     return risk.patient_risk(call.principal.clinic_id, call.params["patient_id"])
 
 
 @route(bp, "/risk/dropout", roles=STAFF,
+       reply=replies.DropoutReply,
        summary="Per condition: share of patients back by day d after a visit, drop-out day, suggested recall day")
 def dropout(call):
     return risk.dropout_view(call.principal.clinic_id)
 
 
 @route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=STAFF, body=FollowUpStart,
-       idempotent=True, summary="Put a patient on a follow-up plan (weekly by default), or restart a paused one")
+       idempotent=True,
+       reply=replies.StartFollowupReply, status=(201, 200),
+       summary="Put a patient on a follow-up plan (weekly by default), or restart a paused one")
 def start_followup(call):
     created, plan = followups.start(call.principal, call.params["patient_id"], call.body.cadence_days,
                                     call.body.first_due)
     return (201 if created else 200), {"plan": plan}
 
 
-@route(bp, "/patients/{patient_id}/followup", roles=STAFF, summary="A patient's follow-up plan and latest outcomes")
+@route(bp, "/patients/{patient_id}/followup", roles=STAFF,
+       reply=replies.FollowupDetailReply,
+       errors=("no_followup_plan",), summary="A patient's follow-up plan and latest outcomes")
 def followup_detail(call):
     return followups.detail(call.principal.clinic_id, call.params["patient_id"])
 
 
 @route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=STAFF,
        body=FollowUpOutcome, idempotent=IN_TRANSACTION,
+       reply=replies.RecordOutcomeReply, status=201,
+       errors=("booking_date_required", "plan_not_active", "unexpected_field"),
        summary="Record a follow-up call: reached, booked (records the booking), declined, wrong_number (pauses)")
 def record_outcome(call):
     b = call.body
@@ -102,18 +112,20 @@ def record_outcome(call):
 
 
 @route(bp, "/patients/{patient_id}/followup/end", methods=("POST",), roles=STAFF,
-       summary="End a patient's follow-up plan")
+       reply=replies.EndFollowupReply, summary="End a patient's follow-up plan")
 def end_followup(call):
     return followups.end(call.principal, call.params["patient_id"])
 
 
 @route(bp, "/followups/due", roles=STAFF, query=WorklistPage,
+       reply=replies.WorklistReply,
        summary="Today's follow-up calls: due or overdue plans, highest risk first within a page")
 def worklist(call):
     return followups.worklist(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
 @route(bp, "/followups/outcomes", roles=STAFF, query=OutcomePeriod,
+       reply=replies.OutcomeTotalsReply, errors=("invalid_period", "period_too_long"),
        summary="Follow-up outcome totals over a period of clinic-local days (default: the last 30)")
 def outcome_totals(call):
     return followups.totals(call.principal.clinic_id, call.query.from_, call.query.to)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from chalice import Blueprint, Chalice, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.api import codes
 from chalicelib.errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, RequestInProgress
 from chalicelib.lazy import lazy
 from chalicelib.observability import logger
@@ -199,6 +200,44 @@ def _parse_json(raw: bytes, model: type[BaseModel]):
     return _validate(model, data)
 
 
+def error_codes(path: str, method: str, allowed: tuple[str, ...], body: type[BaseModel] | None,
+                query: type[BaseModel] | None, idempotent: bool | str, content_types: tuple[str, ...],
+                own: tuple[str | tuple[int, str], ...]) -> dict[int, list[str]]:
+    """Every error code a route can answer, by status: its own and those routing answers itself
+    (a bad body or query, a missing or ended token, a wrong role, an unknown id in the path, a
+    retried write still in progress, a write that lost a race)."""
+    found: list[str] = []
+    extra: dict[int, set[str]] = {}
+    for item in own:
+        if isinstance(item, tuple):
+            extra.setdefault(item[0], set()).add(item[1])
+        else:
+            found.append(item)
+    if body is not None:
+        found += codes.BODY
+    elif content_types != ("application/json",):
+        found += codes.FILE
+    elif method in ("post", "put", "patch"):
+        found.append("unsupported_media_type")
+    if query is not None:
+        found += codes.QUERY
+        if "cursor" in query.model_fields:
+            found += codes.PAGE
+    if PUBLIC not in allowed:
+        found += codes.TOKEN + codes.ROLE
+    for part in path.split("/"):
+        if part.startswith("{") and part[1:-1] in codes.NOT_FOUND:
+            found.append(codes.NOT_FOUND[part[1:-1]])
+    if idempotent:
+        found += codes.IDEMPOTENT
+    if method != "get":
+        found += codes.WRITE
+    grouped = codes.by_status(found)
+    for status, more in extra.items():
+        grouped[status] = sorted(set(grouped.get(status, [])) | more)
+    return dict(sorted(grouped.items()))
+
+
 def route(
     bp: Blueprint,
     path: str,
@@ -207,15 +246,29 @@ def route(
     roles: tuple[str, ...] | str,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
+    reply: type[BaseModel] | None = None,
+    status: int | tuple[int, ...] = 200,
+    errors: tuple[str | tuple[int, str], ...] = (),
+    produces: str = "application/json",
     idempotent: bool | str = False,
     summary: str = "",
     content_types: tuple[str, ...] = ("application/json",),
     raw_body: bool = False,
     session_checked_by_service: bool = False,
 ) -> Callable:
-    """`session_checked_by_service`: the service reads the patient's profile anyway and checks
+    """`reply`: the model of the answer (what the route returns, for the OpenAPI document and the
+    contract tests; the answer itself is not re-validated at run time); `status`: its status or
+    statuses (201 for a created resource; `(201, 200)` when a repeat answers the existing one);
+    `errors`: the error codes of the route's own service (chalicelib/api/codes.py), a code whose
+    status differs from its usual one as `(status, code)`; routing adds the codes it answers
+    itself (see `error_codes`). `produces`: the answer's media type when it is not JSON (a CSV
+    file, no `reply`).
+
+    `session_checked_by_service`: the service reads the patient's profile anyway and checks
     the session on that read (services.sessions.check_profile), saving the route's own read."""
     allowed = (roles,) if isinstance(roles, str) else tuple(roles)
+    if reply is None and produces == "application/json":
+        raise TypeError(f"route {path}: declare the model of its answer (reply=...)")
 
     def decorate(func: Callable) -> Callable:
         for method in methods:
@@ -223,6 +276,8 @@ def route(
                 {
                     "path": path,
                     "method": method.lower(),
+                    "name": func.__name__,
+                    "module": func.__module__,
                     "roles": allowed,
                     "body": body,
                     "query": query,
@@ -231,6 +286,11 @@ def route(
                     "content_types": content_types,
                     "raw_body": raw_body,
                     "session_checked_by_service": session_checked_by_service,
+                    "reply": reply,
+                    "statuses": (status,) if isinstance(status, int) else tuple(status),
+                    "produces": produces,
+                    "errors": error_codes(path, method.lower(), allowed, body, query, idempotent, content_types,
+                                          errors),
                 }
             )
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional, Union
 from chalice import Blueprint, Response
 from pydantic import Discriminator, Field, Tag
 
+from chalicelib.api import replies
 from chalicelib.api.models import Page, Strict, real
 from chalicelib.api.routing import ADMIN, STAFF, route
 from chalicelib.domain import segments as rules
@@ -113,42 +114,52 @@ class AttributesBody(Strict):
     department: Optional[Literal[DEPARTMENTS]] = None  # type: ignore[valid-type]
 
 
-@route(bp, "/segments", roles=STAFF, summary="The clinic's segments with member counts and build progress")
+@route(bp, "/segments", roles=STAFF,
+       reply=replies.ListSegmentsReply,
+       summary="The clinic's segments with member counts and build progress")
 def list_segments(call):
     return {"items": service.list_view(call.principal.clinic_id)}
 
 
 @route(bp, "/segments", methods=("POST",), roles=ADMIN, body=SegmentBody,
+       reply=replies.CreateSegmentReply, status=201,
+       errors=("checkin_window", "empty_group", "invalid_bounds", "invalid_content_path", "invalid_range",
+               "missing_url", "reserved_id", "rule_not_object", "rule_too_deep", "rule_too_large", "segment_exists",
+               "unknown_rule_field", "unknown_value"),
        summary="Define a segment by a rule over attributes, behaviour and risk; its first build starts")
 def create_segment(call):
     return 201, {"segment": service.create(call.principal, call.body)}
 
 
 @route(bp, "/segments/{segment_id}", roles=STAFF,
+       reply=replies.SegmentDetailReply,
        summary="One segment: rule, content path, members, build status (building/ready) and progress")
 def segment_detail(call):
     return {"segment": service.detail(call.principal.clinic_id, call.params["segment_id"])}
 
 
 @route(bp, "/segments/{segment_id}", methods=("PUT",), roles=ADMIN, body=SegmentEdit,
+       reply=replies.EditSegmentReply,
+       errors=("checkin_window", "empty_group", "invalid_bounds", "invalid_range", "rule_follows_setting",
+               "rule_not_object", "rule_too_deep", "rule_too_large", "unknown_rule_field", "unknown_value"),
        summary="Change a segment; a changed rule rebuilds its membership")
 def edit_segment(call):
     return {"segment": service.edit(call.principal, call.params["segment_id"], call.body)}
 
 
 @route(bp, "/segments/{segment_id}", methods=("DELETE",), roles=ADMIN,
-       summary="Delete a segment; its member items are removed by the segment job")
+       reply=replies.DeleteSegmentReply, summary="Delete a segment; its member items are removed by the segment job")
 def delete_segment(call):
     return service.delete(call.principal, call.params["segment_id"])
 
 
 @route(bp, "/segments/{segment_id}/members", roles=STAFF, query=Page,
-       summary="A segment's members, newest first, by cursor (masked names only)")
+       reply=replies.SegmentMembersReply, summary="A segment's members, newest first, by cursor (masked names only)")
 def segment_members(call):
     return service.members(call.principal.clinic_id, call.params["segment_id"], call.query.limit, call.query.cursor)
 
 
-@route(bp, "/segments/{segment_id}/export", roles=STAFF,
+@route(bp, "/segments/{segment_id}/export", roles=STAFF, produces="text/csv",
        summary="A segment's members as CSV for Excel (UTF-8 with BOM; masked names, no phones)")
 def export_segment(call):
     text = service.export_csv(call.principal.clinic_id, call.params["segment_id"])
@@ -158,12 +169,14 @@ def export_segment(call):
 
 
 @route(bp, "/patients/{patient_id}/segments", roles=STAFF,
+       reply=replies.PatientSegmentsReply,
        summary="The segments a patient is in, the last interaction and when a time rule next changes")
 def patient_segments(call):
     return service.patient_segments(call.principal.clinic_id, call.params["patient_id"])
 
 
 @route(bp, "/patients/{patient_id}/attributes", methods=("PUT",), roles=STAFF, body=AttributesBody,
+       reply=replies.PatientAttributesReply,
        summary="Set a patient's persona tags, district or department; segments follow in the same write")
 def patient_attributes(call):
     return service.set_attributes(call.principal, call.params["patient_id"], call.body)

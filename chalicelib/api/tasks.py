@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 from chalice import Blueprint
 from pydantic import Field
 
+from chalicelib.api import replies
 from chalicelib.api.models import Id, Strict, real
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
 from chalicelib.domain import tasks as rules
@@ -77,25 +78,34 @@ class ConfirmBody(Strict):
     session_on: Optional[date] = Field(default=None, description="the session's day; default today")
 
 
-@route(bp, "/task-rules", roles=STAFF, summary="Known abnormal flags, the tasks each assigns, and the perks")
+@route(bp, "/task-rules", roles=STAFF,
+       reply=replies.TaskRulesReply,
+       summary="Known abnormal flags, the tasks each assigns, and the perks")
 def task_rules(call):
     return service.rules_view(call.principal.clinic_id)
 
 
 @route(bp, "/task-rules/{flag}", methods=("PUT",), roles=ADMIN, body=TaskRuleBody,
+       reply=replies.Rules,
+       errors=("clinical_threshold", "duplicate_task_key", "invalid_perk", "invalid_task", "task_impossible", (404,
+               "unknown_flag")),
        summary="Set the tasks an abnormal flag assigns; tasks already assigned keep their terms")
 def put_task_rule(call):
     return service.put_rule(call.principal, call.params["flag"], call.body)
 
 
 @route(bp, "/perks", methods=("PUT",), roles=ADMIN, body=PerksBody,
+       reply=replies.PutPerksReply,
+       errors=("clinical_threshold", "duplicate_perk", "invalid_perk", "invalid_task", "task_impossible"),
        summary="Set the perks and how many badges unlock each")
 def put_perks(call):
     return service.put_perks(call.principal, call.body)
 
 
 @route(bp, "/patients/{patient_id}/exams", methods=("POST",), roles=STAFF, body=ExamBody,
-       idempotent=True, summary="Record an exam's abnormal flags; assigns the tasks of the flags' rules")
+       idempotent=True,
+       reply=replies.RecordExamReply, status=(201, 200), errors=("invalid_date",),
+       summary="Record an exam's abnormal flags; assigns the tasks of the flags' rules")
 def record_exam(call):
     b = call.body
     created, result = service.record_exam(call.principal.clinic_id, call.params["patient_id"], taken_on=b.taken_on,
@@ -104,18 +114,23 @@ def record_exam(call):
 
 
 @route(bp, "/exams/import", methods=("POST",), roles=STAFF, content_types=("text/csv", "text/plain"),
+       reply=replies.ImportExamsReply, errors=("invalid_csv",),
        summary="Import exam results (patient, date, flags) from CSV; bad rows are reported by line")
 def import_exams(call):
     return service.import_csv(call.principal.clinic_id, call.text(), call.principal.username)
 
 
-@route(bp, "/patients/{patient_id}/tasks", roles=STAFF, summary="A patient's exams, tasks, badges and perks")
+@route(bp, "/patients/{patient_id}/tasks", roles=STAFF,
+       reply=replies.MyTasksReply,
+       summary="A patient's exams, tasks, badges and perks")
 def patient_tasks(call):
     return service.overview(call.principal.clinic_id, call.params["patient_id"])
 
 
 @route(bp, "/patients/{patient_id}/tasks/{task_id}/confirm", methods=("POST",), roles=STAFF,
        body=ConfirmBody, idempotent=True,
+       reply=replies.ConfirmTaskReply,
+       errors=("invalid_date", "session_outside_window", "task_closed", "task_not_confirmable"),
        summary="Confirm one session of a staff-confirmed task (one per day); the last awards the badge")
 def confirm_task(call):
     return {"task": service.confirm(call.principal, call.params["patient_id"], call.params["task_id"],
@@ -123,17 +138,18 @@ def confirm_task(call):
 
 
 @route(bp, "/patients/{patient_id}/perks", roles=STAFF,
+       reply=replies.MyPerksReply,
        summary="The perks a patient's badges unlock (read by the booking side for priority booking)")
 def patient_perks(call):
     return service.perks_view(call.principal.clinic_id, call.params["patient_id"])
 
 
-@route(bp, "/me/tasks", roles=PATIENT, summary="The caller's tasks, badges and perks")
+@route(bp, "/me/tasks", roles=PATIENT, reply=replies.MyTasksReply, summary="The caller's tasks, badges and perks")
 def my_tasks(call):
     return service.overview(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/perks", roles=PATIENT, summary="The perks the caller's badges unlock")
+@route(bp, "/me/perks", roles=PATIENT, reply=replies.MyPerksReply, summary="The perks the caller's badges unlock")
 def my_perks(call):
     return service.perks_view(call.principal.clinic_id, call.principal.patient_id)
 
