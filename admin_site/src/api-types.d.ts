@@ -1560,7 +1560,7 @@ export interface components {
         };
         /** AdjustPointsReply */
         AdjustPointsReply: {
-            entry: components["schemas"]["Entries"];
+            entry: components["schemas"]["LedgerEntry"];
             /** Balance */
             balance: number;
         };
@@ -1652,21 +1652,6 @@ export interface components {
              */
             incentive_points: number;
         };
-        /** Arms */
-        Arms: {
-            /** Arm Id */
-            arm_id: string;
-            /** Weight */
-            weight: number;
-            /** Template */
-            template: string | null;
-            /** Send At */
-            send_at: string | null;
-            /** Incentive Text */
-            incentive_text: string | null;
-            /** Incentive Points */
-            incentive_points: number;
-        };
         /** AtRiskReply */
         AtRiskReply: {
             /** Items */
@@ -1711,15 +1696,6 @@ export interface components {
              */
             department: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
         };
-        /** Badge */
-        Badge: {
-            /** Badge Id */
-            badge_id: string;
-            /** Name */
-            name: string;
-            /** Name En */
-            name_en: string | null;
-        };
         /** BadgeBody */
         BadgeBody: {
             /** Badge Id */
@@ -1732,16 +1708,14 @@ export interface components {
              */
             name_en: string | null;
         };
-        /** Badges */
-        Badges: {
+        /** BadgeDefinition */
+        BadgeDefinition: {
             /** Badge Id */
             badge_id: string;
             /** Name */
             name: string;
             /** Name En */
-            name_en: string;
-            /** Task Id */
-            task_id: string;
+            name_en: string | null;
         };
         /** BoardMe */
         BoardMe: {
@@ -1782,21 +1756,6 @@ export interface components {
             /** Reminders Stopped */
             reminders_stopped: number;
         };
-        /** Build */
-        Build: {
-            /** Processed */
-            processed: number;
-            /** Members So Far */
-            members_so_far: number;
-            /** Total Estimate */
-            total_estimate: number | null;
-            /** Started At */
-            started_at: string | null;
-            /** Built At */
-            built_at: string | null;
-            /** Starts After */
-            starts_after: string | null;
-        };
         /** Caps */
         Caps: {
             /**
@@ -1809,38 +1768,6 @@ export interface components {
              * @default null
              */
             service: number | null;
-        };
-        /** Challenge */
-        Challenge: {
-            /** Challenge Id */
-            challenge_id: string;
-            /** Name */
-            name: string;
-            /** Name En */
-            name_en: string | null;
-            /** Checkin Type */
-            checkin_type: string;
-            /** Days */
-            days: number;
-            /** Grace */
-            grace: number;
-            reward: components["schemas"]["Reward"];
-            /** Start Date */
-            start_date: string;
-            /** End Date */
-            end_date: string;
-            /** Conditions */
-            conditions: string[];
-            /** Active */
-            active: boolean;
-            /** Participants */
-            participants: number;
-            /** Open */
-            open: boolean;
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string;
         };
         /** ChallengeBody */
         ChallengeBody: {
@@ -1909,7 +1836,7 @@ export interface components {
             days: number;
             /** Grace */
             grace: number;
-            reward: components["schemas"]["Reward"];
+            reward: components["schemas"]["ChallengeRewardTerms"];
             /** Start Date */
             start_date: string;
             /** End Date */
@@ -1918,7 +1845,7 @@ export interface components {
             joined: boolean;
             /** Open */
             open: boolean;
-            progress: components["schemas"]["Progress"] | null;
+            progress: components["schemas"]["StreakProgress"] | null;
         };
         /** ChallengeRevisit180 */
         ChallengeRevisit180: {
@@ -1928,8 +1855,38 @@ export interface components {
             name: string;
             /** Name En */
             name_en: string;
-            joined: components["schemas"]["Joined"];
-            not_joined: components["schemas"]["Joined"];
+            joined: components["schemas"]["JoinedFigures"];
+            not_joined: components["schemas"]["JoinedFigures"];
+        };
+        /** ChallengeRewardTerms */
+        ChallengeRewardTerms: {
+            /** Type */
+            type: string;
+            /**
+             * Voucher Kind
+             * @default null
+             */
+            voucher_kind: string | null;
+            /**
+             * Voucher Name
+             * @default null
+             */
+            voucher_name: string | null;
+            /**
+             * Voucher Name En
+             * @default null
+             */
+            voucher_name_en: string | null;
+            /**
+             * Valid Days
+             * @default null
+             */
+            valid_days: number | null;
+            /**
+             * Points
+             * @default null
+             */
+            points: number | null;
         };
         /** ChallengeTerms */
         ChallengeTerms: {
@@ -1979,83 +1936,48 @@ export interface components {
              */
             active: boolean;
         };
-        /** Challenges */
-        Challenges: {
+        /** ChallengeView */
+        ChallengeView: {
             /** Challenge Id */
             challenge_id: string;
             /** Name */
             name: string;
-            /** Current Streak */
-            current_streak: number;
+            /** Name En */
+            name_en: string | null;
+            /** Checkin Type */
+            checkin_type: string;
             /** Days */
             days: number;
-            /** Streaks Completed */
-            streaks_completed: number;
-            /** Completed Now */
-            completed_now: number;
+            /** Grace */
+            grace: number;
+            reward: components["schemas"]["ChallengeRewardTerms"];
+            /** Start Date */
+            start_date: string;
+            /** End Date */
+            end_date: string;
+            /** Conditions */
+            conditions: string[];
+            /** Active */
+            active: boolean;
+            /** Participants */
+            participants: number;
+            /** Open */
+            open: boolean;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
         };
-        /** Charts */
-        Charts: {
-            /**
-             * Silence
-             * @default null
-             */
-            silence: components["schemas"]["Silence"][] | null;
-            /**
-             * Conditions
-             * @default null
-             */
-            conditions: components["schemas"]["Conditions"][] | null;
-            /**
-             * Revisit By Department
-             * @default null
-             */
-            revisit_by_department: components["schemas"]["RevisitByDepartment"][] | null;
-            /**
-             * Revisit By Condition
-             * @default null
-             */
-            revisit_by_condition: components["schemas"]["RevisitByDepartment"][] | null;
-            /**
-             * Revisit By Segment
-             * @default null
-             */
-            revisit_by_segment: components["schemas"]["RevisitBySegment"][] | null;
-            /**
-             * Revisit By Cohort
-             * @default null
-             */
-            revisit_by_cohort: components["schemas"]["RevisitByDepartment"][] | null;
-            /**
-             * Weekly Revisit
-             * @default null
-             */
-            weekly_revisit: components["schemas"]["WeeklyRevisit"][] | null;
-            /**
-             * Weekly Reminders
-             * @default null
-             */
-            weekly_reminders: components["schemas"]["WeeklyRevisit"][] | null;
-            /**
-             * Weekly New Patients
-             * @default null
-             */
-            weekly_new_patients: components["schemas"]["WeeklyRevisit"][] | null;
-            /**
-             * Challenge Revisit 180
-             * @default null
-             */
-            challenge_revisit_180: components["schemas"]["ChallengeRevisit180"][] | null;
-            /**
-             * Conversion By Source
-             * @default null
-             */
-            conversion_by_source: components["schemas"]["ConversionBySource"][] | null;
-            /**
-             * Daily
-             * @default null
-             */
-            daily: components["schemas"]["Daily"][] | null;
+        /** CheckInBadge */
+        CheckInBadge: {
+            /** Badge Id */
+            badge_id: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+            /** Task Id */
+            task_id: string;
         };
         /**
          * CheckInBody
@@ -2082,9 +2004,24 @@ export interface components {
              */
             client_time: string;
         };
+        /** CheckInChallenge */
+        CheckInChallenge: {
+            /** Challenge Id */
+            challenge_id: string;
+            /** Name */
+            name: string;
+            /** Current Streak */
+            current_streak: number;
+            /** Days */
+            days: number;
+            /** Streaks Completed */
+            streaks_completed: number;
+            /** Completed Now */
+            completed_now: number;
+        };
         /** CheckInReply */
         CheckInReply: {
-            checkin: components["schemas"]["Checkin"];
+            checkin: components["schemas"]["CheckinResult"];
             /** Points Awarded */
             points_awarded: number;
             /** Balance */
@@ -2093,12 +2030,12 @@ export interface components {
              * Challenges
              * @default null
              */
-            challenges: components["schemas"]["Challenges"][] | null;
+            challenges: components["schemas"]["CheckInChallenge"][] | null;
             /**
              * Vouchers
              * @default null
              */
-            vouchers: components["schemas"]["Vouchers"][] | null;
+            vouchers: components["schemas"]["CheckInVoucher"][] | null;
             /**
              * Rewards
              * @default null
@@ -2108,12 +2045,12 @@ export interface components {
              * Tasks
              * @default null
              */
-            tasks: components["schemas"]["Tasks"][] | null;
+            tasks: components["schemas"]["CheckInTask"][] | null;
             /**
              * Badges
              * @default null
              */
-            badges: components["schemas"]["Badges"][] | null;
+            badges: components["schemas"]["CheckInBadge"][] | null;
         };
         /** CheckInRewards */
         CheckInRewards: {
@@ -2122,8 +2059,38 @@ export interface components {
             /** Points */
             points: number;
         };
-        /** Checkin */
-        Checkin: {
+        /** CheckInTask */
+        CheckInTask: {
+            /** Task Id */
+            task_id: string;
+            /** Name */
+            name: string;
+            /** Progress */
+            progress: number;
+            /** Target */
+            target: number;
+            /** Completed Now */
+            completed_now: boolean;
+        };
+        /** CheckInVoucher */
+        CheckInVoucher: {
+            /** Voucher Id */
+            voucher_id: string;
+            /** Code */
+            code: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string | null;
+            /** Valid Until */
+            valid_until: string;
+            /** Challenge Id */
+            challenge_id: string;
+        };
+        /** CheckinResult */
+        CheckinResult: {
             /** Checkin Id */
             checkin_id: string;
             /** Type */
@@ -2155,17 +2122,6 @@ export interface components {
             /** Items */
             items: components["schemas"]["CheckinRow"][];
         };
-        /** Clinic */
-        Clinic: {
-            /** Clinic Id */
-            clinic_id: string;
-            /** Name */
-            name: string;
-            /** Tz */
-            tz: string;
-            /** Silent Days */
-            silent_days: number;
-        };
         /** ClinicReply */
         ClinicReply: {
             /** Clinic Id */
@@ -2179,15 +2135,15 @@ export interface components {
             earning_rules: components["schemas"]["EarningRules"];
             /** Earning Limits */
             earning_limits: {
-                [key: string]: components["schemas"]["Share"];
+                [key: string]: components["schemas"]["PeriodLimitsView"];
             };
             /** Points Expiry Months */
             points_expiry_months: number;
             /** Silent Days */
             silent_days: number;
         };
-        /** Conditions */
-        Conditions: {
+        /** ConditionCount */
+        ConditionCount: {
             /** Condition */
             condition: string;
             /** Count */
@@ -2242,7 +2198,7 @@ export interface components {
             status: string;
             /** Completed On */
             completed_on: string | null;
-            badge: components["schemas"]["Badge"];
+            badge: components["schemas"]["BadgeDefinition"];
             /** Badge Awarded */
             badge_awarded: boolean;
         };
@@ -2250,6 +2206,15 @@ export interface components {
         ConsentLogRow: {
             /** Purpose */
             purpose: string;
+            /** Granted */
+            granted: boolean;
+            /** Version */
+            version: string;
+            /** At */
+            at: string;
+        };
+        /** ConsentState */
+        ConsentState: {
             /** Granted */
             granted: boolean;
             /** Version */
@@ -2279,15 +2244,15 @@ export interface components {
              */
             consent_version: string;
         };
-        /** Consents */
-        Consents: {
-            service: components["schemas"]["Service"];
-            marketing: components["schemas"]["Service"] | null;
-            analytics: components["schemas"]["Service"] | null;
-        };
         /** ConsentsReply */
         ConsentsReply: {
-            consents: components["schemas"]["Consents"];
+            consents: components["schemas"]["ConsentsView"];
+        };
+        /** ConsentsView */
+        ConsentsView: {
+            service: components["schemas"]["ConsentState"];
+            marketing: components["schemas"]["ConsentState"] | null;
+            analytics: components["schemas"]["ConsentState"] | null;
         };
         /** ContentPath */
         ContentPath: {
@@ -2367,11 +2332,11 @@ export interface components {
         };
         /** CreateChallengeReply */
         CreateChallengeReply: {
-            challenge: components["schemas"]["Challenge"];
+            challenge: components["schemas"]["ChallengeView"];
         };
         /** CreateExperimentReply */
         CreateExperimentReply: {
-            experiment: components["schemas"]["Experiment"];
+            experiment: components["schemas"]["ExperimentView"];
         };
         /** CreatePatientReply */
         CreatePatientReply: {
@@ -2379,10 +2344,10 @@ export interface components {
         };
         /** CreateSegmentReply */
         CreateSegmentReply: {
-            segment: components["schemas"]["Segment"];
+            segment: components["schemas"]["SegmentView"];
         };
-        /** Daily */
-        Daily: {
+        /** DailyFigures */
+        DailyFigures: {
             /** Day */
             day: string;
             /** Patients */
@@ -2400,601 +2365,82 @@ export interface components {
             /** Checkins Today */
             checkins_today: number;
         };
-        /** DashboardReply */
-        DashboardReply: {
-            clinic: components["schemas"]["Clinic"];
-            /** Generated At */
-            generated_at: string | null;
-            kpis: components["schemas"]["Kpis"];
-            charts: components["schemas"]["Charts"];
-        };
-        /** Defaults */
-        Defaults: {
-            quiet_hours: components["schemas"]["DeliverySettingsQuietHours"];
-            caps: components["schemas"]["DeliverySettingsCaps"];
-            /** Daily Cap */
-            daily_cap: number;
-            /** Relevance Days */
-            relevance_days: {
-                [key: string]: number;
-            };
-            opening: components["schemas"]["DeliverySettingsOpening"];
-            /** Wechat Templates */
-            wechat_templates: {
-                [key: string]: string;
-            };
-        };
-        /** DeleteRuleReply */
-        DeleteRuleReply: {
-            /** Deleted */
-            deleted: string;
-        };
-        /** DeleteSegmentReply */
-        DeleteSegmentReply: {
-            /** Segment Id */
-            segment_id: string;
-            /** Deleted */
-            deleted: boolean;
-        };
-        /** Deliveries */
-        Deliveries: {
-            /** Channel */
-            channel: string;
-            /** Status */
-            status: string;
-            /** Error Code */
-            error_code: string | null;
-            /** At */
-            at: string;
-        };
-        /** DeliveryBody */
-        DeliveryBody: {
-            /** @default null */
-            quiet_hours: components["schemas"]["QuietHours"] | null;
-            /** @default null */
-            caps: components["schemas"]["Caps"] | null;
+        /** DashboardCharts */
+        DashboardCharts: {
             /**
-             * Daily Cap
-             * @description messages per patient and clinic-local day, every purpose
+             * Silence
              * @default null
              */
-            daily_cap: number | null;
+            silence: components["schemas"]["SilenceBucket"][] | null;
             /**
-             * Relevance Days
-             * @description kind of message -> days after its planned time it may still be sent (else stale)
+             * Conditions
              * @default null
              */
-            relevance_days: {
-                [key: string]: number;
-            } | null;
-            /** @default null */
-            opening: components["schemas"]["Opening"] | null;
+            conditions: components["schemas"]["ConditionCount"][] | null;
             /**
-             * Wechat Templates
-             * @description kind of message -> template id
+             * Revisit By Department
              * @default null
              */
-            wechat_templates: {
-                [key: string]: string;
-            } | null;
-        };
-        /** DeliverySettingsCaps */
-        DeliverySettingsCaps: {
-            /** Marketing */
-            marketing: number;
-            /** Service */
-            service: number;
-        };
-        /** DeliverySettingsOpening */
-        DeliverySettingsOpening: {
-            /** Days */
-            days: number[];
-            /** At */
-            at: string;
-        };
-        /** DeliverySettingsQuietHours */
-        DeliverySettingsQuietHours: {
-            /** Start */
-            start: string;
-            /** End */
-            end: string;
-        };
-        /** DeliverySettingsReply */
-        DeliverySettingsReply: {
-            quiet_hours: components["schemas"]["DeliverySettingsQuietHours"];
-            caps: components["schemas"]["DeliverySettingsCaps"];
-            /** Daily Cap */
-            daily_cap: number;
-            /** Relevance Days */
-            relevance_days: {
-                [key: string]: number;
-            };
-            opening: components["schemas"]["DeliverySettingsOpening"];
-            /** Wechat Templates */
-            wechat_templates: {
-                [key: string]: string;
-            };
-            defaults: components["schemas"]["Defaults"];
-            /** Channel Order */
-            channel_order: string[];
-        };
-        /** DropoutReply */
-        DropoutReply: {
-            /** Computed At */
-            computed_at: string | null;
-            /** Conditions */
-            conditions: {
-                [key: string]: {
-                    [key: string]: unknown;
-                };
-            };
-            rule: components["schemas"]["DropoutRule"];
-        };
-        /** DropoutRule */
-        DropoutRule: {
-            /** Dropout Share */
-            dropout_share: number;
-            /** Recall Fraction */
-            recall_fraction: number;
-            /** Curve Days */
-            curve_days: number;
-            /** Text */
-            text: string;
-        };
-        /**
-         * EarningLimitsBody
-         * @description Limits per earning rule; a rule left out keeps the default, `{}` removes its limits.
-         */
-        EarningLimitsBody: {
-            /** Limits */
-            limits: {
-                [key: string]: components["schemas"]["PeriodLimits"];
-            };
-        };
-        /** EarningLimitsReply */
-        EarningLimitsReply: {
-            /** Earning Limits */
-            earning_limits: {
-                [key: string]: components["schemas"]["Share"];
-            };
-        };
-        /** EarningRules */
-        EarningRules: {
-            /** Revisit On Time */
-            revisit_on_time: number;
-            /** Share */
-            share: number;
-            /** Referral Registered */
-            referral_registered: number;
-            /** Checkin */
-            checkin: number;
-        };
-        /** EarningRulesBody */
-        EarningRulesBody: {
-            /** Revisit On Time */
-            revisit_on_time: number;
-            /** Share */
-            share: number;
-            /** Referral Registered */
-            referral_registered: number;
-            /** Checkin */
-            checkin: number;
-        };
-        /** EarningRulesReply */
-        EarningRulesReply: {
-            earning_rules: components["schemas"]["EarningRules"];
-        };
-        /** EditSegmentReply */
-        EditSegmentReply: {
-            segment: components["schemas"]["Segment"];
-        };
-        /** EndFollowupReply */
-        EndFollowupReply: {
-            plan: components["schemas"]["FollowUpPlan"] | null;
-        };
-        /** Entries */
-        Entries: {
-            /** Entry Id */
-            entry_id: string;
-            /** At */
-            at: string;
-            /** Points */
-            points: number;
-            /** Reason */
-            reason: string;
+            revisit_by_department: components["schemas"]["RevisitByDepartment"][] | null;
             /**
-             * Note
+             * Revisit By Condition
              * @default null
              */
-            note: string | null;
+            revisit_by_condition: components["schemas"]["RevisitByDepartment"][] | null;
             /**
-             * Staff
+             * Revisit By Segment
              * @default null
              */
-            staff: string | null;
-        };
-        /** EraseReply */
-        EraseReply: {
-            /** Erased */
-            erased: boolean;
-            /** Items Removed */
-            items_removed: number;
-        };
-        Error: {
-            code: string;
-            message: string;
-            field: string | null;
-        };
-        /** Exam */
-        Exam: {
-            /** Exam Id */
-            exam_id: string;
-            /** Flags */
-            flags: string[];
-            /** Recorded At */
-            recorded_at: string;
-            /** Recorded By */
-            recorded_by: string;
-            /** Source */
-            source: string;
-            /** Taken On */
-            taken_on: string;
-            /** Tasks */
-            tasks: string[];
-        };
-        /** ExamBody */
-        ExamBody: {
+            revisit_by_segment: components["schemas"]["RevisitBySegment"][] | null;
             /**
-             * Taken On
-             * Format: date
-             */
-            taken_on: string;
-            /** Flags */
-            flags: ("high_bmi" | "high_bp" | "high_glucose" | "high_lipids" | "high_uric_acid")[];
-            /**
-             * Exam Id
+             * Revisit By Cohort
              * @default null
              */
-            exam_id: string | null;
+            revisit_by_cohort: components["schemas"]["RevisitByDepartment"][] | null;
+            /**
+             * Weekly Revisit
+             * @default null
+             */
+            weekly_revisit: components["schemas"]["WeeklyRevisit"][] | null;
+            /**
+             * Weekly Reminders
+             * @default null
+             */
+            weekly_reminders: components["schemas"]["WeeklyRevisit"][] | null;
+            /**
+             * Weekly New Patients
+             * @default null
+             */
+            weekly_new_patients: components["schemas"]["WeeklyRevisit"][] | null;
+            /**
+             * Challenge Revisit 180
+             * @default null
+             */
+            challenge_revisit_180: components["schemas"]["ChallengeRevisit180"][] | null;
+            /**
+             * Conversion By Source
+             * @default null
+             */
+            conversion_by_source: components["schemas"]["ConversionBySource"][] | null;
+            /**
+             * Daily
+             * @default null
+             */
+            daily: components["schemas"]["DailyFigures"][] | null;
         };
-        /** Experiment */
-        Experiment: {
-            /** Experiment Id */
-            experiment_id: string;
+        /** DashboardClinic */
+        DashboardClinic: {
+            /** Clinic Id */
+            clinic_id: string;
             /** Name */
             name: string;
-            /** Target Kind */
-            target_kind: string;
-            /** Target Id */
-            target_id: string;
-            /** Arms */
-            arms: components["schemas"]["Arms"][];
-            /** Holdout Share */
-            holdout_share: number;
-            /** Window Days */
-            window_days: number;
-            /** Alpha */
-            alpha: number;
-            /** Sample Size Per Arm */
-            sample_size_per_arm: number;
-            /** Status */
-            status: string;
-            /** Created At */
-            created_at: string;
-            /** Created By */
-            created_by: string;
-            /** Started At */
-            started_at: string | null;
-            /** Stopped At */
-            stopped_at: string | null;
-            /** Promoted Arm */
-            promoted_arm: string | null;
+            /** Tz */
+            tz: string;
+            /** Silent Days */
+            silent_days: number;
         };
-        /** ExperimentBody */
-        ExperimentBody: {
-            /**
-             * Experiment Id
-             * @default null
-             */
-            experiment_id: string | null;
-            /** Name */
-            name: string;
-            /**
-             * Target Kind
-             * @enum {string}
-             */
-            target_kind: "recall_rule" | "content_path";
-            /** Target Id */
-            target_id: string;
-            /** Arms */
-            arms: components["schemas"]["ArmBody"][];
-            /**
-             * Holdout Share
-             * @description 0 to 0.5 of the patients get no message
-             * @default 0.1
-             */
-            holdout_share: number;
-            /**
-             * Window Days
-             * @description a visit within N days converts
-             * @default 14
-             */
-            window_days: number;
-            /**
-             * Alpha
-             * @default 0.05
-             */
-            alpha: number;
-            /**
-             * Sample Size Per Arm
-             * @default null
-             */
-            sample_size_per_arm: number | null;
-            /**
-             * Baseline Rate
-             * @default null
-             */
-            baseline_rate: number | null;
-            /**
-             * Min Uplift
-             * @default null
-             */
-            min_uplift: number | null;
-            /**
-             * Power
-             * @default 0.8
-             */
-            power: number;
-        };
-        /** ExperimentResultsReply */
-        ExperimentResultsReply: {
-            experiment: components["schemas"]["Experiment"];
-            /** Reference */
-            reference: string;
-            /** Alpha */
-            alpha: number;
-            /** Ci Level */
-            ci_level: number;
-            /** Sample Size Per Arm */
-            sample_size_per_arm: number;
-            /** Required */
-            required: {
-                [key: string]: number;
-            };
-            /** Sample Size Reached */
-            sample_size_reached: boolean;
-            /** Winner */
-            winner: string | null;
-            /** Groups */
-            groups: components["schemas"]["Groups"][];
-            /** As Of */
-            as_of: string;
-        };
-        /** Expiring */
-        Expiring: {
-            /** Expires On */
-            expires_on: string;
-            /** Points */
-            points: number;
-        };
-        /** ExportReply */
-        ExportReply: {
-            profile: components["schemas"]["OwnPatientView"];
-            consents: components["schemas"]["Consents"];
-            /** Records */
-            records: {
-                [key: string]: {
-                    [key: string]: unknown;
-                }[];
-            };
-        };
-        /** FollowUpOutcome */
-        FollowUpOutcome: {
-            /**
-             * Outcome
-             * @enum {string}
-             */
-            outcome: "reached" | "booked" | "declined" | "wrong_number";
-            /**
-             * Note
-             * @description stored encrypted
-             * @default null
-             */
-            note: string | null;
-            /**
-             * Booking Date
-             * @description with booked: the day booked
-             * @default null
-             */
-            booking_date: string | null;
-        };
-        /** FollowUpOutcomeRow */
-        FollowUpOutcomeRow: {
-            /** Outcome Id */
-            outcome_id: string;
-            /** Outcome */
-            outcome: string;
-            /** Day */
-            day: string;
-            /** At */
-            at: string;
-            /** Staff */
-            staff: string | null;
-            /** Has Note */
-            has_note: boolean;
-            /** Booking Date */
-            booking_date: string | null;
-        };
-        /** FollowUpPlan */
-        FollowUpPlan: {
-            /** Patient Id */
-            patient_id: string;
-            /** Status */
-            status: string;
-            /** Cadence Days */
-            cadence_days: number;
-            /** Next Due */
-            next_due: string | null;
-            /** Source */
-            source: string | null;
-            /** Started On */
-            started_on: string | null;
-            /** Started By */
-            started_by: string | null;
-            /** Calls */
-            calls: number;
-            /** Last Outcome */
-            last_outcome: string | null;
-            /** Last Outcome On */
-            last_outcome_on: string | null;
-            /** Paused Reason */
-            paused_reason: string | null;
-            /** Ended On */
-            ended_on: string | null;
-        };
-        /** FollowUpStart */
-        FollowUpStart: {
-            /**
-             * Cadence Days
-             * @description days between calls; default 7
-             * @default null
-             */
-            cadence_days: number | null;
-            /**
-             * First Due
-             * @description the first call's day; default today
-             * @default null
-             */
-            first_due: string | null;
-        };
-        /** FollowupDetailReply */
-        FollowupDetailReply: {
-            plan: components["schemas"]["FollowUpPlan"] | null;
-            /** Outcomes */
-            outcomes: components["schemas"]["FollowUpOutcomeRow"][];
-        };
-        /** Groups */
-        Groups: {
-            /** Arm Id */
-            arm_id: string;
-            /** Reference */
-            reference: boolean;
-            /** Exposures */
-            exposures: number;
-            /** Conversions */
-            conversions: number;
-            /** Rate */
-            rate: number | null;
-            /** Holdout */
-            holdout: boolean;
-            /** Pending */
-            pending: number;
-            /** Pending Conversions */
-            pending_conversions: number;
-            /**
-             * Uplift
-             * @default null
-             */
-            uplift: number | null;
-            /**
-             * Ci Low
-             * @default null
-             */
-            ci_low: number | null;
-            /**
-             * Ci High
-             * @default null
-             */
-            ci_high: number | null;
-            /**
-             * Z
-             * @default null
-             */
-            z: number | null;
-            /**
-             * P Value
-             * @default null
-             */
-            p_value: number | null;
-            /**
-             * P Adjusted
-             * @default null
-             */
-            p_adjusted: number | null;
-            /**
-             * Significant
-             * @default null
-             */
-            significant: boolean | null;
-        };
-        /** HealthReply */
-        HealthReply: {
-            /** Ok */
-            ok: boolean;
-        };
-        /** ImportExamsReply */
-        ImportExamsReply: {
-            /** Exams */
-            exams: number;
-            /** Duplicates */
-            duplicates: number;
-            /** Tasks Assigned */
-            tasks_assigned: number;
-            /** Errors */
-            errors: components["schemas"]["RowProblem"][];
-        };
-        /** ImportVisitsReply */
-        ImportVisitsReply: {
-            /** Imported */
-            imported: number;
-            /** Duplicates */
-            duplicates: number;
-            /** Errors */
-            errors: components["schemas"]["RowProblem"][];
-        };
-        /** InboxItemItem */
-        InboxItemItem: {
-            /** Message Id */
-            message_id: string;
-            /** Title */
-            title: string;
-            /** Body */
-            body: string;
-            /** Purpose */
-            purpose: string;
-            /** Created At */
-            created_at: string;
-            /** Read At */
-            read_at: string | null;
-        };
-        /** InboxReply */
-        InboxReply: {
-            /** Items */
-            items: components["schemas"]["InboxItemItem"][];
-            /** Unread */
-            unread: number;
-        };
-        /** JoinReply */
-        JoinReply: {
-            challenge: components["schemas"]["ChallengeItem"];
-        };
-        /** Joined */
-        Joined: {
-            /** Patients */
-            patients: number;
-            /** Decided */
-            decided: number;
-            /** Hits */
-            hits: number;
-            /** Rate */
-            rate: number | null;
-            /** Pending */
-            pending: number;
-            /** Pending Hits */
-            pending_hits: number;
-        };
-        /** Kpis */
-        Kpis: {
+        /** DashboardKpis */
+        DashboardKpis: {
             /**
              * Patients
              * @default null
@@ -3096,7 +2542,7 @@ export interface components {
              */
             followup_calls_30: number | null;
             /** @default null */
-            followup_outcomes_30: components["schemas"]["Totals"] | null;
+            followup_outcomes_30: components["schemas"]["DashboardTotals"] | null;
             /**
              * Followup Reach Rate 30
              * @default null
@@ -3114,6 +2560,563 @@ export interface components {
             basis: {
                 [key: string]: components["schemas"]["RevisitRate30"];
             } | null;
+        };
+        /** DashboardReply */
+        DashboardReply: {
+            clinic: components["schemas"]["DashboardClinic"];
+            /** Generated At */
+            generated_at: string | null;
+            kpis: components["schemas"]["DashboardKpis"];
+            charts: components["schemas"]["DashboardCharts"];
+        };
+        /** DashboardTotals */
+        DashboardTotals: {
+            /** Reached */
+            reached: number;
+            /** Booked */
+            booked: number;
+            /** Declined */
+            declined: number;
+            /** Wrong Number */
+            wrong_number: number;
+        };
+        /** DeleteRuleReply */
+        DeleteRuleReply: {
+            /** Deleted */
+            deleted: string;
+        };
+        /** DeleteSegmentReply */
+        DeleteSegmentReply: {
+            /** Segment Id */
+            segment_id: string;
+            /** Deleted */
+            deleted: boolean;
+        };
+        /** Delivery */
+        Delivery: {
+            /** Channel */
+            channel: string;
+            /** Status */
+            status: string;
+            /** Error Code */
+            error_code: string | null;
+            /** At */
+            at: string;
+        };
+        /** DeliveryBody */
+        DeliveryBody: {
+            /** @default null */
+            quiet_hours: components["schemas"]["QuietHours"] | null;
+            /** @default null */
+            caps: components["schemas"]["Caps"] | null;
+            /**
+             * Daily Cap
+             * @description messages per patient and clinic-local day, every purpose
+             * @default null
+             */
+            daily_cap: number | null;
+            /**
+             * Relevance Days
+             * @description kind of message -> days after its planned time it may still be sent (else stale)
+             * @default null
+             */
+            relevance_days: {
+                [key: string]: number;
+            } | null;
+            /** @default null */
+            opening: components["schemas"]["Opening"] | null;
+            /**
+             * Wechat Templates
+             * @description kind of message -> template id
+             * @default null
+             */
+            wechat_templates: {
+                [key: string]: string;
+            } | null;
+        };
+        /** DeliveryDefaults */
+        DeliveryDefaults: {
+            quiet_hours: components["schemas"]["DeliverySettingsQuietHours"];
+            caps: components["schemas"]["DeliverySettingsCaps"];
+            /** Daily Cap */
+            daily_cap: number;
+            /** Relevance Days */
+            relevance_days: {
+                [key: string]: number;
+            };
+            opening: components["schemas"]["DeliverySettingsOpening"];
+            /** Wechat Templates */
+            wechat_templates: {
+                [key: string]: string;
+            };
+        };
+        /** DeliverySettingsCaps */
+        DeliverySettingsCaps: {
+            /** Marketing */
+            marketing: number;
+            /** Service */
+            service: number;
+        };
+        /** DeliverySettingsOpening */
+        DeliverySettingsOpening: {
+            /** Days */
+            days: number[];
+            /** At */
+            at: string;
+        };
+        /** DeliverySettingsQuietHours */
+        DeliverySettingsQuietHours: {
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+        };
+        /** DeliverySettingsReply */
+        DeliverySettingsReply: {
+            quiet_hours: components["schemas"]["DeliverySettingsQuietHours"];
+            caps: components["schemas"]["DeliverySettingsCaps"];
+            /** Daily Cap */
+            daily_cap: number;
+            /** Relevance Days */
+            relevance_days: {
+                [key: string]: number;
+            };
+            opening: components["schemas"]["DeliverySettingsOpening"];
+            /** Wechat Templates */
+            wechat_templates: {
+                [key: string]: string;
+            };
+            defaults: components["schemas"]["DeliveryDefaults"];
+            /** Channel Order */
+            channel_order: string[];
+        };
+        /** DropoutReply */
+        DropoutReply: {
+            /** Computed At */
+            computed_at: string | null;
+            /** Conditions */
+            conditions: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            rule: components["schemas"]["DropoutRule"];
+        };
+        /** DropoutRule */
+        DropoutRule: {
+            /** Dropout Share */
+            dropout_share: number;
+            /** Recall Fraction */
+            recall_fraction: number;
+            /** Curve Days */
+            curve_days: number;
+            /** Text */
+            text: string;
+        };
+        /** EarnedBadge */
+        EarnedBadge: {
+            /** Badge Id */
+            badge_id: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+            /** Earned On */
+            earned_on: string;
+            /** Task Id */
+            task_id: string;
+        };
+        /**
+         * EarningLimitsBody
+         * @description Limits per earning rule; a rule left out keeps the default, `{}` removes its limits.
+         */
+        EarningLimitsBody: {
+            /** Limits */
+            limits: {
+                [key: string]: components["schemas"]["PeriodLimits"];
+            };
+        };
+        /** EarningLimitsReply */
+        EarningLimitsReply: {
+            /** Earning Limits */
+            earning_limits: {
+                [key: string]: components["schemas"]["PeriodLimitsView"];
+            };
+        };
+        /** EarningRules */
+        EarningRules: {
+            /** Revisit On Time */
+            revisit_on_time: number;
+            /** Share */
+            share: number;
+            /** Referral Registered */
+            referral_registered: number;
+            /** Checkin */
+            checkin: number;
+        };
+        /** EarningRulesBody */
+        EarningRulesBody: {
+            /** Revisit On Time */
+            revisit_on_time: number;
+            /** Share */
+            share: number;
+            /** Referral Registered */
+            referral_registered: number;
+            /** Checkin */
+            checkin: number;
+        };
+        /** EarningRulesReply */
+        EarningRulesReply: {
+            earning_rules: components["schemas"]["EarningRules"];
+        };
+        /** EditSegmentReply */
+        EditSegmentReply: {
+            segment: components["schemas"]["SegmentView"];
+        };
+        /** EndFollowupReply */
+        EndFollowupReply: {
+            plan: components["schemas"]["FollowUpPlan"] | null;
+        };
+        /** EraseReply */
+        EraseReply: {
+            /** Erased */
+            erased: boolean;
+            /** Items Removed */
+            items_removed: number;
+        };
+        Error: {
+            code: string;
+            message: string;
+            field: string | null;
+        };
+        /** ExamBody */
+        ExamBody: {
+            /**
+             * Taken On
+             * Format: date
+             */
+            taken_on: string;
+            /** Flags */
+            flags: ("high_bmi" | "high_bp" | "high_glucose" | "high_lipids" | "high_uric_acid")[];
+            /**
+             * Exam Id
+             * @default null
+             */
+            exam_id: string | null;
+        };
+        /** ExamView */
+        ExamView: {
+            /** Exam Id */
+            exam_id: string;
+            /** Flags */
+            flags: string[];
+            /** Recorded At */
+            recorded_at: string;
+            /** Recorded By */
+            recorded_by: string;
+            /** Source */
+            source: string;
+            /** Taken On */
+            taken_on: string;
+            /** Tasks */
+            tasks: string[];
+        };
+        /** ExperimentArm */
+        ExperimentArm: {
+            /** Arm Id */
+            arm_id: string;
+            /** Weight */
+            weight: number;
+            /** Template */
+            template: string | null;
+            /** Send At */
+            send_at: string | null;
+            /** Incentive Text */
+            incentive_text: string | null;
+            /** Incentive Points */
+            incentive_points: number;
+        };
+        /** ExperimentBody */
+        ExperimentBody: {
+            /**
+             * Experiment Id
+             * @default null
+             */
+            experiment_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "recall_rule" | "content_path";
+            /** Target Id */
+            target_id: string;
+            /** Arms */
+            arms: components["schemas"]["ArmBody"][];
+            /**
+             * Holdout Share
+             * @description 0 to 0.5 of the patients get no message
+             * @default 0.1
+             */
+            holdout_share: number;
+            /**
+             * Window Days
+             * @description a visit within N days converts
+             * @default 14
+             */
+            window_days: number;
+            /**
+             * Alpha
+             * @default 0.05
+             */
+            alpha: number;
+            /**
+             * Sample Size Per Arm
+             * @default null
+             */
+            sample_size_per_arm: number | null;
+            /**
+             * Baseline Rate
+             * @default null
+             */
+            baseline_rate: number | null;
+            /**
+             * Min Uplift
+             * @default null
+             */
+            min_uplift: number | null;
+            /**
+             * Power
+             * @default 0.8
+             */
+            power: number;
+        };
+        /** ExperimentResultsReply */
+        ExperimentResultsReply: {
+            experiment: components["schemas"]["ExperimentView"];
+            /** Reference */
+            reference: string;
+            /** Alpha */
+            alpha: number;
+            /** Ci Level */
+            ci_level: number;
+            /** Sample Size Per Arm */
+            sample_size_per_arm: number;
+            /** Required */
+            required: {
+                [key: string]: number;
+            };
+            /** Sample Size Reached */
+            sample_size_reached: boolean;
+            /** Winner */
+            winner: string | null;
+            /** Groups */
+            groups: components["schemas"]["ResultGroup"][];
+            /** As Of */
+            as_of: string;
+        };
+        /** ExperimentView */
+        ExperimentView: {
+            /** Experiment Id */
+            experiment_id: string;
+            /** Name */
+            name: string;
+            /** Target Kind */
+            target_kind: string;
+            /** Target Id */
+            target_id: string;
+            /** Arms */
+            arms: components["schemas"]["ExperimentArm"][];
+            /** Holdout Share */
+            holdout_share: number;
+            /** Window Days */
+            window_days: number;
+            /** Alpha */
+            alpha: number;
+            /** Sample Size Per Arm */
+            sample_size_per_arm: number;
+            /** Status */
+            status: string;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Started At */
+            started_at: string | null;
+            /** Stopped At */
+            stopped_at: string | null;
+            /** Promoted Arm */
+            promoted_arm: string | null;
+        };
+        /** ExpiringPoints */
+        ExpiringPoints: {
+            /** Expires On */
+            expires_on: string;
+            /** Points */
+            points: number;
+        };
+        /** ExportReply */
+        ExportReply: {
+            profile: components["schemas"]["OwnPatientView"];
+            consents: components["schemas"]["ConsentsView"];
+            /** Records */
+            records: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
+        };
+        /** FollowUpOutcome */
+        FollowUpOutcome: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "reached" | "booked" | "declined" | "wrong_number";
+            /**
+             * Note
+             * @description stored encrypted
+             * @default null
+             */
+            note: string | null;
+            /**
+             * Booking Date
+             * @description with booked: the day booked
+             * @default null
+             */
+            booking_date: string | null;
+        };
+        /** FollowUpOutcomeRow */
+        FollowUpOutcomeRow: {
+            /** Outcome Id */
+            outcome_id: string;
+            /** Outcome */
+            outcome: string;
+            /** Day */
+            day: string;
+            /** At */
+            at: string;
+            /** Staff */
+            staff: string | null;
+            /** Has Note */
+            has_note: boolean;
+            /** Booking Date */
+            booking_date: string | null;
+        };
+        /** FollowUpPlan */
+        FollowUpPlan: {
+            /** Patient Id */
+            patient_id: string;
+            /** Status */
+            status: string;
+            /** Cadence Days */
+            cadence_days: number;
+            /** Next Due */
+            next_due: string | null;
+            /** Source */
+            source: string | null;
+            /** Started On */
+            started_on: string | null;
+            /** Started By */
+            started_by: string | null;
+            /** Calls */
+            calls: number;
+            /** Last Outcome */
+            last_outcome: string | null;
+            /** Last Outcome On */
+            last_outcome_on: string | null;
+            /** Paused Reason */
+            paused_reason: string | null;
+            /** Ended On */
+            ended_on: string | null;
+        };
+        /** FollowUpStart */
+        FollowUpStart: {
+            /**
+             * Cadence Days
+             * @description days between calls; default 7
+             * @default null
+             */
+            cadence_days: number | null;
+            /**
+             * First Due
+             * @description the first call's day; default today
+             * @default null
+             */
+            first_due: string | null;
+        };
+        /** FollowupDetailReply */
+        FollowupDetailReply: {
+            plan: components["schemas"]["FollowUpPlan"] | null;
+            /** Outcomes */
+            outcomes: components["schemas"]["FollowUpOutcomeRow"][];
+        };
+        /** HealthReply */
+        HealthReply: {
+            /** Ok */
+            ok: boolean;
+        };
+        /** ImportExamsReply */
+        ImportExamsReply: {
+            /** Exams */
+            exams: number;
+            /** Duplicates */
+            duplicates: number;
+            /** Tasks Assigned */
+            tasks_assigned: number;
+            /** Errors */
+            errors: components["schemas"]["RowProblem"][];
+        };
+        /** ImportVisitsReply */
+        ImportVisitsReply: {
+            /** Imported */
+            imported: number;
+            /** Duplicates */
+            duplicates: number;
+            /** Errors */
+            errors: components["schemas"]["RowProblem"][];
+        };
+        /** InboxMessage */
+        InboxMessage: {
+            /** Message Id */
+            message_id: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /** Purpose */
+            purpose: string;
+            /** Created At */
+            created_at: string;
+            /** Read At */
+            read_at: string | null;
+        };
+        /** InboxReply */
+        InboxReply: {
+            /** Items */
+            items: components["schemas"]["InboxMessage"][];
+            /** Unread */
+            unread: number;
+        };
+        /** JoinReply */
+        JoinReply: {
+            challenge: components["schemas"]["ChallengeItem"];
+        };
+        /** JoinedFigures */
+        JoinedFigures: {
+            /** Patients */
+            patients: number;
+            /** Decided */
+            decided: number;
+            /** Hits */
+            hits: number;
+            /** Rate */
+            rate: number | null;
+            /** Pending */
+            pending: number;
+            /** Pending Hits */
+            pending_hits: number;
         };
         /** LapsedReply */
         LapsedReply: {
@@ -3147,15 +3150,36 @@ export interface components {
              */
             me: components["schemas"]["BoardMe"] | null;
         };
+        /** LedgerEntry */
+        LedgerEntry: {
+            /** Entry Id */
+            entry_id: string;
+            /** At */
+            at: string;
+            /** Points */
+            points: number;
+            /** Reason */
+            reason: string;
+            /**
+             * Note
+             * @default null
+             */
+            note: string | null;
+            /**
+             * Staff
+             * @default null
+             */
+            staff: string | null;
+        };
         /** ListChallengesReply */
         ListChallengesReply: {
             /** Items */
-            items: components["schemas"]["Challenge"][];
+            items: components["schemas"]["ChallengeView"][];
         };
         /** ListExperimentsReply */
         ListExperimentsReply: {
             /** Items */
-            items: components["schemas"]["Experiment"][];
+            items: components["schemas"]["ExperimentView"][];
         };
         /** ListPatientsReply */
         ListPatientsReply: {
@@ -3167,34 +3191,21 @@ export interface components {
         /** ListRulesReply */
         ListRulesReply: {
             /** Items */
-            items: components["schemas"]["Rule"][];
-            options: components["schemas"]["Options"];
+            items: components["schemas"]["RecallRuleView"][];
+            options: components["schemas"]["RecallRuleOptions"];
         };
         /** ListSegmentsReply */
         ListSegmentsReply: {
             /** Items */
-            items: components["schemas"]["Segment"][];
+            items: components["schemas"]["SegmentView"][];
         };
         /** LookupVoucherReply */
         LookupVoucherReply: {
-            voucher: components["schemas"]["Voucher"];
+            voucher: components["schemas"]["StaffVoucher"];
         };
         /** MarkReadReply */
         MarkReadReply: {
-            message: components["schemas"]["InboxItemItem"];
-        };
-        /** MaternityPack */
-        MaternityPack: {
-            /** Ended */
-            ended: number;
-            /** Renewed */
-            renewed: number;
-            /** Lapsed */
-            lapsed: number;
-            /** Pending */
-            pending: number;
-            /** Rate */
-            rate: number | null;
+            message: components["schemas"]["InboxMessage"];
         };
         /** MeReply */
         MeReply: {
@@ -3226,7 +3237,10 @@ export interface components {
             wechat_quota: {
                 [key: string]: number;
             };
-            templates: components["schemas"]["Templates"];
+            /** Templates */
+            templates: {
+                [key: string]: string;
+            };
         };
         /** MyPackagesReply */
         MyPackagesReply: {
@@ -3240,12 +3254,12 @@ export interface components {
             /** Badges */
             badges: number;
             /** Perks */
-            perks: components["schemas"]["Perks"][];
+            perks: components["schemas"]["PerkView"][];
         };
         /** MyPointsReply */
         MyPointsReply: {
             /** Expiring */
-            expiring: components["schemas"]["Expiring"][];
+            expiring: components["schemas"]["ExpiringPoints"][];
             /** Balance */
             balance: number;
             /** Earned Total */
@@ -3255,31 +3269,18 @@ export interface components {
             /** Redeemed Total */
             redeemed_total: number;
             /** Entries */
-            entries: components["schemas"]["Entries"][];
-        };
-        /** MyTasksBadges */
-        MyTasksBadges: {
-            /** Badge Id */
-            badge_id: string;
-            /** Name */
-            name: string;
-            /** Name En */
-            name_en: string;
-            /** Earned On */
-            earned_on: string;
-            /** Task Id */
-            task_id: string;
+            entries: components["schemas"]["LedgerEntry"][];
         };
         /** MyTasksReply */
         MyTasksReply: {
             /** Exams */
-            exams: components["schemas"]["Exam"][];
+            exams: components["schemas"]["ExamView"][];
             /** Tasks */
             tasks: components["schemas"]["TaskView"][];
             /** Badges */
-            badges: components["schemas"]["MyTasksBadges"][];
+            badges: components["schemas"]["EarnedBadge"][];
             /** Perks */
-            perks: components["schemas"]["Perks"][];
+            perks: components["schemas"]["PerkView"][];
         };
         /** MyVisitsReply */
         MyVisitsReply: {
@@ -3363,21 +3364,6 @@ export interface components {
              */
             at: string;
         };
-        /** Options */
-        Options: {
-            /** Anchors */
-            anchors: string[];
-            /** Conditions */
-            conditions: string[];
-            /** Departments */
-            departments: string[];
-            /** Variables */
-            variables: string[];
-            /** Stop On */
-            stop_on: string[];
-            /** Purposes */
-            purposes: string[];
-        };
         /** OutcomeDay */
         OutcomeDay: {
             /** Day */
@@ -3448,29 +3434,6 @@ export interface components {
             last_visit_date: string | null;
             /** Revisit Due Date */
             revisit_due_date: string | null;
-        };
-        /** Package */
-        Package: {
-            /** Sale Id */
-            sale_id: string;
-            /** Package Id */
-            package_id: string;
-            /** Name */
-            name: string;
-            /** Name En */
-            name_en: string | null;
-            /** Term Months */
-            term_months: number;
-            /** Start Date */
-            start_date: string;
-            /** End Date */
-            end_date: string;
-            /** Renewal Of */
-            renewal_of: string | null;
-            /** Renewed By */
-            renewed_by: string | null;
-            /** Renewed On */
-            renewed_on: string | null;
         };
         /** PackageItem */
         PackageItem: {
@@ -3565,7 +3528,7 @@ export interface components {
         /** PatientDetailReply */
         PatientDetailReply: {
             patient: components["schemas"]["StaffPatientView"];
-            consents: components["schemas"]["Consents"];
+            consents: components["schemas"]["ConsentsView"];
             /** Consent Log */
             consent_log: components["schemas"]["ConsentLogRow"][];
             /** Visits */
@@ -3573,7 +3536,7 @@ export interface components {
             /** Checkins */
             checkins: components["schemas"]["CheckinRow"][];
             /** Ledger */
-            ledger: components["schemas"]["Entries"][];
+            ledger: components["schemas"]["LedgerEntry"][];
             referral: components["schemas"]["Referral"];
         };
         /** PatientItem */
@@ -3660,12 +3623,19 @@ export interface components {
              */
             followup_flag: string | null;
         };
+        /** PatientSegment */
+        PatientSegment: {
+            /** Segment Id */
+            segment_id: string;
+            /** Name */
+            name: string;
+        };
         /** PatientSegmentsReply */
         PatientSegmentsReply: {
             /** Patient Id */
             patient_id: string;
             /** Segments */
-            segments: components["schemas"]["Segments"][];
+            segments: components["schemas"]["PatientSegment"][];
             /** Last Interaction At */
             last_interaction_at: string;
             /** Next Change At */
@@ -3676,6 +3646,24 @@ export interface components {
          * @description The most times a rule pays in a clinic-local day, ISO week and month; leave one out for no limit.
          */
         PeriodLimits: {
+            /**
+             * Day
+             * @default null
+             */
+            day: number | null;
+            /**
+             * Week
+             * @default null
+             */
+            week: number | null;
+            /**
+             * Month
+             * @default null
+             */
+            month: number | null;
+        };
+        /** PeriodLimitsView */
+        PeriodLimitsView: {
             /**
              * Day
              * @default null
@@ -3717,8 +3705,8 @@ export interface components {
             /** Badges Required */
             badges_required: number;
         };
-        /** Perks */
-        Perks: {
+        /** PerkView */
+        PerkView: {
             /** Perk Id */
             perk_id: string;
             /** Name */
@@ -3735,8 +3723,8 @@ export interface components {
             /** Perks */
             perks: components["schemas"]["PerkBody"][];
         };
-        /** Planned */
-        Planned: {
+        /** PlannedReminder */
+        PlannedReminder: {
             /** Rule Id */
             rule_id: string;
             /** Offset Days */
@@ -3780,27 +3768,6 @@ export interface components {
              */
             preferred: ("wechat" | "inbox" | "sms") | null;
         };
-        /** Progress */
-        Progress: {
-            /** Joined On */
-            joined_on: string;
-            /** Current Streak */
-            current_streak: number;
-            /** Streak Start */
-            streak_start: string | null;
-            /** Grace Used */
-            grace_used: number;
-            /** Days To Go */
-            days_to_go: number;
-            /** Last Day */
-            last_day: string | null;
-            /** Best Streak */
-            best_streak: number;
-            /** Streaks Completed */
-            streaks_completed: number;
-            /** Rewards */
-            rewards: components["schemas"]["Rewards"][];
-        };
         /** PromoteBody */
         PromoteBody: {
             /** Arm Id */
@@ -3808,7 +3775,7 @@ export interface components {
         };
         /** PromoteExperimentReply */
         PromoteExperimentReply: {
-            experiment: components["schemas"]["Experiment"];
+            experiment: components["schemas"]["ExperimentView"];
             rule_changes: components["schemas"]["RuleChanges"];
         };
         /** PutPackageTypeReply */
@@ -3822,7 +3789,7 @@ export interface components {
         };
         /** PutRuleReply */
         PutRuleReply: {
-            rule: components["schemas"]["Rule"];
+            rule: components["schemas"]["RecallRuleView"];
         };
         /** QuietHours */
         QuietHours: {
@@ -3880,6 +3847,46 @@ export interface components {
              */
             active: boolean;
         };
+        /** RecallRuleOptions */
+        RecallRuleOptions: {
+            /** Anchors */
+            anchors: string[];
+            /** Conditions */
+            conditions: string[];
+            /** Departments */
+            departments: string[];
+            /** Variables */
+            variables: string[];
+            /** Stop On */
+            stop_on: string[];
+            /** Purposes */
+            purposes: string[];
+        };
+        /** RecallRuleView */
+        RecallRuleView: {
+            /** Rule Id */
+            rule_id: string;
+            /** Condition */
+            condition: string | null;
+            /** Department */
+            department: string | null;
+            /** Anchor */
+            anchor: string;
+            /** Offsets */
+            offsets: number[];
+            /** Send At */
+            send_at: string;
+            /** Template */
+            template: string;
+            /** Purpose */
+            purpose: string;
+            /** Stop On */
+            stop_on: string[];
+            /** Active */
+            active: boolean;
+            /** Updated At */
+            updated_at: string | null;
+        };
         /** RecordAnchorReply */
         RecordAnchorReply: {
             /** Anchor */
@@ -3887,11 +3894,11 @@ export interface components {
             /** Date */
             date: string;
             /** Planned */
-            planned: components["schemas"]["Planned"][];
+            planned: components["schemas"]["PlannedReminder"][];
         };
         /** RecordExamReply */
         RecordExamReply: {
-            exam: components["schemas"]["Exam"];
+            exam: components["schemas"]["ExamView"];
             /** Tasks */
             tasks: components["schemas"]["TaskView"][];
         };
@@ -3907,7 +3914,7 @@ export interface components {
         };
         /** RecordSaleReply */
         RecordSaleReply: {
-            package: components["schemas"]["Package"];
+            package: components["schemas"]["SoldPackage"];
         };
         /** RecordVisitReply */
         RecordVisitReply: {
@@ -3922,16 +3929,16 @@ export interface components {
         };
         /** RedeemReply */
         RedeemReply: {
-            redemption: components["schemas"]["Redemption"];
+            redemption: components["schemas"]["RedemptionView"];
             /** Balance */
             balance: number;
         };
         /** RedeemVoucherReply */
         RedeemVoucherReply: {
-            voucher: components["schemas"]["RedeemVoucherVoucher"];
+            voucher: components["schemas"]["RedeemedVoucher"];
         };
-        /** RedeemVoucherVoucher */
-        RedeemVoucherVoucher: {
+        /** RedeemedVoucher */
+        RedeemedVoucher: {
             /** Voucher Id */
             voucher_id: string;
             /** Code */
@@ -3959,8 +3966,8 @@ export interface components {
             /** Redeemed By */
             redeemed_by: string;
         };
-        /** Redemption */
-        Redemption: {
+        /** RedemptionView */
+        RedemptionView: {
             /** Redemption Id */
             redemption_id: string;
             /** Reward Id */
@@ -4053,7 +4060,7 @@ export interface components {
             /** Stop Reason */
             stop_reason: string | null;
             /** Deliveries */
-            deliveries: components["schemas"]["Deliveries"][];
+            deliveries: components["schemas"]["Delivery"][];
         };
         /** ReminderLogReply */
         ReminderLogReply: {
@@ -4075,7 +4082,20 @@ export interface components {
         /** RemissionReply */
         RemissionReply: {
             /** Planned */
-            planned: components["schemas"]["Planned"][];
+            planned: components["schemas"]["PlannedReminder"][];
+        };
+        /** RenewalFigures */
+        RenewalFigures: {
+            /** Ended */
+            ended: number;
+            /** Renewed */
+            renewed: number;
+            /** Lapsed */
+            lapsed: number;
+            /** Pending */
+            pending: number;
+            /** Rate */
+            rate: number | null;
         };
         /** RenewalsReply */
         RenewalsReply: {
@@ -4097,8 +4117,62 @@ export interface components {
             rate: number | null;
             /** By Package */
             by_package: {
-                [key: string]: components["schemas"]["MaternityPack"];
+                [key: string]: components["schemas"]["RenewalFigures"];
             };
+        };
+        /** ResultGroup */
+        ResultGroup: {
+            /** Arm Id */
+            arm_id: string;
+            /** Reference */
+            reference: boolean;
+            /** Exposures */
+            exposures: number;
+            /** Conversions */
+            conversions: number;
+            /** Rate */
+            rate: number | null;
+            /** Holdout */
+            holdout: boolean;
+            /** Pending */
+            pending: number;
+            /** Pending Conversions */
+            pending_conversions: number;
+            /**
+             * Uplift
+             * @default null
+             */
+            uplift: number | null;
+            /**
+             * Ci Low
+             * @default null
+             */
+            ci_low: number | null;
+            /**
+             * Ci High
+             * @default null
+             */
+            ci_high: number | null;
+            /**
+             * Z
+             * @default null
+             */
+            z: number | null;
+            /**
+             * P Value
+             * @default null
+             */
+            p_value: number | null;
+            /**
+             * P Adjusted
+             * @default null
+             */
+            p_adjusted: number | null;
+            /**
+             * Significant
+             * @default null
+             */
+            significant: boolean | null;
         };
         /** ReversalBody */
         ReversalBody: {
@@ -4150,36 +4224,6 @@ export interface components {
             /** Pending */
             pending: number;
         };
-        /** Reward */
-        Reward: {
-            /** Type */
-            type: string;
-            /**
-             * Voucher Kind
-             * @default null
-             */
-            voucher_kind: string | null;
-            /**
-             * Voucher Name
-             * @default null
-             */
-            voucher_name: string | null;
-            /**
-             * Voucher Name En
-             * @default null
-             */
-            voucher_name_en: string | null;
-            /**
-             * Valid Days
-             * @default null
-             */
-            valid_days: number | null;
-            /**
-             * Points
-             * @default null
-             */
-            points: number | null;
-        };
         /** RewardBody */
         RewardBody: {
             /** Reward Id */
@@ -4225,32 +4269,6 @@ export interface components {
             stock: number | null;
             /** Per Patient Limit */
             per_patient_limit: number | null;
-        };
-        /** Rewards */
-        Rewards: {
-            /** Streak Start */
-            streak_start: string;
-            /** Completed On */
-            completed_on: string;
-            /** Earned On */
-            earned_on: string;
-            /** Type */
-            type: string;
-            /**
-             * Voucher Id
-             * @default null
-             */
-            voucher_id: string | null;
-            /**
-             * Code
-             * @default null
-             */
-            code: string | null;
-            /**
-             * Points
-             * @default null
-             */
-            points: number | null;
         };
         /** RewardsReply */
         RewardsReply: {
@@ -4299,31 +4317,6 @@ export interface components {
             /** Field */
             field: string | null;
         };
-        /** Rule */
-        Rule: {
-            /** Rule Id */
-            rule_id: string;
-            /** Condition */
-            condition: string | null;
-            /** Department */
-            department: string | null;
-            /** Anchor */
-            anchor: string;
-            /** Offsets */
-            offsets: number[];
-            /** Send At */
-            send_at: string;
-            /** Template */
-            template: string;
-            /** Purpose */
-            purpose: string;
-            /** Stop On */
-            stop_on: string[];
-            /** Active */
-            active: boolean;
-            /** Updated At */
-            updated_at: string | null;
-        };
         /** RuleChanges */
         RuleChanges: {
             /**
@@ -4341,17 +4334,6 @@ export interface components {
              * @default null
              */
             first_step_body: string | null;
-        };
-        /** Rules */
-        Rules: {
-            /** Flag */
-            flag: string;
-            /** Tasks */
-            tasks: components["schemas"]["TaskRulesTasks"][];
-            /** Updated At */
-            updated_at: string;
-            /** Updated By */
-            updated_by: string | null;
         };
         /** SaleBody */
         SaleBody: {
@@ -4375,39 +4357,6 @@ export interface components {
             sample_size_per_arm: number;
             /** Groups */
             groups: number;
-        };
-        /** Segment */
-        Segment: {
-            /** Segment Id */
-            segment_id: string;
-            /** Name */
-            name: string;
-            /** Name En */
-            name_en: string | null;
-            /** Description */
-            description: string | null;
-            /** Rule */
-            rule: {
-                [key: string]: unknown;
-            };
-            content_path: components["schemas"]["ContentPathView"] | null;
-            /** Status */
-            status: string;
-            /** Version */
-            version: number;
-            /** Is Default */
-            is_default: boolean;
-            /** Time Relative */
-            time_relative: boolean;
-            /** Follows Setting */
-            follows_setting: boolean;
-            /** Members */
-            members: number;
-            build: components["schemas"]["Build"];
-            /** Updated At */
-            updated_at: string;
-            /** Updated By */
-            updated_by: string;
         };
         /** SegmentBody */
         SegmentBody: {
@@ -4433,9 +4382,24 @@ export interface components {
              */
             segment_id: string | null;
         };
+        /** SegmentBuild */
+        SegmentBuild: {
+            /** Processed */
+            processed: number;
+            /** Members So Far */
+            members_so_far: number;
+            /** Total Estimate */
+            total_estimate: number | null;
+            /** Started At */
+            started_at: string | null;
+            /** Built At */
+            built_at: string | null;
+            /** Starts After */
+            starts_after: string | null;
+        };
         /** SegmentDetailReply */
         SegmentDetailReply: {
-            segment: components["schemas"]["Segment"];
+            segment: components["schemas"]["SegmentView"];
         };
         /** SegmentEdit */
         SegmentEdit: {
@@ -4463,25 +4427,42 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** Segments */
-        Segments: {
+        /** SegmentView */
+        SegmentView: {
             /** Segment Id */
             segment_id: string;
             /** Name */
             name: string;
-        };
-        /** Service */
-        Service: {
-            /** Granted */
-            granted: boolean;
+            /** Name En */
+            name_en: string | null;
+            /** Description */
+            description: string | null;
+            /** Rule */
+            rule: {
+                [key: string]: unknown;
+            };
+            content_path: components["schemas"]["ContentPathView"] | null;
+            /** Status */
+            status: string;
             /** Version */
-            version: string;
-            /** At */
-            at: string;
+            version: number;
+            /** Is Default */
+            is_default: boolean;
+            /** Time Relative */
+            time_relative: boolean;
+            /** Follows Setting */
+            follows_setting: boolean;
+            /** Members */
+            members: number;
+            build: components["schemas"]["SegmentBuild"];
+            /** Updated At */
+            updated_at: string;
+            /** Updated By */
+            updated_by: string;
         };
         /** SetActiveReply */
         SetActiveReply: {
-            rule: components["schemas"]["Rule"];
+            rule: components["schemas"]["RecallRuleView"];
         };
         /** SetChannelReply */
         SetChannelReply: {
@@ -4495,7 +4476,10 @@ export interface components {
             wechat_quota: {
                 [key: string]: number;
             };
-            templates: components["schemas"]["Templates"];
+            /** Templates */
+            templates: {
+                [key: string]: string;
+            };
         };
         /**
          * SetRule
@@ -4518,24 +4502,6 @@ export interface components {
              */
             not_in: string[] | null;
         };
-        /** Share */
-        Share: {
-            /**
-             * Day
-             * @default null
-             */
-            day: number | null;
-            /**
-             * Week
-             * @default null
-             */
-            week: number | null;
-            /**
-             * Month
-             * @default null
-             */
-            month: number | null;
-        };
         /** ShareBody */
         ShareBody: {
             /** Share Ref */
@@ -4553,8 +4519,8 @@ export interface components {
              */
             limit_reached: string | null;
         };
-        /** Silence */
-        Silence: {
+        /** SilenceBucket */
+        SilenceBucket: {
             /** Bucket */
             bucket: string;
             /** Low */
@@ -4578,7 +4544,30 @@ export interface components {
         SilentDaysReply: {
             /** Silent Days */
             silent_days: number;
-            segment: components["schemas"]["Segment"] | null;
+            segment: components["schemas"]["SegmentView"] | null;
+        };
+        /** SoldPackage */
+        SoldPackage: {
+            /** Sale Id */
+            sale_id: string;
+            /** Package Id */
+            package_id: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string | null;
+            /** Term Months */
+            term_months: number;
+            /** Start Date */
+            start_date: string;
+            /** End Date */
+            end_date: string;
+            /** Renewal Of */
+            renewal_of: string | null;
+            /** Renewed By */
+            renewed_by: string | null;
+            /** Renewed On */
+            renewed_on: string | null;
         };
         /** StaffLogin */
         StaffLogin: {
@@ -4646,9 +4635,40 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** StaffVoucher */
+        StaffVoucher: {
+            /** Voucher Id */
+            voucher_id: string;
+            /** Code */
+            code: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string | null;
+            /** Status */
+            status: string;
+            /** Issued At */
+            issued_at: string;
+            /** Valid Until */
+            valid_until: string;
+            /** Expires At */
+            expires_at: string;
+            /** Redeemed At */
+            redeemed_at: string | null;
+            /** Source */
+            source: string;
+            /** Patient Id */
+            patient_id: string;
+            /** Redeemed By */
+            redeemed_by: string | null;
+            /** Patient Name Masked */
+            patient_name_masked: string;
+        };
         /** StartExperimentReply */
         StartExperimentReply: {
-            experiment: components["schemas"]["Experiment"];
+            experiment: components["schemas"]["ExperimentView"];
         };
         /** StartFollowupReply */
         StartFollowupReply: {
@@ -4686,7 +4706,54 @@ export interface components {
         };
         /** StopExperimentReply */
         StopExperimentReply: {
-            experiment: components["schemas"]["Experiment"];
+            experiment: components["schemas"]["ExperimentView"];
+        };
+        /** StreakProgress */
+        StreakProgress: {
+            /** Joined On */
+            joined_on: string;
+            /** Current Streak */
+            current_streak: number;
+            /** Streak Start */
+            streak_start: string | null;
+            /** Grace Used */
+            grace_used: number;
+            /** Days To Go */
+            days_to_go: number;
+            /** Last Day */
+            last_day: string | null;
+            /** Best Streak */
+            best_streak: number;
+            /** Streaks Completed */
+            streaks_completed: number;
+            /** Rewards */
+            rewards: components["schemas"]["StreakRewardEarned"][];
+        };
+        /** StreakRewardEarned */
+        StreakRewardEarned: {
+            /** Streak Start */
+            streak_start: string;
+            /** Completed On */
+            completed_on: string;
+            /** Earned On */
+            earned_on: string;
+            /** Type */
+            type: string;
+            /**
+             * Voucher Id
+             * @default null
+             */
+            voucher_id: string | null;
+            /**
+             * Code
+             * @default null
+             */
+            code: string | null;
+            /**
+             * Points
+             * @default null
+             */
+            points: number | null;
         };
         /** SubscribeReply */
         SubscribeReply: {
@@ -4700,7 +4767,10 @@ export interface components {
             wechat_quota: {
                 [key: string]: number;
             };
-            templates: components["schemas"]["Templates"];
+            /** Templates */
+            templates: {
+                [key: string]: string;
+            };
         };
         /** SubscriptionBody */
         SubscriptionBody: {
@@ -4750,6 +4820,17 @@ export interface components {
             min_value: number | null;
             badge: components["schemas"]["BadgeBody"];
         };
+        /** TaskRule */
+        TaskRule: {
+            /** Flag */
+            flag: string;
+            /** Tasks */
+            tasks: components["schemas"]["TaskTerms"][];
+            /** Updated At */
+            updated_at: string;
+            /** Updated By */
+            updated_by: string | null;
+        };
         /** TaskRuleBody */
         TaskRuleBody: {
             /** Tasks */
@@ -4760,12 +4841,12 @@ export interface components {
             /** Flags */
             flags: string[];
             /** Rules */
-            rules: components["schemas"]["Rules"][];
+            rules: components["schemas"]["TaskRule"][];
             /** Perks */
             perks: components["schemas"]["PerkDefinition"][];
         };
-        /** TaskRulesTasks */
-        TaskRulesTasks: {
+        /** TaskTerms */
+        TaskTerms: {
             /** Task Key */
             task_key: string;
             /** Name */
@@ -4782,7 +4863,7 @@ export interface components {
             checkin_type: string | null;
             /** Min Value */
             min_value: number | null;
-            badge: components["schemas"]["Badge"];
+            badge: components["schemas"]["BadgeDefinition"];
         };
         /** TaskView */
         TaskView: {
@@ -4820,36 +4901,7 @@ export interface components {
             status: string;
             /** Completed On */
             completed_on: string | null;
-            badge: components["schemas"]["Badge"];
-        };
-        /** Tasks */
-        Tasks: {
-            /** Task Id */
-            task_id: string;
-            /** Name */
-            name: string;
-            /** Progress */
-            progress: number;
-            /** Target */
-            target: number;
-            /** Completed Now */
-            completed_now: boolean;
-        };
-        /** Templates */
-        Templates: {
-            /** Recall */
-            recall: string;
-        };
-        /** Totals */
-        Totals: {
-            /** Reached */
-            reached: number;
-            /** Booked */
-            booked: number;
-            /** Declined */
-            declined: number;
-            /** Wrong Number */
-            wrong_number: number;
+            badge: components["schemas"]["BadgeDefinition"];
         };
         /** Visibility */
         Visibility: {
@@ -4909,37 +4961,6 @@ export interface components {
             /** Source */
             source: string;
         };
-        /** Voucher */
-        Voucher: {
-            /** Voucher Id */
-            voucher_id: string;
-            /** Code */
-            code: string;
-            /** Kind */
-            kind: string;
-            /** Name */
-            name: string;
-            /** Name En */
-            name_en: string | null;
-            /** Status */
-            status: string;
-            /** Issued At */
-            issued_at: string;
-            /** Valid Until */
-            valid_until: string;
-            /** Expires At */
-            expires_at: string;
-            /** Redeemed At */
-            redeemed_at: string | null;
-            /** Source */
-            source: string;
-            /** Patient Id */
-            patient_id: string;
-            /** Redeemed By */
-            redeemed_by: string | null;
-            /** Patient Name Masked */
-            patient_name_masked: string;
-        };
         /** VoucherItem */
         VoucherItem: {
             /** Voucher Id */
@@ -4987,23 +5008,6 @@ export interface components {
             /** Valid Days */
             valid_days: number;
         };
-        /** Vouchers */
-        Vouchers: {
-            /** Voucher Id */
-            voucher_id: string;
-            /** Code */
-            code: string;
-            /** Kind */
-            kind: string;
-            /** Name */
-            name: string;
-            /** Name En */
-            name_en: string | null;
-            /** Valid Until */
-            valid_until: string;
-            /** Challenge Id */
-            challenge_id: string;
-        };
         /** WechatLogin */
         WechatLogin: {
             /** Clinic Id */
@@ -5030,7 +5034,7 @@ export interface components {
         };
         /** WithdrawReply */
         WithdrawReply: {
-            consents: components["schemas"]["Consents"];
+            consents: components["schemas"]["ConsentsView"];
         };
         /** WorklistReply */
         WorklistReply: {
@@ -12651,7 +12655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Rules"];
+                    "application/json": components["schemas"]["TaskRule"];
                 };
             };
             /** @description invalid input */

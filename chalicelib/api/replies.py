@@ -7,7 +7,6 @@ are not used to validate answers at run time, and are built only when their sche
 """
 
 
-
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -40,7 +39,7 @@ class StaffRefreshReply(Reply):
     username: str
 
 
-class Reward(Reply):
+class ChallengeRewardTerms(Reply):
     type: str
     voucher_kind: str | None = None
     voucher_name: str | None = None
@@ -49,14 +48,14 @@ class Reward(Reply):
     points: int | None = None
 
 
-class Challenge(Reply):
+class ChallengeView(Reply):
     challenge_id: str
     name: str
     name_en: str | None
     checkin_type: str
     days: int
     grace: int
-    reward: Reward
+    reward: ChallengeRewardTerms
     start_date: str
     end_date: str
     conditions: list[str]
@@ -68,14 +67,14 @@ class Challenge(Reply):
 
 
 class ListChallengesReply(Reply):
-    items: list[Challenge]
+    items: list[ChallengeView]
 
 
 class CreateChallengeReply(Reply):
-    challenge: Challenge
+    challenge: ChallengeView
 
 
-class Rewards(Reply):
+class StreakRewardEarned(Reply):
     streak_start: str
     completed_on: str
     earned_on: str
@@ -85,7 +84,7 @@ class Rewards(Reply):
     points: int | None = None
 
 
-class Progress(Reply):
+class StreakProgress(Reply):
     joined_on: str
     current_streak: int
     streak_start: str | None
@@ -94,7 +93,7 @@ class Progress(Reply):
     last_day: str | None
     best_streak: int
     streaks_completed: int
-    rewards: list[Rewards]
+    rewards: list[StreakRewardEarned]
 
 
 class ChallengeItem(Reply):
@@ -104,12 +103,12 @@ class ChallengeItem(Reply):
     checkin_type: str
     days: int
     grace: int
-    reward: Reward
+    reward: ChallengeRewardTerms
     start_date: str
     end_date: str
     joined: bool
     open: bool
-    progress: Progress | None
+    progress: StreakProgress | None
 
 
 class MyChallengesReply(Reply):
@@ -138,7 +137,7 @@ class MyVouchersReply(Reply):
     items: list[VoucherItem]
 
 
-class Voucher(Reply):
+class StaffVoucher(Reply):
     voucher_id: str
     code: str
     kind: str
@@ -156,10 +155,10 @@ class Voucher(Reply):
 
 
 class LookupVoucherReply(Reply):
-    voucher: Voucher
+    voucher: StaffVoucher
 
 
-class RedeemVoucherVoucher(Reply):
+class RedeemedVoucher(Reply):
     voucher_id: str
     code: str
     kind: str
@@ -176,7 +175,7 @@ class RedeemVoucherVoucher(Reply):
 
 
 class RedeemVoucherReply(Reply):
-    voucher: RedeemVoucherVoucher
+    voucher: RedeemedVoucher
 
 
 class DeliverySettingsQuietHours(Reply):
@@ -194,7 +193,7 @@ class DeliverySettingsOpening(Reply):
     at: str
 
 
-class Defaults(Reply):
+class DeliveryDefaults(Reply):
     quiet_hours: DeliverySettingsQuietHours
     caps: DeliverySettingsCaps
     daily_cap: int
@@ -210,12 +209,8 @@ class DeliverySettingsReply(Reply):
     relevance_days: dict[str, int]
     opening: DeliverySettingsOpening
     wechat_templates: dict[str, str]
-    defaults: Defaults
+    defaults: DeliveryDefaults
     channel_order: list[str]
-
-
-class Templates(Reply):
-    recall: str
 
 
 class MyChannelsReply(Reply):
@@ -223,7 +218,7 @@ class MyChannelsReply(Reply):
     order: list[str]
     wechat_linked: bool
     wechat_quota: dict[str, int]
-    templates: Templates
+    templates: dict[str, str]
 
 
 class SetChannelReply(Reply):
@@ -231,7 +226,7 @@ class SetChannelReply(Reply):
     order: list[str]
     wechat_linked: bool
     wechat_quota: dict[str, int]
-    templates: Templates
+    templates: dict[str, str]
 
 
 class SubscribeReply(Reply):
@@ -239,10 +234,10 @@ class SubscribeReply(Reply):
     order: list[str]
     wechat_linked: bool
     wechat_quota: dict[str, int]
-    templates: Templates
+    templates: dict[str, str]
 
 
-class Planned(Reply):
+class PlannedReminder(Reply):
     rule_id: str
     offset_days: int
     due_at: str
@@ -252,10 +247,10 @@ class Planned(Reply):
 class RecordAnchorReply(Reply):
     anchor: str
     date: str
-    planned: list[Planned]
+    planned: list[PlannedReminder]
 
 
-class Rule(Reply):
+class RecallRuleView(Reply):
     rule_id: str
     condition: str | None
     department: str | None
@@ -269,7 +264,7 @@ class Rule(Reply):
     updated_at: str | None
 
 
-class Options(Reply):
+class RecallRuleOptions(Reply):
     anchors: list[str]
     conditions: list[str]
     departments: list[str]
@@ -279,12 +274,12 @@ class Options(Reply):
 
 
 class ListRulesReply(Reply):
-    items: list[Rule]
-    options: Options
+    items: list[RecallRuleView]
+    options: RecallRuleOptions
 
 
 class PutRuleReply(Reply):
-    rule: Rule
+    rule: RecallRuleView
 
 
 class DeleteRuleReply(Reply):
@@ -292,10 +287,10 @@ class DeleteRuleReply(Reply):
 
 
 class SetActiveReply(Reply):
-    rule: Rule
+    rule: RecallRuleView
 
 
-class Arms(Reply):
+class ExperimentArm(Reply):
     arm_id: str
     weight: float
     template: str | None
@@ -304,12 +299,12 @@ class Arms(Reply):
     incentive_points: int
 
 
-class Experiment(Reply):
+class ExperimentView(Reply):
     experiment_id: str
     name: str
     target_kind: str
     target_id: str
-    arms: list[Arms]
+    arms: list[ExperimentArm]
     holdout_share: float
     window_days: int
     alpha: float
@@ -323,11 +318,11 @@ class Experiment(Reply):
 
 
 class ListExperimentsReply(Reply):
-    items: list[Experiment]
+    items: list[ExperimentView]
 
 
 class CreateExperimentReply(Reply):
-    experiment: Experiment
+    experiment: ExperimentView
 
 
 class SampleSizeReply(Reply):
@@ -342,11 +337,11 @@ class RuleChanges(Reply):
 
 
 class PromoteExperimentReply(Reply):
-    experiment: Experiment
+    experiment: ExperimentView
     rule_changes: RuleChanges
 
 
-class Groups(Reply):
+class ResultGroup(Reply):
     arm_id: str
     reference: bool
     exposures: int
@@ -365,7 +360,7 @@ class Groups(Reply):
 
 
 class ExperimentResultsReply(Reply):
-    experiment: Experiment
+    experiment: ExperimentView
     reference: str
     alpha: float
     ci_level: float
@@ -373,16 +368,16 @@ class ExperimentResultsReply(Reply):
     required: dict[str, int]
     sample_size_reached: bool
     winner: str | None
-    groups: list[Groups]
+    groups: list[ResultGroup]
     as_of: str
 
 
 class StartExperimentReply(Reply):
-    experiment: Experiment
+    experiment: ExperimentView
 
 
 class StopExperimentReply(Reply):
-    experiment: Experiment
+    experiment: ExperimentView
 
 
 class VisibilityReply(Reply):
@@ -415,7 +410,7 @@ class EraseReply(Reply):
     items_removed: int
 
 
-class Checkin(Reply):
+class CheckinResult(Reply):
     checkin_id: str
     type: str
     value: float
@@ -423,7 +418,7 @@ class Checkin(Reply):
     counted: bool
 
 
-class Challenges(Reply):
+class CheckInChallenge(Reply):
     challenge_id: str
     name: str
     current_streak: int
@@ -432,7 +427,7 @@ class Challenges(Reply):
     completed_now: int
 
 
-class Vouchers(Reply):
+class CheckInVoucher(Reply):
     voucher_id: str
     code: str
     kind: str
@@ -447,7 +442,7 @@ class CheckInRewards(Reply):
     points: int
 
 
-class Tasks(Reply):
+class CheckInTask(Reply):
     task_id: str
     name: str
     progress: int
@@ -455,7 +450,7 @@ class Tasks(Reply):
     completed_now: bool
 
 
-class Badges(Reply):
+class CheckInBadge(Reply):
     badge_id: str
     name: str
     name_en: str
@@ -463,43 +458,43 @@ class Badges(Reply):
 
 
 class CheckInReply(Reply):
-    checkin: Checkin
+    checkin: CheckinResult
     points_awarded: int
     balance: int
-    challenges: list[Challenges] | None = None
-    vouchers: list[Vouchers] | None = None
+    challenges: list[CheckInChallenge] | None = None
+    vouchers: list[CheckInVoucher] | None = None
     rewards: list[CheckInRewards] | None = None
-    tasks: list[Tasks] | None = None
-    badges: list[Badges] | None = None
+    tasks: list[CheckInTask] | None = None
+    badges: list[CheckInBadge] | None = None
 
 
-class Service(Reply):
+class ConsentState(Reply):
     granted: bool
     version: str
     at: str
 
 
-class Consents(Reply):
-    service: Service
-    marketing: Service | None
-    analytics: Service | None
+class ConsentsView(Reply):
+    service: ConsentState
+    marketing: ConsentState | None
+    analytics: ConsentState | None
 
 
 class ConsentsReply(Reply):
-    consents: Consents
+    consents: ConsentsView
 
 
 class WithdrawReply(Reply):
-    consents: Consents
+    consents: ConsentsView
 
 
 class ExportReply(Reply):
     profile: OwnPatientView
-    consents: Consents
+    consents: ConsentsView
     records: dict[str, list[dict[str, Any]]]
 
 
-class InboxItemItem(Reply):
+class InboxMessage(Reply):
     message_id: str
     title: str
     body: str
@@ -509,20 +504,20 @@ class InboxItemItem(Reply):
 
 
 class InboxReply(Reply):
-    items: list[InboxItemItem]
+    items: list[InboxMessage]
     unread: int
 
 
 class MarkReadReply(Reply):
-    message: InboxItemItem
+    message: InboxMessage
 
 
-class Expiring(Reply):
+class ExpiringPoints(Reply):
     expires_on: str
     points: int
 
 
-class Entries(Reply):
+class LedgerEntry(Reply):
     entry_id: str
     at: str
     points: int
@@ -532,15 +527,15 @@ class Entries(Reply):
 
 
 class MyPointsReply(Reply):
-    expiring: list[Expiring]
+    expiring: list[ExpiringPoints]
     balance: int
     earned_total: int
     tier: str
     redeemed_total: int
-    entries: list[Entries]
+    entries: list[LedgerEntry]
 
 
-class Redemption(Reply):
+class RedemptionView(Reply):
     redemption_id: str
     reward_id: str
     reward_name: str
@@ -550,7 +545,7 @@ class Redemption(Reply):
 
 
 class RedeemReply(Reply):
-    redemption: Redemption
+    redemption: RedemptionView
     balance: int
 
 
@@ -614,7 +609,7 @@ class PutPackageTypeReply(Reply):
     package_type: PackageTypeItem
 
 
-class MaternityPack(Reply):
+class RenewalFigures(Reply):
     ended: int
     renewed: int
     lapsed: int
@@ -631,10 +626,10 @@ class RenewalsReply(Reply):
     lapsed: int
     pending: int
     rate: float | None
-    by_package: dict[str, MaternityPack]
+    by_package: dict[str, RenewalFigures]
 
 
-class Package(Reply):
+class SoldPackage(Reply):
     sale_id: str
     package_id: str
     name: str
@@ -648,17 +643,17 @@ class Package(Reply):
 
 
 class RecordSaleReply(Reply):
-    package: Package
+    package: SoldPackage
 
 
-class Segments(Reply):
+class PatientSegment(Reply):
     segment_id: str
     name: str
 
 
 class PatientSegmentsReply(Reply):
     patient_id: str
-    segments: list[Segments]
+    segments: list[PatientSegment]
     last_interaction_at: str
     next_change_at: str | None
 
@@ -679,7 +674,7 @@ class ContentPathView(Reply):
     steps: list[ContentStep]
 
 
-class Build(Reply):
+class SegmentBuild(Reply):
     processed: int
     members_so_far: int
     total_estimate: int | None
@@ -688,7 +683,7 @@ class Build(Reply):
     starts_after: str | None
 
 
-class Segment(Reply):
+class SegmentView(Reply):
     segment_id: str
     name: str
     name_en: str | None
@@ -701,17 +696,17 @@ class Segment(Reply):
     time_relative: bool
     follows_setting: bool
     members: int
-    build: Build
+    build: SegmentBuild
     updated_at: str
     updated_by: str
 
 
 class ListSegmentsReply(Reply):
-    items: list[Segment]
+    items: list[SegmentView]
 
 
 class CreateSegmentReply(Reply):
-    segment: Segment
+    segment: SegmentView
 
 
 class EarningRules(Reply):
@@ -721,7 +716,7 @@ class EarningRules(Reply):
     checkin: int
 
 
-class Share(Reply):
+class PeriodLimitsView(Reply):
     day: int | None = None
     week: int | None = None
     month: int | None = None
@@ -733,13 +728,13 @@ class ClinicReply(Reply):
     tz: str
     conditions: list[str]
     earning_rules: EarningRules
-    earning_limits: dict[str, Share]
+    earning_limits: dict[str, PeriodLimitsView]
     points_expiry_months: int
     silent_days: int
 
 
 class EarningLimitsReply(Reply):
-    earning_limits: dict[str, Share]
+    earning_limits: dict[str, PeriodLimitsView]
 
 
 class EarningRulesReply(Reply):
@@ -752,17 +747,17 @@ class PointsExpiryReply(Reply):
 
 class SilentDaysReply(Reply):
     silent_days: int
-    segment: Segment | None
+    segment: SegmentView | None
 
 
-class Clinic(Reply):
+class DashboardClinic(Reply):
     clinic_id: str
     name: str
     tz: str
     silent_days: int
 
 
-class Totals(Reply):
+class DashboardTotals(Reply):
     reached: int
     booked: int
     declined: int
@@ -775,7 +770,7 @@ class RevisitRate30(Reply):
     pending: int
 
 
-class Kpis(Reply):
+class DashboardKpis(Reply):
     patients: int | None = None
     checkins_today: int | None = None
     points_issued: int | None = None
@@ -796,13 +791,13 @@ class Kpis(Reply):
     package_renewal_rate_12m: float | None = None
     packages_ended_12m: int | None = None
     followup_calls_30: int | None = None
-    followup_outcomes_30: Totals | None = None
+    followup_outcomes_30: DashboardTotals | None = None
     followup_reach_rate_30: float | None = None
     followup_booked_rate_30: float | None = None
     basis: dict[str, RevisitRate30] | None = None
 
 
-class Silence(Reply):
+class SilenceBucket(Reply):
     bucket: str
     low: int
     high: int | None
@@ -810,7 +805,7 @@ class Silence(Reply):
     silent: bool
 
 
-class Conditions(Reply):
+class ConditionCount(Reply):
     condition: str
     count: int
 
@@ -845,7 +840,7 @@ class WeeklyRevisit(Reply):
     pending_hits: int
 
 
-class Joined(Reply):
+class JoinedFigures(Reply):
     patients: int
     decided: int
     hits: int
@@ -858,8 +853,8 @@ class ChallengeRevisit180(Reply):
     challenge_id: str
     name: str
     name_en: str
-    joined: Joined
-    not_joined: Joined
+    joined: JoinedFigures
+    not_joined: JoinedFigures
 
 
 class ConversionBySource(Reply):
@@ -875,7 +870,7 @@ class ConversionBySource(Reply):
     pending_hits: int
 
 
-class Daily(Reply):
+class DailyFigures(Reply):
     day: str
     patients: int
     revisit_rate_30: float | None
@@ -886,9 +881,9 @@ class Daily(Reply):
     checkins_today: int
 
 
-class Charts(Reply):
-    silence: list[Silence] | None = None
-    conditions: list[Conditions] | None = None
+class DashboardCharts(Reply):
+    silence: list[SilenceBucket] | None = None
+    conditions: list[ConditionCount] | None = None
     revisit_by_department: list[RevisitByDepartment] | None = None
     revisit_by_condition: list[RevisitByDepartment] | None = None
     revisit_by_segment: list[RevisitBySegment] | None = None
@@ -898,14 +893,14 @@ class Charts(Reply):
     weekly_new_patients: list[WeeklyRevisit] | None = None
     challenge_revisit_180: list[ChallengeRevisit180] | None = None
     conversion_by_source: list[ConversionBySource] | None = None
-    daily: list[Daily] | None = None
+    daily: list[DailyFigures] | None = None
 
 
 class DashboardReply(Reply):
-    clinic: Clinic
+    clinic: DashboardClinic
     generated_at: str | None
-    kpis: Kpis
-    charts: Charts
+    kpis: DashboardKpis
+    charts: DashboardCharts
 
 
 class PatientItem(Reply):
@@ -950,12 +945,12 @@ class BookingReply(Reply):
 
 
 class AdjustPointsReply(Reply):
-    entry: Entries
+    entry: LedgerEntry
     balance: int
 
 
 class RemissionReply(Reply):
-    planned: list[Planned]
+    planned: list[PlannedReminder]
 
 
 class VisitItem(Reply):
@@ -972,7 +967,7 @@ class RecordVisitReply(Reply):
     points_awarded: int
 
 
-class Deliveries(Reply):
+class Delivery(Reply):
     channel: str
     status: str
     error_code: str | None
@@ -993,7 +988,7 @@ class ReminderItem(Reply):
     offset_days: int
     error_code: str | None
     stop_reason: str | None
-    deliveries: list[Deliveries]
+    deliveries: list[Delivery]
 
 
 class ReminderLogReply(Reply):
@@ -1015,7 +1010,7 @@ class RewardsReply(Reply):
     items: list[RewardItem]
 
 
-class Perks(Reply):
+class PerkView(Reply):
     perk_id: str
     name: str
     name_en: str | None
@@ -1026,10 +1021,10 @@ class Perks(Reply):
 class MyPerksReply(Reply):
     patient_id: str
     badges: int
-    perks: list[Perks]
+    perks: list[PerkView]
 
 
-class Exam(Reply):
+class ExamView(Reply):
     exam_id: str
     flags: list[str]
     recorded_at: str
@@ -1039,7 +1034,7 @@ class Exam(Reply):
     tasks: list[str]
 
 
-class Badge(Reply):
+class BadgeDefinition(Reply):
     badge_id: str
     name: str
     name_en: str | None
@@ -1063,10 +1058,10 @@ class TaskView(Reply):
     days_left: int
     status: str
     completed_on: str | None
-    badge: Badge
+    badge: BadgeDefinition
 
 
-class MyTasksBadges(Reply):
+class EarnedBadge(Reply):
     badge_id: str
     name: str
     name_en: str
@@ -1075,31 +1070,18 @@ class MyTasksBadges(Reply):
 
 
 class MyTasksReply(Reply):
-    exams: list[Exam]
+    exams: list[ExamView]
     tasks: list[TaskView]
-    badges: list[MyTasksBadges]
-    perks: list[Perks]
+    badges: list[EarnedBadge]
+    perks: list[PerkView]
 
 
 class RecordExamReply(Reply):
-    exam: Exam
+    exam: ExamView
     tasks: list[TaskView]
 
 
-class PatientPerksReply(Reply):
-    patient_id: str
-    badges: int
-    perks: list[Perks]
-
-
-class PatientTasksReply(Reply):
-    exams: list[Exam]
-    tasks: list[TaskView]
-    badges: list["BadgeRow"]
-    perks: list[Perks]
-
-
-class TaskRulesTasks(Reply):
+class TaskTerms(Reply):
     task_key: str
     name: str
     name_en: str | None
@@ -1108,12 +1090,12 @@ class TaskRulesTasks(Reply):
     within_days: int
     checkin_type: str | None
     min_value: int | None
-    badge: Badge
+    badge: BadgeDefinition
 
 
-class Rules(Reply):
+class TaskRule(Reply):
     flag: str
-    tasks: list[TaskRulesTasks]
+    tasks: list[TaskTerms]
     updated_at: str
     updated_by: str | None
 
@@ -1127,15 +1109,8 @@ class PerkDefinition(Reply):
 
 class TaskRulesReply(Reply):
     flags: list[str]
-    rules: list[Rules]
+    rules: list[TaskRule]
     perks: list[PerkDefinition]
-
-
-class PutTaskRuleReply(Reply):
-    flag: str
-    tasks: list[TaskRulesTasks]
-    updated_at: str
-    updated_by: str
 
 
 class OpenapiReply(Reply):
@@ -1394,14 +1369,6 @@ class ImportExamsReply(Reply):
     errors: list[RowProblem]
 
 
-class BadgeRow(Reply):
-    badge_id: str
-    name: str
-    name_en: str | None
-    earned_on: str | None
-    task_id: str | None
-
-
 class ConsentLogRow(Reply):
     purpose: str
     granted: bool
@@ -1417,20 +1384,20 @@ class Referral(Reply):
 
 class PatientDetailReply(Reply):
     patient: StaffPatientView
-    consents: Consents
+    consents: ConsentsView
     consent_log: list[ConsentLogRow]
     visits: list[VisitRow]
     checkins: list[CheckinRow]
-    ledger: list[Entries]
+    ledger: list[LedgerEntry]
     referral: Referral
 
 
 class SegmentDetailReply(Reply):
-    segment: Segment
+    segment: SegmentView
 
 
 class EditSegmentReply(Reply):
-    segment: Segment
+    segment: SegmentView
 
 
 class PutPerksReply(Reply):

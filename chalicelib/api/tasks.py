@@ -86,7 +86,7 @@ def task_rules(call):
 
 
 @route(bp, "/task-rules/{flag}", methods=("PUT",), roles=ADMIN, body=TaskRuleBody,
-       reply=replies.Rules,
+       reply=replies.TaskRule,
        errors=("clinical_threshold", "duplicate_task_key", "invalid_perk", "invalid_task", "task_impossible", (404,
                "unknown_flag")),
        summary="Set the tasks an abnormal flag assigns; tasks already assigned keep their terms")
