@@ -4004,19 +4004,6 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
-        /** RefreshReply */
-        RefreshReply: {
-            /** Access Token */
-            access_token: string;
-            /** Refresh Token */
-            refresh_token: string;
-            /** Expires In */
-            expires_in: number;
-            /** Patient Id */
-            patient_id: string | null;
-            /** Registered */
-            registered: boolean;
-        };
         /** RegisterReply */
         RegisterReply: {
             patient: components["schemas"]["OwnPatientView"];
@@ -4459,6 +4446,19 @@ export interface components {
             updated_at: string;
             /** Updated By */
             updated_by: string;
+        };
+        /** SessionTokensReply */
+        SessionTokensReply: {
+            /** Access Token */
+            access_token: string;
+            /** Refresh Token */
+            refresh_token: string;
+            /** Expires In */
+            expires_in: number;
+            /** Patient Id */
+            patient_id: string | null;
+            /** Registered */
+            registered: boolean;
         };
         /** SetActiveReply */
         SetActiveReply: {
@@ -5109,7 +5109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RefreshReply"];
+                    "application/json": components["schemas"]["SessionTokensReply"];
                 };
             };
             /** @description invalid input */
@@ -5361,7 +5361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RefreshReply"];
+                    "application/json": components["schemas"]["SessionTokensReply"];
                 };
             };
             /** @description invalid input */

@@ -22,14 +22,14 @@ bp = Blueprint(__name__)
 
 
 @route(bp, "/auth/wechat/login", methods=("POST",), roles=PUBLIC, body=WechatLogin,
-       reply=replies.RefreshReply, errors=("clinic_not_found", "invalid_wechat_code", "wechat_code_used"),
+       reply=replies.SessionTokensReply, errors=("clinic_not_found", "invalid_wechat_code", "wechat_code_used"),
        summary="Exchange a wx.login code for our session tokens (visitor until registered)")
 def wechat_login(call):
     return login.wechat_login(call.body.clinic_id, call.body.code)
 
 
 @route(bp, "/auth/refresh", methods=("POST",), roles=PUBLIC, body=RefreshBody,
-       reply=replies.RefreshReply, errors=("invalid_token", "refresh_token_reused", "session_revoked"),
+       reply=replies.SessionTokensReply, errors=("invalid_token", "refresh_token_reused", "session_revoked"),
        summary="Exchange a patient refresh token for new tokens")
 def refresh(call):
     return login.refresh_patient(call.body.refresh_token)

@@ -102,6 +102,19 @@ def openapi_document() -> dict:
     }
 
 
+def route_table() -> str:
+    """The table of docs/api.md, "Routes": each route's success, answer model and own error codes
+    (the ones routing adds for a body, a token, an id in the path ... are left out)."""
+    rows = ["| route | success | answer | its own error codes |", "|---|---|---|---|"]
+    routes = {(entry["path"], entry["method"]): entry for entry in REGISTRY}  # `-m` registers meta's twice
+    for _, entry in sorted(routes.items()):
+        answer = f"`{entry['reply'].__name__}`" if entry["reply"] is not None else entry["produces"]
+        own = ", ".join(f"`{code}`" for code in sorted(entry["own_errors"])) or "—"
+        statuses = " or ".join(str(status) for status in entry["statuses"])
+        rows.append(f"| `{entry['method'].upper()} {entry['path']}` | {statuses} | {answer} | {own} |")
+    return "\n".join(rows) + "\n"
+
+
 @route(bp, "/openapi.json", roles=PUBLIC, reply=replies.OpenapiReply, summary="This document")
 def openapi(call):
     return openapi_document()
@@ -114,7 +127,11 @@ def health(call):
 
 if __name__ == "__main__":
     import json
+    import sys
 
     import app  # noqa: F401  (registers every route)
 
-    print(json.dumps(openapi_document(), ensure_ascii=False, indent=2))
+    if sys.argv[1:] == ["--routes"]:
+        print(route_table(), end="")
+    else:
+        print(json.dumps(openapi_document(), ensure_ascii=False, indent=2))

@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field
 from chalicelib.api.models import Reply
 
 
-class RefreshReply(Reply):
+class SessionTokensReply(Reply):
     access_token: str
     refresh_token: str
     expires_in: int

@@ -291,6 +291,7 @@ def route(
                     "produces": produces,
                     "errors": error_codes(path, method.lower(), allowed, body, query, idempotent, content_types,
                                           errors),
+                    "own_errors": tuple(code if isinstance(code, str) else f"{code[1]} ({code[0]})" for code in errors),
                 }
             )
 

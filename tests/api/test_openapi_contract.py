@@ -108,3 +108,13 @@ def test_the_contract_check_refuses_what_the_document_does_not_say():
     assert check("GET", "/patients/p-1/points", 409, json_headers, json.dumps(unlisted).encode())
     # the most specific path wins: /segments/lapsed is not /segments/{segment_id}
     assert contract().operation("GET", "/segments/lapsed?condition=eczema")[0] == "/segments/lapsed"
+
+
+def test_the_routes_table_of_the_api_doc_is_current():
+    import pathlib
+
+    from chalicelib.api.meta import route_table
+
+    text = (pathlib.Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    table = text.split("<!-- routes:start -->\n", 1)[1].split("<!-- routes:end -->", 1)[0]
+    assert table == route_table(), "run: python -m chalicelib.api.meta --routes, into docs/api.md"
