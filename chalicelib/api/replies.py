@@ -695,7 +695,7 @@ class SegmentView(Reply):
     is_default: bool
     time_relative: bool
     follows_setting: bool
-    members: int
+    members: int | None
     build: SegmentBuild
     updated_at: str
     updated_by: str

@@ -103,7 +103,7 @@ def followup_detail(call):
 @route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=STAFF,
        body=FollowUpOutcome, idempotent=IN_TRANSACTION,
        reply=replies.RecordOutcomeReply, status=201,
-       errors=("booking_date_required", "plan_not_active", "unexpected_field"),
+       errors=("booking_date_required", "no_followup_plan", "plan_not_active", "unexpected_field"),
        summary="Record a follow-up call: reached, booked (records the booking), declined, wrong_number (pauses)")
 def record_outcome(call):
     b = call.body
@@ -112,7 +112,7 @@ def record_outcome(call):
 
 
 @route(bp, "/patients/{patient_id}/followup/end", methods=("POST",), roles=STAFF,
-       reply=replies.EndFollowupReply, summary="End a patient's follow-up plan")
+       reply=replies.EndFollowupReply, errors=("no_followup_plan",), summary="End a patient's follow-up plan")
 def end_followup(call):
     return followups.end(call.principal, call.params["patient_id"])
 

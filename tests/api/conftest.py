@@ -83,6 +83,18 @@ def contract() -> Contract:
     return _CONTRACT
 
 
+@pytest.fixture
+def checked_successes() -> set[tuple[str, str]]:
+    """(method, path template) of every route that gave a checked 2xx so far in the session
+    (through a fixture: a test module importing this file would get a copy of its own)."""
+    return CHECKED_2XX
+
+
+@pytest.fixture
+def the_contract() -> Contract:
+    return contract()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def answers_match_the_document():
     """Wraps chalice.test's HTTP client for the whole session: a mismatch fails the test that
