@@ -10017,7 +10017,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_input" | "invalid_json" | "unknown_field";
                     };
                 };
             };
@@ -10331,7 +10331,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
                     };
                 };
             };
@@ -10526,7 +10526,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "booking_date_required" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unexpected_field" | "unknown_field";
+                        code?: "body_too_deep" | "booking_date_required" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unexpected_field" | "unknown_field";
                     };
                 };
             };
@@ -10709,7 +10709,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
                     };
                 };
             };

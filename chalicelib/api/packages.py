@@ -63,7 +63,7 @@ def put_package_type(call):
 @route(bp, "/patients/{patient_id}/packages", methods=("POST",), roles=STAFF, body=SaleBody,
        idempotent=IN_TRANSACTION,
        reply=replies.RecordSaleReply, status=201,
-       errors=("package_exists", "package_type_inactive", "package_type_not_found"),
+       errors=("invalid_date", "package_exists", "package_type_inactive", "package_type_not_found"),
        summary="Record a package sold to a patient; one of the same kind near an old one's end renews it")
 def record_sale(call):
     return 201, service.record_sale(call.principal, call.params["patient_id"], call.body, call.idem)

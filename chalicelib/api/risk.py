@@ -85,7 +85,7 @@ def dropout(call):
 
 @route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=STAFF, body=FollowUpStart,
        idempotent=True,
-       reply=replies.StartFollowupReply, status=(201, 200),
+       reply=replies.StartFollowupReply, status=(201, 200), errors=("invalid_date",),
        summary="Put a patient on a follow-up plan (weekly by default), or restart a paused one")
 def start_followup(call):
     created, plan = followups.start(call.principal, call.params["patient_id"], call.body.cadence_days,
@@ -103,7 +103,8 @@ def followup_detail(call):
 @route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=STAFF,
        body=FollowUpOutcome, idempotent=IN_TRANSACTION,
        reply=replies.RecordOutcomeReply, status=201,
-       errors=("booking_date_required", "no_followup_plan", "plan_not_active", "unexpected_field"),
+       errors=("booking_date_required", "invalid_date", "no_followup_plan", "plan_not_active",
+               "unexpected_field"),
        summary="Record a follow-up call: reached, booked (records the booking), declined, wrong_number (pauses)")
 def record_outcome(call):
     b = call.body

@@ -113,7 +113,7 @@ def remission(call):
 
 
 @route(bp, "/patients/{patient_id}/bookings", methods=("POST",), roles=STAFF, body=BookingBody,
-       reply=replies.BookingReply, status=201,
+       reply=replies.BookingReply, status=201, errors=("invalid_date",),
        summary="Record a booking; stops the recall reminders planned before it")
 def booking(call):
     return 201, visits.record_booking(call.principal.clinic_id, call.params["patient_id"], call.body.date)
