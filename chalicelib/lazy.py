@@ -27,21 +27,3 @@ class LazyModule:
 def lazy(name: str) -> LazyModule:
     return LazyModule(name)
 
-
-def models_on_first_use(module_name: str, build):
-    """A module `__getattr__` serving the classes `build()` returns (a dict), built on first use.
-
-    Request models declared this way cost nothing to import: pydantic loads with the first
-    request that needs one.
-    """
-    from functools import lru_cache
-
-    cached = lru_cache(maxsize=1)(build)
-
-    def __getattr__(name: str):
-        models = cached() if not name.startswith("_") else {}
-        if name in models:
-            return models[name]
-        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
-
-    return __getattr__

@@ -1,15 +1,20 @@
 """Recall rules, anchor events, delivery settings (quiet hours, caps, relevance windows) and the
-patient's channels.
+patient's channels."""
 
-The request models live in this file and are built on first use (module `__getattr__`).
-"""
+from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from chalice import Blueprint
+from pydantic import Field
 
+from chalicelib.api import replies
+from chalicelib.api.models import Strict
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
-from chalicelib.lazy import lazy, models_on_first_use
+from chalicelib.domain.delivery import CHANNELS, MAX_CAP, MAX_DAILY_CAP, MAX_RELEVANCE_DAYS
+from chalicelib.domain.rules import MAX_OFFSETS
+from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
 # each module loads on first use, so a function's cold start pays only for what it runs.
@@ -21,7 +26,80 @@ else:
     channels = lazy("chalicelib.services.channels")
 
 bp = Blueprint(__name__)
-MODELS = "chalicelib.api.delivery:"
+
+
+Wall = Field(min_length=1, max_length=5, description="HH:MM, clinic time")
+
+
+class RecallRuleBody(Strict):
+    condition: Optional[str] = Field(default=None, max_length=40)
+    department: Optional[str] = Field(default=None, max_length=40)
+    anchor: str = Field(min_length=1, max_length=40)
+    # the domain checks each offset against the anchor (MAX_OFFSET_DAYS, MAX_LEAD_DAYS) with its own code
+    offsets: list[Annotated[int, Field(ge=-10_000, le=10_000)]] = Field(max_length=MAX_OFFSETS * 2,
+                                                                         description="days after the anchor")
+    send_at: str = Wall
+    template: str = Field(max_length=500, description="variables: {nickname} {clinic} {doctor} {slot}")
+    purpose: Literal["service", "marketing"] = "service"
+    stop_on: list[str] = Field(default_factory=lambda: ["booked", "visited"], max_length=4)
+    active: bool = True
+
+
+class ActiveBody(Strict):
+    active: bool
+
+
+class AnchorContext(Strict):
+    doctor: Optional[str] = Field(default=None, max_length=40)
+    package: Optional[str] = Field(default=None, max_length=60)
+
+
+class AnchorBody(Strict):
+    anchor: str = Field(min_length=1, max_length=40)
+    date: dt.date
+    condition: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    department: Optional[str] = Field(default=None, max_length=40)
+    context: Optional[AnchorContext] = None
+
+
+class QuietHours(Strict):
+    start: str = Wall
+    end: str = Wall
+
+
+class Caps(Strict):
+    marketing: Optional[int] = Field(default=None, ge=0, le=MAX_CAP)
+    service: Optional[int] = Field(default=None, ge=0, le=MAX_CAP)
+
+
+class Opening(Strict):
+    days: list[Annotated[int, Field(ge=0, le=6)]] = Field(min_length=1, max_length=7, description="0 = Monday ... 6 = Sunday")
+    at: str = Wall
+
+
+RelevanceDays = Annotated[int, Field(ge=1, le=MAX_RELEVANCE_DAYS)]
+
+
+class DeliveryBody(Strict):
+    quiet_hours: Optional[QuietHours] = None
+    caps: Optional[Caps] = None
+    daily_cap: Optional[int] = Field(default=None, ge=1, le=MAX_DAILY_CAP,
+                                     description="messages per patient and clinic-local day, every purpose")
+    relevance_days: Optional[dict[str, RelevanceDays]] = Field(
+        default=None, max_length=10,
+        description="kind of message -> days after its planned time it may still be sent (else stale)")
+    opening: Optional[Opening] = None
+    wechat_templates: Optional[dict[str, str]] = Field(default=None, max_length=10,
+                                                       description="kind of message -> template id")
+
+
+class PreferenceBody(Strict):
+    preferred: Optional[Literal[CHANNELS]] = None  # type: ignore[valid-type]
+
+
+class SubscriptionBody(Strict):
+    template_id: str = Field(min_length=1, max_length=128)
+    code: str = Field(min_length=1, max_length=128)
 
 
 def _rule_id(call) -> str:
@@ -35,30 +113,42 @@ def _rule_id(call) -> str:
     return rule_id
 
 
-@route(bp, "/recall-rules", roles=STAFF, summary="The clinic's recall rules and the choices a rule may use")
+@route(bp, "/recall-rules", roles=STAFF,
+       reply=replies.ListRulesReply,
+       summary="The clinic's recall rules and the choices a rule may use")
 def list_rules(call):
     return recall.rules_view(call.principal.clinic_id)
 
 
-@route(bp, "/recall-rules/{rule_id}", methods=("PUT",), roles=ADMIN, body=MODELS + "RecallRuleBody",
+@route(bp, "/recall-rules/{rule_id}", methods=("PUT",), roles=ADMIN, body=RecallRuleBody,
+       reply=replies.PutRuleReply,
+       errors=("condition_or_department", "duplicate_offset", "empty_offsets", "empty_template", "invalid_rule_id",
+               "invalid_template", "invalid_time", "offset_out_of_range", "too_many_offsets", "unknown_anchor",
+               "unknown_condition", "unknown_department", "unknown_purpose", "unknown_stop_condition",
+               "unknown_template_variable"),
        summary="Create or replace a recall rule (condition or department, anchor, offsets, time, template)")
 def put_rule(call):
     return recall.put_rule(call.principal.clinic_id, _rule_id(call), call.body)
 
 
-@route(bp, "/recall-rules/{rule_id}/active", methods=("PUT",), roles=ADMIN, body=MODELS + "ActiveBody",
+@route(bp, "/recall-rules/{rule_id}/active", methods=("PUT",), roles=ADMIN, body=ActiveBody,
+       reply=replies.SetActiveReply,
+       errors=("invalid_rule_id", "rule_not_found"),
        summary="Activate or deactivate a recall rule; jobs of an inactive rule are stopped when due")
 def set_active(call):
     return recall.set_active(call.principal.clinic_id, _rule_id(call), call.body.active)
 
 
 @route(bp, "/recall-rules/{rule_id}", methods=("DELETE",), roles=ADMIN,
+       reply=replies.DeleteRuleReply, errors=("invalid_rule_id", "rule_not_found"),
        summary="Delete a recall rule; its open jobs are stopped when due")
 def delete_rule(call):
     return recall.delete_rule(call.principal.clinic_id, _rule_id(call))
 
 
-@route(bp, "/patients/{patient_id}/anchors", methods=("POST",), roles=STAFF, body=MODELS + "AnchorBody",
+@route(bp, "/patients/{patient_id}/anchors", methods=("POST",), roles=STAFF, body=AnchorBody,
+       reply=replies.RecordAnchorReply, status=201,
+       errors=("invalid_date", "unknown_anchor", "unknown_condition", "unknown_department", "use_visit_route"),
        summary="Record an anchor event (surgery, delivery date, package end, remission); plans its recall jobs")
 def record_anchor(call):
     b = call.body
@@ -68,111 +158,38 @@ def record_anchor(call):
 
 
 @route(bp, "/clinic/delivery", roles=STAFF,
+       reply=replies.DeliverySettingsReply,
        summary="Quiet hours, frequency caps, relevance windows, opening times and WeChat templates")
 def delivery_settings(call):
     return channels.delivery_view(call.principal.clinic_id)
 
 
-@route(bp, "/clinic/delivery", methods=("PUT",), roles=ADMIN, body=MODELS + "DeliveryBody",
+@route(bp, "/clinic/delivery", methods=("PUT",), roles=ADMIN, body=DeliveryBody,
+       reply=replies.DeliverySettingsReply, errors=("invalid_time", "unknown_kind"),
        summary="Change quiet hours, weekly caps per purpose, the daily cap, relevance windows per kind, opening "
                "times or WeChat templates")
 def put_delivery(call):
     return channels.put_delivery(call.principal.clinic_id, call.body)
 
 
-@route(bp, "/me/channels", roles=PATIENT, summary="The caller's preferred channel and WeChat subscribe quotas")
+@route(bp, "/me/channels", roles=PATIENT,
+       reply=replies.MyChannelsReply,
+       summary="The caller's preferred channel and WeChat subscribe quotas")
 def my_channels(call):
     return channels.view(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/channels", methods=("PUT",), roles=PATIENT, body=MODELS + "PreferenceBody",
+@route(bp, "/me/channels", methods=("PUT",), roles=PATIENT, body=PreferenceBody,
+       reply=replies.SetChannelReply,
        summary="Choose the preferred channel (wechat, inbox, sms) or none for the default order")
 def set_channel(call):
     return channels.set_preferred(call.principal.clinic_id, call.principal.patient_id, call.body.preferred)
 
 
-@route(bp, "/me/subscriptions", methods=("POST",), roles=PATIENT, body=MODELS + "SubscriptionBody",
+@route(bp, "/me/subscriptions", methods=("POST",), roles=PATIENT, body=SubscriptionBody,
+       reply=replies.SubscribeReply, status=201, errors=("unknown_template", "wechat_account_mismatch"),
        summary="Report an accepted WeChat subscribe opt-in (allows one message of that template)")
 def subscribe(call):
     b = call.body
     return 201, channels.subscribe(call.principal.clinic_id, call.principal.patient_id, b.template_id, b.code)
 
-
-def _models() -> dict:
-    import datetime as dt
-    from typing import Annotated, Literal, Optional
-
-    from pydantic import Field
-
-    from chalicelib.api.models import Strict
-    from chalicelib.domain.delivery import CHANNELS, MAX_CAP, MAX_DAILY_CAP, MAX_RELEVANCE_DAYS
-    from chalicelib.domain.rules import MAX_OFFSETS
-
-    Wall = Field(min_length=1, max_length=5, description="HH:MM, clinic time")
-
-    class RecallRuleBody(Strict):
-        condition: Optional[str] = Field(default=None, max_length=40)
-        department: Optional[str] = Field(default=None, max_length=40)
-        anchor: str = Field(min_length=1, max_length=40)
-        # the domain checks each offset against the anchor (MAX_OFFSET_DAYS, MAX_LEAD_DAYS) with its own code
-        offsets: list[Annotated[int, Field(ge=-10_000, le=10_000)]] = Field(max_length=MAX_OFFSETS * 2,
-                                                                             description="days after the anchor")
-        send_at: str = Wall
-        template: str = Field(max_length=500, description="variables: {nickname} {clinic} {doctor} {slot}")
-        purpose: Literal["service", "marketing"] = "service"
-        stop_on: list[str] = Field(default_factory=lambda: ["booked", "visited"], max_length=4)
-        active: bool = True
-
-    class ActiveBody(Strict):
-        active: bool
-
-    class AnchorContext(Strict):
-        doctor: Optional[str] = Field(default=None, max_length=40)
-        package: Optional[str] = Field(default=None, max_length=60)
-
-    class AnchorBody(Strict):
-        anchor: str = Field(min_length=1, max_length=40)
-        date: dt.date
-        condition: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-        department: Optional[str] = Field(default=None, max_length=40)
-        context: Optional[AnchorContext] = None
-
-    class QuietHours(Strict):
-        start: str = Wall
-        end: str = Wall
-
-    class Caps(Strict):
-        marketing: Optional[int] = Field(default=None, ge=0, le=MAX_CAP)
-        service: Optional[int] = Field(default=None, ge=0, le=MAX_CAP)
-
-    class Opening(Strict):
-        days: list[Annotated[int, Field(ge=0, le=6)]] = Field(min_length=1, max_length=7, description="0 = Monday ... 6 = Sunday")
-        at: str = Wall
-
-    RelevanceDays = Annotated[int, Field(ge=1, le=MAX_RELEVANCE_DAYS)]
-
-    class DeliveryBody(Strict):
-        quiet_hours: Optional[QuietHours] = None
-        caps: Optional[Caps] = None
-        daily_cap: Optional[int] = Field(default=None, ge=1, le=MAX_DAILY_CAP,
-                                         description="messages per patient and clinic-local day, every purpose")
-        relevance_days: Optional[dict[str, RelevanceDays]] = Field(
-            default=None, max_length=10,
-            description="kind of message -> days after its planned time it may still be sent (else stale)")
-        opening: Optional[Opening] = None
-        wechat_templates: Optional[dict[str, str]] = Field(default=None, max_length=10,
-                                                           description="kind of message -> template id")
-
-    class PreferenceBody(Strict):
-        preferred: Optional[Literal[CHANNELS]] = None  # type: ignore[valid-type]
-
-    class SubscriptionBody(Strict):
-        template_id: str = Field(min_length=1, max_length=128)
-        code: str = Field(min_length=1, max_length=128)
-
-    return {"RecallRuleBody": RecallRuleBody, "ActiveBody": ActiveBody, "AnchorContext": AnchorContext,
-            "AnchorBody": AnchorBody, "QuietHours": QuietHours, "Caps": Caps, "Opening": Opening,
-            "DeliveryBody": DeliveryBody, "PreferenceBody": PreferenceBody, "SubscriptionBody": SubscriptionBody}
-
-
-__getattr__ = models_on_first_use(__name__, _models)

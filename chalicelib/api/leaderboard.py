@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
+from chalicelib.api import replies
+from chalicelib.api.models import BoardQuery, Visibility
 from chalicelib.api.routing import PATIENT, STAFF, route
 from chalicelib.lazy import lazy
 
@@ -17,13 +19,14 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/leaderboard", roles=PATIENT + STAFF, query="BoardQuery",
+@route(bp, "/leaderboard", roles=PATIENT + STAFF, query=BoardQuery,
+       reply=replies.LeaderboardReply, errors=("invalid_month",),
        summary="Top patients of a clinic month by points earned (behaviour only), names masked; a patient also gets their own rank")
 def leaderboard(call):
     return service.board(call.principal.clinic_id, call.query.month, call.query.limit, call.principal.patient_id)
 
 
-@route(bp, "/me/leaderboard", methods=("PUT",), roles=PATIENT, body="Visibility",
-       summary="Choose whether to appear on the clinic's leaderboards")
+@route(bp, "/me/leaderboard", methods=("PUT",), roles=PATIENT, body=Visibility,
+       reply=replies.VisibilityReply, summary="Choose whether to appear on the clinic's leaderboards")
 def visibility(call):
     return service.set_visibility(call.principal.clinic_id, call.principal.patient_id, call.body.visible)

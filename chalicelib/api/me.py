@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
+from chalicelib.api import replies
+from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, PatientRecord, RedeemBody,
+                                   ShareBody)
 from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
@@ -28,7 +31,9 @@ def _me(call):
     return patient_service.own_patient(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body="PatientRecord",
+@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=PatientRecord,
+       reply=replies.RegisterReply, status=201,
+       errors=("invalid_phone", "phone_registered", "self_referral", "unknown_condition", "unknown_invite_code"),
        summary="Create the caller's own record (建档) with consent per purpose")
 def register(call):
     item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)
@@ -36,80 +41,88 @@ def register(call):
     return 201, {"patient": patient_service.profile_view(item, full_phone=True), **tokens}
 
 
-@route(bp, "/me", roles=PATIENT, summary="The caller's own profile")
+@route(bp, "/me", roles=PATIENT, reply=replies.MeReply, summary="The caller's own profile")
 def me(call):
     return {"patient": patient_service.profile_view(_me(call), full_phone=True)}
 
 
-@route(bp, "/me", methods=("DELETE",), roles=PATIENT, summary="Erase the caller's record and all its data")
+@route(bp, "/me", methods=("DELETE",), roles=PATIENT,
+       reply=replies.EraseReply,
+       summary="Erase the caller's record and all its data")
 def erase(call):
     removed = patient_service.erase(_me(call))
     return {"erased": True, "items_removed": removed}
 
 
-@route(bp, "/me/export", roles=PATIENT, summary="Everything stored about the caller")
+@route(bp, "/me/export", roles=PATIENT, reply=replies.ExportReply, summary="Everything stored about the caller")
 def export(call):
     return patient_service.export(_me(call))
 
 
-@route(bp, "/me/consents", roles=PATIENT, summary="The caller's consent per purpose")
+@route(bp, "/me/consents", roles=PATIENT, reply=replies.ConsentsReply, summary="The caller's consent per purpose")
 def consents(call):
     return {"consents": patient_service.consents_view(_me(call))}
 
 
-@route(bp, "/me/consents", methods=("PUT",), roles=PATIENT, body="ConsentUpdate",
-       summary="Grant or withdraw consent per purpose")
+@route(bp, "/me/consents", methods=("PUT",), roles=PATIENT, body=ConsentUpdate,
+       reply=replies.ConsentsReply, summary="Grant or withdraw consent per purpose")
 def update_consents(call):
     return {"consents": patient_service.update_consents(_me(call), call.body.consents, call.body.consent_version)}
 
 
-@route(bp, "/me/consents/withdraw", methods=("POST",), roles=PATIENT, body="ConsentWithdrawal",
-       summary="Withdraw consent in one call (all purposes unless some are named)")
+@route(bp, "/me/consents/withdraw", methods=("POST",), roles=PATIENT, body=ConsentWithdrawal,
+       reply=replies.WithdrawReply, summary="Withdraw consent in one call (all purposes unless some are named)")
 def withdraw(call):
     return {"consents": patient_service.withdraw(_me(call), call.body.purposes, call.body.consent_version)}
 
 
-@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body="CheckInBody", idempotent=IN_TRANSACTION,
+@route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body=CheckInBody, idempotent=IN_TRANSACTION,
        session_checked_by_service=True,
+       reply=replies.CheckInReply, status=201, errors=("invalid_client_time",),
        summary="Check in a reading or a task; the first per type per clinic day earns points")
 def check_in(call):
     return 201, activity.check_in(call.principal, call.body, call.idem)
 
 
-@route(bp, "/me/checkins", roles=PATIENT, summary="The caller's check-ins, newest first")
+@route(bp, "/me/checkins", roles=PATIENT, reply=replies.CheckinsReply, summary="The caller's check-ins, newest first")
 def checkins(call):
     return {"items": patient_service.checkins(call.principal.clinic_id, call.principal.patient_id)}
 
 
-@route(bp, "/me/visits", roles=PATIENT, summary="The caller's visits, newest first")
+@route(bp, "/me/visits", roles=PATIENT, reply=replies.MyVisitsReply, summary="The caller's visits, newest first")
 def my_visits(call):
     return {"items": patient_service.visits(call.principal.clinic_id, call.principal.patient_id)}
 
 
-@route(bp, "/me/points", roles=PATIENT, summary="Balance and ledger")
+@route(bp, "/me/points", roles=PATIENT, reply=replies.MyPointsReply, summary="Balance and ledger")
 def my_points(call):
     return activity.points_view(call.principal.clinic_id, _me(call))
 
 
-@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body="ShareBody", idempotent=IN_TRANSACTION,
+@route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body=ShareBody, idempotent=IN_TRANSACTION,
+       reply=replies.ShareReply, status=201, errors=("share_already_rewarded",),
        summary="Record a share of clinic content (earns the share rule's points once per share)")
 def share(call):
     return 201, activity.share(call.principal, call.body.share_ref, call.idem)
 
 
-@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body="RedeemBody", idempotent=IN_TRANSACTION,
+@route(bp, "/me/redemptions", methods=("POST",), roles=PATIENT, body=RedeemBody, idempotent=IN_TRANSACTION,
        session_checked_by_service=True,
+       reply=replies.RedeemReply, status=201,
+       errors=("insufficient_points", "out_of_stock", "reward_limit_reached", "reward_not_found"),
        summary="Redeem a reward; never overdraws, a retried request is answered once")
 def redeem(call):
     return 201, activity.redeem(call.principal, call.body.reward_id, call.idem)
 
 
-@route(bp, "/me/inbox", roles=PATIENT, summary="The caller's in-app inbox, newest first")
+@route(bp, "/me/inbox", roles=PATIENT, reply=replies.InboxReply, summary="The caller's in-app inbox, newest first")
 def inbox(call):
     return inbox_service.view(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/inbox/{message_id}/read", methods=("POST",), roles=PATIENT, summary="Mark an inbox message read")
+@route(bp, "/me/inbox/{message_id}/read", methods=("POST",), roles=PATIENT,
+       reply=replies.MarkReadReply,
+       summary="Mark an inbox message read")
 def mark_read(call):
     message = inbox_service.mark_read(call.principal.clinic_id, call.principal.patient_id, call.params["message_id"],
                                       iso(clock.now()))
@@ -117,6 +130,8 @@ def mark_read(call):
     return {"message": message}
 
 
-@route(bp, "/me/referral", roles=PATIENT, summary="The caller's invite code and mini-program share path")
+@route(bp, "/me/referral", roles=PATIENT,
+       reply=replies.ReferralReply,
+       summary="The caller's invite code and mini-program share path")
 def referral(call):
     return patient_service.referral(_me(call))

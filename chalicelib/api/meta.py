@@ -4,49 +4,79 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import PUBLIC, REGISTRY, model, route
+from chalicelib.api import replies
+from chalicelib.api.routing import PUBLIC, REGISTRY, route
 
 bp = Blueprint(__name__)
 
 ERROR_SCHEMA = {
     "type": "object",
-    "required": ["code", "message"],
+    "required": ["code", "message", "field"],
     "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}},
+    "additionalProperties": False,
 }
 
+ERROR_MEANING = {
+    400: "invalid input",
+    401: "missing, invalid, expired or ended token; a rejected login",
+    403: "the caller may not do this",
+    404: "not found (or another clinic's)",
+    409: "conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again "
+         "shortly)",
+    413: "the body is over the size bound",
+    415: "a Content-Type the route does not take",
+    502: "WeChat or Cognito failed",
+}
+SUCCESS_MEANING = {200: "success", 201: "created", 202: "accepted", 204: "no content"}
+REF = "#/components/schemas/{model}"
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+def _error(status: int, error_codes: list[str]) -> dict:
+    return {"description": ERROR_MEANING[status], "x-error-codes": error_codes, "content": {"application/json": {
+        "schema": {"allOf": [{"$ref": "#/components/schemas/Error"},
+                             {"type": "object", "properties": {"code": {"enum": error_codes}}}]}}}}
+
+
+def _component(schemas: dict, model, mode: str) -> dict:
+    """A `$ref` to the model's schema, which goes into the components with the models it uses."""
+    schema = model.model_json_schema(ref_template=REF, mode=mode)
+    for name, sub in {**schema.pop("$defs", {}), model.__name__: schema}.items():
+        if schemas.setdefault(name, sub) != sub:
+            raise ValueError(f"two models are called {name}: rename one")
+    return {"$ref": REF.format(model=model.__name__)}
 
 
 def openapi_document() -> dict:
-    """OpenAPI 3.1: request schemas are pydantic's JSON Schema (draft 2020-12), as 3.1 takes them."""
+    """OpenAPI 3.1: request and response schemas are pydantic's JSON Schema (draft 2020-12), as
+    3.1 takes them; each operation lists its error codes per status (`x-error-codes`, and an enum
+    of `code` in its error schema)."""
     paths: dict = {}
     schemas: dict = {"Error": ERROR_SCHEMA}
     for entry in REGISTRY:
+        responses: dict = {}
+        for status in entry["statuses"]:
+            answer: dict = {"description": SUCCESS_MEANING[status]}
+            if entry["reply"] is not None:
+                schema = _component(schemas, entry["reply"], "serialization")
+                answer["content"] = {entry["produces"]: {"schema": schema}}
+            elif status != 204:
+                answer["content"] = {entry["produces"]: {"schema": {"type": "string"}}}
+            responses[str(status)] = answer
+        for status, error_codes in entry["errors"].items():
+            responses[str(status)] = _error(status, error_codes)
+        operation_id = entry["path"].strip("/").replace("/", "_").replace("{", "").replace("}", "")
         operation: dict = {
             "summary": entry["summary"],
-            "operationId": f"{entry['method']}_{entry['path'].strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+            "operationId": f"{entry['method']}_{operation_id}",
             "x-roles": list(entry["roles"]),
-            "responses": {
-                "200": {"description": "success"},
-                "400": _error("invalid input"),
-                "404": _error("not found"),
-                "409": _error("conflict (with `request_in_progress`: a request with this Idempotency-Key is "
-                              "being handled; send it again shortly)"),
-            },
+            "responses": responses,
         }
-        if entry["method"] in ("post", "put", "patch"):
-            operation["responses"]["413"] = _error("the body is over the size bound")
-            operation["responses"]["415"] = _error("a Content-Type the route does not take")
         if PUBLIC not in entry["roles"]:
             operation["security"] = [{"bearer": []}]
-            operation["responses"]["401"] = _error("missing, invalid or revoked token")
-            operation["responses"]["403"] = _error("caller's role may not use this route")
         parameters = [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
                       for part in entry["path"].split("/") if part.startswith("{")]
         if entry["query"] is not None:
-            for name, prop in model(entry["query"]).model_json_schema().get("properties", {}).items():
+            for name, prop in entry["query"].model_json_schema().get("properties", {}).items():
                 parameters.append({"name": name, "in": "query", "required": False, "schema": prop})
         if entry["idempotent"]:
             parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
@@ -55,13 +85,8 @@ def openapi_document() -> dict:
         if parameters:
             operation["parameters"] = parameters
         if entry["body"] is not None:
-            schema = model(entry["body"]).model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, sub in schema.pop("$defs", {}).items():
-                schemas[name] = sub
-            schema_name = entry["body"].rpartition(":")[2]
-            schemas[schema_name] = schema
             operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}
+                "application/json": {"schema": _component(schemas, entry["body"], "validation")}}}
         elif entry["content_types"] != ("application/json",):
             operation["requestBody"] = {"required": True, "content": {
                 ct: {"schema": {"type": "string"}} for ct in entry["content_types"]}}
@@ -69,26 +94,44 @@ def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Revisit API", "version": "1.0.0",
-                 "description": "Patient engagement for clinics. Each operation lists its allowed roles in x-roles."},
+                 "description": "Patient engagement for clinics. Each operation lists its allowed roles in x-roles "
+                                "and its error codes per status in x-error-codes."},
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": schemas,
+        "components": {"schemas": dict(sorted(schemas.items())),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }
 
 
-@route(bp, "/openapi.json", roles=PUBLIC, summary="This document")
+def route_table() -> str:
+    """The table of docs/api.md, "Routes": each route's success, answer model and own error codes
+    (the ones routing adds for a body, a token, an id in the path ... are left out)."""
+    rows = ["| route | success | answer | its own error codes |", "|---|---|---|---|"]
+    routes = {(entry["path"], entry["method"]): entry for entry in REGISTRY}  # `-m` registers meta's twice
+    for _, entry in sorted(routes.items()):
+        answer = f"`{entry['reply'].__name__}`" if entry["reply"] is not None else entry["produces"]
+        own = ", ".join(f"`{code}`" for code in sorted(entry["own_errors"])) or "—"
+        statuses = " or ".join(str(status) for status in entry["statuses"])
+        rows.append(f"| `{entry['method'].upper()} {entry['path']}` | {statuses} | {answer} | {own} |")
+    return "\n".join(rows) + "\n"
+
+
+@route(bp, "/openapi.json", roles=PUBLIC, reply=replies.OpenapiReply, summary="This document")
 def openapi(call):
     return openapi_document()
 
 
-@route(bp, "/health", roles=PUBLIC, summary="Liveness check")
+@route(bp, "/health", roles=PUBLIC, reply=replies.HealthReply, summary="Liveness check")
 def health(call):
     return {"ok": True}
 
 
 if __name__ == "__main__":
     import json
+    import sys
 
     import app  # noqa: F401  (registers every route)
 
-    print(json.dumps(openapi_document(), ensure_ascii=False, indent=2))
+    if sys.argv[1:] == ["--routes"]:
+        print(route_table(), end="")
+    else:
+        print(json.dumps(openapi_document(), ensure_ascii=False, indent=2))

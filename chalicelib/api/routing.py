@@ -15,21 +15,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from chalice import Blueprint, Chalice, Response
+from pydantic import BaseModel, ValidationError
 
+from chalicelib.api import codes
 from chalicelib.errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, RequestInProgress
 from chalicelib.lazy import lazy
 from chalicelib.observability import logger
 
-# Request models, auth (PyJWT) and pydantic load on the first request that needs them, so the
-# scheduled and queue functions, which import this app too, never load them. The imports below
-# are what type checkers and import analysis see.
+# Auth (PyJWT) and the services load on the first request that needs them, so the scheduled and
+# queue functions, which import this app too, never load them. The imports below are what type
+# checkers and import analysis see. The request and response models are classes declared at module
+# level (pydantic is loaded with the app), but their validators and schemas are built on first use
+# (`defer_build`, chalicelib/api/models.py).
 if TYPE_CHECKING:
     from chalicelib import auth as _auth
-    from chalicelib.api import models as _models
     from chalicelib.services import idempotency as _idempotency
     from chalicelib.services import sessions as _sessions
 else:
-    _models = lazy("chalicelib.api.models")
     _auth = lazy("chalicelib.auth")
     _idempotency = lazy("chalicelib.services.idempotency")
     _sessions = lazy("chalicelib.services.sessions")
@@ -123,18 +125,6 @@ def error_shape(request, get_response) -> Response:
     return response
 
 
-def model(name: str | None):
-    """The request model called `name`: a class in chalicelib.api.models, or `module:Class`."""
-    if not name:
-        return None
-    if ":" in name:
-        import importlib
-
-        module, _, cls = name.partition(":")
-        return getattr(importlib.import_module(module), cls)
-    return getattr(_models, name)
-
-
 def _replay(stored: tuple[int, Any]) -> Response:
     status, reply = stored
     return _json_response(status, reply, {"Idempotent-Replay": "true"})
@@ -162,11 +152,9 @@ def _validation_error(exc) -> BadRequest:
     return BadRequest(f"{loc or 'body'}: {first.get('msg', 'invalid')}", code=code, field=loc)
 
 
-def _validate(name: str, data: dict):
-    from pydantic import ValidationError
-
+def _validate(model: type[BaseModel], data: dict):
     try:
-        return model(name).model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(exc) from exc
 
@@ -196,7 +184,7 @@ def _too_deep(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-def _parse_json(raw: bytes, name: str):
+def _parse_json(raw: bytes, model: type[BaseModel]):
     if len(raw) > MAX_JSON_BYTES:
         raise PayloadTooLarge(f"the body is larger than {MAX_JSON_BYTES // 1024} KiB", code="body_too_large")
     try:
@@ -209,7 +197,45 @@ def _parse_json(raw: bytes, name: str):
         raise BadRequest("body must be a JSON object", code="invalid_json")
     if _too_deep(data):
         raise BadRequest(f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="body_too_deep")
-    return _validate(name, data)
+    return _validate(model, data)
+
+
+def error_codes(path: str, method: str, allowed: tuple[str, ...], body: type[BaseModel] | None,
+                query: type[BaseModel] | None, idempotent: bool | str, content_types: tuple[str, ...],
+                own: tuple[str | tuple[int, str], ...]) -> dict[int, list[str]]:
+    """Every error code a route can answer, by status: its own and those routing answers itself
+    (a bad body or query, a missing or ended token, a wrong role, an unknown id in the path, a
+    retried write still in progress, a write that lost a race)."""
+    found: list[str] = []
+    extra: dict[int, set[str]] = {}
+    for item in own:
+        if isinstance(item, tuple):
+            extra.setdefault(item[0], set()).add(item[1])
+        else:
+            found.append(item)
+    # Chalice refuses a Content-Type the route does not take on any method, a GET too
+    found.append("unsupported_media_type")
+    if body is not None:
+        found += codes.BODY
+    elif content_types != ("application/json",):
+        found += codes.FILE
+    if query is not None:
+        found += codes.QUERY
+        if "cursor" in query.model_fields:
+            found += codes.PAGE
+    if PUBLIC not in allowed:
+        found += codes.TOKEN + codes.ROLE
+    for part in path.split("/"):
+        if part.startswith("{") and part[1:-1] in codes.NOT_FOUND:
+            found.append(codes.NOT_FOUND[part[1:-1]])
+    if idempotent:
+        found += codes.IDEMPOTENT
+    if method != "get":
+        found += codes.WRITE
+    grouped = codes.by_status(found)
+    for status, more in extra.items():
+        grouped[status] = sorted(set(grouped.get(status, [])) | more)
+    return dict(sorted(grouped.items()))
 
 
 def route(
@@ -218,17 +244,31 @@ def route(
     *,
     methods: tuple[str, ...] = ("GET",),
     roles: tuple[str, ...] | str,
-    body: str | None = None,
-    query: str | None = None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    reply: type[BaseModel] | None = None,
+    status: int | tuple[int, ...] = 200,
+    errors: tuple[str | tuple[int, str], ...] = (),
+    produces: str = "application/json",
     idempotent: bool | str = False,
     summary: str = "",
     content_types: tuple[str, ...] = ("application/json",),
     raw_body: bool = False,
     session_checked_by_service: bool = False,
 ) -> Callable:
-    """`session_checked_by_service`: the service reads the patient's profile anyway and checks
+    """`reply`: the model of the answer (what the route returns, for the OpenAPI document and the
+    contract tests; the answer itself is not re-validated at run time); `status`: its status or
+    statuses (201 for a created resource; `(201, 200)` when a repeat answers the existing one);
+    `errors`: the error codes of the route's own service (chalicelib/api/codes.py), a code whose
+    status differs from its usual one as `(status, code)`; routing adds the codes it answers
+    itself (see `error_codes`). `produces`: the answer's media type when it is not JSON (a CSV
+    file, no `reply`).
+
+    `session_checked_by_service`: the service reads the patient's profile anyway and checks
     the session on that read (services.sessions.check_profile), saving the route's own read."""
     allowed = (roles,) if isinstance(roles, str) else tuple(roles)
+    if reply is None and produces == "application/json":
+        raise TypeError(f"route {path}: declare the model of its answer (reply=...)")
 
     def decorate(func: Callable) -> Callable:
         for method in methods:
@@ -236,6 +276,8 @@ def route(
                 {
                     "path": path,
                     "method": method.lower(),
+                    "name": func.__name__,
+                    "module": func.__module__,
                     "roles": allowed,
                     "body": body,
                     "query": query,
@@ -244,6 +286,12 @@ def route(
                     "content_types": content_types,
                     "raw_body": raw_body,
                     "session_checked_by_service": session_checked_by_service,
+                    "reply": reply,
+                    "statuses": (status,) if isinstance(status, int) else tuple(status),
+                    "produces": produces,
+                    "errors": error_codes(path, method.lower(), allowed, body, query, idempotent, content_types,
+                                          errors),
+                    "own_errors": tuple(code if isinstance(code, str) else f"{code[1]} ({code[0]})" for code in errors),
                 }
             )
 

@@ -6,6 +6,10 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
+from chalicelib.api import replies
+from chalicelib.api.models import (AdjustmentBody, BookingBody, EarningLimitsBody, EarningRulesBody, LapsedQuery, Page,
+                                   PatientRecord, PointsExpiryBody, RemissionBody, ReversalBody, RewardBody,
+                                   SilentDaysBody, VisitBody)
 from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
 from chalicelib.lazy import lazy
 
@@ -22,55 +26,68 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/clinic", roles=STAFF, summary="The caller's clinic: settings, conditions, earning rules")
+@route(bp, "/clinic", roles=STAFF,
+       reply=replies.ClinicReply,
+       summary="The caller's clinic: settings, conditions, earning rules")
 def clinic(call):
     return clinics.settings_view(call.principal.clinic_id)
 
 
-@route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body="EarningRulesBody",
-       summary="Set the clinic's points earning rules")
+@route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body=EarningRulesBody,
+       reply=replies.EarningRulesReply, summary="Set the clinic's points earning rules")
 def earning_rules(call):
     return clinics.set_earning_rules(call.principal.clinic_id, call.body.model_dump())
 
 
-@route(bp, "/clinic/earning-limits", methods=("PUT",), roles=ADMIN, body="EarningLimitsBody",
+@route(bp, "/clinic/earning-limits", methods=("PUT",), roles=ADMIN, body=EarningLimitsBody,
+       reply=replies.EarningLimitsReply, errors=("limits_out_of_order",),
        summary="Set how often each earning rule may pay per clinic-local day, week and month")
 def earning_limits(call):
     return clinics.set_earning_limits(call.principal.clinic_id, {
         rule: periods.model_dump(exclude_none=True) for rule, periods in call.body.limits.items()})
 
 
-@route(bp, "/clinic/points-expiry", methods=("PUT",), roles=ADMIN, body="PointsExpiryBody",
+@route(bp, "/clinic/points-expiry", methods=("PUT",), roles=ADMIN, body=PointsExpiryBody,
+       reply=replies.PointsExpiryReply,
        summary="Set the clinic's points term; it applies to points earned from now on")
 def points_expiry(call):
     return clinics.set_points_expiry(call.principal.clinic_id, call.body.months)
 
 
-@route(bp, "/clinic/silent-days", methods=("PUT",), roles=ADMIN, body="SilentDaysBody",
+@route(bp, "/clinic/silent-days", methods=("PUT",), roles=ADMIN, body=SilentDaysBody,
+       reply=replies.SilentDaysReply,
        summary="Set after how many days without any interaction a patient is silent (dashboard and the silent segment)")
 def silent_days(call):
     return clinics.set_silent_days(call.principal.clinic_id, call.body.days,
                            call.principal.username or call.principal.subject)
 
 
-@route(bp, "/patients", roles=STAFF, query="Page", summary="The clinic's patients, newest first, by cursor")
+@route(bp, "/patients", roles=STAFF, query=Page,
+       reply=replies.ListPatientsReply,
+       summary="The clinic's patients, newest first, by cursor")
 def list_patients(call):
     return patient_service.list_page(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/patients", methods=("POST",), roles=STAFF, body="PatientRecord", idempotent=True,
+@route(bp, "/patients", methods=("POST",), roles=STAFF, body=PatientRecord, idempotent=True,
+       reply=replies.CreatePatientReply, status=201,
+       errors=("invalid_phone", "phone_registered", "unknown_condition", "unknown_invite_code"),
        summary="Register a patient at the desk (建档), with the consent the patient gave")
 def create_patient(call):
     item = patient_service.register(call.principal.clinic_id, call.body)
     return 201, {"patient": patient_service.profile_view(item, full_phone=False)}
 
 
-@route(bp, "/patients/{patient_id}", roles=STAFF, summary="One patient: profile, consent, visits, check-ins, points, who referred them and how many they referred")
+@route(bp, "/patients/{patient_id}", roles=STAFF,
+       reply=replies.PatientDetailReply,
+       summary="One patient: profile, consent, visits, check-ins, points, who referred them and how many they referred")
 def patient_detail(call):
     return patient_service.staff_detail(call.principal.clinic_id, call.params["patient_id"])
 
 
-@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body="VisitBody", idempotent=IN_TRANSACTION,
+@route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body=VisitBody, idempotent=IN_TRANSACTION,
+       reply=replies.RecordVisitReply, status=201,
+       errors=("invalid_date",),
        summary="Record a visit; inside the requested revisit window it is on time and earns points")
 def record_visit(call):
     b = call.body
@@ -80,66 +97,87 @@ def record_visit(call):
 
 
 @route(bp, "/visits/import", methods=("POST",), roles=STAFF, content_types=("text/csv", "text/plain"),
+       reply=replies.ImportVisitsReply, errors=("invalid_csv",),
        summary="Import visits from a hospital CSV export; bad rows are reported by line, good rows kept")
 def import_visits(call):
     return visits.import_csv(call.principal.clinic_id, call.text(), call.principal.username)
 
 
-@route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body="RemissionBody",
+@route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body=RemissionBody,
+       reply=replies.RemissionReply, status=201,
+       errors=("invalid_date", "unknown_condition"),
        summary="Record that a condition eased; plans its recall reminders")
 def remission(call):
     return 201, visits.record_remission(call.principal.clinic_id, call.params["patient_id"], call.body.condition,
                                         call.body.date)
 
 
-@route(bp, "/patients/{patient_id}/bookings", methods=("POST",), roles=STAFF, body="BookingBody",
+@route(bp, "/patients/{patient_id}/bookings", methods=("POST",), roles=STAFF, body=BookingBody,
+       reply=replies.BookingReply, status=201, errors=("invalid_date",),
        summary="Record a booking; stops the recall reminders planned before it")
 def booking(call):
     return 201, visits.record_booking(call.principal.clinic_id, call.params["patient_id"], call.body.date)
 
 
-@route(bp, "/patients/{patient_id}/points", roles=STAFF, summary="A patient's balance, tier and ledger")
+@route(bp, "/patients/{patient_id}/points", roles=STAFF,
+       reply=replies.MyPointsReply,
+       summary="A patient's balance, tier and ledger")
 def patient_points(call):
     patient = patient_service.own_patient(call.principal.clinic_id, call.params["patient_id"])
     return activity.points_view(call.principal.clinic_id, patient)
 
 
-@route(bp, "/patients/{patient_id}/points/adjustments", methods=("POST",), roles=STAFF, body="AdjustmentBody",
-       idempotent=IN_TRANSACTION, summary="A manual points adjustment: a new ledger entry with a reason and the staff id")
+@route(bp, "/patients/{patient_id}/points/adjustments", methods=("POST",), roles=STAFF, body=AdjustmentBody,
+       idempotent=IN_TRANSACTION,
+       reply=replies.AdjustPointsReply, status=201,
+       errors=("insufficient_points",),
+       summary="A manual points adjustment: a new ledger entry with a reason and the staff id")
 def adjust_points(call):
     return 201, activity.adjust(call.principal, call.params["patient_id"], call.body.points, call.body.reason,
                                 call.idem)
 
 
-@route(bp, "/patients/{patient_id}/points/reversals", methods=("POST",), roles=STAFF, body="ReversalBody",
-       idempotent=IN_TRANSACTION, summary="Reverse one ledger entry with an opposite entry (once per entry)")
+@route(bp, "/patients/{patient_id}/points/reversals", methods=("POST",), roles=STAFF, body=ReversalBody,
+       idempotent=IN_TRANSACTION,
+       reply=replies.AdjustPointsReply, status=201, errors=("entry_exists", "entry_not_found"),
+       summary="Reverse one ledger entry with an opposite entry (once per entry)")
 def reverse_points(call):
     return 201, activity.reverse(call.principal, call.params["patient_id"], call.body.entry_id, call.body.reason,
                                  call.idem)
 
 
-@route(bp, "/segments/lapsed", roles=STAFF, query="LapsedQuery",
+@route(bp, "/segments/lapsed", roles=STAFF, query=LapsedQuery,
+       reply=replies.LapsedReply,
+       errors=("invalid_cursor", "unknown_condition"),
        summary="Patients of a condition whose last visit is older than N days (index query, by cursor)")
 def lapsed(call):
     q = call.query
     return patient_service.lapsed(call.principal.clinic_id, q.condition, q.days, q.limit, q.cursor)
 
 
-@route(bp, "/reminders", roles=STAFF, query="Page", summary="The reminder log, newest first")
+@route(bp, "/reminders", roles=STAFF, query=Page,
+       reply=replies.ReminderLogReply,
+       summary="The reminder log, newest first")
 def reminder_log(call):
     return outbound.reminder_log(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/dashboard", roles=STAFF, summary="Precomputed KPIs and chart data of the clinic")
+@route(bp, "/dashboard", roles=STAFF,
+       reply=replies.DashboardReply,
+       summary="Precomputed KPIs and chart data of the clinic")
 def dashboard(call):
     return clinics.dashboard(call.principal.clinic_id)
 
 
-@route(bp, "/rewards", roles=PATIENT + ("staff", "admin"), summary="The rewards catalogue")
+@route(bp, "/rewards", roles=PATIENT + ("staff", "admin"),
+       reply=replies.RewardsReply,
+       summary="The rewards catalogue")
 def rewards(call):
     return {"items": activity.rewards(call.principal.clinic_id)}
 
 
-@route(bp, "/rewards", methods=("POST",), roles=ADMIN, body="RewardBody", summary="Add or change a reward")
+@route(bp, "/rewards", methods=("POST",), roles=ADMIN, body=RewardBody,
+       reply=replies.RewardItem, status=201,
+       summary="Add or change a reward")
 def put_reward(call):
     return 201, clinics.put_reward(call.principal.clinic_id, call.body)

@@ -1,15 +1,20 @@
 """Exam task lists, badges and perks: staff record exams and confirm sessions, admins set the task
-rules and perks, patients follow their tasks, and the booking side reads a patient's perks.
+rules and perks, patients follow their tasks, and the booking side reads a patient's perks."""
 
-The request models live in this file and are built on first use (module `__getattr__`).
-"""
+from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Literal, Optional
 
 from chalice import Blueprint
+from pydantic import Field
 
+from chalicelib.api import replies
+from chalicelib.api.models import Id, Strict, real
 from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
-from chalicelib.lazy import lazy, models_on_first_use
+from chalicelib.domain import tasks as rules
+from chalicelib.domain.rules import CHECKIN_TYPES
+from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
 # each module loads on first use, so a function's cold start pays only for what it runs.
@@ -19,28 +24,88 @@ else:
     service = lazy("chalicelib.services.tasks")
 
 bp = Blueprint(__name__)
-MODELS = "chalicelib.api.tasks:"
 
 
-@route(bp, "/task-rules", roles=STAFF, summary="Known abnormal flags, the tasks each assigns, and the perks")
+Threshold = real(1, 0, 1_000_000)
+
+
+Name = Field(min_length=1, max_length=60)
+NameEn = Field(default=None, max_length=60)
+
+
+class BadgeBody(Strict):
+    badge_id: str = Id
+    name: str = Name
+    name_en: Optional[str] = NameEn
+
+
+class TaskBody(Strict):
+    """One task: check-in days (`checkin_type`, optional `min_value` on steps) or staff-confirmed sessions."""
+
+    task_key: str = Id
+    name: str = Name
+    name_en: Optional[str] = NameEn
+    kind: Literal[rules.KINDS]  # type: ignore[valid-type]
+    target: int = Field(ge=1, le=rules.MAX_TARGET, description="days (check-in) or sessions (staff) to do")
+    within_days: int = Field(ge=1, le=rules.MAX_WINDOW, description="days from assignment to the due day")
+    checkin_type: Optional[Literal[CHECKIN_TYPES]] = None  # type: ignore[valid-type]
+    min_value: Optional[Threshold] = None
+    badge: BadgeBody
+
+
+class TaskRuleBody(Strict):
+    tasks: list[TaskBody] = Field(max_length=10)
+
+
+class PerkBody(Strict):
+    perk_id: str = Id
+    name: str = Name
+    name_en: Optional[str] = NameEn
+    badges_required: int = Field(ge=1, le=100)
+
+
+class PerksBody(Strict):
+    perks: list[PerkBody] = Field(max_length=10)
+
+
+class ExamBody(Strict):
+    taken_on: date
+    flags: list[Literal[rules.FLAGS]] = Field(max_length=len(rules.FLAGS))  # type: ignore[valid-type]
+    exam_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class ConfirmBody(Strict):
+    session_on: Optional[date] = Field(default=None, description="the session's day; default today")
+
+
+@route(bp, "/task-rules", roles=STAFF,
+       reply=replies.TaskRulesReply,
+       summary="Known abnormal flags, the tasks each assigns, and the perks")
 def task_rules(call):
     return service.rules_view(call.principal.clinic_id)
 
 
-@route(bp, "/task-rules/{flag}", methods=("PUT",), roles=ADMIN, body=MODELS + "TaskRuleBody",
+@route(bp, "/task-rules/{flag}", methods=("PUT",), roles=ADMIN, body=TaskRuleBody,
+       reply=replies.TaskRule,
+       errors=("clinical_threshold", "duplicate_task_key", "invalid_perk", "invalid_task", "task_impossible", (404,
+               "unknown_flag")),
        summary="Set the tasks an abnormal flag assigns; tasks already assigned keep their terms")
 def put_task_rule(call):
     return service.put_rule(call.principal, call.params["flag"], call.body)
 
 
-@route(bp, "/perks", methods=("PUT",), roles=ADMIN, body=MODELS + "PerksBody",
+@route(bp, "/perks", methods=("PUT",), roles=ADMIN, body=PerksBody,
+       reply=replies.PutPerksReply,
+       errors=("clinical_threshold", "duplicate_perk", "invalid_perk", "invalid_task", "task_impossible"),
        summary="Set the perks and how many badges unlock each")
 def put_perks(call):
     return service.put_perks(call.principal, call.body)
 
 
-@route(bp, "/patients/{patient_id}/exams", methods=("POST",), roles=STAFF, body=MODELS + "ExamBody",
-       idempotent=True, summary="Record an exam's abnormal flags; assigns the tasks of the flags' rules")
+@route(bp, "/patients/{patient_id}/exams", methods=("POST",), roles=STAFF, body=ExamBody,
+       idempotent=True,
+       reply=replies.RecordExamReply, status=(201, 200), errors=("invalid_date",),
+       summary="Record an exam's abnormal flags; assigns the tasks of the flags' rules")
 def record_exam(call):
     b = call.body
     created, result = service.record_exam(call.principal.clinic_id, call.params["patient_id"], taken_on=b.taken_on,
@@ -49,18 +114,23 @@ def record_exam(call):
 
 
 @route(bp, "/exams/import", methods=("POST",), roles=STAFF, content_types=("text/csv", "text/plain"),
+       reply=replies.ImportExamsReply, errors=("invalid_csv",),
        summary="Import exam results (patient, date, flags) from CSV; bad rows are reported by line")
 def import_exams(call):
     return service.import_csv(call.principal.clinic_id, call.text(), call.principal.username)
 
 
-@route(bp, "/patients/{patient_id}/tasks", roles=STAFF, summary="A patient's exams, tasks, badges and perks")
+@route(bp, "/patients/{patient_id}/tasks", roles=STAFF,
+       reply=replies.MyTasksReply,
+       summary="A patient's exams, tasks, badges and perks")
 def patient_tasks(call):
     return service.overview(call.principal.clinic_id, call.params["patient_id"])
 
 
 @route(bp, "/patients/{patient_id}/tasks/{task_id}/confirm", methods=("POST",), roles=STAFF,
-       body=MODELS + "ConfirmBody", idempotent=True,
+       body=ConfirmBody, idempotent=True,
+       reply=replies.ConfirmTaskReply,
+       errors=("invalid_date", "session_outside_window", "task_closed", "task_not_confirmable"),
        summary="Confirm one session of a staff-confirmed task (one per day); the last awards the badge")
 def confirm_task(call):
     return {"task": service.confirm(call.principal, call.params["patient_id"], call.params["task_id"],
@@ -68,76 +138,18 @@ def confirm_task(call):
 
 
 @route(bp, "/patients/{patient_id}/perks", roles=STAFF,
+       reply=replies.MyPerksReply,
        summary="The perks a patient's badges unlock (read by the booking side for priority booking)")
 def patient_perks(call):
     return service.perks_view(call.principal.clinic_id, call.params["patient_id"])
 
 
-@route(bp, "/me/tasks", roles=PATIENT, summary="The caller's tasks, badges and perks")
+@route(bp, "/me/tasks", roles=PATIENT, reply=replies.MyTasksReply, summary="The caller's tasks, badges and perks")
 def my_tasks(call):
     return service.overview(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/perks", roles=PATIENT, summary="The perks the caller's badges unlock")
+@route(bp, "/me/perks", roles=PATIENT, reply=replies.MyPerksReply, summary="The perks the caller's badges unlock")
 def my_perks(call):
     return service.perks_view(call.principal.clinic_id, call.principal.patient_id)
 
-
-def _models() -> dict:
-    from datetime import date
-    from typing import Literal, Optional
-
-    from pydantic import Field
-
-    from chalicelib.api.models import Id, Strict, real
-
-    Threshold = real(1, 0, 1_000_000)
-    from chalicelib.domain import tasks as rules
-    from chalicelib.domain.rules import CHECKIN_TYPES
-
-    Name = Field(min_length=1, max_length=60)
-    NameEn = Field(default=None, max_length=60)
-
-    class BadgeBody(Strict):
-        badge_id: str = Id
-        name: str = Name
-        name_en: Optional[str] = NameEn
-
-    class TaskBody(Strict):
-        """One task: check-in days (`checkin_type`, optional `min_value` on steps) or staff-confirmed sessions."""
-
-        task_key: str = Id
-        name: str = Name
-        name_en: Optional[str] = NameEn
-        kind: Literal[rules.KINDS]  # type: ignore[valid-type]
-        target: int = Field(ge=1, le=rules.MAX_TARGET, description="days (check-in) or sessions (staff) to do")
-        within_days: int = Field(ge=1, le=rules.MAX_WINDOW, description="days from assignment to the due day")
-        checkin_type: Optional[Literal[CHECKIN_TYPES]] = None  # type: ignore[valid-type]
-        min_value: Optional[Threshold] = None
-        badge: BadgeBody
-
-    class TaskRuleBody(Strict):
-        tasks: list[TaskBody] = Field(max_length=10)
-
-    class PerkBody(Strict):
-        perk_id: str = Id
-        name: str = Name
-        name_en: Optional[str] = NameEn
-        badges_required: int = Field(ge=1, le=100)
-
-    class PerksBody(Strict):
-        perks: list[PerkBody] = Field(max_length=10)
-
-    class ExamBody(Strict):
-        taken_on: date
-        flags: list[Literal[rules.FLAGS]] = Field(max_length=len(rules.FLAGS))  # type: ignore[valid-type]
-        exam_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
-
-    class ConfirmBody(Strict):
-        session_on: Optional[date] = Field(default=None, description="the session's day; default today")
-
-    return {"BadgeBody": BadgeBody, "TaskBody": TaskBody, "TaskRuleBody": TaskRuleBody, "PerkBody": PerkBody,
-            "PerksBody": PerksBody, "ExamBody": ExamBody, "ConfirmBody": ConfirmBody}
-
-
-__getattr__ = models_on_first_use(__name__, _models)

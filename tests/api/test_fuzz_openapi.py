@@ -4,7 +4,9 @@ Schemathesis generates requests from the document, valid ones and ones that brea
 sent through the app (chalice.test.Client, moto behind it) with a real token of a role the
 route allows: a patient's, a visitor's, a front-desk clerk's or an admin's. Path parameters are
 real ids of the fuzzing clinic half the time, so requests reach past the 404. No answer may
-be a 5xx, and every refusal has our `{code, message, field}` shape.
+be a 5xx, every refusal has our `{code, message, field}` shape, and every answer conforms to the
+document: a status the operation declares, the media type it declares, a body its schema
+accepts (schemathesis' own conformance checks).
 
 The run is deterministic (derandomised) and bounded to stay inside the CI budget;
 FUZZ_EXAMPLES raises the examples per operation and FUZZ_RANDOM=1 draws new ones each run.
@@ -22,6 +24,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
+from schemathesis.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+from schemathesis.core.transport import Response
 
 import app  # noqa: F401  (registers every route)
 from chalicelib.api.meta import openapi_document
@@ -139,3 +143,16 @@ def test_no_generated_request_gets_a_server_error(case, clinic):
         data = json.loads(reply.body)
         assert set(data) == {"code", "message", "field"}, (method, path, data)
         assert re.fullmatch(r"[a-z_]+", data["code"]), data
+    if status == 405:  # a method the path does not take: answered before any operation is reached
+        return
+    case.validate_response(_response(method, path, headers, body, reply),
+                           checks=[status_code_conformance, content_type_conformance, response_schema_conformance])
+
+
+def _response(method, path, headers, body, reply) -> Response:
+    """chalice.test's answer as schemathesis sees an HTTP response."""
+    import requests
+
+    sent = requests.Request(method, "http://fuzz" + path, headers=headers, data=body or b"").prepare()
+    return Response(status_code=reply.status_code, headers={k: [str(v)] for k, v in (reply.headers or {}).items()},
+                    content=reply.body or b"", request=sent, elapsed=0.0, verify=False)

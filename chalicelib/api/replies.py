@@ -1,0 +1,1412 @@
+"""The answers of the routes: one model per route (`<Route>Reply`) and the models they share.
+
+Each model lists exactly the fields its route answers with (services build them as plain dicts;
+`Reply` refuses other fields in the schema, so the contract tests catch a drift). They feed the
+OpenAPI document and, through it, the admin site's and the mini-program's TypeScript types; they
+are not used to validate answers at run time, and are built only when their schema is asked for.
+"""
+
+
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from chalicelib.api.models import Reply
+
+
+class SessionTokensReply(Reply):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    patient_id: str | None
+    registered: bool
+
+
+class StaffLoginReply(Reply):
+    id_token: str
+    expires_in: int
+    clinic_id: str
+    roles: list[str]
+    username: str
+    refresh_token: str
+
+
+class StaffRefreshReply(Reply):
+    id_token: str
+    expires_in: int
+    clinic_id: str
+    roles: list[str]
+    username: str
+
+
+class ChallengeRewardTerms(Reply):
+    type: str
+    voucher_kind: str | None = None
+    voucher_name: str | None = None
+    voucher_name_en: str | None = None
+    valid_days: int | None = None
+    points: int | None = None
+
+
+class ChallengeView(Reply):
+    challenge_id: str
+    name: str
+    name_en: str | None
+    checkin_type: str
+    days: int
+    grace: int
+    reward: ChallengeRewardTerms
+    start_date: str
+    end_date: str
+    conditions: list[str]
+    active: bool
+    participants: int
+    open: bool
+    created_at: str
+    updated_at: str
+
+
+class ListChallengesReply(Reply):
+    items: list[ChallengeView]
+
+
+class CreateChallengeReply(Reply):
+    challenge: ChallengeView
+
+
+class StreakRewardEarned(Reply):
+    streak_start: str
+    completed_on: str
+    earned_on: str
+    type: str
+    voucher_id: str | None = None
+    code: str | None = None
+    points: int | None = None
+
+
+class StreakProgress(Reply):
+    joined_on: str
+    current_streak: int
+    streak_start: str | None
+    grace_used: int
+    days_to_go: int
+    last_day: str | None
+    best_streak: int
+    streaks_completed: int
+    rewards: list[StreakRewardEarned]
+
+
+class ChallengeItem(Reply):
+    challenge_id: str
+    name: str
+    name_en: str | None
+    checkin_type: str
+    days: int
+    grace: int
+    reward: ChallengeRewardTerms
+    start_date: str
+    end_date: str
+    joined: bool
+    open: bool
+    progress: StreakProgress | None
+
+
+class MyChallengesReply(Reply):
+    items: list[ChallengeItem]
+
+
+class JoinReply(Reply):
+    challenge: ChallengeItem
+
+
+class VoucherItem(Reply):
+    voucher_id: str
+    code: str
+    kind: str
+    name: str
+    name_en: str | None
+    status: str
+    issued_at: str
+    valid_until: str
+    expires_at: str
+    redeemed_at: str | None
+    source: str
+
+
+class MyVouchersReply(Reply):
+    items: list[VoucherItem]
+
+
+class StaffVoucher(Reply):
+    voucher_id: str
+    code: str
+    kind: str
+    name: str
+    name_en: str | None
+    status: str
+    issued_at: str
+    valid_until: str
+    expires_at: str
+    redeemed_at: str | None
+    source: str
+    patient_id: str
+    redeemed_by: str | None
+    patient_name_masked: str
+
+
+class LookupVoucherReply(Reply):
+    voucher: StaffVoucher
+
+
+class RedeemedVoucher(Reply):
+    voucher_id: str
+    code: str
+    kind: str
+    name: str
+    name_en: str | None
+    status: str
+    issued_at: str
+    valid_until: str
+    expires_at: str
+    redeemed_at: str
+    source: str
+    patient_id: str
+    redeemed_by: str
+
+
+class RedeemVoucherReply(Reply):
+    voucher: RedeemedVoucher
+
+
+class DeliverySettingsQuietHours(Reply):
+    start: str
+    end: str
+
+
+class DeliverySettingsCaps(Reply):
+    marketing: int
+    service: int
+
+
+class DeliverySettingsOpening(Reply):
+    days: list[int]
+    at: str
+
+
+class DeliveryDefaults(Reply):
+    quiet_hours: DeliverySettingsQuietHours
+    caps: DeliverySettingsCaps
+    daily_cap: int
+    relevance_days: dict[str, int]
+    opening: DeliverySettingsOpening
+    wechat_templates: dict[str, str]
+
+
+class DeliverySettingsReply(Reply):
+    quiet_hours: DeliverySettingsQuietHours
+    caps: DeliverySettingsCaps
+    daily_cap: int
+    relevance_days: dict[str, int]
+    opening: DeliverySettingsOpening
+    wechat_templates: dict[str, str]
+    defaults: DeliveryDefaults
+    channel_order: list[str]
+
+
+class MyChannelsReply(Reply):
+    preferred: str | None
+    order: list[str]
+    wechat_linked: bool
+    wechat_quota: dict[str, int]
+    templates: dict[str, str]
+
+
+class SetChannelReply(Reply):
+    preferred: str | None
+    order: list[str]
+    wechat_linked: bool
+    wechat_quota: dict[str, int]
+    templates: dict[str, str]
+
+
+class SubscribeReply(Reply):
+    preferred: str | None
+    order: list[str]
+    wechat_linked: bool
+    wechat_quota: dict[str, int]
+    templates: dict[str, str]
+
+
+class PlannedReminder(Reply):
+    rule_id: str
+    offset_days: int
+    due_at: str
+    created: bool
+
+
+class RecordAnchorReply(Reply):
+    anchor: str
+    date: str
+    planned: list[PlannedReminder]
+
+
+class RecallRuleView(Reply):
+    rule_id: str
+    condition: str | None
+    department: str | None
+    anchor: str
+    offsets: list[int]
+    send_at: str
+    template: str
+    purpose: str
+    stop_on: list[str]
+    active: bool
+    updated_at: str | None
+
+
+class RecallRuleOptions(Reply):
+    anchors: list[str]
+    conditions: list[str]
+    departments: list[str]
+    variables: list[str]
+    stop_on: list[str]
+    purposes: list[str]
+
+
+class ListRulesReply(Reply):
+    items: list[RecallRuleView]
+    options: RecallRuleOptions
+
+
+class PutRuleReply(Reply):
+    rule: RecallRuleView
+
+
+class DeleteRuleReply(Reply):
+    deleted: str
+
+
+class SetActiveReply(Reply):
+    rule: RecallRuleView
+
+
+class ExperimentArm(Reply):
+    arm_id: str
+    weight: float
+    template: str | None
+    send_at: str | None
+    incentive_text: str | None
+    incentive_points: int
+
+
+class ExperimentView(Reply):
+    experiment_id: str
+    name: str
+    target_kind: str
+    target_id: str
+    arms: list[ExperimentArm]
+    holdout_share: float
+    window_days: int
+    alpha: float
+    sample_size_per_arm: int
+    status: str
+    created_at: str
+    created_by: str
+    started_at: str | None
+    stopped_at: str | None
+    promoted_arm: str | None
+
+
+class ListExperimentsReply(Reply):
+    items: list[ExperimentView]
+
+
+class CreateExperimentReply(Reply):
+    experiment: ExperimentView
+
+
+class SampleSizeReply(Reply):
+    sample_size_per_arm: int
+    groups: int
+
+
+class RuleChanges(Reply):
+    template: str | None = None
+    send_at: str | None = None
+    first_step_body: str | None = None
+
+
+class PromoteExperimentReply(Reply):
+    experiment: ExperimentView
+    rule_changes: RuleChanges
+
+
+class ResultGroup(Reply):
+    arm_id: str
+    reference: bool
+    exposures: int
+    conversions: int
+    rate: float | None
+    holdout: bool
+    pending: int
+    pending_conversions: int
+    uplift: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    z: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    significant: bool | None = None
+
+
+class ExperimentResultsReply(Reply):
+    experiment: ExperimentView
+    reference: str
+    alpha: float
+    ci_level: float
+    sample_size_per_arm: int
+    required: dict[str, int]
+    sample_size_reached: bool
+    winner: str | None
+    groups: list[ResultGroup]
+    as_of: str
+
+
+class StartExperimentReply(Reply):
+    experiment: ExperimentView
+
+
+class StopExperimentReply(Reply):
+    experiment: ExperimentView
+
+
+class VisibilityReply(Reply):
+    visible: bool
+
+
+class OwnPatientView(Reply):
+    patient_id: str
+    name: str
+    phone: str
+    birth_year: int | None
+    sex: str | None
+    district: str | None
+    conditions: list[str]
+    department: str | None
+    persona_tags: list[str]
+    balance: int
+    earned_total: int
+    created_at: str
+    last_visit_date: str | None
+    revisit_due_date: str | None
+
+
+class MeReply(Reply):
+    patient: OwnPatientView
+
+
+class EraseReply(Reply):
+    erased: bool
+    items_removed: int
+
+
+class CheckinResult(Reply):
+    checkin_id: str
+    type: str
+    value: float
+    local_date: str
+    counted: bool
+
+
+class CheckInChallenge(Reply):
+    challenge_id: str
+    name: str
+    current_streak: int
+    days: int
+    streaks_completed: int
+    completed_now: int
+
+
+class CheckInVoucher(Reply):
+    voucher_id: str
+    code: str
+    kind: str
+    name: str
+    name_en: str | None
+    valid_until: str
+    challenge_id: str
+
+
+class CheckInRewards(Reply):
+    challenge_id: str
+    points: int
+
+
+class CheckInTask(Reply):
+    task_id: str
+    name: str
+    progress: int
+    target: int
+    completed_now: bool
+
+
+class CheckInBadge(Reply):
+    badge_id: str
+    name: str
+    name_en: str
+    task_id: str
+
+
+class CheckInReply(Reply):
+    checkin: CheckinResult
+    points_awarded: int
+    balance: int
+    challenges: list[CheckInChallenge] | None = None
+    vouchers: list[CheckInVoucher] | None = None
+    rewards: list[CheckInRewards] | None = None
+    tasks: list[CheckInTask] | None = None
+    badges: list[CheckInBadge] | None = None
+
+
+class ConsentState(Reply):
+    granted: bool
+    version: str
+    at: str
+
+
+class ConsentsView(Reply):
+    service: ConsentState
+    marketing: ConsentState | None
+    analytics: ConsentState | None
+
+
+class ConsentsReply(Reply):
+    consents: ConsentsView
+
+
+class WithdrawReply(Reply):
+    consents: ConsentsView
+
+
+class ExportReply(Reply):
+    profile: OwnPatientView
+    consents: ConsentsView
+    records: dict[str, list[dict[str, Any]]]
+
+
+class InboxMessage(Reply):
+    message_id: str
+    title: str
+    body: str
+    purpose: str
+    created_at: str
+    read_at: str | None
+
+
+class InboxReply(Reply):
+    items: list[InboxMessage]
+    unread: int
+
+
+class MarkReadReply(Reply):
+    message: InboxMessage
+
+
+class ExpiringPoints(Reply):
+    expires_on: str
+    points: int
+
+
+class LedgerEntry(Reply):
+    entry_id: str
+    at: str
+    points: int
+    reason: str
+    note: str | None = None
+    staff: str | None = None
+
+
+class MyPointsReply(Reply):
+    expiring: list[ExpiringPoints]
+    balance: int
+    earned_total: int
+    tier: str
+    redeemed_total: int
+    entries: list[LedgerEntry]
+
+
+class RedemptionView(Reply):
+    redemption_id: str
+    reward_id: str
+    reward_name: str
+    cost: int
+    status: str
+    at: str
+
+
+class RedeemReply(Reply):
+    redemption: RedemptionView
+    balance: int
+
+
+class ReferralReply(Reply):
+    invite_code: str
+    share_path: str
+    reward_points: int
+
+
+class RegisterReply(Reply):
+    patient: OwnPatientView
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    patient_id: str
+    registered: bool
+
+
+class ShareReply(Reply):
+    points_awarded: int
+    balance: int
+    limit_reached: str | None = None
+
+
+class HealthReply(Reply):
+    ok: bool
+
+
+class PackageItem(Reply):
+    sale_id: str
+    package_id: str
+    name: str
+    name_en: str | None
+    term_months: int
+    start_date: str
+    end_date: str
+    renewal_of: str | None
+    renewed_by: str | None
+    renewed_on: str | None
+    state: str
+
+
+class MyPackagesReply(Reply):
+    items: list[PackageItem]
+
+
+class PackageTypeItem(Reply):
+    package_id: str
+    name: str
+    name_en: str | None
+    term_months: int
+    renewal_window_days: int
+    active: bool
+
+
+class PackageTypesReply(Reply):
+    items: list[PackageTypeItem]
+
+
+class PutPackageTypeReply(Reply):
+    package_type: PackageTypeItem
+
+
+class RenewalFigures(Reply):
+    ended: int
+    renewed: int
+    lapsed: int
+    pending: int
+    rate: float | None
+
+
+class RenewalsReply(Reply):
+    from_: str = Field(alias='from')
+    to: str
+    as_of: str
+    ended: int
+    renewed: int
+    lapsed: int
+    pending: int
+    rate: float | None
+    by_package: dict[str, RenewalFigures]
+
+
+class SoldPackage(Reply):
+    sale_id: str
+    package_id: str
+    name: str
+    name_en: str | None
+    term_months: int
+    start_date: str
+    end_date: str
+    renewal_of: str | None
+    renewed_by: str | None
+    renewed_on: str | None
+
+
+class RecordSaleReply(Reply):
+    package: SoldPackage
+
+
+class PatientSegment(Reply):
+    segment_id: str
+    name: str
+
+
+class PatientSegmentsReply(Reply):
+    patient_id: str
+    segments: list[PatientSegment]
+    last_interaction_at: str
+    next_change_at: str | None
+
+
+class ContentStep(Reply):
+    kind: str
+    title: str
+    body: str
+    url: str | None = None
+    health: bool
+    offset_days: int | None = None
+
+
+class ContentPathView(Reply):
+    cadence_days: int
+    purpose: str
+    send_at: str
+    steps: list[ContentStep]
+
+
+class SegmentBuild(Reply):
+    processed: int
+    members_so_far: int
+    total_estimate: int | None
+    started_at: str | None
+    built_at: str | None
+    starts_after: str | None
+
+
+class SegmentView(Reply):
+    segment_id: str
+    name: str
+    name_en: str | None
+    description: str | None
+    rule: dict[str, Any]
+    content_path: ContentPathView | None
+    status: str
+    version: int
+    is_default: bool
+    time_relative: bool
+    follows_setting: bool
+    members: int | None
+    build: SegmentBuild
+    updated_at: str
+    updated_by: str
+
+
+class ListSegmentsReply(Reply):
+    items: list[SegmentView]
+
+
+class CreateSegmentReply(Reply):
+    segment: SegmentView
+
+
+class EarningRules(Reply):
+    revisit_on_time: int
+    share: int
+    referral_registered: int
+    checkin: int
+
+
+class PeriodLimitsView(Reply):
+    day: int | None = None
+    week: int | None = None
+    month: int | None = None
+
+
+class ClinicReply(Reply):
+    clinic_id: str
+    name: str
+    tz: str
+    conditions: list[str]
+    earning_rules: EarningRules
+    earning_limits: dict[str, PeriodLimitsView]
+    points_expiry_months: int
+    silent_days: int
+
+
+class EarningLimitsReply(Reply):
+    earning_limits: dict[str, PeriodLimitsView]
+
+
+class EarningRulesReply(Reply):
+    earning_rules: EarningRules
+
+
+class PointsExpiryReply(Reply):
+    points_expiry_months: int
+
+
+class SilentDaysReply(Reply):
+    silent_days: int
+    segment: SegmentView | None
+
+
+class DashboardClinic(Reply):
+    clinic_id: str
+    name: str
+    tz: str
+    silent_days: int
+
+
+class DashboardTotals(Reply):
+    reached: int
+    booked: int
+    declined: int
+    wrong_number: int
+
+
+class RevisitRate30(Reply):
+    hits: int
+    decided: int
+    pending: int
+
+
+class DashboardKpis(Reply):
+    patients: int | None = None
+    checkins_today: int | None = None
+    points_issued: int | None = None
+    points_redeemed: int | None = None
+    reminders_sent: int | None = None
+    revisit_rate_30: float | None = None
+    revisit_rate_90: float | None = None
+    postpartum_checkup_rate: float | None = None
+    annual_recheck_rate: float | None = None
+    reminder_conversion_90: float | None = None
+    silent_reactivation_rate_90: float | None = None
+    new_patients_90: int | None = None
+    referral_share_90: float | None = None
+    silent_days: int | None = None
+    silent_patients: int | None = None
+    silent_share: float | None = None
+    reminders_sent_90: int | None = None
+    package_renewal_rate_12m: float | None = None
+    packages_ended_12m: int | None = None
+    followup_calls_30: int | None = None
+    followup_outcomes_30: DashboardTotals | None = None
+    followup_reach_rate_30: float | None = None
+    followup_booked_rate_30: float | None = None
+    basis: dict[str, RevisitRate30] | None = None
+
+
+class SilenceBucket(Reply):
+    bucket: str
+    low: int
+    high: int | None
+    count: int
+    silent: bool
+
+
+class ConditionCount(Reply):
+    condition: str
+    count: int
+
+
+class RevisitByDepartment(Reply):
+    group: str
+    decided: int
+    hits: int
+    rate: float | None
+    pending: int
+    pending_hits: int
+
+
+class RevisitBySegment(Reply):
+    group: str
+    decided: int
+    hits: int
+    rate: float
+    pending: int
+    pending_hits: int
+    name: str
+    name_en: str
+
+
+class WeeklyRevisit(Reply):
+    week: str
+    count: int
+    decided: int
+    hits: int
+    rate: float | None
+    pending: int
+    pending_hits: int
+
+
+class JoinedFigures(Reply):
+    patients: int
+    decided: int
+    hits: int
+    rate: float | None
+    pending: int
+    pending_hits: int
+
+
+class ChallengeRevisit180(Reply):
+    challenge_id: str
+    name: str
+    name_en: str
+    joined: JoinedFigures
+    not_joined: JoinedFigures
+
+
+class ConversionBySource(Reply):
+    source: str
+    kind: str
+    source_id: str
+    name: str | None
+    name_en: str | None
+    decided: int
+    hits: int
+    rate: float | None
+    pending: int
+    pending_hits: int
+
+
+class DailyFigures(Reply):
+    day: str
+    patients: int
+    revisit_rate_30: float | None
+    silent_share: float | None
+    silent_patients: int
+    silent_days: int
+    reminder_conversion_90: float | None
+    checkins_today: int
+
+
+class DashboardCharts(Reply):
+    silence: list[SilenceBucket] | None = None
+    conditions: list[ConditionCount] | None = None
+    revisit_by_department: list[RevisitByDepartment] | None = None
+    revisit_by_condition: list[RevisitByDepartment] | None = None
+    revisit_by_segment: list[RevisitBySegment] | None = None
+    revisit_by_cohort: list[RevisitByDepartment] | None = None
+    weekly_revisit: list[WeeklyRevisit] | None = None
+    weekly_reminders: list[WeeklyRevisit] | None = None
+    weekly_new_patients: list[WeeklyRevisit] | None = None
+    challenge_revisit_180: list[ChallengeRevisit180] | None = None
+    conversion_by_source: list[ConversionBySource] | None = None
+    daily: list[DailyFigures] | None = None
+
+
+class DashboardReply(Reply):
+    clinic: DashboardClinic
+    generated_at: str | None
+    kpis: DashboardKpis
+    charts: DashboardCharts
+
+
+class PatientItem(Reply):
+    patient_id: str
+    name_masked: str
+    conditions: list[str]
+    department: str | None
+    last_visit_date: str | None
+    balance: int
+    created_at: str
+
+
+class ListPatientsReply(Reply):
+    items: list[PatientItem]
+    next_cursor: str | None
+
+
+class StaffPatientView(Reply):
+    patient_id: str
+    name: str
+    phone_masked: str
+    birth_year: int | None
+    sex: str | None
+    district: str | None
+    conditions: list[str]
+    department: str | None
+    persona_tags: list[str]
+    balance: int
+    earned_total: int
+    created_at: str
+    last_visit_date: str | None
+    revisit_due_date: str | None
+
+
+class CreatePatientReply(Reply):
+    patient: StaffPatientView
+
+
+class BookingReply(Reply):
+    booking_date: str
+    reminders_stopped: int
+
+
+class AdjustPointsReply(Reply):
+    entry: LedgerEntry
+    balance: int
+
+
+class RemissionReply(Reply):
+    planned: list[PlannedReminder]
+
+
+class VisitItem(Reply):
+    visit_id: str
+    visit_date: str
+    department: str
+    next_due_date: str | None
+    on_time: bool
+    source: str
+
+
+class RecordVisitReply(Reply):
+    visit: VisitItem
+    points_awarded: int
+
+
+class Delivery(Reply):
+    channel: str
+    status: str
+    error_code: str | None
+    at: str
+
+
+class ReminderItem(Reply):
+    patient_id: str
+    rule_id: str
+    condition: str | None
+    anchor_date: str
+    due_at: str
+    status: str
+    processed_at: str
+    channel: str | None
+    kind: str
+    purpose: str
+    offset_days: int
+    error_code: str | None
+    stop_reason: str | None
+    deliveries: list[Delivery]
+
+
+class ReminderLogReply(Reply):
+    items: list[ReminderItem]
+    next_cursor: str | None
+
+
+class RewardItem(Reply):
+    reward_id: str
+    name: str
+    name_en: str | None
+    cost: int
+    active: bool
+    stock: int | None
+    per_patient_limit: int | None
+
+
+class RewardsReply(Reply):
+    items: list[RewardItem]
+
+
+class PerkView(Reply):
+    perk_id: str
+    name: str
+    name_en: str | None
+    badges_required: int
+    unlocked: bool
+
+
+class MyPerksReply(Reply):
+    patient_id: str
+    badges: int
+    perks: list[PerkView]
+
+
+class ExamView(Reply):
+    exam_id: str
+    flags: list[str]
+    recorded_at: str
+    recorded_by: str
+    source: str
+    taken_on: str
+    tasks: list[str]
+
+
+class BadgeDefinition(Reply):
+    badge_id: str
+    name: str
+    name_en: str | None
+
+
+class TaskView(Reply):
+    task_id: str
+    task_key: str
+    flag: str
+    exam_id: str
+    name: str
+    name_en: str | None
+    kind: str
+    checkin_type: str | None
+    min_value: float | None
+    target: int
+    progress: int
+    marks: list[str]
+    assigned_on: str
+    due_on: str
+    days_left: int
+    status: str
+    completed_on: str | None
+    badge: BadgeDefinition
+
+
+class EarnedBadge(Reply):
+    badge_id: str
+    name: str
+    name_en: str
+    earned_on: str
+    task_id: str
+
+
+class MyTasksReply(Reply):
+    exams: list[ExamView]
+    tasks: list[TaskView]
+    badges: list[EarnedBadge]
+    perks: list[PerkView]
+
+
+class RecordExamReply(Reply):
+    exam: ExamView
+    tasks: list[TaskView]
+
+
+class TaskTerms(Reply):
+    task_key: str
+    name: str
+    name_en: str | None
+    kind: str
+    target: int
+    within_days: int
+    checkin_type: str | None
+    min_value: int | None
+    badge: BadgeDefinition
+
+
+class TaskRule(Reply):
+    flag: str
+    tasks: list[TaskTerms]
+    updated_at: str
+    updated_by: str | None
+
+
+class PerkDefinition(Reply):
+    perk_id: str
+    name: str
+    name_en: str | None
+    badges_required: int
+
+
+class TaskRulesReply(Reply):
+    flags: list[str]
+    rules: list[TaskRule]
+    perks: list[PerkDefinition]
+
+
+class OpenapiReply(Reply):
+    """This document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
+
+
+class CheckinRow(Reply):
+    checkin_id: str
+    type: str
+    value: float
+    local_date: str
+    client_time: str
+    counted: bool
+
+
+class CheckinsReply(Reply):
+    items: list[CheckinRow]
+
+
+class VisitRow(Reply):
+    visit_id: str
+    visit_date: str
+    department: str
+    next_due_date: str | None
+    on_time: bool
+    source: str
+
+
+class MyVisitsReply(Reply):
+    items: list[VisitRow]
+
+
+class BoardRow(Reply):
+    rank: int
+    name_masked: str
+    score: int
+    me: bool | None = Field(None, description="only on the caller's own row")
+
+
+class BoardMe(Reply):
+    score: int
+    visible: bool
+    rank: int | None
+
+
+class LeaderboardReply(Reply):
+    month: str
+    items: list[BoardRow]
+    me: BoardMe | None = Field(None, description="for a patient: their own score, visibility and rank")
+
+
+class FollowUpPlan(Reply):
+    patient_id: str
+    status: str
+    cadence_days: int
+    next_due: str | None
+    source: str | None
+    started_on: str | None
+    started_by: str | None
+    calls: int
+    last_outcome: str | None
+    last_outcome_on: str | None
+    paused_reason: str | None
+    ended_on: str | None
+
+
+class FollowUpOutcomeRow(Reply):
+    outcome_id: str
+    outcome: str
+    day: str
+    at: str
+    staff: str | None
+    has_note: bool
+    booking_date: str | None
+
+
+class StartFollowupReply(Reply):
+    plan: FollowUpPlan | None
+
+
+class EndFollowupReply(Reply):
+    plan: FollowUpPlan | None
+
+
+class FollowupDetailReply(Reply):
+    plan: FollowUpPlan | None
+    outcomes: list[FollowUpOutcomeRow]
+
+
+class RecordOutcomeReply(Reply):
+    outcome: FollowUpOutcomeRow
+    next_due: str | None
+    plan_status: str
+    booking: BookingReply | None = Field(
+        description="with booked: the booking recorded (as POST /patients/{id}/bookings answers)")
+
+
+class WorklistRow(Reply):
+    patient_id: str
+    name_masked: str | None
+    conditions: list[str]
+    last_visit_date: str | None
+    risk_score: float | None
+    risk_factors: list[dict[str, Any]]
+    followup_flag: str | None = Field(description="wrong_number: staff should check the phone")
+    next_due: str | None
+    days_overdue: int
+    cadence_days: int
+    source: str | None
+    last_outcome: str | None
+    last_outcome_on: str | None
+    calls: int
+
+
+class WorklistReply(Reply):
+    day: str
+    items: list[WorklistRow]
+    next_cursor: str | None
+
+
+class OutcomeDay(Reply):
+    day: str
+    reached: int
+    booked: int
+    declined: int
+    wrong_number: int
+
+
+class OutcomeTotals(Reply):
+    reached: int
+    booked: int
+    declined: int
+    wrong_number: int
+
+
+class OutcomeTotalsReply(Reply):
+    from_: str = Field(alias="from")
+    to: str
+    totals: OutcomeTotals
+    calls: int
+    reach_rate: float | None
+    booking_rate: float | None
+    days: list[OutcomeDay]
+
+
+class RiskModelReply(Reply):
+    """The model card, or (`model` null) why there is none yet."""
+
+    model: dict[str, Any] | None
+    versions: list[dict[str, Any]] | None = Field(None, description="with a model: the versions trained")
+    last_run: dict[str, Any] | None
+    message: str | None = Field(None, description="without a model: why")
+
+
+class AtRiskRow(Reply):
+    patient_id: str
+    name_masked: str | None
+    conditions: list[str]
+    risk_score: float
+    risk_factors: list[dict[str, Any]]
+    risk_model_version: int
+    scored_at: str | None
+
+
+class AtRiskReply(Reply):
+    items: list[AtRiskRow]
+    next_cursor: str | None
+
+
+class PatientRiskReply(Reply):
+    patient_id: str
+    risk_score: float | None
+    risk_status: str
+    risk_factors: list[dict[str, Any]]
+    risk_model_version: int | None
+    scored_at: str | None
+    followup_flag: str | None = Field(description="wrong_number: staff should check the phone")
+
+
+class DropoutRule(Reply):
+    dropout_share: float
+    recall_fraction: float
+    curve_days: int
+    text: str
+
+
+class DropoutReply(Reply):
+    computed_at: str | None
+    conditions: dict[str, dict[str, Any]]
+    rule: DropoutRule
+
+
+class DeleteSegmentReply(Reply):
+    segment_id: str
+    deleted: bool
+
+
+class MemberRow(Reply):
+    patient_id: str
+    name_masked: str | None
+    joined_on: str | None
+
+
+class SegmentMembersReply(Reply):
+    items: list[MemberRow]
+    next_cursor: str | None
+
+
+class PatientAttributesReply(Reply):
+    patient_id: str
+    segments: list[str]
+    persona_tags: list[str] | None = None
+    district: str | None = None
+    department: str | None = None
+
+
+class LapsedRow(Reply):
+    patient_id: str
+    name_masked: str | None
+    last_visit_date: str | None
+    days_since: int | None
+
+
+class LapsedReply(Reply):
+    items: list[LapsedRow]
+    next_cursor: str | None
+    cutoff: str
+
+
+class RowProblem(Reply):
+    """A CSV row that was not imported: its line, the error code and the field at fault."""
+
+    line: int
+    code: str
+    message: str
+    field: str | None
+
+
+class ImportVisitsReply(Reply):
+    imported: int
+    duplicates: int
+    errors: list[RowProblem]
+
+
+class ImportExamsReply(Reply):
+    exams: int
+    duplicates: int
+    tasks_assigned: int
+    errors: list[RowProblem]
+
+
+class ConsentLogRow(Reply):
+    purpose: str
+    granted: bool
+    version: str
+    at: str
+
+
+class Referral(Reply):
+    invite_code: str | None
+    referred_by: str | None
+    referred: int
+
+
+class PatientDetailReply(Reply):
+    patient: StaffPatientView
+    consents: ConsentsView
+    consent_log: list[ConsentLogRow]
+    visits: list[VisitRow]
+    checkins: list[CheckinRow]
+    ledger: list[LedgerEntry]
+    referral: Referral
+
+
+class SegmentDetailReply(Reply):
+    segment: SegmentView
+
+
+class EditSegmentReply(Reply):
+    segment: SegmentView
+
+
+class PutPerksReply(Reply):
+    perks: list[PerkDefinition]
+
+
+class ConfirmedTask(TaskView):
+    badge_awarded: bool
+
+
+class ConfirmTaskReply(Reply):
+    task: ConfirmedTask
