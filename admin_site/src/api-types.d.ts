@@ -1737,9 +1737,8 @@ export interface components {
             /**
              * Me
              * @description only on the caller's own row
-             * @default null
              */
-            me: boolean | null;
+            me?: boolean | null;
         };
         /** BookingBody */
         BookingBody: {
@@ -1862,31 +1861,16 @@ export interface components {
         ChallengeRewardTerms: {
             /** Type */
             type: string;
-            /**
-             * Voucher Kind
-             * @default null
-             */
-            voucher_kind: string | null;
-            /**
-             * Voucher Name
-             * @default null
-             */
-            voucher_name: string | null;
-            /**
-             * Voucher Name En
-             * @default null
-             */
-            voucher_name_en: string | null;
-            /**
-             * Valid Days
-             * @default null
-             */
-            valid_days: number | null;
-            /**
-             * Points
-             * @default null
-             */
-            points: number | null;
+            /** Voucher Kind */
+            voucher_kind?: string | null;
+            /** Voucher Name */
+            voucher_name?: string | null;
+            /** Voucher Name En */
+            voucher_name_en?: string | null;
+            /** Valid Days */
+            valid_days?: number | null;
+            /** Points */
+            points?: number | null;
         };
         /** ChallengeTerms */
         ChallengeTerms: {
@@ -2026,31 +2010,16 @@ export interface components {
             points_awarded: number;
             /** Balance */
             balance: number;
-            /**
-             * Challenges
-             * @default null
-             */
-            challenges: components["schemas"]["CheckInChallenge"][] | null;
-            /**
-             * Vouchers
-             * @default null
-             */
-            vouchers: components["schemas"]["CheckInVoucher"][] | null;
-            /**
-             * Rewards
-             * @default null
-             */
-            rewards: components["schemas"]["CheckInRewards"][] | null;
-            /**
-             * Tasks
-             * @default null
-             */
-            tasks: components["schemas"]["CheckInTask"][] | null;
-            /**
-             * Badges
-             * @default null
-             */
-            badges: components["schemas"]["CheckInBadge"][] | null;
+            /** Challenges */
+            challenges?: components["schemas"]["CheckInChallenge"][] | null;
+            /** Vouchers */
+            vouchers?: components["schemas"]["CheckInVoucher"][] | null;
+            /** Rewards */
+            rewards?: components["schemas"]["CheckInRewards"][] | null;
+            /** Tasks */
+            tasks?: components["schemas"]["CheckInTask"][] | null;
+            /** Badges */
+            badges?: components["schemas"]["CheckInBadge"][] | null;
         };
         /** CheckInRewards */
         CheckInRewards: {
@@ -2294,18 +2263,12 @@ export interface components {
             title: string;
             /** Body */
             body: string;
-            /**
-             * Url
-             * @default null
-             */
-            url: string | null;
+            /** Url */
+            url?: string | null;
             /** Health */
             health: boolean;
-            /**
-             * Offset Days
-             * @default null
-             */
-            offset_days: number | null;
+            /** Offset Days */
+            offset_days?: number | null;
         };
         /** ConversionBySource */
         ConversionBySource: {
@@ -2367,66 +2330,30 @@ export interface components {
         };
         /** DashboardCharts */
         DashboardCharts: {
-            /**
-             * Silence
-             * @default null
-             */
-            silence: components["schemas"]["SilenceBucket"][] | null;
-            /**
-             * Conditions
-             * @default null
-             */
-            conditions: components["schemas"]["ConditionCount"][] | null;
-            /**
-             * Revisit By Department
-             * @default null
-             */
-            revisit_by_department: components["schemas"]["RevisitByDepartment"][] | null;
-            /**
-             * Revisit By Condition
-             * @default null
-             */
-            revisit_by_condition: components["schemas"]["RevisitByDepartment"][] | null;
-            /**
-             * Revisit By Segment
-             * @default null
-             */
-            revisit_by_segment: components["schemas"]["RevisitBySegment"][] | null;
-            /**
-             * Revisit By Cohort
-             * @default null
-             */
-            revisit_by_cohort: components["schemas"]["RevisitByDepartment"][] | null;
-            /**
-             * Weekly Revisit
-             * @default null
-             */
-            weekly_revisit: components["schemas"]["WeeklyRevisit"][] | null;
-            /**
-             * Weekly Reminders
-             * @default null
-             */
-            weekly_reminders: components["schemas"]["WeeklyRevisit"][] | null;
-            /**
-             * Weekly New Patients
-             * @default null
-             */
-            weekly_new_patients: components["schemas"]["WeeklyRevisit"][] | null;
-            /**
-             * Challenge Revisit 180
-             * @default null
-             */
-            challenge_revisit_180: components["schemas"]["ChallengeRevisit180"][] | null;
-            /**
-             * Conversion By Source
-             * @default null
-             */
-            conversion_by_source: components["schemas"]["ConversionBySource"][] | null;
-            /**
-             * Daily
-             * @default null
-             */
-            daily: components["schemas"]["DailyFigures"][] | null;
+            /** Silence */
+            silence?: components["schemas"]["SilenceBucket"][] | null;
+            /** Conditions */
+            conditions?: components["schemas"]["ConditionCount"][] | null;
+            /** Revisit By Department */
+            revisit_by_department?: components["schemas"]["RevisitByDepartment"][] | null;
+            /** Revisit By Condition */
+            revisit_by_condition?: components["schemas"]["RevisitByDepartment"][] | null;
+            /** Revisit By Segment */
+            revisit_by_segment?: components["schemas"]["RevisitBySegment"][] | null;
+            /** Revisit By Cohort */
+            revisit_by_cohort?: components["schemas"]["RevisitByDepartment"][] | null;
+            /** Weekly Revisit */
+            weekly_revisit?: components["schemas"]["WeeklyRevisit"][] | null;
+            /** Weekly Reminders */
+            weekly_reminders?: components["schemas"]["WeeklyRevisit"][] | null;
+            /** Weekly New Patients */
+            weekly_new_patients?: components["schemas"]["WeeklyRevisit"][] | null;
+            /** Challenge Revisit 180 */
+            challenge_revisit_180?: components["schemas"]["ChallengeRevisit180"][] | null;
+            /** Conversion By Source */
+            conversion_by_source?: components["schemas"]["ConversionBySource"][] | null;
+            /** Daily */
+            daily?: components["schemas"]["DailyFigures"][] | null;
         };
         /** DashboardClinic */
         DashboardClinic: {
@@ -2441,123 +2368,53 @@ export interface components {
         };
         /** DashboardKpis */
         DashboardKpis: {
-            /**
-             * Patients
-             * @default null
-             */
-            patients: number | null;
-            /**
-             * Checkins Today
-             * @default null
-             */
-            checkins_today: number | null;
-            /**
-             * Points Issued
-             * @default null
-             */
-            points_issued: number | null;
-            /**
-             * Points Redeemed
-             * @default null
-             */
-            points_redeemed: number | null;
-            /**
-             * Reminders Sent
-             * @default null
-             */
-            reminders_sent: number | null;
-            /**
-             * Revisit Rate 30
-             * @default null
-             */
-            revisit_rate_30: number | null;
-            /**
-             * Revisit Rate 90
-             * @default null
-             */
-            revisit_rate_90: number | null;
-            /**
-             * Postpartum Checkup Rate
-             * @default null
-             */
-            postpartum_checkup_rate: number | null;
-            /**
-             * Annual Recheck Rate
-             * @default null
-             */
-            annual_recheck_rate: number | null;
-            /**
-             * Reminder Conversion 90
-             * @default null
-             */
-            reminder_conversion_90: number | null;
-            /**
-             * Silent Reactivation Rate 90
-             * @default null
-             */
-            silent_reactivation_rate_90: number | null;
-            /**
-             * New Patients 90
-             * @default null
-             */
-            new_patients_90: number | null;
-            /**
-             * Referral Share 90
-             * @default null
-             */
-            referral_share_90: number | null;
-            /**
-             * Silent Days
-             * @default null
-             */
-            silent_days: number | null;
-            /**
-             * Silent Patients
-             * @default null
-             */
-            silent_patients: number | null;
-            /**
-             * Silent Share
-             * @default null
-             */
-            silent_share: number | null;
-            /**
-             * Reminders Sent 90
-             * @default null
-             */
-            reminders_sent_90: number | null;
-            /**
-             * Package Renewal Rate 12M
-             * @default null
-             */
-            package_renewal_rate_12m: number | null;
-            /**
-             * Packages Ended 12M
-             * @default null
-             */
-            packages_ended_12m: number | null;
-            /**
-             * Followup Calls 30
-             * @default null
-             */
-            followup_calls_30: number | null;
-            /** @default null */
-            followup_outcomes_30: components["schemas"]["DashboardTotals"] | null;
-            /**
-             * Followup Reach Rate 30
-             * @default null
-             */
-            followup_reach_rate_30: number | null;
-            /**
-             * Followup Booked Rate 30
-             * @default null
-             */
-            followup_booked_rate_30: number | null;
-            /**
-             * Basis
-             * @default null
-             */
-            basis: {
+            /** Patients */
+            patients?: number | null;
+            /** Checkins Today */
+            checkins_today?: number | null;
+            /** Points Issued */
+            points_issued?: number | null;
+            /** Points Redeemed */
+            points_redeemed?: number | null;
+            /** Reminders Sent */
+            reminders_sent?: number | null;
+            /** Revisit Rate 30 */
+            revisit_rate_30?: number | null;
+            /** Revisit Rate 90 */
+            revisit_rate_90?: number | null;
+            /** Postpartum Checkup Rate */
+            postpartum_checkup_rate?: number | null;
+            /** Annual Recheck Rate */
+            annual_recheck_rate?: number | null;
+            /** Reminder Conversion 90 */
+            reminder_conversion_90?: number | null;
+            /** Silent Reactivation Rate 90 */
+            silent_reactivation_rate_90?: number | null;
+            /** New Patients 90 */
+            new_patients_90?: number | null;
+            /** Referral Share 90 */
+            referral_share_90?: number | null;
+            /** Silent Days */
+            silent_days?: number | null;
+            /** Silent Patients */
+            silent_patients?: number | null;
+            /** Silent Share */
+            silent_share?: number | null;
+            /** Reminders Sent 90 */
+            reminders_sent_90?: number | null;
+            /** Package Renewal Rate 12M */
+            package_renewal_rate_12m?: number | null;
+            /** Packages Ended 12M */
+            packages_ended_12m?: number | null;
+            /** Followup Calls 30 */
+            followup_calls_30?: number | null;
+            followup_outcomes_30?: components["schemas"]["DashboardTotals"] | null;
+            /** Followup Reach Rate 30 */
+            followup_reach_rate_30?: number | null;
+            /** Followup Booked Rate 30 */
+            followup_booked_rate_30?: number | null;
+            /** Basis */
+            basis?: {
                 [key: string]: components["schemas"]["RevisitRate30"];
             } | null;
         };
@@ -3144,11 +3001,8 @@ export interface components {
             month: string;
             /** Items */
             items: components["schemas"]["BoardRow"][];
-            /**
-             * @description for a patient: their own score, visibility and rank
-             * @default null
-             */
-            me: components["schemas"]["BoardMe"] | null;
+            /** @description for a patient: their own score, visibility and rank */
+            me?: components["schemas"]["BoardMe"] | null;
         };
         /** LedgerEntry */
         LedgerEntry: {
@@ -3160,16 +3014,10 @@ export interface components {
             points: number;
             /** Reason */
             reason: string;
-            /**
-             * Note
-             * @default null
-             */
-            note: string | null;
-            /**
-             * Staff
-             * @default null
-             */
-            staff: string | null;
+            /** Note */
+            note?: string | null;
+            /** Staff */
+            staff?: string | null;
         };
         /** ListChallengesReply */
         ListChallengesReply: {
@@ -3509,21 +3357,12 @@ export interface components {
             patient_id: string;
             /** Segments */
             segments: string[];
-            /**
-             * Persona Tags
-             * @default null
-             */
-            persona_tags: string[] | null;
-            /**
-             * District
-             * @default null
-             */
-            district: string | null;
-            /**
-             * Department
-             * @default null
-             */
-            department: string | null;
+            /** Persona Tags */
+            persona_tags?: string[] | null;
+            /** District */
+            district?: string | null;
+            /** Department */
+            department?: string | null;
         };
         /** PatientDetailReply */
         PatientDetailReply: {
@@ -3664,21 +3503,12 @@ export interface components {
         };
         /** PeriodLimitsView */
         PeriodLimitsView: {
-            /**
-             * Day
-             * @default null
-             */
-            day: number | null;
-            /**
-             * Week
-             * @default null
-             */
-            week: number | null;
-            /**
-             * Month
-             * @default null
-             */
-            month: number | null;
+            /** Day */
+            day?: number | null;
+            /** Week */
+            week?: number | null;
+            /** Month */
+            month?: number | null;
         };
         /** PerkBody */
         PerkBody: {
@@ -4125,41 +3955,20 @@ export interface components {
             pending: number;
             /** Pending Conversions */
             pending_conversions: number;
-            /**
-             * Uplift
-             * @default null
-             */
-            uplift: number | null;
-            /**
-             * Ci Low
-             * @default null
-             */
-            ci_low: number | null;
-            /**
-             * Ci High
-             * @default null
-             */
-            ci_high: number | null;
-            /**
-             * Z
-             * @default null
-             */
-            z: number | null;
-            /**
-             * P Value
-             * @default null
-             */
-            p_value: number | null;
-            /**
-             * P Adjusted
-             * @default null
-             */
-            p_adjusted: number | null;
-            /**
-             * Significant
-             * @default null
-             */
-            significant: boolean | null;
+            /** Uplift */
+            uplift?: number | null;
+            /** Ci Low */
+            ci_low?: number | null;
+            /** Ci High */
+            ci_high?: number | null;
+            /** Z */
+            z?: number | null;
+            /** P Value */
+            p_value?: number | null;
+            /** P Adjusted */
+            p_adjusted?: number | null;
+            /** Significant */
+            significant?: boolean | null;
         };
         /** ReversalBody */
         ReversalBody: {
@@ -4274,9 +4083,8 @@ export interface components {
             /**
              * Versions
              * @description with a model: the versions trained
-             * @default null
              */
-            versions: {
+            versions?: {
                 [key: string]: unknown;
             }[] | null;
             /** Last Run */
@@ -4286,9 +4094,8 @@ export interface components {
             /**
              * Message
              * @description without a model: why
-             * @default null
              */
-            message: string | null;
+            message?: string | null;
         };
         /**
          * RowProblem
@@ -4306,21 +4113,12 @@ export interface components {
         };
         /** RuleChanges */
         RuleChanges: {
-            /**
-             * Template
-             * @default null
-             */
-            template: string | null;
-            /**
-             * Send At
-             * @default null
-             */
-            send_at: string | null;
-            /**
-             * First Step Body
-             * @default null
-             */
-            first_step_body: string | null;
+            /** Template */
+            template?: string | null;
+            /** Send At */
+            send_at?: string | null;
+            /** First Step Body */
+            first_step_body?: string | null;
         };
         /** SaleBody */
         SaleBody: {
@@ -4513,11 +4311,8 @@ export interface components {
             points_awarded: number;
             /** Balance */
             balance: number;
-            /**
-             * Limit Reached
-             * @default null
-             */
-            limit_reached: string | null;
+            /** Limit Reached */
+            limit_reached?: string | null;
         };
         /** SilenceBucket */
         SilenceBucket: {
@@ -4739,21 +4534,12 @@ export interface components {
             earned_on: string;
             /** Type */
             type: string;
-            /**
-             * Voucher Id
-             * @default null
-             */
-            voucher_id: string | null;
-            /**
-             * Code
-             * @default null
-             */
-            code: string | null;
-            /**
-             * Points
-             * @default null
-             */
-            points: number | null;
+            /** Voucher Id */
+            voucher_id?: string | null;
+            /** Code */
+            code?: string | null;
+            /** Points */
+            points?: number | null;
         };
         /** SubscribeReply */
         SubscribeReply: {

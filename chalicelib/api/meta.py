@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalice import Blueprint
+from pydantic import BaseModel, TypeAdapter
 
 from chalicelib.api import replies
 from chalicelib.api.routing import PUBLIC, REGISTRY, route
@@ -37,10 +38,23 @@ def _error(status: int, error_codes: list[str]) -> dict:
                              {"type": "object", "properties": {"code": {"enum": error_codes}}}]}}}}
 
 
+def _closed(schema: dict) -> dict:
+    """A reply's object schemas refuse keys they do not list, unless the reply says otherwise."""
+    if "properties" in schema:
+        schema.setdefault("additionalProperties", False)
+    return schema
+
+
 def _component(schemas: dict, model, mode: str) -> dict:
-    """A `$ref` to the model's schema, which goes into the components with the models it uses."""
-    schema = model.model_json_schema(ref_template=REF, mode=mode)
-    for name, sub in {**schema.pop("$defs", {}), model.__name__: schema}.items():
+    """A `$ref` to the model's schema, which goes into the components with the models it uses.
+    Request models are pydantic models; replies are TypedDicts (chalicelib.api.replies)."""
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        schema = model.model_json_schema(ref_template=REF, mode=mode)
+        found = {**schema.pop("$defs", {}), model.__name__: schema}
+    else:
+        schema = TypeAdapter(model).json_schema(ref_template=REF, mode=mode)
+        found = {name: _closed(sub) for name, sub in {**schema.pop("$defs", {}), model.__name__: schema}.items()}
+    for name, sub in found.items():
         if schemas.setdefault(name, sub) != sub:
             raise ValueError(f"two models are called {name}: rename one")
     return {"$ref": REF.format(model=model.__name__)}

@@ -60,15 +60,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
-class Reply(BaseModel):
-    """The base of every response model: the fields a route answers with and no others (the
-    OpenAPI document says `additionalProperties: false`, so the contract tests catch a field a
-    service adds without the model). Answers are not validated at run time; like request models,
-    the schema is built the first time it is asked for."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
 class WechatLogin(Strict):
     clinic_id: str = Id
     code: str = Field(min_length=1, max_length=128)

@@ -1,17 +1,25 @@
-"""The answers of the routes: one model per route (`<Route>Reply`) and the models they share.
+"""The answers of the routes: one typed dict per route (`<Route>Reply`) and the shapes they share.
 
-Each model lists exactly the fields its route answers with (services build them as plain dicts;
-`Reply` refuses other fields in the schema, so the contract tests catch a drift). They feed the
-OpenAPI document and, through it, the admin site's and the mini-program's TypeScript types; they
-are not used to validate answers at run time, and are built only when their schema is asked for.
+Each lists exactly the fields its route answers with; services build them as plain dicts, and a
+type checker can hold a service's result to its reply type. They are TypedDicts, not pydantic
+models: declaring one costs a few microseconds at import (a deferred pydantic model costs about
+ten times that, and the app declares some 180 of them), and nothing validates answers at run
+time. chalicelib.api.meta turns them into JSON Schema with pydantic's TypeAdapter for the OpenAPI
+document, marking every object closed (`additionalProperties: false`, unless a reply sets
+`__pydantic_config__` with `extra="allow"`), so the contract tests catch a field a service adds
+without its reply. Through the document they give the admin site's and the mini-program's
+TypeScript types. A key that may be missing is `NotRequired`; one that is always there but may
+be null is `T | None`.
 """
 
-
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
+from typing_extensions import NotRequired, TypedDict
 
-from chalicelib.api.models import Reply
+
+class Reply(TypedDict):
+    """The base of every reply (TypedDict subclasses inherit fields only, not settings)."""
 
 
 class SessionTokensReply(Reply):
@@ -41,11 +49,11 @@ class StaffRefreshReply(Reply):
 
 class ChallengeRewardTerms(Reply):
     type: str
-    voucher_kind: str | None = None
-    voucher_name: str | None = None
-    voucher_name_en: str | None = None
-    valid_days: int | None = None
-    points: int | None = None
+    voucher_kind: NotRequired[str | None]
+    voucher_name: NotRequired[str | None]
+    voucher_name_en: NotRequired[str | None]
+    valid_days: NotRequired[int | None]
+    points: NotRequired[int | None]
 
 
 class ChallengeView(Reply):
@@ -79,9 +87,9 @@ class StreakRewardEarned(Reply):
     completed_on: str
     earned_on: str
     type: str
-    voucher_id: str | None = None
-    code: str | None = None
-    points: int | None = None
+    voucher_id: NotRequired[str | None]
+    code: NotRequired[str | None]
+    points: NotRequired[int | None]
 
 
 class StreakProgress(Reply):
@@ -331,9 +339,9 @@ class SampleSizeReply(Reply):
 
 
 class RuleChanges(Reply):
-    template: str | None = None
-    send_at: str | None = None
-    first_step_body: str | None = None
+    template: NotRequired[str | None]
+    send_at: NotRequired[str | None]
+    first_step_body: NotRequired[str | None]
 
 
 class PromoteExperimentReply(Reply):
@@ -350,13 +358,13 @@ class ResultGroup(Reply):
     holdout: bool
     pending: int
     pending_conversions: int
-    uplift: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    z: float | None = None
-    p_value: float | None = None
-    p_adjusted: float | None = None
-    significant: bool | None = None
+    uplift: NotRequired[float | None]
+    ci_low: NotRequired[float | None]
+    ci_high: NotRequired[float | None]
+    z: NotRequired[float | None]
+    p_value: NotRequired[float | None]
+    p_adjusted: NotRequired[float | None]
+    significant: NotRequired[bool | None]
 
 
 class ExperimentResultsReply(Reply):
@@ -461,11 +469,11 @@ class CheckInReply(Reply):
     checkin: CheckinResult
     points_awarded: int
     balance: int
-    challenges: list[CheckInChallenge] | None = None
-    vouchers: list[CheckInVoucher] | None = None
-    rewards: list[CheckInRewards] | None = None
-    tasks: list[CheckInTask] | None = None
-    badges: list[CheckInBadge] | None = None
+    challenges: NotRequired[list[CheckInChallenge] | None]
+    vouchers: NotRequired[list[CheckInVoucher] | None]
+    rewards: NotRequired[list[CheckInRewards] | None]
+    tasks: NotRequired[list[CheckInTask] | None]
+    badges: NotRequired[list[CheckInBadge] | None]
 
 
 class ConsentState(Reply):
@@ -522,8 +530,8 @@ class LedgerEntry(Reply):
     at: str
     points: int
     reason: str
-    note: str | None = None
-    staff: str | None = None
+    note: NotRequired[str | None]
+    staff: NotRequired[str | None]
 
 
 class MyPointsReply(Reply):
@@ -567,7 +575,7 @@ class RegisterReply(Reply):
 class ShareReply(Reply):
     points_awarded: int
     balance: int
-    limit_reached: str | None = None
+    limit_reached: NotRequired[str | None]
 
 
 class HealthReply(Reply):
@@ -618,7 +626,7 @@ class RenewalFigures(Reply):
 
 
 class RenewalsReply(Reply):
-    from_: str = Field(alias='from')
+    from_: Annotated[str, Field(alias='from')]
     to: str
     as_of: str
     ended: int
@@ -662,9 +670,9 @@ class ContentStep(Reply):
     kind: str
     title: str
     body: str
-    url: str | None = None
+    url: NotRequired[str | None]
     health: bool
-    offset_days: int | None = None
+    offset_days: NotRequired[int | None]
 
 
 class ContentPathView(Reply):
@@ -717,9 +725,9 @@ class EarningRules(Reply):
 
 
 class PeriodLimitsView(Reply):
-    day: int | None = None
-    week: int | None = None
-    month: int | None = None
+    day: NotRequired[int | None]
+    week: NotRequired[int | None]
+    month: NotRequired[int | None]
 
 
 class ClinicReply(Reply):
@@ -771,30 +779,30 @@ class RevisitRate30(Reply):
 
 
 class DashboardKpis(Reply):
-    patients: int | None = None
-    checkins_today: int | None = None
-    points_issued: int | None = None
-    points_redeemed: int | None = None
-    reminders_sent: int | None = None
-    revisit_rate_30: float | None = None
-    revisit_rate_90: float | None = None
-    postpartum_checkup_rate: float | None = None
-    annual_recheck_rate: float | None = None
-    reminder_conversion_90: float | None = None
-    silent_reactivation_rate_90: float | None = None
-    new_patients_90: int | None = None
-    referral_share_90: float | None = None
-    silent_days: int | None = None
-    silent_patients: int | None = None
-    silent_share: float | None = None
-    reminders_sent_90: int | None = None
-    package_renewal_rate_12m: float | None = None
-    packages_ended_12m: int | None = None
-    followup_calls_30: int | None = None
-    followup_outcomes_30: DashboardTotals | None = None
-    followup_reach_rate_30: float | None = None
-    followup_booked_rate_30: float | None = None
-    basis: dict[str, RevisitRate30] | None = None
+    patients: NotRequired[int | None]
+    checkins_today: NotRequired[int | None]
+    points_issued: NotRequired[int | None]
+    points_redeemed: NotRequired[int | None]
+    reminders_sent: NotRequired[int | None]
+    revisit_rate_30: NotRequired[float | None]
+    revisit_rate_90: NotRequired[float | None]
+    postpartum_checkup_rate: NotRequired[float | None]
+    annual_recheck_rate: NotRequired[float | None]
+    reminder_conversion_90: NotRequired[float | None]
+    silent_reactivation_rate_90: NotRequired[float | None]
+    new_patients_90: NotRequired[int | None]
+    referral_share_90: NotRequired[float | None]
+    silent_days: NotRequired[int | None]
+    silent_patients: NotRequired[int | None]
+    silent_share: NotRequired[float | None]
+    reminders_sent_90: NotRequired[int | None]
+    package_renewal_rate_12m: NotRequired[float | None]
+    packages_ended_12m: NotRequired[int | None]
+    followup_calls_30: NotRequired[int | None]
+    followup_outcomes_30: NotRequired[DashboardTotals | None]
+    followup_reach_rate_30: NotRequired[float | None]
+    followup_booked_rate_30: NotRequired[float | None]
+    basis: NotRequired[dict[str, RevisitRate30] | None]
 
 
 class SilenceBucket(Reply):
@@ -882,18 +890,18 @@ class DailyFigures(Reply):
 
 
 class DashboardCharts(Reply):
-    silence: list[SilenceBucket] | None = None
-    conditions: list[ConditionCount] | None = None
-    revisit_by_department: list[RevisitByDepartment] | None = None
-    revisit_by_condition: list[RevisitByDepartment] | None = None
-    revisit_by_segment: list[RevisitBySegment] | None = None
-    revisit_by_cohort: list[RevisitByDepartment] | None = None
-    weekly_revisit: list[WeeklyRevisit] | None = None
-    weekly_reminders: list[WeeklyRevisit] | None = None
-    weekly_new_patients: list[WeeklyRevisit] | None = None
-    challenge_revisit_180: list[ChallengeRevisit180] | None = None
-    conversion_by_source: list[ConversionBySource] | None = None
-    daily: list[DailyFigures] | None = None
+    silence: NotRequired[list[SilenceBucket] | None]
+    conditions: NotRequired[list[ConditionCount] | None]
+    revisit_by_department: NotRequired[list[RevisitByDepartment] | None]
+    revisit_by_condition: NotRequired[list[RevisitByDepartment] | None]
+    revisit_by_segment: NotRequired[list[RevisitBySegment] | None]
+    revisit_by_cohort: NotRequired[list[RevisitByDepartment] | None]
+    weekly_revisit: NotRequired[list[WeeklyRevisit] | None]
+    weekly_reminders: NotRequired[list[WeeklyRevisit] | None]
+    weekly_new_patients: NotRequired[list[WeeklyRevisit] | None]
+    challenge_revisit_180: NotRequired[list[ChallengeRevisit180] | None]
+    conversion_by_source: NotRequired[list[ConversionBySource] | None]
+    daily: NotRequired[list[DailyFigures] | None]
 
 
 class DashboardReply(Reply):
@@ -1116,7 +1124,7 @@ class TaskRulesReply(Reply):
 class OpenapiReply(Reply):
     """This document."""
 
-    model_config = ConfigDict(extra="allow")
+    __pydantic_config__ = ConfigDict(extra="allow")
 
     openapi: str
     info: dict[str, Any]
@@ -1154,7 +1162,7 @@ class BoardRow(Reply):
     rank: int
     name_masked: str
     score: int
-    me: bool | None = Field(None, description="only on the caller's own row")
+    me: NotRequired[Annotated[bool | None, Field(description="only on the caller's own row")]]
 
 
 class BoardMe(Reply):
@@ -1166,7 +1174,7 @@ class BoardMe(Reply):
 class LeaderboardReply(Reply):
     month: str
     items: list[BoardRow]
-    me: BoardMe | None = Field(None, description="for a patient: their own score, visibility and rank")
+    me: NotRequired[Annotated[BoardMe | None, Field(description="for a patient: their own score, visibility and rank")]]
 
 
 class FollowUpPlan(Reply):
@@ -1211,8 +1219,8 @@ class RecordOutcomeReply(Reply):
     outcome: FollowUpOutcomeRow
     next_due: str | None
     plan_status: str
-    booking: BookingReply | None = Field(
-        description="with booked: the booking recorded (as POST /patients/{id}/bookings answers)")
+    booking: Annotated[BookingReply | None, Field(
+        description="with booked: the booking recorded (as POST /patients/{id}/bookings answers)")]
 
 
 class WorklistRow(Reply):
@@ -1222,7 +1230,7 @@ class WorklistRow(Reply):
     last_visit_date: str | None
     risk_score: float | None
     risk_factors: list[dict[str, Any]]
-    followup_flag: str | None = Field(description="wrong_number: staff should check the phone")
+    followup_flag: Annotated[str | None, Field(description="wrong_number: staff should check the phone")]
     next_due: str | None
     days_overdue: int
     cadence_days: int
@@ -1254,7 +1262,7 @@ class OutcomeTotals(Reply):
 
 
 class OutcomeTotalsReply(Reply):
-    from_: str = Field(alias="from")
+    from_: Annotated[str, Field(alias="from")]
     to: str
     totals: OutcomeTotals
     calls: int
@@ -1267,9 +1275,9 @@ class RiskModelReply(Reply):
     """The model card, or (`model` null) why there is none yet."""
 
     model: dict[str, Any] | None
-    versions: list[dict[str, Any]] | None = Field(None, description="with a model: the versions trained")
+    versions: NotRequired[Annotated[list[dict[str, Any]] | None, Field(description="with a model: the versions trained")]]
     last_run: dict[str, Any] | None
-    message: str | None = Field(None, description="without a model: why")
+    message: NotRequired[Annotated[str | None, Field(description="without a model: why")]]
 
 
 class AtRiskRow(Reply):
@@ -1294,7 +1302,7 @@ class PatientRiskReply(Reply):
     risk_factors: list[dict[str, Any]]
     risk_model_version: int | None
     scored_at: str | None
-    followup_flag: str | None = Field(description="wrong_number: staff should check the phone")
+    followup_flag: Annotated[str | None, Field(description="wrong_number: staff should check the phone")]
 
 
 class DropoutRule(Reply):
@@ -1329,9 +1337,9 @@ class SegmentMembersReply(Reply):
 class PatientAttributesReply(Reply):
     patient_id: str
     segments: list[str]
-    persona_tags: list[str] | None = None
-    district: str | None = None
-    department: str | None = None
+    persona_tags: NotRequired[list[str] | None]
+    district: NotRequired[str | None]
+    department: NotRequired[str | None]
 
 
 class LapsedRow(Reply):
