@@ -22,7 +22,6 @@ from chalicelib.errors import BadRequest, Conflict
 from chalicelib.observability import logger
 from chalicelib.store import clinics
 from chalicelib.store import segments as store
-from chalicelib.store.models import PatientItem  # CheckinMembership's profile actions (the check-in's hand-off)
 from chalicelib.store.patients import Patient
 from chalicelib.store.segments import Segment
 
@@ -148,7 +147,7 @@ class CheckinMembership:
         joined(self.clinic_id, self.patient_id, self.joins, self.joined_on)
 
 
-def for_checkin(clinic, patient: PatientItem, checkin, now: datetime, credit: int) -> CheckinMembership:
+def for_checkin(clinic, patient: Patient, checkin, now: datetime, credit: int) -> CheckinMembership:
     """The memberships a check-in crediting `credit` points leads to, as plan steps."""
     from chalicelib.store import plan as plans
 
@@ -161,7 +160,7 @@ def for_checkin(clinic, patient: PatientItem, checkin, now: datetime, credit: in
                           balance=int(patient.balance or 0) + credit,
                           earned_total=int(patient.earned_total or 0) + max(credit, 0))
     change = decide(patient, store.definitions(patient.clinic_id), now, tz, facts)
-    change.extra_actions = [PatientItem.checkin_days.set(days), PatientItem.last_interaction_at.set(at)]
+    change.profile_sets.update(checkin_days=days, last_interaction_at=at)
     steps = [plans.update(patient, store.profile_actions(change, set(patient.segments or ())), "segments"),
              *plans.of_writes(store.member_writes(patient, change, iso(now), today.isoformat()))]
     return CheckinMembership(steps, list(change.joins), patient.clinic_id, patient.patient_id, today)

@@ -125,13 +125,12 @@ class Change:
     leaves: list[str] = field(default_factory=list)
     flip_at: str | None = None
     flip_changed: bool = False
-    extra_actions: list[Action] = field(default_factory=list)  # other profile attributes set with it
     # other profile attributes set with it, by name; None or [] removes one
     profile_sets: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.joins or self.leaves or self.flip_changed or self.extra_actions or self.profile_sets)
+        return not (self.joins or self.leaves or self.flip_changed or self.profile_sets)
 
 
 def profile_actions(change: Change, current: set[str]) -> list[Action]:
@@ -140,7 +139,7 @@ def profile_actions(change: Change, current: set[str]) -> list[Action]:
     One update expression cannot both add to and delete from a set, so a change with both sets
     the whole new set.
     """
-    actions = list(change.extra_actions)
+    actions: list[Action] = []
     for name, value in change.profile_sets.items():
         attribute = getattr(PatientItem, name)
         actions.append(attribute.set(value) if value not in (None, []) else attribute.remove())

@@ -23,9 +23,7 @@ CONVERTED = [
     *(f"chalicelib/channels/{name}.py" for name in ("__init__", "sms", "wechat")),
 ]
 
-# The check-in's segment hand-off (services.segments.CheckinMembership) still builds its profile
-# actions from the model; it moves with the check-in's write plan.
-ALLOWED_IMPORTS = {("chalicelib/services/segments.py", "chalicelib.store.models")}
+ALLOWED_IMPORTS: set[tuple[str, str]] = set()  # (file, module) exceptions; none are left
 
 FORBIDDEN_MODULES = ("chalicelib.store.models", "pynamodb")
 
