@@ -2020,6 +2020,11 @@ export interface components {
             tasks?: components["schemas"]["CheckInTask"][] | null;
             /** Badges */
             badges?: components["schemas"]["CheckInBadge"][] | null;
+            /**
+             * Limit Reached
+             * @description the period whose earning limit held back the check-in's points
+             */
+            limit_reached?: string;
         };
         /** CheckInRewards */
         CheckInRewards: {

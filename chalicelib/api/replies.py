@@ -474,6 +474,7 @@ class CheckInReply(Reply):
     rewards: NotRequired[list[CheckInRewards] | None]
     tasks: NotRequired[list[CheckInTask] | None]
     badges: NotRequired[list[CheckInBadge] | None]
+    limit_reached: NotRequired[Annotated[str, Field(description="the period whose earning limit held back the check-in's points")]]
 
 
 class ConsentState(Reply):
