@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 else:
     login = lazy("chalicelib.services.login")
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 
 @route(bp, "/auth/wechat/login", methods=("POST",), roles=PUBLIC, body=WechatLogin,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 else:
     service = lazy("chalicelib.services.challenges")
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 
 class VoucherReward(Strict):

@@ -25,7 +25,7 @@ else:
     recall = lazy("chalicelib.services.recall")
     channels = lazy("chalicelib.services.channels")
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 
 Wall = Field(min_length=1, max_length=5, description="HH:MM, clinic time")

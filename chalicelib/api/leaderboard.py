@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 else:
     service = lazy("chalicelib.services.leaderboard")
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 
 @route(bp, "/leaderboard", roles=PATIENT + STAFF, query=BoardQuery,

@@ -24,7 +24,7 @@ else:
     inbox_service = lazy("chalicelib.services.inbox")
     segments = lazy("chalicelib.services.segments")
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 
 def _me(call):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from chalice import Blueprint
 from pydantic import BaseModel, TypeAdapter
 
 from chalicelib.api import replies
 from chalicelib.api.routing import PUBLIC, REGISTRY, route
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -45,7 +47,7 @@ def _closed(schema: dict) -> dict:
     return schema
 
 
-def _component(schemas: dict, model, mode: str) -> dict:
+def _component(schemas: dict, model: type, mode: Literal["validation", "serialization"]) -> dict:
     """A `$ref` to the model's schema, which goes into the components with the models it uses.
     Request models are pydantic models; replies are TypedDicts (chalicelib.api.replies)."""
     if isinstance(model, type) and issubclass(model, BaseModel):

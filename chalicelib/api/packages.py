@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 else:
     service = lazy("chalicelib.services.packages")
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 
 class PackageTypeBody(Strict):

@@ -5,8 +5,8 @@ type checker can hold a service's result to its reply type. They are TypedDicts,
 models: declaring one costs a few microseconds at import (a deferred pydantic model costs about
 ten times that, and the app declares some 180 of them), and nothing validates answers at run
 time. chalicelib.api.meta turns them into JSON Schema with pydantic's TypeAdapter for the OpenAPI
-document, marking every object closed (`additionalProperties: false`, unless a reply sets
-`__pydantic_config__` with `extra="allow"`), so the contract tests catch a field a service adds
+document, marking every object closed (`additionalProperties: false`, unless a reply is
+declared `with_config` `extra="allow"`), so the contract tests catch a field a service adds
 without its reply. Through the document they give the admin site's and the mini-program's
 TypeScript types. A key that may be missing is `NotRequired`; one that is always there but may
 be null is `T | None`.
@@ -14,7 +14,7 @@ be null is `T | None`.
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, with_config
 from typing_extensions import NotRequired, TypedDict
 
 
@@ -1122,10 +1122,10 @@ class TaskRulesReply(Reply):
     perks: list[PerkDefinition]
 
 
+@with_config(ConfigDict(extra="allow"))
 class OpenapiReply(Reply):
     """This document."""
 
-    __pydantic_config__ = ConfigDict(extra="allow")
 
     openapi: str
     info: dict[str, Any]

@@ -24,7 +24,7 @@ else:
     risk = lazy("chalicelib.services.risk")
     followups = lazy("chalicelib.services.followups")
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 
 class RiskPage(Page):

@@ -12,7 +12,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from chalice import Blueprint, Chalice, Response
 from pydantic import BaseModel, ValidationError
@@ -172,6 +172,7 @@ def _too_deep(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     stack = [(data, 1)]
     while stack:
         node, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):
@@ -246,7 +247,7 @@ def route(
     roles: tuple[str, ...] | str,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
-    reply: type[BaseModel] | None = None,
+    reply: type | None = None,
     status: int | tuple[int, ...] = 200,
     errors: tuple[str | tuple[int, str], ...] = (),
     produces: str = "application/json",
@@ -310,6 +311,8 @@ def route(
                         raise Forbidden("this caller may not use this route", code="wrong_role")
                     logger.append_keys(clinic_id=principal.clinic_id)
                 raw = request.raw_body or b""
+                if isinstance(raw, str):  # Chalice gives bytes; a str would be the decoded body
+                    raw = raw.encode()
                 if len(raw) > MAX_FILE_BYTES:
                     raise PayloadTooLarge(f"the body is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
                 parsed_body = _parse_json(raw, body) if body is not None else None
@@ -330,14 +333,14 @@ def route(
                 if isinstance(result, Response):  # a file (CSV export), sent as it is
                     return result
                 status, reply = (result if isinstance(result, tuple) else (200, result))
-                if idem is not None and not idem.recorded:
+                if idem is not None and principal is not None and not idem.recorded:
                     _idempotency.record(principal, idem, status, reply)
                 return _json_response(status, reply)
             except RequestInProgress as err:
                 # A twin with the same key got there first: answer as it did, once it has answered.
                 return _settled(principal, idem) or error_response(err)
             except AppError as err:
-                if idem is not None and idem.claimed and not idem.recorded:
+                if idem is not None and principal is not None and idem.claimed and not idem.recorded:
                     _idempotency.release(principal, idem)
                 elif idem is not None and err.status == 409:
                     # a conflict with the effect of a twin that has answered (a service that read
@@ -349,7 +352,7 @@ def route(
                     logger.warning("upstream failure", extra={"code": err.code})
                 return error_response(err)
             except Exception as exc:
-                if idem is not None and idem.claimed and not idem.recorded:
+                if idem is not None and principal is not None and idem.claimed and not idem.recorded:
                     _idempotency.release(principal, idem)
                 if getattr(exc, "retryable", False):
                     # a transaction lost to a concurrent one on the same items: nothing was written

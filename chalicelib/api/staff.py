@@ -23,7 +23,7 @@ else:
     visits = lazy("chalicelib.services.visits")
     patient_service = lazy("chalicelib.services.patients")
 
-bp = Blueprint(__name__)
+bp: Blueprint = Blueprint(__name__)
 
 
 @route(bp, "/clinic", roles=STAFF,
