@@ -16,6 +16,12 @@ What they change, and why (with ~60k items each of these cost seconds per reques
 - Building an item re-measures the whole item for each attribute (moto's 400 KB check, quadratic
   in the attributes). Here a new item is measured once, attribute by attribute, while it is far
   below the limit; near the limit moto's own check decides.
+- A Query with a ProjectionExpression turned each item it found into plain values once per
+  projected name (nine times for the risk training's partition reads), after deep-copying every
+  item it then rebuilt anyway. Here a projection of top-level names converts each item once and
+  the copy is skipped (nested paths and list elements go moto's own way).
+- An UpdateExpression is checked by a series of tree walkers, each of which rebuilt its map of
+  node types to handlers for every node. Here each walker builds it once.
 - The server's requests run one at a time, and so does a table export's thread: moto's backends
   are not thread-safe (and CPU-bound, so nothing is lost).
 - The reply to an item operation (GetItem, Query, TransactWriteItems ...) is written with
@@ -65,6 +71,7 @@ def apply() -> None:
     from moto.dynamodb import models as backend_module
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.models.table_export import TableExport
     from moto.dynamodb.models.utilities import bytesize
@@ -76,6 +83,8 @@ def apply() -> None:
     if getattr(table_module, "copy", None) is not copy or not hasattr(Item, "project"):
         raise MotoChanged("moto.dynamodb.models.table no longer deep-copies through the copy module, "
                           "or Item.project is gone")
+    if not all(hasattr(DepthFirstTraverser, name) for name in ("_processing_map", "nodes_to_be_processed", "process")):
+        raise MotoChanged("moto.dynamodb.parsing.ast_nodes.DepthFirstTraverser changed")
     if not hasattr(DynamoResult, "execute_result"):
         raise MotoChanged("moto.dynamodb.responses.DynamoResult.execute_result is gone")
     try:
@@ -83,6 +92,7 @@ def apply() -> None:
         _patch_reads(Table, DynamoType)
         _patch_item_building(Item, DynamoType, bytesize)
         _patch_projections(table_module, Item)
+        _patch_expression_walks(DepthFirstTraverser)
         _patch_one_request_at_a_time(DomainDispatcherApplication, TableExport)
         _patch_item_replies(DynamoResult)
     except BaseException:
@@ -372,6 +382,35 @@ def _patch_projections(table_module, Item) -> None:
 
     _replace(Item, "project", project)
     _replace(table_module, "copy", _QueryCopy())
+
+
+# -- expression walks: each walker's map of node types built once -------------------------------------------
+
+
+def _patch_expression_walks(DepthFirstTraverser) -> None:
+    """moto checks an UpdateExpression with a series of tree walkers; each asked its map of node
+    types to handlers (a new dict of bound methods) again for every node of the tree, twice for a
+    node it handles. Here a walker builds its map once and keeps it: the map depends on the walker
+    only, so what is handled, and how, stays the same."""
+    cached = "_devstack_processing_map"
+
+    def processing_map(self) -> tuple[dict, tuple]:
+        kept = self.__dict__.get(cached)
+        if kept is None:
+            handlers = self._processing_map()
+            kept = self.__dict__[cached] = (handlers, tuple(handlers))
+        return kept
+
+    def nodes_to_be_processed(self):
+        return processing_map(self)[1]
+
+    def process(self, node):
+        for class_key, processor in processing_map(self)[0].items():
+            if isinstance(node, class_key):
+                return processor(node)
+
+    _replace(DepthFirstTraverser, "nodes_to_be_processed", nodes_to_be_processed)
+    _replace(DepthFirstTraverser, "process", process)
 
 
 # -- one request at a time -----------------------------------------------------------------------------------
