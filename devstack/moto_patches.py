@@ -16,6 +16,12 @@ What they change, and why (with ~60k items each of these cost seconds per reques
 - Building an item re-measures the whole item for each attribute (moto's 400 KB check, quadratic
   in the attributes). Here a new item is measured once, attribute by attribute, while it is far
   below the limit; near the limit moto's own check decides.
+- A Query with a ProjectionExpression turned each item it found into plain values once per
+  projected name (nine times for the risk training's partition reads), after deep-copying every
+  item it then rebuilt anyway. Here a projection of top-level names converts each item once and
+  the copy is skipped (nested paths and list elements go moto's own way).
+- An UpdateExpression is checked by a series of tree walkers, each of which rebuilt its map of
+  node types to handlers for every node. Here each walker builds it once.
 - The server's requests run one at a time, and so does a table export's thread: moto's backends
   are not thread-safe (and CPU-bound, so nothing is lost).
 - The reply to an item operation (GetItem, Query, TransactWriteItems ...) is written with
@@ -64,6 +70,8 @@ def apply() -> None:
         return
     from moto.dynamodb import models as backend_module
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.models.table_export import TableExport
     from moto.dynamodb.models.utilities import bytesize
@@ -72,12 +80,19 @@ def apply() -> None:
     from moto.dynamodb.responses import DynamoResult
 
     _check(backend_module, Table, Item, LimitedSizeDict, TableExport, DomainDispatcherApplication)
+    if getattr(table_module, "copy", None) is not copy or not hasattr(Item, "project"):
+        raise MotoChanged("moto.dynamodb.models.table no longer deep-copies through the copy module, "
+                          "or Item.project is gone")
+    if not all(hasattr(DepthFirstTraverser, name) for name in ("_processing_map", "nodes_to_be_processed", "process")):
+        raise MotoChanged("moto.dynamodb.parsing.ast_nodes.DepthFirstTraverser changed")
     if not hasattr(DynamoResult, "execute_result"):
         raise MotoChanged("moto.dynamodb.responses.DynamoResult.execute_result is gone")
     try:
         _patch_transactions(backend_module, Table, DynamoType)
         _patch_reads(Table, DynamoType)
         _patch_item_building(Item, DynamoType, bytesize)
+        _patch_projections(table_module, Item)
+        _patch_expression_walks(DepthFirstTraverser)
         _patch_one_request_at_a_time(DomainDispatcherApplication, TableExport)
         _patch_item_replies(DynamoResult)
     except BaseException:
@@ -219,10 +234,14 @@ def _patch_reads(Table, DynamoType) -> None:
             _narrow.to = (self, lambda: _items_where(self, name, wanted, _index_range_key(self, index_name)))
         elif not index_name and hash_key is not None and self.range_key_attr:
             _narrow.to = (self, lambda: list(self.items.get(hash_key, {}).values()))
+        # A table Query with a projection builds new items from the ones it found: moto's deep copy
+        # of them before (a guard for the index projection, which rewrites its items) is not needed.
+        _narrow.shallow = bool(bound.arguments.get("projection_expressions")) and not index_name
         try:
             return query(*bound.args, **bound.kwargs)
         finally:
             _narrow.to = None
+            _narrow.shallow = False
 
     def resumed_scan(self, *args, **kwargs):
         bound = scan_signature.bind(self, *args, **kwargs)
@@ -320,6 +339,78 @@ def _patch_item_building(Item, DynamoType, bytesize) -> None:
                 self.attrs[key] = typed  # moto's own size check decides near the limit
 
     _replace(Item, "__init__", build_item)
+
+
+# -- projections: the item read once, not once per projected path ----------------------------------------
+
+
+class _QueryCopy:
+    """What moto.dynamodb.models.table sees as its `copy` module: the copy module itself, except
+    that a table Query with a projection (flagged by narrowed_query) keeps its found items as
+    they are instead of deep-copying them (project() copies what it keeps)."""
+
+    def __getattr__(self, name: str):
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value, *args, **kwargs):
+        if getattr(_narrow, "shallow", False) and isinstance(value, list):
+            return list(value)
+        return copy.deepcopy(value, *args, **kwargs)
+
+
+def _patch_projections(table_module, Item) -> None:
+    """Item.project turned the whole item into plain values once per projected path (a Query of a
+    patient's partition with nine paths converted each item nine times); here once per item, with
+    the same result (the conversion copies and never changes the item)."""
+    from moto.dynamodb.models import dynamo_type
+
+    project_each = Item.project
+    find_nested_key, merge_dicts = dynamo_type.find_nested_key, dynamo_type.merge_dicts
+    serializer = dynamo_type.serializer
+
+    def project(self, projection_expressions):
+        # Top-level names only: each path takes its own attribute, so the paths cannot share (and
+        # change) a part of the converted item. Nested paths and list elements go moto's own way.
+        if not projection_expressions or any(len(path) != 1 or "[" in path[0] for path in projection_expressions):
+            return project_each(self, projection_expressions)
+        result: dict[str, Any] = {}
+        plain = self.to_regular_json()
+        for path in projection_expressions:
+            merge_dicts(result, find_nested_key(path, plain))
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=serializer.serialize(result)["M"])
+
+    _replace(Item, "project", project)
+    _replace(table_module, "copy", _QueryCopy())
+
+
+# -- expression walks: each walker's map of node types built once -------------------------------------------
+
+
+def _patch_expression_walks(DepthFirstTraverser) -> None:
+    """moto checks an UpdateExpression with a series of tree walkers; each asked its map of node
+    types to handlers (a new dict of bound methods) again for every node of the tree, twice for a
+    node it handles. Here a walker builds its map once and keeps it: the map depends on the walker
+    only, so what is handled, and how, stays the same."""
+    cached = "_devstack_processing_map"
+
+    def processing_map(self) -> tuple[dict, tuple]:
+        kept = self.__dict__.get(cached)
+        if kept is None:
+            handlers = self._processing_map()
+            kept = self.__dict__[cached] = (handlers, tuple(handlers))
+        return kept
+
+    def nodes_to_be_processed(self):
+        return processing_map(self)[1]
+
+    def process(self, node):
+        for class_key, processor in processing_map(self)[0].items():
+            if isinstance(node, class_key):
+                return processor(node)
+
+    _replace(DepthFirstTraverser, "nodes_to_be_processed", nodes_to_be_processed)
+    _replace(DepthFirstTraverser, "process", process)
 
 
 # -- one request at a time -----------------------------------------------------------------------------------

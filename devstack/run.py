@@ -143,7 +143,10 @@ class Stack:
             progress.say(f"demo built: {seeded['patients'] + seeded['north_patients']} patients, "
                          f"{restored['items']} items (seed {timings.get('seed')}s, first sweep "
                          f"{timings.get('sweep')}s, risk training {timings.get('training')}s, KPIs "
-                         f"{timings.get('kpis')}s; {timings.get('cpu_total')} CPU seconds in all); loaded into "
+                         f"{timings.get('kpis')}s; {timings.get('cpu_total')} CPU seconds in all: seed "
+                         f"{timings.get('cpu_seed')}, first sweep {timings.get('cpu_sweep')}, risk training "
+                         f"{timings.get('cpu_training')}, KPIs {timings.get('cpu_kpis')}, snapshot "
+                         f"{timings.get('cpu_snapshot')}); loaded into "
                          f"moto in {restored['seconds']:.1f}s")
         self.ready = True
 

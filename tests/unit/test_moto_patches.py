@@ -201,8 +201,45 @@ def _item_sizes(db) -> dict:
     return answers
 
 
+def _projections(db) -> dict:
+    """Queries with a ProjectionExpression (what the risk training's partition reads use): top-level
+    names of every type, a name no item has, a nested path and a list element, with a filter, in
+    pages, and on an index."""
+    pk = "c1#P#7"
+    for n in range(12):
+        db.put_item(TableName=TABLE, Item={
+            "pk": _s(pk), "sk": _s(f"ROW#{n:02d}"), "num": {"N": ["1", "1.0", "10", "-2.50"][n % 4]},
+            "tags": {"SS": ["b", "a", f"t{n}"]}, "ns": {"NS": ["1", "2.0", str(n)]},
+            "blob": {"B": bytes([n, 255, 0])}, "flag": {"BOOL": n % 2 == 0}, "none": {"NULL": True},
+            "map": {"M": {"x": {"N": str(n)}, "y": {"L": [_s("a"), {"N": "3"}]}}},
+            "lst": {"L": [_s(f"l{n}"), {"M": {"z": _s("deep")}}]},
+            "gsi1pk": _s("c1#PROJ"), "gsi1sk": _s(f"{n % 5}")})
+    names = {"#n": "num", "#t": "tags", "#s": "ns", "#b": "blob", "#f": "flag", "#z": "none", "#m": "map",
+             "#l": "lst", "#k": "sk", "#q": "missing"}
+    key = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": _s(pk)}}
+    answers = {}
+    answers["top-level names"] = _pages(
+        db.query, TableName=TABLE, ProjectionExpression="#k, #n, #t, #s, #b, #f, #z, #m, #l, #q",
+        ExpressionAttributeNames=names, Limit=5, **key)
+    answers["same name twice"] = _pages(db.query, TableName=TABLE, ProjectionExpression="#n, #m, #n",
+                                        ExpressionAttributeNames={"#n": "num", "#m": "map"}, **key)
+    answers["nested and list paths"] = _pages(
+        db.query, TableName=TABLE, ProjectionExpression="#m.x, lst[1].z, #k",
+        ExpressionAttributeNames={"#m": "map", "#k": "sk"}, **key)
+    answers["filtered"] = _pages(
+        db.query, TableName=TABLE, ProjectionExpression="#k, #n", FilterExpression="#f = :yes",
+        ExpressionAttributeNames={"#k": "sk", "#n": "num", "#f": "flag"}, Limit=4,
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(pk), ":yes": {"BOOL": True}})
+    answers["index"] = _pages(
+        db.query, TableName=TABLE, IndexName="gsi1", ProjectionExpression="#k, #n, #m",
+        ExpressionAttributeNames={"#k": "sk", "#n": "num", "#m": "map"}, Limit=3,
+        KeyConditionExpression="gsi1pk = :pk", ExpressionAttributeValues={":pk": _s("c1#PROJ")})
+    answers["whole items after"] = _pages(db.query, TableName=TABLE, **key)
+    return answers
+
+
 CASES = {"transactions": _transactions, "conditional writes": _conditional_writes, "queries": _queries,
-         "scans": _scans, "item sizes": _item_sizes}
+         "scans": _scans, "item sizes": _item_sizes, "projections": _projections}
 
 
 def run_cases() -> dict:
@@ -249,6 +286,13 @@ def test_the_patches_change_no_answer(fake_credentials):
     assert [page["Count"] for page in queries["visits"]] == [7, 7, 7, 4]
     assert len(queries["index"]) > 1 and [page["Count"] for page in queries["numeric index key"]] == [2]
     assert len(plain["scans"]["resumed after a delete"]) > 3
+    projected = plain["projections"]
+    assert [page["Count"] for page in projected["top-level names"]] == [5, 5, 2]
+    first = projected["top-level names"][0]["Items"][0]
+    assert set(first) == {"sk", "num", "tags", "ns", "blob", "flag", "none", "map", "lst"}
+    assert projected["nested and list paths"][0]["Items"][0]["lst"] == {"L": [{"M": {"z": _s("deep")}}]}
+    assert sum(page["Count"] for page in projected["filtered"]) == 6
+    assert set(projected["whole items after"][0]["Items"][0]) > set(first)
     sizes = plain["item sizes"]
     assert "error" not in sizes["just under"] and "error" not in sizes["many attributes"]
     assert sizes["just over"]["error"] == sizes["too many attributes"]["error"] == "ValidationException"
@@ -257,10 +301,16 @@ def test_the_patches_change_no_answer(fake_credentials):
 
 
 def test_patches_come_off_again():
+    from moto.dynamodb.models import table as table_module
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
 
-    originals = (Table.query, Table.scan, Table.all_items, Item.__init__)
+    def current():
+        return (Table.query, Table.scan, Table.all_items, Item.__init__, Item.project, table_module.copy,
+                DepthFirstTraverser.process, DepthFirstTraverser.nodes_to_be_processed)
+
+    originals = current()
     with moto_patches.patched():
-        assert (Table.query, Table.scan, Table.all_items, Item.__init__) != originals
-    assert (Table.query, Table.scan, Table.all_items, Item.__init__) == originals
+        assert all(now is not before for now, before in zip(current(), originals))
+    assert current() == originals
