@@ -306,31 +306,6 @@ def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries
         raise
 
 
-def inbox(clinic_id: str, patient_id: str) -> list[InboxItem]:
-    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.INBOX_PREFIX, descending=True, limit=200)
-    return [InboxItem.from_raw_data(item) for item in raw]
-
-
-def mark_read(clinic_id: str, patient_id: str, message_id: str, at: str) -> InboxItem:
-    bind()
-    try:
-        item = InboxItem.get(keys.patient_pk(clinic_id, patient_id), keys.inbox_sk(message_id))
-    except DoesNotExist:
-        from chalicelib.errors import NotFound
-
-        raise NotFound("message not found", code="message_not_found")
-    if not item.read_at:
-        try:  # only while the message exists: never recreate one the patient's erasure removed
-            item.update(actions=[InboxItem.read_at.set(at)], condition=InboxItem.sk.exists())
-        except UpdateError as exc:
-            if not db.condition_failed(exc):
-                raise
-            from chalicelib.errors import NotFound
-
-            raise NotFound("message not found", code="message_not_found") from exc
-    return item
-
-
 def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[RecallJobItem], str | None]:
     bind()
     scope = f"remlog:{clinic_id}"

@@ -247,9 +247,9 @@ def test_caps_quiet_hours_and_withdrawal(api, staff_token, new_patient, clock):
     clock.set(T0 + timedelta(days=3))  # Monday 10:00 in Shanghai, a new week
     run_schedule()
     assert job_of(pid, "recall", "promo", waiting.anchor_date, 30).status == "sent"
-    from chalicelib.store import recall
+    from chalicelib.store import inbox as inbox_store
 
-    assert len(recall.inbox("demo-dental", pid)) == 4
+    assert len(inbox_store.messages("demo-dental", pid)) == 4
 
     # admins set the caps and quiet hours; staff may read them
     staff = staff_token(role="staff")

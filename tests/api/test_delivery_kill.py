@@ -57,6 +57,7 @@ def test_killed_at_every_call_sends_each_job_once(api, staff_token, new_patient,
     from chalicelib.services import outbound
     from chalicelib.store import channels as channel_store
     from chalicelib.store import keys, recall
+    from chalicelib.store import inbox as inbox_store
 
     admin = staff_token()
     body = {"condition": "eczema", "anchor": "surgery", "offsets": [30], "send_at": "10:00",
@@ -119,7 +120,7 @@ def test_killed_at_every_call_sends_each_job_once(api, staff_token, new_patient,
             job = recall.get_job(pk, sk)
             from chalicelib.channels import inbox
 
-            in_inbox = sum(1 for m in recall.inbox("demo-dental", patients[role]) if m.message_id == inbox.message_id(job))
+            in_inbox = sum(1 for m in inbox_store.messages("demo-dental", patients[role]) if m.message_id == inbox.message_id(job))
             got[role] = in_inbox
         got["wechat"] += sum(1 for m in fake.sent[wechat_before:] if m["touser"] == "okwx")
         got["sms"] += sum(1 for phone, _ in list(sms_log.values())[sms_before:] if phone == "+8613800000003")

@@ -23,9 +23,9 @@ def jobs(pid, kind=None):
 
 
 def inbox_titles(pid):
-    from chalicelib.store import recall
+    from chalicelib.store import inbox as inbox_store
 
-    return sorted(m.title for m in recall.inbox("demo-dental", pid))
+    return sorted(m.title for m in inbox_store.messages("demo-dental", pid))
 
 
 def until_quiet(rounds=6):
@@ -104,9 +104,9 @@ def test_three_due_messages_for_one_patient_on_one_day_give_two_sends_and_one_fo
     clock.set(T0 + timedelta(hours=22))
     run_schedule()
     assert job_of(pid, "recall", "eczema-surgery", waiting.anchor_date, 30).status == "sent"
-    from chalicelib.store import recall
+    from chalicelib.store import inbox as inbox_store
 
-    assert len(recall.inbox("demo-dental", pid)) == 3
+    assert len(inbox_store.messages("demo-dental", pid)) == 3
 
 
 def test_the_daily_cap_counts_every_purpose_together(api, new_patient, staff_token, clock):

@@ -100,12 +100,12 @@ def test_s5_experiment_arms_decide_wording_and_time_and_the_holdout_gets_nothing
     exposed = {row["arm_id"]: row["exposures"] + row.get("pending", 0) for row in results["groups"]}
     assert exposed == {ab.HOLDOUT: 2, "warm": 2, "plain": 2}, results
     # the warm arm's wording and incentive reached its patients
-    from chalicelib.store import recall
+    from chalicelib.store import inbox as inbox_store
 
-    warm_messages = recall.inbox("demo-dental", pids[2])
+    warm_messages = inbox_store.messages("demo-dental", pids[2])
     assert warm_messages and "到诊送20积分" in warm_messages[0].body and "绿色通道" not in warm_messages[0].body
-    assert "绿色通道" in recall.inbox("demo-dental", pids[4])[0].body
-    assert recall.inbox("demo-dental", pids[0]) == []
+    assert "绿色通道" in inbox_store.messages("demo-dental", pids[4])[0].body
+    assert inbox_store.messages("demo-dental", pids[0]) == []
 
 
 def test_s8_a_package_plans_renewal_reminders_which_a_renewal_stops(api, new_patient, staff_token, clock):
@@ -169,10 +169,10 @@ def test_an_experiment_on_a_content_path_varies_its_first_step_and_is_promoted_o
                                                            0.0)
     assert set(mothers.values()) == {"short", "plain"}
     run_schedule()
-    from chalicelib.store import recall
+    from chalicelib.store import inbox as inbox_store
 
     for pid, arm in mothers.items():
-        first = recall.inbox("demo-dental", pid)[0].body
+        first = inbox_store.messages("demo-dental", pid)[0].body
         if arm == "short":
             assert "，本周课程已上线，看完到诊送10积分" in first and "哺乳姿势" not in first
         else:

@@ -57,14 +57,15 @@ def test_an_erased_patient_cannot_refresh_into_a_record(shared_world, shared_clo
 def test_writes_racing_an_erasure_leave_nothing_behind(shared_world, shared_clock, erased):
     """A request that passed its session check just before the erasure still cannot write."""
     from chalicelib.errors import NotFound
-    from chalicelib.store import channels, recall
+    from chalicelib.store import channels
+    from chalicelib.store import inbox as inbox_store
 
     with pytest.raises(NotFound):
         channels.set_preferred("demo-dental", erased["patient_id"], "sms", T0.isoformat())
     with pytest.raises(NotFound):
         channels.add_quota("demo-dental", erased["patient_id"], "tmpl", "enc", T0.isoformat())
     with pytest.raises(NotFound):
-        recall.mark_read("demo-dental", erased["patient_id"], "m1", T0.isoformat())
+        inbox_store.mark_read("demo-dental", erased["patient_id"], "m1", T0.isoformat())
     assert _partition(erased["patient_id"]) == []
 
 

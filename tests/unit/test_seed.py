@@ -264,7 +264,8 @@ def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):
     from chalicelib.jobs.sweep import queue_url, sweep_lapses
     from devstack.sqs_pump import drain
     from chalicelib.services.clinics import create_clinic
-    from chalicelib.store import keys, recall
+    from chalicelib.store import keys
+    from chalicelib.store import inbox as inbox_store
     from chalicelib.store.models import RecallJobItem
 
     clock.set(NOW - timedelta(days=600))
@@ -296,7 +297,7 @@ def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):
     for plan in (mother, eczema, buyer):
         jobs = list(RecallJobItem.query(keys.patient_pk("demo-dental", plan.patient_id),
                                         RecallJobItem.sk.startswith("OUT#")))
-        inbox = recall.inbox("demo-dental", plan.patient_id)
+        inbox = inbox_store.messages("demo-dental", plan.patient_id)
         today = [m for m in inbox if m.created_at[:10] == NOW.date().isoformat()]
         assert len(today) <= settings.daily_cap, plan.index
         for job in jobs:
@@ -306,7 +307,7 @@ def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):
                 assert late <= settings.relevance(job.kind), (job.sk, late)
     assert statuses["content", "stale", "too_late"] >= 3, statuses  # every step of her path, long past
     assert statuses["recall", "stale", "anchor_passed"] >= 1, statuses  # a renewal reminder after the pack ended
-    assert [m.title for m in recall.inbox("demo-dental", eczema.patient_id)] == ["齿护口腔门诊部"]
+    assert [m.title for m in inbox_store.messages("demo-dental", eczema.patient_id)] == ["齿护口腔门诊部"]
 
 
 def test_a_snapshot_restores_into_a_fresh_moto(aws, tmp_path):
