@@ -1952,6 +1952,23 @@ export interface components {
             /** Updated At */
             updated_at: string;
         };
+        /** ChannelsReply */
+        ChannelsReply: {
+            /** Preferred */
+            preferred: string | null;
+            /** Order */
+            order: string[];
+            /** Wechat Linked */
+            wechat_linked: boolean;
+            /** Wechat Quota */
+            wechat_quota: {
+                [key: string]: number;
+            };
+            /** Templates */
+            templates: {
+                [key: string]: string;
+            };
+        };
         /** CheckInBadge */
         CheckInBadge: {
             /** Badge Id */
@@ -2302,17 +2319,9 @@ export interface components {
         CreateChallengeReply: {
             challenge: components["schemas"]["ChallengeView"];
         };
-        /** CreateExperimentReply */
-        CreateExperimentReply: {
-            experiment: components["schemas"]["ExperimentView"];
-        };
         /** CreatePatientReply */
         CreatePatientReply: {
             patient: components["schemas"]["StaffPatientView"];
-        };
-        /** CreateSegmentReply */
-        CreateSegmentReply: {
-            segment: components["schemas"]["SegmentView"];
         };
         /** DailyFigures */
         DailyFigures: {
@@ -2631,14 +2640,6 @@ export interface components {
         EarningRulesReply: {
             earning_rules: components["schemas"]["EarningRules"];
         };
-        /** EditSegmentReply */
-        EditSegmentReply: {
-            segment: components["schemas"]["SegmentView"];
-        };
-        /** EndFollowupReply */
-        EndFollowupReply: {
-            plan: components["schemas"]["FollowUpPlan"] | null;
-        };
         /** EraseReply */
         EraseReply: {
             /** Erased */
@@ -2753,6 +2754,10 @@ export interface components {
              * @default 0.8
              */
             power: number;
+        };
+        /** ExperimentReply */
+        ExperimentReply: {
+            experiment: components["schemas"]["ExperimentView"];
         };
         /** ExperimentResultsReply */
         ExperimentResultsReply: {
@@ -2913,6 +2918,10 @@ export interface components {
             plan: components["schemas"]["FollowUpPlan"] | null;
             /** Outcomes */
             outcomes: components["schemas"]["FollowUpOutcomeRow"][];
+        };
+        /** FollowupPlanReply */
+        FollowupPlanReply: {
+            plan: components["schemas"]["FollowUpPlan"] | null;
         };
         /** HealthReply */
         HealthReply: {
@@ -3077,23 +3086,6 @@ export interface components {
         MyChallengesReply: {
             /** Items */
             items: components["schemas"]["ChallengeItem"][];
-        };
-        /** MyChannelsReply */
-        MyChannelsReply: {
-            /** Preferred */
-            preferred: string | null;
-            /** Order */
-            order: string[];
-            /** Wechat Linked */
-            wechat_linked: boolean;
-            /** Wechat Quota */
-            wechat_quota: {
-                [key: string]: number;
-            };
-            /** Templates */
-            templates: {
-                [key: string]: string;
-            };
         };
         /** MyPackagesReply */
         MyPackagesReply: {
@@ -3622,10 +3614,6 @@ export interface components {
             /** Perks */
             perks: components["schemas"]["PerkDefinition"][];
         };
-        /** PutRuleReply */
-        PutRuleReply: {
-            rule: components["schemas"]["RecallRuleView"];
-        };
         /** QuietHours */
         QuietHours: {
             /**
@@ -3697,6 +3685,10 @@ export interface components {
             /** Purposes */
             purposes: string[];
         };
+        /** RecallRuleReply */
+        RecallRuleReply: {
+            rule: components["schemas"]["RecallRuleView"];
+        };
         /** RecallRuleView */
         RecallRuleView: {
             /** Rule Id */
@@ -3753,7 +3745,7 @@ export interface components {
         };
         /** RecordVisitReply */
         RecordVisitReply: {
-            visit: components["schemas"]["VisitItem"];
+            visit: components["schemas"]["VisitRow"];
             /** Points Awarded */
             points_awarded: number;
         };
@@ -4187,10 +4179,6 @@ export interface components {
             /** Starts After */
             starts_after: string | null;
         };
-        /** SegmentDetailReply */
-        SegmentDetailReply: {
-            segment: components["schemas"]["SegmentView"];
-        };
         /** SegmentEdit */
         SegmentEdit: {
             /** Name */
@@ -4216,6 +4204,10 @@ export interface components {
             items: components["schemas"]["MemberRow"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** SegmentReply */
+        SegmentReply: {
+            segment: components["schemas"]["SegmentView"];
         };
         /** SegmentView */
         SegmentView: {
@@ -4262,27 +4254,6 @@ export interface components {
             patient_id: string | null;
             /** Registered */
             registered: boolean;
-        };
-        /** SetActiveReply */
-        SetActiveReply: {
-            rule: components["schemas"]["RecallRuleView"];
-        };
-        /** SetChannelReply */
-        SetChannelReply: {
-            /** Preferred */
-            preferred: string | null;
-            /** Order */
-            order: string[];
-            /** Wechat Linked */
-            wechat_linked: boolean;
-            /** Wechat Quota */
-            wechat_quota: {
-                [key: string]: number;
-            };
-            /** Templates */
-            templates: {
-                [key: string]: string;
-            };
         };
         /**
          * SetRule
@@ -4466,14 +4437,6 @@ export interface components {
             /** Patient Name Masked */
             patient_name_masked: string;
         };
-        /** StartExperimentReply */
-        StartExperimentReply: {
-            experiment: components["schemas"]["ExperimentView"];
-        };
-        /** StartFollowupReply */
-        StartFollowupReply: {
-            plan: components["schemas"]["FollowUpPlan"] | null;
-        };
         /** Step */
         Step: {
             /**
@@ -4503,10 +4466,6 @@ export interface components {
              * @default null
              */
             offset_days: number | null;
-        };
-        /** StopExperimentReply */
-        StopExperimentReply: {
-            experiment: components["schemas"]["ExperimentView"];
         };
         /** StreakProgress */
         StreakProgress: {
@@ -4545,23 +4504,6 @@ export interface components {
             code?: string | null;
             /** Points */
             points?: number | null;
-        };
-        /** SubscribeReply */
-        SubscribeReply: {
-            /** Preferred */
-            preferred: string | null;
-            /** Order */
-            order: string[];
-            /** Wechat Linked */
-            wechat_linked: boolean;
-            /** Wechat Quota */
-            wechat_quota: {
-                [key: string]: number;
-            };
-            /** Templates */
-            templates: {
-                [key: string]: string;
-            };
         };
         /** SubscriptionBody */
         SubscriptionBody: {
@@ -4722,21 +4664,6 @@ export interface components {
              */
             next_due_date: string | null;
         };
-        /** VisitItem */
-        VisitItem: {
-            /** Visit Id */
-            visit_id: string;
-            /** Visit Date */
-            visit_date: string;
-            /** Department */
-            department: string;
-            /** Next Due Date */
-            next_due_date: string | null;
-            /** On Time */
-            on_time: boolean;
-            /** Source */
-            source: string;
-        };
         /** VisitRow */
         VisitRow: {
             /** Visit Id */
@@ -4822,10 +4749,6 @@ export interface components {
             pending: number;
             /** Pending Hits */
             pending_hits: number;
-        };
-        /** WithdrawReply */
-        WithdrawReply: {
-            consents: components["schemas"]["ConsentsView"];
         };
         /** WorklistReply */
         WorklistReply: {
@@ -6314,7 +6237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreateExperimentReply"];
+                    "application/json": components["schemas"]["ExperimentReply"];
                 };
             };
             /** @description invalid input */
@@ -6495,7 +6418,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreateExperimentReply"];
+                    "application/json": components["schemas"]["ExperimentReply"];
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -6745,7 +6668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StartExperimentReply"];
+                    "application/json": components["schemas"]["ExperimentReply"];
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -6827,7 +6750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StopExperimentReply"];
+                    "application/json": components["schemas"]["ExperimentReply"];
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -7423,7 +7346,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MyChannelsReply"];
+                    "application/json": components["schemas"]["ChannelsReply"];
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -7483,7 +7406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SetChannelReply"];
+                    "application/json": components["schemas"]["ChannelsReply"];
                 };
             };
             /** @description invalid input */
@@ -7886,7 +7809,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WithdrawReply"];
+                    "application/json": components["schemas"]["ConsentsReply"];
                 };
             };
             /** @description invalid input */
@@ -8802,7 +8725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscribeReply"];
+                    "application/json": components["schemas"]["ChannelsReply"];
                 };
             };
             /** @description invalid input */
@@ -10102,7 +10025,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StartFollowupReply"];
+                    "application/json": components["schemas"]["FollowupPlanReply"];
                 };
             };
             /** @description created */
@@ -10111,7 +10034,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StartFollowupReply"];
+                    "application/json": components["schemas"]["FollowupPlanReply"];
                 };
             };
             /** @description invalid input */
@@ -10217,7 +10140,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EndFollowupReply"];
+                    "application/json": components["schemas"]["FollowupPlanReply"];
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -11664,7 +11587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PutRuleReply"];
+                    "application/json": components["schemas"]["RecallRuleReply"];
                 };
             };
             /** @description invalid input */
@@ -11868,7 +11791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SetActiveReply"];
+                    "application/json": components["schemas"]["RecallRuleReply"];
                 };
             };
             /** @description invalid input */
@@ -12438,7 +12361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreateSegmentReply"];
+                    "application/json": components["schemas"]["SegmentReply"];
                 };
             };
             /** @description invalid input */
@@ -12605,7 +12528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SegmentDetailReply"];
+                    "application/json": components["schemas"]["SegmentReply"];
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -12679,7 +12602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EditSegmentReply"];
+                    "application/json": components["schemas"]["SegmentReply"];
                 };
             };
             /** @description invalid input */

@@ -121,7 +121,7 @@ def list_rules(call):
 
 
 @route(bp, "/recall-rules/{rule_id}", methods=("PUT",), roles=ADMIN, body=RecallRuleBody,
-       reply=replies.PutRuleReply,
+       reply=replies.RecallRuleReply,
        errors=("condition_or_department", "duplicate_offset", "empty_offsets", "empty_template", "invalid_rule_id",
                "invalid_template", "invalid_time", "offset_out_of_range", "too_many_offsets", "unknown_anchor",
                "unknown_condition", "unknown_department", "unknown_purpose", "unknown_stop_condition",
@@ -132,7 +132,7 @@ def put_rule(call):
 
 
 @route(bp, "/recall-rules/{rule_id}/active", methods=("PUT",), roles=ADMIN, body=ActiveBody,
-       reply=replies.SetActiveReply,
+       reply=replies.RecallRuleReply,
        errors=("invalid_rule_id", "rule_not_found"),
        summary="Activate or deactivate a recall rule; jobs of an inactive rule are stopped when due")
 def set_active(call):
@@ -173,21 +173,21 @@ def put_delivery(call):
 
 
 @route(bp, "/me/channels", roles=PATIENT,
-       reply=replies.MyChannelsReply,
+       reply=replies.ChannelsReply,
        summary="The caller's preferred channel and WeChat subscribe quotas")
 def my_channels(call):
     return channels.view(call.principal.clinic_id, call.principal.patient_id)
 
 
 @route(bp, "/me/channels", methods=("PUT",), roles=PATIENT, body=PreferenceBody,
-       reply=replies.SetChannelReply,
+       reply=replies.ChannelsReply,
        summary="Choose the preferred channel (wechat, inbox, sms) or none for the default order")
 def set_channel(call):
     return channels.set_preferred(call.principal.clinic_id, call.principal.patient_id, call.body.preferred)
 
 
 @route(bp, "/me/subscriptions", methods=("POST",), roles=PATIENT, body=SubscriptionBody,
-       reply=replies.SubscribeReply, status=201, errors=("unknown_template", "wechat_account_mismatch"),
+       reply=replies.ChannelsReply, status=201, errors=("unknown_template", "wechat_account_mismatch"),
        summary="Report an accepted WeChat subscribe opt-in (allows one message of that template)")
 def subscribe(call):
     b = call.body

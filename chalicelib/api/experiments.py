@@ -91,7 +91,7 @@ def list_experiments(call):
 
 
 @route(bp, "/experiments", methods=("POST",), roles=ADMIN, body=ExperimentBody, idempotent=True,
-       reply=replies.CreateExperimentReply, status=201,
+       reply=replies.ExperimentReply, status=201,
        errors=("content_path_not_found", "duplicate_arm", "invalid_arm_count", "invalid_holdout_share",
                "invalid_incentive", "invalid_send_at", "invalid_template", "invalid_weight", "recall_rule_not_found",
                "sample_size_required"),
@@ -108,7 +108,7 @@ def sample_size(call):
 
 
 @route(bp, "/experiments/{experiment_id}", roles=STAFF,
-       reply=replies.CreateExperimentReply,
+       reply=replies.ExperimentReply,
        summary="One experiment's definition and state")
 def get_experiment(call):
     return service.view(call.principal.clinic_id, call.params["experiment_id"])
@@ -122,14 +122,14 @@ def experiment_results(call):
 
 
 @route(bp, "/experiments/{experiment_id}/start", methods=("POST",), roles=ADMIN,
-       reply=replies.StartExperimentReply, errors=("invalid_state", "target_busy"),
+       reply=replies.ExperimentReply, errors=("invalid_state", "target_busy"),
        summary="Start a draft experiment (one running experiment per target)")
 def start_experiment(call):
     return service.start(call.principal, call.params["experiment_id"])
 
 
 @route(bp, "/experiments/{experiment_id}/stop", methods=("POST",), roles=ADMIN,
-       reply=replies.StopExperimentReply, errors=("invalid_state",),
+       reply=replies.ExperimentReply, errors=("invalid_state",),
        summary="Stop sending the arms; exposures made keep being measured")
 def stop_experiment(call):
     return service.stop(call.principal, call.params["experiment_id"])

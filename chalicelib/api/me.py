@@ -71,7 +71,7 @@ def update_consents(call):
 
 
 @route(bp, "/me/consents/withdraw", methods=("POST",), roles=PATIENT, body=ConsentWithdrawal,
-       reply=replies.WithdrawReply, summary="Withdraw consent in one call (all purposes unless some are named)")
+       reply=replies.ConsentsReply, summary="Withdraw consent in one call (all purposes unless some are named)")
 def withdraw(call):
     return {"consents": patient_service.withdraw(_me(call), call.body.purposes, call.body.consent_version)}
 

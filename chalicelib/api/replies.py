@@ -221,23 +221,7 @@ class DeliverySettingsReply(Reply):
     channel_order: list[str]
 
 
-class MyChannelsReply(Reply):
-    preferred: str | None
-    order: list[str]
-    wechat_linked: bool
-    wechat_quota: dict[str, int]
-    templates: dict[str, str]
-
-
-class SetChannelReply(Reply):
-    preferred: str | None
-    order: list[str]
-    wechat_linked: bool
-    wechat_quota: dict[str, int]
-    templates: dict[str, str]
-
-
-class SubscribeReply(Reply):
+class ChannelsReply(Reply):
     preferred: str | None
     order: list[str]
     wechat_linked: bool
@@ -286,16 +270,12 @@ class ListRulesReply(Reply):
     options: RecallRuleOptions
 
 
-class PutRuleReply(Reply):
+class RecallRuleReply(Reply):
     rule: RecallRuleView
 
 
 class DeleteRuleReply(Reply):
     deleted: str
-
-
-class SetActiveReply(Reply):
-    rule: RecallRuleView
 
 
 class ExperimentArm(Reply):
@@ -329,7 +309,7 @@ class ListExperimentsReply(Reply):
     items: list[ExperimentView]
 
 
-class CreateExperimentReply(Reply):
+class ExperimentReply(Reply):
     experiment: ExperimentView
 
 
@@ -378,14 +358,6 @@ class ExperimentResultsReply(Reply):
     winner: str | None
     groups: list[ResultGroup]
     as_of: str
-
-
-class StartExperimentReply(Reply):
-    experiment: ExperimentView
-
-
-class StopExperimentReply(Reply):
-    experiment: ExperimentView
 
 
 class VisibilityReply(Reply):
@@ -490,10 +462,6 @@ class ConsentsView(Reply):
 
 
 class ConsentsReply(Reply):
-    consents: ConsentsView
-
-
-class WithdrawReply(Reply):
     consents: ConsentsView
 
 
@@ -714,7 +682,7 @@ class ListSegmentsReply(Reply):
     items: list[SegmentView]
 
 
-class CreateSegmentReply(Reply):
+class SegmentReply(Reply):
     segment: SegmentView
 
 
@@ -962,7 +930,7 @@ class RemissionReply(Reply):
     planned: list[PlannedReminder]
 
 
-class VisitItem(Reply):
+class VisitRow(Reply):
     visit_id: str
     visit_date: str
     department: str
@@ -972,7 +940,7 @@ class VisitItem(Reply):
 
 
 class RecordVisitReply(Reply):
-    visit: VisitItem
+    visit: VisitRow
     points_awarded: int
 
 
@@ -1146,15 +1114,6 @@ class CheckinsReply(Reply):
     items: list[CheckinRow]
 
 
-class VisitRow(Reply):
-    visit_id: str
-    visit_date: str
-    department: str
-    next_due_date: str | None
-    on_time: bool
-    source: str
-
-
 class MyVisitsReply(Reply):
     items: list[VisitRow]
 
@@ -1203,11 +1162,7 @@ class FollowUpOutcomeRow(Reply):
     booking_date: str | None
 
 
-class StartFollowupReply(Reply):
-    plan: FollowUpPlan | None
-
-
-class EndFollowupReply(Reply):
+class FollowupPlanReply(Reply):
     plan: FollowUpPlan | None
 
 
@@ -1399,14 +1354,6 @@ class PatientDetailReply(Reply):
     checkins: list[CheckinRow]
     ledger: list[LedgerEntry]
     referral: Referral
-
-
-class SegmentDetailReply(Reply):
-    segment: SegmentView
-
-
-class EditSegmentReply(Reply):
-    segment: SegmentView
 
 
 class PutPerksReply(Reply):

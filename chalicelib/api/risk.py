@@ -85,7 +85,7 @@ def dropout(call):
 
 @route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=STAFF, body=FollowUpStart,
        idempotent=True,
-       reply=replies.StartFollowupReply, status=(201, 200), errors=("invalid_date",),
+       reply=replies.FollowupPlanReply, status=(201, 200), errors=("invalid_date",),
        summary="Put a patient on a follow-up plan (weekly by default), or restart a paused one")
 def start_followup(call):
     created, plan = followups.start(call.principal, call.params["patient_id"], call.body.cadence_days,
@@ -113,7 +113,7 @@ def record_outcome(call):
 
 
 @route(bp, "/patients/{patient_id}/followup/end", methods=("POST",), roles=STAFF,
-       reply=replies.EndFollowupReply, errors=("no_followup_plan",), summary="End a patient's follow-up plan")
+       reply=replies.FollowupPlanReply, errors=("no_followup_plan",), summary="End a patient's follow-up plan")
 def end_followup(call):
     return followups.end(call.principal, call.params["patient_id"])
 

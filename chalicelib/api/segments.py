@@ -126,7 +126,7 @@ def list_segments(call):
 
 
 @route(bp, "/segments", methods=("POST",), roles=ADMIN, body=SegmentBody,
-       reply=replies.CreateSegmentReply, status=201,
+       reply=replies.SegmentReply, status=201,
        errors=("checkin_window", "empty_group", "invalid_bounds", "invalid_content_path", "invalid_range",
                "missing_url", "reserved_id", "rule_not_object", "rule_too_deep", "rule_too_large", "segment_exists",
                "unknown_rule_field", "unknown_value"),
@@ -136,14 +136,14 @@ def create_segment(call):
 
 
 @route(bp, "/segments/{segment_id}", roles=STAFF,
-       reply=replies.SegmentDetailReply,
+       reply=replies.SegmentReply,
        summary="One segment: rule, content path, members, build status (building/ready) and progress")
 def segment_detail(call):
     return {"segment": service.detail(call.principal.clinic_id, call.params["segment_id"])}
 
 
 @route(bp, "/segments/{segment_id}", methods=("PUT",), roles=ADMIN, body=SegmentEdit,
-       reply=replies.EditSegmentReply,
+       reply=replies.SegmentReply,
        errors=("checkin_window", "empty_group", "invalid_bounds", "invalid_range", "rule_follows_setting",
                "rule_not_object", "rule_too_deep", "rule_too_large", "unknown_rule_field", "unknown_value"),
        summary="Change a segment; a changed rule rebuilds its membership")
