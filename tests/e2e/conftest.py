@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,21 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.probe import alive, free_ports
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300  # a first start on a shared two-core machine
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def http_status(url: str) -> int | None:
@@ -50,18 +38,7 @@ def http_status(url: str) -> int | None:
         return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie no longer runs
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
+_alive = alive
 
 
 def _group_alive(pgid: int) -> bool:

@@ -9,27 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime
 
+from devstack.probe import call
 from tests.e2e.conftest import ROOT, _alive, _read, launch, stack_env, start_stack
 
 CLIENT = ROOT / "scripts" / "miniprogram_client.py"
-
-
-def call(base: str, method: str, path: str, body=None, token: str | None = None) -> tuple[int, dict]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            return reply.status, json.loads(reply.read() or b"null")
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
 
 
 def staff_token(stack, username: str, password: str) -> str:
