@@ -4,11 +4,12 @@ one on, a JSON call to its API, and whether a child process still runs."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import urllib.error
 import urllib.request
 from typing import Any
+
+from devstack.supervisor import pid_alive
 
 
 def free_ports(count: int) -> list[int]:
@@ -50,13 +51,10 @@ def call(base: str, method: str, path: str, body=None, token: str | None = None)
 
 
 def alive(pid: int) -> bool:
-    """Whether the process runs (a zombie does not; where that cannot be read, it is taken to run)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    """Whether the process runs: `pid_alive`, and not a zombie (where that cannot be read, it is
+    taken to run)."""
+    if not pid_alive(pid):
         return False
-    except PermissionError:
-        return True
     try:
         with open(f"/proc/{pid}/stat") as stat:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"

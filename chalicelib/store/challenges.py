@@ -173,11 +173,6 @@ def list_challenges(clinic_id: str) -> list[Challenge]:
 
 # --- enrolments -------------------------------------------------------------------------------
 
-def is_enrolment(raw: dict[str, Any]) -> bool:
-    sk: str = raw.get("sk", {}).get("S", "")
-    return sk.startswith(keys.ENROLMENT_PREFIX)
-
-
 def enrolment_from_raw(raw: dict[str, Any]) -> Enrolment:
     return _enrolment(EnrolmentItem.from_raw_data(raw))
 

@@ -4,10 +4,11 @@ read in one consistent Query of their partition for the check-in's evaluators.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from chalicelib.store import db, keys
-from chalicelib.store.challenges import Enrolment, enrolment_from_raw, is_enrolment
-from chalicelib.store.tasks import Task, is_task, task_from_raw
+from chalicelib.store.challenges import Enrolment, enrolment_from_raw
+from chalicelib.store.tasks import Task, task_from_raw
 
 
 @dataclass(frozen=True)
@@ -21,5 +22,10 @@ class Progress:
 def read(clinic_id: str, patient_id: str) -> Progress:
     """All progress items of one patient, in one Query of their partition (consistent)."""
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.PROGRESS_PREFIX, consistent=True)
-    return Progress(enrolments=[enrolment_from_raw(item) for item in raw if is_enrolment(item)],
-                    tasks=[task_from_raw(item) for item in raw if is_task(item)])
+    return Progress(enrolments=[enrolment_from_raw(item) for item in _of_kind(raw, keys.ENROLMENT_PREFIX)],
+                    tasks=[task_from_raw(item) for item in _of_kind(raw, keys.TASK_PREFIX)])
+
+
+def _of_kind(raw: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """The items of one kind among a query's raw items, told apart by their sort key."""
+    return [item for item in raw if item["sk"]["S"].startswith(prefix)]

@@ -185,11 +185,6 @@ def get_task(clinic_id: str, patient_id: str, task_id: str) -> Task | None:
         return None
 
 
-def is_task(raw: dict[str, Any]) -> bool:
-    sk: str = raw.get("sk", {}).get("S", "")
-    return sk.startswith(keys.TASK_PREFIX)
-
-
 def task_from_raw(raw: dict[str, Any]) -> Task:
     return _task(TaskItem.from_raw_data(raw))
 
