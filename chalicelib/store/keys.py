@@ -218,10 +218,6 @@ def moved_due_sort(due_sort: str, new_time: str) -> str:
     return f"{new_time}#{due_sort.split('#', 1)[1]}"
 
 
-def due_sort_time(due_sort: str) -> str:
-    return due_sort.split("#", 1)[0]
-
-
 def due_sort_last(due_sort: str) -> str:
     """The last part of a due sort key (the patient, or the segment of a build)."""
     return due_sort.rsplit("#", 1)[1]

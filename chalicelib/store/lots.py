@@ -55,10 +55,6 @@ def credit_steps(patient: PatientItem, amount: int, earned: date, months: int) -
     ], LOT_CREDIT)]
 
 
-def add_credit(txn: db.Transaction, patient: PatientItem, amount: int, earned: date, months: int) -> None:
-    plans.apply_to(txn, credit_steps(patient, amount, earned, months))
-
-
 def open_lots(clinic_id: str, patient_id: str) -> list[PointsLot]:
     """The patient's lots with points left, earliest first."""
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.LOT_PREFIX, consistent=True)
@@ -79,14 +75,6 @@ def debit_steps(patient: PatientItem, lots: list[PointsLot], amount: int) -> lis
         steps.append(plans.update(lot, actions, f"{LOT_AS_READ}:{expires}",
                                   PointsLotItem.remaining == remaining[expires], LotsChanged()))
     return steps
-
-
-def add_debit(txn: db.Transaction, patient: PatientItem, lots: list[PointsLot], amount: int) -> None:
-    plans.apply_to(txn, debit_steps(patient, lots, amount))
-
-
-def lots_changed(exc: db.Cancelled) -> bool:
-    return any(label.startswith(LOT_AS_READ + ":") for label in exc.failed)
 
 
 def due_lots(clinic_id: str, today: date) -> list[PointsLotItem]:
