@@ -234,10 +234,11 @@ print(time.perf_counter() - t0)
 """
 
 
-def loaded_by(statement: str) -> set[str]:
+def loaded_by(statement: str) -> list[str]:
+    """The modules `statement` loads, in the order they were entered in sys.modules."""
     code = f"import sys, json\n{statement}\nprint(json.dumps(list(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True, text=True)
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @dataclass
@@ -248,6 +249,7 @@ class FirstCall:
     beyond_floor_ms: float
     beyond_floor_modules: int
     top: list[tuple[str, float, int]]
+    loaded: list[str] = field(default_factory=list)
 
 
 def first_call_imports(entry: str, event: dict, must_load: str, floor: set[str], endpoint: str) -> FirstCall:
@@ -286,7 +288,37 @@ def first_call_imports(entry: str, event: dict, must_load: str, floor: set[str],
     for name, ms in beyond.items():
         groups.setdefault(_group(name), []).append(ms)
     top = sorted(((key, sum(ms), len(ms)) for key, ms in groups.items()), key=lambda g: -g[1])[:TOP]
-    return FirstCall(statistics.median(totals), totals, len(loaded), sum(beyond.values()), len(beyond), top)
+    return FirstCall(statistics.median(totals), totals, len(loaded), sum(beyond.values()), len(beyond), top, loaded)
+
+
+# Imports, in a fresh interpreter, the third-party and standard-library modules of a list in
+# order, none of the project's, and prints the seconds spent.
+_LIBRARIES = """import importlib, json, os, time
+names = json.loads(os.environ["BENCH_MODULES"])
+t0 = time.perf_counter()
+for name in names:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+print(time.perf_counter() - t0)
+"""
+
+
+def libraries_alone(app_modules: list[str], first: list[str]) -> tuple[float, float]:
+    """(median ms, ratio to the floor) of the libraries the app's import and a first call load,
+    without a line of the project's code: the lowest the call's ratio can go with these libraries.
+    Floor runs alternate with these, as in the import ratio."""
+    names = [name for name in [*app_modules, *first] if not _own(name)]
+    env = _env() | {"BENCH_MODULES": json.dumps(names)}
+    runs, floor_runs = [], []
+    for _ in range(RUNS):
+        floor_runs.append(timed_import(FLOOR))
+        out = subprocess.run([sys.executable, "-c", _LIBRARIES], cwd=ROOT, env=env, capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"importing the libraries alone failed:\n{out.stderr[-2000:]}")
+        runs.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(runs) * 1000, statistics.median(runs) / statistics.median(floor_runs)
 
 
 def _own(name: str) -> bool:
@@ -369,7 +401,8 @@ def main() -> int:
     figure("import-floor-ms", floor_ms, note=f"chalice + pynamodb.models + Powertools Logger/Metrics, "
                                              f"median of {RUNS}, range {spread(floor_runs)}")
     figure("import-ratio", ratio, f"<= {TARGET}")
-    floor = loaded_by(FLOOR)
+    floor = set(loaded_by(FLOOR))
+    app_modules = loaded_by(APP)
     with _Refusing() as endpoint:
         for label, what, entry, make_event, must_load in FIRST_CALLS:
             first = first_call_imports(entry, make_event(), must_load, floor, endpoint)
@@ -381,6 +414,11 @@ def main() -> int:
                    f"<= {bound}" if bound is not None else None,
                    note=(f"app import plus the imports of the {what}, against the floor" if bound is not None
                          else f"no target: app import plus the imports of the {what}, against the floor"))
+            if bound is not None:
+                alone, alone_ratio = libraries_alone(app_modules, first.loaded)
+                figure(f"import-first-{label}-libraries-ratio", alone_ratio,
+                       note=f"no target: the libraries the app and the {what} load ({alone:.0f} ms), without the "
+                            "project's own modules, against the floor: the lowest the ratio above can go")
             figure(f"import-first-{label}-beyond-floor-ms", first.beyond_floor_ms,
                    note=f"own time of the {first.beyond_floor_modules} of them the floor does not load; "
                         "the costliest:")

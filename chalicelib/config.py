@@ -6,13 +6,12 @@ swap the whole configuration with `reset_settings()`.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     stage: str
     region: str
     aws_endpoint: str | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain.streaks import StreakRule
 
@@ -105,8 +105,7 @@ class Terms:
                    end_date=date.fromisoformat(data["end_date"]), conditions=tuple(data.get("conditions") or ()))
 
 
-@dataclass(frozen=True)
-class DefaultChallenge:
+class DefaultChallenge(NamedTuple):
     challenge_id: str
     name: str
     name_en: str

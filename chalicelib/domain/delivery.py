@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain.clock import local_moment, zone
 
@@ -136,8 +136,7 @@ def cap_deferral(now: datetime, deadline: datetime, tz: str, settings: DeliveryS
     return None if again > deadline else again
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """Until when a message is worth sending, and why not after (the job's `stop_reason`)."""
 
     until: datetime
@@ -239,8 +238,7 @@ class Message:
                        data={k: personalise(str(v), nickname) for k, v in self.data.items()})
 
 
-@dataclass(frozen=True)
-class Stop:
+class Stop(NamedTuple):
     """A composer's answer when the job should not be sent at all (rule gone, patient visited ...).
 
     `holdout` is the one stop that still counts: an experiment's holdout patient, recorded as
@@ -252,8 +250,7 @@ class Stop:
     window: Window | None = None  # as Message.window: a holdout past it is stale, not exposed
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one channel did with a message: sent, failed or refused, with the channel's error code."""
 
     status: str

@@ -8,8 +8,8 @@ Values are not read: Revisit keeps the flags, the centre's system keeps the resu
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import re
-from dataclasses import dataclass
 from datetime import date
 
 from chalicelib.domain.visit_csv import RowError, patient_rows
@@ -17,8 +17,7 @@ from chalicelib.domain.visit_csv import RowError, patient_rows
 EXAM_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-@dataclass(frozen=True)
-class ExamRow:
+class ExamRow(NamedTuple):
     line: int
     patient_id: str | None
     phone: str | None

@@ -10,7 +10,7 @@ import hashlib
 import math
 import string
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 HOLDOUT = "holdout"
 MIN_ARMS, MAX_ARMS = 2, 4
@@ -26,8 +26,7 @@ STATUSES = ("draft", "running", "stopped", "promoted")
 
 # --- definition -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ArmTerms:
+class ArmTerms(NamedTuple):
     """One arm: what it changes against the target's own message (None: keep the target's)."""
 
     arm_id: str
@@ -145,8 +144,7 @@ def normal_quantile(p: float) -> float:
     return (low + high) / 2
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """An arm against the reference group: uplift = rate(arm) - rate(reference)."""
 
     uplift: float
@@ -219,8 +217,7 @@ def sample_size_per_arm(baseline: float, uplift: float, alpha: float = 0.05, pow
 
 # --- results --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class GroupCounts:
+class GroupCounts(NamedTuple):
     exposures: int = 0
     conversions: int = 0
 

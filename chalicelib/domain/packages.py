@@ -4,9 +4,8 @@ as a renewal, and the renewal rate. Pure; days are clinic-local dates."""
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 MAX_TERM_MONTHS = 60
 DEFAULT_WINDOW_DAYS = 30
@@ -46,8 +45,7 @@ def renews(old_end: date, new_start: date, window_days: int) -> bool:
     return abs((new_start - (old_end + timedelta(days=1))).days) <= window_days
 
 
-@dataclass(frozen=True)
-class Ended:
+class Ended(NamedTuple):
     """A package that ended: its last day, its window, and when its renewal started (if any)."""
 
     end: date
@@ -55,8 +53,7 @@ class Ended:
     renewed_on: date | None = None
 
 
-@dataclass(frozen=True)
-class RenewalRate:
+class RenewalRate(NamedTuple):
     ended: int  # packages that ended in the period
     renewed: int
     lapsed: int  # window closed without a renewal

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 HORIZON_DAYS = 180  # lapsed = no visit within six months after the cut-off (S2's six-month revisit rate)
 CUTOFF_STEP_DAYS = 60
@@ -35,8 +35,7 @@ DECLINED = ("declined", "wrong_number")
 RAISES, LOWERS = "raises", "lowers"
 
 
-@dataclass(frozen=True)
-class Feature:
+class Feature(NamedTuple):
     """How staff read a column: its name, and "the more of it ..." for the sentence on its effect.
     `expected` is the direction common sense gives it; a fit that says otherwise leaves it out."""
 
@@ -148,8 +147,7 @@ def base_features(h: History, as_of: date) -> dict[str, float]:
     }
 
 
-@dataclass(frozen=True)
-class FeatureSpace:
+class FeatureSpace(NamedTuple):
     """The model's columns: the base features, one per condition, one per common district."""
 
     conditions: tuple[str, ...]

@@ -7,9 +7,8 @@ scenario (S5). Everything here is pure and takes explicit times.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain.clock import local_date, local_moment
 
@@ -23,8 +22,7 @@ DEFAULT_EARNING_RULES: dict[str, int] = {
 CHECKIN_TYPES = ("glucose", "steps", "task")
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """What a check-in of one type holds: its unit, plausible range and precision."""
 
     unit: str
@@ -112,8 +110,7 @@ MAX_LEAD_DAYS = 365
 MAX_OFFSETS = 6
 
 
-@dataclass(frozen=True)
-class RecallRule:
+class RecallRule(NamedTuple):
     """Send a message `offset_days` after the anchor event of a condition, unless the patient
     visited or booked since. Default: eczema, 30 days after remission (drop-out is ~day 45).
 
@@ -246,9 +243,7 @@ def validate_rule(rule: RecallRule, conditions: Collection[str],
         raise RuleError(f"unknown template variable {{{unknown[0]}}}; use {', '.join(TEMPLATE_VARIABLES)}",
                         "unknown_template_variable", "template")
     ordered = tuple(sorted(offsets))
-    from dataclasses import replace
-
-    return replace(rule, offsets=ordered, offset_days=ordered[0], stop_on=tuple(dict.fromkeys(rule.stop_on)))
+    return rule._replace(offsets=ordered, offset_days=ordered[0], stop_on=tuple(dict.fromkeys(rule.stop_on)))
 
 
 def rule_matches(rule: RecallRule, anchor: str, *, condition: str | None, department: str | None,

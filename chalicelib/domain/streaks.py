@@ -22,6 +22,7 @@ Days that can no longer be reached by any late reading are pruned, so the list s
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -57,8 +58,7 @@ class Streak:
         return rule.grace - len(self.missed)
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     """What an enrolment remembers between check-ins."""
 
     days: tuple[date, ...] = ()  # counted days after `closed_until`, ascending
@@ -129,7 +129,7 @@ def record(progress: Progress, day: date, rule: StreakRule, today: date, late_da
         # completed a day earlier (same first day, so the same reward), and its last day moves
         # on to the next streak, as if every reading had arrived on time.
         freed = progress.closed_until
-        progress = replace(progress, closed_until=freed - timedelta(days=1), closed_gap=None,
+        progress = progress._replace( closed_until=freed - timedelta(days=1), closed_gap=None,
                            days=(freed,) + progress.days)
         return _settle(progress, progress.days, rule, today, late_days)
     if day in progress.days:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 FLAGS = ("high_bmi", "high_bp", "high_glucose", "high_lipids", "high_uric_acid")
 CHECKIN = "checkin"
@@ -41,8 +41,7 @@ class TermsError(ValueError):
         self.code = code
 
 
-@dataclass(frozen=True)
-class Badge:
+class Badge(NamedTuple):
     badge_id: str
     name: str
     name_en: str | None = None

@@ -10,15 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 MAX_ROWS = 5000
 
 
-@dataclass(frozen=True)
-class VisitRow:
+class VisitRow(NamedTuple):
     line: int
     patient_id: str | None
     phone: str | None
@@ -28,8 +26,7 @@ class VisitRow:
     external_id: str | None
 
 
-@dataclass(frozen=True)
-class RowError:
+class RowError(NamedTuple):
     line: int
     code: str
     message: str

@@ -7,9 +7,8 @@ Rules in docs/experiments.md.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain import experiments as ab
 from chalicelib.domain.clock import clock, iso, local_date, parse_iso
@@ -21,8 +20,7 @@ from chalicelib.store import experiments as store
 INCENTIVE_RULE = "experiment_incentive"
 
 
-@dataclass(frozen=True)
-class Arm:
+class Arm(NamedTuple):
     """What the planner and the sender do for one patient of a running experiment.
 
     `holdout`: send nothing, but record the exposure at the moment the message would have gone.

@@ -11,7 +11,7 @@ steps (store/plan.py) for the check-in to add to its own plan; this module only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, NamedTuple, TYPE_CHECKING, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
@@ -42,8 +42,7 @@ CODE_SK = keys.VOUCHER_CODE_SK
 REWARDS_KEPT = 50
 
 
-@dataclass(frozen=True)
-class Challenge:
+class Challenge(NamedTuple):
     """A streak challenge staff defined (terms as in domain.challenges)."""
 
     challenge_id: str
@@ -80,8 +79,7 @@ class Enrolment:
     updated_at: str | None = None
 
 
-@dataclass(frozen=True)
-class Voucher:
+class Voucher(NamedTuple):
     """A voucher issued to a patient; redeemed once at the desk."""
 
     voucher_id: str
@@ -98,8 +96,7 @@ class Voucher:
     redeemed_by: str | None = None
 
 
-@dataclass(frozen=True)
-class VoucherCode:
+class VoucherCode(NamedTuple):
     """Whose voucher a code is, at one clinic's desk."""
 
     patient_id: str

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
@@ -31,8 +31,7 @@ if TYPE_CHECKING:  # types only
 OUTCOMES = ("reached", "booked", "declined", "wrong_number")
 
 
-@dataclass(frozen=True)
-class FollowUpPlan:
+class FollowUpPlan(NamedTuple):
     """A patient's follow-up plan: active (due on `next_due`), paused or ended."""
 
     clinic_id: str
@@ -51,8 +50,7 @@ class FollowUpPlan:
     version: int  # every change is conditional on the version read
 
 
-@dataclass(frozen=True)
-class FollowUpOutcome:
+class FollowUpOutcome(NamedTuple):
     """One follow-up call's outcome, who made it and when (the note stays encrypted)."""
 
     clinic_id: str
@@ -222,8 +220,7 @@ def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tupl
     return items, db.encode_cursor(last, scope)
 
 
-@dataclass(frozen=True)
-class DuePlan:
+class DuePlan(NamedTuple):
     """A worklist entry: the patient's profile and their follow-up plan, as plain values."""
 
     profile: dict[str, Any]

@@ -6,7 +6,7 @@ twice writes one message. Messages keep the nickname as a placeholder; the read 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -17,8 +17,7 @@ from chalicelib.store.models import InboxItem, bind
 PAGE = 200  # the newest messages a patient sees
 
 
-@dataclass(frozen=True)
-class InboxMessage:
+class InboxMessage(NamedTuple):
     message_id: str
     title: str
     body: str

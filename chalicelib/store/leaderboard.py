@@ -4,8 +4,7 @@ is each shard's top entries through gsi1, merged."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain import earning as rules
 from chalicelib.store import db, keys
@@ -14,8 +13,7 @@ from chalicelib.store.plan import Step, update
 from chalicelib.store.schema import GSI1
 
 
-@dataclass(frozen=True)
-class BoardEntry:
+class BoardEntry(NamedTuple):
     """A patient's points earned in one clinic month, and whether they show on the board."""
 
     patient_id: str

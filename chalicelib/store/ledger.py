@@ -4,8 +4,8 @@ one transaction or plan. The ledger's rules are at the top of store/points.py.""
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from pynamodb.expressions.update import Action
 
@@ -17,8 +17,7 @@ from chalicelib.store.models import LedgerItem, PatientItem
 ENTRY_NEW = "ledger entry not written yet"
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
     """One entry of a patient's ledger: never edited; a reversal is another entry."""
 
     entry_id: str

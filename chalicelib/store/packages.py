@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -19,8 +18,7 @@ if TYPE_CHECKING:  # types only
     from chalicelib.auth import Principal
 
 
-@dataclass(frozen=True)
-class PackageType:
+class PackageType(NamedTuple):
     """A member package the clinic sells: its term and renewal window (the catalogue)."""
 
     clinic_id: str
@@ -33,8 +31,7 @@ class PackageType:
     updated_at: str
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(NamedTuple):
     """A package sold to a patient, with its term copied from the catalogue at the sale."""
 
     clinic_id: str
@@ -58,19 +55,19 @@ _NUMBERS = ("term_months", "renewal_window_days")
 
 
 def _type_of(clinic_id: str, item: PackageTypeItem) -> PackageType:
-    values = {f.name: getattr(item, f.name) for f in fields(PackageType) if f.name != "clinic_id"}
+    values = {name: getattr(item, name) for name in PackageType._fields if name != "clinic_id"}
     values.update({name: int(values[name]) for name in _NUMBERS}, active=bool(values["active"]))
     return PackageType(clinic_id=clinic_id, **values)
 
 
 def _package_of(clinic_id: str, item: PackageItem) -> Package:
-    values = {f.name: getattr(item, f.name) for f in fields(Package) if f.name != "clinic_id"}
+    values = {name: getattr(item, name) for name in Package._fields if name != "clinic_id"}
     values.update({name: int(values[name]) for name in _NUMBERS})
     return Package(clinic_id=clinic_id, **values)
 
 
 def _package_item(package: Package) -> PackageItem:
-    values = {f.name: getattr(package, f.name) for f in fields(Package) if f.name != "clinic_id"}
+    values = {name: getattr(package, name) for name in Package._fields if name != "clinic_id"}
     return PackageItem(keys.patient_pk(package.clinic_id, package.patient_id),
                        keys.package_sk(package.start_date, package.sale_id),
                        gsi1pk=keys.package_end_pk(package.clinic_id),
@@ -79,7 +76,7 @@ def _package_item(package: Package) -> PackageItem:
 
 def put_type(kind: PackageType) -> PackageType:
     bind()
-    values = {f.name: getattr(kind, f.name) for f in fields(PackageType) if f.name != "clinic_id"}
+    values = {name: getattr(kind, name) for name in PackageType._fields if name != "clinic_id"}
     PackageTypeItem(keys.clinic_pk(kind.clinic_id), keys.package_type_sk(kind.package_id), **values).save()
     return kind
 

@@ -50,8 +50,8 @@ catches the error, rebuilds its plan and executes it again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -71,8 +71,7 @@ class Refused(Exception):
         self.label = label
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One write of a plan. Store modules build steps; services only collect them."""
 
     kind: Kind
@@ -180,7 +179,7 @@ class Plan:
                 condition = step.condition if condition is None else condition & step.condition
             label = first.label if first.condition is not None or step.condition is None else step.label
             refused = first.refused if label == first.label else step.refused
-            out[where] = replace(first, actions=first.actions + step.actions, condition=condition, label=label,
+            out[where] = first._replace(actions=first.actions + step.actions, condition=condition, label=label,
                                  refused=refused)
         return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, NamedTuple, TYPE_CHECKING, TypeVar
 
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -67,8 +67,7 @@ class CheckIn:
     counted: bool
 
 
-@dataclass(frozen=True)
-class Reward:
+class Reward(NamedTuple):
     """A reward of the clinic's catalogue."""
 
     reward_id: str
@@ -80,8 +79,7 @@ class Reward:
     per_patient_limit: int | None  # None: no limit per patient
 
 
-@dataclass(frozen=True)
-class Redemption:
+class Redemption(NamedTuple):
     """A reward a patient took with their points."""
 
     redemption_id: str

@@ -11,8 +11,7 @@ conditions keep a second delivery from writing twice. See docs/delivery.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -35,8 +34,7 @@ RecallJob = RecallJobItem  # an outbound job (a recall reminder or another kind)
 job_sk = keys.outbound_job_sk
 
 
-@dataclass(frozen=True)
-class DueJob:
+class DueJob(NamedTuple):
     """A due outbound job as the sweep finds it in the due index and the queue carries it."""
 
     clinic_id: str
@@ -171,8 +169,7 @@ def defer(job: RecallJobItem, until: str, at: str, reason: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class Cap:
+class Cap(NamedTuple):
     """One frequency cap counter a message takes: at most `limit` per period."""
 
     sk: str
@@ -184,8 +181,7 @@ class Cap:
 WEEK_CAP, DAY_CAP = "cap", "day_cap"
 
 
-@dataclass(frozen=True)
-class Caps:
+class Caps(NamedTuple):
     """The counters a message takes in the transaction that sends it: its purpose's weekly cap
     (`CAP#<purpose>#<ISO week>`) and the daily cap over every purpose (`CAP#day#<date>`)."""
 

@@ -5,7 +5,7 @@ counts from the request after it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -13,8 +13,7 @@ from chalicelib.store import db, keys
 from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, bind
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     """One WeChat login: the family of refresh tokens it hands out, of which only `jti` counts."""
 
     clinic_id: str
@@ -24,8 +23,7 @@ class Session:
     revoked_at: str | None
 
 
-@dataclass(frozen=True)
-class StaffAccount:
+class StaffAccount(NamedTuple):
     """A staff member as the app knows them: whether their tokens still count."""
 
     clinic_id: str

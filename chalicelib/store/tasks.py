@@ -12,7 +12,7 @@ confirmation writes the same two steps in a plan of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -27,8 +27,7 @@ TASK = keys.TASK_PREFIX
 BADGE = keys.BADGE_PREFIX
 
 
-@dataclass(frozen=True)
-class TaskRule:
+class TaskRule(NamedTuple):
     """The tasks an exam with this abnormal flag assigns."""
 
     flag: str
@@ -37,8 +36,7 @@ class TaskRule:
     updated_by: str | None = None
 
 
-@dataclass(frozen=True)
-class Exam:
+class Exam(NamedTuple):
     """An exam result as its abnormal flags only (the values stay in the clinic's system)."""
 
     exam_id: str
@@ -68,8 +66,7 @@ class Task:
     confirmed_by: list[str] = field(default_factory=list)  # staff, one per session, in order
 
 
-@dataclass(frozen=True)
-class Badge:
+class Badge(NamedTuple):
     """An e-badge a completed task awarded (written once)."""
 
     badge_id: str

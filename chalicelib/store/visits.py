@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.expressions.update import Action
 
@@ -24,8 +24,7 @@ if TYPE_CHECKING:  # types only
     from chalicelib.store.earning import Earning
 
 
-@dataclass(frozen=True)
-class Visit:
+class Visit(NamedTuple):
     """A recorded visit (by staff or from a hospital export) and the revisit date it asked for."""
 
     clinic_id: str
@@ -40,8 +39,7 @@ class Visit:
     recorded_at: str
 
 
-@dataclass(frozen=True)
-class RevisitDue:
+class RevisitDue(NamedTuple):
     """A requested revisit date: pending until a visit meets it (on time or late)."""
 
     clinic_id: str

@@ -1,7 +1,6 @@
 """Delivery rules without AWS: quiet hours at their edges and in other zones, weeks and caps,
 channel order, the suggested slot, recall rule validation and matching."""
 
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -126,7 +125,7 @@ def test_suggested_slot_is_an_opening_two_days_on():
 
 def base_rule(**changes) -> RecallRule:
     rule = RecallRule("r1", "eczema", "surgery", 30, time(10), "{nickname}，{clinic}{doctor}{slot}", offsets=(60, 30))
-    return replace(rule, **changes)
+    return rule._replace(**changes)
 
 
 def test_rule_validation_codes():
@@ -161,7 +160,7 @@ def test_rule_matching():
     assert not rule_matches(rule, "surgery", condition="diabetes", department=None)
     assert rule_matches(rule, "surgery", condition=None, department=None, patient_conditions=["eczema"])
     assert not rule_matches(rule, "visit", condition="eczema", department=None)
-    assert not rule_matches(replace(rule, active=False), "surgery", condition="eczema", department=None)
+    assert not rule_matches(rule._replace(active=False), "surgery", condition="eczema", department=None)
     by_department = base_rule(condition=None, department="dermatology", anchor="visit")
     assert rule_matches(by_department, "visit", condition=None, department="dermatology")
     assert not rule_matches(by_department, "visit", condition=None, department="dentistry")
