@@ -116,8 +116,18 @@ class _Adopted:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts)."""
+    return _reaches(os.kill, pid)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of this process group exists."""
+    return _reaches(os.killpg, pgid)
+
+
+def _reaches(send, target: int) -> bool:
     try:
-        os.kill(pid, 0)
+        send(target, 0)
         return True
     except ProcessLookupError:
         return False

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from devstack.probe import alive, free_ports
+from devstack.supervisor import group_alive
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300  # a first start on a shared two-core machine
@@ -39,16 +40,6 @@ def http_status(url: str) -> int | None:
 
 
 _alive = alive
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 @dataclass
@@ -98,9 +89,9 @@ class LocalStack:
         elif self.process.returncode != 0:
             problems.append(f"the runner had already exited with {self.process.returncode}")
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_alive(p) or _group_alive(p) for p in self.child_pids.values()):
+        while time.monotonic() < deadline and any(_alive(p) or group_alive(p) for p in self.child_pids.values()):
             time.sleep(0.1)
-        left = {name: pid for name, pid in self.child_pids.items() if _alive(pid) or _group_alive(pid)}
+        left = {name: pid for name, pid in self.child_pids.items() if _alive(pid) or group_alive(pid)}
         if left:
             problems.append(f"processes still running after the runner stopped: {left}")
         for pgid in [self.process.pid, *left.values()]:
