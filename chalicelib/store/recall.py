@@ -28,6 +28,7 @@ from chalicelib.store.models import (
     WechatQuotaItem,
     bind,
 )
+from chalicelib.store.records import Patient, patient_pk, profile_ref
 from chalicelib.store.schema import DUE_INDEX
 from chalicelib.store.visits import stop_job_actions
 
@@ -276,7 +277,7 @@ def end_external(job: RecallJobItem, deliveries: list[dict[str, Any]], refused_q
     job.deliveries = deliveries
 
 
-def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries: list[dict[str, Any]], at: str,
+def finish(job: RecallJobItem, patient: Patient, *, channel: str, deliveries: list[dict[str, Any]], at: str,
            clinic_id: str,
            message: InboxMessage | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
     """Record a delivered message and close the job in one transaction: the inbox message (for the
@@ -291,11 +292,11 @@ def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries
     try:
         with db.transaction() as txn:
             if message is not None:
-                txn.save(stored_in(patient.pk, message), condition=InboxItem.sk.does_not_exist(), label="message")
+                txn.save(stored_in(patient_pk(patient), message), condition=InboxItem.sk.does_not_exist(), label="message")
             txn.update(job, actions=actions, condition=_job_guard(job, caps), label="job")
             if caps is not None:
                 _take_caps(txn, caps)
-            txn.update(patient, actions=[PatientItem.reminders_received.add(1)], condition=PatientItem.pk.exists())
+            txn.update(profile_ref(patient), actions=[PatientItem.reminders_received.add(1)], condition=PatientItem.pk.exists())
         return "ok"
     except db.Cancelled as exc:
         if exc.conditional("message") or exc.conditional("job"):
