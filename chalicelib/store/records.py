@@ -10,7 +10,7 @@ from typing import Any
 from pynamodb.attributes import MapAttribute
 
 from chalicelib.store import keys
-from chalicelib.store.models import ClinicItem, PatientItem
+from chalicelib.store.models import ClinicItem, PatientItem, RecallJobItem
 
 
 def _int(value: float | None) -> int | None:
@@ -139,3 +139,59 @@ def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
         earning_limits=item.earning_limits, points_expiry_months=_int(item.points_expiry_months),
         perks=item.perks, silent_days=_int(item.silent_days),
     )
+
+
+@dataclass
+class RecallJob:
+    """An outbound job (a recall reminder or another kind: content, package, follow-up ...) for one
+    patient: what to send, when, and what happened to it. Open while it has a `due_sort` (its place
+    in the due index). `store.recall.begin_external` and `end_external` update the record as they
+    write the job (in flight, cap counted, deliveries), so the sender's next step sees it."""
+
+    clinic_id: str
+    patient_id: str
+    job_id: str  # its name within the patient's record (the message it stands for)
+    rule_id: str  # the source: a recall rule's id for recall jobs
+    anchor_date: str
+    due_at: str
+    due_sort: str | None = None
+    condition: str | None = None
+    status: str = "pending"
+    lease_until: str | None = None
+    processed_at: str | None = None
+    channel: str | None = None
+    kind: str = "recall"
+    purpose: str = "service"
+    anchor: str | None = None
+    offset_days: int | None = None
+    context: dict[str, Any] | None = None
+    stop_on: list[str] | None = None
+    deferred_until: str | None = None
+    counted_week: str | None = None
+    inflight: str | None = None
+    deliveries: list[dict[str, Any]] | None = None
+    error_code: str | None = None
+    stop_reason: str | None = None
+
+
+_JOB_FIELDS = tuple(f.name for f in fields(RecallJob) if f.name not in ("clinic_id", "job_id", "due_sort"))
+
+
+def job_of(clinic_id: str, item: RecallJobItem) -> RecallJob:
+    values = {name: getattr(item, name) for name in _JOB_FIELDS}
+    values["offset_days"] = _int(item.offset_days)
+    values["kind"], values["purpose"] = item.kind or "recall", item.purpose or "service"
+    values["stop_on"] = list(item.stop_on) if item.stop_on is not None else None
+    return RecallJob(clinic_id=clinic_id, job_id=item.sk, due_sort=item.due_sk if item.due_pk else None, **values)
+
+
+def job_ref(job: RecallJob) -> RecallJobItem:
+    """The job's item with its keys only: the target of an update."""
+    return RecallJobItem(keys.patient_pk(job.clinic_id, job.patient_id), job.job_id)
+
+
+def job_item(job: RecallJob) -> RecallJobItem:
+    """The whole item of an open job, in the due index."""
+    return RecallJobItem(keys.patient_pk(job.clinic_id, job.patient_id), job.job_id,
+                         due_pk=keys.due_pk(job.clinic_id) if job.due_sort else None, due_sk=job.due_sort,
+                         **{name: getattr(job, name) for name in _JOB_FIELDS})

@@ -18,7 +18,7 @@ from chalicelib.store.models import (
     VisitItem,
 )
 from chalicelib.store.ledger import credit_actions, ledger_item
-from chalicelib.store.records import Patient, patient_pk, profile_ref
+from chalicelib.store.records import Patient, RecallJob, job_ref, patient_pk, profile_ref
 
 if TYPE_CHECKING:  # types only
     from chalicelib.auth import Principal
@@ -83,7 +83,7 @@ class VisitWrite:
     met_due: RevisitDue | None = None
     met_status: str | None = None
     on_time_points: int = 0
-    stop_jobs: list[RecallJobItem] = field(default_factory=list)
+    stop_jobs: list[RecallJob] = field(default_factory=list)
     now_iso: str = ""
     earning: Earning | None = None  # the on-time points' counters and board entry, if any
 
@@ -134,7 +134,7 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
             if visit.next_due_date:
                 txn.save(due_item(clinic_id, patient_id, visit.next_due_date))
             for job in change.stop_jobs:
-                txn.update(job, actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
+                txn.update(job_ref(job), actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
             if change.earning is not None:
                 from chalicelib.store import earning as payouts
 

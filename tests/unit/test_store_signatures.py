@@ -107,16 +107,6 @@ USED = uses_above(ABOVE)
 # A plan's step carries the item it writes; services only collect steps and hand them to plan.execute.
 OPAQUE = {"plan": {"Step"}}
 
-# The kinds not converted yet, which still leave store/ as items: outbound jobs and the
-# risk model's items. The list may only shrink (a name
-# that no longer hands out an item fails below until it is taken off).
-LEFT = {
-    "recall": {"job_item", "plan", "open_jobs", "is_open", "job_ref", "queued_job", "close_job", "defer",
-               "begin_external", "end_external", "finish", "reminder_log", "stop_jobs"},
-    "risk": {"current_model", "model_versions", "save_model", "last_run", "load_dropout", "profile_fields"},
-    "visits": {"VisitWrite"},  # its stop_jobs are outbound jobs
-}
-
 
 def _crossing(module: str) -> list[str]:
     path = STORE / f"{module}.py"
@@ -128,15 +118,8 @@ def _crossing(module: str) -> list[str]:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_store_hands_out_and_takes_records_not_items(module):
-    left = LEFT.get(module, set())
-    found = [entry for entry in _crossing(module) if re.split(r"[ (.]", entry, maxsplit=1)[0] not in left]
+    found = _crossing(module)
     assert not found, f"chalicelib/store/{module}.py hands services, jobs, channels or api PynamoDB items: {found}"
-
-
-@pytest.mark.parametrize("module", sorted(LEFT))
-def test_what_is_left_to_convert_only_shrinks(module):
-    still = {re.split(r"[ (.]", entry, maxsplit=1)[0] for entry in _crossing(module)}
-    assert LEFT[module] <= still, f"take {sorted(LEFT[module] - still)} off LEFT: they hand out records now"
 
 
 def test_the_check_catches_items_aliases_and_record_fields():
