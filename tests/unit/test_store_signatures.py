@@ -142,3 +142,39 @@ def test_the_check_sees_who_calls_what(tmp_path):
                        "def f():\n    import chalicelib.store.segments as segs\n    segs.get(1)\n"
                        "    plans.execute(clinics.get(2))\n")
     assert uses_above([service]) == {"plan": {"execute"}, "clinics": {"get"}, "lots": {"due_lots"}, "segments": {"get"}}
+
+
+KEY_ATTRIBUTES = {"pk", "sk", "gsi1pk", "gsi1sk", "due_pk", "due_sk"}
+
+
+def _record_pairs():
+    from chalicelib.store import experiments, records, segments
+
+    return [(models.PatientItem, records.Patient, set()), (models.ClinicItem, records.Clinic, {"clinic_id"}),
+            (models.RecallJobItem, records.RecallJob, {"clinic_id", "job_id", "due_sort"}),
+            (models.SegmentItem, segments.Segment, {"clinic_id"}),
+            (models.ExperimentItem, experiments.Experiment, {"clinic_id"}),
+            (models.ExposureItem, experiments.Exposure, {"clinic_id"})]
+
+
+@pytest.mark.parametrize("item_class, record_class, derived", _record_pairs(),
+                         ids=lambda value: getattr(value, "__name__", ""))
+def test_records_keep_every_attribute_of_their_item(item_class, record_class, derived):
+    """An attribute added to an item and not to its record would be dropped on every read."""
+    from dataclasses import fields
+
+    stored = set(item_class.get_attributes()) - KEY_ATTRIBUTES
+    kept = {f.name for f in fields(record_class)}
+    assert stored == kept - derived, (sorted(stored - kept), sorted(kept - derived - stored))
+
+
+def test_a_patient_record_survives_its_item():
+    from chalicelib.store.records import Patient, patient_item, patient_of
+
+    patient = Patient(clinic_id="c1", patient_id="p1", name_enc="n", phone_enc="t", phone_hash="h", name_masked="张*",
+                      created_at="2026-11-20T00:00:00Z", birth_year=1980, conditions=["eczema"],
+                      consents={"service": {"granted": True, "version": "v1", "at": "2026-11-20T00:00:00Z"}},
+                      balance=12, segments={"s1"}, seg_version=2, risk_score=0.25, joined_challenges={"ch"})
+    item = patient_item(patient)
+    assert (item.pk, item.sk, item.gsi1pk) == ("c1#P#p1", "PROFILE", "c1#PATIENTS")
+    assert patient_of(item) == patient
