@@ -35,8 +35,3 @@ def inbox_message(job: Any, message: Message, purpose: str, at: str) -> store.In
     return store.InboxMessage(message_id=message_id(job), title=message.title, body=message.body, purpose=purpose,
                               created_at=at)
 
-
-def item(patient_pk: str, job: Any, message: Message, purpose: str, at: str) -> Any:
-    """The stored message for the sender's closing transaction (store.recall.finish still takes
-    the stored form; the record is `inbox_message`)."""
-    return store.stored_in(patient_pk, inbox_message(job, message, purpose, at))

@@ -100,8 +100,7 @@ def set_earning_limits(clinic_id: str, limits: dict[str, dict]) -> dict:
             raise BadRequest(f"{rule}: a day's limit cannot exceed the week's, nor the week's the month's",
                              code="limits_out_of_order", field=f"limits.{rule}")
         settings[rule] = chosen
-    clinics.set_earning_limits(clinic_id, settings)
-    return {"earning_limits": _limits(clinics.get(clinic_id, fresh=True))}
+    return {"earning_limits": _limits(clinics.set_earning_limits(clinic_id, settings))}
 
 
 def set_points_expiry(clinic_id: str, months: int) -> dict:

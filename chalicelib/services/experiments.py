@@ -55,8 +55,8 @@ def arm_for(clinic_id: str, target_kind: str, target_id: str, patient_id: str) -
     if marker is None:
         return None
     arms = _terms(marker.arms)
-    chosen = ab.assign(marker.experiment_id, patient_id, arms, float(marker.holdout_share or 0))
-    window = int(marker.window_days)
+    chosen = ab.assign(marker.experiment_id, patient_id, arms, marker.holdout_share)
+    window = marker.window_days
     if chosen == ab.HOLDOUT:
         return Arm(marker.experiment_id, ab.HOLDOUT, True, window_days=window)
     arm = next(a for a in arms if a.arm_id == chosen)
@@ -89,7 +89,7 @@ def record_exposure(clinic_id: str, experiment_id: str, arm_id: str, patient_id:
     sent = parse_iso(sent_at)
     sent_day = local_date(sent, tz)
     points = known[arm_id].incentive_points if arm_id in known else 0
-    exposure = store.exposure_item(
+    exposure = store.new_exposure(
         clinic_id, patient_id, experiment_id, arm_id, holdout=arm_id == ab.HOLDOUT, sent_at=iso(sent),
         sent_day=sent_day.isoformat(), window_ends=(sent_day + timedelta(days=int(item.window_days))).isoformat(),
         message_ref=message_ref, incentive_points=points)
@@ -209,7 +209,7 @@ def create(principal, body) -> dict:
         raise BadRequest("give sample_size_per_arm, or baseline_rate and min_uplift to compute it",
                          code="sample_size_required", field="sample_size_per_arm")
     experiment_id = body.experiment_id or uuid.uuid4().hex[:12]
-    item = store.new_item(clinic_id, experiment_id, name=body.name, target_kind=body.target_kind,
+    item = store.new_experiment(clinic_id, experiment_id, name=body.name, target_kind=body.target_kind,
                           target_id=body.target_id, arms=[a.as_dict() for a in arms],
                           holdout_share=body.holdout_share, window_days=body.window_days, alpha=body.alpha,
                           sample_size_per_arm=size, status="draft", created_at=iso(clock.now()),

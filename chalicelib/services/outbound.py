@@ -65,9 +65,9 @@ def plan(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anchor_d
     """
     if kind not in COMPOSERS:
         raise ValueError(f"no composer for kind {kind!r}")
-    job = recall.job_item(clinic_id, patient_id, kind=kind, source_id=source_id, anchor_date=anchor_date,
-                          offset_days=offset_days, due_at=due_at, purpose=purpose, anchor=anchor,
-                          condition=condition, context=context, stop_on=list(stop_on) if stop_on is not None else [])
+    job = recall.new_job(clinic_id, patient_id, kind=kind, source_id=source_id, anchor_date=anchor_date,
+                         offset_days=offset_days, due_at=due_at, purpose=purpose, anchor=anchor,
+                         condition=condition, context=context, stop_on=list(stop_on) if stop_on is not None else [])
     return recall.plan(job)
 
 

@@ -23,7 +23,7 @@ def decrypted(patient: Patient) -> dict:
 
 
 def consents_view(patient: Patient) -> dict:
-    raw = patient.consents.as_dict() if hasattr(patient.consents, "as_dict") else dict(patient.consents or {})
+    raw = patient.consents or {}
     return {purpose: raw.get(purpose) for purpose in PURPOSES}
 
 

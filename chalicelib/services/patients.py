@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso
@@ -35,7 +36,7 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     now = iso(clock.now())
     patient_id = patient_id or uuid.uuid4().hex[:16]
     consents = consent_changes(data.consents, data.consent_version, now)
-    item = patients.new_patient_item(
+    item = patients.new_patient(
         clinic_id, patient_id, created_at=now,
         name_enc=crypto.encrypt(key, clinic_id, data.name),
         phone_enc=crypto.encrypt(key, clinic_id, phone),
@@ -47,14 +48,15 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
         persona_tags=sorted(set(data.persona_tags)), consents=consents,
     )
     referral = _referral(clinic, item, getattr(data, "invite_code", None), now)
-    item.referred_by = referral.referrer.patient_id if referral else None
+    if referral:
+        item = replace(item, referred_by=referral.referrer.patient_id)
     from chalicelib.services import segments
 
-    memberships = segments.prepare_registration(clinic, item, clock.now())
+    item, memberships = segments.prepare_registration(clinic, item, clock.now())
     try:
         _write_registration(item, openid_hash, consents, referral, memberships)
     except RewardRefused:
-        item.referred_by = None  # registered, but this referral earns no reward (the phone was referred before ...)
+        item = replace(item, referred_by=None)  # registered, but this referral earns no reward (the phone was referred before ...)
         _write_registration(item, openid_hash, consents, None, memberships)
     segments.registered(clinic, item, clock.now())
     count("PatientsRegistered")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -40,9 +40,6 @@ FACT_ATTRIBUTES = ("conditions", "department", "persona_tags", "district", "cons
 def profile_facts(patient: Patient, **overrides) -> dict:
     """The profile's attributes a rule may look at, as a plain mapping (risk_score may be absent)."""
     facts = {name: getattr(patient, name, None) for name in FACT_ATTRIBUTES}
-    consents = facts.get("consents")
-    if consents is not None and hasattr(consents, "as_dict"):
-        facts["consents"] = consents.as_dict()
     facts.update(overrides)
     return facts
 
@@ -161,19 +158,17 @@ def for_checkin(clinic, patient: Patient, checkin, now: datetime, credit: int) -
                           earned_total=int(patient.earned_total or 0) + max(credit, 0))
     change = decide(patient, store.definitions(patient.clinic_id), now, tz, facts)
     change.profile_sets.update(checkin_days=days, last_interaction_at=at)
-    steps = [plans.update(patient, store.profile_actions(change, set(patient.segments or ())), "segments"),
+    steps = [store.profile_step(patient, change),
              *plans.of_writes(store.member_writes(patient, change, iso(now), today.isoformat()))]
     return CheckinMembership(steps, list(change.joins), patient.clinic_id, patient.patient_id, today)
 
 
-def prepare_registration(clinic, patient: Patient, now: datetime) -> list:
-    """Set a new profile's memberships before it is written; returns the items for its transaction."""
-    patient.last_interaction_at = iso(now)
+def prepare_registration(clinic, patient: Patient, now: datetime) -> tuple[Patient, list]:
+    """A new profile with its memberships set, before it is written, and the items for its transaction."""
+    patient = replace(patient, last_interaction_at=iso(now))
     change = decide(patient, store.definitions(patient.clinic_id), now, clinic.tz)
-    patient.segments = set(change.joins) or None
-    patient.seg_flip_at = change.flip_at
-    patient.seg_version = 1
-    return store.member_writes(patient, change, iso(now), local_date(now, clinic.tz).isoformat())
+    patient = replace(patient, segments=set(change.joins) or None, seg_flip_at=change.flip_at, seg_version=1)
+    return patient, store.member_writes(patient, change, iso(now), local_date(now, clinic.tz).isoformat())
 
 
 def registered(clinic, patient: Patient, now: datetime) -> None:
@@ -338,14 +333,14 @@ def create(principal, body) -> dict:
     if segment_id in RESERVED_IDS:
         raise BadRequest("this id is reserved", code="reserved_id", field="segment_id")
     now = clock.now()
-    item = store.new_item(clinic_id, segment_id, name=body.name, name_en=body.name_en, description=body.description,
+    item = store.new_segment(clinic_id, segment_id, name=body.name, name_en=body.name_en, description=body.description,
                           rule=_rule(clinic, body.rule), content_path=validate_content_path(_path(body)),
                           status="building", version=1, processed=0, build_members=0,
                           total_estimate=_estimate(clinic_id), created_at=iso(now), updated_at=iso(now),
                           updated_by=principal.username or principal.subject)
     # Containers keep the definitions for a minute; the build starts once every container sees the
     # new segment, so an event elsewhere cannot miss it behind the build's back.
-    store.build_due(item, clinic_id, iso(now + timedelta(seconds=store.CACHE_SECONDS)))
+    item = store.build_due(item, iso(now + timedelta(seconds=store.CACHE_SECONDS)))
     store.create(item)
     return view(item)
 
@@ -355,15 +350,12 @@ def _path(body) -> dict | None:
     return path.model_dump() if path is not None else None
 
 
-def _start_build(item: Segment, clinic_id: str, read_version: int, after: datetime) -> None:
-    """Put a segment back to building under a new version: the build job walks the patient list
+def _start_build(item: Segment, clinic_id: str, read_version: int, after: datetime) -> Segment:
+    """The segment back to building under a new version: the build job walks the patient list
     page by page from `after` on and writes each patient's memberships and next flip afresh."""
-    item.version = read_version + 1
-    item.status = "building"
-    item.build_cursor, item.processed, item.build_members = None, 0, 0
-    item.build_started_at = item.built_at = None
-    item.total_estimate = _estimate(clinic_id)
-    store.build_due(item, clinic_id, iso(after))
+    item = replace(item, version=read_version + 1, status="building", build_cursor=None, processed=0,
+                   build_members=0, build_started_at=None, built_at=None, total_estimate=_estimate(clinic_id))
+    return store.build_due(item, iso(after))
 
 
 def follows_setting(item: Segment) -> bool:
@@ -384,12 +376,12 @@ def edit(principal, segment_id: str, body) -> dict:
     if rule != item.rule and follows_setting(item):
         raise BadRequest("this segment's rule follows the clinic's silent days; change that setting instead",
                          code="rule_follows_setting", field="rule")
-    item.name, item.name_en, item.description = body.name, body.name_en, body.description
-    item.content_path = validate_content_path(_path(body))
-    item.updated_at, item.updated_by = iso(now), principal.username or principal.subject
-    if rule != item.rule:
-        item.rule = rule
-        _start_build(item, clinic_id, read_version, now + timedelta(seconds=store.CACHE_SECONDS))
+    changed_rule = rule != item.rule
+    item = replace(item, name=body.name, name_en=body.name_en, description=body.description,
+                   content_path=validate_content_path(_path(body)), updated_at=iso(now),
+                   updated_by=principal.username or principal.subject, rule=rule)
+    if changed_rule:
+        item = _start_build(item, clinic_id, read_version, now + timedelta(seconds=store.CACHE_SECONDS))
     store.replace(item, read_version)
     return view(item)
 
@@ -415,13 +407,11 @@ def follow_silent_days(clinic_id: str, days: int, by: str) -> dict | None:
     read_version = int(item.version)
     old = silent_threshold(item.rule)
     before = silent_texts(old) if old is not None else {}
-    for name in ("name", "name_en", "description"):
-        if getattr(item, name) in (None, before.get(name)):
-            setattr(item, name, wanted[name])
+    texts = {name: wanted[name] for name in ("name", "name_en", "description")
+             if getattr(item, name) in (None, before.get(name))}
     now = clock.now()
-    item.rule = wanted["rule"]
-    item.updated_at, item.updated_by = iso(now), by
-    _start_build(item, clinic_id, read_version, now + timedelta(seconds=store.CACHE_SECONDS))
+    item = replace(item, **texts, rule=wanted["rule"], updated_at=iso(now), updated_by=by)
+    item = _start_build(item, clinic_id, read_version, now + timedelta(seconds=store.CACHE_SECONDS))
     store.replace(item, read_version)
     return view(item)
 
@@ -528,15 +518,14 @@ def create_defaults(clinic_id: str, conditions, *, has_patients: bool = False) -
     now = clock.now()
     made = []
     for default in default_segments(conditions, clinics.get(clinic_id).silent_days):
-        item = store.new_item(clinic_id, default["segment_id"], name=default["name"], name_en=default["name_en"],
+        item = store.new_segment(clinic_id, default["segment_id"], name=default["name"], name_en=default["name_en"],
                               description=default.get("description"), rule=default["rule"],
                               content_path=default.get("content_path"), status="ready", version=1, is_default=True,
                               created_at=iso(now), updated_at=iso(now), updated_by="defaults")
         if has_patients:
-            item.status = "building"
-            store.build_due(item, clinic_id, iso(now + timedelta(seconds=store.CACHE_SECONDS)))
+            item = store.build_due(replace(item, status="building"), iso(now + timedelta(seconds=store.CACHE_SECONDS)))
         else:
-            item.built_at = iso(now)
+            item = replace(item, built_at=iso(now))
         try:
             store.create(item)
             made.append(default["segment_id"])
@@ -555,9 +544,8 @@ def rebuild(clinic_id: str, *, wait: bool = True) -> list[str]:
     for item in store.definitions(clinic_id, fresh=True):
         if item.status not in LIVE:
             continue
-        read_version = int(item.version)
-        item.updated_at = iso(now)
-        _start_build(item, clinic_id, read_version, after)
+        read_version = item.version
+        item = _start_build(replace(item, updated_at=iso(now)), clinic_id, read_version, after)
         store.replace(item, read_version)
         started.append(item.segment_id)
     return started

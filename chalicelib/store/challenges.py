@@ -28,6 +28,7 @@ from chalicelib.store.models import (
     VoucherItem,
     bind,
 )
+from chalicelib.store.records import Patient, patient_of
 
 if TYPE_CHECKING:  # types only
     from pynamodb.models import _ModelFuture
@@ -281,7 +282,7 @@ def find_code(clinic_id: str, code: str) -> VoucherCode | None:
 
 
 def voucher_and_patient(clinic_id: str, patient_id: str, voucher_id: str, *, consistent: bool = False
-                        ) -> tuple[Voucher | None, PatientItem | None]:
+                        ) -> tuple[Voucher | None, Patient | None]:
     """The voucher and its patient's profile (for the masked name), in one TransactGetItems."""
     from pynamodb.transactions import TransactGet
 
@@ -290,8 +291,8 @@ def voucher_and_patient(clinic_id: str, patient_id: str, voucher_id: str, *, con
     with TransactGet(connection=db.connection()) as txn:
         voucher_future = txn.get(VoucherItem, pk, keys.voucher_sk(voucher_id))
         patient_future = txn.get(PatientItem, pk, keys.PROFILE_SK)
-    voucher = _resolved(voucher_future)
-    return (_voucher(voucher) if voucher is not None else None), _resolved(patient_future)
+    voucher, patient = _resolved(voucher_future), _resolved(patient_future)
+    return (_voucher(voucher) if voucher is not None else None), (patient_of(patient) if patient is not None else None)
 
 
 def get_voucher(clinic_id: str, patient_id: str, voucher_id: str) -> Voucher | None:

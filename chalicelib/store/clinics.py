@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.rules import RecallRule
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.store import keys
+from chalicelib.store import db, keys
 from chalicelib.store.models import (
     ClinicItem,
     ClinicRegistryItem,
@@ -17,17 +19,18 @@ from chalicelib.store.models import (
     RewardItem,
     bind,
 )
+from chalicelib.store.records import Clinic, clinic_of
 
 if TYPE_CHECKING:  # types only; the catalogue's record lives with the redemptions
     from chalicelib.store.points import Reward
 
-Clinic = ClinicItem  # a clinic's settings, as services see them
+__all__ = ["Clinic"]  # the record (chalicelib/store/records.py), as services see it
 
 _CACHE_SECONDS = 60
-_cache: dict[str, tuple[float, ClinicItem]] = {}
+_cache: dict[str, tuple[float, Clinic]] = {}
 
 
-def create(clinic_id: str, name: str, tz: str, wrapped_key: str, conditions: list[str], created_at: str) -> ClinicItem:
+def create(clinic_id: str, name: str, tz: str, wrapped_key: str, conditions: list[str], created_at: str) -> Clinic:
     bind()
     item = ClinicItem(keys.clinic_pk(clinic_id), keys.CLINIC_SK, name=name, tz=tz, wrapped_key=wrapped_key,
                       earning_rules={}, conditions=conditions, created_at=created_at)
@@ -36,17 +39,17 @@ def create(clinic_id: str, name: str, tz: str, wrapped_key: str, conditions: lis
     except PutError as exc:
         raise Conflict("clinic exists", code="clinic_exists") from exc
     ClinicRegistryItem(keys.REGISTRY_PK, clinic_id, name=name).save()
-    return item
+    return clinic_of(clinic_id, item)
 
 
-def get(clinic_id: str, *, fresh: bool = False) -> ClinicItem:
+def get(clinic_id: str, *, fresh: bool = False) -> Clinic:
     """The clinic's settings, cached for a minute per container (they change rarely)."""
     bind()
     hit = _cache.get(clinic_id)
     if hit and not fresh and time.monotonic() - hit[0] < _CACHE_SECONDS:
         return hit[1]
     try:
-        item = ClinicItem.get(keys.clinic_pk(clinic_id), keys.CLINIC_SK)
+        item = clinic_of(clinic_id, ClinicItem.get(keys.clinic_pk(clinic_id), keys.CLINIC_SK))
     except DoesNotExist as exc:
         raise NotFound("clinic not found", code="clinic_not_found") from exc
     _cache[clinic_id] = (time.monotonic(), item)
@@ -57,27 +60,35 @@ def forget_cache() -> None:
     _cache.clear()
 
 
-def set_earning_rules(clinic_id: str, rules: dict[str, int]) -> ClinicItem:
-    item = get(clinic_id, fresh=True)
-    item.update(actions=[ClinicItem.earning_rules.set(rules)])
+def _set(clinic_id: str, action: Action) -> Clinic:
+    """One setting changed on the clinic's item (which must exist); the record as the update left it."""
+    bind()
+    item = ClinicItem(keys.clinic_pk(clinic_id), keys.CLINIC_SK)
+    try:
+        item.update(actions=[action], condition=ClinicItem.pk.exists())
+    except UpdateError as exc:
+        if db.condition_failed(exc):
+            raise NotFound("clinic not found", code="clinic_not_found") from exc
+        raise
     _cache.pop(clinic_id, None)
-    return item
+    return clinic_of(clinic_id, item)
 
 
-def set_earning_limits(clinic_id: str, limits: dict[str, dict[str, int]]) -> None:
-    get(clinic_id, fresh=True).update(actions=[ClinicItem.earning_limits.set(limits)])
-    _cache.pop(clinic_id, None)
+def set_earning_rules(clinic_id: str, rules: dict[str, int]) -> Clinic:
+    return _set(clinic_id, ClinicItem.earning_rules.set(rules))
 
 
-def set_points_expiry(clinic_id: str, months: int) -> None:
-    get(clinic_id, fresh=True).update(actions=[ClinicItem.points_expiry_months.set(months)])
-    _cache.pop(clinic_id, None)
+def set_earning_limits(clinic_id: str, limits: dict[str, dict[str, int]]) -> Clinic:
+    return _set(clinic_id, ClinicItem.earning_limits.set(limits))
 
 
-def set_silent_days(clinic_id: str, days: int) -> None:
+def set_points_expiry(clinic_id: str, months: int) -> Clinic:
+    return _set(clinic_id, ClinicItem.points_expiry_months.set(months))
+
+
+def set_silent_days(clinic_id: str, days: int) -> Clinic:
     """After how many days without any interaction a patient counts as silent (KPIs, the default segment)."""
-    get(clinic_id, fresh=True).update(actions=[ClinicItem.silent_days.set(days)])
-    _cache.pop(clinic_id, None)
+    return _set(clinic_id, ClinicItem.silent_days.set(days))
 
 
 def all_clinic_ids() -> list[str]:
@@ -114,13 +125,30 @@ def put_reward(clinic_id: str, reward_id: str, name: str, cost: int, name_en: st
     return reward_of(item)
 
 
-def recall_rules(clinic_id: str) -> list[RecallRuleItem]:
+@dataclass(frozen=True)
+class RuleRecord:
+    """A recall rule as kept for the clinic: the rule and when an admin last changed it."""
+
+    rule: RecallRule
+    updated_at: str | None = None
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.rule_id
+
+    @property
+    def active(self) -> bool:
+        return self.rule.active
+
+
+def recall_rules(clinic_id: str) -> list[RuleRecord]:
     bind()
-    return list(RecallRuleItem.query(keys.clinic_pk(clinic_id), RecallRuleItem.sk.startswith(keys.RECALL_RULE)))
+    return [_rule_of(item) for item in
+            RecallRuleItem.query(keys.clinic_pk(clinic_id), RecallRuleItem.sk.startswith(keys.RECALL_RULE))]
 
 
 def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool | None = None,
-                    updated_at: str | None = None) -> RecallRuleItem:
+                    updated_at: str | None = None) -> RuleRecord:
     bind()
     offsets = list(rule.all_offsets())
     item = RecallRuleItem(
@@ -130,13 +158,13 @@ def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool | None = None
         stop_on=list(rule.stop_on), active=rule.active if active is None else active, updated_at=updated_at,
     )
     item.save()
-    return item
+    return _rule_of(item)
 
 
-def recall_rule(clinic_id: str, rule_id: str) -> RecallRuleItem | None:
+def recall_rule(clinic_id: str, rule_id: str) -> RuleRecord | None:
     bind()
     try:
-        return RecallRuleItem.get(keys.clinic_pk(clinic_id), keys.recall_rule_sk(rule_id))
+        return _rule_of(RecallRuleItem.get(keys.clinic_pk(clinic_id), keys.recall_rule_sk(rule_id)))
     except DoesNotExist:
         return None
 
@@ -154,14 +182,19 @@ def delete_recall_rule(clinic_id: str, rule_id: str) -> bool:
         return False
 
 
-def as_rule(item: RecallRuleItem) -> RecallRule:
+def as_rule(record: RuleRecord) -> RecallRule:
+    return record.rule
+
+
+def _rule_of(item: RecallRuleItem) -> RuleRecord:
     from datetime import time as wall
 
     from chalicelib.domain.rules import STOP_EVENTS
 
     hour, minute = (int(x) for x in item.send_at.split(":"))
     offsets = tuple(int(o) for o in (item.offsets or [item.offset_days]))
-    return RecallRule(item.rule_id, item.condition, item.anchor, offsets[0], wall(hour, minute),
+    rule = RecallRule(item.rule_id, item.condition, item.anchor, offsets[0], wall(hour, minute),
                       item.template, item.purpose, department=item.department, offsets=offsets,
                       stop_on=tuple(item.stop_on) if item.stop_on is not None else STOP_EVENTS,
                       active=bool(item.active))
+    return RuleRecord(rule, item.updated_at)

@@ -18,7 +18,8 @@ from chalicelib.domain.clock import zone
 from chalicelib.store import db, keys
 from chalicelib.store import plan as plans
 from chalicelib.store.leaderboard import BoardEntry, entry_of
-from chalicelib.store.models import BoardEntryItem, ClinicItem, LimitCounterItem, PatientItem, bind
+from chalicelib.store.models import BoardEntryItem, LimitCounterItem, bind
+from chalicelib.store.records import Clinic, Patient, patient_pk
 
 # What the steps' conditions mean (the labels are short: other payouts' transactions read them too).
 LIMIT_LEFT = "limit"  # "limit:<period>": the rule's limit of the period is not reached yet
@@ -72,7 +73,7 @@ def board_entry(clinic_id: str, patient_id: str, day: date) -> BoardEntry | None
         return None
 
 
-def plan(clinic: ClinicItem, patient: PatientItem, rule: str, points: int, day: date, board: BoardEntry | None,
+def plan(clinic: Clinic, patient: Patient, rule: str, points: int, day: date, board: BoardEntry | None,
          board_points: int | None = None) -> Earning:
     from chalicelib.store.lots import term_months
 
@@ -86,13 +87,13 @@ def _expiry(day: date, tz: str) -> int:
     return int(end.timestamp())
 
 
-def steps(patient: PatientItem, payout: Earning) -> list[plans.Step]:
+def steps(patient: Patient, payout: Earning) -> list[plans.Step]:
     """The counters, the points lot and the board entry of one payout, as plan steps."""
     from chalicelib.store import lots
 
     out = lots.credit_steps(patient, payout.points + payout.extra_credit, payout.day, payout.expiry_months)
     for period, maximum in payout.limits.items():
-        counter = LimitCounterItem(patient.pk, keys.limit_sk(payout.rule, rules.period_key(period, payout.day)))
+        counter = LimitCounterItem(patient_pk(patient), keys.limit_sk(payout.rule, rules.period_key(period, payout.day)))
         out.append(plans.update(
             counter,
             [LimitCounterItem.count.add(1),
@@ -120,7 +121,7 @@ def steps(patient: PatientItem, payout: Earning) -> list[plans.Step]:
     return out
 
 
-def add(txn: db.Transaction, patient: PatientItem, payout: Earning) -> None:
+def add(txn: db.Transaction, patient: Patient, payout: Earning) -> None:
     """Add the counters, the points lot and the board entry of one payout to a write transaction
     (for the payouts that are not plans yet; `limit_reached` and `board_moved` read the refusal)."""
     plans.apply_to(txn, steps(patient, payout))

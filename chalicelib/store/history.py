@@ -6,15 +6,15 @@ from typing import Any
 
 from chalicelib.store import db, keys
 from chalicelib.store.models import CheckInItem, ConsentLogItem, LedgerItem, VisitItem
-from chalicelib.store.visits import Visit
+from chalicelib.store.visits import Visit, visit_of
 
 
 def visits(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.VISIT, descending=True, limit=limit)
-    return [visit_row(VisitItem.from_raw_data(item)) for item in raw]
+    return [visit_row(visit_of(clinic_id, patient_id, VisitItem.from_raw_data(item))) for item in raw]
 
 
-def visit_row(visit: Visit | VisitItem) -> dict[str, Any]:
+def visit_row(visit: Visit) -> dict[str, Any]:
     return {"visit_id": visit.visit_id, "visit_date": visit.visit_date, "department": visit.department,
             "next_due_date": visit.next_due_date, "on_time": bool(visit.on_time), "source": visit.source}
 

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from chalicelib.domain import earning as rules
 from chalicelib.store import db, keys
 from chalicelib.store.models import BoardEntryItem, PatientItem, bind
+from chalicelib.store.records import Patient, patient_pk, profile_ref
 from chalicelib.store.plan import Step, update
 from chalicelib.store.schema import GSI1
 
@@ -86,10 +87,10 @@ class EntryMoved(Exception):
     """A payout changed the board entry since it was read: read it again."""
 
 
-def visibility_steps(patient: PatientItem, visible: bool, month: str, current: BoardEntry | None) -> list[Step]:
+def visibility_steps(patient: Patient, visible: bool, month: str, current: BoardEntry | None) -> list[Step]:
     """Show or hide the patient on boards: the profile flag and this month's entry as read
     (refused with `EntryMoved` when a payout moved it meanwhile)."""
-    steps = [update(PatientItem(patient.pk, keys.PROFILE_SK), [PatientItem.board_hidden.set(not visible)], "profile",
+    steps = [update(profile_ref(patient), [PatientItem.board_hidden.set(not visible)], "profile",
                     PatientItem.pk.exists())]
     if current is not None:
         if visible:
@@ -98,6 +99,6 @@ def visibility_steps(patient: PatientItem, visible: bool, month: str, current: B
                        BoardEntryItem.gsi1sk.set(rules.score_sort(current.score, patient.patient_id))]
         else:
             actions = [BoardEntryItem.gsi1pk.remove(), BoardEntryItem.gsi1sk.remove()]
-        steps.append(update(BoardEntryItem(patient.pk, keys.board_entry_sk(month)), actions, "board",
+        steps.append(update(BoardEntryItem(patient_pk(patient), keys.board_entry_sk(month)), actions, "board",
                             BoardEntryItem.score == current.score, EntryMoved()))
     return steps

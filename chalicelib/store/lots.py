@@ -16,7 +16,8 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import earning as rules
 from chalicelib.store import db, keys
 from chalicelib.store import plan as plans
-from chalicelib.store.models import ClinicItem, LedgerItem, PatientItem, PointsLotItem, bind
+from chalicelib.store.models import LedgerItem, PatientItem, PointsLotItem, bind
+from chalicelib.store.records import Clinic, Patient, patient_pk
 
 # What a debit's lot step means: the lot still holds what was read.
 LOT_AS_READ = "lot"  # "lot:<expires on>": the lot still holds what was read
@@ -30,6 +31,14 @@ class PointsLot(NamedTuple):
     remaining: int
 
 
+class DueLot(NamedTuple):
+    """A lot past its expiry day, with whose it is (the expiry job's read)."""
+
+    patient_id: str
+    expires_on: str
+    remaining: int
+
+
 class LotsChanged(plans.Refused):
     """A lot moved since it was read (another debit or the expiry job): read the lots again."""
 
@@ -37,16 +46,16 @@ class LotsChanged(plans.Refused):
         super().__init__(LOT_AS_READ, "the patient's points lots changed meanwhile")
 
 
-def term_months(clinic: ClinicItem) -> int:
+def term_months(clinic: Clinic) -> int:
     return int(clinic.points_expiry_months or rules.DEFAULT_EXPIRY_MONTHS)
 
 
-def credit_steps(patient: PatientItem, amount: int, earned: date, months: int) -> list[plans.Step]:
+def credit_steps(patient: Patient, amount: int, earned: date, months: int) -> list[plans.Step]:
     """Add `amount` to the lot that expires `months` after `earned` (none for nothing credited)."""
     if amount <= 0:
         return []
     expires = rules.expires_on(earned, months).isoformat()
-    lot = PointsLotItem(patient.pk, keys.lot_sk(expires))
+    lot = PointsLotItem(patient_pk(patient), keys.lot_sk(expires))
     return [plans.update(lot, [
         PointsLotItem.remaining.add(amount), PointsLotItem.expires_on.set(expires),
         PointsLotItem.patient_id.set(patient.patient_id),
@@ -62,13 +71,13 @@ def open_lots(clinic_id: str, patient_id: str) -> list[PointsLot]:
     return [lot for lot in lots if lot.remaining > 0]
 
 
-def debit_steps(patient: PatientItem, lots: list[PointsLot], amount: int) -> list[plans.Step]:
+def debit_steps(patient: Patient, lots: list[PointsLot], amount: int) -> list[plans.Step]:
     """Take `amount` from the earliest-expiring lots, each update conditional on what was read
     (refused: `LotsChanged`)."""
     remaining = {lot.expires_on: lot.remaining for lot in lots}
     steps: list[plans.Step] = []
     for expires, take in rules.plan_spending([(lot.expires_on, lot.remaining) for lot in lots], amount):
-        lot = PointsLotItem(patient.pk, keys.lot_sk(expires))
+        lot = PointsLotItem(patient_pk(patient), keys.lot_sk(expires))
         actions: list[Action] = [PointsLotItem.remaining.add(-take)]
         if take == remaining[expires]:
             actions += [PointsLotItem.gsi1pk.remove(), PointsLotItem.gsi1sk.remove()]
@@ -77,27 +86,30 @@ def debit_steps(patient: PatientItem, lots: list[PointsLot], amount: int) -> lis
     return steps
 
 
-def due_lots(clinic_id: str, today: date) -> list[PointsLotItem]:
+def due_lots(clinic_id: str, today: date) -> list[DueLot]:
     """Lots whose expiry day is before today, through gsi1 (only lots with points left are there)."""
     bind()
-    return list(PointsLotItem.by_gsi1.query(keys.lot_expiry_pk(clinic_id), PointsLotItem.gsi1sk < today.isoformat(),
-                                            page_size=200))
+    return [DueLot(item.patient_id, item.expires_on, int(item.remaining)) for item in
+            PointsLotItem.by_gsi1.query(keys.lot_expiry_pk(clinic_id), PointsLotItem.gsi1sk < today.isoformat(),
+                                        page_size=200)]
 
 
-def expire(lot: PointsLotItem, clinic_id: str, at: str) -> int:
+def expire(due: DueLot, clinic_id: str, at: str) -> int:
     """Expire what is left of one lot: a ledger entry, the balance, the lot, in one transaction."""
     from chalicelib.store.ledger import ledger_item
 
-    amount = int(lot.remaining)
+    amount = due.remaining
     if amount <= 0:
         return 0
-    patient = PatientItem(lot.pk, keys.PROFILE_SK)
+    pk = keys.patient_pk(clinic_id, due.patient_id)
+    lot = PointsLotItem(pk, keys.lot_sk(due.expires_on))
+    patient = PatientItem(pk, keys.PROFILE_SK)
     try:
         with db.transaction() as txn:
             txn.update(lot, actions=[PointsLotItem.remaining.set(0), PointsLotItem.gsi1pk.remove(),
                                      PointsLotItem.gsi1sk.remove()],
                        condition=PointsLotItem.remaining == amount, label="lot")
-            txn.save(ledger_item(lot.pk, f"expire:{lot.expires_on}", -amount, "expiry", at, lot.expires_on),
+            txn.save(ledger_item(pk, f"expire:{due.expires_on}", -amount, "expiry", at, due.expires_on),
                      condition=LedgerItem.sk.does_not_exist(), label="ledger")
             txn.update(patient, actions=[PatientItem.balance.add(-amount)],
                        condition=PatientItem.balance >= amount, label="balance")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -17,8 +18,9 @@ from chalicelib.store.models import (
     UniqueItem,
     bind,
 )
+from chalicelib.store.records import Patient, patient_item, patient_of, patient_pk, profile_ref
 
-Patient = PatientItem  # a patient's record (profile, consents, memberships), as services see it
+__all__ = ["Patient"]  # the record (chalicelib/store/records.py), as services see it
 
 # What the conditions of a registration's steps mean.
 PROFILE_NEW = "profile"  # no record with this patient id yet
@@ -26,7 +28,13 @@ OPENID_FREE = "openid"  # the WeChat account has no record yet
 PHONE_FREE = "phone"  # no patient of the clinic has this phone yet
 
 
+def new_patient(clinic_id: str, patient_id: str, *, created_at: str, **fields: Any) -> Patient:
+    """A new patient's record, before it is registered (`registration_steps`)."""
+    return Patient(clinic_id=clinic_id, patient_id=patient_id, created_at=created_at, **fields)
+
+
 def new_patient_item(clinic_id: str, patient_id: str, *, created_at: str, **fields: Any) -> PatientItem:
+    """A new profile item as registration writes it (for the tools that write items in bulk)."""
     return PatientItem(
         keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK,
         gsi1pk=keys.patients_list_pk(clinic_id), gsi1sk=keys.patients_list_sort(created_at, patient_id),
@@ -55,14 +63,15 @@ def consent_log_items(patient_pk: str, changes: dict[str, dict[str, Any]]) -> li
     ]
 
 
-def registration_steps(patient: PatientItem, openid_hash: str | None,
+def registration_steps(patient: Patient, openid_hash: str | None,
                        consents: dict[str, dict[str, Any]]) -> list[plans.Step]:
     """A new patient's items as plan steps: the record, its uniqueness claims (WeChat account
     first, then phone: a refusal of either has one meaning, attached to the step), the condition
     index entries and the consent log. The referrer's reward (chalicelib.store.referrals) and the
     segment memberships (chalicelib.store.segments) join the same plan."""
     clinic_id = patient.clinic_id
-    steps = [plans.put(patient, PROFILE_NEW, PatientItem.pk.does_not_exist())]
+    item = patient_item(patient)
+    steps = [plans.put(item, PROFILE_NEW, PatientItem.pk.does_not_exist())]
     if openid_hash:
         steps.append(plans.put(
             UniqueItem(keys.openid_pk(clinic_id, openid_hash), keys.UNIQUE_SK, patient_id=patient.patient_id),
@@ -72,15 +81,16 @@ def registration_steps(patient: PatientItem, openid_hash: str | None,
         UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), keys.UNIQUE_SK, patient_id=patient.patient_id),
         PHONE_FREE, UniqueItem.pk.does_not_exist(),
         Conflict("a patient with this phone is already registered", code="phone_registered", field="phone")))
-    steps += [plans.put(item, f"condition:{item.sk}") for item in condition_items(patient)]
-    steps += [plans.put(entry, f"consent:{entry.purpose}") for entry in consent_log_items(patient.pk, consents)]
+    steps += [plans.put(entry, f"condition:{entry.sk}") for entry in condition_items(item)]
+    steps += [plans.put(entry, f"consent:{entry.purpose}") for entry in consent_log_items(item.pk, consents)]
     return steps
 
 
-def get(clinic_id: str, patient_id: str, *, consistent: bool = False) -> PatientItem:
+def get(clinic_id: str, patient_id: str, *, consistent: bool = False) -> Patient:
     bind()
     try:
-        return PatientItem.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, consistent_read=consistent)
+        return patient_of(PatientItem.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK,
+                                          consistent_read=consistent))
     except DoesNotExist as exc:
         raise NotFound("patient not found", code="patient_not_found") from exc
 
@@ -101,24 +111,26 @@ def by_phone(clinic_id: str, phone_hash: str) -> str | None:
     return patient_by_unique(keys.phone_pk(clinic_id, phone_hash))
 
 
-def list_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[PatientItem], str | None]:
+def list_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[Patient], str | None]:
     bind()
     scope = f"patients:{clinic_id}"
     result = PatientItem.by_gsi1.query(
         keys.patients_list_pk(clinic_id), scan_index_forward=False, limit=limit, page_size=limit,
         last_evaluated_key=db.decode_cursor(cursor, scope),
     )
-    items = list(result)
+    items = [patient_of(item) for item in result]
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
 
 
-def set_consents(patient: PatientItem, changes: dict[str, dict[str, Any]]) -> None:
-    """Update the current consent map and append to the consent log, atomically."""
+def set_consents(patient: Patient, changes: dict[str, dict[str, Any]]) -> Patient:
+    """Update the current consent map and append to the consent log, atomically. Returns the
+    record with the new consents."""
     with db.transaction() as txn:
         actions = [PatientItem.consents[purpose].set(state) for purpose, state in changes.items()]
-        txn.update(patient, actions=actions, condition=PatientItem.pk.exists())
-        for item in consent_log_items(patient.pk, changes):
+        txn.update(profile_ref(patient), actions=actions, condition=PatientItem.pk.exists())
+        for item in consent_log_items(patient_pk(patient), changes):
             txn.save(item)
+    return replace(patient, consents={**patient.consents, **{p: dict(state) for p, state in changes.items()}})
 
 
 def partition_items(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
@@ -142,7 +154,7 @@ def export_records(clinic_id: str, patient_id: str) -> dict[str, list[dict[str, 
     return groups
 
 
-def erase(patient: PatientItem) -> int:
+def erase(patient: Patient) -> int:
     """Delete every item of the patient and the uniqueness claims pointing at it. Returns items deleted."""
     raw = partition_items(patient.clinic_id, patient.patient_id)
     conn = db.connection()
@@ -151,7 +163,7 @@ def erase(patient: PatientItem) -> int:
     table = settings().table_name
     # The record goes first, on its own: from then on every token of the patient is refused and
     # every write that requires the record fails, while the rest is being deleted.
-    conn.client.delete_item(TableName=table, Key={"pk": {"S": patient.pk}, "sk": {"S": keys.PROFILE_SK}})
+    conn.client.delete_item(TableName=table, Key={"pk": {"S": patient_pk(patient)}, "sk": {"S": keys.PROFILE_SK}})
     targets = [(item["pk"]["S"], item["sk"]["S"]) for item in raw if item["sk"]["S"] != keys.PROFILE_SK]
     # a voucher's code entry lives under the clinic, outside the patient's partition
     from chalicelib.store.challenges import CODE_SK, VOUCHER

@@ -34,6 +34,7 @@ from chalicelib.store.models import (
     RewardUseItem,
     bind,
 )
+from chalicelib.store.records import Patient, patient_of, patient_pk, profile_ref
 
 if TYPE_CHECKING:  # types only
     from pynamodb.models import _ModelFuture
@@ -114,7 +115,7 @@ def day_mark_sk(checkin_type: str, day: str) -> str:
 # --- reads ------------------------------------------------------------------------------------
 
 def read_checkin_state(clinic_id: str, patient_id: str, checkin_type: str, day: str, today: date
-                       ) -> tuple[PatientItem | None, bool, BoardEntry | None]:
+                       ) -> tuple[Patient | None, bool, BoardEntry | None]:
     """One TransactGetItems: the profile, whether the day's first check-in of the type exists,
     and the board entry of today's month."""
     bind()
@@ -125,7 +126,9 @@ def read_checkin_state(clinic_id: str, patient_id: str, checkin_type: str, day: 
         mark_future = txn.get(DayMarkItem, pk, keys.day_mark_sk(checkin_type, day))
         board_future = txn.get(BoardEntryItem, pk, board_sk)
     board = _resolved(board_future)
-    return _resolved(patient_future), _resolved(mark_future) is not None, entry_of(board) if board else None
+    patient = _resolved(patient_future)
+    return (patient_of(patient) if patient else None), _resolved(mark_future) is not None, \
+        entry_of(board) if board else None
 
 
 def _board_key(clinic_id: str, patient_id: str, day: date) -> tuple[str, str]:
@@ -144,14 +147,15 @@ def read_board(pk: str, sk: str) -> BoardEntry | None:
 
 
 def read_patient_and_reward(clinic_id: str, patient_id: str, reward_id: str
-                            ) -> tuple[PatientItem | None, Reward | None]:
+                            ) -> tuple[Patient | None, Reward | None]:
     """One TransactGetItems: the patient's profile and a reward of the clinic's catalogue."""
     bind()
     with TransactGet(connection=db.connection()) as txn:
         patient_future = txn.get(PatientItem, keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK)
         reward_future = txn.get(RewardItem, keys.clinic_pk(clinic_id), keys.reward_sk(reward_id))
     reward = _resolved(reward_future)
-    return _resolved(patient_future), reward_of(reward) if reward is not None else None
+    patient = _resolved(patient_future)
+    return (patient_of(patient) if patient else None), reward_of(reward) if reward is not None else None
 
 
 def _resolved(future: _ModelFuture[_M]) -> _M | None:
@@ -172,21 +176,21 @@ def get_entry(clinic_id: str, patient_id: str, entry_id: str) -> LedgerEntry | N
 
 # --- the steps of a check-in ------------------------------------------------------------------
 
-def checkin_put(patient: PatientItem, checkin: CheckIn) -> plans.Step:
-    item = CheckInItem(patient.pk, keys.checkin_sk(checkin.local_date, checkin.type, checkin.checkin_id),
+def checkin_put(patient: Patient, checkin: CheckIn) -> plans.Step:
+    item = CheckInItem(patient_pk(patient), keys.checkin_sk(checkin.local_date, checkin.type, checkin.checkin_id),
                        checkin_id=checkin.checkin_id, type=checkin.type, value=checkin.value,
                        local_date=checkin.local_date, client_time=checkin.client_time,
                        received_at=checkin.received_at, counted=checkin.counted)
     return plans.put(item, "checkin")
 
 
-def counted_checkin_steps(patient: PatientItem, checkin: CheckIn, *, entry_id: str, paid: int, credit: int,
+def counted_checkin_steps(patient: Patient, checkin: CheckIn, *, entry_id: str, paid: int, credit: int,
                           at: str) -> list[plans.Step]:
     """The day's first check-in of its type: the check-in, the day mark (FIRST_TODAY), the rule's
     ledger entry when it pays, and the profile credited with everything the plan pays (`credit`).
     A twin that counted first refuses it with `AlreadyCounted`."""
     steps = [checkin_put(patient, checkin),
-             plans.put(DayMarkItem(patient.pk, keys.day_mark_sk(checkin.type, checkin.local_date),
+             plans.put(DayMarkItem(patient_pk(patient), keys.day_mark_sk(checkin.type, checkin.local_date),
                                    checkin_id=checkin.checkin_id),
                        FIRST_TODAY, DayMarkItem.sk.does_not_exist(), AlreadyCounted())]
     if paid:
@@ -197,7 +201,7 @@ def counted_checkin_steps(patient: PatientItem, checkin: CheckIn, *, entry_id: s
     return steps
 
 
-def profile_credit(patient: PatientItem, points: int, *, last_checkin_date: str | None = None,
+def profile_credit(patient: Patient, points: int, *, last_checkin_date: str | None = None,
                    interaction_at: str | None = None) -> plans.Step:
     """The profile's balance (and earned total) moved by `points`, if the record still exists."""
     extra = []
@@ -205,24 +209,24 @@ def profile_credit(patient: PatientItem, points: int, *, last_checkin_date: str 
         extra.append(PatientItem.last_checkin_date.set(last_checkin_date))
     if interaction_at is not None:
         extra.append(PatientItem.last_interaction_at.set(interaction_at))
-    return plans.update(PatientItem(patient.pk, keys.PROFILE_SK), credit_actions(points, extra), PROFILE_EXISTS,
+    return plans.update(profile_ref(patient), credit_actions(points, extra), PROFILE_EXISTS,
                         PatientItem.pk.exists())
 
 
 # --- the steps of a redemption ----------------------------------------------------------------
 
-def debit(patient: PatientItem, cost: int, *, redeemed_at: str | None = None) -> plans.Step:
+def debit(patient: Patient, cost: int, *, redeemed_at: str | None = None) -> plans.Step:
     """Take `cost` from the balance, only if the balance covers it (BALANCE_COVERS). A redemption
     (`redeemed_at`) counts in the redeemed total and as the patient's interaction."""
     actions: list[Action] = [PatientItem.balance.add(-cost)]
     if redeemed_at is not None:
         actions += [PatientItem.redeemed_total.add(cost), PatientItem.last_interaction_at.set(redeemed_at)]
-    return plans.update(PatientItem(patient.pk, keys.PROFILE_SK), actions, BALANCE_COVERS, PatientItem.balance >= cost)
+    return plans.update(profile_ref(patient), actions, BALANCE_COVERS, PatientItem.balance >= cost)
 
 
-def redemption_steps(patient: PatientItem, redemption: Redemption) -> list[plans.Step]:
+def redemption_steps(patient: Patient, redemption: Redemption) -> list[plans.Step]:
     """The redemption and its ledger entry, each written once (NOT_REDEEMED_YET, ENTRY_NEW)."""
-    item = RedemptionItem(patient.pk, keys.redemption_sk(redemption.redemption_id),
+    item = RedemptionItem(patient_pk(patient), keys.redemption_sk(redemption.redemption_id),
                           redemption_id=redemption.redemption_id, reward_id=redemption.reward_id,
                           reward_name=redemption.reward_name, cost=redemption.cost, status=redemption.status,
                           at=redemption.at)
@@ -232,14 +236,14 @@ def redemption_steps(patient: PatientItem, redemption: Redemption) -> list[plans
             plans.put(item, NOT_REDEEMED_YET, RedemptionItem.sk.does_not_exist())]
 
 
-def reward_steps(patient: PatientItem, reward: Reward) -> list[plans.Step]:
+def reward_steps(patient: Patient, reward: Reward) -> list[plans.Step]:
     """One of the reward's stock (IN_STOCK) and of the patient's allowance (ALLOWANCE_LEFT), when kept."""
     steps = []
     if reward.stock is not None:
         steps.append(plans.update(RewardItem(keys.clinic_pk(patient.clinic_id), keys.reward_sk(reward.reward_id)),
                                   [RewardItem.stock.add(-1)], IN_STOCK, RewardItem.stock > 0))
     if reward.per_patient_limit is not None:
-        use = RewardUseItem(patient.pk, keys.reward_use_sk(reward.reward_id))
+        use = RewardUseItem(patient_pk(patient), keys.reward_use_sk(reward.reward_id))
         steps.append(plans.update(use, [RewardUseItem.count.add(1)], ALLOWANCE_LEFT,
                                   RewardUseItem.count.does_not_exist()
                                   | (RewardUseItem.count < reward.per_patient_limit)))
@@ -251,7 +255,7 @@ def reward_steps(patient: PatientItem, reward: Reward) -> list[plans.Step]:
 PAYOUT_ATTEMPTS = 4
 
 
-def credit(patient: PatientItem, *, entry_id: str, points: int, reason: str, at: str, ref: str | None = None,
+def credit(patient: Patient, *, entry_id: str, points: int, reason: str, at: str, ref: str | None = None,
            earning: Earning | None = None, principal: Principal | None = None,
            idem: idempotency.IdempotencyKey | None = None, reply: dict[str, Any] | None = None,
            ) -> tuple[bool, str | None]:

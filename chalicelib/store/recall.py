@@ -27,10 +27,13 @@ from chalicelib.store.models import (
     WechatQuotaItem,
     bind,
 )
+from chalicelib.store.records import Patient, RecallJob, job_of, patient_pk, profile_ref
+from chalicelib.store.records import job_item as _job_item
+from chalicelib.store.records import job_ref as _job_ref
 from chalicelib.store.schema import DUE_INDEX
 from chalicelib.store.visits import stop_job_actions
 
-RecallJob = RecallJobItem  # an outbound job (a recall reminder or another kind), as services see it
+__all__ = ["RecallJob"]  # the record (chalicelib/store/records.py), as services see it
 job_sk = keys.outbound_job_sk
 
 
@@ -51,7 +54,7 @@ class DueJob(NamedTuple):
 def job_item(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anchor_date: str, offset_days: int,
              due_at: str, purpose: str, anchor: str | None = None, condition: str | None = None,
              context: dict[str, Any] | None = None, stop_on: list[str] | None = None) -> RecallJobItem:
-    """A pending job as the planner writes it (the benchmark seeds the same shape)."""
+    """A pending job's item as the planner writes it (the benchmark seeds the same shape)."""
     return RecallJobItem(
         keys.patient_pk(clinic_id, patient_id), job_sk(kind, source_id, anchor_date, offset_days),
         due_pk=keys.due_pk(clinic_id), due_sk=keys.outbound_due_sort(due_at, patient_id, f"{kind}:{source_id}"),
@@ -61,20 +64,29 @@ def job_item(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anch
     )
 
 
-def plan(job: RecallJobItem) -> bool:
+def new_job(clinic_id: str, patient_id: str, *, kind: str, source_id: str, anchor_date: str, offset_days: int,
+            due_at: str, purpose: str, anchor: str | None = None, condition: str | None = None,
+            context: dict[str, Any] | None = None, stop_on: list[str] | None = None) -> RecallJob:
+    """A pending job, in the due index at `due_at`, before `plan` writes it."""
+    return job_of(clinic_id, job_item(clinic_id, patient_id, kind=kind, source_id=source_id, anchor_date=anchor_date,
+                                      offset_days=offset_days, due_at=due_at, purpose=purpose, anchor=anchor,
+                                      condition=condition, context=context, stop_on=stop_on))
+
+
+def plan(job: RecallJob) -> bool:
     """Create a pending job once (its key is deterministic). Returns False if it already existed."""
     bind()
     try:
-        job.save(condition=RecallJobItem.sk.does_not_exist())
+        _job_item(job).save(condition=RecallJobItem.sk.does_not_exist())
         return True
     except PutError:
         return False
 
 
-def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJobItem]:
+def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJob]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.OUTBOUND_JOB, consistent=True)
-    jobs = [RecallJobItem.from_raw_data(item) for item in raw]
-    return [job for job in jobs if job.due_pk]
+    jobs = [job_of(clinic_id, RecallJobItem.from_raw_data(item)) for item in raw]
+    return [job for job in jobs if is_open(job)]
 
 
 def due_jobs(clinic_id: str, now_iso: str, start_key: dict[str, Any] | None,
@@ -110,22 +122,24 @@ def lease(due: DueJob, lease_until: str) -> bool:
         return False
 
 
-def is_open(job: RecallJobItem) -> bool:
+def is_open(job: RecallJob) -> bool:
     """Whether the job still waits to be delivered (it is in the due index)."""
-    return bool(job.due_pk)
+    return bool(job.due_sort)
 
 
-def job_ref(job: RecallJobItem) -> str:
+def job_ref(job: RecallJob) -> str:
     """The job's name within the patient's record (an exposure keeps it as the message it stands for)."""
-    return str(job.sk)
+    return job.job_id
 
 
-def queued_job(message: dict[str, Any]) -> RecallJobItem | None:
+def queued_job(message: dict[str, Any]) -> RecallJob | None:
     """The job a queue message (DueJob.message) names, read consistently; None when it is gone."""
-    return get_job(message["pk"], message["sk"])
+    item = get_job(message["pk"], message["sk"])
+    return job_of(message["clinic_id"], item) if item is not None else None
 
 
 def get_job(pk: str, sk: str) -> RecallJobItem | None:
+    """A job's stored item by its keys (for the tools and tests that inspect jobs)."""
     bind()
     try:
         return RecallJobItem.get(pk, sk, consistent_read=True)
@@ -145,11 +159,11 @@ def _extras(deliveries: list[dict[str, Any]] | None = None, error_code: str | No
     return actions
 
 
-def close_job(job: RecallJobItem, status: str, at: str, clinic_id: str, *, stop_reason: str | None = None,
+def close_job(job: RecallJob, status: str, at: str, clinic_id: str, *, stop_reason: str | None = None,
               error_code: str | None = None, deliveries: list[dict[str, Any]] | None = None) -> bool:
     """Finish a job without a message (no consent, already visited, capped). False if already closed."""
     try:
-        job.update(actions=stop_job_actions(status, at, clinic_id, job.patient_id)
+        _job_ref(job).update(actions=stop_job_actions(status, at, clinic_id, job.patient_id)
                    + [RecallJobItem.inflight.remove()] + _extras(deliveries, error_code, stop_reason),
                    condition=RecallJobItem.due_pk.exists())
         return True
@@ -157,10 +171,12 @@ def close_job(job: RecallJobItem, status: str, at: str, clinic_id: str, *, stop_
         return False  # already closed by a twin delivery
 
 
-def defer(job: RecallJobItem, until: str, at: str, reason: str) -> bool:
+def defer(job: RecallJob, until: str, at: str, reason: str) -> bool:
     """Move an open job's due time on (quiet hours, a full cap): it stays in the due index."""
+    if job.due_sort is None:
+        return False
     try:
-        job.update(actions=[RecallJobItem.due_sk.set(keys.moved_due_sort(job.due_sk, until)),
+        _job_ref(job).update(actions=[RecallJobItem.due_sk.set(keys.moved_due_sort(job.due_sort, until)),
                             RecallJobItem.status.set("deferred"), RecallJobItem.deferred_until.set(until),
                             RecallJobItem.stop_reason.set(reason), RecallJobItem.lease_until.remove()],
                    condition=RecallJobItem.due_pk.exists())
@@ -214,7 +230,7 @@ def _refused_by(exc: db.Cancelled) -> str | None:
     return None
 
 
-def _job_guard(job: RecallJobItem, caps: Caps | None) -> Condition:
+def _job_guard(job: RecallJob, caps: Caps | None) -> Condition:
     condition = RecallJobItem.due_pk.exists()
     if caps is not None:
         condition &= RecallJobItem.counted_week.does_not_exist()
@@ -225,7 +241,7 @@ def quota_key(clinic_id: str, patient_id: str, template_id: str) -> tuple[str, s
     return keys.patient_pk(clinic_id, patient_id), keys.wechat_quota_sk(template_id)
 
 
-def begin_external(job: RecallJobItem, channel: str, caps: Caps | None, quota: tuple[str, str] | None) -> str:
+def begin_external(job: RecallJob, channel: str, caps: Caps | None, quota: tuple[str, str] | None) -> str:
     """Before calling WeChat or SMS: take the caps (if not yet taken), spend a WeChat quota
     (count > 0) and mark the job in flight, in one transaction.
 
@@ -236,7 +252,8 @@ def begin_external(job: RecallJobItem, channel: str, caps: Caps | None, quota: t
         actions.append(RecallJobItem.counted_week.set(caps.week))
     try:
         with db.transaction() as txn:
-            txn.update(job, actions=actions, condition=_job_guard(job, caps) & RecallJobItem.inflight.does_not_exist(),
+            txn.update(_job_ref(job), actions=actions,
+                       condition=_job_guard(job, caps) & RecallJobItem.inflight.does_not_exist(),
                        label="job")
             if caps is not None:
                 _take_caps(txn, caps)
@@ -258,12 +275,12 @@ def begin_external(job: RecallJobItem, channel: str, caps: Caps | None, quota: t
     return "ok"
 
 
-def end_external(job: RecallJobItem, deliveries: list[dict[str, Any]], refused_quota: tuple[str, str] | None,
+def end_external(job: RecallJob, deliveries: list[dict[str, Any]], refused_quota: tuple[str, str] | None,
                  at: str) -> None:
     """An external channel failed or refused: record it and clear the in-flight mark (and, when
     WeChat said the user refused, the quota, so it is not tried again)."""
     with db.transaction() as txn:
-        txn.update(job, actions=[RecallJobItem.inflight.remove(), RecallJobItem.deliveries.set(deliveries)],
+        txn.update(_job_ref(job), actions=[RecallJobItem.inflight.remove(), RecallJobItem.deliveries.set(deliveries)],
                    condition=RecallJobItem.due_pk.exists(), label="job")
         if refused_quota is not None:
             txn.update(WechatQuotaItem(*refused_quota), actions=[WechatQuotaItem.count.set(0),
@@ -272,7 +289,7 @@ def end_external(job: RecallJobItem, deliveries: list[dict[str, Any]], refused_q
     job.deliveries = deliveries
 
 
-def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries: list[dict[str, Any]], at: str,
+def finish(job: RecallJob, patient: Patient, *, channel: str, deliveries: list[dict[str, Any]], at: str,
            clinic_id: str,
            message: InboxMessage | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
     """Record a delivered message and close the job in one transaction: the inbox message (for the
@@ -287,11 +304,11 @@ def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries
     try:
         with db.transaction() as txn:
             if message is not None:
-                txn.save(stored_in(patient.pk, message), condition=InboxItem.sk.does_not_exist(), label="message")
-            txn.update(job, actions=actions, condition=_job_guard(job, caps), label="job")
+                txn.save(stored_in(patient_pk(patient), message), condition=InboxItem.sk.does_not_exist(), label="message")
+            txn.update(_job_ref(job), actions=actions, condition=_job_guard(job, caps), label="job")
             if caps is not None:
                 _take_caps(txn, caps)
-            txn.update(patient, actions=[PatientItem.reminders_received.add(1)], condition=PatientItem.pk.exists())
+            txn.update(profile_ref(patient), actions=[PatientItem.reminders_received.add(1)], condition=PatientItem.pk.exists())
         return "ok"
     except db.Cancelled as exc:
         if exc.conditional("message") or exc.conditional("job"):
@@ -302,14 +319,14 @@ def finish(job: RecallJobItem, patient: PatientItem, *, channel: str, deliveries
         raise
 
 
-def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[RecallJobItem], str | None]:
+def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[RecallJob], str | None]:
     bind()
     scope = f"remlog:{clinic_id}"
     result = RecallJobItem.by_gsi1.query(keys.reminder_log_pk(clinic_id), scan_index_forward=False, limit=limit,
                                          page_size=limit, last_evaluated_key=db.decode_cursor(cursor, scope))
-    items = list(result)
+    items = [job_of(clinic_id, item) for item in result]
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
 
 
-def stop_jobs(clinic_id: str, jobs: list[RecallJobItem], at: str, reason: str | None = None) -> int:
+def stop_jobs(clinic_id: str, jobs: list[RecallJob], at: str, reason: str | None = None) -> int:
     return sum(1 for job in jobs if close_job(job, "stopped", at, clinic_id, stop_reason=reason))

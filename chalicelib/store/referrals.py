@@ -18,6 +18,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.store import db, keys
 from chalicelib.store import plan as plans
 from chalicelib.store.models import LedgerItem, PatientItem, UniqueItem, bind
+from chalicelib.store.records import Patient, patient_pk, profile_ref
 
 if TYPE_CHECKING:  # types only
     from chalicelib.store.earning import Earning
@@ -27,7 +28,7 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 
 @dataclass
 class Referral:
-    referrer: PatientItem
+    referrer: Patient
     points: int
     at: str
     earning: Earning  # the referrer's counters and board entry
@@ -37,7 +38,7 @@ def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(8))
 
 
-def ensure_code(patient: PatientItem) -> str:
+def ensure_code(patient: Patient) -> str:
     """The patient's invite code, created on first request (a lookup item claims it under the clinic)."""
     if patient.invite_code:
         return patient.invite_code
@@ -47,13 +48,13 @@ def ensure_code(patient: PatientItem) -> str:
             with db.transaction() as txn:
                 txn.save(UniqueItem(keys.invite_pk(patient.clinic_id, code), keys.UNIQUE_SK, patient_id=patient.patient_id),
                          condition=UniqueItem.pk.does_not_exist(), label="code")
-                txn.update(patient, actions=[PatientItem.invite_code.set(code)],
+                txn.update(profile_ref(patient), actions=[PatientItem.invite_code.set(code)],
                            condition=PatientItem.invite_code.does_not_exist(), label="patient")
             return code
         except db.Cancelled as exc:
             if exc.conditional("patient"):
                 bind()
-                return PatientItem.get(patient.pk, keys.PROFILE_SK, consistent_read=True).invite_code
+                return PatientItem.get(patient_pk(patient), keys.PROFILE_SK, consistent_read=True).invite_code
             if not exc.conditional("code"):
                 raise
     raise RuntimeError("could not find a free invite code")
@@ -80,7 +81,7 @@ class RewardRefused(plans.Refused):
         super().__init__(REWARD_NEW, "the referral earns no reward")
 
 
-def reward_steps(new_patient: PatientItem, referral: Referral) -> list[plans.Step]:
+def reward_steps(new_patient: Patient, referral: Referral) -> list[plans.Step]:
     """The referrer's reward as plan steps: the referred-phone marker, the ledger entry, the
     referrer's balance and the payout's counters, lot and board entry. A registration plan maps
     every refusal among them to RewardRefused (the service then registers without the reward)."""
@@ -90,9 +91,9 @@ def reward_steps(new_patient: PatientItem, referral: Referral) -> list[plans.Ste
     referrer = referral.referrer
     marker = UniqueItem(keys.referred_phone_pk(new_patient.clinic_id, new_patient.phone_hash), keys.REFERRED_SK,
                         patient_id=referrer.patient_id)
-    entry = ledger_item(referrer.pk, f"referral:{new_patient.patient_id}", referral.points, "referral_registered",
+    entry = ledger_item(patient_pk(referrer), f"referral:{new_patient.patient_id}", referral.points, "referral_registered",
                         referral.at, new_patient.patient_id)
     return [plans.put(marker, REFERRED_PHONE_NEW, UniqueItem.pk.does_not_exist()),
             plans.put(entry, REWARD_NEW, LedgerItem.sk.does_not_exist()),
-            plans.update(referrer, credit_actions(referral.points), REFERRER_EXISTS, PatientItem.pk.exists()),
+            plans.update(profile_ref(referrer), credit_actions(referral.points), REFERRER_EXISTS, PatientItem.pk.exists()),
             *payouts.steps(referrer, referral.earning)]

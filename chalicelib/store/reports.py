@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -47,8 +48,26 @@ def dues_between(clinic_id: str, first_day: str, last_day: str) -> list[dict[str
     ]
 
 
+@dataclass(frozen=True)
+class ConditionEntry:
+    """A patient in a condition's list, by the day of their last visit (None: never visited)."""
+
+    patient_id: str
+    name_masked: str
+    last_visit_date: str | None
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The dashboard's figures and charts, as the last refresh computed them."""
+
+    generated_at: str
+    kpis: dict[str, Any]
+    charts: dict[str, Any]
+
+
 def lapsed_page(clinic_id: str, condition: str, before_day: str, limit: int,
-                cursor: str | None) -> tuple[list[ConditionItem], str | None]:
+                cursor: str | None) -> tuple[list[ConditionEntry], str | None]:
     """Patients of a condition whose last visit is before a day (never-visited included), oldest first."""
     bind()
     scope = f"lapsed:{clinic_id}:{condition}:{before_day}"
@@ -56,7 +75,7 @@ def lapsed_page(clinic_id: str, condition: str, before_day: str, limit: int,
         keys.condition_list_pk(clinic_id, condition), ConditionItem.gsi1sk < before_day,
         limit=limit, page_size=limit, last_evaluated_key=db.decode_cursor(cursor, scope),
     )
-    items = list(result)
+    items = [ConditionEntry(item.patient_id, item.name_masked, item.last_visit_date) for item in result]
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
 
 
@@ -104,9 +123,10 @@ def save_kpis(clinic_id: str, generated_at: str, kpis: dict[str, Any], charts: d
     KpiItem(keys.clinic_pk(clinic_id), keys.KPI_CURRENT_SK, generated_at=generated_at, kpis=kpis, charts=charts).save()
 
 
-def load_kpis(clinic_id: str) -> KpiItem | None:
+def load_kpis(clinic_id: str) -> Kpis | None:
     bind()
     try:
-        return KpiItem.get(keys.clinic_pk(clinic_id), keys.KPI_CURRENT_SK)
+        item = KpiItem.get(keys.clinic_pk(clinic_id), keys.KPI_CURRENT_SK)
     except DoesNotExist:
         return None
+    return Kpis(item.generated_at, item.kpis, item.charts)

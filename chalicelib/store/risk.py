@@ -111,24 +111,77 @@ def history_items(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
 # -- models, runs, curves ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RiskModel:
+    """One trained version of the clinic's model (`domain.risk.Model.as_dict()`) with its evaluation."""
+
+    version: int
+    trained_at: str
+    model: dict[str, Any]
+    counts: dict[str, Any]  # examples, lapsed, fit, calibrate, evaluate
+    horizon_days: int
+    cutoffs: list[str] = field(default_factory=list)
+    auc: float | None = None  # on the hold-out patients
+    baseline_auc: float | None = None  # days since the last visit alone, same hold-out
+    evaluation: dict[str, Any] | None = None  # domain.risk.Evaluation.as_dict()
+
+
+@dataclass(frozen=True)
+class RiskRun:
+    """The last training run: trained, or why no model (too_few_examples, one_class)."""
+
+    at: str
+    status: str
+    reason: str | None = None
+    counts: dict[str, Any] = field(default_factory=dict)
+    model_version: int | None = None
+    scored: int = 0
+
+
+@dataclass(frozen=True)
+class DropoutCurves:
+    """The drop-out curves per condition, as last computed."""
+
+    computed_at: str
+    conditions: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProfileRisk:
+    """The risk attributes of a patient's profile (no score: not scored, or not due within the horizon)."""
+
+    risk_score: float | None = None
+    risk_factors: list[dict[str, Any]] | None = None
+    risk_model_version: int | None = None
+    risk_scored_at: str | None = None
+    followup_flag: str | None = None
+
+
+def _model_of(item: RiskModelItem) -> RiskModel:
+    return RiskModel(version=int(item.version), trained_at=item.trained_at, model=item.model,
+                     counts=dict(item.counts or {}), horizon_days=int(item.horizon_days),
+                     cutoffs=list(item.cutoffs or []), auc=item.auc, baseline_auc=item.baseline_auc,
+                     evaluation=item.evaluation)
+
+
 def _versions(clinic_id: str, limit: int | None = None) -> list[RiskModelItem]:
     bind()
     return list(RiskModelItem.query(keys.clinic_pk(clinic_id), RiskModelItem.sk.startswith(keys.RISK_MODEL),
                                     scan_index_forward=False, limit=limit))
 
 
-def current_model(clinic_id: str) -> RiskModelItem | None:
+def current_model(clinic_id: str) -> RiskModel | None:
     found = _versions(clinic_id, limit=1)
-    return found[0] if found else None
+    return _model_of(found[0]) if found else None
 
 
-def model_versions(clinic_id: str) -> list[RiskModelItem]:
-    return _versions(clinic_id)
+def model_versions(clinic_id: str) -> list[RiskModel]:
+    return [_model_of(item) for item in _versions(clinic_id)]
 
 
 def save_model(clinic_id: str, *, trained_at: str, model: dict[str, Any], auc: float | None,
                baseline_auc: float | None, counts: dict[str, Any], cutoffs: list[str],
-               horizon_days: int, evaluation: dict[str, Any] | None = None) -> RiskModelItem:
+               horizon_days: int, evaluation: dict[str, Any] | None = None) -> RiskModel:
     """Store a new version (the latest + 1, written once) and drop versions beyond the last KEEP_VERSIONS."""
     bind()
     for _ in range(3):
@@ -146,7 +199,7 @@ def save_model(clinic_id: str, *, trained_at: str, model: dict[str, Any], auc: f
         raise RuntimeError("could not allocate a model version")
     for old in _versions(clinic_id)[KEEP_VERSIONS:]:
         old.delete()
-    return item
+    return _model_of(item)
 
 
 def save_run(clinic_id: str, *, at: str, status: str, reason: str | None, counts: dict[str, Any],
@@ -157,12 +210,14 @@ def save_run(clinic_id: str, *, at: str, status: str, reason: str | None, counts
                 model_version=model_version, scored=scored).save()
 
 
-def last_run(clinic_id: str) -> RiskRunItem | None:
+def last_run(clinic_id: str) -> RiskRun | None:
     bind()
     try:
-        return RiskRunItem.get(keys.clinic_pk(clinic_id), keys.RISK_RUN_SK)
+        item = RiskRunItem.get(keys.clinic_pk(clinic_id), keys.RISK_RUN_SK)
     except DoesNotExist:
         return None
+    return RiskRun(item.at, item.status, item.reason, dict(item.counts or {}),
+                   int(item.model_version) if item.model_version is not None else None, int(item.scored or 0))
 
 
 def save_dropout(clinic_id: str, computed_at: str, conditions: dict[str, Any]) -> None:
@@ -170,12 +225,13 @@ def save_dropout(clinic_id: str, computed_at: str, conditions: dict[str, Any]) -
     DropoutItem(keys.clinic_pk(clinic_id), keys.DROPOUT_SK, computed_at=computed_at, conditions=conditions).save()
 
 
-def load_dropout(clinic_id: str) -> DropoutItem | None:
+def load_dropout(clinic_id: str) -> DropoutCurves | None:
     bind()
     try:
-        return DropoutItem.get(keys.clinic_pk(clinic_id), keys.DROPOUT_SK)
+        item = DropoutItem.get(keys.clinic_pk(clinic_id), keys.DROPOUT_SK)
     except DoesNotExist:
         return None
+    return DropoutCurves(item.computed_at, item.conditions)
 
 
 # -- scores ---------------------------------------------------------------------------------------
@@ -220,13 +276,16 @@ def clear_score(clinic_id: str, patient_id: str, *, version: int, at: str) -> No
         raise
 
 
-def profile_fields(clinic_id: str, patient_id: str) -> ProfileRiskFields:
+def profile_fields(clinic_id: str, patient_id: str) -> ProfileRisk:
     bind()
     try:
-        return ProfileRiskFields.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, attributes_to_get=[
+        item = ProfileRiskFields.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, attributes_to_get=[
             "pk", "sk", "risk_score", "risk_factors", "risk_model_version", "risk_scored_at", "followup_flag"])
     except DoesNotExist as exc:
         raise NotFound("patient not found", code="patient_not_found") from exc
+    return ProfileRisk(item.risk_score, item.risk_factors,
+                       int(item.risk_model_version) if item.risk_model_version is not None else None,
+                       item.risk_scored_at, item.followup_flag)
 
 
 def risk_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:

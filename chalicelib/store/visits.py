@@ -18,6 +18,7 @@ from chalicelib.store.models import (
     VisitItem,
 )
 from chalicelib.store.ledger import credit_actions, ledger_item
+from chalicelib.store.records import Patient, RecallJob, job_ref, patient_pk, profile_ref
 
 if TYPE_CHECKING:  # types only
     from chalicelib.auth import Principal
@@ -56,6 +57,12 @@ def new_visit(clinic_id: str, patient_id: str, *, visit_id: str, visit_date: str
                  recorded_by, recorded_at)
 
 
+def visit_of(clinic_id: str, patient_id: str, item: VisitItem) -> Visit:
+    """The record of a stored visit (store-internal: history reads visits with it)."""
+    return Visit(clinic_id, patient_id, item.visit_id, item.visit_date, item.department, item.next_due_date,
+                 bool(item.on_time), item.source, item.recorded_by, item.recorded_at)
+
+
 def _visit_item(visit: Visit) -> VisitItem:
     return VisitItem(keys.patient_pk(visit.clinic_id, visit.patient_id), keys.visit_sk(visit.visit_date, visit.visit_id),
                      visit_id=visit.visit_id, visit_date=visit.visit_date, department=visit.department,
@@ -67,14 +74,14 @@ def _visit_item(visit: Visit) -> VisitItem:
 class VisitWrite:
     """Everything a recorded visit changes; built by the visit service, written here at once."""
 
-    patient: PatientItem
+    patient: Patient
     visit: Visit
     new_last_visit: str | None
     new_revisit_due: str | None
     met_due: RevisitDue | None = None
     met_status: str | None = None
     on_time_points: int = 0
-    stop_jobs: list[RecallJobItem] = field(default_factory=list)
+    stop_jobs: list[RecallJob] = field(default_factory=list)
     now_iso: str = ""
     earning: Earning | None = None  # the on-time points' counters and board entry, if any
 
@@ -106,26 +113,26 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
             txn.save(_visit_item(visit), condition=VisitItem.sk.does_not_exist(), label="visit")
             if change.on_time_points:
                 actions = credit_actions(change.on_time_points, actions)
-                txn.save(ledger_item(patient.pk, f"revisit:{visit.visit_id}", change.on_time_points,
+                txn.save(ledger_item(patient_pk(patient), f"revisit:{visit.visit_id}", change.on_time_points,
                                      "revisit_on_time", change.now_iso, visit.visit_id),
                          condition=LedgerItem.sk.does_not_exist())
-            txn.update(patient, actions=actions, condition=PatientItem.pk.exists())
+            txn.update(profile_ref(patient), actions=actions, condition=PatientItem.pk.exists())
             if change.new_last_visit:
                 for condition in patient.conditions:
-                    probe = ConditionItem(patient.pk, keys.condition_sk(condition))
+                    probe = ConditionItem(patient_pk(patient), keys.condition_sk(condition))
                     txn.update(probe, actions=[
                         ConditionItem.last_visit_date.set(change.new_last_visit),
                         ConditionItem.gsi1sk.set(keys.last_visit_sort(change.new_last_visit, patient_id)),
                     ])
             if change.met_due is not None and change.met_status is not None:  # set together
-                met = RevisitDueItem(patient.pk, keys.revisit_due_sk(change.met_due.due_date))
+                met = RevisitDueItem(patient_pk(patient), keys.revisit_due_sk(change.met_due.due_date))
                 txn.update(met, actions=[RevisitDueItem.status.set(change.met_status),
                                          RevisitDueItem.met_on.set(visit.visit_date)],
                            condition=RevisitDueItem.status == "pending", label="due")
             if visit.next_due_date:
                 txn.save(due_item(clinic_id, patient_id, visit.next_due_date))
             for job in change.stop_jobs:
-                txn.update(job, actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
+                txn.update(job_ref(job), actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
             if change.earning is not None:
                 from chalicelib.store import earning as payouts
 

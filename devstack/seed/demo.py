@@ -141,6 +141,8 @@ def build_segments(clinic_id: str) -> int:
     it repairs anything stale on the way), so one build, of the first live segment, writes every
     membership of every segment; building each segment in turn walked the clinic as many times
     for no change. Member counts are COUNT queries of each segment's members, not build figures."""
+    from dataclasses import replace
+
     from chalicelib.domain.clock import clock, iso
     from chalicelib.jobs.segments import build_segments as run
     from chalicelib.services import segments as service
@@ -150,9 +152,8 @@ def build_segments(clinic_id: str) -> int:
     if not live:
         return 0
     item = min(live, key=lambda s: s.created_at)
-    read_version = int(item.version)
-    item.updated_at = iso(clock.now())
-    service._start_build(item, clinic_id, read_version, clock.now())
+    read_version = item.version
+    item = service._start_build(replace(item, updated_at=iso(clock.now())), clinic_id, read_version, clock.now())
     store.replace(item, read_version)
     return run()["pages"]
 

@@ -144,8 +144,8 @@ def test_experiment_end_to_end(api, staff, patients):
     assert promoted["experiment"]["status"] == "promoted" and promoted["experiment"]["promoted_arm"] == "warm"
     from chalicelib.store import clinics
 
-    rule = next(r for r in clinics.recall_rules("demo-dental") if r.rule_id == RULE)
-    assert rule.send_at == "19:30" and "到诊送20积分" in rule.template and "{incentive}" not in rule.template
+    rule = next(r.rule for r in clinics.recall_rules("demo-dental") if r.rule_id == RULE)
+    assert rule.send_at.strftime("%H:%M") == "19:30" and "到诊送20积分" in rule.template and "{incentive}" not in rule.template
     assert api.post(f"/experiments/{exp_id}/promote", {"arm_id": "warm"}, token=admin)[1]["code"] == "invalid_state"
     listed = api.get("/experiments", token=staff["staff"])[1]["items"]
     assert [(e["experiment_id"], e["status"]) for e in listed] == [(exp_id, "promoted")]

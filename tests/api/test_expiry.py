@@ -40,9 +40,7 @@ def test_points_expire_after_the_term_and_spending_takes_the_earliest_first(api,
 def test_the_term_is_a_clinic_setting(api, new_patient, clock):
     from chalicelib.store import clinics
 
-    item = clinics.get("demo-dental", fresh=True)
-    item.update(actions=[type(item).points_expiry_months.set(1)])
-    clinics.forget_cache()
+    clinics.set_points_expiry("demo-dental", 1)
     token, _ = new_patient(name="short")
     api.post("/me/shares", {"share_ref": "s"}, token=token)
     assert api.get("/me/points", token=token)[1]["expiring"] == [{"expires_on": "2026-12-31", "points": 5}]

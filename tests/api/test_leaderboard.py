@@ -34,9 +34,7 @@ def test_shares_earn_at_most_three_a_day_and_ten_a_week(api, new_patient, clock)
 def test_admin_sets_limits(api, new_patient, staff_token):
     from chalicelib.store import clinics
 
-    item = clinics.get("demo-dental", fresh=True)
-    item.update(actions=[type(item).earning_limits.set({"share": {"day": 1}})])
-    clinics.forget_cache()
+    clinics.set_earning_limits("demo-dental", {"share": {"day": 1}})
     token, _ = new_patient()
     assert [share(api, token, f"s{i}")[1]["points_awarded"] for i in range(2)] == [5, 0]
 
