@@ -353,7 +353,7 @@ def _path(body) -> dict | None:
 def _start_build(item: Segment, clinic_id: str, read_version: int, after: datetime) -> Segment:
     """The segment back to building under a new version: the build job walks the patient list
     page by page from `after` on and writes each patient's memberships and next flip afresh."""
-    item = replace(item, version=read_version + 1, status="building", build_cursor=None, processed=0,
+    item = item._replace(version=read_version + 1, status="building", build_cursor=None, processed=0,
                    build_members=0, build_started_at=None, built_at=None, total_estimate=_estimate(clinic_id))
     return store.build_due(item, iso(after))
 
@@ -377,7 +377,7 @@ def edit(principal, segment_id: str, body) -> dict:
         raise BadRequest("this segment's rule follows the clinic's silent days; change that setting instead",
                          code="rule_follows_setting", field="rule")
     changed_rule = rule != item.rule
-    item = replace(item, name=body.name, name_en=body.name_en, description=body.description,
+    item = item._replace(name=body.name, name_en=body.name_en, description=body.description,
                    content_path=validate_content_path(_path(body)), updated_at=iso(now),
                    updated_by=principal.username or principal.subject, rule=rule)
     if changed_rule:
@@ -410,7 +410,7 @@ def follow_silent_days(clinic_id: str, days: int, by: str) -> dict | None:
     texts = {name: wanted[name] for name in ("name", "name_en", "description")
              if getattr(item, name) in (None, before.get(name))}
     now = clock.now()
-    item = replace(item, **texts, rule=wanted["rule"], updated_at=iso(now), updated_by=by)
+    item = item._replace(**texts, rule=wanted["rule"], updated_at=iso(now), updated_by=by)
     item = _start_build(item, clinic_id, read_version, now + timedelta(seconds=store.CACHE_SECONDS))
     store.replace(item, read_version)
     return view(item)
@@ -523,9 +523,9 @@ def create_defaults(clinic_id: str, conditions, *, has_patients: bool = False) -
                               content_path=default.get("content_path"), status="ready", version=1, is_default=True,
                               created_at=iso(now), updated_at=iso(now), updated_by="defaults")
         if has_patients:
-            item = store.build_due(replace(item, status="building"), iso(now + timedelta(seconds=store.CACHE_SECONDS)))
+            item = store.build_due(item._replace(status="building"), iso(now + timedelta(seconds=store.CACHE_SECONDS)))
         else:
-            item = replace(item, built_at=iso(now))
+            item = item._replace(built_at=iso(now))
         try:
             store.create(item)
             made.append(default["segment_id"])
@@ -545,7 +545,7 @@ def rebuild(clinic_id: str, *, wait: bool = True) -> list[str]:
         if item.status not in LIVE:
             continue
         read_version = item.version
-        item = _start_build(replace(item, updated_at=iso(now)), clinic_id, read_version, after)
+        item = _start_build(item._replace(updated_at=iso(now)), clinic_id, read_version, after)
         store.replace(item, read_version)
         started.append(item.segment_id)
     return started

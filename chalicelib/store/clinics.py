@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import NamedTuple, TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
@@ -125,8 +124,7 @@ def put_reward(clinic_id: str, reward_id: str, name: str, cost: int, name_en: st
     return reward_of(item)
 
 
-@dataclass(frozen=True)
-class RuleRecord:
+class RuleRecord(NamedTuple):
     """A recall rule as kept for the clinic: the rule and when an admin last changed it."""
 
     rule: RecallRule

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.update import Action
@@ -60,8 +60,7 @@ class Experiment:
     promoted_arm: str | None = None
 
 
-@dataclass(frozen=True)
-class RunningExperiment:
+class RunningExperiment(NamedTuple):
     """The split of the experiment running on a target, as its marker keeps it for the planner and sender."""
 
     experiment_id: str
@@ -70,8 +69,7 @@ class RunningExperiment:
     window_days: int
 
 
-@dataclass(frozen=True)
-class Exposure:
+class Exposure(NamedTuple):
     """A patient sent an arm's message (or held out of it) once, with the window a visit converts in."""
 
     clinic_id: str
@@ -89,7 +87,7 @@ class Exposure:
 
 
 _EXPERIMENT_FIELDS = tuple(f.name for f in fields(Experiment) if f.name not in ("clinic_id",))
-_EXPOSURE_FIELDS = tuple(f.name for f in fields(Exposure) if f.name not in ("clinic_id",))
+_EXPOSURE_FIELDS = tuple(name for name in Exposure._fields if name != "clinic_id")
 
 
 def _experiment_of(clinic_id: str, item: ExperimentItem) -> Experiment:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -48,8 +47,7 @@ def dues_between(clinic_id: str, first_day: str, last_day: str) -> list[dict[str
     ]
 
 
-@dataclass(frozen=True)
-class ConditionEntry:
+class ConditionEntry(NamedTuple):
     """A patient in a condition's list, by the day of their last visit (None: never visited)."""
 
     patient_id: str
@@ -57,8 +55,7 @@ class ConditionEntry:
     last_visit_date: str | None
 
 
-@dataclass(frozen=True)
-class Kpis:
+class Kpis(NamedTuple):
     """The dashboard's figures and charts, as the last refresh computed them."""
 
     generated_at: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -138,16 +138,14 @@ class RiskRun:
     scored: int = 0
 
 
-@dataclass(frozen=True)
-class DropoutCurves:
+class DropoutCurves(NamedTuple):
     """The drop-out curves per condition, as last computed."""
 
     computed_at: str
     conditions: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class ProfileRisk:
+class ProfileRisk(NamedTuple):
     """The risk attributes of a patient's profile (no score: not scored, or not due within the horizon)."""
 
     risk_score: float | None = None

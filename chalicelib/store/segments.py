@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
-from dataclasses import replace as evolve
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
@@ -28,8 +27,7 @@ CACHE_SECONDS = 60  # as the clinic settings; a build waits this long before it 
 BUILDING_STATES = ("building", "deleting")  # while in one of them, a segment sits in the build index
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A segment's definition (rule, content path), status and the state of its build."""
 
     clinic_id: str
@@ -54,8 +52,7 @@ class Segment:
     updated_by: str | None = None
 
 
-@dataclass(frozen=True)
-class SegmentMember:
+class SegmentMember(NamedTuple):
     """One patient's membership, as the segment's member list shows it."""
 
     patient_id: str
@@ -64,7 +61,7 @@ class SegmentMember:
     joined_on: str  # clinic-local day, the anchor of the segment's content path
 
 
-_SEGMENT_FIELDS = tuple(f.name for f in fields(Segment) if f.name != "clinic_id")
+_SEGMENT_FIELDS = tuple(name for name in Segment._fields if name != "clinic_id")
 
 
 def _segment_of(clinic_id: str, item: SegmentItem) -> Segment:
@@ -146,7 +143,7 @@ def new_segment(clinic_id: str, segment_id: str, **values: Any) -> Segment:
 def build_due(segment: Segment, after: str) -> Segment:
     """The segment with its build (or clean-up) starting once `after` has passed; written by
     `create`, `replace` or `mark_deleting`, it sits in the build index while building or deleting."""
-    return evolve(segment, build_after=after)
+    return segment._replace(build_after=after)
 
 
 def create(segment: Segment) -> None:
@@ -171,7 +168,7 @@ def replace(segment: Segment, read_version: int) -> None:
 
 def mark_deleting(segment: Segment, after: str, at: str) -> None:
     bind()
-    deleting = evolve(segment, status="deleting", build_after=after, build_cursor=None, processed=0, updated_at=at)
+    deleting = segment._replace(status="deleting", build_after=after, build_cursor=None, processed=0, updated_at=at)
     _segment_item(deleting).save(condition=SegmentItem.sk.exists())
     forget_cache(segment.clinic_id)
 

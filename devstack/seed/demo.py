@@ -141,8 +141,6 @@ def build_segments(clinic_id: str) -> int:
     it repairs anything stale on the way), so one build, of the first live segment, writes every
     membership of every segment; building each segment in turn walked the clinic as many times
     for no change. Member counts are COUNT queries of each segment's members, not build figures."""
-    from dataclasses import replace
-
     from chalicelib.domain.clock import clock, iso
     from chalicelib.jobs.segments import build_segments as run
     from chalicelib.services import segments as service
@@ -153,7 +151,7 @@ def build_segments(clinic_id: str) -> int:
         return 0
     item = min(live, key=lambda s: s.created_at)
     read_version = item.version
-    item = service._start_build(replace(item, updated_at=iso(clock.now())), clinic_id, read_version, clock.now())
+    item = service._start_build(item._replace(updated_at=iso(clock.now())), clinic_id, read_version, clock.now())
     store.replace(item, read_version)
     return run()["pages"]
 
