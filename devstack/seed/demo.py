@@ -25,7 +25,7 @@ import time as timer
 from datetime import datetime, timedelta
 
 from chalicelib.domain.clock import UTC, clock, iso
-from devstack.seed.bulk import history_items
+from devstack.seed.bulk import history_items, membership_items
 from devstack.seed.planner import PatientPlan, Planner
 from devstack.seed.service_path import (
     apply_follow_ups,
@@ -41,6 +41,7 @@ from devstack.seed.spec import (
     LIVE_PATIENTS,
     NORTH_DERM,
     PACKAGE_PATIENTS,
+    REDEEM_SHARE,
     ClinicSpec,
     north_patients,
 )
@@ -92,6 +93,7 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     totals = {"patients": 0, "live": 0, "items": 0}
     balances: dict[str, int] = {}
     pending: list[dict] = []
+    referrers = {plan.referrer_index for plan in plans if plan.referrer_index is not None}
     label = f"seeding {spec.clinic_id}"
     report(label, 0, count, "patients")
     relaunch_challenges(spec, now)
@@ -106,6 +108,8 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
             totals["referred"] = totals.get("referred", 0) + (referrer is not None)
         else:
             items, patient = history_items(plan, key, clinic.earning_rules)
+            if not changed_later(plan, int(patient.balance), rewards, referrers):
+                items += membership_items(patient, now, spec.tz)
             pending += [item.serialize() for item in items]
             balances[plan.patient_id] = int(patient.balance)
             if len(pending) >= 500:
@@ -134,8 +138,18 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     return plans, totals
 
 
+def changed_later(plan: PatientPlan, balance: int, rewards: list[tuple[str, int]], referrers: set[int]) -> bool:
+    """Whether a service call after the bulk writes changes the facts of this bulk patient's profile
+    (a consent withdrawal, a visit after a remission, a redemption, its invite code used): its
+    memberships are then left to the segment build; the others are written with its bulk items."""
+    redeems = plan.redeem_draw < REDEEM_SHARE and any(cost <= balance for _, cost in rewards)
+    return bool(plan.withdraw_marketing_at or plan.after_remission or redeems or plan.index in referrers)
+
+
 def build_segments(clinic_id: str) -> int:
     """Patients written in bulk never passed through the events: build the clinic's segments once.
+    Most of them come with their memberships already (membership_items), so the walk writes only
+    for the others.
 
     A build's walk evaluates every live segment for each patient it reads (the build job says so:
     it repairs anything stale on the way), so one build, of the first live segment, writes every
