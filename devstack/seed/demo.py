@@ -172,16 +172,20 @@ def build_segments(clinic_id: str) -> int:
 
 
 def run(patients: int = 3000, pool_id: str | None = None, seed: int = DEFAULT_SEED, now: datetime | None = None,
-        live: int = LIVE_PATIENTS, out=print, report=_quiet_report, put_items=None) -> dict:
-    """Seed both clinics (and their staff accounts when a user pool is given). Returns what the
-    runner prints and keeps: staff logins, patient login codes, counts. `report` and `put_items`
-    as for seed_clinic."""
+        live: int = LIVE_PATIENTS, out=print, report=_quiet_report, put_items=None,
+        clinic_ids: tuple[str, ...] | None = None) -> dict:
+    """Seed both clinics, or those of `clinic_ids` (and their staff accounts when a user pool is
+    given). Returns what the runner prints and keeps: staff logins, patient login codes, counts.
+    `report` and `put_items` as for seed_clinic. A clinic's data depends on `seed`, `now` and
+    `patients` only, so two processes can seed one clinic each (devstack/seed/offline.py)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     started = timer.monotonic()
     out(f"seeding demo data: {patients} patients at {DEMO_DENTAL.clinic_id}, "
         f"{north_patients(patients)} at {NORTH_DERM.clinic_id} ...", flush=True)
     counts, logins = {}, []
     for spec, count in ((DEMO_DENTAL, patients), (NORTH_DERM, north_patients(patients))):
+        if clinic_ids is not None and spec.clinic_id not in clinic_ids:
+            continue
         plans, totals = seed_clinic(spec, count, now, seed, live, report, put_items)
         counts[spec.clinic_id] = totals
         logins += [{"code": f"wx-{p.wechat}", "clinic_id": spec.clinic_id, "patient_id": p.patient_id,
