@@ -70,10 +70,12 @@ def _quiet_report(what: str, done: int | None = None, total: int | None = None, 
 
 
 def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT_SEED, live: int = LIVE_PATIENTS,
-                report=_quiet_report, put_items=None) -> tuple[list[PatientPlan], dict[str, int]]:
+                report=_quiet_report, put_items=None, after_flows=None) -> tuple[list[PatientPlan], dict[str, int]]:
     """Create the clinic and its patients; returns the plans and what was written. `report(what,
     done, total, unit)` hears of each step and patient; `put_items` writes the bulk items
-    (DynamoDB JSON; BatchWriteItem by default)."""
+    (DynamoDB JSON; BatchWriteItem by default); `after_flows()` is called once every visit,
+    check-in, share and call is written (before the packages, the experiments and the segment
+    build, which add none: the first start's builder starts the risk training then)."""
     if put_items is None:
         from devstack.snapshot import put_items
     from chalicelib.services import activity
@@ -127,6 +129,9 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
             balance = int(patients.get(spec.clinic_id, plan.patient_id).balance or 0)
         for name, n in apply_follow_ups(plan, now, balance, rewards, rng).items():
             totals[name] = totals.get(name, 0) + n
+    if after_flows is not None:
+        after_flows()
+    for plan in plans:
         if plan.packages and plan.index < PACKAGE_PATIENTS:
             for name, n in apply_packages(plan, now).items():
                 totals[name] = totals.get(name, 0) + n
@@ -173,10 +178,10 @@ def build_segments(clinic_id: str) -> int:
 
 def run(patients: int = 3000, pool_id: str | None = None, seed: int = DEFAULT_SEED, now: datetime | None = None,
         live: int = LIVE_PATIENTS, out=print, report=_quiet_report, put_items=None,
-        clinic_ids: tuple[str, ...] | None = None) -> dict:
+        clinic_ids: tuple[str, ...] | None = None, after_flows=None) -> dict:
     """Seed both clinics, or those of `clinic_ids` (and their staff accounts when a user pool is
     given). Returns what the runner prints and keeps: staff logins, patient login codes, counts.
-    `report` and `put_items` as for seed_clinic. A clinic's data depends on `seed`, `now` and
+    `report`, `put_items` and `after_flows` as for seed_clinic. A clinic's data depends on `seed`, `now` and
     `patients` only, so two processes can seed one clinic each (devstack/seed/offline.py)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     started = timer.monotonic()
@@ -186,7 +191,7 @@ def run(patients: int = 3000, pool_id: str | None = None, seed: int = DEFAULT_SE
     for spec, count in ((DEMO_DENTAL, patients), (NORTH_DERM, north_patients(patients))):
         if clinic_ids is not None and spec.clinic_id not in clinic_ids:
             continue
-        plans, totals = seed_clinic(spec, count, now, seed, live, report, put_items)
+        plans, totals = seed_clinic(spec, count, now, seed, live, report, put_items, after_flows)
         counts[spec.clinic_id] = totals
         logins += [{"code": f"wx-{p.wechat}", "clinic_id": spec.clinic_id, "patient_id": p.patient_id,
                     "note": p.note} for p in plans if p.note and p.wechat]

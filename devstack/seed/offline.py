@@ -224,9 +224,20 @@ def _build(state_dir, patients, report, clinic_ids, moment, part, second) -> dic
         report("preparing the demo's table")
         bootstrap.create_all()
         snapshot.prepare()
+        forks: list[tuple[int, Path]] = []
+
+        def start_training() -> None:
+            # The training reads visits, check-ins, shares, read messages and calls: all written
+            # once the flows are. It changes only scores, the model and its run (and memberships of
+            # segments on the risk score), which the rest of the seed, the sweep and the KPIs neither
+            # read nor write, so a forked copy trains on the other core meanwhile; its changes are
+            # merged in after the KPIs.
+            if part is None and not forks:
+                forks.append(fork_step(state_dir, "training", train_when_due))
+
         cpu = time.process_time()
         seeded = demo.run(patients=patients, now=moment, report=report, put_items=table_writer(),
-                          out=lambda *a, **k: None, clinic_ids=clinic_ids)
+                          out=lambda *a, **k: None, clinic_ids=clinic_ids, after_flows=start_training)
         seed_cpu = time.process_time() - cpu
         demo.set_quiet_hours(os.environ.get("DEMO_QUIET_HOURS"))
         timings: dict[str, float] = {"seed": seeded["seconds"]}
@@ -241,17 +252,17 @@ def _build(state_dir, patients, report, clinic_ids, moment, part, second) -> dic
 
         # The first sweep puts the due reminders in the inboxes (and closes what fell due long ago),
         # the training scores every patient, then the KPIs count what both left.
-        # The training changes only scores, the model and its run (and the memberships of segments
-        # on the risk score), which neither the sweep nor the KPIs read or write, so it runs in a
-        # forked copy on the other core meanwhile and its changes are merged in after them.
-        training = fork_step(state_dir, "training", train_when_due)
         swept = step("sweep", "first sweep: reminders due now", sweep_and_drain)
-        step("kpis", "computing the dashboard KPIs", lambda: refresh_kpis(train=False))
-        forked = step("training_merge", "training the risk model on the demo history (other core)",
-                      lambda: merge_forked(*training))
-        trained = forked["result"]
-        timings["training"], timings["cpu_training"] = forked["seconds"], forked["cpu"]
-        timings["cpu_fork"] = forked["cpu_all"]  # the training and the copy's reads of the table before and after
+        if forks:
+            step("kpis", "computing the dashboard KPIs", lambda: refresh_kpis(train=False))
+            forked = step("training_merge", "training the risk model on the demo history (other core)",
+                          lambda: merge_forked(*forks[0]))
+            trained = forked["result"]
+            timings["training"], timings["cpu_training"] = forked["seconds"], forked["cpu"]
+            timings["cpu_fork"] = forked["cpu_all"]  # the training, and the copy's reads of the table around it
+        else:
+            trained = step("training", "training the risk model on the demo history", train_when_due)
+            step("kpis", "computing the dashboard KPIs", lambda: refresh_kpis(train=False))
         seeded.pop("staff", None)
         timings["cpu_seed"] = round(seed_cpu, 1)
         if part is not None:  # the second process: its part of the snapshot, for the first to merge
