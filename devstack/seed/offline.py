@@ -1,7 +1,9 @@
 """The first start's demo, built away from the server: the whole seed, the first sweep (reminders
 in the inboxes), the risk training and the KPI refresh run against moto in this process (no
 HTTP between the services and moto, bulk items put straight into moto's table), and the result is
-saved as a snapshot that the runner loads into its moto server in a few seconds.
+saved as a snapshot that the runner loads into its moto server in a few seconds. Both cores work:
+north-derm is built by a second process of this module and the risk training runs in a forked
+copy of this one; their items are merged into the one snapshot.
 
     python -m devstack.seed.offline --state DIR [--patients N]   # the runner starts it
 
