@@ -146,7 +146,8 @@ class Stack:
                          f"{timings.get('kpis')}s; {timings.get('cpu_total')} CPU seconds in all: seed "
                          f"{timings.get('cpu_seed')}, first sweep {timings.get('cpu_sweep')}, risk training "
                          f"{timings.get('cpu_training')}, KPIs {timings.get('cpu_kpis')}, snapshot "
-                         f"{timings.get('cpu_snapshot')}); loaded into "
+                         f"{timings.get('cpu_snapshot')}, north-derm in a second process "
+                         f"{timings.get('cpu_second')} over {timings.get('second')}s); loaded into "
                          f"moto in {restored['seconds']:.1f}s")
         self.ready = True
 

@@ -168,23 +168,34 @@ def _is_clinic(item: dict) -> bool:
     return item.get("sk", {}).get("S") == "CLINIC" and "wrapped_key" in item
 
 
-def take(state_dir: Path, items: list[dict] | None = None) -> dict:
-    """Write the table (`items` if given, else read from the endpoint) and the sealed data keys to
-    state_dir/table.json.gz (atomically)."""
-    started = time.monotonic()
-    state_dir = Path(state_dir)
-    key = local_key(state_dir)
-    items = read_items() if items is None else items
+def sealed_data_keys(state_dir: Path, items: list[dict], sealed: dict[str, str] | None = None) -> dict[str, str]:
+    """Each clinic's data key (unwrapped through this endpoint's KMS) sealed by the local file key;
+    clinics in `sealed` keep the sealed key given (a second builder process sealed it)."""
+    key = local_key(Path(state_dir))
     kms = client("kms")
-    data_keys = {}
+    data_keys = dict(sealed or {})
     for item in filter(_is_clinic, items):
         clinic_id = item["pk"]["S"]
+        if clinic_id in data_keys:
+            continue
         plain = kms.decrypt(CiphertextBlob=base64.b64decode(item["wrapped_key"]["S"]),
                             EncryptionContext={"clinic": clinic_id})["Plaintext"]
         data_keys[clinic_id] = seal(key, clinic_id, plain)
+    return data_keys
+
+
+def take(state_dir: Path, items: list[dict] | None = None, sealed: dict[str, str] | None = None,
+         target: Path | None = None, extra: dict | None = None) -> dict:
+    """Write the table (`items` if given, else read from the endpoint) and the sealed data keys to
+    state_dir/table.json.gz, or `target` (atomically). `sealed` as for sealed_data_keys; `extra`
+    adds fields to the document."""
+    started = time.monotonic()
+    state_dir = Path(state_dir)
+    items = read_items() if items is None else items
+    data_keys = sealed_data_keys(state_dir, items, sealed)
     document = {"format": FORMAT, "table": settings().table_name, "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                time.gmtime()), "data_keys": data_keys, "items": items}
-    target = path(state_dir)
+                time.gmtime()), "data_keys": data_keys, "items": items, **(extra or {})}
+    target = Path(target) if target is not None else path(state_dir)
     tmp = target.with_name(target.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as handle:
@@ -193,8 +204,8 @@ def take(state_dir: Path, items: list[dict] | None = None) -> dict:
     return {"items": len(items), "clinics": len(data_keys), "seconds": time.monotonic() - started}
 
 
-def load(state_dir: Path) -> dict:
-    with gzip.open(path(state_dir), "rb") as handle:
+def load(state_dir: Path, source: Path | None = None) -> dict:
+    with gzip.open(Path(source) if source is not None else path(state_dir), "rb") as handle:
         document = json.loads(handle.read().decode("utf-8"))
     if document.get("format") != FORMAT:
         raise ValueError(f"unknown snapshot format {document.get('format')!r}; `make reset` starts clean")

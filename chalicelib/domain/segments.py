@@ -245,6 +245,16 @@ def is_time_relative(rule: Mapping[str, Any]) -> bool:
     return bool(fields_of(rule) & set(TIME_FIELDS))
 
 
+def risk_answer_changes(rule: Mapping[str, Any], old: float | None, new: float | None) -> bool:
+    """Whether a patient's risk score moving from `old` to `new` (None: no score) can change the
+    rule's answer. Only its risk_score leaves see the score and the rule is an all/any tree of its
+    leaves, so the answer can change only if one of those leaves answers differently."""
+    def inside(leaf: Mapping[str, Any], score: float | None) -> bool:
+        return score is not None and _within(leaf, score)
+
+    return any(inside(leaf, old) != inside(leaf, new) for leaf in _leaves(rule) if leaf.get("field") == "risk_score")
+
+
 # --- evaluation -------------------------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 
 The training run (daily job) reads the clinic's patient list on gsi1 and each patient's partition,
 trains (chalicelib.domain.risk), stores the model version, the drop-out curves and the run, then
-writes each patient's score where it changed. See docs/risk.md.
+writes each patient's score where it changed, many patients to a transaction, and re-evaluates
+segments only for patients whose score moves across a bound of a segment rule. See docs/risk.md.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from chalicelib.domain import risk as rules
+from chalicelib.domain import segments as segment_rules
 from chalicelib.domain.clock import clock, iso, local_date, parse_iso
 from chalicelib.observability import logger
 from chalicelib.store import clinics
@@ -39,13 +41,33 @@ def history_of(row: dict, activity: store.ActivityHistory, tz: str) -> rules.His
     return h
 
 
-def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | None, new_score: float | None) -> None:
+def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | None, new_score: float | None) -> bool:
     """Called after a patient's new score is written (None: no score, the patient is not expected
     back within the horizon): segments with a rule on the risk score re-evaluate the patient at
-    once (one read, and one write only when a membership changes)."""
+    once (one read, and one write only when a membership changes), but only when the move can
+    change an answer: a live segment's risk_score bounds answer differently for the old and the
+    new score (nothing else about the patient changed). Returns True if the patient was re-evaluated."""
+    if not any(_answer_may_change(rule, old_score, new_score) for rule in _live_rules(clinic_id)):
+        return False
     from chalicelib.services import segments
 
     segments.reevaluate(clinic_id, patient_id)
+    return True
+
+
+def _live_rules(clinic_id: str) -> list:
+    """The rules of the clinic's live segments (definitions cached a minute per container)."""
+    from chalicelib.services.segments import LIVE
+    from chalicelib.store import segments as segment_store
+
+    return [s.rule for s in segment_store.definitions(clinic_id) if s.status in LIVE]
+
+
+def _answer_may_change(rule, old: float | None, new: float | None) -> bool:
+    try:
+        return "risk_score" in segment_rules.fields_of(rule) and segment_rules.risk_answer_changes(rule, old, new)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return True  # a rule that cannot be read: re-evaluate, as for any score change
 
 
 def _counts(result: rules.Training) -> dict:
@@ -74,9 +96,16 @@ def train_clinic(clinic_id: str) -> dict:
                              counts=_counts(result), cutoffs=result.cutoffs, horizon_days=rules.HORIZON_DAYS,
                              evaluation=evaluation)
     version = int(saved.version)
+    changes = [(row, change) for row, h in zip(rows, histories)
+               if (change := score_change(row, h, result.model, result.space, version, today)) is not None]
     scored = 0
-    for row, h in zip(rows, histories):
-        scored += score_patient(clinic_id, row, h, result.model, result.space, version, today, at)
+    for start in range(0, len(changes), store.TRANSACTION_PATIENTS):
+        chunk = changes[start:start + store.TRANSACTION_PATIENTS]
+        written = set(store.write_scores(clinic_id, [change for _, change in chunk], version=version, at=at))
+        scored += len(written)
+        for row, change in chunk:
+            if change.patient_id in written:
+                on_risk_score_changed(clinic_id, change.patient_id, _score(row), change.score)
     store.save_run(clinic_id, at=at, status="trained", reason=None, counts=_counts(result), model_version=version,
                    scored=scored)
     logger.info("risk model trained", extra={"version": version, "examples": result.examples, "auc": result.auc,
@@ -85,29 +114,26 @@ def train_clinic(clinic_id: str) -> dict:
             "scored": scored}
 
 
-def score_patient(clinic_id: str, row: dict, h: rules.History, model: rules.Model, space: rules.FeatureSpace,
-                  version: int, today: date, at: str) -> int:
-    """Write the patient's score as of today when it, its factors or the model changed; a patient not
-    expected back within the horizon gets no score (and leaves the at-risk list). Returns 1 if written."""
-    old = row.get("risk_score")
-    old_score = float(old) if old is not None else None
+def _score(row: dict) -> float | None:
+    return float(row["risk_score"]) if row.get("risk_score") is not None else None
+
+
+def score_change(row: dict, h: rules.History, model: rules.Model, space: rules.FeatureSpace, version: int,
+                 today: date) -> store.ScoreWrite | None:
+    """The patient's score as of today, if it, its factors or the model changed (None: nothing to
+    write); a patient not expected back within the horizon gets no score (and leaves the at-risk list)."""
     if not rules.due_within(h, today):
-        if old is None and row.get("risk_model_version") == version:
-            return 0
-        store.clear_score(clinic_id, row["patient_id"], version=version, at=at)
-        if old_score is not None:
-            on_risk_score_changed(clinic_id, row["patient_id"], old_score, None)
-        return 1
+        if row.get("risk_score") is None and row.get("risk_model_version") == version:
+            return None
+        return store.ScoreWrite(row["patient_id"], None)
     x = space.row(h, today)
     score = round(model.score(x), 4)
     factors = rules.top_factors(model, x)
-    if (old is not None and round(float(old), 4) == score and row.get("risk_model_version") == version
+    old = _score(row)
+    if (old is not None and round(old, 4) == score and row.get("risk_model_version") == version
             and row.get("risk_factors") == factors):
-        return 0
-    store.write_score(clinic_id, row["patient_id"], score=score, factors=factors, version=version, at=at,
-                      name_masked=row.get("name_masked"), conditions=list(row.get("conditions") or []))
-    on_risk_score_changed(clinic_id, row["patient_id"], old_score, score)
-    return 1
+        return None
+    return store.ScoreWrite(row["patient_id"], score, factors, row.get("name_masked"), list(row.get("conditions") or []))
 
 
 # -- staff views ----------------------------------------------------------------------------------

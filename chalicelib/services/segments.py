@@ -198,24 +198,38 @@ def plan_first_step(clinic_id: str, segment: Segment, patient_id: str, joined_on
     plans nothing twice; the sweep, consent, quiet hours, caps and channels are the common ones
     of chalicelib.services.outbound, and `compose_content` turns the due step into the message.
     """
+    return _plan_step(clinic_id, segment, patient_id, joined_on, *_first_step(segment, joined_on))
+
+
+def _first_step(segment: Segment, joined_on) -> tuple[int, object]:
     path = segment.content_path or {}
-    schedule = rules.step_schedule(joined_on, int(path.get("cadence_days", 7)), path.get("steps", []))
-    index, day = schedule[0]
-    return _plan_step(clinic_id, segment, patient_id, joined_on, index, day)
+    return rules.step_schedule(joined_on, int(path.get("cadence_days", 7)), path.get("steps", []))[0]
 
 
-def _plan_step(clinic_id: str, segment: Segment, patient_id: str, joined_on, index: int, day) -> dict:
-    from chalicelib.services import outbound
+def first_step_plan(clinic_id: str, segment: Segment, patient_id: str, joined_on) -> dict:
+    """The outbound job's fields (for `outbound.plan`) of the first step of the segment's content
+    path for a patient who joined on `joined_on`; what `plan_first_step` plans."""
+    return step_plan(clinic_id, segment, patient_id, joined_on, *_first_step(segment, joined_on))
 
+
+def step_plan(clinic_id: str, segment: Segment, patient_id: str, joined_on, index: int, day) -> dict:
+    """The outbound job's fields of one step: kind, source, anchor day, offset, due time (the
+    path's send time, or that of the patient's arm when an experiment runs on the path), purpose."""
     from chalicelib.services import experiments
 
     path = segment.content_path or {}
     tz = clinics.get(clinic_id).tz
     arm = experiments.arm_for(clinic_id, "content_path", segment.segment_id, patient_id)
     send_at = _send_time({"send_at": arm.send_at}) if arm and arm.send_at else _send_time(path)
-    plan = {"kind": CONTENT_KIND, "source_id": segment.segment_id, "anchor_date": joined_on.isoformat(),
+    return {"kind": CONTENT_KIND, "source_id": segment.segment_id, "anchor_date": joined_on.isoformat(),
             "offset_days": (day - joined_on).days, "due_at": iso(local_moment(day, send_at, tz)),
             "purpose": path.get("purpose", "service"), "context": {"segment_id": segment.segment_id, "step": index}}
+
+
+def _plan_step(clinic_id: str, segment: Segment, patient_id: str, joined_on, index: int, day) -> dict:
+    from chalicelib.services import outbound
+
+    plan = step_plan(clinic_id, segment, patient_id, joined_on, index, day)
     created = outbound.plan(clinic_id, patient_id, anchor="segment_join", stop_on=(), **plan)
     return {"clinic_id": clinic_id, "patient_id": patient_id, **plan, "created": created}
 

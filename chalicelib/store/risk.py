@@ -10,11 +10,13 @@ the last run, drop-out curves, and the scores on profiles with the at-risk list 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.update import Action
 
 from chalicelib.config import settings
 from chalicelib.errors import NotFound
@@ -235,43 +237,85 @@ def load_dropout(clinic_id: str) -> DropoutCurves | None:
 # -- scores ---------------------------------------------------------------------------------------
 
 
+TRANSACTION_PATIENTS = 50  # two items per patient; one TransactWriteItems holds up to 100
+CONFLICT_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class ScoreWrite:
+    """One patient's score under a model version. `score` None: the patient is not expected back
+    within the horizon, so the profile keeps the version and time but no score or factors, and the
+    patient leaves the at-risk list."""
+
+    patient_id: str
+    score: float | None
+    factors: list[dict[str, Any]] = field(default_factory=list)
+    name_masked: str | None = None
+    conditions: list[str] = field(default_factory=list)
+
+
+def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: int, at: str) -> None:
+    """The profile's score and the at-risk list entry (the entry moves with the score)."""
+    pk = keys.patient_pk(clinic_id, write.patient_id)
+    profile = ProfileRiskFields(pk, keys.PROFILE_SK)
+    actions: list[Action]
+    if write.score is None:
+        actions = [ProfileRiskFields.risk_score.remove(), ProfileRiskFields.risk_factors.remove()]
+    else:
+        actions = [ProfileRiskFields.risk_score.set(write.score), ProfileRiskFields.risk_factors.set(write.factors)]
+    actions += [ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at)]
+    txn.update(profile, actions=actions, condition=ProfileRiskFields.pk.exists(), label=f"profile:{write.patient_id}")
+    if write.score is None:
+        txn.delete(RiskEntryItem(pk, keys.RISK_ENTRY_SK), label=f"entry:{write.patient_id}")
+    else:
+        txn.save(RiskEntryItem(pk, keys.RISK_ENTRY_SK, gsi1pk=keys.risk_list_pk(clinic_id),
+                               gsi1sk=keys.risk_sort(write.score, write.patient_id), patient_id=write.patient_id,
+                               name_masked=write.name_masked, conditions=write.conditions, risk_score=write.score,
+                               risk_factors=write.factors, risk_model_version=version, scored_at=at),
+                 label=f"entry:{write.patient_id}")
+
+
+def write_scores(clinic_id: str, writes: Sequence[ScoreWrite], *, version: int, at: str) -> list[str]:
+    """Many patients' scores, TRANSACTION_PATIENTS to a TransactWriteItems: each patient's profile
+    and entry are written together, as for one patient. A patient erased meanwhile (its profile's
+    condition fails) is left out and the rest of its transaction is sent again; a transaction
+    cancelled by a concurrent write is sent again as it was. Returns the ids of the patients
+    written, in order."""
+    bind()
+    written: list[str] = []
+    for start in range(0, len(writes), TRANSACTION_PATIENTS):
+        chunk = list(writes[start:start + TRANSACTION_PATIENTS])
+        conflicts = 0
+        while chunk:
+            try:
+                with db.transaction() as txn:
+                    for write in chunk:
+                        _add_score(txn, clinic_id, write, version, at)
+            except db.Cancelled as exc:
+                gone = {label.partition(":")[2] for label, reason in exc.failed.items()
+                        if label.startswith("profile:") and reason == "ConditionalCheckFailed"}
+                if gone:
+                    chunk = [write for write in chunk if write.patient_id not in gone]
+                    continue
+                conflicts += 1
+                if exc.retryable and conflicts < CONFLICT_ATTEMPTS:
+                    time.sleep(0.05 * conflicts)
+                    continue
+                raise
+            written += [write.patient_id for write in chunk]
+            break
+    return written
+
+
 def write_score(clinic_id: str, patient_id: str, *, score: float, factors: list[dict[str, Any]], version: int, at: str,
                 name_masked: str | None, conditions: list[str]) -> None:
-    """The profile's score and the at-risk list entry, in one transaction (the entry moves with the score)."""
-    bind()
-    pk = keys.patient_pk(clinic_id, patient_id)
-    entry = RiskEntryItem(pk, keys.RISK_ENTRY_SK, gsi1pk=keys.risk_list_pk(clinic_id), gsi1sk=keys.risk_sort(score, patient_id),
-                          patient_id=patient_id, name_masked=name_masked, conditions=conditions, risk_score=score,
-                          risk_factors=factors, risk_model_version=version, scored_at=at)
-    try:
-        with db.transaction() as txn:
-            txn.update(ProfileRiskFields(pk, keys.PROFILE_SK), actions=[
-                ProfileRiskFields.risk_score.set(score), ProfileRiskFields.risk_factors.set(factors),
-                ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at),
-            ], condition=ProfileRiskFields.pk.exists(), label="profile")
-            txn.save(entry, label="entry")
-    except db.Cancelled as exc:
-        if exc.conditional("profile"):
-            return  # erased meanwhile: nothing to score
-        raise
+    """One patient's score and at-risk list entry, in one transaction (nothing when erased)."""
+    write_scores(clinic_id, [ScoreWrite(patient_id, score, factors, name_masked, conditions)], version=version, at=at)
 
 
 def clear_score(clinic_id: str, patient_id: str, *, version: int, at: str) -> None:
-    """No score under this model version (the patient is not expected back within the horizon):
-    the profile keeps the version and time but no score or factors, and leaves the at-risk list."""
-    bind()
-    pk = keys.patient_pk(clinic_id, patient_id)
-    try:
-        with db.transaction() as txn:
-            txn.update(ProfileRiskFields(pk, keys.PROFILE_SK), actions=[
-                ProfileRiskFields.risk_score.remove(), ProfileRiskFields.risk_factors.remove(),
-                ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at),
-            ], condition=ProfileRiskFields.pk.exists(), label="profile")
-            txn.delete(RiskEntryItem(pk, keys.RISK_ENTRY_SK), label="entry")
-    except db.Cancelled as exc:
-        if exc.conditional("profile"):
-            return  # erased meanwhile: nothing to clear
-        raise
+    """No score under this model version (see ScoreWrite), in one transaction (nothing when erased)."""
+    write_scores(clinic_id, [ScoreWrite(patient_id, None)], version=version, at=at)
 
 
 def profile_fields(clinic_id: str, patient_id: str) -> ProfileRisk:

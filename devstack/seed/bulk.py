@@ -164,3 +164,35 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     patient.last_visit_date, patient.revisit_due_date, patient.last_checkin_date = last_visit, revisit_due, last_checkin
     items += store.condition_items(patient)
     return [patient] + items, patient
+
+
+def membership_items(patient, now: datetime, tz: str) -> list:
+    """What the segment build, run at `now`, writes for this profile (see chalicelib.jobs.segments):
+    the profile's memberships, next flip and `seg_version` are set on `patient`, and the items
+    returned are its member items, its flip entry and the first content step of each segment
+    joined that has a content path (the outbound job `services.outbound.plan` writes). The build
+    then walks this patient without writing. For a profile no event changes before the build."""
+    from chalicelib.domain.clock import local_date
+    from chalicelib.services import segments
+    from chalicelib.store import recall
+    from chalicelib.store import segments as store
+
+    if patient.segments:
+        raise ValueError("membership_items builds a first membership: the profile has one already")
+    definitions = store.definitions(patient.clinic_id)
+    change = segments.decide(patient, definitions, now, tz)
+    if change.empty:
+        return []
+    today = local_date(now, tz)
+    items = [write.item for write in store.member_writes(patient, change, iso(now), today.isoformat())]
+    patient.segments = set(change.joins) or None
+    patient.seg_flip_at = change.flip_at
+    patient.seg_version = int(patient.seg_version or 0) + 1
+    by_id = {segment.segment_id: segment for segment in definitions}
+    for segment_id in change.joins:
+        segment = by_id[segment_id]
+        if segment.content_path and segment.content_path.get("steps"):
+            fields = segments.first_step_plan(patient.clinic_id, segment, patient.patient_id, today)
+            items.append(recall.job_item(patient.clinic_id, patient.patient_id, anchor="segment_join", stop_on=[],
+                                         **fields))
+    return items

@@ -25,7 +25,7 @@ import time as timer
 from datetime import datetime, timedelta
 
 from chalicelib.domain.clock import UTC, clock, iso
-from devstack.seed.bulk import history_items
+from devstack.seed.bulk import history_items, membership_items
 from devstack.seed.planner import PatientPlan, Planner
 from devstack.seed.service_path import (
     apply_follow_ups,
@@ -41,6 +41,7 @@ from devstack.seed.spec import (
     LIVE_PATIENTS,
     NORTH_DERM,
     PACKAGE_PATIENTS,
+    REDEEM_SHARE,
     ClinicSpec,
     north_patients,
 )
@@ -69,10 +70,12 @@ def _quiet_report(what: str, done: int | None = None, total: int | None = None, 
 
 
 def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT_SEED, live: int = LIVE_PATIENTS,
-                report=_quiet_report, put_items=None) -> tuple[list[PatientPlan], dict[str, int]]:
+                report=_quiet_report, put_items=None, after_flows=None) -> tuple[list[PatientPlan], dict[str, int]]:
     """Create the clinic and its patients; returns the plans and what was written. `report(what,
     done, total, unit)` hears of each step and patient; `put_items` writes the bulk items
-    (DynamoDB JSON; BatchWriteItem by default)."""
+    (DynamoDB JSON; BatchWriteItem by default); `after_flows()` is called once every visit,
+    check-in, share and call is written (before the packages, the experiments and the segment
+    build, which add none: the first start's builder starts the risk training then)."""
     if put_items is None:
         from devstack.snapshot import put_items
     from chalicelib.services import activity
@@ -92,6 +95,7 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     totals = {"patients": 0, "live": 0, "items": 0}
     balances: dict[str, int] = {}
     pending: list[dict] = []
+    referrers = {plan.referrer_index for plan in plans if plan.referrer_index is not None}
     label = f"seeding {spec.clinic_id}"
     report(label, 0, count, "patients")
     relaunch_challenges(spec, now)
@@ -106,6 +110,8 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
             totals["referred"] = totals.get("referred", 0) + (referrer is not None)
         else:
             items, patient = history_items(plan, key, clinic.earning_rules)
+            if not changed_later(plan, int(patient.balance), rewards, referrers):
+                items += membership_items(patient, now, spec.tz)
             pending += [item.serialize() for item in items]
             balances[plan.patient_id] = int(patient.balance)
             if len(pending) >= 500:
@@ -123,6 +129,9 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
             balance = int(patients.get(spec.clinic_id, plan.patient_id).balance or 0)
         for name, n in apply_follow_ups(plan, now, balance, rewards, rng).items():
             totals[name] = totals.get(name, 0) + n
+    if after_flows is not None:
+        after_flows()
+    for plan in plans:
         if plan.packages and plan.index < PACKAGE_PATIENTS:
             for name, n in apply_packages(plan, now).items():
                 totals[name] = totals.get(name, 0) + n
@@ -134,8 +143,18 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     return plans, totals
 
 
+def changed_later(plan: PatientPlan, balance: int, rewards: list[tuple[str, int]], referrers: set[int]) -> bool:
+    """Whether a service call after the bulk writes changes the facts of this bulk patient's profile
+    (a consent withdrawal, a visit after a remission, a redemption, its invite code used): its
+    memberships are then left to the segment build; the others are written with its bulk items."""
+    redeems = plan.redeem_draw < REDEEM_SHARE and any(cost <= balance for _, cost in rewards)
+    return bool(plan.withdraw_marketing_at or plan.after_remission or redeems or plan.index in referrers)
+
+
 def build_segments(clinic_id: str) -> int:
     """Patients written in bulk never passed through the events: build the clinic's segments once.
+    Most of them come with their memberships already (membership_items), so the walk writes only
+    for the others.
 
     A build's walk evaluates every live segment for each patient it reads (the build job says so:
     it repairs anything stale on the way), so one build, of the first live segment, writes every
@@ -157,17 +176,21 @@ def build_segments(clinic_id: str) -> int:
 
 
 def run(patients: int = 3000, pool_id: str | None = None, seed: int = DEFAULT_SEED, now: datetime | None = None,
-        live: int = LIVE_PATIENTS, out=print, report=_quiet_report, put_items=None) -> dict:
-    """Seed both clinics (and their staff accounts when a user pool is given). Returns what the
-    runner prints and keeps: staff logins, patient login codes, counts. `report` and `put_items`
-    as for seed_clinic."""
+        live: int = LIVE_PATIENTS, out=print, report=_quiet_report, put_items=None,
+        clinic_ids: tuple[str, ...] | None = None, after_flows=None) -> dict:
+    """Seed both clinics, or those of `clinic_ids` (and their staff accounts when a user pool is
+    given). Returns what the runner prints and keeps: staff logins, patient login codes, counts.
+    `report`, `put_items` and `after_flows` as for seed_clinic. A clinic's data depends on `seed`, `now` and
+    `patients` only, so two processes can seed one clinic each (devstack/seed/offline.py)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     started = timer.monotonic()
     out(f"seeding demo data: {patients} patients at {DEMO_DENTAL.clinic_id}, "
         f"{north_patients(patients)} at {NORTH_DERM.clinic_id} ...", flush=True)
     counts, logins = {}, []
     for spec, count in ((DEMO_DENTAL, patients), (NORTH_DERM, north_patients(patients))):
-        plans, totals = seed_clinic(spec, count, now, seed, live, report, put_items)
+        if clinic_ids is not None and spec.clinic_id not in clinic_ids:
+            continue
+        plans, totals = seed_clinic(spec, count, now, seed, live, report, put_items, after_flows)
         counts[spec.clinic_id] = totals
         logins += [{"code": f"wx-{p.wechat}", "clinic_id": spec.clinic_id, "patient_id": p.patient_id,
                     "note": p.note} for p in plans if p.note and p.wechat]

@@ -258,3 +258,109 @@ def test_daily_training_scores_lists_and_explains(api, staff_token, clock):
     assert eczema["curve"] == sorted(eczema["curve"])
     if eczema["dropout_day"] is not None:
         assert eczema["suggested_recall_day"] == round(eczema["dropout_day"] * 2 / 3)
+
+
+class Requests:
+    """Every DynamoDB request made in this process (moto runs in it), by operation and parameters."""
+
+    def __init__(self, monkeypatch):
+        import botocore.client
+
+        self.calls: list[tuple[str, dict]] = []
+        make = botocore.client.BaseClient._make_api_call
+
+        def counted(client, operation, params):
+            self.calls.append((operation, params))
+            return make(client, operation, params)
+
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+
+    def clear(self):
+        self.calls.clear()
+
+    def score_transactions(self) -> list[int]:
+        """Per TransactWriteItems that writes at-risk entries: how many patients it scores."""
+        sizes = []
+        for operation, params in self.calls:
+            if operation != "TransactWriteItems":
+                continue
+            entries = [a for a in params["TransactItems"]
+                       for kind in ("Put", "Delete") if kind in a
+                       and (a[kind].get("Item") or a[kind].get("Key"))["sk"]["S"] == "RISK"]
+            if entries:
+                sizes.append(len(entries))
+        return sizes
+
+    def profile_reads(self) -> int:
+        """Consistent GetItems of a profile: what a segment re-evaluation reads."""
+        return sum(1 for operation, params in self.calls if operation == "GetItem"
+                   and params["Key"]["sk"]["S"] == "PROFILE" and params.get("ConsistentRead"))
+
+
+def _risk_list(api, staff) -> dict[str, float]:
+    found, page = {}, api.get("/risk/patients?limit=100", token=staff)[1]
+    while True:
+        found.update((r["patient_id"], r["risk_score"]) for r in page["items"])
+        if not page["next_cursor"]:
+            return found
+        page = api.get(f"/risk/patients?limit=100&cursor={page['next_cursor']}", token=staff)[1]
+
+
+def _members(clinic_id, segment_id) -> set[str]:
+    from chalicelib.store import segments
+
+    return {m.patient_id for m in segments.all_members(clinic_id, segment_id)}
+
+
+def test_training_writes_scores_fifty_to_a_transaction_and_reevaluates_only_crossings(api, staff_token, clock,
+                                                                                      monkeypatch):
+    import random
+
+    from chalicelib.jobs.risk import train_risk_models
+
+    admin = staff_token("demo-dental", "admin")
+    ids = _history("demo-dental", 120, random.Random(11))
+    status, _ = api.post("/segments", {"segment_id": "high-risk", "name": "高风险",
+                                       "rule": {"field": "risk_score", "gte": 0.5}}, token=admin)
+    assert status == 201
+    requests = Requests(monkeypatch)
+    clock.set(local_moment(date(2026, 11, 20), time(3, 0), "Asia/Shanghai"))
+    assert train_risk_models()["demo-dental"]["scored"] == 120
+    scores = _risk_list(api, admin)
+    high = {pid for pid, score in scores.items() if score >= 0.5}
+    assert 0 < len(high) < len(scores) == 120
+    # three transactions for 120 patients (each patient's profile and entry together), where
+    # there was one per patient; only the patients who entered the risk segment were re-evaluated
+    assert requests.score_transactions() == [50, 50, 20]
+    assert requests.profile_reads() == len(high)
+    assert _members("demo-dental", "high-risk") == high
+
+    # the next day: a new model version rewrites every score; only crossings are re-evaluated
+    status, _ = api.post(f"/patients/{ids[0]}/visits", {"visit_date": "2026-11-20", "department": "general",
+                                                          "next_due_date": "2027-11-20"}, token=admin)
+    assert status == 201
+    clock.advance(days=1)
+    requests.clear()
+    assert train_risk_models()["demo-dental"]["model_version"] == 2
+    after = _risk_list(api, admin)
+    assert ids[0] not in after and len(after) == 119
+    high_after = {pid for pid, score in after.items() if score >= 0.5}
+    assert _members("demo-dental", "high-risk") == high_after
+    assert requests.profile_reads() == len(high ^ high_after)
+    assert sum(requests.score_transactions()) == 120
+
+
+def test_scores_in_one_transaction_leave_out_an_erased_patient(api, new_patient, staff_token, monkeypatch):
+    from chalicelib.store import risk as store
+
+    admin = staff_token("demo-dental", "admin")
+    pids = [new_patient(name=f"e{i}", phone=f"1390000020{i}")[1] for i in range(2)]
+    writes = [store.ScoreWrite(pids[0], 0.4, [], "张*", ["eczema"]), store.ScoreWrite("no-such-patient", 0.9),
+              store.ScoreWrite(pids[1], 0.8, [], "李*", ["dental"])]
+    requests = Requests(monkeypatch)
+    assert store.write_scores("demo-dental", writes, version=1, at="2026-11-20T00:00:00Z") == [pids[0], pids[1]]
+    assert requests.score_transactions() == [3, 2]  # cancelled by the missing profile, sent again without it
+    assert _risk_list(api, admin) == {pids[0]: 0.4, pids[1]: 0.8}
+    store.clear_score("demo-dental", pids[1], version=2, at="2026-11-21T00:00:00Z")
+    assert _risk_list(api, admin) == {pids[0]: 0.4}
+    assert api.get(f"/patients/{pids[1]}/risk", token=admin)[1]["risk_status"] == "not_due"

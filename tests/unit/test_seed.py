@@ -172,8 +172,8 @@ def _dump(clinic_id: str, plan) -> dict:
         if sk.startswith("DAYMARK#"):
             item.pop("checkin_id")  # names the random check-in id too
         if sk.startswith("SEG") or sk.startswith("OUT#content#"):
-            continue  # segment memberships (and their content-path steps) of bulk-written patients come from
-            # the seed's build afterwards
+            continue  # segment memberships (and their content-path steps) of bulk-written patients are
+            # what the segment build writes (bulk.membership_items, compared in the test below)
         for name in ("segments", "seg_version", "seg_flip_at", "last_interaction_at", "checkin_days"):
             item.pop(name, None)
         for name in ("name_enc", "phone_enc"):
@@ -214,6 +214,80 @@ def test_bulk_history_writes_what_the_services_write(aws):
         for item_key, item in by_services.items():
             assert in_bulk[item_key] == item, item_key
         assert int(final.balance) == int(patients.get("demo-dental", plan.patient_id).balance)
+
+
+def _partition(clinic_id: str, patient_id: str) -> dict:
+    """A patient's items as stored, with the random parts (consent log nonces, encryption) taken out."""
+    from chalicelib import crypto
+    from chalicelib.services.patients import clinic_key
+    from chalicelib.store import db, keys
+
+    key, items = clinic_key(clinic_id), {}
+    for item in db.query_partition(keys.patient_pk(clinic_id, patient_id), consistent=True):
+        sk = item["sk"]["S"]
+        if sk.startswith("CONSENTLOG#"):
+            sk = sk.rsplit("#", 1)[0]
+            item = {**item, "sk": {"S": sk}}
+        for name in ("name_enc", "phone_enc"):
+            if name in item:
+                item[name] = {"clear": crypto.decrypt(key, clinic_id, item[name]["S"])}
+        items[sk] = item
+    return items
+
+
+def test_bulk_memberships_are_what_the_segment_build_writes(aws, monkeypatch):
+    """The memberships, flip entries and first content steps written with a bulk patient's items
+    equal what the segment build writes for the same patient, and the build then writes nothing."""
+    import botocore.client
+
+    from chalicelib.domain.clock import clock
+    from chalicelib.services.clinics import create_clinic
+    from chalicelib.services.patients import clinic_key
+    from chalicelib.store import patients
+    from devstack.snapshot import put_items
+
+    clock.set(NOW - timedelta(days=600))
+    create_clinic("demo-dental", "齿护口腔门诊部", "Asia/Shanghai")
+    clock.release()
+    key = clinic_key("demo-dental")
+    chosen = [p for p in planner.Planner(spec.DEMO_DENTAL, NOW).plans(200) if not p.engaged][:80]
+
+    def seed(with_memberships: bool) -> None:
+        items = []
+        for plan in chosen:
+            built, final = bulk.history_items(plan, key)
+            items += built + (bulk.membership_items(final, NOW, "Asia/Shanghai") if with_memberships else [])
+        put_items([item.serialize() for item in items])
+        clock.set(NOW)
+        try:
+            demo.build_segments("demo-dental")
+        finally:
+            clock.release()
+
+    seed(with_memberships=False)
+    by_build = {plan.patient_id: _partition("demo-dental", plan.patient_id) for plan in chosen}
+    for plan in chosen:
+        patients.erase(patients.get("demo-dental", plan.patient_id))
+    writes = []
+    make = botocore.client.BaseClient._make_api_call
+
+    def counted(client, operation, params):
+        if operation in ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem"):
+            writes.append(operation)
+        return make(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    seed(with_memberships=True)
+    in_bulk = {plan.patient_id: _partition("demo-dental", plan.patient_id) for plan in chosen}
+    # the segments' and the build's own items only: no membership, flip or content step left to write
+    assert set(writes) <= {"PutItem", "UpdateItem"} and len(writes) <= 4, writes
+    joined = [pid for pid, items in by_build.items() if any(sk.startswith("SEG#") for sk in items)]
+    assert len(joined) >= 20 and any(any(sk.startswith("OUT#content#") for sk in by_build[pid]) for pid in joined)
+    assert any("SEGFLIP" in items for items in by_build.values())
+    for patient_id, items in by_build.items():
+        assert in_bulk[patient_id].keys() == items.keys(), patient_id
+        for sk, item in items.items():
+            assert in_bulk[patient_id][sk] == item, (patient_id, sk)
 
 
 def test_seeding_runs_the_flows_through_the_services(aws):

@@ -226,3 +226,16 @@ def test_health_notice_is_added_once():
     assert seg.with_notice(seg.with_notice("多喝水", True), True).count(seg.HEALTH_NOTICE) == 1
     assert seg.with_notice("周六亲子活动", False) == "周六亲子活动"
     assert seg.with_notice("", True) == seg.HEALTH_NOTICE
+
+
+def test_risk_answer_changes_only_when_a_risk_bound_answers_differently():
+    rule = {"all": [{"field": "condition", "in": ["eczema"]}, {"field": "risk_score", "gte": 0.7}]}
+    assert seg.risk_answer_changes(rule, 0.5, 0.8) and seg.risk_answer_changes(rule, 0.8, 0.5)
+    assert not seg.risk_answer_changes(rule, 0.5, 0.69) and not seg.risk_answer_changes(rule, 0.71, 0.99)
+    assert seg.risk_answer_changes(rule, None, 0.7)  # a first score inside the bound
+    assert not seg.risk_answer_changes(rule, None, 0.2) and not seg.risk_answer_changes(rule, 0.3, None)
+    assert seg.risk_answer_changes(rule, 0.9, None)  # leaving the horizon drops the score
+    band = {"any": [{"field": "silent_days", "gt": 30}, {"field": "risk_score", "gt": 0.4, "lte": 0.6}]}
+    assert seg.risk_answer_changes(band, 0.5, 0.61) and seg.risk_answer_changes(band, 0.4, 0.41)
+    assert not seg.risk_answer_changes(band, 0.1, 0.4) and not seg.risk_answer_changes(band, 0.61, 0.95)
+    assert not seg.risk_answer_changes({"field": "points_balance", "gte": 100}, 0.1, 0.9)  # no risk leaf

@@ -60,3 +60,48 @@ def test_the_load_route_puts_back_every_item_of_a_snapshot(aws, tmp_path):
     reset_process_state()
     app({"PATH_INFO": "/", "REQUEST_METHOD": "GET"}, lambda *a: None)
     assert passed_on == ["/"]  # everything else goes to moto
+
+
+def test_a_second_builders_part_joins_the_snapshot_with_its_sealed_data_key(aws, tmp_path):
+    """The first start's builder seeds north-derm in a second process with a moto (and a KMS key)
+    of its own: its part is saved with its data key sealed by the same local key, and the merged
+    snapshot restores both clinics, each one's data key unwrapping and its names decrypting."""
+    from moto import mock_aws
+
+    from chalicelib.services.patient_fields import decrypted
+    from chalicelib.store import clinics, patients, reports
+    from devstack import bootstrap, snapshot
+    from devstack.seed import demo, planner, spec
+    from devstack.state import reset_process_state
+
+    part = tmp_path / "part.json.gz"
+    with mock_aws():  # the second process
+        reset_process_state()
+        bootstrap.create_all()
+        demo.run(patients=6, now=NOW, live=0, out=lambda *a, **k: None, clinic_ids=("north-derm",))
+        assert clinics.all_clinic_ids() == ["north-derm"]
+        snapshot.take(tmp_path, _items(), target=part, extra={"seeded": "north-derm"})
+    reset_process_state()
+    assert not snapshot.exists(tmp_path)
+    demo.run(patients=6, now=NOW, live=0, out=lambda *a, **k: None, clinic_ids=("demo-dental",))
+    other = snapshot.load(tmp_path, part)
+    assert set(other["data_keys"]) == {"north-derm"} and other["seeded"] == "north-derm"
+    items = _items() + other["items"]
+    taken = snapshot.take(tmp_path, items, sealed=other["data_keys"])
+    assert taken == {**taken, "items": len(items), "clinics": 2}
+
+    with mock_aws():  # the stack's moto, with a KMS key of its own again
+        reset_process_state()
+        bootstrap.create_all()
+        restored = snapshot.restore(tmp_path)  # checks that each clinic's data key unwraps
+        def keyed(found):  # the clinics' data keys are wrapped again by the new KMS key
+            return {(i["pk"]["S"], i["sk"]["S"]): {k: v for k, v in i.items() if k != "wrapped_key"} for i in found}
+
+        assert restored["clinics"] == 2 and keyed(_items()) == keyed(items)
+        for clinic_spec, count in ((spec.DEMO_DENTAL, 6), (spec.NORTH_DERM, spec.north_patients(6))):
+            plans = planner.Planner(clinic_spec, NOW, engaged=0).plans(count)
+            rows = list(reports.patient_rows(clinic_spec.clinic_id))
+            assert len(rows) == count
+            first = patients.get(clinic_spec.clinic_id, plans[0].patient_id)
+            assert decrypted(first)["name"] == plans[0].name
+    reset_process_state()
