@@ -11384,7 +11384,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "idempotency_key_reused" | "request_in_progress" | "try_again";
+                        code?: "concurrent_change" | "idempotency_key_reused" | "request_in_progress" | "try_again" | "visit_exists";
                     };
                 };
             };

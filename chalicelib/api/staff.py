@@ -87,7 +87,7 @@ def patient_detail(call):
 
 @route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body=VisitBody, idempotent=IN_TRANSACTION,
        reply=replies.RecordVisitReply, status=201,
-       errors=("invalid_date",),
+       errors=("invalid_date", "visit_exists", "concurrent_change"),
        summary="Record a visit; inside the requested revisit window it is on time and earns points")
 def record_visit(call):
     b = call.body
