@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +29,16 @@ class Clock:
 
     def release(self) -> None:
         self._fixed = None
+
+    @contextmanager
+    def at(self, moment: datetime) -> Iterator[None]:
+        """Within the block the clock reads `moment`; after it, what it read before (fixed or live)."""
+        previous = self._fixed
+        self.set(moment)
+        try:
+            yield
+        finally:
+            self._fixed = previous
 
 
 clock = Clock()

@@ -104,6 +104,17 @@ def next_allowed(moment: datetime, tz: str, start: time, end: time) -> datetime:
     return local_moment(day, end, tz)
 
 
+def last_allowed(moment: datetime, tz: str, start: time, end: time) -> datetime:
+    """The moment itself outside quiet hours, else the last minute before the quiet window it falls in."""
+    if not in_quiet_hours(moment, tz, start, end):
+        return moment
+    local = moment.astimezone(zone(tz))
+    day = local.date()
+    if start > end and local.time().replace(tzinfo=None) < start:
+        day -= timedelta(days=1)  # in the morning part: the window began yesterday evening
+    return local_moment(day, start, tz) - timedelta(minutes=1)
+
+
 def week_key(moment: datetime, tz: str) -> str:
     """The clinic-local ISO week of a moment, e.g. 2026-W47."""
     year, week, _ = moment.astimezone(zone(tz)).isocalendar()

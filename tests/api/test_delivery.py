@@ -287,3 +287,28 @@ def test_caps_quiet_hours_and_withdrawal(api, staff_token, new_patient, clock):
     closed = job_of(pid, "recall", "promo", open_promo.anchor_date, 30)
     assert (closed.status, closed.stop_reason, closed.due_pk) == ("stopped", "consent_withdrawn", None)
     assert job_of(pid, "recall", "eczema-surgery", open_service.anchor_date, 30).due_pk
+
+
+def test_a_first_start_at_night_sends_what_fell_due_before_the_quiet_hours(api, staff_token, new_patient, clock):
+    """The demo builder's step: at 03:00 in Shanghai a reminder due at 10:00 the day before goes out
+    as the minute schedule would have sent it, at 20:59; one due now still waits for the morning."""
+    from chalicelib.domain.clock import iso
+    from chalicelib.store import inbox as inbox_store
+    from devstack.seed.offline import sweep_before_quiet_hours
+
+    api.put("/recall-rules/eczema-surgery", rule_body(), token=staff_token())
+    _, pid = new_patient(name="night", consents={"service": True})
+    earlier = plan_now(pid, "eczema-surgery", anchor_date="2026-10-01")  # due at T0, 10:00 Shanghai
+    night = T0 + timedelta(hours=17)  # 03:00 the next day
+    clock.set(night)
+    assert sweep_before_quiet_hours(run_schedule) is not None
+    sent = job_of(pid, "recall", "eczema-surgery", earlier.anchor_date, 30)
+    assert (sent.status, sent.processed_at) == ("sent", iso(T0 + timedelta(hours=10, minutes=59)))
+    assert len(inbox_store.messages("demo-dental", pid)) == 1
+    assert clock.now() == night  # the clock reads what it read before
+    waiting = plan_now(pid, "eczema-surgery", anchor_date="2026-10-02")
+    run_schedule()
+    assert job_of(pid, "recall", "eczema-surgery", waiting.anchor_date, 30).status == "deferred"
+    # in the daytime no clinic is in its quiet hours: nothing to send before them
+    clock.set(T0 + timedelta(days=1))
+    assert sweep_before_quiet_hours(run_schedule) is None

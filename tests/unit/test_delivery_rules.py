@@ -37,6 +37,20 @@ def test_quiet_hours_edges(tz):
     assert delivery.next_allowed(at(day, 20, 59, tz), tz, *QUIET) == at(day, 20, 59, tz)
 
 
+@pytest.mark.parametrize("tz", [SH, "America/New_York"])
+def test_the_last_minute_before_the_quiet_hours(tz):
+    day = date(2026, 11, 20)
+    # outside the window: the moment itself; in its evening or morning part: 20:59 of the evening it began
+    assert delivery.last_allowed(at(day, 20, 59, tz), tz, *QUIET) == at(day, 20, 59, tz)
+    assert delivery.last_allowed(at(day, 21, 0, tz), tz, *QUIET) == at(day, 20, 59, tz)
+    assert delivery.last_allowed(at(day, 23, 30, tz), tz, *QUIET) == at(day, 20, 59, tz)
+    assert delivery.last_allowed(at(day, 3, 16, tz), tz, *QUIET) == at(day - timedelta(days=1), 20, 59, tz)
+    assert delivery.last_allowed(at(day, 8, 0, tz), tz, *QUIET) == at(day, 8, 0, tz)
+    # a same-day window and none
+    assert delivery.last_allowed(at(day, 13, 0, tz), tz, time(12), time(14)) == at(day, 11, 59, tz)
+    assert delivery.last_allowed(at(day, 3, 0, tz), tz, time(8), time(8)) == at(day, 3, 0, tz)
+
+
 def test_quiet_hours_are_the_clinics_not_utc():
     moment = datetime(2026, 11, 20, 13, 30, tzinfo=UTC)  # 21:30 in Shanghai, 08:30 in New York
     assert delivery.in_quiet_hours(moment, SH, *QUIET)
