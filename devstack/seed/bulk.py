@@ -176,15 +176,17 @@ def membership_items(patient, now: datetime, tz: str) -> list:
     from chalicelib.services import segments
     from chalicelib.store import recall
     from chalicelib.store import segments as store
+    from chalicelib.store.records import patient_of
 
     if patient.segments:
         raise ValueError("membership_items builds a first membership: the profile has one already")
     definitions = store.definitions(patient.clinic_id)
-    change = segments.decide(patient, definitions, now, tz)
+    record = patient_of(patient)  # the rules read the profile as the services see it
+    change = segments.decide(record, definitions, now, tz)
     if change.empty:
         return []
     today = local_date(now, tz)
-    items = [write.item for write in store.member_writes(patient, change, iso(now), today.isoformat())]
+    items = [write.item for write in store.member_writes(record, change, iso(now), today.isoformat())]
     patient.segments = set(change.joins) or None
     patient.seg_flip_at = change.flip_at
     patient.seg_version = int(patient.seg_version or 0) + 1
