@@ -13,8 +13,9 @@ packs sold at the first obstetrics visit, 68% renewed, with a renewal reminder r
 package end (S8).
 
 The first LIVE_PATIENTS of each clinic, and every patient with engagement or a referrer, go
-through the services (service_path.py); the older history of the others is built as items
-(bulk.py) and sent with BatchWriteItem.
+through the services (service_path.py): a referred one from its registration, the others from
+their first engagement event or SERVICE_RECENT_DAYS ago (`service_cut`). The rest of the history,
+and that of every other patient, is built as items (bulk.py) and sent with BatchWriteItem.
 """
 
 from __future__ import annotations
