@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--live", type=int, default=LIVE_PATIENTS,
-                        help="patients per clinic written entirely through the services")
+                        help="patients per clinic written through the services (their older history in bulk)")
     args = parser.parse_args(argv)
     run(args.patients, seed=args.seed, live=args.live)
     return 0

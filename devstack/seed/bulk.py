@@ -7,18 +7,27 @@ patients both ways and compares every item.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, time
 
 from chalicelib.domain.clock import iso
 from devstack.seed.ids import checkin_id_for, openid_hash_for, visit_id_for
-from devstack.seed.planner import PatientPlan
+from devstack.seed.planner import ENGAGEMENT_KINDS, PatientPlan
 from devstack.seed.spec import CONSENT_VERSION, RECORDED_BY, VISIT_SOURCE
 
-def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = None):
+def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = None, until: datetime | None = None):
     """The items registering the patient and recording its visits, check-ins and shares leave in
-    the table, built as the services build them. Returns (items, final patient item)."""
-    if plan.engaged:
-        raise ValueError(f"plan {plan.index} has engagement events or a referrer: write it through the services")
+    the table, built as the services build them. Returns (items, final patient item).
+
+    With `until`, only the events before that moment: the older part of a history whose recent
+    part (and engagement) the services then write (service_path.apply_history's `since`). The
+    profile then also carries what the services' segment hand-offs would have left on it and
+    the later events read (the last interaction, the recent check-in days); its memberships are
+    left to the first of those events."""
+    if plan.referrer_index is not None:
+        raise ValueError(f"plan {plan.index} registered with an invite code: write it through the services")
+    events = sorted((e for e in plan.events if until is None or e.at < until), key=lambda e: e.at)
+    if any(e.kind in ENGAGEMENT_KINDS for e in events):
+        raise ValueError(f"plan {plan.index} has engagement events before the cut: write them through the services")
     from chalicelib import crypto
     from chalicelib.domain.privacy import mask_name, normalise_phone
     from chalicelib.domain.rules import checkin_day, points_for
@@ -27,7 +36,8 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     from chalicelib.store import keys
     from chalicelib.store import patients as store
     from chalicelib.domain import earning as payout_rules
-    from chalicelib.domain.clock import local_date
+    from chalicelib.domain.clock import local_date, local_moment
+    from chalicelib.domain.segments import recent_checkin_days
     from chalicelib.store.earning import _expiry as counter_expiry
     from chalicelib.store.models import (
         BoardEntryItem,
@@ -69,6 +79,8 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     lots: dict[str, int] = {}
     board: dict[str, int] = {}
     counters: dict[str, tuple[int, int]] = {}  # sort key -> (count, expires_at)
+    interaction = plan.created_at  # registration, visits, shares and check-ins move it (services.segments)
+    checkin_days: list[str] = []
 
     def credit(points: int, rule: str | None = None, moment: datetime | None = None) -> None:
         """Balance, lot and board as the payout's transaction leaves them (see store.earning)."""
@@ -96,9 +108,11 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
                             counter_expiry(payout_rules.period_end(period, day), plan.tz))
         return True
 
-    for event in sorted(plan.events, key=lambda e: e.at):
+    for event in events:
         at = iso(event.at)
         if event.kind == "visit":
+            noon = local_moment(event.day, time(12), plan.tz)  # services.visits: an interaction on its own day
+            interaction = max(interaction, min(event.at, noon))
             day = event.day.isoformat()
             visit_id = visit_id_for(VISIT_SOURCE, event.external_id)
             met, status = _met_due([d for d in dues.values() if d.status == "pending"], event.day)
@@ -137,7 +151,10 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
                     credit(points, "checkin", event.at)
                 ledger.add(entry_id)
                 last_checkin = day
+                checkin_days = recent_checkin_days(checkin_days, day, local_date(event.at, plan.tz))
+                interaction = max(interaction, event.at)
         elif event.kind == "share":
+            interaction = max(interaction, event.at)  # rewarded or not, a share is an interaction
             entry_id = "share:" + hashlib.sha256(event.share_ref.encode()).hexdigest()[:24]
             if entry_id in ledger:
                 continue
@@ -162,6 +179,8 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
         items.append(LimitCounterItem(patient.pk, sk, count=count, expires_at=expires_at))
     patient.visit_count, patient.balance, patient.earned_total = visit_count, balance, earned
     patient.last_visit_date, patient.revisit_due_date, patient.last_checkin_date = last_visit, revisit_due, last_checkin
+    if until is not None:
+        patient.last_interaction_at, patient.checkin_days = iso(interaction), checkin_days or None
     items += store.condition_items(patient)
     return [patient] + items, patient
 
@@ -181,7 +200,7 @@ def membership_items(patient, now: datetime, tz: str) -> list:
     if patient.segments:
         raise ValueError("membership_items builds a first membership: the profile has one already")
     definitions = store.definitions(patient.clinic_id)
-    record = patient_of(patient)
+    record = patient_of(patient)  # the rules read the profile as the services see it
     change = segments.decide(record, definitions, now, tz)
     if change.empty:
         return []

@@ -13,8 +13,9 @@ packs sold at the first obstetrics visit, 68% renewed, with a renewal reminder r
 package end (S8).
 
 The first LIVE_PATIENTS of each clinic, and every patient with engagement or a referrer, go
-through the services (service_path.py); the older history of the others is built as items
-(bulk.py) and sent with BatchWriteItem.
+through the services (service_path.py): a referred one from its registration, the others from
+their first engagement event or SERVICE_RECENT_DAYS ago (`service_cut`). The rest of the history,
+and that of every other patient, is built as items (bulk.py) and sent with BatchWriteItem.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.clock import UTC, clock, iso
 from devstack.seed.bulk import history_items, membership_items
-from devstack.seed.planner import PatientPlan, Planner
+from devstack.seed.planner import ENGAGEMENT_KINDS, PatientPlan, Planner
 from devstack.seed.service_path import (
     apply_follow_ups,
     apply_history,
@@ -42,6 +43,7 @@ from devstack.seed.spec import (
     NORTH_DERM,
     PACKAGE_PATIENTS,
     REDEEM_SHARE,
+    SERVICE_RECENT_DAYS,
     ClinicSpec,
     north_patients,
 )
@@ -105,7 +107,11 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
                 totals["items"] += put_items(pending)
                 pending = []
             referrer = plans[plan.referrer_index].patient_id if plan.referrer_index is not None else None
-            apply_history(plan, referrer)
+            cut = service_cut(plan, now)
+            if cut is not None:  # the older history in bulk, in the table before the services go on
+                items, _ = history_items(plan, key, clinic.earning_rules, until=cut)
+                totals["items"] += put_items([item.serialize() for item in items])
+            apply_history(plan, referrer, since=cut)
             totals["live"] += 1
             totals["referred"] = totals.get("referred", 0) + (referrer is not None)
         else:
@@ -141,6 +147,19 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
     report(f"seeding {spec.clinic_id}: building the segments")
     totals["segment_pages"] = build_segments(spec.clinic_id)
     return plans, totals
+
+
+def service_cut(plan: PatientPlan, now: datetime) -> datetime | None:
+    """The moment from which a patient going through the services must: its first engagement event
+    (a challenge joined, an exam, a plan ...: those and everything after them read and move state
+    only the services build) or SERVICE_RECENT_DAYS ago, whichever is earlier. What came before is
+    written in bulk. None for a patient registered with an invite code (the referral is the
+    registration) or registered after the cut: the services write it all."""
+    if plan.referrer_index is not None:
+        return None
+    engaged = [e.at for e in plan.events if e.kind in ENGAGEMENT_KINDS]
+    cut = min([now - timedelta(days=SERVICE_RECENT_DAYS), *engaged])
+    return cut if plan.created_at < cut else None
 
 
 def changed_later(plan: PatientPlan, balance: int, rewards: list[tuple[str, int]], referrers: set[int]) -> bool:

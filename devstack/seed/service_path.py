@@ -45,23 +45,28 @@ def _staff(clinic_id: str):
                      roles=("staff",))
 
 
-def apply_history(plan: PatientPlan, referrer: str | None = None) -> None:
+def apply_history(plan: PatientPlan, referrer: str | None = None, since: datetime | None = None) -> None:
     """Register the patient (with the invite code of `referrer`, a patient id, if any) and replay its
-    visits, check-ins, shares and engagement through the services, with the clock set to each moment."""
+    visits, check-ins, shares and engagement through the services, with the clock set to each moment.
+    With `since`, the patient and its events before that moment are in the table already (written
+    by bulk.history_items with `until`): only the events from then on are replayed."""
     from chalicelib.api.models import CheckInBody, PatientRecord
     from chalicelib.services import activity, patients, visits
 
     openid_hash = openid_hash_for(plan)
     principal = principal_for(plan, openid_hash)
     try:
-        clock.set(plan.created_at)
-        invite = invite_code_of(plan.clinic_id, referrer) if referrer else None
-        record = PatientRecord(name=plan.name, phone=plan.phone, birth_year=plan.birth_year, sex=plan.sex,
-                               district=plan.district, conditions=plan.conditions, department=plan.department,
-                               persona_tags=plan.persona_tags, consents=plan.consents, consent_version=CONSENT_VERSION,
-                               invite_code=invite)
-        patients.register(plan.clinic_id, record, openid_hash=openid_hash, patient_id=plan.patient_id)
-        for event in sorted(plan.events, key=lambda e: e.at):
+        if since is None:
+            clock.set(plan.created_at)
+            invite = invite_code_of(plan.clinic_id, referrer) if referrer else None
+            record = PatientRecord(name=plan.name, phone=plan.phone, birth_year=plan.birth_year, sex=plan.sex,
+                                   district=plan.district, conditions=plan.conditions, department=plan.department,
+                                   persona_tags=plan.persona_tags, consents=plan.consents,
+                                   consent_version=CONSENT_VERSION, invite_code=invite)
+            patients.register(plan.clinic_id, record, openid_hash=openid_hash, patient_id=plan.patient_id)
+        elif referrer is not None:
+            raise ValueError("a patient registered with an invite code is written through the services from the start")
+        for event in sorted((e for e in plan.events if since is None or e.at >= since), key=lambda e: e.at):
             clock.set(event.at)
             if event.kind in ENGAGEMENT_KINDS:
                 apply_engagement(plan, event, principal)

@@ -15,7 +15,10 @@ RECORDED_BY = "his-import"
 VISIT_SOURCE = "import"
 HISTORY_DAYS = 540  # about 18 months
 SILENT_DAYS = 180
-LIVE_PATIENTS = 60  # per clinic, written entirely through the services
+LIVE_PATIENTS = 60  # per clinic, written through the services (their older history in bulk, below)
+# A live patient's events before its first engagement event and before this many days ago are
+# written in bulk (bulk.history_items with `until`); the services write the rest.
+SERVICE_RECENT_DAYS = 42
 CHALLENGE_LAUNCH_DAYS = 210  # the clinic launched its default challenges this many days ago
 EXAM_FLAG_RATES = (("high_bmi", 0.45), ("high_bp", 0.3), ("high_glucose", 0.15), ("high_lipids", 0.25))
 RECHECK_SHARE = 0.78  # S4: annual re-check rate of the health-check centre (vs about 45% in the industry)
