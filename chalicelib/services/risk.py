@@ -41,13 +41,15 @@ def history_of(row: dict, activity: store.ActivityHistory, tz: str) -> rules.His
     return h
 
 
-def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | None, new_score: float | None) -> bool:
+def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | None, new_score: float | None,
+                          risk_rules: list) -> bool:
     """Called after a patient's new score is written (None: no score, the patient is not expected
-    back within the horizon): segments with a rule on the risk score re-evaluate the patient at
-    once (one read, and one write only when a membership changes), but only when the move can
-    change an answer: a live segment's risk_score bounds answer differently for the old and the
-    new score (nothing else about the patient changed). Returns True if the patient was re-evaluated."""
-    if not any(_answer_may_change(rule, old_score, new_score) for rule in _live_rules(clinic_id)):
+    back within the horizon): segments with a rule on the risk score (`risk_rules`, read once per
+    run) re-evaluate the patient at once (one read, and one write only when a membership changes),
+    but only when the move can change an answer: a live segment's risk_score bounds answer
+    differently for the old and the new score (nothing else about the patient changed). Returns
+    True if the patient was re-evaluated."""
+    if not any(_answer_may_change(rule, old_score, new_score) for rule in risk_rules):
         return False
     from chalicelib.services import segments
 
@@ -55,17 +57,24 @@ def on_risk_score_changed(clinic_id: str, patient_id: str, old_score: float | No
     return True
 
 
-def _live_rules(clinic_id: str) -> list:
-    """The rules of the clinic's live segments (definitions cached a minute per container)."""
+def _risk_rules(clinic_id: str) -> list:
+    """The rules of the clinic's live segments that look at the risk score."""
     from chalicelib.services.segments import LIVE
     from chalicelib.store import segments as segment_store
 
-    return [s.rule for s in segment_store.definitions(clinic_id) if s.status in LIVE]
+    return [s.rule for s in segment_store.definitions(clinic_id) if s.status in LIVE and _reads_risk(s.rule)]
+
+
+def _reads_risk(rule) -> bool:
+    try:
+        return "risk_score" in segment_rules.fields_of(rule)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return True  # a rule that cannot be read: re-evaluate, as for any score change
 
 
 def _answer_may_change(rule, old: float | None, new: float | None) -> bool:
     try:
-        return "risk_score" in segment_rules.fields_of(rule) and segment_rules.risk_answer_changes(rule, old, new)
+        return segment_rules.risk_answer_changes(rule, old, new)
     except (AttributeError, KeyError, TypeError, ValueError):
         return True  # a rule that cannot be read: re-evaluate, as for any score change
 
@@ -98,14 +107,16 @@ def train_clinic(clinic_id: str) -> dict:
     version = int(saved.version)
     changes = [(row, change) for row, h in zip(rows, histories)
                if (change := score_change(row, h, result.model, result.space, version, today)) is not None]
-    scored = 0
+    scored, risk_rules = 0, _risk_rules(clinic_id)
+    # A transaction at a time, each followed by its patients' segment re-evaluations, so a run that
+    # fails part way leaves every written score with its memberships.
     for start in range(0, len(changes), store.TRANSACTION_PATIENTS):
         chunk = changes[start:start + store.TRANSACTION_PATIENTS]
         written = set(store.write_scores(clinic_id, [change for _, change in chunk], version=version, at=at))
         scored += len(written)
         for row, change in chunk:
             if change.patient_id in written:
-                on_risk_score_changed(clinic_id, change.patient_id, _score(row), change.score)
+                on_risk_score_changed(clinic_id, change.patient_id, _score(row), change.score, risk_rules)
     store.save_run(clinic_id, at=at, status="trained", reason=None, counts=_counts(result), model_version=version,
                    scored=scored)
     logger.info("risk model trained", extra={"version": version, "examples": result.examples, "auc": result.auc,
