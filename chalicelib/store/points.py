@@ -34,7 +34,7 @@ from chalicelib.store.models import (
     RewardUseItem,
     bind,
 )
-from chalicelib.store.records import Patient, patient_of, patient_pk, profile_ref
+from chalicelib.store.records import Patient, optional_int, patient_of, patient_pk, profile_ref
 
 if TYPE_CHECKING:  # types only
     from pynamodb.models import _ModelFuture
@@ -100,8 +100,8 @@ class AlreadyCounted(plans.Refused):
 
 def reward_of(item: RewardItem) -> Reward:
     return Reward(reward_id=item.reward_id, name=item.name, name_en=item.name_en, cost=int(item.cost),
-                  active=bool(item.active), stock=int(item.stock) if item.stock is not None else None,
-                  per_patient_limit=int(item.per_patient_limit) if item.per_patient_limit is not None else None)
+                  active=bool(item.active), stock=optional_int(item.stock),
+                  per_patient_limit=optional_int(item.per_patient_limit))
 
 
 def ledger_entry_id_for_checkin(checkin_type: str, day: str) -> str:

@@ -13,7 +13,8 @@ from chalicelib.store import keys
 from chalicelib.store.models import ClinicItem, PatientItem, RecallJobItem
 
 
-def _int(value: float | None) -> int | None:
+def optional_int(value: float | None) -> int | None:
+    """A stored number as an int, or None when the attribute is absent."""
     return None if value is None else int(value)
 
 
@@ -77,7 +78,7 @@ def patient_of(item: PatientItem) -> Patient:
             raw = value.as_dict() if isinstance(value, MapAttribute) else dict(value or {})
             value = {purpose: dict(state) for purpose, state in raw.items()}
         elif name in _INTS:
-            value = _int(value)
+            value = optional_int(value)
         elif name in ("conditions", "persona_tags"):
             value = list(value or [])
         elif isinstance(value, list):
@@ -136,8 +137,8 @@ def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
     return Clinic(
         clinic_id=clinic_id, name=item.name, tz=item.tz, wrapped_key=item.wrapped_key, created_at=item.created_at,
         conditions=list(item.conditions or []), earning_rules=dict(item.earning_rules or {}),
-        earning_limits=item.earning_limits, points_expiry_months=_int(item.points_expiry_months),
-        perks=item.perks, silent_days=_int(item.silent_days),
+        earning_limits=item.earning_limits, points_expiry_months=optional_int(item.points_expiry_months),
+        perks=item.perks, silent_days=optional_int(item.silent_days),
     )
 
 
@@ -179,7 +180,7 @@ _JOB_FIELDS = tuple(f.name for f in fields(RecallJob) if f.name not in ("clinic_
 
 def job_of(clinic_id: str, item: RecallJobItem) -> RecallJob:
     values = {name: getattr(item, name) for name in _JOB_FIELDS}
-    values["offset_days"] = _int(item.offset_days)
+    values["offset_days"] = optional_int(item.offset_days)
     values["kind"], values["purpose"] = item.kind or "recall", item.purpose or "service"
     values["stop_on"] = list(item.stop_on) if item.stop_on is not None else None
     return RecallJob(clinic_id=clinic_id, job_id=item.sk, due_sort=item.due_sk if item.due_pk else None, **values)

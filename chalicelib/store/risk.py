@@ -29,6 +29,7 @@ from chalicelib.store.models import (
     RiskRunItem,
     bind,
 )
+from chalicelib.store.records import optional_int
 from chalicelib.store.schema import GSI1
 
 KEEP_VERSIONS = 3
@@ -217,7 +218,7 @@ def last_run(clinic_id: str) -> RiskRun | None:
     except DoesNotExist:
         return None
     return RiskRun(item.at, item.status, item.reason, dict(item.counts or {}),
-                   int(item.model_version) if item.model_version is not None else None, int(item.scored or 0))
+                   optional_int(item.model_version), int(item.scored or 0))
 
 
 def save_dropout(clinic_id: str, computed_at: str, conditions: dict[str, Any]) -> None:
@@ -307,17 +308,6 @@ def write_scores(clinic_id: str, writes: Sequence[ScoreWrite], *, version: int, 
     return written
 
 
-def write_score(clinic_id: str, patient_id: str, *, score: float, factors: list[dict[str, Any]], version: int, at: str,
-                name_masked: str | None, conditions: list[str]) -> None:
-    """One patient's score and at-risk list entry, in one transaction (nothing when erased)."""
-    write_scores(clinic_id, [ScoreWrite(patient_id, score, factors, name_masked, conditions)], version=version, at=at)
-
-
-def clear_score(clinic_id: str, patient_id: str, *, version: int, at: str) -> None:
-    """No score under this model version (see ScoreWrite), in one transaction (nothing when erased)."""
-    write_scores(clinic_id, [ScoreWrite(patient_id, None)], version=version, at=at)
-
-
 def profile_fields(clinic_id: str, patient_id: str) -> ProfileRisk:
     bind()
     try:
@@ -326,7 +316,7 @@ def profile_fields(clinic_id: str, patient_id: str) -> ProfileRisk:
     except DoesNotExist as exc:
         raise NotFound("patient not found", code="patient_not_found") from exc
     return ProfileRisk(item.risk_score, item.risk_factors,
-                       int(item.risk_model_version) if item.risk_model_version is not None else None,
+                       optional_int(item.risk_model_version),
                        item.risk_scored_at, item.followup_flag)
 
 

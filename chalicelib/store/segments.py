@@ -20,7 +20,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
 from chalicelib.store import plan as plans
 from chalicelib.store.models import PatientItem, SegmentFlipItem, SegmentItem, SegmentMemberItem, bind
-from chalicelib.store.records import Patient, patient_of, patient_pk, profile_ref
+from chalicelib.store.records import Patient, optional_int, patient_of, patient_pk, profile_ref
 from chalicelib.store.schema import DUE_INDEX, GSI1
 
 CACHE_SECONDS = 60  # as the clinic settings; a build waits this long before it walks the patients
@@ -68,7 +68,7 @@ def _segment_of(clinic_id: str, item: SegmentItem) -> Segment:
     values = {name: getattr(item, name) for name in _SEGMENT_FIELDS}
     for name in ("version", "processed", "build_members"):
         values[name] = int(values[name] or 0)
-    values["total_estimate"] = int(item.total_estimate) if item.total_estimate is not None else None
+    values["total_estimate"] = optional_int(item.total_estimate)
     values["is_default"] = bool(item.is_default)
     return Segment(clinic_id=clinic_id, **values)
 

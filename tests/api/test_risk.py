@@ -94,12 +94,12 @@ def test_worklist_orders_by_risk_and_stays_in_the_clinic(api, new_patient, staff
     pids = [new_patient(name=f"w{i}", phone=f"1390000010{i}")[1] for i in range(3)]
     for pid in pids:
         assert start(api, staff, pid)[0] == 201
-    store.write_score("demo-dental", pids[0], score=0.2, factors=[], version=1, at="2026-11-20T00:00:00Z",
-                      name_masked="张*", conditions=["eczema"])
+    store.write_scores("demo-dental", [store.ScoreWrite(pids[0], 0.2, [], "张*", ["eczema"])], version=1,
+                       at="2026-11-20T00:00:00Z")
     factor = {"feature": "days_since_visit", "label_zh": "距上次就诊天数", "label_en": "Days since last visit",
               "value": 200.0, "direction": "raises"}
-    store.write_score("demo-dental", pids[2], score=0.9, factors=[factor], version=1, at="2026-11-20T00:00:00Z",
-                      name_masked="张*", conditions=["eczema"])
+    store.write_scores("demo-dental", [store.ScoreWrite(pids[2], 0.9, [factor], "张*", ["eczema"])], version=1,
+                       at="2026-11-20T00:00:00Z")
     assert due_ids(api, staff) == [pids[2], pids[0], pids[1]]  # no score last
     assert api.get("/followups/due", token=staff)[1]["items"][0]["risk_factors"] == [factor]  # a list, not JSON text
     status, page = api.get("/followups/due?limit=2", token=staff)
@@ -361,6 +361,6 @@ def test_scores_in_one_transaction_leave_out_an_erased_patient(api, new_patient,
     assert store.write_scores("demo-dental", writes, version=1, at="2026-11-20T00:00:00Z") == [pids[0], pids[1]]
     assert requests.score_transactions() == [3, 2]  # cancelled by the missing profile, sent again without it
     assert _risk_list(api, admin) == {pids[0]: 0.4, pids[1]: 0.8}
-    store.clear_score("demo-dental", pids[1], version=2, at="2026-11-21T00:00:00Z")
+    store.write_scores("demo-dental", [store.ScoreWrite(pids[1], None)], version=2, at="2026-11-21T00:00:00Z")
     assert _risk_list(api, admin) == {pids[0]: 0.4}
     assert api.get(f"/patients/{pids[1]}/risk", token=admin)[1]["risk_status"] == "not_due"
