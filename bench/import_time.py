@@ -220,11 +220,14 @@ new = [name for name in sys.modules if name not in before]
 print(json.dumps({"modules": new, "own": {name: own[name] for name in finished if name in new}}))
 """
 
-# Imports those modules in a fresh interpreter after `import app` and prints the seconds spent.
+# Imports a list of modules in order in a fresh interpreter (after `import app` when BENCH_AFTER_APP
+# is set) and prints the seconds spent on the list.
 _LOAD = """import importlib, json, os, sys, time
-import app
+if os.environ.get("BENCH_AFTER_APP"):
+    import app
+names = json.loads(os.environ["BENCH_MODULES"])
 t0 = time.perf_counter()
-for name in json.loads(os.environ["BENCH_MODULES"]):
+for name in names:
     if name not in sys.modules:
         try:
             importlib.import_module(name)
@@ -232,6 +235,15 @@ for name in json.loads(os.environ["BENCH_MODULES"]):
             pass  # an alias some package registers under another name; its parent has loaded it
 print(time.perf_counter() - t0)
 """
+
+
+def timed_load(names: list[str], env: dict, *, after_app: bool, what: str) -> float:
+    """Milliseconds a fresh interpreter spends importing `names` (_LOAD)."""
+    env = env | {"BENCH_MODULES": json.dumps(names)} | ({"BENCH_AFTER_APP": "1"} if after_app else {})
+    run = subprocess.run([sys.executable, "-c", _LOAD], cwd=ROOT, env=env, capture_output=True, text=True)
+    if run.returncode:
+        raise SystemExit(f"{what} failed:\n{run.stderr[-2000:]}")
+    return float(run.stdout.strip().splitlines()[-1]) * 1000
 
 
 def loaded_by(statement: str) -> list[str]:
@@ -276,13 +288,8 @@ def first_call_imports(entry: str, event: dict, must_load: str, floor: set[str],
         loaded = loaded or found["modules"]
         for name, seconds in found["own"].items():
             own.setdefault(name, []).append(seconds * 1000)
-    env["BENCH_MODULES"] = json.dumps(loaded)
-    totals = []
-    for _ in range(RUNS):
-        run = subprocess.run([sys.executable, "-c", _LOAD], cwd=ROOT, env=env, capture_output=True, text=True)
-        if run.returncode:
-            raise SystemExit(f"loading the modules of {entry}'s first call failed:\n{run.stderr[-2000:]}")
-        totals.append(float(run.stdout.strip().splitlines()[-1]) * 1000)
+    totals = [timed_load(loaded, env, after_app=True, what=f"loading the modules of {entry}'s first call")
+              for _ in range(RUNS)]
     beyond = {name: statistics.median(values) for name, values in own.items() if name not in floor}
     groups: dict[str, list[float]] = {}
     for name, ms in beyond.items():
@@ -291,34 +298,16 @@ def first_call_imports(entry: str, event: dict, must_load: str, floor: set[str],
     return FirstCall(statistics.median(totals), totals, len(loaded), sum(beyond.values()), len(beyond), top, loaded)
 
 
-# Imports, in a fresh interpreter, the third-party and standard-library modules of a list in
-# order, none of the project's, and prints the seconds spent.
-_LIBRARIES = """import importlib, json, os, time
-names = json.loads(os.environ["BENCH_MODULES"])
-t0 = time.perf_counter()
-for name in names:
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        pass
-print(time.perf_counter() - t0)
-"""
-
-
 def libraries_alone(app_modules: list[str], first: list[str]) -> tuple[float, float]:
     """(median ms, ratio to the floor) of the libraries the app's import and a first call load,
     without a line of the project's code: the lowest the call's ratio can go with these libraries.
     Floor runs alternate with these, as in the import ratio."""
     names = [name for name in [*app_modules, *first] if not _own(name)]
-    env = _env() | {"BENCH_MODULES": json.dumps(names)}
     runs, floor_runs = [], []
     for _ in range(RUNS):
-        floor_runs.append(timed_import(FLOOR))
-        out = subprocess.run([sys.executable, "-c", _LIBRARIES], cwd=ROOT, env=env, capture_output=True, text=True)
-        if out.returncode:
-            raise SystemExit(f"importing the libraries alone failed:\n{out.stderr[-2000:]}")
-        runs.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(runs) * 1000, statistics.median(runs) / statistics.median(floor_runs)
+        floor_runs.append(timed_import(FLOOR) * 1000)
+        runs.append(timed_load(names, _env(), after_app=False, what="importing the libraries alone"))
+    return statistics.median(runs), statistics.median(runs) / statistics.median(floor_runs)
 
 
 def _own(name: str) -> bool:
