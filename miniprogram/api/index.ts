@@ -1,0 +1,7 @@
+export * from './errors'
+export * from './client'
+export * from './session'
+export * from './idempotency'
+export * from './me'
+export * from './home'
+export { loadTokens } from './storage'
