@@ -1589,14 +1589,14 @@ export interface components {
              * Condition
              * @default null
              */
-            condition: string | null;
+            condition?: string | null;
             /**
              * Department
              * @default null
              */
-            department: string | null;
+            department?: string | null;
             /** @default null */
-            context: components["schemas"]["AnchorContext"] | null;
+            context?: components["schemas"]["AnchorContext"] | null;
         };
         /** AnchorContext */
         AnchorContext: {
@@ -1604,12 +1604,12 @@ export interface components {
              * Doctor
              * @default null
              */
-            doctor: string | null;
+            doctor?: string | null;
             /**
              * Package
              * @default null
              */
-            package: string | null;
+            package?: string | null;
         };
         /** AnyRule */
         AnyRule: {
@@ -1627,30 +1627,30 @@ export interface components {
              * Weight
              * @default 1
              */
-            weight: number;
+            weight?: number;
             /**
              * Template
              * @description placeholders: {nickname}, {clinic}, {incentive}
              * @default null
              */
-            template: string | null;
+            template?: string | null;
             /**
              * Send At
              * @description clinic-local HH:MM
              * @default null
              */
-            send_at: string | null;
+            send_at?: string | null;
             /**
              * Incentive Text
              * @default null
              */
-            incentive_text: string | null;
+            incentive_text?: string | null;
             /**
              * Incentive Points
              * @description credited on conversion
              * @default 0
              */
-            incentive_points: number;
+            incentive_points?: number;
         };
         /** AtRiskReply */
         AtRiskReply: {
@@ -1684,17 +1684,17 @@ export interface components {
              * Persona Tags
              * @default null
              */
-            persona_tags: ("anxious" | "knowledge_seeking" | "social")[] | null;
+            persona_tags?: ("anxious" | "knowledge_seeking" | "social")[] | null;
             /**
              * District
              * @default null
              */
-            district: string | null;
+            district?: string | null;
             /**
              * Department
              * @default null
              */
-            department: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
+            department?: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
         };
         /** BadgeBody */
         BadgeBody: {
@@ -1706,7 +1706,7 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
         };
         /** BadgeDefinition */
         BadgeDefinition: {
@@ -1761,12 +1761,12 @@ export interface components {
              * Marketing
              * @default null
              */
-            marketing: number | null;
+            marketing?: number | null;
             /**
              * Service
              * @default null
              */
-            service: number | null;
+            service?: number | null;
         };
         /** ChallengeBody */
         ChallengeBody: {
@@ -1776,7 +1776,7 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
             /**
              * Checkin Type
              * @enum {string}
@@ -1792,7 +1792,7 @@ export interface components {
              * @description missed days one streak may step over
              * @default 0
              */
-            grace: number;
+            grace?: number;
             /** Reward */
             reward: components["schemas"]["VoucherReward"] | components["schemas"]["PointsReward"];
             /**
@@ -1814,12 +1814,12 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Challenge Id
              * @default null
              */
-            challenge_id: string | null;
+            challenge_id?: string | null;
         };
         /** ChallengeItem */
         ChallengeItem: {
@@ -1880,7 +1880,7 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
             /**
              * Checkin Type
              * @enum {string}
@@ -1896,7 +1896,7 @@ export interface components {
              * @description missed days one streak may step over
              * @default 0
              */
-            grace: number;
+            grace?: number;
             /** Reward */
             reward: components["schemas"]["VoucherReward"] | components["schemas"]["PointsReward"];
             /**
@@ -1918,7 +1918,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
         };
         /** ChallengeView */
         ChallengeView: {
@@ -1996,7 +1996,7 @@ export interface components {
              * @description glucose only: mmol/L (the default) or mg/dL
              * @default null
              */
-            unit: ("mmol/L" | "mg/dL") | null;
+            unit?: ("mmol/L" | "mg/dL") | null;
             /** Value */
             value: number;
             /**
@@ -2147,7 +2147,7 @@ export interface components {
              * @description the session's day; default today
              * @default null
              */
-            session_on: string | null;
+            session_on?: string | null;
         };
         /** ConfirmTaskReply */
         ConfirmTaskReply: {
@@ -2228,12 +2228,12 @@ export interface components {
              * Purposes
              * @default null
              */
-            purposes: ("service" | "marketing" | "analytics")[] | null;
+            purposes?: ("service" | "marketing" | "analytics")[] | null;
             /**
              * Consent Version
              * @default withdrawal
              */
-            consent_version: string;
+            consent_version?: string;
         };
         /** ConsentsReply */
         ConsentsReply: {
@@ -2251,18 +2251,18 @@ export interface components {
              * Cadence Days
              * @default 7
              */
-            cadence_days: number;
+            cadence_days?: number;
             /**
              * Purpose
              * @default service
              * @enum {string}
              */
-            purpose: "service" | "marketing";
+            purpose?: "service" | "marketing";
             /**
              * Send At
              * @default 10:00
              */
-            send_at: string;
+            send_at?: string;
             /** Steps */
             steps: components["schemas"]["Step"][];
         };
@@ -2477,31 +2477,31 @@ export interface components {
         /** DeliveryBody */
         DeliveryBody: {
             /** @default null */
-            quiet_hours: components["schemas"]["QuietHours"] | null;
+            quiet_hours?: components["schemas"]["QuietHours"] | null;
             /** @default null */
-            caps: components["schemas"]["Caps"] | null;
+            caps?: components["schemas"]["Caps"] | null;
             /**
              * Daily Cap
              * @description messages per patient and clinic-local day, every purpose
              * @default null
              */
-            daily_cap: number | null;
+            daily_cap?: number | null;
             /**
              * Relevance Days
              * @description kind of message -> days after its planned time it may still be sent (else stale)
              * @default null
              */
-            relevance_days: {
+            relevance_days?: {
                 [key: string]: number;
             } | null;
             /** @default null */
-            opening: components["schemas"]["Opening"] | null;
+            opening?: components["schemas"]["Opening"] | null;
             /**
              * Wechat Templates
              * @description kind of message -> template id
              * @default null
              */
-            wechat_templates: {
+            wechat_templates?: {
                 [key: string]: string;
             } | null;
         };
@@ -2665,7 +2665,7 @@ export interface components {
              * Exam Id
              * @default null
              */
-            exam_id: string | null;
+            exam_id?: string | null;
         };
         /** ExamView */
         ExamView: {
@@ -2705,7 +2705,7 @@ export interface components {
              * Experiment Id
              * @default null
              */
-            experiment_id: string | null;
+            experiment_id?: string | null;
             /** Name */
             name: string;
             /**
@@ -2722,38 +2722,38 @@ export interface components {
              * @description 0 to 0.5 of the patients get no message
              * @default 0.1
              */
-            holdout_share: number;
+            holdout_share?: number;
             /**
              * Window Days
              * @description a visit within N days converts
              * @default 14
              */
-            window_days: number;
+            window_days?: number;
             /**
              * Alpha
              * @default 0.05
              */
-            alpha: number;
+            alpha?: number;
             /**
              * Sample Size Per Arm
              * @default null
              */
-            sample_size_per_arm: number | null;
+            sample_size_per_arm?: number | null;
             /**
              * Baseline Rate
              * @default null
              */
-            baseline_rate: number | null;
+            baseline_rate?: number | null;
             /**
              * Min Uplift
              * @default null
              */
-            min_uplift: number | null;
+            min_uplift?: number | null;
             /**
              * Power
              * @default 0.8
              */
-            power: number;
+            power?: number;
         };
         /** ExperimentReply */
         ExperimentReply: {
@@ -2846,13 +2846,13 @@ export interface components {
              * @description stored encrypted
              * @default null
              */
-            note: string | null;
+            note?: string | null;
             /**
              * Booking Date
              * @description with booked: the day booked
              * @default null
              */
-            booking_date: string | null;
+            booking_date?: string | null;
         };
         /** FollowUpOutcomeRow */
         FollowUpOutcomeRow: {
@@ -2905,13 +2905,13 @@ export interface components {
              * @description days between calls; default 7
              * @default null
              */
-            cadence_days: number | null;
+            cadence_days?: number | null;
             /**
              * First Due
              * @description the first call's day; default today
              * @default null
              */
-            first_due: string | null;
+            first_due?: string | null;
         };
         /** FollowupDetailReply */
         FollowupDetailReply: {
@@ -3152,27 +3152,27 @@ export interface components {
              * Days
              * @default null
              */
-            days: number | null;
+            days?: number | null;
             /**
              * Gt
              * @default null
              */
-            gt: number | null;
+            gt?: number | null;
             /**
              * Gte
              * @default null
              */
-            gte: number | null;
+            gte?: number | null;
             /**
              * Lt
              * @default null
              */
-            lt: number | null;
+            lt?: number | null;
             /**
              * Lte
              * @default null
              */
-            lte: number | null;
+            lte?: number | null;
         };
         /**
          * OpenapiReply
@@ -3313,7 +3313,7 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
             /** Term Months */
             term_months: number;
             /**
@@ -3321,12 +3321,12 @@ export interface components {
              * @description a new package starting this many days around the end renews it
              * @default 30
              */
-            renewal_window_days: number;
+            renewal_window_days?: number;
             /**
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
         };
         /** PackageTypeItem */
         PackageTypeItem: {
@@ -3402,24 +3402,24 @@ export interface components {
              * Birth Year
              * @default null
              */
-            birth_year: number | null;
+            birth_year?: number | null;
             /**
              * Sex
              * @default null
              */
-            sex: ("F" | "M" | "U") | null;
+            sex?: ("F" | "M" | "U") | null;
             /**
              * District
              * @default null
              */
-            district: string | null;
+            district?: string | null;
             /** Conditions */
             conditions?: string[];
             /**
              * Department
              * @default null
              */
-            department: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
+            department?: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
             /** Persona Tags */
             persona_tags?: ("anxious" | "knowledge_seeking" | "social")[];
             /** Consents */
@@ -3430,12 +3430,12 @@ export interface components {
              * Consent Version
              * @default v1
              */
-            consent_version: string;
+            consent_version?: string;
             /**
              * Invite Code
              * @default null
              */
-            invite_code: string | null;
+            invite_code?: string | null;
         };
         /** PatientRiskReply */
         PatientRiskReply: {
@@ -3486,17 +3486,17 @@ export interface components {
              * Day
              * @default null
              */
-            day: number | null;
+            day?: number | null;
             /**
              * Week
              * @default null
              */
-            week: number | null;
+            week?: number | null;
             /**
              * Month
              * @default null
              */
-            month: number | null;
+            month?: number | null;
         };
         /** PeriodLimitsView */
         PeriodLimitsView: {
@@ -3517,7 +3517,7 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
             /** Badges Required */
             badges_required: number;
         };
@@ -3593,7 +3593,7 @@ export interface components {
              * Preferred
              * @default null
              */
-            preferred: ("wechat" | "inbox" | "sms") | null;
+            preferred?: ("wechat" | "inbox" | "sms") | null;
         };
         /** PromoteBody */
         PromoteBody: {
@@ -3633,12 +3633,12 @@ export interface components {
              * Condition
              * @default null
              */
-            condition: string | null;
+            condition?: string | null;
             /**
              * Department
              * @default null
              */
-            department: string | null;
+            department?: string | null;
             /** Anchor */
             anchor: string;
             /**
@@ -3661,14 +3661,14 @@ export interface components {
              * @default service
              * @enum {string}
              */
-            purpose: "service" | "marketing";
+            purpose?: "service" | "marketing";
             /** Stop On */
             stop_on?: string[];
             /**
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
         };
         /** RecallRuleOptions */
         RecallRuleOptions: {
@@ -4027,24 +4027,24 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
             /** Cost */
             cost: number;
             /**
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Stock
              * @default null
              */
-            stock: number | null;
+            stock?: number | null;
             /**
              * Per Patient Limit
              * @default null
              */
-            per_patient_limit: number | null;
+            per_patient_limit?: number | null;
         };
         /** RewardItem */
         RewardItem: {
@@ -4131,7 +4131,7 @@ export interface components {
              * @description the hospital's contract number: recorded once
              * @default null
              */
-            sale_ref: string | null;
+            sale_ref?: string | null;
         };
         /** SampleSizeReply */
         SampleSizeReply: {
@@ -4148,21 +4148,21 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
             /**
              * Description
              * @default null
              */
-            description: string | null;
+            description?: string | null;
             /** Rule */
             rule: components["schemas"]["AllRule"] | components["schemas"]["AnyRule"] | components["schemas"]["NumberRule"] | components["schemas"]["SetRule"];
             /** @default null */
-            content_path: components["schemas"]["ContentPath"] | null;
+            content_path?: components["schemas"]["ContentPath"] | null;
             /**
              * Segment Id
              * @default null
              */
-            segment_id: string | null;
+            segment_id?: string | null;
         };
         /** SegmentBuild */
         SegmentBuild: {
@@ -4187,16 +4187,16 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
             /**
              * Description
              * @default null
              */
-            description: string | null;
+            description?: string | null;
             /** Rule */
             rule: components["schemas"]["AllRule"] | components["schemas"]["AnyRule"] | components["schemas"]["NumberRule"] | components["schemas"]["SetRule"];
             /** @default null */
-            content_path: components["schemas"]["ContentPath"] | null;
+            content_path?: components["schemas"]["ContentPath"] | null;
         };
         /** SegmentMembersReply */
         SegmentMembersReply: {
@@ -4269,12 +4269,12 @@ export interface components {
              * In
              * @default null
              */
-            in: string[] | null;
+            in?: string[] | null;
             /**
              * Not In
              * @default null
              */
-            not_in: string[] | null;
+            not_in?: string[] | null;
         };
         /** ShareBody */
         ShareBody: {
@@ -4450,22 +4450,22 @@ export interface components {
              * Body
              * @default
              */
-            body: string;
+            body?: string;
             /**
              * Url
              * @default null
              */
-            url: string | null;
+            url?: string | null;
             /**
              * Health
              * @default false
              */
-            health: boolean;
+            health?: boolean;
             /**
              * Offset Days
              * @default null
              */
-            offset_days: number | null;
+            offset_days?: number | null;
         };
         /** StreakProgress */
         StreakProgress: {
@@ -4525,7 +4525,7 @@ export interface components {
              * Name En
              * @default null
              */
-            name_en: string | null;
+            name_en?: string | null;
             /**
              * Kind
              * @enum {string}
@@ -4545,12 +4545,12 @@ export interface components {
              * Checkin Type
              * @default null
              */
-            checkin_type: ("glucose" | "steps" | "task") | null;
+            checkin_type?: ("glucose" | "steps" | "task") | null;
             /**
              * Min Value
              * @default null
              */
-            min_value: number | null;
+            min_value?: number | null;
             badge: components["schemas"]["BadgeBody"];
         };
         /** TaskRule */
@@ -4662,7 +4662,7 @@ export interface components {
              * Next Due Date
              * @default null
              */
-            next_due_date: string | null;
+            next_due_date?: string | null;
         };
         /** VisitRow */
         VisitRow: {
@@ -4722,7 +4722,7 @@ export interface components {
              * Voucher Name En
              * @default null
              */
-            voucher_name_en: string | null;
+            voucher_name_en?: string | null;
             /** Valid Days */
             valid_days: number;
         };

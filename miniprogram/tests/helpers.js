@@ -126,7 +126,17 @@ async function tap(page, selector, inner = null) {
   await settle()
 }
 
+/** Type into the t-input that `selector` finds, as a keyboard would (its inner <input> fires input). */
+async function type(page, selector, value) {
+  const found = page.querySelector(selector)
+  if (!found) throw new Error(`nothing matches ${selector}`)
+  const input = found.querySelector('.t-input__control')
+  if (!input) throw new Error(`${selector} has no input`)
+  input.dispatchEvent('input', { detail: { value, cursor: value.length, keyCode: 0 } })
+  await settle()
+}
+
 const ok = (body, status = 200) => ({ status, body })
 const fail = (code, status = 400, field = null) => ({ status, body: { code, message: code, field } })
 
-module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, ok, fail, simulate }
+module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate }
