@@ -63,6 +63,11 @@ export const LOCAL_SETUP: Setup = {
   },
 }
 
+/** Where the setup comes from; tests swap `load` for a fake until the route exists. */
+export const setupSource = {
+  load: (): Promise<Setup> => Promise.resolve(LOCAL_SETUP),
+}
+
 export function loadSetup(): Promise<Setup> {
-  return Promise.resolve(LOCAL_SETUP)
+  return setupSource.load()
 }
