@@ -88,6 +88,8 @@ function signIn(wx, { registered = true } = {}) {
 
 // A page's definition is registered once per test file: jest keeps modules in its own registry,
 // so miniprogram-simulate cannot run the same file a second time; each render is a new instance.
+// For the same reason keep ONE page per test file: a second page's load would find the library
+// components it shares with the first already required, and render them empty.
 const loaded = {}
 
 /** Render build/pages/<name>/index, attached to the document; `onLoad(query)` is not called. */
