@@ -20,10 +20,8 @@ function wxLoginCode(): Promise<string> {
 /** Sign in afresh with WeChat and keep the tokens. */
 export async function login(): Promise<Tokens> {
   const code = await wxLoginCode()
-  const reply = await request<Schemas['SessionTokensReply']>('POST', '/auth/wechat/login', {
-    data: { clinic_id: config.clinicId, code } satisfies Schemas['WechatLogin'],
-    auth: false,
-  })
+  const body: Schemas['WechatLogin'] = { clinic_id: config.clinicId, code }
+  const reply = await request<Schemas['SessionTokensReply']>('POST', '/auth/wechat/login', { data: body, auth: false })
   return saveTokens(reply)
 }
 
