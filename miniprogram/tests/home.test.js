@@ -84,3 +84,14 @@ test('the check-in button goes to the check-in tab', async () => {
   await tap(page, '.go-checkin')
   expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/checkin/index' })
 })
+
+test('coming back to the tab shows the new figures without a loading flash', async () => {
+  const api = fakeApi(routes())
+  const { page } = await open(api)
+  api.on('GET /me', ok({ patient: { ...me.patient, balance: 130 } }))
+  page.instance.onShow()
+  expect(page.data.loading).toBe(false)
+  await settle()
+  expect(page.querySelector('.balance').dom.textContent).toContain('130')
+  expect(api.called('GET /me')).toHaveLength(2)
+})

@@ -12,6 +12,9 @@ Component({
     onLoad() {
       this.load()
     },
+    onShow() {
+      if (this.data.home) this.load() // back from a check-in or a message: show the new figures
+    },
     onPullDownRefresh() {
       this.load().then(() => wx.stopPullDownRefresh())
     },
