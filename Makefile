@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test sweep reset bench site browser venv clean
+.PHONY: run test sweep reset bench site browser miniprogram venv clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -25,6 +25,11 @@ site:
 	  cd admin_site && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build; \
 	fi
 
+# Node for the mini-program's suite (tests/miniprogram runs `npm ci` and `npm test` in miniprogram/).
+miniprogram:
+	@command -v npm >/dev/null || { echo "npm is needed for the mini-program's tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; else exit 1; fi; }
+
 browser:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  echo "installing Chromium for the browser tests"; \
@@ -41,11 +46,11 @@ reset:
 	rm -rf .local
 	@echo "local data removed; the next 'make run' seeds a fresh demo clinic"
 
-test: venv site browser
+test: venv site browser miniprogram
 	$(PY) -m pytest -q tests
 
 bench: venv
 	$(PY) bench/run_all.py
 
 clean: reset
-	rm -rf $(VENV) admin_site/node_modules admin_site/dist
+	rm -rf $(VENV) admin_site/node_modules admin_site/dist miniprogram/node_modules miniprogram/miniprogram_npm miniprogram/build

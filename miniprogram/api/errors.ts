@@ -1,0 +1,69 @@
+/**
+ * Errors as pages see them: `{code, message}` with a Chinese message for every code we know.
+ * The API answers `{code, message, field}`; its English message is never shown to patients.
+ */
+
+export interface ApiError {
+  code: string
+  message: string
+  field: string | null
+  status: number
+}
+
+/** The one map from an error code to what the patient reads. */
+export const MESSAGES: Record<string, string> = {
+  network: '网络不太顺畅，请检查网络后再试',
+  timeout: '请求超时了，请稍后再试',
+  server: '服务暂时不可用，请稍后再试',
+  unknown: '出了点问题，请稍后再试',
+  not_logged_in: '请先登录',
+  wx_login_failed: '微信登录没有成功，请稍后再试',
+  // login and session
+  clinic_not_found: '没有找到这家诊所，请联系诊所工作人员',
+  invalid_wechat_code: '微信登录已失效，请重新进入小程序',
+  wechat_code_used: '微信登录已失效，请重新进入小程序',
+  missing_token: '请先登录',
+  invalid_token: '登录已失效，请重新进入小程序',
+  token_expired: '登录已过期，请重新进入小程序',
+  session_revoked: '登录已失效，请重新进入小程序',
+  refresh_token_reused: '登录已失效，请重新进入小程序',
+  account_disabled: '账号已停用，请联系诊所',
+  wrong_role: '请先完成建档',
+  // input
+  invalid_input: '填写的内容有误，请检查后再提交',
+  unknown_field: '填写的内容有误，请检查后再提交',
+  invalid_phone: '手机号格式不正确',
+  phone_registered: '这个手机号已经建过档了，请联系诊所',
+  unknown_condition: '请选择列表中的病种',
+  unknown_invite_code: '邀请码不正确',
+  self_referral: '不能填写自己的邀请码',
+  already_registered: '您已经建过档了',
+  invalid_client_time: '记录时间不对，请检查手机时间',
+  // writes
+  request_in_progress: '正在提交，请稍候',
+  idempotency_key_reused: '请求重复了，请刷新后再试',
+  try_again: '人有点多，请再试一次',
+  insufficient_points: '积分不足',
+  out_of_stock: '这个礼品已经兑完了',
+  reward_limit_reached: '已达到兑换上限',
+  reward_not_found: '礼品不存在或已下架',
+  // upstream
+  wechat_error: '微信服务暂时不可用，请稍后再试',
+  wechat_unavailable: '微信服务暂时不可用，请稍后再试',
+  upstream_error: '服务暂时不可用，请稍后再试',
+}
+
+export function apiError(code: string, status = 0, field: string | null = null): ApiError {
+  const fallback = status >= 500 ? MESSAGES.server : MESSAGES.unknown
+  return { code, message: MESSAGES[code] || fallback, field, status }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return !!value && typeof value === 'object' && typeof (value as ApiError).code === 'string'
+    && typeof (value as ApiError).message === 'string'
+}
+
+/** Whatever was thrown, as an ApiError (so a page can always show `error.message`). */
+export function toApiError(value: unknown): ApiError {
+  return isApiError(value) ? value : apiError('unknown')
+}

@@ -1,0 +1,8 @@
+export * from './errors'
+export * from './client'
+export * from './session'
+export * from './idempotency'
+export * from './me'
+export * from './home'
+export { loadTokens } from './storage'
+export * from './setup'

@@ -1,0 +1,49 @@
+const { fakeApi, installWx, renderPage, settle, text, tap, ok, fail, signIn } = require('./helpers')
+
+const tokens = (registered) => ({ access_token: 'a', refresh_token: 'r'.repeat(12), expires_in: 3600,
+  patient_id: registered ? 'p1' : null, registered })
+
+test('a registered patient goes to the home tab after the WeChat login', async () => {
+  const api = fakeApi({ 'POST /auth/wechat/login': ok(tokens(true)) })
+  const wx = installWx(api)
+  const page = renderPage('launch')
+  expect(text(page)).toContain('正在登录')
+  page.instance.onLoad()
+  await settle()
+  expect(api.called('POST /auth/wechat/login')[0].data).toEqual({ clinic_id: 'demo-dental', code: 'wx-test' })
+  expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/home/index' })
+  expect(wx.storage.get('revisit.session').access_token).toBe('a')
+})
+
+test('a visitor is sent to 建档', async () => {
+  const api = fakeApi({ 'POST /auth/wechat/login': ok(tokens(false)) })
+  const wx = installWx(api)
+  const page = renderPage('launch')
+  page.instance.onLoad()
+  await settle()
+  expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/register/index' })
+  expect(wx.switchTab).not.toHaveBeenCalled()
+})
+
+test('a kept patient session skips the login', async () => {
+  const api = fakeApi({})
+  const wx = installWx(api)
+  signIn(wx)
+  const page = renderPage('launch')
+  page.instance.onLoad()
+  await settle()
+  expect(api.calls).toHaveLength(0)
+  expect(wx.switchTab).toHaveBeenCalled()
+})
+
+test('a failed login shows the reason in Chinese and retries on tap', async () => {
+  const api = fakeApi({ 'POST /auth/wechat/login': fail('clinic_not_found', 404) })
+  const wx = installWx(api)
+  const page = renderPage('launch')
+  page.instance.onLoad()
+  await settle()
+  expect(text(page)).toContain('没有找到这家诊所')
+  api.on('POST /auth/wechat/login', ok(tokens(true)))
+  await tap(page, '.retry')
+  expect(wx.switchTab).toHaveBeenCalled()
+})
