@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.api import replies
-from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, PatientRecord, RedeemBody,
-                                   ShareBody)
+from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, OwnProfileUpdate, PatientRecord,
+                                   RedeemBody, ShareBody)
 from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
@@ -44,6 +44,13 @@ def register(call):
 @route(bp, "/me", roles=PATIENT, reply=replies.MeReply, summary="The caller's own profile")
 def me(call):
     return {"patient": patient_service.profile_view(_me(call), full_phone=True)}
+
+
+@route(bp, "/me", methods=("PUT",), roles=PATIENT, body=OwnProfileUpdate, reply=replies.MeReply,
+       summary="Change the caller's nickname, birth year or district (null clears one)")
+def update_me(call):
+    changes = {name: getattr(call.body, name) for name in call.body.model_fields_set}
+    return {"patient": patient_service.profile_view(patient_service.update_own(_me(call), changes), full_phone=True)}
 
 
 @route(bp, "/me", methods=("DELETE",), roles=PATIENT,

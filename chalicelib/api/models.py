@@ -88,6 +88,15 @@ class PatientRecord(Strict):
     invite_code: str | None = Field(default=None, min_length=4, max_length=16, pattern=r"^[A-Za-z0-9]+$")
 
 
+class OwnProfileUpdate(Strict):
+    """What a patient may change on their own record; a field left out keeps its value, one sent
+    as null is cleared."""
+
+    nickname: str | None = Field(default=None, min_length=1, max_length=20)
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    district: str | None = Field(default=None, min_length=1, max_length=40)
+
+
 class ConsentUpdate(Strict):
     consents: Consents = Field(min_length=1)
     consent_version: str = Field(min_length=1, max_length=20)

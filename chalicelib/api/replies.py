@@ -379,6 +379,9 @@ class OwnPatientView(Reply):
     created_at: str
     last_visit_date: str | None
     revisit_due_date: str | None
+    nickname: Annotated[str | None, Field(description="the name the patient chose to be called in the mini-program")]
+    phone_verified: Annotated[bool, Field(description="the phone number came from WeChat (getPhoneNumber)")]
+    next_booking_date: Annotated[str | None, Field(description="the next booked visit day (YYYY-MM-DD)")]
 
 
 class MeReply(Reply):
@@ -910,6 +913,9 @@ class StaffPatientView(Reply):
     created_at: str
     last_visit_date: str | None
     revisit_due_date: str | None
+    nickname: Annotated[str | None, Field(description="the name the patient chose to be called in the mini-program")]
+    phone_verified: Annotated[bool, Field(description="the phone number came from WeChat (getPhoneNumber)")]
+    next_booking_date: Annotated[str | None, Field(description="the next booked visit day (YYYY-MM-DD)")]
 
 
 class CreatePatientReply(Reply):

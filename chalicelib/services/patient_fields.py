@@ -19,6 +19,7 @@ def decrypted(patient: Patient) -> dict:
     return {
         "name": crypto.decrypt(key, patient.clinic_id, patient.name_enc),
         "phone": crypto.decrypt(key, patient.clinic_id, patient.phone_enc),
+        "nickname": crypto.decrypt(key, patient.clinic_id, patient.nickname_enc) if patient.nickname_enc else None,
     }
 
 

@@ -124,7 +124,28 @@ def profile_view(patient: Patient, *, full_phone: bool) -> dict:
         "created_at": patient.created_at,
         "last_visit_date": patient.last_visit_date,
         "revisit_due_date": patient.revisit_due_date,
+        "nickname": clear["nickname"],
+        "phone_verified": bool(patient.phone_verified),
+        "next_booking_date": patient.next_booking_date,
     }
+
+
+def update_own(patient: Patient, changes: dict) -> Patient:
+    """The patient's own edits from the mini-program (nickname, birth year, district): a field
+    sent as null is cleared. The nickname is personal data: stored encrypted, never logged."""
+    stored: dict = {}
+    for name, value in changes.items():
+        if name == "nickname":
+            stored["nickname_enc"] = (crypto.encrypt(clinic_key(patient.clinic_id), patient.clinic_id, value)
+                                      if value else None)
+        else:
+            stored[name] = value
+    unknown = set(stored) - set(patients.SELF_EDITABLE)
+    if unknown:  # the request model allows only these; a mistake here must not write other fields
+        raise BadRequest(f"{sorted(unknown)[0]} cannot be changed here", code="unexpected_field")
+    updated = patients.update_profile(patient, stored)
+    logger.info("patient updated own profile", extra={"patient_id": patient.patient_id, "fields": sorted(changes)})
+    return updated
 
 
 def list_row(patient: Patient) -> dict:

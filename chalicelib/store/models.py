@@ -137,6 +137,11 @@ class PatientItem(Base):
     followup_flag = UnicodeAttribute(null=True)
     # tokens carry the version they were issued under; raising it ends every session at once
     token_version = NumberAttribute(null=True)
+    # the mini-program: the patient's chosen nickname (encrypted, personal data), a phone number
+    # WeChat vouched for (getPhoneNumber), the next booked visit day
+    nickname_enc = UnicodeAttribute(null=True)
+    phone_verified = BooleanAttribute(null=True)
+    next_booking_date = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
 
