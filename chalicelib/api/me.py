@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from chalicelib.services import activity, segments, sessions
     from chalicelib.services import inbox as inbox_service
     from chalicelib.services import patients as patient_service
+    from chalicelib.services import setup as setup_service
 else:
+    setup_service = lazy("chalicelib.services.setup")
     sessions = lazy("chalicelib.services.sessions")
     activity = lazy("chalicelib.services.activity")
     patient_service = lazy("chalicelib.services.patients")
@@ -39,6 +41,13 @@ def register(call):
     item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)
     tokens = sessions.after_registration(call.principal, item.patient_id)
     return 201, {"patient": patient_service.profile_view(item, full_phone=True), **tokens}
+
+
+@route(bp, "/me/setup", roles=("visitor", "patient"), reply=replies.SetupReply,
+       summary="What the registration and consent pages show: clinic, conditions, consent texts, privacy policy, "
+               "subscribe templates")
+def setup(call):
+    return setup_service.setup_view(call.principal.clinic_id)
 
 
 @route(bp, "/me", roles=PATIENT, reply=replies.MeReply, summary="The caller's own profile")

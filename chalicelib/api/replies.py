@@ -1372,3 +1372,45 @@ class ConfirmedTask(TaskView):
 
 class ConfirmTaskReply(Reply):
     task: ConfirmedTask
+
+
+class SetupClinic(Reply):
+    clinic_id: str
+    name: str
+
+
+class SetupCondition(Reply):
+    condition: str
+    label: Annotated[str, Field(description="the condition's Chinese name")]
+
+
+class ConsentPurposeText(Reply):
+    purpose: str
+    title: str
+    text: Annotated[str, Field(description="what consenting to this purpose covers, in plain Chinese")]
+    required: Annotated[bool, Field(description="registration needs this consent granted")]
+
+
+class ConsentPolicy(Reply):
+    version: Annotated[str, Field(description="send it back as consent_version when registering or changing consent")]
+    purposes: list[ConsentPurposeText]
+
+
+class PrivacyPolicy(Reply):
+    version: str
+    text: str
+
+
+class SubscribeTemplate(Reply):
+    kind: str
+    template_id: Annotated[str, Field(description="pass it to wx.requestSubscribeMessage and POST /me/subscriptions")]
+    purpose: str
+    title: str
+
+
+class SetupReply(Reply):
+    clinic: SetupClinic
+    conditions: list[SetupCondition]
+    consent: ConsentPolicy
+    privacy_policy: PrivacyPolicy
+    subscribe_templates: list[SubscribeTemplate]
