@@ -43,7 +43,7 @@ NOT_FOUND = {
 }
 
 # -- codes services and domain rules raise ------------------------------------------------------------
-_codes(400, "invalid_client_time", "invalid_csv", "invalid_plan", "invalid_voucher_code", "rule_follows_setting",
+_codes(400, "invalid_phone_code", "invalid_werun_data", "invalid_client_time", "invalid_csv", "invalid_plan", "invalid_voucher_code", "rule_follows_setting",
        "invalid_date", "invalid_month", "invalid_period", "period_too_long", "invalid_phone", "invalid_role",
        "invalid_rule_id", "invalid_silent_days", "invalid_template_id", "invalid_tz", "invalid_clinic_id",
        "invalid_challenge", "invalid_content_path", "booking_date_required", "cannot_promote_holdout",

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.api import replies
-from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, OwnProfileUpdate, PatientRecord,
-                                   RedeemBody, ShareBody)
+from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, OwnProfileUpdate,
+                                   OwnRegistration, RedeemBody, ShareBody)
 from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
@@ -33,9 +33,10 @@ def _me(call):
     return patient_service.own_patient(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=PatientRecord,
+@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=OwnRegistration,
        reply=replies.RegisterReply, status=201,
-       errors=("invalid_phone", "phone_registered", "self_referral", "unknown_condition", "unknown_invite_code"),
+       errors=("invalid_phone", "invalid_phone_code", "phone_registered", "self_referral", "unknown_condition",
+               "unknown_invite_code", "wechat_unavailable", "wechat_error"),
        summary="Create the caller's own record (建档) with consent per purpose")
 def register(call):
     item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)

@@ -79,3 +79,33 @@ def send(target, message: Message) -> Outcome:
     if code == REFUSED:
         return Outcome("refused", str(code))
     return Outcome("failed", str(code))
+
+
+class PhoneCodeRefused(Exception):
+    """WeChat refused a getPhoneNumber code (unknown, used or expired: errcode 40029)."""
+
+
+class WechatUnavailable(Exception):
+    """WeChat could not be reached or answered with an error of its own."""
+
+
+def phone_number(code: str) -> str:
+    """The phone number behind a getPhoneNumber button's code (`phone_info.purePhoneNumber`,
+    without country code), exchanged once with WeChat. The number is never logged."""
+    base = settings().wechat_api_base.rstrip("/")
+    try:
+        for attempt in range(2):
+            token = access_token(force=attempt > 0)
+            reply = _post(f"{base}/wxa/business/getuserphonenumber?access_token={urllib.parse.quote(token)}",
+                          {"code": code})
+            errcode = int(reply.get("errcode") or 0)
+            if errcode not in _TOKEN_ERRORS:
+                break
+    except (urllib.error.URLError, TimeoutError, ValueError, RuntimeError) as exc:
+        raise WechatUnavailable("unreachable") from exc
+    if errcode in (40029, 40163, 40125):
+        raise PhoneCodeRefused(str(errcode))
+    number = (reply.get("phone_info") or {}).get("purePhoneNumber")
+    if errcode or not number:
+        raise WechatUnavailable(str(errcode))
+    return str(number)

@@ -9,7 +9,7 @@ from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso
 from chalicelib.domain.privacy import mask_name, mask_phone, normalise_phone
 from chalicelib.domain.rules import PURPOSES
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, UpstreamError
 from chalicelib.observability import count, logger
 from chalicelib.services.patient_fields import clinic_key, consents_view, decrypted
 from chalicelib.store import clinics, patients
@@ -29,7 +29,8 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     unknown = [c for c in data.conditions if c not in clinic.conditions]
     if unknown:
         raise BadRequest(f"unknown condition {unknown[0]!r}", code="unknown_condition", field="conditions")
-    phone = normalise_phone(data.phone)
+    verified = getattr(data, "phone_code", None) is not None
+    phone = normalise_phone(verified_phone(data.phone_code) if verified else data.phone)
     if not 6 <= len(phone) <= 15:
         raise BadRequest("phone must have 6 to 15 digits", code="invalid_phone", field="phone")
     key = clinic_key(clinic_id)
@@ -46,6 +47,7 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
         birth_year=data.birth_year, sex=data.sex, district=data.district,
         conditions=sorted(set(data.conditions)), department=data.department,
         persona_tags=sorted(set(data.persona_tags)), consents=consents,
+        phone_verified=True if verified else None,
     )
     referral = _referral(clinic, item, getattr(data, "invite_code", None), now)
     if referral:
@@ -62,6 +64,20 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     count("PatientsRegistered")
     logger.info("patient registered", extra={"patient_id": patient_id})
     return item
+
+
+def verified_phone(code: str) -> str:
+    """The number behind a getPhoneNumber code, from WeChat (the code works once)."""
+    from chalicelib.channels import wechat
+
+    try:
+        return wechat.phone_number(code)
+    except wechat.PhoneCodeRefused as exc:
+        raise BadRequest("WeChat refused this phone code, ask for the number again", code="invalid_phone_code",
+                         field="phone_code") from exc
+    except wechat.WechatUnavailable as exc:
+        logger.warning("getuserphonenumber failed", extra={"errcode": str(exc)})
+        raise UpstreamError("WeChat is unavailable, try again", code="wechat_unavailable") from exc
 
 
 def _write_registration(item: Patient, openid_hash: str | None, consents: dict, referral, memberships: list) -> None:

@@ -43,3 +43,53 @@ def test_staff_cannot_edit_a_patients_own_profile(api, new_patient, staff_token)
     status, err = api.put("/me", {"nickname": NICK}, token=staff_token())
     assert status == 403 and err["code"] == "wrong_role"
     assert json.dumps(err)
+
+
+def _record(**overrides):
+    from tests.conftest import patient_record
+
+    record = patient_record(**overrides)
+    if "phone_code" in overrides and "phone" not in overrides:
+        record.pop("phone")
+    return record
+
+
+def test_registration_with_a_wechat_phone_code_records_a_verified_phone(api):
+    from tests.conftest import visitor_login
+
+    token = visitor_login(api, name="phoneuser")
+    status, data = api.post("/me/register", _record(phone_code="phone-13912345678"), token=token)
+    assert status == 201, data
+    assert data["patient"]["phone"] == "13912345678" and data["patient"]["phone_verified"] is True
+    status, me = api.get("/me", token=data["access_token"])
+    assert me["patient"]["phone_verified"] is True
+
+
+def test_a_typed_phone_is_not_verified(api, new_patient):
+    token, _ = new_patient()
+    assert api.get("/me", token=token)[1]["patient"]["phone_verified"] is False
+
+
+def test_phone_and_phone_code_exactly_one(api):
+    from tests.conftest import visitor_login
+
+    token = visitor_login(api, name="phoneuser2")
+    both = _record(phone_code="phone-13912345679")
+    both["phone"] = "13912345679"
+    neither = _record()
+    neither.pop("phone")
+    for body in (both, neither):
+        status, err = api.post("/me/register", body, token=token)
+        assert status == 400 and err["code"] == "invalid_input", err
+
+
+def test_an_unknown_or_used_phone_code_is_refused(api):
+    from tests.conftest import visitor_login
+
+    token = visitor_login(api, name="phoneuser3")
+    status, err = api.post("/me/register", _record(phone_code="not-a-phone-code"), token=token)
+    assert status == 400 and err["code"] == "invalid_phone_code" and err["field"] == "phone_code"
+    assert api.post("/me/register", _record(phone_code="phone-13912340000"), token=token)[0] == 201
+    again = visitor_login(api, name="phoneuser4")
+    status, err = api.post("/me/register", _record(phone_code="phone-13912340000"), token=again)
+    assert status == 400 and err["code"] == "invalid_phone_code"
