@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api import replies
 from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, OwnProfileUpdate,
-                                   OwnRegistration, RedeemBody, ShareBody)
+                                   OwnRegistration, Page, RedeemBody, ShareBody)
 from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
@@ -111,9 +111,10 @@ def my_visits(call):
     return {"items": patient_service.visits(call.principal.clinic_id, call.principal.patient_id)}
 
 
-@route(bp, "/me/points", roles=PATIENT, reply=replies.MyPointsReply, summary="Balance and ledger")
+@route(bp, "/me/points", roles=PATIENT, query=Page, reply=replies.MyPointsReply,
+       summary="Balance, expiring points and the ledger, newest first, by cursor")
 def my_points(call):
-    return activity.points_view(call.principal.clinic_id, _me(call))
+    return activity.points_view(call.principal.clinic_id, _me(call), call.query.limit, call.query.cursor)
 
 
 @route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body=ShareBody, idempotent=IN_TRANSACTION,

@@ -513,6 +513,7 @@ class MyPointsReply(Reply):
     tier: str
     redeemed_total: int
     entries: list[LedgerEntry]
+    next_cursor: Annotated[str | None, Field(description="pass as ?cursor= for the next page of entries")]
 
 
 class RedemptionView(Reply):

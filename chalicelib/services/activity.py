@@ -154,7 +154,12 @@ def share(principal, share_ref: str, idem=None) -> dict:
     raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
-def points_view(clinic_id: str, patient) -> dict:
+WHOLE_LEDGER = 100_000
+
+
+def points_view(clinic_id: str, patient, limit: int = 20, cursor: str | None = None) -> dict:
+    """Balance, totals, tier, the open lots by expiry and one page of the ledger, newest first."""
+    entries, next_cursor = history.ledger_page(clinic_id, patient.patient_id, limit, cursor)
     expiring = [{"expires_on": expires, "points": remaining}
                 for expires, remaining in lots.open_lots(clinic_id, patient.patient_id)]
     return {
@@ -163,7 +168,8 @@ def points_view(clinic_id: str, patient) -> dict:
         "earned_total": int(patient.earned_total or 0),
         "tier": tier_for(int(patient.earned_total or 0)),
         "redeemed_total": int(patient.redeemed_total or 0),
-        "entries": history.ledger(clinic_id, patient.patient_id),
+        "entries": entries,
+        "next_cursor": next_cursor,
     }
 
 
