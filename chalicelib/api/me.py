@@ -8,7 +8,8 @@ from chalice import Blueprint
 
 from chalicelib.api import replies
 from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, OwnProfileUpdate,
-                                   OwnRegistration, Page, RedeemBody, ShareBody)
+                                   OwnRegistration, Page, RedeemBody, ShareBody,
+                                   WerunBody)
 from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
@@ -17,8 +18,12 @@ if TYPE_CHECKING:
     from chalicelib.services import activity, segments, sessions
     from chalicelib.services import inbox as inbox_service
     from chalicelib.services import patients as patient_service
+    from chalicelib.services import redemptions as redemption_service
     from chalicelib.services import setup as setup_service
+    from chalicelib.services import werun
 else:
+    werun = lazy("chalicelib.services.werun")
+    redemption_service = lazy("chalicelib.services.redemptions")
     setup_service = lazy("chalicelib.services.setup")
     sessions = lazy("chalicelib.services.sessions")
     activity = lazy("chalicelib.services.activity")
@@ -101,6 +106,15 @@ def check_in(call):
     return 201, activity.check_in(call.principal, call.body, call.idem)
 
 
+@route(bp, "/me/checkins/werun", methods=("POST",), roles=PATIENT, body=WerunBody, idempotent=True,
+       reply=replies.WerunReply, status=201,
+       errors=("invalid_werun_data", "invalid_wechat_code", "wechat_code_used", "wechat_account_mismatch",
+               "no_wechat_account", "wechat_unavailable", "wechat_error"),
+       summary="Record the last week's WeRun steps (wx.getWeRunData with a fresh wx.login code), one check-in a day")
+def werun_checkins(call):
+    return 201, werun.record(call.principal, call.body.code, call.body.encrypted_data, call.body.iv)
+
+
 @route(bp, "/me/checkins", roles=PATIENT, reply=replies.CheckinsReply, summary="The caller's check-ins, newest first")
 def checkins(call):
     return {"items": patient_service.checkins(call.principal.clinic_id, call.principal.patient_id)}
@@ -131,6 +145,13 @@ def share(call):
        summary="Redeem a reward; never overdraws, a retried request is answered once")
 def redeem(call):
     return 201, activity.redeem(call.principal, call.body.reward_id, call.idem)
+
+
+@route(bp, "/me/redemptions", roles=PATIENT, query=Page, reply=replies.MyRedemptionsReply,
+       summary="The caller's redemptions, newest first, each with the code the desk types, by cursor")
+def my_redemptions(call):
+    return redemption_service.mine(call.principal.clinic_id, call.principal.patient_id, call.query.limit,
+                                   call.query.cursor)
 
 
 @route(bp, "/me/inbox", roles=PATIENT, reply=replies.InboxReply, summary="The caller's in-app inbox, newest first")

@@ -163,6 +163,17 @@ class CheckInBody(Strict):
         return value
 
 
+B64 = r"^[A-Za-z0-9+/=]+$"
+
+
+class WerunBody(Strict):
+    """What wx.getWeRunData gave, with a fresh wx.login code (its session key opens the data)."""
+
+    code: str = Field(min_length=1, max_length=128)
+    encrypted_data: str = Field(min_length=1, max_length=20_000, pattern=B64)
+    iv: str = Field(min_length=1, max_length=64, pattern=B64)
+
+
 class ShareBody(Strict):
     share_ref: str = Field(min_length=1, max_length=128)
 

@@ -523,6 +523,7 @@ class RedemptionView(Reply):
     cost: int
     status: str
     at: str
+    code: Annotated[str, Field(description="what the desk types to hand the reward over, shown as ABCD-EFGH")]
 
 
 class RedeemReply(Reply):
@@ -1415,3 +1416,51 @@ class SetupReply(Reply):
     consent: ConsentPolicy
     privacy_policy: PrivacyPolicy
     subscribe_templates: list[SubscribeTemplate]
+
+
+class MyRedemption(Reply):
+    redemption_id: str
+    reward_id: str
+    reward_name: str
+    cost: int
+    status: Annotated[str, Field(description="pending (to collect at the desk) or fulfilled")]
+    code: Annotated[str | None, Field(description="shown as ABCD-EFGH; the desk types it")]
+    redeemed_at: str
+    fulfilled_at: str | None
+
+
+class MyRedemptionsReply(Reply):
+    items: list[MyRedemption]
+    next_cursor: str | None
+
+
+class DeskRedemption(Reply):
+    redemption_id: str
+    reward_id: str
+    reward_name: str
+    cost: int
+    status: Annotated[str, Field(description="pending or fulfilled")]
+    code: str
+    redeemed_at: str
+    fulfilled_at: str | None
+    fulfilled_by: str | None
+    patient_id: str
+    patient_name_masked: str | None
+
+
+class DeskRedemptionReply(Reply):
+    redemption: DeskRedemption
+
+
+class WerunDay(Reply):
+    local_date: str
+    steps: int
+    recorded: Annotated[bool, Field(description="false when the day already has this many steps or more")]
+    counted: Annotated[bool, Field(description="the day's first steps check-in (the one that earns points)")]
+    points_awarded: int
+
+
+class WerunReply(Reply):
+    days: list[WerunDay]
+    points_awarded: int
+    balance: int

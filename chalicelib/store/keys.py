@@ -62,6 +62,11 @@ def voucher_code_pk(clinic_id: str, code: str) -> str:
     return f"{clinic_id}#VCODE#{code}"
 
 
+def redemption_code_pk(clinic_id: str, code: str) -> str:
+    """A redemption's code, for the desk: one GetItem finds the patient and the redemption."""
+    return f"{clinic_id}#RCODE#{code}"
+
+
 def lot_expiry_pk(clinic_id: str) -> str:
     return f"{clinic_id}#LOTEXP"
 
@@ -309,6 +314,7 @@ ENROLMENT_PREFIX = PROGRESS_PREFIX + "CH#"
 TASK_PREFIX = PROGRESS_PREFIX + "TASK#"
 VOUCHER_PREFIX = "VOUCHER#"
 VOUCHER_CODE_SK = "VCODE"
+REDEMPTION_CODE_SK = "RCODE"
 TASK_RULE_PREFIX = "TASKRULE#"
 EXAM_PREFIX = "EXAM#"
 BADGE_PREFIX = "BADGE#"

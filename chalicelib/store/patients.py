@@ -170,6 +170,9 @@ def erase(patient: Patient) -> int:
 
     targets += [(keys.voucher_code_pk(patient.clinic_id, item["code"]["S"]), CODE_SK) for item in raw
                 if item["sk"]["S"].startswith(VOUCHER) and "code" in item]
+    from chalicelib.store.redemptions import code_entries_of
+
+    targets += code_entries_of(patient.clinic_id, raw)
     targets.append((keys.phone_pk(patient.clinic_id, patient.phone_hash), keys.UNIQUE_SK))
     if patient.openid_hash:
         targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), keys.UNIQUE_SK))
