@@ -15,13 +15,14 @@ from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
-    from chalicelib.services import activity, segments, sessions
+    from chalicelib.services import activity, home, segments, sessions
     from chalicelib.services import inbox as inbox_service
     from chalicelib.services import patients as patient_service
     from chalicelib.services import redemptions as redemption_service
     from chalicelib.services import setup as setup_service
     from chalicelib.services import werun
 else:
+    home = lazy("chalicelib.services.home")
     werun = lazy("chalicelib.services.werun")
     redemption_service = lazy("chalicelib.services.redemptions")
     setup_service = lazy("chalicelib.services.setup")
@@ -54,6 +55,12 @@ def register(call):
                "subscribe templates")
 def setup(call):
     return setup_service.setup_view(call.principal.clinic_id)
+
+
+@route(bp, "/me/home", roles=PATIENT, reply=replies.HomeReply, session_checked_by_service=True,
+       summary="Everything the mini-program's home page shows, in one request (three DynamoDB reads)")
+def my_home(call):
+    return home.view(call.principal)
 
 
 @route(bp, "/me", roles=PATIENT, reply=replies.MeReply, summary="The caller's own profile")

@@ -1464,3 +1464,67 @@ class WerunReply(Reply):
     days: list[WerunDay]
     points_awarded: int
     balance: int
+
+
+class HomeMe(Reply):
+    name_masked: str
+    nickname: str | None
+
+
+class HomeCheckin(Reply):
+    checkin_id: str
+    type: str
+    value: float
+    counted: Annotated[bool, Field(description="the day's first of its type (the one that earned points)")]
+    client_time: str
+
+
+class HomeTask(Reply):
+    task_id: str
+    title: str
+    progress: int
+    target: int
+    checkin_type: str | None
+    min_value: float | None
+    due_on: str
+    days_left: int
+    counted_today: bool
+
+
+class HomeStreak(Reply):
+    challenge_id: str
+    name: str
+    checkin_type: str
+    current_streak: int
+    days: Annotated[int, Field(description="days in a row the challenge needs")]
+    days_to_go: int
+    grace: Annotated[int, Field(description="missed days a streak may have")]
+    grace_used: int
+    last_day: str | None
+
+
+class HomeExpiring(Reply):
+    points: int
+    expires_on: str
+
+
+class HomePoints(Reply):
+    balance: int
+    tier: str
+    next_expiring: HomeExpiring | None
+
+
+class HomeRevisit(Reply):
+    revisit_due_date: str | None
+    next_booking_date: str | None
+
+
+class HomeReply(Reply):
+    today: Annotated[str, Field(description="today in the clinic's time zone (YYYY-MM-DD)")]
+    me: HomeMe
+    checkins: Annotated[list[HomeCheckin], Field(description="today's check-ins, oldest first")]
+    tasks: Annotated[list[HomeTask], Field(description="open tasks, soonest due first")]
+    streaks: list[HomeStreak]
+    points: HomePoints
+    revisit: HomeRevisit
+    inbox_unread: int

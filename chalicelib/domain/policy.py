@@ -61,6 +61,6 @@ def condition_label(condition: str) -> str:
     return names[0] if names else condition
 
 
-def purposes_view() -> list[dict]:
+def purposes_view() -> list[dict[str, object]]:
     return [{"purpose": purpose, "title": title, "text": text, "required": required}
             for purpose, (title, text, required) in PURPOSE_TEXTS.items()]

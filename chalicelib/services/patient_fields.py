@@ -19,8 +19,14 @@ def decrypted(patient: Patient) -> dict:
     return {
         "name": crypto.decrypt(key, patient.clinic_id, patient.name_enc),
         "phone": crypto.decrypt(key, patient.clinic_id, patient.phone_enc),
-        "nickname": crypto.decrypt(key, patient.clinic_id, patient.nickname_enc) if patient.nickname_enc else None,
     }
+
+
+def chosen_nickname(patient: Patient) -> str | None:
+    """The nickname the patient set in the mini-program, in clear (None when unset)."""
+    if not patient.nickname_enc:
+        return None
+    return crypto.decrypt(clinic_key(patient.clinic_id), patient.clinic_id, patient.nickname_enc)
 
 
 def consents_view(patient: Patient) -> dict:

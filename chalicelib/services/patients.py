@@ -11,7 +11,7 @@ from chalicelib.domain.privacy import mask_name, mask_phone, normalise_phone
 from chalicelib.domain.rules import PURPOSES
 from chalicelib.errors import BadRequest, UpstreamError
 from chalicelib.observability import count, logger
-from chalicelib.services.patient_fields import clinic_key, consents_view, decrypted
+from chalicelib.services.patient_fields import chosen_nickname, clinic_key, consents_view, decrypted
 from chalicelib.store import clinics, patients
 from chalicelib.store.patients import Patient
 from chalicelib.store.referrals import RewardRefused
@@ -140,7 +140,7 @@ def profile_view(patient: Patient, *, full_phone: bool) -> dict:
         "created_at": patient.created_at,
         "last_visit_date": patient.last_visit_date,
         "revisit_due_date": patient.revisit_due_date,
-        "nickname": clear["nickname"],
+        "nickname": chosen_nickname(patient),
         "phone_verified": bool(patient.phone_verified),
         "next_booking_date": patient.next_booking_date,
     }

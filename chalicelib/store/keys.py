@@ -397,3 +397,18 @@ def inbox_sk(message_id: str) -> str:
 
 def idempotency_sk(scope: str, key: str) -> str:
     return f"{IDEMPOTENCY_PREFIX}{scope}#{key}"
+
+
+# The mini-program's home page (store/home.py) reads a patient's partition in three Queries:
+# 1. HOME_RANGE, consistent: LOT# < OUT# < PKG# < PROFILE < PROG#... are neighbours in sort
+#    order, so one Query from the lots to the end of the progress items returns the lots, the
+#    profile, the enrolments and the tasks; the outbound jobs and packages between them
+#    (HOME_SKIPPED) are dropped by a filter.
+# 2. the day's check-ins: `checkins_of_day` (CHECKIN#<day>#...).
+# 3. the unread inbox messages counted (INBOX#..., Select=COUNT).
+HOME_RANGE = (LOT_PREFIX, PROGRESS_PREFIX + "\uffff")
+HOME_SKIPPED = (OUTBOUND_JOB, PACKAGE)
+
+
+def checkins_of_day(local_date: str) -> str:
+    return f"{CHECKIN_PREFIX}{local_date}#"

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -95,7 +95,7 @@ def with_patient(clinic_id: str, entry: CodeEntry) -> tuple[Redemption | None, P
     return (_of(redemption) if redemption is not None else None), (patient_of(patient) if patient else None)
 
 
-def _resolved(future):
+def _resolved(future: Any) -> Any:
     try:
         return future.get()
     except Exception:  # noqa: BLE001 (a missing item)
@@ -118,7 +118,7 @@ def fulfil(clinic_id: str, entry: CodeEntry, *, at: str, by: str | None) -> Rede
     return _of(item)
 
 
-def code_entries_of(clinic_id: str, raw_items: list[dict]) -> list[tuple[str, str]]:
+def code_entries_of(clinic_id: str, raw_items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(pk, sk) of the code entries of a partition's redemptions (for erasure)."""
     return [(keys.redemption_code_pk(clinic_id, item["code"]["S"]), keys.REDEMPTION_CODE_SK) for item in raw_items
             if item["sk"]["S"].startswith(keys.REDEMPTION_PREFIX) and "code" in item]
