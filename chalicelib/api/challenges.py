@@ -1,5 +1,6 @@
-"""Streak challenges and vouchers: staff define challenges and redeem vouchers at the desk;
-patients join challenges, follow their streaks and see their vouchers."""
+"""Streak challenges, vouchers and redeemed rewards at the desk: staff define challenges, redeem
+vouchers and hand over redeemed rewards by code; patients join challenges, follow their streaks
+and see their vouchers."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from chalicelib.lazy import lazy
 # each module loads on first use, so a function's cold start pays only for what it runs.
 if TYPE_CHECKING:
     from chalicelib.services import challenges as service
+    from chalicelib.services import redemptions
 else:
     service = lazy("chalicelib.services.challenges")
+    redemptions = lazy("chalicelib.services.redemptions")
 
 bp: Blueprint = Blueprint(__name__)
 
@@ -113,6 +116,19 @@ def my_vouchers(call):
        summary="Find a voucher of the clinic by its code (at the desk)")
 def lookup_voucher(call):
     return {"voucher": service.lookup_voucher(call.principal.clinic_id, call.params["code"])}
+
+
+@route(bp, "/redemptions/{redemption_code}", roles=STAFF, reply=replies.DeskRedemptionReply,
+       summary="Find a redemption of the clinic by the code the patient shows (at the desk)")
+def lookup_redemption(call):
+    return {"redemption": redemptions.lookup(call.principal.clinic_id, call.params["redemption_code"])}
+
+
+@route(bp, "/redemptions/{redemption_code}/fulfil", methods=("POST",), roles=STAFF, idempotent=True,
+       reply=replies.DeskRedemptionReply, errors=("redemption_fulfilled",),
+       summary="Hand a redeemed reward over once; a second time answers 409")
+def fulfil_redemption(call):
+    return {"redemption": redemptions.fulfil(call.principal, call.params["redemption_code"])}
 
 
 @route(bp, "/vouchers/{code}/redeem", methods=("POST",), roles=STAFF, idempotent=True,

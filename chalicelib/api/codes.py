@@ -40,10 +40,11 @@ NOT_FOUND = {
     "code": _codes(404, "voucher_not_found")[0],
     "rule_id": _codes(404, "recall_rule_not_found")[0],
     "package_id": _codes(404, "package_type_not_found")[0],
+    "redemption_code": _codes(404, "invalid_redemption_code")[0],
 }
 
 # -- codes services and domain rules raise ------------------------------------------------------------
-_codes(400, "invalid_client_time", "invalid_csv", "invalid_plan", "invalid_voucher_code", "rule_follows_setting",
+_codes(400, "invalid_phone_code", "invalid_werun_data", "invalid_client_time", "invalid_csv", "invalid_plan", "invalid_voucher_code", "rule_follows_setting",
        "invalid_date", "invalid_month", "invalid_period", "period_too_long", "invalid_phone", "invalid_role",
        "invalid_rule_id", "invalid_silent_days", "invalid_template_id", "invalid_tz", "invalid_clinic_id",
        "invalid_challenge", "invalid_content_path", "booking_date_required", "cannot_promote_holdout",
@@ -56,7 +57,7 @@ _codes(401, "invalid_credentials", "refresh_token_reused", "invalid_wechat_code"
 _codes(403, "not_eligible", "wechat_account_mismatch")
 _codes(404, "account_not_found", "arm_not_found", "clinic_not_found", "content_path_not_found", "entry_not_found",
        "no_followup_plan", "no_recall_rule", "reward_not_found", "rule_not_found", "target_not_found")
-_codes(409, "already_redeemed", "already_registered", "arm_mismatch", "challenge_closed", "challenge_exists",
+_codes(409, "redemption_fulfilled", "already_redeemed", "already_registered", "arm_mismatch", "challenge_closed", "challenge_exists",
        "clinic_exists", "concurrent_change", "entry_exists", "experiment_exists", "insufficient_points",
        "invalid_state", "no_wechat_account", "out_of_stock", "package_exists", "package_type_inactive",
        "phone_registered", "plan_changed", "plan_not_active", "reward_inactive", "reward_limit_reached",

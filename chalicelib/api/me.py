@@ -7,17 +7,25 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.api import replies
-from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, PatientRecord, RedeemBody,
-                                   ShareBody)
+from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, OwnProfileUpdate,
+                                   OwnRegistration, Page, RedeemBody, ShareBody,
+                                   WerunBody)
 from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
-    from chalicelib.services import activity, segments, sessions
+    from chalicelib.services import activity, home, segments, sessions
     from chalicelib.services import inbox as inbox_service
     from chalicelib.services import patients as patient_service
+    from chalicelib.services import redemptions as redemption_service
+    from chalicelib.services import setup as setup_service
+    from chalicelib.services import werun
 else:
+    home = lazy("chalicelib.services.home")
+    werun = lazy("chalicelib.services.werun")
+    redemption_service = lazy("chalicelib.services.redemptions")
+    setup_service = lazy("chalicelib.services.setup")
     sessions = lazy("chalicelib.services.sessions")
     activity = lazy("chalicelib.services.activity")
     patient_service = lazy("chalicelib.services.patients")
@@ -31,9 +39,10 @@ def _me(call):
     return patient_service.own_patient(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=PatientRecord,
+@route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=OwnRegistration,
        reply=replies.RegisterReply, status=201,
-       errors=("invalid_phone", "phone_registered", "self_referral", "unknown_condition", "unknown_invite_code"),
+       errors=("invalid_phone", "invalid_phone_code", "phone_registered", "self_referral", "unknown_condition",
+               "unknown_invite_code", "wechat_unavailable", "wechat_error"),
        summary="Create the caller's own record (建档) with consent per purpose")
 def register(call):
     item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)
@@ -41,9 +50,29 @@ def register(call):
     return 201, {"patient": patient_service.profile_view(item, full_phone=True), **tokens}
 
 
+@route(bp, "/me/setup", roles=("visitor", "patient"), reply=replies.SetupReply,
+       summary="What the registration and consent pages show: clinic, conditions, consent texts, privacy policy, "
+               "subscribe templates")
+def setup(call):
+    return setup_service.setup_view(call.principal.clinic_id)
+
+
+@route(bp, "/me/home", roles=PATIENT, reply=replies.HomeReply, session_checked_by_service=True,
+       summary="Everything the mini-program's home page shows, in one request (three DynamoDB reads)")
+def my_home(call):
+    return home.view(call.principal)
+
+
 @route(bp, "/me", roles=PATIENT, reply=replies.MeReply, summary="The caller's own profile")
 def me(call):
     return {"patient": patient_service.profile_view(_me(call), full_phone=True)}
+
+
+@route(bp, "/me", methods=("PUT",), roles=PATIENT, body=OwnProfileUpdate, reply=replies.MeReply,
+       summary="Change the caller's nickname, birth year or district (null clears one)")
+def update_me(call):
+    changes = {name: getattr(call.body, name) for name in call.body.model_fields_set}
+    return {"patient": patient_service.profile_view(patient_service.update_own(_me(call), changes), full_phone=True)}
 
 
 @route(bp, "/me", methods=("DELETE",), roles=PATIENT,
@@ -84,6 +113,15 @@ def check_in(call):
     return 201, activity.check_in(call.principal, call.body, call.idem)
 
 
+@route(bp, "/me/checkins/werun", methods=("POST",), roles=PATIENT, body=WerunBody, idempotent=True,
+       reply=replies.WerunReply, status=201,
+       errors=("invalid_werun_data", "invalid_wechat_code", "wechat_code_used", "wechat_account_mismatch",
+               "no_wechat_account", "wechat_unavailable", "wechat_error"),
+       summary="Record the last week's WeRun steps (wx.getWeRunData with a fresh wx.login code), one check-in a day")
+def werun_checkins(call):
+    return 201, werun.record(call.principal, call.body.code, call.body.encrypted_data, call.body.iv)
+
+
 @route(bp, "/me/checkins", roles=PATIENT, reply=replies.CheckinsReply, summary="The caller's check-ins, newest first")
 def checkins(call):
     return {"items": patient_service.checkins(call.principal.clinic_id, call.principal.patient_id)}
@@ -94,9 +132,10 @@ def my_visits(call):
     return {"items": patient_service.visits(call.principal.clinic_id, call.principal.patient_id)}
 
 
-@route(bp, "/me/points", roles=PATIENT, reply=replies.MyPointsReply, summary="Balance and ledger")
+@route(bp, "/me/points", roles=PATIENT, query=Page, reply=replies.MyPointsReply,
+       summary="Balance, expiring points and the ledger, newest first, by cursor")
 def my_points(call):
-    return activity.points_view(call.principal.clinic_id, _me(call))
+    return activity.points_view(call.principal.clinic_id, _me(call), call.query.limit, call.query.cursor)
 
 
 @route(bp, "/me/shares", methods=("POST",), roles=PATIENT, body=ShareBody, idempotent=IN_TRANSACTION,
@@ -113,6 +152,13 @@ def share(call):
        summary="Redeem a reward; never overdraws, a retried request is answered once")
 def redeem(call):
     return 201, activity.redeem(call.principal, call.body.reward_id, call.idem)
+
+
+@route(bp, "/me/redemptions", roles=PATIENT, query=Page, reply=replies.MyRedemptionsReply,
+       summary="The caller's redemptions, newest first, each with the code the desk types, by cursor")
+def my_redemptions(call):
+    return redemption_service.mine(call.principal.clinic_id, call.principal.patient_id, call.query.limit,
+                                   call.query.cursor)
 
 
 @route(bp, "/me/inbox", roles=PATIENT, reply=replies.InboxReply, summary="The caller's in-app inbox, newest first")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.kpis import SILENT_DAYS_MAX, SILENT_DAYS_MIN
 from chalicelib.domain.rules import (CHECKIN_TYPES, DEFAULT_EARNING_RULES, DEPARTMENTS, GLUCOSE_UNITS, PERSONAS,
@@ -74,9 +74,8 @@ class StaffLogin(Strict):
     password: str = Field(min_length=1, max_length=256)
 
 
-class PatientRecord(Strict):
+class PatientFields(Strict):
     name: str = Field(min_length=1, max_length=40)
-    phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
     sex: Literal["F", "M", "U"] | None = None
     district: str | None = Field(default=None, max_length=40)
@@ -86,6 +85,39 @@ class PatientRecord(Strict):
     consents: Consents = Field(default_factory=dict)
     consent_version: str = Field(default="v1", min_length=1, max_length=20)
     invite_code: str | None = Field(default=None, min_length=4, max_length=16, pattern=r"^[A-Za-z0-9]+$")
+
+
+PHONE = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
+
+
+class PatientRecord(PatientFields):
+    """A record staff create at the desk (and the demo seed): the phone as typed."""
+
+    phone: str = PHONE
+
+
+class OwnRegistration(PatientFields):
+    """The patient's own registration: exactly one of `phone` (typed) and `phone_code` (from the
+    mini-program's getPhoneNumber button; the server exchanges it with WeChat and marks the
+    phone verified)."""
+
+    phone: str | None = Field(default=None, min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
+    phone_code: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @model_validator(mode="after")
+    def one_phone(self):
+        if (self.phone is None) == (self.phone_code is None):
+            raise ValueError("send exactly one of phone and phone_code")
+        return self
+
+
+class OwnProfileUpdate(Strict):
+    """What a patient may change on their own record; a field left out keeps its value, one sent
+    as null is cleared."""
+
+    nickname: str | None = Field(default=None, min_length=1, max_length=20)
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    district: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 class ConsentUpdate(Strict):
@@ -129,6 +161,17 @@ class CheckInBody(Strict):
         if value.tzinfo is None:
             raise ValueError("client_time must carry a time zone offset")
         return value
+
+
+B64 = r"^[A-Za-z0-9+/=]+$"
+
+
+class WerunBody(Strict):
+    """What wx.getWeRunData gave, with a fresh wx.login code (its session key opens the data)."""
+
+    code: str = Field(min_length=1, max_length=128)
+    encrypted_data: str = Field(min_length=1, max_length=20_000, pattern=B64)
+    iv: str = Field(min_length=1, max_length=64, pattern=B64)
 
 
 class ShareBody(Strict):

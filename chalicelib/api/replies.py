@@ -379,6 +379,9 @@ class OwnPatientView(Reply):
     created_at: str
     last_visit_date: str | None
     revisit_due_date: str | None
+    nickname: Annotated[str | None, Field(description="the name the patient chose to be called in the mini-program")]
+    phone_verified: Annotated[bool, Field(description="the phone number came from WeChat (getPhoneNumber)")]
+    next_booking_date: Annotated[str | None, Field(description="the next booked visit day (YYYY-MM-DD)")]
 
 
 class MeReply(Reply):
@@ -510,6 +513,7 @@ class MyPointsReply(Reply):
     tier: str
     redeemed_total: int
     entries: list[LedgerEntry]
+    next_cursor: Annotated[str | None, Field(description="pass as ?cursor= for the next page of entries")]
 
 
 class RedemptionView(Reply):
@@ -519,6 +523,7 @@ class RedemptionView(Reply):
     cost: int
     status: str
     at: str
+    code: Annotated[str, Field(description="what the desk types to hand the reward over, shown as ABCD-EFGH")]
 
 
 class RedeemReply(Reply):
@@ -910,6 +915,9 @@ class StaffPatientView(Reply):
     created_at: str
     last_visit_date: str | None
     revisit_due_date: str | None
+    nickname: Annotated[str | None, Field(description="the name the patient chose to be called in the mini-program")]
+    phone_verified: Annotated[bool, Field(description="the phone number came from WeChat (getPhoneNumber)")]
+    next_booking_date: Annotated[str | None, Field(description="the next booked visit day (YYYY-MM-DD)")]
 
 
 class CreatePatientReply(Reply):
@@ -1366,3 +1374,157 @@ class ConfirmedTask(TaskView):
 
 class ConfirmTaskReply(Reply):
     task: ConfirmedTask
+
+
+class SetupClinic(Reply):
+    clinic_id: str
+    name: str
+
+
+class SetupCondition(Reply):
+    condition: str
+    label: Annotated[str, Field(description="the condition's Chinese name")]
+
+
+class ConsentPurposeText(Reply):
+    purpose: str
+    title: str
+    text: Annotated[str, Field(description="what consenting to this purpose covers, in plain Chinese")]
+    required: Annotated[bool, Field(description="registration needs this consent granted")]
+
+
+class ConsentPolicy(Reply):
+    version: Annotated[str, Field(description="send it back as consent_version when registering or changing consent")]
+    purposes: list[ConsentPurposeText]
+
+
+class PrivacyPolicy(Reply):
+    version: str
+    text: str
+
+
+class SubscribeTemplate(Reply):
+    kind: str
+    template_id: Annotated[str, Field(description="pass it to wx.requestSubscribeMessage and POST /me/subscriptions")]
+    purpose: str
+    title: str
+
+
+class SetupReply(Reply):
+    clinic: SetupClinic
+    conditions: list[SetupCondition]
+    consent: ConsentPolicy
+    privacy_policy: PrivacyPolicy
+    subscribe_templates: list[SubscribeTemplate]
+
+
+class MyRedemption(Reply):
+    redemption_id: str
+    reward_id: str
+    reward_name: str
+    cost: int
+    status: Annotated[str, Field(description="pending (to collect at the desk) or fulfilled")]
+    code: Annotated[str | None, Field(description="shown as ABCD-EFGH; the desk types it")]
+    redeemed_at: str
+    fulfilled_at: str | None
+
+
+class MyRedemptionsReply(Reply):
+    items: list[MyRedemption]
+    next_cursor: str | None
+
+
+class DeskRedemption(Reply):
+    redemption_id: str
+    reward_id: str
+    reward_name: str
+    cost: int
+    status: Annotated[str, Field(description="pending or fulfilled")]
+    code: str
+    redeemed_at: str
+    fulfilled_at: str | None
+    fulfilled_by: str | None
+    patient_id: str
+    patient_name_masked: str | None
+
+
+class DeskRedemptionReply(Reply):
+    redemption: DeskRedemption
+
+
+class WerunDay(Reply):
+    local_date: str
+    steps: int
+    recorded: Annotated[bool, Field(description="false when the day already has this many steps or more")]
+    counted: Annotated[bool, Field(description="the day's first steps check-in (the one that earns points)")]
+    points_awarded: int
+
+
+class WerunReply(Reply):
+    days: list[WerunDay]
+    points_awarded: int
+    balance: int
+
+
+class HomeMe(Reply):
+    name_masked: str
+    nickname: str | None
+
+
+class HomeCheckin(Reply):
+    checkin_id: str
+    type: str
+    value: float
+    counted: Annotated[bool, Field(description="the day's first of its type (the one that earned points)")]
+    client_time: str
+
+
+class HomeTask(Reply):
+    task_id: str
+    title: str
+    progress: int
+    target: int
+    checkin_type: str | None
+    min_value: float | None
+    due_on: str
+    days_left: int
+    counted_today: bool
+
+
+class HomeStreak(Reply):
+    challenge_id: str
+    name: str
+    checkin_type: str
+    current_streak: int
+    days: Annotated[int, Field(description="days in a row the challenge needs")]
+    days_to_go: int
+    grace: Annotated[int, Field(description="missed days a streak may have")]
+    grace_used: int
+    last_day: str | None
+
+
+class HomeExpiring(Reply):
+    points: int
+    expires_on: str
+
+
+class HomePoints(Reply):
+    balance: int
+    tier: str
+    next_expiring: HomeExpiring | None
+
+
+class HomeRevisit(Reply):
+    revisit_due_date: str | None
+    next_booking_date: str | None
+
+
+class HomeReply(Reply):
+    today: Annotated[str, Field(description="today in the clinic's time zone (YYYY-MM-DD)")]
+    me: HomeMe
+    checkins: Annotated[list[HomeCheckin], Field(description="today's check-ins, oldest first")]
+    tasks: Annotated[list[HomeTask], Field(description="open tasks, soonest due first")]
+    streaks: list[HomeStreak]
+    points: HomePoints
+    revisit: HomeRevisit
+    inbox_unread: int

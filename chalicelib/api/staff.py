@@ -124,7 +124,8 @@ def booking(call):
        summary="A patient's balance, tier and ledger")
 def patient_points(call):
     patient = patient_service.own_patient(call.principal.clinic_id, call.params["patient_id"])
-    return activity.points_view(call.principal.clinic_id, patient)
+    # the desk's view shows the whole ledger (next_cursor stays null)
+    return activity.points_view(call.principal.clinic_id, patient, limit=activity.WHOLE_LEDGER)
 
 
 @route(bp, "/patients/{patient_id}/points/adjustments", methods=("POST",), roles=STAFF, body=AdjustmentBody,

@@ -79,3 +79,65 @@ def send(target, message: Message) -> Outcome:
     if code == REFUSED:
         return Outcome("refused", str(code))
     return Outcome("failed", str(code))
+
+
+class PhoneCodeRefused(Exception):
+    """WeChat refused a getPhoneNumber code (unknown, used or expired: errcode 40029)."""
+
+
+class WechatUnavailable(Exception):
+    """WeChat could not be reached or answered with an error of its own."""
+
+
+def phone_number(code: str) -> str:
+    """The phone number behind a getPhoneNumber button's code (`phone_info.purePhoneNumber`,
+    without country code), exchanged once with WeChat. The number is never logged."""
+    base = settings().wechat_api_base.rstrip("/")
+    try:
+        for attempt in range(2):
+            token = access_token(force=attempt > 0)
+            reply = _post(f"{base}/wxa/business/getuserphonenumber?access_token={urllib.parse.quote(token)}",
+                          {"code": code})
+            errcode = int(reply.get("errcode") or 0)
+            if errcode not in _TOKEN_ERRORS:
+                break
+    except (urllib.error.URLError, TimeoutError, ValueError, RuntimeError) as exc:
+        raise WechatUnavailable("unreachable") from exc
+    if errcode in (40029, 40163, 40125):
+        raise PhoneCodeRefused(str(errcode))
+    number = (reply.get("phone_info") or {}).get("purePhoneNumber")
+    if errcode or not number:
+        raise WechatUnavailable(str(errcode))
+    return str(number)
+
+
+class UndecryptableData(Exception):
+    """Encrypted user data (wx.getWeRunData ...) that is not valid base64, does not decrypt with
+    the session key or is not the JSON object WeChat seals."""
+
+
+def decrypt_user_data(session_key: str, encrypted_data: str, iv: str) -> dict:
+    """Open data WeChat encrypted for the mini-program: AES-128-CBC, the key and IV base64,
+    PKCS#7 padding, a JSON object inside. The key is used here only, never kept."""
+    import base64
+    import binascii
+
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    try:
+        key = base64.b64decode(session_key, validate=True)
+        vector = base64.b64decode(iv, validate=True)
+        sealed = base64.b64decode(encrypted_data, validate=True)
+        if len(key) != 16 or len(vector) != 16 or not sealed or len(sealed) % 16:
+            raise UndecryptableData("wrong sizes")
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(vector)).decryptor()
+        padded = decryptor.update(sealed) + decryptor.finalize()
+        unpadder = padding.PKCS7(128).unpadder()
+        plain = unpadder.update(padded) + unpadder.finalize()
+        data = json.loads(plain.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise UndecryptableData(type(exc).__name__) from exc
+    if not isinstance(data, dict):
+        raise UndecryptableData("not an object")
+    return data

@@ -75,7 +75,8 @@ CHECKIN_MAX_FUTURE_SKEW = timedelta(minutes=10)
 ON_TIME_WINDOW_DAYS = 7
 
 
-def checkin_day(client_time: datetime, server_time: datetime, tz: str) -> date:
+def checkin_day(client_time: datetime, server_time: datetime, tz: str,
+                max_late: timedelta = CHECKIN_MAX_LATE) -> date:
     """The clinic-local day a reading counts for, or ValueError when it is out of range.
 
     The reading's own time (client time) decides the day, so an upload sent after midnight
@@ -83,7 +84,7 @@ def checkin_day(client_time: datetime, server_time: datetime, tz: str) -> date:
     """
     if client_time > server_time + CHECKIN_MAX_FUTURE_SKEW:
         raise ValueError("client_time is in the future")
-    if client_time < server_time - CHECKIN_MAX_LATE:
+    if client_time < server_time - max_late:
         raise ValueError("client_time is too old to be accepted")
     return local_date(client_time, tz)
 

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.domain import vouchers
 from chalicelib.domain.rules import checkin_day, points_for, tier_for
 from chalicelib.errors import BadRequest, Conflict, InsufficientPoints, NotFound
 from chalicelib.observability import count
@@ -23,13 +24,14 @@ from chalicelib.store.ledger import LedgerEntry
 TRY_AGAIN = "this check-in raced another one, send it again"
 
 
-def check_in(principal, data, idem=None) -> dict:
+def check_in(principal, data, idem=None, *, max_late=None) -> dict:
     """Record a check-in; the day's first of its type pays the check-in rule and moves streaks
-    and tasks. One read call and one write call: the check-in is one plan (store/plan.py)."""
+    and tasks. One read call and one write call: the check-in is one plan (store/plan.py).
+    `max_late`: how old a reading may be (WeRun's days, vouched for by WeChat, go back a week)."""
     clinic = clinics.get(principal.clinic_id)
     now = clock.now()
     try:
-        day = checkin_day(data.client_time, now, clinic.tz).isoformat()
+        day = checkin_day(data.client_time, now, clinic.tz, *([max_late] if max_late else [])).isoformat()
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_client_time", field="client_time") from exc
     entry_id = points.ledger_entry_id_for_checkin(data.type, day)
@@ -154,7 +156,12 @@ def share(principal, share_ref: str, idem=None) -> dict:
     raise Conflict("the patient's points changed meanwhile, try again", code="try_again")
 
 
-def points_view(clinic_id: str, patient) -> dict:
+WHOLE_LEDGER = 100_000
+
+
+def points_view(clinic_id: str, patient, limit: int = 20, cursor: str | None = None) -> dict:
+    """Balance, totals, tier, the open lots by expiry and one page of the ledger, newest first."""
+    entries, next_cursor = history.ledger_page(clinic_id, patient.patient_id, limit, cursor)
     expiring = [{"expires_on": expires, "points": remaining}
                 for expires, remaining in lots.open_lots(clinic_id, patient.patient_id)]
     return {
@@ -163,7 +170,8 @@ def points_view(clinic_id: str, patient) -> dict:
         "earned_total": int(patient.earned_total or 0),
         "tier": tier_for(int(patient.earned_total or 0)),
         "redeemed_total": int(patient.redeemed_total or 0),
-        "entries": history.ledger(clinic_id, patient.patient_id),
+        "entries": entries,
+        "next_cursor": next_cursor,
     }
 
 
@@ -195,11 +203,14 @@ def redeem(principal, reward_id: str, idem=None) -> dict:
     else:
         redemption_id = uuid.uuid4().hex[:16]
     now = iso(clock.now())
+    from chalicelib.services.redemptions import new_code
+
+    code = new_code()
     redemption = points.Redemption(redemption_id=redemption_id, reward_id=reward.reward_id, reward_name=reward.name,
-                                   cost=reward.cost, at=now)
+                                   cost=reward.cost, at=now, code=code)
     reply = {
         "redemption": {"redemption_id": redemption_id, "reward_id": reward.reward_id, "reward_name": reward.name,
-                       "cost": reward.cost, "status": "issued", "at": now},
+                       "cost": reward.cost, "status": "issued", "at": now, "code": vouchers.display(code)},
         "balance": int(patient.balance or 0) - reward.cost,
     }
     if int(patient.balance or 0) < reward.cost:

@@ -23,6 +23,31 @@ _CLIENT_CODES = {40029: "invalid_wechat_code", 40163: "wechat_code_used", 40226:
 
 
 def code2session(code: str) -> dict:
+    """The openid (and unionid) behind a fresh wx.login code; the session key is dropped."""
+    session = _session(code)
+    return {"openid": session["openid"], "unionid": session.get("unionid")}
+
+
+def open_user_data(code: str, encrypted_data: str, iv: str) -> tuple[str, dict]:
+    """(openid, data) for data WeChat encrypted with the session of a fresh wx.login code
+    (wx.getWeRunData). The session key is used to decrypt and dropped; the data's watermark must
+    name our AppID."""
+    from chalicelib.channels import wechat
+
+    session = _session(code)
+    try:
+        data = wechat.decrypt_user_data(str(session.get("session_key") or ""), encrypted_data, iv)
+    except wechat.UndecryptableData as exc:
+        raise BadRequest("the WeChat data does not decrypt with this login code", code="invalid_werun_data",
+                         field="encrypted_data") from exc
+    watermark = data.get("watermark")
+    if not isinstance(watermark, dict) or watermark.get("appid") != settings().wechat_appid:
+        raise BadRequest("the WeChat data was not made for this mini-program", code="invalid_werun_data",
+                         field="encrypted_data")
+    return session["openid"], data
+
+
+def _session(code: str) -> dict:
     conf = settings()
     query = urllib.parse.urlencode({"appid": conf.wechat_appid, "secret": conf.wechat_secret, "js_code": code,
                                     "grant_type": "authorization_code"})
@@ -38,7 +63,7 @@ def code2session(code: str) -> dict:
     if errcode or not data.get("openid"):
         logger.warning("code2session failed", extra={"errcode": errcode})
         raise UpstreamError("WeChat login failed, try again", code="wechat_error")
-    return {"openid": data["openid"], "unionid": data.get("unionid")}
+    return data
 
 
 def wechat_login(clinic_id: str, code: str) -> dict:

@@ -22,6 +22,13 @@ def decrypted(patient: Patient) -> dict:
     }
 
 
+def chosen_nickname(patient: Patient) -> str | None:
+    """The nickname the patient set in the mini-program, in clear (None when unset)."""
+    if not patient.nickname_enc:
+        return None
+    return crypto.decrypt(clinic_key(patient.clinic_id), patient.clinic_id, patient.nickname_enc)
+
+
 def consents_view(patient: Patient) -> dict:
     raw = patient.consents or {}
     return {purpose: raw.get(purpose) for purpose in PURPOSES}

@@ -9,9 +9,9 @@ from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso
 from chalicelib.domain.privacy import mask_name, mask_phone, normalise_phone
 from chalicelib.domain.rules import PURPOSES
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, UpstreamError
 from chalicelib.observability import count, logger
-from chalicelib.services.patient_fields import clinic_key, consents_view, decrypted
+from chalicelib.services.patient_fields import chosen_nickname, clinic_key, consents_view, decrypted
 from chalicelib.store import clinics, patients
 from chalicelib.store.patients import Patient
 from chalicelib.store.referrals import RewardRefused
@@ -29,7 +29,8 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     unknown = [c for c in data.conditions if c not in clinic.conditions]
     if unknown:
         raise BadRequest(f"unknown condition {unknown[0]!r}", code="unknown_condition", field="conditions")
-    phone = normalise_phone(data.phone)
+    verified = getattr(data, "phone_code", None) is not None
+    phone = normalise_phone(verified_phone(data.phone_code) if verified else data.phone)
     if not 6 <= len(phone) <= 15:
         raise BadRequest("phone must have 6 to 15 digits", code="invalid_phone", field="phone")
     key = clinic_key(clinic_id)
@@ -46,6 +47,7 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
         birth_year=data.birth_year, sex=data.sex, district=data.district,
         conditions=sorted(set(data.conditions)), department=data.department,
         persona_tags=sorted(set(data.persona_tags)), consents=consents,
+        phone_verified=True if verified else None,
     )
     referral = _referral(clinic, item, getattr(data, "invite_code", None), now)
     if referral:
@@ -62,6 +64,20 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     count("PatientsRegistered")
     logger.info("patient registered", extra={"patient_id": patient_id})
     return item
+
+
+def verified_phone(code: str) -> str:
+    """The number behind a getPhoneNumber code, from WeChat (the code works once)."""
+    from chalicelib.channels import wechat
+
+    try:
+        return wechat.phone_number(code)
+    except wechat.PhoneCodeRefused as exc:
+        raise BadRequest("WeChat refused this phone code, ask for the number again", code="invalid_phone_code",
+                         field="phone_code") from exc
+    except wechat.WechatUnavailable as exc:
+        logger.warning("getuserphonenumber failed", extra={"errcode": str(exc)})
+        raise UpstreamError("WeChat is unavailable, try again", code="wechat_unavailable") from exc
 
 
 def _write_registration(item: Patient, openid_hash: str | None, consents: dict, referral, memberships: list) -> None:
@@ -124,7 +140,28 @@ def profile_view(patient: Patient, *, full_phone: bool) -> dict:
         "created_at": patient.created_at,
         "last_visit_date": patient.last_visit_date,
         "revisit_due_date": patient.revisit_due_date,
+        "nickname": chosen_nickname(patient),
+        "phone_verified": bool(patient.phone_verified),
+        "next_booking_date": patient.next_booking_date,
     }
+
+
+def update_own(patient: Patient, changes: dict) -> Patient:
+    """The patient's own edits from the mini-program (nickname, birth year, district): a field
+    sent as null is cleared. The nickname is personal data: stored encrypted, never logged."""
+    stored: dict = {}
+    for name, value in changes.items():
+        if name == "nickname":
+            stored["nickname_enc"] = (crypto.encrypt(clinic_key(patient.clinic_id), patient.clinic_id, value)
+                                      if value else None)
+        else:
+            stored[name] = value
+    unknown = set(stored) - set(patients.SELF_EDITABLE)
+    if unknown:  # the request model allows only these; a mistake here must not write other fields
+        raise BadRequest(f"{sorted(unknown)[0]} cannot be changed here", code="unexpected_field")
+    updated = patients.update_profile(patient, stored)
+    logger.info("patient updated own profile", extra={"patient_id": patient.patient_id, "fields": sorted(changes)})
+    return updated
 
 
 def list_row(patient: Patient) -> dict:

@@ -152,8 +152,10 @@ def record_remission(clinic_id: str, patient_id: str, condition: str, day: date)
 
 def record_booking(clinic_id: str, patient_id: str, day: date) -> dict:
     """A booking stops the recall reminders planned before it (the patient is coming back)."""
-    patients.get(clinic_id, patient_id)
+    patient = patients.get(clinic_id, patient_id)
     now = iso(clock.now())
     stopped = recall.stop_jobs(clinic_id, _jobs_to_stop(clinic_id, patient_id, day.isoformat(), "booked"), now,
                                reason="booked")
+    # the latest booking is the one in force: the patient sees its day in the mini-program
+    patients.update_profile(patient, {"next_booking_date": day.isoformat()})
     return {"booking_date": day.isoformat(), "reminders_stopped": stopped}

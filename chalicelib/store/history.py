@@ -32,9 +32,25 @@ def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str
 
 def ledger(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.LEDGER_PREFIX)
-    entries = sorted((LedgerItem.from_raw_data(item) for item in raw), key=lambda e: e.at, reverse=True)
+    entries = sorted((LedgerItem.from_raw_data(item) for item in raw), key=lambda e: (e.at, e.entry_id), reverse=True)
     return [{"entry_id": e.entry_id, "at": e.at, "points": int(e.points), "reason": e.reason,
              **({"note": e.note} if e.note else {}), **({"staff": e.staff} if e.staff else {})} for e in entries]
+
+
+def ledger_page(clinic_id: str, patient_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]],
+                                                                                          str | None]:
+    """One page of the ledger, newest first. Ledger sort keys are entry ids (deterministic, for
+    the no-double-credit condition), not times, so the partition's ledger range is read and
+    ordered by time here; the cursor carries the last entry's (time, id), signed."""
+    scope = f"ledger:{clinic_id}:{patient_id}"
+    after = db.decode_cursor(cursor, scope)
+    rows = ledger(clinic_id, patient_id)
+    if after is not None:
+        mark = (str(after.get("at", "")), str(after.get("id", "")))
+        rows = [r for r in rows if (r["at"], r["entry_id"]) < mark]
+    page = rows[:limit]
+    more = len(rows) > limit
+    return page, db.encode_cursor({"at": page[-1]["at"], "id": page[-1]["entry_id"]} if more else None, scope)
 
 
 def consent_log(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:

@@ -62,6 +62,11 @@ def voucher_code_pk(clinic_id: str, code: str) -> str:
     return f"{clinic_id}#VCODE#{code}"
 
 
+def redemption_code_pk(clinic_id: str, code: str) -> str:
+    """A redemption's code, for the desk: one GetItem finds the patient and the redemption."""
+    return f"{clinic_id}#RCODE#{code}"
+
+
 def lot_expiry_pk(clinic_id: str) -> str:
     return f"{clinic_id}#LOTEXP"
 
@@ -309,6 +314,7 @@ ENROLMENT_PREFIX = PROGRESS_PREFIX + "CH#"
 TASK_PREFIX = PROGRESS_PREFIX + "TASK#"
 VOUCHER_PREFIX = "VOUCHER#"
 VOUCHER_CODE_SK = "VCODE"
+REDEMPTION_CODE_SK = "RCODE"
 TASK_RULE_PREFIX = "TASKRULE#"
 EXAM_PREFIX = "EXAM#"
 BADGE_PREFIX = "BADGE#"
@@ -391,3 +397,18 @@ def inbox_sk(message_id: str) -> str:
 
 def idempotency_sk(scope: str, key: str) -> str:
     return f"{IDEMPOTENCY_PREFIX}{scope}#{key}"
+
+
+# The mini-program's home page (store/home.py) reads a patient's partition in three Queries:
+# 1. HOME_RANGE, consistent: LOT# < OUT# < PKG# < PROFILE < PROG#... are neighbours in sort
+#    order, so one Query from the lots to the end of the progress items returns the lots, the
+#    profile, the enrolments and the tasks; the outbound jobs and packages between them
+#    (HOME_SKIPPED) are dropped by a filter.
+# 2. the day's check-ins: `checkins_of_day` (CHECKIN#<day>#...).
+# 3. the unread inbox messages counted (INBOX#..., Select=COUNT).
+HOME_RANGE = (LOT_PREFIX, PROGRESS_PREFIX + "\uffff")
+HOME_SKIPPED = (OUTBOUND_JOB, PACKAGE)
+
+
+def checkins_of_day(local_date: str) -> str:
+    return f"{CHECKIN_PREFIX}{local_date}#"

@@ -137,6 +137,11 @@ class PatientItem(Base):
     followup_flag = UnicodeAttribute(null=True)
     # tokens carry the version they were issued under; raising it ends every session at once
     token_version = NumberAttribute(null=True)
+    # the mini-program: the patient's chosen nickname (encrypted, personal data), a phone number
+    # WeChat vouched for (getPhoneNumber), the next booked visit day
+    nickname_enc = UnicodeAttribute(null=True)
+    phone_verified = BooleanAttribute(null=True)
+    next_booking_date = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
 
@@ -279,14 +284,24 @@ class BoardEntryItem(Base):
 
 
 class RedemptionItem(Base):
-    """sk=REDEEM#<redemption id>."""
+    """sk=REDEEM#<redemption id>; its code (for the desk) has an entry of its own, RedemptionCodeItem."""
 
     redemption_id = UnicodeAttribute()
     reward_id = UnicodeAttribute()
     reward_name = UnicodeAttribute()
     cost = NumberAttribute()
-    status = UnicodeAttribute(default="issued")
+    status = UnicodeAttribute(default="issued")  # issued (waiting at the desk) or fulfilled
     at = UnicodeAttribute()
+    code = UnicodeAttribute(null=True)  # absent on redemptions made before codes; given on first listing
+    fulfilled_at = UnicodeAttribute(null=True)
+    fulfilled_by = UnicodeAttribute(null=True)
+
+
+class RedemptionCodeItem(Base):
+    """pk=<clinic>#RCODE#<code> sk=RCODE: finds a redemption by its code at the clinic's desk."""
+
+    patient_id = UnicodeAttribute()
+    redemption_id = UnicodeAttribute()
 
 
 class IdempotencyItem(Base):
@@ -808,7 +823,7 @@ class SegmentFlipItem(Base):
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
     VisitItem, RevisitDueItem, CheckInItem, DayMarkItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
-    LimitCounterItem, BoardEntryItem, PointsLotItem,
+    RedemptionCodeItem, LimitCounterItem, BoardEntryItem, PointsLotItem,
     IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
     ChallengeItem, EnrolmentItem, VoucherItem, VoucherCodeItem,
     TaskRuleItem, ExamItem, TaskItem, BadgeItem,

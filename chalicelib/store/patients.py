@@ -170,6 +170,9 @@ def erase(patient: Patient) -> int:
 
     targets += [(keys.voucher_code_pk(patient.clinic_id, item["code"]["S"]), CODE_SK) for item in raw
                 if item["sk"]["S"].startswith(VOUCHER) and "code" in item]
+    from chalicelib.store.redemptions import code_entries_of
+
+    targets += code_entries_of(patient.clinic_id, raw)
     targets.append((keys.phone_pk(patient.clinic_id, patient.phone_hash), keys.UNIQUE_SK))
     if patient.openid_hash:
         targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), keys.UNIQUE_SK))
@@ -181,3 +184,27 @@ def erase(patient: Patient) -> int:
             reply = conn.client.batch_write_item(RequestItems=pending)
             pending = reply.get("UnprocessedItems") or None
     return len(targets) + 1
+
+
+# What a patient may change on their own record from the mini-program (PUT /me), and what
+# registration and bookings set later on it.
+SELF_EDITABLE = ("nickname_enc", "birth_year", "district")
+
+
+def update_profile(patient: Patient, changes: dict[str, Any]) -> Patient:
+    """Set (a value) or remove (None) these profile attributes in one conditional update: a
+    patient erased meanwhile is not written back."""
+    if not changes:
+        return patient
+    bind()
+    actions = []
+    for name, value in changes.items():
+        attribute = getattr(PatientItem, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    try:
+        profile_ref(patient).update(actions=actions, condition=PatientItem.pk.exists())
+    except Exception as exc:  # noqa: BLE001 (PynamoDB's UpdateError: only a failed condition is ours)
+        if db.condition_failed(exc):
+            raise NotFound("patient not found", code="patient_not_found") from exc
+        raise
+    return replace(patient, **changes)

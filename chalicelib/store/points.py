@@ -89,6 +89,7 @@ class Redemption(NamedTuple):
     cost: int
     at: str
     status: str = "issued"
+    code: str | None = None  # what the desk types to hand the reward over (chalicelib/store/redemptions.py)
 
 
 class AlreadyCounted(plans.Refused):
@@ -229,11 +230,16 @@ def redemption_steps(patient: Patient, redemption: Redemption) -> list[plans.Ste
     item = RedemptionItem(patient_pk(patient), keys.redemption_sk(redemption.redemption_id),
                           redemption_id=redemption.redemption_id, reward_id=redemption.reward_id,
                           reward_name=redemption.reward_name, cost=redemption.cost, status=redemption.status,
-                          at=redemption.at)
+                          at=redemption.at, code=redemption.code)
     entry = LedgerEntry(f"redeem:{redemption.redemption_id}", -redemption.cost, "redemption", redemption.at,
                         redemption.reward_id)
-    return [entry_put(patient.clinic_id, patient.patient_id, entry, ENTRY_NEW),
-            plans.put(item, NOT_REDEEMED_YET, RedemptionItem.sk.does_not_exist())]
+    steps = [entry_put(patient.clinic_id, patient.patient_id, entry, ENTRY_NEW),
+             plans.put(item, NOT_REDEEMED_YET, RedemptionItem.sk.does_not_exist())]
+    if redemption.code:
+        from chalicelib.store.redemptions import code_step
+
+        steps.append(code_step(patient.clinic_id, patient.patient_id, redemption.redemption_id, redemption.code))
+    return steps
 
 
 def reward_steps(patient: Patient, reward: Reward) -> list[plans.Step]:

@@ -62,6 +62,9 @@ class Patient:
     risk_scored_at: str | None = None
     followup_flag: str | None = None
     token_version: int | None = None
+    nickname_enc: str | None = None
+    phone_verified: bool | None = None
+    next_booking_date: str | None = None
 
 
 _INTS = ("birth_year", "balance", "earned_total", "redeemed_total", "visit_count", "reminders_received",

@@ -441,7 +441,8 @@ export interface paths {
         };
         /** The caller's own profile */
         get: operations["get_me"];
-        put?: never;
+        /** Change the caller's nickname, birth year or district (null clears one) */
+        put: operations["put_me"];
         post?: never;
         /** Erase the caller's record and all its data */
         delete: operations["delete_me"];
@@ -520,6 +521,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/checkins/werun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the last week's WeRun steps (wx.getWeRunData with a fresh wx.login code), one check-in a day */
+        post: operations["post_me_checkins_werun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/consents": {
         parameters: {
             query?: never;
@@ -564,6 +582,23 @@ export interface paths {
         };
         /** Everything stored about the caller */
         get: operations["get_me_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything the mini-program's home page shows, in one request (three DynamoDB reads) */
+        get: operations["get_me_home"];
         put?: never;
         post?: never;
         delete?: never;
@@ -664,7 +699,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Balance and ledger */
+        /** Balance, expiring points and the ledger, newest first, by cursor */
         get: operations["get_me_points"];
         put?: never;
         post?: never;
@@ -681,7 +716,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The caller's redemptions, newest first, each with the code the desk types, by cursor */
+        get: operations["get_me_redemptions"];
         put?: never;
         /** Redeem a reward; never overdraws, a retried request is answered once */
         post: operations["post_me_redemptions"];
@@ -719,6 +755,23 @@ export interface paths {
         put?: never;
         /** Create the caller's own record (建档) with consent per purpose */
         post: operations["post_me_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the registration and consent pages show: clinic, conditions, consent texts, privacy policy, subscribe templates */
+        get: operations["get_me_setup"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1284,6 +1337,40 @@ export interface paths {
         /** Activate or deactivate a recall rule; jobs of an inactive rule are stopped when due */
         put: operations["put_recall-rules_rule_id_active"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/redemptions/{redemption_code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find a redemption of the clinic by the code the patient shows (at the desk) */
+        get: operations["get_redemptions_redemption_code"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/redemptions/{redemption_code}/fulfil": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand a redeemed reward over once; a second time answers 409 */
+        post: operations["post_redemptions_redemption_code_fulfil"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2204,6 +2291,33 @@ export interface components {
             /** At */
             at: string;
         };
+        /** ConsentPolicy */
+        ConsentPolicy: {
+            /**
+             * Version
+             * @description send it back as consent_version when registering or changing consent
+             */
+            version: string;
+            /** Purposes */
+            purposes: components["schemas"]["ConsentPurposeText"][];
+        };
+        /** ConsentPurposeText */
+        ConsentPurposeText: {
+            /** Purpose */
+            purpose: string;
+            /** Title */
+            title: string;
+            /**
+             * Text
+             * @description what consenting to this purpose covers, in plain Chinese
+             */
+            text: string;
+            /**
+             * Required
+             * @description registration needs this consent granted
+             */
+            required: boolean;
+        };
         /** ConsentState */
         ConsentState: {
             /** Granted */
@@ -2560,6 +2674,38 @@ export interface components {
             defaults: components["schemas"]["DeliveryDefaults"];
             /** Channel Order */
             channel_order: string[];
+        };
+        /** DeskRedemption */
+        DeskRedemption: {
+            /** Redemption Id */
+            redemption_id: string;
+            /** Reward Id */
+            reward_id: string;
+            /** Reward Name */
+            reward_name: string;
+            /** Cost */
+            cost: number;
+            /**
+             * Status
+             * @description pending or fulfilled
+             */
+            status: string;
+            /** Code */
+            code: string;
+            /** Redeemed At */
+            redeemed_at: string;
+            /** Fulfilled At */
+            fulfilled_at: string | null;
+            /** Fulfilled By */
+            fulfilled_by: string | null;
+            /** Patient Id */
+            patient_id: string;
+            /** Patient Name Masked */
+            patient_name_masked: string | null;
+        };
+        /** DeskRedemptionReply */
+        DeskRedemptionReply: {
+            redemption: components["schemas"]["DeskRedemption"];
         };
         /** DropoutReply */
         DropoutReply: {
@@ -2928,6 +3074,124 @@ export interface components {
             /** Ok */
             ok: boolean;
         };
+        /** HomeCheckin */
+        HomeCheckin: {
+            /** Checkin Id */
+            checkin_id: string;
+            /** Type */
+            type: string;
+            /** Value */
+            value: number;
+            /**
+             * Counted
+             * @description the day's first of its type (the one that earned points)
+             */
+            counted: boolean;
+            /** Client Time */
+            client_time: string;
+        };
+        /** HomeExpiring */
+        HomeExpiring: {
+            /** Points */
+            points: number;
+            /** Expires On */
+            expires_on: string;
+        };
+        /** HomeMe */
+        HomeMe: {
+            /** Name Masked */
+            name_masked: string;
+            /** Nickname */
+            nickname: string | null;
+        };
+        /** HomePoints */
+        HomePoints: {
+            /** Balance */
+            balance: number;
+            /** Tier */
+            tier: string;
+            next_expiring: components["schemas"]["HomeExpiring"] | null;
+        };
+        /** HomeReply */
+        HomeReply: {
+            /**
+             * Today
+             * @description today in the clinic's time zone (YYYY-MM-DD)
+             */
+            today: string;
+            me: components["schemas"]["HomeMe"];
+            /**
+             * Checkins
+             * @description today's check-ins, oldest first
+             */
+            checkins: components["schemas"]["HomeCheckin"][];
+            /**
+             * Tasks
+             * @description open tasks, soonest due first
+             */
+            tasks: components["schemas"]["HomeTask"][];
+            /** Streaks */
+            streaks: components["schemas"]["HomeStreak"][];
+            points: components["schemas"]["HomePoints"];
+            revisit: components["schemas"]["HomeRevisit"];
+            /** Inbox Unread */
+            inbox_unread: number;
+        };
+        /** HomeRevisit */
+        HomeRevisit: {
+            /** Revisit Due Date */
+            revisit_due_date: string | null;
+            /** Next Booking Date */
+            next_booking_date: string | null;
+        };
+        /** HomeStreak */
+        HomeStreak: {
+            /** Challenge Id */
+            challenge_id: string;
+            /** Name */
+            name: string;
+            /** Checkin Type */
+            checkin_type: string;
+            /** Current Streak */
+            current_streak: number;
+            /**
+             * Days
+             * @description days in a row the challenge needs
+             */
+            days: number;
+            /** Days To Go */
+            days_to_go: number;
+            /**
+             * Grace
+             * @description missed days a streak may have
+             */
+            grace: number;
+            /** Grace Used */
+            grace_used: number;
+            /** Last Day */
+            last_day: string | null;
+        };
+        /** HomeTask */
+        HomeTask: {
+            /** Task Id */
+            task_id: string;
+            /** Title */
+            title: string;
+            /** Progress */
+            progress: number;
+            /** Target */
+            target: number;
+            /** Checkin Type */
+            checkin_type: string | null;
+            /** Min Value */
+            min_value: number | null;
+            /** Due On */
+            due_on: string;
+            /** Days Left */
+            days_left: number;
+            /** Counted Today */
+            counted_today: boolean;
+        };
         /** ImportExamsReply */
         ImportExamsReply: {
             /** Exams */
@@ -3115,6 +3379,43 @@ export interface components {
             redeemed_total: number;
             /** Entries */
             entries: components["schemas"]["LedgerEntry"][];
+            /**
+             * Next Cursor
+             * @description pass as ?cursor= for the next page of entries
+             */
+            next_cursor: string | null;
+        };
+        /** MyRedemption */
+        MyRedemption: {
+            /** Redemption Id */
+            redemption_id: string;
+            /** Reward Id */
+            reward_id: string;
+            /** Reward Name */
+            reward_name: string;
+            /** Cost */
+            cost: number;
+            /**
+             * Status
+             * @description pending (to collect at the desk) or fulfilled
+             */
+            status: string;
+            /**
+             * Code
+             * @description shown as ABCD-EFGH; the desk types it
+             */
+            code: string | null;
+            /** Redeemed At */
+            redeemed_at: string;
+            /** Fulfilled At */
+            fulfilled_at: string | null;
+        };
+        /** MyRedemptionsReply */
+        MyRedemptionsReply: {
+            /** Items */
+            items: components["schemas"]["MyRedemption"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** MyTasksReply */
         MyTasksReply: {
@@ -3279,6 +3580,101 @@ export interface components {
             last_visit_date: string | null;
             /** Revisit Due Date */
             revisit_due_date: string | null;
+            /**
+             * Nickname
+             * @description the name the patient chose to be called in the mini-program
+             */
+            nickname: string | null;
+            /**
+             * Phone Verified
+             * @description the phone number came from WeChat (getPhoneNumber)
+             */
+            phone_verified: boolean;
+            /**
+             * Next Booking Date
+             * @description the next booked visit day (YYYY-MM-DD)
+             */
+            next_booking_date: string | null;
+        };
+        /**
+         * OwnProfileUpdate
+         * @description What a patient may change on their own record; a field left out keeps its value, one sent
+         *     as null is cleared.
+         */
+        OwnProfileUpdate: {
+            /**
+             * Nickname
+             * @default null
+             */
+            nickname?: string | null;
+            /**
+             * Birth Year
+             * @default null
+             */
+            birth_year?: number | null;
+            /**
+             * District
+             * @default null
+             */
+            district?: string | null;
+        };
+        /**
+         * OwnRegistration
+         * @description The patient's own registration: exactly one of `phone` (typed) and `phone_code` (from the
+         *     mini-program's getPhoneNumber button; the server exchanges it with WeChat and marks the
+         *     phone verified).
+         */
+        OwnRegistration: {
+            /** Name */
+            name: string;
+            /**
+             * Birth Year
+             * @default null
+             */
+            birth_year?: number | null;
+            /**
+             * Sex
+             * @default null
+             */
+            sex?: ("F" | "M" | "U") | null;
+            /**
+             * District
+             * @default null
+             */
+            district?: string | null;
+            /** Conditions */
+            conditions?: string[];
+            /**
+             * Department
+             * @default null
+             */
+            department?: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
+            /** Persona Tags */
+            persona_tags?: ("anxious" | "knowledge_seeking" | "social")[];
+            /** Consents */
+            consents?: {
+                [key: string]: boolean;
+            };
+            /**
+             * Consent Version
+             * @default v1
+             */
+            consent_version?: string;
+            /**
+             * Invite Code
+             * @default null
+             */
+            invite_code?: string | null;
+            /**
+             * Phone
+             * @default null
+             */
+            phone?: string | null;
+            /**
+             * Phone Code
+             * @default null
+             */
+            phone_code?: string | null;
         };
         /** PackageItem */
         PackageItem: {
@@ -3392,12 +3788,13 @@ export interface components {
             /** Created At */
             created_at: string;
         };
-        /** PatientRecord */
+        /**
+         * PatientRecord
+         * @description A record staff create at the desk (and the demo seed): the phone as typed.
+         */
         PatientRecord: {
             /** Name */
             name: string;
-            /** Phone */
-            phone: string;
             /**
              * Birth Year
              * @default null
@@ -3436,6 +3833,8 @@ export interface components {
              * @default null
              */
             invite_code?: string | null;
+            /** Phone */
+            phone: string;
         };
         /** PatientRiskReply */
         PatientRiskReply: {
@@ -3594,6 +3993,13 @@ export interface components {
              * @default null
              */
             preferred?: ("wechat" | "inbox" | "sms") | null;
+        };
+        /** PrivacyPolicy */
+        PrivacyPolicy: {
+            /** Version */
+            version: string;
+            /** Text */
+            text: string;
         };
         /** PromoteBody */
         PromoteBody: {
@@ -3807,6 +4213,11 @@ export interface components {
             status: string;
             /** At */
             at: string;
+            /**
+             * Code
+             * @description what the desk types to hand the reward over, shown as ABCD-EFGH
+             */
+            code: string;
         };
         /** Referral */
         Referral: {
@@ -4276,6 +4687,33 @@ export interface components {
              */
             not_in?: string[] | null;
         };
+        /** SetupClinic */
+        SetupClinic: {
+            /** Clinic Id */
+            clinic_id: string;
+            /** Name */
+            name: string;
+        };
+        /** SetupCondition */
+        SetupCondition: {
+            /** Condition */
+            condition: string;
+            /**
+             * Label
+             * @description the condition's Chinese name
+             */
+            label: string;
+        };
+        /** SetupReply */
+        SetupReply: {
+            clinic: components["schemas"]["SetupClinic"];
+            /** Conditions */
+            conditions: components["schemas"]["SetupCondition"][];
+            consent: components["schemas"]["ConsentPolicy"];
+            privacy_policy: components["schemas"]["PrivacyPolicy"];
+            /** Subscribe Templates */
+            subscribe_templates: components["schemas"]["SubscribeTemplate"][];
+        };
         /** ShareBody */
         ShareBody: {
             /** Share Ref */
@@ -4392,6 +4830,21 @@ export interface components {
             last_visit_date: string | null;
             /** Revisit Due Date */
             revisit_due_date: string | null;
+            /**
+             * Nickname
+             * @description the name the patient chose to be called in the mini-program
+             */
+            nickname: string | null;
+            /**
+             * Phone Verified
+             * @description the phone number came from WeChat (getPhoneNumber)
+             */
+            phone_verified: boolean;
+            /**
+             * Next Booking Date
+             * @description the next booked visit day (YYYY-MM-DD)
+             */
+            next_booking_date: string | null;
         };
         /** StaffRefreshReply */
         StaffRefreshReply: {
@@ -4504,6 +4957,20 @@ export interface components {
             code?: string | null;
             /** Points */
             points?: number | null;
+        };
+        /** SubscribeTemplate */
+        SubscribeTemplate: {
+            /** Kind */
+            kind: string;
+            /**
+             * Template Id
+             * @description pass it to wx.requestSubscribeMessage and POST /me/subscriptions
+             */
+            template_id: string;
+            /** Purpose */
+            purpose: string;
+            /** Title */
+            title: string;
         };
         /** SubscriptionBody */
         SubscriptionBody: {
@@ -4749,6 +5216,46 @@ export interface components {
             pending: number;
             /** Pending Hits */
             pending_hits: number;
+        };
+        /**
+         * WerunBody
+         * @description What wx.getWeRunData gave, with a fresh wx.login code (its session key opens the data).
+         */
+        WerunBody: {
+            /** Code */
+            code: string;
+            /** Encrypted Data */
+            encrypted_data: string;
+            /** Iv */
+            iv: string;
+        };
+        /** WerunDay */
+        WerunDay: {
+            /** Local Date */
+            local_date: string;
+            /** Steps */
+            steps: number;
+            /**
+             * Recorded
+             * @description false when the day already has this many steps or more
+             */
+            recorded: boolean;
+            /**
+             * Counted
+             * @description the day's first steps check-in (the one that earns points)
+             */
+            counted: boolean;
+            /** Points Awarded */
+            points_awarded: number;
+        };
+        /** WerunReply */
+        WerunReply: {
+            /** Days */
+            days: components["schemas"]["WerunDay"][];
+            /** Points Awarded */
+            points_awarded: number;
+            /** Balance */
+            balance: number;
         };
         /** WorklistReply */
         WorklistReply: {
@@ -7116,6 +7623,102 @@ export interface operations {
             };
         };
     };
+    put_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OwnProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     delete_me: {
         parameters: {
             query?: never;
@@ -7638,6 +8241,117 @@ export interface operations {
             };
         };
     };
+    post_me_checkins_werun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WerunBody"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WerunReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_werun_data" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "invalid_wechat_code" | "missing_token" | "role_changed" | "session_revoked" | "token_expired" | "wechat_code_used";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wechat_account_mismatch" | "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "idempotency_key_reused" | "no_wechat_account" | "request_in_progress" | "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description WeChat or Cognito failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wechat_error" | "wechat_unavailable";
+                    };
+                };
+            };
+        };
+    };
     get_me_consents: {
         parameters: {
             query?: never;
@@ -7902,6 +8616,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExportReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_me_home: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HomeReply"];
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -8290,7 +9060,10 @@ export interface operations {
     };
     get_me_points: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8304,6 +9077,89 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MyPointsReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_me_redemptions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyRedemptionsReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "unknown_field";
+                    };
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -8520,7 +9376,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PatientRecord"];
+                "application/json": components["schemas"]["OwnRegistration"];
             };
         };
         responses: {
@@ -8541,7 +9397,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_phone" | "self_referral" | "unknown_condition" | "unknown_field" | "unknown_invite_code";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_phone" | "invalid_phone_code" | "self_referral" | "unknown_condition" | "unknown_field" | "unknown_invite_code";
                     };
                 };
             };
@@ -8590,6 +9446,74 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description WeChat or Cognito failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wechat_error" | "wechat_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    get_me_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
                     };
                 };
             };
@@ -11863,6 +12787,173 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_redemptions_redemption_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                redemption_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskRedemptionReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_redemption_code";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_redemptions_redemption_code_fulfil: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                redemption_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskRedemptionReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_idempotency_key";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_redemption_code";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "idempotency_key_reused" | "redemption_fulfilled" | "request_in_progress" | "try_again";
                     };
                 };
             };

@@ -143,6 +143,32 @@ def _voucher(world):
     return world.staff(), "/vouchers/RACE2345/redeem", None
 
 
+def _werun(world):
+    from datetime import date
+
+    from tests.conftest import wx_code
+    from tests.werun_util import werun_body
+
+    token, pid = _patient(world, "race-werun")
+    world.context["pid"] = pid
+    name = f"race-werun-{world._names}"  # the WeChat user SharedWorld.patient logged in as
+    return token, "/me/checkins/werun", werun_body(world.world.fake_wechat, wx_code(name), {date(2026, 11, 20): 9000})
+
+
+def _steps_of(world):
+    checkins = world.api.get(f"/patients/{world.context['pid']}", token=world.staff())[1]["checkins"]
+    return sum(1 for c in checkins if c["type"] == "steps")
+
+
+def _fulfilment(world):
+    token, pid = _patient(world, "race-fulfil")
+    _grant(world, pid, 100)
+    status, made = world.api.post("/me/redemptions", {"reward_id": "teeth-cleaning"}, token=token)
+    assert status == 201, made
+    world.context["code"] = made["redemption"]["code"]
+    return world.staff(), f"/redemptions/{made['redemption']['code']}/fulfil", None
+
+
 def _visits_of(world):
     return len(world.api.get(f"/patients/{world.context['pid']}", token=world.staff())[1]["visits"])
 
@@ -180,6 +206,9 @@ CASES = {
         if t["task_id"] == w.context["task_id"])),
     "/experiments": Case(_experiment, lambda w: len(w.api.get("/experiments", token=w.staff())[1]["items"])
                          - w.context["experiments"]),
+    "/me/checkins/werun": Case(_werun, _steps_of),
+    "/redemptions/{redemption_code}/fulfil": Case(_fulfilment, lambda w: int(w.api.get(
+        f"/redemptions/{w.context['code']}", token=w.staff())[1]["redemption"]["status"] == "fulfilled")),
     "/vouchers/{code}/redeem": Case(_voucher, lambda w: int(
         w.api.get("/vouchers/RACE2345", token=w.staff())[1]["voucher"]["status"] == "redeemed")),
 }
