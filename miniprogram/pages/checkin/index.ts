@@ -1,6 +1,7 @@
 // 打卡 (glucose): value in mmol/L, fasting or after a meal, the reading's time today; POST /me/checkins.
 import { CheckInReply, newIdempotencyKey, postCheckin } from '../../api/index'
 import { pageError } from '../../utils/page'
+import { careMode } from '../../utils/care'
 
 // What a home meter can show, in mmol/L (the API refuses readings outside it).
 const MIN = 1.0
@@ -36,6 +37,7 @@ export function validate(value: string, meal: string, time: string, now: Date): 
 }
 
 Component({
+  behaviors: [careMode],
   data: {
     meals: MEALS,
     value: '',

@@ -1,8 +1,10 @@
 // 首页: points, streak and the newest messages (loadHome: one call once GET /me/home exists).
 import { HomeView, loadHome } from '../../api/index'
 import { pageError, shortTime } from '../../utils/page'
+import { careMode } from '../../utils/care'
 
 Component({
+  behaviors: [careMode],
   data: {
     loading: true,
     error: '',

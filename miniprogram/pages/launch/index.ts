@@ -1,7 +1,9 @@
 // 启动页: sign in with WeChat, then go to 建档 (a visitor) or the home tab (a registered patient).
 import { ensureSession, login, toApiError } from '../../api/index'
+import { careMode } from '../../utils/care'
 
 Component({
+  behaviors: [careMode],
   data: {
     loading: true,
     error: '',

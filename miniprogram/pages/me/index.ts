@@ -1,6 +1,7 @@
 // 我的: the patient's own record, the privacy policy and the about page (subpackage `more`).
 import { getMe, Patient } from '../../api/index'
 import { pageError } from '../../utils/page'
+import { careMode } from '../../utils/care'
 
 /** 13800001234 -> 138****1234 */
 export function maskPhone(phone: string): string {
@@ -8,6 +9,7 @@ export function maskPhone(phone: string): string {
 }
 
 Component({
+  behaviors: [careMode],
   data: {
     loading: true,
     error: '',

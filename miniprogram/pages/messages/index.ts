@@ -1,10 +1,12 @@
 // 消息: the in-app inbox, newest first; opening a message marks it read.
 import { getInbox, InboxMessage, markRead } from '../../api/index'
 import { pageError, shortTime } from '../../utils/page'
+import { careMode } from '../../utils/care'
 
 type Row = InboxMessage & { time: string; open: boolean }
 
 Component({
+  behaviors: [careMode],
   data: {
     loading: true,
     error: '',

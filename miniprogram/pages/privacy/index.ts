@@ -1,7 +1,9 @@
 // 隐私政策: the policy text and its version (from loadSetup: a local constant until GET /me/setup).
 import { loadSetup, Setup, toApiError } from '../../api/index'
+import { careMode } from '../../utils/care'
 
 Component({
+  behaviors: [careMode],
   data: {
     loading: true,
     error: '',

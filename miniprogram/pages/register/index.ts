@@ -1,5 +1,6 @@
 // 建档: name, phone, birth year, conditions, and consent per purpose (each its own checkbox).
 import { loadSetup, register, Setup, toApiError } from '../../api/index'
+import { careMode } from '../../utils/care'
 
 const PHONE = /^1\d{10}$/
 
@@ -27,6 +28,7 @@ export function validate(form: Form, setup: Setup, thisYear: number): Record<str
 }
 
 Component({
+  behaviors: [careMode],
   data: {
     loading: true,
     loadError: '',
