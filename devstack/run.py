@@ -246,6 +246,11 @@ class Stack:
         if staff:
             lines.append("  staff logins:")
             lines += [f"    {s['username']:<22} {s['password']}   ({s['role']}, {s['clinic_id']})" for s in staff]
+        lines += [
+            "  mini-program open miniprogram/ in WeChat DevTools (docs/miniprogram.md): `cd miniprogram && npm ci`,",
+            "               工具 -> 构建 npm, 详情 -> 本地设置 -> 不校验合法域名; in miniprogram/config.ts set",
+            f"               apiBaseUrl '{self.urls['api']}', clinicId and devLoginCode to a login below",
+        ]
         logins = demo.get("patient_logins") or []
         if logins:
             lines.append("  patient logins for the mini-program client (a code works once; add .2, .3 ... "
