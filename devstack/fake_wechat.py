@@ -5,7 +5,8 @@ subscribe-message send (`/cgi-bin/message/subscribe/send`) and phone numbers
 (`/wxa/business/getuserphonenumber`) with WeChat's own error codes: 40029 invalid code, 40163
 code already used, 40001 invalid credential, 40013 invalid appid, 43101 user refused the message.
 A login code `wx-<name>` maps to openid `o<name>` and works once, as on WeChat; codes never seen
-before but shaped like that are accepted, anything else is 40029.
+before but shaped like that are accepted, anything else is 40029; a name starting `blocked` is
+40226 (WeChat's risk control refusing that user's login).
 
 The session key of a login code is derived from the code (`session_key_for`), so a test or the
 mini-program's journey can encrypt a WeRun payload (wx.getWeRunData) with the key the server
@@ -53,6 +54,8 @@ class FakeWechat:
                 return {"errcode": 40163, "errmsg": "code been used"}
             self.used_codes.add(code)
         name = code[3:].split(".", 1)[0]
+        if name.startswith("blocked"):
+            return {"errcode": 40226, "errmsg": "user is blocked by risk control"}
         return {"openid": "o" + name, "session_key": self.session_key_for(code)}
 
     def session_key_for(self, code: str) -> str:

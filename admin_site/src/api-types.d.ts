@@ -5609,6 +5609,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wechat_user_blocked";
+                    };
+                };
+            };
             /** @description not found (or another clinic's) */
             404: {
                 headers: {
@@ -8298,7 +8310,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "wechat_account_mismatch" | "wrong_role";
+                        code?: "wechat_account_mismatch" | "wechat_user_blocked" | "wrong_role";
                     };
                 };
             };

@@ -22,7 +22,7 @@ bp: Blueprint = Blueprint(__name__)
 
 
 @route(bp, "/auth/wechat/login", methods=("POST",), roles=PUBLIC, body=WechatLogin,
-       reply=replies.SessionTokensReply, errors=("clinic_not_found", "invalid_wechat_code", "wechat_code_used"),
+       reply=replies.SessionTokensReply, errors=("clinic_not_found", "invalid_wechat_code", "wechat_code_used", "wechat_user_blocked"),
        summary="Exchange a wx.login code for our session tokens (visitor until registered)")
 def wechat_login(call):
     return login.wechat_login(call.body.clinic_id, call.body.code)

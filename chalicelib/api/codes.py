@@ -54,7 +54,7 @@ _codes(400, "invalid_phone_code", "invalid_werun_data", "invalid_client_time", "
        "unknown_flag", "unknown_invite_code", "unknown_kind", "unknown_outcome", "unknown_purpose", "unknown_step",
        "unknown_target_kind", "unknown_template", "use_visit_route")
 _codes(401, "invalid_credentials", "refresh_token_reused", "invalid_wechat_code", "wechat_code_used")
-_codes(403, "not_eligible", "wechat_account_mismatch")
+_codes(403, "not_eligible", "wechat_account_mismatch", "wechat_user_blocked")
 _codes(404, "account_not_found", "arm_not_found", "clinic_not_found", "content_path_not_found", "entry_not_found",
        "no_followup_plan", "no_recall_rule", "reward_not_found", "rule_not_found", "target_not_found")
 _codes(409, "redemption_fulfilled", "already_redeemed", "already_registered", "arm_mismatch", "challenge_closed", "challenge_exists",

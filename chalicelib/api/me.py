@@ -116,7 +116,7 @@ def check_in(call):
 @route(bp, "/me/checkins/werun", methods=("POST",), roles=PATIENT, body=WerunBody, idempotent=True,
        reply=replies.WerunReply, status=201,
        errors=("invalid_werun_data", "invalid_wechat_code", "wechat_code_used", "wechat_account_mismatch",
-               "no_wechat_account", "wechat_unavailable", "wechat_error"),
+               "no_wechat_account", "wechat_user_blocked", "wechat_unavailable", "wechat_error"),
        summary="Record the last week's WeRun steps (wx.getWeRunData with a fresh wx.login code), one check-in a day")
 def werun_checkins(call):
     return 201, werun.record(call.principal, call.body.code, call.body.encrypted_data, call.body.iv)

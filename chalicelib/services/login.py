@@ -13,13 +13,14 @@ import urllib.request
 from chalicelib import crypto
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.errors import BadRequest, Unauthorized, UpstreamError
+from chalicelib.errors import BadRequest, Forbidden, Unauthorized, UpstreamError
 from chalicelib.observability import logger
 from chalicelib.services import sessions
 from chalicelib.store import clinics, patients
 
 # WeChat error codes a client can cause (a bad or reused code) versus the platform's own.
-_CLIENT_CODES = {40029: "invalid_wechat_code", 40163: "wechat_code_used", 40226: "wechat_user_blocked"}
+_CLIENT_CODES = {40029: "invalid_wechat_code", 40163: "wechat_code_used"}
+BLOCKED_USER = 40226  # WeChat's risk control refuses this user's login to mini-programs
 
 
 def code2session(code: str) -> dict:
@@ -58,6 +59,9 @@ def _session(code: str) -> dict:
     except (urllib.error.URLError, TimeoutError, ValueError) as exc:
         raise UpstreamError("WeChat login is unavailable, try again", code="wechat_unavailable") from exc
     errcode = int(data.get("errcode") or 0)
+    if errcode == BLOCKED_USER:
+        raise Forbidden("WeChat does not let this account sign in to mini-programs at the moment",
+                        code="wechat_user_blocked", field="code")
     if errcode in _CLIENT_CODES:
         raise Unauthorized("WeChat login code was rejected", code=_CLIENT_CODES[errcode], field="code")
     if errcode or not data.get("openid"):

@@ -22,6 +22,7 @@ export const MESSAGES: Record<string, string> = {
   clinic_not_found: '没有找到这家诊所，请联系诊所工作人员',
   invalid_wechat_code: '微信登录已失效，请重新进入小程序',
   wechat_code_used: '微信登录已失效，请重新进入小程序',
+  wechat_user_blocked: '微信暂时不允许此账号登录小程序，请稍后再试或到前台办理',
   missing_token: '请先登录',
   invalid_token: '登录已失效，请重新进入小程序',
   token_expired: '登录已过期，请重新进入小程序',

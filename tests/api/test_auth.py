@@ -26,6 +26,12 @@ def test_wechat_code_errors_are_4xx_with_codes(api, clinics):
     assert status == 400 and err["field"] == "code"
 
 
+def test_a_user_wechat_blocks_gets_a_403_with_its_own_code(api, clinics):
+    """WeChat's risk control refusing a user (errcode 40226) is not a bad code the client can retry."""
+    status, err = api.post("/auth/wechat/login", {"clinic_id": "demo-dental", "code": wx_code("blocked-eve")})
+    assert status == 403 and err["code"] == "wechat_user_blocked" and err["field"] == "code"
+
+
 def test_second_login_finds_the_record(api, new_patient):
     _, pid = new_patient(name="dora")
     status, data = api.post("/auth/wechat/login", {"clinic_id": "demo-dental", "code": wx_code("dora")})
