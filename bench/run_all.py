@@ -19,7 +19,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-ORDER = ("miniprogram_size", "import_time", "write_calls", "home_reads", "sweep_reads", "ab_power", "risk_auc")  # quickest first; the rest by name
+ORDER = ("miniprogram_size", "miniprogram_requests", "import_time", "write_calls", "home_reads", "sweep_reads", "ab_power", "risk_auc")  # quickest first; the rest by name
 LAST = ("first_start",)  # starts the whole local stack twice: alone at the end, after the others have let go
 TIMEOUT_SECONDS = 600
 TIMEOUTS = {"first_start": 1200}
