@@ -4,4 +4,6 @@ module.exports = {
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.js'],
   testTimeout: 20000,
+  // as WeChat does: a bare require from a library file also looks in the nearest miniprogram_npm/
+  moduleDirectories: ['node_modules', 'miniprogram_npm'],
 }

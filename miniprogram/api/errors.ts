@@ -48,6 +48,10 @@ export const MESSAGES: Record<string, string> = {
   out_of_stock: '这个礼品已经兑完了',
   reward_limit_reached: '已达到兑换上限',
   reward_not_found: '礼品不存在或已下架',
+  // streak challenges
+  challenge_closed: '这个活动已经结束或暂停报名了，看看其他活动吧',
+  not_eligible: '这个活动是为其他病种的患者准备的，暂时不能参加；有疑问可以问问诊所',
+  challenge_not_found: '没有找到这个活动，它可能已经下线了',
   // upstream
   wechat_error: '微信服务暂时不可用，请稍后再试',
   wechat_unavailable: '微信服务暂时不可用，请稍后再试',

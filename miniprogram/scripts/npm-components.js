@@ -83,12 +83,40 @@ function copyUsed(root, transform = null) {
       else fs.copyFileSync(file, dest)
     }
   }
+  copyBundled(target, transform)
   const tslib = path.join(ROOT, 'node_modules', 'tslib')
   const tslibDest = path.join(root, 'miniprogram_npm', 'tslib')
   fs.rmSync(tslibDest, { recursive: true, force: true })
   fs.mkdirSync(tslibDest, { recursive: true })
   fs.copyFileSync(path.join(tslib, 'tslib.js'), path.join(tslibDest, 'index.js'))
   return folders
+}
+
+/**
+ * The library ships the packages its components require (dayjs for its locales ...) in its own
+ * miniprogram_dist/miniprogram_npm/, and 构建 npm copies them along: WeChat resolves `dayjs/...`
+ * from a component through the nearest miniprogram_npm/. Copy those the copied files require.
+ */
+function copyBundled(target, transform) {
+  const bundled = path.join(DIST, 'miniprogram_npm')
+  if (!fs.existsSync(bundled)) return
+  const wanted = new Set()
+  for (const file of walk(target)) {
+    if (!file.endsWith('.js')) continue
+    const text = fs.readFileSync(file, 'utf8')
+    for (const match of text.matchAll(/(?:from\s*|require\(\s*)["']([A-Za-z@][^"'./][^"']*)["']/g)) {
+      const name = match[1].split('/')[0]
+      if (name !== 'tslib' && fs.existsSync(path.join(bundled, name))) wanted.add(name)
+    }
+  }
+  for (const name of wanted) {
+    for (const file of walk(path.join(bundled, name))) {
+      const dest = path.join(target, 'miniprogram_npm', path.relative(bundled, file))
+      fs.mkdirSync(path.dirname(dest), { recursive: true })
+      if (transform && file.endsWith('.js')) fs.writeFileSync(dest, transform(fs.readFileSync(file, 'utf8'), file))
+      else fs.copyFileSync(file, dest)
+    }
+  }
 }
 
 module.exports = { copyUsed, usedFolders, closure, LIB }

@@ -100,6 +100,22 @@ function renderPage(name) {
   return page
 }
 
+/** Render a page by its path under build/ (a subpackage page: 'packages/challenge/detail/index'). */
+function renderAt(pagePath) {
+  const id = loaded[pagePath] || (loaded[pagePath] = simulate.load(path.join(BUILD, pagePath), { rootPath: BUILD }))
+  const page = simulate.render(id)
+  page.attach(document.createElement('parent-wrapper'))
+  return page
+}
+
+/** A date `days` from today on the phone, as "YYYY-MM-DD" (the days a streak is made of). */
+function dayFromToday(days) {
+  const d = new Date()
+  d.setDate(d.getDate() + days)
+  const pad = (n) => (n < 10 ? `0${n}` : `${n}`)
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+}
+
 /** Let the fake requests answer and the page re-render. */
 async function settle(times = 5) {
   for (let i = 0; i < times; i += 1) await simulate.sleep(0)
@@ -141,4 +157,5 @@ async function type(page, selector, value) {
 const ok = (body, status = 200) => ({ status, body })
 const fail = (code, status = 400, field = null) => ({ status, body: { code, message: code, field } })
 
-module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate }
+module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate,
+  renderAt, dayFromToday }
