@@ -56,6 +56,10 @@ export const MESSAGES: Record<string, string> = {
   wechat_error: '微信服务暂时不可用，请稍后再试',
   wechat_unavailable: '微信服务暂时不可用，请稍后再试',
   upstream_error: '服务暂时不可用，请稍后再试',
+  // own record and rights, board
+  unknown_purpose: '授权项目不正确，请刷新后再试',
+  unexpected_field: '这一项不能在这里修改',
+  invalid_month: '还没有到这个月份',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

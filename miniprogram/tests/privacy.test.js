@@ -1,24 +1,22 @@
-const { fakeApi, installWx, renderPage, settle, text } = require('./helpers')
-const setup = require('../build/api/setup')
+const { fakeApi, installWx, renderPage, settle, text, ok, setupReply, signIn } = require('./helpers')
 
-const localLoad = setup.setupSource.load
-afterEach(() => { setup.setupSource.load = localLoad })
-
-test('shows the policy text and its version', async () => {
-  installWx(fakeApi())
+test('shows the policy from GET /me/setup in its sections, with its version', async () => {
+  const api = fakeApi({ 'GET /me/setup': ok(setupReply()) })
+  signIn(installWx(api), { registered: false })
   const page = renderPage('privacy')
   expect(text(page)).toContain('加载中')
   page.instance.onLoad()
   await settle()
+  expect(api.called('GET /me/setup')).toHaveLength(1)
   const shown = text(page)
   expect(shown).toContain('版本 v1')
-  expect(shown).toContain('我们收集哪些信息')
+  expect(shown).toContain('一、我们收集哪些信息')
   expect(shown).toContain('每项可以分别同意或撤回')
+  expect(page.querySelectorAll('.section')).toHaveLength(3)
 })
 
 test('an empty policy says so', async () => {
-  installWx(fakeApi())
-  setup.setupSource.load = jest.fn().mockResolvedValue({ ...setup.LOCAL_SETUP, policy: { version: 'v2', title: 't', sections: [] } })
+  signIn(installWx(fakeApi({ 'GET /me/setup': ok(setupReply({ privacy_policy: { version: 'v2', text: '' } })) })), { registered: false })
   const page = renderPage('privacy')
   page.instance.onLoad()
   await settle()
@@ -26,14 +24,15 @@ test('an empty policy says so', async () => {
 })
 
 test('a failed load offers a retry', async () => {
-  installWx(fakeApi())
-  const spy = setup.setupSource.load = jest.fn(localLoad).mockRejectedValueOnce({ code: 'network', message: '网络不太顺畅，请检查网络后再试' })
+  let calls = 0
+  const api = fakeApi({ 'GET /me/setup': () => (calls++ === 0 ? { fail: 'request:fail' } : ok(setupReply())) })
+  signIn(installWx(api), { registered: false })
   const page = renderPage('privacy')
   page.instance.onLoad()
   await settle()
   expect(text(page)).toContain('网络不太顺畅')
   page.instance.load()
   await settle()
-  expect(spy).toHaveBeenCalledTimes(2)
+  expect(api.called('GET /me/setup')).toHaveLength(2)
   expect(text(page)).toContain('我们收集哪些信息')
 })

@@ -1,4 +1,4 @@
-const { fakeApi, installWx, renderPage, settle, text, tap, type, ok, fail, signIn } = require('./helpers')
+const { fakeApi, installWx, renderPage, settle, text, tap, type, ok, fail, signIn, setupReply } = require('./helpers')
 
 const patient = { patient_id: 'p1', name: '王芳', phone: '13800000000', birth_year: 1965, sex: null, district: null,
   conditions: ['diabetes'], department: null, persona_tags: [], balance: 0, earned_total: 0, created_at: '2026-12-06T00:00:00Z',
@@ -7,7 +7,7 @@ const registered = { patient, access_token: 'patient-access', refresh_token: 'pa
   patient_id: 'p1', registered: true }
 
 async function open(routes = {}) {
-  const api = fakeApi(routes)
+  const api = fakeApi({ 'GET /me/setup': ok(setupReply()), ...routes })
   const wx = installWx(api)
   signIn(wx, { registered: false })
   const page = renderPage('register')
