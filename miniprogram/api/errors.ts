@@ -51,6 +51,9 @@ export const MESSAGES: Record<string, string> = {
   wechat_error: '微信服务暂时不可用，请稍后再试',
   wechat_unavailable: '微信服务暂时不可用，请稍后再试',
   upstream_error: '服务暂时不可用，请稍后再试',
+  // points and rewards
+  reward_inactive: '这个礼品暂时不能兑换了，看看别的吧',
+  invalid_cursor: '列表已更新，请下拉刷新后再看',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

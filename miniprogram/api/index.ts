@@ -6,3 +6,6 @@ export * from './me'
 export * from './home'
 export { loadTokens } from './storage'
 export * from './setup'
+export * from './points'
+// The paged getPoints of ./points is the one to use (./me still has the first, unpaged one).
+export { getPoints } from './points'

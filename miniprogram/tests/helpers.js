@@ -142,3 +142,12 @@ const ok = (body, status = 200) => ({ status, body })
 const fail = (code, status = 400, field = null) => ({ status, body: { code, message: code, field } })
 
 module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate }
+
+/** Render a page by its path from the root, e.g. 'packages/points/index/index' (subpackage pages). */
+function renderAt(pagePath) {
+  const id = loaded[pagePath] || (loaded[pagePath] = simulate.load(path.join(BUILD, pagePath), { rootPath: BUILD }))
+  const page = simulate.render(id)
+  page.attach(document.createElement('parent-wrapper'))
+  return page
+}
+module.exports.renderAt = renderAt
