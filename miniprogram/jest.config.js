@@ -4,4 +4,5 @@ module.exports = {
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.js'],
   testTimeout: 20000,
+  moduleDirectories: ['node_modules', 'miniprogram_npm'],
 }

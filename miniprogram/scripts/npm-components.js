@@ -83,6 +83,20 @@ function copyUsed(root, transform = null) {
       else fs.copyFileSync(file, dest)
     }
   }
+  // The library's own dependencies (dayjs for its locales, used by t-qrcode ...) sit in its
+  // miniprogram_npm/, where 构建 npm leaves them too; copy those the copied files import.
+  const nested = path.join(DIST, 'miniprogram_npm')
+  const deps = fs.existsSync(nested) ? fs.readdirSync(nested) : []
+  const imported = deps.filter((dep) => folders.some((folder) => walk(path.join(DIST, folder))
+    .some((file) => file.endsWith('.js') && new RegExp(`["']${dep}(/[^"']*)?["']`).test(fs.readFileSync(file, 'utf8')))))
+  for (const dep of imported) {
+    for (const file of walk(path.join(nested, dep))) {
+      const dest = path.join(target, 'miniprogram_npm', path.relative(nested, file))
+      fs.mkdirSync(path.dirname(dest), { recursive: true })
+      if (transform && file.endsWith('.js')) fs.writeFileSync(dest, transform(fs.readFileSync(file, 'utf8'), file))
+      else fs.copyFileSync(file, dest)
+    }
+  }
   const tslib = path.join(ROOT, 'node_modules', 'tslib')
   const tslibDest = path.join(root, 'miniprogram_npm', 'tslib')
   fs.rmSync(tslibDest, { recursive: true, force: true })
