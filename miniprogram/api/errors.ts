@@ -60,6 +60,9 @@ export const MESSAGES: Record<string, string> = {
   unknown_purpose: '授权项目不正确，请刷新后再试',
   unexpected_field: '这一项不能在这里修改',
   invalid_month: '还没有到这个月份',
+  // points and rewards
+  reward_inactive: '这个礼品暂时不能兑换了，看看别的吧',
+  invalid_cursor: '列表已更新，请下拉刷新后再看',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {
