@@ -51,6 +51,13 @@ export const MESSAGES: Record<string, string> = {
   wechat_error: '微信服务暂时不可用，请稍后再试',
   wechat_unavailable: '微信服务暂时不可用，请稍后再试',
   upstream_error: '服务暂时不可用，请稍后再试',
+  // verified phone, invites and shares, WeRun steps
+  invalid_phone_code: '微信手机号验证已过期，请重新点“用微信手机号”，或直接填写',
+  share_already_rewarded: '这次分享已经记过积分了',
+  invalid_werun_data: '没能读出微信运动步数，请稍后再试',
+  wechat_account_mismatch: '请用建档时的微信账号同步步数',
+  no_wechat_account: '请先用微信登录后再同步步数',
+  werun_unavailable: '没能读取微信运动，请稍后再试',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

@@ -1,73 +1,77 @@
 /**
- * What registration shows: the conditions to choose from, each consent purpose with its text,
- * and the privacy policy with its version.
- *
- * TO BE REPLACED BY THE API: until GET /me/setup exists, loadSetup answers with LOCAL_SETUP below
- * (placeholder texts, not a clinic's policy). When the route lands, loadSetup becomes
- * `request<Schemas['SetupReply']>('GET', '/me/setup')` and this constant goes.
+ * What registration shows (GET /me/setup): the clinic, the conditions to choose from, each
+ * consent purpose with its text and the consent version to send back, and the privacy policy
+ * cut into sections for the privacy page.
  */
+import { request, Schemas } from './client'
+import { keepRegisteredSession } from './session'
+
+export type SetupReply = Schemas['SetupReply']
 
 export interface ConsentPurpose {
-  purpose: 'service' | 'marketing' | 'analytics'
+  purpose: string
   title: string
   text: string
   required: boolean
+}
+
+export interface PolicySection {
+  heading: string
+  body: string
 }
 
 export interface Setup {
   clinicName: string
   conditions: { code: string; label: string }[]
   purposes: ConsentPurpose[]
-  policy: { version: string; title: string; sections: { heading: string; body: string }[] }
+  /** sent back as consent_version when registering */
+  consentVersion: string
+  policy: { version: string; title: string; sections: PolicySection[] }
+  subscribeTemplates: Schemas['SubscribeTemplate'][]
 }
 
-export const LOCAL_SETUP: Setup = {
-  clinicName: '本诊所',
-  conditions: [
-    { code: 'diabetes', label: '糖尿病' },
-    { code: 'hypertension', label: '高血压' },
-    { code: 'eczema', label: '湿疹' },
-    { code: 'postpartum', label: '产后康复' },
-    { code: 'dental', label: '口腔' },
-    { code: 'health_check', label: '体检' },
-  ],
-  purposes: [
-    {
-      purpose: 'service',
-      title: '诊疗服务',
-      text: '用于建档、复诊提醒和您与诊所之间的就诊沟通。不同意则无法建档。',
-      required: true,
-    },
-    {
-      purpose: 'marketing',
-      title: '健康活动与优惠',
-      text: '向您发送诊所的健康讲座、活动和优惠信息。可随时在“我的”里关闭。',
-      required: false,
-    },
-    {
-      purpose: 'analytics',
-      title: '服务改进',
-      text: '用去除身份信息的数据统计服务效果，帮助诊所改进服务。可随时关闭。',
-      required: false,
-    },
-  ],
-  policy: {
-    version: 'v1',
-    title: '隐私政策（示例文本，待诊所正式文本替换）',
-    sections: [
-      { heading: '我们收集哪些信息', body: '您填写的姓名、手机号、出生年份和病种，以及您上传的打卡记录（如血糖）。' },
-      { heading: '我们如何使用', body: '仅按您同意的用途使用：诊疗服务、健康活动通知、服务改进，每项可以分别同意或撤回。' },
-      { heading: '保存与删除', body: '信息加密保存。您可以随时导出自己的信息，或申请删除全部信息。' },
-      { heading: '联系我们', body: '如有疑问，请联系诊所前台。' },
-    ],
-  },
+// "一、我们收集的信息" / "1. " / "（一）": a heading starts a block with a numbering of its own
+const HEADING = /^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)/
+
+/** The policy text as the API keeps it (title line, blank-line blocks) -> title and sections. */
+export function policySections(text: string): { title: string; sections: PolicySection[] } {
+  const blocks = text.replace(/\r\n/g, '\n').split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean)
+  let title = '隐私政策'
+  if (blocks.length && !blocks[0].includes('\n') && !HEADING.test(blocks[0]) && blocks[0].length <= 30) {
+    title = blocks.shift() as string
+  }
+  const sections = blocks.map((block) => {
+    const [first, ...rest] = block.split('\n')
+    return HEADING.test(first) && rest.length ? { heading: first.trim(), body: rest.join('\n').trim() }
+      : { heading: '', body: block }
+  })
+  return { title, sections }
 }
 
-/** Where the setup comes from; tests swap `load` for a fake until the route exists. */
-export const setupSource = {
-  load: (): Promise<Setup> => Promise.resolve(LOCAL_SETUP),
+export function toSetup(reply: SetupReply): Setup {
+  const policy = policySections(reply.privacy_policy.text)
+  return {
+    clinicName: reply.clinic.name,
+    conditions: reply.conditions.map((c) => ({ code: c.condition, label: c.label })),
+    purposes: reply.consent.purposes.map((p) => ({ purpose: p.purpose, title: p.title, text: p.text, required: p.required })),
+    consentVersion: reply.consent.version,
+    policy: { version: reply.privacy_policy.version, title: policy.title, sections: policy.sections },
+    subscribeTemplates: reply.subscribe_templates,
+  }
 }
 
-export function loadSetup(): Promise<Setup> {
-  return setupSource.load()
+export async function loadSetup(): Promise<Setup> {
+  return toSetup(await request<SetupReply>('GET', '/me/setup'))
+}
+
+export type Registration = Schemas['OwnRegistration']
+
+/**
+ * 建档 with either the typed phone or the code of WeChat's getPhoneNumber button (exactly one),
+ * the invite code the patient arrived with, and consent per purpose; keeps the patient tokens.
+ */
+export async function registerPatient(form: Registration): Promise<Schemas['RegisterReply']> {
+  const reply = await request<Schemas['RegisterReply']>('POST', '/me/register', { data: form })
+  keepRegisteredSession(reply)
+  return reply
 }

@@ -142,3 +142,35 @@ const ok = (body, status = 200) => ({ status, body })
 const fail = (code, status = 400, field = null) => ({ status, body: { code, message: code, field } })
 
 module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate }
+
+// ---- subpackage pages and the setup reply (invites, registration) ----
+const loadedAt = {}
+
+/** Render build/<rel>/index (a subpackage page such as 'packages/invite/steps'), like renderPage. */
+function renderAt(rel) {
+  const id = loadedAt[rel] || (loadedAt[rel] = simulate.load(path.join(BUILD, rel, 'index'), { rootPath: BUILD }))
+  const page = simulate.render(id)
+  page.attach(document.createElement('parent-wrapper'))
+  return page
+}
+
+/** GET /me/setup as the API answers it (overrides replace top-level fields). */
+function setupReply(overrides = {}) {
+  return {
+    clinic: { clinic_id: 'demo-dental', name: '阳光口腔' },
+    conditions: [{ condition: 'diabetes', label: '糖尿病' }, { condition: 'dental', label: '口腔' }],
+    consent: {
+      version: 'v3',
+      purposes: [
+        { purpose: 'service', title: '诊疗服务', text: '用于建档和复诊提醒。', required: true },
+        { purpose: 'marketing', title: '健康活动与优惠', text: '向您发送诊所的健康讲座和活动。', required: false },
+        { purpose: 'analytics', title: '服务改进', text: '去除身份信息后统计服务效果。', required: false },
+      ],
+    },
+    privacy_policy: { version: 'v3', text: '隐私政策\n\n开头的说明。\n\n一、我们收集的信息\n姓名和手机号。\n\n二、我们如何使用\n每项可以分别同意或撤回。\n' },
+    subscribe_templates: [],
+    ...overrides,
+  }
+}
+
+Object.assign(module.exports, { renderAt, setupReply })
