@@ -77,3 +77,15 @@ test('a registered patient opening a share goes home and the invite is dropped',
   expect(wx.storage.has('revisit.invite')).toBe(false)
   expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/home/index' })
 })
+
+test('an invite in the app launch options is kept whichever page WeChat opens first', () => {
+  const wx = installWx(fakeApi({}))
+  let app = null
+  global.App = (definition) => { app = definition }
+  jest.isolateModules(() => { require('../build/app') })
+  app.onLaunch({ path: 'pages/home/index', query: { invite: 'QR2026' }, scene: 1047 })
+  expect(wx.storage.get('revisit.invite')).toBe('QR2026')
+  app.onLaunch({ path: 'pages/home/index', query: {}, scene: 1001 })
+  expect(wx.storage.get('revisit.invite')).toBe('QR2026')
+  delete global.App
+})
