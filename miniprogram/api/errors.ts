@@ -63,6 +63,13 @@ export const MESSAGES: Record<string, string> = {
   // points and rewards
   reward_inactive: '这个礼品暂时不能兑换了，看看别的吧',
   invalid_cursor: '列表已更新，请下拉刷新后再看',
+  // verified phone, invites and shares, WeRun steps
+  invalid_phone_code: '微信手机号验证已过期，请重新点“用微信手机号”，或直接填写',
+  share_already_rewarded: '这次分享已经记过积分了',
+  invalid_werun_data: '没能读出微信运动步数，请稍后再试',
+  wechat_account_mismatch: '请用建档时的微信账号同步步数',
+  no_wechat_account: '请先用微信登录后再同步步数',
+  werun_unavailable: '没能读取微信运动，请稍后再试',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

@@ -9,5 +9,4 @@ export * from './setup'
 export * from './challenges'
 export * from './account'
 export * from './points'
-// The paged getPoints of ./points is the one to use (./me still has the first, unpaged one).
-export { getPoints } from './points'
+export * from './invite'

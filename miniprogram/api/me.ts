@@ -4,23 +4,14 @@
  */
 import { request, Schemas } from './client'
 import { idempotencyHeader, newIdempotencyKey } from './idempotency'
-import { keepRegisteredSession } from './session'
 
 export type Patient = Schemas['OwnPatientView']
-export type RegisterForm = Schemas['PatientRecord']
 export type CheckIn = Schemas['CheckInBody']
 export type CheckInReply = Schemas['CheckInReply']
 export type InboxReply = Schemas['InboxReply']
 export type InboxMessage = Schemas['InboxMessage']
 
 export const getMe = () => request<Schemas['MeReply']>('GET', '/me')
-
-/** 建档; keeps the patient tokens the reply carries. */
-export async function register(form: RegisterForm): Promise<Schemas['RegisterReply']> {
-  const reply = await request<Schemas['RegisterReply']>('POST', '/me/register', { data: form })
-  keepRegisteredSession(reply)
-  return reply
-}
 
 export const getConsents = () => request<Schemas['ConsentsReply']>('GET', '/me/consents')
 
@@ -32,10 +23,6 @@ export const postCheckin = (body: CheckIn, key: string = newIdempotencyKey('chec
   request<CheckInReply>('POST', '/me/checkins', { data: body, headers: idempotencyHeader(key) })
 
 export const getCheckins = () => request<Schemas['CheckinsReply']>('GET', '/me/checkins')
-
-export const getPoints = () => request<Schemas['MyPointsReply']>('GET', '/me/points')
-
-export const getChallenges = () => request<Schemas['MyChallengesReply']>('GET', '/me/challenges')
 
 export const getInbox = () => request<InboxReply>('GET', '/me/inbox')
 

@@ -1,9 +1,12 @@
 /**
- * What registration and the consent pages show: the clinic, the conditions to choose from, each
- * consent purpose with its text and the version to send back, and the privacy policy. It comes
- * from GET /me/setup (visitors and patients may read it) and is turned into the shape the pages use.
+ * What registration shows (GET /me/setup): the clinic, the conditions to choose from, each
+ * consent purpose with its text and the consent version to send back, and the privacy policy
+ * cut into sections for the privacy page.
  */
 import { request, Schemas } from './client'
+import { keepRegisteredSession } from './session'
+
+export type SetupReply = Schemas['SetupReply']
 
 export type Purpose = 'service' | 'marketing' | 'analytics'
 
@@ -23,48 +26,54 @@ export interface Setup {
   clinicName: string
   conditions: { code: string; label: string }[]
   purposes: ConsentPurpose[]
-  /** `version` is the consent version: send it back as consent_version */
+  /** sent back as consent_version when registering */
+  consentVersion: string
   policy: { version: string; title: string; sections: PolicySection[] }
+  subscribeTemplates: Schemas['SubscribeTemplate'][]
 }
 
-const HEADING = /^[一二三四五六七八九十]+、/
+// "一、我们收集的信息" / "1. " / "（一）": a heading starts a block with a numbering of its own
+const HEADING = /^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)/
 
-/**
- * The policy's plain text as titled sections: blocks are separated by blank lines, a block whose
- * first line starts with 一、二、… is a section with that heading, a lone first line is the title.
- */
+/** The policy text as the API keeps it (title line, blank-line blocks) -> title and sections. */
 export function policySections(text: string): { title: string; sections: PolicySection[] } {
-  const blocks = text.split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean)
+  const blocks = text.replace(/\r\n/g, '\n').split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean)
   let title = '隐私政策'
-  const sections: PolicySection[] = []
-  blocks.forEach((block, i) => {
-    const lines = block.split('\n').map((l) => l.trim())
-    if (i === 0 && lines.length === 1 && lines[0].length <= 20 && !/[。，]/.test(lines[0])) {
-      title = lines[0]
-    } else if (HEADING.test(lines[0])) {
-      sections.push({ heading: lines[0], body: lines.slice(1).join('\n') })
-    } else {
-      sections.push({ heading: '', body: lines.join('\n') })
-    }
+  if (blocks.length && !blocks[0].includes('\n') && !HEADING.test(blocks[0]) && blocks[0].length <= 30) {
+    title = blocks.shift() as string
+  }
+  const sections = blocks.map((block) => {
+    const [first, ...rest] = block.split('\n')
+    return HEADING.test(first) && rest.length ? { heading: first.trim(), body: rest.join('\n').trim() }
+      : { heading: '', body: block }
   })
   return { title, sections }
 }
 
-export function setupFromReply(reply: Schemas['SetupReply']): Setup {
-  const { title, sections } = policySections(reply.privacy_policy.text || '')
+export function toSetup(reply: SetupReply): Setup {
+  const policy = policySections(reply.privacy_policy.text)
   return {
     clinicName: reply.clinic.name,
     conditions: reply.conditions.map((c) => ({ code: c.condition, label: c.label })),
-    purposes: reply.consent.purposes.map((p) => ({ ...p, purpose: p.purpose as Purpose })),
-    policy: { version: reply.consent.version, title, sections },
+    purposes: reply.consent.purposes.map((p) => ({ purpose: p.purpose as Purpose, title: p.title, text: p.text, required: p.required })),
+    consentVersion: reply.consent.version,
+    policy: { version: reply.privacy_policy.version, title: policy.title, sections: policy.sections },
+    subscribeTemplates: reply.subscribe_templates,
   }
 }
 
-/** Where the setup comes from (tests of other pages may swap `load`). */
-export const setupSource = {
-  load: async (): Promise<Setup> => setupFromReply(await request<Schemas['SetupReply']>('GET', '/me/setup')),
+export async function loadSetup(): Promise<Setup> {
+  return toSetup(await request<SetupReply>('GET', '/me/setup'))
 }
 
-export function loadSetup(): Promise<Setup> {
-  return setupSource.load()
+export type Registration = Schemas['OwnRegistration']
+
+/**
+ * 建档 with either the typed phone or the code of WeChat's getPhoneNumber button (exactly one),
+ * the invite code the patient arrived with, and consent per purpose; keeps the patient tokens.
+ */
+export async function registerPatient(form: Registration): Promise<Schemas['RegisterReply']> {
+  const reply = await request<Schemas['RegisterReply']>('POST', '/me/register', { data: form })
+  keepRegisteredSession(reply)
+  return reply
 }

@@ -2,6 +2,7 @@
  * Test harness: a fake `wx` per test (storage in memory, navigation recorded, wx.request answered
  * by a fake API), and pages loaded from build/ with miniprogram-simulate.
  */
+const fs = require('fs')
 const path = require('path')
 const simulate = require('miniprogram-simulate')
 
@@ -102,7 +103,8 @@ function renderPage(name) {
 
 /** Render a page by its path under build/ (a subpackage page: 'packages/challenge/detail/index'). */
 function renderAt(pagePath) {
-  if (!pagePath.endsWith('/index')) pagePath = `${pagePath}/index`
+  // 'packages/me/profile' names the folder, 'packages/me/profile/index' the page itself
+  if (!fs.existsSync(path.join(BUILD, `${pagePath}.json`))) pagePath = `${pagePath}/index`
   const id = loaded[pagePath] || (loaded[pagePath] = simulate.load(path.join(BUILD, pagePath), { rootPath: BUILD }))
   const page = simulate.render(id)
   page.attach(document.createElement('parent-wrapper'))

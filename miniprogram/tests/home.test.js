@@ -1,24 +1,18 @@
 const { fakeApi, installWx, renderPage, settle, text, tap, ok, fail, signIn } = require('./helpers')
 
-const me = { patient: { patient_id: 'p1', name: '王芳', phone: '13800000000', birth_year: 1965, sex: null, district: null,
-  conditions: ['diabetes'], department: null, persona_tags: [], balance: 120, earned_total: 150,
-  created_at: '2026-01-01T00:00:00Z', last_visit_date: null, revisit_due_date: '2026-12-20' } }
-const progress = (current) => ({ joined_on: '2026-11-01', current_streak: current, streak_start: '2026-11-30', grace_used: 0,
-  days_to_go: 7 - current, last_day: '2026-12-06', best_streak: current, streaks_completed: 0, rewards: [] })
-const challenge = (id, current) => ({ challenge_id: id, name: '控糖打卡', name_en: null, checkin_type: 'glucose', days: 7,
-  grace: 1, reward: {}, start_date: '2026-11-01', end_date: '2027-01-01', joined: current !== null, open: true,
-  progress: current === null ? null : progress(current) })
-const message = (id, title) => ({ message_id: id, title, body: '正文', purpose: 'service',
-  created_at: '2026-12-05T08:30:00Z', read_at: null })
-
-function routes(overrides = {}) {
-  return {
-    'GET /me': ok(me),
-    'GET /me/challenges': ok({ items: [challenge('c1', 3), challenge('c2', 5), challenge('c3', null)] }),
-    'GET /me/inbox': ok({ items: [message('m1', '复诊提醒'), message('m2', '血糖小知识')], unread: 2 }),
-    ...overrides,
-  }
-}
+const home = (overrides = {}) => ({
+  today: '2026-12-06',
+  me: { name_masked: '王*', nickname: '芳姐' },
+  checkins: [{ checkin_id: 'k1', type: 'glucose', value: 6.2, counted: true, client_time: '2026-12-06T00:30:00Z' }],
+  tasks: [{ task_id: 't1', title: '每天走路三十分钟', progress: 2, target: 7, checkin_type: 'steps', min_value: 3000,
+    due_on: '2026-12-10', days_left: 4, counted_today: false }],
+  streaks: [{ challenge_id: 'ch-7', name: '控糖打卡', checkin_type: 'glucose', current_streak: 5, days: 7, days_to_go: 2,
+    grace: 1, grace_used: 0, last_day: '2026-12-06' }],
+  points: { balance: 120, tier: 'silver', next_expiring: { points: 30, expires_on: '2026-12-31' } },
+  revisit: { revisit_due_date: '2026-12-20', next_booking_date: null },
+  inbox_unread: 2,
+  ...overrides,
+})
 
 async function open(api) {
   const wx = installWx(api)
@@ -29,69 +23,105 @@ async function open(api) {
   return { wx, page }
 }
 
-test('shows points, the longest current streak, unread count and the newest messages', async () => {
-  const { page } = await open(fakeApi(routes()))
-  expect(page.querySelector('.balance').dom.textContent).toContain('120')
-  expect(page.querySelector('.streak').dom.textContent).toContain('5')
-  expect(page.querySelector('.unread').dom.textContent).toContain('2')
-  const shown = text(page)
-  expect(shown).toContain('王芳，您好')
-  expect(shown).toContain('复诊提醒')
-  expect(shown).toContain('下次复诊：2026-12-20')
-  expect(page.querySelectorAll('.message')).toHaveLength(2)
+test('the home tab comes from GET /me/home alone', async () => {
+  const api = fakeApi({ 'GET /me/home': ok(home()) })
+  await open(api)
+  expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /me/home'])
 })
 
-test('no messages and no challenge: streak 0 and a kind empty note', async () => {
-  const { page } = await open(fakeApi(routes({
-    'GET /me/challenges': ok({ items: [] }), 'GET /me/inbox': ok({ items: [], unread: 0 }) })))
-  expect(page.querySelector('.streak').dom.textContent).toContain('0')
-  expect(text(page)).toContain('还没有消息')
+test("shows today's check-ins, tasks, the streak, points with the next expiring lot, the visit and unread messages", async () => {
+  const { page } = await open(fakeApi({ 'GET /me/home': ok(home()) }))
+  const shown = text(page)
+  expect(shown).toContain('芳姐，您好')
+  expect(shown).toContain('血糖 6.2 mmol/L')
+  expect(shown).toContain('每天走路三十分钟')
+  expect(shown).toContain('进度 2/7')
+  expect(shown).toContain('还剩 4 天')
+  expect(shown).toContain('控糖打卡：已连续 5 天')
+  expect(shown).toContain('再坚持 2 天就完成')
+  expect(page.querySelector('.balance').dom.textContent).toContain('120')
+  expect(shown).toContain('银卡会员')
+  expect(shown).toContain('30 积分将于 12月31日到期')
+  expect(shown).toContain('建议在 12月20日前后复诊')
+  expect(shown).toContain('您有 2 条未读消息')
+  expect(shown).not.toContain('silver')
+  expect(shown).not.toContain('ch-7')
+})
+
+test('a booked visit is shown rather than the due date; the masked name when there is no nickname', async () => {
+  const { page } = await open(fakeApi({ 'GET /me/home': ok(home({
+    me: { name_masked: '王*', nickname: null }, revisit: { revisit_due_date: '2026-12-20', next_booking_date: '2027-01-08' } })) }))
+  const shown = text(page)
+  expect(shown).toContain('王*，您好')
+  expect(shown).toContain('已预约 2027年1月8日就诊')
+  expect(shown).not.toContain('建议在')
+})
+
+test('nothing yet: kind notes for check-ins and streaks, no expiring line, no tasks section', async () => {
+  const { page } = await open(fakeApi({ 'GET /me/home': ok(home({
+    checkins: [], tasks: [], streaks: [], inbox_unread: 0,
+    points: { balance: 0, tier: 'bronze', next_expiring: null }, revisit: { revisit_due_date: null, next_booking_date: null } })) }))
+  const shown = text(page)
+  expect(shown).toContain('今天还没有打卡')
+  expect(shown).toContain('还没有参加打卡挑战')
+  expect(shown).toContain('没有未读消息')
+  expect(shown).not.toContain('待完成的任务')
+  expect(page.querySelector('.expiring')).toBeFalsy()
+  expect(page.querySelector('.visit')).toBeFalsy()
+})
+
+test('taps: the streak opens its challenge, points open the points page, messages the messages tab', async () => {
+  const { wx, page } = await open(fakeApi({ 'GET /me/home': ok(home()) }))
+  await tap(page, '.streak')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/challenge/detail/index?id=ch-7' })
+  page.querySelector('.balance').dispatchEvent('tap')
+  await settle()
+  expect(wx.navigateTo).toHaveBeenLastCalledWith({ url: '/packages/points/index/index' })
+  page.querySelector('.expiring').dispatchEvent('tap')
+  await settle()
+  expect(wx.navigateTo).toHaveBeenCalledTimes(3)
+  await tap(page, '.messages')
+  expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/messages/index' })
+  await tap(page, '.go-checkin')
+  expect(wx.switchTab).toHaveBeenLastCalledWith({ url: '/pages/checkin/index' })
 })
 
 test('an expired token is refreshed once and the page still loads', async () => {
-  let meCalls = 0
-  const api = fakeApi(routes({
-    'GET /me': () => (meCalls++ === 0 ? fail('token_expired', 401) : ok(me)),
+  let calls = 0
+  const api = fakeApi({
+    'GET /me/home': () => (calls++ === 0 ? fail('token_expired', 401) : ok(home())),
     'POST /auth/refresh': ok({ access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 3600, patient_id: 'p1', registered: true }),
-  }))
+  })
   const { wx, page } = await open(api)
   expect(api.called('POST /auth/refresh')).toHaveLength(1)
-  expect(api.called('POST /auth/refresh')[0].data).toEqual({ refresh_token: 'refresh-1' })
-  expect(api.called('GET /me')[1].header.Authorization).toBe('Bearer access-2')
+  expect(api.called('GET /me/home')[1].header.Authorization).toBe('Bearer access-2')
   expect(wx.storage.get('revisit.session').access_token).toBe('access-2')
-  expect(text(page)).toContain('王芳，您好')
+  expect(text(page)).toContain('芳姐，您好')
 })
 
 test('a refresh that fails sends the patient back to sign in', async () => {
-  const api = fakeApi(routes({ 'GET /me': fail('token_expired', 401), 'POST /auth/refresh': fail('refresh_token_reused', 401) }))
+  const api = fakeApi({ 'GET /me/home': fail('token_expired', 401), 'POST /auth/refresh': fail('refresh_token_reused', 401) })
   const { wx, page } = await open(api)
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/launch/index' })
-  expect(wx.storage.has('revisit.session')).toBe(false)
   expect(text(page)).toContain('登录已过期')
 })
 
 test('a server error shows a plain message and reloads on tap', async () => {
-  const api = fakeApi(routes({ 'GET /me/inbox': { status: 500, body: 'oops' } }))
+  const api = fakeApi({ 'GET /me/home': { status: 500, body: 'oops' } })
   const { page } = await open(api)
   expect(text(page)).toContain('服务暂时不可用')
-  api.on('GET /me/inbox', ok({ items: [], unread: 0 }))
+  api.on('GET /me/home', ok(home()))
   await tap(page, '.retry')
-  expect(text(page)).toContain('王芳，您好')
-})
-
-test('the check-in button goes to the check-in tab', async () => {
-  const { wx, page } = await open(fakeApi(routes()))
-  await tap(page, '.go-checkin')
-  expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/checkin/index' })
+  expect(text(page)).toContain('芳姐，您好')
 })
 
 test('coming back to the tab shows the new figures without a loading flash', async () => {
-  const api = fakeApi(routes())
+  const api = fakeApi({ 'GET /me/home': ok(home()) })
   const { page } = await open(api)
-  api.on('GET /me', ok({ patient: { ...me.patient, balance: 130 } }))
+  api.on('GET /me/home', ok(home({ points: { balance: 130, tier: 'silver', next_expiring: null } })))
   page.instance.onShow()
   expect(page.data.loading).toBe(false)
   await settle()
   expect(page.querySelector('.balance').dom.textContent).toContain('130')
-  expect(api.called('GET /me')).toHaveLength(2)
+  expect(api.called('GET /me/home')).toHaveLength(2)
 })

@@ -47,3 +47,45 @@ test('a failed login shows the reason in Chinese and retries on tap', async () =
   await tap(page, '.retry')
   expect(wx.switchTab).toHaveBeenCalled()
 })
+
+test('an invite code in the launch query is kept for 建档', async () => {
+  const api = fakeApi({ 'POST /auth/wechat/login': ok(tokens(false)) })
+  const wx = installWx(api)
+  const page = renderPage('launch')
+  page.instance.onLoad({ invite: 'AB12CD' })
+  await settle()
+  expect(wx.storage.get('revisit.invite')).toBe('AB12CD')
+  expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/register/index' })
+})
+
+test('a malformed invite code is not kept', async () => {
+  const api = fakeApi({ 'POST /auth/wechat/login': ok(tokens(false)) })
+  const wx = installWx(api)
+  const page = renderPage('launch')
+  page.instance.onLoad({ invite: 'a b<script>' })
+  await settle()
+  expect(wx.storage.has('revisit.invite')).toBe(false)
+})
+
+test('a registered patient opening a share goes home and the invite is dropped', async () => {
+  const api = fakeApi({})
+  const wx = installWx(api)
+  signIn(wx)
+  const page = renderPage('launch')
+  page.instance.onLoad({ invite: 'AB12CD' })
+  await settle()
+  expect(wx.storage.has('revisit.invite')).toBe(false)
+  expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/home/index' })
+})
+
+test('an invite in the app launch options is kept whichever page WeChat opens first', () => {
+  const wx = installWx(fakeApi({}))
+  let app = null
+  global.App = (definition) => { app = definition }
+  jest.isolateModules(() => { require('../build/app') })
+  app.onLaunch({ path: 'pages/home/index', query: { invite: 'QR2026' }, scene: 1047 })
+  expect(wx.storage.get('revisit.invite')).toBe('QR2026')
+  app.onLaunch({ path: 'pages/home/index', query: {}, scene: 1001 })
+  expect(wx.storage.get('revisit.invite')).toBe('QR2026')
+  delete global.App
+})

@@ -1,42 +1,70 @@
-const { fakeApi, installWx, renderPage, settle, text, tap, type, ok, fail, signIn, setupReply } = require('./helpers')
+const { fakeApi, installWx, renderPage, settle, text, tap, type, ok, fail, signIn } = require('./helpers')
+
+// GET /me/setup as the API answers it, for this clinic (overrides replace top-level fields).
+function setupReply(overrides = {}) {
+  return {
+    clinic: { clinic_id: 'demo-dental', name: '阳光口腔' },
+    conditions: [{ condition: 'diabetes', label: '糖尿病' }, { condition: 'dental', label: '口腔' }],
+    consent: {
+      version: 'v3',
+      purposes: [
+        { purpose: 'service', title: '诊疗服务', text: '用于建档和复诊提醒。', required: true },
+        { purpose: 'marketing', title: '健康活动与优惠', text: '向您发送诊所的健康讲座和活动。', required: false },
+        { purpose: 'analytics', title: '服务改进', text: '去除身份信息后统计服务效果。', required: false },
+      ],
+    },
+    privacy_policy: { version: 'v3', text: '隐私政策\n\n开头的说明。\n\n一、我们收集的信息\n姓名和手机号。\n\n二、我们如何使用\n每项可以分别同意或撤回。\n' },
+    subscribe_templates: [],
+    ...overrides,
+  }
+}
 
 const patient = { patient_id: 'p1', name: '王芳', phone: '13800000000', birth_year: 1965, sex: null, district: null,
   conditions: ['diabetes'], department: null, persona_tags: [], balance: 0, earned_total: 0, created_at: '2026-12-06T00:00:00Z',
-  last_visit_date: null, revisit_due_date: null }
+  last_visit_date: null, revisit_due_date: null, nickname: null, phone_verified: false, next_booking_date: null }
 const registered = { patient, access_token: 'patient-access', refresh_token: 'patient-refresh', expires_in: 3600,
   patient_id: 'p1', registered: true }
 
-async function open(routes = {}) {
+async function open(routes = {}, { invite = null, query = undefined, wxExtra = {} } = {}) {
   const api = fakeApi({ 'GET /me/setup': ok(setupReply()), ...routes })
-  const wx = installWx(api)
+  const wx = installWx(api, wxExtra)
   signIn(wx, { registered: false })
+  if (invite) wx.storage.set('revisit.invite', invite)
   const page = renderPage('register')
-  page.instance.onLoad()
+  page.instance.onLoad(query)
   await settle()
   return { api, wx, page }
 }
 
-async function fillValid(page) {
+async function fillValid(page, { phone = true } = {}) {
   await type(page, '.name', '王芳')
-  await type(page, '.phone', '13800000000')
+  if (phone) await type(page, '.phone', '13800000000')
   await type(page, '.birth-year', '1965')
   await tap(page, '.condition-diabetes')
   await tap(page, '.consent-service')
 }
 
-test('shows the form with a checkbox and text per consent purpose and the policy version', async () => {
-  const { page } = await open()
+/** WeChat answering the getPhoneNumber button. */
+async function phoneButton(page, detail) {
+  page.querySelector('.get-phone').querySelector('.t-button').dispatchEvent('getphonenumber', { detail })
+  await settle()
+}
+
+test('shows the clinic, its conditions, a checkbox and text per consent purpose and the version from GET /me/setup', async () => {
+  const { api, page } = await open()
+  expect(api.called('GET /me/setup')).toHaveLength(1)
   const shown = text(page)
-  expect(shown).toContain('姓名')
+  expect(shown).toContain('欢迎来到阳光口腔')
   expect(shown).toContain('糖尿病')
-  expect(shown).toContain('政策版本 v1')
+  expect(shown).toContain('政策版本 v3')
   for (const title of ['诊疗服务（必选）', '健康活动与优惠（可选）', '服务改进（可选）']) expect(shown).toContain(title)
   expect(shown).toContain('向您发送诊所的健康讲座')
   expect(page.querySelectorAll('.consent')).toHaveLength(3)
-  expect(page.querySelector('.phone-slot')).toBeTruthy()
+  expect(page.querySelector('.get-phone')).toBeTruthy()
+  expect(shown).toContain('用微信手机号')
 })
 
-test('registers with each consent sent on its own and goes home with the patient tokens', async () => {
+test('registers with the typed phone, each consent on its own and the setup version, then goes home', async () => {
   const { api, wx, page } = await open({ 'POST /me/register': ok(registered, 201) })
   await fillValid(page)
   await tap(page, '.consent-analytics')
@@ -44,9 +72,101 @@ test('registers with each consent sent on its own and goes home with the patient
   const sent = api.called('POST /me/register')
   expect(sent).toHaveLength(1)
   expect(sent[0].data).toEqual({ name: '王芳', phone: '13800000000', birth_year: 1965, conditions: ['diabetes'],
-    consents: { service: true, marketing: false, analytics: true }, consent_version: 'v1' })
+    consents: { service: true, marketing: false, analytics: true }, consent_version: 'v3' })
   expect(sent[0].header.Authorization).toBe('Bearer access-1')
   expect(wx.storage.get('revisit.session')).toMatchObject({ access_token: 'patient-access', registered: true })
+  expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/home/index' })
+})
+
+test('the getPhoneNumber code is sent as phone_code instead of a typed phone', async () => {
+  const { api, page } = await open({ 'POST /me/register': ok(registered, 201) })
+  await fillValid(page, { phone: false })
+  await phoneButton(page, { code: 'phone-code-1', errMsg: 'getPhoneNumber:ok' })
+  expect(text(page)).toContain('已用微信绑定的手机号')
+  expect(page.querySelector('.phone')).toBeFalsy()
+  await tap(page, '.submit')
+  const body = api.called('POST /me/register')[0].data
+  expect(body.phone_code).toBe('phone-code-1')
+  expect(body).not.toHaveProperty('phone')
+})
+
+test('a refused getPhoneNumber leaves the typed phone as the way, kindly', async () => {
+  const { api, page } = await open()
+  await phoneButton(page, { errMsg: 'getPhoneNumber:fail user deny' })
+  expect(text(page)).toContain('没有获取到微信手机号，您可以直接在上面填写手机号')
+  expect(page.querySelector('.phone')).toBeTruthy()
+  await fillValid(page, { phone: false })
+  await tap(page, '.submit')
+  expect(api.called('POST /me/register')).toHaveLength(0)
+  expect(text(page)).toContain('请填写 11 位手机号')
+})
+
+test('an expired phone code asks again at the phone field and brings back the typed phone', async () => {
+  const { page } = await open({ 'POST /me/register': fail('invalid_phone_code', 400, 'phone_code') })
+  await fillValid(page, { phone: false })
+  await phoneButton(page, { code: 'old-code', errMsg: 'getPhoneNumber:ok' })
+  await tap(page, '.submit')
+  expect(text(page)).toContain('微信手机号验证已过期')
+  expect(page.data.form.phoneCode).toBe('')
+  expect(page.querySelector('.phone')).toBeTruthy()
+})
+
+test("WeChat's privacy popup: agreeing resolves with the agree button, refusing tells the patient to type", async () => {
+  let listener = null
+  const onNeedPrivacyAuthorization = jest.fn((fn) => { listener = fn })
+  const openPrivacyContract = jest.fn()
+  const getPrivacySetting = jest.fn((o) => o.success({ needAuthorization: true, privacyContractName: '《阳光口腔小程序隐私保护指引》' }))
+  const { page } = await open({}, { wxExtra: { onNeedPrivacyAuthorization, openPrivacyContract, getPrivacySetting } })
+  expect(onNeedPrivacyAuthorization).toHaveBeenCalled()
+  expect(page.querySelector('.privacy-popup')).toBeFalsy()
+
+  const resolve = jest.fn()
+  listener(resolve, { referrer: 'button.getPhoneNumber' }) // the base library asks before getPhoneNumber
+  await settle()
+  expect(text(page)).toContain('《阳光口腔小程序隐私保护指引》')
+  expect(resolve).toHaveBeenCalledWith({ event: 'exposureAuthorization' })
+  await tap(page, '.privacy-contract')
+  expect(openPrivacyContract).toHaveBeenCalled()
+  page.querySelector('.privacy-agree').querySelector('.t-button').dispatchEvent('agreeprivacyauthorization', { detail: {} })
+  await settle()
+  expect(resolve).toHaveBeenLastCalledWith({ event: 'agree', buttonId: 'agree-btn' })
+  expect(page.querySelector('.privacy-popup')).toBeFalsy()
+
+  const again = jest.fn()
+  listener(again, { referrer: 'button.getPhoneNumber' })
+  await settle()
+  await tap(page, '.privacy-disagree')
+  expect(again).toHaveBeenLastCalledWith({ event: 'disagree' })
+  expect(text(page)).toContain('没关系，您可以直接在上面填写手机号')
+})
+
+test('the invite code kept from launch is shown and sent as invite_code, then forgotten', async () => {
+  const { api, wx, page } = await open({ 'POST /me/register': ok(registered, 201) }, { invite: 'AB12CD' })
+  expect(text(page)).toContain('邀请码 AB12CD')
+  await fillValid(page)
+  await tap(page, '.submit')
+  expect(api.called('POST /me/register')[0].data.invite_code).toBe('AB12CD')
+  expect(wx.storage.has('revisit.invite')).toBe(false)
+})
+
+test("the API's share path opens 建档 directly with ?invite= and the code is kept", async () => {
+  const { api, page } = await open({ 'POST /me/register': ok(registered, 201) }, { query: { clinic: 'demo-dental', invite: 'ZX98' } })
+  await fillValid(page)
+  await tap(page, '.submit')
+  expect(api.called('POST /me/register')[0].data.invite_code).toBe('ZX98')
+})
+
+test('an unknown invite code is said at the invite and the patient can go on without it', async () => {
+  const { api, wx, page } = await open({ 'POST /me/register': fail('unknown_invite_code', 400, 'invite_code') }, { invite: 'WRONG1' })
+  await fillValid(page)
+  await tap(page, '.submit')
+  expect(text(page)).toContain('邀请码不正确')
+  expect(wx.switchTab).not.toHaveBeenCalled()
+  await tap(page, '.drop-invite')
+  expect(wx.storage.has('revisit.invite')).toBe(false)
+  api.on('POST /me/register', ok(registered, 201))
+  await tap(page, '.submit')
+  expect(api.called('POST /me/register')[1].data).not.toHaveProperty('invite_code')
   expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/home/index' })
 })
 
@@ -85,6 +205,14 @@ test('a network failure is said plainly and the form stays filled', async () => 
   await tap(page, '.submit')
   expect(text(page)).toContain('网络不太顺畅')
   expect(page.data.form.name).toBe('王芳')
+})
+
+test('a failed setup load offers a retry', async () => {
+  const { api, page } = await open({ 'GET /me/setup': { status: 500, body: 'oops' } })
+  expect(text(page)).toContain('服务暂时不可用')
+  api.on('GET /me/setup', ok(setupReply()))
+  await tap(page, '.retry')
+  expect(text(page)).toContain('欢迎来到阳光口腔')
 })
 
 test('the policy link opens the privacy page', async () => {

@@ -1,14 +1,79 @@
-// 首页: points, streak and the newest messages (loadHome: one call once GET /me/home exists).
+// 首页: everything from GET /me/home in one request: today's check-ins and open tasks, running
+// streaks (tap: the challenge), points with the next lot to expire (tap: points), the next visit
+// and unread messages (tap: the messages tab).
 import { HomeView, loadHome } from '../../api/index'
-import { pageError, shortTime } from '../../utils/page'
+import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
+
+const CHECKIN_NAMES: Record<string, { label: string; unit: string }> = {
+  glucose: { label: '血糖', unit: 'mmol/L' },
+  steps: { label: '步数', unit: '步' },
+  task: { label: '任务打卡', unit: '' },
+}
+const TIER_NAMES: Record<string, string> = { gold: '金卡会员', silver: '银卡会员', bronze: '普通会员' }
+
+/** "2026-12-20" -> "12月20日" (the year only when it is not this one). */
+export function dayText(iso: string | null, today: string): string {
+  if (!iso) return ''
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso)
+  if (!m) return ''
+  const day = `${Number(m[2])}月${Number(m[3])}日`
+  return m[1] === today.slice(0, 4) ? day : `${m[1]}年${day}`
+}
+
+function clock(iso: string): string {
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return ''
+  const pad = (n: number) => (n < 10 ? `0${n}` : `${n}`)
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+/** The reply as the page shows it: words for codes, dates in Chinese. */
+export function homeView(home: HomeView) {
+  const today = home.today
+  const booking = home.revisit.next_booking_date
+  const due = home.revisit.revisit_due_date
+  return {
+    greeting: `${home.me.nickname || home.me.name_masked}，您好`,
+    checkins: home.checkins.map((c) => {
+      const name = CHECKIN_NAMES[c.type] || { label: '打卡', unit: '' }
+      return {
+        checkin_id: c.checkin_id,
+        label: name.label,
+        value: c.type === 'task' ? '已完成' : `${c.value}${name.unit ? ` ${name.unit}` : ''}`,
+        time: clock(c.client_time),
+        counted: c.counted,
+      }
+    }),
+    tasks: home.tasks.map((t) => ({
+      task_id: t.task_id,
+      title: t.title,
+      progress: `${t.progress}/${t.target}`,
+      note: t.counted_today ? '今天已完成' : t.days_left > 0 ? `还剩 ${t.days_left} 天` : '今天截止',
+      done: t.counted_today,
+    })),
+    streaks: home.streaks.map((s) => ({
+      challenge_id: s.challenge_id,
+      name: s.name,
+      current: s.current_streak,
+      note: s.days_to_go > 0 ? `再坚持 ${s.days_to_go} 天就完成` : '已经完成，继续保持',
+    })),
+    balance: home.points.balance,
+    tier: TIER_NAMES[home.points.tier] || '',
+    expiring: home.points.next_expiring
+      ? `${home.points.next_expiring.points} 积分将于 ${dayText(home.points.next_expiring.expires_on, today)}到期`
+      : '',
+    visit: booking ? `已预约 ${dayText(booking, today)}就诊` : due ? `建议在 ${dayText(due, today)}前后复诊` : '',
+    unread: home.inbox_unread,
+  }
+}
 
 Component({
   behaviors: [careMode],
   data: {
     loading: true,
     error: '',
-    home: null as (HomeView & { messages: (HomeView['messages'][number] & { time: string })[] }) | null,
+    home: null as ReturnType<typeof homeView> | null,
   },
   methods: {
     onLoad() {
@@ -24,10 +89,7 @@ Component({
       this.setData({ loading: !this.data.home, error: '' })
       try {
         const home = await loadHome()
-        this.setData({
-          loading: false,
-          home: { ...home, messages: home.messages.map((m) => ({ ...m, time: shortTime(m.created_at) })) },
-        })
+        this.setData({ loading: false, home: homeView(home) })
       } catch (e) {
         this.setData({ loading: false, error: pageError(e).message })
       }
@@ -37,6 +99,12 @@ Component({
     },
     onMessages() {
       wx.switchTab({ url: '/pages/messages/index' })
+    },
+    onStreak(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { id: string }>) {
+      wx.navigateTo({ url: `/packages/challenge/detail/index?id=${encodeURIComponent(e.currentTarget.dataset.id)}` })
+    },
+    onPoints() {
+      wx.navigateTo({ url: '/packages/points/index/index' })
     },
   },
 })

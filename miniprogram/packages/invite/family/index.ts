@@ -1,0 +1,37 @@
+// 家庭洁牙卡 (S9): what the family card is and how inviting family works, with the patient's own
+// invite code and what each family member's 建档 earns (GET /me/referral).
+import { getReferral, invitePath, Referral } from '../../../api/index'
+import { pageError } from '../../../utils/page'
+import { careMode } from '../../../utils/care'
+
+Component({
+  behaviors: [careMode],
+  data: {
+    loading: true,
+    error: '',
+    referral: null as Referral | null,
+  },
+  methods: {
+    onLoad() {
+      this.load()
+    },
+    async load() {
+      this.setData({ loading: true, error: '' })
+      try {
+        this.setData({ loading: false, referral: await getReferral() })
+      } catch (e) {
+        this.setData({ loading: false, error: pageError(e).message })
+      }
+    },
+    onShareAppMessage() {
+      const referral = this.data.referral
+      return {
+        title: '一家人一起护牙，来诊所建个档吧',
+        path: referral ? invitePath(referral.invite_code) : '/pages/launch/index',
+      }
+    },
+    onPoints() {
+      wx.navigateTo({ url: '/packages/points/index/index' })
+    },
+  },
+})
