@@ -1,0 +1,384 @@
+/**
+ * A patient's journey through the mini-program's own API module (build/api/, compiled by
+ * `npm run build`) against a running local stack, in Node. A global `wx` stands in for the phone:
+ * `wx.request` is real HTTP (Node's fetch), `wx.login` hands out the codes the test gave for the
+ * WeChat user holding the phone, and storage is in memory, one store per phone.
+ *
+ *   JOURNEY_API=http://127.0.0.1:8000 JOURNEY_CLINIC=demo-dental JOURNEY_WECHAT=http://127.0.0.1:8090 \
+ *   JOURNEY_USERS='{"newcomer": "wx-mpj-1a2b", "friend": "wx-mpj-3c4d", "rich": "wx-dd0000",
+ *                   "reminded": "wx-dd0001"}' JOURNEY_PHONES='["19900000001", "19900000002"]' \
+ *   node journey/journey.js
+ *
+ * Each step prints a line; any unexpected reply ends it with exit 1 and the reason on stderr.
+ * The last line on stdout is a JSON summary. tests/e2e/test_miniprogram_journey.py runs it.
+ *
+ * Routes without a function in api/ yet are called through the module's own request() (client.js).
+ * After the api/ modules being written on other branches are merged, these calls should switch
+ * to their named functions:
+ *   GET  /me/setup                            -> api/setup.ts loadSetup() (today answers a local constant)
+ *   POST /me/challenges/{challenge_id}/join   -> api/challenges.ts
+ *   GET  /rewards, POST /me/redemptions, GET /me/redemptions -> api/points.ts
+ *   POST /me/subscriptions                    -> api/messages.ts
+ *   GET  /me/referral                         -> api/invite.ts
+ *   POST /me/consents/withdraw, GET /me/export, DELETE /me -> api/account.ts
+ *   POST /me/checkins/werun                   -> api/me.ts or api/challenges.ts (wherever WeRun lands)
+ *   POST /me/shares, GET /me/vouchers, GET /me/tasks, GET /leaderboard -> api/points.ts / api/challenges.ts
+ */
+'use strict'
+
+const assert = require('node:assert/strict')
+const path = require('node:path')
+
+const BUILD = path.resolve(process.env.JOURNEY_BUILD || path.join(__dirname, '..', 'build'))
+const API = need('JOURNEY_API').replace(/\/$/, '')
+const CLINIC = need('JOURNEY_CLINIC')
+const WECHAT = need('JOURNEY_WECHAT').replace(/\/$/, '')
+const USERS = JSON.parse(need('JOURNEY_USERS'))
+const PHONES = JSON.parse(need('JOURNEY_PHONES'))
+const RUN = Math.random().toString(36).slice(2, 8) // keeps this run's login codes apart from other runs'
+
+function need(name) {
+  const value = process.env[name]
+  if (!value) throw new Error(`${name} is not set`)
+  return value
+}
+
+function step(text) {
+  console.log(`- ${text}`)
+}
+
+// -- the phone: wx.* over real HTTP, login codes per WeChat user, storage per phone -----------------
+
+const phones = new Map() // WeChat user -> { storage, logins }
+let holder = null // the phone in hand
+
+function usePhone(user) {
+  if (!phones.has(user)) phones.set(user, { base: USERS[user], storage: new Map(), logins: 0 })
+  holder = phones.get(user)
+  assert.ok(holder.base, `no login code base for ${user}`)
+}
+
+/** The next wx.login code of the WeChat user holding the phone (the fake WeChat takes each once). */
+function nextLoginCode() {
+  holder.logins += 1
+  return `${holder.base}.mpj${RUN}-${holder.logins}`
+}
+
+function query(data) {
+  const pairs = Object.entries(data || {}).filter(([, v]) => v !== undefined && v !== null)
+  return pairs.length ? '?' + new URLSearchParams(pairs.map(([k, v]) => [k, String(v)])).toString() : ''
+}
+
+global.wx = {
+  request(options) {
+    const method = options.method || 'GET'
+    const hasBody = method !== 'GET' && method !== 'DELETE' && options.data !== undefined
+    const url = hasBody || !options.data ? options.url : options.url + query(options.data)
+    const signal = AbortSignal.timeout(options.timeout || 15000)
+    fetch(url, { method, headers: options.header || {}, body: hasBody ? JSON.stringify(options.data) : undefined, signal })
+      .then(async (reply) => {
+        const text = await reply.text()
+        let data = text
+        try {
+          data = text ? JSON.parse(text) : ''
+        } catch (e) {
+          // not JSON: handed over as text, as wx.request does
+        }
+        const header = {}
+        reply.headers.forEach((value, name) => (header[name] = value))
+        options.success && options.success({ statusCode: reply.status, data, header, errMsg: 'request:ok' })
+      })
+      .catch((err) => {
+        const timedOut = err && err.name === 'TimeoutError'
+        options.fail && options.fail({ errMsg: `request:fail ${timedOut ? 'timeout' : String(err && err.message)}` })
+      })
+      .finally(() => options.complete && options.complete())
+  },
+  login(options) {
+    const code = nextLoginCode()
+    setImmediate(() => options.success && options.success({ code, errMsg: 'login:ok' }))
+  },
+  getStorageSync: (key) => (holder.storage.has(key) ? holder.storage.get(key) : ''),
+  setStorageSync: (key, value) => holder.storage.set(key, JSON.parse(JSON.stringify(value))),
+  removeStorageSync: (key) => holder.storage.delete(key),
+}
+
+// -- the API module, as compiled for the phone ----------------------------------------------------
+
+const { config } = require(path.join(BUILD, 'config.js'))
+config.apiBaseUrl = API
+config.clinicId = CLINIC
+config.devLoginCode = ''
+const api = require(path.join(BUILD, 'api', 'index.js'))
+const { request } = require(path.join(BUILD, 'api', 'client.js'))
+
+async function refused(promise, status, what) {
+  try {
+    await promise
+  } catch (err) {
+    assert.equal(err.status, status, `${what}: expected HTTP ${status}, got ${JSON.stringify(err)}`)
+    assert.ok(err.message && !/[a-z]_[a-z]/.test(err.message), `${what}: the patient would read a raw code: ${err.message}`)
+    return err
+  }
+  assert.fail(`${what}: expected a refusal (HTTP ${status}) but it succeeded`)
+}
+
+/** {purpose: {granted, at, version}} -> {purpose: granted} */
+function granted(consents) {
+  return Object.fromEntries(Object.entries(consents).map(([purpose, c]) => [purpose, !!(c && c.granted)]))
+}
+
+function localTime() {
+  const now = new Date()
+  const offset = -now.getTimezoneOffset()
+  const sign = offset >= 0 ? '+' : '-'
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0')
+  const local = new Date(now.getTime() + offset * 60000).toISOString().slice(0, 19)
+  return `${local}${sign}${pad(offset / 60)}:${pad(offset % 60)}`
+}
+
+// -- the journey -----------------------------------------------------------------------------------
+
+async function newcomerRegisters(summary) {
+  usePhone('newcomer')
+  const session = await api.login()
+  assert.equal(session.registered, false, 'a new WeChat user should arrive as a visitor')
+  assert.equal(session.patient_id, null)
+  step('first launch: wx.login -> visitor (no record yet)')
+
+  const setup = await request('GET', '/me/setup')
+  assert.equal(setup.clinic.clinic_id, CLINIC)
+  const purposes = setup.consent.purposes.map((p) => p.purpose).sort()
+  assert.deepEqual(purposes, ['analytics', 'marketing', 'service'])
+  assert.ok(setup.consent.purposes.every((p) => p.title && p.text), 'every consent purpose has a title and a text')
+  assert.ok(setup.conditions.some((c) => c.condition === 'diabetes' && c.label), 'diabetes is offered with its label')
+  assert.ok(setup.privacy_policy, 'the privacy policy is there')
+  step(`GET /me/setup: ${setup.clinic.name}; consent ${setup.consent.version}: ${purposes.join(', ')}; ` +
+       `${setup.conditions.length} conditions; ${setup.subscribe_templates.length} subscribe templates`)
+  summary.setup = { consent_version: setup.consent.version, templates: setup.subscribe_templates.length }
+
+  const phoneCode = `phone-${PHONES[0]}`
+  const registered = await api.register({
+    name: '林小满', birth_year: 1968, sex: 'F', conditions: ['diabetes'], department: 'endocrinology',
+    consents: { service: true, marketing: true, analytics: false }, consent_version: setup.consent.version,
+    phone_code: phoneCode,
+  })
+  assert.equal(registered.registered, true)
+  assert.equal(api.loadTokens().registered, true, 'the patient tokens replace the visitor ones')
+  const me = (await api.getMe()).patient
+  assert.equal(me.patient_id, registered.patient_id)
+  assert.equal(me.phone_verified, true, 'a phone from getPhoneNumber is verified')
+  assert.deepEqual(granted((await api.getConsents()).consents), { service: true, marketing: true, analytics: false })
+  step(`registered with consent service=yes marketing=yes analytics=no and a verified phone (${phoneCode.slice(0, 9)}...)`)
+  summary.newcomer = me.patient_id
+  return setup
+}
+
+async function checkInAndChallenge(summary) {
+  const key = api.newIdempotencyKey('checkin')
+  const reading = { type: 'glucose', value: 6.4, unit: 'mmol/L', client_time: localTime() }
+  const checkin = await api.postCheckin(reading, key)
+  assert.equal(checkin.checkin.counted, true)
+  assert.ok(checkin.points_awarded > 0, 'the first glucose reading earns points')
+  const again = await api.postCheckin(reading, key) // the same reading sent again (a retry)
+  assert.equal(again.balance, checkin.balance, 'retrying the same check-in does not count twice')
+  step(`glucose 6.4 checked in: +${checkin.points_awarded}, balance ${checkin.balance}; the retry counted nothing`)
+
+  const points = await api.getPoints()
+  assert.equal(points.balance, checkin.balance)
+  assert.ok(points.entries.length >= 1)
+  const home = await api.loadHome()
+  assert.equal(home.balance, points.balance, 'the home page shows the same points')
+  assert.equal(home.name, '林小满')
+  step(`points shown: balance ${points.balance} (home ${home.balance}), ${points.entries.length} ledger entr(ies)`)
+
+  const before = await api.getChallenges()
+  const glucose = before.items.find((c) => c.checkin_type === 'glucose' && c.open)
+  assert.ok(glucose, `an open glucose challenge: ${JSON.stringify(before.items.map((c) => [c.name, c.checkin_type, c.open]))}`)
+  const joined = await request('POST', '/me/challenges/{challenge_id}/join', { params: { challenge_id: glucose.challenge_id } })
+  assert.equal(joined.challenge.joined, true)
+  const after = await api.getChallenges()
+  assert.ok(after.items.find((c) => c.challenge_id === glucose.challenge_id).joined)
+  step(`joined the challenge ${glucose.name} (${glucose.days} days)`)
+  summary.balance_after_checkin = points.balance
+}
+
+async function subscribeAndWerun(setup, summary) {
+  const template = setup.subscribe_templates[0]
+  assert.ok(template, 'the clinic offers a subscribe template')
+  const channels = await request('POST', '/me/subscriptions', { data: { template_id: template.template_id, code: await wxCode() } })
+  assert.equal(channels.wechat_linked, true)
+  assert.ok((channels.wechat_quota[template.kind] || channels.wechat_quota[template.template_id] || 0) >= 1,
+            `one message allowed after subscribing: ${JSON.stringify(channels.wechat_quota)}`)
+  step(`subscribed to ${template.title}: quota ${JSON.stringify(channels.wechat_quota)}`)
+
+  // wx.getWeRunData: the fake WeChat seals the steps with the session key of a fresh login code
+  const code = await wxCode()
+  const midnight = new Date()
+  midnight.setHours(0, 0, 0, 0)
+  const sealed = await (await fetch(`${WECHAT}/_fake/werun`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code, stepInfoList: [{ timestamp: Math.floor(midnight.getTime() / 1000), step: 8123 }] }),
+  })).json()
+  assert.ok(sealed.encrypted_data && sealed.iv, `the fake WeChat sealed the WeRun data: ${JSON.stringify(sealed)}`)
+  const werun = await request('POST', '/me/checkins/werun', {
+    data: { code, encrypted_data: sealed.encrypted_data, iv: sealed.iv },
+    headers: api.idempotencyHeader(api.newIdempotencyKey('werun')),
+  })
+  const today = werun.days.find((d) => d.steps === 8123)
+  assert.ok(today && today.recorded, `today's steps recorded: ${JSON.stringify(werun.days)}`)
+  step(`WeRun: ${today.steps} steps on ${today.local_date} recorded, +${werun.points_awarded}, balance ${werun.balance}`)
+  summary.werun_steps = today.steps
+}
+
+function wxCode() {
+  return new Promise((resolve, reject) => wx.login({ success: (r) => resolve(r.code), fail: reject }))
+}
+
+async function inviteAFriend(summary) {
+  const referral = await request('GET', '/me/referral')
+  assert.match(referral.invite_code, /^[A-Za-z0-9]{4,16}$/)
+  assert.ok(referral.share_path.includes(referral.invite_code), 'the shared page carries the invite code')
+  const before = (await api.getPoints()).balance
+  step(`shared the invite ${referral.share_path} (+${referral.reward_points} when a friend registers)`)
+
+  usePhone('friend')
+  const visitor = await api.login()
+  assert.equal(visitor.registered, false)
+  const friend = await api.register({
+    name: '周大山', birth_year: 1961, conditions: ['hypertension'], consents: { service: true, marketing: false, analytics: true },
+    consent_version: summary.setup.consent_version, phone_code: `phone-${PHONES[1]}`, invite_code: referral.invite_code,
+  })
+  assert.equal(friend.registered, true)
+  assert.notEqual(friend.patient_id, summary.newcomer)
+  step('a friend opened the shared page and registered with the invite code')
+
+  usePhone('newcomer')
+  const after = await api.getPoints()
+  assert.equal(after.balance, before + referral.reward_points, 'the referrer earns the invite reward')
+  step(`back on the first phone: balance ${before} -> ${after.balance}`)
+  summary.friend = friend.patient_id
+  summary.referral_points = referral.reward_points
+}
+
+async function leaveWithData(summary) {
+  const withdrawn = await request('POST', '/me/consents/withdraw', { data: { purposes: ['marketing'] } })
+  assert.deepEqual(granted(withdrawn.consents), { service: true, marketing: false, analytics: false })
+  assert.equal(granted((await api.getConsents()).consents).marketing, false)
+  step('withdrew the marketing consent; service stays')
+
+  const exported = await request('GET', '/me/export')
+  assert.equal(exported.profile.patient_id, summary.newcomer)
+  assert.equal(exported.profile.name, '林小满')
+  assert.equal(granted(exported.consents).marketing, false)
+  const kinds = Object.entries(exported.records).filter(([, rows]) => rows.length).map(([kind]) => kind)
+  assert.ok(JSON.stringify(exported.records).includes('glucose'), `the export holds the check-in: ${kinds}`)
+  step(`exported my data: profile, consents and ${kinds.join(', ')}`)
+
+  const oldTokens = api.loadTokens()
+  const erased = await request('DELETE', '/me')
+  assert.equal(erased.erased, true)
+  step(`deleted the account (${erased.items_removed} items removed)`)
+  const refusal = await refused(api.getMe(), 401, 'the old token after deleting the account')
+  assert.equal(api.loadTokens() && api.loadTokens().access_token, oldTokens.access_token)
+  step(`the old token is refused: ${refusal.code} (${refusal.message})`)
+  api.logout()
+  const again = await api.login()
+  assert.equal(again.registered, false, 'the same WeChat user comes back as a visitor')
+  step('opening the mini-program again: a visitor, nothing kept')
+  summary.deleted = true
+}
+
+async function engagementScreens(summary) {
+  const shareRef = `article-${RUN}`
+  const key = api.newIdempotencyKey('share')
+  const shared = await request('POST', '/me/shares', { data: { share_ref: shareRef }, headers: api.idempotencyHeader(key) })
+  const replay = await request('POST', '/me/shares', { data: { share_ref: shareRef }, headers: api.idempotencyHeader(key) })
+  assert.equal(replay.balance, shared.balance, 'a retried share counts once')
+  step(`shared an article: +${shared.points_awarded}, balance ${shared.balance}`)
+  const vouchers = await request('GET', '/me/vouchers')
+  const tasks = await request('GET', '/me/tasks')
+  const board = await request('GET', '/leaderboard')
+  assert.ok(Array.isArray(vouchers.items) && Array.isArray(tasks.tasks) && Array.isArray(board.items))
+  assert.match(board.month, /^\d{4}-\d{2}$/)
+  step(`vouchers ${vouchers.items.length}, tasks ${tasks.tasks.length}, badges ${tasks.badges.length}, ` +
+       `star of the month ${board.month}: ${board.items.length} on the board`)
+  summary.tasks = tasks.tasks.length
+}
+
+async function redeemAReward(summary) {
+  usePhone('rich')
+  const session = await api.login()
+  assert.equal(session.registered, true, 'the seeded patient is registered')
+  await engagementScreens(summary)
+  const points = await api.getPoints()
+  const rewards = await request('GET', '/rewards')
+  const affordable = rewards.items.filter((r) => r.active && r.cost <= points.balance && (r.stock === null || r.stock > 0))
+    .sort((a, b) => a.cost - b.cost)
+  assert.ok(affordable.length, `a reward within ${points.balance} points: ${JSON.stringify(rewards.items)}`)
+  const reward = affordable[0]
+  const key = api.newIdempotencyKey('redeem')
+  const body = { data: { reward_id: reward.reward_id }, headers: api.idempotencyHeader(key) }
+  const first = await request('POST', '/me/redemptions', body)
+  assert.equal(first.balance, points.balance - reward.cost)
+  const retry = await request('POST', '/me/redemptions', body)
+  assert.equal(retry.redemption.redemption_id, first.redemption.redemption_id, 'a retry is the same redemption')
+  assert.equal((await api.getPoints()).balance, first.balance, 'the retry spent nothing')
+  step(`redeemed ${reward.name} for ${reward.cost}: balance ${points.balance} -> ${first.balance}; the retry replayed`)
+
+  const mine = await request('GET', '/me/redemptions')
+  const listed = mine.items.find((r) => r.redemption_id === first.redemption.redemption_id)
+  assert.ok(listed, 'the redemption is listed')
+  assert.equal(listed.status, 'pending')
+  assert.match(listed.code, /^[A-Z0-9]{4}-?[A-Z0-9]{4}$/, `a code for the desk: ${listed.code}`)
+  step(`GET /me/redemptions: ${listed.reward_name} ${listed.status}, code for the desk ${listed.code}`)
+  summary.redemption_code = listed.code
+}
+
+async function readAReminder(summary) {
+  usePhone('reminded')
+  const session = await api.login()
+  assert.equal(session.registered, true)
+  const inbox = await api.getInbox()
+  const reminder = inbox.items.find((m) => /湿疹/.test(m.title + m.body))
+  assert.ok(reminder, `the eczema reminder is in the inbox: ${JSON.stringify(inbox.items.map((m) => m.title))}`)
+  summary.reminder = reminder.message_id
+  let read
+  try {
+    read = await api.markRead(reminder.message_id)
+  } catch (err) {
+    // Known fault, reported rather than hidden: reminder ids hold ':' (a timestamp), client.js
+    // percent-encodes path values, and the API looks the id up without decoding it, so it answers
+    // 404 message_not_found. The test marks itself xfail on this one fault only.
+    const escaped = encodeURIComponent(reminder.message_id) !== reminder.message_id
+    if (err && err.status === 404 && err.code === 'message_not_found' && escaped) {
+      step(`inbox: the eczema reminder from ${reminder.title} found, but marking it read failed: the API does not decode ` +
+           `the percent-encoded id ${encodeURIComponent(reminder.message_id)}`)
+      summary.known_fault = 'mark_read_percent_encoded_id'
+      return
+    }
+    throw err
+  }
+  assert.ok(read.message.read_at, 'marked read')
+  const after = await api.getInbox()
+  assert.ok(after.items.find((m) => m.message_id === reminder.message_id).read_at)
+  assert.ok(after.unread <= Math.max(inbox.unread - (reminder.read_at ? 0 : 1), 0))
+  step(`inbox: the eczema reminder from ${reminder.title} read (${after.unread} unread left)`)
+}
+
+async function main() {
+  const summary = {}
+  const setup = await newcomerRegisters(summary)
+  await checkInAndChallenge(summary)
+  await subscribeAndWerun(setup, summary)
+  await inviteAFriend(summary)
+  await leaveWithData(summary)
+  await redeemAReward(summary)
+  await readAReminder(summary)
+  console.log(JSON.stringify(summary))
+}
+
+main().catch((err) => {
+  console.error(`FAILED: ${err && err.stack ? err.stack : JSON.stringify(err)}`)
+  process.exit(1)
+})
