@@ -13,6 +13,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, cast
+from urllib.parse import unquote
 
 from chalice import Blueprint, Chalice, Response
 from pydantic import BaseModel, ValidationError
@@ -298,6 +299,11 @@ def route(
 
         def handler(**params):
             request = bp.current_request
+            # Path values arrive as the client sent them: a mini-program percent-encodes them
+            # (an inbox message id holds the ':' of a timestamp), and neither Chalice nor API
+            # Gateway's proxy integration decodes them. Ids never hold '%' themselves.
+            params = {name: unquote(value) if isinstance(value, str) and "%" in value else value
+                      for name, value in params.items()}
             headers = {k.lower(): v for k, v in (request.headers or {}).items()}
             logger.append_keys(correlation_id=headers.get("x-request-id") or uuid.uuid4().hex)
             principal = idem = None

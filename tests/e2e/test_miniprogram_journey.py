@@ -85,7 +85,4 @@ def test_a_patient_journey_through_the_mini_programs_api_module(local_stack, bui
     assert summary["referral_points"] > 0 and summary["friend"] != summary["newcomer"], output
     assert summary["redemption_code"] and "eczema" in summary["reminder"], output
     assert summary["werun_steps"] == 8123, output
-    if summary.get("known_fault") == "mark_read_percent_encoded_id":
-        # everything else above passed; this one step waits for the API to decode path values
-        pytest.xfail("POST /me/inbox/{message_id}/read answers 404 for the id client.js percent-encodes "
-                     "(':' in reminder ids); the API does not decode path values")
+    assert summary["reminder_read"] is True, output
