@@ -44,8 +44,9 @@ const inbox = [
 ]
 
 const voucher = {
-  code: 'RV7K-29QD', reward_name: '糖化血红蛋白检测八折券', points: 100, status: 'issued',
-  created_at: '2026-12-02T03:00:00Z', expires_at: '2026-12-31T15:59:59Z', fulfilled_at: null,
+  voucher_id: 'v-demo', code: 'RV7K29QD', kind: 'exam_discount', name: '糖化血红蛋白检测八折券', name_en: null,
+  status: 'issued', issued_at: '2026-12-02T03:00:00Z', valid_until: '2026-12-31', expires_at: '2026-12-31T15:59:59Z',
+  redeemed_at: null, source: 'challenge',
 }
 
 /** The demo API: every route a page may ask, answered as the real API would for this patient. */
@@ -55,10 +56,13 @@ const api = {
   'GET /me': ok({ patient }),
   'GET /me/challenges': ok({ items: challenges }),
   'GET /me/inbox': ok({ items: inbox, unread: inbox.filter((m) => !m.read_at).length }),
-  'POST /me/inbox/m-3/read': ok({ message_id: 'm-3', read_at: '2026-12-06T01:31:00Z', unread: 0 }),
-  'POST /me/checkins': ok({ checkin_id: 'ck-demo', points_awarded: 10, balance: patient.balance + 10,
-    challenges: [{ challenge_id: 'ch-glucose', current_streak: 5 }] }),
-  'GET /me/redemptions': ok({ items: [voucher] }),
+  'POST /me/inbox/m-3/read': ok({ message: { ...inbox[0], read_at: '2026-12-06T01:31:00Z' } }),
+  'POST /me/checkins': ok({
+    checkin: { checkin_id: 'ck-demo', type: 'glucose', value: 6.8, local_date: '2026-12-06', counted: true },
+    points_awarded: 10, balance: patient.balance + 10,
+    challenges: [{ challenge_id: 'ch-glucose', name: '控糖7天打卡', current_streak: 5, days: 7, streaks_completed: 1, completed_now: 0 }],
+  }),
+  'GET /me/vouchers': ok({ items: [voucher] }),
 }
 
 const care = { care_mode: 'on' }

@@ -105,8 +105,9 @@ async function renderShot(build, shot, fixtures) {
   if (fixtures.NOW) freezeClock(fixtures.NOW)
   const helpers = require(path.join(ROOT, 'tests', 'helpers.js'))
   const { simulate } = helpers
-  const rpx = require('miniprogram-simulate/src/utils')
-  rpx.transformRpx = rpxToPx
+  // both turn rpx into px one for one (styles of wxss files, and style attributes)
+  require('miniprogram-simulate/src/utils').transformRpx = rpxToPx
+  require('j-component/src/tool/utils').transformRpx = rpxToPx
   showNativeInputs(require('j-component'))
 
   const { entry } = shot
@@ -187,7 +188,9 @@ function iconGlyphs() {
 /** What a phone draws around the page and the simulator has no DOM for. */
 const BASE_CSS = `
 html{-webkit-text-size-adjust:none}
-body{margin:0;min-height:${HEIGHT}px;font-family:"PingFang SC","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;font-size:16px;line-height:1.4;-webkit-font-smoothing:antialiased}
+body{margin:0;min-height:${HEIGHT}px;display:flex;flex-direction:column;font-family:var(--td-font-family);font-size:16px;line-height:1.4;-webkit-font-smoothing:antialiased;
+  --td-font-family:"PingFang SC","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Zen Hei",sans-serif}
+body>main{flex:1}
 wx-view,wx-scroll-view,wx-swiper,wx-swiper-item,wx-form,wx-picker,wx-rich-text,wx-navigator,wx-progress,wx-page-meta{display:block}
 wx-text,wx-label{display:inline}
 wx-image{display:inline-block;overflow:hidden;width:320px;height:240px}
@@ -195,16 +198,14 @@ wx-input,wx-textarea{display:block;min-height:1.4em;overflow:hidden;text-overflo
 wx-input .wx-placeholder,wx-textarea .wx-placeholder{color:#a6a6a6}
 wx-button{position:relative;display:block;box-sizing:border-box;margin:0;padding:0 14px;font-size:18px;text-align:center;text-decoration:none;line-height:2.55;border-radius:5px;overflow:hidden;color:#000;background:#f8f8f8}
 wx-button::after{content:" ";position:absolute;top:0;left:0;width:200%;height:200%;border:1px solid rgba(0,0,0,.2);transform:scale(.5);transform-origin:0 0;box-sizing:border-box;border-radius:10px}
-.shot-navbar{position:sticky;top:0;z-index:10;height:44px;display:flex;align-items:center;justify-content:center;font-size:17px;font-weight:600}
+.shot-navbar{position:relative;flex:none;height:44px;display:flex;align-items:center;justify-content:center;font-size:17px;font-weight:600}
 .shot-navbar.black{color:#000}.shot-navbar.white{color:#fff}
 .shot-navbar .shot-capsule{position:absolute;right:7px;top:6px;width:87px;height:32px;border-radius:16px;border:1px solid rgba(0,0,0,.12);box-sizing:border-box;background:rgba(255,255,255,.6)}
 .shot-navbar .shot-capsule::before{content:"•••";position:absolute;left:12px;top:6px;font-size:12px;letter-spacing:1px}
 .shot-navbar .shot-capsule::after{content:"";position:absolute;right:12px;top:8px;width:14px;height:14px;border:2px solid #000;border-radius:50%;box-sizing:border-box}
-.shot-navbar .shot-back{position:absolute;left:12px;top:8px;font-size:24px;line-height:24px}
-.shot-tabbar{position:fixed;left:0;right:0;bottom:0;height:50px;display:flex;border-top:1px solid rgba(0,0,0,.12);z-index:10}
+.shot-tabbar{flex:none;height:50px;display:flex;border-top:1px solid rgba(0,0,0,.12)}
 .shot-tabbar .shot-tab{flex:1;display:flex;align-items:center;justify-content:center;font-size:12px}
 .shot-tabbar .shot-tab.on{font-weight:600}
-.shot-with-tabbar{padding-bottom:50px}
 `
 
 function escape(text) {
@@ -218,7 +219,7 @@ function pageHtml(app, build, shot, rendered) {
   const tabs = (app.tabBar && app.tabBar.list) || []
   const isTab = tabs.some((t) => t.pagePath === shot.page)
   const bar = win.navigationStyle === 'custom' ? '' : `<div class="shot-navbar ${win.navigationBarTextStyle === 'white' ? 'white' : 'black'}" `
-    + `style="background:${escape(win.navigationBarBackgroundColor || '#fff')}">${isTab || shot.page === app.pages[0] ? '' : '<span class="shot-back">‹</span>'}`
+    + `style="background:${escape(win.navigationBarBackgroundColor || '#fff')}">`
     + `${escape(win.navigationBarTitleText || '')}<span class="shot-capsule"></span></div>`
   const tb = app.tabBar || {}
   const tabBar = isTab ? `<div class="shot-tabbar" style="background:${escape(tb.backgroundColor || '#fff')}">${tabs.map((t) => `<div class="shot-tab${t.pagePath === shot.page ? ' on' : ''}" `
@@ -230,7 +231,7 @@ function pageHtml(app, build, shot, rendered) {
 <style>${BASE_CSS}</style>
 <style>${rendered.css}</style>
 <style>${iconGlyphs()}</style>
-</head><body class="${isTab ? 'shot-with-tabbar' : ''}" style="${background}">
+</head><body style="${background}">
 ${bar}
 ${rendered.body}
 ${tabBar}
