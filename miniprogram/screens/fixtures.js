@@ -69,7 +69,11 @@ const care = { care_mode: 'on' }
 
 const pages = {
   'pages/launch/index': { signedIn: false, hold: true },
-  'pages/home/index': [{}, { name: 'home-care', storage: care }],
+  'pages/home/index': [
+    {},
+    { name: 'home-care', storage: care },
+    { name: 'home-error', routes: { 'GET /me': { fail: 'request:fail timeout' } } },
+  ],
   'pages/checkin/index': [
     { steps: [['type', '.value', '6.8'], ['tap', '.meal-fasting', '.t-radio']] },
     { name: 'checkin-done', steps: [['type', '.value', '6.8'], ['tap', '.meal-fasting', '.t-radio'], ['tap', '.submit']] },
@@ -77,7 +81,11 @@ const pages = {
   ],
   'pages/messages/index': { steps: [['tap', '.message-0']] },
   'pages/me/index': {},
-  'pages/register/index': { signedIn: false, steps: [['type', '.name', '王芳'], ['type', '.phone', '13812345678']] },
+  'pages/register/index': {
+    signedIn: false,
+    steps: [['type', '.name', '王芳'], ['type', '.phone', '13812345678'], ['tap', '.condition-diabetes', '.t-checkbox'],
+      ['tap', '.consent-service', '.t-checkbox']],
+  },
   'pages/privacy/index': {},
   'packages/more/about/index': {},
 }

@@ -180,9 +180,10 @@ const ICONS = {
 function iconGlyphs() {
   const rules = Object.entries(ICONS).map(([name, glyph]) => `.t-icon--t-icon-${name}::before{content:"${glyph}"}`)
   return `${rules.join('\n')}
-[class*="t-icon--t-icon-base"]{font-family:inherit;font-style:normal;display:inline-block;line-height:1;text-align:center}
-.t-icon--t-icon-chevron-right::before{font-size:1.4em;line-height:.7}
-.t-icon--t-icon-error-circle::before,.t-icon--t-icon-info-circle::before,.t-icon--t-icon-help-circle::before{display:inline-block;width:1em;height:1em;border:.09em solid currentColor;border-radius:50%;font-size:.8em;line-height:1em;font-weight:700}`
+.t-icon--t-icon-base{width:1em;height:1em;line-height:1em;overflow:hidden;font-family:var(--td-font-family)}
+.t-icon--t-icon-check-circle-filled,.t-icon--t-icon-close-circle-filled{border-radius:50%;background:currentColor}
+.t-icon--t-icon-check-circle-filled::before,.t-icon--t-icon-close-circle-filled::before{color:#fff;font-size:.7em;font-weight:700}
+.t-icon--t-icon-error-circle::before,.t-icon--t-icon-info-circle::before,.t-icon--t-icon-help-circle::before{display:block;box-sizing:border-box;width:1.4em;height:1.4em;margin:.13em;border:.13em solid currentColor;border-radius:50%;font-size:.6em;line-height:1.15em;font-weight:700}`
 }
 
 /** What a phone draws around the page and the simulator has no DOM for. */
