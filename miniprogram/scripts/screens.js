@@ -113,7 +113,6 @@ async function renderShot(build, shot, fixtures) {
   const { entry } = shot
   const routes = { ...fixtures.api, ...(entry.routes || {}) }
   const api = helpers.fakeApi(routes)
-  if (entry.hold) api.handle = (options) => { api.calls.push(options); return null }
   const wx = helpers.installWx(api)
   if (entry.hold) wx.request = () => ({ abort() {} }) // never answers: the loading state
   if (entry.signedIn !== false) helpers.signIn(wx)
