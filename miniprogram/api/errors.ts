@@ -51,6 +51,11 @@ export const MESSAGES: Record<string, string> = {
   wechat_error: '微信服务暂时不可用，请稍后再试',
   wechat_unavailable: '微信服务暂时不可用，请稍后再试',
   upstream_error: '服务暂时不可用，请稍后再试',
+  // messages and subscriptions
+  message_not_found: '这条消息已经不在了',
+  unknown_template: '这类提醒诊所暂未开通',
+  wechat_account_mismatch: '当前微信与建档时的微信不一致，请用建档时的微信打开',
+  no_wechat_account: '您的档案还没有绑定微信，请联系诊所',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

@@ -100,6 +100,26 @@ function renderPage(name) {
   return page
 }
 
+/** Render build/packages/<root>/<name>/index (a subpackage's page), as renderPage does. */
+function renderPackagePage(root, name) {
+  const key = `packages/${root}/${name}`
+  const id = loaded[key] || (loaded[key] = simulate.load(path.join(BUILD, 'packages', root, name, 'index'), { rootPath: BUILD }))
+  const page = simulate.render(id)
+  page.attach(document.createElement('parent-wrapper'))
+  return page
+}
+
+/**
+ * A fake wx.requestSubscribeMessage answering `answers` (template id -> 'accept' | 'reject'),
+ * or failing with `fail` (e.g. the patient closed the dialog); calls are recorded by jest.
+ */
+function fakeSubscribe(answers = {}, fail = null) {
+  return jest.fn((options) => setTimeout(() => {
+    if (fail) options.fail && options.fail({ errMsg: fail })
+    else options.success && options.success({ errMsg: 'requestSubscribeMessage:ok', ...answers })
+  }, 0))
+}
+
 /** Let the fake requests answer and the page re-render. */
 async function settle(times = 5) {
   for (let i = 0; i < times; i += 1) await simulate.sleep(0)
@@ -141,4 +161,5 @@ async function type(page, selector, value) {
 const ok = (body, status = 200) => ({ status, body })
 const fail = (code, status = 400, field = null) => ({ status, body: { code, message: code, field } })
 
-module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate }
+module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate,
+  renderPackagePage, fakeSubscribe }
