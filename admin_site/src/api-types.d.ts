@@ -2070,7 +2070,8 @@ export interface components {
         /**
          * CheckInBody
          * @description A reading. Each type has its unit and plausible range (domain.rules.READINGS): glucose in
-         *     mmol/L (mg/dL is accepted and converted), steps and task completions in whole numbers.
+         *     mmol/L (mg/dL is accepted and converted), steps and task completions in whole numbers. A glucose
+         *     reading may say when it was taken (`context`); other types take neither unit nor context.
          */
         CheckInBody: {
             /**
@@ -2091,6 +2092,12 @@ export interface components {
              * Format: date-time
              */
             client_time: string;
+            /**
+             * Context
+             * @description glucose only: when the reading was taken (fasting, after_meal, random)
+             * @default null
+             */
+            context: ("fasting" | "after_meal" | "random") | null;
         };
         /** CheckInChallenge */
         CheckInChallenge: {
@@ -2179,6 +2186,12 @@ export interface components {
             local_date: string;
             /** Counted */
             counted: boolean;
+            /**
+             * Context
+             * @description glucose: when the reading was taken; absent when the patient did not say
+             * @enum {string}
+             */
+            context?: "fasting" | "after_meal" | "random";
         };
         /** CheckinRow */
         CheckinRow: {
@@ -2194,6 +2207,12 @@ export interface components {
             client_time: string;
             /** Counted */
             counted: boolean;
+            /**
+             * Context
+             * @description glucose: when the reading was taken; absent when the patient did not say
+             * @enum {string}
+             */
+            context?: "fasting" | "after_meal" | "random";
         };
         /** CheckinsReply */
         CheckinsReply: {

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.kpis import SILENT_DAYS_MAX, SILENT_DAYS_MIN
-from chalicelib.domain.rules import (CHECKIN_TYPES, DEFAULT_EARNING_RULES, DEPARTMENTS, GLUCOSE_UNITS, PERSONAS,
-                                     PURPOSES, reading_in_range)
+from chalicelib.domain.rules import (CHECKIN_TYPES, DEFAULT_EARNING_RULES, DEPARTMENTS, GLUCOSE_CONTEXTS, GLUCOSE_UNITS,
+                                     PERSONAS, PURPOSES, reading_in_range)
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -139,13 +139,16 @@ else:
 
 class CheckInBody(Strict):
     """A reading. Each type has its unit and plausible range (domain.rules.READINGS): glucose in
-    mmol/L (mg/dL is accepted and converted), steps and task completions in whole numbers."""
+    mmol/L (mg/dL is accepted and converted), steps and task completions in whole numbers. A glucose
+    reading may say when it was taken (`context`); other types take neither unit nor context."""
 
     type: Literal[CHECKIN_TYPES]  # type: ignore[valid-type]
     unit: Literal[GLUCOSE_UNITS] | None = Field(  # type: ignore[valid-type]
         default=None, description="glucose only: mmol/L (the default) or mg/dL")
     value: Reading
     client_time: datetime
+    context: Literal[GLUCOSE_CONTEXTS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="glucose only: when the reading was taken (fasting, after_meal, random)")
 
     @field_validator("value")
     @classmethod
@@ -154,6 +157,14 @@ class CheckInBody(Strict):
         if kind is None:
             return value
         return reading_in_range(kind, value, info.data.get("unit"))
+
+    @field_validator("context")
+    @classmethod
+    def glucose_only(cls, value: str | None, info) -> str | None:
+        kind = info.data.get("type")
+        if value is not None and kind is not None and kind != "glucose":
+            raise ValueError(f"a {kind} check-in takes no context")
+        return value
 
     @field_validator("client_time")
     @classmethod

@@ -12,7 +12,7 @@ TypeScript types. A key that may be missing is `NotRequired`; one that is always
 be null is `T | None`.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import NotRequired, TypedDict
@@ -399,6 +399,8 @@ class CheckinResult(Reply):
     value: float
     local_date: str
     counted: bool
+    context: NotRequired[Annotated[Literal["fasting", "after_meal", "random"], Field(
+        description="glucose: when the reading was taken; absent when the patient did not say")]]
 
 
 class CheckInChallenge(Reply):
@@ -1116,6 +1118,8 @@ class CheckinRow(Reply):
     local_date: str
     client_time: str
     counted: bool
+    context: NotRequired[Annotated[Literal["fasting", "after_meal", "random"], Field(
+        description="glucose: when the reading was taken; absent when the patient did not say")]]
 
 
 class CheckinsReply(Reply):

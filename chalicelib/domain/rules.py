@@ -41,25 +41,30 @@ READINGS = {
 }
 GLUCOSE_UNITS = ("mmol/L", "mg/dL")
 MG_DL_PER_MMOL_L = 18.0
+# when a glucose reading was taken: before eating, after a meal, or at any other time
+GLUCOSE_CONTEXTS = ("fasting", "after_meal", "random")
 
 
 def reading_in_range(checkin_type: str, value: float, unit: str | None = None) -> float:
     """The reading in its type's own unit and precision, or ValueError saying what is accepted.
 
-    Glucose may come in mg/dL (converted); steps and task counts must be whole numbers.
+    Glucose may come in mg/dL: converted to mmol/L and rounded to the stored precision first, so
+    the range is checked on the value that is stored; steps and task counts must be whole numbers.
     """
     reading = READINGS[checkin_type]
     if unit is not None and checkin_type != "glucose":
         raise ValueError(f"a {checkin_type} check-in takes no unit")
     if unit == "mg/dL":
-        low, high = reading.low * MG_DL_PER_MMOL_L, reading.high * MG_DL_PER_MMOL_L
-        if not low <= value <= high:
-            raise ValueError(f"glucose must be from {low:g} to {high:g} mg/dL")
         value = value / MG_DL_PER_MMOL_L
     elif reading.places == 0 and value != int(value):
         raise ValueError(f"{checkin_type} must be a whole number")
     canonical = round(value, reading.places) if reading.places else float(int(value))
     if not reading.low <= canonical <= reading.high:
+        if unit == "mg/dL":
+            half = 0.5 * 10 ** -reading.places  # what rounds into the range
+            low, high = (reading.low - half) * MG_DL_PER_MMOL_L, (reading.high + half) * MG_DL_PER_MMOL_L
+            raise ValueError(f"glucose must be from {low:.1f} to {high:.1f} mg/dL "
+                             f"({reading.low:g} to {reading.high:g} mmol/L)")
         raise ValueError(f"{checkin_type} must be from {reading.low:g} to {reading.high:g} {reading.unit}")
     return canonical
 PURPOSES = ("service", "marketing", "analytics")

@@ -42,7 +42,8 @@ def check_in(principal, data, idem=None, *, max_late=None) -> dict:
     award = points_for(clinic.earning_rules, "checkin")
     checkin_id = uuid.uuid4().hex[:16]
     checkin = points.CheckIn(checkin_id=checkin_id, type=data.type, value=data.value, local_date=day,
-                             client_time=iso(data.client_time), received_at=iso(now), counted=not already)
+                             client_time=iso(data.client_time), received_at=iso(now), counted=not already,
+                             context=getattr(data, "context", None))
 
     effects = []
     if progress.EVALUATORS:
@@ -54,7 +55,7 @@ def check_in(principal, data, idem=None, *, max_late=None) -> dict:
         awarded = paid + sum(e.points for e in effects) if counted else 0
         answer: dict[str, Any] = {
             "checkin": {"checkin_id": checkin_id, "type": data.type, "value": data.value, "local_date": day,
-                        "counted": counted},
+                        "counted": counted, **({"context": checkin.context} if checkin.context else {})},
             "points_awarded": awarded,
             "balance": int(patient.balance or 0) + awarded,
         }

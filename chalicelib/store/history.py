@@ -26,7 +26,8 @@ def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str
     for item in raw:
         c = CheckInItem.from_raw_data(item)
         rows.append({"checkin_id": c.checkin_id, "type": c.type, "value": float(c.value), "local_date": c.local_date,
-                     "client_time": c.client_time, "counted": bool(c.counted)})
+                     "client_time": c.client_time, "counted": bool(c.counted),
+                     **({"context": c.context} if c.context else {})})
     return rows
 
 

@@ -205,6 +205,7 @@ class CheckInItem(Base):
     client_time = UnicodeAttribute()
     received_at = UnicodeAttribute()
     counted = BooleanAttribute(default=False)
+    context = UnicodeAttribute(null=True)  # glucose: when the reading was taken
 
 
 class DayMarkItem(Base):

@@ -67,9 +67,12 @@ export const MESSAGES: Record<string, string> = {
   invalid_phone_code: '微信手机号验证已过期，请重新点“用微信手机号”，或直接填写',
   share_already_rewarded: '这次分享已经记过积分了',
   invalid_werun_data: '没能读出微信运动步数，请稍后再试',
-  wechat_account_mismatch: '请用建档时的微信账号同步步数',
-  no_wechat_account: '请先用微信登录后再同步步数',
   werun_unavailable: '没能读取微信运动，请稍后再试',
+  // messages and subscriptions
+  message_not_found: '这条消息已经不在了',
+  unknown_template: '这类提醒诊所暂未开通',
+  wechat_account_mismatch: '当前微信与建档时的微信不一致，请用建档时的微信打开',
+  no_wechat_account: '您的档案还没有绑定微信，请联系诊所',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

@@ -101,7 +101,6 @@ config.apiBaseUrl = API
 config.clinicId = CLINIC
 config.devLoginCode = ''
 const api = require(path.join(BUILD, 'api', 'index.js'))
-const { request } = require(path.join(BUILD, 'api', 'client.js'))
 
 /** {purpose: {granted, at, version}} -> {purpose: granted} */
 function granted(consents) {
@@ -186,7 +185,7 @@ async function checkInAndChallenge(summary) {
 async function subscribeAndWerun(setup, summary) {
   const template = setup.subscribeTemplates[0]
   assert.ok(template, 'the clinic offers a subscribe template')
-  const channels = await request('POST', '/me/subscriptions', { data: { template_id: template.template_id, code: await wxCode() } })
+  const channels = await api.subscribe({ template_id: template.template_id, code: await wxCode() })
   assert.equal(channels.wechat_linked, true)
   assert.ok((channels.wechat_quota[template.kind] || channels.wechat_quota[template.template_id] || 0) >= 1,
             `one message allowed after subscribing: ${JSON.stringify(channels.wechat_quota)}`)

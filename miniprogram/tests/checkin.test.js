@@ -1,4 +1,4 @@
-const { fakeApi, installWx, renderPage, settle, text, tap, type, ok, fail, signIn } = require('./helpers')
+const { fakeApi, installWx, renderPage, settle, text, tap, type, ok, fail, signIn, fakeSubscribe } = require('./helpers')
 
 const NOW = new Date(2026, 11, 6, 9, 30) // 09:30 on the phone's clock
 beforeAll(() => jest.useFakeTimers({ now: NOW, doNotFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'setInterval',
@@ -11,9 +11,17 @@ const reply = (points, streak) => ({
   challenges: streak ? [{ challenge_id: 'c1', name: '控糖打卡', current_streak: streak, days: 7, streaks_completed: 0, completed_now: 0 }] : null,
 })
 
-async function open(routes = {}) {
-  const api = fakeApi(routes)
-  const wx = installWx(api)
+const setup = { clinic: { clinic_id: 'demo-dental', name: '示例诊所' }, conditions: [],
+  consent: { version: 'v1', purposes: [] }, privacy_policy: { version: 'v1', text: '' },
+  subscribe_templates: [
+    { kind: 'recall', template_id: 'tpl-recall', purpose: 'service', title: '复诊提醒' },
+    { kind: 'content', template_id: 'tpl-content', purpose: 'marketing', title: '健康内容推送' },
+  ] }
+const channels = { preferred: null, order: ['wechat', 'inbox', 'sms'], wechat_linked: true, wechat_quota: {}, templates: {} }
+
+async function open(routes = {}, wxExtra = {}) {
+  const api = fakeApi({ 'GET /me/setup': ok(setup), ...routes })
+  const wx = installWx(api, wxExtra)
   signIn(wx)
   const page = renderPage('checkin')
   page.instance.onLoad()
@@ -21,9 +29,9 @@ async function open(routes = {}) {
   return { api, wx, page }
 }
 
-async function fill(page, value = '6.2') {
+async function fill(page, value = '6.2', meal = '.meal-fasting') {
   await type(page, '.value', value)
-  await tap(page, '.meal-fasting')
+  await tap(page, meal)
   page.querySelector('.time-picker').dispatchEvent('change', { detail: { value: '07:45' } })
   await settle()
 }
@@ -43,6 +51,7 @@ test('a reading is sent with its unit, time and an Idempotency-Key, and points a
   expect(sent[0].data.type).toBe('glucose')
   expect(sent[0].data.unit).toBe('mmol/L')
   expect(sent[0].data.value).toBe(6.2)
+  expect(sent[0].data.context).toBe('fasting')
   expect(sent[0].data.client_time).toMatch(/^2026-12-06T07:45:00[+-]\d{2}:\d{2}$/)
   expect(new Date(sent[0].data.client_time).getTime()).toBe(new Date(2026, 11, 6, 7, 45).getTime())
   expect(sent[0].header['Idempotency-Key']).toMatch(/^glucose-/)
@@ -69,7 +78,7 @@ test('out of range, missing meal and a future time are refused before sending', 
   expect(api.called('POST /me/checkins')).toHaveLength(0)
   const shown = text(page)
   expect(shown).toContain('血糖值应在 1 到 50 mmol/L 之间')
-  expect(shown).toContain('请选择空腹或餐后')
+  expect(shown).toContain('请选择空腹、餐后或随机')
   expect(shown).toContain('测量时间不能晚于现在')
 })
 
@@ -95,4 +104,73 @@ test('an API refusal is shown in Chinese, and 再记一次 starts a new form', a
   await tap(page, '.again')
   expect(page.data.value).toBe('')
   expect(page.querySelector('.submit')).toBeTruthy()
+})
+
+test('the three moments are offered, and 餐后 and 随机 are sent as after_meal and random', async () => {
+  const { api, page } = await open({ 'POST /me/checkins': ok(reply(10, 0), 201) })
+  const shown = text(page)
+  expect(shown).toContain('空腹')
+  expect(shown).toContain('餐后')
+  expect(shown).toContain('随机')
+  await fill(page, '8.1', '.meal-after_meal')
+  await tap(page, '.submit')
+  await tap(page, '.again')
+  await fill(page, '7.0', '.meal-random')
+  await tap(page, '.submit')
+  expect(api.called('POST /me/checkins').map((c) => c.data.context)).toEqual(['after_meal', 'random'])
+})
+
+test('a reading in mg/dL is sent in mg/dL and checked in that unit', async () => {
+  const { api, page } = await open({ 'POST /me/checkins': ok(reply(10, 0), 201) })
+  await tap(page, '.unit-1')
+  expect(text(page)).toContain('mg/dL')
+  await fill(page, '6.2') // 6.2 mg/dL is far too low: a mmol/L value typed with the mg/dL unit
+  await tap(page, '.submit')
+  expect(api.called('POST /me/checkins')).toHaveLength(0)
+  expect(text(page)).toContain('血糖值应在 18 到 900 mg/dL 之间')
+  await type(page, '.value', '112')
+  await tap(page, '.submit')
+  const sent = api.called('POST /me/checkins')
+  expect(sent).toHaveLength(1)
+  expect(sent[0].data).toMatchObject({ type: 'glucose', unit: 'mg/dL', value: 112, context: 'fasting' })
+})
+
+test('after a check-in the WeChat reminder is offered; an accepted template is reported with a login code', async () => {
+  const requestSubscribeMessage = fakeSubscribe({ 'tpl-recall': 'accept', 'tpl-content': 'reject' })
+  const { api, wx, page } = await open({ 'POST /me/checkins': ok(reply(10, 1), 201),
+    'POST /me/subscriptions': ok(channels, 201) }, { requestSubscribeMessage })
+  await fill(page)
+  await tap(page, '.submit')
+  expect(requestSubscribeMessage).not.toHaveBeenCalled() // WeChat asks only from the patient's tap
+  expect(text(page)).toContain('接收微信提醒')
+  await tap(page, '.subscribe')
+  await settle()
+  expect(requestSubscribeMessage).toHaveBeenCalledTimes(1)
+  expect(requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['tpl-recall', 'tpl-content'])
+  const reported = api.called('POST /me/subscriptions')
+  expect(reported.map((c) => c.data)).toEqual([{ template_id: 'tpl-recall', code: 'wx-test' }])
+  expect(wx.login).toHaveBeenCalled()
+  expect(text(page)).toContain('已开启微信提醒')
+  expect(page.querySelector('.subscribe')).toBeFalsy()
+  // a second check-in the same day does not offer it again
+  await tap(page, '.again')
+  await fill(page, '7.2')
+  await tap(page, '.submit')
+  expect(text(page)).toContain('打卡成功')
+  expect(page.querySelector('.subscribe')).toBeFalsy()
+})
+
+test('a refused subscription is not reported and says nothing', async () => {
+  const requestSubscribeMessage = fakeSubscribe({}, 'requestSubscribeMessage:fail cancel')
+  const { api, page } = await open({ 'POST /me/checkins': ok(reply(10, 1), 201) }, { requestSubscribeMessage })
+  await fill(page)
+  await tap(page, '.submit')
+  await tap(page, '.subscribe')
+  await settle()
+  expect(requestSubscribeMessage).toHaveBeenCalledTimes(1)
+  expect(api.called('POST /me/subscriptions')).toHaveLength(0)
+  const shown = text(page)
+  expect(shown).not.toContain('已开启微信提醒')
+  expect(shown).not.toContain('出了点问题')
+  expect(page.querySelector('.subscribe')).toBeFalsy()
 })

@@ -119,6 +119,22 @@ function dayFromToday(days) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
 }
 
+/**
+ * A fake wx.requestSubscribeMessage answering `answers` (template id -> 'accept' | 'reject'),
+ * or failing with `fail` (e.g. the patient closed the dialog); calls are recorded by jest.
+ */
+function fakeSubscribe(answers = {}, fail = null) {
+  return jest.fn((options) => setTimeout(() => {
+    if (fail) options.fail && options.fail({ errMsg: fail })
+    else options.success && options.success({ errMsg: 'requestSubscribeMessage:ok', ...answers })
+  }, 0))
+}
+
+/** Render build/packages/<root>/<name>/index (a subpackage's page). */
+function renderPackagePage(root, name) {
+  return renderAt(`packages/${root}/${name}/index`)
+}
+
 /** Let the fake requests answer and the page re-render. */
 async function settle(times = 5) {
   for (let i = 0; i < times; i += 1) await simulate.sleep(0)
@@ -161,7 +177,7 @@ const ok = (body, status = 200) => ({ status, body })
 const fail = (code, status = 400, field = null) => ({ status, body: { code, message: code, field } })
 
 module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate,
-  renderAt, dayFromToday }
+  renderAt, dayFromToday, renderPackagePage, fakeSubscribe }
 
 // ---- GET /me/setup as the API answers it
 /** A GET /me/setup reply (SetupReply); `over` replaces top-level parts. */

@@ -78,3 +78,18 @@ def test_clock_is_injectable_and_rejects_naive_times():
     with pytest.raises(ValueError):
         parse_iso("2026-01-01T00:00:00")
     assert parse_iso("2026-01-01T08:00:00+08:00") == fixed
+
+
+@pytest.mark.parametrize("mg_dl, mmol", [(17.1, 1.0), (17.5, 1.0), (99, 5.5), (126, 7.0), (900.9, 50.0)])
+def test_mg_dl_is_converted_and_rounded_before_the_range_check(mg_dl, mmol):
+    from chalicelib.domain.rules import reading_in_range
+
+    assert reading_in_range("glucose", mg_dl, "mg/dL") == mmol
+
+
+@pytest.mark.parametrize("mg_dl", [17.0, 16.0, 901.0, 2000])
+def test_mg_dl_outside_the_range_once_rounded_is_refused_in_mg_dl(mg_dl):
+    from chalicelib.domain.rules import reading_in_range
+
+    with pytest.raises(ValueError, match=r"17\.1 to 900\.9 mg/dL"):
+        reading_in_range("glucose", mg_dl, "mg/dL")

@@ -1,15 +1,24 @@
-// 打卡 (glucose): value in mmol/L, fasting or after a meal, the reading's time today; POST /me/checkins.
+// 打卡 (glucose): the reading in mmol/L or mg/dL, when it was taken (空腹/餐后/随机), the reading's
+// time today; POST /me/checkins. After a check-in, an offer to subscribe to reminders.
 import { CheckInReply, newIdempotencyKey, postCheckin } from '../../api/index'
 import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
+import { askSubscribe, canAsk, prepareSubscribe } from '../../utils/subscribe'
 
 // What a home meter can show, in mmol/L (the API refuses readings outside it).
 const MIN = 1.0
 const MAX = 50.0
+const MG_DL_PER_MMOL_L = 18.0
 
 export const MEALS = [
   { value: 'fasting', label: '空腹' },
   { value: 'after_meal', label: '餐后' },
+  { value: 'random', label: '随机' },
+]
+
+export const UNITS = [
+  { value: 'mmol/L', label: 'mmol/L' },
+  { value: 'mg/dL', label: 'mg/dL' },
 ]
 
 const pad = (n: number) => (n < 10 ? `0${n}` : `${n}`)
@@ -25,12 +34,21 @@ export function readingTime(time: string, now: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(h)}:${pad(m)}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
 }
 
-export function validate(value: string, meal: string, time: string, now: Date): Record<string, string> {
+/** The reading in mmol/L as the API stores it (mg/dL divided by 18 and rounded to 0.1). */
+export function inMmol(n: number, unit: string): number {
+  return unit === 'mg/dL' ? Math.round((n / MG_DL_PER_MMOL_L) * 10) / 10 : n
+}
+
+export function validate(value: string, meal: string, time: string, now: Date, unit = 'mmol/L'): Record<string, string> {
   const errors: Record<string, string> = {}
   const n = Number(value)
   if (!value.trim() || Number.isNaN(n)) errors.value = '请填写血糖值'
-  else if (n < MIN || n > MAX) errors.value = `血糖值应在 ${MIN} 到 ${MAX} mmol/L 之间，请核对`
-  if (!meal) errors.meal = '请选择空腹或餐后'
+  else if (inMmol(n, unit) < MIN || inMmol(n, unit) > MAX) {
+    errors.value = unit === 'mg/dL'
+      ? `血糖值应在 ${MIN * MG_DL_PER_MMOL_L} 到 ${MAX * MG_DL_PER_MMOL_L} mg/dL 之间，请核对`
+      : `血糖值应在 ${MIN} 到 ${MAX} mmol/L 之间，请核对`
+  }
+  if (!meal) errors.meal = '请选择空腹、餐后或随机'
   if (!/^\d{2}:\d{2}$/.test(time)) errors.time = '请选择测量时间'
   else if (time > hhmm(now)) errors.time = '测量时间不能晚于现在'
   return errors
@@ -40,7 +58,9 @@ Component({
   behaviors: [careMode],
   data: {
     meals: MEALS,
+    units: UNITS,
     value: '',
+    unit: 'mmol/L',
     meal: '',
     time: '',
     errors: {} as Record<string, string>,
@@ -49,19 +69,26 @@ Component({
     result: null as (CheckInReply & { streak: number }) | null,
     /** the Idempotency-Key of the reading being sent (kept across retries of the same reading) */
     idemKey: '',
+    /** the offer to subscribe to reminders, shown after a check-in unless already asked today */
+    offerSubscribe: false,
+    subscribed: false,
   },
   methods: {
     onLoad() {
       this.reset()
     },
     reset() {
-      this.setData({ value: '', meal: '', time: hhmm(new Date()), errors: {}, submitError: '', result: null, idemKey: '' })
+      this.setData({ value: '', meal: '', time: hhmm(new Date()), errors: {}, submitError: '', result: null, idemKey: '',
+        offerSubscribe: false, subscribed: false })
     },
     onValue(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
       this.setData({ value: e.detail.value, 'errors.value': '', idemKey: '' }) // a changed reading is a new check-in
     },
+    onUnit(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
+      this.setData({ unit: e.detail.value, 'errors.value': '', idemKey: '' })
+    },
     onMeal(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
-      this.setData({ meal: e.detail.value, 'errors.meal': '' })
+      this.setData({ meal: e.detail.value, 'errors.meal': '', idemKey: '' })
     },
     onTime(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
       this.setData({ time: e.detail.value, 'errors.time': '', idemKey: '' })
@@ -69,25 +96,31 @@ Component({
     async onSubmit() {
       if (this.data.submitting) return
       const now = new Date()
-      const { value, meal, time } = this.data
-      const errors = validate(value, meal, time, now)
+      const { value, unit, meal, time } = this.data
+      const errors = validate(value, meal, time, now, unit)
       this.setData({ errors, submitError: '' })
       if (Object.keys(errors).length) return
       // One key per reading: tapping again after a failure resends the same check-in, never a second one.
       const key = this.data.idemKey || newIdempotencyKey('glucose')
       this.setData({ submitting: true, idemKey: key })
       try {
-        // `meal` is asked for the patient's own record; CheckInBody has no field for it yet, so it is
-        // sent once the API takes it (see docs/miniprogram.md).
-        const reply = await postCheckin({ type: 'glucose', unit: 'mmol/L', value: Number(value),
-          client_time: readingTime(time, now) }, key)
+        const reply = await postCheckin({ type: 'glucose', unit: unit as 'mmol/L' | 'mg/dL', value: Number(value),
+          context: meal as 'fasting' | 'after_meal' | 'random', client_time: readingTime(time, now) }, key)
         const streaks = (reply.challenges || []).map((c) => c.current_streak)
-        this.setData({ result: { ...reply, streak: streaks.length ? Math.max(...streaks) : 0 }, idemKey: '' })
+        const offer = canAsk('checkin')
+        this.setData({ result: { ...reply, streak: streaks.length ? Math.max(...streaks) : 0 }, idemKey: '',
+          offerSubscribe: offer })
+        if (offer) prepareSubscribe() // the templates are at hand when the patient taps the offer
       } catch (e) {
         this.setData({ submitError: pageError(e).message })
       } finally {
         this.setData({ submitting: false })
       }
+    },
+    /** WeChat opens its dialog only from a tap, so the offer is a button. */
+    async onSubscribe() {
+      const recorded = await askSubscribe('checkin')
+      this.setData({ offerSubscribe: false, subscribed: recorded.length > 0 })
     },
     onAgain() {
       this.reset()

@@ -1,14 +1,18 @@
-// 消息: the in-app inbox, newest first; opening a message marks it read.
-import { getInbox, InboxMessage, markRead } from '../../api/index'
+// 消息: the in-app inbox, newest first (recall reminders and content-path items); a message opens
+// in full in packages/messages/detail, which marks it read.
+import { getInbox, InboxMessage, messageView, MessageView } from '../../api/index'
 import { pageError, shortTime } from '../../utils/page'
 import { careMode } from '../../utils/care'
 
-type Row = InboxMessage & { time: string; open: boolean }
+type Row = InboxMessage & MessageView & { time: string; tag: string }
+
+const TAGS: Record<MessageView['kind'], string> = { content: '健康内容', recall: '复诊提醒', other: '通知' }
 
 Component({
   behaviors: [careMode],
   data: {
     loading: true,
+    loaded: false,
     error: '',
     items: [] as Row[],
     unread: 0,
@@ -16,6 +20,10 @@ Component({
   methods: {
     onLoad() {
       this.load()
+    },
+    onShow() {
+      // back from a message: its read mark and the count come from the inbox again
+      if (this.data.loaded) this.load()
     },
     onPullDownRefresh() {
       this.load().then(() => wx.stopPullDownRefresh())
@@ -26,24 +34,28 @@ Component({
         const inbox = await getInbox()
         this.setData({
           loading: false,
+          loaded: true,
           unread: inbox.unread,
-          items: inbox.items.map((m) => ({ ...m, time: shortTime(m.created_at), open: false })),
+          items: inbox.items.map((m) => {
+            const view = messageView(m)
+            return { ...m, ...view, time: shortTime(m.created_at), tag: TAGS[view.kind] }
+          }),
         })
       } catch (e) {
         this.setData({ loading: false, error: pageError(e).message })
       }
     },
-    async onOpen(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { index: number }>) {
+    onOpen(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { index: number }>) {
       const index = e.currentTarget.dataset.index
       const row = this.data.items[index]
-      this.setData({ [`items[${index}].open`]: !row.open })
-      if (row.read_at) return
-      try {
-        const reply = await markRead(row.message_id)
-        this.setData({ [`items[${index}].read_at`]: reply.message.read_at, unread: Math.max(0, this.data.unread - 1) })
-      } catch (err) {
-        pageError(err) // the message stays unread; it is marked on the next open
+      if (!row.read_at) {
+        // shown read at once; the detail page marks it on the server as it opens
+        this.setData({ [`items[${index}].read_at`]: 'now', unread: Math.max(0, this.data.unread - 1) })
       }
+      wx.navigateTo({ url: `/packages/messages/detail/index?id=${encodeURIComponent(row.message_id)}` })
+    },
+    onChannels() {
+      wx.navigateTo({ url: '/packages/messages/channels/index' })
     },
   },
 })
