@@ -483,6 +483,9 @@ class InboxMessage(Reply):
     purpose: str
     created_at: str
     read_at: str | None
+    kind: Literal["reminder", "content"]
+    media: Literal["text", "link", "audio"] | None
+    link: str | None
 
 
 class InboxReply(Reply):

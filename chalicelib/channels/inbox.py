@@ -31,7 +31,11 @@ def send(target, message: Message) -> Outcome:  # the sender writes the item in 
 
 
 def inbox_message(job: Any, message: Message, purpose: str, at: str) -> store.InboxMessage:
-    """The inbox message that delivers `message` for this job."""
+    """The inbox message that delivers `message` for this job: a content path's step (its media,
+    and for an article or audio step its address) or a reminder."""
+    content = message.media is not None
     return store.InboxMessage(message_id=message_id(job), title=message.title, body=message.body, purpose=purpose,
-                              created_at=at)
+                              created_at=at, kind="content" if content else "reminder",
+                              media=message.media if content else None,
+                              link=message.link if message.media in ("link", "audio") else None)
 

@@ -238,7 +238,8 @@ class Message:
     title: str
     body: str
     template_id: str | None = None
-    link: str = "pages/inbox/index"
+    link: str = "pages/messages/index"  # the mini-program page a WeChat message opens
+    media: str | None = None  # a content step's kind (text, link, audio): how the inbox shows it
     # extra WeChat template fields, e.g. {"time3": "11月23日 09:00"}
     data: dict[str, str] = field(default_factory=dict)
     experiment: tuple[str, str] | None = None  # (experiment, arm) the message belongs to, for its exposure

@@ -41,7 +41,7 @@ DEFAULT_SEGMENTS: list[dict[str, Any]] = [
                 {"kind": "text", "title": "{nickname}，好久不见", "health": False,
                  "body": "{clinic}想念您了：本月回来做一次口腔检查，积分翻倍，还可预约您熟悉的医生。"},
                 {"kind": "link", "title": "您的检查名额还为您保留", "health": False,
-                 "body": "在小程序里选一个方便的时间，到诊即送积分。", "url": "pages/booking/index"},
+                 "body": "打开小程序看看您的复诊时间，到诊即送积分。", "url": "pages/home/index"},
             ],
         },
     },

@@ -35,7 +35,8 @@ def row(item: InboxMessage, name) -> dict:
     if needs_nickname(title, body):
         title, body = personalise(title, name()), personalise(body, name())
     return {"message_id": item.message_id, "title": title, "body": body, "purpose": item.purpose,
-            "created_at": item.created_at, "read_at": item.read_at}
+            "created_at": item.created_at, "read_at": item.read_at, "kind": item.kind, "media": item.media,
+            "link": item.link}
 
 
 def view(clinic_id: str, patient_id: str) -> dict:

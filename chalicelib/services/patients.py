@@ -256,7 +256,7 @@ def referral(patient: Patient) -> dict:
     from chalicelib.store import referrals
 
     code = referrals.ensure_code(patient)
-    path = f"pages/register/index?clinic={patient.clinic_id}&invite={code}"
+    path = f"pages/launch/index?invite={code}"  # the mini-program is the clinic's own: no clinic in the path
     reward = points_for(clinics.get(patient.clinic_id).earning_rules, "referral_registered")
     return {"invite_code": code, "share_path": path, "reward_points": reward}
 

@@ -269,7 +269,7 @@ def compose_content(ctx):
                            first_body=arm.template if arm and arm.template and index == 0 else None,
                            incentive=arm.incentive_text if arm else None)
     return Message(title=message["title"], body=message["body"], template_id=ctx.template_id(CONTENT_KIND),
-                   link=message["link"] or "pages/inbox/index", experiment=experiment)
+                   link=message["link"] or "pages/messages/index", media=message["kind"], experiment=experiment)
 
 
 def next_step_after(segment: Segment, step_index: int, joined_on) -> tuple[int, object] | None:

@@ -24,11 +24,15 @@ class InboxMessage(NamedTuple):
     purpose: str
     created_at: str
     read_at: str | None = None
+    kind: str = "reminder"  # reminder (recall rules) or content (a content path's step)
+    media: str | None = None  # a content step's: text, link (an article) or audio
+    link: str | None = None  # the article's or the audio's address
 
 
 def _message(item: InboxItem) -> InboxMessage:
     return InboxMessage(message_id=item.message_id, title=item.title, body=item.body, purpose=item.purpose,
-                        created_at=item.created_at, read_at=item.read_at)
+                        created_at=item.created_at, read_at=item.read_at, kind=item.kind or "reminder",
+                        media=item.media, link=item.link)
 
 
 def stored_in(patient_pk: str, message: InboxMessage) -> InboxItem:
@@ -36,7 +40,7 @@ def stored_in(patient_pk: str, message: InboxMessage) -> InboxItem:
     transaction (store.recall.finish)."""
     return InboxItem(patient_pk, keys.inbox_sk(message.message_id),
                      message_id=message.message_id, title=message.title, body=message.body, purpose=message.purpose,
-                     created_at=message.created_at)
+                     created_at=message.created_at, kind=message.kind, media=message.media, link=message.link)
 
 
 def messages(clinic_id: str, patient_id: str) -> list[InboxMessage]:

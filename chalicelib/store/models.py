@@ -359,6 +359,9 @@ class InboxItem(Base):
     purpose = UnicodeAttribute()
     created_at = UnicodeAttribute()
     read_at = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)  # reminder | content; absent on messages stored before kinds
+    media = UnicodeAttribute(null=True)  # a content step's text | link | audio
+    link = UnicodeAttribute(null=True)  # an article's or audio's address
 
 
 class RecallRuleItem(Base):

@@ -22,8 +22,14 @@ export const subscribe = (body: Subscription) => request<Channels>('POST', '/me/
 export const HEALTH_NOTICES = ['仅供参考，不构成医疗诊断', '仅供参考，不作为医疗诊断']
 
 export interface MessageView {
-  /** 'content': a health item of a content path (it carries the notice); 'recall': a service reminder; 'other' */
+  /** 'content': a content path's step; 'recall': a service reminder; 'other': any other notice */
   kind: 'content' | 'recall' | 'other'
+  /** a content step's media: an article to open or audio to play ('' for text) */
+  media: '' | 'link' | 'audio'
+  /** the article's or audio's address ('' when none) */
+  link: string
+  /** the link is a page of this mini-program (opened with wx.navigateTo) */
+  internal: boolean
   /** the body without the notice line */
   text: string
   /** the notice as the message carries it, '' when it has none */
@@ -32,17 +38,29 @@ export interface MessageView {
   preview: string
 }
 
+interface InboxFields {
+  body: string
+  purpose: string
+  kind?: 'reminder' | 'content' | null
+  media?: 'text' | 'link' | 'audio' | null
+  link?: string | null
+}
+
 /**
- * How a page shows an inbox message. The inbox gives no kind, so it is read from what the API
- * guarantees: a health item of a content path always ends with the notice; a service message
- * without it is a recall reminder.
+ * How a page shows an inbox message: the API says whether it is a reminder or a content path's
+ * step and, for an article or audio step, its address; a health item ends with the notice line,
+ * shown apart from the text.
  */
-export function messageView(m: { body: string; purpose: string }): MessageView {
+export function messageView(m: InboxFields): MessageView {
   const lines = (m.body || '').split('\n')
   const noticeAt = lines.findIndex((line) => HEALTH_NOTICES.includes(line.trim()))
   const notice = noticeAt >= 0 ? lines[noticeAt].trim() : ''
   const text = lines.filter((_, i) => i !== noticeAt).join('\n').trim()
-  const kind = notice ? 'content' : m.purpose === 'service' ? 'recall' : 'other'
+  // messages stored before the API said their kind: a health item is known by its notice
+  const kind = m.kind === 'content' || notice ? 'content' : m.purpose === 'service' ? 'recall' : 'other'
+  const media = m.media === 'link' || m.media === 'audio' ? m.media : ''
+  const link = media && m.link ? m.link : ''
+  const internal = /^\/?(pages|packages)\//.test(link)
   const first = text.split('\n')[0] || ''
-  return { kind, text, notice, preview: first.length > 40 ? `${first.slice(0, 40)}…` : first }
+  return { kind, media, link, internal, text, notice, preview: first.length > 40 ? `${first.slice(0, 40)}…` : first }
 }

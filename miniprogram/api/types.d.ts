@@ -3245,6 +3245,15 @@ export interface components {
             created_at: string;
             /** Read At */
             read_at: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "reminder" | "content";
+            /** Media */
+            media: ("text" | "link" | "audio") | null;
+            /** Link */
+            link: string | null;
         };
         /** InboxReply */
         InboxReply: {

@@ -60,3 +60,38 @@ test('the back button returns to the list', async () => {
   await tap(page, '.back')
   expect(wx.navigateBack).toHaveBeenCalled()
 })
+
+const article = { ...message('m3', '湿疹护理小贴士', '春季护肤要点。\n仅供参考，不构成医疗诊断'), kind: 'content', media: 'link',
+  link: 'https://media.example-clinic.cn/eczema-care' }
+const lesson = { ...message('m4', '康复课第一讲', '跟着音频做十分钟。'), kind: 'content', media: 'audio',
+  link: 'https://media.example-clinic.cn/rehab/week1.mp3' }
+const inApp = { ...message('m5', '您的检查名额还为您保留', '打开小程序看看您的复诊时间。', 'marketing'), kind: 'content', media: 'link',
+  link: 'pages/home/index' }
+
+test('an article step opens its page in the article view', async () => {
+  const { wx, page } = await open('m3', { 'POST /me/inbox/m3/read': ok({ message: article }) })
+  expect(text(page)).toContain('健康内容')
+  await tap(page, '.open')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/messages/article/index?url='
+    + encodeURIComponent(article.link) + '&title=' + encodeURIComponent('湿疹护理小贴士') })
+})
+
+test('a step linking to a page of the mini-program opens that page', async () => {
+  const { wx, page } = await open('m5', { 'POST /me/inbox/m5/read': ok({ message: inApp }) })
+  await tap(page, '.open')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/home/index' })
+})
+
+test('an audio step plays in the page and pauses on a second tap', async () => {
+  const player = { play: jest.fn(), pause: jest.fn(), destroy: jest.fn(), onEnded: jest.fn(), onError: jest.fn(), src: '' }
+  const { page } = await open('m4', { 'POST /me/inbox/m4/read': ok({ message: lesson }) },
+    { createInnerAudioContext: () => player })
+  expect(page.querySelector('.open')).toBeFalsy()
+  await tap(page, '.play')
+  expect(player.src).toBe(lesson.link)
+  expect(player.play).toHaveBeenCalledTimes(1)
+  expect(text(page)).toContain('暂停')
+  await tap(page, '.play')
+  expect(player.pause).toHaveBeenCalledTimes(1)
+  expect(text(page)).toContain('播放音频')
+})

@@ -184,7 +184,7 @@ def test_wechat_quota_once_then_inbox_and_refusal_never_retried(api, staff_token
     run_schedule()
     wechat_sends = fake.sent[sent_before:]
     assert [m["touser"] for m in wechat_sends] == ["owxfan"]  # the one opt-in allowed one send
-    assert wechat_sends[0]["template_id"] == "revisit-recall" and wechat_sends[0]["page"] == "pages/inbox/index"
+    assert wechat_sends[0]["template_id"] == "revisit-recall" and wechat_sends[0]["page"] == "pages/messages/index"
     assert wechat_sends[0]["data"]["thing2"]["value"].startswith("张女士")  # the name filled in for WeChat
     channels = sorted(job_of(pid, "recall", "eczema-surgery", j.anchor_date, 30).channel for j in (first, second))
     assert channels == ["inbox", "wechat"]

@@ -4,7 +4,7 @@ import { getInbox, InboxMessage, messageView, MessageView } from '../../api/inde
 import { pageError, shortTime } from '../../utils/page'
 import { careMode } from '../../utils/care'
 
-type Row = InboxMessage & MessageView & { time: string; tag: string }
+type Row = Omit<InboxMessage, keyof MessageView> & MessageView & { time: string; tag: string }
 
 const TAGS: Record<MessageView['kind'], string> = { content: '健康内容', recall: '复诊提醒', other: '通知' }
 

@@ -11,9 +11,16 @@ Component({
     id: '',
     loading: true,
     error: '',
-    message: null as (InboxMessage & MessageView & { time: string }) | null,
+    message: null as (Omit<InboxMessage, keyof MessageView> & MessageView & { time: string }) | null,
     offerReminder: false,
     reminded: false,
+    playing: false,
+  },
+  lifetimes: {
+    detached() {
+      const player = (this as unknown as { player?: WechatMiniprogram.InnerAudioContext }).player
+      if (player) player.destroy()
+    },
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
@@ -42,6 +49,33 @@ Component({
     async onRemind() {
       const recorded = await askSubscribe('reminder')
       this.setData({ offerReminder: false, reminded: recorded.length > 0 })
+    },
+    /** An article: a page of this mini-program, or a web page shown in the article page. */
+    onOpen() {
+      const m = this.data.message
+      if (!m || !m.link) return
+      const url = m.internal ? `/${m.link.replace(/^\//, '')}`
+        : `/packages/messages/article/index?url=${encodeURIComponent(m.link)}&title=${encodeURIComponent(m.title)}`
+      wx.navigateTo({ url })
+    },
+    /** Audio plays inside the page; a second tap pauses it. */
+    onPlay() {
+      const m = this.data.message
+      if (!m || !m.link) return
+      const self = this as unknown as { player?: WechatMiniprogram.InnerAudioContext }
+      if (!self.player) {
+        const player = wx.createInnerAudioContext()
+        player.src = m.link
+        player.onEnded(() => this.setData({ playing: false }))
+        player.onError(() => {
+          this.setData({ playing: false })
+          wx.showToast({ title: '音频暂时播放不了，请稍后再试', icon: 'none' })
+        })
+        self.player = player
+      }
+      if (this.data.playing) self.player.pause()
+      else self.player.play()
+      this.setData({ playing: !this.data.playing })
     },
     onBack() {
       wx.navigateBack({ delta: 1 })
