@@ -174,3 +174,9 @@ test('a refused subscription is not reported and says nothing', async () => {
   expect(shown).not.toContain('出了点问题')
   expect(page.querySelector('.subscribe')).toBeFalsy()
 })
+
+test('steps from WeRun are one tap away', async () => {
+  const { wx, page } = await open()
+  await tap(page, '.werun')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/invite/steps/index' })
+})

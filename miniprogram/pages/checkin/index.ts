@@ -122,6 +122,9 @@ Component({
       const recorded = await askSubscribe('checkin')
       this.setData({ offerSubscribe: false, subscribed: recorded.length > 0 })
     },
+    onWerun() {
+      wx.navigateTo({ url: '/packages/invite/steps/index' })
+    },
     onAgain() {
       this.reset()
     },
