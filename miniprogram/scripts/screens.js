@@ -100,8 +100,21 @@ function showNativeInputs(jComponent) {
   }
 }
 
+/**
+ * As WeChat does (and jest, through moduleDirectories), a bare require from a library file also looks
+ * in the nearest miniprogram_npm/: t-qrcode's locale requires dayjs from tdesign's own miniprogram_npm/.
+ */
+function resolveLikeWechat() {
+  const Module = require('module')
+  const nodePaths = Module._nodeModulePaths
+  Module._nodeModulePaths = function withMiniprogramNpm(from) {
+    return nodePaths.call(this, from).flatMap((dir) => [dir, dir.replace(/node_modules$/, 'miniprogram_npm')])
+  }
+}
+
 async function renderShot(build, shot, fixtures) {
   installDom()
+  resolveLikeWechat()
   if (fixtures.NOW) freezeClock(fixtures.NOW)
   const helpers = require(path.join(ROOT, 'tests', 'helpers.js'))
   const { simulate } = helpers
