@@ -109,11 +109,13 @@ const checkins = [
 
 const inbox = [
   { message_id: 'm-3', title: '复诊提醒：12月20日上午', body: '王芳您好，您的复诊时间是12月20日上午9:00，请带上血糖记录本。',
-    purpose: 'service', created_at: '2026-12-06T00:30:00Z', read_at: null },
+    purpose: 'service', created_at: '2026-12-06T00:30:00Z', read_at: null, kind: 'reminder', media: null, link: null },
   { message_id: 'm-2', title: '您有一张免费血糖检测券', body: '恭喜您完成7天血糖打卡！凭券到前台可免费测一次血糖，12月29日前有效。',
-    purpose: 'service', created_at: '2026-11-29T12:00:00Z', read_at: '2026-11-30T01:00:00Z' },
-  { message_id: 'm-1', title: '餐后血糖怎么测更准', body: '从吃第一口饭开始计时，两小时后测量。',
-    purpose: 'service', created_at: '2026-11-28T01:00:00Z', read_at: '2026-11-28T05:00:00Z' },
+    purpose: 'service', created_at: '2026-11-29T12:00:00Z', read_at: '2026-11-30T01:00:00Z', kind: 'reminder', media: null,
+    link: null },
+  { message_id: 'm-1', title: '餐后血糖怎么测更准', body: '从吃第一口饭开始计时，两小时后测量。\n仅供参考，不构成医疗诊断',
+    purpose: 'service', created_at: '2026-11-28T01:00:00Z', read_at: '2026-11-28T05:00:00Z', kind: 'content', media: 'link',
+    link: 'https://media.example-clinic.cn/glucose-after-meal' },
 ]
 
 // ---------------------------------------------------------------- tasks, points, rewards
@@ -172,7 +174,7 @@ const redemptions = [
 
 // ---------------------------------------------------------------- invites, packages, the board
 
-const referral = { invite_code: 'WF8K2M', share_path: 'pages/register/index?clinic=demo-dental&invite=WF8K2M', reward_points: 15 }
+const referral = { invite_code: 'WF8K2M', share_path: 'pages/launch/index?invite=WF8K2M', reward_points: 15 }
 
 const packages = [
   { sale_id: 's-2', package_id: 'pkg-diabetes', name: '糖友口腔护理年卡', name_en: null, term_months: 12,
@@ -234,6 +236,9 @@ const api = {
   'GET /me/vouchers': ok({ items: [voucher] }),
   'GET /me/inbox': ok({ items: inbox, unread: home.inbox_unread }),
   'POST /me/inbox/m-3/read': ok({ message: { ...inbox[0], read_at: '2026-12-06T01:31:00Z' } }),
+  'POST /me/inbox/m-1/read': ok({ message: inbox[2] }),
+  'GET /me/channels': ok({ preferred: null, order: ['wechat', 'inbox', 'sms'], wechat_linked: true,
+    wechat_quota: { 'tpl-recall': 1 }, templates: { recall: 'tpl-recall' } }),
   'POST /me/checkins': ok({
     checkin: { checkin_id: 'ck-demo', type: 'glucose', value: 6.8, local_date: TODAY, counted: true },
     points_awarded: 5, balance: patient.balance + 5,
@@ -292,6 +297,9 @@ const pages = {
   'packages/invite/family/index': {},
   'packages/invite/packages/index': {},
   'packages/invite/steps/index': {},
+  'packages/messages/detail/index': { query: { id: 'm-1' } },
+  'packages/messages/channels/index': {},
+  'packages/messages/article/index': { query: { url: encodeURIComponent('javascript:void(0)') } },
 }
 
 module.exports = { NOW, api, pages, patient, voucher, setup }

@@ -57,7 +57,7 @@ test('every entry opens its page', async () => {
   }
   const shown = text(page)
   for (const label of ['编辑资料', '我的授权', '导出我的数据', '注销账号', '关怀模式', '任务与徽章', '本月榜单',
-    '隐私政策', '关于', '积分', '我的挑战', '消息设置', '邀请好友', '我的套餐']) expect(shown).toContain(label)
+    '隐私政策', '关于', '积分', '打卡活动', '消息设置', '邀请好友', '我的套餐']) expect(shown).toContain(label)
 })
 
 test('the care switch follows the system font size until chosen, and the page changes at once', async () => {

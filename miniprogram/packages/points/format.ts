@@ -24,11 +24,7 @@ export function reasonLabel(reason: string, points: number): string {
   return REASONS[reason] || (points >= 0 ? '获得积分' : '使用积分')
 }
 
-const TIERS: Record<string, string> = { gold: '金牌会员', silver: '银牌会员', bronze: '铜牌会员' }
-
-export function tierLabel(tier: string): string {
-  return TIERS[tier] || '会员'
-}
+export { tierLabel } from '../../utils/labels'
 
 const pad = (n: number) => (n < 10 ? `0${n}` : `${n}`)
 

@@ -4,13 +4,13 @@
 import { HomeView, loadHome } from '../../api/index'
 import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
+import { tierLabel } from '../../utils/labels'
 
 const CHECKIN_NAMES: Record<string, { label: string; unit: string }> = {
   glucose: { label: '血糖', unit: 'mmol/L' },
   steps: { label: '步数', unit: '步' },
   task: { label: '任务打卡', unit: '' },
 }
-const TIER_NAMES: Record<string, string> = { gold: '金卡会员', silver: '银卡会员', bronze: '普通会员' }
 
 /** "2026-12-20" -> "12月20日" (the year only when it is not this one). */
 export function dayText(iso: string | null, today: string): string {
@@ -59,7 +59,7 @@ export function homeView(home: HomeView) {
       note: s.days_to_go > 0 ? `再坚持 ${s.days_to_go} 天就完成` : '已经完成，继续保持',
     })),
     balance: home.points.balance,
-    tier: TIER_NAMES[home.points.tier] || '',
+    tier: tierLabel(home.points.tier),
     expiring: home.points.next_expiring
       ? `${home.points.next_expiring.points} 积分将于 ${dayText(home.points.next_expiring.expires_on, today)}到期`
       : '',

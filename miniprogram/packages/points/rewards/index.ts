@@ -25,7 +25,7 @@ export function rewardRow(r: Reward, balance: number): Row {
     id: r.reward_id,
     name: r.name,
     cost: r.cost,
-    stock: r.stock === null ? '' : soldOut ? '已兑完' : `剩余 ${r.stock} 份`,
+    stock: r.stock === null || soldOut ? '' : `剩余 ${r.stock} 份`,
     limit: r.per_patient_limit ? `每人限兑 ${r.per_patient_limit} 次` : '',
     canRedeem: !why,
     why,
