@@ -15,6 +15,8 @@
  *   query     what onLoad receives (the page's query string as an object, e.g. { id: '...' })
  *   steps     what the patient does first: ['type', selector, text] or ['tap', selector]
  */
+const { setupReply } = require('../tests/setup-replies')
+
 const ok = (body, status = 200) => ({ status, body })
 
 /** The moment every picture is taken at (the pages show times of day in the phone's zone). */
@@ -26,20 +28,12 @@ const TODAY = '2026-12-06'
 const clinic = { clinic_id: 'demo-dental', name: '齿护口腔门诊部' }
 
 /** GET /me/setup (SetupReply): what registration, the privacy policy, consents and data pages read. */
-const setup = {
+const setup = setupReply({
   clinic,
   conditions: [
     { condition: 'diabetes', label: '糖尿病' }, { condition: 'hypertension', label: '高血压' },
     { condition: 'dental', label: '口腔' }, { condition: 'health_check', label: '体检' },
   ],
-  consent: {
-    version: 'v1',
-    purposes: [
-      { purpose: 'service', title: '诊疗服务', text: '用于建档、复诊提醒和您与诊所之间的就诊沟通。不同意则无法建档。', required: true },
-      { purpose: 'marketing', title: '健康活动与优惠', text: '向您发送诊所的健康讲座、活动和优惠信息。可随时在“我的”里关闭。', required: false },
-      { purpose: 'analytics', title: '服务改进', text: '用去除身份信息的数据统计服务效果，帮助诊所改进服务。可随时关闭。', required: false },
-    ],
-  },
   privacy_policy: {
     version: 'v1',
     text: '齿护口腔门诊部隐私政策\n\n本政策说明复诊小助手如何收集、使用和保护您的个人信息。\n\n'
@@ -48,8 +42,7 @@ const setup = {
       + '三、保存与删除\n您可以随时在“我的”里导出自己的数据或注销账号。\n\n'
       + '四、联系我们\n如有疑问，请联系诊所前台：021-6288 1234。\n',
   },
-  subscribe_templates: [],
-}
+})
 
 // ---------------------------------------------------------------- the patient
 

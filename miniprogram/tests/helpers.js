@@ -179,32 +179,5 @@ const fail = (code, status = 400, field = null) => ({ status, body: { code, mess
 module.exports = { BUILD, fakeApi, installWx, signIn, renderPage, settle, text, tap, type, ok, fail, simulate,
   renderAt, dayFromToday, renderPackagePage, fakeSubscribe }
 
-// ---- GET /me/setup as the API answers it
-/** A GET /me/setup reply (SetupReply); `over` replaces top-level parts. */
-function setupReply(over = {}) {
-  return {
-    clinic: { clinic_id: 'demo-dental', name: '本诊所' },
-    conditions: [
-      { condition: 'diabetes', label: '糖尿病' }, { condition: 'hypertension', label: '高血压' },
-      { condition: 'eczema', label: '湿疹' }, { condition: 'postpartum', label: '产后康复' },
-      { condition: 'dental', label: '口腔' }, { condition: 'health_check', label: '体检' },
-    ],
-    consent: {
-      version: 'v1',
-      purposes: [
-        { purpose: 'service', title: '诊疗服务', text: '用于建档、复诊提醒和您与诊所之间的就诊沟通。不同意则无法建档。', required: true },
-        { purpose: 'marketing', title: '健康活动与优惠', text: '向您发送诊所的健康讲座、活动和优惠信息。可随时在“我的”里关闭。', required: false },
-        { purpose: 'analytics', title: '服务改进', text: '用去除身份信息的数据统计服务效果，帮助诊所改进服务。可随时关闭。', required: false },
-      ],
-    },
-    privacy_policy: {
-      version: 'v1',
-      text: '隐私政策\n\n一、我们收集哪些信息\n您填写的姓名、手机号、出生年份和病种，以及您上传的打卡记录。\n\n'
-        + '二、我们如何使用\n仅按您同意的用途使用，每项可以分别同意或撤回。\n\n三、联系我们\n如有疑问，请联系诊所前台。\n',
-    },
-    subscribe_templates: [],
-    ...over,
-  }
-}
-
-module.exports.setupReply = setupReply
+// GET /me/setup replies (tests/setup-replies.js: plain data, shared with the page pictures' fixtures)
+Object.assign(module.exports, require('./setup-replies'))

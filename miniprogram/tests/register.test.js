@@ -1,23 +1,5 @@
-const { fakeApi, installWx, renderPage, settle, text, tap, type, ok, fail, signIn } = require('./helpers')
+const { fakeApi, installWx, renderPage, settle, text, tap, type, ok, fail, signIn, sunnySetupReply: setupReply } = require('./helpers')
 
-// GET /me/setup as the API answers it, for this clinic (overrides replace top-level fields).
-function setupReply(overrides = {}) {
-  return {
-    clinic: { clinic_id: 'demo-dental', name: '阳光口腔' },
-    conditions: [{ condition: 'diabetes', label: '糖尿病' }, { condition: 'dental', label: '口腔' }],
-    consent: {
-      version: 'v3',
-      purposes: [
-        { purpose: 'service', title: '诊疗服务', text: '用于建档和复诊提醒。', required: true },
-        { purpose: 'marketing', title: '健康活动与优惠', text: '向您发送诊所的健康讲座和活动。', required: false },
-        { purpose: 'analytics', title: '服务改进', text: '去除身份信息后统计服务效果。', required: false },
-      ],
-    },
-    privacy_policy: { version: 'v3', text: '隐私政策\n\n开头的说明。\n\n一、我们收集的信息\n姓名和手机号。\n\n二、我们如何使用\n每项可以分别同意或撤回。\n' },
-    subscribe_templates: [],
-    ...overrides,
-  }
-}
 
 const patient = { patient_id: 'p1', name: '王芳', phone: '13800000000', birth_year: 1965, sex: null, district: null,
   conditions: ['diabetes'], department: null, persona_tags: [], balance: 0, earned_total: 0, created_at: '2026-12-06T00:00:00Z',

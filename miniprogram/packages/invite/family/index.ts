@@ -1,7 +1,7 @@
 // 家庭洁牙卡 (S9): what the family card is and how inviting family works, with the patient's own
 // invite code and what each family member's 建档 earns (GET /me/referral).
 import { getReferral, invitePath, Referral } from '../../../api/index'
-import { pageError } from '../../../utils/page'
+import { loadInto } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 
 Component({
@@ -15,13 +15,8 @@ Component({
     onLoad() {
       this.load()
     },
-    async load() {
-      this.setData({ loading: true, error: '' })
-      try {
-        this.setData({ loading: false, referral: await getReferral() })
-      } catch (e) {
-        this.setData({ loading: false, error: pageError(e).message })
-      }
+    load() {
+      return loadInto(this, async () => ({ referral: await getReferral() }))
     },
     onShareAppMessage() {
       const referral = this.data.referral

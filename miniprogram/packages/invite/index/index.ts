@@ -1,7 +1,7 @@
 // 邀请好友: the patient's invite code, what inviting earns, and a share card that opens the
 // launch page with the code (onShareAppMessage); each share is recorded (POST /me/shares).
 import { getReferral, invitePath, newIdempotencyKey, recordShare, Referral } from '../../../api/index'
-import { pageError } from '../../../utils/page'
+import { loadInto } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 
 Component({
@@ -16,14 +16,8 @@ Component({
     onLoad() {
       this.load()
     },
-    async load() {
-      this.setData({ loading: true, error: '' })
-      try {
-        const referral = await getReferral()
-        this.setData({ loading: false, referral })
-      } catch (e) {
-        this.setData({ loading: false, error: pageError(e).message })
-      }
+    load() {
+      return loadInto(this, async () => ({ referral: await getReferral() }))
     },
     onShareAppMessage() {
       const referral = this.data.referral

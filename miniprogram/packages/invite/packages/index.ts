@@ -1,6 +1,6 @@
 // 我的会员套餐: each package with its term, days left and whether it was renewed (GET /me/packages).
 import { getMyPackages, PackageItem } from '../../../api/index'
-import { pageError } from '../../../utils/page'
+import { loadInto } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 
 const DAY_MS = 24 * 3600 * 1000
@@ -48,18 +48,15 @@ Component({
     onLoad() {
       this.load()
     },
-    async load() {
-      this.setData({ loading: true, error: '' })
-      try {
+    load() {
+      return loadInto(this, async () => {
         const reply = await getMyPackages()
         const now = new Date()
         // active first, then upcoming, then ended
         const order: Record<string, number> = { active: 0, upcoming: 1, ended: 2 }
         const items = reply.items.slice().sort((a, b) => (order[a.state] ?? 3) - (order[b.state] ?? 3))
-        this.setData({ loading: false, items: items.map((item) => packageRow(item, now)) })
-      } catch (e) {
-        this.setData({ loading: false, error: pageError(e).message })
-      }
+        return { items: items.map((item) => packageRow(item, now)) }
+      })
     },
   },
 })

@@ -2,7 +2,7 @@
 // clinical value), names masked by the API, the patient's own row highlighted, and the choice to
 // stay off the board.
 import { BoardReply, getBoard, setBoardVisibility, toApiError } from '../../../api/index'
-import { pageError } from '../../../utils/page'
+import { loadInto, pageError } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 
 /** "2026-12" -> "2026年12月" */
@@ -44,13 +44,8 @@ Component({
     onPullDownRefresh() {
       this.load().then(() => wx.stopPullDownRefresh())
     },
-    async load() {
-      this.setData({ loading: true, error: '' })
-      try {
-        this.setData({ loading: false, ...boardView(await getBoard()) })
-      } catch (e) {
-        this.setData({ loading: false, error: pageError(e).message })
-      }
+    load() {
+      return loadInto(this, async () => boardView(await getBoard()))
     },
     async onVisibleChange(e: WechatMiniprogram.CustomEvent<{ value: boolean }>) {
       if (this.data.saving) return

@@ -1,7 +1,7 @@
 // 任务与徽章: the health tasks the clinic set (with progress), the badges earned, and the perks
 // the badges unlock (such as priority booking). No clinical value is shown, only what to do.
 import { getTasks, TasksReply, TaskView } from '../../../api/index'
-import { pageError } from '../../../utils/page'
+import { loadInto } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 
 const STATUS_TEXT: Record<string, string> = { active: '进行中', completed: '已完成', expired: '已结束' }
@@ -60,13 +60,8 @@ Component({
     onPullDownRefresh() {
       this.load().then(() => wx.stopPullDownRefresh())
     },
-    async load() {
-      this.setData({ loading: true, error: '' })
-      try {
-        this.setData({ loading: false, ...tasksView(await getTasks()) })
-      } catch (e) {
-        this.setData({ loading: false, error: pageError(e).message })
-      }
+    load() {
+      return loadInto(this, async () => tasksView(await getTasks()))
     },
   },
 })

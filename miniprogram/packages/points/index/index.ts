@@ -1,6 +1,6 @@
 // 我的积分: balance, tier, which points expire when, and the ledger page by page (GET /me/points).
 import { getPoints, PointsEntry, ExpiringLot } from '../../../api/points'
-import { pageError } from '../../../utils/page'
+import { loadNextPage, pageError } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 import { dateTimeLabel, dayLabel, reasonLabel, signed, tierLabel } from '../format'
 
@@ -60,20 +60,11 @@ Component({
         this.setData({ loading: false, error: pageError(e).message })
       }
     },
-    async loadMore() {
-      const cursor = this.data.nextCursor
-      if (!cursor || this.data.loadingMore) return
-      this.setData({ loadingMore: true, moreError: '' })
-      try {
+    loadMore() {
+      return loadNextPage(this, 'entries', async (cursor) => {
         const page = await getPoints(cursor)
-        const seen = new Set(this.data.entries.map((r) => r.id))
-        const more = page.entries.filter((e) => !seen.has(e.entry_id)).map(row)
-        this.setData({ entries: this.data.entries.concat(more), nextCursor: page.next_cursor || '' })
-      } catch (e) {
-        this.setData({ moreError: pageError(e).message })
-      } finally {
-        this.setData({ loadingMore: false })
-      }
+        return { rows: page.entries.map(row), next: page.next_cursor }
+      })
     },
     onRewards() {
       wx.navigateTo({ url: '/packages/points/rewards/index' })

@@ -1,7 +1,7 @@
 // 我的兑换记录: each redemption with its desk code (grouped to read aloud, and as a QR code),
 // 待使用 / 已使用 and its dates; newest first, page by page (GET /me/redemptions).
 import { getMyRedemptions, MyRedemption } from '../../../api/index'
-import { pageError } from '../../../utils/page'
+import { loadNextPage, pageError } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 import { dateTimeLabel, groupCode, plainCode } from '../format'
 
@@ -60,20 +60,11 @@ Component({
         this.setData({ loading: false, error: pageError(e).message })
       }
     },
-    async loadMore() {
-      const cursor = this.data.nextCursor
-      if (!cursor || this.data.loadingMore) return
-      this.setData({ loadingMore: true, moreError: '' })
-      try {
+    loadMore() {
+      return loadNextPage(this, 'items', async (cursor) => {
         const page = await getMyRedemptions(cursor)
-        const seen = new Set(this.data.items.map((r) => r.id))
-        const more = page.items.filter((r) => !seen.has(r.redemption_id)).map(row)
-        this.setData({ items: this.data.items.concat(more), nextCursor: page.next_cursor || '' })
-      } catch (e) {
-        this.setData({ moreError: pageError(e).message })
-      } finally {
-        this.setData({ loadingMore: false })
-      }
+        return { rows: page.items.map(row), next: page.next_cursor }
+      })
     },
     onToggle(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { index: number }>) {
       const index = e.currentTarget.dataset.index
