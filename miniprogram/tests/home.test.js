@@ -125,3 +125,36 @@ test('coming back to the tab shows the new figures without a loading flash', asy
   expect(page.querySelector('.balance').dom.textContent).toContain('130')
   expect(api.called('GET /me/home')).toHaveLength(2)
 })
+
+const tcm = { task_id: 't2', title: '三次中医调理', progress: 1, target: 3, checkin_type: 'task', min_value: null,
+  due_on: '2026-12-20', days_left: 14, counted_today: false }
+
+test('a session of a task is recorded from home with one key kept across a retry', async () => {
+  let tries = 0
+  const api = fakeApi({
+    'GET /me/home': ok(home({ tasks: [tcm] })),
+    'POST /me/checkins': () => (tries++ === 0 ? { fail: 'request:fail timeout' }
+      : ok({ checkin: { checkin_id: 'k9', type: 'task', value: 1, local_date: '2026-12-06', counted: true },
+        points_awarded: 5, balance: 125 }, 201)),
+  })
+  const { wx, page } = await open(api)
+  expect(text(page)).toContain('完成一次')
+  await tap(page, '.do-task-0')
+  expect(page.querySelector('.task-error')).toBeTruthy() // the first try failed: said, and nothing counted twice
+  await tap(page, '.do-task-0')
+  const sent = api.called('POST /me/checkins')
+  expect(sent).toHaveLength(2)
+  expect(sent[0].data).toMatchObject({ type: 'task', value: 1 })
+  expect(sent[1].header['Idempotency-Key']).toBe(sent[0].header['Idempotency-Key'])
+  expect(wx.showToast).toHaveBeenCalledWith({ title: '已记录，+5 积分', icon: 'none' })
+  expect(api.called('GET /me/home').length).toBeGreaterThanOrEqual(2) // the figures are read again
+})
+
+test('a steps task leads to the WeRun page, a glucose one to the check-in', async () => {
+  const glucose = { ...tcm, task_id: 't3', title: '每周测三次餐后血糖', checkin_type: 'glucose' }
+  const { wx, page } = await open(fakeApi({ 'GET /me/home': ok(home({ tasks: [home().tasks[0], glucose] })) }))
+  await tap(page, '.do-task-0')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/invite/steps/index' })
+  await tap(page, '.do-task-1')
+  expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/checkin/index' })
+})

@@ -1,7 +1,7 @@
 // 首页: everything from GET /me/home in one request: today's check-ins and open tasks, running
 // streaks (tap: the challenge), points with the next lot to expire (tap: points), the next visit
 // and unread messages (tap: the messages tab).
-import { HomeView, loadHome } from '../../api/index'
+import { HomeView, loadHome, newIdempotencyKey, postCheckin } from '../../api/index'
 import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
 import { tierLabel } from '../../utils/labels'
@@ -51,6 +51,8 @@ export function homeView(home: HomeView) {
       progress: `${t.progress}/${t.target}`,
       note: t.counted_today ? '今天已完成' : t.days_left > 0 ? `还剩 ${t.days_left} 天` : '今天截止',
       done: t.counted_today,
+      // how the patient records it: a session of a task ('task'), a reading or steps on their pages
+      kind: t.checkin_type || 'task',
     })),
     streaks: home.streaks.map((s) => ({
       challenge_id: s.challenge_id,
@@ -74,6 +76,10 @@ Component({
     loading: true,
     error: '',
     home: null as ReturnType<typeof homeView> | null,
+    taskBusy: '',
+    taskError: '',
+    // one Idempotency-Key per task until its completion is recorded, so a retry never counts twice
+    taskKeys: {} as Record<string, string>,
   },
   methods: {
     onLoad() {
@@ -105,6 +111,23 @@ Component({
     },
     onPoints() {
       wx.navigateTo({ url: '/packages/points/index/index' })
+    },
+    /** A task's 完成一次: a session of a task is a `task` check-in; readings and steps have their pages. */
+    async onTask(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { id: string; kind: string }>) {
+      const { id, kind } = e.currentTarget.dataset
+      if (kind === 'glucose') return this.onCheckin()
+      if (kind === 'steps') return wx.navigateTo({ url: '/packages/invite/steps/index' })
+      if (this.data.taskBusy) return
+      const key = this.data.taskKeys[id] || newIdempotencyKey('task')
+      this.setData({ taskBusy: id, taskError: '', [`taskKeys.${id}`]: key })
+      try {
+        const reply = await postCheckin({ type: 'task', value: 1, client_time: new Date().toISOString() }, key)
+        this.setData({ taskBusy: '', [`taskKeys.${id}`]: '' })
+        wx.showToast({ title: reply.points_awarded > 0 ? `已记录，+${reply.points_awarded} 积分` : '已记录', icon: 'none' })
+        await this.load()
+      } catch (err) {
+        this.setData({ taskBusy: '', taskError: pageError(err).message })
+      }
     },
   },
 })
