@@ -76,6 +76,9 @@ Component({
   methods: {
     onLoad() {
       this.reset()
+      // the subscribe templates are fetched (and kept for the day) before the tap, so that the tap
+      // on 提交 sends only the check-in and the offer after it opens WeChat's dialog at once
+      if (canAsk('checkin')) prepareSubscribe()
     },
     reset() {
       this.setData({ value: '', meal: '', time: hhmm(new Date()), errors: {}, submitError: '', result: null, idemKey: '',
@@ -110,7 +113,6 @@ Component({
         const offer = canAsk('checkin')
         this.setData({ result: { ...reply, streak: streaks.length ? Math.max(...streaks) : 0 }, idemKey: '',
           offerSubscribe: offer })
-        if (offer) prepareSubscribe() // the templates are at hand when the patient taps the offer
       } catch (e) {
         this.setData({ submitError: pageError(e).message })
       } finally {
