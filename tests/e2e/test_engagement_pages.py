@@ -211,3 +211,57 @@ def test_the_board_and_the_rewards_catalogue(page, local_stack):  # noqa: F811
     page.get_by_test_id("reward-save").click()
     expect(page.get_by_test_id("reward-error")).to_have_text("只有管理员可以修改 (403 wrong_role)")
     expect(page.locator("[data-testid=reward-row][data-id=e2e-staff]")).to_have_count(0)
+
+
+def _patient_login(stack, code: str) -> str:
+    body = json.dumps({"clinic_id": "demo-dental", "code": code}).encode()
+    request = urllib.request.Request(stack.api_url + "/auth/wechat/login", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())["access_token"]
+
+
+def _post(stack, path, token, body=None, headers=None):
+    request = urllib.request.Request(stack.api_url + path, data=json.dumps(body or {}).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                                              **(headers or {})})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def test_the_desk_hands_over_a_gift_by_its_redemption_code(page, local_stack):  # noqa: F811
+    """A patient redeems in the mini-program and shows the code; a clerk (staff, not admin) finds it,
+    typed loosely, checks the masked name and the gift, and confirms the hand-over once."""
+    import uuid
+
+    expect = playwright_api.expect
+    staff = _staff_token(local_stack)
+    seeded = next(login for login in local_stack.patient_logins if login["clinic_id"] == "demo-dental")
+    patient = _patient_login(local_stack, f"{seeded['code'].split('.', 1)[0]}.desk-{uuid.uuid4().hex[:6]}")
+    cheapest = min((r for r in _api(local_stack, "GET", "/rewards", staff)["items"] if r["active"]),
+                   key=lambda r: r["cost"])
+    _post(local_stack, f"/patients/{seeded['patient_id']}/points/adjustments", staff,
+          {"points": cheapest["cost"], "reason": "门店活动补发积分"})
+    code = _post(local_stack, "/me/redemptions", patient, {"reward_id": cheapest["reward_id"]},
+                 {"Idempotency-Key": uuid.uuid4().hex})["redemption"]["code"]
+
+    sign_in(page, local_stack, local_stack.staff_username, local_stack.staff_password)
+    page.get_by_test_id("nav-rewards").click()
+    desk = page.get_by_test_id("redemption-desk")
+    expect(desk).to_contain_text("兑换码")
+    page.get_by_test_id("redemption-code").fill("ZZZZ-ZZZZ")
+    page.get_by_test_id("redemption-lookup").click()
+    expect(page.get_by_test_id("redemption-error")).to_have_text("没有这个兑换码（请核对 8 位兑换码）")
+    page.get_by_test_id("redemption-code").fill(code.lower().replace("-", " "))
+    page.get_by_test_id("redemption-lookup").click()
+    expect(page.get_by_test_id("redemption-card-code")).to_have_text(code)
+    expect(page.get_by_test_id("redemption-gift")).to_have_text(cheapest["name"])
+    expect(page.get_by_test_id("redemption-patient")).to_contain_text("*")
+    expect(page.get_by_test_id("redemption-status")).to_have_text("待领取")
+    page.get_by_test_id("redemption-fulfil").click()
+    expect(page.get_by_test_id("redemption-result")).to_have_text("已确认领取")
+    expect(page.get_by_test_id("redemption-status")).to_have_text("已领取")
+    expect(page.get_by_test_id("redemption-fulfil")).to_be_disabled()
+    # the hand-over is the API's: the patient's list says collected
+    mine = _api(local_stack, "GET", "/me/redemptions", patient)["items"]
+    assert next(r for r in mine if r["code"] == code)["status"] == "fulfilled"

@@ -1,8 +1,8 @@
 // Engagement pages: exam task rules, perks and exam import; the monthly star board; the rewards
 // catalogue. Admins change rules, perks and rewards; staff read them and import exams.
 import { useState } from "preact/hooks";
-import { post, postCsv, put } from "../api.js";
-import { clinicToday, fmtNumber } from "../i18n.js";
+import { get, post, postCsv, put } from "../api.js";
+import { clinicToday, fmtDateTime, fmtNumber } from "../i18n.js";
 import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js";
 
 const L = labels({
@@ -28,6 +28,11 @@ const L = labels({
     task_impossible: "期限短于目标，任务无法完成", duplicate_task_key: "任务编号重复", duplicate_perk: "权益编号重复",
     wrong_role: "只有管理员可以修改", invalid_csv: "CSV 缺少必要的列", unknown_flag: "未知的异常指标",
     invalid_input: "输入有误", patient_not_found: "找不到该患者", missing_patient: "缺少患者", invalid_date: "日期格式不对",
+    deskTitle: "礼品领取", deskHelp: "患者在小程序里兑换礼品后会得到兑换码（8 位），输入或扫码后核对患者和礼品，再确认领取。",
+    redemptionCode: "兑换码", lookUp: "查询", gift: "礼品", pointsUsed: "所用积分", redeemedAt: "兑换时间",
+    fulfilledAt: "领取时间", fulfilledBy: "经办人", status: "状态", pending: "待领取", fulfilled: "已领取",
+    fulfil: "确认领取", fulfilDone: "已确认领取", invalid_redemption_code: "没有这个兑换码（请核对 8 位兑换码）",
+    redemption_fulfilled: "这份礼品已经领取过了",
     invalid_exam_id: "体检编号格式不对", too_many_rows: "超过单个文件的行数上限", invalid_encoding: "文件须为 UTF-8 编码",
     invalid_month: "不能查看将来的月份", forbidden: "没有权限", badgeNameEn: "徽章英文名称", addPerk: "添加一项",
     perkNameEn: "英文名称", adminsOnly: "只有管理员可以修改，当前账号只能查看。", editHint: "点击一行可载入到下方表单修改。",
@@ -58,6 +63,11 @@ const L = labels({
     task_impossible: "The window is shorter than the target", duplicate_task_key: "Duplicate task key",
     duplicate_perk: "Duplicate perk ID", wrong_role: "Only admins may change this", invalid_csv: "The CSV lacks required columns",
     unknown_flag: "Unknown flag", invalid_input: "Invalid input", patient_not_found: "No such patient",
+    deskTitle: "Gift hand-over", deskHelp: "A patient who redeems a gift in the mini-program gets an 8-character code: type or scan it, check the patient and the gift, then confirm the hand-over.",
+    redemptionCode: "Redemption code", lookUp: "Look up", gift: "Gift", pointsUsed: "Points used", redeemedAt: "Redeemed",
+    fulfilledAt: "Handed over", fulfilledBy: "By", status: "Status", pending: "To collect", fulfilled: "Collected",
+    fulfil: "Confirm hand-over", fulfilDone: "Hand-over confirmed", invalid_redemption_code: "No redemption with this code (check its 8 characters)",
+    redemption_fulfilled: "This gift was already handed over",
     missing_patient: "No patient", invalid_date: "Not a date",
     invalid_exam_id: "Malformed exam ID", too_many_rows: "Too many rows for one file", invalid_encoding: "The file must be UTF-8",
     invalid_month: "A future month has no board yet", forbidden: "Not allowed", badgeNameEn: "Badge English name",
@@ -300,6 +310,52 @@ function PointsSettings() {
   </div>`;
 }
 
+// The desk's side of a redemption: the patient shows the code (and its QR code) the mini-program
+// gave; staff look it up, check the masked name and the gift, and confirm the hand-over once.
+function RedemptionDesk() {
+  const [code, setCode] = useState("");
+  const [found, setFound] = useState(null);
+  const [lookup, look] = useAction(L);
+  const [handOver, confirm] = useAction(L);
+  const tz = useGet("/clinic").data?.tz;
+  // the desk may type it loosely (spaces, a dash, lower case); the API takes the 8 characters
+  const path = () => `/redemptions/${encodeURIComponent(code.replace(/[\s-]/g, "").toUpperCase())}`;
+  const onLookUp = async (event) => {
+    event.preventDefault();
+    setFound(null);
+    const reply = await look(() => get(path()));
+    if (reply) setFound(reply.redemption);
+  };
+  const onFulfil = async () => {
+    const reply = await confirm(() => post(`${path()}/fulfil`, null), L("fulfilDone"));
+    if (reply) setFound(reply.redemption);
+  };
+  return html`<div class="panel" data-testid="redemption-desk">
+    <p class="muted">${L("deskHelp")}</p>
+    <form class="form-row" onSubmit=${onLookUp}>
+      <label>${L("redemptionCode")}<input value=${code} onInput=${(e) => setCode(e.target.value)} placeholder="ABCD-EFGH"
+        required autocomplete="off" maxlength="20" data-testid="redemption-code" /></label>
+      <button type="submit" disabled=${lookup.busy} data-testid="redemption-lookup">${L("lookUp")}</button>
+    </form>
+    ${lookup.error && html`<p class="error" data-testid="redemption-error">${lookup.error}</p>`}
+    ${found && html`<div data-testid="redemption-card">
+      <dl class="profile">
+        <dt>${L("redemptionCode")}</dt><dd class="mono" data-testid="redemption-card-code">${found.code}</dd>
+        <dt>${L("gift")}</dt><dd data-testid="redemption-gift">${found.reward_name}</dd>
+        <dt>${L("patient")}</dt><dd data-testid="redemption-patient">${found.patient_name_masked || "—"}</dd>
+        <dt>${L("pointsUsed")}</dt><dd>${fmtNumber(found.cost)}</dd>
+        <dt>${L("status")}</dt><dd data-testid="redemption-status" class=${found.status === "pending" ? "ok" : "no"}>${L(found.status)}</dd>
+        <dt>${L("redeemedAt")}</dt><dd>${fmtDateTime(found.redeemed_at, tz)}</dd>
+        ${found.fulfilled_at && html`<dt>${L("fulfilledAt")}</dt><dd data-testid="redemption-fulfilled-at">${fmtDateTime(found.fulfilled_at, tz)}</dd>
+          <dt>${L("fulfilledBy")}</dt><dd>${found.fulfilled_by || "—"}</dd>`}
+      </dl>
+      ${handOver.done && html`<p class="ok" data-testid="redemption-result">${handOver.done}</p>`}
+      ${handOver.error && html`<p class="error" data-testid="redemption-fulfil-error">${handOver.error}</p>`}
+      <button disabled=${handOver.busy || found.status !== "pending"} onClick=${onFulfil} data-testid="redemption-fulfil">${L("fulfil")}</button>
+    </div>`}
+  </div>`;
+}
+
 function RewardsPage() {
   const [reload, setReload] = useState(0);
   const [form, setForm] = useState(blankReward);
@@ -316,6 +372,8 @@ function RewardsPage() {
   const admin = isAdmin();
   return html`<div>
     <h1>${L("rewardsTitle")}</h1>
+    <h2>${L("deskTitle")}</h2>
+    <${RedemptionDesk} />
     <${PointsSettings} />
     <h2>${L("catalogue")}</h2>
     <p class="muted">${admin ? L("editHint") : L("adminsOnly")}</p>
