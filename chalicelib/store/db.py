@@ -172,6 +172,17 @@ def query_raw(**params: Any) -> dict[str, Any]:
     return reply
 
 
+def query_pages(**params: Any) -> Iterator[dict[str, Any]]:
+    """Each page of one Query (query_raw), following LastEvaluatedKey until the last."""
+    while True:
+        page = query_raw(**params)
+        yield page
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return
+        params = {**params, "ExclusiveStartKey": start}
+
+
 def query_partition(pk: str, prefix: str | None = None, *, descending: bool = False, limit: int | None = None,
                     consistent: bool = False) -> list[dict[str, Any]]:
     """All raw items of one partition (optionally of one sort-key prefix), page by page."""

@@ -5,7 +5,6 @@ inbox count."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from chalicelib.store import db, keys
 from chalicelib.store.challenges import Enrolment, enrolment_from_raw
@@ -35,36 +34,16 @@ class HomeState:
     unread: int = 0
 
 
-def _all_pages(params: dict[str, Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = db.query_raw(**params)
-        items.extend(page.get("Items", []))
-        if not page.get("LastEvaluatedKey"):
-            return items
-        params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
-
-
-def _count(params: dict[str, Any]) -> int:
-    total = 0
-    while True:
-        page = db.query_raw(**params)
-        total += int(page.get("Count", 0))
-        if not page.get("LastEvaluatedKey"):
-            return total
-        params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
-
-
 def read(clinic_id: str, patient_id: str, day: str) -> HomeState:
     pk = {":pk": {"S": keys.patient_pk(clinic_id, patient_id)}}
     start, end = keys.HOME_RANGE
     skipped = {f":skip{i}": {"S": prefix} for i, prefix in enumerate(keys.HOME_SKIPPED)}
-    raw = _all_pages({
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :start AND :end",
-        "FilterExpression": " AND ".join(f"NOT begins_with(sk, {name})" for name in skipped),
-        "ExpressionAttributeValues": {**pk, ":start": {"S": start}, ":end": {"S": end}, **skipped},
-        "ConsistentRead": True,
-    })
+    raw = [item for page in db.query_pages(
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :start AND :end",
+        FilterExpression=" AND ".join(f"NOT begins_with(sk, {name})" for name in skipped),
+        ExpressionAttributeValues={**pk, ":start": {"S": start}, ":end": {"S": end}, **skipped},
+        ConsistentRead=True,
+    ) for item in page.get("Items", [])]
     state = HomeState(patient=None)
     for item in raw:
         sk = item["sk"]["S"]
@@ -80,19 +59,15 @@ def read(clinic_id: str, patient_id: str, day: str) -> HomeState:
             state.tasks.append(task_from_raw(item))
     if state.patient is None:
         return state
-    for item in _all_pages({
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :day)",
-        "ExpressionAttributeValues": {**pk, ":day": {"S": keys.checkins_of_day(day)}},
-        "ConsistentRead": True,
-    }):
+    for item in db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.checkins_of_day(day), consistent=True):
         c = CheckInItem.from_raw_data(item)
         state.checkins.append(CheckIn(c.checkin_id, c.type, float(c.value), c.local_date, c.client_time,
                                       bool(c.counted)))
     state.checkins.sort(key=lambda c: c.client_time)
-    state.unread = _count({
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :inbox)",
-        "FilterExpression": "attribute_not_exists(read_at)",
-        "ExpressionAttributeValues": {**pk, ":inbox": {"S": keys.INBOX_PREFIX}},
-        "Select": "COUNT",
-    })
+    state.unread = sum(int(page.get("Count", 0)) for page in db.query_pages(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :inbox)",
+        FilterExpression="attribute_not_exists(read_at)",
+        ExpressionAttributeValues={**pk, ":inbox": {"S": keys.INBOX_PREFIX}},
+        Select="COUNT",
+    ))
     return state

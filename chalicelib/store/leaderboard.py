@@ -74,12 +74,7 @@ def rank(clinic_id: str, month: str, item: BoardEntry) -> int:
             "ExpressionAttributeValues": {":pk": {"S": keys.board_pk(clinic_id, month, shard)},
                                           ":floor": {"S": floor}},
         }
-        while True:
-            reply = db.query_raw(**params)
-            higher += reply.get("Count", 0)
-            if "LastEvaluatedKey" not in reply:
-                break
-            params["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
+        higher += sum(page.get("Count", 0) for page in db.query_pages(**params))
     return higher + 1
 
 

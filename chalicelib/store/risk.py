@@ -56,13 +56,9 @@ def patient_rows(clinic_id: str) -> Iterator[dict[str, Any]]:
     params: dict[str, Any] = {"IndexName": GSI1, "KeyConditionExpression": "gsi1pk = :pk",
                               "ExpressionAttributeValues": {":pk": {"S": keys.patients_list_pk(clinic_id)}},
                               "ProjectionExpression": projection, "ExpressionAttributeNames": aliases, "Limit": 500}
-    while True:
-        page = db.query_raw(**params)
+    for page in db.query_pages(**params):
         for item in page.get("Items", []):
             yield plain(item)
-        if not page.get("LastEvaluatedKey"):
-            return
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 @dataclass
