@@ -11,10 +11,9 @@ steps (store/plan.py) for the check-in to add to its own plan; this module only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TYPE_CHECKING, TypeVar
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-from pynamodb.models import Model
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, keys
@@ -30,10 +29,6 @@ from chalicelib.store.models import (
 )
 from chalicelib.store.records import Patient, patient_of
 
-if TYPE_CHECKING:  # types only
-    from pynamodb.models import _ModelFuture
-
-_M = TypeVar("_M", bound=Model)
 
 # Kept for the modules that still name the key parts (the erasure of a patient's partition).
 CHALLENGE = keys.CHALLENGE_PREFIX
@@ -291,7 +286,7 @@ def voucher_and_patient(clinic_id: str, patient_id: str, voucher_id: str, *, con
     with TransactGet(connection=db.connection()) as txn:
         voucher_future = txn.get(VoucherItem, pk, keys.voucher_sk(voucher_id))
         patient_future = txn.get(PatientItem, pk, keys.PROFILE_SK)
-    voucher, patient = _resolved(voucher_future), _resolved(patient_future)
+    voucher, patient = db.resolved(voucher_future), db.resolved(patient_future)
     return (_voucher(voucher) if voucher is not None else None), (patient_of(patient) if patient is not None else None)
 
 
@@ -323,9 +318,3 @@ def redeem(clinic_id: str, patient_id: str, voucher_id: str, *, now: str, by: st
         raise
     return _voucher(item)
 
-
-def _resolved(future: _ModelFuture[_M]) -> _M | None:
-    try:
-        return future.get()
-    except Exception:  # a missing item
-        return None

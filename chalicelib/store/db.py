@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -22,6 +22,11 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import settings
 from chalicelib.errors import BadRequest, NotFound, RequestInProgress
 from chalicelib.store.models import bind
+
+if TYPE_CHECKING:  # types only
+    from pynamodb.models import _ModelFuture
+
+_M = TypeVar("_M", bound=Model)
 
 
 @lru_cache(maxsize=4)
@@ -170,6 +175,14 @@ def query_raw(**params: Any) -> dict[str, Any]:
     """One Query call with the low-level client (items stay in DynamoDB's typed JSON)."""
     reply: dict[str, Any] = connection().client.query(TableName=settings().table_name, **params)
     return reply
+
+
+def resolved(future: _ModelFuture[_M]) -> _M | None:
+    """The item a TransactGet future holds, or None when the item does not exist."""
+    try:
+        return future.get()
+    except Exception:  # noqa: BLE001 (pynamodb raises a DoesNotExist-like error for a missing item)
+        return None
 
 
 def query_pages(**params: Any) -> Iterator[dict[str, Any]]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple, TYPE_CHECKING, TypeVar
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.expressions.update import Action
-from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
 from chalicelib.errors import Conflict
@@ -37,12 +36,9 @@ from chalicelib.store.models import (
 from chalicelib.store.records import Patient, optional_int, patient_of, patient_pk, profile_ref
 
 if TYPE_CHECKING:  # types only
-    from pynamodb.models import _ModelFuture
-
     from chalicelib.auth import Principal
     from chalicelib.store.earning import Earning
 
-_M = TypeVar("_M", bound=Model)
 
 # What the conditions of the check-in's and the redemption's steps mean.
 FIRST_TODAY = "first"  # the first check-in of this type on this clinic day
@@ -127,9 +123,9 @@ def read_checkin_state(clinic_id: str, patient_id: str, checkin_type: str, day: 
         patient_future = txn.get(PatientItem, pk, keys.PROFILE_SK)
         mark_future = txn.get(DayMarkItem, pk, keys.day_mark_sk(checkin_type, day))
         board_future = txn.get(BoardEntryItem, pk, board_sk)
-    board = _resolved(board_future)
-    patient = _resolved(patient_future)
-    return (patient_of(patient) if patient else None), _resolved(mark_future) is not None, \
+    board = db.resolved(board_future)
+    patient = db.resolved(patient_future)
+    return (patient_of(patient) if patient else None), db.resolved(mark_future) is not None, \
         entry_of(board) if board else None
 
 
@@ -155,16 +151,10 @@ def read_patient_and_reward(clinic_id: str, patient_id: str, reward_id: str
     with TransactGet(connection=db.connection()) as txn:
         patient_future = txn.get(PatientItem, keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK)
         reward_future = txn.get(RewardItem, keys.clinic_pk(clinic_id), keys.reward_sk(reward_id))
-    reward = _resolved(reward_future)
-    patient = _resolved(patient_future)
+    reward = db.resolved(reward_future)
+    patient = db.resolved(patient_future)
     return (patient_of(patient) if patient else None), reward_of(reward) if reward is not None else None
 
-
-def _resolved(future: _ModelFuture[_M]) -> _M | None:
-    try:
-        return future.get()
-    except Exception:  # pynamodb raises DoesNotExist-like errors for missing items
-        return None
 
 
 def get_entry(clinic_id: str, patient_id: str, entry_id: str) -> LedgerEntry | None:

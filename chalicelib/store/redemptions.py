@@ -91,15 +91,9 @@ def with_patient(clinic_id: str, entry: CodeEntry) -> tuple[Redemption | None, P
     with TransactGet(connection=db.connection()) as txn:
         redemption_future = txn.get(RedemptionItem, pk, keys.redemption_sk(entry.redemption_id))
         patient_future = txn.get(PatientItem, pk, keys.PROFILE_SK)
-    redemption, patient = _resolved(redemption_future), _resolved(patient_future)
+    redemption, patient = db.resolved(redemption_future), db.resolved(patient_future)
     return (_of(redemption) if redemption is not None else None), (patient_of(patient) if patient else None)
 
-
-def _resolved(future: Any) -> Any:
-    try:
-        return future.get()
-    except Exception:  # noqa: BLE001 (a missing item)
-        return None
 
 
 def fulfil(clinic_id: str, entry: CodeEntry, *, at: str, by: str | None) -> Redemption | None:
