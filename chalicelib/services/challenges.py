@@ -202,11 +202,8 @@ def voucher_view(item, now) -> dict:
 
 
 def _code(text: str) -> str:
-    from urllib.parse import unquote
-
-    try:
-        # a path parameter may arrive still percent-encoded (`ABCD%20EFGH`) behind some gateways
-        return vouchers.normalise(unquote(text or ""))
+    try:  # the routing decorator has decoded a percent-encoded path value (`ABCD%20EFGH`)
+        return vouchers.normalise(text or "")
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_voucher_code", field="code") from exc
 

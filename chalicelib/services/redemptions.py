@@ -55,10 +55,8 @@ def mine(clinic_id: str, patient_id: str, limit: int, cursor: str | None) -> dic
 
 
 def _code(text: str) -> str:
-    from urllib.parse import unquote
-
-    try:
-        return vouchers.normalise(unquote(text or ""))
+    try:  # the routing decorator has decoded a percent-encoded path value
+        return vouchers.normalise(text or "")
     except ValueError as exc:
         raise _not_found() from exc
 

@@ -116,6 +116,8 @@ def test_s2_seven_days_of_glucose_earn_one_voucher_which_the_desk_redeems_once(a
     status, found = api.get(f"/vouchers/{typed}", token=staff)
     assert status == 200 and found["voucher"]["status"] == "issued"
     assert found["voucher"]["patient_name_masked"] == "张**" and found["voucher"]["name"] == "免费血糖检测券"
+    spaced = voucher["code"].replace("-", "%20")  # typed with a space, percent-encoded by the client
+    assert api.get(f"/vouchers/{spaced}", token=staff)[1]["voucher"]["code"] == voucher["code"]
     # another clinic's staff cannot see or redeem it; a patient cannot redeem at all
     other = staff_token("other-clinic", "admin")
     assert api.get(f"/vouchers/{voucher['code']}", token=other)[0] == 404

@@ -32,6 +32,8 @@ def test_a_redemption_gets_a_code_the_desk_finds_and_fulfils_once(api, new_patie
     assert status == 200, found
     assert found["redemption"]["patient_id"] == pid and found["redemption"]["status"] == "pending"
     assert found["redemption"]["patient_name_masked"] == "张**"
+    spaced = code.replace("-", "%20")  # typed with a space, percent-encoded by the client
+    assert api.get(f"/redemptions/{spaced}", token=clerk)[1]["redemption"]["code"] == code
     status, done = api.post(f"/redemptions/{code}/fulfil", token=clerk)
     assert status == 200 and done["redemption"]["status"] == "fulfilled", done
     assert done["redemption"]["fulfilled_by"] == "staff@demo-dental"
