@@ -2,7 +2,7 @@
 // withdrawn and when, under which policy version; grant under the current version, withdraw
 // after a confirmation that says what stops.
 import { ConsentsView, getConsents, grantConsents, loadSetup, Purpose, toApiError, withdrawConsents } from '../../../api/index'
-import { pageError, shortTime } from '../../../utils/page'
+import { loadInto, pageError, shortTime } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 
 /** What stops when a purpose is withdrawn: the confirmation's text. */
@@ -54,19 +54,12 @@ Component({
     onLoad() {
       this.load()
     },
-    async load() {
-      this.setData({ loading: true, error: '' })
-      try {
+    load() {
+      return loadInto(this, async () => {
         const [setup, reply] = await Promise.all([loadSetup(), getConsents()])
-        this.setData({
-          loading: false,
-          version: setup.policy.version,
-          purposes: setup.purposes,
-          rows: consentRows(setup.purposes, reply.consents, setup.policy.version),
-        })
-      } catch (e) {
-        this.setData({ loading: false, error: pageError(e).message })
-      }
+        return { version: setup.policy.version, purposes: setup.purposes,
+          rows: consentRows(setup.purposes, reply.consents, setup.policy.version) }
+      })
     },
     show(consents: ConsentsView) {
       this.setData({ busy: '', rows: consentRows(this.data.purposes, consents, this.data.version) })

@@ -1,7 +1,7 @@
 // 编辑资料: what a patient may change on their own record (nickname, birth year, district).
 // Name and phone are changed at the desk; an empty field clears it.
 import { getMe, toApiError, updateProfile, ProfileUpdate } from '../../../api/index'
-import { pageError } from '../../../utils/page'
+import { loadInto, pageError } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 
 export interface ProfileForm {
@@ -47,21 +47,12 @@ Component({
     onLoad() {
       this.load()
     },
-    async load() {
-      this.setData({ loading: true, error: '' })
-      try {
+    load() {
+      return loadInto(this, async () => {
         const { patient } = await getMe()
-        this.setData({
-          loading: false,
-          form: {
-            nickname: patient.nickname || '',
-            birthYear: patient.birth_year ? String(patient.birth_year) : '',
-            district: patient.district || '',
-          },
-        })
-      } catch (e) {
-        this.setData({ loading: false, error: pageError(e).message })
-      }
+        return { form: { nickname: patient.nickname || '', birthYear: patient.birth_year ? String(patient.birth_year) : '',
+          district: patient.district || '' } }
+      })
     },
     onInput(e: WechatMiniprogram.CustomEvent<{ value: string }, WechatMiniprogram.IAnyObject, { field: keyof ProfileForm }>) {
       const field = e.currentTarget.dataset.field
