@@ -43,8 +43,11 @@ PUBLIC = "public"
 # route runs and the answer stored after it. See store/idempotency.py.
 IN_TRANSACTION = "in_transaction"
 PATIENT = ("patient",)
-STAFF = ("staff", "admin")
-ADMIN = ("admin",)
+# Staff roles (chalicelib.auth.STAFF_ROLES). Every route names the roles that may call it:
+ADMIN = ("admin",)  # clinic settings, staff accounts, the audit trail
+STAFF = ("staff", "admin")  # work on one patient's record: the desk and the health manager
+MANAGER = STAFF  # follow-up calls, risk lists, revealing a phone number to call
+READERS = STAFF  # figures without personal data: dashboards, definitions, catalogues (analysts too)
 
 REGISTRY: list[dict] = []
 
