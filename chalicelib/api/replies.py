@@ -401,6 +401,7 @@ class CheckinResult(Reply):
     counted: bool
     context: NotRequired[Annotated[Literal["fasting", "after_meal", "random"], Field(
         description="glucose: when the reading was taken; absent when the patient did not say")]]
+    diastolic: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number (value is the systolic)")]]
 
 
 class CheckInChallenge(Reply):
@@ -714,6 +715,7 @@ class ClinicReply(Reply):
     name: str
     tz: str
     conditions: list[str]
+    catalogue: "CatalogueReply"
     earning_rules: EarningRules
     earning_limits: dict[str, PeriodLimitsView]
     points_expiry_months: int
@@ -1123,6 +1125,7 @@ class CheckinRow(Reply):
     counted: bool
     context: NotRequired[Annotated[Literal["fasting", "after_meal", "random"], Field(
         description="glucose: when the reading was taken; absent when the patient did not say")]]
+    diastolic: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number (value is the systolic)")]]
 
 
 class CheckinsReply(Reply):
@@ -1535,3 +1538,30 @@ class HomeReply(Reply):
     points: HomePoints
     revisit: HomeRevisit
     inbox_unread: int
+
+
+# --- a clinic's catalogue and message templates ----------------------------------------------------
+
+class CatalogueEntry(Reply):
+    code: str
+    label: Annotated[str, Field(description="the Chinese label staff and patients see")]
+    label_en: str
+    active: Annotated[bool, Field(description="false: kept for old records, no longer offered")]
+
+
+class CheckinTypeEntry(CatalogueEntry):
+    unit: str
+    low: float
+    high: float
+    places: Annotated[int, Field(description="decimals a reading keeps (0: whole numbers)")]
+    input: Literal["number", "blood_pressure"]
+    low2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's lowest")]]
+    high2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's highest")]]
+
+
+class CatalogueReply(Reply):
+    conditions: list[CatalogueEntry]
+    departments: list[CatalogueEntry]
+    checkin_types: list[CheckinTypeEntry]
+    exam_flags: list[CatalogueEntry]
+    personas: list[CatalogueEntry]
