@@ -8,6 +8,7 @@ import {
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut, takeSignOutReason } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
+import { setClinicCatalogue } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 import { localName } from "./pages/shared.js";
 
@@ -52,7 +53,11 @@ function loadClinic() {
   const who = session() || {};
   const key = `${who.clinicId}/${who.username}`;
   if (clinicCache.key !== key) {
-    const promise = get("/clinic").then((clinic) => { setClinicZone(clinic.tz); return clinic; });
+    const promise = get("/clinic").then((clinic) => {
+      setClinicZone(clinic.tz);
+      setClinicCatalogue(clinic.catalogue);
+      return clinic;
+    });
     promise.catch(() => { if (clinicCache.promise === promise) clinicCache = { key: null, promise: null }; });
     clinicCache = { key, promise };
   }

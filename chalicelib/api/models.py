@@ -316,3 +316,35 @@ class CatalogueSectionBody(Strict):
     """The whole section as it should be: an entry left out is refused (deactivate it instead)."""
 
     entries: list[CatalogueEntryBody] = Field(max_length=60)
+
+
+class WechatTemplateField(Strict):
+    """One key of a WeChat subscribe template (thing1, time3 ...: its type and number) and what
+    fills it: one of our fields (`source`) or a fixed text (`value`)."""
+
+    key: str = Field(min_length=4, max_length=24, pattern=r"^[a-z_]+[0-9]{1,3}$")
+    source: Literal["clinic", "body", "slot", "kind_name"] | None = None
+    value: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class WechatTemplateBody(Strict):
+    template_id: str = Field(min_length=1, max_length=128)
+    fields: list[WechatTemplateField] = Field(min_length=1, max_length=10)
+
+
+class SmsTemplateParam(Strict):
+    name: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_]+$")
+    source: Literal["clinic", "body", "slot", "kind_name"] | None = None
+    value: str | None = Field(default=None, min_length=1, max_length=35)
+
+
+class SmsTemplateBody(Strict):
+    template_id: str = Field(min_length=1, max_length=64)
+    params: list[SmsTemplateParam] = Field(default_factory=list, max_length=10)
+
+
+class MessageTemplatesBody(Strict):
+    """A part left out keeps its setting; null clears it."""
+
+    wechat: WechatTemplateBody | None = None
+    sms: SmsTemplateBody | None = None

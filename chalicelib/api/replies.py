@@ -1565,3 +1565,39 @@ class CatalogueReply(Reply):
     checkin_types: list[CheckinTypeEntry]
     exam_flags: list[CatalogueEntry]
     personas: list[CatalogueEntry]
+
+
+class WechatFieldView(Reply):
+    key: str
+    source: NotRequired[str]
+    value: NotRequired[str]
+
+
+class WechatTemplateView(Reply):
+    template_id: str
+    fields: list[WechatFieldView]
+
+
+class SmsParamView(Reply):
+    name: str
+    source: NotRequired[str]
+    value: NotRequired[str]
+
+
+class SmsTemplateView(Reply):
+    template_id: str
+    params: list[SmsParamView]
+
+
+class MessageTemplatesKind(Reply):
+    kind: str
+    name: Annotated[str, Field(description="the kind's Chinese name")]
+    wechat: WechatTemplateView | None
+    sms: SmsTemplateView | None
+
+
+class MessageTemplatesReply(Reply):
+    kinds: list[MessageTemplatesKind]
+    sources: Annotated[list[str], Field(description="our fields a template may use")]
+    wechat_types: list[str]
+    fits: Annotated[dict[str, list[str]], Field(description="per field, the WeChat types it may fill")]

@@ -7,19 +7,21 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.api import replies
-from chalicelib.api.models import (AdjustmentBody, BookingBody, CatalogueSectionBody, EarningLimitsBody, EarningRulesBody, LapsedQuery, Page,
+from chalicelib.api.models import (AdjustmentBody, BookingBody, CatalogueSectionBody, EarningLimitsBody,
+                                   MessageTemplatesBody, EarningRulesBody, LapsedQuery, Page,
                                    PatientRecord, PointsExpiryBody, RemissionBody, ReversalBody, RewardBody,
                                    SilentDaysBody, VisitBody)
 from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, READERS, STAFF, route
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
-    from chalicelib.services import activity, catalogue, clinics, outbound, visits
+    from chalicelib.services import activity, catalogue, clinics, message_templates, outbound, visits
     from chalicelib.services import patients as patient_service
 else:
     activity = lazy("chalicelib.services.activity")
     catalogue = lazy("chalicelib.services.catalogue")
     clinics = lazy("chalicelib.services.clinics")
+    message_templates = lazy("chalicelib.services.message_templates")
     outbound = lazy("chalicelib.services.outbound")
     visits = lazy("chalicelib.services.visits")
     patient_service = lazy("chalicelib.services.patients")
@@ -48,6 +50,21 @@ def clinic_catalogue(call):
 def put_clinic_catalogue(call):
     entries = [entry.model_dump(exclude_none=True) for entry in call.body.entries]
     return catalogue.put_section(call.principal.clinic_id, call.params["section"], entries)
+
+
+@route(bp, "/clinic/message-templates", roles=READERS, reply=replies.MessageTemplatesReply,
+       summary="Per kind of message: the WeChat subscribe template (id, our fields on its typed keys) and the SMS template")
+def clinic_message_templates(call):
+    return message_templates.view(call.principal.clinic_id)
+
+
+@route(bp, "/clinic/message-templates/{kind}", methods=("PUT",), roles=ADMIN, body=MessageTemplatesBody,
+       reply=replies.MessageTemplatesReply,
+       errors=("unknown_kind", "invalid_template_id", "invalid_template_field", "unknown_template_field"),
+       summary="Set a kind's WeChat template (checked against WeChat's limits per key type) and SMS template")
+def put_clinic_message_templates(call):
+    return message_templates.put(call.principal.clinic_id, call.params["kind"],
+                                 call.body.model_dump(exclude_unset=True))
 
 
 @route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body=EarningRulesBody,

@@ -211,7 +211,8 @@ def compose(ctx) -> Message | Stop:
                            package=context.get("package") or "",
                            incentive=(arm.incentive_text or "") if arm else "")
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
-                   link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window)
+                   link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window,
+                   values={"slot": slot_text})
 
 
 def anchor_window(job, rule: RecallRule, tz: str) -> delivery.Window | None:
