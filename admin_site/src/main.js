@@ -432,7 +432,7 @@ function Patient({ id }) {
         <dt>${t("conditions")}</dt><dd>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</dd>
         <dt>${t("department")}</dt><dd>${p.department ? t(p.department) : "—"}</dd>
         <dt>${t("lastVisit")}</dt><dd data-testid="patient-last-visit">${p.last_visit_date ? fmtDate(p.last_visit_date) : t("never")}</dd>
-        <dt>${t("personas")}</dt><dd>${(p.persona_tags || []).join(", ") || "—"}</dd>
+        <dt>${t("personas")}</dt><dd>${(p.persona_tags || []).map((c) => t(c)).join("、") || "—"}</dd>
         <dt>${t("balance")}</dt><dd data-testid="patient-balance">${fmtNumber(p.balance)}</dd>
         <dt>${t("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
         ${referral && html`<dt>${t("inviteCode")}</dt><dd class="mono" data-testid="patient-invite">${referral.invite_code || "—"}</dd>
@@ -453,7 +453,7 @@ function Patient({ id }) {
         <td>${fmtDate(v.next_due_date)}</td><td>${v.on_time ? "✓" : ""}</td></tr>`)}</tbody></table>
     <h2>${t("checkins")}</h2>
     <table><thead><tr><th>${t("day")}</th><th>${t("type")}</th><th>${t("value")}</th><th>${t("counted")}</th></tr></thead>
-      <tbody>${checkins.map((c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}</td>
+      <tbody>${checkins.map((c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}${c.diastolic != null ? "/" + fmtNumber(c.diastolic) : ""}</td>
         <td>${c.counted ? "✓" : ""}</td></tr>`)}</tbody></table>
     ${PATIENT_SECTIONS.map((Section) => html`<${Section} id=${id} onChange=${() => setReload((n) => n + 1)} />`)}
   </div>`;

@@ -1423,6 +1423,7 @@ class SubscribeTemplate(Reply):
 class SetupReply(Reply):
     clinic: SetupClinic
     conditions: list[SetupCondition]
+    checkin_types: Annotated[list["SetupCheckinType"], Field(description="the clinic's check-in types, ranges in their unit")]
     consent: ConsentPolicy
     privacy_policy: PrivacyPolicy
     subscribe_templates: list[SubscribeTemplate]
@@ -1601,3 +1602,15 @@ class MessageTemplatesReply(Reply):
     sources: Annotated[list[str], Field(description="our fields a template may use")]
     wechat_types: list[str]
     fits: Annotated[dict[str, list[str]], Field(description="per field, the WeChat types it may fill")]
+
+
+class SetupCheckinType(Reply):
+    code: str
+    label: str
+    unit: str
+    input: Literal["number", "blood_pressure"]
+    low: float
+    high: float
+    places: int
+    low2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's lowest")]]
+    high2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's highest")]]

@@ -8,6 +8,7 @@ import packages from "./packages.js";
 import recall from "./recall.js";
 import risk from "./risk.js";
 import segments from "./segments.js";
+import settings from "./settings.js";
 
 export { PATIENT_SECTIONS } from "./patient_sections.js";
 
@@ -18,4 +19,5 @@ export const EXTRA_PAGES = [
   segments,
   recall,
   packages,
+  settings,
 ];
