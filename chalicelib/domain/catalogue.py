@@ -10,7 +10,7 @@ label.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +121,7 @@ class Catalogue:
         for row in self.sections.get(section, []):
             if wanted in (row["code"].casefold(), str(row["label"]).casefold(),
                           str(row.get("label_en") or "").casefold()):
-                return row["code"]
+                return str(row["code"])
         return None
 
     def aliases(self, section: str) -> dict[str, str]:
@@ -175,7 +175,8 @@ def _checkin_type(row: dict[str, Any], old: Mapping[str, Any] | None, where: str
     return clean
 
 
-def checked_section(section: str, rows: list[Mapping[str, Any]], current: list[Mapping[str, Any]]) -> list[dict]:
+def checked_section(section: str, rows: Sequence[Mapping[str, Any]],
+                    current: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The section as it will be stored, or CatalogueError. Every code already in the section must
     stay (deactivate it instead: records use it); codes are unique; labels 1-20 characters."""
     if section not in SECTIONS:
@@ -184,7 +185,7 @@ def checked_section(section: str, rows: list[Mapping[str, Any]], current: list[M
         raise CatalogueError(f"at most {MAX_ENTRIES} entries", "invalid_catalogue", "entries")
     before = {row["code"]: row for row in current}
     seen: set[str] = set()
-    clean: list[dict] = []
+    clean: list[dict[str, Any]] = []
     for index, raw in enumerate(rows):
         where = f"entries.{index}"
         row = dict(raw)

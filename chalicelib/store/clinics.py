@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import NamedTuple, TYPE_CHECKING
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
@@ -30,7 +30,7 @@ _cache: dict[str, tuple[float, Clinic]] = {}
 
 
 def create(clinic_id: str, name: str, tz: str, wrapped_key: str, conditions: list[str], created_at: str,
-           catalogue: dict | None = None) -> Clinic:
+           catalogue: dict[str, Any] | None = None) -> Clinic:
     bind()
     item = ClinicItem(keys.clinic_pk(clinic_id), keys.CLINIC_SK, name=name, tz=tz, wrapped_key=wrapped_key,
                       earning_rules={}, conditions=conditions, created_at=created_at, catalogue=catalogue)
@@ -199,12 +199,13 @@ def _rule_of(item: RecallRuleItem) -> RuleRecord:
     return RuleRecord(rule, item.updated_at)
 
 
-def set_catalogue(clinic_id: str, previous: dict | None, catalogue: dict, conditions: list[str] | None) -> Clinic:
+def set_catalogue(clinic_id: str, previous: dict[str, Any] | None, catalogue: dict[str, Any],
+                  conditions: list[str] | None) -> Clinic:
     """Store the clinic's catalogue if nobody changed it since `previous` was read (Conflict
     otherwise); `conditions`: the active condition codes, kept on the clinic beside it."""
     bind()
     item = ClinicItem(keys.clinic_pk(clinic_id), keys.CLINIC_SK)
-    actions = [ClinicItem.catalogue.set(catalogue)]
+    actions: list[Action] = [ClinicItem.catalogue.set(catalogue)]
     if conditions is not None:
         actions.append(ClinicItem.conditions.set(conditions))
     unchanged = (ClinicItem.catalogue.does_not_exist() if previous is None
