@@ -51,7 +51,7 @@ def test_an_admin_edits_the_clinics_settings_and_the_builder_takes_labels(page, 
     expect(page.get_by_test_id("templates-recall").get_by_test_id("tpl-saved")).to_be_visible()
 
     # the segment builder offers the clinic's labels and takes 高血压 as typed
-    page.get_by_test_id("nav-segments").click()
+    page.get_by_test_id("nav-groups").click()
     form = page.get_by_test_id("seg-form")
     form.get_by_test_id("seg-name").fill("高血压患者")
     form.get_by_test_id("seg-rule-field").first.select_option("condition")

@@ -171,7 +171,7 @@ function SettingsPage() {
     <div class="panel">
       ${SECTIONS.includes(tab) && html`<${SectionEditor} key=${tab + reload} section=${tab} catalogue=${catalogue}
         onSaved=${onCatalogue} />`}
-      ${tab === "earning" && html`<${EarningSection} key=${reload} clinic=${clinic} onSaved=${() => setReload((n) => n + 1)} />`}
+      ${tab === "earning" && html`<${EarningSection} clinic=${clinic} onSaved=${() => setReload((n) => n + 1)} />`}
       ${tab === "templates" && html`<${TemplatesSection} />`}
     </div>
   </section>`;

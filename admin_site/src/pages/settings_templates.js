@@ -94,7 +94,7 @@ export function TemplatesSection() {
   if (!state.data) return html`<p class="muted">…</p>`;
   return html`<div data-testid="settings-templates">
     <p class="muted">${L("limits")}</p>
-    ${state.data.kinds.map((kind) => html`<${KindEditor} key=${kind.kind + reload} kind=${kind} sources=${state.data.sources}
+    ${state.data.kinds.map((kind) => html`<${KindEditor} key=${kind.kind} kind=${kind} sources=${state.data.sources}
       onSaved=${() => setReload((n) => n + 1)} />`)}
   </div>`;
 }
