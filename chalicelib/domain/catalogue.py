@@ -236,7 +236,7 @@ def reading_in_range(entry: Mapping[str, Any], value: float, second: float | Non
             raise ValueError("diastolic must be below systolic")
         return float(int(value))
     if second is not None:
-        raise ValueError(f"a {code} check-in takes one number")
+        raise ValueError(f"a {code} check-in takes one number, no diastolic")
     if places == 0 and value != int(value):
         raise ValueError(f"{code} must be a whole number")
     canonical = round(value, places) if places else float(int(value))

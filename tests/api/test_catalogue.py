@@ -116,6 +116,8 @@ def test_a_blood_pressure_reading_is_checked_against_the_clinics_range(api, staf
     assert status == 400 and body["code"] == "invalid_reading"
     listed = api.get("/me/checkins", token=token)[1]["items"]
     assert listed[0]["diastolic"] == 85
+    status, body = checkin(api, token, clock, type="glucose", value=6.2, diastolic=80)
+    assert status == 400 and body["code"] == "invalid_reading" and body["field"] == "diastolic"
 
 
 def test_a_clinics_own_check_in_type_is_accepted_once_added(api, staff_token, new_patient, clock):
