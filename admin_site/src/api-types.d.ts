@@ -141,6 +141,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clinic/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clinic's conditions, departments, check-in types, exam flags and personas with their labels */
+        get: operations["get_clinic_catalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clinic/catalogue/{section}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace one section of the catalogue; entries in use are deactivated, never removed */
+        put: operations["put_clinic_catalogue_section"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/clinic/delivery": {
         parameters: {
             query?: never;
@@ -186,6 +220,40 @@ export interface paths {
         get?: never;
         /** Set the clinic's points earning rules */
         put: operations["put_clinic_earning-rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clinic/message-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per kind of message: the WeChat subscribe template (id, our fields on its typed keys) and the SMS template */
+        get: operations["get_clinic_message-templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clinic/message-templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a kind's WeChat template (checked against WeChat's limits per key type) and SMS template */
+        put: operations["put_clinic_message-templates_kind"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1869,13 +1937,16 @@ export interface components {
             /** Scored At */
             scored_at: string | null;
         };
-        /** AttributesBody */
+        /**
+         * AttributesBody
+         * @description Persona and department codes are the clinic's own (GET /clinic/catalogue).
+         */
         AttributesBody: {
             /**
              * Persona Tags
              * @default null
              */
-            persona_tags: ("anxious" | "knowledge_seeking" | "social")[] | null;
+            persona_tags: string[] | null;
             /**
              * District
              * @default null
@@ -1885,7 +1956,7 @@ export interface components {
              * Department
              * @default null
              */
-            department: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
+            department: string | null;
         };
         /** BadgeBody */
         BadgeBody: {
@@ -1958,6 +2029,96 @@ export interface components {
              * @default null
              */
             service: number | null;
+        };
+        /** CatalogueEntry */
+        CatalogueEntry: {
+            /** Code */
+            code: string;
+            /**
+             * Label
+             * @description the Chinese label staff and patients see
+             */
+            label: string;
+            /** Label En */
+            label_en: string;
+            /**
+             * Active
+             * @description false: kept for old records, no longer offered
+             */
+            active: boolean;
+        };
+        /**
+         * CatalogueEntryBody
+         * @description One entry of a catalogue section; check-in types also give their unit, range and input.
+         */
+        CatalogueEntryBody: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /** Label En */
+            label_en: string;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /**
+             * Unit
+             * @default null
+             */
+            unit: string | null;
+            /**
+             * Low
+             * @default null
+             */
+            low: number | null;
+            /**
+             * High
+             * @default null
+             */
+            high: number | null;
+            /**
+             * Places
+             * @default null
+             */
+            places: number | null;
+            /**
+             * Input
+             * @default null
+             */
+            input: ("number" | "blood_pressure") | null;
+            /**
+             * Low2
+             * @default null
+             */
+            low2: number | null;
+            /**
+             * High2
+             * @default null
+             */
+            high2: number | null;
+        };
+        /** CatalogueReply */
+        CatalogueReply: {
+            /** Conditions */
+            conditions: components["schemas"]["CatalogueEntry"][];
+            /** Departments */
+            departments: components["schemas"]["CatalogueEntry"][];
+            /** Checkin Types */
+            checkin_types: components["schemas"]["CheckinTypeEntry"][];
+            /** Exam Flags */
+            exam_flags: components["schemas"]["CatalogueEntry"][];
+            /** Personas */
+            personas: components["schemas"]["CatalogueEntry"][];
+        };
+        /**
+         * CatalogueSectionBody
+         * @description The whole section as it should be: an entry left out is refused (deactivate it instead).
+         */
+        CatalogueSectionBody: {
+            /** Entries */
+            entries: components["schemas"]["CatalogueEntryBody"][];
         };
         /** ChallengeBody */
         ChallengeBody: {
@@ -2180,9 +2341,9 @@ export interface components {
         CheckInBody: {
             /**
              * Type
-             * @enum {string}
+             * @description one of the clinic's check-in types (GET /me/setup, GET /clinic/catalogue)
              */
-            type: "glucose" | "steps" | "task";
+            type: string;
             /**
              * Unit
              * @description glucose only: mmol/L (the default) or mg/dL
@@ -2191,6 +2352,12 @@ export interface components {
             unit: ("mmol/L" | "mg/dL") | null;
             /** Value */
             value: number;
+            /**
+             * Diastolic
+             * @description blood pressure only: the diastolic number; value is the systolic
+             * @default null
+             */
+            diastolic: number | null;
             /**
              * Client Time
              * Format: date-time
@@ -2296,6 +2463,11 @@ export interface components {
              * @enum {string}
              */
             context?: "fasting" | "after_meal" | "random";
+            /**
+             * Diastolic
+             * @description blood pressure: the diastolic number (value is the systolic)
+             */
+            diastolic?: number;
         };
         /** CheckinRow */
         CheckinRow: {
@@ -2317,6 +2489,54 @@ export interface components {
              * @enum {string}
              */
             context?: "fasting" | "after_meal" | "random";
+            /**
+             * Diastolic
+             * @description blood pressure: the diastolic number (value is the systolic)
+             */
+            diastolic?: number;
+        };
+        /** CheckinTypeEntry */
+        CheckinTypeEntry: {
+            /** Code */
+            code: string;
+            /**
+             * Label
+             * @description the Chinese label staff and patients see
+             */
+            label: string;
+            /** Label En */
+            label_en: string;
+            /**
+             * Active
+             * @description false: kept for old records, no longer offered
+             */
+            active: boolean;
+            /** Unit */
+            unit: string;
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /**
+             * Places
+             * @description decimals a reading keeps (0: whole numbers)
+             */
+            places: number;
+            /**
+             * Input
+             * @enum {string}
+             */
+            input: "number" | "blood_pressure";
+            /**
+             * Low2
+             * @description blood pressure: the diastolic number's lowest
+             */
+            low2?: number;
+            /**
+             * High2
+             * @description blood pressure: the diastolic number's highest
+             */
+            high2?: number;
         };
         /** CheckinsReply */
         CheckinsReply: {
@@ -2338,6 +2558,7 @@ export interface components {
             tz: string;
             /** Conditions */
             conditions: string[];
+            catalogue: components["schemas"]["CatalogueReply"];
             earning_rules: components["schemas"]["EarningRules"];
             /** Earning Limits */
             earning_limits: {
@@ -2961,8 +3182,11 @@ export interface components {
              * Format: date
              */
             taken_on: string;
-            /** Flags */
-            flags: ("high_bmi" | "high_bp" | "high_glucose" | "high_lipids" | "high_uric_acid")[];
+            /**
+             * Flags
+             * @description the clinic's exam flag codes (GET /clinic/catalogue)
+             */
+            flags: string[];
             /**
              * Exam Id
              * @default null
@@ -3511,6 +3735,47 @@ export interface components {
             /** Joined On */
             joined_on: string | null;
         };
+        /**
+         * MessageTemplatesBody
+         * @description A part left out keeps its setting; null clears it.
+         */
+        MessageTemplatesBody: {
+            /** @default null */
+            wechat: components["schemas"]["WechatTemplateBody"] | null;
+            /** @default null */
+            sms: components["schemas"]["SmsTemplateBody"] | null;
+        };
+        /** MessageTemplatesKind */
+        MessageTemplatesKind: {
+            /** Kind */
+            kind: string;
+            /**
+             * Name
+             * @description the kind's Chinese name
+             */
+            name: string;
+            wechat: components["schemas"]["WechatTemplateView"] | null;
+            sms: components["schemas"]["SmsTemplateView"] | null;
+        };
+        /** MessageTemplatesReply */
+        MessageTemplatesReply: {
+            /** Kinds */
+            kinds: components["schemas"]["MessageTemplatesKind"][];
+            /**
+             * Sources
+             * @description our fields a template may use
+             */
+            sources: string[];
+            /** Wechat Types */
+            wechat_types: string[];
+            /**
+             * Fits
+             * @description per field, the WeChat types it may fill
+             */
+            fits: {
+                [key: string]: string[];
+            };
+        };
         /** MyChallengesReply */
         MyChallengesReply: {
             /** Items */
@@ -3820,11 +4085,15 @@ export interface components {
             conditions?: string[];
             /**
              * Department
+             * @description one of the clinic's departments (GET /clinic/catalogue)
              * @default null
              */
-            department: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
-            /** Persona Tags */
-            persona_tags?: ("anxious" | "knowledge_seeking" | "social")[];
+            department: string | null;
+            /**
+             * Persona Tags
+             * @description the clinic's persona codes (GET /clinic/catalogue)
+             */
+            persona_tags?: string[];
             /** Consents */
             consents?: {
                 [key: string]: boolean;
@@ -3988,11 +4257,15 @@ export interface components {
             conditions?: string[];
             /**
              * Department
+             * @description one of the clinic's departments (GET /clinic/catalogue)
              * @default null
              */
-            department: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
-            /** Persona Tags */
-            persona_tags?: ("anxious" | "knowledge_seeking" | "social")[];
+            department: string | null;
+            /**
+             * Persona Tags
+             * @description the clinic's persona codes (GET /clinic/catalogue)
+             */
+            persona_tags?: string[];
             /** Consents */
             consents?: {
                 [key: string]: boolean;
@@ -4861,6 +5134,36 @@ export interface components {
              */
             not_in: string[] | null;
         };
+        /** SetupCheckinType */
+        SetupCheckinType: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Input
+             * @enum {string}
+             */
+            input: "number" | "blood_pressure";
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /** Places */
+            places: number;
+            /**
+             * Low2
+             * @description blood pressure: the diastolic number's lowest
+             */
+            low2?: number;
+            /**
+             * High2
+             * @description blood pressure: the diastolic number's highest
+             */
+            high2?: number;
+        };
         /** SetupClinic */
         SetupClinic: {
             /** Clinic Id */
@@ -4883,6 +5186,11 @@ export interface components {
             clinic: components["schemas"]["SetupClinic"];
             /** Conditions */
             conditions: components["schemas"]["SetupCondition"][];
+            /**
+             * Checkin Types
+             * @description the clinic's check-in types, ranges in their unit
+             */
+            checkin_types: components["schemas"]["SetupCheckinType"][];
             consent: components["schemas"]["ConsentPolicy"];
             privacy_policy: components["schemas"]["PrivacyPolicy"];
             /** Subscribe Templates */
@@ -4928,6 +5236,44 @@ export interface components {
             /** Silent Days */
             silent_days: number;
             segment: components["schemas"]["SegmentView"] | null;
+        };
+        /** SmsParamView */
+        SmsParamView: {
+            /** Name */
+            name: string;
+            /** Source */
+            source?: string;
+            /** Value */
+            value?: string;
+        };
+        /** SmsTemplateBody */
+        SmsTemplateBody: {
+            /** Template Id */
+            template_id: string;
+            /** Params */
+            params?: components["schemas"]["SmsTemplateParam"][];
+        };
+        /** SmsTemplateParam */
+        SmsTemplateParam: {
+            /** Name */
+            name: string;
+            /**
+             * Source
+             * @default null
+             */
+            source: ("clinic" | "body" | "slot" | "kind_name") | null;
+            /**
+             * Value
+             * @default null
+             */
+            value: string | null;
+        };
+        /** SmsTemplateView */
+        SmsTemplateView: {
+            /** Template Id */
+            template_id: string;
+            /** Params */
+            params: components["schemas"]["SmsParamView"][];
         };
         /** SoldPackage */
         SoldPackage: {
@@ -5353,9 +5699,9 @@ export interface components {
             visit_date: string;
             /**
              * Department
-             * @enum {string}
+             * @description one of the clinic's departments (GET /clinic/catalogue)
              */
-            department: "dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general";
+            department: string;
             /**
              * Next Due Date
              * @default null
@@ -5424,12 +5770,54 @@ export interface components {
             /** Valid Days */
             valid_days: number;
         };
+        /** WechatFieldView */
+        WechatFieldView: {
+            /** Key */
+            key: string;
+            /** Source */
+            source?: string;
+            /** Value */
+            value?: string;
+        };
         /** WechatLogin */
         WechatLogin: {
             /** Clinic Id */
             clinic_id: string;
             /** Code */
             code: string;
+        };
+        /** WechatTemplateBody */
+        WechatTemplateBody: {
+            /** Template Id */
+            template_id: string;
+            /** Fields */
+            fields: components["schemas"]["WechatTemplateField"][];
+        };
+        /**
+         * WechatTemplateField
+         * @description One key of a WeChat subscribe template (thing1, time3 ...: its type and number) and what
+         *     fills it: one of our fields (`source`) or a fixed text (`value`).
+         */
+        WechatTemplateField: {
+            /** Key */
+            key: string;
+            /**
+             * Source
+             * @default null
+             */
+            source: ("clinic" | "body" | "slot" | "kind_name") | null;
+            /**
+             * Value
+             * @default null
+             */
+            value: string | null;
+        };
+        /** WechatTemplateView */
+        WechatTemplateView: {
+            /** Template Id */
+            template_id: string;
+            /** Fields */
+            fields: components["schemas"]["WechatFieldView"][];
         };
         /** WeeklyRevisit */
         WeeklyRevisit: {
@@ -6304,6 +6692,160 @@ export interface operations {
             };
         };
     };
+    get_clinic_catalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    put_clinic_catalogue_section: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                section: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogueSectionBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "catalogue_built_in" | "catalogue_entry_removed" | "duplicate_code" | "duplicate_label" | "invalid_catalogue" | "invalid_code" | "invalid_input" | "invalid_json" | "invalid_label" | "invalid_range" | "unknown_field" | "unknown_section";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     get_clinic_delivery: {
         parameters: {
             query?: never;
@@ -6583,6 +7125,160 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "get_clinic_message-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageTemplatesReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "put_clinic_message-templates_kind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageTemplatesBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageTemplatesReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_template_field" | "invalid_template_id" | "unknown_field" | "unknown_kind" | "unknown_template_field";
                     };
                 };
             };
@@ -8657,7 +9353,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_client_time" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_client_time" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_reading" | "unknown_checkin_type" | "unknown_field";
                     };
                 };
             };
@@ -9879,7 +10575,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_phone" | "invalid_phone_code" | "self_referral" | "unknown_condition" | "unknown_field" | "unknown_invite_code";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_phone" | "invalid_phone_code" | "self_referral" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_invite_code" | "unknown_persona";
                     };
                 };
             };
@@ -10749,7 +11445,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_phone" | "unknown_condition" | "unknown_field" | "unknown_invite_code";
+                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_phone" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_invite_code" | "unknown_persona";
                     };
                 };
             };
@@ -11027,7 +11723,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_department" | "unknown_field" | "unknown_persona";
                     };
                 };
             };
@@ -11259,7 +11955,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field" | "unknown_flag";
                     };
                 };
             };
@@ -12742,7 +13438,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_department" | "unknown_field";
                     };
                 };
             };

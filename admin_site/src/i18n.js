@@ -184,7 +184,7 @@ export function setLang(lang) {
 }
 
 export function t(key, vars = {}) {
-  const text = TEXT[getLang()][key] ?? TEXT.zh[key] ?? key;
+  const text = CLINIC_TEXT[getLang()][key] ?? TEXT[getLang()][key] ?? TEXT.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
 }
 
@@ -231,4 +231,42 @@ export function fmtDate(day) {
   if (!match) return day;
   const at = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
   return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(at);
+}
+
+// --- the clinic's catalogue -------------------------------------------------------------------------
+// Conditions, departments, check-in types, exam flags and personas are the clinic's own (GET /clinic
+// gives them with their labels): their labels come before the fixed words above, which stay the
+// fallback. A clinic's code that is also a word of the site's own (say "search") does not replace it.
+const CATALOGUE_DEFAULT_CODES = new Set(["eczema", "diabetes", "postpartum", "dental", "health_check", "hypertension",
+  "dermatology", "endocrinology", "obstetrics", "dentistry", "general", "glucose", "steps", "task"]);
+const CATALOGUE_SECTIONS = ["departments", "checkin_types", "exam_flags", "personas", "conditions"];
+const CLINIC_TEXT = { zh: {}, en: {} };
+let clinicCatalogue = null;
+
+export function setClinicCatalogue(catalogue) {
+  clinicCatalogue = catalogue || null;
+  CLINIC_TEXT.zh = {};
+  CLINIC_TEXT.en = {};
+  if (!catalogue) return;
+  // conditions last: a code that is both a condition and a department reads as the condition
+  for (const section of CATALOGUE_SECTIONS) {
+    for (const row of catalogue[section] || []) {
+      if (row.code in TEXT.zh && !CATALOGUE_DEFAULT_CODES.has(row.code)) continue;
+      CLINIC_TEXT.zh[row.code] = row.label;
+      CLINIC_TEXT.en[row.code] = row.label_en || row.label;
+    }
+  }
+}
+
+// The label of one code of a section, in the language shown (the fixed words when the clinic has none).
+export function catalogueLabel(section, code) {
+  const row = clinicCatalogue && (clinicCatalogue[section] || []).find((r) => r.code === code);
+  if (!row) return t(code);
+  return getLang() === "en" && row.label_en ? row.label_en : row.label;
+}
+
+// The entries of a section ({code, label, ...}), the offered ones unless `all`.
+export function catalogueEntries(section, all = false) {
+  const rows = (clinicCatalogue && clinicCatalogue[section]) || [];
+  return rows.filter((r) => all || r.active !== false);
 }

@@ -8,6 +8,7 @@ import {
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut, takeSignOutReason } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
+import { setClinicCatalogue } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 import { hasRole, localName, worksWithPatients } from "./pages/shared.js";
 
@@ -54,7 +55,11 @@ function loadClinic() {
   if (clinicCache.key !== key) {
     // The platform's operators belong to no clinic: their shell names the platform instead.
     const promise = hasRole("operator") ? Promise.resolve({ name: t("platform"), tz: "Asia/Shanghai", conditions: [] })
-      : get("/clinic").then((clinic) => { setClinicZone(clinic.tz); return clinic; });
+      : get("/clinic").then((clinic) => {
+        setClinicZone(clinic.tz);
+        setClinicCatalogue(clinic.catalogue);
+        return clinic;
+      });
     promise.catch(() => { if (clinicCache.promise === promise) clinicCache = { key: null, promise: null }; });
     clinicCache = { key, promise };
   }
@@ -183,7 +188,7 @@ function Shell({ route, onLang, children }) {
       <nav class=${"side" + (menuOpen ? " open" : "")} id="side-nav" aria-label=${t("menu")}>
         ${!hasRole("operator") && link("/dashboard", "dashboard")}
         ${worksWithPatients() && html`${link("/patients", "patients")}${link("/segments", "segments")}${link("/reminders", "reminders")}`}
-        ${EXTRA_PAGES.filter((p) => !p.roles || hasRole(...p.roles)).map((p) => html`<a href=${"#" + p.path} data-testid=${"nav-" + p.key}
+        ${EXTRA_PAGES.filter((p) => (p.roles ? hasRole(...p.roles) : !hasRole("operator"))).map((p) => html`<a href=${"#" + p.path} data-testid=${"nav-" + p.key}
             class=${route.startsWith(p.path) ? "active" : ""}>${p.label[getLang()]}</a>`)}
       </nav>
       <main>${clinic.loading ? html`<${Status} state=${clinic} />` : children}</main>
@@ -451,7 +456,7 @@ function Patient({ id }) {
         <dt>${t("conditions")}</dt><dd>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</dd>
         <dt>${t("department")}</dt><dd>${p.department ? t(p.department) : "—"}</dd>
         <dt>${t("lastVisit")}</dt><dd data-testid="patient-last-visit">${p.last_visit_date ? fmtDate(p.last_visit_date) : t("never")}</dd>
-        <dt>${t("personas")}</dt><dd>${(p.persona_tags || []).join(", ") || "—"}</dd>
+        <dt>${t("personas")}</dt><dd>${(p.persona_tags || []).map((c) => t(c)).join("、") || "—"}</dd>
         <dt>${t("balance")}</dt><dd data-testid="patient-balance">${fmtNumber(p.balance)}</dd>
         <dt>${t("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
         ${referral && html`<dt>${t("inviteCode")}</dt><dd class="mono" data-testid="patient-invite">${referral.invite_code || "—"}</dd>
@@ -472,7 +477,7 @@ function Patient({ id }) {
         <td>${fmtDate(v.next_due_date)}</td><td>${v.on_time ? "✓" : ""}</td></tr>`)}</tbody></table>
     <h2>${t("checkins")}</h2>
     <table><thead><tr><th>${t("day")}</th><th>${t("type")}</th><th>${t("value")}</th><th>${t("counted")}</th></tr></thead>
-      <tbody>${checkins.map((c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}</td>
+      <tbody>${checkins.map((c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}${c.diastolic != null ? "/" + fmtNumber(c.diastolic) : ""}</td>
         <td>${c.counted ? "✓" : ""}</td></tr>`)}</tbody></table>
     ${PATIENT_SECTIONS.map((Section) => html`<${Section} id=${id} onChange=${() => setReload((n) => n + 1)} />`)}
   </div>`;

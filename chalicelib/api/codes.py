@@ -77,6 +77,22 @@ SEGMENT_RULE = _codes(400, "checkin_window", "empty_group", "invalid_bounds", "i
 EXPERIMENT = _codes(400, "duplicate_arm", "invalid_arm_count", "invalid_holdout_share", "invalid_incentive",
                     "invalid_send_at", "invalid_template", "invalid_weight")
 TASK_TERMS = _codes(400, "clinical_threshold", "invalid_perk", "invalid_task", "task_impossible")
+# a clinic's catalogue and message templates (domain/catalogue.py, domain/templates.py)
+CATALOGUE = _codes(400,
+                   "catalogue_built_in",
+                   "catalogue_entry_removed",
+                   "duplicate_code",
+                   "duplicate_label",
+                   "invalid_catalogue",
+                   "invalid_code",
+                   "invalid_label",
+                   "invalid_reading",
+                   "invalid_template_field",
+                   "template_value_refused",
+                   "unknown_checkin_type",
+                   "unknown_persona",
+                   "unknown_section",
+                   "unknown_template_field")
 
 
 def by_status(codes: tuple[str, ...] | list[str]) -> dict[int, list[str]]:

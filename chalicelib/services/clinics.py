@@ -27,8 +27,12 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
         zone(tz)
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_tz", field="tz") from exc
+    from chalicelib.domain.catalogue import Catalogue
+
     wrapped = crypto.new_wrapped_key(clinic_id)
-    item = clinics.create(clinic_id, name, tz, wrapped, list(conditions), iso(clock.now()))
+    # today's lists are stored with the clinic: a later change of the defaults in code leaves it as it is
+    item = clinics.create(clinic_id, name, tz, wrapped, list(conditions), iso(clock.now()),
+                          Catalogue.of(None, conditions).as_dict())
     for reward_id, label, label_en, cost in DEFAULT_REWARDS:
         clinics.put_reward(clinic_id, reward_id, label, cost, label_en)
     for rule in DEFAULT_RECALL_RULES:
@@ -91,14 +95,17 @@ def set_silent_days(clinic_id: str, days: int, by: str) -> dict:
 
 
 def settings_view(clinic_id: str) -> dict:
-    """The caller's clinic: name, zone, conditions, earning rules and limits, points term, silent days."""
+    """The caller's clinic: name, zone, conditions, its catalogue (labels of every code), earning
+    rules and limits, points term, silent days."""
     from chalicelib.domain.kpis import silent_days_of
     from chalicelib.domain.rules import DEFAULT_EARNING_RULES
     from chalicelib.store import lots
 
+    from chalicelib.services.catalogue import of_clinic
+
     item = clinics.get(clinic_id)
     return {"clinic_id": clinic_id, "name": item.name, "tz": item.tz,
-            "conditions": list(item.conditions), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
+            "conditions": list(item.conditions), "catalogue": of_clinic(item).as_dict(), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
             "earning_limits": _limits(item), "points_expiry_months": lots.term_months(item),
             "silent_days": silent_days_of(item.silent_days)}
 

@@ -82,6 +82,7 @@ class ClinicItem(Base):
     silent_days = NumberAttribute(null=True)  # silent after this many days without interaction; None: the default
     conditions = _strings(default=list)
     created_at = UnicodeAttribute()
+    catalogue = JSONAttribute(null=True)  # {section: [entries]} (domain.catalogue); a section absent: the defaults
 
 
 class ConsentState(MapAttribute[str, Any]):
@@ -206,6 +207,7 @@ class CheckInItem(Base):
     received_at = UnicodeAttribute()
     counted = BooleanAttribute(default=False)
     context = UnicodeAttribute(null=True)  # glucose: when the reading was taken
+    diastolic = NumberAttribute(null=True)  # blood pressure: the second number (value is the systolic)
 
 
 class DayMarkItem(Base):

@@ -299,7 +299,7 @@ def test_staff_see_only_their_clinics_patients_and_admins_alone_set_rules(api, p
     assert status == 400 and err["code"] == "invalid_date"
     status, err = api.post(f"/patients/{zhou.patient_id}/exams", {"taken_on": "2026-11-20", "flags": ["tired"]},
                            token=staff)
-    assert status == 400 and err["code"] == "invalid_input"
+    assert status == 400 and err["code"] == "unknown_flag"  # not in the clinic's catalogue
     # a patient reads their own tasks only: another patient's task id is not found through the staff route either
     token2, pid2 = new_patient(name="bai", phone="13700000005")
     status, err = api.get(f"/patients/{pid2}/tasks", token=zhou.token)

@@ -11,6 +11,7 @@ import risk from "./risk.js";
 import segments from "./segments.js";
 import staff from "./staff.js";
 import clinics from "./clinics.js";
+import settings from "./settings.js";
 
 export { PATIENT_SECTIONS } from "./patient_sections.js";
 
@@ -23,4 +24,5 @@ export const EXTRA_PAGES = [
   packages,
   staff,
   clinics,
+  settings,
 ];
