@@ -17,7 +17,7 @@ def with_entry(api, token, name, entry):
 
 
 def test_a_new_clinic_has_todays_lists_with_chinese_labels(api, staff_token):
-    staff = staff_token(role="staff")
+    staff = staff_token(role="front_desk")
     status, body = api.get("/clinic/catalogue", token=staff)
     assert status == 200, body
     labels = {row["code"]: row["label"] for row in body["conditions"]}
@@ -46,7 +46,7 @@ def test_an_admin_adds_a_department_and_a_visit_may_name_it(api, staff_token, ne
 
 def test_only_admins_edit_and_other_clinics_are_untouched(api, staff_token):
     entries = with_entry(api, staff_token(), "personas", {"code": "busy", "label": "忙碌型", "label_en": "Busy"})
-    status, body = api.put("/clinic/catalogue/personas", {"entries": entries}, token=staff_token(role="staff"))
+    status, body = api.put("/clinic/catalogue/personas", {"entries": entries}, token=staff_token(role="front_desk"))
     assert status == 403
     assert api.put("/clinic/catalogue/personas", {"entries": entries}, token=staff_token())[0] == 200
     other = section(api, staff_token("other-clinic"), "personas")

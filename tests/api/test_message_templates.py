@@ -20,7 +20,7 @@ def test_an_admin_maps_our_fields_onto_the_templates_keys(api, staff_token):
     assert recall["wechat"] == RECALL["wechat"] and recall["sms"] == RECALL["sms"]
     # patients subscribe to the template the clinic named
     assert api.get("/clinic/delivery", token=admin)[1]["wechat_templates"]["recall"] == "clinic-recall-2"
-    staff = staff_token(role="staff")
+    staff = staff_token(role="front_desk")
     assert api.get("/clinic/message-templates", token=staff)[0] == 200
     assert api.put("/clinic/message-templates/recall", RECALL, token=staff)[0] == 403
 
