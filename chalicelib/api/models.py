@@ -282,3 +282,10 @@ class Page(Strict):
 class LapsedQuery(Page):
     condition: str = Id
     days: int = Field(default=90, ge=0, le=3650)
+
+
+# --- mainland deployment: WeCom sign-in ----------------------------------------------------------
+
+class WecomLogin(Strict):
+    clinic_id: str = Id
+    code: str = Field(min_length=1, max_length=512)  # WeCom: at most 512 bytes

@@ -1535,3 +1535,17 @@ class HomeReply(Reply):
     points: HomePoints
     revisit: HomeRevisit
     inbox_unread: int
+
+
+# --- mainland deployment: WeCom sign-in ----------------------------------------------------------
+
+class WecomLoginParameters(Reply):
+    login_url: Annotated[str, Field(description="WeCom's web login page (add redirect_uri and state)")]
+    login_type: str
+    appid: Annotated[str, Field(description="the corp's CorpID")]
+    agentid: Annotated[str, Field(description="the AgentID of the sign-in app")]
+
+
+class StaffProvidersReply(Reply):
+    staff_identity: Annotated[Literal["cognito", "wecom"], Field(description="how staff of this stage sign in")]
+    wecom: NotRequired[WecomLoginParameters]

@@ -17,6 +17,11 @@ def staff_pk(clinic_id: str, subject: str) -> str:
     return f"{clinic_id}#STAFF#{subject}"
 
 
+def staff_wecom_pk(clinic_id: str, userid: str) -> str:
+    """The claim of a WeCom member on one staff account of the clinic."""
+    return f"{clinic_id}#WECOM#{userid}"
+
+
 def session_pk(clinic_id: str, family: str) -> str:
     """A patient's or visitor's login session: the family of refresh tokens it hands out."""
     return f"{clinic_id}#SESSION#{family}"

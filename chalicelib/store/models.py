@@ -348,6 +348,7 @@ class StaffAccountItem(Base):
     tokens_valid_after = NumberAttribute(default=0)  # epoch seconds
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)
+    wecom_userid = UnicodeAttribute(null=True)  # the member's WeCom UserID, when they sign in through WeCom
 
 
 class InboxItem(Base):
@@ -855,3 +856,14 @@ def bind() -> None:
         model._connection = None
     _bound = target
 
+
+# --- mainland deployment: WeCom sign-in ----------------------------------------------------------
+
+class StaffWecomItem(Base):
+    """pk=<clinic>#WECOM#<userid> sk=ACCOUNT: which staff account of the clinic a WeCom member
+    signs in as (one account per member and clinic)."""
+
+    subject = UnicodeAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (StaffWecomItem,)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import db, keys
-from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, bind
+from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, StaffWecomItem, bind
 
 
 class Session(NamedTuple):
@@ -32,6 +32,7 @@ class StaffAccount(NamedTuple):
     role: str
     status: str  # active | disabled
     tokens_valid_after: int  # epoch seconds: a token issued at or before it is refused
+    wecom_userid: str | None = None  # the WeCom member who signs in as this account, if any
 
 
 # --- patients and visitors --------------------------------------------------------------------
@@ -103,13 +104,47 @@ def staff_account(clinic_id: str, subject: str) -> StaffAccount | None:
     except DoesNotExist:
         return None
     return StaffAccount(clinic_id, subject, item.username, item.role, item.status or "active",
-                        int(item.tokens_valid_after or 0))
+                        int(item.tokens_valid_after or 0), item.wecom_userid)
 
 
 def put_staff_account(clinic_id: str, subject: str, *, username: str, role: str, status: str,
                       tokens_valid_after: int, at: str, by: str | None) -> StaffAccount:
+    """Write the account's state; its WeCom link (`link_wecom`) stays as it is."""
     bind()
-    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, username=username, role=role,
-                            status=status, tokens_valid_after=tokens_valid_after, updated_at=at, updated_by=by)
-    item.save()
-    return StaffAccount(clinic_id, subject, username, role, status, tokens_valid_after)
+    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK)
+    item.update(actions=[StaffAccountItem.username.set(username), StaffAccountItem.role.set(role),
+                         StaffAccountItem.status.set(status),
+                         StaffAccountItem.tokens_valid_after.set(tokens_valid_after),
+                         StaffAccountItem.updated_at.set(at),
+                         StaffAccountItem.updated_by.set(by) if by else StaffAccountItem.updated_by.remove()])
+    return StaffAccount(clinic_id, subject, username, role, status, tokens_valid_after, item.wecom_userid)
+
+
+def link_wecom(clinic_id: str, subject: str, userid: str, at: str) -> bool:
+    """Let the WeCom member `userid` sign in as the account: its claim and the account's field in
+    one transaction. False when the member already signs in as another account of the clinic."""
+    bind()
+    try:
+        with db.transaction() as txn:
+            txn.save(StaffWecomItem(keys.staff_wecom_pk(clinic_id, userid), keys.ACCOUNT_SK, subject=subject),
+                     condition=StaffWecomItem.pk.does_not_exist() | (StaffWecomItem.subject == subject),
+                     label="claim")
+            txn.update(StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK),
+                       actions=[StaffAccountItem.wecom_userid.set(userid), StaffAccountItem.updated_at.set(at)],
+                       condition=StaffAccountItem.pk.exists(), label="account")
+    except db.Cancelled as exc:
+        if "claim" in exc.failed:
+            return False
+        raise
+    return True
+
+
+def staff_by_wecom(clinic_id: str, userid: str) -> StaffAccount | None:
+    """The account of the clinic the WeCom member signs in as; None when there is none."""
+    bind()
+    try:
+        claim = StaffWecomItem.get(keys.staff_wecom_pk(clinic_id, userid), keys.ACCOUNT_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+    account = staff_account(clinic_id, claim.subject)
+    return account if account is not None and account.wecom_userid == userid else None
