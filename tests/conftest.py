@@ -58,6 +58,17 @@ def wecom():
 
 
 @pytest.fixture(scope="session")
+def sms_provider():
+    """The fake Tencent Cloud SMS endpoint (devstack/fake_sms.py); a stage sends SMS through it when
+    the test sets SMS_PROVIDER=tencent and the TENCENT_SMS_* settings (tests/api/test_sms_tencent.py)."""
+    from devstack.fake_sms import serve
+
+    fake, server = serve()
+    yield fake, f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
 def jwks_url():
     """moto signs Cognito tokens with a fixed key; serve its public JWKS on loopback, as Cognito would."""
     import threading

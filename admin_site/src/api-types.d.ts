@@ -2640,6 +2640,21 @@ export interface components {
             error_code: string | null;
             /** At */
             at: string;
+            /**
+             * Provider Id
+             * @description the SMS provider's serial number of the message
+             */
+            provider_id?: string;
+            /**
+             * Receipt
+             * @description what the SMS provider's delivery receipt said
+             * @enum {string}
+             */
+            receipt?: "delivered" | "undelivered";
+            /** Receipt Code */
+            receipt_code?: string | null;
+            /** Receipt At */
+            receipt_at?: string | null;
         };
         /** DeliveryBody */
         DeliveryBody: {

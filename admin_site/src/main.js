@@ -10,6 +10,7 @@ import { ApiError, get, session, signIn, signOut, takeSignOutReason } from "./ap
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 import { localName } from "./pages/shared.js";
+import { WecomLogin, useStaffProviders } from "./pages/wecom_login.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController,
   LineElement, PointElement, Tooltip);
@@ -111,25 +112,35 @@ function Login({ onLang }) {
     return reason ? authMessage(reason) : null;
   });
   const [busy, setBusy] = useState(false);
+  const providers = useStaffProviders();
+  const enter = (who) => {
+    const owner = `${who.clinicId}/${who.username}`;
+    if (memoryOwner !== null && memoryOwner !== owner) forget();
+    memoryOwner = owner;
+    const next = wantedRoute || "/dashboard";
+    wantedRoute = null;
+    window.location.hash = "#" + next;
+  };
   const submit = async (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
     setBusy(true);
     setError(null);
     try {
-      const who = await signIn(form.get("username"), form.get("password"));
-      const owner = `${who.clinicId}/${who.username}`;
-      if (memoryOwner !== null && memoryOwner !== owner) forget();
-      memoryOwner = owner;
-      const next = wantedRoute || "/dashboard";
-      wantedRoute = null;
-      window.location.hash = "#" + next;
+      enter(await signIn(form.get("username"), form.get("password")));
     } catch (err) {
       setError(err instanceof ApiError ? authMessage(err.code) : t("loginFailed"));
     } finally {
       setBusy(false);
     }
   };
+  if (providers && providers.staff_identity === "wecom") {
+    return html`<${WecomLogin} wecom=${providers.wecom} onSignedIn=${enter}>
+      <h1>${t("appName")}</h1>
+      ${error && html`<p class="error">${error}</p>`}
+      <div class="lang"><${LangSwitch} onChange=${onLang} /></div>
+    <//>`;
+  }
   return html`<form class="login" onSubmit=${submit}>
     <h1>${t("appName")}</h1>
     <label for="u">${t("username")}</label>

@@ -962,6 +962,11 @@ class Delivery(Reply):
     status: str
     error_code: str | None
     at: str
+    provider_id: NotRequired[Annotated[str, Field(description="the SMS provider's serial number of the message")]]
+    receipt: NotRequired[Annotated[Literal["delivered", "undelivered"],
+                                   Field(description="what the SMS provider's delivery receipt said")]]
+    receipt_code: NotRequired[str | None]
+    receipt_at: NotRequired[str | None]
 
 
 class ReminderItem(Reply):
