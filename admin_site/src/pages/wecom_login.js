@@ -60,13 +60,15 @@ export function WecomLogin({ wecom, onSignedIn, children }) {
     const expected = sessionStorage.getItem(STATE);
     sessionStorage.removeItem(STATE);
     window.history.replaceState(null, "", returnAddress() + "#/login");  // the code works once: drop it
+    // replaceState fires no hashchange: tell the router, so that leaving #/login after the sign-in counts
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
     if (!expected || query.get("state") !== expected) {
       setError(L("state_mismatch"));
       return;
     }
     setBusy(true);
     signInWithWecom(localStorage.getItem(CLINIC) || "", code)
-      .then(onSignedIn, (err) => setError(err instanceof ApiError && err.code ? L.error(err) : L("wecomFailed")))
+      .then(onSignedIn, (err) => setError(err instanceof ApiError && err.code && L(err.code) !== err.code ? L(err.code) : L("wecomFailed")))
       .finally(() => setBusy(false));
   }, []);
   const start = (event) => {
