@@ -19,6 +19,10 @@ WECOM_AGENT_ID = "1000002"
 TENCENT_SMS_APP_ID = "1400000000"
 TENCENT_SMS_SECRET_ID = "local-sms-secret-id"
 TENCENT_SMS_SECRET_KEY = "local-sms-secret-key"
+TENCENT_SMS_SIGN_NAME = "齿护口腔"
+# the fake's approved templates (devstack/fake_sms.py): two variables each, the title and the text
+TENCENT_SMS_TEMPLATES = ('{"recall": {"template_id": "2000001", "params": ["title", "body"]}, '
+                         '"content": {"template_id": "2000002", "params": ["title", "body"]}}')
 DEFAULT_PORTS = {"API_PORT": 8000, "SITE_PORT": 8080, "MOTO_PORT": 5000, "WECHAT_PORT": 8090, "WECOM_PORT": 8091,
                  "SMS_PORT": 8092}
 
@@ -30,7 +34,8 @@ PER_RUN_SETTINGS = (
     "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "WECHAT_API_BASE", "JWT_SECRET", "HASH_SECRET",
     "WECHAT_APPID", "WECHAT_SECRET", "ALLOWED_ORIGIN", "STAFF_IDENTITY", "WECOM_API_BASE", "WECOM_LOGIN_BASE",
     "WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID", "SMS_PROVIDER", "TENCENT_SMS_ENDPOINT",
-    "TENCENT_SMS_APP_ID", "TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY",
+    "TENCENT_SMS_APP_ID", "TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY", "TENCENT_SMS_SIGN_NAME",
+    "TENCENT_SMS_TEMPLATES",
 )
 
 
@@ -87,6 +92,8 @@ def app_env(urls: dict[str, str], layout: Layout, pool_id: str = "", client_id: 
         "TENCENT_SMS_APP_ID": TENCENT_SMS_APP_ID,
         "TENCENT_SMS_SECRET_ID": TENCENT_SMS_SECRET_ID,
         "TENCENT_SMS_SECRET_KEY": TENCENT_SMS_SECRET_KEY,
+        "TENCENT_SMS_SIGN_NAME": TENCENT_SMS_SIGN_NAME,
+        "TENCENT_SMS_TEMPLATES": TENCENT_SMS_TEMPLATES,
         "POWERTOOLS_METRICS_DISABLED": "true",
         **local_secrets(layout),
     }
