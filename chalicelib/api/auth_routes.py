@@ -37,7 +37,8 @@ def refresh(call):
 
 
 @route(bp, "/auth/staff/login", methods=("POST",), roles=PUBLIC, body=StaffLogin,
-       reply=replies.StaffLoginReply, errors=("account_unknown", "invalid_credentials", "wrong_identity_provider"),
+       reply=replies.StaffLoginReply,
+       errors=("account_unknown", "invalid_credentials", "new_password_required", "wrong_identity_provider"),
        summary="Staff sign-in through the Cognito user pool")
 def staff_login(call):
     return login.staff_login(call.body.username, call.body.password)

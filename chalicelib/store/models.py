@@ -342,6 +342,9 @@ class StaffAccountItem(Base):
     everywhere) is refused, and the token's role must be the account's role.
     """
 
+    gsi1 = Gsi1["StaffAccountItem"]()
+    gsi1pk = UnicodeAttribute(null=True)  # <clinic>#STAFFLIST: the clinic's accounts by username
+    gsi1sk = UnicodeAttribute(null=True)
     username = UnicodeAttribute()
     role = UnicodeAttribute()
     status = UnicodeAttribute(default="active")  # active | disabled
@@ -349,6 +352,7 @@ class StaffAccountItem(Base):
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)
     wecom_userid = UnicodeAttribute(null=True)  # the member's WeCom UserID, when they sign in through WeCom
+    created_at = UnicodeAttribute(null=True)
 
 
 class InboxItem(Base):

@@ -32,7 +32,16 @@ class StaffAccount(NamedTuple):
     role: str
     status: str  # active | disabled
     tokens_valid_after: int  # epoch seconds: a token issued at or before it is refused
+    updated_at: str | None = None
+    updated_by: str | None = None
+    created_at: str | None = None
     wecom_userid: str | None = None  # the WeCom member who signs in as this account, if any
+
+
+def _account(clinic_id: str, subject: str, item: StaffAccountItem) -> StaffAccount:
+    return StaffAccount(clinic_id, subject, item.username, item.role, item.status or "active",
+                        int(item.tokens_valid_after or 0), item.updated_at, item.updated_by, item.created_at,
+                        item.wecom_userid)
 
 
 # --- patients and visitors --------------------------------------------------------------------
@@ -103,21 +112,29 @@ def staff_account(clinic_id: str, subject: str) -> StaffAccount | None:
         item = StaffAccountItem.get(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, consistent_read=True)
     except DoesNotExist:
         return None
-    return StaffAccount(clinic_id, subject, item.username, item.role, item.status or "active",
-                        int(item.tokens_valid_after or 0), item.wecom_userid)
+    return _account(clinic_id, subject, item)
 
 
 def put_staff_account(clinic_id: str, subject: str, *, username: str, role: str, status: str,
-                      tokens_valid_after: int, at: str, by: str | None) -> StaffAccount:
+                      tokens_valid_after: int, at: str, by: str | None, created_at: str | None = None) -> StaffAccount:
     """Write the account's state; its WeCom link (`link_wecom`) stays as it is."""
     bind()
     item = StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK)
-    item.update(actions=[StaffAccountItem.username.set(username), StaffAccountItem.role.set(role),
-                         StaffAccountItem.status.set(status),
-                         StaffAccountItem.tokens_valid_after.set(tokens_valid_after),
-                         StaffAccountItem.updated_at.set(at),
-                         StaffAccountItem.updated_by.set(by) if by else StaffAccountItem.updated_by.remove()])
-    return StaffAccount(clinic_id, subject, username, role, status, tokens_valid_after, item.wecom_userid)
+    item.update(actions=[
+        StaffAccountItem.username.set(username), StaffAccountItem.role.set(role), StaffAccountItem.status.set(status),
+        StaffAccountItem.tokens_valid_after.set(tokens_valid_after), StaffAccountItem.updated_at.set(at),
+        StaffAccountItem.updated_by.set(by) if by else StaffAccountItem.updated_by.remove(),
+        StaffAccountItem.created_at.set(created_at) if created_at
+        else StaffAccountItem.created_at.set(StaffAccountItem.created_at | at),
+        StaffAccountItem.gsi1pk.set(keys.staff_list_pk(clinic_id)), StaffAccountItem.gsi1sk.set(username)])
+    return _account(clinic_id, subject, item)
+
+
+def staff_accounts(clinic_id: str) -> list[StaffAccount]:
+    """Every account of the clinic, by username (a clinic has tens of staff, not thousands)."""
+    bind()
+    return [_account(clinic_id, item.pk.rsplit("#", 1)[1], item)
+            for item in StaffAccountItem.gsi1.query(keys.staff_list_pk(clinic_id))]
 
 
 def link_wecom(clinic_id: str, subject: str, userid: str, at: str) -> bool:
