@@ -68,3 +68,10 @@ def build_segments(event):
     from chalicelib.jobs.segments import build_segments as run
 
     return run()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="pull_sms_receipts")
+def pull_sms_receipts(event):
+    from chalicelib.jobs.sms_receipts import pull_sms_receipts as run
+
+    return run()

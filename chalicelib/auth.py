@@ -1,4 +1,5 @@
-"""Who is calling: our own patient session tokens (PyJWT, HS256) and Cognito staff tokens (RS256).
+"""Who is calling: our own patient session tokens (PyJWT, HS256) and Cognito staff tokens (RS256),
+or, on a stage whose staff sign in through WeCom, our own staff session tokens (HS256).
 
 Roles: `visitor` (logged in with WeChat, no record yet), `patient`, and the staff roles
 `admin`, `front_desk`, `health_manager` and `analyst` (read-only, never decrypted personal data).
@@ -157,6 +158,46 @@ def _decode_staff(token: str) -> Principal:
     )
 
 
+# --- our own staff tokens (stages whose staff sign in through WeCom) ------------------------------
+
+STAFF_TOKEN_HEADER = "staff+jwt"  # the JWT header `typ` that tells our staff tokens apart
+
+
+def issue_staff_tokens(clinic_id: str, subject: str, username: str, role: str) -> dict[str, Any]:
+    """An access and a refresh token for a staff account signed in through WeCom. Both are
+    checked against the account's record like Cognito's (services.sessions.check_staff)."""
+    conf = settings()
+    now = int(clock.now().timestamp())
+    claims = {"iss": ISSUER, "sub": subject, "tid": clinic_id, "role": role, "usr": username, "iat": now}
+    headers = {"typ": STAFF_TOKEN_HEADER}
+    access = jwt.encode({**claims, "typ": "staff_access", "exp": now + conf.staff_token_ttl}, conf.jwt_secret,
+                        algorithm="HS256", headers=headers)
+    refresh = jwt.encode({**claims, "typ": "staff_refresh", "exp": now + conf.staff_refresh_ttl,
+                          "jti": uuid.uuid4().hex}, conf.jwt_secret, algorithm="HS256", headers=headers)
+    return {"access_token": access, "refresh_token": refresh, "expires_in": conf.staff_token_ttl}
+
+
+def _decode_own_staff(token: str, typ: str) -> Principal:
+    if settings().staff_identity != "wecom":
+        raise Unauthorized("this stage signs staff in through its user pool", code="invalid_token")
+    claims = _decode_own(token, typ)
+    if claims["role"] not in ACCOUNT_ROLES:
+        raise Unauthorized("invalid token", code="invalid_token")
+    return Principal(role=claims["role"], clinic_id=claims["tid"], subject=claims["sub"], username=claims.get("usr"),
+                     roles=(claims["role"],), issued_at=int(claims["iat"]))
+
+
+def decode_staff_refresh(token: str) -> Principal:
+    """The account a staff refresh token of ours names (signature, expiry and kind checked)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("invalid token", code="invalid_token") from exc
+    if header.get("typ") != STAFF_TOKEN_HEADER:
+        raise Unauthorized("invalid token", code="invalid_token")
+    return _decode_own_staff(token, "staff_refresh")
+
+
 def authenticate(authorization: str | None) -> Principal:
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthorized("missing bearer token", code="missing_token")
@@ -167,6 +208,8 @@ def authenticate(authorization: str | None) -> Principal:
         raise Unauthorized("invalid token", code="invalid_token") from exc
     if header.get("alg") == "RS256":
         return _decode_staff(token)
+    if header.get("typ") == STAFF_TOKEN_HEADER:
+        return _decode_own_staff(token, "staff_access")
     claims = _decode_own(token, "access")
     role = claims["role"]
     if role not in ("patient", "visitor"):

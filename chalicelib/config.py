@@ -31,12 +31,38 @@ class Settings(NamedTuple):
     cognito_jwks_url: str | None
     allowed_origin: str
     default_tz: str
+    # Staff sign-in: `cognito` (a user pool) or `wecom` (WeCom web login, where Cognito does not
+    # exist: the China regions). WeCom staff get our own session tokens (auth.issue_staff_tokens).
+    staff_identity: str = "cognito"
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_login_base: str = "https://login.work.weixin.qq.com"
+    wecom_corp_id: str = ""
+    wecom_agent_id: str = ""
+    wecom_secret: str = ""
+    staff_token_ttl: int = 3600
+    staff_refresh_ttl: int = 12 * 3600
+    # SMS: `sns` (Amazon SNS) or `tencent` (Tencent Cloud SMS, for mainland numbers from the China regions)
+    sms_provider: str = "sns"
+    tencent_sms_endpoint: str = "sms.tencentcloudapi.com"
+    tencent_sms_region: str = "ap-guangzhou"
+    tencent_sms_app_id: str = ""
+    tencent_sms_sign_name: str = ""
+    tencent_sms_secret_id: str = ""
+    tencent_sms_secret_key: str = ""
+    tencent_sms_templates: str = "{}"  # JSON: message kind -> {"template_id": ..., "params": [field, ...]}
 
 
 def _env(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
     if value is None:
         raise RuntimeError(f"missing setting {name}")
+    return value
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    value = _env(name, allowed[0]).strip().lower()
+    if value not in allowed:
+        raise RuntimeError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 
@@ -65,6 +91,22 @@ def settings() -> Settings:
         cognito_jwks_url=os.environ.get("COGNITO_JWKS_URL") or None,
         allowed_origin=_env("ALLOWED_ORIGIN", "*"),
         default_tz=_env("DEFAULT_TZ", "Asia/Shanghai"),
+        staff_identity=_choice("STAFF_IDENTITY", ("cognito", "wecom")),
+        wecom_api_base=_env("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+        wecom_login_base=_env("WECOM_LOGIN_BASE", "https://login.work.weixin.qq.com"),
+        wecom_corp_id=_env("WECOM_CORP_ID", ""),
+        wecom_agent_id=_env("WECOM_AGENT_ID", ""),
+        wecom_secret=_env("WECOM_SECRET", ""),
+        staff_token_ttl=int(_env("STAFF_TOKEN_TTL", "3600")),
+        staff_refresh_ttl=int(_env("STAFF_REFRESH_TTL", str(12 * 3600))),
+        sms_provider=_choice("SMS_PROVIDER", ("sns", "tencent")),
+        tencent_sms_endpoint=_env("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
+        tencent_sms_region=_env("TENCENT_SMS_REGION", "ap-guangzhou"),
+        tencent_sms_app_id=_env("TENCENT_SMS_APP_ID", ""),
+        tencent_sms_sign_name=_env("TENCENT_SMS_SIGN_NAME", ""),
+        tencent_sms_secret_id=_env("TENCENT_SMS_SECRET_ID", ""),
+        tencent_sms_secret_key=_env("TENCENT_SMS_SECRET_KEY", ""),
+        tencent_sms_templates=_env("TENCENT_SMS_TEMPLATES", "{}"),
     )
 
 

@@ -13,7 +13,18 @@ from devstack.supervisor import port_open
 REGION = "ap-east-1"
 WECHAT_APPID = "wx-local-app"
 WECHAT_SECRET = "local-wechat-secret"
-DEFAULT_PORTS = {"API_PORT": 8000, "SITE_PORT": 8080, "MOTO_PORT": 5000, "WECHAT_PORT": 8090}
+WECOM_CORP_ID = "ww-local-corp"
+WECOM_SECRET = "local-wecom-secret"
+WECOM_AGENT_ID = "1000002"
+TENCENT_SMS_APP_ID = "1400000000"
+TENCENT_SMS_SECRET_ID = "local-sms-secret-id"
+TENCENT_SMS_SECRET_KEY = "local-sms-secret-key"
+TENCENT_SMS_SIGN_NAME = "齿护口腔"
+# the fake's approved templates (devstack/fake_sms.py): two variables each, the title and the text
+TENCENT_SMS_TEMPLATES = ('{"recall": {"template_id": "2000001", "params": ["title", "body"]}, '
+                         '"content": {"template_id": "2000002", "params": ["title", "body"]}}')
+DEFAULT_PORTS = {"API_PORT": 8000, "SITE_PORT": 8080, "MOTO_PORT": 5000, "WECHAT_PORT": 8090, "WECOM_PORT": 8091,
+                 "SMS_PORT": 8092}
 
 # Settings that differ per run (ports, fresh user pool ids, per-install secrets). `chalice local`
 # applies a stage's environment_variables over the process environment, so these must stay out
@@ -21,7 +32,10 @@ DEFAULT_PORTS = {"API_PORT": 8000, "SITE_PORT": 8080, "MOTO_PORT": 5000, "WECHAT
 PER_RUN_SETTINGS = (
     "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION",
     "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "WECHAT_API_BASE", "JWT_SECRET", "HASH_SECRET",
-    "WECHAT_APPID", "WECHAT_SECRET", "ALLOWED_ORIGIN",
+    "WECHAT_APPID", "WECHAT_SECRET", "ALLOWED_ORIGIN", "STAFF_IDENTITY", "WECOM_API_BASE", "WECOM_LOGIN_BASE",
+    "WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID", "SMS_PROVIDER", "TENCENT_SMS_ENDPOINT",
+    "TENCENT_SMS_APP_ID", "TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY", "TENCENT_SMS_SIGN_NAME",
+    "TENCENT_SMS_TEMPLATES",
 )
 
 
@@ -64,6 +78,22 @@ def app_env(urls: dict[str, str], layout: Layout, pool_id: str = "", client_id: 
         "COGNITO_USER_POOL_ID": pool_id,
         "COGNITO_CLIENT_ID": client_id,
         "ALLOWED_ORIGIN": "*",
+        # Staff sign in through the user pool unless the runner is started with STAFF_IDENTITY=wecom
+        # (the mainland setup: WeCom web login against the fake WeCom server); SMS goes through SNS
+        # (moto) unless SMS_PROVIDER=tencent (the fake Tencent Cloud SMS endpoint).
+        "STAFF_IDENTITY": os.environ.get("STAFF_IDENTITY") or "cognito",
+        "WECOM_API_BASE": urls["wecom"],
+        "WECOM_LOGIN_BASE": urls["wecom"],
+        "WECOM_CORP_ID": WECOM_CORP_ID,
+        "WECOM_SECRET": WECOM_SECRET,
+        "WECOM_AGENT_ID": WECOM_AGENT_ID,
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER") or "sns",
+        "TENCENT_SMS_ENDPOINT": urls["sms"].removeprefix("http://"),
+        "TENCENT_SMS_APP_ID": TENCENT_SMS_APP_ID,
+        "TENCENT_SMS_SECRET_ID": TENCENT_SMS_SECRET_ID,
+        "TENCENT_SMS_SECRET_KEY": TENCENT_SMS_SECRET_KEY,
+        "TENCENT_SMS_SIGN_NAME": TENCENT_SMS_SIGN_NAME,
+        "TENCENT_SMS_TEMPLATES": TENCENT_SMS_TEMPLATES,
         "POWERTOOLS_METRICS_DISABLED": "true",
         **local_secrets(layout),
     }

@@ -4,7 +4,7 @@ site and the schedules that EventBridge and the SQS event source mapping would r
     python -m devstack.run [--patients N] [--no-seed] [--reload]   # `make run`
     python -m devstack.run --sweep-once                            # `make sweep`
 
-Ports come from API_PORT, SITE_PORT, MOTO_PORT and WECHAT_PORT; data lives in REVISIT_LOCAL_DIR
+Ports come from API_PORT, SITE_PORT, MOTO_PORT, WECHAT_PORT, WECOM_PORT and SMS_PORT; data lives in REVISIT_LOCAL_DIR
 (default .local). docs/local-stack.md describes the processes and how data survives a restart.
 """
 
@@ -22,6 +22,9 @@ from devstack.environment import (
     REGION,
     WECHAT_APPID,
     WECHAT_SECRET,
+    WECOM_AGENT_ID,
+    WECOM_CORP_ID,
+    WECOM_SECRET,
     app_env,
     child_env,
     ports,
@@ -65,13 +68,15 @@ class Stack:
             "site": f"http://127.0.0.1:{self.ports['SITE_PORT']}",
             "moto": f"http://127.0.0.1:{self.ports['MOTO_PORT']}",
             "wechat": f"http://127.0.0.1:{self.ports['WECHAT_PORT']}",
+            "wecom": f"http://127.0.0.1:{self.ports['WECOM_PORT']}",
+            "sms": f"http://127.0.0.1:{self.ports['SMS_PORT']}",
         }
 
     def start(self) -> None:
         """Start every process; on a first start the demo is built by a worker process meanwhile
         (devstack/seed/offline.py) and loaded into moto when it is done; later starts load the
         snapshot. Ready (the banner) when the data is in and the API answers."""
-        from devstack import fake_wechat, snapshot
+        from devstack import fake_sms, fake_wechat, fake_wecom, snapshot
 
         self.layout.ensure()
         previous = read_json(self.layout.pids_file, {}) or {}
@@ -87,6 +92,10 @@ class Stack:
         self.started = True
         _, wechat = fake_wechat.serve(WECHAT_APPID, WECHAT_SECRET, port=self.ports["WECHAT_PORT"])
         self.servers.append(wechat)
+        _, wecom = fake_wecom.serve(WECOM_CORP_ID, WECOM_SECRET, WECOM_AGENT_ID, port=self.ports["WECOM_PORT"])
+        self.servers.append(wecom)
+        _, sms = fake_sms.serve(port=self.ports["SMS_PORT"])
+        self.servers.append(sms)
 
         restoring = snapshot.exists(self.layout.state)
         seeding = not restoring and not self.args.no_seed
@@ -222,7 +231,8 @@ class Stack:
     def _env_document(self, pool_id: str, client_id: str) -> dict:
         return {
             "api_url": self.urls["api"], "site_url": self.urls["site"], "moto_url": self.urls["moto"],
-            "wechat_url": self.urls["wechat"], "ports": self.ports, "region": REGION,
+            "wechat_url": self.urls["wechat"], "wecom_url": self.urls["wecom"], "sms_url": self.urls["sms"],
+            "ports": self.ports, "region": REGION,
             "user_pool_id": pool_id, "user_pool_client_id": client_id,
             "table": self.settings["REVISIT_TABLE"], "queue": self.settings["REMINDER_QUEUE_NAME"],
             "runner_pid": os.getpid(), "started_at": datetime.now().isoformat(timespec="seconds"),
@@ -241,6 +251,7 @@ class Stack:
             f"  admin site   {self.urls['site']}",
             f"  API          {self.urls['api']}   (OpenAPI: {self.urls['api']}/openapi.json)",
             f"  moto         {self.urls['moto']}   fake WeChat {self.urls['wechat']}",
+            f"  fake WeCom   {self.urls['wecom']}   fake Tencent Cloud SMS {self.urls['sms']}",
             f"  data         {self.layout.root}   logs {self.layout.logs}",
         ]
         if staff:

@@ -27,13 +27,16 @@ def drain_queue() -> dict[str, int]:
 
 def sweep_and_drain() -> dict:
     """The minute schedules: segment builds (a new segment's first build, resumed page by page),
-    then the lapse sweep and the reminder queue."""
+    then the lapse sweep and the reminder queue; and the SMS receipts (every five minutes in AWS,
+    and only on a stack sending SMS through Tencent Cloud SMS)."""
     from chalicelib.jobs.segments import build_segments
+    from chalicelib.jobs.sms_receipts import pull_sms_receipts
     from chalicelib.jobs.sweep import sweep_lapses
 
     build_segments()
     swept = sweep_lapses()
     drained = drain_queue()
+    pull_sms_receipts()
     return {"sweep": swept, "queue": drained}
 
 

@@ -36,6 +36,9 @@ def reset_process_state(keep_connections: bool = False) -> None:
 
     channels.forget_cache()
     wechat.forget_token()
+    from chalicelib.services import wecom
+
+    wecom.forget_token()
     from chalicelib.store import segments
 
     segments.forget_cache()

@@ -60,12 +60,14 @@ for dir in chalicelib vendor; do
 done
 find "$work" -name __pycache__ -type d -prune -exec rm -rf {} +
 "$python" "$infra/render.py" --chalice-config "$region" > "$work/.chalice/config.json"
+# The China regions get their own merge: WeCom sign-in and Tencent Cloud SMS, no user pool, no SNS SMS.
+case "$region" in cn-*) merge="$infra/chalice-merge-cn.json" ;; *) merge="$infra/chalice-merge.json" ;; esac
 
 (
   cd "$work"
   "$python" -c 'import sys; from chalice.cli import main; sys.argv[0] = "chalice"; sys.exit(main())' \
     --project-dir "$work" package --stage "$stage" \
-    --merge-template "$infra/chalice-merge.json" "$outdir"
+    --merge-template "$merge" "$outdir"
 )
 
 "$python" "$infra/check_sam.py" "$outdir/sam.json"

@@ -70,6 +70,10 @@ def create_staff(args) -> dict:
     from chalicelib.services import staff_accounts
     from chalicelib.store import clinics
 
+    if settings().staff_identity == "wecom":
+        # no user pool and no password: the account is the WeCom member whose UserID is --username
+        clinics.get(args.clinic)
+        return staff_accounts.create_wecom(args.username, args.clinic, args.role, by="operator")
     pool_id = settings().cognito_user_pool_id
     if not pool_id:
         raise SystemExit("COGNITO_USER_POOL_ID is not set")
@@ -114,6 +118,12 @@ def set_staff_role(args) -> dict:
     return staff_accounts.set_role(args.clinic, args.username, args.role, by="operator")
 
 
+def link_wecom(args) -> dict:
+    from chalicelib.services import staff_accounts
+
+    return staff_accounts.link_wecom(args.clinic, args.username, args.wecom_userid)
+
+
 def record_staff(args) -> dict:
     from chalicelib.services import staff_accounts
 
@@ -132,7 +142,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     clinic.add_argument("--conditions", help=f"comma-separated subset of {','.join(CONDITIONS)} (default all)")
     clinic.set_defaults(func=create_clinic)
 
-    staff = commands.add_parser("create-staff", help="create a staff account in the user pool")
+    staff = commands.add_parser("create-staff", help="create a staff account in the user pool (on a WeCom stage: "
+                                                     "the account of the member whose UserID is --username)")
     staff.add_argument("--clinic", required=True)
     staff.add_argument("--username", required=True)
     staff.add_argument("--role", choices=STAFF_ROLES, default="front_desk")
@@ -152,6 +163,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     role.add_argument("--username", required=True)
     role.add_argument("--role", choices=STAFF_ROLES, required=True)
     role.set_defaults(func=set_staff_role)
+    link = commands.add_parser("link-wecom", help="let a WeCom member (UserID) sign in as an existing account")
+    link.add_argument("--clinic", required=True)
+    link.add_argument("--username", required=True)
+    link.add_argument("--wecom-userid", required=True)
+    link.set_defaults(func=link_wecom)
     adopt = commands.add_parser("record-staff", help="write the app's record of the clinic's existing accounts "
                                                      "(a stage deployed before account records)")
     adopt.add_argument("--clinic", required=True)

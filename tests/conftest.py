@@ -43,6 +43,31 @@ def wechat():
     server.shutdown()
 
 
+WECOM = {"WECOM_CORP_ID": "ww-test-corp", "WECOM_SECRET": "wecom-test-secret", "WECOM_AGENT_ID": "1000002"}
+
+
+@pytest.fixture(scope="session")
+def wecom():
+    """The fake WeCom server (devstack/fake_wecom.py); a stage signs staff in through it when the
+    test sets STAFF_IDENTITY=wecom and the WECOM_* settings (tests/api/test_wecom_login.py)."""
+    from devstack.fake_wecom import serve
+
+    fake, server = serve(WECOM["WECOM_CORP_ID"], WECOM["WECOM_SECRET"], WECOM["WECOM_AGENT_ID"])
+    yield fake, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def sms_provider():
+    """The fake Tencent Cloud SMS endpoint (devstack/fake_sms.py); a stage sends SMS through it when
+    the test sets SMS_PROVIDER=tencent and the TENCENT_SMS_* settings (tests/api/test_sms_tencent.py)."""
+    from devstack.fake_sms import serve
+
+    fake, server = serve()
+    yield fake, f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def jwks_url():
     """moto signs Cognito tokens with a fixed key; serve its public JWKS on loopback, as Cognito would."""

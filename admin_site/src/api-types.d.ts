@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/staff/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How staff of this stage sign in: the Cognito user pool, or WeCom web login and its parameters */
+        get: operations["get_auth_staff_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/staff/refresh": {
         parameters: {
             query?: never;
@@ -64,8 +81,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh a staff id token */
+        /** Refresh a staff id token (a Cognito refresh token, or ours on a WeCom stage) */
         post: operations["post_auth_staff_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/staff/wecom/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a WeCom web login code for staff session tokens of the clinic's matching account */
+        post: operations["post_auth_staff_wecom_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2964,6 +2998,21 @@ export interface components {
             error_code: string | null;
             /** At */
             at: string;
+            /**
+             * Provider Id
+             * @description the SMS provider's serial number of the message
+             */
+            provider_id?: string;
+            /**
+             * Receipt
+             * @description what the SMS provider's delivery receipt said
+             * @enum {string}
+             */
+            receipt?: "delivered" | "undelivered";
+            /** Receipt Code */
+            receipt_code?: string | null;
+            /** Receipt At */
+            receipt_at?: string | null;
         };
         /** DeliveryBody */
         DeliveryBody: {
@@ -5415,6 +5464,16 @@ export interface components {
              */
             next_booking_date: string | null;
         };
+        /** StaffProvidersReply */
+        StaffProvidersReply: {
+            /**
+             * Staff Identity
+             * @description how staff of this stage sign in
+             * @enum {string}
+             */
+            staff_identity: "cognito" | "wecom";
+            wecom?: components["schemas"]["WecomLoginParameters"];
+        };
         /** StaffRefreshReply */
         StaffRefreshReply: {
             /** Id Token */
@@ -5819,6 +5878,33 @@ export interface components {
             /** Fields */
             fields: components["schemas"]["WechatFieldView"][];
         };
+        /** WecomLogin */
+        WecomLogin: {
+            /** Clinic Id */
+            clinic_id: string;
+            /** Code */
+            code: string;
+        };
+        /** WecomLoginParameters */
+        WecomLoginParameters: {
+            /**
+             * Login Url
+             * @description WeCom's web login page (add redirect_uri and state)
+             */
+            login_url: string;
+            /** Login Type */
+            login_type: string;
+            /**
+             * Appid
+             * @description the corp's CorpID
+             */
+            appid: string;
+            /**
+             * Agentid
+             * @description the AgentID of the sign-in app
+             */
+            agentid: string;
+        };
         /** WeeklyRevisit */
         WeeklyRevisit: {
             /** Week */
@@ -6044,7 +6130,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field" | "wrong_identity_provider";
                     };
                 };
             };
@@ -6182,6 +6268,38 @@ export interface operations {
             };
         };
     };
+    get_auth_staff_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffProvidersReply"];
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     post_auth_staff_refresh: {
         parameters: {
             query?: never;
@@ -6224,7 +6342,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "invalid_token";
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "role_changed" | "session_revoked" | "token_expired";
                     };
                 };
             };
@@ -6261,6 +6379,126 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_auth_staff_wecom_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WecomLogin"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffLoginReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field" | "wrong_identity_provider";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_wecom_code" | "role_changed" | "session_revoked";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wecom_not_member";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "clinic_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description WeChat or Cognito failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wecom_error" | "wecom_unavailable";
                     };
                 };
             };

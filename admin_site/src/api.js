@@ -130,6 +130,23 @@ export async function signIn(username, password, newPassword) {
   return save(data);
 }
 
+/**
+ * Staff sign-in through WeCom web login: the code WeCom's redirect carried, for an account of the clinic.
+ * @param {string} clinicId
+ * @param {string} code
+ * @returns {Promise<Session>}
+ */
+export async function signInWithWecom(clinicId, code) {
+  /** @type {SignedIn} */
+  const data = await send("POST", "/auth/staff/wecom/login", { clinic_id: clinicId, code });
+  return save(data);
+}
+
+/** @returns {Promise<Reply<"/auth/staff/providers", "get">>} how staff of this stage sign in */
+export function staffProviders() {
+  return send("GET", "/auth/staff/providers", null, null);
+}
+
 // A page fires several requests at once; near expiry they share one refresh call.
 /** @type {Promise<string | null> | null} */
 let refreshing = null;

@@ -11,6 +11,7 @@ import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, se
 import { setClinicCatalogue } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 import { hasRole, localName, worksWithPatients } from "./pages/shared.js";
+import { WecomLogin, useStaffProviders } from "./pages/wecom_login.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController,
   LineElement, PointElement, Tooltip);
@@ -120,6 +121,15 @@ function Login({ onLang }) {
   const [busy, setBusy] = useState(false);
   // An invited account signs in first with its temporary password, then chooses its own.
   const [choosing, setChoosing] = useState(false);
+  const providers = useStaffProviders();
+  const enter = (who) => {
+    const owner = `${who.clinicId}/${who.username}`;
+    if (memoryOwner !== null && memoryOwner !== owner) forget();
+    memoryOwner = owner;
+    const next = wantedRoute || (hasRole("operator") ? "/clinics" : "/dashboard");
+    wantedRoute = null;
+    window.location.hash = "#" + next;
+  };
   const submit = async (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
@@ -130,14 +140,8 @@ function Login({ onLang }) {
     setBusy(true);
     setError(null);
     try {
-      const who = await signIn(String(form.get("username")), String(form.get("password")),
-        choosing ? String(form.get("newPassword")) : undefined);
-      const owner = `${who.clinicId}/${who.username}`;
-      if (memoryOwner !== null && memoryOwner !== owner) forget();
-      memoryOwner = owner;
-      const next = wantedRoute || (hasRole("operator") ? "/clinics" : "/dashboard");
-      wantedRoute = null;
-      window.location.hash = "#" + next;
+      enter(await signIn(String(form.get("username")), String(form.get("password")),
+        choosing ? String(form.get("newPassword")) : undefined));
     } catch (err) {
       if (err instanceof ApiError && err.code === "new_password_required") setChoosing(true);
       setError(err instanceof ApiError ? authMessage(err.code) : t("loginFailed"));
@@ -145,6 +149,13 @@ function Login({ onLang }) {
       setBusy(false);
     }
   };
+  if (providers && providers.staff_identity === "wecom") {
+    return html`<${WecomLogin} wecom=${providers.wecom} onSignedIn=${enter}>
+      <h1>${t("appName")}</h1>
+      ${error && html`<p class="error">${error}</p>`}
+      <div class="lang"><${LangSwitch} onChange=${onLang} /></div>
+    <//>`;
+  }
   return html`<form class="login" onSubmit=${submit}>
     <h1>${t("appName")}</h1>
     <label for="u">${t("username")}</label>

@@ -66,6 +66,12 @@ _codes(409, "redemption_fulfilled", "already_redeemed", "already_registered", "a
        "visit_exists", "voucher_expired", "voucher_redeemed", "username_taken", "last_admin", "own_account",
        "new_password_required")
 _codes(502, "wechat_error", "wechat_unavailable", "upstream_error")
+_codes(400, "wrong_identity_provider")
+_codes(401, "invalid_wecom_code")
+_codes(403, "wecom_not_member")
+_codes(409, "wecom_userid_taken")
+_codes(502, "wecom_error")
+_codes(502, "wecom_unavailable")
 
 # Codes of the domain's own checks, which the services answer with 400 and the field at fault.
 RECALL_RULE = _codes(400, "condition_or_department", "duplicate_offset", "empty_offsets", "empty_template",

@@ -374,3 +374,10 @@ class MessageTemplatesBody(Strict):
 
     wechat: WechatTemplateBody | None = None
     sms: SmsTemplateBody | None = None
+
+
+# --- mainland deployment: WeCom sign-in ----------------------------------------------------------
+
+class WecomLogin(Strict):
+    clinic_id: str = Id
+    code: str = Field(min_length=1, max_length=512)  # WeCom: at most 512 bytes

@@ -964,6 +964,11 @@ class Delivery(Reply):
     status: str
     error_code: str | None
     at: str
+    provider_id: NotRequired[Annotated[str, Field(description="the SMS provider's serial number of the message")]]
+    receipt: NotRequired[Annotated[Literal["delivered", "undelivered"],
+                                   Field(description="what the SMS provider's delivery receipt said")]]
+    receipt_code: NotRequired[str | None]
+    receipt_at: NotRequired[str | None]
 
 
 class ReminderItem(Reply):
@@ -1649,3 +1654,17 @@ class SetupCheckinType(Reply):
     places: int
     low2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's lowest")]]
     high2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's highest")]]
+
+
+# --- mainland deployment: WeCom sign-in ----------------------------------------------------------
+
+class WecomLoginParameters(Reply):
+    login_url: Annotated[str, Field(description="WeCom's web login page (add redirect_uri and state)")]
+    login_type: str
+    appid: Annotated[str, Field(description="the corp's CorpID")]
+    agentid: Annotated[str, Field(description="the AgentID of the sign-in app")]
+
+
+class StaffProvidersReply(Reply):
+    staff_identity: Annotated[Literal["cognito", "wecom"], Field(description="how staff of this stage sign in")]
+    wecom: NotRequired[WecomLoginParameters]

@@ -23,6 +23,8 @@ class Target:
     openid: Callable[[], str | None]
     quotas: dict[str, int] = field(default_factory=dict)
     nickname: Callable[[], str] = lambda: ""  # 张女士, from the decrypted name: for the channels that carry text
+    message_ref: str = ""  # the job being delivered, for a provider that reports delivery later (SMS receipts)
+    message_kind: str = ""  # its kind (recall, content ...), for a provider's per-kind approved template
 
 
 class Channel(Protocol):

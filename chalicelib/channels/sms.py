@@ -1,8 +1,12 @@
-"""SMS through SNS Publish to the patient's decrypted phone. The number is never logged."""
+"""SMS to the patient's decrypted phone, through the stage's provider (SMS_PROVIDER): Amazon SNS
+Publish, or Tencent Cloud SMS for mainland numbers from the China regions (channels.sms_tencent:
+a signature and approved templates, delivery receipts pulled later). The number is never logged.
+"""
 
 from __future__ import annotations
 
 from chalicelib.aws import client
+from chalicelib.config import settings
 from chalicelib.domain.delivery import Message, Outcome
 
 name = "sms"
@@ -28,10 +32,20 @@ def template_of(message: Message) -> tuple[str, dict[str, str]] | None:
 
 
 def reachable(target, message: Message) -> bool:
-    return bool(target.phone())
+    if not target.phone():
+        return False
+    if settings().sms_provider == "tencent":
+        from chalicelib.channels import sms_tencent
+
+        return sms_tencent.template_for(target.message_kind) is not None
+    return True
 
 
 def send(target, message: Message) -> Outcome:
+    if settings().sms_provider == "tencent":
+        from chalicelib.channels import sms_tencent
+
+        return sms_tencent.send(target, message)
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

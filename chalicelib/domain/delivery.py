@@ -275,3 +275,4 @@ class Outcome(NamedTuple):
 
     status: str
     error_code: str | None = None
+    provider_id: str | None = None  # the provider's id of the message, to match its delivery receipt

@@ -84,6 +84,8 @@ def refresh_patient(refresh_token: str) -> dict:
 
 def staff_login(username: str, password: str) -> dict:
     conf = settings()
+    if conf.staff_identity != "cognito":
+        raise BadRequest("staff of this stage sign in through WeCom", code="wrong_identity_provider")
     cognito = client("cognito-idp")
     try:
         reply = cognito.initiate_auth(
@@ -130,6 +132,10 @@ def staff_new_password(username: str, password: str, new_password: str) -> dict:
 
 def staff_refresh(refresh_token: str) -> dict:
     conf = settings()
+    if conf.staff_identity == "wecom":
+        from chalicelib.services import wecom
+
+        return wecom.refresh(refresh_token)
     cognito = client("cognito-idp")
     try:
         reply = cognito.initiate_auth(ClientId=conf.cognito_client_id, AuthFlow="REFRESH_TOKEN_AUTH",

@@ -240,6 +240,7 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, dea
     message = with_templates(ctx, message)
     state = channel_store.state(clinic_id, patient.patient_id)
     target = _target(clinic_id, patient, state)
+    target.message_ref, target.message_kind = job.job_id, job.kind or "recall"
     tried = {d["channel"] for d in deliveries}
     for name in rules.channel_order(state.preferred):
         if name in tried:
@@ -265,7 +266,8 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, dea
         if begun == "no_quota":
             continue
         outcome = channel.send(target, _personal(message, target))
-        deliveries.append({"channel": name, "status": outcome.status, "error_code": outcome.error_code, "at": now})
+        deliveries.append({"channel": name, "status": outcome.status, "error_code": outcome.error_code, "at": now,
+                           **({"provider_id": outcome.provider_id} if outcome.provider_id else {})})
         logger.info("channel answered", extra={"clinic_id": clinic_id, "patient_id": patient.patient_id,
                                                "channel": name, "status": outcome.status,
                                                "error_code": outcome.error_code})

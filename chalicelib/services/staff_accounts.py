@@ -2,6 +2,10 @@
 Cognito user pool) and in the account record that every staff request is checked against
 (services.sessions.check_staff). Disabling or changing a role ends the account's tokens at once,
 although the identity provider's own tokens live on until they expire.
+
+On a stage whose staff sign in through WeCom (services.wecom) there is no user pool: an account
+is its record alone, its user name is the member's WeCom UserID, and it is linked to that member
+(`link_wecom`), so disabling and re-roling work on the record only.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ def _pool() -> str:
     if not pool_id:
         raise BadRequest("no user pool is configured", code="no_user_pool")
     return pool_id
+
+
+def _in_pool() -> bool:
+    """Whether this stage's staff accounts live in a Cognito user pool (else WeCom: records only)."""
+    return settings().staff_identity == "cognito"
 
 
 def _user(username: str) -> dict:
@@ -57,6 +66,8 @@ def create(username: str, password: str | None, clinic_id: str, role: str, by: s
     _check_role(clinic_id, role)
     if not USERNAME.fullmatch(username or ""):
         raise BadRequest("username: 3-64 letters, digits and . _ @ + -", code="invalid_username", field="username")
+    if not _in_pool() and pool_id is None:
+        return create_wecom(username, clinic_id, role, by)
     pool_id = pool_id or _pool()
     cognito = client("cognito-idp")
     temporary = None if password else _temporary_password()
@@ -111,7 +122,40 @@ def _guard(clinic_id: str, username: str, account, by: str | None) -> None:
         raise Conflict("the clinic's last active admin stays", code="last_admin", field="username")
 
 
+def create_wecom(userid: str, clinic_id: str, role: str, by: str | None = None) -> dict:
+    """An account of a WeCom stage: a record named by the member's UserID and linked to it."""
+    import uuid
+
+    _check_role(clinic_id, role)
+    if store.staff_by_wecom(clinic_id, userid) is not None:
+        raise Conflict("this WeCom member has an account in the clinic already", code="wecom_userid_taken",
+                       field="username")
+    subject = "wecom-" + uuid.uuid4().hex
+    store.put_staff_account(clinic_id, subject, username=userid, role=role, status="active", tokens_valid_after=0,
+                            at=iso(clock.now()), by=by)
+    if not store.link_wecom(clinic_id, subject, userid, iso(clock.now())):
+        raise Conflict("this WeCom member has an account in the clinic already", code="wecom_userid_taken",
+                       field="username")
+    return {"username": userid, "clinic_id": clinic_id, "role": role, "status": "active"}
+
+
+def link_wecom(clinic_id: str, username: str, userid: str) -> dict:
+    """Let the WeCom member `userid` sign in as the account `username` (a user-pool account of a
+    stage that moves to WeCom, or a WeCom account whose member changed)."""
+    sub, account = _account(clinic_id, username)
+    if not store.link_wecom(clinic_id, sub, userid, iso(clock.now())):
+        raise Conflict("this WeCom member signs in as another account of the clinic", code="wecom_userid_taken",
+                       field="wecom_userid")
+    return {"username": account.username, "clinic_id": clinic_id, "role": account.role, "status": account.status,
+            "wecom_userid": userid}
+
+
 def _account(clinic_id: str, username: str):
+    if not _in_pool():
+        found = store.staff_by_wecom(clinic_id, username)
+        if found is None:
+            raise NotFound("no such staff account in this clinic", code="account_not_found", field="username")
+        return found.subject, found
     user = _user(username)
     if user["clinic_id"] != clinic_id:
         raise NotFound("no such staff account in this clinic", code="account_not_found", field="username")
@@ -125,9 +169,10 @@ def disable(clinic_id: str, username: str, by: str | None = None) -> dict:
     """No sign-in, no refresh, and every token already handed out refused from now on."""
     sub, account = _account(clinic_id, username)
     _guard(clinic_id, username, account, by)
-    cognito = client("cognito-idp")
-    cognito.admin_disable_user(UserPoolId=_pool(), Username=username)
-    cognito.admin_user_global_sign_out(UserPoolId=_pool(), Username=username)
+    if _in_pool():
+        cognito = client("cognito-idp")
+        cognito.admin_disable_user(UserPoolId=_pool(), Username=username)
+        cognito.admin_user_global_sign_out(UserPoolId=_pool(), Username=username)
     store.put_staff_account(clinic_id, sub, username=username, role=account.role, status="disabled",
                             tokens_valid_after=_now(), at=iso(clock.now()), by=by,
                             created_at=account.created_at)
@@ -137,7 +182,8 @@ def disable(clinic_id: str, username: str, by: str | None = None) -> dict:
 
 def enable(clinic_id: str, username: str, by: str | None = None) -> dict:
     sub, account = _account(clinic_id, username)
-    client("cognito-idp").admin_enable_user(UserPoolId=_pool(), Username=username)
+    if _in_pool():
+        client("cognito-idp").admin_enable_user(UserPoolId=_pool(), Username=username)
     store.put_staff_account(clinic_id, sub, username=username, role=account.role, status="active",
                             tokens_valid_after=int(account.tokens_valid_after or 0), at=iso(clock.now()), by=by,
                             created_at=account.created_at)
@@ -150,11 +196,12 @@ def set_role(clinic_id: str, username: str, role: str, by: str | None = None) ->
     sub, account = _account(clinic_id, username)
     if role != account.role:
         _guard(clinic_id, username, account, by)
-    cognito = client("cognito-idp")
-    for old in ROLES:
-        if old != role:
-            cognito.admin_remove_user_from_group(UserPoolId=_pool(), Username=username, GroupName=old)
-    cognito.admin_add_user_to_group(UserPoolId=_pool(), Username=username, GroupName=role)
+    if _in_pool():
+        cognito = client("cognito-idp")
+        for old in ROLES:
+            if old != role:
+                cognito.admin_remove_user_from_group(UserPoolId=_pool(), Username=username, GroupName=old)
+        cognito.admin_add_user_to_group(UserPoolId=_pool(), Username=username, GroupName=role)
     store.put_staff_account(clinic_id, sub, username=username, role=role, status=account.status,
                             tokens_valid_after=_now(), at=iso(clock.now()), by=by, created_at=account.created_at)
     logger.info("staff role changed", extra={"staff": sub, "role": role})

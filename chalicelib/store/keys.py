@@ -17,6 +17,10 @@ def staff_pk(clinic_id: str, subject: str) -> str:
     return f"{clinic_id}#STAFF#{subject}"
 
 
+def staff_wecom_pk(clinic_id: str, userid: str) -> str:
+    """The claim of a WeCom member on one staff account of the clinic."""
+    return f"{clinic_id}#WECOM#{userid}"
+
 def staff_list_pk(clinic_id: str) -> str:
     """The index partition that lists a clinic's staff accounts by username."""
     return f"{clinic_id}#STAFFLIST"

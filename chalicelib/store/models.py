@@ -353,6 +353,7 @@ class StaffAccountItem(Base):
     tokens_valid_after = NumberAttribute(default=0)  # epoch seconds
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)
+    wecom_userid = UnicodeAttribute(null=True)  # the member's WeCom UserID, when they sign in through WeCom
     created_at = UnicodeAttribute(null=True)
 
 
@@ -861,3 +862,14 @@ def bind() -> None:
         model._connection = None
     _bound = target
 
+
+# --- mainland deployment: WeCom sign-in ----------------------------------------------------------
+
+class StaffWecomItem(Base):
+    """pk=<clinic>#WECOM#<userid> sk=ACCOUNT: which staff account of the clinic a WeCom member
+    signs in as (one account per member and clinic)."""
+
+    subject = UnicodeAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (StaffWecomItem,)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import db, keys
-from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, bind
+from chalicelib.store.models import PatientItem, SessionItem, StaffAccountItem, StaffWecomItem, bind
 
 
 class Session(NamedTuple):
@@ -35,11 +35,13 @@ class StaffAccount(NamedTuple):
     updated_at: str | None = None
     updated_by: str | None = None
     created_at: str | None = None
+    wecom_userid: str | None = None  # the WeCom member who signs in as this account, if any
 
 
 def _account(clinic_id: str, subject: str, item: StaffAccountItem) -> StaffAccount:
     return StaffAccount(clinic_id, subject, item.username, item.role, item.status or "active",
-                        int(item.tokens_valid_after or 0), item.updated_at, item.updated_by, item.created_at)
+                        int(item.tokens_valid_after or 0), item.updated_at, item.updated_by, item.created_at,
+                        item.wecom_userid)
 
 
 # --- patients and visitors --------------------------------------------------------------------
@@ -115,11 +117,16 @@ def staff_account(clinic_id: str, subject: str) -> StaffAccount | None:
 
 def put_staff_account(clinic_id: str, subject: str, *, username: str, role: str, status: str,
                       tokens_valid_after: int, at: str, by: str | None, created_at: str | None = None) -> StaffAccount:
+    """Write the account's state; its WeCom link (`link_wecom`) stays as it is."""
     bind()
-    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, username=username, role=role,
-                            status=status, tokens_valid_after=tokens_valid_after, updated_at=at, updated_by=by,
-                            created_at=created_at or at, gsi1pk=keys.staff_list_pk(clinic_id), gsi1sk=username)
-    item.save()
+    item = StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK)
+    item.update(actions=[
+        StaffAccountItem.username.set(username), StaffAccountItem.role.set(role), StaffAccountItem.status.set(status),
+        StaffAccountItem.tokens_valid_after.set(tokens_valid_after), StaffAccountItem.updated_at.set(at),
+        StaffAccountItem.updated_by.set(by) if by else StaffAccountItem.updated_by.remove(),
+        StaffAccountItem.created_at.set(created_at) if created_at
+        else StaffAccountItem.created_at.set(StaffAccountItem.created_at | at),
+        StaffAccountItem.gsi1pk.set(keys.staff_list_pk(clinic_id)), StaffAccountItem.gsi1sk.set(username)])
     return _account(clinic_id, subject, item)
 
 
@@ -128,3 +135,33 @@ def staff_accounts(clinic_id: str) -> list[StaffAccount]:
     bind()
     return [_account(clinic_id, item.pk.rsplit("#", 1)[1], item)
             for item in StaffAccountItem.gsi1.query(keys.staff_list_pk(clinic_id))]
+
+
+def link_wecom(clinic_id: str, subject: str, userid: str, at: str) -> bool:
+    """Let the WeCom member `userid` sign in as the account: its claim and the account's field in
+    one transaction. False when the member already signs in as another account of the clinic."""
+    bind()
+    try:
+        with db.transaction() as txn:
+            txn.save(StaffWecomItem(keys.staff_wecom_pk(clinic_id, userid), keys.ACCOUNT_SK, subject=subject),
+                     condition=StaffWecomItem.pk.does_not_exist() | (StaffWecomItem.subject == subject),
+                     label="claim")
+            txn.update(StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK),
+                       actions=[StaffAccountItem.wecom_userid.set(userid), StaffAccountItem.updated_at.set(at)],
+                       condition=StaffAccountItem.pk.exists(), label="account")
+    except db.Cancelled as exc:
+        if "claim" in exc.failed:
+            return False
+        raise
+    return True
+
+
+def staff_by_wecom(clinic_id: str, userid: str) -> StaffAccount | None:
+    """The account of the clinic the WeCom member signs in as; None when there is none."""
+    bind()
+    try:
+        claim = StaffWecomItem.get(keys.staff_wecom_pk(clinic_id, userid), keys.ACCOUNT_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+    account = staff_account(clinic_id, claim.subject)
+    return account if account is not None and account.wecom_userid == userid else None

@@ -56,17 +56,36 @@ def staff_password() -> str:
 
 
 def create_staff_accounts(pool_id: str, accounts: list[dict]) -> None:
+    """In the user pool; or, on a stack whose staff sign in through WeCom, as records linked to
+    the WeCom UserID of each account (kept in the saved data, so made once)."""
     from devstack import bootstrap
 
+    from chalicelib.config import settings
+
+    if settings().staff_identity == "wecom":
+        from chalicelib.services import staff_accounts
+        from chalicelib.store import sessions
+
+        for account in accounts:
+            userid = account.get("wecom_userid") or wecom_userid(account["username"])
+            if sessions.staff_by_wecom(account["clinic_id"], userid) is None:
+                staff_accounts.create_wecom(userid, account["clinic_id"], account["role"])
+        return
     for account in accounts:
         bootstrap.create_staff_user(pool_id, account["username"], account["password"], account["clinic_id"],
                                     account["role"])
 
 
+def wecom_userid(username: str) -> str:
+    """The WeCom UserID the demo gives an account (admin@demo-dental -> admin.demo-dental)."""
+    return username.replace("@", ".")
+
+
 def demo_staff() -> list[dict]:
     """An account of every role in both clinics, and the platform's operator."""
     return [{"username": f"{role}@{spec.clinic_id}", "password": staff_password(), "clinic_id": spec.clinic_id,
-             "role": role} for spec in (DEMO_DENTAL, NORTH_DERM) for role in STAFF_ROLES] + [
+             "role": role, "wecom_userid": wecom_userid(f"{role}@{spec.clinic_id}")}
+            for spec in (DEMO_DENTAL, NORTH_DERM) for role in STAFF_ROLES] + [
         {"username": f"{OPERATOR_ROLE}@{PLATFORM_CLINIC}", "password": staff_password(), "clinic_id": PLATFORM_CLINIC,
          "role": OPERATOR_ROLE}]
 

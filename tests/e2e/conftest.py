@@ -112,11 +112,12 @@ class LocalStack:
 def stack_env(local_dir: Path, extra_env: dict | None = None) -> dict:
     """The environment of a stack in `local_dir` with free ports."""
     local_dir.mkdir(parents=True, exist_ok=True)
-    api, site, moto, wechat = free_ports(4)
+    api, site, moto, wechat, wecom, sms = free_ports(6)
     env = {
         **os.environ,
         "REVISIT_LOCAL_DIR": str(local_dir),
         "API_PORT": str(api), "SITE_PORT": str(site), "MOTO_PORT": str(moto), "WECHAT_PORT": str(wechat),
+        "WECOM_PORT": str(wecom), "SMS_PORT": str(sms),
         "SWEEP_PERIOD": "5", "KPI_PERIOD": "30", "SNAPSHOT_PERIOD": "600",
         # no quiet hours in the demo clinics: the tests' reminders must go out whatever the hour
         "DEMO_QUIET_HOURS": "00:00-00:00",

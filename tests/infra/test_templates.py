@@ -27,6 +27,8 @@ GLOBAL_REGIONS = ["ap-east-1", "us-east-1", "eu-west-1"]
 CHINA_REGIONS = ["cn-north-1", "cn-northwest-1"]
 # The resources stack has one template per partition; the packaged app serves both.
 TEMPLATE_REGIONS = {"resources.json": GLOBAL_REGIONS, "resources-cn.json": CHINA_REGIONS}
+# The merge template packaged with each resources stack (infra/package.sh picks it by region).
+MERGE_OF = {"resources.json": "chalice-merge.json", "resources-cn.json": "chalice-merge-cn.json"}
 
 
 def _load(name: str):
@@ -164,8 +166,54 @@ def test_app_imports_only_what_the_resources_stack_exports(name):
         for output in outputs.values()
         if "Export" in output
     }
-    imported = _imports(_committed("chalice-merge.json"))
+    imported = _imports(_committed(MERGE_OF[name]))
     assert imported <= exported, imported - exported
+
+
+def _service_principals(node) -> set[str]:
+    """Service principals keep the `amazonaws.com` suffix in the China partition too (IAM refuses
+    `.amazonaws.com.cn` for them); endpoints there end in `amazonaws.com.cn`."""
+    found = set()
+    if isinstance(node, dict):
+        principal = node.get("Principal")
+        if isinstance(principal, str) and principal.endswith(".amazonaws.com"):  # a Lambda permission
+            found.add(principal)
+        if isinstance(principal, dict) and "Service" in principal:
+            service = principal["Service"]
+            found |= set(service if isinstance(service, list) else [service])
+        for value in node.values():
+            found |= _service_principals(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _service_principals(value)
+    return found
+
+
+@pytest.mark.parametrize("name", ["resources-cn.json", "chalice-merge-cn.json"])
+def test_china_documents_sign_in_through_wecom_and_send_sms_through_tencent(name):
+    """No Cognito and no SNS SMS in the China partition: staff sign in through WeCom, SMS goes
+    through Tencent Cloud SMS, both set up from the mainland secret of the China resources stack."""
+    document = _committed(name)
+    text = json.dumps(document)
+    types = {resource.get("Type", "") for resource in document["Resources"].values()}
+    assert not {t for t in types if t.startswith("AWS::Cognito::")}
+    assert not {"UserPoolId", "UserPoolClientId"} & _imports(document)
+    assert "sns:Publish" not in text
+    assert not {p for p in _service_principals(document) if p.startswith("cognito")}
+    if name == "chalice-merge-cn.json":
+        variables = document["Globals"]["Function"]["Environment"]["Variables"]
+        assert variables["STAFF_IDENTITY"] == "wecom" and variables["SMS_PROVIDER"] == "tencent"
+        assert variables["COGNITO_USER_POOL_ID"] == "" and "WECOM_SECRET" in variables
+        assert _imports(variables["WECOM_SECRET"]) == {"MainlandSecretArn"}
+        assert "Conditions" not in document
+    else:
+        assert document["Resources"]["MainlandSecret"]["Type"] == "AWS::SecretsManager::Secret"
+
+
+def test_global_documents_keep_cognito_and_sns():
+    variables = _committed("chalice-merge.json")["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["STAFF_IDENTITY"] == "cognito" and variables["SMS_PROVIDER"] == "sns"
+    assert "MainlandSecret" not in json.dumps(_committed("resources.json"))
 
 
 @pytest.mark.parametrize("name", sorted(render.DOCUMENTS))
@@ -321,10 +369,21 @@ def test_schedules_and_api_are_packaged(packaged):
 
 
 def test_china_package_uses_a_regional_api(tmp_path):
-    """API Gateway has no edge-optimised endpoints in the China regions."""
+    """API Gateway has no edge-optimised endpoints in the China regions. The packaged app is the
+    China one throughout: the aws-cn partition in every ARN (through AWS::Partition, so no ARN
+    names a partition), no endpoint of the global partition, WeCom and Tencent SMS settings, no
+    SNS SMS, and it lints clean for both China regions."""
     sam = _package(tmp_path, "--stage", "prod", "--region", "cn-north-1")
     template = json.loads(sam.read_text())
     assert template["Resources"]["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert set(variables) == set(render.app_environment(china=True))
+    assert variables["STAFF_IDENTITY"] == "wecom" and variables["SMS_PROVIDER"] == "tencent"
+    text = json.dumps(template)
+    assert "sns:Publish" not in text
+    assert not re.search(r"arn:aws:", text), "an ARN names the global partition"
+    hosts = set(re.findall(r"[a-z0-9.-]+\.amazonaws\.com(?:\.cn)?", text))
+    assert not {h for h in hosts if not h.endswith(".cn") and h not in _service_principals(template)}, hosts
     proc = _cfn_lint(sam, CHINA_REGIONS)
     assert proc.returncode & 3 == 0, _lint_report(proc)
 
