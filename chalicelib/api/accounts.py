@@ -34,8 +34,9 @@ def list_staff(call):
 
 
 @route(bp, "/staff", methods=("POST",), roles=ADMIN, body=StaffInviteBody, idempotent=True,
-       reply=replies.StaffAccountReply, status=201, errors=("invalid_username", "username_taken"),
-       summary="Invite a colleague: a new account of a role and a temporary password, answered once")
+       reply=replies.StaffAccountReply, status=201, errors=("invalid_username", "username_taken", "wecom_userid_taken"),
+       summary="Invite a colleague: a new account of a role and a temporary password, answered once (on a WeCom "
+               "stage the username is the member's WeCom UserID and there is no password)")
 def invite_staff(call):
     return 201, staff_accounts.invite(call.principal.clinic_id, call.body.username, call.body.role, _by(call))
 
@@ -62,7 +63,7 @@ def enable_staff(call):
 
 
 @route(bp, "/auth/staff/new-password", methods=("POST",), roles=PUBLIC, body=NewPasswordBody,
-       reply=replies.StaffLoginReply, errors=("invalid_credentials", "weak_password"),
+       reply=replies.StaffLoginReply, errors=("invalid_credentials", "weak_password", "wrong_identity_provider"),
        summary="First sign-in of an invited account: the temporary password and the new one; answers the session")
 def new_password(call):
     return login.staff_new_password(call.body.username, call.body.password, call.body.new_password)

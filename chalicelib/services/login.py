@@ -109,6 +109,8 @@ def staff_login(username: str, password: str) -> dict:
 def staff_new_password(username: str, password: str, new_password: str) -> dict:
     """An invited account's first sign-in: the temporary password, then the one the person chose."""
     conf = settings()
+    if conf.staff_identity != "cognito":
+        raise BadRequest("staff of this stage sign in through WeCom", code="wrong_identity_provider")
     cognito = client("cognito-idp")
     try:
         reply = cognito.initiate_auth(

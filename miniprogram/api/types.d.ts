@@ -1698,7 +1698,7 @@ export interface paths {
         /** The clinic's staff accounts with their role and status */
         get: operations["get_staff"];
         put?: never;
-        /** Invite a colleague: a new account of a role and a temporary password, answered once */
+        /** Invite a colleague: a new account of a role and a temporary password, answered once (on a WeCom stage the username is the member's WeCom UserID and there is no password) */
         post: operations["post_staff"];
         delete?: never;
         options?: never;
@@ -6214,7 +6214,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field" | "weak_password";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field" | "weak_password" | "wrong_identity_provider";
                     };
                 };
             };
@@ -15560,7 +15560,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "idempotency_key_reused" | "request_in_progress" | "try_again" | "username_taken";
+                        code?: "idempotency_key_reused" | "request_in_progress" | "try_again" | "username_taken" | "wecom_userid_taken";
                     };
                 };
             };

@@ -15,6 +15,8 @@ const L = labels({
     disable: "停用", enable: "启用", confirmDisable: "停用 {name}？该账号会立即退出登录。",
     roleChanged: "{name} 的角色已改为 {role}，该账号需重新登录。", disabledDone: "{name} 已停用。", enabledDone: "{name} 已启用。",
     you: "（本人）", none: "还没有员工账号",
+    wecomCreated: "已为 {name} 创建账号：同事用企业微信扫码登录即可（用户名为其企业微信账号）。",
+    wecom_userid_taken: "这个企业微信成员在本诊所已有账号",
     role_admin: "管理员", role_front_desk: "前台", role_health_manager: "健康管理师", role_analyst: "数据分析",
     roleHelp: "前台：建档、就诊登记、核销；健康管理师：另可随访、查看风险与拨打电话；数据分析：只看统计，不看患者信息；管理员：全部，含设置与员工。",
     username_taken: "这个用户名已被使用", invalid_username: "用户名只能用字母、数字和 . _ @ + -，3–64 位",
@@ -29,6 +31,8 @@ const L = labels({
     apply: "Change", disable: "Disable", enable: "Enable", confirmDisable: "Disable {name}? The account is signed out at once.",
     roleChanged: "{name} is now {role}; the account signs in again.", disabledDone: "{name} is disabled.",
     enabledDone: "{name} is enabled.", you: " (you)", none: "No staff accounts yet",
+    wecomCreated: "The account of {name} is made: they sign in by scanning with WeCom (the username is their WeCom UserID).",
+    wecom_userid_taken: "This WeCom member has an account in the clinic already",
     role_admin: "Administrator", role_front_desk: "Front desk", role_health_manager: "Health manager", role_analyst: "Analyst",
     roleHelp: "Front desk: registration, visits, vouchers; health manager: also follow-up calls, risk and phone numbers; analyst: figures only, no patient data; administrator: everything, settings and staff included.",
     username_taken: "This username is taken", invalid_username: "Letters, digits and . _ @ + - only, 3–64 characters",
@@ -65,8 +69,8 @@ function InviteForm({ onDone }) {
       ${ROLES.map((r) => html`<option value=${r}>${roleLabel(r)}</option>`)}</select></label>
     <button type="submit" disabled=${action.busy} data-testid="staff-invite-submit">${L("send")}</button>
     ${action.error && html`<p class="error" data-testid="staff-error">${action.error}</p>`}
-    ${shown && html`<p class="ok" data-testid="staff-temporary">${L("temporary", { name: shown.username,
-      password: shown.temporary_password })}</p>`}
+    ${shown && html`<p class="ok" data-testid="staff-temporary">${shown.temporary_password
+      ? L("temporary", { name: shown.username, password: shown.temporary_password }) : L("wecomCreated", { name: shown.username })}</p>`}
   </form>`;
 }
 
