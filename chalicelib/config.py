@@ -31,6 +31,8 @@ class Settings(NamedTuple):
     cognito_jwks_url: str | None
     allowed_origin: str
     default_tz: str
+    # how long audit items are kept (their TTL); chalicelib/services/audit.py, docs/audit.md
+    audit_retention_days: int = 3 * 365
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -65,6 +67,7 @@ def settings() -> Settings:
         cognito_jwks_url=os.environ.get("COGNITO_JWKS_URL") or None,
         allowed_origin=_env("ALLOWED_ORIGIN", "*"),
         default_tz=_env("DEFAULT_TZ", "Asia/Shanghai"),
+        audit_retention_days=int(_env("AUDIT_RETENTION_DAYS", str(3 * 365))),
     )
 
 

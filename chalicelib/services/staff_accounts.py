@@ -75,6 +75,9 @@ def disable(clinic_id: str, username: str, by: str | None = None) -> dict:
     store.put_staff_account(clinic_id, sub, username=username, role=account.role, status="disabled",
                             tokens_valid_after=_now(), at=iso(clock.now()), by=by)
     logger.info("staff account disabled", extra={"staff": sub})
+    from chalicelib.services import audit
+
+    audit.record(None, audit.STAFF_DISABLE, clinic_id=clinic_id, actor=by, detail={"username": username})
     return {"username": username, "clinic_id": clinic_id, "role": account.role, "status": "disabled"}
 
 
@@ -99,6 +102,10 @@ def set_role(clinic_id: str, username: str, role: str, by: str | None = None) ->
     store.put_staff_account(clinic_id, sub, username=username, role=role, status=account.status,
                             tokens_valid_after=_now(), at=iso(clock.now()), by=by)
     logger.info("staff role changed", extra={"staff": sub, "role": role})
+    from chalicelib.services import audit
+
+    audit.record(None, audit.ROLE_CHANGE, clinic_id=clinic_id, actor=by,
+                 detail={"username": username, "from": account.role, "to": role})
     return {"username": username, "clinic_id": clinic_id, "role": role, "status": account.status}
 
 

@@ -855,3 +855,32 @@ def bind() -> None:
         model._connection = None
     _bound = target
 
+
+
+# -- the audit trail (docs/audit.md) ---------------------------------------------------------------
+
+
+class AuditItem(Base):
+    """pk=<clinic>#AUDIT#<clinic-local day> sk=<UTC time>#<event id>: one audited action, written
+    once (a put that refuses an existing key) and never updated; it expires by TTL after the
+    configured retention. An event about a patient is also in gsi1 under <clinic>#AUDITP#<patient> /
+    <UTC time>#<event id>."""
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1: Gsi1[AuditItem] = Gsi1()
+    event_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    day = UnicodeAttribute()  # clinic-local
+    action = UnicodeAttribute()
+    actor = UnicodeAttribute()  # staff username (or the patient's id for the patient's own actions)
+    actor_role = UnicodeAttribute()
+    patient_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)  # ids and counts only, never a name, phone or clinical value
+    source_ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (AuditItem,)
