@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, newest first: views of decrypted data, phone reveals, exports, erasures, consent and role changes, sign-ins; by period, patient and actor, by cursor */
+        get: operations["get_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail of a period as CSV for Excel (UTF-8 with BOM); the export is itself audited */
+        get: operations["get_audit_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/refresh": {
         parameters: {
             query?: never;
@@ -1764,6 +1798,11 @@ export interface components {
             risk_model_version: number;
             /** Scored At */
             scored_at: string | null;
+            /**
+             * Phone Masked
+             * @description masked; POST /patients/{id}/phone/reveal shows it whole
+             */
+            phone_masked: string;
         };
         /** AttributesBody */
         AttributesBody: {
@@ -1782,6 +1821,59 @@ export interface components {
              * @default null
              */
             department: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
+        };
+        /** AuditEventRow */
+        AuditEventRow: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * At
+             * @description UTC
+             */
+            at: string;
+            /**
+             * Day
+             * @description the clinic-local day
+             */
+            day: string;
+            /**
+             * Action
+             * @description view_patient, reveal_phone, export, audit_export, erase, consent_change, role_change, staff_disable, sign_in
+             */
+            action: string;
+            /**
+             * Actor
+             * @description a staff username, or the patient's id for their own actions
+             */
+            actor: string;
+            /** Actor Role */
+            actor_role: string;
+            /** Patient Id */
+            patient_id: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Source Ip */
+            source_ip: string | null;
+            /** User Agent */
+            user_agent: string | null;
+        };
+        /** AuditPageReply */
+        AuditPageReply: {
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /** Items */
+            items: components["schemas"]["AuditEventRow"][];
+            /**
+             * Next Cursor
+             * @description more events (a page may be short and still have more)
+             */
+            next_cursor: string | null;
         };
         /** BadgeBody */
         BadgeBody: {
@@ -3033,6 +3125,11 @@ export interface components {
             staff: string | null;
             /** Has Note */
             has_note: boolean;
+            /**
+             * Note
+             * @description the call's note in clear, in a plan's detail only (reading it is audited)
+             */
+            note?: string | null;
             /** Booking Date */
             booking_date: string | null;
         };
@@ -3058,10 +3155,18 @@ export interface components {
             last_outcome: string | null;
             /** Last Outcome On */
             last_outcome_on: string | null;
-            /** Paused Reason */
+            /**
+             * Paused Reason
+             * @description wrong_number, or staff: paused by hand
+             */
             paused_reason: string | null;
             /** Ended On */
             ended_on: string | null;
+            /**
+             * Assignee
+             * @description the staff username who makes the calls
+             */
+            assignee: string | null;
         };
         /** FollowUpStart */
         FollowUpStart: {
@@ -3870,7 +3975,10 @@ export interface components {
             patient_id: string;
             /** Risk Score */
             risk_score: number | null;
-            /** Risk Status */
+            /**
+             * Risk Status
+             * @description scored; not_due (not expected back within the horizon); not_scored (no model yet); no_consent (no analytics consent: no score is computed or kept)
+             */
             risk_status: string;
             /** Risk Factors */
             risk_factors: {
@@ -5329,6 +5437,13 @@ export interface components {
             last_outcome_on: string | null;
             /** Calls */
             calls: number;
+            /**
+             * Phone Masked
+             * @description masked; POST /patients/{id}/phone/reveal shows it whole
+             */
+            phone_masked: string;
+            /** Assignee */
+            assignee: string | null;
         };
     };
     responses: never;
@@ -5339,6 +5454,154 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_audit: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                patient_id?: string | null;
+                actor?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "invalid_period" | "period_too_long" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_audit_export: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                patient_id?: string | null;
+                actor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_input" | "invalid_period" | "period_too_long" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     post_auth_refresh: {
         parameters: {
             query?: never;

@@ -1,6 +1,7 @@
 // Pages beyond the core ones: each module exports {key, path, label: {zh, en}, component}.
 // The component receives the current route; it may use html, useApi-style calls from ../api.js.
 // PATIENT_SECTIONS are shown on a patient's page below the core sections, each given {id}.
+import audit from "./audit.js";
 import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
 import experiments from "./experiments.js";
@@ -18,4 +19,5 @@ export const EXTRA_PAGES = [
   segments,
   recall,
   packages,
+  audit,
 ];
