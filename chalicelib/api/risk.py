@@ -1,6 +1,6 @@
-"""Staff routes for the lapse-risk model and the follow-up worklist: the model card, the at-risk
-list, a patient's score, drop-out curves per condition, follow-up plans, the day's calls and
-their outcomes."""
+"""Routes of the health manager's day (MANAGER roles): the lapse-risk model card, the at-risk list,
+a patient's score, drop-out curves per condition, follow-up plans (start, pause, end), the day's
+calls (the clinic's or one's own), revealing a number to call (audited) and the calls' outcomes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 
 from chalicelib.api import replies
 from chalicelib.api.models import Page, Strict
-from chalicelib.api.routing import IN_TRANSACTION, STAFF, route
+from chalicelib.api.routing import IN_TRANSACTION, MANAGER, READERS, route
 from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
@@ -35,6 +35,7 @@ class WorklistPage(Strict):
     # 50 plans = 100 keys: the page's profiles and plans come in one BatchGetItem
     limit: int = Field(default=50, ge=1, le=50)
     cursor: Optional[str] = Field(default=None, max_length=2000)
+    mine: bool = Field(default=False, description="only the plans assigned to the caller (我今天的电话)")
 
 
 class OutcomePeriod(Strict):
@@ -47,6 +48,13 @@ class OutcomePeriod(Strict):
 class FollowUpStart(Strict):
     cadence_days: Optional[int] = Field(default=None, ge=1, le=90, description="days between calls; default 7")
     first_due: Optional[date] = Field(default=None, description="the first call's day; default today")
+    assignee: Optional[str] = Field(default=None, min_length=1, max_length=128,
+                                    description="the staff username who makes the calls; default: the plan's "
+                                                "assignee so far, else the caller")
+
+
+class PhoneReveal(Strict):
+    reason: str = Field(min_length=2, max_length=200, description="why the number is needed (kept in the audit trail)")
 
 
 class FollowUpOutcome(Strict):
@@ -55,7 +63,7 @@ class FollowUpOutcome(Strict):
     booking_date: Optional[date] = Field(default=None, description="with booked: the day booked")
 
 
-@route(bp, "/risk/model", roles=STAFF,
+@route(bp, "/risk/model", roles=READERS,
        reply=replies.RiskModelReply,
        summary="The clinic's current lapse-risk model: version, horizon, base rate, AUC against recency alone, "
                "Brier score, calibration by decile, each factor's effect in words; or why there is none")
@@ -63,44 +71,46 @@ def risk_model(call):
     return risk.model_view(call.principal.clinic_id)
 
 
-@route(bp, "/risk/patients", roles=STAFF, query=RiskPage,
+@route(bp, "/risk/patients", roles=MANAGER, query=RiskPage,
        reply=replies.AtRiskReply, summary="Patients by lapse risk, highest first, with their top factors, by cursor")
 def at_risk(call):
     return risk.at_risk(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/patients/{patient_id}/risk", roles=STAFF,
+@route(bp, "/patients/{patient_id}/risk", roles=MANAGER,
        reply=replies.PatientRiskReply,
        summary="A patient's lapse-risk score and its top three factors, or why there is no score")
 def patient_risk(call):
     return risk.patient_risk(call.principal.clinic_id, call.params["patient_id"])
 
 
-@route(bp, "/risk/dropout", roles=STAFF,
+@route(bp, "/risk/dropout", roles=READERS,
        reply=replies.DropoutReply,
        summary="Per condition: share of patients back by day d after a visit, drop-out day, suggested recall day")
 def dropout(call):
     return risk.dropout_view(call.principal.clinic_id)
 
 
-@route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=STAFF, body=FollowUpStart,
+@route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=MANAGER, body=FollowUpStart,
        idempotent=True,
-       reply=replies.FollowupPlanReply, status=(201, 200), errors=("invalid_date",),
-       summary="Put a patient on a follow-up plan (weekly by default), or restart a paused one")
+       reply=replies.FollowupPlanReply, status=(201, 200), errors=("invalid_date", "unknown_assignee"),
+       summary="Put a patient on a follow-up plan (weekly by default) assigned to a staff member, or restart "
+               "(resume) a paused or ended one")
 def start_followup(call):
     created, plan = followups.start(call.principal, call.params["patient_id"], call.body.cadence_days,
-                                    call.body.first_due)
+                                    call.body.first_due, call.body.assignee)
     return (201 if created else 200), {"plan": plan}
 
 
-@route(bp, "/patients/{patient_id}/followup", roles=STAFF,
+@route(bp, "/patients/{patient_id}/followup", roles=MANAGER,
        reply=replies.FollowupDetailReply,
-       errors=("no_followup_plan",), summary="A patient's follow-up plan and latest outcomes")
+       errors=("no_followup_plan",),
+       summary="A patient's follow-up plan and latest outcomes with their notes (reading notes is audited)")
 def followup_detail(call):
-    return followups.detail(call.principal.clinic_id, call.params["patient_id"])
+    return followups.detail(call.principal, call.params["patient_id"])
 
 
-@route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=STAFF,
+@route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=MANAGER,
        body=FollowUpOutcome, idempotent=IN_TRANSACTION,
        reply=replies.RecordOutcomeReply, status=201,
        errors=("booking_date_required", "invalid_date", "no_followup_plan", "plan_not_active",
@@ -112,20 +122,37 @@ def record_outcome(call):
                                  call.idem)
 
 
-@route(bp, "/patients/{patient_id}/followup/end", methods=("POST",), roles=STAFF,
+@route(bp, "/patients/{patient_id}/followup/end", methods=("POST",), roles=MANAGER,
        reply=replies.FollowupPlanReply, errors=("no_followup_plan",), summary="End a patient's follow-up plan")
 def end_followup(call):
     return followups.end(call.principal, call.params["patient_id"])
 
 
-@route(bp, "/followups/due", roles=STAFF, query=WorklistPage,
+@route(bp, "/patients/{patient_id}/followup/pause", methods=("POST",), roles=MANAGER,
+       reply=replies.FollowupPlanReply, errors=("no_followup_plan", "plan_changed"),
+       summary="Pause a patient's follow-up plan: off the worklists until it is started again")
+def pause_followup(call):
+    return followups.pause(call.principal, call.params["patient_id"])
+
+
+@route(bp, "/patients/{patient_id}/phone/reveal", methods=("POST",), roles=MANAGER, body=PhoneReveal,
+       reply=replies.PhoneRevealReply,
+       summary="A patient's full phone number, to call them; the reason is written to the audit trail")
+def reveal_phone(call):
+    return followups.reveal_phone(call.principal, call.params["patient_id"], call.body.reason)
+
+
+@route(bp, "/followups/due", roles=MANAGER, query=WorklistPage,
        reply=replies.WorklistReply,
-       summary="Today's follow-up calls: due or overdue plans, highest risk first within a page")
+       summary="Today's follow-up calls: due or overdue plans (with mine=true only the caller's), highest risk "
+               "first within a page, phones masked")
 def worklist(call):
-    return followups.worklist(call.principal.clinic_id, call.query.limit, call.query.cursor)
+    q = call.query
+    mine = (call.principal.username or call.principal.subject) if q.mine else None
+    return followups.worklist(call.principal.clinic_id, q.limit, q.cursor, mine)
 
 
-@route(bp, "/followups/outcomes", roles=STAFF, query=OutcomePeriod,
+@route(bp, "/followups/outcomes", roles=READERS, query=OutcomePeriod,
        reply=replies.OutcomeTotalsReply, errors=("invalid_period", "period_too_long"),
        summary="Follow-up outcome totals over a period of clinic-local days (default: the last 30)")
 def outcome_totals(call):

@@ -66,6 +66,11 @@ def _account(clinic_id: str, username: str):
     return user["sub"], account
 
 
+def account_of(clinic_id: str, username: str):
+    """(sub, account record) of a staff username of the clinic; account_not_found otherwise."""
+    return _account(clinic_id, username)
+
+
 def disable(clinic_id: str, username: str, by: str | None = None) -> dict:
     """No sign-in, no refresh, and every token already handed out refused from now on."""
     sub, account = _account(clinic_id, username)

@@ -644,6 +644,7 @@ class ProfileRiskFields(Base):
     risk_model_version = NumberAttribute(null=True)
     risk_scored_at = UnicodeAttribute(null=True)
     followup_flag = UnicodeAttribute(null=True)  # wrong_number: staff should check the phone
+    consents: MapAttribute[str, Any] = MapAttribute(null=True)  # read only: analytics consent gates a score
 
 
 class RiskEntryItem(Base):
@@ -695,11 +696,16 @@ class DropoutItem(Base):
 
 class FollowUpPlanItem(Base):
     """sk=FOLLOWUP: a patient's staff follow-up plan; while active it sits in the sparse due index
-    (due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>)."""
+    (due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>) and, when assigned, in gsi1 under
+    its assignee (<clinic>#FUASSIGN#<username> / <next due day>#<patient>)."""
 
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
     by_due: DueIndex[FollowUpPlanItem] = DueIndex()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1: Gsi1[FollowUpPlanItem] = Gsi1()
+    assignee = UnicodeAttribute(null=True)  # the staff username who makes the calls
     patient_id = UnicodeAttribute()
     status = UnicodeAttribute(default="active")  # active | paused | ended
     cadence_days = NumberAttribute(default=7)
