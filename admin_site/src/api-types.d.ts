@@ -405,7 +405,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Today's follow-up calls: due or overdue plans, highest risk first within a page */
+        /** Today's follow-up calls: due or overdue plans (with mine=true only the caller's), highest risk first within a page, phones masked */
         get: operations["get_followups_due"];
         put?: never;
         post?: never;
@@ -1075,10 +1075,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A patient's follow-up plan and latest outcomes */
+        /** A patient's follow-up plan and latest outcomes with their notes (reading notes is audited) */
         get: operations["get_patients_patient_id_followup"];
         put?: never;
-        /** Put a patient on a follow-up plan (weekly by default), or restart a paused one */
+        /** Put a patient on a follow-up plan (weekly by default) assigned to a staff member, or restart (resume) a paused or ended one */
         post: operations["post_patients_patient_id_followup"];
         delete?: never;
         options?: never;
@@ -1120,6 +1120,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/patients/{patient_id}/followup/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a patient's follow-up plan: off the worklists until it is started again */
+        post: operations["post_patients_patient_id_followup_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/patients/{patient_id}/packages": {
         parameters: {
             query?: never;
@@ -1149,6 +1166,23 @@ export interface paths {
         get: operations["get_patients_patient_id_perks"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patients/{patient_id}/phone/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A patient's full phone number, to call them; the reason is written to the audit trail */
+        post: operations["post_patients_patient_id_phone_reveal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3182,6 +3216,12 @@ export interface components {
              * @default null
              */
             first_due: string | null;
+            /**
+             * Assignee
+             * @description the staff username who makes the calls; default: the plan's assignee so far, else the caller
+             * @default null
+             */
+            assignee: string | null;
         };
         /** FollowupDetailReply */
         FollowupDetailReply: {
@@ -4084,6 +4124,26 @@ export interface components {
         PerksBody: {
             /** Perks */
             perks: components["schemas"]["PerkBody"][];
+        };
+        /** PhoneReveal */
+        PhoneReveal: {
+            /**
+             * Reason
+             * @description why the number is needed (kept in the audit trail)
+             */
+            reason: string;
+        };
+        /** PhoneRevealReply */
+        PhoneRevealReply: {
+            /** Patient Id */
+            patient_id: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Event Id
+             * @description the audit event recording this reveal
+             */
+            event_id: string;
         };
         /** PlannedReminder */
         PlannedReminder: {
@@ -7630,6 +7690,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string | null;
+                mine?: boolean;
             };
             header?: never;
             path?: never;
@@ -11272,7 +11333,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_assignee" | "unknown_field";
                     };
                 };
             };
@@ -11545,6 +11606,88 @@ export interface operations {
             };
         };
     };
+    post_patients_patient_id_followup_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowupPlanReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "no_followup_plan" | "patient_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "plan_changed" | "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     get_patients_patient_id_packages: {
         parameters: {
             query?: never;
@@ -11781,6 +11924,116 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "patient_not_found";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_patients_patient_id_phone_reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneReveal"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneRevealReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
                     };
                 };
             };

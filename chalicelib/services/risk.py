@@ -110,7 +110,8 @@ def train_clinic(clinic_id: str) -> dict:
     clinic = clinics.get(clinic_id)
     now = clock.now()
     at, today = iso(now), local_date(now, clinic.tz)
-    rows, refused = [], []
+    rows: list[dict] = []
+    refused: list[dict] = []
     for row in store.patient_rows(clinic_id):
         (rows if analytics_consent(row) else refused).append(row)
     _forget_refused(clinic_id, refused)

@@ -71,7 +71,8 @@ def _event(clinic_id: str, raw: dict[str, Any]) -> AuditEvent:
 
         plain["detail"] = json.loads(plain["detail"])
     plain["clinic_id"] = clinic_id
-    return AuditEvent(**{name: plain.get(name) for name in _FIELDS})
+    values: dict[str, Any] = {name: plain.get(name) for name in _FIELDS}
+    return AuditEvent(**values)
 
 
 def _filtered(params: dict[str, Any], actor: str | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.config import settings
 from chalicelib.errors import Conflict, NotFound
@@ -117,7 +118,7 @@ def create_plan(clinic_id: str, patient_id: str, *, cadence_days: int, first_due
         return None
 
 
-def _assignee_actions(clinic_id: str, patient_id: str, assignee: str | None, due: str | None) -> list:
+def _assignee_actions(clinic_id: str, patient_id: str, assignee: str | None, due: str | None) -> list[Action]:
     """Keep the plan in its assignee's list on gsi1 while it is due (due None: out of every list)."""
     if assignee and due:
         return [FollowUpPlanItem.gsi1pk.set(keys.followup_assignee_pk(clinic_id, assignee)),
@@ -186,7 +187,7 @@ def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
                    idem: idempotency.IdempotencyKey | None = None,
                    reply: dict[str, Any] | None = None) -> None:
     plan, clinic_id = change.plan, change.clinic_id
-    actions = [FollowUpPlanItem.calls.add(1), FollowUpPlanItem.last_outcome.set(change.outcome.outcome),
+    actions: list[Action] = [FollowUpPlanItem.calls.add(1), FollowUpPlanItem.last_outcome.set(change.outcome.outcome),
                FollowUpPlanItem.last_outcome_on.set(change.outcome.day), FollowUpPlanItem.version.add(1),
                FollowUpPlanItem.updated_at.set(change.outcome.at)]
     if change.next_due is None:
