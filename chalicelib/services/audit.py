@@ -87,7 +87,7 @@ def view(event: store.AuditEvent) -> dict:
 
 def _period(tz: str, first: date | None, last: date | None) -> tuple[date, date]:
     today = local_date(clock.now(), tz)
-    last = last or today
+    last = min(last or today, today)  # nothing is recorded in the future
     first = first or (last - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
     if first > last:
         raise BadRequest("from must not be after to", code="invalid_period", field="from")

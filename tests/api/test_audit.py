@@ -72,6 +72,9 @@ def test_only_admins_read_and_export_the_trail_of_their_own_clinic(api, staff_to
     assert status == 400 and err["code"] == "invalid_period"
     status, err = api.get("/audit?from=2025-01-01&to=2026-11-20", token=admin)
     assert status == 400 and err["code"] == "period_too_long"
+    # nothing is recorded in the future: a period there is empty of days, refused, never a server error
+    status, err = api.get("/audit?from=9999-12-30&to=9999-12-31&patient_id=p1", token=admin)
+    assert status == 400 and err["code"] == "invalid_period"
     status, err = api.get("/audit?cursor=nonsense", token=admin)
     assert status == 400 and err["code"] == "invalid_cursor"
 
