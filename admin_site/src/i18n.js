@@ -2,6 +2,8 @@
 const TEXT = {
   zh: {
     appName: "Revisit 复诊管理", signIn: "登录", username: "用户名", password: "密码", signOut: "退出",
+    role_admin: "管理员", role_front_desk: "前台", role_health_manager: "健康管理师", role_analyst: "数据分析",
+    role_operator: "平台运营", platform: "平台运营", menu: "菜单",
     dashboard: "数据概览", patients: "患者", segments: "人群查询", reminders: "提醒记录",
     kpiPatients: "患者总数", kpiRevisit30: "30天复诊率", kpiRevisit90: "90天复诊率", kpiCheckins: "今日打卡",
     kpiIssued: "已发积分", kpiRedeemed: "已兑积分", kpiReminders: "已发提醒",
@@ -31,6 +33,9 @@ const TEXT = {
     auth_account_unknown: "此账号尚未在诊所登记，请联系诊所管理员", auth_session_revoked: "登录已失效，请重新登录",
     auth_role_changed: "账号的角色已变更，请重新登录", auth_token_expired: "登录已过期，请重新登录",
     auth_challenge_required: "此账号需先完成初始设置，请联系诊所管理员",
+    auth_new_password_required: "首次登录，请设置新密码", auth_weak_password: "新密码太简单：至少10位，含大写、小写字母和数字",
+    newPassword: "新密码", newPassword2: "再次输入新密码", passwordsDiffer: "两次输入的新密码不一致",
+    passwordRule: "至少10位，含大写、小写字母和数字",
     language: "English", loading: "加载中…", loginFailed: "登录失败", sexF: "女", sexM: "男", sexU: "未知",
     eczema: "湿疹", diabetes: "糖尿病", postpartum: "产后", dental: "口腔", health_check: "体检", hypertension: "高血压",
     glucose: "血糖", steps: "步数", task: "任务",
@@ -80,6 +85,8 @@ const TEXT = {
   },
   en: {
     appName: "Revisit", signIn: "Sign in", username: "Username", password: "Password", signOut: "Sign out",
+    role_admin: "Administrator", role_front_desk: "Front desk", role_health_manager: "Health manager", role_analyst: "Analyst",
+    role_operator: "Platform operator", platform: "Platform", menu: "Menu",
     dashboard: "Dashboard", patients: "Patients", segments: "Segments", reminders: "Reminder log",
     kpiPatients: "Patients", kpiRevisit30: "Revisit rate (30 d)", kpiRevisit90: "Revisit rate (90 d)",
     kpiCheckins: "Check-ins today", kpiIssued: "Points issued", kpiRedeemed: "Points redeemed",
@@ -112,6 +119,10 @@ const TEXT = {
     auth_session_revoked: "Your session has ended; sign in again", auth_role_changed: "Your role has changed; sign in again",
     auth_token_expired: "Your session has expired; sign in again",
     auth_challenge_required: "This account must finish its setup first; ask the clinic's administrator",
+    auth_new_password_required: "First sign-in: choose a new password",
+    auth_weak_password: "The new password is too simple: 10 or more characters with upper- and lower-case letters and digits",
+    newPassword: "New password", newPassword2: "New password again", passwordsDiffer: "The two new passwords differ",
+    passwordRule: "10 or more characters with upper- and lower-case letters and digits",
     language: "中文", loading: "Loading…", loginFailed: "Sign-in failed", sexF: "F", sexM: "M", sexU: "Unknown",
     eczema: "Eczema", diabetes: "Diabetes", postpartum: "Postpartum", dental: "Dental", health_check: "Health check",
     hypertension: "Hypertension", glucose: "Glucose", steps: "Steps", task: "Task",

@@ -282,3 +282,31 @@ class Page(Strict):
 class LapsedQuery(Page):
     condition: str = Id
     days: int = Field(default=90, ge=0, le=3650)
+
+
+# --- staff accounts and clinics (admins and the platform's operators) ---------------------------
+
+StaffRoleName = Literal["admin", "front_desk", "health_manager", "analyst"]
+
+
+class StaffInviteBody(Strict):
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+    role: StaffRoleName
+
+
+class StaffRoleBody(Strict):
+    role: StaffRoleName
+
+
+class NewPasswordBody(Strict):
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=256)  # the temporary password handed over
+    new_password: str = Field(min_length=10, max_length=256)
+
+
+class CreateClinicBody(Strict):
+    clinic_id: str = Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=60)
+    tz: str = Field(default="Asia/Shanghai", min_length=1, max_length=64)
+    conditions: list[str] = Field(min_length=1, max_length=40)
+    admin_username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")

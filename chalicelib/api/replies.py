@@ -1545,6 +1545,43 @@ class HomeReply(Reply):
     inbox_unread: int
 
 
+# --- staff accounts and clinics -----------------------------------------------------------------
+
+class StaffAccountRow(TypedDict):
+    username: str
+    role: str
+    status: Literal["active", "disabled"]
+    created_at: str | None
+    updated_at: str | None
+    updated_by: str | None
+
+
+class StaffListReply(Reply):
+    items: list[StaffAccountRow]
+
+
+class StaffAccountReply(Reply):
+    username: str
+    clinic_id: str
+    role: str
+    status: Literal["active", "disabled"]
+    temporary_password: NotRequired[str]  # answered once, when an account is invited
+
+
+class ClinicRow(TypedDict):
+    clinic_id: str
+    name: str
+
+
+class ClinicListReply(Reply):
+    items: list[ClinicRow]
+
+
+class CreateClinicReply(Reply):
+    clinic: ClinicRow
+    admin: StaffAccountReply
+
+
 # -- the audit trail and phone reveals (docs/audit.md) ---------------------------------------------
 
 

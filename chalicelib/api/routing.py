@@ -46,9 +46,10 @@ IN_TRANSACTION = "in_transaction"
 PATIENT = ("patient",)
 # Staff roles (chalicelib.auth.STAFF_ROLES). Every route names the roles that may call it:
 ADMIN = ("admin",)  # clinic settings, staff accounts, the audit trail
-STAFF = ("staff", "admin")  # work on one patient's record: the desk and the health manager
-MANAGER = STAFF  # follow-up calls, risk lists, revealing a phone number to call
-READERS = STAFF  # figures without personal data: dashboards, definitions, catalogues (analysts too)
+STAFF = ("admin", "front_desk", "health_manager")  # work on one patient's record: the desk and the health manager
+MANAGER = ("admin", "health_manager")  # follow-up calls, risk lists, revealing a phone number to call
+READERS = STAFF + ("analyst",)  # figures without personal data: dashboards, definitions, catalogues
+OPERATOR = ("operator",)  # the platform's operators: clinics and their first admin, never a clinic's data
 
 REGISTRY: list[dict] = []
 
@@ -326,6 +327,7 @@ def route(
                     if principal.role not in allowed:
                         raise Forbidden("this caller may not use this route", code="wrong_role")
                     logger.append_keys(clinic_id=principal.clinic_id)
+                    origin.set_caller(principal)
                 # annotated str | bytes, but Chalice encodes a text body, so it is always bytes
                 raw = cast(bytes, request.raw_body or b"")
                 if len(raw) > MAX_FILE_BYTES:

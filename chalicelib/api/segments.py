@@ -10,7 +10,7 @@ from pydantic import Discriminator, Field, Tag
 
 from chalicelib.api import replies
 from chalicelib.api.models import Page, Strict, real
-from chalicelib.api.routing import ADMIN, STAFF, route
+from chalicelib.api.routing import ADMIN, READERS, STAFF, route
 from chalicelib.domain import segments as rules
 from chalicelib.domain.rules import DEPARTMENTS, PERSONAS
 from chalicelib.lazy import lazy
@@ -120,7 +120,7 @@ class AttributesBody(Strict):
     department: Optional[Literal[DEPARTMENTS]] = None  # type: ignore[valid-type]
 
 
-@route(bp, "/segments", roles=STAFF,
+@route(bp, "/segments", roles=READERS,
        reply=replies.ListSegmentsReply,
        summary="The clinic's segments with member counts and build progress")
 def list_segments(call):
@@ -137,7 +137,7 @@ def create_segment(call):
     return 201, {"segment": service.create(call.principal, call.body)}
 
 
-@route(bp, "/segments/{segment_id}", roles=STAFF,
+@route(bp, "/segments/{segment_id}", roles=READERS,
        reply=replies.SegmentReply,
        summary="One segment: rule, content path, members, build status (building/ready) and progress")
 def segment_detail(call):

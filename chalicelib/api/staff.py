@@ -10,7 +10,7 @@ from chalicelib.api import replies
 from chalicelib.api.models import (AdjustmentBody, BookingBody, EarningLimitsBody, EarningRulesBody, LapsedQuery, Page,
                                    PatientRecord, PointsExpiryBody, RemissionBody, ReversalBody, RewardBody,
                                    SilentDaysBody, VisitBody)
-from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, READERS, STAFF, route
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ else:
 bp: Blueprint = Blueprint(__name__)
 
 
-@route(bp, "/clinic", roles=STAFF,
+@route(bp, "/clinic", roles=READERS,
        reply=replies.ClinicReply,
        summary="The caller's clinic: settings, conditions, earning rules")
 def clinic(call):
@@ -166,14 +166,14 @@ def reminder_log(call):
     return outbound.reminder_log(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/dashboard", roles=STAFF,
+@route(bp, "/dashboard", roles=READERS,
        reply=replies.DashboardReply,
        summary="Precomputed KPIs and chart data of the clinic")
 def dashboard(call):
     return clinics.dashboard(call.principal.clinic_id)
 
 
-@route(bp, "/rewards", roles=PATIENT + ("staff", "admin"),
+@route(bp, "/rewards", roles=PATIENT + READERS,
        reply=replies.RewardsReply,
        summary="The rewards catalogue")
 def rewards(call):

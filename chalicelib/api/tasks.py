@@ -11,7 +11,7 @@ from pydantic import Field
 
 from chalicelib.api import replies
 from chalicelib.api.models import Id, Strict, real
-from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
 from chalicelib.domain import tasks as rules
 from chalicelib.domain.rules import CHECKIN_TYPES
 from chalicelib.lazy import lazy
@@ -82,7 +82,7 @@ class ConfirmBody(Strict):
     session_on: Optional[date] = Field(default=None, description="the session's day; default today")
 
 
-@route(bp, "/task-rules", roles=STAFF,
+@route(bp, "/task-rules", roles=READERS,
        reply=replies.TaskRulesReply,
        summary="Known abnormal flags, the tasks each assigns, and the perks")
 def task_rules(call):

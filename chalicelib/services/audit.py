@@ -51,8 +51,10 @@ def _actor(principal) -> tuple[str, str]:
 
 def record(principal, action: str, patient_id: str | None = None, reason: str | None = None,
            detail: dict[str, Any] | None = None, *, clinic_id: str | None = None, actor: str | None = None) -> str:
-    """Append one event and return its id. `principal` is the caller (staff or patient); None for
-    an operator's command, which then names `clinic_id` and `actor`. `detail` holds ids and counts
+    """Append one event and return its id. `principal` is the caller (staff or patient); None when
+    the service knows the account by its username only (staff accounts, changed from a route or an
+    operator's command), which then names `clinic_id` and `actor`: the route's caller with that
+    username gives the role, else it is an operator's command. `detail` holds ids and counts
     only, never a name, phone or clinical value. A failure to record raises: the caller then does
     not hand out what it was about to."""
     if action not in ACTIONS:
@@ -63,19 +65,33 @@ def record(principal, action: str, patient_id: str | None = None, reason: str | 
     else:
         if not clinic_id:
             raise ValueError("an event without a caller names its clinic")
-        who, role = actor or "unknown", COMMAND_LINE
+        caller = origin.current().caller  # a service called by a route names the account only
+        if caller is not None and caller.clinic_id == clinic_id and actor and _actor(caller)[0] == actor:
+            who, role = _actor(caller)
+        else:
+            who, role = actor or "unknown", COMMAND_LINE
     assert clinic_id is not None
     now = clock.now()
     where = origin.current()
     event = store.AuditEvent(
         clinic_id=clinic_id, event_id=uuid.uuid4().hex[:20], at=iso(now),
-        day=local_date(now, clinics.get(clinic_id).tz).isoformat(), action=action, actor=who, actor_role=role,
+        day=local_date(now, _zone(clinic_id)).isoformat(), action=action, actor=who, actor_role=role,
         patient_id=patient_id, reason=(reason or None) and reason[:MAX_REASON], detail=detail or None,
         source_ip=where.source_ip, user_agent=where.user_agent)
     retention = int(settings().audit_retention_days)
     store.append(event, expires_at=int(now.timestamp()) + retention * 86400)
     logger.info("audited", extra={"action": action, "event_id": event.event_id})
     return event.event_id
+
+
+def _zone(clinic_id: str) -> str:
+    """The clinic's time zone; the platform's operators (no clinic record) use the default one."""
+    from chalicelib.errors import NotFound
+
+    try:
+        return clinics.get(clinic_id).tz
+    except NotFound:
+        return settings().default_tz
 
 
 def view(event: store.AuditEvent) -> dict:

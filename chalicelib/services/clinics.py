@@ -9,6 +9,7 @@ from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso, zone
 from chalicelib.domain.rules import CONDITIONS, DEFAULT_RECALL_RULES
 from chalicelib.errors import BadRequest
+from chalicelib.observability import logger
 from chalicelib.services import challenges, tasks
 from chalicelib.store import clinics
 
@@ -43,6 +44,31 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
 
     segments.create_defaults(clinic_id, conditions)
     return item
+
+
+def registry() -> list[dict]:
+    """The platform's clinics with their names (operators)."""
+    return [{"clinic_id": clinic_id, "name": name} for clinic_id, name in clinics.registry()]
+
+
+def create_with_admin(clinic_id: str, name: str, tz: str, conditions: tuple[str, ...], admin_username: str,
+                      by: str) -> dict:
+    """A new clinic seeded with the default settings, and its first admin with a temporary password."""
+    from chalicelib.auth import PLATFORM_CLINIC
+    from chalicelib.services import staff_accounts
+
+    if clinic_id == PLATFORM_CLINIC:
+        raise BadRequest("this clinic id is reserved", code="invalid_clinic_id", field="clinic_id")
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown:
+        raise BadRequest(f"unknown condition {unknown[0]}", code="unknown_condition", field="conditions")
+    if not staff_accounts.USERNAME.fullmatch(admin_username):
+        raise BadRequest("username: 3-64 letters, digits and . _ @ + -", code="invalid_username",
+                         field="admin_username")
+    create_clinic(clinic_id, name, tz, tuple(dict.fromkeys(conditions)))
+    admin = staff_accounts.invite(clinic_id, admin_username, "admin", by)
+    logger.info("clinic created", extra={"clinic": clinic_id, "by": by})
+    return {"clinic": {"clinic_id": clinic_id, "name": name}, "admin": admin}
 
 
 def set_silent_days(clinic_id: str, days: int, by: str) -> dict:

@@ -95,6 +95,12 @@ def all_clinic_ids() -> list[str]:
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]
 
 
+def registry() -> list[tuple[str, str]]:
+    """(clinic id, name) of every clinic."""
+    bind()
+    return [(item.sk, item.name) for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]
+
+
 def list_rewards(clinic_id: str) -> list[Reward]:
     from chalicelib.store.points import reward_of
 

@@ -342,12 +342,16 @@ class StaffAccountItem(Base):
     everywhere) is refused, and the token's role must be the account's role.
     """
 
+    gsi1 = Gsi1["StaffAccountItem"]()
+    gsi1pk = UnicodeAttribute(null=True)  # <clinic>#STAFFLIST: the clinic's accounts by username
+    gsi1sk = UnicodeAttribute(null=True)
     username = UnicodeAttribute()
     role = UnicodeAttribute()
     status = UnicodeAttribute(default="active")  # active | disabled
     tokens_valid_after = NumberAttribute(default=0)  # epoch seconds
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
 
 
 class InboxItem(Base):

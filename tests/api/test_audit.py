@@ -17,7 +17,7 @@ def trail(api, token, query=""):
 
 def test_a_view_of_a_patient_is_recorded_with_who_when_and_from_where(api, new_patient, staff_token, clock):
     _, pid = new_patient(name="au1", phone="13900000101")
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     admin = staff_token("demo-dental", "admin")
     status, _ = api.get(f"/patients/{pid}", token=staff, headers=UA)
     assert status == 200
@@ -26,7 +26,7 @@ def test_a_view_of_a_patient_is_recorded_with_who_when_and_from_where(api, new_p
     views = [e for e in events if e["action"] == "view_patient"]
     assert len(views) == 1
     view = views[0]
-    assert view["actor"] == "staff@demo-dental" and view["actor_role"] == "staff"
+    assert view["actor"] == "front_desk@demo-dental" and view["actor_role"] == "front_desk"
     assert view["patient_id"] == pid and view["at"] == "2026-11-20T02:00:00Z" and view["day"] == "2026-11-20"
     assert view["source_ip"] == "127.0.0.1" and view["user_agent"] == UA["User-Agent"]
 
@@ -63,9 +63,10 @@ def test_sign_in_exports_and_erasure_are_recorded_and_the_trail_outlives_the_pat
 
 def test_only_admins_read_and_export_the_trail_of_their_own_clinic(api, staff_token, clock):
     admin = staff_token("demo-dental", "admin")
-    staff = staff_token("demo-dental", "staff")
-    assert api.get("/audit", token=staff)[1]["code"] == "wrong_role"
-    assert api.get("/audit/export", token=staff)[1]["code"] == "wrong_role"
+    for role in ("front_desk", "health_manager", "analyst"):
+        staff = staff_token("demo-dental", role)
+        assert api.get("/audit", token=staff)[1]["code"] == "wrong_role"
+        assert api.get("/audit/export", token=staff)[1]["code"] == "wrong_role"
     other = staff_token("other-clinic", "admin")
     assert {e["actor"] for e in trail(api, other)["items"]} == {"admin@other-clinic"}
     status, err = api.get("/audit?from=2026-11-21&to=2026-11-20", token=admin)
@@ -100,14 +101,14 @@ def test_pages_run_across_days_newest_first_and_filter_by_actor(api, new_patient
     _, pid = new_patient(name="au4", phone="13900000104")
     seen = []
     for day in range(5):  # one view a day by staff, one by the admin on the third day
-        staff = staff_token("demo-dental", "staff")
+        staff = staff_token("demo-dental", "front_desk")
         api.get(f"/patients/{pid}", token=staff)
         seen.append(f"2026-11-{20 + day}")
         if day == 2:
             api.get(f"/patients/{pid}", token=staff_token("demo-dental", "admin"))
         clock.advance(days=1)
     admin = staff_token("demo-dental", "admin")
-    query = "?from=2026-11-20&to=2026-11-24&actor=staff@demo-dental&limit=3"
+    query = "?from=2026-11-20&to=2026-11-24&actor=front_desk@demo-dental&limit=3"
     first = trail(api, admin, query)
     assert [e["day"] for e in first["items"]] == ["2026-11-24"] * 2 + ["2026-11-23"]  # a sign-in and a view
     rows, cursor = list(first["items"]), first["next_cursor"]
@@ -117,10 +118,10 @@ def test_pages_run_across_days_newest_first_and_filter_by_actor(api, new_patient
         cursor = more["next_cursor"]
     views = [e for e in rows if e["action"] == "view_patient"]
     assert [e["day"] for e in views] == sorted(seen, reverse=True)
-    assert all(e["actor"] == "staff@demo-dental" for e in rows)
+    assert all(e["actor"] == "front_desk@demo-dental" for e in rows)
     assert [e["at"] for e in rows] == sorted((e["at"] for e in rows), reverse=True)
     by_patient = trail(api, admin, f"?from=2026-11-20&to=2026-11-24&patient_id={pid}")["items"]
-    assert len(by_patient) == 6 and {e["actor"] for e in by_patient} == {"staff@demo-dental", "admin@demo-dental"}
+    assert len(by_patient) == 6 and {e["actor"] for e in by_patient} == {"front_desk@demo-dental", "admin@demo-dental"}
     # a cursor belongs to its query
     status, err = api.get("/audit?from=2026-11-20&to=2026-11-24&limit=3&cursor=" + first["next_cursor"], token=admin)
     assert status == 400 and err["code"] == "invalid_cursor"
@@ -161,3 +162,18 @@ def test_no_route_changes_or_deletes_the_trail_and_the_store_never_overwrites(ap
         store.append(forged, expires_at=1)
     again = AuditItem.get(event.pk, event.sk)
     assert again.actor == event.actor and again.action == event.action and int(again.expires_at) == int(event.expires_at)
+
+
+def test_role_changes_and_disabling_from_the_site_name_the_admin(api, staff_token, clock):
+    admin = staff_token("demo-dental", "admin")
+    status, _ = api.put("/staff/analyst@demo-dental/role", {"role": "front_desk"}, token=admin)
+    assert status == 200
+    status, _ = api.post("/staff/front_desk@demo-dental/disable", token=admin)
+    assert status == 200
+    events = {e["action"]: e for e in trail(api, admin)["items"]}
+    change = events["role_change"]
+    assert change["actor"] == "admin@demo-dental" and change["actor_role"] == "admin"
+    assert change["detail"] == {"username": "analyst@demo-dental", "from": "analyst", "to": "front_desk"}
+    assert change["source_ip"] == "127.0.0.1"
+    disabled = events["staff_disable"]
+    assert disabled["actor_role"] == "admin" and disabled["detail"] == {"username": "front_desk@demo-dental"}

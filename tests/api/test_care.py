@@ -18,18 +18,18 @@ def due(api, token, mine=False):
 
 
 def test_plans_have_an_assignee_and_each_manager_sees_their_own_calls(api, new_patient, staff_token, clock):
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "health_manager")
     admin = staff_token("demo-dental", "admin")
     _, p1 = new_patient(name="c1", phone="13900000201")
     _, p2 = new_patient(name="c2", phone="13900000202")
     _, p3 = new_patient(name="c3", phone="13900000203")
 
     status, plan = api.post(f"/patients/{p1}/followup", {}, token=staff)
-    assert status == 201 and plan["plan"]["assignee"] == "staff@demo-dental"  # who started it
-    status, plan = api.post(f"/patients/{p2}/followup", {"assignee": "staff@demo-dental", "cadence_days": 14},
+    assert status == 201 and plan["plan"]["assignee"] == "health_manager@demo-dental"  # who started it
+    status, plan = api.post(f"/patients/{p2}/followup", {"assignee": "health_manager@demo-dental", "cadence_days": 14},
                             token=admin)
-    assert status == 201 and plan["plan"]["assignee"] == "staff@demo-dental" and plan["plan"]["started_by"] == "admin@demo-dental"
-    for someone in ("nobody@demo-dental", "staff@other-clinic"):
+    assert status == 201 and plan["plan"]["assignee"] == "health_manager@demo-dental" and plan["plan"]["started_by"] == "admin@demo-dental"
+    for someone in ("nobody@demo-dental", "health_manager@other-clinic"):
         status, err = api.post(f"/patients/{p3}/followup", {"assignee": someone}, token=admin)
         assert status == 400 and err["code"] == "unknown_assignee" and err["field"] == "assignee"
     assert api.post(f"/patients/{p3}/followup", {}, token=admin)[1]["plan"]["assignee"] == "admin@demo-dental"
@@ -39,7 +39,7 @@ def test_plans_have_an_assignee_and_each_manager_sees_their_own_calls(api, new_p
     rows = due(api, admin)
     assert {r["patient_id"] for r in rows} == {p1, p2, p3}
     assert {r["patient_id"]: r["phone_masked"] for r in rows}[p1] == "139****0201"
-    assert {r["patient_id"]: r["assignee"] for r in rows}[p2] == "staff@demo-dental"
+    assert {r["patient_id"]: r["assignee"] for r in rows}[p2] == "health_manager@demo-dental"
     assert due(api, staff_token("other-clinic", "admin"), mine=True) == []
 
     # paused: off both lists; started again: back on its assignee's list
@@ -50,7 +50,7 @@ def test_plans_have_an_assignee_and_each_manager_sees_their_own_calls(api, new_p
     status, err = api.post(f"/patients/{p2}/followup/outcomes", {"outcome": "reached"}, token=staff)
     assert status == 409 and err["code"] == "plan_not_active"
     status, resumed = api.post(f"/patients/{p2}/followup", {"cadence_days": 14}, token=admin)
-    assert status == 200 and resumed["plan"]["status"] == "active" and resumed["plan"]["assignee"] == "staff@demo-dental"
+    assert status == 200 and resumed["plan"]["status"] == "active" and resumed["plan"]["assignee"] == "health_manager@demo-dental"
     assert {r["patient_id"] for r in due(api, staff, mine=True)} == {p1, p2}
     # reassigned on a restart
     api.post(f"/patients/{p2}/followup", {"assignee": "admin@demo-dental"}, token=admin)
@@ -69,7 +69,7 @@ def test_plans_have_an_assignee_and_each_manager_sees_their_own_calls(api, new_p
 
 
 def test_a_phone_is_revealed_with_a_reason_and_written_to_the_audit_trail(api, new_patient, staff_token, clock):
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "health_manager")
     token, pid = new_patient(name="c4", phone="13900000204")
     api.post(f"/patients/{pid}/followup", {}, token=staff)
     status, err = api.post(f"/patients/{pid}/phone/reveal", {}, token=staff)
@@ -91,7 +91,7 @@ def test_a_phone_is_revealed_with_a_reason_and_written_to_the_audit_trail(api, n
     events = api.get(f"/audit?patient_id={pid}", token=staff_token("demo-dental", "admin"))[1]["items"]
     reveal = next(e for e in events if e["action"] == "reveal_phone")
     assert reveal["event_id"] == shown["event_id"] and reveal["reason"] == "每周随访电话"
-    assert reveal["actor"] == "staff@demo-dental" and reveal["user_agent"] == "Desk/2"
+    assert reveal["actor"] == "health_manager@demo-dental" and reveal["user_agent"] == "Desk/2"
     assert "13900000204" not in str(events)  # the trail says that a number was shown, never the number
     notes = [e for e in events if e["action"] == "view_patient"]
     assert len(notes) == 1 and notes[0]["detail"] == {"part": "followup_notes", "notes": 1}

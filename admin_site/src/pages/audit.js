@@ -140,4 +140,4 @@ function AuditPage() {
   </div>`;
 }
 
-export default { key: "audit", path: "/audit", label: { zh: "审计日志", en: "Audit trail" }, component: AuditPage };
+export default { key: "audit", path: "/audit", roles: ["admin"], label: { zh: "审计日志", en: "Audit trail" }, component: AuditPage };
