@@ -57,8 +57,8 @@ export const L = labels({
   },
 });
 
-// Who may see a full number (the API's MANAGER roles; "staff" until the roles are split).
-const MANAGER_ROLES = ["admin", "health_manager", "staff"];
+// Who may see a full number: the API's MANAGER roles (it refuses the others anyway).
+const MANAGER_ROLES = ["admin", "health_manager"];
 export const canReveal = () => ((session() || {}).roles || []).some((r) => MANAGER_ROLES.includes(r));
 
 const REASONS = ["reason_call", "reason_booking", "reason_check", "reason_other"];

@@ -263,4 +263,4 @@ function RiskPage() {
   </div>`;
 }
 
-export default { key: "risk", path: "/risk", label: { zh: "随访与风险", en: "Follow-ups & risk" }, component: RiskPage };
+export default { key: "risk", path: "/risk", roles: ["admin", "health_manager"], label: { zh: "随访与风险", en: "Follow-ups & risk" }, component: RiskPage };
