@@ -148,7 +148,12 @@ function OutcomeForm({ id, onDone }) {
 }
 
 // The section the patient's page renders with the patient's id (and `onChange`, called after a write).
-export function FollowupSection({ id, phoneMasked, onChange }) {
+// Follow-ups are the health manager's work: for other roles it renders nothing.
+export function FollowupSection(props) {
+  return canReveal() ? html`<${Followup} ...${props} />` : null;
+}
+
+function Followup({ id, phoneMasked, onChange }) {
   const [reload, setReload] = useState(0);
   const [done, setDone] = useState(null);
   const state = useGet(`/patients/${encodeURIComponent(id)}/followup`, reload);
