@@ -180,8 +180,10 @@ def test_segments_list_and_a_new_segment(admin, local_stack, shots):
 
 
 def test_followups_and_risk(admin, local_stack, shots):
+    from tests.e2e.test_care_pages import _admin_token
+
     page = admin
-    token = _token(local_stack)
+    token = _admin_token(local_stack)  # the calls and risk lists are for admins and health managers
     due = _api(local_stack, "GET", "/followups/due", token)["items"]
     page.get_by_test_id("nav-risk").click()
     if due:
