@@ -50,6 +50,8 @@ class Settings(NamedTuple):
     tencent_sms_secret_id: str = ""
     tencent_sms_secret_key: str = ""
     tencent_sms_templates: str = "{}"  # JSON: message kind -> {"template_id": ..., "params": [field, ...]}
+    # how long audit items are kept (their TTL); chalicelib/services/audit.py, docs/audit.md
+    audit_retention_days: int = 3 * 365
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -107,6 +109,7 @@ def settings() -> Settings:
         tencent_sms_secret_id=_env("TENCENT_SMS_SECRET_ID", ""),
         tencent_sms_secret_key=_env("TENCENT_SMS_SECRET_KEY", ""),
         tencent_sms_templates=_env("TENCENT_SMS_TEMPLATES", "{}"),
+        audit_retention_days=int(_env("AUDIT_RETENTION_DAYS", str(3 * 365))),
     )
 
 

@@ -53,7 +53,8 @@ _codes(400, "invalid_phone_code", "invalid_werun_data", "invalid_client_time", "
        "no_user_pool", "not_reversible", "reserved_id", "sample_size_required", "self_referral",
        "session_outside_window", "unexpected_field", "unknown_anchor", "unknown_condition", "unknown_department",
        "unknown_flag", "unknown_invite_code", "unknown_kind", "unknown_outcome", "unknown_purpose", "unknown_step",
-       "unknown_target_kind", "unknown_template", "use_visit_route", "invalid_username", "weak_password")
+       "unknown_target_kind", "unknown_template", "use_visit_route", "invalid_username", "weak_password",
+       "unknown_assignee")
 _codes(401, "invalid_credentials", "refresh_token_reused", "invalid_wechat_code", "wechat_code_used")
 _codes(403, "not_eligible", "wechat_account_mismatch", "wechat_user_blocked")
 _codes(404, "account_not_found", "arm_not_found", "clinic_not_found", "content_path_not_found", "entry_not_found",
@@ -64,7 +65,7 @@ _codes(409, "redemption_fulfilled", "already_redeemed", "already_registered", "a
        "phone_registered", "plan_changed", "plan_not_active", "reward_inactive", "reward_limit_reached",
        "segment_exists", "share_already_rewarded", "target_busy", "task_closed", "task_not_confirmable",
        "visit_exists", "voucher_expired", "voucher_redeemed", "username_taken", "last_admin", "own_account",
-       "new_password_required")
+       "new_password_required", "audit_event_exists")
 _codes(502, "wechat_error", "wechat_unavailable", "upstream_error")
 _codes(400, "wrong_identity_provider")
 _codes(401, "invalid_wecom_code")

@@ -15,7 +15,7 @@ from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
-    from chalicelib.services import activity, home, segments, sessions
+    from chalicelib.services import activity, audit, home, segments, sessions
     from chalicelib.services import inbox as inbox_service
     from chalicelib.services import patients as patient_service
     from chalicelib.services import redemptions as redemption_service
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.services import werun
 else:
     home = lazy("chalicelib.services.home")
+    audit = lazy("chalicelib.services.audit")
     werun = lazy("chalicelib.services.werun")
     redemption_service = lazy("chalicelib.services.redemptions")
     setup_service = lazy("chalicelib.services.setup")
@@ -80,12 +81,15 @@ def update_me(call):
        summary="Erase the caller's record and all its data")
 def erase(call):
     removed = patient_service.erase(_me(call))
+    audit.record(call.principal, audit.ERASE, patient_id=call.principal.patient_id, detail={"items": removed})
     return {"erased": True, "items_removed": removed}
 
 
 @route(bp, "/me/export", roles=PATIENT, reply=replies.ExportReply, summary="Everything stored about the caller")
 def export(call):
-    return patient_service.export(_me(call))
+    data = patient_service.export(_me(call))
+    audit.record(call.principal, audit.EXPORT, patient_id=call.principal.patient_id, detail={"what": "own_data"})
+    return data
 
 
 @route(bp, "/me/consents", roles=PATIENT, reply=replies.ConsentsReply, summary="The caller's consent per purpose")

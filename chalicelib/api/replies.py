@@ -1171,8 +1171,9 @@ class FollowUpPlan(Reply):
     calls: int
     last_outcome: str | None
     last_outcome_on: str | None
-    paused_reason: str | None
+    paused_reason: Annotated[str | None, Field(description="wrong_number, or staff: paused by hand")]
     ended_on: str | None
+    assignee: Annotated[str | None, Field(description="the staff username who makes the calls")]
 
 
 class FollowUpOutcomeRow(Reply):
@@ -1182,6 +1183,8 @@ class FollowUpOutcomeRow(Reply):
     at: str
     staff: str | None
     has_note: bool
+    note: NotRequired[Annotated[str | None, Field(
+        description="the call's note in clear, in a plan's detail only (reading it is audited)")]]
     booking_date: str | None
 
 
@@ -1217,6 +1220,8 @@ class WorklistRow(Reply):
     last_outcome: str | None
     last_outcome_on: str | None
     calls: int
+    phone_masked: Annotated[str, Field(description="masked; POST /patients/{id}/phone/reveal shows it whole")]
+    assignee: str | None
 
 
 class WorklistReply(Reply):
@@ -1267,6 +1272,7 @@ class AtRiskRow(Reply):
     risk_factors: list[dict[str, Any]]
     risk_model_version: int
     scored_at: str | None
+    phone_masked: Annotated[str, Field(description="masked; POST /patients/{id}/phone/reveal shows it whole")]
 
 
 class AtRiskReply(Reply):
@@ -1277,7 +1283,9 @@ class AtRiskReply(Reply):
 class PatientRiskReply(Reply):
     patient_id: str
     risk_score: float | None
-    risk_status: str
+    risk_status: Annotated[str, Field(description="scored; not_due (not expected back within the horizon); "
+                                                  "not_scored (no model yet); no_consent (no analytics consent: "
+                                                  "no score is computed or kept)")]
     risk_factors: list[dict[str, Any]]
     risk_model_version: int | None
     scored_at: str | None
@@ -1668,3 +1676,34 @@ class WecomLoginParameters(Reply):
 class StaffProvidersReply(Reply):
     staff_identity: Annotated[Literal["cognito", "wecom"], Field(description="how staff of this stage sign in")]
     wecom: NotRequired[WecomLoginParameters]
+
+
+# -- the audit trail and phone reveals (docs/audit.md) ---------------------------------------------
+
+
+class AuditEventRow(Reply):
+    event_id: str
+    at: Annotated[str, Field(description="UTC")]
+    day: Annotated[str, Field(description="the clinic-local day")]
+    action: Annotated[str, Field(description="view_patient, reveal_phone, export, audit_export, erase, "
+                                             "consent_change, role_change, staff_disable, sign_in")]
+    actor: Annotated[str, Field(description="a staff username, or the patient's id for their own actions")]
+    actor_role: str
+    patient_id: str | None
+    reason: str | None
+    detail: dict[str, Any]
+    source_ip: str | None
+    user_agent: str | None
+
+
+class AuditPageReply(Reply):
+    from_: Annotated[str, Field(alias="from")]
+    to: str
+    items: list[AuditEventRow]
+    next_cursor: Annotated[str | None, Field(description="more events (a page may be short and still have more)")]
+
+
+class PhoneRevealReply(Reply):
+    patient_id: str
+    phone: str
+    event_id: Annotated[str, Field(description="the audit event recording this reveal")]

@@ -1,6 +1,6 @@
-"""Staff routes for the lapse-risk model and the follow-up worklist: the model card, the at-risk
-list, a patient's score, drop-out curves per condition, follow-up plans, the day's calls and
-their outcomes."""
+"""Routes of the health manager's day (MANAGER roles): the lapse-risk model card, the at-risk list,
+a patient's score, drop-out curves per condition, follow-up plans (start, pause, end), the day's
+calls (the clinic's or one's own), revealing a number to call (audited) and the calls' outcomes."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class WorklistPage(Strict):
     # 50 plans = 100 keys: the page's profiles and plans come in one BatchGetItem
     limit: int = Field(default=50, ge=1, le=50)
     cursor: Optional[str] = Field(default=None, max_length=2000)
+    mine: bool = Field(default=False, description="only the plans assigned to the caller (我今天的电话)")
 
 
 class OutcomePeriod(Strict):
@@ -47,6 +48,13 @@ class OutcomePeriod(Strict):
 class FollowUpStart(Strict):
     cadence_days: Optional[int] = Field(default=None, ge=1, le=90, description="days between calls; default 7")
     first_due: Optional[date] = Field(default=None, description="the first call's day; default today")
+    assignee: Optional[str] = Field(default=None, min_length=1, max_length=128,
+                                    description="the staff username who makes the calls; default: the plan's "
+                                                "assignee so far, else the caller")
+
+
+class PhoneReveal(Strict):
+    reason: str = Field(min_length=2, max_length=200, description="why the number is needed (kept in the audit trail)")
 
 
 class FollowUpOutcome(Strict):
@@ -85,19 +93,21 @@ def dropout(call):
 
 @route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=MANAGER, body=FollowUpStart,
        idempotent=True,
-       reply=replies.FollowupPlanReply, status=(201, 200), errors=("invalid_date",),
-       summary="Put a patient on a follow-up plan (weekly by default), or restart a paused one")
+       reply=replies.FollowupPlanReply, status=(201, 200), errors=("invalid_date", "unknown_assignee"),
+       summary="Put a patient on a follow-up plan (weekly by default) assigned to a staff member, or restart "
+               "(resume) a paused or ended one")
 def start_followup(call):
     created, plan = followups.start(call.principal, call.params["patient_id"], call.body.cadence_days,
-                                    call.body.first_due)
+                                    call.body.first_due, call.body.assignee)
     return (201 if created else 200), {"plan": plan}
 
 
 @route(bp, "/patients/{patient_id}/followup", roles=MANAGER,
        reply=replies.FollowupDetailReply,
-       errors=("no_followup_plan",), summary="A patient's follow-up plan and latest outcomes")
+       errors=("no_followup_plan",),
+       summary="A patient's follow-up plan and latest outcomes with their notes (reading notes is audited)")
 def followup_detail(call):
-    return followups.detail(call.principal.clinic_id, call.params["patient_id"])
+    return followups.detail(call.principal, call.params["patient_id"])
 
 
 @route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=MANAGER,
@@ -118,11 +128,28 @@ def end_followup(call):
     return followups.end(call.principal, call.params["patient_id"])
 
 
+@route(bp, "/patients/{patient_id}/followup/pause", methods=("POST",), roles=MANAGER,
+       reply=replies.FollowupPlanReply, errors=("no_followup_plan", "plan_changed"),
+       summary="Pause a patient's follow-up plan: off the worklists until it is started again")
+def pause_followup(call):
+    return followups.pause(call.principal, call.params["patient_id"])
+
+
+@route(bp, "/patients/{patient_id}/phone/reveal", methods=("POST",), roles=MANAGER, body=PhoneReveal,
+       reply=replies.PhoneRevealReply,
+       summary="A patient's full phone number, to call them; the reason is written to the audit trail")
+def reveal_phone(call):
+    return followups.reveal_phone(call.principal, call.params["patient_id"], call.body.reason)
+
+
 @route(bp, "/followups/due", roles=MANAGER, query=WorklistPage,
        reply=replies.WorklistReply,
-       summary="Today's follow-up calls: due or overdue plans, highest risk first within a page")
+       summary="Today's follow-up calls: due or overdue plans (with mine=true only the caller's), highest risk "
+               "first within a page, phones masked")
 def worklist(call):
-    return followups.worklist(call.principal.clinic_id, call.query.limit, call.query.cursor)
+    q = call.query
+    mine = (call.principal.username or call.principal.subject) if q.mine else None
+    return followups.worklist(call.principal.clinic_id, q.limit, q.cursor, mine)
 
 
 @route(bp, "/followups/outcomes", roles=READERS, query=OutcomePeriod,

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from chalice import Blueprint, Chalice, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import origin
 from chalicelib.api import codes
 from chalicelib.errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, RequestInProgress
 from chalicelib.lazy import lazy
@@ -90,6 +91,10 @@ class Call:
     idem: Idem | None
     raw_body: bytes
     headers: dict
+    # API Gateway's view of the caller (requestContext.identity.sourceIp), never a header the
+    # client could set; and the client's User-Agent as it sent it (both for the audit trail)
+    source_ip: str | None = None
+    user_agent: str | None = None
 
     def text(self) -> str:
         """The body as UTF-8 text (an uploaded CSV file)."""
@@ -309,6 +314,8 @@ def route(
             params = {name: unquote(value) if isinstance(value, str) and "%" in value else value
                       for name, value in params.items()}
             headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+            identity = (getattr(request, "context", None) or {}).get("identity") or {}
+            where = origin.set_current(identity.get("sourceIp"), headers.get("user-agent"))
             logger.append_keys(correlation_id=headers.get("x-request-id") or uuid.uuid4().hex)
             principal = idem = None
             try:
@@ -320,6 +327,7 @@ def route(
                     if principal.role not in allowed:
                         raise Forbidden("this caller may not use this route", code="wrong_role")
                     logger.append_keys(clinic_id=principal.clinic_id)
+                    origin.set_caller(principal)
                 # annotated str | bytes, but Chalice encodes a text body, so it is always bytes
                 raw = cast(bytes, request.raw_body or b"")
                 if len(raw) > MAX_FILE_BYTES:
@@ -337,7 +345,8 @@ def route(
                         return _replay(replay)
                     if idempotent is not IN_TRANSACTION:
                         _idempotency.claim(principal, idem)
-                call = Call(principal, parsed_body, parsed_query, params, idem, raw, headers)
+                call = Call(principal, parsed_body, parsed_query, params, idem, raw, headers, where.source_ip,
+                            where.user_agent)
                 result = func(call)
                 if isinstance(result, Response):  # a file (CSV export), sent as it is
                     return result
@@ -371,6 +380,7 @@ def route(
                 return error_response(AppError("the request failed on the server, try again later",
                                                code="internal_error", status=500))
             finally:
+                origin.clear()
                 logger.remove_keys(["clinic_id", "correlation_id"])
 
         handler.__name__ = func.__name__

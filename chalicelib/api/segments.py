@@ -17,8 +17,10 @@ from chalicelib.lazy import lazy
 # The services each route calls, as type checkers and import analysis see them; at run time
 # each module loads on first use, so a function's cold start pays only for what it runs.
 if TYPE_CHECKING:
+    from chalicelib.services import audit
     from chalicelib.services import segments as service
 else:
+    audit = lazy("chalicelib.services.audit")
     service = lazy("chalicelib.services.segments")
 
 bp: Blueprint = Blueprint(__name__)
@@ -169,6 +171,7 @@ def segment_members(call):
        summary="A segment's members as CSV for Excel (UTF-8 with BOM; masked names, no phones)")
 def export_segment(call):
     text = service.export_csv(call.principal.clinic_id, call.params["segment_id"])
+    audit.record(call.principal, audit.EXPORT, detail={"segment_id": call.params["segment_id"]})
     return Response(body=text, status_code=200,
                     headers={"Content-Type": "text/csv; charset=utf-8",
                              "Content-Disposition": f'attachment; filename="segment-{call.params["segment_id"]}.csv"'})

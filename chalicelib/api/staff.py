@@ -15,10 +15,11 @@ from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, READERS, STAF
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
-    from chalicelib.services import activity, catalogue, clinics, message_templates, outbound, visits
+    from chalicelib.services import activity, audit, catalogue, clinics, message_templates, outbound, visits
     from chalicelib.services import patients as patient_service
 else:
     activity = lazy("chalicelib.services.activity")
+    audit = lazy("chalicelib.services.audit")
     catalogue = lazy("chalicelib.services.catalogue")
     clinics = lazy("chalicelib.services.clinics")
     message_templates = lazy("chalicelib.services.message_templates")
@@ -117,7 +118,9 @@ def create_patient(call):
        reply=replies.PatientDetailReply,
        summary="One patient: profile, consent, visits, check-ins, points, who referred them and how many they referred")
 def patient_detail(call):
-    return patient_service.staff_detail(call.principal.clinic_id, call.params["patient_id"])
+    detail = patient_service.staff_detail(call.principal.clinic_id, call.params["patient_id"])
+    audit.record(call.principal, audit.VIEW_PATIENT, patient_id=call.params["patient_id"])  # the name in clear
+    return detail
 
 
 @route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body=VisitBody, idempotent=IN_TRANSACTION,

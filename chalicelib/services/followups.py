@@ -1,8 +1,11 @@
-"""Staff follow-up plans (S2's weekly call by a health manager): start, the day's worklist, outcomes, end.
+"""Staff follow-up plans (S2's weekly call by a health manager): start, pause, the day's worklist
+(the clinic's, or one staff member's own), revealing a number to call, outcomes with notes, end.
 
-A plan carries its next due day in the sparse due index; the worklist reads only what is due
-today or overdue, then those patients' profiles and plans in one BatchGetItem per page, and
-shows them highest risk first. Outcomes move the next due day by the plan's cadence.
+A plan carries its next due day in the sparse due index, and in its assignee's list on gsi1; the
+worklist reads only what is due today or overdue, then those patients' profiles and plans in one
+BatchGetItem per page, and shows them highest risk first with masked phones. Revealing the full
+number is a separate call that needs a reason and is written to the audit trail. Outcomes move the
+next due day by the plan's cadence.
 """
 
 from __future__ import annotations
@@ -32,11 +35,29 @@ def plan_view(plan: store.FollowUpPlan | None) -> dict | None:
             "next_due": plan.next_due if plan.status == "active" else None, "source": plan.source,
             "started_on": plan.started_on, "started_by": plan.started_by, "calls": int(plan.calls or 0),
             "last_outcome": plan.last_outcome, "last_outcome_on": plan.last_outcome_on,
-            "paused_reason": plan.paused_reason, "ended_on": plan.ended_on}
+            "paused_reason": plan.paused_reason, "ended_on": plan.ended_on, "assignee": plan.assignee}
 
 
-def start(principal, patient_id: str, cadence_days: int | None, first_due: date | None) -> tuple[bool, dict | None]:
-    """Put the patient on a plan (or restart a paused or ended one). Returns (created, plan)."""
+def _check_assignee(clinic_id: str, username: str) -> str:
+    """A staff member of the clinic whose account is active (else unknown_assignee)."""
+    from chalicelib.errors import AppError
+    from chalicelib.services import staff_accounts
+
+    try:
+        _, account = staff_accounts.account_of(clinic_id, username)
+    except AppError as exc:
+        raise BadRequest("no active staff account of this clinic has this username", code="unknown_assignee",
+                         field="assignee") from exc
+    if account.status != "active":
+        raise BadRequest("this staff account is disabled", code="unknown_assignee", field="assignee")
+    return username
+
+
+def start(principal, patient_id: str, cadence_days: int | None, first_due: date | None,
+          assignee: str | None = None) -> tuple[bool, dict | None]:
+    """Put the patient on a plan (or restart a paused or ended one), assigned to `assignee` (a
+    staff username of the clinic; default: the plan's assignee so far, else who starts it).
+    Returns (created, plan)."""
     clinic_id = principal.clinic_id
     patients.get(clinic_id, patient_id)
     today = _today(clinic_id)
@@ -45,16 +66,29 @@ def start(principal, patient_id: str, cadence_days: int | None, first_due: date 
         raise BadRequest("first_due cannot be in the past", code="invalid_date", field="first_due")
     cadence = cadence_days or DEFAULT_CADENCE_DAYS
     by, at = principal.username or principal.subject, iso(clock.now())
+    if assignee and assignee != by:
+        _check_assignee(clinic_id, assignee)
     plan = store.get_plan(clinic_id, patient_id)
     if plan is None:
         created = store.create_plan(clinic_id, patient_id, cadence_days=cadence, first_due=first.isoformat(),
-                                    source="staff", started_by=by, at=at)
+                                    source="staff", started_by=by, at=at, assignee=assignee or by)
         if created is None:
             raise Conflict("the plan changed meanwhile, try again", code="try_again")
         count("FollowUpPlansStarted", source="staff")
         return True, plan_view(created)
-    store.restart_plan(plan, clinic_id=clinic_id, cadence_days=cadence, first_due=first.isoformat(), by=by, at=at)
+    store.restart_plan(plan, clinic_id=clinic_id, cadence_days=cadence, first_due=first.isoformat(), by=by, at=at,
+                       assignee=assignee or plan.assignee or by)
     return False, plan_view(store.get_plan(clinic_id, patient_id))
+
+
+def pause(principal, patient_id: str) -> dict:
+    """Take an active plan off the worklists until it is started again (POST .../followup)."""
+    clinic_id = principal.clinic_id
+    plan = _plan_or_404(clinic_id, patient_id)
+    if plan.status != "active":
+        return {"plan": plan_view(plan)}
+    store.pause_plan(plan, "staff", iso(clock.now()))
+    return {"plan": plan_view(store.get_plan(clinic_id, patient_id))}
 
 
 def start_for_challenge(clinic_id: str, patient_id: str, challenge_id: str, checkin_type: str, today: date) -> bool:
@@ -78,14 +112,33 @@ def _plan_or_404(clinic_id: str, patient_id: str) -> store.FollowUpPlan:
     return plan
 
 
-def detail(clinic_id: str, patient_id: str) -> dict:
+def detail(principal, patient_id: str) -> dict:
+    """The plan and its latest outcomes with their notes in clear; reading a note is a view of a
+    patient's decrypted data, so it is audited (only when there is a note to read)."""
+    clinic_id = principal.clinic_id
     plan = _plan_or_404(clinic_id, patient_id)
-    return {"plan": plan_view(plan), "outcomes": [outcome_view(o) for o in store.outcomes(clinic_id, patient_id)]}
+    found = store.outcomes(clinic_id, patient_id)
+    notes = [o for o in found if o.note_enc]
+    key = None
+    if notes:
+        from chalicelib.services import audit
+        from chalicelib.services.patient_fields import clinic_key
+
+        audit.record(principal, audit.VIEW_PATIENT, patient_id=patient_id,
+                     detail={"part": "followup_notes", "notes": len(notes)})
+        key = clinic_key(clinic_id)
+    return {"plan": plan_view(plan), "outcomes": [outcome_view(o, key) for o in found]}
 
 
-def outcome_view(item: store.FollowUpOutcome) -> dict:
-    return {"outcome_id": item.outcome_id, "outcome": item.outcome, "day": item.day, "at": item.at,
+def outcome_view(item: store.FollowUpOutcome, key: bytes | None = None) -> dict:
+    """An outcome; with the clinic's key (a plan's detail), its note in clear too."""
+    view = {"outcome_id": item.outcome_id, "outcome": item.outcome, "day": item.day, "at": item.at,
             "staff": item.staff, "has_note": bool(item.note_enc), "booking_date": item.booking_date}
+    if key is not None:
+        from chalicelib import crypto
+
+        view["note"] = crypto.decrypt(key, item.clinic_id, item.note_enc) if item.note_enc else None
+    return view
 
 
 def record(principal, patient_id: str, outcome: str, note: str | None, booking_date: date | None,
@@ -153,10 +206,22 @@ def _risk_order(row: dict):
     return (score is None, -(score or 0.0), row["next_due"] or "", row["patient_id"])
 
 
-def worklist(clinic_id: str, limit: int, cursor: str | None) -> dict:
-    """Plans due today or overdue: one due-index Query and one BatchGetItem per page, highest risk first."""
+def masked_phone(clinic_id: str, phone_enc: str | None, key: bytes) -> str:
+    """The number as lists show it (138****1111): decrypted only to be masked here."""
+    from chalicelib import crypto
+    from chalicelib.domain.privacy import mask_phone
+
+    return mask_phone(crypto.decrypt(key, clinic_id, phone_enc)) if phone_enc else ""
+
+
+def worklist(clinic_id: str, limit: int, cursor: str | None, assignee: str | None = None) -> dict:
+    """Plans due today or overdue (all the clinic's, or those assigned to `assignee`): one Query and
+    one BatchGetItem per page, highest risk first, phones masked."""
+    from chalicelib.services.patient_fields import clinic_key
+
     today = _today(clinic_id)
-    due, next_cursor = store.due_plans(clinic_id, today.isoformat(), limit, cursor)
+    due, next_cursor = store.due_plans(clinic_id, today.isoformat(), limit, cursor, assignee)
+    key = clinic_key(clinic_id) if due else b""
     rows = []
     for entry in due:
         p, f = entry.profile, entry.plan
@@ -168,7 +233,8 @@ def worklist(clinic_id: str, limit: int, cursor: str | None) -> dict:
                      "followup_flag": p.get("followup_flag"), "next_due": f.get("next_due"), "days_overdue": overdue,
                      "cadence_days": int(f.get("cadence_days") or DEFAULT_CADENCE_DAYS), "source": f.get("source"),
                      "last_outcome": f.get("last_outcome"), "last_outcome_on": f.get("last_outcome_on"),
-                     "calls": int(f.get("calls") or 0)})
+                     "calls": int(f.get("calls") or 0), "assignee": f.get("assignee"),
+                     "phone_masked": masked_phone(clinic_id, p.get("phone_enc"), key)})
     rows.sort(key=_risk_order)
     return {"day": today.isoformat(), "items": rows, "next_cursor": next_cursor}
 
@@ -187,3 +253,14 @@ def totals(clinic_id: str, first: date | None, last: date | None) -> dict:
     return {"from": first.isoformat(), "to": last.isoformat(), "totals": summed, "calls": calls,
             "reach_rate": round((summed["reached"] + summed["booked"]) / calls, 4) if calls else None,
             "booking_rate": round(summed["booked"] / calls, 4) if calls else None, "days": days}
+
+
+def reveal_phone(principal, patient_id: str, reason: str) -> dict:
+    """The patient's full number, to call them: written to the audit trail with the reason first,
+    so no number is shown unrecorded."""
+    from chalicelib.services import audit
+    from chalicelib.services.patient_fields import decrypted
+
+    patient = patients.get(principal.clinic_id, patient_id)
+    event_id = audit.record(principal, audit.REVEAL_PHONE, patient_id=patient_id, reason=reason)
+    return {"patient_id": patient_id, "phone": decrypted(patient)["phone"], "event_id": event_id}

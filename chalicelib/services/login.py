@@ -103,7 +103,12 @@ def staff_login(username: str, password: str) -> dict:
     if not result:
         raise BadRequest("this account must finish setup (challenge " + reply.get("ChallengeName", "?") + ")",
                          code="challenge_required")
-    return _staff_reply(result, refresh_token=result.get("RefreshToken"))
+    reply = _staff_reply(result, refresh_token=result.get("RefreshToken"))
+    from chalicelib.auth import authenticate
+    from chalicelib.services import audit
+
+    audit.record(authenticate("Bearer " + result["IdToken"]), audit.SIGN_IN)
+    return reply
 
 
 def staff_new_password(username: str, password: str, new_password: str) -> dict:

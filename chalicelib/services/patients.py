@@ -193,6 +193,10 @@ def update_consents(patient: Patient, requested: dict[str, bool], version: str) 
         from chalicelib.services.outbound import stop_for_purpose
 
         stop_for_purpose(patient.clinic_id, patient.patient_id, withdrawn, now)
+    if "analytics" in withdrawn:  # no analytics consent: no risk score is kept (services.risk)
+        from chalicelib.services import risk
+
+        risk.forget(patient.clinic_id, patient.patient_id, patient.risk_score)
     merged = consents_view(patient)
     merged.update(changes)
     return merged

@@ -24,6 +24,14 @@ from chalicelib.store import clinics, patients, recall
 
 KIND = "recall"
 DEFAULT_DOCTOR = "您的医生"
+# A recall about a condition, a visit, a surgery or a delivery gives health advice ("relapses are
+# common in spring, come this week"), so it carries the health notice content steps carry; a
+# package renewal reminder is about a contract, not health, and does not.
+NOT_HEALTH_ANCHORS = ("package_end",)
+
+
+def health_content(anchor: str | None) -> bool:
+    return anchor not in NOT_HEALTH_ANCHORS
 
 
 def rule_row(item) -> dict:
@@ -210,6 +218,9 @@ def compose(ctx) -> Message | Stop:
                            doctor=context.get("doctor") or DEFAULT_DOCTOR, slot=slot_text,
                            package=context.get("package") or "",
                            incentive=(arm.incentive_text or "") if arm else "")
+    from chalicelib.domain.segments import with_notice
+
+    text = with_notice(text, health_content(job.anchor or rule.anchor))
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
                    link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window,
                    values={"slot": slot_text})

@@ -1,9 +1,12 @@
 """Training a clinic's lapse-risk model from its own history, scoring its patients, and the staff views.
 
-The training run (daily job) reads the clinic's patient list on gsi1 and each patient's partition,
-trains (chalicelib.domain.risk), stores the model version, the drop-out curves and the run, then
-writes each patient's score where it changed, many patients to a transaction, and re-evaluates
-segments only for patients whose score moves across a bound of a segment rule. See docs/risk.md.
+The training run (daily job) reads the clinic's patient list on gsi1 and the partition of each
+patient who consented to analytics, trains (chalicelib.domain.risk), stores the model version, the
+drop-out curves and the run, then writes each patient's score where it changed, many patients to a
+transaction, and re-evaluates segments only for patients whose score moves across a bound of a
+segment rule. A patient without analytics consent is left out of all of it: their history is not
+read, they are no training example and in no curve, and they keep no score (one they had is
+removed, at once when they withdraw, or by the next run). See docs/risk.md.
 """
 
 from __future__ import annotations
@@ -79,6 +82,24 @@ def _answer_may_change(rule, old: float | None, new: float | None) -> bool:
         return True  # a rule that cannot be read: re-evaluate, as for any score change
 
 
+def analytics_consent(row: dict) -> bool:
+    """Whether a patient list row (or a profile) carries a granted analytics consent."""
+    state = (row.get("consents") or {}).get("analytics") or {}
+    return bool(isinstance(state, dict) and state.get("granted"))
+
+
+def _has_risk_data(row: dict) -> bool:
+    return row.get("risk_score") is not None or row.get("risk_model_version") is not None
+
+
+def forget(clinic_id: str, patient_id: str, old_score: float | None = None) -> None:
+    """Remove a patient's score, factors and at-risk entry (analytics consent withdrawn)."""
+    written = store.write_scores(clinic_id, [store.ScoreWrite(patient_id, None, forget=True)], version=0,
+                                 at=iso(clock.now()))
+    if written and old_score is not None:
+        on_risk_score_changed(clinic_id, patient_id, old_score, None, _risk_rules(clinic_id))
+
+
 def _counts(result: rules.Training) -> dict:
     return {"examples": result.examples, "lapsed": result.lapsed, "fit": result.fit_examples,
             "calibrate": result.calibrate_examples, "evaluate": result.evaluate_examples}
@@ -89,7 +110,11 @@ def train_clinic(clinic_id: str) -> dict:
     clinic = clinics.get(clinic_id)
     now = clock.now()
     at, today = iso(now), local_date(now, clinic.tz)
-    rows = list(store.patient_rows(clinic_id))
+    rows: list[dict] = []
+    refused: list[dict] = []
+    for row in store.patient_rows(clinic_id):
+        (rows if analytics_consent(row) else refused).append(row)
+    _forget_refused(clinic_id, refused)
     histories = [history_of(row, store.activity_history(clinic_id, row["patient_id"]), clinic.tz) for row in rows]
     store.save_dropout(clinic_id, at, rules.dropout_curves(histories, today))
     result = rules.train(histories, today)
@@ -123,6 +148,22 @@ def train_clinic(clinic_id: str) -> dict:
                                              "brier": evaluation["brier"] if evaluation else None})
     return {"status": "trained", "model_version": version, "examples": result.examples, "auc": saved.auc,
             "scored": scored}
+
+
+def _forget_refused(clinic_id: str, refused: list[dict]) -> None:
+    """Patients without analytics consent who still carry risk data (a withdrawal the immediate
+    clean-up missed, or a score from before consent was checked) lose it."""
+    stale = [row for row in refused if _has_risk_data(row)]
+    if not stale:
+        return
+    at = iso(clock.now())
+    written = set(store.write_scores(clinic_id, [store.ScoreWrite(row["patient_id"], None, forget=True)
+                                                 for row in stale], version=0, at=at))
+    risk_rules = _risk_rules(clinic_id)
+    for row in stale:
+        if row["patient_id"] in written and _score(row) is not None:
+            on_risk_score_changed(clinic_id, row["patient_id"], _score(row), None, risk_rules)
+    logger.info("risk data removed for patients without analytics consent", extra={"patients": len(written)})
 
 
 def _score(row: dict) -> float | None:
@@ -189,12 +230,26 @@ def _reason_text(reason: str | None) -> str:
 
 
 def at_risk(clinic_id: str, limit: int, cursor: str | None) -> dict:
+    """Scored patients, highest risk first, with their phones masked (one BatchGetItem a page)."""
+    from chalicelib.services.followups import masked_phone
+    from chalicelib.services.patient_fields import clinic_key
+
     rows, next_cursor = store.risk_page(clinic_id, limit, cursor)
+    if rows:
+        key = clinic_key(clinic_id)
+        phones = store.phones_of(clinic_id, [r["patient_id"] for r in rows])
+        rows = [{**r, "phone_masked": masked_phone(clinic_id, phones.get(r["patient_id"]), key)} for r in rows]
     return {"items": rows, "next_cursor": next_cursor}
 
 
 def patient_risk(clinic_id: str, patient_id: str) -> dict:
+    """A patient's score, or why there is none: no analytics consent (no score is computed or
+    kept; anything left from before is not shown), not expected back within the horizon, or no
+    model yet."""
     fields = store.profile_fields(clinic_id, patient_id)
+    if not fields.analytics_consent:
+        return {"patient_id": patient_id, "risk_score": None, "risk_status": "no_consent", "risk_factors": [],
+                "risk_model_version": None, "scored_at": None, "followup_flag": fields.followup_flag}
     version = int(fields.risk_model_version) if fields.risk_model_version is not None else None
     status = "scored" if fields.risk_score is not None else ("not_due" if version is not None else "not_scored")
     return {"patient_id": patient_id,

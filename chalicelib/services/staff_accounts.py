@@ -165,6 +165,11 @@ def _account(clinic_id: str, username: str):
     return user["sub"], account
 
 
+def account_of(clinic_id: str, username: str):
+    """(sub, account record) of a staff username of the clinic; account_not_found otherwise."""
+    return _account(clinic_id, username)
+
+
 def disable(clinic_id: str, username: str, by: str | None = None) -> dict:
     """No sign-in, no refresh, and every token already handed out refused from now on."""
     sub, account = _account(clinic_id, username)
@@ -177,6 +182,9 @@ def disable(clinic_id: str, username: str, by: str | None = None) -> dict:
                             tokens_valid_after=_now(), at=iso(clock.now()), by=by,
                             created_at=account.created_at)
     logger.info("staff account disabled", extra={"staff": sub})
+    from chalicelib.services import audit
+
+    audit.record(None, audit.STAFF_DISABLE, clinic_id=clinic_id, actor=by, detail={"username": username})
     return {"username": username, "clinic_id": clinic_id, "role": account.role, "status": "disabled"}
 
 
@@ -205,6 +213,10 @@ def set_role(clinic_id: str, username: str, role: str, by: str | None = None) ->
     store.put_staff_account(clinic_id, sub, username=username, role=role, status=account.status,
                             tokens_valid_after=_now(), at=iso(clock.now()), by=by, created_at=account.created_at)
     logger.info("staff role changed", extra={"staff": sub, "role": role})
+    from chalicelib.services import audit
+
+    audit.record(None, audit.ROLE_CHANGE, clinic_id=clinic_id, actor=by,
+                 detail={"username": username, "from": account.role, "to": role})
     return {"username": username, "clinic_id": clinic_id, "role": role, "status": account.status}
 
 

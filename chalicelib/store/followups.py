@@ -1,7 +1,8 @@
 """Follow-up plans, call outcomes and their daily counters.
 
 - plan: pk=<clinic>#P#<patient> sk=FOLLOWUP; while active in the sparse due index under
-  due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>
+  due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>, and, when it has an assignee, in gsi1
+  under <clinic>#FUASSIGN#<username> / <next due day>#<patient> (a staff member's calls)
 - outcome: pk=<clinic>#P#<patient> sk=FUOUT#<time>#<outcome id> (written once)
 - counter: pk=<clinic> sk=FUSTAT#<clinic-local day>, one number per outcome
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.config import settings
 from chalicelib.errors import Conflict, NotFound
@@ -23,7 +25,7 @@ from chalicelib.store.models import (
     ProfileRiskFields,
     bind,
 )
-from chalicelib.store.schema import DUE_INDEX
+from chalicelib.store.schema import DUE_INDEX, GSI1
 if TYPE_CHECKING:  # types only
     from chalicelib.auth import Principal
 
@@ -48,6 +50,7 @@ class FollowUpPlan(NamedTuple):
     paused_reason: str | None
     ended_on: str | None
     version: int  # every change is conditional on the version read
+    assignee: str | None = None  # the staff username who makes the calls
 
 
 class FollowUpOutcome(NamedTuple):
@@ -67,7 +70,8 @@ class FollowUpOutcome(NamedTuple):
 def _plan_of(clinic_id: str, item: FollowUpPlanItem) -> FollowUpPlan:
     return FollowUpPlan(clinic_id, item.patient_id, item.status, int(item.cadence_days), item.next_due, item.source,
                         item.started_on, item.started_by, int(item.calls or 0), item.last_outcome,
-                        item.last_outcome_on, item.paused_reason, item.ended_on, int(item.version or 0))
+                        item.last_outcome_on, item.paused_reason, item.ended_on, int(item.version or 0),
+                        item.assignee)
 
 
 def _plan_item(plan: FollowUpPlan) -> FollowUpPlanItem:
@@ -96,14 +100,17 @@ def get_plan(clinic_id: str, patient_id: str, *, consistent: bool = True) -> Fol
 
 
 def create_plan(clinic_id: str, patient_id: str, *, cadence_days: int, first_due: str, source: str,
-                started_by: str | None, at: str) -> FollowUpPlan | None:
+                started_by: str | None, at: str, assignee: str | None = None) -> FollowUpPlan | None:
     """A new active plan, written only if the patient has none (None when one exists)."""
     bind()
     item = FollowUpPlanItem(keys.patient_pk(clinic_id, patient_id), keys.FOLLOWUP_SK,
                             due_pk=keys.followup_due_pk(clinic_id), due_sk=keys.followup_due_sort(first_due, patient_id),
                             patient_id=patient_id, status="active", cadence_days=cadence_days, next_due=first_due,
                             source=source, started_on=first_due, started_by=started_by, calls=0, version=0,
-                            updated_at=at)
+                            updated_at=at, assignee=assignee)
+    if assignee:
+        item.gsi1pk = keys.followup_assignee_pk(clinic_id, assignee)
+        item.gsi1sk = keys.followup_due_sort(first_due, patient_id)
     try:
         item.save(condition=FollowUpPlanItem.sk.does_not_exist())
         return _plan_of(clinic_id, item)
@@ -111,12 +118,21 @@ def create_plan(clinic_id: str, patient_id: str, *, cadence_days: int, first_due
         return None
 
 
+def _assignee_actions(clinic_id: str, patient_id: str, assignee: str | None, due: str | None) -> list[Action]:
+    """Keep the plan in its assignee's list on gsi1 while it is due (due None: out of every list)."""
+    if assignee and due:
+        return [FollowUpPlanItem.gsi1pk.set(keys.followup_assignee_pk(clinic_id, assignee)),
+                FollowUpPlanItem.gsi1sk.set(keys.followup_due_sort(due, patient_id))]
+    return [FollowUpPlanItem.gsi1pk.remove(), FollowUpPlanItem.gsi1sk.remove()]
+
+
 def restart_plan(plan: FollowUpPlan, *, clinic_id: str, cadence_days: int, first_due: str,
-                 by: str | None, at: str) -> None:
+                 by: str | None, at: str, assignee: str | None = None) -> None:
     """Put a paused or ended plan (or an active one with a new cadence) back in the due index."""
     bind()
+    assigned = [FollowUpPlanItem.assignee.set(assignee)] if assignee else [FollowUpPlanItem.assignee.remove()]
     try:
-        _plan_item(plan).update(actions=[
+        _plan_item(plan).update(actions=assigned + _assignee_actions(clinic_id, plan.patient_id, assignee, first_due) + [
             FollowUpPlanItem.status.set("active"), FollowUpPlanItem.cadence_days.set(cadence_days),
             FollowUpPlanItem.next_due.set(first_due), FollowUpPlanItem.due_pk.set(keys.followup_due_pk(clinic_id)),
             FollowUpPlanItem.due_sk.set(keys.followup_due_sort(first_due, plan.patient_id)),
@@ -137,10 +153,23 @@ def end_plan(plan: FollowUpPlan, day: str, at: str) -> None:
         _plan_item(plan).update(actions=[
             FollowUpPlanItem.status.set("ended"), FollowUpPlanItem.ended_on.set(day),
             FollowUpPlanItem.due_pk.remove(), FollowUpPlanItem.due_sk.remove(), FollowUpPlanItem.version.add(1),
-            FollowUpPlanItem.updated_at.set(at),
+            FollowUpPlanItem.updated_at.set(at), FollowUpPlanItem.gsi1pk.remove(), FollowUpPlanItem.gsi1sk.remove(),
         ], condition=FollowUpPlanItem.version == plan.version)
     except UpdateError as exc:
         raise Conflict("the plan changed meanwhile, try again", code="try_again") from exc
+
+
+def pause_plan(plan: FollowUpPlan, reason: str, at: str) -> None:
+    """An active plan leaves the due index and its assignee's list until it is restarted."""
+    bind()
+    try:
+        _plan_item(plan).update(actions=[
+            FollowUpPlanItem.status.set("paused"), FollowUpPlanItem.paused_reason.set(reason),
+            FollowUpPlanItem.due_pk.remove(), FollowUpPlanItem.due_sk.remove(), FollowUpPlanItem.gsi1pk.remove(),
+            FollowUpPlanItem.gsi1sk.remove(), FollowUpPlanItem.version.add(1), FollowUpPlanItem.updated_at.set(at),
+        ], condition=(FollowUpPlanItem.version == plan.version) & (FollowUpPlanItem.status == "active"))
+    except UpdateError as exc:
+        raise Conflict("the plan changed meanwhile, reload it", code="plan_changed") from exc
 
 
 @dataclass
@@ -158,7 +187,7 @@ def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
                    idem: idempotency.IdempotencyKey | None = None,
                    reply: dict[str, Any] | None = None) -> None:
     plan, clinic_id = change.plan, change.clinic_id
-    actions = [FollowUpPlanItem.calls.add(1), FollowUpPlanItem.last_outcome.set(change.outcome.outcome),
+    actions: list[Action] = [FollowUpPlanItem.calls.add(1), FollowUpPlanItem.last_outcome.set(change.outcome.outcome),
                FollowUpPlanItem.last_outcome_on.set(change.outcome.day), FollowUpPlanItem.version.add(1),
                FollowUpPlanItem.updated_at.set(change.outcome.at)]
     if change.next_due is None:
@@ -167,6 +196,7 @@ def record_outcome(change: OutcomeWrite, *, principal: Principal | None = None,
     else:
         actions += [FollowUpPlanItem.next_due.set(change.next_due),
                     FollowUpPlanItem.due_sk.set(keys.followup_due_sort(change.next_due, plan.patient_id))]
+    actions += _assignee_actions(clinic_id, plan.patient_id, plan.assignee, change.next_due)
     counter = FollowUpStatItem(keys.clinic_pk(clinic_id), keys.followup_stat_sk(change.outcome.day))
     try:
         with db.transaction() as txn:
@@ -202,15 +232,27 @@ def outcomes(clinic_id: str, patient_id: str, limit: int = 20) -> list[FollowUpO
                             o.booking_date) for o in (FollowUpOutcomeItem.from_raw_data(item) for item in raw)]
 
 
-def due_page(clinic_id: str, today: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Keys of plans due today or earlier, oldest due first (the index holds keys only)."""
-    scope = f"followups:{clinic_id}:{today}"
-    params: dict[str, Any] = {
-        "IndexName": DUE_INDEX,
-        "KeyConditionExpression": "due_pk = :pk AND due_sk <= :today",
-        "ExpressionAttributeValues": {":pk": {"S": keys.followup_due_pk(clinic_id)}, ":today": {"S": today + "#~"}},
-        "Limit": limit,
-    }
+def due_page(clinic_id: str, today: str, limit: int, cursor: str | None,
+             assignee: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """Keys of plans due today or earlier, oldest due first: the clinic's (the due index holds keys
+    only) or, with `assignee`, that staff member's (their list on gsi1)."""
+    scope = f"followups:{clinic_id}:{today}:{assignee or ''}"
+    if assignee:
+        params: dict[str, Any] = {
+            "IndexName": GSI1,
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :today",
+            "ExpressionAttributeValues": {":pk": {"S": keys.followup_assignee_pk(clinic_id, assignee)},
+                                          ":today": {"S": today + "#~"}},
+            "ProjectionExpression": "pk, sk, gsi1pk, gsi1sk",
+            "Limit": limit,
+        }
+    else:
+        params = {
+            "IndexName": DUE_INDEX,
+            "KeyConditionExpression": "due_pk = :pk AND due_sk <= :today",
+            "ExpressionAttributeValues": {":pk": {"S": keys.followup_due_pk(clinic_id)}, ":today": {"S": today + "#~"}},
+            "Limit": limit,
+        }
     start = db.decode_cursor(cursor, scope)
     if start:
         params["ExclusiveStartKey"] = start
@@ -228,12 +270,13 @@ class DuePlan(NamedTuple):
 
 
 def due_plans(clinic_id: str, today: str, limit: int,
-              cursor: str | None) -> tuple[list[DuePlan], str | None]:
+              cursor: str | None, assignee: str | None = None) -> tuple[list[DuePlan], str | None]:
     """Plans due today or earlier, oldest due first, with each patient's profile: one due-index
-    Query and one BatchGetItem per page. A patient erased between the two reads is left out."""
+    (or assignee list) Query and one BatchGetItem per page. A patient erased between the two reads
+    is left out."""
     import json
 
-    due, next_cursor = due_page(clinic_id, today, limit, cursor)
+    due, next_cursor = due_page(clinic_id, today, limit, cursor, assignee)
     pks = [k["pk"]["S"] for k in due]
     found = batch_get([(pk, sk) for pk in pks for sk in (keys.PROFILE_SK, keys.FOLLOWUP_SK)])
     plans = []

@@ -421,3 +421,22 @@ HOME_SKIPPED = (OUTBOUND_JOB, PACKAGE)
 
 def checkins_of_day(local_date: str) -> str:
     return f"{CHECKIN_PREFIX}{local_date}#"
+
+
+# The audit trail (store/audit.py): one partition per clinic and clinic-local day, and a patient's
+# events in gsi1; neither is in a patient's partition, so erasing a patient keeps the trail.
+def audit_day_pk(clinic_id: str, day: str) -> str:
+    return f"{clinic_id}#AUDIT#{day}"
+
+
+def audit_patient_pk(clinic_id: str, patient_id: str) -> str:
+    return f"{clinic_id}#AUDITP#{patient_id}"
+
+
+def audit_sk(at: str, event_id: str) -> str:
+    return f"{at}#{event_id}"
+
+
+# Follow-up plans assigned to a staff member (store/followups.py): gsi1 while the plan is active.
+def followup_assignee_pk(clinic_id: str, username: str) -> str:
+    return f"{clinic_id}#FUASSIGN#{username}"

@@ -651,6 +651,7 @@ class ProfileRiskFields(Base):
     risk_model_version = NumberAttribute(null=True)
     risk_scored_at = UnicodeAttribute(null=True)
     followup_flag = UnicodeAttribute(null=True)  # wrong_number: staff should check the phone
+    consents: MapAttribute[str, Any] = MapAttribute(null=True)  # read only: analytics consent gates a score
 
 
 class RiskEntryItem(Base):
@@ -702,11 +703,16 @@ class DropoutItem(Base):
 
 class FollowUpPlanItem(Base):
     """sk=FOLLOWUP: a patient's staff follow-up plan; while active it sits in the sparse due index
-    (due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>)."""
+    (due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>) and, when assigned, in gsi1 under
+    its assignee (<clinic>#FUASSIGN#<username> / <next due day>#<patient>)."""
 
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
     by_due: DueIndex[FollowUpPlanItem] = DueIndex()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1: Gsi1[FollowUpPlanItem] = Gsi1()
+    assignee = UnicodeAttribute(null=True)  # the staff username who makes the calls
     patient_id = UnicodeAttribute()
     status = UnicodeAttribute(default="active")  # active | paused | ended
     cadence_days = NumberAttribute(default=7)
@@ -873,3 +879,31 @@ class StaffWecomItem(Base):
 
 
 ALL_MODELS = ALL_MODELS + (StaffWecomItem,)
+
+# -- the audit trail (docs/audit.md) ---------------------------------------------------------------
+
+
+class AuditItem(Base):
+    """pk=<clinic>#AUDIT#<clinic-local day> sk=<UTC time>#<event id>: one audited action, written
+    once (a put that refuses an existing key) and never updated; it expires by TTL after the
+    configured retention. An event about a patient is also in gsi1 under <clinic>#AUDITP#<patient> /
+    <UTC time>#<event id>."""
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1: Gsi1[AuditItem] = Gsi1()
+    event_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    day = UnicodeAttribute()  # clinic-local
+    action = UnicodeAttribute()
+    actor = UnicodeAttribute()  # staff username (or the patient's id for the patient's own actions)
+    actor_role = UnicodeAttribute()
+    patient_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)  # ids and counts only, never a name, phone or clinical value
+    source_ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+ALL_MODELS = ALL_MODELS + (AuditItem,)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.update import Action
 
@@ -35,7 +36,7 @@ from chalicelib.store.schema import GSI1
 KEEP_VERSIONS = 3
 
 _ROW_FIELDS = ("patient_id", "conditions", "district", "created_at", "name_masked", "risk_score",
-               "risk_model_version", "risk_factors")
+               "risk_model_version", "risk_factors", "consents")
 # what the training reads of a patient's own items; the sort key says what each item is
 _HISTORY_FIELDS = ("sk", "visit_date", "next_due_date", "local_date", "entry_id", "at", "read_at", "outcome", "day")
 
@@ -152,6 +153,7 @@ class ProfileRisk(NamedTuple):
     risk_model_version: int | None = None
     risk_scored_at: str | None = None
     followup_flag: str | None = None
+    analytics_consent: bool = False
 
 
 def _model_of(item: RiskModelItem) -> RiskModel:
@@ -249,6 +251,7 @@ class ScoreWrite:
     factors: list[dict[str, Any]] = field(default_factory=list)
     name_masked: str | None = None
     conditions: list[str] = field(default_factory=list)
+    forget: bool = False  # no analytics consent: no score, factors, version or time kept, no entry
 
 
 def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: int, at: str) -> None:
@@ -260,7 +263,10 @@ def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: 
         actions = [ProfileRiskFields.risk_score.remove(), ProfileRiskFields.risk_factors.remove()]
     else:
         actions = [ProfileRiskFields.risk_score.set(write.score), ProfileRiskFields.risk_factors.set(write.factors)]
-    actions += [ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at)]
+    if write.forget:
+        actions += [ProfileRiskFields.risk_model_version.remove(), ProfileRiskFields.risk_scored_at.remove()]
+    else:
+        actions += [ProfileRiskFields.risk_model_version.set(version), ProfileRiskFields.risk_scored_at.set(at)]
     txn.update(profile, actions=actions, condition=ProfileRiskFields.pk.exists(), label=f"profile:{write.patient_id}")
     if write.score is None:
         txn.delete(RiskEntryItem(pk, keys.RISK_ENTRY_SK), label=f"entry:{write.patient_id}")
@@ -308,12 +314,15 @@ def profile_fields(clinic_id: str, patient_id: str) -> ProfileRisk:
     bind()
     try:
         item = ProfileRiskFields.get(keys.patient_pk(clinic_id, patient_id), keys.PROFILE_SK, attributes_to_get=[
-            "pk", "sk", "risk_score", "risk_factors", "risk_model_version", "risk_scored_at", "followup_flag"])
+            "pk", "sk", "risk_score", "risk_factors", "risk_model_version", "risk_scored_at", "followup_flag",
+            "consents"])
     except DoesNotExist as exc:
         raise NotFound("patient not found", code="patient_not_found") from exc
+    raw = item.consents.as_dict() if isinstance(item.consents, MapAttribute) else dict(item.consents or {})
+    analytics = raw.get("analytics") or {}
     return ProfileRisk(item.risk_score, item.risk_factors,
                        optional_int(item.risk_model_version),
-                       item.risk_scored_at, item.followup_flag)
+                       item.risk_scored_at, item.followup_flag, bool(analytics.get("granted")))
 
 
 def risk_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -326,6 +335,15 @@ def risk_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[dict
              "risk_score": float(e.risk_score), "risk_factors": list(e.risk_factors or []),
              "risk_model_version": int(e.risk_model_version), "scored_at": e.scored_at} for e in result]
     return rows, db.encode_cursor(result.last_evaluated_key if len(rows) == limit else None, scope)
+
+
+def phones_of(clinic_id: str, patient_ids: Sequence[str]) -> dict[str, str]:
+    """The encrypted phone of each patient (one BatchGetItem per 100), for lists that show it masked."""
+    from chalicelib.store.followups import batch_get
+
+    found = batch_get([(keys.patient_pk(clinic_id, pid), keys.PROFILE_SK) for pid in patient_ids])
+    return {item["patient_id"]["S"]: item["phone_enc"]["S"] for item in found.values()
+            if "patient_id" in item and "phone_enc" in item}
 
 
 def table_name() -> str:

@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, newest first: views of decrypted data, phone reveals, exports, erasures, consent and role changes, sign-ins; by period, patient and actor, by cursor */
+        get: operations["get_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail of a period as CSV for Excel (UTF-8 with BOM); the export is itself audited */
+        get: operations["get_audit_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/refresh": {
         parameters: {
             query?: never;
@@ -508,7 +542,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Today's follow-up calls: due or overdue plans, highest risk first within a page */
+        /** Today's follow-up calls: due or overdue plans (with mine=true only the caller's), highest risk first within a page, phones masked */
         get: operations["get_followups_due"];
         put?: never;
         post?: never;
@@ -1178,10 +1212,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A patient's follow-up plan and latest outcomes */
+        /** A patient's follow-up plan and latest outcomes with their notes (reading notes is audited) */
         get: operations["get_patients_patient_id_followup"];
         put?: never;
-        /** Put a patient on a follow-up plan (weekly by default), or restart a paused one */
+        /** Put a patient on a follow-up plan (weekly by default) assigned to a staff member, or restart (resume) a paused or ended one */
         post: operations["post_patients_patient_id_followup"];
         delete?: never;
         options?: never;
@@ -1223,6 +1257,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/patients/{patient_id}/followup/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a patient's follow-up plan: off the worklists until it is started again */
+        post: operations["post_patients_patient_id_followup_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/patients/{patient_id}/packages": {
         parameters: {
             query?: never;
@@ -1252,6 +1303,23 @@ export interface paths {
         get: operations["get_patients_patient_id_perks"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patients/{patient_id}/phone/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A patient's full phone number, to call them; the reason is written to the audit trail */
+        post: operations["post_patients_patient_id_phone_reveal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1970,6 +2038,11 @@ export interface components {
             risk_model_version: number;
             /** Scored At */
             scored_at: string | null;
+            /**
+             * Phone Masked
+             * @description masked; POST /patients/{id}/phone/reveal shows it whole
+             */
+            phone_masked: string;
         };
         /**
          * AttributesBody
@@ -1991,6 +2064,59 @@ export interface components {
              * @default null
              */
             department?: string | null;
+        };
+        /** AuditEventRow */
+        AuditEventRow: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * At
+             * @description UTC
+             */
+            at: string;
+            /**
+             * Day
+             * @description the clinic-local day
+             */
+            day: string;
+            /**
+             * Action
+             * @description view_patient, reveal_phone, export, audit_export, erase, consent_change, role_change, staff_disable, sign_in
+             */
+            action: string;
+            /**
+             * Actor
+             * @description a staff username, or the patient's id for their own actions
+             */
+            actor: string;
+            /** Actor Role */
+            actor_role: string;
+            /** Patient Id */
+            patient_id: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Source Ip */
+            source_ip: string | null;
+            /** User Agent */
+            user_agent: string | null;
+        };
+        /** AuditPageReply */
+        AuditPageReply: {
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /** Items */
+            items: components["schemas"]["AuditEventRow"][];
+            /**
+             * Next Cursor
+             * @description more events (a page may be short and still have more)
+             */
+            next_cursor: string | null;
         };
         /** BadgeBody */
         BadgeBody: {
@@ -3443,6 +3569,11 @@ export interface components {
             staff: string | null;
             /** Has Note */
             has_note: boolean;
+            /**
+             * Note
+             * @description the call's note in clear, in a plan's detail only (reading it is audited)
+             */
+            note?: string | null;
             /** Booking Date */
             booking_date: string | null;
         };
@@ -3468,10 +3599,18 @@ export interface components {
             last_outcome: string | null;
             /** Last Outcome On */
             last_outcome_on: string | null;
-            /** Paused Reason */
+            /**
+             * Paused Reason
+             * @description wrong_number, or staff: paused by hand
+             */
             paused_reason: string | null;
             /** Ended On */
             ended_on: string | null;
+            /**
+             * Assignee
+             * @description the staff username who makes the calls
+             */
+            assignee: string | null;
         };
         /** FollowUpStart */
         FollowUpStart: {
@@ -3487,6 +3626,12 @@ export interface components {
              * @default null
              */
             first_due?: string | null;
+            /**
+             * Assignee
+             * @description the staff username who makes the calls; default: the plan's assignee so far, else the caller
+             * @default null
+             */
+            assignee?: string | null;
         };
         /** FollowupDetailReply */
         FollowupDetailReply: {
@@ -4338,7 +4483,10 @@ export interface components {
             patient_id: string;
             /** Risk Score */
             risk_score: number | null;
-            /** Risk Status */
+            /**
+             * Risk Status
+             * @description scored; not_due (not expected back within the horizon); not_scored (no model yet); no_consent (no analytics consent: no score is computed or kept)
+             */
             risk_status: string;
             /** Risk Factors */
             risk_factors: {
@@ -4444,6 +4592,26 @@ export interface components {
         PerksBody: {
             /** Perks */
             perks: components["schemas"]["PerkBody"][];
+        };
+        /** PhoneReveal */
+        PhoneReveal: {
+            /**
+             * Reason
+             * @description why the number is needed (kept in the audit trail)
+             */
+            reason: string;
+        };
+        /** PhoneRevealReply */
+        PhoneRevealReply: {
+            /** Patient Id */
+            patient_id: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Event Id
+             * @description the audit event recording this reveal
+             */
+            event_id: string;
         };
         /** PlannedReminder */
         PlannedReminder: {
@@ -6006,6 +6174,13 @@ export interface components {
             last_outcome_on: string | null;
             /** Calls */
             calls: number;
+            /**
+             * Phone Masked
+             * @description masked; POST /patients/{id}/phone/reveal shows it whole
+             */
+            phone_masked: string;
+            /** Assignee */
+            assignee: string | null;
         };
     };
     responses: never;
@@ -6016,6 +6191,154 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_audit: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                patient_id?: string | null;
+                actor?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "invalid_period" | "period_too_long" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_audit_export: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                patient_id?: string | null;
+                actor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_input" | "invalid_period" | "period_too_long" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     post_auth_refresh: {
         parameters: {
             query?: never;
@@ -8743,6 +9066,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string | null;
+                mine?: boolean;
             };
             header?: never;
             path?: never;
@@ -12385,7 +12709,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_assignee" | "unknown_field";
                     };
                 };
             };
@@ -12658,6 +12982,88 @@ export interface operations {
             };
         };
     };
+    post_patients_patient_id_followup_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowupPlanReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "no_followup_plan" | "patient_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "plan_changed" | "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     get_patients_patient_id_packages: {
         parameters: {
             query?: never;
@@ -12894,6 +13300,116 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "patient_not_found";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_patients_patient_id_phone_reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneReveal"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneRevealReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
                     };
                 };
             };

@@ -121,7 +121,8 @@ def test_anchor_with_two_offsets_visits_and_bookings(api, staff_token, new_patie
     swept, _ = run_schedule()
     assert swept["queued"] == 1
     body = api.get("/me/inbox", token=token)[1]["items"][0]["body"]
-    assert body == "王先生您好，李医生提醒您术后复查，齿护口腔为您预留了11月23日（周一）09:00。"
+    # a recall after surgery is health advice: it ends with the health notice
+    assert body == "王先生您好，李医生提醒您术后复查，齿护口腔为您预留了11月23日（周一）09:00。\n仅供参考，不构成医疗诊断"
 
     # a visit on day 31: stops the day-60 job (stop_on visited) and plans the visit rule's day 14
     visit_day = date(2026, 11, 21)

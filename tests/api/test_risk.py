@@ -41,7 +41,8 @@ def test_weekly_plan_outcomes_move_the_due_day_and_count(api, new_patient, staff
     assert due_ids(api, staff) == []
     detail = api.get(f"/patients/{pid}/followup", token=staff)[1]
     assert detail["plan"]["calls"] == 1 and len(detail["outcomes"]) == 1
-    assert detail["outcomes"][0]["staff"] == "health_manager@demo-dental" and "note" not in detail["outcomes"][0]
+    assert detail["outcomes"][0]["staff"] == "health_manager@demo-dental"
+    assert detail["outcomes"][0]["note"] == "血糖控制不错"
 
     from chalicelib.store.models import FollowUpOutcomeItem
 
@@ -163,7 +164,7 @@ def _history(clinic_id, n, rng):
             condition = "eczema" if i % 3 else "dental"
             item = patients.register(clinic_id, PatientRecord(
                 name=f"患者{i}", phone=f"1360000{i:04d}", conditions=[condition],
-                district="静安区" if i % 4 else "徐汇区", consents={"service": True}))
+                district="静安区" if i % 4 else "徐汇区", consents={"service": True, "analytics": True}))
             day = first
             while day < today:
                 due = (day + timedelta(days=60)).isoformat()

@@ -2,6 +2,7 @@
 // page only some roles use, `roles` (the nav shows it to them alone; the API refuses the others anyway).
 // The component receives the current route; it may use html, useApi-style calls from ../api.js.
 // PATIENT_SECTIONS are shown on a patient's page below the core sections, each given {id}.
+import audit from "./audit.js";
 import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
 import experiments from "./experiments.js";
@@ -25,4 +26,5 @@ export const EXTRA_PAGES = [
   staff,
   clinics,
   settings,
+  audit,
 ];

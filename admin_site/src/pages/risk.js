@@ -1,4 +1,5 @@
-// Follow-ups & risk: today's calls with outcome buttons, patients by lapse risk with their top
+// Follow-ups & risk: today's calls (all, or the caller's own) with masked phones, a one-click reveal and
+// outcome buttons with a note, patients by lapse risk with their top
 // factors, the risk model card and the drop-out curve of each condition (Chart.js line chart).
 import { useEffect, useRef, useState } from "preact/hooks";
 import {
@@ -6,6 +7,7 @@ import {
 } from "chart.js";
 import { post } from "../api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, locale, t } from "../i18n.js";
+import { RevealPhone } from "./followup.js";
 import { html, labels, useAction, useGet, useWriteKey } from "./shared.js";
 
 Chart.register(CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
@@ -34,7 +36,8 @@ const L = labels({
     calibration: "按预测分十组：预测与实际", calDecile: "组（预测从低到高）", calCount: "样本数",
     calPredicted: "预测流失率（平均）", calObserved: "实际流失率", calGap: "预测与实际最大相差 {x}",
     factorsTitle: "各因素怎样影响流失风险", unused: "本次未使用的因素", numbers: "系数明细（每个标准差的对数几率）",
-    oddsRatio: "几率比",
+    oddsRatio: "几率比", mine: "我今天的电话", all: "全部今日随访", phone: "手机号", assignee: "负责人",
+    note: "备注（选填）", noMine: "今天没有分给您的随访电话", unassigned: "未分配",
   },
   en: {
     title: "Follow-ups & risk", worklist: "Today's calls", noCalls: "No follow-up calls due today", patient: "Patient",
@@ -65,6 +68,8 @@ const L = labels({
     calCount: "Examples", calPredicted: "Predicted lapse rate (mean)", calObserved: "Observed lapse rate",
     calGap: "Largest gap between predicted and observed: {x}", factorsTitle: "How each factor moves the risk",
     unused: "Factors not used this time", numbers: "Coefficients (log-odds per standard deviation)", oddsRatio: "odds ratio",
+    mine: "My calls today", all: "All of today's calls", phone: "Phone", assignee: "Assigned to",
+    note: "Note (optional)", noMine: "No calls assigned to you today", unassigned: "unassigned",
   },
 });
 
@@ -81,15 +86,19 @@ const loading = (state) => (state.error ? html`<p class="error" data-testid="err
 function CallRow({ row, onDone }) {
   const [state, run] = useAction(L);
   const [booking, setBooking] = useState("");
+  const [note, setNote] = useState("");
   const withKey = useWriteKey("followup");
   const record = (outcome) => {
-    const body = outcome === "booked" ? { outcome, booking_date: booking || undefined } : { outcome };
+    const body = { outcome, ...(outcome === "booked" ? { booking_date: booking || undefined } : {}),
+      ...(note.trim() ? { note: note.trim() } : {}) };
     run(() => withKey(body, (headers) => post(`/patients/${encodeURIComponent(row.patient_id)}/followup/outcomes`, body, headers)))
       .then((r) => r && onDone(row, outcome));
   };
   return html`<tr data-testid="call-row" data-id=${row.patient_id}>
     <td class="nowrap"><a href=${"#/patients/" + encodeURIComponent(row.patient_id)}>${row.name_masked}</a>
-      ${row.followup_flag && html` <span class="tag warn">${L("flag")}</span>`}</td>
+      ${row.followup_flag && html` <span class="tag warn">${L("flag")}</span>`}
+      <br /><span class="muted">${L("assignee")}：${row.assignee || L("unassigned")}</span></td>
+    <td><${RevealPhone} patientId=${row.patient_id} masked=${row.phone_masked} /></td>
     <td>${conditionList(row.conditions)}</td>
     <td>${score(row.risk_score)}</td>
     <td class="wrap">${factorText(row.risk_factors) || "—"}</td>
@@ -98,6 +107,8 @@ function CallRow({ row, onDone }) {
     <td class="actions">
       ${["reached", "declined", "wrong_number"].map((o) => html`<button class="ghost small" disabled=${state.busy}
         onClick=${() => record(o)} data-testid=${"call-" + o}>${L(o)}</button> `)}
+      <input value=${note} maxlength="500" onInput=${(e) => setNote(e.target.value)} aria-label=${L("note")}
+        placeholder=${L("note")} data-testid="call-note" size="14" />
       <span class="booking"><input type="date" value=${booking} onInput=${(e) => setBooking(e.target.value)}
         aria-label=${L("bookingDate")} title=${L("bookingDate")} data-testid="call-booking-date" />
       <button class="small" disabled=${state.busy} onClick=${() => record("booked")} data-testid="call-booked">${L("booked")}</button></span>
@@ -109,14 +120,20 @@ function CallRow({ row, onDone }) {
 function Worklist() {
   const [reload, setReload] = useState(0);
   const [done, setDone] = useState(null);
-  const state = useGet("/followups/due", reload);
-  if (!state.data) return loading(state);
+  const [mine, setMine] = useState(false);
+  const state = useGet("/followups/due" + (mine ? "?mine=true" : ""), reload);
+  const tabs = html`<div class="pager" role="tablist">
+    <button class=${mine ? "ghost" : ""} aria-selected=${!mine} role="tab" onClick=${() => setMine(false)} data-testid="calls-all">${L("all")}</button>
+    <button class=${mine ? "" : "ghost"} aria-selected=${mine} role="tab" onClick=${() => setMine(true)} data-testid="calls-mine">${L("mine")}</button>
+  </div>`;
+  if (!state.data) return html`<div>${tabs}${loading(state)}</div>`;
   const onDone = (row, outcome) => { setDone(L("recorded", { name: row.name_masked, outcome: L(outcome) })); setReload((n) => n + 1); };
   return html`<div>
+    ${tabs}
     ${done && html`<p class="ok" data-testid="call-recorded">${done}</p>`}
-    ${!state.data.items.length ? html`<p class="muted" data-testid="no-calls">${L("noCalls")}</p>` : html`
+    ${!state.data.items.length ? html`<p class="muted" data-testid="no-calls">${L(mine ? "noMine" : "noCalls")}</p>` : html`
     <table data-testid="worklist"><thead><tr>
-      <th>${L("patient")}</th><th>${L("conditions")}</th><th>${L("risk")}</th><th>${L("factors")}</th>
+      <th>${L("patient")}</th><th>${L("phone")}</th><th>${L("conditions")}</th><th>${L("risk")}</th><th>${L("factors")}</th>
       <th>${L("due")}</th><th>${L("last")}</th><th>${L("actions")}</th></tr></thead>
     <tbody>${state.data.items.map((row) => html`<${CallRow} key=${row.patient_id} row=${row} onDone=${onDone} />`)}</tbody>
     </table>`}
@@ -130,9 +147,10 @@ function AtRisk() {
   if (!state.data) return loading(state);
   if (!state.data.items.length) return html`<p class="muted" data-testid="at-risk-empty">${L("none")}</p>`;
   return html`<div><table data-testid="at-risk"><thead><tr>
-      <th>${L("patient")}</th><th>${L("conditions")}</th><th>${L("risk")}</th><th>${L("factors")}</th></tr></thead>
+      <th>${L("patient")}</th><th>${L("phone")}</th><th>${L("conditions")}</th><th>${L("risk")}</th><th>${L("factors")}</th></tr></thead>
     <tbody>${state.data.items.map((r) => html`<tr data-testid="at-risk-row" data-id=${r.patient_id}>
-      <td><a href=${"#/patients/" + encodeURIComponent(r.patient_id)}>${r.name_masked}</a></td><td>${conditionList(r.conditions)}</td>
+      <td><a href=${"#/patients/" + encodeURIComponent(r.patient_id)}>${r.name_masked}</a></td>
+      <td><${RevealPhone} key=${r.patient_id} patientId=${r.patient_id} masked=${r.phone_masked} /></td><td>${conditionList(r.conditions)}</td>
       <td data-testid="at-risk-score">${score(r.risk_score)}</td><td class="wrap">${factorText(r.risk_factors)}</td></tr>`)}</tbody></table>
     <div class="pager">
       <button class="ghost" disabled=${cursors.length <= 1} onClick=${() => setCursors(cursors.slice(0, -1))}
@@ -245,4 +263,4 @@ function RiskPage() {
   </div>`;
 }
 
-export default { key: "risk", path: "/risk", label: { zh: "随访与风险", en: "Follow-ups & risk" }, component: RiskPage };
+export default { key: "risk", path: "/risk", roles: ["admin", "health_manager"], label: { zh: "随访与风险", en: "Follow-ups & risk" }, component: RiskPage };

@@ -1,0 +1,70 @@
+"""The health manager's day and the audit trail in headless Chromium against the local stack: an admin's
+own calls today, a masked number revealed with one click, and the reveal read back on the audit page
+in Chinese, then exported."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+import pytest
+
+from tests.e2e.test_admin_site import browser, sign_in  # noqa: F401  (fixture)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+def _call(stack, method, path, token, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(stack.api_url + path, data=data, method=method,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def _admin_token(stack) -> str:
+    body = json.dumps({"username": stack.admin_username, "password": stack.admin_password}).encode()
+    request = urllib.request.Request(stack.api_url + "/auth/staff/login", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())["id_token"]
+
+
+def test_my_calls_a_revealed_number_and_the_audit_page(browser, local_stack):  # noqa: F811
+    token = _admin_token(local_stack)
+    patient = _call(local_stack, "GET", "/patients?limit=5", token)["items"][-1]["patient_id"]
+    plan = _call(local_stack, "POST", f"/patients/{patient}/followup", token,
+                 {"assignee": local_stack.admin_username})["plan"]
+    assert plan["assignee"] == local_stack.admin_username and plan["status"] == "active"
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems = []
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    sign_in(page, local_stack)
+    page.get_by_test_id("nav-risk").click()
+    page.get_by_test_id("calls-mine").click()
+    row = page.locator(f"[data-testid=call-row][data-id='{patient}']")
+    expect(row).to_be_visible()
+    expect(row.get_by_test_id("phone-masked")).to_have_text(re.compile(r"^\d{3}\*+\d{4}$"))
+    row.get_by_test_id("reveal-phone").click()
+    expect(row.get_by_test_id("phone-full")).to_have_text(re.compile(r"^\d{6,15}$"))
+
+    page.get_by_test_id("nav-audit").click()
+    reveal = page.locator("[data-testid=audit-row][data-action=reveal_phone]").first
+    expect(reveal).to_contain_text("显示完整手机号")
+    expect(reveal).to_contain_text("随访电话")
+    expect(reveal).to_contain_text(patient)
+    table = page.get_by_test_id("audit-table").inner_text()
+    assert not re.search(r"reveal_phone|view_patient|sign_in|audit_export", table), table
+    with page.expect_download():
+        page.get_by_test_id("audit-export").click()
+    expect(page.get_by_test_id("audit-note")).to_contain_text("已导出")
+    events = _call(local_stack, "GET", f"/audit?patient_id={patient}", token)["items"]
+    assert any(e["action"] == "reveal_phone" and e["reason"] == "随访电话" for e in events)
+    _call(local_stack, "POST", f"/patients/{patient}/followup/end", token)
+    assert not problems, problems
+    context.close()
