@@ -104,7 +104,13 @@ async function send(method, path, body, token, extraHeaders) {
   const headers = { "Content-Type": text ? "text/csv" : "application/json", ...(extraHeaders || {}) };
   if (token) headers.Authorization = `Bearer ${token}`;
   const payload = typeof body === "string" ? body : body ? JSON.stringify(body) : undefined;
-  const reply = await fetch(base() + path, { method, headers, body: payload });
+  let reply;
+  try {
+    reply = await fetch(base() + path, { method, headers, body: payload });
+  } catch {
+    // the network or the API could not be reached: no answer at all (status 0)
+    throw new ApiError(0, { code: "network_error", message: "the API could not be reached", field: null });
+  }
   let data = null;
   try {
     data = await reply.json();

@@ -188,6 +188,34 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
 }
 
+// An API error in the reader's language: the common codes have words here (pages add their own);
+// any other refusal reads as a failure with its status, never the API's English message in Chinese.
+const ERRORS = {
+  zh: {
+    network_error: "无法连接服务器，请检查网络后重试", patient_not_found: "找不到该患者", invalid_input: "输入有误",
+    unknown_field: "有多余的字段", wrong_role: "当前账号没有权限", try_again: "数据刚被修改，请重试",
+    request_in_progress: "上一次提交还在处理中，请稍候", idempotency_key_reused: "请求重复，请刷新后重试",
+    body_too_large: "内容太大", invalid_cursor: "分页已失效，请回到第一页", upstream_error: "外部服务暂时不可用",
+    invalid_date: "日期有误", failed: "操作失败（{status}）",
+  },
+  en: {
+    network_error: "The server could not be reached; check the network and try again", patient_not_found: "No such patient",
+    invalid_input: "Invalid input", unknown_field: "Unexpected field", wrong_role: "This account may not do this",
+    try_again: "The data changed meanwhile; try again", request_in_progress: "The last request is still running; wait a moment",
+    idempotency_key_reused: "Repeated request; reload and try again", body_too_large: "Too large",
+    invalid_cursor: "The page expired; go back to the first page", upstream_error: "An outside service is unavailable",
+    invalid_date: "Invalid date", failed: "Failed ({status})",
+  },
+};
+
+export function errorText(err) {
+  const words = ERRORS[getLang()];
+  const code = err && err.code;
+  if (code && words[code]) return words[code];
+  if (getLang() === "en" && err && err.message) return err.message;
+  return words.failed.replace("{status}", String((err && err.status) || "?"));
+}
+
 export function locale() {
   return getLang() === "en" ? "en-US" : "zh-CN";
 }

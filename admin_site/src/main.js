@@ -8,7 +8,7 @@ import {
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut, takeSignOutReason } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
-import { setClinicCatalogue } from "./i18n.js";
+import { errorText, setClinicCatalogue } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 import { hasRole, localName, worksWithPatients } from "./pages/shared.js";
 import { WecomLogin, useStaffProviders } from "./pages/wecom_login.js";
@@ -98,7 +98,7 @@ function useApi(path, reload = 0) {
 
 function Status({ state }) {
   if (state.loading) return html`<p class="muted">${t("loading")}</p>`;
-  if (state.error) return html`<p class="error" data-testid="error">${state.error.message}</p>`;
+  if (state.error) return html`<p class="error" data-testid="error">${errorText(state.error)}</p>`;
   return null;
 }
 

@@ -3,7 +3,7 @@ import { h } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { ApiError, get, session } from "../api.js";
-import { getLang } from "../i18n.js";
+import { errorText, getLang } from "../i18n.js";
 
 export const html = htm.bind(h);
 
@@ -17,7 +17,7 @@ export function labels(table) {
   // An API error: its code's label when the table has one, else the API's own message. A refusal for
   // the role (403) also names its status and code, which is what an admin asked for help needs.
   L.error = (err) => {
-    const text = err && err.code && table.zh[err.code] ? L(err.code) : (err && err.message) || String(err);
+    const text = err && err.code && table.zh[err.code] ? L(err.code) : errorText(err);
     return err && err.status === 403 && err.code ? `${text} (403 ${err.code})` : text;
   };
   return L;
