@@ -138,7 +138,7 @@ SHOWCASES = {
 # One that ran and stopped (send time), with exposures and conversions, so results have figures;
 # one running now (wording), so the next reminders fall into its arms.
 PAST_EXPERIMENT = {
-    "experiment_id": "eczema-day30-send-time", "name": "湿疹30天提醒 · 上午或晚上发送 (send time)",
+    "experiment_id": "eczema-day30-send-time", "name": "湿疹30天提醒 · 上午或晚上发送",
     "target_kind": "recall_rule", "target_id": "eczema-remission-30",
     "arms": [{"arm_id": "morning"}, {"arm_id": "evening", "send_at": "19:30"}],
     "holdout_share": 0.1, "window_days": 14, "sample_size_per_arm": 100,
@@ -147,7 +147,7 @@ PAST_RUN_DAYS = (110, 55)  # it started this many days ago and stopped this many
 PAST_CONVERSION = {"holdout": 0.22, "morning": 0.29, "evening": 0.26}  # revisit within the window
 PAST_EXPOSURES = 320
 CURRENT_EXPERIMENT = {
-    "experiment_id": "eczema-day30-wording", "name": "湿疹30天提醒 · 措辞 (wording)",
+    "experiment_id": "eczema-day30-wording", "name": "湿疹30天提醒 · 措辞",
     "target_kind": "recall_rule", "target_id": "eczema-remission-30",
     "arms": [{"arm_id": "green-channel"},
              {"arm_id": "relapse-season",

@@ -14,7 +14,8 @@ const L = labels({
     badgeId: "徽章编号", badgeName: "徽章名称", addTask: "添加/替换任务", remove: "移除", saved: "已保存",
     steps: "步数", glucose: "血糖", task: "任务", daysN: "{n} 天", sessionsN: "{n} 次",
     perks: "权益", perk: "权益", badgesRequired: "所需徽章数", savePerks: "保存权益", perkId: "权益编号",
-    importTitle: "导入体检结果", importHelp: "CSV 表头：patient_id 或 phone, taken_on, flags（多个用 ; 分隔）, exam_id（可选）",
+    importTitle: "导入体检结果", importHelp: "CSV 表头依次为：患者编号或手机号、体检日期、异常项（多个用 ; 分隔）、体检编号（可选），列名：",
+    importFile: "选择 CSV 文件", importText: "或直接粘贴 CSV 内容",
     importBtn: "导入", imported: "新增体检 {exams} 条，重复 {duplicates} 条，分配任务 {tasks} 个",
     line: "行", code: "错误", message: "说明",
     boardTitle: "月度之星", month: "月份", rank: "名次", patient: "患者", score: "当月获得积分",
@@ -47,7 +48,8 @@ const L = labels({
     addTask: "Add / replace task", remove: "Remove", saved: "Saved", steps: "Steps", glucose: "Glucose", task: "Task",
     daysN: "{n} days", sessionsN: "{n} sessions", perks: "Perks", perk: "Perk", badgesRequired: "Badges required",
     savePerks: "Save perks", perkId: "Perk ID", importTitle: "Import exam results",
-    importHelp: "CSV header: patient_id or phone, taken_on, flags (separated by ;), exam_id (optional)",
+    importHelp: "CSV columns: patient ID or phone, exam date, flags (separated by ;), exam ID (optional), named:",
+    importFile: "Choose a CSV file", importText: "or paste the CSV",
     importBtn: "Import", imported: "{exams} exams recorded, {duplicates} seen before, {tasks} tasks assigned",
     line: "Line", code: "Error", message: "Detail", boardTitle: "Star of the month", month: "Month", rank: "Rank",
     patient: "Patient", score: "Points earned this month",
@@ -182,9 +184,10 @@ function ExamImport() {
     if (file) file.text().then(setText);
   };
   return html`<form class="panel" onSubmit=${submit} data-testid="exam-import">
-    <p class="muted">${L("importHelp")}</p>
-    <input type="file" accept=".csv,text/csv" onChange=${readFile} />
-    <textarea rows="6" style="width: 100%" value=${text} onInput=${(e) => setText(e.target.value)} data-testid="exam-csv"></textarea>
+    <p class="muted">${L("importHelp")} <code>patient_id, phone, taken_on, flags, exam_id</code></p>
+    <label class="block">${L("importFile")}<input type="file" accept=".csv,text/csv" onChange=${readFile} /></label>
+    <label class="block">${L("importText")}<textarea rows="6" style="width: 100%" value=${text}
+      onInput=${(e) => setText(e.target.value)} data-testid="exam-csv"></textarea></label>
     <button type="submit" disabled=${state.busy} data-testid="exam-import-btn">${L("importBtn")}</button>
     ${state.error && html`<p class="error" data-testid="exam-import-error">${state.error}</p>`}
     ${result && html`<p class="ok" data-testid="exam-import-result">${L("imported", { exams: result.exams,

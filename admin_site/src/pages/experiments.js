@@ -65,6 +65,13 @@ const pts = (x) => (x === null || x === undefined ? "—"
 const pval = (x) => (x === null || x === undefined ? "—" : x < 0.001 ? "<" + new Intl.NumberFormat(locale()).format(0.001)
   : new Intl.NumberFormat(locale(), { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(x));
 
+// What a promoted arm changed in its rule, by the rule's field.
+const CHANGED = { template: "template", send_at: "sendAt", incentive_text: "incentive", incentive_points: "incentivePoints" };
+
+// A recall rule by its name where the site knows one, else its id (as a code where markup is allowed).
+const ruleText = (id) => (t("rule_" + id) === "rule_" + id ? id : t("rule_" + id));
+const ruleName = (id) => (ruleText(id) === id ? html`<code>${id}</code>` : ruleText(id));
+
 const blankArm = (n) => ({ arm_id: `arm${n}`, weight: 1, template: "", send_at: "", incentive_text: "", incentive_points: 0 });
 
 function bodyFrom(f) {
@@ -98,7 +105,7 @@ function ExperimentForm({ rules, onSaved }) {
     <div class="form-row">
       <label>${L("name")}<input value=${f.name} onInput=${set("name")} required maxlength="80" data-testid="experiment-name" /></label>
       <label>${L("target")}<select value=${f.target_id} onChange=${set("target_id")} required data-testid="experiment-target">
-        ${rules.map((r) => html`<option value=${r.rule_id}>${r.rule_id} · ${t(r.condition || r.department)}</option>`)}</select></label>
+        ${rules.map((r) => html`<option value=${r.rule_id}>${ruleText(r.rule_id)} · ${t(r.condition || r.department)}</option>`)}</select></label>
       <label>${L("holdoutShare")}<input type="number" step="0.01" min="0" max="0.5" value=${f.holdout_share} onInput=${set("holdout_share")} /></label>
       <label>${L("window")}<input type="number" min="1" max="90" value=${f.window_days} onInput=${set("window_days")} /></label>
       <label>${L("alpha")}<input type="number" step="0.01" min="0.01" max="0.2" value=${f.alpha} onInput=${set("alpha")} /></label>
@@ -150,13 +157,13 @@ function Results({ experiment, onChanged, onDone }) {
   return html`<div class="panel" data-testid="experiment-results">
     <h2>${L("results")}: ${d.experiment.name}</h2>
     <p class=${d.sample_size_reached ? "ok" : "muted"}>${d.sample_size_reached ? L("reached") : L("notReached")}
-      · ${L("sampleSize")} ${fmtNumber(d.sample_size_per_arm)} · ${L("winner")}: ${d.winner || L("none")}</p>
+      · ${L("sampleSize")} ${fmtNumber(d.sample_size_per_arm)} · ${L("winner")}: ${d.winner ? html`<code>${d.winner}</code>` : L("none")}</p>
     <table data-testid="experiment-results-table">
       <thead><tr><th>${L("arm")}</th><th>${L("exposures")}</th><th>${L("conversions")}</th><th>${L("rate")}</th>
         <th>${L("uplift")}</th><th>${L("ci")}</th><th>${L("p")}</th><th>${L("pAdj")}</th><th>${L("pending")}</th>
         ${admin && html`<th></th>`}</tr></thead>
       <tbody>${d.groups.map((g) => html`<tr data-testid="experiment-group" data-id=${g.arm_id}>
-        <td>${g.holdout ? L("holdout") : g.arm_id}${g.significant ? html` <span class="tag">${L("significant")}</span>` : ""}</td>
+        <td>${g.holdout ? L("holdout") : html`<code>${g.arm_id}</code>`}${g.significant ? html` <span class="tag">${L("significant")}</span>` : ""}</td>
         <td>${fmtNumber(g.exposures)}</td><td>${fmtNumber(g.conversions)}</td><td>${pct(g.rate)}</td>
         <td>${g.reference ? "—" : pts(g.uplift)}</td>
         <td>${g.reference || g.ci_low === undefined ? "—" : `${pts(g.ci_low)} … ${pts(g.ci_high)}`}</td>
@@ -169,7 +176,7 @@ function Results({ experiment, onChanged, onDone }) {
       ${status === "draft" && html`<button disabled=${state.busy} onClick=${() => act("start")} data-testid="experiment-start">${L("start")}</button>`}
       ${status === "running" && html`<button class="ghost" disabled=${state.busy} onClick=${() => act("stop")} data-testid="experiment-stop">${L("stop")}</button>`}
     </div>`}
-    ${changed && html`<p class="ok">${L("promotedTo")}${Object.entries(changed).map(([k, v]) => `${k} = ${v}`).join("; ")}</p>`}
+    ${changed && html`<p class="ok">${L("promotedTo")}${Object.entries(changed).map(([k, v]) => `${L(CHANGED[k] || k)}：${v}`).join("；")}</p>`}
     ${state.error && html`<p class="error" data-testid="experiment-action-error">${state.error}</p>`}
   </div>`;
 }
@@ -194,9 +201,10 @@ function ExperimentsPage() {
       <thead><tr><th>${L("name")}</th><th>${L("target")}</th><th>${L("arms")}</th><th>${L("holdoutShare")}</th>
         <th>${L("window")}</th><th>${L("status")}</th><th></th></tr></thead>
       <tbody>${items.map((e) => html`<tr data-testid="experiment-row" data-id=${e.experiment_id} data-status=${e.status}>
-        <td>${e.name}</td><td class="mono">${e.target_id}</td><td>${e.arms.map((a) => a.arm_id).join(", ")}</td>
+        <td>${e.name}</td><td>${ruleName(e.target_id)}</td>
+        <td>${e.arms.map((a, i) => html`${i ? "、" : ""}<code>${a.arm_id}</code>`)}</td>
         <td>${pct(e.holdout_share)}</td><td>${e.window_days}</td>
-        <td data-testid="experiment-status">${L(e.status)}${e.promoted_arm ? ` (${e.promoted_arm})` : ""}</td>
+        <td data-testid="experiment-status">${L(e.status)}${e.promoted_arm ? html` (<code>${e.promoted_arm}</code>)` : ""}</td>
         <td><button class="ghost" onClick=${() => setChosen(e)} data-testid="experiment-open">${L("select")}</button></td>
       </tr>`)}</tbody>
     </table>`}

@@ -16,7 +16,7 @@ const L = labels({
     editHint: "点击一行可载入到下方表单修改；编号相同即替换原规则。", adminsOnly: "只有管理员可以修改，当前账号只能查看。",
     none: "还没有召回规则", dayN: "第 {n} 天", variables: "文案可用变量",
     var_nickname: "{nickname}：姓氏加称呼，如“张女士”（患者阅读或微信、短信发送时填入，不保存姓名）",
-    var_clinic: "{clinic}：诊所名称",
+    var_clinic: "{clinic}：诊所名称", var_package: "{package}：患者的会员服务包名称",
     var_doctor: "{doctor}：起算事件记录的医生，未记录时为“您的医生”",
     var_slot: "{slot}：建议就诊时间，发送日两天后的第一个开诊日的开诊时间，如“11月23日（周一）09:00”；只是建议，不是预约",
     remission: "病情缓解", visit: "就诊", surgery: "手术", delivery: "分娩", package_end: "服务包到期",
@@ -51,7 +51,7 @@ const L = labels({
     adminsOnly: "Only admins may change this; this account can only read it.", none: "No recall rules yet",
     dayN: "day {n}", variables: "Variables for the wording",
     var_nickname: "{nickname}: surname and courtesy title, e.g. 张女士 (filled in when read or sent by WeChat or SMS; the name is not stored)",
-    var_clinic: "{clinic}: the clinic's name",
+    var_clinic: "{clinic}: the clinic's name", var_package: "{package}: the name of the patient's member package",
     var_doctor: "{doctor}: the doctor recorded with the anchor event, else 您的医生 (your doctor)",
     var_slot: "{slot}: a suggested visit time, the first opening at least two days after sending, e.g. 11月23日（周一）09:00; a suggestion, not a booking",
     remission: "Remission", visit: "Visit", surgery: "Surgery", delivery: "Delivery", package_end: "Package end",
@@ -81,6 +81,9 @@ const L = labels({
 });
 
 const dayNames = () => L("days").split(",");
+
+// A wording with its template variables ({nickname} …) marked as the codes they are.
+const withVariables = (text) => String(text || "").split(/(\{\w+\})/).map((part, i) => (i % 2 ? html`<code>${part}</code>` : part));
 
 const blankRule = { rule_id: "", scope: "condition", condition: "", department: "", anchor: "remission", offsets: "30",
   send_at: "10:00", purpose: "service", stop_on: ["booked", "visited"], active: true, template: "" };
@@ -144,7 +147,7 @@ function RuleEditor({ options, initial, onSaved, state, run }) {
       <textarea rows="3" required maxlength="500" value=${form.template} onInput=${set("template")}
         data-testid="recall-template"></textarea></label>
     <details class="hint" open><summary>${L("variables")}</summary><ul data-testid="recall-variables">
-      ${options.variables.map((v) => html`<li>${L("var_" + v)}</li>`)}</ul></details>
+      ${options.variables.map((v) => html`<li>${withVariables(L("var_" + v, { [v]: `{${v}}` }))}</li>`)}</ul></details>
     <div class="form-row">
       <button type="submit" disabled=${state.busy} data-testid="recall-save">${L("save")}</button>
       <button type="button" class="ghost" onClick=${() => { setLocal(null); setForm({ ...blankRule,
@@ -194,7 +197,7 @@ function RulesSection() {
         <td>${r.send_at}</td><td>${L(r.purpose)}</td>
         <td>${r.stop_on.length ? r.stop_on.map((s) => L(s)).join("、") : "—"}</td>
         <td class=${r.active ? "ok" : "muted"} data-testid="recall-active">${r.active ? L("on") : L("off")}</td>
-        <td class="wrap" title=${`${L("updated")} ${fmtDateTime(r.updated_at)}`}>${r.template}</td>
+        <td class="wrap" title=${`${L("updated")} ${fmtDateTime(r.updated_at)}`}>${withVariables(r.template)}</td>
         ${admin && html`<td class="actions" onClick=${(e) => e.stopPropagation()}>
           <button class="ghost" disabled=${action.busy} onClick=${() => toggle(r)} data-testid="recall-toggle">
             ${r.active ? L("deactivate") : L("activate")}</button>

@@ -7,6 +7,7 @@ import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js
 
 const L = labels({
   zh: {
+    ruleField: "条件项", ruleOp: "比较方式", ruleOp2: "第二个比较方式（可选）",
     title: "人群与画像", list: "人群列表", name: "名称", nameEn: "英文名称", rule: "规则", members: "人数", status: "状态",
     building: "计算中", ready: "已就绪", progress: "已处理 {done} / 约 {total}", timeRule: "随时间变化",
     view: "查看成员", export: "导出 CSV", create: "新建人群", edit: "修改规则", del: "删除", save: "保存",
@@ -34,6 +35,7 @@ const L = labels({
     rule_follows_setting: "这个人群的规则跟随诊所的沉默天数，请在上方修改", invalid_silent_days: "沉默天数须为 30–730 的整数",
   },
   en: {
+    ruleField: "Field", ruleOp: "Comparison", ruleOp2: "Second comparison (optional)",
     title: "Segments & personas", list: "Segments", name: "Name", nameEn: "English name", rule: "Rule", members: "Members",
     status: "Status", building: "Building", ready: "Ready", progress: "{done} of about {total} processed",
     timeRule: "changes with time", view: "Members", export: "Export CSV", create: "New segment",
@@ -142,10 +144,10 @@ function Leaf({ node, onChange, onRemove }) {
   };
   const isSet = SET_FIELDS.includes(node.field);
   return html`<div class="form-row" data-testid="seg-rule-leaf">
-    <select value=${node.field} onChange=${set("field")} data-testid="seg-rule-field">
+    <select value=${node.field} onChange=${set("field")} aria-label=${L("ruleField")} data-testid="seg-rule-field">
       ${[...SET_FIELDS, ...NUMBER_FIELDS].map((f) => html`<option value=${f}>${L(f)}</option>`)}</select>
     ${node.field === "checkins" && html`<label>${L("days")}<input type="number" min="1" max="60" value=${node.days} onInput=${set("days")} /></label>`}
-    <select value=${node.op} onChange=${set("op")} data-testid="seg-rule-op">
+    <select value=${node.op} onChange=${set("op")} aria-label=${L("ruleOp")} data-testid="seg-rule-op">
       ${(isSet ? ["in", "not_in"] : BOUNDS).map((o) => html`<option value=${o}>${L(o)}</option>`)}</select>
     <input value=${node.value} onInput=${set("value")} placeholder=${isSet ? L("values") : ""}
       aria-label=${isSet ? L("values") : L(node.op)} list=${CATALOGUE_FIELDS[node.field] ? `seg-options-${node.field}` : undefined}
@@ -155,9 +157,9 @@ function Leaf({ node, onChange, onRemove }) {
     </datalist>`}
     ${CATALOGUE_FIELDS[node.field] && html`<span class="muted" data-testid="seg-rule-options">${
       catalogueEntries(CATALOGUE_FIELDS[node.field]).map((e) => catalogueLabel(CATALOGUE_FIELDS[node.field], e.code)).join("、")}</span>`}
-    ${!isSet && html`<select value=${node.op2 || ""} onChange=${set("op2")}><option value="">—</option>
+    ${!isSet && html`<select value=${node.op2 || ""} onChange=${set("op2")} aria-label=${L("ruleOp2")}><option value="">—</option>
       ${BOUNDS.map((o) => html`<option value=${o}>${L(o)}</option>`)}</select>
-      ${node.op2 && html`<input value=${node.value2 || ""} onInput=${set("value2")} />`}`}
+      ${node.op2 && html`<input value=${node.value2 || ""} onInput=${set("value2")} aria-label=${L(node.op2)} />`}`}
     ${onRemove && html`<button type="button" class="ghost" onClick=${onRemove}>${L("remove")}</button>`}
   </div>`;
 }
@@ -168,7 +170,8 @@ function Group({ node, depth, onChange, onRemove }) {
   return html`<div class="panel" style="margin-left: ${depth * 12}px" data-testid="seg-rule-group">
     <div class="form-row">
       <span>${L("combine")}</span>
-      <select value=${node.kind} onChange=${(e) => onChange({ ...node, kind: e.target.value })} data-testid="seg-rule-kind">
+      <select value=${node.kind} onChange=${(e) => onChange({ ...node, kind: e.target.value })} aria-label=${L("combine")}
+        data-testid="seg-rule-kind">
         <option value="all">${L("all")}</option><option value="any">${L("any")}</option></select>
       ${onRemove && html`<button type="button" class="ghost" onClick=${onRemove}>${L("remove")}</button>`}
     </div>
