@@ -4924,6 +4924,8 @@ export interface components {
         ReminderItem: {
             /** Patient Id */
             patient_id: string;
+            /** Name Masked */
+            name_masked: string | null;
             /** Rule Id */
             rule_id: string;
             /** Condition */

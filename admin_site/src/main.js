@@ -544,9 +544,19 @@ function coded(prefix, code) {
   return text === prefix + code ? code : text;
 }
 
+// A reminder's rule by name: a recall rule the site has words for, a content path by its segment's
+// name, else the id as the code it is.
+function ruleLabel(row, segmentNames) {
+  if (row.kind !== "recall" && segmentNames[row.rule_id]) return segmentNames[row.rule_id];
+  const text = t("rule_" + row.rule_id);
+  return text === "rule_" + row.rule_id ? html`<code>${row.rule_id}</code>` : text;
+}
+
 function Reminders() {
   const pager = usePager("reminders");
   const state = useApi(`/reminders?${qs({ limit: 50, cursor: pager.cursor })}`);
+  const segments = useApi("/segments");
+  const segmentNames = Object.fromEntries(((segments.data && segments.data.items) || []).map((s) => [s.segment_id, s.name]));
   return html`<div>
     <h1>${t("reminders")}</h1>
     <${Status} state=${state} />
@@ -554,10 +564,10 @@ function Reminders() {
       <thead><tr><th>${t("patient")}</th><th>${t("kind")}</th><th>${t("rule")}</th><th>${t("condition")}</th><th>${t("anchorDate")}</th>
         <th>${t("dueAt")}</th><th>${t("purpose")}</th><th>${t("status")}</th><th>${t("processedAt")}</th><th>${t("channel")}</th></tr></thead>
       <tbody>${state.data.items.map((r) => html`<tr data-testid="reminder-row">
-        <td><a href=${"#/patients/" + encodeURIComponent(r.patient_id)} class="mono"
-          data-testid="reminder-patient">${r.name_masked || r.patient_id}</a></td>
+        <td>${r.name_masked ? html`<a href=${"#/patients/" + encodeURIComponent(r.patient_id)}
+          data-testid="reminder-patient">${r.name_masked}</a>` : html`<span class="muted" data-testid="reminder-patient">${t("erased")}</span>`}</td>
         <td data-testid="reminder-kind">${r.kind ? coded("kind_", r.kind) : "—"}</td>
-        <td>${r.rule_id}${r.offset_days != null && html`<br /><span class="muted">${t("offsetN", { n: fmtNumber(r.offset_days) })}</span>`}</td>
+        <td>${ruleLabel(r, segmentNames)}${r.offset_days != null && html`<br /><span class="muted">${t("offsetN", { n: fmtNumber(r.offset_days) })}</span>`}</td>
         <td>${r.condition ? t(r.condition) : "—"}</td><td>${fmtDate(r.anchor_date)}</td><td>${fmtDateTime(r.due_at)}</td>
         <td data-testid="reminder-purpose">${r.purpose ? t(r.purpose) : "—"}</td>
         <td><span data-testid="reminder-status">${t(r.status)}</span>

@@ -973,6 +973,7 @@ class Delivery(Reply):
 
 class ReminderItem(Reply):
     patient_id: str
+    name_masked: str | None  # None: the patient's record is gone (erased)
     rule_id: str
     condition: str | None
     anchor_date: str

@@ -288,7 +288,8 @@ def _finished(ctx: ComposeContext, done: str, now: str, deadline: rules.Window) 
 def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> dict:
     """Messages of every kind once handled (sent, stopped, stale, capped ...), newest first."""
     items, next_cursor = recall.reminder_log(clinic_id, limit, cursor)
-    return {"items": [{"patient_id": j.patient_id, "rule_id": j.rule_id, "condition": j.condition,
+    names = patients.masked_names(clinic_id, [j.patient_id for j in items]) if items else {}
+    return {"items": [{"patient_id": j.patient_id, "name_masked": names.get(j.patient_id), "rule_id": j.rule_id, "condition": j.condition,
                        "anchor_date": j.anchor_date, "due_at": j.due_at, "status": j.status,
                        "processed_at": j.processed_at, "channel": j.channel, "kind": j.kind, "purpose": j.purpose,
                        "offset_days": int(j.offset_days) if j.offset_days is not None else None,

@@ -72,6 +72,8 @@ def test_no_name_or_phone_in_clear_anywhere_while_the_inbox_greets_by_name(api, 
     log = api.get("/reminders", token=admin)[1]["items"]
     assert {(r["kind"], r["status"]) for r in log if r["patient_id"] == pid} == {("recall", "sent"),
                                                                                 ("content", "sent")}
+    # the log names the patient by the masked name lists show, never the full one
+    assert {r["name_masked"] for r in log if r["patient_id"] == pid} == {"秦**"}
 
     # the table: neither the full name, the given name, the greeting nor the phone, anywhere; the
     # surname only as the masked name lists show (秦**, docs/architecture.md)
