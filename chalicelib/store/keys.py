@@ -412,3 +412,19 @@ HOME_SKIPPED = (OUTBOUND_JOB, PACKAGE)
 
 def checkins_of_day(local_date: str) -> str:
     return f"{CHECKIN_PREFIX}{local_date}#"
+
+
+# The front desk (chalicelib/store/lookups.py): patients by name and hospital number, bind codes.
+BIND_SK = "BIND"
+
+
+def name_lookup_pk(clinic_id: str, name_hash: str) -> str:
+    return f"{clinic_id}#NAME#{name_hash}"
+
+
+def hospital_no_pk(clinic_id: str, number_hash: str) -> str:
+    return f"{clinic_id}#HNO#{number_hash}"
+
+
+def bind_code_pk(clinic_id: str, code_hash: str) -> str:
+    return f"{clinic_id}#BIND#{code_hash}"

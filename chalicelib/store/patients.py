@@ -174,6 +174,9 @@ def erase(patient: Patient) -> int:
 
     targets += code_entries_of(patient.clinic_id, raw)
     targets.append((keys.phone_pk(patient.clinic_id, patient.phone_hash), keys.UNIQUE_SK))
+    from chalicelib.store.lookups import lookup_entries_of
+
+    targets += lookup_entries_of(patient)  # found by name and hospital number at the desk
     if patient.openid_hash:
         targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), keys.UNIQUE_SK))
     for start in range(0, len(targets), 25):
