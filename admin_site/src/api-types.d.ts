@@ -234,7 +234,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the desk's registration form shows: the clinic's conditions and the consent texts with their version */
+        /** What the desk's registration form shows: the clinic's conditions, the departments and the consent texts with their version */
         get: operations["get_desk_registration-form"];
         put?: never;
         post?: never;
@@ -2803,6 +2803,8 @@ export interface components {
         DeskFormReply: {
             /** Conditions */
             conditions: components["schemas"]["SetupCondition"][];
+            /** Departments */
+            departments: string[];
             consent: components["schemas"]["ConsentPolicy"];
         };
         /** DeskPatientRow */

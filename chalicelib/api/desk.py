@@ -32,10 +32,13 @@ def search(call):
 
 
 @route(bp, "/desk/registration-form", roles=STAFF, reply=replies.DeskFormReply,
-       summary="What the desk's registration form shows: the clinic's conditions and the consent texts with their version")
+       summary="What the desk's registration form shows: the clinic's conditions, the departments and the consent texts "
+               "with their version")
 def registration_form(call):
+    from chalicelib.domain.rules import DEPARTMENTS
+
     view = setup.setup_view(call.principal.clinic_id)
-    return {"conditions": view["conditions"], "consent": view["consent"]}
+    return {"conditions": view["conditions"], "departments": list(DEPARTMENTS), "consent": view["consent"]}
 
 
 @route(bp, "/patients/{patient_id}/hospital-no", methods=("PUT",), roles=STAFF, body=HospitalNoBody,

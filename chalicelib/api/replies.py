@@ -1573,4 +1573,5 @@ class BindCodeReply(Reply):
 
 class DeskFormReply(Reply):
     conditions: list[SetupCondition]
+    departments: list[str]
     consent: ConsentPolicy

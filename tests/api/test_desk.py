@@ -164,7 +164,7 @@ def test_the_registration_form_has_the_conditions_and_consent_texts(api, staff_t
     status, form = api.get("/desk/registration-form", token=staff_token("demo-dental", "staff"))
     assert status == 200, form
     assert form["consent"]["version"] and {p["purpose"] for p in form["consent"]["purposes"]} >= {"service"}
-    assert {c["condition"] for c in form["conditions"]} >= {"eczema"}
+    assert {c["condition"] for c in form["conditions"]} >= {"eczema"} and "dermatology" in form["departments"]
 
 
 # -- 扫码绑定 ----------------------------------------------------------------------------------------
