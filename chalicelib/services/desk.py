@@ -178,3 +178,20 @@ def bind(principal, code: str) -> str:
     count("PatientsBound")
     logger.info("wechat account bound", extra={"patient_id": entry.patient_id})
     return entry.patient_id
+
+
+# -- the backfill of name lookups ------------------------------------------------------------------
+
+def backfill_page(clinic_id: str, cursor: str | None, limit: int = 100) -> tuple[int, str | None]:
+    """One page of the clinic's patients (newest first): those made before name lookups existed get
+    their name hash and lookup entry. (how many were given one, the cursor of the next page or None).
+    Each write is conditional on the record having no hash yet, so a page done twice writes nothing
+    twice and a record registered meanwhile keeps the one its registration gave it."""
+    page, next_cursor = patients.list_page(clinic_id, limit, cursor)
+    given = 0
+    for patient in page:
+        if patient.name_hash:
+            continue
+        if lookups.add_name_hash(patient, name_hash(clinic_id, decrypted(patient)["name"])):
+            given += 1
+    return given, next_cursor

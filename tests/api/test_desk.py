@@ -279,3 +279,30 @@ def test_only_the_desk_makes_codes_and_only_a_visitor_binds(api, new_patient, st
     assert status == 403 and err["code"] == "wrong_role"
     status, err = api.get("/patients/search?q=冯二", token=token)
     assert status == 403 and err["code"] == "wrong_role"
+
+
+def test_the_backfill_gives_records_made_before_name_lookups_theirs_once(api, staff_token):
+    from chalicelib.jobs.lookups import backfill_names
+    from chalicelib.store import keys
+    from chalicelib.store.models import NameLookupItem, PatientItem, bind
+
+    clerk = staff_token("demo-dental", "staff")
+    old = [_desk_register(api, clerk, f"k{i}", name=f"老患者{i}", phone=f"1380000300{i}") for i in range(3)]
+    bind()
+    for p in old[:2]:  # as a record made before name lookups existed: no hash, no entry
+        item = PatientItem.get(keys.patient_pk("demo-dental", p["patient_id"]), keys.PROFILE_SK)
+        NameLookupItem(keys.name_lookup_pk("demo-dental", item.name_hash), p["patient_id"]).delete()
+        item.update(actions=[PatientItem.name_hash.remove()])
+    assert api.get("/patients/search?q=老患者0", token=clerk)[1]["items"] == []
+
+    seen = []
+    totals = backfill_names(["demo-dental"], limit=2, progress=lambda c, cursor, n: seen.append((cursor, n)))
+    assert totals == {"clinics": 1, "given": 2}
+    assert len(seen) >= 2 and seen[-1][0] is None  # page by page, to the end
+    for i, p in enumerate(old):
+        found = api.get(f"/patients/search?q=老患者{i}", token=clerk)[1]["items"]
+        assert [r["patient_id"] for r in found] == [p["patient_id"]]
+    assert backfill_names(["demo-dental"])["given"] == 0  # a rerun writes nothing
+    # resumed at a cursor: the pages before it are not read again
+    first_cursor = seen[0][0]
+    assert backfill_names(start=("demo-dental", first_cursor), limit=2)["given"] == 0
