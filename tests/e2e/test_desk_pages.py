@@ -64,6 +64,17 @@ def test_a_clerk_registers_a_patient_and_the_qr_code_links_their_wechat(page, lo
     done = page.get_by_test_id("register-done")
     expect(done).to_contain_text(f"已为 {name} 建档")
     patient_id = done.get_by_test_id("register-open").get_attribute("href").rsplit("/", 1)[1]
+    expect(done.get_by_test_id("hospital-no")).to_contain_text(number)  # stored in its normal form
+
+    # the hospital number corrected by the clerk: a typo first, then the right one
+    done.get_by_test_id("hospital-no-edit").click()
+    done.get_by_test_id("hospital-no-input").fill("#")
+    done.get_by_test_id("hospital-no-save").click()
+    expect(done.get_by_test_id("hospital-no-error")).to_have_text("住院号只能包含字母和数字")
+    number = f"MZ{tail:08d}"
+    done.get_by_test_id("hospital-no-input").fill(number)
+    done.get_by_test_id("hospital-no-save").click()
+    expect(done.get_by_test_id("hospital-no")).to_contain_text(number)
 
     # 扫码绑定: the QR code and the code it holds
     done.get_by_test_id("bind-make").click()

@@ -3,7 +3,7 @@
 // the patient chose, and the one-time QR code a desk-registered patient scans to link WeChat.
 import { useEffect, useState } from "preact/hooks";
 import qrcode from "qrcode-generator";
-import { get, post } from "../api.js";
+import { get, post, put } from "../api.js";
 import { fmtDate, fmtDateTime, fmtNumber, getLang, t } from "../i18n.js";
 import { html, labels, useGet, useWriteKey } from "./shared.js";
 
@@ -26,7 +26,8 @@ const L = labels({
     invalid_hospital_no: "住院号只能包含字母和数字", invalid_phone: "手机号格式不对",
     patient_already_linked: "该患者已绑定微信，无需再生成二维码", patient_not_found: "没有找到该患者",
     unknown_condition: "未知病种", invalid_input: "填写的内容有误，请检查", wrong_role: "当前账号没有此权限",
-    loadError: "加载失败：{msg}",
+    concurrent_change: "档案刚被修改过，请刷新后再试",
+    edit: "修改", save: "保存", cancel: "取消",
   },
   en: {
     title: "Patients", searchLabel: "Find a patient or a code", searchHint: "Mobile / full name / hospital no. / voucher or redemption code",
@@ -46,7 +47,8 @@ const L = labels({
     invalid_hospital_no: "A hospital number holds letters and digits only", invalid_phone: "Not a valid mobile number",
     patient_already_linked: "This patient's WeChat is linked already", patient_not_found: "No such patient",
     unknown_condition: "Unknown condition", invalid_input: "Please check what you entered", wrong_role: "This account may not do this",
-    loadError: "Could not load: {msg}",
+    edit: "Edit", save: "Save", cancel: "Cancel",
+    concurrent_change: "The record changed meanwhile; reload and try again",
   },
 });
 
@@ -186,6 +188,8 @@ function RegisterForm({ onDone }) {
     ${created && html`<div class="panel" data-testid="register-done">
       <p class="ok">${L("registered", { name: created.name })}</p>
       <p><a href=${"#/patients/" + encodeURIComponent(created.patient_id)} data-testid="register-open">${L("openPatient")}</a></p>
+      <p>${L("hospitalNo")}: <${HospitalNoField} patientId=${created.patient_id} value=${created.hospital_no}
+        onChange=${(p) => setCreated(p)} /></p>
       <${BindQrCode} patientId=${created.patient_id} linked=${created.wechat_linked} />
     </div>`}
     <form onSubmit=${onSubmit} data-testid="register-form">
@@ -266,6 +270,40 @@ export function BindQrCode({ patientId, linked }) {
     ${state.error && html`<p class="error" data-testid="bind-error">${state.error}</p>`}
     <button type="button" disabled=${state.busy} onClick=${make} data-testid="bind-make">${made ? L("remakeQr") : L("makeQr")}</button>
   </div>`;
+}
+
+/**
+ * The patient's hospital number (住院号 / 门诊号), edited in place by staff; an empty field removes it.
+ * For the patient's page: `<HospitalNoField patientId=… value=${p.hospital_no} onChange=… />`.
+ */
+export function HospitalNoField({ patientId, value, onChange }) {
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(value || "");
+  const [state, setState] = useState({ busy: false, error: null });
+  useEffect(() => { setText(value || ""); setEditing(false); }, [patientId, value]);
+  const save = async (event) => {
+    event.preventDefault();
+    setState({ busy: true, error: null });
+    try {
+      const reply = await put(`/patients/${encodeURIComponent(patientId)}/hospital-no`, { hospital_no: text.trim() || null });
+      setState({ busy: false, error: null });
+      setEditing(false);
+      if (onChange) onChange(reply.patient);
+    } catch (err) {
+      setState({ busy: false, error: L.error(err) });
+    }
+  };
+  if (!editing) {
+    return html`<span data-testid="hospital-no"><span class="mono">${value || "—"}</span>
+      <button type="button" class="ghost" onClick=${() => setEditing(true)} data-testid="hospital-no-edit">${L("edit")}</button></span>`;
+  }
+  return html`<form class="form-row" onSubmit=${save} data-testid="hospital-no-form">
+    <label>${L("hospitalNo")}<input value=${text} onInput=${(e) => setText(e.target.value)} maxlength="40" autocomplete="off"
+      data-testid="hospital-no-input" /></label>
+    <button type="submit" disabled=${state.busy} data-testid="hospital-no-save">${L("save")}</button>
+    <button type="button" class="ghost" onClick=${() => setEditing(false)}>${L("cancel")}</button>
+    ${state.error && html`<p class="error" data-testid="hospital-no-error">${state.error}</p>`}
+  </form>`;
 }
 
 export function Patients({ pager }) {
