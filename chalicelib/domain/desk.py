@@ -56,13 +56,18 @@ class Query(NamedTuple):
 
 def read_query(text: str) -> Query:
     """A mainland mobile (11 digits starting with 1, with or without +86, spaces or dashes) is a
-    phone; anything else may be a voucher or redemption code, a hospital number or a name, tried
-    in that order by the service."""
+    phone, and a hospital number when no patient has that phone (some hospitals' numbers look like
+    one); anything else may be a voucher or redemption code, a hospital number or a name, tried in
+    that order by the service."""
     stripped = (text or "").strip()
     if re.fullmatch(r"[+0-9 ()-]+", stripped):
         phone = normalise_phone(stripped)
         if len(phone) == 11 and phone.startswith("1"):
-            return Query("phone", phone, None, None, None)
+            try:
+                digits: str | None = normalise_hospital_no(stripped)
+            except ValueError:
+                digits = None
+            return Query("phone", phone, None, digits, None)
     try:
         code: str | None = vouchers.normalise(stripped)
     except ValueError:

@@ -83,6 +83,10 @@ def search(clinic_id: str, text: str) -> dict:
         pid = patients.by_phone(clinic_id, crypto.keyed_hash("phone", clinic_id, query.phone))
         if pid:
             found.append((pid, "phone"))
+        elif query.hospital_no:
+            pid = lookups.by_hospital_no(clinic_id, crypto.keyed_hash("hospital_no", clinic_id, query.hospital_no))
+            if pid:
+                found.append((pid, "hospital_no"))
     else:
         if query.code:
             hit = _code_hit(clinic_id, query.code)
@@ -169,6 +173,10 @@ def bind(principal, code: str) -> str:
         raise _code_refusal(entry, now_epoch)
     if patients.by_openid(clinic_id, principal.openid_hash):
         raise Conflict("this WeChat account already has a record", code="already_registered")
+    try:
+        patients.get(clinic_id, entry.patient_id)
+    except NotFound as exc:  # the record was erased after the code was made: the code leads nowhere
+        raise _code_refusal(None, now_epoch) from exc
     try:
         lookups.link(clinic_id, digest, entry.patient_id, principal.openid_hash, now_epoch=now_epoch, at=iso(now))
     except plans.Cancelled as exc:

@@ -306,3 +306,24 @@ def test_the_backfill_gives_records_made_before_name_lookups_theirs_once(api, st
     # resumed at a cursor: the pages before it are not read again
     first_cursor = seen[0][0]
     assert backfill_names(start=("demo-dental", first_cursor), limit=2)["given"] == 0
+
+
+def test_a_hospital_number_that_looks_like_a_mobile_is_found_when_no_phone_matches(api, staff_token):
+    clerk = staff_token("demo-dental", "staff")
+    patient = _desk_register(api, clerk, "k1", name="陈一", phone="13800003101", hospital_no="15500001234")
+    status, found = api.get("/patients/search?q=15500001234", token=clerk)
+    assert [(r["patient_id"], r["matched_by"]) for r in found["items"]] == [(patient["patient_id"], "hospital_no")]
+    status, found = api.get("/patients/search?q=13800003101", token=clerk)
+    assert [r["matched_by"] for r in found["items"]] == ["phone"]
+
+
+def test_a_code_whose_patient_was_erased_leads_nowhere(api, staff_token):
+    clerk = staff_token("demo-dental", "staff")
+    patient = _desk_register(api, clerk, "k1", name="林二", phone="13800003201")
+    made = _bind_code(api, clerk, patient["patient_id"])
+    from chalicelib.services import patients
+    from chalicelib.store import patients as store
+
+    patients.erase(store.get("demo-dental", patient["patient_id"]))
+    status, err = api.post("/me/bind", {"code": made["code"]}, token=visitor_login(api, name="lin"))
+    assert status == 404 and err["code"] == "bind_code_unknown"
