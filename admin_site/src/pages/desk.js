@@ -20,7 +20,7 @@ const L = labels({
     submit: "建档", registered: "已为 {name} 建档", openPatient: "打开患者页面",
     bindTitle: "扫码绑定微信", makeQr: "生成绑定二维码", remakeQr: "重新生成",
     bindHelp: "请患者打开诊所小程序，点「扫码绑定」扫描此二维码。二维码 10 分钟内有效，只能使用一次。",
-    validUntil: "有效期至 {at}", bindCode: "绑定码", alreadyLinked: "该患者已绑定微信",
+    validUntil: "有效期至 {at}", alreadyLinked: "该患者已绑定微信",
     wentToDesk: "这是一个{what}，正在打开核销页面…", voucher: "券码", redemption: "兑换码",
     phone_registered: "这个手机号已建档，请用手机号查找该患者", hospital_no_taken: "这个住院号已属于另一位患者",
     invalid_hospital_no: "住院号只能包含字母和数字", invalid_phone: "手机号格式不对",
@@ -41,7 +41,7 @@ const L = labels({
     submit: "Register", registered: "{name} is registered", openPatient: "Open the patient's page",
     bindTitle: "Link WeChat by QR code", makeQr: "Make a binding QR code", remakeQr: "Make a new one",
     bindHelp: "Ask the patient to open the clinic's mini-program, tap 扫码绑定 and scan this code. It works once, for 10 minutes.",
-    validUntil: "Valid until {at}", bindCode: "Binding code", alreadyLinked: "This patient's WeChat is linked",
+    validUntil: "Valid until {at}", alreadyLinked: "This patient's WeChat is linked",
     wentToDesk: "This is a {what}; opening its desk…", voucher: "voucher code", redemption: "redemption code",
     phone_registered: "This mobile is registered already; find the patient by it", hospital_no_taken: "Another patient has this hospital number",
     invalid_hospital_no: "A hospital number holds letters and digits only", invalid_phone: "Not a valid mobile number",
@@ -264,7 +264,6 @@ export function BindQrCode({ patientId, linked }) {
       <figcaption>
         <p>${L("bindHelp")}</p>
         <p class="muted" data-testid="bind-valid-until">${L("validUntil", { at: fmtDateTime(made.expires_at) })}</p>
-        <p class="mono" data-testid="bind-code">${L("bindCode")}: ${made.code}</p>
       </figcaption>
     </figure>`}
     ${state.error && html`<p class="error" data-testid="bind-error">${state.error}</p>`}
