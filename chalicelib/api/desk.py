@@ -13,9 +13,10 @@ from chalicelib.api.routing import STAFF, route
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
-    from chalicelib.services import desk, sessions, setup
+    from chalicelib.services import catalogue, desk, sessions, setup
     from chalicelib.services import patients as patient_service
 else:
+    catalogue = lazy("chalicelib.services.catalogue")
     desk = lazy("chalicelib.services.desk")
     sessions = lazy("chalicelib.services.sessions")
     setup = lazy("chalicelib.services.setup")
@@ -32,13 +33,12 @@ def search(call):
 
 
 @route(bp, "/desk/registration-form", roles=STAFF, reply=replies.DeskFormReply,
-       summary="What the desk's registration form shows: the clinic's conditions, the departments and the consent texts "
+       summary="What the desk's registration form shows: the clinic's conditions and departments (its catalogue) and the consent texts "
                "with their version")
 def registration_form(call):
-    from chalicelib.domain.rules import DEPARTMENTS
-
     view = setup.setup_view(call.principal.clinic_id)
-    return {"conditions": view["conditions"], "departments": list(DEPARTMENTS), "consent": view["consent"]}
+    departments = catalogue.get(call.principal.clinic_id).codes("departments")  # the clinic's own list
+    return {"conditions": view["conditions"], "departments": list(departments), "consent": view["consent"]}
 
 
 @route(bp, "/patients/{patient_id}/hospital-no", methods=("PUT",), roles=STAFF, body=HospitalNoBody,

@@ -25,10 +25,14 @@ def consent_changes(requested: dict[str, bool], version: str, at: str) -> dict[s
 
 
 def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id: str | None = None) -> Patient:
+    from chalicelib.services import catalogue
+
     clinic = clinics.get(clinic_id)
-    unknown = [c for c in data.conditions if c not in clinic.conditions]
-    if unknown:
-        raise BadRequest(f"unknown condition {unknown[0]!r}", code="unknown_condition", field="conditions")
+    offered = catalogue.of_clinic(clinic)
+    catalogue.require(offered, "conditions", data.conditions, "conditions")
+    if data.department is not None:
+        catalogue.require(offered, "departments", [data.department], "department")
+    catalogue.require(offered, "personas", data.persona_tags, "persona_tags")
     verified = getattr(data, "phone_code", None) is not None
     phone = normalise_phone(verified_phone(data.phone_code) if verified else data.phone)
     if not 6 <= len(phone) <= 15:

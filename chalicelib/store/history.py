@@ -27,7 +27,8 @@ def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str
         c = CheckInItem.from_raw_data(item)
         rows.append({"checkin_id": c.checkin_id, "type": c.type, "value": float(c.value), "local_date": c.local_date,
                      "client_time": c.client_time, "counted": bool(c.counted),
-                     **({"context": c.context} if c.context else {})})
+                     **({"context": c.context} if c.context else {}),
+                     **({"diastolic": float(c.diastolic)} if c.diastolic is not None else {})})
     return rows
 
 

@@ -24,7 +24,7 @@ def _raw_dump() -> str:
 
 
 def test_the_desk_finds_a_patient_by_phone_hospital_number_and_full_name(api, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     first = _desk_register(api, clerk, "k1", name="王建国", phone="13800002001", hospital_no="zy-2024 0117")
     second = _desk_register(api, clerk, "k2", name="王建国", phone="13800002002", birth_year=1950)
     assert first["hospital_no"] == "ZY20240117" and first["wechat_linked"] is False
@@ -78,7 +78,7 @@ def test_names_and_hospital_numbers_are_never_stored_or_logged_in_clear(api, sta
     logger.addHandler(handler)
     old_level = logger.log_level
     logger.setLevel("DEBUG")
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     try:
         _desk_register(api, clerk, "k1", name="欧阳明月", phone="13800002101", hospital_no="MZ778899")
         assert len(api.get("/patients/search?q=欧阳明月", token=clerk)[1]["items"]) == 1
@@ -98,7 +98,7 @@ def test_a_voucher_or_redemption_code_sends_the_clerk_to_its_desk(api, new_patie
     from chalicelib.store.challenges import CODE_SK
     from chalicelib.store.models import VoucherCodeItem, bind
 
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     token, pid = new_patient(name="rich", phone="13800002201")
     assert api.post(f"/patients/{pid}/points/adjustments", {"points": 200, "reason": "活动奖励"},
                     token=clerk)[0] == 201
@@ -121,7 +121,7 @@ def test_a_voucher_or_redemption_code_sends_the_clerk_to_its_desk(api, new_patie
 
 
 def test_staff_set_change_and_remove_a_hospital_number_which_stays_unique(api, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     one = _desk_register(api, clerk, "k1", name="甲", phone="13800002301", hospital_no="A100")
     two = _desk_register(api, clerk, "k2", name="乙", phone="13800002302")
 
@@ -150,7 +150,7 @@ def test_staff_set_change_and_remove_a_hospital_number_which_stays_unique(api, s
 
 
 def test_an_erased_patient_is_no_longer_found_and_frees_the_hospital_number(api, new_patient, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     token, pid = new_patient(name="gone", full_name="钱七", phone="13800002401")
     assert api.put(f"/patients/{pid}/hospital-no", {"hospital_no": "Q7"}, token=clerk)[0] == 200
     assert len(api.get("/patients/search?q=钱七", token=clerk)[1]["items"]) == 1
@@ -161,7 +161,7 @@ def test_an_erased_patient_is_no_longer_found_and_frees_the_hospital_number(api,
 
 
 def test_the_registration_form_has_the_conditions_and_consent_texts(api, staff_token):
-    status, form = api.get("/desk/registration-form", token=staff_token("demo-dental", "staff"))
+    status, form = api.get("/desk/registration-form", token=staff_token("demo-dental", "front_desk"))
     assert status == 200, form
     assert form["consent"]["version"] and {p["purpose"] for p in form["consent"]["purposes"]} >= {"service"}
     assert {c["condition"] for c in form["conditions"]} >= {"eczema"} and "dermatology" in form["departments"]
@@ -176,7 +176,7 @@ def _bind_code(api, clerk, pid, key="b1"):
 
 
 def test_a_desk_registered_patient_links_wechat_with_the_code_once(api, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     patient = _desk_register(api, clerk, "k1", name="孙八", phone="13800002501")
     made = _bind_code(api, clerk, patient["patient_id"])
     assert made["code"].startswith("demo-dental.") and made["path"] == f"packages/bind/index?code={made['code']}"
@@ -208,7 +208,7 @@ def test_a_desk_registered_patient_links_wechat_with_the_code_once(api, staff_to
 
 
 def test_an_expired_code_is_refused(api, staff_token, clock):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     patient = _desk_register(api, clerk, "k1", name="周九", phone="13800002601")
     made = _bind_code(api, clerk, patient["patient_id"])
     clock.set(T0 + timedelta(minutes=10, seconds=1))
@@ -222,7 +222,7 @@ def test_an_expired_code_is_refused(api, staff_token, clock):
 
 
 def test_codes_of_another_clinic_and_unknown_codes_are_refused(api, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     patient = _desk_register(api, clerk, "k1", name="吴十", phone="13800002701")
     made = _bind_code(api, clerk, patient["patient_id"])
     status, err = api.post("/me/bind", {"code": made["code"]}, token=visitor_login(api, "other-clinic", "wu"))
@@ -244,7 +244,7 @@ def test_codes_of_another_clinic_and_unknown_codes_are_refused(api, staff_token)
 
 
 def test_a_wechat_account_with_a_record_or_a_linked_patient_cannot_bind(api, new_patient, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     _, own_pid = new_patient(name="hasrecord", phone="13800002801")  # registered in the mini-program
     status, err = api.post(f"/patients/{own_pid}/bind-codes", token=clerk, headers={"Idempotency-Key": "a"})
     assert status == 409 and err["code"] == "patient_already_linked"
@@ -265,7 +265,7 @@ def test_a_wechat_account_with_a_record_or_a_linked_patient_cannot_bind(api, new
 
 
 def test_only_the_desk_makes_codes_and_only_a_visitor_binds(api, new_patient, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     patient = _desk_register(api, clerk, "k1", name="冯二", phone="13800002901")
     token, _ = new_patient(name="someone", phone="13800002902")
     status, err = api.post(f"/patients/{patient['patient_id']}/bind-codes", token=token)
@@ -286,7 +286,7 @@ def test_the_backfill_gives_records_made_before_name_lookups_theirs_once(api, st
     from chalicelib.store import keys
     from chalicelib.store.models import NameLookupItem, PatientItem, bind
 
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     old = [_desk_register(api, clerk, f"k{i}", name=f"老患者{i}", phone=f"1380000300{i}") for i in range(3)]
     bind()
     for p in old[:2]:  # as a record made before name lookups existed: no hash, no entry
@@ -309,7 +309,7 @@ def test_the_backfill_gives_records_made_before_name_lookups_theirs_once(api, st
 
 
 def test_a_hospital_number_that_looks_like_a_mobile_is_found_when_no_phone_matches(api, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     patient = _desk_register(api, clerk, "k1", name="陈一", phone="13800003101", hospital_no="15500001234")
     status, found = api.get("/patients/search?q=15500001234", token=clerk)
     assert [(r["patient_id"], r["matched_by"]) for r in found["items"]] == [(patient["patient_id"], "hospital_no")]
@@ -318,7 +318,7 @@ def test_a_hospital_number_that_looks_like_a_mobile_is_found_when_no_phone_match
 
 
 def test_a_code_whose_patient_was_erased_leads_nowhere(api, staff_token):
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     patient = _desk_register(api, clerk, "k1", name="林二", phone="13800003201")
     made = _bind_code(api, clerk, patient["patient_id"])
     from chalicelib.services import patients

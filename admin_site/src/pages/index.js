@@ -1,4 +1,5 @@
-// Pages beyond the core ones: each module exports {key, path, label: {zh, en}, component}.
+// Pages beyond the core ones: each module exports {key, path, label: {zh, en}, component} and, for a
+// page only some roles use, `roles` (the nav shows it to them alone; the API refuses the others anyway).
 // The component receives the current route; it may use html, useApi-style calls from ../api.js.
 // PATIENT_SECTIONS are shown on a patient's page below the core sections, each given {id}.
 import challenges from "./challenges.js";
@@ -8,6 +9,9 @@ import packages from "./packages.js";
 import recall from "./recall.js";
 import risk from "./risk.js";
 import segments from "./segments.js";
+import staff from "./staff.js";
+import clinics from "./clinics.js";
+import settings from "./settings.js";
 
 export { PATIENT_SECTIONS } from "./patient_sections.js";
 
@@ -18,4 +22,7 @@ export const EXTRA_PAGES = [
   segments,
   recall,
   packages,
+  staff,
+  clinics,
+  settings,
 ];
