@@ -12,6 +12,7 @@ import { errorText, setClinicCatalogue } from "./i18n.js";
 import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
 import { hasRole, localName, worksWithPatients } from "./pages/shared.js";
 import { WecomLogin, useStaffProviders } from "./pages/wecom_login.js";
+import { Patients } from "./pages/desk.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController,
   LineElement, PointElement, Tooltip);
@@ -430,24 +431,8 @@ function Pager({ pager, nextCursor }) {
 const qs = (params) => Object.entries(params).filter(([, v]) => v != null && v !== "")
   .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
 
-function Patients() {
-  const pager = usePager("patients");
-  const state = useApi(`/patients?${qs({ limit: 20, cursor: pager.cursor })}`);
-  return html`<div>
-    <h1>${t("patients")}</h1>
-    <${Status} state=${state} />
-    ${state.data && html`<table data-testid="patients-table">
-      <thead><tr><th>${t("name")}</th><th>${t("conditions")}</th><th>${t("department")}</th>
-        <th>${t("lastVisit")}</th><th>${t("balance")}</th><th>${t("created")}</th></tr></thead>
-      <tbody>${state.data.items.map((p) => html`<tr class="clickable" data-testid="patient-row" data-id=${p.patient_id}
-          onClick=${() => { window.location.hash = `#/patients/${p.patient_id}`; }}>
-        <td>${p.name_masked}</td><td>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</td>
-        <td>${p.department ? t(p.department) : "—"}</td><td>${p.last_visit_date ? fmtDate(p.last_visit_date) : t("never")}</td>
-        <td>${fmtNumber(p.balance)}</td><td>${fmtDateTime(p.created_at)}</td></tr>`)}</tbody>
-    </table>
-    <${Pager} pager=${pager} nextCursor=${state.data.next_cursor} />`}
-  </div>`;
-}
+// The patients list, its search and the desk's registration: pages/desk.js.
+const PatientsPage = () => html`<${Patients} pager=${usePager("patients")} />`;
 
 function Patient({ id }) {
   const [reload, setReload] = useState(0);
@@ -591,7 +576,7 @@ function App() {
   let page;
   const patient = route.match(/^\/patients\/([^/]+)$/);
   if (patient) page = html`<${Patient} id=${decodeURIComponent(patient[1])} key=${patient[1]} />`;
-  else if (route.startsWith("/patients")) page = html`<${Patients} />`;
+  else if (route.startsWith("/patients")) page = html`<${PatientsPage} />`;
   else if (route.startsWith("/segments")) page = html`<${Segments} />`;
   else if (route.startsWith("/reminders")) page = html`<${Reminders} />`;
   else if (EXTRA_PAGES.some((p) => route.startsWith(p.path))) {

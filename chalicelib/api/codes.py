@@ -55,8 +55,10 @@ _codes(400, "invalid_phone_code", "invalid_werun_data", "invalid_client_time", "
        "unknown_flag", "unknown_invite_code", "unknown_kind", "unknown_outcome", "unknown_purpose", "unknown_step",
        "unknown_target_kind", "unknown_template", "use_visit_route", "invalid_username", "weak_password",
        "unknown_assignee")
+_codes(400, "invalid_hospital_no")
 _codes(401, "invalid_credentials", "refresh_token_reused", "invalid_wechat_code", "wechat_code_used")
 _codes(403, "not_eligible", "wechat_account_mismatch", "wechat_user_blocked")
+_codes(403, "bind_code_other_clinic")
 _codes(404, "account_not_found", "arm_not_found", "clinic_not_found", "content_path_not_found", "entry_not_found",
        "no_followup_plan", "no_recall_rule", "reward_not_found", "rule_not_found", "target_not_found")
 _codes(409, "redemption_fulfilled", "already_redeemed", "already_registered", "arm_mismatch", "challenge_closed", "challenge_exists",
@@ -66,6 +68,9 @@ _codes(409, "redemption_fulfilled", "already_redeemed", "already_registered", "a
        "segment_exists", "share_already_rewarded", "target_busy", "task_closed", "task_not_confirmable",
        "visit_exists", "voucher_expired", "voucher_redeemed", "username_taken", "last_admin", "own_account",
        "new_password_required", "audit_event_exists")
+_codes(404, "bind_code_unknown")
+_codes(409, "hospital_no_taken", "patient_already_linked", "bind_code_used")
+_codes(410, "bind_code_expired")
 _codes(502, "wechat_error", "wechat_unavailable", "upstream_error")
 _codes(400, "wrong_identity_provider")
 _codes(401, "invalid_wecom_code")

@@ -26,6 +26,7 @@ ERROR_MEANING = {
     404: "not found (or another clinic's)",
     409: "conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again "
          "shortly)",
+    410: "gone: a one-time code past its time",
     413: "the body is over the size bound",
     415: "a Content-Type the route does not take",
     502: "WeChat or Cognito failed",

@@ -95,9 +95,11 @@ PHONE = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
 
 
 class PatientRecord(PatientFields):
-    """A record staff create at the desk (and the demo seed): the phone as typed."""
+    """A record staff create at the desk (and the demo seed): the phone as typed, and the hospital's
+    own patient number (住院号 / 门诊号) when it has one."""
 
     phone: str = PHONE
+    hospital_no: str | None = Field(default=None, max_length=40)
 
 
 class OwnRegistration(PatientFields):
@@ -381,3 +383,16 @@ class MessageTemplatesBody(Strict):
 class WecomLogin(Strict):
     clinic_id: str = Id
     code: str = Field(min_length=1, max_length=512)  # WeCom: at most 512 bytes
+# -- the front desk (chalicelib/api/desk.py) -----------------------------------------------------------
+class DeskSearchQuery(Strict):
+    q: str = Field(min_length=1, max_length=60)
+
+
+class HospitalNoBody(Strict):
+    """The hospital's patient number (住院号 / 门诊号); null removes it."""
+
+    hospital_no: str | None = Field(max_length=40)
+
+
+class BindBody(Strict):
+    code: str = Field(min_length=1, max_length=120)

@@ -925,6 +925,8 @@ class StaffPatientView(Reply):
     nickname: Annotated[str | None, Field(description="the name the patient chose to be called in the mini-program")]
     phone_verified: Annotated[bool, Field(description="the phone number came from WeChat (getPhoneNumber)")]
     next_booking_date: Annotated[str | None, Field(description="the next booked visit day (YYYY-MM-DD)")]
+    hospital_no: Annotated[str | None, Field(description="the hospital's patient number (住院号 / 门诊号)")]
+    wechat_linked: Annotated[bool, Field(description="the patient's WeChat account is linked to this record")]
 
 
 class CreatePatientReply(Reply):
@@ -1708,3 +1710,39 @@ class PhoneRevealReply(Reply):
     patient_id: str
     phone: str
     event_id: Annotated[str, Field(description="the audit event recording this reveal")]
+# -- the front desk (chalicelib/api/desk.py) -----------------------------------------------------------
+class DeskPatientRow(Reply):
+    patient_id: str
+    name_masked: str
+    phone_masked: str
+    hospital_no_masked: Annotated[str | None, Field(description="the last four characters of the hospital number")]
+    birth_year: int | None
+    sex: str | None
+    conditions: list[str]
+    last_visit_date: str | None
+    wechat_linked: bool
+    matched_by: Annotated[Literal["phone", "hospital_no", "name"], Field(description="what the text matched")]
+
+
+class DeskSearchReply(Reply):
+    kind: Annotated[Literal["patients", "voucher", "redemption"], Field(
+        description="patients: the rows found; voucher or redemption: the text is that kind of code, handled at its desk")]
+    code: Annotated[str | None, Field(description="the voucher or redemption code, as shown (ABCD-EFGH)")]
+    items: list[DeskPatientRow]
+    more: Annotated[bool, Field(description="more patients share this name than are listed")]
+
+
+class HospitalNoReply(Reply):
+    patient: StaffPatientView
+
+
+class BindCodeReply(Reply):
+    code: Annotated[str, Field(description="the one-time code; works once, for ten minutes")]
+    path: Annotated[str, Field(description="the mini-program page and code the QR code holds")]
+    expires_at: str
+
+
+class DeskFormReply(Reply):
+    conditions: list[SetupCondition]
+    departments: list[str]
+    consent: ConsentPolicy

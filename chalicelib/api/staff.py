@@ -107,7 +107,7 @@ def list_patients(call):
 @route(bp, "/patients", methods=("POST",), roles=STAFF, body=PatientRecord, idempotent=True,
        reply=replies.CreatePatientReply, status=201,
        errors=("invalid_phone", "phone_registered", "unknown_condition", "unknown_department", "unknown_persona",
-               "unknown_invite_code"),
+               "unknown_invite_code", "invalid_hospital_no", "hospital_no_taken"),
        summary="Register a patient at the desk (建档), with the consent the patient gave")
 def create_patient(call):
     item = patient_service.register(call.principal.clinic_id, call.body)

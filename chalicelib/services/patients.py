@@ -41,6 +41,9 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     now = iso(clock.now())
     patient_id = patient_id or uuid.uuid4().hex[:16]
     consents = consent_changes(data.consents, data.consent_version, now)
+    from chalicelib.services import desk
+
+    hospital_no_enc, hospital_no_hash = desk.hospital_no_fields(clinic_id, getattr(data, "hospital_no", None))
     item = patients.new_patient(
         clinic_id, patient_id, created_at=now,
         name_enc=crypto.encrypt(key, clinic_id, data.name),
@@ -52,6 +55,8 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
         conditions=sorted(set(data.conditions)), department=data.department,
         persona_tags=sorted(set(data.persona_tags)), consents=consents,
         phone_verified=True if verified else None,
+        name_hash=desk.name_hash(clinic_id, data.name),
+        hospital_no_enc=hospital_no_enc, hospital_no_hash=hospital_no_hash,
     )
     referral = _referral(clinic, item, getattr(data, "invite_code", None), now)
     if referral:
@@ -88,11 +93,13 @@ def _write_registration(item: Patient, openid_hash: str | None, consents: dict, 
     """The registration as one plan, one TransactWriteItems: the record and its claims, the segment
     memberships and, with an invite code, the referrer's reward. A taken WeChat account or phone
     raises its Conflict; a reward that cannot be paid raises RewardRefused."""
+    from chalicelib.store import lookups
     from chalicelib.store import plan as plans
     from chalicelib.store import referrals
 
     plan = plans.Plan()
     plan.add(patients.registration_steps(item, openid_hash, consents))
+    plan.add(lookups.registration_steps(item))  # found at the desk by name and hospital number
     plan.add(plans.of_writes(memberships))
     if referral is not None:
         plan.add(referrals.reward_steps(item, referral), refused=RewardRefused())
@@ -147,7 +154,15 @@ def profile_view(patient: Patient, *, full_phone: bool) -> dict:
         "nickname": chosen_nickname(patient),
         "phone_verified": bool(patient.phone_verified),
         "next_booking_date": patient.next_booking_date,
+        **({} if full_phone else _desk_fields(patient)),
     }
+
+
+def _desk_fields(patient: Patient) -> dict:
+    """What staff see beyond the patient's own view: the hospital number, whether WeChat is linked."""
+    from chalicelib.services import desk
+
+    return {"hospital_no": desk.hospital_no(patient), "wechat_linked": bool(patient.openid_hash)}
 
 
 def update_own(patient: Patient, changes: dict) -> Patient:

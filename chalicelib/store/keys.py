@@ -440,3 +440,17 @@ def audit_sk(at: str, event_id: str) -> str:
 # Follow-up plans assigned to a staff member (store/followups.py): gsi1 while the plan is active.
 def followup_assignee_pk(clinic_id: str, username: str) -> str:
     return f"{clinic_id}#FUASSIGN#{username}"
+# The front desk (chalicelib/store/lookups.py): patients by name and hospital number, bind codes.
+BIND_SK = "BIND"
+
+
+def name_lookup_pk(clinic_id: str, name_hash: str) -> str:
+    return f"{clinic_id}#NAME#{name_hash}"
+
+
+def hospital_no_pk(clinic_id: str, number_hash: str) -> str:
+    return f"{clinic_id}#HNO#{number_hash}"
+
+
+def bind_code_pk(clinic_id: str, code_hash: str) -> str:
+    return f"{clinic_id}#BIND#{code_hash}"

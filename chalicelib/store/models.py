@@ -143,6 +143,11 @@ class PatientItem(Base):
     nickname_enc = UnicodeAttribute(null=True)
     phone_verified = BooleanAttribute(null=True)
     next_booking_date = UnicodeAttribute(null=True)
+    # the front desk (docs/access-patterns.md, "Front desk"): keyed hashes of the normalised full
+    # name and hospital number, for their lookup items; the number itself encrypted
+    name_hash = UnicodeAttribute(null=True)
+    hospital_no_enc = UnicodeAttribute(null=True)
+    hospital_no_hash = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
 
@@ -837,6 +842,25 @@ class SegmentFlipItem(Base):
     flip_at = UnicodeAttribute()
 
 
+# -- the front desk (chalicelib/store/lookups.py) ---------------------------------------------------
+class NameLookupItem(Base):
+    """pk=<clinic>#NAME#<keyed hash of the normalised full name> sk=<patient>: patients by name
+    (several may share one). The hospital number's claim is a UniqueItem under <clinic>#HNO#<hash>."""
+
+    patient_id = UnicodeAttribute()
+
+
+class BindCodeItem(Base):
+    """pk=<clinic>#BIND#<keyed hash of the code> sk=BIND: a one-time code that links a WeChat
+    account to a patient registered at the desk; gone with the table's TTL after `expires_at`."""
+
+    patient_id = UnicodeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds (the table's TTL attribute)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    used_at = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     ClinicRegistryItem, ClinicItem, PatientItem, UniqueItem, ConditionItem, ConsentLogItem,
     VisitItem, RevisitDueItem, CheckInItem, DayMarkItem, LedgerItem, RewardItem, RewardUseItem, RedemptionItem,
@@ -849,6 +873,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ProfileRiskFields, RiskEntryItem, RiskModelItem, RiskRunItem, DropoutItem, FollowUpPlanItem, FollowUpOutcomeItem, FollowUpStatItem,
     DeliverySettingsItem, ChannelPrefItem, WechatQuotaItem, CapCounterItem,
     SegmentItem, SegmentMemberItem, SegmentFlipItem,
+    NameLookupItem, BindCodeItem,
 )
 
 _bound: tuple[str, str, str | None] | None = None

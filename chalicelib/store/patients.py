@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterable
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -95,7 +95,7 @@ def get(clinic_id: str, patient_id: str, *, consistent: bool = False) -> Patient
         raise NotFound("patient not found", code="patient_not_found") from exc
 
 
-def masked_names(clinic_id: str, patient_ids) -> dict[str, str]:
+def masked_names(clinic_id: str, patient_ids: Iterable[str]) -> dict[str, str]:
     """The masked names of these patients, by id, in batches of 100 (PynamoDB retries the keys a
     batch leaves unprocessed); an erased patient is missing from the answer."""
     bind()
@@ -186,6 +186,9 @@ def erase(patient: Patient) -> int:
 
     targets += code_entries_of(patient.clinic_id, raw)
     targets.append((keys.phone_pk(patient.clinic_id, patient.phone_hash), keys.UNIQUE_SK))
+    from chalicelib.store.lookups import lookup_entries_of
+
+    targets += lookup_entries_of(patient)  # found by name and hospital number at the desk
     if patient.openid_hash:
         targets.append((keys.openid_pk(patient.clinic_id, patient.openid_hash), keys.UNIQUE_SK))
     for start in range(0, len(targets), 25):

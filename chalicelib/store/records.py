@@ -65,6 +65,9 @@ class Patient:
     nickname_enc: str | None = None
     phone_verified: bool | None = None
     next_booking_date: str | None = None
+    name_hash: str | None = None
+    hospital_no_enc: str | None = None
+    hospital_no_hash: str | None = None
 
 
 _INTS = ("birth_year", "balance", "earned_total", "redeemed_total", "visit_count", "reminders_received",

@@ -29,6 +29,7 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     if any(e.kind in ENGAGEMENT_KINDS for e in events):
         raise ValueError(f"plan {plan.index} has engagement events before the cut: write them through the services")
     from chalicelib import crypto
+    from chalicelib.domain.desk import normalise_name
     from chalicelib.domain.privacy import mask_name, normalise_phone
     from chalicelib.domain.rules import checkin_day, points_for
     from chalicelib.services.patients import consent_changes
@@ -44,6 +45,7 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
         CheckInItem,
         DayMarkItem,
         LimitCounterItem,
+        NameLookupItem,
         PointsLotItem,
         UniqueItem,
         VisitItem,
@@ -64,8 +66,11 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
         openid_hash=openid_hash, birth_year=plan.birth_year, sex=plan.sex, district=plan.district,
         conditions=sorted(set(plan.conditions)), department=plan.department,
         persona_tags=sorted(set(plan.persona_tags)), consents=consents,
+        name_hash=crypto.keyed_hash("name", clinic_id, normalise_name(plan.name)),
     )
     items: list = [UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), "UNIQUE", patient_id=patient_id)]
+    # the front desk finds the demo patients by name too (chalicelib/store/lookups.py)
+    items.append(NameLookupItem(keys.name_lookup_pk(clinic_id, patient.name_hash), patient_id, patient_id=patient_id))
     if openid_hash:
         items.append(UniqueItem(keys.openid_pk(clinic_id, openid_hash), "UNIQUE", patient_id=patient_id))
     items += store.consent_log_items(patient.pk, consents)

@@ -73,6 +73,13 @@ export const MESSAGES: Record<string, string> = {
   unknown_template: '这类提醒诊所暂未开通',
   wechat_account_mismatch: '当前微信与建档时的微信不一致，请用建档时的微信打开',
   no_wechat_account: '您的档案还没有绑定微信，请联系诊所',
+  // 扫码绑定
+  bind_code_unknown: '没有认出这个二维码，请前台工作人员重新生成一个',
+  bind_code_used: '这个二维码已经用过了，请前台工作人员重新生成一个',
+  bind_code_expired: '这个二维码已过期（10 分钟内有效），请前台工作人员重新生成一个',
+  bind_code_other_clinic: '这是另一家医院或诊所的二维码，请扫描本诊所前台给您的二维码',
+  patient_already_linked: '这份档案已经绑定过微信了，直接进入首页就可以',
+  not_a_bind_code: '这不是绑定用的二维码，请扫描前台给您的二维码',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

@@ -398,6 +398,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/desk/registration-form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the desk's registration form shows: the clinic's conditions and departments (its catalogue) and the consent texts with their version */
+        get: operations["get_desk_registration-form"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/exams/import": {
         parameters: {
             query?: never;
@@ -617,6 +634,23 @@ export interface paths {
         post?: never;
         /** Erase the caller's record and all its data */
         delete: operations["delete_me"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/bind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link the caller's WeChat account to the record the desk made (扫码绑定), with the code of its QR code */
+        post: operations["post_me_bind"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1120,6 +1154,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/patients/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find patients by an 11-digit mobile, a hospital number or a full name (exact); a voucher or redemption code answers its kind, for its desk */
+        get: operations["get_patients_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/patients/{patient_id}": {
         parameters: {
             query?: never;
@@ -1165,6 +1216,23 @@ export interface paths {
         /** Set a patient's persona tags, district or department; segments follow in the same write */
         put: operations["put_patients_patient_id_attributes"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patients/{patient_id}/bind-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-time code (ten minutes) for the QR code a desk-registered patient scans to link their WeChat */
+        post: operations["post_patients_patient_id_bind-codes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1268,6 +1336,23 @@ export interface paths {
         put?: never;
         /** Pause a patient's follow-up plan: off the worklists until it is started again */
         post: operations["post_patients_patient_id_followup_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patients/{patient_id}/hospital-no": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or remove (null) a patient's hospital number (住院号 / 门诊号) */
+        put: operations["put_patients_patient_id_hospital-no"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2138,6 +2223,26 @@ export interface components {
             name: string;
             /** Name En */
             name_en: string | null;
+        };
+        /** BindBody */
+        BindBody: {
+            /** Code */
+            code: string;
+        };
+        /** BindCodeReply */
+        BindCodeReply: {
+            /**
+             * Code
+             * @description the one-time code; works once, for ten minutes
+             */
+            code: string;
+            /**
+             * Path
+             * @description the mini-program page and code the QR code holds
+             */
+            path: string;
+            /** Expires At */
+            expires_at: string;
         };
         /** BoardMe */
         BoardMe: {
@@ -3227,6 +3332,44 @@ export interface components {
             /** Channel Order */
             channel_order: string[];
         };
+        /** DeskFormReply */
+        DeskFormReply: {
+            /** Conditions */
+            conditions: components["schemas"]["SetupCondition"][];
+            /** Departments */
+            departments: string[];
+            consent: components["schemas"]["ConsentPolicy"];
+        };
+        /** DeskPatientRow */
+        DeskPatientRow: {
+            /** Patient Id */
+            patient_id: string;
+            /** Name Masked */
+            name_masked: string;
+            /** Phone Masked */
+            phone_masked: string;
+            /**
+             * Hospital No Masked
+             * @description the last four characters of the hospital number
+             */
+            hospital_no_masked: string | null;
+            /** Birth Year */
+            birth_year: number | null;
+            /** Sex */
+            sex: string | null;
+            /** Conditions */
+            conditions: string[];
+            /** Last Visit Date */
+            last_visit_date: string | null;
+            /** Wechat Linked */
+            wechat_linked: boolean;
+            /**
+             * Matched By
+             * @description what the text matched
+             * @enum {string}
+             */
+            matched_by: "phone" | "hospital_no" | "name";
+        };
         /** DeskRedemption */
         DeskRedemption: {
             /** Redemption Id */
@@ -3258,6 +3401,27 @@ export interface components {
         /** DeskRedemptionReply */
         DeskRedemptionReply: {
             redemption: components["schemas"]["DeskRedemption"];
+        };
+        /** DeskSearchReply */
+        DeskSearchReply: {
+            /**
+             * Kind
+             * @description patients: the rows found; voucher or redemption: the text is that kind of code, handled at its desk
+             * @enum {string}
+             */
+            kind: "patients" | "voucher" | "redemption";
+            /**
+             * Code
+             * @description the voucher or redemption code, as shown (ABCD-EFGH)
+             */
+            code: string | null;
+            /** Items */
+            items: components["schemas"]["DeskPatientRow"][];
+            /**
+             * More
+             * @description more patients share this name than are listed
+             */
+            more: boolean;
         };
         /** DropoutReply */
         DropoutReply: {
@@ -3765,6 +3929,18 @@ export interface components {
             days_left: number;
             /** Counted Today */
             counted_today: boolean;
+        };
+        /**
+         * HospitalNoBody
+         * @description The hospital's patient number (住院号 / 门诊号); null removes it.
+         */
+        HospitalNoBody: {
+            /** Hospital No */
+            hospital_no: string | null;
+        };
+        /** HospitalNoReply */
+        HospitalNoReply: {
+            patient: components["schemas"]["StaffPatientView"];
         };
         /** ImportExamsReply */
         ImportExamsReply: {
@@ -4427,7 +4603,8 @@ export interface components {
         };
         /**
          * PatientRecord
-         * @description A record staff create at the desk (and the demo seed): the phone as typed.
+         * @description A record staff create at the desk (and the demo seed): the phone as typed, and the hospital's
+         *     own patient number (住院号 / 门诊号) when it has one.
          */
         PatientRecord: {
             /** Name */
@@ -4476,6 +4653,11 @@ export interface components {
             invite_code?: string | null;
             /** Phone */
             phone: string;
+            /**
+             * Hospital No
+             * @default null
+             */
+            hospital_no?: string | null;
         };
         /** PatientRiskReply */
         PatientRiskReply: {
@@ -5633,6 +5815,16 @@ export interface components {
              * @description the next booked visit day (YYYY-MM-DD)
              */
             next_booking_date: string | null;
+            /**
+             * Hospital No
+             * @description the hospital's patient number (住院号 / 门诊号)
+             */
+            hospital_no: string | null;
+            /**
+             * Wechat Linked
+             * @description the patient's WeChat account is linked to this record
+             */
+            wechat_linked: boolean;
         };
         /** StaffProvidersReply */
         StaffProvidersReply: {
@@ -8310,6 +8502,62 @@ export interface operations {
             };
         };
     };
+    "get_desk_registration-form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskFormReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     post_exams_import: {
         parameters: {
             query?: never;
@@ -9512,6 +9760,126 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_me_bind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BindBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "bind_code_other_clinic" | "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "bind_code_unknown";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "already_registered" | "bind_code_used" | "patient_already_linked" | "try_again";
+                    };
+                };
+            };
+            /** @description gone: a one-time code past its time */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "bind_code_expired";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
                     };
                 };
             };
@@ -12009,7 +12377,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_phone" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_invite_code" | "unknown_persona";
+                        code?: "body_too_deep" | "invalid_hospital_no" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_phone" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_invite_code" | "unknown_persona";
                     };
                 };
             };
@@ -12045,7 +12413,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "idempotency_key_reused" | "phone_registered" | "request_in_progress" | "try_again";
+                        code?: "hospital_no_taken" | "idempotency_key_reused" | "phone_registered" | "request_in_progress" | "try_again";
                     };
                 };
             };
@@ -12058,6 +12426,76 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_patients_search: {
+        parameters: {
+            query?: {
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskSearchReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_input" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
                     };
                 };
             };
@@ -12348,6 +12786,88 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "post_patients_patient_id_bind-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BindCodeReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_already_linked" | "try_again";
                     };
                 };
             };
@@ -13049,6 +13569,116 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "plan_changed" | "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "put_patients_patient_id_hospital-no": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HospitalNoBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HospitalNoReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_hospital_no" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "concurrent_change" | "hospital_no_taken" | "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
                     };
                 };
             };

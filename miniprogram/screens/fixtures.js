@@ -248,6 +248,16 @@ const api = {
 
 const care = { care_mode: 'on' }
 
+// 扫码绑定 (packages/bind): a visitor's login, then the desk's record linked to this WeChat
+const BIND_CODE = 'demo-dental.Ab3dEf6hIj9kLm2nOp5qRs'
+const bindRoutes = {
+  'POST /auth/wechat/login': ok({ access_token: 'visitor-access', refresh_token: 'visitor-refresh-token',
+    expires_in: 3600, patient_id: null, registered: false }),
+  'POST /me/bind': ok({ patient: { ...patient, phone: '13812345678', nickname: null },
+    access_token: 'demo-access', refresh_token: 'demo-refresh-token', expires_in: 3600,
+    patient_id: patient.patient_id, registered: true }),
+}
+
 const pages = {
   'pages/launch/index': { signedIn: false, hold: true },
   'pages/home/index': [
@@ -293,6 +303,12 @@ const pages = {
   'packages/messages/detail/index': { query: { id: 'm-1' } },
   'packages/messages/channels/index': {},
   'packages/messages/article/index': { query: { url: encodeURIComponent('javascript:void(0)') } },
+  // 扫码绑定: opened from the desk's QR code by a WeChat user without a record yet
+  'packages/bind/index': [
+    { signedIn: false, query: { code: BIND_CODE }, routes: bindRoutes },
+    { name: 'bind-done', signedIn: false, query: { code: BIND_CODE }, routes: bindRoutes,
+      steps: [['tap', '.confirm-bind', '.t-button']] },
+  ],
 }
 
 module.exports = { NOW, api, pages, patient, voucher, setup }

@@ -202,3 +202,11 @@ test('the policy link opens the privacy page', async () => {
   await tap(page, '.privacy-link')
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/privacy/index' })
 })
+
+test('a patient the desk registered finds 扫码绑定 here and goes to the bind page', async () => {
+  const { api, wx, page } = await open()
+  expect(text(page)).toContain('已经在诊所前台建过档？点这里扫码绑定')
+  await tap(page, '.bind-entry')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/bind/index' })
+  expect(api.called('POST /me/register')).toHaveLength(0)
+})

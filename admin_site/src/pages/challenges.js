@@ -192,22 +192,22 @@ function ChallengeList({ reload, onEdit }) {
   </table>`;
 }
 
-function VoucherDesk({ tz }) {
-  const [code, setCode] = useState("");
+function VoucherDesk({ tz, initial }) {
+  const [code, setCode] = useState(initial || "");
   const [voucher, setVoucher] = useState(null);
   const [error, setError] = useState(null);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
   // the desk may type the code loosely; the API wants its 8 characters
   const path = (c) => `/vouchers/${encodeURIComponent(c.replace(/[\s-]/g, "").toUpperCase())}`;
-  const lookUp = async (event) => {
-    event.preventDefault();
+  const lookUp = async (event, typed = code) => {
+    if (event) event.preventDefault();
     setBusy(true);
     setError(null);
     setDone(false);
     setVoucher(null);
     try {
-      setVoucher((await get(path(code))).voucher);
+      setVoucher((await get(path(typed))).voucher);
     } catch (err) {
       setError(message(err));
     } finally {
@@ -228,6 +228,8 @@ function VoucherDesk({ tz }) {
       setBusy(false);
     }
   };
+  // a code the patients page's search box recognised (#/challenges?code=...) is looked up at once
+  useEffect(() => { if (initial) { setCode(initial); lookUp(null, initial); } }, [initial]);
   const name = voucher && (getLang() === "en" && voucher.name_en ? voucher.name_en : voucher.name);
   return html`<div class="panel" data-testid="voucher-desk">
     <form class="form-row" onSubmit=${lookUp}>
@@ -252,7 +254,7 @@ function VoucherDesk({ tz }) {
   </div>`;
 }
 
-function ChallengesPage() {
+function ChallengesPage({ route }) {
   const [reload, setReload] = useState(0);
   const [editing, setEditing] = useState(null);
   const [saved, setSaved] = useState(false);
@@ -270,7 +272,8 @@ function ChallengesPage() {
         onCancel=${() => setEditing(null)} />
     </div>`}
     <h2>${L("desk")}</h2>
-    <${VoucherDesk} tz=${clinic ? clinic.tz : undefined} />
+    <${VoucherDesk} tz=${clinic ? clinic.tz : undefined}
+      initial=${new URLSearchParams((route || "").split("?")[1] || "").get("code") || ""} />
   </div>`;
 }
 

@@ -1,6 +1,6 @@
 // Engagement pages: exam task rules, perks and exam import; the monthly star board; the rewards
 // catalogue. Admins change rules, perks and rewards; staff read them and import exams.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { get, post, postCsv, put } from "../api.js";
 import { catalogueEntries, catalogueLabel, clinicToday, fmtDateTime, fmtNumber } from "../i18n.js";
 import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js";
@@ -317,20 +317,22 @@ function PointsSettings() {
 
 // The desk's side of a redemption: the patient shows the code (and its QR code) the mini-program
 // gave; staff look it up, check the masked name and the gift, and confirm the hand-over once.
-function RedemptionDesk() {
-  const [code, setCode] = useState("");
+function RedemptionDesk({ initial }) {
+  const [code, setCode] = useState(initial || "");
   const [found, setFound] = useState(null);
   const [lookup, look] = useAction(L);
   const [handOver, confirm] = useAction(L);
   const tz = useGet("/clinic").data?.tz;
   // the desk may type it loosely (spaces, a dash, lower case); the API takes the 8 characters
-  const path = () => `/redemptions/${encodeURIComponent(code.replace(/[\s-]/g, "").toUpperCase())}`;
-  const onLookUp = async (event) => {
-    event.preventDefault();
+  const path = (typed = code) => `/redemptions/${encodeURIComponent(typed.replace(/[\s-]/g, "").toUpperCase())}`;
+  const onLookUp = async (event, typed = code) => {
+    if (event) event.preventDefault();
     setFound(null);
-    const reply = await look(() => get(path()));
+    const reply = await look(() => get(path(typed)));
     if (reply) setFound(reply.redemption);
   };
+  // a code the patients page's search box recognised (#/rewards?code=...) is looked up at once
+  useEffect(() => { if (initial) { setCode(initial); onLookUp(null, initial); } }, [initial]);
   const onFulfil = async () => {
     const reply = await confirm(() => post(`${path()}/fulfil`, null), L("fulfilDone"));
     if (reply) setFound(reply.redemption);
@@ -361,7 +363,7 @@ function RedemptionDesk() {
   </div>`;
 }
 
-function RewardsPage() {
+function RewardsPage({ route }) {
   const [reload, setReload] = useState(0);
   const [form, setForm] = useState(blankReward);
   const state = useGet("/rewards", reload);
@@ -378,7 +380,7 @@ function RewardsPage() {
   return html`<div>
     <h1>${L("rewardsTitle")}</h1>
     <h2>${L("deskTitle")}</h2>
-    <${RedemptionDesk} />
+    <${RedemptionDesk} initial=${new URLSearchParams((route || "").split("?")[1] || "").get("code") || ""} />
     <${PointsSettings} />
     <h2>${L("catalogue")}</h2>
     <p class="muted">${admin ? L("editHint") : L("adminsOnly")}</p>

@@ -109,6 +109,10 @@ Component({
     onConsent(e: WechatMiniprogram.CustomEvent<{ checked: boolean }, Record<string, never>, { purpose: string }>) {
       this.setData({ [`form.consents.${e.currentTarget.dataset.purpose}`]: e.detail.checked, 'errors.consents': '' })
     },
+    /** 扫码绑定: a patient the desk registered links this WeChat to that record instead (packages/bind). */
+    onScanBind() {
+      wx.navigateTo({ url: '/packages/bind/index' })
+    },
     onPrivacy() {
       wx.navigateTo({ url: '/pages/privacy/index' })
     },
