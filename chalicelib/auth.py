@@ -19,6 +19,7 @@ import jwt
 from chalicelib.config import settings
 from chalicelib.domain.clock import clock
 from chalicelib.errors import Unauthorized
+from chalicelib.store import keys
 
 ISSUER = "revisit"
 # A staff account holds one role; an account found in several groups takes the first of this order.
@@ -26,7 +27,7 @@ STAFF_ROLES = ("admin", "health_manager", "front_desk", "analyst")
 # The platform's (or a chain's) operators create clinics; their accounts belong to no clinic but the
 # reserved tenant PLATFORM_CLINIC, so no route that reads a clinic's data ever finds any for them.
 OPERATOR_ROLE = "operator"
-PLATFORM_CLINIC = "platform"
+PLATFORM_CLINIC = keys.PLATFORM_CLINIC
 ACCOUNT_ROLES = STAFF_ROLES + (OPERATOR_ROLE,)
 
 

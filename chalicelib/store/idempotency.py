@@ -9,20 +9,24 @@ Two ways, chosen by the route:
   holds for CLAIM_SECONDS), run, then store their answer over the claim (`record`), or give
   the claim back when they fail (`release`). A twin that arrives while the claim holds gets
   409 `request_in_progress`; one that arrives after gets the stored answer.
-Records expire after a day.
+Records expire after a day. A stored answer may hold personal data in clear (a registered patient's
+name, an invited colleague's temporary password), so it is kept sealed with the clinic's data key,
+like every personal field (docs/architecture.md): a table dump shows none of it.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
 if TYPE_CHECKING:  # the jobs import this module; they need no token code
     from chalicelib.auth import Principal
+from chalicelib import crypto
 from chalicelib.domain.clock import clock
 from chalicelib.errors import Conflict, RequestInProgress
-from chalicelib.store import db, keys
+from chalicelib.store import clinics, db, keys
 from chalicelib.store import plan as plans
 from chalicelib.store.models import IdempotencyItem, bind
 
@@ -59,13 +63,31 @@ def _now() -> int:
     return int(clock.now().timestamp())
 
 
+def _key(clinic_id: str) -> bytes:
+    wrapped = clinics.platform_key() if clinic_id == keys.PLATFORM_CLINIC else clinics.get(clinic_id).wrapped_key
+    return crypto.unwrap_key(clinic_id, wrapped)
+
+
+def _sealed(clinic_id: str, reply: dict[str, Any] | None) -> dict[str, Any]:
+    if not reply:
+        return {}
+    return {"sealed": crypto.encrypt(_key(clinic_id), clinic_id, json.dumps(reply, ensure_ascii=False, default=str))}
+
+
+def _opened(clinic_id: str, response: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(response, dict) and set(response) == {"sealed"}:
+        opened: dict[str, Any] = json.loads(crypto.decrypt(_key(clinic_id), clinic_id, response["sealed"]))
+        return opened
+    return response  # an answer stored before answers were sealed
+
+
 def _item(principal: "Principal", idem: IdempotencyKey, status: int | None = None,
           reply: dict[str, Any] | None = None) -> IdempotencyItem:
     return IdempotencyItem(
         partition(principal),
         _sort_key(idem),
         status=status or 200,
-        response=reply if reply is not None else {},
+        response=_sealed(principal.clinic_id, reply),
         request_hash=idem.request_hash,
         expires_at=_now() + TTL_SECONDS,
     )
@@ -94,7 +116,7 @@ def lookup(principal: "Principal", idem: IdempotencyKey) -> tuple[int, dict[str,
         if _in_progress(item):
             raise RequestInProgress("a request with this Idempotency-Key is being handled, try again shortly")
         return None
-    return int(item.status), item.response
+    return int(item.status), _opened(principal.clinic_id, item.response)
 
 
 def claim(principal: "Principal", idem: IdempotencyKey) -> None:

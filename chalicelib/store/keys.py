@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 REGISTRY_PK = "CLINICS"
+# The reserved tenant of the platform's operators (chalicelib.auth): no clinic may take this id.
+PLATFORM_CLINIC = "platform"
 
 
 def clinic_pk(clinic_id: str) -> str:

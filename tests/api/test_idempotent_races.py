@@ -185,6 +185,15 @@ def _patient_count(world):
             return count
 
 
+def _invite(world):
+    return world.staff(), "/staff", {"username": "race-invitee@demo-dental", "role": "front_desk"}
+
+
+def _new_clinic(world):
+    return world.staff("platform", "operator"), "/clinics", {
+        "clinic_id": "race-clinic", "name": "竞速诊所", "conditions": ["diabetes"], "admin_username": "boss@race-clinic"}
+
+
 CASES = {
     "/me/checkins": Case(_checkin, lambda w: _ledger_size(w, w.context["pid"])),
     "/me/shares": Case(_share, lambda w: _ledger_size(w, w.context["pid"])),
@@ -209,6 +218,8 @@ CASES = {
     "/me/checkins/werun": Case(_werun, _steps_of),
     "/redemptions/{redemption_code}/fulfil": Case(_fulfilment, lambda w: int(w.api.get(
         f"/redemptions/{w.context['code']}", token=w.staff())[1]["redemption"]["status"] == "fulfilled")),
+    "/staff": Case(_invite, lambda w: len(w.api.get("/staff", token=w.staff())[1]["items"])),
+    "/clinics": Case(_new_clinic, lambda w: len(w.api.get("/clinics", token=w.staff("platform", "operator"))[1]["items"])),
     "/vouchers/{code}/redeem": Case(_voucher, lambda w: int(
         w.api.get("/vouchers/RACE2345", token=w.staff())[1]["voucher"]["status"] == "redeemed")),
 }
