@@ -282,3 +282,10 @@ class Page(Strict):
 class LapsedQuery(Page):
     condition: str = Id
     days: int = Field(default=90, ge=0, le=3650)
+
+
+# --- the front desk: imports ------------------------------------------------------------------
+
+class ImportQuery(Strict):
+    dry_run: bool = Field(default=False, description="true: check the file and answer what would be recorded, "
+                                                     "writing nothing")

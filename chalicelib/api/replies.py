@@ -1326,6 +1326,17 @@ class LapsedReply(Reply):
     cutoff: str
 
 
+class ImportPreviewRow(Reply):
+    line: int
+    patient_id: str
+    name_masked: str | None
+    date: Annotated[str, Field(description="the visit day, or the exam day")]
+    department: NotRequired[str]
+    next_due_date: NotRequired[str | None]
+    flags: NotRequired[list[str]]
+    external_id: NotRequired[str | None]
+
+
 class RowProblem(Reply):
     """A CSV row that was not imported: its line, the error code and the field at fault."""
 
@@ -1339,6 +1350,9 @@ class ImportVisitsReply(Reply):
     imported: int
     duplicates: int
     errors: list[RowProblem]
+    dry_run: NotRequired[bool]
+    preview: NotRequired[Annotated[list[ImportPreviewRow], Field(
+        description="dry run only: the rows that would be recorded (a row already recorded counts as a duplicate)")]]
 
 
 class ImportExamsReply(Reply):
@@ -1346,6 +1360,9 @@ class ImportExamsReply(Reply):
     duplicates: int
     tasks_assigned: int
     errors: list[RowProblem]
+    dry_run: NotRequired[bool]
+    preview: NotRequired[Annotated[list[ImportPreviewRow], Field(
+        description="dry run only: the rows that would be recorded")]]
 
 
 class ConsentLogRow(Reply):
@@ -1353,6 +1370,9 @@ class ConsentLogRow(Reply):
     granted: bool
     version: str
     at: str
+    by: NotRequired[Annotated[str | None, Field(
+        description='who made the change: "patient", or "staff:<username>" for a registration at the desk; '
+                    'null on entries older than this field')]]
 
 
 class Referral(Reply):
@@ -1535,3 +1555,16 @@ class HomeReply(Reply):
     points: HomePoints
     revisit: HomeRevisit
     inbox_unread: int
+
+
+# --- the front desk: a patient's paged lists, import previews ---------------------------------
+
+class PatientVisitsPage(Reply):
+    items: list[VisitRow]
+    next_cursor: Annotated[str | None, Field(description="pass as ?cursor= for the next page")]
+
+
+class PatientCheckinsPage(Reply):
+    items: list[CheckinRow]
+    next_cursor: Annotated[str | None, Field(description="pass as ?cursor= for the next page")]
+
