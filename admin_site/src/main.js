@@ -8,7 +8,9 @@ import {
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut, takeSignOutReason } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
-import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
+import { EXTRA_PAGES } from "./pages/index.js";
+import imports from "./pages/imports.js";
+import { Patient } from "./pages/patient.js";
 import { localName } from "./pages/shared.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController,
@@ -158,7 +160,10 @@ function Shell({ route, onLang, children }) {
     </header>
     <div class="layout">
       <nav class="side">
-        ${link("/dashboard", "dashboard")}${link("/patients", "patients")}${link("/segments", "segments")}${link("/reminders", "reminders")}
+        ${link("/dashboard", "dashboard")}${link("/patients", "patients")}
+        <a href=${"#" + imports.path} data-testid=${"nav-" + imports.key} onClick=${() => forgetPage(imports.key)}
+          class=${route.startsWith(imports.path) ? "active" : ""}>${imports.label[getLang()]}</a>
+        ${link("/segments", "segments")}${link("/reminders", "reminders")}
         ${EXTRA_PAGES.map((p) => html`<a href=${"#" + p.path} data-testid=${"nav-" + p.key}
             class=${route.startsWith(p.path) ? "active" : ""}>${p.label[getLang()]}</a>`)}
       </nav>
@@ -409,51 +414,6 @@ function Patients() {
   </div>`;
 }
 
-function Patient({ id }) {
-  const [reload, setReload] = useState(0);
-  const state = useApi(`/patients/${encodeURIComponent(id)}`, reload);
-  if (!state.data) return html`<${Status} state=${state} />`;
-  const { patient: p, consents, visits, checkins, referral } = state.data;
-  const sex = { F: t("sexF"), M: t("sexM"), U: t("sexU") }[p.sex] || "—";
-  return html`<div>
-    <p><a href="#/patients" data-testid="patient-back">← ${t("back")}</a></p>
-    <h1 data-testid="patient-name">${p.name}</h1>
-    <div class="grid2">
-      <div class="panel"><h2>${t("profile")}</h2><dl class="profile">
-        <dt>${t("phone")}</dt><dd data-testid="patient-phone">${p.phone_masked}</dd>
-        <dt>${t("birthYear")}</dt><dd>${p.birth_year || "—"}</dd>
-        <dt>${t("sex")}</dt><dd>${sex}</dd>
-        <dt>${t("district")}</dt><dd>${p.district || "—"}</dd>
-        <dt>${t("conditions")}</dt><dd>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</dd>
-        <dt>${t("department")}</dt><dd>${p.department ? t(p.department) : "—"}</dd>
-        <dt>${t("lastVisit")}</dt><dd data-testid="patient-last-visit">${p.last_visit_date ? fmtDate(p.last_visit_date) : t("never")}</dd>
-        <dt>${t("personas")}</dt><dd>${(p.persona_tags || []).join(", ") || "—"}</dd>
-        <dt>${t("balance")}</dt><dd data-testid="patient-balance">${fmtNumber(p.balance)}</dd>
-        <dt>${t("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
-        ${referral && html`<dt>${t("inviteCode")}</dt><dd class="mono" data-testid="patient-invite">${referral.invite_code || "—"}</dd>
-        <dt>${t("referredBy")}</dt><dd data-testid="patient-referred-by">${referral.referred_by
-          ? html`<a href=${"#/patients/" + encodeURIComponent(referral.referred_by)}>${referral.referred_by}</a>` : "—"}</dd>
-        <dt>${t("referredCount")}</dt><dd data-testid="patient-referred">${fmtNumber(referral.referred)}</dd>`}
-      </dl></div>
-      <div class="panel"><h2>${t("consent")}</h2>
-        <table><thead><tr><th>${t("purpose")}</th><th>${t("granted")}</th><th>${t("version")}</th><th>${t("at")}</th></tr></thead>
-        <tbody>${Object.entries(consents).map(([purpose, c]) => html`<tr data-testid=${"consent-" + purpose}>
-          <td>${t(purpose)}</td><td class=${c && c.granted ? "ok" : "no"}>${c && c.granted ? t("yes") : t("no")}</td>
-          <td>${c ? c.version : "—"}</td><td>${c ? fmtDateTime(c.at) : "—"}</td></tr>`)}</tbody></table>
-      </div>
-    </div>
-    <h2>${t("visits")}</h2>
-    <table data-testid="visits-table"><thead><tr><th>${t("visitDate")}</th><th>${t("department")}</th><th>${t("nextDue")}</th><th>${t("onTime")}</th></tr></thead>
-      <tbody>${visits.map((v) => html`<tr data-testid="visit-row"><td>${fmtDate(v.visit_date)}</td><td>${t(v.department)}</td>
-        <td>${fmtDate(v.next_due_date)}</td><td>${v.on_time ? "✓" : ""}</td></tr>`)}</tbody></table>
-    <h2>${t("checkins")}</h2>
-    <table><thead><tr><th>${t("day")}</th><th>${t("type")}</th><th>${t("value")}</th><th>${t("counted")}</th></tr></thead>
-      <tbody>${checkins.map((c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}</td>
-        <td>${c.counted ? "✓" : ""}</td></tr>`)}</tbody></table>
-    ${PATIENT_SECTIONS.map((Section) => html`<${Section} id=${id} onChange=${() => setReload((n) => n + 1)} />`)}
-  </div>`;
-}
-
 function Segments() {
   const clinic = useClinic();
   const [query, setQuery] = useState(() => memory.get("segments:query") || null);
@@ -542,6 +502,7 @@ function App() {
   const patient = route.match(/^\/patients\/([^/]+)$/);
   if (patient) page = html`<${Patient} id=${decodeURIComponent(patient[1])} key=${patient[1]} />`;
   else if (route.startsWith("/patients")) page = html`<${Patients} />`;
+  else if (route.startsWith(imports.path)) page = html`<${imports.component} route=${route} />`;
   else if (route.startsWith("/segments")) page = html`<${Segments} />`;
   else if (route.startsWith("/reminders")) page = html`<${Reminders} />`;
   else if (EXTRA_PAGES.some((p) => route.startsWith(p.path))) {

@@ -1,6 +1,6 @@
 // Pages beyond the core ones: each module exports {key, path, label: {zh, en}, component}.
 // The component receives the current route; it may use html, useApi-style calls from ../api.js.
-// PATIENT_SECTIONS are shown on a patient's page below the core sections, each given {id}.
+// The sections of a patient's page are listed in pages/patient.js (SECTIONS).
 import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
 import experiments from "./experiments.js";
@@ -8,8 +8,6 @@ import packages from "./packages.js";
 import recall from "./recall.js";
 import risk from "./risk.js";
 import segments from "./segments.js";
-
-export { PATIENT_SECTIONS } from "./patient_sections.js";
 
 export const EXTRA_PAGES = [
   challenges, tasksPage, rewardsPage, boardPage,
