@@ -40,7 +40,7 @@ def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = 
 
 def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, department: str,
                  next_due_date: date | None, recorded_by: str | None, source: str = "staff",
-                 external_id: str | None = None, principal=None, idem=None) -> dict:
+                 external_id: str | None = None, principal=None, idem=None, segment_event: bool = True) -> dict:
     if department not in DEPARTMENTS:
         raise BadRequest(f"unknown department {department!r}", code="unknown_department", field="department")
     clinic = clinics.get(clinic_id)
@@ -86,15 +86,23 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
     from chalicelib.services import experiments
 
     experiments.on_visit(clinic, patient, day, visit_id)
+    from chalicelib.services import segments
+
+    # the visit is an interaction on its own day (an imported old visit does not make anyone recent);
+    # an import re-evaluates each patient once, after all their rows (visit_moment)
+    if segment_event:
+        segments.record_event(clinic_id, patient_id, visit_moment(visit_date, clinic.tz))
+    count("VisitsRecorded", source=source)
+    return reply
+
+
+def visit_moment(visit_date: date, tz: str):
+    """When a visit counts as an interaction: noon of its day in the clinic, never later than now."""
     from datetime import time as wall
 
     from chalicelib.domain.clock import local_moment
-    from chalicelib.services import segments
 
-    # the visit is an interaction on its own day (an imported old visit does not make anyone recent)
-    segments.record_event(clinic_id, patient_id, min(clock.now(), local_moment(visit_date, wall(12), clinic.tz)))
-    count("VisitsRecorded", source=source)
-    return reply
+    return min(clock.now(), local_moment(visit_date, wall(12), tz))
 
 
 PATIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -152,17 +160,26 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: b
         ready.append(row)
     if dry_run:
         return _preview(clinic_id, ready, owners, problems)
+    latest: dict[str, date] = {}  # each patient's latest visit recorded by this import
     for row in ready:
+        patient_id = owners[row.line]
         try:
-            record_visit(clinic_id, owners[row.line], visit_date=row.visit_date, department=row.department,
+            record_visit(clinic_id, patient_id, visit_date=row.visit_date, department=row.department,
                          next_due_date=row.next_due_date, recorded_by=recorded_by, source="import",
-                         external_id=row.external_id)
+                         external_id=row.external_id, segment_event=False)
             imported += 1
+            latest[patient_id] = max(latest.get(patient_id, row.visit_date), row.visit_date)
         except AppError as err:
             if err.code == "visit_exists":
                 duplicates += 1
                 continue
             problems.append({"line": row.line, "code": err.code, "message": err.message, "field": err.field})
+    if latest:
+        from chalicelib.services import segments
+
+        tz = clinics.get(clinic_id).tz
+        for patient_id, day in latest.items():  # one segment re-evaluation per patient, not per row
+            segments.record_event(clinic_id, patient_id, visit_moment(day, tz))
     problems.sort(key=lambda p: p["line"])
     return {"imported": imported, "duplicates": duplicates, "errors": problems}
 

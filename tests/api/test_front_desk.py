@@ -145,3 +145,21 @@ def test_batch_get_reads_more_than_a_hundred_keys_and_retries_unprocessed(aws, m
     monkeypatch.setattr("time.sleep", lambda s: None)
     found = db.batch_get([(f"k#{n}", "S") for n in range(250)])
     assert found == {} and calls[:2] == [100, 3] and sum(calls) == 253
+
+
+def test_visit_import_re_evaluates_each_patients_segments_once_after_their_rows(api, new_patient, staff_token,
+                                                                                monkeypatch):
+    from chalicelib.services import segments
+
+    _, pid = new_patient(name="seg-imp", phone="13800004444")
+    staff = staff_token()
+    events = []
+    real = segments.record_event
+    monkeypatch.setattr(segments, "record_event", lambda clinic_id, patient_id, at=None: events.append(
+        (patient_id, at)) or real(clinic_id, patient_id, at))
+    text = ("phone,visit_date,department,external_id\n" + "".join(
+        f"13800004444,2026-0{n}-10,dermatology,SEG-{n}\n" for n in (3, 5, 4))).encode()
+    status, done = api.post("/visits/import", raw=text, token=staff, content_type="text/csv")
+    assert status == 200 and done["imported"] == 3, done
+    assert len(events) == 1 and events[0][0] == pid and events[0][1].date().isoformat() == "2026-05-10"
+    assert api.get(f"/patients/{pid}", token=staff)[1]["patient"]["last_visit_date"] == "2026-05-10"
