@@ -236,7 +236,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import exam results (patient, date, flags) from CSV; bad rows are reported by line */
+        /** Import exam results (patient, date, flags) from CSV; bad rows are reported by line (?dry_run=true: what would be recorded, nothing written) */
         post: operations["post_exams_import"];
         delete?: never;
         options?: never;
@@ -1017,6 +1017,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/patients/{patient_id}/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One page of a patient's check-ins, newest first, by cursor */
+        get: operations["get_patients_patient_id_checkins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/patients/{patient_id}/exams": {
         parameters: {
             query?: never;
@@ -1128,7 +1145,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A patient's balance, tier and ledger */
+        /** A patient's balance, tier and one page of the ledger, newest first, by cursor */
         get: operations["get_patients_patient_id_points"];
         put?: never;
         post?: never;
@@ -1264,7 +1281,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One page of a patient's visits, newest first, by cursor */
+        get: operations["get_patients_patient_id_visits"];
         put?: never;
         /** Record a visit; inside the requested revisit window it is on time and earns points */
         post: operations["post_patients_patient_id_visits"];
@@ -1594,7 +1612,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import visits from a hospital CSV export; bad rows are reported by line, good rows kept */
+        /** Import visits from a hospital CSV export; bad rows are reported by line, good rows kept (?dry_run=true: what would be recorded, nothing written) */
         post: operations["post_visits_import"];
         delete?: never;
         options?: never;
@@ -2309,6 +2327,11 @@ export interface components {
             version: string;
             /** At */
             at: string;
+            /**
+             * By
+             * @description who made the change: "patient", or "staff:<username>" for a registration at the desk; null on entries older than this field
+             */
+            by?: string | null;
         };
         /** ConsentPolicy */
         ConsentPolicy: {
@@ -3221,6 +3244,35 @@ export interface components {
             tasks_assigned: number;
             /** Errors */
             errors: components["schemas"]["RowProblem"][];
+            /** Dry Run */
+            dry_run?: boolean;
+            /**
+             * Preview
+             * @description dry run only: the rows that would be recorded
+             */
+            preview?: components["schemas"]["ImportPreviewRow"][];
+        };
+        /** ImportPreviewRow */
+        ImportPreviewRow: {
+            /** Line */
+            line: number;
+            /** Patient Id */
+            patient_id: string;
+            /** Name Masked */
+            name_masked: string | null;
+            /**
+             * Date
+             * @description the visit day, or the exam day
+             */
+            date: string;
+            /** Department */
+            department?: string;
+            /** Next Due Date */
+            next_due_date?: string | null;
+            /** Flags */
+            flags?: string[];
+            /** External Id */
+            external_id?: string | null;
         };
         /** ImportVisitsReply */
         ImportVisitsReply: {
@@ -3230,6 +3282,13 @@ export interface components {
             duplicates: number;
             /** Errors */
             errors: components["schemas"]["RowProblem"][];
+            /** Dry Run */
+            dry_run?: boolean;
+            /**
+             * Preview
+             * @description dry run only: the rows that would be recorded (a row already recorded counts as a duplicate)
+             */
+            preview?: components["schemas"]["ImportPreviewRow"][];
         };
         /** InboxMessage */
         InboxMessage: {
@@ -3785,6 +3844,16 @@ export interface components {
             /** Department */
             department?: string | null;
         };
+        /** PatientCheckinsPage */
+        PatientCheckinsPage: {
+            /** Items */
+            items: components["schemas"]["CheckinRow"][];
+            /**
+             * Next Cursor
+             * @description pass as ?cursor= for the next page
+             */
+            next_cursor: string | null;
+        };
         /** PatientDetailReply */
         PatientDetailReply: {
             patient: components["schemas"]["StaffPatientView"];
@@ -3903,6 +3972,16 @@ export interface components {
             last_interaction_at: string;
             /** Next Change At */
             next_change_at: string | null;
+        };
+        /** PatientVisitsPage */
+        PatientVisitsPage: {
+            /** Items */
+            items: components["schemas"]["VisitRow"][];
+            /**
+             * Next Cursor
+             * @description pass as ?cursor= for the next page
+             */
+            next_cursor: string | null;
         };
         /**
          * PeriodLimits
@@ -6611,7 +6690,9 @@ export interface operations {
     };
     post_exams_import: {
         parameters: {
-            query?: never;
+            query?: {
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6640,7 +6721,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "invalid_csv" | "invalid_encoding";
+                        code?: "invalid_csv" | "invalid_encoding" | "invalid_input" | "unknown_field";
                     };
                 };
             };
@@ -10773,6 +10854,91 @@ export interface operations {
             };
         };
     };
+    get_patients_patient_id_checkins: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientCheckinsPage"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_not_found";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     post_patients_patient_id_exams: {
         parameters: {
             query?: never;
@@ -11537,7 +11703,10 @@ export interface operations {
     };
     get_patients_patient_id_points: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 patient_id: string;
@@ -11553,6 +11722,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MyPointsReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "unknown_field";
+                    };
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -12248,6 +12429,91 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_patients_patient_id_visits: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientVisitsPage"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_not_found";
                     };
                 };
             };
@@ -14227,7 +14493,9 @@ export interface operations {
     };
     post_visits_import: {
         parameters: {
-            query?: never;
+            query?: {
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -14256,7 +14524,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "invalid_csv" | "invalid_encoding";
+                        code?: "invalid_csv" | "invalid_encoding" | "invalid_input" | "unknown_field";
                     };
                 };
             };
