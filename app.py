@@ -4,8 +4,8 @@ import os
 
 from chalice import CORSConfig, Rate
 
-from chalicelib.api import (auth_routes, challenges, delivery, experiments, leaderboard, me, meta, packages, risk,
-                            segments, staff, tasks)
+from chalicelib.api import (accounts, auth_routes, challenges, delivery, experiments, leaderboard, me, meta, packages,
+                            risk, segments, staff, tasks)
 from chalicelib.api.routing import App, error_shape
 
 app = App(app_name="revisit")
@@ -16,7 +16,7 @@ app.api.cors = CORSConfig(
 )
 app.register_middleware(error_shape, "http")
 for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, experiments.bp, packages.bp,
-                  risk.bp, delivery.bp, segments.bp, meta.bp):
+                  risk.bp, delivery.bp, segments.bp, accounts.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 

@@ -34,7 +34,7 @@ def main() -> int:
         create_clinic()
         token, pid = register_patient(openid="ohome-1", conditions=["diabetes"])
         me = Principal("patient", CLINIC_ID, pid, patient_id=pid)
-        desk = Principal("staff", CLINIC_ID, "desk", username="desk@bench")
+        desk = Principal("front_desk", CLINIC_ID, "desk", username="desk@bench")
         activity.adjust(desk, pid, 40, "活动奖励")
         challenges.join(me, "glucose-guard-365")
         activity.check_in(me, CheckInBody(type="glucose", value=6.1, client_time=T0))

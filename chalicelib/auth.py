@@ -1,6 +1,7 @@
 """Who is calling: our own patient session tokens (PyJWT, HS256) and Cognito staff tokens (RS256).
 
-Roles: `visitor` (logged in with WeChat, no record yet), `patient`, `staff`, `admin`.
+Roles: `visitor` (logged in with WeChat, no record yet), `patient`, and the staff roles
+`admin`, `front_desk`, `health_manager` and `analyst` (read-only, never decrypted personal data).
 A patient token names one clinic and one patient; a staff token carries the clinic in the
 Cognito custom attribute `custom:clinic_id` and the role in `cognito:groups`.
 """
@@ -19,7 +20,13 @@ from chalicelib.domain.clock import clock
 from chalicelib.errors import Unauthorized
 
 ISSUER = "revisit"
-STAFF_ROLES = ("admin", "staff")
+# A staff account holds one role; an account found in several groups takes the first of this order.
+STAFF_ROLES = ("admin", "health_manager", "front_desk", "analyst")
+# The platform's (or a chain's) operators create clinics; their accounts belong to no clinic but the
+# reserved tenant PLATFORM_CLINIC, so no route that reads a clinic's data ever finds any for them.
+OPERATOR_ROLE = "operator"
+PLATFORM_CLINIC = "platform"
+ACCOUNT_ROLES = STAFF_ROLES + (OPERATOR_ROLE,)
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class Principal:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
+        return self.role in ACCOUNT_ROLES
 
 
 def issue_patient_tokens(clinic_id: str, openid_hash: str, patient_id: str | None, *, family: str | None = None,
@@ -113,6 +120,11 @@ def _staff_jwks_url() -> str:
     return f"https://cognito-idp.{conf.region}.{suffix}/{conf.cognito_user_pool_id}/.well-known/jwks.json"
 
 
+def staff_role(groups) -> str | None:
+    """The role of an account in these identity-provider groups (None: not staff)."""
+    return next((role for role in ACCOUNT_ROLES if role in groups), None)
+
+
 def _decode_staff(token: str) -> Principal:
     conf = settings()
     try:
@@ -131,17 +143,16 @@ def _decode_staff(token: str) -> Principal:
         raise Unauthorized("invalid token", code="invalid_token") from exc
     if not str(claims.get("iss", "")).endswith("/" + conf.cognito_user_pool_id) or claims.get("token_use") != "id":
         raise Unauthorized("token not issued for this user pool", code="invalid_token")
-    groups = tuple(g for g in claims.get("cognito:groups", []) if g in STAFF_ROLES)
+    role = staff_role(claims.get("cognito:groups", []))
     clinic_id = claims.get("custom:clinic_id")
-    if not groups or not clinic_id:
+    if not role or not clinic_id:
         raise Unauthorized("staff account has no clinic or role", code="invalid_token")
-    role = "admin" if "admin" in groups else "staff"
     return Principal(
         role=role,
         clinic_id=clinic_id,
         subject=claims["sub"],
         username=claims.get("cognito:username"),
-        roles=groups,
+        roles=(role,),
         issued_at=int(claims.get("iat") or 0),
     )
 

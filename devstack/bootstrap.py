@@ -12,7 +12,10 @@ from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.store import schema
 
-STAFF_GROUPS = ("admin", "staff")
+from chalicelib.auth import ACCOUNT_ROLES, STAFF_ROLES
+
+STAFF_GROUPS = ACCOUNT_ROLES  # the pool's groups: the clinic roles and the platform's operators
+CLINIC_ROLES = STAFF_ROLES
 
 
 def create_table() -> None:

@@ -651,14 +651,26 @@ def _user_pool(china: bool) -> dict:
                 "Precedence": 0,
             },
         },
-        "StaffGroup": {
-            "Type": "AWS::Cognito::UserPoolGroup",
-            "Properties": {
-                "UserPoolId": ref("UserPool"),
-                "GroupName": "staff",
-                "Description": "Front-desk and clinical staff: patients, check-ins, redemptions.",
-                "Precedence": 10,
-            },
+        **{
+            name: {
+                "Type": "AWS::Cognito::UserPoolGroup",
+                "Properties": {
+                    "UserPoolId": ref("UserPool"),
+                    "GroupName": group,
+                    "Description": description,
+                    "Precedence": precedence,
+                },
+            }
+            for name, group, description, precedence in (
+                ("HealthManagerGroup", "health_manager",
+                 "Health managers: patients, follow-up calls, risk lists, phone numbers to call.", 10),
+                ("FrontDeskGroup", "front_desk",
+                 "Front-desk staff: registration, visits, check-ins, vouchers and gifts.", 20),
+                ("AnalystGroup", "analyst",
+                 "Analysts: dashboards and results, read-only, no personal data.", 30),
+                ("OperatorGroup", "operator",
+                 "The platform's operators: create clinics and their first admin; no clinic's data.", 40),
+            )
         },
     }
 

@@ -2,8 +2,8 @@
 
     python -m ops.admin create-clinic --id demo-dental --name 齿护口腔门诊部 --tz Asia/Shanghai
     python -m ops.admin create-staff --clinic demo-dental --username admin@demo-dental --role admin
-    python -m ops.admin disable-staff --clinic demo-dental --username staff@demo-dental
-    python -m ops.admin set-role --clinic demo-dental --username staff@demo-dental --role admin
+    python -m ops.admin disable-staff --clinic demo-dental --username front_desk@demo-dental
+    python -m ops.admin set-role --clinic demo-dental --username front_desk@demo-dental --role admin
 
 Settings come from the environment, as for the functions themselves (REVISIT_TABLE, KMS_KEY_ID,
 COGNITO_USER_POOL_ID, AWS_DEFAULT_REGION ... see chalicelib/config.py). With --local they come
@@ -22,6 +22,7 @@ import json
 import os
 import sys
 
+from chalicelib.auth import STAFF_ROLES
 from chalicelib.domain.rules import CONDITIONS
 
 
@@ -134,7 +135,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     staff = commands.add_parser("create-staff", help="create a staff account in the user pool")
     staff.add_argument("--clinic", required=True)
     staff.add_argument("--username", required=True)
-    staff.add_argument("--role", choices=("admin", "staff"), default="staff")
+    staff.add_argument("--role", choices=STAFF_ROLES, default="front_desk")
     secret = staff.add_mutually_exclusive_group()
     secret.add_argument("--password", help="avoid on shared machines: it lands in the shell history")
     secret.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
@@ -149,7 +150,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     role = commands.add_parser("set-role", help="give an account another role; its current tokens stop at once")
     role.add_argument("--clinic", required=True)
     role.add_argument("--username", required=True)
-    role.add_argument("--role", choices=("admin", "staff"), required=True)
+    role.add_argument("--role", choices=STAFF_ROLES, required=True)
     role.set_defaults(func=set_staff_role)
     adopt = commands.add_parser("record-staff", help="write the app's record of the clinic's existing accounts "
                                                      "(a stage deployed before account records)")

@@ -108,14 +108,17 @@ def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
 
 
 def seed_clinics(world: World) -> None:
-    """Two clinics, each with an admin and a staff member (call with the clock set)."""
+    """Two clinics, each with an account of every staff role, named `<role>@<clinic>`, and the platform's
+    operator `operator@platform` (call with the clock set)."""
     from devstack import bootstrap
     from chalicelib.services.clinics import create_clinic
 
     for clinic_id, name in (("demo-dental", "齿护口腔"), ("other-clinic", "别家诊所")):
         create_clinic(clinic_id, name)
-        bootstrap.create_staff_user(world.pool_id, f"admin@{clinic_id}", STAFF_PASSWORD, clinic_id, "admin")
-        bootstrap.create_staff_user(world.pool_id, f"staff@{clinic_id}", STAFF_PASSWORD, clinic_id, "staff")
+        for role in bootstrap.CLINIC_ROLES:
+            bootstrap.create_staff_user(world.pool_id, f"{role}@{clinic_id}", STAFF_PASSWORD, clinic_id, role)
+    # the platform's operator (creates clinics; sees no clinic's data)
+    bootstrap.create_staff_user(world.pool_id, "operator@platform", STAFF_PASSWORD, "platform", "operator")
 
 
 @pytest.fixture
@@ -200,6 +203,8 @@ def patient_record(**overrides) -> dict:
 
 
 def staff_login(api: Api, clinic_id: str = "demo-dental", role: str = "admin") -> str:
+    if role == "operator":
+        clinic_id = "platform"  # the platform's operators belong to no clinic
     status, data = api.post("/auth/staff/login", {"username": f"{role}@{clinic_id}", "password": STAFF_PASSWORD})
     assert status == 200, data
     return data["id_token"]

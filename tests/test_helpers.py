@@ -39,10 +39,10 @@ def refresh(api, token: str):
     return api.post("/auth/refresh", {"refresh_token": token})
 
 
-def staff_sign_in(api, username: str):
+def staff_sign_in(api, username: str, password: str | None = None):
     from tests.conftest import STAFF_PASSWORD
 
-    return api.post("/auth/staff/login", {"username": username, "password": STAFF_PASSWORD})
+    return api.post("/auth/staff/login", {"username": username, "password": password or STAFF_PASSWORD})
 
 
 def pool_user(username: str, clinic_id: str, group: str) -> None:

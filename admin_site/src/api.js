@@ -118,11 +118,15 @@ async function send(method, path, body, token, extraHeaders) {
 /**
  * @param {string} username
  * @param {string} password
+ * @param {string} [newPassword]
  * @returns {Promise<Session>}
  */
-export async function signIn(username, password) {
+export async function signIn(username, password, newPassword) {
+  // An invited account's first sign-in replaces its temporary password with the one chosen.
   /** @type {SignedIn} */
-  const data = await send("POST", "/auth/staff/login", { username, password });
+  const data = newPassword
+    ? await send("POST", "/auth/staff/new-password", { username, password, new_password: newPassword })
+    : await send("POST", "/auth/staff/login", { username, password });
   return save(data);
 }
 

@@ -2,6 +2,8 @@
 const TEXT = {
   zh: {
     appName: "Revisit 复诊管理", signIn: "登录", username: "用户名", password: "密码", signOut: "退出",
+    role_admin: "管理员", role_front_desk: "前台", role_health_manager: "健康管理师", role_analyst: "数据分析",
+    role_operator: "平台运营", platform: "平台运营", menu: "菜单",
     dashboard: "数据概览", patients: "患者", segments: "人群查询", reminders: "提醒记录",
     kpiPatients: "患者总数", kpiRevisit30: "30天复诊率", kpiRevisit90: "90天复诊率", kpiCheckins: "今日打卡",
     kpiIssued: "已发积分", kpiRedeemed: "已兑积分", kpiReminders: "已发提醒",
@@ -31,6 +33,9 @@ const TEXT = {
     auth_account_unknown: "此账号尚未在诊所登记，请联系诊所管理员", auth_session_revoked: "登录已失效，请重新登录",
     auth_role_changed: "账号的角色已变更，请重新登录", auth_token_expired: "登录已过期，请重新登录",
     auth_challenge_required: "此账号需先完成初始设置，请联系诊所管理员",
+    auth_new_password_required: "首次登录，请设置新密码", auth_weak_password: "新密码太简单：至少10位，含大写、小写字母和数字",
+    newPassword: "新密码", newPassword2: "再次输入新密码", passwordsDiffer: "两次输入的新密码不一致",
+    passwordRule: "至少10位，含大写、小写字母和数字",
     language: "English", loading: "加载中…", loginFailed: "登录失败", sexF: "女", sexM: "男", sexU: "未知",
     eczema: "湿疹", diabetes: "糖尿病", postpartum: "产后", dental: "口腔", health_check: "体检", hypertension: "高血压",
     glucose: "血糖", steps: "步数", task: "任务",
@@ -80,6 +85,8 @@ const TEXT = {
   },
   en: {
     appName: "Revisit", signIn: "Sign in", username: "Username", password: "Password", signOut: "Sign out",
+    role_admin: "Administrator", role_front_desk: "Front desk", role_health_manager: "Health manager", role_analyst: "Analyst",
+    role_operator: "Platform operator", platform: "Platform", menu: "Menu",
     dashboard: "Dashboard", patients: "Patients", segments: "Segments", reminders: "Reminder log",
     kpiPatients: "Patients", kpiRevisit30: "Revisit rate (30 d)", kpiRevisit90: "Revisit rate (90 d)",
     kpiCheckins: "Check-ins today", kpiIssued: "Points issued", kpiRedeemed: "Points redeemed",
@@ -112,6 +119,10 @@ const TEXT = {
     auth_session_revoked: "Your session has ended; sign in again", auth_role_changed: "Your role has changed; sign in again",
     auth_token_expired: "Your session has expired; sign in again",
     auth_challenge_required: "This account must finish its setup first; ask the clinic's administrator",
+    auth_new_password_required: "First sign-in: choose a new password",
+    auth_weak_password: "The new password is too simple: 10 or more characters with upper- and lower-case letters and digits",
+    newPassword: "New password", newPassword2: "New password again", passwordsDiffer: "The two new passwords differ",
+    passwordRule: "10 or more characters with upper- and lower-case letters and digits",
     language: "中文", loading: "Loading…", loginFailed: "Sign-in failed", sexF: "F", sexM: "M", sexU: "Unknown",
     eczema: "Eczema", diabetes: "Diabetes", postpartum: "Postpartum", dental: "Dental", health_check: "Health check",
     hypertension: "Hypertension", glucose: "Glucose", steps: "Steps", task: "Task",
@@ -173,7 +184,7 @@ export function setLang(lang) {
 }
 
 export function t(key, vars = {}) {
-  const text = TEXT[getLang()][key] ?? TEXT.zh[key] ?? key;
+  const text = CLINIC_TEXT[getLang()][key] ?? TEXT[getLang()][key] ?? TEXT.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
 }
 
@@ -220,4 +231,42 @@ export function fmtDate(day) {
   if (!match) return day;
   const at = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
   return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(at);
+}
+
+// --- the clinic's catalogue -------------------------------------------------------------------------
+// Conditions, departments, check-in types, exam flags and personas are the clinic's own (GET /clinic
+// gives them with their labels): their labels come before the fixed words above, which stay the
+// fallback. A clinic's code that is also a word of the site's own (say "search") does not replace it.
+const CATALOGUE_DEFAULT_CODES = new Set(["eczema", "diabetes", "postpartum", "dental", "health_check", "hypertension",
+  "dermatology", "endocrinology", "obstetrics", "dentistry", "general", "glucose", "steps", "task"]);
+const CATALOGUE_SECTIONS = ["departments", "checkin_types", "exam_flags", "personas", "conditions"];
+const CLINIC_TEXT = { zh: {}, en: {} };
+let clinicCatalogue = null;
+
+export function setClinicCatalogue(catalogue) {
+  clinicCatalogue = catalogue || null;
+  CLINIC_TEXT.zh = {};
+  CLINIC_TEXT.en = {};
+  if (!catalogue) return;
+  // conditions last: a code that is both a condition and a department reads as the condition
+  for (const section of CATALOGUE_SECTIONS) {
+    for (const row of catalogue[section] || []) {
+      if (row.code in TEXT.zh && !CATALOGUE_DEFAULT_CODES.has(row.code)) continue;
+      CLINIC_TEXT.zh[row.code] = row.label;
+      CLINIC_TEXT.en[row.code] = row.label_en || row.label;
+    }
+  }
+}
+
+// The label of one code of a section, in the language shown (the fixed words when the clinic has none).
+export function catalogueLabel(section, code) {
+  const row = clinicCatalogue && (clinicCatalogue[section] || []).find((r) => r.code === code);
+  if (!row) return t(code);
+  return getLang() === "en" && row.label_en ? row.label_en : row.label;
+}
+
+// The entries of a section ({code, label, ...}), the offered ones unless `all`.
+export function catalogueEntries(section, all = false) {
+  const rows = (clinicCatalogue && clinicCatalogue[section]) || [];
+  return rows.filter((r) => all || r.active !== false);
 }

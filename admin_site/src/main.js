@@ -8,10 +8,11 @@ import {
 } from "chart.js";
 import { ApiError, get, session, signIn, signOut, takeSignOutReason } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
+import { setClinicCatalogue } from "./i18n.js";
 import { EXTRA_PAGES } from "./pages/index.js";
 import imports from "./pages/imports.js";
 import { Patient } from "./pages/patient.js";
-import { localName } from "./pages/shared.js";
+import { hasRole, localName, worksWithPatients } from "./pages/shared.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController,
   LineElement, PointElement, Tooltip);
@@ -54,7 +55,13 @@ function loadClinic() {
   const who = session() || {};
   const key = `${who.clinicId}/${who.username}`;
   if (clinicCache.key !== key) {
-    const promise = get("/clinic").then((clinic) => { setClinicZone(clinic.tz); return clinic; });
+    // The platform's operators belong to no clinic: their shell names the platform instead.
+    const promise = hasRole("operator") ? Promise.resolve({ name: t("platform"), tz: "Asia/Shanghai", conditions: [] })
+      : get("/clinic").then((clinic) => {
+        setClinicZone(clinic.tz);
+        setClinicCatalogue(clinic.catalogue);
+        return clinic;
+      });
     promise.catch(() => { if (clinicCache.promise === promise) clinicCache = { key: null, promise: null }; });
     clinicCache = { key, promise };
   }
@@ -104,7 +111,7 @@ function LangSwitch({ onChange }) {
 // Sign-in refusals and ended sessions in the staff member's words; other codes fall back to the
 // generic failure, never to the API's English message.
 const AUTH_CODES = ["invalid_credentials", "account_disabled", "account_unknown", "session_revoked", "role_changed",
-  "token_expired", "challenge_required"];
+  "token_expired", "challenge_required", "new_password_required", "weak_password"];
 const authMessage = (code) => (AUTH_CODES.includes(code) ? t("auth_" + code) : t("loginFailed"));
 
 function Login({ onLang }) {
@@ -113,20 +120,28 @@ function Login({ onLang }) {
     return reason ? authMessage(reason) : null;
   });
   const [busy, setBusy] = useState(false);
+  // An invited account signs in first with its temporary password, then chooses its own.
+  const [choosing, setChoosing] = useState(false);
   const submit = async (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
+    if (choosing && form.get("newPassword") !== form.get("newPassword2")) {
+      setError(t("passwordsDiffer"));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      const who = await signIn(form.get("username"), form.get("password"));
+      const who = await signIn(String(form.get("username")), String(form.get("password")),
+        choosing ? String(form.get("newPassword")) : undefined);
       const owner = `${who.clinicId}/${who.username}`;
       if (memoryOwner !== null && memoryOwner !== owner) forget();
       memoryOwner = owner;
-      const next = wantedRoute || "/dashboard";
+      const next = wantedRoute || (hasRole("operator") ? "/clinics" : "/dashboard");
       wantedRoute = null;
       window.location.hash = "#" + next;
     } catch (err) {
+      if (err instanceof ApiError && err.code === "new_password_required") setChoosing(true);
       setError(err instanceof ApiError ? authMessage(err.code) : t("loginFailed"));
     } finally {
       setBusy(false);
@@ -138,6 +153,13 @@ function Login({ onLang }) {
     <input id="u" name="username" autocomplete="username" required data-testid="login-username" />
     <label for="p">${t("password")}</label>
     <input id="p" name="password" type="password" autocomplete="current-password" required data-testid="login-password" />
+    ${choosing && html`<label for="np">${t("newPassword")}</label>
+    <input id="np" name="newPassword" type="password" autocomplete="new-password" required minlength="10"
+      data-testid="login-new-password" />
+    <p class="muted">${t("passwordRule")}</p>
+    <label for="np2">${t("newPassword2")}</label>
+    <input id="np2" name="newPassword2" type="password" autocomplete="new-password" required minlength="10"
+      data-testid="login-new-password2" />`}
     ${error && html`<p class="error" data-testid="login-error">${error}</p>`}
     <button type="submit" disabled=${busy} data-testid="login-submit">${t("signIn")}</button>
     <div class="lang"><${LangSwitch} onChange=${onLang} /></div>
@@ -146,25 +168,31 @@ function Login({ onLang }) {
 
 function Shell({ route, onLang, children }) {
   const clinic = useClinic();
+  // On a narrow screen (a phone at the desk) the navigation folds behind a menu button.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [route]);
   const link = (to, key) => html`<a href=${"#" + to} data-testid=${"nav-" + key} onClick=${() => forgetPage(key)}
       class=${route.startsWith(to) ? "active" : ""}>${t(key)}</a>`;
   const out = () => { signOut(); forget(); window.location.hash = "#/login"; };
   return html`<div>
     <header class="topbar">
+      <button class="ghost menu-toggle" aria-expanded=${menuOpen ? "true" : "false"} aria-controls="side-nav"
+        data-testid="menu-toggle" onClick=${() => setMenuOpen(!menuOpen)}>${t("menu")}</button>
       <span class="brand">${t("appName")}</span>
       <span class="clinic" data-testid="clinic-name">${clinic.data ? clinic.data.name : ""}</span>
       <span class="spacer"></span>
-      <span class="muted">${(session() || {}).username || ""}</span>
+      <span class="muted" data-testid="user">${(session() || {}).username || ""}
+        ${((session() || {}).roles || []).map((role) => html` · <span data-testid="user-role">${t("role_" + role)}</span>`)}</span>
       <${LangSwitch} onChange=${onLang} />
       <button class="ghost" data-testid="signout" onClick=${out}>${t("signOut")}</button>
     </header>
     <div class="layout">
-      <nav class="side">
-        ${link("/dashboard", "dashboard")}${link("/patients", "patients")}
-        <a href=${"#" + imports.path} data-testid=${"nav-" + imports.key} onClick=${() => forgetPage(imports.key)}
-          class=${route.startsWith(imports.path) ? "active" : ""}>${imports.label[getLang()]}</a>
-        ${link("/segments", "segments")}${link("/reminders", "reminders")}
-        ${EXTRA_PAGES.map((p) => html`<a href=${"#" + p.path} data-testid=${"nav-" + p.key}
+      <nav class=${"side" + (menuOpen ? " open" : "")} id="side-nav" aria-label=${t("menu")}>
+        ${!hasRole("operator") && link("/dashboard", "dashboard")}
+        ${worksWithPatients() && html`${link("/patients", "patients")}<a href=${"#" + imports.path}
+          data-testid=${"nav-" + imports.key} onClick=${() => forgetPage(imports.key)}
+          class=${route.startsWith(imports.path) ? "active" : ""}>${imports.label[getLang()]}</a>${link("/segments", "segments")}${link("/reminders", "reminders")}`}
+        ${EXTRA_PAGES.filter((p) => (p.roles ? hasRole(...p.roles) : !hasRole("operator"))).map((p) => html`<a href=${"#" + p.path} data-testid=${"nav-" + p.key}
             class=${route.startsWith(p.path) ? "active" : ""}>${p.label[getLang()]}</a>`)}
       </nav>
       <main>${clinic.loading ? html`<${Status} state=${clinic} />` : children}</main>
@@ -509,6 +537,7 @@ function App() {
     const extra = EXTRA_PAGES.find((p) => route.startsWith(p.path));
     page = html`<${extra.component} route=${route} />`;
   }
+  else if (hasRole("operator")) page = html`<${EXTRA_PAGES.find((p) => p.key === "clinics").component} route=${route} />`;
   else page = html`<${Dashboard} />`;
   return html`<${Shell} route=${route} onLang=${relabel}>${page}<//>`;
 }

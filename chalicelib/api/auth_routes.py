@@ -36,7 +36,7 @@ def refresh(call):
 
 
 @route(bp, "/auth/staff/login", methods=("POST",), roles=PUBLIC, body=StaffLogin,
-       reply=replies.StaffLoginReply, errors=("account_unknown", "invalid_credentials"),
+       reply=replies.StaffLoginReply, errors=("account_unknown", "invalid_credentials", "new_password_required"),
        summary="Staff sign-in through the Cognito user pool")
 def staff_login(call):
     return login.staff_login(call.body.username, call.body.password)

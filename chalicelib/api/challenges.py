@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from chalicelib.api import replies
 from chalicelib.api.models import Id, Strict
-from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
 from chalicelib.domain.challenges import MAX_DAYS
 from chalicelib.domain.rules import CHECKIN_TYPES
 from chalicelib.domain.streaks import MAX_GRACE
@@ -68,7 +68,7 @@ class ChallengeBody(ChallengeTerms):
     challenge_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-@route(bp, "/challenges", roles=STAFF,
+@route(bp, "/challenges", roles=READERS,
        reply=replies.ListChallengesReply,
        summary="The clinic's streak challenges, with how many patients joined")
 def list_challenges(call):

@@ -41,6 +41,7 @@ NOT_FOUND = {
     "rule_id": _codes(404, "recall_rule_not_found")[0],
     "package_id": _codes(404, "package_type_not_found")[0],
     "redemption_code": _codes(404, "invalid_redemption_code")[0],
+    "username": _codes(404, "account_not_found")[0],
 }
 
 # -- codes services and domain rules raise ------------------------------------------------------------
@@ -52,7 +53,7 @@ _codes(400, "invalid_phone_code", "invalid_werun_data", "invalid_client_time", "
        "no_user_pool", "not_reversible", "reserved_id", "sample_size_required", "self_referral",
        "session_outside_window", "unexpected_field", "unknown_anchor", "unknown_condition", "unknown_department",
        "unknown_flag", "unknown_invite_code", "unknown_kind", "unknown_outcome", "unknown_purpose", "unknown_step",
-       "unknown_target_kind", "unknown_template", "use_visit_route")
+       "unknown_target_kind", "unknown_template", "use_visit_route", "invalid_username", "weak_password")
 _codes(401, "invalid_credentials", "refresh_token_reused", "invalid_wechat_code", "wechat_code_used")
 _codes(403, "not_eligible", "wechat_account_mismatch", "wechat_user_blocked")
 _codes(404, "account_not_found", "arm_not_found", "clinic_not_found", "content_path_not_found", "entry_not_found",
@@ -62,7 +63,8 @@ _codes(409, "redemption_fulfilled", "already_redeemed", "already_registered", "a
        "invalid_state", "no_wechat_account", "out_of_stock", "package_exists", "package_type_inactive",
        "phone_registered", "plan_changed", "plan_not_active", "reward_inactive", "reward_limit_reached",
        "segment_exists", "share_already_rewarded", "target_busy", "task_closed", "task_not_confirmable",
-       "visit_exists", "voucher_expired", "voucher_redeemed")
+       "visit_exists", "voucher_expired", "voucher_redeemed", "username_taken", "last_admin", "own_account",
+       "new_password_required")
 _codes(502, "wechat_error", "wechat_unavailable", "upstream_error")
 
 # Codes of the domain's own checks, which the services answer with 400 and the field at fault.
@@ -75,6 +77,22 @@ SEGMENT_RULE = _codes(400, "checkin_window", "empty_group", "invalid_bounds", "i
 EXPERIMENT = _codes(400, "duplicate_arm", "invalid_arm_count", "invalid_holdout_share", "invalid_incentive",
                     "invalid_send_at", "invalid_template", "invalid_weight")
 TASK_TERMS = _codes(400, "clinical_threshold", "invalid_perk", "invalid_task", "task_impossible")
+# a clinic's catalogue and message templates (domain/catalogue.py, domain/templates.py)
+CATALOGUE = _codes(400,
+                   "catalogue_built_in",
+                   "catalogue_entry_removed",
+                   "duplicate_code",
+                   "duplicate_label",
+                   "invalid_catalogue",
+                   "invalid_code",
+                   "invalid_label",
+                   "invalid_reading",
+                   "invalid_template_field",
+                   "template_value_refused",
+                   "unknown_checkin_type",
+                   "unknown_persona",
+                   "unknown_section",
+                   "unknown_template_field")
 
 
 def by_status(codes: tuple[str, ...] | list[str]) -> dict[int, list[str]]:

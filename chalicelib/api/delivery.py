@@ -11,7 +11,7 @@ from pydantic import Field
 
 from chalicelib.api import replies
 from chalicelib.api.models import Strict
-from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
 from chalicelib.domain.delivery import CHANNELS, MAX_CAP, MAX_DAILY_CAP, MAX_RELEVANCE_DAYS
 from chalicelib.domain.rules import MAX_OFFSETS
 from chalicelib.lazy import lazy
@@ -113,7 +113,7 @@ def _rule_id(call) -> str:
     return rule_id
 
 
-@route(bp, "/recall-rules", roles=STAFF,
+@route(bp, "/recall-rules", roles=READERS,
        reply=replies.ListRulesReply,
        summary="The clinic's recall rules and the choices a rule may use")
 def list_rules(call):
@@ -157,7 +157,7 @@ def record_anchor(call):
                                      condition=b.condition, department=b.department, context=context)
 
 
-@route(bp, "/clinic/delivery", roles=STAFF,
+@route(bp, "/clinic/delivery", roles=READERS,
        reply=replies.DeliverySettingsReply,
        summary="Quiet hours, frequency caps, relevance windows, opening times and WeChat templates")
 def delivery_settings(call):

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from chalicelib.api import replies
 from chalicelib.api.models import Id, Strict, real
-from chalicelib.api.routing import ADMIN, STAFF, route
+from chalicelib.api.routing import ADMIN, READERS, route
 from chalicelib.domain import experiments as ab
 from chalicelib.lazy import lazy
 
@@ -83,7 +83,7 @@ class SampleSizeQuery(Strict):
     holdout_share: HoldoutShare = 0.1
 
 
-@route(bp, "/experiments", roles=STAFF,
+@route(bp, "/experiments", roles=READERS,
        reply=replies.ListExperimentsReply,
        summary="The clinic's experiments, newest first")
 def list_experiments(call):
@@ -100,21 +100,21 @@ def create_experiment(call):
     return 201, service.create(call.principal, call.body)
 
 
-@route(bp, "/experiments/sample-size", roles=STAFF, query=SampleSizeQuery,
+@route(bp, "/experiments/sample-size", roles=READERS, query=SampleSizeQuery,
        reply=replies.SampleSizeReply, errors=("invalid_plan",),
        summary="Exposures per arm needed to detect an uplift over a baseline rate")
 def sample_size(call):
     return service.sample_size(call.query)
 
 
-@route(bp, "/experiments/{experiment_id}", roles=STAFF,
+@route(bp, "/experiments/{experiment_id}", roles=READERS,
        reply=replies.ExperimentReply,
        summary="One experiment's definition and state")
 def get_experiment(call):
     return service.view(call.principal.clinic_id, call.params["experiment_id"])
 
 
-@route(bp, "/experiments/{experiment_id}/results", roles=STAFF,
+@route(bp, "/experiments/{experiment_id}/results", roles=READERS,
        reply=replies.ExperimentResultsReply,
        summary="Per arm: exposures, conversions, rate, uplift against the holdout with CI and p-value")
 def experiment_results(call):

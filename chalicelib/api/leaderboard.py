@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api import replies
 from chalicelib.api.models import BoardQuery, Visibility
-from chalicelib.api.routing import PATIENT, STAFF, route
+from chalicelib.api.routing import PATIENT, READERS, route
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ else:
 bp: Blueprint = Blueprint(__name__)
 
 
-@route(bp, "/leaderboard", roles=PATIENT + STAFF, query=BoardQuery,
+@route(bp, "/leaderboard", roles=PATIENT + READERS, query=BoardQuery,
        reply=replies.LeaderboardReply, errors=("invalid_month",),
        summary="Top patients of a clinic month by points earned (behaviour only), names masked; a patient also gets their own rank")
 def leaderboard(call):

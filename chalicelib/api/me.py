@@ -42,7 +42,7 @@ def _me(call):
 @route(bp, "/me/register", methods=("POST",), roles=("visitor",), body=OwnRegistration,
        reply=replies.RegisterReply, status=201,
        errors=("invalid_phone", "invalid_phone_code", "phone_registered", "self_referral", "unknown_condition",
-               "unknown_invite_code", "wechat_unavailable", "wechat_error"),
+               "unknown_department", "unknown_persona", "unknown_invite_code", "wechat_unavailable", "wechat_error"),
        summary="Create the caller's own record (建档) with consent per purpose")
 def register(call):
     item = patient_service.register(call.principal.clinic_id, call.body, openid_hash=call.principal.openid_hash)
@@ -107,7 +107,8 @@ def withdraw(call):
 
 @route(bp, "/me/checkins", methods=("POST",), roles=PATIENT, body=CheckInBody, idempotent=IN_TRANSACTION,
        session_checked_by_service=True,
-       reply=replies.CheckInReply, status=201, errors=("invalid_client_time",),
+       reply=replies.CheckInReply, status=201,
+       errors=("invalid_client_time", "invalid_reading", "unknown_checkin_type"),
        summary="Check in a reading or a task; the first per type per clinic day earns points")
 def check_in(call):
     return 201, activity.check_in(call.principal, call.body, call.idem)

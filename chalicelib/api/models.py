@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.kpis import SILENT_DAYS_MAX, SILENT_DAYS_MIN
-from chalicelib.domain.rules import (CHECKIN_TYPES, DEFAULT_EARNING_RULES, DEPARTMENTS, GLUCOSE_CONTEXTS, GLUCOSE_UNITS,
-                                     PERSONAS, PURPOSES, reading_in_range)
+from chalicelib.domain.rules import (CHECKIN_TYPES, DEFAULT_EARNING_RULES, GLUCOSE_CONTEXTS, GLUCOSE_UNITS, PURPOSES,
+                                     reading_in_range)
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+# a code of the clinic's catalogue (a condition, department, persona, check-in type or exam flag)
+CODE = r"^[a-z][a-z0-9_]+$"
 
 
 class Rounded:
@@ -80,8 +82,10 @@ class PatientFields(Strict):
     sex: Literal["F", "M", "U"] | None = None
     district: str | None = Field(default=None, max_length=40)
     conditions: list[str] = Field(default_factory=list, max_length=10)
-    department: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
-    persona_tags: list[Literal[PERSONAS]] = Field(default_factory=list, max_length=3)  # type: ignore[valid-type]
+    department: str | None = Field(default=None, min_length=2, max_length=40, pattern=CODE,
+                                   description="one of the clinic's departments (GET /clinic/catalogue)")
+    persona_tags: list[Annotated[str, Field(min_length=2, max_length=40, pattern=CODE)]] = Field(
+        default_factory=list, max_length=3, description="the clinic's persona codes (GET /clinic/catalogue)")
     consents: Consents = Field(default_factory=dict)
     consent_version: str = Field(default="v1", min_length=1, max_length=20)
     invite_code: str | None = Field(default=None, min_length=4, max_length=16, pattern=r"^[A-Za-z0-9]+$")
@@ -142,10 +146,13 @@ class CheckInBody(Strict):
     mmol/L (mg/dL is accepted and converted), steps and task completions in whole numbers. A glucose
     reading may say when it was taken (`context`); other types take neither unit nor context."""
 
-    type: Literal[CHECKIN_TYPES]  # type: ignore[valid-type]
+    type: str = Field(min_length=2, max_length=40, pattern=CODE,
+                      description="one of the clinic's check-in types (GET /me/setup, GET /clinic/catalogue)")
     unit: Literal[GLUCOSE_UNITS] | None = Field(  # type: ignore[valid-type]
         default=None, description="glucose only: mmol/L (the default) or mg/dL")
     value: Reading
+    diastolic: Reading | None = Field(default=None, description="blood pressure only: the diastolic number; "
+                                                                "value is the systolic")
     client_time: datetime
     context: Literal[GLUCOSE_CONTEXTS] | None = Field(  # type: ignore[valid-type]
         default=None, description="glucose only: when the reading was taken (fasting, after_meal, random)")
@@ -154,7 +161,9 @@ class CheckInBody(Strict):
     @classmethod
     def plausible(cls, value: float, info) -> float:
         kind = info.data.get("type")
-        if kind is None:
+        if kind not in CHECKIN_TYPES:  # a type of the clinic's own: checked against its catalogue entry
+            if info.data.get("unit") is not None:
+                raise ValueError(f"a {kind} check-in takes no unit")
             return value
         return reading_in_range(kind, value, info.data.get("unit"))
 
@@ -195,7 +204,8 @@ class RedeemBody(Strict):
 
 class VisitBody(Strict):
     visit_date: date
-    department: Literal[DEPARTMENTS]  # type: ignore[valid-type]
+    department: str = Field(min_length=2, max_length=40, pattern=CODE,
+                            description="one of the clinic's departments (GET /clinic/catalogue)")
     next_due_date: date | None = None
 
 
@@ -282,6 +292,88 @@ class Page(Strict):
 class LapsedQuery(Page):
     condition: str = Id
     days: int = Field(default=90, ge=0, le=3650)
+
+
+# --- staff accounts and clinics (admins and the platform's operators) ---------------------------
+
+StaffRoleName = Literal["admin", "front_desk", "health_manager", "analyst"]
+
+
+class StaffInviteBody(Strict):
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+    role: StaffRoleName
+
+
+class StaffRoleBody(Strict):
+    role: StaffRoleName
+
+
+class NewPasswordBody(Strict):
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=256)  # the temporary password handed over
+    new_password: str = Field(min_length=10, max_length=256)
+
+
+class CreateClinicBody(Strict):
+    clinic_id: str = Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=60)
+    tz: str = Field(default="Asia/Shanghai", min_length=1, max_length=64)
+    conditions: list[str] = Field(min_length=1, max_length=40)
+    admin_username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+# --- a clinic's catalogue and message templates ----------------------------------------------------
+
+class CatalogueEntryBody(Strict):
+    """One entry of a catalogue section; check-in types also give their unit, range and input."""
+
+    code: str = Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]+$")
+    label: str = Field(min_length=1, max_length=20)
+    label_en: str = Field(min_length=1, max_length=20)
+    active: bool = True
+    unit: str | None = Field(default=None, min_length=1, max_length=12)
+    low: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    high: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    places: int | None = Field(default=None, ge=0, le=2)
+    input: Literal["number", "blood_pressure"] | None = None
+    low2: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    high2: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+
+
+class CatalogueSectionBody(Strict):
+    """The whole section as it should be: an entry left out is refused (deactivate it instead)."""
+
+    entries: list[CatalogueEntryBody] = Field(max_length=60)
+
+
+class WechatTemplateField(Strict):
+    """One key of a WeChat subscribe template (thing1, time3 ...: its type and number) and what
+    fills it: one of our fields (`source`) or a fixed text (`value`)."""
+
+    key: str = Field(min_length=4, max_length=24, pattern=r"^[a-z_]+[0-9]{1,3}$")
+    source: Literal["clinic", "body", "slot", "kind_name"] | None = None
+    value: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class WechatTemplateBody(Strict):
+    template_id: str = Field(min_length=1, max_length=128)
+    fields: list[WechatTemplateField] = Field(min_length=1, max_length=10)
+
+
+class SmsTemplateParam(Strict):
+    name: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_]+$")
+    source: Literal["clinic", "body", "slot", "kind_name"] | None = None
+    value: str | None = Field(default=None, min_length=1, max_length=35)
+
+
+class SmsTemplateBody(Strict):
+    template_id: str = Field(min_length=1, max_length=64)
+    params: list[SmsTemplateParam] = Field(default_factory=list, max_length=10)
+
+
+class MessageTemplatesBody(Strict):
+    """A part left out keeps its setting; null clears it."""
+
+    wechat: WechatTemplateBody | None = None
+    sms: SmsTemplateBody | None = None
 
 
 # --- the front desk: imports ------------------------------------------------------------------

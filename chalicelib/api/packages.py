@@ -11,7 +11,7 @@ from pydantic import Field
 
 from chalicelib.api import replies
 from chalicelib.api.models import Id, Strict
-from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, READERS, STAFF, route
 from chalicelib.domain.packages import DEFAULT_WINDOW_DAYS, MAX_TERM_MONTHS
 from chalicelib.lazy import lazy
 
@@ -46,7 +46,7 @@ class RenewalQuery(Strict):
     last_day: date = Field(alias="to")
 
 
-@route(bp, "/package-types", roles=STAFF,
+@route(bp, "/package-types", roles=READERS,
        reply=replies.PackageTypesReply,
        summary="The clinic's catalogue of member packages")
 def package_types(call):
@@ -83,7 +83,7 @@ def my_packages(call):
     return service.patient_packages(call.principal.clinic_id, call.principal.patient_id)
 
 
-@route(bp, "/packages/renewals", roles=STAFF, query=RenewalQuery,
+@route(bp, "/packages/renewals", roles=READERS, query=RenewalQuery,
        reply=replies.RenewalsReply, errors=("invalid_period",),
        summary="Renewal rate of the packages that ended in a period, overall and per package")
 def renewals(call):

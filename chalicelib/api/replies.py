@@ -401,6 +401,7 @@ class CheckinResult(Reply):
     counted: bool
     context: NotRequired[Annotated[Literal["fasting", "after_meal", "random"], Field(
         description="glucose: when the reading was taken; absent when the patient did not say")]]
+    diastolic: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number (value is the systolic)")]]
 
 
 class CheckInChallenge(Reply):
@@ -714,6 +715,7 @@ class ClinicReply(Reply):
     name: str
     tz: str
     conditions: list[str]
+    catalogue: "CatalogueReply"
     earning_rules: EarningRules
     earning_limits: dict[str, PeriodLimitsView]
     points_expiry_months: int
@@ -1123,6 +1125,7 @@ class CheckinRow(Reply):
     counted: bool
     context: NotRequired[Annotated[Literal["fasting", "after_meal", "random"], Field(
         description="glucose: when the reading was taken; absent when the patient did not say")]]
+    diastolic: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number (value is the systolic)")]]
 
 
 class CheckinsReply(Reply):
@@ -1440,6 +1443,7 @@ class SubscribeTemplate(Reply):
 class SetupReply(Reply):
     clinic: SetupClinic
     conditions: list[SetupCondition]
+    checkin_types: Annotated[list["SetupCheckinType"], Field(description="the clinic's check-in types, ranges in their unit")]
     consent: ConsentPolicy
     privacy_policy: PrivacyPolicy
     subscribe_templates: list[SubscribeTemplate]
@@ -1555,6 +1559,116 @@ class HomeReply(Reply):
     points: HomePoints
     revisit: HomeRevisit
     inbox_unread: int
+
+
+# --- staff accounts and clinics -----------------------------------------------------------------
+
+class StaffAccountRow(TypedDict):
+    username: str
+    role: str
+    status: Literal["active", "disabled"]
+    created_at: str | None
+    updated_at: str | None
+    updated_by: str | None
+
+
+class StaffListReply(Reply):
+    items: list[StaffAccountRow]
+
+
+class StaffAccountReply(Reply):
+    username: str
+    clinic_id: str
+    role: str
+    status: Literal["active", "disabled"]
+    temporary_password: NotRequired[str]  # answered once, when an account is invited
+
+
+class ClinicRow(TypedDict):
+    clinic_id: str
+    name: str
+
+
+class ClinicListReply(Reply):
+    items: list[ClinicRow]
+
+
+class CreateClinicReply(Reply):
+    clinic: ClinicRow
+    admin: StaffAccountReply
+# --- a clinic's catalogue and message templates ----------------------------------------------------
+
+class CatalogueEntry(Reply):
+    code: str
+    label: Annotated[str, Field(description="the Chinese label staff and patients see")]
+    label_en: str
+    active: Annotated[bool, Field(description="false: kept for old records, no longer offered")]
+
+
+class CheckinTypeEntry(CatalogueEntry):
+    unit: str
+    low: float
+    high: float
+    places: Annotated[int, Field(description="decimals a reading keeps (0: whole numbers)")]
+    input: Literal["number", "blood_pressure"]
+    low2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's lowest")]]
+    high2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's highest")]]
+
+
+class CatalogueReply(Reply):
+    conditions: list[CatalogueEntry]
+    departments: list[CatalogueEntry]
+    checkin_types: list[CheckinTypeEntry]
+    exam_flags: list[CatalogueEntry]
+    personas: list[CatalogueEntry]
+
+
+class WechatFieldView(Reply):
+    key: str
+    source: NotRequired[str]
+    value: NotRequired[str]
+
+
+class WechatTemplateView(Reply):
+    template_id: str
+    fields: list[WechatFieldView]
+
+
+class SmsParamView(Reply):
+    name: str
+    source: NotRequired[str]
+    value: NotRequired[str]
+
+
+class SmsTemplateView(Reply):
+    template_id: str
+    params: list[SmsParamView]
+
+
+class MessageTemplatesKind(Reply):
+    kind: str
+    name: Annotated[str, Field(description="the kind's Chinese name")]
+    wechat: WechatTemplateView | None
+    sms: SmsTemplateView | None
+
+
+class MessageTemplatesReply(Reply):
+    kinds: list[MessageTemplatesKind]
+    sources: Annotated[list[str], Field(description="our fields a template may use")]
+    wechat_types: list[str]
+    fits: Annotated[dict[str, list[str]], Field(description="per field, the WeChat types it may fill")]
+
+
+class SetupCheckinType(Reply):
+    code: str
+    label: str
+    unit: str
+    input: Literal["number", "blood_pressure"]
+    low: float
+    high: float
+    places: int
+    low2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's lowest")]]
+    high2: NotRequired[Annotated[float, Field(description="blood pressure: the diastolic number's highest")]]
 
 
 # --- the front desk: a patient's paged lists, import previews ---------------------------------

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 
 from chalicelib.api import replies
 from chalicelib.api.models import Page, Strict
-from chalicelib.api.routing import IN_TRANSACTION, STAFF, route
+from chalicelib.api.routing import IN_TRANSACTION, MANAGER, READERS, route
 from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
@@ -55,7 +55,7 @@ class FollowUpOutcome(Strict):
     booking_date: Optional[date] = Field(default=None, description="with booked: the day booked")
 
 
-@route(bp, "/risk/model", roles=STAFF,
+@route(bp, "/risk/model", roles=READERS,
        reply=replies.RiskModelReply,
        summary="The clinic's current lapse-risk model: version, horizon, base rate, AUC against recency alone, "
                "Brier score, calibration by decile, each factor's effect in words; or why there is none")
@@ -63,27 +63,27 @@ def risk_model(call):
     return risk.model_view(call.principal.clinic_id)
 
 
-@route(bp, "/risk/patients", roles=STAFF, query=RiskPage,
+@route(bp, "/risk/patients", roles=MANAGER, query=RiskPage,
        reply=replies.AtRiskReply, summary="Patients by lapse risk, highest first, with their top factors, by cursor")
 def at_risk(call):
     return risk.at_risk(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/patients/{patient_id}/risk", roles=STAFF,
+@route(bp, "/patients/{patient_id}/risk", roles=MANAGER,
        reply=replies.PatientRiskReply,
        summary="A patient's lapse-risk score and its top three factors, or why there is no score")
 def patient_risk(call):
     return risk.patient_risk(call.principal.clinic_id, call.params["patient_id"])
 
 
-@route(bp, "/risk/dropout", roles=STAFF,
+@route(bp, "/risk/dropout", roles=READERS,
        reply=replies.DropoutReply,
        summary="Per condition: share of patients back by day d after a visit, drop-out day, suggested recall day")
 def dropout(call):
     return risk.dropout_view(call.principal.clinic_id)
 
 
-@route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=STAFF, body=FollowUpStart,
+@route(bp, "/patients/{patient_id}/followup", methods=("POST",), roles=MANAGER, body=FollowUpStart,
        idempotent=True,
        reply=replies.FollowupPlanReply, status=(201, 200), errors=("invalid_date",),
        summary="Put a patient on a follow-up plan (weekly by default), or restart a paused one")
@@ -93,14 +93,14 @@ def start_followup(call):
     return (201 if created else 200), {"plan": plan}
 
 
-@route(bp, "/patients/{patient_id}/followup", roles=STAFF,
+@route(bp, "/patients/{patient_id}/followup", roles=MANAGER,
        reply=replies.FollowupDetailReply,
        errors=("no_followup_plan",), summary="A patient's follow-up plan and latest outcomes")
 def followup_detail(call):
     return followups.detail(call.principal.clinic_id, call.params["patient_id"])
 
 
-@route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=STAFF,
+@route(bp, "/patients/{patient_id}/followup/outcomes", methods=("POST",), roles=MANAGER,
        body=FollowUpOutcome, idempotent=IN_TRANSACTION,
        reply=replies.RecordOutcomeReply, status=201,
        errors=("booking_date_required", "invalid_date", "no_followup_plan", "plan_not_active",
@@ -112,20 +112,20 @@ def record_outcome(call):
                                  call.idem)
 
 
-@route(bp, "/patients/{patient_id}/followup/end", methods=("POST",), roles=STAFF,
+@route(bp, "/patients/{patient_id}/followup/end", methods=("POST",), roles=MANAGER,
        reply=replies.FollowupPlanReply, errors=("no_followup_plan",), summary="End a patient's follow-up plan")
 def end_followup(call):
     return followups.end(call.principal, call.params["patient_id"])
 
 
-@route(bp, "/followups/due", roles=STAFF, query=WorklistPage,
+@route(bp, "/followups/due", roles=MANAGER, query=WorklistPage,
        reply=replies.WorklistReply,
        summary="Today's follow-up calls: due or overdue plans, highest risk first within a page")
 def worklist(call):
     return followups.worklist(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/followups/outcomes", roles=STAFF, query=OutcomePeriod,
+@route(bp, "/followups/outcomes", roles=READERS, query=OutcomePeriod,
        reply=replies.OutcomeTotalsReply, errors=("invalid_period", "period_too_long"),
        summary="Follow-up outcome totals over a period of clinic-local days (default: the last 30)")
 def outcome_totals(call):

@@ -45,9 +45,10 @@ IN_TRANSACTION = "in_transaction"
 PATIENT = ("patient",)
 # Staff roles (chalicelib.auth.STAFF_ROLES). Every route names the roles that may call it:
 ADMIN = ("admin",)  # clinic settings, staff accounts, the audit trail
-STAFF = ("staff", "admin")  # work on one patient's record: the desk and the health manager
-MANAGER = STAFF  # follow-up calls, risk lists, revealing a phone number to call
-READERS = STAFF  # figures without personal data: dashboards, definitions, catalogues (analysts too)
+STAFF = ("admin", "front_desk", "health_manager")  # work on one patient's record: the desk and the health manager
+MANAGER = ("admin", "health_manager")  # follow-up calls, risk lists, revealing a phone number to call
+READERS = STAFF + ("analyst",)  # figures without personal data: dashboards, definitions, catalogues
+OPERATOR = ("operator",)  # the platform's operators: clinics and their first admin, never a clinic's data
 
 REGISTRY: list[dict] = []
 

@@ -10,9 +10,8 @@ from pydantic import Discriminator, Field, Tag
 
 from chalicelib.api import replies
 from chalicelib.api.models import Page, Strict, real
-from chalicelib.api.routing import ADMIN, STAFF, route
+from chalicelib.api.routing import ADMIN, READERS, STAFF, route
 from chalicelib.domain import segments as rules
-from chalicelib.domain.rules import DEPARTMENTS, PERSONAS
 from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
@@ -113,12 +112,15 @@ class SegmentBody(SegmentEdit):
 
 
 class AttributesBody(Strict):
-    persona_tags: Optional[list[Literal[PERSONAS]]] = Field(default=None, max_length=3)  # type: ignore[valid-type]
+    """Persona and department codes are the clinic's own (GET /clinic/catalogue)."""
+
+    persona_tags: Optional[list[Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]+$")]]] = \
+        Field(default=None, max_length=3)
     district: Optional[str] = Field(default=None, max_length=40)
-    department: Optional[Literal[DEPARTMENTS]] = None  # type: ignore[valid-type]
+    department: Optional[str] = Field(default=None, min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]+$")
 
 
-@route(bp, "/segments", roles=STAFF,
+@route(bp, "/segments", roles=READERS,
        reply=replies.ListSegmentsReply,
        summary="The clinic's segments with member counts and build progress")
 def list_segments(call):
@@ -135,7 +137,7 @@ def create_segment(call):
     return 201, {"segment": service.create(call.principal, call.body)}
 
 
-@route(bp, "/segments/{segment_id}", roles=STAFF,
+@route(bp, "/segments/{segment_id}", roles=READERS,
        reply=replies.SegmentReply,
        summary="One segment: rule, content path, members, build status (building/ready) and progress")
 def segment_detail(call):
@@ -180,7 +182,7 @@ def patient_segments(call):
 
 
 @route(bp, "/patients/{patient_id}/attributes", methods=("PUT",), roles=STAFF, body=AttributesBody,
-       reply=replies.PatientAttributesReply,
+       reply=replies.PatientAttributesReply, errors=("unknown_persona", "unknown_department"),
        summary="Set a patient's persona tags, district or department; segments follow in the same write")
 def patient_attributes(call):
     return service.set_attributes(call.principal, call.params["patient_id"], call.body)

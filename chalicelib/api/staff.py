@@ -7,19 +7,21 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.api import replies
-from chalicelib.api.models import (AdjustmentBody, BookingBody, EarningLimitsBody, EarningRulesBody, ImportQuery,
-                                   LapsedQuery, Page,
+from chalicelib.api.models import (AdjustmentBody, BookingBody, CatalogueSectionBody, EarningLimitsBody,
+                                   MessageTemplatesBody, EarningRulesBody, ImportQuery, LapsedQuery, Page,
                                    PatientRecord, PointsExpiryBody, RemissionBody, ReversalBody, RewardBody,
                                    SilentDaysBody, VisitBody)
-from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, READERS, STAFF, route
 from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
-    from chalicelib.services import activity, clinics, outbound, visits
+    from chalicelib.services import activity, catalogue, clinics, message_templates, outbound, visits
     from chalicelib.services import patients as patient_service
 else:
     activity = lazy("chalicelib.services.activity")
+    catalogue = lazy("chalicelib.services.catalogue")
     clinics = lazy("chalicelib.services.clinics")
+    message_templates = lazy("chalicelib.services.message_templates")
     outbound = lazy("chalicelib.services.outbound")
     visits = lazy("chalicelib.services.visits")
     patient_service = lazy("chalicelib.services.patients")
@@ -27,11 +29,42 @@ else:
 bp: Blueprint = Blueprint(__name__)
 
 
-@route(bp, "/clinic", roles=STAFF,
+@route(bp, "/clinic", roles=READERS,
        reply=replies.ClinicReply,
        summary="The caller's clinic: settings, conditions, earning rules")
 def clinic(call):
     return clinics.settings_view(call.principal.clinic_id)
+
+
+@route(bp, "/clinic/catalogue", roles=READERS, reply=replies.CatalogueReply,
+       summary="The clinic's conditions, departments, check-in types, exam flags and personas with their labels")
+def clinic_catalogue(call):
+    return catalogue.view(call.principal.clinic_id)
+
+
+@route(bp, "/clinic/catalogue/{section}", methods=("PUT",), roles=ADMIN, body=CatalogueSectionBody,
+       reply=replies.CatalogueReply,
+       errors=("unknown_section", "invalid_code", "duplicate_code", "duplicate_label", "invalid_label",
+               "invalid_catalogue", "invalid_range", "catalogue_built_in", "catalogue_entry_removed", "try_again"),
+       summary="Replace one section of the catalogue; entries in use are deactivated, never removed")
+def put_clinic_catalogue(call):
+    entries = [entry.model_dump(exclude_none=True) for entry in call.body.entries]
+    return catalogue.put_section(call.principal.clinic_id, call.params["section"], entries)
+
+
+@route(bp, "/clinic/message-templates", roles=READERS, reply=replies.MessageTemplatesReply,
+       summary="Per kind of message: the WeChat subscribe template (id, our fields on its typed keys) and the SMS template")
+def clinic_message_templates(call):
+    return message_templates.view(call.principal.clinic_id)
+
+
+@route(bp, "/clinic/message-templates/{kind}", methods=("PUT",), roles=ADMIN, body=MessageTemplatesBody,
+       reply=replies.MessageTemplatesReply,
+       errors=("unknown_kind", "invalid_template_id", "invalid_template_field", "unknown_template_field"),
+       summary="Set a kind's WeChat template (checked against WeChat's limits per key type) and SMS template")
+def put_clinic_message_templates(call):
+    return message_templates.put(call.principal.clinic_id, call.params["kind"],
+                                 call.body.model_dump(exclude_unset=True))
 
 
 @route(bp, "/clinic/earning-rules", methods=("PUT",), roles=ADMIN, body=EarningRulesBody,
@@ -72,7 +105,8 @@ def list_patients(call):
 
 @route(bp, "/patients", methods=("POST",), roles=STAFF, body=PatientRecord, idempotent=True,
        reply=replies.CreatePatientReply, status=201,
-       errors=("invalid_phone", "phone_registered", "unknown_condition", "unknown_invite_code"),
+       errors=("invalid_phone", "phone_registered", "unknown_condition", "unknown_department", "unknown_persona",
+               "unknown_invite_code"),
        summary="Register a patient at the desk (建档), with the consent the patient gave")
 def create_patient(call):
     item = patient_service.register(call.principal.clinic_id, call.body,
@@ -89,7 +123,7 @@ def patient_detail(call):
 
 @route(bp, "/patients/{patient_id}/visits", methods=("POST",), roles=STAFF, body=VisitBody, idempotent=IN_TRANSACTION,
        reply=replies.RecordVisitReply, status=201,
-       errors=("invalid_date", "visit_exists", "concurrent_change"),
+       errors=("invalid_date", "visit_exists", "concurrent_change", "unknown_department"),
        summary="Record a visit; inside the requested revisit window it is on time and earns points")
 def record_visit(call):
     b = call.body
@@ -182,14 +216,14 @@ def reminder_log(call):
     return outbound.reminder_log(call.principal.clinic_id, call.query.limit, call.query.cursor)
 
 
-@route(bp, "/dashboard", roles=STAFF,
+@route(bp, "/dashboard", roles=READERS,
        reply=replies.DashboardReply,
        summary="Precomputed KPIs and chart data of the clinic")
 def dashboard(call):
     return clinics.dashboard(call.principal.clinic_id)
 
 
-@route(bp, "/rewards", roles=PATIENT + ("staff", "admin"),
+@route(bp, "/rewards", roles=PATIENT + READERS,
        reply=replies.RewardsReply,
        summary="The rewards catalogue")
 def rewards(call):

@@ -4,14 +4,14 @@ rules and perks, patients follow their tasks, and the booking side reads a patie
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api import replies
 from chalicelib.api.models import Id, ImportQuery, Strict, real
-from chalicelib.api.routing import ADMIN, PATIENT, STAFF, route
+from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
 from chalicelib.domain import tasks as rules
 from chalicelib.domain.rules import CHECKIN_TYPES
 from chalicelib.lazy import lazy
@@ -74,7 +74,8 @@ class PerksBody(Strict):
 
 class ExamBody(Strict):
     taken_on: date
-    flags: list[Literal[rules.FLAGS]] = Field(max_length=len(rules.FLAGS))  # type: ignore[valid-type]
+    flags: list[Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]+$")]] = Field(
+        max_length=20, description="the clinic's exam flag codes (GET /clinic/catalogue)")
     exam_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
@@ -82,7 +83,7 @@ class ConfirmBody(Strict):
     session_on: Optional[date] = Field(default=None, description="the session's day; default today")
 
 
-@route(bp, "/task-rules", roles=STAFF,
+@route(bp, "/task-rules", roles=READERS,
        reply=replies.TaskRulesReply,
        summary="Known abnormal flags, the tasks each assigns, and the perks")
 def task_rules(call):
@@ -108,7 +109,7 @@ def put_perks(call):
 
 @route(bp, "/patients/{patient_id}/exams", methods=("POST",), roles=STAFF, body=ExamBody,
        idempotent=True,
-       reply=replies.RecordExamReply, status=(201, 200), errors=("invalid_date",),
+       reply=replies.RecordExamReply, status=(201, 200), errors=("invalid_date", "unknown_flag"),
        summary="Record an exam's abnormal flags; assigns the tasks of the flags' rules")
 def record_exam(call):
     b = call.body

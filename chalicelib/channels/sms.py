@@ -15,6 +15,18 @@ def e164(phone: str) -> str:
     return "+86" + digits if len(digits) == 11 and digits.startswith("1") else "+" + digits
 
 
+def template_of(message: Message) -> tuple[str, dict[str, str]] | None:
+    """The clinic's approved SMS template for the message's kind and its variables filled from our
+    fields (domain.templates), for a provider that sends by template; None: no template set, send
+    the text."""
+    setting = message.templates.get("sms")
+    if not setting:
+        return None
+    from chalicelib.domain.templates import sms_params
+
+    return setting["template_id"], sms_params(setting, {**message.values, "body": message.body})
+
+
 def reachable(target, message: Message) -> bool:
     return bool(target.phone())
 

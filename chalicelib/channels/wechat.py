@@ -53,18 +53,51 @@ def access_token(force: bool = False) -> str:
 
 
 def reachable(target, message: Message) -> bool:
-    return bool(message.template_id and target.quotas.get(message.template_id, 0) > 0 and target.openid())
+    """A quota for the template and an openid; with a clinic's template setting, also values that
+    keep its keys' rules (a message WeChat would refuse is left to the next channel unspent)."""
+    if not (message.template_id and target.quotas.get(message.template_id, 0) > 0):
+        return False
+    if "wechat" in message.templates and not fillable(message):
+        return False
+    return bool(target.openid())
+
+
+def fillable(message: Message) -> bool:
+    from chalicelib.domain.templates import TemplateError
+
+    try:
+        _data(message)
+    except TemplateError:
+        return False
+    return True
+
+
+def _data(message: Message) -> dict:
+    """The template's data: the clinic's mapping of our fields onto its typed keys, each fitted to
+    its type (domain.templates); without one, title and text in thing1 and thing2 as before."""
+    setting = message.templates.get("wechat")
+    if setting:
+        from chalicelib.domain.templates import wechat_data
+
+        return wechat_data(setting, {**message.values, "body": message.body})
+    data = {"thing1": {"value": message.title[:20]}, "thing2": {"value": message.body[:20]}}
+    data.update({k: {"value": str(v)[:20]} for k, v in message.data.items()})
+    return data
 
 
 def payload(openid: str, message: Message) -> dict:
-    data = {"thing1": {"value": message.title[:20]}, "thing2": {"value": message.body[:20]}}
-    data.update({k: {"value": str(v)[:20]} for k, v in message.data.items()})
-    return {"touser": openid, "template_id": message.template_id, "page": message.link, "data": data}
+    """The subscribeMessage.send body; TemplateError when a value cannot keep its key's rule."""
+    return {"touser": openid, "template_id": message.template_id, "page": message.link, "data": _data(message)}
 
 
 def send(target, message: Message) -> Outcome:
+    from chalicelib.domain.templates import TemplateError
+
     base = settings().wechat_api_base.rstrip("/")
-    body = payload(target.openid(), message)
+    try:
+        body = payload(target.openid(), message)
+    except TemplateError as err:
+        return Outcome("failed", err.code)  # never sent: WeChat would answer 47003
     try:
         for attempt in range(2):
             token = access_token(force=attempt > 0)

@@ -43,6 +43,8 @@ class DeliverySettings:
     wechat_templates: dict[str, str] = field(default_factory=dict)  # kind -> WeChat subscribe template id
     daily_cap: int = DEFAULT_DAILY_CAP
     relevance_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RELEVANCE_DAYS))  # kind -> days
+    # kind -> {"wechat": {template_id, fields}, "sms": {template_id, params}} (domain.templates)
+    message_templates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def cap(self, purpose: str) -> int:
         return int(self.caps.get(purpose, DEFAULT_CAPS.get(purpose, DEFAULT_CAPS["service"])))
@@ -80,6 +82,7 @@ def settings_from(raw: dict[str, Any] | None) -> DeliverySettings:
         wechat_templates=dict(raw.get("wechat_templates") or {}),
         daily_cap=int(raw.get("daily_cap") or DEFAULT_DAILY_CAP),
         relevance_days={**DEFAULT_RELEVANCE_DAYS, **{k: int(v) for k, v in (raw.get("relevance_days") or {}).items()}},
+        message_templates=dict(raw.get("message_templates") or {}),
     )
 
 
@@ -244,10 +247,15 @@ class Message:
     data: dict[str, str] = field(default_factory=dict)
     experiment: tuple[str, str] | None = None  # (experiment, arm) the message belongs to, for its exposure
     window: Window | None = None  # the kind's own end of relevance (a recall's anchor window), if any
+    # our named fields (domain.templates.SOURCES: clinic, slot, kind_name) a clinic's template may use
+    values: dict[str, str] = field(default_factory=dict)
+    # the clinic's templates of this kind: {"wechat": ..., "sms": ...} (domain.templates); empty: the built-in layout
+    templates: dict[str, Any] = field(default_factory=dict)
 
     def personal(self, nickname: str) -> "Message":
         return replace(self, title=personalise(self.title, nickname), body=personalise(self.body, nickname),
-                       data={k: personalise(str(v), nickname) for k, v in self.data.items()})
+                       data={k: personalise(str(v), nickname) for k, v in self.data.items()},
+                       values={k: personalise(str(v), nickname) for k, v in self.values.items()})
 
 
 class Stop(NamedTuple):

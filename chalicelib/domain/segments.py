@@ -137,14 +137,19 @@ def recent_checkin_days(days: Iterable[str], new_day: str | None, today: date,
 # --- validation -------------------------------------------------------------------------------
 
 
-def validate(rule: object, *, conditions: Iterable[str] | None = None) -> dict[str, Any]:
+def validate(rule: object, *, conditions: Iterable[str] | None = None, departments: Iterable[str] = DEPARTMENTS,
+             personas: Iterable[str] = PERSONAS, aliases: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
     """Check a rule tree and return it normalised (values sorted, duplicates dropped).
+
+    `aliases`: per field, the names staff may type for a value (its labels, any case) -> its code;
+    values are stored as codes.
 
     Raises RuleError with a stable code: rule_not_object, rule_too_deep, rule_too_large,
     empty_group, unknown_rule_field, invalid_bounds, invalid_range, checkin_window, unknown_value.
     """
-    known = {"condition": set(conditions) if conditions is not None else None, "department": set(DEPARTMENTS),
-             "persona": set(PERSONAS), "consent": set(PURPOSES), "district": None}
+    known: dict[str, Any] = {"condition": set(conditions) if conditions is not None else None,
+                             "department": set(departments), "persona": set(personas), "consent": set(PURPOSES),
+                             "district": None, "_aliases": aliases or {}}
     count = [0]
     result = _validate(rule, 1, "", known, count)
     return result
@@ -192,6 +197,8 @@ def _validate_set(node: Mapping[str, Any], name: str, path: str, known: dict[str
     if not isinstance(values, list) or not values or len(values) > MAX_VALUES \
             or not all(isinstance(v, str) and v for v in values):
         raise RuleError(f"{name}.{op}: 1 to {MAX_VALUES} names", "invalid_bounds", _join(path, op))
+    names = known["_aliases"].get(name) or {}
+    values = [names.get(v.strip().casefold(), v) for v in values]
     allowed = known.get(name)
     if allowed is not None:
         unknown = sorted(set(values) - allowed)

@@ -28,7 +28,11 @@ def check_in(principal, data, idem=None, *, max_late=None) -> dict:
     """Record a check-in; the day's first of its type pays the check-in rule and moves streaks
     and tasks. One read call and one write call: the check-in is one plan (store/plan.py).
     `max_late`: how old a reading may be (WeRun's days, vouched for by WeChat, go back a week)."""
+    from chalicelib.services import catalogue
+
     clinic = clinics.get(principal.clinic_id)
+    diastolic = getattr(data, "diastolic", None)
+    reading = catalogue.check_reading(catalogue.of_clinic(clinic), data.type, data.value, diastolic)
     now = clock.now()
     try:
         day = checkin_day(data.client_time, now, clinic.tz, *([max_late] if max_late else [])).isoformat()
@@ -41,9 +45,9 @@ def check_in(principal, data, idem=None, *, max_late=None) -> dict:
     patient = sessions.check_profile(principal, patient)  # the route leaves the session check to this read
     award = points_for(clinic.earning_rules, "checkin")
     checkin_id = uuid.uuid4().hex[:16]
-    checkin = points.CheckIn(checkin_id=checkin_id, type=data.type, value=data.value, local_date=day,
+    checkin = points.CheckIn(checkin_id=checkin_id, type=data.type, value=reading, local_date=day,
                              client_time=iso(data.client_time), received_at=iso(now), counted=not already,
-                             context=getattr(data, "context", None))
+                             context=getattr(data, "context", None), diastolic=diastolic)
 
     effects = []
     if progress.EVALUATORS:
@@ -54,8 +58,9 @@ def check_in(principal, data, idem=None, *, max_late=None) -> dict:
     def reply(counted: bool, paid: int, limited: str | None) -> dict:
         awarded = paid + sum(e.points for e in effects) if counted else 0
         answer: dict[str, Any] = {
-            "checkin": {"checkin_id": checkin_id, "type": data.type, "value": data.value, "local_date": day,
-                        "counted": counted, **({"context": checkin.context} if checkin.context else {})},
+            "checkin": {"checkin_id": checkin_id, "type": data.type, "value": reading, "local_date": day,
+                        "counted": counted, **({"context": checkin.context} if checkin.context else {}),
+                        **({"diastolic": diastolic} if diastolic is not None else {})},
             "points_awarded": awarded,
             "balance": int(patient.balance or 0) + awarded,
         }

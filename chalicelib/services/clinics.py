@@ -9,6 +9,7 @@ from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso, zone
 from chalicelib.domain.rules import CONDITIONS, DEFAULT_RECALL_RULES
 from chalicelib.errors import BadRequest
+from chalicelib.observability import logger
 from chalicelib.services import challenges, tasks
 from chalicelib.store import clinics
 
@@ -26,8 +27,12 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
         zone(tz)
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_tz", field="tz") from exc
+    from chalicelib.domain.catalogue import Catalogue
+
     wrapped = crypto.new_wrapped_key(clinic_id)
-    item = clinics.create(clinic_id, name, tz, wrapped, list(conditions), iso(clock.now()))
+    # today's lists are stored with the clinic: a later change of the defaults in code leaves it as it is
+    item = clinics.create(clinic_id, name, tz, wrapped, list(conditions), iso(clock.now()),
+                          Catalogue.of(None, conditions).as_dict())
     for reward_id, label, label_en, cost in DEFAULT_REWARDS:
         clinics.put_reward(clinic_id, reward_id, label, cost, label_en)
     for rule in DEFAULT_RECALL_RULES:
@@ -43,6 +48,31 @@ def create_clinic(clinic_id: str, name: str, tz: str = "Asia/Shanghai", conditio
 
     segments.create_defaults(clinic_id, conditions)
     return item
+
+
+def registry() -> list[dict]:
+    """The platform's clinics with their names (operators)."""
+    return [{"clinic_id": clinic_id, "name": name} for clinic_id, name in clinics.registry()]
+
+
+def create_with_admin(clinic_id: str, name: str, tz: str, conditions: tuple[str, ...], admin_username: str,
+                      by: str) -> dict:
+    """A new clinic seeded with the default settings, and its first admin with a temporary password."""
+    from chalicelib.auth import PLATFORM_CLINIC
+    from chalicelib.services import staff_accounts
+
+    if clinic_id == PLATFORM_CLINIC:
+        raise BadRequest("this clinic id is reserved", code="invalid_clinic_id", field="clinic_id")
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown:
+        raise BadRequest(f"unknown condition {unknown[0]}", code="unknown_condition", field="conditions")
+    if not staff_accounts.USERNAME.fullmatch(admin_username):
+        raise BadRequest("username: 3-64 letters, digits and . _ @ + -", code="invalid_username",
+                         field="admin_username")
+    create_clinic(clinic_id, name, tz, tuple(dict.fromkeys(conditions)))
+    admin = staff_accounts.invite(clinic_id, admin_username, "admin", by)
+    logger.info("clinic created", extra={"clinic": clinic_id, "by": by})
+    return {"clinic": {"clinic_id": clinic_id, "name": name}, "admin": admin}
 
 
 def set_silent_days(clinic_id: str, days: int, by: str) -> dict:
@@ -65,14 +95,17 @@ def set_silent_days(clinic_id: str, days: int, by: str) -> dict:
 
 
 def settings_view(clinic_id: str) -> dict:
-    """The caller's clinic: name, zone, conditions, earning rules and limits, points term, silent days."""
+    """The caller's clinic: name, zone, conditions, its catalogue (labels of every code), earning
+    rules and limits, points term, silent days."""
     from chalicelib.domain.kpis import silent_days_of
     from chalicelib.domain.rules import DEFAULT_EARNING_RULES
     from chalicelib.store import lots
 
+    from chalicelib.services.catalogue import of_clinic
+
     item = clinics.get(clinic_id)
     return {"clinic_id": clinic_id, "name": item.name, "tz": item.tz,
-            "conditions": list(item.conditions), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
+            "conditions": list(item.conditions), "catalogue": of_clinic(item).as_dict(), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
             "earning_limits": _limits(item), "points_expiry_months": lots.term_months(item),
             "silent_days": silent_days_of(item.silent_days)}
 

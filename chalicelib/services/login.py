@@ -13,7 +13,7 @@ import urllib.request
 from chalicelib import crypto
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.errors import BadRequest, Forbidden, Unauthorized, UpstreamError
+from chalicelib.errors import BadRequest, Conflict, Forbidden, Unauthorized, UpstreamError
 from chalicelib.observability import logger
 from chalicelib.services import sessions
 from chalicelib.store import clinics, patients
@@ -95,10 +95,37 @@ def staff_login(username: str, password: str) -> dict:
     except cognito.exceptions.UserNotFoundException as exc:
         raise Unauthorized("wrong username or password", code="invalid_credentials") from exc
     result = reply.get("AuthenticationResult")
+    if reply.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+        raise Conflict("choose a new password to finish the first sign-in", code="new_password_required",
+                       field="new_password")
     if not result:
         raise BadRequest("this account must finish setup (challenge " + reply.get("ChallengeName", "?") + ")",
                          code="challenge_required")
     return _staff_reply(result, refresh_token=result.get("RefreshToken"))
+
+
+def staff_new_password(username: str, password: str, new_password: str) -> dict:
+    """An invited account's first sign-in: the temporary password, then the one the person chose."""
+    conf = settings()
+    cognito = client("cognito-idp")
+    try:
+        reply = cognito.initiate_auth(
+            ClientId=conf.cognito_client_id, AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException) as exc:
+        raise Unauthorized("wrong username or password", code="invalid_credentials") from exc
+    if reply.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
+        raise Unauthorized("this account has no temporary password to replace", code="invalid_credentials")
+    try:
+        done = cognito.respond_to_auth_challenge(
+            ClientId=conf.cognito_client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=reply["Session"],
+            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+        )
+    except cognito.exceptions.InvalidPasswordException as exc:
+        raise BadRequest("the new password is too weak: 10 or more characters with upper- and lower-case "
+                         "letters and digits", code="weak_password", field="new_password") from exc
+    return _staff_reply(done["AuthenticationResult"], refresh_token=done["AuthenticationResult"].get("RefreshToken"))
 
 
 def staff_refresh(refresh_token: str) -> dict:

@@ -102,6 +102,20 @@ def _target(clinic_id: str, patient: patients.Patient, state: channel_store.Chan
                   quotas=dict(state.quotas), nickname=nickname)
 
 
+def with_templates(ctx: ComposeContext, message: Message) -> Message:
+    """The message with the clinic's templates of its kind and the named fields they may use."""
+    from dataclasses import replace
+
+    from chalicelib.domain.policy import MESSAGE_KINDS
+
+    kind = ctx.job.kind or "recall"
+    templates = ctx.settings.message_templates.get(kind) or {}
+    if not templates:
+        return message
+    values = {"clinic": ctx.clinic.name, "kind_name": MESSAGE_KINDS.get(kind, ("", ""))[1], **message.values}
+    return replace(message, templates=templates, values=values)
+
+
 def _personal(message: Message, target) -> Message:
     """The text as it reaches the patient through WeChat or SMS: the name is decrypted only then.
     The inbox keeps the placeholder; the patient's read fills it in (services.inbox)."""
@@ -223,6 +237,7 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, dea
     from chalicelib.channels import inbox
 
     job, patient, clinic_id = ctx.job, ctx.patient, ctx.clinic_id
+    message = with_templates(ctx, message)
     state = channel_store.state(clinic_id, patient.patient_id)
     target = _target(clinic_id, patient, state)
     tried = {d["channel"] for d in deliveries}

@@ -28,10 +28,14 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
              registered_by: str | None = None) -> Patient:
     """Register a patient; `registered_by` names the staff member at the desk (the consent log
     says the consent was taken there), else the patient registered themselves."""
+    from chalicelib.services import catalogue
+
     clinic = clinics.get(clinic_id)
-    unknown = [c for c in data.conditions if c not in clinic.conditions]
-    if unknown:
-        raise BadRequest(f"unknown condition {unknown[0]!r}", code="unknown_condition", field="conditions")
+    offered = catalogue.of_clinic(clinic)
+    catalogue.require(offered, "conditions", data.conditions, "conditions")
+    if data.department is not None:
+        catalogue.require(offered, "departments", [data.department], "department")
+    catalogue.require(offered, "personas", data.persona_tags, "persona_tags")
     verified = getattr(data, "phone_code", None) is not None
     phone = normalise_phone(verified_phone(data.phone_code) if verified else data.phone)
     if not 6 <= len(phone) <= 15:

@@ -10,7 +10,6 @@ from chalicelib.domain.clock import clock, iso, local_date, local_moment
 from chalicelib.domain.delivery import Message, Stop
 from chalicelib.domain.rules import (
     ANCHORS,
-    DEPARTMENTS,
     STOP_EVENTS,
     TEMPLATE_VARIABLES,
     RecallRule,
@@ -36,11 +35,13 @@ def rule_row(item) -> dict:
 
 
 def rules_view(clinic_id: str) -> dict:
+    from chalicelib.services.catalogue import of_clinic
+
     clinic = clinics.get(clinic_id)
     items = sorted(clinics.recall_rules(clinic_id), key=lambda i: i.rule_id)
     return {"items": [rule_row(i) for i in items],
             "options": {"anchors": list(ANCHORS), "conditions": list(clinic.conditions),
-                        "departments": list(DEPARTMENTS), "variables": list(TEMPLATE_VARIABLES),
+                        "departments": list(of_clinic(clinic).codes("departments")), "variables": list(TEMPLATE_VARIABLES),
                         "stop_on": list(STOP_EVENTS), "purposes": ["service", "marketing"]}}
 
 
@@ -53,7 +54,9 @@ def put_rule(clinic_id: str, rule_id: str, body) -> dict:
                           offset_days=body.offsets[0] if body.offsets else 0, send_at=send_at,
                           template=body.template, purpose=body.purpose, department=body.department,
                           offsets=tuple(body.offsets), stop_on=tuple(body.stop_on), active=body.active)
-        rule = validate_rule(rule, clinic.conditions)
+        from chalicelib.services.catalogue import of_clinic
+
+        rule = validate_rule(rule, clinic.conditions, of_clinic(clinic).codes("departments"))
     except RuleError as err:
         raise BadRequest(str(err), code=err.code, field=err.field) from err
     item = clinics.put_recall_rule(clinic_id, rule, updated_at=iso(clock.now()))
@@ -134,8 +137,10 @@ def record_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, co
     patient = patients.get(clinic_id, patient_id)
     if condition and condition not in patient.conditions:
         raise BadRequest("the patient has no such condition", code="unknown_condition", field="condition")
-    if department and department not in DEPARTMENTS:
-        raise BadRequest(f"unknown department {department!r}", code="unknown_department", field="department")
+    if department:
+        from chalicelib.services import catalogue
+
+        catalogue.require(catalogue.of_clinic(clinic), "departments", [department], "department")
     if anchor != "package_end" and day > local_date(clock.now(), clinic.tz):
         # a package's end is known ahead; the other events are recorded once they happened
         raise BadRequest("date is in the future", code="invalid_date", field="date")
@@ -206,7 +211,8 @@ def compose(ctx) -> Message | Stop:
                            package=context.get("package") or "",
                            incentive=(arm.incentive_text or "") if arm else "")
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
-                   link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window)
+                   link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window,
+                   values={"slot": slot_text})
 
 
 def anchor_window(job, rule: RecallRule, tz: str) -> delivery.Window | None:

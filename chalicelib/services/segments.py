@@ -327,8 +327,16 @@ def validate_content_path(path: dict | None) -> dict | None:
 
 
 def _rule(clinic, rule: dict) -> dict:
+    """The rule checked against the clinic's catalogue; values may be typed as their labels (高血压)."""
+    from chalicelib.services.catalogue import of_clinic
+
+    catalogue = of_clinic(clinic)
+    sections = {"condition": "conditions", "department": "departments", "persona": "personas"}
+    aliases = {name: catalogue.aliases(section) for name, section in sections.items()}
     try:
-        return rules.validate(rule, conditions=clinic.conditions)
+        return rules.validate(rule, conditions=catalogue.codes("conditions", active_only=False),
+                              departments=catalogue.codes("departments", active_only=False),
+                              personas=catalogue.codes("personas", active_only=False), aliases=aliases)
     except rules.RuleError as exc:
         raise BadRequest(str(exc), code=exc.code, field="rule" + (f".{exc.path}" if exc.path else "")) from exc
 
@@ -490,9 +498,15 @@ def set_attributes(principal, patient_id: str, body) -> dict:
     """Staff edit a patient's persona tags, district or department; memberships follow in the same write."""
     from chalicelib.store import patients
 
+    from chalicelib.services import catalogue
+
     changes = body.model_dump(exclude_unset=True)
+    offered = catalogue.get(principal.clinic_id)
     if "persona_tags" in changes:
         changes["persona_tags"] = sorted(set(changes["persona_tags"] or []))
+        catalogue.require(offered, "personas", changes["persona_tags"], "persona_tags")
+    if changes.get("department") is not None:
+        catalogue.require(offered, "departments", [changes["department"]], "department")
     item = patients.get(principal.clinic_id, patient_id, consistent=True)
     after = reevaluate(principal.clinic_id, item, extra=changes)
     return {"patient_id": patient_id, "segments": sorted(after or ()), **changes}

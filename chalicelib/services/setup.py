@@ -1,6 +1,6 @@
 """What the mini-program's registration and consent pages show before a patient has a record:
-the clinic, its conditions, the consent texts per purpose, the privacy policy and the subscribe
-templates it may ask for."""
+the clinic, its conditions (labels from its catalogue), its check-in types with their ranges, the
+consent texts per purpose, the privacy policy and the subscribe templates it may ask for."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from chalicelib.store import clinics
 
 
 def setup_view(clinic_id: str) -> dict:
+    from chalicelib.services.catalogue import of_clinic
+
     clinic = clinics.get(clinic_id)
+    catalogue = of_clinic(clinic)  # with the clinic's item: no read of its own
     templates = [
         {"kind": kind, "template_id": template_id,
          "purpose": policy.MESSAGE_KINDS.get(kind, ("service", kind))[0],
@@ -19,7 +22,11 @@ def setup_view(clinic_id: str) -> dict:
     ]
     return {
         "clinic": {"clinic_id": clinic.clinic_id, "name": clinic.name},
-        "conditions": [{"condition": c, "label": policy.condition_label(c)} for c in clinic.conditions],
+        "conditions": [{"condition": c, "label": catalogue.label("conditions", c)} for c in catalogue.codes("conditions")],
+        # what the check-in page may offer, with the clinic's units and plausible ranges
+        "checkin_types": [{key: row[key] for key in ("code", "label", "unit", "input", "low", "high", "places",
+                                                       "low2", "high2") if key in row}
+                          for row in catalogue.entries("checkin_types") if row.get("active", True)],
         "consent": {"version": policy.POLICY_VERSION, "purposes": policy.purposes_view()},
         "privacy_policy": {"version": policy.POLICY_VERSION, "text": policy.PRIVACY_POLICY},
         "subscribe_templates": templates,

@@ -6,14 +6,19 @@ although the identity provider's own tokens live on until they expire.
 
 from __future__ import annotations
 
+import re
+import secrets
+
+from chalicelib.auth import ACCOUNT_ROLES, OPERATOR_ROLE, PLATFORM_CLINIC, STAFF_ROLES, staff_role
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.domain.clock import clock, iso
-from chalicelib.errors import BadRequest, NotFound
+from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.observability import logger
 from chalicelib.store import sessions as store
 
-ROLES = ("admin", "staff")
+ROLES = ACCOUNT_ROLES
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}")
 
 
 def _pool() -> str:
@@ -37,23 +42,73 @@ def _now() -> int:
     return int(clock.now().timestamp())
 
 
-def create(username: str, password: str, clinic_id: str, role: str, by: str | None = None,
+def _check_role(clinic_id: str, role: str) -> None:
+    """Clinic accounts take a clinic role; the platform's accounts are operators."""
+    allowed = (OPERATOR_ROLE,) if clinic_id == PLATFORM_CLINIC else STAFF_ROLES
+    if role not in allowed:
+        raise BadRequest(f"role must be one of {', '.join(allowed)}", code="invalid_role", field="role")
+
+
+def create(username: str, password: str | None, clinic_id: str, role: str, by: str | None = None,
            pool_id: str | None = None) -> dict:
-    """A new account in the user pool (clinic attribute, group, permanent password) and its record."""
-    if role not in ROLES:
-        raise BadRequest(f"role must be one of {', '.join(ROLES)}", code="invalid_role", field="role")
+    """A new account in the user pool (clinic attribute, group) and its record. With a password it is
+    permanent (the command line and the demo); without one, a temporary password is made and answered
+    once, and the first sign-in must choose a new one (an admin inviting a colleague in the site)."""
+    _check_role(clinic_id, role)
+    if not USERNAME.fullmatch(username or ""):
+        raise BadRequest("username: 3-64 letters, digits and . _ @ + -", code="invalid_username", field="username")
     pool_id = pool_id or _pool()
     cognito = client("cognito-idp")
-    created = cognito.admin_create_user(
-        UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "custom:clinic_id", "Value": clinic_id}],
-    )
+    temporary = None if password else _temporary_password()
+    try:
+        created = cognito.admin_create_user(
+            UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "custom:clinic_id", "Value": clinic_id}],
+            **({"TemporaryPassword": temporary} if temporary else {}),
+        )
+    except cognito.exceptions.UsernameExistsException as exc:
+        raise Conflict("this username is taken", code="username_taken", field="username") from exc
     sub = next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+    if password:
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
     cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=role)
     store.put_staff_account(clinic_id, sub, username=username, role=role, status="active", tokens_valid_after=0,
                             at=iso(clock.now()), by=by)
-    return {"username": username, "clinic_id": clinic_id, "role": role, "status": "active"}
+    answer = {"username": username, "clinic_id": clinic_id, "role": role, "status": "active"}
+    if temporary:
+        answer["temporary_password"] = temporary
+    return answer
+
+
+def _temporary_password() -> str:
+    """Meets the pool's policy (10+ characters, upper, lower, digits) and is easy to read out."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+    while True:
+        word = "".join(secrets.choice(alphabet) for _ in range(12))
+        if any(c.isupper() for c in word) and any(c.islower() for c in word) and any(c.isdigit() for c in word):
+            return word
+
+
+def invite(clinic_id: str, username: str, role: str, by: str) -> dict:
+    """An admin adds a colleague: the account and a temporary password to hand over."""
+    return create(username, None, clinic_id, role, by=by)
+
+
+def listing(clinic_id: str) -> list[dict]:
+    return [{"username": a.username, "role": a.role, "status": a.status, "created_at": a.created_at,
+             "updated_at": a.updated_at, "updated_by": a.updated_by} for a in store.staff_accounts(clinic_id)]
+
+
+def _guard(clinic_id: str, username: str, account, by: str | None) -> None:
+    """Nobody locks a clinic out: an admin changes or disables others, never their own account, and
+    the clinic's last active admin stays an active admin."""
+    if by and by == username:
+        raise Conflict("you cannot change or disable your own account", code="own_account", field="username")
+    if account.role != "admin":
+        return
+    admins = [a for a in store.staff_accounts(clinic_id) if a.role == "admin" and a.status == "active"]
+    if [a.username for a in admins] == [username]:
+        raise Conflict("the clinic's last active admin stays", code="last_admin", field="username")
 
 
 def _account(clinic_id: str, username: str):
@@ -69,11 +124,13 @@ def _account(clinic_id: str, username: str):
 def disable(clinic_id: str, username: str, by: str | None = None) -> dict:
     """No sign-in, no refresh, and every token already handed out refused from now on."""
     sub, account = _account(clinic_id, username)
+    _guard(clinic_id, username, account, by)
     cognito = client("cognito-idp")
     cognito.admin_disable_user(UserPoolId=_pool(), Username=username)
     cognito.admin_user_global_sign_out(UserPoolId=_pool(), Username=username)
     store.put_staff_account(clinic_id, sub, username=username, role=account.role, status="disabled",
-                            tokens_valid_after=_now(), at=iso(clock.now()), by=by)
+                            tokens_valid_after=_now(), at=iso(clock.now()), by=by,
+                            created_at=account.created_at)
     logger.info("staff account disabled", extra={"staff": sub})
     return {"username": username, "clinic_id": clinic_id, "role": account.role, "status": "disabled"}
 
@@ -82,22 +139,24 @@ def enable(clinic_id: str, username: str, by: str | None = None) -> dict:
     sub, account = _account(clinic_id, username)
     client("cognito-idp").admin_enable_user(UserPoolId=_pool(), Username=username)
     store.put_staff_account(clinic_id, sub, username=username, role=account.role, status="active",
-                            tokens_valid_after=int(account.tokens_valid_after or 0), at=iso(clock.now()), by=by)
+                            tokens_valid_after=int(account.tokens_valid_after or 0), at=iso(clock.now()), by=by,
+                            created_at=account.created_at)
     return {"username": username, "clinic_id": clinic_id, "role": account.role, "status": "active"}
 
 
 def set_role(clinic_id: str, username: str, role: str, by: str | None = None) -> dict:
     """Move the account to another role; its tokens of the old role stop counting at once."""
-    if role not in ROLES:
-        raise BadRequest(f"role must be one of {', '.join(ROLES)}", code="invalid_role", field="role")
+    _check_role(clinic_id, role)
     sub, account = _account(clinic_id, username)
+    if role != account.role:
+        _guard(clinic_id, username, account, by)
     cognito = client("cognito-idp")
     for old in ROLES:
         if old != role:
             cognito.admin_remove_user_from_group(UserPoolId=_pool(), Username=username, GroupName=old)
     cognito.admin_add_user_to_group(UserPoolId=_pool(), Username=username, GroupName=role)
     store.put_staff_account(clinic_id, sub, username=username, role=role, status=account.status,
-                            tokens_valid_after=_now(), at=iso(clock.now()), by=by)
+                            tokens_valid_after=_now(), at=iso(clock.now()), by=by, created_at=account.created_at)
     logger.info("staff role changed", extra={"staff": sub, "role": role})
     return {"username": username, "clinic_id": clinic_id, "role": role, "status": account.status}
 
@@ -115,7 +174,7 @@ def record_existing(clinic_id: str, by: str | None = None) -> list[dict]:
                 continue
             groups = {g["GroupName"] for g in cognito.admin_list_groups_for_user(
                 UserPoolId=pool_id, Username=user["Username"])["Groups"]}
-            role = "admin" if "admin" in groups else "staff" if "staff" in groups else None
+            role = staff_role(groups)
             if role is None:
                 continue  # not staff of any role: its tokens are refused anyway
             status = "active" if user.get("Enabled", True) else "disabled"

@@ -42,14 +42,17 @@ def perks_of(clinic) -> list[rules.Perk]:
 
 
 def rules_view(clinic_id: str) -> dict:
+    from chalicelib.services.catalogue import of_clinic
+
     clinic = clinics.get(clinic_id)
     items = {item.flag: item for item in store.rule_items(clinic_id)}
+    flags = list(of_clinic(clinic).codes("exam_flags"))  # the clinic's offered flags (domain.catalogue)
     return {
-        "flags": list(rules.FLAGS),
+        "flags": flags,
         "rules": [{"flag": flag, "tasks": list(items[flag].tasks or []) if flag in items else [],
                    "updated_at": items[flag].updated_at if flag in items else None,
                    "updated_by": items[flag].updated_by if flag in items else None}
-                  for flag in rules.FLAGS],
+                  for flag in flags],
         "perks": [p.as_dict() for p in perks_of(clinic)],
     }
 
@@ -63,8 +66,11 @@ def _terms(data: dict) -> TaskTerms:
 
 def put_rule(principal, flag: str, body) -> dict:
     """Replace a flag's tasks; tasks already assigned keep the terms they were assigned under."""
-    if flag not in rules.FLAGS:
-        raise NotFound(f"unknown flag {flag!r}; known: {', '.join(rules.FLAGS)}", code="unknown_flag", field="flag")
+    from chalicelib.services.catalogue import get as catalogue_of
+
+    known = catalogue_of(principal.clinic_id).codes("exam_flags")
+    if flag not in known:
+        raise NotFound(f"unknown flag {flag!r}; known: {', '.join(known)}", code="unknown_flag", field="flag")
     tasks = [_terms(t.model_dump()) for t in body.tasks]
     keys_seen = [t.task_key for t in tasks]
     if len(set(keys_seen)) != len(keys_seen):
@@ -103,7 +109,10 @@ def record_exam(clinic_id: str, patient_id: str, *, taken_on: date, flags, exam_
     if taken_on > today:
         raise BadRequest("taken_on is in the future", code="invalid_date", field="taken_on")
     flags = list(dict.fromkeys(flags))
-    unknown = [f for f in flags if f not in rules.FLAGS]
+    from chalicelib.services.catalogue import get as catalogue_of
+
+    known = catalogue_of(clinic_id).codes("exam_flags")
+    unknown = [f for f in flags if f not in known]
     if unknown:
         raise BadRequest(f"unknown flag {unknown[0]!r}", code="unknown_flag", field="flags")
     exam_id = exam_id or taken_on.isoformat()
@@ -160,7 +169,9 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: b
     from chalicelib.services.visits import patients_of_rows
 
     try:
-        rows, errors = parse_exams(text, rules.FLAGS)
+        from chalicelib.services.catalogue import get as catalogue_of
+
+        rows, errors = parse_exams(text, catalogue_of(clinic_id).codes("exam_flags"))
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_csv") from exc
     problems = [e.as_dict() for e in errors]

@@ -14,7 +14,7 @@ from datetime import date
 from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso, local_date
 from chalicelib.domain.privacy import normalise_phone
-from chalicelib.domain.rules import DEPARTMENTS, is_on_time, points_for
+from chalicelib.domain.rules import is_on_time, points_for
 from chalicelib.domain.visit_csv import parse_visits
 from chalicelib.errors import AppError, BadRequest, NotFound
 from chalicelib.observability import count
@@ -41,9 +41,10 @@ def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = 
 def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, department: str,
                  next_due_date: date | None, recorded_by: str | None, source: str = "staff",
                  external_id: str | None = None, principal=None, idem=None, segment_event: bool = True) -> dict:
-    if department not in DEPARTMENTS:
-        raise BadRequest(f"unknown department {department!r}", code="unknown_department", field="department")
+    from chalicelib.services import catalogue
+
     clinic = clinics.get(clinic_id)
+    catalogue.require(catalogue.of_clinic(clinic), "departments", [department], "department")
     today = local_date(clock.now(), clinic.tz)
     if visit_date > today:
         raise BadRequest("visit_date is in the future", code="invalid_date", field="visit_date")
@@ -142,7 +143,9 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: b
     """Import a visit export: good rows are recorded, bad rows come back with their line numbers.
     With `dry_run` nothing is written: the answer lists the rows that would be recorded."""
     try:
-        rows, errors = parse_visits(text, DEPARTMENTS)
+        from chalicelib.services import catalogue
+
+        rows, errors = parse_visits(text, catalogue.get(clinic_id).codes("departments"))
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_csv") from exc
     imported = duplicates = 0

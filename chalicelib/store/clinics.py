@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import NamedTuple, TYPE_CHECKING
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
@@ -29,10 +29,11 @@ _CACHE_SECONDS = 60
 _cache: dict[str, tuple[float, Clinic]] = {}
 
 
-def create(clinic_id: str, name: str, tz: str, wrapped_key: str, conditions: list[str], created_at: str) -> Clinic:
+def create(clinic_id: str, name: str, tz: str, wrapped_key: str, conditions: list[str], created_at: str,
+           catalogue: dict[str, Any] | None = None) -> Clinic:
     bind()
     item = ClinicItem(keys.clinic_pk(clinic_id), keys.CLINIC_SK, name=name, tz=tz, wrapped_key=wrapped_key,
-                      earning_rules={}, conditions=conditions, created_at=created_at)
+                      earning_rules={}, conditions=conditions, created_at=created_at, catalogue=catalogue)
     try:
         item.save(condition=ClinicItem.pk.does_not_exist())
     except PutError as exc:
@@ -93,6 +94,12 @@ def set_silent_days(clinic_id: str, days: int) -> Clinic:
 def all_clinic_ids() -> list[str]:
     bind()
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]
+
+
+def registry() -> list[tuple[str, str]]:
+    """(clinic id, name) of every clinic."""
+    bind()
+    return [(item.sk, item.name) for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]
 
 
 def list_rewards(clinic_id: str) -> list[Reward]:
@@ -196,3 +203,24 @@ def _rule_of(item: RecallRuleItem) -> RuleRecord:
                       stop_on=tuple(item.stop_on) if item.stop_on is not None else STOP_EVENTS,
                       active=bool(item.active))
     return RuleRecord(rule, item.updated_at)
+
+
+def set_catalogue(clinic_id: str, previous: dict[str, Any] | None, catalogue: dict[str, Any],
+                  conditions: list[str] | None) -> Clinic:
+    """Store the clinic's catalogue if nobody changed it since `previous` was read (Conflict
+    otherwise); `conditions`: the active condition codes, kept on the clinic beside it."""
+    bind()
+    item = ClinicItem(keys.clinic_pk(clinic_id), keys.CLINIC_SK)
+    actions: list[Action] = [ClinicItem.catalogue.set(catalogue)]
+    if conditions is not None:
+        actions.append(ClinicItem.conditions.set(conditions))
+    unchanged = (ClinicItem.catalogue.does_not_exist() if previous is None
+                 else ClinicItem.catalogue == previous)
+    try:
+        item.update(actions=actions, condition=ClinicItem.pk.exists() & unchanged)
+    except UpdateError as exc:
+        if db.condition_failed(exc):
+            raise Conflict("the catalogue changed meanwhile; load it again", code="try_again") from exc
+        raise
+    _cache.pop(clinic_id, None)
+    return clinic_of(clinic_id, item)

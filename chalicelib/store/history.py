@@ -30,7 +30,8 @@ def visits_page(clinic_id: str, patient_id: str, limit: int, cursor: str | None)
 def _checkin_row(item: dict[str, Any]) -> dict[str, Any]:
     c = CheckInItem.from_raw_data(item)
     return {"checkin_id": c.checkin_id, "type": c.type, "value": float(c.value), "local_date": c.local_date,
-            "client_time": c.client_time, "counted": bool(c.counted), **({"context": c.context} if c.context else {})}
+            "client_time": c.client_time, "counted": bool(c.counted), **({"context": c.context} if c.context else {}),
+            **({"diastolic": float(c.diastolic)} if c.diastolic is not None else {})}
 
 
 def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:

@@ -17,6 +17,11 @@ def staff_pk(clinic_id: str, subject: str) -> str:
     return f"{clinic_id}#STAFF#{subject}"
 
 
+def staff_list_pk(clinic_id: str) -> str:
+    """The index partition that lists a clinic's staff accounts by username."""
+    return f"{clinic_id}#STAFFLIST"
+
+
 def session_pk(clinic_id: str, family: str) -> str:
     """A patient's or visitor's login session: the family of refresh tokens it hands out."""
     return f"{clinic_id}#SESSION#{family}"

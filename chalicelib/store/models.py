@@ -82,6 +82,7 @@ class ClinicItem(Base):
     silent_days = NumberAttribute(null=True)  # silent after this many days without interaction; None: the default
     conditions = _strings(default=list)
     created_at = UnicodeAttribute()
+    catalogue = JSONAttribute(null=True)  # {section: [entries]} (domain.catalogue); a section absent: the defaults
 
 
 class ConsentState(MapAttribute[str, Any]):
@@ -207,6 +208,7 @@ class CheckInItem(Base):
     received_at = UnicodeAttribute()
     counted = BooleanAttribute(default=False)
     context = UnicodeAttribute(null=True)  # glucose: when the reading was taken
+    diastolic = NumberAttribute(null=True)  # blood pressure: the second number (value is the systolic)
 
 
 class DayMarkItem(Base):
@@ -343,12 +345,16 @@ class StaffAccountItem(Base):
     everywhere) is refused, and the token's role must be the account's role.
     """
 
+    gsi1 = Gsi1["StaffAccountItem"]()
+    gsi1pk = UnicodeAttribute(null=True)  # <clinic>#STAFFLIST: the clinic's accounts by username
+    gsi1sk = UnicodeAttribute(null=True)
     username = UnicodeAttribute()
     role = UnicodeAttribute()
     status = UnicodeAttribute(default="active")  # active | disabled
     tokens_valid_after = NumberAttribute(default=0)  # epoch seconds
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
 
 
 class InboxItem(Base):

@@ -63,6 +63,7 @@ class CheckIn:
     received_at: str
     counted: bool
     context: str | None = None  # glucose: fasting, after_meal or random
+    diastolic: float | None = None  # blood pressure: the second number
 
 
 class Reward(NamedTuple):
@@ -172,7 +173,8 @@ def checkin_put(patient: Patient, checkin: CheckIn) -> plans.Step:
     item = CheckInItem(patient_pk(patient), keys.checkin_sk(checkin.local_date, checkin.type, checkin.checkin_id),
                        checkin_id=checkin.checkin_id, type=checkin.type, value=checkin.value,
                        local_date=checkin.local_date, client_time=checkin.client_time,
-                       received_at=checkin.received_at, counted=checkin.counted, context=checkin.context)
+                       received_at=checkin.received_at, counted=checkin.counted, context=checkin.context,
+                       diastolic=checkin.diastolic)
     return plans.put(item, "checkin")
 
 

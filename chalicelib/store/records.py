@@ -134,6 +134,7 @@ class Clinic:
     points_expiry_months: int | None = None  # None: the default term
     perks: list[dict[str, Any]] | None = None  # None: the default perks
     silent_days: int | None = None  # None: the default
+    catalogue: dict[str, Any] | None = None  # the stored sections (domain.catalogue); None: the defaults
 
 
 def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
@@ -141,7 +142,7 @@ def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
         clinic_id=clinic_id, name=item.name, tz=item.tz, wrapped_key=item.wrapped_key, created_at=item.created_at,
         conditions=list(item.conditions or []), earning_rules=dict(item.earning_rules or {}),
         earning_limits=item.earning_limits, points_expiry_months=optional_int(item.points_expiry_months),
-        perks=item.perks, silent_days=optional_int(item.silent_days),
+        perks=item.perks, silent_days=optional_int(item.silent_days), catalogue=item.catalogue,
     )
 
 

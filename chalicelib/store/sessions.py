@@ -32,6 +32,14 @@ class StaffAccount(NamedTuple):
     role: str
     status: str  # active | disabled
     tokens_valid_after: int  # epoch seconds: a token issued at or before it is refused
+    updated_at: str | None = None
+    updated_by: str | None = None
+    created_at: str | None = None
+
+
+def _account(clinic_id: str, subject: str, item: StaffAccountItem) -> StaffAccount:
+    return StaffAccount(clinic_id, subject, item.username, item.role, item.status or "active",
+                        int(item.tokens_valid_after or 0), item.updated_at, item.updated_by, item.created_at)
 
 
 # --- patients and visitors --------------------------------------------------------------------
@@ -102,14 +110,21 @@ def staff_account(clinic_id: str, subject: str) -> StaffAccount | None:
         item = StaffAccountItem.get(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, consistent_read=True)
     except DoesNotExist:
         return None
-    return StaffAccount(clinic_id, subject, item.username, item.role, item.status or "active",
-                        int(item.tokens_valid_after or 0))
+    return _account(clinic_id, subject, item)
 
 
 def put_staff_account(clinic_id: str, subject: str, *, username: str, role: str, status: str,
-                      tokens_valid_after: int, at: str, by: str | None) -> StaffAccount:
+                      tokens_valid_after: int, at: str, by: str | None, created_at: str | None = None) -> StaffAccount:
     bind()
     item = StaffAccountItem(keys.staff_pk(clinic_id, subject), keys.ACCOUNT_SK, username=username, role=role,
-                            status=status, tokens_valid_after=tokens_valid_after, updated_at=at, updated_by=by)
+                            status=status, tokens_valid_after=tokens_valid_after, updated_at=at, updated_by=by,
+                            created_at=created_at or at, gsi1pk=keys.staff_list_pk(clinic_id), gsi1sk=username)
     item.save()
-    return StaffAccount(clinic_id, subject, username, role, status, tokens_valid_after)
+    return _account(clinic_id, subject, item)
+
+
+def staff_accounts(clinic_id: str) -> list[StaffAccount]:
+    """Every account of the clinic, by username (a clinic has tens of staff, not thousands)."""
+    bind()
+    return [_account(clinic_id, item.pk.rsplit("#", 1)[1], item)
+            for item in StaffAccountItem.gsi1.query(keys.staff_list_pk(clinic_id))]

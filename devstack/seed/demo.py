@@ -25,6 +25,7 @@ import secrets
 import time as timer
 from datetime import datetime, timedelta
 
+from chalicelib.auth import OPERATOR_ROLE, PLATFORM_CLINIC, STAFF_ROLES
 from chalicelib.domain.clock import UTC, clock, iso
 from devstack.seed.bulk import history_items, membership_items
 from devstack.seed.planner import ENGAGEMENT_KINDS, PatientPlan, Planner
@@ -63,8 +64,11 @@ def create_staff_accounts(pool_id: str, accounts: list[dict]) -> None:
 
 
 def demo_staff() -> list[dict]:
+    """An account of every role in both clinics, and the platform's operator."""
     return [{"username": f"{role}@{spec.clinic_id}", "password": staff_password(), "clinic_id": spec.clinic_id,
-             "role": role} for spec in (DEMO_DENTAL, NORTH_DERM) for role in ("admin", "staff")]
+             "role": role} for spec in (DEMO_DENTAL, NORTH_DERM) for role in STAFF_ROLES] + [
+        {"username": f"{OPERATOR_ROLE}@{PLATFORM_CLINIC}", "password": staff_password(), "clinic_id": PLATFORM_CLINIC,
+         "role": OPERATOR_ROLE}]
 
 
 def _quiet_report(what: str, done: int | None = None, total: int | None = None, unit: str = "") -> None:

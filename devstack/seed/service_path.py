@@ -41,8 +41,8 @@ def principal_for(plan: PatientPlan, openid_hash: str | None):
 def _staff(clinic_id: str):
     from chalicelib.auth import Principal
 
-    return Principal(role="staff", clinic_id=clinic_id, subject=STAFF_USERNAME, username=STAFF_USERNAME,
-                     roles=("staff",))
+    return Principal(role="front_desk", clinic_id=clinic_id, subject=STAFF_USERNAME, username=STAFF_USERNAME,
+                     roles=("front_desk",))
 
 
 def apply_history(plan: PatientPlan, referrer: str | None = None, since: datetime | None = None) -> None:

@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/staff/new-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** First sign-in of an invited account: the temporary password and the new one; answers the session */
+        post: operations["post_auth_staff_new-password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/staff/refresh": {
         parameters: {
             query?: never;
@@ -124,6 +141,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clinic/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clinic's conditions, departments, check-in types, exam flags and personas with their labels */
+        get: operations["get_clinic_catalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clinic/catalogue/{section}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace one section of the catalogue; entries in use are deactivated, never removed */
+        put: operations["put_clinic_catalogue_section"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/clinic/delivery": {
         parameters: {
             query?: never;
@@ -176,6 +227,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clinic/message-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per kind of message: the WeChat subscribe template (id, our fields on its typed keys) and the SMS template */
+        get: operations["get_clinic_message-templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clinic/message-templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a kind's WeChat template (checked against WeChat's limits per key type) and SMS template */
+        put: operations["put_clinic_message-templates_kind"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/clinic/points-expiry": {
         parameters: {
             query?: never;
@@ -204,6 +289,24 @@ export interface paths {
         /** Set after how many days without any interaction a patient is silent (dashboard and the silent segment) */
         put: operations["put_clinic_silent-days"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clinics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every clinic of the platform (operators) */
+        get: operations["get_clinics"];
+        put?: never;
+        /** Create a clinic with today's default settings and its first admin (temporary password, once) */
+        post: operations["post_clinics"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1569,6 +1672,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clinic's staff accounts with their role and status */
+        get: operations["get_staff"];
+        put?: never;
+        /** Invite a colleague: a new account of a role and a temporary password, answered once */
+        post: operations["post_staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/staff/{username}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a staff account: no sign-in, and its sessions end at once */
+        post: operations["post_staff_username_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/staff/{username}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled staff account again */
+        post: operations["post_staff_username_enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/staff/{username}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Give a staff account another role; its signed-in sessions end */
+        put: operations["put_staff_username_role"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/task-rules": {
         parameters: {
             query?: never;
@@ -1783,13 +1955,16 @@ export interface components {
             /** Scored At */
             scored_at: string | null;
         };
-        /** AttributesBody */
+        /**
+         * AttributesBody
+         * @description Persona and department codes are the clinic's own (GET /clinic/catalogue).
+         */
         AttributesBody: {
             /**
              * Persona Tags
              * @default null
              */
-            persona_tags?: ("anxious" | "knowledge_seeking" | "social")[] | null;
+            persona_tags?: string[] | null;
             /**
              * District
              * @default null
@@ -1799,7 +1974,7 @@ export interface components {
              * Department
              * @default null
              */
-            department?: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
+            department?: string | null;
         };
         /** BadgeBody */
         BadgeBody: {
@@ -1872,6 +2047,96 @@ export interface components {
              * @default null
              */
             service?: number | null;
+        };
+        /** CatalogueEntry */
+        CatalogueEntry: {
+            /** Code */
+            code: string;
+            /**
+             * Label
+             * @description the Chinese label staff and patients see
+             */
+            label: string;
+            /** Label En */
+            label_en: string;
+            /**
+             * Active
+             * @description false: kept for old records, no longer offered
+             */
+            active: boolean;
+        };
+        /**
+         * CatalogueEntryBody
+         * @description One entry of a catalogue section; check-in types also give their unit, range and input.
+         */
+        CatalogueEntryBody: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /** Label En */
+            label_en: string;
+            /**
+             * Active
+             * @default true
+             */
+            active?: boolean;
+            /**
+             * Unit
+             * @default null
+             */
+            unit?: string | null;
+            /**
+             * Low
+             * @default null
+             */
+            low?: number | null;
+            /**
+             * High
+             * @default null
+             */
+            high?: number | null;
+            /**
+             * Places
+             * @default null
+             */
+            places?: number | null;
+            /**
+             * Input
+             * @default null
+             */
+            input?: ("number" | "blood_pressure") | null;
+            /**
+             * Low2
+             * @default null
+             */
+            low2?: number | null;
+            /**
+             * High2
+             * @default null
+             */
+            high2?: number | null;
+        };
+        /** CatalogueReply */
+        CatalogueReply: {
+            /** Conditions */
+            conditions: components["schemas"]["CatalogueEntry"][];
+            /** Departments */
+            departments: components["schemas"]["CatalogueEntry"][];
+            /** Checkin Types */
+            checkin_types: components["schemas"]["CheckinTypeEntry"][];
+            /** Exam Flags */
+            exam_flags: components["schemas"]["CatalogueEntry"][];
+            /** Personas */
+            personas: components["schemas"]["CatalogueEntry"][];
+        };
+        /**
+         * CatalogueSectionBody
+         * @description The whole section as it should be: an entry left out is refused (deactivate it instead).
+         */
+        CatalogueSectionBody: {
+            /** Entries */
+            entries: components["schemas"]["CatalogueEntryBody"][];
         };
         /** ChallengeBody */
         ChallengeBody: {
@@ -2094,9 +2359,9 @@ export interface components {
         CheckInBody: {
             /**
              * Type
-             * @enum {string}
+             * @description one of the clinic's check-in types (GET /me/setup, GET /clinic/catalogue)
              */
-            type: "glucose" | "steps" | "task";
+            type: string;
             /**
              * Unit
              * @description glucose only: mmol/L (the default) or mg/dL
@@ -2105,6 +2370,12 @@ export interface components {
             unit?: ("mmol/L" | "mg/dL") | null;
             /** Value */
             value: number;
+            /**
+             * Diastolic
+             * @description blood pressure only: the diastolic number; value is the systolic
+             * @default null
+             */
+            diastolic?: number | null;
             /**
              * Client Time
              * Format: date-time
@@ -2210,6 +2481,11 @@ export interface components {
              * @enum {string}
              */
             context?: "fasting" | "after_meal" | "random";
+            /**
+             * Diastolic
+             * @description blood pressure: the diastolic number (value is the systolic)
+             */
+            diastolic?: number;
         };
         /** CheckinRow */
         CheckinRow: {
@@ -2231,11 +2507,64 @@ export interface components {
              * @enum {string}
              */
             context?: "fasting" | "after_meal" | "random";
+            /**
+             * Diastolic
+             * @description blood pressure: the diastolic number (value is the systolic)
+             */
+            diastolic?: number;
+        };
+        /** CheckinTypeEntry */
+        CheckinTypeEntry: {
+            /** Code */
+            code: string;
+            /**
+             * Label
+             * @description the Chinese label staff and patients see
+             */
+            label: string;
+            /** Label En */
+            label_en: string;
+            /**
+             * Active
+             * @description false: kept for old records, no longer offered
+             */
+            active: boolean;
+            /** Unit */
+            unit: string;
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /**
+             * Places
+             * @description decimals a reading keeps (0: whole numbers)
+             */
+            places: number;
+            /**
+             * Input
+             * @enum {string}
+             */
+            input: "number" | "blood_pressure";
+            /**
+             * Low2
+             * @description blood pressure: the diastolic number's lowest
+             */
+            low2?: number;
+            /**
+             * High2
+             * @description blood pressure: the diastolic number's highest
+             */
+            high2?: number;
         };
         /** CheckinsReply */
         CheckinsReply: {
             /** Items */
             items: components["schemas"]["CheckinRow"][];
+        };
+        /** ClinicListReply */
+        ClinicListReply: {
+            /** Items */
+            items: components["schemas"]["ClinicRow"][];
         };
         /** ClinicReply */
         ClinicReply: {
@@ -2247,6 +2576,7 @@ export interface components {
             tz: string;
             /** Conditions */
             conditions: string[];
+            catalogue: components["schemas"]["CatalogueReply"];
             earning_rules: components["schemas"]["EarningRules"];
             /** Earning Limits */
             earning_limits: {
@@ -2256,6 +2586,13 @@ export interface components {
             points_expiry_months: number;
             /** Silent Days */
             silent_days: number;
+        };
+        /** ClinicRow */
+        ClinicRow: {
+            /** Clinic Id */
+            clinic_id: string;
+            /** Name */
+            name: string;
         };
         /** ConditionCount */
         ConditionCount: {
@@ -2474,6 +2811,27 @@ export interface components {
         /** CreateChallengeReply */
         CreateChallengeReply: {
             challenge: components["schemas"]["ChallengeView"];
+        };
+        /** CreateClinicBody */
+        CreateClinicBody: {
+            /** Clinic Id */
+            clinic_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Tz
+             * @default Asia/Shanghai
+             */
+            tz?: string;
+            /** Conditions */
+            conditions: string[];
+            /** Admin Username */
+            admin_username: string;
+        };
+        /** CreateClinicReply */
+        CreateClinicReply: {
+            clinic: components["schemas"]["ClinicRow"];
+            admin: components["schemas"]["StaffAccountReply"];
         };
         /** CreatePatientReply */
         CreatePatientReply: {
@@ -2847,8 +3205,11 @@ export interface components {
              * Format: date
              */
             taken_on: string;
-            /** Flags */
-            flags: ("high_bmi" | "high_bp" | "high_glucose" | "high_lipids" | "high_uric_acid")[];
+            /**
+             * Flags
+             * @description the clinic's exam flag codes (GET /clinic/catalogue)
+             */
+            flags: string[];
             /**
              * Exam Id
              * @default null
@@ -3433,6 +3794,47 @@ export interface components {
             /** Joined On */
             joined_on: string | null;
         };
+        /**
+         * MessageTemplatesBody
+         * @description A part left out keeps its setting; null clears it.
+         */
+        MessageTemplatesBody: {
+            /** @default null */
+            wechat?: components["schemas"]["WechatTemplateBody"] | null;
+            /** @default null */
+            sms?: components["schemas"]["SmsTemplateBody"] | null;
+        };
+        /** MessageTemplatesKind */
+        MessageTemplatesKind: {
+            /** Kind */
+            kind: string;
+            /**
+             * Name
+             * @description the kind's Chinese name
+             */
+            name: string;
+            wechat: components["schemas"]["WechatTemplateView"] | null;
+            sms: components["schemas"]["SmsTemplateView"] | null;
+        };
+        /** MessageTemplatesReply */
+        MessageTemplatesReply: {
+            /** Kinds */
+            kinds: components["schemas"]["MessageTemplatesKind"][];
+            /**
+             * Sources
+             * @description our fields a template may use
+             */
+            sources: string[];
+            /** Wechat Types */
+            wechat_types: string[];
+            /**
+             * Fits
+             * @description per field, the WeChat types it may fill
+             */
+            fits: {
+                [key: string]: string[];
+            };
+        };
         /** MyChallengesReply */
         MyChallengesReply: {
             /** Items */
@@ -3524,6 +3926,15 @@ export interface components {
         MyVouchersReply: {
             /** Items */
             items: components["schemas"]["VoucherItem"][];
+        };
+        /** NewPasswordBody */
+        NewPasswordBody: {
+            /** Username */
+            username: string;
+            /** Password */
+            password: string;
+            /** New Password */
+            new_password: string;
         };
         /**
          * NumberRule
@@ -3733,11 +4144,15 @@ export interface components {
             conditions?: string[];
             /**
              * Department
+             * @description one of the clinic's departments (GET /clinic/catalogue)
              * @default null
              */
-            department?: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
-            /** Persona Tags */
-            persona_tags?: ("anxious" | "knowledge_seeking" | "social")[];
+            department?: string | null;
+            /**
+             * Persona Tags
+             * @description the clinic's persona codes (GET /clinic/catalogue)
+             */
+            persona_tags?: string[];
             /** Consents */
             consents?: {
                 [key: string]: boolean;
@@ -3911,11 +4326,15 @@ export interface components {
             conditions?: string[];
             /**
              * Department
+             * @description one of the clinic's departments (GET /clinic/catalogue)
              * @default null
              */
-            department?: ("dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general") | null;
-            /** Persona Tags */
-            persona_tags?: ("anxious" | "knowledge_seeking" | "social")[];
+            department?: string | null;
+            /**
+             * Persona Tags
+             * @description the clinic's persona codes (GET /clinic/catalogue)
+             */
+            persona_tags?: string[];
             /** Consents */
             consents?: {
                 [key: string]: boolean;
@@ -4794,6 +5213,36 @@ export interface components {
              */
             not_in?: string[] | null;
         };
+        /** SetupCheckinType */
+        SetupCheckinType: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Input
+             * @enum {string}
+             */
+            input: "number" | "blood_pressure";
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /** Places */
+            places: number;
+            /**
+             * Low2
+             * @description blood pressure: the diastolic number's lowest
+             */
+            low2?: number;
+            /**
+             * High2
+             * @description blood pressure: the diastolic number's highest
+             */
+            high2?: number;
+        };
         /** SetupClinic */
         SetupClinic: {
             /** Clinic Id */
@@ -4816,6 +5265,11 @@ export interface components {
             clinic: components["schemas"]["SetupClinic"];
             /** Conditions */
             conditions: components["schemas"]["SetupCondition"][];
+            /**
+             * Checkin Types
+             * @description the clinic's check-in types, ranges in their unit
+             */
+            checkin_types: components["schemas"]["SetupCheckinType"][];
             consent: components["schemas"]["ConsentPolicy"];
             privacy_policy: components["schemas"]["PrivacyPolicy"];
             /** Subscribe Templates */
@@ -4862,6 +5316,44 @@ export interface components {
             silent_days: number;
             segment: components["schemas"]["SegmentView"] | null;
         };
+        /** SmsParamView */
+        SmsParamView: {
+            /** Name */
+            name: string;
+            /** Source */
+            source?: string;
+            /** Value */
+            value?: string;
+        };
+        /** SmsTemplateBody */
+        SmsTemplateBody: {
+            /** Template Id */
+            template_id: string;
+            /** Params */
+            params?: components["schemas"]["SmsTemplateParam"][];
+        };
+        /** SmsTemplateParam */
+        SmsTemplateParam: {
+            /** Name */
+            name: string;
+            /**
+             * Source
+             * @default null
+             */
+            source?: ("clinic" | "body" | "slot" | "kind_name") | null;
+            /**
+             * Value
+             * @default null
+             */
+            value?: string | null;
+        };
+        /** SmsTemplateView */
+        SmsTemplateView: {
+            /** Template Id */
+            template_id: string;
+            /** Params */
+            params: components["schemas"]["SmsParamView"][];
+        };
         /** SoldPackage */
         SoldPackage: {
             /** Sale Id */
@@ -4884,6 +5376,55 @@ export interface components {
             renewed_by: string | null;
             /** Renewed On */
             renewed_on: string | null;
+        };
+        /** StaffAccountReply */
+        StaffAccountReply: {
+            /** Username */
+            username: string;
+            /** Clinic Id */
+            clinic_id: string;
+            /** Role */
+            role: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** Temporary Password */
+            temporary_password?: string;
+        };
+        /** StaffAccountRow */
+        StaffAccountRow: {
+            /** Username */
+            username: string;
+            /** Role */
+            role: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By */
+            updated_by: string | null;
+        };
+        /** StaffInviteBody */
+        StaffInviteBody: {
+            /** Username */
+            username: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "front_desk" | "health_manager" | "analyst";
+        };
+        /** StaffListReply */
+        StaffListReply: {
+            /** Items */
+            items: components["schemas"]["StaffAccountRow"][];
         };
         /** StaffLogin */
         StaffLogin: {
@@ -4965,6 +5506,14 @@ export interface components {
             roles: string[];
             /** Username */
             username: string;
+        };
+        /** StaffRoleBody */
+        StaffRoleBody: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "front_desk" | "health_manager" | "analyst";
         };
         /** StaffVoucher */
         StaffVoucher: {
@@ -5229,9 +5778,9 @@ export interface components {
             visit_date: string;
             /**
              * Department
-             * @enum {string}
+             * @description one of the clinic's departments (GET /clinic/catalogue)
              */
-            department: "dermatology" | "endocrinology" | "obstetrics" | "dentistry" | "health_check" | "general";
+            department: string;
             /**
              * Next Due Date
              * @default null
@@ -5300,12 +5849,54 @@ export interface components {
             /** Valid Days */
             valid_days: number;
         };
+        /** WechatFieldView */
+        WechatFieldView: {
+            /** Key */
+            key: string;
+            /** Source */
+            source?: string;
+            /** Value */
+            value?: string;
+        };
         /** WechatLogin */
         WechatLogin: {
             /** Clinic Id */
             clinic_id: string;
             /** Code */
             code: string;
+        };
+        /** WechatTemplateBody */
+        WechatTemplateBody: {
+            /** Template Id */
+            template_id: string;
+            /** Fields */
+            fields: components["schemas"]["WechatTemplateField"][];
+        };
+        /**
+         * WechatTemplateField
+         * @description One key of a WeChat subscribe template (thing1, time3 ...: its type and number) and what
+         *     fills it: one of our fields (`source`) or a fixed text (`value`).
+         */
+        WechatTemplateField: {
+            /** Key */
+            key: string;
+            /**
+             * Source
+             * @default null
+             */
+            source?: ("clinic" | "body" | "slot" | "kind_name") | null;
+            /**
+             * Value
+             * @default null
+             */
+            value?: string | null;
+        };
+        /** WechatTemplateView */
+        WechatTemplateView: {
+            /** Template Id */
+            template_id: string;
+            /** Fields */
+            fields: components["schemas"]["WechatFieldView"][];
         };
         /** WeeklyRevisit */
         WeeklyRevisit: {
@@ -5545,6 +6136,90 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "account_unknown" | "invalid_credentials";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "new_password_required" | "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "post_auth_staff_new-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPasswordBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffLoginReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field" | "weak_password";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_credentials";
                     };
                 };
             };
@@ -6096,6 +6771,160 @@ export interface operations {
             };
         };
     };
+    get_clinic_catalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    put_clinic_catalogue_section: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                section: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogueSectionBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "catalogue_built_in" | "catalogue_entry_removed" | "duplicate_code" | "duplicate_label" | "invalid_catalogue" | "invalid_code" | "invalid_input" | "invalid_json" | "invalid_label" | "invalid_range" | "unknown_field" | "unknown_section";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     get_clinic_delivery: {
         parameters: {
             query?: never;
@@ -6440,6 +7269,160 @@ export interface operations {
             };
         };
     };
+    "get_clinic_message-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageTemplatesReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "put_clinic_message-templates_kind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageTemplatesBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageTemplatesReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_template_field" | "invalid_template_id" | "unknown_field" | "unknown_kind" | "unknown_template_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     "put_clinic_points-expiry": {
         parameters: {
             query?: never;
@@ -6603,6 +7586,161 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_clinics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClinicListReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_clinics: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClinicBody"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateClinicReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_clinic_id" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_tz" | "invalid_username" | "unknown_condition" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "clinic_exists" | "idempotency_key_reused" | "request_in_progress" | "try_again" | "username_taken";
                     };
                 };
             };
@@ -8296,7 +9434,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_client_time" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_client_time" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_reading" | "unknown_checkin_type" | "unknown_field";
                     };
                 };
             };
@@ -9518,7 +10656,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_phone" | "invalid_phone_code" | "self_referral" | "unknown_condition" | "unknown_field" | "unknown_invite_code";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_phone" | "invalid_phone_code" | "self_referral" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_invite_code" | "unknown_persona";
                     };
                 };
             };
@@ -10388,7 +11526,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_phone" | "unknown_condition" | "unknown_field" | "unknown_invite_code";
+                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_phone" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_invite_code" | "unknown_persona";
                     };
                 };
             };
@@ -10666,7 +11804,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_department" | "unknown_field" | "unknown_persona";
                     };
                 };
             };
@@ -10983,7 +12121,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field" | "unknown_flag";
                     };
                 };
             };
@@ -12566,7 +13704,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_department" | "unknown_field";
                     };
                 };
             };
@@ -14308,6 +15446,435 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "segment_not_found";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffListReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_staff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffInviteBody"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffAccountReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_username" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "idempotency_key_reused" | "request_in_progress" | "try_again" | "username_taken";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_staff_username_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffAccountReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "last_admin" | "own_account" | "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_staff_username_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffAccountReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    put_staff_username_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffRoleBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffAccountReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "last_admin" | "own_account" | "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
                     };
                 };
             };

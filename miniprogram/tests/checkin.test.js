@@ -180,3 +180,37 @@ test('steps from WeRun are one tap away', async () => {
   await tap(page, '.werun')
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/invite/steps/index' })
 })
+
+test('a blood pressure is sent as systolic and diastolic, checked before sending', async () => {
+  const bpReply = { checkin: { checkin_id: 'k2', type: 'blood_pressure', value: 128, diastolic: 82, local_date: '2026-12-06',
+    counted: true }, points_awarded: 1, balance: 131 }
+  const { api, page } = await open({ 'POST /me/checkins': ok(bpReply, 201) })
+  await tap(page, '.kind-blood_pressure')
+  expect(text(page)).toContain('收缩压')
+  await type(page, '.systolic', '80')
+  await type(page, '.diastolic', '90')
+  await tap(page, '.submit')
+  expect(api.called('POST /me/checkins')).toHaveLength(0)
+  expect(text(page)).toContain('舒张压应低于收缩压')
+  await type(page, '.systolic', '128')
+  await type(page, '.diastolic', '82')
+  await tap(page, '.submit')
+  const sent = api.called('POST /me/checkins')
+  expect(sent).toHaveLength(1)
+  expect(sent[0].data).toMatchObject({ type: 'blood_pressure', value: 128, diastolic: 82 })
+  expect(sent[0].data.unit).toBeUndefined()
+  expect(sent[0].data.context).toBeUndefined()
+  expect(sent[0].header['Idempotency-Key']).toMatch(/^blood_pressure-/)
+  expect(text(page)).toContain('打卡成功，+1 积分')
+})
+
+test('the page opens on blood pressure when asked to', async () => {
+  const api = fakeApi({ 'GET /me/setup': ok(setup) })
+  const wx = installWx(api)
+  signIn(wx)
+  const page = renderPage('checkin')
+  page.instance.onLoad({ type: 'blood_pressure' })
+  await settle()
+  expect(page.querySelector('.systolic')).toBeTruthy()
+  expect(page.querySelector('.meal')).toBeFalsy()
+})

@@ -71,7 +71,7 @@ def vouchers_of(reply):
 # --- the S2 flow ------------------------------------------------------------------------------
 
 def test_s2_seven_days_of_glucose_earn_one_voucher_which_the_desk_redeems_once(api, patient, staff_token, clock):
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     status, listed = api.get("/challenges", token=staff)
     guard = next(c for c in listed["items"] if c["challenge_id"] == GUARD)
     assert guard["name"] == "365天血糖守护" and guard["checkin_type"] == "glucose" and guard["days"] == 7
@@ -128,7 +128,7 @@ def test_s2_seven_days_of_glucose_earn_one_voucher_which_the_desk_redeems_once(a
 
     status, redeemed = api.post(f"/vouchers/{voucher['code']}/redeem", token=staff)
     assert status == 200 and redeemed["voucher"]["status"] == "redeemed"
-    assert redeemed["voucher"]["redeemed_by"] == "staff@demo-dental"
+    assert redeemed["voucher"]["redeemed_by"] == "front_desk@demo-dental"
     status, err = api.post(f"/vouchers/{voucher['code']}/redeem", token=staff_token("demo-dental", "admin"))
     assert status == 409 and err["code"] == "voucher_redeemed"
     assert tang.get("/me/vouchers")[1]["items"][0]["status"] == "redeemed"
@@ -271,7 +271,7 @@ def test_an_expired_voucher_is_refused_at_the_desk(api, patient, staff_token, cl
     tang = patient()
     tang.post(f"/me/challenges/{GUARD}/join")
     (voucher,) = vouchers_of(daily(clock, tang, 7)[-1])
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     clock.advance(days=30)  # valid through 12-25; now 12-26 in Shanghai
     tang.relogin()
     assert tang.get("/me/vouchers")[1]["items"][0]["status"] == "expired"
@@ -291,10 +291,10 @@ def test_two_desks_redeeming_the_same_voucher_at_once_exactly_one_succeeds(api, 
     tang.post(f"/me/challenges/{GUARD}/join")
     (voucher,) = vouchers_of(daily(clock, tang, 7)[-1])
     # both desks looked the voucher up and saw it issued
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     for _ in range(2):
         assert api.get(f"/vouchers/{voucher['code']}", token=staff)[1]["voucher"]["status"] == "issued"
-    desks = [Principal("staff", "demo-dental", f"desk-{i}", username=f"desk-{i}") for i in range(2)]
+    desks = [Principal("front_desk", "demo-dental", f"desk-{i}", username=f"desk-{i}") for i in range(2)]
     barrier = threading.Barrier(2)
     results = []
 
@@ -320,7 +320,7 @@ def test_a_retried_redemption_with_its_key_answers_the_first_time_again(api, pat
     tang = patient()
     tang.post(f"/me/challenges/{GUARD}/join")
     (voucher,) = vouchers_of(daily(clock, tang, 7)[-1])
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     path = f"/vouchers/{voucher['code']}/redeem"
     first = api.post(path, token=staff, headers={"Idempotency-Key": "desk-1"})
     again = api.post(path, token=staff, headers={"Idempotency-Key": "desk-1"})
@@ -394,7 +394,7 @@ def test_staff_define_and_edit_challenges_enrolled_patients_keep_their_terms(api
     assert newcomer.challenge("sick-days-ok") is None
     status, err = newcomer.post("/me/challenges/sick-days-ok/join")
     assert status == 409 and err["code"] == "challenge_closed"
-    status, listed = api.get("/challenges", token=staff_token("demo-dental", "staff"))
+    status, listed = api.get("/challenges", token=staff_token("demo-dental", "front_desk"))
     row = next(c for c in listed["items"] if c["challenge_id"] == "sick-days-ok")
     assert row["open"] is False and row["participants"] == 2
 
@@ -422,7 +422,7 @@ def test_erasing_the_patient_removes_the_voucher_code(api, patient, staff_token,
     tang = patient()
     tang.post(f"/me/challenges/{GUARD}/join")
     (voucher,) = vouchers_of(daily(clock, tang, 7)[-1])
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     assert api.get(f"/vouchers/{voucher['code']}", token=staff)[0] == 200
     status, export = tang.get("/me/export")
     assert {"voucher", "prog"} <= set(export["records"])

@@ -46,7 +46,7 @@ def log_rows(api, staff):
 
 
 def test_rule_routes_validation_and_callers(api, staff_token, new_patient):
-    admin, staff = staff_token(), staff_token(role="staff")
+    admin, staff = staff_token(), staff_token(role="front_desk")
     status, listed = api.get("/recall-rules", token=staff)
     # the clinic has every condition, so both defaults: eczema (S5) and the package renewal (S8)
     assert status == 200 and [r["rule_id"] for r in listed["items"]] == ["eczema-remission-30", "package-renewal"]
@@ -157,7 +157,7 @@ def test_anchor_with_two_offsets_visits_and_bookings(api, staff_token, new_patie
 def test_wechat_quota_once_then_inbox_and_refusal_never_retried(api, staff_token, new_patient, clinics):
     from chalicelib.store import channels as channel_store
 
-    staff = staff_token(role="staff")
+    staff = staff_token(role="front_desk")
     api.put("/recall-rules/eczema-surgery", rule_body(), token=staff_token())
     fake = clinics.fake_wechat
     token, pid = new_patient(name="wxfan")
@@ -252,7 +252,7 @@ def test_caps_quiet_hours_and_withdrawal(api, staff_token, new_patient, clock):
     assert len(inbox_store.messages("demo-dental", pid)) == 4
 
     # admins set the caps and quiet hours; staff may read them
-    staff = staff_token(role="staff")
+    staff = staff_token(role="front_desk")
     assert api.put("/clinic/delivery", {"caps": {"service": 1}}, token=staff)[0] == 403
     assert api.put("/clinic/delivery", {"quiet_hours": {"start": "24:00", "end": "08:00"}},
                    token=admin)[1]["code"] == "invalid_time"

@@ -55,7 +55,7 @@ def test_a_content_step_ten_days_late_is_closed_stale_and_one_two_days_late_is_s
     run_schedule()
     assert [(j.context["step"], j.status) for j in jobs(late, "content")][:2] == [(0, "stale"), (1, "sent")]
     assert inbox_titles(late) == ["第2课：新生儿疫苗接种时间表"]
-    rows = log_rows(api, staff_token(role="staff"))
+    rows = log_rows(api, staff_token(role="front_desk"))
     row = next(r for r in rows if r["patient_id"] == late and r["status"] == "stale")
     assert row["stop_reason"] == "too_late" and row["kind"] == "content"
 
@@ -162,7 +162,7 @@ def test_a_recall_is_sent_late_within_its_window_and_closed_stale_after_it(api, 
 
 
 def test_relevance_windows_are_settings_and_bad_values_are_refused(api, new_patient, staff_token, clock):
-    admin, staff = staff_token(), staff_token(role="staff")
+    admin, staff = staff_token(), staff_token(role="front_desk")
     status, view = api.get("/clinic/delivery", token=staff)
     assert status == 200 and view["daily_cap"] == 2 and view["relevance_days"] == {"recall": 30, "content": 3}
     assert view["defaults"]["daily_cap"] == 2

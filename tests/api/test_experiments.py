@@ -26,7 +26,7 @@ def definition(**overrides) -> dict:
 
 @pytest.fixture
 def staff(staff_token):
-    return {"admin": staff_token("demo-dental", "admin"), "staff": staff_token("demo-dental", "staff"),
+    return {"admin": staff_token("demo-dental", "admin"), "staff": staff_token("demo-dental", "front_desk"),
             "other": staff_token("other-clinic", "admin")}
 
 

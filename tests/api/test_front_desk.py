@@ -22,7 +22,7 @@ def _walk(api, path, token, limit=2):
 
 def test_a_patients_visits_checkins_and_ledger_page_by_cursor(api, new_patient, staff_token, clock):
     token, pid = new_patient()
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     for n in range(5):
         assert api.post(f"/patients/{pid}/visits", {"visit_date": f"2026-0{n + 1}-10", "department": "dermatology"},
                         token=staff)[0] == 201
@@ -44,14 +44,14 @@ def test_a_patients_visits_checkins_and_ledger_page_by_cursor(api, new_patient, 
     status, err = api.get(f"/patients/{pid}/checkins?cursor={visits_page['next_cursor']}", token=staff)
     assert status == 400 and err["code"] == "invalid_cursor"
     # another clinic's staff cannot read them
-    other = staff_token("other-clinic", "staff")
+    other = staff_token("other-clinic", "front_desk")
     for path in ("visits", "checkins", "points"):
         assert api.get(f"/patients/{pid}/{path}", token=other)[0] == 404
 
 
 def test_the_consent_log_says_who_made_each_change(api, new_patient, staff_token):
     token, pid = new_patient()
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     assert api.put("/me/consents", {"consents": {"marketing": True}, "consent_version": "v2"}, token=token)[0] == 200
     status, desk = api.post("/patients", {
         "name": "王前台", "phone": "13700009999", "conditions": ["eczema"], "department": "dermatology",
@@ -61,7 +61,7 @@ def test_the_consent_log_says_who_made_each_change(api, new_patient, staff_token
     assert {e["by"] for e in log} == {"patient"}
     assert any(e["purpose"] == "marketing" and e["granted"] and e["version"] == "v2" for e in log)
     desk_log = api.get(f"/patients/{desk['patient']['patient_id']}", token=staff)[1]["consent_log"]
-    assert desk_log and {e["by"] for e in desk_log} == {"staff:staff@demo-dental"}
+    assert desk_log and {e["by"] for e in desk_log} == {"staff:front_desk@demo-dental"}
 
 
 CSV = """patient_id,phone,visit_date,department,next_due_date,external_id

@@ -48,7 +48,7 @@ class FuzzClinic:
     def __init__(self, world):
         self.world = world
         api, admin = world.api, world.staff()
-        self.admin, self.staff = admin, world.staff(role="staff")
+        self.admin, self.staff = admin, world.staff(role="front_desk")
         self.patient, self.patient_id = register_patient(api, name="fuzz-patient", phone="13911110000")
         status, exam = api.post(f"/patients/{self.patient_id}/exams", {"taken_on": "2026-11-18", "flags": ["high_bp"]},
                                 token=admin)
@@ -81,7 +81,7 @@ class FuzzClinic:
         if "visitor" in roles:
             self._fresh += 1
             return visitor_login(self.world.api, name=f"fuzz-visitor-{self._fresh}")
-        if "staff" in roles and _coin(case, "staff"):
+        if "front_desk" in roles and _coin(case, "staff"):
             return self.staff
         return self.admin
 

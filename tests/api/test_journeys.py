@@ -75,7 +75,7 @@ def test_withdrawing_consent_stops_the_content_path_in_progress(api, new_patient
 
 
 def test_s5_experiment_arms_decide_wording_and_time_and_the_holdout_gets_nothing(api, staff_token, clock):
-    admin, staff = staff_token(), staff_token(role="staff")
+    admin, staff = staff_token(), staff_token(role="front_desk")
     pids = []
     for n in range(6):
         status, data = api.post("/patients", patient_record(phone=f"1370000{n:04d}", name=f"湿疹{n}",
@@ -148,7 +148,7 @@ def test_offsets_before_the_anchor_only_for_anchors_known_ahead(api, staff_token
 
 def test_an_experiment_on_a_content_path_varies_its_first_step_and_is_promoted_onto_the_path(
         api, staff_token, clock):
-    admin, staff = staff_token(), staff_token(role="staff")
+    admin, staff = staff_token(), staff_token(role="front_desk")
     path = "postpartum-knowledge"
     body = {"name": "求知型课程开场", "target_kind": "content_path", "target_id": path, "holdout_share": 0.0,
             "window_days": 14, "sample_size_per_arm": 50,

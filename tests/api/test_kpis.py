@@ -191,7 +191,7 @@ def test_s8_package_renewal_rate_and_follow_up_call_figures(api, new_patient, st
 def test_s3_reactivation_of_silent_patients_and_conversion_per_message_source(api, staff_token, clock):
     from chalicelib.jobs import segments as segment_jobs
 
-    staff = staff_token(role="staff")
+    staff = staff_token(role="front_desk")
     sleepers = []
     for n in range(2):
         status, data = api.post("/patients", patient_record(phone=f"1360000{n:04d}", name=f"沉默{n}",

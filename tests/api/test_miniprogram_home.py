@@ -45,7 +45,7 @@ def put_message(pid, message_id, read=False):
 def busy_patient(api, new_patient, staff_token):
     """A patient with a check-in, tasks, an enrolment, a lot, inbox messages, a visit and a booking."""
     token, pid = new_patient(name="homer", conditions=["diabetes"])
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     assert api.post(f"/patients/{pid}/points/adjustments", {"points": 40, "reason": "活动"}, token=staff)[0] == 201
     assert api.post(f"/me/challenges/{GUARD}/join", token=token)[0] in (200, 201)
     assert api.post("/me/checkins", {"type": "glucose", "value": 6.2, "client_time": T0.isoformat()},

@@ -7,7 +7,7 @@ from tests.conftest import T0
 
 def test_points_history_pages_newest_first(api, new_patient, staff_token, clock):
     token, pid = new_patient()
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     for i in range(5):
         clock.set(T0 + timedelta(minutes=i))
         assert api.post(f"/patients/{pid}/points/adjustments", {"points": 5, "reason": f"活动{i}"},

@@ -9,7 +9,7 @@ from tests.conftest import T0
 def _rich_patient(api, new_patient, staff_token, name="rich", phone="13800003331", points=300):
     token, pid = new_patient(name=name, phone=phone)
     status, _ = api.post(f"/patients/{pid}/points/adjustments", {"points": points, "reason": "活动奖励"},
-                         token=staff_token("demo-dental", "staff"))
+                         token=staff_token("demo-dental", "front_desk"))
     assert status == 201
     return token, pid
 
@@ -26,7 +26,7 @@ def test_a_redemption_gets_a_code_the_desk_finds_and_fulfils_once(api, new_patie
     assert row["code"] == code and row["status"] == "pending" and row["fulfilled_at"] is None
     assert row["reward_name"] and row["cost"] == 100 and row["redemption_id"] == made["redemption"]["redemption_id"]
 
-    clerk = staff_token("demo-dental", "staff")
+    clerk = staff_token("demo-dental", "front_desk")
     typed = code.replace("-", "").lower()  # a clerk types it in any case, without the dash
     status, found = api.get(f"/redemptions/{typed}", token=clerk)
     assert status == 200, found
@@ -36,7 +36,7 @@ def test_a_redemption_gets_a_code_the_desk_finds_and_fulfils_once(api, new_patie
     assert api.get(f"/redemptions/{spaced}", token=clerk)[1]["redemption"]["code"] == code
     status, done = api.post(f"/redemptions/{code}/fulfil", token=clerk)
     assert status == 200 and done["redemption"]["status"] == "fulfilled", done
-    assert done["redemption"]["fulfilled_by"] == "staff@demo-dental"
+    assert done["redemption"]["fulfilled_by"] == "front_desk@demo-dental"
     status, err = api.post(f"/redemptions/{code}/fulfil", token=staff_token("demo-dental", "admin"))
     assert status == 409 and err["code"] == "redemption_fulfilled"
     row = api.get("/me/redemptions", token=token)[1]["items"][0]

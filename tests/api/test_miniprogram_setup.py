@@ -36,5 +36,5 @@ def test_a_patient_sees_their_clinics_setup_and_a_clinics_own_templates(api, new
 
 
 def test_staff_get_no_setup(api, staff_token):
-    status, err = api.get("/me/setup", token=staff_token(role="staff"))
+    status, err = api.get("/me/setup", token=staff_token(role="front_desk"))
     assert status == 403 and err["code"] == "wrong_role"

@@ -11,7 +11,7 @@ def sell(api, token, pid, start, package_id=PACK, headers=None, **extra):
 
 
 def test_packages_renewals_and_rate(api, staff_token, new_patient):
-    admin, staff = staff_token("demo-dental", "admin"), staff_token("demo-dental", "staff")
+    admin, staff = staff_token("demo-dental", "admin"), staff_token("demo-dental", "front_desk")
     other = staff_token("other-clinic", "admin")
     status, catalogue = api.get("/package-types", token=staff)
     assert status == 200 and [t["package_id"] for t in catalogue["items"]] == [PACK]  # the clinic's default

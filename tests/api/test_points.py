@@ -140,11 +140,11 @@ def test_admin_changes_earning_rules(api, new_patient, staff_token):
 
 def test_staff_adjustments_and_reversals_are_new_entries(api, new_patient, staff_token):
     token, pid = new_patient()
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     status, share = api.post("/me/shares", {"share_ref": "t-1"}, token=token)
     status, adjusted = api.post(f"/patients/{pid}/points/adjustments", {"points": 20, "reason": "补录线下活动"},
                                 token=staff, headers={"Idempotency-Key": "adj-1"})
-    assert status == 201 and adjusted["balance"] == 25 and adjusted["entry"]["staff"] == "staff@demo-dental"
+    assert status == 201 and adjusted["balance"] == 25 and adjusted["entry"]["staff"] == "front_desk@demo-dental"
     again = api.post(f"/patients/{pid}/points/adjustments", {"points": 20, "reason": "补录线下活动"},
                      token=staff, headers={"Idempotency-Key": "adj-1"})
     assert again == (201, adjusted)
@@ -186,7 +186,7 @@ def test_tier_follows_points_earned_not_balance(api, new_patient, staff_token):
 
 
 def test_admins_set_earning_limits_and_the_points_term(api, new_patient, staff_token, clock):
-    admin, staff = staff_token("demo-dental", "admin"), staff_token("demo-dental", "staff")
+    admin, staff = staff_token("demo-dental", "admin"), staff_token("demo-dental", "front_desk")
     clinic = api.get("/clinic", token=staff)[1]
     assert clinic["earning_limits"]["share"] == {"day": 3, "week": 10, "month": 20}
     assert clinic["earning_limits"]["checkin"] == {} and clinic["points_expiry_months"] == 12

@@ -26,12 +26,12 @@ def due_ids(api, staff):
 
 
 def test_weekly_plan_outcomes_move_the_due_day_and_count(api, new_patient, staff_token, clock):
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "health_manager")
     _, pid = new_patient(name="fu1", phone="13900000001")
     assert api.get(f"/patients/{pid}/followup", token=staff)[1]["code"] == "no_followup_plan"
     status, data = start(api, staff, pid)
     assert status == 201 and data["plan"]["cadence_days"] == 7 and data["plan"]["next_due"] == TODAY
-    assert data["plan"]["source"] == "staff" and data["plan"]["started_by"] == "staff@demo-dental"
+    assert data["plan"]["source"] == "staff" and data["plan"]["started_by"] == "health_manager@demo-dental"
     assert due_ids(api, staff) == [pid]
 
     status, first = outcome(api, staff, pid, {"outcome": "reached", "note": "血糖控制不错"}, key="call-1")
@@ -41,7 +41,7 @@ def test_weekly_plan_outcomes_move_the_due_day_and_count(api, new_patient, staff
     assert due_ids(api, staff) == []
     detail = api.get(f"/patients/{pid}/followup", token=staff)[1]
     assert detail["plan"]["calls"] == 1 and len(detail["outcomes"]) == 1
-    assert detail["outcomes"][0]["staff"] == "staff@demo-dental" and "note" not in detail["outcomes"][0]
+    assert detail["outcomes"][0]["staff"] == "health_manager@demo-dental" and "note" not in detail["outcomes"][0]
 
     from chalicelib.store.models import FollowUpOutcomeItem
 
@@ -90,7 +90,7 @@ def test_weekly_plan_outcomes_move_the_due_day_and_count(api, new_patient, staff
 def test_worklist_orders_by_risk_and_stays_in_the_clinic(api, new_patient, staff_token, clock):
     from chalicelib.store import risk as store
 
-    staff, other = staff_token("demo-dental", "staff"), staff_token("other-clinic", "staff")
+    staff, other = staff_token("demo-dental", "health_manager"), staff_token("other-clinic", "health_manager")
     pids = [new_patient(name=f"w{i}", phone=f"1390000010{i}")[1] for i in range(3)]
     for pid in pids:
         assert start(api, staff, pid)[0] == 201
@@ -129,7 +129,7 @@ def test_worklist_orders_by_risk_and_stays_in_the_clinic(api, new_patient, staff
 
 
 def test_joining_the_glucose_challenge_starts_a_weekly_plan(api, new_patient, staff_token, clock):
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "health_manager")
     token, pid = new_patient(name="gl", phone="13900000301", conditions=["diabetes"], department="endocrinology")
     status, _ = api.post("/me/challenges/glucose-guard-365/join", token=token)
     assert status == 201
@@ -182,7 +182,7 @@ def test_daily_training_scores_lists_and_explains(api, staff_token, clock):
 
     from chalicelib.jobs.risk import train_risk_models
 
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "health_manager")
     status, before = api.get("/risk/model", token=staff)
     assert status == 200 and before["model"] is None and "not been trained" in before["message"]
     ids = _history("demo-dental", 60, random.Random(5))
@@ -211,7 +211,7 @@ def test_daily_training_scores_lists_and_explains(api, staff_token, clock):
     assert factors["days_overdue"]["direction"] == "raises"
     assert factors["days_overdue"]["effect_zh"] == "超过约定复诊日越久，流失风险越高"
     assert all(c["effect_zh"] and c["effect_en"] for c in model["coefficients"])
-    status, none = api.get("/risk/model", token=staff_token("other-clinic", "staff"))
+    status, none = api.get("/risk/model", token=staff_token("other-clinic", "health_manager"))
     assert none["model"] is None and "not enough history" in none["message"]
 
     status, listed = api.get("/risk/patients?limit=30", token=staff)

@@ -14,8 +14,10 @@ def callers(shared_world):
 
     clock.set(T0)  # patient tokens carry the test clock's time; each case sets it back to T0
     try:
-        tokens = {"admin": shared_world.staff("demo-dental", "admin"),
-                  "staff": shared_world.staff("demo-dental", "staff")}
+        from chalicelib.auth import STAFF_ROLES
+
+        tokens = {role: shared_world.staff("demo-dental", role) for role in STAFF_ROLES}
+        tokens["operator"] = shared_world.staff("platform", "operator")
         tokens["patient"] = shared_world.patient("wrongcaller")
         tokens["visitor"] = shared_world.visitor()
     finally:

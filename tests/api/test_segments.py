@@ -74,7 +74,7 @@ def test_new_clinic_has_the_default_segments_and_sees_only_its_own(api, staff_to
 
 def test_wrong_callers(api, staff_token, new_patient):
     token, _ = new_patient(name="wrongseg")
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     assert api.get("/segments", token=token)[1]["code"] == "wrong_role"
     assert api.get("/segments/silent-180/members", token=token)[1]["code"] == "wrong_role"
     for method, path in (("POST", "/segments"), ("PUT", "/segments/silent-180"), ("DELETE", "/segments/silent-180")):
@@ -266,7 +266,7 @@ def test_staff_edit_of_personas_moves_a_mother_between_persona_segments(api, sta
     from chalicelib.store import clinics
     from chalicelib.store import segments as store
 
-    admin = staff_token("demo-dental", "staff")
+    admin = staff_token("demo-dental", "front_desk")
     token, patient_id = new_patient(name="mum", conditions=["postpartum"], department="obstetrics",
                                     persona_tags=["anxious"])
     assert segment_ids(api, admin, patient_id) == {"postpartum-anxious"}

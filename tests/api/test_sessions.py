@@ -76,14 +76,14 @@ def test_a_role_change_ends_the_old_roles_tokens(api, clock):
     assert api.put("/clinic/earning-rules", {"revisit_on_time": 10, "share": 5, "referral_registered": 15,
                                             "checkin": 1}, token=old)[0] == 200
     clock.advance(seconds=2)
-    staff_accounts.set_role("demo-dental", "climber@demo-dental", "staff")
+    staff_accounts.set_role("demo-dental", "climber@demo-dental", "front_desk")
     status, err = api.get("/patients", token=old)
     # moto's user pool stamps tokens with the real time, the account with the test clock's:
     # whichever check answers first, the old token is refused
     assert status == 401 and err["code"] in ("session_revoked", "role_changed")
     clock.advance(seconds=2)
     status, login = staff_sign_in(api, "climber@demo-dental")
-    assert status == 200 and login["roles"] == ["staff"], login
+    assert status == 200 and login["roles"] == ["front_desk"], login
     assert api.get("/patients", token=login["id_token"])[0] == 200
     status, err = api.put("/clinic/earning-rules", {"revisit_on_time": 10, "share": 5, "referral_registered": 15,
                                                    "checkin": 1}, token=login["id_token"])
@@ -103,7 +103,7 @@ def test_erasure_stops_a_queued_reminder_from_writing(api, new_patient, staff_to
     from devstack.sqs_pump import drain
 
     token, pid = new_patient(name="quitter", phone="13700000006")
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     status, data = api.post(f"/patients/{pid}/remissions", {"condition": "eczema", "date": "2026-10-21"},
                             token=staff)
     assert status in (200, 201), data
@@ -124,12 +124,12 @@ def test_operators_record_accounts_made_before_records_and_manage_them(api, caps
 
     from ops import admin
 
-    pool_user("old@demo-dental", "demo-dental", "staff")
+    pool_user("old@demo-dental", "demo-dental", "front_desk")
     assert staff_sign_in(api, "old@demo-dental")[1]["code"] == "account_unknown"
 
     assert admin.main(["record-staff", "--clinic", "demo-dental"]) == 0
     recorded = json.loads(capsys.readouterr().out)["recorded"]
-    assert recorded == [{"username": "old@demo-dental", "role": "staff", "status": "active"}]
+    assert recorded == [{"username": "old@demo-dental", "role": "front_desk", "status": "active"}]
     token = staff_sign_in(api, "old@demo-dental")[1]["id_token"]
     assert api.get("/patients", token=token)[0] == 200
 

@@ -8,7 +8,7 @@ from tests.conftest import STAFF_PASSWORD, T0, patient_record
 from tests.test_helpers import concrete, refresh, registered_routes, staff_sign_in, wechat_login
 
 PATIENT_ROUTES = [r for r in registered_routes() if "patient" in r["roles"]]
-STAFF_ROUTES = [r for r in registered_routes() if set(r["roles"]) & {"staff", "admin"}]
+STAFF_ROUTES = [r for r in registered_routes() if set(r["roles"]) & {"admin", "front_desk", "health_manager", "analyst"}]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def disabled(shared_world):
 
     api = shared_world.api
     bootstrap.create_staff_user(shared_world.world.pool_id, "leaver@demo-dental", STAFF_PASSWORD, "demo-dental",
-                                "staff")
+                                "front_desk")
     status, login = staff_sign_in(api, "leaver@demo-dental")
     assert status == 200, login
     assert api.get("/patients", token=login["id_token"])[0] == 200

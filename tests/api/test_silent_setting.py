@@ -81,7 +81,7 @@ def test_bad_silent_days_are_refused_with_the_error_shape(api, staff_token, body
 
 
 def test_only_an_admin_sets_it_and_the_silent_segment_rule_follows_only_the_setting(api, staff_token):
-    staff, admin = staff_token(role="staff"), staff_token()
+    staff, admin = staff_token(role="front_desk"), staff_token()
     assert api.put("/clinic/silent-days", {"days": 90}, token=staff)[1]["code"] == "wrong_role"
     detail = api.get("/segments/silent-180", token=admin)[1]["segment"]
     edit = {"name": "半年没来的患者", "name_en": None, "description": None, "rule": detail["rule"]}

@@ -47,7 +47,7 @@ def today(clock):
 
 
 def test_s4_exam_tasks_badges_and_the_priority_booking_perk(api, patient, staff_token, clock):
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     zhou = patient()
     # the default rules: high BMI -> walking and the dietitian, high blood pressure -> TCM and walking
     status, rules = api.get("/task-rules", token=staff)
@@ -135,7 +135,7 @@ def test_s4_exam_tasks_badges_and_the_priority_booking_perk(api, patient, staff_
 
 
 def test_tasks_expire_after_their_window_and_late_days_do_not_count(api, patient, staff_token, clock):
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     zhou = patient()
     status, exam = api.post(f"/patients/{zhou.patient_id}/exams", {"taken_on": "2026-11-20", "flags": ["high_bp"]},
                             token=staff)
@@ -168,7 +168,7 @@ def test_exam_rules_reward_behaviour_never_clinical_values(api, patient, staff_t
     status, ok = api.put("/task-rules/high_glucose", {"tasks": [{**glucose_rule, "min_value": None}]}, token=admin)
     assert status == 200 and ok["tasks"][0]["min_value"] is None
 
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     high, low = patient("gao", "13700000002"), patient("di", "13700000003")
     for p in (high, low):
         api.post(f"/patients/{p.patient_id}/exams", {"taken_on": "2026-11-20", "flags": ["high_glucose"]}, token=staff)
@@ -186,7 +186,7 @@ def test_exam_rules_reward_behaviour_never_clinical_values(api, patient, staff_t
 
 
 def test_exam_csv_import_reports_bad_rows_and_assigns_each_task_once(api, patient, staff_token, clock):
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     zhou, qian = patient(), patient("qian", "13700000009")
     text = ("patient_id,phone,taken_on,flags,exam_id\n"
             f"{zhou.patient_id},,2026-11-19,high_bmi;high_lipids,R-1\n"
@@ -226,8 +226,9 @@ def test_clinic_midnight_in_urumqi_decides_the_task_days(aws, api, new_patient, 
     from devstack import bootstrap
 
     create_clinic("kashgar-health", "喀什健康体检中心", tz="Asia/Urumqi", conditions=("health_check",))
-    bootstrap.create_staff_user(aws.pool_id, "staff@kashgar-health", STAFF_PASSWORD, "kashgar-health", "staff")
-    staff = staff_token("kashgar-health", "staff")
+    bootstrap.create_staff_user(aws.pool_id, "front_desk@kashgar-health", STAFF_PASSWORD, "kashgar-health",
+                                "front_desk")
+    staff = staff_token("kashgar-health", "front_desk")
     token, pid = new_patient(clinic_id="kashgar-health", name="ayi", phone="13999990000",
                              conditions=["health_check"], department="health_check")
     ayi = Patient(api, "kashgar-health", "ayi", token, pid)
@@ -256,7 +257,7 @@ def test_two_evaluations_of_the_same_task_state_cannot_both_count(api, patient, 
     from chalicelib.store import clinics, patients, points
     from chalicelib.store import plan as plans
 
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     zhou = patient()
     api.post(f"/patients/{zhou.patient_id}/exams", {"taken_on": "2026-11-20", "flags": ["high_bmi"]}, token=staff)
     profile = patients.get("demo-dental", zhou.patient_id)
@@ -288,7 +289,7 @@ def test_staff_see_only_their_clinics_patients_and_admins_alone_set_rules(api, p
                            token=other_staff)
     assert status == 404
     assert zhou.get("/me/tasks")[1]["tasks"] == []
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     status, err = api.put("/task-rules/high_bmi", {"tasks": []}, token=staff)
     assert status == 403
     status, err = api.put("/task-rules/tired", {"tasks": []}, token=staff_token("demo-dental", "admin"))
@@ -298,7 +299,7 @@ def test_staff_see_only_their_clinics_patients_and_admins_alone_set_rules(api, p
     assert status == 400 and err["code"] == "invalid_date"
     status, err = api.post(f"/patients/{zhou.patient_id}/exams", {"taken_on": "2026-11-20", "flags": ["tired"]},
                            token=staff)
-    assert status == 400 and err["code"] == "invalid_input"
+    assert status == 400 and err["code"] == "unknown_flag"  # not in the clinic's catalogue
     # a patient reads their own tasks only: another patient's task id is not found through the staff route either
     token2, pid2 = new_patient(name="bai", phone="13700000005")
     status, err = api.get(f"/patients/{pid2}/tasks", token=zhou.token)
@@ -308,7 +309,7 @@ def test_staff_see_only_their_clinics_patients_and_admins_alone_set_rules(api, p
 def test_the_annual_recheck_rate_counts_patients_back_for_their_yearly_exam(api, patient, staff_token, clock):
     from chalicelib.jobs.kpis import refresh_kpis
 
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     back, away = patient("hui", "13700000011"), patient("qu", "13700000012")
     for pid, day in ((back.patient_id, "2025-09-15"), (back.patient_id, "2026-09-20"), (away.patient_id, "2025-10-01")):
         status, result = api.post(f"/patients/{pid}/exams", {"taken_on": day, "flags": []}, token=staff)

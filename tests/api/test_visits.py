@@ -7,7 +7,7 @@ from tests.conftest import patient_record
 
 def test_on_time_and_late_revisits(api, new_patient, staff_token):
     token, pid = new_patient()
-    staff = staff_token("demo-dental", "staff")
+    staff = staff_token("demo-dental", "front_desk")
     status, first = api.post(f"/patients/{pid}/visits", {"visit_date": "2026-05-01", "department": "dermatology",
                                                          "next_due_date": "2026-06-01"}, token=staff)
     assert status == 201 and first["points_awarded"] == 0 and not first["visit"]["on_time"]

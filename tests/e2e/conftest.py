@@ -63,6 +63,10 @@ class LocalStack:
     demo: dict = field(default_factory=dict)
     log: Path | None = None
     lines: list[tuple[float, str]] = field(default_factory=list)  # (seconds since the start, line)
+    passwords: dict[str, str] = field(default_factory=dict)  # every demo account's, by username
+
+    def password(self, username: str) -> str:
+        return self.passwords[username]
 
     def command_env(self) -> dict:
         return {**os.environ, "REVISIT_LOCAL_DIR": str(self.local_dir)}
@@ -156,11 +160,12 @@ def start_stack(local_dir: Path, patients: int = 60, extra_env: dict | None = No
     return LocalStack(
         api_url=api_url, site_url=site_url,
         admin_username="admin@demo-dental", admin_password=staff["admin@demo-dental"]["password"],
-        staff_username="staff@demo-dental", staff_password=staff["staff@demo-dental"]["password"],
+        staff_username="front_desk@demo-dental", staff_password=staff["front_desk@demo-dental"]["password"],
         other_clinic_admin_username="admin@north-derm",
         other_clinic_admin_password=staff["admin@north-derm"]["password"],
         env=document["env"], local_dir=local_dir, moto_url=document["moto_url"], process=process,
         child_pids=pids, patient_logins=demo.get("patient_logins", []), demo=demo, log=log, lines=lines,
+        passwords={name: s["password"] for name, s in staff.items()},
     )
 
 

@@ -25,7 +25,7 @@ def admin_cli(stack, *args: str, stdin: str | None = None) -> subprocess.Complet
 
 def test_a_disabled_clerk_is_signed_out_with_the_reason(page, local_stack, tmp_path):  # noqa: F811
     admin_cli(local_stack, "create-staff", "--clinic", "demo-dental", "--username", "leaver@demo-dental",
-              "--role", "staff", "--password-stdin", stdin=PASSWORD + "\n")
+              "--role", "front_desk", "--password-stdin", stdin=PASSWORD + "\n")
     sign_in(page, local_stack, username="leaver@demo-dental", password="Wrong-password-1")
     expect(page.get_by_test_id("login-error")).to_have_text("用户名或密码错误")
 

@@ -147,7 +147,7 @@ def test_user_pool_client_is_public_and_cannot_write_the_tenant():
         for resource in resources.values()
         if resource["Type"] == "AWS::Cognito::UserPoolGroup"
     }
-    assert groups == {"admin", "staff"}
+    assert groups == {"admin", "front_desk", "health_manager", "analyst", "operator"}
 
 
 def test_china_template_names_no_type_the_china_regions_lack():

@@ -366,8 +366,9 @@ def test_seeding_runs_the_flows_through_the_services(aws):
     # The day-30 reminder of the showcase eczema patient waits in the due index.
     showcase = seeded["patient_logins"][1]["patient_id"]
     assert [job.status for job in recall.open_jobs("demo-dental", showcase)] == ["pending"]
-    assert {s["username"] for s in seeded["staff"]} == {"admin@demo-dental", "staff@demo-dental",
-                                                     "admin@north-derm", "staff@north-derm"}
+    assert {s["username"] for s in seeded["staff"]} == {
+        f"{role}@{clinic}" for role in ("admin", "front_desk", "health_manager", "analyst")
+        for clinic in ("demo-dental", "north-derm")} | {"operator@platform"}
     # S5, S8: the experiments, packages and the renewal rule, through the services.
     from chalicelib.services import experiments, packages
 

@@ -2,7 +2,7 @@
 // catalogue. Admins change rules, perks and rewards; staff read them and import exams.
 import { useState } from "preact/hooks";
 import { get, post, postCsv, put } from "../api.js";
-import { clinicToday, fmtDateTime, fmtNumber } from "../i18n.js";
+import { catalogueEntries, catalogueLabel, clinicToday, fmtDateTime, fmtNumber } from "../i18n.js";
 import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js";
 
 const L = labels({
@@ -77,7 +77,9 @@ const L = labels({
   },
 });
 
-export const flagLabel = (flag) => L(flag);
+// a flag's label is the clinic's (its catalogue), this page's own words for a flag it does not list
+export const flagLabel = (flag) => (catalogueEntries("exam_flags", true).some((e) => e.code === flag)
+  ? catalogueLabel("exam_flags", flag) : L(flag));
 
 function taskSummary(task) {
   const how = task.kind === "staff" ? L("sessionsN", { n: task.target })

@@ -1,4 +1,5 @@
-// Pages beyond the core ones: each module exports {key, path, label: {zh, en}, component}.
+// Pages beyond the core ones: each module exports {key, path, label: {zh, en}, component} and, for a
+// page only some roles use, `roles` (the nav shows it to them alone; the API refuses the others anyway).
 // The component receives the current route; it may use html, useApi-style calls from ../api.js.
 // The sections of a patient's page are listed in pages/patient.js (SECTIONS).
 import challenges from "./challenges.js";
@@ -8,6 +9,9 @@ import packages from "./packages.js";
 import recall from "./recall.js";
 import risk from "./risk.js";
 import segments from "./segments.js";
+import staff from "./staff.js";
+import clinics from "./clinics.js";
+import settings from "./settings.js";
 
 export const EXTRA_PAGES = [
   challenges, tasksPage, rewardsPage, boardPage,
@@ -16,4 +20,7 @@ export const EXTRA_PAGES = [
   segments,
   recall,
   packages,
+  staff,
+  clinics,
+  settings,
 ];

@@ -3,7 +3,7 @@
 // then the sections of other pages (points, exam tasks, packages ...).
 import { useState } from "preact/hooks";
 import { post, put } from "../api.js";
-import { clinicToday, fmtDate, fmtDateTime, fmtNumber, t } from "../i18n.js";
+import { catalogueEntries, catalogueLabel, clinicToday, fmtDate, fmtDateTime, fmtNumber, t } from "../i18n.js";
 import { PackagesSection } from "./packages.js";
 import { PointsSection, TasksSection } from "./patient_sections.js";
 import { html, labels, useAction, useGet, useWriteKey } from "./shared.js";
@@ -70,11 +70,22 @@ const L = labels({
   },
 });
 
-export const DEPARTMENTS = ["dermatology", "endocrinology", "obstetrics", "dentistry", "health_check", "general"];
-const PERSONAS = ["anxious", "knowledge_seeking", "social"];
+// The clinic's offered codes of a catalogue section (clinic settings), else the defaults.
+const DEFAULTS = {
+  departments: ["dermatology", "endocrinology", "obstetrics", "dentistry", "health_check", "general"],
+  personas: ["anxious", "knowledge_seeking", "social"],
+};
+const offered = (section) => {
+  const rows = catalogueEntries(section);
+  return rows.length ? rows.map((r) => r.code) : DEFAULTS[section];
+};
 const ANCHORS = ["surgery", "delivery", "package_end"];
-// A code's label in this page's table, else the site's; an unknown code is shown as it is.
-const label = (code) => (code == null ? "—" : L(code) !== code ? L(code) : t(code));
+// A code's label: the clinic's (catalogue) or the site's, else this page's table; an unknown code as it is.
+const label = (code, section) => {
+  if (code == null) return "—";
+  const shown = section ? catalogueLabel(section, code) : t(code);
+  return shown !== code ? shown : L(code);
+};
 
 // The sections below the desk's own, in order. Each is a component given {id, patient, onChange}
 // (onChange reads the patient again, e.g. after a points change); another page's section plugs in
@@ -121,7 +132,7 @@ function VisitForm({ id, onDone }) {
     <label>${L("visitDate")}<input type="date" name="visit_date" required max=${clinicToday()} value=${clinicToday()}
       data-testid="visit-date" /></label>
     <label>${L("department")}<select name="department" required data-testid="visit-department">
-      ${DEPARTMENTS.map((d) => html`<option value=${d}>${label(d)}</option>`)}</select></label>
+      ${offered("departments").map((d) => html`<option value=${d}>${label(d, "departments")}</option>`)}</select></label>
     <label>${L("nextDue")}<input type="date" name="next_due_date" data-testid="visit-next-due" /></label>
     <button type="submit" disabled=${action.busy} data-testid="visit-submit">${L("record")}</button>
     ${action.error && html`<p class="error" data-testid="visit-error">${action.error}</p>`}
@@ -139,7 +150,7 @@ function RemissionForm({ id, patient, onDone }) {
   };
   return html`<form class="form-row" onSubmit=${submit} data-testid="remission-form">
     <label>${L("condition")}<select name="condition" required data-testid="remission-condition">
-      ${patient.conditions.map((c) => html`<option value=${c}>${label(c)}</option>`)}</select></label>
+      ${patient.conditions.map((c) => html`<option value=${c}>${label(c, "conditions")}</option>`)}</select></label>
     <label>${L("day")}<input type="date" name="date" required max=${clinicToday()} value=${clinicToday()}
       data-testid="remission-date" /></label>
     <button type="submit" disabled=${action.busy || !patient.conditions.length} data-testid="remission-submit">${L("record")}</button>
@@ -177,7 +188,7 @@ function AnchorForm({ id, patient, onDone }) {
       ${ANCHORS.map((a) => html`<option value=${a}>${L(a)}</option>`)}</select></label>
     <label>${L("condition")}<select name="condition" data-testid="anchor-condition">
       <option value="">${L("optional")}</option>
-      ${patient.conditions.map((c) => html`<option value=${c}>${label(c)}</option>`)}</select></label>
+      ${patient.conditions.map((c) => html`<option value=${c}>${label(c, "conditions")}</option>`)}</select></label>
     <label>${L("day")}<input type="date" name="date" required value=${clinicToday()} data-testid="anchor-date" /></label>
     <button type="submit" disabled=${action.busy} data-testid="anchor-submit">${L("record")}</button>
     ${action.error && html`<p class="error" data-testid="anchor-error">${action.error}</p>`}
@@ -209,8 +220,8 @@ function Personas({ id, patient, onChange }) {
   };
   return html`<form onSubmit=${save} data-testid="persona-form">
     <fieldset class="form-row"><legend>${L("personas")}</legend>
-      ${PERSONAS.map((tag) => html`<label class="check"><input type="checkbox" checked=${chosen.includes(tag)}
-        onChange=${() => toggle(tag)} data-testid=${"persona-" + tag} />${L(tag)}</label>`)}
+      ${offered("personas").map((tag) => html`<label class="check"><input type="checkbox" checked=${chosen.includes(tag)}
+        onChange=${() => toggle(tag)} data-testid=${"persona-" + tag} />${label(tag, "personas")}</label>`)}
       <button type="submit" disabled=${action.busy} data-testid="persona-submit">${L("savePersonas")}</button>
     </fieldset>
     ${action.error && html`<p class="error" data-testid="persona-error">${action.error}</p>`}
@@ -258,12 +269,12 @@ export function Patient({ id }) {
         <dt>${L("birthYear")}</dt><dd>${p.birth_year || "—"}</dd>
         <dt>${L("sex")}</dt><dd>${sex}</dd>
         <dt>${L("district")}</dt><dd>${p.district || "—"}</dd>
-        <dt>${L("conditions")}</dt><dd>${p.conditions.map((c) => html`<span class="tag">${label(c)}</span>`)}</dd>
-        <dt>${L("department")}</dt><dd>${p.department ? label(p.department) : "—"}</dd>
+        <dt>${L("conditions")}</dt><dd>${p.conditions.map((c) => html`<span class="tag">${label(c, "conditions")}</span>`)}</dd>
+        <dt>${L("department")}</dt><dd>${p.department ? label(p.department, "departments") : "—"}</dd>
         <dt>${L("lastVisit")}</dt><dd data-testid="patient-last-visit">${p.last_visit_date ? fmtDate(p.last_visit_date) : L("never")}</dd>
         <dt>${L("revisitDue")}</dt><dd data-testid="patient-revisit-due">${p.revisit_due_date ? fmtDate(p.revisit_due_date) : "—"}</dd>
         <dt>${L("booking")}</dt><dd data-testid="patient-booking">${p.next_booking_date ? fmtDate(p.next_booking_date) : "—"}</dd>
-        <dt>${L("personas")}</dt><dd data-testid="patient-personas">${(p.persona_tags || []).map(label).join("、") || L("none")}</dd>
+        <dt>${L("personas")}</dt><dd data-testid="patient-personas">${(p.persona_tags || []).map((c) => label(c, "personas")).join("、") || L("none")}</dd>
         <dt>${L("balance")}</dt><dd data-testid="patient-balance">${fmtNumber(p.balance)}</dd>
         <dt>${L("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
         ${referral && html`<dt>${L("inviteCode")}</dt><dd class="mono" data-testid="patient-invite">${referral.invite_code || "—"}</dd>
@@ -278,13 +289,14 @@ export function Patient({ id }) {
     <div class="panel section"><h2>${L("visits")}</h2>
       <${Paged} path=${base + "/visits"} name="visits" key=${"v" + reload}
         head=${[L("visitDate"), L("department"), t("nextDue"), L("onTime"), L("source")]}
-        row=${(v) => html`<tr data-testid="visit-row"><td>${fmtDate(v.visit_date)}</td><td>${label(v.department)}</td>
+        row=${(v) => html`<tr data-testid="visit-row"><td>${fmtDate(v.visit_date)}</td><td>${label(v.department, "departments")}</td>
           <td>${fmtDate(v.next_due_date)}</td><td>${v.on_time ? "✓" : ""}</td><td>${L("src_" + v.source)}</td></tr>`} /></div>
     <div class="panel section"><h2>${L("checkins")}</h2>
       <${Paged} path=${base + "/checkins"} name="checkins"
         head=${[L("day"), L("type"), L("value"), L("counted")]}
         row=${(c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td>
-          <td>${label(c.type)}${c.context ? " · " + label(c.context) : ""}</td><td>${fmtNumber(c.value)}</td>
+          <td>${label(c.type, "checkin_types")}${c.context ? " · " + label(c.context) : ""}</td>
+          <td>${fmtNumber(c.value)}${c.diastolic != null ? "/" + fmtNumber(c.diastolic) : ""}</td>
           <td>${c.counted ? "✓" : ""}</td></tr>`} /></div>
     ${SECTIONS.map((Section) => html`<${Section} id=${id} patient=${p} onChange=${onChange} />`)}
   </div>`;

@@ -2,7 +2,7 @@
 // CSV export, and for admins a rule builder (conditions combined with all / any).
 import { useEffect, useState } from "preact/hooks";
 import { del, post, put, session } from "../api.js";
-import { fmtDate, fmtNumber, getLang, t } from "../i18n.js";
+import { catalogueEntries, catalogueLabel, fmtDate, fmtNumber, getLang, t } from "../i18n.js";
 import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js";
 
 const L = labels({
@@ -25,7 +25,7 @@ const L = labels({
     deleting: "删除中", empty_group: "条件组不能为空", unknown_rule_field: "未知的条件", invalid_input: "输入有误",
     unknown_field: "有多余的字段", wrong_role: "只有管理员可以修改", invalid_content_path: "内容路径有误",
     try_again: "人群正在更新，请稍后再试", idHint: "小写字母、数字和 -，留空自动生成",
-    adminsOnly: "只有管理员可以修改，当前账号只能查看。", valuesHint: "病种、科室、用途用代码填写，如 eczema, postpartum",
+    adminsOnly: "只有管理员可以修改，当前账号只能查看。", valuesHint: "病种、科室、人群标签填写名称，如 高血压、湿疹；多个用逗号或顿号分隔",
     silentTitle: "沉默患者的定义", silentDays: "沉默天数", daysUnit: "天", newDays: "新的天数",
     silentRule: "超过 {n} 天没有任何互动（就诊、打卡、分享、兑换、阅读消息；建档也算一次互动）的患者为沉默患者。",
     silentUse: "数据概览的沉默患者占比、沉默天数分布和下方“沉默”人群都按这个天数计算。",
@@ -54,7 +54,7 @@ const L = labels({
     wrong_role: "Only admins may change this", invalid_content_path: "The content path is invalid",
     try_again: "The segment is being updated; try again shortly", idHint: "lower-case letters, digits and -; empty makes one",
     adminsOnly: "Only admins may change this; this account can only read it.",
-    valuesHint: "Conditions, departments and purposes by their codes, e.g. eczema, postpartum",
+    valuesHint: "Conditions, departments and personas by their names, e.g. Hypertension, Eczema; separate with commas",
     silentTitle: "What counts as silent", silentDays: "Silent days", daysUnit: "days", newDays: "New number of days",
     silentRule: "A patient with no interaction of any kind (visit, check-in, share, redemption, message read; registering counts too) for more than {n} days is silent.",
     silentUse: "The dashboard's silent share and silence chart and the silent segment below all use these days.",
@@ -98,17 +98,26 @@ function ruleText(rule) {
     return "(" + rule[kind].map(ruleText).join(joiner) + ")";
   }
   const name = L(rule.field) + (rule.days ? `[${rule.days}]` : "");
-  const value = (v) => (rule.field === "persona" ? L(v) : ["condition", "department", "consent"].includes(rule.field) ? t(v) : v);
+  const value = (v) => (CATALOGUE_FIELDS[rule.field] ? catalogueLabel(CATALOGUE_FIELDS[rule.field], v)
+    : rule.field === "consent" ? t(v) : v);
   if (rule.in || rule.not_in) return `${name} ${L(rule.in ? "in" : "not_in")} ${(rule.in || rule.not_in).map(value).join("、")}`;
   return name + " " + BOUNDS.filter((b) => rule[b] !== undefined).map((b) => `${L(b)} ${rule[b]}`).join(", ");
 }
 
 const blankLeaf = () => ({ field: "silent_days", op: "gt", value: "180", op2: "", value2: "", days: "7" });
 
+// Conditions, departments and personas are the clinic's own: the builder shows and takes their labels
+// (typing 高血压 works); the API stores the codes the labels stand for.
+const CATALOGUE_FIELDS = { condition: "conditions", department: "departments", persona: "personas" };
+
 // The builder edits a tree of {kind: "all"|"any", items: [...]} groups and flat leaves.
 function toTree(rule) {
   if (rule.all || rule.any) return { kind: rule.all ? "all" : "any", items: (rule.all || rule.any).map(toTree) };
-  if (rule.in || rule.not_in) return { field: rule.field, op: rule.in ? "in" : "not_in", value: (rule.in || rule.not_in).join(",") };
+  if (rule.in || rule.not_in) {
+    const section = CATALOGUE_FIELDS[rule.field];
+    const shown = (rule.in || rule.not_in).map((v) => (section ? catalogueLabel(section, v) : v));
+    return { field: rule.field, op: rule.in ? "in" : "not_in", value: shown.join("、") };
+  }
   const bounds = BOUNDS.filter((b) => rule[b] !== undefined);
   return { field: rule.field, op: bounds[0], value: String(rule[bounds[0]]), op2: bounds[1] || "",
     value2: bounds[1] ? String(rule[bounds[1]]) : "", days: String(rule.days || 7) };
@@ -139,7 +148,13 @@ function Leaf({ node, onChange, onRemove }) {
     <select value=${node.op} onChange=${set("op")} data-testid="seg-rule-op">
       ${(isSet ? ["in", "not_in"] : BOUNDS).map((o) => html`<option value=${o}>${L(o)}</option>`)}</select>
     <input value=${node.value} onInput=${set("value")} placeholder=${isSet ? L("values") : ""}
+      aria-label=${isSet ? L("values") : L(node.op)} list=${CATALOGUE_FIELDS[node.field] ? `seg-options-${node.field}` : undefined}
       title=${isSet ? L("valuesHint") : ""} data-testid="seg-rule-value" />
+    ${CATALOGUE_FIELDS[node.field] && html`<datalist id=${`seg-options-${node.field}`}>
+      ${catalogueEntries(CATALOGUE_FIELDS[node.field]).map((e) => html`<option value=${catalogueLabel(CATALOGUE_FIELDS[node.field], e.code)} />`)}
+    </datalist>`}
+    ${CATALOGUE_FIELDS[node.field] && html`<span class="muted" data-testid="seg-rule-options">${
+      catalogueEntries(CATALOGUE_FIELDS[node.field]).map((e) => catalogueLabel(CATALOGUE_FIELDS[node.field], e.code)).join("、")}</span>`}
     ${!isSet && html`<select value=${node.op2 || ""} onChange=${set("op2")}><option value="">—</option>
       ${BOUNDS.map((o) => html`<option value=${o}>${L(o)}</option>`)}</select>
       ${node.op2 && html`<input value=${node.value2 || ""} onInput=${set("value2")} />`}`}

@@ -23,7 +23,13 @@ export function labels(table) {
   return L;
 }
 
-export const isAdmin = () => ((session() || {}).roles || []).includes("admin");
+// The signed-in account's roles (one per account): admin, front_desk, health_manager or analyst.
+export const hasRole = (...roles) => ((session() || {}).roles || []).some((role) => roles.includes(role));
+export const isAdmin = () => hasRole("admin");
+// Work on one patient's record (the API's STAFF): the desk, the health manager and admins.
+export const worksWithPatients = () => hasRole("admin", "front_desk", "health_manager");
+// Follow-up calls, risk lists and phone numbers to call (the API's MANAGER).
+export const isManager = () => hasRole("admin", "health_manager");
 
 export const localName = (item) => (getLang() === "en" && item.name_en ? item.name_en : item.name);
 

@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.test_admin_site import browser, page, sign_in  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
-STAFF_ROLES = {"admin", "staff", "front_desk", "health_manager", "analyst"}
+STAFF_ROLES = {"admin", "staff", "front_desk", "health_manager", "analyst", "operator"}
 
 
 def _call(stack, method, path, token=None, body=None):

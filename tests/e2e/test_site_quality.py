@@ -1,0 +1,116 @@
+"""Every page of the admin site, as each role sees it, in zh-CN: no raw codes, ids or English words
+outside a known list; no serious or critical accessibility violation (axe-core); and from 390 px wide
+the page does not overflow sideways, the navigation folds behind a menu button and the top bar keeps
+the clinic's name on one line and the sign-out button in view."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import ROOT
+from tests.e2e.test_admin_site import browser, sign_in  # noqa: F401  (fixtures)
+
+playwright_api = __import__("pytest").importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+AXE = ROOT / "admin_site" / "node_modules" / "axe-core" / "axe.min.js"
+
+# Latin words a Chinese page may show: the product's name, units, file and method names, the
+# language switch, and abbreviations clinics use as they are.
+KNOWN_WORDS = {"Revisit", "English", "CSV", "AUC", "Brier", "KPI", "QR", "mmol", "mg", "dL", "L", "A", "B",
+               "ID", "SMS", "WeChat", "VIP", "p", "n", "AB", "Asia", "Shanghai", "Urumqi", "Hong_Kong", "Taipei",
+               "Singapore", "Europe", "London", "HbA1c", "BMI", "OR", "x", "y"}
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+RAW_ID = re.compile(r"\b[0-9a-f]{12,}\b|\b[a-z]+_[a-z_]+\b")
+
+
+def pages_of(page) -> list[str]:
+    return page.locator("nav.side a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def visible_text(page) -> str:
+    return page.evaluate("() => document.body.innerText")
+
+
+def strange_words(text: str) -> set[str]:
+    """Latin words outside the known list (account usernames and masked ids excluded by the caller)."""
+    words = set()
+    for line in text.splitlines():
+        if "@" in line:  # a staff username (xiaoli@demo-dental) is shown as it is
+            continue
+        words |= {w for w in WORD.findall(line) if w not in KNOWN_WORDS and not re.fullmatch(r"[A-Z0-9-]{4,}", w)}
+    return words
+
+
+def axe_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}});
+        return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    return found
+
+
+def open_page(page, stack, href: str) -> None:
+    page.goto(stack.site_url + "/" + href)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+
+
+def walk(browser, stack, role, width, tmp_path):  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    username = f"{role}@demo-dental"
+    sign_in(page, stack, username=username, password=stack.password(username))
+    expect(page.get_by_test_id("clinic-name")).not_to_be_empty()
+    hrefs = pages_of(page)
+    if role in ("admin", "front_desk", "health_manager"):
+        open_page(page, stack, "#/patients")
+        page.locator("tr.clickable").first.click()
+        page.wait_for_load_state("networkidle")
+        hrefs.append(page.url.split("/", 3)[3].lstrip("/"))
+    problems = []
+    for href in hrefs:
+        open_page(page, stack, href)
+        name = href.strip("#/").replace("/", "-") or "home"
+        page.screenshot(path=str(tmp_path / f"{role}-{width}-{name}.png"), full_page=True)
+        text = visible_text(page)
+        words = strange_words(text)
+        raw = {m for m in RAW_ID.findall(text) if "@" not in m}
+        if words or raw:
+            problems.append((href, "words", sorted(words)[:20], sorted(raw)[:10]))
+        violations = axe_violations(page)
+        if violations:
+            problems.append((href, "axe", violations))
+        if width <= 400:
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 1:
+                problems.append((href, "overflow", overflow))
+    if width <= 400:
+        expect(page.get_by_test_id("menu-toggle")).to_be_visible()
+        expect(page.locator("nav.side")).to_be_hidden()
+        page.get_by_test_id("menu-toggle").click()
+        expect(page.locator("nav.side")).to_be_visible()
+        name = page.get_by_test_id("clinic-name")
+        line = page.evaluate("(el) => parseFloat(getComputedStyle(el).lineHeight) || 20",
+                             name.element_handle())
+        assert name.bounding_box()["height"] <= line * 1.5, "the clinic's name wraps"
+        out = page.get_by_test_id("signout").bounding_box()
+        assert out and out["x"] + out["width"] <= width, "sign-out is cut off"
+    context.close()
+    return problems
+
+
+def test_every_page_speaks_chinese_and_passes_the_accessibility_check(browser, local_stack, tmp_path):  # noqa: F811
+    problems = []
+    for role in ("admin", "front_desk", "health_manager", "analyst"):
+        problems += [(role, *p) for p in walk(browser, local_stack, role, 1280, tmp_path)]
+    assert not problems, "\n".join(map(str, problems))
+
+
+def test_every_page_works_from_390_pixels_wide(browser, local_stack, tmp_path):  # noqa: F811
+    problems = [("admin", *p) for p in walk(browser, local_stack, "admin", 390, tmp_path)
+                if p[1] == "overflow"]
+    assert not problems, "\n".join(map(str, problems))
