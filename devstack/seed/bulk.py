@@ -68,7 +68,7 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     items: list = [UniqueItem(keys.phone_pk(clinic_id, patient.phone_hash), "UNIQUE", patient_id=patient_id)]
     if openid_hash:
         items.append(UniqueItem(keys.openid_pk(clinic_id, openid_hash), "UNIQUE", patient_id=patient_id))
-    items += store.consent_log_items(patient.pk, consents)
+    items += store.consent_log_items(patient.pk, consents, "patient")  # as a registration without a desk clerk
 
     rules = earning_rules or {}
     balance = earned = visit_count = 0
