@@ -424,7 +424,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import exam results (patient, date, flags) from CSV; bad rows are reported by line */
+        /** Import exam results (patient, date, flags) from CSV; bad rows are reported by line (?dry_run=true: what would be recorded, nothing written) */
         post: operations["post_exams_import"];
         delete?: never;
         options?: never;
@@ -1256,6 +1256,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/patients/{patient_id}/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One page of a patient's check-ins, newest first, by cursor */
+        get: operations["get_patients_patient_id_checkins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/patients/{patient_id}/exams": {
         parameters: {
             query?: never;
@@ -1418,7 +1435,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A patient's balance, tier and ledger */
+        /** A patient's balance, tier and one page of the ledger, newest first, by cursor */
         get: operations["get_patients_patient_id_points"];
         put?: never;
         post?: never;
@@ -1554,7 +1571,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One page of a patient's visits, newest first, by cursor */
+        get: operations["get_patients_patient_id_visits"];
         put?: never;
         /** Record a visit; inside the requested revisit window it is on time and earns points */
         post: operations["post_patients_patient_id_visits"];
@@ -1953,7 +1971,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import visits from a hospital CSV export; bad rows are reported by line, good rows kept */
+        /** Import visits from a hospital CSV export; bad rows are reported by line, good rows kept (?dry_run=true: what would be recorded, nothing written) */
         post: operations["post_visits_import"];
         delete?: never;
         options?: never;
@@ -2911,6 +2929,11 @@ export interface components {
             version: string;
             /** At */
             at: string;
+            /**
+             * By
+             * @description who made the change: "patient", or "staff:<username>" for a registration at the desk; null on entries older than this field
+             */
+            by?: string | null;
         };
         /** ConsentPolicy */
         ConsentPolicy: {
@@ -3952,6 +3975,35 @@ export interface components {
             tasks_assigned: number;
             /** Errors */
             errors: components["schemas"]["RowProblem"][];
+            /** Dry Run */
+            dry_run?: boolean;
+            /**
+             * Preview
+             * @description dry run only: the rows that would be recorded
+             */
+            preview?: components["schemas"]["ImportPreviewRow"][];
+        };
+        /** ImportPreviewRow */
+        ImportPreviewRow: {
+            /** Line */
+            line: number;
+            /** Patient Id */
+            patient_id: string;
+            /** Name Masked */
+            name_masked: string | null;
+            /**
+             * Date
+             * @description the visit day, or the exam day
+             */
+            date: string;
+            /** Department */
+            department?: string;
+            /** Next Due Date */
+            next_due_date?: string | null;
+            /** Flags */
+            flags?: string[];
+            /** External Id */
+            external_id?: string | null;
         };
         /** ImportVisitsReply */
         ImportVisitsReply: {
@@ -3961,6 +4013,13 @@ export interface components {
             duplicates: number;
             /** Errors */
             errors: components["schemas"]["RowProblem"][];
+            /** Dry Run */
+            dry_run?: boolean;
+            /**
+             * Preview
+             * @description dry run only: the rows that would be recorded (a row already recorded counts as a duplicate)
+             */
+            preview?: components["schemas"]["ImportPreviewRow"][];
         };
         /** InboxMessage */
         InboxMessage: {
@@ -4570,6 +4629,16 @@ export interface components {
             /** Department */
             department?: string | null;
         };
+        /** PatientCheckinsPage */
+        PatientCheckinsPage: {
+            /** Items */
+            items: components["schemas"]["CheckinRow"][];
+            /**
+             * Next Cursor
+             * @description pass as ?cursor= for the next page
+             */
+            next_cursor: string | null;
+        };
         /** PatientDetailReply */
         PatientDetailReply: {
             patient: components["schemas"]["StaffPatientView"];
@@ -4701,6 +4770,16 @@ export interface components {
             last_interaction_at: string;
             /** Next Change At */
             next_change_at: string | null;
+        };
+        /** PatientVisitsPage */
+        PatientVisitsPage: {
+            /** Items */
+            items: components["schemas"]["VisitRow"][];
+            /**
+             * Next Cursor
+             * @description pass as ?cursor= for the next page
+             */
+            next_cursor: string | null;
         };
         /**
          * PeriodLimits
@@ -8560,7 +8639,9 @@ export interface operations {
     };
     post_exams_import: {
         parameters: {
-            query?: never;
+            query?: {
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8589,7 +8670,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "invalid_csv" | "invalid_encoding";
+                        code?: "invalid_csv" | "invalid_encoding" | "invalid_input" | "unknown_field";
                     };
                 };
             };
@@ -12995,6 +13076,91 @@ export interface operations {
             };
         };
     };
+    get_patients_patient_id_checkins: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientCheckinsPage"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_not_found";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     post_patients_patient_id_exams: {
         parameters: {
             query?: never;
@@ -14061,7 +14227,10 @@ export interface operations {
     };
     get_patients_patient_id_points: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 patient_id: string;
@@ -14077,6 +14246,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MyPointsReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "unknown_field";
+                    };
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */
@@ -14772,6 +14953,91 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_patients_patient_id_visits: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientVisitsPage"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_cursor" | "invalid_input" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "patient_not_found";
                     };
                 };
             };
@@ -17180,7 +17446,9 @@ export interface operations {
     };
     post_visits_import: {
         parameters: {
-            query?: never;
+            query?: {
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -17209,7 +17477,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "invalid_csv" | "invalid_encoding";
+                        code?: "invalid_csv" | "invalid_encoding" | "invalid_input" | "unknown_field";
                     };
                 };
             };

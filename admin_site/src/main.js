@@ -9,7 +9,9 @@ import {
 import { ApiError, get, session, signIn, signOut, takeSignOutReason } from "./api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, setClinicZone, setLang, t } from "./i18n.js";
 import { errorText, setClinicCatalogue } from "./i18n.js";
-import { EXTRA_PAGES, PATIENT_SECTIONS } from "./pages/index.js";
+import { EXTRA_PAGES } from "./pages/index.js";
+import imports from "./pages/imports.js";
+import { Patient } from "./pages/patient.js";
 import { hasRole, localName, worksWithPatients } from "./pages/shared.js";
 import { WecomLogin, useStaffProviders } from "./pages/wecom_login.js";
 import { Patients } from "./pages/desk.js";
@@ -199,7 +201,9 @@ function Shell({ route, onLang, children }) {
     <div class="layout">
       <nav class=${"side" + (menuOpen ? " open" : "")} id="side-nav" aria-label=${t("menu")}>
         ${!hasRole("operator") && link("/dashboard", "dashboard")}
-        ${worksWithPatients() && html`${link("/patients", "patients")}${link("/segments", "segments")}${link("/reminders", "reminders")}`}
+        ${worksWithPatients() && html`${link("/patients", "patients")}<a href=${"#" + imports.path}
+          data-testid=${"nav-" + imports.key} onClick=${() => forgetPage(imports.key)}
+          class=${route.startsWith(imports.path) ? "active" : ""}>${imports.label[getLang()]}</a>${link("/segments", "segments")}${link("/reminders", "reminders")}`}
         ${EXTRA_PAGES.filter((p) => (p.roles ? hasRole(...p.roles) : !hasRole("operator"))).map((p) => html`<a href=${"#" + p.path} data-testid=${"nav-" + p.key}
             class=${route.startsWith(p.path) ? "active" : ""}>${p.label[getLang()]}</a>`)}
       </nav>
@@ -434,51 +438,6 @@ const qs = (params) => Object.entries(params).filter(([, v]) => v != null && v !
 // The patients list, its search and the desk's registration: pages/desk.js.
 const PatientsPage = () => html`<${Patients} pager=${usePager("patients")} />`;
 
-function Patient({ id }) {
-  const [reload, setReload] = useState(0);
-  const state = useApi(`/patients/${encodeURIComponent(id)}`, reload);
-  if (!state.data) return html`<${Status} state=${state} />`;
-  const { patient: p, consents, visits, checkins, referral } = state.data;
-  const sex = { F: t("sexF"), M: t("sexM"), U: t("sexU") }[p.sex] || "—";
-  return html`<div>
-    <p><a href="#/patients" data-testid="patient-back">← ${t("back")}</a></p>
-    <h1 data-testid="patient-name">${p.name}</h1>
-    <div class="grid2">
-      <div class="panel"><h2>${t("profile")}</h2><dl class="profile">
-        <dt>${t("phone")}</dt><dd data-testid="patient-phone">${p.phone_masked}</dd>
-        <dt>${t("birthYear")}</dt><dd>${p.birth_year || "—"}</dd>
-        <dt>${t("sex")}</dt><dd>${sex}</dd>
-        <dt>${t("district")}</dt><dd>${p.district || "—"}</dd>
-        <dt>${t("conditions")}</dt><dd>${p.conditions.map((c) => html`<span class="tag">${t(c)}</span>`)}</dd>
-        <dt>${t("department")}</dt><dd>${p.department ? t(p.department) : "—"}</dd>
-        <dt>${t("lastVisit")}</dt><dd data-testid="patient-last-visit">${p.last_visit_date ? fmtDate(p.last_visit_date) : t("never")}</dd>
-        <dt>${t("personas")}</dt><dd>${(p.persona_tags || []).map((c) => t(c)).join("、") || "—"}</dd>
-        <dt>${t("balance")}</dt><dd data-testid="patient-balance">${fmtNumber(p.balance)}</dd>
-        <dt>${t("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
-        ${referral && html`<dt>${t("inviteCode")}</dt><dd class="mono" data-testid="patient-invite">${referral.invite_code || "—"}</dd>
-        <dt>${t("referredBy")}</dt><dd data-testid="patient-referred-by">${referral.referred_by
-          ? html`<a href=${"#/patients/" + encodeURIComponent(referral.referred_by)}>${referral.referred_by}</a>` : "—"}</dd>
-        <dt>${t("referredCount")}</dt><dd data-testid="patient-referred">${fmtNumber(referral.referred)}</dd>`}
-      </dl></div>
-      <div class="panel"><h2>${t("consent")}</h2>
-        <table><thead><tr><th>${t("purpose")}</th><th>${t("granted")}</th><th>${t("version")}</th><th>${t("at")}</th></tr></thead>
-        <tbody>${Object.entries(consents).map(([purpose, c]) => html`<tr data-testid=${"consent-" + purpose}>
-          <td>${t(purpose)}</td><td class=${c && c.granted ? "ok" : "no"}>${c && c.granted ? t("yes") : t("no")}</td>
-          <td>${c ? c.version : "—"}</td><td>${c ? fmtDateTime(c.at) : "—"}</td></tr>`)}</tbody></table>
-      </div>
-    </div>
-    <h2>${t("visits")}</h2>
-    <table data-testid="visits-table"><thead><tr><th>${t("visitDate")}</th><th>${t("department")}</th><th>${t("nextDue")}</th><th>${t("onTime")}</th></tr></thead>
-      <tbody>${visits.map((v) => html`<tr data-testid="visit-row"><td>${fmtDate(v.visit_date)}</td><td>${t(v.department)}</td>
-        <td>${fmtDate(v.next_due_date)}</td><td>${v.on_time ? "✓" : ""}</td></tr>`)}</tbody></table>
-    <h2>${t("checkins")}</h2>
-    <table><thead><tr><th>${t("day")}</th><th>${t("type")}</th><th>${t("value")}</th><th>${t("counted")}</th></tr></thead>
-      <tbody>${checkins.map((c) => html`<tr data-testid="checkin-row"><td>${fmtDate(c.local_date)}</td><td>${t(c.type)}</td><td>${fmtNumber(c.value)}${c.diastolic != null ? "/" + fmtNumber(c.diastolic) : ""}</td>
-        <td>${c.counted ? "✓" : ""}</td></tr>`)}</tbody></table>
-    ${PATIENT_SECTIONS.map((Section) => html`<${Section} id=${id} onChange=${() => setReload((n) => n + 1)} />`)}
-  </div>`;
-}
-
 function Segments() {
   const clinic = useClinic();
   const [query, setQuery] = useState(() => memory.get("segments:query") || null);
@@ -577,6 +536,7 @@ function App() {
   const patient = route.match(/^\/patients\/([^/]+)$/);
   if (patient) page = html`<${Patient} id=${decodeURIComponent(patient[1])} key=${patient[1]} />`;
   else if (route.startsWith("/patients")) page = html`<${PatientsPage} />`;
+  else if (route.startsWith(imports.path)) page = html`<${imports.component} route=${route} />`;
   else if (route.startsWith("/segments")) page = html`<${Segments} />`;
   else if (route.startsWith("/reminders")) page = html`<${Reminders} />`;
   else if (EXTRA_PAGES.some((p) => route.startsWith(p.path))) {

@@ -396,3 +396,8 @@ class HospitalNoBody(Strict):
 
 class BindBody(Strict):
     code: str = Field(min_length=1, max_length=120)
+# --- the front desk: imports ------------------------------------------------------------------
+
+class ImportQuery(Strict):
+    dry_run: bool = Field(default=False, description="true: check the file and answer what would be recorded, "
+                                                     "writing nothing")

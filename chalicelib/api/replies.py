@@ -1345,6 +1345,17 @@ class LapsedReply(Reply):
     cutoff: str
 
 
+class ImportPreviewRow(Reply):
+    line: int
+    patient_id: str
+    name_masked: str | None
+    date: Annotated[str, Field(description="the visit day, or the exam day")]
+    department: NotRequired[str]
+    next_due_date: NotRequired[str | None]
+    flags: NotRequired[list[str]]
+    external_id: NotRequired[str | None]
+
+
 class RowProblem(Reply):
     """A CSV row that was not imported: its line, the error code and the field at fault."""
 
@@ -1358,6 +1369,9 @@ class ImportVisitsReply(Reply):
     imported: int
     duplicates: int
     errors: list[RowProblem]
+    dry_run: NotRequired[bool]
+    preview: NotRequired[Annotated[list[ImportPreviewRow], Field(
+        description="dry run only: the rows that would be recorded (a row already recorded counts as a duplicate)")]]
 
 
 class ImportExamsReply(Reply):
@@ -1365,6 +1379,9 @@ class ImportExamsReply(Reply):
     duplicates: int
     tasks_assigned: int
     errors: list[RowProblem]
+    dry_run: NotRequired[bool]
+    preview: NotRequired[Annotated[list[ImportPreviewRow], Field(
+        description="dry run only: the rows that would be recorded")]]
 
 
 class ConsentLogRow(Reply):
@@ -1372,6 +1389,9 @@ class ConsentLogRow(Reply):
     granted: bool
     version: str
     at: str
+    by: NotRequired[Annotated[str | None, Field(
+        description='who made the change: "patient", or "staff:<username>" for a registration at the desk; '
+                    'null on entries older than this field')]]
 
 
 class Referral(Reply):
@@ -1746,3 +1766,14 @@ class DeskFormReply(Reply):
     conditions: list[SetupCondition]
     departments: list[str]
     consent: ConsentPolicy
+# --- the front desk: a patient's paged lists, import previews ---------------------------------
+
+class PatientVisitsPage(Reply):
+    items: list[VisitRow]
+    next_cursor: Annotated[str | None, Field(description="pass as ?cursor= for the next page")]
+
+
+class PatientCheckinsPage(Reply):
+    items: list[CheckinRow]
+    next_cursor: Annotated[str | None, Field(description="pass as ?cursor= for the next page")]
+

@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api import replies
 from chalicelib.api.models import (AdjustmentBody, BookingBody, CatalogueSectionBody, EarningLimitsBody,
-                                   MessageTemplatesBody, EarningRulesBody, LapsedQuery, Page,
+                                   MessageTemplatesBody, EarningRulesBody, ImportQuery, LapsedQuery, Page,
                                    PatientRecord, PointsExpiryBody, RemissionBody, ReversalBody, RewardBody,
                                    SilentDaysBody, VisitBody)
 from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, READERS, STAFF, route
@@ -110,7 +110,8 @@ def list_patients(call):
                "unknown_invite_code", "invalid_hospital_no", "hospital_no_taken"),
        summary="Register a patient at the desk (建档), with the consent the patient gave")
 def create_patient(call):
-    item = patient_service.register(call.principal.clinic_id, call.body)
+    item = patient_service.register(call.principal.clinic_id, call.body,
+                                    registered_by=call.principal.username or call.principal.subject)
     return 201, {"patient": patient_service.profile_view(item, full_phone=False)}
 
 
@@ -135,10 +136,12 @@ def record_visit(call):
 
 
 @route(bp, "/visits/import", methods=("POST",), roles=STAFF, content_types=("text/csv", "text/plain"),
-       reply=replies.ImportVisitsReply, errors=("invalid_csv",),
-       summary="Import visits from a hospital CSV export; bad rows are reported by line, good rows kept")
+       query=ImportQuery, reply=replies.ImportVisitsReply, errors=("invalid_csv",),
+       summary="Import visits from a hospital CSV export; bad rows are reported by line, good rows kept "
+               "(?dry_run=true: what would be recorded, nothing written)")
 def import_visits(call):
-    return visits.import_csv(call.principal.clinic_id, call.text(), call.principal.username)
+    return visits.import_csv(call.principal.clinic_id, call.text(), call.principal.username,
+                             dry_run=call.query.dry_run)
 
 
 @route(bp, "/patients/{patient_id}/remissions", methods=("POST",), roles=STAFF, body=RemissionBody,
@@ -157,13 +160,28 @@ def booking(call):
     return 201, visits.record_booking(call.principal.clinic_id, call.params["patient_id"], call.body.date)
 
 
-@route(bp, "/patients/{patient_id}/points", roles=STAFF,
-       reply=replies.MyPointsReply,
-       summary="A patient's balance, tier and ledger")
+@route(bp, "/patients/{patient_id}/points", roles=STAFF, query=Page,
+       reply=replies.MyPointsReply, errors=("invalid_cursor",),
+       summary="A patient's balance, tier and one page of the ledger, newest first, by cursor")
 def patient_points(call):
     patient = patient_service.own_patient(call.principal.clinic_id, call.params["patient_id"])
-    # the desk's view shows the whole ledger (next_cursor stays null)
-    return activity.points_view(call.principal.clinic_id, patient, limit=activity.WHOLE_LEDGER)
+    return activity.points_view(call.principal.clinic_id, patient, call.query.limit, call.query.cursor)
+
+
+@route(bp, "/patients/{patient_id}/visits", roles=STAFF, query=Page,
+       reply=replies.PatientVisitsPage, errors=("invalid_cursor",),
+       summary="One page of a patient's visits, newest first, by cursor")
+def patient_visits(call):
+    return patient_service.visits_page(call.principal.clinic_id, call.params["patient_id"], call.query.limit,
+                                       call.query.cursor)
+
+
+@route(bp, "/patients/{patient_id}/checkins", roles=STAFF, query=Page,
+       reply=replies.PatientCheckinsPage, errors=("invalid_cursor",),
+       summary="One page of a patient's check-ins, newest first, by cursor")
+def patient_checkins(call):
+    return patient_service.checkins_page(call.principal.clinic_id, call.params["patient_id"], call.query.limit,
+                                         call.query.cursor)
 
 
 @route(bp, "/patients/{patient_id}/points/adjustments", methods=("POST",), roles=STAFF, body=AdjustmentBody,

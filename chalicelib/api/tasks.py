@@ -10,7 +10,7 @@ from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api import replies
-from chalicelib.api.models import Id, Strict, real
+from chalicelib.api.models import Id, ImportQuery, Strict, real
 from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
 from chalicelib.domain import tasks as rules
 from chalicelib.domain.rules import CHECKIN_TYPES
@@ -119,10 +119,12 @@ def record_exam(call):
 
 
 @route(bp, "/exams/import", methods=("POST",), roles=STAFF, content_types=("text/csv", "text/plain"),
-       reply=replies.ImportExamsReply, errors=("invalid_csv",),
-       summary="Import exam results (patient, date, flags) from CSV; bad rows are reported by line")
+       query=ImportQuery, reply=replies.ImportExamsReply, errors=("invalid_csv",),
+       summary="Import exam results (patient, date, flags) from CSV; bad rows are reported by line "
+               "(?dry_run=true: what would be recorded, nothing written)")
 def import_exams(call):
-    return service.import_csv(call.principal.clinic_id, call.text(), call.principal.username)
+    return service.import_csv(call.principal.clinic_id, call.text(), call.principal.username,
+                              dry_run=call.query.dry_run)
 
 
 @route(bp, "/patients/{patient_id}/tasks", roles=STAFF,

@@ -24,7 +24,10 @@ def consent_changes(requested: dict[str, bool], version: str, at: str) -> dict[s
     return {purpose: {"granted": bool(granted), "version": version, "at": at} for purpose, granted in requested.items()}
 
 
-def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id: str | None = None) -> Patient:
+def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id: str | None = None,
+             registered_by: str | None = None) -> Patient:
+    """Register a patient; `registered_by` names the staff member at the desk (the consent log
+    says the consent was taken there), else the patient registered themselves."""
     from chalicelib.services import catalogue
 
     clinic = clinics.get(clinic_id)
@@ -44,6 +47,7 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
     from chalicelib.services import desk
 
     hospital_no_enc, hospital_no_hash = desk.hospital_no_fields(clinic_id, getattr(data, "hospital_no", None))
+    consent_by = f"staff:{registered_by}" if registered_by else "patient"
     item = patients.new_patient(
         clinic_id, patient_id, created_at=now,
         name_enc=crypto.encrypt(key, clinic_id, data.name),
@@ -65,10 +69,10 @@ def register(clinic_id: str, data, *, openid_hash: str | None = None, patient_id
 
     item, memberships = segments.prepare_registration(clinic, item, clock.now())
     try:
-        _write_registration(item, openid_hash, consents, referral, memberships)
+        _write_registration(item, openid_hash, consents, referral, memberships, consent_by)
     except RewardRefused:
         item = replace(item, referred_by=None)  # registered, but this referral earns no reward (the phone was referred before ...)
-        _write_registration(item, openid_hash, consents, None, memberships)
+        _write_registration(item, openid_hash, consents, None, memberships, consent_by)
     segments.registered(clinic, item, clock.now())
     count("PatientsRegistered")
     logger.info("patient registered", extra={"patient_id": patient_id})
@@ -89,7 +93,8 @@ def verified_phone(code: str) -> str:
         raise UpstreamError("WeChat is unavailable, try again", code="wechat_unavailable") from exc
 
 
-def _write_registration(item: Patient, openid_hash: str | None, consents: dict, referral, memberships: list) -> None:
+def _write_registration(item: Patient, openid_hash: str | None, consents: dict, referral, memberships: list,
+                        consent_by: str | None = None) -> None:
     """The registration as one plan, one TransactWriteItems: the record and its claims, the segment
     memberships and, with an invite code, the referrer's reward. A taken WeChat account or phone
     raises its Conflict; a reward that cannot be paid raises RewardRefused."""
@@ -100,6 +105,7 @@ def _write_registration(item: Patient, openid_hash: str | None, consents: dict, 
     plan = plans.Plan()
     plan.add(patients.registration_steps(item, openid_hash, consents))
     plan.add(lookups.registration_steps(item))  # found at the desk by name and hospital number
+    plan.add(patients.registration_steps(item, openid_hash, consents, consent_by))
     plan.add(plans.of_writes(memberships))
     if referral is not None:
         plan.add(referrals.reward_steps(item, referral), refused=RewardRefused())
@@ -270,6 +276,24 @@ def visits(clinic_id: str, patient_id: str) -> list[dict]:
     from chalicelib.store import history
 
     return history.visits(clinic_id, patient_id)
+
+
+def visits_page(clinic_id: str, patient_id: str, limit: int, cursor: str | None) -> dict:
+    """One page of a patient's visits for the desk, newest first (the patient must be the clinic's)."""
+    from chalicelib.store import history
+
+    patients.get(clinic_id, patient_id)
+    items, next_cursor = history.visits_page(clinic_id, patient_id, limit, cursor)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def checkins_page(clinic_id: str, patient_id: str, limit: int, cursor: str | None) -> dict:
+    """One page of a patient's check-ins for the desk, newest first."""
+    from chalicelib.store import history
+
+    patients.get(clinic_id, patient_id)
+    items, next_cursor = history.checkins_page(clinic_id, patient_id, limit, cursor)
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def referral(patient: Patient) -> dict:

@@ -162,9 +162,11 @@ def exam_view(exam: Exam) -> dict:
             "tasks": list(exam.tasks or [])}
 
 
-def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
-    """Import exam results: good rows recorded with their tasks, bad rows back with their line numbers."""
-    from chalicelib.services.visits import patient_of_row
+def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: bool = False) -> dict:
+    """Import exam results: good rows recorded with their tasks, bad rows back with their line numbers.
+    The rows' patients are looked up in batches (services.visits.patients_of_rows). With `dry_run`
+    nothing is written: the answer lists the rows that would be recorded."""
+    from chalicelib.services.visits import patients_of_rows
 
     try:
         from chalicelib.services.catalogue import get as catalogue_of
@@ -173,9 +175,26 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_csv") from exc
     problems = [e.as_dict() for e in errors]
+    owners = patients_of_rows(clinic_id, rows, problems)
+    if dry_run:
+        today = local_date(clock.now(), clinics.get(clinic_id).tz)
+        names = patients.masked_names(clinic_id, set(owners.values()))
+        preview = []
+        for row in rows:
+            if row.line not in owners:
+                continue
+            if row.taken_on > today:
+                problems.append({"line": row.line, "code": "invalid_date", "message": "taken_on is in the future",
+                                 "field": "taken_on"})
+                continue
+            preview.append({"line": row.line, "patient_id": owners[row.line], "name_masked": names.get(owners[row.line]),
+                            "date": row.taken_on.isoformat(), "flags": list(row.flags), "external_id": row.exam_id})
+        problems.sort(key=lambda p: p["line"])
+        return {"exams": 0, "duplicates": 0, "tasks_assigned": 0, "errors": problems, "dry_run": True,
+                "preview": preview}
     recorded = duplicates = assigned = 0
     for row in rows:
-        patient_id = patient_of_row(clinic_id, row, problems)
+        patient_id = owners.get(row.line)
         if not patient_id:
             continue
         try:

@@ -7,6 +7,7 @@ clinic's on-time points. A visit or booking stops the recall reminders planned b
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import date
 
@@ -39,7 +40,7 @@ def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = 
 
 def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, department: str,
                  next_due_date: date | None, recorded_by: str | None, source: str = "staff",
-                 external_id: str | None = None, principal=None, idem=None) -> dict:
+                 external_id: str | None = None, principal=None, idem=None, segment_event: bool = True) -> dict:
     from chalicelib.services import catalogue
 
     clinic = clinics.get(clinic_id)
@@ -86,31 +87,61 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
     from chalicelib.services import experiments
 
     experiments.on_visit(clinic, patient, day, visit_id)
-    from datetime import time as wall
-
-    from chalicelib.domain.clock import local_moment
     from chalicelib.services import segments
 
-    # the visit is an interaction on its own day (an imported old visit does not make anyone recent)
-    segments.record_event(clinic_id, patient_id, min(clock.now(), local_moment(visit_date, wall(12), clinic.tz)))
+    # the visit is an interaction on its own day (an imported old visit does not make anyone recent);
+    # an import re-evaluates each patient once, after all their rows (visit_moment)
+    if segment_event:
+        segments.record_event(clinic_id, patient_id, visit_moment(visit_date, clinic.tz))
     count("VisitsRecorded", source=source)
     return reply
 
 
-def patient_of_row(clinic_id: str, row, problems: list[dict]) -> str | None:
-    """The patient an import row names by id or by phone; a phone nobody has is reported into `problems`."""
-    if row.patient_id:
-        return row.patient_id
-    phone_hash = crypto.keyed_hash("phone", clinic_id, normalise_phone(row.phone or ""))
-    patient_id = patients.by_phone(clinic_id, phone_hash)
-    if not patient_id:
-        problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this phone",
-                         "field": "phone"})
-    return patient_id
+def visit_moment(visit_date: date, tz: str):
+    """When a visit counts as an interaction: noon of its day in the clinic, never later than now."""
+    from datetime import time as wall
+
+    from chalicelib.domain.clock import local_moment
+
+    return min(clock.now(), local_moment(visit_date, wall(12), tz))
 
 
-def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
-    """Import a visit export: good rows are recorded, bad rows come back with their line numbers."""
+PATIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def patients_of_rows(clinic_id: str, rows, problems: list[dict]) -> dict[int, str]:
+    """The patient each import row names (line -> patient id), by id or by phone, read in batches:
+    one BatchGetItem per 100 distinct phones (their uniqueness claims) and per 100 distinct ids
+    (their records), instead of one read per row. A row naming nobody is reported into `problems`."""
+    phone_of = {row.line: crypto.keyed_hash("phone", clinic_id, normalise_phone(row.phone or ""))
+                for row in rows if not row.patient_id}
+    by_phone = patients.ids_by_phone(clinic_id, set(phone_of.values()))
+    named = {row.patient_id for row in rows if row.patient_id and PATIENT_ID.match(row.patient_id)}
+    known = patients.existing_ids(clinic_id, named)
+    found: dict[int, str] = {}
+    for row in rows:
+        patient_id = (row.patient_id if row.patient_id in known else None) if row.patient_id \
+            else by_phone.get(phone_of[row.line])
+        if patient_id:
+            found[row.line] = patient_id
+        elif row.patient_id:
+            problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this id",
+                             "field": "patient_id"})
+        else:
+            problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this phone",
+                             "field": "phone"})
+    return found
+
+
+def import_visit_id(external_id: str) -> str:
+    """The id of an imported visit with the hospital's own number (as record_visit makes it for
+    source "import"): a row seen again maps to the same visit."""
+    return "x" + hashlib.sha256(f"import:{external_id}".encode()).hexdigest()[:15]
+
+
+def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: bool = False) -> dict:
+    """Import a visit export: good rows are recorded, bad rows come back with their line numbers.
+    With `dry_run` nothing is written: the answer lists the rows that would be recorded."""
     try:
         from chalicelib.services import catalogue
 
@@ -119,22 +150,61 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None) -> dict:
         raise BadRequest(str(exc), code="invalid_csv") from exc
     imported = duplicates = 0
     problems = [e.as_dict() for e in errors]
+    owners = patients_of_rows(clinic_id, rows, problems)
+    today = local_date(clock.now(), clinics.get(clinic_id).tz)
+    ready = []
     for row in rows:
-        patient_id = patient_of_row(clinic_id, row, problems)
-        if not patient_id:
+        if row.line not in owners:
             continue
+        if row.visit_date > today:
+            problems.append({"line": row.line, "code": "invalid_date", "message": "visit_date is in the future",
+                             "field": "visit_date"})
+            continue
+        ready.append(row)
+    if dry_run:
+        return _preview(clinic_id, ready, owners, problems)
+    latest: dict[str, date] = {}  # each patient's latest visit recorded by this import
+    for row in ready:
+        patient_id = owners[row.line]
         try:
             record_visit(clinic_id, patient_id, visit_date=row.visit_date, department=row.department,
                          next_due_date=row.next_due_date, recorded_by=recorded_by, source="import",
-                         external_id=row.external_id)
+                         external_id=row.external_id, segment_event=False)
             imported += 1
+            latest[patient_id] = max(latest.get(patient_id, row.visit_date), row.visit_date)
         except AppError as err:
             if err.code == "visit_exists":
                 duplicates += 1
                 continue
             problems.append({"line": row.line, "code": err.code, "message": err.message, "field": err.field})
+    if latest:
+        from chalicelib.services import segments
+
+        tz = clinics.get(clinic_id).tz
+        for patient_id, day in latest.items():  # one segment re-evaluation per patient, not per row
+            segments.record_event(clinic_id, patient_id, visit_moment(day, tz))
     problems.sort(key=lambda p: p["line"])
     return {"imported": imported, "duplicates": duplicates, "errors": problems}
+
+
+def _preview(clinic_id: str, rows, owners: dict[int, str], problems: list[dict]) -> dict:
+    """What an import of these rows would record, read in batches and written nowhere: the rows
+    with their patient's masked name; rows whose visit is already recorded count as duplicates."""
+    seen = visits.existing_visits(clinic_id, [(owners[r.line], r.visit_date.isoformat(), import_visit_id(r.external_id))
+                                              for r in rows if r.external_id])
+    names = patients.masked_names(clinic_id, set(owners.values()))
+    preview, duplicates = [], 0
+    for row in rows:
+        patient_id = owners[row.line]
+        if row.external_id and (patient_id, import_visit_id(row.external_id)) in seen:
+            duplicates += 1
+            continue
+        preview.append({"line": row.line, "patient_id": patient_id, "name_masked": names.get(patient_id),
+                        "date": row.visit_date.isoformat(), "department": row.department,
+                        "next_due_date": row.next_due_date.isoformat() if row.next_due_date else None,
+                        "external_id": row.external_id})
+    problems.sort(key=lambda p: p["line"])
+    return {"imported": 0, "duplicates": duplicates, "errors": problems, "dry_run": True, "preview": preview}
 
 
 def record_remission(clinic_id: str, patient_id: str, condition: str, day: date) -> dict:

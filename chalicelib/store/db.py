@@ -296,3 +296,64 @@ def apply(writes: Iterable[Writable]) -> None:
     with transaction() as txn:
         for write in writes:
             txn.add(write)
+
+
+def partition_page(pk: str, prefix: str, scope: str, limit: int, cursor: str | None, *,
+                   descending: bool = True) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a partition's sort-key range (raw items) and the signed cursor of the next.
+
+    One more item than the page is asked for, so a page that ends the range carries no cursor
+    (no empty page at the end)."""
+    params: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+        "ScanIndexForward": not descending,
+        "Limit": limit + 1,
+    }
+    start = decode_cursor(cursor, scope)
+    if start is not None:
+        params["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": str(start.get("sk", ""))}}
+    items: list[dict[str, Any]] = []
+    for page in query_pages(**params):
+        items.extend(page.get("Items", []))
+        if len(items) > limit:
+            break
+    if len(items) <= limit:
+        return items, None
+    items = items[:limit]
+    return items, encode_cursor({"sk": items[-1]["sk"]["S"]}, scope)
+
+
+BATCH_GET_SIZE = 100  # DynamoDB's limit of keys per BatchGetItem
+
+
+def batch_get(keys_: Iterable[tuple[str, str]], attributes: Sequence[str] | None = None,
+              consistent: bool = False) -> dict[tuple[str, str], dict[str, Any]]:
+    """The raw items of these (pk, sk) keys, read with BatchGetItem 100 keys at a time; keys
+    DynamoDB leaves unprocessed (throttling, the 16 MB reply limit) are asked again until none
+    is left. Missing items are absent from the answer."""
+    import time
+
+    wanted = list(dict.fromkeys(keys_))
+    table = settings().table_name
+    client = connection().client
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(wanted), BATCH_GET_SIZE):
+        request: dict[str, Any] = {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}}
+                                            for pk, sk in wanted[start:start + BATCH_GET_SIZE]],
+                                   "ConsistentRead": consistent}
+        if attributes:
+            names = ["pk", "sk", *(a for a in attributes if a not in ("pk", "sk"))]
+            request["ProjectionExpression"] = ", ".join(f"#a{n}" for n in range(len(names)))
+            request["ExpressionAttributeNames"] = {f"#a{n}": name for n, name in enumerate(names)}
+        pending: dict[str, Any] | None = {table: request}
+        tries = 0
+        while pending:
+            reply = client.batch_get_item(RequestItems=pending)
+            for item in reply.get("Responses", {}).get(table, []):
+                found[(item["pk"]["S"], item["sk"]["S"])] = item
+            pending = reply.get("UnprocessedKeys") or None
+            if pending:
+                tries += 1
+                time.sleep(min(0.05 * 2 ** tries, 1.0))  # back off as the SDKs do before asking again
+    return found

@@ -19,17 +19,33 @@ def visit_row(visit: Visit) -> dict[str, Any]:
             "next_due_date": visit.next_due_date, "on_time": bool(visit.on_time), "source": visit.source}
 
 
+def visits_page(clinic_id: str, patient_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]],
+                                                                                          str | None]:
+    """One page of the patient's visits, newest first, and the signed cursor of the next."""
+    raw, next_cursor = db.partition_page(keys.patient_pk(clinic_id, patient_id), keys.VISIT,
+                                         f"visits:{clinic_id}:{patient_id}", limit, cursor)
+    return [visit_row(visit_of(clinic_id, patient_id, VisitItem.from_raw_data(item))) for item in raw], next_cursor
+
+
+def _checkin_row(item: dict[str, Any]) -> dict[str, Any]:
+    c = CheckInItem.from_raw_data(item)
+    return {"checkin_id": c.checkin_id, "type": c.type, "value": float(c.value), "local_date": c.local_date,
+            "client_time": c.client_time, "counted": bool(c.counted), **({"context": c.context} if c.context else {}),
+            **({"diastolic": float(c.diastolic)} if c.diastolic is not None else {})}
+
+
 def checkins(clinic_id: str, patient_id: str, limit: int = 200) -> list[dict[str, Any]]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.CHECKIN_PREFIX, descending=True,
                               limit=limit)
-    rows = []
-    for item in raw:
-        c = CheckInItem.from_raw_data(item)
-        rows.append({"checkin_id": c.checkin_id, "type": c.type, "value": float(c.value), "local_date": c.local_date,
-                     "client_time": c.client_time, "counted": bool(c.counted),
-                     **({"context": c.context} if c.context else {}),
-                     **({"diastolic": float(c.diastolic)} if c.diastolic is not None else {})})
-    return rows
+    return [_checkin_row(item) for item in raw]
+
+
+def checkins_page(clinic_id: str, patient_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]],
+                                                                                            str | None]:
+    """One page of the patient's check-ins, newest first, and the signed cursor of the next."""
+    raw, next_cursor = db.partition_page(keys.patient_pk(clinic_id, patient_id), keys.CHECKIN_PREFIX,
+                                         f"checkins:{clinic_id}:{patient_id}", limit, cursor)
+    return [_checkin_row(item) for item in raw], next_cursor
 
 
 def ledger(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
@@ -57,5 +73,5 @@ def ledger_page(clinic_id: str, patient_id: str, limit: int, cursor: str | None)
 
 def consent_log(clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.CONSENT_LOG, descending=True)
-    return [{"purpose": c.purpose, "granted": bool(c.granted), "version": c.version, "at": c.at}
+    return [{"purpose": c.purpose, "granted": bool(c.granted), "version": c.version, "at": c.at, "by": c.by}
             for c in (ConsentLogItem.from_raw_data(item) for item in raw)]

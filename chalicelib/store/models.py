@@ -175,6 +175,7 @@ class ConsentLogItem(Base):
     granted = BooleanAttribute()
     version = UnicodeAttribute()
     at = UnicodeAttribute()
+    by = UnicodeAttribute(null=True)  # "patient", or "staff:<username>" for a desk registration; absent on old entries
 
 
 class VisitItem(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Iterable
 
@@ -55,16 +56,17 @@ def condition_items(patient: PatientItem) -> list[ConditionItem]:
     ]
 
 
-def consent_log_items(patient_pk: str, changes: dict[str, dict[str, Any]]) -> list[ConsentLogItem]:
+def consent_log_items(patient_pk: str, changes: dict[str, dict[str, Any]], by: str | None = None) -> list[ConsentLogItem]:
+    """The log entries of these consent changes; `by` says who made them ("patient" or "staff:<username>")."""
     return [
         ConsentLogItem(patient_pk, keys.consent_log_sk(state["at"], purpose, uuid.uuid4().hex[:8]), purpose=purpose,
-                       granted=state["granted"], version=state["version"], at=state["at"])
+                       granted=state["granted"], version=state["version"], at=state["at"], by=by)
         for purpose, state in changes.items()
     ]
 
 
 def registration_steps(patient: Patient, openid_hash: str | None,
-                       consents: dict[str, dict[str, Any]]) -> list[plans.Step]:
+                       consents: dict[str, dict[str, Any]], consent_by: str | None = None) -> list[plans.Step]:
     """A new patient's items as plan steps: the record, its uniqueness claims (WeChat account
     first, then phone: a refusal of either has one meaning, attached to the step), the condition
     index entries and the consent log. The referrer's reward (chalicelib.store.referrals) and the
@@ -82,7 +84,7 @@ def registration_steps(patient: Patient, openid_hash: str | None,
         PHONE_FREE, UniqueItem.pk.does_not_exist(),
         Conflict("a patient with this phone is already registered", code="phone_registered", field="phone")))
     steps += [plans.put(entry, f"condition:{entry.sk}") for entry in condition_items(item)]
-    steps += [plans.put(entry, f"consent:{entry.purpose}") for entry in consent_log_items(item.pk, consents)]
+    steps += [plans.put(entry, f"consent:{entry.purpose}") for entry in consent_log_items(item.pk, consents, consent_by)]
     return steps
 
 
@@ -134,13 +136,13 @@ def list_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[Pati
     return items, db.encode_cursor(result.last_evaluated_key if len(items) == limit else None, scope)
 
 
-def set_consents(patient: Patient, changes: dict[str, dict[str, Any]]) -> Patient:
+def set_consents(patient: Patient, changes: dict[str, dict[str, Any]], by: str = "patient") -> Patient:
     """Update the current consent map and append to the consent log, atomically. Returns the
     record with the new consents."""
     with db.transaction() as txn:
         actions = [PatientItem.consents[purpose].set(state) for purpose, state in changes.items()]
         txn.update(profile_ref(patient), actions=actions, condition=PatientItem.pk.exists())
-        for item in consent_log_items(patient_pk(patient), changes):
+        for item in consent_log_items(patient_pk(patient), changes, by):
             txn.save(item)
     return replace(patient, consents={**patient.consents, **{p: dict(state) for p, state in changes.items()}})
 
@@ -223,3 +225,22 @@ def update_profile(patient: Patient, changes: dict[str, Any]) -> Patient:
             raise NotFound("patient not found", code="patient_not_found") from exc
         raise
     return replace(patient, **changes)
+
+
+def ids_by_phone(clinic_id: str, phone_hashes: Iterable[str]) -> dict[str, str]:
+    """The patient id of each phone hash that has a patient, read in batches (the import's lookup)."""
+    wanted = {keys.phone_pk(clinic_id, h): h for h in phone_hashes}
+    found = db.batch_get(((pk, keys.UNIQUE_SK) for pk in wanted), attributes=("patient_id",))
+    return {wanted[pk]: item["patient_id"]["S"] for (pk, _), item in found.items() if "patient_id" in item}
+
+
+def existing_ids(clinic_id: str, patient_ids: Iterable[str]) -> set[str]:
+    """Which of these patient ids have a record in the clinic (read in batches)."""
+    return set(masked_names(clinic_id, patient_ids))
+
+
+def masked_names(clinic_id: str, patient_ids: Iterable[str]) -> dict[str, str | None]:
+    """The masked name of each of these patients that has a record in the clinic (read in batches)."""
+    wanted = {keys.patient_pk(clinic_id, pid): pid for pid in patient_ids}
+    found = db.batch_get(((pk, keys.PROFILE_SK) for pk in wanted), attributes=("name_masked",))
+    return {wanted[pk]: item.get("name_masked", {}).get("S") for (pk, _), item in found.items()}

@@ -86,6 +86,12 @@ class VisitWrite:
     earning: Earning | None = None  # the on-time points' counters and board entry, if any
 
 
+def existing_visits(clinic_id: str, visits: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
+    """Which of these (patient id, visit day, visit id) are recorded, as (patient id, visit id), read in batches."""
+    wanted = {(keys.patient_pk(clinic_id, pid), keys.visit_sk(day, vid)): (pid, vid) for pid, day, vid in visits}
+    return {wanted[key] for key in db.batch_get(wanted, attributes=("visit_id",))}
+
+
 def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDue]:
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.REVISIT_DUE, consistent=True)
     items = [RevisitDueItem.from_raw_data(item) for item in raw]

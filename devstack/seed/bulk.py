@@ -73,7 +73,7 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     items.append(NameLookupItem(keys.name_lookup_pk(clinic_id, patient.name_hash), patient_id, patient_id=patient_id))
     if openid_hash:
         items.append(UniqueItem(keys.openid_pk(clinic_id, openid_hash), "UNIQUE", patient_id=patient_id))
-    items += store.consent_log_items(patient.pk, consents)
+    items += store.consent_log_items(patient.pk, consents, "patient")  # as a registration without a desk clerk
 
     rules = earning_rules or {}
     balance = earned = visit_count = 0

@@ -1,7 +1,7 @@
 // Pages beyond the core ones: each module exports {key, path, label: {zh, en}, component} and, for a
 // page only some roles use, `roles` (the nav shows it to them alone; the API refuses the others anyway).
 // The component receives the current route; it may use html, useApi-style calls from ../api.js.
-// PATIENT_SECTIONS are shown on a patient's page below the core sections, each given {id}.
+// The sections of a patient's page are listed in pages/patient.js (SECTIONS).
 import audit from "./audit.js";
 import challenges from "./challenges.js";
 import { boardPage, rewardsPage, tasksPage } from "./engagement.js";
@@ -13,8 +13,6 @@ import segments from "./segments.js";
 import staff from "./staff.js";
 import clinics from "./clinics.js";
 import settings from "./settings.js";
-
-export { PATIENT_SECTIONS } from "./patient_sections.js";
 
 export const EXTRA_PAGES = [
   challenges, tasksPage, rewardsPage, boardPage,

@@ -1,10 +1,9 @@
-// Sections of a patient's page beyond the core profile: points (adjust, reverse) and exam tasks,
-// badges and perks (record an exam, confirm a staff session).
+// Sections of a patient's page (pages/patient.js lists them): points (adjust, reverse, the ledger
+// page by page) and exam tasks, badges and perks (record an exam, confirm a staff session).
 import { useState } from "preact/hooks";
 import { post } from "../api.js";
 import { clinicToday, fmtDate, fmtDateTime, fmtNumber, getLang, t } from "../i18n.js";
 import { flagLabel } from "./engagement.js";
-import { PackagesSection } from "./packages.js";
 import { html, labels, localName, useAction, useGet, useWriteKey } from "./shared.js";
 
 const L = labels({
@@ -24,6 +23,7 @@ const L = labels({
     unknown_flag: "未知的异常指标", sessionOn: "治疗日期", examId: "体检编号(可选，默认按日期)", flag: "异常指标",
     seenBefore: "该体检已录入过，未重复分配任务", byStaff: "医护确认", byCheckin: "{type}打卡",
     bronze: "铜牌", silver: "银牌", gold: "金牌", tierNote: "按累计获得积分定级：银牌 300，金牌 1,000",
+    prev: "上一页", next: "下一页", page: "第 {n} 页", invalid_cursor: "分页已失效，请回到第一页",
   },
   en: {
     points: "Points", balance: "Balance", earned: "Earned (sets the tier)", tier: "Tier", redeemed: "Redeemed",
@@ -44,21 +44,25 @@ const L = labels({
     flag: "Flag", seenBefore: "This exam was recorded before; no tasks assigned again", byStaff: "Confirmed by staff",
     byCheckin: "{type} check-ins",
     bronze: "Bronze", silver: "Silver", gold: "Gold", tierNote: "Set by points earned in total: silver 300, gold 1,000",
+    prev: "Previous", next: "Next", page: "Page {n}", invalid_cursor: "The page expired; go back to the first page",
   },
 });
 
 // Each section is given the patient's id and `onChange`, which it calls after a write so the rest
 // of the patient's page (the balance in the profile) is read again.
-function PointsSection({ id, onChange }) {
+export function PointsSection({ id, onChange }) {
   const [reload, setReload] = useState(0);
+  const [cursors, setCursors] = useState([null]);
   const base = `/patients/${encodeURIComponent(id)}/points`;
-  const state = useGet(base, reload);
+  const cursor = cursors[cursors.length - 1];
+  const state = useGet(`${base}?limit=20${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`, reload);
   const [action, run] = useAction(L);
   const [amount, setAmount] = useState("");
   const [reason, setReason] = useState("");
   const adjustKeyed = useWriteKey("adjust");
   const reverseKeyed = useWriteKey("reverse");
-  const changed = () => { setReload((n) => n + 1); onChange(); };
+  // after a write the newest entries are what matter: back to the first page
+  const changed = () => { setCursors([null]); setReload((n) => n + 1); onChange(); };
   const adjust = async (event) => {
     event.preventDefault();
     const body = { points: Number(amount), reason: reason.trim() };
@@ -103,6 +107,12 @@ function PointsSection({ id, onChange }) {
           : e.reason !== "reversal" && e.reason !== "expiry" && html`<button class="ghost"
           disabled=${action.busy} onClick=${() => reverse(e)} data-testid="reverse-entry">${L("reverse")}</button>`}</td>
       </tr>`)}</tbody></table>
+    ${(cursors.length > 1 || p.next_cursor) && html`<div class="pager">
+      <button class="ghost" disabled=${cursors.length <= 1} data-testid="ledger-prev"
+        onClick=${() => setCursors(cursors.slice(0, -1))}>${L("prev")}</button>
+      <span class="muted" data-testid="ledger-page">${L("page", { n: cursors.length })}</span>
+      <button class="ghost" disabled=${!p.next_cursor} data-testid="ledger-next"
+        onClick=${() => setCursors([...cursors, p.next_cursor])}>${L("next")}</button></div>`}
   </div>`;
 }
 
@@ -140,7 +150,7 @@ function ExamForm({ id, flags, known, onRecorded }) {
   </form>`;
 }
 
-function TasksSection({ id }) {
+export function TasksSection({ id }) {
   const [reload, setReload] = useState(0);
   const [note, setNote] = useState(null);
   const [sessionOn, setSessionOn] = useState(clinicToday);
@@ -195,5 +205,3 @@ function TasksSection({ id }) {
         : L("locked", { n: Math.max(p.badges_required - badges.length, 0) })}</li>`)}</ul>
   </div>`;
 }
-
-export const PATIENT_SECTIONS = [PointsSection, TasksSection, PackagesSection];
