@@ -97,18 +97,6 @@ def get(clinic_id: str, patient_id: str, *, consistent: bool = False) -> Patient
         raise NotFound("patient not found", code="patient_not_found") from exc
 
 
-def masked_names(clinic_id: str, patient_ids: Iterable[str]) -> dict[str, str]:
-    """The masked names of these patients, by id, in batches of 100 (PynamoDB retries the keys a
-    batch leaves unprocessed); an erased patient is missing from the answer."""
-    bind()
-    wanted = sorted(set(patient_ids))
-    names: dict[str, str] = {}
-    for item in PatientItem.batch_get([(keys.patient_pk(clinic_id, pid), keys.PROFILE_SK) for pid in wanted],
-                                      attributes_to_get=["patient_id", "name_masked"]):
-        names[item.patient_id] = item.name_masked
-    return names
-
-
 def patient_by_unique(pk: str) -> str | None:
     bind()
     try:
