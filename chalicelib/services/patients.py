@@ -103,9 +103,8 @@ def _write_registration(item: Patient, openid_hash: str | None, consents: dict, 
     from chalicelib.store import referrals
 
     plan = plans.Plan()
-    plan.add(patients.registration_steps(item, openid_hash, consents))
-    plan.add(lookups.registration_steps(item))  # found at the desk by name and hospital number
     plan.add(patients.registration_steps(item, openid_hash, consents, consent_by))
+    plan.add(lookups.registration_steps(item))  # found at the desk by name and hospital number
     plan.add(plans.of_writes(memberships))
     if referral is not None:
         plan.add(referrals.reward_steps(item, referral), refused=RewardRefused())
