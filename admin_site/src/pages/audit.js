@@ -137,7 +137,7 @@ function AuditPage() {
         <td>${roleName(e.actor_role)}</td>
         <td>${e.patient_id ? html`<a href=${"#/patients/" + encodeURIComponent(e.patient_id)}>${e.patient_id}</a>` : "—"}</td>
         <td class="wrap">${e.reason || "—"}</td>
-        <td class="nowrap" title=${e.user_agent || ""}>${e.source_ip || "—"}<br /><span class="muted">${shortAgent(e.user_agent)}</span></td>
+        <td class="nowrap" title=${e.user_agent || ""}>${e.source_ip || "—"}<br /><span class="muted mono">${shortAgent(e.user_agent)}</span></td>
         <td class="wrap">${detailText(e)}</td></tr>`)}</tbody></table>`)}
     ${data && data.next_cursor && data.items.length < 50 && html`<p class="muted">${L("shortPage")}</p>`}
     <div class="pager">

@@ -45,6 +45,11 @@ const L = labels({
 });
 
 const SHOWN = 100;
+// The file's column names in a help text, shown as the codes the file's header must hold.
+const COLUMNS = new Set(["patient_id", "phone", "visit_date", "department", "next_due_date", "external_id", "taken_on",
+  "flags", "exam_id"]);
+const asColumns = (text) => text.split(/([a-z_]+)/).map((part) => (COLUMNS.has(part) ? html`<code>${part}</code>` : part));
+
 const KINDS = {
   visits: { path: "/visits/import", columns: "columnsVisits" },
   exams: { path: "/exams/import", columns: "columnsExams" },
@@ -81,7 +86,7 @@ function Imports() {
       ${Object.keys(KINDS).map((k) => html`<button class=${k === kind ? "" : "ghost"} role="tab" aria-selected=${k === kind}
         data-testid=${"import-kind-" + k} onClick=${() => switchTo(k)}>${L(k)}</button>`)}
     </div>
-    <p class="muted">${L(chosen.columns)}</p>
+    <p class="muted">${asColumns(L(chosen.columns))}</p>
     <div class="form-row">
       <label>${L("file")}<input type="file" accept=".csv,text/csv,text/plain" key=${kind} onChange=${choose}
         data-testid="import-file" /></label>

@@ -297,7 +297,7 @@ function DeliveryForm({ data, onSaved, state, run }) {
     </div>
     <p class="muted">${L("channelOrder")}: ${data.channel_order.map((c) => L(c)).join(" → ")}
       ${Object.keys(data.wechat_templates || {}).length > 0 && html` · ${L("templates")}:
-        ${Object.entries(data.wechat_templates).map(([kind, id]) => `${kind} = ${id}`).join("; ")}`}</p>
+        ${Object.entries(data.wechat_templates).map(([kind, id], i) => html`${i ? "；" : ""}${L("kind_" + kind)}：<code>${id}</code>`)}`}</p>
     ${admin && html`<button type="submit" disabled=${state.busy} data-testid="delivery-save">${L("saveSettings")}</button>`}
     ${(local || state.error) && html`<p class="error" data-testid="delivery-error">${local || state.error}</p>`}
     ${state.done && html`<p class="ok" data-testid="delivery-saved">${state.done}</p>`}
