@@ -2349,7 +2349,8 @@ export interface components {
         };
         /**
          * CatalogueEntryBody
-         * @description One entry of a catalogue section; check-in types also give their unit, range and input.
+         * @description One entry of a catalogue section; check-in types also give their unit, range and input
+         *     (the range's bounds are readings: bounded, two decimals).
          */
         CatalogueEntryBody: {
             /** Code */

@@ -336,19 +336,20 @@ class CreateClinicBody(Strict):
 # --- a clinic's catalogue and message templates ----------------------------------------------------
 
 class CatalogueEntryBody(Strict):
-    """One entry of a catalogue section; check-in types also give their unit, range and input."""
+    """One entry of a catalogue section; check-in types also give their unit, range and input
+    (the range's bounds are readings: bounded, two decimals)."""
 
     code: str = Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]+$")
     label: str = Field(min_length=1, max_length=20)
     label_en: str = Field(min_length=1, max_length=20)
     active: bool = True
     unit: str | None = Field(default=None, min_length=1, max_length=12)
-    low: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
-    high: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    low: Reading | None = None
+    high: Reading | None = None
     places: int | None = Field(default=None, ge=0, le=2)
     input: Literal["number", "blood_pressure"] | None = None
-    low2: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
-    high2: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    low2: Reading | None = None
+    high2: Reading | None = None
 
 
 class CatalogueSectionBody(Strict):
