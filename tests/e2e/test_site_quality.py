@@ -94,6 +94,9 @@ def weak_controls(page) -> list[str]:
 def open_page(page, stack, href: str) -> None:
     page.goto(stack.site_url + "/" + href)
     page.wait_for_load_state("networkidle")
+    # what is checked is the page once loaded, not its loading line
+    page.wait_for_function("() => !(document.querySelector('main') || document.body).innerText.includes('加载中')",
+                           timeout=30000)
     page.wait_for_timeout(300)
 
 
