@@ -117,7 +117,7 @@ function ExperimentForm({ rules, onSaved }) {
       <span class="muted">${L("sizeHint")}</span>
     </div>
     <h3>${L("arms")}</h3>
-    <p class="muted">${L("templateHint")}</p>
+    <p class="muted">${L("templateHint").split(/(\{\w+\})/).map((part, i) => (i % 2 ? html`<code>${part}</code>` : part))}</p>
     ${f.arms.map((a, i) => html`<div class="form-row" data-testid="experiment-arm">
       <label>${L("arm")}<input value=${a.arm_id} onInput=${setArm(i, "arm_id")} required pattern="[A-Za-z0-9_\\-]+" /></label>
       <label>${L("weight")}<input type="number" step="0.1" min="0.1" value=${a.weight} onInput=${setArm(i, "weight")} /></label>
