@@ -19,6 +19,7 @@ from typing import Any
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.domain.clock import clock
+from chalicelib.domain.visit_csv import MAX_ROWS as FILE_ROWS
 from chalicelib.domain.visit_csv import CsvFileError
 from chalicelib.errors import BadRequest, NotFound, PayloadTooLarge
 from chalicelib.observability import count, logger
@@ -27,7 +28,7 @@ from chalicelib.store import imports as store
 KINDS = ("visits", "exams")
 CHUNK_ROWS = 250  # a chunk item stays near 25 KB sealed, well under DynamoDB's 400 KB
 MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 20_000
+MAX_ROWS = FILE_ROWS  # the documented file size, as the synchronous import and its preview take
 ERRORS_SHOWN = 500  # the per-line errors a job's answer lists (error_count counts them all)
 SQS_BATCH = 10
 
