@@ -130,6 +130,27 @@ def _chunk_text(header: list[str], rows: list[list[str]]) -> tuple[str, dict[int
     return text, ends
 
 
+def _with_row_ids(kind: str, job_id: str, header: list[str], rows: list[list[str]],
+                  lines: list[int]) -> tuple[list[str], list[list[str]]]:
+    """Visit rows without the hospital's visit number get one made of the job and the line: a
+    chunk retried after it failed halfway then finds the visits it recorded (their ids come
+    from the number) instead of recording them again. Exams already have an id of their own
+    (the report number, or the exam's day)."""
+    if kind != "visits":
+        return header, rows
+    names = [h.strip() for h in header]
+    if "external_id" not in names:
+        header, names = header + ["external_id"], names + ["external_id"]
+    at = names.index("external_id")
+    filled = []
+    for line, cells in zip(lines, rows):
+        cells = cells + [""] * (len(names) - len(cells)) if len(cells) < len(names) else list(cells)
+        if not cells[at].strip():
+            cells[at] = f"job-{job_id}-{line}"
+        filled.append(cells)
+    return header, filled
+
+
 def import_chunk(clinic_id: str, job_id: str, index: int) -> str:
     """Import one chunk of a job (the queue handler); a chunk already done is skipped. Returns
     what happened: `imported`, `already_done` or `missing` (the job expired or never existed)."""
@@ -140,7 +161,8 @@ def import_chunk(clinic_id: str, job_id: str, index: int) -> str:
     if part.get("done_at"):
         store.close_if_complete(clinic_id, job_id)
         return "already_done"
-    text, ends = _chunk_text(part["header"], part["rows"])
+    header, rows = _with_row_ids(job["kind"], job_id, part["header"], part["rows"], part["lines"])
+    text, ends = _chunk_text(header, rows)
     result = _importer(job["kind"])(clinic_id, text, job["created_by"])
     lines = part["lines"]
     problems = []

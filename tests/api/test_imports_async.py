@@ -161,3 +161,35 @@ def test_jobs_are_the_clinics_own(api, new_patient, staff_token):
     assert api.get(f"/imports/{job['job_id']}", token=patient)[0] == 403
     assert api.post("/imports?kind=visits", raw=b"patient_id,visit_date,department\n", token=patient,
                     content_type="text/csv")[0] == 403
+
+
+def test_a_chunk_retried_after_failing_halfway_records_its_rows_once(api, new_patient, staff_token, monkeypatch):
+    """Rows without the hospital's visit number get one from the job and the line, so a chunk
+    that recorded some rows and then failed records none of them again on its retry."""
+    from chalicelib.services import visits
+
+    _, pid = new_patient(name="half1", phone="13400000001")
+    staff = staff_token()
+    text = "patient_id,visit_date,department\n" + "".join(
+        f"{pid},2026-0{m}-10,dermatology\n" for m in range(1, 7))
+    _, job = api.post("/imports?kind=visits", raw=text.encode(), token=staff, content_type="text/csv")
+    real, calls = visits.record_visit, []
+
+    def fails_on_the_fourth(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("connection reset")
+        return real(*args, **kwargs)
+
+    [message] = _receive_all()
+    monkeypatch.setattr(visits, "record_visit", fails_on_the_fourth)
+    assert drain_imports()["failed"] == 1
+    assert len(api.get(f"/patients/{pid}", token=staff)[1]["visits"]) == 3
+    monkeypatch.setattr(visits, "record_visit", real)
+    # the retry (SQS delivers the message again once its visibility timeout ends)
+    arn = client("sqs").get_queue_attributes(QueueUrl=_queue(), AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert job_handler.handle(_event([message], arn)) == {"batchItemFailures": []}
+    done = api.get(f"/imports/{job['job_id']}", token=staff)[1]
+    assert done["status"] == "done" and done["rows_done"] == 6
+    assert done["recorded"] == 3 and done["duplicates"] == 3
+    assert len(api.get(f"/patients/{pid}", token=staff)[1]["visits"]) == 6
