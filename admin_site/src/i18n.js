@@ -3,7 +3,7 @@ const TEXT = {
   zh: {
     appName: "Revisit 复诊管理", signIn: "登录", username: "用户名", password: "密码", signOut: "退出",
     role_admin: "管理员", role_front_desk: "前台", role_health_manager: "健康管理师", role_analyst: "数据分析",
-    role_operator: "平台运营", platform: "平台运营", menu: "菜单", erased: "已删除的患者",
+    role_operator: "平台运营", platform: "平台运营", menu: "菜单", erased: "已删除的患者", offsetBefore: "起算日前 {n} 天",
     dashboard: "数据概览", patients: "患者", segments: "人群查询", reminders: "提醒记录",
     kpiPatients: "患者总数", kpiRevisit30: "30天复诊率", kpiRevisit90: "90天复诊率", kpiCheckins: "今日打卡",
     kpiIssued: "已发积分", kpiRedeemed: "已兑积分", kpiReminders: "已发提醒",
@@ -86,7 +86,7 @@ const TEXT = {
   en: {
     appName: "Revisit", signIn: "Sign in", username: "Username", password: "Password", signOut: "Sign out",
     role_admin: "Administrator", role_front_desk: "Front desk", role_health_manager: "Health manager", role_analyst: "Analyst",
-    role_operator: "Platform operator", platform: "Platform", menu: "Menu", erased: "Erased patient",
+    role_operator: "Platform operator", platform: "Platform", menu: "Menu", erased: "Erased patient", offsetBefore: "{n} days before",
     dashboard: "Dashboard", patients: "Patients", segments: "Segments", reminders: "Reminder log",
     kpiPatients: "Patients", kpiRevisit30: "Revisit rate (30 d)", kpiRevisit90: "Revisit rate (90 d)",
     kpiCheckins: "Check-ins today", kpiIssued: "Points issued", kpiRedeemed: "Points redeemed",

@@ -511,7 +511,8 @@ function Reminders() {
         <td>${r.name_masked ? html`<a href=${"#/patients/" + encodeURIComponent(r.patient_id)}
           data-testid="reminder-patient">${r.name_masked}</a>` : html`<span class="muted" data-testid="reminder-patient">${t("erased")}</span>`}</td>
         <td data-testid="reminder-kind">${r.kind ? coded("kind_", r.kind) : "—"}</td>
-        <td>${ruleLabel(r, segmentNames)}${r.offset_days != null && html`<br /><span class="muted">${t("offsetN", { n: fmtNumber(r.offset_days) })}</span>`}</td>
+        <td>${ruleLabel(r, segmentNames)}${r.offset_days != null && html`<br /><span class="muted">${r.offset_days < 0
+          ? t("offsetBefore", { n: fmtNumber(-r.offset_days) }) : t("offsetN", { n: fmtNumber(r.offset_days) })}</span>`}</td>
         <td>${r.condition ? t(r.condition) : "—"}</td><td>${fmtDate(r.anchor_date)}</td><td>${fmtDateTime(r.due_at)}</td>
         <td data-testid="reminder-purpose">${r.purpose ? t(r.purpose) : "—"}</td>
         <td><span data-testid="reminder-status">${t(r.status)}</span>

@@ -43,6 +43,7 @@ NOT_FOUND = {
     "redemption_code": _codes(404, "invalid_redemption_code")[0],
     "username": _codes(404, "account_not_found")[0],
     "job_id": _codes(404, "import_not_found")[0],
+    "version": _codes(404, "consent_version_not_found")[0],
 }
 
 # -- codes services and domain rules raise ------------------------------------------------------------

@@ -10,7 +10,7 @@ from chalicelib.api import replies
 from chalicelib.api.models import (CheckInBody, ConsentUpdate, ConsentWithdrawal, OwnProfileUpdate,
                                    OwnRegistration, Page, RedeemBody, ShareBody,
                                    WerunBody)
-from chalicelib.api.routing import IN_TRANSACTION, PATIENT, route
+from chalicelib.api.routing import IN_TRANSACTION, PATIENT, STAFF, route
 from chalicelib.domain.clock import clock, iso
 from chalicelib.lazy import lazy
 
@@ -56,6 +56,13 @@ def register(call):
                "subscribe templates")
 def setup(call):
     return setup_service.setup_view(call.principal.clinic_id)
+
+
+@route(bp, "/consent-texts/{version}", roles=("visitor", "patient") + STAFF, reply=replies.ConsentTextsReply,
+       errors=("consent_version_not_found",),
+       summary="The consent texts of one published version, as the patient read them when agreeing")
+def consent_texts(call):
+    return setup_service.consent_texts(call.params["version"])
 
 
 @route(bp, "/me/home", roles=PATIENT, reply=replies.HomeReply, session_checked_by_service=True,

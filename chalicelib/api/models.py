@@ -44,6 +44,17 @@ def real(places: int, ge: float, le: float):
                      AfterValidator(Rounded(places))]
 
 
+def _known_consent_version(value: str) -> str:
+    from chalicelib.domain.policy import CONSENT_TEXTS
+
+    if value not in CONSENT_TEXTS:
+        raise ValueError(f"unknown consent text version {value!r}; GET /me/setup gives the current one")
+    return value
+
+
+ConsentVersion = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_known_consent_version)]
+
+
 def _known_purposes(value: dict[str, bool]) -> dict[str, bool]:
     unknown = set(value) - set(PURPOSES)
     if unknown:
@@ -87,7 +98,7 @@ class PatientFields(Strict):
     persona_tags: list[Annotated[str, Field(min_length=2, max_length=40, pattern=CODE)]] = Field(
         default_factory=list, max_length=3, description="the clinic's persona codes (GET /clinic/catalogue)")
     consents: Consents = Field(default_factory=dict)
-    consent_version: str = Field(default="v1", min_length=1, max_length=20)
+    consent_version: ConsentVersion = "v1"
     invite_code: str | None = Field(default=None, min_length=4, max_length=16, pattern=r"^[A-Za-z0-9]+$")
 
 
@@ -128,7 +139,7 @@ class OwnProfileUpdate(Strict):
 
 class ConsentUpdate(Strict):
     consents: Consents = Field(min_length=1)
-    consent_version: str = Field(min_length=1, max_length=20)
+    consent_version: ConsentVersion
 
 
 class ConsentWithdrawal(Strict):
@@ -325,19 +336,20 @@ class CreateClinicBody(Strict):
 # --- a clinic's catalogue and message templates ----------------------------------------------------
 
 class CatalogueEntryBody(Strict):
-    """One entry of a catalogue section; check-in types also give their unit, range and input."""
+    """One entry of a catalogue section; check-in types also give their unit, range and input
+    (the range's bounds are readings: bounded, two decimals)."""
 
     code: str = Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]+$")
     label: str = Field(min_length=1, max_length=20)
     label_en: str = Field(min_length=1, max_length=20)
     active: bool = True
     unit: str | None = Field(default=None, min_length=1, max_length=12)
-    low: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
-    high: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    low: Reading | None = None
+    high: Reading | None = None
     places: int | None = Field(default=None, ge=0, le=2)
     input: Literal["number", "blood_pressure"] | None = None
-    low2: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
-    high2: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    low2: Reading | None = None
+    high2: Reading | None = None
 
 
 class CatalogueSectionBody(Strict):

@@ -1444,6 +1444,11 @@ class ConsentPolicy(Reply):
     purposes: list[ConsentPurposeText]
 
 
+class ConsentTextsReply(Reply):
+    version: str
+    purposes: list[ConsentPurposeText]
+
+
 class PrivacyPolicy(Reply):
     version: str
     text: str

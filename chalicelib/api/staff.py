@@ -112,6 +112,9 @@ def list_patients(call):
 def create_patient(call):
     item = patient_service.register(call.principal.clinic_id, call.body,
                                     registered_by=call.principal.username or call.principal.subject)
+    # the consent the patient gave, recorded by staff at the desk
+    audit.record(call.principal, audit.CONSENT_CHANGE, patient_id=item.patient_id,
+                 detail={"registration": 1, **{purpose: int(bool(granted)) for purpose, granted in call.body.consents.items()}})
     return 201, {"patient": patient_service.profile_view(item, full_phone=False)}
 
 

@@ -24,6 +24,14 @@ PURPOSE_TEXTS: dict[str, tuple[str, str, bool]] = {
 }
 assert set(PURPOSE_TEXTS) == set(PURPOSES)
 
+# Every consent text ever published, by version. A new text is a new version appended here; a
+# published one is never edited (tests/unit/test_consent_texts.py pins each by its hash), so the
+# text a patient agreed to can always be shown again, to them and to staff.
+CONSENT_TEXTS: dict[str, dict[str, tuple[str, str, bool]]] = {
+    "v1": PURPOSE_TEXTS,
+}
+assert POLICY_VERSION in CONSENT_TEXTS
+
 # kind of subscribe message (services.outbound.COMPOSERS) -> (purpose, title)
 MESSAGE_KINDS: dict[str, tuple[str, str]] = {
     "recall": ("service", "复诊提醒"),
@@ -61,6 +69,6 @@ def condition_label(condition: str) -> str:
     return names[0] if names else condition
 
 
-def purposes_view() -> list[dict[str, object]]:
+def purposes_view(version: str = POLICY_VERSION) -> list[dict[str, object]]:
     return [{"purpose": purpose, "title": title, "text": text, "required": required}
-            for purpose, (title, text, required) in PURPOSE_TEXTS.items()]
+            for purpose, (title, text, required) in CONSENT_TEXTS[version].items()]

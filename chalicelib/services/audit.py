@@ -33,8 +33,11 @@ CONSENT_CHANGE = "consent_change"  # a consent changed by staff on the patient's
 ROLE_CHANGE = "role_change"
 STAFF_DISABLE = "staff_disable"
 SIGN_IN = "sign_in"  # a staff sign-in that succeeded
+STAFF_INVITE = "staff_invite"  # a staff account made (its role in the detail)
+STAFF_ENABLE = "staff_enable"
+CLINIC_CREATE = "clinic_create"  # a clinic made by the platform's operator (recorded in the new clinic)
 ACTIONS = (VIEW_PATIENT, REVEAL_PHONE, EXPORT, AUDIT_EXPORT, ERASE, CONSENT_CHANGE, ROLE_CHANGE, STAFF_DISABLE,
-           SIGN_IN)
+           SIGN_IN, STAFF_INVITE, STAFF_ENABLE, CLINIC_CREATE)
 
 COMMAND_LINE = "command_line"  # the role of an operator acting from a command line (no request)
 MAX_REASON = 200

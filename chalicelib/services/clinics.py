@@ -69,7 +69,10 @@ def create_with_admin(clinic_id: str, name: str, tz: str, conditions: tuple[str,
     if not staff_accounts.USERNAME.fullmatch(admin_username):
         raise BadRequest("username: 3-64 letters, digits and . _ @ + -", code="invalid_username",
                          field="admin_username")
+    from chalicelib.services import audit
+
     create_clinic(clinic_id, name, tz, tuple(dict.fromkeys(conditions)))
+    audit.record(None, audit.CLINIC_CREATE, clinic_id=clinic_id, actor=by, detail={"clinic": clinic_id})
     admin = staff_accounts.invite(clinic_id, admin_username, "admin", by)
     logger.info("clinic created", extra={"clinic": clinic_id, "by": by})
     return {"clinic": {"clinic_id": clinic_id, "name": name}, "admin": admin}

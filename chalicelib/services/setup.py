@@ -31,3 +31,12 @@ def setup_view(clinic_id: str) -> dict:
         "privacy_policy": {"version": policy.POLICY_VERSION, "text": policy.PRIVACY_POLICY},
         "subscribe_templates": templates,
     }
+
+
+def consent_texts(version: str) -> dict:
+    """The texts of a published consent version (every version is kept: domain/policy.py)."""
+    from chalicelib.errors import NotFound
+
+    if version not in policy.CONSENT_TEXTS:
+        raise NotFound("no consent texts of this version", code="consent_version_not_found", field="version")
+    return {"version": version, "purposes": policy.purposes_view(version)}

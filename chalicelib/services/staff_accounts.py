@@ -102,7 +102,11 @@ def _temporary_password() -> str:
 
 def invite(clinic_id: str, username: str, role: str, by: str) -> dict:
     """An admin adds a colleague: the account and a temporary password to hand over."""
-    return create(username, None, clinic_id, role, by=by)
+    from chalicelib.services import audit
+
+    made = create(username, None, clinic_id, role, by=by)
+    audit.record(None, audit.STAFF_INVITE, clinic_id=clinic_id, actor=by, detail={"username": username, "role": role})
+    return made
 
 
 def listing(clinic_id: str) -> list[dict]:
@@ -195,6 +199,9 @@ def enable(clinic_id: str, username: str, by: str | None = None) -> dict:
     store.put_staff_account(clinic_id, sub, username=username, role=account.role, status="active",
                             tokens_valid_after=int(account.tokens_valid_after or 0), at=iso(clock.now()), by=by,
                             created_at=account.created_at)
+    from chalicelib.services import audit
+
+    audit.record(None, audit.STAFF_ENABLE, clinic_id=clinic_id, actor=by, detail={"username": username})
     return {"username": username, "clinic_id": clinic_id, "role": account.role, "status": "active"}
 
 

@@ -56,29 +56,6 @@ def get(clinic_id: str, *, fresh: bool = False) -> Clinic:
     return item
 
 
-def platform_key() -> str:
-    """The wrapped data key of the platform's own tenant (the operators'), made on first use. The
-    platform is no clinic: its item holds only the key and is in no registry, so no schedule or
-    list ever finds it."""
-    from datetime import datetime, timezone
-
-    from chalicelib import crypto
-
-    bind()
-    try:
-        return get(keys.PLATFORM_CLINIC).wrapped_key
-    except NotFound:
-        pass
-    item = ClinicItem(keys.clinic_pk(keys.PLATFORM_CLINIC), keys.CLINIC_SK, name="platform", tz="UTC",
-                      wrapped_key=crypto.new_wrapped_key(keys.PLATFORM_CLINIC), earning_rules={}, conditions=[],
-                      created_at=datetime.now(timezone.utc).isoformat())
-    try:
-        item.save(condition=ClinicItem.pk.does_not_exist())
-    except PutError:
-        pass  # made by a twin meanwhile
-    return get(keys.PLATFORM_CLINIC, fresh=True).wrapped_key
-
-
 def forget_cache() -> None:
     _cache.clear()
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the jobs import this module; they need no token code
 from chalicelib import crypto
 from chalicelib.domain.clock import clock
 from chalicelib.errors import Conflict, RequestInProgress
-from chalicelib.store import clinics, db, keys
+from chalicelib.store import db, keyring, keys
 from chalicelib.store import plan as plans
 from chalicelib.store.models import IdempotencyItem, bind
 
@@ -64,8 +64,7 @@ def _now() -> int:
 
 
 def _key(clinic_id: str) -> bytes:
-    wrapped = clinics.platform_key() if clinic_id == keys.PLATFORM_CLINIC else clinics.get(clinic_id).wrapped_key
-    return crypto.unwrap_key(clinic_id, wrapped)
+    return keyring.data_key(clinic_id)
 
 
 def _sealed(clinic_id: str, reply: dict[str, Any] | None) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from chalicelib import crypto
 from chalicelib.config import settings
 from chalicelib.domain.clock import clock, iso
-from chalicelib.store import clinics, db
+from chalicelib.store import db, keyring
 
 RETENTION_DAYS = 30
 _to = TypeSerializer()
@@ -64,7 +64,7 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _key(clinic_id: str) -> bytes:
-    return crypto.unwrap_key(clinic_id, clinics.get(clinic_id).wrapped_key)
+    return keyring.data_key(clinic_id)
 
 
 def _expires() -> int:

@@ -27,7 +27,7 @@ from devstack.seed.spec import (
 )
 
 # Who the seed acts as when a flow needs a member of staff.
-STAFF_USERNAME = "seed-staff"
+STAFF_USERNAME = "demo-import@demo"  # the demo history's recorder, shown as a staff username
 ADMIN_USERNAME = "seed-admin"
 
 

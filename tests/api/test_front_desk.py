@@ -52,7 +52,7 @@ def test_a_patients_visits_checkins_and_ledger_page_by_cursor(api, new_patient, 
 def test_the_consent_log_says_who_made_each_change(api, new_patient, staff_token):
     token, pid = new_patient()
     staff = staff_token("demo-dental", "front_desk")
-    assert api.put("/me/consents", {"consents": {"marketing": True}, "consent_version": "v2"}, token=token)[0] == 200
+    assert api.put("/me/consents", {"consents": {"marketing": True}, "consent_version": "v1"}, token=token)[0] == 200
     status, desk = api.post("/patients", {
         "name": "王前台", "phone": "13700009999", "conditions": ["eczema"], "department": "dermatology",
         "consents": {"service": True, "marketing": False, "analytics": False}, "consent_version": "v1"}, token=staff)

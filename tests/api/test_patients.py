@@ -67,9 +67,9 @@ def test_register_refuses_fields_a_client_may_not_set(api, clinics):
 
 def test_consent_update_withdraw_and_log(api, new_patient, staff_token):
     token, pid = new_patient(name="consent")
-    status, data = api.put("/me/consents", {"consents": {"marketing": True}, "consent_version": "v2"}, token=token)
+    status, data = api.put("/me/consents", {"consents": {"marketing": True}, "consent_version": "v1"}, token=token)
     assert status == 200 and data["consents"]["marketing"]["granted"] is True
-    assert data["consents"]["marketing"]["version"] == "v2"
+    assert data["consents"]["marketing"]["version"] == "v1"
     status, data = api.post("/me/consents/withdraw", {}, token=token)
     assert status == 200
     assert all(state["granted"] is False for state in data["consents"].values())
@@ -78,8 +78,18 @@ def test_consent_update_withdraw_and_log(api, new_patient, staff_token):
     status, detail = api.get(f"/patients/{pid}", token=staff_token())
     assert detail["consents"]["service"]["granted"] is False
     assert len(detail["consent_log"]) >= 3 + 1 + 3  # registration, the grant, the withdrawals
-    status, err = api.put("/me/consents", {"consents": {}, "consent_version": "v3"}, token=token)
+    status, err = api.put("/me/consents", {"consents": {}, "consent_version": "v1"}, token=token)
     assert status == 400
+    # only a version whose texts are kept can be agreed to, and every kept version can be read again
+    status, err = api.put("/me/consents", {"consents": {"marketing": True}, "consent_version": "v9"}, token=token)
+    assert status == 400 and err["field"] == "consent_version", err
+    for caller in (token, staff_token()):
+        status, texts = api.get("/consent-texts/v1", token=caller)
+        assert status == 200 and texts["version"] == "v1"
+        assert {p["purpose"] for p in texts["purposes"]} == {"service", "marketing", "analytics"}
+        assert all(p["text"] for p in texts["purposes"])
+    status, err = api.get("/consent-texts/v9", token=token)
+    assert status == 404 and err["code"] == "consent_version_not_found"
 
 
 def test_export_contains_the_patients_data(api, new_patient):

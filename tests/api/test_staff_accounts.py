@@ -33,6 +33,12 @@ def test_an_admin_invites_a_colleague_who_chooses_a_password_at_first_sign_in(ap
     # the same username twice is refused
     status, err = api.post("/staff", {"username": "xiaoli@demo-dental", "role": "front_desk"}, token=admin)
     assert status == 409 and err["code"] == "username_taken"
+    # the invitation is in the audit trail, with who made it and the role given
+    status, trail = api.get("/audit", token=admin)
+    assert status == 200, trail
+    invites = [e for e in trail["items"] if e["action"] == "staff_invite"]
+    assert [(e["actor"], e["detail"]) for e in invites] == [
+        ("admin@demo-dental", {"username": "xiaoli@demo-dental", "role": "health_manager"})], invites
 
 
 def test_a_role_change_and_a_disable_end_the_colleagues_sessions(api, clinics, staff_token):

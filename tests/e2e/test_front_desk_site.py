@@ -45,11 +45,12 @@ def _bundle() -> str:
 
 def _pattern(path: str) -> re.Pattern:
     """A path template as the bundle may hold it: its literal pieces in order, each `{param}` any short
-    expression between them (`${encodeURIComponent(e)}`, `"+n+"` ...), starting after a quote or
-    backtick and ending before one, a query or an expression."""
+    expression between them (`${encodeURIComponent(e)}`, `"+n+"` ...), starting after a quote,
+    a backtick or the API's base interpolated before it (`${apiBase()}/audit/export`), and ending
+    before a quote, a query or an expression."""
     pieces = re.split(r"\{[^}]+\}", path)
     body = r"[^\s;]{1,120}?".join(re.escape(p) for p in pieces)
-    return re.compile(r"[\"'`]" + body + r"(?=[\"'`?$])")
+    return re.compile(r"(?:[\"'`]|\(\)\})" + body + r"(?=[\"'`?$])")
 
 
 def _called(path: str, bundle: str) -> bool:

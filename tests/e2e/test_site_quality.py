@@ -42,7 +42,7 @@ def visible_text(page) -> str:
             const text = node.nodeValue.trim();
             if (text) out.push(text);
         }
-        return out.join('\n');
+        return out.join('\\n');
     }""")
 
 
@@ -66,9 +66,37 @@ def axe_violations(page) -> list[dict]:
     return found
 
 
+def weak_controls(page) -> list[str]:
+    """Enabled, visible form controls whose edge (border, or a filled button's background) is below
+    3:1 against what is behind them (WCAG 1.4.11, non-text contrast)."""
+    return page.evaluate("""() => {
+        const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92
+            : Math.pow((v + 0.055) / 1.055, 2.4); }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+        const behind = (el) => { for (let e = el.parentElement; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3); }
+            return [255, 255, 255]; };
+        const weak = [];
+        for (const el of document.querySelectorAll('input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), select, textarea, button')) {
+            if (el.disabled || !el.getClientRects().length) continue;
+            const style = getComputedStyle(el), back = behind(el);
+            const fill = rgb(style.backgroundColor), edge = rgb(style.borderTopColor);
+            const filled = fill.length === 3 || (fill.length === 4 && fill[3] > 0);
+            const best = Math.max(parseFloat(style.borderTopWidth) > 0 ? ratio(edge.slice(0, 3), back) : 1,
+                                  filled ? ratio(fill.slice(0, 3), back) : 1);
+            if (best < 3) weak.push(`${el.tagName.toLowerCase()}[data-testid=${el.dataset.testid || ''}] ${best.toFixed(2)}`);
+        }
+        return weak.slice(0, 5);
+    }""")
+
+
 def open_page(page, stack, href: str) -> None:
     page.goto(stack.site_url + "/" + href)
     page.wait_for_load_state("networkidle")
+    # what is checked is the page once loaded, not its loading line
+    page.wait_for_function("() => !(document.querySelector('main') || document.body).innerText.includes('加载中')",
+                           timeout=30000)
     page.wait_for_timeout(300)
 
 
@@ -95,9 +123,13 @@ def walk(browser, stack, role, width, tmp_path):  # noqa: F811
         raw = {m for line in text.splitlines() if "@" not in line for m in RAW_ID.findall(line)}
         if words or raw:
             problems.append((href, "words", sorted(words)[:20], sorted(raw)[:10]))
-        violations = axe_violations(page)
-        if violations:
-            problems.append((href, "axe", violations))
+        if role == "admin":  # the admin sees every page and form the other roles see parts of
+            violations = axe_violations(page)
+            if violations:
+                problems.append((href, "axe", violations))
+            weak = weak_controls(page)
+            if weak:
+                problems.append((href, "contrast of controls", weak))
         if width <= 400:
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 1:

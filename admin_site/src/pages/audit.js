@@ -15,11 +15,12 @@ const L = labels({
     prev: "上一页", next: "下一页", shortPage: "本页未满，但后面还有记录",
     view_patient: "查看患者信息", reveal_phone: "显示完整手机号", export: "导出数据", audit_export: "导出审计日志",
     erase: "删除患者档案", consent_change: "更改同意（员工）", role_change: "更改员工角色", staff_disable: "停用员工",
-    sign_in: "员工登录",
+    sign_in: "员工登录", staff_invite: "新增员工账号", staff_enable: "启用员工", clinic_create: "创建诊所",
     role_admin: "管理员", role_staff: "员工", role_front_desk: "前台", role_health_manager: "健康管理师",
     role_analyst: "数据分析员", role_operator: "平台运营", role_patient: "患者本人", role_command_line: "运维命令",
     segment: "人群 {id}", ownData: "患者导出本人数据", items: "删除 {n} 条记录", username: "账号 {name}",
-    roleFromTo: "{from} → {to}", period: "{from} 至 {to}",
+    roleFromTo: "{from} → {to}", period: "{from} 至 {to}", clinic: "诊所 {id}", atRegistration: "前台建档时",
+    purpose_service: "诊疗服务", purpose_marketing: "活动与优惠", purpose_analytics: "服务改进分析", agreed: "同意", declined: "不同意",
     wrong_role: "只有管理员可以查看审计日志", invalid_period: "开始日期不能晚于结束日期",
     period_too_long: "一次最多查询 366 天", invalid_cursor: "分页已失效，请重新查询", invalid_input: "输入有误",
   },
@@ -33,10 +34,12 @@ const L = labels({
     view_patient: "Viewed a patient", reveal_phone: "Full phone shown", export: "Data exported",
     audit_export: "Audit trail exported", erase: "Patient record erased", consent_change: "Consent changed by staff",
     role_change: "Staff role changed", staff_disable: "Staff account disabled", sign_in: "Staff sign-in",
+    staff_invite: "Staff account made", staff_enable: "Staff account enabled", clinic_create: "Clinic created",
     role_admin: "Admin", role_staff: "Staff", role_front_desk: "Front desk", role_health_manager: "Health manager",
     role_analyst: "Analyst", role_operator: "Platform operator", role_patient: "The patient", role_command_line: "Operator command",
     segment: "Segment {id}", ownData: "The patient's own data", items: "{n} records erased", username: "Account {name}",
-    roleFromTo: "{from} → {to}", period: "{from} to {to}",
+    roleFromTo: "{from} → {to}", period: "{from} to {to}", clinic: "Clinic {id}", atRegistration: "At registration at the desk",
+    purpose_service: "care", purpose_marketing: "offers", purpose_analytics: "analytics", agreed: " agreed", declined: " declined",
     wrong_role: "Only admins may read the audit trail", invalid_period: "From must not be after to",
     period_too_long: "At most 366 days at a time", invalid_cursor: "The page expired; search again",
     invalid_input: "Invalid input",
@@ -55,6 +58,12 @@ function detailText(e) {
   if (d.what === "own_data") parts.push(L("ownData"));
   if (d.items != null) parts.push(L("items", { n: d.items }));
   if (d.username) parts.push(L("username", { name: d.username }));
+  if (d.role && e.action === "staff_invite") parts.push(roleName(d.role));
+  if (d.clinic) parts.push(L("clinic", { id: d.clinic }));
+  if (d.registration) {
+    parts.push(L("atRegistration") + "：" + ["service", "marketing", "analytics"].filter((p) => p in d)
+      .map((p) => `${L("purpose_" + p)}${d[p] ? L("agreed") : L("declined")}`).join("、"));
+  }
   if (d.from && d.to && e.action === "role_change") parts.push(L("roleFromTo", { from: roleName(d.from), to: roleName(d.to) }));
   else if (d.from && d.to) parts.push(L("period", { from: d.from, to: d.to }));
   return parts.join("；") || "—";
@@ -128,7 +137,7 @@ function AuditPage() {
         <td>${roleName(e.actor_role)}</td>
         <td>${e.patient_id ? html`<a href=${"#/patients/" + encodeURIComponent(e.patient_id)}>${e.patient_id}</a>` : "—"}</td>
         <td class="wrap">${e.reason || "—"}</td>
-        <td class="nowrap" title=${e.user_agent || ""}>${e.source_ip || "—"}<br /><span class="muted">${shortAgent(e.user_agent)}</span></td>
+        <td class="nowrap" title=${e.user_agent || ""}>${e.source_ip || "—"}<br /><span class="muted mono">${shortAgent(e.user_agent)}</span></td>
         <td class="wrap">${detailText(e)}</td></tr>`)}</tbody></table>`)}
     ${data && data.next_cursor && data.items.length < 50 && html`<p class="muted">${L("shortPage")}</p>`}
     <div class="pager">

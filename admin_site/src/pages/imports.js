@@ -64,6 +64,11 @@ const POLL_MS = 2000;
 const dataRows = (text) => text.split(/\r\n|\r|\n/).slice(1).filter((line) => line.trim() !== "").length;
 const newKey = () => (globalThis.crypto && crypto.randomUUID ? crypto.randomUUID()
   : `imp-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+// The file's column names in a help text, shown as the codes the file's header must hold.
+const COLUMNS = new Set(["patient_id", "phone", "visit_date", "department", "next_due_date", "external_id", "taken_on",
+  "flags", "exam_id"]);
+const asColumns = (text) => text.split(/([a-z_]+)/).map((part) => (COLUMNS.has(part) ? html`<code>${part}</code>` : part));
+
 const KINDS = {
   visits: { path: "/visits/import", columns: "columnsVisits" },
   exams: { path: "/exams/import", columns: "columnsExams" },
@@ -121,7 +126,7 @@ function Imports() {
       ${Object.keys(KINDS).map((k) => html`<button class=${k === kind ? "" : "ghost"} role="tab" aria-selected=${k === kind}
         data-testid=${"import-kind-" + k} onClick=${() => switchTo(k)}>${L(k)}</button>`)}
     </div>
-    <p class="muted">${L(chosen.columns)} ${L("jobNote", { n: fmtNumber(JOB_ROWS) })}</p>
+    <p class="muted">${asColumns(L(chosen.columns))} ${L("jobNote", { n: fmtNumber(JOB_ROWS) })}</p>
     <div class="form-row">
       <label>${L("file")}<input type="file" accept=".csv,text/csv,text/plain" key=${kind} onChange=${choose}
         data-testid="import-file" /></label>

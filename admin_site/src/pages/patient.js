@@ -2,7 +2,7 @@
 // booking, other anchors), persona tags, consents and their history, paged visits and check-ins,
 // then the sections of other pages (points, exam tasks, packages ...).
 import { useState } from "preact/hooks";
-import { post, put } from "../api.js";
+import { get, post, put } from "../api.js";
 import { catalogueEntries, catalogueLabel, clinicToday, fmtDate, fmtDateTime, fmtNumber, t } from "../i18n.js";
 import { BindQrCode, HospitalNoField } from "./desk.js";
 import { FollowupSection } from "./followup.js";
@@ -12,6 +12,7 @@ import { html, labels, useAction, useGet, useWriteKey } from "./shared.js";
 
 const L = labels({
   zh: {
+    readText: "查看同意的文本", withdrawal: "撤回",
     hospitalNo: "住院号/门诊号",
     back: "返回", profile: "基本信息", phone: "电话", birthYear: "出生年份", sex: "性别", district: "区域",
     conditions: "病种", department: "科室", lastVisit: "上次就诊", never: "从未就诊", balance: "可用积分",
@@ -43,6 +44,7 @@ const L = labels({
     try_again: "请重试", invalid_cursor: "分页已失效，请回到第一页", request_in_progress: "正在处理，请稍候",
   },
   en: {
+    readText: "read the text agreed to", withdrawal: "Withdrawal",
     hospitalNo: "Hospital no.",
     back: "Back", profile: "Profile", phone: "Phone", birthYear: "Birth year", sex: "Sex", district: "District",
     conditions: "Conditions", department: "Department", lastVisit: "Last visit", never: "Never visited",
@@ -240,19 +242,36 @@ function Personas({ id, patient, onChange }) {
 const whoChanged = (by) => (!by ? "—" : by === "patient" ? L("byPatient")
   : by.startsWith("staff:") ? L("byStaff", { name: by.slice(6) }) : by);
 
+// The consent text of a version the patient agreed to, read when opened (every version is kept).
+function ConsentText({ version, purpose }) {
+  const [texts, setTexts] = useState(null);
+  if (!version || version === "withdrawal") return html`<span>${version === "withdrawal" ? L("withdrawal") : "—"}</span>`;
+  const open = (event) => {
+    if (event.target.open && !texts) {
+      get(`/consent-texts/${encodeURIComponent(version)}`).then(setTexts).catch((err) => setTexts({ error: L.error(err) }));
+    }
+  };
+  const shown = texts && !texts.error && texts.purposes.find((x) => x.purpose === purpose);
+  return html`<details class="hint" onToggle=${open} data-testid="consent-text">
+    <summary><code>${version}</code> ${L("readText")}</summary>
+    ${texts && texts.error && html`<p class="error">${texts.error}</p>`}
+    ${shown && html`<p><strong>${shown.title}</strong></p><p data-testid="consent-text-body">${shown.text}</p>`}
+  </details>`;
+}
+
 function Consents({ consents, log }) {
   return html`<div class="panel"><h2>${L("consent")}</h2>
     <table><thead><tr><th>${L("purpose")}</th><th>${L("state")}</th><th>${L("version")}</th><th>${L("at")}</th></tr></thead>
     <tbody>${Object.entries(consents).map(([purpose, c]) => html`<tr data-testid=${"consent-" + purpose}>
       <td>${label(purpose)}</td><td class=${c && c.granted ? "ok" : "no"}>${c && c.granted ? L("granted") : L("withdrawn")}</td>
-      <td>${c ? c.version : "—"}</td><td>${c ? fmtDateTime(c.at) : "—"}</td></tr>`)}</tbody></table>
+      <td><${ConsentText} version=${c && c.version} purpose=${purpose} /></td><td>${c ? fmtDateTime(c.at) : "—"}</td></tr>`)}</tbody></table>
     <h3>${L("history")}</h3>
     <table data-testid="consent-log"><thead><tr><th>${L("at")}</th><th>${L("purpose")}</th><th>${L("state")}</th>
       <th>${L("version")}</th><th>${L("by")}</th></tr></thead>
     <tbody>${log.map((e) => html`<tr data-testid="consent-log-row">
       <td>${fmtDateTime(e.at)}</td><td>${label(e.purpose)}</td>
       <td class=${e.granted ? "ok" : "no"}>${e.granted ? L("granted") : L("withdrawn")}</td>
-      <td>${e.version}</td><td data-testid="consent-log-by">${whoChanged(e.by)}</td></tr>`)}</tbody></table>
+      <td><${ConsentText} version=${e.version} purpose=${e.purpose} /></td><td data-testid="consent-log-by">${whoChanged(e.by)}</td></tr>`)}</tbody></table>
   </div>`;
 }
 

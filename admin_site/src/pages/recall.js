@@ -9,7 +9,7 @@ import { html, isAdmin, labels, useAction, useGet } from "./shared.js";
 const L = labels({
   zh: {
     title: "召回规则与发送设置", rules: "召回规则", ruleId: "规则编号", scope: "适用", byCondition: "按病种",
-    byDepartment: "按科室", anchor: "起算事件", offsets: "发送时间点(起算后第 N 天)", offsetsShort: "发送日", offsetsHint: "多个用逗号分隔，如 30, 60",
+    byDepartment: "按科室", anchor: "起算事件", offsets: "发送时间点(起算后第几天)", offsetsShort: "发送日", offsetsHint: "多个用逗号分隔，如 30, 60",
     sendAt: "发送时刻", purpose: "用途", stopOn: "停止条件", active: "启用", template: "文案", updated: "更新时间",
     on: "启用中", off: "已停用", activate: "启用", deactivate: "停用", remove: "删除", save: "保存规则", newRule: "新规则",
     saved: "已保存", removed: "已删除", confirmRemove: "删除这条规则？已计划的提醒到期时将停止发送。",
@@ -297,7 +297,7 @@ function DeliveryForm({ data, onSaved, state, run }) {
     </div>
     <p class="muted">${L("channelOrder")}: ${data.channel_order.map((c) => L(c)).join(" → ")}
       ${Object.keys(data.wechat_templates || {}).length > 0 && html` · ${L("templates")}:
-        ${Object.entries(data.wechat_templates).map(([kind, id]) => `${kind} = ${id}`).join("; ")}`}</p>
+        ${Object.entries(data.wechat_templates).map(([kind, id], i) => html`${i ? "；" : ""}${L("kind_" + kind)}：<code>${id}</code>`)}`}</p>
     ${admin && html`<button type="submit" disabled=${state.busy} data-testid="delivery-save">${L("saveSettings")}</button>`}
     ${(local || state.error) && html`<p class="error" data-testid="delivery-error">${local || state.error}</p>`}
     ${state.done && html`<p class="ok" data-testid="delivery-saved">${state.done}</p>`}

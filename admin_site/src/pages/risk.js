@@ -20,7 +20,7 @@ const L = labels({
     bookingDate: "预约日期", saved: "已记录", atRisk: "高风险患者", none: "暂无评分", model: "风险模型",
     noModel: "暂无模型", version: "版本", trainedAt: "训练时间", auc: "AUC（留出集）", baseline: "仅按距上次就诊天数",
     examples: "样本数", coefficients: "各因素的作用", raises: "升高风险", lowers: "降低风险", dropout: "各病种流失曲线",
-    dropoutNote: "就诊后第 d 天已回诊的患者比例", dropoutDay: "流失日", recallDay: "建议召回日", dayN: "第 {n} 天",
+    dropoutNote: "就诊后到某一天为止已回诊的患者比例", dropoutDay: "流失日", recallDay: "建议召回日", dayN: "第 {n} 天",
     noCurves: "还没有计算流失曲线", more: "下一页", flag: "号码有误",
     plan_changed: "该随访刚被别人记录，请刷新", plan_not_active: "随访计划已暂停或结束",
     booking_date_required: "请填写预约日期", invalid_date: "日期不能早于今天", try_again: "随访计划刚被更新，请重试",

@@ -16,7 +16,7 @@ const L = labels({
     all: "全部条件", any: "任一条件", addCondition: "添加条件", addGroup: "添加条件组", remove: "移除",
     values: "取值（逗号分隔）", days: "天数", field: "条件", id: "编号", contentPath: "内容路径 {n} 步",
     condition: "病种", department: "科室", persona: "人群标签", district: "区域", consent: "已同意用途",
-    age: "年龄", days_since_visit: "距上次就诊天数", silent_days: "沉默天数", checkins: "近 N 天打卡天数",
+    age: "年龄", days_since_visit: "距上次就诊天数", silent_days: "沉默天数", checkins: "近几天内的打卡天数",
     points_balance: "积分余额", points_earned: "累计积分", risk_score: "流失风险分（0–1）",
     in: "属于", not_in: "不属于", gt: "大于", gte: "至少", lt: "小于", lte: "至多",
     rule_too_deep: "条件组最多嵌套 3 层", rule_too_large: "条件太多", unknown_value: "有未知的取值",
