@@ -4,8 +4,8 @@ import os
 
 from chalice import CORSConfig, Rate
 
-from chalicelib.api import (accounts, audit, auth_routes, challenges, delivery, desk, experiments, leaderboard, me,
-                            meta, packages, risk, segments, staff, tasks)
+from chalicelib.api import (accounts, audit, auth_routes, challenges, delivery, desk, experiments, imports,
+                            leaderboard, me, meta, packages, risk, segments, staff, tasks)
 from chalicelib.api.routing import App, error_shape
 
 app = App(app_name="revisit")
@@ -16,7 +16,7 @@ app.api.cors = CORSConfig(
 )
 app.register_middleware(error_shape, "http")
 for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, experiments.bp, packages.bp,
-                  risk.bp, delivery.bp, segments.bp, accounts.bp, audit.bp, desk.bp, meta.bp):
+                  risk.bp, delivery.bp, segments.bp, accounts.bp, audit.bp, desk.bp, imports.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 
@@ -45,6 +45,14 @@ def expire_points(event):
                     name="send_reminders")
 def send_reminders(event):
     from chalicelib.jobs.send_reminders import handle
+
+    return handle(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=os.environ.get("IMPORT_QUEUE_NAME", "revisit-imports"), batch_size=1,
+                    name="import_chunks")
+def import_chunks(event):
+    from chalicelib.jobs.imports import handle
 
     return handle(event.to_dict(), event.context)
 

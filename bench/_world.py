@@ -26,6 +26,7 @@ BASE_ENV = {
     "REVISIT_STAGE": "bench",
     "REVISIT_TABLE": "revisit-bench",
     "REMINDER_QUEUE_NAME": "revisit-reminders-bench",
+    "IMPORT_QUEUE_NAME": "revisit-imports-bench",
     "KMS_KEY_ID": "alias/revisit-bench",
     "JWT_SECRET": "bench-jwt-secret-0123456789abcdef0123456789",
     "HASH_SECRET": "bench-hash-secret-0123456789abcdef012345678",

@@ -1,4 +1,5 @@
-"""Seconds to import the documented 5,000-row visit file (POST /visits/import) at 300 and 3,000 patients.
+"""Seconds to import the documented 5,000-row visit file at 300 and 3,000 patients: synchronously
+(POST /visits/import), and as an import job (POST /imports: the answer, then the whole job).
 
 Pass sizes as arguments to run others (`visits_import.py 300`); BENCH_IMPORT_ROWS sets a smaller
 file for a quick look (the figure names keep the row count).
@@ -15,6 +16,14 @@ The service function the route calls (services.visits.import_csv) is timed, with
 and the body's transfer. moto runs in process with the local stack's patches (devstack/moto_patches.py):
 moto's own TransactWriteItems deep-copies the whole table before each transaction, so without them
 every visit would cost time in proportion to the clinic's size, which DynamoDB does not.
+
+The import job (chalicelib/services/imports.py): `visits-import-5000-rows-accept-seconds` times the
+service function POST /imports calls (services.imports.accept: the file checked, its chunks stored,
+one SQS message per chunk) against the 29 s; `visits-import-5000-rows-job-seconds` times the whole
+job through its queue handler as the local stack drains it (devstack/schedules.py drain_imports),
+chunk after chunk in one process: informative (in AWS the chunks run in parallel invocations).
+The job's file has its own hospital visit numbers, so its rows are new visits, not duplicates of
+the synchronous import's. BENCH_IMPORT_MODES (`sync,job` by default) picks what runs.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from _world import CLINIC_ID, DynamoRecorder, create_clinic, figure, moto_accoun
 
 SIZES = tuple(int(a) for a in sys.argv[1:]) or (300, 3_000)
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "5000"))
+MODES = tuple(m.strip() for m in os.environ.get("BENCH_IMPORT_MODES", "sync,job").split(",") if m.strip())
 TARGET_SECONDS = 29.0
 STAFF = "desk@bench-clinic"
 
@@ -70,7 +80,7 @@ def seed(patients: int) -> list[str]:
     return phones
 
 
-def visit_file(phones: list[str], rows: int, seed_value: int = 7) -> str:
+def visit_file(phones: list[str], rows: int, seed_value: int = 7, prefix: str = "HIS") -> str:
     """A hospital export of `rows` visits over the last two years, most asking for a revisit."""
     pick = random.Random(seed_value)
     today = date(2026, 11, 19)
@@ -78,7 +88,7 @@ def visit_file(phones: list[str], rows: int, seed_value: int = 7) -> str:
     for n in range(rows):
         day = today - timedelta(days=pick.randrange(1, 720))
         due = (day + timedelta(days=pick.choice((30, 60, 90, 180)))).isoformat() if n % 4 else ""
-        lines.append(f"{pick.choice(phones)},{day.isoformat()},dermatology,{due},HIS-{n:06d}")
+        lines.append(f"{pick.choice(phones)},{day.isoformat()},dermatology,{due},{prefix}-{n:06d}")
     return "\n".join(lines) + "\n"
 
 
@@ -91,6 +101,10 @@ def run(patients: int, recorder: DynamoRecorder) -> list[str]:
         from chalicelib.services import visits
 
         phones = seed(patients)
+        if "job" in MODES:
+            problems += run_job(patients, phones)
+        if "sync" not in MODES:
+            return problems
         text = visit_file(phones, ROWS)
         with recorder.recording() as calls:
             started = time.perf_counter()
@@ -112,6 +126,38 @@ def run(patients: int, recorder: DynamoRecorder) -> list[str]:
         figure(f"visits-import-{ROWS}-rows-lookup-calls", len(lookups),
                note=f"{patients:,} patients: BatchGetItem of phone claims, 100 keys a call; "
                     f"{sum(1 for c in calls if c.operation == 'GetItem' and 'UNIQUE' in str(c.params))} GetItem of a claim")
+    return problems
+
+
+def run_job(patients: int, phones: list[str]) -> list[str]:
+    """The same size of file through POST /imports's service and then the import queue's handler."""
+    from chalicelib.errors import AppError
+    from chalicelib.services import imports
+    from devstack.schedules import drain_imports
+
+    problems: list[str] = []
+    text = visit_file(phones, ROWS, seed_value=11, prefix="JOB")
+    started = time.perf_counter()
+    try:
+        job = imports.accept(CLINIC_ID, "visits", text.encode(), STAFF)
+    except AppError as err:
+        return [f"{patients}: the import job was refused: {err.code}"]
+    accepted = time.perf_counter() - started
+    figure(f"visits-import-{ROWS}-rows-accept-seconds", accepted, f"<= {TARGET_SECONDS:g}",
+           note=f"{patients:,} patients, {job['chunks']} chunks queued")
+    started = time.perf_counter()
+    while True:
+        drained = drain_imports()
+        state = imports.status(CLINIC_ID, job["job_id"])
+        if state["status"] == "done" or not drained["received"]:
+            break
+    seconds = time.perf_counter() - started
+    figure(f"visits-import-{ROWS}-rows-job-seconds", seconds,
+           note=f"{patients:,} patients, {state['chunks_done']}/{state['chunks']} chunks in one process, "
+                f"status {state['status']}")
+    if state["status"] != "done" or state["recorded"] + state["duplicates"] != ROWS or state["error_count"]:
+        problems.append(f"{patients}: job {state['status']}: recorded {state['recorded']}, duplicates "
+                        f"{state['duplicates']}, errors {state['errors'][:3]}")
     return problems
 
 

@@ -52,6 +52,8 @@ class Settings(NamedTuple):
     tencent_sms_templates: str = "{}"  # JSON: message kind -> {"template_id": ..., "params": [field, ...]}
     # how long audit items are kept (their TTL); chalicelib/services/audit.py, docs/audit.md
     audit_retention_days: int = 3 * 365
+    # the queue of the asynchronous CSV import jobs (POST /imports; chalicelib/jobs/imports.py)
+    import_queue_name: str = "revisit-imports"
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -110,6 +112,7 @@ def settings() -> Settings:
         tencent_sms_secret_key=_env("TENCENT_SMS_SECRET_KEY", ""),
         tencent_sms_templates=_env("TENCENT_SMS_TEMPLATES", "{}"),
         audit_retention_days=int(_env("AUDIT_RETENTION_DAYS", str(3 * 365))),
+        import_queue_name=_env("IMPORT_QUEUE_NAME", "revisit-imports"),
     )
 
 

@@ -29,15 +29,21 @@ def create_table() -> None:
         "Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE})
 
 
-def create_queues() -> str:
+def _create_queue(name: str, visibility_timeout: int) -> str:
     sqs = client("sqs")
-    name = settings().reminder_queue_name
     dlq = sqs.create_queue(QueueName=name + "-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    url = sqs.create_queue(QueueName=name, Attributes={
-        "VisibilityTimeout": "360",
+    return sqs.create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": str(visibility_timeout),
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
     })["QueueUrl"]
+
+
+def create_queues() -> str:
+    """The reminder queue and the import job queue, each with its dead-letter queue; returns the
+    reminder queue's URL."""
+    url = _create_queue(settings().reminder_queue_name, 360)
+    _create_queue(settings().import_queue_name, 360)
     return url
 
 

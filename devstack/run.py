@@ -33,7 +33,7 @@ from devstack.environment import (
 )
 from devstack.layout import ROOT, Layout, read_json, write_private
 from devstack.progress import Progress
-from devstack.schedules import describe_tick, refresh_kpis, sweep_and_drain, train_when_due
+from devstack.schedules import describe_tick, drain_imports, refresh_kpis, sweep_and_drain, train_when_due
 from devstack.site import site_server, write_site_config
 from devstack.supervisor import (
     Child,
@@ -48,6 +48,7 @@ from devstack.supervisor import (
 )
 
 DEFAULT_PATIENTS = 3000
+IMPORT_DRAIN_PERIOD = 2.0  # seconds
 
 
 @dataclass
@@ -279,6 +280,9 @@ class Stack:
         if self.first_jobs_done:  # the demo builder ran them a moment ago
             next_sweep, next_kpi = now + self.args.sweep_period, now + self.args.kpi_period
         next_snapshot = now + self.args.snapshot_period
+        # the import job queue is drained every few seconds, as Lambda's event source mapping
+        # would: the admin site polls a job's progress every 2 s
+        next_imports = now + IMPORT_DRAIN_PERIOD
         while True:
             for child in self.children:
                 if not child.alive():
@@ -295,6 +299,10 @@ class Stack:
                 next_sweep = now + self.args.sweep_period
                 self._tick("sweep", sweep_and_drain, quiet_unless=lambda r: r["sweep"]["queued"] or
                            r["queue"]["received"], describe=describe_tick)
+            if now >= next_imports:
+                next_imports = now + IMPORT_DRAIN_PERIOD
+                self._tick("imports", drain_imports, quiet_unless=lambda r: r["received"],
+                           describe=lambda r: f"imports: {r['processed']} chunks, {r['failed']} failed")
             if training_due:
                 self._tick("training", train_when_due, quiet_unless=lambda r: r, describe=lambda r: f"trained {r}")
             if now >= next_snapshot:
@@ -303,7 +311,7 @@ class Stack:
 
                 self._tick("snapshot", lambda: snapshot.take(self.layout.state), quiet_unless=lambda r: False,
                            describe=str)
-            time.sleep(max(0.2, min(next_sweep, next_kpi, next_snapshot) - time.monotonic()))
+            time.sleep(max(0.2, min(next_sweep, next_kpi, next_snapshot, next_imports) - time.monotonic()))
 
     @staticmethod
     def _tick(name: str, job, quiet_unless, describe) -> None:
@@ -386,6 +394,7 @@ def sweep_once() -> int:
     print(f"sweep: {swept['clinics']} clinics, {swept['read']} due, {swept['queued']} queued, "
           f"{swept['failed']} not queued")
     print(f"queue: {drained['received']} received, {drained['processed']} delivered, {drained['failed']} failed")
+    print(f"imports: {result['imports']['processed']} chunks imported, {result['imports']['failed']} failed")
     print("kpis: " + ", ".join(f"{clinic} {n} patients" for clinic, n in sorted(kpis.items())))
     print(f"done in {time.monotonic() - started:.1f}s")
     return 0

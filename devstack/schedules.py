@@ -25,6 +25,27 @@ def drain_queue() -> dict[str, int]:
             "failed": totals["failed"]}
 
 
+def drain_imports() -> dict[str, int]:
+    """Pass the import job queue to its handler (chalicelib/jobs/imports.py) the same way: one
+    chunk of an import job per message."""
+    from chalicelib.aws import client
+    from chalicelib.config import settings
+    from chalicelib.jobs.imports import handle
+    from devstack.sqs_pump import drain
+
+    def invoke(event: dict) -> dict:
+        try:
+            return handle(event)
+        except Exception as exc:  # an invocation error: Lambda keeps the whole batch on the queue
+            print(f"  import batch failed: {type(exc).__name__}: {exc}", flush=True)
+            return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
+
+    url = client("sqs").get_queue_url(QueueName=settings().import_queue_name)["QueueUrl"]
+    totals = drain(url, invoke)
+    return {"received": totals["received"], "processed": totals["received"] - totals["failed"],
+            "failed": totals["failed"]}
+
+
 def sweep_and_drain() -> dict:
     """The minute schedules: segment builds (a new segment's first build, resumed page by page),
     then the lapse sweep and the reminder queue; and the SMS receipts (every five minutes in AWS,
@@ -36,8 +57,9 @@ def sweep_and_drain() -> dict:
     build_segments()
     swept = sweep_lapses()
     drained = drain_queue()
+    imported = drain_imports()
     pull_sms_receipts()
-    return {"sweep": swept, "queue": drained}
+    return {"sweep": swept, "queue": drained, "imports": imported}
 
 
 RISK_PERIOD = timedelta(days=1)

@@ -55,23 +55,31 @@ def problems(template: dict) -> list[str]:
             ".chalice/config.json) so the merge can set its policy"
         )
     events = sqs_events(template)
-    wanted = f"{render.REMINDER_FUNCTION}.{render.REMINDER_EVENT}"
-    if wanted not in events:
-        found.append(
-            f"no SQS event {wanted}: app.py must register `send_reminders` with @app.on_sqs_message"
-        )
+    handlers = (
+        (render.REMINDER_FUNCTION, render.REMINDER_EVENT, "send_reminders",
+         render.REMINDER_VISIBILITY_TIMEOUT_S, "REMINDER_HANDLER_TIMEOUT_S"),
+        (render.IMPORT_FUNCTION, render.IMPORT_EVENT, "import_chunks",
+         render.IMPORT_VISIBILITY_TIMEOUT_S, "IMPORT_HANDLER_TIMEOUT_S"),
+    )
+    for function_id, event_id, app_name, _, _ in handlers:
+        wanted = f"{function_id}.{event_id}"
+        if wanted not in events:
+            found.append(
+                f"no SQS event {wanted}: app.py must register `{app_name}` with @app.on_sqs_message"
+            )
     for name, event in events.items():
         types = event.get("Properties", {}).get("FunctionResponseTypes", [])
         if "ReportBatchItemFailures" not in types:
             found.append(f"SQS event {name} does not report batch item failures")
-    function = resources.get(render.REMINDER_FUNCTION, {}).get("Properties", {})
-    timeout = function.get("Timeout", 3)
-    if isinstance(timeout, int) and 6 * timeout > render.REMINDER_VISIBILITY_TIMEOUT_S:
-        found.append(
-            f"{render.REMINDER_FUNCTION} times out after {timeout} s but the queue's visibility "
-            f"timeout is {render.REMINDER_VISIBILITY_TIMEOUT_S} s: raise "
-            "REMINDER_HANDLER_TIMEOUT_S in infra/render.py and redeploy the resources stack"
-        )
+    for function_id, _, _, visibility, setting in handlers:
+        function = resources.get(function_id, {}).get("Properties", {})
+        timeout = function.get("Timeout", 3)
+        if isinstance(timeout, int) and 6 * timeout > visibility:
+            found.append(
+                f"{function_id} times out after {timeout} s but the queue's visibility "
+                f"timeout is {visibility} s: raise "
+                f"{setting} in infra/render.py and redeploy the resources stack"
+            )
     return found
 
 

@@ -36,6 +36,14 @@ REMINDER_MAX_RECEIVE_COUNT = 5
 # @app.on_sqs_message source -> SendRemindersSqsEventSource. The merge template patches these.
 REMINDER_FUNCTION = "SendReminders"
 REMINDER_EVENT = "SendRemindersSqsEventSource"
+
+# The import job handler (app.py `import_chunks`): one chunk of a CSV import per invocation, a few
+# hundred rows of about five table calls each. Its queue follows the same six-times rule.
+IMPORT_HANDLER_TIMEOUT_S = 300
+IMPORT_VISIBILITY_TIMEOUT_S = 6 * IMPORT_HANDLER_TIMEOUT_S
+IMPORT_MAX_RECEIVE_COUNT = 5
+IMPORT_FUNCTION = "ImportChunks"
+IMPORT_EVENT = "ImportChunksSqsEventSource"
 CHALICE_ROLE = "DefaultRole"
 
 WECHAT_API_BASE = "https://api.weixin.qq.com"
@@ -54,6 +62,9 @@ EXPORTS = (
     "ReminderQueueName",
     "ReminderQueueUrl",
     "ReminderQueueArn",
+    "ImportQueueName",
+    "ImportQueueUrl",
+    "ImportQueueArn",
     "DataKeyArn",
     "UserPoolId",
     "UserPoolClientId",
@@ -169,6 +180,13 @@ def _parameters(china: bool) -> dict:
             "Default": "revisit-reminders",
             "AllowedPattern": "^[a-zA-Z0-9_-]{1,76}$",
             "Description": "Reminder queue name (the dead-letter queue adds -dlq). Use a "
+            "per-stage name when two stages share an account and region.",
+        },
+        "ImportQueueName": {
+            "Type": "String",
+            "Default": "revisit-imports",
+            "AllowedPattern": "^[a-zA-Z0-9_-]{1,76}$",
+            "Description": "Import job queue name (the dead-letter queue adds -dlq). Use a "
             "per-stage name when two stages share an account and region.",
         },
         "KeyAliasName": {
@@ -339,6 +357,33 @@ def _queues() -> dict:
                 },
             }
         ),
+        # CSV import jobs (POST /imports): one message per chunk of an uploaded file; the rows
+        # themselves are in the table (sealed), the message only names the chunk
+        "ImportDeadLetterQueue": disposable(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": sub("${ImportQueueName}-dlq"),
+                    "MessageRetentionPeriod": 14 * 86400,
+                    "SqsManagedSseEnabled": True,
+                },
+            }
+        ),
+        "ImportQueue": disposable(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": ref("ImportQueueName"),
+                    "VisibilityTimeout": IMPORT_VISIBILITY_TIMEOUT_S,
+                    "MessageRetentionPeriod": 4 * 86400,
+                    "SqsManagedSseEnabled": True,
+                    "RedrivePolicy": {
+                        "deadLetterTargetArn": get_att("ImportDeadLetterQueue", "Arn"),
+                        "maxReceiveCount": IMPORT_MAX_RECEIVE_COUNT,
+                    },
+                },
+            }
+        ),
     }
 
 
@@ -367,6 +412,27 @@ def _alarms() -> dict:
                 "MetricName": "ApproximateNumberOfMessagesVisible",
                 "Dimensions": [
                     {"Name": "QueueName", "Value": get_att("ReminderDeadLetterQueue", "QueueName")}
+                ],
+                "Statistic": "Maximum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 0,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": topic,
+                "OKActions": topic,
+            },
+        },
+        "ImportDeadLetterAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": "A chunk of a CSV import job failed 5 times and was parked in "
+                "the dead-letter queue (its job stays running). Inspect it, fix the cause, then "
+                "redrive (docs/deploy.md).",
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [
+                    {"Name": "QueueName", "Value": get_att("ImportDeadLetterQueue", "QueueName")}
                 ],
                 "Statistic": "Maximum",
                 "Period": 300,
@@ -726,6 +792,9 @@ def _outputs(china: bool) -> dict:
         "ReminderQueueName": ("Reminder queue name.", get_att("ReminderQueue", "QueueName")),
         "ReminderQueueUrl": ("Reminder queue URL.", ref("ReminderQueue")),
         "ReminderQueueArn": ("Reminder queue ARN.", get_att("ReminderQueue", "Arn")),
+        "ImportQueueName": ("Import job queue name.", get_att("ImportQueue", "QueueName")),
+        "ImportQueueUrl": ("Import job queue URL.", ref("ImportQueue")),
+        "ImportQueueArn": ("Import job queue ARN.", get_att("ImportQueue", "Arn")),
         "DataKeyArn": (
             "KMS key for the table and patient-field envelopes.",
             get_att("DataKey", "Arn"),
@@ -760,6 +829,10 @@ def _outputs(china: bool) -> dict:
     outputs["ReminderDeadLetterQueueUrl"] = {
         "Description": "Dead-letter queue of the reminder queue.",
         "Value": ref("ReminderDeadLetterQueue"),
+    }
+    outputs["ImportDeadLetterQueueUrl"] = {
+        "Description": "Dead-letter queue of the import job queue.",
+        "Value": ref("ImportDeadLetterQueue"),
     }
     outputs["DataKeyAlias"] = {
         "Description": "Alias of the data key.",
@@ -846,6 +919,7 @@ def _common_environment() -> dict:
         "REVISIT_TABLE": import_value("TableName"),
         "REMINDER_QUEUE_NAME": import_value("ReminderQueueName"),
         "REMINDER_QUEUE_URL": import_value("ReminderQueueUrl"),
+        "IMPORT_QUEUE_NAME": import_value("ImportQueueName"),
         "KMS_KEY_ID": import_value("DataKeyArn"),
         "ALLOWED_ORIGIN": import_value("SiteUrl"),
         "JWT_SECRET": _secret_value("JwtSecretArn", "value"),
@@ -908,6 +982,20 @@ def app_policy(china: bool = False) -> dict:
                     "sqs:GetQueueUrl",
                 ],
                 "Resource": import_value("ReminderQueueArn"),
+            },
+            {
+                # POST /imports queues the chunks of a file; import_chunks takes them
+                "Sid": "ImportQueue",
+                "Effect": "Allow",
+                "Action": [
+                    "sqs:SendMessage",
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                ],
+                "Resource": import_value("ImportQueueArn"),
             },
             {
                 # SMS reminders publish to a phone number, which has no ARN to name
@@ -1012,6 +1100,20 @@ def chalice_merge_template(china: bool = False) -> dict:
                     }
                 }
             },
+            IMPORT_FUNCTION: {
+                "Properties": {
+                    "Events": {
+                        IMPORT_EVENT: {
+                            "Properties": {
+                                "Queue": sub(
+                                    "${QueueArn}", {"QueueArn": import_value("ImportQueueArn")}
+                                ),
+                                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            }
+                        }
+                    }
+                }
+            },
         },
     }
     if china:
@@ -1039,6 +1141,8 @@ def chalice_config(region: str) -> dict:
             "build_segments": {"lambda_timeout": 300},
             "refresh_kpis": {"lambda_timeout": 300},
             "train_risk_models": {"lambda_timeout": 900, "lambda_memory_size": 1024},
+            # one chunk of a CSV import job per invocation (its queue's visibility is six times this)
+            "import_chunks": {"lambda_timeout": IMPORT_HANDLER_TIMEOUT_S},
         },
     }
     return {

@@ -207,5 +207,5 @@ export const post = (path, body, headers) => write("POST", path, body, headers);
 export const put = (path, body, headers) => write("PUT", path, body, headers);
 /** @type {(path: string, headers?: Record<string, string>) => Promise<any>} */
 export const del = (path, headers) => write("DELETE", path, null, headers);
-/** @type {(path: string, text: unknown) => Promise<any>} */
-export const postCsv = (path, text) => write("POST", path, String(text));
+/** @type {(path: string, text: unknown, headers?: Record<string, string>) => Promise<any>} */
+export const postCsv = (path, text, headers) => write("POST", path, String(text), headers);

@@ -42,6 +42,7 @@ NOT_FOUND = {
     "package_id": _codes(404, "package_type_not_found")[0],
     "redemption_code": _codes(404, "invalid_redemption_code")[0],
     "username": _codes(404, "account_not_found")[0],
+    "job_id": _codes(404, "import_not_found")[0],
     "version": _codes(404, "consent_version_not_found")[0],
 }
 
@@ -57,6 +58,7 @@ _codes(400, "invalid_phone_code", "invalid_werun_data", "invalid_client_time", "
        "unknown_target_kind", "unknown_template", "use_visit_route", "invalid_username", "weak_password",
        "unknown_assignee")
 _codes(400, "invalid_hospital_no")
+_codes(413, "file_too_large", "too_many_rows")
 _codes(401, "invalid_credentials", "refresh_token_reused", "invalid_wechat_code", "wechat_code_used")
 _codes(403, "not_eligible", "wechat_account_mismatch", "wechat_user_blocked")
 _codes(403, "bind_code_other_clinic")

@@ -413,3 +413,9 @@ class BindBody(Strict):
 class ImportQuery(Strict):
     dry_run: bool = Field(default=False, description="true: check the file and answer what would be recorded, "
                                                      "writing nothing")
+
+
+# --- asynchronous CSV imports (chalicelib/api/imports.py) ----------------------------------------
+
+class ImportJobQuery(Strict):
+    kind: Literal["visits", "exams"] = Field(description="what the file holds: visits or exam results")

@@ -1782,3 +1782,29 @@ class PatientCheckinsPage(Reply):
     items: list[CheckinRow]
     next_cursor: Annotated[str | None, Field(description="pass as ?cursor= for the next page")]
 
+
+
+# --- asynchronous CSV imports (chalicelib/api/imports.py) ----------------------------------------
+
+class ImportJobReply(Reply):
+    job_id: str
+    kind: Literal["visits", "exams"]
+    status: Annotated[Literal["running", "done"], Field(description="done: every row has been imported or refused")]
+    rows: Annotated[int, Field(description="the file's data rows")]
+    rows_done: int
+    recorded: int
+    duplicates: Annotated[int, Field(description="rows already recorded (a file imported again)")]
+    error_count: Annotated[int, Field(description="rows refused, all of them")]
+    chunks: int
+    chunks_done: int
+    created_at: str
+    created_by: str
+    finished_at: str | None
+
+
+class ImportJobStatusReply(ImportJobReply):
+    errors: Annotated[list[RowProblem], Field(description="the refused rows by line of the file, at most 500")]
+
+
+class ImportJobsReply(Reply):
+    items: list[ImportJobReply]

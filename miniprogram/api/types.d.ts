@@ -620,6 +620,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clinic's recent import jobs, newest first */
+        get: operations["get_imports"];
+        put?: never;
+        /** Upload a visit or exam CSV file as an import job: the header and size are checked at once, the rows are imported in the background (GET /imports/{job_id} follows it) */
+        post: operations["post_imports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/imports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import job's status, counts and the errors by line of the file */
+        get: operations["get_imports_job_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/leaderboard": {
         parameters: {
             query?: never;
@@ -4007,6 +4042,106 @@ export interface components {
              * @description dry run only: the rows that would be recorded
              */
             preview?: components["schemas"]["ImportPreviewRow"][];
+        };
+        /** ImportJobReply */
+        ImportJobReply: {
+            /** Job Id */
+            job_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "visits" | "exams";
+            /**
+             * Status
+             * @description done: every row has been imported or refused
+             * @enum {string}
+             */
+            status: "running" | "done";
+            /**
+             * Rows
+             * @description the file's data rows
+             */
+            rows: number;
+            /** Rows Done */
+            rows_done: number;
+            /** Recorded */
+            recorded: number;
+            /**
+             * Duplicates
+             * @description rows already recorded (a file imported again)
+             */
+            duplicates: number;
+            /**
+             * Error Count
+             * @description rows refused, all of them
+             */
+            error_count: number;
+            /** Chunks */
+            chunks: number;
+            /** Chunks Done */
+            chunks_done: number;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** ImportJobStatusReply */
+        ImportJobStatusReply: {
+            /** Job Id */
+            job_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "visits" | "exams";
+            /**
+             * Status
+             * @description done: every row has been imported or refused
+             * @enum {string}
+             */
+            status: "running" | "done";
+            /**
+             * Rows
+             * @description the file's data rows
+             */
+            rows: number;
+            /** Rows Done */
+            rows_done: number;
+            /** Recorded */
+            recorded: number;
+            /**
+             * Duplicates
+             * @description rows already recorded (a file imported again)
+             */
+            duplicates: number;
+            /**
+             * Error Count
+             * @description rows refused, all of them
+             */
+            error_count: number;
+            /** Chunks */
+            chunks: number;
+            /** Chunks Done */
+            chunks_done: number;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Errors
+             * @description the refused rows by line of the file, at most 500
+             */
+            errors: components["schemas"]["RowProblem"][];
+        };
+        /** ImportJobsReply */
+        ImportJobsReply: {
+            /** Items */
+            items: components["schemas"]["ImportJobReply"][];
         };
         /** ImportPreviewRow */
         ImportPreviewRow: {
@@ -9646,6 +9781,234 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthReply"];
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_imports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobsReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_imports: {
+        parameters: {
+            query?: {
+                kind?: "visits" | "exams";
+            };
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_csv" | "invalid_encoding" | "invalid_idempotency_key" | "invalid_input" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "idempotency_key_reused" | "request_in_progress" | "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large" | "file_too_large" | "too_many_rows";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_imports_job_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobStatusReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "import_not_found";
+                    };
                 };
             };
             /** @description a Content-Type the route does not take */

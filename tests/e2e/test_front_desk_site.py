@@ -178,3 +178,34 @@ def test_the_imports_page_previews_then_records(page, local_stack):  # noqa: F81
     expect(page.get_by_test_id("import-done")).to_contain_text("已导入 1 次就诊")
     after = _call(local_stack, "GET", f"/patients/{patient_id}/visits?limit=100", token)["items"]
     assert len(after) == before + 1
+
+
+def test_the_imports_page_sends_a_large_file_as_a_job_and_follows_it(page, local_stack):  # noqa: F811
+    """Over 500 rows the page imports through POST /imports and polls the job until it is done;
+    the refused rows come back by line, in Chinese."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    expect = playwright_api.expect
+    token = _staff_token(local_stack)
+    patient_id = _call(local_stack, "GET", "/patients?limit=1", token)["items"][0]["patient_id"]
+    lines = ["patient_id,visit_date,department,external_id",
+             f"{patient_id},2026-01-07,dermatology,E2E-JOB-0"]
+    lines += [f"nobody{n},2026-01-07,dermatology,E2E-JOB-{n}" for n in range(1, 520)]
+    text = "\n".join(lines) + "\n"
+    before = len(_call(local_stack, "GET", f"/patients/{patient_id}/visits?limit=100", token)["items"])
+    sign_in(page, local_stack, local_stack.staff_username, local_stack.staff_password)
+    page.get_by_test_id("nav-imports").click()
+    page.get_by_test_id("import-file").set_input_files(
+        {"name": "visits.csv", "mimeType": "text/csv", "buffer": text.encode()})
+    page.get_by_test_id("import-preview").click()
+    expect(page.get_by_test_id("import-to-record")).to_contain_text("将登记 1 行")
+    page.get_by_test_id("import-commit").click()
+    expect(page.get_by_test_id("import-job")).to_be_visible()
+    expect(page.get_by_test_id("import-job")).to_have_attribute("data-status", "done", timeout=60_000)
+    expect(page.get_by_test_id("import-job-text")).to_contain_text("导入完成：共 520 行，登记 1 行")
+    expect(page.locator("[data-testid=import-job] [data-testid=import-problem][data-line='3']")) \
+        .to_contain_text("找不到该患者")
+    expect(page.get_by_test_id("import-jobs")).to_contain_text("已完成")
+    jobs = _call(local_stack, "GET", "/imports", token)["items"]
+    assert jobs[0]["status"] == "done" and jobs[0]["rows"] == 520 and jobs[0]["error_count"] == 519
+    after = _call(local_stack, "GET", f"/patients/{patient_id}/visits?limit=100", token)["items"]
+    assert len(after) == before + 1

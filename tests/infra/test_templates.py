@@ -134,6 +134,23 @@ def test_reminder_queue_outlasts_its_handler_and_parks_poison_messages(name):
     ]
 
 
+@pytest.mark.parametrize("name", sorted(TEMPLATE_REGIONS))
+def test_import_queue_outlasts_its_handler_and_parks_poison_chunks(name):
+    resources = _committed(name)["Resources"]
+    queue = resources["ImportQueue"]["Properties"]
+    assert queue["QueueName"] == {"Ref": "ImportQueueName"}
+    assert queue["VisibilityTimeout"] >= 6 * render.IMPORT_HANDLER_TIMEOUT_S
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["ImportDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    alarm = resources["ImportDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ImportDeadLetterQueue", "QueueName"]}}
+    ]
+
+
 def test_user_pool_client_is_public_and_cannot_write_the_tenant():
     resources = _committed("resources.json")["Resources"]
     client = resources["UserPoolClient"]["Properties"]
@@ -309,6 +326,21 @@ def test_reminder_handler_reports_partial_batch_failures(packaged):
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert _imports(event["Properties"]["Queue"]) == {"ReminderQueueArn"}
     assert check_sam.problems(template) == []
+
+
+def test_import_handler_reports_partial_batch_failures_and_may_send(packaged):
+    template = json.loads(packaged.read_text())
+    function = template["Resources"][render.IMPORT_FUNCTION]
+    assert function["Type"] == "AWS::Serverless::Function"
+    assert function["Properties"]["Timeout"] == render.IMPORT_HANDLER_TIMEOUT_S
+    event = function["Properties"]["Events"][render.IMPORT_EVENT]
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert _imports(event["Properties"]["Queue"]) == {"ImportQueueArn"}
+    policy = template["Resources"][render.CHALICE_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    statement = next(st for st in policy["Statement"] if st["Sid"] == "ImportQueue")
+    assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"} <= set(statement["Action"])
+    assert _imports(statement["Resource"]) == {"ImportQueueArn"}
 
 
 def test_queue_visibility_covers_six_handler_timeouts(packaged):

@@ -1,8 +1,10 @@
 // Importing visits and exam results from the hospital's CSV exports: choose a file, preview what
 // would be recorded and the per-line errors (the API's dry run, nothing written), then import.
-import { useState } from "preact/hooks";
-import { postCsv } from "../api.js";
-import { fmtDate, fmtNumber, t } from "../i18n.js";
+// A file of more than JOB_ROWS rows is imported as a job (POST /imports): the API answers at once
+// and the page follows the job (GET /imports/{id}) every 2 s until it is done.
+import { useEffect, useState } from "preact/hooks";
+import { get, postCsv } from "../api.js";
+import { fmtDate, fmtDateTime, fmtNumber, t } from "../i18n.js";
 import { flagLabel } from "./engagement.js";
 import { html, labels, useAction } from "./shared.js";
 
@@ -23,6 +25,11 @@ const L = labels({
     try_again: "请重试",
     f_phone: "电话", f_patient_id: "患者编号", f_visit_date: "就诊日期", f_next_due_date: "下次复诊日",
     f_department: "科室", f_taken_on: "体检日期", f_flags: "异常指标", f_exam_id: "报告编号",
+    jobRunning: "正在后台导入：已处理 {done} / {rows} 行", jobDone: "导入完成：共 {rows} 行，登记 {n} 行，{d} 行已登记过，{e} 行有问题",
+    jobNote: "超过 {n} 行的文件在后台导入，可离开本页，稍后回来查看进度。", recent: "最近的导入",
+    startedAt: "开始时间", status: "状态", running: "导入中", done: "已完成", kindCol: "类型", rowsCol: "行数",
+    recordedCol: "已登记", errorsCol: "有问题", file_too_large: "文件太大（最大 2 MB）", import_not_found: "找不到该导入任务",
+    errorsShown: "仅列出前 {n} 个问题",
   },
   en: {
     title: "Imports", visits: "Visits", exams: "Exam results", file: "CSV file", preview: "Preview", commit: "Import",
@@ -41,10 +48,22 @@ const L = labels({
     concurrent_change: "The record changed meanwhile; try again", try_again: "Try again",
     f_phone: "Phone", f_patient_id: "Patient id", f_visit_date: "Visit date", f_next_due_date: "Next revisit",
     f_department: "Department", f_taken_on: "Exam date", f_flags: "Flags", f_exam_id: "Exam id",
+    jobRunning: "Importing in the background: {done} of {rows} rows done", jobDone: "Import finished: {rows} rows, {n} recorded, {d} already recorded, {e} with problems",
+    jobNote: "Files over {n} rows are imported in the background; you may leave this page and come back.", recent: "Recent imports",
+    startedAt: "Started", status: "Status", running: "Importing", done: "Done", kindCol: "Kind", rowsCol: "Rows",
+    recordedCol: "Recorded", errorsCol: "Problems", file_too_large: "The file is too large (2 MB at most)", import_not_found: "No such import",
+    errorsShown: "First {n} problems listed",
   },
 });
 
 const SHOWN = 100;
+// Files over this many data rows go through an import job (docs/admin-site.md): a 5,000-row file
+// takes minutes to record, longer than one API call may last.
+export const JOB_ROWS = 500;
+const POLL_MS = 2000;
+const dataRows = (text) => text.split(/\r\n|\r|\n/).slice(1).filter((line) => line.trim() !== "").length;
+const newKey = () => (globalThis.crypto && crypto.randomUUID ? crypto.randomUUID()
+  : `imp-${Date.now()}-${Math.random().toString(36).slice(2)}`);
 // The file's column names in a help text, shown as the codes the file's header must hold.
 const COLUMNS = new Set(["patient_id", "phone", "visit_date", "department", "next_due_date", "external_id", "taken_on",
   "flags", "exam_id"]);
@@ -61,12 +80,28 @@ function Imports() {
   const [text, setText] = useState(null);
   const [preview, setPreview] = useState(null);
   const [result, setResult] = useState(null);
+  const [job, setJob] = useState(null);
+  const [key, setKey] = useState(null);
+  const [jobs, setJobs] = useState([]);
   const [action, run] = useAction(L);
+  const loadJobs = () => get("/imports").then((answer) => setJobs(answer.items)).catch(() => {});
+  useEffect(() => { loadJobs(); }, []);
+  // follow a running job every 2 s until it is done
+  useEffect(() => {
+    if (!job || job.status === "done") return undefined;
+    const timer = setTimeout(async () => {
+      try { setJob(await get(`/imports/${job.job_id}`)); } catch (err) { setJob({ ...job }); }
+    }, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [job]);
+  useEffect(() => { if (job && job.status === "done") loadJobs(); }, [job && job.status]);
   const chosen = KINDS[kind];
   const choose = async (event) => {
     const file = event.target.files && event.target.files[0];
     setPreview(null);
     setResult(null);
+    setJob(null);
+    setKey(newKey());  // one Idempotency-Key per chosen file: a double click starts one job
     setText(file ? await file.text() : null);
   };
   const check = async () => {
@@ -76,17 +111,22 @@ function Imports() {
     if (answer) setPreview(answer);
   };
   const commit = async () => {
+    if (dataRows(text) > JOB_ROWS) {
+      const started = await run(() => postCsv(`/imports?kind=${kind}`, text, { "Idempotency-Key": key }));
+      if (started) { setJob(started); setPreview(null); }
+      return;
+    }
     const answer = await run(() => postCsv(chosen.path, text));
     if (answer) { setResult(answer); setPreview(null); }
   };
-  const switchTo = (next) => { setKind(next); setText(null); setPreview(null); setResult(null); };
+  const switchTo = (next) => { setKind(next); setText(null); setPreview(null); setResult(null); setJob(null); };
   return html`<div>
     <h1>${L("title")}</h1>
     <div class="form-row" role="tablist">
       ${Object.keys(KINDS).map((k) => html`<button class=${k === kind ? "" : "ghost"} role="tab" aria-selected=${k === kind}
         data-testid=${"import-kind-" + k} onClick=${() => switchTo(k)}>${L(k)}</button>`)}
     </div>
-    <p class="muted">${asColumns(L(chosen.columns))}</p>
+    <p class="muted">${asColumns(L(chosen.columns))} ${L("jobNote", { n: fmtNumber(JOB_ROWS) })}</p>
     <div class="form-row">
       <label>${L("file")}<input type="file" accept=".csv,text/csv,text/plain" key=${kind} onChange=${choose}
         data-testid="import-file" /></label>
@@ -96,9 +136,35 @@ function Imports() {
     ${result && html`<p class="ok" data-testid="import-done">${kind === "visits"
       ? L("doneVisits", { n: fmtNumber(result.imported), d: fmtNumber(result.duplicates) })
       : L("doneExams", { n: fmtNumber(result.exams), tasks: fmtNumber(result.tasks_assigned), d: fmtNumber(result.duplicates) })}</p>`}
+    ${job && html`<${JobProgress} job=${job} />`}
     ${preview && html`<${Preview} kind=${kind} preview=${preview} busy=${action.busy} onCommit=${commit} />`}
     ${result && result.errors.length > 0 && html`<${Problems} errors=${result.errors} />`}
+    ${jobs.length > 0 && html`<${RecentJobs} jobs=${jobs} />`}
   </div>`;
+}
+
+function JobProgress({ job }) {
+  const done = job.status === "done";
+  return html`<div class="panel section" data-testid="import-job" data-status=${job.status}>
+    <p class=${done ? "ok" : ""} data-testid="import-job-text">${done
+      ? L("jobDone", { rows: fmtNumber(job.rows), n: fmtNumber(job.recorded), d: fmtNumber(job.duplicates),
+        e: fmtNumber(job.error_count) })
+      : L("jobRunning", { done: fmtNumber(job.rows_done), rows: fmtNumber(job.rows) })}</p>
+    <progress max=${job.rows} value=${job.rows_done} aria-label=${L("status")} data-testid="import-job-progress"></progress>
+    ${job.errors && job.errors.length > 0 && html`
+      ${job.errors.length < job.error_count && html`<p class="muted">${L("errorsShown", { n: fmtNumber(job.errors.length) })}</p>`}
+      <${Problems} errors=${job.errors} />`}
+  </div>`;
+}
+
+function RecentJobs({ jobs }) {
+  return html`<div class="section"><h2>${L("recent")}</h2>
+    <table data-testid="import-jobs"><thead><tr><th>${L("startedAt")}</th><th>${L("kindCol")}</th><th>${L("status")}</th>
+      <th>${L("rowsCol")}</th><th>${L("recordedCol")}</th><th>${L("errorsCol")}</th></tr></thead>
+    <tbody>${jobs.map((j) => html`<tr data-testid="import-job-row">
+      <td>${fmtDateTime(j.created_at)}</td><td>${L(j.kind)}</td><td>${L(j.status)}</td>
+      <td>${fmtNumber(j.rows_done)} / ${fmtNumber(j.rows)}</td><td>${fmtNumber(j.recorded)}</td>
+      <td>${fmtNumber(j.error_count)}</td></tr>`)}</tbody></table></div>`;
 }
 
 function Preview({ kind, preview, busy, onCommit }) {

@@ -1,0 +1,40 @@
+"""The import job handler (SQS): import each queued chunk of a CSV import job once.
+
+One message names one chunk (clinic, job, chunk number); chalicelib.services.imports does the
+work. Powertools BatchProcessor reports failed records only, so SQS retries those alone and
+parks them in the dead-letter queue after the configured receives; a chunk delivered again after
+it was done is skipped (its done marker), and its visits are refused as duplicates if two
+deliveries run at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from chalicelib.observability import logger
+
+if TYPE_CHECKING:  # types only
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def import_chunk(message: dict) -> str:
+    from chalicelib.services.imports import import_chunk as run
+
+    return run(message["clinic_id"], message["job_id"], int(message["chunk"]))
+
+
+def _record_handler(record: SQSRecord) -> None:
+    body = json.loads(record.body)
+    outcome = import_chunk(body)
+    logger.info("import chunk processed", extra={"clinic_id": body["clinic_id"], "job_id": body["job_id"],
+                                                 "chunk": body["chunk"], "outcome": outcome})
+
+
+def handle(event: dict, context=None) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=_record_handler, processor=processor, context=context)
