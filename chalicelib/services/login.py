@@ -82,27 +82,25 @@ def refresh_patient(refresh_token: str) -> dict:
     return sessions.refresh(refresh_token)
 
 
-def staff_login(username: str, password: str) -> dict:
+def _password_auth(username: str, password: str) -> dict:
+    """Cognito's answer to a username and password (tokens, or a challenge such as a first
+    sign-in's new password); a wrong pair, or a stage whose staff use WeCom, is refused."""
     conf = settings()
     if conf.staff_identity != "cognito":
         raise BadRequest("staff of this stage sign in through WeCom", code="wrong_identity_provider")
     cognito = client("cognito-idp")
     try:
-        reply = cognito.initiate_auth(
+        reply: dict = cognito.initiate_auth(
             ClientId=conf.cognito_client_id, AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password},
         )
-    except cognito.exceptions.NotAuthorizedException as exc:
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException) as exc:
         raise Unauthorized("wrong username or password", code="invalid_credentials") from exc
-    except cognito.exceptions.UserNotFoundException as exc:
-        raise Unauthorized("wrong username or password", code="invalid_credentials") from exc
-    result = reply.get("AuthenticationResult")
-    if reply.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-        raise Conflict("choose a new password to finish the first sign-in", code="new_password_required",
-                       field="new_password")
-    if not result:
-        raise BadRequest("this account must finish setup (challenge " + reply.get("ChallengeName", "?") + ")",
-                         code="challenge_required")
+    return reply
+
+
+def _signed_in(result: dict) -> dict:
+    """The session answered for Cognito's tokens, the sign-in recorded in the audit trail."""
     reply = _staff_reply(result, refresh_token=result.get("RefreshToken"))
     from chalicelib.auth import authenticate
     from chalicelib.services import audit
@@ -111,30 +109,33 @@ def staff_login(username: str, password: str) -> dict:
     return reply
 
 
+def staff_login(username: str, password: str) -> dict:
+    reply = _password_auth(username, password)
+    if reply.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+        raise Conflict("choose a new password to finish the first sign-in", code="new_password_required",
+                       field="new_password")
+    result = reply.get("AuthenticationResult")
+    if not result:
+        raise BadRequest("this account must finish setup (challenge " + reply.get("ChallengeName", "?") + ")",
+                         code="challenge_required")
+    return _signed_in(result)
+
+
 def staff_new_password(username: str, password: str, new_password: str) -> dict:
     """An invited account's first sign-in: the temporary password, then the one the person chose."""
-    conf = settings()
-    if conf.staff_identity != "cognito":
-        raise BadRequest("staff of this stage sign in through WeCom", code="wrong_identity_provider")
-    cognito = client("cognito-idp")
-    try:
-        reply = cognito.initiate_auth(
-            ClientId=conf.cognito_client_id, AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
-    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException) as exc:
-        raise Unauthorized("wrong username or password", code="invalid_credentials") from exc
+    reply = _password_auth(username, password)
     if reply.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
         raise Unauthorized("this account has no temporary password to replace", code="invalid_credentials")
+    cognito = client("cognito-idp")
     try:
         done = cognito.respond_to_auth_challenge(
-            ClientId=conf.cognito_client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=reply["Session"],
+            ClientId=settings().cognito_client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=reply["Session"],
             ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
         )
     except cognito.exceptions.InvalidPasswordException as exc:
         raise BadRequest("the new password is too weak: 10 or more characters with upper- and lower-case "
                          "letters and digits", code="weak_password", field="new_password") from exc
-    return _staff_reply(done["AuthenticationResult"], refresh_token=done["AuthenticationResult"].get("RefreshToken"))
+    return _signed_in(done["AuthenticationResult"])
 
 
 def staff_refresh(refresh_token: str) -> dict:

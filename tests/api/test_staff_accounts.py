@@ -39,6 +39,9 @@ def test_an_admin_invites_a_colleague_who_chooses_a_password_at_first_sign_in(ap
     invites = [e for e in trail["items"] if e["action"] == "staff_invite"]
     assert [(e["actor"], e["detail"]) for e in invites] == [
         ("admin@demo-dental", {"username": "xiaoli@demo-dental", "role": "health_manager"})], invites
+    # the first sign-in, through the new password, is a sign-in like any other
+    assert [e["actor_role"] for e in trail["items"] if e["action"] == "sign_in" and e["actor"] == "xiaoli@demo-dental"] \
+        == ["health_manager", "health_manager"]
 
 
 def test_a_role_change_and_a_disable_end_the_colleagues_sessions(api, clinics, staff_token):
