@@ -2236,7 +2236,7 @@ export interface components {
             day: string;
             /**
              * Action
-             * @description view_patient, reveal_phone, export, audit_export, erase, consent_change, role_change, staff_disable, sign_in
+             * @description view_patient, reveal_phone, export, audit_export, erase, consent_change, role_change, staff_disable, staff_enable, staff_invite, clinic_create, sign_in
              */
             action: string;
             /**

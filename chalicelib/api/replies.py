@@ -1714,7 +1714,8 @@ class AuditEventRow(Reply):
     at: Annotated[str, Field(description="UTC")]
     day: Annotated[str, Field(description="the clinic-local day")]
     action: Annotated[str, Field(description="view_patient, reveal_phone, export, audit_export, erase, "
-                                             "consent_change, role_change, staff_disable, sign_in")]
+                                             "consent_change, role_change, staff_disable, staff_enable, "
+                                             "staff_invite, clinic_create, sign_in")]
     actor: Annotated[str, Field(description="a staff username, or the patient's id for their own actions")]
     actor_role: str
     patient_id: str | None

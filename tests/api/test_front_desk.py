@@ -59,7 +59,7 @@ def test_the_consent_log_says_who_made_each_change(api, new_patient, staff_token
     assert status == 201, desk
     log = api.get(f"/patients/{pid}", token=staff)[1]["consent_log"]
     assert {e["by"] for e in log} == {"patient"}
-    assert any(e["purpose"] == "marketing" and e["granted"] and e["version"] == "v2" for e in log)
+    assert any(e["purpose"] == "marketing" and e["granted"] and e["version"] == "v1" for e in log)
     desk_log = api.get(f"/patients/{desk['patient']['patient_id']}", token=staff)[1]["consent_log"]
     assert desk_log and {e["by"] for e in desk_log} == {"staff:front_desk@demo-dental"}
 

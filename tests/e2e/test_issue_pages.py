@@ -244,17 +244,17 @@ def test_an_experiment_defined_through_the_form(admin, local_stack, shots):
     page.get_by_test_id("nav-experiments").click()
     expect(page.get_by_test_id("experiment-target")).to_have_value("eczema-remission-30")
     expect(page.get_by_test_id("experiment-form")).to_contain_text("{nickname}")
-    page.get_by_test_id("experiment-name").fill("e2e 湿疹文案")
+    page.get_by_test_id("experiment-name").fill("验收 湿疹文案")
     page.get_by_test_id("experiment-submit").click()
     expect(page.get_by_test_id("experiment-saved")).to_have_text("已保存为草稿")
-    row = page.get_by_test_id("experiment-row").filter(has_text="e2e 湿疹文案")
+    row = page.get_by_test_id("experiment-row").filter(has_text="验收 湿疹文案")
     expect(row).to_have_count(1)
     expect(row.get_by_test_id("experiment-status")).to_have_text("草稿")
     expect(row).to_contain_text("10%")  # the holdout share
-    expect(page.get_by_test_id("experiment-results")).to_contain_text("e2e 湿疹文案")
+    expect(page.get_by_test_id("experiment-results")).to_contain_text("验收 湿疹文案")
     expect(page.get_by_test_id("experiment-group")).to_have_count(3)  # holdout and two arms
     listed = _api(local_stack, "GET", "/experiments", _token(local_stack))["items"]
-    mine = [e for e in listed if e["name"] == "e2e 湿疹文案"]
+    mine = [e for e in listed if e["name"] == "验收 湿疹文案"]
     assert len(mine) == 1 and mine[0]["status"] == "draft" and mine[0]["target_id"] == "eczema-remission-30"
     assert row.get_attribute("data-id") == mine[0]["experiment_id"]
     page.screenshot(path=str(shots / "experiments.png"), full_page=True)
@@ -278,9 +278,9 @@ def test_staff_read_the_pages_without_admin_forms(admin, local_stack):
     for admin_only in ("seg-form", "seg-edit", "seg-delete"):
         expect(page.get_by_test_id(admin_only)).to_have_count(0)
     page.get_by_test_id("nav-experiments").click()
-    expect(page.get_by_test_id("experiment-row").filter(has_text="e2e 湿疹文案")).to_have_count(1)
+    expect(page.get_by_test_id("experiment-row").filter(has_text="验收 湿疹文案")).to_have_count(1)
     expect(page.get_by_test_id("experiment-form")).to_have_count(0)
-    page.get_by_test_id("experiment-row").filter(has_text="e2e 湿疹文案").get_by_test_id("experiment-open").click()
+    page.get_by_test_id("experiment-row").filter(has_text="验收 湿疹文案").get_by_test_id("experiment-open").click()
     expect(page.get_by_test_id("experiment-results")).to_be_visible()
     expect(page.get_by_test_id("experiment-start")).to_have_count(0)
     # the follow-up calls and the risk lists are the health manager's work: not in the desk's navigation
