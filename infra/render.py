@@ -403,47 +403,15 @@ def _alarms() -> dict:
                 "Endpoint": ref("AlarmEmail"),
             },
         },
-        "ReminderDeadLetterAlarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmDescription": "Reminders failed 5 times and were parked in the dead-letter "
-                "queue. Inspect them, fix the cause, then redrive (docs/deploy.md).",
-                "Namespace": "AWS/SQS",
-                "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [
-                    {"Name": "QueueName", "Value": get_att("ReminderDeadLetterQueue", "QueueName")}
-                ],
-                "Statistic": "Maximum",
-                "Period": 300,
-                "EvaluationPeriods": 1,
-                "Threshold": 0,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-                "AlarmActions": topic,
-                "OKActions": topic,
-            },
-        },
-        "ImportDeadLetterAlarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmDescription": "A chunk of a CSV import job failed 5 times and was parked in "
-                "the dead-letter queue (its job stays running). Inspect it, fix the cause, then "
-                "redrive (docs/deploy.md).",
-                "Namespace": "AWS/SQS",
-                "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [
-                    {"Name": "QueueName", "Value": get_att("ImportDeadLetterQueue", "QueueName")}
-                ],
-                "Statistic": "Maximum",
-                "Period": 300,
-                "EvaluationPeriods": 1,
-                "Threshold": 0,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-                "AlarmActions": topic,
-                "OKActions": topic,
-            },
-        },
+        "ReminderDeadLetterAlarm": _dead_letter_alarm(
+            "ReminderDeadLetterQueue", topic,
+            "Reminders failed 5 times and were parked in the dead-letter "
+            "queue. Inspect them, fix the cause, then redrive (docs/deploy.md)."),
+        "ImportDeadLetterAlarm": _dead_letter_alarm(
+            "ImportDeadLetterQueue", topic,
+            "A chunk of a CSV import job failed 5 times and was parked in "
+            "the dead-letter queue (its job stays running). Inspect it, fix the cause, then "
+            "redrive (docs/deploy.md)."),
         "ReminderBacklogAlarm": {
             "Type": "AWS::CloudWatch::Alarm",
             "Properties": {
@@ -770,6 +738,27 @@ def _user_pool(china: bool) -> dict:
                 ("OperatorGroup", "operator",
                  "The platform's operators: create clinics and their first admin; no clinic's data.", 40),
             )
+        },
+    }
+
+
+def _dead_letter_alarm(queue: str, topic, description: str) -> dict:
+    """An alarm as soon as a message is parked in the dead-letter queue `queue` (a resource name)."""
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": description,
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": get_att(queue, "QueueName")}],
+            "Statistic": "Maximum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": topic,
+            "OKActions": topic,
         },
     }
 
