@@ -23,26 +23,11 @@ from chalicelib import crypto
 from chalicelib.config import settings
 from chalicelib.domain.clock import clock, iso
 from chalicelib.store import db, keyring
+from chalicelib.store.keys import import_chunk_pk, import_chunk_sk, import_job_pk, import_job_sk
 
 RETENTION_DAYS = 30
 _to = TypeSerializer()
 _from = TypeDeserializer()
-
-
-def job_pk(clinic_id: str) -> str:
-    return f"{clinic_id}#IMPORTS"
-
-
-def job_sk(job_id: str) -> str:
-    return f"JOB#{job_id}"
-
-
-def chunk_pk(clinic_id: str, job_id: str) -> str:
-    return f"{clinic_id}#IMPORT#{job_id}"
-
-
-def chunk_sk(index: int) -> str:
-    return f"CHUNK#{index:05d}"
 
 
 def _dynamo(item: dict[str, Any]) -> dict[str, Any]:
@@ -81,14 +66,15 @@ def create(clinic_id: str, job_id: str, *, kind: str, created_by: str, header: l
     key = _key(clinic_id)
     expires = _expires()
     table = settings().table_name
-    job = {"pk": job_pk(clinic_id), "sk": job_sk(job_id), "job_id": job_id, "kind": kind, "status": "running",
+    job = {"pk": import_job_pk(clinic_id), "sk": import_job_sk(job_id), "job_id": job_id, "kind": kind,
+           "status": "running",
            "created_by": created_by, "created_at": iso(clock.now()), "rows": rows, "chunks": len(chunks),
            "chunks_done": 0, "rows_done": 0, "recorded": 0, "duplicates": 0, "error_count": 0,
            "expires_at": expires}
     puts = []
     for index, chunk in enumerate(chunks):
         sealed = crypto.encrypt(key, clinic_id, json.dumps({"header": header, **chunk}, ensure_ascii=False))
-        puts.append({"pk": chunk_pk(clinic_id, job_id), "sk": chunk_sk(index), "rows_sealed": sealed,
+        puts.append({"pk": import_chunk_pk(clinic_id, job_id), "sk": import_chunk_sk(index), "rows_sealed": sealed,
                      "row_count": len(chunk["rows"]), "expires_at": expires})
     client = _client()
     for start in range(0, len(puts), 25):
@@ -103,13 +89,13 @@ def create(clinic_id: str, job_id: str, *, kind: str, created_by: str, header: l
 
 def get(clinic_id: str, job_id: str) -> dict[str, Any] | None:
     reply = _client().get_item(TableName=settings().table_name, ConsistentRead=True,
-                               Key=_dynamo({"pk": job_pk(clinic_id), "sk": job_sk(job_id)}))
+                               Key=_dynamo({"pk": import_job_pk(clinic_id), "sk": import_job_sk(job_id)}))
     return _plain(reply["Item"]) if "Item" in reply else None
 
 
 def recent(clinic_id: str, limit: int = 20) -> list[dict[str, Any]]:
     reply = _client().query(TableName=settings().table_name, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
-                            ExpressionAttributeValues=_dynamo({":pk": job_pk(clinic_id), ":p": "JOB#"}),
+                            ExpressionAttributeValues=_dynamo({":pk": import_job_pk(clinic_id), ":p": "JOB#"}),
                             ScanIndexForward=False, Limit=limit)
     return [_plain(item) for item in reply.get("Items", [])]
 
@@ -117,7 +103,7 @@ def recent(clinic_id: str, limit: int = 20) -> list[dict[str, Any]]:
 def chunk(clinic_id: str, job_id: str, index: int) -> dict[str, Any] | None:
     """A chunk with its rows opened ({"header", "rows", "lines"}), or with `done_at` when it is done."""
     reply = _client().get_item(TableName=settings().table_name, ConsistentRead=True,
-                               Key=_dynamo({"pk": chunk_pk(clinic_id, job_id), "sk": chunk_sk(index)}))
+                               Key=_dynamo({"pk": import_chunk_pk(clinic_id, job_id), "sk": import_chunk_sk(index)}))
     if "Item" not in reply:
         return None
     item = _plain(reply["Item"])
@@ -131,7 +117,7 @@ def errors(clinic_id: str, job_id: str, cap: int) -> list[dict[str, Any]]:
     """The per-line errors of the job's done chunks, in line order, at most `cap`."""
     found: list[dict[str, Any]] = []
     params = {"TableName": settings().table_name, "KeyConditionExpression": "pk = :pk",
-              "ExpressionAttributeValues": _dynamo({":pk": chunk_pk(clinic_id, job_id)}),
+              "ExpressionAttributeValues": _dynamo({":pk": import_chunk_pk(clinic_id, job_id)}),
               "ProjectionExpression": "#e", "ExpressionAttributeNames": {"#e": "errors"}, "ConsistentRead": True}
     while len(found) < cap:
         reply = _client().query(**params)
@@ -153,14 +139,15 @@ def finish_chunk(clinic_id: str, job_id: str, index: int, *, rows: int, recorded
     try:
         _client().transact_write_items(TransactItems=[
             {"Update": {
-                "TableName": table, "Key": _dynamo({"pk": chunk_pk(clinic_id, job_id), "sk": chunk_sk(index)}),
+                "TableName": table,
+                "Key": _dynamo({"pk": import_chunk_pk(clinic_id, job_id), "sk": import_chunk_sk(index)}),
                 "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(done_at)",
                 "UpdateExpression": "SET done_at = :now, #e = :errors REMOVE rows_sealed",
                 "ExpressionAttributeNames": {"#e": "errors"},
                 "ExpressionAttributeValues": _dynamo({":now": now, ":errors": problems}),
             }},
             {"Update": {
-                "TableName": table, "Key": _dynamo({"pk": job_pk(clinic_id), "sk": job_sk(job_id)}),
+                "TableName": table, "Key": _dynamo({"pk": import_job_pk(clinic_id), "sk": import_job_sk(job_id)}),
                 "ConditionExpression": "attribute_exists(pk)",
                 "UpdateExpression": "ADD chunks_done :one, rows_done :rows, recorded :rec, duplicates :dup, "
                                     "error_count :err SET updated_at = :now",
@@ -181,7 +168,7 @@ def close_if_complete(clinic_id: str, job_id: str) -> bool:
     handler succeeds, and only once)."""
     try:
         _client().update_item(
-            TableName=settings().table_name, Key=_dynamo({"pk": job_pk(clinic_id), "sk": job_sk(job_id)}),
+            TableName=settings().table_name, Key=_dynamo({"pk": import_job_pk(clinic_id), "sk": import_job_sk(job_id)}),
             ConditionExpression="chunks_done >= chunks AND #s = :running",
             UpdateExpression="SET #s = :done, finished_at = :now",
             ExpressionAttributeNames={"#s": "status"},

@@ -456,3 +456,20 @@ def hospital_no_pk(clinic_id: str, number_hash: str) -> str:
 
 def bind_code_pk(clinic_id: str, code_hash: str) -> str:
     return f"{clinic_id}#BIND#{code_hash}"
+
+
+# CSV import jobs (store/imports.py): a clinic's jobs in one partition, each job's chunks in its own.
+def import_job_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#IMPORTS"
+
+
+def import_job_sk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def import_chunk_pk(clinic_id: str, job_id: str) -> str:
+    return f"{clinic_id}#IMPORT#{job_id}"
+
+
+def import_chunk_sk(index: int) -> str:
+    return f"CHUNK#{index:05d}"
