@@ -2467,9 +2467,9 @@ export interface components {
             name_en: string | null;
             /**
              * Checkin Type
-             * @enum {string}
+             * @description one of the clinic's active check-in types (诊所设置)
              */
-            checkin_type: "glucose" | "steps" | "task";
+            checkin_type: string;
             /**
              * Days
              * @description counted days in a row that complete a streak
@@ -2571,9 +2571,9 @@ export interface components {
             name_en: string | null;
             /**
              * Checkin Type
-             * @enum {string}
+             * @description one of the clinic's active check-in types (诊所设置)
              */
-            checkin_type: "glucose" | "steps" | "task";
+            checkin_type: string;
             /**
              * Days
              * @description counted days in a row that complete a streak
@@ -5310,6 +5310,11 @@ export interface components {
             invite_code: string | null;
             /** Referred By */
             referred_by: string | null;
+            /**
+             * Referred By Name
+             * @description the referrer's masked name
+             */
+            referred_by_name: string | null;
             /** Referred */
             referred: number;
         };
@@ -6247,9 +6252,10 @@ export interface components {
             within_days: number;
             /**
              * Checkin Type
+             * @description one of the clinic's active check-in types (诊所设置)
              * @default null
              */
-            checkin_type: ("glucose" | "steps" | "task") | null;
+            checkin_type: string | null;
             /**
              * Min Value
              * @default null
@@ -7454,7 +7460,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_condition" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_checkin_type" | "unknown_condition" | "unknown_field";
                     };
                 };
             };
@@ -7552,7 +7558,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_condition" | "unknown_field";
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_checkin_type" | "unknown_condition" | "unknown_field";
                     };
                 };
             };
@@ -17824,7 +17830,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "clinical_threshold" | "duplicate_task_key" | "invalid_input" | "invalid_json" | "invalid_perk" | "invalid_task" | "task_impossible" | "unknown_field";
+                        code?: "body_too_deep" | "clinical_threshold" | "duplicate_task_key" | "invalid_input" | "invalid_json" | "invalid_perk" | "invalid_task" | "task_impossible" | "unknown_checkin_type" | "unknown_field";
                     };
                 };
             };

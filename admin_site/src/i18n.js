@@ -293,6 +293,14 @@ export function catalogueLabel(section, code) {
   return getLang() === "en" && row.label_en ? row.label_en : row.label;
 }
 
+// The check-in types a challenge or a task can count: the clinic's offered ones (its own too),
+// plus `current` (a rule's type that was since deactivated still shows as chosen).
+export function checkinTypes(current) {
+  const codes = catalogueEntries("checkin_types").map((r) => r.code);
+  const offered = codes.length ? codes : ["glucose", "steps", "task"];
+  return current && !offered.includes(current) ? [...offered, current] : offered;
+}
+
 // The entries of a section ({code, label, ...}), the offered ones unless `all`.
 export function catalogueEntries(section, all = false) {
   const rows = (clinicCatalogue && clinicCatalogue[section]) || [];

@@ -11,10 +11,9 @@ from chalice import Blueprint
 from pydantic import Field, model_validator
 
 from chalicelib.api import replies
-from chalicelib.api.models import Id, Strict
+from chalicelib.api.models import CODE, Id, Strict
 from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
 from chalicelib.domain.challenges import MAX_DAYS
-from chalicelib.domain.rules import CHECKIN_TYPES
 from chalicelib.domain.streaks import MAX_GRACE
 from chalicelib.lazy import lazy
 
@@ -48,7 +47,8 @@ class PointsReward(Strict):
 class ChallengeTerms(Strict):
     name: str = Field(min_length=1, max_length=60)
     name_en: Optional[str] = Field(default=None, max_length=60)
-    checkin_type: Literal[CHECKIN_TYPES]  # type: ignore[valid-type]
+    checkin_type: str = Field(min_length=2, max_length=40, pattern=CODE,
+                              description="one of the clinic's active check-in types (诊所设置)")
     days: int = Field(ge=1, le=MAX_DAYS, description="counted days in a row that complete a streak")
     grace: int = Field(default=0, ge=0, le=MAX_GRACE, description="missed days one streak may step over")
     reward: Annotated[Union[VoucherReward, PointsReward], Field(discriminator="type")]
@@ -76,14 +76,14 @@ def list_challenges(call):
 
 
 @route(bp, "/challenges", methods=("POST",), roles=ADMIN, body=ChallengeBody,
-       reply=replies.CreateChallengeReply, status=201, errors=("challenge_exists", "unknown_condition"),
+       reply=replies.CreateChallengeReply, status=201, errors=("challenge_exists", "unknown_condition", "unknown_checkin_type"),
        summary="Define a streak challenge: check-in type, N days in a row, grace, reward, dates, who may join")
 def create_challenge(call):
     return 201, {"challenge": service.create(call.principal.clinic_id, call.body)}
 
 
 @route(bp, "/challenges/{challenge_id}", methods=("PUT",), roles=ADMIN, body=ChallengeTerms,
-       reply=replies.CreateChallengeReply, errors=("unknown_condition",),
+       reply=replies.CreateChallengeReply, errors=("unknown_condition", "unknown_checkin_type"),
        summary="Change a challenge; patients already enrolled keep the terms they joined under")
 def edit_challenge(call):
     return {"challenge": service.edit(call.principal.clinic_id, call.params["challenge_id"], call.body)}

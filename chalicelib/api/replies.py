@@ -1397,6 +1397,7 @@ class ConsentLogRow(Reply):
 class Referral(Reply):
     invite_code: str | None
     referred_by: str | None
+    referred_by_name: Annotated[str | None, Field(description="the referrer's masked name")]
     referred: int
 
 

@@ -10,10 +10,9 @@ from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api import replies
-from chalicelib.api.models import Id, ImportQuery, Strict, real
+from chalicelib.api.models import CODE, Id, ImportQuery, Strict, real
 from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
 from chalicelib.domain import tasks as rules
-from chalicelib.domain.rules import CHECKIN_TYPES
 from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
@@ -52,7 +51,8 @@ class TaskBody(Strict):
     kind: Literal[rules.KINDS]  # type: ignore[valid-type]
     target: int = Field(ge=1, le=rules.MAX_TARGET, description="days (check-in) or sessions (staff) to do")
     within_days: int = Field(ge=1, le=rules.MAX_WINDOW, description="days from assignment to the due day")
-    checkin_type: Optional[Literal[CHECKIN_TYPES]] = None  # type: ignore[valid-type]
+    checkin_type: Optional[str] = Field(default=None, min_length=2, max_length=40, pattern=CODE,
+                                        description="one of the clinic's active check-in types (诊所设置)")
     min_value: Optional[Threshold] = None
     badge: BadgeBody
 
@@ -92,8 +92,8 @@ def task_rules(call):
 
 @route(bp, "/task-rules/{flag}", methods=("PUT",), roles=ADMIN, body=TaskRuleBody,
        reply=replies.TaskRule,
-       errors=("clinical_threshold", "duplicate_task_key", "invalid_perk", "invalid_task", "task_impossible", (404,
-               "unknown_flag")),
+       errors=("clinical_threshold", "duplicate_task_key", "invalid_perk", "invalid_task", "task_impossible",
+               "unknown_checkin_type", (404, "unknown_flag")),
        summary="Set the tasks an abnormal flag assigns; tasks already assigned keep their terms")
 def put_task_rule(call):
     return service.put_rule(call.principal, call.params["flag"], call.body)

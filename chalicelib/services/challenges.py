@@ -34,9 +34,13 @@ def create_defaults(clinic_id: str, conditions, tz: str) -> None:
 
 
 def _terms(clinic, challenge_id: str, body) -> Terms:
+    from chalicelib.services.catalogue import of_clinic, require
+
     unknown = [c for c in body.conditions if c not in clinic.conditions]
     if unknown:
         raise BadRequest(f"unknown condition {unknown[0]!r}", code="unknown_condition", field="conditions")
+    # a streak counts one of the clinic's check-in types (those it added in 诊所设置 too)
+    require(of_clinic(clinic), "checkin_types", [body.checkin_type], "checkin_type")
     try:
         reward = Reward(**body.reward.model_dump())
         return Terms(challenge_id=challenge_id, name=body.name, name_en=body.name_en, checkin_type=body.checkin_type,

@@ -246,21 +246,27 @@ def list_page(clinic_id: str, limit: int, cursor: str | None) -> dict:
     return {"items": [list_row(p) for p in items], "next_cursor": next_cursor}
 
 
+DETAIL_ROWS = 20  # rows of each history a patient's detail carries; the paged routes give the rest
+
+
 def staff_detail(clinic_id: str, patient_id: str) -> dict:
-    """One patient for the desk: profile (phone masked), consent and its log, visits, the last 60
-    check-ins, the ledger, who referred them and how many they referred."""
+    """One patient for the desk: profile (phone masked), consent and its log, the first page
+    (DETAIL_ROWS, newest first) of visits, check-ins and the ledger (the paged routes give the
+    rest), who referred them (by masked name) and how many they referred."""
     from chalicelib.store import history
 
     item = patients.get(clinic_id, patient_id)
     ledger = history.ledger(clinic_id, patient_id)
+    referrer = item.referred_by
+    referrer_name = patients.masked_names(clinic_id, [referrer]).get(referrer) if referrer else None
     return {
         "patient": profile_view(item, full_phone=False),
         "consents": consents_view(item),
         "consent_log": history.consent_log(clinic_id, patient_id),
-        "visits": history.visits(clinic_id, patient_id),
-        "checkins": history.checkins(clinic_id, patient_id, limit=60),
-        "ledger": ledger,
-        "referral": {"invite_code": item.invite_code, "referred_by": item.referred_by,
+        "visits": history.visits(clinic_id, patient_id, limit=DETAIL_ROWS),
+        "checkins": history.checkins(clinic_id, patient_id, limit=DETAIL_ROWS),
+        "ledger": ledger[:DETAIL_ROWS],
+        "referral": {"invite_code": item.invite_code, "referred_by": referrer, "referred_by_name": referrer_name,
                      "referred": sum(1 for e in ledger if e["reason"] == "referral_registered")},
     }
 

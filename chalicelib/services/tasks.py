@@ -68,10 +68,15 @@ def put_rule(principal, flag: str, body) -> dict:
     """Replace a flag's tasks; tasks already assigned keep the terms they were assigned under."""
     from chalicelib.services.catalogue import get as catalogue_of
 
-    known = catalogue_of(principal.clinic_id).codes("exam_flags")
+    from chalicelib.services.catalogue import require
+
+    catalogue = catalogue_of(principal.clinic_id)
+    known = catalogue.codes("exam_flags")
     if flag not in known:
         raise NotFound(f"unknown flag {flag!r}; known: {', '.join(known)}", code="unknown_flag", field="flag")
     tasks = [_terms(t.model_dump()) for t in body.tasks]
+    # a check-in task counts one of the clinic's check-in types (its own ones too)
+    require(catalogue, "checkin_types", [t.checkin_type for t in tasks if t.checkin_type], "tasks")
     keys_seen = [t.task_key for t in tasks]
     if len(set(keys_seen)) != len(keys_seen):
         raise BadRequest("each task_key once per rule", code="duplicate_task_key", field="tasks")

@@ -157,3 +157,32 @@ def test_the_segment_builder_takes_chinese_labels(api, staff_token):
     assert status == 201, body
     assert body["segment"]["rule"] == {"all": [{"field": "condition", "in": ["hypertension"]},
                                                {"field": "persona", "in": ["anxious"]}]}
+
+
+def test_a_clinics_own_check_in_type_can_be_a_challenge_and_a_task(api, staff_token, new_patient, clock):
+    admin = staff_token()
+    challenge = {"challenge_id": "weigh-daily", "name": "每天称体重", "checkin_type": "weight", "days": 5,
+                 "reward": {"type": "points", "points": 20}, "start_date": "2026-01-01", "end_date": "2026-12-31"}
+    task = {"task_key": "weigh-in", "name": "每周称体重", "kind": "checkin", "checkin_type": "weight", "target": 3,
+            "within_days": 14, "badge": {"badge_id": "scale", "name": "体重管理"}}
+    status, body = api.post("/challenges", challenge, token=admin)
+    assert status == 400 and body["code"] == "unknown_checkin_type" and body["field"] == "checkin_type"
+    status, body = api.put("/task-rules/high_bmi", {"tasks": [task]}, token=admin)
+    assert status == 400 and body["code"] == "unknown_checkin_type"
+    entries = with_entry(api, admin, "checkin_types", {"code": "weight", "label": "体重", "label_en": "Weight",
+                                                        "unit": "kg", "low": 20, "high": 250, "places": 1})
+    assert api.put("/clinic/catalogue/checkin_types", {"entries": entries}, token=admin)[0] == 200
+    status, body = api.post("/challenges", challenge, token=admin)
+    assert status == 201, body
+    assert api.put("/task-rules/high_bmi", {"tasks": [task]}, token=admin)[0] == 200
+    token, _ = new_patient()
+    assert api.post("/me/challenges/weigh-daily/join", token=token)[0] == 201
+    assert checkin(api, token, clock, type="weight", value=61.5)[0] == 201
+    mine = next(c for c in api.get("/me/challenges", token=token)[1]["items"] if c["challenge_id"] == "weigh-daily")
+    assert mine["progress"]["current_streak"] == 1
+    # a type the clinic since deactivated is refused for new terms
+    off = [dict(e, active=False) if e["code"] == "weight" else e for e in section(api, admin, "checkin_types")]
+    assert api.put("/clinic/catalogue/checkin_types", {"entries": off}, token=admin)[0] == 200
+    status, body = api.put("/challenges/weigh-daily", {k: v for k, v in challenge.items() if k != "challenge_id"},
+                           token=admin)
+    assert status == 400 and body["code"] == "unknown_checkin_type"

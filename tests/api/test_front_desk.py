@@ -20,7 +20,7 @@ def _walk(api, path, token, limit=2):
             return items, pages
 
 
-def test_a_patients_visits_checkins_and_ledger_page_by_cursor(api, new_patient, staff_token, clock):
+def test_a_patients_visits_checkins_and_ledger_page_by_cursor(api, new_patient, staff_token, clock, monkeypatch):
     token, pid = new_patient()
     staff = staff_token("demo-dental", "front_desk")
     for n in range(5):
@@ -47,6 +47,12 @@ def test_a_patients_visits_checkins_and_ledger_page_by_cursor(api, new_patient, 
     other = staff_token("other-clinic", "front_desk")
     for path in ("visits", "checkins", "points"):
         assert api.get(f"/patients/{pid}/{path}", token=other)[0] == 404
+    # the patient's detail carries only the first page of each history (newest first)
+    monkeypatch.setattr("chalicelib.services.patients.DETAIL_ROWS", 3)
+    detail = api.get(f"/patients/{pid}", token=staff)[1]
+    assert [v["visit_date"] for v in detail["visits"]] == ["2026-05-10", "2026-04-10", "2026-03-10"]
+    assert [c["checkin_id"] for c in detail["checkins"]] == [c["checkin_id"] for c in checkins[:3]]
+    assert [e["entry_id"] for e in detail["ledger"]] == [e["entry_id"] for e in entries[:3]]
 
 
 def test_the_consent_log_says_who_made_each_change(api, new_patient, staff_token):

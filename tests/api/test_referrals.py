@@ -1,5 +1,6 @@
 """Invite codes and the referral reward (S9): +15 once, no self-referral, a phone referred once."""
 
+from chalicelib.domain.privacy import mask_name
 from chalicelib.jobs.kpis import refresh_kpis
 from tests.conftest import patient_record, wx_code
 
@@ -23,9 +24,12 @@ def test_a_referred_friend_registering_earns_the_referrer_fifteen_once(api, new_
     assert api.get("/leaderboard", token=token)[1]["me"]["score"] == 15
     # the friend's record says who referred them (staff view)
     detail = api.get(f"/patients/{friend['patient']['patient_id']}", token=staff_token())[1]
-    assert detail["referral"] == {"invite_code": None, "referred_by": pid, "referred": 0}
+    referrer_name = mask_name(api.get(f"/patients/{pid}", token=staff_token())[1]["patient"]["name"])
+    assert detail["referral"] == {"invite_code": None, "referred_by": pid, "referred_by_name": referrer_name,
+                                  "referred": 0}
     referrer = api.get(f"/patients/{pid}", token=staff_token())[1]["referral"]
-    assert referrer == {"invite_code": mine["invite_code"], "referred_by": None, "referred": 1}
+    assert referrer == {"invite_code": mine["invite_code"], "referred_by": None, "referred_by_name": None,
+                        "referred": 1}
     # the same phone cannot be referred again, even after the friend's record was erased
     api.delete("/me", token=friend["access_token"])
     status, again = register_with(api, "friend-again", "13600000001", mine["invite_code"])

@@ -110,7 +110,8 @@ def test_a_patients_exam_tasks_sessions_and_points(page, local_stack):  # noqa: 
     expect(page.get_by_test_id("points-earned")).to_have_text(f"{points['earned_total']:,}")
     detail = _api(local_stack, "GET", f"/patients/{patient_id}", _staff_token(local_stack))["referral"]
     expect(page.get_by_test_id("patient-referred")).to_have_text(str(detail["referred"]))
-    expect(page.get_by_test_id("patient-referred-by")).to_have_text(detail["referred_by"] or "—")
+    expect(page.get_by_test_id("patient-referred-by")).to_have_text(
+        (detail["referred_by_name"] or "（记录已删除）") if detail["referred_by"] else "—")
     today = page.evaluate("() => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)")
     page.get_by_test_id("exam-date").fill(today)
     page.get_by_test_id("exam-flag-high_bp").check()

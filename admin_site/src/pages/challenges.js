@@ -4,7 +4,7 @@ import { h } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import htm from "htm";
 import { get, post, put, session } from "../api.js";
-import { fmtDateTime, fmtNumber, getLang, t } from "../i18n.js";
+import { catalogueLabel, checkinTypes, fmtDateTime, fmtNumber, getLang, t } from "../i18n.js";
 
 const html = htm.bind(h);
 
@@ -132,7 +132,7 @@ function ChallengeForm({ conditions, initial, editing, onSaved, onCancel }) {
       <label>${L("name")}<input value=${f.name} onInput=${set("name")} required maxlength="60" data-testid="challenge-name" /></label>
       <label>${L("nameEn")}<input value=${f.name_en} onInput=${set("name_en")} maxlength="60" data-testid="challenge-name-en" /></label>
       <label>${L("type")}<select value=${f.checkin_type} onChange=${set("checkin_type")} data-testid="challenge-type">
-        ${["glucose", "steps", "task"].map((k) => html`<option value=${k}>${t(k)}</option>`)}</select></label>
+        ${checkinTypes(f.checkin_type).map((k) => html`<option value=${k}>${catalogueLabel("checkin_types", k)}</option>`)}</select></label>
       <label>${L("days")}<input type="number" min="1" max="365" value=${f.days} onInput=${set("days")} required data-testid="challenge-days" /></label>
       <label>${L("grace")}<select value=${String(f.grace)} onChange=${set("grace")} data-testid="challenge-grace">
         <option value="0">${L("graceNone")}</option><option value="1">${L("graceOne")}</option></select></label>
@@ -181,7 +181,7 @@ function ChallengeList({ reload, onEdit }) {
       <th>${L("reward")}</th><th>${L("start")} – ${L("end")}</th><th>${L("who")}</th><th>${L("participants")}</th>
       <th>${L("status")}</th>${admin && html`<th></th>`}</tr></thead>
     <tbody>${state.data.items.map((c) => html`<tr data-testid="challenge-row" data-id=${c.challenge_id}>
-      <td>${getLang() === "en" && c.name_en ? c.name_en : c.name}</td><td>${t(c.checkin_type)}</td>
+      <td>${getLang() === "en" && c.name_en ? c.name_en : c.name}</td><td>${catalogueLabel("checkin_types", c.checkin_type)}</td>
       <td>${L("daysN", { n: c.days })}</td><td>${c.grace ? L("graceOne") : L("graceNone")}</td>
       <td>${rewardText(c.reward)}</td><td>${c.start_date} – ${c.end_date}</td>
       <td>${c.conditions.length ? c.conditions.map((k) => html`<span class="tag">${t(k)}</span>`) : L("everyone")}</td>

@@ -2,7 +2,7 @@
 // catalogue. Admins change rules, perks and rewards; staff read them and import exams.
 import { useEffect, useState } from "preact/hooks";
 import { get, post, postCsv, put } from "../api.js";
-import { catalogueEntries, catalogueLabel, clinicToday, fmtDateTime, fmtNumber } from "../i18n.js";
+import { catalogueEntries, catalogueLabel, checkinTypes, clinicToday, fmtDateTime, fmtNumber } from "../i18n.js";
 import { html, isAdmin, labels, localName, useAction, useGet } from "./shared.js";
 
 const L = labels({
@@ -85,7 +85,7 @@ export const flagLabel = (flag) => (catalogueEntries("exam_flags", true).some((e
 
 function taskSummary(task) {
   const how = task.kind === "staff" ? L("sessionsN", { n: task.target })
-    : `${L(task.checkin_type)}${task.min_value != null ? " ≥ " + fmtNumber(task.min_value) : ""} · ${L("daysN", { n: task.target })}`;
+    : `${catalogueLabel("checkin_types", task.checkin_type)}${task.min_value != null ? " ≥ " + fmtNumber(task.min_value) : ""} · ${L("daysN", { n: task.target })}`;
   return `${how} / ${L("daysN", { n: task.within_days })}`;
 }
 
@@ -128,7 +128,7 @@ function RuleEditor({ rules, initial, save, action }) {
         <option value="checkin">${L("checkin")}</option><option value="staff">${L("staff")}</option></select></label>
       ${form.kind === "checkin" && html`
         <label>${L("checkinType")}<select value=${form.checkin_type} onChange=${set("checkin_type")} data-testid="rule-type">
-          ${["steps", "glucose", "task"].map((c) => html`<option value=${c}>${L(c)}</option>`)}</select></label>
+          ${checkinTypes(form.checkin_type).map((c) => html`<option value=${c}>${catalogueLabel("checkin_types", c)}</option>`)}</select></label>
         <label>${L("minValue")}<input type="number" min="0" value=${form.min_value} onInput=${set("min_value")} data-testid="rule-min" /></label>`}
       <label>${L("target")}<input type="number" min="1" required value=${form.target} onInput=${set("target")} data-testid="rule-target" /></label>
       <label>${L("within")}<input type="number" min="1" required value=${form.within_days} onInput=${set("within_days")} data-testid="rule-within" /></label>

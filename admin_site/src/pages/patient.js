@@ -16,7 +16,7 @@ const L = labels({
     hospitalNo: "住院号/门诊号",
     back: "返回", profile: "基本信息", phone: "电话", birthYear: "出生年份", sex: "性别", district: "区域",
     conditions: "病种", department: "科室", lastVisit: "上次就诊", never: "从未就诊", balance: "可用积分",
-    earned: "累计获得", inviteCode: "邀请码", referredBy: "推荐人", referredCount: "成功推荐", revisitDue: "建议复诊日",
+    earned: "累计获得", inviteCode: "邀请码", referredBy: "推荐人", referrerGone: "（记录已删除）", referredCount: "成功推荐", revisitDue: "建议复诊日",
     booking: "已预约", sexF: "女", sexM: "男", sexU: "未知",
     desk: "前台登记", recordVisit: "登记就诊", visitDate: "就诊日期", nextDue: "下次复诊日(可选)", record: "登记",
     visitRecorded: "已登记就诊", visitOnTime: "已登记就诊：按时复诊，获得 {n} 积分",
@@ -48,7 +48,7 @@ const L = labels({
     hospitalNo: "Hospital no.",
     back: "Back", profile: "Profile", phone: "Phone", birthYear: "Birth year", sex: "Sex", district: "District",
     conditions: "Conditions", department: "Department", lastVisit: "Last visit", never: "Never visited",
-    balance: "Balance", earned: "Earned in total", inviteCode: "Invite code", referredBy: "Referred by",
+    balance: "Balance", earned: "Earned in total", inviteCode: "Invite code", referredBy: "Referred by", referrerGone: "(record erased)",
     referredCount: "Friends referred", revisitDue: "Revisit due", booking: "Booked for", sexF: "F", sexM: "M",
     sexU: "Unknown", desk: "At the desk", recordVisit: "Record a visit", visitDate: "Visit date",
     nextDue: "Next revisit (optional)", record: "Record", visitRecorded: "Visit recorded",
@@ -307,7 +307,10 @@ export function Patient({ id }) {
         <dt>${L("earned")}</dt><dd>${fmtNumber(p.earned_total)}</dd>
         ${referral && html`<dt>${L("inviteCode")}</dt><dd class="mono" data-testid="patient-invite">${referral.invite_code || "—"}</dd>
         <dt>${L("referredBy")}</dt><dd data-testid="patient-referred-by">${referral.referred_by
-          ? html`<a href=${"#/patients/" + encodeURIComponent(referral.referred_by)}>${referral.referred_by}</a>` : "—"}</dd>
+          ? (referral.referred_by_name
+            ? html`<a href=${"#/patients/" + encodeURIComponent(referral.referred_by)}>${referral.referred_by_name}</a>`
+            : L("referrerGone"))
+          : "—"}</dd>
         <dt>${L("referredCount")}</dt><dd data-testid="patient-referred">${fmtNumber(referral.referred)}</dd>`}
       </dl>
       <${Personas} id=${id} patient=${p} onChange=${onChange} key=${(p.persona_tags || []).join(",")} /></div>
