@@ -5906,7 +5906,7 @@ export interface components {
              * Source
              * @default null
              */
-            source: ("clinic" | "body" | "slot" | "kind_name") | null;
+            source: ("clinic" | "body" | "slot" | "kind_name" | "notice") | null;
             /**
              * Value
              * @default null
@@ -6471,7 +6471,7 @@ export interface components {
              * Source
              * @default null
              */
-            source: ("clinic" | "body" | "slot" | "kind_name") | null;
+            source: ("clinic" | "body" | "slot" | "kind_name" | "notice") | null;
             /**
              * Value
              * @default null

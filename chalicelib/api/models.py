@@ -363,7 +363,7 @@ class WechatTemplateField(Strict):
     fills it: one of our fields (`source`) or a fixed text (`value`)."""
 
     key: str = Field(min_length=4, max_length=24, pattern=r"^[a-z_]+[0-9]{1,3}$")
-    source: Literal["clinic", "body", "slot", "kind_name"] | None = None
+    source: Literal["clinic", "body", "slot", "kind_name", "notice"] | None = None
     value: str | None = Field(default=None, min_length=1, max_length=40)
 
 
@@ -374,7 +374,7 @@ class WechatTemplateBody(Strict):
 
 class SmsTemplateParam(Strict):
     name: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_]+$")
-    source: Literal["clinic", "body", "slot", "kind_name"] | None = None
+    source: Literal["clinic", "body", "slot", "kind_name", "notice"] | None = None
     value: str | None = Field(default=None, min_length=1, max_length=35)
 
 

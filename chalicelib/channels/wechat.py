@@ -80,7 +80,10 @@ def _data(message: Message) -> dict:
         from chalicelib.domain.templates import wechat_data
 
         return wechat_data(setting, {**message.values, "body": message.body})
-    data = {"thing1": {"value": message.title[:20]}, "thing2": {"value": message.body[:20]}}
+    from chalicelib.domain.templates import THING_MAX, cut
+
+    data = {"thing1": {"value": message.title[:THING_MAX]},
+            "thing2": {"value": cut(" ".join(message.body.split()), THING_MAX)}}
     data.update({k: {"value": str(v)[:20]} for k, v in message.data.items()})
     return data
 

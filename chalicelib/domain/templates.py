@@ -16,12 +16,16 @@ and refused where cutting would change its meaning.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from chalicelib.domain.segments import HEALTH_NOTICE
+
 # our fields a message can give: the clinic's name, the message text, the suggested visit slot,
-# the kind's own short name; a template field may instead hold a fixed text
-SOURCES = ("clinic", "body", "slot", "kind_name")
+# the kind's own short name, the health notice; a template field may instead hold a fixed text
+SOURCES = ("clinic", "body", "slot", "kind_name", "notice")
+# `notice` on a message without health content (a key mapped to it still needs a value)
+NO_NOTICE = "无"
 WECHAT_TYPES = ("thing", "phrase", "time", "date", "number", "character_string", "name", "phone_number",
                 "amount", "letter", "symbol", "car_number")
 KEY = re.compile(r"^(" + "|".join(sorted(WECHAT_TYPES, key=len, reverse=True)) + r")([1-9][0-9]{0,2})$")
@@ -31,6 +35,7 @@ FITS: dict[str, tuple[str, ...]] = {
     "body": ("thing",),
     "slot": ("time", "date", "thing"),
     "kind_name": ("thing", "phrase"),
+    "notice": ("thing",),
 }
 MAX_FIELDS = 10
 SMS_PARAM = re.compile(r"^[A-Za-z0-9_]{1,20}$")
@@ -77,6 +82,34 @@ def fits(kind: str, value: str) -> bool:
     return bool(RULES[kind].match(value))
 
 
+def cut(value: str, limit: int) -> str:
+    """The text cut to `limit` characters, the last kept one an ellipsis; a text ending with the
+    health notice keeps the notice whole and cuts what comes before it."""
+    if len(value) <= limit:
+        return value
+    if value.endswith(HEALTH_NOTICE) and len(HEALTH_NOTICE) + 2 <= limit:
+        head = value[:-len(HEALTH_NOTICE)].rstrip()
+        return head[:limit - len(HEALTH_NOTICE) - 1] + "…" + HEALTH_NOTICE
+    return value[:limit - 1] + "…"
+
+
+def split_notice(body: str) -> tuple[str, str | None]:
+    """The text of a message and its health notice (None when it carries none)."""
+    text = body.rstrip()
+    if text.endswith(HEALTH_NOTICE):
+        return text[:-len(HEALTH_NOTICE)].rstrip(), HEALTH_NOTICE
+    return body, None
+
+
+def _with_notice(values: Mapping[str, str], sources: Iterable[Any]) -> Mapping[str, str]:
+    """Our fields as a template takes them: where it has a key for the notice, the notice fills
+    that key (NO_NOTICE on a message without health content) and the text goes without it."""
+    if "notice" not in set(sources):
+        return values
+    text, notice = split_notice(values.get("body") or "")
+    return {**values, "body": text, "notice": notice or NO_NOTICE}
+
+
 def fit(kind: str, value: str) -> str:
     """The value as WeChat takes it: a thing is cut to 20 characters (the last one an ellipsis), a
     name to 10 characters; any other type must already keep its rule (TemplateError otherwise:
@@ -85,7 +118,7 @@ def fit(kind: str, value: str) -> str:
     if kind == "thing":
         if not value:
             raise TemplateError("empty", "template_value_refused", kind)
-        return value if len(value) <= THING_MAX else value[:THING_MAX - 1] + "…"
+        return cut(value, THING_MAX)
     if kind in ("time", "date"):
         # a weekday in brackets (11月23日（周一）09:00) is ours, not WeChat's format: dropped
         value = " ".join(re.sub(r"（[^）]*）|\([^)]*\)", " ", value).split())
@@ -168,6 +201,7 @@ def wechat_data(setting: Mapping[str, Any], values: Mapping[str, str]) -> dict[s
     """The `data` of a subscribeMessage.send from a stored setting and our fields' values, each
     fitted to its key's type; TemplateError when a value cannot be made to fit."""
     data = {}
+    values = _with_notice(values, (f.get("source") for f in setting["fields"]))
     for field in setting["fields"]:
         key = field["key"]
         raw = field["value"] if "value" in field else values.get(field["source"]) or ""
@@ -179,6 +213,8 @@ def wechat_data(setting: Mapping[str, Any], values: Mapping[str, str]) -> dict[s
 
 
 def sms_params(setting: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, str]:
-    """The template's variables in order, each cut to what a provider takes."""
-    return {p["name"]: (p["value"] if "value" in p else values.get(p["source"]) or "")[:SMS_PARAM_MAX]
-            for p in setting["params"]}
+    """The template's variables in order, each cut to what a provider takes (the health notice
+    kept whole, as on a WeChat card)."""
+    values = _with_notice(values, (p.get("source") for p in setting["params"]))
+    return {p["name"]: cut(" ".join((p["value"] if "value" in p else values.get(p["source"]) or "").split()),
+                           SMS_PARAM_MAX) for p in setting["params"]}

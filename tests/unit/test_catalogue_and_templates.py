@@ -77,3 +77,28 @@ def test_sms_parameters_come_in_order_from_our_fields():
     assert templates.sms_params(setting, {"clinic": "齿护口腔"}) == {"clinic": "齿护口腔", "x": "固定"}
     with pytest.raises(templates.TemplateError):
         templates.checked_sms("SMS 1", [])
+
+
+HEALTH = "春季湿疹容易复发，本周可来复诊，医生会帮您调整用药。\n" + templates.HEALTH_NOTICE
+
+
+def test_a_cut_health_message_keeps_its_notice_whole_on_the_card_and_in_sms():
+    card = templates.checked_wechat("t-1", [{"key": "thing2", "source": "body"}])
+    value = templates.wechat_data(card, {"body": HEALTH})["thing2"]["value"]
+    assert len(value) == 20 and value.endswith("…" + templates.HEALTH_NOTICE) and value.startswith("春季湿疹")
+    sms = templates.checked_sms("SMS_1", [{"name": "text", "source": "body"}])
+    text = templates.sms_params(sms, {"body": "请" * 30 + "\n" + templates.HEALTH_NOTICE})["text"]
+    assert len(text) == templates.SMS_PARAM_MAX and text.endswith("…" + templates.HEALTH_NOTICE)
+    # a message without health content is cut as before
+    plain = templates.wechat_data(card, {"body": "请" * 30})["thing2"]["value"]
+    assert plain == "请" * 19 + "…"
+
+
+def test_a_template_key_for_the_notice_takes_it_and_the_text_goes_without_it():
+    card = templates.checked_wechat("t-1", [{"key": "thing2", "source": "body"}, {"key": "thing4", "source": "notice"}])
+    data = templates.wechat_data(card, {"body": HEALTH})
+    assert data["thing4"]["value"] == templates.HEALTH_NOTICE
+    assert templates.HEALTH_NOTICE not in data["thing2"]["value"] and data["thing2"]["value"].startswith("春季湿疹")
+    assert templates.wechat_data(card, {"body": "您的积分即将到期"})["thing4"]["value"] == templates.NO_NOTICE
+    with pytest.raises(templates.TemplateError):  # the notice is a text: it fills a thing key only
+        templates.checked_wechat("t-1", [{"key": "phrase4", "source": "notice"}])
