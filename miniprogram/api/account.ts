@@ -15,6 +15,7 @@ export type TasksReply = Schemas['MyTasksReply']
 export type TaskView = Schemas['TaskView']
 export type PerksReply = Schemas['MyPerksReply']
 export type BoardReply = Schemas['LeaderboardReply']
+export type ConsentTextsReply = Schemas['ConsentTextsReply']
 
 /** A field left out keeps its value; one sent as null is cleared. */
 export const updateProfile = (body: ProfileUpdate) => request<Schemas['MeReply']>('PUT', '/me', { data: body })
@@ -22,6 +23,10 @@ export const updateProfile = (body: ProfileUpdate) => request<Schemas['MeReply']
 /** Grant (or refuse) purposes under the consent version the patient read. */
 export const grantConsents = (consents: Partial<Record<Purpose, boolean>>, version: string) =>
   request<Schemas['ConsentsReply']>('PUT', '/me/consents', { data: { consents, consent_version: version } })
+
+/** The consent texts of one published version (every version is kept), as the patient read them then. */
+export const getConsentTexts = (version: string) =>
+  request<ConsentTextsReply>('GET', '/consent-texts/{version}', { params: { version } })
 
 /** Withdraw the named purposes (all of them when none are named). */
 export const withdrawConsents = (purposes: Purpose[]) =>

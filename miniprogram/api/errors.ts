@@ -57,6 +57,7 @@ export const MESSAGES: Record<string, string> = {
   wechat_unavailable: '微信服务暂时不可用，请稍后再试',
   upstream_error: '服务暂时不可用，请稍后再试',
   // own record and rights, board
+  consent_version_not_found: '没有找到这一版的授权说明，请联系诊所',
   unknown_purpose: '授权项目不正确，请刷新后再试',
   unexpected_field: '这一项不能在这里修改',
   invalid_month: '还没有到这个月份',

@@ -59,6 +59,17 @@ const consents = {
   analytics: null,
 }
 
+// 我的授权 when the marketing consent was given under an earlier text (v0): the text agreed to then
+// (GET /consent-texts/v0) opened under the current one
+const olderConsents = { ...consents, marketing: { granted: true, version: 'v0', at: '2025-06-10T03:20:00Z' } }
+const consentTextsV0 = {
+  version: 'v0',
+  purposes: [
+    { purpose: 'service', title: '诊疗服务', text: '用于建档和复诊提醒。', required: true },
+    { purpose: 'marketing', title: '活动通知', text: '向您发送诊所的义诊和讲座通知。可随时在“我的”里关闭。', required: false },
+  ],
+}
+
 // ---------------------------------------------------------------- challenges, check-ins, the voucher
 
 const CHALLENGE_ID = 'glucose-guard-365'
@@ -286,7 +297,11 @@ const pages = {
   'packages/challenge/detail/index': { query: { id: CHALLENGE_ID } },
   'packages/challenge/vouchers/index': {},
   'packages/me/profile/index': {},
-  'packages/me/consents/index': {},
+  'packages/me/consents/index': [
+    {},
+    { name: 'me-consents-older', routes: { 'GET /me/consents': ok({ consents: olderConsents }), 'GET /consent-texts/v0': ok(consentTextsV0) },
+      steps: [['tap', '.show-agreed-marketing']] },
+  ],
   'packages/me/data/index': [
     { query: { part: 'export' }, steps: [['tap', '.export', '.t-button']] },
     { name: 'me-data-delete', query: { part: 'delete' } },
