@@ -353,3 +353,14 @@ def one_request_at_a_time(monkeypatch):
             return original(self, *args, **kwargs)
 
     monkeypatch.setattr(BotocoreStubber, "__call__", locked)
+
+
+@pytest.fixture
+def fast_moto():
+    """The local stack's moto patches (devstack/moto_patches.py; tests/unit/test_moto_patches.py shows
+    they answer as moto does): without them moto deep-copies the whole table on every transaction,
+    and a test writing a clinic's worth of items through transactions takes minutes."""
+    from devstack import moto_patches
+
+    with moto_patches.patched():
+        yield

@@ -313,17 +313,6 @@ def _members(clinic_id, segment_id) -> set[str]:
     return {m.patient_id for m in segments.all_members(clinic_id, segment_id)}
 
 
-@pytest.fixture
-def fast_moto():
-    """The local stack's moto patches (devstack/moto_patches.py; tests/unit/test_moto_patches.py shows
-    they answer as moto does): without them moto deep-copies the whole table on every transaction,
-    and this test's 360 transactions over a clinic's worth of items took minutes."""
-    from devstack import moto_patches
-
-    with moto_patches.patched():
-        yield
-
-
 def test_training_writes_scores_fifty_to_a_transaction_and_reevaluates_only_crossings(api, staff_token, clock,
                                                                                       monkeypatch, fast_moto):
     import random

@@ -227,7 +227,7 @@ def test_bulk_history_writes_what_the_services_write(aws):
         assert int(final.balance) == int(patients.get("demo-dental", plan.patient_id).balance)
 
 
-def test_the_older_history_of_live_patients_in_bulk_then_the_services_write_what_the_services_alone_write(aws):
+def test_the_older_history_of_live_patients_in_bulk_then_the_services_write_what_the_services_alone_write(aws, fast_moto):
     """A live patient's events before its first engagement event (and before the recent weeks) are
     written in bulk, the rest through the services: every item ends as the services alone leave
     it, the profile's last interaction and recent check-in days included (the segment hand-offs of
@@ -294,7 +294,7 @@ def _partition(clinic_id: str, patient_id: str) -> dict:
     return items
 
 
-def test_bulk_memberships_are_what_the_segment_build_writes(aws, monkeypatch):
+def test_bulk_memberships_are_what_the_segment_build_writes(aws, monkeypatch, fast_moto):
     """The memberships, flip entries and first content steps written with a bulk patient's items
     equal what the segment build writes for the same patient, and the build then writes nothing."""
     import botocore.client
@@ -490,7 +490,7 @@ def test_the_first_patients_of_the_demo_join_challenges_have_exams_and_some_new_
     assert not any(p.engaged for p in plans[spec.LIVE_PATIENTS:] if p.referrer_index is None)
 
 
-def test_engagement_is_written_through_the_services(aws):
+def test_engagement_is_written_through_the_services(aws, fast_moto):
     from chalicelib.domain.clock import clock
     from devstack.snapshot import put_items
     from chalicelib.services import tasks
