@@ -109,3 +109,98 @@ def test_an_erased_patients_old_token_writes_nothing(local_stack):
     left = dynamodb.query(TableName=env["REVISIT_TABLE"], KeyConditionExpression="pk = :pk",
                           ExpressionAttributeValues={":pk": {"S": pk}})["Items"]
     assert left == []
+
+
+def staff_token(stack, username: str) -> str:
+    status, data, _ = send(stack.api_url, "POST", "/auth/staff/login",
+                           as_json({"username": username, "password": stack.password(username)}))
+    assert status == 200, data
+    return data["id_token"]
+
+
+def test_the_desks_routes_over_http_wrong_callers_races_bad_files_and_the_table(local_stack):
+    """The clinic's daily-work routes attacked from outside: one registration sent ten times at
+    once with one key, each route tried by a caller it does not allow, bad import files, an
+    erased patient's old token on the binding route, and the table searched for what was typed."""
+    base = local_stack.api_url
+    desk = staff_token(local_stack, "front_desk@demo-dental")
+    admin = staff_token(local_stack, "admin@demo-dental")
+    analyst = staff_token(local_stack, "analyst@demo-dental")
+    other_admin = staff_token(local_stack, "admin@north-derm")
+    operator = staff_token(local_stack, "operator@platform")
+    patient = new_patient(local_stack, "nosy", "13855550009")["access_token"]
+    name, phone, number = "欧阳测试", "13855550777", "ZY-778899"
+    record = as_json({"name": name, "phone": phone, "hospital_no": number, "conditions": ["dental"],
+                      "department": "dentistry", "consents": {"service": True, "marketing": False, "analytics": False},
+                      "consent_version": "v1"})
+
+    def register(_):
+        return send(base, "POST", "/patients", record, token=desk, headers={"Idempotency-Key": "desk-race-1"})
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(register, range(10)))
+    assert all(status < 500 for status, _, _ in answers), answers
+    done = [body for status, body, _ in answers if status == 201]
+    assert done and all(body == done[0] for body in done), answers
+    assert all(body["code"] == "request_in_progress" for status, body, _ in answers if status != 201), answers
+    status, found, _ = send(base, "GET", f"/patients/search?q={phone}", token=desk)
+    assert status == 200 and len(found["items"]) == 1, found
+    pid = found["items"][0]["patient_id"]
+    assert found["items"][0]["name_masked"] != name and phone not in json.dumps(found, ensure_ascii=False)
+
+    # every caller a route does not allow is turned away, and no answer is a 5xx
+    invite = as_json({"username": "new-desk@demo-dental", "role": "front_desk"})
+    for token, method, path, body, wanted in (
+            (None, "GET", "/patients/search?q=13855550777", None, 401),
+            (patient, "GET", "/patients/search?q=13855550777", None, 403),
+            (patient, "GET", "/staff", None, 403),
+            (desk, "POST", "/staff", invite, 403),
+            (desk, "GET", "/audit", None, 403),
+            (desk, "GET", "/audit/export", None, 403),
+            (desk, "POST", f"/patients/{pid}/phone/reveal", as_json({"reason": "回访"}), 403),
+            (analyst, "GET", f"/patients/{pid}", None, 403),
+            (analyst, "GET", "/patients/search?q=13855550777", None, 403),
+            (operator, "GET", f"/patients/{pid}", None, 403),
+            (operator, "GET", "/imports", None, 403),
+            (admin, "POST", "/clinics", as_json({"clinic_id": "stolen", "name": "冒名诊所", "conditions": ["dental"],
+                                                  "admin_username": "thief"}), 403),
+            (other_admin, "GET", f"/patients/{pid}", None, 404),
+            (other_admin, "POST", f"/patients/{pid}/bind-codes", b"{}", 404),
+            (other_admin, "POST", f"/patients/{pid}/phone/reveal", as_json({"reason": "回访"}), 404)):
+        status, err, _ = send(base, method, path, body, token=token)
+        assert status == wanted and set(err) == {"code", "message", "field"}, (method, path, status, err)
+
+    # import files: too large, not UTF-8 text, empty, not CSV; nothing is queued
+    header = "phone,visit_date,department\n"
+    jobs_before = send(base, "GET", "/imports", token=desk)[1]["items"]
+    for body, content_type, wanted, code in (
+            ((header + "13800000000,2026-11-01,dental\n" * 90_000).encode(), "text/csv", 413, "file_too_large"),
+            (b"\x00\xff\xfe" * 1000, "text/csv", 400, "invalid_encoding"),
+            (b"", "text/csv", 400, "invalid_csv"),
+            (as_json({"rows": []}), "application/json", 415, None)):
+        status, err, _ = send(base, "POST", "/imports?kind=visits", body, token=desk, content_type=content_type)
+        assert status == wanted and (code is None or err["code"] == code), (status, err)
+    assert send(base, "GET", "/imports", token=desk)[1]["items"] == jobs_before
+
+    # an erased patient's old token cannot take a binding code
+    status, bind, _ = send(base, "POST", f"/patients/{pid}/bind-codes", b"{}", token=desk)
+    assert status == 201, bind
+    eraser = new_patient(local_stack, "erased-binder", "13855550010")
+    assert send(base, "DELETE", "/me", token=eraser["access_token"])[0] == 200
+    status, err, _ = send(base, "POST", "/me/bind", as_json({"code": bind["code"]}), token=eraser["access_token"])
+    assert status == 401 and err["code"] == "session_revoked", err
+
+    # an invited colleague's temporary password and the desk patient's name, phone and number are
+    # nowhere in clear in the table
+    status, invited, _ = send(base, "POST", "/staff", invite, token=admin, headers={"Idempotency-Key": "invite-1"})
+    assert status == 201 and invited["temporary_password"], invited
+    import boto3
+
+    env = local_stack.env
+    dynamodb = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_DEFAULT_REGION"],
+                            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    dump = json.dumps([page["Items"] for page in dynamodb.get_paginator("scan").paginate(
+        TableName=env["REVISIT_TABLE"])], ensure_ascii=False)
+    for secret in (name, phone, number, invited["temporary_password"]):
+        assert secret not in dump, secret
