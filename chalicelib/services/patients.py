@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import replace
 
@@ -327,32 +326,3 @@ def lapsed(clinic_id: str, condition: str, days: int, limit: int, cursor: str | 
         rows.append({"patient_id": item.patient_id, "name_masked": item.name_masked, "last_visit_date": last,
                      "days_since": (today - date.fromisoformat(last)).days if last else None})
     return {"items": rows, "next_cursor": next_cursor, "cutoff": cutoff}
-
-
-PATIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def patients_of_rows(clinic_id: str, rows, problems: list[dict]) -> dict[int, str]:
-    """The patient each row of a CSV import names (line -> patient id), by id or by phone: the one
-    lookup of the visit and the exam imports (services.visits.import_csv, services.tasks.import_csv;
-    `rows` are either's parsed rows: line, patient_id, phone). Read in batches: one BatchGetItem per
-    100 distinct phones (their uniqueness claims) and per 100 distinct ids (their records), instead
-    of one read per row. A row naming nobody is reported into `problems`."""
-    phone_of = {row.line: crypto.keyed_hash("phone", clinic_id, normalise_phone(row.phone or ""))
-                for row in rows if not row.patient_id}
-    by_phone = patients.ids_by_phone(clinic_id, set(phone_of.values()))
-    named = {row.patient_id for row in rows if row.patient_id and PATIENT_ID.match(row.patient_id)}
-    known = patients.existing_ids(clinic_id, named)
-    found: dict[int, str] = {}
-    for row in rows:
-        patient_id = (row.patient_id if row.patient_id in known else None) if row.patient_id \
-            else by_phone.get(phone_of[row.line])
-        if patient_id:
-            found[row.line] = patient_id
-        elif row.patient_id:
-            problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this id",
-                             "field": "patient_id"})
-        else:
-            problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this phone",
-                             "field": "phone"})
-    return found

@@ -118,7 +118,7 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: b
         rows, errors = parse_visits(text, catalogue.get(clinic_id).codes("departments"))
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_csv") from exc
-    from chalicelib.services.patients import patients_of_rows
+    from chalicelib.services.import_owners import patients_of_rows
 
     imported = duplicates = 0
     problems = [e.as_dict() for e in errors]

@@ -1,5 +1,5 @@
 """The visit and the exam CSV imports find each row's patient with one shared lookup
-(services.patients.patients_of_rows): by id or by phone, 100 keys a BatchGetItem, rows naming
+(services.import_owners.patients_of_rows): by id or by phone, 100 keys a BatchGetItem, rows naming
 nobody reported by line and column."""
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ def _exam(line, patient_id=None, phone=None):
 
 
 def test_both_imports_resolve_their_rows_with_the_one_lookup(api, new_patient, staff_token, monkeypatch):
-    from chalicelib.services import patients, tasks, visits
+    from chalicelib.services import import_owners, tasks, visits
 
     _, pid = new_patient(name="own-a", phone="13800005555")
     calls = []
-    real = patients.patients_of_rows
+    real = import_owners.patients_of_rows
 
     def counted(clinic_id, rows, problems):
         calls.append(type(rows[0]).__name__)
         return real(clinic_id, rows, problems)
 
-    monkeypatch.setattr(patients, "patients_of_rows", counted)
+    monkeypatch.setattr(import_owners, "patients_of_rows", counted)
     seen = visits.import_csv("demo-dental", f"phone,visit_date,department\n13800005555,2026-03-01,dermatology\n",
                              None, dry_run=True)
     assert [r["patient_id"] for r in seen["preview"]] == [pid]
@@ -40,7 +40,7 @@ def test_both_imports_resolve_their_rows_with_the_one_lookup(api, new_patient, s
 
 
 def test_visit_and_exam_rows_find_the_same_patients_and_the_same_problems(api, new_patient):
-    from chalicelib.services.patients import patients_of_rows
+    from chalicelib.services.import_owners import patients_of_rows
 
     _, pid1 = new_patient(name="own-b", phone="13800006666")
     _, pid2 = new_patient(name="own-c", phone="13800007777")
@@ -63,7 +63,7 @@ def test_visit_and_exam_rows_find_the_same_patients_and_the_same_problems(api, n
 
 
 def test_the_lookup_reads_a_hundred_keys_a_call_and_never_one_row_alone(api, new_patient, monkeypatch):
-    from chalicelib.services.patients import patients_of_rows
+    from chalicelib.services.import_owners import patients_of_rows
     from chalicelib.store import db
 
     _, pid = new_patient(name="own-d", phone="13800008888")
