@@ -267,7 +267,8 @@ def requeue() -> dict[str, int]:
             if sent < len(pending):
                 totals["not_queued"] += len(pending) - sent
                 continue
-            store.mark_queued(clinic_id, job["job_id"], job["chunks"])
+            if reason == "unqueued":
+                store.mark_queued(clinic_id, job["job_id"], job["chunks"])
             if not pending:  # every chunk done, the job left open (its last handler stopped before closing it)
                 store.close_if_complete(clinic_id, job["job_id"])
             logger.info("import chunks sent again", extra={"clinic_id": clinic_id, "job_id": job["job_id"],

@@ -365,3 +365,27 @@ def test_the_stall_time_outlasts_the_import_queues_visibility_timeout():
     spec.loader.exec_module(render)
     assert service.STALE_AFTER.total_seconds() > render.IMPORT_VISIBILITY_TIMEOUT_S
     assert service.QUEUE_GRACE.total_seconds() > 29  # API Gateway's longest request
+
+
+def test_the_sweep_closes_a_job_whose_chunks_are_all_done_but_was_left_open(api, new_patient, staff_token,
+                                                                            monkeypatch, clock):
+    """The last chunk's handler stopped between its counts and closing the job."""
+    from chalicelib.jobs.imports import requeue_imports
+    from chalicelib.store import imports as job_store
+
+    _, pid = new_patient(name="open1", phone="12900000001")
+    staff = staff_token()
+    _, job = api.post("/imports?kind=visits", raw=_visit_file([pid], 8).encode(), token=staff,
+                      content_type="text/csv")
+    real = job_store.close_if_complete
+    monkeypatch.setattr(job_store, "close_if_complete", lambda clinic_id, job_id: False)
+    assert drain_imports()["processed"] == 1
+    monkeypatch.setattr(job_store, "close_if_complete", real)
+    left = api.get(f"/imports/{job['job_id']}", token=staff)[1]
+    assert left["status"] == "running" and left["chunks_done"] == 1
+    clock.advance(minutes=46)
+    assert requeue_imports() == {"running": 1, "jobs": 1, "chunks": 0, "not_queued": 0}
+    assert _receive_all() == []
+    done = api.get(f"/imports/{job['job_id']}", token=staff)[1]
+    assert done["status"] == "done" and done["rows_done"] == 8 and done["stalled"] is False
+    assert requeue_imports()["running"] == 0
