@@ -9,7 +9,7 @@ way whichever route brought it. Line numbers in the errors are the uploaded file
 
 A send to the queue that fails partway does not fail the upload (its rows are stored): the job
 records how many chunks reached the queue, and the requeue sweep (`requeue`, a schedule every
-REQUEUE_PERIOD) sends the rest, and sends again the chunks of a job that has made no progress
+5 minutes in app.py) sends the rest, and sends again the chunks of a job that has made no progress
 for STALE_AFTER. A chunk that arrives twice counts once (its done marker).
 """
 
@@ -39,7 +39,6 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = FILE_ROWS  # the documented file size, as the synchronous import and its preview take
 ERRORS_SHOWN = 500  # the per-line errors a job's answer lists (error_count counts them all)
 SQS_BATCH = 10
-REQUEUE_PERIOD = timedelta(minutes=5)  # the requeue sweep's schedule (app.py)
 # A job whose chunks did not all reach the queue is left this long to its upload (API Gateway
 # ends a request after 29 s) before the sweep sends the rest.
 QUEUE_GRACE = timedelta(minutes=2)
@@ -47,8 +46,8 @@ QUEUE_GRACE = timedelta(minutes=2)
 # are sent again. Longer than the import queue's visibility timeout (30 min, infra/render.py), so a
 # chunk that failed once has been retried by SQS itself first.
 STALE_AFTER = timedelta(minutes=45)
-# Re-sends of a stalled job; a chunk that keeps failing then waits in the dead-letter queue for
-# its redrive (docs/deploy.md).
+# Re-sends of a stalled job (chunks that never reached the queue are sent until they have); a
+# chunk that keeps failing then waits in the dead-letter queue for its redrive (docs/deploy.md).
 MAX_RESENDS = 3
 
 
@@ -239,7 +238,7 @@ def _resend_what(job: dict[str, Any]) -> str | None:
     idle = clock.now() - _last_progress(job, resends=True)
     if job.get("chunks_queued", job["chunks"]) < job["chunks"]:
         return "unqueued" if idle >= QUEUE_GRACE else None
-    if idle >= STALE_AFTER and job.get("resends", 0) < MAX_RESENDS:
+    if idle >= STALE_AFTER and job.get("stalled_resends", 0) < MAX_RESENDS:
         return "stalled"
     return None
 
@@ -256,7 +255,8 @@ def requeue() -> dict[str, int]:
         for job in store.running(clinic_id):
             totals["running"] += 1
             reason = _resend_what(job)
-            if reason is None or not store.claim_resend(clinic_id, job["job_id"], int(job.get("resends", 0))):
+            if reason is None or not store.claim_resend(clinic_id, job["job_id"], int(job.get("resends", 0)),
+                                                        stalled=reason == "stalled"):
                 continue
             pending = store.chunks_not_done(clinic_id, job["job_id"])
             if reason == "unqueued":

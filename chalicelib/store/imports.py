@@ -4,8 +4,9 @@
   recent jobs are one descending Query): kind, status (`running` -> `done`), the counts the
   chunks add as they finish (rows_done, recorded, duplicates, error_count, chunks_done), how
   many chunks reached the queue (chunks_queued) and the requeue sweep's re-sends (resends,
-  resent_at). While running, the job is also in gsi1 under <clinic>#IMPORTS#RUNNING (sparse:
-  closing the job removes it), where the requeue sweep finds the clinic's unfinished jobs.
+  resent_at; stalled_resends of them for a job without progress). While running, the job is
+  also in gsi1 under <clinic>#IMPORTS#RUNNING (sparse: closing the job removes it), where the
+  requeue sweep finds the clinic's unfinished jobs.
 - Chunk: pk=<clinic>#IMPORT#<job id> sk=CHUNK#<n, 5 digits>: up to CHUNK_ROWS rows of the file,
   sealed with the clinic's data key (phones and exam flags are personal data), until the chunk is
   done; then the rows are removed and the chunk keeps its per-line errors (codes, no values) and
@@ -137,17 +138,19 @@ def mark_queued(clinic_id: str, job_id: str, queued: int) -> None:
         pass
 
 
-def claim_resend(clinic_id: str, job_id: str, resends_seen: int) -> bool:
-    """Count one re-send of the job's chunks, conditional on the count the sweep read and on the
-    job still running: of two sweeps that read the same job, one re-sends it."""
+def claim_resend(clinic_id: str, job_id: str, resends_seen: int, *, stalled: bool) -> bool:
+    """Count one re-send of the job's chunks (and, for a stalled job, one in `stalled_resends`),
+    conditional on the count the sweep read and on the job still running: of two sweeps that read
+    the same job, one re-sends it."""
     try:
         _client().update_item(
             TableName=settings().table_name, Key=_dynamo({"pk": import_job_pk(clinic_id), "sk": import_job_sk(job_id)}),
             ConditionExpression="#s = :running AND (attribute_not_exists(resends) OR resends = :seen)",
-            UpdateExpression="SET resends = :next, resent_at = :now",
+            UpdateExpression="SET resends = :next, resent_at = :now" + (" ADD stalled_resends :one" if stalled else ""),
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues=_dynamo({":running": "running", ":seen": resends_seen,
-                                               ":next": resends_seen + 1, ":now": iso(clock.now())}))
+                                               ":next": resends_seen + 1, ":now": iso(clock.now()),
+                                               **({":one": 1} if stalled else {})}))
     except _client().exceptions.ConditionalCheckFailedException:
         return False
     return True

@@ -319,10 +319,20 @@ def test_a_job_that_keeps_stalling_is_sent_again_a_few_times_then_waits_for_the_
                                                                                         clock):
     from chalicelib.jobs.imports import requeue_imports
 
+    from botocore.exceptions import EndpointConnectionError
+
     _, pid = new_patient(name="poison1", phone="13100000001")
     staff = staff_token()
+    sqs = client("sqs")
+    real = sqs.send_message_batch
+    monkeypatch.setattr(sqs, "send_message_batch", lambda **kw: (_ for _ in ()).throw(
+        EndpointConnectionError(endpoint_url="https://sqs.example")))
     _, job = api.post("/imports?kind=visits", raw=_visit_file([pid], 8).encode(), token=staff,
                       content_type="text/csv")
+    assert job["chunks_queued"] == 0
+    monkeypatch.setattr(sqs, "send_message_batch", real)
+    clock.advance(minutes=3)
+    assert requeue_imports()["chunks"] == 1  # the chunk reaches the queue: not counted as a stall's re-send
     _delete(_receive_all())
     sent = []
     for _ in range(service.MAX_RESENDS + 2):
