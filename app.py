@@ -57,6 +57,13 @@ def import_chunks(event):
     return handle(event.to_dict(), event.context)
 
 
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="requeue_imports")
+def requeue_imports(event):
+    from chalicelib.jobs.imports import requeue_imports as run
+
+    return run()
+
+
 @app.schedule(Rate(1, unit=Rate.DAYS), name="train_risk_models")
 def train_risk_models(event):
     from chalicelib.jobs.risk import train_risk_models as run

@@ -394,7 +394,8 @@ def sweep_once() -> int:
     print(f"sweep: {swept['clinics']} clinics, {swept['read']} due, {swept['queued']} queued, "
           f"{swept['failed']} not queued")
     print(f"queue: {drained['received']} received, {drained['processed']} delivered, {drained['failed']} failed")
-    print(f"imports: {result['imports']['processed']} chunks imported, {result['imports']['failed']} failed")
+    print(f"imports: {result['imports']['processed']} chunks imported, {result['imports']['failed']} failed, "
+          f"{result['requeued']['chunks']} sent again")
     print("kpis: " + ", ".join(f"{clinic} {n} patients" for clinic, n in sorted(kpis.items())))
     print(f"done in {time.monotonic() - started:.1f}s")
     return 0

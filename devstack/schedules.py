@@ -49,7 +49,9 @@ def drain_imports() -> dict[str, int]:
 def sweep_and_drain() -> dict:
     """The minute schedules: segment builds (a new segment's first build, resumed page by page),
     then the lapse sweep and the reminder queue; and the SMS receipts (every five minutes in AWS,
-    and only on a stack sending SMS through Tencent Cloud SMS)."""
+    and only on a stack sending SMS through Tencent Cloud SMS) and the import requeue sweep (every
+    five minutes in AWS; cheap, one Query per clinic)."""
+    from chalicelib.jobs.imports import requeue_imports
     from chalicelib.jobs.segments import build_segments
     from chalicelib.jobs.sms_receipts import pull_sms_receipts
     from chalicelib.jobs.sweep import sweep_lapses
@@ -57,9 +59,10 @@ def sweep_and_drain() -> dict:
     build_segments()
     swept = sweep_lapses()
     drained = drain_queue()
+    requeued = requeue_imports()
     imported = drain_imports()
     pull_sms_receipts()
-    return {"sweep": swept, "queue": drained, "imports": imported}
+    return {"sweep": swept, "queue": drained, "imports": imported, "requeued": requeued}
 
 
 RISK_PERIOD = timedelta(days=1)

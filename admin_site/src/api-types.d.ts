@@ -4087,6 +4087,16 @@ export interface components {
             created_by: string;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Chunks Queued
+             * @description chunks handed to the import queue; fewer than chunks while some wait for the requeue sweep (every 5 minutes)
+             */
+            chunks_queued: number;
+            /**
+             * Stalled
+             * @description running with no chunk finished for 45 minutes: a chunk failed and waits for a retry (the sweep sends it again; a chunk in the dead-letter queue waits for its redrive)
+             */
+            stalled: boolean;
         };
         /** ImportJobStatusReply */
         ImportJobStatusReply: {
@@ -4132,6 +4142,16 @@ export interface components {
             created_by: string;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Chunks Queued
+             * @description chunks handed to the import queue; fewer than chunks while some wait for the requeue sweep (every 5 minutes)
+             */
+            chunks_queued: number;
+            /**
+             * Stalled
+             * @description running with no chunk finished for 45 minutes: a chunk failed and waits for a retry (the sweep sends it again; a chunk in the dead-letter queue waits for its redrive)
+             */
+            stalled: boolean;
             /**
              * Errors
              * @description the refused rows by line of the file, at most 500

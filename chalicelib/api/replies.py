@@ -1802,6 +1802,11 @@ class ImportJobReply(Reply):
     created_at: str
     created_by: str
     finished_at: str | None
+    chunks_queued: Annotated[int, Field(description="chunks handed to the import queue; fewer than chunks while "
+                                                    "some wait for the requeue sweep (every 5 minutes)")]
+    stalled: Annotated[bool, Field(description="running with no chunk finished for 45 minutes: a chunk failed and "
+                                               "waits for a retry (the sweep sends it again; a chunk in the "
+                                               "dead-letter queue waits for its redrive)")]
 
 
 class ImportJobStatusReply(ImportJobReply):

@@ -5,6 +5,10 @@ work. Powertools BatchProcessor reports failed records only, so SQS retries thos
 parks them in the dead-letter queue after the configured receives; a chunk delivered again after
 it was done is skipped (its done marker), and its visits are refused as duplicates if two
 deliveries run at once.
+
+`requeue_imports` (EventBridge, every 5 minutes) sends again the chunks of running jobs that
+never reached the queue or that made no progress (chalicelib.services.imports.requeue); a rerun
+is safe for the same reason.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ def import_chunk(message: dict) -> str:
     from chalicelib.services.imports import import_chunk as run
 
     return run(message["clinic_id"], message["job_id"], int(message["chunk"]))
+
+
+def requeue_imports() -> dict[str, int]:
+    from chalicelib.services.imports import requeue
+
+    return requeue()
 
 
 def _record_handler(record: SQSRecord) -> None:

@@ -6,6 +6,11 @@ Accepting a file checks its header and size at once, stores its rows in chunks o
 handler (chalicelib/jobs/imports.py) imports each chunk with the synchronous import's own code
 (services.visits.import_csv, services.tasks.import_csv), so a row is checked and recorded the same
 way whichever route brought it. Line numbers in the errors are the uploaded file's.
+
+A send to the queue that fails partway does not fail the upload (its rows are stored): the job
+records how many chunks reached the queue, and the requeue sweep (`requeue`, a schedule every
+5 minutes in app.py) sends the rest, and sends again the chunks of a job that has made no progress
+for STALE_AFTER. A chunk that arrives twice counts once (its done marker).
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ import csv
 import io
 import json
 import secrets
+from datetime import timedelta
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.domain.clock import clock
+from chalicelib.domain.clock import clock, parse_iso
 from chalicelib.domain.visit_csv import MAX_ROWS as FILE_ROWS
 from chalicelib.domain.visit_csv import CsvFileError
 from chalicelib.errors import BadRequest, NotFound, PayloadTooLarge
@@ -31,6 +39,16 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = FILE_ROWS  # the documented file size, as the synchronous import and its preview take
 ERRORS_SHOWN = 500  # the per-line errors a job's answer lists (error_count counts them all)
 SQS_BATCH = 10
+# A job whose chunks did not all reach the queue is left this long to its upload (API Gateway
+# ends a request after 29 s) before the sweep sends the rest.
+QUEUE_GRACE = timedelta(minutes=2)
+# No chunk finished for this long: the job is shown stalled and its chunks without a done marker
+# are sent again. Longer than the import queue's visibility timeout (30 min, infra/render.py), so a
+# chunk that failed once has been retried by SQS itself first.
+STALE_AFTER = timedelta(minutes=45)
+# Re-sends of a stalled job (chunks that never reached the queue are sent until they have); a
+# chunk that keeps failing then waits in the dead-letter queue for its redrive (docs/deploy.md).
+MAX_RESENDS = 3
 
 
 def _importer(kind: str):
@@ -81,6 +99,29 @@ def _queue_url() -> str:
     return client("sqs").get_queue_url(QueueName=settings().import_queue_name)["QueueUrl"]
 
 
+def _send(clinic_id: str, job_id: str, indexes: list[int]) -> int:
+    """Queue one message per chunk, SQS_BATCH a call, in order; the number queued before a send
+    failed (the rest are left to the requeue sweep)."""
+    sent = 0
+    try:
+        url = _queue_url()
+        sqs = client("sqs")
+        for start in range(0, len(indexes), SQS_BATCH):
+            part = indexes[start:start + SQS_BATCH]
+            bodies = [json.dumps({"clinic_id": clinic_id, "job_id": job_id, "chunk": i}) for i in part]
+            reply = sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "MessageBody": body} for n, body in enumerate(bodies)])
+            for failed in reply.get("Failed") or []:  # rare: send the refused ones once more, one by one
+                sqs.send_message(QueueUrl=url, MessageBody=bodies[int(failed["Id"])])
+            sent += len(part)
+    except (BotoCoreError, ClientError) as exc:
+        count("ImportChunksNotQueued")
+        logger.warning("import chunks not all queued", extra={"clinic_id": clinic_id, "job_id": job_id,
+                                                             "queued": sent, "chunks": len(indexes),
+                                                             "error": type(exc).__name__})
+    return sent
+
+
 def accept(clinic_id: str, kind: str, raw: bytes, created_by: str) -> dict[str, Any]:
     """Check the file, store its rows in chunks and queue them; answers the job at once."""
     if kind not in KINDS:
@@ -100,18 +141,16 @@ def accept(clinic_id: str, kind: str, raw: bytes, created_by: str) -> dict[str, 
     job_id = clock.now().strftime("%Y%m%d%H%M%S%f") + secrets.token_hex(3)
     job = store.create(clinic_id, job_id, kind=kind, created_by=created_by, header=header, chunks=chunks,
                        rows=len(rows))
-    url = _queue_url()
-    bodies = [{"clinic_id": clinic_id, "job_id": job_id, "chunk": i} for i in range(len(chunks))]
-    for start in range(0, len(bodies), SQS_BATCH):
-        part = bodies[start:start + SQS_BATCH]
-        reply = client("sqs").send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(part)])
-        if reply.get("Failed"):  # rare: send the refused ones once more, one by one
-            for failed in reply["Failed"]:
-                client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(part[int(failed["Id"])]))
+    queued = _send(clinic_id, job_id, list(range(len(chunks))))
+    if queued:
+        try:
+            store.mark_queued(clinic_id, job_id, queued)
+        except (BotoCoreError, ClientError):  # the sweep then sends them again: a chunk done is skipped
+            logger.warning("import chunks queued but not recorded", extra={"clinic_id": clinic_id, "job_id": job_id})
+    job = {**job, "chunks_queued": queued}
     count("ImportJobsAccepted", kind=kind)
     logger.info("import job accepted", extra={"clinic_id": clinic_id, "job_id": job_id, "rows": len(rows),
-                                              "chunks": len(chunks)})
+                                              "chunks": len(chunks), "queued": queued})
     return _summary(job)
 
 
@@ -178,12 +217,74 @@ def import_chunk(clinic_id: str, job_id: str, index: int) -> str:
     return "already_done"
 
 
+def _last_progress(job: dict[str, Any], *, resends: bool) -> Any:
+    """When the job last moved: created, a chunk finished, or (with `resends`) its chunks were re-sent."""
+    names = ("created_at", "updated_at", "resent_at") if resends else ("created_at", "updated_at")
+    return max(parse_iso(job[name]) for name in names if job.get(name))
+
+
+def stalled(job: dict[str, Any]) -> bool:
+    """Running with every chunk queued and no chunk finished for STALE_AFTER: a chunk failed and
+    waits for SQS's retry, the sweep's re-send or, after those, the dead-letter queue's redrive."""
+    return (job["status"] == "running" and job.get("chunks_queued", job["chunks"]) >= job["chunks"]
+            and clock.now() - _last_progress(job, resends=False) >= STALE_AFTER)
+
+
+def _resend_what(job: dict[str, Any]) -> str | None:
+    """Why the sweep sends the job's chunks again: `unqueued` (chunks that never reached the
+    queue), `stalled` (no progress), or None."""
+    if job["status"] != "running":
+        return None
+    idle = clock.now() - _last_progress(job, resends=True)
+    if job.get("chunks_queued", job["chunks"]) < job["chunks"]:
+        return "unqueued" if idle >= QUEUE_GRACE else None
+    if idle >= STALE_AFTER and job.get("stalled_resends", 0) < MAX_RESENDS:
+        return "stalled"
+    return None
+
+
+def requeue() -> dict[str, int]:
+    """The requeue sweep: for each clinic's running jobs (one gsi1 Query per clinic), send again
+    the chunks without a done marker of a job whose chunks did not all reach the queue or that
+    has made no progress for STALE_AFTER. Safe to run again or twice at once: the re-send is
+    claimed on the job first (a condition on the count read), and a chunk done is skipped."""
+    from chalicelib.store import clinics
+
+    totals = {"running": 0, "jobs": 0, "chunks": 0, "not_queued": 0}
+    for clinic_id in clinics.all_clinic_ids():
+        for job in store.running(clinic_id):
+            totals["running"] += 1
+            reason = _resend_what(job)
+            if reason is None or not store.claim_resend(clinic_id, job["job_id"], int(job.get("resends", 0)),
+                                                        stalled=reason == "stalled"):
+                continue
+            pending = store.chunks_not_done(clinic_id, job["job_id"])
+            if reason == "unqueued":
+                pending = [i for i in pending if i >= job.get("chunks_queued", 0)]
+            sent = _send(clinic_id, job["job_id"], pending)
+            totals["jobs"] += 1
+            totals["chunks"] += sent
+            if sent < len(pending):
+                totals["not_queued"] += len(pending) - sent
+                continue
+            if reason == "unqueued":
+                store.mark_queued(clinic_id, job["job_id"], job["chunks"])
+            if not pending:  # every chunk done, the job left open (its last handler stopped before closing it)
+                store.close_if_complete(clinic_id, job["job_id"])
+            logger.info("import chunks sent again", extra={"clinic_id": clinic_id, "job_id": job["job_id"],
+                                                          "reason": reason, "chunks": sent})
+    if totals["chunks"]:
+        count("ImportChunksRequeued", value=totals["chunks"])
+    return totals
+
+
 def _summary(job: dict[str, Any]) -> dict[str, Any]:
     return {"job_id": job["job_id"], "kind": job["kind"], "status": job["status"], "rows": job["rows"],
             "rows_done": job["rows_done"], "recorded": job["recorded"], "duplicates": job["duplicates"],
             "error_count": job["error_count"], "chunks": job["chunks"], "chunks_done": job["chunks_done"],
             "created_at": job["created_at"], "created_by": job["created_by"],
-            "finished_at": job.get("finished_at")}
+            "finished_at": job.get("finished_at"),
+            "chunks_queued": int(job.get("chunks_queued", job["chunks"])), "stalled": stalled(job)}
 
 
 def status(clinic_id: str, job_id: str) -> dict[str, Any]:

@@ -169,9 +169,9 @@ def exam_view(exam: Exam) -> dict:
 
 def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: bool = False) -> dict:
     """Import exam results: good rows recorded with their tasks, bad rows back with their line numbers.
-    The rows' patients are looked up in batches (services.visits.patients_of_rows). With `dry_run`
+    The rows' patients are looked up in batches (services.import_owners.patients_of_rows). With `dry_run`
     nothing is written: the answer lists the rows that would be recorded."""
-    from chalicelib.services.visits import patients_of_rows
+    from chalicelib.services.import_owners import patients_of_rows
 
     try:
         from chalicelib.services.catalogue import get as catalogue_of

@@ -7,13 +7,10 @@ clinic's on-time points. A visit or booking stops the recall reminders planned b
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from datetime import date
 
-from chalicelib import crypto
 from chalicelib.domain.clock import clock, iso, local_date
-from chalicelib.domain.privacy import normalise_phone
 from chalicelib.domain.rules import is_on_time, points_for
 from chalicelib.domain.visit_csv import parse_visits
 from chalicelib.errors import AppError, BadRequest, NotFound
@@ -106,33 +103,6 @@ def visit_moment(visit_date: date, tz: str):
     return min(clock.now(), local_moment(visit_date, wall(12), tz))
 
 
-PATIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def patients_of_rows(clinic_id: str, rows, problems: list[dict]) -> dict[int, str]:
-    """The patient each import row names (line -> patient id), by id or by phone, read in batches:
-    one BatchGetItem per 100 distinct phones (their uniqueness claims) and per 100 distinct ids
-    (their records), instead of one read per row. A row naming nobody is reported into `problems`."""
-    phone_of = {row.line: crypto.keyed_hash("phone", clinic_id, normalise_phone(row.phone or ""))
-                for row in rows if not row.patient_id}
-    by_phone = patients.ids_by_phone(clinic_id, set(phone_of.values()))
-    named = {row.patient_id for row in rows if row.patient_id and PATIENT_ID.match(row.patient_id)}
-    known = patients.existing_ids(clinic_id, named)
-    found: dict[int, str] = {}
-    for row in rows:
-        patient_id = (row.patient_id if row.patient_id in known else None) if row.patient_id \
-            else by_phone.get(phone_of[row.line])
-        if patient_id:
-            found[row.line] = patient_id
-        elif row.patient_id:
-            problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this id",
-                             "field": "patient_id"})
-        else:
-            problems.append({"line": row.line, "code": "patient_not_found", "message": "no patient with this phone",
-                             "field": "phone"})
-    return found
-
-
 def import_visit_id(external_id: str) -> str:
     """The id of an imported visit with the hospital's own number (as record_visit makes it for
     source "import"): a row seen again maps to the same visit."""
@@ -148,6 +118,8 @@ def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: b
         rows, errors = parse_visits(text, catalogue.get(clinic_id).codes("departments"))
     except ValueError as exc:
         raise BadRequest(str(exc), code="invalid_csv") from exc
+    from chalicelib.services.import_owners import patients_of_rows
+
     imported = duplicates = 0
     problems = [e.as_dict() for e in errors]
     owners = patients_of_rows(clinic_id, rows, problems)

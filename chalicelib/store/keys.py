@@ -473,3 +473,14 @@ def import_chunk_pk(clinic_id: str, job_id: str) -> str:
 
 def import_chunk_sk(index: int) -> str:
     return f"CHUNK#{index:05d}"
+
+
+def import_chunk_index(sk: str) -> int:
+    """The chunk number of a chunk's sort key (import_chunk_sk read back)."""
+    return int(sk.split("#", 1)[1])
+
+
+# A running import job in gsi1 (sparse: the attributes go when the job is done), so the requeue
+# sweep finds a clinic's unfinished jobs with one Query.
+def import_running_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#IMPORTS#RUNNING"

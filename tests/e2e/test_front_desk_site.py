@@ -209,3 +209,40 @@ def test_the_imports_page_sends_a_large_file_as_a_job_and_follows_it(page, local
     assert jobs[0]["status"] == "done" and jobs[0]["rows"] == 520 and jobs[0]["error_count"] == 519
     after = _call(local_stack, "GET", f"/patients/{patient_id}/visits?limit=100", token)["items"]
     assert len(after) == before + 1
+
+
+def test_the_imports_page_says_when_a_job_waits_to_be_queued_again_or_has_stalled(page, local_stack):  # noqa: F811
+    """The job's answer says when some of its chunks wait for the requeue sweep (chunks_queued <
+    chunks) or when it has stalled (no chunk finished for 45 minutes): the page says so in Chinese
+    instead of showing a bar that does not move. The stack finishes a job within seconds, so the
+    job's answers are changed on their way to the page."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    expect = playwright_api.expect
+    token = _staff_token(local_stack)
+    patient_id = _call(local_stack, "GET", "/patients?limit=1", token)["items"][0]["patient_id"]
+    lines = ["patient_id,visit_date,department,external_id"]
+    lines += [f"{patient_id},2026-01-08,dermatology,E2E-STALL-{n}" for n in range(520)]
+    shown = {"as": "waiting"}
+
+    def answer(route):
+        reply = route.fetch()
+        job = {**reply.json(), "status": "running", "finished_at": None}
+        if shown["as"] == "waiting":
+            job.update(chunks_queued=1, stalled=False)
+        else:
+            job.update(stalled=True)
+        route.fulfill(response=reply, json=job)
+
+    sign_in(page, local_stack, local_stack.staff_username, local_stack.staff_password)
+    page.route(re.compile(r".*/imports/[0-9a-f]{20,}$"), answer)
+    page.get_by_test_id("nav-imports").click()
+    page.get_by_test_id("import-file").set_input_files(
+        {"name": "visits.csv", "mimeType": "text/csv", "buffer": ("\n".join(lines) + "\n").encode()})
+    page.get_by_test_id("import-preview").click()
+    page.get_by_test_id("import-commit").click()
+    expect(page.get_by_test_id("import-job-waiting")).to_contain_text("几分钟内会自动重新排队", timeout=15_000)
+    expect(page.get_by_test_id("import-job-stalled")).to_have_count(0)
+    shown["as"] = "stalled"
+    expect(page.get_by_test_id("import-job-stalled")).to_have_text("部分数据处理失败，等待重试", timeout=15_000)
+    expect(page.get_by_test_id("import-job-waiting")).to_have_count(0)
+    expect(page.get_by_test_id("import-job")).to_have_attribute("data-status", "running")

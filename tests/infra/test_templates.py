@@ -396,7 +396,8 @@ def test_schedules_and_api_are_packaged(packaged):
         for event in resource["Properties"].get("Events", {}).values()
         if event["Type"] == "Schedule"
     }
-    assert {"SweepLapses", "RefreshKpis", "ExpirePoints", "BuildSegments", "RefreshSegments", "TrainRiskModels"} <= schedules
+    assert {"SweepLapses", "RefreshKpis", "ExpirePoints", "BuildSegments", "RefreshSegments", "TrainRiskModels",
+            "RequeueImports"} <= schedules
     assert resources["APIHandler"]["Type"] == "AWS::Serverless::Function"
 
 

@@ -1,7 +1,9 @@
 // Importing visits and exam results from the hospital's CSV exports: choose a file, preview what
 // would be recorded and the per-line errors (the API's dry run, nothing written), then import.
 // A file of more than JOB_ROWS rows is imported as a job (POST /imports): the API answers at once
-// and the page follows the job (GET /imports/{id}) every 2 s until it is done.
+// and the page follows the job (GET /imports/{id}) every 2 s until it is done, saying so when part
+// of it waits to be queued again (chunks_queued < chunks) or has stalled (a chunk failed; the
+// requeue sweep or a redrive retries it).
 import { useEffect, useState } from "preact/hooks";
 import { get, postCsv } from "../api.js";
 import { fmtDate, fmtDateTime, fmtNumber, t } from "../i18n.js";
@@ -30,6 +32,8 @@ const L = labels({
     startedAt: "开始时间", status: "状态", running: "导入中", done: "已完成", kindCol: "类型", rowsCol: "行数",
     recordedCol: "已登记", errorsCol: "有问题", file_too_large: "文件太大（最大 2 MB）", import_not_found: "找不到该导入任务",
     errorsShown: "仅列出前 {n} 个问题",
+    jobWaiting: "部分数据尚未进入处理队列，几分钟内会自动重新排队", jobStalled: "部分数据处理失败，等待重试",
+    stalled: "等待重试",
   },
   en: {
     title: "Imports", visits: "Visits", exams: "Exam results", file: "CSV file", preview: "Preview", commit: "Import",
@@ -53,6 +57,8 @@ const L = labels({
     startedAt: "Started", status: "Status", running: "Importing", done: "Done", kindCol: "Kind", rowsCol: "Rows",
     recordedCol: "Recorded", errorsCol: "Problems", file_too_large: "The file is too large (2 MB at most)", import_not_found: "No such import",
     errorsShown: "First {n} problems listed",
+    jobWaiting: "Some rows have not reached the import queue yet; they are queued again within minutes",
+    jobStalled: "Some rows failed to import and wait for a retry", stalled: "Waiting for a retry",
   },
 });
 
@@ -151,6 +157,8 @@ function JobProgress({ job }) {
         e: fmtNumber(job.error_count) })
       : L("jobRunning", { done: fmtNumber(job.rows_done), rows: fmtNumber(job.rows) })}</p>
     <progress max=${job.rows} value=${job.rows_done} aria-label=${L("status")} data-testid="import-job-progress"></progress>
+    ${!done && (job.stalled ? html`<p class="no" data-testid="import-job-stalled">${L("jobStalled")}</p>`
+      : job.chunks_queued < job.chunks && html`<p class="muted" data-testid="import-job-waiting">${L("jobWaiting")}</p>`)}
     ${job.errors && job.errors.length > 0 && html`
       ${job.errors.length < job.error_count && html`<p class="muted">${L("errorsShown", { n: fmtNumber(job.errors.length) })}</p>`}
       <${Problems} errors=${job.errors} />`}
@@ -162,7 +170,8 @@ function RecentJobs({ jobs }) {
     <table data-testid="import-jobs"><thead><tr><th>${L("startedAt")}</th><th>${L("kindCol")}</th><th>${L("status")}</th>
       <th>${L("rowsCol")}</th><th>${L("recordedCol")}</th><th>${L("errorsCol")}</th></tr></thead>
     <tbody>${jobs.map((j) => html`<tr data-testid="import-job-row">
-      <td>${fmtDateTime(j.created_at)}</td><td>${L(j.kind)}</td><td>${L(j.status)}</td>
+      <td>${fmtDateTime(j.created_at)}</td><td>${L(j.kind)}</td>
+      <td>${L(j.status === "running" && j.stalled ? "stalled" : j.status)}</td>
       <td>${fmtNumber(j.rows_done)} / ${fmtNumber(j.rows)}</td><td>${fmtNumber(j.recorded)}</td>
       <td>${fmtNumber(j.error_count)}</td></tr>`)}</tbody></table></div>`;
 }
