@@ -1,7 +1,7 @@
 """The health manager's day and the audit trail in headless Chromium against the local stack: an admin's
 own calls today, a masked number revealed with one click, and the reveal read back on the audit page
 in Chinese, then exported; a health manager claiming (认领) an unassigned plan, which then shows under
-their own calls."""
+their own calls; an admin naming the default assignee in 诊所设置 › 随访."""
 
 from __future__ import annotations
 
@@ -109,5 +109,31 @@ def test_a_health_manager_claims_an_unassigned_plan(browser, local_stack):  # no
         _call(local_stack, "POST", f"/patients/{patient}/followup/end", token)
     else:
         _call(local_stack, "PUT", f"/patients/{patient}/followup/assignee", token, {"assignee": None})
+    assert not problems, problems
+    context.close()
+
+
+def test_an_admin_names_the_default_assignee_in_the_clinic_settings(browser, local_stack):  # noqa: F811
+    manager = "health_manager@demo-dental"
+    token = _admin_token(local_stack)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems = []
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    sign_in(page, local_stack)
+    page.get_by_test_id("nav-settings").click()
+    page.get_by_test_id("settings-tab-followups").click()
+    expect(page.get_by_test_id("settings-tab-followups")).to_have_text("随访")
+    expect(page.get_by_test_id("followup-default-current")).to_have_text("当前：未指定")
+    choice = page.get_by_test_id("followup-default-assignee")
+    expect(choice.locator(f"option[value='{manager}']")).to_have_text(f"{manager}（健康管理师）")
+    assert choice.locator("option[value='front_desk@demo-dental']").count() == 0  # the desk makes no calls
+    choice.select_option(manager)
+    page.get_by_test_id("followup-default-save").click()
+    expect(page.get_by_test_id("followup-default-saved")).to_have_text("已保存")
+    expect(page.get_by_test_id("followup-default-current")).to_have_text(f"当前：{manager}")
+    assert _call(local_stack, "GET", "/clinic", token)["followup_assignee"] == manager
+    _call(local_stack, "PUT", "/clinic/followup-assignee", token, {"assignee": None})
     assert not problems, problems
     context.close()
