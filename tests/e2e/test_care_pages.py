@@ -1,7 +1,7 @@
 """The health manager's day and the audit trail in headless Chromium against the local stack: an admin's
 own calls today, a masked number revealed with one click, and the reveal read back on the audit page
 in Chinese, then exported; a health manager claiming (认领) an unassigned plan, which then shows under
-their own calls; an admin naming the default assignee in 诊所设置 › 随访."""
+their own calls, and handing it to a colleague from the patient's page; an admin naming the default assignee in 诊所设置 › 随访."""
 
 from __future__ import annotations
 
@@ -105,6 +105,17 @@ def test_a_health_manager_claims_an_unassigned_plan(browser, local_stack):  # no
     expect(mine.get_by_test_id("call-claim")).to_have_count(0)
     plan = _call(local_stack, "GET", f"/patients/{patient}/followup", token)["plan"]
     assert plan["assignee"] == manager
+
+    # on the patient's page, handed to a colleague: only the assignee changes, the next call stays
+    mine.locator("a").first.click()
+    expect(page.get_by_test_id("followup-assignee-shown")).to_contain_text(manager)
+    page.get_by_test_id("followup-assignee").fill(local_stack.admin_username)
+    page.get_by_test_id("followup-start").click()
+    expect(page.get_by_test_id("followup-done")).to_have_text("已保存")
+    expect(page.get_by_test_id("followup-assignee-shown")).to_contain_text(local_stack.admin_username)
+    moved = _call(local_stack, "GET", f"/patients/{patient}/followup", token)["plan"]
+    assert moved["assignee"] == local_stack.admin_username
+    assert (moved["next_due"], moved["started_by"], moved["calls"]) == (plan["next_due"], plan["started_by"], plan["calls"])
     if made:
         _call(local_stack, "POST", f"/patients/{patient}/followup/end", token)
     else:

@@ -1,5 +1,6 @@
 // A patient's follow-up plan on their page (health managers and admins): the lapse-risk score or why
-// there is none, the plan (assignee, cadence, next call) with start, pause, resume, end and, for a plan
+// there is none, the plan (assignee, cadence, next call) with start, pause, resume, re-assign (only the
+// assignee changed: the plan keeps its next call), end and, for a plan
 // nobody is assigned to, a one-click claim (认领), a call's
 // outcome with its note, the latest outcomes with their notes, and the full phone number shown on
 // one click with a reason (written to the audit trail). `RevealPhone` is used by the call and
@@ -105,11 +106,22 @@ function PlanForm({ id, plan, onDone }) {
   const me = (session() || {}).username || "";
   const [assignee, setAssignee] = useState((plan && plan.assignee) || me);
   const [cadence, setCadence] = useState(String((plan && plan.cadence_days) || 7));
-  const [first, setFirst] = useState(clinicToday());
+  const active = plan && plan.status === "active";
+  // an active plan keeps its next call unless another day is chosen
+  const keptDay = active && plan.next_due && plan.next_due >= clinicToday() ? plan.next_due : clinicToday();
+  const [first, setFirst] = useState(keptDay);
   const [state, run] = useAction(L);
   const withKey = useWriteKey("followup-plan");
+  const withAssignKey = useWriteKey("followup-assignee");
   const submit = (event) => {
     event.preventDefault();
+    if (active && Number(cadence) === plan.cadence_days && first === keptDay) {
+      // only the assignee changes: the plan moves to their calls and keeps its next call and history
+      const change = { assignee: assignee.trim() || null };
+      run(() => withAssignKey(change, (headers) => put(`/patients/${encodeURIComponent(id)}/followup/assignee`, change, headers)))
+        .then((r) => r && onDone("reassign"));
+      return;
+    }
     const body = { assignee: assignee.trim() || undefined, cadence_days: Number(cadence) || 7, first_due: first || undefined };
     run(() => withKey(body, (headers) => post(`/patients/${encodeURIComponent(id)}/followup`, body, headers)))
       .then((r) => r && onDone(plan ? (plan.status === "active" ? "reassign" : "resumed") : "started"));
