@@ -71,6 +71,7 @@ _codes(409, "redemption_fulfilled", "already_redeemed", "already_registered", "a
        "segment_exists", "share_already_rewarded", "target_busy", "task_closed", "task_not_confirmable",
        "visit_exists", "voucher_expired", "voucher_redeemed", "username_taken", "last_admin", "own_account",
        "new_password_required", "audit_event_exists")
+_codes(409, "plan_assigned")
 _codes(404, "bind_code_unknown")
 _codes(409, "hospital_no_taken", "patient_already_linked", "bind_code_used")
 _codes(410, "bind_code_expired")

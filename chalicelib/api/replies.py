@@ -720,6 +720,8 @@ class ClinicReply(Reply):
     earning_limits: dict[str, PeriodLimitsView]
     points_expiry_months: int
     silent_days: int
+    followup_assignee: Annotated[str | None, Field(
+        description="who gets the follow-up plans nobody started by hand (PUT /clinic/followup-assignee)")]
 
 
 class EarningLimitsReply(Reply):
@@ -1815,3 +1817,11 @@ class ImportJobStatusReply(ImportJobReply):
 
 class ImportJobsReply(Reply):
     items: list[ImportJobReply]
+
+
+# --- follow-up plans: the clinic's default assignee (chalicelib/api/risk.py) ------------------------
+
+class FollowupAssigneeReply(Reply):
+    followup_assignee: Annotated[str | None, Field(
+        description="the staff username given the plans nobody starts by hand (a glucose challenge's); "
+                    "null: they wait among the unassigned plans")]

@@ -1,6 +1,7 @@
 """Routes of the health manager's day (MANAGER roles): the lapse-risk model card, the at-risk list,
-a patient's score, drop-out curves per condition, follow-up plans (start, pause, end), the day's
-calls (the clinic's or one's own), revealing a number to call (audited) and the calls' outcomes."""
+a patient's score, drop-out curves per condition, follow-up plans (start, pause, assign or claim,
+end), the day's calls (the clinic's, one's own or the unassigned), revealing a number to call
+(audited), the calls' outcomes, and (admins) who gets the plans nobody starts by hand."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Literal, Optional
 
 from chalice import Blueprint
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from chalicelib.api import replies
 from chalicelib.api.models import Page, Strict
-from chalicelib.api.routing import IN_TRANSACTION, MANAGER, READERS, route
+from chalicelib.api.routing import ADMIN, IN_TRANSACTION, MANAGER, READERS, route
 from chalicelib.lazy import lazy
 
 # The services each route calls, as type checkers and import analysis see them; at run time
@@ -36,6 +37,14 @@ class WorklistPage(Strict):
     limit: int = Field(default=50, ge=1, le=50)
     cursor: Optional[str] = Field(default=None, max_length=2000)
     mine: bool = Field(default=False, description="only the plans assigned to the caller (我今天的电话)")
+    unassigned: bool = Field(default=False, description="only the plans nobody is assigned to (未分配); a page "
+                                                        "may hold fewer than `limit` and a cursor")
+
+    @model_validator(mode="after")
+    def one_view(self):
+        if self.mine and self.unassigned:
+            raise ValueError("mine and unassigned exclude each other")
+        return self
 
 
 class OutcomePeriod(Strict):
@@ -51,6 +60,19 @@ class FollowUpStart(Strict):
     assignee: Optional[str] = Field(default=None, min_length=1, max_length=128,
                                     description="the staff username who makes the calls; default: the plan's "
                                                 "assignee so far, else the caller")
+
+
+class FollowUpAssign(Strict):
+    assignee: Optional[str] = Field(min_length=1, max_length=128,
+                                    description="the staff username (an active admin or health manager of the "
+                                                "clinic) who makes the calls; null: nobody (back to 未分配)")
+    unassigned_only: bool = Field(default=False, description="a claim (认领): refused with plan_assigned if "
+                                                             "someone else has the plan already")
+
+
+class DefaultAssignee(Strict):
+    assignee: Optional[str] = Field(min_length=1, max_length=128,
+                                    description="an active admin or health manager of the clinic; null: nobody")
 
 
 class PhoneReveal(Strict):
@@ -122,6 +144,24 @@ def record_outcome(call):
                                  call.idem)
 
 
+@route(bp, "/patients/{patient_id}/followup/assignee", methods=("PUT",), roles=MANAGER, body=FollowUpAssign,
+       idempotent=True, reply=replies.FollowupPlanReply,
+       errors=("unknown_assignee", "no_followup_plan", "plan_changed", "plan_assigned"),
+       summary="Assign a patient's follow-up plan to a staff member (or to nobody), or claim it (认领: to "
+               "oneself, unassigned_only); the plan moves to that person's calls")
+def assign_followup(call):
+    return followups.assign(call.principal, call.params["patient_id"], call.body.assignee,
+                            call.body.unassigned_only)
+
+
+@route(bp, "/clinic/followup-assignee", methods=("PUT",), roles=ADMIN, body=DefaultAssignee,
+       reply=replies.FollowupAssigneeReply, errors=("unknown_assignee",),
+       summary="Set who gets the follow-up plans nobody starts by hand (a glucose challenge's), or nobody; "
+               "GET /clinic shows it")
+def default_assignee(call):
+    return followups.set_default_assignee(call.principal.clinic_id, call.body.assignee)
+
+
 @route(bp, "/patients/{patient_id}/followup/end", methods=("POST",), roles=MANAGER,
        reply=replies.FollowupPlanReply, errors=("no_followup_plan",), summary="End a patient's follow-up plan")
 def end_followup(call):
@@ -144,12 +184,12 @@ def reveal_phone(call):
 
 @route(bp, "/followups/due", roles=MANAGER, query=WorklistPage,
        reply=replies.WorklistReply,
-       summary="Today's follow-up calls: due or overdue plans (with mine=true only the caller's), highest risk "
-               "first within a page, phones masked")
+       summary="Today's follow-up calls: due or overdue plans (with mine=true only the caller's, with "
+               "unassigned=true only those nobody is assigned to), highest risk first within a page, phones masked")
 def worklist(call):
     q = call.query
     mine = (call.principal.username or call.principal.subject) if q.mine else None
-    return followups.worklist(call.principal.clinic_id, q.limit, q.cursor, mine)
+    return followups.worklist(call.principal.clinic_id, q.limit, q.cursor, mine, q.unassigned)
 
 
 @route(bp, "/followups/outcomes", roles=READERS, query=OutcomePeriod,

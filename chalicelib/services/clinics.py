@@ -99,7 +99,7 @@ def set_silent_days(clinic_id: str, days: int, by: str) -> dict:
 
 def settings_view(clinic_id: str) -> dict:
     """The caller's clinic: name, zone, conditions, its catalogue (labels of every code), earning
-    rules and limits, points term, silent days."""
+    rules and limits, points term, silent days, the default assignee of follow-up plans."""
     from chalicelib.domain.kpis import silent_days_of
     from chalicelib.domain.rules import DEFAULT_EARNING_RULES
     from chalicelib.store import lots
@@ -110,7 +110,7 @@ def settings_view(clinic_id: str) -> dict:
     return {"clinic_id": clinic_id, "name": item.name, "tz": item.tz,
             "conditions": list(item.conditions), "catalogue": of_clinic(item).as_dict(), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
             "earning_limits": _limits(item), "points_expiry_months": lots.term_months(item),
-            "silent_days": silent_days_of(item.silent_days)}
+            "silent_days": silent_days_of(item.silent_days), "followup_assignee": item.followup_assignee}
 
 
 def _limits(item) -> dict:

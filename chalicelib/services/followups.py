@@ -1,5 +1,6 @@
-"""Staff follow-up plans (S2's weekly call by a health manager): start, pause, the day's worklist
-(the clinic's, or one staff member's own), revealing a number to call, outcomes with notes, end.
+"""Staff follow-up plans (S2's weekly call by a health manager): start, pause, assign (or claim),
+the day's worklist (the clinic's, one staff member's own, or the plans nobody is assigned to),
+the clinic's default assignee, revealing a number to call, outcomes with notes, end.
 
 A plan carries its next due day in the sparse due index, and in its assignee's list on gsi1; the
 worklist reads only what is due today or overdue, then those patients' profiles and plans in one
@@ -22,6 +23,8 @@ from chalicelib.store import followups as store
 
 DEFAULT_CADENCE_DAYS = 7
 GLUCOSE = "glucose"
+# the roles that make follow-up calls (the routes' MANAGER): only they can be given plans
+CALLERS = ("admin", "health_manager")
 
 
 def _today(clinic_id: str) -> date:
@@ -39,7 +42,8 @@ def plan_view(plan: store.FollowUpPlan | None) -> dict | None:
 
 
 def _check_assignee(clinic_id: str, username: str) -> str:
-    """A staff member of the clinic whose account is active (else unknown_assignee)."""
+    """A staff member of the clinic whose account is active and who makes follow-up calls (an
+    admin or a health manager); else unknown_assignee."""
     from chalicelib.errors import AppError
     from chalicelib.services import staff_accounts
 
@@ -50,7 +54,51 @@ def _check_assignee(clinic_id: str, username: str) -> str:
                          field="assignee") from exc
     if account.status != "active":
         raise BadRequest("this staff account is disabled", code="unknown_assignee", field="assignee")
+    if account.role not in CALLERS:
+        raise BadRequest("only admins and health managers make follow-up calls", code="unknown_assignee",
+                         field="assignee")
     return username
+
+
+def default_assignee(clinic_id: str) -> str | None:
+    """The clinic's default assignee while their account can take calls; else None (the plan then
+    shows among the unassigned ones)."""
+    chosen = clinics.get(clinic_id).followup_assignee
+    if not chosen:
+        return None
+    try:
+        return _check_assignee(clinic_id, chosen)
+    except BadRequest:
+        logger.warning("the clinic's default follow-up assignee cannot take calls", extra={"clinic": clinic_id})
+        return None
+
+
+def set_default_assignee(clinic_id: str, username: str | None) -> dict:
+    """Who gets the plans nobody starts by hand (a glucose challenge's): an active admin or health
+    manager of the clinic, or nobody (None: such plans wait under 未分配)."""
+    if username:
+        _check_assignee(clinic_id, username)
+    clinics.set_followup_assignee(clinic_id, username)
+    return {"followup_assignee": username}
+
+
+def assign(principal, patient_id: str, assignee: str | None, unassigned_only: bool = False) -> dict:
+    """Give a plan to a staff member (None: to nobody, back among the unassigned). A claim is the
+    caller taking it, `unassigned_only`: refused (plan_assigned) if someone else has it meanwhile.
+    Giving it to whom it is given already changes nothing (a repeat answers the same)."""
+    clinic_id = principal.clinic_id
+    plan = _plan_or_404(clinic_id, patient_id)
+    me = principal.username or principal.subject
+    if assignee and assignee != me:  # the caller is a live account of a calling role already
+        _check_assignee(clinic_id, assignee)
+    if plan.assignee == assignee:
+        return {"plan": plan_view(plan)}
+    if unassigned_only and plan.assignee:
+        raise Conflict("someone has taken this plan already", code="plan_assigned", field="assignee")
+    store.assign_plan(plan, assignee, iso(clock.now()))
+    count("FollowUpPlansAssigned", claimed=str(assignee == me).lower())
+    logger.info("follow-up plan assigned", extra={"patient_id": patient_id})
+    return {"plan": plan_view(store.get_plan(clinic_id, patient_id))}
 
 
 def start(principal, patient_id: str, cadence_days: int | None, first_due: date | None,
@@ -92,13 +140,15 @@ def pause(principal, patient_id: str) -> dict:
 
 
 def start_for_challenge(clinic_id: str, patient_id: str, challenge_id: str, checkin_type: str, today: date) -> bool:
-    """A patient who joins a glucose challenge (S2) gets a weekly plan, first call a week on; an
+    """A patient who joins a glucose challenge (S2) gets a weekly plan, first call a week on,
+    assigned to the clinic's default assignee if it has one (else it waits under 未分配); an
     existing plan (a staff decision) is left as it is. Returns True if a plan was created."""
     if checkin_type != GLUCOSE:
         return False
     first = (today + timedelta(days=DEFAULT_CADENCE_DAYS)).isoformat()
     created = store.create_plan(clinic_id, patient_id, cadence_days=DEFAULT_CADENCE_DAYS, first_due=first,
-                                source=f"challenge:{challenge_id}", started_by=None, at=iso(clock.now()))
+                                source=f"challenge:{challenge_id}", started_by=None, at=iso(clock.now()),
+                                assignee=default_assignee(clinic_id))
     if created is not None:
         count("FollowUpPlansStarted", source="challenge")
     return created is not None
@@ -214,13 +264,18 @@ def masked_phone(clinic_id: str, phone_enc: str | None, key: bytes) -> str:
     return mask_phone(crypto.decrypt(key, clinic_id, phone_enc)) if phone_enc else ""
 
 
-def worklist(clinic_id: str, limit: int, cursor: str | None, assignee: str | None = None) -> dict:
-    """Plans due today or overdue (all the clinic's, or those assigned to `assignee`): one Query and
-    one BatchGetItem per page, highest risk first, phones masked."""
+def worklist(clinic_id: str, limit: int, cursor: str | None, assignee: str | None = None,
+             unassigned: bool = False) -> dict:
+    """Plans due today or overdue (all the clinic's, those assigned to `assignee`, or with
+    `unassigned` those nobody is assigned to): one Query and one BatchGetItem per page (the
+    unassigned: see store.unassigned_due_plans), highest risk first, phones masked."""
     from chalicelib.services.patient_fields import clinic_key
 
     today = _today(clinic_id)
-    due, next_cursor = store.due_plans(clinic_id, today.isoformat(), limit, cursor, assignee)
+    if unassigned:
+        due, next_cursor = store.unassigned_due_plans(clinic_id, today.isoformat(), limit, cursor)
+    else:
+        due, next_cursor = store.due_plans(clinic_id, today.isoformat(), limit, cursor, assignee)
     key = clinic_key(clinic_id) if due else b""
     rows = []
     for entry in due:

@@ -91,6 +91,12 @@ def set_silent_days(clinic_id: str, days: int) -> Clinic:
     return _set(clinic_id, ClinicItem.silent_days.set(days))
 
 
+def set_followup_assignee(clinic_id: str, username: str | None) -> Clinic:
+    """Who gets the follow-up plans nobody started by hand (a challenge's); None: nobody."""
+    action = ClinicItem.followup_assignee.set(username) if username else ClinicItem.followup_assignee.remove()
+    return _set(clinic_id, action)
+
+
 def all_clinic_ids() -> list[str]:
     bind()
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]

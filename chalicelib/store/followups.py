@@ -2,7 +2,8 @@
 
 - plan: pk=<clinic>#P#<patient> sk=FOLLOWUP; while active in the sparse due index under
   due_pk=<clinic>#FOLLOWUP, due_sk=<next due day>#<patient>, and, when it has an assignee, in gsi1
-  under <clinic>#FUASSIGN#<username> / <next due day>#<patient> (a staff member's calls)
+  under <clinic>#FUASSIGN#<username> / <next due day>#<patient> (a staff member's calls); a plan
+  without an assignee is found by reading the clinic's due list and keeping the plans that have none
 - outcome: pk=<clinic>#P#<patient> sk=FUOUT#<time>#<outcome id> (written once)
 - counter: pk=<clinic> sk=FUSTAT#<clinic-local day>, one number per outcome
 """
@@ -147,6 +148,22 @@ def restart_plan(plan: FollowUpPlan, *, clinic_id: str, cadence_days: int, first
                                                  condition=ProfileRiskFields.pk.exists())
 
 
+def assign_plan(plan: FollowUpPlan, assignee: str | None, at: str) -> None:
+    """Give the plan to `assignee` (None: to nobody): it moves to that staff member's list on gsi1
+    while it is due, or leaves every list. Conditional on the version read (plan_changed)."""
+    bind()
+    due = plan.next_due if plan.status == "active" else None
+    assigned = [FollowUpPlanItem.assignee.set(assignee)] if assignee else [FollowUpPlanItem.assignee.remove()]
+    try:
+        _plan_item(plan).update(actions=assigned + _assignee_actions(plan.clinic_id, plan.patient_id, assignee, due) + [
+            FollowUpPlanItem.version.add(1), FollowUpPlanItem.updated_at.set(at),
+        ], condition=FollowUpPlanItem.version == plan.version)
+    except UpdateError as exc:
+        if db.condition_failed(exc):
+            raise Conflict("the plan changed meanwhile, reload it", code="plan_changed") from exc
+        raise
+
+
 def end_plan(plan: FollowUpPlan, day: str, at: str) -> None:
     bind()
     try:
@@ -274,8 +291,6 @@ def due_plans(clinic_id: str, today: str, limit: int,
     """Plans due today or earlier, oldest due first, with each patient's profile: one due-index
     (or assignee list) Query and one BatchGetItem per page. A patient erased between the two reads
     is left out."""
-    import json
-
     due, next_cursor = due_page(clinic_id, today, limit, cursor, assignee)
     pks = [k["pk"]["S"] for k in due]
     found = batch_get([(pk, sk) for pk in pks for sk in (keys.PROFILE_SK, keys.FOLLOWUP_SK)])
@@ -284,11 +299,70 @@ def due_plans(clinic_id: str, today: str, limit: int,
         profile, plan = found.get((pk, keys.PROFILE_SK)), found.get((pk, keys.FOLLOWUP_SK))
         if profile is None or plan is None:
             continue
-        p = db.plain_item(profile)
-        if isinstance(p.get("risk_factors"), str):  # a JSONAttribute: the raw item holds it as JSON text
-            p["risk_factors"] = json.loads(p["risk_factors"])
-        plans.append(DuePlan(profile=p, plan=db.plain_item(plan)))
+        plans.append(_due_plan(profile, plan))
     return plans, next_cursor
+
+
+def _due_plan(profile: dict[str, Any], plan: dict[str, Any]) -> DuePlan:
+    import json
+
+    p = db.plain_item(profile)
+    if isinstance(p.get("risk_factors"), str):  # a JSONAttribute: the raw item holds it as JSON text
+        p["risk_factors"] = json.loads(p["risk_factors"])
+    return DuePlan(profile=p, plan=db.plain_item(plan))
+
+
+# at most this many due keys are read for one page of unassigned plans (four Queries of 50): a
+# clinic whose due plans are nearly all assigned gets a short page and a cursor rather than a slow call
+UNASSIGNED_KEYS_PER_CALL = 200
+
+
+def unassigned_due_plans(clinic_id: str, today: str, limit: int,
+                         cursor: str | None) -> tuple[list[DuePlan], str | None]:
+    """Active plans due today or earlier that nobody is assigned to (started by a challenge, made
+    before plans had assignees, or given back): the clinic's due list page by page, each page's
+    plans in one BatchGetItem, kept when they have no assignee, then the kept patients' profiles in
+    one BatchGetItem. At most UNASSIGNED_KEYS_PER_CALL due keys are read per call; the cursor goes
+    on after the last key looked at, so a page may hold fewer than `limit` plans and a cursor."""
+    scope = f"followups-unassigned:{clinic_id}:{today}"
+    start = db.decode_cursor(cursor, scope)
+    kept: list[tuple[str, dict[str, Any]]] = []
+    looked = 0
+    resume: dict[str, Any] | None = None
+    while True:
+        params: dict[str, Any] = {
+            "IndexName": DUE_INDEX,
+            "KeyConditionExpression": "due_pk = :pk AND due_sk <= :today",
+            "ExpressionAttributeValues": {":pk": {"S": keys.followup_due_pk(clinic_id)}, ":today": {"S": today + "#~"}},
+            "Limit": min(50, UNASSIGNED_KEYS_PER_CALL - looked),
+        }
+        if start:
+            params["ExclusiveStartKey"] = start
+        page = db.query_raw(**params)
+        items = page.get("Items", [])
+        found = batch_get([(k["pk"]["S"], keys.FOLLOWUP_SK) for k in items])
+        for index, key in enumerate(items):
+            looked += 1
+            plan = found.get((key["pk"]["S"], keys.FOLLOWUP_SK))
+            if plan is not None and not db.plain_item(plan).get("assignee"):
+                kept.append((key["pk"]["S"], plan))
+            if len(kept) == limit:
+                more = index < len(items) - 1 or bool(page.get("LastEvaluatedKey"))
+                resume = {name: key[name] for name in ("pk", "sk", "due_pk", "due_sk")} if more else None
+                break
+        else:
+            start = page.get("LastEvaluatedKey")
+            if start and looked < UNASSIGNED_KEYS_PER_CALL:
+                continue
+            resume = start
+        break
+    profiles = batch_get([(pk, keys.PROFILE_SK) for pk, _ in kept])
+    plans = []
+    for pk, plan in kept:
+        profile = profiles.get((pk, keys.PROFILE_SK))
+        if profile is not None:  # else erased meanwhile
+            plans.append(_due_plan(profile, plan))
+    return plans, db.encode_cursor(resume, scope)
 
 
 def batch_get(item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -83,6 +83,7 @@ class ClinicItem(Base):
     conditions = _strings(default=list)
     created_at = UnicodeAttribute()
     catalogue = JSONAttribute(null=True)  # {section: [entries]} (domain.catalogue); a section absent: the defaults
+    followup_assignee = UnicodeAttribute(null=True)  # who gets the follow-up plans nobody started by hand
 
 
 class ConsentState(MapAttribute[str, Any]):

@@ -124,7 +124,7 @@ def patient_item(patient: Patient) -> PatientItem:
 @dataclass(frozen=True)
 class Clinic:
     """A clinic's settings: name, zone, wrapped data key, conditions, earning rules and limits,
-    points term, perks and silent days."""
+    points term, perks, silent days and who gets the follow-up plans nobody started by hand."""
 
     clinic_id: str
     name: str
@@ -138,6 +138,7 @@ class Clinic:
     perks: list[dict[str, Any]] | None = None  # None: the default perks
     silent_days: int | None = None  # None: the default
     catalogue: dict[str, Any] | None = None  # the stored sections (domain.catalogue); None: the defaults
+    followup_assignee: str | None = None  # the staff username given follow-up plans nobody started by hand
 
 
 def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
@@ -146,6 +147,7 @@ def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
         conditions=list(item.conditions or []), earning_rules=dict(item.earning_rules or {}),
         earning_limits=item.earning_limits, points_expiry_months=optional_int(item.points_expiry_months),
         perks=item.perks, silent_days=optional_int(item.silent_days), catalogue=item.catalogue,
+        followup_assignee=item.followup_assignee,
     )
 
 

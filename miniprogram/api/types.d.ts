@@ -295,6 +295,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clinic/followup-assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set who gets the follow-up plans nobody starts by hand (a glucose challenge's), or nobody; GET /clinic shows it */
+        put: operations["put_clinic_followup-assignee"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/clinic/message-templates": {
         parameters: {
             query?: never;
@@ -576,7 +593,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Today's follow-up calls: due or overdue plans (with mine=true only the caller's), highest risk first within a page, phones masked */
+        /** Today's follow-up calls: due or overdue plans (with mine=true only the caller's, with unassigned=true only those nobody is assigned to), highest risk first within a page, phones masked */
         get: operations["get_followups_due"];
         put?: never;
         post?: never;
@@ -1354,6 +1371,23 @@ export interface paths {
         put?: never;
         /** Put a patient on a follow-up plan (weekly by default) assigned to a staff member, or restart (resume) a paused or ended one */
         post: operations["post_patients_patient_id_followup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patients/{patient_id}/followup/assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Assign a patient's follow-up plan to a staff member (or to nobody), or claim it (认领: to oneself, unassigned_only); the plan moves to that person's calls */
+        put: operations["put_patients_patient_id_followup_assignee"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2904,6 +2938,11 @@ export interface components {
             points_expiry_months: number;
             /** Silent Days */
             silent_days: number;
+            /**
+             * Followup Assignee
+             * @description who gets the follow-up plans nobody started by hand (PUT /clinic/followup-assignee)
+             */
+            followup_assignee: string | null;
         };
         /** ClinicRow */
         ClinicRow: {
@@ -3289,6 +3328,14 @@ export interface components {
             declined: number;
             /** Wrong Number */
             wrong_number: number;
+        };
+        /** DefaultAssignee */
+        DefaultAssignee: {
+            /**
+             * Assignee
+             * @description an active admin or health manager of the clinic; null: nobody
+             */
+            assignee: string | null;
         };
         /** DeleteRuleReply */
         DeleteRuleReply: {
@@ -3782,6 +3829,20 @@ export interface components {
                 }[];
             };
         };
+        /** FollowUpAssign */
+        FollowUpAssign: {
+            /**
+             * Assignee
+             * @description the staff username (an active admin or health manager of the clinic) who makes the calls; null: nobody (back to 未分配)
+             */
+            assignee: string | null;
+            /**
+             * Unassigned Only
+             * @description a claim (认领): refused with plan_assigned if someone else has the plan already
+             * @default false
+             */
+            unassigned_only?: boolean;
+        };
         /** FollowUpOutcome */
         FollowUpOutcome: {
             /**
@@ -3879,6 +3940,14 @@ export interface components {
              * @default null
              */
             assignee?: string | null;
+        };
+        /** FollowupAssigneeReply */
+        FollowupAssigneeReply: {
+            /**
+             * Followup Assignee
+             * @description the staff username given the plans nobody starts by hand (a glucose challenge's); null: they wait among the unassigned plans
+             */
+            followup_assignee: string | null;
         };
         /** FollowupDetailReply */
         FollowupDetailReply: {
@@ -8210,6 +8279,102 @@ export interface operations {
             };
         };
     };
+    "put_clinic_followup-assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefaultAssignee"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowupAssigneeReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_assignee" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     "get_clinic_message-templates": {
         parameters: {
             query?: never;
@@ -9654,6 +9819,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string | null;
                 mine?: boolean;
+                unassigned?: boolean;
             };
             header?: never;
             path?: never;
@@ -13930,6 +14096,119 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "idempotency_key_reused" | "request_in_progress" | "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    put_patients_patient_id_followup_assignee: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpAssign"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowupPlanReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_assignee" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "no_followup_plan" | "patient_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "idempotency_key_reused" | "plan_assigned" | "plan_changed" | "request_in_progress" | "try_again";
                     };
                 };
             };

@@ -1,10 +1,12 @@
 // A patient's follow-up plan on their page (health managers and admins): the lapse-risk score or why
-// there is none, the plan (assignee, cadence, next call) with start, pause, resume and end, a call's
+// there is none, the plan (assignee, cadence, next call) with start, pause, resume, re-assign (only the
+// assignee changed: the plan keeps its next call), end and, for a plan
+// nobody is assigned to, a one-click claim (认领), a call's
 // outcome with its note, the latest outcomes with their notes, and the full phone number shown on
 // one click with a reason (written to the audit trail). `RevealPhone` is used by the call and
 // at-risk lists too.
 import { useState } from "preact/hooks";
-import { ApiError, post, session } from "../api.js";
+import { ApiError, post, put, session } from "../api.js";
 import { clinicToday, fmtDate, fmtDateTime, fmtPercent } from "../i18n.js";
 import { html, labels, useAction, useGet, useWriteKey } from "./shared.js";
 
@@ -29,7 +31,8 @@ export const L = labels({
     plan_changed: "随访计划刚被别人更新，请刷新", booking_date_required: "请填写预约日期",
     invalid_date: "日期不能早于今天", unexpected_field: "只有“已预约”需要填写日期", try_again: "请重试",
     unknown_assignee: "没有这个员工账号（或已停用）", wrong_role: "没有权限", invalid_input: "输入有误",
-    patient_not_found: "找不到该患者",
+    patient_not_found: "找不到该患者", unassigned: "未分配", claim: "认领", claimedDone: "已认领",
+    plan_assigned: "该随访已被别人认领，请刷新",
   },
   en: {
     title: "Follow-up plan", risk: "Lapse risk", scored: "{score} (model v{v}, scored {at})",
@@ -53,7 +56,8 @@ export const L = labels({
     plan_changed: "Someone just changed the plan; reload", booking_date_required: "Enter the booking date",
     invalid_date: "The date cannot be in the past", unexpected_field: "Only a booking takes a date",
     try_again: "Try again", unknown_assignee: "No such (active) staff account", wrong_role: "Not allowed",
-    invalid_input: "Invalid input", patient_not_found: "No such patient",
+    invalid_input: "Invalid input", patient_not_found: "No such patient", unassigned: "unassigned", claim: "Claim",
+    claimedDone: "Claimed", plan_assigned: "Someone has claimed this plan already; reload",
   },
 });
 
@@ -102,11 +106,22 @@ function PlanForm({ id, plan, onDone }) {
   const me = (session() || {}).username || "";
   const [assignee, setAssignee] = useState((plan && plan.assignee) || me);
   const [cadence, setCadence] = useState(String((plan && plan.cadence_days) || 7));
-  const [first, setFirst] = useState(clinicToday());
+  const active = plan && plan.status === "active";
+  // an active plan keeps its next call unless another day is chosen
+  const keptDay = active && plan.next_due && plan.next_due >= clinicToday() ? plan.next_due : clinicToday();
+  const [first, setFirst] = useState(keptDay);
   const [state, run] = useAction(L);
   const withKey = useWriteKey("followup-plan");
+  const withAssignKey = useWriteKey("followup-assignee");
   const submit = (event) => {
     event.preventDefault();
+    if (active && Number(cadence) === plan.cadence_days && first === keptDay) {
+      // only the assignee changes: the plan moves to their calls and keeps its next call and history
+      const change = { assignee: assignee.trim() || null };
+      run(() => withAssignKey(change, (headers) => put(`/patients/${encodeURIComponent(id)}/followup/assignee`, change, headers)))
+        .then((r) => r && onDone("reassign"));
+      return;
+    }
     const body = { assignee: assignee.trim() || undefined, cadence_days: Number(cadence) || 7, first_due: first || undefined };
     run(() => withKey(body, (headers) => post(`/patients/${encodeURIComponent(id)}/followup`, body, headers)))
       .then((r) => r && onDone(plan ? (plan.status === "active" ? "reassign" : "resumed") : "started"));
@@ -160,6 +175,9 @@ function Followup({ id, phoneMasked, onChange }) {
   const [action, run] = useAction(L);
   const after = (what) => { setDone(L(what === "reassign" ? "reassignDone" : what)); setReload((n) => n + 1); if (onChange) onChange(); };
   const change = (path, what) => run(() => post(`/patients/${encodeURIComponent(id)}/followup/${path}`)).then((r) => r && after(what));
+  const me = (session() || {}).username;
+  const claim = () => run(() => put(`/patients/${encodeURIComponent(id)}/followup/assignee`, { assignee: me, unassigned_only: true }))
+    .then((r) => r && after("claimedDone"));
   const missing = state.error instanceof ApiError && state.error.code === "no_followup_plan";
   const plan = state.data && state.data.plan;
   const outcomes = (state.data && state.data.outcomes) || [];
@@ -175,7 +193,9 @@ function Followup({ id, phoneMasked, onChange }) {
         <tr><th>${L("status")}</th><td data-testid="followup-status" data-status=${plan.status}>${L(plan.status)}${
           plan.status === "paused" && plan.paused_reason ? `（${L("pausedBy_" + plan.paused_reason)}）` : ""}${
           plan.status === "ended" && plan.ended_on ? `（${fmtDate(plan.ended_on)}）` : ""}</td></tr>
-        <tr><th>${L("assignee")}</th><td data-testid="followup-assignee-shown">${plan.assignee || "—"}</td></tr>
+        <tr><th>${L("assignee")}</th><td data-testid="followup-assignee-shown">${plan.assignee || L("unassigned")}
+          ${!plan.assignee && me && html` <button class="small" disabled=${action.busy} onClick=${claim}
+            data-testid="followup-claim">${L("claim")}</button>`}</td></tr>
         <tr><th>${L("cadence")}</th><td>${plan.cadence_days}</td></tr>
         <tr><th>${L("nextDue")}</th><td>${fmtDate(plan.next_due)}</td></tr>
         <tr><th>${L("calls")}</th><td>${L("times", { n: plan.calls })}${plan.last_outcome ? ` · ${L("lastOutcome")}：${L(plan.last_outcome)}` : ""}</td></tr>

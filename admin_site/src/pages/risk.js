@@ -1,11 +1,12 @@
-// Follow-ups & risk: today's calls (all, or the caller's own) with masked phones, a one-click reveal and
+// Follow-ups & risk: today's calls (all, the caller's own, or those nobody is assigned to, each one
+// claimable in one click) with masked phones, a one-click reveal and
 // outcome buttons with a note, patients by lapse risk with their top
 // factors, the risk model card and the drop-out curve of each condition (Chart.js line chart).
 import { useEffect, useRef, useState } from "preact/hooks";
 import {
   CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
 } from "chart.js";
-import { post } from "../api.js";
+import { post, put, session } from "../api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, locale, t } from "../i18n.js";
 import { RevealPhone } from "./followup.js";
 import { html, labels, useAction, useGet, useWriteKey } from "./shared.js";
@@ -38,6 +39,9 @@ const L = labels({
     factorsTitle: "各因素怎样影响流失风险", unused: "本次未使用的因素", numbers: "系数明细（每个标准差的对数几率）",
     oddsRatio: "几率比", mine: "我今天的电话", all: "全部今日随访", phone: "手机号", assignee: "负责人",
     note: "备注（选填）", noMine: "今天没有分给您的随访电话", unassigned: "未分配",
+    unassignedTab: "未分配", noUnassigned: "今天没有未分配的随访电话", claim: "认领", claimed: "已认领：{name}",
+    plan_assigned: "该随访已被别人认领，请刷新", unknown_assignee: "该账号不能负责随访（已停用或不是健康管理师/管理员）",
+    unassignedNote: "未分配：参加血糖挑战自动建立、或还没有负责人的随访计划。认领后出现在“我今天的电话”里。",
   },
   en: {
     title: "Follow-ups & risk", worklist: "Today's calls", noCalls: "No follow-up calls due today", patient: "Patient",
@@ -70,6 +74,10 @@ const L = labels({
     unused: "Factors not used this time", numbers: "Coefficients (log-odds per standard deviation)", oddsRatio: "odds ratio",
     mine: "My calls today", all: "All of today's calls", phone: "Phone", assignee: "Assigned to",
     note: "Note (optional)", noMine: "No calls assigned to you today", unassigned: "unassigned",
+    unassignedTab: "Unassigned", noUnassigned: "No unassigned calls today", claim: "Claim", claimed: "Claimed: {name}",
+    plan_assigned: "Someone has claimed this plan already; reload",
+    unknown_assignee: "This account cannot take calls (disabled, or not a health manager or admin)",
+    unassignedNote: "Unassigned: plans started by joining the glucose challenge, or with nobody assigned yet. A claimed plan moves to My calls today.",
   },
 });
 
@@ -83,11 +91,19 @@ const conditionList = (codes) => (codes || []).map((c) => html`<span class="tag"
 const loading = (state) => (state.error ? html`<p class="error" data-testid="error">${L.error(state.error)}</p>`
   : html`<p class="muted">${t("loading")}</p>`);
 
-function CallRow({ row, onDone }) {
+function CallRow({ row, onDone, onClaimed }) {
   const [state, run] = useAction(L);
   const [booking, setBooking] = useState("");
   const [note, setNote] = useState("");
   const withKey = useWriteKey("followup");
+  const withClaimKey = useWriteKey("followup-claim");
+  const me = (session() || {}).username;
+  // 认领: the plan becomes the caller's, unless someone took it meanwhile (plan_assigned)
+  const claim = () => {
+    const body = { assignee: me, unassigned_only: true };
+    run(() => withClaimKey(body, (headers) => put(`/patients/${encodeURIComponent(row.patient_id)}/followup/assignee`, body, headers)))
+      .then((r) => r && onClaimed(row));
+  };
   const record = (outcome) => {
     const body = { outcome, ...(outcome === "booked" ? { booking_date: booking || undefined } : {}),
       ...(note.trim() ? { note: note.trim() } : {}) };
@@ -97,7 +113,9 @@ function CallRow({ row, onDone }) {
   return html`<tr data-testid="call-row" data-id=${row.patient_id}>
     <td class="nowrap"><a href=${"#/patients/" + encodeURIComponent(row.patient_id)}>${row.name_masked}</a>
       ${row.followup_flag && html` <span class="tag warn">${L("flag")}</span>`}
-      <br /><span class="muted">${L("assignee")}：${row.assignee || L("unassigned")}</span></td>
+      <br /><span class="muted" data-testid="call-assignee">${L("assignee")}：${row.assignee || L("unassigned")}</span>
+      ${!row.assignee && me && html` <button class="small" disabled=${state.busy} onClick=${claim}
+        data-testid="call-claim">${L("claim")}</button>`}</td>
     <td><${RevealPhone} patientId=${row.patient_id} masked=${row.phone_masked} /></td>
     <td>${conditionList(row.conditions)}</td>
     <td>${score(row.risk_score)}</td>
@@ -117,26 +135,46 @@ function CallRow({ row, onDone }) {
   </tr>`;
 }
 
+// the three views of today's calls: the query each sends and what an empty list says
+const VIEWS = [
+  { key: "all", query: "", label: "all", empty: "noCalls" },
+  { key: "mine", query: "mine=true", label: "mine", empty: "noMine" },
+  { key: "unassigned", query: "unassigned=true", label: "unassignedTab", empty: "noUnassigned" },
+];
+
 function Worklist() {
   const [reload, setReload] = useState(0);
   const [done, setDone] = useState(null);
-  const [mine, setMine] = useState(false);
-  const state = useGet("/followups/due" + (mine ? "?mine=true" : ""), reload);
-  const tabs = html`<div class="pager" role="tablist">
-    <button class=${mine ? "ghost" : ""} aria-selected=${!mine} role="tab" onClick=${() => setMine(false)} data-testid="calls-all">${L("all")}</button>
-    <button class=${mine ? "" : "ghost"} aria-selected=${mine} role="tab" onClick=${() => setMine(true)} data-testid="calls-mine">${L("mine")}</button>
+  const [view, setView] = useState("all");
+  const [cursors, setCursors] = useState([""]);
+  const chosen = VIEWS.find((v) => v.key === view);
+  const cursor = cursors[cursors.length - 1];
+  const query = [chosen.query, cursor ? "cursor=" + encodeURIComponent(cursor) : ""].filter(Boolean).join("&");
+  const state = useGet("/followups/due" + (query ? "?" + query : ""), reload);
+  const pick = (key) => { setView(key); setCursors([""]); setDone(null); };
+  const tabs = html`<div class="pager" role="tablist">${VIEWS.map((v) => html`<button class=${view === v.key ? "" : "ghost"}
+    aria-selected=${view === v.key} role="tab" onClick=${() => pick(v.key)} data-testid=${"calls-" + v.key}>${L(v.label)}</button>`)}
   </div>`;
   if (!state.data) return html`<div>${tabs}${loading(state)}</div>`;
-  const onDone = (row, outcome) => { setDone(L("recorded", { name: row.name_masked, outcome: L(outcome) })); setReload((n) => n + 1); };
+  const after = (text) => { setDone(text); setCursors([""]); setReload((n) => n + 1); };
+  const onDone = (row, outcome) => after(L("recorded", { name: row.name_masked, outcome: L(outcome) }));
+  const onClaimed = (row) => after(L("claimed", { name: row.name_masked }));
+  const items = state.data.items;
   return html`<div>
     ${tabs}
+    ${view === "unassigned" && html`<p class="muted" data-testid="unassigned-note">${L("unassignedNote")}</p>`}
     ${done && html`<p class="ok" data-testid="call-recorded">${done}</p>`}
-    ${!state.data.items.length ? html`<p class="muted" data-testid="no-calls">${L(mine ? "noMine" : "noCalls")}</p>` : html`
-    <table data-testid="worklist"><thead><tr>
+    ${!items.length && !state.data.next_cursor ? html`<p class="muted" data-testid="no-calls">${L(chosen.empty)}</p>` : html`
+    <table data-testid="worklist" data-view=${view}><thead><tr>
       <th>${L("patient")}</th><th>${L("phone")}</th><th>${L("conditions")}</th><th>${L("risk")}</th><th>${L("factors")}</th>
       <th>${L("due")}</th><th>${L("last")}</th><th>${L("actions")}</th></tr></thead>
-    <tbody>${state.data.items.map((row) => html`<${CallRow} key=${row.patient_id} row=${row} onDone=${onDone} />`)}</tbody>
+    <tbody>${items.map((row) => html`<${CallRow} key=${row.patient_id} row=${row} onDone=${onDone} onClaimed=${onClaimed} />`)}</tbody>
     </table>`}
+    ${(cursors.length > 1 || state.data.next_cursor) && html`<div class="pager">
+      <button class="ghost" disabled=${cursors.length <= 1} onClick=${() => setCursors(cursors.slice(0, -1))}
+        data-testid="calls-prev">${L("prev")}</button>
+      <button class="ghost" disabled=${!state.data.next_cursor} onClick=${() => setCursors([...cursors, state.data.next_cursor])}
+        data-testid="calls-more">${L("more")}</button></div>`}
   </div>`;
 }
 

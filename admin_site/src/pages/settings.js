@@ -1,15 +1,17 @@
 // 诊所设置: the clinic's catalogue (conditions, departments, check-in types, exam flags, personas),
-// its earning amounts and limits, and its message templates. Admins edit; other staff read.
+// its earning amounts and limits, its message templates and who gets the follow-up plans nobody
+// starts by hand. Admins edit; other staff read.
 import { useState } from "preact/hooks";
 import { put } from "../api.js";
 import { fmtNumber, setClinicCatalogue } from "../i18n.js";
 import { html, isAdmin, labels, useAction, useGet } from "./shared.js";
 import { TemplatesSection } from "./settings_templates.js";
+import { FollowupSettings } from "./settings_followup.js";
 
 const L = labels({
   zh: {
     title: "诊所设置", conditions: "病种", departments: "科室", checkin_types: "打卡类型", exam_flags: "体检异常项",
-    personas: "人群画像", earning: "积分规则", templates: "消息模板",
+    personas: "人群画像", earning: "积分规则", templates: "消息模板", followups: "随访",
     code: "代码", label: "中文名称", labelEn: "英文名称", active: "启用", unit: "单位", low: "最低", high: "最高",
     places: "小数位", input: "录入方式", low2: "舒张压最低", high2: "舒张压最高", number: "数值",
     blood_pressure: "血压（收缩压/舒张压）", add: "添加", save: "保存", saved: "已保存", inactive: "已停用",
@@ -26,6 +28,7 @@ const L = labels({
   en: {
     title: "Clinic settings", conditions: "Conditions", departments: "Departments", checkin_types: "Check-in types",
     exam_flags: "Exam flags", personas: "Personas", earning: "Earning rules", templates: "Message templates",
+    followups: "Follow-ups",
     code: "Code", label: "Chinese name", labelEn: "English name", active: "Active", unit: "Unit", low: "Lowest",
     high: "Highest", places: "Decimals", input: "Input", low2: "Diastolic lowest", high2: "Diastolic highest",
     number: "Number", blood_pressure: "Blood pressure (systolic/diastolic)", add: "Add", save: "Save", saved: "Saved",
@@ -46,7 +49,7 @@ const L = labels({
 });
 
 const SECTIONS = ["conditions", "departments", "checkin_types", "exam_flags", "personas"];
-const TABS = [...SECTIONS, "earning", "templates"];
+const TABS = [...SECTIONS, "earning", "templates", "followups"];
 const NUMBER_KEYS = ["low", "high", "places", "low2", "high2"];
 
 const blankEntry = (section) => (section === "checkin_types"
@@ -173,6 +176,7 @@ function SettingsPage() {
         onSaved=${onCatalogue} />`}
       ${tab === "earning" && html`<${EarningSection} clinic=${clinic} onSaved=${() => setReload((n) => n + 1)} />`}
       ${tab === "templates" && html`<${TemplatesSection} />`}
+      ${tab === "followups" && html`<${FollowupSettings} clinic=${clinic} />`}
     </div>
   </section>`;
 }
