@@ -2282,6 +2282,11 @@ export interface components {
             actor_role: string;
             /** Patient Id */
             patient_id: string | null;
+            /**
+             * Patient Name Masked
+             * @description the patient's masked name (null: no patient, or the record was erased)
+             */
+            patient_name_masked: string | null;
             /** Reason */
             reason: string | null;
             /** Detail */

@@ -1722,6 +1722,8 @@ class AuditEventRow(Reply):
     actor: Annotated[str, Field(description="a staff username, or the patient's id for their own actions")]
     actor_role: str
     patient_id: str | None
+    patient_name_masked: Annotated[str | None, Field(
+        description="the patient's masked name (null: no patient, or the record was erased)")]
     reason: str | None
     detail: dict[str, Any]
     source_ip: str | None

@@ -129,8 +129,13 @@ def page(clinic_id: str, *, first: date | None, last: date | None, patient_id: s
     else:
         days = [(last - timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
         events, next_cursor = store.day_page(clinic_id, days, actor, limit, cursor, scope)
-    return {"from": first.isoformat(), "to": last.isoformat(), "items": [view(e) for e in events],
-            "next_cursor": next_cursor}
+    from chalicelib.store import patients
+
+    # the patient a row is about, by masked name (one batched read; an erased record has none)
+    named = {e.patient_id for e in events if e.patient_id}
+    names = patients.masked_names(clinic_id, named) if named else {}
+    items = [{**view(e), "patient_name_masked": names.get(e.patient_id) if e.patient_id else None} for e in events]
+    return {"from": first.isoformat(), "to": last.isoformat(), "items": items, "next_cursor": next_cursor}
 
 
 CSV_COLUMNS = ("at", "day", "action", "actor", "actor_role", "patient_id", "reason", "source_ip", "user_agent",

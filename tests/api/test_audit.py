@@ -6,6 +6,8 @@ import io
 
 import pytest
 
+from chalicelib.domain.privacy import mask_name
+
 UA = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0) ClinicDesk/1.0"}
 
 
@@ -35,6 +37,9 @@ def test_a_view_of_a_patient_is_recorded_with_who_when_and_from_where(api, new_p
     assert api.get(f"/patients/{pid}", token=other_admin)[0] == 404
     assert not [e for e in trail(api, other_admin)["items"] if e["action"] == "view_patient"]
     assert len([e for e in trail(api, admin)["items"] if e["action"] == "view_patient"]) == 1
+    # the row names the patient by masked name, never in clear
+    name = api.get(f"/patients/{pid}", token=staff)[1]["patient"]["name"]
+    assert view["patient_name_masked"] == mask_name(name) != name
 
 
 def test_sign_in_exports_and_erasure_are_recorded_and_the_trail_outlives_the_patient(api, new_patient, staff_token,
@@ -59,6 +64,7 @@ def test_sign_in_exports_and_erasure_are_recorded_and_the_trail_outlives_the_pat
     assert erase["patient_id"] == pid and erase["actor"] == pid and erase["detail"]["items"] > 0
     # the patient's record is gone; their trail is not
     assert {e["action"] for e in trail(api, admin, f"?patient_id={pid}")["items"]} == {"export", "erase"}
+    assert {e["patient_name_masked"] for e in trail(api, admin, f"?patient_id={pid}")["items"]} == {None}
 
 
 def test_only_admins_read_and_export_the_trail_of_their_own_clinic(api, staff_token, clock):

@@ -8,7 +8,7 @@ import { html, labels, useGet } from "./shared.js";
 
 const L = labels({
   zh: {
-    openPatient: "打开患者档案（档案已删除时打不开）",
+    openPatient: "打开患者档案", patientErased: "（档案已删除）",
     title: "审计日志", intro: "记录每次查看患者解密信息、显示完整手机号、导出、删除档案、代患者更改同意、更改员工角色、停用员工和员工登录：谁、何时、哪位患者、从哪里、为什么。日志只能查看和导出，不能修改或删除，保存期满后自动清除。",
     from: "开始日期", to: "结束日期", patient: "患者编号", actor: "员工账号", search: "查询", reset: "清空条件",
     exportCsv: "导出 CSV", exported: "已导出（本次导出也已记入日志）", at: "时间", action: "操作", who: "操作人",
@@ -26,7 +26,7 @@ const L = labels({
     period_too_long: "一次最多查询 366 天", invalid_cursor: "分页已失效，请重新查询", invalid_input: "输入有误",
   },
   en: {
-    openPatient: "Open the patient's record (not once erased)",
+    openPatient: "Open the patient's record", patientErased: "(record erased)",
     title: "Audit trail", intro: "Every view of a patient's decrypted data, full phone number shown, export, erasure, consent changed by staff, role change, staff account disabled and staff sign-in: who, when, which patient, from where, why. The trail can be read and exported, never changed or deleted; events expire after the retention period.",
     from: "From", to: "To", patient: "Patient ID", actor: "Staff username", search: "Search", reset: "Clear",
     exportCsv: "Export CSV", exported: "Exported (this export is recorded too)", at: "Time", action: "Action",
@@ -134,10 +134,12 @@ function AuditPage() {
       <th>${L("reason")}</th><th>${L("where")}</th><th>${L("detail")}</th></tr></thead>
       <tbody>${data.items.map((e) => html`<tr data-testid="audit-row" data-action=${e.action} key=${e.event_id}>
         <td class="nowrap">${fmtDateTime(e.at)}</td>
-        <td data-testid="audit-action">${L(e.action)}</td>
+        <td class="nowrap" data-testid="audit-action">${L(e.action)}</td>
         <td>${e.actor_role === "patient" ? L("role_patient") : e.actor}</td>
-        <td>${roleName(e.actor_role)}</td>
-        <td>${e.patient_id ? html`<a href=${"#/patients/" + encodeURIComponent(e.patient_id)} title=${L("openPatient")}><code>${e.patient_id}</code></a>` : "—"}</td>
+        <td class="nowrap">${roleName(e.actor_role)}</td>
+        <td class="nowrap" data-testid="audit-patient">${!e.patient_id ? "—" : e.patient_name_masked
+          ? html`<a href=${"#/patients/" + encodeURIComponent(e.patient_id)} title=${L("openPatient")}>${e.patient_name_masked}</a>`
+          : html`<span title=${e.patient_id}>${L("patientErased")}</span>`}</td>
         <td class="wrap">${e.reason || "—"}</td>
         <td class="nowrap" title=${e.user_agent || ""}>${e.source_ip || "—"}<br /><span class="muted mono">${shortAgent(e.user_agent)}</span></td>
         <td class="wrap">${detailText(e)}</td></tr>`)}</tbody></table>`)}

@@ -92,9 +92,9 @@ function Row({ account, me, onDone, say }) {
   const own = name === me;
   return html`<tr data-testid="staff-row" data-username=${name}>
     <td>${name}${own ? L("you") : ""}</td>
-    <td>${roleLabel(account.role)}</td>
-    <td class=${account.status === "active" ? "ok" : "muted"}>${L(account.status)}</td>
-    <td>${account.created_at ? fmtDateTime(account.created_at) : "—"}</td>
+    <td class="nowrap">${roleLabel(account.role)}</td>
+    <td class=${"nowrap " + (account.status === "active" ? "ok" : "muted")}>${L(account.status)}</td>
+    <td class="nowrap">${account.created_at ? fmtDateTime(account.created_at) : "—"}</td>
     <td>${account.updated_at ? fmtDateTime(account.updated_at) : "—"}${account.updated_by ? ` · ${account.updated_by}` : ""}</td>
     <td>${!own && html`<label>${L("changeRole")}
         <select value=${role} aria-label=${L("changeRole") + " " + name} data-testid="staff-row-role"
