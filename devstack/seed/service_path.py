@@ -45,6 +45,16 @@ def _staff(clinic_id: str):
                      roles=("front_desk",))
 
 
+def _manager(clinic_id: str):
+    """The clinic's demo health manager, who starts the demo's follow-up plans and makes their
+    calls, so the plans are in their 我今天的电话 (plans a challenge starts wait under 未分配)."""
+    from chalicelib.auth import Principal
+
+    username = f"health_manager@{clinic_id}"
+    return Principal(role="health_manager", clinic_id=clinic_id, subject=username, username=username,
+                     roles=("health_manager",))
+
+
 def apply_history(plan: PatientPlan, referrer: str | None = None, since: datetime | None = None) -> None:
     """Register the patient (with the invite code of `referrer`, a patient id, if any) and replay its
     visits, check-ins, shares and engagement through the services, with the clock set to each moment.
@@ -112,9 +122,9 @@ def apply_engagement(plan: PatientPlan, event: Event, principal) -> None:
     elif event.kind == "adjust":
         activity.adjust(staff, plan.patient_id, int(event.value), "活动积分补发 (event points make-up)")
     elif event.kind == "followup":
-        followups.start(staff, plan.patient_id, None, event.day)
+        followups.start(_manager(plan.clinic_id), plan.patient_id, None, event.day)
     elif event.kind == "call":
-        followups.record(staff, plan.patient_id, event.type, None, event.day)
+        followups.record(_manager(plan.clinic_id), plan.patient_id, event.type, None, event.day)
 
 
 def apply_follow_ups(plan: PatientPlan, now: datetime, balance: int, rewards: list[tuple[str, int]],

@@ -511,13 +511,20 @@ def test_engagement_is_written_through_the_services(aws, fast_moto):
                   and any(e.type == "steps" or e.kind == "confirm" for e in p.events))
     referred = next(p for p in plans if p.referrer_index is not None)
     referrer = plans[referred.referrer_index]
+    caller = next(p for p in live if any(e.kind == "followup" for e in p.events)
+                  and all(p is not q for q in (joiner, walker, referred, referrer)))
     if referrer.engaged:
         service_path.apply_history(referrer)
     else:
         put_items([item.serialize() for item in bulk.history_items(referrer, clinic_key("demo-dental"))[0]])
-    for plan in (joiner, walker):
+    for plan in (joiner, walker, caller):
         service_path.apply_history(plan)
     service_path.apply_history(referred, referrer.patient_id)
+    # the demo's health manager started the plan and made its calls: it is in their list
+    from chalicelib.store import followups
+
+    started = followups.get_plan("demo-dental", caller.patient_id)
+    assert started.assignee == started.started_by == "health_manager@demo-dental" and started.calls
 
     (enrolment,) = challenges.enrolments("demo-dental", joiner.patient_id)
     assert enrolment.challenge_id == "glucose-guard-365" and (enrolment.days or enrolment.completed)
