@@ -16,7 +16,6 @@ from typing import Any, NamedTuple, TYPE_CHECKING
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.config import settings
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import db, idempotency, keys
 from chalicelib.store.models import (
@@ -293,7 +292,7 @@ def due_plans(clinic_id: str, today: str, limit: int,
     is left out."""
     due, next_cursor = due_page(clinic_id, today, limit, cursor, assignee)
     pks = [k["pk"]["S"] for k in due]
-    found = batch_get([(pk, sk) for pk in pks for sk in (keys.PROFILE_SK, keys.FOLLOWUP_SK)])
+    found = db.batch_get([(pk, sk) for pk in pks for sk in (keys.PROFILE_SK, keys.FOLLOWUP_SK)])
     plans = []
     for pk in pks:
         profile, plan = found.get((pk, keys.PROFILE_SK)), found.get((pk, keys.FOLLOWUP_SK))
@@ -340,7 +339,7 @@ def unassigned_due_plans(clinic_id: str, today: str, limit: int,
             params["ExclusiveStartKey"] = start
         page = db.query_raw(**params)
         items = page.get("Items", [])
-        found = batch_get([(k["pk"]["S"], keys.FOLLOWUP_SK) for k in items])
+        found = db.batch_get([(k["pk"]["S"], keys.FOLLOWUP_SK) for k in items])
         for index, key in enumerate(items):
             looked += 1
             plan = found.get((key["pk"]["S"], keys.FOLLOWUP_SK))
@@ -356,29 +355,13 @@ def unassigned_due_plans(clinic_id: str, today: str, limit: int,
                 continue
             resume = start
         break
-    profiles = batch_get([(pk, keys.PROFILE_SK) for pk, _ in kept])
+    profiles = db.batch_get([(pk, keys.PROFILE_SK) for pk, _ in kept])
     plans = []
     for pk, plan in kept:
         profile = profiles.get((pk, keys.PROFILE_SK))
         if profile is not None:  # else erased meanwhile
             plans.append(_due_plan(profile, plan))
     return plans, db.encode_cursor(resume, scope)
-
-
-def batch_get(item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Raw items by (pk, sk), 100 keys per BatchGetItem, unprocessed keys retried."""
-    conn = db.connection()
-    table = settings().table_name
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for start in range(0, len(item_keys), 100):
-        chunk = item_keys[start:start + 100]
-        pending: dict[str, Any] | None = {table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]}}
-        while pending:
-            reply = conn.client.batch_get_item(RequestItems=pending)
-            for item in reply.get("Responses", {}).get(table, []):
-                found[(item["pk"]["S"], item["sk"]["S"])] = item
-            pending = reply.get("UnprocessedKeys") or None
-    return found
 
 
 def totals_between(clinic_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:

@@ -339,9 +339,8 @@ def risk_page(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[dict
 
 def phones_of(clinic_id: str, patient_ids: Sequence[str]) -> dict[str, str]:
     """The encrypted phone of each patient (one BatchGetItem per 100), for lists that show it masked."""
-    from chalicelib.store.followups import batch_get
-
-    found = batch_get([(keys.patient_pk(clinic_id, pid), keys.PROFILE_SK) for pid in patient_ids])
+    found = db.batch_get([(keys.patient_pk(clinic_id, pid), keys.PROFILE_SK) for pid in patient_ids],
+                         attributes=("patient_id", "phone_enc"))
     return {item["patient_id"]["S"]: item["phone_enc"]["S"] for item in found.values()
             if "patient_id" in item and "phone_enc" in item}
 
