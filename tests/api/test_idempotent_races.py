@@ -26,6 +26,7 @@ class Case:
 
     prepare: Callable
     effect: Callable  # (world, token, path) -> a number that the request raises by one, once
+    method: str = "POST"
 
 
 def _patient(world, prefix):
@@ -107,6 +108,13 @@ def _outcome(world):
     status, data = world.api.post(f"/patients/{pid}/followup", {}, token=world.staff())
     assert status in (200, 201), data
     return world.staff(), f"/patients/{pid}/followup/outcomes", {"outcome": "reached", "note": "已联系"}
+
+
+def _assign(world):
+    pid = _staff_patient(world, "race-assign")
+    status, data = world.api.post(f"/patients/{pid}/followup", {}, token=world.staff())
+    assert status in (200, 201) and data["plan"]["assignee"] == "admin@demo-dental", data
+    return world.staff(), f"/patients/{pid}/followup/assignee", {"assignee": "health_manager@demo-dental"}
 
 
 def _exam(world):
@@ -214,6 +222,9 @@ CASES = {
         f"/patients/{w.context['pid']}/followup", token=w.staff())[0] == 200)),
     "/patients/{patient_id}/followup/outcomes": Case(_outcome, lambda w: len(w.api.get(
         f"/patients/{w.context['pid']}/followup", token=w.staff())[1]["outcomes"])),
+    "/patients/{patient_id}/followup/assignee": Case(_assign, lambda w: int(w.api.get(
+        f"/patients/{w.context['pid']}/followup", token=w.staff())[1]["plan"]["assignee"] == "health_manager@demo-dental"),
+        method="PUT"),
     "/patients/{patient_id}/exams": Case(_exam, lambda w: len(w.api.get(
         f"/patients/{w.context['pid']}/tasks", token=w.staff())[1]["exams"])),
     "/patients/{patient_id}/tasks/{task_id}/confirm": Case(_confirm, lambda w: next(
@@ -250,7 +261,7 @@ def test_ten_twins_with_one_key_give_one_effect_and_the_first_answer(shared_worl
     def send(_):
         if isinstance(body, bytes):
             return world.api.call("POST", concrete, token=token, headers=headers, raw=body, content_type="text/csv")
-        return world.api.call("POST", concrete, body, token=token, headers=headers)
+        return world.api.call(case.method, concrete, body, token=token, headers=headers)
 
     with ThreadPoolExecutor(max_workers=TWINS) as pool:
         answers = list(pool.map(send, range(TWINS)))
