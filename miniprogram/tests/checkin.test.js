@@ -342,3 +342,18 @@ test('offline, the page offers glucose and blood pressure; a list read before is
   expect(page.data.kinds.map((k) => k.value)).toEqual(['glucose', 'blood_pressure', 'weight'])
   expect(page.data.kind).toBe('weight')
 })
+
+test("back on the tab from a card's 去打卡, the card's type is chosen once", async () => {
+  const { wx, page } = await openWith()
+  expect(page.data.kind).toBe('glucose')
+  wx.storage.set('revisit.checkinWanted', 'weight') // utils/checkin.ts openCheckin('weight'), then switchTab
+  page.instance.onShow()
+  await settle()
+  expect(page.data.kind).toBe('weight')
+  expect(page.querySelector('.number-value')).toBeTruthy()
+  expect(wx.storage.has('revisit.checkinWanted')).toBe(false)
+  await tap(page, '.kind-blood_pressure')
+  page.instance.onShow() // coming back again without a card keeps the patient's choice
+  await settle()
+  expect(page.data.kind).toBe('blood_pressure')
+})

@@ -7,6 +7,7 @@ import { CheckInReply, CheckinTypeSetting, keptCheckinTypes, loadCheckinTypes, n
 import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
 import { askSubscribe, canAsk, prepareSubscribe } from '../../utils/subscribe'
+import { takeWantedCheckin } from '../../utils/checkin'
 
 // What a home meter can show, in mmol/L (the API refuses readings outside it).
 const MIN = 1.0
@@ -174,6 +175,16 @@ Component({
       // the subscribe templates are fetched (and kept for the day) before the tap, so that the tap
       // on 提交 sends only the check-in and the offer after it opens WeChat's dialog at once
       if (canAsk('checkin')) prepareSubscribe()
+    },
+    /** Back on the tab from a card's 去打卡 (utils/checkin.ts openCheckin): that card's type, on a fresh form. */
+    onShow() {
+      const wanted = takeWantedCheckin()
+      if (!wanted) return
+      if (this.data.result) this.reset()
+      const pick = this.data.kinds.find((k) => k.value === wanted)
+      if (pick) {
+        if (pick.value !== this.data.kind) this.setData({ kind: pick.value, current: pick, value: '', errors: {}, submitError: '', idemKey: '' })
+      } else this.setData({ wanted }) // chosen when the clinic's list arrives
     },
     async loadTypes() {
       const types = await loadCheckinTypes()
