@@ -126,6 +126,10 @@ test("a challenge on the clinic's own type (体重) reads with its label and cou
   expect(shown).toContain('已记录体重')
   expect(shown).not.toContain('weight')
   expect(stateOf(page, 0)).toBe('pending+today') // a glucose reading is not a weight
+  // 去记录体重 opens the check-in tab on the weight
+  await tap(page, '.record')
+  expect(global.wx.switchTab).toHaveBeenCalledWith({ url: '/pages/checkin/index' })
+  expect(global.wx.storage.get('revisit.checkinWanted')).toBe('weight')
 })
 
 test('streakCalendar: weeks start on Monday, the first of a month is labelled, days after the end do not count', () => {
