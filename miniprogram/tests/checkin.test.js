@@ -278,6 +278,9 @@ test('a weight outside its range or with too many decimals is refused before sen
   await tap(page, '.submit')
   expect(api.called('POST /me/checkins')).toHaveLength(0)
   expect(text(page)).toContain('体重最多填 1 位小数')
+  await type(page, '.value', '61.50') // a trailing zero is not a decimal more
+  await tap(page, '.submit')
+  expect(api.called('POST /me/checkins').map((c) => c.data.value)).toEqual([61.5])
 })
 
 test("the API's refusals of a clinic type are shown in Chinese, and the clinic's types are read again", async () => {

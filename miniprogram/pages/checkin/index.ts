@@ -115,7 +115,7 @@ export function validateNumber(value: string, kind: Kind, time: string, now: Dat
   const errors: Record<string, string> = {}
   const text = value.trim()
   const n = Number(text)
-  const decimals = (text.split('.')[1] || '').length
+  const decimals = (text.split('.')[1] || '').replace(/0+$/, '').length // 61.50 is 61.5
   if (!text || Number.isNaN(n)) errors.value = `请填写${kind.label}`
   else if (decimals > kind.places) {
     errors.value = kind.places > 0 ? `${kind.label}最多填 ${kind.places} 位小数` : `${kind.label}请填整数`

@@ -34,8 +34,9 @@ function clock(iso: string): string {
  * types the phone kept (GET /me/setup, read by the check-in page), naming its own types (体重 61.5 kg).
  */
 export function homeView(home: HomeView, types: CheckinTypeSetting[] = []) {
+  // (GET /me/home gives one number per check-in: of a blood pressure, the systolic, and it says so)
   const own: Record<string, { label: string; unit: string }> = {}
-  for (const t of types) own[t.code] = { label: t.label, unit: t.unit }
+  for (const t of types) own[t.code] = { label: t.input === 'blood_pressure' ? `${t.label} 收缩压` : t.label, unit: t.unit }
   const today = home.today
   const booking = home.revisit.next_booking_date
   const due = home.revisit.revisit_due_date
