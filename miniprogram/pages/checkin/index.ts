@@ -55,7 +55,7 @@ export const KINDS: Kind[] = [
 // Recorded elsewhere, never typed on this page: WeRun steps (packages/invite/steps) and task sessions.
 const NOT_TYPED = ['steps', 'task']
 
-/** "可填 20 到 250 kg，保留 1 位小数" */
+/** "可填 20 到 250 kg，最多 1 位小数" (what the number input says under it) */
 export function rangeHint(t: { low: number; high: number; unit: string; places: number }): string {
   return `可填 ${t.low} 到 ${t.high} ${t.unit}，${t.places > 0 ? `最多 ${t.places} 位小数` : '填整数'}`
 }
@@ -65,7 +65,7 @@ export function kindsOf(types: CheckinTypeSetting[] | null): Kind[] {
   const offered = (types || []).filter((t) => NOT_TYPED.indexOf(t.code) < 0).map((t): Kind => {
     const input = t.code === 'glucose' ? 'glucose' : t.input === 'blood_pressure' ? 'blood_pressure' : 'number'
     const kind: Kind = { value: t.code, label: t.label, input, unit: t.unit, low: t.low, high: t.high, places: t.places,
-      low2: t.low2 === undefined ? BP.diastolic[0] : t.low2, high2: t.high2 === undefined ? BP.diastolic[1] : t.high2, hint: '' }
+      low2: t.low2 == null ? BP.diastolic[0] : t.low2, high2: t.high2 == null ? BP.diastolic[1] : t.high2, hint: '' }
     return input === 'number' ? { ...kind, hint: rangeHint(kind) } : kind
   })
   return offered.length ? offered : KINDS
