@@ -81,6 +81,9 @@ export const MESSAGES: Record<string, string> = {
   bind_code_other_clinic: '这是另一家医院或诊所的二维码，请扫描本诊所前台给您的二维码',
   patient_already_linked: '这份档案已经绑定过微信了，直接进入首页就可以',
   not_a_bind_code: '这不是绑定用的二维码，请扫描前台给您的二维码',
+  // check-ins of the clinic's own types
+  invalid_reading: '这个读数超出了诊所设定的范围，请核对后再提交',
+  unknown_checkin_type: '诊所现在不记录这一项了，请选择其他打卡项目',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

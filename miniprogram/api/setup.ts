@@ -77,3 +77,47 @@ export async function registerPatient(form: Registration): Promise<Schemas['Regi
   keepRegisteredSession(reply)
   return reply
 }
+
+// ---- The clinic's check-in types (GET /me/setup `checkin_types`): what the check-in page offers
+// and the words a challenge on one of them reads with. The last list read is kept on the phone, so
+// the pages still have it offline; null means it was never read.
+
+export type CheckinTypeSetting = Schemas['SetupCheckinType']
+
+const CHECKIN_TYPES_KEY = 'revisit.checkinTypes'
+
+interface KeptCheckinTypes {
+  at: number
+  items: CheckinTypeSetting[]
+}
+
+/** The check-in types last read from GET /me/setup (with when they were read), or null. */
+export function keptCheckinTypes(): KeptCheckinTypes | null {
+  const kept = wx.getStorageSync(CHECKIN_TYPES_KEY) as KeptCheckinTypes | ''
+  return kept && Array.isArray(kept.items) ? kept : null
+}
+
+/**
+ * The clinic's active check-in types. A kept list younger than `maxAgeMs` is answered without a
+ * request; otherwise GET /me/setup is read (and kept). When that fails (offline), the kept list of
+ * any age, else null: the caller then offers what it knows without the clinic's settings.
+ */
+export async function loadCheckinTypes(maxAgeMs = 0, now: number = Date.now()): Promise<CheckinTypeSetting[] | null> {
+  const kept = keptCheckinTypes()
+  if (kept && maxAgeMs > 0 && now - kept.at < maxAgeMs) return kept.items
+  try {
+    const reply = await request<SetupReply>('GET', '/me/setup')
+    const items = reply.checkin_types || []
+    wx.setStorageSync(CHECKIN_TYPES_KEY, { at: now, items })
+    return items
+  } catch (e) {
+    return kept ? kept.items : null
+  }
+}
+
+/** code -> the clinic's Chinese label, from a list of check-in types (empty when there is none). */
+export function checkinLabels(types: CheckinTypeSetting[] | null): Record<string, string> {
+  const labels: Record<string, string> = {}
+  for (const t of types || []) labels[t.code] = t.label
+  return labels
+}

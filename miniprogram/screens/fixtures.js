@@ -30,6 +30,15 @@ const clinic = { clinic_id: 'demo-dental', name: '齿护口腔门诊部' }
 /** GET /me/setup (SetupReply): what registration, the privacy policy, consents and data pages read. */
 const setup = setupReply({
   clinic,
+  // the clinic's check-in types (the defaults and a 体重 of its own): what the check-in page offers
+  checkin_types: [
+    { code: 'glucose', label: '血糖', unit: 'mmol/L', input: 'number', low: 1, high: 50, places: 1 },
+    { code: 'steps', label: '步数', unit: 'steps', input: 'number', low: 0, high: 100000, places: 0 },
+    { code: 'task', label: '任务', unit: 'times', input: 'number', low: 1, high: 100, places: 0 },
+    { code: 'blood_pressure', label: '血压', unit: 'mmHg', input: 'blood_pressure', low: 50, high: 260, places: 0,
+      low2: 30, high2: 160 },
+    { code: 'weight', label: '体重', unit: 'kg', input: 'number', low: 20, high: 250, places: 1 },
+  ],
   conditions: [
     { condition: 'diabetes', label: '糖尿病' }, { condition: 'hypertension', label: '高血压' },
     { condition: 'dental', label: '口腔' }, { condition: 'health_check', label: '体检' },
@@ -280,6 +289,8 @@ const pages = {
     { steps: [['type', '.value', '6.8'], ['tap', '.meal-fasting', '.t-radio']] },
     { name: 'checkin-done', steps: [['type', '.value', '6.8'], ['tap', '.meal-fasting', '.t-radio'], ['tap', '.submit']] },
     { name: 'checkin-care', storage: care, steps: [['type', '.value', '6.8'], ['tap', '.meal-fasting', '.t-radio']] },
+    // a type of the clinic's own, opened from a card (?type=weight), a reading out of its range
+    { name: 'checkin-weight', query: { type: 'weight' }, steps: [['type', '.value', '300'], ['tap', '.submit']] },
   ],
   'pages/messages/index': { steps: [['tap', '.message-0']] },
   'pages/me/index': {},

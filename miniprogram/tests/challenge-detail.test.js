@@ -112,6 +112,26 @@ test('an unknown challenge and a failed load each say so; the vouchers button op
   expect(fine.wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/challenge/vouchers/index' })
 })
 
+test("a challenge on the clinic's own type (体重) reads with its label and counts that type's check-ins", async () => {
+  const { setupReply } = require('./helpers')
+  const types = [{ code: 'weight', label: '体重', unit: 'kg', input: 'number', low: 20, high: 250, places: 1 }]
+  const { page } = await open({
+    'GET /me/setup': ok(setupReply({ checkin_types: types })),
+    'GET /me/challenges': ok({ items: [challenge({ checkin_type: 'weight', grace: 0 }, { current_streak: 0, streak_start: null,
+      grace_used: 0, days_to_go: 7, last_day: null, best_streak: 0, streaks_completed: 0, rewards: [], joined_on: T(0) })] }),
+    'GET /me/checkins': ok({ items: [checkin(T(0), 'glucose')] }),
+  })
+  const shown = text(page)
+  expect(shown).toContain('今天记录一次体重，就开始计算连续天数')
+  expect(shown).toContain('已记录体重')
+  expect(shown).not.toContain('weight')
+  expect(stateOf(page, 0)).toBe('pending+today') // a glucose reading is not a weight
+  // 去记录体重 opens the check-in tab on the weight
+  await tap(page, '.record')
+  expect(global.wx.switchTab).toHaveBeenCalledWith({ url: '/pages/checkin/index' })
+  expect(global.wx.storage.get('revisit.checkinWanted')).toBe('weight')
+})
+
 test('streakCalendar: weeks start on Monday, the first of a month is labelled, days after the end do not count', () => {
   const c = challenge({ end_date: '2026-03-02' }, { joined_on: '2026-02-01', streak_start: '2026-02-27',
     last_day: '2026-03-03', rewards: [] })

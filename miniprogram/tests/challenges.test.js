@@ -131,3 +131,43 @@ test('no challenges, and a failed load, each say so', async () => {
   expect(text(broken.page)).toContain('服务暂时不可用')
   expect(broken.page.querySelector('.retry')).toBeTruthy()
 })
+
+test("a challenge on one of the clinic's own check-in types reads with its label from GET /me/setup", async () => {
+  const { setupReply } = require('./helpers')
+  const types = [{ code: 'glucose', label: '血糖', unit: 'mmol/L', input: 'number', low: 1, high: 50, places: 1 },
+    { code: 'steps', label: '步数', unit: 'steps', input: 'number', low: 0, high: 100000, places: 0 },
+    { code: 'weight', label: '体重', unit: 'kg', input: 'number', low: 20, high: 250, places: 1 }]
+  const { page } = await open({
+    'GET /me/setup': ok(setupReply({ checkin_types: types })),
+    'GET /me/challenges': ok({ items: [
+      challenge('weigh-in', { name: '体重管理21天', checkin_type: 'weight', days: 21, grace: 0,
+        reward: { type: 'points', points: 30 } }),
+      challenge('weigh-joined', { name: '每周称重', checkin_type: 'weight', days: 7, grace: 0,
+        reward: { type: 'points', points: 10 }, joined: true,
+        progress: progress({ current_streak: 0, streak_start: null, days_to_go: 7, last_day: null }) }),
+      challenge('steps-30', { name: '万步走', checkin_type: 'steps', days: 30, grace: 0, reward: { type: 'points', points: 50 } }),
+      challenge('bp-14', { name: '血压记录14天', checkin_type: 'blood_pressure', days: 14, grace: 0, reward: { type: 'points', points: 20 } }),
+    ] }),
+  })
+  const shown = text(page)
+  expect(shown).toContain('每天记录一次体重，连续 21 天，就能获得30 积分')
+  expect(shown).toContain('今天记录一次体重，就开始计算连续天数')
+  expect(shown).toContain('每天记录一次微信运动步数') // WeRun keeps its own words
+  expect(shown).toContain('每天记录一次血压') // a built-in type the clinic's list left out keeps its words
+  expect(shown).not.toContain('每天记录一次打卡')
+  expect(shown).not.toMatch(/weight|blood_pressure/)
+})
+
+test('without the clinic settings (offline) the built-in types keep their words', async () => {
+  const { page } = await open({
+    'GET /me/setup': { fail: 'request:fail' },
+    'GET /me/challenges': ok({ items: [challenge('glucose-guard-365'),
+      challenge('bp-14', { name: '血压记录14天', checkin_type: 'blood_pressure', days: 14, grace: 0, reward: { type: 'points', points: 20 } }),
+      challenge('weigh-in', { name: '体重管理21天', checkin_type: 'weight', days: 21, grace: 0, reward: { type: 'points', points: 30 } })] }),
+  })
+  const shown = text(page)
+  expect(shown).toContain('每天记录一次血糖，连续 7 天')
+  expect(shown).toContain('每天记录一次血压，连续 14 天')
+  expect(shown).toContain('每天记录一次打卡，连续 21 天') // the clinic's own type, unnamed without its settings
+  expect(shown).not.toContain('weight')
+})

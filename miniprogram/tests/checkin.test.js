@@ -214,3 +214,149 @@ test('the page opens on blood pressure when asked to', async () => {
   expect(page.querySelector('.systolic')).toBeTruthy()
   expect(page.querySelector('.meal')).toBeFalsy()
 })
+
+// ---- the clinic's own check-in types (GET /me/setup `checkin_types`)
+
+const TYPES = [
+  { code: 'glucose', label: '血糖', unit: 'mmol/L', input: 'number', low: 1, high: 50, places: 1 },
+  { code: 'steps', label: '步数', unit: 'steps', input: 'number', low: 0, high: 100000, places: 0 },
+  { code: 'task', label: '任务', unit: 'times', input: 'number', low: 1, high: 100, places: 0 },
+  { code: 'blood_pressure', label: '血压', unit: 'mmHg', input: 'blood_pressure', low: 50, high: 260, places: 0, low2: 30, high2: 160 },
+  { code: 'weight', label: '体重', unit: 'kg', input: 'number', low: 20, high: 250, places: 1 },
+]
+const weightReply = { checkin: { checkin_id: 'k3', type: 'weight', value: 61.5, local_date: '2026-12-06', counted: true },
+  points_awarded: 5, balance: 135 }
+
+async function openWith(routes = {}, query = undefined) {
+  const api = fakeApi({ 'GET /me/setup': ok({ ...setup, checkin_types: TYPES }), ...routes })
+  const wx = installWx(api)
+  signIn(wx)
+  const page = renderPage('checkin')
+  page.instance.onLoad(query)
+  await settle()
+  return { api, wx, page }
+}
+
+test("the clinic's own type is offered by its label; steps and tasks are not typed here", async () => {
+  const { page } = await openWith()
+  const label = (code) => page.querySelector(`.kind-${code}`).querySelector('.t-radio').dom.textContent.trim()
+  expect(['glucose', 'blood_pressure', 'weight'].map(label)).toEqual(['血糖', '血压', '体重'])
+  expect(page.querySelector('.kind-steps')).toBeFalsy()
+  expect(page.querySelector('.kind-task')).toBeFalsy()
+  await tap(page, '.kind-weight')
+  const shown = text(page)
+  expect(shown).toContain('体重')
+  expect(shown).toContain('kg')
+  expect(shown).toContain('可填 20 到 250 kg，最多 1 位小数')
+  expect(page.querySelector('.meal')).toBeFalsy() // no glucose moments for a weight
+  expect(page.querySelector('.systolic')).toBeFalsy()
+})
+
+test('a weight is sent as its code and number, with no unit or moment', async () => {
+  const { api, page } = await openWith({ 'POST /me/checkins': ok(weightReply, 201) })
+  await tap(page, '.kind-weight')
+  await type(page, '.value', '61.5')
+  page.querySelector('.time-picker').dispatchEvent('change', { detail: { value: '07:45' } })
+  await settle()
+  await tap(page, '.submit')
+  const sent = api.called('POST /me/checkins')
+  expect(sent).toHaveLength(1)
+  expect(sent[0].data).toEqual({ type: 'weight', value: 61.5, client_time: sent[0].data.client_time })
+  expect(sent[0].data.client_time).toMatch(/^2026-12-06T07:45:00[+-]\d{2}:\d{2}$/)
+  expect(sent[0].header['Idempotency-Key']).toMatch(/^weight-/)
+  expect(text(page)).toContain('打卡成功，+5 积分')
+})
+
+test('a weight outside its range or with too many decimals is refused before sending, with the range', async () => {
+  const { api, page } = await openWith({ 'POST /me/checkins': ok(weightReply, 201) })
+  await tap(page, '.kind-weight')
+  await type(page, '.value', '300')
+  await tap(page, '.submit')
+  expect(api.called('POST /me/checkins')).toHaveLength(0)
+  expect(text(page)).toContain('体重应在 20 到 250 kg 之间，请核对')
+  await type(page, '.value', '61.55')
+  await tap(page, '.submit')
+  expect(api.called('POST /me/checkins')).toHaveLength(0)
+  expect(text(page)).toContain('体重最多填 1 位小数')
+  await type(page, '.value', '61.50') // a trailing zero is not a decimal more
+  await tap(page, '.submit')
+  expect(api.called('POST /me/checkins').map((c) => c.data.value)).toEqual([61.5])
+})
+
+test("the API's refusals of a clinic type are shown in Chinese, and the clinic's types are read again", async () => {
+  const { api, page } = await openWith({ 'POST /me/checkins': fail('invalid_reading', 400, 'value') })
+  await tap(page, '.kind-weight')
+  await type(page, '.value', '61.5')
+  await tap(page, '.submit')
+  expect(text(page)).toContain('这个读数超出了诊所设定的范围')
+  expect(text(page)).not.toContain('invalid_reading')
+  expect(api.called('GET /me/setup').length).toBeGreaterThanOrEqual(2)
+  // the clinic has stopped recording weights: the refusal says so and weight is no longer offered
+  api.on('GET /me/setup', ok({ ...setup, checkin_types: TYPES.filter((t) => t.code !== 'weight') }))
+  api.on('POST /me/checkins', fail('unknown_checkin_type', 400, 'type'))
+  await type(page, '.value', '61.4')
+  await tap(page, '.submit')
+  await settle()
+  expect(text(page)).toContain('诊所现在不记录这一项了')
+  expect(page.querySelector('.kind-weight')).toBeFalsy()
+  expect(page.data.kind).toBe('glucose')
+})
+
+test('?type=weight opens the page on the weight', async () => {
+  const { page } = await openWith({}, { type: 'weight' })
+  expect(page.data.kind).toBe('weight')
+  expect(page.querySelector('.number-value')).toBeTruthy()
+  expect(text(page)).toContain('可填 20 到 250 kg')
+})
+
+test("the clinic's blood pressure range is the one checked", async () => {
+  const narrow = TYPES.map((t) => (t.code === 'blood_pressure' ? { ...t, high: 200 } : t))
+  const api = fakeApi({ 'GET /me/setup': ok({ ...setup, checkin_types: narrow }) })
+  const wx = installWx(api)
+  signIn(wx)
+  const page = renderPage('checkin')
+  page.instance.onLoad({ type: 'blood_pressure' })
+  await settle()
+  await type(page, '.systolic', '220')
+  await type(page, '.diastolic', '90')
+  await tap(page, '.submit')
+  expect(api.called('POST /me/checkins')).toHaveLength(0)
+  expect(text(page)).toContain('收缩压应在 50 到 200 mmHg 之间')
+})
+
+test('offline, the page offers glucose and blood pressure; a list read before is kept on the phone', async () => {
+  const api = fakeApi({ 'GET /me/setup': { fail: 'request:fail' } })
+  const wx = installWx(api)
+  signIn(wx)
+  let page = renderPage('checkin')
+  page.instance.onLoad()
+  await settle()
+  expect(page.data.kinds.map((k) => k.value)).toEqual(['glucose', 'blood_pressure'])
+  expect(text(page)).toContain('血压')
+  expect(page.querySelector('.value')).toBeTruthy()
+  // read once online, then offline again: the clinic's list from last time
+  api.on('GET /me/setup', ok({ ...setup, checkin_types: TYPES }))
+  page.instance.onLoad()
+  await settle()
+  api.on('GET /me/setup', { fail: 'request:fail' })
+  page = renderPage('checkin')
+  page.instance.onLoad({ type: 'weight' })
+  await settle()
+  expect(page.data.kinds.map((k) => k.value)).toEqual(['glucose', 'blood_pressure', 'weight'])
+  expect(page.data.kind).toBe('weight')
+})
+
+test("back on the tab from a card's 去打卡, the card's type is chosen once", async () => {
+  const { wx, page } = await openWith()
+  expect(page.data.kind).toBe('glucose')
+  wx.storage.set('revisit.checkinWanted', 'weight') // utils/checkin.ts openCheckin('weight'), then switchTab
+  page.instance.onShow()
+  await settle()
+  expect(page.data.kind).toBe('weight')
+  expect(page.querySelector('.number-value')).toBeTruthy()
+  expect(wx.storage.has('revisit.checkinWanted')).toBe(false)
+  await tap(page, '.kind-blood_pressure')
+  page.instance.onShow() // coming back again without a card keeps the patient's choice
+  await settle()
+  expect(page.data.kind).toBe('blood_pressure')
+})

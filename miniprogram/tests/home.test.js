@@ -158,3 +158,26 @@ test('a steps task leads to the WeRun page, a glucose one to the check-in', asyn
   await tap(page, '.do-task-1')
   expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/checkin/index' })
 })
+
+test("a task on the clinic's own type opens the check-in tab on that type, never records a task; its readings are named", async () => {
+  const weighTask = { ...tcm, task_id: 't4', title: '每周称两次体重', checkin_type: 'weight' }
+  const api = fakeApi({ 'GET /me/home': ok(home({ tasks: [weighTask],
+    checkins: [{ checkin_id: 'k9', type: 'weight', value: 61.5, counted: true, client_time: '2026-12-06T00:30:00Z' },
+      { checkin_id: 'k10', type: 'blood_pressure', value: 128, counted: true, client_time: '2026-12-06T00:40:00Z' }] })) })
+  const wx = installWx(api)
+  signIn(wx)
+  // the clinic's types as the check-in page kept them (GET /me/setup)
+  wx.storage.set('revisit.checkinTypes', { at: Date.now(), items: [
+    { code: 'weight', label: '体重', unit: 'kg', input: 'number', low: 20, high: 250, places: 1 },
+    { code: 'blood_pressure', label: '血压', unit: 'mmHg', input: 'blood_pressure', low: 50, high: 260, places: 0, low2: 30, high2: 160 }] })
+  const page = renderPage('home')
+  page.instance.onLoad()
+  await settle()
+  expect(text(page)).toContain('体重 61.5 kg')
+  expect(text(page)).toContain('血压 收缩压 128 mmHg') // the home reply has no diastolic: said as what it is
+  await tap(page, '.do-task-0')
+  expect(api.called('POST /me/checkins')).toHaveLength(0)
+  expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/checkin/index' })
+  expect(wx.storage.get('revisit.checkinWanted')).toBe('weight') // the check-in tab takes it when it shows
+  expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /me/home'])
+})

@@ -1,8 +1,8 @@
 // 打卡活动: the patient's streak challenges; open ones with their terms to join, joined ones with the running streak.
-import { ChallengeItem, getMyChallenges, joinChallenge, newIdempotencyKey } from '../../api/index'
+import { ChallengeItem, checkinLabels, getMyChallenges, joinChallenge, loadCheckinTypes, newIdempotencyKey } from '../../api/index'
 import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
-import { DETAIL_URL, progressText, rewardText, termsLines, VOUCHERS_URL } from './terms'
+import { DETAIL_URL, LABELS_MAX_AGE_MS, progressText, rewardText, termsLines, VOUCHERS_URL } from './terms'
 
 interface Row {
   id: string
@@ -17,13 +17,14 @@ interface Row {
   joinError: string
 }
 
-function rowOf(c: ChallengeItem): Row {
+/** `labels`: the clinic's check-in types, code -> label (a challenge on 体重 reads 每天记录一次体重). */
+function rowOf(c: ChallengeItem, labels: Record<string, string> = {}): Row {
   return {
     id: c.challenge_id,
     name: c.name,
     reward: rewardText(c.reward),
-    terms: termsLines(c),
-    progress: progressText(c),
+    terms: termsLines(c, labels),
+    progress: progressText(c, labels),
     streak: c.progress ? c.progress.current_streak : 0,
     days: c.days,
     done: c.progress ? c.progress.streaks_completed : 0,
@@ -40,6 +41,8 @@ Component({
     joined: [] as Row[],
     available: [] as Row[],
     joining: '',
+    /** the clinic's check-in type labels (GET /me/setup, kept on the phone); empty when unavailable */
+    labels: {} as Record<string, string>,
     /** Idempotency-Key per challenge being joined, kept until that join succeeds */
     keys: {} as Record<string, string>,
   },
@@ -57,11 +60,14 @@ Component({
     async load() {
       this.setData({ loading: !this.data.joined.length && !this.data.available.length, error: '' })
       try {
-        const { items } = await getMyChallenges()
+        // the labels are a nicety: without them (offline) the built-in types keep their words
+        const [{ items }, types] = await Promise.all([getMyChallenges(), loadCheckinTypes(LABELS_MAX_AGE_MS)])
+        const labels = checkinLabels(types)
         this.setData({
           loading: false,
-          joined: items.filter((c) => c.joined).map(rowOf),
-          available: items.filter((c) => !c.joined && c.open).map(rowOf),
+          labels,
+          joined: items.filter((c) => c.joined).map((c) => rowOf(c, labels)),
+          available: items.filter((c) => !c.joined && c.open).map((c) => rowOf(c, labels)),
         })
       } catch (e) {
         this.setData({ loading: false, error: pageError(e).message })
@@ -77,7 +83,7 @@ Component({
       try {
         const reply = await joinChallenge(row.id, key)
         const available = this.data.available.filter((r) => r.id !== row.id)
-        const joined = [rowOf(reply.challenge), ...this.data.joined.filter((r) => r.id !== row.id)]
+        const joined = [rowOf(reply.challenge, this.data.labels), ...this.data.joined.filter((r) => r.id !== row.id)]
         const keys = { ...this.data.keys }
         delete keys[row.id]
         this.setData({ available, joined, keys })

@@ -1,10 +1,11 @@
 // 首页: everything from GET /me/home in one request: today's check-ins and open tasks, running
 // streaks (tap: the challenge), points with the next lot to expire (tap: points), the next visit
 // and unread messages (tap: the messages tab).
-import { HomeView, loadHome, newIdempotencyKey, postCheckin } from '../../api/index'
+import { CheckinTypeSetting, HomeView, keptCheckinTypes, loadHome, newIdempotencyKey, postCheckin } from '../../api/index'
 import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
 import { tierLabel } from '../../utils/labels'
+import { openCheckin } from '../../utils/checkin'
 
 const CHECKIN_NAMES: Record<string, { label: string; unit: string }> = {
   glucose: { label: '血糖', unit: 'mmol/L' },
@@ -28,15 +29,21 @@ function clock(iso: string): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
-/** The reply as the page shows it: words for codes, dates in Chinese. */
-export function homeView(home: HomeView) {
+/**
+ * The reply as the page shows it: words for codes, dates in Chinese. `types`: the clinic's check-in
+ * types the phone kept (GET /me/setup, read by the check-in page), naming its own types (体重 61.5 kg).
+ */
+export function homeView(home: HomeView, types: CheckinTypeSetting[] = []) {
+  // (GET /me/home gives one number per check-in: of a blood pressure, the systolic, and it says so)
+  const own: Record<string, { label: string; unit: string }> = {}
+  for (const t of types) own[t.code] = { label: t.input === 'blood_pressure' ? `${t.label} 收缩压` : t.label, unit: t.unit }
   const today = home.today
   const booking = home.revisit.next_booking_date
   const due = home.revisit.revisit_due_date
   return {
     greeting: `${home.me.nickname || home.me.name_masked}，您好`,
     checkins: home.checkins.map((c) => {
-      const name = CHECKIN_NAMES[c.type] || { label: '打卡', unit: '' }
+      const name = CHECKIN_NAMES[c.type] || own[c.type] || { label: '打卡', unit: '' }
       return {
         checkin_id: c.checkin_id,
         label: name.label,
@@ -95,13 +102,14 @@ Component({
       this.setData({ loading: !this.data.home, error: '' })
       try {
         const home = await loadHome()
-        this.setData({ loading: false, home: homeView(home) })
+        const kept = keptCheckinTypes()
+        this.setData({ loading: false, home: homeView(home, kept ? kept.items : []) })
       } catch (e) {
         this.setData({ loading: false, error: pageError(e).message })
       }
     },
     onCheckin() {
-      wx.switchTab({ url: '/pages/checkin/index' })
+      openCheckin()
     },
     onMessages() {
       wx.switchTab({ url: '/pages/messages/index' })
@@ -112,11 +120,14 @@ Component({
     onPoints() {
       wx.navigateTo({ url: '/packages/points/index/index' })
     },
-    /** A task's 完成一次: a session of a task is a `task` check-in; readings and steps have their pages. */
+    /**
+     * A task's 完成一次: a session of a task is a `task` check-in; steps have their page, and any reading
+     * (glucose, blood pressure, the clinic's own types) opens the check-in tab on that type.
+     */
     async onTask(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { id: string; kind: string }>) {
       const { id, kind } = e.currentTarget.dataset
-      if (kind === 'glucose') return this.onCheckin()
       if (kind === 'steps') return wx.navigateTo({ url: '/packages/invite/steps/index' })
+      if (kind !== 'task') return openCheckin(kind)
       if (this.data.taskBusy) return
       const key = this.data.taskKeys[id] || newIdempotencyKey('task')
       this.setData({ taskBusy: id, taskError: '', [`taskKeys.${id}`]: key })

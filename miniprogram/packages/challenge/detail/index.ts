@@ -1,16 +1,21 @@
 // 打卡日历 (subpackage `challenge`): one joined challenge's streak over the recent weeks, the grace
 // day used, the days to go and the streaks completed. Opened with ?id=<challenge id>.
-import { ChallengeItem, getCheckins, getMyChallenges } from '../../../api/index'
+import { ChallengeItem, checkinLabels, getCheckins, getMyChallenges, loadCheckinTypes } from '../../../api/index'
 import { pageError } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
-import { actionOf, dateText, progressText, rewardText, shortDate, termsLines, VOUCHERS_URL } from '../../../pages/challenges/terms'
+import {
+  actionOf, dateText, LABELS_MAX_AGE_MS, progressText, rewardText, shortDate, termsLines, VOUCHERS_URL,
+} from '../../../pages/challenges/terms'
 import { Day, localToday, streakCalendar } from './calendar'
+import { openCheckin } from '../../../utils/checkin'
 
 const CHALLENGES_URL = '/pages/challenges/index'
 
 interface View {
   name: string
   action: string
+  /** the challenge's check-in type: 去记录 opens where it is recorded ('' for task sessions, recorded on the home tab) */
+  checkinType: string
   streak: number
   days: number
   daysToGo: number
@@ -25,15 +30,16 @@ interface View {
   rewards: Array<{ round: number; span: string; what: string; code: string }>
 }
 
-function viewOf(c: ChallengeItem): View {
+function viewOf(c: ChallengeItem, labels: Record<string, string> = {}): View {
   const p = c.progress!
   return {
     name: c.name,
-    action: actionOf(c.checkin_type),
+    action: actionOf(c.checkin_type, labels),
+    checkinType: c.checkin_type === 'task' ? '' : c.checkin_type,
     streak: p.current_streak,
     days: c.days,
     daysToGo: p.days_to_go,
-    progress: progressText(c),
+    progress: progressText(c, labels),
     grace: c.grace,
     graceUsed: p.grace_used,
     done: p.streaks_completed,
@@ -75,17 +81,19 @@ Component({
       this.setData({ loading: !this.data.view, error: '' })
       try {
         // Two reads side by side: the challenge's progress and the check-ins that fill the calendar.
-        const [challenges, checkins] = await Promise.all([getMyChallenges(), getCheckins()])
+        // (and the clinic's check-in type labels, kept on the phone; without them the built-in words)
+        const [challenges, checkins, types] = await Promise.all([getMyChallenges(), getCheckins(), loadCheckinTypes(LABELS_MAX_AGE_MS)])
+        const labels = checkinLabels(types)
         const c = challenges.items.find((item) => item.challenge_id === this.data.id)
         if (!c || !c.joined || !c.progress) {
-          this.setData({ loading: false, notJoined: true, view: null, terms: c && c.open ? termsLines(c) : [] })
+          this.setData({ loading: false, notJoined: true, view: null, terms: c && c.open ? termsLines(c, labels) : [] })
           return
         }
         const recorded = new Set(checkins.items.filter((k) => k.type === c.checkin_type).map((k) => k.local_date))
         this.setData({
           loading: false,
           notJoined: false,
-          view: viewOf(c),
+          view: viewOf(c, labels),
           weeks: streakCalendar(c, recorded, localToday()),
         })
       } catch (e) {
@@ -97,6 +105,12 @@ Component({
     },
     onVouchers() {
       wx.navigateTo({ url: VOUCHERS_URL })
+    },
+    /** 去记录: steps on the WeRun page, a reading on the check-in tab opened on the challenge's type. */
+    onRecord() {
+      const type = this.data.view ? this.data.view.checkinType : ''
+      if (type === 'steps') wx.navigateTo({ url: '/packages/invite/steps/index' })
+      else if (type) openCheckin(type)
     },
   },
 })
