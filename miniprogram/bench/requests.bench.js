@@ -6,6 +6,10 @@ const { fakeApi, installWx, renderPage, settle, tap, type, ok, signIn } = requir
 
 const results = {}
 afterAll(() => fs.writeFileSync(process.env.REQUESTS_OUT || 'requests.json', JSON.stringify(results)))
+// the phone's clock at 09:30 on the day of the answers below, so the 07:45 reading is never in the future
+beforeAll(() => jest.useFakeTimers({ now: new Date(2026, 11, 6, 9, 30), doNotFake: ['setTimeout', 'clearTimeout',
+  'setImmediate', 'setInterval', 'clearInterval', 'nextTick', 'queueMicrotask'] }))
+afterAll(() => jest.useRealTimers())
 
 // Answers shaped as docs/openapi.json gives them, for a diabetic patient four days into a streak.
 const home = {
