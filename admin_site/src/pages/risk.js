@@ -91,7 +91,7 @@ const conditionList = (codes) => (codes || []).map((c) => html`<span class="tag"
 const loading = (state) => (state.error ? html`<p class="error" data-testid="error">${L.error(state.error)}</p>`
   : html`<p class="muted">${t("loading")}</p>`);
 
-function CallRow({ row, onDone, onClaimed }) {
+function CallRow({ row, view, onDone, onClaimed }) {
   const [state, run] = useAction(L);
   const [booking, setBooking] = useState("");
   const [note, setNote] = useState("");
@@ -111,9 +111,9 @@ function CallRow({ row, onDone, onClaimed }) {
       .then((r) => r && onDone(row, outcome));
   };
   return html`<tr data-testid="call-row" data-id=${row.patient_id}>
-    <td class="nowrap"><a href=${"#/patients/" + encodeURIComponent(row.patient_id)}>${row.name_masked}</a>
+    <td class="call-patient"><a href=${"#/patients/" + encodeURIComponent(row.patient_id)}>${row.name_masked}</a>
       ${row.followup_flag && html` <span class="tag warn">${L("flag")}</span>`}
-      <br /><span class="muted" data-testid="call-assignee">${L("assignee")}：${row.assignee || L("unassigned")}</span>
+      ${view !== "mine" && html`<br /><span class="muted small-text" data-testid="call-assignee">${L("assignee")}：${row.assignee || L("unassigned")}</span>`}
       ${!row.assignee && me && html` <button class="small" disabled=${state.busy} onClick=${claim}
         data-testid="call-claim">${L("claim")}</button>`}</td>
     <td><${RevealPhone} patientId=${row.patient_id} masked=${row.phone_masked} /></td>
@@ -121,12 +121,12 @@ function CallRow({ row, onDone, onClaimed }) {
     <td>${score(row.risk_score)}</td>
     <td class="wrap">${factorText(row.risk_factors) || "—"}</td>
     <td class="nowrap">${fmtDate(row.next_due)}${row.days_overdue > 0 ? html`<br /><span class="muted">${L("overdue", { n: fmtNumber(row.days_overdue) })}</span>` : ""}</td>
-    <td>${row.last_outcome ? L(row.last_outcome) : "—"}</td>
-    <td class="actions">
+    <td class="nowrap">${row.last_outcome ? L(row.last_outcome) : "—"}</td>
+    <td class="actions call-actions">
       ${["reached", "declined", "wrong_number"].map((o) => html`<button class="ghost small" disabled=${state.busy}
         onClick=${() => record(o)} data-testid=${"call-" + o}>${L(o)}</button> `)}
       <input value=${note} maxlength="500" onInput=${(e) => setNote(e.target.value)} aria-label=${L("note")}
-        placeholder=${L("note")} data-testid="call-note" size="14" />
+        placeholder=${L("note")} data-testid="call-note" size="10" />
       <span class="booking"><input type="date" value=${booking} onInput=${(e) => setBooking(e.target.value)}
         aria-label=${L("bookingDate")} title=${L("bookingDate")} data-testid="call-booking-date" />
       <button class="small" disabled=${state.busy} onClick=${() => record("booked")} data-testid="call-booked">${L("booked")}</button></span>
@@ -168,7 +168,7 @@ function Worklist() {
     <table data-testid="worklist" data-view=${view}><thead><tr>
       <th>${L("patient")}</th><th>${L("phone")}</th><th>${L("conditions")}</th><th>${L("risk")}</th><th>${L("factors")}</th>
       <th>${L("due")}</th><th>${L("last")}</th><th>${L("actions")}</th></tr></thead>
-    <tbody>${items.map((row) => html`<${CallRow} key=${row.patient_id} row=${row} onDone=${onDone} onClaimed=${onClaimed} />`)}</tbody>
+    <tbody>${items.map((row) => html`<${CallRow} key=${row.patient_id} row=${row} view=${view} onDone=${onDone} onClaimed=${onClaimed} />`)}</tbody>
     </table>`}
     ${(cursors.length > 1 || state.data.next_cursor) && html`<div class="pager">
       <button class="ghost" disabled=${cursors.length <= 1} onClick=${() => setCursors(cursors.slice(0, -1))}
