@@ -42,22 +42,29 @@ def new_patient(stack, name: str, phone: str) -> dict:
     return data
 
 
+def ten_at_once(base: str, path: str, body: bytes, token: str, key: str) -> list[dict]:
+    """POST the same body with one Idempotency-Key ten times at once: no 5xx, one answer (201)
+    however many got it, the others told the first is still in progress. Returns the 201 bodies."""
+
+    def post(_):
+        return send(base, "POST", path, body, token=token, headers={"Idempotency-Key": key})
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(post, range(10)))
+    assert all(status < 500 for status, _, _ in answers), answers
+    done = [data for status, data, _ in answers if status == 201]
+    assert done and all(data == done[0] for data in done), answers
+    assert all(data["code"] == "request_in_progress" for status, data, _ in answers if status != 201), answers
+    return done
+
+
 def test_ten_checkins_with_one_key_at_once_over_http(local_stack):
     patient = new_patient(local_stack, "racer", "13855550001")
     token = patient["access_token"]
     reading = as_json({"type": "glucose", "value": 6.3,
                        "client_time": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 
-    def check_in(_):
-        return send(local_stack.api_url, "POST", "/me/checkins", reading, token=token,
-                    headers={"Idempotency-Key": "e2e-race-1"})
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(check_in, range(10)))
-    assert all(status < 500 for status, _, _ in answers), answers
-    done = [body for status, body, _ in answers if status == 201]
-    assert done and all(body == done[0] for body in done), answers
-    assert all(body["code"] == "request_in_progress" for status, body, _ in answers if status != 201), answers
+    done = ten_at_once(local_stack.api_url, "/me/checkins", reading, token, "e2e-race-1")
     status, points, _ = send(local_stack.api_url, "GET", "/me/points", token=token)
     assert [e["reason"] for e in points["entries"]].count("checkin") == 1
     status, again, headers = send(local_stack.api_url, "POST", "/me/checkins", reading, token=token,
@@ -134,15 +141,7 @@ def test_the_desks_routes_over_http_wrong_callers_races_bad_files_and_the_table(
                       "department": "dentistry", "consents": {"service": True, "marketing": False, "analytics": False},
                       "consent_version": "v1"})
 
-    def register(_):
-        return send(base, "POST", "/patients", record, token=desk, headers={"Idempotency-Key": "desk-race-1"})
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(register, range(10)))
-    assert all(status < 500 for status, _, _ in answers), answers
-    done = [body for status, body, _ in answers if status == 201]
-    assert done and all(body == done[0] for body in done), answers
-    assert all(body["code"] == "request_in_progress" for status, body, _ in answers if status != 201), answers
+    ten_at_once(base, "/patients", record, desk, "desk-race-1")
     status, found, _ = send(base, "GET", f"/patients/search?q={phone}", token=desk)
     assert status == 200 and len(found["items"]) == 1, found
     pid = found["items"][0]["patient_id"]

@@ -35,6 +35,16 @@ def _admin_token(stack, username=None) -> str:
         return json.loads(reply.read())["id_token"]
 
 
+
+def _desk_browser(browser):
+    """A desk-sized zh-CN browser page, and the list its script errors go to."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems = []
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    return context, page, problems
+
 def test_my_calls_a_revealed_number_and_the_audit_page(browser, local_stack):  # noqa: F811
     token = _admin_token(local_stack)
     patient = _call(local_stack, "GET", "/patients?limit=5", token)["items"][-1]["patient_id"]
@@ -42,11 +52,7 @@ def test_my_calls_a_revealed_number_and_the_audit_page(browser, local_stack):  #
                  {"assignee": local_stack.admin_username})["plan"]
     assert plan["assignee"] == local_stack.admin_username and plan["status"] == "active"
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    problems = []
-    page.on("pageerror", lambda err: problems.append(str(err)))
+    context, page, problems = _desk_browser(browser)
     sign_in(page, local_stack)
     page.get_by_test_id("nav-risk").click()
     page.get_by_test_id("calls-mine").click()
@@ -85,11 +91,7 @@ def test_a_health_manager_claims_an_unassigned_plan(browser, local_stack):  # no
         _call(local_stack, "POST", f"/patients/{patient}/followup", token, {})
         _call(local_stack, "PUT", f"/patients/{patient}/followup/assignee", token, {"assignee": None})
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    problems = []
-    page.on("pageerror", lambda err: problems.append(str(err)))
+    context, page, problems = _desk_browser(browser)
     sign_in(page, local_stack, username=manager, password=local_stack.password(manager))
     page.get_by_test_id("nav-risk").click()
     page.get_by_test_id("calls-unassigned").click()
@@ -134,11 +136,7 @@ def test_a_health_manager_claims_an_unassigned_plan(browser, local_stack):  # no
 def test_an_admin_names_the_default_assignee_in_the_clinic_settings(browser, local_stack):  # noqa: F811
     manager = "health_manager@demo-dental"
     token = _admin_token(local_stack)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    problems = []
-    page.on("pageerror", lambda err: problems.append(str(err)))
+    context, page, problems = _desk_browser(browser)
     sign_in(page, local_stack)
     page.get_by_test_id("nav-settings").click()
     page.get_by_test_id("settings-tab-followups").click()
