@@ -1532,6 +1532,7 @@ class HomeCheckin(Reply):
     value: float
     counted: Annotated[bool, Field(description="the day's first of its type (the one that earned points)")]
     client_time: str
+    diastolic: NotRequired[Annotated[float, Field(description="a blood pressure's second number (mmHg)")]]
 
 
 class HomeTask(Reply):

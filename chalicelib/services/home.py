@@ -47,7 +47,8 @@ def view(principal) -> dict:
         "me": {"name_masked": patient.name_masked,
                "nickname": chosen_nickname(patient)},
         "checkins": [{"checkin_id": c.checkin_id, "type": c.type, "value": c.value, "counted": c.counted,
-                      "client_time": c.client_time} for c in state.checkins],
+                      "client_time": c.client_time, **({"diastolic": c.diastolic} if c.diastolic is not None else {})}
+                     for c in state.checkins],
         "tasks": tasks,
         "streaks": streaks,
         "points": {"balance": int(patient.balance or 0), "tier": tier_for(int(patient.earned_total or 0)),

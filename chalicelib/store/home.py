@@ -22,6 +22,7 @@ class CheckIn:
     local_date: str
     client_time: str
     counted: bool
+    diastolic: float | None = None  # a blood pressure's second number
 
 
 @dataclass
@@ -62,7 +63,7 @@ def read(clinic_id: str, patient_id: str, day: str) -> HomeState:
     for item in db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.checkins_of_day(day), consistent=True):
         c = CheckInItem.from_raw_data(item)
         state.checkins.append(CheckIn(c.checkin_id, c.type, float(c.value), c.local_date, c.client_time,
-                                      bool(c.counted)))
+                                      bool(c.counted), float(c.diastolic) if c.diastolic is not None else None))
     state.checkins.sort(key=lambda c: c.client_time)
     state.unread = sum(int(page.get("Count", 0)) for page in db.query_pages(
         KeyConditionExpression="pk = :pk AND begins_with(sk, :inbox)",

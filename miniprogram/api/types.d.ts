@@ -3984,6 +3984,11 @@ export interface components {
             counted: boolean;
             /** Client Time */
             client_time: string;
+            /**
+             * Diastolic
+             * @description a blood pressure's second number (mmHg)
+             */
+            diastolic?: number;
         };
         /** HomeExpiring */
         HomeExpiring: {

@@ -163,7 +163,8 @@ test("a task on the clinic's own type opens the check-in tab on that type, never
   const weighTask = { ...tcm, task_id: 't4', title: '每周称两次体重', checkin_type: 'weight' }
   const api = fakeApi({ 'GET /me/home': ok(home({ tasks: [weighTask],
     checkins: [{ checkin_id: 'k9', type: 'weight', value: 61.5, counted: true, client_time: '2026-12-06T00:30:00Z' },
-      { checkin_id: 'k10', type: 'blood_pressure', value: 128, counted: true, client_time: '2026-12-06T00:40:00Z' }] })) })
+      { checkin_id: 'k10', type: 'blood_pressure', value: 128, diastolic: 82, counted: true,
+        client_time: '2026-12-06T00:40:00Z' }] })) })
   const wx = installWx(api)
   signIn(wx)
   // the clinic's types as the check-in page kept them (GET /me/setup)
@@ -174,7 +175,7 @@ test("a task on the clinic's own type opens the check-in tab on that type, never
   page.instance.onLoad()
   await settle()
   expect(text(page)).toContain('体重 61.5 kg')
-  expect(text(page)).toContain('血压 收缩压 128 mmHg') // the home reply has no diastolic: said as what it is
+  expect(text(page)).toContain('血压 128/82 mmHg') // both numbers of a blood pressure
   await tap(page, '.do-task-0')
   expect(api.called('POST /me/checkins')).toHaveLength(0)
   expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/checkin/index' })

@@ -89,6 +89,17 @@ def test_home_of_a_new_patient_is_empty_not_missing(api, new_patient):
     assert home["inbox_unread"] == 0 and home["me"]["nickname"] is None
 
 
+def test_a_blood_pressure_on_home_carries_both_numbers(api, new_patient):
+    token, _ = new_patient(name="presser")
+    reading = {"type": "blood_pressure", "value": 128, "diastolic": 82, "client_time": T0.isoformat()}
+    assert api.post("/me/checkins", reading, token=token)[0] == 201
+    assert api.post("/me/checkins", {"type": "glucose", "value": 6.0, "client_time": T0.isoformat()},
+                    token=token)[0] == 201
+    checkins = api.get("/me/home", token=token)[1]["checkins"]
+    assert {(c["type"], c["value"], c.get("diastolic")) for c in checkins} == {("blood_pressure", 128, 82),
+                                                                            ("glucose", 6.0, None)}
+
+
 def test_home_is_the_callers_own(api, busy_patient, new_patient, staff_token):
     other, _ = new_patient(name="neighbour", phone="13800009999")
     status, home = api.get("/me/home", token=other)

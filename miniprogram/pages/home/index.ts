@@ -34,9 +34,9 @@ function clock(iso: string): string {
  * types the phone kept (GET /me/setup, read by the check-in page), naming its own types (体重 61.5 kg).
  */
 export function homeView(home: HomeView, types: CheckinTypeSetting[] = []) {
-  // (GET /me/home gives one number per check-in: of a blood pressure, the systolic, and it says so)
+  // (a blood pressure reads as both numbers, 128/82 mmHg; a type the phone has no setting for, by its code's word)
   const own: Record<string, { label: string; unit: string }> = {}
-  for (const t of types) own[t.code] = { label: t.input === 'blood_pressure' ? `${t.label} 收缩压` : t.label, unit: t.unit }
+  for (const t of types) own[t.code] = { label: t.label, unit: t.unit }
   const today = home.today
   const booking = home.revisit.next_booking_date
   const due = home.revisit.revisit_due_date
@@ -47,7 +47,8 @@ export function homeView(home: HomeView, types: CheckinTypeSetting[] = []) {
       return {
         checkin_id: c.checkin_id,
         label: name.label,
-        value: c.type === 'task' ? '已完成' : `${c.value}${name.unit ? ` ${name.unit}` : ''}`,
+        value: c.type === 'task' ? '已完成'
+          : `${c.value}${c.diastolic != null ? `/${c.diastolic}` : ''}${name.unit ? ` ${name.unit}` : ''}`,
         time: clock(c.client_time),
         counted: c.counted,
       }
