@@ -194,6 +194,17 @@ def _after_booking(clinic_id: str, patient_id: str, appointment: store.Appointme
     record_booking(clinic_id, patient_id, date.fromisoformat(appointment.day))
 
 
+def _after_cancel(clinic_id: str, cancelled: store.Appointment) -> None:
+    """The profile's next booking day moves to the patient's next booking still booked (or goes) when
+    it was the cancelled booking's day."""
+    patient = patients.get(clinic_id, cancelled.patient_id)
+    if patient.next_booking_date != cancelled.day:
+        return
+    left = sorted(a.day for a in store.of_patient(clinic_id, cancelled.patient_id)
+                  if a.status == rules.BOOKED and a.day >= cancelled.day)
+    patients.update_profile(patient, {"next_booking_date": left[0] if left else None})
+
+
 def _find(clinic_id: str, appointment_id: str, patient_id: str | None = None) -> store.Appointment:
     """The booking of this id in the clinic (for a patient: only their own)."""
     parsed = store.parse_id(appointment_id)
@@ -224,6 +235,7 @@ def cancel(principal, appointment_id: str, *, own: bool) -> dict[str, Any]:
     at = iso(clock.now())
     plans.execute(_refusals(plans.Plan()).add(store.close_steps(appointment, rules.CANCELLED, at=at, by=by)))
     count("AppointmentsCancelled", by=by.split(":")[0])
+    _after_cancel(clinic_id, appointment)
     return {"appointment": appointment_row(appointment._replace(status=rules.CANCELLED, changed_at=at),
                                            _names(clinic_id))}
 
@@ -261,7 +273,8 @@ def day_list(clinic_id: str, day: date, department: str | None, doctor_id: str |
     masked = patients.masked_names(clinic_id, {a.patient_id for a in found})
     names = _names(clinic_id)
     items = [{**appointment_row(a, names), "patient_name": masked.get(a.patient_id)} for a in found]
-    items.sort(key=lambda r: (r["starts_at"], r["department"], r["doctor_id"]))
+    items.sort(key=lambda r: (r["starts_at"], r["department"], r["doctor_id"], r["status"] != rules.BOOKED,
+                              r["booked_at"], r["patient_id"]))
     return {"date": day.isoformat(), "items": items}
 
 

@@ -169,8 +169,9 @@ def test_book_cancel_reschedule_and_limits(api, desk, new_patient, staff_token):
     assert status == 201 and made["appointment"]["booked_by"] == "staff:front_desk@demo-dental"
     status, day = api.get(f"/appointments?date=2026-11-24&department={DERM}", token=staff)
     assert status == 200
+    # by time, the bookings still booked before the cancelled ones of the same slot
     assert [(a["start"], a["patient_id"], a["status"]) for a in day["items"]] == [
-        ("13:00", alice_id, "cancelled"), ("13:00", bob_id, "booked"), ("13:30", alice_id, "booked")]
+        ("13:00", bob_id, "booked"), ("13:00", alice_id, "cancelled"), ("13:30", alice_id, "booked")]
     assert all(a["patient_name"] and "*" in a["patient_name"] for a in day["items"])
     assert api.get("/appointments?date=2026-11-24&department=dentistry", token=staff)[1]["items"] == []
     assert api.get("/appointments?date=2026-11-24", token=other_staff)[1]["items"] == []
@@ -208,7 +209,10 @@ def test_a_booking_stops_the_reminders_its_rule_names(api, desk, new_patient):
     log = api.get("/reminders", token=desk["admin"])[1]["items"]
     assert [(r["patient_id"], r["status"]) for r in log] == [(pid, "stopped")]
     assert sweep_lapses()["read"] == 0
-    assert api.get("/me", token=token)[1]["patient"].get("next_booking_date") in (None, "2026-11-24")
+    assert api.get("/me/home", token=token)[1]["revisit"]["next_booking_date"] == "2026-11-24"
+    mine = api.get("/me/appointments", token=token)[1]["items"][0]["appointment_id"]
+    assert api.post(f"/me/appointments/{mine}/cancel", token=token)[0] == 200
+    assert api.get("/me/home", token=token)[1]["revisit"]["next_booking_date"] is None
 
 
 def test_arrive_records_the_visit_once(api, desk, new_patient, clock):
