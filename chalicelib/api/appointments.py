@@ -5,7 +5,7 @@ arrivals. docs/appointments.md."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from chalice import Blueprint
 from pydantic import Field
@@ -33,17 +33,18 @@ class SessionBody(Strict):
     expert: bool = False
 
 
-Sessions = Field(default_factory=list, max_length=12)
+def _sessions() -> Any:
+    return Field(default_factory=list, max_length=12)
 
 
 class WeeklyBody(Strict):
-    mon: list[SessionBody] = Sessions
-    tue: list[SessionBody] = Sessions
-    wed: list[SessionBody] = Sessions
-    thu: list[SessionBody] = Sessions
-    fri: list[SessionBody] = Sessions
-    sat: list[SessionBody] = Sessions
-    sun: list[SessionBody] = Sessions
+    mon: list[SessionBody] = _sessions()
+    tue: list[SessionBody] = _sessions()
+    wed: list[SessionBody] = _sessions()
+    thu: list[SessionBody] = _sessions()
+    fri: list[SessionBody] = _sessions()
+    sat: list[SessionBody] = _sessions()
+    sun: list[SessionBody] = _sessions()
 
 
 class ExceptionBody(Strict):

@@ -785,6 +785,12 @@ class DashboardKpis(Reply):
     followup_outcomes_30: NotRequired[DashboardTotals | None]
     followup_reach_rate_30: NotRequired[float | None]
     followup_booked_rate_30: NotRequired[float | None]
+    appointments_booked_30: NotRequired[int | None]
+    appointments_cancelled_30: NotRequired[int | None]
+    appointments_arrived_30: NotRequired[int | None]
+    appointments_no_show_30: NotRequired[int | None]
+    show_rate_30: NotRequired[Annotated[float | None, Field(description="arrived / (arrived + no-show), bookings of the last 30 days")]]
+    no_show_rate_30: NotRequired[float | None]
     basis: NotRequired[dict[str, RevisitRate30] | None]
 
 

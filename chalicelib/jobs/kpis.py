@@ -111,6 +111,25 @@ def _package_and_call_figures(clinic_id: str, today: date) -> tuple[dict, dict]:
                                           "pending": renewals["pending"]},
              "followup_reach_rate_30": {"hits": reached, "decided": made, "pending": 0},
              "followup_booked_rate_30": {"hits": outcomes["booked"], "decided": made, "pending": 0}}
+    shown, shown_basis = _appointment_figures(clinic_id, today)
+    return {**figures, **shown}, {**basis, **shown_basis}
+
+
+def _appointment_figures(clinic_id: str, today: date) -> tuple[dict, dict]:
+    """Point 1 of the appointments: the bookings of the last 30 days (by the day of their slot) and the
+    show and no-show rates of those decided (arrived or missed), from the day counters the bookings'
+    transactions keep (one Query, never the bookings themselves)."""
+    from chalicelib.domain.appointments import rates
+    from chalicelib.store import appointments
+
+    days = appointments.day_totals(clinic_id, (today - timedelta(days=29)).isoformat(), today.isoformat())
+    total = {name: sum(row[name] for row in days.values()) for name in ("booked", "cancelled", "arrived", "no_show")}
+    shown = rates(total["arrived"], total["no_show"])
+    figures = {"appointments_booked_30": total["booked"], "appointments_cancelled_30": total["cancelled"],
+               "appointments_arrived_30": total["arrived"], "appointments_no_show_30": total["no_show"],
+               "show_rate_30": shown["show_rate"], "no_show_rate_30": shown["no_show_rate"]}
+    basis = {"show_rate_30": {"hits": total["arrived"], "decided": shown["decided"], "pending": 0},
+             "no_show_rate_30": {"hits": total["no_show"], "decided": shown["decided"], "pending": 0}}
     return figures, basis
 
 

@@ -261,6 +261,13 @@ def test_no_show_sweep_marks_missed_bookings_once(api, desk, new_patient, staff_
     figures = show_figures("demo-dental", date(2026, 11, 20))
     assert (figures["arrived"], figures["no_show"], figures["show_rate"], figures["no_show_rate"]) == (1, 1, 0.5, 0.5)
     assert figures["booked"] == 2
+    from chalicelib.jobs.kpis import refresh_kpis
+
+    refresh_kpis()
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    assert (kpis["appointments_booked_30"], kpis["appointments_arrived_30"], kpis["appointments_no_show_30"]) == (2, 1, 1)
+    assert kpis["show_rate_30"] == 0.5 and kpis["no_show_rate_30"] == 0.5
+    assert kpis["basis"]["show_rate_30"] == {"hits": 1, "decided": 2, "pending": 0}
     # the missed booking no longer counts as active
     for start in ("13:00", "13:30"):
         assert book(api, staff, "2026-11-24", start, path=f"/patients/{pid}/appointments")[0] == 201
