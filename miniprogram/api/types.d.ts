@@ -3589,6 +3589,21 @@ export interface components {
             followup_reach_rate_30?: number | null;
             /** Followup Booked Rate 30 */
             followup_booked_rate_30?: number | null;
+            /** Appointments Booked 30 */
+            appointments_booked_30?: number | null;
+            /** Appointments Cancelled 30 */
+            appointments_cancelled_30?: number | null;
+            /** Appointments Arrived 30 */
+            appointments_arrived_30?: number | null;
+            /** Appointments No Show 30 */
+            appointments_no_show_30?: number | null;
+            /**
+             * Show Rate 30
+             * @description arrived / (arrived + no-show), bookings of the last 30 days
+             */
+            show_rate_30?: number | null;
+            /** No Show Rate 30 */
+            no_show_rate_30?: number | null;
             /** Basis */
             basis?: {
                 [key: string]: components["schemas"]["RevisitRate30"];
