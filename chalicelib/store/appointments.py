@@ -267,3 +267,24 @@ def day_totals(clinic_id: str, first_day: str, last_day: str) -> dict[str, dict[
 
 def appointment_ids(appointments: Iterable[Appointment]) -> list[str]:
     return [a.appointment_id for a in appointments]
+
+
+def release_places(clinic_id: str, raw_items: Iterable[dict[str, Any]]) -> int:
+    """Give back the places of the bookings still booked among a partition's raw items (an erased
+    patient's): one conditional UpdateItem per slot. Returns the places given back."""
+    bind()
+    released = 0
+    for raw in raw_items:
+        if not raw["sk"]["S"].startswith(keys.APPOINTMENT) or raw.get("status", {}).get("S") != BOOKED:
+            continue
+        slot = SlotItem(keys.slot_pk(clinic_id, raw["department"]["S"]),
+                        keys.slot_sk(raw["day"]["S"], raw["start"]["S"], raw["doctor_id"]["S"]))
+        try:
+            slot.update(actions=[SlotItem.booked.add(-1)], condition=SlotItem.booked > 0)
+            released += 1
+        except Exception as exc:  # noqa: BLE001 (PynamoDB's UpdateError: only a failed condition is expected)
+            from chalicelib.store import db
+
+            if not db.condition_failed(exc):
+                raise
+    return released

@@ -271,3 +271,13 @@ def test_no_show_sweep_marks_missed_bookings_once(api, desk, new_patient, staff_
     # the missed booking no longer counts as active
     for start in ("13:00", "13:30"):
         assert book(api, staff, "2026-11-24", start, path=f"/patients/{pid}/appointments")[0] == 201
+
+
+def test_an_erased_patients_bookings_give_their_places_back(api, desk, new_patient):
+    token, _ = new_patient()
+    assert book(api, token, "2026-11-24", "13:00")[0] == 201
+    other, _ = new_patient(name="next", phone="13800006666")
+    assert next(s for s in slots(api, other)[1]["items"] if s["start"] == "13:00")["left"] == 0
+    assert api.delete("/me", token=token)[0] in (200, 204)
+    assert next(s for s in slots(api, other)[1]["items"] if s["start"] == "13:00")["left"] == 1
+    assert book(api, other, "2026-11-24", "13:00")[0] == 201
