@@ -791,6 +791,10 @@ class DashboardKpis(Reply):
     appointments_no_show_30: NotRequired[int | None]
     show_rate_30: NotRequired[Annotated[float | None, Field(description="arrived / (arrived + no-show), bookings of the last 30 days")]]
     no_show_rate_30: NotRequired[float | None]
+    reminder_bookings: NotRequired[Annotated[int | None, Field(
+        description="bookings of slots from 30 days ago on that followed a reminder within 30 days")]]
+    reminder_to_booking_days: NotRequired[Annotated[float | None, Field(
+        description="their mean days from the reminder to the booking")]]
     basis: NotRequired[dict[str, RevisitRate30] | None]
 
 
@@ -1917,6 +1921,8 @@ class AppointmentRow(Reply):
     changed_at: str | None
     rescheduled_to: str | None
     visit_id: str | None
+    after_reminder_days: Annotated[int | None, Field(
+        description="days from the latest reminder to this booking, when it followed one within 30 days")]
 
 
 class AppointmentReply(Reply):

@@ -17,6 +17,7 @@ MAX_RANGE_DAYS = 31  # the longest date range one slot query covers
 MAX_AHEAD_DAYS = 90  # how far ahead a slot may be listed or booked
 MAX_ACTIVE = 3  # active future bookings a patient may hold at once
 NO_SHOW_GRACE = timedelta(minutes=60)  # a booking not arrived this long after its slot ended is a no-show
+REMINDER_WINDOW_DAYS = 30  # a booking follows a reminder sent at most this many days before (as a conversion)
 
 
 class Session(NamedTuple):
@@ -130,3 +131,14 @@ def rates(arrived: int, no_show: int) -> dict[str, Any]:
     return {"arrived": arrived, "no_show": no_show, "decided": decided,
             "show_rate": round(arrived / decided, 4) if decided else None,
             "no_show_rate": round(no_show / decided, 4) if decided else None}
+
+
+def days_after_reminder(sent_at: datetime | None, booked_at: datetime, tz: str) -> int | None:
+    """Clinic-local days from the latest reminder to a booking, when the booking follows it within the
+    window; else None (the booking is not counted as one that followed a reminder)."""
+    from chalicelib.domain.clock import local_date
+
+    if sent_at is None or sent_at > booked_at:
+        return None
+    gap = (local_date(booked_at, tz) - local_date(sent_at, tz)).days
+    return gap if gap <= REMINDER_WINDOW_DAYS else None

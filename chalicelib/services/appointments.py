@@ -131,14 +131,15 @@ def appointment_row(a: store.Appointment, doctor_names: dict[str, str] | None = 
             "doctor_name": (doctor_names or {}).get(a.doctor_id), "department": a.department, "date": a.day,
             "start": a.start, "end": a.end, "starts_at": a.starts_at, "ends_at": a.ends_at, "expert": a.expert,
             "status": a.status, "booked_at": a.booked_at, "booked_by": a.booked_by, "changed_at": a.changed_at,
-            "rescheduled_to": a.rescheduled_to, "visit_id": a.visit_id}
+            "rescheduled_to": a.rescheduled_to, "visit_id": a.visit_id, "after_reminder_days": a.after_reminder_days}
 
 
 def _names(clinic_id: str) -> dict[str, str]:
     return {d.doctor_id: d.name for d in store.doctors(clinic_id)}
 
 
-def _new_booking(clinic_id: str, patient_id: str, body, by: str) -> tuple[store.Appointment, int, dict[str, str]]:
+def _new_booking(clinic_id: str, patient_id: str, body, by: str,
+                 after_reminder: bool = True) -> tuple[store.Appointment, int, dict[str, str]]:
     """The booking a request asks for, checked against the doctor's schedule (holidays, exceptions,
     the clinic's zone), and the slot's capacity; BadRequest or NotFound otherwise."""
     clinic = _clinic(clinic_id)
@@ -156,8 +157,16 @@ def _new_booking(clinic_id: str, patient_id: str, body, by: str) -> tuple[store.
         raise NotFound("the doctor has no slot at this time", code="slot_not_found", field="start")
     if not rules.bookable(slot, now):
         raise Conflict("this slot has started", code="slot_started", field="start")
+    gap = None
+    if after_reminder:  # days from the latest reminder to this booking (the KPI "reminder to booking")
+        from chalicelib.domain.clock import parse_iso
+        from chalicelib.store import recall
+
+        sent = recall.last_sent_at(clinic_id, patient_id)
+        gap = rules.days_after_reminder(parse_iso(sent) if sent else None, now, clinic.tz)
     appointment = store.Appointment(clinic_id, patient_id, doctor.doctor_id, doctor.department, slot.day, slot.start,
-                                    slot.end, slot.starts_at, slot.ends_at, slot.expert, rules.BOOKED, iso(now), by)
+                                    slot.end, slot.starts_at, slot.ends_at, slot.expert, rules.BOOKED, iso(now), by,
+                                    after_reminder_days=gap)
     return appointment, slot.capacity, {doctor.doctor_id: doctor.name}
 
 
@@ -249,7 +258,8 @@ def reschedule(principal, appointment_id: str, body) -> dict[str, Any]:
         raise Conflict("this booking is no longer booked", code="appointment_not_booked")
     if old.starts_at <= iso(clock.now()):
         raise Conflict("this booking's slot has started", code="slot_started")
-    new, capacity, names = _new_booking(clinic_id, patient_id, body, "patient")
+    # a moved booking is not a new answer to a reminder: only the first booking counts for that figure
+    new, capacity, names = _new_booking(clinic_id, patient_id, body, "patient", after_reminder=False)
     if (new.day, new.start, new.doctor_id) == (old.day, old.start, old.doctor_id):
         raise BadRequest("the new slot is the booked one", code="same_slot", field="start")
     at = iso(clock.now())

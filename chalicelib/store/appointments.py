@@ -61,6 +61,7 @@ class Appointment(NamedTuple):
     changed_by: str | None = None
     rescheduled_to: str | None = None
     visit_id: str | None = None
+    after_reminder_days: int | None = None  # days from the latest reminder to this booking (within 30)
 
     @property
     def appointment_id(self) -> str:
@@ -145,7 +146,8 @@ def booked_counts(clinic_id: str, department: str, first_day: str, last_day: str
 def _appointment_of(clinic_id: str, item: AppointmentItem) -> Appointment:
     return Appointment(clinic_id, item.patient_id, item.doctor_id, item.department, item.day, item.start, item.end,
                        item.starts_at, item.ends_at, bool(item.expert), item.status, item.booked_at, item.booked_by,
-                       item.changed_at, item.changed_by, item.rescheduled_to, item.visit_id)
+                       item.changed_at, item.changed_by, item.rescheduled_to, item.visit_id,
+                       None if item.after_reminder_days is None else int(item.after_reminder_days))
 
 
 def _item(appointment: Appointment) -> AppointmentItem:
@@ -206,7 +208,7 @@ def book_steps(appointment: Appointment, capacity: int, active_limit: int | None
         due_sk=keys.appointment_due_sort(a.ends_at, a.patient_id, a.day, a.start, a.doctor_id),
         patient_id=a.patient_id, doctor_id=a.doctor_id, department=a.department, day=a.day, start=a.start,
         end=a.end, starts_at=a.starts_at, ends_at=a.ends_at, expert=a.expert, status=BOOKED, booked_at=a.booked_at,
-        booked_by=a.booked_by)
+        booked_by=a.booked_by, after_reminder_days=a.after_reminder_days)
     slot = SlotItem(keys.slot_pk(a.clinic_id, a.department), keys.slot_sk(a.day, a.start, a.doctor_id))
     steps = [
         plans.update(slot, [SlotItem.booked.add(1)], SLOT_LEFT,
@@ -215,6 +217,11 @@ def book_steps(appointment: Appointment, capacity: int, active_limit: int | None
                   AppointmentItem.pk.does_not_exist() | (AppointmentItem.status == CANCELLED)),
         _stat(a, BOOKED),
     ]
+    if a.after_reminder_days is not None:
+        stat = AppointmentStatItem(keys.clinic_pk(a.clinic_id), keys.appointment_stat_sk(a.day))
+        steps.append(plans.update(stat, [AppointmentStatItem.reminded.add(1),
+                                         AppointmentStatItem.reminder_days.add(a.after_reminder_days)],
+                                  f"stat-{a.day}-reminded"))
     if active_limit is not None:
         profile = PatientItem(keys.patient_pk(a.clinic_id, a.patient_id), keys.PROFILE_SK)
         steps.append(plans.update(profile, [PatientItem.appts_active.add(1)], ACTIVE_LEFT,
@@ -261,7 +268,8 @@ def day_totals(clinic_id: str, first_day: str, last_day: str) -> dict[str, dict[
             keys.appointment_stat_sk(first_day), keys.appointment_stat_sk(last_day))):
         out[str(item.sk)[len(keys.APPOINTMENT_STAT):]] = {
             "booked": int(item.booked or 0), "cancelled": int(item.cancelled or 0),
-            "arrived": int(item.arrived or 0), "no_show": int(item.no_show or 0)}
+            "arrived": int(item.arrived or 0), "no_show": int(item.no_show or 0),
+            "reminded": int(item.reminded or 0), "reminder_days": int(item.reminder_days or 0)}
     return out
 
 

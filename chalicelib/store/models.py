@@ -993,6 +993,7 @@ class AppointmentItem(Base):
     changed_by = UnicodeAttribute(null=True)
     rescheduled_to = UnicodeAttribute(null=True)  # the appointment id a reschedule moved it to
     visit_id = UnicodeAttribute(null=True)
+    after_reminder_days = NumberAttribute(null=True)  # days since the latest reminder when it was booked
 
 
 class AppointmentStatItem(Base):
@@ -1003,6 +1004,8 @@ class AppointmentStatItem(Base):
     cancelled = NumberAttribute(default=0)
     arrived = NumberAttribute(default=0)
     no_show = NumberAttribute(default=0)
+    reminded = NumberAttribute(default=0)  # bookings made within 30 days of a reminder
+    reminder_days = NumberAttribute(default=0)  # their days from the reminder to the booking, added up
 
 
 ALL_MODELS = ALL_MODELS + (DoctorItem, HolidaysItem, SlotItem, AppointmentItem, AppointmentStatItem)

@@ -281,3 +281,28 @@ def test_an_erased_patients_bookings_give_their_places_back(api, desk, new_patie
     assert api.delete("/me", token=token)[0] in (200, 204)
     assert next(s for s in slots(api, other)[1]["items"] if s["start"] == "13:00")["left"] == 1
     assert book(api, other, "2026-11-24", "13:00")[0] == 201
+
+
+def test_days_from_reminder_to_booking(api, desk, new_patient, staff_token, clock):
+    from chalicelib.jobs import send_reminders
+    from chalicelib.jobs.kpis import refresh_kpis
+    from chalicelib.jobs.sweep import queue_url, sweep_lapses
+    from devstack.sqs_pump import drain
+
+    token, pid = new_patient(consents={"service": True})
+    plain, plain_id = new_patient(name="unreminded", phone="13800007777")
+    # remission on 10-21: the day-30 reminder is due now (T0) and sent
+    assert api.post(f"/patients/{pid}/remissions", {"condition": "eczema", "date": "2026-10-21"},
+                    token=desk["admin"])[0] == 201
+    assert sweep_lapses()["queued"] == 1
+    drain(queue_url(), send_reminders.handle)
+    assert len(api.get("/me/inbox", token=token)[1]["items"]) == 1
+    clock.set(datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc))  # two days later
+    staff = staff_token("demo-dental", "front_desk")
+    status, made = book(api, staff, "2026-11-24", "13:00", path=f"/patients/{pid}/appointments")
+    assert status == 201 and made["appointment"]["after_reminder_days"] == 2
+    status, other = book(api, staff, "2026-11-24", "13:30", path=f"/patients/{plain_id}/appointments")
+    assert status == 201 and other["appointment"]["after_reminder_days"] is None
+    refresh_kpis()
+    kpis = api.get("/dashboard", token=staff)[1]["kpis"]
+    assert kpis["reminder_bookings"] == 1 and kpis["reminder_to_booking_days"] == 2.0
