@@ -2418,6 +2418,11 @@ export interface components {
             rescheduled_to: string | null;
             /** Visit Id */
             visit_id: string | null;
+            /**
+             * After Reminder Days
+             * @description days from the latest reminder to this booking, when it followed one within 30 days
+             */
+            after_reminder_days: number | null;
         };
         /** AppointmentsReply */
         AppointmentsReply: {
@@ -3604,6 +3609,16 @@ export interface components {
             show_rate_30?: number | null;
             /** No Show Rate 30 */
             no_show_rate_30?: number | null;
+            /**
+             * Reminder Bookings
+             * @description bookings of slots from 30 days ago on that followed a reminder within 30 days
+             */
+            reminder_bookings?: number | null;
+            /**
+             * Reminder To Booking Days
+             * @description their mean days from the reminder to the booking
+             */
+            reminder_to_booking_days?: number | null;
             /** Basis */
             basis?: {
                 [key: string]: components["schemas"]["RevisitRate30"];
@@ -3670,6 +3685,11 @@ export interface components {
             rescheduled_to: string | null;
             /** Visit Id */
             visit_id: string | null;
+            /**
+             * After Reminder Days
+             * @description days from the latest reminder to this booking, when it followed one within 30 days
+             */
+            after_reminder_days: number | null;
             /**
              * Patient Name
              * @description masked
