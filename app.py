@@ -4,7 +4,7 @@ import os
 
 from chalice import CORSConfig, Rate
 
-from chalicelib.api import (accounts, audit, auth_routes, challenges, delivery, desk, experiments, imports,
+from chalicelib.api import (accounts, appointments, audit, auth_routes, challenges, delivery, desk, experiments, imports,
                             leaderboard, me, meta, packages, risk, segments, staff, tasks)
 from chalicelib.api.routing import App, error_shape
 
@@ -16,7 +16,8 @@ app.api.cors = CORSConfig(
 )
 app.register_middleware(error_shape, "http")
 for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, experiments.bp, packages.bp,
-                  risk.bp, delivery.bp, segments.bp, accounts.bp, audit.bp, desk.bp, imports.bp, meta.bp):
+                  risk.bp, delivery.bp, segments.bp, accounts.bp, audit.bp, desk.bp, imports.bp, appointments.bp,
+                  meta.bp):
     app.register_blueprint(blueprint)
 
 
@@ -60,6 +61,13 @@ def import_chunks(event):
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="requeue_imports")
 def requeue_imports(event):
     from chalicelib.jobs.imports import requeue_imports as run
+
+    return run()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="mark_no_shows")
+def mark_no_shows(event):
+    from chalicelib.jobs.appointments import mark_no_shows as run
 
     return run()
 

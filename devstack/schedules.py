@@ -50,7 +50,9 @@ def sweep_and_drain() -> dict:
     """The minute schedules: segment builds (a new segment's first build, resumed page by page),
     then the lapse sweep and the reminder queue; and the SMS receipts (every five minutes in AWS,
     and only on a stack sending SMS through Tencent Cloud SMS) and the import requeue sweep (every
-    five minutes in AWS; cheap, one Query per clinic)."""
+    five minutes in AWS; cheap, one Query per clinic); and the no-show sweep (every five minutes in
+    AWS; it reads only bookings still booked whose slot has ended)."""
+    from chalicelib.jobs.appointments import mark_no_shows
     from chalicelib.jobs.imports import requeue_imports
     from chalicelib.jobs.segments import build_segments
     from chalicelib.jobs.sms_receipts import pull_sms_receipts
@@ -62,7 +64,8 @@ def sweep_and_drain() -> dict:
     requeued = requeue_imports()
     imported = drain_imports()
     pull_sms_receipts()
-    return {"sweep": swept, "queue": drained, "imports": imported, "requeued": requeued}
+    no_shows = mark_no_shows()
+    return {"sweep": swept, "queue": drained, "imports": imported, "requeued": requeued, "no_shows": no_shows}
 
 
 RISK_PERIOD = timedelta(days=1)

@@ -44,6 +44,7 @@ NOT_FOUND = {
     "username": _codes(404, "account_not_found")[0],
     "job_id": _codes(404, "import_not_found")[0],
     "version": _codes(404, "consent_version_not_found")[0],
+    "appointment_id": _codes(404, "appointment_not_found")[0],
 }
 
 # -- codes services and domain rules raise ------------------------------------------------------------
@@ -119,3 +120,8 @@ def by_status(codes: tuple[str, ...] | list[str]) -> dict[int, list[str]]:
             raise KeyError(f"error code {code!r} is not in chalicelib/api/codes.py")
         grouped.setdefault(STATUS[code], set()).add(code)
     return {status: sorted(found) for status, found in sorted(grouped.items())}
+# appointments (docs/appointments.md)
+_codes(400, "invalid_schedule", "same_slot")
+_codes(404, "doctor_not_found", "slot_not_found")
+_codes(409, "slot_full", "slot_started", "already_booked", "too_many_appointments", "appointment_not_booked",
+       "not_appointment_day")

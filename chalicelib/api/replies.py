@@ -785,6 +785,16 @@ class DashboardKpis(Reply):
     followup_outcomes_30: NotRequired[DashboardTotals | None]
     followup_reach_rate_30: NotRequired[float | None]
     followup_booked_rate_30: NotRequired[float | None]
+    appointments_booked_30: NotRequired[int | None]
+    appointments_cancelled_30: NotRequired[int | None]
+    appointments_arrived_30: NotRequired[int | None]
+    appointments_no_show_30: NotRequired[int | None]
+    show_rate_30: NotRequired[Annotated[float | None, Field(description="arrived / (arrived + no-show), bookings of the last 30 days")]]
+    no_show_rate_30: NotRequired[float | None]
+    reminder_bookings: NotRequired[Annotated[int | None, Field(
+        description="bookings of slots from 30 days ago on that followed a reminder within 30 days")]]
+    reminder_to_booking_days: NotRequired[Annotated[float | None, Field(
+        description="their mean days from the reminder to the booking")]]
     basis: NotRequired[dict[str, RevisitRate30] | None]
 
 
@@ -1828,3 +1838,116 @@ class FollowupAssigneeReply(Reply):
     followup_assignee: Annotated[str | None, Field(
         description="the staff username given the plans nobody starts by hand (a glucose challenge's); "
                     "null: they wait among the unassigned plans")]
+
+
+# -- appointments (docs/appointments.md) ------------------------------------------------------------
+
+class ScheduleSession(Reply):
+    start: str
+    end: str
+    slot_minutes: int
+    capacity: int
+    expert: bool
+
+
+class ScheduleException(Reply):
+    date: str
+    sessions: list[ScheduleSession]
+
+
+class DoctorRow(Reply):
+    doctor_id: str
+    name: str
+    department: str
+    active: bool
+    weekly: dict[str, list[ScheduleSession]]
+    exceptions: list[ScheduleException]
+    updated_at: str
+
+
+class Holiday(Reply):
+    date: str
+    name: str
+
+
+class DoctorsReply(Reply):
+    items: list[DoctorRow]
+    holidays: list[Holiday]
+
+
+class PutDoctorReply(Reply):
+    doctor: DoctorRow
+
+
+class HolidaysReply(Reply):
+    days: list[Holiday]
+
+
+class OpenSlot(Reply):
+    doctor_id: str
+    doctor_name: str
+    department: str
+    date: Annotated[str, Field(description="clinic-local day")]
+    start: Annotated[str, Field(description="clinic-local HH:MM")]
+    end: str
+    starts_at: Annotated[str, Field(description="UTC")]
+    ends_at: str
+    capacity: int
+    left: int
+    expert: bool
+
+
+class SlotsReply(Reply):
+    tz: Annotated[str, Field(description="the clinic's time zone")]
+    first_day: str
+    last_day: str
+    items: list[OpenSlot]
+
+
+class AppointmentRow(Reply):
+    appointment_id: str
+    patient_id: str
+    doctor_id: str
+    doctor_name: str | None
+    department: str
+    date: str
+    start: str
+    end: str
+    starts_at: str
+    ends_at: str
+    expert: bool
+    status: Literal["booked", "arrived", "cancelled", "no_show"]
+    booked_at: str
+    booked_by: Annotated[str, Field(description="patient, or staff:<username>")]
+    changed_at: str | None
+    rescheduled_to: str | None
+    visit_id: str | None
+    after_reminder_days: Annotated[int | None, Field(
+        description="days from the latest reminder to this booking, when it followed one within 30 days")]
+
+
+class AppointmentReply(Reply):
+    appointment: AppointmentRow
+
+
+class AppointmentsReply(Reply):
+    items: list[AppointmentRow]
+
+
+class RescheduleReply(Reply):
+    appointment: AppointmentRow
+    previous: AppointmentRow
+
+
+class DayAppointment(AppointmentRow):
+    patient_name: Annotated[str | None, Field(description="masked")]
+
+
+class DayAppointmentsReply(Reply):
+    date: str
+    items: list[DayAppointment]
+
+
+class ArriveReply(Reply):
+    appointment: AppointmentRow
+    points_awarded: int

@@ -111,6 +111,33 @@ def _package_and_call_figures(clinic_id: str, today: date) -> tuple[dict, dict]:
                                           "pending": renewals["pending"]},
              "followup_reach_rate_30": {"hits": reached, "decided": made, "pending": 0},
              "followup_booked_rate_30": {"hits": outcomes["booked"], "decided": made, "pending": 0}}
+    shown, shown_basis = _appointment_figures(clinic_id, today)
+    return {**figures, **shown}, {**basis, **shown_basis}
+
+
+def _appointment_figures(clinic_id: str, today: date) -> tuple[dict, dict]:
+    """Point 1 of the appointments: the bookings of the last 30 days (by the day of their slot) and the
+    show and no-show rates of those decided (arrived or missed), from the day counters the bookings'
+    transactions keep (one Query, never the bookings themselves)."""
+    from chalicelib.domain.appointments import MAX_AHEAD_DAYS, rates
+    from chalicelib.store import appointments
+
+    # the slot days from 30 days ago to the furthest bookable one: the past ones give the outcomes,
+    # all of them the bookings that followed a reminder (a booking is often for a later day)
+    days = appointments.day_totals(clinic_id, (today - timedelta(days=29)).isoformat(),
+                                   (today + timedelta(days=MAX_AHEAD_DAYS)).isoformat())
+    past = [row for day, row in days.items() if day <= today.isoformat()]
+    total = {name: sum(row[name] for row in past) for name in ("booked", "cancelled", "arrived", "no_show")}
+    shown = rates(total["arrived"], total["no_show"])
+    reminded = sum(row["reminded"] for row in days.values())
+    gap_days = sum(row["reminder_days"] for row in days.values())
+    figures = {"appointments_booked_30": total["booked"], "appointments_cancelled_30": total["cancelled"],
+               "appointments_arrived_30": total["arrived"], "appointments_no_show_30": total["no_show"],
+               "show_rate_30": shown["show_rate"], "no_show_rate_30": shown["no_show_rate"],
+               "reminder_bookings": reminded,
+               "reminder_to_booking_days": round(gap_days / reminded, 1) if reminded else None}
+    basis = {"show_rate_30": {"hits": total["arrived"], "decided": shown["decided"], "pending": 0},
+             "no_show_rate_30": {"hits": total["no_show"], "decided": shown["decided"], "pending": 0}}
     return figures, basis
 
 

@@ -49,7 +49,7 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
         raise BadRequest("next_due_date must follow visit_date", code="invalid_date", field="next_due_date")
     patient = patients.get(clinic_id, patient_id, consistent=True)
     if external_id:
-        visit_id = "x" + hashlib.sha256(f"{source}:{external_id}".encode()).hexdigest()[:15]
+        visit_id = external_visit_id(source, external_id)
     elif idem is not None:
         visit_id = "k" + hashlib.sha256(f"{idem.scope}:{idem.key}".encode()).hexdigest()[:15]
     else:
@@ -103,10 +103,16 @@ def visit_moment(visit_date: date, tz: str):
     return min(clock.now(), local_moment(visit_date, wall(12), tz))
 
 
+def external_visit_id(source: str, external_id: str) -> str:
+    """The id of a visit known by an id outside Revisit (the hospital's visit number, a booking):
+    the same visit seen again maps to the same id, so it is recorded once."""
+    return "x" + hashlib.sha256(f"{source}:{external_id}".encode()).hexdigest()[:15]
+
+
 def import_visit_id(external_id: str) -> str:
     """The id of an imported visit with the hospital's own number (as record_visit makes it for
     source "import"): a row seen again maps to the same visit."""
-    return "x" + hashlib.sha256(f"import:{external_id}".encode()).hexdigest()[:15]
+    return external_visit_id("import", external_id)
 
 
 def import_csv(clinic_id: str, text: str, recorded_by: str | None, *, dry_run: bool = False) -> dict:
@@ -196,7 +202,11 @@ def record_remission(clinic_id: str, patient_id: str, condition: str, day: date)
 
 
 def record_booking(clinic_id: str, patient_id: str, day: date) -> dict:
-    """A booking stops the recall reminders planned before it (the patient is coming back)."""
+    """A booking stops the recall reminders planned before it (the patient is coming back).
+
+    Every booking goes through here: a date typed by staff (POST /patients/{id}/bookings, a
+    follow-up call's outcome) and a booked appointment (services.appointments, after its
+    transaction), so both stop the same reminders and set the same `next_booking_date`."""
     patient = patients.get(clinic_id, patient_id)
     now = iso(clock.now())
     stopped = recall.stop_jobs(clinic_id, _jobs_to_stop(clinic_id, patient_id, day.isoformat(), "booked"), now,

@@ -484,3 +484,49 @@ def import_chunk_index(sk: str) -> int:
 # sweep finds a clinic's unfinished jobs with one Query.
 def import_running_pk(clinic_id: str) -> str:
     return f"{clinic_id}#IMPORTS#RUNNING"
+
+
+# Appointments (store/appointments.py, docs/appointments.md): doctors, holidays and the day counters
+# in the clinic's partition; a slot's counter in its department's partition; a booking in the
+# patient's partition, listed per clinic-local day in gsi1 and, while booked, in the sparse due
+# index by the end of its slot (the no-show sweep).
+DOCTOR = "DOCTOR#"
+HOLIDAYS_SK = "HOLIDAYS"
+APPOINTMENT_STAT = "APPTSTAT#"
+APPOINTMENT = "APPT#"
+
+
+def doctor_sk(doctor_id: str) -> str:
+    return f"{DOCTOR}{doctor_id}"
+
+
+def appointment_stat_sk(day: str) -> str:
+    return f"{APPOINTMENT_STAT}{day}"
+
+
+def slot_pk(clinic_id: str, department: str) -> str:
+    return f"{clinic_id}#SLOTS#{department}"
+
+
+def slot_sk(day: str, start: str, doctor_id: str) -> str:
+    return f"{day}#{start.replace(':', '')}#{doctor_id}"
+
+
+def appointment_sk(day: str, start: str, doctor_id: str) -> str:
+    return f"{APPOINTMENT}{day}#{start.replace(':', '')}#{doctor_id}"
+
+
+def appointment_day_pk(clinic_id: str, day: str) -> str:
+    return f"{clinic_id}#APPTDAY#{day}"
+
+
+def appointment_day_sort(department: str, start: str, doctor_id: str, patient_id: str) -> str:
+    return f"{department}#{start.replace(':', '')}#{doctor_id}#{patient_id}"
+
+
+def appointment_due_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#APPTDUE"
+
+
+def appointment_due_sort(ends_at: str, patient_id: str, day: str, start: str, doctor_id: str) -> str:
+    return f"{ends_at}#{patient_id}#{day}#{start.replace(':', '')}#{doctor_id}"

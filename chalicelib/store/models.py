@@ -137,6 +137,7 @@ class PatientItem(Base):
     risk_model_version = NumberAttribute(null=True)
     risk_scored_at = UnicodeAttribute(null=True)
     followup_flag = UnicodeAttribute(null=True)
+    appts_active = NumberAttribute(null=True)  # bookings still booked (store/appointments.py keeps it in their transactions)
     # tokens carry the version they were issued under; raising it ends every session at once
     token_version = NumberAttribute(null=True)
     # the mini-program: the patient's chosen nickname (encrypted, personal data), a phone number
@@ -934,3 +935,77 @@ class AuditItem(Base):
 
 
 ALL_MODELS = ALL_MODELS + (AuditItem,)
+
+# -- appointments (docs/appointments.md) -----------------------------------------------------------
+
+
+class DoctorItem(Base):
+    """pk=<clinic> sk=DOCTOR#<doctor>: a doctor, their department, weekly sessions and date exceptions."""
+
+    doctor_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    department = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    weekly = JSONAttribute(default=dict)  # {"mon": [{start, end, slot_minutes, capacity, expert}], ...}
+    exceptions = JSONAttribute(default=dict)  # {"<date>": [sessions]}; an empty list: closed that day
+    updated_at = UnicodeAttribute()
+
+
+class HolidaysItem(Base):
+    """pk=<clinic> sk=HOLIDAYS: the days the whole clinic is closed."""
+
+    days = JSONAttribute(default=list)  # [{"date": "<ISO date>", "name": "..."}]
+    updated_at = UnicodeAttribute()
+
+
+class SlotItem(Base):
+    """pk=<clinic>#SLOTS#<department> sk=<day>#<HHMM>#<doctor>: how many places of one slot are taken;
+    the booking's transaction adds one only while `booked < capacity` (the capacity of the schedule
+    at booking time), a cancellation gives it back."""
+
+    booked = NumberAttribute(default=0)
+
+
+class AppointmentItem(Base):
+    """sk=APPT#<day>#<HHMM>#<doctor> in the patient's partition: one booking (the patient id only, no
+    name or phone). In gsi1 under <clinic>#APPTDAY#<day> / <department>#<HHMM>#<doctor>#<patient>;
+    while booked, in the sparse due index under <clinic>#APPTDUE / <slot end UTC>#<patient>#..."""
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1: Gsi1[AppointmentItem] = Gsi1()
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    by_due: DueIndex[AppointmentItem] = DueIndex()
+    patient_id = UnicodeAttribute()
+    doctor_id = UnicodeAttribute()
+    department = UnicodeAttribute()
+    day = UnicodeAttribute()  # clinic-local
+    start = UnicodeAttribute()  # "HH:MM" clinic-local
+    end = UnicodeAttribute()
+    starts_at = UnicodeAttribute()  # UTC
+    ends_at = UnicodeAttribute()
+    expert = BooleanAttribute(default=False)
+    status = UnicodeAttribute()  # booked | arrived | cancelled | no_show
+    booked_at = UnicodeAttribute()
+    booked_by = UnicodeAttribute()  # "patient" or "staff:<username>"
+    changed_at = UnicodeAttribute(null=True)
+    changed_by = UnicodeAttribute(null=True)
+    rescheduled_to = UnicodeAttribute(null=True)  # the appointment id a reschedule moved it to
+    visit_id = UnicodeAttribute(null=True)
+    after_reminder_days = NumberAttribute(null=True)  # days since the latest reminder when it was booked
+
+
+class AppointmentStatItem(Base):
+    """pk=<clinic> sk=APPTSTAT#<clinic-local day of the slot>: the day's bookings by outcome, added to
+    in the transaction of each change (the KPI job reads these, never the bookings)."""
+
+    booked = NumberAttribute(default=0)
+    cancelled = NumberAttribute(default=0)
+    arrived = NumberAttribute(default=0)
+    no_show = NumberAttribute(default=0)
+    reminded = NumberAttribute(default=0)  # bookings made within 30 days of a reminder
+    reminder_days = NumberAttribute(default=0)  # their days from the reminder to the booking, added up
+
+
+ALL_MODELS = ALL_MODELS + (DoctorItem, HolidaysItem, SlotItem, AppointmentItem, AppointmentStatItem)

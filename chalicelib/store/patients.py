@@ -188,6 +188,9 @@ def erase(patient: Patient) -> int:
         while pending:
             reply = conn.client.batch_write_item(RequestItems=pending)
             pending = reply.get("UnprocessedItems") or None
+    from chalicelib.store.appointments import release_places
+
+    release_places(patient.clinic_id, raw)  # the erased patient's bookings give their places back
     return len(targets) + 1
 
 

@@ -89,6 +89,14 @@ def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJob]:
     return [job for job in jobs if is_open(job)]
 
 
+def last_sent_at(clinic_id: str, patient_id: str) -> str | None:
+    """When the latest message was sent to the patient (a job processed as `sent`), if any."""
+    raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.OUTBOUND_JOB)
+    sent = [item["processed_at"]["S"] for item in raw
+            if item.get("status", {}).get("S") == "sent" and "processed_at" in item]
+    return max(sent) if sent else None
+
+
 def due_jobs(clinic_id: str, now_iso: str, start_key: dict[str, Any] | None,
              page_size: int) -> tuple[list[DueJob], dict[str, Any] | None]:
     """One page of the jobs due at or before now (the index projects keys only); the second

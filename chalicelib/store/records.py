@@ -61,6 +61,7 @@ class Patient:
     risk_model_version: int | None = None
     risk_scored_at: str | None = None
     followup_flag: str | None = None
+    appts_active: int | None = None  # bookings still booked (store/appointments.py)
     token_version: int | None = None
     nickname_enc: str | None = None
     phone_verified: bool | None = None
@@ -71,7 +72,7 @@ class Patient:
 
 
 _INTS = ("birth_year", "balance", "earned_total", "redeemed_total", "visit_count", "reminders_received",
-         "seg_version", "risk_model_version", "token_version")
+         "seg_version", "risk_model_version", "token_version", "appts_active")
 PATIENT_FIELDS = tuple(f.name for f in fields(Patient))
 
 

@@ -4,6 +4,74 @@
  */
 
 export interface paths {
+    "/appointment-slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open slots of a department (or one doctor) over up to 31 days from today, with the places left */
+        get: operations["get_appointment-slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A day's bookings of a department (or all), with masked patient names */
+        get: operations["get_appointments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{appointment_id}/arrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The patient came: record the visit (on-time points, reminders stopped) and mark the booking arrived */
+        post: operations["post_appointments_appointment_id_arrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{appointment_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a booking before its slot starts (the desk); the place goes back to the slot */
+        post: operations["post_appointments_appointment_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit": {
         parameters: {
             query?: never;
@@ -312,6 +380,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clinic/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The days the whole clinic is closed */
+        get: operations["get_clinic_holidays"];
+        /** Replace the days the whole clinic is closed */
+        put: operations["put_clinic_holidays"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/clinic/message-templates": {
         parameters: {
             query?: never;
@@ -442,6 +528,40 @@ export interface paths {
         /** What the desk's registration form shows: the clinic's conditions and departments (its catalogue) and the consent texts with their version */
         get: operations["get_desk_registration-form"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/doctors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clinic's doctors with their weekly sessions and date exceptions, and the clinic's holidays */
+        get: operations["get_doctors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/doctors/{doctor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add or replace a doctor: department, weekly sessions (slots, capacity, expert) and date exceptions */
+        put: operations["put_doctors_doctor_id"];
         post?: never;
         delete?: never;
         options?: never;
@@ -703,6 +823,75 @@ export interface paths {
         post?: never;
         /** Erase the caller's record and all its data */
         delete: operations["delete_me"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/appointment-slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open slots of a department (or one doctor) over up to 31 days from today, with the places left */
+        get: operations["get_me_appointment-slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's bookings, latest slot first */
+        get: operations["get_me_appointments"];
+        put?: never;
+        /** Book a slot for oneself; the booking stops the reminders its rules name */
+        post: operations["post_me_appointments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/appointments/{appointment_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel one's booking before its slot starts; the place goes back to the slot */
+        post: operations["post_me_appointments_appointment_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/appointments/{appointment_id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move one's booking to another slot (the old one cancelled, the new one booked, in one write) */
+        post: operations["post_me_appointments_appointment_id_reschedule"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1268,6 +1457,23 @@ export interface paths {
         put?: never;
         /** Record an anchor event (surgery, delivery date, package end, remission); plans its recall jobs */
         post: operations["post_patients_patient_id_anchors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patients/{patient_id}/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Book a slot for a patient of the clinic (the desk) */
+        post: operations["post_patients_patient_id_appointments"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2166,6 +2372,63 @@ export interface components {
             /** Any */
             any: (components["schemas"]["AllRule"] | components["schemas"]["AnyRule"] | components["schemas"]["NumberRule"] | components["schemas"]["SetRule"])[];
         };
+        /** AppointmentReply */
+        AppointmentReply: {
+            appointment: components["schemas"]["AppointmentRow"];
+        };
+        /** AppointmentRow */
+        AppointmentRow: {
+            /** Appointment Id */
+            appointment_id: string;
+            /** Patient Id */
+            patient_id: string;
+            /** Doctor Id */
+            doctor_id: string;
+            /** Doctor Name */
+            doctor_name: string | null;
+            /** Department */
+            department: string;
+            /** Date */
+            date: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Starts At */
+            starts_at: string;
+            /** Ends At */
+            ends_at: string;
+            /** Expert */
+            expert: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "booked" | "arrived" | "cancelled" | "no_show";
+            /** Booked At */
+            booked_at: string;
+            /**
+             * Booked By
+             * @description patient, or staff:<username>
+             */
+            booked_by: string;
+            /** Changed At */
+            changed_at: string | null;
+            /** Rescheduled To */
+            rescheduled_to: string | null;
+            /** Visit Id */
+            visit_id: string | null;
+            /**
+             * After Reminder Days
+             * @description days from the latest reminder to this booking, when it followed one within 30 days
+             */
+            after_reminder_days: number | null;
+        };
+        /** AppointmentsReply */
+        AppointmentsReply: {
+            /** Items */
+            items: components["schemas"]["AppointmentRow"][];
+        };
         /**
          * ArmBody
          * @description One arm; fields left out keep the target rule's own.
@@ -2201,6 +2464,12 @@ export interface components {
              * @default 0
              */
             incentive_points?: number;
+        };
+        /** ArriveReply */
+        ArriveReply: {
+            appointment: components["schemas"]["AppointmentRow"];
+            /** Points Awarded */
+            points_awarded: number;
         };
         /** AtRiskReply */
         AtRiskReply: {
@@ -2375,6 +2644,21 @@ export interface components {
              * @description only on the caller's own row
              */
             me?: boolean | null;
+        };
+        /** BookBody */
+        BookBody: {
+            /** Doctor Id */
+            doctor_id: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Start
+             * @description the slot's clinic-local start, as GET .../slots lists it
+             */
+            start: string;
         };
         /** BookingBody */
         BookingBody: {
@@ -3310,6 +3594,31 @@ export interface components {
             followup_reach_rate_30?: number | null;
             /** Followup Booked Rate 30 */
             followup_booked_rate_30?: number | null;
+            /** Appointments Booked 30 */
+            appointments_booked_30?: number | null;
+            /** Appointments Cancelled 30 */
+            appointments_cancelled_30?: number | null;
+            /** Appointments Arrived 30 */
+            appointments_arrived_30?: number | null;
+            /** Appointments No Show 30 */
+            appointments_no_show_30?: number | null;
+            /**
+             * Show Rate 30
+             * @description arrived / (arrived + no-show), bookings of the last 30 days
+             */
+            show_rate_30?: number | null;
+            /** No Show Rate 30 */
+            no_show_rate_30?: number | null;
+            /**
+             * Reminder Bookings
+             * @description bookings of slots from 30 days ago on that followed a reminder within 30 days
+             */
+            reminder_bookings?: number | null;
+            /**
+             * Reminder To Booking Days
+             * @description their mean days from the reminder to the booking
+             */
+            reminder_to_booking_days?: number | null;
             /** Basis */
             basis?: {
                 [key: string]: components["schemas"]["RevisitRate30"];
@@ -3333,6 +3642,66 @@ export interface components {
             declined: number;
             /** Wrong Number */
             wrong_number: number;
+        };
+        /** DayAppointment */
+        DayAppointment: {
+            /** Appointment Id */
+            appointment_id: string;
+            /** Patient Id */
+            patient_id: string;
+            /** Doctor Id */
+            doctor_id: string;
+            /** Doctor Name */
+            doctor_name: string | null;
+            /** Department */
+            department: string;
+            /** Date */
+            date: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Starts At */
+            starts_at: string;
+            /** Ends At */
+            ends_at: string;
+            /** Expert */
+            expert: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "booked" | "arrived" | "cancelled" | "no_show";
+            /** Booked At */
+            booked_at: string;
+            /**
+             * Booked By
+             * @description patient, or staff:<username>
+             */
+            booked_by: string;
+            /** Changed At */
+            changed_at: string | null;
+            /** Rescheduled To */
+            rescheduled_to: string | null;
+            /** Visit Id */
+            visit_id: string | null;
+            /**
+             * After Reminder Days
+             * @description days from the latest reminder to this booking, when it followed one within 30 days
+             */
+            after_reminder_days: number | null;
+            /**
+             * Patient Name
+             * @description masked
+             */
+            patient_name: string | null;
+        };
+        /** DayAppointmentsReply */
+        DayAppointmentsReply: {
+            /** Date */
+            date: string;
+            /** Items */
+            items: components["schemas"]["DayAppointment"][];
         };
         /** DefaultAssignee */
         DefaultAssignee: {
@@ -3558,6 +3927,50 @@ export interface components {
              */
             more: boolean;
         };
+        /** DoctorBody */
+        DoctorBody: {
+            /** Name */
+            name: string;
+            /**
+             * Department
+             * @description one of the clinic's departments (GET /clinic/catalogue)
+             */
+            department: string;
+            /**
+             * Active
+             * @default true
+             */
+            active?: boolean;
+            weekly?: components["schemas"]["WeeklyBody"];
+            /** Exceptions */
+            exceptions?: components["schemas"]["ExceptionBody"][];
+        };
+        /** DoctorRow */
+        DoctorRow: {
+            /** Doctor Id */
+            doctor_id: string;
+            /** Name */
+            name: string;
+            /** Department */
+            department: string;
+            /** Active */
+            active: boolean;
+            /** Weekly */
+            weekly: {
+                [key: string]: components["schemas"]["ScheduleSession"][];
+            };
+            /** Exceptions */
+            exceptions: components["schemas"]["ScheduleException"][];
+            /** Updated At */
+            updated_at: string;
+        };
+        /** DoctorsReply */
+        DoctorsReply: {
+            /** Items */
+            items: components["schemas"]["DoctorRow"][];
+            /** Holidays */
+            holidays: components["schemas"]["Holiday"][];
+        };
         /** DropoutReply */
         DropoutReply: {
             /** Computed At */
@@ -3683,6 +4096,19 @@ export interface components {
             taken_on: string;
             /** Tasks */
             tasks: string[];
+        };
+        /** ExceptionBody */
+        ExceptionBody: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Sessions
+             * @description the sessions of that day instead of the weekday's; empty: closed
+             */
+            sessions?: components["schemas"]["SessionBody"][];
         };
         /** ExperimentArm */
         ExperimentArm: {
@@ -3968,6 +4394,36 @@ export interface components {
         HealthReply: {
             /** Ok */
             ok: boolean;
+        };
+        /** Holiday */
+        Holiday: {
+            /** Date */
+            date: string;
+            /** Name */
+            name: string;
+        };
+        /** HolidayBody */
+        HolidayBody: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+        };
+        /** HolidaysBody */
+        HolidaysBody: {
+            /** Days */
+            days: components["schemas"]["HolidayBody"][];
+        };
+        /** HolidaysReply */
+        HolidaysReply: {
+            /** Days */
+            days: components["schemas"]["Holiday"][];
         };
         /** HomeCheckin */
         HomeCheckin: {
@@ -4602,6 +5058,40 @@ export interface components {
              */
             lte?: number | null;
         };
+        /** OpenSlot */
+        OpenSlot: {
+            /** Doctor Id */
+            doctor_id: string;
+            /** Doctor Name */
+            doctor_name: string;
+            /** Department */
+            department: string;
+            /**
+             * Date
+             * @description clinic-local day
+             */
+            date: string;
+            /**
+             * Start
+             * @description clinic-local HH:MM
+             */
+            start: string;
+            /** End */
+            end: string;
+            /**
+             * Starts At
+             * @description UTC
+             */
+            starts_at: string;
+            /** Ends At */
+            ends_at: string;
+            /** Capacity */
+            capacity: number;
+            /** Left */
+            left: number;
+            /** Expert */
+            expert: boolean;
+        };
         /**
          * OpenapiReply
          * @description This document.
@@ -5195,6 +5685,10 @@ export interface components {
             experiment: components["schemas"]["ExperimentView"];
             rule_changes: components["schemas"]["RuleChanges"];
         };
+        /** PutDoctorReply */
+        PutDoctorReply: {
+            doctor: components["schemas"]["DoctorRow"];
+        };
         /** PutPackageTypeReply */
         PutPackageTypeReply: {
             package_type: components["schemas"]["PackageTypeItem"];
@@ -5536,6 +6030,11 @@ export interface components {
                 [key: string]: components["schemas"]["RenewalFigures"];
             };
         };
+        /** RescheduleReply */
+        RescheduleReply: {
+            appointment: components["schemas"]["AppointmentRow"];
+            previous: components["schemas"]["AppointmentRow"];
+        };
         /** ResultGroup */
         ResultGroup: {
             /** Arm Id */
@@ -5742,6 +6241,26 @@ export interface components {
             /** Groups */
             groups: number;
         };
+        /** ScheduleException */
+        ScheduleException: {
+            /** Date */
+            date: string;
+            /** Sessions */
+            sessions: components["schemas"]["ScheduleSession"][];
+        };
+        /** ScheduleSession */
+        ScheduleSession: {
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Slot Minutes */
+            slot_minutes: number;
+            /** Capacity */
+            capacity: number;
+            /** Expert */
+            expert: boolean;
+        };
         /** SegmentBody */
         SegmentBody: {
             /** Name */
@@ -5843,6 +6362,31 @@ export interface components {
             updated_at: string;
             /** Updated By */
             updated_by: string;
+        };
+        /** SessionBody */
+        SessionBody: {
+            /**
+             * Start
+             * @description clinic-local time HH:MM
+             */
+            start: string;
+            /**
+             * End
+             * @description clinic-local time HH:MM
+             */
+            end: string;
+            /** Slot Minutes */
+            slot_minutes: number;
+            /**
+             * Capacity
+             * @description patients per slot
+             */
+            capacity: number;
+            /**
+             * Expert
+             * @default false
+             */
+            expert?: boolean;
         };
         /** SessionTokensReply */
         SessionTokensReply: {
@@ -5980,6 +6524,20 @@ export interface components {
             /** Silent Days */
             silent_days: number;
             segment: components["schemas"]["SegmentView"] | null;
+        };
+        /** SlotsReply */
+        SlotsReply: {
+            /**
+             * Tz
+             * @description the clinic's time zone
+             */
+            tz: string;
+            /** First Day */
+            first_day: string;
+            /** Last Day */
+            last_day: string;
+            /** Items */
+            items: components["schemas"]["OpenSlot"][];
         };
         /** SmsParamView */
         SmsParamView: {
@@ -6611,6 +7169,23 @@ export interface components {
              */
             agentid: string;
         };
+        /** WeeklyBody */
+        WeeklyBody: {
+            /** Mon */
+            mon?: components["schemas"]["SessionBody"][];
+            /** Tue */
+            tue?: components["schemas"]["SessionBody"][];
+            /** Wed */
+            wed?: components["schemas"]["SessionBody"][];
+            /** Thu */
+            thu?: components["schemas"]["SessionBody"][];
+            /** Fri */
+            fri?: components["schemas"]["SessionBody"][];
+            /** Sat */
+            sat?: components["schemas"]["SessionBody"][];
+            /** Sun */
+            sun?: components["schemas"]["SessionBody"][];
+        };
         /** WeeklyRevisit */
         WeeklyRevisit: {
             /** Week */
@@ -6729,6 +7304,327 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "get_appointment-slots": {
+        parameters: {
+            query?: {
+                department?: string;
+                doctor_id?: string | null;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotsReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_input" | "invalid_period" | "unknown_department" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "doctor_not_found";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_appointments: {
+        parameters: {
+            query?: {
+                date?: string;
+                department?: string | null;
+                doctor_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayAppointmentsReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_input" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_appointments_appointment_id_arrive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArriveReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "appointment_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "appointment_not_booked" | "not_appointment_day" | "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_appointments_appointment_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "appointment_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "appointment_not_booked" | "slot_started" | "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     get_audit: {
         parameters: {
             query?: {
@@ -8385,6 +9281,158 @@ export interface operations {
             };
         };
     };
+    get_clinic_holidays: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HolidaysReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    put_clinic_holidays: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HolidaysBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HolidaysReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_schedule" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     "get_clinic_message-templates": {
         parameters: {
             query?: never;
@@ -9051,6 +10099,160 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_doctors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorsReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    put_doctors_doctor_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoctorBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutDoctorReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_schedule" | "unknown_department" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
                     };
                 };
             };
@@ -10501,6 +11703,450 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "get_me_appointment-slots": {
+        parameters: {
+            query?: {
+                department?: string;
+                doctor_id?: string | null;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotsReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_input" | "invalid_period" | "unknown_department" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "doctor_not_found";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    get_me_appointments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentsReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_me_appointments: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookBody"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "doctor_not_found" | "slot_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "already_booked" | "idempotency_key_reused" | "request_in_progress" | "slot_full" | "slot_started" | "too_many_appointments" | "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_me_appointments_appointment_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "appointment_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "appointment_not_booked" | "slot_started" | "try_again";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_me_appointments_appointment_id_reschedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RescheduleReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_date" | "invalid_input" | "invalid_json" | "same_slot" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "appointment_not_found" | "doctor_not_found" | "slot_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "already_booked" | "appointment_not_booked" | "slot_full" | "slot_started" | "too_many_appointments" | "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
                     };
                 };
             };
@@ -13405,6 +15051,119 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    post_patients_patient_id_appointments: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookBody"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_date" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "doctor_not_found" | "patient_not_found" | "slot_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "already_booked" | "idempotency_key_reused" | "request_in_progress" | "slot_full" | "slot_started" | "too_many_appointments" | "try_again";
                     };
                 };
             };

@@ -208,7 +208,36 @@ def _import_job(world):
     return world.staff(), "/imports?kind=visits", f"patient_id,visit_date,department\n{pid},2026-11-01,dermatology\n".encode()
 
 
+def _race_doctor(world):
+    session = {"start": "09:00", "end": "11:00", "slot_minutes": 30, "capacity": 20}
+    status, data = world.api.put("/doctors/dr-race", {"name": "赛医生", "department": "dermatology",
+                                                      "weekly": {"tue": [session]}}, token=world.staff())
+    assert status == 200, data
+
+
+def _my_booking(world):
+    _race_doctor(world)
+    token, pid = _patient(world, "race-book")
+    world.context["token"] = token
+    return token, "/me/appointments", {"doctor_id": "dr-race", "date": "2026-11-24", "start": "09:00"}
+
+
+def _desk_booking(world):
+    _race_doctor(world)
+    pid = _staff_patient(world, "race-desk-book")
+    return world.staff(), f"/patients/{pid}/appointments", {"doctor_id": "dr-race", "date": "2026-11-24",
+                                                             "start": "09:30"}
+
+
+def _bookings_of(world):
+    day = world.api.get("/appointments?date=2026-11-24", token=world.staff())[1]["items"]
+    return sum(1 for a in day if a["patient_id"] == world.context["pid"])
+
+
 CASES = {
+    "/me/appointments": Case(_my_booking, lambda w: len(w.api.get("/me/appointments", token=w.context["token"])[1][
+        "items"])),
+    "/patients/{patient_id}/appointments": Case(_desk_booking, _bookings_of),
     "/me/checkins": Case(_checkin, lambda w: _ledger_size(w, w.context["pid"])),
     "/me/shares": Case(_share, lambda w: _ledger_size(w, w.context["pid"])),
     "/me/redemptions": Case(_redemption, lambda w: _ledger_size(w, w.context["pid"])),

@@ -397,7 +397,7 @@ def test_schedules_and_api_are_packaged(packaged):
         if event["Type"] == "Schedule"
     }
     assert {"SweepLapses", "RefreshKpis", "ExpirePoints", "BuildSegments", "RefreshSegments", "TrainRiskModels",
-            "RequeueImports"} <= schedules
+            "RequeueImports", "MarkNoShows"} <= schedules
     assert resources["APIHandler"]["Type"] == "AWS::Serverless::Function"
 
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONVERTED = [
     *(f"chalicelib/services/{name}.py" for name in (
         "patients", "patient_fields", "sessions", "visits", "recall", "outbound", "segments", "experiments",
-        "followups", "risk", "packages", "clinics", "staff_accounts", "login", "channels", "desk")),
+        "followups", "risk", "packages", "clinics", "staff_accounts", "login", "channels", "desk", "appointments")),
     *(str(p.relative_to(ROOT)) for p in sorted((ROOT / "chalicelib/jobs").glob("*.py"))),
     *(f"chalicelib/channels/{name}.py" for name in ("__init__", "sms", "wechat")),
 ]
