@@ -250,6 +250,28 @@ function countBasis(key, kpis) {
   return null;
 }
 
+// The engine's total effect: the revisit rate of patients who receive marketing messages against
+// the clinic's lasting holdout's, in percentage points with its 95% interval.
+function HoldoutCard({ effect }) {
+  if (!effect) return null;
+  const points = (v) => (Math.round(v * 1000) / 10).toFixed(1);
+  const what = t("holdoutWhat", { share: fmtPercent(effect.share), days: fmtNumber(effect.period_days) });
+  const { reached: a, held_out: b } = effect;
+  return html`<div class="card wide" title=${what} data-testid="kpi-holdout-card">
+    <div class="label">${t("kpiHoldout")}</div>
+    ${effect.difference == null
+      ? html`<div class="value counting" data-testid="kpi-holdout">${t("holdoutNone")}</div>`
+      : html`<div class="value" data-testid="kpi-holdout">${t("holdoutPoints", {
+          sign: effect.difference > 0 ? "+" : "", x: points(effect.difference) })}</div>
+        <div class="basis" data-testid="kpi-holdout-interval">${t("holdoutInterval", {
+          low: points(effect.ci_low), high: points(effect.ci_high) })}</div>`}
+    <div class="basis" data-testid="kpi-holdout-groups">${t("holdoutGroups", {
+      a: a.rate == null ? "—" : fmtPercent(a.rate), ah: fmtNumber(a.hits), ad: fmtNumber(a.decided),
+      b: b.rate == null ? "—" : fmtPercent(b.rate), bh: fmtNumber(b.hits), bd: fmtNumber(b.decided) })}</div>
+    <div class="what">${what}</div>
+  </div>`;
+}
+
 function Card({ id, label, kind, figure, unit, kpis, silentDays }) {
   const basis = kind === "rate" ? (kpis.basis || {})[figure] : countBasis(figure, kpis);
   const pending = basis ? basis.pending || 0 : 0;
@@ -318,7 +340,8 @@ function Dashboard() {
     ${at && clinic.silent_days !== kpis.silent_days && kpis.silent_days != null && html`<p class="muted" data-testid="silent-changed">${
       t("silentChanged", { n: fmtNumber(clinic.silent_days) })}</p>`}
     <div class="cards">${CARDS.map(([id, label, kind, figure, unit]) => html`<${Card} id=${id} label=${label}
-      kind=${kind} figure=${figure} unit=${unit} kpis=${kpis} silentDays=${silentDays} />`)}</div>
+      kind=${kind} figure=${figure} unit=${unit} kpis=${kpis} silentDays=${silentDays} />`)}
+      <${HoldoutCard} effect=${kpis.holdout_effect} /></div>
     <div class="charts">
       <div class="panel"><h2>${t("chartSilence", { n: fmtNumber(silentDays) })}</h2>
         <${ChartBox} testid="chart-silence" config=${{

@@ -266,6 +266,11 @@ class PointsExpiryBody(Strict):
     months: int = Field(ge=1, le=120, description="points expire at the end of this many clinic months")
 
 
+class HoldoutBody(Strict):
+    share: real(3, 0, 0.2) = Field(description="the share of patients who receive no marketing message, "  # type: ignore[valid-type]
+                                               "0 to 0.2 (0 ends the holdout); default 0.05")
+
+
 class SilentDaysBody(Strict):
     days: int = Field(strict=True, ge=SILENT_DAYS_MIN, le=SILENT_DAYS_MAX,
                       description="a patient with no interaction of any kind for more than this many days is silent")

@@ -722,6 +722,8 @@ class ClinicReply(Reply):
     silent_days: int
     followup_assignee: Annotated[str | None, Field(
         description="who gets the follow-up plans nobody started by hand (PUT /clinic/followup-assignee)")]
+    holdout_share: Annotated[float, Field(
+        description="the share of patients who receive no marketing message (PUT /clinic/holdout)")]
 
 
 class EarningLimitsReply(Reply):
@@ -795,6 +797,9 @@ class DashboardKpis(Reply):
         description="bookings of slots from 30 days ago on that followed a reminder within 30 days")]]
     reminder_to_booking_days: NotRequired[Annotated[float | None, Field(
         description="their mean days from the reminder to the booking")]]
+    holdout_effect: NotRequired[Annotated["HoldoutEffect | None", Field(
+        description="the engine's total effect: revisit rate of patients who receive marketing messages "
+                    "against the clinic's lasting holdout")]]
     basis: NotRequired[dict[str, RevisitRate30] | None]
 
 
@@ -1951,3 +1956,28 @@ class DayAppointmentsReply(Reply):
 class ArriveReply(Reply):
     appointment: AppointmentRow
     points_awarded: int
+
+
+# --- the clinic's lasting holdout -------------------------------------------------------------
+
+class HoldoutReply(Reply):
+    holdout_share: float
+
+
+class HoldoutGroup(Reply):
+    decided: Annotated[int, Field(description="requested revisit dates decided in the period")]
+    hits: Annotated[int, Field(description="of them, kept")]
+    rate: float | None
+    pending: int
+    pending_hits: int
+
+
+class HoldoutEffect(Reply):
+    share: float
+    period_days: int
+    reached: Annotated[HoldoutGroup, Field(description="patients who receive marketing messages")]
+    held_out: Annotated[HoldoutGroup, Field(description="the holdout")]
+    difference: Annotated[float | None, Field(description="reached rate - held-out rate (a fraction)")]
+    ci_low: Annotated[float | None, Field(description="95% interval of the difference")]
+    ci_high: float | None
+    p_value: float | None

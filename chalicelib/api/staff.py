@@ -10,7 +10,7 @@ from chalicelib.api import replies
 from chalicelib.api.models import (AdjustmentBody, BookingBody, CatalogueSectionBody, EarningLimitsBody,
                                    MessageTemplatesBody, EarningRulesBody, ImportQuery, LapsedQuery, Page,
                                    PatientRecord, PointsExpiryBody, RemissionBody, ReversalBody, RewardBody,
-                                   SilentDaysBody, VisitBody)
+                                   SilentDaysBody, VisitBody, HoldoutBody)
 from chalicelib.api.routing import ADMIN, IN_TRANSACTION, PATIENT, READERS, STAFF, route
 from chalicelib.lazy import lazy
 
@@ -87,6 +87,12 @@ def earning_limits(call):
        summary="Set the clinic's points term; it applies to points earned from now on")
 def points_expiry(call):
     return clinics.set_points_expiry(call.principal.clinic_id, call.body.months)
+
+
+@route(bp, "/clinic/holdout", methods=("PUT",), roles=ADMIN, body=HoldoutBody, reply=replies.HoldoutReply,
+       summary="Set the share of patients the clinic holds out of marketing messages, to measure their effect")
+def holdout(call):
+    return clinics.set_holdout_share(call.principal.clinic_id, call.body.share)
 
 
 @route(bp, "/clinic/silent-days", methods=("PUT",), roles=ADMIN, body=SilentDaysBody,

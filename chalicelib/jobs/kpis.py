@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, time, timedelta
 from typing import Any
 
+from chalicelib.domain import holdout
 from chalicelib.domain import kpis as figures_of
 from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
 from chalicelib.domain.segment_defaults import SILENT_SEGMENT_ID
@@ -218,6 +219,7 @@ def compute(clinic_id: str) -> dict:
     packages_and_calls, more = _package_and_call_figures(clinic_id, today)
     kpis.update(packages_and_calls)
     basis.update(more)
+    kpis["holdout_effect"] = holdout.effect(all_dues, clinic_id, holdout.share_of(clinic.holdout_share), today)
     kpis["basis"] = basis
 
     def revisit_by(group_of: Callable[[dict[str, Any]], Iterable[str | None]]) -> list[dict[str, Any]]:

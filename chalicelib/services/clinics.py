@@ -78,6 +78,13 @@ def create_with_admin(clinic_id: str, name: str, tz: str, conditions: tuple[str,
     return {"clinic": {"clinic_id": clinic_id, "name": name}, "admin": admin}
 
 
+def set_holdout_share(clinic_id: str, share: float) -> dict:
+    """The share of patients held out of marketing messages, to measure what they bring (0 ends
+    the holdout; raising it keeps everyone already held out, lowering it releases some)."""
+    clinics.set_holdout_share(clinic_id, share)
+    return {"holdout_share": share}
+
+
 def set_silent_days(clinic_id: str, days: int, by: str) -> dict:
     """The clinic's one definition of a silent patient: more than `days` days without any
     interaction. The dashboard's silent figures use it from the next KPI refresh; the default
@@ -100,6 +107,7 @@ def set_silent_days(clinic_id: str, days: int, by: str) -> dict:
 def settings_view(clinic_id: str) -> dict:
     """The caller's clinic: name, zone, conditions, its catalogue (labels of every code), earning
     rules and limits, points term, silent days, the default assignee of follow-up plans."""
+    from chalicelib.domain.holdout import share_of
     from chalicelib.domain.kpis import silent_days_of
     from chalicelib.domain.rules import DEFAULT_EARNING_RULES
     from chalicelib.store import lots
@@ -110,7 +118,8 @@ def settings_view(clinic_id: str) -> dict:
     return {"clinic_id": clinic_id, "name": item.name, "tz": item.tz,
             "conditions": list(item.conditions), "catalogue": of_clinic(item).as_dict(), "earning_rules": {**DEFAULT_EARNING_RULES, **(item.earning_rules or {})},
             "earning_limits": _limits(item), "points_expiry_months": lots.term_months(item),
-            "silent_days": silent_days_of(item.silent_days), "followup_assignee": item.followup_assignee}
+            "silent_days": silent_days_of(item.silent_days), "followup_assignee": item.followup_assignee,
+            "holdout_share": share_of(item.holdout_share)}
 
 
 def _limits(item) -> dict:

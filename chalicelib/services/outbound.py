@@ -127,6 +127,7 @@ def _personal(message: Message, target) -> Message:
 def deliver(message: dict) -> str:
     """Deliver the job a queue message names (store.recall.DueJob.message); returns what happened
     (sent, deferred, capped, stale, stopped, already_done ...)."""
+    from chalicelib.domain.holdout import share_of, withheld
     from chalicelib.services.patient_fields import has_consent
 
     clinic_id = message["clinic_id"]
@@ -151,6 +152,11 @@ def deliver(message: dict) -> str:
     settings = settings_of(clinic_id)
     ctx = ComposeContext(clinic_id, clinic, patient, job, settings, now_moment)
     composed = composer(job.kind or "recall")(ctx)
+    if not isinstance(composed, Stop) and withheld(job.purpose, clinic_id, patient.patient_id,
+                                                   share_of(clinic.holdout_share)):
+        # the clinic's lasting holdout: no marketing message, so what they bring can be measured
+        recall.close_job(job, "held_out", now, clinic_id, stop_reason=CLINIC_HOLDOUT)
+        return "held_out"
     held_out = isinstance(composed, Stop) and composed.reason == HOLDOUT
     if isinstance(composed, Stop) and not held_out:
         recall.close_job(job, "stopped", now, clinic_id, stop_reason=composed.reason)
@@ -179,6 +185,7 @@ def deliver(message: dict) -> str:
 
 
 HOLDOUT = "holdout"
+CLINIC_HOLDOUT = "clinic_holdout"  # domain.holdout: the clinic's lasting holdout
 
 
 def _expose(clinic_id: str, experiment: tuple[str, str] | None, patient_id: str, at: str, ref: str) -> None:

@@ -97,6 +97,11 @@ def set_followup_assignee(clinic_id: str, username: str | None) -> Clinic:
     return _set(clinic_id, action)
 
 
+def set_holdout_share(clinic_id: str, share: float) -> Clinic:
+    """The share of the clinic's patients held out of marketing messages (domain.holdout)."""
+    return _set(clinic_id, ClinicItem.holdout_share.set(share))
+
+
 def all_clinic_ids() -> list[str]:
     bind()
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]

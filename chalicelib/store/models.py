@@ -84,6 +84,7 @@ class ClinicItem(Base):
     created_at = UnicodeAttribute()
     catalogue = JSONAttribute(null=True)  # {section: [entries]} (domain.catalogue); a section absent: the defaults
     followup_assignee = UnicodeAttribute(null=True)  # who gets the follow-up plans nobody started by hand
+    holdout_share = NumberAttribute(null=True)  # the lasting holdout's share (domain.holdout); None: the default
 
 
 class ConsentState(MapAttribute[str, Any]):

@@ -140,6 +140,7 @@ class Clinic:
     silent_days: int | None = None  # None: the default
     catalogue: dict[str, Any] | None = None  # the stored sections (domain.catalogue); None: the defaults
     followup_assignee: str | None = None  # the staff username given follow-up plans nobody started by hand
+    holdout_share: float | None = None  # the lasting holdout's share; None: the default (domain.holdout)
 
 
 def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
@@ -149,6 +150,7 @@ def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
         earning_limits=item.earning_limits, points_expiry_months=optional_int(item.points_expiry_months),
         perks=item.perks, silent_days=optional_int(item.silent_days), catalogue=item.catalogue,
         followup_assignee=item.followup_assignee,
+        holdout_share=float(item.holdout_share) if item.holdout_share is not None else None,
     )
 
 

@@ -380,6 +380,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clinic/holdout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the share of patients the clinic holds out of marketing messages, to measure their effect */
+        put: operations["put_clinic_holdout"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/clinic/holidays": {
         parameters: {
             query?: never;
@@ -3232,6 +3249,11 @@ export interface components {
              * @description who gets the follow-up plans nobody started by hand (PUT /clinic/followup-assignee)
              */
             followup_assignee: string | null;
+            /**
+             * Holdout Share
+             * @description the share of patients who receive no marketing message (PUT /clinic/holdout)
+             */
+            holdout_share: number;
         };
         /** ClinicRow */
         ClinicRow: {
@@ -3619,6 +3641,8 @@ export interface components {
              * @description their mean days from the reminder to the booking
              */
             reminder_to_booking_days?: number | null;
+            /** @description the engine's total effect: revisit rate of patients who receive marketing messages against the clinic's lasting holdout */
+            holdout_effect?: components["schemas"]["HoldoutEffect"] | null;
             /** Basis */
             basis?: {
                 [key: string]: components["schemas"]["RevisitRate30"];
@@ -4394,6 +4418,63 @@ export interface components {
         HealthReply: {
             /** Ok */
             ok: boolean;
+        };
+        /** HoldoutBody */
+        HoldoutBody: {
+            /**
+             * Share
+             * @description the share of patients who receive no marketing message, 0 to 0.2 (0 ends the holdout); default 0.05
+             */
+            share: number;
+        };
+        /** HoldoutEffect */
+        HoldoutEffect: {
+            /** Share */
+            share: number;
+            /** Period Days */
+            period_days: number;
+            /** @description patients who receive marketing messages */
+            reached: components["schemas"]["HoldoutGroup"];
+            /** @description the holdout */
+            held_out: components["schemas"]["HoldoutGroup"];
+            /**
+             * Difference
+             * @description reached rate - held-out rate (a fraction)
+             */
+            difference: number | null;
+            /**
+             * Ci Low
+             * @description 95% interval of the difference
+             */
+            ci_low: number | null;
+            /** Ci High */
+            ci_high: number | null;
+            /** P Value */
+            p_value: number | null;
+        };
+        /** HoldoutGroup */
+        HoldoutGroup: {
+            /**
+             * Decided
+             * @description requested revisit dates decided in the period
+             */
+            decided: number;
+            /**
+             * Hits
+             * @description of them, kept
+             */
+            hits: number;
+            /** Rate */
+            rate: number | null;
+            /** Pending */
+            pending: number;
+            /** Pending Hits */
+            pending_hits: number;
+        };
+        /** HoldoutReply */
+        HoldoutReply: {
+            /** Holdout Share */
+            holdout_share: number;
         };
         /** Holiday */
         Holiday: {
@@ -9216,6 +9297,102 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_assignee" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    put_clinic_holdout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldoutBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldoutReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "unknown_field";
                     };
                 };
             };

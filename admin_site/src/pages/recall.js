@@ -24,6 +24,9 @@ const L = labels({
     delivery_: "发送设置", quietHours: "免打扰时段", quietStart: "开始", quietEnd: "结束",
     quietNote: "免打扰时段内到期的消息顺延到时段结束后发送。", caps: "每位患者每周上限", capsNote: "按用途分别计数；超出的消息顺延到下周。",
     dailyCap: "每位患者每日上限", dailyCapLabel: "所有用途合计", dailyCapNote: "超出的消息顺延到次日。",
+    holdout: "长期对照组", holdoutShare: "对照组比例（%）", holdoutSave: "保存比例", holdoutSaved: "已保存",
+    holdoutNote: "按患者固定抽取的一部分患者不收营销类提醒和内容推送（服务类复诊提醒照常发送），用来衡量复诊引擎的总效果，结果见数据概览。0–20%，默认 5%，填 0 即取消对照组。",
+    holdoutNow: "当前比例", invalid_body: "比例须为 0–20 之间的数字",
     relevance: "消息有效天数", relevanceNote: "晚于计划时间超过这些天数的消息不再发送，记为“已过时效”；召回提醒在下一条提醒到期或起算日已过后也不再发送。",
     kind_recall: "召回提醒", kind_content: "内容推送", daysUnit: "天",
     opening: "开诊日与开诊时间", openAt: "开诊时间", saveSettings: "保存发送设置", defaults: "默认",
@@ -60,6 +63,9 @@ const L = labels({
     quietNote: "A message due in quiet hours goes out when they end.", caps: "Weekly cap per patient",
     capsNote: "Counted per purpose; a message over the cap waits for the next week.", opening: "Opening days and time",
     dailyCap: "Daily cap per patient", dailyCapLabel: "All purposes together", dailyCapNote: "A message over it waits for the next day.",
+    holdout: "Lasting holdout", holdoutShare: "Holdout share (%)", holdoutSave: "Save the share", holdoutSaved: "Saved",
+    holdoutNote: "A share of patients, fixed per patient, receives no marketing reminder or content (service reminders still go), to measure the engine's total effect; the result is on the dashboard. 0 to 20%, 5% by default; 0 ends the holdout.",
+    holdoutNow: "Current share", invalid_body: "The share is a number from 0 to 20",
     relevance: "Days a message stays worth sending",
     relevanceNote: "A message later than this after its planned time is not sent (closed as too late); a recall also ends when the next reminder is due or the anchor day has passed.",
     kind_recall: "Recall", kind_content: "Content", daysUnit: "days",
@@ -311,7 +317,38 @@ function RecallPage() {
     <${RulesSection} />
     <h2>${L("delivery_")}</h2>
     <${DeliverySettings} />
+    <h2>${L("holdout")}</h2>
+    <${HoldoutSetting} />
   </div>`;
+}
+
+// The clinic's lasting holdout: who receives no marketing message, so the dashboard can show
+// what those messages bring (domain/holdout.py).
+function HoldoutSetting() {
+  const state = useGet("/clinic");
+  const [value, setValue] = useState(null);
+  const [saved, setSaved] = useState(null);
+  const [action, run] = useAction(L);
+  if (!state.data) return state.error ? html`<p class="error">${L.error(state.error)}</p>` : null;
+  const current = saved != null ? saved : state.data.holdout_share;
+  const percent = (share) => Math.round(share * 1000) / 10;
+  const submit = async (event) => {
+    event.preventDefault();
+    const reply = await run(() => put("/clinic/holdout", { share: Number(value) / 100 }), L("holdoutSaved"));
+    if (reply) setSaved(reply.holdout_share);
+  };
+  return html`<form class="panel" onSubmit=${submit} data-testid="holdout-form">
+    <p class="muted">${L("holdoutNote")}</p>
+    <div class="form-row">
+      <span>${L("holdoutNow")} <strong data-testid="holdout-share">${fmtNumber(percent(current))}%</strong></span>
+      ${isAdmin() && html`<label>${L("holdoutShare")}<input type="number" min="0" max="20" step="0.5" required
+          value=${value != null ? value : percent(current)} onInput=${(e) => setValue(e.target.value)}
+          data-testid="holdout-input" /></label>
+        <button disabled=${action.busy} data-testid="holdout-save">${L("holdoutSave")}</button>`}
+    </div>
+    ${action.error && html`<p class="error" data-testid="holdout-error">${action.error}</p>`}
+    ${action.done && html`<p class="ok" data-testid="holdout-saved">${action.done}</p>`}
+  </form>`;
 }
 
 export default { key: "recall", path: "/recall", label: { zh: "召回规则", en: "Recall rules" }, component: RecallPage };
