@@ -140,6 +140,29 @@ def test_recall_rules_and_delivery_settings(admin, local_stack, shots):
     _no_problems(page)
 
 
+def test_the_lasting_holdout_is_set_on_the_recall_page_and_measured_on_the_dashboard(admin, local_stack):
+    page = admin
+    page.get_by_test_id("nav-recall").click()
+    expect(page.get_by_test_id("holdout-share")).to_have_text("5%")
+    page.get_by_test_id("holdout-input").fill("8")
+    page.get_by_test_id("holdout-save").click()
+    expect(page.get_by_test_id("holdout-saved")).to_have_text("已保存")
+    expect(page.get_by_test_id("holdout-share")).to_have_text("8%")
+    assert _api(local_stack, "GET", "/clinic", _token(local_stack))["holdout_share"] == 0.08
+    page.get_by_test_id("holdout-input").fill("5")
+    page.get_by_test_id("holdout-save").click()
+    expect(page.get_by_test_id("holdout-share")).to_have_text("5%")
+    # the dashboard says what the marketing messages bring, against the holdout, in Chinese
+    page.get_by_test_id("nav-dashboard").click()
+    card = page.get_by_test_id("kpi-holdout-card")
+    expect(card).to_contain_text("营销消息带来的复诊率提升")
+    expect(page.get_by_test_id("kpi-holdout-groups")).to_contain_text("长期对照组")
+    effect = _api(local_stack, "GET", "/dashboard", _token(local_stack))["kpis"]["holdout_effect"]
+    if effect["difference"] is not None:
+        expect(page.get_by_test_id("kpi-holdout-interval")).to_contain_text("95% 区间")
+    _no_problems(page)
+
+
 def test_segments_list_and_a_new_segment(admin, local_stack, shots):
     page = admin
     page.get_by_test_id("nav-groups").click()
