@@ -14,8 +14,6 @@ from chalicelib.store import appointments as store
 from chalicelib.store import clinics, idempotency, patients
 from chalicelib.store import plan as plans
 
-SLOT_FULL = Conflict("this slot has no place left", code="slot_full")
-
 
 def _clinic(clinic_id: str):
     return clinics.get(clinic_id)
@@ -171,7 +169,7 @@ def _new_booking(clinic_id: str, patient_id: str, body, by: str,
 
 
 def _refusals(plan: plans.Plan) -> plans.Plan:
-    plan.refuse(store.SLOT_LEFT, SLOT_FULL)
+    plan.refuse(store.SLOT_LEFT, Conflict("this slot has no place left", code="slot_full"))
     plan.refuse(store.SLOT_FREE_FOR_PATIENT, Conflict("the patient already holds a booking of this slot",
                                                       code="already_booked"))
     plan.refuse(store.ACTIVE_LEFT, Conflict(f"a patient may hold at most {rules.MAX_ACTIVE} active bookings",
