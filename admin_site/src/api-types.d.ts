@@ -7387,11 +7387,11 @@ export type $defs = Record<string, never>;
 export interface operations {
     "get_appointment-slots": {
         parameters: {
-            query?: {
-                department?: string;
+            query: {
+                department: string;
                 doctor_id?: string | null;
-                from?: string;
-                to?: string;
+                from: string;
+                to: string;
             };
             header?: never;
             path?: never;
@@ -7472,8 +7472,8 @@ export interface operations {
     };
     get_appointments: {
         parameters: {
-            query?: {
-                date?: string;
+            query: {
+                date: string;
                 department?: string | null;
                 doctor_id?: string | null;
             };
@@ -10715,9 +10715,9 @@ export interface operations {
     };
     "get_experiments_sample-size": {
         parameters: {
-            query?: {
-                baseline_rate?: number;
-                min_uplift?: number;
+            query: {
+                baseline_rate: number;
+                min_uplift: number;
                 alpha?: number;
                 power?: number;
                 arms?: number;
@@ -11436,8 +11436,8 @@ export interface operations {
     };
     post_imports: {
         parameters: {
-            query?: {
-                kind?: "visits" | "exams";
+            query: {
+                kind: "visits" | "exams";
             };
             header?: {
                 /** @description A retried request with the same key returns the first answer. */
@@ -11899,11 +11899,11 @@ export interface operations {
     };
     "get_me_appointment-slots": {
         parameters: {
-            query?: {
-                department?: string;
+            query: {
+                department: string;
                 doctor_id?: string | null;
-                from?: string;
-                to?: string;
+                from: string;
+                to: string;
             };
             header?: never;
             path?: never;
@@ -14768,9 +14768,9 @@ export interface operations {
     };
     get_packages_renewals: {
         parameters: {
-            query?: {
-                from?: string;
-                to?: string;
+            query: {
+                from: string;
+                to: string;
             };
             header?: never;
             path?: never;
@@ -15009,8 +15009,8 @@ export interface operations {
     };
     get_patients_search: {
         parameters: {
-            query?: {
-                q?: string;
+            query: {
+                q: string;
             };
             header?: never;
             path?: never;
@@ -19070,10 +19070,10 @@ export interface operations {
     };
     get_segments_lapsed: {
         parameters: {
-            query?: {
+            query: {
                 limit?: number;
                 cursor?: string | null;
-                condition?: string;
+                condition: string;
                 days?: number;
             };
             header?: never;

@@ -93,8 +93,10 @@ def openapi_document() -> dict:
         parameters = [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
                       for part in entry["path"].split("/") if part.startswith("{")]
         if entry["query"] is not None:
-            for name, prop in entry["query"].model_json_schema().get("properties", {}).items():
-                parameters.append({"name": name, "in": "query", "required": False, "schema": prop})
+            schema = entry["query"].model_json_schema()
+            needed = set(schema.get("required", []))
+            for name, prop in schema.get("properties", {}).items():
+                parameters.append({"name": name, "in": "query", "required": name in needed, "schema": prop})
         if entry["idempotent"]:
             parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                                "schema": {"type": "string", "maxLength": 100},

@@ -47,6 +47,24 @@ def test_openapi_lists_every_route_with_roles(api):
             assert op["x-roles"], path
 
 
+def test_a_query_parameter_without_a_default_is_documented_as_required(api):
+    """Clients generated from the document must send what the API refuses to go without."""
+    doc = api.get("/openapi.json")[1]
+    query = {(path, method, p["name"]): p["required"] for path, ops in doc["paths"].items()
+             for method, op in ops.items() for p in op.get("parameters", []) if p["in"] == "query"}
+    assert query[("/patients/search", "get", "q")] is True
+    assert query[("/me/appointment-slots", "get", "from")] is True
+    assert query[("/patients", "get", "limit")] is False and query[("/patients", "get", "cursor")] is False
+    status, err = api.get("/patients/search", token=_staff(api))
+    assert status == 400 and err["field"] == "q"
+
+
+def _staff(api):
+    from tests.conftest import staff_login
+
+    return staff_login(api)
+
+
 def test_committed_openapi_document_is_current(api):
     import json
     from pathlib import Path
