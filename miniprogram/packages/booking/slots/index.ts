@@ -1,0 +1,211 @@
+// 预约复诊: choose a department, see its open slots over the next two weeks grouped by day (clinic-local
+// times, places left, expert slots marked), book one after a confirmation and see the result.
+// `?department=<code>` opens on that department (a reminder, the home page); without one the
+// patient's own department (GET /me) is chosen. `?reschedule=<appointment id>` moves that booking
+// to the slot picked instead (改约, one request: the API cancels the old one and books the new one).
+import {
+  Appointment, bookAppointment, getMe, getMyAppointments, getOpenSlots, newIdempotencyKey, rescheduleAppointment,
+  SlotChoice,
+} from '../../../api/index'
+import { pageError } from '../../../utils/page'
+import { careMode } from '../../../utils/care'
+import { MY_BOOKINGS_PAGE } from '../../../utils/booking'
+import {
+  daysBetween, DayGroup, DEPARTMENT_CODE, departmentLabel, DEPARTMENTS, groupByDay, isoDay, slotId, SlotRow, whenText,
+} from '../format'
+
+/** Days shown at a time, and how far ahead the API lets a range start. */
+const WINDOW_DAYS = 14
+const MAX_AHEAD_DAYS = 90
+/** Refusals after which the slots on screen are out of date: they are read again. */
+const STALE = ['slot_full', 'slot_started', 'slot_not_found', 'doctor_not_found']
+
+interface Moving {
+  id: string
+  when: string
+  department: string
+  doctor: string
+  slot: string
+}
+
+interface Done {
+  title: string
+  when: string
+  department: string
+  doctor: string
+  expert: boolean
+  previous: string
+}
+
+function doneView(a: Appointment, today: string, title: string, previous = ''): Done {
+  return { title, when: whenText(a, today), department: departmentLabel(a.department), doctor: a.doctor_name || '',
+    expert: a.expert, previous }
+}
+
+Component({
+  behaviors: [careMode],
+  data: {
+    loading: true,
+    error: '',
+    today: '',
+    department: '',
+    departmentName: '',
+    departments: [] as { code: string; label: string }[],
+    moving: null as Moving | null,
+    movingId: '',
+    days: [] as DayGroup[],
+    lastDay: '',
+    canMore: false,
+    slotsLoading: false,
+    slotsError: '',
+    moreLoading: false,
+    confirming: null as SlotRow | null,
+    confirmText: '',
+    dialogVisible: false,
+    booking: false,
+    bookError: '',
+    /** the Idempotency-Key of the pending booking of slot `keyFor`, kept across retries until it succeeds */
+    idemKey: '',
+    keyFor: '',
+    done: null as Done | null,
+  },
+  methods: {
+    onLoad(query: Record<string, string | undefined> = {}) {
+      const wanted = decodeURIComponent(query.department || '')
+      this.setData({
+        department: DEPARTMENT_CODE.test(wanted) ? wanted : '',
+        movingId: decodeURIComponent(query.reschedule || ''),
+      })
+      if (this.data.movingId && wx.setNavigationBarTitle) wx.setNavigationBarTitle({ title: '改约' })
+      this.start()
+    },
+    onPullDownRefresh() {
+      const done = () => wx.stopPullDownRefresh()
+      ;(this.data.department ? this.loadSlots() : this.start()).then(done, done)
+    },
+    /** What the page needs before the slots: the booking being moved, and which department to show. */
+    async start() {
+      this.setData({ loading: true, error: '', today: isoDay(0) })
+      try {
+        let department = this.data.department
+        if (this.data.movingId) {
+          const mine = await getMyAppointments()
+          const a = mine.items.find((item) => item.appointment_id === this.data.movingId)
+          if (!a || a.status !== 'booked') {
+            this.setData({ loading: false, error: '这个预约已经取消或已经就诊了，不能再改约' })
+            return
+          }
+          this.setData({ moving: { id: a.appointment_id, when: whenText(a, this.data.today), department: departmentLabel(a.department),
+            doctor: a.doctor_name || '', slot: slotId(a) } })
+          department = department || a.department
+        }
+        if (!department) {
+          const { patient } = await getMe()
+          department = patient.department && DEPARTMENT_CODE.test(patient.department) ? patient.department : ''
+        }
+        const codes = [department, ...DEPARTMENTS.map((d) => d.code)].filter((c, i, all) => c && all.indexOf(c) === i)
+        this.setData({
+          loading: false, department, departmentName: department ? departmentLabel(department) : '',
+          departments: codes.map((code) => ({ code, label: departmentLabel(code) })),
+        })
+        if (department) await this.loadSlots()
+      } catch (e) {
+        this.setData({ loading: false, error: pageError(e).message })
+      }
+    },
+    /** The first two weeks of the chosen department's open slots. */
+    async loadSlots() {
+      const department = this.data.department
+      const today = isoDay(0)
+      this.setData({ slotsLoading: true, slotsError: '', today })
+      try {
+        const reply = await getOpenSlots(department, today, isoDay(WINDOW_DAYS - 1))
+        if (department !== this.data.department) return // another department was chosen meanwhile
+        this.showSlots(reply.items, reply.last_day, false)
+      } catch (e) {
+        const error = pageError(e)
+        if (error.code === 'unknown_department') {
+          // this clinic has no such department: it leaves the choice
+          this.setData({ department: '', departmentName: '', days: [],
+            departments: this.data.departments.filter((d) => d.code !== department) })
+        }
+        this.setData({ slotsError: error.message })
+      } finally {
+        this.setData({ slotsLoading: false })
+      }
+    },
+    showSlots(items: Parameters<typeof groupByDay>[0], lastDay: string, append: boolean) {
+      const moving = this.data.moving
+      const days = groupByDay(items, this.data.today, moving ? moving.slot : '')
+      this.setData({
+        days: append ? this.data.days.concat(days) : days,
+        lastDay,
+        canMore: daysBetween(this.data.today, lastDay) + 1 <= MAX_AHEAD_DAYS,
+      })
+    },
+    /** The two weeks after those shown. */
+    async onMore() {
+      if (this.data.moreLoading || !this.data.lastDay) return
+      const department = this.data.department
+      this.setData({ moreLoading: true, slotsError: '' })
+      try {
+        const reply = await getOpenSlots(department, isoDay(1, this.data.lastDay), isoDay(WINDOW_DAYS, this.data.lastDay))
+        if (department === this.data.department) this.showSlots(reply.items, reply.last_day, true)
+      } catch (e) {
+        this.setData({ slotsError: pageError(e).message })
+      } finally {
+        this.setData({ moreLoading: false })
+      }
+    },
+    onDepartment(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { code: string }>) {
+      const code = e.currentTarget.dataset.code
+      if (!code || code === this.data.department || this.data.booking) return
+      this.setData({ department: code, departmentName: departmentLabel(code), days: [], lastDay: '', canMore: false,
+        bookError: '' })
+      this.loadSlots()
+    },
+    onPick(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { id: string }>) {
+      const id = e.currentTarget.dataset.id
+      let row: SlotRow | undefined
+      for (const day of this.data.days) row = row || day.slots.find((s) => s.id === id)
+      if (!row || row.full || row.current || this.data.booking) return
+      this.setData({ confirming: row, confirmText: whenText(row, this.data.today), dialogVisible: true, bookError: '' })
+    },
+    onCancelDialog() {
+      this.setData({ dialogVisible: false })
+    },
+    async onConfirm() {
+      const row = this.data.confirming
+      this.setData({ dialogVisible: false })
+      if (!row || this.data.booking) return
+      const slot: SlotChoice = { doctor_id: row.doctor_id, date: row.date, start: row.start }
+      const moving = this.data.moving
+      // one key per chosen slot: a retry after a failure resends it, so the API books once
+      const key = this.data.keyFor === row.id && this.data.idemKey ? this.data.idemKey : newIdempotencyKey('book')
+      this.setData({ booking: true, bookError: '', idemKey: moving ? '' : key, keyFor: moving ? '' : row.id })
+      try {
+        if (moving) {
+          const reply = await rescheduleAppointment(moving.id, slot)
+          this.setData({ done: doneView(reply.appointment, this.data.today, '改约成功', moving.when), moving: null })
+        } else {
+          const reply = await bookAppointment(slot, key)
+          this.setData({ done: doneView(reply.appointment, this.data.today, '预约成功'), idemKey: '', keyFor: '' })
+        }
+      } catch (err) {
+        const error = pageError(err)
+        this.setData({ bookError: error.message })
+        if (STALE.includes(error.code)) this.loadSlots()
+      } finally {
+        this.setData({ booking: false })
+      }
+    },
+    onMine() {
+      // 改约 came from 我的预约: go back to it (it reads the bookings again); else open it here
+      if (this.data.movingId) wx.navigateBack({ delta: 1 })
+      else wx.redirectTo({ url: MY_BOOKINGS_PAGE })
+    },
+    onHome() {
+      wx.switchTab({ url: '/pages/home/index' })
+    },
+  },
+})
