@@ -97,7 +97,8 @@ test('booking asks first, then sends one POST with an Idempotency-Key and shows 
   await pick(page, 0)
   expect(page.instance.data.dialogVisible).toBe(true)
   expect(text(page)).toContain('确认预约')
-  expect(page.querySelector('.dialog-when').dom.textContent).toMatch(/明天 .*09:00–09:30/)
+  expect(page.querySelector('.dialog-when').dom.textContent).toMatch(/^明天 \d+月\d+日 周.$/)
+  expect(page.querySelector('.dialog-time').dom.textContent).toBe('09:00–09:30')
   expect(page.querySelector('.dialog-who').dom.textContent).toBe('口腔科 · 李医生')
   expect(api.called('POST /me/appointments')).toHaveLength(0) // nothing before the patient confirms
   await tap(page, '.dialog-confirm')
@@ -109,7 +110,7 @@ test('booking asks first, then sends one POST with an Idempotency-Key and shows 
   expect(shown).toContain('预约成功')
   expect(page.querySelector('.done-when').dom.textContent).toMatch(/明天 .*09:00–09:30/)
   expect(page.querySelector('.done-who').dom.textContent).toContain('口腔科 · 李医生')
-  expect(shown).toContain('不会再收到这次复诊的提醒')
+  expect(shown).toContain('这次复诊的提醒一般就不再发了')
   await tap(page, '.to-mine')
   expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/packages/booking/mine/index' })
 })

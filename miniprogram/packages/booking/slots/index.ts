@@ -11,7 +11,7 @@ import { pageError } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 import { MY_BOOKINGS_PAGE } from '../../../utils/booking'
 import {
-  daysBetween, DayGroup, DEPARTMENT_CODE, departmentLabel, DEPARTMENTS, groupByDay, isoDay, slotId, SlotRow, whenText,
+  dayLabel, daysBetween, DayGroup, DEPARTMENT_CODE, departmentLabel, DEPARTMENTS, groupByDay, isoDay, slotId, SlotRow, whenText,
 } from '../format'
 
 /** Days shown at a time, and how far ahead the API lets a range start. */
@@ -60,7 +60,7 @@ Component({
     slotsError: '',
     moreLoading: false,
     confirming: null as SlotRow | null,
-    confirmText: '',
+    confirmDay: '',
     dialogVisible: false,
     booking: false,
     bookError: '',
@@ -169,7 +169,7 @@ Component({
       let row: SlotRow | undefined
       for (const day of this.data.days) row = row || day.slots.find((s) => s.id === id)
       if (!row || row.full || row.current || this.data.booking) return
-      this.setData({ confirming: row, confirmText: whenText(row, this.data.today), dialogVisible: true, bookError: '' })
+      this.setData({ confirming: row, confirmDay: dayLabel(row.date, this.data.today), dialogVisible: true, bookError: '' })
     },
     onCancelDialog() {
       this.setData({ dialogVisible: false })
