@@ -250,6 +250,7 @@ const slots = {
     openSlot('2026-12-07', '09:00', '09:30', drLi, 3), openSlot('2026-12-07', '09:30', '10:00', drLi, 0),
     openSlot('2026-12-07', '14:00', '14:30', drZhao, 1, true),
     openSlot('2026-12-08', '09:00', '09:30', drLi, 4), openSlot('2026-12-08', '10:00', '10:30', drLi, 2),
+    openSlot('2026-12-09', '10:00', '10:30', drLi, 1), // the patient's own booking (appointments[0])
     openSlot('2026-12-10', '14:00', '14:30', drZhao, 2, true),
   ],
 }
@@ -371,6 +372,8 @@ const pages = {
   'packages/booking/slots/index': [
     { query: { department: 'dentistry' } },
     { name: 'booking-slots-done', query: { department: 'dentistry' }, steps: [['tap', '.pick'], ['tap', '.dialog-confirm']] },
+    // 改约 from 我的预约: the booking of 12月9日 moved
+    { name: 'booking-slots-reschedule', query: { department: 'dentistry', reschedule: appointments[0].appointment_id } },
   ],
   'packages/booking/mine/index': {},
   // 扫码绑定: opened from the desk's QR code by a WeChat user without a record yet

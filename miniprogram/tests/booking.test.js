@@ -233,3 +233,20 @@ test('改约 of a booking that is no longer booked says so', async () => {
   })
   expect(text(page)).toContain('这个预约已经取消或已经就诊了，不能再改约')
 })
+
+test('bookings to come are named at the top, and a slot the patient holds is shown as theirs, not offered', async () => {
+  const held = booking(D1, '09:00', '09:30', LI)
+  const { api, wx, page } = await open({ department: 'dentistry' }, {
+    'GET /me/appointments': ok({ items: [held, booking(dayFromToday(-3), '09:00', '09:30', LI, { status: 'arrived' })] }),
+  })
+  expect(api.called('GET /me/appointments')).toHaveLength(1)
+  const note = page.querySelector('.upcoming').dom.textContent.replace(/\s+/g, ' ')
+  expect(note).toContain('您已经有预约了')
+  expect(note).toMatch(/明天 .*09:00–09:30 · 口腔科 · 李医生/)
+  expect(page.querySelectorAll('.upcoming-line')).toHaveLength(1) // the past one is not named
+  expect(days(page)[0]).toContain('您已预约')
+  expect(page.querySelectorAll('.pick')).toHaveLength(2) // 09:00 has no button; 09:30 (full) and 14:00 do
+  page.querySelector('.upcoming').dispatchEvent('tap')
+  await settle()
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/booking/mine/index' })
+})

@@ -82,8 +82,8 @@ export interface SlotRow {
   /** "还剩 2 个号" / "已约满" */
   places: string
   full: boolean
-  /** the patient's own booking being moved (改约): shown, not offered */
-  current: boolean
+  /** the patient's own booking of this slot ('您已预约', '您现在的预约' when moving it): shown, not offered */
+  mine: string
 }
 
 export interface DayGroup {
@@ -92,8 +92,11 @@ export interface DayGroup {
   slots: SlotRow[]
 }
 
-/** Slots grouped by clinic-local day, days and times in order. `current`: the slot being moved from. */
-export function groupByDay(slots: OpenSlot[], today: string, current = ''): DayGroup[] {
+/**
+ * Slots grouped by clinic-local day, days and times in order. `mine`: slot id -> what the patient's
+ * own booking of that slot reads (such a slot is shown without a button).
+ */
+export function groupByDay(slots: OpenSlot[], today: string, mine: Record<string, string> = {}): DayGroup[] {
   const sorted = slots.slice().sort((a, b) => (a.date + a.start + a.doctor_name).localeCompare(b.date + b.start + b.doctor_name))
   const days: DayGroup[] = []
   for (const s of sorted) {
@@ -106,7 +109,7 @@ export function groupByDay(slots: OpenSlot[], today: string, current = ''): DayG
     day.slots.push({
       id: slotId(s), doctor_id: s.doctor_id, doctor: s.doctor_name, date: s.date, start: s.start, end: s.end,
       time: `${s.start}–${s.end}`, expert: s.expert, left: s.left, places: full ? '已约满' : `还剩 ${s.left} 个号`,
-      full, current: slotId(s) === current,
+      full, mine: mine[slotId(s)] || '',
     })
   }
   return days

@@ -25,7 +25,6 @@ interface Moving {
   when: string
   department: string
   doctor: string
-  slot: string
 }
 
 interface Done {
@@ -53,6 +52,9 @@ Component({
     departments: [] as { code: string; label: string }[],
     moving: null as Moving | null,
     movingId: '',
+    /** the patient's bookings to come, and what their slots read (slot id -> 您已预约 / 您现在的预约) */
+    upcoming: [] as { id: string; when: string; who: string }[],
+    mineLabels: {} as Record<string, string>,
     days: [] as DayGroup[],
     lastDay: '',
     canMore: false,
@@ -88,15 +90,31 @@ Component({
       this.setData({ loading: true, error: '', today: isoDay(0) })
       try {
         let department = this.data.department
+        // the patient's bookings: the one being moved, and those to come (shown, their slots not offered);
+        // without them (a failed read) the page still books, the API refusing a slot booked twice
+        const mine = await getMyAppointments().catch((e) => {
+          if (this.data.movingId) throw e
+          pageError(e)
+          return { items: [] as Appointment[] }
+        })
+        const now = Date.now()
+        const ahead = mine.items.filter((a) => a.status === 'booked' && Date.parse(a.starts_at) > now)
+          .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at))
+        const labels: Record<string, string> = {}
+        for (const a of ahead) labels[slotId(a)] = a.appointment_id === this.data.movingId ? '您现在的预约' : '您已预约'
+        this.setData({
+          mineLabels: labels,
+          upcoming: ahead.map((a) => ({ id: a.appointment_id, when: whenText(a, this.data.today),
+            who: `${departmentLabel(a.department)}${a.doctor_name ? ` · ${a.doctor_name}` : ''}` })),
+        })
         if (this.data.movingId) {
-          const mine = await getMyAppointments()
           const a = mine.items.find((item) => item.appointment_id === this.data.movingId)
           if (!a || a.status !== 'booked') {
             this.setData({ loading: false, error: '这个预约已经取消或已经就诊了，不能再改约' })
             return
           }
           this.setData({ moving: { id: a.appointment_id, when: whenText(a, this.data.today), department: departmentLabel(a.department),
-            doctor: a.doctor_name || '', slot: slotId(a) } })
+            doctor: a.doctor_name || '' } })
           department = department || a.department
         }
         if (!department) {
@@ -135,8 +153,7 @@ Component({
       }
     },
     showSlots(items: Parameters<typeof groupByDay>[0], lastDay: string, append: boolean) {
-      const moving = this.data.moving
-      const days = groupByDay(items, this.data.today, moving ? moving.slot : '')
+      const days = groupByDay(items, this.data.today, this.data.mineLabels)
       this.setData({
         days: append ? this.data.days.concat(days) : days,
         lastDay,
@@ -168,7 +185,7 @@ Component({
       const id = e.currentTarget.dataset.id
       let row: SlotRow | undefined
       for (const day of this.data.days) row = row || day.slots.find((s) => s.id === id)
-      if (!row || row.full || row.current || this.data.booking) return
+      if (!row || row.full || row.mine || this.data.booking) return
       this.setData({ confirming: row, confirmDay: dayLabel(row.date, this.data.today), dialogVisible: true, bookError: '' })
     },
     onCancelDialog() {
@@ -203,6 +220,10 @@ Component({
       // 改约 came from 我的预约: go back to it (it reads the bookings again); else open it here
       if (this.data.movingId) wx.navigateBack({ delta: 1 })
       else wx.redirectTo({ url: MY_BOOKINGS_PAGE })
+    },
+    /** The note of bookings to come: 我的预约, coming back here after. */
+    onUpcoming() {
+      wx.navigateTo({ url: MY_BOOKINGS_PAGE })
     },
     onHome() {
       wx.switchTab({ url: '/pages/home/index' })
