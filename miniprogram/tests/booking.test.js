@@ -250,3 +250,28 @@ test('bookings to come are named at the top, and a slot the patient holds is sho
   await settle()
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/booking/mine/index' })
 })
+
+test('opened straight from a reminder with no session kept: it signs in with WeChat first, then lists the slots', async () => {
+  const tokens = (registered) => ok({ access_token: 'access-9', refresh_token: 'refresh-9', expires_in: 3600,
+    patient_id: registered ? 'p1' : null, registered })
+  const api = fakeApi({ 'POST /auth/wechat/login': tokens(true), 'GET /me/appointment-slots': slotsReply() })
+  const wx = installWx(api)
+  const page = renderAt('packages/booking/slots/index')
+  page.instance.onLoad({ department: 'dentistry' })
+  await settle()
+  expect(api.called('POST /auth/wechat/login')[0].data.code).toBe('wx-test')
+  const asked = api.called('GET /me/appointment-slots')
+  expect(asked).toHaveLength(1)
+  expect(asked[0].header.Authorization).toBe('Bearer access-9')
+  expect(days(page)).toHaveLength(2)
+  expect(wx.reLaunch).not.toHaveBeenCalled()
+
+  // a WeChat user without a record goes to 建档
+  const visitorApi = fakeApi({ 'POST /auth/wechat/login': tokens(false) })
+  const visitorWx = installWx(visitorApi)
+  const visitorPage = renderAt('packages/booking/slots/index')
+  visitorPage.instance.onLoad({ department: 'dentistry' })
+  await settle()
+  expect(visitorWx.redirectTo).toHaveBeenCalledWith({ url: '/pages/register/index' })
+  expect(visitorApi.called('GET /me/appointment-slots')).toHaveLength(0)
+})

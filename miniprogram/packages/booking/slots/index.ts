@@ -4,8 +4,8 @@
 // patient's own department (GET /me) is chosen. `?reschedule=<appointment id>` moves that booking
 // to the slot picked instead (改约, one request: the API cancels the old one and books the new one).
 import {
-  Appointment, bookAppointment, getMe, getMyAppointments, getOpenSlots, newIdempotencyKey, rescheduleAppointment,
-  SlotChoice,
+  Appointment, bookAppointment, ensureSession, getMe, getMyAppointments, getOpenSlots, login, newIdempotencyKey,
+  rescheduleAppointment, SlotChoice,
 } from '../../../api/index'
 import { pageError } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
@@ -89,6 +89,13 @@ Component({
     async start() {
       this.setData({ loading: true, error: '', today: isoDay(0) })
       try {
+        // opened straight from a reminder or a shared link, the page may come before any sign-in
+        let session = await ensureSession()
+        if (!session.registered) session = await login() // a kept visitor session may have registered since
+        if (!session.registered) {
+          wx.redirectTo({ url: '/pages/register/index' })
+          return
+        }
         let department = this.data.department
         // the patient's bookings: the one being moved, and those to come (shown, their slots not offered);
         // without them (a failed read) the page still books, the API refusing a slot booked twice
