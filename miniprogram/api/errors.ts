@@ -84,6 +84,19 @@ export const MESSAGES: Record<string, string> = {
   // check-ins of the clinic's own types
   invalid_reading: '这个读数超出了诊所设定的范围，请核对后再提交',
   unknown_checkin_type: '诊所现在不记录这一项了，请选择其他打卡项目',
+  // appointments (预约复诊, 我的预约)
+  slot_full: '这个时段刚刚约满了，请换一个时段',
+  already_booked: '您已经预约了这个时段，不用再约一次',
+  too_many_appointments: '您待就诊的预约已经有 3 个了，请先就诊或取消一个再预约',
+  slot_started: '这个时段已经开始了，请换一个时段',
+  slot_not_found: '这个时段已经不开放预约了，请换一个时段',
+  doctor_not_found: '这位医生暂时不出诊了，请换一个时段',
+  invalid_period: '日期范围不对，请重新选择日期',
+  invalid_date: '日期不对，请重新选择',
+  unknown_department: '诊所暂时没有这个科室的预约，请选择其他科室',
+  appointment_not_found: '没有找到这个预约，它可能已经取消了',
+  appointment_not_booked: '这个预约已经取消或已经就诊了',
+  same_slot: '这就是您现在预约的时段，请选另一个时段',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

@@ -235,6 +235,37 @@ const exported = {
   },
 }
 
+// ---------------------------------------------------------------- appointments (packages/booking)
+
+// 口腔科's open slots over the next days (clinic-local days and times; UTC = Shanghai - 8 h)
+const openSlot = (date, start, end, doctor, left, expert = false) => ({ doctor_id: doctor.id, doctor_name: doctor.name,
+  department: 'dentistry', date, start, end, starts_at: `${date}T${utcHour(start)}Z`, ends_at: `${date}T${utcHour(end)}Z`,
+  capacity: expert ? 2 : 4, left, expert })
+const utcHour = (hhmm) => `${String(Number(hhmm.slice(0, 2)) - 8).padStart(2, '0')}:${hhmm.slice(3)}:00`
+const drLi = { id: 'dr-li', name: '李明医生' }
+const drZhao = { id: 'dr-zhao', name: '赵主任' }
+const slots = {
+  tz: 'Asia/Shanghai', first_day: TODAY, last_day: '2026-12-19',
+  items: [
+    openSlot('2026-12-07', '09:00', '09:30', drLi, 3), openSlot('2026-12-07', '09:30', '10:00', drLi, 0),
+    openSlot('2026-12-07', '14:00', '14:30', drZhao, 1, true),
+    openSlot('2026-12-08', '09:00', '09:30', drLi, 4), openSlot('2026-12-08', '10:00', '10:30', drLi, 2),
+    openSlot('2026-12-09', '10:00', '10:30', drLi, 1), // the patient's own booking (appointments[0])
+    openSlot('2026-12-10', '14:00', '14:30', drZhao, 2, true),
+  ],
+}
+const appointment = (date, start, end, doctor, status, extra = {}) => ({
+  appointment_id: `${patient.patient_id}.${date.replace(/-/g, '')}.${start.replace(':', '')}.${doctor.id}`,
+  patient_id: patient.patient_id, doctor_id: doctor.id, doctor_name: doctor.name, department: 'dentistry', date, start, end,
+  starts_at: `${date}T${utcHour(start)}Z`, ends_at: `${date}T${utcHour(end)}Z`, expert: false, status,
+  booked_at: '2026-11-02T02:00:00Z', booked_by: 'patient', changed_at: null, rescheduled_to: null, visit_id: null,
+  after_reminder_days: null, ...extra })
+const appointments = [
+  appointment('2026-12-09', '10:00', '10:30', drLi, 'booked'),
+  appointment('2026-12-01', '09:00', '09:30', drLi, 'cancelled', { changed_at: '2026-11-28T02:00:00Z' }),
+  appointment('2026-11-20', '09:00', '09:30', drLi, 'arrived', { visit_id: 'v-1120' }),
+]
+
 /** The demo API: every route a page may ask, answered as the real API would for this patient. */
 const api = {
   'POST /auth/wechat/login': ok({ access_token: 'demo-access', refresh_token: 'demo-refresh', expires_in: 3600,
@@ -264,6 +295,10 @@ const api = {
   'GET /leaderboard': ok(board),
   'GET /me/referral': ok(referral),
   'GET /me/packages': ok({ items: packages }),
+  'GET /me/appointment-slots': ok(slots),
+  'GET /me/appointments': ok({ items: appointments }),
+  'POST /me/appointments': ok({ appointment: appointment('2026-12-07', '09:00', '09:30', drLi, 'booked',
+    { booked_at: '2026-12-06T01:30:00Z', after_reminder_days: 1 }) }, 201),
 }
 
 const care = { care_mode: 'on' }
@@ -326,9 +361,21 @@ const pages = {
   'packages/invite/family/index': {},
   'packages/invite/packages/index': {},
   'packages/invite/steps/index': {},
-  'packages/messages/detail/index': { query: { id: 'm-1' } },
+  'packages/messages/detail/index': [
+    { query: { id: 'm-1' } },
+    // the day-30 reminder: 预约复诊 opens the booking page
+    { name: 'messages-detail-recall', query: { id: 'm-3' } },
+  ],
   'packages/messages/channels/index': {},
   'packages/messages/article/index': { query: { url: encodeURIComponent('javascript:void(0)') } },
+  // 预约复诊 opened on 口腔科 (a reminder's or the home tab's link), and a slot booked; 我的预约
+  'packages/booking/slots/index': [
+    { query: { department: 'dentistry' } },
+    { name: 'booking-slots-done', query: { department: 'dentistry' }, steps: [['tap', '.pick'], ['tap', '.dialog-confirm']] },
+    // 改约 from 我的预约: the booking of 12月9日 moved
+    { name: 'booking-slots-reschedule', query: { department: 'dentistry', reschedule: appointments[0].appointment_id } },
+  ],
+  'packages/booking/mine/index': {},
   // 扫码绑定: opened from the desk's QR code by a WeChat user without a record yet
   'packages/bind/index': [
     { signedIn: false, query: { code: BIND_CODE }, routes: bindRoutes },

@@ -182,3 +182,18 @@ test("a task on the clinic's own type opens the check-in tab on that type, never
   expect(wx.storage.get('revisit.checkinWanted')).toBe('weight') // the check-in tab takes it when it shows
   expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /me/home'])
 })
+
+test('复诊: without a booking 预约复诊 opens the booking page; a booked visit opens 我的预约', async () => {
+  const { wx, page } = await open(fakeApi({ 'GET /me/home': ok(home()) }))
+  expect(page.querySelector('.booked-visit')).toBeFalsy()
+  await tap(page, '.book')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/booking/slots/index' })
+
+  const booked = await open(fakeApi({ 'GET /me/home': ok(home({
+    revisit: { revisit_due_date: '2026-12-20', next_booking_date: '2026-12-09' } })) }))
+  expect(booked.page.querySelector('.book')).toBeFalsy()
+  expect(text(booked.page)).toContain('已预约 12月9日就诊')
+  expect(text(booked.page)).toContain('查看、改约或取消预约')
+  await tap(booked.page, '.booked-visit')
+  expect(booked.wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/booking/mine/index' })
+})

@@ -92,3 +92,14 @@ test('an error offers a retry that loads again', async () => {
   expect(api.called('GET /me')).toHaveLength(2)
   expect(text(page)).toContain('138****1234')
 })
+
+test('我的预约: the next booked visit, and the entry opens the bookings', async () => {
+  const { wx, page } = await open({ 'GET /me': ok({ patient: patient({ next_booking_date: '2026-12-09' }) }) })
+  expect(page.querySelector('.entry-appointments')).toBeTruthy()
+  expect(text(page)).toContain('我的预约')
+  expect(text(page)).toContain('下次就诊：12月9日')
+  await tap(page, '.entry-appointments')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/booking/mine/index' })
+  const none = await open({ 'GET /me': ok({ patient: patient() }) })
+  expect(text(none.page)).toContain('预约复诊，查看、改约或取消')
+})

@@ -95,3 +95,13 @@ test('an audio step plays in the page and pauses on a second tap', async () => {
   expect(player.pause).toHaveBeenCalledTimes(1)
   expect(text(page)).toContain('播放音频')
 })
+
+test('a recall reminder offers 预约复诊, which opens the booking page; other messages do not', async () => {
+  const reminded = await open('m1', { 'POST /me/inbox/m1/read': ok({ message: { ...recall, kind: 'reminder', media: null,
+    link: 'pages/messages/index' } }) })
+  expect(text(reminded.page)).toContain('预约复诊')
+  await tap(reminded.page, '.book')
+  expect(reminded.wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/booking/slots/index' })
+  const content = await open('m3', { 'POST /me/inbox/m3/read': ok({ message: article }) })
+  expect(content.page.querySelector('.book')).toBeFalsy()
+})

@@ -1,11 +1,12 @@
 // 首页: everything from GET /me/home in one request: today's check-ins and open tasks, running
 // streaks (tap: the challenge), points with the next lot to expire (tap: points), the next visit
-// and unread messages (tap: the messages tab).
+// (booked: tap for 我的预约; else 预约复诊) and unread messages (tap: the messages tab).
 import { CheckinTypeSetting, HomeView, keptCheckinTypes, loadHome, newIdempotencyKey, postCheckin } from '../../api/index'
 import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
 import { tierLabel } from '../../utils/labels'
 import { openCheckin } from '../../utils/checkin'
+import { bookingUrl, MY_BOOKINGS_PAGE } from '../../utils/booking'
 
 const CHECKIN_NAMES: Record<string, { label: string; unit: string }> = {
   glucose: { label: '血糖', unit: 'mmol/L' },
@@ -74,6 +75,7 @@ export function homeView(home: HomeView, types: CheckinTypeSetting[] = []) {
       ? `${home.points.next_expiring.points} 积分将于 ${dayText(home.points.next_expiring.expires_on, today)}到期`
       : '',
     visit: booking ? `已预约 ${dayText(booking, today)}就诊` : due ? `建议在 ${dayText(due, today)}前后复诊` : '',
+    booked: !!booking,
     unread: home.inbox_unread,
   }
 }
@@ -120,6 +122,13 @@ Component({
     },
     onPoints() {
       wx.navigateTo({ url: '/packages/points/index/index' })
+    },
+    /** 预约复诊: the booking page opens on the patient's own department. */
+    onBook() {
+      wx.navigateTo({ url: bookingUrl() })
+    },
+    onMyBookings() {
+      wx.navigateTo({ url: MY_BOOKINGS_PAGE })
     },
     /**
      * A task's 完成一次: a session of a task is a `task` check-in; steps have their page, and any reading

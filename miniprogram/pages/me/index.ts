@@ -2,6 +2,7 @@
 // their rights (profile, consents, export, deletion), 关怀模式, and the entries to the other pages.
 import { getMe } from '../../api/index'
 import { pageError } from '../../utils/page'
+import { MY_BOOKINGS_PAGE } from '../../utils/booking'
 import { careChosen, careClass, careEnabled, careMode, setCareMode } from '../../utils/care'
 
 /** 13800001234 -> 138****1234 */
@@ -21,6 +22,8 @@ interface Shown {
   maskedPhone: string
   phoneVerified: boolean
   balance: number
+  /** "下次就诊：12月9日" when a visit is booked */
+  nextBooking: string
 }
 
 /** Where each entry of the page goes. */
@@ -38,6 +41,13 @@ export const ENTRIES: Record<string, string> = {
   packages: '/packages/invite/packages/index',
   privacy: '/pages/privacy/index',
   about: '/packages/more/about/index',
+  appointments: MY_BOOKINGS_PAGE,
+}
+
+/** "2026-12-09" -> "下次就诊：12月9日"; '' when nothing is booked. */
+export function nextBookingText(day: string | null | undefined): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '')
+  return m ? `下次就诊：${Number(m[2])}月${Number(m[3])}日` : ''
 }
 
 Component({
@@ -75,6 +85,7 @@ Component({
             maskedPhone: maskPhone(patient.phone),
             phoneVerified: !!patient.phone_verified,
             balance: patient.balance,
+            nextBooking: nextBookingText(patient.next_booking_date),
           },
         })
       } catch (e) {

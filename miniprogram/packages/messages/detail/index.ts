@@ -1,9 +1,11 @@
 // One message in full. Opening it marks it read (POST /me/inbox/{id}/read answers the message);
-// a health item shows its notice, a recall reminder offers to remind the patient by WeChat.
+// a health item shows its notice, a recall reminder offers 预约复诊 (the booking page, on the patient's
+// own department) and to remind the patient by WeChat.
 import { InboxMessage, markRead, messageView, MessageView } from '../../../api/index'
 import { pageError, shortTime } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
 import { askSubscribe, canAsk, prepareSubscribe } from '../../../utils/subscribe'
+import { bookingUrl } from '../../../utils/booking'
 
 Component({
   behaviors: [careMode],
@@ -44,6 +46,10 @@ Component({
         const error = pageError(e)
         this.setData({ loading: false, error: error.code === 'message_not_found' ? '这条消息已经不在了' : error.message })
       }
+    },
+    /** A recall reminder's 预约复诊: the booking page (it opens on the patient's own department). */
+    onBook() {
+      wx.navigateTo({ url: bookingUrl() })
     },
     /** WeChat opens its dialog only from a tap. */
     async onRemind() {

@@ -1,0 +1,239 @@
+// 预约复诊: choose a department, see its open slots over the next two weeks grouped by day (clinic-local
+// times, places left, expert slots marked), book one after a confirmation and see the result.
+// `?department=<code>` opens on that department (a reminder, the home page); without one the
+// patient's own department (GET /me) is chosen. `?reschedule=<appointment id>` moves that booking
+// to the slot picked instead (改约, one request: the API cancels the old one and books the new one).
+import {
+  Appointment, bookAppointment, ensureSession, getMe, getMyAppointments, getOpenSlots, login, newIdempotencyKey,
+  rescheduleAppointment, SlotChoice,
+} from '../../../api/index'
+import { pageError } from '../../../utils/page'
+import { careMode } from '../../../utils/care'
+import { MY_BOOKINGS_PAGE } from '../../../utils/booking'
+import {
+  dayLabel, daysBetween, DayGroup, DEPARTMENT_CODE, departmentLabel, DEPARTMENTS, groupByDay, isoDay, slotId, SlotRow, whenText,
+} from '../format'
+
+/** Days shown at a time, and how far ahead the API lets a range start. */
+const WINDOW_DAYS = 14
+const MAX_AHEAD_DAYS = 90
+/** Refusals after which the slots on screen are out of date: they are read again. */
+const STALE = ['slot_full', 'slot_started', 'slot_not_found', 'doctor_not_found']
+
+interface Moving {
+  id: string
+  when: string
+  department: string
+  doctor: string
+}
+
+interface Done {
+  title: string
+  when: string
+  department: string
+  doctor: string
+  expert: boolean
+  previous: string
+}
+
+function doneView(a: Appointment, today: string, title: string, previous = ''): Done {
+  return { title, when: whenText(a, today), department: departmentLabel(a.department), doctor: a.doctor_name || '',
+    expert: a.expert, previous }
+}
+
+Component({
+  behaviors: [careMode],
+  data: {
+    loading: true,
+    error: '',
+    today: '',
+    department: '',
+    departmentName: '',
+    departments: [] as { code: string; label: string }[],
+    moving: null as Moving | null,
+    movingId: '',
+    /** the patient's bookings to come, and what their slots read (slot id -> 您已预约 / 您现在的预约) */
+    upcoming: [] as { id: string; when: string; who: string }[],
+    mineLabels: {} as Record<string, string>,
+    days: [] as DayGroup[],
+    lastDay: '',
+    canMore: false,
+    slotsLoading: false,
+    slotsError: '',
+    moreLoading: false,
+    confirming: null as SlotRow | null,
+    confirmDay: '',
+    dialogVisible: false,
+    booking: false,
+    bookError: '',
+    /** the Idempotency-Key of the pending booking of slot `keyFor`, kept across retries until it succeeds */
+    idemKey: '',
+    keyFor: '',
+    done: null as Done | null,
+  },
+  methods: {
+    onLoad(query: Record<string, string | undefined> = {}) {
+      const wanted = decodeURIComponent(query.department || '')
+      this.setData({
+        department: DEPARTMENT_CODE.test(wanted) ? wanted : '',
+        movingId: decodeURIComponent(query.reschedule || ''),
+      })
+      if (this.data.movingId && wx.setNavigationBarTitle) wx.setNavigationBarTitle({ title: '改约' })
+      this.start()
+    },
+    onPullDownRefresh() {
+      const done = () => wx.stopPullDownRefresh()
+      ;(this.data.department ? this.loadSlots() : this.start()).then(done, done)
+    },
+    /** What the page needs before the slots: the booking being moved, and which department to show. */
+    async start() {
+      this.setData({ loading: true, error: '', today: isoDay(0) })
+      try {
+        // opened straight from a reminder or a shared link, the page may come before any sign-in
+        let session = await ensureSession()
+        if (!session.registered) session = await login() // a kept visitor session may have registered since
+        if (!session.registered) {
+          wx.redirectTo({ url: '/pages/register/index' })
+          return
+        }
+        let department = this.data.department
+        // the patient's bookings: the one being moved, and those to come (shown, their slots not offered);
+        // without them (a failed read) the page still books, the API refusing a slot booked twice
+        const mine = await getMyAppointments().catch((e) => {
+          if (this.data.movingId) throw e
+          pageError(e)
+          return { items: [] as Appointment[] }
+        })
+        const now = Date.now()
+        const ahead = mine.items.filter((a) => a.status === 'booked' && Date.parse(a.starts_at) > now)
+          .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at))
+        const labels: Record<string, string> = {}
+        for (const a of ahead) labels[slotId(a)] = a.appointment_id === this.data.movingId ? '您现在的预约' : '您已预约'
+        this.setData({
+          mineLabels: labels,
+          upcoming: ahead.map((a) => ({ id: a.appointment_id, when: whenText(a, this.data.today),
+            who: `${departmentLabel(a.department)}${a.doctor_name ? ` · ${a.doctor_name}` : ''}` })),
+        })
+        if (this.data.movingId) {
+          const a = mine.items.find((item) => item.appointment_id === this.data.movingId)
+          if (!a || a.status !== 'booked') {
+            this.setData({ loading: false, error: '这个预约已经取消或已经就诊了，不能再改约' })
+            return
+          }
+          this.setData({ moving: { id: a.appointment_id, when: whenText(a, this.data.today), department: departmentLabel(a.department),
+            doctor: a.doctor_name || '' } })
+          department = department || a.department
+        }
+        if (!department) {
+          const { patient } = await getMe()
+          department = patient.department && DEPARTMENT_CODE.test(patient.department) ? patient.department : ''
+        }
+        const codes = [department, ...DEPARTMENTS.map((d) => d.code)].filter((c, i, all) => c && all.indexOf(c) === i)
+        this.setData({
+          loading: false, department, departmentName: department ? departmentLabel(department) : '',
+          departments: codes.map((code) => ({ code, label: departmentLabel(code) })),
+        })
+        if (department) await this.loadSlots()
+      } catch (e) {
+        this.setData({ loading: false, error: pageError(e).message })
+      }
+    },
+    /** The first two weeks of the chosen department's open slots. */
+    async loadSlots() {
+      const department = this.data.department
+      const today = isoDay(0)
+      this.setData({ slotsLoading: true, slotsError: '', today })
+      try {
+        const reply = await getOpenSlots(department, today, isoDay(WINDOW_DAYS - 1))
+        if (department !== this.data.department) return // another department was chosen meanwhile
+        this.showSlots(reply.items, reply.last_day, false)
+      } catch (e) {
+        const error = pageError(e)
+        if (error.code === 'unknown_department') {
+          // this clinic has no such department: it leaves the choice
+          this.setData({ department: '', departmentName: '', days: [],
+            departments: this.data.departments.filter((d) => d.code !== department) })
+        }
+        this.setData({ slotsError: error.message })
+      } finally {
+        this.setData({ slotsLoading: false })
+      }
+    },
+    showSlots(items: Parameters<typeof groupByDay>[0], lastDay: string, append: boolean) {
+      const days = groupByDay(items, this.data.today, this.data.mineLabels)
+      this.setData({
+        days: append ? this.data.days.concat(days) : days,
+        lastDay,
+        canMore: daysBetween(this.data.today, lastDay) + 1 <= MAX_AHEAD_DAYS,
+      })
+    },
+    /** The two weeks after those shown. */
+    async onMore() {
+      if (this.data.moreLoading || !this.data.lastDay) return
+      const department = this.data.department
+      this.setData({ moreLoading: true, slotsError: '' })
+      try {
+        const reply = await getOpenSlots(department, isoDay(1, this.data.lastDay), isoDay(WINDOW_DAYS, this.data.lastDay))
+        if (department === this.data.department) this.showSlots(reply.items, reply.last_day, true)
+      } catch (e) {
+        this.setData({ slotsError: pageError(e).message })
+      } finally {
+        this.setData({ moreLoading: false })
+      }
+    },
+    onDepartment(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { code: string }>) {
+      const code = e.currentTarget.dataset.code
+      if (!code || code === this.data.department || this.data.booking) return
+      this.setData({ department: code, departmentName: departmentLabel(code), days: [], lastDay: '', canMore: false,
+        bookError: '' })
+      this.loadSlots()
+    },
+    onPick(e: WechatMiniprogram.CustomEvent<Record<string, never>, Record<string, never>, { id: string }>) {
+      const id = e.currentTarget.dataset.id
+      let row: SlotRow | undefined
+      for (const day of this.data.days) row = row || day.slots.find((s) => s.id === id)
+      if (!row || row.full || row.mine || this.data.booking) return
+      this.setData({ confirming: row, confirmDay: dayLabel(row.date, this.data.today), dialogVisible: true, bookError: '' })
+    },
+    onCancelDialog() {
+      this.setData({ dialogVisible: false })
+    },
+    async onConfirm() {
+      const row = this.data.confirming
+      this.setData({ dialogVisible: false })
+      if (!row || this.data.booking) return
+      const slot: SlotChoice = { doctor_id: row.doctor_id, date: row.date, start: row.start }
+      const moving = this.data.moving
+      // one key per chosen slot: a retry after a failure resends it, so the API books once
+      const key = this.data.keyFor === row.id && this.data.idemKey ? this.data.idemKey : newIdempotencyKey('book')
+      this.setData({ booking: true, bookError: '', idemKey: moving ? '' : key, keyFor: moving ? '' : row.id })
+      try {
+        if (moving) {
+          const reply = await rescheduleAppointment(moving.id, slot)
+          this.setData({ done: doneView(reply.appointment, this.data.today, '改约成功', moving.when), moving: null })
+        } else {
+          const reply = await bookAppointment(slot, key)
+          this.setData({ done: doneView(reply.appointment, this.data.today, '预约成功'), idemKey: '', keyFor: '' })
+        }
+      } catch (err) {
+        const error = pageError(err)
+        this.setData({ bookError: error.message })
+        if (STALE.includes(error.code)) this.loadSlots()
+      } finally {
+        this.setData({ booking: false })
+      }
+    },
+    onMine() {
+      // 改约 came from 我的预约: go back to it (it reads the bookings again); else open it here
+      if (this.data.movingId) wx.navigateBack({ delta: 1 })
+      else wx.redirectTo({ url: MY_BOOKINGS_PAGE })
+    },
+    /** The note of bookings to come: 我的预约, coming back here after. */
+    onUpcoming() {
+      wx.navigateTo({ url: MY_BOOKINGS_PAGE })
+    },
+    onHome() {
+      wx.switchTab({ url: '/pages/home/index' })
+    },
+  },
+})
