@@ -924,6 +924,23 @@ def _common_environment() -> dict:
     }
 
 
+
+def _queue_statement(sid: str, export: str) -> dict:
+    """The API role's rights on one of the stack's queues: send, take, delete and extend."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": [
+            "sqs:SendMessage",
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueAttributes",
+            "sqs:GetQueueUrl",
+        ],
+        "Resource": import_value(export),
+    }
+
 def app_policy(china: bool = False) -> dict:
     table_arn = import_value("TableArn")
     policy = {
@@ -959,33 +976,9 @@ def app_policy(china: bool = False) -> dict:
                 ],
                 "Resource": [table_arn, sub("${TableArn}/index/*", {"TableArn": table_arn})],
             },
-            {
-                "Sid": "ReminderQueue",
-                "Effect": "Allow",
-                "Action": [
-                    "sqs:SendMessage",
-                    "sqs:ReceiveMessage",
-                    "sqs:DeleteMessage",
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                ],
-                "Resource": import_value("ReminderQueueArn"),
-            },
-            {
-                # POST /imports queues the chunks of a file; import_chunks takes them
-                "Sid": "ImportQueue",
-                "Effect": "Allow",
-                "Action": [
-                    "sqs:SendMessage",
-                    "sqs:ReceiveMessage",
-                    "sqs:DeleteMessage",
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                ],
-                "Resource": import_value("ImportQueueArn"),
-            },
+            _queue_statement("ReminderQueue", "ReminderQueueArn"),
+            # POST /imports queues the chunks of a file; import_chunks takes them
+            _queue_statement("ImportQueue", "ImportQueueArn"),
             {
                 # SMS reminders publish to a phone number, which has no ARN to name
                 "Sid": "SmsReminders",
