@@ -21,11 +21,10 @@ targeting, per patient of the list. Pure: no I/O.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from chalicelib.domain.risk import L2, Model, fit
+from chalicelib.domain.risk import L2, Model, _sigmoid, fit
 
 MIN_PER_ARM = 50  # fewer examples in either group: no model (two regressions on a handful overfit)
 
@@ -43,13 +42,6 @@ class UpliftModel(NamedTuple):
         """The change a reminder makes to this patient's chance of a revisit (-1 .. 1)."""
         row = expand(x)
         return _sigmoid(self.treated.log_odds(row)) - _sigmoid(self.control.log_odds(row))
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
 
 
 def expand(x: Sequence[float]) -> list[float]:
