@@ -17,6 +17,8 @@ import math
 import random
 from typing import NamedTuple
 
+from chalicelib.domain.risk import _sigmoid
+
 FEATURES = ["days_overdue", "visits_last_year", "checkin_days_30", "age", "distance_km"]
 
 
@@ -26,10 +28,6 @@ class Patient(NamedTuple):
     revisited: int
     true_uplift: float  # P(revisit | reminded) - P(revisit | not): what a perfect model would rank by
     risk: float  # P(no revisit | not reminded): what a lapse-risk ranking orders by
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _base(x: list[float]) -> float:
