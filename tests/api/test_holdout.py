@@ -7,9 +7,16 @@ from chalicelib.domain import holdout
 from tests.api.test_delivery import job_of, plan_now, rule_body, run_schedule
 
 
+def test_a_new_clinic_holds_out_the_default_share(api):
+    from chalicelib.services.clinics import create_clinic, settings_view
+
+    create_clinic("fresh-clinic", "新诊所")
+    assert settings_view("fresh-clinic")["holdout_share"] == holdout.DEFAULT_SHARE
+
+
 def test_admins_set_the_share_and_others_cannot(api, staff_token):
     admin = staff_token()
-    assert api.get("/clinic", token=admin)[1]["holdout_share"] == holdout.DEFAULT_SHARE
+    assert api.get("/clinic", token=admin)[1]["holdout_share"] == 0  # the test clinics start without one
     status, body = api.put("/clinic/holdout", {"share": 0.1}, token=admin)
     assert status == 200 and body == {"holdout_share": 0.1}
     assert api.get("/clinic", token=admin)[1]["holdout_share"] == 0.1
@@ -18,7 +25,7 @@ def test_admins_set_the_share_and_others_cannot(api, staff_token):
         assert status == 400 and err["field"] == "share", err
     assert api.put("/clinic/holdout", {"share": 0.2}, token=staff_token(role="front_desk"))[0] == 403
     assert api.put("/clinic/holdout", {"share": 0.2}, token=staff_token(role="analyst"))[0] == 403
-    assert api.get("/clinic", token=staff_token("other-clinic"))[1]["holdout_share"] == holdout.DEFAULT_SHARE
+    assert api.get("/clinic", token=staff_token("other-clinic"))[1]["holdout_share"] == 0  # untouched
 
 
 def test_membership_is_stable_and_a_larger_share_only_adds_patients():
