@@ -384,6 +384,27 @@ def test_seeding_runs_the_flows_through_the_services(aws):
     buyer = next(p for p in plans if p.packages)
     sold = packages.patient_packages("demo-dental", buyer.patient_id)["items"]
     assert sorted(s["start_date"] for s in sold) == sorted(s.start.isoformat() for s in buyer.packages)
+    # doctors with weekly schedules in both clinics, and bookings by the desk for today and the next
+    # days, made through the service (one patient each; the showcase patients have none)
+    from chalicelib.domain.clock import local_date
+    from chalicelib.services import appointments
+    from devstack.seed.appointments import DOCTORS
+
+    for clinic_id in ("demo-dental", "north-derm"):
+        listed = appointments.list_doctors(clinic_id)["items"]
+        assert sorted(d["doctor_id"] for d in listed) == sorted(DOCTORS[clinic_id])
+        assert any(s["expert"] for d in listed for day in d["weekly"].values() for s in day)
+        tz = clinics.get(clinic_id).tz
+        today = local_date(NOW, tz)
+        booked = [a for n in range(4) for a in appointments.day_list(
+            clinic_id, today + timedelta(days=n), None, None)["items"]]
+        assert len(booked) == seeded["counts"][clinic_id]["appointments"] > 0
+        assert {a["date"] for a in booked} >= {today.isoformat()}
+        assert all(a["booked_by"] == f"staff:front_desk@{clinic_id}" and a["patient_name"] for a in booked)
+        assert len({a["patient_id"] for a in booked}) == len(booked)
+        assert [a["status"] for a in booked].count("cancelled") == 1
+        showcase = {login["patient_id"] for login in seeded["patient_logins"] if login["clinic_id"] == clinic_id}
+        assert not showcase & {a["patient_id"] for a in booked}
 
 
 def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):
