@@ -5,8 +5,9 @@ Everything goes through chalicelib/services/appointments.py, as an admin's and t
 do: each doctor is checked by `put_doctor` (the department against the clinic's catalogue, the
 sessions by `session_problem`), and each booking is made by `book` on a slot `open_slots` lists,
 with the clock set to the morning of the clinic's day (BOOKED_AT, clinic-local), before its first
-session, or to the moment of seeding when that is earlier. Today's slots that ended an hour or more
-before the first sweep are then marked no-show by it, as at a real clinic.
+session, or to the moment of seeding when that is earlier. Of today's bookings whose slot has started
+by the moment of seeding, most were marked arrived at the slot's start (`arrive`, which records the
+visit); the first sweep marks the others no-show once their slot ended an hour ago.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from devstack.seed.spec import DEPARTMENT_OF, ClinicSpec
 BOOKED_AT = time(7, 30)  # clinic-local: the desk books the day's patients before the first session
 BOOKING_DAYS = 4  # today and the three days after it
 SHARE_BOOKED = 0.35  # of the open slots of each doctor in those days, about this share gets a booking
+ARRIVED_SHARE = 0.8  # of today's bookings whose slot has started by the moment of seeding, those who came
 
 
 def _s(start: str, end: str, minutes: int, capacity: int, expert: bool = False) -> dict:
@@ -63,7 +65,7 @@ def seed_appointments(spec: ClinicSpec, plans: list[PatientPlan], now: datetime,
     showcase patients left alone), one cancelled. Returns what was written."""
     from chalicelib.api.appointments import BookBody, DoctorBody
     from chalicelib.auth import Principal
-    from chalicelib.domain.clock import clock, local_date
+    from chalicelib.domain.clock import clock, local_date, parse_iso
     from chalicelib.services import appointments as service
     from chalicelib.store import clinics
 
@@ -107,4 +109,18 @@ def seed_appointments(spec: ClinicSpec, plans: list[PatientPlan], now: datetime,
             service.cancel(desk, rng.choice(later)["appointment_id"], own=False)
     finally:
         clock.release()
-    return {"doctors": len(doctors), "appointments": len(made), "appointments_cancelled": int(bool(later))}
+    # most of those whose slot of today has started came: the desk marked them arrived as the slot began
+    # (which records their visit); the others are the first sweep's no-shows once an hour has passed
+    arrived = 0
+    for booking in made:
+        starts = parse_iso(booking["starts_at"])
+        if booking["date"] != today.isoformat() or starts > now or rng.random() >= ARRIVED_SHARE:
+            continue
+        clock.set(starts)
+        try:
+            service.arrive(desk, booking["appointment_id"])
+        finally:
+            clock.release()
+        arrived += 1
+    return {"doctors": len(doctors), "appointments": len(made), "appointments_cancelled": int(bool(later)),
+            "appointments_arrived": arrived}

@@ -106,7 +106,21 @@ const sessionText = (s) => L("session", { start: s.start, end: s.end, minutes: f
 
 function Sessions({ sessions }) {
   if (!sessions.length) return html`<span class="muted">${L("closedDay")}</span>`;
-  return sessions.map((s) => html`<div>${sessionText(s)}${s.expert && html` <span class="tag warn">${L("expert")}</span>`}</div>`);
+  return sessions.map((s, n) => html`${n > 0 && "；"}<span>${sessionText(s)}${s.expert && html` <span class="tag warn">${L("expert")}</span>`}</span>`);
+}
+
+// The week in a few lines: the weekdays with the same sessions together ("周一、周三、周五 08:30–11:30 …").
+function weekGroups(weekly) {
+  const groups = [];
+  for (const day of WEEKDAYS) {
+    const sessions = weekly[day] || [];
+    if (!sessions.length) continue;
+    const key = JSON.stringify(sessions);
+    const same = groups.find((g) => g.key === key);
+    if (same) same.days.push(day);
+    else groups.push({ key, days: [day], sessions });
+  }
+  return groups;
 }
 
 // --- #/schedule: doctors, weekly sessions, exceptions, holidays ---------------------------------------
@@ -246,6 +260,13 @@ function Holidays({ admin }) {
   </div>`;
 }
 
+// Doctors by department (in the catalogue's order), then by name.
+function sorted(items) {
+  const order = departments();
+  const rank = (d) => (order.includes(d.department) ? order.indexOf(d.department) : order.length);
+  return [...items].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, "zh-CN"));
+}
+
 function SchedulePage() {
   const [reload, setReload] = useState(0);
   const [picked, setPicked] = useState(null);
@@ -261,12 +282,12 @@ function SchedulePage() {
     ${items && (items.length === 0 ? html`<p class="muted" data-testid="doctors-empty">${L("noDoctors")}</p>` : html`
       <table data-testid="doctors-table"><thead><tr><th>${L("name")}</th><th>${L("department")}</th><th>${L("active")}</th>
         <th>${L("weekly")}</th><th>${L("exceptions")}</th></tr></thead>
-        <tbody>${items.map((d) => html`<tr data-testid="doctor-row" data-id=${d.doctor_id} class=${admin ? "clickable" : ""}
+        <tbody>${sorted(items).map((d) => html`<tr data-testid="doctor-row" data-id=${d.doctor_id} class=${admin ? "clickable" : ""}
             onClick=${() => admin && pick(d)}>
           <td data-testid="doctor-row-name">${d.name}</td><td data-testid="doctor-row-department">${dept(d.department)}</td>
           <td class=${d.active ? "ok" : "no"}>${d.active ? L("active") : L("inactive")}</td>
-          <td class="wrap" data-testid="doctor-weekly">${WEEKDAYS.filter((w) => (d.weekly[w] || []).length).map((w) => html`<div>
-            <strong>${L(w)}</strong> <${Sessions} sessions=${d.weekly[w]} /></div>`)}</td>
+          <td class="wrap week" data-testid="doctor-weekly">${weekGroups(d.weekly).map((g) => html`<div>
+            <strong>${g.days.map((w) => L(w)).join("、")}</strong> <${Sessions} sessions=${g.sessions} /></div>`)}</td>
           <td class="wrap">${d.exceptions.length ? d.exceptions.map((x) => html`<div>${dayWithWeekday(x.date)}：<${Sessions}
             sessions=${x.sessions} /></div>`) : L("none")}</td></tr>`)}</tbody></table>`)}
     ${admin && html`<p><button class="ghost" onClick=${() => pick(null)} data-testid="doctor-new">${L("newDoctor")}</button></p>`}
