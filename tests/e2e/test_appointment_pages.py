@@ -9,6 +9,7 @@ import json
 import random
 import re
 import urllib.request
+from datetime import date, timedelta
 
 import pytest
 
@@ -83,6 +84,31 @@ def test_an_admin_adds_a_doctor_with_a_weekly_session(browser, local_stack, shot
     assert [(d["department"], d["active"], d["weekly"]) for d in saved] == [("dermatology", True, {"mon": [
         {"start": "08:00", "end": "12:00", "slot_minutes": 30, "capacity": 3, "expert": True}]})]
     page.screenshot(path=str(shots / "schedule.png"), full_page=True)
+
+    # a clinic holiday far ahead, saved and listed by the API, then removed again
+    day = (date.today() + timedelta(days=200)).isoformat()
+    holidays = page.get_by_test_id("holidays-form")
+    before = holidays.get_by_test_id("holiday-row").count()
+    page.get_by_test_id("holiday-add").click()
+    holidays.get_by_test_id("holiday-date").last.fill(day)
+    holidays.get_by_test_id("holiday-name").last.fill("院庆")
+    page.get_by_test_id("holidays-save").click()
+    expect(page.get_by_test_id("holidays-saved")).to_have_text("已保存")
+    assert {"date": day, "name": "院庆"} in _call(local_stack, "GET", "/clinic/holidays")["days"]
+    dates = holidays.get_by_test_id("holiday-date").evaluate_all("inputs => inputs.map(i => i.value)")
+    holidays.get_by_test_id("holiday-remove").nth(dates.index(day)).click()
+    expect(holidays.get_by_test_id("holiday-row")).to_have_count(before)
+    page.get_by_test_id("holidays-save").click()
+    expect(page.get_by_test_id("holidays-saved")).to_have_text("已保存")
+    assert day not in {d["date"] for d in _call(local_stack, "GET", "/clinic/holidays")["days"]}
+
+    # the page in English, and back
+    page.get_by_test_id("lang-switch").click()
+    expect(page.locator("main h1")).to_have_text("Doctors & schedules")
+    expect(demo.get_by_test_id("doctor-row-department")).to_have_text("Dentistry")
+    expect(demo.get_by_test_id("doctor-weekly")).to_contain_text("Thu")
+    page.get_by_test_id("lang-switch").click()
+    expect(page.locator("main h1")).to_have_text("排班与医生")
     assert not page.problems, page.problems
     context.close()
 
