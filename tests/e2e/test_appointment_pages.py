@@ -1,5 +1,6 @@
-"""Appointments in headless Chromium against the local stack: an admin adds a doctor with a weekly
-session on #/schedule (and a broken session is refused in Chinese); the desk books two slots for a
+"""Appointments in headless Chromium against the local stack: the dashboard's show-rate cards; an admin
+adds a doctor with a weekly session on #/schedule (and a broken session is refused in Chinese), saves and
+removes a holiday and reads the page in English; the desk books two slots for a
 patient from the patient's page, finds them on #/appointments, marks one arrived (the visit shows on
 the patient's page) and cancels the other."""
 
@@ -51,6 +52,14 @@ def _page(browser, stack, username, password):  # noqa: F811
 
 def test_an_admin_adds_a_doctor_with_a_weekly_session(browser, local_stack, shots):  # noqa: F811
     context, page = _page(browser, local_stack, local_stack.admin_username, local_stack.admin_password)
+    # the dashboard's appointment figures (the demo's arrivals of today), as GET /dashboard gives them
+    kpis = _call(local_stack, "GET", "/dashboard", admin=True)["kpis"]
+    shown = kpis["basis"]["show_rate_30"]
+    expect(page.get_by_test_id("kpi-show-rate-card")).to_contain_text("预约到诊率")
+    expect(page.get_by_test_id("kpi-show-rate-basis")).to_have_text(f"{shown['hits']:,} / {shown['decided']:,} 个预约")
+    expect(page.get_by_test_id("kpi-no-show-rate-card")).to_contain_text("未到诊占已到诊与未到诊之和的比例")
+    expect(page.get_by_test_id("kpi-reminder-to-booking-card")).to_contain_text(
+        f"提醒后预约 {kpis.get('reminder_bookings') or 0:,} 个")
     page.get_by_test_id("nav-schedule").click()
     # the demo's doctors with their departments (the clinic's labels) and expert sessions
     demo = page.locator("[data-testid=doctor-row][data-id=dr-wang]")
