@@ -201,6 +201,8 @@ def test_the_desk_books_arrives_and_cancels(browser, local_stack, desk_doctor, s
     day.first.get_by_test_id("day-patient").click()
     expect(page.get_by_test_id("visit-row").first).to_contain_text("预约到诊")
     expect(page.get_by_test_id("patient-last-visit")).not_to_have_text("从未就诊")
+    # the section loads after the page: wait for its rows before reading their states
+    expect(page.get_by_test_id("appointment-row").first).to_be_visible()
     statuses = {r.get_attribute("data-status") for r in page.get_by_test_id("appointment-row").all()}
     assert statuses == {"arrived", "cancelled"}
     expect(page.get_by_test_id("appointment-arrive")).to_have_count(0)
