@@ -37,6 +37,7 @@ export class ApiError extends Error {
     super((body && body.message) || `HTTP ${status}`);
     this.status = status;
     this.code = body && body.code;
+    this.field = body && body.field;  // what the refusal is about (a form names it in its words)
   }
 }
 

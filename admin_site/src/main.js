@@ -242,6 +242,9 @@ const CARDS = [
   ["kpi-package-renewal", "kpiRenewal", "rate", "package_renewal_rate_12m", "unitPackages"],
   ["kpi-followup-calls", "kpiCalls", "count", "followup_calls_30"],
   ["kpi-followup-reach", "kpiReach", "rate", "followup_reach_rate_30", "unitCalls"],
+  ["kpi-show-rate", "kpiShowRate", "rate", "show_rate_30", "unitBookings"],
+  ["kpi-no-show-rate", "kpiNoShowRate", "rate", "no_show_rate_30", "unitBookings"],
+  ["kpi-reminder-to-booking", "kpiReminderToBooking", "count", "reminder_to_booking_days"],
 ];
 
 // What a count card is out of (the rates take theirs from kpis.basis).
@@ -281,7 +284,8 @@ function Card({ id, label, kind, figure, unit, kpis, silentDays }) {
     issued: fmtNumber(kpis.points_issued) };
   const what = t("what_" + figure, vars);
   const extra = figure === "reminders_sent" ? t("sent90", vars) : figure === "points_redeemed" && kpis.points_issued
-    ? t("ofIssued", { pct: fmtPercent(kpis.points_redeemed / kpis.points_issued) }) : null;
+    ? t("ofIssued", { pct: fmtPercent(kpis.points_redeemed / kpis.points_issued) })
+    : figure === "reminder_to_booking_days" ? t("reminderBookingsN", { n: fmtNumber(kpis.reminder_bookings || 0) }) : null;
   return html`<div class="card" title=${what} data-testid=${id + "-card"}>
     <div class="label">${t(label)}</div>
     <div class=${"value" + (counting ? " counting" : "")} data-testid=${id}>${value}</div>

@@ -172,6 +172,12 @@ def book_for_patient(call):
     return 201, service.book(call.principal, call.params["patient_id"], call.body, call.idem)
 
 
+@route(bp, "/patients/{patient_id}/appointments", roles=STAFF, reply=replies.AppointmentsReply,
+       summary="A patient's bookings, latest slot first (the desk, on the patient's page)")
+def patient_appointments(call):
+    return service.patient_appointments(call.principal.clinic_id, call.params["patient_id"], known=False)
+
+
 @route(bp, "/appointments", roles=STAFF, query=DayQuery, reply=replies.DayAppointmentsReply,
        summary="A day's bookings of a department (or all), with masked patient names")
 def day_appointments(call):

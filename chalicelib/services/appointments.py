@@ -223,7 +223,10 @@ def _find(clinic_id: str, appointment_id: str, patient_id: str | None = None) ->
     return found
 
 
-def patient_appointments(clinic_id: str, patient_id: str) -> dict[str, Any]:
+def patient_appointments(clinic_id: str, patient_id: str, known: bool = True) -> dict[str, Any]:
+    """A patient's bookings, latest slot first; `known=False` (an id from staff) checks the patient exists."""
+    if not known:
+        patients.get(clinic_id, patient_id)
     names = _names(clinic_id)
     items = [appointment_row(a, names) for a in store.of_patient(clinic_id, patient_id)]
     items.sort(key=lambda r: r["starts_at"], reverse=True)

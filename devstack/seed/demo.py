@@ -10,7 +10,8 @@ weekly follow-up plans with four weeks of calls, coming back far more often than
 patients who did not join (S2); a stopped A/B experiment on the eczema reminder with exposures
 and conversions, and a running one (S5); a history the risk model learns from (S6); maternity
 packs sold at the first obstetrics visit, 68% renewed, with a renewal reminder rule on the
-package end (S8).
+package end (S8). Both clinics have doctors with weekly schedules and a few bookings for today and
+the next days (devstack/seed/appointments.py).
 
 The first LIVE_PATIENTS of each clinic, and every patient with engagement or a referrer, go
 through the services (service_path.py): a referred one from its registration, the others from
@@ -27,6 +28,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.auth import OPERATOR_ROLE, PLATFORM_CLINIC, STAFF_ROLES
 from chalicelib.domain.clock import UTC, clock, iso
+from devstack.seed.appointments import seed_appointments
 from devstack.seed.bulk import history_items, membership_items
 from devstack.seed.planner import ENGAGEMENT_KINDS, PatientPlan, Planner
 from devstack.seed.service_path import (
@@ -158,6 +160,8 @@ def seed_clinic(spec: ClinicSpec, count: int, now: datetime, seed: int = DEFAULT
             balance = int(patients.get(spec.clinic_id, plan.patient_id).balance or 0)
         for name, n in apply_follow_ups(plan, now, balance, rewards, rng).items():
             totals[name] = totals.get(name, 0) + n
+    report(f"seeding {spec.clinic_id}: doctors, schedules and bookings")
+    totals.update(seed_appointments(spec, plans, now, seed))
     if after_flows is not None:
         after_flows()
     for plan in plans:

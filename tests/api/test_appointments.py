@@ -178,6 +178,15 @@ def test_book_cancel_reschedule_and_limits(api, desk, new_patient, staff_token):
     assert book(api, other_staff, "2026-11-24", "13:30", path=f"/patients/{bob_id}/appointments")[0] == 404
     status, gone = api.post(f"/appointments/{made['appointment']['appointment_id']}/cancel", token=staff)
     assert status == 200 and gone["appointment"]["status"] == "cancelled"
+    # the desk lists a patient's bookings (the patient's page), latest slot first; not another clinic's
+    status, listed = api.get(f"/patients/{bob_id}/appointments", token=staff)
+    assert status == 200
+    assert [(a["date"], a["start"], a["status"], a["doctor_name"]) for a in listed["items"]] == [
+        ("2026-11-24", "13:00", "cancelled", "李医生"), ("2026-11-20", "14:00", "booked", "李医生")]
+    assert api.get(f"/patients/{alice_id}/appointments", token=staff)[1]["items"] == \
+        api.get("/me/appointments", token=alice)[1]["items"]
+    status, err = api.get(f"/patients/{bob_id}/appointments", token=other_staff)
+    assert status == 404 and err["code"] == "patient_not_found"
 
 
 def test_ten_patients_race_for_the_last_place(api, desk, new_patient, one_request_at_a_time):

@@ -384,6 +384,35 @@ def test_seeding_runs_the_flows_through_the_services(aws):
     buyer = next(p for p in plans if p.packages)
     sold = packages.patient_packages("demo-dental", buyer.patient_id)["items"]
     assert sorted(s["start_date"] for s in sold) == sorted(s.start.isoformat() for s in buyer.packages)
+    # doctors with weekly schedules in both clinics, and bookings by the desk for today and the next
+    # days, made through the service (one patient each; the showcase patients have none)
+    from chalicelib.domain.clock import iso, local_date
+    from chalicelib.services import appointments
+    from chalicelib.store import patients
+    from devstack.seed.appointments import DOCTORS
+
+    for clinic_id in ("demo-dental", "north-derm"):
+        listed = appointments.list_doctors(clinic_id)["items"]
+        assert sorted(d["doctor_id"] for d in listed) == sorted(DOCTORS[clinic_id])
+        assert any(s["expert"] for d in listed for day in d["weekly"].values() for s in day)
+        tz = clinics.get(clinic_id).tz
+        today = local_date(NOW, tz)
+        booked = [a for n in range(4) for a in appointments.day_list(
+            clinic_id, today + timedelta(days=n), None, None)["items"]]
+        assert len(booked) == seeded["counts"][clinic_id]["appointments"] > 0
+        assert {a["date"] for a in booked} >= {today.isoformat()}
+        assert all(a["booked_by"] == f"staff:front_desk@{clinic_id}" and a["patient_name"] for a in booked)
+        assert len({a["patient_id"] for a in booked}) == len(booked)
+        assert [a["status"] for a in booked].count("cancelled") == 1
+        # today's slots that had started when the demo was seeded (12:30 in Shanghai, 10:30 in Urumqi):
+        # most came and were marked arrived, which recorded their visits; no later slot is arrived
+        came = [a for a in booked if a["status"] == "arrived"]
+        assert len(came) == seeded["counts"][clinic_id]["appointments_arrived"]
+        assert all(a["date"] == today.isoformat() and a["starts_at"] <= iso(NOW) and a["visit_id"] for a in came)
+        assert all(patients.get(clinic_id, a["patient_id"]).last_visit_date == today.isoformat() for a in came)
+        showcase = {login["patient_id"] for login in seeded["patient_logins"] if login["clinic_id"] == clinic_id}
+        assert not showcase & {a["patient_id"] for a in booked}
+    assert seeded["counts"]["demo-dental"]["appointments_arrived"] > 0
 
 
 def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):

@@ -4,6 +4,7 @@
 import { useState } from "preact/hooks";
 import { get, post, put } from "../api.js";
 import { catalogueEntries, catalogueLabel, clinicToday, fmtDate, fmtDateTime, fmtNumber, t } from "../i18n.js";
+import { AppointmentsSection } from "./appointments.js";
 import { BindQrCode, HospitalNoField } from "./desk.js";
 import { FollowupSection } from "./followup.js";
 import { PackagesSection } from "./packages.js";
@@ -97,6 +98,7 @@ const label = (code, section) => {
 // (onChange reads the patient again, e.g. after a points change); another page's section plugs in
 // with one line here (the follow-up plan, for example).
 export const SECTIONS = [
+  AppointmentsSection,
   ({ id, patient, onChange }) => html`<${FollowupSection} id=${id} phoneMasked=${patient.phone_masked} onChange=${onChange} />`,
   PointsSection, TasksSection, PackagesSection];
 
