@@ -97,6 +97,7 @@ def test_an_admin_adds_a_doctor_with_a_weekly_session(browser, local_stack, shot
     # a clinic holiday far ahead, saved and listed by the API, then removed again
     day = (date.today() + timedelta(days=200)).isoformat()
     holidays = page.get_by_test_id("holidays-form")
+    expect(holidays).to_be_visible()  # the clinic's holidays have loaded
     before = holidays.get_by_test_id("holiday-row").count()
     page.get_by_test_id("holiday-add").click()
     holidays.get_by_test_id("holiday-date").last.fill(day)

@@ -233,7 +233,11 @@ function Holidays({ admin }) {
   const save = async (event) => {
     event.preventDefault();
     const body = { days: shown.map((d) => ({ date: d.date, name: d.name.trim() })) };
-    if (await run(() => put("/clinic/holidays", body), L("saved"))) { setDays(null); setReload((n) => n + 1); }
+    // the saved list stays on the form (the days as they were sent, in date order) while the list is read again
+    if (await run(() => put("/clinic/holidays", body), L("saved"))) {
+      setDays([...body.days].sort((a, b) => a.date.localeCompare(b.date)));
+      setReload((n) => n + 1);
+    }
   };
   return html`<div class="panel section" data-testid="holidays">
     <h2>${L("holidays")}</h2>
