@@ -92,6 +92,8 @@ class DayQuery(Strict):
 
 BOOK_ERRORS = ("invalid_date", "doctor_not_found", "slot_not_found", "slot_started", "slot_full", "already_booked",
                "too_many_appointments")
+# a patient's own booking also follows the priority-booking rule (the desk books any slot)
+MY_BOOK_ERRORS = BOOK_ERRORS + ("slot_not_open_yet",)
 
 
 @route(bp, "/doctors", roles=READERS, reply=replies.DoctorsReply,
@@ -119,16 +121,19 @@ def put_holidays(call):
     return service.put_holidays(call.principal.clinic_id, call.body)
 
 
-def _slots(call):
+def _slots(call, patient_id=None):
     q = call.query
-    return service.open_slots(call.principal.clinic_id, q.department, q.doctor_id, q.first_day, q.last_day)
+    return service.open_slots(call.principal.clinic_id, q.department, q.doctor_id, q.first_day, q.last_day,
+                              patient_id)
 
 
 @route(bp, "/me/appointment-slots", roles=PATIENT, query=SlotQuery, reply=replies.SlotsReply,
        errors=("unknown_department", "invalid_period", "doctor_not_found"),
-       summary="Open slots of a department (or one doctor) over up to 31 days from today, with the places left")
+       summary="Open slots of a department (or one doctor) over up to 31 days from today, with the places left; "
+               "expert slots not yet open to everyone are bookable (priority) for holders of the "
+               "priority-booking perk and show the day they open to others")
 def my_slots(call):
-    return _slots(call)
+    return _slots(call, call.principal.patient_id)
 
 
 @route(bp, "/appointment-slots", roles=STAFF, query=SlotQuery, reply=replies.SlotsReply,
@@ -139,8 +144,9 @@ def slots(call):
 
 
 @route(bp, "/me/appointments", methods=("POST",), roles=PATIENT, body=BookBody, idempotent=IN_TRANSACTION,
-       reply=replies.AppointmentReply, status=201, errors=BOOK_ERRORS,
-       summary="Book a slot for oneself; the booking stops the reminders its rules name")
+       reply=replies.AppointmentReply, status=201, errors=MY_BOOK_ERRORS,
+       summary="Book a slot for oneself (an expert slot inside the priority window needs the priority-booking "
+               "perk); the booking stops the reminders its rules name")
 def book_mine(call):
     return 201, service.book(call.principal, call.principal.patient_id, call.body, call.idem)
 
@@ -159,7 +165,7 @@ def cancel_mine(call):
 
 
 @route(bp, "/me/appointments/{appointment_id}/reschedule", methods=("POST",), roles=PATIENT, body=BookBody,
-       reply=replies.RescheduleReply, errors=BOOK_ERRORS + ("appointment_not_booked", "same_slot"),
+       reply=replies.RescheduleReply, errors=MY_BOOK_ERRORS + ("appointment_not_booked", "same_slot"),
        summary="Move one's booking to another slot (the old one cancelled, the new one booked, in one write)")
 def reschedule_mine(call):
     return service.reschedule(call.principal, call.params["appointment_id"], call.body)
@@ -167,7 +173,7 @@ def reschedule_mine(call):
 
 @route(bp, "/patients/{patient_id}/appointments", methods=("POST",), roles=STAFF, body=BookBody,
        idempotent=IN_TRANSACTION, reply=replies.AppointmentReply, status=201, errors=BOOK_ERRORS,
-       summary="Book a slot for a patient of the clinic (the desk)")
+       summary="Book a slot for a patient of the clinic (the desk; any slot, the priority window included)")
 def book_for_patient(call):
     return 201, service.book(call.principal, call.params["patient_id"], call.body, call.idem)
 

@@ -124,4 +124,4 @@ def by_status(codes: tuple[str, ...] | list[str]) -> dict[int, list[str]]:
 _codes(400, "invalid_schedule", "same_slot")
 _codes(404, "doctor_not_found", "slot_not_found")
 _codes(409, "slot_full", "slot_started", "already_booked", "too_many_appointments", "appointment_not_booked",
-       "not_appointment_day")
+       "not_appointment_day", "slot_not_open_yet")

@@ -1032,6 +1032,8 @@ class PerkView(Reply):
     name: str
     name_en: str | None
     badges_required: int
+    priority_days: Annotated[int | None, Field(
+        description="priority-booking only: days before everyone else its holders may book expert slots")]
     unlocked: bool
 
 
@@ -1122,6 +1124,8 @@ class PerkDefinition(Reply):
     name: str
     name_en: str | None
     badges_required: int
+    priority_days: Annotated[int | None, Field(
+        description="priority-booking only: days before everyone else its holders may book expert slots")]
 
 
 class TaskRulesReply(Reply):
@@ -1900,6 +1904,13 @@ class OpenSlot(Reply):
     capacity: int
     left: int
     expert: bool
+    bookable: Annotated[bool, Field(
+        description="the caller may book it now; false: an expert slot not yet open to a patient without the "
+                    "priority-booking perk (a full slot is still bookable with left 0)")]
+    priority: Annotated[bool, Field(
+        description="open to this patient only through the priority-booking perk (not yet open to everyone)")]
+    opens_on: Annotated[str | None, Field(
+        description="clinic-local day an expert slot inside the priority window opens to everyone; null once open")]
 
 
 class SlotsReply(Reply):

@@ -66,6 +66,10 @@ class PerkBody(Strict):
     name: str = Name
     name_en: Optional[str] = NameEn
     badges_required: int = Field(ge=1, le=100)
+    priority_days: Optional[int] = Field(
+        default=None, ge=1, le=rules.MAX_PRIORITY_DAYS,
+        description=f"the {rules.PRIORITY_BOOKING} perk only: how many days before everyone else its holders may "
+                    f"book expert slots (default {rules.DEFAULT_PRIORITY_DAYS})")
 
 
 class PerksBody(Strict):

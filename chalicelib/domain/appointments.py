@@ -125,6 +125,35 @@ def bookable(slot: Slot, now: datetime) -> bool:
     return slot.starts_at > iso(now)
 
 
+class Opening(NamedTuple):
+    """Whether a caller may book a slot now under the priority-booking rule.
+
+    `bookable`: the caller may book it; `priority`: only through the priority-booking perk (the slot is
+    not open to everyone yet); `opens_on`: the clinic-local day it opens to everyone, while it is not yet."""
+
+    bookable: bool
+    priority: bool
+    opens_on: date | None
+
+
+def opens_to_all_on(day: date, priority_days: int | None) -> date:
+    """The clinic-local day an expert slot on `day` opens to everyone: `MAX_AHEAD_DAYS - priority_days`
+    days before it (the perk's holders may book it from `MAX_AHEAD_DAYS` days before, as any slot)."""
+    return day - timedelta(days=MAX_AHEAD_DAYS - (priority_days or 0))
+
+
+def opening(day: date, expert: bool, today: date, priority_days: int | None, holder: bool) -> Opening:
+    """The priority-booking rule: an expert slot opens to the holders of the perk `MAX_AHEAD_DAYS` days
+    ahead like every slot, and to everyone else `priority_days` days later; other slots, and every slot
+    of a clinic without the perk (`priority_days` None), are open to all."""
+    if not expert or not priority_days:
+        return Opening(True, False, None)
+    opens_on = opens_to_all_on(day, priority_days)
+    if today >= opens_on:
+        return Opening(True, False, None)
+    return Opening(holder, holder, opens_on)
+
+
 def rates(arrived: int, no_show: int) -> dict[str, Any]:
     """Show and no-show rates of the decided bookings (arrived or missed); None when nothing is decided."""
     decided = arrived + no_show

@@ -112,24 +112,47 @@ class TaskTerms:
                    badge=Badge(badge["badge_id"], badge["name"], badge.get("name_en")))
 
 
+# The perk the booking side reads (docs/appointments.md, "Priority booking"): its holders may book a
+# doctor's expert slots `priority_days` days before everyone else.
+PRIORITY_BOOKING = "priority-booking"
+DEFAULT_PRIORITY_DAYS = 7
+MAX_PRIORITY_DAYS = 30
+
+
 @dataclass(frozen=True)
 class Perk:
     perk_id: str
     name: str
     badges_required: int
     name_en: str | None = None
+    # the priority-booking perk only: how many days earlier its holders may book expert slots
+    priority_days: int | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.badges_required <= 100:
             raise TermsError("badges_required is 1 to 100", code="invalid_perk")
+        if self.perk_id == PRIORITY_BOOKING:
+            if self.priority_days is None:
+                object.__setattr__(self, "priority_days", DEFAULT_PRIORITY_DAYS)
+            elif not 1 <= self.priority_days <= MAX_PRIORITY_DAYS:
+                raise TermsError(f"priority_days is 1 to {MAX_PRIORITY_DAYS}", code="invalid_perk")
+        elif self.priority_days is not None:
+            raise TermsError(f"priority_days belongs to the {PRIORITY_BOOKING} perk only", code="invalid_perk")
 
     def as_dict(self) -> dict[str, Any]:
         return {"perk_id": self.perk_id, "name": self.name, "name_en": self.name_en,
-                "badges_required": self.badges_required}
+                "badges_required": self.badges_required, "priority_days": self.priority_days}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Perk":
-        return cls(data["perk_id"], data["name"], int(data["badges_required"]), data.get("name_en"))
+        days = data.get("priority_days")
+        return cls(data["perk_id"], data["name"], int(data["badges_required"]), data.get("name_en"),
+                   int(days) if days is not None else None)
+
+
+def priority_perk(perks: list[Perk]) -> Perk | None:
+    """The clinic's priority-booking perk, or None when its perk list has none (no priority window)."""
+    return next((p for p in perks if p.perk_id == PRIORITY_BOOKING), None)
 
 
 @dataclass
@@ -198,4 +221,4 @@ DEFAULT_RULES: dict[str, tuple[TaskTerms, ...]] = {
     "high_uric_acid": (DIET,),
 }
 
-DEFAULT_PERKS = (Perk("priority-booking", "专家号优先预约", 3, "Priority booking of expert slots"),)
+DEFAULT_PERKS = (Perk(PRIORITY_BOOKING, "专家号优先预约", 3, "Priority booking of expert slots", DEFAULT_PRIORITY_DAYS),)

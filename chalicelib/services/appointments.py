@@ -80,6 +80,43 @@ def get_holidays(clinic_id: str) -> dict[str, Any]:
     return {"days": store.holidays(clinic_id)}
 
 
+# -- priority booking (the perk's window on expert slots) --------------------------------------------
+
+class Priority:
+    """The priority-booking rule for one caller (docs/appointments.md, "Priority booking").
+
+    A patient (`patient_id` given) sees and books an expert slot inside the perk's window only when
+    their badges unlock the perk; their badges are read once, and only when a slot in the window
+    comes up. The desk (`patient_id` None) may book any slot and is only told when it opens to all."""
+
+    def __init__(self, clinic, patient_id: str | None):
+        from chalicelib.domain.tasks import priority_perk
+        from chalicelib.services.tasks import perks_of
+
+        self.perk = priority_perk(perks_of(clinic))
+        self.days = self.perk.priority_days if self.perk else None
+        self.clinic_id = clinic.clinic_id
+        self.patient_id = patient_id
+        self._holder: bool | None = None
+
+    def holder(self) -> bool:
+        if self._holder is None:
+            from chalicelib.services.tasks import holds
+
+            self._holder = (self.perk is not None and self.patient_id is not None
+                            and holds(self.clinic_id, self.patient_id, self.perk))
+        return self._holder
+
+    def opening(self, slot: rules.Slot, today: date) -> rules.Opening:
+        day = date.fromisoformat(slot.day)
+        found = rules.opening(day, slot.expert, today, self.days, holder=False)
+        if found.bookable:
+            return found
+        if self.patient_id is None:  # the desk books any slot (docs/appointments.md)
+            return rules.Opening(True, False, found.opens_on)
+        return rules.opening(day, slot.expert, today, self.days, holder=self.holder())
+
+
 # -- open slots -------------------------------------------------------------------------------------
 
 def _slots_of(doctor: store.Doctor, day: date, holiday_days: list[str], tz: str) -> list[rules.Slot]:
@@ -88,9 +125,13 @@ def _slots_of(doctor: store.Doctor, day: date, holiday_days: list[str], tz: str)
     return rules.slots_on(doctor.doctor_id, day, rules.sessions_on(day, weekly, exceptions, holiday_days), tz)
 
 
-def open_slots(clinic_id: str, department: str, doctor_id: str | None, first: date, last: date) -> dict[str, Any]:
+def open_slots(clinic_id: str, department: str, doctor_id: str | None, first: date, last: date,
+               patient_id: str | None = None) -> dict[str, Any]:
     """The department's (or one doctor's) slots in a date range that have not started yet, with the
-    places left: the schedules less the slot counters (one Query of the department's counters)."""
+    places left: the schedules less the slot counters (one Query of the department's counters). For a
+    patient (`patient_id`), expert slots not yet open to everyone are marked by the priority-booking
+    rule: bookable with `priority` for a holder of the perk, not bookable with the day they open for
+    others (their badges are read only when such a slot is in the range)."""
     from chalicelib.services import catalogue
 
     clinic = _clinic(clinic_id)
@@ -107,6 +148,7 @@ def open_slots(clinic_id: str, department: str, doctor_id: str | None, first: da
         raise NotFound("no such doctor in this department", code="doctor_not_found", field="doctor_id")
     holiday_days = [h["date"] for h in store.holidays(clinic_id)]
     taken = store.booked_counts(clinic_id, department, first.isoformat(), last.isoformat())
+    priority = Priority(clinic, patient_id)
     items = []
     for day in rules.days(first, last):
         for doctor in found:
@@ -114,10 +156,13 @@ def open_slots(clinic_id: str, department: str, doctor_id: str | None, first: da
                 if not rules.bookable(slot, now):
                     continue
                 booked = taken.get((slot.day, slot.start, slot.doctor_id), 0)
+                opening = priority.opening(slot, today)
                 items.append({"doctor_id": doctor.doctor_id, "doctor_name": doctor.name, "department": department,
                               "date": slot.day, "start": slot.start, "end": slot.end,
                               "starts_at": slot.starts_at, "ends_at": slot.ends_at, "capacity": slot.capacity,
-                              "left": max(0, slot.capacity - booked), "expert": slot.expert})
+                              "left": max(0, slot.capacity - booked), "expert": slot.expert,
+                              "bookable": opening.bookable, "priority": opening.priority,
+                              "opens_on": opening.opens_on.isoformat() if opening.opens_on else None})
     items.sort(key=lambda s: (s["starts_at"], s["doctor_id"]))
     return {"tz": clinic.tz, "first_day": first.isoformat(), "last_day": last.isoformat(), "items": items}
 
@@ -139,7 +184,8 @@ def _names(clinic_id: str) -> dict[str, str]:
 def _new_booking(clinic_id: str, patient_id: str, body, by: str,
                  after_reminder: bool = True) -> tuple[store.Appointment, int, dict[str, str]]:
     """The booking a request asks for, checked against the doctor's schedule (holidays, exceptions,
-    the clinic's zone), and the slot's capacity; BadRequest or NotFound otherwise."""
+    the clinic's zone), the priority-booking rule when the patient books (`by == "patient"`; the desk
+    books any slot), and the slot's capacity; BadRequest, NotFound or Conflict otherwise."""
     clinic = _clinic(clinic_id)
     now = clock.now()
     today = local_date(now, clinic.tz)
@@ -155,6 +201,10 @@ def _new_booking(clinic_id: str, patient_id: str, body, by: str,
         raise NotFound("the doctor has no slot at this time", code="slot_not_found", field="start")
     if not rules.bookable(slot, now):
         raise Conflict("this slot has started", code="slot_started", field="start")
+    opening = Priority(clinic, patient_id if by == "patient" else None).opening(slot, today)
+    if not opening.bookable:
+        raise Conflict(f"this expert slot opens to everyone on {opening.opens_on}; holders of the "
+                       "priority-booking perk may book it now", code="slot_not_open_yet", field="date")
     gap = None
     if after_reminder:  # days from the latest reminder to this booking (the KPI "reminder to booking")
         from chalicelib.domain.clock import parse_iso

@@ -41,6 +41,11 @@ def perks_of(clinic) -> list[rules.Perk]:
     return [rules.Perk.from_dict(p) for p in clinic.perks]
 
 
+def holds(clinic_id: str, patient_id: str, perk: rules.Perk) -> bool:
+    """Whether a patient's badges unlock a perk now (one Query of the patient's badges)."""
+    return len(store.badges(clinic_id, patient_id)) >= perk.badges_required
+
+
 def rules_view(clinic_id: str) -> dict:
     from chalicelib.services.catalogue import of_clinic
 

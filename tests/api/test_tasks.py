@@ -56,7 +56,8 @@ def test_s4_exam_tasks_badges_and_the_priority_booking_perk(api, patient, staff_
     walk = task_by_key(bmi["tasks"], "walk-8000")
     assert (walk["kind"], walk["checkin_type"], walk["min_value"], walk["target"]) == ("checkin", "steps", 8000, 14)
     assert rules["perks"] == [{"perk_id": "priority-booking", "name": "专家号优先预约",
-                               "name_en": "Priority booking of expert slots", "badges_required": 3}]
+                               "name_en": "Priority booking of expert slots", "badges_required": 3,
+                               "priority_days": 7}]
 
     status, exam = api.post(f"/patients/{zhou.patient_id}/exams",
                             {"taken_on": "2026-11-18", "flags": ["high_bmi", "high_bp"], "exam_id": "HC-1001"},

@@ -1,7 +1,7 @@
 """The pure rules of appointments: sessions, slots in the clinic's zone, holidays and exceptions,
 date ranges, and the days from a reminder to a booking."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from chalicelib.domain import appointments as rules
 
@@ -55,3 +55,20 @@ def test_days_from_a_reminder_to_a_booking_count_within_thirty_days():
     assert rules.days_after_reminder(None, booked, "Asia/Shanghai") is None
     assert rules.rates(3, 1) == {"arrived": 3, "no_show": 1, "decided": 4, "show_rate": 0.75, "no_show_rate": 0.25}
     assert rules.rates(0, 0)["show_rate"] is None
+
+
+def test_an_expert_slot_opens_to_perk_holders_priority_days_before_everyone_else():
+    today = date(2026, 11, 20)
+    last_for_all = date(2027, 2, 11)  # 90 - 7 = 83 days ahead
+    assert rules.opening(last_for_all, True, today, 7, holder=False) == rules.Opening(True, False, None)
+    early = last_for_all + timedelta(days=1)
+    assert rules.opens_to_all_on(early, 7) == date(2026, 11, 21)
+    assert rules.opening(early, True, today, 7, holder=False) == rules.Opening(False, False, date(2026, 11, 21))
+    assert rules.opening(early, True, today, 7, holder=True) == rules.Opening(True, True, date(2026, 11, 21))
+    # the opening day itself is open to all; ordinary slots and a clinic without the perk have no window
+    assert rules.opening(early, True, date(2026, 11, 21), 7, holder=False).bookable
+    assert rules.opening(early, False, today, 7, holder=False) == rules.Opening(True, False, None)
+    assert rules.opening(early, True, today, None, holder=False) == rules.Opening(True, False, None)
+    # 30 days: everything more than 60 days ahead is the holders'
+    assert not rules.opening(today + timedelta(days=61), True, today, 30, holder=False).bookable
+    assert rules.opening(today + timedelta(days=60), True, today, 30, holder=False).bookable

@@ -73,6 +73,20 @@ def test_perks_unlock_at_their_badge_count():
         tasks.Perk("p", "x", 0)
 
 
+def test_the_priority_booking_perk_carries_its_window_and_no_other_perk_does():
+    perk = tasks.Perk.from_dict({"perk_id": "priority-booking", "name": "专家号优先预约", "badges_required": 3})
+    assert perk.priority_days == 7 and tasks.priority_perk([perk]) == perk
+    assert tasks.Perk.from_dict({**perk.as_dict(), "priority_days": 30}).priority_days == 30
+    for days in (0, 31):
+        with pytest.raises(TermsError) as refused:
+            tasks.Perk("priority-booking", "x", 3, priority_days=days)
+        assert refused.value.code == "invalid_perk"
+    with pytest.raises(TermsError):
+        tasks.Perk("free-recheck", "x", 3, priority_days=7)
+    assert tasks.Perk("free-recheck", "x", 3).as_dict()["priority_days"] is None
+    assert tasks.priority_perk([tasks.Perk("free-recheck", "x", 3)]) is None
+
+
 def test_old_exams_assign_no_tasks():
     assert tasks.assign_on(date(2026, 8, 22), date(2026, 11, 20)) == date(2026, 11, 20)
     assert tasks.assign_on(date(2026, 8, 21), date(2026, 11, 20)) is None
