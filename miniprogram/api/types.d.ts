@@ -852,7 +852,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open slots of a department (or one doctor) over up to 31 days from today, with the places left */
+        /** Open slots of a department (or one doctor) over up to 31 days from today, with the places left; expert slots not yet open to everyone are bookable (priority) for holders of the priority-booking perk and show the day they open to others */
         get: operations["get_me_appointment-slots"];
         put?: never;
         post?: never;
@@ -872,7 +872,7 @@ export interface paths {
         /** The caller's bookings, latest slot first */
         get: operations["get_me_appointments"];
         put?: never;
-        /** Book a slot for oneself; the booking stops the reminders its rules name */
+        /** Book a slot for oneself (an expert slot inside the priority window needs the priority-booking perk); the booking stops the reminders its rules name */
         post: operations["post_me_appointments"];
         delete?: never;
         options?: never;
@@ -1490,7 +1490,7 @@ export interface paths {
         /** A patient's bookings, latest slot first (the desk, on the patient's page) */
         get: operations["get_patients_patient_id_appointments"];
         put?: never;
-        /** Book a slot for a patient of the clinic (the desk) */
+        /** Book a slot for a patient of the clinic (the desk; any slot, the priority window included) */
         post: operations["post_patients_patient_id_appointments"];
         delete?: never;
         options?: never;
@@ -5173,6 +5173,21 @@ export interface components {
             left: number;
             /** Expert */
             expert: boolean;
+            /**
+             * Bookable
+             * @description the caller may book it now; false: an expert slot not yet open to a patient without the priority-booking perk (a full slot is still bookable with left 0)
+             */
+            bookable: boolean;
+            /**
+             * Priority
+             * @description open to this patient only through the priority-booking perk (not yet open to everyone)
+             */
+            priority: boolean;
+            /**
+             * Opens On
+             * @description clinic-local day an expert slot inside the priority window opens to everyone; null once open
+             */
+            opens_on: string | null;
         };
         /**
          * OpenapiReply
@@ -5655,6 +5670,12 @@ export interface components {
             name_en?: string | null;
             /** Badges Required */
             badges_required: number;
+            /**
+             * Priority Days
+             * @description the priority-booking perk only: how many days before everyone else its holders may book expert slots (default 7)
+             * @default null
+             */
+            priority_days?: number | null;
         };
         /** PerkDefinition */
         PerkDefinition: {
@@ -5666,6 +5687,11 @@ export interface components {
             name_en: string | null;
             /** Badges Required */
             badges_required: number;
+            /**
+             * Priority Days
+             * @description priority-booking only: days before everyone else its holders may book expert slots
+             */
+            priority_days: number | null;
         };
         /** PerkView */
         PerkView: {
@@ -5677,6 +5703,11 @@ export interface components {
             name_en: string | null;
             /** Badges Required */
             badges_required: number;
+            /**
+             * Priority Days
+             * @description priority-booking only: days before everyone else its holders may book expert slots
+             */
+            priority_days: number | null;
             /** Unlocked */
             unlocked: boolean;
         };
@@ -12120,7 +12151,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "already_booked" | "idempotency_key_reused" | "request_in_progress" | "slot_full" | "slot_started" | "too_many_appointments" | "try_again";
+                        code?: "already_booked" | "idempotency_key_reused" | "request_in_progress" | "slot_full" | "slot_not_open_yet" | "slot_started" | "too_many_appointments" | "try_again";
                     };
                 };
             };
@@ -12312,7 +12343,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "already_booked" | "appointment_not_booked" | "slot_full" | "slot_started" | "too_many_appointments" | "try_again";
+                        code?: "already_booked" | "appointment_not_booked" | "slot_full" | "slot_not_open_yet" | "slot_started" | "too_many_appointments" | "try_again";
                     };
                 };
             };

@@ -38,6 +38,9 @@ const L = labels({
     invalid_month: "不能查看将来的月份", forbidden: "没有权限", badgeNameEn: "徽章英文名称", addPerk: "添加一项",
     perkNameEn: "英文名称", adminsOnly: "只有管理员可以修改，当前账号只能查看。", editHint: "点击一行可载入到下方表单修改。",
     top: "显示前", newTask: "新任务", catalogue: "兑换目录",
+    priorityDays: "专家号提前预约(天)", priorityDaysN: "提前 {n} 天", priorityNote:
+      "“专家号优先预约”：持有该权益的患者最早可预约 90 天内的专家号，其他患者要晚这么多天才能预约同一个专家号（1–30 天，默认 7 天）。前台代约不受此限制。",
+    invalid_perk: "权益设置有误：所需徽章数为 1–100，提前预约天数为 1–30 天且只能设在“专家号优先预约”上",
   },
   en: {
     tasksTitle: "Exam tasks & badges", rules: "Task rules", flag: "Abnormal flag", tasks: "Tasks", noTasks: "No tasks",
@@ -76,6 +79,9 @@ const L = labels({
     addPerk: "Add a perk", perkNameEn: "English name", adminsOnly: "Only admins may change this; this account can only read it.",
     editHint: "Click a row to load it into the form below.", top: "Show top", newTask: "New task",
     catalogue: "Rewards catalogue",
+    priorityDays: "Expert slots early (days)", priorityDaysN: "{n} days early", priorityNote:
+      "Priority booking of expert slots: holders may book expert slots up to 90 days ahead, everyone else this many days later (1–30 days, default 7). The desk may book any slot for a patient.",
+    invalid_perk: "Invalid perk: badges required is 1–100; early days are 1–30 and only on the priority-booking perk",
   },
 });
 
@@ -142,13 +148,19 @@ function RuleEditor({ rules, initial, save, action }) {
 }
 
 // `action` belongs to the page: the editor starts afresh from the saved perks, the message stays.
+// The perk the booking side reads: only it carries the days its holders book expert slots early.
+const PRIORITY_BOOKING = "priority-booking";
+const isPriority = (r) => r.perk_id.trim() === PRIORITY_BOOKING;
+
 function PerksEditor({ perks, action: state, run, onSaved }) {
-  const [rows, setRows] = useState(perks.map((p) => ({ ...p, name_en: p.name_en || "" })));
+  const [rows, setRows] = useState(perks.map((p) => ({ ...p, name_en: p.name_en || "", priority_days: p.priority_days ?? "" })));
   const change = (i, key) => (e) => setRows(rows.map((r, j) => (j === i ? { ...r, [key]: e.target.value } : r)));
   const submit = async (event) => {
     event.preventDefault();
     const body = { perks: rows.map((r) => ({ perk_id: r.perk_id.trim(), name: r.name.trim(), name_en: r.name_en.trim() || null,
-      badges_required: Number(r.badges_required) })) };
+      badges_required: Number(r.badges_required),
+      // empty: the default (7 days); other perks carry none
+      priority_days: isPriority(r) && r.priority_days !== "" ? Number(r.priority_days) : null })) };
     if (await run(() => put("/perks", body), L("saved"))) onSaved();
   };
   return html`<form class="panel" onSubmit=${submit} data-testid="perks-form">
@@ -159,11 +171,13 @@ function PerksEditor({ perks, action: state, run, onSaved }) {
       <label>${L("perkNameEn")}<input maxlength="60" value=${r.name_en} onInput=${change(i, "name_en")} /></label>
       <label>${L("badgesRequired")}<input type="number" min="1" max="100" required value=${r.badges_required}
         onInput=${change(i, "badges_required")} data-testid="perk-badges" /></label>
+      ${isPriority(r) && html`<label>${L("priorityDays")}<input type="number" min="1" max="30" placeholder="7"
+        value=${r.priority_days} onInput=${change(i, "priority_days")} data-testid="perk-priority-days" /></label>`}
       <button type="button" class="ghost" onClick=${() => setRows(rows.filter((_, j) => j !== i))}
         data-testid="perk-remove">${L("remove")}</button></div>`)}
     <div class="form-row">
       ${rows.length < 10 && html`<button type="button" class="ghost" data-testid="perk-add"
-        onClick=${() => setRows([...rows, { perk_id: "", name: "", name_en: "", badges_required: 1 }])}>${L("addPerk")}</button>`}
+        onClick=${() => setRows([...rows, { perk_id: "", name: "", name_en: "", badges_required: 1, priority_days: "" }])}>${L("addPerk")}</button>`}
       <button type="submit" disabled=${state.busy} data-testid="perks-save">${L("savePerks")}</button>
     </div>
     ${state.error && html`<p class="error" data-testid="perks-error">${state.error}</p>`}
@@ -233,9 +247,12 @@ function TasksPage() {
     ${admin && html`<${RuleEditor} key=${picked ? `${picked.flag}/${picked.task_key}` : "new"} initial=${picked}
       rules=${rules} save=${save} action=${action} />`}
     <h2>${L("perks")}</h2>
-    <table data-testid="perks-table"><thead><tr><th>${L("perk")}</th><th>${L("badgesRequired")}</th></tr></thead>
+    <table data-testid="perks-table"><thead><tr><th>${L("perk")}</th><th>${L("badgesRequired")}</th>
+      <th>${L("priorityDays")}</th></tr></thead>
       <tbody>${perks.map((p) => html`<tr data-testid="perk-row" data-id=${p.perk_id}><td>${localName(p)}</td>
-        <td data-testid="perk-required">${p.badges_required}</td></tr>`)}</tbody></table>
+        <td data-testid="perk-required">${p.badges_required}</td>
+        <td data-testid="perk-priority">${p.priority_days ? L("priorityDaysN", { n: p.priority_days }) : "—"}</td></tr>`)}</tbody></table>
+    ${perks.some((p) => p.priority_days) && html`<p class="muted" data-testid="perks-priority-note">${L("priorityNote")}</p>`}
     ${admin && html`<${PerksEditor} key=${"perks-" + reload} perks=${perks} action=${perksAction} run=${runPerks} onSaved=${() => setReload((n) => n + 1)} />`}
     <h2>${L("importTitle")}</h2>
     <${ExamImport} />
