@@ -13,6 +13,7 @@ const L = labels({
     weekly: "每周排班", exceptions: "特殊日期", name: "姓名", none: "无", noDoctors: "还没有医生，管理员可在下方添加",
     mon: "周一", tue: "周二", wed: "周三", thu: "周四", fri: "周五", sat: "周六", sun: "周日",
     session: "{start}–{end}，每 {minutes} 分钟一个号，每号 {capacity} 人", expert: "专家",
+    priorityTag: "优先期", priorityWindow: "{day}起对所有患者开放；在此之前只有持“专家号优先预约”权益的患者可以自己预约，前台可以代约",
     closedDay: "停诊", editHint: "点击一行可载入到下方表单修改。", readOnly: "只有管理员可以修改排班，当前账号只能查看。",
     newDoctor: "新增医生", editDoctor: "修改医生：{name}", addSession: "添加时段", removeSession: "删除",
     start: "开始", end: "结束", slotMinutes: "每号分钟数", capacity: "每号人数", addException: "添加特殊日期",
@@ -48,6 +49,7 @@ const L = labels({
     noDoctors: "No doctors yet; an admin can add one below",
     mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun",
     session: "{start}–{end}, a slot every {minutes} min, {capacity} per slot", expert: "Expert",
+    priorityTag: "Priority window", priorityWindow: "Open to every patient from {day}; until then only holders of the priority-booking perk book it themselves; the desk may book it",
     closedDay: "Closed", editHint: "Click a row to load it into the form below.",
     readOnly: "Only admins may change schedules; this account can only read them.",
     newDoctor: "New doctor", editDoctor: "Edit doctor: {name}", addSession: "Add a session", removeSession: "Remove",
@@ -441,6 +443,8 @@ function SlotPicker({ id, patient, onBooked }) {
             class=${"slot" + (chosen === s ? " chosen" : "") + (s.expert ? " expert" : "")} disabled=${s.left <= 0}
             aria-pressed=${chosen === s ? "true" : "false"} onClick=${() => setChosen(s)}>
           <strong>${s.start}</strong> ${s.doctor_name}${s.expert ? ` · ${L("expert")}` : ""}
+          ${s.opens_on && html`<span class="tag" data-testid="slot-opens" title=${L("priorityWindow", { day: dayWithWeekday(s.opens_on) })}>
+            ${L("priorityTag")}</span>`}
           <span class="left">${s.left > 0 ? L("left", { n: fmtNumber(s.left) }) : L("full")}</span></button>`)}</div></div>`))}
     ${asked && asked.items && asked.items.length > 0 && html`<div class="form-row">
       <span data-testid="slot-chosen">${chosen ? L("chosen", { what: slotText(chosen) }) : L("pickSlot")}</span>
