@@ -92,6 +92,8 @@ export const MESSAGES: Record<string, string> = {
   slot_not_found: '这个时段已经不开放预约了，请换一个时段',
   doctor_not_found: '这位医生暂时不出诊了，请换一个时段',
   invalid_period: '日期范围不对，请重新选择日期',
+  // priority booking of expert slots (预约复诊)
+  slot_not_open_yet: '这个专家号还没有对所有人开放。持有“专家号优先预约”权益的患者可以提前预约，请换一个时段',
   invalid_date: '日期不对，请重新选择',
   unknown_department: '诊所暂时没有这个科室的预约，请选择其他科室',
   appointment_not_found: '没有找到这个预约，它可能已经取消了',

@@ -4,7 +4,7 @@ const { fakeApi, installWx, renderAt, settle, text, tap, ok, fail, signIn, dayFr
 const D1 = dayFromToday(1)
 const D2 = dayFromToday(3)
 const slot = (date, start, end, doctor, extra = {}) => ({ doctor_id: doctor.id, doctor_name: doctor.name, department: 'dentistry',
-  date, start, end, starts_at: `${date}T01:00:00Z`, ends_at: `${date}T01:30:00Z`, capacity: 4, left: 2, expert: false, ...extra })
+  date, start, end, starts_at: `${date}T01:00:00Z`, ends_at: `${date}T01:30:00Z`, capacity: 4, left: 2, expert: false, bookable: true, priority: false, opens_on: null, ...extra })
 const LI = { id: 'dr-li', name: '李医生' }
 const ZHAO = { id: 'dr-zhao', name: '赵主任' }
 const SLOTS = [
@@ -274,4 +274,66 @@ test('opened straight from a reminder with no session kept: it signs in with WeC
   await settle()
   expect(visitorWx.redirectTo).toHaveBeenCalledWith({ url: '/pages/register/index' })
   expect(visitorApi.called('GET /me/appointment-slots')).toHaveLength(0)
+})
+
+// 专家号优先预约: an expert slot still in the perk's priority window
+const OPENS = dayFromToday(20)
+const monthDay = (d) => `${d.slice(0, 4) === dayFromToday(0).slice(0, 4) ? '' : `${d.slice(0, 4)}年`}${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`
+const D3 = dayFromToday(5)
+
+test('without the perk, an expert slot not open yet is shown with the day it opens to everyone, not offered', async () => {
+  const early = slot(D3, '14:00', '14:30', ZHAO, { expert: true, bookable: false, opens_on: OPENS })
+  const { api, page } = await open({ department: 'dentistry' }, { 'GET /me/appointment-slots': slotsReply([...SLOTS, early]) })
+  const day = days(page)[2]
+  expect(day).toContain('赵主任专家号')
+  expect(day).toContain('暂未开放')
+  expect(day).not.toContain('还剩 2 个号')
+  expect(page.querySelector('.priority-mark')).toBeFalsy()
+  expect(page.querySelector('.slot-opens').dom.textContent)
+    .toBe(`持有“专家号优先预约”权益的患者可提前预约，${monthDay(OPENS)}对所有人开放`)
+  expect(page.querySelectorAll('.slot-opens')).toHaveLength(1) // only that slot carries the note
+  expect(pickButton(page, 3).dom.className).toContain('disabled')
+  await pick(page, 3)
+  expect(page.instance.data.dialogVisible).toBe(false)
+  expect(api.called('POST /me/appointments')).toHaveLength(0)
+})
+
+test('a holder of the perk sees the expert slot marked 优先预约 and books it', async () => {
+  const early = slot(D3, '14:00', '14:30', ZHAO, { expert: true, priority: true, opens_on: OPENS })
+  const made = ok({ appointment: booking(D3, '14:00', '14:30', ZHAO, { expert: true }) }, 201)
+  const { api, page } = await open({ department: 'dentistry' }, {
+    'GET /me/appointment-slots': slotsReply([...SLOTS, early]), 'POST /me/appointments': made,
+  })
+  const day = days(page)[2]
+  expect(day).toContain('赵主任专家号优先预约')
+  expect(day).toContain('还剩 2 个号')
+  expect(page.querySelector('.slot-priority').dom.textContent).toBe('您持有“专家号优先预约”权益，可以提前预约')
+  expect(page.querySelector('.slot-opens')).toBeFalsy()
+  // only that slot carries the priority mark (the expert slot open to everyone has none)
+  expect(page.querySelectorAll('.priority-mark')).toHaveLength(1)
+  expect(days(page)[1]).not.toContain('优先预约')
+  expect(pickButton(page, 3).dom.className).not.toContain('disabled')
+  await pick(page, 3)
+  expect(page.querySelector('.dialog-who').dom.textContent).toBe('口腔科 · 赵主任（专家号）')
+  expect(page.querySelector('.dialog-priority').dom.textContent).toContain('凭“专家号优先预约”权益提前预约')
+  await tap(page, '.dialog-confirm')
+  expect(api.called('POST /me/appointments')[0].data).toEqual({ doctor_id: 'dr-zhao', date: D3, start: '14:00' })
+  expect(text(page)).toContain('预约成功')
+})
+
+test('slot_not_open_yet (the perk lost meanwhile) is told in Chinese and the slots are read again', async () => {
+  let reads = 0
+  const early = slot(D3, '14:00', '14:30', ZHAO, { expert: true, priority: true, opens_on: OPENS })
+  const { api, page } = await open({ department: 'dentistry' }, {
+    'GET /me/appointment-slots': () => slotsReply([...SLOTS, reads++ ? { ...early, priority: false, bookable: false } : early]),
+    'POST /me/appointments': fail('slot_not_open_yet', 409, 'date'),
+  })
+  await pick(page, 3)
+  await tap(page, '.dialog-confirm')
+  const shown = text(page)
+  expect(shown).toContain('这个专家号还没有对所有人开放')
+  expect(shown).not.toContain('slot_not_open_yet')
+  expect(api.called('GET /me/appointment-slots')).toHaveLength(2)
+  expect(days(page)[2]).toContain('暂未开放')
+  expect(pickButton(page, 3).dom.className).toContain('disabled')
 })

@@ -50,6 +50,21 @@ export function dayLabel(date: string, today: string): string {
   return `${near ? `${near} ` : ''}${year}${Number(m[2])}月${Number(m[3])}日 ${weekday}`
 }
 
+/** "2026-12-21" -> "12月21日" ("2027年1月4日" when it is not this year). */
+export function monthDay(date: string, today: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date)
+  if (!m) return date
+  return `${m[1] === today.slice(0, 4) ? '' : `${m[1]}年`}${Number(m[2])}月${Number(m[3])}日`
+}
+
+/** What an expert slot not yet open to everyone says to a patient without the priority-booking perk. */
+export function opensText(opensOn: string, today: string): string {
+  return `持有“专家号优先预约”权益的患者可提前预约，${monthDay(opensOn, today)}对所有人开放`
+}
+
+/** What such a slot says to a patient holding the perk. */
+export const PRIORITY_TEXT = '您持有“专家号优先预约”权益，可以提前预约'
+
 /** A slot or booking's time in one line: "12月8日 周二 09:00–09:30". */
 export function whenText(item: { date: string; start: string; end: string }, today: string): string {
   return `${dayLabel(item.date, today)} ${item.start}–${item.end}`
@@ -79,9 +94,15 @@ export interface SlotRow {
   time: string
   expert: boolean
   left: number
-  /** "还剩 2 个号" / "已约满" */
+  /** "还剩 2 个号" / "已约满" / "暂未开放" */
   places: string
   full: boolean
+  /** an expert slot booked early through the priority-booking perk (the patient holds it) */
+  priority: boolean
+  /** not yet open to this patient (an expert slot in the priority window, without the perk): shown, not offered */
+  locked: boolean
+  /** the line under such a slot: the perk and the day it opens to everyone, or that the patient books early */
+  note: string
   /** the patient's own booking of this slot ('您已预约', '您现在的预约' when moving it): shown, not offered */
   mine: string
 }
@@ -106,10 +127,15 @@ export function groupByDay(slots: OpenSlot[], today: string, mine: Record<string
       days.push(day)
     }
     const full = s.left <= 0
+    const locked = !s.bookable
+    let note = ''
+    if (locked && s.opens_on) note = opensText(s.opens_on, today)
+    else if (s.priority) note = PRIORITY_TEXT
     day.slots.push({
       id: slotId(s), doctor_id: s.doctor_id, doctor: s.doctor_name, date: s.date, start: s.start, end: s.end,
-      time: `${s.start}–${s.end}`, expert: s.expert, left: s.left, places: full ? '已约满' : `还剩 ${s.left} 个号`,
-      full, mine: mine[slotId(s)] || '',
+      time: `${s.start}–${s.end}`, expert: s.expert, left: s.left,
+      places: full ? '已约满' : locked ? '暂未开放' : `还剩 ${s.left} 个号`,
+      full, priority: s.priority && !locked, locked, note, mine: mine[slotId(s)] || '',
     })
   }
   return days

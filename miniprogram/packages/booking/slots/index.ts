@@ -1,5 +1,6 @@
 // 预约复诊: choose a department, see its open slots over the next two weeks grouped by day (clinic-local
-// times, places left, expert slots marked), book one after a confirmation and see the result.
+// times, places left, expert slots marked; an expert slot still in the priority window is marked
+// 优先预约 for a holder of the perk, and shown with the day it opens to everyone to others), book one after a confirmation and see the result.
 // `?department=<code>` opens on that department (a reminder, the home page); without one the
 // patient's own department (GET /me) is chosen. `?reschedule=<appointment id>` moves that booking
 // to the slot picked instead (改约, one request: the API cancels the old one and books the new one).
@@ -18,7 +19,7 @@ import {
 const WINDOW_DAYS = 14
 const MAX_AHEAD_DAYS = 90
 /** Refusals after which the slots on screen are out of date: they are read again. */
-const STALE = ['slot_full', 'slot_started', 'slot_not_found', 'doctor_not_found']
+const STALE = ['slot_full', 'slot_started', 'slot_not_found', 'doctor_not_found', 'slot_not_open_yet']
 
 interface Moving {
   id: string
@@ -192,7 +193,7 @@ Component({
       const id = e.currentTarget.dataset.id
       let row: SlotRow | undefined
       for (const day of this.data.days) row = row || day.slots.find((s) => s.id === id)
-      if (!row || row.full || row.mine || this.data.booking) return
+      if (!row || row.full || row.locked || row.mine || this.data.booking) return
       this.setData({ confirming: row, confirmDay: dayLabel(row.date, this.data.today), dialogVisible: true, bookError: '' })
     },
     onCancelDialog() {
