@@ -79,12 +79,17 @@ def test_task_rules_perks_and_exam_import(page, local_stack):  # noqa: F811
 
     perk = page.get_by_test_id("perk-row").first
     perk_id = perk.get_attribute("data-id")
+    assert perk_id == "priority-booking"  # the default perk, with its early days for expert slots
+    expect(perk.get_by_test_id("perk-priority")).to_have_text("提前 7 天")
+    expect(page.get_by_test_id("perks-priority-note")).to_contain_text("前台代约不受此限制")
     page.locator(f"[data-testid=perk-edit][data-id={perk_id}] [data-testid=perk-badges]").fill("4")
+    page.locator(f"[data-testid=perk-edit][data-id={perk_id}] [data-testid=perk-priority-days]").fill("14")
     page.get_by_test_id("perks-save").click()
     expect(page.get_by_test_id("perks-saved")).to_be_visible()
     expect(perk.get_by_test_id("perk-required")).to_have_text("4")
+    expect(perk.get_by_test_id("perk-priority")).to_have_text("提前 14 天")
     perks = _api(local_stack, "GET", "/task-rules", _staff_token(local_stack))["perks"]
-    assert [p["badges_required"] for p in perks if p["perk_id"] == perk_id] == [4]
+    assert [(p["badges_required"], p["priority_days"]) for p in perks if p["perk_id"] == perk_id] == [(4, 14)]
 
     patient_id = _first_patient(local_stack)
     page.get_by_test_id("exam-csv").fill("patient_id,taken_on,flags,exam_id\n"
