@@ -47,7 +47,7 @@ reset:
 	@echo "local data removed; the next 'make run' seeds a fresh demo clinic"
 
 test: venv site browser miniprogram
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 
 bench: venv
 	$(PY) bench/run_all.py

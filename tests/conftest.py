@@ -367,3 +367,47 @@ def fast_moto():
 
     with moto_patches.patched():
         yield
+
+
+# --- on several processes (pytest-xdist; `make test` runs the suite on two) ---------------------
+
+# the tests of one directory that share an expensive session fixture run in one process: the local
+# stack (a moto server, chalice local, the fake providers) of the browser tests, and the mini-program's build
+SHARED_PROCESS = {"e2e": "local-stack", "miniprogram": "miniprogram"}
+
+_WORKER_2XX: set[tuple[str, str]] = set()
+_WORKER_API_MODULES: set[str] = set()
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        group = SHARED_PROCESS.get(item.path.parent.name)
+        if group and item.path.parent.parent.name == "tests":
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """On the controlling process: each worker's checked routes (tests/api/conftest.py)."""
+    output = getattr(node, "workeroutput", None) or {}
+    _WORKER_2XX.update(tuple(route) for route in output.get("checked_2xx", []))
+    _WORKER_API_MODULES.update(output.get("api_modules", []))
+
+
+def pytest_sessionfinish(session):
+    """On the controlling process of a distributed run: every route gave a checked 2xx in some
+    worker (tests/api/test_zz_contract_coverage.py makes the check itself in a run on one process)."""
+    if hasattr(session.config, "workerinput") or not session.config.pluginmanager.hasplugin("dsession"):
+        return
+    from tests.api.test_zz_contract_coverage import api_modules, uncovered
+
+    if not api_modules() <= _WORKER_API_MODULES:
+        return  # only part of tests/api ran
+    from chalicelib.api.meta import openapi_document
+
+    missing = uncovered(openapi_document(), _WORKER_2XX) if _WORKER_2XX else ["(no checked answer at all)"]
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line("routes no API test received a 2xx from: " + ", ".join(missing), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

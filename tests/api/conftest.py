@@ -119,3 +119,12 @@ def answers_match_the_document():
         yield
     finally:
         TestHTTPClient.request = original
+
+
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker: hands the routes that gave a checked 2xx, and the API test
+    modules collected, to the controlling process (tests/conftest.py checks them together)."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["checked_2xx"] = [list(route) for route in sorted(CHECKED_2XX)]
+        output["api_modules"] = sorted({item.path.name for item in session.items if item.path.parent.name == "api"})
