@@ -80,7 +80,7 @@ class LocalStack:
             return ""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
-    def stop(self, timeout: float = 60, sig: int = signal.SIGTERM) -> None:
+    def stop(self, timeout: float = 120, sig: int = signal.SIGTERM) -> None:
         """SIGTERM the runner, as a service manager would (or SIGINT, as Ctrl-C does); it must stop
         everything it started."""
         problems = []
