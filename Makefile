@@ -26,9 +26,14 @@ site:
 	fi
 
 # Node for the mini-program's suite (tests/miniprogram runs `npm ci` and `npm test` in miniprogram/).
+# node_modules is installed here, once, before the tests of two processes use it; the stamp is the
+# lock file's digest it was installed from (the tests install again when the lock file changed).
 miniprogram:
 	@command -v npm >/dev/null || { echo "npm is needed for the mini-program's tests"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; else exit 1; fi; }
+	@cd miniprogram && lock=$$(sha256sum package-lock.json | cut -d' ' -f1); \
+	  if [ "$$(cat node_modules/.revisit-lock-sha256 2>/dev/null)" != "$$lock" ]; then \
+	    npm ci --no-audit --no-fund --loglevel=error && echo "$$lock" > node_modules/.revisit-lock-sha256; fi
 
 browser:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \

@@ -43,8 +43,10 @@ def run(*args: str, timeout: int, env: dict | None = None) -> subprocess.Complet
 
 
 @pytest.fixture(scope="module")
-def built_miniprogram() -> Path:
-    """miniprogram/build/ compiled from the sources of this checkout (`npm ci` first when needed)."""
+def built_miniprogram(tmp_path_factory) -> Path:
+    """The mini-program compiled from the sources of this checkout (`npm ci` first when needed) into
+    a folder of this test's own: tests/miniprogram builds into miniprogram/build/ in another process
+    at the same time (make test runs on two)."""
     npm, node = shutil.which("npm"), shutil.which("node")
     if not npm or not node:
         pytest.fail("node and npm are needed for the mini-program's journey: `make test` installs Node")
@@ -53,9 +55,10 @@ def built_miniprogram() -> Path:
         done = run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", timeout=600)
         assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
         STAMP.write_text(lock)
-    built = run(npm, "run", "--silent", "build", timeout=300)
+    out = tmp_path_factory.mktemp("miniprogram-build")
+    built = run(npm, "run", "--silent", "build", "--", str(out), timeout=300)
     assert built.returncode == 0, f"npm run build failed:\n{built.stdout}\n{built.stderr}"
-    return MINIPROGRAM / "build"
+    return out
 
 
 def test_a_patient_journey_through_the_mini_programs_api_module(local_stack, built_miniprogram):
