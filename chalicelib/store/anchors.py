@@ -36,18 +36,28 @@ class Profile(NamedTuple):
     consents: dict[str, Any]
 
 
+def anchor_item(clinic_id: str, patient_id: str, anchor: str, day: date, *, condition: str | None,
+                department: str | None, conditions: Iterable[str], patient_department: str | None,
+                context: dict[str, Any] | None) -> AnchorItem:
+    """The item that keeps an anchor event (also what the demo seed writes in bulk)."""
+    scope = condition or department or "-"
+    expires = datetime.combine(day + timedelta(days=KEEP_DAYS), time(0), tzinfo=timezone.utc)
+    return AnchorItem(keys.patient_pk(clinic_id, patient_id), keys.anchor_sk(anchor, day.isoformat(), scope),
+                      gsi1pk=keys.anchors_pk(clinic_id, anchor),
+                      gsi1sk=keys.anchor_sort(day.isoformat(), patient_id, scope),
+                      patient_id=patient_id, anchor=anchor, anchor_date=day.isoformat(), condition=condition,
+                      department=department, conditions=sorted(conditions) or None,
+                      patient_department=patient_department, context=context or None,
+                      expires_at=int(expires.timestamp()))
+
+
 def record(clinic_id: str, patient_id: str, anchor: str, day: date, *, condition: str | None,
            department: str | None, conditions: Iterable[str], patient_department: str | None,
            context: dict[str, Any] | None) -> None:
     """Keep an anchor event (the same event again overwrites it with the same values)."""
     bind()
-    scope = condition or department or "-"
-    expires = datetime.combine(day + timedelta(days=KEEP_DAYS), time(0), tzinfo=timezone.utc)
-    AnchorItem(keys.patient_pk(clinic_id, patient_id), keys.anchor_sk(anchor, day.isoformat(), scope),
-               gsi1pk=keys.anchors_pk(clinic_id, anchor), gsi1sk=keys.anchor_sort(day.isoformat(), patient_id, scope),
-               patient_id=patient_id, anchor=anchor, anchor_date=day.isoformat(), condition=condition,
-               department=department, conditions=list(conditions) or None, patient_department=patient_department,
-               context=context or None, expires_at=int(expires.timestamp())).save()
+    anchor_item(clinic_id, patient_id, anchor, day, condition=condition, department=department,
+                conditions=conditions, patient_department=patient_department, context=context).save()
 
 
 def between(clinic_id: str, anchor: str, first: date, last: date) -> list[AnchorRecord]:
