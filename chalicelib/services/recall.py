@@ -120,14 +120,14 @@ def _send_time_for(clinic_id: str, rule: RecallRule, patient_id: str):
     return parse_wall_time(arm.send_at) if arm and arm.send_at else rule.send_at
 
 
+TIMING_TARGET = "recall_timing"  # the experiments' target kind of a rule's timing (fixed against learned)
+
+
 def _timing_arm(clinic_id: str, rule: RecallRule, patient_id: str):
     """The patient's arm when an experiment compares fixed and learned timing on the rule (None: none runs)."""
     from chalicelib.services import experiments
 
     return experiments.arm_for(clinic_id, TIMING_TARGET, rule.rule_id, patient_id)
-
-
-TIMING_TARGET = "recall_timing"
 
 
 def plan_for_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, condition: str | None = None,
