@@ -93,6 +93,9 @@ SEGMENT_RULE = _codes(400, "checkin_window", "empty_group", "invalid_bounds", "i
                       "rule_too_deep", "rule_too_large", "unknown_rule_field", "unknown_value")
 EXPERIMENT = _codes(400, "duplicate_arm", "invalid_arm_count", "invalid_holdout_share", "invalid_incentive",
                     "invalid_send_at", "invalid_template", "invalid_weight")
+# learned recall timing (domain/timing.py) and timing experiments
+TIMING = _codes(400, "learned_needs_condition", "learned_not_for_anchor", "day_out_of_range", "bounds_reversed",
+                "invalid_timing_arms", "invalid_window", "unknown_timing") + _codes(409, "rule_inactive")
 TASK_TERMS = _codes(400, "clinical_threshold", "invalid_perk", "invalid_task", "task_impossible")
 # a clinic's catalogue and message templates (domain/catalogue.py, domain/templates.py)
 CATALOGUE = _codes(400,

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from chalicelib.api import replies
 from chalicelib.api.models import Strict
-from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
+from chalicelib.api.routing import ADMIN, MANAGER, PATIENT, READERS, STAFF, route
 from chalicelib.domain.delivery import CHANNELS, MAX_CAP, MAX_DAILY_CAP, MAX_RELEVANCE_DAYS
 from chalicelib.domain.rules import MAX_OFFSETS
 from chalicelib.lazy import lazy
@@ -43,6 +43,19 @@ class RecallRuleBody(Strict):
     purpose: Literal["service", "marketing"] = "service"
     stop_on: list[str] = Field(default_factory=lambda: ["booked", "visited"], max_length=4)
     active: bool = True
+    timing: Literal["fixed", "learned"] = Field(
+        default="fixed", description="learned: send on the condition's learned recall day (docs/delivery.md)")
+
+
+class RulePreviewBody(RecallRuleBody):
+    rule_id: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="the rule being changed: its jobs planned already count as planned")
+
+
+class TimingBoundsBody(Strict):
+    # the domain checks the range and order with its own codes
+    earliest_day: int = Field(ge=-10_000, le=10_000, description="earliest day after the anchor of a learned recall")
+    latest_day: int = Field(ge=-10_000, le=10_000, description="latest day after the anchor of a learned recall")
 
 
 class ActiveBody(Strict):
@@ -102,6 +115,13 @@ class SubscriptionBody(Strict):
     code: str = Field(min_length=1, max_length=128)
 
 
+RULE_ERRORS = ("condition_or_department", "duplicate_offset", "empty_offsets", "empty_template", "invalid_rule_id",
+               "invalid_template", "invalid_time", "learned_needs_condition", "learned_not_for_anchor",
+               "offset_out_of_range", "too_many_offsets", "unknown_anchor",
+               "unknown_condition", "unknown_department", "unknown_purpose", "unknown_stop_condition",
+               "unknown_template_variable")
+
+
 def _rule_id(call) -> str:
     import re
 
@@ -122,13 +142,38 @@ def list_rules(call):
 
 @route(bp, "/recall-rules/{rule_id}", methods=("PUT",), roles=ADMIN, body=RecallRuleBody,
        reply=replies.RecallRuleReply,
-       errors=("condition_or_department", "duplicate_offset", "empty_offsets", "empty_template", "invalid_rule_id",
-               "invalid_template", "invalid_time", "offset_out_of_range", "too_many_offsets", "unknown_anchor",
-               "unknown_condition", "unknown_department", "unknown_purpose", "unknown_stop_condition",
-               "unknown_template_variable"),
-       summary="Create or replace a recall rule (condition or department, anchor, offsets, time, template)")
+       errors=RULE_ERRORS,
+       summary="Create or replace a recall rule (condition or department, anchor, offsets, time, template, timing)")
 def put_rule(call):
     return recall.put_rule(call.principal.clinic_id, _rule_id(call), call.body)
+
+
+@route(bp, "/recall-rules/preview", methods=("POST",), roles=MANAGER, body=RulePreviewBody,
+       reply=replies.RuleReachReply, errors=RULE_ERRORS,
+       summary="How many patients a rule (new or changed, not saved) reaches from the recorded anchors: due now, "
+               "within 30 days, and with an anchor inside its window not planned yet")
+def preview_rule(call):
+    return recall.preview(call.principal.clinic_id, call.body)
+
+
+@route(bp, "/recall-rules/{rule_id}/backfill", methods=("POST",), roles=ADMIN, idempotent=True,
+       reply=replies.BackfillReply, errors=("invalid_rule_id", "rule_inactive", "rule_not_found"),
+       summary="Plan a saved rule for the patients whose anchor already lies inside its window (once each)")
+def backfill_rule(call):
+    return recall.backfill(call.principal.clinic_id, _rule_id(call))
+
+
+@route(bp, "/clinic/recall-timing", roles=READERS, reply=replies.RecallTimingReply,
+       summary="Bounds of learned recall days and each condition's learned day from the daily training")
+def recall_timing(call):
+    return recall.timing_view(call.principal.clinic_id)
+
+
+@route(bp, "/clinic/recall-timing", methods=("PUT",), roles=ADMIN, body=TimingBoundsBody,
+       reply=replies.RecallTimingReply, errors=("bounds_reversed", "day_out_of_range"),
+       summary="Set the earliest and latest day after the anchor a learned recall may be sent on")
+def put_recall_timing(call):
+    return recall.put_timing(call.principal.clinic_id, call.body)
 
 
 @route(bp, "/recall-rules/{rule_id}/active", methods=("PUT",), roles=ADMIN, body=ActiveBody,

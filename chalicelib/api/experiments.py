@@ -62,7 +62,9 @@ class ExperimentBody(Strict):
     target_id: str = Id
     arms: list[ArmBody] = Field(max_length=10)
     holdout_share: Share = Field(default=0.1, description="0 to 0.5 of the patients get no message")
-    window_days: int = Field(default=14, ge=1, le=90, description="a visit within N days converts")
+    window_days: int = Field(default=14, ge=1, le=ab.MAX_TIMING_WINDOW_DAYS,
+                             description="a visit within N days converts (after the send; for recall_timing after "
+                                         "the anchor); at most 90, 365 for recall_timing")
     alpha: Alpha = 0.05
     sample_size_per_arm: Optional[int] = Field(default=None, ge=10, le=1_000_000)
     baseline_rate: Optional[Rate] = None
@@ -93,7 +95,8 @@ def list_experiments(call):
 @route(bp, "/experiments", methods=("POST",), roles=ADMIN, body=ExperimentBody, idempotent=True,
        reply=replies.ExperimentReply, status=201,
        errors=("content_path_not_found", "duplicate_arm", "invalid_arm_count", "invalid_holdout_share",
-               "invalid_incentive", "invalid_send_at", "invalid_template", "invalid_weight", "recall_rule_not_found",
+               "invalid_incentive", "invalid_send_at", "invalid_template", "invalid_timing_arms", "invalid_weight",
+               "invalid_window", "learned_needs_condition", "learned_not_for_anchor", "recall_rule_not_found",
                "sample_size_required"),
        summary="Define an experiment on a recall rule: 2-4 arms (wording, send time, incentive), a holdout")
 def create_experiment(call):

@@ -234,6 +234,7 @@ class PlannedReminder(Reply):
     offset_days: int
     due_at: str
     created: bool
+    timing: str
 
 
 class RecordAnchorReply(Reply):
@@ -254,10 +255,14 @@ class RecallRuleView(Reply):
     stop_on: list[str]
     active: bool
     updated_at: str | None
+    timing: str
+    send_days: list[int]
+    learned_day: int | None
 
 
 class RecallRuleOptions(Reply):
     anchors: list[str]
+    timings: list[str]
     conditions: list[str]
     departments: list[str]
     variables: list[str]
@@ -276,6 +281,40 @@ class RecallRuleReply(Reply):
 
 class DeleteRuleReply(Reply):
     deleted: str
+
+
+class RuleReachReply(Reply):
+    now: int
+    next_30_days: int
+    already_in_window: int
+    timing: str
+    send_days: list[int]
+    learned_day: int | None
+
+
+class BackfillReply(Reply):
+    rule_id: str
+    planned: int
+    patients: int
+
+
+class LearnedDayView(Reply):
+    condition: str
+    suggested_day: int
+    learned_day: int | None
+
+
+class TimingBounds(Reply):
+    earliest_day: int
+    latest_day: int
+
+
+class RecallTimingReply(Reply):
+    earliest_day: int
+    latest_day: int
+    defaults: TimingBounds
+    computed_at: str | None
+    conditions: list[LearnedDayView]
 
 
 class ExperimentArm(Reply):
@@ -322,6 +361,7 @@ class RuleChanges(Reply):
     template: NotRequired[str | None]
     send_at: NotRequired[str | None]
     first_step_body: NotRequired[str | None]
+    timing: NotRequired[str | None]
 
 
 class PromoteExperimentReply(Reply):

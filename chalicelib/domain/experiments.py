@@ -19,7 +19,11 @@ MAX_HOLDOUT_SHARE = 0.5
 # exposures than this per group, so a plan beyond it is refused rather than computed.
 RATE_STEP = 0.001
 MAX_SAMPLE_PER_ARM = 10_000_000
-TARGET_KINDS = ("recall_rule", "content_path")  # a recall rule, or a segment's content path
+# a recall rule's message, a segment's content path, or a recall rule's timing (fixed against learned)
+TARGET_KINDS = ("recall_rule", "content_path", "recall_timing")
+TIMING_ARMS = ("fixed", "learned")  # a timing experiment's arms, the fixed days the reference
+MAX_WINDOW_DAYS = 90
+MAX_TIMING_WINDOW_DAYS = 365  # counted from the anchor: it must cover both arms' days and the time to come
 TEMPLATE_FIELDS = ("nickname", "clinic", "incentive")
 STATUSES = ("draft", "running", "stopped", "promoted")
 
@@ -96,6 +100,23 @@ def validate(arms: list[ArmTerms], holdout_share: float) -> None:
         if arm.incentive_points < 0:
             raise DefinitionError("incentive points cannot be negative", "invalid_incentive",
                                   f"{where}.incentive_points")
+
+
+def validate_timing(arms: list[ArmTerms], holdout_share: float) -> list[ArmTerms]:
+    """A timing experiment's arms, the reference (`fixed`) first: exactly the arms `fixed` and
+    `learned`, changing nothing else of the message, and no holdout (both arms are reminded; what
+    is compared is when)."""
+    if sorted(a.arm_id for a in arms) != sorted(TIMING_ARMS):
+        raise DefinitionError("a timing experiment has the arms fixed and learned", "invalid_timing_arms", "arms")
+    if holdout_share:
+        raise DefinitionError("a timing experiment reminds both arms: its holdout share is 0",
+                              "invalid_holdout_share", "holdout_share")
+    for n, arm in enumerate(arms):
+        if arm.template is not None or arm.send_at is not None or arm.incentive_text is not None \
+                or arm.incentive_points:
+            raise DefinitionError("a timing arm changes only the day: no template, time or incentive",
+                                  "invalid_timing_arms", f"arms.{n}")
+    return sorted(arms, key=lambda a: TIMING_ARMS.index(a.arm_id))
 
 
 # --- assignment -----------------------------------------------------------------------------

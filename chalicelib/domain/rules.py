@@ -136,6 +136,9 @@ class RecallRule(NamedTuple):
     offsets: tuple[int, ...] = ()
     stop_on: tuple[str, ...] = STOP_EVENTS
     active: bool = True
+    # "fixed": the offsets as written; "learned": moved to the condition's learned recall day
+    # (domain.timing.schedule), the offsets until a drop-out curve exists.
+    timing: str = "fixed"
 
     def all_offsets(self) -> tuple[int, ...]:
         return tuple(self.offsets) or (self.offset_days,)
@@ -248,6 +251,12 @@ def validate_rule(rule: RecallRule, conditions: Collection[str],
     if unknown:
         raise RuleError(f"unknown template variable {{{unknown[0]}}}; use {', '.join(TEMPLATE_VARIABLES)}",
                         "unknown_template_variable", "template")
+    from chalicelib.domain.timing import TimingError, check_timing
+
+    try:
+        check_timing(rule.timing, condition=rule.condition, anchor=rule.anchor)
+    except TimingError as exc:
+        raise RuleError(str(exc), exc.code, exc.field) from exc
     ordered = tuple(sorted(offsets))
     return rule._replace(offsets=ordered, offset_days=ordered[0], stop_on=tuple(dict.fromkeys(rule.stop_on)))
 

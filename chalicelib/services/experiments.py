@@ -186,6 +186,13 @@ def _check_target(clinic_id: str, target_kind: str, target_id: str):
     rule = next((r for r in clinics.recall_rules(clinic_id) if r.rule_id == target_id), None)
     if rule is None:
         raise NotFound("no such recall rule", code="recall_rule_not_found", field="target_id")
+    if target_kind == "recall_timing":
+        from chalicelib.domain.timing import LEARNED, TimingError, check_timing
+
+        try:
+            check_timing(LEARNED, condition=rule.rule.condition, anchor=rule.rule.anchor)
+        except TimingError as exc:
+            raise BadRequest(str(exc), code=exc.code, field="target_id") from exc
     return rule
 
 
@@ -194,8 +201,14 @@ def create(principal, body) -> dict:
     arms = _arms_from_body(body)
     try:
         ab.validate(arms, body.holdout_share)
+        if body.target_kind == "recall_timing":
+            arms = ab.validate_timing(arms, body.holdout_share)
     except ab.DefinitionError as exc:
         raise BadRequest(str(exc), code=exc.code, field=exc.field) from exc
+    window_limit = ab.MAX_TIMING_WINDOW_DAYS if body.target_kind == "recall_timing" else ab.MAX_WINDOW_DAYS
+    if body.window_days > window_limit:
+        raise BadRequest(f"window_days is at most {window_limit} for this target", code="invalid_window",
+                         field="window_days")
     _check_target(clinic_id, body.target_kind, body.target_id)
     if body.sample_size_per_arm is not None:
         size = body.sample_size_per_arm
@@ -269,6 +282,8 @@ def promote(principal, experiment_id: str, arm_id: str) -> dict:
     changed: dict[str, Any] = {}
     if item.target_kind == "content_path":
         changes, changed = _path_changes(principal.clinic_id, item.target_id, arm)
+    elif item.target_kind == "recall_timing":
+        changed["timing"] = changes["timing"] = arm.arm_id  # the rule keeps the timing that won
     else:
         if arm.template is not None:
             # The rule's own messages carry no incentive slot, so the arm's text is written in.

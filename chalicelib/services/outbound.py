@@ -299,7 +299,9 @@ def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> dict:
     return {"items": [{"patient_id": j.patient_id, "name_masked": names.get(j.patient_id), "rule_id": j.rule_id, "condition": j.condition,
                        "anchor_date": j.anchor_date, "due_at": j.due_at, "status": j.status,
                        "processed_at": j.processed_at, "channel": j.channel, "kind": j.kind, "purpose": j.purpose,
-                       "offset_days": int(j.offset_days) if j.offset_days is not None else None,
+                       # a learned rule's job is named by the rule's offset and sent on its learned day
+                       "offset_days": int((j.context or {}).get("send_day", j.offset_days))
+                       if j.offset_days is not None else None,
                        "error_code": j.error_code, "stop_reason": j.stop_reason,
                        "deliveries": j.deliveries or []} for j in items],
             "next_cursor": next_cursor}

@@ -3,11 +3,13 @@ turns a due job into the patient's message or a reason to stop."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from chalicelib.domain import delivery
+from chalicelib.domain import timing as timing_rules
 from chalicelib.domain.clock import clock, iso, local_date, local_moment
 from chalicelib.domain.delivery import Message, Stop
+from chalicelib.domain.timing import TIMINGS
 from chalicelib.domain.rules import (
     ANCHORS,
     STOP_EVENTS,
@@ -19,7 +21,7 @@ from chalicelib.domain.rules import (
     rule_matches,
     validate_rule,
 )
-from chalicelib.errors import BadRequest, NotFound
+from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.store import clinics, patients, recall
 
 KIND = "recall"
@@ -34,12 +36,25 @@ def health_content(anchor: str | None) -> bool:
     return anchor not in NOT_HEALTH_ANCHORS
 
 
-def rule_row(item) -> dict:
+def rule_row(item, clinic) -> dict:
+    """A rule as listed, with the days it sends on today (`send_days`: its offsets, or moved to
+    the learned day) and the learned day it follows (None: fixed timing, or no curve yet)."""
     rule = clinics.as_rule(item)
+    plan = schedule_for(clinic, rule, rule.timing)
     return {"rule_id": rule.rule_id, "condition": rule.condition, "department": rule.department,
             "anchor": rule.anchor, "offsets": list(rule.all_offsets()), "send_at": rule.send_at.strftime("%H:%M"),
             "template": rule.template, "purpose": rule.purpose, "stop_on": list(rule.stop_on),
-            "active": rule.active, "updated_at": item.updated_at}
+            "active": rule.active, "updated_at": item.updated_at, "timing": rule.timing,
+            "send_days": list(plan.days), "learned_day": plan.learned_day}
+
+
+def schedule_for(clinic, rule: RecallRule, timing: str) -> timing_rules.Schedule:
+    """The days `rule` sends on with this timing: learned, its condition's suggested recall day
+    from the last training (kept on the clinic, so no extra read), held within the clinic's bounds;
+    its own offsets when fixed or while the condition has no curve."""
+    learned = (clinic.learned_recall_days or {}).get("days") or {}
+    suggested = learned.get(rule.condition) if rule.condition else None
+    return timing_rules.schedule(rule.all_offsets(), timing, suggested, timing_rules.bounds_from(clinic.recall_timing))
 
 
 def rules_view(clinic_id: str) -> dict:
@@ -47,28 +62,34 @@ def rules_view(clinic_id: str) -> dict:
 
     clinic = clinics.get(clinic_id)
     items = sorted(clinics.recall_rules(clinic_id), key=lambda i: i.rule_id)
-    return {"items": [rule_row(i) for i in items],
-            "options": {"anchors": list(ANCHORS), "conditions": list(clinic.conditions),
+    return {"items": [rule_row(i, clinic) for i in items],
+            "options": {"anchors": list(ANCHORS), "conditions": list(clinic.conditions), "timings": list(TIMINGS),
                         "departments": list(of_clinic(clinic).codes("departments")), "variables": list(TEMPLATE_VARIABLES),
                         "stop_on": list(STOP_EVENTS), "purposes": ["service", "marketing"]}}
 
 
-def put_rule(clinic_id: str, rule_id: str, body) -> dict:
-    """Create or replace a rule. Jobs planned already keep their time; at send they use the rule as it is."""
-    clinic = clinics.get(clinic_id)
+def _rule_of_body(clinic, rule_id: str, body) -> RecallRule:
+    """The rule a request body describes, checked (BadRequest with the rule's code otherwise)."""
     try:
         send_at = parse_wall_time(body.send_at)
         rule = RecallRule(rule_id=rule_id, condition=body.condition, anchor=body.anchor,
                           offset_days=body.offsets[0] if body.offsets else 0, send_at=send_at,
                           template=body.template, purpose=body.purpose, department=body.department,
-                          offsets=tuple(body.offsets), stop_on=tuple(body.stop_on), active=body.active)
+                          offsets=tuple(body.offsets), stop_on=tuple(body.stop_on), active=body.active,
+                          timing=body.timing)
         from chalicelib.services.catalogue import of_clinic
 
-        rule = validate_rule(rule, clinic.conditions, of_clinic(clinic).codes("departments"))
+        return validate_rule(rule, clinic.conditions, of_clinic(clinic).codes("departments"))
     except RuleError as err:
         raise BadRequest(str(err), code=err.code, field=err.field) from err
+
+
+def put_rule(clinic_id: str, rule_id: str, body) -> dict:
+    """Create or replace a rule. Jobs planned already keep their time; at send they use the rule as it is."""
+    clinic = clinics.get(clinic_id)
+    rule = _rule_of_body(clinic, rule_id, body)
     item = clinics.put_recall_rule(clinic_id, rule, updated_at=iso(clock.now()))
-    return {"rule": rule_row(item)}
+    return {"rule": rule_row(item, clinic)}
 
 
 def delete_rule(clinic_id: str, rule_id: str) -> dict:
@@ -83,7 +104,8 @@ def set_active(clinic_id: str, rule_id: str, active: bool) -> dict:
     if item is None:
         raise NotFound("no such recall rule", code="rule_not_found", field="rule_id")
     rule = clinics.as_rule(item)
-    return {"rule": rule_row(clinics.put_recall_rule(clinic_id, rule, active=active, updated_at=iso(clock.now())))}
+    return {"rule": rule_row(clinics.put_recall_rule(clinic_id, rule, active=active, updated_at=iso(clock.now())),
+                             clinics.get(clinic_id))}
 
 
 def _rule_item(clinic_id: str, rule_id: str):
@@ -98,42 +120,191 @@ def _send_time_for(clinic_id: str, rule: RecallRule, patient_id: str):
     return parse_wall_time(arm.send_at) if arm and arm.send_at else rule.send_at
 
 
+TIMING_TARGET = "recall_timing"  # the experiments' target kind of a rule's timing (fixed against learned)
+
+
+def _timing_arm(clinic_id: str, rule: RecallRule, patient_id: str):
+    """The patient's arm when an experiment compares fixed and learned timing on the rule (None: none runs)."""
+    from chalicelib.services import experiments
+
+    return experiments.arm_for(clinic_id, TIMING_TARGET, rule.rule_id, patient_id)
+
+
 def plan_for_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, condition: str | None = None,
                     department: str | None = None, context: dict | None = None, patient=None) -> list[dict]:
-    """Plan one job per matching active rule and offset of this anchor event, once each.
+    """Keep the anchor event, then plan one job per matching active rule and offset of it, once each.
 
-    The job id is (patient, rule, anchor date, offset), so recording the same event again plans
-    nothing new. An offset whose send time passed more than domain.delivery.STALE_PLAN_DAYS ago
-    is not planned (an old visit imported late does not fire a reminder at once).
-    `context` may carry `doctor`, `package` ...; the template sees `doctor`.
+    The job id is (patient, rule, anchor date, rule offset), so recording the same event again plans
+    nothing new, even when a learned rule's day moved meanwhile. A learned rule sends on its
+    condition's learned day (`schedule_for`); an experiment on the rule's timing decides it by the
+    patient's arm instead, and the patient is counted in it once a job is planned (see
+    docs/experiments.md, "Timing experiments"). An offset whose send time passed more than
+    domain.delivery.STALE_PLAN_DAYS ago is not planned (an old visit imported late does not fire a
+    reminder at once). `context` may carry `doctor`, `package` ...; the template sees `doctor`.
     """
     if anchor not in ANCHORS:
         raise BadRequest(f"unknown anchor {anchor!r}", code="unknown_anchor", field="anchor")
     clinic = clinics.get(clinic_id)
     patient = patient or patients.get(clinic_id, patient_id)
-    now = clock.now()
-    stale_before = now - timedelta(days=delivery.STALE_PLAN_DAYS)
+    from chalicelib.store import anchors
+
+    anchors.record(clinic_id, patient_id, anchor, day, condition=condition, department=department,
+                   conditions=patient.conditions, patient_department=patient.department, context=context)
     planned = []
     for item in clinics.recall_rules(clinic_id):
         rule = clinics.as_rule(item)
         if not rule_matches(rule, anchor, condition=condition, department=department,
                             patient_conditions=patient.conditions, patient_department=patient.department):
             continue
-        send_at = _send_time_for(clinic_id, rule, patient_id)
-        for offset in rule.all_offsets():
-            due = local_moment(day + timedelta(days=offset), send_at, clinic.tz)
-            row = {"rule_id": rule.rule_id, "offset_days": offset, "due_at": iso(due)}
-            if due < stale_before:
-                planned.append({**row, "created": False, "skipped": "past"})
-                continue
-            from chalicelib.services import outbound
-
-            created = outbound.plan(clinic_id, patient_id, kind=KIND, source_id=rule.rule_id,
-                                    anchor_date=day.isoformat(), offset_days=offset, due_at=iso(due),
-                                    purpose=rule.purpose, context=context, anchor=anchor,
-                                    condition=rule.condition, stop_on=rule.stop_on)
-            planned.append({**row, "created": created})
+        arm = _timing_arm(clinic_id, rule, patient_id)
+        plan = schedule_for(clinic, rule, arm.arm_id if arm else rule.timing)
+        rows = _plan_rule(clinic, rule, patient_id, anchor, day, plan, context)
+        planned += rows
+        if arm and any(r["created"] for r in rows):
+            _expose_timing(clinic, rule, patient, arm, day)
     return planned
+
+
+def _plan_rule(clinic, rule: RecallRule, patient_id: str, anchor: str, day: date, plan: timing_rules.Schedule,
+               context: dict | None) -> list[dict]:
+    """Plan a rule's jobs of one anchor on the days of `plan`; rows as plan_for_anchor answers them."""
+    from chalicelib.services import outbound
+
+    send_at = _send_time_for(clinic.clinic_id, rule, patient_id)
+    stale_before = clock.now() - timedelta(days=delivery.STALE_PLAN_DAYS)
+    rows = []
+    for nominal, days in plan.pairs():
+        due = local_moment(day + timedelta(days=days), send_at, clinic.tz)
+        row = {"rule_id": rule.rule_id, "offset_days": days, "due_at": iso(due), "timing": plan.source}
+        if due < stale_before:
+            rows.append({**row, "created": False, "skipped": "past"})
+            continue
+        job_context = dict(context or {})
+        if plan.source == timing_rules.LEARNED:
+            job_context["send_day"] = days  # the day it goes out on; the job is named by the rule's offset
+        created = outbound.plan(clinic.clinic_id, patient_id, kind=KIND, source_id=rule.rule_id,
+                                anchor_date=day.isoformat(), offset_days=nominal, due_at=iso(due),
+                                purpose=rule.purpose, context=job_context or None, anchor=anchor,
+                                condition=rule.condition, stop_on=rule.stop_on)
+        rows.append({**row, "created": created})
+    return rows
+
+
+def _expose_timing(clinic, rule: RecallRule, patient, arm, day: date) -> None:
+    """Count a patient in a timing experiment when their anchor's reminders are planned: from the
+    day after the anchor, whichever arm's day the reminder comes on. A patient who could not get the
+    message (no consent for its purpose, or in the clinic's lasting holdout for marketing) is left
+    out of both arms alike."""
+    from chalicelib.domain.holdout import share_of, withheld
+    from chalicelib.services import experiments
+
+    consent = (patient.consents or {}).get(rule.purpose) or {}
+    if not consent.get("granted"):
+        return
+    if withheld(rule.purpose, clinic.clinic_id, patient.patient_id, share_of(clinic.holdout_share)):
+        return
+    start = local_moment(day + timedelta(days=1), time(0, 0), clinic.tz)
+    experiments.record_exposure(clinic.clinic_id, arm.experiment_id, arm.arm_id, patient.patient_id, iso(start),
+                                f"{rule.rule_id}#{day.isoformat()}")
+
+
+# -- a rule's reach and planning it for anchors already recorded --------------------------------
+
+def _reach(clinic, rule: RecallRule, rule_id: str | None):
+    """(figures, the sends not yet planned) of a rule over the clinic's recorded anchors."""
+    from chalicelib.store import anchors
+
+    plan = schedule_for(clinic, rule, rule.timing)
+    now = clock.now()
+    stale_before = now - timedelta(days=delivery.STALE_PLAN_DAYS)
+    today = local_date(now, clinic.tz)
+    first = local_date(stale_before, clinic.tz) - timedelta(days=max(plan.days))
+    last = today + timedelta(days=max(0, -min(plan.days)))  # anchors known ahead (a package's end)
+    records = [a for a in anchors.between(clinic.clinic_id, rule.anchor, first, last)
+               if rule_matches(rule, rule.anchor, condition=a.condition, department=a.department,
+                               patient_conditions=a.conditions, patient_department=a.patient_department)]
+    profiles = anchors.profiles(clinic.clinic_id, {a.patient_id for a in records})
+    from chalicelib.domain.holdout import share_of, withheld
+
+    share = share_of(clinic.holdout_share)
+
+    def reachable(patient_id: str) -> bool:
+        profile = profiles.get(patient_id)
+        if profile is None or not (profile.consents.get(rule.purpose) or {}).get("granted"):
+            return False
+        return not withheld(rule.purpose, clinic.clinic_id, patient_id, share)
+
+    contexts = {(a.patient_id, a.day): a.context for a in records}
+    found = {timing_rules.Anchor(a.patient_id, a.day, profiles[a.patient_id].last_visit_date)
+             for a in records if reachable(a.patient_id)}
+    sends = timing_rules.sends_of(sorted(found), plan, send_at=rule.send_at, tz=clinic.tz, stale_before=stale_before,
+                                  anchor=rule.anchor, stop_on=rule.stop_on)
+    figures = timing_rules.tally(sends, now=now, tz=clinic.tz)
+    planned = anchors.planned_jobs(clinic.clinic_id, KIND, rule_id,
+                                   [(s.patient_id, s.anchor_day.isoformat(), s.nominal) for s in sends]) \
+        if rule_id and sends else set()
+    missing = [s for s in sends if (s.patient_id, s.anchor_day.isoformat(), s.nominal) not in planned]
+    return figures, missing, plan, contexts
+
+
+def preview(clinic_id: str, body) -> dict:
+    """How many patients a rule (as in the body, not saved) reaches from the anchors the clinic has
+    recorded: due now, due within the next 30 days, and with an anchor inside its window whose
+    messages are not planned yet (what `backfill` would plan once the rule is saved). With
+    `rule_id`, the rule's jobs planned already count as planned."""
+    clinic = clinics.get(clinic_id)
+    rule = _rule_of_body(clinic, body.rule_id or "preview", body)
+    figures, missing, plan, _ = _reach(clinic, rule, body.rule_id)
+    return {"now": figures.now, "next_30_days": figures.next_days,
+            "already_in_window": len({s.patient_id for s in missing}), "timing": plan.source,
+            "send_days": list(plan.days), "learned_day": plan.learned_day}
+
+
+def backfill(clinic_id: str, rule_id: str) -> dict:
+    """Plan a saved rule for the patients whose recorded anchor already lies inside its window:
+    each message of theirs not past and not planned yet, on the rule's own timing (an experiment
+    on its timing counts only patients planned from a new anchor). Planned once: a second call
+    finds the jobs and plans nothing."""
+    record = _rule_item(clinic_id, rule_id)
+    if record is None:
+        raise NotFound("no such recall rule", code="rule_not_found", field="rule_id")
+    rule = clinics.as_rule(record)
+    if not rule.active:
+        raise Conflict("an inactive rule plans nothing; activate it first", code="rule_inactive", field="rule_id")
+    clinic = clinics.get(clinic_id)
+    _, missing, plan, contexts = _reach(clinic, rule, rule_id)
+    by_anchor: dict[tuple[str, date], set[int]] = {}
+    for send in missing:
+        by_anchor.setdefault((send.patient_id, send.anchor_day), set()).add(send.nominal)
+    created, reached = 0, set()
+    for (patient_id, day), nominals in sorted(by_anchor.items()):
+        pairs = [(n, d) for n, d in plan.pairs() if n in nominals]
+        wanted = plan._replace(nominal=tuple(n for n, _ in pairs), days=tuple(d for _, d in pairs))
+        rows = _plan_rule(clinic, rule, patient_id, rule.anchor, day, wanted, contexts.get((patient_id, day)))
+        made = sum(1 for r in rows if r["created"])
+        created += made
+        if made:
+            reached.add(patient_id)
+    return {"rule_id": rule_id, "planned": created, "patients": len(reached)}
+
+
+def timing_view(clinic_id: str, clinic=None) -> dict:
+    """The clinic's bounds on learned recall days and each condition's learned day (as bounded)."""
+    clinic = clinic or clinics.get(clinic_id)
+    bounds = timing_rules.bounds_from(clinic.recall_timing)
+    learned = clinic.learned_recall_days or {}
+    days = learned.get("days") or {}
+    return {**bounds.as_dict(), "defaults": timing_rules.Bounds().as_dict(), "computed_at": learned.get("computed_at"),
+            "conditions": [{"condition": c, "suggested_day": int(d), "learned_day": timing_rules.learned_day(d, bounds)}
+                           for c, d in sorted(days.items())]}
+
+
+def put_timing(clinic_id: str, body) -> dict:
+    try:
+        bounds = timing_rules.check_bounds(body.earliest_day, body.latest_day)
+    except timing_rules.TimingError as err:
+        raise BadRequest(str(err), code=err.code, field=err.field) from err
+    return timing_view(clinic_id, clinics.set_recall_timing(clinic_id, bounds.as_dict()))
 
 
 def record_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, condition: str | None,

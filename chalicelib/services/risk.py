@@ -116,7 +116,12 @@ def train_clinic(clinic_id: str) -> dict:
         (rows if analytics_consent(row) else refused).append(row)
     _forget_refused(clinic_id, refused)
     histories = [history_of(row, store.activity_history(clinic_id, row["patient_id"]), clinic.tz) for row in rows]
-    store.save_dropout(clinic_id, at, rules.dropout_curves(histories, today))
+    curves = rules.dropout_curves(histories, today)
+    store.save_dropout(clinic_id, at, curves)
+    # learned recall rules read each condition's day with the clinic (cached), not the curves' item
+    clinics.set_learned_recall_days(clinic_id, at, {condition: int(curve["suggested_recall_day"])
+                                                    for condition, curve in curves.items()
+                                                    if curve.get("suggested_recall_day") is not None})
     result = rules.train(histories, today)
     if result.model is None:
         store.save_run(clinic_id, at=at, status="no_model", reason=result.reason, counts=_counts(result),

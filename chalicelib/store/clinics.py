@@ -102,6 +102,16 @@ def set_holdout_share(clinic_id: str, share: float) -> Clinic:
     return _set(clinic_id, ClinicItem.holdout_share.set(share))
 
 
+def set_recall_timing(clinic_id: str, bounds: dict[str, int]) -> Clinic:
+    """The earliest and latest day a learned recall may be sent on (domain.timing)."""
+    return _set(clinic_id, ClinicItem.recall_timing.set(bounds))
+
+
+def set_learned_recall_days(clinic_id: str, computed_at: str, days: dict[str, int]) -> Clinic:
+    """Each condition's suggested recall day from the latest drop-out curves (the daily training)."""
+    return _set(clinic_id, ClinicItem.learned_recall_days.set({"computed_at": computed_at, "days": days}))
+
+
 def all_clinic_ids() -> list[str]:
     bind()
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]
@@ -172,6 +182,7 @@ def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool | None = None
         department=rule.department, anchor=rule.anchor, offset_days=offsets[0], offsets=offsets,
         send_at=rule.send_at.strftime("%H:%M"), template=rule.template, purpose=rule.purpose,
         stop_on=list(rule.stop_on), active=rule.active if active is None else active, updated_at=updated_at,
+        timing=rule.timing if rule.timing != "fixed" else None,
     )
     item.save()
     return _rule_of(item)
@@ -212,7 +223,7 @@ def _rule_of(item: RecallRuleItem) -> RuleRecord:
     rule = RecallRule(item.rule_id, item.condition, item.anchor, offsets[0], wall(hour, minute),
                       item.template, item.purpose, department=item.department, offsets=offsets,
                       stop_on=tuple(item.stop_on) if item.stop_on is not None else STOP_EVENTS,
-                      active=bool(item.active))
+                      active=bool(item.active), timing=item.timing or "fixed")
     return RuleRecord(rule, item.updated_at)
 
 

@@ -214,7 +214,7 @@ def finish(experiment: Experiment, status: str, at: str, promoted_arm: str | Non
             elif target_changes:
                 rule = RecallRuleItem(pk, keys.recall_rule_sk(experiment.target_id))
                 rule_actions = [getattr(RecallRuleItem, name).set(value) for name, value in target_changes.items()
-                                if name in ("template", "send_at")]
+                                if name in ("template", "send_at", "timing")]
                 txn.update(rule, actions=rule_actions, condition=RecallRuleItem.sk.exists(), label="rule")
     except db.Cancelled as exc:
         if exc.conditional("experiment") or exc.conditional("target"):

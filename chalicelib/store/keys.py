@@ -150,6 +150,7 @@ WECHAT_QUOTA = "CH#WXQ#"
 SEGMENT_MEMBER = "SEG#"
 SEGMENT_FLIP_SK = "SEGFLIP"
 EXPOSURE = "EXPO#"
+ANCHOR = "ANCHOR#"
 PACKAGE = "PKG#"
 RISK_ENTRY_SK = "RISK"
 FOLLOWUP_SK = "FOLLOWUP"
@@ -194,6 +195,19 @@ def segment_member_sk(segment_id: str) -> str:
 
 def exposure_sk(experiment_id: str) -> str:
     return f"{EXPOSURE}{experiment_id}"
+
+
+def anchor_sk(anchor: str, day: str, scope: str) -> str:
+    return f"{ANCHOR}{anchor}#{day}#{scope}"
+
+
+def anchors_pk(clinic_id: str, anchor: str) -> str:
+    """The index partition of a clinic's recorded anchor events of one kind, by day."""
+    return f"{clinic_id}#ANCHOR#{anchor}"
+
+
+def anchor_sort(day: str, patient_id: str, scope: str) -> str:
+    return f"{day}#{patient_id}#{scope}"
 
 
 def package_sk(start_day: str, sale_id: str) -> str:

@@ -85,6 +85,10 @@ class ClinicItem(Base):
     catalogue = JSONAttribute(null=True)  # {section: [entries]} (domain.catalogue); a section absent: the defaults
     followup_assignee = UnicodeAttribute(null=True)  # who gets the follow-up plans nobody started by hand
     holdout_share = NumberAttribute(null=True)  # the lasting holdout's share (domain.holdout); None: the default
+    recall_timing = JSONAttribute(null=True)  # {earliest_day, latest_day} of learned recalls; None: the defaults
+    # {computed_at, days: {condition: suggested recall day}}: the daily training's drop-out curves,
+    # kept here so planning reads them with the clinic (cached), not the curves' large item
+    learned_recall_days = JSONAttribute(null=True)
 
 
 class ConsentState(MapAttribute[str, Any]):
@@ -395,6 +399,7 @@ class RecallRuleItem(Base):
     stop_on = _strings(null=True)  # None: booked and visited
     active = BooleanAttribute(default=True)
     updated_at = UnicodeAttribute(null=True)
+    timing = UnicodeAttribute(null=True)  # fixed | learned (domain.timing); None: fixed
 
 
 class RecallJobItem(Base):
@@ -608,6 +613,26 @@ class ExposureItem(Base):
     incentive_points = NumberAttribute(default=0)
     converted_on = UnicodeAttribute(null=True)  # the converting visit's day
     converted_visit = UnicodeAttribute(null=True)
+
+
+class AnchorItem(Base):
+    """sk=ANCHOR#<anchor>#<date>#<scope>: an anchor event of a patient (a visit, remission, surgery,
+    delivery, package end), kept so a recall rule saved later can count and plan the patients it
+    reaches. In gsi1 under <clinic>#ANCHOR#<anchor> / <date>#<patient>#<scope>; gone with the
+    table's TTL after `expires_at`, when no rule's offset can reach it any more."""
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_gsi1: Gsi1[AnchorItem] = Gsi1()
+    patient_id = UnicodeAttribute()
+    anchor = UnicodeAttribute()
+    anchor_date = UnicodeAttribute()
+    condition = UnicodeAttribute(null=True)  # named by the event
+    department = UnicodeAttribute(null=True)  # named by the event
+    conditions = _strings(null=True)  # the patient's, when the event was recorded
+    patient_department = UnicodeAttribute(null=True)
+    context = JSONAttribute(null=True)  # doctor, package ... as given with the event
+    expires_at = NumberAttribute(null=True)  # epoch seconds (the table's TTL attribute)
 
 
 class PackageTypeItem(Base):
@@ -872,7 +897,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     IdempotencyItem, InboxItem, RecallRuleItem, RecallJobItem, KpiItem,
     ChallengeItem, EnrolmentItem, VoucherItem, VoucherCodeItem,
     TaskRuleItem, ExamItem, TaskItem, BadgeItem,
-    ExperimentItem, ExperimentRunItem, ExposureItem,
+    ExperimentItem, ExperimentRunItem, ExposureItem, AnchorItem,
     PackageTypeItem, PackageItem,
     ProfileRiskFields, RiskEntryItem, RiskModelItem, RiskRunItem, DropoutItem, FollowUpPlanItem, FollowUpOutcomeItem, FollowUpStatItem,
     DeliverySettingsItem, ChannelPrefItem, WechatQuotaItem, CapCounterItem,

@@ -141,6 +141,8 @@ class Clinic:
     catalogue: dict[str, Any] | None = None  # the stored sections (domain.catalogue); None: the defaults
     followup_assignee: str | None = None  # the staff username given follow-up plans nobody started by hand
     holdout_share: float | None = None  # the lasting holdout's share; None: the default (domain.holdout)
+    recall_timing: dict[str, Any] | None = None  # bounds of learned recall days; None: the defaults (domain.timing)
+    learned_recall_days: dict[str, Any] | None = None  # {computed_at, days: {condition: day}} from the training
 
 
 def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
@@ -151,6 +153,7 @@ def clinic_of(clinic_id: str, item: ClinicItem) -> Clinic:
         perks=item.perks, silent_days=optional_int(item.silent_days), catalogue=item.catalogue,
         followup_assignee=item.followup_assignee,
         holdout_share=float(item.holdout_share) if item.holdout_share is not None else None,
+        recall_timing=item.recall_timing, learned_recall_days=item.learned_recall_days,
     )
 
 

@@ -35,6 +35,7 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
     from chalicelib.services.patients import consent_changes
     from chalicelib.services.visits import _met_due
     from chalicelib.store import keys
+    from chalicelib.store.anchors import anchor_item
     from chalicelib.store import patients as store
     from chalicelib.domain import earning as payout_rules
     from chalicelib.domain.clock import local_date, local_moment
@@ -130,6 +131,10 @@ def history_items(plan: PatientPlan, key: bytes, earning_rules: dict | None = No
             if last_visit is None or day > last_visit:
                 last_visit = day
                 revisit_due = next_due or revisit_due
+                # a newer visit is an anchor the recall planner keeps (services.recall.plan_for_anchor)
+                items.append(anchor_item(clinic_id, patient_id, "visit", event.day, condition=None,
+                                         department=event.department, conditions=patient.conditions or (),
+                                         patient_department=patient.department, context=None))
             if on_time:
                 points = points_for(rules, "revisit_on_time")
                 if points:

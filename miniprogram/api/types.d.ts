@@ -466,6 +466,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clinic/recall-timing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bounds of learned recall days and each condition's learned day from the daily training */
+        get: operations["get_clinic_recall-timing"];
+        /** Set the earliest and latest day after the anchor a learned recall may be sent on */
+        put: operations["put_clinic_recall-timing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/clinic/silent-days": {
         parameters: {
             query?: never;
@@ -1926,6 +1944,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/recall-rules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many patients a rule (new or changed, not saved) reaches from the recorded anchors: due now, within 30 days, and with an anchor inside its window not planned yet */
+        post: operations["post_recall-rules_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/recall-rules/{rule_id}": {
         parameters: {
             query?: never;
@@ -1934,7 +1969,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Create or replace a recall rule (condition or department, anchor, offsets, time, template) */
+        /** Create or replace a recall rule (condition or department, anchor, offsets, time, template, timing) */
         put: operations["put_recall-rules_rule_id"];
         post?: never;
         /** Delete a recall rule; its open jobs are stopped when due */
@@ -1955,6 +1990,23 @@ export interface paths {
         /** Activate or deactivate a recall rule; jobs of an inactive rule are stopped when due */
         put: operations["put_recall-rules_rule_id_active"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/recall-rules/{rule_id}/backfill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Plan a saved rule for the patients whose anchor already lies inside its window (once each) */
+        post: operations["post_recall-rules_rule_id_backfill"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2598,6 +2650,15 @@ export interface components {
              * @description more events (a page may be short and still have more)
              */
             next_cursor: string | null;
+        };
+        /** BackfillReply */
+        BackfillReply: {
+            /** Rule Id */
+            rule_id: string;
+            /** Planned */
+            planned: number;
+            /** Patients */
+            patients: number;
         };
         /** BadgeBody */
         BadgeBody: {
@@ -4163,7 +4224,7 @@ export interface components {
              * Target Kind
              * @enum {string}
              */
-            target_kind: "recall_rule" | "content_path";
+            target_kind: "recall_rule" | "content_path" | "recall_timing";
             /** Target Id */
             target_id: string;
             /** Arms */
@@ -4176,7 +4237,7 @@ export interface components {
             holdout_share?: number;
             /**
              * Window Days
-             * @description a visit within N days converts
+             * @description a visit within N days converts (after the send; for recall_timing after the anchor); at most 90, 365 for recall_timing
              * @default 14
              */
             window_days?: number;
@@ -4896,6 +4957,15 @@ export interface components {
             items: components["schemas"]["BoardRow"][];
             /** @description for a patient: their own score, visibility and rank */
             me?: components["schemas"]["BoardMe"] | null;
+        };
+        /** LearnedDayView */
+        LearnedDayView: {
+            /** Condition */
+            condition: string;
+            /** Suggested Day */
+            suggested_day: number;
+            /** Learned Day */
+            learned_day: number | null;
         };
         /** LedgerEntry */
         LedgerEntry: {
@@ -5746,6 +5816,8 @@ export interface components {
             due_at: string;
             /** Created */
             created: boolean;
+            /** Timing */
+            timing: string;
         };
         /** PointsExpiryBody */
         PointsExpiryBody: {
@@ -5866,11 +5938,20 @@ export interface components {
              * @default true
              */
             active?: boolean;
+            /**
+             * Timing
+             * @description learned: send on the condition's learned recall day (docs/delivery.md)
+             * @default fixed
+             * @enum {string}
+             */
+            timing?: "fixed" | "learned";
         };
         /** RecallRuleOptions */
         RecallRuleOptions: {
             /** Anchors */
             anchors: string[];
+            /** Timings */
+            timings: string[];
             /** Conditions */
             conditions: string[];
             /** Departments */
@@ -5910,6 +5991,24 @@ export interface components {
             active: boolean;
             /** Updated At */
             updated_at: string | null;
+            /** Timing */
+            timing: string;
+            /** Send Days */
+            send_days: number[];
+            /** Learned Day */
+            learned_day: number | null;
+        };
+        /** RecallTimingReply */
+        RecallTimingReply: {
+            /** Earliest Day */
+            earliest_day: number;
+            /** Latest Day */
+            latest_day: number;
+            defaults: components["schemas"]["TimingBounds"];
+            /** Computed At */
+            computed_at: string | null;
+            /** Conditions */
+            conditions: components["schemas"]["LearnedDayView"][];
         };
         /** RecordAnchorReply */
         RecordAnchorReply: {
@@ -6330,6 +6429,79 @@ export interface components {
             send_at?: string | null;
             /** First Step Body */
             first_step_body?: string | null;
+            /** Timing */
+            timing?: string | null;
+        };
+        /** RulePreviewBody */
+        RulePreviewBody: {
+            /**
+             * Condition
+             * @default null
+             */
+            condition?: string | null;
+            /**
+             * Department
+             * @default null
+             */
+            department?: string | null;
+            /** Anchor */
+            anchor: string;
+            /**
+             * Offsets
+             * @description days after the anchor
+             */
+            offsets: number[];
+            /**
+             * Send At
+             * @description HH:MM, clinic time
+             */
+            send_at: string;
+            /**
+             * Template
+             * @description variables: {nickname} {clinic} {doctor} {slot}
+             */
+            template: string;
+            /**
+             * Purpose
+             * @default service
+             * @enum {string}
+             */
+            purpose?: "service" | "marketing";
+            /** Stop On */
+            stop_on?: string[];
+            /**
+             * Active
+             * @default true
+             */
+            active?: boolean;
+            /**
+             * Timing
+             * @description learned: send on the condition's learned recall day (docs/delivery.md)
+             * @default fixed
+             * @enum {string}
+             */
+            timing?: "fixed" | "learned";
+            /**
+             * Rule Id
+             * @description the rule being changed: its jobs planned already count as planned
+             * @default null
+             */
+            rule_id?: string | null;
+        };
+        /** RuleReachReply */
+        RuleReachReply: {
+            /** Now */
+            now: number;
+            /** Next 30 Days */
+            next_30_days: number;
+            /** Already In Window */
+            already_in_window: number;
+            /** Timing */
+            timing: string;
+            /** Send Days */
+            send_days: number[];
+            /** Learned Day */
+            learned_day: number | null;
         };
         /** SaleBody */
         SaleBody: {
@@ -7115,6 +7287,26 @@ export interface components {
             /** Completed On */
             completed_on: string | null;
             badge: components["schemas"]["BadgeDefinition"];
+        };
+        /** TimingBounds */
+        TimingBounds: {
+            /** Earliest Day */
+            earliest_day: number;
+            /** Latest Day */
+            latest_day: number;
+        };
+        /** TimingBoundsBody */
+        TimingBoundsBody: {
+            /**
+             * Earliest Day
+             * @description earliest day after the anchor of a learned recall
+             */
+            earliest_day: number;
+            /**
+             * Latest Day
+             * @description latest day after the anchor of a learned recall
+             */
+            latest_day: number;
         };
         /** Visibility */
         Visibility: {
@@ -9892,6 +10084,158 @@ export interface operations {
             };
         };
     };
+    "get_clinic_recall-timing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecallTimingReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "put_clinic_recall-timing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimingBoundsBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecallTimingReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "bounds_reversed" | "day_out_of_range" | "invalid_input" | "invalid_json" | "unknown_field";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     "put_clinic_silent-days": {
         parameters: {
             query?: never;
@@ -10667,7 +11011,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "duplicate_arm" | "invalid_arm_count" | "invalid_holdout_share" | "invalid_idempotency_key" | "invalid_incentive" | "invalid_input" | "invalid_json" | "invalid_send_at" | "invalid_template" | "invalid_weight" | "sample_size_required" | "unknown_field";
+                        code?: "body_too_deep" | "duplicate_arm" | "invalid_arm_count" | "invalid_holdout_share" | "invalid_idempotency_key" | "invalid_incentive" | "invalid_input" | "invalid_json" | "invalid_send_at" | "invalid_template" | "invalid_timing_arms" | "invalid_weight" | "invalid_window" | "learned_needs_condition" | "learned_not_for_anchor" | "sample_size_required" | "unknown_field";
                     };
                 };
             };
@@ -18131,6 +18475,102 @@ export interface operations {
             };
         };
     };
+    "post_recall-rules_preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulePreviewBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleReachReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_deep" | "condition_or_department" | "duplicate_offset" | "empty_offsets" | "empty_template" | "invalid_input" | "invalid_json" | "invalid_rule_id" | "invalid_template" | "invalid_time" | "learned_needs_condition" | "learned_not_for_anchor" | "offset_out_of_range" | "too_many_offsets" | "unknown_anchor" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_purpose" | "unknown_stop_condition" | "unknown_template_variable";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "try_again";
+                    };
+                };
+            };
+            /** @description the body is over the size bound */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
     "put_recall-rules_rule_id": {
         parameters: {
             query?: never;
@@ -18163,7 +18603,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "condition_or_department" | "duplicate_offset" | "empty_offsets" | "empty_template" | "invalid_input" | "invalid_json" | "invalid_rule_id" | "invalid_template" | "invalid_time" | "offset_out_of_range" | "too_many_offsets" | "unknown_anchor" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_purpose" | "unknown_stop_condition" | "unknown_template_variable";
+                        code?: "body_too_deep" | "condition_or_department" | "duplicate_offset" | "empty_offsets" | "empty_template" | "invalid_input" | "invalid_json" | "invalid_rule_id" | "invalid_template" | "invalid_time" | "learned_needs_condition" | "learned_not_for_anchor" | "offset_out_of_range" | "too_many_offsets" | "unknown_anchor" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_purpose" | "unknown_stop_condition" | "unknown_template_variable";
                     };
                 };
             };
@@ -18428,6 +18868,103 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "post_recall-rules_rule_id_backfill": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackfillReply"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_idempotency_key" | "invalid_rule_id";
+                    };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description not found (or another clinic's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "recall_rule_not_found" | "rule_not_found";
+                    };
+                };
+            };
+            /** @description conflict (`request_in_progress`: a request with this Idempotency-Key is being handled; send it again shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "idempotency_key_reused" | "request_in_progress" | "rule_inactive" | "try_again";
                     };
                 };
             };

@@ -139,6 +139,26 @@ def _experiment(world):
                                            "sample_size_per_arm": 50}
 
 
+def _backfill(world):
+    """An eczema patient operated on ten days ago, then a rule on surgeries saved: its backfill plans them."""
+    pid = _staff_patient(world, "race-backfill")
+    status, data = world.api.post(f"/patients/{pid}/anchors", {"anchor": "surgery", "date": "2026-11-10",
+                                                                "condition": "eczema"}, token=world.staff())
+    assert status == 201, data
+    status, data = world.api.put("/recall-rules/race-post-op", {
+        "condition": "eczema", "anchor": "surgery", "offsets": [14, 60], "send_at": "10:00",
+        "template": "术后复查", "purpose": "service"}, token=world.staff())
+    assert status == 200, data
+    return world.staff(), "/recall-rules/race-post-op/backfill", None
+
+
+def _backfilled(world):
+    from chalicelib.store import recall
+
+    jobs = [j for j in recall.open_jobs("demo-dental", world.context["pid"]) if j.rule_id == "race-post-op"]
+    return int(sorted(j.offset_days for j in jobs) == [14, 60])
+
+
 def _voucher(world):
     from chalicelib.store import plan as plans
     from chalicelib.store.challenges import Voucher, voucher_steps
@@ -267,6 +287,7 @@ CASES = {
     "/staff": Case(_invite, lambda w: len(w.api.get("/staff", token=w.staff())[1]["items"])),
     "/clinics": Case(_new_clinic, lambda w: len(w.api.get("/clinics", token=w.staff("platform", "operator"))[1]["items"])),
     "/imports": Case(_import_job, lambda w: len(w.api.get("/imports", token=w.staff())[1]["items"])),
+    "/recall-rules/{rule_id}/backfill": Case(_backfill, _backfilled),
     "/vouchers/{code}/redeem": Case(_voucher, lambda w: int(
         w.api.get("/vouchers/RACE2345", token=w.staff())[1]["voucher"]["status"] == "redeemed")),
 }

@@ -28,6 +28,11 @@ const L = labels({
     unknown_target_kind: "未知的实验对象", wrong_role: "只有管理员可以修改", invalid_input: "输入有误",
     unknown_field: "有多余的字段", invalid_idempotency_key: "请求编号有误", adminsOnly: "只有管理员可以新建和操作实验，当前账号只能查看。",
     noRules: "诊所还没有召回规则", saved: "已保存为草稿", started: "已开始", stoppedMsg: "已停止", promotedMsg: "已推广",
+    kind: "实验内容", kind_recall_rule: "文案、发送时间与激励", kind_recall_timing: "发送日：固定天数 对 学习的发送日",
+    arm_fixed: "固定天数", arm_learned: "学习的发送日", timing: "发送日",
+    timingNote: "两组都会收到提醒，只是发送日不同：固定组按规则填写的天数，学习组按该病种流失曲线学到的发送日。从起算日次日起，窗口内回诊即计为复诊；不设对照组，固定组为参照。",
+    invalid_timing_arms: "发送日实验只有“固定天数”和“学习的发送日”两组", invalid_window: "转化窗口超出范围",
+    learned_needs_condition: "发送日实验只适用于按病种的规则", learned_not_for_anchor: "服务包到期提醒不能做发送日实验",
   },
   en: {
     title: "A/B experiments", list: "Experiments", create: "New experiment", name: "Name", target: "Recall rule",
@@ -55,6 +60,11 @@ const L = labels({
     adminsOnly: "Only admins define and run experiments; this account can only read them.",
     noRules: "The clinic has no recall rules yet", saved: "Saved as a draft", started: "Started", stoppedMsg: "Stopped",
     promotedMsg: "Promoted",
+    kind: "What is tested", kind_recall_rule: "Wording, send time and incentive", kind_recall_timing: "Send day: fixed against learned",
+    arm_fixed: "Fixed days", arm_learned: "Learned send day", timing: "Send day",
+    timingNote: "Both arms are reminded, on different days: the fixed arm on the rule's days, the learned arm on the day learned from the condition's drop-out curve. A visit from the day after the anchor to the window's end counts as a revisit; no holdout, the fixed arm is the reference.",
+    invalid_timing_arms: "A send-day experiment has the arms fixed and learned", invalid_window: "The outcome window is out of range",
+    learned_needs_condition: "Send-day experiments apply to rules of a condition", learned_not_for_anchor: "Package-end reminders cannot be tested on their send day",
   },
 });
 
@@ -66,7 +76,14 @@ const pval = (x) => (x === null || x === undefined ? "—" : x < 0.001 ? "<" + n
   : new Intl.NumberFormat(locale(), { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(x));
 
 // What a promoted arm changed in its rule, by the rule's field.
-const CHANGED = { template: "template", send_at: "sendAt", incentive_text: "incentive", incentive_points: "incentivePoints" };
+const CHANGED = { template: "template", send_at: "sendAt", incentive_text: "incentive", incentive_points: "incentivePoints",
+  timing: "timing" };
+
+// An arm by its name: a send-day experiment's two arms in words, any other arm by its id.
+const armName = (id) => (id === "fixed" || id === "learned" ? L("arm_" + id) : html`<code>${id}</code>`);
+const changedValue = (key, value) => (key === "timing" ? L("arm_" + value) : value);
+// A rule a send-day experiment can take: a condition's, not counted from a package's end.
+const learnable = (r) => r.condition && r.anchor !== "package_end";
 
 // A recall rule by its name where the site knows one, else its id (as a code where markup is allowed).
 const ruleText = (id) => (t("rule_" + id) === "rule_" + id ? id : t("rule_" + id));
@@ -75,6 +92,12 @@ const ruleName = (id) => (ruleText(id) === id ? html`<code>${id}</code>` : ruleT
 const blankArm = (n) => ({ arm_id: `arm${n}`, weight: 1, template: "", send_at: "", incentive_text: "", incentive_points: 0 });
 
 function bodyFrom(f) {
+  if (f.kind === "recall_timing") {
+    const size = f.sample_size ? { sample_size_per_arm: Number(f.sample_size) }
+      : { baseline_rate: Number(f.baseline), min_uplift: Number(f.min_uplift) };
+    return { name: f.name, target_kind: "recall_timing", target_id: f.target_id, arms: [{ arm_id: "fixed" }, { arm_id: "learned" }],
+             holdout_share: 0, window_days: Number(f.window_days), alpha: Number(f.alpha), ...size };
+  }
   const arms = f.arms.map((a) => ({
     arm_id: a.arm_id, weight: Number(a.weight), ...(a.template ? { template: a.template } : {}),
     ...(a.send_at ? { send_at: a.send_at } : {}), ...(a.incentive_text ? { incentive_text: a.incentive_text } : {}),
@@ -87,12 +110,20 @@ function bodyFrom(f) {
 }
 
 function ExperimentForm({ rules, onSaved }) {
-  const [f, setF] = useState({ name: "", target_id: rules.length ? rules[0].rule_id : "", holdout_share: 0.1, window_days: 14,
+  const [f, setF] = useState({ kind: "recall_rule", name: "", target_id: rules.length ? rules[0].rule_id : "", holdout_share: 0.1, window_days: 14,
                                alpha: 0.05, sample_size: "", baseline: 0.2, min_uplift: 0.1,
                                arms: [blankArm(1), blankArm(2)] });
   const [state, run] = useAction(L);
   const withKey = useWriteKey("experiment");
   const set = (key) => (e) => setF({ ...f, [key]: e.target.value });
+  const timing = f.kind === "recall_timing";
+  const targets = timing ? rules.filter(learnable) : rules;
+  const setKind = (e) => {
+    const kind = e.target.value;
+    const choices = kind === "recall_timing" ? rules.filter(learnable) : rules;
+    setF({ ...f, kind, target_id: choices.some((r) => r.rule_id === f.target_id) ? f.target_id : (choices[0] || {}).rule_id || "",
+           window_days: kind === "recall_timing" ? 90 : 14 });
+  };
   const setArm = (i, key) => (e) => setF({ ...f, arms: f.arms.map((a, j) => (j === i ? { ...a, [key]: e.target.value } : a)) });
   const submit = async (event) => {
     event.preventDefault();
@@ -104,10 +135,12 @@ function ExperimentForm({ rules, onSaved }) {
     <h2>${L("create")}</h2>
     <div class="form-row">
       <label>${L("name")}<input value=${f.name} onInput=${set("name")} required maxlength="80" data-testid="experiment-name" /></label>
+      <label>${L("kind")}<select value=${f.kind} onChange=${setKind} data-testid="experiment-kind">
+        ${["recall_rule", "recall_timing"].map((k) => html`<option value=${k}>${L("kind_" + k)}</option>`)}</select></label>
       <label>${L("target")}<select value=${f.target_id} onChange=${set("target_id")} required data-testid="experiment-target">
-        ${rules.map((r) => html`<option value=${r.rule_id}>${ruleText(r.rule_id)} · ${t(r.condition || r.department)}</option>`)}</select></label>
-      <label>${L("holdoutShare")}<input type="number" step="0.01" min="0" max="0.5" value=${f.holdout_share} onInput=${set("holdout_share")} /></label>
-      <label>${L("window")}<input type="number" min="1" max="90" value=${f.window_days} onInput=${set("window_days")} /></label>
+        ${targets.map((r) => html`<option value=${r.rule_id}>${ruleText(r.rule_id)} · ${t(r.condition || r.department)}</option>`)}</select></label>
+      ${!timing && html`<label>${L("holdoutShare")}<input type="number" step="0.01" min="0" max="0.5" value=${f.holdout_share} onInput=${set("holdout_share")} /></label>`}
+      <label>${L("window")}<input type="number" min="1" max=${timing ? 365 : 90} value=${f.window_days} onInput=${set("window_days")} /></label>
       <label>${L("alpha")}<input type="number" step="0.01" min="0.01" max="0.2" value=${f.alpha} onInput=${set("alpha")} /></label>
     </div>
     <div class="form-row">
@@ -116,7 +149,8 @@ function ExperimentForm({ rules, onSaved }) {
       <label>${L("minUplift")}<input type="number" step="0.01" min="0.01" max="0.99" value=${f.min_uplift} onInput=${set("min_uplift")} /></label>
       <span class="muted">${L("sizeHint")}</span>
     </div>
-    <h3>${L("arms")}</h3>
+    ${timing && html`<p class="muted" data-testid="experiment-timing-note">${L("timingNote")}</p>`}
+    ${!timing && html`<h3>${L("arms")}</h3>
     <p class="muted">${L("templateHint").split(/(\{\w+\})/).map((part, i) => (i % 2 ? html`<code>${part}</code>` : part))}</p>
     ${f.arms.map((a, i) => html`<div class="form-row" data-testid="experiment-arm">
       <label>${L("arm")}<input value=${a.arm_id} onInput=${setArm(i, "arm_id")} required pattern="[A-Za-z0-9_\\-]+" /></label>
@@ -126,9 +160,9 @@ function ExperimentForm({ rules, onSaved }) {
       <label>${L("incentive")}<input value=${a.incentive_text} onInput=${setArm(i, "incentive_text")} maxlength="60" /></label>
       <label>${L("incentivePoints")}<input type="number" min="0" max="1000" value=${a.incentive_points} onInput=${setArm(i, "incentive_points")} /></label>
       ${f.arms.length > 2 && html`<button type="button" class="ghost" onClick=${() => setF({ ...f, arms: f.arms.filter((_, j) => j !== i) })}>${L("removeArm")}</button>`}
-    </div>`)}
+    </div>`)}`}
     <div class="form-row">
-      ${f.arms.length < 4 && html`<button type="button" class="ghost" onClick=${() => setF({ ...f, arms: [...f.arms, blankArm(f.arms.length + 1)] })}>${L("addArm")}</button>`}
+      ${!timing && f.arms.length < 4 && html`<button type="button" class="ghost" onClick=${() => setF({ ...f, arms: [...f.arms, blankArm(f.arms.length + 1)] })}>${L("addArm")}</button>`}
       <button type="submit" disabled=${state.busy} data-testid="experiment-submit">${L("save")}</button>
     </div>
     ${state.error && html`<p class="error" data-testid="experiment-error">${state.error}</p>`}
@@ -157,13 +191,13 @@ function Results({ experiment, onChanged, onDone }) {
   return html`<div class="panel" data-testid="experiment-results">
     <h2>${L("results")}: ${d.experiment.name}</h2>
     <p class=${d.sample_size_reached ? "ok" : "muted"}>${d.sample_size_reached ? L("reached") : L("notReached")}
-      · ${L("sampleSize")} ${fmtNumber(d.sample_size_per_arm)} · ${L("winner")}: ${d.winner ? html`<code>${d.winner}</code>` : L("none")}</p>
+      · ${L("sampleSize")} ${fmtNumber(d.sample_size_per_arm)} · ${L("winner")}: ${d.winner ? armName(d.winner) : L("none")}</p>
     <table data-testid="experiment-results-table">
       <thead><tr><th>${L("arm")}</th><th>${L("exposures")}</th><th>${L("conversions")}</th><th>${L("rate")}</th>
         <th>${L("uplift")}</th><th>${L("ci")}</th><th>${L("p")}</th><th>${L("pAdj")}</th><th>${L("pending")}</th>
         ${admin && html`<th></th>`}</tr></thead>
       <tbody>${d.groups.map((g) => html`<tr data-testid="experiment-group" data-id=${g.arm_id}>
-        <td>${g.holdout ? L("holdout") : html`<code>${g.arm_id}</code>`}${g.significant ? html` <span class="tag">${L("significant")}</span>` : ""}</td>
+        <td>${g.holdout ? L("holdout") : armName(g.arm_id)}${g.significant ? html` <span class="tag">${L("significant")}</span>` : ""}</td>
         <td>${fmtNumber(g.exposures)}</td><td>${fmtNumber(g.conversions)}</td><td>${pct(g.rate)}</td>
         <td>${g.reference ? "—" : pts(g.uplift)}</td>
         <td>${g.reference || g.ci_low === undefined ? "—" : `${pts(g.ci_low)} … ${pts(g.ci_high)}`}</td>
@@ -176,7 +210,7 @@ function Results({ experiment, onChanged, onDone }) {
       ${status === "draft" && html`<button disabled=${state.busy} onClick=${() => act("start")} data-testid="experiment-start">${L("start")}</button>`}
       ${status === "running" && html`<button class="ghost" disabled=${state.busy} onClick=${() => act("stop")} data-testid="experiment-stop">${L("stop")}</button>`}
     </div>`}
-    ${changed && html`<p class="ok">${L("promotedTo")}${Object.entries(changed).map(([k, v]) => `${L(CHANGED[k] || k)}：${v}`).join("；")}</p>`}
+    ${changed && html`<p class="ok">${L("promotedTo")}${Object.entries(changed).map(([k, v]) => `${L(CHANGED[k] || k)}：${changedValue(k, v)}`).join("；")}</p>`}
     ${state.error && html`<p class="error" data-testid="experiment-action-error">${state.error}</p>`}
   </div>`;
 }
@@ -202,9 +236,9 @@ function ExperimentsPage() {
         <th>${L("window")}</th><th>${L("status")}</th><th></th></tr></thead>
       <tbody>${items.map((e) => html`<tr data-testid="experiment-row" data-id=${e.experiment_id} data-status=${e.status}>
         <td>${e.name}</td><td>${ruleName(e.target_id)}</td>
-        <td>${e.arms.map((a, i) => html`${i ? "、" : ""}<code>${a.arm_id}</code>`)}</td>
+        <td>${e.arms.map((a, i) => html`${i ? "、" : ""}${armName(a.arm_id)}`)}</td>
         <td>${pct(e.holdout_share)}</td><td>${e.window_days}</td>
-        <td data-testid="experiment-status">${L(e.status)}${e.promoted_arm ? html` (<code>${e.promoted_arm}</code>)` : ""}</td>
+        <td data-testid="experiment-status">${L(e.status)}${e.promoted_arm ? html` (${armName(e.promoted_arm)})` : ""}</td>
         <td><button class="ghost" onClick=${() => setChosen(e)} data-testid="experiment-open">${L("select")}</button></td>
       </tr>`)}</tbody>
     </table>`}

@@ -2,9 +2,9 @@
 // delete them; staff read them) and its quiet hours, weekly and daily caps, how many days a
 // message of each kind may still go out late, and opening times.
 import { useState } from "preact/hooks";
-import { del, put } from "../api.js";
+import { del, post, put } from "../api.js";
 import { fmtDateTime, fmtNumber, t } from "../i18n.js";
-import { html, isAdmin, labels, useAction, useGet } from "./shared.js";
+import { html, isAdmin, labels, useAction, useGet, useWriteKey } from "./shared.js";
 
 const L = labels({
   zh: {
@@ -41,6 +41,20 @@ const L = labels({
     unknown_stop_condition: "未知的停止条件", unknown_purpose: "未知的用途", invalid_rule_id: "规则编号只能用字母、数字、- 和 _（最多 64 个）",
     rule_not_found: "没有这条规则", wrong_role: "只有管理员可以修改", invalid_input: "输入有误", unknown_field: "有多余的字段",
     unknown_kind: "未知的消息类型", invalid_template_id: "模板编号须为 1–128 个字符",
+    timing: "发送日", timing_fixed: "固定天数（按上面填写的天数）", timing_learned: "按流失曲线学习",
+    timingHint: "学习：首条提醒在该病种流失曲线的建议召回日（流失日的三分之二）发送，限制在诊所设置的最早、最晚天数内，其余提醒保持与首条的间隔；每天随风险模型训练更新；还没有曲线时按填写的天数发送。已安排的提醒保持原发送日。",
+    learnedTag: "学习", learnedNone: "尚无流失曲线，按填写的天数", learnedDay: "学到的发送日：第 {n} 天",
+    preview: "预估覆盖人数", reachTitle: "按诊所已记录的起算事件估算",
+    reach: "现在即到期 {now} 位患者，未来 30 天内到期 {next} 位；起算日已在发送窗口内、尚未安排提醒的 {in} 位。",
+    reachDays: "发送日：{days}", reachNote: "只计同意接收此类消息的患者；已就诊、已预约而停止的不计。",
+    backfill: "为窗口内的 {n} 位患者安排提醒", confirmBackfill: "为起算日已在窗口内的 {n} 位患者安排这条规则尚未发送的提醒？每条提醒只会安排一次。",
+    backfilled: "已为 {patients} 位患者安排 {planned} 条提醒", saveFirst: "保存规则后可为窗口内的患者安排提醒",
+    learned_needs_condition: "按流失曲线学习只适用于按病种的规则", learned_not_for_anchor: "服务包到期提醒不能按流失曲线学习",
+    rule_inactive: "规则已停用，先启用再安排", bounds: "学习发送日的范围", earliest: "最早（起算后第几天）",
+    latest: "最晚（起算后第几天）", saveBounds: "保存范围", boundsNote: "学到的发送日会限制在这个范围内，默认第 14 至 180 天。",
+    learnedTable: "各病种学到的发送日", suggested: "曲线建议", applied: "实际使用", computedAt: "更新于",
+    noCurves: "还没有足够的就诊记录生成流失曲线（每天训练后更新）", day_out_of_range: "天数须为 1 至 365 之间的整数",
+    bounds_reversed: "最早天数不能晚于最晚天数",
   },
   en: {
     title: "Recall rules & delivery", rules: "Recall rules", ruleId: "Rule ID", scope: "Applies to",
@@ -83,6 +97,20 @@ const L = labels({
     invalid_rule_id: "Rule IDs are letters, digits, - and _ (at most 64)", rule_not_found: "No such rule",
     wrong_role: "Only admins may change this", invalid_input: "Invalid input", unknown_field: "Unexpected field",
     unknown_kind: "Unknown kind of message", invalid_template_id: "A template ID is 1-128 characters",
+    timing: "Send day", timing_fixed: "Fixed (the days above)", timing_learned: "Learned from the drop-out curve",
+    timingHint: "Learned: the first reminder goes out on the condition's suggested recall day (two thirds of its drop-out day), held within the clinic's earliest and latest days; later reminders keep their distance from it. Refreshed by the daily training; until a curve exists the days above are used. Reminders already planned keep their day.",
+    learnedTag: "learned", learnedNone: "No drop-out curve yet: the days as written", learnedDay: "Learned send day: day {n}",
+    preview: "Estimate reach", reachTitle: "Estimated from the anchor events the clinic has recorded",
+    reach: "{now} patients due now, {next} due within the next 30 days; {in} with an anchor already inside the window and no reminder planned yet.",
+    reachDays: "Send days: {days}", reachNote: "Only patients who accept this kind of message; those stopped by a visit or booking are not counted.",
+    backfill: "Plan reminders for the {n} patients in the window", confirmBackfill: "Plan this rule's remaining reminders for the {n} patients whose anchor is already inside its window? Each reminder is planned once.",
+    backfilled: "Planned {planned} reminders for {patients} patients", saveFirst: "Save the rule to plan it for the patients in its window",
+    learned_needs_condition: "Learned timing applies to rules of a condition", learned_not_for_anchor: "Package-end reminders cannot be learned",
+    rule_inactive: "The rule is inactive; activate it first", bounds: "Range of learned send days", earliest: "Earliest (day after the anchor)",
+    latest: "Latest (day after the anchor)", saveBounds: "Save the range", boundsNote: "A learned send day is held within this range; days 14 to 180 by default.",
+    learnedTable: "Learned send day per condition", suggested: "Curve suggests", applied: "Used", computedAt: "Updated",
+    noCurves: "Not enough visits yet for drop-out curves (refreshed by the daily training)", day_out_of_range: "Days are whole numbers from 1 to 365",
+    bounds_reversed: "The earliest day cannot come after the latest",
   },
 });
 
@@ -92,10 +120,39 @@ const dayNames = () => L("days").split(",");
 const withVariables = (text) => String(text || "").split(/(\{\w+\})/).map((part, i) => (i % 2 ? html`<code>${part}</code>` : part));
 
 const blankRule = { rule_id: "", scope: "condition", condition: "", department: "", anchor: "remission", offsets: "30",
-  send_at: "10:00", purpose: "service", stop_on: ["booked", "visited"], active: true, template: "" };
+  send_at: "10:00", purpose: "service", stop_on: ["booked", "visited"], active: true, template: "", timing: "fixed" };
 
 const ruleForm = (r) => ({ ...blankRule, ...r, scope: r.department ? "department" : "condition",
-  condition: r.condition || "", department: r.department || "", offsets: r.offsets.join(", ") });
+  condition: r.condition || "", department: r.department || "", offsets: r.offsets.join(", "), timing: r.timing || "fixed" });
+
+// Learned timing follows a condition's drop-out curve, so only a condition's rule not counted from a package's end takes it.
+const learnable = (form) => form.scope === "condition" && form.anchor !== "package_end";
+
+const dayList = (days) => days.map((n) => L("dayN", { n: fmtNumber(n) })).join("、");
+
+// How many patients a rule reaches from the recorded anchors, and (admins, a saved rule) planning it
+// for those already inside its window.
+function Reach({ reach, ruleId, onPlanned }) {
+  const [state, run] = useAction(L);
+  const withKey = useWriteKey("backfill");
+  const plan = async () => {
+    if (!window.confirm(L("confirmBackfill", { n: fmtNumber(reach.already_in_window) }))) return;
+    const path = `/recall-rules/${encodeURIComponent(ruleId)}/backfill`;
+    const done = await run(() => withKey({ path }, (headers) => post(path, null, headers)));
+    if (done) onPlanned(done);
+  };
+  return html`<div class="panel" data-testid="recall-reach">
+    <p class="muted">${L("reachTitle")}</p>
+    <p data-testid="recall-reach-text">${L("reach", { now: fmtNumber(reach.now), next: fmtNumber(reach.next_30_days),
+      in: fmtNumber(reach.already_in_window) })}</p>
+    <p class="muted">${L("reachDays", { days: dayList(reach.send_days) })}${reach.timing === "learned" ? ` (${L("learnedTag")})` : ""} · ${L("reachNote")}</p>
+    ${reach.already_in_window > 0 && (ruleId
+      ? html`<button type="button" disabled=${state.busy} onClick=${plan} data-testid="recall-backfill">
+          ${L("backfill", { n: fmtNumber(reach.already_in_window) })}</button>`
+      : html`<p class="muted">${L("saveFirst")}</p>`)}
+    ${state.error && html`<p class="error" data-testid="recall-backfill-error">${state.error}</p>`}
+  </div>`;
+}
 
 // "30, 60" (also with Chinese commas or spaces) as whole days; null when a part is not a number.
 function parseOffsets(text) {
@@ -105,24 +162,46 @@ function parseOffsets(text) {
 }
 
 // `state`/`run` belong to the section, so the saved message outlives the form's remount.
-function RuleEditor({ options, initial, onSaved, state, run }) {
+// `reach`/`planned` belong to the section too: saving a new rule remounts the form as that rule's.
+function RuleEditor({ options, initial, onSaved, state, run, reach, setReach, planned, setPlanned }) {
   const [form, setForm] = useState(() => initial || { ...blankRule, condition: options.conditions[0] || "",
     department: options.departments[0] || "" });
   const [local, setLocal] = useState(null);
+  const [estimating, estimate] = useAction(L);
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.type === "checkbox" ? e.target.checked : e.target.value });
   const toggleStop = (event) => (e) => setForm({ ...form,
     stop_on: e.target.checked ? [...form.stop_on, event] : form.stop_on.filter((s) => s !== event) });
+  const bodyOf = () => {
+    const offsets = parseOffsets(form.offsets);
+    if (!offsets) { setLocal(L("offsets_format")); return null; }
+    setLocal(null);
+    return { anchor: form.anchor, offsets, send_at: form.send_at, template: form.template, purpose: form.purpose,
+      stop_on: options.stop_on.filter((s) => form.stop_on.includes(s)), active: form.active,
+      timing: learnable(form) ? form.timing : "fixed",
+      ...(form.scope === "department" ? { department: form.department } : { condition: form.condition }) };
+  };
+  // The reach of the rule as in the form; `savedId`: the rule was just saved under this id.
+  const showReach = async (body, savedId) => {
+    setPlanned(null);
+    const id = savedId || form.rule_id.trim();
+    const withId = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? { rule_id: id } : {};
+    const found = await estimate(() => post("/recall-rules/preview", { ...body, ...withId }));
+    setReach(found ? { reach: found, ruleId: savedId || null } : null);
+  };
   const submit = async (event) => {
     event.preventDefault();
-    const offsets = parseOffsets(form.offsets);
-    if (!offsets) { setLocal(L("offsets_format")); return; }
-    setLocal(null);
-    const body = { anchor: form.anchor, offsets, send_at: form.send_at, template: form.template, purpose: form.purpose,
-      stop_on: options.stop_on.filter((s) => form.stop_on.includes(s)), active: form.active,
-      ...(form.scope === "department" ? { department: form.department } : { condition: form.condition }) };
+    const body = bodyOf();
+    if (!body) return;
     const id = form.rule_id.trim();
     const reply = await run(() => put(`/recall-rules/${encodeURIComponent(id)}`, body), L("saved"));
-    if (reply) onSaved(reply.rule);
+    if (reply) {
+      await showReach(body, reply.rule.rule_id);
+      onSaved(reply.rule);
+    }
+  };
+  const previewOnly = async () => {
+    const body = bodyOf();
+    if (body) await showReach(body, null);
   };
   return html`<form class="panel section" onSubmit=${submit} data-testid="recall-form">
     <div class="form-row">
@@ -142,7 +221,10 @@ function RuleEditor({ options, initial, onSaved, state, run }) {
       <label>${L("sendAt")}<input type="time" required value=${form.send_at} onInput=${set("send_at")} data-testid="recall-send-at" /></label>
       <label>${L("purpose")}<select value=${form.purpose} onChange=${set("purpose")} data-testid="recall-purpose">
         ${options.purposes.map((p) => html`<option value=${p}>${L(p)}</option>`)}</select></label>
+      ${learnable(form) && html`<label>${L("timing")}<select value=${form.timing} onChange=${set("timing")} data-testid="recall-timing">
+        ${options.timings.map((k) => html`<option value=${k}>${L("timing_" + k)}</option>`)}</select></label>`}
     </div>
+    ${learnable(form) && form.timing === "learned" && html`<p class="muted" data-testid="recall-timing-hint">${L("timingHint")}</p>`}
     <div class="form-row">
       ${options.stop_on.map((s) => html`<label class="check"><input type="checkbox" checked=${form.stop_on.includes(s)}
         onChange=${toggleStop(s)} data-testid=${"recall-stop-" + s} />${L("stopOn")}: ${L(s)}</label>`)}
@@ -156,11 +238,16 @@ function RuleEditor({ options, initial, onSaved, state, run }) {
       ${options.variables.map((v) => html`<li>${withVariables(L("var_" + v, { [v]: `{${v}}` }))}</li>`)}</ul></details>
     <div class="form-row">
       <button type="submit" disabled=${state.busy} data-testid="recall-save">${L("save")}</button>
-      <button type="button" class="ghost" onClick=${() => { setLocal(null); setForm({ ...blankRule,
+      <button type="button" class="ghost" disabled=${estimating.busy} onClick=${previewOnly} data-testid="recall-preview">${L("preview")}</button>
+      <button type="button" class="ghost" onClick=${() => { setLocal(null); setReach(null); setPlanned(null); setForm({ ...blankRule,
         condition: options.conditions[0] || "", department: options.departments[0] || "" }); }}>${L("newRule")}</button>
     </div>
-    ${(local || state.error) && html`<p class="error" data-testid="recall-error">${local || state.error}</p>`}
+    ${(local || state.error || estimating.error) && html`<p class="error" data-testid="recall-error">${local || state.error || estimating.error}</p>`}
     ${state.done && html`<p class="ok" data-testid="recall-saved">${state.done}</p>`}
+    ${reach && html`<${Reach} reach=${reach.reach} ruleId=${reach.ruleId}
+      onPlanned=${async (done) => { setPlanned(done); const body = bodyOf(); if (body) await showReach(body, reach.ruleId); setPlanned(done); }} />`}
+    ${planned && html`<p class="ok" data-testid="recall-backfilled">${L("backfilled", { planned: fmtNumber(planned.planned),
+      patients: fmtNumber(planned.patients) })}</p>`}
   </form>`;
 }
 
@@ -170,6 +257,8 @@ function RulesSection() {
   const [picks, setPicks] = useState(0);
   const [action, run] = useAction(L);
   const [saving, runSave] = useAction(L);
+  const [reach, setReach] = useState(null); // {reach, ruleId}: the last estimate, and the saved rule it is of
+  const [planned, setPlanned] = useState(null); // the last backfill's answer
   const state = useGet("/recall-rules", reload);
   const admin = isAdmin();
   if (!state.data) {
@@ -195,11 +284,13 @@ function RulesSection() {
       <th>${L("offsetsShort")}</th><th>${L("sendAt")}</th><th>${L("purpose")}</th><th>${L("stopOn")}</th><th>${L("active")}</th>
       <th>${L("template")}</th>${admin && html`<th></th>`}</tr></thead>
       <tbody>${items.map((r) => html`<tr data-testid="recall-row" data-id=${r.rule_id} data-active=${String(r.active)}
-          class=${admin ? "clickable" : ""} onClick=${() => { if (admin) { setPicked(ruleForm(r)); setPicks((n) => n + 1); } }}>
+          class=${admin ? "clickable" : ""} onClick=${() => { if (admin) { setPicked(ruleForm(r)); setPicks((n) => n + 1); setReach(null); setPlanned(null); } }}>
         <td class="mono">${r.rule_id}</td>
         <td>${r.department ? `${L("byDepartment")}: ${t(r.department)}` : t(r.condition)}</td>
         <td>${L(r.anchor)}</td>
-        <td data-testid="recall-offsets-cell">${r.offsets.map((n) => L("dayN", { n: fmtNumber(n) })).join("、")}</td>
+        <td data-testid="recall-offsets-cell">${dayList(r.timing === "learned" ? r.send_days : r.offsets)}${r.timing === "learned"
+          && html` <span class="tag" data-testid="recall-learned" title=${r.learned_day ? L("learnedDay", { n: fmtNumber(r.learned_day) })
+            : L("learnedNone")}>${L("learnedTag")}</span>`}</td>
         <td>${r.send_at}</td><td>${L(r.purpose)}</td>
         <td>${r.stop_on.length ? r.stop_on.map((s) => L(s)).join("、") : "—"}</td>
         <td class=${r.active ? "ok" : "muted"} data-testid="recall-active">${r.active ? L("on") : L("off")}</td>
@@ -213,7 +304,8 @@ function RulesSection() {
     ${action.error && html`<p class="error" data-testid="recall-row-error">${action.error}</p>`}
     ${action.done && html`<p class="ok" data-testid="recall-row-done">${action.done}</p>`}
     ${admin && html`<${RuleEditor} key=${(picked ? "edit-" + picked.rule_id : "new") + "-" + picks}
-      options=${options} initial=${picked} state=${saving} run=${runSave}
+      options=${options} initial=${picked} state=${saving} run=${runSave} reach=${reach} setReach=${setReach}
+      planned=${planned} setPlanned=${setPlanned}
       onSaved=${(rule) => { setPicked(ruleForm(rule)); again(); }} />`}
   </div>`;
 }
@@ -315,11 +407,52 @@ function RecallPage() {
     <h1>${L("title")}</h1>
     <h2>${L("rules")}</h2>
     <${RulesSection} />
+    <h2>${L("bounds")}</h2>
+    <${TimingSettings} />
     <h2>${L("delivery_")}</h2>
     <${DeliverySettings} />
     <h2>${L("holdout")}</h2>
     <${HoldoutSetting} />
   </div>`;
+}
+
+// The range a learned send day is held in, and each condition's learned day from the daily training.
+function TimingSettings() {
+  const state = useGet("/clinic/recall-timing");
+  const [saved, setSaved] = useState(null);
+  const [form, setForm] = useState(null);
+  const [action, run] = useAction(L);
+  if (!state.data) return state.error ? html`<p class="error">${L.error(state.error)}</p>` : null;
+  const data = saved || state.data;
+  const values = form || { earliest_day: data.earliest_day, latest_day: data.latest_day };
+  const set = (key) => (e) => setForm({ ...values, [key]: e.target.value });
+  const submit = async (event) => {
+    event.preventDefault();
+    const reply = await run(() => put("/clinic/recall-timing", { earliest_day: Number(values.earliest_day),
+      latest_day: Number(values.latest_day) }), L("saved"));
+    if (reply) { setSaved(reply); setForm(null); }
+  };
+  return html`<form class="panel" onSubmit=${submit} data-testid="timing-form">
+    <p class="muted">${L("boundsNote")}</p>
+    <div class="form-row">
+      ${isAdmin() ? html`
+        <label>${L("earliest")}<input type="number" min="1" max="365" required value=${values.earliest_day}
+          onInput=${set("earliest_day")} data-testid="timing-earliest" /></label>
+        <label>${L("latest")}<input type="number" min="1" max="365" required value=${values.latest_day}
+          onInput=${set("latest_day")} data-testid="timing-latest" /></label>
+        <button disabled=${action.busy} data-testid="timing-save">${L("saveBounds")}</button>`
+      : html`<span data-testid="timing-bounds">${dayList([data.earliest_day, data.latest_day]).replace("、", " – ")}</span>`}
+    </div>
+    ${action.error && html`<p class="error" data-testid="timing-error">${action.error}</p>`}
+    ${action.done && html`<p class="ok" data-testid="timing-saved">${action.done}</p>`}
+    <h3>${L("learnedTable")}</h3>
+    ${data.conditions.length === 0 ? html`<p class="muted" data-testid="timing-none">${L("noCurves")}</p>` : html`
+    <table data-testid="timing-table"><thead><tr><th>${L("byCondition")}</th><th>${L("suggested")}</th><th>${L("applied")}</th></tr></thead>
+      <tbody>${data.conditions.map((c) => html`<tr data-testid="timing-row" data-id=${c.condition}>
+        <td>${t(c.condition)}</td><td>${L("dayN", { n: fmtNumber(c.suggested_day) })}</td>
+        <td>${c.learned_day ? L("dayN", { n: fmtNumber(c.learned_day) }) : "—"}</td></tr>`)}</tbody></table>
+    <p class="muted">${L("computedAt")} ${fmtDateTime(data.computed_at)}</p>`}
+  </form>`;
 }
 
 // The clinic's lasting holdout: who receives no marketing message, so the dashboard can show
