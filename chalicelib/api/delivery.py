@@ -43,6 +43,10 @@ class RecallRuleBody(Strict):
     purpose: Literal["service", "marketing"] = "service"
     stop_on: list[str] = Field(default_factory=lambda: ["booked", "visited"], max_length=4)
     active: bool = True
+    targeting: Literal["all", "uplift"] = Field(
+        default="all", description="uplift: a marketing rule reaches only patients whose predicted uplift is above "
+                                   "the threshold (everyone while the clinic has no uplift model)")
+    uplift_threshold: Optional[float] = Field(default=None, description="with uplift, -1 to 1; null: 0")
 
 
 class ActiveBody(Strict):
@@ -125,8 +129,9 @@ def list_rules(call):
        errors=("condition_or_department", "duplicate_offset", "empty_offsets", "empty_template", "invalid_rule_id",
                "invalid_template", "invalid_time", "offset_out_of_range", "too_many_offsets", "unknown_anchor",
                "unknown_condition", "unknown_department", "unknown_purpose", "unknown_stop_condition",
-               "unknown_template_variable"),
-       summary="Create or replace a recall rule (condition or department, anchor, offsets, time, template)")
+               "unknown_template_variable", "uplift_needs_marketing", "invalid_uplift_threshold"),
+       summary="Create or replace a recall rule (condition or department, anchor, offsets, time, template, "
+               "targeting)")
 def put_rule(call):
     return recall.put_rule(call.principal.clinic_id, _rule_id(call), call.body)
 

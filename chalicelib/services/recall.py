@@ -11,6 +11,7 @@ from chalicelib.domain.delivery import Message, Stop
 from chalicelib.domain.rules import (
     ANCHORS,
     STOP_EVENTS,
+    TARGETING,
     TEMPLATE_VARIABLES,
     RecallRule,
     RuleError,
@@ -39,7 +40,8 @@ def rule_row(item) -> dict:
     return {"rule_id": rule.rule_id, "condition": rule.condition, "department": rule.department,
             "anchor": rule.anchor, "offsets": list(rule.all_offsets()), "send_at": rule.send_at.strftime("%H:%M"),
             "template": rule.template, "purpose": rule.purpose, "stop_on": list(rule.stop_on),
-            "active": rule.active, "updated_at": item.updated_at}
+            "active": rule.active, "updated_at": item.updated_at, "targeting": rule.targeting,
+            "uplift_threshold": rule.uplift_threshold}
 
 
 def rules_view(clinic_id: str) -> dict:
@@ -50,7 +52,8 @@ def rules_view(clinic_id: str) -> dict:
     return {"items": [rule_row(i) for i in items],
             "options": {"anchors": list(ANCHORS), "conditions": list(clinic.conditions),
                         "departments": list(of_clinic(clinic).codes("departments")), "variables": list(TEMPLATE_VARIABLES),
-                        "stop_on": list(STOP_EVENTS), "purposes": ["service", "marketing"]}}
+                        "stop_on": list(STOP_EVENTS), "purposes": ["service", "marketing"],
+                        "targeting": list(TARGETING)}}
 
 
 def put_rule(clinic_id: str, rule_id: str, body) -> dict:
@@ -61,7 +64,8 @@ def put_rule(clinic_id: str, rule_id: str, body) -> dict:
         rule = RecallRule(rule_id=rule_id, condition=body.condition, anchor=body.anchor,
                           offset_days=body.offsets[0] if body.offsets else 0, send_at=send_at,
                           template=body.template, purpose=body.purpose, department=body.department,
-                          offsets=tuple(body.offsets), stop_on=tuple(body.stop_on), active=body.active)
+                          offsets=tuple(body.offsets), stop_on=tuple(body.stop_on), active=body.active,
+                          targeting=body.targeting, uplift_threshold=body.uplift_threshold)
         from chalicelib.services.catalogue import of_clinic
 
         rule = validate_rule(rule, clinic.conditions, of_clinic(clinic).codes("departments"))
@@ -210,6 +214,8 @@ def compose(ctx) -> Message | Stop:
     experiment = (arm.experiment_id, arm.arm_id) if arm else None
     if arm and arm.holdout:
         return Stop("holdout", experiment=experiment, window=window)
+    if arm is None and _low_uplift(ctx.clinic_id, rule, job, patient.patient_id):
+        return Stop(LOW_UPLIFT)
     slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
     slot_text = delivery.slot_text(slot, ctx.clinic.tz)
     template = arm.template if arm and arm.template else rule.template
@@ -224,6 +230,20 @@ def compose(ctx) -> Message | Stop:
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
                    link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window,
                    values={"slot": slot_text})
+
+
+LOW_UPLIFT = "low_uplift"
+
+
+def _low_uplift(clinic_id: str, rule: RecallRule, job, patient_id: str) -> bool:
+    """A marketing rule targeting by uplift leaves out a patient predicted not to be moved by it.
+    Patients in a running experiment on the rule are not targeted: their reminders, decided by
+    chance, are what the uplift model learns from (services.uplift)."""
+    if rule.targeting != "uplift":
+        return False
+    from chalicelib.services import uplift
+
+    return uplift.leaves_out(clinic_id, rule, job.purpose, patient_id)
 
 
 def anchor_window(job, rule: RecallRule, tz: str) -> delivery.Window | None:
