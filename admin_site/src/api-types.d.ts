@@ -5861,7 +5861,7 @@ export interface components {
             targeting: "all" | "uplift";
             /**
              * Uplift Threshold
-             * @description with uplift, -1 to 1; null: 0
+             * @description with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0
              * @default null
              */
             uplift_threshold: number | null;

@@ -10,7 +10,7 @@ from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api import replies
-from chalicelib.api.models import Strict
+from chalicelib.api.models import Strict, real
 from chalicelib.api.routing import ADMIN, PATIENT, READERS, STAFF, route
 from chalicelib.domain.delivery import CHANNELS, MAX_CAP, MAX_DAILY_CAP, MAX_RELEVANCE_DAYS
 from chalicelib.domain.rules import MAX_OFFSETS
@@ -29,6 +29,10 @@ bp: Blueprint = Blueprint(__name__)
 
 
 Wall = Field(min_length=1, max_length=5, description="HH:MM, clinic time")
+if TYPE_CHECKING:  # what type checkers see; at run time a bounded, rounded float (api/models.real)
+    Threshold = float
+else:
+    Threshold = real(3, -10, 10)
 
 
 class RecallRuleBody(Strict):
@@ -46,7 +50,9 @@ class RecallRuleBody(Strict):
     targeting: Literal["all", "uplift"] = Field(
         default="all", description="uplift: a marketing rule reaches only patients whose predicted uplift is above "
                                    "the threshold (everyone while the clinic has no uplift model)")
-    uplift_threshold: Optional[float] = Field(default=None, description="with uplift, -1 to 1; null: 0")
+    # the domain checks -1 .. 1 with its own code (invalid_uplift_threshold); this bounds the schema
+    uplift_threshold: Optional[Threshold] = Field(
+        default=None, description="with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0")
 
 
 class ActiveBody(Strict):
