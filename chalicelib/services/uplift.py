@@ -22,6 +22,7 @@ from chalicelib.domain import risk as risk_rules
 from chalicelib.domain import uplift as rules
 from chalicelib.domain.clock import clock, iso, local_date, parse_iso
 from chalicelib.observability import logger
+from chalicelib.services.histories import history_of
 from chalicelib.store import clinics
 from chalicelib.store import experiments as experiment_store
 from chalicelib.store import risk as risk_store
@@ -46,8 +47,6 @@ def _space_of(names: list[str]) -> risk_rules.FeatureSpace:
 
 def _histories(clinic_id: str, rows: dict[str, dict], tz: str) -> dict[str, risk_rules.History]:
     """Each patient's History (one partition Query each), as the risk training reads it."""
-    from chalicelib.services.risk import history_of
-
     return {pid: history_of(row, risk_store.activity_history(clinic_id, pid), tz) for pid, row in rows.items()}
 
 
