@@ -73,8 +73,10 @@ RISK_PERIOD = timedelta(days=1)
 
 def train_when_due() -> list[str]:
     """The daily risk training, for each clinic whose last run is a day old or missing (the first
-    slow tick after the demo seed trains every clinic at once)."""
+    slow tick after the demo seed trains every clinic at once), then its uplift model, as the
+    daily job does (chalicelib/jobs/risk.py)."""
     from chalicelib.domain.clock import clock, parse_iso
+    from chalicelib.services import uplift
     from chalicelib.services.risk import train_clinic
     from chalicelib.store import clinics, risk
 
@@ -83,6 +85,7 @@ def train_when_due() -> list[str]:
         last = risk.last_run(clinic_id)
         if last is None or clock.now() - parse_iso(last.at) >= RISK_PERIOD:
             train_clinic(clinic_id)
+            uplift.train_clinic(clinic_id)
             trained.append(clinic_id)
     return trained
 

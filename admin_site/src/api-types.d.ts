@@ -1969,7 +1969,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Create or replace a recall rule (condition or department, anchor, offsets, time, template, timing) */
+        /** Create or replace a recall rule (condition or department, anchor, offsets, time, template, timing, targeting) */
         put: operations["put_recall-rules_rule_id"];
         post?: never;
         /** Delete a recall rule; its open jobs are stopped when due */
@@ -2125,6 +2125,23 @@ export interface paths {
         };
         /** Patients by lapse risk, highest first, with their top factors, by cursor */
         get: operations["get_risk_patients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/risk/uplift-model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clinic's uplift model (whom a marketing reminder moves): training counts, Qini against a random order and against risk ranking on held-out patients, the date; or why there is none; and the recall rules that target by it */
+        get: operations["get_risk_uplift-model"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5962,6 +5979,8 @@ export interface components {
             stop_on: string[];
             /** Purposes */
             purposes: string[];
+            /** Targeting */
+            targeting: string[];
         };
         /** RecallRuleReply */
         RecallRuleReply: {
@@ -5997,6 +6016,16 @@ export interface components {
             send_days: number[];
             /** Learned Day */
             learned_day: number | null;
+            /**
+             * Targeting
+             * @description all, or uplift: a marketing reminder only to patients whose predicted uplift is above the threshold (everyone while no model)
+             */
+            targeting: string;
+            /**
+             * Uplift Threshold
+             * @description with uplift; null: the default, 0
+             */
+            uplift_threshold: number | null;
         };
         /** RecallTimingReply */
         RecallTimingReply: {
@@ -7307,6 +7336,52 @@ export interface components {
              * @description latest day after the anchor of a learned recall
              */
             latest_day: number;
+            /**
+             * Targeting
+             * @description uplift: a marketing rule reaches only patients whose predicted uplift is above the threshold (everyone while the clinic has no uplift model)
+             * @default all
+             * @enum {string}
+             */
+            targeting: "all" | "uplift";
+            /**
+             * Uplift Threshold
+             * @description with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0
+             * @default null
+             */
+            uplift_threshold: number | null;
+        };
+        /**
+         * UpliftModelReply
+         * @description The uplift model card, or (`model` null) why there is none; which rules target by uplift.
+         */
+        UpliftModelReply: {
+            /** Model */
+            model: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Message
+             * @description without a model: why
+             */
+            message?: string | null;
+            /** Last Run */
+            last_run: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Targeting Rules
+             * @description active recall rules that target by uplift
+             */
+            targeting_rules: string[];
+            /**
+             * Targeting Active
+             * @description false: no model, so those rules reach everyone
+             */
+            targeting_active: boolean;
+            /** Default Threshold */
+            default_threshold: number;
+            /** Window Days */
+            window_days: number;
         };
         /** Visibility */
         Visibility: {
@@ -18505,7 +18580,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "condition_or_department" | "duplicate_offset" | "empty_offsets" | "empty_template" | "invalid_input" | "invalid_json" | "invalid_rule_id" | "invalid_template" | "invalid_time" | "learned_needs_condition" | "learned_not_for_anchor" | "offset_out_of_range" | "too_many_offsets" | "unknown_anchor" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_purpose" | "unknown_stop_condition" | "unknown_template_variable";
+                        code?: "body_too_deep" | "condition_or_department" | "duplicate_offset" | "empty_offsets" | "empty_template" | "invalid_input" | "invalid_json" | "invalid_rule_id" | "invalid_template" | "invalid_time" | "invalid_uplift_threshold" | "learned_needs_condition" | "learned_not_for_anchor" | "offset_out_of_range" | "too_many_offsets" | "unknown_anchor" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_purpose" | "unknown_stop_condition" | "unknown_targeting" | "unknown_template_variable" | "uplift_needs_marketing";
                     };
                 };
             };
@@ -18603,7 +18678,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "condition_or_department" | "duplicate_offset" | "empty_offsets" | "empty_template" | "invalid_input" | "invalid_json" | "invalid_rule_id" | "invalid_template" | "invalid_time" | "learned_needs_condition" | "learned_not_for_anchor" | "offset_out_of_range" | "too_many_offsets" | "unknown_anchor" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_purpose" | "unknown_stop_condition" | "unknown_template_variable";
+                        code?: "body_too_deep" | "condition_or_department" | "duplicate_offset" | "empty_offsets" | "empty_template" | "invalid_input" | "invalid_json" | "invalid_rule_id" | "invalid_template" | "invalid_time" | "invalid_uplift_threshold" | "learned_needs_condition" | "learned_not_for_anchor" | "offset_out_of_range" | "too_many_offsets" | "unknown_anchor" | "unknown_condition" | "unknown_department" | "unknown_field" | "unknown_purpose" | "unknown_stop_condition" | "unknown_targeting" | "unknown_template_variable" | "uplift_needs_marketing";
                     };
                 };
             };
@@ -19515,6 +19590,62 @@ export interface operations {
                         /** @enum {unknown} */
                         code?: "invalid_cursor" | "invalid_input" | "unknown_field";
                     };
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "get_risk_uplift-model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpliftModelReply"];
                 };
             };
             /** @description missing, invalid, expired or ended token; a rejected login */

@@ -88,7 +88,8 @@ _codes(502, "wecom_unavailable")
 RECALL_RULE = _codes(400, "condition_or_department", "duplicate_offset", "empty_offsets", "empty_template",
                      "invalid_template", "invalid_time", "offset_out_of_range", "too_many_offsets",
                      "unknown_anchor", "unknown_condition", "unknown_department", "unknown_purpose",
-                     "unknown_stop_condition", "unknown_template_variable")
+                     "unknown_stop_condition", "unknown_template_variable", "uplift_needs_marketing",
+                     "invalid_uplift_threshold", "unknown_targeting")
 SEGMENT_RULE = _codes(400, "checkin_window", "empty_group", "invalid_bounds", "invalid_range", "rule_not_object",
                       "rule_too_deep", "rule_too_large", "unknown_rule_field", "unknown_value")
 EXPERIMENT = _codes(400, "duplicate_arm", "invalid_arm_count", "invalid_holdout_share", "invalid_incentive",

@@ -10,7 +10,7 @@ from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api import replies
-from chalicelib.api.models import Strict
+from chalicelib.api.models import Strict, real
 from chalicelib.api.routing import ADMIN, MANAGER, PATIENT, READERS, STAFF, route
 from chalicelib.domain.delivery import CHANNELS, MAX_CAP, MAX_DAILY_CAP, MAX_RELEVANCE_DAYS
 from chalicelib.domain.rules import MAX_OFFSETS
@@ -29,6 +29,10 @@ bp: Blueprint = Blueprint(__name__)
 
 
 Wall = Field(min_length=1, max_length=5, description="HH:MM, clinic time")
+if TYPE_CHECKING:  # what type checkers see; at run time a bounded, rounded float (api/models.real)
+    Threshold = float
+else:
+    Threshold = real(3, -10, 10)
 
 
 class RecallRuleBody(Strict):
@@ -56,6 +60,12 @@ class TimingBoundsBody(Strict):
     # the domain checks the range and order with its own codes
     earliest_day: int = Field(ge=-10_000, le=10_000, description="earliest day after the anchor of a learned recall")
     latest_day: int = Field(ge=-10_000, le=10_000, description="latest day after the anchor of a learned recall")
+    targeting: Literal["all", "uplift"] = Field(
+        default="all", description="uplift: a marketing rule reaches only patients whose predicted uplift is above "
+                                   "the threshold (everyone while the clinic has no uplift model)")
+    # the domain checks -1 .. 1 with its own code (invalid_uplift_threshold); this bounds the schema
+    uplift_threshold: Optional[Threshold] = Field(
+        default=None, description="with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0")
 
 
 class ActiveBody(Strict):
@@ -119,7 +129,7 @@ RULE_ERRORS = ("condition_or_department", "duplicate_offset", "empty_offsets", "
                "invalid_template", "invalid_time", "learned_needs_condition", "learned_not_for_anchor",
                "offset_out_of_range", "too_many_offsets", "unknown_anchor",
                "unknown_condition", "unknown_department", "unknown_purpose", "unknown_stop_condition",
-               "unknown_template_variable")
+               "unknown_template_variable", "unknown_targeting", "uplift_needs_marketing", "invalid_uplift_threshold")
 
 
 def _rule_id(call) -> str:
@@ -143,7 +153,7 @@ def list_rules(call):
 @route(bp, "/recall-rules/{rule_id}", methods=("PUT",), roles=ADMIN, body=RecallRuleBody,
        reply=replies.RecallRuleReply,
        errors=RULE_ERRORS,
-       summary="Create or replace a recall rule (condition or department, anchor, offsets, time, template, timing)")
+       summary="Create or replace a recall rule (condition or department, anchor, offsets, time, template, timing, targeting)")
 def put_rule(call):
     return recall.put_rule(call.principal.clinic_id, _rule_id(call), call.body)
 

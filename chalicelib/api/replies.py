@@ -258,6 +258,9 @@ class RecallRuleView(Reply):
     timing: str
     send_days: list[int]
     learned_day: int | None
+    targeting: Annotated[str, Field(description="all, or uplift: a marketing reminder only to patients whose "
+                                                "predicted uplift is above the threshold (everyone while no model)")]
+    uplift_threshold: Annotated[float | None, Field(description="with uplift; null: the default, 0")]
 
 
 class RecallRuleOptions(Reply):
@@ -268,6 +271,7 @@ class RecallRuleOptions(Reply):
     variables: list[str]
     stop_on: list[str]
     purposes: list[str]
+    targeting: list[str]
 
 
 class ListRulesReply(Reply):
@@ -1326,6 +1330,18 @@ class RiskModelReply(Reply):
     versions: NotRequired[Annotated[list[dict[str, Any]] | None, Field(description="with a model: the versions trained")]]
     last_run: dict[str, Any] | None
     message: NotRequired[Annotated[str | None, Field(description="without a model: why")]]
+
+
+class UpliftModelReply(Reply):
+    """The uplift model card, or (`model` null) why there is none; which rules target by uplift."""
+
+    model: dict[str, Any] | None
+    message: NotRequired[Annotated[str | None, Field(description="without a model: why")]]
+    last_run: dict[str, Any] | None
+    targeting_rules: Annotated[list[str], Field(description="active recall rules that target by uplift")]
+    targeting_active: Annotated[bool, Field(description="false: no model, so those rules reach everyone")]
+    default_threshold: float
+    window_days: int
 
 
 class AtRiskRow(Reply):

@@ -21,9 +21,11 @@ from chalicelib.lazy import lazy
 if TYPE_CHECKING:
     from chalicelib.services import risk
     from chalicelib.services import followups
+    from chalicelib.services import uplift
 else:
     risk = lazy("chalicelib.services.risk")
     followups = lazy("chalicelib.services.followups")
+    uplift = lazy("chalicelib.services.uplift")
 
 bp: Blueprint = Blueprint(__name__)
 
@@ -91,6 +93,15 @@ class FollowUpOutcome(Strict):
                "Brier score, calibration by decile, each factor's effect in words; or why there is none")
 def risk_model(call):
     return risk.model_view(call.principal.clinic_id)
+
+
+@route(bp, "/risk/uplift-model", roles=READERS,
+       reply=replies.UpliftModelReply,
+       summary="The clinic's uplift model (whom a marketing reminder moves): training counts, Qini against a "
+               "random order and against risk ranking on held-out patients, the date; or why there is none; "
+               "and the recall rules that target by it")
+def uplift_model(call):
+    return uplift.model_view(call.principal.clinic_id)
 
 
 @route(bp, "/risk/patients", roles=MANAGER, query=RiskPage,

@@ -107,6 +107,7 @@ def points_for(rules: dict[str, int], event: str) -> int:
 ANCHORS = ("remission", "visit", "surgery", "delivery", "package_end")
 STOP_EVENTS = ("booked", "visited")
 MESSAGE_PURPOSES = ("service", "marketing")
+TARGETING = ("all", "uplift")  # a recall rule reaches everyone, or only whom a reminder is predicted to move
 TEMPLATE_VARIABLES = ("nickname", "clinic", "doctor", "slot", "package")
 MAX_OFFSET_DAYS = 730
 # Anchors whose day is known ahead (a package's end, an expected delivery date) may also fire
@@ -139,6 +140,8 @@ class RecallRule(NamedTuple):
     # "fixed": the offsets as written; "learned": moved to the condition's learned recall day
     # (domain.timing.schedule), the offsets until a drop-out curve exists.
     timing: str = "fixed"
+    targeting: str = "all"  # "uplift": only patients a reminder is predicted to move (marketing rules)
+    uplift_threshold: float | None = None  # with uplift: send only above it (None: domain.uplift.DEFAULT_THRESHOLD)
 
     def all_offsets(self) -> tuple[int, ...]:
         return tuple(self.offsets) or (self.offset_days,)
@@ -257,6 +260,16 @@ def validate_rule(rule: RecallRule, conditions: Collection[str],
         check_timing(rule.timing, condition=rule.condition, anchor=rule.anchor)
     except TimingError as exc:
         raise RuleError(str(exc), exc.code, exc.field) from exc
+    if rule.targeting not in TARGETING:
+        raise RuleError(f"unknown targeting {rule.targeting!r}; use {' or '.join(TARGETING)}", "unknown_targeting",
+                        "targeting")
+    if rule.targeting == "uplift" and rule.purpose != "marketing":
+        # a service reminder is care: a model's guess never keeps it from a patient
+        raise RuleError("only a marketing rule can target by uplift; service reminders go to everyone",
+                        "uplift_needs_marketing", "targeting")
+    if rule.uplift_threshold is not None and not -1.0 <= rule.uplift_threshold <= 1.0:
+        raise RuleError("the uplift threshold is a change of probability, from -1 to 1", "invalid_uplift_threshold",
+                        "uplift_threshold")
     ordered = tuple(sorted(offsets))
     return rule._replace(offsets=ordered, offset_days=ordered[0], stop_on=tuple(dict.fromkeys(rule.stop_on)))
 

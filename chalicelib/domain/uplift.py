@@ -21,12 +21,19 @@ targeting, per patient of the list. Pure: no I/O.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from chalicelib.domain.experiments import bucket
 from chalicelib.domain.risk import L2, Model, _sigmoid, fit
 
 MIN_PER_ARM = 50  # fewer examples in either group: no model (two regressions on a handful overfit)
+EVALUATE_SHARE = 0.3  # patients (by a hash of their id) kept out of fitting, to judge the model on
+MIN_EVALUATE_PER_ARM = 20  # fewer in either group of the evaluation part: no model (nothing to judge it by)
+WINDOW_DAYS = 14  # a revisit on the send day or up to 14 days after counts (the experiments' default window)
+TOP_SHARE = 0.2  # the card's "remind the top fifth" figure
+DEFAULT_THRESHOLD = 0.0  # uplift at or below this: a reminder is not expected to help, so it is not sent
 
 
 class UpliftError(ValueError):
@@ -42,6 +49,15 @@ class UpliftModel(NamedTuple):
         """The change a reminder makes to this patient's chance of a revisit (-1 .. 1)."""
         row = expand(x)
         return _sigmoid(self.treated.log_odds(row)) - _sigmoid(self.control.log_odds(row))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"features": list(self.features), "treated": self.treated.as_dict(),
+                "control": self.control.as_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "UpliftModel":
+        return cls([str(f) for f in data["features"]], Model.from_dict(data["treated"]),
+                   Model.from_dict(data["control"]))
 
 
 def expand(x: Sequence[float]) -> list[float]:
@@ -112,3 +128,86 @@ def incremental_at(scores: Sequence[float], reminded: Sequence[bool], revisited:
     if n == 0:
         return 0.0
     return curve[min(n, max(0, round(share * n)))] / n
+
+
+# -- training from a clinic's exposures ---------------------------------------------------------
+
+
+class Example(NamedTuple):
+    """One exposure decided by chance: the patient's columns as of the send day (from what happened
+    strictly before it), whether they were reminded, whether they came back within the window, and
+    their lapse-risk score on that day (None without a risk model) to compare the ranking with."""
+
+    patient_id: str
+    x: list[float]
+    reminded: bool
+    revisited: int
+    risk: float | None = None
+    source: str = ""  # experiment:<id> or clinic_holdout
+
+
+class Training(NamedTuple):
+    """A training run's outcome: the model fitted on the fit part (None: `reason` says why) and its
+    evaluation on the patients it never saw."""
+
+    model: UpliftModel | None
+    reason: str | None
+    counts: dict[str, int]
+    evaluation: dict[str, Any] | None = None
+
+
+def in_evaluation(patient_id: str, share: float = EVALUATE_SHARE) -> bool:
+    """A patient's examples all sit in one part: the evaluation part is a fixed hash share."""
+    return bucket("uplift-evaluate", patient_id) < share
+
+
+def _counts(examples: Sequence[Example]) -> dict[str, int]:
+    reminded = [e for e in examples if e.reminded]
+    held = [e for e in examples if not e.reminded]
+    return {"examples": len(examples), "reminded": len(reminded), "held_out": len(held),
+            "reminded_revisits": sum(e.revisited for e in reminded), "held_out_revisits": sum(e.revisited for e in held)}
+
+
+def evaluate(model: UpliftModel, examples: Sequence[Example]) -> dict[str, Any]:
+    """The Qini coefficient of ranking the held-out examples by predicted uplift, against ranking
+    them by lapse risk (highest first, where every example has a risk score) and a random order;
+    and the extra revisits per patient when only the top fifth is reminded, by each order."""
+    reminded, revisited = [e.reminded for e in examples], [e.revisited for e in examples]
+    orders: dict[str, list[float] | None] = {
+        "model": [model.uplift(e.x) for e in examples],
+        "risk": [e.risk for e in examples] if examples and all(e.risk is not None for e in examples) else None,  # type: ignore[misc]
+        "random": [random.Random(len(examples)).random() for _ in examples],
+    }
+    found: dict[str, Any] = {"examples": len(examples), **_counts(examples)}
+    for name, scores in orders.items():
+        suffix = "" if name == "model" else f"_{name}"
+        found[f"qini{suffix}"] = round(qini_coefficient(scores, reminded, revisited), 6) if scores else None
+        found[f"top_extra{suffix}"] = round(incremental_at(scores, reminded, revisited, TOP_SHARE), 6) if scores else None
+    found["top_share"] = TOP_SHARE
+    return found
+
+
+def train(examples: Sequence[Example], features: Sequence[str], l2: float = L2) -> Training:
+    """Split by patient, fit the two-model learner on the fit part, judge it on the other. No model
+    (`reason`) when a group of the fit part is too small (`too_few_examples`) or has one outcome only
+    (`one_outcome`), or the evaluation part has too few of a group to judge by (`too_few_to_evaluate`)."""
+    counts = _counts(examples)
+    held = [e for e in examples if in_evaluation(e.patient_id)]
+    fitting = [e for e in examples if not in_evaluation(e.patient_id)]
+    counts.update(fit=len(fitting), evaluate=len(held))
+    try:
+        model = fit_two_model([e.x for e in fitting], [e.reminded for e in fitting], [e.revisited for e in fitting],
+                              features, l2)
+    except UpliftError as err:
+        reason = "one_outcome" if "same outcome" in str(err) else "too_few_examples"
+        return Training(None, reason, counts)
+    if min(sum(e.reminded for e in held), sum(not e.reminded for e in held)) < MIN_EVALUATE_PER_ARM:
+        return Training(None, "too_few_to_evaluate", counts)
+    return Training(model, None, counts, evaluate(model, held))
+
+
+def withheld(score: float | None, threshold: float | None = None) -> bool:
+    """Whether a rule targeting by uplift leaves this patient out: a predicted uplift at or below the
+    threshold. No score (no model, or no analytics consent): not left out (targeting falls back to all)."""
+    limit = DEFAULT_THRESHOLD if threshold is None else threshold
+    return score is not None and score <= limit

@@ -152,11 +152,8 @@ def deliver(message: dict) -> str:
     settings = settings_of(clinic_id)
     ctx = ComposeContext(clinic_id, clinic, patient, job, settings, now_moment)
     composed = composer(job.kind or "recall")(ctx)
-    if not isinstance(composed, Stop) and withheld(job.purpose, clinic_id, patient.patient_id,
-                                                   share_of(clinic.holdout_share)):
-        # the clinic's lasting holdout: no marketing message, so what they bring can be measured
-        recall.close_job(job, "held_out", now, clinic_id, stop_reason=CLINIC_HOLDOUT)
-        return "held_out"
+    clinic_held = not isinstance(composed, Stop) and withheld(job.purpose, clinic_id, patient.patient_id,
+                                                              share_of(clinic.holdout_share))
     held_out = isinstance(composed, Stop) and composed.reason == HOLDOUT
     if isinstance(composed, Stop) and not held_out:
         recall.close_job(job, "stopped", now, clinic_id, stop_reason=composed.reason)
@@ -173,6 +170,12 @@ def deliver(message: dict) -> str:
         until = rules.next_allowed(now_moment, clinic.tz, settings.quiet_start, settings.quiet_end)
         recall.defer(job, iso(until), now, "quiet_hours")
         return "deferred"
+    if clinic_held:
+        # the clinic's lasting holdout: no marketing message, so what they bring can be measured;
+        # decided here, like an experiment's holdout, so the held out are the patients the message
+        # would have reached at that moment (the uplift training compares them with the reached)
+        recall.close_job(job, "held_out", now, clinic_id, stop_reason=CLINIC_HOLDOUT)
+        return "held_out"
     if held_out:
         # measured like the arms: only a patient the message would have reached, at that moment
         _expose(clinic_id, composed.experiment, patient.patient_id, now, recall.job_ref(job))

@@ -13,6 +13,7 @@ from chalicelib.domain.timing import TIMINGS
 from chalicelib.domain.rules import (
     ANCHORS,
     STOP_EVENTS,
+    TARGETING,
     TEMPLATE_VARIABLES,
     RecallRule,
     RuleError,
@@ -45,7 +46,8 @@ def rule_row(item, clinic) -> dict:
             "anchor": rule.anchor, "offsets": list(rule.all_offsets()), "send_at": rule.send_at.strftime("%H:%M"),
             "template": rule.template, "purpose": rule.purpose, "stop_on": list(rule.stop_on),
             "active": rule.active, "updated_at": item.updated_at, "timing": rule.timing,
-            "send_days": list(plan.days), "learned_day": plan.learned_day}
+            "send_days": list(plan.days), "learned_day": plan.learned_day,
+            "targeting": rule.targeting, "uplift_threshold": rule.uplift_threshold}
 
 
 def schedule_for(clinic, rule: RecallRule, timing: str) -> timing_rules.Schedule:
@@ -65,7 +67,8 @@ def rules_view(clinic_id: str) -> dict:
     return {"items": [rule_row(i, clinic) for i in items],
             "options": {"anchors": list(ANCHORS), "conditions": list(clinic.conditions), "timings": list(TIMINGS),
                         "departments": list(of_clinic(clinic).codes("departments")), "variables": list(TEMPLATE_VARIABLES),
-                        "stop_on": list(STOP_EVENTS), "purposes": ["service", "marketing"]}}
+                        "stop_on": list(STOP_EVENTS), "purposes": ["service", "marketing"],
+                        "targeting": list(TARGETING)}}
 
 
 def _rule_of_body(clinic, rule_id: str, body) -> RecallRule:
@@ -76,7 +79,8 @@ def _rule_of_body(clinic, rule_id: str, body) -> RecallRule:
                           offset_days=body.offsets[0] if body.offsets else 0, send_at=send_at,
                           template=body.template, purpose=body.purpose, department=body.department,
                           offsets=tuple(body.offsets), stop_on=tuple(body.stop_on), active=body.active,
-                          timing=body.timing)
+                          timing=body.timing, targeting=body.targeting,
+                          uplift_threshold=body.uplift_threshold)
         from chalicelib.services.catalogue import of_clinic
 
         return validate_rule(rule, clinic.conditions, of_clinic(clinic).codes("departments"))
@@ -381,6 +385,8 @@ def compose(ctx) -> Message | Stop:
     experiment = (arm.experiment_id, arm.arm_id) if arm else None
     if arm and arm.holdout:
         return Stop("holdout", experiment=experiment, window=window)
+    if arm is None and _low_uplift(ctx.clinic_id, rule, job, patient.patient_id):
+        return Stop(LOW_UPLIFT)
     slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
     slot_text = delivery.slot_text(slot, ctx.clinic.tz)
     template = arm.template if arm and arm.template else rule.template
@@ -395,6 +401,20 @@ def compose(ctx) -> Message | Stop:
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
                    link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window,
                    values={"slot": slot_text})
+
+
+LOW_UPLIFT = "low_uplift"
+
+
+def _low_uplift(clinic_id: str, rule: RecallRule, job, patient_id: str) -> bool:
+    """A marketing rule targeting by uplift leaves out a patient predicted not to be moved by it.
+    Patients in a running experiment on the rule are not targeted: their reminders, decided by
+    chance, are what the uplift model learns from (services.uplift)."""
+    if rule.targeting != "uplift":
+        return False
+    from chalicelib.services import uplift
+
+    return uplift.leaves_out(clinic_id, rule, job.purpose, patient_id)
 
 
 def anchor_window(job, rule: RecallRule, tz: str) -> delivery.Window | None:

@@ -183,6 +183,7 @@ def put_recall_rule(clinic_id: str, rule: RecallRule, active: bool | None = None
         send_at=rule.send_at.strftime("%H:%M"), template=rule.template, purpose=rule.purpose,
         stop_on=list(rule.stop_on), active=rule.active if active is None else active, updated_at=updated_at,
         timing=rule.timing if rule.timing != "fixed" else None,
+        targeting=rule.targeting if rule.targeting != "all" else None, uplift_threshold=rule.uplift_threshold,
     )
     item.save()
     return _rule_of(item)
@@ -223,7 +224,9 @@ def _rule_of(item: RecallRuleItem) -> RuleRecord:
     rule = RecallRule(item.rule_id, item.condition, item.anchor, offsets[0], wall(hour, minute),
                       item.template, item.purpose, department=item.department, offsets=offsets,
                       stop_on=tuple(item.stop_on) if item.stop_on is not None else STOP_EVENTS,
-                      active=bool(item.active), timing=item.timing or "fixed")
+                      active=bool(item.active), timing=item.timing or "fixed",
+                      targeting=item.targeting or "all",
+                      uplift_threshold=float(item.uplift_threshold) if item.uplift_threshold is not None else None)
     return RuleRecord(rule, item.updated_at)
 
 

@@ -101,6 +101,8 @@ EXPERIMENT_RUN = "EXPRUN#"
 PACKAGE_TYPE = "PKGDEF#"
 RISK_MODEL = "RISKMODEL#"
 RISK_RUN_SK = "RISKRUN"
+UPLIFT_MODEL = "UPLIFTMODEL#"
+UPLIFT_RUN_SK = "UPLIFTRUN"
 DROPOUT_SK = "DROPOUT"
 FOLLOWUP_STAT = "FUSTAT#"
 
@@ -131,6 +133,10 @@ def package_type_sk(package_id: str) -> str:
 
 def risk_model_sk(version: int) -> str:
     return f"{RISK_MODEL}{version:06d}"
+
+
+def uplift_model_sk(version: int) -> str:
+    return f"{UPLIFT_MODEL}{version:06d}"
 
 
 def followup_stat_sk(day: str) -> str:

@@ -400,6 +400,8 @@ class RecallRuleItem(Base):
     active = BooleanAttribute(default=True)
     updated_at = UnicodeAttribute(null=True)
     timing = UnicodeAttribute(null=True)  # fixed | learned (domain.timing); None: fixed
+    targeting = UnicodeAttribute(null=True)  # None: all; "uplift": marketing sent only where predicted to help
+    uplift_threshold = NumberAttribute(null=True)  # with uplift; None: the default (0)
 
 
 class RecallJobItem(Base):
@@ -726,6 +728,27 @@ class RiskRunItem(Base):
     counts = JSONAttribute(default=dict)
     model_version = NumberAttribute(null=True)
     scored = NumberAttribute(default=0)
+
+
+class UpliftModelItem(Base):
+    """pk=<clinic> sk=UPLIFTMODEL#<zero-padded version>: one trained uplift model (the last few are kept)."""
+
+    version = NumberAttribute()
+    trained_at = UnicodeAttribute()
+    model = JSONAttribute()  # domain.uplift.UpliftModel.as_dict() and the feature space
+    counts = JSONAttribute()  # examples per group and part, by source
+    evaluation = JSONAttribute()  # Qini of the model, of risk ranking and of a random order, on held-out patients
+    window_days = NumberAttribute()
+
+
+class UpliftRunItem(Base):
+    """pk=<clinic> sk=UPLIFTRUN: the last uplift training run: trained, or why no model."""
+
+    at = UnicodeAttribute()
+    status = UnicodeAttribute()  # trained | no_model
+    reason = UnicodeAttribute(null=True)  # too_few_examples | one_outcome | too_few_to_evaluate
+    counts = JSONAttribute(default=dict)
+    model_version = NumberAttribute(null=True)
 
 
 class DropoutItem(Base):

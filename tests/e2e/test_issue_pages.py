@@ -127,6 +127,25 @@ def test_recall_rules_and_delivery_settings(admin, local_stack, shots):
     assert settings["caps"]["marketing"] == 2 and settings["daily_cap"] == 2
     assert settings["relevance_days"]["content"] == 3
 
+    # a marketing copy of the rule that targets by predicted uplift, with its threshold; a service
+    # rule offers no targeting at all
+    eczema.click()
+    expect(page.get_by_test_id("recall-targeting")).to_have_count(0)
+    page.get_by_test_id("recall-id").fill("uplift-promo")
+    page.get_by_test_id("recall-purpose").select_option("marketing")
+    page.get_by_test_id("recall-targeting").select_option("uplift")
+    page.get_by_test_id("recall-threshold").fill("0.02")
+    page.get_by_test_id("recall-save").click()
+    expect(page.get_by_test_id("recall-saved")).to_be_visible()
+    promo = page.locator("[data-testid=recall-row][data-id=uplift-promo]")
+    expect(promo.get_by_test_id("recall-targeting-cell")).to_have_text("仅预测提醒有效的患者")
+    rules = {r["rule_id"]: r for r in _api(local_stack, "GET", "/recall-rules", _token(local_stack))["items"]}
+    assert (rules["uplift-promo"]["targeting"], rules["uplift-promo"]["uplift_threshold"]) == ("uplift", 0.02)
+    assert rules["eczema-remission-30"]["targeting"] == "all"
+    page.once("dialog", lambda dialog: dialog.accept())
+    promo.get_by_test_id("recall-delete").click()
+    expect(promo).to_have_count(0)
+
     # the same page in English
     page.get_by_test_id("lang-switch").click()
     expect(page.locator("h1")).to_have_text("Recall rules & delivery")
@@ -245,6 +264,16 @@ def test_followups_and_risk(admin, local_stack, shots):
         assert not re.search(r"days_|checkin_|visits_365|condition:|district:|raises|lowers", text), text
     else:
         expect(page.get_by_test_id("no-model")).to_contain_text("暂无模型")
+    # the uplift model card: what it found, or why there is none, in words, never a raw code
+    uplift = _api(local_stack, "GET", "/risk/uplift-model", token)
+    if uplift["model"]:
+        expect(page.get_by_test_id("uplift-version")).to_have_text(str(uplift["model"]["version"]))
+        expect(page.get_by_test_id("uplift-qini")).not_to_have_text("—")
+    else:
+        expect(page.get_by_test_id("no-uplift-model")).to_contain_text("暂无提升模型")
+    expect(page.get_by_test_id("uplift-rules")).to_be_visible()
+    text = page.get_by_test_id("uplift-card").inner_text()
+    assert not re.search(r"clinic_holdout|experiment:|too_few|one_outcome|not_trained|qini_", text), text
     scored = _api(local_stack, "GET", "/risk/patients?limit=20", token)["items"]
     if scored:
         expect(page.get_by_test_id("at-risk-row")).to_have_count(len(scored))

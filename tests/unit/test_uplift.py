@@ -58,3 +58,89 @@ def test_too_few_examples_or_one_outcome_give_no_model():
     with pytest.raises(UpliftError, match="length"):
         fit_two_model(rows, reminded[:-1], revisited, FEATURES)
     assert expand([2.0, 3.0]) == [2.0, 3.0, 4.0, 9.0]
+
+
+# -- training as the daily run does it (domain.uplift.train) ---------------------------------------
+
+from datetime import time as wall  # noqa: E402
+
+from chalicelib.domain import uplift  # noqa: E402
+from chalicelib.domain.rules import RecallRule, RuleError, validate_rule  # noqa: E402
+
+
+def _examples(patients, with_risk=True):
+    return [uplift.Example(f"p{i}", p.x, p.reminded, p.revisited, p.risk if with_risk else None)
+            for i, p in enumerate(patients)]
+
+
+def test_training_splits_by_patient_and_recovers_who_responds():
+    patients = clinic(12000, seed=21)
+    result = uplift.train(_examples(patients), FEATURES)
+    assert result.reason is None and result.model is not None
+    counts = result.counts
+    assert counts["fit"] + counts["evaluate"] == counts["examples"] == 12000
+    assert 0.25 < counts["evaluate"] / counts["examples"] < 0.35  # the evaluation share, by patient hash
+    assert counts["reminded"] + counts["held_out"] == 12000
+    ev = result.evaluation
+    assert ev["examples"] == counts["evaluate"]
+    # judged on patients it never saw: better than a random order and than ranking by lapse risk
+    assert ev["qini"] > 0.004 and ev["qini"] > ev["qini_risk"] + 0.005 and ev["qini"] > ev["qini_random"] + 0.004
+    assert ev["top_extra"] > ev["top_extra_risk"] and ev["top_share"] == uplift.TOP_SHARE
+    # the patients it ranks first are those the planted reminder moves most; those it ranks last
+    # (the long lapsed, the frequent visitors) it moves least
+    ranked = sorted(patients, key=lambda p: -result.model.uplift(p.x))
+    tenth = len(ranked) // 10
+    mean = sum(p.true_uplift for p in patients) / len(patients)
+    assert sum(p.true_uplift for p in ranked[:tenth]) / tenth > 2.5 * mean
+    assert sum(p.true_uplift for p in ranked[-tenth:]) / tenth < 0.5 * mean
+    # the stored form gives the same predictions
+    again = uplift.UpliftModel.from_dict(result.model.as_dict())
+    assert all(again.uplift(p.x) == pytest.approx(result.model.uplift(p.x)) for p in patients[:50])
+
+
+def test_training_without_risk_scores_has_no_risk_comparison():
+    result = uplift.train(_examples(clinic(3000, seed=4), with_risk=False), FEATURES)
+    assert result.model is not None and result.evaluation["qini_risk"] is None
+    assert result.evaluation["qini"] is not None
+
+
+def test_too_little_data_gives_no_model_with_the_reason():
+    patients = clinic(3000, seed=8)
+    assert uplift.train(_examples(patients[:120]), FEATURES).reason == "too_few_examples"
+    assert uplift.train([], FEATURES).reason == "too_few_examples"
+    flat = [e._replace(revisited=0) for e in _examples(patients)]
+    assert uplift.train(flat, FEATURES).reason == "one_outcome"
+    # enough to fit, but the held-out part has too few of the held-out group to judge by
+    examples = _examples(patients)
+    fitting = [e for e in examples if not uplift.in_evaluation(e.patient_id)]
+    judged = [e for e in examples if uplift.in_evaluation(e.patient_id)]
+    few = fitting + [e for e in judged if e.reminded] + [e for e in judged if not e.reminded][:uplift.MIN_EVALUATE_PER_ARM - 1]
+    result = uplift.train(few, FEATURES)
+    assert result.model is None and result.reason == "too_few_to_evaluate" and result.counts["evaluate"] > 0
+
+
+def test_the_threshold_leaves_out_at_or_below_it_and_no_score_falls_back_to_sending():
+    assert uplift.withheld(0.0) and uplift.withheld(-0.03)
+    assert not uplift.withheld(0.0001)
+    assert uplift.withheld(0.04, 0.05) and uplift.withheld(0.05, 0.05) and not uplift.withheld(0.06, 0.05)
+    assert not uplift.withheld(-0.2, -0.3)
+    assert not uplift.withheld(None) and not uplift.withheld(None, 0.5)  # no model or no consent: sent
+
+
+def _rule(**changes):
+    rule = RecallRule("promo", "eczema", "remission", 30, wall(10, 0), "{nickname}您好", purpose="marketing",
+                      offsets=(30,))
+    return rule._replace(**changes)
+
+
+def test_only_a_marketing_rule_targets_by_uplift_and_the_threshold_is_a_probability_change():
+    assert validate_rule(_rule(targeting="uplift"), ["eczema"]).targeting == "uplift"
+    assert validate_rule(_rule(), ["eczema"]).targeting == "all"
+    for changes, code in (({"targeting": "uplift", "purpose": "service"}, "uplift_needs_marketing"),
+                          ({"targeting": "risk"}, "unknown_targeting"),
+                          ({"targeting": "uplift", "uplift_threshold": 1.5}, "invalid_uplift_threshold"),
+                          ({"targeting": "uplift", "uplift_threshold": -1.01}, "invalid_uplift_threshold")):
+        with pytest.raises(RuleError) as err:
+            validate_rule(_rule(**changes), ["eczema"])
+        assert err.value.code == code
+    assert validate_rule(_rule(targeting="uplift", uplift_threshold=0.02), ["eczema"]).uplift_threshold == 0.02

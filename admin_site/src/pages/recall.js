@@ -8,7 +8,11 @@ import { html, isAdmin, labels, useAction, useGet, useWriteKey } from "./shared.
 
 const L = labels({
   zh: {
-    title: "召回规则与发送设置", rules: "召回规则", ruleId: "规则编号", scope: "适用", byCondition: "按病种",
+    title: "召回规则与发送设置", targeting: "发送对象", target_all: "所有符合条件的患者",
+    target_uplift: "仅预测提醒有效的患者", threshold: "提升阈值（留空为 0）",
+    targetingNote: "按“提醒提升模型”（随访与风险页）只发给预测提升高于阈值的患者；还没有模型时照常发给所有人。只用于营销消息：服务提醒从不因模型不发。",
+    uplift_needs_marketing: "只有营销消息可以按预测提升定向", invalid_uplift_threshold: "阈值在 -1 到 1 之间",
+    rules: "召回规则", ruleId: "规则编号", scope: "适用", byCondition: "按病种",
     byDepartment: "按科室", anchor: "起算事件", offsets: "发送时间点(起算后第几天)", offsetsShort: "发送日", offsetsHint: "多个用逗号分隔，如 30, 60",
     sendAt: "发送时刻", purpose: "用途", stopOn: "停止条件", active: "启用", template: "文案", updated: "更新时间",
     on: "启用中", off: "已停用", activate: "启用", deactivate: "停用", remove: "删除", save: "保存规则", newRule: "新规则",
@@ -58,7 +62,11 @@ const L = labels({
   },
   en: {
     title: "Recall rules & delivery", rules: "Recall rules", ruleId: "Rule ID", scope: "Applies to",
-    byCondition: "Condition", byDepartment: "Department", anchor: "Counted from",
+    byCondition: "Condition", byDepartment: "Department", anchor: "Counted from", targeting: "Sent to",
+    target_all: "Every matching patient", target_uplift: "Only patients a reminder is predicted to move",
+    threshold: "Uplift threshold (empty: 0)",
+    targetingNote: "By the uplift model (Follow-ups & risk page), only patients whose predicted uplift is above the threshold; everyone while there is no model. Marketing only: service reminders are never withheld by a model.",
+    uplift_needs_marketing: "Only a marketing rule can target by uplift", invalid_uplift_threshold: "The threshold is between -1 and 1",
     offsets: "Send on day (after the anchor)", offsetsShort: "Send on", offsetsHint: "Comma separated, e.g. 30, 60", sendAt: "Send time",
     purpose: "Purpose", stopOn: "Stops on", active: "Active", template: "Wording", updated: "Updated", on: "Active",
     off: "Inactive", activate: "Activate", deactivate: "Deactivate", remove: "Delete", save: "Save rule",
@@ -120,10 +128,12 @@ const dayNames = () => L("days").split(",");
 const withVariables = (text) => String(text || "").split(/(\{\w+\})/).map((part, i) => (i % 2 ? html`<code>${part}</code>` : part));
 
 const blankRule = { rule_id: "", scope: "condition", condition: "", department: "", anchor: "remission", offsets: "30",
-  send_at: "10:00", purpose: "service", stop_on: ["booked", "visited"], active: true, template: "", timing: "fixed" };
+  send_at: "10:00", purpose: "service", stop_on: ["booked", "visited"], active: true, template: "", timing: "fixed",
+  targeting: "all", uplift_threshold: "" };
 
 const ruleForm = (r) => ({ ...blankRule, ...r, scope: r.department ? "department" : "condition",
-  condition: r.condition || "", department: r.department || "", offsets: r.offsets.join(", "), timing: r.timing || "fixed" });
+  condition: r.condition || "", department: r.department || "", offsets: r.offsets.join(", "), timing: r.timing || "fixed",
+  targeting: r.targeting || "all", uplift_threshold: r.uplift_threshold == null ? "" : String(r.uplift_threshold) });
 
 // Learned timing follows a condition's drop-out curve, so only a condition's rule not counted from a package's end takes it.
 const learnable = (form) => form.scope === "condition" && form.anchor !== "package_end";
@@ -178,6 +188,9 @@ function RuleEditor({ options, initial, onSaved, state, run, reach, setReach, pl
     return { anchor: form.anchor, offsets, send_at: form.send_at, template: form.template, purpose: form.purpose,
       stop_on: options.stop_on.filter((s) => form.stop_on.includes(s)), active: form.active,
       timing: learnable(form) ? form.timing : "fixed",
+      // targeting by uplift is for marketing rules only (the API refuses it on a service rule)
+      ...(form.purpose === "marketing" && form.targeting === "uplift" ? { targeting: "uplift",
+        uplift_threshold: String(form.uplift_threshold).trim() === "" ? null : Number(form.uplift_threshold) } : {}),
       ...(form.scope === "department" ? { department: form.department } : { condition: form.condition }) };
   };
   // The reach of the rule as in the form; `savedId`: the rule was just saved under this id.
@@ -223,8 +236,15 @@ function RuleEditor({ options, initial, onSaved, state, run, reach, setReach, pl
         ${options.purposes.map((p) => html`<option value=${p}>${L(p)}</option>`)}</select></label>
       ${learnable(form) && html`<label>${L("timing")}<select value=${form.timing} onChange=${set("timing")} data-testid="recall-timing">
         ${options.timings.map((k) => html`<option value=${k}>${L("timing_" + k)}</option>`)}</select></label>`}
+      ${form.purpose === "marketing" && html`<label>${L("targeting")}<select value=${form.targeting}
+          onChange=${set("targeting")} data-testid="recall-targeting">
+        ${options.targeting.map((v) => html`<option value=${v}>${L("target_" + v)}</option>`)}</select></label>`}
+      ${form.purpose === "marketing" && form.targeting === "uplift" && html`<label>${L("threshold")}<input type="number"
+        step="0.01" min="-1" max="1" value=${form.uplift_threshold} onInput=${set("uplift_threshold")}
+        data-testid="recall-threshold" /></label>`}
     </div>
     ${learnable(form) && form.timing === "learned" && html`<p class="muted" data-testid="recall-timing-hint">${L("timingHint")}</p>`}
+    ${form.purpose === "marketing" && form.targeting === "uplift" && html`<p class="muted">${L("targetingNote")}</p>`}
     <div class="form-row">
       ${options.stop_on.map((s) => html`<label class="check"><input type="checkbox" checked=${form.stop_on.includes(s)}
         onChange=${toggleStop(s)} data-testid=${"recall-stop-" + s} />${L("stopOn")}: ${L(s)}</label>`)}
@@ -291,7 +311,8 @@ function RulesSection() {
         <td data-testid="recall-offsets-cell">${dayList(r.timing === "learned" ? r.send_days : r.offsets)}${r.timing === "learned"
           && html` <span class="tag" data-testid="recall-learned" title=${r.learned_day ? L("learnedDay", { n: fmtNumber(r.learned_day) })
             : L("learnedNone")}>${L("learnedTag")}</span>`}</td>
-        <td>${r.send_at}</td><td>${L(r.purpose)}</td>
+        <td>${r.send_at}</td><td>${L(r.purpose)}${r.targeting === "uplift"
+          ? html`<div class="muted" data-testid="recall-targeting-cell">${L("target_uplift")}</div>` : ""}</td>
         <td>${r.stop_on.length ? r.stop_on.map((s) => L(s)).join("、") : "—"}</td>
         <td class=${r.active ? "ok" : "muted"} data-testid="recall-active">${r.active ? L("on") : L("off")}</td>
         <td class="wrap" title=${`${L("updated")} ${fmtDateTime(r.updated_at)}`}>${withVariables(r.template)}</td>

@@ -10,6 +10,7 @@ import { post, put, session } from "../api.js";
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, getLang, locale, t } from "../i18n.js";
 import { RevealPhone } from "./followup.js";
 import { html, labels, useAction, useGet, useWriteKey } from "./shared.js";
+import { UpliftSection } from "./uplift_card.js";
 
 Chart.register(CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
 
@@ -297,6 +298,7 @@ function RiskPage() {
     <h2>${L("worklist")}</h2><${Worklist} />
     <h2>${L("atRisk")}</h2><${AtRisk} />
     <h2>${L("model")}</h2><${ModelCard} />
+    <${UpliftSection} />
     <h2>${L("dropout")}</h2><${Curves} />
   </div>`;
 }
