@@ -91,6 +91,12 @@ class DeliveryBody(Strict):
     opening: Optional[Opening] = None
     wechat_templates: Optional[dict[str, str]] = Field(default=None, max_length=10,
                                                        description="kind of message -> template id")
+    capacity_days: Optional[int] = Field(
+        default=None, description="recall offers are measured against the free slot places of this many days "
+                                  "ahead (1-28; else 400 invalid_capacity_days)")
+    capacity_share: Optional[float] = Field(
+        default=None, description="the share of a department's free slot places recall offers may hold at once "
+                                  "(0.05-1; else 400 invalid_capacity_share)")
 
 
 class PreferenceBody(Strict):

@@ -210,8 +210,9 @@ def compose(ctx) -> Message | Stop:
     experiment = (arm.experiment_id, arm.arm_id) if arm else None
     if arm and arm.holdout:
         return Stop("holdout", experiment=experiment, window=window)
-    slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
-    slot_text = delivery.slot_text(slot, ctx.clinic.tz)
+    # the slot is offered by the sender once it may send (services.capacity): a real slot held for the
+    # patient, or the suggested opening time where the department keeps no schedules
+    slot_text = delivery.SLOT
     template = arm.template if arm and arm.template else rule.template
     # the nickname stays a placeholder: the stored message holds no name (see domain.delivery.NICKNAME)
     text = render_template(template, nickname=delivery.NICKNAME, clinic=ctx.clinic.name,
@@ -223,7 +224,13 @@ def compose(ctx) -> Message | Stop:
     text = with_notice(text, health_content(job.anchor or rule.anchor))
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
                    link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window,
-                   values={"slot": slot_text})
+                   values={"slot": slot_text}, wants_offer=True, offer_department=rule.department)
+
+
+def suggested_slot_text(ctx) -> str:
+    """The former `{slot}`: the clinic's first opening two days on, where a department keeps no schedules."""
+    slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
+    return delivery.slot_text(slot, ctx.clinic.tz)
 
 
 def anchor_window(job, rule: RecallRule, tz: str) -> delivery.Window | None:
