@@ -171,7 +171,8 @@ def delivery_settings(call):
 
 
 @route(bp, "/clinic/delivery", methods=("PUT",), roles=ADMIN, body=DeliveryBody,
-       reply=replies.DeliverySettingsReply, errors=("invalid_time", "unknown_kind"),
+       reply=replies.DeliverySettingsReply,
+       errors=("invalid_time", "unknown_kind", "invalid_capacity_days", "invalid_capacity_share"),
        summary="Change quiet hours, weekly caps per purpose, the daily cap, relevance windows per kind, opening "
                "times or WeChat templates")
 def put_delivery(call):

@@ -121,7 +121,8 @@ def take(hold: Hold, capacity: int, allowed: int) -> str:
     try:
         plans.execute(plan)
     except db.Cancelled as exc:
-        for label, outcome in ((HOLD_NEW, "exists"), (HOLD_SLOT_OPEN, "slot_full"), (HOLD_BUDGET, "no_budget")):
+        # the budget first: a sender that lost the last offer waits, it does not look for another slot
+        for label, outcome in ((HOLD_NEW, "exists"), (HOLD_BUDGET, "no_budget"), (HOLD_SLOT_OPEN, "slot_full")):
             if exc.conditional(label):
                 return outcome
         raise
