@@ -73,6 +73,8 @@ def plan_sweep(clinic_id: str, dues: list[recall.DueJob], now: datetime) -> tupl
     to queue and how many were deferred."""
     if not dues:
         return [], 0
+    if not any(d.active and (d.weekly or d.exceptions) for d in appointment_store.doctors(clinic_id)):
+        return list(dues), 0  # a clinic without schedules is not throttled: no further read
     from chalicelib.services.outbound import settings_of
 
     facts = {f.due: f for f in recall.due_facts(dues)}
