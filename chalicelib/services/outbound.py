@@ -331,12 +331,14 @@ def _finished(ctx: ComposeContext, done: str, now: str, deadline: rules.Window) 
 
 
 def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> dict:
-    """Messages of every kind once handled (sent, stopped, stale, capped ...), newest first."""
+    """Messages of every kind once handled (sent, stopped, stale, capped ...), and recalls waiting for a
+    free slot place (deferred, no_capacity), newest first."""
     items, next_cursor = recall.reminder_log(clinic_id, limit, cursor)
     names = patients.masked_names(clinic_id, [j.patient_id for j in items]) if items else {}
     return {"items": [{"patient_id": j.patient_id, "name_masked": names.get(j.patient_id), "rule_id": j.rule_id, "condition": j.condition,
                        "anchor_date": j.anchor_date, "due_at": j.due_at, "status": j.status,
-                       "processed_at": j.processed_at, "channel": j.channel, "kind": j.kind, "purpose": j.purpose,
+                       # a recall still waiting for capacity is listed from when it began to wait
+                       "processed_at": j.processed_at or j.capacity_since, "channel": j.channel, "kind": j.kind, "purpose": j.purpose,
                        "offset_days": int(j.offset_days) if j.offset_days is not None else None,
                        "error_code": j.error_code, "stop_reason": j.stop_reason,
                        "deliveries": j.deliveries or []} for j in items],

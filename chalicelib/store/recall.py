@@ -392,7 +392,8 @@ def defer_due(due: DueJob, until: str, at: str, reason: str) -> bool:
                             RecallJobItem.status.set("deferred"), RecallJobItem.deferred_until.set(until),
                             RecallJobItem.stop_reason.set(reason),
                             RecallJobItem.capacity_since.set(RecallJobItem.capacity_since | at),
-                            RecallJobItem.capacity_retry_at.set(until)],
+                            RecallJobItem.capacity_retry_at.set(until), *_waiting_in_log(due.clinic_id,
+                                                                                          due.patient_id, at)],
                    condition=(RecallJobItem.due_sk == due.due_sort))
         return True
     except UpdateError:
@@ -408,8 +409,16 @@ def defer_for_capacity(job: RecallJob, until: str, at: str, reason: str) -> bool
                                       RecallJobItem.status.set("deferred"), RecallJobItem.deferred_until.set(until),
                                       RecallJobItem.stop_reason.set(reason), RecallJobItem.lease_until.remove(),
                                       RecallJobItem.capacity_since.set(RecallJobItem.capacity_since | at),
-                                      RecallJobItem.capacity_retry_at.set(until)],
+                                      RecallJobItem.capacity_retry_at.set(until),
+                                      *_waiting_in_log(job.clinic_id, job.patient_id, at)],
                              condition=RecallJobItem.due_pk.exists())
         return True
     except UpdateError:
         return False
+
+
+def _waiting_in_log(clinic_id: str, patient_id: str, at: str) -> list[Action]:
+    """A recall waiting for capacity shows in the reminder log (deferred, no_capacity) from its first
+    deferral; when it is finally handled, closing it moves its entry to that moment."""
+    return [RecallJobItem.gsi1pk.set(keys.reminder_log_pk(clinic_id)),
+            RecallJobItem.gsi1sk.set(RecallJobItem.gsi1sk | keys.reminder_log_sort(at, patient_id))]

@@ -56,11 +56,11 @@ def desk(api, staff_token):
 PHONES = iter(range(1000, 9999))
 
 
-def due_patients(api, new_patient, admin, n, prefix="cap"):
-    """n dermatology patients whose eczema recall is due now."""
+def due_patients(api, new_patient, admin, n, prefix="cap", department=DERM):
+    """n patients of a department (dermatology) whose eczema recall is due now."""
     made = []
     for i in range(n):
-        token, pid = new_patient(name=f"{prefix}{i}", phone=f"1390000{next(PHONES):04d}")
+        token, pid = new_patient(name=f"{prefix}{i}", phone=f"1390000{next(PHONES):04d}", department=department)
         status, planned = api.post(f"/patients/{pid}/remissions", {"condition": "eczema", "date": DUE_REMISSION},
                                    token=admin)
         assert status == 201 and planned["planned"][0]["created"], planned
@@ -97,6 +97,11 @@ def assert_never_overbooked():
 
 
 def test_recall_offers_are_throttled_per_department_and_ranked(api, desk, new_patient, clock):
+    # dentistry has room (four places a slot): its recalls are not held back by dermatology's budget
+    dental = {"name": "王医生", "department": "dentistry",
+              "weekly": {d: [session("09:00", "10:00", 30, 4)] for d in ("mon", "tue")}}
+    assert api.put("/doctors/dr-wang", dental, token=desk["admin"])[0] == 200
+    dentists = due_patients(api, new_patient, desk["admin"], 3, prefix="dent", department="dentistry")
     patients = due_patients(api, new_patient, desk["admin"], 6)
     # risk x response: p0 scored high but has ignored many reminders; p5 high risk, answered before
     set_profile(patients[5][1], risk_score=0.9, reminders_received=2, reminders_answered=2)
@@ -106,7 +111,8 @@ def test_recall_offers_are_throttled_per_department_and_ranked(api, desk, new_pa
     set_profile(patients[2][1], risk_score=0.1)
     # patients[4]: not scored (even odds)
     swept, _ = run_schedule()
-    assert swept["deferred"] == 2 and swept["queued"] == 4
+    assert swept["deferred"] == 2 and swept["queued"] == 4 + 3
+    assert all(job(pid).status == "sent" for _, pid in dentists)
     sent = {pid for _, pid in patients if job(pid).status == "sent"}
     waiting = {pid for _, pid in patients if job(pid).status == "deferred"}
     assert sent == {patients[i][1] for i in (5, 3, 1, 4)}
@@ -119,12 +125,9 @@ def test_recall_offers_are_throttled_per_department_and_ranked(api, desk, new_pa
     assert holds.department_held("demo-dental", DERM) == 4
     # the reminder log shows the wait with its reason
     log = {r["patient_id"]: r for r in api.get("/reminders", token=desk["staff"])[1]["items"]}
-    assert all(pid not in log or log[pid]["status"] != "stale" for pid in waiting)
-    # another department (no doctors) is not throttled: its recalls go as before
-    status, _ = api.put("/recall-rules/obs-visit", {"department": "obstetrics", "anchor": "visit", "offsets": [30],
-                                                    "send_at": "10:00", "template": "{nickname}，请预约{slot}复查。"},
-                        token=desk["admin"])
-    assert status == 200
+    assert {pid: (log[pid]["status"], log[pid]["stop_reason"]) for pid in waiting} == {
+        pid: ("deferred", "no_capacity") for pid in waiting}
+    assert all(log[pid]["status"] == "sent" for pid in sent)
 
 
 def test_deferred_recalls_go_when_places_open_and_are_never_too_late(api, desk, new_patient, clock, staff_token):
@@ -154,6 +157,9 @@ def test_deferred_recalls_go_when_places_open_and_are_never_too_late(api, desk, 
     later = job(patients[1][1])
     assert later.status == "sent", later
     assert later.capacity_since is not None
+    # the reminder log listed it while it waited; now it has one row, sent
+    rows = [r for r in api.get("/reminders", token=desk["staff"])[1]["items"] if r["patient_id"] == patients[1][1]]
+    assert [(r["status"], r["processed_at"]) for r in rows] == [("sent", later.processed_at)]
 
 
 def test_a_recall_waiting_weeks_for_capacity_is_not_closed_as_too_late(api, desk, new_patient, clock):
