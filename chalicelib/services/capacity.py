@@ -60,6 +60,14 @@ def department_capacity(clinic_id: str, tz: str, settings: DeliverySettings, dep
     return DepartmentCapacity(department, True, places, budget, {d.doctor_id: d.name for d in doctors})
 
 
+def offers_slot(kind: str, anchor: str | None) -> bool:
+    """Whether a job is a recall that asks the patient to come (a package renewal reminder is about a
+    contract, not a visit: it neither waits for nor holds a place)."""
+    from chalicelib.services.recall import NOT_HEALTH_ANCHORS
+
+    return kind == "recall" and anchor not in NOT_HEALTH_ANCHORS
+
+
 def department_of(rule_department: str | None, patient_department: str | None) -> str | None:
     """Where a recall sends the patient: the rule's department, else the patient's own."""
     return rule_department or patient_department
@@ -84,7 +92,7 @@ def plan_sweep(clinic_id: str, dues: list[recall.DueJob], now: datetime) -> tupl
     for due in dues:
         fact = facts.get(due)
         department = (department_of(rule_departments.get(fact.rule_id), fact.department)
-                      if fact is not None and fact.kind == "recall" else None)
+                      if fact is not None and offers_slot(fact.kind, fact.anchor) else None)
         if fact is None or department is None:
             queue.append(due)  # other kinds, recalls with no department, gone jobs: the sender decides
         else:

@@ -349,6 +349,7 @@ class DueFacts(NamedTuple):
     due: DueJob
     kind: str
     rule_id: str
+    anchor: str | None
     due_at: str
     department: str | None
     risk_score: float | None
@@ -362,7 +363,7 @@ def due_facts(dues: list[DueJob]) -> list[DueFacts]:
         return []
     clinic_id = dues[0].clinic_id
     jobs = db.batch_get(((keys.patient_pk(d.clinic_id, d.patient_id), d.job_id) for d in dues),
-                        attributes=("kind", "rule_id", "due_at"))
+                        attributes=("kind", "rule_id", "anchor", "due_at"))
     profiles = db.batch_get(((keys.patient_pk(clinic_id, d.patient_id), keys.PROFILE_SK) for d in dues),
                             attributes=("department", "risk_score", "reminders_received", "reminders_answered"))
     out = []
@@ -377,7 +378,7 @@ def due_facts(dues: list[DueJob]) -> list[DueFacts]:
             return float(raw) if raw is not None else None
 
         out.append(DueFacts(d, job.get("kind", {}).get("S", "recall"), job.get("rule_id", {}).get("S", ""),
-                            job.get("due_at", {}).get("S", ""), profile.get("department", {}).get("S"),
+                            job.get("anchor", {}).get("S"), job.get("due_at", {}).get("S", ""), profile.get("department", {}).get("S"),
                             number("risk_score"), int(number("reminders_received") or 0),
                             int(number("reminders_answered") or 0)))
     return out
