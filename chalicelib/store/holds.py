@@ -165,3 +165,14 @@ def expired(clinic_id: str, now_iso: str, limit: int = 200) -> list[Hold]:
         except DoesNotExist:
             continue
     return found
+
+
+def release_raw(clinic_id: str, raw_items) -> int:
+    """Give back the places held for an erased patient (the hold items among their partition's raw
+    items), each in its release transaction. Returns the holds released."""
+    bind()
+    released = 0
+    for raw in raw_items:
+        if raw["sk"]["S"].startswith(keys.HOLD):
+            released += release(_hold_of(clinic_id, SlotHoldItem.from_raw_data(raw)))
+    return released

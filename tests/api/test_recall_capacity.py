@@ -302,3 +302,15 @@ def test_capacity_settings_validation_and_callers(api, staff_token, new_patient)
     assert api.get("/me/slot-offers", token=staff)[0] == 403
     assert api.get("/me/slot-offers", token=patient) == (200, {"items": []})
     assert api.get("/clinic/delivery", token=admin)[1]["capacity_share"] == 0.3
+
+
+def test_an_erased_patients_held_place_goes_back(api, desk, new_patient, clock):
+    token, pid = due_patients(api, new_patient, desk["admin"], 1, prefix="erase")[0]
+    run_schedule()
+    assert sum(c.held for c in slot_counts().values()) == 1
+    from chalicelib.store import holds
+
+    assert api.delete("/me", token=token)[0] in (200, 202, 204)
+    assert sum(c.held for c in slot_counts().values()) == 0
+    assert sum(c.taken for c in slot_counts().values()) == 0
+    assert holds.department_held("demo-dental", DERM) == 0
