@@ -1,4 +1,4 @@
-"""Capacity-aware recall over five simulated weeks: three departments whose due recalls far exceed their
+"""Capacity-aware recall over four simulated weeks: three departments whose due recalls far exceed their
 open slots, patients who answer some offers by booking the held slot, walk-ins taking places too.
 
 Real services on in-process moto: the sweep and the SQS sender (services.capacity, services.outbound),
@@ -15,6 +15,7 @@ recall was sent in the end.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections import Counter
 from datetime import date, timedelta
@@ -22,10 +23,11 @@ from types import SimpleNamespace
 
 from _world import CLINIC_ID, T0, create_clinic, figure, moto_account, register_patient
 
-DEPARTMENTS = {"dermatology": 45, "dentistry": 40, "general": 35}  # recall patients per department
-DAYS = 35
-DUE_OVER_DAYS = 14  # the recalls fall due over the first two weeks
-WALK_INS_A_DAY = 2  # per department
+DEPARTMENTS = {"dermatology": 26, "dentistry": 22, "general": 18}  # recall patients per department
+DAYS = 28
+MORE_DAYS = 21  # after DAYS, the simulation goes on (walk-ins too) until no recall waits, at most this long
+DUE_OVER_DAYS = 7  # the recalls fall due over the first week: about three a day per department
+WALK_INS_A_DAY = 1  # per department
 SEED = 12
 
 
@@ -47,8 +49,9 @@ def main() -> None:
         from devstack.sqs_pump import drain
 
         create_clinic()
-        # weekday mornings, 30-minute slots of one patient: 4 places a day per doctor
-        weekly = {day: [session("09:00", "11:00", 30, 1)] for day in ("mon", "tue", "wed", "thu", "fri")}
+        # weekday mornings, 30-minute slots of one patient: 2 places a day per doctor, 10 a week, so at the
+        # default share 0.5 about five offers at once per department (a hold lasts up to three days)
+        weekly = {day: [session("09:00", "10:00", 30, 1)] for day in ("mon", "tue", "wed", "thu", "fri")}
         for department in DEPARTMENTS:
             appointments.put_doctor(CLINIC_ID, f"dr-{department}", SimpleNamespace(
                 name=f"{department}医生", department=department, active=True, exceptions=[],
@@ -96,9 +99,17 @@ def main() -> None:
 
         holds.take = counting_take
         started = time.perf_counter()
-        for day_n in range(DAYS):
+        from chalicelib.store import recall as outbound_jobs
+
+        days_run = 0
+        for day_n in range(DAYS + MORE_DAYS):
+            if day_n >= DAYS and not outbound_jobs.due_jobs(CLINIC_ID, "9999", None, 1000)[0]:
+                break  # every recall handled: nothing waits any more
+            days_run = day_n + 1
             today = T0.date() + timedelta(days=day_n)
             clock.set(T0 + timedelta(days=day_n))
+            if day_n % 7 == 0:
+                print(f"day {day_n}", file=sys.stderr, flush=True)
             appointments.mark_no_shows(CLINIC_ID)  # past bookings leave the patients' active counts
             sweep_lapses()
             drain(queue_url(), send_reminders.handle)
@@ -138,7 +149,7 @@ def main() -> None:
 
         # slots booked past their capacity: from the bookings themselves and from the counters
         per_slot: Counter = Counter()
-        for day_n in range(-1, DAYS + 10):
+        for day_n in range(-1, days_run + 10):
             day = (T0.date() + timedelta(days=day_n)).isoformat()
             for a in appointment_store.of_day(CLINIC_ID, day, None):
                 if a.status != "cancelled":
@@ -171,11 +182,13 @@ def main() -> None:
         figure("recall-deferred-share", round(deferred_jobs / total, 3), None,
                f"{deferred_jobs} of {total} due recalls waited for a free place at least once")
         figure("recall-deferred-unsent", deferred_unsent, "= 0",
-               f"deferred recalls not sent after {DAYS} days; jobs: "
+               f"deferred recalls not sent after {days_run} days; jobs: "
                + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
+        figure("recall-days-until-none-waits", days_run, None,
+               f"due over the first {DUE_OVER_DAYS} days; the run goes on past {DAYS} days only while a recall waits")
         figure("recall-walk-in-bookings", walk_in_bookings, None, f"{WALK_INS_A_DAY} a day per department tried")
         figure("recall-capacity-simulation-seconds", round(seconds, 1), None,
-               f"{DAYS} days, {len(DEPARTMENTS)} departments, {total} recalls")
+               f"{days_run} days, {len(DEPARTMENTS)} departments, {total} recalls")
         if overbooked or deferred_unsent:
             raise SystemExit("capacity-aware recall overbooked a slot or left a deferred recall unsent")
 
