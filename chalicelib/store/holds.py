@@ -15,7 +15,8 @@ Invariants, each kept by one transaction:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -167,7 +168,7 @@ def expired(clinic_id: str, now_iso: str, limit: int = 200) -> list[Hold]:
     return found
 
 
-def release_raw(clinic_id: str, raw_items) -> int:
+def release_raw(clinic_id: str, raw_items: Iterable[dict[str, Any]]) -> int:
     """Give back the places held for an erased patient (the hold items among their partition's raw
     items), each in its release transaction. Returns the holds released."""
     bind()
