@@ -1293,6 +1293,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/slot-offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The slots recall reminders hold for the caller (book one with POST /me/appointments) */
+        get: operations["get_me_slot-offers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/subscriptions": {
         parameters: {
             query?: never;
@@ -3882,6 +3899,18 @@ export interface components {
             wechat_templates: {
                 [key: string]: string;
             } | null;
+            /**
+             * Capacity Days
+             * @description recall offers are measured against the free slot places of this many days ahead (1-28; else 400 invalid_capacity_days)
+             * @default null
+             */
+            capacity_days: number | null;
+            /**
+             * Capacity Share
+             * @description the share of a department's free slot places recall offers may hold at once (0.05-1; else 400 invalid_capacity_share)
+             * @default null
+             */
+            capacity_share: number | null;
         };
         /** DeliveryDefaults */
         DeliveryDefaults: {
@@ -3898,6 +3927,10 @@ export interface components {
             wechat_templates: {
                 [key: string]: string;
             };
+            /** Capacity Days */
+            capacity_days: number;
+            /** Capacity Share */
+            capacity_share: number;
         };
         /** DeliverySettingsCaps */
         DeliverySettingsCaps: {
@@ -3935,6 +3968,10 @@ export interface components {
             wechat_templates: {
                 [key: string]: string;
             };
+            /** Capacity Days */
+            capacity_days: number;
+            /** Capacity Share */
+            capacity_share: number;
             defaults: components["schemas"]["DeliveryDefaults"];
             /** Channel Order */
             channel_order: string[];
@@ -6839,6 +6876,37 @@ export interface components {
             silent_days: number;
             segment: components["schemas"]["SegmentView"] | null;
         };
+        /** SlotOffer */
+        SlotOffer: {
+            /** Department */
+            department: string;
+            /** Doctor Id */
+            doctor_id: string;
+            /** Doctor Name */
+            doctor_name: string | null;
+            /**
+             * Date
+             * @description clinic-local day
+             */
+            date: string;
+            /**
+             * Start
+             * @description clinic-local HH:MM
+             */
+            start: string;
+            /** Starts At */
+            starts_at: string;
+            /**
+             * Held Until
+             * @description the place is held for the patient until then (UTC)
+             */
+            held_until: string;
+        };
+        /** SlotOffersReply */
+        SlotOffersReply: {
+            /** Items */
+            items: components["schemas"]["SlotOffer"][];
+        };
         /** SlotsReply */
         SlotsReply: {
             /**
@@ -9307,7 +9375,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "body_too_deep" | "invalid_input" | "invalid_json" | "invalid_time" | "unknown_field" | "unknown_kind";
+                        code?: "body_too_deep" | "invalid_capacity_days" | "invalid_capacity_share" | "invalid_input" | "invalid_json" | "invalid_time" | "unknown_field" | "unknown_kind";
                     };
                 };
             };
@@ -14738,6 +14806,62 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description a Content-Type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+        };
+    };
+    "get_me_slot-offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotOffersReply"];
+                };
+            };
+            /** @description missing, invalid, expired or ended token; a rejected login */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "account_disabled" | "account_unknown" | "invalid_token" | "missing_token" | "role_changed" | "session_revoked" | "token_expired";
+                    };
+                };
+            };
+            /** @description the caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "wrong_role";
                     };
                 };
             };

@@ -203,3 +203,11 @@ def cancel_booking(call):
        summary="The patient came: record the visit (on-time points, reminders stopped) and mark the booking arrived")
 def arrive(call):
     return service.arrive(call.principal, call.params["appointment_id"])
+
+
+@route(bp, "/me/slot-offers", roles=PATIENT, reply=replies.SlotOffersReply,
+       summary="The slots recall reminders hold for the caller (book one with POST /me/appointments)")
+def my_slot_offers(call):
+    from chalicelib.services import capacity
+
+    return capacity.my_offers(call.principal.clinic_id, call.principal.patient_id)

@@ -129,3 +129,6 @@ _codes(400, "invalid_schedule", "same_slot")
 _codes(404, "doctor_not_found", "slot_not_found")
 _codes(409, "slot_full", "slot_started", "already_booked", "too_many_appointments", "appointment_not_booked",
        "not_appointment_day", "slot_not_open_yet")
+
+# capacity-aware recall settings (PUT /clinic/delivery)
+CAPACITY = _codes(400, "invalid_capacity_days", "invalid_capacity_share")

@@ -114,6 +114,12 @@ class DeliveryBody(Strict):
     opening: Optional[Opening] = None
     wechat_templates: Optional[dict[str, str]] = Field(default=None, max_length=10,
                                                        description="kind of message -> template id")
+    capacity_days: Optional[int] = Field(
+        default=None, description="recall offers are measured against the free slot places of this many days "
+                                  "ahead (1-28; else 400 invalid_capacity_days)")
+    capacity_share: Optional[float] = Field(
+        default=None, description="the share of a department's free slot places recall offers may hold at once "
+                                  "(0.05-1; else 400 invalid_capacity_share)")
 
 
 class PreferenceBody(Strict):
@@ -220,7 +226,8 @@ def delivery_settings(call):
 
 
 @route(bp, "/clinic/delivery", methods=("PUT",), roles=ADMIN, body=DeliveryBody,
-       reply=replies.DeliverySettingsReply, errors=("invalid_time", "unknown_kind"),
+       reply=replies.DeliverySettingsReply,
+       errors=("invalid_time", "unknown_kind", "invalid_capacity_days", "invalid_capacity_share"),
        summary="Change quiet hours, weekly caps per purpose, the daily cap, relevance windows per kind, opening "
                "times or WeChat templates")
 def put_delivery(call):

@@ -208,6 +208,8 @@ class DeliveryDefaults(Reply):
     relevance_days: dict[str, int]
     opening: DeliverySettingsOpening
     wechat_templates: dict[str, str]
+    capacity_days: int
+    capacity_share: float
 
 
 class DeliverySettingsReply(Reply):
@@ -217,6 +219,8 @@ class DeliverySettingsReply(Reply):
     relevance_days: dict[str, int]
     opening: DeliverySettingsOpening
     wechat_templates: dict[str, str]
+    capacity_days: int
+    capacity_share: float
     defaults: DeliveryDefaults
     channel_order: list[str]
 
@@ -2048,3 +2052,17 @@ class HoldoutEffect(Reply):
     ci_low: Annotated[float | None, Field(description="95% interval of the difference")]
     ci_high: float | None
     p_value: float | None
+
+
+class SlotOffer(Reply):
+    department: str
+    doctor_id: str
+    doctor_name: str | None
+    date: Annotated[str, Field(description="clinic-local day")]
+    start: Annotated[str, Field(description="clinic-local HH:MM")]
+    starts_at: str
+    held_until: Annotated[str, Field(description="the place is held for the patient until then (UTC)")]
+
+
+class SlotOffersReply(Reply):
+    items: list[SlotOffer]

@@ -37,5 +37,10 @@ def inbox_message(job: Any, message: Message, purpose: str, at: str) -> store.In
     return store.InboxMessage(message_id=message_id(job), title=message.title, body=message.body, purpose=purpose,
                               created_at=at, kind="content" if content else "reminder",
                               media=message.media if content else None,
-                              link=message.link if message.media in ("link", "audio") else None)
+                              link=message.link if message.media in ("link", "audio") or _books(message) else None)
+
+
+def _books(message: Message) -> bool:
+    """A recall that offers a slot keeps the booking page it opens (services.capacity)."""
+    return message.media is None and message.link.startswith("packages/booking/")
 

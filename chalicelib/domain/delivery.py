@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
+from chalicelib.domain.capacity import DEFAULT_CAPACITY_DAYS, DEFAULT_CAPACITY_SHARE
 from chalicelib.domain.clock import local_moment, zone
 
 CHANNELS = ("wechat", "inbox", "sms")
@@ -45,6 +46,10 @@ class DeliverySettings:
     relevance_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RELEVANCE_DAYS))  # kind -> days
     # kind -> {"wechat": {template_id, fields}, "sms": {template_id, params}} (domain.templates)
     message_templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # capacity-aware recall (domain.capacity): offers outstanding per department <= share x free places
+    # of the next `capacity_days` days
+    capacity_days: int = DEFAULT_CAPACITY_DAYS
+    capacity_share: float = DEFAULT_CAPACITY_SHARE
 
     def cap(self, purpose: str) -> int:
         return int(self.caps.get(purpose, DEFAULT_CAPS.get(purpose, DEFAULT_CAPS["service"])))
@@ -61,6 +66,8 @@ class DeliverySettings:
             "relevance_days": {**DEFAULT_RELEVANCE_DAYS, **{k: int(v) for k, v in self.relevance_days.items()}},
             "opening": {"days": list(self.open_days), "at": self.open_at.strftime("%H:%M")},
             "wechat_templates": dict(self.wechat_templates),
+            "capacity_days": int(self.capacity_days),
+            "capacity_share": float(self.capacity_share),
         }
 
 
@@ -83,6 +90,8 @@ def settings_from(raw: dict[str, Any] | None) -> DeliverySettings:
         daily_cap=int(raw.get("daily_cap") or DEFAULT_DAILY_CAP),
         relevance_days={**DEFAULT_RELEVANCE_DAYS, **{k: int(v) for k, v in (raw.get("relevance_days") or {}).items()}},
         message_templates=dict(raw.get("message_templates") or {}),
+        capacity_days=int(raw.get("capacity_days") or DEFAULT_CAPACITY_DAYS),
+        capacity_share=float(raw.get("capacity_share") or DEFAULT_CAPACITY_SHARE),
     )
 
 
@@ -219,6 +228,8 @@ DEFAULT_WECHAT_TEMPLATES = {"recall": "revisit-recall"}  # kind -> subscribe tem
 # A message is stored with this placeholder where the patient's nickname goes (张女士): the name
 # is filled in when the patient reads the message, or when WeChat or SMS carries it, never stored.
 NICKNAME = "{nickname}"
+# Where a recall's offered slot goes until the sender has held one (Message.with_slot).
+SLOT = "{slot}"
 
 
 def personalise(text: str, nickname: str) -> str:
@@ -251,6 +262,16 @@ class Message:
     values: dict[str, str] = field(default_factory=dict)
     # the clinic's templates of this kind: {"wechat": ..., "sms": ...} (domain.templates); empty: the built-in layout
     templates: dict[str, Any] = field(default_factory=dict)
+    # a recall offers a slot (services.capacity): the text keeps SLOT where it goes until the sender holds one
+    wants_offer: bool = False
+    offer_department: str | None = None  # the rule's department (None: the patient's own)
+
+    def with_slot(self, text: str, link: str | None = None) -> "Message":
+        """The message with the offered slot's text in place of SLOT (and the page that books it)."""
+        return replace(self, title=self.title.replace(SLOT, text), body=self.body.replace(SLOT, text),
+                       data={k: str(v).replace(SLOT, text) for k, v in self.data.items()},
+                       values={k: str(v).replace(SLOT, text) for k, v in self.values.items()},
+                       link=link or self.link, wants_offer=False)
 
     def personal(self, nickname: str) -> "Message":
         return replace(self, title=personalise(self.title, nickname), body=personalise(self.body, nickname),

@@ -2,7 +2,9 @@
 kinds) and queue them for sending.
 
 It reads only the sparse due index, page by page, so its cost follows the number of due
-jobs, not the number of patients. A sweep that dies at any point is safe to run again: a
+jobs, not the number of patients. Before queuing it ranks each throttled department's due recalls
+and holds back those beyond the department's budget (services.capacity); a deferral is conditional
+on the job's place in the index, like a lease, and the sender checks the budget again atomically. A sweep that dies at any point is safe to run again: a
 job leased but never queued comes back when its lease ends, and the sender never writes a
 message twice.
 """
@@ -16,6 +18,7 @@ from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.domain.clock import clock, iso
 from chalicelib.observability import count, logger
+from chalicelib.services import capacity
 from chalicelib.store import clinics, recall
 
 LEASE = timedelta(minutes=15)
@@ -45,18 +48,28 @@ def sweep_lapses(page_size: int = PAGE_SIZE) -> dict:
     now_iso, lease_until = iso(now), iso(now + LEASE)
     url = queue_url()
     totals = {"clinics": 0, "read": 0, "queued": 0, "failed": 0}
+    totals["deferred"] = totals["released"] = 0
     for clinic_id in clinics.all_clinic_ids():
         totals["clinics"] += 1
+        # holds whose time is over give their places back before the budgets are counted
+        totals["released"] += capacity.release_expired(clinic_id, now)
+        due: list[recall.DueJob] = []
         start = None
         while True:
             jobs, start = recall.due_jobs(clinic_id, now_iso, start, page_size)
             totals["read"] += len(jobs)
-            bodies = [job.message() for job in jobs if recall.lease(job, lease_until)]
+            due.extend(jobs)
+            if not start:
+                break
+        # all the clinic's due jobs at once, so each department's recall budget goes to the patients
+        # most at risk and most likely to answer; the rest wait (deferred, no_capacity)
+        ready, deferred = capacity.plan_sweep(clinic_id, due, now)
+        totals["deferred"] += deferred
+        for first in range(0, len(ready), page_size):
+            bodies = [job.message() for job in ready[first:first + page_size] if recall.lease(job, lease_until)]
             if bodies:
                 totals["failed"] += _send(url, bodies)
                 totals["queued"] += len(bodies)
-            if not start:
-                break
     count("RemindersQueued", totals["queued"])
     logger.info("lapse sweep done", extra=totals)
     return totals

@@ -236,10 +236,21 @@ def book(principal, patient_id: str, body, idem=None) -> dict[str, Any]:
     by = "patient" if principal.role == "patient" else f"staff:{principal.username or principal.subject}"
     appointment, capacity, names = _new_booking(clinic_id, patient_id, body, by)
     reply = {"appointment": appointment_row(appointment, names)}
-    plan = _refusals(plans.Plan()).add(store.book_steps(appointment, capacity, rules.MAX_ACTIVE))
-    if idem is not None:
-        idempotency.record_in(plan, principal, idem, 201, reply)
-    plans.execute(plan)
+    from chalicelib.services import capacity as offers
+
+    # a recall offer may hold this slot for the patient: the booking takes the held place
+    hold = offers.hold_for_booking(clinic_id, patient_id, appointment.day, appointment.start, appointment.doctor_id)
+    for held in ((hold, None) if hold is not None else (None,)):
+        plan = _refusals(plans.Plan()).add(store.book_steps(appointment, capacity, rules.MAX_ACTIVE,
+                                                            from_hold=held is not None), offers.booking_steps(held))
+        if idem is not None:
+            idempotency.record_in(plan, principal, idem, 201, reply)
+        try:
+            plans.execute(plan)
+            break
+        except Conflict as err:
+            if held is None or err.code != "slot_full":
+                raise  # else the hold was released meanwhile: book an ordinary place
     count("AppointmentsBooked", by=by.split(":")[0])
     _after_booking(clinic_id, patient_id, appointment)
     return reply

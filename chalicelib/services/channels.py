@@ -90,5 +90,22 @@ def put_delivery(clinic_id: str, body) -> dict:
                 raise BadRequest("a template id is 1-128 characters", code="invalid_template_id",
                                  field="wechat_templates")
         stored["wechat_templates"] = {**(stored.get("wechat_templates") or {}), **body.wechat_templates}
+    _capacity(body, stored)
     store.put_delivery_settings(clinic_id, stored, iso(clock.now()))
     return delivery_view(clinic_id)
+
+
+def _capacity(body, stored: dict) -> None:
+    """The capacity-aware recall settings (domain.capacity): the window in days and the share of free places."""
+    from chalicelib.domain import capacity
+
+    if body.capacity_days is not None:
+        if not 1 <= body.capacity_days <= capacity.MAX_CAPACITY_DAYS:
+            raise BadRequest(f"capacity_days must be 1-{capacity.MAX_CAPACITY_DAYS}", code="invalid_capacity_days",
+                             field="capacity_days")
+        stored["capacity_days"] = body.capacity_days
+    if body.capacity_share is not None:
+        problem = capacity.share_problem(body.capacity_share)
+        if problem:
+            raise BadRequest(problem, code="invalid_capacity_share", field="capacity_share")
+        stored["capacity_share"] = round(float(body.capacity_share), 4)

@@ -8,7 +8,7 @@ by dotted path (loaded on first use). See docs/delivery.md.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -181,7 +181,19 @@ def deliver(message: dict) -> str:
         _expose(clinic_id, composed.experiment, patient.patient_id, now, recall.job_ref(job))
         recall.close_job(job, "held_out", now, clinic_id, stop_reason=HOLDOUT)
         return "held_out"
+    hold = None
+    if composed.wants_offer:
+        offered = _offer(ctx, composed)
+        if offered is None:
+            recall.defer_for_capacity(job, iso(now_moment + CAPACITY_RETRY), now, NO_CAPACITY)
+            return "deferred_capacity"
+        composed, hold = offered
     outcome = _send(ctx, composed, deliveries, now, deadline)
+    if hold is not None and outcome != "sent":
+        # the job did not send (a cap, no channel): the place goes back now rather than when the hold ends
+        from chalicelib.services.capacity import release_job_hold
+
+        release_job_hold(clinic_id, patient.patient_id, job.job_id)
     if outcome == "sent" and composed.experiment:
         _expose(clinic_id, composed.experiment, patient.patient_id, now, recall.job_ref(job))
     return outcome
@@ -189,6 +201,29 @@ def deliver(message: dict) -> str:
 
 HOLDOUT = "holdout"
 CLINIC_HOLDOUT = "clinic_holdout"  # domain.holdout: the clinic's lasting holdout
+NO_CAPACITY = "no_capacity"  # domain.capacity: a recall waiting for a free slot place
+CAPACITY_RETRY = timedelta(hours=1)  # domain.capacity.CAPACITY_RETRY
+
+
+def _offer(ctx: ComposeContext, message: Message) -> tuple[Message, object] | None:
+    """The message with its offered slot (services.capacity) and the hold it took, or None when the
+    department's recall offers are at their budget (the job waits for a free place)."""
+    from chalicelib.services import capacity
+    from chalicelib.services.recall import suggested_slot_text
+
+    offered = capacity.offer_for(ctx.clinic_id, ctx.clinic.tz, ctx.settings, ctx.job, ctx.patient,
+                                 message.offer_department, ctx.now)
+    if offered == NO_CAPACITY:
+        return None
+    if offered is None or isinstance(offered, str):  # not throttled: the suggested opening, as before
+        return message.with_slot(suggested_slot_text(ctx)), None
+    text = offered.text + (f"（{offered.doctor_name}）" if offered.doctor_name and offered.hold else "")
+    filled = message.with_slot(text, offered.link)
+    # a WeChat time field takes the time alone
+    if offered.hold is not None:
+        filled = replace(filled, data={k: (offered.text if v == text else v) for k, v in filled.data.items()},
+                         values={**filled.values, "slot": offered.text})
+    return filled, offered.hold
 
 
 def _expose(clinic_id: str, experiment: tuple[str, str] | None, patient_id: str, at: str, ref: str) -> None:
@@ -211,7 +246,10 @@ def _expose(clinic_id: str, experiment: tuple[str, str] | None, patient_id: str,
 def _deadline(ctx: ComposeContext, composed: Message | Stop) -> rules.Window:
     """After this moment the message is stale: its kind's relevance days after the planned time,
     or the end of the window the composer gave (a recall's anchor window), whichever comes first."""
-    return rules.relevance_deadline(parse_iso(ctx.job.due_at), ctx.job.kind or "recall", ctx.settings,
+    # a recall that waited for a free slot place counts its days from when it was let go last, so waiting
+    # for capacity never makes it too late (its anchor window still ends it: the next offset replaces it)
+    planned = max(ctx.job.due_at, ctx.job.capacity_retry_at or ctx.job.due_at)
+    return rules.relevance_deadline(parse_iso(planned), ctx.job.kind or "recall", ctx.settings,
                                     composed.window)
 
 
@@ -296,12 +334,14 @@ def _finished(ctx: ComposeContext, done: str, now: str, deadline: rules.Window) 
 
 
 def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> dict:
-    """Messages of every kind once handled (sent, stopped, stale, capped ...), newest first."""
+    """Messages of every kind once handled (sent, stopped, stale, capped ...), and recalls waiting for a
+    free slot place (deferred, no_capacity), newest first."""
     items, next_cursor = recall.reminder_log(clinic_id, limit, cursor)
     names = patients.masked_names(clinic_id, [j.patient_id for j in items]) if items else {}
     return {"items": [{"patient_id": j.patient_id, "name_masked": names.get(j.patient_id), "rule_id": j.rule_id, "condition": j.condition,
                        "anchor_date": j.anchor_date, "due_at": j.due_at, "status": j.status,
-                       "processed_at": j.processed_at, "channel": j.channel, "kind": j.kind, "purpose": j.purpose,
+                       # a recall still waiting for capacity is listed from when it began to wait
+                       "processed_at": j.processed_at or j.capacity_since, "channel": j.channel, "kind": j.kind, "purpose": j.purpose,
                        # a learned rule's job is named by the rule's offset and sent on its learned day
                        "offset_days": int((j.context or {}).get("send_day", j.offset_days))
                        if j.offset_days is not None else None,

@@ -387,8 +387,13 @@ def compose(ctx) -> Message | Stop:
         return Stop("holdout", experiment=experiment, window=window)
     if arm is None and _low_uplift(ctx.clinic_id, rule, job, patient.patient_id):
         return Stop(LOW_UPLIFT)
-    slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
-    slot_text = delivery.slot_text(slot, ctx.clinic.tz)
+    # the slot is offered by the sender once it may send (services.capacity): a real slot held for the
+    # patient, or the suggested opening time where the department keeps no schedules; a renewal
+    # reminder asks for no visit, so it keeps the suggestion and never waits for a place
+    from chalicelib.services.capacity import offers_slot
+
+    offer = offers_slot(KIND, job.anchor or rule.anchor)
+    slot_text = delivery.SLOT if offer else suggested_slot_text(ctx)
     template = arm.template if arm and arm.template else rule.template
     # the nickname stays a placeholder: the stored message holds no name (see domain.delivery.NICKNAME)
     text = render_template(template, nickname=delivery.NICKNAME, clinic=ctx.clinic.name,
@@ -400,7 +405,14 @@ def compose(ctx) -> Message | Stop:
     text = with_notice(text, health_content(job.anchor or rule.anchor))
     return Message(title=ctx.clinic.name, body=text, template_id=ctx.template_id(KIND),
                    link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window,
-                   values={"slot": slot_text})
+                   values={"slot": slot_text}, offer_department=rule.department,
+                   wants_offer=offer)
+
+
+def suggested_slot_text(ctx) -> str:
+    """The former `{slot}`: the clinic's first opening two days on, where a department keeps no schedules."""
+    slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
+    return delivery.slot_text(slot, ctx.clinic.tz)
 
 
 LOW_UPLIFT = "low_uplift"

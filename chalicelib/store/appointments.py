@@ -196,9 +196,12 @@ def due_no_shows(clinic_id: str, ended_before: str, limit: int = 100) -> list[Ap
     return found
 
 
-def book_steps(appointment: Appointment, capacity: int, active_limit: int | None) -> list[plans.Step]:
+def book_steps(appointment: Appointment, capacity: int, active_limit: int | None,
+               from_hold: bool = False) -> list[plans.Step]:
     """The booking, its slot's place and the day's counter; with `active_limit`, the patient's count of
-    active bookings (left out by a reschedule, which keeps it as it is)."""
+    active bookings (left out by a reschedule, which keeps it as it is). `from_hold`: the patient books
+    the place a recall offer held for them (store.holds.consume_steps): the place is taken already, so the
+    slot's `held` goes down instead of `booked` going up."""
     a = appointment
     booking = AppointmentItem(
         keys.patient_pk(a.clinic_id, a.patient_id), keys.appointment_sk(a.day, a.start, a.doctor_id),
@@ -210,9 +213,11 @@ def book_steps(appointment: Appointment, capacity: int, active_limit: int | None
         end=a.end, starts_at=a.starts_at, ends_at=a.ends_at, expert=a.expert, status=BOOKED, booked_at=a.booked_at,
         booked_by=a.booked_by, after_reminder_days=a.after_reminder_days)
     slot = SlotItem(keys.slot_pk(a.clinic_id, a.department), keys.slot_sk(a.day, a.start, a.doctor_id))
+    take = (plans.update(slot, [SlotItem.held.add(-1)], SLOT_LEFT, SlotItem.held > 0) if from_hold else
+            plans.update(slot, [SlotItem.booked.add(1)], SLOT_LEFT,
+                         SlotItem.booked.does_not_exist() | (SlotItem.booked < capacity)))
     steps = [
-        plans.update(slot, [SlotItem.booked.add(1)], SLOT_LEFT,
-                     SlotItem.booked.does_not_exist() | (SlotItem.booked < capacity)),
+        take,
         plans.put(booking, SLOT_FREE_FOR_PATIENT,
                   AppointmentItem.pk.does_not_exist() | (AppointmentItem.status == CANCELLED)),
         _stat(a, BOOKED),
@@ -224,7 +229,9 @@ def book_steps(appointment: Appointment, capacity: int, active_limit: int | None
                                   f"stat-{a.day}-reminded"))
     if active_limit is not None:
         profile = PatientItem(keys.patient_pk(a.clinic_id, a.patient_id), keys.PROFILE_SK)
-        steps.append(plans.update(profile, [PatientItem.appts_active.add(1)], ACTIVE_LEFT,
+        # a booking that follows a reminder counts as the patient answering one (recall's response signal)
+        answered = [PatientItem.reminders_answered.add(1)] if a.after_reminder_days is not None else []
+        steps.append(plans.update(profile, [PatientItem.appts_active.add(1), *answered], ACTIVE_LEFT,
                                   PatientItem.pk.exists() & (PatientItem.appts_active.does_not_exist()
                                                              | (PatientItem.appts_active < active_limit))))
     return steps

@@ -550,3 +550,25 @@ def appointment_due_pk(clinic_id: str) -> str:
 
 def appointment_due_sort(ends_at: str, patient_id: str, day: str, start: str, doctor_id: str) -> str:
     return f"{ends_at}#{patient_id}#{day}#{start.replace(':', '')}#{doctor_id}"
+
+
+# Recall offers (store/holds.py, docs/delivery.md "Capacity"): a held slot place in the patient's
+# partition, in the sparse due index by its expiry; the department's count of holds in the clinic's.
+HOLD = "HOLD#"
+RECALL_HOLDS = "RECALLHOLDS#"
+
+
+def hold_sk(job_sk: str) -> str:
+    return f"{HOLD}{job_sk}"
+
+
+def hold_due_pk(clinic_id: str) -> str:
+    return f"{clinic_id}#HOLDDUE"
+
+
+def hold_due_sort(expires_at: str, patient_id: str, job_sk: str) -> str:
+    return f"{expires_at}#{patient_id}#{job_sk}"
+
+
+def recall_holds_sk(department: str) -> str:
+    return f"{RECALL_HOLDS}{department}"

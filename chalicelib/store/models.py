@@ -125,6 +125,7 @@ class PatientItem(Base):
     revisit_due_date = UnicodeAttribute(null=True)
     last_checkin_date = UnicodeAttribute(null=True)
     reminders_received = NumberAttribute(default=0)
+    reminders_answered = NumberAttribute(null=True)  # bookings made within 30 days of a reminder (recall ranking)
     board_hidden = BooleanAttribute(default=False)  # the patient chose not to appear on leaderboards
     exam_days = _strings(null=True)  # days of the patient's exams, for the re-check KPI
     invite_code = UnicodeAttribute(null=True)  # the patient's own code for inviting others
@@ -440,6 +441,8 @@ class RecallJobItem(Base):
     deliveries = JSONAttribute(null=True)  # [{channel, status, error_code, at}] in the order tried
     error_code = UnicodeAttribute(null=True)
     stop_reason = UnicodeAttribute(null=True)
+    capacity_since = UnicodeAttribute(null=True)  # first deferred for want of a free slot place (no_capacity)
+    capacity_retry_at = UnicodeAttribute(null=True)  # the end of the latest such deferral
 
 
 class KpiItem(Base):
@@ -1013,6 +1016,9 @@ class SlotItem(Base):
     at booking time), a cancellation gives it back."""
 
     booked = NumberAttribute(default=0)
+    # of `booked`, the places held for recall offers (store/holds.py): they count as taken, so a walk-in
+    # cannot take a held place, and the holder's booking turns one into a booking without adding to `booked`
+    held = NumberAttribute(null=True)
 
 
 class AppointmentItem(Base):
@@ -1058,3 +1064,32 @@ class AppointmentStatItem(Base):
 
 
 ALL_MODELS = ALL_MODELS + (DoctorItem, HolidaysItem, SlotItem, AppointmentItem, AppointmentStatItem)
+
+
+class SlotHoldItem(Base):
+    """pk=<clinic>#P#<patient> sk=HOLD#<job sk>: a slot place held for one recall offer (store/holds.py).
+    In the sparse due index under <clinic>#HOLDDUE / <expires UTC>#<patient>#<job sk> until released or
+    consumed, so the sweep finds the expired ones with one Query."""
+
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    by_due: DueIndex[SlotHoldItem] = DueIndex()
+    patient_id = UnicodeAttribute()
+    department = UnicodeAttribute()
+    doctor_id = UnicodeAttribute()
+    day = UnicodeAttribute()
+    start = UnicodeAttribute()
+    starts_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    job_sk = UnicodeAttribute()
+    held_at = UnicodeAttribute()
+
+
+class RecallHoldsItem(Base):
+    """pk=<clinic> sk=RECALLHOLDS#<department>: the department's recall offers outstanding (holds), raised
+    only while below the budget the sender computed, so two senders cannot both take the last one."""
+
+    held = NumberAttribute(default=0)
+
+
+ALL_MODELS = ALL_MODELS + (SlotHoldItem, RecallHoldsItem)

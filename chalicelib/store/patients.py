@@ -166,6 +166,9 @@ def erase(patient: Patient) -> int:
     # The record goes first, on its own: from then on every token of the patient is refused and
     # every write that requires the record fails, while the rest is being deleted.
     conn.client.delete_item(TableName=table, Key={"pk": {"S": patient_pk(patient)}, "sk": {"S": keys.PROFILE_SK}})
+    from chalicelib.store.holds import release_raw
+
+    release_raw(patient.clinic_id, raw)  # slot places a recall offer held for the patient go back
     targets = [(item["pk"]["S"], item["sk"]["S"]) for item in raw if item["sk"]["S"] != keys.PROFILE_SK]
     # a voucher's code entry lives under the clinic, outside the patient's partition
     from chalicelib.store.challenges import CODE_SK, VOUCHER

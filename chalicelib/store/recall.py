@@ -338,3 +338,88 @@ def reminder_log(clinic_id: str, limit: int, cursor: str | None) -> tuple[list[R
 
 def stop_jobs(clinic_id: str, jobs: list[RecallJob], at: str, reason: str | None = None) -> int:
     return sum(1 for job in jobs if close_job(job, "stopped", at, clinic_id, stop_reason=reason))
+
+
+# -- capacity-aware recall (docs/delivery.md "Capacity") -------------------------------------------
+
+class DueFacts(NamedTuple):
+    """What the sweep ranks a due job by: its kind and source, its planned time, and its patient's
+    department, risk score and reminder history (from the profile)."""
+
+    due: DueJob
+    kind: str
+    rule_id: str
+    anchor: str | None
+    due_at: str
+    department: str | None
+    risk_score: float | None
+    received: int
+    answered: int
+
+
+def due_facts(dues: list[DueJob]) -> list[DueFacts]:
+    """The facts of these due jobs: two BatchGetItems (the jobs, their patients' profiles), 100 keys each."""
+    if not dues:
+        return []
+    clinic_id = dues[0].clinic_id
+    jobs = db.batch_get(((keys.patient_pk(d.clinic_id, d.patient_id), d.job_id) for d in dues),
+                        attributes=("kind", "rule_id", "anchor", "due_at"))
+    profiles = db.batch_get(((keys.patient_pk(clinic_id, d.patient_id), keys.PROFILE_SK) for d in dues),
+                            attributes=("department", "risk_score", "reminders_received", "reminders_answered"))
+    out = []
+    for d in dues:
+        job = jobs.get((keys.patient_pk(d.clinic_id, d.patient_id), d.job_id))
+        if job is None:
+            continue
+        profile = profiles.get((keys.patient_pk(clinic_id, d.patient_id), keys.PROFILE_SK), {})
+
+        def number(name: str) -> float | None:
+            raw = profile.get(name, {}).get("N")
+            return float(raw) if raw is not None else None
+
+        out.append(DueFacts(d, job.get("kind", {}).get("S", "recall"), job.get("rule_id", {}).get("S", ""),
+                            job.get("anchor", {}).get("S"), job.get("due_at", {}).get("S", ""), profile.get("department", {}).get("S"),
+                            number("risk_score"), int(number("reminders_received") or 0),
+                            int(number("reminders_answered") or 0)))
+    return out
+
+
+def defer_due(due: DueJob, until: str, at: str, reason: str) -> bool:
+    """The sweep holds a due job back (no free place for its recall offer): it moves to `until`, only if
+    nobody moved it meanwhile; the first such deferral is kept (`capacity_since`), the latest's end too."""
+    job = RecallJobItem(keys.patient_pk(due.clinic_id, due.patient_id), due.job_id)
+    try:
+        job.update(actions=[RecallJobItem.due_sk.set(keys.moved_due_sort(due.due_sort, until)),
+                            RecallJobItem.status.set("deferred"), RecallJobItem.deferred_until.set(until),
+                            RecallJobItem.stop_reason.set(reason),
+                            RecallJobItem.capacity_since.set(RecallJobItem.capacity_since | at),
+                            RecallJobItem.capacity_retry_at.set(until), *_waiting_in_log(due.clinic_id,
+                                                                                          due.patient_id, at)],
+                   condition=(RecallJobItem.due_sk == due.due_sort))
+        return True
+    except UpdateError:
+        return False
+
+
+def defer_for_capacity(job: RecallJob, until: str, at: str, reason: str) -> bool:
+    """The sender found the department's offers at their budget: as `defer`, keeping the capacity marks."""
+    if job.due_sort is None:
+        return False
+    try:
+        _job_ref(job).update(actions=[RecallJobItem.due_sk.set(keys.moved_due_sort(job.due_sort, until)),
+                                      RecallJobItem.status.set("deferred"), RecallJobItem.deferred_until.set(until),
+                                      RecallJobItem.stop_reason.set(reason), RecallJobItem.lease_until.remove(),
+                                      RecallJobItem.capacity_since.set(RecallJobItem.capacity_since | at),
+                                      RecallJobItem.capacity_retry_at.set(until),
+                                      *_waiting_in_log(job.clinic_id, job.patient_id, at)],
+                             condition=RecallJobItem.due_pk.exists())
+        return True
+    except UpdateError:
+        return False
+
+
+def _waiting_in_log(clinic_id: str, patient_id: str, at: str) -> list[Action]:
+    """A recall waiting for capacity shows in the reminder log (deferred, no_capacity) from its first
+    deferral; when it is finally handled, closing it moves its entry to that moment."""
+    return [RecallJobItem.gsi1pk.set(keys.reminder_log_pk(clinic_id)),
+            RecallJobItem.gsi1sk.set(RecallJobItem.gsi1sk | keys.reminder_log_sort(at, patient_id))]

@@ -46,6 +46,7 @@ class Patient:
     revisit_due_date: str | None = None
     last_checkin_date: str | None = None
     reminders_received: int = 0
+    reminders_answered: int | None = None  # bookings within 30 days of a reminder (store/appointments.py)
     board_hidden: bool = False
     exam_days: list[str] | None = None
     invite_code: str | None = None
@@ -72,7 +73,7 @@ class Patient:
 
 
 _INTS = ("birth_year", "balance", "earned_total", "redeemed_total", "visit_count", "reminders_received",
-         "seg_version", "risk_model_version", "token_version", "appts_active")
+         "seg_version", "risk_model_version", "token_version", "appts_active", "reminders_answered")
 PATIENT_FIELDS = tuple(f.name for f in fields(Patient))
 
 
@@ -188,6 +189,8 @@ class RecallJob:
     deliveries: list[dict[str, Any]] | None = None
     error_code: str | None = None
     stop_reason: str | None = None
+    capacity_since: str | None = None  # first deferred for want of a free slot place (capacity-aware recall)
+    capacity_retry_at: str | None = None  # the last such deferral's end: relevance counts from here
 
 
 _JOB_FIELDS = tuple(f.name for f in fields(RecallJob) if f.name not in ("clinic_id", "job_id", "due_sort"))

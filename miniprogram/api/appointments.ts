@@ -42,3 +42,9 @@ export const rescheduleAppointment = (appointmentId: string, slot: SlotChoice) =
   request<RescheduleReply>('POST', '/me/appointments/{appointment_id}/reschedule', {
     params: { appointment_id: appointmentId }, data: slot,
   })
+
+/** A slot a recall reminder holds for the patient until `held_until` (book it with bookAppointment). */
+export type SlotOffer = Schemas['SlotOffer']
+
+/** The slots recall reminders hold for the patient now (a reminder's link opens the booking page on one). */
+export const getMySlotOffers = () => request<Schemas['SlotOffersReply']>('GET', '/me/slot-offers')

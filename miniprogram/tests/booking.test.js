@@ -336,4 +336,48 @@ test('slot_not_open_yet (the perk lost meanwhile) is told in Chinese and the slo
   expect(api.called('GET /me/appointment-slots')).toHaveLength(2)
   expect(days(page)[2]).toContain('暂未开放')
   expect(pickButton(page, 3).dom.className).toContain('disabled')
+
+// A recall reminder's link: ?offer=1&department=&doctor_id=&date=&start=HHMM names the slot held for the patient.
+const offerReply = (items) => ok({ items })
+const held = (date, start, doctor, extra = {}) => ({ department: 'dentistry', doctor_id: doctor.id, doctor_name: doctor.name,
+  date, start, starts_at: `${date}T01:00:00Z`, held_until: `${date}T00:00:00Z`, ...extra })
+const offerQuery = { offer: '1', department: 'dentistry', doctor_id: 'dr-li', date: D1, start: '0900' }
+
+test('a reminder’s link shows the held slot first and books it with one tap', async () => {
+  const { api, page } = await open(offerQuery, {
+    'GET /me/slot-offers': offerReply([held(D1, '09:00', LI)]),
+    'POST /me/appointments': booked,
+  })
+  expect(api.called('GET /me/slot-offers')).toHaveLength(1)
+  const card = page.querySelector('.offer').dom.textContent.replace(/\s+/g, ' ')
+  expect(card).toContain('提醒里为您保留的号')
+  expect(card).toMatch(/明天 \d+月\d+日 周. 09:00/)
+  expect(card).toContain('口腔科 · 李医生')
+  // the slots stay listed below, for another choice
+  expect(days(page)).toHaveLength(2)
+  await tap(page, '.offer-book')
+  const sent = api.called('POST /me/appointments')
+  expect(sent).toHaveLength(1) // no confirmation dialog: one tap
+  expect(sent[0].data).toEqual({ doctor_id: 'dr-li', date: D1, start: '09:00' })
+  expect(sent[0].header['Idempotency-Key']).toMatch(/^book-/)
+  expect(text(page)).toContain('预约成功')
+})
+
+test('a held slot no longer held: the page says so and lists the open slots', async () => {
+  const { api, page } = await open(offerQuery, { 'GET /me/slot-offers': offerReply([held(D2, '14:00', ZHAO)]) })
+  expect(page.querySelector('.offer')).toBeFalsy()
+  expect(text(page)).toContain('已经过了保留时间')
+  expect(days(page)).toHaveLength(2)
+  expect(api.called('POST /me/appointments')).toHaveLength(0)
+})
+
+test('a refused offer booking (the place went) reads the slots again and hides the card', async () => {
+  const { api, page } = await open(offerQuery, {
+    'GET /me/slot-offers': offerReply([held(D1, '09:00', LI)]),
+    'POST /me/appointments': fail('slot_full', 409),
+  })
+  await tap(page, '.offer-book')
+  expect(page.querySelector('.offer')).toBeFalsy()
+  expect(api.called('GET /me/appointment-slots')).toHaveLength(2)
+  expect(page.querySelector('.book-error')).toBeTruthy()
 })

@@ -98,11 +98,16 @@ def test_recall_rules_and_delivery_settings(admin, local_stack, shots):
     expect(page.get_by_test_id("relevance-content")).to_have_value("3")
     expect(page.get_by_test_id("relevance-recall")).to_have_value("30")
     expect(page.get_by_test_id("relevance-note")).to_contain_text("已过时效")
+    expect(page.get_by_test_id("capacity-days")).to_have_value("7")
+    expect(page.get_by_test_id("capacity-share")).to_have_value("50")
+    expect(page.get_by_test_id("capacity-note")).to_contain_text("没有排班的科室不受限制")
     # a daily cap or a number of days out of range is held by the form itself, before any request
     page.get_by_test_id("daily-cap").fill("0")
     page.get_by_test_id("relevance-content").fill("400")
+    page.get_by_test_id("capacity-share").fill("2")
     page.get_by_test_id("delivery-save").click()
     assert page.get_by_test_id("daily-cap").evaluate("el => el.validity.rangeUnderflow")
+    assert page.get_by_test_id("capacity-share").evaluate("el => el.validity.rangeUnderflow")
     assert page.get_by_test_id("relevance-content").evaluate("el => el.validity.rangeOverflow")
     expect(page.get_by_test_id("delivery-saved")).to_have_count(0)
     assert _api(local_stack, "GET", "/clinic/delivery", _token(local_stack))["daily_cap"] == 2
@@ -110,10 +115,13 @@ def test_recall_rules_and_delivery_settings(admin, local_stack, shots):
     page.get_by_test_id("daily-cap").fill("3")
     page.get_by_test_id("relevance-content").fill("5")
     page.get_by_test_id("open-day-6").check()
+    page.get_by_test_id("capacity-days").fill("14")
+    page.get_by_test_id("capacity-share").fill("30")
     page.get_by_test_id("delivery-save").click()
     expect(page.get_by_test_id("delivery-saved")).to_be_visible()
     settings = _api(local_stack, "GET", "/clinic/delivery", _token(local_stack))
     assert settings["caps"]["marketing"] == 3 and settings["opening"]["days"] == [0, 1, 2, 3, 4, 5, 6]
+    assert (settings["capacity_days"], settings["capacity_share"]) == (14, 0.3)
     assert settings["daily_cap"] == 3 and settings["relevance_days"] == {"recall": 30, "content": 5}
     expect(page.get_by_test_id("cap-marketing")).to_have_value("3")
     page.screenshot(path=str(shots / "recall.png"), full_page=True)
@@ -121,10 +129,13 @@ def test_recall_rules_and_delivery_settings(admin, local_stack, shots):
     page.get_by_test_id("daily-cap").fill("2")
     page.get_by_test_id("relevance-content").fill("3")
     page.get_by_test_id("open-day-6").uncheck()
+    page.get_by_test_id("capacity-days").fill("7")
+    page.get_by_test_id("capacity-share").fill("50")
     page.get_by_test_id("delivery-save").click()
     expect(page.get_by_test_id("delivery-saved")).to_be_visible()
     settings = _api(local_stack, "GET", "/clinic/delivery", _token(local_stack))
     assert settings["caps"]["marketing"] == 2 and settings["daily_cap"] == 2
+    assert (settings["capacity_days"], settings["capacity_share"]) == (7, 0.5)
     assert settings["relevance_days"]["content"] == 3
 
     # a marketing copy of the rule that targets by predicted uplift, with its threshold; a service
@@ -323,6 +334,7 @@ def test_staff_read_the_pages_without_admin_forms(admin, local_stack):
     expect(page.get_by_test_id("cap-marketing")).to_have_text("2")
     expect(page.get_by_test_id("daily-cap")).to_have_text("2")
     expect(page.get_by_test_id("relevance-content")).to_have_text("3")
+    expect(page.get_by_test_id("capacity-share")).to_have_text("50")
     for admin_only in ("recall-form", "recall-toggle", "recall-delete", "delivery-save", "quiet-start"):
         expect(page.get_by_test_id(admin_only)).to_have_count(0)
     page.get_by_test_id("nav-groups").click()

@@ -28,6 +28,8 @@ const L = labels({
     delivery_: "发送设置", quietHours: "免打扰时段", quietStart: "开始", quietEnd: "结束",
     quietNote: "免打扰时段内到期的消息顺延到时段结束后发送。", caps: "每位患者每周上限", capsNote: "按用途分别计数；超出的消息顺延到下周。",
     dailyCap: "每位患者每日上限", dailyCapLabel: "所有用途合计", dailyCapNote: "超出的消息顺延到次日。",
+    capacity: "按号源控制复诊提醒", capacityDays: "看未来几天的号源", capacityShare: "提醒最多占用空余号源的比例（%）",
+    capacityNote: "一个科室同时发出的复诊提醒（每条为患者保留一个号）不超过这些天里空余号源的这一比例；超出的按流失风险和回应可能排队，等有空位再发，不会丢。没有排班的科室不受限制。",
     holdout: "长期对照组", holdoutShare: "对照组比例（%）", holdoutSave: "保存比例", holdoutSaved: "已保存",
     holdoutNote: "按患者固定抽取的一部分患者不收营销类提醒和内容推送（服务类复诊提醒照常发送），用来衡量复诊引擎的总效果，结果见数据概览。0–20%，默认 5%，填 0 即取消对照组。",
     holdoutNow: "当前比例", invalid_body: "比例须为 0–20 之间的数字",
@@ -85,6 +87,8 @@ const L = labels({
     quietNote: "A message due in quiet hours goes out when they end.", caps: "Weekly cap per patient",
     capsNote: "Counted per purpose; a message over the cap waits for the next week.", opening: "Opening days and time",
     dailyCap: "Daily cap per patient", dailyCapLabel: "All purposes together", dailyCapNote: "A message over it waits for the next day.",
+    capacity: "Recall by open capacity", capacityDays: "Days of slots counted", capacityShare: "Most of the free places recall may hold (%)",
+    capacityNote: "A department's recall reminders outstanding (each holds a slot for the patient) stay within this share of its free places over these days; the rest wait, most at risk and most likely to answer first, and go when places open. Departments without schedules are not limited.",
     holdout: "Lasting holdout", holdoutShare: "Holdout share (%)", holdoutSave: "Save the share", holdoutSaved: "Saved",
     holdoutNote: "A share of patients, fixed per patient, receives no marketing reminder or content (service reminders still go), to measure the engine's total effect; the result is on the dashboard. 0 to 20%, 5% by default; 0 ends the holdout.",
     holdoutNow: "Current share", invalid_body: "The share is a number from 0 to 20",
@@ -333,7 +337,8 @@ function RulesSection() {
 
 const settingsForm = (d) => ({ quiet_start: d.quiet_hours.start, quiet_end: d.quiet_hours.end,
   marketing: d.caps.marketing, service: d.caps.service, daily_cap: d.daily_cap, relevance: { ...d.relevance_days },
-  days: d.opening.days, at: d.opening.at });
+  days: d.opening.days, at: d.opening.at, capacity_days: d.capacity_days,
+  capacity_share: Math.round(d.capacity_share * 100) });
 
 function DeliverySettings() {
   const [reload, setReload] = useState(0);
@@ -366,7 +371,8 @@ function DeliveryForm({ data, onSaved, state, run }) {
     const body = { quiet_hours: { start: form.quiet_start, end: form.quiet_end },
       caps: { marketing: Number(form.marketing), service: Number(form.service) }, daily_cap: Number(form.daily_cap),
       relevance_days: Object.fromEntries(kinds.map((k) => [k, Number(form.relevance[k])])),
-      opening: { days: form.days, at: form.at } };
+      opening: { days: form.days, at: form.at }, capacity_days: Number(form.capacity_days),
+      capacity_share: Number(form.capacity_share) / 100 };
     const reply = await run(() => put("/clinic/delivery", body), L("saved"));
     if (reply) onSaved(reply);
   };
@@ -406,6 +412,17 @@ function DeliveryForm({ data, onSaved, state, run }) {
         : html`<span>${L("kind_" + k)} ${shown(html`<span data-testid=${"relevance-" + k}>${fmtNumber(data.relevance_days[k])}</span>`)} ${L("daysUnit")}</span>`))}
       <span class="muted" data-testid="relevance-note">${L("relevanceNote")} ${L("defaults")} ${
         Object.entries(d.relevance_days).map(([k, n]) => `${L("kind_" + k)} ${fmtNumber(n)} ${L("daysUnit")}`).join(" · ")}</span>
+    </div>
+    <h3>${L("capacity")}</h3>
+    <div class="form-row">
+      ${admin ? html`
+        <label>${L("capacityDays")}<input type="number" min="1" max="28" required value=${form.capacity_days}
+          onInput=${set("capacity_days")} data-testid="capacity-days" /></label>
+        <label>${L("capacityShare")}<input type="number" min="5" max="100" required value=${form.capacity_share}
+          onInput=${set("capacity_share")} data-testid="capacity-share" /></label>`
+      : html`<span>${L("capacityDays")} ${shown(html`<span data-testid="capacity-days">${fmtNumber(data.capacity_days)}</span>`)}</span>
+        <span>${L("capacityShare")} ${shown(html`<span data-testid="capacity-share">${fmtNumber(Math.round(data.capacity_share * 100))}</span>`)}</span>`}
+      <span class="muted" data-testid="capacity-note">${L("capacityNote")} ${L("defaults")} ${fmtNumber(d.capacity_days)} · ${fmtNumber(Math.round(d.capacity_share * 100))}%</span>
     </div>
     <h3>${L("opening")}</h3>
     <div class="form-row" data-testid="opening-days">

@@ -4,9 +4,11 @@
 // `?department=<code>` opens on that department (a reminder, the home page); without one the
 // patient's own department (GET /me) is chosen. `?reschedule=<appointment id>` moves that booking
 // to the slot picked instead (改约, one request: the API cancels the old one and books the new one).
+// A recall reminder's link adds `?offer=1&doctor_id=&date=&start=HHMM`: the slot the reminder holds for
+// the patient (GET /me/slot-offers) is shown first, ready to book with one tap.
 import {
-  Appointment, bookAppointment, ensureSession, getMe, getMyAppointments, getOpenSlots, login, newIdempotencyKey,
-  rescheduleAppointment, SlotChoice,
+  Appointment, bookAppointment, ensureSession, getMe, getMyAppointments, getMySlotOffers, getOpenSlots, login,
+  newIdempotencyKey, rescheduleAppointment, SlotChoice,
 } from '../../../api/index'
 import { pageError } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
@@ -26,6 +28,32 @@ interface Moving {
   when: string
   department: string
   doctor: string
+}
+
+/** The slot a reminder holds for the patient, as the offer card shows it. */
+interface OfferView {
+  doctor_id: string
+  date: string
+  start: string
+  when: string
+  doctor: string
+  department: string
+}
+
+interface Wanted {
+  doctor_id: string
+  date: string
+  start: string
+}
+
+/** The held slot a reminder's link names (`start` as HHMM or HH:MM), or null. */
+function wantedOffer(query: Record<string, string | undefined>): Wanted | null {
+  if (query.offer !== '1') return null
+  const doctor = decodeURIComponent(query.doctor_id || '')
+  const date = decodeURIComponent(query.date || '')
+  const raw = decodeURIComponent(query.start || '').replace(':', '')
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(doctor) || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{4}$/.test(raw)) return null
+  return { doctor_id: doctor, date, start: `${raw.slice(0, 2)}:${raw.slice(2)}` }
 }
 
 interface Done {
@@ -71,6 +99,10 @@ Component({
     idemKey: '',
     keyFor: '',
     done: null as Done | null,
+    /** the slot a reminder holds for the patient, and what to say when it is no longer held */
+    wanted: null as Wanted | null,
+    offer: null as OfferView | null,
+    offerNote: '',
   },
   methods: {
     onLoad(query: Record<string, string | undefined> = {}) {
@@ -78,6 +110,7 @@ Component({
       this.setData({
         department: DEPARTMENT_CODE.test(wanted) ? wanted : '',
         movingId: decodeURIComponent(query.reschedule || ''),
+        wanted: wantedOffer(query),
       })
       if (this.data.movingId && wx.setNavigationBarTitle) wx.setNavigationBarTitle({ title: '改约' })
       this.start()
@@ -129,6 +162,7 @@ Component({
           const { patient } = await getMe()
           department = patient.department && DEPARTMENT_CODE.test(patient.department) ? patient.department : ''
         }
+        if (this.data.wanted && !this.data.movingId) await this.loadOffer()
         const codes = [department, ...DEPARTMENTS.map((d) => d.code)].filter((c, i, all) => c && all.indexOf(c) === i)
         this.setData({
           loading: false, department, departmentName: department ? departmentLabel(department) : '',
@@ -137,6 +171,46 @@ Component({
         if (department) await this.loadSlots()
       } catch (e) {
         this.setData({ loading: false, error: pageError(e).message })
+      }
+    },
+    /** The slot the reminder's link names, if it is still held for the patient. */
+    async loadOffer() {
+      const wanted = this.data.wanted
+      if (!wanted) return
+      try {
+        const { items } = await getMySlotOffers()
+        const held = items.find((o) => o.doctor_id === wanted.doctor_id && o.date === wanted.date && o.start === wanted.start)
+        if (!held) {
+          this.setData({ offer: null, offerNote: '提醒里为您保留的号已经过了保留时间，请在下面另选一个时间' })
+          return
+        }
+        this.setData({ offerNote: '', offer: { doctor_id: held.doctor_id, date: held.date, start: held.start,
+          when: `${dayLabel(held.date, this.data.today)} ${held.start}`, doctor: held.doctor_name || '',
+          department: departmentLabel(held.department) } })
+      } catch (e) {
+        // without the offer the page still lists the slots; the patient picks one there
+        this.setData({ offer: null, offerNote: pageError(e).message })
+      }
+    },
+    /** One tap books the held slot (no confirmation: the reminder offered exactly this one). */
+    async onBookOffer() {
+      const offer = this.data.offer
+      if (!offer || this.data.booking) return
+      const id = slotId(offer)
+      const key = this.data.keyFor === id && this.data.idemKey ? this.data.idemKey : newIdempotencyKey('book')
+      this.setData({ booking: true, bookError: '', idemKey: key, keyFor: id })
+      try {
+        const reply = await bookAppointment({ doctor_id: offer.doctor_id, date: offer.date, start: offer.start }, key)
+        this.setData({ done: doneView(reply.appointment, this.data.today, '预约成功'), idemKey: '', keyFor: '', offer: null })
+      } catch (err) {
+        const error = pageError(err)
+        this.setData({ bookError: error.message })
+        if (STALE.includes(error.code)) {
+          this.setData({ offer: null })
+          this.loadSlots()
+        }
+      } finally {
+        this.setData({ booking: false })
       }
     },
     /** The first two weeks of the chosen department's open slots. */
