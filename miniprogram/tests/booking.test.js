@@ -336,6 +336,7 @@ test('slot_not_open_yet (the perk lost meanwhile) is told in Chinese and the slo
   expect(api.called('GET /me/appointment-slots')).toHaveLength(2)
   expect(days(page)[2]).toContain('暂未开放')
   expect(pickButton(page, 3).dom.className).toContain('disabled')
+})
 
 // A recall reminder's link: ?offer=1&department=&doctor_id=&date=&start=HHMM names the slot held for the patient.
 const offerReply = (items) => ok({ items })
