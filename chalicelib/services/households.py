@@ -19,7 +19,7 @@ from chalicelib.domain.delivery import Message, Stop
 from chalicelib.domain.policy import POLICY_VERSION
 from chalicelib.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.observability import count, logger
-from chalicelib.store import clinics, db, keys, patients
+from chalicelib.store import clinics, patients
 from chalicelib.store import households as store
 
 CHECKUP_KIND = "checkup"
@@ -41,14 +41,8 @@ class _Profile:
     birth_year: int | None
 
 
-def _profiles(clinic_id: str, patient_ids) -> dict[str, _Profile]:
-    wanted = {keys.patient_pk(clinic_id, pid): pid for pid in patient_ids}
-    found = db.batch_get(((pk, keys.PROFILE_SK) for pk in wanted), attributes=("name_masked", "birth_year"))
-    out = {}
-    for (pk, _), item in found.items():
-        year = item.get("birth_year", {}).get("N")
-        out[wanted[pk]] = _Profile(item.get("name_masked", {}).get("S") or "", int(year) if year else None)
-    return out
+def _profiles(clinic_id: str, patient_ids: list[str]) -> dict[str, _Profile]:
+    return {pid: _Profile(name, year) for pid, (name, year) in store.profiles(clinic_id, patient_ids).items()}
 
 
 def _as_rule(member: store.Member, profile: _Profile | None, today: date) -> rules.Member:
@@ -220,8 +214,8 @@ def add_dependant(principal, body) -> dict[str, Any]:
     if rules.is_minor(today, birth_year=carer.birth_year):
         raise Forbidden("only an adult registers a dependant", code="not_an_adult")
     if not has_consent(carer, "service"):
-        raise Forbidden("registering a dependant needs your consent to the clinic's service",
-                        code="consent_required")
+        raise BadRequest("registering a dependant needs your consent to the clinic's service",
+                         code="consent_required", field="consents")
     now = clock.now()
     family_id = store.family_of(clinic_id, me, consistent=True)
     if family_id is None:

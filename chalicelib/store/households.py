@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.store import db, idempotency, keys
 from chalicelib.store.models import (ConsentLogItem, FamilyCardUseItem, FamilyInviteItem, FamilyLinkItem,
                                      HouseholdItem, HouseholdMemberItem, PatientItem, bind)
@@ -67,7 +67,7 @@ class Invite:
 
 
 def _household_of(clinic_id: str, item: HouseholdItem) -> Household:
-    def num(value):
+    def num(value: float | None) -> int | None:
         return None if value is None else int(value)
 
     return Household(clinic_id, item.family_id, item.created_at, item.created_by, num(item.card_uses_total),
@@ -96,6 +96,17 @@ def _consent_item(clinic_id: str, patient_id: str, at: str, version: str, by: st
 
 
 # --- reads ---------------------------------------------------------------------------------------
+
+def profiles(clinic_id: str, patient_ids: list[str]) -> dict[str, tuple[str, int | None]]:
+    """(masked name, birth year) of each of these patients that has a record (read in batches)."""
+    wanted = {keys.patient_pk(clinic_id, pid): pid for pid in patient_ids}
+    found = db.batch_get(((pk, keys.PROFILE_SK) for pk in wanted), attributes=("name_masked", "birth_year"))
+    out = {}
+    for (pk, _), item in found.items():
+        year = item.get("birth_year", {}).get("N")
+        out[wanted[pk]] = (item.get("name_masked", {}).get("S") or "", int(year) if year else None)
+    return out
+
 
 def family_of(clinic_id: str, patient_id: str, consistent: bool = False) -> str | None:
     """The household the patient is in, or None."""
@@ -205,7 +216,7 @@ def join(invite_: Invite, newcomer: Member, at: str, consent_version: str, nonce
         if exc.conditional("link") or exc.conditional("member"):
             raise ALREADY_IN from exc
         if exc.conditional("invite") or exc.conditional("household"):
-            raise Conflict("this invite was used meanwhile", code="invalid_code", field="code") from exc
+            raise BadRequest("this invite was used meanwhile", code="invalid_code", field="code") from exc
         raise
 
 
