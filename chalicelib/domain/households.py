@@ -115,15 +115,23 @@ def consent_holder(member: Member) -> str:
     return member.member_id
 
 
+# Both named by the same member: (how the viewer relates to that member, how the other does) -> how
+# the other relates to the viewer. The husband of a mother sees the infant she registered as a child.
+THROUGH = {("spouse", "child"): "child", ("child", "spouse"): "parent", ("child", "parent"): "grandparent"}
+
+
 def relation_seen_by(viewer: Member, member: Member) -> str:
     """How `member` relates to `viewer`: `self`; the relation the viewer gave them when the viewer
-    named them; the inverse of the viewer's own when the member named the viewer; else `other`."""
+    named them; the inverse of the viewer's own when the member named the viewer; through the
+    member who named both (THROUGH); else `other`."""
     if member.member_id == viewer.member_id:
         return "self"
     if member.related_to == viewer.member_id and member.relation in RELATIONS:
         return member.relation
     if viewer.related_to == member.member_id and viewer.relation in INVERSE:
         return INVERSE[viewer.relation]
+    if member.related_to and member.related_to == viewer.related_to:
+        return THROUGH.get((viewer.relation, member.relation), "other")
     return "other"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib import crypto
 from chalicelib.domain import households as rules
-from chalicelib.domain.clock import clock, iso, local_date, local_moment
+from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
 from chalicelib.domain.delivery import Message, Stop
 from chalicelib.domain.policy import POLICY_VERSION
 from chalicelib.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
@@ -75,9 +75,8 @@ def _load(clinic_id: str, family_id: str | None) -> _Family | None:
 
 def _member_row(family: _Family, viewer_id: str, member_id: str, *, with_me: bool) -> dict[str, Any]:
     viewer, member = family.members[viewer_id], family.members[member_id]
-    profile = family.profiles.get(member_id)
     row: dict[str, Any] = {
-        "member_id": member_id, "name": profile.name_masked if profile else ERASED_NAME,
+        "member_id": member_id, "name": _name(family, member_id),
         "relation": rules.relation_seen_by(viewer, member), "minor": member.minor,
         "i_care_for": member_id != viewer_id and viewer_id in member.carers,
         "cares_for_me": member_id != viewer_id and member_id in viewer.carers,
@@ -93,13 +92,16 @@ def _card(family: _Family) -> dict[str, Any] | None:
     household = family.view.household
     if household.card_uses_total is None:
         return None
-    clinic_tz = clinics.get(household.clinic_id).tz
     uses = sorted(family.view.uses, key=lambda u: u.at, reverse=True)
     return {"uses_total": int(household.card_uses_total), "uses_left": max(0, int(household.card_uses_left or 0)),
             "valid_until": household.card_valid_until,
-            "used": [{"date": u.local_date or local_date(clock.now(), clinic_tz).isoformat(),
-                      "name": family.profiles[u.patient_id].name_masked
-                      if u.patient_id in family.profiles else ERASED_NAME} for u in uses]}
+            "used": [{"date": u.local_date, "name": _name(family, u.patient_id)} for u in uses]}
+
+
+def _name(family: _Family, patient_id: str | None) -> str:
+    """A member's masked name; `—` for one erased since (their id is gone from the household's items)."""
+    profile = family.profiles.get(patient_id) if patient_id else None
+    return profile.name_masked if profile else ERASED_NAME
 
 
 def _family_reply(family: _Family | None, viewer_id: str, *, with_me: bool = True) -> dict[str, Any]:
@@ -278,8 +280,6 @@ def member_reminders(principal, member_id: str) -> dict[str, Any]:
     for job in recall.open_jobs(principal.clinic_id, member_id):
         kind = job.kind or "recall"
         title = rules.checkup_title(job.rule_id) if kind == CHECKUP_KIND else _reminder_title(kind)
-        from chalicelib.domain.clock import parse_iso
-
         # a check-up is listed by its own day; another reminder by the day it is sent
         day = (job.context or {}).get("day") if kind == CHECKUP_KIND else None
         items.append({"title": title, "due_date": day or local_date(parse_iso(job.due_at), clinic.tz).isoformat(),
@@ -372,9 +372,8 @@ def use_card(principal, patient_id: str, idem=None) -> dict[str, Any]:
     use = store.CardUse(use_id, iso(now), family.today.isoformat(), patient_id, principal.username or principal.subject)
     card = _card(family)
     assert card is not None
-    name = family.profiles[patient_id].name_masked if patient_id in family.profiles else ERASED_NAME
     reply = {**card, "uses_left": card["uses_left"] - 1,
-             "used": [{"date": use.local_date, "name": name}] + card["used"]}
+             "used": [{"date": use.local_date, "name": _name(family, patient_id)}] + card["used"]}
     refused = store.use_card(clinic_id, household.family_id, use, family.today.isoformat(), principal=principal,
                              idem=idem, reply=reply)
     if refused == "card_used_up":
@@ -384,8 +383,6 @@ def use_card(principal, patient_id: str, idem=None) -> dict[str, Any]:
                        code=why)
     if refused == "use_exists":
         raise Conflict("this use is already recorded", code="try_again")
-    if idem is not None:
-        idem.recorded = True
     count("FamilyCardUses")
     return reply
 
@@ -397,12 +394,12 @@ class Route:
     """Where a member's message goes instead of the member: the carer's record, whose consent
     decides (the member's own, or a minor's guardian's), and the member's masked name for the text."""
 
-    recipient: Any
-    consent_holder: Any
+    recipient: patients.Patient
+    consent_holder: patients.Patient
     name_masked: str
 
 
-def reminder_route(clinic_id: str, patient) -> Route | None:
+def reminder_route(clinic_id: str, patient: patients.Patient) -> Route | None:
     """None when the patient's messages go to the patient (no household, no carer for reminders)."""
     family_id = store.family_of(clinic_id, patient.patient_id)
     if family_id is None:

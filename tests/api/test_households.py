@@ -4,14 +4,14 @@ on the dependant's record, reminders to the carer, the shared family card, leavi
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date
 
 import pytest
 
 from chalicelib.jobs import send_reminders
 from chalicelib.jobs.sweep import queue_url, sweep_lapses
 from devstack.sqs_pump import drain
-from tests.conftest import T0, wx_code
+from tests.conftest import T0, register_patient, wx_code
 
 INFANT = {"name": "王小宝", "birth_date": "2026-11-10", "sex": "F", "relation": "child"}
 
@@ -168,7 +168,10 @@ def test_an_infant_dependant_gets_the_checkups_as_reminders_to_the_mother(api, c
         ("42天体检", "2026-12-22", "checkup"), ("3月龄体检", "2027-02-10", "checkup"),
         ("6月龄体检", "2027-05-10", "checkup"), ("8月龄体检", "2027-07-10", "checkup"),
         ("12月龄体检", "2027-11-10", "checkup")]
-    # the father is in the household but not the infant's carer
+    # the father is in the household (he sees the infant as his child) but not the infant's carer
+    seen = row(family(api, father_token), baby)
+    assert (seen["relation"], seen["minor"], seen["may_checkin"], seen["gets_reminders"]) == ("child", True, False,
+                                                                                              False)
     status, err = api.get(f"/me/family/{baby}/reminders", token=father_token)
     assert (status, err["code"]) == (403, "not_your_dependant")
     # the mother checks in for the infant: on the infant's record
@@ -195,7 +198,24 @@ def test_an_infant_dependant_gets_the_checkups_as_reminders_to_the_mother(api, c
     # recording the delivery on the mother afterwards plans nothing twice
     from chalicelib.services import households
 
-    assert households.plan_for_mother("demo-dental", mother, __import__("datetime").date(2026, 11, 10)) == 0
+    assert households.plan_for_mother("demo-dental", mother, date(2026, 11, 10)) == 0
+
+
+def test_for_a_minor_the_guardians_consent_decides(api, couple, clock):
+    from chalicelib.store import inbox as inbox_store
+    from chalicelib.store import keys, recall
+
+    mother_token, mother, _, _ = couple
+    status, infant = api.post("/me/family/dependants", INFANT, token=mother_token)
+    assert status == 201
+    # the infant's own record has no consent of its own; the mother's is withdrawn
+    assert api.post("/me/consents/withdraw", {"purposes": ["service"]}, token=mother_token)[0] == 200
+    clock.set(T0.replace(month=12, day=15, hour=2))
+    run_schedule()
+    assert inbox_store.messages("demo-dental", mother) == []
+    job = recall.get_job(keys.patient_pk("demo-dental", infant["member_id"]),
+                         keys.outbound_job_sk("checkup", "d42", "2026-11-10", 42))
+    assert job is not None and job.status == "skipped_no_consent"
 
 
 def test_a_dependant_who_gave_reminders_has_them_sent_to_the_carer_and_their_own_consent_decides(
@@ -293,8 +313,7 @@ def test_leaving_and_erasure_keep_nothing_of_the_member(api, couple, staff_token
     dump = db.query_partition(keys.household_pk("demo-dental", family_id), consistent=True)
     assert father not in str(dump)
     # a member without dependants leaves
-    other_token, other = api and __import__("tests.conftest", fromlist=["register_patient"]).register_patient(
-        api, name="aunt", phone="13800000031")
+    other_token, other = register_patient(api, name="aunt", phone="13800000031")
     code = invite(api, mother_token, "other")
     assert api.post("/me/family/join", {"code": code, "consent": True}, token=other_token)[0] == 200
     status, left = api.delete("/me/family", token=other_token)

@@ -265,8 +265,8 @@ def _card_use(world):
 
 
 CASES = {
-    "/me/family/dependants": Case(_dependant, lambda w: len(w.api.get("/me/family", token=w.context["token"])[1][
-        "members"])),
+    "/me/family/dependants": Case(_dependant, lambda w: sum(m["minor"] for m in w.api.get(
+        "/me/family", token=w.context["token"])[1]["members"])),
     "/me/family/{member_id}/checkins": Case(_carer_checkin, lambda w: _ledger_size(w, w.context["pid"])),
     "/patients/{patient_id}/family-card/use": Case(_card_use, lambda w: len(w.api.get(
         f"/patients/{w.context['pid']}/family", token=w.staff())[1]["card"]["used"])),

@@ -50,6 +50,8 @@ def test_relations_as_each_member_sees_them():
     assert rules.relation_seen_by(husband, founder) == "spouse"
     assert rules.relation_seen_by(founder, grandma) == "other"
     assert rules.relation_seen_by(grandma, husband) == "child"
+    assert rules.relation_seen_by(husband, son) == "child" and rules.relation_seen_by(son, husband) == "parent"
+    assert rules.relation_seen_by(Member("e", "child", "a", False), Member("f", "child", "a", False)) == "other"
 
 
 def test_a_minors_only_guardian_cannot_leave():
