@@ -19,6 +19,7 @@ from chalicelib.domain.delivery import Message, Stop
 from chalicelib.domain.policy import POLICY_VERSION
 from chalicelib.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.observability import count, logger
+from chalicelib.services import carers
 from chalicelib.store import clinics, patients
 from chalicelib.store import households as store
 
@@ -46,11 +47,7 @@ def _profiles(clinic_id: str, patient_ids: list[str]) -> dict[str, _Profile]:
 
 
 def _as_rule(member: store.Member, profile: _Profile | None, today: date) -> rules.Member:
-    birth = date.fromisoformat(member.birth_date) if member.birth_date else None
-    minor = rules.is_minor(today, birth_date=birth, birth_year=profile.birth_year if profile else None)
-    carers = {c: rules.Care(bool(v.get("checkins")), bool(v.get("reminders")), bool(v.get("guardian")))
-              for c, v in (member.carers or {}).items()}
-    return rules.Member(member.patient_id, member.relation, member.related_to, minor, carers)
+    return carers.as_rule(member, profile.birth_year if profile else None, today)
 
 
 @dataclass
@@ -203,8 +200,8 @@ def set_carer(principal, member_id: str, checkins: bool, reminders: bool) -> dic
 def add_dependant(principal, body) -> dict[str, Any]:
     """Register a minor (an infant) as a patient of the clinic in the caller's household, the
     caller their carer; an infant's check-ups are planned as reminders to the caller."""
+    from chalicelib.domain.desk import normalise_name
     from chalicelib.domain.privacy import mask_name
-    from chalicelib.services import desk
     from chalicelib.services.patient_fields import clinic_key, has_consent
 
     clinic_id, me = principal.clinic_id, principal.patient_id
@@ -233,7 +230,7 @@ def add_dependant(principal, body) -> dict[str, Any]:
         # no phone of their own: a hash no number has, so no phone claim and no lookup finds one
         phone_hash=crypto.keyed_hash("dependant", clinic_id, dependant_id),
         name_masked=mask_name(body.name), birth_year=body.birth_date.year, sex=body.sex,
-        name_hash=desk.name_hash(clinic_id, body.name),
+        name_hash=crypto.keyed_hash("name", clinic_id, normalise_name(body.name)),  # as services.desk.name_hash
     )
     member = store.Member(clinic_id, family_id, dependant_id, body.relation, me, iso(now),
                           birth_date=body.birth_date.isoformat(),
@@ -385,48 +382,6 @@ def use_card(principal, patient_id: str, idem=None) -> dict[str, Any]:
         raise Conflict("this use is already recorded", code="try_again")
     count("FamilyCardUses")
     return reply
-
-
-# --- reminders to a carer -----------------------------------------------------------------------------
-
-@dataclass
-class Route:
-    """Where a member's message goes instead of the member: the carer's record, whose consent
-    decides (the member's own, or a minor's guardian's), and the member's masked name for the text."""
-
-    recipient: patients.Patient
-    consent_holder: patients.Patient
-    name_masked: str
-
-
-def reminder_route(clinic_id: str, patient: patients.Patient) -> Route | None:
-    """None when the patient's messages go to the patient (no household, no carer for reminders)."""
-    family_id = store.family_of(clinic_id, patient.patient_id)
-    if family_id is None:
-        return None
-    member = store.member(clinic_id, family_id, patient.patient_id)
-    if member is None or not member.carers:
-        return None
-    today = _today(clinic_id)
-    rule_member = _as_rule(member, _Profile(patient.name_masked, patient.birth_year), today)
-    carer_id = rules.reminder_carer(rule_member)
-    if carer_id is None:
-        return None
-    try:
-        carer = patients.get(clinic_id, carer_id, consistent=True)
-    except NotFound:
-        return None
-    holder_id = rules.consent_holder(rule_member)
-    holder = carer if holder_id == carer_id else (
-        patient if holder_id == patient.patient_id else patients.get(clinic_id, holder_id))
-    return Route(carer, holder, patient.name_masked)
-
-
-def for_carer(message: Message, name_masked: str) -> Message:
-    """The member's message as their carer receives it: the member's masked name leads the text."""
-    from dataclasses import replace
-
-    return replace(message, body=f"【{name_masked}】{message.body}")
 
 
 # --- infant check-ups ----------------------------------------------------------------------------------

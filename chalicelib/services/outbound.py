@@ -169,10 +169,10 @@ def deliver(message: dict) -> str:
     if now_moment > deadline.until:
         recall.close_job(job, "stale", now, clinic_id, stop_reason=deadline.reason)
         return "stale"
-    from chalicelib.services import households
+    from chalicelib.services import carers
 
     # a dependant's messages go to their carer; the dependant's consent (a minor's: the guardian's) decides
-    carer = households.reminder_route(clinic_id, patient)
+    carer = carers.reminder_route(clinic_id, patient)
     if not has_consent(carer.consent_holder if carer else patient, job.purpose or "service"):
         recall.close_job(job, "skipped_no_consent", now, clinic_id)
         return "skipped_no_consent"
@@ -186,7 +186,7 @@ def deliver(message: dict) -> str:
         recall.close_job(job, "held_out", now, clinic_id, stop_reason=HOLDOUT)
         return "held_out"
     if carer is not None:
-        ctx.recipient, composed = carer.recipient, households.for_carer(composed, carer.name_masked)
+        ctx.recipient, composed = carer.recipient, carers.for_carer(composed, carer.name_masked)
     outcome = _send(ctx, composed, deliveries, now, deadline)
     if outcome == "sent" and composed.experiment:
         _expose(clinic_id, composed.experiment, patient.patient_id, now, recall.job_ref(job))

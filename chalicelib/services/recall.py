@@ -154,10 +154,6 @@ def record_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, co
         raise BadRequest("date is in the future", code="invalid_date", field="date")
     planned = plan_for_anchor(clinic_id, patient_id, anchor, day, condition=condition, department=department,
                               context=context, patient=patient)
-    if anchor == "delivery":
-        from chalicelib.services import households
-
-        households.plan_for_mother(clinic_id, patient_id, day)  # the infant's check-ups, to the mother
     return {"anchor": anchor, "date": day.isoformat(), "planned": planned}
 
 

@@ -151,7 +151,7 @@ def test_a_minor_cannot_invite_or_give_care(api, new_patient):
     assert (status, err["code"]) == (403, "not_an_adult")
 
 
-def test_an_infant_dependant_gets_the_checkups_as_reminders_to_the_mother(api, couple, clinics, clock):
+def test_an_infant_dependant_gets_the_checkups_as_reminders_to_the_mother(api, couple, clinics, clock, staff_token):
     mother_token, mother, father_token, father = couple
     for bad, code in (({**INFANT, "birth_date": "2026-12-01"}, "invalid_birth_date"),
                       ({**INFANT, "birth_date": "1990-01-01"}, "not_a_minor")):
@@ -195,9 +195,13 @@ def test_an_infant_dependant_gets_the_checkups_as_reminders_to_the_mother(api, c
     from chalicelib.store import recall
 
     assert sorted(j.rule_id for j in recall.open_jobs("demo-dental", baby)) == ["m12", "m3", "m6", "m8"]
-    # recording the delivery on the mother afterwards plans nothing twice
+    # recording the delivery on the mother afterwards (the postpartum path's anchor) plans nothing twice
     from chalicelib.services import households
 
+    status, anchored = api.post(f"/patients/{mother}/anchors", {"anchor": "delivery", "date": "2026-11-10"},
+                                token=staff_token())
+    assert status == 201, anchored
+    assert sorted(j.rule_id for j in recall.open_jobs("demo-dental", baby)) == ["m12", "m3", "m6", "m8"]
     assert households.plan_for_mother("demo-dental", mother, date(2026, 11, 10)) == 0
 
 
