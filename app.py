@@ -4,8 +4,8 @@ import os
 
 from chalice import CORSConfig, Rate
 
-from chalicelib.api import (accounts, appointments, audit, auth_routes, challenges, delivery, desk, experiments, imports,
-                            leaderboard, me, meta, packages, risk, segments, staff, tasks)
+from chalicelib.api import (accounts, appointments, audit, auth_routes, challenges, delivery, desk, experiments,
+                            households, imports, leaderboard, me, meta, packages, risk, segments, staff, tasks)
 from chalicelib.api.routing import App, error_shape
 
 app = App(app_name="revisit")
@@ -17,7 +17,7 @@ app.api.cors = CORSConfig(
 app.register_middleware(error_shape, "http")
 for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp, tasks.bp, experiments.bp, packages.bp,
                   risk.bp, delivery.bp, segments.bp, accounts.bp, audit.bp, desk.bp, imports.bp, appointments.bp,
-                  meta.bp):
+                  households.bp, meta.bp):
     app.register_blueprint(blueprint)
 
 

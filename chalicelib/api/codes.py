@@ -132,3 +132,9 @@ _codes(409, "slot_full", "slot_started", "already_booked", "too_many_appointment
 
 # capacity-aware recall settings (PUT /clinic/delivery)
 CAPACITY = _codes(400, "invalid_capacity_days", "invalid_capacity_share")
+# households (docs/households.md)
+_codes(400, "consent_required", "invalid_code", "own_code", "not_a_minor", "invalid_birth_date")
+_codes(403, "not_an_adult", "not_your_dependant")
+_codes(404, "not_a_member", "no_family_card")
+_codes(409, "already_in_family", "has_dependants", "card_used_up", "card_expired")
+_codes(410, "code_expired")

@@ -21,9 +21,11 @@ from chalicelib.lazy import lazy
 if TYPE_CHECKING:
     from chalicelib.services import recall
     from chalicelib.services import channels
+    from chalicelib.services import households
 else:
     recall = lazy("chalicelib.services.recall")
     channels = lazy("chalicelib.services.channels")
+    households = lazy("chalicelib.services.households")
 
 bp: Blueprint = Blueprint(__name__)
 
@@ -214,8 +216,11 @@ def delete_rule(call):
 def record_anchor(call):
     b = call.body
     context = b.context.model_dump(exclude_none=True) if b.context else None
-    return 201, recall.record_anchor(call.principal.clinic_id, call.params["patient_id"], b.anchor, b.date,
-                                     condition=b.condition, department=b.department, context=context)
+    recorded = recall.record_anchor(call.principal.clinic_id, call.params["patient_id"], b.anchor, b.date,
+                                    condition=b.condition, department=b.department, context=context)
+    if b.anchor == "delivery":  # the postpartum path: her infant dependants' check-ups (docs/households.md)
+        households.plan_for_mother(call.principal.clinic_id, call.params["patient_id"], b.date)
+    return 201, recorded
 
 
 @route(bp, "/clinic/delivery", roles=READERS,

@@ -1798,7 +1798,7 @@ class AuditEventRow(Reply):
     day: Annotated[str, Field(description="the clinic-local day")]
     action: Annotated[str, Field(description="view_patient, reveal_phone, export, audit_export, erase, "
                                              "consent_change, role_change, staff_disable, staff_enable, "
-                                             "staff_invite, clinic_create, sign_in")]
+                                             "staff_invite, clinic_create, sign_in, family_change")]
     actor: Annotated[str, Field(description="a staff username, or the patient's id for their own actions")]
     actor_role: str
     patient_id: str | None
@@ -2066,3 +2066,59 @@ class SlotOffer(Reply):
 
 class SlotOffersReply(Reply):
     items: list[SlotOffer]
+# -- households (docs/households.md) ------------------------------------------------------------------
+
+
+class FamilyMember(Reply):
+    member_id: Annotated[str, Field(description="the member's patient id (opaque)")]
+    name: Annotated[str, Field(description="masked, e.g. 王*")]
+    relation: Literal["self", "spouse", "child", "parent", "grandparent", "other"]
+    minor: bool
+    me: NotRequired[bool]
+    i_care_for: bool
+    cares_for_me: bool
+    may_checkin: Annotated[bool, Field(description="the caller (or the patient of a staff view) may check in for them")]
+    gets_reminders: Annotated[bool, Field(description="the caller (or the patient of a staff view) receives their reminders")]
+
+
+class FamilyCardUse(Reply):
+    date: Annotated[str, Field(description="clinic-local YYYY-MM-DD")]
+    name: Annotated[str, Field(description="the masked name of the member who used it (— once erased)")]
+
+
+class FamilyCard(Reply):
+    uses_total: int
+    uses_left: int
+    valid_until: str | None
+    used: list[FamilyCardUse]
+
+
+class FamilyReply(Reply):
+    family_id: str | None
+    members: list[FamilyMember]
+    card: FamilyCard | None
+
+
+class FamilyJoinReply(Reply):
+    family_id: str | None
+    members: list[FamilyMember]
+
+
+class FamilyMembersReply(Reply):
+    members: list[FamilyMember]
+
+
+class FamilyInviteReply(Reply):
+    code: str
+    expires_at: str
+    path: Annotated[str, Field(description="the mini-program page that joins with the code")]
+
+
+class FamilyReminder(Reply):
+    title: str
+    due_date: str
+    kind: Annotated[str, Field(description="checkup (an infant's check-up), recall, content ...")]
+
+
+class FamilyRemindersReply(Reply):
+    items: list[FamilyReminder]

@@ -36,6 +36,7 @@ assert POLICY_VERSION in CONSENT_TEXTS
 MESSAGE_KINDS: dict[str, tuple[str, str]] = {
     "recall": ("service", "复诊提醒"),
     "content": ("marketing", "健康内容推送"),
+    "checkup": ("service", "儿童体检提醒"),
 }
 
 PRIVACY_POLICY = """隐私政策

@@ -24,13 +24,17 @@ from chalicelib.store.ledger import LedgerEntry
 TRY_AGAIN = "this check-in raced another one, send it again"
 
 
-def check_in(principal, data, idem=None, *, max_late=None) -> dict:
+def check_in(principal, data, idem=None, *, max_late=None, for_patient: str | None = None) -> dict:
     """Record a check-in; the day's first of its type pays the check-in rule and moves streaks
     and tasks. One read call and one write call: the check-in is one plan (store/plan.py).
-    `max_late`: how old a reading may be (WeRun's days, vouched for by WeChat, go back a week)."""
+    `max_late`: how old a reading may be (WeRun's days, vouched for by WeChat, go back a week).
+    `for_patient`: a household member the caller checks in for (services.households decided the
+    caller may): the check-in, its points, streaks and tasks are that member's, with `by` the caller."""
     from chalicelib.services import catalogue
 
-    clinic = clinics.get(principal.clinic_id)
+    clinic_id = principal.clinic_id
+    patient_id = for_patient or principal.patient_id
+    clinic = clinics.get(clinic_id)
     diastolic = getattr(data, "diastolic", None)
     reading = catalogue.check_reading(catalogue.of_clinic(clinic), data.type, data.value, diastolic)
     now = clock.now()
@@ -40,19 +44,22 @@ def check_in(principal, data, idem=None, *, max_late=None) -> dict:
         raise BadRequest(str(exc), code="invalid_client_time", field="client_time") from exc
     entry_id = points.ledger_entry_id_for_checkin(data.type, day)
     today = local_date(now, clinic.tz)
-    patient, already, board = points.read_checkin_state(principal.clinic_id, principal.patient_id, data.type, day,
-                                                        today)
-    patient = sessions.check_profile(principal, patient)  # the route leaves the session check to this read
+    patient, already, board = points.read_checkin_state(clinic_id, patient_id, data.type, day, today)
+    if for_patient is None:
+        patient = sessions.check_profile(principal, patient)  # the route leaves the session check to this read
+    elif patient is None:
+        raise NotFound("patient not found", code="patient_not_found")
     award = points_for(clinic.earning_rules, "checkin")
     checkin_id = uuid.uuid4().hex[:16]
     checkin = points.CheckIn(checkin_id=checkin_id, type=data.type, value=reading, local_date=day,
                              client_time=iso(data.client_time), received_at=iso(now), counted=not already,
-                             context=getattr(data, "context", None), diastolic=diastolic)
+                             context=getattr(data, "context", None), diastolic=diastolic,
+                             by=principal.patient_id if for_patient else None)
 
     effects = []
     if progress.EVALUATORS:
         context = progress.CheckInContext(clinic, patient, checkin, now,
-                                          progress.read_progress(principal.clinic_id, principal.patient_id))
+                                          progress.read_progress(clinic_id, patient_id))
         effects = progress.evaluate(context)
 
     def reply(counted: bool, paid: int, limited: str | None) -> dict:
@@ -103,7 +110,7 @@ def check_in(principal, data, idem=None, *, max_late=None) -> dict:
             pay, limited = 0, refused.period
             earning.limits = {}
         except payouts.BoardMoved:
-            earning.board = payouts.board_entry(principal.clinic_id, principal.patient_id, today)
+            earning.board = payouts.board_entry(clinic_id, patient_id, today)
         else:
             membership.committed()
             count("CheckIns", type=data.type)

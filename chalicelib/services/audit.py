@@ -36,8 +36,11 @@ SIGN_IN = "sign_in"  # a staff sign-in that succeeded
 STAFF_INVITE = "staff_invite"  # a staff account made (its role in the detail)
 STAFF_ENABLE = "staff_enable"
 CLINIC_CREATE = "clinic_create"  # a clinic made by the platform's operator (recorded in the new clinic)
+# a household changed: founded, joined (and by whose invite), a carer set or ended, a dependant
+# registered, a carer's check-in for a member, leaving (docs/households.md)
+FAMILY_CHANGE = "family_change"
 ACTIONS = (VIEW_PATIENT, REVEAL_PHONE, EXPORT, AUDIT_EXPORT, ERASE, CONSENT_CHANGE, ROLE_CHANGE, STAFF_DISABLE,
-           SIGN_IN, STAFF_INVITE, STAFF_ENABLE, CLINIC_CREATE)
+           SIGN_IN, STAFF_INVITE, STAFF_ENABLE, CLINIC_CREATE, FAMILY_CHANGE)
 
 COMMAND_LINE = "command_line"  # the role of an operator acting from a command line (no request)
 MAX_REASON = 200

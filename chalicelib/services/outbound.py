@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # types only
 COMPOSERS: dict[str, str] = {
     "recall": "chalicelib.services.recall:compose",
     "content": "chalicelib.services.segments:compose_content",
+    "checkup": "chalicelib.services.households:compose_checkup",  # an infant's check-ups (docs/households.md)
 }
 
 
@@ -49,6 +50,8 @@ class ComposeContext:
     job: recall.RecallJob
     settings: rules.DeliverySettings
     now: datetime
+    # who receives the patient's messages instead of them (a carer, services.households), if anyone
+    recipient: patients.Patient | None = None
 
     def template_id(self, kind: str | None = None) -> str | None:
         kind = kind or self.job.kind
@@ -163,7 +166,11 @@ def deliver(message: dict) -> str:
     if now_moment > deadline.until:
         recall.close_job(job, "stale", now, clinic_id, stop_reason=deadline.reason)
         return "stale"
-    if not has_consent(patient, job.purpose or "service"):
+    from chalicelib.services import carers
+
+    # a dependant's messages go to their carer; the dependant's consent (a minor's: the guardian's) decides
+    carer = carers.reminder_route(clinic_id, patient)
+    if not has_consent(carer.consent_holder if carer else patient, job.purpose or "service"):
         recall.close_job(job, "skipped_no_consent", now, clinic_id)
         return "skipped_no_consent"
     if rules.in_quiet_hours(now_moment, clinic.tz, settings.quiet_start, settings.quiet_end):
@@ -188,6 +195,8 @@ def deliver(message: dict) -> str:
             recall.defer_for_capacity(job, iso(now_moment + CAPACITY_RETRY), now, NO_CAPACITY)
             return "deferred_capacity"
         composed, hold = offered
+    if carer is not None:
+        ctx.recipient, composed = carer.recipient, carers.for_carer(composed, carer.name_masked)
     outcome = _send(ctx, composed, deliveries, now, deadline)
     if hold is not None and outcome != "sent":
         # the job did not send (a cap, no channel): the place goes back now rather than when the hold ends
@@ -285,9 +294,10 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, dea
     from chalicelib.channels import inbox
 
     job, patient, clinic_id = ctx.job, ctx.patient, ctx.clinic_id
+    to = ctx.recipient or patient  # the channels, openid, quota and inbox of whoever receives it
     message = with_templates(ctx, message)
-    state = channel_store.state(clinic_id, patient.patient_id)
-    target = _target(clinic_id, patient, state)
+    state = channel_store.state(clinic_id, to.patient_id)
+    target = _target(clinic_id, to, state)
     target.message_ref, target.message_kind = job.job_id, job.kind or "recall"
     tried = {d["channel"] for d in deliveries}
     for name in rules.channel_order(state.preferred):
@@ -299,12 +309,14 @@ def _send(ctx: ComposeContext, message: Message, deliveries: list, now: str, dea
         caps = _caps(ctx)
         if not channel.external:
             deliveries.append({"channel": name, "status": "sent", "error_code": None, "at": now})
+            stored = inbox.inbox_message(job, message, job.purpose or "service", now)
+            if to is not patient:  # in the carer's inbox, apart from their own messages of the same rule
+                stored = stored._replace(message_id=f"{stored.message_id}-{patient.patient_id}")
             done = recall.finish(job, patient, channel=name, deliveries=deliveries, at=now, clinic_id=clinic_id,
-                                 message=inbox.inbox_message(job, message, job.purpose or "service", now),
-                                 caps=caps)
+                                 message=stored, caps=caps, inbox_of=None if to is patient else to)
             return _finished(ctx, done, now, deadline)
         # WeChat is reachable only with a template (channels.wechat.reachable)
-        quota = (recall.quota_key(clinic_id, patient.patient_id, message.template_id)
+        quota = (recall.quota_key(clinic_id, to.patient_id, message.template_id)
                  if name == "wechat" and message.template_id else None)
         begun = recall.begin_external(job, name, caps, quota)
         if begun in ("capped", "day_capped"):

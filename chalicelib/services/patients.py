@@ -234,6 +234,9 @@ def export(patient: Patient) -> dict:
 
 
 def erase(patient: Patient) -> int:
+    from chalicelib.services import households
+
+    households.forget(patient)  # out of their household and its carer links first; the link goes with the rest
     removed = patients.erase(patient)
     count("PatientsErased")
     logger.info("patient erased", extra={"patient_id": patient.patient_id, "items": removed})

@@ -572,3 +572,26 @@ def hold_due_sort(expires_at: str, patient_id: str, job_sk: str) -> str:
 
 def recall_holds_sk(department: str) -> str:
     return f"{RECALL_HOLDS}{department}"
+# Households (store/households.py, docs/households.md): one partition per household, a link item
+# in each member's own partition, and one item per pending invite code.
+FAMILY_SK = "FAMILY"  # in a household's partition: the household and its family card; in a patient's: the link
+FAMILY_MEMBER = "MEMBER#"
+FAMILY_CARD_USE = "CARDUSE#"
+FAMILY_INVITE_SK = "INVITE"
+
+
+def household_pk(clinic_id: str, family_id: str) -> str:
+    return f"{clinic_id}#FAM#{family_id}"
+
+
+def family_member_sk(patient_id: str) -> str:
+    return FAMILY_MEMBER + patient_id
+
+
+def family_card_use_sk(at: str, use_id: str) -> str:
+    return f"{FAMILY_CARD_USE}{at}#{use_id}"
+
+
+def family_invite_pk(clinic_id: str, code_hash: str) -> str:
+    """A one-time household invite, by a keyed hash of its code (the code itself is not stored)."""
+    return f"{clinic_id}#FAMINV#{code_hash}"

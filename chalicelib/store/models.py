@@ -222,6 +222,7 @@ class CheckInItem(Base):
     counted = BooleanAttribute(default=False)
     context = UnicodeAttribute(null=True)  # glucose: when the reading was taken
     diastolic = NumberAttribute(null=True)  # blood pressure: the second number (value is the systolic)
+    by = UnicodeAttribute(null=True)  # a carer who checked in for the patient (docs/households.md)
 
 
 class DayMarkItem(Base):
@@ -1093,3 +1094,62 @@ class RecallHoldsItem(Base):
 
 
 ALL_MODELS = ALL_MODELS + (SlotHoldItem, RecallHoldsItem)
+# -- households (docs/households.md) -----------------------------------------------------------------
+
+
+class HouseholdItem(Base):
+    """pk=<clinic>#FAM#<family> sk=FAMILY: the household and its shared family cleaning card
+    (uses left, taken by one conditional update per use)."""
+
+    family_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    card_uses_total = NumberAttribute(null=True)
+    card_uses_left = NumberAttribute(null=True)
+    card_valid_until = UnicodeAttribute(null=True)
+    card_granted_at = UnicodeAttribute(null=True)
+    card_granted_by = UnicodeAttribute(null=True)
+
+
+class HouseholdMemberItem(Base):
+    """pk=<clinic>#FAM#<family> sk=MEMBER#<patient>: a member, how they relate to the member who
+    brought them in, and who cares for them ({carer: {checkins, reminders, guardian, at}})."""
+
+    patient_id = UnicodeAttribute()
+    relation = UnicodeAttribute()
+    related_to = UnicodeAttribute(null=True)
+    birth_date = UnicodeAttribute(null=True)  # a dependant registered by a carer
+    joined_at = UnicodeAttribute()
+    carers = JSONAttribute(default=dict)
+
+
+class FamilyLinkItem(Base):
+    """pk=<clinic>#P#<patient> sk=FAMILY: the household the patient belongs to (erased with the patient)."""
+
+    family_id = UnicodeAttribute()
+    joined_at = UnicodeAttribute()
+
+
+class FamilyInviteItem(Base):
+    """pk=<clinic>#FAMINV#<keyed hash of the code> sk=INVITE: a one-time invite into a household,
+    deleted by the join that uses it; expires by TTL."""
+
+    family_id = UnicodeAttribute()
+    inviter = UnicodeAttribute()
+    relation = UnicodeAttribute()
+    expires = UnicodeAttribute()  # ISO time after which the code is refused
+    expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL removes it a day later
+
+
+class FamilyCardUseItem(Base):
+    """pk=<clinic>#FAM#<family> sk=CARDUSE#<UTC time>#<use id>: one use of the family card, by a
+    member (the member's id is removed when they are erased; the use stays counted)."""
+
+    use_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    local_date = UnicodeAttribute()
+    patient_id = UnicodeAttribute(null=True)
+    by = UnicodeAttribute(null=True)  # the staff member at the desk
+
+
+ALL_MODELS = ALL_MODELS + (HouseholdItem, HouseholdMemberItem, FamilyLinkItem, FamilyInviteItem, FamilyCardUseItem)

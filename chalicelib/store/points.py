@@ -64,6 +64,7 @@ class CheckIn:
     counted: bool
     context: str | None = None  # glucose: fasting, after_meal or random
     diastolic: float | None = None  # blood pressure: the second number
+    by: str | None = None  # the carer who checked in for the patient (a household member)
 
 
 class Reward(NamedTuple):
@@ -174,7 +175,7 @@ def checkin_put(patient: Patient, checkin: CheckIn) -> plans.Step:
                        checkin_id=checkin.checkin_id, type=checkin.type, value=checkin.value,
                        local_date=checkin.local_date, client_time=checkin.client_time,
                        received_at=checkin.received_at, counted=checkin.counted, context=checkin.context,
-                       diastolic=checkin.diastolic)
+                       diastolic=checkin.diastolic, by=checkin.by)
     return plans.put(item, "checkin")
 
 

@@ -299,7 +299,8 @@ def end_external(job: RecallJob, deliveries: list[dict[str, Any]], refused_quota
 
 def finish(job: RecallJob, patient: Patient, *, channel: str, deliveries: list[dict[str, Any]], at: str,
            clinic_id: str,
-           message: InboxMessage | None = None, caps: Caps | None = None, error_code: str | None = None) -> str:
+           message: InboxMessage | None = None, caps: Caps | None = None, error_code: str | None = None,
+           inbox_of: Patient | None = None) -> str:
     """Record a delivered message and close the job in one transaction: the inbox message (for the
     inbox channel), the cap counters (if not taken before), the patient's counter.
 
@@ -312,7 +313,9 @@ def finish(job: RecallJob, patient: Patient, *, channel: str, deliveries: list[d
     try:
         with db.transaction() as txn:
             if message is not None:
-                txn.save(stored_in(patient_pk(patient), message), condition=InboxItem.sk.does_not_exist(), label="message")
+                # `inbox_of`: a carer who receives the patient's messages (docs/households.md)
+                txn.save(stored_in(patient_pk(inbox_of or patient), message), condition=InboxItem.sk.does_not_exist(),
+                         label="message")
             txn.update(_job_ref(job), actions=actions, condition=_job_guard(job, caps), label="job")
             if caps is not None:
                 _take_caps(txn, caps)

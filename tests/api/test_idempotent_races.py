@@ -254,7 +254,42 @@ def _bookings_of(world):
     return sum(1 for a in day if a["patient_id"] == world.context["pid"])
 
 
+def _family_with_infant(world, prefix):
+    token, pid = _patient(world, prefix)
+    status, infant = world.api.post("/me/family/dependants", {"name": "王宝宝", "birth_date": "2026-11-10",
+                                                              "sex": "F", "relation": "child"}, token=token)
+    assert status == 201, infant
+    world.context.update(token=token, pid=pid, infant=infant["member_id"])
+    return token, pid, infant["member_id"]
+
+
+def _dependant(world):
+    token, pid = _patient(world, "race-dependant")
+    world.context["token"] = token
+    return token, "/me/family/dependants", {"name": "李宝宝", "birth_date": "2026-11-01", "sex": "M",
+                                            "relation": "child"}
+
+
+def _carer_checkin(world):
+    token, _, infant = _family_with_infant(world, "race-carer")
+    world.context["pid"] = infant
+    return token, f"/me/family/{infant}/checkins", {"type": "glucose", "value": 5.2, "client_time": T0.isoformat()}
+
+
+def _card_use(world):
+    _, pid, _ = _family_with_infant(world, "race-card")
+    status, card = world.api.post(f"/patients/{pid}/family-card", {"uses": 5, "valid_until": "2027-11-01"},
+                                  token=world.staff())
+    assert status == 200, card
+    return world.staff(), f"/patients/{pid}/family-card/use", {}
+
+
 CASES = {
+    "/me/family/dependants": Case(_dependant, lambda w: sum(m["minor"] for m in w.api.get(
+        "/me/family", token=w.context["token"])[1]["members"])),
+    "/me/family/{member_id}/checkins": Case(_carer_checkin, lambda w: _ledger_size(w, w.context["pid"])),
+    "/patients/{patient_id}/family-card/use": Case(_card_use, lambda w: len(w.api.get(
+        f"/patients/{w.context['pid']}/family", token=w.staff())[1]["card"]["used"])),
     "/me/appointments": Case(_my_booking, lambda w: len(w.api.get("/me/appointments", token=w.context["token"])[1][
         "items"])),
     "/patients/{patient_id}/appointments": Case(_desk_booking, _bookings_of),

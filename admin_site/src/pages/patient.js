@@ -6,6 +6,7 @@ import { get, post, put } from "../api.js";
 import { catalogueEntries, catalogueLabel, clinicToday, fmtDate, fmtDateTime, fmtNumber, t } from "../i18n.js";
 import { AppointmentsSection } from "./appointments.js";
 import { BindQrCode, HospitalNoField } from "./desk.js";
+import { FamilySection } from "./family.js";
 import { FollowupSection } from "./followup.js";
 import { PackagesSection } from "./packages.js";
 import { PointsSection, TasksSection } from "./patient_sections.js";
@@ -100,7 +101,7 @@ const label = (code, section) => {
 export const SECTIONS = [
   AppointmentsSection,
   ({ id, patient, onChange }) => html`<${FollowupSection} id=${id} phoneMasked=${patient.phone_masked} onChange=${onChange} />`,
-  PointsSection, TasksSection, PackagesSection];
+  PointsSection, TasksSection, PackagesSection, FamilySection];
 
 // Buttons next to the patient's name (linking WeChat by a QR code, for example), each a component
 // given {id, patient, onChange}.
