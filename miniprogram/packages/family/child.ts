@@ -1,0 +1,97 @@
+// 添加孩子: register a child (a newborn too) in the patient's household: name, birth date, sex.
+// The child gets a record of their own at the clinic, cared for by the patient (check-ins for them,
+// their check-up reminders to the patient). POST /me/family/dependants, one key per child.
+import { addDependant, FamilyMember } from '../../api/family'
+import { newIdempotencyKey } from '../../api/index'
+import { pageError } from '../../utils/page'
+import { careMode } from '../../utils/care'
+import { isoDay } from './format'
+
+export const SEXES = [
+  { value: 'F', label: '女孩' },
+  { value: 'M', label: '男孩' },
+]
+
+/** The first day a child born on it is still under 18 today. */
+function adultLine(today: string): string {
+  const [y, m, d] = today.split('-')
+  return `${Number(y) - 18}-${m}-${d}`
+}
+
+export interface ChildForm {
+  name: string
+  birthDate: string
+  sex: string
+}
+
+export function validateChild(form: ChildForm, today: string): Record<string, string> {
+  const errors: Record<string, string> = {}
+  const name = form.name.trim()
+  if (!name) errors.name = '请填写孩子的姓名'
+  else if (Array.from(name).length > 20) errors.name = '姓名最多 20 个字'
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(form.birthDate)) errors.birthDate = '请选择孩子的出生日期'
+  else if (form.birthDate > today) errors.birthDate = '出生日期不能晚于今天'
+  else if (form.birthDate <= adultLine(today)) errors.birthDate = '孩子已满 18 岁，请让 TA 自己建档后再邀请加入家庭'
+  if (form.sex !== 'F' && form.sex !== 'M') errors.sex = '请选择性别'
+  return errors
+}
+
+/** Which field an API refusal belongs to. */
+const FIELD_OF: Record<string, string> = { not_a_minor: 'birthDate', invalid_birth_date: 'birthDate' }
+
+Component({
+  behaviors: [careMode],
+  data: {
+    sexes: SEXES,
+    today: '',
+    form: { name: '', birthDate: '', sex: '' } as ChildForm,
+    errors: {} as Record<string, string>,
+    submitting: false,
+    submitError: '',
+    idemKey: '',
+    added: null as FamilyMember | null,
+  },
+  methods: {
+    onLoad() {
+      this.setData({ today: isoDay(0) })
+    },
+    onName(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
+      this.setData({ 'form.name': e.detail.value, 'errors.name': '', idemKey: '' })
+    },
+    onBirthDate(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
+      this.setData({ 'form.birthDate': e.detail.value, 'errors.birthDate': '', idemKey: '' })
+    },
+    onSex(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
+      this.setData({ 'form.sex': e.detail.value, 'errors.sex': '', idemKey: '' })
+    },
+    async onSubmit() {
+      if (this.data.submitting) return
+      const today = this.data.today || isoDay(0)
+      const errors = validateChild(this.data.form, today)
+      this.setData({ errors, submitError: '' })
+      if (Object.keys(errors).length) return
+      // one key per child: a retry after a failure never registers the child twice
+      const key = this.data.idemKey || newIdempotencyKey('dependant')
+      this.setData({ submitting: true, idemKey: key })
+      const { name, birthDate, sex } = this.data.form
+      try {
+        const added = await addDependant({ name: name.trim(), birth_date: birthDate, sex: sex as 'F' | 'M', relation: 'child' }, key)
+        this.setData({ added, idemKey: '' })
+      } catch (err) {
+        const error = pageError(err)
+        const field = FIELD_OF[error.code]
+        if (field) this.setData({ [`errors.${field}`]: error.message })
+        else this.setData({ submitError: error.message })
+      } finally {
+        this.setData({ submitting: false })
+      }
+    },
+    onOpenChild() {
+      const added = this.data.added
+      if (added && added.member_id) wx.redirectTo({ url: `/packages/family/member?id=${encodeURIComponent(added.member_id)}` })
+    },
+    onBack() {
+      wx.navigateBack({ delta: 1 })
+    },
+  },
+})
