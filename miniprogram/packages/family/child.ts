@@ -36,6 +36,8 @@ export function validateChild(form: ChildForm, today: string): Record<string, st
   return errors
 }
 
+const NEEDS_CONSENT = '添加孩子需要您先同意“诊疗服务”授权，请在“我的授权”里同意后再添加'
+
 /** Which field an API refusal belongs to. */
 const FIELD_OF: Record<string, string> = { not_a_minor: 'birthDate', invalid_birth_date: 'birthDate' }
 
@@ -50,6 +52,7 @@ Component({
     submitError: '',
     idemKey: '',
     added: null as FamilyMember | null,
+    needsConsent: false,
   },
   methods: {
     onLoad() {
@@ -72,7 +75,7 @@ Component({
       if (Object.keys(errors).length) return
       // one key per child: a retry after a failure never registers the child twice
       const key = this.data.idemKey || newIdempotencyKey('dependant')
-      this.setData({ submitting: true, idemKey: key })
+      this.setData({ submitting: true, idemKey: key, needsConsent: false })
       const { name, birthDate, sex } = this.data.form
       try {
         const added = await addDependant({ name: name.trim(), birth_date: birthDate, sex: sex as 'F' | 'M', relation: 'child' }, key)
@@ -81,6 +84,8 @@ Component({
         const error = pageError(err)
         const field = FIELD_OF[error.code]
         if (field) this.setData({ [`errors.${field}`]: error.message })
+        // registering a child needs the patient's own 诊疗服务 consent (the API's code may vary)
+        else if (/consent/.test(error.code)) this.setData({ submitError: NEEDS_CONSENT, needsConsent: true })
         else this.setData({ submitError: error.message })
       } finally {
         this.setData({ submitting: false })
@@ -89,6 +94,9 @@ Component({
     onOpenChild() {
       const added = this.data.added
       if (added && added.member_id) wx.redirectTo({ url: `/packages/family/member?id=${encodeURIComponent(added.member_id)}` })
+    },
+    onConsents() {
+      wx.navigateTo({ url: '/packages/me/consents/index' })
     },
     onBack() {
       wx.navigateBack({ delta: 1 })
