@@ -101,21 +101,23 @@ const route = (path: FamilyRoute) => path as unknown as Route
 /** The patient's household: members, and the shared card (`family_id` null when in none). */
 export const getFamily = () => request<FamilyReply>('GET', route('/me/family'))
 
-/** A one-time invite (24 h) for a family member who relates to the patient as `relation`. */
-export const createFamilyInvite = (relation: Relation, key: string = newIdempotencyKey('family-invite')) =>
-  request<FamilyInvite>('POST', route('/me/family/invites'), { data: { relation }, headers: idempotencyHeader(key) })
+/**
+ * A one-time invite (24 h) for a family member who relates to the patient as `relation`. The route
+ * replays no Idempotency-Key: a retry makes another code (an unused one expires by itself).
+ */
+export const createFamilyInvite = (relation: Relation) =>
+  request<FamilyInvite>('POST', route('/me/family/invites'), { data: { relation } })
 
 /** Join the household of the invite's `code`; the patient has agreed to what joining shares. */
 export const joinFamily = (code: string) =>
   request<JoinReply>('POST', route('/me/family/join'), { data: { code, consent: true } })
 
-/** Let `memberId` check in for the patient and/or receive their reminders; answers the members. */
+/** Let `memberId` check in for the patient and/or receive their reminders; answers the household's members. */
 export async function setCarer(memberId: string, choice: CarerChoice): Promise<FamilyMember[]> {
-  const reply = await request<FamilyMember[] | { members: FamilyMember[] }>('PUT', route('/me/family/carers/{member_id}'), {
+  const reply = await request<{ members: FamilyMember[] }>('PUT', route('/me/family/carers/{member_id}'), {
     params: { member_id: memberId }, data: choice,
   })
-  // the document says "the updated Member list": a list, or the household's `members`
-  return Array.isArray(reply) ? reply : (reply && reply.members) || []
+  return reply.members || []
 }
 
 /** Register a child (an infant too) as a patient of the clinic in the household, cared for by the patient. */
@@ -132,8 +134,8 @@ export const checkinForMember = (memberId: string, body: CheckIn, key: string = 
 export const getMemberReminders = (memberId: string) =>
   request<MemberRemindersReply>('GET', route('/me/family/{member_id}/reminders'), { params: { member_id: memberId } })
 
-/** Leave the household (refused with `has_dependants` while caring for a minor in it). */
-export const leaveFamily = () => request<unknown>('DELETE', route('/me/family'))
+/** Leave the household (refused with `has_dependants` while caring for a minor in it); answers it empty. */
+export const leaveFamily = () => request<FamilyReply>('DELETE', route('/me/family'))
 
 // ---- the invite code: opened from a share or a scan, kept until it is used ----
 

@@ -300,7 +300,7 @@ const familyRoutes = {
   'GET /me/family/p-baby/reminders': ok(infantCheckups),
   'POST /me/family/p-baby/checkins': ok({ checkin: { checkin_id: 'ck-baby', type: 'weight', value: 4.6, local_date: TODAY,
     counted: true }, points_awarded: 0, balance: 0, challenges: [] }, 201),
-  'DELETE /me/family': ok({}),
+  'DELETE /me/family': ok({ family_id: null, members: [], card: null }),
 }
 
 /** The demo API: every route a page may ask, answered as the real API would for this patient. */

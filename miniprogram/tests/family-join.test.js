@@ -99,6 +99,18 @@ test('one\'s own code is refused in Chinese', async () => {
   expect(text(page)).toContain('请把邀请发给家人')
 })
 
+test.each([
+  ['not_an_adult', 403, '未成年人不能邀请家人、加入家庭'],
+  ['consent_required', 400, '请先勾选同意'],
+])('%s is said in Chinese and the invite stays', async (code, status, message) => {
+  const { page } = await open({ 'POST /me/family/join': fail(code, status) })
+  await tap(page, '.agree')
+  await tap(page, '.join')
+  expect(page.querySelector('.join-error').dom.textContent).toContain(message)
+  expect(text(page)).not.toContain(code)
+  expect(page.querySelector('.join')).toBeTruthy()
+})
+
 test('a network failure keeps the page; a second tap sends again', async () => {
   let answer = { fail: 'request:fail' }
   const { page, api } = await open({ 'POST /me/family/join': () => answer })

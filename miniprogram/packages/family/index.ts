@@ -4,7 +4,6 @@
 import {
   createFamilyInvite, FamilyInvite, FamilyReply, FAMILY_JOIN_PAGE, getFamily, keptFamilyCode, leaveFamily, Relation,
 } from '../../api/family'
-import { newIdempotencyKey } from '../../api/index'
 import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
 import { cardView, CardView, codeGroups, INVITE_RELATIONS, isoDay, MemberRow, memberRows, untilText } from './format'
@@ -41,7 +40,6 @@ Component({
     relationError: '',
     creating: false,
     inviteError: '',
-    inviteKey: '',
     invite: null as InviteShown | null,
     leaving: false,
     leaveError: '',
@@ -88,11 +86,10 @@ Component({
       this.setData({ inviting: true, invite: null, inviteError: '', relationError: '' })
     },
     onCancelInvite() {
-      this.setData({ inviting: false, relation: '', relationError: '', inviteError: '', inviteKey: '' })
+      this.setData({ inviting: false, relation: '', relationError: '', inviteError: '' })
     },
     onRelation(e: WechatMiniprogram.CustomEvent<{ value: Relation }>) {
-      // another relation is another invite: a new key
-      this.setData({ relation: e.detail.value, relationError: '', inviteKey: '' })
+      this.setData({ relation: e.detail.value, relationError: '' })
     },
     async onCreateInvite() {
       if (this.data.creating) return
@@ -101,15 +98,13 @@ Component({
         this.setData({ relationError: '请先选择这位家人是您的什么人' })
         return
       }
-      // one key per invite: tapping again after a failure asks for the same invite, never a second one
-      const key = this.data.inviteKey || newIdempotencyKey('family-invite')
-      this.setData({ creating: true, inviteKey: key, inviteError: '' })
+      // no key: the API answers every request with a new one-time code, and an unused one expires
+      this.setData({ creating: true, inviteError: '' })
       try {
-        const invite: FamilyInvite = await createFamilyInvite(relation, key)
+        const invite: FamilyInvite = await createFamilyInvite(relation)
         const label = (INVITE_RELATIONS.find((r) => r.value === relation) || { label: '家人' }).label
         this.setData({
           inviting: false,
-          inviteKey: '',
           relation: '',
           invite: { code: invite.code, groups: codeGroups(invite.code), path: invite.path || `${FAMILY_JOIN_PAGE}?code=${encodeURIComponent(invite.code)}`,
             until: untilText(invite.expires_at), relation: label },
@@ -155,10 +150,10 @@ Component({
     async leave() {
       this.setData({ leaving: true })
       try {
-        await leaveFamily()
+        const reply = await leaveFamily() // the household as it is now: none
         wx.showToast({ title: '已退出家庭', icon: 'none' })
         this.setData({ invite: null })
-        await this.load(true)
+        this.show(reply)
       } catch (err) {
         this.setData({ leaveError: pageError(err).message })
       } finally {
