@@ -30,6 +30,8 @@ Component({
     members: [] as MemberRow[],
     /** adults other than the patient: the ones that can be made carers */
     adults: 0,
+    /** whether any member opens a page of theirs (the hint about the arrows) */
+    opensAny: false,
     card: null as CardView | null,
     /** an invite the patient opened before they could join (not registered yet) */
     keptCode: '',
@@ -73,6 +75,7 @@ Component({
         inFamily,
         members,
         adults: members.filter((m) => !m.me && !m.minor).length,
+        opensAny: members.some((m) => m.opens),
         card: cardView(reply.card, isoDay(0)),
         keptCode: inFamily ? '' : keptFamilyCode() || '',
       })
