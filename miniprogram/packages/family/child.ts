@@ -12,10 +12,9 @@ export const SEXES = [
   { value: 'M', label: '男孩' },
 ]
 
-/** The first day a child born on it is still under 18 today. */
-function adultLine(today: string): string {
-  const [y, m, d] = today.split('-')
-  return `${Number(y) - 18}-${m}-${d}`
+/** Whether a child born on `birthDate` counts as a minor today: under 18 by birth year, as the API counts. */
+function minorByYear(birthDate: string, today: string): boolean {
+  return Number(today.slice(0, 4)) - Number(birthDate.slice(0, 4)) < 18
 }
 
 export interface ChildForm {
@@ -31,7 +30,7 @@ export function validateChild(form: ChildForm, today: string): Record<string, st
   else if (Array.from(name).length > 20) errors.name = '姓名最多 20 个字'
   if (!/^\d{4}-\d{2}-\d{2}$/.test(form.birthDate)) errors.birthDate = '请选择孩子的出生日期'
   else if (form.birthDate > today) errors.birthDate = '出生日期不能晚于今天'
-  else if (form.birthDate <= adultLine(today)) errors.birthDate = '孩子已满 18 岁，请让 TA 自己建档后再邀请加入家庭'
+  else if (!minorByYear(form.birthDate, today)) errors.birthDate = '孩子已满 18 岁，请让 TA 自己建档后再邀请加入家庭'
   if (form.sex !== 'F' && form.sex !== 'M') errors.sex = '请选择性别'
   return errors
 }
