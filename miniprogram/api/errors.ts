@@ -99,6 +99,22 @@ export const MESSAGES: Record<string, string> = {
   appointment_not_found: '没有找到这个预约，它可能已经取消了',
   appointment_not_booked: '这个预约已经取消或已经就诊了',
   same_slot: '这就是您现在预约的时段，请选另一个时段',
+  // households (我的家庭, 加入家庭, 照护, 添加孩子)
+  invalid_code: '这个家庭邀请不对或已经用过了',
+  code_expired: '这个家庭邀请已过期（24 小时内有效）',
+  already_in_family: '您已经在一个家庭里了，不能再加入另一个家庭',
+  own_code: '这是您自己发出的邀请，不能自己加入',
+  consent_required: '请先勾选同意，再加入家庭',
+  not_a_family_code: '这不是家庭邀请的二维码或邀请码，请核对',
+  not_a_member: '这位家人已经不在您的家庭里了',
+  not_an_adult: '这需要成年人来办理：未成年人不能邀请家人、加入家庭或设置照护',
+  not_a_minor: '孩子已满 18 岁，请让 TA 自己建档后再邀请加入家庭',
+  invalid_birth_date: '出生日期不对，请重新选择',
+  not_your_dependant: 'TA 没有让您代为打卡，不能替 TA 记录',
+  has_dependants: '您还在照护家里未成年的孩子，孩子需要您照护，所以暂时不能退出家庭。有疑问请联系诊所前台',
+  no_family_card: '家里还没有家庭洁牙卡',
+  card_used_up: '家庭洁牙卡的次数已经用完了',
+  card_expired: '家庭洁牙卡已经过期了',
 }
 
 export function apiError(code: string, status = 0, field: string | null = null): ApiError {

@@ -266,6 +266,43 @@ const appointments = [
   appointment('2026-11-20', '09:00', '09:30', drLi, 'arrived', { visit_id: 'v-1120' }),
 ]
 
+// ---------------------------------------------------------------- households (packages/family)
+
+// 王芳's household: her husband (cares for her), their infant (in her care) and her mother (lets her check in)
+const familyMember = (id, name, relation, extra = {}) => ({ member_id: id, name, relation, minor: false, me: false,
+  i_care_for: false, cares_for_me: false, may_checkin: false, gets_reminders: false, ...extra })
+const family = {
+  family_id: 'fam-demo',
+  members: [
+    familyMember(patient.patient_id, '王*', 'self', { me: true }),
+    familyMember('p-husband', '李*', 'spouse', { cares_for_me: true }),
+    familyMember('p-baby', '李*', 'child', { minor: true, i_care_for: true, may_checkin: true, gets_reminders: true }),
+    familyMember('p-mother', '张*', 'parent', { may_checkin: true, gets_reminders: true }),
+  ],
+  card: { uses_total: 4, uses_left: 3, valid_until: '2027-06-30', used: [{ date: '2026-11-02', name: '李*' }] },
+}
+const familyInvite = { code: 'K7QM2XPD', expires_at: '2026-12-07T01:30:00Z', path: 'packages/family/join?code=K7QM2XPD' }
+// the infant born on 2026-11-20: the check-ups at 42 days, 3, 6, 8 and 12 months
+const infantCheckups = { items: [
+  { title: '满月(42天)体检', due_date: '2027-01-01', kind: 'checkup' },
+  { title: '3月龄体检', due_date: '2027-02-20', kind: 'checkup' },
+  { title: '6月龄体检', due_date: '2027-05-20', kind: 'checkup' },
+  { title: '8月龄体检', due_date: '2027-07-20', kind: 'checkup' },
+  { title: '12月龄体检', due_date: '2027-11-20', kind: 'checkup' },
+] }
+const familyRoutes = {
+  'GET /me/family': ok(family),
+  'POST /me/family/invites': ok(familyInvite, 201),
+  'POST /me/family/join': ok({ family_id: 'fam-other', members: [
+    familyMember('p-daughter', '陈*', 'child'), familyMember(patient.patient_id, '王*', 'self', { me: true })] }),
+  'PUT /me/family/carers/p-husband': ok({ members: family.members }),
+  'POST /me/family/dependants': ok(family.members[2], 201),
+  'GET /me/family/p-baby/reminders': ok(infantCheckups),
+  'POST /me/family/p-baby/checkins': ok({ checkin: { checkin_id: 'ck-baby', type: 'weight', value: 4.6, local_date: TODAY,
+    counted: true }, points_awarded: 0, balance: 0, challenges: [] }, 201),
+  'DELETE /me/family': ok({ family_id: null, members: [], card: null }),
+}
+
 /** The demo API: every route a page may ask, answered as the real API would for this patient. */
 const api = {
   'POST /auth/wechat/login': ok({ access_token: 'demo-access', refresh_token: 'demo-refresh', expires_in: 3600,
@@ -299,6 +336,7 @@ const api = {
   'GET /me/appointments': ok({ items: appointments }),
   'POST /me/appointments': ok({ appointment: appointment('2026-12-07', '09:00', '09:30', drLi, 'booked',
     { booked_at: '2026-12-06T01:30:00Z', after_reminder_days: 1 }) }, 201),
+  ...familyRoutes,
 }
 
 const care = { care_mode: 'on' }
@@ -382,6 +420,15 @@ const pages = {
     { name: 'bind-done', signedIn: false, query: { code: BIND_CODE }, routes: bindRoutes,
       steps: [['tap', '.confirm-bind', '.t-button']] },
   ],
+  // households: 我的家庭, an invite made for her mother, joining a daughter's household, carers, a child, the infant
+  'packages/family/index': [
+    {},
+    { name: 'family-invite', steps: [['tap', '.invite'], ['tap', '.relation-parent', '.t-radio'], ['tap', '.create-invite']] },
+  ],
+  'packages/family/join': { query: { code: 'K7QM2XPD' }, steps: [['tap', '.agree', '.t-checkbox']] },
+  'packages/family/carers': {},
+  'packages/family/child': { steps: [['type', '.name', '李小宝'], ['tap', '.sex-F', '.t-radio']] },
+  'packages/family/member': { query: { id: 'p-baby' }, steps: [['tap', '.kind-weight', '.t-radio'], ['type', '.value', '4.6']] },
 }
 
 module.exports = { NOW, api, pages, patient, voucher, setup }

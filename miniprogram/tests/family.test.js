@@ -32,6 +32,12 @@ test('points link goes to the points page', async () => {
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/points/index/index' })
 })
 
+test('我的家庭 is one tap away', async () => {
+  const { wx, page } = await open({ 'GET /me/referral': ok(referral) })
+  await tap(page, '.to-family')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/family/index' })
+})
+
 test('a lost session goes back to launch; other errors offer a retry', async () => {
   const { wx, page } = await open({ 'GET /me/referral': fail('session_revoked', 401) })
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/launch/index' })

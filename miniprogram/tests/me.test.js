@@ -103,3 +103,10 @@ test('我的预约: the next booked visit, and the entry opens the bookings', as
   const none = await open({ 'GET /me': ok({ patient: patient() }) })
   expect(text(none.page)).toContain('预约复诊，查看、改约或取消')
 })
+
+test('我的家庭: the entry opens the household page', async () => {
+  const { wx, page } = await open({ 'GET /me': ok({ patient: patient() }) })
+  expect(text(page)).toContain('我的家庭')
+  await tap(page, '.entry-family')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packages/family/index' })
+})

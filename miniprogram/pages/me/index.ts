@@ -42,6 +42,7 @@ export const ENTRIES: Record<string, string> = {
   privacy: '/pages/privacy/index',
   about: '/packages/more/about/index',
   appointments: MY_BOOKINGS_PAGE,
+  family: '/packages/family/index',
 }
 
 /** "2026-12-09" -> "下次就诊：12月9日"; '' when nothing is booked. */

@@ -28,5 +28,8 @@ Component({
     onPoints() {
       wx.navigateTo({ url: '/packages/points/index/index' })
     },
+    onFamily() {
+      wx.navigateTo({ url: '/packages/family/index' })
+    },
   },
 })
