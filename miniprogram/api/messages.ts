@@ -30,6 +30,8 @@ export interface MessageView {
   link: string
   /** the link is a page of this mini-program (opened with wx.navigateTo) */
   internal: boolean
+  /** a recall reminder's booking page with the slot it holds for the patient ('' when it holds none) */
+  booking: string
   /** the body without the notice line */
   text: string
   /** the notice as the message carries it, '' when it has none */
@@ -61,6 +63,7 @@ export function messageView(m: InboxFields): MessageView {
   const media = m.media === 'link' || m.media === 'audio' ? m.media : ''
   const link = media && m.link ? m.link : ''
   const internal = /^\/?(pages|packages)\//.test(link)
+  const booking = !media && m.link && m.link.startsWith('packages/booking/') ? m.link : ''
   const first = text.split('\n')[0] || ''
-  return { kind, media, link, internal, text, notice, preview: first.length > 40 ? `${first.slice(0, 40)}…` : first }
+  return { kind, media, link, internal, booking, text, notice, preview: first.length > 40 ? `${first.slice(0, 40)}…` : first }
 }

@@ -105,3 +105,11 @@ test('a recall reminder offers 预约复诊, which opens the booking page; other
   const content = await open('m3', { 'POST /me/inbox/m3/read': ok({ message: article }) })
   expect(content.page.querySelector('.book')).toBeFalsy()
 })
+
+test('a reminder that holds a slot opens the booking page on that slot', async () => {
+  const link = 'packages/booking/slots/index?department=dentistry&doctor_id=dr-li&date=2026-12-09&start=0900&offer=1'
+  const held = await open('m1', { 'POST /me/inbox/m1/read': ok({ message: { ...recall, kind: 'reminder', media: null,
+    link } }) })
+  await tap(held.page, '.book')
+  expect(held.wx.navigateTo).toHaveBeenCalledWith({ url: `/${link}` })
+})

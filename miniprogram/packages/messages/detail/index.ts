@@ -1,6 +1,6 @@
 // One message in full. Opening it marks it read (POST /me/inbox/{id}/read answers the message);
-// a health item shows its notice, a recall reminder offers 预约复诊 (the booking page, on the patient's
-// own department) and to remind the patient by WeChat.
+// a health item shows its notice, a recall reminder offers 预约复诊 (the slot it holds for the patient, or
+// the booking page on the patient's own department) and to remind the patient by WeChat.
 import { InboxMessage, markRead, messageView, MessageView } from '../../../api/index'
 import { pageError, shortTime } from '../../../utils/page'
 import { careMode } from '../../../utils/care'
@@ -47,9 +47,12 @@ Component({
         this.setData({ loading: false, error: error.code === 'message_not_found' ? '这条消息已经不在了' : error.message })
       }
     },
-    /** A recall reminder's 预约复诊: the booking page (it opens on the patient's own department). */
+    /** A recall reminder's 预约复诊: the slot the reminder holds for the patient when it carries one
+     * (its link names the booking page with the held slot), else the booking page on the patient's
+     * own department. */
     onBook() {
-      wx.navigateTo({ url: bookingUrl() })
+      const held = this.data.message && this.data.message.booking
+      wx.navigateTo({ url: held ? `/${held}` : bookingUrl() })
     },
     /** WeChat opens its dialog only from a tap. */
     async onRemind() {
