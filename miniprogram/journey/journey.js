@@ -327,6 +327,42 @@ async function readAReminder(summary) {
   assert.ok(after.unread <= Math.max(inbox.unread - (reminder.read_at ? 0 : 1), 0))
   step(`inbox: the eczema reminder from ${reminder.title} read (${after.unread} unread left)`)
   summary.reminder_read = true
+  await bookFromTheReminder(reminder, summary)
+}
+
+/** 预约复诊 from the reminder: the slot it holds for the patient when it holds one (its link names
+ * the booking page with that slot, as the message page opens it), else the first open slot of the
+ * department the link names, or of the patient's own. */
+async function bookFromTheReminder(reminder, summary) {
+  const link = reminder.link || ''
+  assert.match(link, /^packages\/booking\//, `the reminder links to the booking page: ${link}`)
+  const query = Object.fromEntries(new URLSearchParams(link.split('?')[1] || ''))
+  let choice = null
+  if (query.offer === '1') {
+    const offers = await api.getMySlotOffers()
+    const held = offers.items.find((o) => o.doctor_id === query.doctor_id && o.date === query.date &&
+      o.start.replace(':', '') === query.start)
+    if (held) choice = { doctor_id: held.doctor_id, date: held.date, start: held.start }
+  }
+  if (!choice) {
+    const department = query.department || (await api.getMe()).patient.department
+    const from = new Date(Date.now() + 8 * 3600e3)
+    const to = new Date(from.getTime() + 13 * 86400e3)
+    const day = (d) => d.toISOString().slice(0, 10)
+    const slots = await api.getOpenSlots(department, day(from), day(to))
+    const open = slots.items.find((s) => s.bookable !== false && s.left > 0)
+    assert.ok(open, `an open slot in ${department}: ${JSON.stringify(slots.items.slice(0, 3))}`)
+    choice = { doctor_id: open.doctor_id, date: open.date, start: open.start }
+  }
+  const key = api.newIdempotencyKey('book')
+  const made = await api.bookAppointment(choice, key)
+  const again = await api.bookAppointment(choice, key)
+  assert.equal(again.appointment.appointment_id, made.appointment.appointment_id, 'a retry is the same booking')
+  const mine = await api.getMyAppointments()
+  assert.ok(mine.items.find((a) => a.appointment_id === made.appointment.appointment_id && a.status === 'booked'))
+  step(`booked ${choice.date} ${choice.start} from the reminder (${query.offer === '1' ? 'the slot it held' : 'an open slot'})`)
+  summary.booked = { ...choice, appointment_id: made.appointment.appointment_id, held: query.offer === '1' }
+  summary.reminded_patient = (await api.getMe()).patient.patient_id
 }
 
 async function main() {
