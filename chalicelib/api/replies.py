@@ -2079,6 +2079,8 @@ class FamilyMember(Reply):
     cares_for_me: bool
     may_checkin: Annotated[bool, Field(description="the caller (or the patient of a staff view) may check in for them")]
     gets_reminders: Annotated[bool, Field(description="the caller (or the patient of a staff view) receives their reminders")]
+    checks_in_for_me: Annotated[bool, Field(description="they may check in for the caller (or the patient of a staff view)")]
+    gets_my_reminders: Annotated[bool, Field(description="they receive the caller's (or the patient's of a staff view) reminders")]
 
 
 class FamilyCardUse(Reply):

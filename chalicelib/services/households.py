@@ -79,6 +79,9 @@ def _member_row(family: _Family, viewer_id: str, member_id: str, *, with_me: boo
         "cares_for_me": member_id != viewer_id and member_id in viewer.carers,
         "may_checkin": rules.may_check_in(viewer_id, member),
         "gets_reminders": rules.gets_reminders(viewer_id, member),
+        # what the viewer gave this member (PUT /me/family/carers): the carer page's two switches
+        "checks_in_for_me": rules.may_check_in(member_id, viewer),
+        "gets_my_reminders": rules.gets_reminders(member_id, viewer),
     }
     if with_me:
         row["me"] = member_id == viewer_id

@@ -26,6 +26,10 @@ export interface FamilyMember {
   may_checkin: boolean
   /** whether the signed-in patient receives this member's reminders */
   gets_reminders: boolean
+  /** what the signed-in patient lets this member do (PUT /me/family/carers): check in for them */
+  checks_in_for_me: boolean
+  /** ... and receive their reminders */
+  gets_my_reminders: boolean
 }
 
 export interface FamilyCardUse {

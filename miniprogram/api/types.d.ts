@@ -4693,6 +4693,16 @@ export interface components {
              * @description the caller (or the patient of a staff view) receives their reminders
              */
             gets_reminders: boolean;
+            /**
+             * Checks In For Me
+             * @description they may check in for the caller (or the patient of a staff view)
+             */
+            checks_in_for_me: boolean;
+            /**
+             * Gets My Reminders
+             * @description they receive the caller's (or the patient's of a staff view) reminders
+             */
+            gets_my_reminders: boolean;
         };
         /** FamilyMembersReply */
         FamilyMembersReply: {

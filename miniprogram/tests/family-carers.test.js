@@ -2,11 +2,12 @@
 const { fakeApi, installWx, renderAt, settle, text, tap, ok, fail, signIn } = require('./helpers')
 
 const member = (id, name, relation, extra = {}) => ({ member_id: id, name, relation, minor: false, me: false,
-  i_care_for: false, cares_for_me: false, may_checkin: false, gets_reminders: false, ...extra })
+  i_care_for: false, cares_for_me: false, may_checkin: false, gets_reminders: false, checks_in_for_me: false,
+  gets_my_reminders: false, ...extra })
 
 const members = [
   member('p-me', '王*', 'self', { me: true }),
-  member('p-daughter', '李*', 'child', { cares_for_me: true }),
+  member('p-daughter', '李*', 'child', { cares_for_me: true, checks_in_for_me: true, gets_my_reminders: true }),
   member('p-son', '李**', 'child'),
   member('p-baby', '李*', 'child', { minor: true, i_care_for: true }),
 ]
@@ -40,7 +41,7 @@ test('lists each adult other than the patient with the two switches; minors and 
 })
 
 test('a switch saves both choices for that member at once', async () => {
-  const after = members.map((m) => (m.member_id === 'p-son' ? { ...m, cares_for_me: true } : m))
+  const after = members.map((m) => (m.member_id === 'p-son' ? { ...m, cares_for_me: true, checks_in_for_me: true } : m))
   const { page, api, wx } = await open({ 'GET /me/family': ok({ family_id: 'f', members, card: null }),
     'PUT /me/family/carers/p-son': ok({ members: after }) })
   await tap(page, '.carer-1 .switch-checkins', '.t-switch')
@@ -50,20 +51,28 @@ test('a switch saves both choices for that member at once', async () => {
   expect(sw(page, 1, 'checkins').data.value).toBe(true)
   expect(sw(page, 1, 'reminders').data.value).toBe(false)
   expect(wx.showToast).toHaveBeenCalledWith({ title: '已保存', icon: 'none' })
-  // what was chosen is kept, so the page shows it again next time
-  expect(wx.storage.get('revisit.familyCarers')['p-son']).toEqual({ checkins: true, reminders: false })
 })
 
-test('switching both off ends the care; the choice kept on the phone is shown', async () => {
-  const after = members.map((m) => (m.member_id === 'p-daughter' ? { ...m, cares_for_me: false } : m))
-  const { page, api } = await open({ 'GET /me/family': ok({ family_id: 'f', members, card: null }),
-    'PUT /me/family/carers/p-daughter': ok({ members: after }) },
-  { 'revisit.familyCarers': { 'p-daughter': { checkins: false, reminders: true } } })
-  expect(sw(page, 0, 'checkins').data.value).toBe(false) // the choice kept on the phone
+test('each switch shows what the API holds; switching both off ends the care', async () => {
+  const only = members.map((m) => (m.member_id === 'p-daughter' ? { ...m, checks_in_for_me: false } : m))
+  const after = members.map((m) => (m.member_id === 'p-daughter'
+    ? { ...m, cares_for_me: false, checks_in_for_me: false, gets_my_reminders: false } : m))
+  const { page, api } = await open({ 'GET /me/family': ok({ family_id: 'f', members: only, card: null }),
+    'PUT /me/family/carers/p-daughter': ok({ members: after }) })
+  expect(sw(page, 0, 'checkins').data.value).toBe(false) // reminders only, as the API says
   expect(sw(page, 0, 'reminders').data.value).toBe(true)
   await tap(page, '.carer-0 .switch-reminders', '.t-switch')
   expect(api.called('PUT /me/family/carers/p-daughter')[0].data).toEqual({ checkins: false, reminders: false })
   expect(sw(page, 0, 'reminders').data.value).toBe(false)
+})
+
+test('an answer that differs from the choice shows what the API holds', async () => {
+  const after = members.map((m) => (m.member_id === 'p-son' ? { ...m, cares_for_me: true, gets_my_reminders: true } : m))
+  const { page } = await open({ 'GET /me/family': ok({ family_id: 'f', members, card: null }),
+    'PUT /me/family/carers/p-son': ok({ members: after }) })
+  await tap(page, '.carer-1 .switch-checkins', '.t-switch')
+  expect(sw(page, 1, 'checkins').data.value).toBe(false)
+  expect(sw(page, 1, 'reminders').data.value).toBe(true)
 })
 
 test('a refused switch goes back and says why in Chinese', async () => {

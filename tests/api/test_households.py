@@ -70,7 +70,8 @@ def test_an_adult_joins_only_with_consent_and_a_valid_code(api, new_patient, clo
     assert seen_by_mother["family_id"] == seen_by_father["family_id"]
     assert row(seen_by_mother, father) | {} == {
         "member_id": father, "name": "李**", "relation": "spouse", "minor": False, "me": False,
-        "i_care_for": False, "cares_for_me": False, "may_checkin": False, "gets_reminders": False}
+        "i_care_for": False, "cares_for_me": False, "may_checkin": False, "gets_reminders": False,
+        "checks_in_for_me": False, "gets_my_reminders": False}
     assert row(seen_by_mother, mother)["me"] is True and row(seen_by_mother, mother)["relation"] == "self"
     assert row(seen_by_father, mother)["relation"] == "spouse"
     # each adult's consent is in their own consent log, and the audit trail says who linked whom
@@ -110,6 +111,8 @@ def test_a_carer_checks_in_on_the_dependants_record_and_a_non_carer_is_refused(a
                               token=father_token)
     assert status == 200, members
     assert row(members, mother)["cares_for_me"] is True
+    # the father's own view says what he gave her, for his carer page's switches
+    assert (row(members, mother)["checks_in_for_me"], row(members, mother)["gets_my_reminders"]) == (True, False)
     seen = row(family(api, mother_token), father)
     assert (seen["i_care_for"], seen["may_checkin"], seen["gets_reminders"]) == (True, True, False)
     status, done = api.post(f"/me/family/{father}/checkins", {"type": "glucose", "value": 5.6,

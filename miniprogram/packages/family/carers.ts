@@ -6,19 +6,6 @@ import { pageError } from '../../utils/page'
 import { careMode } from '../../utils/care'
 import { relationText } from './format'
 
-// GET /me/family says whether a member cares for the patient, not which of the two the patient
-// allowed: the last choice saved on this phone fills that in.
-const KEPT = 'revisit.familyCarers'
-
-function keptChoices(): Record<string, CarerChoice> {
-  const value = wx.getStorageSync(KEPT)
-  return value && typeof value === 'object' ? (value as Record<string, CarerChoice>) : {}
-}
-
-function keepChoice(memberId: string, choice: CarerChoice): void {
-  wx.setStorageSync(KEPT, { ...keptChoices(), [memberId]: choice })
-}
-
 export interface CarerRow {
   id: string
   name: string
@@ -28,14 +15,10 @@ export interface CarerRow {
   error: string
 }
 
-/** The adults other than the patient, each with what the patient lets them do. */
-export function carerRows(members: FamilyMember[], kept: Record<string, CarerChoice>): CarerRow[] {
-  return members.filter((m) => !m.me && !m.minor).map((m) => {
-    const saved = kept[m.member_id]
-    const choice = !m.cares_for_me ? { checkins: false, reminders: false }
-      : saved && (saved.checkins || saved.reminders) ? saved : { checkins: true, reminders: true }
-    return { id: m.member_id, name: m.name, relation: relationText(m), checkins: choice.checkins, reminders: choice.reminders, error: '' }
-  })
+/** The adults other than the patient, each with what the patient lets them do (as the API holds it). */
+export function carerRows(members: FamilyMember[]): CarerRow[] {
+  return members.filter((m) => !m.me && !m.minor).map((m) => ({ id: m.member_id, name: m.name,
+    relation: relationText(m), checkins: !!m.checks_in_for_me, reminders: !!m.gets_my_reminders, error: '' }))
 }
 
 type Which = 'checkins' | 'reminders'
@@ -56,7 +39,7 @@ Component({
       this.setData({ loading: true, error: '' })
       try {
         const reply = await getFamily()
-        this.setData({ loading: false, rows: carerRows(reply.members || [], keptChoices()) })
+        this.setData({ loading: false, rows: carerRows(reply.members || []) })
       } catch (e) {
         this.setData({ loading: false, error: pageError(e).message })
       }
@@ -70,11 +53,10 @@ Component({
       this.setData({ saving: row.id, [`rows[${index}].${which}`]: choice[which], [`rows[${index}].error`]: '' })
       try {
         const members = await setCarer(row.id, choice)
-        keepChoice(row.id, choice)
         const now = members.find((m) => m.member_id === row.id)
-        if (now && now.cares_for_me !== (choice.checkins || choice.reminders)) {
+        if (now && (now.checks_in_for_me !== choice.checkins || now.gets_my_reminders !== choice.reminders)) {
           // the API says otherwise: show what it holds
-          this.setData({ rows: carerRows(members, keptChoices()) })
+          this.setData({ rows: carerRows(members) })
         }
         wx.showToast({ title: '已保存', icon: 'none' })
       } catch (err) {
