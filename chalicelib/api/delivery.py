@@ -51,6 +51,12 @@ class RecallRuleBody(Strict):
     active: bool = True
     timing: Literal["fixed", "learned"] = Field(
         default="fixed", description="learned: send on the condition's learned recall day (docs/delivery.md)")
+    targeting: Literal["all", "uplift"] = Field(
+        default="all", description="uplift: a marketing rule reaches only patients whose predicted uplift is above "
+                                   "the threshold (everyone while the clinic has no uplift model)")
+    # the domain checks -1 .. 1 with its own code (invalid_uplift_threshold); this bounds the schema
+    uplift_threshold: Optional[Threshold] = Field(
+        default=None, description="with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0")
 
 
 class RulePreviewBody(RecallRuleBody):
@@ -62,12 +68,6 @@ class TimingBoundsBody(Strict):
     # the domain checks the range and order with its own codes
     earliest_day: int = Field(ge=-10_000, le=10_000, description="earliest day after the anchor of a learned recall")
     latest_day: int = Field(ge=-10_000, le=10_000, description="latest day after the anchor of a learned recall")
-    targeting: Literal["all", "uplift"] = Field(
-        default="all", description="uplift: a marketing rule reaches only patients whose predicted uplift is above "
-                                   "the threshold (everyone while the clinic has no uplift model)")
-    # the domain checks -1 .. 1 with its own code (invalid_uplift_threshold); this bounds the schema
-    uplift_threshold: Optional[Threshold] = Field(
-        default=None, description="with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0")
 
 
 class ActiveBody(Strict):
@@ -116,10 +116,11 @@ class DeliveryBody(Strict):
     opening: Optional[Opening] = None
     wechat_templates: Optional[dict[str, str]] = Field(default=None, max_length=10,
                                                        description="kind of message -> template id")
-    capacity_days: Optional[int] = Field(
+    # the domain checks 1-28 and 0.05-1 with their own codes; these bound the schema
+    capacity_days: Optional[Annotated[int, Field(ge=-10_000, le=10_000)]] = Field(
         default=None, description="recall offers are measured against the free slot places of this many days "
                                   "ahead (1-28; else 400 invalid_capacity_days)")
-    capacity_share: Optional[float] = Field(
+    capacity_share: Optional[Threshold] = Field(
         default=None, description="the share of a department's free slot places recall offers may hold at once "
                                   "(0.05-1; else 400 invalid_capacity_share)")
 

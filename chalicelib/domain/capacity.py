@@ -10,6 +10,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+# anchors of messages about a contract rather than health (a member package's end): such a recall asks
+# for no visit, so it neither waits for nor holds a slot place, and it is not health content
+NOT_HEALTH_ANCHORS = ("package_end",)
 DEFAULT_CAPACITY_DAYS = 7  # recall offers are measured against the free places of the next days
 MAX_CAPACITY_DAYS = 28
 DEFAULT_CAPACITY_SHARE = 0.5  # at most this share of the free places may be held by recall offers

@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 from chalicelib.domain import appointments as slots_rules
 from chalicelib.domain import capacity as rules
 from chalicelib.domain.clock import clock, iso, local_date, parse_iso
-from chalicelib.domain.delivery import DeliverySettings
+from chalicelib.domain.delivery import DeliverySettings, settings_from
 from chalicelib.observability import count, logger
 from chalicelib.store import appointments as appointment_store
+from chalicelib.store import channels as channel_store
 from chalicelib.store import clinics, holds, recall
 
 BOOKING_PAGE = "packages/booking/slots/index"
@@ -63,9 +64,19 @@ def department_capacity(clinic_id: str, tz: str, settings: DeliverySettings, dep
 def offers_slot(kind: str, anchor: str | None) -> bool:
     """Whether a job is a recall that asks the patient to come (a package renewal reminder is about a
     contract, not a visit: it neither waits for nor holds a place)."""
-    from chalicelib.services.recall import NOT_HEALTH_ANCHORS
+    return kind == "recall" and anchor not in rules.NOT_HEALTH_ANCHORS
 
-    return kind == "recall" and anchor not in NOT_HEALTH_ANCHORS
+
+def suggested_slot_text(ctx) -> str:
+    """`{slot}` where the department keeps no schedules: the clinic's first opening two days on."""
+    from chalicelib.domain import delivery
+
+    slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
+    return delivery.slot_text(slot, ctx.clinic.tz)
+
+
+def settings_of(clinic_id: str) -> DeliverySettings:
+    return settings_from(channel_store.delivery_settings(clinic_id))
 
 
 def department_of(rule_department: str | None, patient_department: str | None) -> str | None:
@@ -83,8 +94,6 @@ def plan_sweep(clinic_id: str, dues: list[recall.DueJob], now: datetime) -> tupl
         return [], 0
     if not any(d.active and (d.weekly or d.exceptions) for d in appointment_store.doctors(clinic_id)):
         return list(dues), 0  # a clinic without schedules is not throttled: no further read
-    from chalicelib.services.outbound import settings_of
-
     facts = {f.due: f for f in recall.due_facts(dues)}
     rule_departments = {r.rule.rule_id: r.rule.department for r in clinics.recall_rules(clinic_id)}
     queue: list[recall.DueJob] = []

@@ -218,14 +218,13 @@ def _offer(ctx: ComposeContext, message: Message) -> tuple[Message, object] | No
     """The message with its offered slot (services.capacity) and the hold it took, or None when the
     department's recall offers are at their budget (the job waits for a free place)."""
     from chalicelib.services import capacity
-    from chalicelib.services.recall import suggested_slot_text
 
     offered = capacity.offer_for(ctx.clinic_id, ctx.clinic.tz, ctx.settings, ctx.job, ctx.patient,
                                  message.offer_department, ctx.now)
     if offered == NO_CAPACITY:
         return None
     if offered is None or isinstance(offered, str):  # not throttled: the suggested opening, as before
-        return message.with_slot(suggested_slot_text(ctx)), None
+        return message.with_slot(capacity.suggested_slot_text(ctx)), None
     text = offered.text + (f"（{offered.doctor_name}）" if offered.doctor_name and offered.hold else "")
     filled = message.with_slot(text, offered.link)
     # a WeChat time field takes the time alone

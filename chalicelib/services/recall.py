@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 
 from chalicelib.domain import delivery
 from chalicelib.domain import timing as timing_rules
+from chalicelib.domain.capacity import NOT_HEALTH_ANCHORS
 from chalicelib.domain.clock import clock, iso, local_date, local_moment
 from chalicelib.domain.delivery import Message, Stop
 from chalicelib.domain.timing import TIMINGS
@@ -30,7 +31,6 @@ DEFAULT_DOCTOR = "您的医生"
 # A recall about a condition, a visit, a surgery or a delivery gives health advice ("relapses are
 # common in spring, come this week"), so it carries the health notice content steps carry; a
 # package renewal reminder is about a contract, not health, and does not.
-NOT_HEALTH_ANCHORS = ("package_end",)
 
 
 def health_content(anchor: str | None) -> bool:
@@ -390,7 +390,7 @@ def compose(ctx) -> Message | Stop:
     # the slot is offered by the sender once it may send (services.capacity): a real slot held for the
     # patient, or the suggested opening time where the department keeps no schedules; a renewal
     # reminder asks for no visit, so it keeps the suggestion and never waits for a place
-    from chalicelib.services.capacity import offers_slot
+    from chalicelib.services.capacity import offers_slot, suggested_slot_text
 
     offer = offers_slot(KIND, job.anchor or rule.anchor)
     slot_text = delivery.SLOT if offer else suggested_slot_text(ctx)
@@ -407,12 +407,6 @@ def compose(ctx) -> Message | Stop:
                    link="pages/messages/index", data={"time3": slot_text}, experiment=experiment, window=window,
                    values={"slot": slot_text}, offer_department=rule.department,
                    wants_offer=offer)
-
-
-def suggested_slot_text(ctx) -> str:
-    """The former `{slot}`: the clinic's first opening two days on, where a department keeps no schedules."""
-    slot = delivery.suggested_slot(ctx.now, ctx.clinic.tz, ctx.settings.open_days, ctx.settings.open_at)
-    return delivery.slot_text(slot, ctx.clinic.tz)
 
 
 LOW_UPLIFT = "low_uplift"

@@ -6352,6 +6352,19 @@ export interface components {
              * @enum {string}
              */
             timing?: "fixed" | "learned";
+            /**
+             * Targeting
+             * @description uplift: a marketing rule reaches only patients whose predicted uplift is above the threshold (everyone while the clinic has no uplift model)
+             * @default all
+             * @enum {string}
+             */
+            targeting?: "all" | "uplift";
+            /**
+             * Uplift Threshold
+             * @description with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0
+             * @default null
+             */
+            uplift_threshold?: number | null;
         };
         /** RecallRuleOptions */
         RecallRuleOptions: {
@@ -6900,6 +6913,19 @@ export interface components {
              * @enum {string}
              */
             timing?: "fixed" | "learned";
+            /**
+             * Targeting
+             * @description uplift: a marketing rule reaches only patients whose predicted uplift is above the threshold (everyone while the clinic has no uplift model)
+             * @default all
+             * @enum {string}
+             */
+            targeting?: "all" | "uplift";
+            /**
+             * Uplift Threshold
+             * @description with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0
+             * @default null
+             */
+            uplift_threshold?: number | null;
             /**
              * Rule Id
              * @description the rule being changed: its jobs planned already count as planned
@@ -7757,19 +7783,6 @@ export interface components {
              * @description latest day after the anchor of a learned recall
              */
             latest_day: number;
-            /**
-             * Targeting
-             * @description uplift: a marketing rule reaches only patients whose predicted uplift is above the threshold (everyone while the clinic has no uplift model)
-             * @default all
-             * @enum {string}
-             */
-            targeting?: "all" | "uplift";
-            /**
-             * Uplift Threshold
-             * @description with uplift, -1 to 1 (a change of probability, 3 decimals); null: 0
-             * @default null
-             */
-            uplift_threshold?: number | null;
         };
         /**
          * UpliftModelReply
