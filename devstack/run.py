@@ -364,7 +364,10 @@ def _raise_stop(signum, frame):
 
 
 def run_stack(args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _raise_stop)
+    # Ctrl-C is handled here rather than left to Python's default: a runner started where SIGINT is
+    # ignored (a background job of a script, a test runner's worker) still stops on it
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _raise_stop)
     stack = Stack(args)
     try:
         stack.start()
