@@ -92,6 +92,8 @@ const TEXT = {
     challengeNote: "挑战开始后提出、30天观察期已结束的复诊请求中按时或30天内回诊的比例。",
     conversionNote: "近90天内发出的消息；转化率只算已满30天的消息。",
     "rule_eczema-remission-30": "湿疹缓解第30天复诊提醒", "rule_package-renewal": "服务包续约提醒",
+    kind_checkup: "婴儿体检提醒", checkup_d42: "满月（42天）体检", checkup_m3: "3月龄体检", checkup_m6: "6月龄体检",
+    checkup_m8: "8月龄体检", checkup_m12: "12月龄体检",
   },
   en: {
     appName: "Revisit", signIn: "Sign in", username: "Username", password: "Password", signOut: "Sign out",
@@ -191,6 +193,8 @@ const TEXT = {
     challengeNote: "Requested revisits since the challenge began whose 30 days are over, kept on time or within 30 days.",
     conversionNote: "Messages sent in the last 90 days; the rate counts only those past their 30 days.",
     "rule_eczema-remission-30": "Eczema day-30 recall", "rule_package-renewal": "Package renewal reminder",
+    kind_checkup: "Infant check-up", checkup_d42: "42-day check-up", checkup_m3: "3-month check-up",
+    checkup_m6: "6-month check-up", checkup_m8: "8-month check-up", checkup_m12: "12-month check-up",
   },
 };
 

@@ -336,6 +336,7 @@ function Dashboard() {
       + (r.pending ? " · " + t("pendingN", { n: fmtNumber(r.pending), unit: "" }) : "") : "";
   } } });
   const sourceName = (r) => (r.kind === "content" ? `${t("kind_content_path")} · ${r.name ? localName(r) : r.source_id}`
+    : r.kind === "checkup" ? `${t("kind_checkup")} · ${coded("checkup_", r.source_id)}`
     : `${t("kind_recall")} · ${t("rule_" + r.source_id) === "rule_" + r.source_id ? r.source_id : t("rule_" + r.source_id)}`);
   return html`<div>
     <h1>${t("dashboard")}</h1>
@@ -518,6 +519,7 @@ function coded(prefix, code) {
 // A reminder's rule by name: a recall rule the site has words for, a content path by its segment's
 // name, else the id as the code it is.
 function ruleLabel(row, segmentNames) {
+  if (row.kind === "checkup") return coded("checkup_", row.rule_id);  // an infant's check-up (docs/households.md)
   if (row.kind !== "recall" && segmentNames[row.rule_id]) return segmentNames[row.rule_id];
   const text = t("rule_" + row.rule_id);
   return text === "rule_" + row.rule_id ? html`<code>${row.rule_id}</code>` : text;

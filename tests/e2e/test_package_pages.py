@@ -142,6 +142,7 @@ def test_staff_read_the_catalogue_without_its_form(admin, local_stack, mother): 
     expect(page.get_by_test_id("rate-overall")).to_be_visible()
     # recording a sale is staff work: the form stays on a patient's page
     page.goto(f"{local_stack.site_url}/#/patients/{mother}")
-    expect(page.get_by_test_id("package-row")).to_have_count(2)
+    # the patient page reads a dozen sections at once from chalice local, which answers one at a time
+    expect(page.get_by_test_id("package-row")).to_have_count(2, timeout=15_000)
     expect(page.get_by_test_id("sale-submit")).to_be_visible()
     _no_problems(page)
