@@ -57,10 +57,13 @@ def main() -> None:
                 name=f"{department}医生", department=department, active=True, exceptions=[],
                 weekly=SimpleNamespace(**{d: [SimpleNamespace(model_dump=lambda s=s: s) for s in weekly.get(d, [])]
                                           for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})))
-            recall.put_rule(CLINIC_ID, f"recall-{department}", SimpleNamespace(
-                condition=None, department=department, anchor="visit", offsets=[90], send_at="10:00",
-                template="{nickname}您好，{clinic}为您留了{slot}的复诊号，点开即可预约。", purpose="service",
-                stop_on=["booked", "visited"], active=True))
+            # the API's own request models: a field the routes add is filled with its default here too
+            from chalicelib.api.delivery import RecallRuleBody
+
+            recall.put_rule(CLINIC_ID, f"recall-{department}", RecallRuleBody.model_validate({
+                "department": department, "anchor": "visit", "offsets": [90], "send_at": "10:00",
+                "template": "{nickname}您好，{clinic}为您留了{slot}的复诊号，点开即可预约。", "purpose": "service",
+                "stop_on": ["booked", "visited"], "active": True}))
         # recall patients: a risk score each, and a recall due at 10:00 on one of the first two weeks' days
         recalled: dict[str, tuple[str, float]] = {}
         n = 0

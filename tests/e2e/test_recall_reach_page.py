@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.e2e.test_admin_site import browser, sign_in  # noqa: F401  (fixture)
+from tests.e2e.test_issue_pages import admin  # noqa: F401  (fixture: one signed-in admin page for the file)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -38,19 +39,6 @@ def _admin_token(stack) -> str:
         return json.loads(reply.read())["id_token"]
 
 
-@pytest.fixture(scope="module")
-def admin(browser, local_stack):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.problems = []
-    page.on("pageerror", lambda err: page.problems.append(f"page error: {err}"))
-    page.on("console", lambda msg: msg.type == "error" and "Failed to load resource" not in msg.text
-            and page.problems.append(f"console: {msg.text}"))
-    sign_in(page, local_stack)
-    expect(page.get_by_test_id("kpi-patients")).to_be_visible()
-    yield page
-    context.close()
 
 
 def test_reach_and_backfill_of_a_new_rule(admin, local_stack):
