@@ -17,6 +17,7 @@ from chalicelib.domain.clock import clock, iso, parse_iso
 from chalicelib.domain.delivery import Message, Stop
 from chalicelib.errors import NotFound
 from chalicelib.observability import logger
+from chalicelib.services.capacity import settings_of  # the clinic's delivery settings (one reader for both)
 from chalicelib.store import channels as channel_store
 from chalicelib.store import clinics, patients, recall
 
@@ -79,10 +80,6 @@ def stop_for_purpose(clinic_id: str, patient_id: str, purposes, at: str) -> int:
     wanted = set(purposes)
     jobs = [job for job in recall.open_jobs(clinic_id, patient_id) if (job.purpose or "service") in wanted]
     return recall.stop_jobs(clinic_id, jobs, at, reason="consent_withdrawn")
-
-
-def settings_of(clinic_id: str) -> rules.DeliverySettings:
-    return rules.settings_from(channel_store.delivery_settings(clinic_id))
 
 
 def _target(clinic_id: str, patient: patients.Patient, state: channel_store.ChannelState) -> Target:
