@@ -62,9 +62,11 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
                              next_due_date=next_due_date.isoformat() if next_due_date else None,
                              on_time=on_time, source=source, recorded_by=recorded_by, recorded_at=now)
     newer = patient.last_visit_date is None or day > patient.last_visit_date
+    # a second visit on the patient's latest day (dermatology after dental) may still set the next revisit day
+    latest = newer or day == patient.last_visit_date
     change = visits.VisitWrite(
         patient=patient, visit=visit, new_last_visit=day if newer else None,
-        new_revisit_due=visit.next_due_date if (visit.next_due_date and newer) else None,
+        new_revisit_due=visit.next_due_date if (visit.next_due_date and latest) else None,
         met_due=met, met_status=status,
         on_time_points=points_for(clinic.earning_rules, "revisit_on_time") if on_time else 0,
         stop_jobs=_jobs_to_stop(clinic_id, patient_id, day), now_iso=now,

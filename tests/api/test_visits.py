@@ -24,6 +24,21 @@ def test_on_time_and_late_revisits(api, new_patient, staff_token):
     assert detail["patient"]["balance"] == 10
 
 
+def test_a_second_visit_on_the_latest_day_sets_the_next_revisit_but_an_older_one_does_not(api, new_patient,
+                                                                                          staff_token):
+    _, pid = new_patient()
+    staff = staff_token("demo-dental", "front_desk")
+    api.post(f"/patients/{pid}/visits", {"visit_date": "2026-10-01", "department": "dentistry"}, token=staff)
+    status, _ = api.post(f"/patients/{pid}/visits", {"visit_date": "2026-10-01", "department": "dermatology",
+                                                     "next_due_date": "2026-11-01"}, token=staff)
+    assert status == 201
+    assert api.get(f"/patients/{pid}", token=staff)[1]["patient"]["revisit_due_date"] == "2026-11-01"
+    api.post(f"/patients/{pid}/visits", {"visit_date": "2026-09-01", "department": "dermatology",
+                                         "next_due_date": "2026-09-20"}, token=staff)
+    patient = api.get(f"/patients/{pid}", token=staff)[1]["patient"]
+    assert patient["revisit_due_date"] == "2026-11-01" and patient["last_visit_date"] == "2026-10-01"
+
+
 def test_visit_input_errors(api, new_patient, staff_token):
     _, pid = new_patient()
     staff = staff_token()

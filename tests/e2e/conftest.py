@@ -22,6 +22,13 @@ from pathlib import Path
 
 import pytest
 
+try:  # the browser tests share one stack with the other worker's load: give assertions room to wait
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=15_000)
+except ImportError:  # pragma: no cover - the browser tests skip without playwright
+    pass
+
 from devstack.probe import alive, free_ports
 from devstack.supervisor import group_alive
 
