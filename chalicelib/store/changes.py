@@ -1,0 +1,78 @@
+"""A change to the table as its stream reports it: one record of DynamoDB Streams (view type
+NEW_AND_OLD_IMAGES), with its images as plain Python values.
+
+Records arrive at least once and, across shards, out of order. Whatever consumes them works on the
+difference between the old and the new image of one record, so that applying the same records in
+any order gives the same result, and makes each record's effect idempotent by its `event_id`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+_deserializer = TypeDeserializer()
+
+
+def _plain(value: Any) -> Any:
+    """Decimals to int or float, sets to sorted lists: what the rest of the code reads."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def image(raw: dict | None) -> dict | None:
+    """A stream image (DynamoDB JSON) as plain values."""
+    if not raw:
+        return None
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in raw.items()}
+
+
+@dataclass(frozen=True)
+class Change:
+    event_id: str
+    event_name: str  # INSERT, MODIFY or REMOVE
+    pk: str
+    sk: str
+    old: dict | None
+    new: dict | None
+    at: datetime  # when the change was made (the record's approximate creation time)
+    sequence: str = ""
+
+    def value(self, name: str, default: Any = None) -> Any:
+        """The attribute after the change, or before it for a removal."""
+        source = self.new if self.new is not None else self.old
+        return (source or {}).get(name, default)
+
+    def before(self, name: str, default: Any = None) -> Any:
+        return (self.old or {}).get(name, default)
+
+    def after(self, name: str, default: Any = None) -> Any:
+        return (self.new or {}).get(name, default)
+
+    def changed(self, name: str) -> bool:
+        return self.before(name) != self.after(name)
+
+
+def from_record(record: dict) -> Change:
+    """One record of a Lambda DynamoDB Streams event (or of GetRecords, whose shape is the same)."""
+    body = record["dynamodb"]
+    keys = image(body.get("Keys")) or {}
+    created = body.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        at = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+    else:
+        at = datetime.fromtimestamp(float(created or 0), tz=timezone.utc)
+    return Change(event_id=record["eventID"], event_name=record["eventName"], pk=str(keys.get("pk", "")),
+                  sk=str(keys.get("sk", "")), old=image(body.get("OldImage")), new=image(body.get("NewImage")),
+                  at=at.astimezone(timezone.utc), sequence=str(body.get("SequenceNumber", "")))
