@@ -32,8 +32,8 @@ What they change, and why (with ~60k items each of these cost seconds per reques
 The patches wrap moto's methods instead of copying them, read the arguments they need by name
 (bound against moto's own signatures, whatever the caller passes by position), and apply()
 checks that moto still has what they rely on, so a moto upgrade that moves something fails at
-once with a message. A known difference: the stream records of a cancelled transaction's writes
-stay (moto's own rollback drops them with the copied table); Revisit uses no streams.
+once with a message. A cancelled transaction's stream records are dropped with its writes, as
+moto's own rollback drops them with the copied table.
 """
 
 from __future__ import annotations
@@ -187,11 +187,16 @@ def _patch_transactions(backend_module, Table, DynamoType) -> None:
                     continue  # moto refuses it before writing anything
                 before = table.get_item(hash_key=hash_key, range_key=range_key)
                 saved.append((table, hash_key, range_key, copy.deepcopy(before)))
+        # a cancelled transaction leaves no stream record behind, as in DynamoDB
+        streams = {id(t): (t.stream_shard, len(t.stream_shard.items))
+                   for t, *_ in saved if getattr(t, "stream_shard", None) is not None}
         try:
             return transact(*bound.args, **bound.kwargs)
         except BaseException:
             for table, hash_key, range_key, before in reversed(saved):
                 _put_back(table, hash_key, range_key, before)
+            for shard, length in streams.values():
+                del shard.items[length:]
             raise
 
     _replace(backend_module, "copy", TablesByReference())

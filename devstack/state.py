@@ -43,3 +43,6 @@ def reset_process_state(keep_connections: bool = False) -> None:
 
     segments.forget_cache()
     auth._jwks_client.cache_clear()
+    from devstack import stream_pump
+
+    stream_pump.forget()

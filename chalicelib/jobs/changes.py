@@ -31,7 +31,9 @@ Consumer = Callable[[Change], None]
 
 def consumers() -> list[Consumer]:
     """What the stream feeds, in the order each change is passed to them."""
-    return []
+    from chalicelib.services import kpi_counters
+
+    return [kpi_counters.apply]
 
 
 def apply(change: Change) -> None:

@@ -11,6 +11,7 @@ import uuid
 from datetime import date
 
 from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.domain.counters import due_groups
 from chalicelib.domain.rules import is_on_time, points_for
 from chalicelib.domain.visit_csv import parse_visits
 from chalicelib.errors import AppError, BadRequest, NotFound
@@ -70,6 +71,8 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
         met_due=met, met_status=status,
         on_time_points=points_for(clinic.earning_rules, "revisit_on_time") if on_time else 0,
         stop_jobs=_jobs_to_stop(clinic_id, patient_id, day), now_iso=now,
+        due_groups=due_groups({"department": patient.department, "conditions": patient.conditions,
+                               "segments": patient.segments, "created_at": patient.created_at}),
     )
     if change.on_time_points:
         from chalicelib.store import earning as payouts

@@ -10,32 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
-_deserializer = TypeDeserializer()
+from chalicelib.store.db import plain_item
 
 
-def _plain(value: Any) -> Any:
-    """Decimals to int or float, sets to sorted lists: what the rest of the code reads."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(_plain(v) for v in value)
-    return value
-
-
-def image(raw: dict | None) -> dict | None:
-    """A stream image (DynamoDB JSON) as plain values."""
-    if not raw:
-        return None
-    return {name: _plain(_deserializer.deserialize(value)) for name, value in raw.items()}
+def image(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stream image (DynamoDB JSON) as plain values, as the raw reads give them (db.plain_item)."""
+    return plain_item(raw) if raw else None
 
 
 @dataclass(frozen=True)
@@ -44,8 +26,8 @@ class Change:
     event_name: str  # INSERT, MODIFY or REMOVE
     pk: str
     sk: str
-    old: dict | None
-    new: dict | None
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
     at: datetime  # when the change was made (the record's approximate creation time)
     sequence: str = ""
 
@@ -61,10 +43,10 @@ class Change:
         return (self.new or {}).get(name, default)
 
     def changed(self, name: str) -> bool:
-        return self.before(name) != self.after(name)
+        return bool(self.before(name) != self.after(name))
 
 
-def from_record(record: dict) -> Change:
+def from_record(record: dict[str, Any]) -> Change:
     """One record of a Lambda DynamoDB Streams event (or of GetRecords, whose shape is the same)."""
     body = record["dynamodb"]
     keys = image(body.get("Keys")) or {}

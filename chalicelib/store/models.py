@@ -208,6 +208,8 @@ class RevisitDueItem(Base):
     due_date = UnicodeAttribute()
     status = UnicodeAttribute(default="pending")  # pending | on_time | late
     met_on = UnicodeAttribute(null=True)
+    # what the KPI counters count it by, from its patient when requested (domain.counters.due_groups)
+    groups: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class CheckInItem(Base):

@@ -27,6 +27,7 @@ INDEXES: dict[str, IndexShape] = {
 }
 
 TTL_ATTRIBUTE = "expires_at"
+STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 
 
 def attribute_definitions() -> list[dict[str, Any]]:
@@ -62,4 +63,6 @@ def create_table_request(table_name: str) -> dict[str, Any]:
         "KeySchema": key_schema(TABLE_KEYS),
         "GlobalSecondaryIndexes": global_secondary_indexes(),
         "BillingMode": "PAY_PER_REQUEST",
+        # the KPI counters (and what else derives from changes) read the table's stream: docs/kpis.md
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE},
     }

@@ -84,6 +84,7 @@ class VisitWrite:
     stop_jobs: list[RecallJob] = field(default_factory=list)
     now_iso: str = ""
     earning: Earning | None = None  # the on-time points' counters and board entry, if any
+    due_groups: dict[str, list[str]] | None = None  # what the KPI counters count the next revisit by
 
 
 def existing_visits(clinic_id: str, visits: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
@@ -98,10 +99,26 @@ def pending_dues(clinic_id: str, patient_id: str) -> list[RevisitDue]:
     return [RevisitDue(clinic_id, patient_id, item.due_date, item.status) for item in items if item.status == "pending"]
 
 
-def due_item(clinic_id: str, patient_id: str, due_date: str) -> RevisitDueItem:
+def due_item(clinic_id: str, patient_id: str, due_date: str, groups: dict[str, list[str]] | None = None) -> RevisitDueItem:
     return RevisitDueItem(keys.patient_pk(clinic_id, patient_id), keys.revisit_due_sk(due_date),
                           gsi1pk=keys.due_dates_pk(clinic_id), gsi1sk=keys.due_date_sort(due_date, patient_id),
-                          due_date=due_date, status="pending")
+                          due_date=due_date, status="pending", groups=groups)
+
+
+GROUP_ATTRIBUTES = ("department", "conditions", "segments", "created_at")
+
+
+def profiles_for_groups(clinic_id: str, patient_pks: list[str]) -> dict[str, dict[str, Any]]:
+    """The attributes a requested revisit's groups come from, of these patients (BatchGetItem)."""
+    found = db.batch_get([(pk, keys.PROFILE_SK) for pk in patient_pks], attributes=GROUP_ATTRIBUTES)
+    return {pk: db.plain_item(item) for (pk, _), item in found.items()}
+
+
+def set_due_groups(pk: str, sk: str, groups: dict[str, list[str]]) -> None:
+    """Give a requested revisit written before revisits carried groups its groups (if it still exists)."""
+    with db.unless_condition_fails():
+        RevisitDueItem(pk, sk).update(actions=[RevisitDueItem.groups.set(groups)],
+                                      condition=RevisitDueItem.pk.exists() & RevisitDueItem.groups.does_not_exist())
 
 
 def write_visit(change: VisitWrite, *, principal: Principal | None = None,
@@ -136,7 +153,7 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
                                          RevisitDueItem.met_on.set(visit.visit_date)],
                            condition=RevisitDueItem.status == "pending", label="due")
             if visit.next_due_date:
-                txn.save(due_item(clinic_id, patient_id, visit.next_due_date))
+                txn.save(due_item(clinic_id, patient_id, visit.next_due_date, change.due_groups))
             for job in change.stop_jobs:
                 txn.update(job_ref(job), actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
             if change.earning is not None:

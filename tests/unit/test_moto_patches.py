@@ -108,9 +108,22 @@ def _transactions(db) -> dict:
     answers["missing key"] = _reply(lambda: db.transact_write_items(TransactItems=[
         credit, {"Put": {"TableName": TABLE, "Item": {"pk": _s("c1#P#1"), "points": {"N": "1"}}}}]))
     answers["after refused"] = _state(db)
+    answers["stream after refused"] = _stream(db)
     answers["committed"] = _reply(lambda: db.transact_write_items(TransactItems=[credit, entry("LEDGER#e4")]))
     answers["after committed"] = _state(db)
+    answers["stream after committed"] = _stream(db)
     return answers
+
+
+def _stream(db) -> list[tuple[str, dict]]:
+    """The table's stream records so far: what each changed, without their ids and times."""
+    streams = boto3.client("dynamodbstreams", region_name=REGION,
+                           endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com/")
+    arn = db.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return [(r["eventName"], r["dynamodb"]["Keys"]) for r in records]
 
 
 def _conditional_writes(db) -> dict:
@@ -277,6 +290,9 @@ def test_the_patches_change_no_answer(fake_credentials):
     assert reasons == ["None", "ConditionalCheckFailed", "None", "None"]
     assert transactions["cancelled"]["CancellationReasons"][1]["Item"]["sk"] == _s("LEDGER#e1")
     assert transactions["after cancelled"] == transactions["after refused"] != transactions["after committed"]
+    # the cancelled and refused transactions left no stream record; the committed one its two
+    assert transactions["stream after committed"][len(transactions["stream after refused"]):] == [
+        ("MODIFY", {"pk": _s("c1#P#1"), "sk": _s("PROFILE")}), ("INSERT", {"pk": _s("c1#P#1"), "sk": _s("LEDGER#e4")})]
     assert transactions["same item twice"]["error"] == "ValidationException"
     assert [reason["Code"] for reason in transactions["missing key"]["CancellationReasons"]] == ["None", "KeyError"]
     writes = plain["conditional writes"]
