@@ -33,7 +33,8 @@ from devstack.environment import (
 )
 from devstack.layout import ROOT, Layout, read_json, write_private
 from devstack.progress import Progress
-from devstack.schedules import describe_tick, drain_imports, refresh_kpis, sweep_and_drain, train_when_due
+from devstack.schedules import (describe_tick, drain_imports, rebuild_counters, refresh_kpis, sweep_and_drain,
+                                train_when_due)
 from devstack.site import site_server, write_site_config
 from devstack.supervisor import (
     Child,
@@ -135,6 +136,8 @@ class Stack:
         if restoring:
             progress.update("loading the saved data into moto")
             restored = snapshot.restore_into_server(self.layout.state, self.urls["moto"])
+            progress.update("building the KPI counters again from the restored data")
+            rebuild_counters()
             progress.update("creating the staff accounts in the new user pool")
             demo.create_staff_accounts(pool_id, staff)
             progress.say(f"restored {restored['items']} items of {restored['clinics']} clinics from "
@@ -145,6 +148,8 @@ class Stack:
             built = self._wait_for_seed(seed)
             progress.update("loading the demo data into moto")
             restored = snapshot.restore_into_server(self.layout.state, self.urls["moto"])
+            progress.update("building the KPI counters from the demo data")
+            rebuild_counters()
             progress.update("creating the staff accounts")
             demo.create_staff_accounts(pool_id, staff)
             seeded = built["seeded"]

@@ -46,6 +46,31 @@ def drain_imports() -> dict[str, int]:
             "failed": totals["failed"]}
 
 
+def drain_stream() -> dict[str, int]:
+    """Pass the table's stream to its handler (chalicelib/jobs/changes.py) as Lambda's DynamoDB
+    Streams event source mapping would (devstack/stream_pump.py): the KPI counters and what else
+    follows the table's changes."""
+    from chalicelib.jobs.changes import handle
+    from devstack.stream_pump import drain
+
+    return drain(handle)
+
+
+def rebuild_counters() -> dict[str, object]:
+    """After a snapshot restore: the records its items made are not changes (skipped), and each
+    clinic's KPI counters are built again by the backfill a deployment runs for a clinic that
+    existed before the stream, then the dashboard is computed from them."""
+    from chalicelib.jobs.kpis import refresh_kpis as refresh
+    from chalicelib.services.kpi_counters import backfill
+    from chalicelib.store import clinics
+    from devstack.stream_pump import skip_to_latest
+
+    skipped = skip_to_latest()
+    built = [clinic_id for clinic_id in clinics.all_clinic_ids() if backfill(clinic_id, restart=True) is None]
+    refresh()
+    return {"skipped_records": skipped, "clinics": built}
+
+
 def sweep_and_drain() -> dict:
     """The minute schedules: segment builds (a new segment's first build, resumed page by page),
     then the lapse sweep and the reminder queue; and the SMS receipts (every five minutes in AWS,
@@ -58,6 +83,7 @@ def sweep_and_drain() -> dict:
     from chalicelib.jobs.sms_receipts import pull_sms_receipts
     from chalicelib.jobs.sweep import sweep_lapses
 
+    drain_stream()
     build_segments()
     swept = sweep_lapses()
     drained = drain_queue()
@@ -100,6 +126,7 @@ def refresh_kpis(train: bool = True) -> dict:
 
     refresh_segments()  # every 15 minutes in AWS: the memberships whose time rule flips
     expire_points()
+    drain_stream()  # in AWS the stream is read continuously; here before the figures that read its counters
     figures = run()
     if train:
         train_when_due()

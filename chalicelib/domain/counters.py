@@ -14,10 +14,12 @@ nothing here reads a patient list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.domain import kpis
+from chalicelib.domain import holdout, kpis
+from chalicelib.domain.experiments import bucket
+from chalicelib.domain.clock import local_date, parse_iso
 from chalicelib.domain.segments import last_interaction_day
 
 TOTAL = "TOTAL"
@@ -36,6 +38,10 @@ LAST_TOUCH = "last_touch"  # patients whose latest interaction is on the bucket'
 UNTOUCHED = "untouched"  # patients with no interaction day at all (never silent)
 DUE = "due"  # revisits requested for the bucket's day
 DUE_KEPT = "due_kept"  # ... and kept (kpis.kept)
+RECHECK = "recheck"  # annual check-ups due again on the bucket's day (a year after one)
+RECHECK_KEPT = "recheck_kept"  # ... and kept by another check-up (kpis.recheck)
+SENT = "sent"  # messages sent on the bucket's day (reminders and other outbound messages)
+SENT_CONVERTED = "sent_converted"  # ... followed by a visit within kpis.CONVERSION_DAYS
 
 
 def condition(name: str) -> str:
@@ -72,6 +78,9 @@ def patient(profile: Mapping[str, Any] | None, tz: str) -> Counts:
         if profile.get("referred_by"):
             _add(counts, joined, REFERRED)
     _add(counts, profile.get("last_checkin_date"), LAST_CHECKIN)
+    for due, kept in _rechecks(profile.get("exam_days") or ()):
+        _add(counts, due, RECHECK)
+        _add(counts, due, RECHECK_KEPT, int(kept))
     touched = last_interaction_day(profile, tz)
     if touched is not None:
         _add(counts, touched.isoformat(), LAST_TOUCH)
@@ -80,17 +89,42 @@ def patient(profile: Mapping[str, Any] | None, tz: str) -> Counts:
     return counts
 
 
-GROUP_KINDS = ("department", "condition", "segment", "cohort")
+def _rechecks(exam_days: Iterable[str]) -> list[tuple[str, bool]]:
+    """Each check-up's next one: due a year later, kept by another check-up from month ten up to
+    three months after that day (kpis.recheck's rule, one due day per check-up)."""
+    days = sorted(set(exam_days))
+    found = []
+    for exam in days:
+        anchor = date.fromisoformat(exam)
+        due = anchor + timedelta(days=kpis.RECHECK_DUE_DAYS)
+        early = (anchor + timedelta(days=kpis.RECHECK_EARLY_DAYS)).isoformat()
+        late = (due + timedelta(days=kpis.RECHECK_GRACE_DAYS)).isoformat()
+        found.append((due.isoformat(), any(early <= d <= late for d in days)))
+    return found
 
 
-def due_groups(profile: Mapping[str, Any]) -> dict[str, list[str]]:
+GROUP_KINDS = ("department", "condition", "segment", "cohort", "holdout")
+
+
+def holdout_rank(clinic_id: str, patient_id: str) -> str | None:
+    """The patient's place in the clinic's lasting holdout order, in thousandths, when it is below
+    the largest holdout a clinic may set (the holdout at share s is the ranks below 1000 s)."""
+    place = bucket(f"clinic-holdout\x1f{clinic_id}", patient_id)
+    return str(int(place * 1000)) if place < holdout.MAX_SHARE else None
+
+
+def due_groups(profile: Mapping[str, Any], clinic_id: str) -> dict[str, list[str]]:
     """What a requested revisit is counted by, taken from its patient when it is requested: the
-    patient's department, conditions, segments and cohort (the month they joined)."""
+    patient's department, conditions, segments, cohort (the month they joined), the challenges they
+    joined and their holdout rank."""
     cohort = (profile.get("created_at") or "")[:7]
+    rank = holdout_rank(clinic_id, profile["patient_id"])
     return {"department": [profile["department"]] if profile.get("department") else [],
             "condition": sorted(profile.get("conditions") or ()),
             "segment": sorted(profile.get("segments") or ()),
-            "cohort": [cohort] if cohort else []}
+            "cohort": [cohort] if cohort else [],
+            "challenge": sorted(profile.get("joined_challenges") or ()),
+            "holdout": [rank] if rank is not None else []}
 
 
 def revisit_due(due: Mapping[str, Any] | None) -> Counts:
@@ -106,6 +140,23 @@ def revisit_due(due: Mapping[str, Any] | None) -> Counts:
         for group in groups.get(kind) or ():
             _add(counts, day, grouped(DUE, kind, group))
             _add(counts, day, grouped(DUE_KEPT, kind, group), int(hit))
+    return counts
+
+
+def message(job: Mapping[str, Any] | None, tz: str) -> Counts:
+    """A sent message: one on its clinic-local send day, converted or not, per source
+    (`recall:<rule>`, `content:<segment>` ...). `converted_on` is the first visit after it, which
+    the visit (or, for a visit earlier the same day, the send) writes onto the message."""
+    counts: Counts = {}
+    if job is None or job.get("status") != "sent" or not job.get("processed_at"):
+        return counts
+    day = local_date(parse_iso(job["processed_at"]), tz).isoformat()
+    hit = int(bool(job.get("converted_on")) and kpis.converted(day, [job["converted_on"]]))
+    source = f"{job.get('kind') or 'recall'}:{job.get('rule_id')}"
+    _add(counts, day, SENT)
+    _add(counts, day, SENT_CONVERTED, hit)
+    _add(counts, day, grouped(SENT, "source", source))
+    _add(counts, day, grouped(SENT_CONVERTED, "source", source), hit)
     return counts
 
 

@@ -245,10 +245,51 @@ def compute(clinic_id: str) -> dict:
     return {"kpis": kpis, "charts": charts}
 
 
+def compute_counted(clinic_id: str) -> dict:
+    """The clinic's figures from its stream-fed counters (services.kpi_counters), with the figures
+    that keep day counters of their own (packages, calls, appointments) and the per-challenge rates
+    from the requested revisits of their period: what the dashboard shows. Reads grow with the days
+    shown and the events of the period, never with the patients (docs/kpis.md)."""
+    from chalicelib.services import kpi_counters
+
+    clinic = clinics.get(clinic_id)
+    today = local_date(clock.now(), clinic.tz)
+    counted = kpi_counters.figures(clinic_id, today)
+    kpis, charts = counted["kpis"], counted["charts"]
+    kpis["basis"] = counted["basis"]
+    packages_and_calls, more = _package_and_call_figures(clinic_id, today)
+    kpis.update(packages_and_calls)
+    kpis["basis"].update(more)
+    names = _segment_names(clinic_id)
+    charts["revisit_by_segment"] = _with_segment_names(names, charts["revisit_by_segment"])
+    charts["conversion_by_source"] = [_source_row(row, names) for row in charts["conversion_by_source"]]
+    first = figures_of.period_start(today, CHALLENGE_DAYS, figures_of.REVISIT_WINDOW_DAYS)
+    dues = reports.dues_between(clinic_id, first, today.isoformat())
+    charts["challenge_revisit_180"] = _challenge_figures(clinic_id, dues, reports.due_patients(dues), today)
+    return {"kpis": kpis, "charts": charts}
+
+
+BACKFILL_PAGES = 50  # a refresh builds at most this many pages of a clinic's counters, then resumes next time
+
+
+def counters_ready(clinic_id: str) -> bool:
+    """Whether the clinic's counters hold its whole history: a clinic whose counters were never built
+    (one that existed before the stream fed them) is backfilled first, a part at each refresh."""
+    from chalicelib.services import kpi_counters
+    from chalicelib.store import counters
+
+    if counters.state(clinic_id).get("phase") == "live":
+        return True
+    return kpi_counters.backfill(clinic_id, pages=BACKFILL_PAGES) is None
+
+
 def refresh_kpis() -> dict:
     done = {}
     for clinic_id in clinics.all_clinic_ids():
-        figures = compute(clinic_id)
+        if not counters_ready(clinic_id):
+            logger.info("kpi counters still being built", extra={"clinic_id": clinic_id})
+            continue
+        figures = compute_counted(clinic_id)
         now = clock.now()
         today = local_date(now, clinics.get(clinic_id).tz)
         reports.save_day(clinic_id, today.isoformat(), iso(now), {k: figures["kpis"].get(k) for k in HEADLINE})

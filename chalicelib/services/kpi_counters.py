@@ -15,10 +15,14 @@ from typing import Any
 from chalicelib.domain import counters as counting
 from chalicelib.domain import kpis as figures_of
 from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.domain.segment_defaults import SILENT_SEGMENT_ID
 from chalicelib.observability import logger
 from chalicelib.store import clinics
 from chalicelib.store import counters as store
 from chalicelib.store.changes import Change
+
+PHASES = ("groups", "conversions", "patients", "dues", "messages", "live")
+
 
 def contribution(clinic_id: str, kind: str, item: dict[str, Any] | None) -> counting.Counts:
     """What one counted item adds to the counters."""
@@ -26,6 +30,8 @@ def contribution(clinic_id: str, kind: str, item: dict[str, Any] | None) -> coun
         return {}
     if kind == store.PROFILE:
         return counting.patient(store.listed(clinic_id, item), clinics.get(clinic_id).tz)
+    if kind == store.MESSAGE:
+        return counting.message(item, clinics.get(clinic_id).tz)
     return counting.revisit_due(item)
 
 
@@ -43,28 +49,27 @@ def apply(change: Change) -> None:
 # --- backfill ------------------------------------------------------------------------------------
 
 
-def backfill(clinic_id: str, cursor: str | None = None, *, pages: int | None = None) -> str | None:
-    """Build the clinic's counters from the table: first the groups of requested revisits written
-    before revisits carried them, then every listed patient and every requested revisit, a page at
-    a time. Returns a cursor while work remains (call again with it), None when the counters are
-    live. While it runs, the stream's records leave the clinic's counters alone."""
+def backfill(clinic_id: str, *, restart: bool = False, pages: int | None = None) -> str | None:
+    """Build the clinic's counters from the table: first what older items lack (the groups of
+    requested revisits, the conversions of sent messages), then every listed patient, requested
+    revisit and sent message, a page at a time. Resumes where the last call stopped unless
+    `restart`; `pages` bounds the pages of this call. Returns where it stands while work remains,
+    None once the counters are live. While it runs, the stream's records leave the clinic's
+    counters alone (docs/kpis.md)."""
     state = store.state(clinic_id)
-    if cursor is None:
-        store.save_state(clinic_id, building=True, phase="groups", at=iso(clock.now()))
+    if restart or not state.get("building"):
+        store.save_state(clinic_id, building=True, phase=PHASES[0], at=iso(clock.now()))
         store.clear(clinic_id)
         state = store.state(clinic_id)
     phase, position = state.get("phase", "groups"), state.get("cursor")
     done = 0
+    steps = {"groups": _stamp_groups_page, "conversions": _stamp_conversions_page, "patients": _patients_page,
+             "dues": _dues_page, "messages": _messages_page}
     while pages is None or done < pages:
-        if phase == "groups":
-            position = _stamp_groups_page(clinic_id, position)
-        elif phase == "patients":
-            position = _patients_page(clinic_id, position)
-        else:
-            position = _dues_page(clinic_id, position)
+        position = steps[phase](clinic_id, position)
         done += 1
         if position is None:
-            phase = {"groups": "patients", "patients": "dues", "dues": "live"}[phase]
+            phase = PHASES[PHASES.index(phase) + 1]
             if phase == "live":
                 store.save_state(clinic_id, building=False, phase="live", at=iso(clock.now()))
                 logger.info("kpi counters built", extra={"clinic_id": clinic_id})
@@ -85,6 +90,31 @@ def _dues_page(clinic_id: str, position: str | None) -> str | None:
     return following
 
 
+def _messages_page(clinic_id: str, position: str | None) -> str | None:
+    rows, following = store.messages_page(clinic_id, position)
+    tz = clinics.get(clinic_id).tz
+    store.add(clinic_id, counting.total(counting.message(row, tz) for row in rows))
+    return following
+
+
+def _stamp_conversions_page(clinic_id: str, position: str | None) -> str | None:
+    """Messages sent before visits wrote their conversion onto them get it from the patient's visits."""
+    from chalicelib.domain.clock import parse_iso
+    from chalicelib.store import reports
+
+    rows, following = store.messages_page(clinic_id, position)
+    tz = clinics.get(clinic_id).tz
+    for row in rows:
+        if row.get("status") != "sent" or not row.get("processed_at") or row.get("converted_on"):
+            continue
+        sent_day = local_date(parse_iso(row["processed_at"]), tz).isoformat()
+        last = (date.fromisoformat(sent_day) + timedelta(days=figures_of.CONVERSION_DAYS)).isoformat()
+        visits = sorted(day for day in reports.visit_days_since(clinic_id, row["patient_id"], sent_day) if day <= last)
+        if visits:
+            store.set_converted(row["pk"], row["sk"], visits[0])
+    return following
+
+
 def _stamp_groups_page(clinic_id: str, position: str | None) -> str | None:
     """Requested revisits without groups take them from their patient as the patient is now."""
     from chalicelib.store import visits
@@ -96,48 +126,163 @@ def _stamp_groups_page(clinic_id: str, position: str | None) -> str | None:
         for row in missing:
             profile = profiles.get(row["pk"])
             if profile is not None:
-                visits.set_due_groups(row["pk"], row["sk"], counting.due_groups(profile))
+                visits.set_due_groups(row["pk"], row["sk"], counting.due_groups(profile, clinic_id))
     return following
 
 
 # --- figures -------------------------------------------------------------------------------------
 
 
+def _sum(days: dict[str, dict[str, int]], name: str, first: str, last: str) -> int:
+    return counting.day_sum(days, name, first, last)
+
+
+def _grouped_rows(days: dict[str, dict[str, int]], count: str, hits: str, kind: str, first: str, today: date,
+                  window: int) -> list[dict[str, Any]]:
+    """figures_of.rate_by's rows for one kind of group, from the day counters."""
+    prefix = f"{count}@{kind}:"
+    groups = {name[len(prefix):] for counters in days.values() for name in counters if name.startswith(prefix)}
+    rows = []
+    for group in groups:
+        tally = counting.windowed_from_days(days, first, today, window, counting.grouped(count, kind, group),
+                                            counting.grouped(hits, kind, group))
+        if tally["decided"] or tally["pending"]:
+            rows.append({"group": group, **tally})
+    return sorted(rows, key=lambda row: (-row["decided"], -row["pending"], row["group"]))
+
+
+def _weekly(days: dict[str, dict[str, int]], today: date, count: str, hits: str,
+            window: int | None) -> list[dict[str, Any]]:
+    """figures_of.weekly from the day counters."""
+    mondays = figures_of.weeks(today)
+    tallies = {m.isoformat(): figures_of.Tally() for m in mondays}
+    first = mondays[0].isoformat()
+    for day, counters in days.items():
+        if not first <= day <= today.isoformat():
+            continue
+        n, hit = int(counters.get(count, 0)), int(counters.get(hits, 0))
+        tally = tallies[figures_of.week_start(date.fromisoformat(day)).isoformat()]
+        if figures_of.window_closed(day, window, today):
+            tally.decided += n
+            tally.hits += hit
+        else:
+            tally.pending += n
+            tally.pending_hits += hit
+    return [{"week": week, "count": t.decided + t.pending, **t.as_dict()} for week, t in tallies.items()]
+
+
+def _silence(days: dict[str, dict[str, int]], patients: int, untouched: int, today: date,
+             threshold: int) -> list[dict[str, Any]]:
+    """figures_of.silence_histogram from the patients per day of their last interaction."""
+    rows, closed = [], 0
+    for low, high in figures_of.silence_buckets(threshold):
+        if high is None:
+            count = patients - untouched - closed
+        else:
+            count = _sum(days, counting.LAST_TOUCH, (today - timedelta(days=high)).isoformat(),
+                         (today - timedelta(days=low)).isoformat())
+            closed += count
+        rows.append({"bucket": f"{low}-{high}" if high is not None else f">{low - 1}", "low": low, "high": high,
+                     "count": count, "silent": low > threshold})
+    return rows
+
+
+def _holdout_effect(days: dict[str, dict[str, int]], clinic_id: str, share: float, today: date) -> dict[str, Any]:
+    """domain.holdout.effect from the counters: the held-out patients are the holdout ranks below the share."""
+    from chalicelib.domain.experiments import compare
+    from chalicelib.domain.holdout import PERIOD_DAYS
+
+    window = figures_of.REVISIT_WINDOW_DAYS
+    first = figures_of.period_start(today, PERIOD_DAYS, window)
+    ranks = [str(n) for n in range(int(round(share * 1000)))]
+    held_days = {day: {"n": sum(c.get(counting.grouped(counting.DUE, "holdout", r), 0) for r in ranks),
+                       "k": sum(c.get(counting.grouped(counting.DUE_KEPT, "holdout", r), 0) for r in ranks)}
+                 for day, c in days.items()}
+    held = counting.windowed_from_days(held_days, first, today, window, "n", "k")
+    everyone = counting.windowed_from_days(days, first, today, window)
+    reached = {name: everyone[name] - held[name] for name in ("decided", "hits", "pending", "pending_hits")}
+    reached["rate"] = figures_of.share(reached["hits"], reached["decided"])
+    reached = {k: reached[k] for k in ("decided", "hits", "rate", "pending", "pending_hits")}
+    found = compare(reached["hits"], reached["decided"], held["hits"], held["decided"])
+    return {"share": share, "period_days": PERIOD_DAYS, "reached": reached, "held_out": held,
+            "difference": found.uplift if found else None, "ci_low": found.ci_low if found else None,
+            "ci_high": found.ci_high if found else None, "p_value": found.p_value if found else None}
+
+
+def _counts(tally: dict[str, Any]) -> dict[str, int]:
+    return {"hits": tally["hits"], "decided": tally["decided"], "pending": tally["pending"]}
+
+
 def figures(clinic_id: str, today: date | None = None) -> dict[str, Any]:
-    """The dashboard figures the counters give, read as one GetItem and one Query of day items."""
+    """The dashboard's figures and charts that the counters give (all but the per-challenge rates,
+    which read the requested revisits of their period, and the package, call and appointment
+    figures, which read their own day counters): one GetItem and one Query of day items, O(days)."""
+    from chalicelib.domain import holdout
+
     clinic = clinics.get(clinic_id)
     today = today or local_date(clock.now(), clinic.tz)
+    end = today.isoformat()
     silent_days = figures_of.silent_days_of(clinic.silent_days)
-    window = figures_of.REVISIT_WINDOW_DAYS
+    window, conversion = figures_of.REVISIT_WINDOW_DAYS, figures_of.CONVERSION_DAYS
     first_due = figures_of.period_start(today, 90, window)
-    first_touch = (today - timedelta(days=max(silent_days, max(figures_of.SILENCE_EDGES)) + 1)).isoformat()
-    first = min(first_due, first_touch, (today - timedelta(days=90)).isoformat())
-    days = store.days(clinic_id, first, today.isoformat())
+    first_sent = figures_of.period_start(today, 90, conversion)
+    first = min(first_due, first_sent, figures_of.period_start(today, 90, figures_of.RECHECK_GRACE_DAYS), figures_of.weeks(today)[0].isoformat(),
+                figures_of.period_start(today, holdout.PERIOD_DAYS, window),
+                (today - timedelta(days=max(silent_days, max(figures_of.SILENCE_EDGES)) + 1)).isoformat())
+    days = store.days(clinic_id, first, end)
     totals = store.totals(clinic_id)
-    patients = totals.get(counting.PATIENTS, 0)
+    patients, untouched = totals.get(counting.PATIENTS, 0), totals.get(counting.UNTOUCHED, 0)
     new_since = (today - timedelta(days=90)).isoformat()
-    new_patients = counting.day_sum(days, counting.NEW_PATIENTS, new_since, today.isoformat())
-    referred = counting.day_sum(days, counting.REFERRED, new_since, today.isoformat())
-    # silent: more than `silent_days` days since the last interaction
-    recent = counting.day_sum(days, counting.LAST_TOUCH, (today - timedelta(days=silent_days)).isoformat(),
-                              today.isoformat())
-    silent = patients - recent - totals.get(counting.UNTOUCHED, 0)
-    postpartum = counting.grouped(counting.DUE, "condition", "postpartum")
-    postpartum_kept = counting.grouped(counting.DUE_KEPT, "condition", "postpartum")
-    return {
-        "patients": patients,
-        "checkins_today": days.get(today.isoformat(), {}).get(counting.LAST_CHECKIN, 0),
-        "points_issued": totals.get(counting.POINTS_ISSUED, 0),
-        "points_redeemed": totals.get(counting.POINTS_REDEEMED, 0),
-        "reminders_sent": totals.get(counting.REMINDERS_SENT, 0),
-        "new_patients_90": new_patients,
-        "referral_share_90": figures_of.share(referred, new_patients),
-        "silent_patients": silent,
-        "silent_share": figures_of.share(silent, patients),
+    new_patients = _sum(days, counting.NEW_PATIENTS, new_since, end)
+    referred = _sum(days, counting.REFERRED, new_since, end)
+    recent = _sum(days, counting.LAST_TOUCH, (today - timedelta(days=silent_days)).isoformat(), end)
+    silent = patients - untouched - recent
+    postpartum = (counting.grouped(counting.DUE, "condition", "postpartum"),
+                  counting.grouped(counting.DUE_KEPT, "condition", "postpartum"))
+    tallies = {
         "revisit_rate_30": counting.windowed_from_days(days, figures_of.period_start(today, 30, window), today,
                                                        window),
         "revisit_rate_90": counting.windowed_from_days(days, first_due, today, window),
-        "postpartum_checkup_rate": counting.windowed_from_days(days, first_due, today, window, postpartum,
-                                                               postpartum_kept),
-        "conditions": {name[len("cond:"):]: n for name, n in totals.items() if name.startswith("cond:") and n},
+        "postpartum_checkup_rate": counting.windowed_from_days(days, first_due, today, window, *postpartum),
+        "reminder_conversion_90": counting.windowed_from_days(days, first_sent, today, conversion, counting.SENT,
+                                                              counting.SENT_CONVERTED),
     }
+    by_source = _grouped_rows(days, counting.SENT, counting.SENT_CONVERTED, "source", first_sent, today, conversion)
+    reactivation = next((row for row in by_source if row["group"] == f"content:{SILENT_SEGMENT_ID}"), None)
+    tallies["silent_reactivation_rate_90"] = reactivation or figures_of.windowed((), today, None)
+    tallies["annual_recheck_rate"] = counting.windowed_from_days(
+        days, figures_of.period_start(today, 90, figures_of.RECHECK_GRACE_DAYS), today, figures_of.RECHECK_GRACE_DAYS,
+        counting.RECHECK, counting.RECHECK_KEPT)
+    kpis = {"patients": patients,
+            "checkins_today": days.get(end, {}).get(counting.LAST_CHECKIN, 0),
+            "points_issued": totals.get(counting.POINTS_ISSUED, 0),
+            "points_redeemed": totals.get(counting.POINTS_REDEEMED, 0),
+            "reminders_sent": totals.get(counting.REMINDERS_SENT, 0),
+            **{name: tally["rate"] for name, tally in tallies.items()},
+            "new_patients_90": new_patients, "referral_share_90": figures_of.share(referred, new_patients),
+            "silent_days": silent_days, "silent_patients": silent,
+            "silent_share": figures_of.share(silent, patients),
+            "reminders_sent_90": _sum(days, counting.SENT, new_since, end),
+            "holdout_effect": _holdout_effect(days, clinic_id, holdout.share_of(clinic.holdout_share), today)}
+    basis = {name: _counts(tally) for name, tally in tallies.items()}
+    basis["referral_share_90"] = {"hits": referred, "decided": new_patients, "pending": 0}
+    basis["silent_share"] = {"hits": silent, "decided": patients, "pending": 0}
+    conditions = sorted(((name[len("cond:"):], n) for name, n in totals.items() if name.startswith("cond:") and n),
+                        key=lambda kv: -kv[1])
+    charts = {
+        "silence": _silence(days, patients, untouched, today, silent_days),
+        "conditions": [{"condition": c, "count": n} for c, n in conditions],
+        "revisit_by_department": _grouped_rows(days, counting.DUE, counting.DUE_KEPT, "department", first_due,
+                                               today, window),
+        "revisit_by_condition": _grouped_rows(days, counting.DUE, counting.DUE_KEPT, "condition", first_due, today,
+                                              window),
+        "revisit_by_segment": _grouped_rows(days, counting.DUE, counting.DUE_KEPT, "segment", first_due, today,
+                                            window),
+        "revisit_by_cohort": sorted(_grouped_rows(days, counting.DUE, counting.DUE_KEPT, "cohort", first_due, today,
+                                                  window), key=lambda row: row["group"]),
+        "weekly_revisit": _weekly(days, today, counting.DUE, counting.DUE_KEPT, window),
+        "weekly_reminders": _weekly(days, today, counting.SENT, counting.SENT_CONVERTED, conversion),
+        "weekly_new_patients": _weekly(days, today, counting.NEW_PATIENTS, counting.REFERRED, None),
+        "conversion_by_source": by_source,
+    }
+    return {"kpis": kpis, "basis": basis, "charts": charts}

@@ -332,13 +332,14 @@ def record_anchor(clinic_id: str, patient_id: str, anchor: str, day: date, *, co
     return {"anchor": anchor, "date": day.isoformat(), "planned": planned}
 
 
-def jobs_to_stop(clinic_id: str, patient_id: str, day: str, event: str) -> list:
-    """Open jobs anchored on or before `day` whose rule says this event (booked, visited) stops them.
+def jobs_to_stop(clinic_id: str, patient_id: str, day: str, event: str, jobs: list | None = None) -> list:
+    """Open jobs anchored on or before `day` whose rule says this event (booked, visited) stops them
+    (of `jobs`, the patient's jobs if already read).
 
     The jobs a visit anchor planned on that same day are the visit's own, so that visit keeps them.
     """
     stopping = []
-    for job in recall.open_jobs(clinic_id, patient_id):
+    for job in (recall.open_jobs(clinic_id, patient_id) if jobs is None else [j for j in jobs if recall.is_open(j)]):
         stop_on = job.stop_on if job.stop_on is not None else STOP_EVENTS
         if event not in stop_on or job.anchor_date > day:
             continue

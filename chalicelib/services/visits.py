@@ -30,10 +30,23 @@ def _met_due(pending, visit_day: date):
     return None, None
 
 
-def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = "visited") -> list[recall.RecallJob]:
+def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = "visited",
+                  jobs: list[recall.RecallJob] | None = None) -> list[recall.RecallJob]:
     from chalicelib.services.recall import jobs_to_stop
 
-    return jobs_to_stop(clinic_id, patient_id, until_day, event)
+    return jobs_to_stop(clinic_id, patient_id, until_day, event, jobs)
+
+
+def _converted_by(jobs: list[recall.RecallJob], visit_day: str, tz: str) -> list[recall.RecallJob]:
+    """Messages sent to the patient that this visit converts (within 30 days after them), unless an
+    earlier visit already did."""
+    from chalicelib.domain.clock import parse_iso
+    from chalicelib.domain.kpis import converted
+
+    return [job for job in jobs
+            if job.status == "sent" and job.processed_at
+            and converted(local_date(parse_iso(job.processed_at), tz).isoformat(), [visit_day])
+            and (job.converted_on is None or visit_day < job.converted_on)]
 
 
 def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, department: str,
@@ -63,6 +76,7 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
                              next_due_date=next_due_date.isoformat() if next_due_date else None,
                              on_time=on_time, source=source, recorded_by=recorded_by, recorded_at=now)
     newer = patient.last_visit_date is None or day > patient.last_visit_date
+    jobs = recall.jobs_of(clinic_id, patient_id)
     # a second visit on the patient's latest day (dermatology after dental) may still set the next revisit day
     latest = newer or day == patient.last_visit_date
     change = visits.VisitWrite(
@@ -70,9 +84,12 @@ def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, departmen
         new_revisit_due=visit.next_due_date if (visit.next_due_date and latest) else None,
         met_due=met, met_status=status,
         on_time_points=points_for(clinic.earning_rules, "revisit_on_time") if on_time else 0,
-        stop_jobs=_jobs_to_stop(clinic_id, patient_id, day), now_iso=now,
-        due_groups=due_groups({"department": patient.department, "conditions": patient.conditions,
-                               "segments": patient.segments, "created_at": patient.created_at}),
+        stop_jobs=_jobs_to_stop(clinic_id, patient_id, day, jobs=jobs), now_iso=now,
+        convert_jobs=_converted_by(jobs, day, clinic.tz),
+        due_groups=due_groups({"patient_id": patient_id, "department": patient.department,
+                               "conditions": patient.conditions, "segments": patient.segments,
+                               "created_at": patient.created_at, "joined_challenges": patient.joined_challenges},
+                              clinic_id),
     )
     if change.on_time_points:
         from chalicelib.store import earning as payouts

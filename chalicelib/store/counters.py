@@ -35,7 +35,7 @@ def _client() -> Any:
     return db.connection().client
 
 
-PROFILE, DUE = "profile", "due"
+PROFILE, DUE, MESSAGE = "profile", "due", "message"
 BACKFILL_PAGE = 200
 
 
@@ -48,6 +48,8 @@ def counted_item(pk: str, sk: str) -> tuple[str, str] | None:
         return clinic_id, PROFILE
     if sk.startswith(keys.REVISIT_DUE):
         return clinic_id, DUE
+    if sk.startswith(keys.OUTBOUND_JOB):
+        return clinic_id, MESSAGE
     return None
 
 
@@ -74,6 +76,21 @@ def profiles_page(clinic_id: str, position: str | None) -> tuple[list[dict[str, 
 def dues_page(clinic_id: str, position: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the clinic's requested revisits, for the backfill."""
     return _index_page(keys.due_dates_pk(clinic_id), f"counters-dues:{clinic_id}", position)
+
+
+def messages_page(clinic_id: str, position: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the clinic's reminder log (processed messages), for the backfill."""
+    return _index_page(keys.reminder_log_pk(clinic_id), f"counters-messages:{clinic_id}", position)
+
+
+def set_converted(pk: str, sk: str, day: str) -> None:
+    """Write the first visit after a sent message onto it (the backfill of messages sent before
+    visits wrote it), if the message still exists."""
+    from chalicelib.store.models import RecallJobItem
+
+    with db.unless_condition_fails():
+        RecallJobItem(pk, sk).update(actions=[RecallJobItem.converted_on.set(day)],
+                                     condition=RecallJobItem.pk.exists() & RecallJobItem.converted_on.does_not_exist())
 
 
 def _update(pk: str, sk: str, moves: Mapping[str, int]) -> dict[str, Any]:

@@ -445,7 +445,8 @@ class RecallJobItem(Base):
     error_code = UnicodeAttribute(null=True)
     stop_reason = UnicodeAttribute(null=True)
     capacity_since = UnicodeAttribute(null=True)  # first deferred for want of a free slot place (no_capacity)
-    capacity_retry_at = UnicodeAttribute(null=True)  # the end of the latest such deferral
+    capacity_retry_at = UnicodeAttribute(null=True)
+    converted_on = UnicodeAttribute(null=True)  # sent: the first visit within 30 days of it (domain.counters)  # the end of the latest such deferral
 
 
 class KpiItem(Base):

@@ -83,10 +83,14 @@ def plan(job: RecallJob) -> bool:
         return False
 
 
-def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJob]:
+def jobs_of(clinic_id: str, patient_id: str) -> list[RecallJob]:
+    """Every outbound job of the patient, open or processed (one consistent Query)."""
     raw = db.query_partition(keys.patient_pk(clinic_id, patient_id), keys.OUTBOUND_JOB, consistent=True)
-    jobs = [job_of(clinic_id, RecallJobItem.from_raw_data(item)) for item in raw]
-    return [job for job in jobs if is_open(job)]
+    return [job_of(clinic_id, RecallJobItem.from_raw_data(item)) for item in raw]
+
+
+def open_jobs(clinic_id: str, patient_id: str) -> list[RecallJob]:
+    return [job for job in jobs_of(clinic_id, patient_id) if is_open(job)]
 
 
 def last_sent_at(clinic_id: str, patient_id: str) -> str | None:
@@ -297,6 +301,16 @@ def end_external(job: RecallJob, deliveries: list[dict[str, Any]], refused_quota
     job.deliveries = deliveries
 
 
+def _visit_on_send_day(patient: Patient, at: str, clinic_id: str) -> str | None:
+    if not patient.last_visit_date:
+        return None
+    from chalicelib.domain.clock import local_date, parse_iso
+    from chalicelib.store import clinics
+
+    sent_day = local_date(parse_iso(at), clinics.get(clinic_id).tz).isoformat()
+    return patient.last_visit_date if patient.last_visit_date >= sent_day else None
+
+
 def finish(job: RecallJob, patient: Patient, *, channel: str, deliveries: list[dict[str, Any]], at: str,
            clinic_id: str,
            message: InboxMessage | None = None, caps: Caps | None = None, error_code: str | None = None,
@@ -310,6 +324,9 @@ def finish(job: RecallJob, patient: Patient, *, channel: str, deliveries: list[d
     actions += _extras(deliveries, error_code)
     if caps is not None:
         actions.append(RecallJobItem.counted_week.set(caps.week))
+    visited = _visit_on_send_day(patient, at, clinic_id)
+    if visited:  # the patient came in earlier the same day: the message counts as converted (domain.kpis)
+        actions.append(RecallJobItem.converted_on.set(visited))
     try:
         with db.transaction() as txn:
             if message is not None:

@@ -191,6 +191,7 @@ class RecallJob:
     stop_reason: str | None = None
     capacity_since: str | None = None  # first deferred for want of a free slot place (capacity-aware recall)
     capacity_retry_at: str | None = None  # the last such deferral's end: relevance counts from here
+    converted_on: str | None = None  # a sent message: the day of the first visit within 30 days of it (KPIs)
 
 
 _JOB_FIELDS = tuple(f.name for f in fields(RecallJob) if f.name not in ("clinic_id", "job_id", "due_sort"))

@@ -41,10 +41,21 @@ def dues_between(clinic_id: str, first_day: str, last_day: str) -> list[dict[str
     bind()
     return [
         {"due_date": item.due_date, "status": item.status, "met_on": item.met_on,
-         "patient_id": item.gsi1sk.split("#", 1)[1]}
+         "patient_id": item.gsi1sk.split("#", 1)[1], "groups": item.groups.as_dict() if item.groups else None}
         for item in RevisitDueItem.by_gsi1.query(
             keys.due_dates_pk(clinic_id), RevisitDueItem.gsi1sk.between(first_day, last_day + "~"), page_size=500)
     ]
+
+
+def due_patients(dues: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What the per-challenge rates need of each patient with a requested revisit, from the groups
+    the revisits carry (the latest requested revisit's): their conditions and joined challenges."""
+    patients: dict[str, dict[str, Any]] = {}
+    for due in sorted(dues, key=lambda d: d["due_date"]):
+        groups = due.get("groups") or {}
+        patients[due["patient_id"]] = {"conditions": list(groups.get("condition") or []),
+                                       "joined_challenges": list(groups.get("challenge") or [])}
+    return patients
 
 
 class ConditionEntry(NamedTuple):

@@ -82,6 +82,7 @@ class VisitWrite:
     met_status: str | None = None
     on_time_points: int = 0
     stop_jobs: list[RecallJob] = field(default_factory=list)
+    convert_jobs: list[RecallJob] = field(default_factory=list)  # sent messages this visit converts (KPIs)
     now_iso: str = ""
     earning: Earning | None = None  # the on-time points' counters and board entry, if any
     due_groups: dict[str, list[str]] | None = None  # what the KPI counters count the next revisit by
@@ -105,7 +106,7 @@ def due_item(clinic_id: str, patient_id: str, due_date: str, groups: dict[str, l
                           due_date=due_date, status="pending", groups=groups)
 
 
-GROUP_ATTRIBUTES = ("department", "conditions", "segments", "created_at")
+GROUP_ATTRIBUTES = ("patient_id", "department", "conditions", "segments", "created_at", "joined_challenges")
 
 
 def profiles_for_groups(clinic_id: str, patient_pks: list[str]) -> dict[str, dict[str, Any]]:
@@ -156,6 +157,8 @@ def write_visit(change: VisitWrite, *, principal: Principal | None = None,
                 txn.save(due_item(clinic_id, patient_id, visit.next_due_date, change.due_groups))
             for job in change.stop_jobs:
                 txn.update(job_ref(job), actions=stop_job_actions("stopped", change.now_iso, clinic_id, patient_id))
+            for job in change.convert_jobs:
+                txn.update(job_ref(job), actions=[RecallJobItem.converted_on.set(visit.visit_date)])
             if change.earning is not None:
                 from chalicelib.store import earning as payouts
 

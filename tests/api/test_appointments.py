@@ -270,7 +270,7 @@ def test_no_show_sweep_marks_missed_bookings_once(api, desk, new_patient, staff_
     figures = show_figures("demo-dental", date(2026, 11, 20))
     assert (figures["arrived"], figures["no_show"], figures["show_rate"], figures["no_show_rate"]) == (1, 1, 0.5, 0.5)
     assert figures["booked"] == 2
-    from chalicelib.jobs.kpis import refresh_kpis
+    from tests.conftest import refresh_kpis
 
     refresh_kpis()
     kpis = api.get("/dashboard", token=staff)[1]["kpis"]
@@ -294,7 +294,7 @@ def test_an_erased_patients_bookings_give_their_places_back(api, desk, new_patie
 
 def test_days_from_reminder_to_booking(api, desk, new_patient, staff_token, clock):
     from chalicelib.jobs import send_reminders
-    from chalicelib.jobs.kpis import refresh_kpis
+    from tests.conftest import refresh_kpis
     from chalicelib.jobs.sweep import queue_url, sweep_lapses
     from devstack.sqs_pump import drain
 

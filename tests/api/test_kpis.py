@@ -4,7 +4,7 @@ conversion and the weekly and daily series the dashboard charts."""
 from datetime import timedelta
 
 from chalicelib.jobs import send_reminders
-from chalicelib.jobs.kpis import refresh_kpis
+from tests.conftest import refresh_kpis
 from chalicelib.jobs.sweep import queue_url, sweep_lapses
 from devstack.sqs_pump import drain
 from tests.conftest import patient_record

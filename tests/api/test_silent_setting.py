@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.jobs.kpis import refresh_kpis
+from tests.conftest import refresh_kpis
 
 
 def today(clock) -> str:
