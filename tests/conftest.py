@@ -21,6 +21,7 @@ BASE_ENV = {
     "REVISIT_TABLE": "revisit-test",
     "REMINDER_QUEUE_NAME": "revisit-reminders-test",
     "IMPORT_QUEUE_NAME": "revisit-imports-test",
+    "CLINIC_JOB_QUEUE_NAME": "revisit-clinic-jobs-test",
     "KMS_KEY_ID": "alias/revisit-test",
     "JWT_SECRET": "test-jwt-secret-0123456789abcdef0123456789",
     "HASH_SECRET": "test-hash-secret-0123456789abcdef012345678",
