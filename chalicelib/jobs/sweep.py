@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time as wallclock
 from datetime import timedelta
+from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.config import settings
@@ -56,7 +57,7 @@ def sweep_clinic(clinic_id: str, cursor: dict | None = None, deadline: float | N
     now = clock.now()
     now_iso, lease_until = iso(now), iso(now + LEASE)
     url = queue_url()
-    totals = {"read": 0, "queued": 0, "failed": 0, "deferred": 0, "released": 0, "cursor": None}
+    totals: dict[str, Any] = {"read": 0, "queued": 0, "failed": 0, "deferred": 0, "released": 0, "cursor": None}
     # holds whose time is over give their places back before the budgets are counted
     totals["released"] += capacity.release_expired(clinic_id, now)
     due: list[recall.DueJob] = []
