@@ -252,3 +252,19 @@ def test_the_time_left_in_the_invocation_caps_the_budget(api, clock):
     assert clinic_jobs.deadline_of(None) - now == pytest.approx(600, abs=1)  # the setting
     assert clinic_jobs.deadline_of(Context(300_000)) - now == pytest.approx(300 - clinic_jobs.MARGIN_SECONDS, abs=1)
     assert clinic_jobs.deadline_of(Context(10_000)) - now == pytest.approx(0, abs=1)  # one page, then hand on
+
+
+def test_the_default_budget_stops_a_job_well_inside_the_handlers_timeout():
+    """A resumable job stops at CLINIC_JOB_SECONDS (or the invocation's time left less the margin),
+    which must leave its page in flight and the continuation time before Lambda's timeout."""
+    import importlib.util
+    from pathlib import Path
+
+    from chalicelib.config import Settings
+
+    spec = importlib.util.spec_from_file_location("infra_render", Path(__file__).parents[2] / "infra" / "render.py")
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
+    default = Settings._field_defaults["clinic_job_seconds"]
+    assert default + clinic_jobs.MARGIN_SECONDS < render.CLINIC_JOB_HANDLER_TIMEOUT_S
+    assert render.CLINIC_JOB_VISIBILITY_TIMEOUT_S >= 6 * render.CLINIC_JOB_HANDLER_TIMEOUT_S
