@@ -294,9 +294,8 @@ def test_an_erased_patients_bookings_give_their_places_back(api, desk, new_patie
 
 def test_days_from_reminder_to_booking(api, desk, new_patient, staff_token, clock):
     from chalicelib.jobs import send_reminders
-    from tests.test_helpers import refresh_kpis
     from chalicelib.jobs.sweep import queue_url
-    from tests.test_helpers import sweep_lapses
+    from tests.test_helpers import refresh_kpis, sweep_lapses
     from devstack.sqs_pump import drain
 
     token, pid = new_patient(consents={"service": True})
