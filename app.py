@@ -1,4 +1,7 @@
-"""Revisit's Chalice app: registers the routes, schedules and queue handler. No logic here."""
+"""Revisit's Chalice app: registers the routes, schedules and queue handlers. No logic here.
+
+Each schedule but the SMS receipt pull fans out: it sends one message per clinic to the clinic job
+queue, and `clinic_jobs` runs the job for that clinic (chalicelib/jobs/clinic_jobs.py)."""
 
 import os
 
@@ -23,23 +26,23 @@ for blueprint in (auth_routes.bp, me.bp, staff.bp, leaderboard.bp, challenges.bp
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep_lapses")
 def sweep_lapses(event):
-    from chalicelib.jobs.sweep import sweep_lapses as run
+    from chalicelib.jobs.clinic_jobs import fan_out
 
-    return run()
+    return fan_out("sweep_lapses", event.time)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_kpis")
 def refresh_kpis(event):
-    from chalicelib.jobs.kpis import refresh_kpis as run
+    from chalicelib.jobs.clinic_jobs import fan_out
 
-    return run()
+    return fan_out("refresh_kpis", event.time)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="expire_points")
 def expire_points(event):
-    from chalicelib.jobs.expiry import expire_points as run
+    from chalicelib.jobs.clinic_jobs import fan_out
 
-    return run()
+    return fan_out("expire_points", event.time)
 
 
 @app.on_sqs_message(queue=os.environ.get("REMINDER_QUEUE_NAME", "revisit-reminders"), batch_size=10,
@@ -58,39 +61,48 @@ def import_chunks(event):
     return handle(event.to_dict(), event.context)
 
 
+# one message at a time: each clinic's job gets an invocation, and its time limit, of its own
+@app.on_sqs_message(queue=os.environ.get("CLINIC_JOB_QUEUE_NAME", "revisit-clinic-jobs"), batch_size=1,
+                    name="clinic_jobs")
+def clinic_jobs(event):
+    from chalicelib.jobs.clinic_jobs import handle
+
+    return handle(event.to_dict(), event.context)
+
+
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="requeue_imports")
 def requeue_imports(event):
-    from chalicelib.jobs.imports import requeue_imports as run
+    from chalicelib.jobs.clinic_jobs import fan_out
 
-    return run()
+    return fan_out("requeue_imports", event.time)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="mark_no_shows")
 def mark_no_shows(event):
-    from chalicelib.jobs.appointments import mark_no_shows as run
+    from chalicelib.jobs.clinic_jobs import fan_out
 
-    return run()
+    return fan_out("mark_no_shows", event.time)
 
 
 @app.schedule(Rate(1, unit=Rate.DAYS), name="train_risk_models")
 def train_risk_models(event):
-    from chalicelib.jobs.risk import train_risk_models as run
+    from chalicelib.jobs.clinic_jobs import fan_out
 
-    return run()
+    return fan_out("train_risk_models", event.time)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_segments")
 def refresh_segments(event):
-    from chalicelib.jobs.segments import refresh_segments as run
+    from chalicelib.jobs.clinic_jobs import fan_out
 
-    return run()
+    return fan_out("refresh_segments", event.time)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="build_segments")
 def build_segments(event):
-    from chalicelib.jobs.segments import build_segments as run
+    from chalicelib.jobs.clinic_jobs import fan_out
 
-    return run()
+    return fan_out("build_segments", event.time)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="pull_sms_receipts")

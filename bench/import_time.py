@@ -139,10 +139,15 @@ def _checkin_event() -> dict:
     }
 
 
-def _schedule_event() -> dict:
-    return {"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": "000000000000", "time": "2026-11-20T02:00:00Z", "region": "ap-east-1",
-            "resources": [], "detail": {}}
+def _sweep_message_event() -> dict:
+    """The clinic job queue's message that runs one clinic's lapse sweep (what the `sweep_lapses`
+    schedule sends for each clinic; the schedule itself only fans out)."""
+    body = {"job": "sweep_lapses", "clinic_id": "bench-clinic", "tick": "2026-11-20T02:00:00Z", "cursor": None,
+            "hop": 0}
+    return {"Records": [{"messageId": "bench", "receiptHandle": "bench", "body": json.dumps(body),
+                         "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                         "eventSourceARN": "arn:aws:sqs:ap-east-1:000000000000:revisit-clinic-jobs",
+                         "awsRegion": "ap-east-1"}]}
 
 
 JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
@@ -151,7 +156,7 @@ JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
 # event, a module the call must have loaded to count as having run).
 FIRST_CALLS = (
     ("checkin", "API function's first check-in", "app", _checkin_event, "chalicelib.services.activity"),
-    ("sweep", "sweep_lapses function's first run", "sweep_lapses", _schedule_event, "chalicelib.jobs.sweep"),
+    ("sweep", "clinic job handler's first sweep", "clinic_jobs", _sweep_message_event, "chalicelib.jobs.sweep"),
 )
 
 

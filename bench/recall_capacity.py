@@ -42,7 +42,7 @@ def main() -> None:
         from chalicelib.domain.clock import clock, iso
         from chalicelib.errors import AppError
         from chalicelib.jobs import send_reminders
-        from chalicelib.jobs.sweep import queue_url, sweep_lapses
+        from chalicelib.jobs.sweep import queue_url, sweep_clinic
         from chalicelib.services import appointments, capacity, outbound, recall
         from chalicelib.store import appointments as appointment_store
         from chalicelib.store import holds, keys, patients
@@ -114,7 +114,7 @@ def main() -> None:
             if day_n % 7 == 0:
                 print(f"day {day_n}", file=sys.stderr, flush=True)
             appointments.mark_no_shows(CLINIC_ID)  # past bookings leave the patients' active counts
-            sweep_lapses()
+            sweep_clinic(CLINIC_ID)
             drain(queue_url(), send_reminders.handle)
             # the patients whose message went today answer it (or not) the same day, booking the offered
             # slot as the link does (the slot the patient's GET /me/slot-offers lists)

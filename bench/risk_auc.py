@@ -134,7 +134,7 @@ def end_to_end() -> None:
                                          recorded_at=f"{day}T02:00:00Z"))
         clock.set(T0)
         started = time.perf_counter()
-        done = job.train_risk_models()[CLINIC_ID]
+        done = job.train_clinic_models(CLINIC_ID)["risk"]
         seconds = time.perf_counter() - started
         listed, _ = store.risk_page(CLINIC_ID, 10, None)
         assert done.get("status") == "trained", done

@@ -28,7 +28,7 @@ def main() -> int:
         from app import app
         from chalicelib.auth import Principal, issue_patient_tokens
         from chalicelib.domain.clock import clock, iso
-        from chalicelib.jobs.segments import build_segments, refresh_segments
+        from chalicelib.jobs.segments import build_clinic, refresh_clinic
         from chalicelib.services import segments as service
         from chalicelib.store import segments as store
 
@@ -41,7 +41,7 @@ def main() -> int:
 
         service.create(admin, Body)
         clock.advance(seconds=61)
-        build_segments()
+        build_clinic(CLINIC_ID)
         token, patient_id = register_patient(conditions=["diabetes"])
         with Client(app) as client:
             def check_in() -> int:
@@ -83,7 +83,7 @@ def main() -> int:
             register_patient(openid=f"obench-flip-{n}", phone=f"1391000{n:04d}")
         clock.advance(days=81, hours=14, minutes=5)  # the first five are on day 181 of their silence
         with recorder.recording() as calls:
-            done = refresh_segments()
+            done = refresh_clinic(CLINIC_ID)
         read = sum(c.items_read() for c in calls if c.is_read and c.operation == "Query")
         figure("segment-flips-due", done["due"], f"= {SILENT_DUE + 1}", note="patients whose time rule changed today")
         figure("segment-flip-job-index-items-read", read, f"<= {SILENT_DUE + 2}",

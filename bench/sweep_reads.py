@@ -222,7 +222,7 @@ def queued_messages() -> set[tuple[str, str]]:
 
 
 def run(patients: int, recorder: DynamoRecorder, first: int, items_read: dict[int, int]) -> list[str]:
-    from chalicelib.jobs.sweep import sweep_lapses
+    from chalicelib.jobs.sweep import sweep_clinic
 
     problems = []
     with moto_account():
@@ -230,13 +230,13 @@ def run(patients: int, recorder: DynamoRecorder, first: int, items_read: dict[in
         due_keys, mix = seed(patients, DUE)
         seeded = time.perf_counter() - started
         with recorder.recording() as calls:
-            totals = sweep_lapses()
+            totals = sweep_clinic(CLINIC_ID)
         reads = [c for c in calls if c.is_read]
         items = sum(c.items_read() for c in reads)
         scans = [c for c in reads if c.operation == "Scan"]
         queued = queued_messages()
         with recorder.recording() as again_calls:
-            again = sweep_lapses()
+            again = sweep_clinic(CLINIC_ID)
         again_items = sum(c.items_read() for c in again_calls if c.is_read)
         from chalicelib.aws import client
         from chalicelib.config import settings

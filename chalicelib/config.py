@@ -54,6 +54,11 @@ class Settings(NamedTuple):
     audit_retention_days: int = 3 * 365
     # the queue of the asynchronous CSV import jobs (POST /imports; chalicelib/jobs/imports.py)
     import_queue_name: str = "revisit-imports"
+    # the queue of the per-clinic scheduled jobs (a schedule sends one message per clinic;
+    # chalicelib/jobs/clinic_jobs.py), and how long one such job may run before a job that can stop
+    # between pages hands the rest on in a continuation message (capped by the invocation's time left)
+    clinic_job_queue_name: str = "revisit-clinic-jobs"
+    clinic_job_seconds: float = 600.0
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -113,6 +118,8 @@ def settings() -> Settings:
         tencent_sms_templates=_env("TENCENT_SMS_TEMPLATES", "{}"),
         audit_retention_days=int(_env("AUDIT_RETENTION_DAYS", str(3 * 365))),
         import_queue_name=_env("IMPORT_QUEUE_NAME", "revisit-imports"),
+        clinic_job_queue_name=_env("CLINIC_JOB_QUEUE_NAME", "revisit-clinic-jobs"),
+        clinic_job_seconds=float(_env("CLINIC_JOB_SECONDS", "600")),
     )
 
 

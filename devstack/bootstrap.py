@@ -40,10 +40,11 @@ def _create_queue(name: str, visibility_timeout: int) -> str:
 
 
 def create_queues() -> str:
-    """The reminder queue and the import job queue, each with its dead-letter queue; returns the
-    reminder queue's URL."""
+    """The reminder queue, the import job queue and the clinic job queue (the schedules' fan-out),
+    each with its dead-letter queue; returns the reminder queue's URL."""
     url = _create_queue(settings().reminder_queue_name, 360)
     _create_queue(settings().import_queue_name, 360)
+    _create_queue(settings().clinic_job_queue_name, 360)
     return url
 
 

@@ -302,7 +302,7 @@ class Stack:
                 self._tick("kpis", lambda: refresh_kpis(train=False), quiet_unless=lambda r: False, describe=str)
             if now >= next_sweep:
                 next_sweep = now + self.args.sweep_period
-                self._tick("sweep", sweep_and_drain, quiet_unless=lambda r: r["sweep"]["queued"] or
+                self._tick("sweep", sweep_and_drain, quiet_unless=lambda r: r["sweep"].get("queued") or
                            r["queue"]["received"], describe=describe_tick)
             if now >= next_imports:
                 next_imports = now + IMPORT_DRAIN_PERIOD
@@ -389,7 +389,8 @@ def run_stack(args: argparse.Namespace) -> int:
 
 
 def sweep_once() -> int:
-    """One sweep + queue drain + KPI refresh against the running stack of REVISIT_LOCAL_DIR."""
+    """One sweep + queue drain + KPI refresh against the running stack of REVISIT_LOCAL_DIR, each
+    schedule through its fan-out to the clinic job queue and that queue drained, as in AWS."""
     try:
         use_running_stack()
     except SystemExit as exc:
@@ -399,11 +400,11 @@ def sweep_once() -> int:
     result = sweep_and_drain()
     kpis = refresh_kpis()
     swept, drained = result["sweep"], result["queue"]
-    print(f"sweep: {swept['clinics']} clinics, {swept['read']} due, {swept['queued']} queued, "
-          f"{swept['failed']} not queued")
+    print(f"sweep: {swept['clinics']} clinics (one clinic job each), {swept.get('read', 0)} due, "
+          f"{swept.get('queued', 0)} queued, {swept.get('failed', 0)} not queued")
     print(f"queue: {drained['received']} received, {drained['processed']} delivered, {drained['failed']} failed")
     print(f"imports: {result['imports']['processed']} chunks imported, {result['imports']['failed']} failed, "
-          f"{result['requeued']['chunks']} sent again")
+          f"{result['requeued'].get('chunks', 0)} sent again")
     print("kpis: " + ", ".join(f"{clinic} {n} patients" for clinic, n in sorted(kpis.items())))
     print(f"done in {time.monotonic() - started:.1f}s")
     return 0

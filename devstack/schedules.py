@@ -1,5 +1,7 @@
 """The schedules of the local stack: the functions EventBridge and the SQS event source mapping
-call in AWS, called by the runner on timers and by `make sweep` once."""
+call in AWS, called by the runner on timers and by `make sweep` once. A schedule fans out one
+message per clinic to the clinic job queue (chalicelib/jobs/clinic_jobs.py), drained here the way
+Lambda's event source mapping would (devstack/sqs_pump.py)."""
 
 from __future__ import annotations
 
@@ -60,15 +62,68 @@ def rebuild_counters() -> dict[str, object]:
     """After a snapshot restore: the records its items made are not changes (skipped), and each
     clinic's KPI counters are built again by the backfill a deployment runs for a clinic that
     existed before the stream, then the dashboard is computed from them."""
-    from chalicelib.jobs.kpis import refresh_kpis as refresh
     from chalicelib.services.kpi_counters import backfill
     from chalicelib.store import clinics
     from devstack.stream_pump import skip_to_latest
 
     skipped = skip_to_latest()
     built = [clinic_id for clinic_id in clinics.all_clinic_ids() if backfill(clinic_id, restart=True) is None]
-    refresh()
+    run_schedule("refresh_kpis")
     return {"skipped_records": skipped, "clinics": built}
+
+
+def drain_clinic_jobs() -> dict:
+    """Pass the clinic job queue to its handler (chalicelib/jobs/clinic_jobs.py) as Lambda's SQS event
+    source mapping would, until it is empty: the continuations a job queues are run too. Returns the
+    counts and the outcome of every message that ran."""
+    from chalicelib.jobs import clinic_jobs
+    from devstack.sqs_pump import drain
+
+    outcomes: list[dict] = []
+
+    def invoke(event: dict) -> dict:
+        try:
+            reply, done = clinic_jobs.process(event)
+        except Exception as exc:  # an invocation error: Lambda keeps the whole batch on the queue
+            print(f"  clinic job batch failed: {type(exc).__name__}: {exc}", flush=True)
+            return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
+        outcomes.extend(done)
+        for failed in reply.get("batchItemFailures", []):
+            print(f"  clinic job failed: message {failed['itemIdentifier']}", flush=True)
+        return dict(reply)
+
+    totals = drain(clinic_jobs.queue_url(), invoke)
+    return {"received": totals["received"], "processed": totals["received"] - totals["failed"],
+            "failed": totals["failed"], "outcomes": outcomes}
+
+
+def run_schedule(job: str, clinic_ids: list[str] | None = None) -> dict[str, dict]:
+    """What a schedule of app.py does, then the queue it feeds: send one message per clinic (those
+    named, or every clinic) and drain the clinic job queue. Returns each clinic's outcome, the
+    counts of its continuations added up."""
+    from chalicelib.jobs.clinic_jobs import fan_out
+
+    fan_out(job, clinic_ids=clinic_ids)
+    by_clinic: dict[str, dict] = {}
+    for outcome in drain_clinic_jobs()["outcomes"]:
+        if outcome["job"] != job:
+            continue
+        counts = {k: v for k, v in outcome.items() if k not in ("job", "clinic_id", "tick", "hop", "more")}
+        mine = by_clinic.setdefault(outcome["clinic_id"], {})
+        for key, value in counts.items():
+            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+            mine[key] = mine.get(key, 0) + value if numeric and key in mine else value
+    return by_clinic
+
+
+def added_up(by_clinic: dict[str, dict]) -> dict:
+    """The counts of every clinic added up, with how many clinics ran (a schedule's totals)."""
+    totals: dict = {"clinics": len(by_clinic)}
+    for counts in by_clinic.values():
+        for key, value in counts.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                totals[key] = totals.get(key, 0) + value
+    return totals
 
 
 def sweep_and_drain() -> dict:
@@ -76,21 +131,18 @@ def sweep_and_drain() -> dict:
     then the lapse sweep and the reminder queue; and the SMS receipts (every five minutes in AWS,
     and only on a stack sending SMS through Tencent Cloud SMS) and the import requeue sweep (every
     five minutes in AWS; cheap, one Query per clinic); and the no-show sweep (every five minutes in
-    AWS; it reads only bookings still booked whose slot has ended)."""
-    from chalicelib.jobs.appointments import mark_no_shows
-    from chalicelib.jobs.imports import requeue_imports
-    from chalicelib.jobs.segments import build_segments
+    AWS; it reads only bookings still booked whose slot has ended). Each fans out one message per
+    clinic to the clinic job queue, which is drained right after, as in AWS."""
     from chalicelib.jobs.sms_receipts import pull_sms_receipts
-    from chalicelib.jobs.sweep import sweep_lapses
 
     drain_stream()
-    build_segments()
-    swept = sweep_lapses()
+    run_schedule("build_segments")
+    swept = added_up(run_schedule("sweep_lapses"))
     drained = drain_queue()
-    requeued = requeue_imports()
+    requeued = added_up(run_schedule("requeue_imports"))
     imported = drain_imports()
     pull_sms_receipts()
-    no_shows = mark_no_shows()
+    no_shows = added_up(run_schedule("mark_no_shows"))
     return {"sweep": swept, "queue": drained, "imports": imported, "requeued": requeued, "no_shows": no_shows}
 
 
@@ -99,35 +151,30 @@ RISK_PERIOD = timedelta(days=1)
 
 def train_when_due() -> list[str]:
     """The daily risk training, for each clinic whose last run is a day old or missing (the first
-    slow tick after the demo seed trains every clinic at once), then its uplift model, as the
-    daily job does (chalicelib/jobs/risk.py)."""
+    slow tick after the demo seed trains every clinic at once), through the schedule's fan-out: the
+    clinic's risk model, then its uplift model (chalicelib/jobs/risk.py)."""
     from chalicelib.domain.clock import clock, parse_iso
-    from chalicelib.services import uplift
-    from chalicelib.services.risk import train_clinic
     from chalicelib.store import clinics, risk
 
-    trained = []
+    due = []
     for clinic_id in clinics.all_clinic_ids():
         last = risk.last_run(clinic_id)
         if last is None or clock.now() - parse_iso(last.at) >= RISK_PERIOD:
-            train_clinic(clinic_id)
-            uplift.train_clinic(clinic_id)
-            trained.append(clinic_id)
-    return trained
+            due.append(clinic_id)
+    if not due:
+        return []
+    return sorted(run_schedule("train_risk_models", clinic_ids=due))
 
 
 def refresh_kpis(train: bool = True) -> dict:
     """The slower schedules: KPIs, points expiry (hourly in AWS; cheap, it reads only due lots)
     and, unless `train` is False, risk training when a day has passed (the runner's loop trains
-    after the sweep instead, so a first start's dashboard and reminders come before it)."""
-    from chalicelib.jobs.expiry import expire_points
-    from chalicelib.jobs.kpis import refresh_kpis as run
-    from chalicelib.jobs.segments import refresh_segments
-
-    refresh_segments()  # every 15 minutes in AWS: the memberships whose time rule flips
-    expire_points()
+    after the sweep instead, so a first start's dashboard and reminders come before it). Returns
+    each clinic's patients counted by the KPI refresh."""
+    run_schedule("refresh_segments")  # every 15 minutes in AWS: the memberships whose time rule flips
+    run_schedule("expire_points")
     drain_stream()  # in AWS the stream is read continuously; here before the figures that read its counters
-    figures = run()
+    figures = {clinic_id: outcome["patients"] for clinic_id, outcome in run_schedule("refresh_kpis").items()}
     if train:
         train_when_due()
     return figures
@@ -135,5 +182,5 @@ def refresh_kpis(train: bool = True) -> dict:
 
 def describe_tick(result: dict) -> str:
     swept, drained = result["sweep"], result["queue"]
-    return (f"sweep: {swept['read']} due, {swept['queued']} queued; queue: {drained['processed']} delivered, "
+    return (f"sweep: {swept.get('read', 0)} due, {swept.get('queued', 0)} queued; queue: {drained['processed']} delivered, "
             f"{drained['failed']} failed")

@@ -60,6 +60,8 @@ def problems(template: dict) -> list[str]:
          render.REMINDER_VISIBILITY_TIMEOUT_S, "REMINDER_HANDLER_TIMEOUT_S"),
         (render.IMPORT_FUNCTION, render.IMPORT_EVENT, "import_chunks",
          render.IMPORT_VISIBILITY_TIMEOUT_S, "IMPORT_HANDLER_TIMEOUT_S"),
+        (render.CLINIC_JOB_FUNCTION, render.CLINIC_JOB_EVENT, "clinic_jobs",
+         render.CLINIC_JOB_VISIBILITY_TIMEOUT_S, "CLINIC_JOB_HANDLER_TIMEOUT_S"),
     )
     for function_id, event_id, app_name, _, _ in handlers:
         wanted = f"{function_id}.{event_id}"

@@ -44,6 +44,20 @@ IMPORT_VISIBILITY_TIMEOUT_S = 6 * IMPORT_HANDLER_TIMEOUT_S
 IMPORT_MAX_RECEIVE_COUNT = 5
 IMPORT_FUNCTION = "ImportChunks"
 IMPORT_EVENT = "ImportChunksSqsEventSource"
+
+# The clinic job handler (app.py `clinic_jobs`): every schedule but the SMS receipt pull sends one
+# message per clinic, and this handler runs the job for that clinic, one message per invocation.
+# Its timeout is the longest job's (a clinic's daily risk training, which had 15 minutes and 1 GB
+# when it ran as a schedule); the jobs that can stop between pages stop well before it and queue
+# a continuation. The queue follows the six-times rule; a clinic's job that failed three times is
+# parked (the next tick runs it afresh anyway), and a message older than a day is superseded.
+CLINIC_JOB_HANDLER_TIMEOUT_S = 900
+CLINIC_JOB_MEMORY_MB = 1024
+CLINIC_JOB_VISIBILITY_TIMEOUT_S = 6 * CLINIC_JOB_HANDLER_TIMEOUT_S
+CLINIC_JOB_MAX_RECEIVE_COUNT = 3
+CLINIC_JOB_RETENTION_S = 86400
+CLINIC_JOB_FUNCTION = "ClinicJobs"
+CLINIC_JOB_EVENT = "ClinicJobsSqsEventSource"
 CHALICE_ROLE = "DefaultRole"
 
 WECHAT_API_BASE = "https://api.weixin.qq.com"
@@ -65,6 +79,9 @@ EXPORTS = (
     "ImportQueueName",
     "ImportQueueUrl",
     "ImportQueueArn",
+    "ClinicJobQueueName",
+    "ClinicJobQueueUrl",
+    "ClinicJobQueueArn",
     "DataKeyArn",
     "UserPoolId",
     "UserPoolClientId",
@@ -188,6 +205,14 @@ def _parameters(china: bool) -> dict:
             "AllowedPattern": "^[a-zA-Z0-9_-]{1,76}$",
             "Description": "Import job queue name (the dead-letter queue adds -dlq). Use a "
             "per-stage name when two stages share an account and region.",
+        },
+        "ClinicJobQueueName": {
+            "Type": "String",
+            "Default": "revisit-clinic-jobs",
+            "AllowedPattern": "^[a-zA-Z0-9_-]{1,76}$",
+            "Description": "Clinic job queue name: the schedules' per-clinic messages (the "
+            "dead-letter queue adds -dlq). Use a per-stage name when two stages share an account "
+            "and region.",
         },
         "KeyAliasName": {
             "Type": "String",
@@ -384,6 +409,33 @@ def _queues() -> dict:
                 },
             }
         ),
+        # The schedules' fan-out: one message per clinic and job (job, clinic, tick, cursor); no
+        # patient data, only ids and, for a job that stopped between pages, where it stopped
+        "ClinicJobDeadLetterQueue": disposable(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": sub("${ClinicJobQueueName}-dlq"),
+                    "MessageRetentionPeriod": 14 * 86400,
+                    "SqsManagedSseEnabled": True,
+                },
+            }
+        ),
+        "ClinicJobQueue": disposable(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": ref("ClinicJobQueueName"),
+                    "VisibilityTimeout": CLINIC_JOB_VISIBILITY_TIMEOUT_S,
+                    "MessageRetentionPeriod": CLINIC_JOB_RETENTION_S,
+                    "SqsManagedSseEnabled": True,
+                    "RedrivePolicy": {
+                        "deadLetterTargetArn": get_att("ClinicJobDeadLetterQueue", "Arn"),
+                        "maxReceiveCount": CLINIC_JOB_MAX_RECEIVE_COUNT,
+                    },
+                },
+            }
+        ),
     }
 
 
@@ -412,6 +464,31 @@ def _alarms() -> dict:
             "A chunk of a CSV import job failed 5 times and was parked in "
             "the dead-letter queue (its job stays running). Inspect it, fix the cause, then "
             "redrive (docs/deploy.md)."),
+        "ClinicJobDeadLetterAlarm": _dead_letter_alarm(
+            "ClinicJobDeadLetterQueue", topic,
+            "A clinic's scheduled job failed 3 times and was parked in the dead-letter queue "
+            "(the message names the job and the clinic; later ticks still run it). Inspect the "
+            "handler's log, fix the cause, then redrive or purge (docs/deploy.md)."),
+        "ClinicJobBacklogAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": "The oldest clinic job has waited more than 30 minutes: the "
+                "clinic job handler is failing, throttled or short of concurrency.",
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateAgeOfOldestMessage",
+                "Dimensions": [
+                    {"Name": "QueueName", "Value": get_att("ClinicJobQueue", "QueueName")}
+                ],
+                "Statistic": "Maximum",
+                "Period": 300,
+                "EvaluationPeriods": 3,
+                "Threshold": 1800,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": topic,
+                "OKActions": topic,
+            },
+        },
         "ReminderBacklogAlarm": {
             "Type": "AWS::CloudWatch::Alarm",
             "Properties": {
@@ -784,6 +861,9 @@ def _outputs(china: bool) -> dict:
         "ImportQueueName": ("Import job queue name.", get_att("ImportQueue", "QueueName")),
         "ImportQueueUrl": ("Import job queue URL.", ref("ImportQueue")),
         "ImportQueueArn": ("Import job queue ARN.", get_att("ImportQueue", "Arn")),
+        "ClinicJobQueueName": ("Clinic job queue name.", get_att("ClinicJobQueue", "QueueName")),
+        "ClinicJobQueueUrl": ("Clinic job queue URL.", ref("ClinicJobQueue")),
+        "ClinicJobQueueArn": ("Clinic job queue ARN.", get_att("ClinicJobQueue", "Arn")),
         "DataKeyArn": (
             "KMS key for the table and patient-field envelopes.",
             get_att("DataKey", "Arn"),
@@ -823,6 +903,10 @@ def _outputs(china: bool) -> dict:
         "Description": "Dead-letter queue of the import job queue.",
         "Value": ref("ImportDeadLetterQueue"),
     }
+    outputs["ClinicJobDeadLetterQueueUrl"] = {
+        "Description": "Dead-letter queue of the clinic job queue.",
+        "Value": ref("ClinicJobDeadLetterQueue"),
+    }
     outputs["DataKeyAlias"] = {
         "Description": "Alias of the data key.",
         "Value": ref("DataKeyAlias"),
@@ -855,13 +939,13 @@ def resources_template(china: bool = False) -> dict:
         resources.update(part)
     if china:
         description = (
-            "Revisit, China regions: long-lived resources (table, reminder queue, KMS key, secrets "
+            "Revisit, China regions: long-lived resources (table, queues, KMS key, secrets "
             "including the WeCom sign-in and Tencent Cloud SMS settings, admin site bucket). "
             "Generated by infra/render.py; do not edit."
         )
     else:
         description = (
-            "Revisit: long-lived resources (table, reminder queue, KMS key, secrets, admin site "
+            "Revisit: long-lived resources (table, queues, KMS key, secrets, admin site "
             "bucket and distribution, staff user pool). Generated by infra/render.py; do not edit."
         )
     template = {
@@ -909,6 +993,7 @@ def _common_environment() -> dict:
         "REMINDER_QUEUE_NAME": import_value("ReminderQueueName"),
         "REMINDER_QUEUE_URL": import_value("ReminderQueueUrl"),
         "IMPORT_QUEUE_NAME": import_value("ImportQueueName"),
+        "CLINIC_JOB_QUEUE_NAME": import_value("ClinicJobQueueName"),
         "KMS_KEY_ID": import_value("DataKeyArn"),
         "ALLOWED_ORIGIN": import_value("SiteUrl"),
         "JWT_SECRET": _secret_value("JwtSecretArn", "value"),
@@ -979,6 +1064,8 @@ def app_policy(china: bool = False) -> dict:
             _queue_statement("ReminderQueue", "ReminderQueueArn"),
             # POST /imports queues the chunks of a file; import_chunks takes them
             _queue_statement("ImportQueue", "ImportQueueArn"),
+            # the schedules send one message per clinic (and a job its continuation); clinic_jobs takes them
+            _queue_statement("ClinicJobQueue", "ClinicJobQueueArn"),
             {
                 # SMS reminders publish to a phone number, which has no ARN to name
                 "Sid": "SmsReminders",
@@ -1040,7 +1127,7 @@ def chalice_merge_template(china: bool = False) -> dict:
     scalars replace). So the role's policy list is replaced outright, and the queue of the SQS
     event is replaced by giving its `Fn::Sub` a list value, which overwrites Chalice's string."""
     merge = {
-        "Description": "Revisit API, schedules and reminder sender. Packaged by infra/package.sh.",
+        "Description": "Revisit API, schedules, clinic jobs and queue handlers. Packaged by infra/package.sh.",
         "Parameters": {
             "ResourcesStack": {
                 "Type": "String",
@@ -1096,6 +1183,20 @@ def chalice_merge_template(china: bool = False) -> dict:
                     }
                 }
             },
+            CLINIC_JOB_FUNCTION: {
+                "Properties": {
+                    "Events": {
+                        CLINIC_JOB_EVENT: {
+                            "Properties": {
+                                "Queue": sub(
+                                    "${QueueArn}", {"QueueArn": import_value("ClinicJobQueueArn")}
+                                ),
+                                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            }
+                        }
+                    }
+                }
+            },
         },
     }
     if china:
@@ -1119,10 +1220,10 @@ def chalice_config(region: str) -> dict:
         # API Gateway gives up on an integration after 29 s; the API function need not outlive it.
         "lambda_functions": {
             "api_handler": {"lambda_timeout": 29},
-            # the jobs that walk a clinic: a segment build stops itself after 4 minutes and resumes
-            "build_segments": {"lambda_timeout": 300},
-            "refresh_kpis": {"lambda_timeout": 300},
-            "train_risk_models": {"lambda_timeout": 900, "lambda_memory_size": 1024},
+            # the schedules only fan out (one message per clinic); the jobs themselves run in
+            # clinic_jobs, one clinic per invocation (its queue's visibility is six times this)
+            "clinic_jobs": {"lambda_timeout": CLINIC_JOB_HANDLER_TIMEOUT_S,
+                            "lambda_memory_size": CLINIC_JOB_MEMORY_MB},
             # one chunk of a CSV import job per invocation (its queue's visibility is six times this)
             "import_chunks": {"lambda_timeout": IMPORT_HANDLER_TIMEOUT_S},
         },

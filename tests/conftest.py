@@ -21,6 +21,7 @@ BASE_ENV = {
     "REVISIT_TABLE": "revisit-test",
     "REMINDER_QUEUE_NAME": "revisit-reminders-test",
     "IMPORT_QUEUE_NAME": "revisit-imports-test",
+    "CLINIC_JOB_QUEUE_NAME": "revisit-clinic-jobs-test",
     "KMS_KEY_ID": "alias/revisit-test",
     "JWT_SECRET": "test-jwt-secret-0123456789abcdef0123456789",
     "HASH_SECRET": "test-hash-secret-0123456789abcdef012345678",
@@ -412,13 +413,3 @@ def pytest_sessionfinish(session):
         reporter.write_line("routes no API test received a 2xx from: " + ", ".join(missing), red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
-
-def refresh_kpis() -> dict:
-    """The KPI refresh as a deployment runs it: the table's stream handed to its handler first (the
-    event source mapping does that continuously), then the scheduled refresh that reads the counters."""
-    from chalicelib.jobs.changes import handle
-    from chalicelib.jobs.kpis import refresh_kpis as refresh
-    from devstack.stream_pump import drain
-
-    drain(handle)
-    return refresh()

@@ -6,7 +6,7 @@ parks them in the dead-letter queue after the configured receives; a chunk deliv
 it was done is skipped (its done marker), and its visits are refused as duplicates if two
 deliveries run at once.
 
-`requeue_imports` (EventBridge, every 5 minutes) sends again the chunks of running jobs that
+`requeue_imports` (EventBridge, every 5 minutes, fanned out one message per clinic) sends again the chunks of running jobs that
 never reached the queue or that made no progress (chalicelib.services.imports.requeue); a rerun
 is safe for the same reason.
 """
@@ -33,10 +33,11 @@ def import_chunk(message: dict) -> str:
     return run(message["clinic_id"], message["job_id"], int(message["chunk"]))
 
 
-def requeue_imports() -> dict[str, int]:
+def requeue_clinic(clinic_id: str) -> dict[str, int]:
+    """One clinic's requeue sweep (one message of the `requeue_imports` fan-out, jobs/clinic_jobs.py)."""
     from chalicelib.services.imports import requeue
 
-    return requeue()
+    return requeue(clinic_id)
 
 
 def _record_handler(record: SQSRecord) -> None:

@@ -283,18 +283,18 @@ def counters_ready(clinic_id: str) -> bool:
     return kpi_counters.backfill(clinic_id, pages=BACKFILL_PAGES) is None
 
 
-def refresh_kpis() -> dict:
-    done = {}
-    for clinic_id in clinics.all_clinic_ids():
-        if not counters_ready(clinic_id):
-            logger.info("kpi counters still being built", extra={"clinic_id": clinic_id})
-            continue
-        figures = compute_counted(clinic_id)
-        now = clock.now()
-        today = local_date(now, clinics.get(clinic_id).tz)
-        reports.save_day(clinic_id, today.isoformat(), iso(now), {k: figures["kpis"].get(k) for k in HEADLINE})
-        figures["charts"]["daily"] = reports.days_since(clinic_id, (today - timedelta(days=DAILY_DAYS - 1)).isoformat())
-        reports.save_kpis(clinic_id, iso(now), figures["kpis"], figures["charts"])
-        done[clinic_id] = figures["kpis"]["patients"]
-    logger.info("kpis refreshed", extra={"clinics": len(done)})
-    return done
+def refresh_clinic(clinic_id: str) -> dict:
+    """One clinic's refresh (one message of the `refresh_kpis` fan-out, chalicelib/jobs/clinic_jobs.py):
+    the figures from the clinic's counters, once they hold its whole history. Safe twice: it
+    overwrites the clinic's figures and today's row with what it computes now."""
+    if not counters_ready(clinic_id):
+        logger.info("kpi counters still being built", extra={"clinic_id": clinic_id})
+        return {"patients": None, "building": True}
+    figures = compute_counted(clinic_id)
+    now = clock.now()
+    today = local_date(now, clinics.get(clinic_id).tz)
+    reports.save_day(clinic_id, today.isoformat(), iso(now), {k: figures["kpis"].get(k) for k in HEADLINE})
+    figures["charts"]["daily"] = reports.days_since(clinic_id, (today - timedelta(days=DAILY_DAYS - 1)).isoformat())
+    reports.save_kpis(clinic_id, iso(now), figures["kpis"], figures["charts"])
+    logger.info("kpis refreshed", extra={"clinic_id": clinic_id})
+    return {"patients": figures["kpis"]["patients"]}

@@ -1,7 +1,8 @@
 """Segment jobs: flips of time-relative rules (patients in the due index only) and the first
 build of a new or edited segment (a resumable walk of the patient list, page by page).
 
-Both are safe to kill and run again: every write is decided from the patient's current
+Both run clinic by clinic, one message of their schedule's fan-out each (jobs/clinic_jobs.py), and
+both are safe to kill and run again: every write is decided from the patient's current
 profile and guarded by its `seg_version`, and a build saves its cursor and counts only after
 the page they describe is written.
 """
@@ -17,51 +18,62 @@ from chalicelib.store import clinics
 from chalicelib.store import segments as store
 
 PAGE_SIZE = 100
-BUILD_SECONDS = 240  # a run stops after this and the next minute's run resumes from the cursor
 
 
-def refresh_segments(page_size: int = PAGE_SIZE) -> dict:
-    """Re-evaluate the patients whose next flip has come (due index `<clinic>#SEGDUE`)."""
+def refresh_clinic(clinic_id: str, cursor: dict | None = None, deadline: float | None = None,
+                   page_size: int = PAGE_SIZE) -> dict:
+    """Re-evaluate one clinic's patients whose next flip has come (due index `<clinic>#SEGDUE`; one
+    message of the `refresh_segments` fan-out, jobs/clinic_jobs.py). Past `deadline`
+    (time.monotonic()) it stops between pages and returns the index position as `cursor`, where the
+    continuation starts."""
     now = clock.now()
-    totals = {"clinics": 0, "due": 0}
-    for clinic_id in clinics.all_clinic_ids():
-        totals["clinics"] += 1
-        start = None
-        while True:
-            patient_ids, start = store.due_flips_page(clinic_id, iso(now), start, page_size)
-            for patient_id in patient_ids:
-                totals["due"] += 1
-                service.reevaluate(clinic_id, patient_id)
-            if not start:
-                break
+    totals: dict = {"due": 0, "cursor": None}
+    start = cursor
+    while True:
+        patient_ids, start = store.due_flips_page(clinic_id, iso(now), start, page_size)
+        for patient_id in patient_ids:
+            totals["due"] += 1
+            service.reevaluate(clinic_id, patient_id)
+        if not start:
+            break
+        if deadline is not None and wallclock.monotonic() > deadline:
+            totals["cursor"] = start
+            break
     count("SegmentFlipsEvaluated", totals["due"])
-    logger.info("segment flips done", extra=totals)
+    logger.info("segment flips done", extra={"clinic_id": clinic_id, "due": totals["due"],
+                                             "more": totals["cursor"] is not None})
     return totals
 
 
-def build_segments(page_size: int = PAGE_SIZE, max_pages: int | None = None,
-                   seconds: float = BUILD_SECONDS) -> dict:
-    """Run the open builds and clean-ups whose start time has come, resuming where the last run stopped."""
+def build_clinic(clinic_id: str, cursor: dict | None = None, deadline: float | None = None,
+                 page_size: int = PAGE_SIZE, max_pages: int | None = None) -> dict:
+    """Run one clinic's open builds and clean-ups whose start time has come, resuming where the last
+    run stopped (one message of the `build_segments` fan-out). A build saves its own cursor with
+    the segment; when `deadline` (time.monotonic()) stops one, the returned `cursor` asks for a
+    continuation, which resumes from the saved one (the cursor only counts the passes)."""
     now = clock.now()
-    started = wallclock.monotonic()
-    totals = {"segments": 0, "pages": 0, "ready": 0, "removed": 0}
-    for clinic_id in clinics.all_clinic_ids():
-        for segment_id in store.due_builds(clinic_id, iso(now)):
-            item = store.for_build(clinic_id, segment_id)
-            if item is None:
-                continue
-            totals["segments"] += 1
-            budget = None if max_pages is None else max_pages - totals["pages"]
-            if budget is not None and budget <= 0:
-                break
-            if item.status == "deleting":
-                totals["removed"] += _clean_up(clinic_id, item)
-                continue
-            pages, done = build(clinic_id, item, page_size=page_size, max_pages=budget,
-                                deadline=started + seconds)
-            totals["pages"] += pages
-            totals["ready"] += 1 if done else 0
-    logger.info("segment builds done", extra=totals)
+    totals: dict = {"segments": 0, "pages": 0, "ready": 0, "removed": 0, "cursor": None}
+    for segment_id in store.due_builds(clinic_id, iso(now)):
+        item = store.for_build(clinic_id, segment_id)
+        if item is None:
+            continue
+        totals["segments"] += 1
+        budget = None if max_pages is None else max_pages - totals["pages"]
+        if budget is not None and budget <= 0:
+            break
+        if deadline is not None and totals["pages"] and wallclock.monotonic() > deadline:
+            totals["cursor"] = {"pass": int((cursor or {}).get("pass", 0)) + 1}
+            break
+        if item.status == "deleting":
+            totals["removed"] += _clean_up(clinic_id, item)
+            continue
+        pages, done = build(clinic_id, item, page_size=page_size, max_pages=budget, deadline=deadline)
+        totals["pages"] += pages
+        totals["ready"] += 1 if done else 0
+        if not done and deadline is not None and wallclock.monotonic() > deadline:
+            totals["cursor"] = {"pass": int((cursor or {}).get("pass", 0)) + 1}
+            break
+    logger.info("segment builds done", extra={"clinic_id": clinic_id, **totals})
     return totals
 
 

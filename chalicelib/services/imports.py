@@ -243,36 +243,34 @@ def _resend_what(job: dict[str, Any]) -> str | None:
     return None
 
 
-def requeue() -> dict[str, int]:
-    """The requeue sweep: for each clinic's running jobs (one gsi1 Query per clinic), send again
-    the chunks without a done marker of a job whose chunks did not all reach the queue or that
-    has made no progress for STALE_AFTER. Safe to run again or twice at once: the re-send is
-    claimed on the job first (a condition on the count read), and a chunk done is skipped."""
-    from chalicelib.store import clinics
-
+def requeue(clinic_id: str) -> dict[str, int]:
+    """The requeue sweep of one clinic (one message of the `requeue_imports` fan-out): for its
+    running jobs (one gsi1 Query), send again the chunks without a done marker of a job whose chunks
+    did not all reach the queue or that has made no progress for STALE_AFTER. Safe to run again or
+    twice at once: the re-send is claimed on the job first (a condition on the count read), and a
+    chunk done is skipped."""
     totals = {"running": 0, "jobs": 0, "chunks": 0, "not_queued": 0}
-    for clinic_id in clinics.all_clinic_ids():
-        for job in store.running(clinic_id):
-            totals["running"] += 1
-            reason = _resend_what(job)
-            if reason is None or not store.claim_resend(clinic_id, job["job_id"], int(job.get("resends", 0)),
-                                                        stalled=reason == "stalled"):
-                continue
-            pending = store.chunks_not_done(clinic_id, job["job_id"])
-            if reason == "unqueued":
-                pending = [i for i in pending if i >= job.get("chunks_queued", 0)]
-            sent = _send(clinic_id, job["job_id"], pending)
-            totals["jobs"] += 1
-            totals["chunks"] += sent
-            if sent < len(pending):
-                totals["not_queued"] += len(pending) - sent
-                continue
-            if reason == "unqueued":
-                store.mark_queued(clinic_id, job["job_id"], job["chunks"])
-            if not pending:  # every chunk done, the job left open (its last handler stopped before closing it)
-                store.close_if_complete(clinic_id, job["job_id"])
-            logger.info("import chunks sent again", extra={"clinic_id": clinic_id, "job_id": job["job_id"],
-                                                          "reason": reason, "chunks": sent})
+    for job in store.running(clinic_id):
+        totals["running"] += 1
+        reason = _resend_what(job)
+        if reason is None or not store.claim_resend(clinic_id, job["job_id"], int(job.get("resends", 0)),
+                                                    stalled=reason == "stalled"):
+            continue
+        pending = store.chunks_not_done(clinic_id, job["job_id"])
+        if reason == "unqueued":
+            pending = [i for i in pending if i >= job.get("chunks_queued", 0)]
+        sent = _send(clinic_id, job["job_id"], pending)
+        totals["jobs"] += 1
+        totals["chunks"] += sent
+        if sent < len(pending):
+            totals["not_queued"] += len(pending) - sent
+            continue
+        if reason == "unqueued":
+            store.mark_queued(clinic_id, job["job_id"], job["chunks"])
+        if not pending:  # every chunk done, the job left open (its last handler stopped before closing it)
+            store.close_if_complete(clinic_id, job["job_id"])
+        logger.info("import chunks sent again", extra={"clinic_id": clinic_id, "job_id": job["job_id"],
+                                                      "reason": reason, "chunks": sent})
     if totals["chunks"]:
         count("ImportChunksRequeued", value=totals["chunks"])
     return totals

@@ -117,6 +117,14 @@ def all_clinic_ids() -> list[str]:
     return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK)]
 
 
+def clinic_ids_after(after: str | None, limit: int) -> list[str]:
+    """One page of the registry: up to `limit` clinic ids in id order, after `after` (from the
+    first when None). A page shorter than `limit` is the last; the last id is where the next starts."""
+    bind()
+    condition = ClinicRegistryItem.sk > after if after else None
+    return [item.sk for item in ClinicRegistryItem.query(keys.REGISTRY_PK, condition, limit=limit, page_size=limit)]
+
+
 def registry() -> list[tuple[str, str]]:
     """(clinic id, name) of every clinic."""
     bind()

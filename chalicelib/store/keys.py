@@ -426,6 +426,11 @@ def inbox_sk(message_id: str) -> str:
     return INBOX_PREFIX + message_id
 
 
+def job_runs_pk(clinic_id: str) -> str:
+    """The partition of a clinic's scheduled-job run records (chalicelib/store/job_runs.py)."""
+    return f"{clinic_id}#JOBRUN"
+
+
 def idempotency_sk(scope: str, key: str) -> str:
     return f"{IDEMPOTENCY_PREFIX}{scope}#{key}"
 

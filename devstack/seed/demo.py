@@ -207,7 +207,7 @@ def build_segments(clinic_id: str) -> int:
     membership of every segment; building each segment in turn walked the clinic as many times
     for no change. Member counts are COUNT queries of each segment's members, not build figures."""
     from chalicelib.domain.clock import clock, iso
-    from chalicelib.jobs.segments import build_segments as run
+    from chalicelib.jobs.segments import build_clinic
     from chalicelib.services import segments as service
     from chalicelib.store import segments as store
 
@@ -218,7 +218,7 @@ def build_segments(clinic_id: str) -> int:
     read_version = item.version
     item = service._start_build(item._replace(updated_at=iso(clock.now())), clinic_id, read_version, clock.now())
     store.replace(item, read_version)
-    return run()["pages"]
+    return build_clinic(clinic_id)["pages"]
 
 
 def run(patients: int = 3000, pool_id: str | None = None, seed: int = DEFAULT_SEED, now: datetime | None = None,

@@ -208,7 +208,7 @@ def test_ten_patients_race_for_the_last_place(api, desk, new_patient, one_reques
 
 
 def test_a_booking_stops_the_reminders_its_rule_names(api, desk, new_patient):
-    from chalicelib.jobs.sweep import sweep_lapses
+    from tests.test_helpers import sweep_lapses
 
     token, pid = new_patient(consents={"service": True})
     status, planned = api.post(f"/patients/{pid}/remissions", {"condition": "eczema", "date": "2026-10-22"},
@@ -246,7 +246,7 @@ def test_arrive_records_the_visit_once(api, desk, new_patient, clock):
 
 
 def test_no_show_sweep_marks_missed_bookings_once(api, desk, new_patient, staff_token, clock):
-    from chalicelib.jobs.appointments import mark_no_shows
+    from tests.test_helpers import mark_no_shows
     from chalicelib.services.appointments import show_figures
 
     token, pid = new_patient()
@@ -270,7 +270,7 @@ def test_no_show_sweep_marks_missed_bookings_once(api, desk, new_patient, staff_
     figures = show_figures("demo-dental", date(2026, 11, 20))
     assert (figures["arrived"], figures["no_show"], figures["show_rate"], figures["no_show_rate"]) == (1, 1, 0.5, 0.5)
     assert figures["booked"] == 2
-    from tests.conftest import refresh_kpis
+    from tests.test_helpers import refresh_kpis
 
     refresh_kpis()
     kpis = api.get("/dashboard", token=staff)[1]["kpis"]
@@ -294,8 +294,8 @@ def test_an_erased_patients_bookings_give_their_places_back(api, desk, new_patie
 
 def test_days_from_reminder_to_booking(api, desk, new_patient, staff_token, clock):
     from chalicelib.jobs import send_reminders
-    from tests.conftest import refresh_kpis
-    from chalicelib.jobs.sweep import queue_url, sweep_lapses
+    from chalicelib.jobs.sweep import queue_url
+    from tests.test_helpers import refresh_kpis, sweep_lapses
     from devstack.sqs_pump import drain
 
     token, pid = new_patient(consents={"service": True})

@@ -103,7 +103,7 @@ def test_patients_without_analytics_consent_get_no_training_curve_or_score(api, 
 
     from chalicelib.api.models import PatientRecord
     from chalicelib.domain.clock import clock as the_clock
-    from chalicelib.jobs.risk import train_risk_models
+    from tests.test_helpers import train_risk_models
     from chalicelib.services import patients
     from chalicelib.store import risk as risk_store
     from chalicelib.store.models import PatientItem, RiskEntryItem

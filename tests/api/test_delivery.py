@@ -6,7 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.jobs import send_reminders
-from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.jobs.sweep import queue_url
+from tests.test_helpers import sweep_lapses
 from devstack.sqs_pump import drain
 from tests.conftest import T0, wx_code
 

@@ -15,7 +15,8 @@ from botocore.client import BaseClient
 
 from chalicelib.channels import wechat
 from chalicelib.jobs import send_reminders
-from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.jobs.sweep import queue_url
+from tests.test_helpers import sweep_lapses
 from devstack.sqs_pump import drain
 from tests.conftest import T0, wx_code
 

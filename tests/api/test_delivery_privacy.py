@@ -4,7 +4,8 @@ placeholder and personalised when the patient reads them (or when WeChat or SMS 
 import json
 
 from chalicelib.jobs import send_reminders
-from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.jobs.sweep import queue_url
+from tests.test_helpers import sweep_lapses
 from devstack.sqs_pump import drain
 
 FULL_NAME, SURNAME, GIVEN = "秦守仁", "秦", "守仁"

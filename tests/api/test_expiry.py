@@ -2,8 +2,7 @@
 
 from datetime import datetime, timezone
 
-from chalicelib.jobs.expiry import expire_points
-from tests.test_helpers import relogin
+from tests.test_helpers import expire_points, relogin
 
 
 def test_points_expire_after_the_term_and_spending_takes_the_earliest_first(api, new_patient, staff_token, clock):

@@ -227,7 +227,7 @@ def test_a_send_failing_partway_is_answered_202_and_the_sweep_queues_the_rest(ap
     # the rows are stored: the upload is accepted, with the two chunks that reached the queue
     assert status == 202, job
     assert job["status"] == "running" and job["chunks"] == 5 and job["chunks_queued"] == 2
-    from chalicelib.jobs.imports import requeue_imports
+    from tests.test_helpers import requeue_imports
 
     assert drain_imports() == {"received": 2, "processed": 2, "failed": 0}
     waiting = api.get(f"/imports/{job['job_id']}", token=staff)[1]
@@ -260,14 +260,16 @@ def test_a_sweep_whose_send_fails_again_leaves_the_rest_for_the_next_sweep(api, 
     sqs = client("sqs")
     real = sqs.send_message_batch
 
-    def down(**kwargs):
-        raise EndpointConnectionError(endpoint_url="https://sqs.example")
+    def down(**kwargs):  # the import queue cannot be reached (the schedules' own queue can)
+        if kwargs["QueueUrl"] == _queue():
+            raise EndpointConnectionError(endpoint_url="https://sqs.example")
+        return real(**kwargs)
 
     monkeypatch.setattr(sqs, "send_message_batch", down)
     status, job = api.post("/imports?kind=visits", raw=_visit_file([pid], 20).encode(), token=staff,
                            content_type="text/csv")
     assert status == 202 and job["chunks_queued"] == 0
-    from chalicelib.jobs.imports import requeue_imports
+    from tests.test_helpers import requeue_imports
 
     clock.advance(minutes=3)
     assert requeue_imports()["not_queued"] == 2
@@ -281,7 +283,7 @@ def test_a_sweep_whose_send_fails_again_leaves_the_rest_for_the_next_sweep(api, 
 
 def test_a_stalled_job_is_shown_and_its_chunks_without_a_done_marker_are_sent_again(api, new_patient, staff_token,
                                                                                     monkeypatch, clock):
-    from chalicelib.jobs.imports import requeue_imports
+    from tests.test_helpers import requeue_imports
 
     monkeypatch.setattr(service, "CHUNK_ROWS", 10)
     pids = [new_patient(name=f"stall{i}", phone=f"1320000{i:04d}")[1] for i in range(2)]
@@ -317,7 +319,7 @@ def test_a_stalled_job_is_shown_and_its_chunks_without_a_done_marker_are_sent_ag
 def test_a_job_that_keeps_stalling_is_sent_again_a_few_times_then_waits_for_the_redrive(api, new_patient,
                                                                                         staff_token, monkeypatch,
                                                                                         clock):
-    from chalicelib.jobs.imports import requeue_imports
+    from tests.test_helpers import requeue_imports
 
     from botocore.exceptions import EndpointConnectionError
 
@@ -345,7 +347,7 @@ def test_a_job_that_keeps_stalling_is_sent_again_a_few_times_then_waits_for_the_
 
 
 def test_the_sweep_leaves_finished_and_fresh_jobs_alone(api, new_patient, staff_token, monkeypatch, clock):
-    from chalicelib.jobs.imports import requeue_imports
+    from tests.test_helpers import requeue_imports
 
     monkeypatch.setattr(service, "CHUNK_ROWS", 10)
     _, pid = new_patient(name="calm1", phone="13000000001")
@@ -380,7 +382,7 @@ def test_the_stall_time_outlasts_the_import_queues_visibility_timeout():
 def test_the_sweep_closes_a_job_whose_chunks_are_all_done_but_was_left_open(api, new_patient, staff_token,
                                                                             monkeypatch, clock):
     """The last chunk's handler stopped between its counts and closing the job."""
-    from chalicelib.jobs.imports import requeue_imports
+    from tests.test_helpers import requeue_imports
     from chalicelib.store import imports as job_store
 
     _, pid = new_patient(name="open1", phone="12900000001")

@@ -2,7 +2,8 @@
 address, so the mini-program can open or play it."""
 
 from chalicelib.jobs import send_reminders
-from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.jobs.sweep import queue_url
+from tests.test_helpers import sweep_lapses
 from devstack.sqs_pump import drain
 
 AUDIO = "https://media.example-clinic.cn/rehab/week1.mp3"

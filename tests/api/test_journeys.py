@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from chalicelib.domain import experiments as ab
 from chalicelib.jobs import send_reminders
-from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.jobs.sweep import queue_url
+from tests.test_helpers import sweep_lapses
 from devstack.sqs_pump import drain
 from tests.api.test_experiments import ARMS, RULE, definition, experiment_id_covering
 from tests.conftest import patient_record

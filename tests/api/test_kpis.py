@@ -4,10 +4,10 @@ conversion and the weekly and daily series the dashboard charts."""
 from datetime import timedelta
 
 from chalicelib.jobs import send_reminders
-from tests.conftest import refresh_kpis
-from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.jobs.sweep import queue_url
 from devstack.sqs_pump import drain
 from tests.conftest import patient_record
+from tests.test_helpers import refresh_kpis, sweep_lapses
 
 
 def visit(api, staff, pid, day, department="dermatology", due=None):
@@ -189,7 +189,7 @@ def test_s8_package_renewal_rate_and_follow_up_call_figures(api, new_patient, st
 
 
 def test_s3_reactivation_of_silent_patients_and_conversion_per_message_source(api, staff_token, clock):
-    from chalicelib.jobs import segments as segment_jobs
+    from tests.test_helpers import refresh_segments
 
     staff = staff_token(role="front_desk")
     sleepers = []
@@ -201,7 +201,7 @@ def test_s3_reactivation_of_silent_patients_and_conversion_per_message_source(ap
                                 token=staff)
         sleepers.append(data["patient"]["patient_id"])
     clock.advance(days=182)  # silent for over 180 days: the flip job moves them into silent-180
-    segment_jobs.refresh_segments()
+    refresh_segments()
     sweep_lapses()
     drain(queue_url(), send_reminders.handle)  # the reactivation message of the S3 campaign
     visit(api, staff_token(), sleepers[0], (clock.now() + timedelta(hours=8)).date().isoformat(), "dentistry")

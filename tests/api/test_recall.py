@@ -6,7 +6,8 @@ from urllib.parse import quote
 import pytest
 
 from chalicelib.jobs import send_reminders
-from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.jobs.sweep import queue_url
+from tests.test_helpers import sweep_lapses
 from devstack.sqs_pump import drain
 
 
@@ -113,10 +114,11 @@ def test_sweep_that_died_after_leasing_is_recovered_after_the_lease(api, eczema_
     def die(url, bodies):
         raise RuntimeError("killed")
 
+    real_send = sweep._send
     monkeypatch.setattr(sweep, "_send", die)
-    with pytest.raises(RuntimeError):
-        sweep_lapses()
-    monkeypatch.undo()
+    with pytest.raises(RuntimeError):  # the clinic's sweep dies between leasing and queuing
+        sweep.sweep_clinic("demo-dental")
+    monkeypatch.setattr(sweep, "_send", real_send)  # only this: undo() would take the test's settings too
     assert run_schedule()[0]["queued"] == 0  # leased, not yet expired: nothing sent twice
     clock.advance(minutes=16)
     swept, pumped = run_schedule()

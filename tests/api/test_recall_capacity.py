@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from chalicelib.jobs import send_reminders
-from chalicelib.jobs.sweep import queue_url, sweep_lapses
+from chalicelib.jobs.sweep import queue_url
+from tests.test_helpers import sweep_lapses
 from devstack.sqs_pump import drain
 from tests.conftest import T0
 

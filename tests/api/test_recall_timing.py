@@ -63,7 +63,7 @@ def eczema_history(clinic_id: str, n: int, gaps: tuple[int, int], seed: int, pre
 
 
 def train() -> dict:
-    from chalicelib.jobs.risk import train_risk_models
+    from tests.test_helpers import train_risk_models
 
     return train_risk_models()
 
@@ -210,7 +210,8 @@ def test_timing_settings_and_rules_refuse_bad_input_and_wrong_callers(api, admin
 
 def run_schedule():
     from chalicelib.jobs import send_reminders
-    from chalicelib.jobs.sweep import queue_url, sweep_lapses
+    from chalicelib.jobs.sweep import queue_url
+    from tests.test_helpers import sweep_lapses
     from devstack.sqs_pump import drain
 
     sweep_lapses()

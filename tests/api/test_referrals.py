@@ -1,7 +1,7 @@
 """Invite codes and the referral reward (S9): +15 once, no self-referral, a phone referred once."""
 
 from chalicelib.domain.privacy import mask_name
-from tests.conftest import refresh_kpis
+from tests.test_helpers import refresh_kpis
 from tests.conftest import patient_record, wx_code
 
 

@@ -1,6 +1,6 @@
 """The dashboard's precomputed KPIs and the OpenAPI document."""
 
-from tests.conftest import refresh_kpis
+from tests.test_helpers import refresh_kpis
 
 
 def test_dashboard_reads_figures_computed_by_the_refresh(api, new_patient, staff_token):

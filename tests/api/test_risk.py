@@ -181,7 +181,7 @@ def _history(clinic_id, n, rng):
 def test_daily_training_scores_lists_and_explains(api, staff_token, clock, fast_moto):
     import random
 
-    from chalicelib.jobs.risk import train_risk_models
+    from tests.test_helpers import train_risk_models
 
     staff = staff_token("demo-dental", "health_manager")
     status, before = api.get("/risk/model", token=staff)
@@ -317,7 +317,7 @@ def test_training_writes_scores_fifty_to_a_transaction_and_reevaluates_only_cros
                                                                                       monkeypatch, fast_moto):
     import random
 
-    from chalicelib.jobs.risk import train_risk_models
+    from tests.test_helpers import train_risk_models
 
     admin = staff_token("demo-dental", "admin")
     ids = _history("demo-dental", 120, random.Random(11))

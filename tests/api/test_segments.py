@@ -26,7 +26,7 @@ def checkin(api, token, clock):
 
 def build_now(clock):
     """Run the build job once the definitions cache window has passed."""
-    from chalicelib.jobs.segments import build_segments
+    from tests.test_helpers import build_segments
 
     clock.advance(seconds=61)
     return build_segments()
@@ -149,7 +149,7 @@ def test_a_third_checkin_in_7_days_joins_in_the_same_request_in_one_write_call(a
 
     # no new check-in: seven days after the first of the three it leaves the window, and the flip
     # job takes the patient out
-    from chalicelib.jobs.segments import refresh_segments
+    from tests.test_helpers import refresh_segments
 
     clock.advance(days=4)
     assert refresh_segments()["due"] == 0
@@ -161,7 +161,7 @@ def test_a_third_checkin_in_7_days_joins_in_the_same_request_in_one_write_call(a
 
 
 def test_silence_over_180_days_flips_by_the_due_index_and_a_checkin_ends_it(api, staff_token, new_patient, clock):
-    from chalicelib.jobs.segments import refresh_segments
+    from tests.test_helpers import refresh_segments
 
     admin = staff_token()
     _, patient_id = new_patient(name="quiet")
@@ -210,16 +210,16 @@ def test_resumable_build_killed_midway_gives_the_exact_membership(api, staff_tok
     monkeypatch.setattr(store, "write_change", dies_on_the_second_write)
     clock.advance(seconds=61)
     with pytest.raises(RuntimeError):
-        jobs.build_segments(page_size=2)
+        jobs.build_clinic("demo-dental", page_size=2)
     status, seg = api.get("/segments/social-chaoyang", token=admin)
     progress = seg["segment"]["build"]
     assert seg["segment"]["status"] == "building" and progress["processed"] == 2 and progress["members_so_far"] == 1
     monkeypatch.setattr(store, "write_change", real)
 
-    jobs.build_segments(page_size=2, max_pages=1)  # one more page, then stop as if out of time
+    jobs.build_clinic("demo-dental", page_size=2, max_pages=1)  # one more page, then stop as if out of time
     mid = api.get("/segments/social-chaoyang", token=admin)[1]["segment"]
     assert mid["status"] == "building" and mid["build"]["processed"] == 4 and mid["build"]["members_so_far"] == 2
-    jobs.build_segments(page_size=2)
+    jobs.build_clinic("demo-dental", page_size=2)
     done = api.get("/segments/social-chaoyang", token=admin)[1]["segment"]
     assert done["status"] == "ready" and done["build"]["processed"] == 7
     assert done["members"] == len(expected) == done["build"]["members_so_far"]

@@ -99,7 +99,8 @@ def test_a_staff_token_without_an_account_record_is_refused(api):
 def test_erasure_stops_a_queued_reminder_from_writing(api, new_patient, staff_token, clock):
     """A reminder job already on the queue when the patient is erased writes nothing for them."""
     from chalicelib.jobs import send_reminders
-    from chalicelib.jobs.sweep import queue_url, sweep_lapses
+    from chalicelib.jobs.sweep import queue_url
+    from tests.test_helpers import sweep_lapses
     from devstack.sqs_pump import drain
 
     token, pid = new_patient(name="quitter", phone="13700000006")

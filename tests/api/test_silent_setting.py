@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import refresh_kpis
+from tests.test_helpers import refresh_kpis
 
 
 def today(clock) -> str:
@@ -25,7 +25,7 @@ def silent_everywhere(api, token) -> dict:
 
 def test_at_120_days_the_kpi_the_charts_and_the_segment_count_the_same_patients(api, new_patient, staff_token,
                                                                               clock):
-    from chalicelib.jobs.segments import build_segments, refresh_segments
+    from tests.test_helpers import build_segments, refresh_segments
 
     admin = staff_token()
     ids = [new_patient(name=f"q{i}", phone=f"1370000000{i}")[1] for i in range(4)]

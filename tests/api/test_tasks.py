@@ -308,7 +308,7 @@ def test_staff_see_only_their_clinics_patients_and_admins_alone_set_rules(api, p
 
 
 def test_the_annual_recheck_rate_counts_patients_back_for_their_yearly_exam(api, patient, staff_token, clock):
-    from tests.conftest import refresh_kpis
+    from tests.test_helpers import refresh_kpis
 
     staff = staff_token("demo-dental", "front_desk")
     back, away = patient("hui", "13700000011"), patient("qu", "13700000012")

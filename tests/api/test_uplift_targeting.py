@@ -83,7 +83,7 @@ def _promo(api, admin, **changes):
 
 
 def test_uplift_trained_daily_targets_marketing_and_never_service(api, staff_token, new_patient, clock, fast_moto):
-    from chalicelib.jobs.risk import train_risk_models
+    from tests.test_helpers import train_risk_models
     from chalicelib.services import uplift
 
     admin, analyst = staff_token(), staff_token(role="analyst")
@@ -172,10 +172,9 @@ def test_uplift_trained_daily_targets_marketing_and_never_service(api, staff_tok
 
 
 def test_too_little_data_gives_no_model_with_the_reason(api, staff_token, clock):
-    from chalicelib.jobs.risk import train_uplift_models
+    from chalicelib.services import uplift
 
-    done = train_uplift_models()
-    assert done["demo-dental"] == {"status": "no_model", "reason": "too_few_examples", "examples": 0}
+    assert uplift.train_clinic("demo-dental") == {"status": "no_model", "reason": "too_few_examples", "examples": 0}
     status, card = api.get("/risk/uplift-model", token=staff_token(role="front_desk"))
     assert status == 200 and card["model"] is None and card["last_run"]["reason"] == "too_few_examples"
     assert "at least 50" in card["message"] and card["targeting_active"] is False

@@ -151,6 +151,43 @@ def test_import_queue_outlasts_its_handler_and_parks_poison_chunks(name):
     ]
 
 
+@pytest.mark.parametrize("name", sorted(TEMPLATE_REGIONS))
+def test_clinic_job_queue_outlasts_its_handler_and_parks_poison_jobs(name):
+    """The schedules' fan-out queue: its visibility covers six times the clinic job handler's
+    timeout (the longest job, a clinic's training), and a job that keeps failing is parked."""
+    resources = _committed(name)["Resources"]
+    queue = resources["ClinicJobQueue"]["Properties"]
+    assert queue["QueueName"] == {"Ref": "ClinicJobQueueName"}
+    assert render.CLINIC_JOB_HANDLER_TIMEOUT_S == 900  # Lambda's limit: the training's old budget
+    assert queue["VisibilityTimeout"] >= 6 * render.CLINIC_JOB_HANDLER_TIMEOUT_S
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["ClinicJobDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": render.CLINIC_JOB_MAX_RECEIVE_COUNT,
+    }
+    alarm = resources["ClinicJobDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ClinicJobDeadLetterQueue", "QueueName"]}}
+    ]
+    exported = {o["Export"]["Name"]["Fn::Sub"] for o in _committed(name)["Outputs"].values() if "Export" in o}
+    assert {"${AWS::StackName}-ClinicJobQueueName", "${AWS::StackName}-ClinicJobQueueArn"} <= exported
+
+
+def test_the_checked_in_chalice_stages_are_the_packaged_ones():
+    """.chalice/config.json serves `chalice local`; its dev and prod stages say what package.sh
+    packages (render.chalice_config), so the clinic job handler's timeout is the same in both."""
+    committed = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    packaged = render.chalice_config("ap-east-1")
+    for stage in ("dev", "prod"):
+        assert committed["stages"][stage] == packaged["stages"][stage], stage
+    functions = packaged["stages"]["dev"]["lambda_functions"]
+    assert functions["clinic_jobs"]["lambda_timeout"] == render.CLINIC_JOB_HANDLER_TIMEOUT_S
+    # the schedules only fan out now: none keeps the long timeout the jobs had
+    assert not {"refresh_kpis", "train_risk_models", "build_segments"} & set(functions)
+    local = committed["stages"]["local"]["environment_variables"]
+    assert local["CLINIC_JOB_QUEUE_NAME"] == "revisit-clinic-jobs"
+
+
 def test_user_pool_client_is_public_and_cannot_write_the_tenant():
     resources = _committed("resources.json")["Resources"]
     client = resources["UserPoolClient"]["Properties"]
@@ -343,6 +380,24 @@ def test_import_handler_reports_partial_batch_failures_and_may_send(packaged):
     assert _imports(statement["Resource"]) == {"ImportQueueArn"}
 
 
+def test_clinic_job_handler_reports_partial_batch_failures_and_may_send(packaged):
+    template = json.loads(packaged.read_text())
+    function = template["Resources"][render.CLINIC_JOB_FUNCTION]
+    assert function["Type"] == "AWS::Serverless::Function"
+    assert function["Properties"]["Timeout"] == render.CLINIC_JOB_HANDLER_TIMEOUT_S
+    event = function["Properties"]["Events"][render.CLINIC_JOB_EVENT]
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["BatchSize"] == 1  # one clinic's job per invocation
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert _imports(event["Properties"]["Queue"]) == {"ClinicJobQueueArn"}
+    policy = template["Resources"][render.CHALICE_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    statement = next(st for st in policy["Statement"] if st["Sid"] == "ClinicJobQueue")
+    assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"} <= set(statement["Action"])
+    assert _imports(statement["Resource"]) == {"ClinicJobQueueArn"}
+    queue = _committed("resources.json")["Resources"]["ClinicJobQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * function["Properties"]["Timeout"]
+
+
 def test_queue_visibility_covers_six_handler_timeouts(packaged):
     template = json.loads(packaged.read_text())
     timeout = template["Resources"][render.REMINDER_FUNCTION]["Properties"]["Timeout"]
@@ -358,6 +413,7 @@ def test_every_function_gets_the_stack_settings(packaged):
         "REVISIT_STAGE",
         "REVISIT_TABLE",
         "REMINDER_QUEUE_NAME",
+        "CLINIC_JOB_QUEUE_NAME",
         "KMS_KEY_ID",
         "COGNITO_USER_POOL_ID",
         "COGNITO_CLIENT_ID",

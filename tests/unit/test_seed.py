@@ -424,8 +424,9 @@ def test_the_first_sweep_of_the_demo_sends_only_what_is_still_timely(aws):
     from chalicelib.domain import delivery
     from chalicelib.domain.clock import clock, parse_iso
     from chalicelib.jobs import send_reminders
-    from chalicelib.jobs.sweep import queue_url, sweep_lapses
+    from chalicelib.jobs.sweep import queue_url
     from devstack.sqs_pump import drain
+    from tests.test_helpers import sweep_lapses
     from chalicelib.services.clinics import create_clinic
     from chalicelib.store import keys
     from chalicelib.store import inbox as inbox_store
