@@ -31,7 +31,9 @@ Consumer = Callable[[Change], None]
 
 def consumers() -> list[Consumer]:
     """What the stream feeds, in the order each change is passed to them."""
-    return []
+    from chalicelib.services.risk_summaries import on_change as risk_summary
+
+    return [risk_summary]
 
 
 def apply(change: Change) -> None:

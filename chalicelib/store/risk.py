@@ -3,6 +3,9 @@ the last run, drop-out curves, and the scores on profiles with the at-risk list 
 
 - model: pk=<clinic> sk=RISKMODEL#<000001>; the last KEEP_VERSIONS are kept
 - run: pk=<clinic> sk=RISKRUN; drop-out curves: pk=<clinic> sk=DROPOUT
+- feature summary: pk=<clinic>#P#<patient> sk=RISKSUM (the stream keeps it; due index
+  <clinic>#RISKDUE while it is to be scored again; gsi1 <clinic>#RISKSUM with analytics consent)
+- state: pk=<clinic> sk=RISKSTATE (summaries built, an unfinished pass's cursor)
 - score: on the profile (risk_score, risk_factors, risk_model_version) and the entry
   pk=<clinic>#P#<patient> sk=RISK in gsi1 <clinic>#RISK / <inverted score>#<patient>; a patient not
   expected back within the horizon has the version but no score, and no entry
@@ -10,13 +13,14 @@ the last run, drop-out curves, and the scores on profiles with the at-risk list 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.config import settings
@@ -28,10 +32,12 @@ from chalicelib.store.models import (
     RiskEntryItem,
     RiskModelItem,
     RiskRunItem,
+    RiskStateItem,
+    RiskSummaryItem,
     bind,
 )
 from chalicelib.store.records import optional_int
-from chalicelib.store.schema import GSI1
+from chalicelib.store.schema import DUE_INDEX, GSI1
 
 KEEP_VERSIONS = 3
 
@@ -347,3 +353,233 @@ def phones_of(clinic_id: str, patient_ids: Sequence[str]) -> dict[str, str]:
 
 def table_name() -> str:
     return settings().table_name
+
+
+# -- feature summaries (docs/risk.md, "The feature summary") ---------------------------------------
+
+APPLIED_KEPT = 16  # event ids of the last changes a summary remembers (a retried batch repeats a few)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A patient's risk feature summary as stored (facts: chalicelib.domain.risk_summary)."""
+
+    patient_id: str
+    facts: dict[str, Any]
+    rev: int = 0
+    applied: tuple[str, ...] = ()
+    erased: bool = False
+    due_sk: str | None = None
+    score: float | None = None
+    score_version: int | None = None
+    score_factors: list[dict[str, Any]] | None = None
+
+
+def _summary_of(raw: dict[str, Any]) -> Summary:
+    item = plain(raw)
+    facts = item.get("facts")
+    factors = item.get("score_factors")
+    return Summary(patient_id=str(item.get("patient_id") or keys.patient_of(item["pk"])),
+                   facts=json.loads(facts) if isinstance(facts, str) else dict(facts or {}),
+                   rev=int(item.get("rev") or 0), applied=tuple(item.get("applied") or ()),
+                   erased=bool(item.get("erased")), due_sk=item.get("due_sk"),
+                   score=float(item["score"]) if item.get("score") is not None else None,
+                   score_version=optional_int(item.get("score_version")),
+                   score_factors=json.loads(factors) if isinstance(factors, str) else factors)
+
+
+def get_summary(clinic_id: str, patient_id: str) -> Summary | None:
+    """One summary, read consistently (the consumer writes what it read plus one change)."""
+    found = db.batch_get([(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)], consistent=True)
+    raw = next(iter(found.values()), None)
+    return _summary_of(raw) if raw else None
+
+
+def summaries_of(clinic_id: str, patient_ids: Sequence[str]) -> dict[str, Summary]:
+    """The summaries of these patients (BatchGetItem, 100 a call); missing ones are left out."""
+    found = db.batch_get([(keys.patient_pk(clinic_id, pid), keys.RISK_SUMMARY_SK) for pid in patient_ids])
+    out = {}
+    for raw in found.values():
+        summary = _summary_of(raw)
+        out[summary.patient_id] = summary
+    return out
+
+
+def write_summary(clinic_id: str, patient_id: str, facts: dict[str, Any], *, expect_rev: int | None,
+                  applied: Sequence[str], at: str, due_at: str | None, bucket: int,
+                  score: tuple[float | None, int | None, Any] | None = None) -> bool:
+    """Write a summary's facts read at `expect_rev` (None: there was none), one revision on;
+    `due_at` puts the patient in the due index at that time; `score` (score, version, factors)
+    sets the copy of the profile's score (the backfill). Returns False when another write came first (read again and retry)."""
+    bind()
+    ref = RiskSummaryItem(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)
+    rev = (expect_rev or 0) + 1
+    actions: list[Action] = [RiskSummaryItem.patient_id.set(patient_id), RiskSummaryItem.facts.set(facts),
+                             RiskSummaryItem.rev.set(rev), RiskSummaryItem.applied.set(list(applied)[-APPLIED_KEPT:]),
+                             RiskSummaryItem.updated_at.set(at)]
+    if (facts.get("p") or {}).get("analytics"):
+        actions += [RiskSummaryItem.gsi1pk.set(keys.risk_summaries_pk(clinic_id)),
+                    RiskSummaryItem.gsi1sk.set(keys.risk_summary_sort(bucket, patient_id))]
+    else:
+        actions += [RiskSummaryItem.gsi1pk.remove(), RiskSummaryItem.gsi1sk.remove()]
+    if due_at is not None:
+        actions += [RiskSummaryItem.due_pk.set(keys.risk_due_pk(clinic_id)),
+                    RiskSummaryItem.due_sk.set(keys.due_sort_of(due_at, patient_id))]
+    if score is not None:
+        value, version, factors = score
+        actions += [RiskSummaryItem.score.set(value) if value is not None else RiskSummaryItem.score.remove(),
+                    RiskSummaryItem.score_version.set(version) if version is not None
+                    else RiskSummaryItem.score_version.remove(),
+                    RiskSummaryItem.score_factors.set(factors) if factors else RiskSummaryItem.score_factors.remove()]
+    condition = (RiskSummaryItem.pk.does_not_exist() if expect_rev is None
+                 else RiskSummaryItem.rev == expect_rev)
+    try:
+        ref.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if db.condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def erase_summary(clinic_id: str, patient_id: str, *, expect_rev: int | None, applied: Sequence[str],
+                  at: str) -> bool:
+    """The patient was erased: no facts, score, index entry or due time are kept, only a marker
+    that makes later (late or repeated) changes of their items no-ops."""
+    bind()
+    ref = RiskSummaryItem(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)
+    actions: list[Action] = [RiskSummaryItem.patient_id.set(patient_id), RiskSummaryItem.erased.set(True),
+                             RiskSummaryItem.rev.set((expect_rev or 0) + 1),
+                             RiskSummaryItem.applied.set(list(applied)[-APPLIED_KEPT:]),
+                             RiskSummaryItem.updated_at.set(at), RiskSummaryItem.facts.remove(),
+                             RiskSummaryItem.gsi1pk.remove(), RiskSummaryItem.gsi1sk.remove(),
+                             RiskSummaryItem.due_pk.remove(), RiskSummaryItem.due_sk.remove(),
+                             RiskSummaryItem.score.remove(), RiskSummaryItem.score_version.remove(),
+                             RiskSummaryItem.score_factors.remove()]
+    condition = (RiskSummaryItem.pk.does_not_exist() if expect_rev is None
+                 else RiskSummaryItem.rev == expect_rev)
+    try:
+        ref.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if db.condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def after_scoring(clinic_id: str, summary: Summary, *, score: float | None, version: int | None,
+                  factors: list[dict[str, Any]] | None, next_at: str | None, move_due: bool = True) -> None:
+    """Record on the summary the score just written and when it is next due (None: not due
+    again until something changes). The due time moves only if the facts are still those scored
+    (`rev`); otherwise a change came meanwhile and the patient stays due for the next run."""
+    bind()
+    ref = RiskSummaryItem(keys.patient_pk(clinic_id, summary.patient_id), keys.RISK_SUMMARY_SK)
+    scored: list[Action] = ([RiskSummaryItem.score.set(score)] if score is not None
+                            else [RiskSummaryItem.score.remove()])
+    scored += ([RiskSummaryItem.score_version.set(version)] if version is not None
+               else [RiskSummaryItem.score_version.remove()])
+    scored += ([RiskSummaryItem.score_factors.set(factors)] if factors
+               else [RiskSummaryItem.score_factors.remove()])
+    due: list[Action] = ([RiskSummaryItem.due_sk.set(keys.due_sort_of(next_at, summary.patient_id)),
+                          RiskSummaryItem.due_pk.set(keys.risk_due_pk(clinic_id))] if next_at
+                         else [RiskSummaryItem.due_pk.remove(), RiskSummaryItem.due_sk.remove()])
+    if not move_due:
+        with db.unless_condition_fails():
+            ref.update(actions=scored, condition=RiskSummaryItem.pk.exists()
+                       & RiskSummaryItem.erased.does_not_exist())
+        return
+    try:
+        ref.update(actions=scored + due, condition=(RiskSummaryItem.rev == summary.rev)
+                   & RiskSummaryItem.erased.does_not_exist())
+        return
+    except UpdateError as exc:
+        if not db.condition_failed(exc):
+            raise
+    with db.unless_condition_fails():
+        ref.update(actions=scored, condition=RiskSummaryItem.pk.exists() & RiskSummaryItem.erased.does_not_exist())
+
+
+def forget_summary_score(clinic_id: str, patient_id: str) -> None:
+    """The summary's copy of a score removed with the score (analytics consent withdrawn)."""
+    bind()
+    with db.unless_condition_fails():
+        RiskSummaryItem(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK).update(
+            actions=[RiskSummaryItem.score.remove(), RiskSummaryItem.score_version.remove(),
+                     RiskSummaryItem.score_factors.remove()], condition=RiskSummaryItem.pk.exists())
+
+
+def record_scored(clinic_id: str, scored: int) -> None:
+    """The number of scores the run wrote, on the run item (written before scoring began)."""
+    bind()
+    with db.unless_condition_fails():
+        RiskRunItem(keys.clinic_pk(clinic_id), keys.RISK_RUN_SK).update(
+            actions=[RiskRunItem.scored.set(scored)], condition=RiskRunItem.pk.exists())
+
+
+def due_summaries_page(clinic_id: str, until_iso: str, start_key: dict[str, Any] | None,
+                       page_size: int = 100) -> tuple[list[str], dict[str, Any] | None]:
+    """Patients whose score is due again by `until_iso` (the due index holds keys only), and
+    where the next page starts (None after the last)."""
+    params: dict[str, Any] = {"IndexName": DUE_INDEX, "KeyConditionExpression": "due_pk = :pk AND due_sk <= :now",
+                              "ExpressionAttributeValues": {":pk": {"S": keys.risk_due_pk(clinic_id)},
+                                                            ":now": {"S": until_iso + "~"}},
+                              "Limit": page_size}
+    if start_key:
+        params["ExclusiveStartKey"] = start_key
+    page = db.query_raw(**params)
+    return [keys.due_sort_last(raw["due_sk"]["S"]) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+def summary_page(clinic_id: str, start_key: dict[str, Any] | None, page_size: int = 1000,
+                 below_bucket: int | None = None) -> tuple[list[Summary], dict[str, Any] | None]:
+    """One page of the summaries of the clinic's patients with analytics consent, in sample
+    bucket order (gsi1 projects the whole item); `below_bucket` stops at that bucket."""
+    condition = "gsi1pk = :pk"
+    values: dict[str, Any] = {":pk": {"S": keys.risk_summaries_pk(clinic_id)}}
+    if below_bucket is not None:
+        condition += " AND gsi1sk < :end"
+        values[":end"] = {"S": f"{below_bucket:04d}"}
+    params: dict[str, Any] = {"IndexName": GSI1, "KeyConditionExpression": condition,
+                              "ExpressionAttributeValues": values, "Limit": page_size}
+    if start_key:
+        params["ExclusiveStartKey"] = start_key
+    page = db.query_raw(**params)
+    return [_summary_of(raw) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+@dataclass
+class RiskState:
+    summaries_ready: bool = False
+    phase: str | None = None
+    cursor: dict[str, Any] | None = None
+    rescore_version: int | None = None
+
+
+def load_state(clinic_id: str) -> RiskState:
+    bind()
+    try:
+        item = RiskStateItem.get(keys.clinic_pk(clinic_id), keys.RISK_STATE_SK, consistent_read=True)
+    except DoesNotExist:
+        return RiskState()
+    return RiskState(bool(item.summaries_ready), item.phase, item.cursor, optional_int(item.rescore_version))
+
+
+def save_state(clinic_id: str, state: RiskState, at: str) -> None:
+    bind()
+    RiskStateItem(keys.clinic_pk(clinic_id), keys.RISK_STATE_SK, summaries_ready=state.summaries_ready,
+                  phase=state.phase, cursor=state.cursor, rescore_version=state.rescore_version,
+                  updated_at=at).save()
+
+
+def patient_rows_page(clinic_id: str, start_key: dict[str, Any] | None,
+                      page_size: int = 200) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the clinic's patient list (the backfill's walk), with where the next starts."""
+    projection, aliases = _names(_ROW_FIELDS)
+    params: dict[str, Any] = {"IndexName": GSI1, "KeyConditionExpression": "gsi1pk = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": keys.patients_list_pk(clinic_id)}},
+                              "ProjectionExpression": projection, "ExpressionAttributeNames": aliases,
+                              "Limit": page_size}
+    if start_key:
+        params["ExclusiveStartKey"] = start_key
+    page = db.query_raw(**params)
+    return [plain(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")

@@ -1,0 +1,114 @@
+"""Keeping each patient's risk feature summary current (docs/risk.md, "The feature summary").
+
+`on_change` is a consumer of the table's stream (chalicelib.jobs.changes): a change of a visit,
+check-in, share, inbox read, follow-up call or of the profile's conditions, district,
+registration or analytics consent updates the patient's summary item from the change's images
+alone, and puts the patient in the due index so that the next daily run scores them again.
+Idempotent by `change.event_id` (the summary remembers the last few applied) and, since each
+change sets or removes only its own entry, the same in any order. An erased patient's summary
+keeps only a marker (no facts, score or index entry), so late changes of their items do nothing.
+
+`backfill_page` builds the summaries of a clinic that existed before them, from each patient's
+partition, a page of the patient list at a time (resumable by its key).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain import risk_summary as facts_of
+from chalicelib.domain.clock import clock, iso
+from chalicelib.observability import logger
+from chalicelib.store import keys
+from chalicelib.store import risk as store
+from chalicelib.store.changes import Change
+
+ATTEMPTS = 6
+
+
+def _patient(change: Change) -> tuple[str, str] | None:
+    if "#P#" not in change.pk:
+        return None
+    clinic_id, _, patient_id = change.pk.partition("#P#")
+    return clinic_id, patient_id
+
+
+def on_change(change: Change) -> None:
+    """Apply one change of the table to the patient's risk feature summary, if it is one that matters."""
+    if change.sk == keys.RISK_SUMMARY_SK or not facts_of.matters(change.sk, change.old, change.new):
+        return
+    owner = _patient(change)
+    if owner is None:
+        return
+    clinic_id, patient_id = owner
+    erasing = change.sk == keys.PROFILE_SK and change.new is None
+    due_at = iso(change.at) if facts_of.changes_features(change.sk, change.old, change.new) else None
+    now = iso(clock.now())
+    for _ in range(ATTEMPTS):
+        current = store.get_summary(clinic_id, patient_id)
+        if current is not None and (current.erased or change.event_id in current.applied):
+            return
+        expect = current.rev if current is not None else None
+        applied = [*(current.applied if current else ()), change.event_id]
+        if erasing:
+            done = store.erase_summary(clinic_id, patient_id, expect_rev=expect, applied=applied, at=now)
+        else:
+            before = current.facts if current is not None else None
+            after = facts_of.apply(before, change.sk, change.old, change.new)
+            if current is not None and after == facts_of.copy(before):
+                return  # nothing the model reads moved (e.g. a removal the bound had already dropped)
+            due = due_at
+            if due is not None and current is not None and current.due_sk:
+                due = min(due, current.due_sk.rsplit("#", 1)[0])  # an earlier due time stays
+            done = store.write_summary(clinic_id, patient_id, after, expect_rev=expect, applied=applied, at=now,
+                                       due_at=due, bucket=facts_of.sample_bucket(patient_id))
+        if done:
+            return
+    raise RuntimeError("risk summary kept changing under its consumer")  # the batch is retried
+
+
+def _score_of(row: dict[str, Any]) -> tuple[float | None, int | None, list | None]:
+    """The score a profile carries (the summary starts from it, so an unchanged score is not rewritten)."""
+    score = row.get("risk_score")
+    version = row.get("risk_model_version")
+    return (float(score) if score is not None else None, int(version) if version is not None else None,
+            row.get("risk_factors"))
+
+
+def backfill_page(clinic_id: str, start_key: dict[str, Any] | None,
+                  page_size: int = 200) -> tuple[int, dict[str, Any] | None]:
+    """Build the summaries of one page of the clinic's patients from their partitions (one Query
+    each) and mark them due; returns how many were written and where the next page starts.
+
+    A summary the stream consumer has written meanwhile is merged with, not replaced: its
+    entries stay and the partition's are added (both describe items that exist)."""
+    rows, next_key = store.patient_rows_page(clinic_id, start_key, page_size)
+    now = iso(clock.now())
+    written = 0
+    for row in rows:
+        patient_id = row["patient_id"]
+        built = facts_of.from_items(row, store.history_items(clinic_id, patient_id))
+        for _ in range(ATTEMPTS):
+            current = store.get_summary(clinic_id, patient_id)
+            if current is not None and current.erased:
+                break
+            merged = built
+            if current is not None:
+                merged = facts_of.copy(built)
+                for family, entries in current.facts.items():
+                    if family == "p":
+                        merged["p"] = dict(entries) or merged["p"]
+                    elif family == "c":
+                        for month, bits in entries.items():
+                            merged["c"][month] = int(merged["c"].get(month, 0)) | int(bits)
+                    else:
+                        merged[family].update(entries)
+                facts_of.bound(merged)
+            if store.write_summary(clinic_id, patient_id, merged, expect_rev=current.rev if current else None,
+                                   applied=current.applied if current else (), at=now, due_at=now,
+                                   bucket=facts_of.sample_bucket(patient_id),
+                                   score=None if current is not None else _score_of(row)):
+                written += 1
+                break
+    logger.info("risk summaries built", extra={"patients": written})
+    return written, next_key
