@@ -9,19 +9,18 @@ The facts, as plain values (they are stored as one JSON attribute):
 
 - `p`: the profile's part: `registered` (created_at), `conditions`, `district`, `name_masked`,
   `analytics` (the analytics consent is granted)
-- `v`: visits, `{key: "<visit day>|<requested revisit day or empty>"}`
-- `c`: check-in days, `{"<YYYY-MM>": bitmask of the month's days with a check-in (bit d-1)}`
-- `s`: shares that earned points, `{key: "<UTC time>"}`
-- `r`: inbox messages read, `{key: "<UTC read time>"}`
-- `f`: follow-up calls, `{key: "<day>|<outcome>"}`
+- `v`: visits, `{key: "<visit day>|<requested revisit day or empty>"}`, the key a short hash of
+  the visit item's sort key
+- days as bitmasks by month, `{"<YYYY-MM>": bit d-1 set for each day d with one}`: `c` check-ins
+  (clinic-local days, as stored), `s` shares that earned points and `r` inbox messages read (UTC
+  days of their times), `fr` follow-up calls reached or booked and `fd` declined or wrong number
 
-Each entry's key is a short hash of the item's sort key, so a change sets or removes exactly its
-own entry: applying a change twice gives what applying it once did, and changes to different
-items commute (DynamoDB Streams keeps the changes of one item in order). Lists are bounded (the
-most recent `KEEP` entries, check-in months within `CHECKIN_MONTHS` of the newest), which keeps a
-summary to about 1 KB for a very active patient; a bound keeps "the newest N" of everything ever
-inserted whatever the order, so it commutes too, except that an entry removed after an older one
-was dropped by the bound leaves one fewer (docs/risk.md says why that does not matter here).
+A change sets or clears exactly its own entry or bit: applying it twice gives what applying it
+once did, and changes to different items commute (DynamoDB Streams keeps the changes of one item
+in order). Sizes are bounded: the newest `KEEP_VISITS` visits, and for each day family the months
+within `MONTHS` of its newest; a summary at every bound at once stays below 4 KB (one read unit),
+a typical one is a few hundred bytes. "The newest N of everything inserted" does not depend on the
+order either; what the bounds and day bits give up is in docs/risk.md.
 """
 
 from __future__ import annotations
@@ -30,8 +29,11 @@ import hashlib
 from datetime import date
 from typing import Any
 
-KEEP = {"v": 40, "s": 30, "r": 30, "f": 20}
-CHECKIN_MONTHS = 16  # the check-in feature reaches 90 days back from cut-offs up to 300 days ago
+KEEP_VISITS = 64
+MONTHS = 16  # 90-day counts at cut-offs up to 300 days back reach 13 months; the curves a little more
+DAY_FAMILIES = ("c", "s", "r", "fr", "fd")
+REACHED = ("reached", "booked")
+DECLINED = ("declined", "wrong_number")
 
 VISIT = "VISIT#"
 CHECKIN = "CHECKIN#"
@@ -45,7 +47,7 @@ FEATURE_PROFILE_FIELDS = ("registered", "conditions", "district", "analytics")
 
 
 def empty() -> dict[str, Any]:
-    return {"p": {}, "v": {}, "c": {}, "s": {}, "r": {}, "f": {}}
+    return {"p": {}, "v": {}, **{family: {} for family in DAY_FAMILIES}}
 
 
 def entry_key(sk: str) -> str:
@@ -70,13 +72,13 @@ def _entry(sk: str, image: dict[str, Any] | None) -> tuple[str, Any] | None:
     if sk.startswith(VISIT) and image.get("visit_date"):
         return "v", f"{image['visit_date']}|{image.get('next_due_date') or ''}"
     if sk.startswith(CHECKIN) and image.get("local_date"):
-        return "c", str(image["local_date"])
+        return "c", str(image["local_date"])[:10]
     if sk.startswith(LEDGER) and str(image.get("entry_id", "")).startswith("share:") and image.get("at"):
-        return "s", str(image["at"])
+        return "s", str(image["at"])[:10]
     if sk.startswith(INBOX) and image.get("read_at"):
-        return "r", str(image["read_at"])
-    if sk.startswith(FOLLOWUP_OUTCOME) and image.get("day") and image.get("outcome"):
-        return "f", f"{image['day']}|{image['outcome']}"
+        return "r", str(image["read_at"])[:10]
+    if sk.startswith(FOLLOWUP_OUTCOME) and image.get("day") and image.get("outcome") in REACHED + DECLINED:
+        return ("fr" if image["outcome"] in REACHED else "fd"), str(image["day"])[:10]
     return None
 
 
@@ -101,18 +103,16 @@ def _month_bit(day: str) -> tuple[str, int]:
 
 
 def bound(facts: dict[str, Any]) -> None:
-    for family, keep in KEEP.items():
-        entries = facts[family]
-        if len(entries) > keep:
-            newest = sorted(entries.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)[:keep]
-            facts[family] = dict(newest)
-    months = facts["c"]
-    if months:
-        last = max(months)
-        year, month = int(last[:4]), int(last[5:7])
-        index = year * 12 + month - 1 - (CHECKIN_MONTHS - 1)
-        first = f"{index // 12:04d}-{index % 12 + 1:02d}"
-        facts["c"] = {m: bits for m, bits in months.items() if m >= first}
+    visits = facts["v"]
+    if len(visits) > KEEP_VISITS:
+        facts["v"] = dict(sorted(visits.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)[:KEEP_VISITS])
+    for family in DAY_FAMILIES:
+        months = facts[family]
+        if months:
+            last = max(months)
+            index = int(last[:4]) * 12 + int(last[5:7]) - 1 - (MONTHS - 1)
+            first = f"{index // 12:04d}-{index % 12 + 1:02d}"
+            facts[family] = {m: bits for m, bits in months.items() if m >= first}
 
 
 def copy(facts: dict[str, Any] | None) -> dict[str, Any]:
@@ -134,18 +134,19 @@ def apply(facts: dict[str, Any] | None, sk: str, old: dict[str, Any] | None,
     before, after = _entry(sk, old), _entry(sk, new)
     if before == after:
         return out
-    if before is not None and before[0] == "c" and (after is None or after[1] != before[1]):
+    if before is not None and before[0] in DAY_FAMILIES:
+        family = out[before[0]]
         month, bit = _month_bit(before[1])
-        left = int(out["c"].get(month, 0)) & ~bit
+        left = int(family.get(month, 0)) & ~bit
         if left:
-            out["c"][month] = left
+            family[month] = left
         else:
-            out["c"].pop(month, None)
+            family.pop(month, None)
     elif before is not None:
         out[before[0]].pop(entry_key(sk), None)
-    if after is not None and after[0] == "c":
+    if after is not None and after[0] in DAY_FAMILIES:
         month, bit = _month_bit(after[1])
-        out["c"][month] = int(out["c"].get(month, 0)) | bit
+        out[after[0]][month] = int(out[after[0]].get(month, 0)) | bit
     elif after is not None:
         out[after[0]][entry_key(sk)] = after[1]
     bound(out)
@@ -173,9 +174,10 @@ def visits(facts: dict[str, Any]) -> list[tuple[date, date | None]]:
     return sorted(out, key=lambda v: (v[0], v[1] or v[0]))
 
 
-def checkin_days(facts: dict[str, Any]) -> list[date]:
+def days(facts: dict[str, Any], family: str) -> list[date]:
+    """The days set in one day family ("c", "s", "r", "fr", "fd")."""
     out = []
-    for month, bits in (facts.get("c") or {}).items():
+    for month, bits in (facts.get(family) or {}).items():
         year, number = int(month[:4]), int(month[5:7])
         bits = int(bits)
         day = 1
@@ -187,16 +189,9 @@ def checkin_days(facts: dict[str, Any]) -> list[date]:
     return sorted(out)
 
 
-def times(facts: dict[str, Any], family: str) -> list[str]:
-    return sorted(str(v) for v in (facts.get(family) or {}).values())
-
-
 def calls(facts: dict[str, Any]) -> list[tuple[date, str]]:
-    out = []
-    for value in (facts.get("f") or {}).values():
-        day, _, outcome = str(value).partition("|")
-        out.append((date.fromisoformat(day), outcome))
-    return sorted(out)
+    """Follow-up calls as (day, outcome): one "reached" or "declined" per day with such a call."""
+    return sorted([(d, "reached") for d in days(facts, "fr")] + [(d, "declined") for d in days(facts, "fd")])
 
 
 def sample_bucket(patient_id: str, buckets: int = 10_000) -> int:

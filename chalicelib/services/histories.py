@@ -36,15 +36,16 @@ def history_of(row: dict, activity: store.ActivityHistory, tz: str) -> rules.His
 
 
 def history_of_summary(patient_id: str, facts: dict, tz: str) -> rules.History:
-    """A patient's History from their risk feature summary (chalicelib.domain.risk_summary): the
-    same History `history_of` builds from the partition, within the summary's bounds."""
+    """A patient's History from their risk feature summary (chalicelib.domain.risk_summary): what
+    `history_of` builds from the partition, within the summary's bounds, with days for events
+    (one share, read or call of a kind a day)."""
     profile = facts.get("p") or {}
     registered = _local(profile.get("registered"), tz) or local_date(clock.now(), tz)
     h = rules.History(patient_id=patient_id, registered=registered, conditions=tuple(profile.get("conditions") or ()),
                       district=profile.get("district"))
     h.visits.extend(summary.visits(facts))
-    h.checkins.extend(summary.checkin_days(facts))
-    h.shares.extend(day for day in (_local(at, tz) for at in summary.times(facts, "s")) if day)
-    h.inbox_reads.extend(day for day in (_local(at, tz) for at in summary.times(facts, "r")) if day)
+    h.checkins.extend(summary.days(facts, "c"))
+    h.shares.extend(summary.days(facts, "s"))  # UTC days: a day off at most, at a window's edge
+    h.inbox_reads.extend(summary.days(facts, "r"))
     h.calls.extend(summary.calls(facts))
     return h

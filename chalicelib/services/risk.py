@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
+from datetime import date, datetime
 from datetime import time as wall
 from typing import NamedTuple
 
@@ -94,6 +94,7 @@ SAMPLE_PATIENTS = 20_000  # training reads at most about this many summaries (wh
 SAMPLE_BUCKETS = 10_000
 ADOPT_AUC_GAIN = 0.01  # a new model replaces the current one when its hold-out AUC is this much better
 MODEL_REFRESH_DAYS = 28  # ... or when the current one is this old
+TRAIN_EVERY_DAYS = 7  # with a model, a candidate is trained (and the curves computed) weekly; scoring is daily
 BUDGET_SECONDS = 600.0  # a run stops after this and returns a cursor (Lambda's limit is 900 s)
 DUE_PAGE = 100
 RESCORE_PAGE = 500
@@ -139,9 +140,11 @@ def train_clinic(clinic_id: str, cursor: str | None = None, budget_seconds: floa
         store.save_state(clinic_id, state, at)
     risk_rules = _risk_rules(clinic_id)
     reply: dict = {}
+    current = store.current_model(clinic_id)
     if state.phase == "rescore":
-        current = store.current_model(clinic_id)
         reply = {"status": "trained", "model_version": current.version if current else None, "adopted": True}
+    elif current is not None and not _training_due(clinic_id, now):
+        reply = {"status": "scored", "model_version": int(current.version)}
     else:
         reply = _train(clinic_id, clinic.tz, today, at)
         if reply.get("adopted"):
@@ -169,6 +172,11 @@ def train_clinic(clinic_id: str, cursor: str | None = None, budget_seconds: floa
     if not finished:
         reply["cursor"] = _cursor("due", None)  # the due index itself says where to go on
     return reply
+
+
+def _training_due(clinic_id: str, now: datetime) -> bool:
+    run = store.last_run(clinic_id)
+    return run is None or (now - parse_iso(run.at)).total_seconds() >= TRAIN_EVERY_DAYS * 86400 - 3600
 
 
 def space_of(model: rules.Model) -> rules.FeatureSpace:
