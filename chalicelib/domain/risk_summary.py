@@ -122,6 +122,24 @@ def copy(facts: dict[str, Any] | None) -> dict[str, Any]:
     return base
 
 
+def refused(facts: dict[str, Any]) -> bool:
+    """The patient's profile says no to analytics (a summary without a profile yet says nothing)."""
+    return bool(facts.get("p")) and not facts["p"].get("analytics")
+
+
+def granted(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+    """A profile change that grants analytics consent the profile did not have."""
+    return bool(old) and bool(new) and not profile_part(old)["analytics"] and profile_part(new)["analytics"]
+
+
+def keep_consented(facts: dict[str, Any]) -> dict[str, Any]:
+    """Without analytics consent a summary keeps the profile's part only: no activity of the
+    patient is kept for the model."""
+    if not refused(facts):
+        return facts
+    return {**empty(), "p": dict(facts["p"])}
+
+
 def apply(facts: dict[str, Any] | None, sk: str, old: dict[str, Any] | None,
           new: dict[str, Any] | None) -> dict[str, Any]:
     """The summary after one change of the patient's item `sk` (old and new image; None for an
@@ -130,6 +148,8 @@ def apply(facts: dict[str, Any] | None, sk: str, old: dict[str, Any] | None,
     if sk == PROFILE:
         if new is not None:
             out["p"] = profile_part(new)
+        return keep_consented(out)
+    if refused(out):
         return out
     before, after = _entry(sk, old), _entry(sk, new)
     if before == after:
@@ -154,7 +174,8 @@ def apply(facts: dict[str, Any] | None, sk: str, old: dict[str, Any] | None,
 
 
 def from_items(profile: dict[str, Any] | None, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The summary of a patient from their profile and their own items (the backfill)."""
+    """The summary of a patient from their profile and their own items (the backfill; a
+    patient without analytics consent needs no items)."""
     facts = apply(None, PROFILE, None, profile) if profile else empty()
     for item in items:
         sk = str(item.get("sk", ""))

@@ -296,6 +296,9 @@ def _apply_scores(clinic_id: str, scored: list[_Scored], version: int, at: str, 
     segments on the score that may change, and record score and next due time on each summary."""
     writes = [s.write for s in scored if s.write is not None]
     written = set(store.write_scores(clinic_id, writes, version=version, at=at)) if writes else set()
+    removed = {s.summary.patient_id for s in scored if s.write is not None and s.write.forget} & written
+    if removed:
+        logger.info("risk data removed for patients without analytics consent", extra={"patients": len(removed)})
     for s in scored:
         if s.write is not None and s.summary.patient_id not in written:
             continue  # erased meanwhile
@@ -305,7 +308,7 @@ def _apply_scores(clinic_id: str, scored: list[_Scored], version: int, at: str, 
             forgotten = s.write is not None and s.write.forget
             store.after_scoring(clinic_id, s.summary, score=s.score, version=None if forgotten else version,
                                 factors=s.factors, next_at=s.next_at, move_due=move_due)
-    return len(written)
+    return len(written - removed)
 
 
 def _score_due(clinic_id: str, tz: str, today: date, at: str, model: rules.Model, space: rules.FeatureSpace,
@@ -316,6 +319,13 @@ def _score_due(clinic_id: str, tz: str, today: date, at: str, model: rules.Model
     while True:
         patient_ids, key = store.due_summaries_page(clinic_id, at, key, DUE_PAGE)
         summaries = store.summaries_of(clinic_id, patient_ids) if patient_ids else {}
+        for pid, summary in list(summaries.items()):
+            if summary.rebuild and not summary.erased:
+                rebuilt = risk_summaries.rebuild(clinic_id, summary)
+                if rebuilt is None:
+                    del summaries[pid]
+                else:
+                    summaries[pid] = rebuilt
         batch = [_score_summary(summaries[pid], tz, today, model, space, version)
                  for pid in patient_ids if pid in summaries and not summaries[pid].erased]
         scored += _apply_scores(clinic_id, batch, version, at, risk_rules, move_due=True)

@@ -8,6 +8,10 @@ Idempotent by `change.event_id` (the summary remembers the last few applied) and
 change sets or removes only its own entry, the same in any order. An erased patient's summary
 keeps only a marker (no facts, score or index entry), so late changes of their items do nothing.
 
+Without analytics consent a summary keeps only the profile's part. When consent is granted the
+summary is marked to be rebuilt: the next daily run reads that one patient's partition once
+(`rebuild`), since the changes made meanwhile were not kept.
+
 `backfill_page` builds the summaries of a clinic that existed before them, from each patient's
 partition, a page of the patient list at a time (resumable by its key).
 """
@@ -55,16 +59,31 @@ def on_change(change: Change) -> None:
         else:
             before = current.facts if current is not None else None
             after = facts_of.apply(before, change.sk, change.old, change.new)
-            if current is not None and after == facts_of.copy(before):
+            rebuild = (bool(current and current.rebuild) or facts_of.granted(change.old, change.new)) \
+                and not facts_of.refused(after)
+            if current is not None and after == facts_of.copy(before) and rebuild == current.rebuild:
                 return  # nothing the model reads moved (e.g. a removal the bound had already dropped)
             due = due_at
             if due is not None and current is not None and current.due_sk:
                 due = min(due, current.due_sk.rsplit("#", 1)[0])  # an earlier due time stays
             done = store.write_summary(clinic_id, patient_id, after, expect_rev=expect, applied=applied, at=now,
-                                       due_at=due, bucket=facts_of.sample_bucket(patient_id))
+                                       due_at=due, bucket=facts_of.sample_bucket(patient_id), rebuild=rebuild)
         if done:
             return
     raise RuntimeError("risk summary kept changing under its consumer")  # the batch is retried
+
+
+def rebuild(clinic_id: str, summary: store.Summary) -> store.Summary | None:
+    """A summary whose patient just granted analytics consent: its facts built from the
+    partition (one Query; what the stream dropped while there was no consent). Returns the
+    summary as written, or None if it changed meanwhile (the next run tries again)."""
+    facts = facts_of.from_items(None, store.history_items(clinic_id, summary.patient_id))
+    facts["p"] = dict(summary.facts.get("p") or {})
+    now = iso(clock.now())
+    if not store.write_summary(clinic_id, summary.patient_id, facts, expect_rev=summary.rev, applied=summary.applied,
+                               at=now, due_at=None, bucket=facts_of.sample_bucket(summary.patient_id)):
+        return None
+    return store.get_summary(clinic_id, summary.patient_id)
 
 
 def _score_of(row: dict[str, Any]) -> tuple[float | None, int | None, list | None]:
@@ -87,7 +106,8 @@ def backfill_page(clinic_id: str, start_key: dict[str, Any] | None,
     written = 0
     for row in rows:
         patient_id = row["patient_id"]
-        built = facts_of.from_items(row, store.history_items(clinic_id, patient_id))
+        consented = facts_of.profile_part(row)["analytics"]
+        built = facts_of.from_items(row, store.history_items(clinic_id, patient_id) if consented else [])
         for _ in range(ATTEMPTS):
             current = store.get_summary(clinic_id, patient_id)
             if current is not None and current.erased:
@@ -104,6 +124,7 @@ def backfill_page(clinic_id: str, start_key: dict[str, Any] | None,
                     else:
                         merged[family].update(entries)
                 facts_of.bound(merged)
+                merged = facts_of.keep_consented(merged)
             if store.write_summary(clinic_id, patient_id, merged, expect_rev=current.rev if current else None,
                                    applied=current.applied if current else (), at=now, due_at=now,
                                    bucket=facts_of.sample_bucket(patient_id),

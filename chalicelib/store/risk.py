@@ -369,6 +369,7 @@ class Summary:
     rev: int = 0
     applied: tuple[str, ...] = ()
     erased: bool = False
+    rebuild: bool = False
     due_sk: str | None = None
     score: float | None = None
     score_version: int | None = None
@@ -382,7 +383,7 @@ def _summary_of(raw: dict[str, Any]) -> Summary:
     return Summary(patient_id=str(item.get("patient_id") or keys.patient_of(item["pk"])),
                    facts=json.loads(facts) if isinstance(facts, str) else dict(facts or {}),
                    rev=int(item.get("rev") or 0), applied=tuple(item.get("applied") or ()),
-                   erased=bool(item.get("erased")), due_sk=item.get("due_sk"),
+                   erased=bool(item.get("erased")), rebuild=bool(item.get("rebuild")), due_sk=item.get("due_sk"),
                    score=float(item["score"]) if item.get("score") is not None else None,
                    score_version=optional_int(item.get("score_version")),
                    score_factors=json.loads(factors) if isinstance(factors, str) else factors)
@@ -407,17 +408,20 @@ def summaries_of(clinic_id: str, patient_ids: Sequence[str]) -> dict[str, Summar
 
 def write_summary(clinic_id: str, patient_id: str, facts: dict[str, Any], *, expect_rev: int | None,
                   applied: Sequence[str], at: str, due_at: str | None, bucket: int,
-                  score: tuple[float | None, int | None, Any] | None = None) -> bool:
+                  score: tuple[float | None, int | None, Any] | None = None, rebuild: bool = False) -> bool:
     """Write a summary's facts read at `expect_rev` (None: there was none), one revision on;
     `due_at` puts the patient in the due index at that time; `score` (score, version, factors)
-    sets the copy of the profile's score (the backfill). Returns False when another write came first (read again and retry)."""
+    sets the copy of the profile's score (the backfill); `rebuild` says the facts are to be built
+    from the partition (consent just granted: the summary stays out of the sample until then).
+    Returns False when another write came first (read again and retry)."""
     bind()
     ref = RiskSummaryItem(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)
     rev = (expect_rev or 0) + 1
     actions: list[Action] = [RiskSummaryItem.patient_id.set(patient_id), RiskSummaryItem.facts.set(facts),
                              RiskSummaryItem.rev.set(rev), RiskSummaryItem.applied.set(list(applied)[-APPLIED_KEPT:]),
                              RiskSummaryItem.updated_at.set(at)]
-    if (facts.get("p") or {}).get("analytics"):
+    actions.append(RiskSummaryItem.rebuild.set(True) if rebuild else RiskSummaryItem.rebuild.remove())
+    if (facts.get("p") or {}).get("analytics") and not rebuild:
         actions += [RiskSummaryItem.gsi1pk.set(keys.risk_summaries_pk(clinic_id)),
                     RiskSummaryItem.gsi1sk.set(keys.risk_summary_sort(bucket, patient_id))]
     else:
