@@ -97,6 +97,7 @@ MODEL_REFRESH_DAYS = 28  # ... or when the current one is this old
 TRAIN_EVERY_DAYS = 7  # with a model, a candidate is trained (and the curves computed) weekly; scoring is daily
 BUDGET_SECONDS = 600.0  # a run stops after this and returns a cursor (Lambda's limit is 900 s)
 DUE_PAGE = 100
+BACKFILL_PAGE = 200
 RESCORE_PAGE = 500
 
 
@@ -130,7 +131,7 @@ def train_clinic(clinic_id: str, cursor: str | None = None, budget_seconds: floa
     if not state.summaries_ready:
         key = state.cursor if state.phase == "backfill" else None
         while True:
-            _, key = risk_summaries.backfill_page(clinic_id, key)
+            _, key = risk_summaries.backfill_page(clinic_id, key, BACKFILL_PAGE)
             if not key:
                 break
             if budget.spent():
