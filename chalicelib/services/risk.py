@@ -265,8 +265,6 @@ def _adopt(current: store.RiskModel | None, result: rules.Training, histories: l
 class _Scored(NamedTuple):
     summary: store.Summary
     write: store.ScoreWrite | None
-    score: float | None
-    factors: list | None
     next_at: str | None
 
 
@@ -276,27 +274,24 @@ def _score_summary(summary: store.Summary, tz: str, today: date, model: rules.Mo
     profile = summary.facts.get("p") or {}
     if not profile.get("analytics"):
         stale = summary.score is not None or summary.score_version is not None
-        return _Scored(summary, store.ScoreWrite(summary.patient_id, None, forget=True) if stale else None,
-                       None, None, None)
+        return _Scored(summary, store.ScoreWrite(summary.patient_id, None, forget=True) if stale else None, None)
     h = history_of_summary(summary.patient_id, summary.facts, tz)
     row = {"patient_id": summary.patient_id, "risk_score": summary.score, "risk_model_version": summary.score_version,
            "risk_factors": summary.score_factors, "name_masked": profile.get("name_masked"),
            "conditions": profile.get("conditions") or []}
     write = score_change(row, h, model, space, version, today)
-    if write is None:
-        score, factors = summary.score, summary.score_factors
-    else:
-        score, factors = write.score, (write.factors or None)
     next_at = iso(local_moment(rules.next_rescore(h, today), wall(0, 0), tz))
-    return _Scored(summary, write, score, factors, next_at)
+    return _Scored(summary, write, next_at)
 
 
 def _apply_scores(clinic_id: str, scored: list[_Scored], version: int, at: str, risk_rules: list,
                   move_due: bool) -> int:
-    """Write the changed scores (store.TRANSACTION_PATIENTS to a transaction), re-evaluate the
-    segments on the score that may change, and record score and next due time on each summary."""
+    """Write the changed scores with their copies on the summaries (store.SUMMARY_TRANSACTION_PATIENTS
+    to a transaction), re-evaluate the segments on the score that may change, and, for due
+    patients, when they are due next."""
     writes = [s.write for s in scored if s.write is not None]
-    written = set(store.write_scores(clinic_id, writes, version=version, at=at)) if writes else set()
+    written = (set(store.write_scores(clinic_id, writes, version=version, at=at, summaries=True))
+               if writes else set())
     removed = {s.summary.patient_id for s in scored if s.write is not None and s.write.forget} & written
     if removed:
         logger.info("risk data removed for patients without analytics consent", extra={"patients": len(removed)})
@@ -305,10 +300,8 @@ def _apply_scores(clinic_id: str, scored: list[_Scored], version: int, at: str, 
             continue  # erased meanwhile
         if s.write is not None:
             on_risk_score_changed(clinic_id, s.summary.patient_id, s.summary.score, s.write.score, risk_rules)
-        if s.write is not None or move_due:
-            forgotten = s.write is not None and s.write.forget
-            store.after_scoring(clinic_id, s.summary, score=s.score, version=None if forgotten else version,
-                                factors=s.factors, next_at=s.next_at, move_due=move_due)
+        if move_due:
+            store.move_due(clinic_id, s.summary, s.next_at)
     return len(written - removed)
 
 

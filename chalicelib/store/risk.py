@@ -243,6 +243,7 @@ def load_dropout(clinic_id: str) -> DropoutCurves | None:
 
 
 TRANSACTION_PATIENTS = 50  # two items per patient; one TransactWriteItems holds up to 100
+SUMMARY_TRANSACTION_PATIENTS = 33  # with the patient's feature summary: three items per patient
 CONFLICT_ATTEMPTS = 4
 
 
@@ -260,9 +261,22 @@ class ScoreWrite:
     forget: bool = False  # no analytics consent: no score, factors, version or time kept, no entry
 
 
-def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: int, at: str) -> None:
-    """The profile's score and the at-risk list entry (the entry moves with the score)."""
+def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: int, at: str,
+               summary: bool = False) -> None:
+    """The profile's score and the at-risk list entry (the entry moves with the score); with
+    `summary`, the copy of the score on the patient's feature summary too."""
     pk = keys.patient_pk(clinic_id, write.patient_id)
+    if summary:
+        copy: list[Action] = ([RiskSummaryItem.score.set(write.score), RiskSummaryItem.score_version.set(version)]
+                              if write.score is not None else [RiskSummaryItem.score.remove()])
+        if write.score is None:
+            copy.append(RiskSummaryItem.score_version.remove() if write.forget
+                        else RiskSummaryItem.score_version.set(version))
+        copy.append(RiskSummaryItem.score_factors.set(write.factors) if write.score is not None and write.factors
+                    else RiskSummaryItem.score_factors.remove())
+        txn.update(RiskSummaryItem(pk, keys.RISK_SUMMARY_SK), actions=copy,
+                   condition=RiskSummaryItem.pk.exists() & RiskSummaryItem.erased.does_not_exist(),
+                   label=f"summary:{write.patient_id}")
     profile = ProfileRiskFields(pk, keys.PROFILE_SK)
     actions: list[Action]
     if write.score is None:
@@ -284,25 +298,28 @@ def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: 
                  label=f"entry:{write.patient_id}")
 
 
-def write_scores(clinic_id: str, writes: Sequence[ScoreWrite], *, version: int, at: str) -> list[str]:
+def write_scores(clinic_id: str, writes: Sequence[ScoreWrite], *, version: int, at: str,
+                 summaries: bool = False) -> list[str]:
     """Many patients' scores, TRANSACTION_PATIENTS to a TransactWriteItems: each patient's profile
-    and entry are written together, as for one patient. A patient erased meanwhile (its profile's
-    condition fails) is left out and the rest of its transaction is sent again; a transaction
-    cancelled by a concurrent write is sent again as it was. Returns the ids of the patients
-    written, in order."""
+    and entry are written together, as for one patient (with `summaries`, and the copy on their
+    feature summary: SUMMARY_TRANSACTION_PATIENTS to a transaction). A patient erased meanwhile
+    (its profile's or summary's condition fails) is left out and the rest of its transaction is
+    sent again; a transaction cancelled by a concurrent write is sent again as it was. Returns the
+    ids of the patients written, in order."""
     bind()
     written: list[str] = []
-    for start in range(0, len(writes), TRANSACTION_PATIENTS):
-        chunk = list(writes[start:start + TRANSACTION_PATIENTS])
+    size = SUMMARY_TRANSACTION_PATIENTS if summaries else TRANSACTION_PATIENTS
+    for start in range(0, len(writes), size):
+        chunk = list(writes[start:start + size])
         conflicts = 0
         while chunk:
             try:
                 with db.transaction() as txn:
                     for write in chunk:
-                        _add_score(txn, clinic_id, write, version, at)
+                        _add_score(txn, clinic_id, write, version, at, summaries)
             except db.Cancelled as exc:
                 gone = {label.partition(":")[2] for label, reason in exc.failed.items()
-                        if label.startswith("profile:") and reason == "ConditionalCheckFailed"}
+                        if label.startswith(("profile:", "summary:")) and reason == "ConditionalCheckFailed"}
                 if gone:
                     chunk = [write for write in chunk if write.patient_id not in gone]
                     continue
@@ -471,36 +488,23 @@ def erase_summary(clinic_id: str, patient_id: str, *, expect_rev: int | None, ap
     return True
 
 
-def after_scoring(clinic_id: str, summary: Summary, *, score: float | None, version: int | None,
-                  factors: list[dict[str, Any]] | None, next_at: str | None, move_due: bool = True) -> None:
-    """Record on the summary the score just written and when it is next due (None: not due
-    again until something changes). The due time moves only if the facts are still those scored
-    (`rev`); otherwise a change came meanwhile and the patient stays due for the next run."""
+def move_due(clinic_id: str, summary: Summary, next_at: str | None) -> bool:
+    """After scoring: when the patient is next due (None: not until something changes). Only if
+    the facts are still those scored (`rev`); otherwise a change came meanwhile and the patient
+    stays due for the next run. Returns whether it moved."""
     bind()
     ref = RiskSummaryItem(keys.patient_pk(clinic_id, summary.patient_id), keys.RISK_SUMMARY_SK)
-    scored: list[Action] = ([RiskSummaryItem.score.set(score)] if score is not None
-                            else [RiskSummaryItem.score.remove()])
-    scored += ([RiskSummaryItem.score_version.set(version)] if version is not None
-               else [RiskSummaryItem.score_version.remove()])
-    scored += ([RiskSummaryItem.score_factors.set(factors)] if factors
-               else [RiskSummaryItem.score_factors.remove()])
-    due: list[Action] = ([RiskSummaryItem.due_sk.set(keys.due_sort_of(next_at, summary.patient_id)),
-                          RiskSummaryItem.due_pk.set(keys.risk_due_pk(clinic_id))] if next_at
-                         else [RiskSummaryItem.due_pk.remove(), RiskSummaryItem.due_sk.remove()])
-    if not move_due:
-        with db.unless_condition_fails():
-            ref.update(actions=scored, condition=RiskSummaryItem.pk.exists()
-                       & RiskSummaryItem.erased.does_not_exist())
-        return
+    actions: list[Action] = ([RiskSummaryItem.due_sk.set(keys.due_sort_of(next_at, summary.patient_id)),
+                              RiskSummaryItem.due_pk.set(keys.risk_due_pk(clinic_id))] if next_at
+                             else [RiskSummaryItem.due_pk.remove(), RiskSummaryItem.due_sk.remove()])
     try:
-        ref.update(actions=scored + due, condition=(RiskSummaryItem.rev == summary.rev)
+        ref.update(actions=actions, condition=(RiskSummaryItem.rev == summary.rev)
                    & RiskSummaryItem.erased.does_not_exist())
-        return
     except UpdateError as exc:
         if not db.condition_failed(exc):
             raise
-    with db.unless_condition_fails():
-        ref.update(actions=scored, condition=RiskSummaryItem.pk.exists() & RiskSummaryItem.erased.does_not_exist())
+        return False
+    return True
 
 
 def forget_summary_score(clinic_id: str, patient_id: str) -> None:

@@ -333,9 +333,10 @@ def test_training_writes_scores_fifty_to_a_transaction_and_reevaluates_only_cros
     scores = _risk_list(api, admin)
     high = {pid for pid, score in scores.items() if score >= 0.5}
     assert 0 < len(high) < len(scores) == 120
-    # three transactions for 120 patients (each patient's profile and entry together), where
-    # there was one per patient; only the patients who entered the risk segment were re-evaluated
-    assert requests.score_transactions() == [50, 50, 20]
+    # four transactions for 120 patients (each patient's profile, entry and the score's copy on
+    # their feature summary together), where there was one per patient; only the patients who
+    # entered the risk segment were re-evaluated
+    assert requests.score_transactions() == [33, 33, 33, 21]
     assert requests.profile_reads() == len(high)
     assert _members("demo-dental", "high-risk") == high
 
