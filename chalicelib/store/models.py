@@ -726,6 +726,7 @@ class RiskSummaryItem(Base):
     rev = NumberAttribute(default=0)  # raised by every change of the facts: guards the writes made from a read
     applied = _strings(default=list)  # event ids of the last changes applied
     erased = BooleanAttribute(null=True)  # the patient was erased: later changes are ignored
+    expires_at = NumberAttribute(null=True)  # epoch seconds (the table's TTL): the erased marker goes after a while
     rebuild = BooleanAttribute(null=True)  # analytics consent granted: facts to be built from the partition
     updated_at = UnicodeAttribute(null=True)
     # the score last written from it (by the scoring, not by the stream)

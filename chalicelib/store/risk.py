@@ -24,6 +24,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.config import settings
+from chalicelib.domain.clock import parse_iso
 from chalicelib.errors import NotFound
 from chalicelib.store import db, keys
 from chalicelib.store.models import (
@@ -375,6 +376,7 @@ def table_name() -> str:
 # -- feature summaries (docs/risk.md, "The feature summary") ---------------------------------------
 
 APPLIED_KEPT = 16  # event ids of the last changes a summary remembers (a retried batch repeats a few)
+ERASED_MARKER_DAYS = 30  # longer than a stream keeps its records (24 hours)
 
 
 @dataclass(frozen=True)
@@ -466,10 +468,13 @@ def write_summary(clinic_id: str, patient_id: str, facts: dict[str, Any], *, exp
 def erase_summary(clinic_id: str, patient_id: str, *, expect_rev: int | None, applied: Sequence[str],
                   at: str) -> bool:
     """The patient was erased: no facts, score, index entry or due time are kept, only a marker
-    that makes later (late or repeated) changes of their items no-ops."""
+    that makes later (late or repeated) changes of their items no-ops, until the table's TTL
+    removes it after ERASED_MARKER_DAYS (a stream keeps its records for 24 hours)."""
     bind()
     ref = RiskSummaryItem(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)
+    expires = int(parse_iso(at).timestamp()) + ERASED_MARKER_DAYS * 86400
     actions: list[Action] = [RiskSummaryItem.patient_id.set(patient_id), RiskSummaryItem.erased.set(True),
+                             RiskSummaryItem.expires_at.set(expires),
                              RiskSummaryItem.rev.set((expect_rev or 0) + 1),
                              RiskSummaryItem.applied.set(list(applied)[-APPLIED_KEPT:]),
                              RiskSummaryItem.updated_at.set(at), RiskSummaryItem.facts.remove(),

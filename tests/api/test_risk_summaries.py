@@ -225,6 +225,12 @@ def test_an_erased_patient_keeps_only_a_marker_that_late_changes_leave_alone(api
     table_stream.feed()
     marker = _summary(pid)
     assert marker.erased and marker.facts == {} and marker.due_sk is None and marker.score is None
+    from chalicelib.store import keys
+    from chalicelib.store.models import RiskSummaryItem
+
+    # gone with the table's TTL after a month, long after the stream's 24 hours of records
+    expires = RiskSummaryItem.get(keys.patient_pk(CLINIC, pid), keys.RISK_SUMMARY_SK).expires_at
+    assert expires and 29 * 86400 < expires - clock.now().timestamp() <= 30 * 86400
     for record in early:  # the visit's insert again, late: nothing comes back
         apply(from_record({**record, "eventID": record["eventID"] + "-again"}))
     assert _summary(pid).facts == {}
