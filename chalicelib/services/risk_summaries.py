@@ -23,29 +23,21 @@ from typing import Any
 from chalicelib.domain import risk_summary as facts_of
 from chalicelib.domain.clock import clock, iso
 from chalicelib.observability import logger
-from chalicelib.store import keys
 from chalicelib.store import risk as store
 from chalicelib.store.changes import Change
 
 ATTEMPTS = 6
 
 
-def _patient(change: Change) -> tuple[str, str] | None:
-    if "#P#" not in change.pk:
-        return None
-    clinic_id, _, patient_id = change.pk.partition("#P#")
-    return clinic_id, patient_id
-
-
 def on_change(change: Change) -> None:
     """Apply one change of the table to the patient's risk feature summary, if it is one that matters."""
-    if change.sk == keys.RISK_SUMMARY_SK or not facts_of.matters(change.sk, change.old, change.new):
+    if store.is_summary(change.sk) or not facts_of.matters(change.sk, change.old, change.new):
         return
-    owner = _patient(change)
+    owner = store.patient_of_key(change.pk)
     if owner is None:
         return
     clinic_id, patient_id = owner
-    erasing = change.sk == keys.PROFILE_SK and change.new is None
+    erasing = change.sk == facts_of.PROFILE and change.new is None
     due_at = iso(change.at) if facts_of.changes_features(change.sk, change.old, change.new) else None
     now = iso(clock.now())
     for _ in range(ATTEMPTS):

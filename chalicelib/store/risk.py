@@ -408,6 +408,19 @@ def _summary_of(raw: dict[str, Any]) -> Summary:
                    score_factors=json.loads(factors) if isinstance(factors, str) else factors)
 
 
+def is_summary(sk: str) -> bool:
+    """Whether a sort key is a feature summary's (the consumer ignores its own writes)."""
+    return sk == keys.RISK_SUMMARY_SK
+
+
+def patient_of_key(pk: str) -> tuple[str, str] | None:
+    """(clinic, patient) of a patient's partition key, or None for any other partition."""
+    if "#P#" not in pk:
+        return None
+    clinic_id, _, patient_id = pk.partition("#P#")
+    return clinic_id, patient_id
+
+
 def get_summary(clinic_id: str, patient_id: str) -> Summary | None:
     """One summary, read consistently (the consumer writes what it read plus one change)."""
     found = db.batch_get([(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)], consistent=True)
