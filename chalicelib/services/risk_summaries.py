@@ -38,8 +38,10 @@ def on_change(change: Change) -> None:
         return
     clinic_id, patient_id = owner
     erasing = change.sk == facts_of.PROFILE and change.new is None
-    due_at = iso(change.at) if facts_of.changes_features(change.sk, change.old, change.new) else None
     now = iso(clock.now())
+    # due from the change's time (a record read late is not due later; a clock behind it, as in a
+    # replayed stream, not later than now)
+    due_at = min(iso(change.at), now) if facts_of.changes_features(change.sk, change.old, change.new) else None
     for _ in range(ATTEMPTS):
         current = store.get_summary(clinic_id, patient_id)
         if current is not None and (current.erased or change.event_id in current.applied):
