@@ -337,7 +337,7 @@ def _rescore_all(clinic_id: str, tz: str, today: date, at: str, model: rules.Mod
     while True:
         page, key = store.summary_page(clinic_id, key, RESCORE_PAGE)
         for due in (True, False):
-            part = [s for s in page if bool(s.due_sk and s.due_sk.rsplit("#", 1)[0] <= at) == due]
+            part = [s for s in page if bool(s.due_at and s.due_at <= at) == due]
             batch = [_score_summary(s, tz, today, model, space, version) for s in part]
             scored += _apply_scores(clinic_id, batch, version, at, risk_rules, move_due=due)
         if not key or budget.spent():

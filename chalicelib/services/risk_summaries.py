@@ -58,8 +58,8 @@ def on_change(change: Change) -> None:
             if current is not None and after == facts_of.copy(before) and rebuild == current.rebuild:
                 return  # nothing the model reads moved (e.g. a removal the bound had already dropped)
             due = due_at
-            if due is not None and current is not None and current.due_sk:
-                due = min(due, current.due_sk.rsplit("#", 1)[0])  # an earlier due time stays
+            if due is not None and current is not None and current.due_at:
+                due = min(due, current.due_at)  # an earlier due time stays
             done = store.write_summary(clinic_id, patient_id, after, expect_rev=expect, applied=applied, at=now,
                                        due_at=due, bucket=facts_of.sample_bucket(patient_id), rebuild=rebuild)
         if done:

@@ -389,7 +389,7 @@ class Summary:
     applied: tuple[str, ...] = ()
     erased: bool = False
     rebuild: bool = False
-    due_sk: str | None = None
+    due_at: str | None = None  # when the patient is due to be scored again (None: not in the due index)
     score: float | None = None
     score_version: int | None = None
     score_factors: list[dict[str, Any]] | None = None
@@ -402,7 +402,8 @@ def _summary_of(raw: dict[str, Any]) -> Summary:
     return Summary(patient_id=str(item.get("patient_id") or keys.patient_of(item["pk"])),
                    facts=json.loads(facts) if isinstance(facts, str) else dict(facts or {}),
                    rev=int(item.get("rev") or 0), applied=tuple(item.get("applied") or ()),
-                   erased=bool(item.get("erased")), rebuild=bool(item.get("rebuild")), due_sk=item.get("due_sk"),
+                   erased=bool(item.get("erased")), rebuild=bool(item.get("rebuild")),
+                   due_at=str(item["due_sk"]).rsplit("#", 1)[0] if item.get("due_sk") else None,
                    score=float(item["score"]) if item.get("score") is not None else None,
                    score_version=optional_int(item.get("score_version")),
                    score_factors=json.loads(factors) if isinstance(factors, str) else factors)

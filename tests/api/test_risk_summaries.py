@@ -62,7 +62,7 @@ def test_changes_applied_twice_or_in_another_order_give_the_same_summary(api, st
     assert [v[0].isoformat() for v in __import__("chalicelib.domain.risk_summary", fromlist=["visits"])
             .visits(once.facts)] == ["2026-06-01", "2026-10-10"]
     assert once.facts["p"]["analytics"] is True and once.facts["fr"]
-    assert once.due_sk  # due for scoring
+    assert once.due_at  # due for scoring
 
     # every record delivered again: nothing is written
     before = once.rev
@@ -224,7 +224,7 @@ def test_an_erased_patient_keeps_only_a_marker_that_late_changes_leave_alone(api
     patients.erase(patients.own_patient(CLINIC, pid))
     table_stream.feed()
     marker = _summary(pid)
-    assert marker.erased and marker.facts == {} and marker.due_sk is None and marker.score is None
+    assert marker.erased and marker.facts == {} and marker.due_at is None and marker.score is None
     from chalicelib.store import keys
     from chalicelib.store.models import RiskSummaryItem
 
