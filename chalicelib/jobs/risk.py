@@ -1,7 +1,9 @@
-"""The daily risk training (schedule): per clinic, train the lapse model from its own history,
-store it with the drop-out curves, and score every patient (chalicelib.services.risk); then the
-uplift model from the reminders decided by chance (chalicelib.services.uplift), which compares
-its ranking with the fresh risk model's."""
+"""The daily risk run (schedule): per clinic, `chalicelib.services.risk.train_clinic` trains the
+lapse model weekly on a sample of the patients' feature summaries, stores it (when adopted) with
+the drop-out curves, and scores again the patients whose features changed or crossed a time
+boundary; a clinic whose run returns a cursor goes on from it at the next call (its state item
+keeps it). Then the uplift model from the reminders decided by chance
+(chalicelib.services.uplift), which compares its ranking with the risk model's."""
 
 from __future__ import annotations
 

@@ -68,12 +68,6 @@ def _answer_may_change(rule, old: float | None, new: float | None) -> bool:
         return True  # a rule that cannot be read: re-evaluate, as for any score change
 
 
-def analytics_consent(row: dict) -> bool:
-    """Whether a patient list row (or a profile) carries a granted analytics consent."""
-    state = (row.get("consents") or {}).get("analytics") or {}
-    return bool(isinstance(state, dict) and state.get("granted"))
-
-
 def forget(clinic_id: str, patient_id: str, old_score: float | None = None) -> None:
     """Remove a patient's score, factors and at-risk entry (analytics consent withdrawn)."""
     written = store.write_scores(clinic_id, [store.ScoreWrite(patient_id, None, forget=True)], version=0,
