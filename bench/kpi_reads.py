@@ -71,7 +71,7 @@ def _events() -> None:
     open), remissions whose reminders the sweep and the sender send, a visit after some of them."""
     from chalicelib.domain.clock import clock, local_date
     from chalicelib.jobs.send_reminders import handle
-    from chalicelib.jobs.sweep import queue_url, sweep_lapses
+    from chalicelib.jobs.sweep import queue_url, sweep_clinic
     from chalicelib.services import visits
     from devstack.sqs_pump import drain
 
@@ -88,7 +88,7 @@ def _events() -> None:
                                 next_due_date=None, recorded_by="bench")
         if n % 4 == 0:
             visits.record_remission(CLINIC_ID, pid, "eczema", today - timedelta(days=31))
-    sweep_lapses()
+    sweep_clinic(CLINIC_ID)
     drain(queue_url(), handle)
     for pid in ids[:EVENT_PATIENTS // 8]:
         visits.record_visit(CLINIC_ID, pid, visit_date=today, department="dermatology", next_due_date=None,

@@ -766,3 +766,50 @@ def dropout_curves(histories: list[History], today: date, max_days: int = CURVE_
             "enough_data": enough,
         }
     return out
+
+
+# -- when a score goes stale ----------------------------------------------------------------------
+
+# Days past (or still to go to) the revisit date at which a patient is scored again although nothing
+# happened: the score moves most in the first weeks and little after months.
+RESCORE_DAYS = (1, 3, 7, 14, 21, 30, 45, 60, 75, 90, 120, 150, 180, 240, 300, 365, 450, 540, 630, 730)
+WINDOW_STEP_DAYS = 7  # an event leaving a count's window re-scores the patient at most weekly
+WINDOWS = (("visits", 365), ("checkins", 90), ("shares", 90), ("inbox_reads", 90), ("calls", 180))
+
+
+def _window_days(h: History, name: str) -> list[date]:
+    if name == "visits":
+        return [v[0] for v in h.visits]
+    if name == "calls":
+        return [d for d, _ in h.calls]
+    days: list[date] = getattr(h, name)
+    return days
+
+
+def next_rescore(h: History, today: date) -> date:
+    """The next day on which the patient's score should be computed again if nothing happens:
+    the horizon reaching their revisit date, days overdue (or days to go) crossing one of
+    RESCORE_DAYS, or a counted event leaving its window (at most every WINDOW_STEP_DAYS). Events
+    on or after `today` count from the next day on, so that day is a boundary too. Between
+    boundaries the score is the one of the last scoring day (docs/risk.md)."""
+    due = revisit_date(h, today)
+    candidates: list[date] = []
+    to_due = (due - today).days
+    if not due_within(h, today):
+        candidates.append(due - timedelta(days=HORIZON_DAYS - 1))
+    elif to_due > 0:
+        candidates += [due - timedelta(days=b) for b in RESCORE_DAYS if b < to_due] + [due]
+    else:
+        overdue = -to_due
+        candidates += [due + timedelta(days=b) for b in RESCORE_DAYS if b > overdue]
+    step = today + timedelta(days=WINDOW_STEP_DAYS)
+    for name, span in WINDOWS:
+        days = _window_days(h, name)
+        inside = [d for d in days if today - timedelta(days=span) <= d < today]
+        if inside:
+            candidates.append(max(min(inside) + timedelta(days=span + 1), step))
+        coming = [d for d in days if d >= today]
+        if coming:
+            candidates.append(min(coming) + timedelta(days=1))
+    later = [d for d in candidates if d > today]
+    return min(later) if later else today + timedelta(days=RESCORE_DAYS[-1])

@@ -32,8 +32,9 @@ Consumer = Callable[[Change], None]
 def consumers() -> list[Consumer]:
     """What the stream feeds, in the order each change is passed to them."""
     from chalicelib.services import kpi_counters
+    from chalicelib.services.risk_summaries import on_change as risk_summary
 
-    return [kpi_counters.apply]
+    return [kpi_counters.apply, risk_summary]
 
 
 def apply(change: Change) -> None:

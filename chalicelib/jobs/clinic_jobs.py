@@ -64,7 +64,7 @@ JOBS: dict[str, Job] = {
     "expire_points": Job("chalicelib.jobs.expiry", "expire_clinic", resumable=True),
     "requeue_imports": Job("chalicelib.jobs.imports", "requeue_clinic"),
     "mark_no_shows": Job("chalicelib.jobs.appointments", "mark_clinic", resumable=True),
-    "train_risk_models": Job("chalicelib.jobs.risk", "train_clinic_models", guarded=True),
+    "train_risk_models": Job("chalicelib.jobs.risk", "train_clinic_models", resumable=True, guarded=True),
     "refresh_segments": Job("chalicelib.jobs.segments", "refresh_clinic", resumable=True),
     "build_segments": Job("chalicelib.jobs.segments", "build_clinic", resumable=True),
 }

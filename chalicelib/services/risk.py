@@ -1,23 +1,31 @@
 """Training a clinic's lapse-risk model from its own history, scoring its patients, and the staff views.
 
-The training run (daily job) reads the clinic's patient list on gsi1 and the partition of each
-patient who consented to analytics, trains (chalicelib.domain.risk), stores the model version, the
-drop-out curves and the run, then writes each patient's score where it changed, many patients to a
-transaction, and re-evaluates segments only for patients whose score moves across a bound of a
-segment rule. A patient without analytics consent is left out of all of it: their history is not
-read, they are no training example and in no curve, and they keep no score (one they had is
-removed, at once when they withdraw, or by the next run). See docs/risk.md.
+The daily run reads feature summaries (one small item per patient, kept current by the table's
+stream: chalicelib.services.risk_summaries), never the patients' partitions: it trains on a sample
+of them, adopts the new model only when it is clearly better than the current one (or the current
+one is old), and scores again only the patients in the due index (their features changed, or
+crossed a time boundary), plus everyone, page by page, after a new model is adopted. Scores are
+written where they changed, many patients to a transaction, and segments are re-evaluated only
+for patients whose score moves across a bound of a segment rule. A patient without analytics
+consent is left out of all of it: their summary is in no sample, they are no training example and
+in no curve, and they keep no score (one they had is removed, at once when they withdraw, or by
+the next run). See docs/risk.md.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import time
+from datetime import date, datetime
+from datetime import time as wall
+from typing import NamedTuple
 
 from chalicelib.domain import risk as rules
 from chalicelib.domain import segments as segment_rules
-from chalicelib.domain.clock import clock, iso, local_date
+from chalicelib.domain.clock import clock, iso, local_date, local_moment, parse_iso
 from chalicelib.observability import logger
-from chalicelib.services.histories import history_of
+from chalicelib.services import risk_summaries
+from chalicelib.services.histories import history_of_summary
 from chalicelib.store import clinics
 from chalicelib.store import risk as store
 
@@ -60,20 +68,11 @@ def _answer_may_change(rule, old: float | None, new: float | None) -> bool:
         return True  # a rule that cannot be read: re-evaluate, as for any score change
 
 
-def analytics_consent(row: dict) -> bool:
-    """Whether a patient list row (or a profile) carries a granted analytics consent."""
-    state = (row.get("consents") or {}).get("analytics") or {}
-    return bool(isinstance(state, dict) and state.get("granted"))
-
-
-def _has_risk_data(row: dict) -> bool:
-    return row.get("risk_score") is not None or row.get("risk_model_version") is not None
-
-
 def forget(clinic_id: str, patient_id: str, old_score: float | None = None) -> None:
     """Remove a patient's score, factors and at-risk entry (analytics consent withdrawn)."""
     written = store.write_scores(clinic_id, [store.ScoreWrite(patient_id, None, forget=True)], version=0,
                                  at=iso(clock.now()))
+    store.forget_summary_score(clinic_id, patient_id)
     if written and old_score is not None:
         on_risk_score_changed(clinic_id, patient_id, old_score, None, _risk_rules(clinic_id))
 
@@ -83,17 +82,126 @@ def _counts(result: rules.Training) -> dict:
             "calibrate": result.calibrate_examples, "evaluate": result.evaluate_examples}
 
 
-def train_clinic(clinic_id: str) -> dict:
-    """One clinic's run: train (or say why not), store the model and curves, score every patient."""
+# The daily run (docs/risk.md, "The daily run"): what it reads is bounded by the sample and by
+# the patients due, not by the clinic's size.
+SAMPLE_PATIENTS = 20_000  # training reads at most about this many summaries (whole sample buckets)
+SAMPLE_BUCKETS = 10_000
+ADOPT_AUC_GAIN = 0.01  # a new model replaces the current one when its hold-out AUC is this much better
+MODEL_REFRESH_DAYS = 28  # ... or when the current one is this old
+TRAIN_EVERY_DAYS = 7  # with a model, a candidate is trained (and the curves computed) weekly; scoring is daily
+BUDGET_SECONDS = 600.0  # a run stops after this and returns a cursor (Lambda's limit is 900 s)
+DUE_PAGE = 100
+BACKFILL_PAGE = 200
+RESCORE_PAGE = 500
+
+
+class _Budget:
+    def __init__(self, seconds: float):
+        self.deadline = time.monotonic() + seconds
+
+    def spent(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+
+def _cursor(phase: str, key: dict | None) -> str:
+    return json.dumps({"phase": phase, "key": key}, sort_keys=True, separators=(",", ":"))
+
+
+def train_clinic(clinic_id: str, cursor: str | None = None, budget_seconds: float = BUDGET_SECONDS) -> dict:
+    """One clinic's daily run, in order: build the clinic's feature summaries if they are not
+    built yet (a clinic from before them), train on a sample of them and adopt the new model if
+    it is clearly better or the current one is old (then re-score every patient from their
+    summaries), and score again the patients found in the due index. Any step that runs out of
+    `budget_seconds` stops at a page boundary and returns a `cursor`; the next call (with the
+    cursor, or without it: the clinic's state item keeps it) goes on from there."""
     clinic = clinics.get(clinic_id)
     now = clock.now()
     at, today = iso(now), local_date(now, clinic.tz)
-    rows: list[dict] = []
-    refused: list[dict] = []
-    for row in store.patient_rows(clinic_id):
-        (rows if analytics_consent(row) else refused).append(row)
-    _forget_refused(clinic_id, refused)
-    histories = [history_of(row, store.activity_history(clinic_id, row["patient_id"]), clinic.tz) for row in rows]
+    budget = _Budget(budget_seconds)
+    state = store.load_state(clinic_id)
+    if cursor:
+        given = json.loads(cursor)
+        state.phase, state.cursor = given.get("phase"), given.get("key")
+    if not state.summaries_ready:
+        key = state.cursor if state.phase == "backfill" else None
+        while True:
+            _, key = risk_summaries.backfill_page(clinic_id, key, BACKFILL_PAGE)
+            if not key:
+                break
+            if budget.spent():
+                store.save_state(clinic_id, store.RiskState(False, "backfill", key), at)
+                return {"status": "backfilling", "cursor": _cursor("backfill", key)}
+        state = store.RiskState(summaries_ready=True)
+        store.save_state(clinic_id, state, at)
+    risk_rules = _risk_rules(clinic_id)
+    reply: dict = {}
+    current = store.current_model(clinic_id)
+    if state.phase == "rescore":
+        reply = {"status": "trained", "model_version": current.version if current else None, "adopted": True}
+    elif current is not None and not _training_due(clinic_id, now):
+        reply = {"status": "scored", "model_version": int(current.version)}
+    else:
+        reply = _train(clinic_id, clinic.tz, today, at)
+        if reply.get("adopted"):
+            state = store.RiskState(True, "rescore", None, reply["model_version"])
+            store.save_state(clinic_id, state, at)
+    current = store.current_model(clinic_id)
+    if current is None:
+        return reply
+    model = rules.Model.from_dict(current.model)
+    space = space_of(model)
+    version = int(current.version)
+    scored = 0
+    if state.phase == "rescore":
+        done, key = _rescore_all(clinic_id, clinic.tz, today, at, model, space, version, risk_rules, state.cursor,
+                                 budget)
+        scored += done
+        if key:
+            store.save_state(clinic_id, store.RiskState(True, "rescore", key, version), at)
+            return {**reply, "scored": scored, "cursor": _cursor("rescore", key)}
+        store.save_state(clinic_id, store.RiskState(True), at)
+    done, finished = _score_due(clinic_id, clinic.tz, today, at, model, space, version, risk_rules, budget)
+    scored += done
+    store.record_scored(clinic_id, scored)
+    reply = {**reply, "scored": scored}
+    if not finished:
+        reply["cursor"] = _cursor("due", None)  # the due index itself says where to go on
+    return reply
+
+
+def _training_due(clinic_id: str, now: datetime) -> bool:
+    run = store.last_run(clinic_id)
+    return run is None or (now - parse_iso(run.at)).total_seconds() >= TRAIN_EVERY_DAYS * 86400 - 3600
+
+
+def space_of(model: rules.Model) -> rules.FeatureSpace:
+    """The feature space a stored model was trained in (its column names say it)."""
+    return rules.FeatureSpace(tuple(n.split(":", 1)[1] for n in model.features if n.startswith("condition:")),
+                              tuple(n.split(":", 1)[1] for n in model.features if n.startswith("district:")))
+
+
+def _sample(clinic_id: str, tz: str) -> tuple[list[rules.History], int]:
+    """Histories of a sample of the patients with analytics consent: whole sample buckets in
+    order (a hash of the patient id) until SAMPLE_PATIENTS are read; returns them and the
+    number of buckets read (10,000: everybody)."""
+    histories: list[rules.History] = []
+    key = None
+    last_bucket = -1
+    while True:
+        page, key = store.summary_page(clinic_id, key, page_size=1000)
+        for summary in page:
+            bucket = risk_summaries.facts_of.sample_bucket(summary.patient_id)
+            if len(histories) >= SAMPLE_PATIENTS and bucket != last_bucket:
+                return histories, last_bucket + 1
+            histories.append(history_of_summary(summary.patient_id, summary.facts, tz))
+            last_bucket = bucket
+        if not key:
+            return histories, SAMPLE_BUCKETS
+
+
+def _train(clinic_id: str, tz: str, today: date, at: str) -> dict:
+    """Train on the sample; store the curves and the run; adopt the new model or keep the current one."""
+    histories, buckets = _sample(clinic_id, tz)
     curves = rules.dropout_curves(histories, today)
     store.save_dropout(clinic_id, at, curves)
     # learned recall rules read each condition's day with the clinic (cached), not the curves' item
@@ -101,52 +209,133 @@ def train_clinic(clinic_id: str) -> dict:
                                                     for condition, curve in curves.items()
                                                     if curve.get("suggested_recall_day") is not None})
     result = rules.train(histories, today)
+    counts = {**_counts(result), "sampled": len(histories), "sample_share": round(buckets / SAMPLE_BUCKETS, 4)}
+    current = store.current_model(clinic_id)
     if result.model is None:
-        store.save_run(clinic_id, at=at, status="no_model", reason=result.reason, counts=_counts(result),
+        store.save_run(clinic_id, at=at, status="no_model", reason=result.reason, counts=counts,
                        model_version=None, scored=0)
         logger.info("risk model not trained", extra={"reason": result.reason, "examples": result.examples})
         return {"status": "no_model", "reason": result.reason, "examples": result.examples}
     evaluation = result.evaluation.as_dict() if result.evaluation else None
-    saved = store.save_model(clinic_id, trained_at=at, model=result.model.as_dict(),
-                             auc=evaluation["auc"] if evaluation else None,
-                             baseline_auc=evaluation["baseline_auc"] if evaluation else None,
-                             counts=_counts(result), cutoffs=result.cutoffs, horizon_days=rules.HORIZON_DAYS,
-                             evaluation=evaluation)
-    version = int(saved.version)
-    changes = [(row, change) for row, h in zip(rows, histories)
-               if (change := score_change(row, h, result.model, result.space, version, today)) is not None]
-    scored, risk_rules = 0, _risk_rules(clinic_id)
-    # A transaction at a time, each followed by its patients' segment re-evaluations, so a run that
-    # fails part way leaves every written score with its memberships.
-    for start in range(0, len(changes), store.TRANSACTION_PATIENTS):
-        chunk = changes[start:start + store.TRANSACTION_PATIENTS]
-        written = set(store.write_scores(clinic_id, [change for _, change in chunk], version=version, at=at))
-        scored += len(written)
-        for row, change in chunk:
-            if change.patient_id in written:
-                on_risk_score_changed(clinic_id, change.patient_id, _score(row), change.score, risk_rules)
-    store.save_run(clinic_id, at=at, status="trained", reason=None, counts=_counts(result), model_version=version,
-                   scored=scored)
-    logger.info("risk model trained", extra={"version": version, "examples": result.examples, "auc": result.auc,
+    adopt, current_auc = _adopt(current, result, histories, today, at)
+    if adopt:
+        saved = store.save_model(clinic_id, trained_at=at, model=result.model.as_dict(),
+                                 auc=evaluation["auc"] if evaluation else None,
+                                 baseline_auc=evaluation["baseline_auc"] if evaluation else None,
+                                 counts=counts, cutoffs=result.cutoffs, horizon_days=rules.HORIZON_DAYS,
+                                 evaluation=evaluation)
+        version, auc = int(saved.version), saved.auc
+    else:
+        assert current is not None
+        version, auc = int(current.version), current.auc
+    store.save_run(clinic_id, at=at, status="trained", reason=None if adopt else "kept_current_model",
+                   counts={**counts, "candidate_auc": evaluation["auc"] if evaluation else None,
+                           "current_auc": current_auc}, model_version=version, scored=0)
+    logger.info("risk model trained", extra={"version": version, "adopted": adopt, "examples": result.examples,
+                                             "auc": result.auc, "current_auc": current_auc,
                                              "brier": evaluation["brier"] if evaluation else None})
-    return {"status": "trained", "model_version": version, "examples": result.examples, "auc": saved.auc,
-            "scored": scored}
+    return {"status": "trained", "model_version": version, "examples": result.examples, "auc": auc,
+            "adopted": adopt}
 
 
-def _forget_refused(clinic_id: str, refused: list[dict]) -> None:
-    """Patients without analytics consent who still carry risk data (a withdrawal the immediate
-    clean-up missed, or a score from before consent was checked) lose it."""
-    stale = [row for row in refused if _has_risk_data(row)]
-    if not stale:
-        return
-    at = iso(clock.now())
-    written = set(store.write_scores(clinic_id, [store.ScoreWrite(row["patient_id"], None, forget=True)
-                                                 for row in stale], version=0, at=at))
-    risk_rules = _risk_rules(clinic_id)
-    for row in stale:
-        if row["patient_id"] in written and _score(row) is not None:
-            on_risk_score_changed(clinic_id, row["patient_id"], _score(row), None, risk_rules)
-    logger.info("risk data removed for patients without analytics consent", extra={"patients": len(written)})
+def _adopt(current: store.RiskModel | None, result: rules.Training, histories: list[rules.History], today: date,
+           at: str) -> tuple[bool, float | None]:
+    """Whether the new model replaces the current one: there is none, it is MODEL_REFRESH_DAYS
+    old, or the new one's hold-out AUC beats the current one's on the same held-out examples by
+    ADOPT_AUC_GAIN. Returns the decision and the current model's AUC on those examples."""
+    if current is None or result.evaluation is None:
+        return True, None
+    if (parse_iso(at) - parse_iso(current.trained_at)).days >= MODEL_REFRESH_DAYS:
+        return True, None
+    old = rules.Model.from_dict(current.model)
+    held = rules.examples([h for h in histories if rules.split_part(h.patient_id) == "evaluate"], space_of(old),
+                          rules.cutoffs(today))
+    current_auc = rules.auc([old.score(e.x) for e in held], [e.y for e in held])
+    if current_auc is None or result.evaluation.auc is None:
+        return True, current_auc
+    return result.evaluation.auc - current_auc >= ADOPT_AUC_GAIN, round(current_auc, 4)
+
+
+class _Scored(NamedTuple):
+    summary: store.Summary
+    write: store.ScoreWrite | None
+    next_at: str | None
+
+
+def _score_summary(summary: store.Summary, tz: str, today: date, model: rules.Model, space: rules.FeatureSpace,
+                   version: int) -> _Scored:
+    """A patient's score from their summary, what to write (None: unchanged) and when they are due again."""
+    profile = summary.facts.get("p") or {}
+    if not profile.get("analytics"):
+        stale = summary.score is not None or summary.score_version is not None
+        return _Scored(summary, store.ScoreWrite(summary.patient_id, None, forget=True) if stale else None, None)
+    h = history_of_summary(summary.patient_id, summary.facts, tz)
+    row = {"patient_id": summary.patient_id, "risk_score": summary.score, "risk_model_version": summary.score_version,
+           "risk_factors": summary.score_factors, "name_masked": profile.get("name_masked"),
+           "conditions": profile.get("conditions") or []}
+    write = score_change(row, h, model, space, version, today)
+    next_at = iso(local_moment(rules.next_rescore(h, today), wall(0, 0), tz))
+    return _Scored(summary, write, next_at)
+
+
+def _apply_scores(clinic_id: str, scored: list[_Scored], version: int, at: str, risk_rules: list,
+                  move_due: bool) -> int:
+    """Write the changed scores with their copies on the summaries (store.SUMMARY_TRANSACTION_PATIENTS
+    to a transaction), re-evaluate the segments on the score that may change, and, for due
+    patients, when they are due next."""
+    writes = [s.write for s in scored if s.write is not None]
+    written = (set(store.write_scores(clinic_id, writes, version=version, at=at, summaries=True))
+               if writes else set())
+    removed = {s.summary.patient_id for s in scored if s.write is not None and s.write.forget} & written
+    if removed:
+        logger.info("risk data removed for patients without analytics consent", extra={"patients": len(removed)})
+    for s in scored:
+        if s.write is not None and s.summary.patient_id not in written:
+            continue  # erased meanwhile
+        if s.write is not None:
+            on_risk_score_changed(clinic_id, s.summary.patient_id, s.summary.score, s.write.score, risk_rules)
+        if move_due:
+            store.move_due(clinic_id, s.summary, s.next_at)
+    return len(written - removed)
+
+
+def _score_due(clinic_id: str, tz: str, today: date, at: str, model: rules.Model, space: rules.FeatureSpace,
+               version: int, risk_rules: list, budget: _Budget) -> tuple[int, bool]:
+    """Score the patients in the due index (a page of keys, one BatchGetItem of their summaries);
+    returns how many scores were written and whether the index was read to its end."""
+    scored, key = 0, None
+    while True:
+        patient_ids, key = store.due_summaries_page(clinic_id, at, key, DUE_PAGE)
+        summaries = store.summaries_of(clinic_id, patient_ids) if patient_ids else {}
+        for pid, summary in list(summaries.items()):
+            if summary.rebuild and not summary.erased:
+                rebuilt = risk_summaries.rebuild(clinic_id, summary)
+                if rebuilt is None:
+                    del summaries[pid]
+                else:
+                    summaries[pid] = rebuilt
+        batch = [_score_summary(summaries[pid], tz, today, model, space, version)
+                 for pid in patient_ids if pid in summaries and not summaries[pid].erased]
+        scored += _apply_scores(clinic_id, batch, version, at, risk_rules, move_due=True)
+        if not key:
+            return scored, True
+        if budget.spent():
+            return scored, False
+
+
+def _rescore_all(clinic_id: str, tz: str, today: date, at: str, model: rules.Model, space: rules.FeatureSpace,
+                 version: int, risk_rules: list, start: dict | None, budget: _Budget) -> tuple[int, dict | None]:
+    """A newly adopted model: every patient with analytics consent scored again from their
+    summary (gsi1, a page at a time); patients due meanwhile get their next due time too."""
+    scored, key = 0, start
+    while True:
+        page, key = store.summary_page(clinic_id, key, RESCORE_PAGE)
+        for due in (True, False):
+            part = [s for s in page if bool(s.due_at and s.due_at <= at) == due]
+            batch = [_score_summary(s, tz, today, model, space, version) for s in part]
+            scored += _apply_scores(clinic_id, batch, version, at, risk_rules, move_due=due)
+        if not key or budget.spent():
+            return scored, key
 
 
 def _score(row: dict) -> float | None:

@@ -101,6 +101,7 @@ EXPERIMENT_RUN = "EXPRUN#"
 PACKAGE_TYPE = "PKGDEF#"
 RISK_MODEL = "RISKMODEL#"
 RISK_RUN_SK = "RISKRUN"
+RISK_STATE_SK = "RISKSTATE"  # where the clinic's summary backfill and re-scoring passes stand
 UPLIFT_MODEL = "UPLIFTMODEL#"
 UPLIFT_RUN_SK = "UPLIFTRUN"
 DROPOUT_SK = "DROPOUT"
@@ -159,6 +160,7 @@ EXPOSURE = "EXPO#"
 ANCHOR = "ANCHOR#"
 PACKAGE = "PKG#"
 RISK_ENTRY_SK = "RISK"
+RISK_SUMMARY_SK = "RISKSUM"  # the patient's risk feature summary (docs/risk.md)
 FOLLOWUP_SK = "FOLLOWUP"
 FOLLOWUP_OUTCOME = "FUOUT#"
 
@@ -308,6 +310,20 @@ def risk_list_pk(clinic_id: str) -> str:
 def risk_sort(score: float, patient_id: str) -> str:
     # Inverted and zero-padded, so an ascending Query lists the highest risk first.
     return f"{1_000_000 - round(score * 1_000_000):07d}#{patient_id}"
+
+
+def risk_due_pk(clinic_id: str) -> str:
+    """The due index partition of patients whose risk score is to be computed again."""
+    return f"{clinic_id}#RISKDUE"
+
+
+def risk_summaries_pk(clinic_id: str) -> str:
+    """The gsi1 partition of the summaries of patients with analytics consent, by sample bucket."""
+    return f"{clinic_id}#RISKSUM"
+
+
+def risk_summary_sort(bucket: int, patient_id: str) -> str:
+    return f"{bucket:04d}#{patient_id}"
 
 
 def followup_due_pk(clinic_id: str) -> str:

@@ -712,6 +712,43 @@ class RiskEntryItem(Base):
     scored_at = UnicodeAttribute()
 
 
+class RiskSummaryItem(Base):
+    """sk=RISKSUM: the patient's risk feature summary (chalicelib.domain.risk_summary), kept by the
+    table's stream. While the patient is to be scored again it sits in the due index under
+    <clinic>#RISKDUE / <time>#<patient>; with analytics consent, in gsi1 under <clinic>#RISKSUM /
+    <sample bucket>#<patient> (the training sample and a new model's re-scoring page through it)."""
+
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    by_due: DueIndex[RiskSummaryItem] = DueIndex()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1: Gsi1[RiskSummaryItem] = Gsi1()
+    patient_id = UnicodeAttribute()
+    facts = JSONAttribute(null=True)
+    rev = NumberAttribute(default=0)  # raised by every change of the facts: guards the writes made from a read
+    applied = _strings(default=list)  # event ids of the last changes applied
+    erased = BooleanAttribute(null=True)  # the patient was erased: later changes are ignored
+    expires_at = NumberAttribute(null=True)  # epoch seconds (the table's TTL): the erased marker goes after a while
+    rebuild = BooleanAttribute(null=True)  # analytics consent granted: facts to be built from the partition
+    updated_at = UnicodeAttribute(null=True)
+    # the score last written from it (by the scoring, not by the stream)
+    score = NumberAttribute(null=True)
+    score_version = NumberAttribute(null=True)
+    score_factors = JSONAttribute(null=True)
+
+
+class RiskStateItem(Base):
+    """pk=<clinic> sk=RISKSTATE: whether the clinic's summaries are built, and where an unfinished
+    backfill or re-scoring pass stands (its cursor)."""
+
+    summaries_ready = BooleanAttribute(default=False)
+    phase = UnicodeAttribute(null=True)  # backfill | rescore
+    cursor = JSONAttribute(null=True)
+    rescore_version = NumberAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
 class RiskModelItem(Base):
     """pk=<clinic> sk=RISKMODEL#<zero-padded version>: one trained lapse model (the last few are kept)."""
 
@@ -929,7 +966,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     TaskRuleItem, ExamItem, TaskItem, BadgeItem,
     ExperimentItem, ExperimentRunItem, ExposureItem, AnchorItem,
     PackageTypeItem, PackageItem,
-    ProfileRiskFields, RiskEntryItem, RiskModelItem, RiskRunItem, DropoutItem, FollowUpPlanItem, FollowUpOutcomeItem, FollowUpStatItem,
+    ProfileRiskFields, RiskEntryItem, RiskSummaryItem, RiskStateItem, RiskModelItem, RiskRunItem, DropoutItem, FollowUpPlanItem, FollowUpOutcomeItem, FollowUpStatItem,
     DeliverySettingsItem, ChannelPrefItem, WechatQuotaItem, CapCounterItem,
     SegmentItem, SegmentMemberItem, SegmentFlipItem,
     NameLookupItem, BindCodeItem,

@@ -3,6 +3,9 @@ the last run, drop-out curves, and the scores on profiles with the at-risk list 
 
 - model: pk=<clinic> sk=RISKMODEL#<000001>; the last KEEP_VERSIONS are kept
 - run: pk=<clinic> sk=RISKRUN; drop-out curves: pk=<clinic> sk=DROPOUT
+- feature summary: pk=<clinic>#P#<patient> sk=RISKSUM (the stream keeps it; due index
+  <clinic>#RISKDUE while it is to be scored again; gsi1 <clinic>#RISKSUM with analytics consent)
+- state: pk=<clinic> sk=RISKSTATE (summaries built, an unfinished pass's cursor)
 - score: on the profile (risk_score, risk_factors, risk_model_version) and the entry
   pk=<clinic>#P#<patient> sk=RISK in gsi1 <clinic>#RISK / <inverted score>#<patient>; a patient not
   expected back within the horizon has the version but no score, and no entry
@@ -10,16 +13,18 @@ the last run, drop-out curves, and the scores on profiles with the at-risk list 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.config import settings
+from chalicelib.domain.clock import parse_iso
 from chalicelib.errors import NotFound
 from chalicelib.store import db, keys
 from chalicelib.store.models import (
@@ -28,10 +33,12 @@ from chalicelib.store.models import (
     RiskEntryItem,
     RiskModelItem,
     RiskRunItem,
+    RiskStateItem,
+    RiskSummaryItem,
     bind,
 )
 from chalicelib.store.records import optional_int
-from chalicelib.store.schema import GSI1
+from chalicelib.store.schema import DUE_INDEX, GSI1
 
 KEEP_VERSIONS = 3
 
@@ -237,6 +244,7 @@ def load_dropout(clinic_id: str) -> DropoutCurves | None:
 
 
 TRANSACTION_PATIENTS = 50  # two items per patient; one TransactWriteItems holds up to 100
+SUMMARY_TRANSACTION_PATIENTS = 33  # with the patient's feature summary: three items per patient
 CONFLICT_ATTEMPTS = 4
 
 
@@ -254,9 +262,22 @@ class ScoreWrite:
     forget: bool = False  # no analytics consent: no score, factors, version or time kept, no entry
 
 
-def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: int, at: str) -> None:
-    """The profile's score and the at-risk list entry (the entry moves with the score)."""
+def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: int, at: str,
+               summary: bool = False) -> None:
+    """The profile's score and the at-risk list entry (the entry moves with the score); with
+    `summary`, the copy of the score on the patient's feature summary too."""
     pk = keys.patient_pk(clinic_id, write.patient_id)
+    if summary:
+        copy: list[Action] = ([RiskSummaryItem.score.set(write.score), RiskSummaryItem.score_version.set(version)]
+                              if write.score is not None else [RiskSummaryItem.score.remove()])
+        if write.score is None:
+            copy.append(RiskSummaryItem.score_version.remove() if write.forget
+                        else RiskSummaryItem.score_version.set(version))
+        copy.append(RiskSummaryItem.score_factors.set(write.factors) if write.score is not None and write.factors
+                    else RiskSummaryItem.score_factors.remove())
+        txn.update(RiskSummaryItem(pk, keys.RISK_SUMMARY_SK), actions=copy,
+                   condition=RiskSummaryItem.pk.exists() & RiskSummaryItem.erased.does_not_exist(),
+                   label=f"summary:{write.patient_id}")
     profile = ProfileRiskFields(pk, keys.PROFILE_SK)
     actions: list[Action]
     if write.score is None:
@@ -278,25 +299,28 @@ def _add_score(txn: db.Transaction, clinic_id: str, write: ScoreWrite, version: 
                  label=f"entry:{write.patient_id}")
 
 
-def write_scores(clinic_id: str, writes: Sequence[ScoreWrite], *, version: int, at: str) -> list[str]:
+def write_scores(clinic_id: str, writes: Sequence[ScoreWrite], *, version: int, at: str,
+                 summaries: bool = False) -> list[str]:
     """Many patients' scores, TRANSACTION_PATIENTS to a TransactWriteItems: each patient's profile
-    and entry are written together, as for one patient. A patient erased meanwhile (its profile's
-    condition fails) is left out and the rest of its transaction is sent again; a transaction
-    cancelled by a concurrent write is sent again as it was. Returns the ids of the patients
-    written, in order."""
+    and entry are written together, as for one patient (with `summaries`, and the copy on their
+    feature summary: SUMMARY_TRANSACTION_PATIENTS to a transaction). A patient erased meanwhile
+    (its profile's or summary's condition fails) is left out and the rest of its transaction is
+    sent again; a transaction cancelled by a concurrent write is sent again as it was. Returns the
+    ids of the patients written, in order."""
     bind()
     written: list[str] = []
-    for start in range(0, len(writes), TRANSACTION_PATIENTS):
-        chunk = list(writes[start:start + TRANSACTION_PATIENTS])
+    size = SUMMARY_TRANSACTION_PATIENTS if summaries else TRANSACTION_PATIENTS
+    for start in range(0, len(writes), size):
+        chunk = list(writes[start:start + size])
         conflicts = 0
         while chunk:
             try:
                 with db.transaction() as txn:
                     for write in chunk:
-                        _add_score(txn, clinic_id, write, version, at)
+                        _add_score(txn, clinic_id, write, version, at, summaries)
             except db.Cancelled as exc:
                 gone = {label.partition(":")[2] for label, reason in exc.failed.items()
-                        if label.startswith("profile:") and reason == "ConditionalCheckFailed"}
+                        if label.startswith(("profile:", "summary:")) and reason == "ConditionalCheckFailed"}
                 if gone:
                     chunk = [write for write in chunk if write.patient_id not in gone]
                     continue
@@ -347,3 +371,242 @@ def phones_of(clinic_id: str, patient_ids: Sequence[str]) -> dict[str, str]:
 
 def table_name() -> str:
     return settings().table_name
+
+
+# -- feature summaries (docs/risk.md, "The feature summary") ---------------------------------------
+
+APPLIED_KEPT = 16  # event ids of the last changes a summary remembers (a retried batch repeats a few)
+ERASED_MARKER_DAYS = 30  # longer than a stream keeps its records (24 hours)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A patient's risk feature summary as stored (facts: chalicelib.domain.risk_summary)."""
+
+    patient_id: str
+    facts: dict[str, Any]
+    rev: int = 0
+    applied: tuple[str, ...] = ()
+    erased: bool = False
+    rebuild: bool = False
+    due_at: str | None = None  # when the patient is due to be scored again (None: not in the due index)
+    score: float | None = None
+    score_version: int | None = None
+    score_factors: list[dict[str, Any]] | None = None
+
+
+def _summary_of(raw: dict[str, Any]) -> Summary:
+    item = plain(raw)
+    facts = item.get("facts")
+    factors = item.get("score_factors")
+    return Summary(patient_id=str(item.get("patient_id") or keys.patient_of(item["pk"])),
+                   facts=json.loads(facts) if isinstance(facts, str) else dict(facts or {}),
+                   rev=int(item.get("rev") or 0), applied=tuple(item.get("applied") or ()),
+                   erased=bool(item.get("erased")), rebuild=bool(item.get("rebuild")),
+                   due_at=str(item["due_sk"]).rsplit("#", 1)[0] if item.get("due_sk") else None,
+                   score=float(item["score"]) if item.get("score") is not None else None,
+                   score_version=optional_int(item.get("score_version")),
+                   score_factors=json.loads(factors) if isinstance(factors, str) else factors)
+
+
+def is_summary(sk: str) -> bool:
+    """Whether a sort key is a feature summary's (the consumer ignores its own writes)."""
+    return sk == keys.RISK_SUMMARY_SK
+
+
+def patient_of_key(pk: str) -> tuple[str, str] | None:
+    """(clinic, patient) of a patient's partition key, or None for any other partition."""
+    if "#P#" not in pk:
+        return None
+    clinic_id, _, patient_id = pk.partition("#P#")
+    return clinic_id, patient_id
+
+
+def get_summary(clinic_id: str, patient_id: str) -> Summary | None:
+    """One summary, read consistently (the consumer writes what it read plus one change)."""
+    found = db.batch_get([(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)], consistent=True)
+    raw = next(iter(found.values()), None)
+    return _summary_of(raw) if raw else None
+
+
+def summaries_of(clinic_id: str, patient_ids: Sequence[str]) -> dict[str, Summary]:
+    """The summaries of these patients (BatchGetItem, 100 a call); missing ones are left out."""
+    found = db.batch_get([(keys.patient_pk(clinic_id, pid), keys.RISK_SUMMARY_SK) for pid in patient_ids])
+    out = {}
+    for raw in found.values():
+        summary = _summary_of(raw)
+        out[summary.patient_id] = summary
+    return out
+
+
+def write_summary(clinic_id: str, patient_id: str, facts: dict[str, Any], *, expect_rev: int | None,
+                  applied: Sequence[str], at: str, due_at: str | None, bucket: int,
+                  score: tuple[float | None, int | None, Any] | None = None, rebuild: bool = False) -> bool:
+    """Write a summary's facts read at `expect_rev` (None: there was none), one revision on;
+    `due_at` puts the patient in the due index at that time; `score` (score, version, factors)
+    sets the copy of the profile's score (the backfill); `rebuild` says the facts are to be built
+    from the partition (consent just granted: the summary stays out of the sample until then).
+    Returns False when another write came first (read again and retry)."""
+    bind()
+    ref = RiskSummaryItem(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)
+    rev = (expect_rev or 0) + 1
+    actions: list[Action] = [RiskSummaryItem.patient_id.set(patient_id), RiskSummaryItem.facts.set(facts),
+                             RiskSummaryItem.rev.set(rev), RiskSummaryItem.applied.set(list(applied)[-APPLIED_KEPT:]),
+                             RiskSummaryItem.updated_at.set(at)]
+    actions.append(RiskSummaryItem.rebuild.set(True) if rebuild else RiskSummaryItem.rebuild.remove())
+    if (facts.get("p") or {}).get("analytics") and not rebuild:
+        actions += [RiskSummaryItem.gsi1pk.set(keys.risk_summaries_pk(clinic_id)),
+                    RiskSummaryItem.gsi1sk.set(keys.risk_summary_sort(bucket, patient_id))]
+    else:
+        actions += [RiskSummaryItem.gsi1pk.remove(), RiskSummaryItem.gsi1sk.remove()]
+    if due_at is not None:
+        actions += [RiskSummaryItem.due_pk.set(keys.risk_due_pk(clinic_id)),
+                    RiskSummaryItem.due_sk.set(keys.due_sort_of(due_at, patient_id))]
+    if score is not None:
+        value, version, factors = score
+        actions += [RiskSummaryItem.score.set(value) if value is not None else RiskSummaryItem.score.remove(),
+                    RiskSummaryItem.score_version.set(version) if version is not None
+                    else RiskSummaryItem.score_version.remove(),
+                    RiskSummaryItem.score_factors.set(factors) if factors else RiskSummaryItem.score_factors.remove()]
+    condition = (RiskSummaryItem.pk.does_not_exist() if expect_rev is None
+                 else RiskSummaryItem.rev == expect_rev)
+    try:
+        ref.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if db.condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def erase_summary(clinic_id: str, patient_id: str, *, expect_rev: int | None, applied: Sequence[str],
+                  at: str) -> bool:
+    """The patient was erased: no facts, score, index entry or due time are kept, only a marker
+    that makes later (late or repeated) changes of their items no-ops, until the table's TTL
+    removes it after ERASED_MARKER_DAYS (a stream keeps its records for 24 hours)."""
+    bind()
+    ref = RiskSummaryItem(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK)
+    expires = int(parse_iso(at).timestamp()) + ERASED_MARKER_DAYS * 86400
+    actions: list[Action] = [RiskSummaryItem.patient_id.set(patient_id), RiskSummaryItem.erased.set(True),
+                             RiskSummaryItem.expires_at.set(expires),
+                             RiskSummaryItem.rev.set((expect_rev or 0) + 1),
+                             RiskSummaryItem.applied.set(list(applied)[-APPLIED_KEPT:]),
+                             RiskSummaryItem.updated_at.set(at), RiskSummaryItem.facts.remove(),
+                             RiskSummaryItem.gsi1pk.remove(), RiskSummaryItem.gsi1sk.remove(),
+                             RiskSummaryItem.due_pk.remove(), RiskSummaryItem.due_sk.remove(),
+                             RiskSummaryItem.score.remove(), RiskSummaryItem.score_version.remove(),
+                             RiskSummaryItem.score_factors.remove()]
+    condition = (RiskSummaryItem.pk.does_not_exist() if expect_rev is None
+                 else RiskSummaryItem.rev == expect_rev)
+    try:
+        ref.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if db.condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def move_due(clinic_id: str, summary: Summary, next_at: str | None) -> bool:
+    """After scoring: when the patient is next due (None: not until something changes). Only if
+    the facts are still those scored (`rev`); otherwise a change came meanwhile and the patient
+    stays due for the next run. Returns whether it moved."""
+    bind()
+    ref = RiskSummaryItem(keys.patient_pk(clinic_id, summary.patient_id), keys.RISK_SUMMARY_SK)
+    actions: list[Action] = ([RiskSummaryItem.due_sk.set(keys.due_sort_of(next_at, summary.patient_id)),
+                              RiskSummaryItem.due_pk.set(keys.risk_due_pk(clinic_id))] if next_at
+                             else [RiskSummaryItem.due_pk.remove(), RiskSummaryItem.due_sk.remove()])
+    try:
+        ref.update(actions=actions, condition=(RiskSummaryItem.rev == summary.rev)
+                   & RiskSummaryItem.erased.does_not_exist())
+    except UpdateError as exc:
+        if not db.condition_failed(exc):
+            raise
+        return False
+    return True
+
+
+def forget_summary_score(clinic_id: str, patient_id: str) -> None:
+    """The summary's copy of a score removed with the score (analytics consent withdrawn)."""
+    bind()
+    with db.unless_condition_fails():
+        RiskSummaryItem(keys.patient_pk(clinic_id, patient_id), keys.RISK_SUMMARY_SK).update(
+            actions=[RiskSummaryItem.score.remove(), RiskSummaryItem.score_version.remove(),
+                     RiskSummaryItem.score_factors.remove()], condition=RiskSummaryItem.pk.exists())
+
+
+def record_scored(clinic_id: str, scored: int) -> None:
+    """The number of scores the run wrote, on the run item (written before scoring began)."""
+    bind()
+    with db.unless_condition_fails():
+        RiskRunItem(keys.clinic_pk(clinic_id), keys.RISK_RUN_SK).update(
+            actions=[RiskRunItem.scored.set(scored)], condition=RiskRunItem.pk.exists())
+
+
+def due_summaries_page(clinic_id: str, until_iso: str, start_key: dict[str, Any] | None,
+                       page_size: int = 100) -> tuple[list[str], dict[str, Any] | None]:
+    """Patients whose score is due again by `until_iso` (the due index holds keys only), and
+    where the next page starts (None after the last)."""
+    params: dict[str, Any] = {"IndexName": DUE_INDEX, "KeyConditionExpression": "due_pk = :pk AND due_sk <= :now",
+                              "ExpressionAttributeValues": {":pk": {"S": keys.risk_due_pk(clinic_id)},
+                                                            ":now": {"S": until_iso + "~"}},
+                              "Limit": page_size}
+    if start_key:
+        params["ExclusiveStartKey"] = start_key
+    page = db.query_raw(**params)
+    return [keys.due_sort_last(raw["due_sk"]["S"]) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+def summary_page(clinic_id: str, start_key: dict[str, Any] | None, page_size: int = 1000,
+                 below_bucket: int | None = None) -> tuple[list[Summary], dict[str, Any] | None]:
+    """One page of the summaries of the clinic's patients with analytics consent, in sample
+    bucket order (gsi1 projects the whole item); `below_bucket` stops at that bucket."""
+    condition = "gsi1pk = :pk"
+    values: dict[str, Any] = {":pk": {"S": keys.risk_summaries_pk(clinic_id)}}
+    if below_bucket is not None:
+        condition += " AND gsi1sk < :end"
+        values[":end"] = {"S": f"{below_bucket:04d}"}
+    params: dict[str, Any] = {"IndexName": GSI1, "KeyConditionExpression": condition,
+                              "ExpressionAttributeValues": values, "Limit": page_size}
+    if start_key:
+        params["ExclusiveStartKey"] = start_key
+    page = db.query_raw(**params)
+    return [_summary_of(raw) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+@dataclass
+class RiskState:
+    summaries_ready: bool = False
+    phase: str | None = None
+    cursor: dict[str, Any] | None = None
+    rescore_version: int | None = None
+
+
+def load_state(clinic_id: str) -> RiskState:
+    bind()
+    try:
+        item = RiskStateItem.get(keys.clinic_pk(clinic_id), keys.RISK_STATE_SK, consistent_read=True)
+    except DoesNotExist:
+        return RiskState()
+    return RiskState(bool(item.summaries_ready), item.phase, item.cursor, optional_int(item.rescore_version))
+
+
+def save_state(clinic_id: str, state: RiskState, at: str) -> None:
+    bind()
+    RiskStateItem(keys.clinic_pk(clinic_id), keys.RISK_STATE_SK, summaries_ready=state.summaries_ready,
+                  phase=state.phase, cursor=state.cursor, rescore_version=state.rescore_version,
+                  updated_at=at).save()
+
+
+def patient_rows_page(clinic_id: str, start_key: dict[str, Any] | None,
+                      page_size: int = 200) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the clinic's patient list (the backfill's walk), with where the next starts."""
+    projection, aliases = _names(_ROW_FIELDS)
+    params: dict[str, Any] = {"IndexName": GSI1, "KeyConditionExpression": "gsi1pk = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": keys.patients_list_pk(clinic_id)}},
+                              "ProjectionExpression": projection, "ExpressionAttributeNames": aliases,
+                              "Limit": page_size}
+    if start_key:
+        params["ExclusiveStartKey"] = start_key
+    page = db.query_raw(**params)
+    return [plain(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")

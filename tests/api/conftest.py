@@ -128,3 +128,52 @@ def pytest_sessionfinish(session):
     if output is not None:
         output["checked_2xx"] = [list(route) for route in sorted(CHECKED_2XX)]
         output["api_modules"] = sorted({item.path.name for item in session.items if item.path.parent.name == "api"})
+
+
+class TableStream:
+    """The table's stream as the Lambda event source mapping would deliver it: `feed()` passes
+    every record written since the last call to the stream's consumers (chalicelib.jobs.changes),
+    each stamped with the test clock's time (moto stamps the wall clock). Read from moto's own
+    shard in this process."""
+
+    def __init__(self):
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        from chalicelib.aws import client
+        from chalicelib.config import settings
+
+        conf = settings()
+        dynamodb = client("dynamodb")
+        if not dynamodb.describe_table(TableName=conf.table_name)["Table"].get("LatestStreamArn"):
+            dynamodb.update_table(TableName=conf.table_name, StreamSpecification={
+                "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        self.table = dynamodb_backends[DEFAULT_ACCOUNT_ID][conf.region].get_table(conf.table_name)
+        self.position = len(self.table.stream_shard.items)  # what the test writes from now on
+
+    def records(self) -> list[dict]:
+        from chalicelib.domain.clock import clock
+
+        fresh = self.table.stream_shard.items[self.position:]
+        self.position += len(fresh)
+        out = []
+        for record in fresh:
+            raw = record.to_json()
+            raw["dynamodb"]["ApproximateCreationDateTime"] = clock.now()
+            out.append(raw)
+        return out
+
+    def feed(self) -> int:
+        from chalicelib.jobs.changes import apply
+        from chalicelib.store.changes import from_record
+
+        fresh = self.records()
+        for raw in fresh:
+            apply(from_record(raw))
+        return len(fresh)
+
+
+@pytest.fixture
+def table_stream(clinics):
+    """The table's stream turned on (before the test writes anything), with `feed()` to deliver it."""
+    return TableStream()

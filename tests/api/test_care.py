@@ -119,8 +119,8 @@ def test_patients_without_analytics_consent_get_no_training_curve_or_score(api, 
                             version=1, at="2026-11-01T00:00:00Z")
 
     read = []
-    original = risk_store.activity_history
-    monkeypatch.setattr(risk_store, "activity_history", lambda c, p: read.append(p) or original(c, p))
+    original = risk_store.history_items
+    monkeypatch.setattr(risk_store, "history_items", lambda c, p: read.append(p) or original(c, p))
     clock.set(local_moment(date(2026, 11, 20), time(3, 0), "Asia/Shanghai"))
     done = train_risk_models()["demo-dental"]
     assert done["status"] == "trained" and done["scored"] == 60

@@ -149,7 +149,7 @@ def test_a_duplicate_training_message_trains_once(api, clock, monkeypatch):
 
     runs = []
     real = risk.train_clinic
-    monkeypatch.setattr(risk, "train_clinic", lambda clinic_id: runs.append(clinic_id) or real(clinic_id))
+    monkeypatch.setattr(risk, "train_clinic", lambda clinic_id, *a, **k: runs.append(clinic_id) or real(clinic_id, *a, **k))
     body = clinic_jobs.message("train_risk_models", "demo-dental", "2026-11-20T19:00:00Z")
     reply, first = clinic_jobs.process(_event(body))
     assert reply == {"batchItemFailures": []} and runs == ["demo-dental"]

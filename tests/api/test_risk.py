@@ -178,7 +178,7 @@ def _history(clinic_id, n, rng):
     return ids
 
 
-def test_daily_training_scores_lists_and_explains(api, staff_token, clock, fast_moto):
+def test_daily_training_scores_lists_and_explains(api, staff_token, clock, fast_moto, table_stream):
     import random
 
     from tests.test_helpers import train_risk_models
@@ -234,14 +234,16 @@ def test_daily_training_scores_lists_and_explains(api, staff_token, clock, fast_
     status, _ = api.post(f"/patients/{ids[0]}/visits", {"visit_date": "2026-11-20", "department": "general",
                                                           "next_due_date": "2027-11-20"}, token=staff)
     assert status == 201
-    # the next day's run keeps both versions and rewrites only changed scores
+    table_stream.feed()
+    # the next day's run (no training: that is weekly) scores again the patient whose visit
+    # changed their features, with the current model
     clock.advance(days=1)
     second = train_risk_models()["demo-dental"]
-    assert second["model_version"] == 2
+    assert second["model_version"] == 1 and second["status"] == "scored" and second["scored"] >= 1
     versions = api.get("/risk/model", token=staff)[1]["versions"]
-    assert [v["version"] for v in versions] == [2, 1]
+    assert [v["version"] for v in versions] == [1]
     yearly = api.get(f"/patients/{ids[0]}/risk", token=staff)[1]
-    assert yearly["risk_model_version"] == 2 and yearly["risk_score"] is None and yearly["risk_status"] == "not_due"
+    assert yearly["risk_model_version"] == 1 and yearly["risk_score"] is None and yearly["risk_status"] == "not_due"
     assert yearly["risk_factors"] == []
     assert api.get(f"/patients/{ids[1]}/risk", token=staff)[1]["risk_status"] == "scored"
     listed = []
@@ -314,7 +316,8 @@ def _members(clinic_id, segment_id) -> set[str]:
 
 
 def test_training_writes_scores_fifty_to_a_transaction_and_reevaluates_only_crossings(api, staff_token, clock,
-                                                                                      monkeypatch, fast_moto):
+                                                                                      monkeypatch, fast_moto,
+                                                                                      table_stream):
     import random
 
     from tests.test_helpers import train_risk_models
@@ -330,17 +333,20 @@ def test_training_writes_scores_fifty_to_a_transaction_and_reevaluates_only_cros
     scores = _risk_list(api, admin)
     high = {pid for pid, score in scores.items() if score >= 0.5}
     assert 0 < len(high) < len(scores) == 120
-    # three transactions for 120 patients (each patient's profile and entry together), where
-    # there was one per patient; only the patients who entered the risk segment were re-evaluated
-    assert requests.score_transactions() == [50, 50, 20]
+    # four transactions for 120 patients (each patient's profile, entry and the score's copy on
+    # their feature summary together), where there was one per patient; only the patients who
+    # entered the risk segment were re-evaluated
+    assert requests.score_transactions() == [33, 33, 33, 21]
     assert requests.profile_reads() == len(high)
     assert _members("demo-dental", "high-risk") == high
 
-    # the next day: a new model version rewrites every score; only crossings are re-evaluated
+    # the model's refresh day: a new model version rewrites every score, read from the patients'
+    # summaries (no partition is read again); only crossings are re-evaluated
     status, _ = api.post(f"/patients/{ids[0]}/visits", {"visit_date": "2026-11-20", "department": "general",
                                                           "next_due_date": "2027-11-20"}, token=admin)
     assert status == 201
-    clock.advance(days=1)
+    table_stream.feed()
+    clock.advance(days=28)
     requests.clear()
     assert train_risk_models()["demo-dental"]["model_version"] == 2
     after = _risk_list(api, admin)
@@ -349,6 +355,8 @@ def test_training_writes_scores_fifty_to_a_transaction_and_reevaluates_only_cros
     assert _members("demo-dental", "high-risk") == high_after
     assert requests.profile_reads() == len(high ^ high_after)
     assert sum(requests.score_transactions()) == 120
+    assert not [p for op, p in requests.calls if op == "Query" and "IndexName" not in p
+                and "'demo-dental#P#" in str(p.get("ExpressionAttributeValues"))]
 
 
 def test_scores_in_one_transaction_leave_out_an_erased_patient(api, new_patient, staff_token, monkeypatch):
