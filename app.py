@@ -61,6 +61,19 @@ def import_chunks(event):
     return handle(event.to_dict(), event.context)
 
 
+# every change to the table, in order per item: the KPI counters and the risk summaries follow them
+# (docs/kpis.md). The packaged stack takes the stream's ARN from the resources stack (infra/render.py).
+LOCAL_STREAM_ARN = "arn:aws:dynamodb:local:0:table/revisit/stream/local"  # the local runner reads moto's
+
+
+@app.on_dynamodb_record(stream_arn=os.environ.get("TABLE_STREAM_ARN", LOCAL_STREAM_ARN), batch_size=100,
+                        starting_position="TRIM_HORIZON", name="table_changes")
+def table_changes(event):
+    from chalicelib.jobs.changes import handle
+
+    return handle(event.to_dict(), event.context)
+
+
 # one message at a time: each clinic's job gets an invocation, and its time limit, of its own
 @app.on_sqs_message(queue=os.environ.get("CLINIC_JOB_QUEUE_NAME", "revisit-clinic-jobs"), batch_size=1,
                     name="clinic_jobs")

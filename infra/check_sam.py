@@ -69,6 +69,20 @@ def problems(template: dict) -> list[str]:
             found.append(
                 f"no SQS event {wanted}: app.py must register `{app_name}` with @app.on_sqs_message"
             )
+    streams = {f"{name}.{event_name}": event for name, resource in resources.items()
+               if resource.get("Type") == "AWS::Serverless::Function"
+               for event_name, event in resource.get("Properties", {}).get("Events", {}).items()
+               if event.get("Type") == "DynamoDB"}
+    wanted = f"{render.STREAM_FUNCTION}.{render.STREAM_EVENT}"
+    if wanted not in streams:
+        found.append(f"no DynamoDB stream event {wanted}: app.py must register `table_changes` with "
+                     "@app.on_dynamodb_record")
+    for name, event in streams.items():
+        properties = event.get("Properties", {})
+        if "ReportBatchItemFailures" not in properties.get("FunctionResponseTypes", []):
+            found.append(f"stream event {name} does not report batch item failures")
+        if "OnFailure" not in properties.get("DestinationConfig", {}):
+            found.append(f"stream event {name} has no on-failure destination: a failing record would block its shard")
     for name, event in events.items():
         types = event.get("Properties", {}).get("FunctionResponseTypes", [])
         if "ReportBatchItemFailures" not in types:

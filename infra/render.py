@@ -58,6 +58,15 @@ CLINIC_JOB_MAX_RECEIVE_COUNT = 3
 CLINIC_JOB_RETENTION_S = 86400
 CLINIC_JOB_FUNCTION = "ClinicJobs"
 CLINIC_JOB_EVENT = "ClinicJobsSqsEventSource"
+# The table's stream handler (app.py `table_changes`): the KPI counters and the risk summaries follow
+# every change (docs/kpis.md). A batch that fails is split and retried; a record that still fails
+# after STREAM_MAX_RETRIES tries, or is older than a day, is named in the failure queue (its keys and
+# sequence numbers only, as Lambda's on-failure destination sends them) and the shard moves on.
+STREAM_FUNCTION = "TableChanges"
+STREAM_EVENT = "TableChangesDynamodbEventSource"
+STREAM_BATCH_SIZE = 100
+STREAM_MAX_RETRIES = 10
+STREAM_MAX_RECORD_AGE_S = 86400
 CHALICE_ROLE = "DefaultRole"
 
 WECHAT_API_BASE = "https://api.weixin.qq.com"
@@ -82,6 +91,8 @@ EXPORTS = (
     "ClinicJobQueueName",
     "ClinicJobQueueUrl",
     "ClinicJobQueueArn",
+    "TableStreamArn",
+    "StreamFailureQueueArn",
     "DataKeyArn",
     "UserPoolId",
     "UserPoolClientId",
@@ -337,6 +348,7 @@ def _table(schema) -> dict:
                     "AttributeDefinitions": request["AttributeDefinitions"],
                     "KeySchema": request["KeySchema"],
                     "GlobalSecondaryIndexes": request["GlobalSecondaryIndexes"],
+                    "StreamSpecification": {"StreamViewType": request["StreamSpecification"]["StreamViewType"]},
                     "TimeToLiveSpecification": {
                         "AttributeName": schema.TTL_ATTRIBUTE,
                         "Enabled": True,
@@ -416,6 +428,17 @@ def _queues() -> dict:
                 "Type": "AWS::SQS::Queue",
                 "Properties": {
                     "QueueName": sub("${ClinicJobQueueName}-dlq"),
+                    "MessageRetentionPeriod": 14 * 86400,
+                    "SqsManagedSseEnabled": True,
+                },
+            }
+        ),
+        # the stream records the table handler could not apply (their keys and sequence numbers)
+        "StreamFailureQueue": disposable(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": sub("revisit-${Stage}-stream-failures"),
                     "MessageRetentionPeriod": 14 * 86400,
                     "SqsManagedSseEnabled": True,
                 },
@@ -864,6 +887,9 @@ def _outputs(china: bool) -> dict:
         "ClinicJobQueueName": ("Clinic job queue name.", get_att("ClinicJobQueue", "QueueName")),
         "ClinicJobQueueUrl": ("Clinic job queue URL.", ref("ClinicJobQueue")),
         "ClinicJobQueueArn": ("Clinic job queue ARN.", get_att("ClinicJobQueue", "Arn")),
+        "TableStreamArn": ("The table's stream (new and old images).", get_att("Table", "StreamArn")),
+        "StreamFailureQueueArn": ("Where the stream handler's failed records are named.",
+                                  get_att("StreamFailureQueue", "Arn")),
         "DataKeyArn": (
             "KMS key for the table and patient-field envelopes.",
             get_att("DataKey", "Arn"),
@@ -1067,6 +1093,21 @@ def app_policy(china: bool = False) -> dict:
             # the schedules send one message per clinic (and a job its continuation); clinic_jobs takes them
             _queue_statement("ClinicJobQueue", "ClinicJobQueueArn"),
             {
+                # the stream's event source mapping reads with the function's role
+                "Sid": "TableStream",
+                "Effect": "Allow",
+                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                           "dynamodb:ListStreams"],
+                "Resource": import_value("TableStreamArn"),
+            },
+            {
+                # the mapping names a record it gave up on in the failure queue
+                "Sid": "StreamFailures",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                "Resource": import_value("StreamFailureQueueArn"),
+            },
+            {
                 # SMS reminders publish to a phone number, which has no ARN to name
                 "Sid": "SmsReminders",
                 "Effect": "Allow",
@@ -1178,6 +1219,25 @@ def chalice_merge_template(china: bool = False) -> dict:
                                     "${QueueArn}", {"QueueArn": import_value("ImportQueueArn")}
                                 ),
                                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            }
+                        }
+                    }
+                }
+            },
+            STREAM_FUNCTION: {
+                "Properties": {
+                    "Events": {
+                        STREAM_EVENT: {
+                            "Properties": {
+                                "Stream": sub("${StreamArn}", {"StreamArn": import_value("TableStreamArn")}),
+                                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                                "BisectBatchOnFunctionError": True,
+                                "MaximumRetryAttempts": STREAM_MAX_RETRIES,
+                                "MaximumRecordAgeInSeconds": STREAM_MAX_RECORD_AGE_S,
+                                "DestinationConfig": {"OnFailure": {
+                                    "Type": "SQS",
+                                    "Destination": sub("${QueueArn}",
+                                                       {"QueueArn": import_value("StreamFailureQueueArn")})}},
                             }
                         }
                     }

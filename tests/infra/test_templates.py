@@ -117,6 +117,9 @@ def test_table_follows_the_store_schema(name):
     }
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    # the stream the KPI counters and risk summaries follow: both images of every change
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert request["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATE_REGIONS))
@@ -396,6 +399,25 @@ def test_clinic_job_handler_reports_partial_batch_failures_and_may_send(packaged
     assert _imports(statement["Resource"]) == {"ClinicJobQueueArn"}
     queue = _committed("resources.json")["Resources"]["ClinicJobQueue"]["Properties"]
     assert queue["VisibilityTimeout"] >= 6 * function["Properties"]["Timeout"]
+
+
+def test_stream_handler_reports_failures_splits_batches_and_names_what_it_gives_up(packaged):
+    template = json.loads(packaged.read_text())
+    function = template["Resources"][render.STREAM_FUNCTION]
+    assert function["Type"] == "AWS::Serverless::Function"
+    event = function["Properties"]["Events"][render.STREAM_EVENT]
+    assert event["Type"] == "DynamoDB"
+    properties = event["Properties"]
+    assert _imports(properties["Stream"]) == {"TableStreamArn"}
+    assert properties["StartingPosition"] == "TRIM_HORIZON" and properties["BatchSize"] == render.STREAM_BATCH_SIZE
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["MaximumRetryAttempts"] == render.STREAM_MAX_RETRIES
+    assert _imports(properties["DestinationConfig"]["OnFailure"]["Destination"]) == {"StreamFailureQueueArn"}
+    policy = template["Resources"][render.CHALICE_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    reads = next(st for st in policy["Statement"] if st["Sid"] == "TableStream")
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"} <= set(reads["Action"])
+    assert _imports(reads["Resource"]) == {"TableStreamArn"}
 
 
 def test_queue_visibility_covers_six_handler_timeouts(packaged):
