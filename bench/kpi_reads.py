@@ -42,6 +42,7 @@ def _bulk_patients(count: int) -> None:
     from chalicelib.config import settings
     from chalicelib.domain.clock import clock, iso
     from chalicelib.domain.privacy import mask_name
+    from chalicelib.services.desk import name_hash
     from chalicelib.services.patients import clinic_key, consent_changes
     from chalicelib.store import patients as patient_store
 
@@ -57,6 +58,7 @@ def _bulk_patients(count: int) -> None:
                 CLINIC_ID, f"k{n:015x}", created_at=now,
                 name_enc=crypto.encrypt(key, CLINIC_ID, name), phone_enc=crypto.encrypt(key, CLINIC_ID, phone),
                 phone_hash=crypto.keyed_hash("phone", CLINIC_ID, phone), name_masked=mask_name(name),
+            name_hash=name_hash(CLINIC_ID, name),
                 birth_year=1950 + n % 60, sex="FM"[n % 2], district="朝阳", conditions=["eczema"],
                 department="dermatology", persona_tags=[],
                 consents=consent_changes({"service": True, "marketing": False, "analytics": True}, "v1", now))

@@ -93,6 +93,7 @@ def _write_patients(writer, references, patients, due, now, key, district, rule,
     from chalicelib import crypto
     from chalicelib.domain.clock import clock, iso
     from chalicelib.domain.privacy import mask_name
+    from chalicelib.services.desk import name_hash
     from chalicelib.services.patients import consent_changes
     from chalicelib.store import keys, patients as patient_store, recall
 
@@ -103,6 +104,7 @@ def _write_patients(writer, references, patients, due, now, key, district, rule,
             CLINIC_ID, patient_id, created_at=now,
             name_enc=crypto.encrypt(key, CLINIC_ID, name), phone_enc=crypto.encrypt(key, CLINIC_ID, phone),
             phone_hash=crypto.keyed_hash("phone", CLINIC_ID, phone), name_masked=mask_name(name),
+            name_hash=name_hash(CLINIC_ID, name),
             openid_hash=crypto.keyed_hash("openid", CLINIC_ID, f"obench-{n}"),
             birth_year=1950 + n % 60, sex="FM"[n % 2], district=district, conditions=["eczema"],
             department="dermatology", persona_tags=["anxious"],
