@@ -44,7 +44,8 @@ ACTIVITY = {
     "checkins_per_active": 8,         # POST /me/checkins (glucose, steps, tasks)
     "inbox_views_per_active": 2,      # GET /me/inbox
     "board_views_per_active": 1,      # GET /leaderboard
-    "token_refreshes_per_active": 4,  # POST /auth/refresh (a session a week)
+    "logins_per_active": 2,           # POST /auth/wechat/login (a new sign-in from wx.login)
+    "token_refreshes_per_active": 4,  # POST /auth/refresh (the access token renewed)
     "redemptions_per_active": 0.05,   # POST /me/redemptions
     "new_patients_share": 0.02,       # POST /me/register, as a share of the patients
     "visits_per_patient": 0.15,       # POST /patients/{id}/visits at the desk
@@ -80,7 +81,7 @@ SQS_IDLE_POLLS = 5 * 3 * 60 * 24 * DAYS  # per queue with a Lambda trigger: 5 lo
 QUEUE_BATCH = 10                   # messages per send_reminders invocation at most (app.py batch_size)
 
 # The demo clinics the jobs are measured in (patients); per-event samples run in the smaller one.
-SMALL, LARGE = 600, 3_000
+SMALL, LARGE = int(os.environ.get("COST_SMALL", 600)), int(os.environ.get("COST_LARGE", 3_000))
 SAMPLES = 12                       # samples of each event
 TARGET_SIZES = (PER, 200_000)
 
@@ -629,6 +630,51 @@ class Bench:
     def __init__(self, meter: Meter):
         self.meter = meter
         self.problems: list[str] = []
+        self.tap: StreamTap | None = None
+        self.stream: tuple[str, int] | None = None  # the stream handler's function name and batch size
+
+    def watch_stream(self, table) -> None:
+        """When app.py registers a DynamoDB stream handler, turn the table's stream on (moto keeps
+        the records) and, after each measured piece of work, hand its records to the handler as
+        Lambda's trigger would, in batches of the handler's size."""
+        import app as app_module
+
+        sources = [s for s in app_module.app.event_sources if type(s).__name__ == "DynamoDBEventConfig"]
+        if not sources:
+            self.tap, self.stream = None, None
+            return
+        self.tap = StreamTap(table)
+        self.stream = (sources[0].name, int(getattr(sources[0], "batch_size", 100) or 100))
+
+    def flush_stream(self) -> tuple[Tally, float, int, int]:
+        """(cost, own CPU seconds, invocations, records) of the stream handler over what was
+        written since the last call; nothing when there is no stream handler."""
+        total, own_total, invocations = Tally(), 0.0, 0
+        if self.tap is None or self.stream is None:
+            return total, 0.0, 0, 0
+        records = self.tap.take()
+        name, size = self.stream
+        handler = self.handler(name)
+        for start in range(0, len(records), size):
+            event = {"Records": records[start:start + size]}
+            tally, own, _ = self.meter.measure(lambda: handler(event, Context()))
+            total.add(tally)
+            own_total += own
+            invocations += 1
+        return total, own_total, invocations, len(records)
+
+    def stream_part(self, name: str, tally: Tally, own: float, invocations: int, occurrences: int,
+                    count_key: str | None) -> "Measured | None":
+        """The stream handler's work for `occurrences` of an event, per occurrence."""
+        if self.stream is None or not invocations:
+            return None
+        m = Measured(f"{name}-stream", self.stream[0], rru=tally.rru / occurrences, wru=tally.wru / occurrences,
+                     kms=tally.calls["kms"] / occurrences, sqs=tally.calls["sqs"] / occurrences,
+                     ms=lambda_ms(tally, own, memory_of(self.stream[0])) / invocations,
+                     invocations=invocations / occurrences, calls=sum(tally.calls.values()) / occurrences,
+                     note="the stream handler's invocations over the event's writes")
+        m.cold_kms, m.count_key = 0, count_key
+        return m
 
     # -- the app's entry points --------------------------------------------------------------
     def handler(self, name: str):
@@ -655,13 +701,14 @@ class Bench:
         drained = {}
         for name, _ in jobs:
             drained[name] = self.run_job(name, cold=False)
+        self.flush_stream()  # what the first runs wrote is not counted
         runs = {}
         for name, rate in jobs:
             interval = timedelta(minutes=DAYS * 1440 / monthly_runs(rate))
             clock.set(T0 + interval)
             cold = monthly_runs(rate) <= DAYS * 24 * 60 / 15  # every 15 minutes or less often: a new container
             tally, own = self.run_job(name, cold=cold)
-            runs[name] = JobRun(name, rate, tally, own)
+            runs[name] = JobRun(name, rate, tally, own, stream=list(self.flush_stream()))
         clock.set(T0 + timedelta(days=1, minutes=1))
         return runs, drained
 
@@ -697,6 +744,9 @@ class Bench:
             return outcome
 
         outbound.deliver = counting
+        stream = Tally()
+        stream_own, stream_invocations = 0.0, 0
+        self.flush_stream()
         try:
             for batch in batches:
                 event = {"Records": [{
@@ -707,6 +757,10 @@ class Bench:
                     "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:revisit-reminders-bench",
                     "awsRegion": "ap-east-1"} for m in batch]}
                 samples.append(self.meter.measure(lambda: handler(event, Context()))[:2])
+                tally, own, invocations, _ = self.flush_stream()
+                stream.add(tally)
+                stream_own += own
+                stream_invocations += invocations
         finally:
             outbound.deliver = original
         queued = sum(len(b) for b in batches)
@@ -732,6 +786,9 @@ class Bench:
             calls=(sum(handler_total.calls.values()) + sum(sweep.calls.values())) / sent,
             note=f"{sent} sent of {queued} queued in {len(batches)} batches ({', '.join(f'{n} {k}' for k, n in outcomes.items())}); "
                  "the sweep's share is its first run less an idle run")
+        per.cold_kms, per.count_key = 0, "messages_per_patient"
+        self.message_stream = self.stream_part("message", stream, stream_own, stream_invocations, sent,
+                                               "messages_per_patient")
         return per
 
     # -- API events ----------------------------------------------------------------------------
@@ -766,7 +823,15 @@ class Bench:
         rewards = sorted(activity.rewards(clinic_id), key=lambda r: r["cost"])
 
         original_code2session = login.code2session
-        login.code2session = lambda code: {"openid": code.removeprefix("wx-").split(".")[0], "unionid": None}
+        meter = self.meter
+
+        def code2session(code: str) -> dict:
+            if meter.tally is not None:  # WeChat's jscode2session: a call outside AWS
+                meter.tally.calls["wechat"] += 1
+                meter.tally.latency_ms += LATENCY_MS["other"]
+            return {"openid": code.removeprefix("wx-").split(".")[0], "unionid": None}
+
+        login.code2session = code2session
         measured: list[Measured] = []
         try:
             with Client(app) as client:
@@ -789,14 +854,21 @@ class Bench:
                     """SAMPLES occurrences of one request, warm; then one more after forgetting the
                     container's caches, for what a cold start adds (its KMS unwrap)."""
                     samples, statuses = [], Counter()
+                    stream, stream_own, stream_invocations = Tally(), 0.0, 0
                     make(0)  # warm the container for this route
+                    self.flush_stream()
                     for n in range(1, SAMPLES + 1):
                         tally, own, (status, _) = make(n)
                         statuses[status] += 1
+                        written = self.flush_stream()
                         if status in ok:
                             samples.append((tally, own))
+                            stream.add(written[0])
+                            stream_own += written[1]
+                            stream_invocations += written[2]
                     forget_caches()
                     cold, _, _ = make(SAMPLES + 1)
+                    self.flush_stream()
                     if not samples:
                         self.problems.append(f"{name}: no sample answered {ok} ({dict(statuses)})")
                         return
@@ -805,6 +877,9 @@ class Bench:
                     m.cold_kms = cold.calls["kms"]
                     m.count_key = count_key
                     measured.append(m)
+                    streamed = self.stream_part(name, stream, stream_own, stream_invocations, len(samples), count_key)
+                    if streamed is not None:
+                        measured.append(streamed)
 
                 def as_patient(n: int):
                     plan, _ = people[n % len(people)]
@@ -832,10 +907,21 @@ class Bench:
                 kind("checkin", "checkins_per_active", lambda n: self.meter.measure(
                     lambda: call("POST", "/me/checkins", as_patient(n)[1]["access_token"],
                                  {"type": "glucose", "value": 5.6, "client_time": iso(clock.now())})))
-                if rewards:
-                    kind("redemption", "redemptions_per_active", lambda n: self.meter.measure(
-                        lambda: call("POST", "/me/redemptions", as_patient(n)[1]["access_token"],
-                                     {"reward_id": rewards[0]["reward_id"]})))
+                rich = [p for p in plans if p.wechat][:600]
+                rich = [p for p in rich if patient_store.get(clinic_id, p.patient_id).balance >= rewards[0]["cost"]] \
+                    if rewards else []
+                if rich:
+                    def redeem(n):
+                        plan = rich[n % len(rich)]
+                        if plan.patient_id not in sessions:
+                            sessions[plan.patient_id] = patient_login(plan)[2][1]
+                        token = sessions[plan.patient_id]["access_token"]
+                        return self.meter.measure(lambda: call("POST", "/me/redemptions", token,
+                                                               {"reward_id": rewards[0]["reward_id"]}))
+
+                    kind("redemption", "redemptions_per_active", redeem, ok=(201,))
+                else:
+                    self.problems.append("no demo patient has the points for a reward: redemptions not measured")
 
                 def register(n):
                     plan = people[n % len(people)][0]
@@ -901,8 +987,9 @@ def month(patients: int, events: list[Measured], message: Measured | None, small
     for m in events:
         times = counts[m.count_key]
         parts[f"event-{m.name}"] = m.usage(times)
-        api_requests += times
-        cold_kms.append(m.cold_kms)
+        if m.api:
+            api_requests += times
+            cold_kms.append(m.cold_kms)
     if message is not None:
         parts["event-message"] = message.usage(counts["messages_per_patient"])
     cold: dict[str, float] = {}
@@ -929,6 +1016,19 @@ def month(patients: int, events: list[Measured], message: Measured | None, small
             "sqs_requests": per_run["sqs"] * runs, "lambda_requests": runs, "scheduled_invocations": runs,
             "lambda_gb_seconds": runs * lambda_gb_seconds(per_run["ms"], memory_of(name))
             + starts * lambda_gb_seconds(init_ms, memory_of(name))}
+        if run.stream and run.stream[2]:
+            # the stream handler over the run's writes, taken as proportional to them
+            small_stream, large_stream = run.stream, large[name].stream
+            function = stream_handlers()[0]
+            invocations = linear(small_stream[2], large_stream[2], patients)
+            add(parts[f"job-{name}"], {
+                "dynamodb_rru": runs * linear(small_stream[0].rru, large_stream[0].rru, patients),
+                "dynamodb_wru": runs * linear(small_stream[0].wru, large_stream[0].wru, patients),
+                "lambda_requests": runs * invocations,
+                "lambda_gb_seconds": runs * lambda_gb_seconds(
+                    linear(lambda_ms(small_stream[0], small_stream[1], memory_of(function)),
+                           lambda_ms(large_stream[0], large_stream[1], memory_of(function)), patients)
+                    / max(1.0, invocations), memory_of(function)) * invocations})
         run.per_run_at = getattr(run, "per_run_at", {})
         run.per_run_at[patients] = per_run
     parts["cold-starts"] = cold
@@ -973,16 +1073,17 @@ def world(patients: int, meter: Meter, bench: Bench, with_events: bool):
         plans, table = seed_demo(patients)
         seeded = time.perf_counter() - started
         meter.table = table
-        taps = stream_handlers()
-        if taps:
-            bench.problems.append("app.py has a stream handler: its cost is not measured by this version of the model")
+        bench.watch_stream(table)
         runs, drained = bench.measure_jobs(patients)
         for run in runs.values():
             run.ms = lambda_ms(run.tally, run.own, memory_of(run.name))
         events, message = [], None
         if with_events:
+            bench.message_stream = None
             message = bench.measure_messages(drained["sweep_lapses"], runs["sweep_lapses"].tally)
             events = bench.measure_events(plans)
+            if bench.message_stream is not None:
+                events.append(bench.message_stream)
         stored = table_bytes(table)
         meter.table = None
     return runs, events, message, stored, seeded
@@ -997,8 +1098,20 @@ def main() -> int:
     meter = Meter().install()
     bench = Bench(meter)
     started = time.perf_counter()
-    small, events, message, small_bytes, small_seconds = world(SMALL, meter, bench, with_events=True)
-    large, _, _, large_bytes, large_seconds = world(LARGE, meter, bench, with_events=False)
+    cache = os.environ.get("COST_DEV_CACHE")
+    if cache and Path(cache).exists():
+        import pickle
+
+        small, events, message, small_bytes, small_seconds, large, large_bytes, large_seconds = pickle.loads(
+            Path(cache).read_bytes())
+    else:
+        small, events, message, small_bytes, small_seconds = world(SMALL, meter, bench, with_events=True)
+        large, _, _, large_bytes, large_seconds = world(LARGE, meter, bench, with_events=False)
+        if cache:
+            import pickle
+
+            Path(cache).write_bytes(pickle.dumps((small, events, message, small_bytes, small_seconds, large,
+                                                  large_bytes, large_seconds)))
     init_ms = init_milliseconds()
     queues = sum(1 for s in __import__("app").app.event_sources if type(s).__name__ == "SQSEventConfig")
 
@@ -1039,6 +1152,15 @@ def main() -> int:
         figure(f"cost-job-{name}-lambda-seconds-at-200000", f"{ms200 / 1000:.1f}",
                note=f"{run.ms / 1000:.2f} s at {SMALL:,}, {big.ms / 1000:.2f} s at {LARGE:,}; the function's timeout "
                     f"is {limit} s" + (" (EXCEEDED: the run would not finish)" if ms200 / 1000 > limit else ""))
+    growing = []
+    for name, run in sorted(small.items()):
+        per_patient = (large[name].tally.items_read - run.tally.items_read) / (LARGE - SMALL)
+        if per_patient > 0.05:
+            growing.append(f"{name} {per_patient:.2f} items read per patient a run, "
+                           f"{run.per_run_at[200_000]['rru'] * monthly_runs(run.rate) / 20:,.0f} read units "
+                           "per 10,000 patients a month at 200,000")
+    figure("cost-jobs-reading-per-patient", len(growing),
+           note="; ".join(growing) or "no scheduled job reads more as the clinic grows")
     figure("cost-storage-bytes-per-patient", f"{(large_bytes - small_bytes) / (LARGE - SMALL):.0f}",
            note=f"the demo clinic's table at {SMALL:,} and {LARGE:,} patients")
     figure("cost-init-ms", f"{init_ms:.0f}", note="importing app.py in a fresh interpreter: a cold start's billed init")
