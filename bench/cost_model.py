@@ -1204,6 +1204,10 @@ def main(argv: list[str]) -> int:
     figure("cost-jobs-over-timeout-at-200000", len(over), "0",
            note="; ".join(over) + (": a run cut at its timeout is retried and never finishes, so its cost above "
                                    "is what finishing it would take" if over else "every run fits its function's timeout"))
+    cold = {m.name: m.cold_kms for m in events if m.api}
+    figure("cost-kms-requests-month", f"{results[PER][3].get('kms_requests', 0.0):.0f}",
+           note="at 10,000 patients; the data key is unwrapped once per container (chalicelib/crypto.py), so KMS "
+                "calls come from cold starts: per cold request " + ", ".join(f"{k} {v:.0f}" for k, v in cold.items()))
     figure("cost-storage-bytes-per-patient", f"{(large_bytes - small_bytes) / (LARGE - SMALL):.0f}",
            note=f"the demo clinic's table at {SMALL:,} and {LARGE:,} patients")
     figure("cost-init-ms", f"{init_ms:.0f}", note="importing app.py in a fresh interpreter: a cold start's billed init")
