@@ -2,7 +2,7 @@
 a flat map of counter names to numbers (chalicelib.domain.counters names them).
 
 A stream record moves counters once: its ADDs go in one TransactWriteItems with a marker item
-named by the record's event id (pk=STREAMEVT#<event id>, kept two days by the table's TTL, longer
+named by the record's event id (pk=<clinic>#STREAMEVT#<event id>, kept two days by the table's TTL, longer
 than a stream keeps a record), put only if absent. A record seen again finds its marker and moves
 nothing. The backfill of an existing clinic keeps its progress in pk=<clinic>#COUNTERS sk=STATE.
 """
@@ -118,7 +118,7 @@ def apply_once(clinic_id: str, event_id: str, moves: Mapping[tuple[str, str], in
     if len(items) + 2 > MAX_ITEMS:
         raise ValueError(f"a record moves {len(items)} counter items; at most {MAX_ITEMS - 2} fit a transaction")
     marker = {"Put": {"TableName": settings().table_name,
-                      "Item": {"pk": {"S": f"STREAMEVT#{event_id}"}, "sk": {"S": "EVENT"},
+                      "Item": {"pk": {"S": f"{clinic_id}#STREAMEVT#{event_id}"}, "sk": {"S": "EVENT"},
                                "clinic_id": {"S": clinic_id},
                                "expires_at": {"N": str(int(time.time()) + MARKER_TTL_SECONDS)}},
                       "ConditionExpression": "attribute_not_exists(pk)"}}
