@@ -133,6 +133,13 @@ def read_items() -> list[dict]:
         return _scanned_items()  # an endpoint without exports (not moto): a plain Scan
 
 
+def worth_keeping(item: dict) -> bool:
+    """Not the marker of a stream record applied to the KPI counters: it matters only while the
+    stream still holds its record (a day; moto does not expire items by their TTL), and a restored
+    stack rebuilds its counters anyway (devstack.schedules.rebuild_counters)."""
+    return "#STREAMEVT#" not in item["pk"]["S"]
+
+
 def _put_batch(dynamodb, table: str, batch: list[dict]) -> None:
     pending = {table: [{"PutRequest": {"Item": item}} for item in batch]}
     for attempt in range(10):
@@ -191,7 +198,7 @@ def take(state_dir: Path, items: list[dict] | None = None, sealed: dict[str, str
     adds fields to the document."""
     started = time.monotonic()
     state_dir = Path(state_dir)
-    items = read_items() if items is None else items
+    items = [item for item in (read_items() if items is None else items) if worth_keeping(item)]
     data_keys = sealed_data_keys(state_dir, items, sealed)
     document = {"format": FORMAT, "table": settings().table_name, "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                 time.gmtime()), "data_keys": data_keys, "items": items, **(extra or {})}

@@ -132,3 +132,19 @@ def test_the_backfill_builds_an_existing_clinics_counters_page_by_page(api, new_
           due="2026-11-25")
     drain()
     assert assert_same_as_full_computation()["revisit_rate_90"]["pending"] >= 1
+
+
+def test_a_snapshot_keeps_the_counters_but_not_the_markers_of_applied_records(api, new_patient, staff_token, tmp_path):
+    import gzip
+    import json
+
+    from devstack import snapshot
+
+    _activity(api, new_patient, staff_token)
+    assert drain()["received"] > 0
+    snapshot.prepare()
+    snapshot.take(tmp_path)
+    with gzip.open(snapshot.path(tmp_path)) as handle:
+        keys = [item["pk"]["S"] for item in json.loads(handle.read())["items"]]
+    assert "demo-dental#COUNTERS" in keys
+    assert not [k for k in keys if "#STREAMEVT#" in k]
