@@ -188,11 +188,5 @@ def windowed_from_days(days: Mapping[str, Mapping[str, int]], first: str, today:
     for day, counters in days.items():
         if not first <= day <= today.isoformat():
             continue
-        n, hit = int(counters.get(count, 0)), int(counters.get(hits, 0))
-        if kpis.window_closed(day, window, today):
-            tally.decided += n
-            tally.hits += hit
-        else:
-            tally.pending += n
-            tally.pending_hits += hit
+        tally.add_many(int(counters.get(count, 0)), int(counters.get(hits, 0)), kpis.window_closed(day, window, today))
     return tally.as_dict()

@@ -128,12 +128,16 @@ class Tally:
     pending_hits: int = 0  # hits so far among the pending: shown apart, never in the rate
 
     def add(self, hit: bool, closed: bool) -> None:
+        self.add_many(1, int(bool(hit)), closed)
+
+    def add_many(self, count: int, hits: int, closed: bool) -> None:
+        """`count` items of one event day, `hits` of them hits (a day's counters)."""
         if closed:
-            self.decided += 1
-            self.hits += bool(hit)
+            self.decided += count
+            self.hits += hits
         else:
-            self.pending += 1
-            self.pending_hits += bool(hit)
+            self.pending += count
+            self.pending_hits += hits
 
     def as_dict(self) -> dict[str, Any]:
         return {"decided": self.decided, "hits": self.hits, "rate": share(self.hits, self.decided),

@@ -160,14 +160,8 @@ def _weekly(days: dict[str, dict[str, int]], today: date, count: str, hits: str,
     for day, counters in days.items():
         if not first <= day <= today.isoformat():
             continue
-        n, hit = int(counters.get(count, 0)), int(counters.get(hits, 0))
-        tally = tallies[figures_of.week_start(date.fromisoformat(day)).isoformat()]
-        if figures_of.window_closed(day, window, today):
-            tally.decided += n
-            tally.hits += hit
-        else:
-            tally.pending += n
-            tally.pending_hits += hit
+        tallies[figures_of.week_start(date.fromisoformat(day)).isoformat()].add_many(
+            int(counters.get(count, 0)), int(counters.get(hits, 0)), figures_of.window_closed(day, window, today))
     return [{"week": week, "count": t.decided + t.pending, **t.as_dict()} for week, t in tallies.items()]
 
 

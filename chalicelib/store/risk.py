@@ -468,6 +468,11 @@ def write_summary(clinic_id: str, patient_id: str, facts: dict[str, Any], *, exp
                     RiskSummaryItem.score_version.set(version) if version is not None
                     else RiskSummaryItem.score_version.remove(),
                     RiskSummaryItem.score_factors.set(factors) if factors else RiskSummaryItem.score_factors.remove()]
+    return _update_at_rev(ref, actions, expect_rev)
+
+
+def _update_at_rev(ref: RiskSummaryItem, actions: list[Action], expect_rev: int | None) -> bool:
+    """Update the summary if it is still at the revision read (absent when None); False if not."""
     condition = (RiskSummaryItem.pk.does_not_exist() if expect_rev is None
                  else RiskSummaryItem.rev == expect_rev)
     try:
@@ -496,15 +501,7 @@ def erase_summary(clinic_id: str, patient_id: str, *, expect_rev: int | None, ap
                              RiskSummaryItem.due_pk.remove(), RiskSummaryItem.due_sk.remove(),
                              RiskSummaryItem.score.remove(), RiskSummaryItem.score_version.remove(),
                              RiskSummaryItem.score_factors.remove()]
-    condition = (RiskSummaryItem.pk.does_not_exist() if expect_rev is None
-                 else RiskSummaryItem.rev == expect_rev)
-    try:
-        ref.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if db.condition_failed(exc):
-            return False
-        raise
-    return True
+    return _update_at_rev(ref, actions, expect_rev)
 
 
 def move_due(clinic_id: str, summary: Summary, next_at: str | None) -> bool:
