@@ -106,14 +106,29 @@ class World:
         self._codes = 0
 
 
+def _stream_sharing_records(self, memo):
+    """A copy of a moto stream shard whose list of (immutable) records is new but whose records are shared."""
+    import copy
+
+    clone = self.__class__.__new__(self.__class__)
+    memo[id(self)] = clone
+    for name, value in self.__dict__.items():
+        clone.__dict__[name] = list(value) if name == "items" else copy.deepcopy(value, memo)
+    return clone
+
+
 @contextmanager
 def moto_account(patch: pytest.MonkeyPatch, wechat, jwks_url):
     """The test environment on `patch` and a fresh moto account with the table, queues, key and
     user pool; the process caches are forgotten on the way in and out."""
     from moto import mock_aws
+    from moto.dynamodb.models.table import StreamShard
 
     from devstack.state import reset_process_state
 
+    # moto rolls a transaction back by deep-copying the tables it touches first, the table's stream
+    # records included; the records never change once written, so the copy may share them
+    patch.setattr(StreamShard, "__deepcopy__", _stream_sharing_records, raising=False)
     for key, value in BASE_ENV.items():
         patch.setenv(key, value)
     patch.delenv("AWS_ENDPOINT_URL", raising=False)
