@@ -23,7 +23,7 @@ ORDER = ("miniprogram_size", "miniprogram_requests", "import_time", "write_calls
 LAST = ("first_start",)  # starts the whole local stack twice: alone at the end, after the others have let go
 TIMEOUT_SECONDS = 600
 TIMEOUTS = {"first_start": 1200, "recall_capacity": 1200, "kpi_reads": 1800,  # recall_capacity simulates six weeks of a clinic
-            "cost_model": 1200}  # seeds the demo clinic twice (600 and 3,000 patients): minutes on a busy machine
+            "cost_model": 2400, "risk_reads": 2400}  # seeds the demo clinic twice (600 and 3,000 patients): minutes on a busy machine
 
 FIGURE = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+): (?P<value>\S+)(?: \((?P<note>.*)\))?$")
 TARGET = re.compile(r"^target\s*(?P<op><=|>=|==|=|<|>)?\s*(?P<bound>-?[0-9][0-9,]*(?:\.[0-9]+)?)\b")
