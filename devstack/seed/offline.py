@@ -236,7 +236,13 @@ def _build(state_dir, patients, report, clinic_ids, moment, part, second) -> dic
 
     from devstack import bootstrap, moto_patches, snapshot
     from devstack.layout import write_private
-    from devstack.schedules import refresh_kpis, sweep_and_drain, train_when_due
+    from devstack.schedules import STREAM, refresh_kpis, sweep_and_drain, train_when_due
+
+    # The builder does not read the table's stream: a forked copy trains meanwhile and writes the
+    # risk summaries the stream's consumer would also write (their changes could not be merged);
+    # the KPI refresh builds the counters with the backfill, and the stack that loads the snapshot
+    # skips the builder's records and builds its counters again (devstack.schedules.rebuild_counters).
+    STREAM["paused"] = True
     from devstack.seed import demo
     from devstack.state import reset_process_state
 
