@@ -181,6 +181,13 @@ def _dump(clinic_id: str, plan, keep: tuple[str, ...] = ()) -> dict:
             item.pop("ref")
         if sk.startswith("DAYMARK#"):
             item.pop("checkin_id")  # names the random check-in id too
+        if sk.startswith("DUE#"):
+            # what the KPI counters count a requested revisit by (its patient's memberships when the
+            # visit requested it): bulk history is written past the stream, and the counters' backfill
+            # gives its revisits their groups (docs/kpis.md)
+            item.pop("groups", None)
+        if sk.startswith("OUT#"):
+            item.pop("converted_on", None)  # likewise: the backfill writes it on bulk-written messages
         if sk.startswith("SEG") or sk.startswith("OUT#content#"):
             continue  # segment memberships (and their content-path steps) of bulk-written patients are
             # what the segment build writes (bulk.membership_items, compared in the test below)
