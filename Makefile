@@ -52,7 +52,7 @@ reset:
 	@echo "local data removed; the next 'make run' seeds a fresh demo clinic"
 
 test: venv site browser miniprogram
-	$(PY) -m pytest -q -n 2 --dist loadgroup tests
+	$(PY) -m pytest -q -n 2 --dist loadfile tests
 
 bench: venv
 	$(PY) bench/run_all.py

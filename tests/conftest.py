@@ -395,6 +395,10 @@ _WORKER_2XX: set[tuple[str, str]] = set()
 _WORKER_API_MODULES: set[str] = set()
 
 
+# `make test` distributes whole files (--dist loadfile): the tests of one file may build on each
+# other's state on the shared stack. The groups below are kept for --dist loadgroup, which with
+# pytest 9 no longer keeps a group on one process (its node ids cannot take the group suffix), so
+# each process may start a local stack of its own.
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
