@@ -144,6 +144,11 @@ class Tally:
                 "pending": self.pending, "pending_hits": self.pending_hits}
 
 
+def basis(tally: Mapping[str, Any]) -> dict[str, int]:
+    """The counts a windowed rate is computed from, as the dashboard shows them ("x / y")."""
+    return {"hits": tally["hits"], "decided": tally["decided"], "pending": tally["pending"]}
+
+
 def windowed(items: Iterable[tuple[str, bool]], today: date, window: int | None) -> dict[str, Any]:
     """One rate over (event day, hit) items: decided ones in the rate, open ones pending."""
     tally = Tally()

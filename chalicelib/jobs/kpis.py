@@ -142,10 +142,6 @@ def _appointment_figures(clinic_id: str, today: date) -> tuple[dict, dict]:
     return figures, basis
 
 
-def _counts(tally: dict) -> dict:
-    return {"hits": tally["hits"], "decided": tally["decided"], "pending": tally["pending"]}
-
-
 def compute(clinic_id: str) -> dict:
     """The clinic's figures now. Every rate comes with `basis[name]`: the counts it is computed
     from (hits of decided, and pending for windowed rates), so the dashboard shows "x / y"."""
@@ -213,7 +209,7 @@ def compute(clinic_id: str) -> dict:
             "silent_days": silent_days, "silent_patients": silent,
             "silent_share": figures_of.share(silent, totals["patients"]),
             "reminders_sent_90": sum(1 for r in reminders if r["day"] >= (today - timedelta(days=90)).isoformat())}
-    basis = {name: _counts(tally) for name, tally in tallies.items()}
+    basis = {name: figures_of.basis(tally) for name, tally in tallies.items()}
     basis["referral_share_90"] = {"hits": referred, "decided": new_patients, "pending": 0}
     basis["silent_share"] = {"hits": silent, "decided": totals["patients"], "pending": 0}
     packages_and_calls, more = _package_and_call_figures(clinic_id, today)

@@ -133,10 +133,6 @@ def _stamp_groups_page(clinic_id: str, position: str | None) -> str | None:
 # --- figures -------------------------------------------------------------------------------------
 
 
-def _sum(days: dict[str, dict[str, int]], name: str, first: str, last: str) -> int:
-    return counting.day_sum(days, name, first, last)
-
-
 def _grouped_rows(days: dict[str, dict[str, int]], count: str, hits: str, kind: str, first: str, today: date,
                   window: int) -> list[dict[str, Any]]:
     """figures_of.rate_by's rows for one kind of group, from the day counters."""
@@ -173,7 +169,7 @@ def _silence(days: dict[str, dict[str, int]], patients: int, untouched: int, tod
         if high is None:
             count = patients - untouched - closed
         else:
-            count = _sum(days, counting.LAST_TOUCH, (today - timedelta(days=high)).isoformat(),
+            count = counting.day_sum(days, counting.LAST_TOUCH, (today - timedelta(days=high)).isoformat(),
                          (today - timedelta(days=low)).isoformat())
             closed += count
         rows.append({"bucket": f"{low}-{high}" if high is not None else f">{low - 1}", "low": low, "high": high,
@@ -203,10 +199,6 @@ def _holdout_effect(days: dict[str, dict[str, int]], clinic_id: str, share: floa
             "ci_high": found.ci_high if found else None, "p_value": found.p_value if found else None}
 
 
-def _counts(tally: dict[str, Any]) -> dict[str, int]:
-    return {"hits": tally["hits"], "decided": tally["decided"], "pending": tally["pending"]}
-
-
 def figures(clinic_id: str, today: date | None = None) -> dict[str, Any]:
     """The dashboard's figures and charts that the counters give (all but the per-challenge rates,
     which read the requested revisits of their period, and the package, call and appointment
@@ -227,9 +219,9 @@ def figures(clinic_id: str, today: date | None = None) -> dict[str, Any]:
     totals = store.totals(clinic_id)
     patients, untouched = totals.get(counting.PATIENTS, 0), totals.get(counting.UNTOUCHED, 0)
     new_since = (today - timedelta(days=90)).isoformat()
-    new_patients = _sum(days, counting.NEW_PATIENTS, new_since, end)
-    referred = _sum(days, counting.REFERRED, new_since, end)
-    recent = _sum(days, counting.LAST_TOUCH, (today - timedelta(days=silent_days)).isoformat(), end)
+    new_patients = counting.day_sum(days, counting.NEW_PATIENTS, new_since, end)
+    referred = counting.day_sum(days, counting.REFERRED, new_since, end)
+    recent = counting.day_sum(days, counting.LAST_TOUCH, (today - timedelta(days=silent_days)).isoformat(), end)
     silent = patients - untouched - recent
     postpartum = (counting.grouped(counting.DUE, "condition", "postpartum"),
                   counting.grouped(counting.DUE_KEPT, "condition", "postpartum"))
@@ -256,9 +248,9 @@ def figures(clinic_id: str, today: date | None = None) -> dict[str, Any]:
             "new_patients_90": new_patients, "referral_share_90": figures_of.share(referred, new_patients),
             "silent_days": silent_days, "silent_patients": silent,
             "silent_share": figures_of.share(silent, patients),
-            "reminders_sent_90": _sum(days, counting.SENT, new_since, end),
+            "reminders_sent_90": counting.day_sum(days, counting.SENT, new_since, end),
             "holdout_effect": _holdout_effect(days, clinic_id, holdout.share_of(clinic.holdout_share), today)}
-    basis = {name: _counts(tally) for name, tally in tallies.items()}
+    basis = {name: figures_of.basis(tally) for name, tally in tallies.items()}
     basis["referral_share_90"] = {"hits": referred, "decided": new_patients, "pending": 0}
     basis["silent_share"] = {"hits": silent, "decided": patients, "pending": 0}
     conditions = sorted(((name[len("cond:"):], n) for name, n in totals.items() if name.startswith("cond:") and n),
