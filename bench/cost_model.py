@@ -616,8 +616,9 @@ def _all_items(table):
 
 
 class StreamTap:
-    """The table's stream records since the last look, in the shape Lambda hands a DynamoDB
-    trigger; used only when app.py registers a stream handler."""
+    """The table's stream records since the last look that the event source mapping's filter lets
+    through (chalicelib.store.schema.streamed), in the shape Lambda hands a DynamoDB trigger; used
+    only when app.py registers a stream handler."""
 
     def __init__(self, table):
         self.table, self.seen = table, 0
@@ -628,8 +629,12 @@ class StreamTap:
         shard = self.table.stream_shard
         records = shard.items[self.seen:]
         self.seen = len(shard.items)
+        from chalicelib.store import schema
+
         out = []
         for record in records:
+            if not schema.streamed(record.record["dynamodb"]["Keys"]["sk"]["S"]):
+                continue  # the event source mapping's filter drops it before any invocation
             body = json.loads(json.dumps(record.record, default=lambda v: v.timestamp() if hasattr(v, "timestamp")
                                          else str(v)))
             body["eventSourceARN"] = "arn:aws:dynamodb:ap-east-1:123456789012:table/revisit-bench/stream/cost"

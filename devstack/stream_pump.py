@@ -4,7 +4,8 @@ Reads every shard of the table's stream from where it last stopped, hands the re
 handler in batches shaped as Lambda's stream events, and, when the handler reports a failed
 record in `batchItemFailures`, stops that shard there: the next drain starts again at that record
 (as the mapping retries a shard from its checkpoint), so a record is handled once or more, never
-skipped.
+skipped. Records the mapping's filter criteria drop (chalicelib.store.schema.streamed) are passed
+over as the mapping passes them over.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.config import settings
+from chalicelib.store import schema
 
 # stream ARN -> shard id -> the sequence number of the last record handled
 _checkpoints: dict[str, dict[str, str]] = {}
@@ -46,9 +48,11 @@ def _lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
 
 def drain(handler: Callable[[dict[str, Any]], dict[str, Any]], *, batch_size: int = 100,
           max_batches: int = 10_000) -> dict[str, int]:
-    """Hand every record not yet handled to `handler`; returns how many were received and failed."""
+    """Hand every record not yet handled that the mapping's filter lets through (the sort keys of
+    chalicelib.store.schema.STREAM_SORT_KEYS) to `handler`; returns how many were received, failed
+    and filtered out."""
     arn = stream_arn()
-    totals = {"received": 0, "failed": 0}
+    totals = {"received": 0, "failed": 0, "filtered": 0}
     if not arn:
         return totals
     streams = _streams()
@@ -68,16 +72,18 @@ def drain(handler: Callable[[dict[str, Any]], dict[str, Any]], *, batch_size: in
             if not records:
                 break
             batches += 1
-            event = {"Records": [_lambda_record(r, arn) for r in records]}
-            result = handler(event) or {}
+            # the mapping's filter: records no consumer reads are dropped, as handled
+            wanted = [r for r in records if schema.streamed(r["dynamodb"]["Keys"]["sk"]["S"])]
+            result = (handler({"Records": [_lambda_record(r, arn) for r in wanted]}) or {}) if wanted else {}
             failures = [f["itemIdentifier"] for f in result.get("batchItemFailures", [])]
-            totals["received"] += len(records)
+            totals["received"] += len(wanted)
+            totals["filtered"] += len(records) - len(wanted)
             if failures:
                 first = min(failures, key=int)
                 handled = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(first)]
                 if handled:
                     done[shard_id] = handled[-1]["dynamodb"]["SequenceNumber"]
-                totals["failed"] += len(records) - len(handled)
+                totals["failed"] += len([r for r in wanted if r not in handled])
                 break  # the shard waits at its failed record until the next drain
             done[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
             iterator = reply.get("NextShardIterator")

@@ -83,6 +83,10 @@ def problems(template: dict) -> list[str]:
             found.append(f"stream event {name} does not report batch item failures")
         if "OnFailure" not in properties.get("DestinationConfig", {}):
             found.append(f"stream event {name} has no on-failure destination: a failing record would block its shard")
+        patterns = [f.get("Pattern") for f in properties.get("FilterCriteria", {}).get("Filters", [])]
+        if patterns != [json.dumps(render.load_schema().stream_filter_pattern(), separators=(",", ":"))]:
+            found.append(f"stream event {name} does not filter the records as chalicelib/store/schema.py says: "
+                         "the handler's own writes would invoke it again")
     for name, event in events.items():
         types = event.get("Properties", {}).get("FunctionResponseTypes", [])
         if "ReportBatchItemFailures" not in types:

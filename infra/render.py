@@ -1167,6 +1167,7 @@ def chalice_merge_template(china: bool = False) -> dict:
     """Deep-merged by `chalice package --merge-template` (dicts merge key by key; lists and
     scalars replace). So the role's policy list is replaced outright, and the queue of the SQS
     event is replaced by giving its `Fn::Sub` a list value, which overwrites Chalice's string."""
+    schema = load_schema()
     merge = {
         "Description": "Revisit API, schedules, clinic jobs and queue handlers. Packaged by infra/package.sh.",
         "Parameters": {
@@ -1230,6 +1231,9 @@ def chalice_merge_template(china: bool = False) -> dict:
                         STREAM_EVENT: {
                             "Properties": {
                                 "Stream": sub("${StreamArn}", {"StreamArn": import_value("TableStreamArn")}),
+                                # only the changes the consumers read (schema.STREAM_SORT_KEYS)
+                                "FilterCriteria": {"Filters": [
+                                    {"Pattern": json.dumps(schema.stream_filter_pattern(), separators=(",", ":"))}]},
                                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                                 "BisectBatchOnFunctionError": True,
                                 "MaximumRetryAttempts": STREAM_MAX_RETRIES,

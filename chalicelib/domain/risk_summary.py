@@ -42,6 +42,9 @@ INBOX = "INBOX#"
 FOLLOWUP_OUTCOME = "FUOUT#"
 PROFILE = "PROFILE"
 
+# the stream records the summary reads (chalicelib.store.schema.STREAM_SORT_KEYS holds the union)
+SORT_KEYS = (PROFILE,)
+SORT_KEY_PREFIXES = (VISIT, CHECKIN, LEDGER, INBOX, FOLLOWUP_OUTCOME)
 PROFILE_FIELDS = ("registered", "conditions", "district", "name_masked", "analytics")
 FEATURE_PROFILE_FIELDS = ("registered", "conditions", "district", "analytics")
 

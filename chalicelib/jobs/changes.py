@@ -6,6 +6,9 @@ the change's `event_id` (a record can arrive again after a retry) and order-inde
 different items, in different shards, arrive in any order): it applies the difference between the
 record's old and new image, never a value read elsewhere at processing time.
 
+The event source mapping hands on only the changes of the items the consumers read (its filter
+criteria: chalicelib.store.schema.STREAM_SORT_KEYS), so the consumers' own writes do not come back.
+
 Powertools' BatchProcessor reports the failed records; for a stream, Lambda resumes the shard from
 the first of them, so the records after a failure are handled again, which idempotency makes safe.
 """
@@ -19,6 +22,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from chalicelib.observability import logger
+from chalicelib.store import schema
 from chalicelib.store.changes import Change, from_record
 
 if TYPE_CHECKING:  # types only
@@ -37,13 +41,25 @@ def consumers() -> list[Consumer]:
     return [kpi_counters.apply, risk_summary]
 
 
+def sort_keys_read() -> tuple[set[str], set[str]]:
+    """The sort keys and sort key prefixes whose changes the consumers read: what the event source
+    mapping's filter (chalicelib.store.schema.stream_filter_pattern) must let through."""
+    from chalicelib.domain import risk_summary
+    from chalicelib.store import counters
+
+    return (set(counters.SORT_KEYS) | set(risk_summary.SORT_KEYS),
+            set(counters.SORT_KEY_PREFIXES) | set(risk_summary.SORT_KEY_PREFIXES))
+
+
 def apply(change: Change) -> None:
     for consume in consumers():
         consume(change)
 
 
 def _record_handler(record: DynamoDBRecord) -> None:
-    apply(from_record(record.raw_event))
+    change = from_record(record.raw_event)
+    if schema.streamed(change.sk):  # what the mapping's filter lets through (a trigger without it)
+        apply(change)
 
 
 def handle(event: dict, context=None) -> PartialItemFailureResponse:

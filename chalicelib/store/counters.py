@@ -39,6 +39,11 @@ PROFILE, DUE, MESSAGE = "profile", "due", "message"
 BACKFILL_PAGE = 200
 
 
+# the stream records the counters read (chalicelib.store.schema.STREAM_SORT_KEYS holds the union)
+SORT_KEYS = (keys.PROFILE_SK,)
+SORT_KEY_PREFIXES = (keys.REVISIT_DUE, keys.OUTBOUND_JOB)
+
+
 def counted_item(pk: str, sk: str) -> tuple[str, str] | None:
     """(clinic id, kind) of an item the counters count: a patient's profile or a requested revisit."""
     clinic_id, sep, patient_id = pk.partition("#P#")

@@ -29,6 +29,26 @@ INDEXES: dict[str, IndexShape] = {
 TTL_ATTRIBUTE = "expires_at"
 STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 
+# The changes the stream's consumers read (chalicelib.jobs.changes): a patient's profile, requested
+# revisits, messages, visits, check-ins, ledger entries, inbox messages and follow-up outcomes. The
+# event source mapping hands the handler only records whose sort key is one of these (its filter
+# criteria, infra/render.py), so the consumers' own writes (counters, markers, summaries) and the
+# many changes no consumer reads never invoke it. Each consumer names what it reads
+# (`SORT_KEYS`, `SORT_KEY_PREFIXES`); tests/unit/test_stream_filter.py holds these to their union.
+STREAM_SORT_KEYS = ("PROFILE",)
+STREAM_SORT_KEY_PREFIXES = ("DUE#", "OUT#", "VISIT#", "CHECKIN#", "LEDGER#", "INBOX#", "FUOUT#")
+
+
+def streamed(sort_key: str) -> bool:
+    """Whether a change of the item with this sort key reaches the stream handler."""
+    return sort_key in STREAM_SORT_KEYS or sort_key.startswith(STREAM_SORT_KEY_PREFIXES)
+
+
+def stream_filter_pattern() -> dict[str, Any]:
+    """Lambda's event filter pattern for the stream's event source mapping (what `streamed` says)."""
+    values: list[Any] = [*STREAM_SORT_KEYS, *({"prefix": prefix} for prefix in STREAM_SORT_KEY_PREFIXES)]
+    return {"dynamodb": {"Keys": {"sk": {"S": values}}}}
+
 
 def attribute_definitions() -> list[dict[str, Any]]:
     seen: dict[str, str] = dict(TABLE_KEYS)

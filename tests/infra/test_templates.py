@@ -414,6 +414,8 @@ def test_stream_handler_reports_failures_splits_batches_and_names_what_it_gives_
     assert properties["BisectBatchOnFunctionError"] is True
     assert properties["MaximumRetryAttempts"] == render.STREAM_MAX_RETRIES
     assert _imports(properties["DestinationConfig"]["OnFailure"]["Destination"]) == {"StreamFailureQueueArn"}
+    [only] = properties["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"]) == render.load_schema().stream_filter_pattern()
     policy = template["Resources"][render.CHALICE_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
     reads = next(st for st in policy["Statement"] if st["Sid"] == "TableStream")
     assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"} <= set(reads["Action"])
