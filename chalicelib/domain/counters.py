@@ -19,7 +19,6 @@ from typing import Any
 
 from chalicelib.domain import holdout, kpis
 from chalicelib.domain.experiments import bucket
-from chalicelib.domain.clock import local_date, parse_iso
 from chalicelib.domain.segments import last_interaction_day
 
 TOTAL = "TOTAL"
@@ -150,7 +149,7 @@ def message(job: Mapping[str, Any] | None, tz: str) -> Counts:
     counts: Counts = {}
     if job is None or job.get("status") != "sent" or not job.get("processed_at"):
         return counts
-    day = local_date(parse_iso(job["processed_at"]), tz).isoformat()
+    day = kpis.sent_day(job["processed_at"], tz)
     hit = int(bool(job.get("converted_on")) and kpis.converted(day, [job["converted_on"]]))
     source = f"{job.get('kind') or 'recall'}:{job.get('rule_id')}"
     _add(counts, day, SENT)

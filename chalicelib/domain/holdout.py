@@ -50,6 +50,12 @@ def effect(dues: Iterable[Mapping[str, Any]], clinic_id: str, share: float, toda
             groups[in_holdout(clinic_id, due["patient_id"], share)].append((due["due_date"], kpis.kept(due)))
     held = kpis.windowed(groups[True], today, kpis.REVISIT_WINDOW_DAYS)
     reached = kpis.windowed(groups[False], today, kpis.REVISIT_WINDOW_DAYS)
+    return compared(share, period_days, reached, held)
+
+
+def compared(share: float, period_days: int, reached: dict[str, Any], held: dict[str, Any]) -> dict[str, Any]:
+    """The effect from the two groups' windowed revisit rates (kpis.windowed's shape), however
+    they were counted (`effect` above, or the KPI counters)."""
     found = compare(reached["hits"], reached["decided"], held["hits"], held["decided"])
     return {"share": share, "period_days": period_days, "reached": reached, "held_out": held,
             "difference": found.uplift if found else None, "ci_low": found.ci_low if found else None,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from chalicelib.domain.clock import local_date, parse_iso
 from chalicelib.domain.segments import last_interaction_day
 
 # A silent patient (S3, S6): no interaction of any kind (visit, check-in, share, redemption,
@@ -192,10 +193,21 @@ def revisits(dues: Iterable[Mapping[str, Any]], today: date, period_days: int) -
                     today, REVISIT_WINDOW_DAYS)
 
 
-def converted(sent_day: str, visit_days: Iterable[str], days: int = CONVERSION_DAYS) -> bool:
-    """A reminder sent on `sent_day` converted if a visit came on that day or within `days` days after."""
-    last = (date.fromisoformat(sent_day) + timedelta(days=days)).isoformat()
-    return any(sent_day <= day <= last for day in visit_days)
+def sent_day(processed_at: str, tz: str) -> str:
+    """The clinic-local day a message was sent (its job's `processed_at`)."""
+    return local_date(parse_iso(processed_at), tz).isoformat()
+
+
+def conversion_day(sent_on: str, visit_days: Iterable[str], days: int = CONVERSION_DAYS) -> str | None:
+    """The visit that converts a reminder sent on `sent_on`: the first on that day or within `days`
+    days after; None if there is none among `visit_days`."""
+    last = (date.fromisoformat(sent_on) + timedelta(days=days)).isoformat()
+    return min((day for day in visit_days if sent_on <= day <= last), default=None)
+
+
+def converted(sent_on: str, visit_days: Iterable[str], days: int = CONVERSION_DAYS) -> bool:
+    """A reminder sent on `sent_on` converted if a visit came on that day or within `days` days after."""
+    return conversion_day(sent_on, visit_days, days) is not None
 
 
 def recheck(exam_days: Iterable[list[str]], today: date, period_days: int = 90) -> dict[str, Any]:

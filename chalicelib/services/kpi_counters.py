@@ -99,7 +99,6 @@ def _messages_page(clinic_id: str, position: str | None) -> str | None:
 
 def _stamp_conversions_page(clinic_id: str, position: str | None) -> str | None:
     """Messages sent before visits wrote their conversion onto them get it from the patient's visits."""
-    from chalicelib.domain.clock import parse_iso
     from chalicelib.store import reports
 
     rows, following = store.messages_page(clinic_id, position)
@@ -107,11 +106,10 @@ def _stamp_conversions_page(clinic_id: str, position: str | None) -> str | None:
     for row in rows:
         if row.get("status") != "sent" or not row.get("processed_at") or row.get("converted_on"):
             continue
-        sent_day = local_date(parse_iso(row["processed_at"]), tz).isoformat()
-        last = (date.fromisoformat(sent_day) + timedelta(days=figures_of.CONVERSION_DAYS)).isoformat()
-        visits = sorted(day for day in reports.visit_days_since(clinic_id, row["patient_id"], sent_day) if day <= last)
-        if visits:
-            store.set_converted(row["pk"], row["sk"], visits[0])
+        sent_on = figures_of.sent_day(row["processed_at"], tz)
+        day = figures_of.conversion_day(sent_on, reports.visit_days_since(clinic_id, row["patient_id"], sent_on))
+        if day:
+            store.set_converted(row["pk"], row["sk"], day)
     return following
 
 
@@ -179,8 +177,7 @@ def _silence(days: dict[str, dict[str, int]], patients: int, untouched: int, tod
 
 def _holdout_effect(days: dict[str, dict[str, int]], clinic_id: str, share: float, today: date) -> dict[str, Any]:
     """domain.holdout.effect from the counters: the held-out patients are the holdout ranks below the share."""
-    from chalicelib.domain.experiments import compare
-    from chalicelib.domain.holdout import PERIOD_DAYS
+    from chalicelib.domain.holdout import PERIOD_DAYS, compared
 
     window = figures_of.REVISIT_WINDOW_DAYS
     first = figures_of.period_start(today, PERIOD_DAYS, window)
@@ -193,10 +190,7 @@ def _holdout_effect(days: dict[str, dict[str, int]], clinic_id: str, share: floa
     reached = {name: everyone[name] - held[name] for name in ("decided", "hits", "pending", "pending_hits")}
     reached["rate"] = figures_of.share(reached["hits"], reached["decided"])
     reached = {k: reached[k] for k in ("decided", "hits", "rate", "pending", "pending_hits")}
-    found = compare(reached["hits"], reached["decided"], held["hits"], held["decided"])
-    return {"share": share, "period_days": PERIOD_DAYS, "reached": reached, "held_out": held,
-            "difference": found.uplift if found else None, "ci_low": found.ci_low if found else None,
-            "ci_high": found.ci_high if found else None, "p_value": found.p_value if found else None}
+    return compared(share, PERIOD_DAYS, reached, held)
 
 
 def figures(clinic_id: str, today: date | None = None) -> dict[str, Any]:

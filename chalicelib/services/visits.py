@@ -40,13 +40,12 @@ def _jobs_to_stop(clinic_id: str, patient_id: str, until_day: str, event: str = 
 def _converted_by(jobs: list[recall.RecallJob], visit_day: str, tz: str) -> list[recall.RecallJob]:
     """Messages sent to the patient that this visit converts (within 30 days after them), unless an
     earlier visit already did."""
-    from chalicelib.domain.clock import parse_iso
-    from chalicelib.domain.kpis import converted
+    from chalicelib.domain.kpis import conversion_day, sent_day
 
     return [job for job in jobs
             if job.status == "sent" and job.processed_at
-            and converted(local_date(parse_iso(job.processed_at), tz).isoformat(), [visit_day])
-            and (job.converted_on is None or visit_day < job.converted_on)]
+            and conversion_day(sent_day(job.processed_at, tz), [visit_day, *filter(None, [job.converted_on])])
+            == visit_day != job.converted_on]
 
 
 def record_visit(clinic_id: str, patient_id: str, *, visit_date: date, department: str,

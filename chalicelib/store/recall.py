@@ -302,13 +302,13 @@ def end_external(job: RecallJob, deliveries: list[dict[str, Any]], refused_quota
 
 
 def _visit_on_send_day(patient: Patient, at: str, clinic_id: str) -> str | None:
+    """The patient's visit earlier the day of the send, which converts the message at once."""
     if not patient.last_visit_date:
         return None
-    from chalicelib.domain.clock import local_date, parse_iso
+    from chalicelib.domain.kpis import conversion_day, sent_day
     from chalicelib.store import clinics
 
-    sent_day = local_date(parse_iso(at), clinics.get(clinic_id).tz).isoformat()
-    return patient.last_visit_date if patient.last_visit_date >= sent_day else None
+    return conversion_day(sent_day(at, clinics.get(clinic_id).tz), [patient.last_visit_date])
 
 
 def finish(job: RecallJob, patient: Patient, *, channel: str, deliveries: list[dict[str, Any]], at: str,

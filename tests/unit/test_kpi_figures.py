@@ -107,6 +107,12 @@ def test_a_reminder_converts_on_a_visit_from_its_day_to_thirty_days_after():
     assert not kpis.converted("2026-10-01", ["2026-11-01"])  # day 31
     assert not kpis.converted("2026-10-01", ["2026-09-30"])
     assert kpis.converted("2026-10-01", ["2026-10-10"], days=9) and not kpis.converted("2026-10-01", ["2026-10-11"], days=9)
+    # the visit that converts it is the first in the window, in whatever order the visits come
+    assert kpis.conversion_day("2026-10-01", ["2026-10-20", "2026-09-30", "2026-10-05", "2026-11-02"]) == "2026-10-05"
+    assert kpis.conversion_day("2026-10-01", ["2026-09-30", "2026-11-01"]) is None
+    # the send day is the clinic's local day: 23:30 UTC is the next morning in Shanghai
+    assert kpis.sent_day("2026-10-01T23:30:00Z", "Asia/Shanghai") == "2026-10-02"
+    assert kpis.sent_day("2026-10-01T23:30:00Z", "UTC") == "2026-10-01"
 
 
 def test_rate_by_group_counts_decided_and_pending_items_in_each_of_their_groups():
