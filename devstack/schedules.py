@@ -59,7 +59,7 @@ def drain_stream() -> dict[str, int]:
     from devstack.stream_pump import drain
 
     if STREAM["paused"]:
-        return {"received": 0, "failed": 0}
+        return {"received": 0, "failed": 0, "filtered": 0}
     return drain(handle)
 
 
