@@ -22,8 +22,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from chalicelib.observability import logger
-from chalicelib.store import schema
-from chalicelib.store.changes import Change, from_record
+from chalicelib.store.changes import Change, from_record, read_by_consumers
 
 if TYPE_CHECKING:  # types only
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -58,7 +57,7 @@ def apply(change: Change) -> None:
 
 def _record_handler(record: DynamoDBRecord) -> None:
     change = from_record(record.raw_event)
-    if schema.streamed(change.sk):  # what the mapping's filter lets through (a trigger without it)
+    if read_by_consumers(change):
         apply(change)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from chalicelib.store import schema
 from chalicelib.store.db import plain_item
 
 
@@ -58,3 +59,9 @@ def from_record(record: dict[str, Any]) -> Change:
     return Change(event_id=record["eventID"], event_name=record["eventName"], pk=str(keys.get("pk", "")),
                   sk=str(keys.get("sk", "")), old=image(body.get("OldImage")), new=image(body.get("NewImage")),
                   at=at.astimezone(timezone.utc), sequence=str(body.get("SequenceNumber", "")))
+
+
+def read_by_consumers(change: Change) -> bool:
+    """Whether the change is one the stream's consumers read: what the event source mapping's filter
+    lets through (schema.STREAM_SORT_KEYS), for a trigger without the filter."""
+    return schema.streamed(change.sk)
