@@ -11,7 +11,7 @@ import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 HORIZON_DAYS = 180  # lapsed = no visit within six months after the cut-off (S2's six-month revisit rate)
@@ -766,6 +766,20 @@ def dropout_curves(histories: list[History], today: date, max_days: int = CURVE_
             "enough_data": enough,
         }
     return out
+
+
+# -- when a model is trained again ------------------------------------------------------------------
+
+TRAIN_EVERY_DAYS = 7  # with a model, a candidate is trained weekly; scoring is daily
+TRAIN_SLACK_SECONDS = 3600  # a daily schedule that fires a little early still trains on the seventh day
+
+
+def training_due(last_run_at: datetime | None, now: datetime, has_model: bool) -> bool:
+    """Whether the daily run trains a model (the risk model, the uplift model): every day until the
+    clinic has one, then weekly."""
+    if not has_model or last_run_at is None:
+        return True
+    return (now - last_run_at).total_seconds() >= TRAIN_EVERY_DAYS * 86400 - TRAIN_SLACK_SECONDS
 
 
 # -- when a score goes stale ----------------------------------------------------------------------

@@ -88,7 +88,7 @@ SAMPLE_PATIENTS = 20_000  # training reads at most about this many summaries (wh
 SAMPLE_BUCKETS = 10_000
 ADOPT_AUC_GAIN = 0.01  # a new model replaces the current one when its hold-out AUC is this much better
 MODEL_REFRESH_DAYS = 28  # ... or when the current one is this old
-TRAIN_EVERY_DAYS = 7  # with a model, a candidate is trained (and the curves computed) weekly; scoring is daily
+TRAIN_EVERY_DAYS = rules.TRAIN_EVERY_DAYS  # with a model, a candidate (and the curves) weekly; scoring daily
 BUDGET_SECONDS = 600.0  # a run stops after this and returns a cursor (Lambda's limit is 900 s)
 DUE_PAGE = 100
 BACKFILL_PAGE = 200
@@ -171,7 +171,7 @@ def train_clinic(clinic_id: str, cursor: str | None = None, budget_seconds: floa
 
 def _training_due(clinic_id: str, now: datetime) -> bool:
     run = store.last_run(clinic_id)
-    return run is None or (now - parse_iso(run.at)).total_seconds() >= TRAIN_EVERY_DAYS * 86400 - 3600
+    return rules.training_due(parse_iso(run.at) if run else None, now, has_model=True)
 
 
 def space_of(model: rules.Model) -> rules.FeatureSpace:

@@ -126,7 +126,14 @@ def examples_of(clinic_id: str) -> tuple[list[rules.Example], list[str], dict[st
 
 
 def train_clinic(clinic_id: str) -> dict[str, Any]:
-    """One clinic's daily run: fit and judge the uplift model, store it (or why there is none)."""
+    """One clinic's daily run: fit and judge the uplift model, store it (or why there is none).
+    Once the clinic has a model it is trained again weekly, as the risk model is (reading the
+    partition of every patient whose reminder was decided by chance in the window is not a daily
+    cost); until then every day, so that a model comes as soon as the reminders allow."""
+    current = store.current_model(clinic_id)
+    last = store.last_run(clinic_id)
+    if not risk_rules.training_due(parse_iso(last.at) if last else None, clock.now(), has_model=current is not None):
+        return {"status": "kept", "model_version": current.version if current else None}
     at = iso(clock.now())
     examples, features, sources = examples_of(clinic_id)
     result = rules.train(examples, features)

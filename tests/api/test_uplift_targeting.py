@@ -214,3 +214,22 @@ def test_the_lasting_holdout_holds_out_only_patients_the_message_would_reach(api
     run_schedule()
     waited = job_of(found[True], "recall", "promo", "2026-10-05", 30)
     assert (waited.status, waited.stop_reason) == ("held_out", "clinic_holdout")
+
+
+def test_with_a_model_the_uplift_model_is_trained_again_weekly_not_daily(api, staff_token, clock, fast_moto):
+    from tests.test_helpers import train_risk_models
+    from chalicelib.store import uplift as store
+
+    _seed_world()
+    train_risk_models()
+    first = store.last_run("demo-dental")
+    assert first.status == "trained" and store.current_model("demo-dental").version == 1
+    # the next days keep the model: the exposed patients' partitions are not read again every day
+    for _ in range(6):
+        clock.advance(days=1)
+        train_risk_models()
+        assert store.last_run("demo-dental").at == first.at and store.current_model("demo-dental").version == 1
+    clock.advance(days=1)  # a week after: a new version from the same reminders
+    train_risk_models()
+    again = store.last_run("demo-dental")
+    assert again.at > first.at and again.status == "trained" and store.current_model("demo-dental").version == 2
