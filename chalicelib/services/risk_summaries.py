@@ -33,7 +33,7 @@ def on_change(change: Change) -> None:
     """Apply one change of the table to the patient's risk feature summary, if it is one that matters."""
     if store.is_summary(change.sk) or not facts_of.matters(change.sk, change.old, change.new):
         return
-    owner = store.patient_of_key(change.pk)
+    owner = change.owner
     if owner is None:
         return
     clinic_id, patient_id = owner

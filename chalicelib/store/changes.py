@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from chalicelib.store import schema
+from chalicelib.store import keys, schema
 from chalicelib.store.db import plain_item
 
 
@@ -45,6 +45,11 @@ class Change:
 
     def changed(self, name: str) -> bool:
         return bool(self.before(name) != self.after(name))
+
+    @property
+    def owner(self) -> tuple[str, str] | None:
+        """(clinic, patient) when the changed item is in a patient's partition."""
+        return keys.owner_of(self.pk)
 
 
 def from_record(record: dict[str, Any]) -> Change:

@@ -46,9 +46,10 @@ SORT_KEY_PREFIXES = (keys.REVISIT_DUE, keys.OUTBOUND_JOB)
 
 def counted_item(pk: str, sk: str) -> tuple[str, str] | None:
     """(clinic id, kind) of an item the counters count: a patient's profile or a requested revisit."""
-    clinic_id, sep, patient_id = pk.partition("#P#")
-    if not (sep and clinic_id and patient_id):
+    owner = keys.owner_of(pk)
+    if owner is None:
         return None
+    clinic_id = owner[0]
     if sk == keys.PROFILE_SK:
         return clinic_id, PROFILE
     if sk.startswith(keys.REVISIT_DUE):
@@ -106,7 +107,7 @@ def _update(pk: str, sk: str, moves: Mapping[str, int]) -> dict[str, Any]:
                        "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}
 
 
-def _by_item(clinic_id: str, moves: Mapping[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+def _by_item(moves: Mapping[tuple[str, str], int]) -> dict[str, dict[str, int]]:
     items: dict[str, dict[str, int]] = {}
     for (bucket, name), amount in moves.items():
         items.setdefault(bucket_sk(bucket), {})[name] = amount
@@ -119,7 +120,7 @@ def apply_once(clinic_id: str, event_id: str, moves: Mapping[tuple[str, str], in
     if not moves:
         return True
     pk = counters_pk(clinic_id)
-    items = _by_item(clinic_id, moves)
+    items = _by_item(moves)
     if len(items) + 2 > MAX_ITEMS:
         raise ValueError(f"a record moves {len(items)} counter items; at most {MAX_ITEMS - 2} fit a transaction")
     marker = {"Put": {"TableName": settings().table_name,
@@ -146,7 +147,7 @@ def add(clinic_id: str, moves: Mapping[tuple[str, str], int]) -> None:
     """Move counters without a marker (the backfill, which keeps its own progress): one
     UpdateItem per counter item."""
     pk = counters_pk(clinic_id)
-    for sk, item_moves in _by_item(clinic_id, moves).items():
+    for sk, item_moves in _by_item(moves).items():
         _client().update_item(**_update(pk, sk, item_moves)["Update"])
 
 

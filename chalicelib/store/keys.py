@@ -287,6 +287,12 @@ def patient_of(pk: str) -> str:
     return pk.rsplit("#P#", 1)[1]
 
 
+def owner_of(pk: str) -> tuple[str, str] | None:
+    """(clinic, patient) of a patient's partition key, or None for any other partition."""
+    clinic_id, sep, patient_id = pk.partition("#P#")
+    return (clinic_id, patient_id) if sep and clinic_id and patient_id else None
+
+
 NEVER_VISITED = "0000-00-00"
 
 

@@ -414,12 +414,6 @@ def is_summary(sk: str) -> bool:
     return sk == keys.RISK_SUMMARY_SK
 
 
-def patient_of_key(pk: str) -> tuple[str, str] | None:
-    """(clinic, patient) of a patient's partition key, or None for any other partition."""
-    if "#P#" not in pk:
-        return None
-    clinic_id, _, patient_id = pk.partition("#P#")
-    return clinic_id, patient_id
 
 
 def get_summary(clinic_id: str, patient_id: str) -> Summary | None:
