@@ -9,6 +9,7 @@ counters, O(days shown), never the patients.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -63,8 +64,10 @@ def backfill(clinic_id: str, *, restart: bool = False, pages: int | None = None)
         state = store.state(clinic_id)
     phase, position = state.get("phase", "groups"), state.get("cursor")
     done = 0
-    steps = {"groups": _stamp_groups_page, "conversions": _stamp_conversions_page, "patients": _patients_page,
-             "dues": _dues_page, "messages": _messages_page}
+    steps = {"groups": _stamp_groups_page, "conversions": _stamp_conversions_page,
+             "patients": _counting_page(store.PROFILE, store.profiles_page),
+             "dues": _counting_page(store.DUE, store.dues_page),
+             "messages": _counting_page(store.MESSAGE, store.messages_page)}
     while pages is None or done < pages:
         position = steps[phase](clinic_id, position)
         done += 1
@@ -78,23 +81,16 @@ def backfill(clinic_id: str, *, restart: bool = False, pages: int | None = None)
     return f"{phase}:{position or ''}"
 
 
-def _patients_page(clinic_id: str, position: str | None) -> str | None:
-    rows, following = store.profiles_page(clinic_id, position)
-    store.add(clinic_id, counting.total(contribution(clinic_id, store.PROFILE, row) for row in rows))
-    return following
+def _counting_page(kind: str, read_page: Callable[[str, str | None], tuple[list[dict[str, Any]], str | None]]):
+    """A backfill step that adds the contributions of one page of items of a kind (patients,
+    requested revisits, messages) and returns where the next page starts."""
 
+    def step(clinic_id: str, position: str | None) -> str | None:
+        rows, following = read_page(clinic_id, position)
+        store.add(clinic_id, counting.total(contribution(clinic_id, kind, row) for row in rows))
+        return following
 
-def _dues_page(clinic_id: str, position: str | None) -> str | None:
-    rows, following = store.dues_page(clinic_id, position)
-    store.add(clinic_id, counting.total(counting.revisit_due(row) for row in rows))
-    return following
-
-
-def _messages_page(clinic_id: str, position: str | None) -> str | None:
-    rows, following = store.messages_page(clinic_id, position)
-    tz = clinics.get(clinic_id).tz
-    store.add(clinic_id, counting.total(counting.message(row, tz) for row in rows))
-    return following
+    return step
 
 
 def _stamp_conversions_page(clinic_id: str, position: str | None) -> str | None:
