@@ -14,7 +14,7 @@ nothing here reads a patient list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from chalicelib.domain import holdout, kpis
@@ -77,7 +77,7 @@ def patient(profile: Mapping[str, Any] | None, tz: str) -> Counts:
         if profile.get("referred_by"):
             _add(counts, joined, REFERRED)
     _add(counts, profile.get("last_checkin_date"), LAST_CHECKIN)
-    for due, kept in _rechecks(profile.get("exam_days") or ()):
+    for due, kept in kpis.rechecks(profile.get("exam_days") or ()):
         _add(counts, due, RECHECK)
         _add(counts, due, RECHECK_KEPT, int(kept))
     touched = last_interaction_day(profile, tz)
@@ -86,20 +86,6 @@ def patient(profile: Mapping[str, Any] | None, tz: str) -> Counts:
     else:
         _add(counts, TOTAL, UNTOUCHED)
     return counts
-
-
-def _rechecks(exam_days: Iterable[str]) -> list[tuple[str, bool]]:
-    """Each check-up's next one: due a year later, kept by another check-up from month ten up to
-    three months after that day (kpis.recheck's rule, one due day per check-up)."""
-    days = sorted(set(exam_days))
-    found = []
-    for exam in days:
-        anchor = date.fromisoformat(exam)
-        due = anchor + timedelta(days=kpis.RECHECK_DUE_DAYS)
-        early = (anchor + timedelta(days=kpis.RECHECK_EARLY_DAYS)).isoformat()
-        late = (due + timedelta(days=kpis.RECHECK_GRACE_DAYS)).isoformat()
-        found.append((due.isoformat(), any(early <= d <= late for d in days)))
-    return found
 
 
 GROUP_KINDS = ("department", "condition", "segment", "cohort", "holdout")

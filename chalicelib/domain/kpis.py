@@ -217,15 +217,24 @@ def recheck(exam_days: Iterable[list[str]], today: date, period_days: int = 90) 
     first = period_start(today, period_days, RECHECK_GRACE_DAYS)
     tally = Tally()
     for days in exam_days:
-        due_days = sorted((date.fromisoformat(d) + timedelta(days=RECHECK_DUE_DAYS), d) for d in days)
-        due = next(((day, exam) for day, exam in due_days if first <= day.isoformat() <= today.isoformat()), None)
-        if due is None:
-            continue
-        anchor = date.fromisoformat(due[1])
-        early = (anchor + timedelta(days=RECHECK_EARLY_DAYS)).isoformat()
-        late = (due[0] + timedelta(days=RECHECK_GRACE_DAYS)).isoformat()
-        tally.add(any(early <= d <= late for d in days), window_closed(due[0].isoformat(), RECHECK_GRACE_DAYS, today))
+        due = next((found for found in sorted(rechecks(days)) if first <= found[0] <= today.isoformat()), None)
+        if due is not None:
+            tally.add(due[1], window_closed(due[0], RECHECK_GRACE_DAYS, today))
     return tally.as_dict()
+
+
+def rechecks(exam_days: Iterable[str]) -> list[tuple[str, bool]]:
+    """Each check-up's next one: (the day it is due, a year later; whether another check-up kept
+    it, from month ten up to three months after that day)."""
+    days = sorted(set(exam_days))
+    found = []
+    for exam in days:
+        anchor = date.fromisoformat(exam)
+        due = anchor + timedelta(days=RECHECK_DUE_DAYS)
+        early = (anchor + timedelta(days=RECHECK_EARLY_DAYS)).isoformat()
+        late = (due + timedelta(days=RECHECK_GRACE_DAYS)).isoformat()
+        found.append((due.isoformat(), any(early <= d <= late for d in days)))
+    return found
 
 
 # --- weekly series --------------------------------------------------------------------------------
