@@ -34,7 +34,6 @@ from chalicelib.observability import count, logger
 if TYPE_CHECKING:  # types only
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
-SQS_BATCH = 10
 CLINIC_PAGE = 100  # clinic ids read from the registry per Query while fanning out
 # Left for the page in flight and the continuation message when a job stops at its deadline.
 MARGIN_SECONDS = 30.0
@@ -84,19 +83,9 @@ def message(job: str, clinic_id: str, tick: str, cursor: Any = None, hop: int = 
 def _send(url: str, bodies: list[dict]) -> int:
     """Send in batches of ten; an entry refused once is tried again once. Returns how many never
     reached the queue (their clinics wait for the next tick)."""
-    from chalicelib.aws import client
+    from chalicelib.aws import send_json_batches
 
-    failed = 0
-    for start in range(0, len(bodies), SQS_BATCH):
-        chunk = {str(i): body for i, body in enumerate(bodies[start:start + SQS_BATCH])}
-        for _ in range(2):
-            reply = client("sqs").send_message_batch(QueueUrl=url, Entries=[
-                {"Id": key, "MessageBody": json.dumps(body)} for key, body in chunk.items()])
-            chunk = {entry["Id"]: chunk[entry["Id"]] for entry in reply.get("Failed", [])}
-            if not chunk:
-                break
-        failed += len(chunk)
-    return failed
+    return send_json_batches(url, bodies, attempts=2)
 
 
 def fan_out(job: str, tick: str | None = None, clinic_ids: list[str] | None = None,

@@ -12,12 +12,11 @@ its lease ends, and the sender never writes a message twice.
 
 from __future__ import annotations
 
-import json
 import time as wallclock
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.aws import client
+from chalicelib.aws import client, send_json_batches
 from chalicelib.config import settings
 from chalicelib.domain.clock import clock, iso
 from chalicelib.observability import count, logger
@@ -26,7 +25,6 @@ from chalicelib.store import recall
 
 LEASE = timedelta(minutes=15)
 PAGE_SIZE = 100
-SQS_BATCH = 10
 
 
 def queue_url() -> str:
@@ -34,16 +32,8 @@ def queue_url() -> str:
 
 
 def _send(url: str, bodies: list[dict]) -> int:
-    failed = 0
-    for start in range(0, len(bodies), SQS_BATCH):
-        chunk = bodies[start:start + SQS_BATCH]
-        reply = client("sqs").send_message_batch(
-            QueueUrl=url,
-            Entries=[{"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(chunk)],
-        )
-        # A failed entry keeps its lease and is queued again by a later sweep.
-        failed += len(reply.get("Failed", []))
-    return failed
+    # A failed entry keeps its lease and is queued again by a later sweep.
+    return send_json_batches(url, bodies)
 
 
 def sweep_clinic(clinic_id: str, cursor: dict | None = None, deadline: float | None = None,
